@@ -1,0 +1,178 @@
+/*
+ * runtime.h — runtime objects (store, instances, functions, tables, memories,
+ * globals), instantiation and calls. This is the contract between the
+ * execution engine (src/runtime + src/interp) and its users (the wast runner,
+ * WASI, the CLI, the public API in include/wrun.h).
+ *
+ * Ownership: a wrun_store owns every object created in it (instances, host and
+ * wasm functions, tables, memories, globals) and frees them all in
+ * wrun_store_free. Objects never outlive their store. Modules are borrowed: a
+ * module passed to wrun_instantiate must stay alive until the store is freed.
+ *
+ * Values: f32/f64 travel as raw IEEE bits so NaN payloads survive. A funcref is
+ * a wrun_func pointer, an externref an opaque host pointer; NULL is the null
+ * reference for both.
+ */
+#ifndef WRUN_RUNTIME_RUNTIME_H
+#define WRUN_RUNTIME_RUNTIME_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "binary/module.h"
+#include "common/error.h"
+
+typedef struct wrun_store wrun_store;
+typedef struct wrun_instance wrun_instance;
+typedef struct wrun_func wrun_func;
+typedef struct wrun_table wrun_table;
+typedef struct wrun_memory wrun_memory;
+typedef struct wrun_global wrun_global;
+typedef struct wrun_caller wrun_caller;
+
+typedef struct wrun_val {
+  wasm_valtype type;
+  union {
+    uint32_t i32;
+    uint64_t i64;
+    uint32_t f32;   /* IEEE bits */
+    uint64_t f64;   /* IEEE bits */
+    uint8_t v128[16];
+    void *ref;      /* wrun_func* for funcref, host pointer for externref; NULL = null */
+  } of;
+} wrun_val;
+
+typedef struct wrun_extern {
+  wasm_extern_kind kind;
+  union {
+    wrun_func *func;
+    wrun_table *table;
+    wrun_memory *memory;
+    wrun_global *global;
+  } of;
+} wrun_extern;
+
+/* Why execution stopped abnormally. Reported in wrun_error.message with the
+ * spec's wording (e.g. "integer divide by zero") and kind WRUN_ERR_TRAP, except
+ * STACK_EXHAUSTED which uses WRUN_ERR_EXHAUSTION. */
+typedef enum wrun_trap_kind {
+  WRUN_TRAP_NONE = 0,
+  WRUN_TRAP_UNREACHABLE,          /* "unreachable" */
+  WRUN_TRAP_MEMORY_OOB,           /* "out of bounds memory access" */
+  WRUN_TRAP_TABLE_OOB,            /* "out of bounds table access" */
+  WRUN_TRAP_UNDEFINED_ELEMENT,    /* "undefined element" */
+  WRUN_TRAP_UNINITIALIZED_ELEMENT,/* "uninitialized element" (null entry in call_indirect) */
+  WRUN_TRAP_INDIRECT_MISMATCH,    /* "indirect call type mismatch" */
+  WRUN_TRAP_DIV_ZERO,             /* "integer divide by zero" */
+  WRUN_TRAP_INT_OVERFLOW,         /* "integer overflow" */
+  WRUN_TRAP_INVALID_CONVERSION,   /* "invalid conversion to integer" */
+  WRUN_TRAP_STACK_EXHAUSTED,      /* "call stack exhausted" */
+  WRUN_TRAP_NULL_REFERENCE,       /* "null reference" (3.0) */
+  WRUN_TRAP_HOST,                 /* a host function failed; message from the host */
+  WRUN_TRAP_EXIT,                 /* WASI proc_exit: not an error, carries an exit code */
+  WRUN_TRAP_FUEL,                 /* "all fuel consumed" */
+  WRUN_TRAP_TIMEOUT,              /* "wall-clock timeout" */
+  WRUN_TRAP_INTERRUPTED,
+} wrun_trap_kind;
+
+typedef struct wrun_config {
+  uint64_t max_memory_bytes;      /* per linear memory; 0 = no extra limit */
+  uint64_t fuel;                  /* 0 = unlimited */
+  uint32_t max_call_depth;        /* 0 = default */
+  uint32_t stack_bytes;           /* value stack size; 0 = default */
+} wrun_config;
+
+/* ---- store ------------------------------------------------------------ */
+
+/* Creates an empty store. `cfg` may be NULL for defaults; it is copied. */
+wrun_store *wrun_store_new(const wrun_config *cfg);
+
+/* Frees the store and every object created in it. NULL is allowed. */
+void wrun_store_free(wrun_store *s);
+
+/* After a call or instantiation failed with a trap: its kind, and for
+ * WRUN_TRAP_EXIT the exit code. */
+wrun_trap_kind wrun_store_trap_kind(const wrun_store *s);
+int wrun_store_exit_code(const wrun_store *s);
+
+/* After a trap: a backtrace, innermost frame first, one "  #N NAME" line each,
+ * written into buf (truncated to size). Returns buf. */
+const char *wrun_store_backtrace(const wrun_store *s, char *buf, size_t size);
+
+/* ---- instantiation ---------------------------------------------------- */
+
+/* Instantiates a validated module. `imports` gives one extern per module
+ * import, in import order. Checks each import's kind and type (function type
+ * equality, limits and global mutability/type matching) and fails with
+ * WRUN_ERR_LINK naming the module and field; then initialises globals,
+ * tables and memories, applies active element and data segments in order and
+ * runs the start function. A trap during those steps fails with
+ * WRUN_ERR_TRAP (side effects of segments applied before the trap remain, as
+ * the spec says). Returns NULL on failure. The instance belongs to the store. */
+wrun_instance *wrun_instantiate(wrun_store *s, const wasm_module *m,
+                                const wrun_extern *imports, uint32_t nimports,
+                                wrun_error *err);
+
+/* Looks up an export of an instance by name. Returns false if absent. */
+bool wrun_instance_export(const wrun_instance *inst, const char *name, size_t len,
+                          wrun_extern *out);
+
+/* The module an instance was made from. */
+const wasm_module *wrun_instance_module(const wrun_instance *inst);
+
+/* ---- calls ------------------------------------------------------------ */
+
+/* Calls `f` with `nargs` arguments (types must match its parameters; the
+ * caller checks) and stores its results. Returns false with `err` set if it
+ * trapped (kind TRAP or EXHAUSTION; wrun_store_trap_kind says which trap).
+ * Re-entrant: host functions may call back into wasm. */
+bool wrun_call(wrun_store *s, wrun_func *f, const wrun_val *args, uint32_t nargs,
+               wrun_val *results, uint32_t nresults, wrun_error *err);
+
+/* The type of a function (owned by the function's store). */
+const wasm_functype *wrun_func_type(const wrun_func *f);
+
+/* ---- host functions ---------------------------------------------------
+ * The host ABI (also what WASI uses): arguments arrive in slots[0..nparams),
+ * one 64-bit slot per value (i32 zero-extended, f32/f64 as bits, references as
+ * pointers; a v128 takes two consecutive slots, low half first). The function
+ * writes its results to slots[0..nresults) in the same layout. It returns true
+ * on success; to trap, it returns wrun_caller_trap(...) or wrun_caller_exit(...). */
+typedef bool (*wrun_host_fn)(wrun_caller *caller, void *env, uint64_t *slots);
+
+/* Creates a host function of the given type (copied). `env` is passed back on
+ * every call and is not owned. `name` is used in backtraces (copied; may be NULL). */
+wrun_func *wrun_func_new_host(wrun_store *s, const wasm_functype *type, wrun_host_fn fn,
+                              void *env, const char *name);
+
+/* Inside a host function: records a trap of `kind` with a message; returns false. */
+bool wrun_caller_trap(wrun_caller *c, wrun_trap_kind kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Inside a host function: ends the whole execution with an exit code (WASI
+ * proc_exit); wrun_call returns false with wrun_store_trap_kind == EXIT. */
+bool wrun_caller_exit(wrun_caller *c, int code);
+
+/* Inside a host function: the calling instance's memory `idx`, or NULL. */
+wrun_memory *wrun_caller_memory(wrun_caller *c, uint32_t idx);
+
+/* Inside a host function: the store. */
+wrun_store *wrun_caller_store(wrun_caller *c);
+
+/* ---- tables, memories, globals made by the host ----------------------- */
+
+wrun_table *wrun_table_new(wrun_store *s, const wasm_tabletype *type, void *init_ref);
+uint64_t wrun_table_size(const wrun_table *t);
+const wasm_tabletype *wrun_table_type(const wrun_table *t);
+
+/* Creates a linear memory with `type.limits.min` pages. NULL if it can't be reserved. */
+wrun_memory *wrun_memory_new(wrun_store *s, const wasm_memtype *type);
+uint8_t *wrun_memory_data(const wrun_memory *m);
+uint64_t wrun_memory_size(const wrun_memory *m);      /* bytes */
+const wasm_memtype *wrun_memory_type(const wrun_memory *m);
+
+wrun_global *wrun_global_new(wrun_store *s, const wasm_globaltype *type, const wrun_val *init);
+void wrun_global_get(const wrun_global *g, wrun_val *out);
+const wasm_globaltype *wrun_global_type(const wrun_global *g);
+
+#endif
