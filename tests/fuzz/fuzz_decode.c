@@ -1,0 +1,24 @@
+/*
+ * fuzz_decode.c — libFuzzer target: arbitrary bytes through the binary decoder
+ * and, when they decode, the validator. Any crash, leak, hang or sanitizer
+ * report is a bug; rejections are the expected outcome for most inputs.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "binary/module.h"
+#include "valid/valid.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  wrun_error err;
+  wrun_error_clear(&err);
+  wasm_module *m = wasm_module_decode(data, size, &err);
+  if (m) {
+    wrun_error_clear(&err);
+    (void)wasm_module_validate(m, &err);
+    wasm_module_free(m);
+  }
+  return 0;
+}

@@ -1,0 +1,37 @@
+/*
+ * fuzz_text.c — libFuzzer target: arbitrary bytes as WebAssembly text. What
+ * parses is translated to binary and pushed through decoder and validator, so
+ * the fuzzer also checks that the text front end only emits decodable output
+ * (a module the text parser accepted but the decoder calls malformed is a bug
+ * in one of them, reported by abort()).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "binary/module.h"
+#include "text/text.h"
+#include "valid/valid.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  wrun_error err;
+  wrun_error_clear(&err);
+  uint8_t *bin = NULL;
+  size_t len = 0;
+  if (!wat_parse_to_binary((const char *)data, size, &bin, &len, &err)) return 0;
+  wrun_error_clear(&err);
+  wasm_module *m = wasm_module_decode(bin, len, &err);
+  if (!m) {
+    char buf[400];
+    fprintf(stderr, "text front end emitted an undecodable module: %s\n",
+            wrun_error_format(&err, "<fuzz>", buf, sizeof buf));
+    abort();
+  }
+  wrun_error_clear(&err);
+  (void)wasm_module_validate(m, &err);
+  wasm_module_free(m);
+  free(bin);
+  return 0;
+}

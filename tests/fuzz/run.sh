@@ -1,0 +1,22 @@
+#!/bin/sh
+# Builds the libFuzzer targets with clang and runs each for a bounded time.
+#   tests/fuzz/run.sh [SECONDS_PER_TARGET] [BUILD_DIR]
+# Seeds come from tests/fuzz/seeds/<target>; the growing corpus is kept in the
+# build directory (not committed). Exits non-zero if a target finds a crash.
+set -eu
+secs=${1:-60}
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build=${2:-$top/build-fuzz}
+CC=clang cmake -S "$top" -B "$build" -DWRUN_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$build" --target fuzz_decode fuzz_text -j2 >/dev/null
+for t in decode text; do
+  corpus="$build/corpus-$t"
+  mkdir -p "$corpus"
+  echo "fuzz_$t: running for ${secs}s"
+  "$build/fuzz_$t" -max_total_time="$secs" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+      -print_final_stats=1 -artifact_prefix="$build/crash-$t-" \
+      "$corpus" "$top/tests/fuzz/seeds/$t" 2>&1 | grep -E "stat::number_of_executed_units|ERROR|SUMMARY|Done" || true
+  if ls "$build"/crash-$t-* >/dev/null 2>&1; then
+    echo "fuzz_$t: found a failing input:"; ls "$build"/crash-$t-*; exit 1
+  fi
+done
