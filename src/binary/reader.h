@@ -28,8 +28,9 @@ static inline bool reader_eof(const wasm_reader *r) { return r->p >= r->end; }
 static inline size_t reader_left(const wasm_reader *r) { return (size_t)(r->end - r->p); }
 
 static inline bool reader_fail(wasm_reader *r, const char *what) {
+  uint64_t at = reader_offset(r);
   r->p = r->end; /* stop further progress */
-  return wrun_error_at(r->err, WRUN_ERR_MALFORMED, reader_offset(r), "%s", what);
+  return wrun_error_at(r->err, WRUN_ERR_MALFORMED, at, "%s", what);
 }
 
 static inline bool reader_u8(wasm_reader *r, uint8_t *out) {
