@@ -1,0 +1,30 @@
+/*
+ * cli.h — pieces of the `wrun` command line shared between its files.
+ */
+#ifndef WRUN_CLI_CLI_H
+#define WRUN_CLI_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "binary/module.h"
+#include "common/error.h"
+
+/* Exit statuses, documented in docs/cli.md and `wrun --help`. */
+enum {
+  CLI_EXIT_OK = 0,
+  CLI_EXIT_REJECTED = 1,   /* I/O error, malformed, invalid or unlinkable module */
+  CLI_EXIT_USAGE = 2,      /* bad command line */
+  CLI_EXIT_TRAP = 134      /* the guest trapped (as wasmtime on Unix) */
+};
+
+/* Reads FILE (.wasm by its magic, anything else as WAT text), decodes and
+ * validates it. On failure prints one line "FILE:LOCATION: kind: message" to
+ * stderr and returns NULL. The module is the caller's to free. */
+wasm_module *cli_load_module(const char *path);
+
+/* Prints a short summary of `m` (sections, imports, exports, types) to stdout. */
+void cli_inspect(const char *path, const wasm_module *m);
+
+#endif

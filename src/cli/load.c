@@ -1,0 +1,89 @@
+/*
+ * load.c — reading a module file for the command line: binary or text, decoded
+ * and validated, with one error line on failure.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli/cli.h"
+#include "text/text.h"
+#include "valid/valid.h"
+
+static void print_error(const char *path, const wrun_error *err) {
+  char buf[600];
+  fprintf(stderr, "%s\n", wrun_error_format(err, path, buf, sizeof buf));
+}
+
+static uint8_t *read_all(const char *path, size_t *len, wrun_error *err) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    wrun_error_at(err, WRUN_ERR_IO, WRUN_NO_OFFSET, "cannot open: %s", strerror(errno));
+    return NULL;
+  }
+  struct stat st;
+  if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+    fclose(f);
+    wrun_error_at(err, WRUN_ERR_IO, WRUN_NO_OFFSET, "is a directory, expected a .wasm or .wat file");
+    return NULL;
+  }
+  size_t cap = 1 << 16, n = 0;
+  uint8_t *buf = malloc(cap);
+  while (buf) {
+    n += fread(buf + n, 1, cap - n, f);
+    if (n < cap) break;
+    uint8_t *nb = realloc(buf, cap * 2);
+    if (!nb) {
+      free(buf);
+      buf = NULL;
+      break;
+    }
+    buf = nb;
+    cap *= 2;
+  }
+  if (!buf) wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory reading the file");
+  else if (ferror(f)) {
+    wrun_error_at(err, WRUN_ERR_IO, WRUN_NO_OFFSET, "read error: %s", strerror(errno));
+    free(buf);
+    buf = NULL;
+  }
+  fclose(f);
+  *len = n;
+  return buf;
+}
+
+wasm_module *cli_load_module(const char *path) {
+  wrun_error err;
+  wrun_error_clear(&err);
+  size_t len;
+  uint8_t *bytes = read_all(path, &len, &err);
+  if (!bytes) {
+    print_error(path, &err);
+    return NULL;
+  }
+  wasm_module *m = NULL;
+  if (len == 0) {
+    wrun_error_at(&err, WRUN_ERR_MALFORMED, 0, "unexpected end: empty file, expected a module");
+  } else if (len >= 4 && memcmp(bytes, "\0asm", 4) == 0) {
+    m = wasm_module_decode(bytes, len, &err);
+  } else if (bytes[0] == 0 || (len >= 4 && memcmp(bytes + 1, "asm", 3) == 0)) {
+    /* Looks like a binary with a damaged header rather than text. */
+    m = wasm_module_decode(bytes, len, &err);
+  } else {
+    uint8_t *bin = NULL;
+    size_t blen = 0;
+    if (wat_parse_to_binary((const char *)bytes, len, &bin, &blen, &err)) {
+      m = wasm_module_decode(bin, blen, &err);
+      free(bin);
+    }
+  }
+  free(bytes);
+  if (m && !wasm_module_validate(m, &err)) {
+    wasm_module_free(m);
+    m = NULL;
+  }
+  if (!m) print_error(path, &err);
+  return m;
+}

@@ -1,0 +1,159 @@
+/*
+ * main.c — the `wrun` command line: argument parsing and subcommands.
+ *
+ *   wrun [run] [OPTIONS] FILE [ARGS...]   run a module (options before FILE)
+ *   wrun validate FILE...                 check modules
+ *   wrun inspect FILE                     summarize a module
+ *   wrun wast [OPTIONS] FILE|DIR...       run spec scripts
+ *
+ * Diagnostics go to stderr; stdout carries only program output, --invoke
+ * results and the reports the user asked for (inspect, wast).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "wast/wast.h"
+
+static const char usage_main[] =
+  "usage: wrun [run] [OPTIONS] FILE [ARGS...]\n"
+  "       wrun validate FILE...\n"
+  "       wrun inspect FILE\n"
+  "       wrun wast [OPTIONS] FILE|DIR...\n"
+  "       wrun help [COMMAND]\n"
+  "\n"
+  "FILE is a binary module (.wasm, recognised by its magic) or a text module\n"
+  "(.wat, anything else). Options of `run` come before FILE; everything after\n"
+  "FILE is passed to the guest.\n"
+  "\n"
+  "Exit status: 0 success; 1 the module or a file was rejected (I/O error,\n"
+  "malformed, invalid, unlinkable); 2 usage error; 134 the guest trapped.\n";
+
+static const char usage_run[] =
+  "usage: wrun [run] [OPTIONS] FILE [ARGS...]\n"
+  "Decodes, validates, instantiates and runs FILE: calls `_start` if exported.\n"
+  "  --invoke NAME   call export NAME with ARGS parsed by its parameter types\n"
+  "                  and print each result on its own line\n"
+  "  -h, --help      this help\n";
+
+static const char usage_validate[] =
+  "usage: wrun validate FILE...\n"
+  "Checks each FILE against the WebAssembly 2.0 binary/text format and\n"
+  "validation rules. Prints nothing and exits 0 when all are valid; otherwise\n"
+  "prints one line per rejected file, FILE:OFFSET (or LINE:COL): kind: message,\n"
+  "and exits 1.\n";
+
+static const char usage_inspect[] =
+  "usage: wrun inspect FILE\n"
+  "Prints the module's types, imports, exports, tables, memories and segment\n"
+  "counts. Exits 1 if FILE is not a valid module.\n";
+
+static const char usage_wast[] =
+  "usage: wrun wast [OPTIONS] FILE|DIR...\n"
+  "Runs WebAssembly spec scripts (.wast; a DIR means its *.wast files, sorted).\n"
+  "Prints `FILE: N passed, N failed, N skipped` per file and the total\n"
+  "`N passed, N failed, N skipped` last; exits 1 if anything failed.\n"
+  "  -v, --verbose   print every skipped command and message mismatches\n"
+  "  -q, --quiet     print only failures and the total\n"
+  "  -x, --fail-fast stop at the first failure\n";
+
+static int usage_error(const char *msg, const char *arg, const char *usage) {
+  fprintf(stderr, "wrun: %s%s%s\n%s", msg, arg ? ": " : "", arg ? arg : "", usage);
+  return CLI_EXIT_USAGE;
+}
+
+static bool is_help(const char *a) { return strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0; }
+
+static int cmd_help(int argc, char **argv) {
+  const char *topic = argc > 0 ? argv[0] : NULL;
+  if (!topic) fputs(usage_main, stdout);
+  else if (strcmp(topic, "run") == 0) fputs(usage_run, stdout);
+  else if (strcmp(topic, "validate") == 0) fputs(usage_validate, stdout);
+  else if (strcmp(topic, "inspect") == 0) fputs(usage_inspect, stdout);
+  else if (strcmp(topic, "wast") == 0) fputs(usage_wast, stdout);
+  else return usage_error("unknown command", topic, usage_main);
+  return CLI_EXIT_OK;
+}
+
+static int cmd_validate(int argc, char **argv) {
+  if (argc > 0 && is_help(argv[0])) return fputs(usage_validate, stdout), CLI_EXIT_OK;
+  if (argc == 0) return usage_error("validate needs at least one FILE", NULL, usage_validate);
+  int status = CLI_EXIT_OK;
+  for (int i = 0; i < argc; i++) {
+    wasm_module *m = cli_load_module(argv[i]);
+    if (!m) status = CLI_EXIT_REJECTED;
+    wasm_module_free(m);
+  }
+  return status;
+}
+
+static int cmd_inspect(int argc, char **argv) {
+  if (argc > 0 && is_help(argv[0])) return fputs(usage_inspect, stdout), CLI_EXIT_OK;
+  if (argc != 1) return usage_error("inspect takes exactly one FILE", NULL, usage_inspect);
+  wasm_module *m = cli_load_module(argv[0]);
+  if (!m) return CLI_EXIT_REJECTED;
+  cli_inspect(argv[0], m);
+  wasm_module_free(m);
+  return CLI_EXIT_OK;
+}
+
+static int cmd_wast(int argc, char **argv) {
+  wast_options opt = {0};
+  int i = 0;
+  for (; i < argc && argv[i][0] == '-'; i++) {
+    if (is_help(argv[i])) return fputs(usage_wast, stdout), CLI_EXIT_OK;
+    if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0) opt.verbose = true;
+    else if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0) opt.quiet = true;
+    else if (strcmp(argv[i], "-x") == 0 || strcmp(argv[i], "--fail-fast") == 0) opt.fail_fast = true;
+    else if (strcmp(argv[i], "--") == 0) { i++; break; }
+    else return usage_error("unknown option", argv[i], usage_wast);
+  }
+  if (i == argc) return usage_error("wast needs at least one FILE or DIR", NULL, usage_wast);
+  return wast_run_paths(argv + i, argc - i, &opt, stdout);
+}
+
+static int cmd_run(int argc, char **argv) {
+  const char *invoke = NULL;
+  int i = 0;
+  for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+    if (is_help(argv[i])) return fputs(usage_run, stdout), CLI_EXIT_OK;
+    if (strcmp(argv[i], "--invoke") == 0) {
+      if (i + 1 >= argc) return usage_error("--invoke needs an export NAME", NULL, usage_run);
+      invoke = argv[++i];
+    } else if (strcmp(argv[i], "--") == 0) {
+      i++;
+      break;
+    } else {
+      return usage_error("unknown option", argv[i], usage_run);
+    }
+  }
+  if (i == argc) return usage_error("no module FILE given", NULL, usage_run);
+  const char *path = argv[i];
+  wasm_module *m = cli_load_module(path);
+  if (!m) return CLI_EXIT_REJECTED;
+  (void)invoke;
+  fprintf(stderr, "%s: error: this build of wrun validates modules but cannot execute them yet "
+                  "(the interpreter is not part of it)\n", path);
+  wasm_module_free(m);
+  return CLI_EXIT_REJECTED;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fputs(usage_main, stderr);
+    return CLI_EXIT_USAGE;
+  }
+  const char *cmd = argv[1];
+  if (is_help(cmd)) return fputs(usage_main, stdout), CLI_EXIT_OK;
+  if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
+    printf("wrun %s\n", WRUN_VERSION);
+    return CLI_EXIT_OK;
+  }
+  if (strcmp(cmd, "help") == 0) return cmd_help(argc - 2, argv + 2);
+  if (strcmp(cmd, "validate") == 0) return cmd_validate(argc - 2, argv + 2);
+  if (strcmp(cmd, "inspect") == 0) return cmd_inspect(argc - 2, argv + 2);
+  if (strcmp(cmd, "wast") == 0) return cmd_wast(argc - 2, argv + 2);
+  if (strcmp(cmd, "run") == 0) return cmd_run(argc - 2, argv + 2);
+  return cmd_run(argc - 1, argv + 1);
+}
