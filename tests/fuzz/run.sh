@@ -13,7 +13,7 @@ for t in decode text; do
   corpus="$build/corpus-$t"
   mkdir -p "$corpus"
   echo "fuzz_$t: running for ${secs}s"
-  "$build/fuzz_$t" -max_total_time="$secs" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+  "$build/tests/fuzz/fuzz_$t" -max_total_time="$secs" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
       -print_final_stats=1 -artifact_prefix="$build/crash-$t-" \
       "$corpus" "$top/tests/fuzz/seeds/$t" 2>&1 | grep -E "stat::number_of_executed_units|ERROR|SUMMARY|Done" || true
   if ls "$build"/crash-$t-* >/dev/null 2>&1; then
