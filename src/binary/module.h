@@ -68,7 +68,10 @@ typedef struct wasm_functype {
 } wasm_functype;
 
 static inline const wasm_valtype *wasm_functype_params(const wasm_functype *f) { return f->types; }
-static inline const wasm_valtype *wasm_functype_results(const wasm_functype *f) { return f->types + f->nparams; }
+/* (NULL when the type has no values at all: no arithmetic on a null pointer) */
+static inline const wasm_valtype *wasm_functype_results(const wasm_functype *f) {
+  return f->types ? f->types + f->nparams : NULL;
+}
 
 typedef enum wasm_comptype_kind { WASM_COMP_FUNC, WASM_COMP_STRUCT, WASM_COMP_ARRAY } wasm_comptype_kind;
 

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "binary/decode_internal.h"
 #include "text/wat_internal.h"
 
 /* ---- byte buffers ------------------------------------------------------------ */
@@ -690,6 +691,12 @@ static void section(wat_buf *out, uint8_t id, const wat_buf *body) {
   wat_buf_bytes(out, body->p, body->len);
 }
 
+/* Import and export names must be UTF-8; say so at the string, in the text. */
+static bool check_name(wat_module *m, const sx_node *s) {
+  if (decode_utf8_valid((const uint8_t *)s->text, s->len)) return true;
+  return wat_fail(m, s, "malformed UTF-8 encoding in name");
+}
+
 static void emit_name(wat_buf *b, const sx_node *s) {
   wat_buf_uleb(b, s->len);
   wat_buf_bytes(b, s->text, s->len);
@@ -930,12 +937,16 @@ static bool emit_module(translation *t, wat_buf *out) {
     wat_buf_uleb(&sec, t->imports.n);
     for (uint32_t i = 0; i < t->imports.n; i++) {
       wat_import *im = &t->imports.v[i];
+      if (!check_name(m, im->module) || !check_name(m, im->field)) {
+        ok = false;
+        break;
+      }
       emit_name(&sec, im->module);
       emit_name(&sec, im->field);
       wat_buf_byte(&sec, im->kind);
       wat_buf_bytes(&sec, im->desc.p, im->desc.len);
     }
-    section(out, 2, &sec);
+    if (ok) section(out, 2, &sec);
   }
   if (ok && t->funcs.n) {
     sec.len = 0;
@@ -1000,6 +1011,7 @@ static bool emit_module(translation *t, wat_buf *out) {
       wat_export *e = &t->exports.v[i];
       static const char *const what[] = {"function", "table", "memory", "global"};
       if (e->ref) ok = wat_index(m, e->ref, space_names(m, e->kind), what[e->kind], &e->index);
+      if (ok) ok = check_name(m, e->name);
       emit_name(&sec, e->name);
       wat_buf_byte(&sec, e->kind);
       wat_buf_uleb(&sec, e->index);
