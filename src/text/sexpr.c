@@ -97,7 +97,7 @@ static bool skip_space(lexer *lx) {
     } else if (c == ' ' || c == '\t' || c == '\r') {
       lx->p++;
     } else if (c == ';' && lx->p + 1 < lx->end && lx->p[1] == ';') {
-      while (lx->p < lx->end && *lx->p != '\n') lx->p++;
+      while (lx->p < lx->end && *lx->p != '\n' && *lx->p != '\r') lx->p++; /* ends at LF or CR */
     } else if (c == '(' && lx->p + 1 < lx->end && lx->p[1] == ';') {
       const char *start = lx->p;
       uint32_t sl = lx->line, sc = col_of(lx, start);

@@ -7,10 +7,10 @@
  * exactly what users run. assert_malformed and assert_invalid are kind-exact:
  * a module rejected in the wrong phase is a failure, and so is one accepted.
  *
- * Commands that need execution (instantiation, invoke, get, assert_return,
- * assert_trap, assert_exhaustion, register, assert_unlinkable,
- * assert_uninstantiable) are counted as SKIPPED until the runtime is wired in;
- * they are never counted as passed.
+ * Modules are instantiated in one store per script, with imports resolved
+ * from registered instances and the `spectest` host module (spectest.c).
+ * Values are compared bit-exactly, except the spec's nan:canonical and
+ * nan:arithmetic patterns; traps must be traps and exhaustion exhaustion.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -20,35 +20,27 @@
 #include "binary/module.h"
 #include "text/text.h"
 #include "valid/valid.h"
+#include "runtime/runtime.h"
 #include "wast/wast.h"
+#include "wast/wast_internal.h"
 
-typedef struct script {
-  const char *path;
-  const wast_options *opt;
-  FILE *out;
-  uint64_t passed, failed, skipped;
-  uint64_t skipped_exec;     /* skips for want of an execution engine */
-} script;
 
-static void report_failure(script *s, const sx_node *cmd, const char *what, const char *expected,
+void wast_report_failure(script *s, const sx_node *cmd, const char *what, const char *expected,
                            const char *got) {
   s->failed++;
   fprintf(stderr, "%s:%u:%u: %s failed: expected %s, got %s\n", s->path, cmd->line, cmd->col, what, expected,
           got);
 }
 
-static void skip(script *s, const sx_node *cmd, const char *why) {
+void wast_skip(script *s, const sx_node *cmd, const char *why) {
   s->skipped++;
-  s->skipped_exec++;
-  if (s->opt->verbose) {
-    const char *name = cmd->nitems && cmd->items[0].kind == SX_ATOM ? cmd->items[0].text : "command";
-    fprintf(s->out, "%s:%u:%u: skipped %s: %s\n", s->path, cmd->line, cmd->col, name, why);
-  }
+  const char *name = cmd->nitems && cmd->items[0].kind == SX_ATOM ? cmd->items[0].text : "command";
+  fprintf(s->out, "%s:%u:%u: skipped %s: %s\n", s->path, cmd->line, cmd->col, name, why);
 }
 
 /* Text or binary of a (module ...) form to a validated module. Returns NULL and
  * fills err on rejection. */
-static wasm_module *load_module(const sx_node *form, wrun_error *err) {
+wasm_module *wast_load_module(const sx_node *form, wrun_error *err) {
   uint8_t *bin = NULL;
   size_t len = 0;
   if (!wat_module_to_binary(form, &bin, &len, err)) return NULL;
@@ -65,7 +57,7 @@ static bool is_module_form(const sx_node *n) {
   return n->kind == SX_LIST && n->nitems > 0 && sx_is_atom(&n->items[0], "module");
 }
 
-static void describe_error(const wrun_error *e, char *buf, size_t size) {
+void wast_describe_error(const wrun_error *e, char *buf, size_t size) {
   if (e->line)
     snprintf(buf, size, "%s error at %u:%u (%s)", wrun_error_kind_name(e->kind), e->line, e->col, e->message);
   else if (e->offset != WRUN_NO_OFFSET)
@@ -75,46 +67,31 @@ static void describe_error(const wrun_error *e, char *buf, size_t size) {
     snprintf(buf, size, "%s error (%s)", wrun_error_kind_name(e->kind), e->message);
 }
 
-static void cmd_module(script *s, const sx_node *cmd) {
-  wrun_error err;
-  wrun_error_clear(&err);
-  wasm_module *m = load_module(cmd, &err);
-  if (!m) {
-    char got[400];
-    describe_error(&err, got, sizeof got);
-    report_failure(s, cmd, "module", "a valid module", got);
-    return;
-  }
-  /* Decoded and validated: that is what this command asserts of the front end.
-   * Instantiation needs the runtime. */
-  s->passed++;
-  wasm_module_free(m);
-}
 
 /* assert_malformed / assert_invalid: the module must be rejected in that phase. */
 static void cmd_assert_rejected(script *s, const sx_node *cmd, wrun_error_kind want, const char *name) {
   if (cmd->nitems < 2 || !is_module_form(&cmd->items[1])) {
-    report_failure(s, cmd, name, "(module ...) as the first argument", "something else");
+    wast_report_failure(s, cmd, name, "(module ...) as the first argument", "something else");
     return;
   }
   const char *expected_msg = cmd->nitems > 2 && cmd->items[2].kind == SX_STRING ? cmd->items[2].text : "";
   size_t expected_len = cmd->nitems > 2 && cmd->items[2].kind == SX_STRING ? cmd->items[2].len : 0;
   wrun_error err;
   wrun_error_clear(&err);
-  wasm_module *m = load_module(&cmd->items[1], &err);
+  wasm_module *m = wast_load_module(&cmd->items[1], &err);
   char expected[300];
   snprintf(expected, sizeof expected, "%s module (\"%.*s\")", wrun_error_kind_name(want), (int)expected_len,
            expected_msg);
   if (m) {
     wasm_module_free(m);
-    report_failure(s, cmd, name, expected, "a module that was accepted");
+    wast_report_failure(s, cmd, name, expected, "a module that was accepted");
     return;
   }
   /* Implementation limits reject modules the spec calls malformed for the same reason. */
   if (err.kind != want && !(want == WRUN_ERR_MALFORMED && err.kind == WRUN_ERR_LIMIT)) {
     char got[400];
-    describe_error(&err, got, sizeof got);
-    report_failure(s, cmd, name, expected, got);
+    wast_describe_error(&err, got, sizeof got);
+    wast_report_failure(s, cmd, name, expected, got);
     return;
   }
   if (s->opt->verbose && expected_len && !strstr(err.message, expected_msg))
@@ -125,22 +102,18 @@ static void cmd_assert_rejected(script *s, const sx_node *cmd, wrun_error_kind w
 
 static void run_command(script *s, const sx_node *cmd) {
   if (cmd->kind != SX_LIST || cmd->nitems == 0 || cmd->items[0].kind != SX_ATOM) {
-    report_failure(s, cmd, "script", "a command", "something else");
+    wast_report_failure(s, cmd, "script", "a command", "something else");
     return;
   }
   const sx_node *h = &cmd->items[0];
-  if (sx_is_atom(h, "module")) cmd_module(s, cmd);
-  else if (sx_is_atom(h, "assert_malformed")) cmd_assert_rejected(s, cmd, WRUN_ERR_MALFORMED, "assert_malformed");
+  if (sx_is_atom(h, "assert_malformed")) cmd_assert_rejected(s, cmd, WRUN_ERR_MALFORMED, "assert_malformed");
   else if (sx_is_atom(h, "assert_invalid")) cmd_assert_rejected(s, cmd, WRUN_ERR_INVALID, "assert_invalid");
-  else if (sx_is_atom(h, "register") || sx_is_atom(h, "invoke") || sx_is_atom(h, "get") ||
-           sx_is_atom(h, "assert_return") || sx_is_atom(h, "assert_trap") ||
-           sx_is_atom(h, "assert_exhaustion") || sx_is_atom(h, "assert_unlinkable") ||
-           sx_is_atom(h, "assert_uninstantiable"))
-    skip(s, cmd, "needs instantiation and execution, which this build does not have yet");
-  else {
+  else if (wast_exec_command(s, cmd)) {
+    /* module, register, invoke, get, assert_return/trap/exhaustion/unlinkable/uninstantiable */
+  } else {
     char got[100];
     snprintf(got, sizeof got, "unknown command %.*s", (int)h->len, h->text);
-    report_failure(s, cmd, "script", "a spec script command", got);
+    wast_report_failure(s, cmd, "script", "a spec script command", got);
   }
 }
 
@@ -190,11 +163,17 @@ static char *read_file(const char *path, size_t *len, char *why, size_t why_size
 
 bool wast_run_file(const char *path, const wast_options *opt, wast_totals *totals, FILE *out) {
   script s = {.path = path, .opt = opt, .out = out};
+  if (!wast_exec_begin(&s)) {
+    fprintf(stderr, "%s: cannot create a store\n", path);
+    totals->failed++;
+    return false;
+  }
   size_t len;
   char why[200];
   char *src = read_file(path, &len, why, sizeof why);
   if (!src) {
     fprintf(stderr, "%s: io error: cannot read: %s\n", path, why);
+    wast_exec_end(&s);
     totals->failed++;
     return false;
   }
@@ -205,6 +184,7 @@ bool wast_run_file(const char *path, const wast_options *opt, wast_totals *total
     char buf[512];
     fprintf(stderr, "%s\n", wrun_error_format(&err, path, buf, sizeof buf));
     free(src);
+    wast_exec_end(&s);
     totals->failed++;
     return false;
   }
@@ -216,10 +196,10 @@ bool wast_run_file(const char *path, const wast_options *opt, wast_totals *total
       if (doc.root.nitems) memcpy(items + 1, doc.root.items, doc.root.nitems * sizeof *items);
       module.items = items;
       module.nitems = doc.root.nitems + 1;
-      cmd_module(&s, &module);
+      wast_exec_command(&s, &module);
       free(items);
     } else {
-      report_failure(&s, &doc.root, "script", "memory", "out of memory");
+      wast_report_failure(&s, &doc.root, "script", "memory", "out of memory");
     }
   } else {
     for (size_t i = 0; i < doc.root.nitems; i++) {
@@ -227,12 +207,12 @@ bool wast_run_file(const char *path, const wast_options *opt, wast_totals *total
       if (opt->fail_fast && s.failed) break;
     }
   }
+  wast_exec_end(&s);
   sx_doc_free(&doc);
   free(src);
   if (!opt->quiet) {
     fprintf(out, "%s: %llu passed, %llu failed, %llu skipped", path, (unsigned long long)s.passed,
             (unsigned long long)s.failed, (unsigned long long)s.skipped);
-    if (s.skipped_exec) fprintf(out, " (%llu need execution)", (unsigned long long)s.skipped_exec);
     fputc('\n', out);
   }
   totals->passed += s.passed;

@@ -1,0 +1,595 @@
+/*
+ * exec.c — the interpreter's dispatch loop.
+ *
+ * Threaded code: every instruction starts with its handler's address, and each
+ * handler ends by jumping straight to the next one (`goto *pc->h`, GCC/clang
+ * labels as values), so there is no central switch and the branch predictor
+ * sees one indirect jump per handler. Operands are frame slots (see interp.h).
+ * Calls between wasm functions stay in this loop: a call pushes a return
+ * record on the store's frame stack and switches pc/fp, so wasm recursion
+ * never grows the C stack and exhaustion is a clean trap.
+ *
+ * Memory accesses are bounds-checked explicitly against the current size
+ * (the reservation in store.c keeps the base fixed across memory.grow).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "interp/interp.h"
+
+/* ---- value helpers ---------------------------------------------------------- */
+
+static inline float f32_of(uint64_t s) { float f; uint32_t b = (uint32_t)s; memcpy(&f, &b, 4); return f; }
+static inline double f64_of(uint64_t s) { double d; memcpy(&d, &s, 8); return d; }
+static inline uint64_t bits_f32(float f) { uint32_t b; memcpy(&b, &f, 4); return b; }
+static inline uint64_t bits_f64(double d) { uint64_t b; memcpy(&b, &d, 8); return b; }
+
+#define RD_u32(s) ((uint32_t)(s))
+#define RD_i32(s) ((int32_t)(uint32_t)(s))
+#define RD_u64(s) ((uint64_t)(s))
+#define RD_i64(s) ((int64_t)(s))
+#define RD_f32(s) f32_of(s)
+#define RD_f64(s) f64_of(s)
+#define WR_u32(v) ((uint64_t)(uint32_t)(v))
+#define WR_i32(v) ((uint64_t)(uint32_t)(int32_t)(v))
+#define WR_u64(v) ((uint64_t)(v))
+#define WR_i64(v) ((uint64_t)(int64_t)(v))
+#define WR_f32(v) bits_f32(v)
+#define WR_f64(v) bits_f64(v)
+
+static inline uint32_t rotl32(uint32_t a, uint32_t b) { b &= 31; return b ? (a << b) | (a >> (32 - b)) : a; }
+static inline uint32_t rotr32(uint32_t a, uint32_t b) { b &= 31; return b ? (a >> b) | (a << (32 - b)) : a; }
+static inline uint64_t rotl64(uint64_t a, uint64_t b) { b &= 63; return b ? (a << b) | (a >> (64 - b)) : a; }
+static inline uint64_t rotr64(uint64_t a, uint64_t b) { b &= 63; return b ? (a >> b) | (a << (64 - b)) : a; }
+
+/* min/max: NaN if either is NaN; -0 is below +0. */
+static inline float fmin32(float a, float b) {
+  if (a != a || b != b) return a + b;
+  if (a == b) return f32_of(bits_f32(a) | bits_f32(b));
+  return a < b ? a : b;
+}
+static inline float fmax32(float a, float b) {
+  if (a != a || b != b) return a + b;
+  if (a == b) return f32_of(bits_f32(a) & bits_f32(b));
+  return a > b ? a : b;
+}
+static inline double fmin64(double a, double b) {
+  if (a != a || b != b) return a + b;
+  if (a == b) return f64_of(bits_f64(a) | bits_f64(b));
+  return a < b ? a : b;
+}
+static inline double fmax64(double a, double b) {
+  if (a != a || b != b) return a + b;
+  if (a == b) return f64_of(bits_f64(a) & bits_f64(b));
+  return a > b ? a : b;
+}
+static inline float demote(double d) { return (float)d; }
+static inline double promote(float f) { return (double)f; }
+
+static inline int32_t sat_i32(double d) {
+  if (d != d) return 0;
+  if (d <= -2147483648.0) return INT32_MIN;
+  if (d >= 2147483648.0) return INT32_MAX;
+  return (int32_t)d;
+}
+static inline uint32_t sat_u32(double d) {
+  if (d != d || d <= 0) return 0;
+  if (d >= 4294967296.0) return UINT32_MAX;
+  return (uint32_t)d;
+}
+static inline int64_t sat_i64(double d) {
+  if (d != d) return 0;
+  if (d <= -9223372036854775808.0) return INT64_MIN;
+  if (d >= 9223372036854775808.0) return INT64_MAX;
+  return (int64_t)d;
+}
+static inline uint64_t sat_u64(double d) {
+  if (d != d || d <= 0) return 0;
+  if (d >= 18446744073709551616.0) return UINT64_MAX;
+  return (uint64_t)d;
+}
+
+static bool functype_equal(const wasm_functype *a, const wasm_functype *b) {
+  if (a == b) return true;
+  if (a->nparams != b->nparams || a->nresults != b->nresults) return false;
+  size_t n = (size_t)a->nparams + a->nresults;
+  return n == 0 || memcmp(a->types, b->types, n * sizeof *a->types) == 0;
+}
+
+/* ---- the loop ---------------------------------------------------------------- */
+
+#define SA pc[1].p.a
+#define SB pc[1].p.b
+#define SC pc[2].p.a
+#define SD pc[2].p.b
+#define NEXT() goto *pc->h
+#define TRAP(kind) do { trap_kind = (kind); goto trap; } while (0)
+#define MEM_CHECK(ea, n) do { if (!mem || (ea) + (n) > mem->size) TRAP(WRUN_TRAP_MEMORY_OOB); } while (0)
+
+/* exec_run with s == NULL returns its handler table through *table. */
+static bool exec_run(wrun_store *s, wrun_func *entry, uint64_t *entry_fp, const void *const **table) {
+  static const void *const handlers[IOP_COUNT_] = {
+#define H(id, ...) [IOP_##id] = &&L_##id,
+#define HK(id, ...) [IOP_##id] = &&L_##id, [IOP_##id##_K] = &&L_##id##_K,
+    INTERP_INT_BINOPS(HK) INTERP_FLOAT_BINOPS(H) INTERP_BITS_BINOPS(H) INTERP_UNOPS(H)
+    INTERP_SPECIAL_OPS(H) INTERP_EXTRA_OPS(H)
+#undef H
+#undef HK
+  };
+  if (!s) {
+    *table = handlers;
+    return true;
+  }
+  wrun_trap_kind trap_kind = WRUN_TRAP_NONE;
+  uint32_t base_depth = s->nframes;
+  wrun_func *cur = entry;
+  uint64_t *fp = entry_fp;
+  uint64_t *stack_end = s->stack + s->stack_slots;
+  if (!cur->code && !interp_translate(s, cur)) TRAP(WRUN_TRAP_HOST);
+  if (fp + cur->code->nslots > stack_end) TRAP(WRUN_TRAP_STACK_EXHAUSTED);
+  if (s->nframes >= s->max_depth) TRAP(WRUN_TRAP_STACK_EXHAUSTED);
+  s->frames[s->nframes++] = (rt_frame_info){cur, NULL, NULL};
+  const cell *pc = cur->code->code;
+  wrun_memory *mem = cur->inst->mems[0];
+  NEXT();
+
+  /* numeric operators from the lists in interp.h */
+#define BIN(id, ta, tr, expr)                                                  \
+  L_##id: {                                                                     \
+    __typeof__(RD_##ta(0)) a = RD_##ta(fp[SB]), b = RD_##ta(fp[SC]);            \
+    fp[SA] = WR_##tr(expr);                                                     \
+    pc += 3;                                                                    \
+    NEXT();                                                                     \
+  }
+#define BINK(id, ta, tr, expr)                                                 \
+  BIN(id, ta, tr, expr)                                                         \
+  L_##id##_K: {                                                                 \
+    __typeof__(RD_##ta(0)) a = RD_##ta(fp[SB]), b = RD_##ta(pc[2].u);           \
+    fp[SA] = WR_##tr(expr);                                                     \
+    pc += 3;                                                                    \
+    NEXT();                                                                     \
+  }
+#define UN(id, ta, tr, expr)                                                   \
+  L_##id: {                                                                     \
+    __typeof__(RD_##ta(0)) a = RD_##ta(fp[SB]);                                 \
+    fp[SA] = WR_##tr(expr);                                                     \
+    pc += 2;                                                                    \
+    NEXT();                                                                     \
+  }
+  INTERP_INT_BINOPS(BINK)
+  INTERP_FLOAT_BINOPS(BIN)
+  INTERP_BITS_BINOPS(BIN)
+  INTERP_UNOPS(UN)
+#undef BIN
+#undef BINK
+#undef UN
+
+  /* integer division: traps on zero and on INT_MIN / -1 */
+L_I32_DIV_S: {
+    int32_t a = RD_i32(fp[SB]), b = RD_i32(fp[SC]);
+    if (b == 0) TRAP(WRUN_TRAP_DIV_ZERO);
+    if (a == INT32_MIN && b == -1) TRAP(WRUN_TRAP_INT_OVERFLOW);
+    fp[SA] = WR_i32(a / b);
+    pc += 3;
+    NEXT();
+  }
+L_I32_DIV_U: {
+    uint32_t a = RD_u32(fp[SB]), b = RD_u32(fp[SC]);
+    if (b == 0) TRAP(WRUN_TRAP_DIV_ZERO);
+    fp[SA] = WR_u32(a / b);
+    pc += 3;
+    NEXT();
+  }
+L_I32_REM_S: {
+    int32_t a = RD_i32(fp[SB]), b = RD_i32(fp[SC]);
+    if (b == 0) TRAP(WRUN_TRAP_DIV_ZERO);
+    fp[SA] = WR_i32(b == -1 ? 0 : a % b);
+    pc += 3;
+    NEXT();
+  }
+L_I32_REM_U: {
+    uint32_t a = RD_u32(fp[SB]), b = RD_u32(fp[SC]);
+    if (b == 0) TRAP(WRUN_TRAP_DIV_ZERO);
+    fp[SA] = WR_u32(a % b);
+    pc += 3;
+    NEXT();
+  }
+L_I64_DIV_S: {
+    int64_t a = RD_i64(fp[SB]), b = RD_i64(fp[SC]);
+    if (b == 0) TRAP(WRUN_TRAP_DIV_ZERO);
+    if (a == INT64_MIN && b == -1) TRAP(WRUN_TRAP_INT_OVERFLOW);
+    fp[SA] = WR_i64(a / b);
+    pc += 3;
+    NEXT();
+  }
+L_I64_DIV_U: {
+    uint64_t a = fp[SB], b = fp[SC];
+    if (b == 0) TRAP(WRUN_TRAP_DIV_ZERO);
+    fp[SA] = a / b;
+    pc += 3;
+    NEXT();
+  }
+L_I64_REM_S: {
+    int64_t a = RD_i64(fp[SB]), b = RD_i64(fp[SC]);
+    if (b == 0) TRAP(WRUN_TRAP_DIV_ZERO);
+    fp[SA] = WR_i64(b == -1 ? 0 : a % b);
+    pc += 3;
+    NEXT();
+  }
+L_I64_REM_U: {
+    uint64_t a = fp[SB], b = fp[SC];
+    if (b == 0) TRAP(WRUN_TRAP_DIV_ZERO);
+    fp[SA] = a % b;
+    pc += 3;
+    NEXT();
+  }
+
+  /* trapping float -> int: NaN is an invalid conversion, out of range an overflow */
+#define TRUNC(id, ta, tr, lo, hi)                                               \
+  L_##id: {                                                                      \
+    double d = (double)RD_##ta(fp[SB]);                                          \
+    if (d != d) TRAP(WRUN_TRAP_INVALID_CONVERSION);                              \
+    if (!(d > (lo) && d < (hi))) TRAP(WRUN_TRAP_INT_OVERFLOW);                   \
+    fp[SA] = WR_##tr(d);                                                         \
+    pc += 2;                                                                     \
+    NEXT();                                                                      \
+  }
+  TRUNC(I32_TRUNC_F32_S, f32, i32, -2147483649.0, 2147483648.0)
+  TRUNC(I32_TRUNC_F64_S, f64, i32, -2147483649.0, 2147483648.0)
+  TRUNC(I32_TRUNC_F32_U, f32, u32, -1.0, 4294967296.0)
+  TRUNC(I32_TRUNC_F64_U, f64, u32, -1.0, 4294967296.0)
+  TRUNC(I64_TRUNC_F32_S, f32, i64, -9223372036854777856.0, 9223372036854775808.0)
+  TRUNC(I64_TRUNC_F64_S, f64, i64, -9223372036854777856.0, 9223372036854775808.0)
+  TRUNC(I64_TRUNC_F32_U, f32, u64, -1.0, 18446744073709551616.0)
+  TRUNC(I64_TRUNC_F64_U, f64, u64, -1.0, 18446744073709551616.0)
+#undef TRUNC
+
+  /* memory: [h][dst|addr, addr|val][offset] */
+#define LOAD(id, ctype, n, conv)                                                \
+  L_##id: {                                                                      \
+    uint64_t ea = (uint64_t)RD_u32(fp[SB]) + pc[2].u;                            \
+    MEM_CHECK(ea, n);                                                            \
+    ctype v;                                                                     \
+    memcpy(&v, mem->base + ea, n);                                               \
+    fp[SA] = conv;                                                               \
+    pc += 3;                                                                     \
+    NEXT();                                                                      \
+  }
+  LOAD(I32_LOAD, uint32_t, 4, v)
+  LOAD(I64_LOAD, uint64_t, 8, v)
+  LOAD(F32_LOAD, uint32_t, 4, v)
+  LOAD(F64_LOAD, uint64_t, 8, v)
+  LOAD(I32_LOAD8_S, int8_t, 1, WR_i32(v))
+  LOAD(I32_LOAD8_U, uint8_t, 1, WR_u32(v))
+  LOAD(I32_LOAD16_S, int16_t, 2, WR_i32(v))
+  LOAD(I32_LOAD16_U, uint16_t, 2, WR_u32(v))
+  LOAD(I64_LOAD8_S, int8_t, 1, WR_i64(v))
+  LOAD(I64_LOAD8_U, uint8_t, 1, WR_u64(v))
+  LOAD(I64_LOAD16_S, int16_t, 2, WR_i64(v))
+  LOAD(I64_LOAD16_U, uint16_t, 2, WR_u64(v))
+  LOAD(I64_LOAD32_S, int32_t, 4, WR_i64(v))
+  LOAD(I64_LOAD32_U, uint32_t, 4, WR_u64(v))
+#undef LOAD
+#define STORE(id, ctype, n)                                                     \
+  L_##id: {                                                                      \
+    uint64_t ea = (uint64_t)RD_u32(fp[SA]) + pc[2].u;                            \
+    MEM_CHECK(ea, n);                                                            \
+    ctype v = (ctype)fp[SB];                                                     \
+    memcpy(mem->base + ea, &v, n);                                               \
+    pc += 3;                                                                     \
+    NEXT();                                                                      \
+  }
+  STORE(I32_STORE, uint32_t, 4)
+  STORE(I64_STORE, uint64_t, 8)
+  STORE(F32_STORE, uint32_t, 4)
+  STORE(F64_STORE, uint64_t, 8)
+  STORE(I32_STORE8, uint8_t, 1)
+  STORE(I32_STORE16, uint16_t, 2)
+  STORE(I64_STORE8, uint8_t, 1)
+  STORE(I64_STORE16, uint16_t, 2)
+  STORE(I64_STORE32, uint32_t, 4)
+#undef STORE
+
+L_MEMORY_SIZE:
+  fp[SA] = mem->size / 65536;
+  pc += 2;
+  NEXT();
+L_MEMORY_GROW:
+  fp[SA] = WR_i32((int32_t)rt_memory_grow(mem, RD_u32(fp[SB])));
+  pc += 2;
+  NEXT();
+L_MEMORY_FILL: { /* [h][dst, val][n] */
+    uint64_t d = RD_u32(fp[SA]), n = RD_u32(fp[SC]);
+    MEM_CHECK(d, n);
+    memset(mem->base + d, (int)(uint8_t)fp[SB], n);
+    pc += 3;
+    NEXT();
+  }
+L_MEMORY_COPY: { /* [h][dst, src][n] */
+    uint64_t d = RD_u32(fp[SA]), src = RD_u32(fp[SB]), n = RD_u32(fp[SC]);
+    MEM_CHECK(d, n);
+    MEM_CHECK(src, n);
+    memmove(mem->base + d, mem->base + src, n);
+    pc += 3;
+    NEXT();
+  }
+L_MEMORY_INIT: { /* [h][dst, src][n, seg] */
+    uint64_t d = RD_u32(fp[SA]), src = RD_u32(fp[SB]), n = RD_u32(fp[SC]);
+    const wasm_data *seg = &cur->inst->module->datas[SD];
+    uint64_t len = cur->inst->data_dropped[SD] ? 0 : seg->len;
+    MEM_CHECK(d, n);
+    if (src + n > len) TRAP(WRUN_TRAP_MEMORY_OOB);
+    if (n) memcpy(mem->base + d, seg->bytes + src, n);
+    pc += 3;
+    NEXT();
+  }
+L_DATA_DROP:
+  cur->inst->data_dropped[SA] = true;
+  pc += 2;
+  NEXT();
+
+  /* tables: the table pointer follows the slot cells */
+L_TABLE_GET: { /* [h][dst, idx][table] */
+    wrun_table *t = pc[2].ptr;
+    uint64_t i = RD_u32(fp[SB]);
+    if (i >= t->size) TRAP(WRUN_TRAP_TABLE_OOB);
+    fp[SA] = (uint64_t)(uintptr_t)t->elems[i];
+    pc += 3;
+    NEXT();
+  }
+L_TABLE_SET: { /* [h][idx, val][table] */
+    wrun_table *t = pc[2].ptr;
+    uint64_t i = RD_u32(fp[SA]);
+    if (i >= t->size) TRAP(WRUN_TRAP_TABLE_OOB);
+    t->elems[i] = (void *)(uintptr_t)fp[SB];
+    pc += 3;
+    NEXT();
+  }
+L_TABLE_SIZE: { /* [h][dst][table] */
+    wrun_table *t = pc[2].ptr;
+    fp[SA] = t->size;
+    pc += 3;
+    NEXT();
+  }
+L_TABLE_GROW: { /* [h][dst, init][delta][table] */
+    wrun_table *t = pc[3].ptr;
+    fp[SA] = WR_i32((int32_t)rt_table_grow(t, RD_u32(fp[SC]), (void *)(uintptr_t)fp[SB]));
+    pc += 4;
+    NEXT();
+  }
+L_TABLE_FILL: { /* [h][i, val][n][table] */
+    wrun_table *t = pc[3].ptr;
+    uint64_t i = RD_u32(fp[SA]), n = RD_u32(fp[SC]);
+    if (i + n > t->size) TRAP(WRUN_TRAP_TABLE_OOB);
+    for (uint64_t k = 0; k < n; k++) t->elems[i + k] = (void *)(uintptr_t)fp[SB];
+    pc += 4;
+    NEXT();
+  }
+L_TABLE_COPY: { /* [h][d, s][n][dst table][src table] */
+    wrun_table *td = pc[3].ptr, *ts = pc[4].ptr;
+    uint64_t d = RD_u32(fp[SA]), src = RD_u32(fp[SB]), n = RD_u32(fp[SC]);
+    if (d + n > td->size || src + n > ts->size) TRAP(WRUN_TRAP_TABLE_OOB);
+    if (n) memmove(td->elems + d, ts->elems + src, n * sizeof(void *));
+    pc += 5;
+    NEXT();
+  }
+L_TABLE_INIT: { /* [h][d, s][n, seg][table] */
+    wrun_table *t = pc[3].ptr;
+    uint64_t d = RD_u32(fp[SA]), src = RD_u32(fp[SB]), n = RD_u32(fp[SC]);
+    uint64_t len = cur->inst->elem_len[SD];
+    if (d + n > t->size || src + n > len) TRAP(WRUN_TRAP_TABLE_OOB);
+    if (n) memcpy(t->elems + d, cur->inst->elem_refs[SD] + src, n * sizeof(void *));
+    pc += 4;
+    NEXT();
+  }
+L_ELEM_DROP:
+  cur->inst->elem_len[SA] = 0;
+  pc += 2;
+  NEXT();
+L_REF_IS_NULL:
+  fp[SA] = fp[SB] == 0;
+  pc += 2;
+  NEXT();
+
+  /* moves and constants */
+L_COPY:
+  fp[SA] = fp[SB];
+  pc += 2;
+  NEXT();
+L_COPY2:
+  fp[SA] = fp[SB];
+  fp[SA + 1] = fp[SB + 1];
+  pc += 2;
+  NEXT();
+L_CONST:
+  fp[SA] = pc[2].u;
+  pc += 3;
+  NEXT();
+L_CONST2:
+  fp[SA] = pc[2].u;
+  fp[SA + 1] = pc[3].u;
+  pc += 4;
+  NEXT();
+L_ZERO:
+  memset(fp + SA, 0, (size_t)SB * sizeof *fp);
+  pc += 2;
+  NEXT();
+L_SELECT1: /* [h][dst, cond][a, b] */
+  fp[SA] = RD_u32(fp[SB]) ? fp[SC] : fp[SD];
+  pc += 3;
+  NEXT();
+L_SELECT2: {
+    int32_t from = RD_u32(fp[SB]) ? SC : SD;
+    fp[SA] = fp[from];
+    fp[SA + 1] = fp[from + 1];
+    pc += 3;
+    NEXT();
+  }
+L_GLOBAL_GET1:
+  fp[SA] = ((wrun_global *)pc[2].ptr)->val[0];
+  pc += 3;
+  NEXT();
+L_GLOBAL_GET2:
+  fp[SA] = ((wrun_global *)pc[2].ptr)->val[0];
+  fp[SA + 1] = ((wrun_global *)pc[2].ptr)->val[1];
+  pc += 3;
+  NEXT();
+L_GLOBAL_SET1:
+  ((wrun_global *)pc[2].ptr)->val[0] = fp[SA];
+  pc += 3;
+  NEXT();
+L_GLOBAL_SET2:
+  ((wrun_global *)pc[2].ptr)->val[0] = fp[SA];
+  ((wrun_global *)pc[2].ptr)->val[1] = fp[SA + 1];
+  pc += 3;
+  NEXT();
+
+  /* SIMD: [h][dst, a][b, c][op, lane] */
+L_SIMD:
+  simd_exec((wasm_opcode)pc[3].p.a, (unsigned)pc[3].p.b, fp + SA, fp + SB, fp + SC, fp + SD);
+  pc += 4;
+  NEXT();
+L_SIMD_LOAD: { /* [h][dst, addr][offset][op, lane][old, size] */
+    uint64_t ea = (uint64_t)RD_u32(fp[SB]) + pc[2].u;
+    MEM_CHECK(ea, (uint64_t)pc[4].p.b);
+    simd_load((wasm_opcode)pc[3].p.a, (unsigned)pc[3].p.b, fp + SA, mem->base + ea, fp + pc[4].p.a);
+    pc += 5;
+    NEXT();
+  }
+L_SIMD_STORE: { /* [h][addr, val][offset][op, lane][size] */
+    uint64_t ea = (uint64_t)RD_u32(fp[SA]) + pc[2].u;
+    MEM_CHECK(ea, (uint64_t)pc[4].p.a);
+    simd_store((wasm_opcode)pc[3].p.a, (unsigned)pc[3].p.b, mem->base + ea, fp + SB);
+    pc += 5;
+    NEXT();
+  }
+
+  /* control */
+L_BR:
+  pc = pc[1].target;
+  NEXT();
+L_BR_IF:
+  pc = RD_u32(fp[SA]) ? pc[2].target : pc + 3;
+  NEXT();
+L_BR_UNLESS:
+  pc = RD_u32(fp[SA]) ? pc + 3 : pc[2].target;
+  NEXT();
+#define BRCMP(id, t, op)                                                        \
+  L_BR_I32_##id:                                                                 \
+  pc = (RD_##t(fp[SA]) op RD_##t(fp[SB])) ? pc[2].target : pc + 3;               \
+  NEXT();                                                                        \
+  L_BR_I32_##id##_K:                                                             \
+  pc = (RD_##t(fp[SA]) op RD_##t(pc[2].u)) ? pc[3].target : pc + 4;              \
+  NEXT();
+  BRCMP(EQ, u32, ==) BRCMP(NE, u32, !=) BRCMP(LT_S, i32, <) BRCMP(LT_U, u32, <) BRCMP(GT_S, i32, >)
+  BRCMP(GT_U, u32, >) BRCMP(LE_S, i32, <=) BRCMP(LE_U, u32, <=) BRCMP(GE_S, i32, >=) BRCMP(GE_U, u32, >=)
+#undef BRCMP
+L_BR_TABLE: { /* [h][idx, n][target 0] ... [target n = default] */
+    uint32_t i = RD_u32(fp[SA]), n = (uint32_t)SB;
+    pc = pc[2 + (i < n ? i : n)].target;
+    NEXT();
+  }
+L_UNREACHABLE:
+  TRAP(WRUN_TRAP_UNREACHABLE);
+L_TRAP:
+  TRAP((wrun_trap_kind)SA);
+
+  {
+    wrun_func *callee;
+    uint64_t *nfp;
+    const cell *ret;
+L_CALL: /* [h][argbase][callee] */
+    callee = pc[2].ptr;
+    nfp = fp + SA;
+    ret = pc + 3;
+    goto do_call;
+L_CALL_INDIRECT: { /* [h][argbase, idx][table][type] */
+      wrun_table *t = pc[2].ptr;
+      uint32_t i = RD_u32(fp[SB]);
+      if (i >= t->size) TRAP(WRUN_TRAP_UNDEFINED_ELEMENT);
+      callee = t->elems[i];
+      if (!callee) TRAP(WRUN_TRAP_UNINITIALIZED_ELEMENT);
+      if (!functype_equal(callee->type, pc[3].ptr)) TRAP(WRUN_TRAP_INDIRECT_MISMATCH);
+      nfp = fp + SA;
+      ret = pc + 4;
+    }
+  do_call:
+    if (callee->host) {
+      uint32_t need = callee->param_slots > callee->result_slots ? callee->param_slots : callee->result_slots;
+      if (nfp + need > stack_end || s->nframes >= s->max_depth) TRAP(WRUN_TRAP_STACK_EXHAUSTED);
+      s->frames[s->nframes++] = (rt_frame_info){callee, NULL, NULL};
+      uint64_t *saved_top = s->stack_top;
+      s->stack_top = nfp + need;
+      bool ok = rt_call_host(s, callee, cur->inst, nfp);
+      s->stack_top = saved_top;
+      if (!ok) goto trapped; /* the host recorded the trap (with this frame in the trace) */
+      s->nframes--;
+      pc = ret;
+      NEXT();
+    }
+    if (!callee->code && !interp_translate(s, callee)) TRAP(WRUN_TRAP_HOST);
+    if (nfp + callee->code->nslots > stack_end || s->nframes >= s->max_depth) TRAP(WRUN_TRAP_STACK_EXHAUSTED);
+    s->frames[s->nframes - 1].ret_pc = ret;
+    s->frames[s->nframes - 1].ret_fp = fp;
+    s->frames[s->nframes++] = (rt_frame_info){callee, NULL, NULL};
+    cur = callee;
+    fp = nfp;
+    mem = cur->inst->mems[0];
+    pc = cur->code->code;
+    NEXT();
+  }
+L_RETURN:
+  s->nframes--;
+  if (s->nframes == base_depth) return true;
+  {
+    rt_frame_info *caller = &s->frames[s->nframes - 1];
+    cur = caller->func;
+    pc = caller->ret_pc;
+    fp = caller->ret_fp;
+    mem = cur->inst->mems[0];
+  }
+  NEXT();
+
+trap:
+  rt_set_trap(s, trap_kind, NULL);
+trapped:
+  s->nframes = base_depth;
+  return false;
+}
+
+const void *const *interp_handlers(void) {
+  const void *const *t = NULL;
+  exec_run(NULL, NULL, NULL, &t);
+  return t;
+}
+
+bool interp_invoke(wrun_store *s, wrun_func *f, uint64_t *sp) {
+  if (!s->frames) {
+    s->frames = malloc((size_t)(s->max_depth + 1) * sizeof *s->frames);
+    if (!s->frames) {
+      rt_set_trap(s, WRUN_TRAP_STACK_EXHAUSTED, "out of memory for the call stack");
+      return false;
+    }
+    s->cap_frames = s->max_depth + 1;
+  }
+  if (f->host) {
+    uint32_t need = f->param_slots > f->result_slots ? f->param_slots : f->result_slots;
+    if (s->nframes >= s->max_depth) {
+      rt_set_trap(s, WRUN_TRAP_STACK_EXHAUSTED, NULL);
+      return false;
+    }
+    s->frames[s->nframes++] = (rt_frame_info){f, NULL, NULL};
+    uint64_t *saved = s->stack_top;
+    s->stack_top = sp + need;
+    bool ok = rt_call_host(s, f, NULL, sp);
+    s->stack_top = saved;
+    s->nframes--;
+    return ok;
+  }
+  /* Nested calls (host -> wasm) start above the frames of the outer call. */
+  uint64_t *saved = s->stack_top;
+  bool ok = exec_run(s, f, sp, NULL);
+  s->stack_top = saved;
+  return ok;
+}

@@ -1,0 +1,161 @@
+/*
+ * interp.h — the interpreter's instruction format, shared by the translator
+ * (translate.c) and the dispatch loop (exec.c).
+ *
+ * A translated function is an array of 8-byte cells. Each instruction starts
+ * with the address of its handler (computed goto) followed by operand cells.
+ * Operands are frame slot numbers (two 32-bit numbers per cell), 64-bit
+ * immediates, or pointers resolved at translation (branch targets, callees,
+ * globals, tables). The frame is an array of 64-bit slots: parameters, then
+ * locals, then one slot per operand-stack position (a v128 takes two), so the
+ * wasm operand stack never exists at run time: every instruction names the
+ * slots it reads and writes.
+ */
+#ifndef WRUN_INTERP_INTERP_H
+#define WRUN_INTERP_INTERP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "binary/opcodes.h"
+#include "runtime/rt.h"
+
+typedef union cell {
+  const void *h;                 /* handler address */
+  uint64_t u;
+  int64_t i;
+  struct { int32_t a, b; } p;    /* two slot numbers */
+  void *ptr;
+  union cell *target;            /* branch target */
+} cell;
+
+struct interp_code {
+  cell *code;
+  uint32_t ncode;
+  uint32_t nslots;               /* frame size in slots, including callee argument areas */
+};
+
+/* Internal instructions beyond the wasm opcodes (which keep their OP_* ids for
+ * the numeric instructions that map one to one). Listed once here; exec.c
+ * defines a handler for each. */
+#define INTERP_EXTRA_OPS(X)                                                                          \
+  X(COPY) X(COPY2) X(CONST) X(CONST2) X(ZERO) X(BR) X(BR_IF) X(BR_UNLESS) X(BR_TABLE) X(RETURN)     \
+  X(CALL) X(CALL_INDIRECT) X(SELECT1) X(SELECT2) X(GLOBAL_GET1) X(GLOBAL_GET2) X(GLOBAL_SET1)       \
+  X(GLOBAL_SET2) X(SIMD) X(SIMD_LOAD) X(SIMD_STORE) X(TRAP)                                         \
+  X(BR_I32_EQ) X(BR_I32_NE) X(BR_I32_LT_S) X(BR_I32_LT_U) X(BR_I32_GT_S) X(BR_I32_GT_U)             \
+  X(BR_I32_LE_S) X(BR_I32_LE_U) X(BR_I32_GE_S) X(BR_I32_GE_U)                                       \
+  X(BR_I32_EQ_K) X(BR_I32_NE_K) X(BR_I32_LT_S_K) X(BR_I32_LT_U_K) X(BR_I32_GT_S_K) X(BR_I32_GT_U_K) \
+  X(BR_I32_LE_S_K) X(BR_I32_LE_U_K) X(BR_I32_GE_S_K) X(BR_I32_GE_U_K)
+
+/* Integer binary operators that also get a "_K" form whose right operand is
+ * an immediate (the local+const+arithmetic superinstructions). */
+#define INTERP_INT_BINOPS(X)                                                                          \
+  X(I32_ADD, u32, u32, a + b) X(I32_SUB, u32, u32, a - b) X(I32_MUL, u32, u32, a * b)                 \
+  X(I32_AND, u32, u32, a & b) X(I32_OR, u32, u32, a | b) X(I32_XOR, u32, u32, a ^ b)                  \
+  X(I32_SHL, u32, u32, a << (b & 31)) X(I32_SHR_S, i32, i32, a >> (b & 31))                          \
+  X(I32_SHR_U, u32, u32, a >> (b & 31)) X(I32_ROTL, u32, u32, rotl32(a, b))                          \
+  X(I32_ROTR, u32, u32, rotr32(a, b))                                                                 \
+  X(I32_EQ, u32, u32, a == b) X(I32_NE, u32, u32, a != b) X(I32_LT_S, i32, u32, a < b)               \
+  X(I32_LT_U, u32, u32, a < b) X(I32_GT_S, i32, u32, a > b) X(I32_GT_U, u32, u32, a > b)             \
+  X(I32_LE_S, i32, u32, a <= b) X(I32_LE_U, u32, u32, a <= b) X(I32_GE_S, i32, u32, a >= b)          \
+  X(I32_GE_U, u32, u32, a >= b)                                                                       \
+  X(I64_ADD, u64, u64, a + b) X(I64_SUB, u64, u64, a - b) X(I64_MUL, u64, u64, a * b)                 \
+  X(I64_AND, u64, u64, a & b) X(I64_OR, u64, u64, a | b) X(I64_XOR, u64, u64, a ^ b)                  \
+  X(I64_SHL, u64, u64, a << (b & 63)) X(I64_SHR_S, i64, i64, a >> (b & 63))                          \
+  X(I64_SHR_U, u64, u64, a >> (b & 63)) X(I64_ROTL, u64, u64, rotl64(a, b))                          \
+  X(I64_ROTR, u64, u64, rotr64(a, b))                                                                 \
+  X(I64_EQ, u64, u32, a == b) X(I64_NE, u64, u32, a != b) X(I64_LT_S, i64, u32, a < b)               \
+  X(I64_LT_U, u64, u32, a < b) X(I64_GT_S, i64, u32, a > b) X(I64_GT_U, u64, u32, a > b)             \
+  X(I64_LE_S, i64, u32, a <= b) X(I64_LE_U, u64, u32, a <= b) X(I64_GE_S, i64, u32, a >= b)          \
+  X(I64_GE_U, u64, u32, a >= b)
+
+/* Other binary operators (no immediate form): float arithmetic and compares. */
+#define INTERP_FLOAT_BINOPS(X)                                                                        \
+  X(F32_ADD, f32, f32, a + b) X(F32_SUB, f32, f32, a - b) X(F32_MUL, f32, f32, a * b)                 \
+  X(F32_DIV, f32, f32, a / b) X(F32_MIN, f32, f32, fmin32(a, b)) X(F32_MAX, f32, f32, fmax32(a, b))   \
+  X(F32_EQ, f32, u32, a == b) X(F32_NE, f32, u32, a != b) X(F32_LT, f32, u32, a < b)                 \
+  X(F32_GT, f32, u32, a > b) X(F32_LE, f32, u32, a <= b) X(F32_GE, f32, u32, a >= b)                 \
+  X(F64_ADD, f64, f64, a + b) X(F64_SUB, f64, f64, a - b) X(F64_MUL, f64, f64, a * b)                 \
+  X(F64_DIV, f64, f64, a / b) X(F64_MIN, f64, f64, fmin64(a, b)) X(F64_MAX, f64, f64, fmax64(a, b))   \
+  X(F64_EQ, f64, u32, a == b) X(F64_NE, f64, u32, a != b) X(F64_LT, f64, u32, a < b)                 \
+  X(F64_GT, f64, u32, a > b) X(F64_LE, f64, u32, a <= b) X(F64_GE, f64, u32, a >= b)
+
+/* Bitwise float operations work on the raw bits so NaN payloads are kept. */
+#define INTERP_BITS_BINOPS(X)                                                                         \
+  X(F32_COPYSIGN, u32, u32, (a & 0x7FFFFFFFu) | (b & 0x80000000u))                                    \
+  X(F64_COPYSIGN, u64, u64, (a & 0x7FFFFFFFFFFFFFFFull) | (b & 0x8000000000000000ull))
+
+/* Unary operators that cannot trap. */
+#define INTERP_UNOPS(X)                                                                               \
+  X(I32_EQZ, u32, u32, a == 0) X(I64_EQZ, u64, u32, a == 0)                                           \
+  X(I32_CLZ, u32, u32, a ? (uint32_t)__builtin_clz(a) : 32u)                                          \
+  X(I32_CTZ, u32, u32, a ? (uint32_t)__builtin_ctz(a) : 32u)                                          \
+  X(I32_POPCNT, u32, u32, (uint32_t)__builtin_popcount(a))                                           \
+  X(I64_CLZ, u64, u64, a ? (uint64_t)__builtin_clzll(a) : 64u)                                        \
+  X(I64_CTZ, u64, u64, a ? (uint64_t)__builtin_ctzll(a) : 64u)                                        \
+  X(I64_POPCNT, u64, u64, (uint64_t)__builtin_popcountll(a))                                         \
+  X(F32_ABS, u32, u32, a & 0x7FFFFFFFu) X(F32_NEG, u32, u32, a ^ 0x80000000u)                         \
+  X(F64_ABS, u64, u64, a & 0x7FFFFFFFFFFFFFFFull) X(F64_NEG, u64, u64, a ^ 0x8000000000000000ull)     \
+  X(F32_CEIL, f32, f32, ceilf(a)) X(F32_FLOOR, f32, f32, floorf(a)) X(F32_TRUNC, f32, f32, truncf(a)) \
+  X(F32_NEAREST, f32, f32, nearbyintf(a)) X(F32_SQRT, f32, f32, sqrtf(a))                            \
+  X(F64_CEIL, f64, f64, ceil(a)) X(F64_FLOOR, f64, f64, floor(a)) X(F64_TRUNC, f64, f64, trunc(a))    \
+  X(F64_NEAREST, f64, f64, nearbyint(a)) X(F64_SQRT, f64, f64, sqrt(a))                              \
+  X(I32_WRAP_I64, u64, u32, (uint32_t)a) X(I64_EXTEND_I32_S, i32, i64, (int64_t)a)                    \
+  X(I64_EXTEND_I32_U, u32, u64, (uint64_t)a)                                                          \
+  X(F32_CONVERT_I32_S, i32, f32, (float)a) X(F32_CONVERT_I32_U, u32, f32, (float)a)                   \
+  X(F32_CONVERT_I64_S, i64, f32, (float)a) X(F32_CONVERT_I64_U, u64, f32, (float)a)                   \
+  X(F64_CONVERT_I32_S, i32, f64, (double)a) X(F64_CONVERT_I32_U, u32, f64, (double)a)                 \
+  X(F64_CONVERT_I64_S, i64, f64, (double)a) X(F64_CONVERT_I64_U, u64, f64, (double)a)                 \
+  X(F32_DEMOTE_F64, f64, f32, demote(a)) X(F64_PROMOTE_F32, f32, f64, promote(a))                     \
+  X(I32_REINTERPRET_F32, u32, u32, a) X(I64_REINTERPRET_F64, u64, u64, a)                             \
+  X(F32_REINTERPRET_I32, u32, u32, a) X(F64_REINTERPRET_I64, u64, u64, a)                             \
+  X(I32_EXTEND8_S, u32, u32, (uint32_t)(int32_t)(int8_t)a)                                            \
+  X(I32_EXTEND16_S, u32, u32, (uint32_t)(int32_t)(int16_t)a)                                          \
+  X(I64_EXTEND8_S, u64, u64, (uint64_t)(int64_t)(int8_t)a)                                            \
+  X(I64_EXTEND16_S, u64, u64, (uint64_t)(int64_t)(int16_t)a)                                          \
+  X(I64_EXTEND32_S, u64, u64, (uint64_t)(int64_t)(int32_t)a)                                          \
+  X(I32_TRUNC_SAT_F32_S, f32, i32, sat_i32(a)) X(I32_TRUNC_SAT_F32_U, f32, u32, sat_u32(a))           \
+  X(I32_TRUNC_SAT_F64_S, f64, i32, sat_i32(a)) X(I32_TRUNC_SAT_F64_U, f64, u32, sat_u32(a))           \
+  X(I64_TRUNC_SAT_F32_S, f32, i64, sat_i64(a)) X(I64_TRUNC_SAT_F32_U, f32, u64, sat_u64(a))           \
+  X(I64_TRUNC_SAT_F64_S, f64, i64, sat_i64(a)) X(I64_TRUNC_SAT_F64_U, f64, u64, sat_u64(a))
+
+/* Instructions whose handler exec.c writes out (traps, memory, tables, refs). */
+#define INTERP_SPECIAL_OPS(X)                                                                         \
+  X(UNREACHABLE) X(I32_DIV_S) X(I32_DIV_U) X(I32_REM_S) X(I32_REM_U) X(I64_DIV_S) X(I64_DIV_U)        \
+  X(I64_REM_S) X(I64_REM_U) X(I32_TRUNC_F32_S) X(I32_TRUNC_F32_U) X(I32_TRUNC_F64_S)                 \
+  X(I32_TRUNC_F64_U) X(I64_TRUNC_F32_S) X(I64_TRUNC_F32_U) X(I64_TRUNC_F64_S) X(I64_TRUNC_F64_U)     \
+  X(I32_LOAD) X(I64_LOAD) X(F32_LOAD) X(F64_LOAD) X(I32_LOAD8_S) X(I32_LOAD8_U) X(I32_LOAD16_S)      \
+  X(I32_LOAD16_U) X(I64_LOAD8_S) X(I64_LOAD8_U) X(I64_LOAD16_S) X(I64_LOAD16_U) X(I64_LOAD32_S)      \
+  X(I64_LOAD32_U) X(I32_STORE) X(I64_STORE) X(F32_STORE) X(F64_STORE) X(I32_STORE8) X(I32_STORE16)   \
+  X(I64_STORE8) X(I64_STORE16) X(I64_STORE32) X(MEMORY_SIZE) X(MEMORY_GROW) X(MEMORY_INIT)           \
+  X(DATA_DROP) X(MEMORY_COPY) X(MEMORY_FILL) X(TABLE_GET) X(TABLE_SET) X(TABLE_SIZE) X(TABLE_GROW)   \
+  X(TABLE_FILL) X(TABLE_COPY) X(TABLE_INIT) X(ELEM_DROP) X(REF_IS_NULL)
+
+/* The internal opcode space: every list above, in one enum. */
+typedef enum interp_op {
+#define X_OP(id, ...) IOP_##id,
+#define X_OPK(id, ...) IOP_##id, IOP_##id##_K,
+  INTERP_INT_BINOPS(X_OPK) INTERP_FLOAT_BINOPS(X_OP) INTERP_BITS_BINOPS(X_OP) INTERP_UNOPS(X_OP)
+  INTERP_SPECIAL_OPS(X_OP) INTERP_EXTRA_OPS(X_OP)
+#undef X_OP
+#undef X_OPK
+  IOP_COUNT_
+} interp_op;
+
+/* The handler address of every internal op (a table inside exec.c). */
+const void *const *interp_handlers(void);
+
+/* Translates defined function `f` into threaded code (lazily, on first call). */
+bool interp_translate(wrun_store *s, wrun_func *f);
+
+/* SIMD semantics (simd.c): op is a wasm_opcode of the 0xFD group. Operands are
+ * slot pointers; v128 values occupy two slots, scalars one. */
+void simd_exec(wasm_opcode op, unsigned lane, uint64_t *dst, const uint64_t *a, const uint64_t *b,
+               const uint64_t *c);
+/* Loads for the v128.load* family from `mem` (already bounds-checked); `old`
+ * is the vector operand of the *_lane forms. */
+void simd_load(wasm_opcode op, unsigned lane, uint64_t *dst, const uint8_t *mem, const uint64_t *old);
+/* Stores v128.store and v128.storeN_lane. */
+void simd_store(wasm_opcode op, unsigned lane, uint8_t *mem, const uint64_t *v);
+
+#endif

@@ -1,0 +1,1065 @@
+/*
+ * translate.c — validated wasm bodies to register-based threaded code.
+ *
+ * One pass over the bytecode simulates the operand stack at translation time.
+ * Each stack position owns a fixed frame slot (its "canonical" slot, after the
+ * locals), so instructions name their operand and result slots directly and
+ * nothing is pushed or popped at run time. Two kinds of stack entries are kept
+ * lazy: `local.get` (the entry just points at the local's slot) and constants
+ * (kept as immediates). A lazy entry is written to its canonical slot only when
+ * something needs it there: control flow joins, calls, and a `local.set` of a
+ * local that an entry still points at. So `local.get; i32.const; i32.add;
+ * local.set` becomes one instruction reading the local, adding an immediate
+ * and writing the local ("_K" forms and the result-retargeting in local.set).
+ * Compare-and-branch pairs become one fused instruction.
+ *
+ * Branch targets are code indices until the end, then become pointers.
+ * The module was validated, so the translator trusts the types it reads.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "binary/reader.h"
+#include "interp/interp.h"
+
+enum { V_SLOT, V_LOCAL, V_CONST };
+
+typedef struct ventry {
+  wasm_valtype type;
+  uint8_t kind;
+  int32_t slot;                /* V_SLOT: == canon; V_LOCAL: the local's slot */
+  int32_t canon;
+  uint64_t imm[2];             /* V_CONST */
+} ventry;
+
+typedef struct cframe {
+  wasm_opcode op;              /* OP_BLOCK, OP_LOOP, OP_IF, OP_ELSE, or OP_END for the function */
+  uint32_t height;
+  int32_t base;
+  const wasm_valtype *params, *results;
+  uint32_t np, nr;
+  wasm_valtype single;
+  uint32_t loop_target;
+  uint32_t *patches;
+  uint32_t npatches, cap_patches;
+  uint32_t else_patch;
+  bool unreachable, dead;
+} cframe;
+
+typedef struct tr {
+  wrun_store *s;
+  wrun_func *f;
+  const wasm_module *m;
+  wrun_instance *inst;
+  const void *const *h;
+  wasm_reader r;
+  cell *code;
+  uint32_t n, cap;
+  bool oom;
+  ventry *vs;
+  uint32_t nv, capv;
+  cframe *cs;
+  uint32_t nc, capc;
+  int32_t nlocal_slots;
+  int32_t *local_slot;
+  wasm_valtype *local_type;
+  uint32_t nlocals;
+  int32_t max_slot;
+  uint32_t *targets;           /* cells holding code indices to turn into pointers */
+  uint32_t ntargets, cap_targets;
+  bool unsupported;            /* met an instruction the interpreter does not implement */
+  uint32_t last_start;         /* start of the last instruction emitted */
+  int32_t last_dst_cell;       /* cell of its destination slot, -1 if none/retargetable no more */
+} tr;
+
+static bool grow(void **p, uint32_t *cap, uint32_t need, size_t size) {
+  if (need <= *cap) return true;
+  uint32_t c = *cap ? *cap : 16;
+  while (c < need) c *= 2;
+  void *q = realloc(*p, (size_t)c * size);
+  if (!q) return false;
+  *p = q;
+  *cap = c;
+  return true;
+}
+
+/* ---- emission ---------------------------------------------------------------- */
+
+static uint32_t emit_cell(tr *t, cell c) {
+  if (!grow((void **)&t->code, &t->cap, t->n + 1, sizeof *t->code)) {
+    t->oom = true;
+    return t->n;
+  }
+  t->code[t->n] = c;
+  return t->n++;
+}
+
+static void emit_op(tr *t, interp_op op) {
+  t->last_start = t->n;
+  t->last_dst_cell = -1;
+  emit_cell(t, (cell){.h = t->h[op]});
+}
+
+static uint32_t emit_ab(tr *t, int32_t a, int32_t b) { return emit_cell(t, (cell){.p = {a, b}}); }
+static void emit_u(tr *t, uint64_t u) { emit_cell(t, (cell){.u = u}); }
+static void emit_ptr(tr *t, void *p) { emit_cell(t, (cell){.ptr = p}); }
+
+static uint32_t emit_target(tr *t, uint32_t index) {
+  uint32_t at = emit_cell(t, (cell){.u = index});
+  if (!grow((void **)&t->targets, &t->cap_targets, t->ntargets + 1, sizeof *t->targets)) t->oom = true;
+  else t->targets[t->ntargets++] = at;
+  return at;
+}
+
+/* An instruction whose first slot operand (cell 1, .a) is its destination. */
+static void mark_dst(tr *t) { t->last_dst_cell = (int32_t)t->last_start + 1; }
+
+/* ---- the simulated stack ---------------------------------------------------- */
+
+static int32_t width(wasm_valtype ty) { return ty == WASM_V128 ? 2 : 1; }
+
+static int32_t top_end(const tr *t) {
+  return t->nv ? t->vs[t->nv - 1].canon + width(t->vs[t->nv - 1].type) : t->nlocal_slots;
+}
+
+static ventry *push_entry(tr *t, wasm_valtype ty, uint8_t kind) {
+  if (!grow((void **)&t->vs, &t->capv, t->nv + 1, sizeof *t->vs)) {
+    t->oom = true;
+    static ventry scratch; /* never read: t->oom aborts the translation */
+    return &scratch;
+  }
+  ventry *e = &t->vs[t->nv];
+  e->type = ty;
+  e->kind = kind;
+  e->canon = top_end(t);
+  e->slot = e->canon;
+  e->imm[0] = e->imm[1] = 0;
+  t->nv++;
+  if (e->canon + width(ty) > t->max_slot) t->max_slot = e->canon + width(ty);
+  return e;
+}
+
+static int32_t push_slot(tr *t, wasm_valtype ty) { return push_entry(t, ty, V_SLOT)->canon; }
+
+static void push_local(tr *t, uint32_t x) {
+  ventry *e = push_entry(t, t->local_type[x], V_LOCAL);
+  e->slot = t->local_slot[x];
+}
+
+static void push_const(tr *t, wasm_valtype ty, uint64_t lo, uint64_t hi) {
+  ventry *e = push_entry(t, ty, V_CONST);
+  e->imm[0] = lo;
+  e->imm[1] = hi;
+}
+
+static void materialize(tr *t, ventry *e) {
+  if (e->kind == V_LOCAL) {
+    emit_op(t, width(e->type) == 2 ? IOP_COPY2 : IOP_COPY);
+    emit_ab(t, e->canon, e->slot);
+  } else if (e->kind == V_CONST) {
+    emit_op(t, width(e->type) == 2 ? IOP_CONST2 : IOP_CONST);
+    emit_ab(t, e->canon, 0);
+    emit_u(t, e->imm[0]);
+    if (width(e->type) == 2) emit_u(t, e->imm[1]);
+  } else {
+    return;
+  }
+  e->kind = V_SLOT;
+  e->slot = e->canon;
+}
+
+static void materialize_all(tr *t) {
+  for (uint32_t i = 0; i < t->nv; i++) materialize(t, &t->vs[i]);
+}
+
+/* Pops an operand that must live in a slot (constants are written out first). */
+static int32_t pop_slot(tr *t) {
+  materialize(t, &t->vs[t->nv - 1]);
+  return t->vs[--t->nv].slot;
+}
+
+/* ---- labels and branches -------------------------------------------------- */
+
+static cframe *push_frame(tr *t, wasm_opcode op, const wasm_valtype *params, uint32_t np,
+                          const wasm_valtype *results, uint32_t nr, wasm_valtype single, bool dead) {
+  if (!grow((void **)&t->cs, &t->capc, t->nc + 1, sizeof *t->cs)) {
+    t->oom = true;
+    return NULL;
+  }
+  cframe *f = &t->cs[t->nc++];
+  memset(f, 0, sizeof *f);
+  f->op = op;
+  f->params = params;
+  f->np = np;
+  f->results = results;
+  f->nr = nr;
+  f->single = single;
+  f->height = t->nv - (dead ? 0 : np);
+  f->base = f->height < t->nv ? t->vs[f->height].canon : top_end(t);
+  f->else_patch = UINT32_MAX;
+  f->dead = dead;
+  return f;
+}
+
+static const wasm_valtype *frame_results(const cframe *f) { return f->results ? f->results : &f->single; }
+
+static uint32_t label_arity(const cframe *f, const wasm_valtype **types) {
+  if (f->op == OP_LOOP) {
+    *types = f->params;
+    return f->np;
+  }
+  *types = frame_results(f);
+  return f->nr;
+}
+
+/* Copies the top n stack values to consecutive slots starting at `dst`.
+ * Destinations are never above their sources (labels are outward, slots
+ * ascend), so copying from the bottom up is safe. */
+static void move_values(tr *t, uint32_t n, int32_t dst) {
+  if (dst < t->nlocal_slots) {
+    /* Returning into slot 0 may overwrite locals that later values still read:
+     * copy those to their stack slots first. The entries are left as they are,
+     * because this code may run on one path only (br_if). */
+    for (uint32_t i = t->nv - n; i < t->nv; i++) {
+      ventry *e = &t->vs[i];
+      if (e->kind != V_LOCAL) continue;
+      emit_op(t, width(e->type) == 2 ? IOP_COPY2 : IOP_COPY);
+      emit_ab(t, e->canon, e->slot);
+    }
+  }
+  for (uint32_t i = t->nv - n; i < t->nv; i++) {
+    ventry *e = &t->vs[i];
+    if (e->kind == V_CONST) {
+      emit_op(t, width(e->type) == 2 ? IOP_CONST2 : IOP_CONST);
+      emit_ab(t, dst, 0);
+      emit_u(t, e->imm[0]);
+      if (width(e->type) == 2) emit_u(t, e->imm[1]);
+    } else {
+      int32_t from = dst < t->nlocal_slots ? e->canon : e->slot;
+      if (from != dst) {
+        emit_op(t, width(e->type) == 2 ? IOP_COPY2 : IOP_COPY);
+        emit_ab(t, dst, from);
+      }
+    }
+    dst += width(e->type);
+  }
+}
+
+static bool values_in_place(tr *t, uint32_t n, int32_t dst) {
+  for (uint32_t i = t->nv - n; i < t->nv; i++) {
+    if (t->vs[i].kind != V_SLOT || t->vs[i].slot != dst) return false;
+    dst += width(t->vs[i].type);
+  }
+  return true;
+}
+
+static void add_patch(tr *t, cframe *f, uint32_t cell_index) {
+  if (!grow((void **)&f->patches, &f->cap_patches, f->npatches + 1, sizeof *f->patches)) t->oom = true;
+  else f->patches[f->npatches++] = cell_index;
+}
+
+/* Emits the jump part of a branch to frame `f` (values already moved). */
+static void jump_to(tr *t, cframe *f) {
+  if (f == &t->cs[0]) { /* the function's own label: return */
+    emit_op(t, IOP_RETURN);
+    return;
+  }
+  emit_op(t, IOP_BR);
+  if (f->op == OP_LOOP) emit_target(t, f->loop_target);
+  else add_patch(t, f, emit_target(t, UINT32_MAX));
+}
+
+/* A full branch to depth: move the label values, then jump. */
+static void branch(tr *t, uint32_t depth) {
+  cframe *f = &t->cs[t->nc - 1 - depth];
+  const wasm_valtype *types;
+  uint32_t n = label_arity(f, &types);
+  move_values(t, n, f == &t->cs[0] ? 0 : f->base);
+  jump_to(t, f);
+}
+
+static void set_unreachable(tr *t) {
+  cframe *f = &t->cs[t->nc - 1];
+  t->nv = f->height;
+  f->unreachable = true;
+}
+
+static void resolve(tr *t, uint32_t cell_index, uint32_t target) { t->code[cell_index].u = target; }
+
+/* If the last instruction was an i32 compare writing `slot`, turns it into a
+ * fused compare-and-branch (negated when `negate`) and returns the cell that
+ * holds the branch target; UINT32_MAX if no fusion applies. */
+static uint32_t fuse_compare(tr *t, int32_t slot, bool negate) {
+  static const struct { interp_op cmp, br, neg; } pairs[] = {
+    {IOP_I32_EQ, IOP_BR_I32_EQ, IOP_BR_I32_NE},     {IOP_I32_NE, IOP_BR_I32_NE, IOP_BR_I32_EQ},
+    {IOP_I32_LT_S, IOP_BR_I32_LT_S, IOP_BR_I32_GE_S}, {IOP_I32_LT_U, IOP_BR_I32_LT_U, IOP_BR_I32_GE_U},
+    {IOP_I32_GT_S, IOP_BR_I32_GT_S, IOP_BR_I32_LE_S}, {IOP_I32_GT_U, IOP_BR_I32_GT_U, IOP_BR_I32_LE_U},
+    {IOP_I32_LE_S, IOP_BR_I32_LE_S, IOP_BR_I32_GT_S}, {IOP_I32_LE_U, IOP_BR_I32_LE_U, IOP_BR_I32_GT_U},
+    {IOP_I32_GE_S, IOP_BR_I32_GE_S, IOP_BR_I32_LT_S}, {IOP_I32_GE_U, IOP_BR_I32_GE_U, IOP_BR_I32_LT_U},
+  };
+  if (t->last_dst_cell < 0 || t->code[t->last_dst_cell].p.a != slot) return UINT32_MAX;
+  const void *h = t->code[t->last_start].h;
+  for (size_t k = 0; k < sizeof pairs / sizeof pairs[0]; k++) {
+    interp_op br = negate ? pairs[k].neg : pairs[k].br;
+    uint32_t s = t->last_start;
+    if (h == t->h[pairs[k].cmp]) { /* [cmp][dst, a][b] -> [br][a, b][target] */
+      int32_t a = t->code[s + 1].p.b, b = t->code[s + 2].p.a;
+      t->code[s].h = t->h[br];
+      t->code[s + 1].p.a = a;
+      t->code[s + 1].p.b = b;
+      t->n = s + 2;
+      t->last_dst_cell = -1;
+      return emit_target(t, UINT32_MAX);
+    }
+    if (h == t->h[pairs[k].cmp + 1]) { /* _K: [cmp_k][dst, a][imm] -> [br_k][a][imm][target] */
+      int32_t a = t->code[s + 1].p.b;
+      t->code[s].h = t->h[br + 10];
+      t->code[s + 1].p.a = a;
+      t->n = s + 3;
+      t->last_dst_cell = -1;
+      return emit_target(t, UINT32_MAX);
+    }
+  }
+  return UINT32_MAX;
+}
+
+/* Conditional jump on the popped i32 `cond`: taken when cond != 0 (or == 0
+ * when `negate`). Returns the cell holding the target. */
+static uint32_t cond_jump(tr *t, int32_t cond, bool negate) {
+  uint32_t at = fuse_compare(t, cond, negate);
+  if (at != UINT32_MAX) return at;
+  emit_op(t, negate ? IOP_BR_UNLESS : IOP_BR_IF);
+  emit_ab(t, cond, 0);
+  return emit_target(t, UINT32_MAX);
+}
+
+/* ---- immediates ---------------------------------------------------------------- */
+
+static void read_blocktype(tr *t, const wasm_valtype **params, uint32_t *np, const wasm_valtype **results,
+                           uint32_t *nr, wasm_valtype *single) {
+  uint8_t b = *t->r.p;
+  *params = *results = NULL;
+  *np = *nr = 0;
+  *single = 0;
+  if (b == 0x40) {
+    t->r.p++;
+  } else if (b >= 0x6F) {
+    t->r.p++;
+    *single = b == 0x70 ? WASM_FUNCREF : b == 0x6F ? WASM_EXTERNREF : b;
+    *nr = 1;
+  } else {
+    int64_t idx;
+    reader_s33(&t->r, &idx);
+    const wasm_functype *ft = &t->m->types[idx].func;
+    *params = wasm_functype_params(ft);
+    *np = ft->nparams;
+    *results = wasm_functype_results(ft);
+    *nr = ft->nresults;
+  }
+}
+
+static uint32_t u32(tr *t) {
+  uint32_t v = 0;
+  reader_u32(&t->r, &v);
+  return v;
+}
+
+/* Skips the immediates of an instruction in dead code. */
+static void skip_imm(tr *t, const wasm_opinfo *info) {
+  const uint8_t *p;
+  int64_t s64;
+  int32_t s32;
+  uint8_t b;
+  switch (info->imm) {
+  case IMM_NONE: break;
+  case IMM_BLOCKTYPE: {
+    const wasm_valtype *a, *c;
+    uint32_t x, y;
+    wasm_valtype z;
+    read_blocktype(t, &a, &x, &c, &y, &z);
+    break;
+  }
+  case IMM_LABEL: case IMM_FUNC: case IMM_LOCAL: case IMM_GLOBAL: case IMM_TABLE: case IMM_ELEM:
+  case IMM_DATA: u32(t); break;
+  case IMM_CALL_INDIRECT: case IMM_ELEM_TABLE: case IMM_TABLE_TABLE: u32(t); u32(t); break;
+  case IMM_BR_TABLE: { uint32_t n = u32(t); for (uint32_t i = 0; i <= n; i++) u32(t); break; }
+  case IMM_MEMARG: u32(t); u32(t); break;
+  case IMM_MEMARG_LANE: u32(t); u32(t); reader_u8(&t->r, &b); break;
+  case IMM_MEMORY: reader_u8(&t->r, &b); break;
+  case IMM_MEMORY_MEMORY: reader_u8(&t->r, &b); reader_u8(&t->r, &b); break;
+  case IMM_DATA_MEMORY: u32(t); reader_u8(&t->r, &b); break;
+  case IMM_I32: reader_s32(&t->r, &s32); break;
+  case IMM_I64: reader_s64(&t->r, &s64); break;
+  case IMM_F32: reader_bytes(&t->r, 4, &p); break;
+  case IMM_F64: reader_bytes(&t->r, 8, &p); break;
+  case IMM_V128: case IMM_SHUFFLE: reader_bytes(&t->r, 16, &p); break;
+  case IMM_LANE: reader_u8(&t->r, &b); break;
+  case IMM_SELECT_T: { uint32_t n = u32(t); for (uint32_t i = 0; i < n; i++) reader_u8(&t->r, &b); break; }
+  case IMM_HEAPTYPE: reader_u8(&t->r, &b); break;
+  }
+}
+
+/* ---- numeric instructions --------------------------------------------------------- */
+
+/* wasm opcode -> internal op for everything with a fixed signature and its own handler. */
+static int interp_op_of(wasm_opcode op) {
+  switch (op) {
+#define C(id, ...) case OP_##id: return IOP_##id;
+    INTERP_INT_BINOPS(C) INTERP_FLOAT_BINOPS(C) INTERP_BITS_BINOPS(C) INTERP_UNOPS(C) INTERP_SPECIAL_OPS(C)
+#undef C
+  default: return -1;
+  }
+}
+
+static bool has_k_form(wasm_opcode op) {
+  switch (op) {
+#define C(id, ...) case OP_##id:
+    INTERP_INT_BINOPS(C)
+#undef C
+    return true;
+  default: return false;
+  }
+}
+
+static bool commutative(wasm_opcode op) {
+  switch (op) {
+  case OP_I32_ADD: case OP_I32_MUL: case OP_I32_AND: case OP_I32_OR: case OP_I32_XOR: case OP_I32_EQ:
+  case OP_I32_NE: case OP_I64_ADD: case OP_I64_MUL: case OP_I64_AND: case OP_I64_OR: case OP_I64_XOR:
+  case OP_I64_EQ: case OP_I64_NE: return true;
+  default: return false;
+  }
+}
+
+static wasm_valtype sig_type(const tr *t, char ch) {
+  switch (ch) {
+  case 'i': return WASM_I32;
+  case 'I': return WASM_I64;
+  case 'f': return WASM_F32;
+  case 'F': return WASM_F64;
+  case 'v': return WASM_V128;
+  default: return t->m->nmems && t->m->mems[0].type.limits.is64 ? WASM_I64 : WASM_I32;
+  }
+}
+
+static void numeric(tr *t, wasm_opcode op, const wasm_opinfo *info) {
+  int iop = interp_op_of(op);
+  if (iop < 0 || !info->sig) { /* an instruction without a handler: refuse rather than guess */
+    t->unsupported = true;
+    return;
+  }
+  const char *gt = strchr(info->sig, '>');
+  int nin = (int)(gt - info->sig);
+  wasm_valtype rt = sig_type(t, gt[1]);
+  if (nin == 2) {
+    ventry *b = &t->vs[t->nv - 1], *a = &t->vs[t->nv - 2];
+    if (has_k_form(op) && a->kind == V_CONST && b->kind != V_CONST && commutative(op)) {
+      /* swap so the constant is on the right; each value keeps its location
+       * (`slot`), only the stack positions change */
+      ventry tmp = *a;
+      int32_t ca = a->canon, cb = b->canon;
+      *a = *b;
+      *b = tmp;
+      a->canon = ca;
+      b->canon = cb;
+    }
+    if (has_k_form(op) && b->kind == V_CONST) {
+      uint64_t imm = b->imm[0];
+      t->nv--;
+      int32_t sa = pop_slot(t);
+      int32_t dst = push_slot(t, rt);
+      emit_op(t, (interp_op)(iop + 1));
+      emit_ab(t, dst, sa);
+      emit_u(t, imm);
+      mark_dst(t);
+      return;
+    }
+    int32_t sb = pop_slot(t);
+    int32_t sa = pop_slot(t);
+    int32_t dst = push_slot(t, rt);
+    emit_op(t, (interp_op)iop);
+    emit_ab(t, dst, sa);
+    emit_ab(t, sb, 0);
+    mark_dst(t);
+    return;
+  }
+  int32_t sa = pop_slot(t);
+  int32_t dst = push_slot(t, rt);
+  emit_op(t, (interp_op)iop);
+  emit_ab(t, dst, sa);
+  mark_dst(t);
+}
+
+static void simd(tr *t, wasm_opcode op, const wasm_opinfo *info) {
+  const char *gt = strchr(info->sig, '>');
+  int nin = (int)(gt - info->sig);
+  uint8_t lane = 0;
+  if (info->imm == IMM_LANE) reader_u8(&t->r, &lane);
+  int32_t in[3] = {0, 0, 0};
+  if (info->imm == IMM_SHUFFLE) { /* the 16 lane indices travel as a third, constant operand */
+    const uint8_t *p;
+    reader_bytes(&t->r, 16, &p);
+    uint64_t lo, hi;
+    memcpy(&lo, p, 8);
+    memcpy(&hi, p + 8, 8);
+    push_const(t, WASM_V128, lo, hi);
+    nin = 3;
+  }
+  for (int i = nin; i-- > 0;) in[i] = pop_slot(t);
+  int32_t dst = gt[1] ? push_slot(t, sig_type(t, gt[1])) : 0;
+  emit_op(t, IOP_SIMD);
+  emit_ab(t, dst, in[0]);
+  emit_ab(t, in[1], in[2]);
+  emit_ab(t, (int32_t)op, lane);
+  if (gt[1]) mark_dst(t);
+}
+
+static void simd_memory(tr *t, wasm_opcode op, const wasm_opinfo *info) {
+  uint32_t align = u32(t), offset = u32(t);
+  (void)align;
+  uint8_t lane = 0;
+  if (info->imm == IMM_MEMARG_LANE) reader_u8(&t->r, &lane);
+  int32_t size = 1 << info->arg;
+  const char *gt = strchr(info->sig, '>');
+  bool store = gt[1] == 0;
+  if (store) {
+    int32_t v = pop_slot(t), addr = pop_slot(t);
+    emit_op(t, IOP_SIMD_STORE);
+    emit_ab(t, addr, v);
+    emit_u(t, offset);
+    emit_ab(t, (int32_t)op, lane);
+    emit_ab(t, size, 0);
+    return;
+  }
+  int32_t old = 0;
+  if (info->imm == IMM_MEMARG_LANE) old = pop_slot(t);
+  int32_t addr = pop_slot(t);
+  int32_t dst = push_slot(t, WASM_V128);
+  emit_op(t, IOP_SIMD_LOAD);
+  emit_ab(t, dst, addr);
+  emit_u(t, offset);
+  emit_ab(t, (int32_t)op, lane);
+  emit_ab(t, old, size);
+}
+
+/* ---- the instruction loop -------------------------------------------------------- */
+
+static bool current_dead(const tr *t) {
+  const cframe *f = &t->cs[t->nc - 1];
+  return f->dead || f->unreachable;
+}
+
+static void local_set(tr *t, uint32_t x, bool tee) {
+  int32_t ls = t->local_slot[x];
+  ventry v = t->vs[t->nv - 1];
+  bool aliased = false;
+  for (uint32_t i = 0; i + 1 < t->nv; i++)
+    if (t->vs[i].kind == V_LOCAL && t->vs[i].slot == ls) aliased = true;
+  if (v.kind == V_LOCAL && v.slot == ls) { /* local.get x; local.set x */
+    t->nv--;
+    if (tee) push_local(t, x);
+    return;
+  }
+  if (aliased) { /* entries still reading the old value get their own copy first */
+    for (uint32_t i = 0; i + 1 < t->nv; i++)
+      if (t->vs[i].kind == V_LOCAL && t->vs[i].slot == ls) materialize(t, &t->vs[i]);
+  }
+  t->nv--;
+  if (v.kind == V_SLOT && !aliased && t->last_dst_cell >= 0 && t->code[t->last_dst_cell].p.a == v.slot) {
+    t->code[t->last_dst_cell].p.a = ls; /* write the result straight into the local */
+  } else if (v.kind == V_CONST) {
+    emit_op(t, width(v.type) == 2 ? IOP_CONST2 : IOP_CONST);
+    emit_ab(t, ls, 0);
+    emit_u(t, v.imm[0]);
+    if (width(v.type) == 2) emit_u(t, v.imm[1]);
+  } else {
+    emit_op(t, width(v.type) == 2 ? IOP_COPY2 : IOP_COPY);
+    emit_ab(t, ls, v.slot);
+  }
+  t->last_dst_cell = -1;
+  if (tee) push_local(t, x);
+}
+
+static void call(tr *t, wrun_func *callee, const wasm_functype *ft, bool indirect, wrun_table *table) {
+  int32_t idx = indirect ? pop_slot(t) : 0;
+  uint32_t np = ft->nparams;
+  for (uint32_t i = t->nv - np; i < t->nv; i++) materialize(t, &t->vs[i]);
+  int32_t argbase = np ? t->vs[t->nv - np].canon : top_end(t);
+  t->nv -= np;
+  int32_t pslots = 0, rslots = 0;
+  for (uint32_t i = 0; i < ft->nparams; i++) pslots += width(wasm_functype_params(ft)[i]);
+  for (uint32_t i = 0; i < ft->nresults; i++) rslots += width(wasm_functype_results(ft)[i]);
+  if (argbase + pslots > t->max_slot) t->max_slot = argbase + pslots;
+  if (argbase + rslots > t->max_slot) t->max_slot = argbase + rslots;
+  if (indirect) {
+    emit_op(t, IOP_CALL_INDIRECT);
+    emit_ab(t, argbase, idx);
+    emit_ptr(t, table);
+    emit_ptr(t, (void *)ft);
+  } else {
+    emit_op(t, IOP_CALL);
+    emit_ab(t, argbase, 0);
+    emit_ptr(t, callee);
+  }
+  for (uint32_t i = 0; i < ft->nresults; i++) push_slot(t, wasm_functype_results(ft)[i]);
+}
+
+static void end_frame(tr *t) {
+  cframe *f = &t->cs[t->nc - 1];
+  bool live = !f->dead && !f->unreachable;
+  const wasm_valtype *rs = frame_results(f);
+  if (live) {
+    for (uint32_t i = t->nv - f->nr; i < t->nv; i++) materialize(t, &t->vs[i]);
+  }
+  if (t->nc == 1) { /* the function body */
+    if (live) {
+      move_values(t, f->nr, 0);
+      emit_op(t, IOP_RETURN);
+    }
+    t->nc--;
+    return;
+  }
+  uint32_t here = t->n;
+  if (f->else_patch != UINT32_MAX) resolve(t, f->else_patch, here);
+  for (uint32_t i = 0; i < f->npatches; i++) resolve(t, f->patches[i], here);
+  free(f->patches);
+  bool dead = f->dead;
+  uint32_t height = f->height, nr = f->nr;
+  wasm_valtype single = f->single;
+  const wasm_valtype *results = f->results;
+  t->nc--;
+  t->nv = height;
+  if (!dead) {
+    for (uint32_t i = 0; i < nr; i++) push_slot(t, results ? results[i] : single);
+  }
+  (void)rs;
+  t->last_dst_cell = -1;
+  t->last_start = t->n; /* a join point: nothing before it may be rewritten */
+}
+
+static void instr(tr *t) {
+  uint8_t b;
+  uint32_t code;
+  reader_u8(&t->r, &b);
+  uint8_t prefix = 0;
+  if (b == 0xFC || b == 0xFD) {
+    prefix = b;
+    code = u32(t);
+  } else {
+    code = b;
+  }
+  wasm_opcode op = wasm_op_lookup(prefix, code);
+  const wasm_opinfo *info = &wasm_opinfos[op];
+  const wasm_module *m = t->m;
+  uint32_t x, y;
+
+  if (current_dead(t)) { /* keep only the block structure */
+    if (op == OP_BLOCK || op == OP_LOOP || op == OP_IF) {
+      skip_imm(t, info);
+      push_frame(t, op, NULL, 0, NULL, 0, 0, true);
+    } else if (op == OP_ELSE) {
+      cframe *f = &t->cs[t->nc - 1];
+      if (!f->dead) { /* the then-branch ended unreachable; the else-branch is live */
+        if (f->else_patch != UINT32_MAX) resolve(t, f->else_patch, t->n);
+        f->else_patch = UINT32_MAX;
+        f->unreachable = false;
+        f->op = OP_ELSE;
+        t->nv = f->height;
+        for (uint32_t i = 0; i < f->np; i++) push_slot(t, f->params[i]);
+        t->last_start = t->n;
+        t->last_dst_cell = -1;
+      }
+    } else if (op == OP_END) {
+      end_frame(t);
+    } else {
+      skip_imm(t, info);
+    }
+    return;
+  }
+
+  switch (op) {
+  case OP_UNREACHABLE:
+    emit_op(t, IOP_UNREACHABLE);
+    set_unreachable(t);
+    return;
+  case OP_NOP:
+    return;
+  case OP_BLOCK: case OP_LOOP: case OP_IF: {
+    const wasm_valtype *ps, *rs;
+    uint32_t np, nr;
+    wasm_valtype single;
+    read_blocktype(t, &ps, &np, &rs, &nr, &single);
+    int32_t cond = op == OP_IF ? pop_slot(t) : 0;
+    uint32_t before = t->n;
+    materialize_all(t);
+    uint32_t else_cell = UINT32_MAX;
+    if (op == OP_IF) {
+      if (t->n != before) t->last_dst_cell = -1; /* copies came after the compare: no fusion */
+      else_cell = cond_jump(t, cond, true);
+    }
+    cframe *f = push_frame(t, op, ps, np, rs, nr, single, false);
+    if (!f) return;
+    f->else_patch = else_cell;
+    f->loop_target = t->n;
+    t->last_start = t->n; /* a loop head is a join point */
+    t->last_dst_cell = -1;
+    return;
+  }
+  case OP_ELSE: {
+    cframe *f = &t->cs[t->nc - 1];
+    for (uint32_t i = t->nv - f->nr; i < t->nv; i++) materialize(t, &t->vs[i]);
+    emit_op(t, IOP_BR);
+    add_patch(t, f, emit_target(t, UINT32_MAX));
+    resolve(t, f->else_patch, t->n);
+    f->else_patch = UINT32_MAX;
+    f->op = OP_ELSE;
+    t->nv = f->height;
+    for (uint32_t i = 0; i < f->np; i++) push_slot(t, f->params[i]);
+    t->last_start = t->n;
+    t->last_dst_cell = -1;
+    return;
+  }
+  case OP_END:
+    end_frame(t);
+    return;
+  case OP_BR:
+    branch(t, u32(t));
+    set_unreachable(t);
+    return;
+  case OP_BR_IF: {
+    x = u32(t);
+    cframe *f = &t->cs[t->nc - 1 - x];
+    const wasm_valtype *types;
+    uint32_t n = label_arity(f, &types);
+    int32_t cond = pop_slot(t);
+    int32_t dst = f == &t->cs[0] ? 0 : f->base;
+    if (f != &t->cs[0] && values_in_place(t, n, dst)) {
+      uint32_t at = cond_jump(t, cond, false);
+      if (f->op == OP_LOOP) {
+        resolve(t, at, f->loop_target);
+      } else {
+        add_patch(t, f, at);
+      }
+      return;
+    }
+    uint32_t skip = cond_jump(t, cond, true);
+    move_values(t, n, dst);
+    jump_to(t, f);
+    resolve(t, skip, t->n);
+    t->last_start = t->n;
+    t->last_dst_cell = -1;
+    return;
+  }
+  case OP_BR_TABLE: {
+    uint32_t n = u32(t);
+    uint32_t *depths = malloc(((size_t)n + 1) * sizeof *depths);
+    if (!depths) {
+      t->oom = true;
+      return;
+    }
+    for (uint32_t i = 0; i <= n; i++) depths[i] = u32(t);
+    int32_t idx = pop_slot(t);
+    emit_op(t, IOP_BR_TABLE);
+    emit_ab(t, idx, (int32_t)n);
+    uint32_t first = t->n;
+    for (uint32_t i = 0; i <= n; i++) emit_target(t, UINT32_MAX);
+    for (uint32_t i = 0; i <= n; i++) { /* one stub per target: moves, then the jump */
+      resolve(t, first + i, t->n);
+      branch(t, depths[i]);
+    }
+    free(depths);
+    set_unreachable(t);
+    return;
+  }
+  case OP_RETURN:
+    branch(t, t->nc - 1);
+    set_unreachable(t);
+    return;
+  case OP_CALL:
+    x = u32(t);
+    call(t, t->inst->funcs[x], wasm_module_func_type(m, x), false, NULL);
+    return;
+  case OP_CALL_INDIRECT:
+    y = u32(t); /* type */
+    x = u32(t); /* table */
+    call(t, NULL, &m->types[y].func, true, t->inst->tables[x]);
+    return;
+  case OP_DROP:
+    t->nv--;
+    return;
+  case OP_SELECT: case OP_SELECT_T: {
+    if (op == OP_SELECT_T) skip_imm(t, info);
+    int32_t c = pop_slot(t);
+    int32_t vb = pop_slot(t);
+    wasm_valtype ty = t->vs[t->nv - 1].type;
+    int32_t va = pop_slot(t);
+    int32_t dst = push_slot(t, ty);
+    emit_op(t, width(ty) == 2 ? IOP_SELECT2 : IOP_SELECT1);
+    emit_ab(t, dst, c);
+    emit_ab(t, va, vb);
+    mark_dst(t);
+    return;
+  }
+  case OP_LOCAL_GET:
+    push_local(t, u32(t));
+    return;
+  case OP_LOCAL_SET:
+    local_set(t, u32(t), false);
+    return;
+  case OP_LOCAL_TEE:
+    local_set(t, u32(t), true);
+    return;
+  case OP_GLOBAL_GET: {
+    x = u32(t);
+    wasm_valtype ty = m->globals[x].type.type;
+    int32_t dst = push_slot(t, ty);
+    emit_op(t, width(ty) == 2 ? IOP_GLOBAL_GET2 : IOP_GLOBAL_GET1);
+    emit_ab(t, dst, 0);
+    emit_ptr(t, t->inst->globals[x]);
+    mark_dst(t);
+    return;
+  }
+  case OP_GLOBAL_SET: {
+    x = u32(t);
+    wasm_valtype ty = m->globals[x].type.type;
+    int32_t v = pop_slot(t);
+    emit_op(t, width(ty) == 2 ? IOP_GLOBAL_SET2 : IOP_GLOBAL_SET1);
+    emit_ab(t, v, 0);
+    emit_ptr(t, t->inst->globals[x]);
+    return;
+  }
+  case OP_TABLE_GET: {
+    x = u32(t);
+    int32_t i = pop_slot(t);
+    int32_t dst = push_slot(t, m->tables[x].type.elem);
+    emit_op(t, IOP_TABLE_GET);
+    emit_ab(t, dst, i);
+    emit_ptr(t, t->inst->tables[x]);
+    mark_dst(t);
+    return;
+  }
+  case OP_TABLE_SET: {
+    x = u32(t);
+    int32_t v = pop_slot(t), i = pop_slot(t);
+    emit_op(t, IOP_TABLE_SET);
+    emit_ab(t, i, v);
+    emit_ptr(t, t->inst->tables[x]);
+    return;
+  }
+  case OP_TABLE_SIZE: {
+    x = u32(t);
+    int32_t dst = push_slot(t, WASM_I32);
+    emit_op(t, IOP_TABLE_SIZE);
+    emit_ab(t, dst, 0);
+    emit_ptr(t, t->inst->tables[x]);
+    mark_dst(t);
+    return;
+  }
+  case OP_TABLE_GROW: {
+    x = u32(t);
+    int32_t delta = pop_slot(t), init = pop_slot(t);
+    int32_t dst = push_slot(t, WASM_I32);
+    emit_op(t, IOP_TABLE_GROW);
+    emit_ab(t, dst, init);
+    emit_ab(t, delta, 0);
+    emit_ptr(t, t->inst->tables[x]);
+    return;
+  }
+  case OP_TABLE_FILL: {
+    x = u32(t);
+    int32_t n = pop_slot(t), v = pop_slot(t), i = pop_slot(t);
+    emit_op(t, IOP_TABLE_FILL);
+    emit_ab(t, i, v);
+    emit_ab(t, n, 0);
+    emit_ptr(t, t->inst->tables[x]);
+    return;
+  }
+  case OP_TABLE_COPY: {
+    x = u32(t);
+    y = u32(t);
+    int32_t n = pop_slot(t), s = pop_slot(t), d = pop_slot(t);
+    emit_op(t, IOP_TABLE_COPY);
+    emit_ab(t, d, s);
+    emit_ab(t, n, 0);
+    emit_ptr(t, t->inst->tables[x]);
+    emit_ptr(t, t->inst->tables[y]);
+    return;
+  }
+  case OP_TABLE_INIT: {
+    y = u32(t); /* elem */
+    x = u32(t); /* table */
+    int32_t n = pop_slot(t), s = pop_slot(t), d = pop_slot(t);
+    emit_op(t, IOP_TABLE_INIT);
+    emit_ab(t, d, s);
+    emit_ab(t, n, (int32_t)y);
+    emit_ptr(t, t->inst->tables[x]);
+    return;
+  }
+  case OP_ELEM_DROP:
+    emit_op(t, IOP_ELEM_DROP);
+    emit_ab(t, (int32_t)u32(t), 0);
+    return;
+  case OP_REF_NULL:
+    skip_imm(t, info);
+    push_const(t, t->r.p[-1] == 0x70 ? WASM_FUNCREF : WASM_EXTERNREF, 0, 0);
+    return;
+  case OP_REF_FUNC:
+    x = u32(t);
+    push_const(t, WASM_FUNCREF, (uint64_t)(uintptr_t)t->inst->funcs[x], 0);
+    return;
+  case OP_REF_IS_NULL: {
+    int32_t v = pop_slot(t);
+    int32_t dst = push_slot(t, WASM_I32);
+    emit_op(t, IOP_REF_IS_NULL);
+    emit_ab(t, dst, v);
+    mark_dst(t);
+    return;
+  }
+  case OP_I32_CONST: { int32_t v = 0; reader_s32(&t->r, &v); push_const(t, WASM_I32, (uint32_t)v, 0); return; }
+  case OP_I64_CONST: { int64_t v = 0; reader_s64(&t->r, &v); push_const(t, WASM_I64, (uint64_t)v, 0); return; }
+  case OP_F32_CONST: { uint32_t v = 0; reader_f32(&t->r, &v); push_const(t, WASM_F32, v, 0); return; }
+  case OP_F64_CONST: { uint64_t v = 0; reader_f64(&t->r, &v); push_const(t, WASM_F64, v, 0); return; }
+  case OP_V128_CONST: {
+    const uint8_t *p;
+    uint64_t lo, hi;
+    reader_bytes(&t->r, 16, &p);
+    memcpy(&lo, p, 8);
+    memcpy(&hi, p + 8, 8);
+    push_const(t, WASM_V128, lo, hi);
+    return;
+  }
+  case OP_MEMORY_SIZE: {
+    skip_imm(t, info);
+    int32_t dst = push_slot(t, WASM_I32);
+    emit_op(t, IOP_MEMORY_SIZE);
+    emit_ab(t, dst, 0);
+    mark_dst(t);
+    return;
+  }
+  case OP_MEMORY_GROW: {
+    skip_imm(t, info);
+    int32_t d = pop_slot(t);
+    int32_t dst = push_slot(t, WASM_I32);
+    emit_op(t, IOP_MEMORY_GROW);
+    emit_ab(t, dst, d);
+    return;
+  }
+  case OP_MEMORY_FILL: case OP_MEMORY_COPY: case OP_MEMORY_INIT: {
+    int32_t seg = 0;
+    if (op == OP_MEMORY_INIT) seg = (int32_t)u32(t);
+    skip_imm(t, op == OP_MEMORY_INIT ? &wasm_opinfos[OP_MEMORY_FILL] : info);
+    int32_t n = pop_slot(t), s = pop_slot(t), d = pop_slot(t);
+    emit_op(t, op == OP_MEMORY_FILL ? IOP_MEMORY_FILL : op == OP_MEMORY_COPY ? IOP_MEMORY_COPY : IOP_MEMORY_INIT);
+    emit_ab(t, d, s);
+    emit_ab(t, n, seg);
+    return;
+  }
+  case OP_DATA_DROP:
+    emit_op(t, IOP_DATA_DROP);
+    emit_ab(t, (int32_t)u32(t), 0);
+    return;
+  default:
+    break;
+  }
+  if (info->prefix == 0xFD) {
+    if (info->imm == IMM_MEMARG || info->imm == IMM_MEMARG_LANE) simd_memory(t, op, info);
+    else simd(t, op, info);
+    return;
+  }
+  if (info->imm == IMM_MEMARG) {
+    u32(t);
+    uint32_t offset = u32(t);
+    const char *gt = strchr(info->sig, '>');
+    int iop = interp_op_of(op);
+    if (gt[1]) { /* load */
+      int32_t addr = pop_slot(t);
+      int32_t dst = push_slot(t, sig_type(t, gt[1]));
+      emit_op(t, (interp_op)iop);
+      emit_ab(t, dst, addr);
+      emit_u(t, offset);
+      mark_dst(t);
+    } else {
+      int32_t v = pop_slot(t), addr = pop_slot(t);
+      emit_op(t, (interp_op)iop);
+      emit_ab(t, addr, v);
+      emit_u(t, offset);
+    }
+    return;
+  }
+  numeric(t, op, info);
+}
+
+static void tr_free(tr *t) {
+  for (uint32_t i = 0; i < t->nc; i++) free(t->cs[i].patches);
+  free(t->cs);
+  free(t->vs);
+  free(t->targets);
+  free(t->local_slot);
+  free(t->local_type);
+}
+
+bool interp_translate(wrun_store *s, wrun_func *f) {
+  const wasm_module *m = f->inst->module;
+  const wasm_func *wf = &m->funcs[f->index];
+  const wasm_functype *ft = f->type;
+  tr t;
+  memset(&t, 0, sizeof t);
+  t.s = s;
+  t.f = f;
+  t.m = m;
+  t.inst = f->inst;
+  t.h = interp_handlers();
+  wrun_error scratch;
+  wrun_error_clear(&scratch);
+  t.r = (wasm_reader){m->bytes, wf->code, wf->code + wf->code_len, &scratch};
+  t.nlocals = ft->nparams + wf->nlocals;
+  t.local_slot = malloc(((size_t)t.nlocals + 1) * sizeof *t.local_slot);
+  t.local_type = malloc(((size_t)t.nlocals + 1) * sizeof *t.local_type);
+  if (!t.local_slot || !t.local_type) {
+    tr_free(&t);
+    return false;
+  }
+  int32_t slot = 0;
+  for (uint32_t i = 0; i < t.nlocals; i++) {
+    wasm_valtype ty = i < ft->nparams ? wasm_functype_params(ft)[i] : wf->locals[i - ft->nparams];
+    t.local_type[i] = ty;
+    t.local_slot[i] = slot;
+    slot += width(ty);
+  }
+  t.nlocal_slots = slot;
+  t.max_slot = slot;
+  t.last_dst_cell = -1;
+  int32_t zero_from = (int32_t)f->param_slots;
+  if (slot > zero_from) {
+    emit_op(&t, IOP_ZERO);
+    emit_ab(&t, zero_from, slot - zero_from);
+  }
+  push_frame(&t, OP_END, NULL, 0, wasm_functype_results(ft), ft->nresults, 0, false);
+  while (!t.oom && !t.unsupported && t.nc > 0 && !reader_eof(&t.r)) instr(&t);
+  if (t.oom || t.unsupported) {
+    tr_free(&t);
+    free(t.code);
+    return false;
+  }
+  for (uint32_t i = 0; i < t.ntargets; i++) {
+    uint32_t idx = (uint32_t)t.code[t.targets[i]].u;
+    t.code[t.targets[i]].target = t.code + idx;
+  }
+  struct interp_code *c = malloc(sizeof *c);
+  if (!c) {
+    tr_free(&t);
+    free(t.code);
+    return false;
+  }
+  c->code = t.code;
+  c->ncode = t.n;
+  c->nslots = (uint32_t)t.max_slot + 2;
+  f->code = c;
+  tr_free(&t);
+  return true;
+}
+
+void interp_code_free(struct interp_code *c) {
+  if (!c) return;
+  free(c->code);
+  free(c);
+}

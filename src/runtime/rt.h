@@ -1,0 +1,130 @@
+/*
+ * rt.h — the runtime's object layouts, shared by src/runtime and src/interp.
+ * Users outside the engine go through runtime.h.
+ */
+#ifndef WRUN_RUNTIME_RT_H
+#define WRUN_RUNTIME_RT_H
+
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "runtime/runtime.h"
+
+struct interp_code; /* translated body, owned by its wrun_func (src/interp) */
+
+struct wrun_func {
+  const wasm_functype *type;     /* the module's type, or own_type for host functions */
+  wasm_functype own_type;
+  wrun_instance *inst;           /* wasm functions: the defining instance */
+  uint32_t index;                /* wasm functions: index in the module */
+  wrun_host_fn host;             /* host functions */
+  void *env;
+  char *name;                    /* host functions: for backtraces */
+  struct interp_code *code;      /* lazily translated */
+  uint32_t param_slots, result_slots;
+};
+
+struct wrun_memory {
+  uint8_t *base;                 /* start of the reservation; stable across grow */
+  uint64_t size;                 /* accessible bytes */
+  uint64_t reserved;             /* bytes of address space reserved (guard pages beyond size) */
+  uint64_t max_pages;            /* effective maximum */
+  wasm_memtype type;
+};
+
+struct wrun_table {
+  void **elems;
+  uint64_t size, cap, max;
+  wasm_tabletype type;
+};
+
+struct wrun_global {
+  wasm_globaltype type;
+  uint64_t val[2];               /* v128 uses both */
+};
+
+struct wrun_instance {
+  const wasm_module *module;
+  wrun_func **funcs;
+  wrun_table **tables;
+  wrun_memory **mems;
+  wrun_global **globals;
+  void ***elem_refs;             /* per element segment: resolved references */
+  uint32_t *elem_len;            /* 0 once dropped */
+  bool *data_dropped;
+};
+
+/* One activation of the interpreter's call stack: the function running in it
+ * and, for the frame below, where to resume. Also what backtraces are made of. */
+typedef struct rt_frame_info {
+  wrun_func *func;
+  const void *ret_pc;
+  uint64_t *ret_fp;
+} rt_frame_info;
+
+/* The state of one running wrun_call: where a trap unwinds to. Lives on the C
+ * stack of wrun_call; the current one is reachable through the thread-local
+ * pointer rt_current_exec (set while wasm code runs) so the fault handler can
+ * find it. */
+typedef struct rt_exec {
+  struct rt_exec *outer;         /* enclosing call (host -> wasm re-entry) */
+  wrun_store *store;
+  sigjmp_buf unwind;
+  volatile bool in_wasm;
+} rt_exec;
+
+struct wrun_store {
+  wrun_config cfg;
+  /* every object, for wrun_store_free */
+  void **objs;
+  uint8_t *obj_kinds;
+  uint32_t nobjs, cap_objs;
+  /* the value stack shared by all wasm frames of this store */
+  uint64_t *stack;
+  uint64_t stack_slots;
+  uint64_t *stack_top;           /* first free slot (between nested wrun_calls) */
+  uint32_t depth, max_depth;
+  /* the last trap */
+  wrun_trap_kind trap;
+  char trap_msg[200];
+  int exit_code;
+  rt_frame_info *trace;          /* frames active at the trap, innermost last */
+  uint32_t ntrace, cap_trace;
+  rt_frame_info *frames;         /* live call stack, for backtraces */
+  uint32_t nframes, cap_frames;
+};
+
+/* Creates the wrun_func of defined function `index` of an instance. */
+wrun_func *rt_func_new_wasm(wrun_store *s, wrun_instance *inst, uint32_t index);
+
+/* Allocates an empty instance of `m` (arrays sized, nothing filled in). */
+wrun_instance *rt_instance_new(wrun_store *s, const wasm_module *m);
+
+/* Calls a host function with the slot ABI; `caller_inst` is the calling
+ * instance (NULL from the embedder). Records a trap when it fails. */
+bool rt_call_host(wrun_store *s, wrun_func *f, wrun_instance *caller_inst, uint64_t *slots);
+
+/* Records a trap in the store. */
+void rt_set_trap(wrun_store *s, wrun_trap_kind kind, const char *msg);
+
+/* The spec's wording of a trap kind. */
+const char *rt_trap_message(wrun_trap_kind kind);
+
+/* Grows a memory by `delta` pages; returns the old size in pages or -1. */
+int64_t rt_memory_grow(wrun_memory *m, uint64_t delta);
+
+/* Grows a table by `delta` entries set to `init`; returns old size or -1. */
+int64_t rt_table_grow(wrun_table *t, uint64_t delta, void *init);
+
+/* Runs `f` with arguments in slots at `sp` (results written there). Returns
+ * false on a trap (recorded in the store). Implemented by src/interp. */
+bool interp_invoke(wrun_store *s, wrun_func *f, uint64_t *sp);
+
+/* Frees a translated body. */
+void interp_code_free(struct interp_code *c);
+
+/* Slots a value of type t takes (v128: 2). */
+static inline uint32_t rt_slots(wasm_valtype t) { return t == WASM_V128 ? 2 : 1; }
+
+#endif

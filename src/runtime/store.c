@@ -1,0 +1,392 @@
+/*
+ * store.c — the store and the objects it owns: functions, tables, memories,
+ * globals; traps and backtraces.
+ *
+ * Linear memories reserve their whole possible range of address space up front
+ * (PROT_NONE) and commit pages with mprotect as they grow, so memory.grow never
+ * moves a memory and the interpreter may keep its base pointer across calls.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "runtime/rt.h"
+
+enum { OBJ_FUNC, OBJ_TABLE, OBJ_MEMORY, OBJ_GLOBAL, OBJ_INSTANCE };
+
+#define PAGE_BYTES 65536u
+#define DEFAULT_STACK_SLOTS (1u << 20)   /* 8 MiB of value stack */
+#define DEFAULT_MAX_DEPTH 20000u
+
+static bool track(wrun_store *s, void *obj, uint8_t kind) {
+  if (s->nobjs == s->cap_objs) {
+    uint32_t cap = s->cap_objs ? s->cap_objs * 2 : 64;
+    void **o = realloc(s->objs, cap * sizeof *o);
+    if (!o) return false;
+    s->objs = o;
+    uint8_t *k = realloc(s->obj_kinds, cap);
+    if (!k) return false;
+    s->obj_kinds = k;
+    s->cap_objs = cap;
+  }
+  s->objs[s->nobjs] = obj;
+  s->obj_kinds[s->nobjs++] = kind;
+  return true;
+}
+
+wrun_store *wrun_store_new(const wrun_config *cfg) {
+  wrun_store *s = calloc(1, sizeof *s);
+  if (!s) return NULL;
+  if (cfg) s->cfg = *cfg;
+  s->stack_slots = s->cfg.stack_bytes ? s->cfg.stack_bytes / 8 : DEFAULT_STACK_SLOTS;
+  s->max_depth = s->cfg.max_call_depth ? s->cfg.max_call_depth : DEFAULT_MAX_DEPTH;
+  s->stack = calloc(s->stack_slots, sizeof *s->stack);
+  if (!s->stack) {
+    free(s);
+    return NULL;
+  }
+  s->stack_top = s->stack;
+  return s;
+}
+
+static void free_func(wrun_func *f) {
+  interp_code_free(f->code);
+  free(f->own_type.types);
+  free(f->name);
+  free(f);
+}
+
+static void free_memory(wrun_memory *m) {
+  if (m->base) munmap(m->base, m->reserved);
+  free(m);
+}
+
+static void free_instance(wrun_instance *inst) {
+  const wasm_module *m = inst->module;
+  if (inst->elem_refs)
+    for (uint32_t i = 0; i < m->nelems; i++) free(inst->elem_refs[i]);
+  free(inst->elem_refs);
+  free(inst->elem_len);
+  free(inst->data_dropped);
+  free(inst->funcs);
+  free(inst->tables);
+  free(inst->mems);
+  free(inst->globals);
+  free(inst);
+}
+
+void wrun_store_free(wrun_store *s) {
+  if (!s) return;
+  for (uint32_t i = s->nobjs; i-- > 0;) {
+    void *o = s->objs[i];
+    switch (s->obj_kinds[i]) {
+    case OBJ_FUNC: free_func(o); break;
+    case OBJ_TABLE: free(((wrun_table *)o)->elems); free(o); break;
+    case OBJ_MEMORY: free_memory(o); break;
+    case OBJ_GLOBAL: free(o); break;
+    case OBJ_INSTANCE: free_instance(o); break;
+    }
+  }
+  free(s->objs);
+  free(s->obj_kinds);
+  free(s->stack);
+  free(s->trace);
+  free(s->frames);
+  free(s);
+}
+
+/* ---- traps --------------------------------------------------------------- */
+
+const char *rt_trap_message(wrun_trap_kind kind) {
+  switch (kind) {
+  case WRUN_TRAP_NONE: return "no trap";
+  case WRUN_TRAP_UNREACHABLE: return "unreachable";
+  case WRUN_TRAP_MEMORY_OOB: return "out of bounds memory access";
+  case WRUN_TRAP_TABLE_OOB: return "out of bounds table access";
+  case WRUN_TRAP_UNDEFINED_ELEMENT: return "undefined element";
+  case WRUN_TRAP_UNINITIALIZED_ELEMENT: return "uninitialized element";
+  case WRUN_TRAP_INDIRECT_MISMATCH: return "indirect call type mismatch";
+  case WRUN_TRAP_DIV_ZERO: return "integer divide by zero";
+  case WRUN_TRAP_INT_OVERFLOW: return "integer overflow";
+  case WRUN_TRAP_INVALID_CONVERSION: return "invalid conversion to integer";
+  case WRUN_TRAP_STACK_EXHAUSTED: return "call stack exhausted";
+  case WRUN_TRAP_NULL_REFERENCE: return "null reference";
+  case WRUN_TRAP_HOST: return "host function failed";
+  case WRUN_TRAP_EXIT: return "exit";
+  case WRUN_TRAP_FUEL: return "all fuel consumed";
+  case WRUN_TRAP_TIMEOUT: return "wall-clock timeout";
+  case WRUN_TRAP_INTERRUPTED: return "interrupted";
+  }
+  return "trap";
+}
+
+void rt_set_trap(wrun_store *s, wrun_trap_kind kind, const char *msg) {
+  s->trap = kind;
+  snprintf(s->trap_msg, sizeof s->trap_msg, "%s", msg ? msg : rt_trap_message(kind));
+  /* keep the frames that were active for the backtrace */
+  if (s->nframes > s->cap_trace) {
+    rt_frame_info *t = realloc(s->trace, s->nframes * sizeof *t);
+    if (t) {
+      s->trace = t;
+      s->cap_trace = s->nframes;
+    }
+  }
+  s->ntrace = s->nframes <= s->cap_trace ? s->nframes : 0;
+  if (s->ntrace) memcpy(s->trace, s->frames, s->ntrace * sizeof *s->trace);
+}
+
+wrun_trap_kind wrun_store_trap_kind(const wrun_store *s) { return s->trap; }
+int wrun_store_exit_code(const wrun_store *s) { return s->exit_code; }
+
+static const char *func_name(const wrun_func *f, char *buf, size_t size) {
+  if (f->host) return f->name ? f->name : "<host>";
+  const wasm_func *wf = &f->inst->module->funcs[f->index];
+  if (wf->debug_name) return wf->debug_name;
+  snprintf(buf, size, "func[%u]", f->index);
+  return buf;
+}
+
+const char *wrun_store_backtrace(const wrun_store *s, char *buf, size_t size) {
+  size_t used = 0;
+  if (size) buf[0] = 0;
+  for (uint32_t i = s->ntrace, n = 0; i-- > 0 && used + 1 < size; n++) {
+    char tmp[32];
+    int w = snprintf(buf + used, size - used, "  #%u %s\n", n, func_name(s->trace[i].func, tmp, sizeof tmp));
+    if (w < 0) break;
+    used += (size_t)w;
+    if (n >= 40 && i > 0) { /* deep recursion: keep the report short */
+      snprintf(buf + (used < size ? used : size - 1), used < size ? size - used : 1, "  ... %u more frames\n", i);
+      break;
+    }
+  }
+  return buf;
+}
+
+/* ---- functions ------------------------------------------------------------ */
+
+static void set_slot_counts(wrun_func *f) {
+  f->param_slots = f->result_slots = 0;
+  for (uint32_t i = 0; i < f->type->nparams; i++) f->param_slots += rt_slots(wasm_functype_params(f->type)[i]);
+  for (uint32_t i = 0; i < f->type->nresults; i++) f->result_slots += rt_slots(wasm_functype_results(f->type)[i]);
+}
+
+wrun_func *rt_func_new_wasm(wrun_store *s, wrun_instance *inst, uint32_t index) {
+  wrun_func *f = calloc(1, sizeof *f);
+  if (!f) return NULL;
+  f->inst = inst;
+  f->index = index;
+  f->type = wasm_module_func_type(inst->module, index);
+  set_slot_counts(f);
+  if (!track(s, f, OBJ_FUNC)) {
+    free(f);
+    return NULL;
+  }
+  return f;
+}
+
+wrun_func *wrun_func_new_host(wrun_store *s, const wasm_functype *type, wrun_host_fn fn, void *env,
+                              const char *name) {
+  wrun_func *f = calloc(1, sizeof *f);
+  if (!f) return NULL;
+  size_t n = (size_t)type->nparams + type->nresults;
+  f->own_type.nparams = type->nparams;
+  f->own_type.nresults = type->nresults;
+  f->own_type.types = n ? malloc(n * sizeof *f->own_type.types) : NULL;
+  if (n && !f->own_type.types) {
+    free(f);
+    return NULL;
+  }
+  if (n) memcpy(f->own_type.types, type->types, n * sizeof *type->types);
+  f->type = &f->own_type;
+  f->host = fn;
+  f->env = env;
+  f->name = name ? strdup(name) : NULL;
+  set_slot_counts(f);
+  if (!track(s, f, OBJ_FUNC)) {
+    free_func(f);
+    return NULL;
+  }
+  return f;
+}
+
+const wasm_functype *wrun_func_type(const wrun_func *f) { return f->type; }
+
+/* ---- host function context ------------------------------------------------ */
+
+struct wrun_caller {
+  wrun_store *store;
+  wrun_instance *inst;
+};
+
+bool wrun_caller_trap(wrun_caller *c, wrun_trap_kind kind, const char *fmt, ...) {
+  char msg[200];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  rt_set_trap(c->store, kind, msg);
+  return false;
+}
+
+bool wrun_caller_exit(wrun_caller *c, int code) {
+  c->store->exit_code = code;
+  rt_set_trap(c->store, WRUN_TRAP_EXIT, "exit");
+  return false;
+}
+
+wrun_memory *wrun_caller_memory(wrun_caller *c, uint32_t idx) {
+  if (!c->inst || idx >= c->inst->module->nmems) return NULL;
+  return c->inst->mems[idx];
+}
+
+wrun_store *wrun_caller_store(wrun_caller *c) { return c->store; }
+
+bool rt_call_host(wrun_store *s, wrun_func *f, wrun_instance *caller_inst, uint64_t *slots) {
+  wrun_caller c = {s, caller_inst};
+  if (f->host(&c, f->env, slots)) return true;
+  if (s->trap == WRUN_TRAP_NONE) rt_set_trap(s, WRUN_TRAP_HOST, "host function failed");
+  return false;
+}
+
+/* ---- tables ----------------------------------------------------------------- */
+
+wrun_table *wrun_table_new(wrun_store *s, const wasm_tabletype *type, void *init_ref) {
+  wrun_table *t = calloc(1, sizeof *t);
+  if (!t) return NULL;
+  t->type = *type;
+  t->max = type->limits.has_max ? type->limits.max : WASM_MAX_TABLE_SIZE;
+  if (t->max > WASM_MAX_TABLE_SIZE) t->max = WASM_MAX_TABLE_SIZE;
+  if (type->limits.min > t->max) {
+    free(t);
+    return NULL;
+  }
+  t->size = t->cap = type->limits.min;
+  t->elems = calloc(t->cap ? t->cap : 1, sizeof *t->elems);
+  if (!t->elems || !track(s, t, OBJ_TABLE)) {
+    free(t->elems);
+    free(t);
+    return NULL;
+  }
+  for (uint64_t i = 0; i < t->size; i++) t->elems[i] = init_ref;
+  return t;
+}
+
+int64_t rt_table_grow(wrun_table *t, uint64_t delta, void *init) {
+  uint64_t old = t->size;
+  if (delta > t->max - old) return -1;
+  uint64_t n = old + delta;
+  if (n > t->cap) {
+    uint64_t cap = t->cap * 2 > n ? t->cap * 2 : n;
+    if (cap > t->max) cap = t->max;
+    void **e = realloc(t->elems, cap * sizeof *e);
+    if (!e) return -1;
+    t->elems = e;
+    t->cap = cap;
+  }
+  for (uint64_t i = old; i < n; i++) t->elems[i] = init;
+  t->size = n;
+  return (int64_t)old;
+}
+
+uint64_t wrun_table_size(const wrun_table *t) { return t->size; }
+const wasm_tabletype *wrun_table_type(const wrun_table *t) { return &t->type; }
+
+/* ---- memories ----------------------------------------------------------------- */
+
+wrun_memory *wrun_memory_new(wrun_store *s, const wasm_memtype *type) {
+  wrun_memory *m = calloc(1, sizeof *m);
+  if (!m) return NULL;
+  m->type = *type;
+  uint64_t max = type->limits.has_max ? type->limits.max : WASM_MAX_PAGES32;
+  if (s->cfg.max_memory_bytes && max > s->cfg.max_memory_bytes / PAGE_BYTES)
+    max = s->cfg.max_memory_bytes / PAGE_BYTES;
+  m->max_pages = max;
+  if (type->limits.min > max) {
+    free(m);
+    return NULL;
+  }
+  /* Reserve the whole range the memory may ever reach (at least one page so the
+   * base is never NULL); commit only `min` pages. */
+  m->reserved = (max ? max : 1) * (uint64_t)PAGE_BYTES;
+  void *p = mmap(NULL, m->reserved, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) {
+    free(m);
+    return NULL;
+  }
+  m->base = p;
+  if (type->limits.min && mprotect(m->base, type->limits.min * PAGE_BYTES, PROT_READ | PROT_WRITE) != 0) {
+    free_memory(m);
+    return NULL;
+  }
+  m->size = type->limits.min * PAGE_BYTES;
+  if (!track(s, m, OBJ_MEMORY)) {
+    free_memory(m);
+    return NULL;
+  }
+  return m;
+}
+
+int64_t rt_memory_grow(wrun_memory *m, uint64_t delta) {
+  uint64_t old = m->size / PAGE_BYTES;
+  if (delta > m->max_pages - old) return -1;
+  if (delta && mprotect(m->base + m->size, delta * PAGE_BYTES, PROT_READ | PROT_WRITE) != 0) return -1;
+  m->size += delta * PAGE_BYTES;
+  return (int64_t)old;
+}
+
+uint8_t *wrun_memory_data(const wrun_memory *m) { return m->base; }
+uint64_t wrun_memory_size(const wrun_memory *m) { return m->size; }
+const wasm_memtype *wrun_memory_type(const wrun_memory *m) { return &m->type; }
+
+/* ---- globals ------------------------------------------------------------------- */
+
+wrun_global *wrun_global_new(wrun_store *s, const wasm_globaltype *type, const wrun_val *init) {
+  wrun_global *g = calloc(1, sizeof *g);
+  if (!g) return NULL;
+  g->type = *type;
+  if (init) {
+    if (type->type == WASM_V128) memcpy(g->val, init->of.v128, 16);
+    else if (wasm_valtype_is_ref(type->type)) g->val[0] = (uint64_t)(uintptr_t)init->of.ref;
+    else if (type->type == WASM_I32 || type->type == WASM_F32) g->val[0] = init->of.i32;
+    else g->val[0] = init->of.i64;
+  }
+  if (!track(s, g, OBJ_GLOBAL)) {
+    free(g);
+    return NULL;
+  }
+  return g;
+}
+
+void wrun_global_get(const wrun_global *g, wrun_val *out) {
+  memset(out, 0, sizeof *out);
+  out->type = g->type.type;
+  if (g->type.type == WASM_V128) memcpy(out->of.v128, g->val, 16);
+  else if (wasm_valtype_is_ref(g->type.type)) out->of.ref = (void *)(uintptr_t)g->val[0];
+  else if (g->type.type == WASM_I32 || g->type.type == WASM_F32) out->of.i32 = (uint32_t)g->val[0];
+  else out->of.i64 = g->val[0];
+}
+
+const wasm_globaltype *wrun_global_type(const wrun_global *g) { return &g->type; }
+
+/* ---- instances (allocation only; instantiate.c fills them) ---------------------- */
+
+wrun_instance *rt_instance_new(wrun_store *s, const wasm_module *m) {
+  wrun_instance *inst = calloc(1, sizeof *inst);
+  if (!inst) return NULL;
+  inst->module = m;
+  inst->funcs = calloc(m->nfuncs + 1, sizeof *inst->funcs);
+  inst->tables = calloc(m->ntables + 1, sizeof *inst->tables);
+  inst->mems = calloc(m->nmems + 1, sizeof *inst->mems);
+  inst->globals = calloc(m->nglobals + 1, sizeof *inst->globals);
+  inst->elem_refs = calloc(m->nelems + 1, sizeof *inst->elem_refs);
+  inst->elem_len = calloc(m->nelems + 1, sizeof *inst->elem_len);
+  inst->data_dropped = calloc(m->ndatas + 1, sizeof *inst->data_dropped);
+  if (!inst->funcs || !inst->tables || !inst->mems || !inst->globals || !inst->elem_refs || !inst->elem_len ||
+      !inst->data_dropped || !track(s, inst, OBJ_INSTANCE)) {
+    free_instance(inst);
+    return NULL;
+  }
+  return inst;
+}
