@@ -63,15 +63,16 @@ static bool skip_memarg(const wasm_module *m, wasm_reader *r) {
   return reader_u32(r, &off32);
 }
 
-static bool need_data_count(const wasm_module *m, wasm_reader *r, uint64_t at) {
-  if (m->has_data_count) return true;
+static bool need_data_count(const wasm_module *m, wasm_reader *r, uint64_t at, bool is_body) {
+  /* Only function bodies must announce data indices (constant expressions,
+   * which are decoded before the data count section, cannot use them anyway). */
+  if (m->has_data_count || !is_body) return true;
   return wrun_error_at(r->err, WRUN_ERR_MALFORMED, at,
                        "data count section required: memory.init and data.drop need it");
 }
 
 bool decode_scan_expr(const wasm_module *m, wasm_reader *r, bool is_body) {
   uint64_t depth = 1;
-  (void)is_body;
   while (depth) {
     uint64_t at = reader_offset(r);
     uint8_t b;
@@ -99,7 +100,7 @@ bool decode_scan_expr(const wasm_module *m, wasm_reader *r, bool is_body) {
       ok = skip_u32s(r, 1);
       break;
     case IMM_DATA:
-      ok = need_data_count(m, r, at) && skip_u32s(r, 1);
+      ok = need_data_count(m, r, at, is_body) && skip_u32s(r, 1);
       break;
     case IMM_CALL_INDIRECT: case IMM_ELEM_TABLE: case IMM_TABLE_TABLE: ok = skip_u32s(r, 2); break;
     case IMM_BR_TABLE: {
@@ -118,7 +119,7 @@ bool decode_scan_expr(const wasm_module *m, wasm_reader *r, bool is_body) {
     }
     case IMM_MEMORY: ok = zero_byte(r); break;
     case IMM_MEMORY_MEMORY: ok = zero_byte(r) && zero_byte(r); break;
-    case IMM_DATA_MEMORY: ok = need_data_count(m, r, at) && skip_u32s(r, 1) && zero_byte(r); break;
+    case IMM_DATA_MEMORY: ok = need_data_count(m, r, at, is_body) && skip_u32s(r, 1) && zero_byte(r); break;
     case IMM_I32: { int32_t v; ok = reader_s32(r, &v); break; }
     case IMM_I64: { int64_t v; ok = reader_s64(r, &v); break; }
     case IMM_F32: { const uint8_t *p; ok = reader_bytes(r, 4, &p); break; }
