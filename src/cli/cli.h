@@ -24,6 +24,12 @@ enum {
  * stderr and returns NULL. The module is the caller's to free. */
 wasm_module *cli_load_module(const char *path);
 
+/* Instantiates `m` and runs it: calls export `invoke` with `args` parsed by
+ * its parameter types and prints the results, or `_start` when invoke is
+ * NULL. Returns the process exit status (0, 1 link error or bad argument,
+ * 2 usage, 134 trap). */
+int cli_run_module(const char *path, const wasm_module *m, const char *invoke, int nargs, char **args);
+
 /* Prints a short summary of `m` (sections, imports, exports, types) to stdout. */
 void cli_inspect(const char *path, const wasm_module *m);
 

@@ -33,6 +33,8 @@ static const char usage_main[] =
 static const char usage_run[] =
   "usage: wrun [run] [OPTIONS] FILE [ARGS...]\n"
   "Decodes, validates, instantiates and runs FILE: calls `_start` if exported.\n"
+  "Imports are not provided yet (WASI is to come): a module that imports\n"
+  "anything is rejected with a link error naming the import.\n"
   "  --invoke NAME   call export NAME with ARGS parsed by its parameter types\n"
   "                  and print each result on its own line\n"
   "  -h, --help      this help\n";
@@ -132,11 +134,9 @@ static int cmd_run(int argc, char **argv) {
   const char *path = argv[i];
   wasm_module *m = cli_load_module(path);
   if (!m) return CLI_EXIT_REJECTED;
-  (void)invoke;
-  fprintf(stderr, "%s: error: this build of wrun validates modules but cannot execute them yet "
-                  "(the interpreter is not part of it)\n", path);
+  int status = cli_run_module(path, m, invoke, argc - i - 1, argv + i + 1);
   wasm_module_free(m);
-  return CLI_EXIT_REJECTED;
+  return status;
 }
 
 int main(int argc, char **argv) {

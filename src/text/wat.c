@@ -1033,6 +1033,29 @@ static bool emit_module(translation *t, wat_buf *out) {
   }
   if (ok && t->funcs.n) section(out, 10, &code);
   if (ok && t->datas.n) section(out, 11, &datas);
+  if (ok) { /* a "name" section with the function identifiers, for backtraces */
+    uint32_t named = 0;
+    for (uint32_t i = 0; i < m->func_names.n; i++) named += m->func_names.name[i] != NULL;
+    if (named) {
+      wat_buf names = {0};
+      wat_buf_uleb(&names, named);
+      for (uint32_t i = 0; i < m->func_names.n; i++) {
+        if (!m->func_names.name[i]) continue;
+        wat_buf_uleb(&names, i);
+        wat_buf_uleb(&names, m->func_names.len[i] - 1); /* without the '$' */
+        wat_buf_bytes(&names, m->func_names.name[i] + 1, m->func_names.len[i] - 1);
+      }
+      sec.len = 0;
+      wat_buf_byte(&sec, 4);
+      wat_buf_bytes(&sec, "name", 4);
+      wat_buf_byte(&sec, 1);
+      wat_buf_uleb(&sec, names.len);
+      wat_buf_bytes(&sec, names.p, names.len);
+      section(out, 0, &sec);
+      if (names.oom) out->oom = true;
+      wat_buf_free(&names);
+    }
+  }
   bool oomed = sec.oom || code.oom || globals.oom || elems.oom || datas.oom || out->oom;
   wat_buf_free(&sec);
   wat_buf_free(&code);

@@ -1,0 +1,153 @@
+/*
+ * run.c — `wrun run`: instantiate a module, call `_start` or the export named
+ * by --invoke, print results, and turn traps into the documented exit status
+ * with a message and backtrace on stderr.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "runtime/runtime.h"
+
+/* Parses one --invoke argument as a value of type t (decimal or 0x hex ints,
+ * C float syntax including inf and nan). */
+static bool parse_arg(const char *s, wasm_valtype t, wrun_val *v) {
+  char *end;
+  memset(v, 0, sizeof *v);
+  v->type = t;
+  errno = 0;
+  if (t == WASM_I32 || t == WASM_I64) {
+    bool neg = s[0] == '-';
+    unsigned long long u = strtoull(neg ? s + 1 : s, &end, 0);
+    if (errno || *end || end == s) return false;
+    if (t == WASM_I32) {
+      if (neg ? u > 0x80000000ull : u > 0xFFFFFFFFull) return false;
+      v->of.i32 = (uint32_t)(neg ? 0 - u : u);
+    } else {
+      if (neg && u > 0x8000000000000000ull) return false;
+      v->of.i64 = neg ? 0 - u : u;
+    }
+    return true;
+  }
+  if (t == WASM_F32) {
+    float f = strtof(s, &end);
+    if (*end || end == s) return false;
+    memcpy(&v->of.f32, &f, 4);
+    return true;
+  }
+  if (t == WASM_F64) {
+    double d = strtod(s, &end);
+    if (*end || end == s) return false;
+    memcpy(&v->of.f64, &d, 8);
+    return true;
+  }
+  return false;
+}
+
+static void print_result(const wrun_val *v) {
+  switch (v->type) {
+  case WASM_I32: printf("%" PRId32 "\n", (int32_t)v->of.i32); break;
+  case WASM_I64: printf("%" PRId64 "\n", (int64_t)v->of.i64); break;
+  case WASM_F32: { float f; memcpy(&f, &v->of.f32, 4); printf("%.9g\n", (double)f); break; }
+  case WASM_F64: { double d; memcpy(&d, &v->of.f64, 8); printf("%.17g\n", d); break; }
+  case WASM_V128: {
+    printf("0x");
+    for (int i = 15; i >= 0; i--) printf("%02x", v->of.v128[i]);
+    printf("\n");
+    break;
+  }
+  default: printf(v->of.ref ? "ref\n" : "null\n"); break;
+  }
+}
+
+static int report_failure(const char *path, wrun_store *s, const wrun_error *err) {
+  if (err->kind == WRUN_ERR_TRAP || err->kind == WRUN_ERR_EXHAUSTION) {
+    if (wrun_store_trap_kind(s) == WRUN_TRAP_EXIT) return wrun_store_exit_code(s);
+    char bt[4096];
+    fprintf(stderr, "error: %s: wasm trap: %s\nwasm backtrace:\n%s", path, err->message,
+            wrun_store_backtrace(s, bt, sizeof bt));
+    return CLI_EXIT_TRAP;
+  }
+  char buf[600];
+  fprintf(stderr, "%s\n", wrun_error_format(err, path, buf, sizeof buf));
+  return CLI_EXIT_REJECTED;
+}
+
+int cli_run_module(const char *path, const wasm_module *m, const char *invoke, int nargs, char **args) {
+  wrun_error err;
+  wrun_error_clear(&err);
+  if (m->nimports) {
+    const wasm_import *im = &m->imports[0];
+    fprintf(stderr, "%s:0x%llx: link error: unknown import \"%s\" \"%s\": this build provides no imports\n", path,
+            (unsigned long long)im->offset, im->module.ptr, im->field.ptr);
+    return CLI_EXIT_REJECTED;
+  }
+  wrun_store *s = wrun_store_new(NULL);
+  if (!s) {
+    fprintf(stderr, "%s: out of memory creating the store\n", path);
+    return CLI_EXIT_REJECTED;
+  }
+  int status = CLI_EXIT_OK;
+  wrun_instance *inst = wrun_instantiate(s, m, NULL, 0, &err);
+  if (!inst) {
+    status = report_failure(path, s, &err);
+    wrun_store_free(s);
+    return status;
+  }
+  const char *name = invoke ? invoke : "_start";
+  wrun_extern ex;
+  if (!wrun_instance_export(inst, name, strlen(name), &ex) || ex.kind != WASM_EXTERN_FUNC) {
+    if (invoke) {
+      fprintf(stderr, "%s: error: no exported function \"%s\"\n", path, invoke);
+      status = CLI_EXIT_REJECTED;
+    }
+    wrun_store_free(s);
+    return status;
+  }
+  const wasm_functype *ft = wrun_func_type(ex.of.func);
+  if (!invoke && (ft->nparams || nargs)) {
+    /* _start takes no arguments; guest arguments arrive through WASI (to come). */
+    if (ft->nparams) {
+      fprintf(stderr, "%s: error: _start must take no parameters\n", path);
+      wrun_store_free(s);
+      return CLI_EXIT_REJECTED;
+    }
+  }
+  if (invoke && (uint32_t)nargs != ft->nparams) {
+    fprintf(stderr, "%s: error: \"%s\" takes %u argument(s), %d given\n", path, invoke, ft->nparams, nargs);
+    wrun_store_free(s);
+    return CLI_EXIT_USAGE;
+  }
+  wrun_val *argv = calloc((size_t)ft->nparams + 1, sizeof *argv);
+  wrun_val *res = calloc((size_t)ft->nresults + 1, sizeof *res);
+  if (!argv || !res) {
+    fprintf(stderr, "%s: out of memory\n", path);
+    status = CLI_EXIT_REJECTED;
+    goto done;
+  }
+  for (uint32_t i = 0; i < ft->nparams; i++) {
+    wasm_valtype t = wasm_functype_params(ft)[i];
+    if (!parse_arg(args[i], t, &argv[i])) {
+      char tn[32];
+      fprintf(stderr, "%s: error: argument %u \"%s\" is not a valid %s\n", path, i + 1, args[i],
+              wasm_valtype_name(t, tn, sizeof tn));
+      status = CLI_EXIT_USAGE;
+      goto done;
+    }
+  }
+  if (!wrun_call(s, ex.of.func, argv, ft->nparams, res, ft->nresults, &err)) {
+    status = report_failure(path, s, &err);
+    goto done;
+  }
+  if (invoke)
+    for (uint32_t i = 0; i < ft->nresults; i++) print_result(&res[i]);
+done:
+  free(argv);
+  free(res);
+  wrun_store_free(s);
+  return status;
+}

@@ -1,0 +1,1 @@
+(module (import "env" "log" (func $log (param i32))))
