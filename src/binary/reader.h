@@ -33,7 +33,10 @@ static inline bool reader_fail(wasm_reader *r, const char *what) {
   return wrun_error_at(r->err, WRUN_ERR_MALFORMED, at, "%s", what);
 }
 
+/* Every reader sets *out even when it fails (to zero), so callers never see an
+ * indeterminate value and compilers can tell. */
 static inline bool reader_u8(wasm_reader *r, uint8_t *out) {
+  *out = 0;
   if (r->p >= r->end) return wrun_error_at(r->err, WRUN_ERR_MALFORMED, reader_offset(r),
                                            "unexpected end: expected a byte");
   *out = *r->p++;
@@ -41,6 +44,7 @@ static inline bool reader_u8(wasm_reader *r, uint8_t *out) {
 }
 
 static inline bool reader_bytes(wasm_reader *r, size_t n, const uint8_t **out) {
+  *out = NULL;
   if (reader_left(r) < n) return wrun_error_at(r->err, WRUN_ERR_MALFORMED, reader_offset(r),
                                                "unexpected end: expected %zu more bytes", n);
   *out = r->p;
@@ -50,6 +54,7 @@ static inline bool reader_bytes(wasm_reader *r, size_t n, const uint8_t **out) {
 
 /* Unsigned LEB128 of at most `bits` bits (32 or 64). */
 static inline bool reader_uleb(wasm_reader *r, unsigned bits, uint64_t *out) {
+  *out = 0;
   uint64_t result = 0;
   unsigned shift = 0;
   uint64_t start = reader_offset(r);
@@ -77,6 +82,7 @@ static inline bool reader_uleb(wasm_reader *r, unsigned bits, uint64_t *out) {
 
 /* Signed LEB128 of at most `bits` bits (32, 33 or 64). */
 static inline bool reader_sleb(wasm_reader *r, unsigned bits, int64_t *out) {
+  *out = 0;
   uint64_t result = 0;
   unsigned shift = 0;
   uint8_t b;
@@ -110,7 +116,8 @@ static inline bool reader_sleb(wasm_reader *r, unsigned bits, int64_t *out) {
 }
 
 static inline bool reader_u32(wasm_reader *r, uint32_t *out) {
-  uint64_t v;
+  uint64_t v = 0;
+  *out = 0;
   if (!reader_uleb(r, 32, &v)) return false;
   *out = (uint32_t)v;
   return true;
@@ -119,7 +126,8 @@ static inline bool reader_u32(wasm_reader *r, uint32_t *out) {
 static inline bool reader_u64(wasm_reader *r, uint64_t *out) { return reader_uleb(r, 64, out); }
 
 static inline bool reader_s32(wasm_reader *r, int32_t *out) {
-  int64_t v;
+  int64_t v = 0;
+  *out = 0;
   if (!reader_sleb(r, 32, &v)) return false;
   *out = (int32_t)v;
   return true;
@@ -130,6 +138,7 @@ static inline bool reader_s64(wasm_reader *r, int64_t *out) { return reader_sleb
 
 static inline bool reader_f32(wasm_reader *r, uint32_t *bits) {
   const uint8_t *b;
+  *bits = 0;
   if (!reader_bytes(r, 4, &b)) return false;
   *bits = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
   return true;
@@ -137,6 +146,7 @@ static inline bool reader_f32(wasm_reader *r, uint32_t *bits) {
 
 static inline bool reader_f64(wasm_reader *r, uint64_t *bits) {
   const uint8_t *b;
+  *bits = 0;
   if (!reader_bytes(r, 8, &b)) return false;
   uint64_t v = 0;
   for (int i = 7; i >= 0; i--) v = v << 8 | b[i];

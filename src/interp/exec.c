@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "interp/fpmath.h"
 #include "interp/interp.h"
 
 /* ---- value helpers ---------------------------------------------------------- */
@@ -43,27 +44,6 @@ static inline uint32_t rotr32(uint32_t a, uint32_t b) { b &= 31; return b ? (a >
 static inline uint64_t rotl64(uint64_t a, uint64_t b) { b &= 63; return b ? (a << b) | (a >> (64 - b)) : a; }
 static inline uint64_t rotr64(uint64_t a, uint64_t b) { b &= 63; return b ? (a >> b) | (a << (64 - b)) : a; }
 
-/* min/max: NaN if either is NaN; -0 is below +0. */
-static inline float fmin32(float a, float b) {
-  if (a != a || b != b) return a + b;
-  if (a == b) return f32_of(bits_f32(a) | bits_f32(b));
-  return a < b ? a : b;
-}
-static inline float fmax32(float a, float b) {
-  if (a != a || b != b) return a + b;
-  if (a == b) return f32_of(bits_f32(a) & bits_f32(b));
-  return a > b ? a : b;
-}
-static inline double fmin64(double a, double b) {
-  if (a != a || b != b) return a + b;
-  if (a == b) return f64_of(bits_f64(a) | bits_f64(b));
-  return a < b ? a : b;
-}
-static inline double fmax64(double a, double b) {
-  if (a != a || b != b) return a + b;
-  if (a == b) return f64_of(bits_f64(a) & bits_f64(b));
-  return a > b ? a : b;
-}
 static inline float demote(double d) { return (float)d; }
 static inline double promote(float f) { return (double)f; }
 

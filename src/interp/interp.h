@@ -96,10 +96,10 @@ struct interp_code {
   X(I64_POPCNT, u64, u64, (uint64_t)__builtin_popcountll(a))                                         \
   X(F32_ABS, u32, u32, a & 0x7FFFFFFFu) X(F32_NEG, u32, u32, a ^ 0x80000000u)                         \
   X(F64_ABS, u64, u64, a & 0x7FFFFFFFFFFFFFFFull) X(F64_NEG, u64, u64, a ^ 0x8000000000000000ull)     \
-  X(F32_CEIL, f32, f32, ceilf(a)) X(F32_FLOOR, f32, f32, floorf(a)) X(F32_TRUNC, f32, f32, truncf(a)) \
-  X(F32_NEAREST, f32, f32, nearbyintf(a)) X(F32_SQRT, f32, f32, sqrtf(a))                            \
-  X(F64_CEIL, f64, f64, ceil(a)) X(F64_FLOOR, f64, f64, floor(a)) X(F64_TRUNC, f64, f64, trunc(a))    \
-  X(F64_NEAREST, f64, f64, nearbyint(a)) X(F64_SQRT, f64, f64, sqrt(a))                              \
+  X(F32_CEIL, f32, f32, qceilf(a)) X(F32_FLOOR, f32, f32, qfloorf(a)) X(F32_TRUNC, f32, f32, qtruncf(a)) \
+  X(F32_NEAREST, f32, f32, qnearbyintf(a)) X(F32_SQRT, f32, f32, sqrtf(a))                            \
+  X(F64_CEIL, f64, f64, qceil(a)) X(F64_FLOOR, f64, f64, qfloor(a)) X(F64_TRUNC, f64, f64, qtrunc(a))    \
+  X(F64_NEAREST, f64, f64, qnearbyint(a)) X(F64_SQRT, f64, f64, sqrt(a))                              \
   X(I32_WRAP_I64, u64, u32, (uint32_t)a) X(I64_EXTEND_I32_S, i32, i64, (int64_t)a)                    \
   X(I64_EXTEND_I32_U, u32, u64, (uint64_t)a)                                                          \
   X(F32_CONVERT_I32_S, i32, f32, (float)a) X(F32_CONVERT_I32_U, u32, f32, (float)a)                   \

@@ -10,6 +10,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "interp/fpmath.h"
 #include "interp/interp.h"
 
 typedef union v128 {
@@ -31,31 +32,6 @@ static v128 load(const uint64_t *p) {
   return v;
 }
 
-static uint32_t f32_bits(float f) { uint32_t b; memcpy(&b, &f, 4); return b; }
-static uint64_t f64_bits(double d) { uint64_t b; memcpy(&b, &d, 8); return b; }
-static float f32_from(uint32_t b) { float f; memcpy(&f, &b, 4); return f; }
-static double f64_from(uint64_t b) { double d; memcpy(&d, &b, 8); return d; }
-
-static float min32(float a, float b) {
-  if (a != a || b != b) return a + b;
-  if (a == b) return f32_from(f32_bits(a) | f32_bits(b));
-  return a < b ? a : b;
-}
-static float max32(float a, float b) {
-  if (a != a || b != b) return a + b;
-  if (a == b) return f32_from(f32_bits(a) & f32_bits(b));
-  return a > b ? a : b;
-}
-static double min64(double a, double b) {
-  if (a != a || b != b) return a + b;
-  if (a == b) return f64_from(f64_bits(a) | f64_bits(b));
-  return a < b ? a : b;
-}
-static double max64(double a, double b) {
-  if (a != a || b != b) return a + b;
-  if (a == b) return f64_from(f64_bits(a) & f64_bits(b));
-  return a > b ? a : b;
-}
 
 static int8_t sat_s8(int v) { return (int8_t)(v < -128 ? -128 : v > 127 ? 127 : v); }
 static uint8_t sat_u8(int v) { return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v); }
@@ -259,16 +235,16 @@ void simd_exec(wasm_opcode op, unsigned lane, uint64_t *dst, const uint64_t *pa,
   FUN(F32X4_ABS, 4, u32, a.u32[i] & 0x7FFFFFFFu) FUN(F32X4_NEG, 4, u32, a.u32[i] ^ 0x80000000u)
   FUN(F64X2_ABS, 2, u64, a.u64[i] & 0x7FFFFFFFFFFFFFFFull) FUN(F64X2_NEG, 2, u64, a.u64[i] ^ 0x8000000000000000ull)
   FUN(F32X4_SQRT, 4, f32, sqrtf(a.f32[i])) FUN(F64X2_SQRT, 2, f64, sqrt(a.f64[i]))
-  FUN(F32X4_CEIL, 4, f32, ceilf(a.f32[i])) FUN(F32X4_FLOOR, 4, f32, floorf(a.f32[i]))
-  FUN(F32X4_TRUNC, 4, f32, truncf(a.f32[i])) FUN(F32X4_NEAREST, 4, f32, nearbyintf(a.f32[i]))
-  FUN(F64X2_CEIL, 2, f64, ceil(a.f64[i])) FUN(F64X2_FLOOR, 2, f64, floor(a.f64[i]))
-  FUN(F64X2_TRUNC, 2, f64, trunc(a.f64[i])) FUN(F64X2_NEAREST, 2, f64, nearbyint(a.f64[i]))
+  FUN(F32X4_CEIL, 4, f32, qceilf(a.f32[i])) FUN(F32X4_FLOOR, 4, f32, qfloorf(a.f32[i]))
+  FUN(F32X4_TRUNC, 4, f32, qtruncf(a.f32[i])) FUN(F32X4_NEAREST, 4, f32, qnearbyintf(a.f32[i]))
+  FUN(F64X2_CEIL, 2, f64, qceil(a.f64[i])) FUN(F64X2_FLOOR, 2, f64, qfloor(a.f64[i]))
+  FUN(F64X2_TRUNC, 2, f64, qtrunc(a.f64[i])) FUN(F64X2_NEAREST, 2, f64, qnearbyint(a.f64[i]))
   FBIN(F32X4_ADD, 4, f32, a.f32[i] + b.f32[i]) FBIN(F32X4_SUB, 4, f32, a.f32[i] - b.f32[i])
   FBIN(F32X4_MUL, 4, f32, a.f32[i] * b.f32[i]) FBIN(F32X4_DIV, 4, f32, a.f32[i] / b.f32[i])
   FBIN(F64X2_ADD, 2, f64, a.f64[i] + b.f64[i]) FBIN(F64X2_SUB, 2, f64, a.f64[i] - b.f64[i])
   FBIN(F64X2_MUL, 2, f64, a.f64[i] * b.f64[i]) FBIN(F64X2_DIV, 2, f64, a.f64[i] / b.f64[i])
-  FBIN(F32X4_MIN, 4, f32, min32(a.f32[i], b.f32[i])) FBIN(F32X4_MAX, 4, f32, max32(a.f32[i], b.f32[i]))
-  FBIN(F64X2_MIN, 2, f64, min64(a.f64[i], b.f64[i])) FBIN(F64X2_MAX, 2, f64, max64(a.f64[i], b.f64[i]))
+  FBIN(F32X4_MIN, 4, f32, fmin32(a.f32[i], b.f32[i])) FBIN(F32X4_MAX, 4, f32, fmax32(a.f32[i], b.f32[i]))
+  FBIN(F64X2_MIN, 2, f64, fmin64(a.f64[i], b.f64[i])) FBIN(F64X2_MAX, 2, f64, fmax64(a.f64[i], b.f64[i]))
   /* pmin(a, b) = b < a ? b : a ; pmax(a, b) = a < b ? b : a (bit patterns kept) */
   FBIN(F32X4_PMIN, 4, u32, b.f32[i] < a.f32[i] ? b.u32[i] : a.u32[i])
   FBIN(F32X4_PMAX, 4, u32, a.f32[i] < b.f32[i] ? b.u32[i] : a.u32[i])

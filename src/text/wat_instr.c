@@ -101,7 +101,8 @@ static bool blocktype(wat_func_ctx *fc, const sx_node *items, size_t n, size_t *
 }
 
 static bool u32_literal(wat_module *m, const sx_node *n, uint64_t max, uint64_t *out, const char *what) {
-  uint64_t v;
+  uint64_t v = 0;
+  *out = 0;
   if (n->kind != SX_ATOM || n->len == 0 || n->text[0] == '-' || n->text[0] == '+' ||
       !wat_parse_int_bits(n->text, n->len, 64, &v) || v > max)
     return wat_fail(m, n, "malformed %s: expected an unsigned integer up to %llu", what, (unsigned long long)max);

@@ -70,6 +70,7 @@ static bool push(checker *c, wasm_valtype t) {
 
 /* Pops any value; *out is VALID_UNKNOWN when the frame is unreachable and empty. */
 static bool pop_any(checker *c, wasm_valtype *out) {
+  *out = VALID_UNKNOWN;
   ctrl_frame *fr = &c->ctrls[c->nctrls - 1];
   if (c->nvals == fr->height) {
     if (fr->unreachable) {
@@ -242,12 +243,14 @@ static bool apply_sig(checker *c, const char *sig) {
 }
 
 static bool check_local(checker *c, uint32_t idx, wasm_valtype *t) {
+  *t = VALID_UNKNOWN;
   if (idx >= c->nlocals) return fail_idx(c, "unknown local", idx);
   *t = idx < c->ft->nparams ? wasm_functype_params(c->ft)[idx] : c->f->locals[idx - c->ft->nparams];
   return true;
 }
 
 static bool check_label(checker *c, uint32_t depth, ctrl_frame **fr) {
+  *fr = &c->ctrls[c->nctrls - 1];
   if (depth >= c->nctrls) return fail_idx(c, "unknown label", depth);
   *fr = &c->ctrls[c->nctrls - 1 - depth];
   return true;
