@@ -1,0 +1,29 @@
+/*
+ * bench.h — the contract of a wrun benchmark workload: one function,
+ * bench_run(), that does a fixed amount of work and returns a checksum. The
+ * same source is built natively (with native_main.c) and to wasm32 (exporting
+ * bench_run), and the two checksums must agree.
+ */
+#ifndef WRUN_BENCH_H
+#define WRUN_BENCH_H
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__wasm__)
+#define BENCH_EXPORT __attribute__((export_name("bench_run")))
+#else
+#define BENCH_EXPORT
+#endif
+
+uint64_t bench_run(void);
+
+/* A small deterministic generator shared by the workloads (xorshift64*). */
+static inline uint64_t bench_rand(uint64_t *s) {
+  uint64_t x = *s;
+  x ^= x >> 12;
+  x ^= x << 25;
+  x ^= x >> 27;
+  *s = x;
+  return x * 0x2545F4914F6CDD1DULL;
+}
+#endif
