@@ -86,6 +86,12 @@ static bool functype_equal(const wasm_functype *a, const wasm_functype *b) {
 #define NEXT() goto *pc->h
 #define TRAP(kind) do { trap_kind = (kind); goto trap; } while (0)
 #define MEM_CHECK(ea, n) do { if (!mem || (ea) + (n) > mem->size) TRAP(WRUN_TRAP_MEMORY_OOB); } while (0)
+/* Loads and stores: with guard pages (rt.h) the hardware checks the bounds. */
+#ifdef WRUN_BOUNDS_CHECKS
+#define ACCESS_CHECK(ea, n) MEM_CHECK(ea, n)
+#else
+#define ACCESS_CHECK(ea, n) ((void)0)
+#endif
 
 /* exec_run with s == NULL returns its handler table through *table. */
 static bool exec_run(wrun_store *s, wrun_func *entry, uint64_t *entry_fp, const void *const **table) {
@@ -229,7 +235,7 @@ L_I64_REM_U: {
 #define LOAD(id, ctype, n, conv)                                                \
   L_##id: {                                                                      \
     uint64_t ea = (uint64_t)RD_u32(fp[SB]) + pc[2].u;                            \
-    MEM_CHECK(ea, n);                                                            \
+    ACCESS_CHECK(ea, n);                                                         \
     ctype v;                                                                     \
     memcpy(&v, mem->base + ea, n);                                               \
     fp[SA] = conv;                                                               \
@@ -254,7 +260,7 @@ L_I64_REM_U: {
 #define STORE(id, ctype, n)                                                     \
   L_##id: {                                                                      \
     uint64_t ea = (uint64_t)RD_u32(fp[SA]) + pc[2].u;                            \
-    MEM_CHECK(ea, n);                                                            \
+    ACCESS_CHECK(ea, n);                                                         \
     ctype v = (ctype)fp[SB];                                                     \
     memcpy(mem->base + ea, &v, n);                                               \
     pc += 3;                                                                     \
@@ -432,14 +438,14 @@ L_SIMD:
   NEXT();
 L_SIMD_LOAD: { /* [h][dst, addr][offset][op, lane][old, size] */
     uint64_t ea = (uint64_t)RD_u32(fp[SB]) + pc[2].u;
-    MEM_CHECK(ea, (uint64_t)pc[4].p.b);
+    ACCESS_CHECK(ea, (uint64_t)pc[4].p.b);
     simd_load((wasm_opcode)pc[3].p.a, (unsigned)pc[3].p.b, fp + SA, mem->base + ea, fp + pc[4].p.a);
     pc += 5;
     NEXT();
   }
 L_SIMD_STORE: { /* [h][addr, val][offset][op, lane][size] */
     uint64_t ea = (uint64_t)RD_u32(fp[SA]) + pc[2].u;
-    MEM_CHECK(ea, (uint64_t)pc[4].p.a);
+    ACCESS_CHECK(ea, (uint64_t)pc[4].p.a);
     simd_store((wasm_opcode)pc[3].p.a, (unsigned)pc[3].p.b, mem->base + ea, fp + SB);
     pc += 5;
     NEXT();
@@ -501,7 +507,10 @@ L_CALL_INDIRECT: { /* [h][argbase, idx][table][type] */
       s->frames[s->nframes++] = (rt_frame_info){callee, NULL, NULL};
       uint64_t *saved_top = s->stack_top;
       s->stack_top = nfp + need;
+      rt_exec *ex = rt_current_exec;
+      if (ex) ex->in_wasm = false; /* a fault in host code is not a wasm trap */
       bool ok = rt_call_host(s, callee, cur->inst, nfp);
+      if (ex) ex->in_wasm = true;
       s->stack_top = saved_top;
       if (!ok) goto trapped; /* the host recorded the trap (with this frame in the trace) */
       s->nframes--;
@@ -567,9 +576,25 @@ bool interp_invoke(wrun_store *s, wrun_func *f, uint64_t *sp) {
     s->nframes--;
     return ok;
   }
-  /* Nested calls (host -> wasm) start above the frames of the outer call. */
+  /* Nested calls (host -> wasm) start above the frames of the outer call.
+   * The sigsetjmp lives here, not in exec_run, so the dispatch loop's
+   * registers are not pessimized by a returns-twice call. */
   uint64_t *saved = s->stack_top;
-  bool ok = exec_run(s, f, sp, NULL);
+  uint32_t base_depth = s->nframes;
+  rt_exec ex;
+  ex.outer = rt_current_exec;
+  ex.store = s;
+  ex.in_wasm = true;
+  bool ok;
+  if (sigsetjmp(ex.unwind, 1)) { /* a load or store hit a guard page */
+    rt_set_trap(s, WRUN_TRAP_MEMORY_OOB, NULL);
+    s->nframes = base_depth;
+    ok = false;
+  } else {
+    rt_current_exec = &ex;
+    ok = exec_run(s, f, sp, NULL);
+  }
+  rt_current_exec = ex.outer;
   s->stack_top = saved;
   return ok;
 }

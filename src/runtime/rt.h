@@ -63,16 +63,31 @@ typedef struct rt_frame_info {
   uint64_t *ret_fp;
 } rt_frame_info;
 
-/* The state of one running wrun_call: where a trap unwinds to. Lives on the C
- * stack of wrun_call; the current one is reachable through the thread-local
- * pointer rt_current_exec (set while wasm code runs) so the fault handler can
- * find it. */
+/* Guard pages: unless WRUN_BOUNDS_CHECKS is set (sanitizer builds set it,
+ * because ASan owns SIGSEGV), a 32-bit memory reserves 8 GiB + 64 KiB of
+ * address space, enough for any u32 address plus u32 offset plus access size,
+ * so loads and stores need no bounds check: an access beyond the memory's
+ * size lands on PROT_NONE pages and the fault handler turns it into a trap. */
+#if defined(WRUN_SANITIZED) && !defined(WRUN_BOUNDS_CHECKS)
+#define WRUN_BOUNDS_CHECKS 1
+#endif
+#define RT_GUARD_RESERVATION ((UINT64_C(1) << 33) + 65536)
+
+/* The state of one running interp_invoke: where a memory fault unwinds to.
+ * Lives on the C stack; the innermost one is reachable through the
+ * thread-local rt_current_exec so the SIGSEGV handler can find it. */
 typedef struct rt_exec {
   struct rt_exec *outer;         /* enclosing call (host -> wasm re-entry) */
   wrun_store *store;
   sigjmp_buf unwind;
-  volatile bool in_wasm;
+  volatile bool in_wasm;         /* false while a host function runs */
 } rt_exec;
+
+/* The innermost execution context of this thread (NULL outside wasm). */
+extern _Thread_local rt_exec *rt_current_exec;
+
+/* Installs the fault handler (once per process). False if it could not be. */
+bool rt_install_fault_handler(void);
 
 struct wrun_store {
   wrun_config cfg;

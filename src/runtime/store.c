@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/mman.h>
 
 #include "runtime/rt.h"
@@ -309,7 +311,15 @@ wrun_memory *wrun_memory_new(wrun_store *s, const wasm_memtype *type) {
   }
   /* Reserve the whole range the memory may ever reach (at least one page so the
    * base is never NULL); commit only `min` pages. */
+#ifdef WRUN_BOUNDS_CHECKS
   m->reserved = (max ? max : 1) * (uint64_t)PAGE_BYTES;
+#else
+  m->reserved = RT_GUARD_RESERVATION; /* see rt.h: accesses never need a check */
+  if (!rt_install_fault_handler()) {
+    free(m);
+    return NULL;
+  }
+#endif
   void *p = mmap(NULL, m->reserved, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) {
     free(m);
@@ -339,6 +349,48 @@ int64_t rt_memory_grow(wrun_memory *m, uint64_t delta) {
 uint8_t *wrun_memory_data(const wrun_memory *m) { return m->base; }
 uint64_t wrun_memory_size(const wrun_memory *m) { return m->size; }
 const wasm_memtype *wrun_memory_type(const wrun_memory *m) { return &m->type; }
+
+/* ---- memory faults ------------------------------------------------------------------ */
+
+_Thread_local rt_exec *rt_current_exec;
+
+static bool fault_in_memory(wrun_store *s, const void *addr) {
+  const uint8_t *a = addr;
+  for (uint32_t i = 0; i < s->nobjs; i++) {
+    if (s->obj_kinds[i] != OBJ_MEMORY) continue;
+    const wrun_memory *m = s->objs[i];
+    if (a >= m->base && a < m->base + m->reserved) return true;
+  }
+  return false;
+}
+
+/* A fault inside a memory reservation while wasm code runs is an out-of-bounds
+ * access: unwind to interp_invoke. Anything else is a real crash: restore the
+ * default action and return, so the faulting instruction re-runs and the
+ * process dies as it would have without us. */
+static void on_fault(int sig, siginfo_t *si, void *uctx) {
+  (void)uctx;
+  rt_exec *ex = rt_current_exec;
+  if (ex && ex->in_wasm && fault_in_memory(ex->store, si->si_addr)) siglongjmp(ex->unwind, 1);
+  signal(sig, SIG_DFL);
+}
+
+static pthread_once_t fault_once = PTHREAD_ONCE_INIT;
+static bool fault_installed; /* written once under fault_once */
+
+static void install_fault_handler(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = on_fault;
+  sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+  sigemptyset(&sa.sa_mask);
+  fault_installed = sigaction(SIGSEGV, &sa, NULL) == 0 && sigaction(SIGBUS, &sa, NULL) == 0;
+}
+
+bool rt_install_fault_handler(void) {
+  pthread_once(&fault_once, install_fault_handler);
+  return fault_installed;
+}
 
 /* ---- globals ------------------------------------------------------------------- */
 

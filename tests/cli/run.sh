@@ -30,6 +30,13 @@ grep -q "#0 inner" "$tmp/err" && grep -q "#1 middle" "$tmp/err" || { fail "backt
 [ $st -eq 134 ] && grep -q "call stack exhausted" "$tmp/err" || fail "exhaustion: status $st"
 [ "$(wc -l <"$tmp/err")" -lt 60 ] || fail "exhaustion backtrace is not abbreviated"
 
+"$wrun" --invoke oob "$data/cli/trap.wat" 65532 >"$tmp/out" 2>"$tmp/err"; st=$?
+[ $st -eq 134 ] && grep -q "out of bounds memory access" "$tmp/err" || fail "oob: status $st"
+out=$("$wrun" --invoke oob "$data/cli/trap.wat" 65528 2>"$tmp/err"); st=$?
+[ $st -eq 0 ] && [ "$out" = "0" ] || fail "in-bounds load: status $st, output '$out'"
+"$wrun" --invoke oob "$data/cli/trap.wat" 4294967295 >"$tmp/out" 2>"$tmp/err"; st=$?
+[ $st -eq 134 ] && grep -q "out of bounds memory access" "$tmp/err" || fail "oob at 2^32-1: status $st"
+
 "$wrun" "$data/cli/imports.wat" 2>"$tmp/err"; st=$?
 [ $st -eq 1 ] && grep -q 'unknown import "env" "log"' "$tmp/err" || fail "import: status $st"
 
