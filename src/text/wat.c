@@ -167,6 +167,13 @@ bool wat_valtype(wat_module *m, const sx_node *n, wasm_valtype *out) {
   return wat_fail(m, n, "unexpected token: expected a value type");
 }
 
+/* A value type that must be a reference type (tables, element segments). */
+static bool wat_reftype(wat_module *m, const sx_node *n, wasm_valtype *out) {
+  if (!wat_valtype(m, n, out)) return false;
+  if (!wasm_valtype_is_ref(*out)) return wat_fail(m, n, "malformed reference type: expected funcref or externref");
+  return true;
+}
+
 void wat_emit_valtype(wat_buf *b, wasm_valtype t) {
   wat_buf_byte(b, t == WASM_FUNCREF ? 0x70 : t == WASM_EXTERNREF ? 0x6F : (uint8_t)t);
 }
@@ -473,7 +480,7 @@ static bool add_import(translation *t, const sx_node *modname, const sx_node *fi
   case WASM_EXTERN_TABLE: {
     wat_buf lim = {0};
     wasm_valtype rt;
-    ok = limits(m, items, n, &i, &lim, where) && i < n && wat_valtype(m, &items[i++], &rt);
+    ok = limits(m, items, n, &i, &lim, where) && i < n && wat_reftype(m, &items[i++], &rt);
     if (ok) {
       wat_emit_valtype(&im.desc, rt);
       wat_buf_bytes(&im.desc, lim.p, lim.len);
@@ -567,7 +574,7 @@ static bool field_table(translation *t, const sx_node *f) {
   wat_def d = {.node = f, .at = i};
   /* reftype (elem ...) abbreviation */
   if (i + 2 == f->nitems && is_head(&f->items[i + 1], "elem")) {
-    if (!wat_valtype(m, &f->items[i], &d.reftype)) return false;
+    if (!wat_reftype(m, &f->items[i], &d.reftype)) return false;
     d.inline_elem = &f->items[i + 1];
     d.seg = t->elems.n;
     if (!add_segment(t, true, d.inline_elem, 1, index, NULL)) return false;
@@ -719,7 +726,7 @@ static bool elem_list(translation *t, const sx_node *items, size_t n, size_t i, 
   if (i < n && sx_is_atom(&items[i], "func")) {
     i++;
   } else if (i < n && (items[i].kind == SX_ATOM || is_head(&items[i], "ref")) && !wat_is_index(&items[i])) {
-    if (!wat_valtype(m, &items[i++], type)) return false;
+    if (!wat_reftype(m, &items[i++], type)) return false;
     *exprs = true;
   } else if (i < n && items[i].kind == SX_LIST) { /* inline table elements given as expressions */
     *exprs = true;
@@ -974,7 +981,7 @@ static bool emit_module(translation *t, wat_buf *out) {
       wat_buf lim = {0};
       wasm_valtype rt = 0;
       ok = limits(m, items, d->node->nitems, &k, &lim, d->node);
-      if (ok && k < d->node->nitems) ok = wat_valtype(m, &items[k++], &rt);
+      if (ok && k < d->node->nitems) ok = wat_reftype(m, &items[k++], &rt);
       else if (ok) ok = wat_fail(m, d->node, "unexpected token: a table needs a reference type");
       if (ok && k != d->node->nitems) ok = wat_fail(m, &items[k], "unexpected token in table");
       wat_emit_valtype(&sec, rt);
