@@ -66,7 +66,9 @@ char *wrun_error_format(const wrun_error *err, const char *file, char *buf, size
     snprintf(where, sizeof where, ":%" PRIu32 ":%" PRIu32, err->line, err->col);
   else if (err->offset != WRUN_NO_OFFSET)
     snprintf(where, sizeof where, ":0x%" PRIx64, err->offset);
-  snprintf(buf, size, "%s%s%s%s: %s", file ? file : "", where, (file || where[0]) ? ": " : "",
+  /* without a file name, the location stands alone: "0x1f: invalid: ..." */
+  const char *loc = !file && where[0] == ':' ? where + 1 : where;
+  snprintf(buf, size, "%s%s%s%s: %s", file ? file : "", loc, (file || loc[0]) ? ": " : "",
            wrun_error_kind_name(err->kind), err->message);
   return buf;
 }
