@@ -251,6 +251,7 @@ static bool sec_import(decoder *d, wasm_reader *r) {
     case WASM_EXTERN_TABLE: {
       wasm_table *t = &m->tables[m->ntables];
       t->import_idx = i;
+      t->offset = reader_offset(r);
       if (!read_reftype(d, r, &t->type.elem) || !read_limits(d, r, &t->type.limits, false)) return false;
       im->index = m->ntables++;
       break;
@@ -258,6 +259,7 @@ static bool sec_import(decoder *d, wasm_reader *r) {
     case WASM_EXTERN_MEMORY: {
       wasm_memory *mem = &m->mems[m->nmems];
       mem->import_idx = i;
+      mem->offset = reader_offset(r);
       if (!read_limits(d, r, &mem->type.limits, true)) return false;
       im->index = m->nmems++;
       break;
@@ -324,6 +326,7 @@ static bool sec_table(decoder *d, wasm_reader *r) {
   for (uint32_t i = 0; i < n; i++) {
     wasm_table *t = &m->tables[m->ntables];
     t->import_idx = WASM_NONE_IDX;
+    t->offset = reader_offset(r);
     m->ntables++;
     if (!read_reftype(d, r, &t->type.elem) || !read_limits(d, r, &t->type.limits, false)) return false;
   }
@@ -340,6 +343,7 @@ static bool sec_memory(decoder *d, wasm_reader *r) {
   for (uint32_t i = 0; i < n; i++) {
     wasm_memory *mem = &m->mems[m->nmems];
     mem->import_idx = WASM_NONE_IDX;
+    mem->offset = reader_offset(r);
     m->nmems++;
     if (!read_limits(d, r, &mem->type.limits, true)) return false;
   }
@@ -388,6 +392,7 @@ static bool sec_export(decoder *d, wasm_reader *r) {
   for (uint32_t i = 0; i < n; i++) {
     wasm_export *e = &m->exports[i];
     m->nexports = i + 1;
+    e->offset = reader_offset(r);
     if (!read_name(d, r, &e->name)) return false;
     uint64_t at = reader_offset(r);
     uint8_t kind;
@@ -402,6 +407,7 @@ static bool sec_export(decoder *d, wasm_reader *r) {
 }
 
 static bool sec_start(decoder *d, wasm_reader *r) {
+  d->m->start_offset = reader_offset(r);
   return reader_u32(r, &d->m->start);
 }
 

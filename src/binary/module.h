@@ -135,11 +135,16 @@ typedef struct wasm_func {
 typedef struct wasm_table {
   wasm_tabletype type;
   uint32_t import_idx;
+  uint64_t offset;               /* of its type in the binary, for diagnostics */
   bool has_init;                 /* 3.0: table with an explicit init expression */
   wasm_constexpr init;
 } wasm_table;
 
-typedef struct wasm_memory { wasm_memtype type; uint32_t import_idx; } wasm_memory;
+typedef struct wasm_memory {
+  wasm_memtype type;
+  uint32_t import_idx;
+  uint64_t offset;               /* of its type in the binary, for diagnostics */
+} wasm_memory;
 
 typedef struct wasm_global {
   wasm_globaltype type;
@@ -153,6 +158,7 @@ typedef struct wasm_export {
   wasm_name name;
   wasm_extern_kind kind;
   uint32_t index;
+  uint64_t offset;               /* of the export entry, for diagnostics */
 } wasm_export;
 
 typedef enum wasm_segmode { WASM_SEG_ACTIVE, WASM_SEG_PASSIVE, WASM_SEG_DECLARATIVE } wasm_segmode;
@@ -199,6 +205,7 @@ typedef struct wasm_module {
   wasm_data *datas;      uint32_t ndatas;
   wasm_custom *customs;  uint32_t ncustoms;
   uint32_t start;                /* WASM_NONE_IDX when there is no start function */
+  uint64_t start_offset;         /* of the start section's function index */
   bool has_data_count;
   uint32_t data_count;
   char *name;                    /* module name from the name section, or NULL */

@@ -82,17 +82,16 @@ static bool valid_imports_and_defs(const wasm_module *m, wrun_error *err) {
   }
   for (uint32_t i = 0; i < m->ntables; i++) {
     const wasm_table *t = &m->tables[i];
-    if (!check_limits(&t->type.limits, UINT32_MAX, "table", import_offset(m, t->import_idx), err))
+    if (!check_limits(&t->type.limits, UINT32_MAX, "table", t->offset, err))
       return false;
   }
   for (uint32_t i = 0; i < m->nmems; i++) {
     const wasm_memory *mem = &m->mems[i];
-    if (!check_limits(&mem->type.limits, WASM_MAX_PAGES32, "memory", import_offset(m, mem->import_idx),
-                      err))
+    if (!check_limits(&mem->type.limits, WASM_MAX_PAGES32, "memory", mem->offset, err))
       return false;
   }
   if (m->nmems > 1)
-    return wrun_error_at(err, WRUN_ERR_INVALID, WRUN_NO_OFFSET,
+    return wrun_error_at(err, WRUN_ERR_INVALID, m->mems[1].offset,
                          "multiple memories: %u declared, WebAssembly 2.0 allows one", m->nmems);
   return true;
 }
@@ -105,7 +104,7 @@ static bool valid_exports(const wasm_module *m, wrun_error *err) {
     uint32_t limit = e->kind == WASM_EXTERN_FUNC ? m->nfuncs : e->kind == WASM_EXTERN_TABLE ? m->ntables
                    : e->kind == WASM_EXTERN_MEMORY ? m->nmems : e->kind == WASM_EXTERN_GLOBAL ? m->nglobals
                    : m->ntags;
-    if (e->index >= limit) return invalid(err, WRUN_NO_OFFSET, unknown[e->kind], e->index);
+    if (e->index >= limit) return invalid(err, e->offset, unknown[e->kind], e->index);
   }
   /* Duplicate names: sort indices by name, compare neighbours (n log n). */
   if (m->nexports < 2) return true;
@@ -147,7 +146,7 @@ static bool valid_exports(const wasm_module *m, wrun_error *err) {
   for (uint32_t i = 1; i < n && ok; i++) {
     const wasm_name *a = &ex[order[i - 1]].name, *b = &ex[order[i]].name;
     if (a->len == b->len && memcmp(a->ptr, b->ptr, a->len) == 0)
-      ok = wrun_error_at(err, WRUN_ERR_INVALID, WRUN_NO_OFFSET, "duplicate export name \"%.100s\"", a->ptr);
+      ok = wrun_error_at(err, WRUN_ERR_INVALID, ex[order[i]].offset, "duplicate export name \"%.100s\"", a->ptr);
   }
   free(order);
   return ok;
@@ -192,10 +191,10 @@ bool wasm_module_validate(wasm_module *m, wrun_error *err) {
       return false;
   if (!valid_exports(m, err)) return false;
   if (m->start != WASM_NONE_IDX) {
-    if (m->start >= m->nfuncs) return invalid(err, WRUN_NO_OFFSET, "unknown function", m->start);
+    if (m->start >= m->nfuncs) return invalid(err, m->start_offset, "unknown function", m->start);
     const wasm_functype *ft = wasm_module_func_type(m, m->start);
     if (ft->nparams || ft->nresults)
-      return wrun_error_at(err, WRUN_ERR_INVALID, WRUN_NO_OFFSET,
+      return wrun_error_at(err, WRUN_ERR_INVALID, m->start_offset,
                            "start function %u must take no parameters and return nothing", m->start);
   }
   if (!valid_segments(m, m->func_declared, err)) return false;
