@@ -115,9 +115,16 @@ static bool exec_run(wrun_store *s, wrun_func *entry, uint64_t *entry_fp, const 
   if (!cur->code && !interp_translate(s, cur)) TRAP(WRUN_TRAP_HOST);
   if (fp + cur->code->nslots > stack_end) TRAP(WRUN_TRAP_STACK_EXHAUSTED);
   if (s->nframes >= s->max_depth) TRAP(WRUN_TRAP_STACK_EXHAUSTED);
-  s->frames[s->nframes++] = (rt_frame_info){cur, NULL, NULL};
+  /* The frame stack lives in the store (backtraces read it after a trap);
+   * `top` caches its top in a register, and s->nframes is kept in step with a
+   * plain store so a memory fault still sees the current depth. */
+  rt_frame_info *const base_top = s->frames + s->nframes;
+  rt_frame_info *const frames_limit = s->frames + s->max_depth;
+  rt_frame_info *top = base_top;
+  *top = (rt_frame_info){cur, NULL, NULL};
+  s->nframes++;
   const cell *pc = cur->code->code;
-  wrun_memory *mem = cur->inst->mems[0];
+  wrun_memory *mem = cur->code->mem0;
   NEXT();
 
   /* numeric operators from the lists in interp.h */
@@ -503,8 +510,9 @@ L_CALL_INDIRECT: { /* [h][argbase, idx][table][type] */
   do_call:
     if (callee->host) {
       uint32_t need = callee->param_slots > callee->result_slots ? callee->param_slots : callee->result_slots;
-      if (nfp + need > stack_end || s->nframes >= s->max_depth) TRAP(WRUN_TRAP_STACK_EXHAUSTED);
-      s->frames[s->nframes++] = (rt_frame_info){callee, NULL, NULL};
+      if (nfp + need > stack_end || top + 1 >= frames_limit) TRAP(WRUN_TRAP_STACK_EXHAUSTED);
+      top[1] = (rt_frame_info){callee, NULL, NULL};
+      s->nframes = (uint32_t)(top - s->frames) + 2;
       uint64_t *saved_top = s->stack_top;
       s->stack_top = nfp + need;
       rt_exec *ex = rt_current_exec;
@@ -514,30 +522,35 @@ L_CALL_INDIRECT: { /* [h][argbase, idx][table][type] */
       s->stack_top = saved_top;
       if (!ok) goto trapped; /* the host recorded the trap (with this frame in the trace) */
       s->nframes--;
+      /* a host function may grow memory; nothing is cached beyond `mem` itself */
       pc = ret;
       NEXT();
     }
     if (!callee->code && !interp_translate(s, callee)) TRAP(WRUN_TRAP_HOST);
-    if (nfp + callee->code->nslots > stack_end || s->nframes >= s->max_depth) TRAP(WRUN_TRAP_STACK_EXHAUSTED);
-    s->frames[s->nframes - 1].ret_pc = ret;
-    s->frames[s->nframes - 1].ret_fp = fp;
-    s->frames[s->nframes++] = (rt_frame_info){callee, NULL, NULL};
+    const struct interp_code *code = callee->code;
+    if (nfp + code->nslots > stack_end || top + 1 >= frames_limit) TRAP(WRUN_TRAP_STACK_EXHAUSTED);
+    top->ret_pc = ret;
+    top->ret_fp = fp;
+    ++top;
+    top->func = callee;
+    s->nframes = (uint32_t)(top - s->frames) + 1;
     cur = callee;
     fp = nfp;
-    mem = cur->inst->mems[0];
-    pc = cur->code->code;
+    mem = code->mem0;
+    pc = code->code;
     NEXT();
   }
 L_RETURN:
-  s->nframes--;
-  if (s->nframes == base_depth) return true;
-  {
-    rt_frame_info *caller = &s->frames[s->nframes - 1];
-    cur = caller->func;
-    pc = caller->ret_pc;
-    fp = caller->ret_fp;
-    mem = cur->inst->mems[0];
+  if (top == base_top) {
+    s->nframes = base_depth;
+    return true;
   }
+  --top;
+  s->nframes = (uint32_t)(top - s->frames) + 1;
+  cur = top->func;
+  pc = top->ret_pc;
+  fp = top->ret_fp;
+  mem = cur->code->mem0;
   NEXT();
 
 trap:

@@ -299,6 +299,16 @@ static uint32_t fuse_compare(tr *t, int32_t slot, bool negate) {
   };
   if (t->last_dst_cell < 0 || t->code[t->last_dst_cell].p.a != slot) return UINT32_MAX;
   const void *h = t->code[t->last_start].h;
+  if (h == t->h[IOP_I32_EQZ]) { /* [eqz][dst, a] -> [br_unless a][target] (or br_if when negated) */
+    uint32_t s = t->last_start;
+    int32_t a = t->code[s + 1].p.b;
+    t->code[s].h = t->h[negate ? IOP_BR_IF : IOP_BR_UNLESS];
+    t->code[s + 1].p.a = a;
+    t->code[s + 1].p.b = 0;
+    t->n = s + 2;
+    t->last_dst_cell = -1;
+    return emit_target(t, UINT32_MAX);
+  }
   for (size_t k = 0; k < sizeof pairs / sizeof pairs[0]; k++) {
     interp_op br = negate ? pairs[k].neg : pairs[k].br;
     uint32_t s = t->last_start;
@@ -1053,6 +1063,7 @@ bool interp_translate(wrun_store *s, wrun_func *f) {
   c->code = t.code;
   c->ncode = t.n;
   c->nslots = (uint32_t)t.max_slot + 2;
+  c->mem0 = f->inst->mems[0];
   f->code = c;
   tr_free(&t);
   return true;
