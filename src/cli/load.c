@@ -2,13 +2,12 @@
  * load.c — reading a module file for the command line: binary or text, decoded
  * and validated, with one error line on failure.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "common/file.h"
 #include "text/text.h"
 #include "valid/valid.h"
 
@@ -17,48 +16,11 @@ static void print_error(const char *path, const wrun_error *err) {
   fprintf(stderr, "%s\n", wrun_error_format(err, path, buf, sizeof buf));
 }
 
-static uint8_t *read_all(const char *path, size_t *len, wrun_error *err) {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    wrun_error_at(err, WRUN_ERR_IO, WRUN_NO_OFFSET, "cannot open: %s", strerror(errno));
-    return NULL;
-  }
-  struct stat st;
-  if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-    fclose(f);
-    wrun_error_at(err, WRUN_ERR_IO, WRUN_NO_OFFSET, "is a directory, expected a .wasm or .wat file");
-    return NULL;
-  }
-  size_t cap = 1 << 16, n = 0;
-  uint8_t *buf = malloc(cap);
-  while (buf) {
-    n += fread(buf + n, 1, cap - n, f);
-    if (n < cap) break;
-    uint8_t *nb = realloc(buf, cap * 2);
-    if (!nb) {
-      free(buf);
-      buf = NULL;
-      break;
-    }
-    buf = nb;
-    cap *= 2;
-  }
-  if (!buf) wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory reading the file");
-  else if (ferror(f)) {
-    wrun_error_at(err, WRUN_ERR_IO, WRUN_NO_OFFSET, "read error: %s", strerror(errno));
-    free(buf);
-    buf = NULL;
-  }
-  fclose(f);
-  *len = n;
-  return buf;
-}
-
 wasm_module *cli_load_module(const char *path) {
   wrun_error err;
   wrun_error_clear(&err);
   size_t len;
-  uint8_t *bytes = read_all(path, &len, &err);
+  uint8_t *bytes = wrun_read_file(path, &len, &err);
   if (!bytes) {
     print_error(path, &err);
     return NULL;

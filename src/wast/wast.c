@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "binary/module.h"
+#include "common/file.h"
 #include "text/text.h"
 #include "valid/valid.h"
 #include "runtime/runtime.h"
@@ -129,38 +130,6 @@ static bool is_bare_module(const sx_node *root) {
   return false;
 }
 
-static char *read_file(const char *path, size_t *len, char *why, size_t why_size) {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    snprintf(why, why_size, "%s", strerror(errno));
-    return NULL;
-  }
-  size_t cap = 1 << 16, n = 0;
-  char *buf = malloc(cap);
-  while (buf) {
-    size_t got = fread(buf + n, 1, cap - n, f);
-    n += got;
-    if (n < cap) break;
-    char *nb = realloc(buf, cap * 2);
-    if (!nb) {
-      free(buf);
-      buf = NULL;
-      break;
-    }
-    buf = nb;
-    cap *= 2;
-  }
-  if (!buf) snprintf(why, why_size, "out of memory");
-  else if (ferror(f)) {
-    snprintf(why, why_size, "read error");
-    free(buf);
-    buf = NULL;
-  }
-  fclose(f);
-  *len = n;
-  return buf;
-}
-
 bool wast_run_file(const char *path, const wast_options *opt, wast_totals *totals, FILE *out) {
   script s = {.path = path, .opt = opt, .out = out};
   if (!wast_exec_begin(&s)) {
@@ -169,10 +138,12 @@ bool wast_run_file(const char *path, const wast_options *opt, wast_totals *total
     return false;
   }
   size_t len;
-  char why[200];
-  char *src = read_file(path, &len, why, sizeof why);
+  wrun_error rerr;
+  wrun_error_clear(&rerr);
+  char *src = (char *)wrun_read_file(path, &len, &rerr);
   if (!src) {
-    fprintf(stderr, "%s: io error: cannot read: %s\n", path, why);
+    char buf[400];
+    fprintf(stderr, "%s\n", wrun_error_format(&rerr, path, buf, sizeof buf));
     wast_exec_end(&s);
     totals->failed++;
     return false;
