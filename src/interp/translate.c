@@ -236,7 +236,12 @@ static void move_values(tr *t, uint32_t n, int32_t dst) {
       if (width(e->type) == 2) emit_u(t, e->imm[1]);
     } else {
       int32_t from = dst < t->nlocal_slots ? e->canon : e->slot;
-      if (from != dst) {
+      if (from != dst && i == t->nv - 1 && e->kind == V_SLOT && t->last_dst_cell >= 0 &&
+          t->code[t->last_dst_cell].p.a == e->slot) {
+        /* the value was just computed: compute it into its destination instead */
+        t->code[t->last_dst_cell].p.a = dst;
+        t->last_dst_cell = -1;
+      } else if (from != dst) {
         emit_op(t, width(e->type) == 2 ? IOP_COPY2 : IOP_COPY);
         emit_ab(t, dst, from);
       }
