@@ -172,10 +172,13 @@ static void materialize_all(tr *t) {
   for (uint32_t i = 0; i < t->nv; i++) materialize(t, &t->vs[i]);
 }
 
-/* Pops an operand that must live in a slot (constants are written out first). */
+/* Pops an operand and returns the slot to read it from: a lazy local is read
+ * in place, a constant is written to its stack slot first. */
 static int32_t pop_slot(tr *t) {
-  materialize(t, &t->vs[t->nv - 1]);
-  return t->vs[--t->nv].slot;
+  ventry *e = &t->vs[t->nv - 1];
+  if (e->kind == V_CONST) materialize(t, e);
+  t->nv--;
+  return e->slot;
 }
 
 /* ---- labels and branches -------------------------------------------------- */
