@@ -100,6 +100,9 @@ static bool exec_run(wrun_store *s, wrun_func *entry, uint64_t *entry_fp, const 
 #define HK(id, ...) [IOP_##id] = &&L_##id, [IOP_##id##_K] = &&L_##id##_K,
     INTERP_INT_BINOPS(HK) INTERP_FLOAT_BINOPS(H) INTERP_BITS_BINOPS(H) INTERP_UNOPS(H)
     INTERP_SPECIAL_OPS(H) INTERP_EXTRA_OPS(H)
+#define HA(id, ...) [IOP_##id##_A] = &&L_##id##_A,
+    INTERP_LOAD_OPS(HA) INTERP_STORE_OPS(HA)
+#undef HA
 #undef H
 #undef HK
   };
@@ -238,7 +241,7 @@ L_I64_REM_U: {
   TRUNC(I64_TRUNC_F64_U, f64, u64, -1.0, 18446744073709551616.0)
 #undef TRUNC
 
-  /* memory: [h][dst|addr, addr|val][offset] */
+  /* memory: [h][dst|addr, addr|val][offset]; _A forms: [h][.., base][k][offset] */
 #define LOAD(id, ctype, n, conv)                                                \
   L_##id: {                                                                      \
     uint64_t ea = (uint64_t)RD_u32(fp[SB]) + pc[2].u;                            \
@@ -248,21 +251,17 @@ L_I64_REM_U: {
     fp[SA] = conv;                                                               \
     pc += 3;                                                                     \
     NEXT();                                                                      \
+  }                                                                              \
+  L_##id##_A: {                                                                  \
+    uint64_t ea = (uint64_t)(uint32_t)(RD_u32(fp[SB]) + (uint32_t)pc[2].u) + pc[3].u; \
+    ACCESS_CHECK(ea, n);                                                         \
+    ctype v;                                                                     \
+    memcpy(&v, mem->base + ea, n);                                               \
+    fp[SA] = conv;                                                               \
+    pc += 4;                                                                     \
+    NEXT();                                                                      \
   }
-  LOAD(I32_LOAD, uint32_t, 4, v)
-  LOAD(I64_LOAD, uint64_t, 8, v)
-  LOAD(F32_LOAD, uint32_t, 4, v)
-  LOAD(F64_LOAD, uint64_t, 8, v)
-  LOAD(I32_LOAD8_S, int8_t, 1, WR_i32(v))
-  LOAD(I32_LOAD8_U, uint8_t, 1, WR_u32(v))
-  LOAD(I32_LOAD16_S, int16_t, 2, WR_i32(v))
-  LOAD(I32_LOAD16_U, uint16_t, 2, WR_u32(v))
-  LOAD(I64_LOAD8_S, int8_t, 1, WR_i64(v))
-  LOAD(I64_LOAD8_U, uint8_t, 1, WR_u64(v))
-  LOAD(I64_LOAD16_S, int16_t, 2, WR_i64(v))
-  LOAD(I64_LOAD16_U, uint16_t, 2, WR_u64(v))
-  LOAD(I64_LOAD32_S, int32_t, 4, WR_i64(v))
-  LOAD(I64_LOAD32_U, uint32_t, 4, WR_u64(v))
+  INTERP_LOAD_OPS(LOAD)
 #undef LOAD
 #define STORE(id, ctype, n)                                                     \
   L_##id: {                                                                      \
@@ -272,16 +271,16 @@ L_I64_REM_U: {
     memcpy(mem->base + ea, &v, n);                                               \
     pc += 3;                                                                     \
     NEXT();                                                                      \
+  }                                                                              \
+  L_##id##_A: {                                                                  \
+    uint64_t ea = (uint64_t)(uint32_t)(RD_u32(fp[SA]) + (uint32_t)pc[2].u) + pc[3].u; \
+    ACCESS_CHECK(ea, n);                                                         \
+    ctype v = (ctype)fp[SB];                                                     \
+    memcpy(mem->base + ea, &v, n);                                               \
+    pc += 4;                                                                     \
+    NEXT();                                                                      \
   }
-  STORE(I32_STORE, uint32_t, 4)
-  STORE(I64_STORE, uint64_t, 8)
-  STORE(F32_STORE, uint32_t, 4)
-  STORE(F64_STORE, uint64_t, 8)
-  STORE(I32_STORE8, uint8_t, 1)
-  STORE(I32_STORE16, uint16_t, 2)
-  STORE(I64_STORE8, uint8_t, 1)
-  STORE(I64_STORE16, uint16_t, 2)
-  STORE(I64_STORE32, uint32_t, 4)
+  INTERP_STORE_OPS(STORE)
 #undef STORE
 
 L_MEMORY_SIZE:

@@ -132,12 +132,30 @@ struct interp_code {
   X(DATA_DROP) X(MEMORY_COPY) X(MEMORY_FILL) X(TABLE_GET) X(TABLE_SET) X(TABLE_SIZE) X(TABLE_GROW)   \
   X(TABLE_FILL) X(TABLE_COPY) X(TABLE_INIT) X(ELEM_DROP) X(REF_IS_NULL)
 
+/* Loads and stores whose address is `local_or_slot + k` (an i32.add of a
+ * constant fused into the access): ea = u32(base + k) + offset, exactly the
+ * wasm computation, so no wrap-around behaviour changes. */
+#define INTERP_LOAD_OPS(X)                                                                            \
+  X(I32_LOAD, uint32_t, 4, v) X(I64_LOAD, uint64_t, 8, v) X(F32_LOAD, uint32_t, 4, v)                 \
+  X(F64_LOAD, uint64_t, 8, v) X(I32_LOAD8_S, int8_t, 1, WR_i32(v)) X(I32_LOAD8_U, uint8_t, 1, WR_u32(v)) \
+  X(I32_LOAD16_S, int16_t, 2, WR_i32(v)) X(I32_LOAD16_U, uint16_t, 2, WR_u32(v))                      \
+  X(I64_LOAD8_S, int8_t, 1, WR_i64(v)) X(I64_LOAD8_U, uint8_t, 1, WR_u64(v))                          \
+  X(I64_LOAD16_S, int16_t, 2, WR_i64(v)) X(I64_LOAD16_U, uint16_t, 2, WR_u64(v))                      \
+  X(I64_LOAD32_S, int32_t, 4, WR_i64(v)) X(I64_LOAD32_U, uint32_t, 4, WR_u64(v))
+#define INTERP_STORE_OPS(X)                                                                           \
+  X(I32_STORE, uint32_t, 4) X(I64_STORE, uint64_t, 8) X(F32_STORE, uint32_t, 4) X(F64_STORE, uint64_t, 8) \
+  X(I32_STORE8, uint8_t, 1) X(I32_STORE16, uint16_t, 2) X(I64_STORE8, uint8_t, 1)                     \
+  X(I64_STORE16, uint16_t, 2) X(I64_STORE32, uint32_t, 4)
+
 /* The internal opcode space: every list above, in one enum. */
 typedef enum interp_op {
 #define X_OP(id, ...) IOP_##id,
 #define X_OPK(id, ...) IOP_##id, IOP_##id##_K,
   INTERP_INT_BINOPS(X_OPK) INTERP_FLOAT_BINOPS(X_OP) INTERP_BITS_BINOPS(X_OP) INTERP_UNOPS(X_OP)
   INTERP_SPECIAL_OPS(X_OP) INTERP_EXTRA_OPS(X_OP)
+#define X_OPA(id, ...) IOP_##id##_A,
+  INTERP_LOAD_OPS(X_OPA) INTERP_STORE_OPS(X_OPA)
+#undef X_OPA
 #undef X_OP
 #undef X_OPK
   IOP_COUNT_

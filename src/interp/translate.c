@@ -429,6 +429,16 @@ static int interp_op_of(wasm_opcode op) {
   }
 }
 
+/* The fused-address form of a load or store, or -1. */
+static int addr_form(int iop) {
+  switch (iop) {
+#define C(id, ...) case IOP_##id: return IOP_##id##_A;
+    INTERP_LOAD_OPS(C) INTERP_STORE_OPS(C)
+#undef C
+  default: return -1;
+  }
+}
+
 static bool has_k_form(wasm_opcode op) {
   switch (op) {
 #define C(id, ...) case OP_##id:
@@ -988,7 +998,34 @@ static void instr(tr *t) {
     uint32_t offset = u32(t);
     const char *gt = strchr(info->sig, '>');
     int iop = interp_op_of(op);
-    if (gt[1]) { /* load */
+    bool load = gt[1] != 0;
+    ventry *ae = &t->vs[t->nv - (load ? 1 : 2)];
+    int aop = addr_form(iop);
+    if (aop >= 0 && (load || t->vs[t->nv - 1].kind == V_LOCAL) && ae->kind == V_SLOT && t->last_dst_cell >= 0 &&
+        t->code[t->last_dst_cell].p.a == ae->slot && t->code[t->last_start].h == t->h[IOP_I32_ADD_K]) {
+      /* i32.add of a constant feeding the address: one access instruction */
+      uint32_t s = t->last_start;
+      int32_t base = t->code[s + 1].p.b;
+      uint64_t k = t->code[s + 2].u;
+      t->n = s;
+      t->last_dst_cell = -1;
+      if (load) {
+        t->nv--;
+        int32_t dst = push_slot(t, sig_type(t, gt[1]));
+        emit_op(t, (interp_op)aop);
+        emit_ab(t, dst, base);
+      } else {
+        int32_t v = pop_slot(t);
+        t->nv--;
+        emit_op(t, (interp_op)aop);
+        emit_ab(t, base, v);
+      }
+      emit_u(t, k);
+      emit_u(t, offset);
+      if (load) mark_dst(t);
+      return;
+    }
+    if (load) {
       int32_t addr = pop_slot(t);
       int32_t dst = push_slot(t, sig_type(t, gt[1]));
       emit_op(t, (interp_op)iop);
