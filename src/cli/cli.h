@@ -24,11 +24,24 @@ enum {
  * stderr and returns NULL. The module is the caller's to free. */
 wasm_module *cli_load_module(const char *path);
 
-/* Instantiates `m` and runs it: calls export `invoke` with `args` parsed by
- * its parameter types and prints the results, or `_start` when invoke is
- * NULL. Returns the process exit status (0, 1 link error or bad argument,
- * 2 usage, 134 trap). */
-int cli_run_module(const char *path, const wasm_module *m, const char *invoke, int nargs, char **args);
+#include "wasi/wasi.h"
+
+/* What the guest may see: set from --dir/--dir-ro/--env/--inherit-env. */
+typedef struct cli_sandbox {
+  wasi_preopen *dirs;
+  int ndirs;
+  char **env;                    /* "NAME=VALUE" (owned) */
+  int nenv;
+} cli_sandbox;
+
+/* Instantiates `m` with WASI (imports from wasi_snapshot_preview1, sandboxed
+ * by `sb`) and runs it: calls export `invoke` with `args` parsed by its
+ * parameter types and prints the results, or `_start`, with `args` as the
+ * guest's argv after the program name, when invoke is NULL. Returns the
+ * process exit status: the guest's proc_exit code, 0, 1 (link error, bad
+ * argument), 2 (usage) or 134 (trap). */
+int cli_run_module(const char *path, const wasm_module *m, const char *invoke, int nargs, char **args,
+                   const cli_sandbox *sb);
 
 /* Prints a short summary of `m` (sections, imports, exports, types) to stdout. */
 void cli_inspect(const char *path, const wasm_module *m);

@@ -32,9 +32,17 @@ static const char usage_main[] =
 
 static const char usage_run[] =
   "usage: wrun [run] [OPTIONS] FILE [ARGS...]\n"
-  "Decodes, validates, instantiates and runs FILE: calls `_start` if exported.\n"
-  "Imports are not provided yet (WASI is to come): a module that imports\n"
-  "anything is rejected with a link error naming the import.\n"
+  "Decodes, validates, instantiates and runs FILE with WASI preview 1: calls\n"
+  "`_start` if exported, with ARGS as the guest's arguments. The exit status\n"
+  "is the guest's proc_exit code. Nothing is granted by default: no\n"
+  "directories, no environment variables.\n"
+  "  --dir HOST[::GUEST]     preopen directory HOST, seen by the guest as GUEST\n"
+  "                          (default: HOST's own name); GUEST `/` makes it the\n"
+  "                          root that relative paths resolve against\n"
+  "  --dir-ro HOST[::GUEST]  the same, read-only\n"
+  "  --env NAME=VALUE        set a guest environment variable\n"
+  "  --env NAME              pass the host's NAME (if set)\n"
+  "  --inherit-env           pass the whole host environment\n"
   "  --invoke NAME   call export NAME with ARGS parsed by its parameter types\n"
   "                  and print each result on its own line\n"
   "  -h, --help      this help\n";
@@ -115,27 +123,106 @@ static int cmd_wast(int argc, char **argv) {
   return wast_run_paths(argv + i, argc - i, &opt, stdout);
 }
 
+static void sandbox_free(cli_sandbox *sb) {
+  for (int i = 0; i < sb->nenv; i++) free(sb->env[i]);
+  free(sb->env);
+  free(sb->dirs);
+}
+
+static bool sandbox_env(cli_sandbox *sb, const char *kv) {
+  char **e = realloc(sb->env, (size_t)(sb->nenv + 1) * sizeof *e);
+  if (!e) return false;
+  sb->env = e;
+  if (!(sb->env[sb->nenv] = strdup(kv))) return false;
+  sb->nenv++;
+  return true;
+}
+
+/* --dir HOST[::GUEST] */
+static bool sandbox_dir(cli_sandbox *sb, char *spec, bool readonly) {
+  wasi_preopen *d = realloc(sb->dirs, (size_t)(sb->ndirs + 1) * sizeof *d);
+  if (!d) return false;
+  sb->dirs = d;
+  char *sep = strstr(spec, "::");
+  wasi_preopen *p = &sb->dirs[sb->ndirs++];
+  p->readonly = readonly;
+  if (sep) {
+    *sep = 0;
+    p->host_path = spec;
+    p->guest_path = sep + 2;
+  } else {
+    p->host_path = spec;
+    p->guest_path = spec;
+  }
+  return true;
+}
+
 static int cmd_run(int argc, char **argv) {
+  extern char **environ;
   const char *invoke = NULL;
-  int i = 0;
+  cli_sandbox sb = {0};
+  int i = 0, status;
   for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
-    if (is_help(argv[i])) return fputs(usage_run, stdout), CLI_EXIT_OK;
-    if (strcmp(argv[i], "--invoke") == 0) {
-      if (i + 1 >= argc) return usage_error("--invoke needs an export NAME", NULL, usage_run);
-      invoke = argv[++i];
-    } else if (strcmp(argv[i], "--") == 0) {
+    const char *a = argv[i];
+    bool ok = true;
+    if (is_help(a)) {
+      sandbox_free(&sb);
+      return fputs(usage_run, stdout), CLI_EXIT_OK;
+    }
+    if (strcmp(a, "--") == 0) {
       i++;
       break;
+    }
+    bool takes = strcmp(a, "--invoke") == 0 || strcmp(a, "--dir") == 0 || strcmp(a, "--dir-ro") == 0 ||
+                 strcmp(a, "--env") == 0;
+    if (takes && i + 1 >= argc) {
+      sandbox_free(&sb);
+      return usage_error("option needs a value", a, usage_run);
+    }
+    if (strcmp(a, "--invoke") == 0) invoke = argv[++i];
+    else if (strcmp(a, "--dir") == 0) ok = sandbox_dir(&sb, argv[++i], false);
+    else if (strcmp(a, "--dir-ro") == 0) ok = sandbox_dir(&sb, argv[++i], true);
+    else if (strcmp(a, "--env") == 0) {
+      const char *v = argv[++i];
+      if (strchr(v, '=')) ok = sandbox_env(&sb, v);
+      else {
+        const char *host = getenv(v);
+        if (host) {
+          size_t n = strlen(v) + strlen(host) + 2;
+          char *kv = malloc(n);
+          ok = kv != NULL;
+          if (kv) {
+            snprintf(kv, n, "%s=%s", v, host);
+            ok = sandbox_env(&sb, kv);
+            free(kv);
+          }
+        }
+      }
+    } else if (strcmp(a, "--inherit-env") == 0) {
+      for (char **e = environ; ok && *e; e++) ok = sandbox_env(&sb, *e);
     } else {
-      return usage_error("unknown option", argv[i], usage_run);
+      sandbox_free(&sb);
+      return usage_error("unknown option", a, usage_run);
+    }
+    if (!ok) {
+      sandbox_free(&sb);
+      fprintf(stderr, "wrun: out of memory\n");
+      return CLI_EXIT_REJECTED;
     }
   }
-  if (i == argc) return usage_error("no module FILE given", NULL, usage_run);
+  if (i == argc) {
+    sandbox_free(&sb);
+    return usage_error("no module FILE given", NULL, usage_run);
+  }
   const char *path = argv[i];
   wasm_module *m = cli_load_module(path);
-  if (!m) return CLI_EXIT_REJECTED;
-  int status = cli_run_module(path, m, invoke, argc - i - 1, argv + i + 1);
+  if (!m) {
+    sandbox_free(&sb);
+    return CLI_EXIT_REJECTED;
+  }
+  status = cli_run_module(path, m, invoke, argc - i - 1, argv + i + 1, &sb);
   wasm_module_free(m);
+  sandbox_free(&sb);
   return status;
 }
 

@@ -77,25 +77,44 @@ static int report_failure(const char *path, wrun_store *s, const wrun_error *err
   return CLI_EXIT_REJECTED;
 }
 
-int cli_run_module(const char *path, const wasm_module *m, const char *invoke, int nargs, char **args) {
+int cli_run_module(const char *path, const wasm_module *m, const char *invoke, int nargs, char **args,
+                   const cli_sandbox *sb) {
   wrun_error err;
   wrun_error_clear(&err);
-  if (m->nimports) {
-    const wasm_import *im = &m->imports[0];
-    fprintf(stderr, "%s:0x%llx: link error: unknown import \"%s\" \"%s\": this build provides no imports\n", path,
-            (unsigned long long)im->offset, im->module.ptr, im->field.ptr);
+  /* The guest's argv: the program name, then (for _start) everything after it. */
+  int gargc = invoke ? 1 : 1 + nargs;
+  char **gargv = calloc((size_t)gargc + 1, sizeof *gargv);
+  if (!gargv) {
+    fprintf(stderr, "%s: out of memory\n", path);
+    return CLI_EXIT_REJECTED;
+  }
+  gargv[0] = (char *)path;
+  for (int i = 1; i < gargc; i++) gargv[i] = args[i - 1];
+  wasi_config wc = {gargc, gargv, sb->nenv, sb->env, sb->ndirs, sb->dirs};
+  wasi_ctx *wasi = wasi_new(&wc, &err);
+  free(gargv);
+  if (!wasi) {
+    char buf[600];
+    fprintf(stderr, "%s\n", wrun_error_format(&err, path, buf, sizeof buf));
     return CLI_EXIT_REJECTED;
   }
   wrun_store *s = wrun_store_new(NULL);
-  if (!s) {
+  wrun_extern *imports = calloc(m->nimports + 1, sizeof *imports);
+  if (!s || !imports) {
     fprintf(stderr, "%s: out of memory creating the store\n", path);
+    free(imports);
+    wrun_store_free(s);
+    wasi_free(wasi);
     return CLI_EXIT_REJECTED;
   }
   int status = CLI_EXIT_OK;
-  wrun_instance *inst = wrun_instantiate(s, m, NULL, 0, &err);
+  wrun_instance *inst = NULL;
+  if (wasi_link(wasi, s, m, imports, &err)) inst = wrun_instantiate(s, m, imports, m->nimports, &err);
+  free(imports);
   if (!inst) {
     status = report_failure(path, s, &err);
     wrun_store_free(s);
+    wasi_free(wasi);
     return status;
   }
   const char *name = invoke ? invoke : "_start";
@@ -106,20 +125,21 @@ int cli_run_module(const char *path, const wasm_module *m, const char *invoke, i
       status = CLI_EXIT_REJECTED;
     }
     wrun_store_free(s);
+    wasi_free(wasi);
     return status;
   }
   const wasm_functype *ft = wrun_func_type(ex.of.func);
-  if (!invoke && (ft->nparams || nargs)) {
-    /* _start takes no arguments; guest arguments arrive through WASI (to come). */
-    if (ft->nparams) {
-      fprintf(stderr, "%s: error: _start must take no parameters\n", path);
-      wrun_store_free(s);
-      return CLI_EXIT_REJECTED;
-    }
+  if (!invoke && ft->nparams) {
+    fprintf(stderr, "%s: error: _start must take no parameters\n", path);
+    wrun_store_free(s);
+    wasi_free(wasi);
+    return CLI_EXIT_REJECTED;
   }
+  if (!invoke) nargs = 0; /* they went to the guest's argv */
   if (invoke && (uint32_t)nargs != ft->nparams) {
     fprintf(stderr, "%s: error: \"%s\" takes %u argument(s), %d given\n", path, invoke, ft->nparams, nargs);
     wrun_store_free(s);
+    wasi_free(wasi);
     return CLI_EXIT_USAGE;
   }
   wrun_val *argv = calloc((size_t)ft->nparams + 1, sizeof *argv);
@@ -148,6 +168,8 @@ int cli_run_module(const char *path, const wasm_module *m, const char *invoke, i
 done:
   free(argv);
   free(res);
+  fflush(stdout);
   wrun_store_free(s);
+  wasi_free(wasi);
   return status;
 }

@@ -1,0 +1,452 @@
+/*
+ * wasi.c — the WASI preview 1 context: arguments, environment, clocks,
+ * randomness, process exit, polling on clocks and descriptors, the descriptor
+ * table, and linking a module's `wasi_snapshot_preview1` imports to host
+ * functions. File and path functions are in wasi_fs.c.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <fcntl.h>
+
+#include "wasi/wasi_impl.h"
+
+/* ---- helpers shared with wasi_fs.c ------------------------------------------ */
+
+uint8_t *wasi_mem(wrun_caller *c, uint64_t ptr, uint64_t len) {
+  wrun_memory *m = wrun_caller_memory(c, 0);
+  if (!m || ptr + len > wrun_memory_size(m) || ptr + len < ptr) return NULL;
+  return wrun_memory_data(m) + ptr;
+}
+
+uint32_t wasi_errno(int e) {
+  if (e < 0) e = -e; /* libuv reports -errno */
+  switch (e) {
+  case 0: return WASI_ESUCCESS;
+  case E2BIG: return WASI_E2BIG;
+  case EACCES: return WASI_EACCES;
+  case EAGAIN: return WASI_EAGAIN;
+  case EBADF: return WASI_EBADF;
+  case EBUSY: return WASI_EBUSY;
+  case EEXIST: return WASI_EEXIST;
+  case EFAULT: return WASI_EFAULT;
+  case EFBIG: return WASI_EFBIG;
+  case EILSEQ: return WASI_EILSEQ;
+  case EINTR: return WASI_EINTR;
+  case EINVAL: return WASI_EINVAL;
+  case EIO: return WASI_EIO;
+  case EISDIR: return WASI_EISDIR;
+  case ELOOP: return WASI_ELOOP;
+  case EMFILE: return WASI_EMFILE;
+  case EMLINK: return WASI_EMLINK;
+  case ENAMETOOLONG: return WASI_ENAMETOOLONG;
+  case ENOENT: return WASI_ENOENT;
+  case ENOMEM: return WASI_ENOMEM;
+  case ENOSPC: return WASI_ENOSPC;
+  case ENOSYS: return WASI_ENOSYS;
+  case ENOTDIR: return WASI_ENOTDIR;
+  case ENOTEMPTY: return WASI_ENOTEMPTY;
+  case EOPNOTSUPP: return WASI_ENOTSUP;
+  case ENOTTY: return WASI_ENOTTY;
+  case ENXIO: return WASI_ENXIO;
+  case EOVERFLOW: return WASI_EOVERFLOW;
+  case EPERM: return WASI_EPERM;
+  case EPIPE: return WASI_EPIPE;
+  case EROFS: return WASI_EROFS;
+  case ESPIPE: return WASI_ESPIPE;
+  case EXDEV: return WASI_ENOTCAPABLE; /* RESOLVE_BENEATH refused to leave the preopen */
+  default: return WASI_EIO;
+  }
+}
+
+wasi_fd *wasi_fd_get(wasi_ctx *w, uint32_t fd, uint64_t need, uint32_t *err) {
+  if (fd >= w->nfds || !w->fds[fd].used) {
+    *err = WASI_EBADF;
+    return NULL;
+  }
+  wasi_fd *f = &w->fds[fd];
+  if ((f->rights & need) != need) {
+    *err = WASI_ENOTCAPABLE;
+    return NULL;
+  }
+  return f;
+}
+
+int64_t wasi_fd_alloc(wasi_ctx *w) {
+  for (uint32_t i = 0; i < w->nfds; i++)
+    if (!w->fds[i].used) return i;
+  if (w->nfds >= 1u << 16) return -1;
+  uint32_t n = w->nfds ? w->nfds * 2 : 8;
+  wasi_fd *f = realloc(w->fds, n * sizeof *f);
+  if (!f) return -1;
+  memset(f + w->nfds, 0, (n - w->nfds) * sizeof *f);
+  w->fds = f;
+  int64_t i = w->nfds;
+  w->nfds = n;
+  return i;
+}
+
+static uint8_t filetype_of(mode_t mode) {
+  if (S_ISREG(mode)) return WASI_FT_REG;
+  if (S_ISDIR(mode)) return WASI_FT_DIR;
+  if (S_ISCHR(mode)) return WASI_FT_CHAR;
+  if (S_ISBLK(mode)) return WASI_FT_BLOCK;
+  if (S_ISLNK(mode)) return WASI_FT_SYMLINK;
+  if (S_ISSOCK(mode)) return WASI_FT_SOCK_STREAM;
+  return WASI_FT_UNKNOWN;
+}
+
+/* ---- context ------------------------------------------------------------------- */
+
+static char *pack_strings(int n, char **v, uint32_t *size) {
+  size_t total = 0;
+  for (int i = 0; i < n; i++) total += strlen(v[i]) + 1;
+  char *buf = malloc(total ? total : 1);
+  if (!buf) return NULL;
+  size_t at = 0;
+  for (int i = 0; i < n; i++) {
+    size_t l = strlen(v[i]) + 1;
+    memcpy(buf + at, v[i], l);
+    at += l;
+  }
+  *size = (uint32_t)total;
+  return buf;
+}
+
+wasi_ctx *wasi_new(const wasi_config *cfg, wrun_error *err) {
+  wasi_ctx *w = calloc(1, sizeof *w);
+  if (!w) {
+    wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+    return NULL;
+  }
+  w->argc = (uint32_t)cfg->argc;
+  w->envc = (uint32_t)cfg->envc;
+  w->args_buf = pack_strings(cfg->argc, cfg->argv, &w->args_size);
+  w->env_buf = pack_strings(cfg->envc, cfg->env, &w->env_size);
+  if (!w->args_buf || !w->env_buf || uv_loop_init(&w->loop) != 0) {
+    wasi_free(w);
+    wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+    return NULL;
+  }
+  w->loop_ready = true;
+  for (int i = 0; i < 3; i++) { /* the standard streams, as the host has them */
+    int64_t fd = wasi_fd_alloc(w);
+    struct stat st;
+    wasi_fd *f = &w->fds[fd];
+    f->used = true;
+    f->host = i;
+    f->type = fstat(i, &st) == 0 ? filetype_of(st.st_mode) : WASI_FT_UNKNOWN;
+    f->rights = (i == 0 ? WASI_R(R_FD_READ) : WASI_R(R_FD_WRITE)) | WASI_R(R_FD_FDSTAT_SET_FLAGS) |
+                WASI_R(R_FD_FILESTAT_GET) | WASI_R(R_POLL_FD_READWRITE) |
+                (f->type == WASI_FT_REG ? WASI_R(R_FD_SEEK) | WASI_R(R_FD_TELL) : 0);
+    int fl = fcntl(i, F_GETFL);
+    f->flags = fl >= 0 && (fl & O_APPEND) ? WASI_FDFLAG_APPEND : 0;
+  }
+  for (int i = 0; i < cfg->npreopens; i++) {
+    const wasi_preopen *p = &cfg->preopens[i];
+    int h = open(p->host_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (h < 0) {
+      wrun_error_at(err, WRUN_ERR_IO, WRUN_NO_OFFSET, "cannot open directory %s for --dir: %s", p->host_path,
+                    strerror(errno));
+      wasi_free(w);
+      return NULL;
+    }
+    int64_t fd = wasi_fd_alloc(w);
+    if (fd < 0) {
+      close(h);
+      wasi_free(w);
+      wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+      return NULL;
+    }
+    wasi_fd *f = &w->fds[fd];
+    f->used = true;
+    f->host = h;
+    f->type = WASI_FT_DIR;
+    f->rights = WASI_RIGHTS_DIR & ~(p->readonly ? WASI_RIGHTS_WRITING : 0);
+    f->inheriting = (WASI_RIGHTS_DIR | WASI_RIGHTS_FILE) & ~(p->readonly ? WASI_RIGHTS_WRITING : 0);
+    f->preopen = strdup(p->guest_path);
+  }
+  return w;
+}
+
+void wasi_free(wasi_ctx *w) {
+  if (!w) return;
+  for (uint32_t i = 0; i < w->nfds; i++) {
+    if (!w->fds[i].used) continue;
+    if (w->fds[i].host > 2) close(w->fds[i].host);
+    free(w->fds[i].preopen);
+  }
+  free(w->fds);
+  free(w->args_buf);
+  free(w->env_buf);
+  if (w->loop_ready) uv_loop_close(&w->loop);
+  free(w);
+}
+
+/* ---- args and environment ------------------------------------------------------- */
+
+static uint32_t put_strings(wrun_caller *c, const char *buf, uint32_t n, uint32_t size, uint32_t ptrs,
+                            uint32_t out) {
+  uint8_t *p = wasi_mem(c, ptrs, (uint64_t)n * 4), *o = wasi_mem(c, out, size);
+  if (!p || !o) return WASI_EFAULT;
+  memcpy(o, buf, size);
+  uint32_t at = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    uint32_t addr = out + at;
+    memcpy(p + 4 * i, &addr, 4);
+    at += (uint32_t)strlen(buf + at) + 1;
+  }
+  return WASI_ESUCCESS;
+}
+
+static uint32_t put_sizes(wrun_caller *c, uint32_t n, uint32_t size, uint32_t pn, uint32_t psize) {
+  uint8_t *a = wasi_mem(c, pn, 4), *b = wasi_mem(c, psize, 4);
+  if (!a || !b) return WASI_EFAULT;
+  memcpy(a, &n, 4);
+  memcpy(b, &size, 4);
+  return WASI_ESUCCESS;
+}
+
+#define ARG32(i) ((uint32_t)slots[i])
+#define RET(v) do { slots[0] = (uint32_t)(v); return true; } while (0)
+
+static bool args_get(wrun_caller *c, void *env, uint64_t *slots) {
+  wasi_ctx *w = env;
+  RET(put_strings(c, w->args_buf, w->argc, w->args_size, ARG32(0), ARG32(1)));
+}
+static bool args_sizes_get(wrun_caller *c, void *env, uint64_t *slots) {
+  wasi_ctx *w = env;
+  RET(put_sizes(c, w->argc, w->args_size, ARG32(0), ARG32(1)));
+}
+static bool environ_get(wrun_caller *c, void *env, uint64_t *slots) {
+  wasi_ctx *w = env;
+  RET(put_strings(c, w->env_buf, w->envc, w->env_size, ARG32(0), ARG32(1)));
+}
+static bool environ_sizes_get(wrun_caller *c, void *env, uint64_t *slots) {
+  wasi_ctx *w = env;
+  RET(put_sizes(c, w->envc, w->env_size, ARG32(0), ARG32(1)));
+}
+
+/* ---- clocks, random, process ------------------------------------------------------ */
+
+static bool host_clock(uint32_t id, clockid_t *out) {
+  switch (id) {
+  case 0: *out = CLOCK_REALTIME; return true;
+  case 1: *out = CLOCK_MONOTONIC; return true;
+  case 2: *out = CLOCK_PROCESS_CPUTIME_ID; return true;
+  case 3: *out = CLOCK_THREAD_CPUTIME_ID; return true;
+  default: return false;
+  }
+}
+
+static bool clock_res_get(wrun_caller *c, void *env, uint64_t *slots) {
+  (void)env;
+  clockid_t id;
+  struct timespec ts;
+  if (!host_clock(ARG32(0), &id)) RET(WASI_EINVAL);
+  if (clock_getres(id, &ts) != 0) RET(wasi_errno(errno));
+  uint64_t ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+  uint8_t *p = wasi_mem(c, ARG32(1), 8);
+  if (!p) RET(WASI_EFAULT);
+  memcpy(p, &ns, 8);
+  RET(WASI_ESUCCESS);
+}
+
+static bool clock_time_get(wrun_caller *c, void *env, uint64_t *slots) {
+  (void)env;
+  clockid_t id;
+  struct timespec ts;
+  if (!host_clock(ARG32(0), &id)) RET(WASI_EINVAL);
+  if (clock_gettime(id, &ts) != 0) RET(wasi_errno(errno));
+  uint64_t ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+  uint8_t *p = wasi_mem(c, ARG32(2), 8);
+  if (!p) RET(WASI_EFAULT);
+  memcpy(p, &ns, 8);
+  RET(WASI_ESUCCESS);
+}
+
+static bool random_get(wrun_caller *c, void *env, uint64_t *slots) {
+  (void)env;
+  uint8_t *p = wasi_mem(c, ARG32(0), ARG32(1));
+  if (!p) RET(WASI_EFAULT);
+  for (uint32_t done = 0; done < ARG32(1);) {
+    ssize_t n = getrandom(p + done, ARG32(1) - done, 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      RET(wasi_errno(errno));
+    }
+    done += (uint32_t)n;
+  }
+  RET(WASI_ESUCCESS);
+}
+
+static bool proc_exit(wrun_caller *c, void *env, uint64_t *slots) {
+  (void)env;
+  return wrun_caller_exit(c, (int)ARG32(0));
+}
+
+static bool proc_raise(wrun_caller *c, void *env, uint64_t *slots) {
+  (void)c;
+  (void)env;
+  RET(WASI_ENOSYS); /* signals are not delivered to guests */
+}
+
+static bool sched_yield_(wrun_caller *c, void *env, uint64_t *slots) {
+  (void)c;
+  (void)env;
+  sched_yield();
+  RET(WASI_ESUCCESS);
+}
+
+/* poll_oneoff: clock subscriptions become a timeout, fd subscriptions a poll(2). */
+static bool poll_oneoff(wrun_caller *c, void *env, uint64_t *slots) {
+  wasi_ctx *w = env;
+  uint32_t nsubs = ARG32(2);
+  if (nsubs == 0) RET(WASI_EINVAL);
+  uint8_t *in = wasi_mem(c, ARG32(0), (uint64_t)nsubs * 48), *out = wasi_mem(c, ARG32(1), (uint64_t)nsubs * 32);
+  uint8_t *pn = wasi_mem(c, ARG32(3), 4);
+  if (!in || !out || !pn) RET(WASI_EFAULT);
+  struct pollfd *pfds = calloc(nsubs, sizeof *pfds);
+  if (!pfds) RET(WASI_ENOMEM);
+  int64_t timeout_ns = -1; /* none */
+  struct timespec now;
+  uint32_t nevents = 0;
+  for (uint32_t i = 0; i < nsubs; i++) {
+    const uint8_t *s = in + 48 * (size_t)i;
+    uint8_t tag = s[8];
+    pfds[i].fd = -1;
+    if (tag == 0) { /* clock */
+      uint32_t id;
+      uint64_t t;
+      uint16_t flags;
+      memcpy(&id, s + 16, 4);
+      memcpy(&t, s + 24, 8);
+      memcpy(&flags, s + 40, 2);
+      clockid_t cid;
+      if (!host_clock(id, &cid)) {
+        uint8_t *e = out + 32 * (size_t)nevents++;
+        memset(e, 0, 32);
+        memcpy(e, s, 8);
+        uint16_t er = WASI_EINVAL;
+        memcpy(e + 8, &er, 2);
+        continue;
+      }
+      int64_t rel = (int64_t)t;
+      if (flags & 1) { /* absolute time on that clock */
+        clock_gettime(cid, &now);
+        int64_t cur = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+        rel = (int64_t)t - cur;
+        if (rel < 0) rel = 0;
+      }
+      if (timeout_ns < 0 || rel < timeout_ns) timeout_ns = rel;
+    } else if (tag == 1 || tag == 2) { /* fd_read / fd_write */
+      uint32_t fd, err;
+      memcpy(&fd, s + 16, 4);
+      wasi_fd *f = wasi_fd_get(w, fd, WASI_R(R_POLL_FD_READWRITE), &err);
+      if (!f) {
+        uint8_t *e = out + 32 * (size_t)nevents++;
+        memset(e, 0, 32);
+        memcpy(e, s, 8);
+        uint16_t er = (uint16_t)err;
+        memcpy(e + 8, &er, 2);
+        e[10] = tag;
+        continue;
+      }
+      pfds[i].fd = f->host;
+      pfds[i].events = tag == 1 ? POLLIN : POLLOUT;
+    }
+  }
+  if (nevents == 0) {
+    int ms = timeout_ns < 0 ? -1 : (int)((timeout_ns + 999999) / 1000000);
+    int r;
+    do r = poll(pfds, nsubs, ms);
+    while (r < 0 && errno == EINTR);
+    for (uint32_t i = 0; i < nsubs; i++) {
+      const uint8_t *s = in + 48 * (size_t)i;
+      uint8_t tag = s[8];
+      bool fire = tag == 0 ? (r == 0 || timeout_ns == 0) : (pfds[i].revents != 0);
+      if (tag == 0 && r > 0) fire = false;
+      if (!fire) continue;
+      uint8_t *e = out + 32 * (size_t)nevents++;
+      memset(e, 0, 32);
+      memcpy(e, s, 8);
+      e[10] = tag;
+      if (tag != 0 && (pfds[i].revents & (POLLHUP | POLLERR))) {
+        uint16_t hup = 1; /* event_rw_flags: fd_readwrite_hangup */
+        memcpy(e + 24, &hup, 2);
+      }
+    }
+  }
+  free(pfds);
+  memcpy(pn, &nevents, 4);
+  RET(WASI_ESUCCESS);
+}
+
+/* ---- linking ------------------------------------------------------------------------- */
+
+typedef struct wasi_func {
+  const char *name;
+  const char *sig;             /* 'i' i32, 'I' i64; ">i" returns an errno */
+  wrun_host_fn fn;
+} wasi_func;
+
+static const wasi_func wasi_funcs[] = {
+  {"args_get", "ii>i", args_get},
+  {"args_sizes_get", "ii>i", args_sizes_get},
+  {"environ_get", "ii>i", environ_get},
+  {"environ_sizes_get", "ii>i", environ_sizes_get},
+  {"clock_res_get", "ii>i", clock_res_get},
+  {"clock_time_get", "iIi>i", clock_time_get},
+  {"random_get", "ii>i", random_get},
+  {"proc_exit", "i>", proc_exit},
+  {"proc_raise", "i>i", proc_raise},
+  {"sched_yield", ">i", sched_yield_},
+  {"poll_oneoff", "iiii>i", poll_oneoff},
+#define WASI_ENTRY(name, sig) {#name, sig, wasi_##name},
+  WASI_FS_FUNCS(WASI_ENTRY)
+#undef WASI_ENTRY
+};
+
+static bool sig_matches(const char *sig, const wasm_functype *ft) {
+  const char *gt = strchr(sig, '>');
+  uint32_t np = (uint32_t)(gt - sig), nr = (uint32_t)strlen(gt + 1);
+  if (ft->nparams != np || ft->nresults != nr) return false;
+  for (uint32_t i = 0; i < np; i++)
+    if (wasm_functype_params(ft)[i] != (sig[i] == 'I' ? WASM_I64 : WASM_I32)) return false;
+  for (uint32_t i = 0; i < nr; i++)
+    if (wasm_functype_results(ft)[i] != (gt[1 + i] == 'I' ? WASM_I64 : WASM_I32)) return false;
+  return true;
+}
+
+bool wasi_link(wasi_ctx *w, wrun_store *s, const wasm_module *m, wrun_extern *imports, wrun_error *err) {
+  for (uint32_t i = 0; i < m->nimports; i++) {
+    const wasm_import *im = &m->imports[i];
+    if (strcmp(im->module.ptr, "wasi_snapshot_preview1") != 0)
+      return wrun_error_at(err, WRUN_ERR_LINK, im->offset, "unknown import \"%s\" \"%s\": wrun provides only wasi_snapshot_preview1",
+                           im->module.ptr, im->field.ptr);
+    const wasi_func *wf = NULL;
+    for (size_t k = 0; k < sizeof wasi_funcs / sizeof wasi_funcs[0]; k++)
+      if (strcmp(wasi_funcs[k].name, im->field.ptr) == 0) wf = &wasi_funcs[k];
+    if (!wf || im->kind != WASM_EXTERN_FUNC)
+      return wrun_error_at(err, WRUN_ERR_LINK, im->offset, "unknown import \"%s\" \"%s\": not a WASI function wrun provides",
+                           im->module.ptr, im->field.ptr);
+    const wasm_functype *ft = wasm_module_func_type(m, im->index);
+    if (!sig_matches(wf->sig, ft))
+      return wrun_error_at(err, WRUN_ERR_LINK, im->offset, "incompatible import type: \"%s\" \"%s\" has the wrong signature",
+                           im->module.ptr, im->field.ptr);
+    char name[96];
+    snprintf(name, sizeof name, "wasi:%s", wf->name);
+    wrun_func *f = wrun_func_new_host(s, ft, wf->fn, w, name);
+    if (!f) return wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+    imports[i].kind = WASM_EXTERN_FUNC;
+    imports[i].of.func = f;
+  }
+  return true;
+}

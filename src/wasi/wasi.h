@@ -1,0 +1,54 @@
+/*
+ * wasi.h — WASI preview 1 (`wasi_snapshot_preview1`) for wrun: the host
+ * functions a guest imports, and the capability context they run against.
+ *
+ * Deny by default: the guest sees exactly the arguments and environment in its
+ * wasi_config, the three standard streams, and the directories preopened for
+ * it; every path is resolved beneath one of those preopens by the kernel
+ * (openat2 with RESOLVE_BENEATH), so `..`, absolute paths and symlinks that
+ * point outside are refused, also when swapped in under a race.
+ *
+ * Ownership: a wasi_ctx is owned by its creator, borrows nothing from the
+ * config after wasi_new returns, and must outlive the store whose host
+ * functions were made from it.
+ */
+#ifndef WRUN_WASI_WASI_H
+#define WRUN_WASI_WASI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/error.h"
+#include "runtime/runtime.h"
+
+typedef struct wasi_preopen {
+  const char *host_path;   /* directory on the host */
+  const char *guest_path;  /* name the guest sees, e.g. "/" or "data" */
+  bool readonly;           /* no writes, creates, renames or removals beneath it */
+} wasi_preopen;
+
+typedef struct wasi_config {
+  int argc;
+  char **argv;             /* argv[0] is the program name the guest sees */
+  int envc;
+  char **env;              /* "NAME=VALUE" strings */
+  int npreopens;
+  wasi_preopen *preopens;
+} wasi_config;
+
+typedef struct wasi_ctx wasi_ctx;
+
+/* Creates a context: copies the config, opens the preopened directories.
+ * Returns NULL with an IO error naming the directory that could not be opened. */
+wasi_ctx *wasi_new(const wasi_config *cfg, wrun_error *err);
+
+/* Closes every file the guest still has open and frees the context. */
+void wasi_free(wasi_ctx *w);
+
+/* Resolves the module's `wasi_snapshot_preview1` imports to host functions in
+ * store `s`, writing one extern per import into `imports` (in import order).
+ * Fails with a LINK error naming the first import that is not a WASI function
+ * wrun provides (or whose type differs). */
+bool wasi_link(wasi_ctx *w, wrun_store *s, const wasm_module *m, wrun_extern *imports, wrun_error *err);
+
+#endif

@@ -1,0 +1,115 @@
+/*
+ * wasi_impl.h — the WASI context and helpers shared by wasi.c (process,
+ * clocks, streams, linking) and wasi_fs.c (files, directories, paths).
+ */
+#ifndef WRUN_WASI_IMPL_H
+#define WRUN_WASI_IMPL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "wasi/wasi.h"
+
+/* errno values of wasi_snapshot_preview1 (witx `errno`) */
+enum {
+  WASI_ESUCCESS = 0, WASI_E2BIG = 1, WASI_EACCES = 2, WASI_EAGAIN = 6, WASI_EBADF = 8, WASI_EBUSY = 10,
+  WASI_EEXIST = 20, WASI_EFAULT = 21, WASI_EFBIG = 22, WASI_EILSEQ = 25, WASI_EINTR = 27, WASI_EINVAL = 28,
+  WASI_EIO = 29, WASI_EISDIR = 31, WASI_ELOOP = 32, WASI_EMFILE = 33, WASI_EMLINK = 34,
+  WASI_ENAMETOOLONG = 37, WASI_ENOENT = 44, WASI_ENOMEM = 48, WASI_ENOSPC = 51, WASI_ENOSYS = 52,
+  WASI_ENOTDIR = 54, WASI_ENOTEMPTY = 55, WASI_ENOTSUP = 58, WASI_ENOTTY = 59, WASI_ENXIO = 60,
+  WASI_EOVERFLOW = 61, WASI_EPERM = 63, WASI_EPIPE = 64, WASI_EROFS = 69, WASI_ESPIPE = 70,
+  WASI_EXDEV = 75, WASI_ENOTCAPABLE = 76,
+};
+
+enum { /* filetype */
+  WASI_FT_UNKNOWN = 0, WASI_FT_BLOCK = 1, WASI_FT_CHAR = 2, WASI_FT_DIR = 3, WASI_FT_REG = 4,
+  WASI_FT_SOCK_DGRAM = 5, WASI_FT_SOCK_STREAM = 6, WASI_FT_SYMLINK = 7,
+};
+
+enum { WASI_FDFLAG_APPEND = 1, WASI_FDFLAG_DSYNC = 2, WASI_FDFLAG_NONBLOCK = 4, WASI_FDFLAG_RSYNC = 8,
+       WASI_FDFLAG_SYNC = 16 };
+
+/* rights (witx `rights`), by bit */
+#define WASI_R(bit) (UINT64_C(1) << (bit))
+enum {
+  R_FD_DATASYNC = 0, R_FD_READ = 1, R_FD_SEEK = 2, R_FD_FDSTAT_SET_FLAGS = 3, R_FD_SYNC = 4, R_FD_TELL = 5,
+  R_FD_WRITE = 6, R_FD_ADVISE = 7, R_FD_ALLOCATE = 8, R_PATH_CREATE_DIRECTORY = 9, R_PATH_CREATE_FILE = 10,
+  R_PATH_LINK_SOURCE = 11, R_PATH_LINK_TARGET = 12, R_PATH_OPEN = 13, R_FD_READDIR = 14,
+  R_PATH_READLINK = 15, R_PATH_RENAME_SOURCE = 16, R_PATH_RENAME_TARGET = 17, R_PATH_FILESTAT_GET = 18,
+  R_PATH_FILESTAT_SET_SIZE = 19, R_PATH_FILESTAT_SET_TIMES = 20, R_FD_FILESTAT_GET = 21,
+  R_FD_FILESTAT_SET_SIZE = 22, R_FD_FILESTAT_SET_TIMES = 23, R_PATH_SYMLINK = 24,
+  R_PATH_REMOVE_DIRECTORY = 25, R_PATH_UNLINK_FILE = 26, R_POLL_FD_READWRITE = 27, R_SOCK_SHUTDOWN = 28,
+  R_SOCK_ACCEPT = 29,
+};
+#define WASI_RIGHTS_ALL (WASI_R(30) - 1)
+/* rights that only make sense on a regular file, and those for directories */
+#define WASI_RIGHTS_FILE                                                                                   \
+  (WASI_R(R_FD_DATASYNC) | WASI_R(R_FD_READ) | WASI_R(R_FD_SEEK) | WASI_R(R_FD_FDSTAT_SET_FLAGS) |        \
+   WASI_R(R_FD_SYNC) | WASI_R(R_FD_TELL) | WASI_R(R_FD_WRITE) | WASI_R(R_FD_ADVISE) |                      \
+   WASI_R(R_FD_ALLOCATE) | WASI_R(R_FD_FILESTAT_GET) | WASI_R(R_FD_FILESTAT_SET_SIZE) |                    \
+   WASI_R(R_FD_FILESTAT_SET_TIMES) | WASI_R(R_POLL_FD_READWRITE))
+#define WASI_RIGHTS_DIR                                                                                    \
+  (WASI_R(R_FD_FDSTAT_SET_FLAGS) | WASI_R(R_FD_SYNC) | WASI_R(R_FD_ADVISE) |                              \
+   WASI_R(R_PATH_CREATE_DIRECTORY) | WASI_R(R_PATH_CREATE_FILE) | WASI_R(R_PATH_LINK_SOURCE) |            \
+   WASI_R(R_PATH_LINK_TARGET) | WASI_R(R_PATH_OPEN) | WASI_R(R_FD_READDIR) | WASI_R(R_PATH_READLINK) |    \
+   WASI_R(R_PATH_RENAME_SOURCE) | WASI_R(R_PATH_RENAME_TARGET) | WASI_R(R_PATH_FILESTAT_GET) |            \
+   WASI_R(R_PATH_FILESTAT_SET_SIZE) | WASI_R(R_PATH_FILESTAT_SET_TIMES) | WASI_R(R_FD_FILESTAT_GET) |     \
+   WASI_R(R_FD_FILESTAT_SET_TIMES) | WASI_R(R_PATH_SYMLINK) | WASI_R(R_PATH_REMOVE_DIRECTORY) |          \
+   WASI_R(R_PATH_UNLINK_FILE))
+/* what a read-only preopen withholds */
+#define WASI_RIGHTS_WRITING                                                                                \
+  (WASI_R(R_FD_WRITE) | WASI_R(R_FD_ALLOCATE) | WASI_R(R_FD_DATASYNC) | WASI_R(R_PATH_CREATE_DIRECTORY) |  \
+   WASI_R(R_PATH_CREATE_FILE) | WASI_R(R_PATH_LINK_SOURCE) | WASI_R(R_PATH_LINK_TARGET) |                 \
+   WASI_R(R_PATH_RENAME_SOURCE) | WASI_R(R_PATH_RENAME_TARGET) | WASI_R(R_PATH_FILESTAT_SET_SIZE) |       \
+   WASI_R(R_PATH_FILESTAT_SET_TIMES) | WASI_R(R_FD_FILESTAT_SET_SIZE) | WASI_R(R_FD_FILESTAT_SET_TIMES) | \
+   WASI_R(R_PATH_SYMLINK) | WASI_R(R_PATH_REMOVE_DIRECTORY) | WASI_R(R_PATH_UNLINK_FILE))
+
+typedef struct wasi_fd {
+  bool used;
+  int host;                    /* OS descriptor */
+  uint8_t type;                /* WASI filetype */
+  uint16_t flags;              /* fdflags as last set */
+  uint64_t rights, inheriting;
+  char *preopen;               /* guest name of a preopened directory, else NULL */
+} wasi_fd;
+
+struct wasi_ctx {
+  char *args_buf, *env_buf;    /* NUL-separated strings */
+  uint32_t argc, args_size, envc, env_size;
+  wasi_fd *fds;
+  uint32_t nfds;
+  uv_loop_t loop;              /* file operations run through libuv (synchronously for now) */
+  bool loop_ready;
+};
+
+/* Guest memory access: a checked pointer to [ptr, ptr+len) or NULL. */
+uint8_t *wasi_mem(wrun_caller *c, uint64_t ptr, uint64_t len);
+
+/* Maps a host errno (or a negative libuv code) to a WASI errno. */
+uint32_t wasi_errno(int host_errno);
+
+/* The descriptor `fd` if it is open and has every right in `need`, else NULL
+ * with *err set (BADF or NOTCAPABLE). */
+wasi_fd *wasi_fd_get(wasi_ctx *w, uint32_t fd, uint64_t need, uint32_t *err);
+
+/* Allocates the lowest free descriptor number. */
+int64_t wasi_fd_alloc(wasi_ctx *w);
+
+/* Host functions of wasi_fs.c, registered by name in wasi.c's table. */
+#define WASI_FS_FUNCS(X)                                                                                   \
+  X(fd_close, "i>i") X(fd_read, "iiii>i") X(fd_write, "iiii>i") X(fd_pread, "iiiIi>i")                      \
+  X(fd_pwrite, "iiiIi>i") X(fd_seek, "iIii>i") X(fd_tell, "ii>i") X(fd_fdstat_get, "ii>i")                 \
+  X(fd_fdstat_set_flags, "ii>i") X(fd_fdstat_set_rights, "iII>i") X(fd_prestat_get, "ii>i")                \
+  X(fd_prestat_dir_name, "iii>i") X(fd_filestat_get, "ii>i") X(fd_filestat_set_size, "iI>i")               \
+  X(fd_filestat_set_times, "iIIi>i") X(fd_sync, "i>i") X(fd_datasync, "i>i") X(fd_advise, "iIIi>i")        \
+  X(fd_allocate, "iII>i") X(fd_renumber, "ii>i") X(fd_readdir, "iiiIi>i") X(path_open, "iiiiiIIii>i")      \
+  X(path_filestat_get, "iiiii>i") X(path_filestat_set_times, "iiiiIIi>i") X(path_create_directory, "iii>i") \
+  X(path_remove_directory, "iii>i") X(path_unlink_file, "iii>i") X(path_rename, "iiiiii>i")                \
+  X(path_link, "iiiiiii>i") X(path_symlink, "iiiii>i") X(path_readlink, "iiiiii>i")
+
+#define WASI_DECLARE(name, sig) bool wasi_##name(wrun_caller *c, void *env, uint64_t *slots);
+WASI_FS_FUNCS(WASI_DECLARE)
+#undef WASI_DECLARE
+
+#endif
