@@ -32,7 +32,17 @@ typedef struct cli_sandbox {
   int ndirs;
   char **env;                    /* "NAME=VALUE" (owned) */
   int nenv;
+  /* limits: 0 means none */
+  uint64_t fuel;                 /* --fuel */
+  uint64_t timeout_ns;           /* --timeout */
+  uint64_t max_memory;           /* --max-memory, bytes per linear memory */
+  uint64_t max_stack;            /* --max-stack, bytes of wasm value stack */
 } cli_sandbox;
+
+/* Parses "10", "512K", "64M", "1G" (bytes). False on junk or overflow. */
+bool cli_parse_size(const char *s, uint64_t *out);
+/* Parses "1.5s", "500ms", "2m", "100us", "30" (seconds) into nanoseconds. */
+bool cli_parse_duration(const char *s, uint64_t *out);
 
 /* Instantiates `m` with WASI (imports from wasi_snapshot_preview1, sandboxed
  * by `sb`) and runs it: calls export `invoke` with `args` parsed by its

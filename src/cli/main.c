@@ -43,6 +43,14 @@ static const char usage_run[] =
   "  --env NAME=VALUE        set a guest environment variable\n"
   "  --env NAME              pass the host's NAME (if set)\n"
   "  --inherit-env           pass the whole host environment\n"
+  "  --fuel N                stop with a trap after about N wasm instructions\n"
+  "                          (charged per call and loop iteration by body size;\n"
+  "                          deterministic)\n"
+  "  --timeout DURATION      stop with a trap after DURATION of wall time\n"
+  "                          (e.g. 500ms, 2s, 1m), even in an endless loop\n"
+  "  --max-memory SIZE       cap each linear memory (e.g. 64M); memory.grow fails\n"
+  "                          beyond it\n"
+  "  --max-stack SIZE        size of the wasm value stack (default 8M)\n"
   "  --invoke NAME   call export NAME with ARGS parsed by its parameter types\n"
   "                  and print each result on its own line\n"
   "  -h, --help      this help\n";
@@ -174,7 +182,8 @@ static int cmd_run(int argc, char **argv) {
       break;
     }
     bool takes = strcmp(a, "--invoke") == 0 || strcmp(a, "--dir") == 0 || strcmp(a, "--dir-ro") == 0 ||
-                 strcmp(a, "--env") == 0;
+                 strcmp(a, "--env") == 0 || strcmp(a, "--fuel") == 0 || strcmp(a, "--timeout") == 0 ||
+                 strcmp(a, "--max-memory") == 0 || strcmp(a, "--max-stack") == 0;
     if (takes && i + 1 >= argc) {
       sandbox_free(&sb);
       return usage_error("option needs a value", a, usage_run);
@@ -198,6 +207,19 @@ static int cmd_run(int argc, char **argv) {
           }
         }
       }
+    } else if (strcmp(a, "--fuel") == 0 || strcmp(a, "--max-memory") == 0 || strcmp(a, "--max-stack") == 0 ||
+               strcmp(a, "--timeout") == 0) {
+      const char *v = argv[++i];
+      uint64_t n;
+      bool good = strcmp(a, "--timeout") == 0 ? cli_parse_duration(v, &n) : cli_parse_size(v, &n);
+      if (!good || n == 0 || (strcmp(a, "--max-stack") == 0 && (n < 4096 || n > UINT32_MAX))) {
+        sandbox_free(&sb);
+        return usage_error("bad value for option", a, usage_run);
+      }
+      if (strcmp(a, "--fuel") == 0) sb.fuel = n;
+      else if (strcmp(a, "--timeout") == 0) sb.timeout_ns = n;
+      else if (strcmp(a, "--max-memory") == 0) sb.max_memory = n;
+      else sb.max_stack = n;
     } else if (strcmp(a, "--inherit-env") == 0) {
       for (char **e = environ; ok && *e; e++) ok = sandbox_env(&sb, *e);
     } else {

@@ -4,6 +4,8 @@
  * with a message and backtrace on stderr.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <time.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -64,6 +66,94 @@ static void print_result(const wrun_val *v) {
   }
 }
 
+bool cli_parse_size(const char *s, uint64_t *out) {
+  char *end;
+  errno = 0;
+  if (!*s || *s == '-') return false;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (errno || end == s) return false;
+  uint64_t mul = 1;
+  if (*end == 'K' || *end == 'k') mul = 1024, end++;
+  else if (*end == 'M' || *end == 'm') mul = 1024 * 1024, end++;
+  else if (*end == 'G' || *end == 'g') mul = 1024ull * 1024 * 1024, end++;
+  if (*end || (mul > 1 && v > UINT64_MAX / mul)) return false;
+  *out = v * mul;
+  return true;
+}
+
+bool cli_parse_duration(const char *s, uint64_t *out) {
+  char *end;
+  errno = 0;
+  if (!*s || *s == '-') return false;
+  double v = strtod(s, &end);
+  if (errno || end == s || !(v >= 0)) return false;
+  double mul = 1e9;
+  if (strcmp(end, "ms") == 0) mul = 1e6;
+  else if (strcmp(end, "us") == 0) mul = 1e3;
+  else if (strcmp(end, "ns") == 0) mul = 1;
+  else if (strcmp(end, "m") == 0) mul = 60e9;
+  else if (strcmp(end, "h") == 0) mul = 3600e9;
+  else if (strcmp(end, "s") != 0 && *end) return false;
+  double ns = v * mul;
+  if (ns > 9.2e18) return false;
+  *out = (uint64_t)ns;
+  return true;
+}
+
+/* --timeout: a thread that interrupts the store when the deadline passes. */
+typedef struct watchdog {
+  pthread_t thread;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  bool done, started;
+  struct timespec deadline;
+  wrun_store *store;
+} watchdog;
+
+static void *watch(void *arg) {
+  watchdog *w = arg;
+  pthread_mutex_lock(&w->mu);
+  while (!w->done) {
+    if (pthread_cond_timedwait(&w->cv, &w->mu, &w->deadline) == ETIMEDOUT) {
+      wrun_store_interrupt(w->store);
+      break;
+    }
+  }
+  pthread_mutex_unlock(&w->mu);
+  return NULL;
+}
+
+static void watchdog_start(watchdog *w, wrun_store *s, uint64_t ns) {
+  memset(w, 0, sizeof *w);
+  if (!ns) return;
+  pthread_mutex_init(&w->mu, NULL);
+  pthread_condattr_t ca;
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  pthread_cond_init(&w->cv, &ca);
+  pthread_condattr_destroy(&ca);
+  clock_gettime(CLOCK_MONOTONIC, &w->deadline);
+  w->deadline.tv_sec += (time_t)(ns / 1000000000u);
+  w->deadline.tv_nsec += (long)(ns % 1000000000u);
+  if (w->deadline.tv_nsec >= 1000000000) {
+    w->deadline.tv_sec++;
+    w->deadline.tv_nsec -= 1000000000;
+  }
+  w->store = s;
+  w->started = pthread_create(&w->thread, NULL, watch, w) == 0;
+}
+
+static void watchdog_stop(watchdog *w) {
+  if (!w->started) return;
+  pthread_mutex_lock(&w->mu);
+  w->done = true;
+  pthread_cond_signal(&w->cv);
+  pthread_mutex_unlock(&w->mu);
+  pthread_join(w->thread, NULL);
+  pthread_mutex_destroy(&w->mu);
+  pthread_cond_destroy(&w->cv);
+}
+
 static int report_failure(const char *path, wrun_store *s, const wrun_error *err) {
   if (err->kind == WRUN_ERR_TRAP || err->kind == WRUN_ERR_EXHAUSTION) {
     if (wrun_store_trap_kind(s) == WRUN_TRAP_EXIT) return wrun_store_exit_code(s);
@@ -98,8 +188,15 @@ int cli_run_module(const char *path, const wasm_module *m, const char *invoke, i
     fprintf(stderr, "%s\n", wrun_error_format(&err, path, buf, sizeof buf));
     return CLI_EXIT_REJECTED;
   }
-  wrun_store *s = wrun_store_new(NULL);
+  wrun_config cfg = {0};
+  cfg.fuel = sb->fuel;
+  cfg.max_memory_bytes = sb->max_memory;
+  cfg.stack_bytes = sb->max_stack > UINT32_MAX ? UINT32_MAX : (uint32_t)sb->max_stack;
+  cfg.interruptible = sb->timeout_ns != 0;
+  wrun_store *s = wrun_store_new(&cfg);
   wrun_extern *imports = calloc(m->nimports + 1, sizeof *imports);
+  watchdog wd;
+  watchdog_start(&wd, s, sb->timeout_ns);
   if (!s || !imports) {
     fprintf(stderr, "%s: out of memory creating the store\n", path);
     free(imports);
@@ -113,6 +210,7 @@ int cli_run_module(const char *path, const wasm_module *m, const char *invoke, i
   free(imports);
   if (!inst) {
     status = report_failure(path, s, &err);
+    watchdog_stop(&wd);
     wrun_store_free(s);
     wasi_free(wasi);
     return status;
@@ -124,6 +222,7 @@ int cli_run_module(const char *path, const wasm_module *m, const char *invoke, i
       fprintf(stderr, "%s: error: no exported function \"%s\"\n", path, invoke);
       status = CLI_EXIT_REJECTED;
     }
+    watchdog_stop(&wd);
     wrun_store_free(s);
     wasi_free(wasi);
     return status;
@@ -131,6 +230,7 @@ int cli_run_module(const char *path, const wasm_module *m, const char *invoke, i
   const wasm_functype *ft = wrun_func_type(ex.of.func);
   if (!invoke && ft->nparams) {
     fprintf(stderr, "%s: error: _start must take no parameters\n", path);
+    watchdog_stop(&wd);
     wrun_store_free(s);
     wasi_free(wasi);
     return CLI_EXIT_REJECTED;
@@ -138,6 +238,7 @@ int cli_run_module(const char *path, const wasm_module *m, const char *invoke, i
   if (!invoke) nargs = 0; /* they went to the guest's argv */
   if (invoke && (uint32_t)nargs != ft->nparams) {
     fprintf(stderr, "%s: error: \"%s\" takes %u argument(s), %d given\n", path, invoke, ft->nparams, nargs);
+    watchdog_stop(&wd);
     wrun_store_free(s);
     wasi_free(wasi);
     return CLI_EXIT_USAGE;
@@ -166,6 +267,7 @@ int cli_run_module(const char *path, const wasm_module *m, const char *invoke, i
   if (invoke)
     for (uint32_t i = 0; i < ft->nresults; i++) print_result(&res[i]);
 done:
+  watchdog_stop(&wd);
   free(argv);
   free(res);
   fflush(stdout);

@@ -482,6 +482,17 @@ L_BR_TABLE: { /* [h][idx, n][target 0] ... [target n = default] */
     pc = pc[2 + (i < n ? i : n)].target;
     NEXT();
   }
+L_CHECK: /* [h][cost]: at function entry and loop heads when the store has limits */
+  if (s->cfg.fuel) {
+    s->fuel_left -= (int64_t)pc[1].u;
+    if (s->fuel_left < 0) {
+      s->fuel_left = 0;
+      TRAP(WRUN_TRAP_FUEL);
+    }
+  }
+  if (s->interrupt) TRAP(WRUN_TRAP_TIMEOUT);
+  pc += 2;
+  NEXT();
 L_UNREACHABLE:
   TRAP(WRUN_TRAP_UNREACHABLE);
 L_TRAP:

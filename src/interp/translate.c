@@ -44,6 +44,8 @@ typedef struct cframe {
   uint32_t npatches, cap_patches;
   uint32_t else_patch;
   bool unreachable, dead;
+  uint32_t check_cell;         /* loops with checks: the cost cell to fill in at `end` */
+  uint64_t instr_start;        /* ninstr when the loop began */
 } cframe;
 
 typedef struct tr {
@@ -68,6 +70,8 @@ typedef struct tr {
   uint32_t *targets;           /* cells holding code indices to turn into pointers */
   uint32_t ntargets, cap_targets;
   bool unsupported;            /* met an instruction the interpreter does not implement */
+  bool checks;                 /* emit CHECK ops (fuel / interrupts) */
+  uint64_t ninstr;             /* wasm instructions translated so far (the fuel unit) */
   uint32_t last_start;         /* start of the last instruction emitted */
   int32_t last_dst_cell;       /* cell of its destination slot, -1 if none/retargetable no more */
 } tr;
@@ -646,6 +650,7 @@ static void end_frame(tr *t) {
     t->nc--;
     return;
   }
+  if (f->op == OP_LOOP && f->check_cell) t->code[f->check_cell].u = t->ninstr - f->instr_start;
   uint32_t here = t->n;
   if (f->else_patch != UINT32_MAX) resolve(t, f->else_patch, here);
   for (uint32_t i = 0; i < f->npatches; i++) resolve(t, f->patches[i], here);
@@ -679,6 +684,7 @@ static void instr(tr *t) {
   const wasm_opinfo *info = &wasm_opinfos[op];
   const wasm_module *m = t->m;
   uint32_t x, y;
+  t->ninstr++;
 
   if (current_dead(t)) { /* keep only the block structure */
     if (op == OP_BLOCK || op == OP_LOOP || op == OP_IF) {
@@ -728,6 +734,11 @@ static void instr(tr *t) {
     if (!f) return;
     f->else_patch = else_cell;
     f->loop_target = t->n;
+    if (op == OP_LOOP && t->checks) { /* charged each iteration with the loop body's size */
+      emit_op(t, IOP_CHECK);
+      f->check_cell = emit_cell(t, (cell){.u = 0});
+      f->instr_start = t->ninstr;
+    }
     t->last_start = t->n; /* a loop head is a join point */
     t->last_dst_cell = -1;
     return;
@@ -1088,8 +1099,15 @@ bool interp_translate(wrun_store *s, wrun_func *f) {
     emit_op(&t, IOP_ZERO);
     emit_ab(&t, zero_from, slot - zero_from);
   }
+  t.checks = s->cfg.fuel || s->cfg.interruptible;
+  uint32_t entry_cost = 0;
+  if (t.checks) { /* charged per call with the size of the function's body */
+    emit_op(&t, IOP_CHECK);
+    entry_cost = emit_cell(&t, (cell){.u = 0});
+  }
   push_frame(&t, OP_END, NULL, 0, wasm_functype_results(ft), ft->nresults, 0, false);
   while (!t.oom && !t.unsupported && t.nc > 0 && !reader_eof(&t.r)) instr(&t);
+  if (t.checks && !t.oom) t.code[entry_cost].u = t.ninstr ? t.ninstr : 1;
   if (t.oom || t.unsupported) {
     tr_free(&t);
     free(t.code);

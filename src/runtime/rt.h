@@ -6,6 +6,7 @@
 #define WRUN_RUNTIME_RT_H
 
 #include <setjmp.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -100,6 +101,9 @@ struct wrun_store {
   uint64_t stack_slots;
   uint64_t *stack_top;           /* first free slot (between nested wrun_calls) */
   uint32_t depth, max_depth;
+  /* limits: fuel left (when cfg.fuel) and the interrupt request (timeouts) */
+  int64_t fuel_left;
+  volatile sig_atomic_t interrupt;
   /* the last trap */
   wrun_trap_kind trap;
   char trap_msg[200];

@@ -80,6 +80,7 @@ typedef struct wrun_config {
   uint64_t fuel;                  /* 0 = unlimited */
   uint32_t max_call_depth;        /* 0 = default */
   uint32_t stack_bytes;           /* value stack size; 0 = default */
+  bool interruptible;             /* code checks for wrun_store_interrupt (costs a little speed) */
 } wrun_config;
 
 /* ---- store ------------------------------------------------------------ */
@@ -89,6 +90,14 @@ wrun_store *wrun_store_new(const wrun_config *cfg);
 
 /* Frees the store and every object created in it. NULL is allowed. */
 void wrun_store_free(wrun_store *s);
+
+/* Asks running wasm code in `s` to stop with a WRUN_TRAP_TIMEOUT trap at its
+ * next loop iteration or call. Safe to call from another thread or a signal
+ * handler; only effective when the store was created `interruptible`. */
+void wrun_store_interrupt(wrun_store *s);
+
+/* Fuel left in the store (the budget of wrun_config.fuel, charged as code runs). */
+int64_t wrun_store_fuel_left(const wrun_store *s);
 
 /* After a call or instantiation failed with a trap: its kind, and for
  * WRUN_TRAP_EXIT the exit code. */

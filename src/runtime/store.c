@@ -50,8 +50,12 @@ wrun_store *wrun_store_new(const wrun_config *cfg) {
     return NULL;
   }
   s->stack_top = s->stack;
+  s->fuel_left = (int64_t)(s->cfg.fuel > INT64_MAX ? INT64_MAX : s->cfg.fuel);
   return s;
 }
+
+void wrun_store_interrupt(wrun_store *s) { s->interrupt = 1; }
+int64_t wrun_store_fuel_left(const wrun_store *s) { return s->fuel_left; }
 
 static void free_func(wrun_func *f) {
   interp_code_free(f->code);
