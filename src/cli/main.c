@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/manifest.h"
 #include "wast/wast.h"
 
 static const char usage_main[] =
@@ -51,6 +52,8 @@ static const char usage_run[] =
   "  --max-memory SIZE       cap each linear memory (e.g. 64M); memory.grow fails\n"
   "                          beyond it\n"
   "  --max-stack SIZE        size of the wasm value stack (default 8M)\n"
+  "  -c, --config FILE       take the module and these settings from a YAML\n"
+  "                          manifest (docs/cli.md); ARGS are appended to its args\n"
   "  --invoke NAME   call export NAME with ARGS parsed by its parameter types\n"
   "                  and print each result on its own line\n"
   "  -h, --help      this help\n";
@@ -167,7 +170,7 @@ static bool sandbox_dir(cli_sandbox *sb, char *spec, bool readonly) {
 
 static int cmd_run(int argc, char **argv) {
   extern char **environ;
-  const char *invoke = NULL;
+  const char *invoke = NULL, *config = NULL;
   cli_sandbox sb = {0};
   int i = 0, status;
   for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
@@ -183,12 +186,14 @@ static int cmd_run(int argc, char **argv) {
     }
     bool takes = strcmp(a, "--invoke") == 0 || strcmp(a, "--dir") == 0 || strcmp(a, "--dir-ro") == 0 ||
                  strcmp(a, "--env") == 0 || strcmp(a, "--fuel") == 0 || strcmp(a, "--timeout") == 0 ||
-                 strcmp(a, "--max-memory") == 0 || strcmp(a, "--max-stack") == 0;
+                 strcmp(a, "--max-memory") == 0 || strcmp(a, "--max-stack") == 0 || strcmp(a, "-c") == 0 ||
+                 strcmp(a, "--config") == 0;
     if (takes && i + 1 >= argc) {
       sandbox_free(&sb);
       return usage_error("option needs a value", a, usage_run);
     }
     if (strcmp(a, "--invoke") == 0) invoke = argv[++i];
+    else if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) config = argv[++i];
     else if (strcmp(a, "--dir") == 0) ok = sandbox_dir(&sb, argv[++i], false);
     else if (strcmp(a, "--dir-ro") == 0) ok = sandbox_dir(&sb, argv[++i], true);
     else if (strcmp(a, "--env") == 0) {
@@ -232,19 +237,58 @@ static int cmd_run(int argc, char **argv) {
       return CLI_EXIT_REJECTED;
     }
   }
-  if (i == argc) {
-    sandbox_free(&sb);
-    return usage_error("no module FILE given", NULL, usage_run);
+  cli_manifest man = {0};
+  char **gargs = argv + i + 1;
+  int ngargs = argc - i - 1;
+  char **joined = NULL;
+  const char *path;
+  if (config) { /* the manifest gives the module; every remaining word is a guest argument */
+    if (!cli_manifest_load(config, &man)) {
+      sandbox_free(&sb);
+      return CLI_EXIT_REJECTED;
+    }
+    bool ok = true;
+    for (int k = 0; ok && k < man.nenv; k++) ok = sandbox_env(&sb, man.env[k]);
+    for (char **e = environ; ok && man.inherit_env && *e; e++) ok = sandbox_env(&sb, *e);
+    for (int k = 0; ok && k < man.ndirs; k++) {
+      wasi_preopen *d = realloc(sb.dirs, (size_t)(sb.ndirs + 1) * sizeof *d);
+      ok = d != NULL;
+      if (ok) {
+        sb.dirs = d;
+        sb.dirs[sb.ndirs++] = man.dirs[k];
+      }
+    }
+    if (!sb.fuel) sb.fuel = man.limits.fuel;
+    if (!sb.timeout_ns) sb.timeout_ns = man.limits.timeout_ns;
+    if (!sb.max_memory) sb.max_memory = man.limits.max_memory;
+    if (!sb.max_stack) sb.max_stack = man.limits.max_stack;
+    ngargs = man.nargs + (argc - i);
+    joined = calloc((size_t)ngargs + 1, sizeof *joined);
+    ok = ok && joined;
+    if (!ok) {
+      fprintf(stderr, "wrun: out of memory\n");
+      free(joined);
+      cli_manifest_free(&man);
+      sandbox_free(&sb);
+      return CLI_EXIT_REJECTED;
+    }
+    for (int k = 0; k < man.nargs; k++) joined[k] = man.args[k];
+    for (int k = i; k < argc; k++) joined[man.nargs + k - i] = argv[k];
+    gargs = joined;
+    path = man.module;
+  } else {
+    if (i == argc) {
+      sandbox_free(&sb);
+      return usage_error("no module FILE given", NULL, usage_run);
+    }
+    path = argv[i];
   }
-  const char *path = argv[i];
   wasm_module *m = cli_load_module(path);
-  if (!m) {
-    sandbox_free(&sb);
-    return CLI_EXIT_REJECTED;
-  }
-  status = cli_run_module(path, m, invoke, argc - i - 1, argv + i + 1, &sb);
+  status = m ? cli_run_module(path, m, invoke, ngargs, gargs, &sb) : CLI_EXIT_REJECTED;
   wasm_module_free(m);
+  free(joined);
   sandbox_free(&sb);
+  cli_manifest_free(&man);
   return status;
 }
 
