@@ -32,6 +32,8 @@ typedef struct cli_sandbox {
   int ndirs;
   char **env;                    /* "NAME=VALUE" (owned) */
   int nenv;
+  char **listen;                 /* --tcplisten ADDR:PORT (owned) */
+  int nlisten;
   /* limits: 0 means none */
   uint64_t fuel;                 /* --fuel */
   uint64_t timeout_ns;           /* --timeout */

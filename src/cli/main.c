@@ -44,6 +44,8 @@ static const char usage_run[] =
   "  --env NAME=VALUE        set a guest environment variable\n"
   "  --env NAME              pass the host's NAME (if set)\n"
   "  --inherit-env           pass the whole host environment\n"
+  "  --tcplisten ADDR:PORT   give the guest a listening TCP socket (sock_accept);\n"
+  "                          it cannot open sockets itself\n"
   "  --fuel N                stop with a trap after about N wasm instructions\n"
   "                          (charged per call and loop iteration by body size;\n"
   "                          deterministic)\n"
@@ -137,7 +139,18 @@ static int cmd_wast(int argc, char **argv) {
 static void sandbox_free(cli_sandbox *sb) {
   for (int i = 0; i < sb->nenv; i++) free(sb->env[i]);
   free(sb->env);
+  for (int i = 0; i < sb->nlisten; i++) free(sb->listen[i]);
+  free(sb->listen);
   free(sb->dirs);
+}
+
+static bool sandbox_listen(cli_sandbox *sb, const char *spec) {
+  char **l = realloc(sb->listen, (size_t)(sb->nlisten + 1) * sizeof *l);
+  if (!l) return false;
+  sb->listen = l;
+  if (!(sb->listen[sb->nlisten] = strdup(spec))) return false;
+  sb->nlisten++;
+  return true;
 }
 
 static bool sandbox_env(cli_sandbox *sb, const char *kv) {
@@ -187,7 +200,7 @@ static int cmd_run(int argc, char **argv) {
     bool takes = strcmp(a, "--invoke") == 0 || strcmp(a, "--dir") == 0 || strcmp(a, "--dir-ro") == 0 ||
                  strcmp(a, "--env") == 0 || strcmp(a, "--fuel") == 0 || strcmp(a, "--timeout") == 0 ||
                  strcmp(a, "--max-memory") == 0 || strcmp(a, "--max-stack") == 0 || strcmp(a, "-c") == 0 ||
-                 strcmp(a, "--config") == 0;
+                 strcmp(a, "--config") == 0 || strcmp(a, "--tcplisten") == 0;
     if (takes && i + 1 >= argc) {
       sandbox_free(&sb);
       return usage_error("option needs a value", a, usage_run);
@@ -195,6 +208,7 @@ static int cmd_run(int argc, char **argv) {
     if (strcmp(a, "--invoke") == 0) invoke = argv[++i];
     else if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) config = argv[++i];
     else if (strcmp(a, "--dir") == 0) ok = sandbox_dir(&sb, argv[++i], false);
+    else if (strcmp(a, "--tcplisten") == 0) ok = sandbox_listen(&sb, argv[++i]);
     else if (strcmp(a, "--dir-ro") == 0) ok = sandbox_dir(&sb, argv[++i], true);
     else if (strcmp(a, "--env") == 0) {
       const char *v = argv[++i];
@@ -249,6 +263,7 @@ static int cmd_run(int argc, char **argv) {
     }
     bool ok = true;
     for (int k = 0; ok && k < man.nenv; k++) ok = sandbox_env(&sb, man.env[k]);
+    for (int k = 0; ok && k < man.nlisten; k++) ok = sandbox_listen(&sb, man.listen[k]);
     for (char **e = environ; ok && man.inherit_env && *e; e++) ok = sandbox_env(&sb, *e);
     for (int k = 0; ok && k < man.ndirs; k++) {
       wasi_preopen *d = realloc(sb.dirs, (size_t)(sb.ndirs + 1) * sizeof *d);

@@ -8,6 +8,7 @@
  *   dirs:                       # HOST[::GUEST] strings, or maps
  *     - data::/
  *     - {host: ./out, guest: out, readonly: true}
+ *   listen: [127.0.0.1:8080]    # sockets for sock_accept
  *   limits: {fuel: 1000000, timeout: 2s, max-memory: 64M, max-stack: 1M}
  *
  * Unknown keys and values of the wrong shape are errors reported with the
@@ -180,13 +181,22 @@ static bool top_key(mctx *c, const yaml_node_t *k, const yaml_node_t *v) {
       if (!add_dir(c, yaml_document_get_node(c->doc, *i))) return false;
     return true;
   }
+  if (strcmp(ks, "listen") == 0) {
+    if (v->type != YAML_SEQUENCE_NODE) return fail_at(c, v, "listen must be a list of ADDR:PORT");
+    for (yaml_node_item_t *i = v->data.sequence.items.start; i < v->data.sequence.items.top; i++) {
+      yaml_node_t *e = yaml_document_get_node(c->doc, *i);
+      if (!scalar(e) || !strchr(scalar(e), ':')) return fail_at(c, e, "listen entries are ADDR:PORT");
+      if (!push_str(&m->listen, &m->nlisten, scalar(e))) return fail_at(c, e, "out of memory");
+    }
+    return true;
+  }
   if (strcmp(ks, "limits") == 0) {
     if (v->type != YAML_MAPPING_NODE) return fail_at(c, v, "limits must be a map");
     for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++)
       if (!limit(c, yaml_document_get_node(c->doc, p->key), yaml_document_get_node(c->doc, p->value))) return false;
     return true;
   }
-  return fail_at(c, k, "unknown key (expected module, args, env, inherit-env, dirs or limits)");
+  return fail_at(c, k, "unknown key (expected module, args, env, inherit-env, dirs, listen or limits)");
 }
 
 bool cli_manifest_load(const char *path, cli_manifest *out) {
@@ -229,6 +239,8 @@ void cli_manifest_free(cli_manifest *m) {
   free(m->args);
   for (int i = 0; i < m->nenv; i++) free(m->env[i]);
   free(m->env);
+  for (int i = 0; i < m->nlisten; i++) free(m->listen[i]);
+  free(m->listen);
   for (int i = 0; i < m->ndirs; i++) {
     free((char *)m->dirs[i].host_path);
     free((char *)m->dirs[i].guest_path);

@@ -15,6 +15,8 @@ typedef struct cli_manifest {
   char **env;                    /* NAME=VALUE */
   int nenv;
   bool inherit_env;
+  char **listen;                 /* ADDR:PORT */
+  int nlisten;
   wasi_preopen *dirs;            /* strings owned by the manifest */
   int ndirs;
   cli_sandbox limits;            /* only fuel/timeout_ns/max_memory/max_stack are used */

@@ -180,7 +180,8 @@ int cli_run_module(const char *path, const wasm_module *m, const char *invoke, i
   }
   gargv[0] = (char *)path;
   for (int i = 1; i < gargc; i++) gargv[i] = args[i - 1];
-  wasi_config wc = {gargc, gargv, sb->nenv, sb->env, sb->ndirs, sb->dirs};
+  wasi_config wc = {.nlisten = sb->nlisten, .listen = (const char **)sb->listen, .argc = gargc, .argv = gargv,
+                    .envc = sb->nenv, .env = sb->env, .npreopens = sb->ndirs, .preopens = sb->dirs};
   wasi_ctx *wasi = wasi_new(&wc, &err);
   free(gargv);
   if (!wasi) {

@@ -149,6 +149,25 @@ wasi_ctx *wasi_new(const wasi_config *cfg, wrun_error *err) {
     int fl = fcntl(i, F_GETFL);
     f->flags = fl >= 0 && (fl & O_APPEND) ? WASI_FDFLAG_APPEND : 0;
   }
+  for (int i = 0; i < cfg->nlisten; i++) { /* listening sockets come first, after the streams */
+    int h = wasi_listen(cfg->listen[i]);
+    int64_t fd = h >= 0 ? wasi_fd_alloc(w) : -1;
+    if (fd < 0) {
+      wrun_error_at(err, WRUN_ERR_IO, WRUN_NO_OFFSET, "cannot listen on %s for --tcplisten: %s", cfg->listen[i],
+                    h < 0 ? strerror(errno) : "out of memory");
+      if (h >= 0) close(h);
+      wasi_free(w);
+      return NULL;
+    }
+    wasi_fd *f = &w->fds[fd];
+    f->used = true;
+    f->host = h;
+    f->type = WASI_FT_SOCK_STREAM;
+    f->rights = WASI_R(R_SOCK_ACCEPT) | WASI_R(R_POLL_FD_READWRITE) | WASI_R(R_FD_FDSTAT_SET_FLAGS) |
+                WASI_R(R_FD_FILESTAT_GET);
+    f->inheriting = WASI_R(R_FD_READ) | WASI_R(R_FD_WRITE) | WASI_R(R_SOCK_SHUTDOWN) | WASI_R(R_POLL_FD_READWRITE) |
+                    WASI_R(R_FD_FDSTAT_SET_FLAGS) | WASI_R(R_FD_FILESTAT_GET);
+  }
   for (int i = 0; i < cfg->npreopens; i++) {
     const wasi_preopen *p = &cfg->preopens[i];
     int h = open(p->host_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -411,6 +430,7 @@ static const wasi_func wasi_funcs[] = {
   {"poll_oneoff", "iiii>i", poll_oneoff},
 #define WASI_ENTRY(name, sig) {#name, sig, wasi_##name},
   WASI_FS_FUNCS(WASI_ENTRY)
+  WASI_SOCK_FUNCS(WASI_ENTRY)
 #undef WASI_ENTRY
 };
 

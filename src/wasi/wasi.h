@@ -28,6 +28,8 @@ typedef struct wasi_preopen {
 } wasi_preopen;
 
 typedef struct wasi_config {
+  int nlisten;
+  const char **listen;     /* --tcplisten ADDR:PORT: sockets preopened for sock_accept */
   int argc;
   char **argv;             /* argv[0] is the program name the guest sees */
   int envc;

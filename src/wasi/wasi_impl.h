@@ -108,8 +108,17 @@ int64_t wasi_fd_alloc(wasi_ctx *w);
   X(path_remove_directory, "iii>i") X(path_unlink_file, "iii>i") X(path_rename, "iiiiii>i")                \
   X(path_link, "iiiiiii>i") X(path_symlink, "iiiii>i") X(path_readlink, "iiiiii>i")
 
+/* Socket functions of wasi_sock.c. */
+#define WASI_SOCK_FUNCS(X)                                                                                 \
+  X(sock_accept, "iii>i") X(sock_recv, "iiiiii>i") X(sock_send, "iiiii>i") X(sock_shutdown, "ii>i")
+
+/* Opens a listening TCP socket for "ADDR:PORT" ([v6]:PORT too); the host fd or -1
+ * with errno set. */
+int wasi_listen(const char *spec);
+
 #define WASI_DECLARE(name, sig) bool wasi_##name(wrun_caller *c, void *env, uint64_t *slots);
 WASI_FS_FUNCS(WASI_DECLARE)
+WASI_SOCK_FUNCS(WASI_DECLARE)
 #undef WASI_DECLARE
 
 #endif

@@ -1,0 +1,184 @@
+/*
+ * wasi_sock.c — WASI sockets: the guest can only accept connections on the
+ * listening sockets it was given (--tcplisten), then read, write, recv, send
+ * and shut them down. It cannot open, bind or connect sockets itself.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "wasi/wasi_impl.h"
+
+#define ARG32(i) ((uint32_t)slots[i])
+#define RET(v) do { slots[0] = (uint32_t)(v); return true; } while (0)
+
+int wasi_listen(const char *spec) {
+  char host[256];
+  const char *colon = strrchr(spec, ':');
+  if (!colon || colon == spec || (size_t)(colon - spec) >= sizeof host) {
+    errno = EINVAL;
+    return -1;
+  }
+  memcpy(host, spec, (size_t)(colon - spec));
+  host[colon - spec] = 0;
+  char *end;
+  long port = strtol(colon + 1, &end, 10);
+  if (*end || port < 0 || port > 65535) {
+    errno = EINVAL;
+    return -1;
+  }
+  struct sockaddr_storage ss;
+  socklen_t len;
+  memset(&ss, 0, sizeof ss);
+  size_t hl = strlen(host);
+  if (host[0] == '[' && hl > 2 && host[hl - 1] == ']') {
+    host[hl - 1] = 0;
+    struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+    a->sin6_family = AF_INET6;
+    a->sin6_port = htons((uint16_t)port);
+    if (inet_pton(AF_INET6, host + 1, &a->sin6_addr) != 1) { errno = EINVAL; return -1; }
+    len = sizeof *a;
+  } else {
+    struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+    a->sin_family = AF_INET;
+    a->sin_port = htons((uint16_t)port);
+    if (inet_pton(AF_INET, host, &a->sin_addr) != 1) { errno = EINVAL; return -1; }
+    len = sizeof *a;
+  }
+  int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, 128) != 0) {
+    int e = errno;
+    close(fd);
+    errno = e;
+    return -1;
+  }
+  return fd;
+}
+
+bool wasi_sock_accept(wrun_caller *c, void *env, uint64_t *slots) {
+  wasi_ctx *w = env;
+  uint32_t err, flags = ARG32(1);
+  wasi_fd *l = wasi_fd_get(w, ARG32(0), WASI_R(R_SOCK_ACCEPT), &err);
+  if (!l) RET(err);
+  if (flags & ~(uint32_t)WASI_FDFLAG_NONBLOCK) RET(WASI_EINVAL);
+  uint8_t *pfd = wasi_mem(c, ARG32(2), 4);
+  if (!pfd) RET(WASI_EFAULT);
+  int h;
+  do h = accept4(l->host, NULL, NULL, SOCK_CLOEXEC | ((flags & WASI_FDFLAG_NONBLOCK) ? SOCK_NONBLOCK : 0));
+  while (h < 0 && errno == EINTR);
+  if (h < 0) RET(wasi_errno(errno));
+  uint64_t inh = l->inheriting;
+  int64_t fd = wasi_fd_alloc(w);
+  if (fd < 0) {
+    close(h);
+    RET(WASI_EMFILE);
+  }
+  wasi_fd *f = &w->fds[fd];
+  f->used = true;
+  f->host = h;
+  f->type = WASI_FT_SOCK_STREAM;
+  f->rights = inh;
+  f->flags = (uint16_t)flags;
+  uint32_t v = (uint32_t)fd;
+  memcpy(pfd, &v, 4);
+  RET(WASI_ESUCCESS);
+}
+
+/* Gathers the guest's iovecs (bounds-checked) for recvmsg/sendmsg. */
+static uint32_t gather(wrun_caller *c, uint32_t iovs, uint32_t n, struct iovec **out) {
+  if (n > 1024) return WASI_EINVAL;
+  const uint8_t *v = wasi_mem(c, iovs, (uint64_t)n * 8);
+  if (!v) return WASI_EFAULT;
+  struct iovec *io = calloc(n ? n : 1, sizeof *io);
+  if (!io) return WASI_ENOMEM;
+  for (uint32_t i = 0; i < n; i++) {
+    uint32_t p, len;
+    memcpy(&p, v + 8 * i, 4);
+    memcpy(&len, v + 8 * i + 4, 4);
+    uint8_t *b = wasi_mem(c, p, len);
+    if (!b) {
+      free(io);
+      return WASI_EFAULT;
+    }
+    io[i].iov_base = b;
+    io[i].iov_len = len;
+  }
+  *out = io;
+  return WASI_ESUCCESS;
+}
+
+/* riflags: RECV_PEEK 1, RECV_WAITALL 2; roflags: RECV_DATA_TRUNCATED 1 */
+bool wasi_sock_recv(wrun_caller *c, void *env, uint64_t *slots) {
+  wasi_ctx *w = env;
+  uint32_t err, flags = ARG32(3);
+  wasi_fd *f = wasi_fd_get(w, ARG32(0), WASI_R(R_FD_READ), &err);
+  if (!f) RET(err);
+  if (f->type != WASI_FT_SOCK_STREAM) RET(WASI_ENOTSUP);
+  if (flags & ~3u) RET(WASI_EINVAL);
+  uint8_t *plen = wasi_mem(c, ARG32(4), 4), *pflags = wasi_mem(c, ARG32(5), 2);
+  if (!plen || !pflags) RET(WASI_EFAULT);
+  struct iovec *io;
+  if ((err = gather(c, ARG32(1), ARG32(2), &io)) != WASI_ESUCCESS) RET(err);
+  struct msghdr msg;
+  memset(&msg, 0, sizeof msg);
+  msg.msg_iov = io;
+  msg.msg_iovlen = ARG32(2);
+  ssize_t n;
+  do n = recvmsg(f->host, &msg, ((flags & 1) ? MSG_PEEK : 0) | ((flags & 2) ? MSG_WAITALL : 0));
+  while (n < 0 && errno == EINTR);
+  free(io);
+  if (n < 0) RET(wasi_errno(errno));
+  uint32_t len = (uint32_t)n;
+  uint16_t ro = (msg.msg_flags & MSG_TRUNC) ? 1 : 0;
+  memcpy(plen, &len, 4);
+  memcpy(pflags, &ro, 2);
+  RET(WASI_ESUCCESS);
+}
+
+bool wasi_sock_send(wrun_caller *c, void *env, uint64_t *slots) {
+  wasi_ctx *w = env;
+  uint32_t err;
+  wasi_fd *f = wasi_fd_get(w, ARG32(0), WASI_R(R_FD_WRITE), &err);
+  if (!f) RET(err);
+  if (f->type != WASI_FT_SOCK_STREAM) RET(WASI_ENOTSUP);
+  if (ARG32(3) != 0) RET(WASI_EINVAL); /* no siflags are defined */
+  uint8_t *plen = wasi_mem(c, ARG32(4), 4);
+  if (!plen) RET(WASI_EFAULT);
+  struct iovec *io;
+  if ((err = gather(c, ARG32(1), ARG32(2), &io)) != WASI_ESUCCESS) RET(err);
+  struct msghdr msg;
+  memset(&msg, 0, sizeof msg);
+  msg.msg_iov = io;
+  msg.msg_iovlen = ARG32(2);
+  ssize_t n;
+  do n = sendmsg(f->host, &msg, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  free(io);
+  if (n < 0) RET(wasi_errno(errno));
+  uint32_t len = (uint32_t)n;
+  memcpy(plen, &len, 4);
+  RET(WASI_ESUCCESS);
+}
+
+/* sdflags: RD 1, WR 2 */
+bool wasi_sock_shutdown(wrun_caller *c, void *env, uint64_t *slots) {
+  wasi_ctx *w = env;
+  (void)c;
+  uint32_t err, how = ARG32(1);
+  wasi_fd *f = wasi_fd_get(w, ARG32(0), WASI_R(R_SOCK_SHUTDOWN), &err);
+  if (!f) RET(err);
+  if (f->type != WASI_FT_SOCK_STREAM) RET(WASI_ENOTSUP);
+  if (how == 0 || how > 3) RET(WASI_EINVAL);
+  int h = how == 1 ? SHUT_RD : how == 2 ? SHUT_WR : SHUT_RDWR;
+  if (shutdown(f->host, h) != 0) RET(wasi_errno(errno));
+  RET(WASI_ESUCCESS);
+}
