@@ -5,7 +5,6 @@
  * functions. File and path functions are in wasi_fs.c.
  */
 #include <errno.h>
-#include <poll.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -324,7 +323,28 @@ static bool sched_yield_(wrun_caller *c, void *env, uint64_t *slots) {
   RET(WASI_ESUCCESS);
 }
 
-/* poll_oneoff: clock subscriptions become a timeout, fd subscriptions a poll(2). */
+/* poll_oneoff on the context's libuv loop: a uv_timer per clock subscription,
+ * a uv_poll per descriptor subscription (regular files are always ready, as
+ * in POSIX). The loop runs until at least one subscription fires; every
+ * subscription that fired by then is reported. */
+typedef struct poll_sub {
+  union { uv_timer_t timer; uv_poll_t poll; } h;
+  bool active, fired, hangup;
+  uint8_t tag;
+  uint16_t error;
+} poll_sub;
+
+static void on_timer(uv_timer_t *t) { ((poll_sub *)t->data)->fired = true; }
+
+static void on_poll(uv_poll_t *p, int status, int events) {
+  poll_sub *ps = p->data;
+  ps->fired = true;
+  if (status < 0) ps->error = (uint16_t)wasi_errno(status);
+  if (events & UV_DISCONNECT) ps->hangup = true;
+}
+
+static void on_close(uv_handle_t *h) { (void)h; }
+
 static bool poll_oneoff(wrun_caller *c, void *env, uint64_t *slots) {
   wasi_ctx *w = env;
   uint32_t nsubs = ARG32(2);
@@ -332,16 +352,15 @@ static bool poll_oneoff(wrun_caller *c, void *env, uint64_t *slots) {
   uint8_t *in = wasi_mem(c, ARG32(0), (uint64_t)nsubs * 48), *out = wasi_mem(c, ARG32(1), (uint64_t)nsubs * 32);
   uint8_t *pn = wasi_mem(c, ARG32(3), 4);
   if (!in || !out || !pn) RET(WASI_EFAULT);
-  struct pollfd *pfds = calloc(nsubs, sizeof *pfds);
-  if (!pfds) RET(WASI_ENOMEM);
-  int64_t timeout_ns = -1; /* none */
-  struct timespec now;
-  uint32_t nevents = 0;
+  poll_sub *subs = calloc(nsubs, sizeof *subs);
+  if (!subs) RET(WASI_ENOMEM);
+  bool ready_now = false;
+  uv_update_time(&w->loop); /* timers count from the loop's clock, which is stale between calls */
   for (uint32_t i = 0; i < nsubs; i++) {
     const uint8_t *s = in + 48 * (size_t)i;
-    uint8_t tag = s[8];
-    pfds[i].fd = -1;
-    if (tag == 0) { /* clock */
+    poll_sub *ps = &subs[i];
+    ps->tag = s[8];
+    if (ps->tag == 0) { /* clock: id, timeout, precision, flags */
       uint32_t id;
       uint64_t t;
       uint16_t flags;
@@ -350,60 +369,79 @@ static bool poll_oneoff(wrun_caller *c, void *env, uint64_t *slots) {
       memcpy(&flags, s + 40, 2);
       clockid_t cid;
       if (!host_clock(id, &cid)) {
-        uint8_t *e = out + 32 * (size_t)nevents++;
-        memset(e, 0, 32);
-        memcpy(e, s, 8);
-        uint16_t er = WASI_EINVAL;
-        memcpy(e + 8, &er, 2);
+        ps->fired = true;
+        ps->error = WASI_EINVAL;
+        ready_now = true;
         continue;
       }
-      int64_t rel = (int64_t)t;
-      if (flags & 1) { /* absolute time on that clock */
+      if (flags & 1) { /* an absolute time on that clock */
+        struct timespec now;
         clock_gettime(cid, &now);
-        int64_t cur = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
-        rel = (int64_t)t - cur;
-        if (rel < 0) rel = 0;
+        uint64_t cur = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+        t = t > cur ? t - cur : 0;
       }
-      if (timeout_ns < 0 || rel < timeout_ns) timeout_ns = rel;
-    } else if (tag == 1 || tag == 2) { /* fd_read / fd_write */
+      if (t == 0) {
+        ps->fired = true;
+        ready_now = true;
+        continue;
+      }
+      uv_timer_init(&w->loop, &ps->h.timer);
+      ps->h.timer.data = ps;
+      ps->active = true;
+      uv_timer_start(&ps->h.timer, on_timer, (t + 999999) / 1000000, 0); /* never early */
+    } else if (ps->tag == 1 || ps->tag == 2) { /* fd_read / fd_write */
       uint32_t fd, err;
       memcpy(&fd, s + 16, 4);
       wasi_fd *f = wasi_fd_get(w, fd, WASI_R(R_POLL_FD_READWRITE), &err);
-      if (!f) {
-        uint8_t *e = out + 32 * (size_t)nevents++;
-        memset(e, 0, 32);
-        memcpy(e, s, 8);
-        uint16_t er = (uint16_t)err;
-        memcpy(e + 8, &er, 2);
-        e[10] = tag;
+      if (!f || f->type == WASI_FT_REG || f->type == WASI_FT_DIR) { /* files never block */
+        ps->fired = true;
+        ps->error = f ? 0 : (uint16_t)err;
+        ready_now = true;
         continue;
       }
-      pfds[i].fd = f->host;
-      pfds[i].events = tag == 1 ? POLLIN : POLLOUT;
-    }
-  }
-  if (nevents == 0) {
-    int ms = timeout_ns < 0 ? -1 : (int)((timeout_ns + 999999) / 1000000);
-    int r;
-    do r = poll(pfds, nsubs, ms);
-    while (r < 0 && errno == EINTR);
-    for (uint32_t i = 0; i < nsubs; i++) {
-      const uint8_t *s = in + 48 * (size_t)i;
-      uint8_t tag = s[8];
-      bool fire = tag == 0 ? (r == 0 || timeout_ns == 0) : (pfds[i].revents != 0);
-      if (tag == 0 && r > 0) fire = false;
-      if (!fire) continue;
-      uint8_t *e = out + 32 * (size_t)nevents++;
-      memset(e, 0, 32);
-      memcpy(e, s, 8);
-      e[10] = tag;
-      if (tag != 0 && (pfds[i].revents & (POLLHUP | POLLERR))) {
-        uint16_t hup = 1; /* event_rw_flags: fd_readwrite_hangup */
-        memcpy(e + 24, &hup, 2);
+      if (uv_poll_init(&w->loop, &ps->h.poll, f->host) != 0) {
+        ps->fired = true; /* not pollable (e.g. a character device that is always ready) */
+        ready_now = true;
+        continue;
       }
+      ps->h.poll.data = ps;
+      ps->active = true;
+      uv_poll_start(&ps->h.poll, (ps->tag == 1 ? UV_READABLE : UV_WRITABLE) | UV_DISCONNECT, on_poll);
+    } else {
+      ps->fired = true;
+      ps->error = WASI_EINVAL;
+      ready_now = true;
     }
   }
-  free(pfds);
+  /* Collect what is ready; block (one iteration at a time) only if nothing is. */
+  uv_run(&w->loop, UV_RUN_NOWAIT);
+  for (;;) {
+    bool any = ready_now;
+    for (uint32_t i = 0; i < nsubs && !any; i++) any = subs[i].fired;
+    if (any) break;
+    uv_run(&w->loop, UV_RUN_ONCE);
+  }
+  uint32_t nevents = 0;
+  for (uint32_t i = 0; i < nsubs; i++) {
+    poll_sub *ps = &subs[i];
+    if (ps->active) {
+      if (ps->tag == 0) uv_timer_stop(&ps->h.timer);
+      else uv_poll_stop(&ps->h.poll);
+      uv_close((uv_handle_t *)&ps->h, on_close);
+    }
+    if (!ps->fired) continue;
+    uint8_t *e = out + 32 * (size_t)nevents++;
+    memset(e, 0, 32);
+    memcpy(e, in + 48 * (size_t)i, 8); /* userdata */
+    memcpy(e + 8, &ps->error, 2);
+    e[10] = ps->tag;
+    if (ps->hangup) {
+      uint16_t hup = 1; /* event_rw_flags.fd_readwrite_hangup */
+      memcpy(e + 24, &hup, 2);
+    }
+  }
+  uv_run(&w->loop, UV_RUN_NOWAIT); /* let the closed handles finish before `subs` goes */
+  free(subs);
   memcpy(pn, &nevents, 4);
   RET(WASI_ESUCCESS);
 }
