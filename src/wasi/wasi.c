@@ -194,13 +194,23 @@ wasi_ctx *wasi_new(const wasi_config *cfg, wrun_error *err) {
   return w;
 }
 
+static void free_handle(uv_handle_t *h) { free(h); }
+
+void wasi_fd_release(wasi_ctx *w, wasi_fd *f) {
+  if (f->listener) { /* the handle owns the socket: closing it closes `host` */
+    uv_close((uv_handle_t *)f->listener, free_handle);
+    uv_run(&w->loop, UV_RUN_NOWAIT);
+  } else if (f->host > 2) {
+    close(f->host);
+  }
+  free(f->preopen);
+  memset(f, 0, sizeof *f);
+}
+
 void wasi_free(wasi_ctx *w) {
   if (!w) return;
-  for (uint32_t i = 0; i < w->nfds; i++) {
-    if (!w->fds[i].used) continue;
-    if (w->fds[i].host > 2) close(w->fds[i].host);
-    free(w->fds[i].preopen);
-  }
+  for (uint32_t i = 0; i < w->nfds; i++)
+    if (w->fds[i].used) wasi_fd_release(w, &w->fds[i]);
   free(w->fds);
   free(w->args_buf);
   free(w->env_buf);

@@ -205,9 +205,7 @@ bool wasi_fd_close(wrun_caller *c, void *env, uint64_t *slots) {
   uint32_t err;
   wasi_fd *f = wasi_fd_get(w, ARG32(0), 0, &err);
   if (!f) RET(err);
-  if (f->host > 2) close(f->host);
-  free(f->preopen);
-  memset(f, 0, sizeof *f);
+  wasi_fd_release(w, f);
   RET(WASI_ESUCCESS);
 }
 
@@ -413,8 +411,7 @@ bool wasi_fd_renumber(wrun_caller *c, void *env, uint64_t *slots) {
   wasi_fd *to = wasi_fd_get(w, ARG32(1), 0, &err);
   if (!to) RET(err);
   if (from == to) RET(WASI_ESUCCESS);
-  if (to->host > 2) close(to->host);
-  free(to->preopen);
+  wasi_fd_release(w, to);
   *to = *from;
   memset(from, 0, sizeof *from);
   RET(WASI_ESUCCESS);

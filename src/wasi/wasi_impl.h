@@ -72,7 +72,12 @@ typedef struct wasi_fd {
   uint16_t flags;              /* fdflags as last set */
   uint64_t rights, inheriting;
   char *preopen;               /* guest name of a preopened directory, else NULL */
+  uv_tcp_t *listener;          /* --tcplisten sockets: the libuv handle accepting on `host` */
 } wasi_fd;
+
+/* Releases what a descriptor holds (host fd, libuv handle, names) and marks
+ * it free. */
+void wasi_fd_release(wasi_ctx *w, wasi_fd *f);
 
 struct wasi_ctx {
   char *args_buf, *env_buf;    /* NUL-separated strings */

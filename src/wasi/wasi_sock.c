@@ -2,9 +2,13 @@
  * wasi_sock.c — WASI sockets: the guest can only accept connections on the
  * listening sockets it was given (--tcplisten), then read, write, recv, send
  * and shut them down. It cannot open, bind or connect sockets itself.
+ * Accepting runs on the libuv loop (uv_tcp); recv and send use recvmsg and
+ * sendmsg on the accepted descriptor, because libuv has no equivalent of the
+ * PEEK/WAITALL flags and truncation report that sock_recv promises.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +20,8 @@
 #include "wasi/wasi_impl.h"
 
 #define ARG32(i) ((uint32_t)slots[i])
+
+static void free_handle_cb(uv_handle_t *h) { free(h); }
 #define RET(v) do { slots[0] = (uint32_t)(v); return true; } while (0)
 
 int wasi_listen(const char *spec) {
@@ -64,6 +70,15 @@ int wasi_listen(const char *spec) {
   return fd;
 }
 
+/* Accepting goes through libuv: the listening socket is wrapped in a uv_tcp_t
+ * on first use, and the loop runs until a connection is pending (or, for a
+ * non-blocking accept, only once). The accepted connection is detached from
+ * libuv as a plain descriptor so fd_read/fd_write and sock_* work on it. */
+static void on_connection(uv_stream_t *server, int status) {
+  int *pending = server->data;
+  *pending = status < 0 ? status : 1;
+}
+
 bool wasi_sock_accept(wrun_caller *c, void *env, uint64_t *slots) {
   wasi_ctx *w = env;
   uint32_t err, flags = ARG32(1);
@@ -72,10 +87,42 @@ bool wasi_sock_accept(wrun_caller *c, void *env, uint64_t *slots) {
   if (flags & ~(uint32_t)WASI_FDFLAG_NONBLOCK) RET(WASI_EINVAL);
   uint8_t *pfd = wasi_mem(c, ARG32(2), 4);
   if (!pfd) RET(WASI_EFAULT);
-  int h;
-  do h = accept4(l->host, NULL, NULL, SOCK_CLOEXEC | ((flags & WASI_FDFLAG_NONBLOCK) ? SOCK_NONBLOCK : 0));
-  while (h < 0 && errno == EINTR);
+  int pending = 0;
+  if (!l->listener) {
+    uv_tcp_t *t = malloc(sizeof *t);
+    if (!t) RET(WASI_ENOMEM);
+    int r = uv_tcp_init(&w->loop, t);
+    if (r == 0) r = uv_tcp_open(t, l->host);
+    if (r == 0) {
+      t->data = &pending;
+      r = uv_listen((uv_stream_t *)t, 128, on_connection);
+    }
+    if (r != 0) {
+      uv_close((uv_handle_t *)t, free_handle_cb);
+      uv_run(&w->loop, UV_RUN_NOWAIT);
+      RET(wasi_errno(r));
+    }
+    l->listener = t;
+  }
+  l->listener->data = &pending;
+  uv_run(&w->loop, UV_RUN_NOWAIT);
+  while (!pending && !(flags & WASI_FDFLAG_NONBLOCK)) uv_run(&w->loop, UV_RUN_ONCE);
+  l->listener->data = NULL;
+  if (pending < 0) RET(wasi_errno(pending));
+  if (!pending) RET(WASI_EAGAIN);
+  uv_tcp_t client;
+  uv_tcp_init(&w->loop, &client);
+  int r = uv_accept((uv_stream_t *)l->listener, (uv_stream_t *)&client);
+  uv_os_fd_t cfd = -1;
+  int h = -1;
+  if (r == 0 && uv_fileno((uv_handle_t *)&client, &cfd) == 0) h = fcntl(cfd, F_DUPFD_CLOEXEC, 3);
+  uv_close((uv_handle_t *)&client, NULL);
+  uv_run(&w->loop, UV_RUN_NOWAIT);
+  if (r != 0) RET(r == UV_EAGAIN ? WASI_EAGAIN : wasi_errno(r));
   if (h < 0) RET(wasi_errno(errno));
+  int fl = fcntl(h, F_GETFL);
+  fcntl(h, F_SETFL, (flags & WASI_FDFLAG_NONBLOCK) ? fl | O_NONBLOCK : fl & ~O_NONBLOCK);
+  l = &w->fds[ARG32(0)];
   uint64_t inh = l->inheriting;
   int64_t fd = wasi_fd_alloc(w);
   if (fd < 0) {

@@ -29,5 +29,21 @@ out=$("$wrun" "$data/wasi_hello.wat" --not-a-wrun-option 2>"$tmp/err"); st=$?
 "$wrun" --env 2>"$tmp/err"; st=$?
 [ $st -eq 2 ] || fail "--env without a value: status $st"
 
+# read-only preopens: creating a file is ENOTCAPABLE (76); writable ones allow it
+mkdir "$tmp/ro" "$tmp/rw"
+"$wrun" --dir-ro "$tmp/ro" "$data/wasi_create.wat" 2>"$tmp/err"; st=$?
+[ $st -eq 76 ] && [ ! -e "$tmp/ro/new.txt" ] || fail "read-only preopen: status $st"
+"$wrun" --dir "$tmp/rw" "$data/wasi_create.wat" 2>"$tmp/err"; st=$?
+[ $st -eq 0 ] && [ -e "$tmp/rw/new.txt" ] || fail "writable preopen: status $st"
+"$wrun" "$data/wasi_create.wat" 2>"$tmp/err"; st=$?
+[ $st -eq 8 ] || fail "no preopen at all: status $st (want EBADF 8)"
+
+# stdin and stdout as pipes and files
+out=$(printf 'line one\nline two\n' | "$wrun" "$data/wasi_cat.wat"); st=$?
+[ $st -eq 0 ] && [ "$out" = "$(printf 'line one\nline two')" ] || fail "cat through pipes: '$out'"
+head -c 100000 /dev/zero | tr '\0' 'x' >"$tmp/big"
+"$wrun" "$data/wasi_cat.wat" <"$tmp/big" >"$tmp/copy"; st=$?
+[ $st -eq 0 ] && cmp -s "$tmp/big" "$tmp/copy" || fail "cat of a 100 kB file"
+
 if [ $fails -ne 0 ]; then echo "$fails check(s) failed"; exit 1; fi
 echo "all WASI CLI checks passed"
