@@ -92,7 +92,7 @@ int64_t wasi_fd_alloc(wasi_ctx *w) {
   return i;
 }
 
-static uint8_t filetype_of(mode_t mode) {
+uint8_t wasi_filetype_of(mode_t mode) {
   if (S_ISREG(mode)) return WASI_FT_REG;
   if (S_ISDIR(mode)) return WASI_FT_DIR;
   if (S_ISCHR(mode)) return WASI_FT_CHAR;
@@ -100,6 +100,27 @@ static uint8_t filetype_of(mode_t mode) {
   if (S_ISLNK(mode)) return WASI_FT_SYMLINK;
   if (S_ISSOCK(mode)) return WASI_FT_SOCK_STREAM;
   return WASI_FT_UNKNOWN;
+}
+
+uint32_t wasi_iovecs(wrun_caller *c, uint32_t iovs, uint32_t n, uv_buf_t **out) {
+  if (n > 1024) return WASI_EINVAL;
+  const uint8_t *v = wasi_mem(c, iovs, (uint64_t)n * 8);
+  if (!v) return WASI_EFAULT;
+  uv_buf_t *b = calloc(n ? n : 1, sizeof *b);
+  if (!b) return WASI_ENOMEM;
+  for (uint32_t i = 0; i < n; i++) {
+    uint32_t ptr, len;
+    memcpy(&ptr, v + 8 * i, 4);
+    memcpy(&len, v + 8 * i + 4, 4);
+    uint8_t *p = wasi_mem(c, ptr, len);
+    if (!p) {
+      free(b);
+      return WASI_EFAULT;
+    }
+    b[i] = uv_buf_init((char *)p, len);
+  }
+  *out = b;
+  return WASI_ESUCCESS;
 }
 
 /* ---- context ------------------------------------------------------------------- */
@@ -141,7 +162,7 @@ wasi_ctx *wasi_new(const wasi_config *cfg, wrun_error *err) {
     wasi_fd *f = &w->fds[fd];
     f->used = true;
     f->host = i;
-    f->type = fstat(i, &st) == 0 ? filetype_of(st.st_mode) : WASI_FT_UNKNOWN;
+    f->type = fstat(i, &st) == 0 ? wasi_filetype_of(st.st_mode) : WASI_FT_UNKNOWN;
     f->rights = (i == 0 ? WASI_R(R_FD_READ) : WASI_R(R_FD_WRITE)) | WASI_R(R_FD_FDSTAT_SET_FLAGS) |
                 WASI_R(R_FD_FILESTAT_GET) | WASI_R(R_POLL_FD_READWRITE) |
                 (f->type == WASI_FT_REG ? WASI_R(R_FD_SEEK) | WASI_R(R_FD_TELL) : 0);

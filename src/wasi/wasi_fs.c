@@ -112,16 +112,6 @@ static uint32_t open_parent(int dirfd, char *path, int *parent, const char **nam
 
 /* ---- stat conversion ------------------------------------------------------------ */
 
-static uint8_t filetype_of(mode_t mode) {
-  if (S_ISREG(mode)) return WASI_FT_REG;
-  if (S_ISDIR(mode)) return WASI_FT_DIR;
-  if (S_ISCHR(mode)) return WASI_FT_CHAR;
-  if (S_ISBLK(mode)) return WASI_FT_BLOCK;
-  if (S_ISLNK(mode)) return WASI_FT_SYMLINK;
-  if (S_ISSOCK(mode)) return WASI_FT_SOCK_STREAM;
-  return WASI_FT_UNKNOWN;
-}
-
 static void put_filestat(uint8_t *p, const struct stat *st) {
   uint64_t v[8];
   memset(p, 0, 64);
@@ -134,7 +124,7 @@ static void put_filestat(uint8_t *p, const struct stat *st) {
   v[7] = (uint64_t)st->st_ctim.tv_sec * 1000000000u + (uint64_t)st->st_ctim.tv_nsec;
   memcpy(p, &v[0], 8);
   memcpy(p + 8, &v[1], 8);
-  p[16] = filetype_of(st->st_mode);
+  p[16] = wasi_filetype_of(st->st_mode);
   memcpy(p + 24, &v[3], 8);
   memcpy(p + 32, &v[4], 8);
   memcpy(p + 40, &v[5], 8);
@@ -143,28 +133,6 @@ static void put_filestat(uint8_t *p, const struct stat *st) {
 }
 
 /* ---- reads and writes (libuv) -------------------------------------------------------- */
-
-/* Gathers the guest's iovec array into uv_buf_t (bounds-checked). */
-static uint32_t iovecs(wrun_caller *c, uint32_t iovs, uint32_t n, uv_buf_t **out) {
-  if (n > 1024) return WASI_EINVAL;
-  const uint8_t *v = wasi_mem(c, iovs, (uint64_t)n * 8);
-  if (!v) return WASI_EFAULT;
-  uv_buf_t *b = calloc(n ? n : 1, sizeof *b);
-  if (!b) return WASI_ENOMEM;
-  for (uint32_t i = 0; i < n; i++) {
-    uint32_t ptr, len;
-    memcpy(&ptr, v + 8 * i, 4);
-    memcpy(&len, v + 8 * i + 4, 4);
-    uint8_t *p = wasi_mem(c, ptr, len);
-    if (!p) {
-      free(b);
-      return WASI_EFAULT;
-    }
-    b[i] = uv_buf_init((char *)p, len);
-  }
-  *out = b;
-  return WASI_ESUCCESS;
-}
 
 static bool rw(wrun_caller *c, wasi_ctx *w, uint64_t *slots, bool write, bool positioned) {
   uint32_t err;
@@ -175,7 +143,7 @@ static bool rw(wrun_caller *c, wasi_ctx *w, uint64_t *slots, bool write, bool po
   uint8_t *pn = wasi_mem(c, outp, 4);
   if (!pn) RET(WASI_EFAULT);
   uv_buf_t *bufs;
-  if ((err = iovecs(c, ARG32(1), ARG32(2), &bufs)) != WASI_ESUCCESS) RET(err);
+  if ((err = wasi_iovecs(c, ARG32(1), ARG32(2), &bufs)) != WASI_ESUCCESS) RET(err);
   uv_fs_t req;
   int64_t off = positioned ? (int64_t)ARG64(3) : -1;
   if (positioned && off < 0) {
@@ -361,22 +329,22 @@ bool wasi_fd_filestat_set_times(wrun_caller *c, void *env, uint64_t *slots) {
   RET(WASI_ESUCCESS);
 }
 
-bool wasi_fd_sync(wrun_caller *c, void *env, uint64_t *slots) {
-  CTX;
-  (void)c;
+/* fd_sync and fd_datasync: one right, one host call on the descriptor. */
+static bool fd_call(wasi_ctx *w, uint64_t *slots, uint32_t right, int (*call)(int)) {
   uint32_t err;
-  wasi_fd *f = wasi_fd_get(w, ARG32(0), WASI_R(R_FD_SYNC), &err);
+  wasi_fd *f = wasi_fd_get(w, ARG32(0), WASI_R(right), &err);
   if (!f) RET(err);
-  RET(fsync(f->host) == 0 ? WASI_ESUCCESS : wasi_errno(errno));
+  RET(call(f->host) == 0 ? WASI_ESUCCESS : wasi_errno(errno));
+}
+
+bool wasi_fd_sync(wrun_caller *c, void *env, uint64_t *slots) {
+  (void)c;
+  return fd_call(env, slots, R_FD_SYNC, fsync);
 }
 
 bool wasi_fd_datasync(wrun_caller *c, void *env, uint64_t *slots) {
-  CTX;
   (void)c;
-  uint32_t err;
-  wasi_fd *f = wasi_fd_get(w, ARG32(0), WASI_R(R_FD_DATASYNC), &err);
-  if (!f) RET(err);
-  RET(fdatasync(f->host) == 0 ? WASI_ESUCCESS : wasi_errno(errno));
+  return fd_call(env, slots, R_FD_DATASYNC, fdatasync);
 }
 
 bool wasi_fd_advise(wrun_caller *c, void *env, uint64_t *slots) {
@@ -515,7 +483,7 @@ bool wasi_path_open(wrun_caller *c, void *env, uint64_t *slots) {
   wasi_fd *f = &w->fds[fd];
   f->used = true;
   f->host = h;
-  f->type = filetype_of(st.st_mode);
+  f->type = wasi_filetype_of(st.st_mode);
   f->rights = base & (f->type == WASI_FT_DIR ? WASI_RIGHTS_DIR : WASI_RIGHTS_FILE | WASI_R(R_POLL_FD_READWRITE));
   f->inheriting = inh;
   f->flags = (uint16_t)fdflags;

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <uv.h>
 
 #include "wasi/wasi.h"
@@ -97,6 +98,13 @@ uint32_t wasi_errno(int host_errno);
 /* The descriptor `fd` if it is open and has every right in `need`, else NULL
  * with *err set (BADF or NOTCAPABLE). */
 wasi_fd *wasi_fd_get(wasi_ctx *w, uint32_t fd, uint64_t need, uint32_t *err);
+
+/* The WASI filetype of a host st_mode. */
+uint8_t wasi_filetype_of(mode_t mode);
+
+/* Gathers the guest's iovec array (bounds-checked) into malloc'd uv_buf_t
+ * entries; on Unix libuv lays uv_buf_t out exactly as struct iovec. */
+uint32_t wasi_iovecs(wrun_caller *c, uint32_t iovs, uint32_t n, uv_buf_t **out);
 
 /* Allocates the lowest free descriptor number. */
 int64_t wasi_fd_alloc(wasi_ctx *w);

@@ -8,6 +8,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -140,27 +141,16 @@ bool wasi_sock_accept(wrun_caller *c, void *env, uint64_t *slots) {
   RET(WASI_ESUCCESS);
 }
 
-/* Gathers the guest's iovecs (bounds-checked) for recvmsg/sendmsg. */
+/* uv_buf_t must be an iovec for recvmsg/sendmsg (true of libuv on Unix). */
+_Static_assert(sizeof(uv_buf_t) == sizeof(struct iovec) && offsetof(uv_buf_t, base) == offsetof(struct iovec, iov_base) &&
+                   offsetof(uv_buf_t, len) == offsetof(struct iovec, iov_len),
+               "uv_buf_t is laid out as struct iovec");
+
 static uint32_t gather(wrun_caller *c, uint32_t iovs, uint32_t n, struct iovec **out) {
-  if (n > 1024) return WASI_EINVAL;
-  const uint8_t *v = wasi_mem(c, iovs, (uint64_t)n * 8);
-  if (!v) return WASI_EFAULT;
-  struct iovec *io = calloc(n ? n : 1, sizeof *io);
-  if (!io) return WASI_ENOMEM;
-  for (uint32_t i = 0; i < n; i++) {
-    uint32_t p, len;
-    memcpy(&p, v + 8 * i, 4);
-    memcpy(&len, v + 8 * i + 4, 4);
-    uint8_t *b = wasi_mem(c, p, len);
-    if (!b) {
-      free(io);
-      return WASI_EFAULT;
-    }
-    io[i].iov_base = b;
-    io[i].iov_len = len;
-  }
-  *out = io;
-  return WASI_ESUCCESS;
+  uv_buf_t *b;
+  uint32_t err = wasi_iovecs(c, iovs, n, &b);
+  if (err == WASI_ESUCCESS) *out = (struct iovec *)(void *)b;
+  return err;
 }
 
 /* riflags: RECV_PEEK 1, RECV_WAITALL 2; roflags: RECV_DATA_TRUNCATED 1 */
