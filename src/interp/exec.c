@@ -403,8 +403,8 @@ L_CONST2:
   fp[SA + 1] = pc[3].u;
   pc += 4;
   NEXT();
-L_ZERO:
-  memset(fp + SA, 0, (size_t)SB * sizeof *fp);
+L_ZERO: /* a function's declared locals; usually a handful, so no memset call */
+  for (int32_t k = 0; k < SB; k++) fp[SA + k] = 0;
   pc += 2;
   NEXT();
 L_SELECT1: /* [h][dst, cond][a, b] */

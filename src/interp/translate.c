@@ -474,6 +474,14 @@ static wasm_valtype sig_type(const tr *t, char ch) {
 }
 
 static void numeric(tr *t, wasm_opcode op, const wasm_opinfo *info) {
+  if (op == OP_I32_WRAP_I64) {
+    /* Free: every i32 reader uses only a slot's low 32 bits, so the i64 value
+     * already is its wrapped i32. Only the entry's type changes. */
+    ventry *e = &t->vs[t->nv - 1];
+    e->type = WASM_I32;
+    if (e->kind == V_CONST) e->imm[0] = (uint32_t)e->imm[0];
+    return;
+  }
   int iop = interp_op_of(op);
   if (iop < 0 || !info->sig) { /* an instruction without a handler: refuse rather than guess */
     t->unsupported = true;

@@ -143,7 +143,8 @@ const wasm_functype *wrun_func_type(const wrun_func *f);
 
 /* ---- host functions ---------------------------------------------------
  * The host ABI (also what WASI uses): arguments arrive in slots[0..nparams),
- * one 64-bit slot per value (i32 zero-extended, f32/f64 as bits, references as
+ * one 64-bit slot per value (i32/f32 in the low 32 bits, whose upper bits are
+ * unspecified, so read them as (uint32_t)slot; f64 as bits, references as
  * pointers; a v128 takes two consecutive slots, low half first). The function
  * writes its results to slots[0..nresults) in the same layout. It returns true
  * on success; to trap, it returns wrun_caller_trap(...) or wrun_caller_exit(...). */
