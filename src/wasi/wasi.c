@@ -363,9 +363,25 @@ typedef struct poll_sub {
   bool active, fired, hangup;
   uint8_t tag;
   uint16_t error;
+  clockid_t clock;             /* clock subscriptions: the clock and the deadline on it */
+  uint64_t deadline;
 } poll_sub;
 
-static void on_timer(uv_timer_t *t) { ((poll_sub *)t->data)->fired = true; }
+static uint64_t clock_now(clockid_t c) {
+  struct timespec ts;
+  clock_gettime(c, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* libuv's timers run on a coarse millisecond clock that can lag the precise
+ * one, so a timer may fire a little before the guest's deadline: check the
+ * precise clock and wait again for what is left. */
+static void on_timer(uv_timer_t *t) {
+  poll_sub *ps = t->data;
+  uint64_t now = clock_now(ps->clock);
+  if (now >= ps->deadline) ps->fired = true;
+  else uv_timer_start(t, on_timer, (ps->deadline - now) / 1000000 + 1, 0);
+}
 
 static void on_poll(uv_poll_t *p, int status, int events) {
   poll_sub *ps = p->data;
@@ -405,12 +421,11 @@ static bool poll_oneoff(wrun_caller *c, void *env, uint64_t *slots) {
         ready_now = true;
         continue;
       }
-      if (flags & 1) { /* an absolute time on that clock */
-        struct timespec now;
-        clock_gettime(cid, &now);
-        uint64_t cur = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
-        t = t > cur ? t - cur : 0;
-      }
+      uint64_t cur = clock_now(cid);
+      ps->clock = cid;
+      /* absolute, or relative to now (saturating: a huge timeout means "never") */
+      ps->deadline = (flags & 1) ? t : t > UINT64_MAX - cur ? UINT64_MAX : cur + t;
+      t = ps->deadline > cur ? ps->deadline - cur : 0;
       if (t == 0) {
         ps->fired = true;
         ready_now = true;
@@ -419,7 +434,7 @@ static bool poll_oneoff(wrun_caller *c, void *env, uint64_t *slots) {
       uv_timer_init(&w->loop, &ps->h.timer);
       ps->h.timer.data = ps;
       ps->active = true;
-      uv_timer_start(&ps->h.timer, on_timer, (t + 999999) / 1000000, 0); /* never early */
+      uv_timer_start(&ps->h.timer, on_timer, t / 1000000 + 1, 0); /* on_timer checks the precise clock */
     } else if (ps->tag == 1 || ps->tag == 2) { /* fd_read / fd_write */
       uint32_t fd, err;
       memcpy(&fd, s + 16, 4);
