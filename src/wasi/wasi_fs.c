@@ -565,16 +565,18 @@ bool wasi_path_unlink_file(wrun_caller *c, void *env, uint64_t *slots) {
   return path_op(c, env, slots, R_PATH_UNLINK_FILE, do_unlink);
 }
 
-bool wasi_path_rename(wrun_caller *c, void *env, uint64_t *slots) {
-  CTX;
+/* rename and link: two (descriptor, path) pairs, each resolved to a parent
+ * beneath its preopen, then one *at call on the two names. */
+static bool two_paths(wrun_caller *c, wasi_ctx *w, uint64_t *slots, uint32_t from_arg, uint32_t from_right,
+                      uint32_t to_arg, uint32_t to_right, int (*op)(int, const char *, int, const char *)) {
   uint32_t err;
-  wasi_fd *from = wasi_fd_get(w, ARG32(0), WASI_R(R_PATH_RENAME_SOURCE), &err);
+  wasi_fd *from = wasi_fd_get(w, ARG32(from_arg), WASI_R(from_right), &err);
   if (!from) RET(err);
-  wasi_fd *to = wasi_fd_get(w, ARG32(3), WASI_R(R_PATH_RENAME_TARGET), &err);
+  wasi_fd *to = wasi_fd_get(w, ARG32(to_arg), WASI_R(to_right), &err);
   if (!to) RET(err);
   char *a = NULL, *b = NULL;
-  if ((err = guest_path(c, ARG32(1), ARG32(2), &a)) != WASI_ESUCCESS) RET(err);
-  if ((err = guest_path(c, ARG32(4), ARG32(5), &b)) != WASI_ESUCCESS) {
+  if ((err = guest_path(c, ARG32(from_arg + 1), ARG32(from_arg + 2), &a)) != WASI_ESUCCESS) RET(err);
+  if ((err = guest_path(c, ARG32(to_arg + 1), ARG32(to_arg + 2), &b)) != WASI_ESUCCESS) {
     free(a);
     RET(err);
   }
@@ -582,7 +584,7 @@ bool wasi_path_rename(wrun_caller *c, void *env, uint64_t *slots) {
   const char *na, *nb;
   err = open_parent(from->host, a, &pa, &na);
   if (err == WASI_ESUCCESS) err = open_parent(to->host, b, &pb, &nb);
-  if (err == WASI_ESUCCESS && renameat(pa, na, pb, nb) != 0) err = wasi_errno(errno);
+  if (err == WASI_ESUCCESS && op(pa, na, pb, nb) != 0) err = wasi_errno(errno);
   if (pa >= 0) close(pa);
   if (pb >= 0) close(pb);
   free(a);
@@ -590,30 +592,21 @@ bool wasi_path_rename(wrun_caller *c, void *env, uint64_t *slots) {
   RET(err);
 }
 
+static int link_names(int da, const char *a, int db, const char *b) { return linkat(da, a, db, b, 0); }
+
+/* path_rename(fd, old_path, old_len, new_fd, new_path, new_len) */
+bool wasi_path_rename(wrun_caller *c, void *env, uint64_t *slots) {
+  return two_paths(c, env, slots, 0, R_PATH_RENAME_SOURCE, 3, R_PATH_RENAME_TARGET, renameat);
+}
+
+/* path_link(old_fd, old_flags, old_path, old_len, new_fd, new_path, new_len) */
 bool wasi_path_link(wrun_caller *c, void *env, uint64_t *slots) {
-  CTX;
-  uint32_t err;
-  wasi_fd *from = wasi_fd_get(w, ARG32(0), WASI_R(R_PATH_LINK_SOURCE), &err);
-  if (!from) RET(err);
-  wasi_fd *to = wasi_fd_get(w, ARG32(4), WASI_R(R_PATH_LINK_TARGET), &err);
-  if (!to) RET(err);
   if (ARG32(1) & 1) RET(WASI_EINVAL); /* following a symlink source could leave the preopen */
-  char *a = NULL, *b = NULL;
-  if ((err = guest_path(c, ARG32(2), ARG32(3), &a)) != WASI_ESUCCESS) RET(err);
-  if ((err = guest_path(c, ARG32(5), ARG32(6), &b)) != WASI_ESUCCESS) {
-    free(a);
-    RET(err);
-  }
-  int pa = -1, pb = -1;
-  const char *na, *nb;
-  err = open_parent(from->host, a, &pa, &na);
-  if (err == WASI_ESUCCESS) err = open_parent(to->host, b, &pb, &nb);
-  if (err == WASI_ESUCCESS && linkat(pa, na, pb, nb, 0) != 0) err = wasi_errno(errno);
-  if (pa >= 0) close(pa);
-  if (pb >= 0) close(pb);
-  free(a);
-  free(b);
-  RET(err);
+  /* shift the arguments so both pairs read (fd, path, len) */
+  uint64_t shifted[7] = {slots[0], slots[2], slots[3], slots[4], slots[5], slots[6], 0};
+  bool ok = two_paths(c, env, shifted, 0, R_PATH_LINK_SOURCE, 3, R_PATH_LINK_TARGET, link_names);
+  slots[0] = shifted[0];
+  return ok;
 }
 
 /* path_symlink(old_path, fd, new_path): a link whose target is absolute is refused. */
