@@ -482,6 +482,26 @@ L_BR_TABLE: { /* [h][idx, n][target 0] ... [target n = default] */
     pc = pc[2 + (i < n ? i : n)].target;
     NEXT();
   }
+  /* f64.mul feeding f64.add/sub: [h][dst, a][b, c]; two roundings, exactly as
+   * the two instructions (the product is a double before the sum). */
+L_F64_MULADD: {
+    double m = RD_f64(fp[SB]) * RD_f64(fp[SC]);
+    fp[SA] = WR_f64(m + RD_f64(fp[SD]));
+    pc += 3;
+    NEXT();
+  }
+L_F64_MULSUB: {
+    double m = RD_f64(fp[SB]) * RD_f64(fp[SC]);
+    fp[SA] = WR_f64(m - RD_f64(fp[SD]));
+    pc += 3;
+    NEXT();
+  }
+L_F64_SUBMUL: {
+    double m = RD_f64(fp[SB]) * RD_f64(fp[SC]);
+    fp[SA] = WR_f64(RD_f64(fp[SD]) - m);
+    pc += 3;
+    NEXT();
+  }
 L_CHECK: /* [h][cost]: at function entry and loop heads when the store has limits */
   if (s->cfg.fuel) {
     s->fuel_left -= (int64_t)pc[1].u;

@@ -513,6 +513,25 @@ static void numeric(tr *t, wasm_opcode op, const wasm_opinfo *info) {
       mark_dst(t);
       return;
     }
+    if ((op == OP_F64_ADD || op == OP_F64_SUB) && t->last_dst_cell >= 0 &&
+        t->code[t->last_start].h == t->h[IOP_F64_MUL]) {
+      /* a product computed just before, used once here: fuse the two */
+      int32_t prod = t->code[t->last_dst_cell].p.a;
+      bool right = b->kind == V_SLOT && b->slot == prod, left = a->kind == V_SLOT && a->slot == prod;
+      if ((right || left) && !(right && left) && (right ? a->kind : b->kind) != V_CONST) {
+        uint32_t s0 = t->last_start;
+        int32_t ma = t->code[s0 + 1].p.b, mb = t->code[s0 + 2].p.a;
+        int32_t other = right ? a->slot : b->slot;
+        t->n = s0;
+        t->nv -= 2;
+        int32_t dst = push_slot(t, rt);
+        emit_op(t, op == OP_F64_ADD ? IOP_F64_MULADD : right ? IOP_F64_SUBMUL : IOP_F64_MULSUB);
+        emit_ab(t, dst, ma);
+        emit_ab(t, mb, other);
+        mark_dst(t);
+        return;
+      }
+    }
     int32_t sb = pop_slot(t);
     int32_t sa = pop_slot(t);
     int32_t dst = push_slot(t, rt);
