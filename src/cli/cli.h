@@ -39,6 +39,9 @@ typedef struct cli_sandbox {
   uint64_t timeout_ns;           /* --timeout */
   uint64_t max_memory;           /* --max-memory, bytes per linear memory */
   uint64_t max_stack;            /* --max-stack, bytes of wasm value stack */
+  /* execution */
+  bool aot;                      /* --aot: compile to native code before running */
+  bool verbose;                  /* -v: say which tier ran and how long compiling took */
 } cli_sandbox;
 
 /* Parses "10", "512K", "64M", "1G" (bytes). False on junk or overflow. */

@@ -54,6 +54,9 @@ static const char usage_run[] =
   "  --max-memory SIZE       cap each linear memory (e.g. 64M); memory.grow fails\n"
   "                          beyond it\n"
   "  --max-stack SIZE        size of the wasm value stack (default 8M)\n"
+  "  --aot                   compile the module to native code (x86-64) at load\n"
+  "                          time and run that instead of the interpreter\n"
+  "  -v, --verbose           say on stderr which tier runs the code\n"
   "  -c, --config FILE       take the module and these settings from a YAML\n"
   "                          manifest (docs/cli.md); ARGS are appended to its args\n"
   "  --invoke NAME   call export NAME with ARGS parsed by its parameter types\n"
@@ -79,7 +82,8 @@ static const char usage_wast[] =
   "`N passed, N failed, N skipped` last; exits 1 if anything failed.\n"
   "  -v, --verbose   print every skipped command and message mismatches\n"
   "  -q, --quiet     print only failures and the total\n"
-  "  -x, --fail-fast stop at the first failure\n";
+  "  -x, --fail-fast stop at the first failure\n"
+  "  --aot           run every module through the AOT compiler\n";
 
 static int usage_error(const char *msg, const char *arg, const char *usage) {
   fprintf(stderr, "wrun: %s%s%s\n%s", msg, arg ? ": " : "", arg ? arg : "", usage);
@@ -129,6 +133,7 @@ static int cmd_wast(int argc, char **argv) {
     if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0) opt.verbose = true;
     else if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0) opt.quiet = true;
     else if (strcmp(argv[i], "-x") == 0 || strcmp(argv[i], "--fail-fast") == 0) opt.fail_fast = true;
+    else if (strcmp(argv[i], "--aot") == 0) opt.aot = true;
     else if (strcmp(argv[i], "--") == 0) { i++; break; }
     else return usage_error("unknown option", argv[i], usage_wast);
   }
@@ -239,6 +244,10 @@ static int cmd_run(int argc, char **argv) {
       else if (strcmp(a, "--timeout") == 0) sb.timeout_ns = n;
       else if (strcmp(a, "--max-memory") == 0) sb.max_memory = n;
       else sb.max_stack = n;
+    } else if (strcmp(a, "--aot") == 0) {
+      sb.aot = true;
+    } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+      sb.verbose = true;
     } else if (strcmp(a, "--inherit-env") == 0) {
       for (char **e = environ; ok && *e; e++) ok = sandbox_env(&sb, *e);
     } else {

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "aot/aot.h"
 #include "runtime/runtime.h"
 
 /* Parses one --invoke argument as a value of type t (decimal or 0x hex ints,
@@ -194,6 +195,12 @@ int cli_run_module(const char *path, const wasm_module *m, const char *invoke, i
   cfg.max_memory_bytes = sb->max_memory;
   cfg.stack_bytes = sb->max_stack > UINT32_MAX ? UINT32_MAX : (uint32_t)sb->max_stack;
   cfg.interruptible = sb->timeout_ns != 0;
+  cfg.aot = sb->aot;
+  if (sb->aot && sb->fuel) {
+    fprintf(stderr, "wrun: --fuel is not supported with --aot (compiled code does not count instructions)\n");
+    wasi_free(wasi);
+    return CLI_EXIT_USAGE;
+  }
   wrun_store *s = wrun_store_new(&cfg);
   wrun_extern *imports = calloc(m->nimports + 1, sizeof *imports);
   watchdog wd;
@@ -207,8 +214,19 @@ int cli_run_module(const char *path, const wasm_module *m, const char *invoke, i
   }
   int status = CLI_EXIT_OK;
   wrun_instance *inst = NULL;
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
   if (wasi_link(wasi, s, m, imports, &err)) inst = wrun_instantiate(s, m, imports, m->nimports, &err);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
   free(imports);
+  if (inst && sb->verbose) {
+    double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+    if (sb->aot)
+      fprintf(stderr, "wrun: tier: aot (x86-64), %u functions compiled, instantiation took %.3f ms\n",
+              aot_compiled_count(inst), ms);
+    else
+      fprintf(stderr, "wrun: tier: interpreter, instantiation took %.3f ms\n", ms);
+  }
   if (!inst) {
     status = report_failure(path, s, &err);
     watchdog_stop(&wd);

@@ -16,66 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aot/aot.h"
 #include "interp/fpmath.h"
 #include "interp/interp.h"
+#include "interp/values.h"
 
-/* ---- value helpers ---------------------------------------------------------- */
-
-static inline float f32_of(uint64_t s) { float f; uint32_t b = (uint32_t)s; memcpy(&f, &b, 4); return f; }
-static inline double f64_of(uint64_t s) { double d; memcpy(&d, &s, 8); return d; }
-static inline uint64_t bits_f32(float f) { uint32_t b; memcpy(&b, &f, 4); return b; }
-static inline uint64_t bits_f64(double d) { uint64_t b; memcpy(&b, &d, 8); return b; }
-
-#define RD_u32(s) ((uint32_t)(s))
-#define RD_i32(s) ((int32_t)(uint32_t)(s))
-#define RD_u64(s) ((uint64_t)(s))
-#define RD_i64(s) ((int64_t)(s))
-#define RD_f32(s) f32_of(s)
-#define RD_f64(s) f64_of(s)
-#define WR_u32(v) ((uint64_t)(uint32_t)(v))
-#define WR_i32(v) ((uint64_t)(uint32_t)(int32_t)(v))
-#define WR_u64(v) ((uint64_t)(v))
-#define WR_i64(v) ((uint64_t)(int64_t)(v))
-#define WR_f32(v) bits_f32(v)
-#define WR_f64(v) bits_f64(v)
-
-static inline uint32_t rotl32(uint32_t a, uint32_t b) { b &= 31; return b ? (a << b) | (a >> (32 - b)) : a; }
-static inline uint32_t rotr32(uint32_t a, uint32_t b) { b &= 31; return b ? (a >> b) | (a << (32 - b)) : a; }
-static inline uint64_t rotl64(uint64_t a, uint64_t b) { b &= 63; return b ? (a << b) | (a >> (64 - b)) : a; }
-static inline uint64_t rotr64(uint64_t a, uint64_t b) { b &= 63; return b ? (a >> b) | (a << (64 - b)) : a; }
-
-static inline float demote(double d) { return (float)d; }
-static inline double promote(float f) { return (double)f; }
-
-static inline int32_t sat_i32(double d) {
-  if (d != d) return 0;
-  if (d <= -2147483648.0) return INT32_MIN;
-  if (d >= 2147483648.0) return INT32_MAX;
-  return (int32_t)d;
-}
-static inline uint32_t sat_u32(double d) {
-  if (d != d || d <= 0) return 0;
-  if (d >= 4294967296.0) return UINT32_MAX;
-  return (uint32_t)d;
-}
-static inline int64_t sat_i64(double d) {
-  if (d != d) return 0;
-  if (d <= -9223372036854775808.0) return INT64_MIN;
-  if (d >= 9223372036854775808.0) return INT64_MAX;
-  return (int64_t)d;
-}
-static inline uint64_t sat_u64(double d) {
-  if (d != d || d <= 0) return 0;
-  if (d >= 18446744073709551616.0) return UINT64_MAX;
-  return (uint64_t)d;
-}
-
-static bool functype_equal(const wasm_functype *a, const wasm_functype *b) {
-  if (a == b) return true;
-  if (a->nparams != b->nparams || a->nresults != b->nresults) return false;
-  size_t n = (size_t)a->nparams + a->nresults;
-  return n == 0 || memcmp(a->types, b->types, n * sizeof *a->types) == 0;
-}
 
 /* ---- the loop ---------------------------------------------------------------- */
 
@@ -231,14 +176,7 @@ L_I64_REM_U: {
     pc += 2;                                                                     \
     NEXT();                                                                      \
   }
-  TRUNC(I32_TRUNC_F32_S, f32, i32, -2147483649.0, 2147483648.0)
-  TRUNC(I32_TRUNC_F64_S, f64, i32, -2147483649.0, 2147483648.0)
-  TRUNC(I32_TRUNC_F32_U, f32, u32, -1.0, 4294967296.0)
-  TRUNC(I32_TRUNC_F64_U, f64, u32, -1.0, 4294967296.0)
-  TRUNC(I64_TRUNC_F32_S, f32, i64, -9223372036854777856.0, 9223372036854775808.0)
-  TRUNC(I64_TRUNC_F64_S, f64, i64, -9223372036854777856.0, 9223372036854775808.0)
-  TRUNC(I64_TRUNC_F32_U, f32, u64, -1.0, 18446744073709551616.0)
-  TRUNC(I64_TRUNC_F64_U, f64, u64, -1.0, 18446744073709551616.0)
+  INTERP_TRUNC_OPS(TRUNC)
 #undef TRUNC
 
   /* memory: [h][dst|addr, addr|val][offset]; _A forms: [h][.., base][k][offset] */
@@ -533,22 +471,27 @@ L_CALL_INDIRECT: { /* [h][argbase, idx][table][type] */
       if (i >= t->size) TRAP(WRUN_TRAP_UNDEFINED_ELEMENT);
       callee = t->elems[i];
       if (!callee) TRAP(WRUN_TRAP_UNINITIALIZED_ELEMENT);
-      if (!functype_equal(callee->type, pc[3].ptr)) TRAP(WRUN_TRAP_INDIRECT_MISMATCH);
+      if (!rt_functype_equal(callee->type, pc[3].ptr)) TRAP(WRUN_TRAP_INDIRECT_MISMATCH);
       nfp = fp + SA;
       ret = pc + 4;
     }
   do_call:
-    if (callee->host) {
+    if (callee->host || callee->aot_entry) {
       uint32_t need = callee->param_slots > callee->result_slots ? callee->param_slots : callee->result_slots;
       if (nfp + need > stack_end || top + 1 >= frames_limit) TRAP(WRUN_TRAP_STACK_EXHAUSTED);
       top[1] = (rt_frame_info){callee, NULL, NULL};
       s->nframes = (uint32_t)(top - s->frames) + 2;
       uint64_t *saved_top = s->stack_top;
       s->stack_top = nfp + need;
-      rt_exec *ex = rt_current_exec;
-      if (ex) ex->in_wasm = false; /* a fault in host code is not a wasm trap */
-      bool ok = rt_call_host(s, callee, cur->inst, nfp);
-      if (ex) ex->in_wasm = true;
+      bool ok;
+      if (callee->host) {
+        rt_exec *ex = rt_current_exec;
+        if (ex) ex->in_wasm = false; /* a fault in host code is not a wasm trap */
+        ok = rt_call_host(s, callee, cur->inst, nfp);
+        if (ex) ex->in_wasm = true;
+      } else {
+        ok = aot_invoke(s, callee, nfp); /* compiled code (mixed tiers) */
+      }
       s->stack_top = saved_top;
       if (!ok) goto trapped; /* the host recorded the trap (with this frame in the trace) */
       s->nframes--;
@@ -619,6 +562,7 @@ bool interp_invoke(wrun_store *s, wrun_func *f, uint64_t *sp) {
     s->nframes--;
     return ok;
   }
+  if (f->aot_entry) return aot_invoke(s, f, sp);
   /* Nested calls (host -> wasm) start above the frames of the outer call.
    * The sigsetjmp lives here, not in exec_run, so the dispatch loop's
    * registers are not pessimized by a returns-twice call. */

@@ -133,6 +133,19 @@ struct interp_code {
   X(DATA_DROP) X(MEMORY_COPY) X(MEMORY_FILL) X(TABLE_GET) X(TABLE_SET) X(TABLE_SIZE) X(TABLE_GROW)   \
   X(TABLE_FILL) X(TABLE_COPY) X(TABLE_INIT) X(ELEM_DROP) X(REF_IS_NULL)
 
+/* Trapping float -> int conversions: (id, operand, result, lo, hi). The
+ * operand, as a double, must be strictly between lo and hi (exclusive
+ * bounds, exactly representable), else the conversion overflows; NaN is an
+ * invalid conversion. */
+#define INTERP_TRUNC_OPS(X)                                                                           \
+  X(I32_TRUNC_F32_S, f32, i32, -2147483649.0, 2147483648.0)                                           \
+  X(I32_TRUNC_F64_S, f64, i32, -2147483649.0, 2147483648.0)                                           \
+  X(I32_TRUNC_F32_U, f32, u32, -1.0, 4294967296.0) X(I32_TRUNC_F64_U, f64, u32, -1.0, 4294967296.0)   \
+  X(I64_TRUNC_F32_S, f32, i64, -9223372036854777856.0, 9223372036854775808.0)                         \
+  X(I64_TRUNC_F64_S, f64, i64, -9223372036854777856.0, 9223372036854775808.0)                         \
+  X(I64_TRUNC_F32_U, f32, u64, -1.0, 18446744073709551616.0)                                          \
+  X(I64_TRUNC_F64_U, f64, u64, -1.0, 18446744073709551616.0)
+
 /* Loads and stores whose address is `local_or_slot + k` (an i32.add of a
  * constant fused into the access): ea = u32(base + k) + offset, exactly the
  * wasm computation, so no wrap-around behaviour changes. */

@@ -14,6 +14,7 @@
 
 #include "binary/opcodes.h"
 #include "binary/reader.h"
+#include "aot/aot.h"
 #include "runtime/rt.h"
 
 static bool functype_equal(const wasm_functype *a, const wasm_functype *b) {
@@ -202,9 +203,10 @@ wrun_instance *wrun_instantiate(wrun_store *s, const wasm_module *m, const wrun_
     wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
     return NULL;
   }
-  if (!link_imports(inst, imports, nimports, err) || !create_definitions(s, inst, err) ||
-      !apply_segments(s, inst, err))
+  if (!link_imports(inst, imports, nimports, err) || !create_definitions(s, inst, err))
     return NULL;
+  if (s->cfg.aot && !aot_compile_instance(s, inst, err)) return NULL;
+  if (!apply_segments(s, inst, err)) return NULL;
   if (m->start != WASM_NONE_IDX && !wrun_call(s, inst->funcs[m->start], NULL, 0, NULL, 0, err)) return NULL;
   return inst;
 }

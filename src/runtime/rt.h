@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "runtime/runtime.h"
 
@@ -23,6 +24,7 @@ struct wrun_func {
   void *env;
   char *name;                    /* host functions: for backtraces */
   struct interp_code *code;      /* lazily translated */
+  const void *aot_entry;         /* compiled code (src/aot), or NULL */
   uint32_t param_slots, result_slots;
 };
 
@@ -54,6 +56,7 @@ struct wrun_instance {
   void ***elem_refs;             /* per element segment: resolved references */
   uint32_t *elem_len;            /* 0 once dropped */
   bool *data_dropped;
+  struct aot_code *aot;          /* compiled code (src/aot), or NULL */
 };
 
 /* One activation of the interpreter's call stack: the function running in it
@@ -142,6 +145,15 @@ bool interp_invoke(wrun_store *s, wrun_func *f, uint64_t *sp);
 
 /* Frees a translated body. */
 void interp_code_free(struct interp_code *c);
+
+/* Structural equality of function types (2.0: types are equal when their
+ * parameter and result lists are). */
+static inline bool rt_functype_equal(const wasm_functype *a, const wasm_functype *b) {
+  if (a == b) return true;
+  if (a->nparams != b->nparams || a->nresults != b->nresults) return false;
+  size_t n = (size_t)a->nparams + a->nresults;
+  return n == 0 || memcmp(a->types, b->types, n * sizeof *a->types) == 0;
+}
 
 /* Slots a value of type t takes (v128: 2). */
 static inline uint32_t rt_slots(wasm_valtype t) { return t == WASM_V128 ? 2 : 1; }

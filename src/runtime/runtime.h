@@ -81,6 +81,7 @@ typedef struct wrun_config {
   uint32_t max_call_depth;        /* 0 = default */
   uint32_t stack_bytes;           /* value stack size; 0 = default */
   bool interruptible;             /* code checks for wrun_store_interrupt (costs a little speed) */
+  bool aot;                       /* compile functions to native code at instantiation (AOT tier) */
 } wrun_config;
 
 /* ---- store ------------------------------------------------------------ */

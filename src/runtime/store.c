@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 
+#include "aot/aot.h"
 #include "runtime/rt.h"
 
 enum { OBJ_FUNC, OBJ_TABLE, OBJ_MEMORY, OBJ_GLOBAL, OBJ_INSTANCE };
@@ -80,6 +81,7 @@ static void free_instance(wrun_instance *inst) {
   free(inst->tables);
   free(inst->mems);
   free(inst->globals);
+  aot_code_free(inst->aot);
   free(inst);
 }
 

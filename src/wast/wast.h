@@ -12,6 +12,7 @@ typedef struct wast_options {
   bool verbose;         /* print every skipped command and message mismatches */
   bool quiet;           /* no per-file lines, only failures and the total */
   bool fail_fast;       /* stop at the first failure */
+  bool aot;             /* instantiate modules with the AOT compiler */
 } wast_options;
 
 typedef struct wast_totals {

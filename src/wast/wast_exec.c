@@ -13,7 +13,9 @@
 #include "wast/wast_internal.h"
 
 bool wast_exec_begin(script *s) {
-  s->store = wrun_store_new(NULL);
+  wrun_config cfg = {0};
+  cfg.aot = s->opt->aot;
+  s->store = wrun_store_new(&cfg);
   if (!s->store) return false;
   s->spectest = spectest_new(s->store, s->opt->verbose);
   return s->spectest != NULL;
