@@ -1,8 +1,8 @@
 /*
- * aot.c — the AOT tier's driver: compiles an instance's functions with the
- * target's code generator, places them in one executable mapping (written
- * while read-write, then switched to read+execute: never both), links the
- * direct calls, and runs compiled functions (aot_invoke).
+ * aot.c — the AOT tier's driver: compiles a module's functions with the
+ * target's code generator into one image (written while read-write, then
+ * switched to read+execute: never both at once), links the direct calls,
+ * attaches per-instance state, and runs compiled functions (aot_invoke).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -12,96 +12,194 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "aot/aot.h"
 
-#if !defined(__x86_64__)
-bool aot_compile_instance(wrun_store *s, wrun_instance *inst, wrun_error *err) {
-  (void)s;
-  (void)inst;
-  return wrun_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "the AOT compiler supports x86-64 only");
-}
-bool aot_invoke(wrun_store *s, wrun_func *f, uint64_t *sp) {
-  (void)f;
-  (void)sp;
-  rt_set_trap(s, WRUN_TRAP_HOST, "no AOT support on this platform");
-  return false;
-}
-void aot_code_free(aot_code *c) { (void)c; }
-uint32_t aot_compiled_count(const wrun_instance *inst) { (void)inst; return 0; }
-#else
+enum { TRAMPOLINE_SIZE = 64 };
 
-uint32_t aot_compiled_count(const wrun_instance *inst) { return inst->aot ? inst->aot->ncompiled : 0; }
+uint32_t aot_options_for(const wrun_config *cfg) {
+  uint32_t o = cfg->interruptible ? AOT_OPT_INTERRUPTIBLE : 0;
+#ifdef WRUN_BOUNDS_CHECKS
+  o |= AOT_OPT_BOUNDS_CHECKS;
+#endif
+  return o;
+}
+
+uint32_t aot_host_cpu(void) {
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  return (__builtin_cpu_supports("sse4.1") ? AOT_CPU_SSE41 : 0) |
+         (__builtin_cpu_supports("popcnt") ? AOT_CPU_POPCNT : 0);
+#else
+  return 0;
+#endif
+}
+
+void aot_image_free(aot_image *img) {
+  if (!img) return;
+  if (img->mem) munmap(img->mem, img->map_size);
+  free(img->func_off);
+  free(img);
+}
+
+static void free_image_cb(void *p) { aot_image_free(p); }
+
+void aot_attach_image(wasm_module *m, aot_image *img) {
+  if (m->aot_image && m->aot_image_free) m->aot_image_free(m->aot_image);
+  m->aot_image = img;
+  m->aot_image_free = free_image_cb;
+}
 
 void aot_code_free(aot_code *c) {
   if (!c) return;
-  if (c->mem) munmap(c->mem, c->size);
+  free(c->types);
   free(c);
 }
 
-static bool cpu_ok(wrun_error *err) {
-  __builtin_cpu_init();
-  if (!__builtin_cpu_supports("sse4.1") || !__builtin_cpu_supports("popcnt"))
-    return wrun_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET,
-                         "the AOT compiler needs a CPU with SSE4.1 and POPCNT");
-  return true;
+uint32_t aot_compiled_count(const wrun_instance *inst) { return inst->aot ? inst->aot->img->nfuncs : 0; }
+
+aot_image *aot_image_from_code(const uint8_t *code, uint32_t code_size, uint32_t nfuncs, uint32_t *func_off,
+                               uint32_t options, uint32_t cpu, wrun_error *err) {
+  aot_image *img = calloc(1, sizeof *img);
+  if (!img) {
+    free(func_off);
+    wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+    return NULL;
+  }
+  img->func_off = func_off;
+  img->nfuncs = nfuncs;
+  img->code_size = code_size;
+  img->options = options;
+  img->cpu = cpu;
+  size_t page = (size_t)sysconf(_SC_PAGESIZE);
+  img->map_size = ((size_t)code_size + page - 1) / page * page;
+  if (!img->map_size) img->map_size = page;
+  void *mem = mmap(NULL, img->map_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (mem == MAP_FAILED) {
+    aot_image_free(img);
+    wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "cannot map %u bytes for code", code_size);
+    return NULL;
+  }
+  img->mem = mem;
+  memset(img->mem, 0xCC, img->map_size); /* int3 in the gaps */
+  memcpy(img->mem, code, code_size);
+  if (mprotect(img->mem, img->map_size, PROT_READ | PROT_EXEC) != 0) {
+    aot_image_free(img);
+    wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "cannot make code executable");
+    return NULL;
+  }
+  return img;
 }
 
-bool aot_compile_instance(wrun_store *s, wrun_instance *inst, wrun_error *err) {
-  const wasm_module *m = inst->module;
-  if (!cpu_ok(err)) return false;
+#if !defined(__x86_64__)
+bool aot_compile_module(const wasm_module *m, uint32_t options, aot_image **out, wrun_error *err) {
+  (void)m;
+  (void)options;
+  *out = NULL;
+  return wrun_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "the AOT compiler supports x86-64 only");
+}
+#else
+static double now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+bool aot_compile_module(const wasm_module *m, uint32_t options, aot_image **out, wrun_error *err) {
+  *out = NULL;
+  if ((aot_host_cpu() & AOT_CPU_REQUIRED) != AOT_CPU_REQUIRED)
+    return wrun_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "the AOT compiler needs a CPU with SSE4.1 and POPCNT");
   for (uint32_t i = 0; i < m->nmems; i++)
     if (m->mems[i].type.limits.is64)
       return wrun_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "the AOT compiler does not support 64-bit memories");
+  double t0 = now_ms();
   uint32_t ndef = m->nfuncs - m->nimported_funcs;
   aot_func_out *outs = calloc(ndef + 1, sizeof *outs);
   uint32_t *offs = calloc(ndef + 1, sizeof *offs);
-  aot_code *code = calloc(1, sizeof *code);
+  uint8_t *code = NULL;
   bool ok = false;
-  if (!outs || !offs || !code) {
+  if (!outs || !offs) {
     wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
     goto done;
   }
-  aot_func_in in = {m, 0, false, s->cfg.interruptible};
-#ifdef WRUN_BOUNDS_CHECKS
-  in.bounds_checks = true;
-#endif
-  size_t total = 64; /* the trampoline */
+  aot_func_in in = {m, 0, (options & AOT_OPT_BOUNDS_CHECKS) != 0, (options & AOT_OPT_INTERRUPTIBLE) != 0};
+  size_t total = TRAMPOLINE_SIZE;
   for (uint32_t k = 0; k < ndef; k++) {
     in.index = m->nimported_funcs + k;
     if (!aot_x64_compile(&in, &outs[k], err)) goto done;
     total = (total + 15) & ~(size_t)15;
     offs[k] = (uint32_t)total;
     total += outs[k].size;
+    if (total > UINT32_MAX / 2) {
+      wrun_error_at(err, WRUN_ERR_LIMIT, WRUN_NO_OFFSET, "compiled code exceeds 2 GiB");
+      goto done;
+    }
   }
-  size_t page = (size_t)sysconf(_SC_PAGESIZE);
-  code->size = (total + page - 1) / page * page;
-  void *mem = mmap(NULL, code->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (mem == MAP_FAILED) {
-    wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "cannot map %zu bytes for code", code->size);
+  code = malloc(total);
+  if (!code) {
+    wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
     goto done;
   }
-  code->mem = mem;
-  memset(code->mem, 0xCC, code->size); /* int3 between functions */
-  if (!aot_x64_trampoline(code->mem, 64)) {
+  memset(code, 0xCC, total);
+  if (!aot_x64_trampoline(code, TRAMPOLINE_SIZE)) {
     wrun_error_at(err, WRUN_ERR_LIMIT, WRUN_NO_OFFSET, "internal error: trampoline too large");
     goto done;
   }
   for (uint32_t k = 0; k < ndef; k++) {
-    memcpy(code->mem + offs[k], outs[k].code, outs[k].size);
+    memcpy(code + offs[k], outs[k].code, outs[k].size);
     for (uint32_t r = 0; r < outs[k].nrelocs; r++) {
       size_t at = offs[k] + outs[k].relocs[r].at;
       size_t target = offs[outs[k].relocs[r].callee - m->nimported_funcs];
       int32_t rel = (int32_t)((int64_t)target - (int64_t)(at + 4));
-      memcpy(code->mem + at, &rel, 4);
+      memcpy(code + at, &rel, 4);
     }
   }
-  if (mprotect(code->mem, code->size, PROT_READ | PROT_EXEC) != 0) {
-    wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "cannot make code executable");
-    goto done;
+  *out = aot_image_from_code(code, (uint32_t)total, ndef, offs, options, AOT_CPU_REQUIRED, err);
+  offs = NULL;
+  if (*out) (*out)->compile_ms = now_ms() - t0;
+  ok = *out != NULL;
+done:
+  for (uint32_t k = 0; outs && k < ndef; k++) {
+    free(outs[k].code);
+    free(outs[k].relocs);
   }
-  code->enter = (void (*)(aot_ctx *, const void *, uint64_t *))(void *)code->mem;
+  free(outs);
+  free(offs);
+  free(code);
+  return ok;
+}
+#endif
+
+bool aot_compile_instance(wrun_store *s, wrun_instance *inst, wrun_error *err) {
+  wasm_module *m = (wasm_module *)inst->module; /* the image slot is a cache on the module */
+  uint32_t want = aot_options_for(&s->cfg);
+  aot_image *img = m->aot_image;
+  if (!img) {
+    if (!aot_compile_module(m, want, &img, err)) return false;
+    aot_attach_image(m, img);
+  }
+  if ((want & AOT_OPT_INTERRUPTIBLE) && !(img->options & AOT_OPT_INTERRUPTIBLE))
+    return wrun_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET,
+                         "the compiled code has no interrupt checks (needed for --timeout): "
+                         "recompile with `wrun compile --interruptible`");
+  if ((want & AOT_OPT_BOUNDS_CHECKS) && !(img->options & AOT_OPT_BOUNDS_CHECKS))
+    return wrun_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET,
+                         "the compiled code relies on guard pages, which this build does not use");
+  if (img->nfuncs != m->nfuncs - m->nimported_funcs)
+    return wrun_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "compiled code does not match the module");
+  aot_code *code = calloc(1, sizeof *code);
+  const wasm_functype **types = calloc(m->ntypes + 1, sizeof *types);
+  if (!code || !types) {
+    free(code);
+    free(types);
+    return wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+  }
+  for (uint32_t i = 0; i < m->ntypes; i++) types[i] = &m->types[i].func;
+  code->img = img;
+  code->types = types;
+  code->enter = (void (*)(aot_ctx *, const void *, uint64_t *))(void *)img->mem;
   aot_ctx *ctx = &code->ctx;
   ctx->mem0 = m->nmems ? inst->mems[0] : NULL;
   ctx->mem_base = ctx->mem0 ? ctx->mem0->base : NULL;
@@ -111,21 +209,11 @@ bool aot_compile_instance(wrun_store *s, wrun_instance *inst, wrun_error *err) {
   ctx->tables = inst->tables;
   ctx->store = s;
   ctx->inst = inst;
+  ctx->types = types;
   aot_init_helpers(ctx);
-  code->ncompiled = ndef;
-  for (uint32_t k = 0; k < ndef; k++) inst->funcs[m->nimported_funcs + k]->aot_entry = code->mem + offs[k];
+  for (uint32_t k = 0; k < img->nfuncs; k++) inst->funcs[m->nimported_funcs + k]->aot_entry = img->mem + img->func_off[k];
   inst->aot = code;
-  code = NULL;
-  ok = true;
-done:
-  for (uint32_t k = 0; outs && k < ndef; k++) {
-    free(outs[k].code);
-    free(outs[k].relocs);
-  }
-  free(outs);
-  free(offs);
-  aot_code_free(code);
-  return ok;
+  return true;
 }
 
 /* The lowest address compiled code may push the stack to: the thread's
@@ -152,7 +240,12 @@ bool aot_invoke(wrun_store *s, wrun_func *f, uint64_t *sp) {
   ex.store = s;
   ex.in_wasm = true;
   uint32_t base_depth = s->nframes;
-  if (!code->ctx.stack_limit) code->ctx.stack_limit = stack_floor(); /* wasm runs on one thread */
+  if (!code->ctx.stack_limit) { /* wasm runs on one thread: computed once */
+    uintptr_t floor = stack_floor(), here = (uintptr_t)&ex;
+    /* --max-stack bounds the native stack compiled code may use */
+    if (s->cfg.stack_bytes && here - floor > s->cfg.stack_bytes) floor = here - s->cfg.stack_bytes;
+    code->ctx.stack_limit = floor;
+  }
   if (s->nframes < s->cap_frames) s->frames[s->nframes++] = (rt_frame_info){f, NULL, NULL};
   bool ok;
   int why = sigsetjmp(ex.unwind, 1);
@@ -168,5 +261,3 @@ bool aot_invoke(wrun_store *s, wrun_func *f, uint64_t *sp) {
   s->nframes = base_depth;
   return ok;
 }
-
-#endif

@@ -41,28 +41,70 @@ typedef struct aot_ctx {
   wrun_table **tables;
   wrun_store *store;
   wrun_instance *inst;
+  const wasm_functype **types;    /* the module's function types, by index */
   void *helpers[AOT_H_COUNT_];
 } aot_ctx;
 
-/* Compiled code of one instance: owned by the instance. */
+/* Compile options that change the generated code (recorded in artifacts). */
+enum {
+  AOT_OPT_INTERRUPTIBLE = 1,      /* loop heads check ctx->interrupt */
+  AOT_OPT_BOUNDS_CHECKS = 2,      /* explicit memory bounds checks instead of guard pages */
+};
+
+/* CPU features compiled code may use (recorded in artifacts). */
+enum { AOT_CPU_SSE41 = 1, AOT_CPU_POPCNT = 2 };
+#define AOT_CPU_REQUIRED (AOT_CPU_SSE41 | AOT_CPU_POPCNT)
+
+/* The native code of a module: position independent (everything
+ * instance-specific is reached through r14), so one read+execute mapping
+ * serves every instance. The C -> compiled-code trampoline sits at offset 0. */
+typedef struct aot_image {
+  uint8_t *mem;                   /* the mapping (read+execute once built) */
+  size_t map_size;
+  uint32_t code_size;             /* bytes of code at the start of mem */
+  uint32_t nfuncs;                /* defined functions */
+  uint32_t *func_off;             /* entry offset of each defined function */
+  uint32_t options;               /* AOT_OPT_* */
+  uint32_t cpu;                   /* AOT_CPU_* the code relies on */
+  double compile_ms;              /* time spent compiling (0 when loaded) */
+  bool from_artifact;
+} aot_image;
+
+/* Per-instance state of compiled code: owned by the instance. */
 typedef struct aot_code {
-  uint8_t *mem;                   /* the executable mapping */
-  size_t size;
   aot_ctx ctx;
-  uint32_t ncompiled;
-  /* enter(ctx, fn, slots): the C -> compiled-code trampoline at the start of mem */
+  const aot_image *img;           /* owned by the module */
+  const wasm_functype **types;    /* the module's function types, by index */
   void (*enter)(aot_ctx *ctx, const void *fn, uint64_t *slots);
 } aot_code;
 
-/* Compiles every defined function of `inst` and sets their aot_entry. False
- * (with a message in err) when the module uses something the compiler cannot
- * handle or memory runs out. */
+/* The AOT_OPT_* options this build needs for a store configuration. */
+uint32_t aot_options_for(const wrun_config *cfg);
+
+/* Compiles every defined function of `m` into an executable image. False
+ * (with a message in err) when a function cannot be compiled, the CPU lacks
+ * a required feature, or memory runs out. */
+bool aot_compile_module(const wasm_module *m, uint32_t options, aot_image **out, wrun_error *err);
+
+/* Places serialized code (code_size bytes, entries at func_off) in a fresh
+ * executable mapping; takes ownership of func_off. */
+aot_image *aot_image_from_code(const uint8_t *code, uint32_t code_size, uint32_t nfuncs, uint32_t *func_off,
+                               uint32_t options, uint32_t cpu, wrun_error *err);
+
+/* Releases an image (NULL allowed). */
+void aot_image_free(aot_image *img);
+
+/* Attaches `img` to `m` (which then owns it) as its compiled code. */
+void aot_attach_image(wasm_module *m, aot_image *img);
+
+/* Makes `inst` run compiled code: uses the module's image (compiling it
+ * first if it has none) and sets every defined function's aot_entry. */
 bool aot_compile_instance(wrun_store *s, wrun_instance *inst, wrun_error *err);
 
 /* How many functions of `inst` run compiled (0 when it was not compiled). */
 uint32_t aot_compiled_count(const wrun_instance *inst);
 
-/* Releases compiled code (NULL allowed). */
+/* Releases an instance's compiled-code state (NULL allowed). */
 void aot_code_free(aot_code *c);
 
 /* Runs compiled function `f` with arguments in slots at `sp` (results written
@@ -71,6 +113,27 @@ bool aot_invoke(wrun_store *s, wrun_func *f, uint64_t *sp);
 
 /* Fills the helper table of a context. */
 void aot_init_helpers(aot_ctx *ctx);
+
+/* The AOT_CPU_* features of the machine we run on. */
+uint32_t aot_host_cpu(void);
+
+/* ---- artifacts (artifact.c) --------------------------------------------------- */
+
+/* True when bytes start like a compiled artifact. */
+bool aot_is_artifact(const uint8_t *bytes, size_t len);
+
+/* Serializes module bytes and image into an artifact (malloc'd, *len bytes). */
+uint8_t *aot_artifact_write(const wasm_module *m, const aot_image *img, size_t *len, wrun_error *err);
+
+/* Checks and loads an artifact: the module (decoded, marked validated) with
+ * its image attached. NULL with a located error for anything truncated,
+ * altered, or built by another wrun version, for another CPU or options. */
+wasm_module *aot_artifact_load(const uint8_t *bytes, size_t len, wrun_error *err);
+
+/* The cache file for a module and options: DIR/<sha256>-<options>.cwasm, in
+ * buf. `dir` NULL means $WRUN_CACHE_DIR, else $XDG_CACHE_HOME/wrun, else
+ * $HOME/.cache/wrun. False if no location can be determined. */
+bool aot_cache_path(const wasm_module *m, uint32_t options, char *buf, size_t size);
 
 /* ---- code generation (per ISA) --------------------------------------------- */
 

@@ -706,6 +706,7 @@ static void free_name(wasm_name *n) { free(n->ptr); }
 
 void wasm_module_free(wasm_module *m) {
   if (!m) return;
+  if (m->aot_image && m->aot_image_free) m->aot_image_free(m->aot_image);
   for (uint32_t i = 0; i < m->ntypes; i++) free(m->types[i].func.types);
   free(m->types);
   for (uint32_t i = 0; i < m->nimports; i++) {

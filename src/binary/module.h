@@ -213,6 +213,11 @@ typedef struct wasm_module {
   /* Filled by the validator. */
   bool validated;
   uint8_t *func_declared;        /* nfuncs flags: may appear in ref.func (C.refs) */
+
+  /* Native code for the module's functions (src/aot), compiled once and shared
+   * by its instances; a cache the runtime fills, freed with the module. */
+  void *aot_image;
+  void (*aot_image_free)(void *image);
 } wasm_module;
 
 /* Implementation limits (decoder rejects beyond these with WRUN_ERR_LIMIT...

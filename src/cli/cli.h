@@ -42,6 +42,7 @@ typedef struct cli_sandbox {
   /* execution */
   bool aot;                      /* --aot: compile to native code before running */
   bool verbose;                  /* -v: say which tier ran and how long compiling took */
+  bool no_cache;                 /* --no-cache: neither read nor write the compile cache */
 } cli_sandbox;
 
 /* Parses "10", "512K", "64M", "1G" (bytes). False on junk or overflow. */
@@ -57,6 +58,15 @@ bool cli_parse_duration(const char *s, uint64_t *out);
  * argument), 2 (usage) or 134 (trap). */
 int cli_run_module(const char *path, const wasm_module *m, const char *invoke, int nargs, char **args,
                    const cli_sandbox *sb);
+
+/* Prepares compiled code for `m` before cli_run_module: an artifact's code is
+ * already attached (and turns on sb->aot); with sb->aot, code comes from the
+ * compile cache or is compiled now (and cached). False after printing an
+ * error. */
+bool cli_prepare_aot(const char *path, wasm_module *m, cli_sandbox *sb);
+
+/* `wrun compile`: writes a compiled artifact. Returns the exit status. */
+int cli_compile(int argc, char **argv);
 
 /* Prints a short summary of `m` (sections, imports, exports, types) to stdout. */
 void cli_inspect(const char *path, const wasm_module *m);

@@ -1,11 +1,12 @@
 /*
  * load.c — reading a module file for the command line: binary or text, decoded
- * and validated, with one error line on failure.
+ * and validated, or a compiled artifact, with one error line on failure.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "aot/aot.h"
 #include "cli/cli.h"
 #include "common/file.h"
 #include "text/text.h"
@@ -26,6 +27,12 @@ wasm_module *cli_load_module(const char *path) {
     return NULL;
   }
   wasm_module *m = NULL;
+  if (aot_is_artifact(bytes, len)) { /* compiled by `wrun compile`: checked, not re-validated */
+    m = aot_artifact_load(bytes, len, &err);
+    free(bytes);
+    if (!m) print_error(path, &err);
+    return m;
+  }
   if (len == 0) {
     wrun_error_at(&err, WRUN_ERR_MALFORMED, 0, "unexpected end: empty file, expected a module");
   } else if (len >= 4 && memcmp(bytes, "\0asm", 4) == 0) {

@@ -22,9 +22,11 @@ static const char usage_main[] =
   "       wrun validate FILE...\n"
   "       wrun inspect FILE\n"
   "       wrun wast [OPTIONS] FILE|DIR...\n"
+  "       wrun compile [-o OUT] FILE\n"
   "       wrun help [COMMAND]\n"
   "\n"
-  "FILE is a binary module (.wasm, recognised by its magic) or a text module\n"
+  "FILE is a binary module (.wasm, recognised by its magic), a compiled\n"
+  "artifact from `wrun compile` (also by its magic) or a text module\n"
   "(.wat, anything else). Options of `run` come before FILE; everything after\n"
   "FILE is passed to the guest.\n"
   "\n"
@@ -56,6 +58,8 @@ static const char usage_run[] =
   "  --max-stack SIZE        size of the wasm value stack (default 8M)\n"
   "  --aot                   compile the module to native code (x86-64) at load\n"
   "                          time and run that instead of the interpreter\n"
+  "  --no-cache              with --aot: do not use the compile cache\n"
+  "                          ($WRUN_CACHE_DIR, else ~/.cache/wrun)\n"
   "  -v, --verbose           say on stderr which tier runs the code\n"
   "  -c, --config FILE       take the module and these settings from a YAML\n"
   "                          manifest (docs/cli.md); ARGS are appended to its args\n"
@@ -248,6 +252,8 @@ static int cmd_run(int argc, char **argv) {
       sb.aot = true;
     } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
       sb.verbose = true;
+    } else if (strcmp(a, "--no-cache") == 0) {
+      sb.no_cache = true;
     } else if (strcmp(a, "--inherit-env") == 0) {
       for (char **e = environ; ok && *e; e++) ok = sandbox_env(&sb, *e);
     } else {
@@ -308,7 +314,8 @@ static int cmd_run(int argc, char **argv) {
     path = argv[i];
   }
   wasm_module *m = cli_load_module(path);
-  status = m ? cli_run_module(path, m, invoke, ngargs, gargs, &sb) : CLI_EXIT_REJECTED;
+  status = m && cli_prepare_aot(path, m, &sb) ? cli_run_module(path, m, invoke, ngargs, gargs, &sb)
+                                              : CLI_EXIT_REJECTED;
   wasm_module_free(m);
   free(joined);
   sandbox_free(&sb);
@@ -332,5 +339,6 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "inspect") == 0) return cmd_inspect(argc - 2, argv + 2);
   if (strcmp(cmd, "wast") == 0) return cmd_wast(argc - 2, argv + 2);
   if (strcmp(cmd, "run") == 0) return cmd_run(argc - 2, argv + 2);
+  if (strcmp(cmd, "compile") == 0) return cli_compile(argc - 2, argv + 2);
   return cmd_run(argc - 1, argv + 1);
 }

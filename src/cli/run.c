@@ -222,10 +222,10 @@ int cli_run_module(const char *path, const wasm_module *m, const char *invoke, i
   if (inst && sb->verbose) {
     double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
     if (sb->aot)
-      fprintf(stderr, "wrun: tier: aot (x86-64), %u functions compiled, instantiation took %.3f ms\n",
+      fprintf(stderr, "wrun: tier: aot (x86-64 native code for %u functions); instantiation took %.3f ms\n",
               aot_compiled_count(inst), ms);
     else
-      fprintf(stderr, "wrun: tier: interpreter, instantiation took %.3f ms\n", ms);
+      fprintf(stderr, "wrun: tier: interpreter; instantiation took %.3f ms\n", ms);
   }
   if (!inst) {
     status = report_failure(path, s, &err);

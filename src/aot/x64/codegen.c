@@ -1304,8 +1304,8 @@ static void call_indirect(cg *c, uint32_t typeidx, uint32_t table) {
   x64_alu_rm(&c->b, 7, true, RAX, x64_m(ctx_mem(offsetof(aot_ctx, inst))));
   size_t slow3 = x64_jcc_rel32(&c->b, CC_NE);
   x64_mov_load(&c->b, true, RAX, x64_m(x64_base(R11, (int32_t)offsetof(wrun_func, type))));
-  x64_mov_imm(&c->b, true, RDX, (uint64_t)(uintptr_t)ft);
-  x64_alu_rm(&c->b, 7, true, RAX, x64_r(RDX));
+  x64_mov_load(&c->b, true, RDX, x64_m(ctx_mem(offsetof(aot_ctx, types))));
+  x64_alu_rm(&c->b, 7, true, RAX, x64_m(x64_base(RDX, (int32_t)(8 * typeidx))));
   size_t slow4 = x64_jcc_rel32(&c->b, CC_NE);
   x64_mov_load(&c->b, true, R11, x64_m(x64_base(R11, (int32_t)offsetof(wrun_func, aot_entry))));
   x64_test_rr(&c->b, true, R11, R11);

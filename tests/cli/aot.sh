@@ -1,0 +1,105 @@
+#!/bin/sh
+# The AOT tier from the command line: `wrun compile` writes an artifact that
+# runs without compiling; `run --aot` uses (and fills) the compile cache; a
+# truncated, damaged, foreign or stale artifact is refused with a clear error
+# and exit status 1; traps, timeouts and stack limits work in compiled code.
+#   sh aot.sh PATH_TO_WRUN TESTS_DATA_DIR
+set -u
+wrun=$1
+data=$2/cli
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+fail() { fails=$((fails + 1)); echo "FAIL: $*"; }
+case $(uname -m) in x86_64|amd64) ;; *) echo "SKIP: the AOT compiler targets x86-64"; exit 0 ;; esac
+
+cat >"$tmp/m.wat" <<'WAT'
+(module
+  (func $fib (export "fib") (param $n i64) (result i64)
+    (if (result i64) (i64.lt_u (local.get $n) (i64.const 2))
+      (then (local.get $n))
+      (else (i64.add (call $fib (i64.sub (local.get $n) (i64.const 1)))
+                     (call $fib (i64.sub (local.get $n) (i64.const 2))))))))
+WAT
+
+# compile, then run the artifact
+"$wrun" compile "$tmp/m.wat" -o "$tmp/m.cwasm" 2>"$tmp/err" || fail "compile: $(cat "$tmp/err")"
+out=$("$wrun" -v --invoke fib "$tmp/m.cwasm" 30 2>"$tmp/err")
+[ "$out" = "832040" ] || fail "artifact result '$out'"
+grep -q "precompiled" "$tmp/err" && grep -q "tier: aot" "$tmp/err" || fail "-v does not name the tier: $(cat "$tmp/err")"
+# default output name
+cp "$tmp/m.wat" "$tmp/n.wat"
+"$wrun" compile "$tmp/n.wat" && [ -f "$tmp/n.cwasm" ] || fail "default output name"
+"$wrun" compile 2>/dev/null; [ $? -eq 2 ] || fail "compile without a file is a usage error"
+"$wrun" compile "$tmp/m.cwasm" -o "$tmp/x.cwasm" 2>/dev/null; [ $? -ne 0 ] || fail "compiling an artifact again"
+
+# the compile cache
+export WRUN_CACHE_DIR="$tmp/cache"
+out=$("$wrun" run --aot -v --invoke fib "$tmp/m.wat" 20 2>"$tmp/err")
+[ "$out" = "6765" ] && grep -q "cached at" "$tmp/err" || fail "first --aot run: '$out' $(cat "$tmp/err")"
+out=$("$wrun" run --aot -v --invoke fib "$tmp/m.wat" 20 2>"$tmp/err")
+[ "$out" = "6765" ] && grep -q "loaded from the cache" "$tmp/err" || fail "second --aot run missed the cache"
+rm -rf "$tmp/cache"
+"$wrun" run --aot --no-cache --invoke fib "$tmp/m.wat" 20 >/dev/null 2>&1
+[ ! -d "$tmp/cache" ] || fail "--no-cache wrote the cache"
+# a damaged cache entry is ignored (recompiled), not trusted
+"$wrun" run --aot --invoke fib "$tmp/m.wat" 5 >/dev/null 2>&1
+entry=$(ls "$tmp/cache"/*.cwasm)
+printf 'garbage' >"$entry"
+out=$("$wrun" run --aot -v --invoke fib "$tmp/m.wat" 20 2>"$tmp/err")
+[ "$out" = "6765" ] && grep -q "compiled 1 functions" "$tmp/err" || fail "damaged cache entry: '$out' $(cat "$tmp/err")"
+unset WRUN_CACHE_DIR
+
+# damaged artifacts: exit 1, one error line naming the file, never a crash
+refuse() { # NAME EXPECTED-TEXT
+  "$wrun" --invoke fib "$tmp/$1" 10 >/dev/null 2>"$tmp/err"; st=$?
+  [ $st -eq 1 ] || fail "$1: status $st, expected 1"
+  grep -q "$2" "$tmp/err" || fail "$1: message '$(cat "$tmp/err")' lacks '$2'"
+  grep -q "$tmp/$1" "$tmp/err" || fail "$1: message does not name the file"
+}
+size=$(wc -c <"$tmp/m.cwasm")
+head -c 100 "$tmp/m.cwasm" >"$tmp/short.cwasm"; refuse short.cwasm "truncated"
+head -c $((size - 9)) "$tmp/m.cwasm" >"$tmp/cut.cwasm"; refuse cut.cwasm "truncated"
+patch() { # OUT OFFSET HEX-BYTES FIX-CRC
+  python3 - "$tmp/m.cwasm" "$tmp/$1" "$2" "$3" "$4" <<'PY'
+import sys, zlib
+src, dst, off, hexb, fix = sys.argv[1], sys.argv[2], int(sys.argv[3]), bytes.fromhex(sys.argv[4]), sys.argv[5] == "1"
+b = bytearray(open(src, "rb").read())
+if off < 0: off += len(b)
+b[off:off + len(hexb)] = hexb
+if fix: b[124:128] = zlib.crc32(bytes(b[:124])).to_bytes(4, "little")
+open(dst, "wb").write(bytes(b))
+PY
+}
+patch hdrflip.cwasm 45 ff 0;        refuse hdrflip.cwasm "header checksum"
+patch codeflip.cwasm -5 5a5a 0;     refuse codeflip.cwasm "damaged"
+patch arch.cwasm 12 02000000 1;     refuse arch.cwasm "architecture"
+patch version.cwasm 24 392e392e39 1; refuse version.cwasm "made by wrun 9.9.9"
+patch format.cwasm 8 07000000 1;    refuse format.cwasm "format version 7"
+patch cpu.cwasm 16 ff000000 1;      refuse cpu.cwasm "CPU feature"
+patch hash.cwasm 40 00 1;           refuse hash.cwasm "hash mismatch"
+patch sec.cwasm 80 ffffff 1;        refuse sec.cwasm "truncated"
+
+# traps, timeouts, limits in compiled code
+"$wrun" run --aot --no-cache --invoke boom "$data/trap.wat" 2>"$tmp/err"; st=$?
+[ $st -eq 134 ] && grep -q "integer divide by zero" "$tmp/err" || fail "aot trap: status $st"
+"$wrun" run --aot --no-cache --invoke oob "$data/trap.wat" 65535 2>"$tmp/err"; st=$?
+[ $st -eq 134 ] && grep -q "out of bounds memory access" "$tmp/err" || fail "aot oob: status $st"
+"$wrun" run --aot --no-cache --invoke deep "$data/trap.wat" 1 2>"$tmp/err"; st=$?
+[ $st -eq 134 ] && grep -q "call stack exhausted" "$tmp/err" || fail "aot recursion: status $st"
+"$wrun" run --aot --no-cache --max-stack 64K --invoke deep "$data/trap.wat" 1 2>"$tmp/err"; st=$?
+[ $st -eq 134 ] && grep -q "call stack exhausted" "$tmp/err" || fail "aot --max-stack: status $st"
+"$wrun" run --aot --no-cache --timeout 200ms --invoke spin "$data/limits.wat" 2>"$tmp/err"; st=$?
+[ $st -eq 134 ] && grep -q "wall-clock timeout" "$tmp/err" || fail "aot timeout: status $st"
+"$wrun" run --aot --no-cache --fuel 100 --invoke spin "$data/limits.wat" 2>"$tmp/err"; st=$?
+[ $st -eq 2 ] || fail "--fuel with --aot should be a usage error (status $st)"
+# an artifact compiled without interrupt checks is refused for --timeout
+"$wrun" compile "$data/limits.wat" -o "$tmp/l.cwasm" && \
+"$wrun" --timeout 1s --invoke spin "$tmp/l.cwasm" 2>"$tmp/err"; st=$?
+[ $st -eq 1 ] && grep -q "interruptible" "$tmp/err" || fail "timeout on a non-interruptible artifact: status $st"
+"$wrun" compile --interruptible "$data/limits.wat" -o "$tmp/li.cwasm" && \
+"$wrun" --timeout 200ms --invoke spin "$tmp/li.cwasm" 2>"$tmp/err"; st=$?
+[ $st -eq 134 ] && grep -q "wall-clock timeout" "$tmp/err" || fail "interruptible artifact: status $st"
+
+if [ $fails -ne 0 ]; then echo "$fails check(s) failed"; exit 1; fi
+echo "all aot checks passed"
