@@ -9,10 +9,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifndef BENCH_EXPORT /* bench/compile-speed links many copies: it exports them all itself */
 #if defined(__wasm__)
 #define BENCH_EXPORT __attribute__((export_name("bench_run")))
 #else
 #define BENCH_EXPORT
+#endif
 #endif
 
 uint64_t bench_run(void);
