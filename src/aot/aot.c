@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "aot/aot.h"
+#include "aot/lower.h"
 
 enum { TRAMPOLINE_SIZE = 64 };
 
@@ -128,7 +129,7 @@ bool aot_compile_module(const wasm_module *m, uint32_t options, aot_image **out,
   size_t total = TRAMPOLINE_SIZE;
   for (uint32_t k = 0; k < ndef; k++) {
     in.index = m->nimported_funcs + k;
-    if (!aot_x64_compile(&in, &outs[k], err)) goto done;
+    if (!aot_compile_func(&aot_target_x64, &in, &outs[k], err)) goto done;
     total = (total + 15) & ~(size_t)15;
     offs[k] = (uint32_t)total;
     total += outs[k].size;
@@ -143,7 +144,7 @@ bool aot_compile_module(const wasm_module *m, uint32_t options, aot_image **out,
     goto done;
   }
   memset(code, 0xCC, total);
-  if (!aot_x64_trampoline(code, TRAMPOLINE_SIZE)) {
+  if (!aot_target_x64.trampoline(code, TRAMPOLINE_SIZE)) {
     wrun_error_at(err, WRUN_ERR_LIMIT, WRUN_NO_OFFSET, "internal error: trampoline too large");
     goto done;
   }

@@ -160,12 +160,4 @@ typedef struct aot_func_out {
   uint32_t nrelocs;
 } aot_func_out;
 
-/* Compiles one function body (x64/codegen.c). False with err set if the body
- * cannot be compiled. */
-bool aot_x64_compile(const aot_func_in *in, aot_func_out *out, wrun_error *err);
-
-/* Emits the C -> compiled-code trampoline (x64/codegen.c); returns its size
- * or 0 if `cap` is too small. */
-uint32_t aot_x64_trampoline(uint8_t *dst, uint32_t cap);
-
 #endif

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "aot/lower.h"
+
 enum {
   RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13, R14, R15
 };
@@ -23,12 +25,8 @@ enum {
   CC_S = 8, CC_NS = 9, CC_P = 10, CC_NP = 11, CC_L = 12, CC_GE = 13, CC_LE = 14, CC_G = 15
 };
 
-/* A growable code buffer. `oom` sticks after a failed allocation. */
-typedef struct x64_buf {
-  uint8_t *p;
-  size_t n, cap;
-  bool oom;
-} x64_buf;
+/* The code buffer: lower.h's aot_buf (`oom` sticks after a failed allocation). */
+typedef struct aot_buf x64_buf;
 
 /* A memory operand: base + index*scale + disp (index < 0: none). */
 typedef struct x64_mem {

@@ -1,0 +1,178 @@
+/*
+ * lower.h — the split between the target-independent half of the AOT
+ * compiler (lower.c: walking wasm, the operand-stack model, register homes
+ * for locals, the register pool, control flow, choosing fusions) and an
+ * instruction-set backend (x64/target.c), which emits code for the
+ * operations lower.c asks for through `aot_target`, in the spirit of QBE's
+ * struct Target: a new ISA implements these hooks and nothing else.
+ *
+ * Registers are small integers meaningful to the target; conditions are
+ * target values too (lower.c only passes them between hooks and inverts them
+ * through the target).
+ */
+#ifndef WRUN_AOT_LOWER_H
+#define WRUN_AOT_LOWER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aot/aot.h"
+#include "binary/opcodes.h"
+#include "binary/reader.h"
+
+/* Where a value on the compile-time operand stack is. */
+enum { E_CONST, E_LOCAL, E_REG, E_SLOT };
+/* Register classes: general (integers, references), float, and v128 (which
+ * this version keeps in frame slots only). */
+enum { CL_G, CL_X, CL_V };
+
+typedef struct ent {
+  wasm_valtype type;
+  uint8_t kind;
+  int8_t reg;                    /* E_REG */
+  uint32_t local;                /* E_LOCAL */
+  int32_t pos;                   /* canonical frame slot index (always set) */
+  uint64_t imm[2];               /* E_CONST */
+} ent;
+
+typedef struct site_list {
+  uint32_t *at;
+  uint32_t n, cap;
+} site_list;
+
+typedef struct ctl {
+  wasm_opcode op;                /* BLOCK, LOOP, IF, ELSE, or END for the function itself */
+  uint32_t height;
+  int32_t base;
+  const wasm_valtype *params, *results;
+  uint32_t np, nr;
+  wasm_valtype single;
+  size_t head;                   /* loops: the address of the loop start */
+  site_list patches;             /* jumps to the end label */
+  int64_t else_site;             /* IF: the jump to the else branch, -1 if none */
+  bool unreachable, dead;
+} ctl;
+
+/* A generic code buffer (asm.h's x64_buf is this). */
+typedef struct aot_buf {
+  uint8_t *p;
+  size_t n, cap;
+  bool oom;
+} aot_buf;
+
+/* A place a value can be stored to. */
+typedef enum { PL_SLOT, PL_LOCAL, PL_RESULT } aot_place_kind;
+typedef struct aot_place {
+  aot_place_kind kind;
+  int32_t index;                 /* slot position, local index, or result slot index */
+} aot_place;
+
+typedef struct aot_target aot_target;
+
+/* The state of compiling one function (shared by lower.c and the target). */
+typedef struct cg {
+  const aot_target *t;
+  const aot_func_in *in;
+  const wasm_module *m;
+  const wasm_functype *ft;
+  wasm_reader r;
+  aot_buf b;
+  ent *vs;
+  uint32_t nv, capv;
+  ctl *cs;
+  uint32_t nc, capc;
+  uint32_t nlocals;
+  wasm_valtype *ltype;
+  int8_t *lreg;                  /* register home or -1 */
+  int32_t *lslot;                /* frame slot (always reserved: also the save area) */
+  uint32_t nlslots;
+  int32_t maxpos;                /* frame slots the operand stack needs */
+  uint32_t gfree, xfree;         /* free pool registers */
+  uint32_t gused, xused;         /* registers written: the callee saves them */
+  bool calls_c;                  /* calls a C helper that returns */
+  site_list traps[WRUN_TRAP_INTERRUPTED + 1];
+  site_list rets;                /* jumps to the epilogue */
+  aot_reloc *relocs;
+  uint32_t nrelocs, caprelocs;
+  bool fail;
+  char msg[160];
+} cg;
+
+/* The hooks of an instruction-set backend. Operands are stack entries (const
+ * ent *); `dst` is a register of the result's class. Unless said otherwise a
+ * hook may use the target's scratch registers but no pool register except
+ * dst, and must not change any entry. */
+struct aot_target {
+  const char *name;
+  uint32_t gpr_alloc, fpr_alloc;         /* allocatable registers, as bit sets */
+  const int8_t *gpr_local_order;         /* registers for locals, in order of preference */
+  uint32_t ngpr_locals;                  /* at most this many general registers for locals */
+  const int8_t *fpr_local_order;
+  uint32_t nfpr_locals;
+
+  /* function frame: params into their homes and locals zeroed; after the
+   * body, epilogue, trap stubs and prologue (out->code) */
+  void (*begin)(cg *c);
+  bool (*finish)(cg *c, aot_func_out *out);
+
+  /* moves */
+  void (*load)(cg *c, const ent *e, int reg);
+  void (*store)(cg *c, const ent *e, aot_place p);
+
+  /* operators. For binops dst either holds a already (a is that register) or
+   * is a local's home, which b may also be: the target handles the alias. */
+  void (*int_binop)(cg *c, wasm_opcode op, int dst, const ent *a, const ent *b);
+  void (*float_binop)(cg *c, wasm_opcode op, int dst, const ent *a, const ent *b);
+  void (*divrem)(cg *c, wasm_opcode op, int dst, const ent *a, const ent *b);
+  bool (*has_unop)(wasm_opcode op);      /* unop handles op (else lower.c calls call_op) */
+  void (*unop)(cg *c, wasm_opcode op, int dst, const ent *a);
+  int (*compare)(cg *c, wasm_opcode op, const ent *a, const ent *b); /* returns the "true" condition */
+  int (*test)(cg *c, const ent *a, bool wide);                       /* condition "a != 0" */
+  int (*invert)(int cond);
+  void (*set_cond)(cg *c, int cond, int dst);                        /* dst = cond ? 1 : 0 */
+  void (*select)(cg *c, wasm_valtype t, int dst, const ent *b, int cond); /* dst = cond ? dst : b */
+
+  /* memory, variables */
+  void (*load_mem)(cg *c, wasm_opcode op, int dst, const ent *addr, uint64_t offset);
+  void (*store_mem)(cg *c, wasm_opcode op, const ent *addr, const ent *val, uint64_t offset);
+  void (*global_get)(cg *c, uint32_t g, const ent *dst);            /* dst: an E_REG or E_SLOT entry */
+  void (*global_set)(cg *c, uint32_t g, const ent *v);
+  void (*ref_func)(cg *c, uint32_t f, int dst);
+
+  /* control: jumps return a site that `patch` resolves later */
+  size_t (*jump)(cg *c);
+  size_t (*jump_if)(cg *c, int cond);
+  void (*patch)(cg *c, size_t site, size_t target);
+  void (*trap)(cg *c, wrun_trap_kind kind);
+  void (*interrupt_check)(cg *c);
+  /* jump through a table of n+1 entries indexed by idx (clamped to n);
+   * returns the table's position for table_entry */
+  size_t (*table_jump)(cg *c, const ent *idx, uint32_t n);
+  void (*table_entry)(cg *c, size_t table, uint32_t i, size_t target);
+
+  /* calls: every operand is in its canonical slot, arguments from slot p0 */
+  void (*call)(cg *c, uint32_t fidx, int32_t p0);
+  void (*call_indirect)(cg *c, uint32_t typeidx, uint32_t table, const ent *idx, int32_t p0);
+  void (*call_op)(cg *c, wasm_opcode op, int32_t p0, uint64_t a, uint64_t b); /* the AOT_H_OP helper */
+
+  /* the C -> compiled-code entry: enter(ctx, fn, slots); returns its size, 0 if over cap */
+  uint32_t (*trampoline)(uint8_t *dst, uint32_t cap);
+};
+
+extern const aot_target aot_target_x64;
+
+/* Compiles one function body with target t. */
+bool aot_compile_func(const aot_target *t, const aot_func_in *in, aot_func_out *out, wrun_error *err);
+
+/* ---- services of lower.c for targets ---------------------------------------- */
+void aot_fail(cg *c, const char *msg);
+void aot_add_site(cg *c, site_list *l, size_t at);
+void aot_bind_sites(cg *c, site_list *l, size_t target);
+void aot_add_reloc(cg *c, size_t at, uint32_t callee);
+int aot_cls(wasm_valtype t);
+/* 64-bit operations for this type (i64, f64, references) */
+static inline bool aot_wide(wasm_valtype t) { return t != WASM_I32 && t != WASM_F32; }
+static inline int32_t aot_width(wasm_valtype t) { return t == WASM_V128 ? 2 : 1; }
+
+#endif
