@@ -283,6 +283,26 @@ static void slot_op_sig(cg *c, wasm_opcode op, uint64_t a, uint64_t b) {
   slot_op(c, op, nin, out, nout, a, b);
 }
 
+/* A SIMD instruction: inline if the target has it (only the operands go to
+ * their slots), else through the helper. */
+static void simd_op(cg *c, wasm_opcode op, uint64_t a, uint64_t b) {
+  if (!c->t->has_simd(op)) {
+    slot_op_sig(c, op, a, b);
+    return;
+  }
+  const char *sig = wasm_opinfos[op].sig;
+  wasm_valtype out[2];
+  uint32_t nin = 0, nout = 0;
+  const char *p = sig;
+  for (; *p != '>'; p++) nin++;
+  for (p++; *p; p++) out[nout++] = sig_type(*p);
+  for (uint32_t i = c->nv - nin; i < c->nv; i++) spill(c, &c->vs[i]);
+  int32_t p0 = nin ? c->vs[c->nv - nin].pos : top_end(c);
+  c->t->simd(c, op, p0, a, b);
+  c->nv -= nin;
+  for (uint32_t i = 0; i < nout; i++) push(c, out[i], E_SLOT);
+}
+
 /* ---- control ----------------------------------------------------------------------------- */
 
 static ctl *push_ctl(cg *c, wasm_opcode op, const wasm_valtype *params, uint32_t np, const wasm_valtype *results,
@@ -807,7 +827,7 @@ static void instr(cg *c) {
     if (align & 0x40) offset = u32(c); /* a memory index came first (validated as 0) */
     uint8_t lane = 0;
     if (info->imm == IMM_MEMARG_LANE) reader_u8(&c->r, &lane);
-    if (info->prefix == 0xFD) slot_op_sig(c, op, offset, lane);
+    if (info->prefix == 0xFD) simd_op(c, op, offset, lane);
     else if (strchr(info->sig, '>')[1]) mem_load(c, op, offset);
     else mem_store(c, op, offset);
     return;
@@ -823,7 +843,7 @@ static void instr(cg *c) {
       reader_bytes(&c->r, 16, &p);
       a = (uint64_t)(p - c->m->bytes); /* the lane bytes, by offset into the module */
     }
-    slot_op_sig(c, op, a, 0);
+    simd_op(c, op, a, 0);
     return;
   }
   switch (op) {

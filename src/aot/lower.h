@@ -156,6 +156,13 @@ struct aot_target {
   void (*call_indirect)(cg *c, uint32_t typeidx, uint32_t table, const ent *idx, int32_t p0);
   void (*call_op)(cg *c, wasm_opcode op, int32_t p0, uint64_t a, uint64_t b); /* the AOT_H_OP helper */
 
+  /* SIMD: has_simd says whether simd compiles op inline; operands are in
+   * their slots from p0 (only the operands: other entries may be in
+   * registers, so simd must leave pool registers alone) and the result goes
+   * to slot p0. a, b: the immediates as for call_op. */
+  bool (*has_simd)(wasm_opcode op);
+  void (*simd)(cg *c, wasm_opcode op, int32_t p0, uint64_t a, uint64_t b);
+
   /* the C -> compiled-code entry: enter(ctx, fn, slots); returns its size, 0 if over cap */
   uint32_t (*trampoline)(uint8_t *dst, uint32_t cap);
 };

@@ -18,8 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "aot/lower.h"
-#include "aot/x64/asm.h"
+#include "aot/x64/target.h"
 
 #define GPR_ALLOC ((1u << RBX) | (1u << RBP) | (1u << RSI) | (1u << RDI) | (1u << R8) | (1u << R9) | \
                    (1u << R10) | (1u << R12) | (1u << R13))
@@ -36,6 +35,7 @@ static const int8_t xmm_local_order[] = {13, 12, 11, 10, 9, 8, 7, 6, 5};
 /* ---- frame and operands ---------------------------------------------------------- */
 
 static x64_mem slot_mem(const cg *c, int32_t pos) { return x64_base(RSP, 8 + 8 * ((int32_t)c->nlslots + pos)); }
+x64_mem x64_slot(const cg *c, int32_t pos) { return slot_mem(c, pos); }
 static x64_mem local_mem(const cg *c, uint32_t i) { return x64_base(RSP, 8 + 8 * c->lslot[i]); }
 static x64_mem argptr_mem(void) { return x64_base(RSP, 0); }
 static x64_mem ctx_mem(size_t off) { return x64_base(R14, (int32_t)off); }
@@ -581,7 +581,7 @@ static void t_select(cg *c, wasm_valtype t, int dst, const ent *b, int cond) {
 
 /* The operand for an access of `size` bytes at a + offset. May use r11 (and
  * rax, rdx while computing). */
-static x64_mem address(cg *c, const ent *a, uint64_t offset, uint32_t size) {
+x64_mem x64_address(cg *c, const ent *a, uint64_t offset, uint32_t size) {
   if (c->in->bounds_checks) {
     if (a->kind == E_CONST) x64_mov_imm(&c->b, false, R11, a->imm[0]);
     else x64_mov_load(&c->b, false, R11, ent_rm(c, a));
@@ -617,7 +617,7 @@ static x64_mem address(cg *c, const ent *a, uint64_t offset, uint32_t size) {
 }
 
 static void t_load_mem(cg *c, wasm_opcode op, int r, const ent *a, uint64_t offset) {
-  x64_rm s = x64_m(address(c, a, offset, 1u << wasm_opinfos[op].arg));
+  x64_rm s = x64_m(x64_address(c, a, offset, 1u << wasm_opinfos[op].arg));
   switch (op) {
   case OP_I32_LOAD: case OP_I64_LOAD32_U: x64_mov_load(&c->b, false, r, s); break;
   case OP_I64_LOAD: x64_mov_load(&c->b, true, r, s); break;
@@ -652,7 +652,7 @@ static void t_store_mem(cg *c, wasm_opcode op, const ent *a, const ent *v, uint6
       vr = RCX;
     }
   }
-  x64_mem m = address(c, a, offset, size);
+  x64_mem m = x64_address(c, a, offset, size);
   if (v->kind == E_CONST && (size < 8 || ((int64_t)v->imm[0] >= INT32_MIN && (int64_t)v->imm[0] <= INT32_MAX))) {
     uint32_t k = (uint32_t)v->imm[0];
     if (size == 1) {
@@ -998,5 +998,7 @@ const aot_target aot_target_x64 = {
   .call = t_call,
   .call_indirect = t_call_indirect,
   .call_op = t_call_op,
+  .has_simd = x64_has_simd,
+  .simd = x64_simd,
   .trampoline = t_trampoline,
 };
