@@ -18,7 +18,6 @@
 #include "aot/aot.h"
 #include "aot/lower.h"
 
-enum { TRAMPOLINE_SIZE = 64 };
 
 uint32_t aot_options_for(const wrun_config *cfg) {
   uint32_t o = cfg->interruptible ? AOT_OPT_INTERRUPTIBLE : 0;
@@ -126,7 +125,7 @@ bool aot_compile_module(const wasm_module *m, uint32_t options, aot_image **out,
     goto done;
   }
   aot_func_in in = {m, 0, (options & AOT_OPT_BOUNDS_CHECKS) != 0, (options & AOT_OPT_INTERRUPTIBLE) != 0};
-  size_t total = TRAMPOLINE_SIZE;
+  size_t total = AOT_TRAMPOLINE_SIZE;
   for (uint32_t k = 0; k < ndef; k++) {
     in.index = m->nimported_funcs + k;
     if (!aot_compile_func(&aot_target_x64, &in, &outs[k], err)) goto done;
@@ -144,7 +143,7 @@ bool aot_compile_module(const wasm_module *m, uint32_t options, aot_image **out,
     goto done;
   }
   memset(code, 0xCC, total);
-  if (!aot_target_x64.trampoline(code, TRAMPOLINE_SIZE)) {
+  if (!aot_target_x64.trampoline(code, AOT_TRAMPOLINE_SIZE)) {
     wrun_error_at(err, WRUN_ERR_LIMIT, WRUN_NO_OFFSET, "internal error: trampoline too large");
     goto done;
   }
@@ -200,7 +199,7 @@ bool aot_compile_instance(wrun_store *s, wrun_instance *inst, wrun_error *err) {
   for (uint32_t i = 0; i < m->ntypes; i++) types[i] = &m->types[i].func;
   code->img = img;
   code->types = types;
-  code->enter = (void (*)(aot_ctx *, const void *, uint64_t *))(void *)img->mem;
+  code->enter = (void (*)(aot_ctx *, const void *, uint64_t *, int))(void *)img->mem;
   aot_ctx *ctx = &code->ctx;
   ctx->mem0 = m->nmems ? inst->mems[0] : NULL;
   ctx->mem_base = ctx->mem0 ? ctx->mem0->base : NULL;
@@ -255,7 +254,9 @@ bool aot_invoke(wrun_store *s, wrun_func *f, uint64_t *sp) {
     ok = false;
   } else {
     rt_current_exec = &ex;
-    code->enter(&code->ctx, f->aot_entry, sp);
+    int kind = 0; /* where the function's result comes back: see the trampoline */
+    if (aot_result_in_reg(f->type)) kind = aot_cls(wasm_functype_results(f->type)[0]) == CL_X ? 2 : 1;
+    code->enter(&code->ctx, f->aot_entry, sp, kind);
     ok = true;
   }
   rt_current_exec = ex.outer;

@@ -6,14 +6,20 @@
  * Calling convention of compiled functions (internal, not the C ABI):
  *   r14  the instance's aot_ctx           r15  base of memory 0
  *   rax  on entry: the argument slots (uint64_t[], the interpreter's slot
- *        layout); the callee writes its results there before returning.
+ *        layout). Scalar arguments in slots 0 and 1 travel in rcx/rdx
+ *        (integers, references) or xmm0/xmm14 (floats) instead; a single
+ *        scalar result comes back in rax or xmm0; other results are
+ *        written to the slots.
  * Every register the code generator allocates is preserved by the callee,
- * so a caller's register-resident locals survive calls. C helpers are called
+ * so a caller's register-resident values survive calls. C helpers are called
  * with the SysV ABI through the table in aot_ctx (no absolute addresses in
- * the code, which keeps it position independent).
+ * the code, which keeps it position independent). The trampoline at the
+ * start of every image (AOT_TRAMPOLINE_SIZE bytes) converts from the slot ABI.
  */
 #ifndef WRUN_AOT_AOT_H
 #define WRUN_AOT_AOT_H
+
+#define AOT_TRAMPOLINE_SIZE 128
 
 #include <signal.h>
 #include <stdbool.h>
@@ -75,7 +81,8 @@ typedef struct aot_code {
   aot_ctx ctx;
   const aot_image *img;           /* owned by the module */
   const wasm_functype **types;    /* the module's function types, by index */
-  void (*enter)(aot_ctx *ctx, const void *fn, uint64_t *slots);
+  /* the C -> compiled-code trampoline; result: 0 in slots, 1 general register, 2 float register */
+  void (*enter)(aot_ctx *ctx, const void *fn, uint64_t *slots, int result);
 } aot_code;
 
 /* The AOT_OPT_* options this build needs for a store configuration. */

@@ -31,7 +31,7 @@
 #include "aot/aot.h"
 #include "common/sha256.h"
 
-#define ARTIFACT_FORMAT 1u
+#define ARTIFACT_FORMAT 2u /* bump whenever generated code or its conventions change */
 #define ARCH_X86_64 1u
 #define HEADER_SIZE 128u
 #define MAX_SECTION (1u << 30)
@@ -219,7 +219,7 @@ wasm_module *aot_artifact_load(const uint8_t *bytes, size_t len, wrun_error *err
     goto fail;
   }
   uint32_t nfuncs = get32(code), code_size = get32(code + 4);
-  if ((uint64_t)8 + 4 * (uint64_t)nfuncs + code_size != clen || code_size < 64) {
+  if ((uint64_t)8 + 4 * (uint64_t)nfuncs + code_size != clen || code_size < AOT_TRAMPOLINE_SIZE) {
     bad(err, get64(bytes + 104), "code section sizes disagree");
     goto fail;
   }
@@ -230,7 +230,7 @@ wasm_module *aot_artifact_load(const uint8_t *bytes, size_t len, wrun_error *err
   }
   for (uint32_t i = 0; i < nfuncs; i++) {
     offs[i] = get32(code + 8 + 4 * (size_t)i);
-    if (offs[i] < 64 || offs[i] >= code_size) {
+    if (offs[i] < AOT_TRAMPOLINE_SIZE || offs[i] >= code_size) {
       bad(err, get64(bytes + 104), "function entry outside the code");
       goto fail;
     }

@@ -405,10 +405,7 @@ static void begin_if(cg *c, int cond_true, const wasm_valtype *params, uint32_t 
 static void end_ctl(cg *c) {
   ctl *f = &c->cs[c->nc - 1];
   bool fn = c->nc == 1;
-  if (!f->unreachable && !f->dead) {
-    move_to_label(c, f, f->nr);
-    if (fn) jump_to(c, f);
-  }
+  if (!f->unreachable && !f->dead) move_to_label(c, f, f->nr); /* the function's end falls into the epilogue */
   for (uint32_t i = f->height; i < c->nv; i++) release(c, &c->vs[i]);
   c->nv = f->height;
   if (f->dead) {
@@ -572,20 +569,51 @@ static void mem_store(cg *c, wasm_opcode op, uint64_t offset) {
   release(c, &a);
 }
 
-static void push_results(cg *c, const wasm_functype *ft, int32_t p0) {
+bool aot_result_in_reg(const wasm_functype *ft) {
+  return ft->nresults == 1 && aot_cls(wasm_functype_results(ft)[0]) != CL_V;
+}
+
+bool aot_arg_in_reg(const aot_target *t, int32_t pos, wasm_valtype ty) {
+  return pos < (int32_t)t->arg_regs && aot_cls(ty) != CL_V;
+}
+
+/* The call's results: a register result or values in slots from p0. */
+static void push_results(cg *c, const wasm_functype *ft, int32_t p0, bool reg_result) {
   int32_t need = p0;
   for (uint32_t i = 0; i < ft->nparams; i++) need += aot_width(wasm_functype_params(ft)[i]);
   if (need > c->maxpos) c->maxpos = need;
+  if (reg_result) {
+    wasm_valtype t = wasm_functype_results(ft)[0];
+    int r = alloc_reg(c, aot_cls(t));
+    c->t->take_result(c, t, r);
+    push_reg(c, t, r);
+    return;
+  }
   for (uint32_t i = 0; i < ft->nresults; i++) push(c, wasm_functype_results(ft)[i], E_SLOT);
 }
 
 static void call_direct(cg *c, uint32_t fidx) {
   const wasm_functype *ft = wasm_module_func_type(c->m, fidx);
-  flush_all(c);
-  int32_t p0 = ft->nparams ? c->vs[c->nv - ft->nparams].pos : top_end(c);
-  c->nv -= ft->nparams;
-  c->t->call(c, fidx, p0);
-  push_results(c, ft, p0);
+  uint32_t np = ft->nparams;
+  if (fidx < c->m->nimported_funcs) { /* through C: everything to memory */
+    flush_all(c);
+    int32_t p0 = np ? c->vs[c->nv - np].pos : top_end(c);
+    c->nv -= np;
+    c->t->call_import(c, fidx, p0);
+    push_results(c, ft, p0, false);
+    return;
+  }
+  /* compiled code of this module: entries below the arguments stay put
+   * (the callee preserves our registers); arguments go to their slots unless
+   * they travel in registers */
+  int32_t p0 = np ? c->vs[c->nv - np].pos : top_end(c);
+  for (uint32_t i = c->nv - np; i < c->nv; i++)
+    if (!aot_arg_in_reg(c->t, c->vs[i].pos, c->vs[i].type)) spill(c, &c->vs[i]);
+  ent *args = &c->vs[c->nv - np];
+  c->t->call_internal(c, fidx, p0, args, np);
+  for (uint32_t i = 0; i < np; i++) release(c, &args[i]);
+  c->nv -= np;
+  push_results(c, ft, p0, aot_result_in_reg(ft));
 }
 
 static void call_indirect(cg *c, uint32_t typeidx, uint32_t table) {
@@ -595,7 +623,7 @@ static void call_indirect(cg *c, uint32_t typeidx, uint32_t table) {
   int32_t p0 = ft->nparams ? c->vs[c->nv - ft->nparams].pos : idx.pos;
   c->nv -= ft->nparams;
   c->t->call_indirect(c, typeidx, table, &idx, p0);
-  push_results(c, ft, p0);
+  push_results(c, ft, p0, aot_result_in_reg(ft));
 }
 
 static void local_set(cg *c, uint32_t x, bool tee) {

@@ -151,9 +151,19 @@ struct aot_target {
   size_t (*table_jump)(cg *c, const ent *idx, uint32_t n);
   void (*table_entry)(cg *c, size_t table, uint32_t i, size_t target);
 
-  /* calls: every operand is in its canonical slot, arguments from slot p0 */
-  void (*call)(cg *c, uint32_t fidx, int32_t p0);
+  /* calls. Convention between compiled functions: a scalar argument in one
+   * of the first `arg_regs` slots travels in a register (the callee finds
+   * it there, not in its slot); a single scalar result comes back in a
+   * register (result_in_reg). call_import and call_indirect see every
+   * operand in its canonical slot (they may go through C); call_internal
+   * gets the argument entries (those not in registers already spilled) and
+   * may leave every other entry where it is: the callee preserves
+   * allocatable registers. take_result moves a register result to reg. */
+  uint32_t arg_regs;
+  void (*call_internal)(cg *c, uint32_t fidx, int32_t p0, const ent *args, uint32_t nargs);
+  void (*call_import)(cg *c, uint32_t fidx, int32_t p0);
   void (*call_indirect)(cg *c, uint32_t typeidx, uint32_t table, const ent *idx, int32_t p0);
+  void (*take_result)(cg *c, wasm_valtype t, int reg);
   void (*call_op)(cg *c, wasm_opcode op, int32_t p0, uint64_t a, uint64_t b); /* the AOT_H_OP helper */
 
   /* SIMD: has_simd says whether simd compiles op inline; operands are in
@@ -173,6 +183,10 @@ extern const aot_target aot_target_x64;
 bool aot_compile_func(const aot_target *t, const aot_func_in *in, aot_func_out *out, wrun_error *err);
 
 /* ---- services of lower.c for targets ---------------------------------------- */
+/* Does a function of type ft return its result in a register? */
+bool aot_result_in_reg(const wasm_functype *ft);
+/* Is the parameter at slot position pos (of type t) passed in a register? */
+bool aot_arg_in_reg(const aot_target *t, int32_t pos, wasm_valtype ty);
 void aot_fail(cg *c, const char *msg);
 void aot_add_site(cg *c, site_list *l, size_t at);
 void aot_bind_sites(cg *c, site_list *l, size_t target);

@@ -28,6 +28,11 @@
 #define XMM_S1 14
 #define XMM_S2 15
 
+/* The first slots' scalar arguments travel in these (by slot position). */
+#define ARG_REGS 2
+static const int8_t arg_gpr[ARG_REGS] = {RCX, RDX};
+static const int8_t arg_xmm[ARG_REGS] = {0, 14};
+
 /* Locals prefer registers C helpers preserve. */
 static const int8_t gpr_local_order[] = {RBX, RBP, R12, R13, RSI, RDI};
 static const int8_t xmm_local_order[] = {13, 12, 11, 10, 9, 8, 7, 6, 5};
@@ -146,6 +151,11 @@ static void t_store(cg *c, const ent *e, aot_place p) {
   case PL_SLOT: store_to(c, e, slot_mem(c, p.index)); return;
   case PL_LOCAL: store_to(c, e, local_mem(c, (uint32_t)p.index)); return;
   case PL_RESULT:
+    if (aot_result_in_reg(c->ft)) { /* the convention's result register */
+      if (aot_cls(e->type) == CL_X) load_x(c, e, 0);
+      else load_g(c, e, RAX);
+      return;
+    }
     x64_mov_load(&c->b, true, RDX, x64_m(argptr_mem()));
     store_to(c, e, x64_base(RDX, 8 * p.index));
     return;
@@ -767,19 +777,43 @@ static void t_table_entry(cg *c, size_t table, uint32_t i, size_t target) {
 
 /* ---- calls -------------------------------------------------------------------------------- */
 
-static void t_call(cg *c, uint32_t fidx, int32_t p0) {
-  if (fidx < c->m->nimported_funcs) {
-    save_volatile(c, false);
-    x64_mov_rr(&c->b, true, RDI, R14);
-    x64_mov_load(&c->b, true, RSI, x64_m(ctx_mem(offsetof(aot_ctx, funcs))));
-    x64_mov_load(&c->b, true, RSI, x64_m(x64_base(RSI, (int32_t)(8 * fidx))));
-    x64_lea(&c->b, true, RDX, slot_mem(c, p0));
-    call_helper(c, AOT_H_CALL);
-    save_volatile(c, true);
-    return;
+static void t_call_import(cg *c, uint32_t fidx, int32_t p0) {
+  save_volatile(c, false);
+  x64_mov_rr(&c->b, true, RDI, R14);
+  x64_mov_load(&c->b, true, RSI, x64_m(ctx_mem(offsetof(aot_ctx, funcs))));
+  x64_mov_load(&c->b, true, RSI, x64_m(x64_base(RSI, (int32_t)(8 * fidx))));
+  x64_lea(&c->b, true, RDX, slot_mem(c, p0));
+  call_helper(c, AOT_H_CALL);
+  save_volatile(c, true);
+}
+
+/* Loads the register arguments: from entries, or (args NULL) from the slots. */
+static void load_arg_regs(cg *c, int32_t p0, const ent *args, uint32_t nargs, const wasm_functype *ft) {
+  int32_t pos = p0;
+  for (uint32_t i = 0; i < nargs; i++) {
+    wasm_valtype t = wasm_functype_params(ft)[i];
+    int32_t rel = pos - p0;
+    if (aot_arg_in_reg(&aot_target_x64, rel, t)) {
+      bool x = aot_cls(t) == CL_X;
+      int to = x ? arg_xmm[rel] : arg_gpr[rel];
+      if (args && x) load_x(c, &args[i], to);
+      else if (args) load_g(c, &args[i], to);
+      else if (x) x64_sse(&c->b, 0xF2, 0x10, false, to, x64_m(slot_mem(c, pos)));
+      else x64_mov_load(&c->b, aot_wide(t), to, x64_m(slot_mem(c, pos)));
+    }
+    pos += aot_width(t);
   }
+}
+
+static void t_call_internal(cg *c, uint32_t fidx, int32_t p0, const ent *args, uint32_t nargs) {
+  load_arg_regs(c, p0, args, nargs, wasm_module_func_type(c->m, fidx));
   x64_lea(&c->b, true, RAX, slot_mem(c, p0));
   aot_add_reloc(c, x64_call_rel32(&c->b), fidx);
+}
+
+static void t_take_result(cg *c, wasm_valtype t, int reg) {
+  if (aot_cls(t) == CL_X) xmov(c, reg, 0);
+  else x64_mov_rr(&c->b, aot_wide(t), reg, RAX);
 }
 
 static void t_call_indirect(cg *c, uint32_t typeidx, uint32_t table, const ent *idx, int32_t p0) {
@@ -804,6 +838,8 @@ static void t_call_indirect(cg *c, uint32_t typeidx, uint32_t table, const ent *
   x64_mov_load(&c->b, true, R11, x64_m(x64_base(R11, (int32_t)offsetof(wrun_func, aot_entry))));
   x64_test_rr(&c->b, true, R11, R11);
   slow[4] = x64_jcc_rel32(&c->b, CC_E);
+  const wasm_functype *ft = &c->m->types[typeidx].func;
+  load_arg_regs(c, p0, NULL, ft->nparams, ft);
   x64_lea(&c->b, true, RAX, slot_mem(c, p0));
   x64_call_r(&c->b, R11);
   size_t done = x64_jmp_rel32(&c->b);
@@ -818,6 +854,10 @@ static void t_call_indirect(cg *c, uint32_t typeidx, uint32_t table, const ent *
   x64_lea(&c->b, true, R8, slot_mem(c, p0));
   call_helper(c, AOT_H_CALL_INDIRECT);
   save_volatile(c, true);
+  if (aot_result_in_reg(ft)) { /* the helper left it in the slot: where the fast path has it */
+    if (aot_cls(wasm_functype_results(ft)[0]) == CL_X) x64_sse(&c->b, 0xF2, 0x10, false, 0, x64_m(slot_mem(c, p0)));
+    else x64_mov_load(&c->b, true, RAX, x64_m(slot_mem(c, p0)));
+  }
   x64_patch_rel32(&c->b, done, c->b.n);
 }
 
@@ -841,6 +881,13 @@ static void t_begin(cg *c) {
           x64_mov_store_imm32(&c->b, true, d, 0);
         }
       }
+    } else if (param && aot_arg_in_reg(&aot_target_x64, pos, t)) { /* arrived in a register */
+      bool x = aot_cls(t) == CL_X;
+      int from = x ? arg_xmm[pos] : arg_gpr[pos];
+      if (r < 0 && x) x64_sse_store(&c->b, 0xF2, 0x11, from, local_mem(c, i));
+      else if (r < 0) x64_mov_store(&c->b, true, local_mem(c, i), from);
+      else if (x) xmov(c, r, from);
+      else x64_mov_rr(&c->b, aot_wide(t), r, from);
     } else if (param) {
       x64_mem s = x64_base(RAX, 8 * pos);
       if (r < 0) {
@@ -909,7 +956,7 @@ static bool t_finish(cg *c, aot_func_out *out) {
   x64_alu_imm(&pro, 5, true, x64_r(RSP), (int32_t)frame);
   x64_alu_rm(&pro, 7, true, RSP, x64_m(ctx_mem(offsetof(aot_ctx, stack_limit))));
   size_t st = x64_jcc_rel32(&pro, CC_B);
-  x64_mov_store(&pro, true, argptr_mem(), RAX);
+  if (!aot_result_in_reg(c->ft)) x64_mov_store(&pro, true, argptr_mem(), RAX); /* for the results */
   off = save_base;
   for (int r = 0; r < 16; r++)
     if (saved_g & (1u << r)) {
@@ -941,8 +988,10 @@ static bool t_finish(cg *c, aot_func_out *out) {
   return true;
 }
 
-/* enter(ctx=rdi, fn=rsi, slots=rdx): saves the C callee-saved registers,
- * sets up r14/r15 and calls fn with rax = slots. */
+/* enter(ctx=rdi, fn=rsi, slots=rdx, result=ecx): saves the C callee-saved
+ * registers, sets up r14/r15, passes the register arguments from the slots
+ * (reading two slots whatever the arity: slot areas always have them) and
+ * stores a register result (ecx: 1 general, 2 float) back into slot 0. */
 static uint32_t t_trampoline(uint8_t *dst, uint32_t cap) {
   x64_buf b = {0};
   static const int saved[] = {RBX, RBP, R12, R13, R14, R15};
@@ -950,8 +999,24 @@ static uint32_t t_trampoline(uint8_t *dst, uint32_t cap) {
   x64_alu_imm(&b, 5, true, x64_r(RSP), 8); /* keep rsp 16-aligned at the call */
   x64_mov_rr(&b, true, R14, RDI);
   x64_mov_load(&b, true, R15, x64_m(x64_base(RDI, (int32_t)offsetof(aot_ctx, mem_base))));
+  x64_mov_rr(&b, true, RBX, RDX);
+  x64_mov_rr(&b, false, R12, RCX);
   x64_mov_rr(&b, true, RAX, RDX);
+  for (int k = 0; k < ARG_REGS; k++) {
+    x64_sse(&b, 0xF2, 0x10, false, arg_xmm[k], x64_m(x64_base(RAX, 8 * k)));
+    x64_mov_load(&b, true, arg_gpr[k], x64_m(x64_base(RAX, 8 * k)));
+  }
   x64_call_r(&b, RSI);
+  x64_alu_imm(&b, 7, false, x64_r(R12), 1);
+  size_t not_g = x64_jcc_rel32(&b, CC_NE);
+  x64_mov_store(&b, true, x64_base(RBX, 0), RAX);
+  size_t done = x64_jmp_rel32(&b);
+  x64_patch_rel32(&b, not_g, b.n);
+  x64_alu_imm(&b, 7, false, x64_r(R12), 2);
+  size_t not_x = x64_jcc_rel32(&b, CC_NE);
+  x64_sse_store(&b, 0xF2, 0x11, 0, x64_base(RBX, 0));
+  x64_patch_rel32(&b, not_x, b.n);
+  x64_patch_rel32(&b, done, b.n);
   x64_alu_imm(&b, 0, true, x64_r(RSP), 8);
   for (int i = 5; i >= 0; i--) x64_pop(&b, saved[i]);
   x64_ret(&b);
@@ -995,7 +1060,10 @@ const aot_target aot_target_x64 = {
   .interrupt_check = t_interrupt_check,
   .table_jump = t_table_jump,
   .table_entry = t_table_entry,
-  .call = t_call,
+  .arg_regs = ARG_REGS,
+  .call_internal = t_call_internal,
+  .call_import = t_call_import,
+  .take_result = t_take_result,
   .call_indirect = t_call_indirect,
   .call_op = t_call_op,
   .has_simd = x64_has_simd,
