@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "aot/x64/target.h"
+#include "interp/interp.h"
 
 #define GPR_ALLOC ((1u << RBX) | (1u << RBP) | (1u << RSI) | (1u << RDI) | (1u << R8) | (1u << R9) | \
                    (1u << R10) | (1u << R12) | (1u << R13))
@@ -497,10 +498,59 @@ static bool t_has_unop(wasm_opcode op) {
   case OP_F32_CONVERT_I32_S: case OP_F32_CONVERT_I32_U: case OP_F32_CONVERT_I64_S:
   case OP_F64_CONVERT_I32_S: case OP_F64_CONVERT_I32_U: case OP_F64_CONVERT_I64_S:
   case OP_I32_REINTERPRET_F32: case OP_I64_REINTERPRET_F64: case OP_F32_REINTERPRET_I32:
-  case OP_F64_REINTERPRET_I64:
+  case OP_F64_REINTERPRET_I64: case OP_F32_CONVERT_I64_U: case OP_F64_CONVERT_I64_U:
+#define TR(id, ...) case OP_##id:
+  INTERP_TRUNC_OPS(TR)
+#undef TR
     return true;
-  default: return false; /* trapping/saturating truncations, convert_i64_u: the helper */
+  default: return false; /* saturating truncations: the helper */
   }
+}
+
+static uint64_t f64_bits(double d) {
+  uint64_t u;
+  memcpy(&u, &d, 8);
+  return u;
+}
+
+/* Trapping float -> int: NaN is an invalid conversion; outside (lo, hi) an
+ * overflow (the bounds come from the interpreter's list, interp.h). */
+static void trunc_checked(cg *c, wasm_opcode op, int r, const ent *a, double lo, double hi) {
+  bool from64 = aot_wide(a->type);
+  bool to64 = op == OP_I64_TRUNC_F32_S || op == OP_I64_TRUNC_F64_S || op == OP_I64_TRUNC_F32_U ||
+              op == OP_I64_TRUNC_F64_U;
+  bool uns = op == OP_I32_TRUNC_F32_U || op == OP_I32_TRUNC_F64_U || op == OP_I64_TRUNC_F32_U ||
+             op == OP_I64_TRUNC_F64_U;
+  load_x(c, a, XMM_S1);
+  if (!from64) x64_sse(&c->b, 0xF3, 0x5A, false, XMM_S1, x64_r(XMM_S1)); /* exact widening */
+  x64_sse(&c->b, 0x66, 0x2E, false, XMM_S1, x64_r(XMM_S1));
+  trap_jcc(c, CC_P, WRUN_TRAP_INVALID_CONVERSION);
+  x64_mov_imm(&c->b, true, RAX, f64_bits(lo));
+  x64_movq_xr(&c->b, true, XMM_S2, RAX);
+  x64_sse(&c->b, 0x66, 0x2E, false, XMM_S1, x64_r(XMM_S2));
+  trap_jcc(c, CC_BE, WRUN_TRAP_INT_OVERFLOW);
+  x64_mov_imm(&c->b, true, RAX, f64_bits(hi));
+  x64_movq_xr(&c->b, true, XMM_S2, RAX);
+  x64_sse(&c->b, 0x66, 0x2E, false, XMM_S1, x64_r(XMM_S2));
+  trap_jcc(c, CC_AE, WRUN_TRAP_INT_OVERFLOW);
+  if (!(to64 && uns)) { /* in range of a signed 64-bit conversion */
+    x64_sse(&c->b, 0xF2, 0x2C, to64 || uns, r, x64_r(XMM_S1)); /* cvttsd2si */
+    if (uns && !to64) x64_mov_rr(&c->b, false, r, r);
+    return;
+  }
+  /* u64: values >= 2^63 are converted after subtracting 2^63 */
+  x64_mov_imm(&c->b, true, RAX, f64_bits(9223372036854775808.0));
+  x64_movq_xr(&c->b, true, XMM_S2, RAX);
+  x64_sse(&c->b, 0x66, 0x2E, false, XMM_S1, x64_r(XMM_S2));
+  size_t big = x64_jcc_rel32(&c->b, CC_AE);
+  x64_sse(&c->b, 0xF2, 0x2C, true, r, x64_r(XMM_S1));
+  size_t done = x64_jmp_rel32(&c->b);
+  x64_patch_rel32(&c->b, big, c->b.n);
+  x64_sse(&c->b, 0xF2, 0x5C, false, XMM_S1, x64_r(XMM_S2)); /* subsd */
+  x64_sse(&c->b, 0xF2, 0x2C, true, r, x64_r(XMM_S1));
+  x64_mov_imm(&c->b, true, RAX, UINT64_C(0x8000000000000000));
+  x64_alu_rm(&c->b, 6, true, r, x64_r(RAX));
+  x64_patch_rel32(&c->b, done, c->b.n);
 }
 
 /* Same-class operators work in place (dst holds a); conversions across
@@ -551,6 +601,29 @@ static void t_unop(cg *c, wasm_opcode op, int r, const ent *a) {
     load_g(c, a, RAX);
     x64_op_rm(&c->b, 0, 0x0F57, false, r, x64_r(r)); /* xorps: no false dependency */
     x64_sse(&c->b, fpfx(dbl), 0x2A, w64, r, x64_r(RAX));
+    return;
+  }
+#define TR(id, ta, tr, lo, hi) case OP_##id: trunc_checked(c, op, r, a, lo, hi); return;
+  INTERP_TRUNC_OPS(TR)
+#undef TR
+  case OP_F32_CONVERT_I64_U: case OP_F64_CONVERT_I64_U: {
+    /* below 2^63: the signed conversion; above: halve (keeping the low bit
+     * so rounding is unchanged), convert, double */
+    bool dbl = op == OP_F64_CONVERT_I64_U;
+    load_g(c, a, RAX);
+    x64_op_rm(&c->b, 0, 0x0F57, false, r, x64_r(r));
+    x64_test_rr(&c->b, true, RAX, RAX);
+    size_t neg = x64_jcc_rel32(&c->b, CC_S);
+    x64_sse(&c->b, fpfx(dbl), 0x2A, true, r, x64_r(RAX));
+    size_t done = x64_jmp_rel32(&c->b);
+    x64_patch_rel32(&c->b, neg, c->b.n);
+    x64_mov_rr(&c->b, true, RCX, RAX);
+    x64_shift_imm(&c->b, 5, true, RAX, 1);
+    x64_alu_imm(&c->b, 4, true, x64_r(RCX), 1);
+    x64_alu_rm(&c->b, 1, true, RAX, x64_r(RCX));
+    x64_sse(&c->b, fpfx(dbl), 0x2A, true, r, x64_r(RAX));
+    x64_sse(&c->b, fpfx(dbl), 0x58, false, r, x64_r(r));
+    x64_patch_rel32(&c->b, done, c->b.n);
     return;
   }
   case OP_I32_REINTERPRET_F32: case OP_I64_REINTERPRET_F64:
