@@ -608,8 +608,8 @@ static void call_direct(cg *c, uint32_t fidx) {
    * they travel in registers */
   int32_t p0 = np ? c->vs[c->nv - np].pos : top_end(c);
   for (uint32_t i = c->nv - np; i < c->nv; i++)
-    if (!aot_arg_in_reg(c->t, c->vs[i].pos, c->vs[i].type)) spill(c, &c->vs[i]);
-  ent *args = &c->vs[c->nv - np];
+    if (!aot_arg_in_reg(c->t, c->vs[i].pos - p0, c->vs[i].type)) spill(c, &c->vs[i]);
+  ent *args = np ? &c->vs[c->nv - np] : NULL;
   c->t->call_internal(c, fidx, p0, args, np);
   for (uint32_t i = 0; i < np; i++) release(c, &args[i]);
   c->nv -= np;

@@ -185,7 +185,8 @@ bool aot_compile_func(const aot_target *t, const aot_func_in *in, aot_func_out *
 /* ---- services of lower.c for targets ---------------------------------------- */
 /* Does a function of type ft return its result in a register? */
 bool aot_result_in_reg(const wasm_functype *ft);
-/* Is the parameter at slot position pos (of type t) passed in a register? */
+/* Is the parameter at slot position pos (relative to the first argument's
+ * slot; of type ty) passed in a register? */
 bool aot_arg_in_reg(const aot_target *t, int32_t pos, wasm_valtype ty);
 void aot_fail(cg *c, const char *msg);
 void aot_add_site(cg *c, site_list *l, size_t at);
