@@ -148,10 +148,12 @@ static void push_local(cg *c, uint32_t x) { push(c, c->ltype[x], E_LOCAL)->local
 
 static ent pop(cg *c) { return c->vs[--c->nv]; }
 
-/* Before local x changes: entries still reading it lazily take a copy. */
+/* Before local x changes: entries still reading it lazily take a copy. That
+ * includes entries of dead locals that shared x's register (regalloc.c). */
 static void detach_local(cg *c, uint32_t x, uint32_t below) {
+  int r = c->lreg[x];
   for (uint32_t i = 0; i < below && i < c->nv; i++)
-    if (c->vs[i].kind == E_LOCAL && c->vs[i].local == x) {
+    if (c->vs[i].kind == E_LOCAL && (c->vs[i].local == x || (r >= 0 && c->lreg[c->vs[i].local] == r))) {
       if (aot_cls(c->vs[i].type) == CL_V) spill(c, &c->vs[i]);
       else to_reg(c, i);
     }
@@ -188,7 +190,7 @@ static void read_blocktype(cg *c, const wasm_valtype **params, uint32_t *np, con
   }
 }
 
-static void skip_imm(cg *c, wasm_imm_kind imm) {
+void aot_skip_imm(cg *c, wasm_imm_kind imm) {
   const uint8_t *p;
   int64_t s64;
   int32_t s32;
@@ -222,7 +224,7 @@ static void skip_imm(cg *c, wasm_imm_kind imm) {
   }
 }
 
-static wasm_opcode read_op(wasm_reader *r) {
+wasm_opcode aot_read_op(wasm_reader *r) {
   uint8_t b = 0;
   reader_u8(r, &b);
   if (b == 0xFC || b == 0xFD) {
@@ -237,15 +239,15 @@ static wasm_opcode read_op(wasm_reader *r) {
 static wasm_opcode peek_op(const cg *c, uint32_t *imm) {
   wasm_reader r = c->r;
   if (reader_eof(&r)) return OP_COUNT_;
-  wasm_opcode op = read_op(&r);
+  wasm_opcode op = aot_read_op(&r);
   *imm = 0;
   if (op == OP_LOCAL_SET || op == OP_LOCAL_TEE || op == OP_BR_IF) reader_u32(&r, imm);
   return op;
 }
 
 static void consume_op(cg *c) {
-  wasm_opcode op = read_op(&c->r);
-  skip_imm(c, wasm_opinfos[op].imm);
+  wasm_opcode op = aot_read_op(&c->r);
+  aot_skip_imm(c, wasm_opinfos[op].imm);
 }
 
 /* ---- the out-of-line helper ------------------------------------------------------------- */
@@ -431,7 +433,7 @@ static void cond_result(cg *c, int cond) {
     return;
   }
   if (next == OP_IF) {
-    read_op(&c->r);
+    aot_read_op(&c->r);
     const wasm_valtype *params, *results;
     uint32_t np, nr;
     wasm_valtype single;
@@ -711,7 +713,7 @@ static void br_table(cg *c) {
 /* ---- the instruction loop ---------------------------------------------------------------- */
 
 static void instr(cg *c) {
-  wasm_opcode op = read_op(&c->r);
+  wasm_opcode op = aot_read_op(&c->r);
   if (op == OP_COUNT_) {
     aot_fail(c, "internal error: unknown opcode");
     return;
@@ -720,7 +722,7 @@ static void instr(cg *c) {
   ctl *cur = &c->cs[c->nc - 1];
   if (cur->unreachable || cur->dead) { /* keep only the block structure */
     if (op == OP_BLOCK || op == OP_LOOP || op == OP_IF) {
-      skip_imm(c, info->imm);
+      aot_skip_imm(c, info->imm);
       push_ctl(c, op, NULL, 0, NULL, 0, 0, true);
     } else if (op == OP_ELSE) {
       if (!cur->dead) { /* the then-part ended unreachable; the else-part is live */
@@ -734,7 +736,7 @@ static void instr(cg *c) {
     } else if (op == OP_END) {
       end_ctl(c);
     } else {
-      skip_imm(c, info->imm);
+      aot_skip_imm(c, info->imm);
     }
     return;
   }
@@ -794,7 +796,7 @@ static void instr(cg *c) {
     return;
   }
   case OP_SELECT: select_op(c); return;
-  case OP_SELECT_T: skip_imm(c, info->imm); select_op(c); return;
+  case OP_SELECT_T: aot_skip_imm(c, info->imm); select_op(c); return;
   case OP_LOCAL_GET: push_local(c, u32(c)); return;
   case OP_LOCAL_SET: local_set(c, u32(c), false); return;
   case OP_LOCAL_TEE: local_set(c, u32(c), true); return;
@@ -814,7 +816,7 @@ static void instr(cg *c) {
     push_const(c, WASM_V128, lo, hi);
     return;
   }
-  case OP_REF_NULL: skip_imm(c, info->imm); push_const(c, WASM_FUNCREF, 0, 0); return;
+  case OP_REF_NULL: aot_skip_imm(c, info->imm); push_const(c, WASM_FUNCREF, 0, 0); return;
   case OP_REF_IS_NULL: c->vs[c->nv - 1].type = WASM_I64; eqz(c, true); return; /* all 64 bits */
   case OP_REF_FUNC: {
     uint32_t x = u32(c);
@@ -923,9 +925,14 @@ static int cmp_weight(const void *a, const void *b) {
   return x->local < y->local ? -1 : x->local > y->local;
 }
 
-/* Counts local uses, weighted by loop nesting (8x per level), and gives the
- * heaviest locals registers; the pool keeps at least MIN_POOL of each class. */
+static bool pool_from_locals(cg *c);
+
+/* Registers for locals: linear scan over live intervals (regalloc.c); for
+ * functions too large for it, use counts weighted by loop nesting (8x per
+ * level) give the heaviest locals registers for the whole function. The
+ * pool keeps at least MIN_POOL registers of each class. */
 static bool assign_locals(cg *c) {
+  if (aot_regalloc_locals(c)) return pool_from_locals(c);
   lweight *w = calloc(c->nlocals + 1, sizeof *w);
   if (!w) return false;
   for (uint32_t i = 0; i < c->nlocals; i++) w[i].local = i;
@@ -933,7 +940,7 @@ static bool assign_locals(cg *c) {
   uint32_t nblk = 0, depth = 0;
   cg scan = *c;
   while (!reader_eof(&scan.r)) {
-    wasm_opcode op = read_op(&scan.r);
+    wasm_opcode op = aot_read_op(&scan.r);
     if (op == OP_COUNT_) break;
     if (op == OP_BLOCK || op == OP_LOOP || op == OP_IF) {
       if (nblk < 64 && op == OP_LOOP) {
@@ -952,7 +959,7 @@ static bool assign_locals(cg *c) {
       if (x < c->nlocals) w[x].w += (uint64_t)1 << (3 * (depth < 8 ? depth : 8));
       continue;
     }
-    skip_imm(&scan, wasm_opinfos[op].imm);
+    aot_skip_imm(&scan, wasm_opinfos[op].imm);
   }
   qsort(w, c->nlocals, sizeof *w, cmp_weight);
   uint32_t ng = 0, nx = 0;
@@ -963,6 +970,11 @@ static bool assign_locals(cg *c) {
     else if (cl == CL_X && nx < c->t->nfpr_locals) c->lreg[x] = c->t->fpr_local_order[nx++];
   }
   free(w);
+  return pool_from_locals(c);
+}
+
+/* The pool: allocatable registers no local lives in. */
+static bool pool_from_locals(cg *c) {
   c->gfree = c->t->gpr_alloc;
   c->xfree = c->t->fpr_alloc;
   for (uint32_t i = 0; i < c->nlocals; i++) {

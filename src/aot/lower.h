@@ -182,7 +182,12 @@ extern const aot_target aot_target_x64;
 /* Compiles one function body with target t. */
 bool aot_compile_func(const aot_target *t, const aot_func_in *in, aot_func_out *out, wrun_error *err);
 
-/* ---- services of lower.c for targets ---------------------------------------- */
+/* ---- services of lower.c for targets and regalloc.c --------------------------- */
+wasm_opcode aot_read_op(wasm_reader *r);
+void aot_skip_imm(cg *c, wasm_imm_kind imm);
+/* Assigns c->lreg by linear scan over live intervals (regalloc.c); false
+ * (lreg all -1) when the function is too large for the analysis. */
+bool aot_regalloc_locals(cg *c);
 /* Does a function of type ft return its result in a register? */
 bool aot_result_in_reg(const wasm_functype *ft);
 /* Is the parameter at slot position pos (relative to the first argument's

@@ -80,6 +80,17 @@ patch cpu.cwasm 16 ff000000 1;      refuse cpu.cwasm "CPU feature"
 patch hash.cwasm 40 00 1;           refuse hash.cwasm "hash mismatch"
 patch sec.cwasm 80 ffffff 1;        refuse sec.cwasm "truncated"
 
+# register sharing between locals (regalloc.c): both tiers agree, and two by hand
+for f in "read_before_write 7" "conditional_set 0" "conditional_set 5" "lazy_then_write 9" "across_helper 50" \
+         "pressure 1000"; do
+  set -- $f
+  a=$("$wrun" --invoke "$1" "$data/regalloc.wat" "$2" 2>&1)
+  b=$("$wrun" run --aot --no-cache --invoke "$1" "$data/regalloc.wat" "$2" 2>&1)
+  [ -n "$a" ] && [ "$a" = "$b" ] || fail "regalloc $f: interpreter '$a', aot '$b'"
+done
+[ "$("$wrun" run --aot --no-cache --invoke conditional_set "$data/regalloc.wat" 0)" = 193 ] || fail "conditional_set 0"
+[ "$("$wrun" run --aot --no-cache --invoke conditional_set "$data/regalloc.wat" 5)" = 1568 ] || fail "conditional_set 5"
+
 # traps, timeouts, limits in compiled code
 "$wrun" run --aot --no-cache --invoke boom "$data/trap.wat" 2>"$tmp/err"; st=$?
 [ $st -eq 134 ] && grep -q "integer divide by zero" "$tmp/err" || fail "aot trap: status $st"

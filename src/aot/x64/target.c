@@ -169,14 +169,19 @@ static void trap_jcc(cg *c, int cc, wrun_trap_kind kind) { aot_add_site(c, &c->t
 
 static void t_trap(cg *c, wrun_trap_kind kind) { aot_add_site(c, &c->traps[kind], x64_jmp_rel32(&c->b)); }
 
-/* Locals whose home a C call clobbers are saved around helper calls. */
+/* Registers holding locals that a C call clobbers are saved around helper
+ * calls, each to the slot of the first local living in it (locals with
+ * disjoint lives may share a register: regalloc.c). */
 static void save_volatile(cg *c, bool restore) {
   c->calls_c = true;
+  uint32_t done_g = 0, done_x = 0;
   for (uint32_t i = 0; i < c->nlocals; i++) {
     int r = c->lreg[i];
     if (r < 0) continue;
     bool x = aot_cls(c->ltype[i]) == CL_X;
-    if (!x && !(GPR_VOLATILE & (1u << r))) continue;
+    uint32_t *done = x ? &done_x : &done_g;
+    if ((!x && !(GPR_VOLATILE & (1u << r))) || (*done & (1u << r))) continue;
+    *done |= 1u << r;
     x64_mem m = local_mem(c, i);
     if (x) {
       if (restore) x64_sse(&c->b, 0xF2, 0x10, false, r, x64_m(m));
@@ -937,12 +942,19 @@ static void t_call_indirect(cg *c, uint32_t typeidx, uint32_t table, const ent *
 /* ---- prologue, epilogue --------------------------------------------------------------------- */
 
 static void t_begin(cg *c) {
-  /* rax = argument slots (still live from the call) */
+  /* rax = argument slots (still live from the call). Locals are zeroed
+   * before parameters arrive: a local may share a parameter's register
+   * (it is not live at entry then, regalloc.c). */
+  for (int pass = 0; pass < 2; pass++) {
   int32_t pos = 0;
   for (uint32_t i = 0; i < c->nlocals; i++) {
     wasm_valtype t = c->ltype[i];
     int r = c->lreg[i];
     bool param = i < c->ft->nparams;
+    if (param != (pass == 1)) {
+      if (param) pos += aot_width(t);
+      continue;
+    }
     if (aot_cls(t) == CL_V) {
       for (int k = 0; k < 2; k++) {
         x64_mem d = local_mem(c, i);
@@ -979,6 +991,7 @@ static void t_begin(cg *c) {
       x64_mov_imm(&c->b, false, r, 0);
     }
     if (param) pos += aot_width(t);
+  }
   }
 }
 
