@@ -1,0 +1,131 @@
+/*
+ * fuzz_tiers.c — differential libFuzzer target: every valid module without
+ * imports made from the fuzzed bytes is instantiated twice, once for the
+ * interpreter and once for the AOT tier, and every exported function is
+ * called in both with the same arguments. Results and trap kinds must agree.
+ *
+ * What may legitimately differ is left out: NaN payloads (the spec lets them
+ * vary), and everything after a call stack exhaustion (the tiers exhaust at
+ * different depths) or after the interpreter ran out of fuel (the only
+ * bound on endless loops; compiled code has no fuel, so such a call is not
+ * repeated there).
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "binary/module.h"
+#include "runtime/runtime.h"
+#include "valid/valid.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static bool nan32(uint32_t b) { return (b & 0x7F800000u) == 0x7F800000u && (b & 0x7FFFFFu); }
+static bool nan64(uint64_t b) {
+  return (b & UINT64_C(0x7FF0000000000000)) == UINT64_C(0x7FF0000000000000) && (b & UINT64_C(0xFFFFFFFFFFFFF));
+}
+
+static bool same_half(const uint8_t *a, const uint8_t *b) { /* 8 bytes of a v128 */
+  uint64_t x, y;
+  memcpy(&x, a, 8);
+  memcpy(&y, b, 8);
+  if (x == y || (nan64(x) && nan64(y))) return true;
+  for (int k = 0; k < 2; k++) {
+    uint32_t p = (uint32_t)(x >> (32 * k)), q = (uint32_t)(y >> (32 * k));
+    if (p != q && !(nan32(p) && nan32(q))) return false;
+  }
+  return true;
+}
+
+static bool same(const wrun_val *a, const wrun_val *b) {
+  switch (a->type) {
+  case WASM_I32: return a->of.i32 == b->of.i32;
+  case WASM_I64: return a->of.i64 == b->of.i64;
+  case WASM_F32: return a->of.f32 == b->of.f32 || (nan32(a->of.f32) && nan32(b->of.f32));
+  case WASM_F64: return a->of.f64 == b->of.f64 || (nan64(a->of.f64) && nan64(b->of.f64));
+  case WASM_V128: return same_half(a->of.v128, b->of.v128) && same_half(a->of.v128 + 8, b->of.v128 + 8);
+  default: return (a->of.ref == NULL) == (b->of.ref == NULL); /* different stores: only nullness compares */
+  }
+}
+
+static void arg_for(wasm_valtype t, wrun_val *v) {
+  memset(v, 0, sizeof *v);
+  v->type = t;
+  switch (t) {
+  case WASM_I32: v->of.i32 = 7; break;
+  case WASM_I64: v->of.i64 = (uint64_t)-3; break;
+  case WASM_F32: v->of.f32 = 0x3FC00000u; break;                 /* 1.5 */
+  case WASM_F64: v->of.f64 = UINT64_C(0xC002000000000000); break; /* -2.25 */
+  default: break;                                                /* v128 zero, null refs */
+  }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  wrun_error err;
+  wrun_error_clear(&err);
+  wasm_module *m = wasm_module_decode(data, size, &err);
+  if (!m || !wasm_module_validate(m, &err) || m->nimports) {
+    wasm_module_free(m);
+    return 0;
+  }
+  wrun_config ci = {0}, ca = {0};
+  ci.fuel = 100000;
+  ci.max_memory_bytes = ca.max_memory_bytes = 16u << 20;
+  ca.aot = true;
+  wrun_store *si = wrun_store_new(&ci), *sa = wrun_store_new(&ca);
+  wrun_instance *ii = si ? wrun_instantiate(si, m, NULL, 0, &err) : NULL;
+  wrun_trap_kind ki = si ? wrun_store_trap_kind(si) : WRUN_TRAP_NONE;
+  bool go = ii && sa;
+  wrun_instance *ia = NULL;
+  if (!ii && ki != WRUN_TRAP_FUEL && ki != WRUN_TRAP_STACK_EXHAUSTED && sa) {
+    /* instantiation failed in the interpreter (a trap in start, segments out of
+     * bounds...): it must fail the same way for compiled code */
+    ia = wrun_instantiate(sa, m, NULL, 0, &err);
+    if (ia || wrun_store_trap_kind(sa) != ki) {
+      fprintf(stderr, "instantiation: interpreter failed (trap %d), aot %s (trap %d)\n", (int)ki,
+              ia ? "succeeded" : "failed", (int)wrun_store_trap_kind(sa));
+      abort();
+    }
+  }
+  if (go) ia = wrun_instantiate(sa, m, NULL, 0, &err);
+  if (go && !ia) {
+    /* compiled code may exhaust the stack in start where the interpreter did not */
+    if (wrun_store_trap_kind(sa) != WRUN_TRAP_STACK_EXHAUSTED) {
+      fprintf(stderr, "instantiation: interpreter succeeded, aot failed: %s\n", err.message);
+      abort();
+    }
+    go = false;
+  }
+  for (uint32_t e = 0; go && e < m->nexports; e++) {
+    if (m->exports[e].kind != WASM_EXTERN_FUNC) continue;
+    wrun_extern fi, fa;
+    wrun_instance_export(ii, m->exports[e].name.ptr, m->exports[e].name.len, &fi);
+    wrun_instance_export(ia, m->exports[e].name.ptr, m->exports[e].name.len, &fa);
+    const wasm_functype *ft = wrun_func_type(fi.of.func);
+    wrun_val args[16], ri[16], ra[16];
+    if (ft->nparams > 16 || ft->nresults > 16) continue;
+    for (uint32_t k = 0; k < ft->nparams; k++) arg_for(wasm_functype_params(ft)[k], &args[k]);
+    bool oki = wrun_call(si, fi.of.func, args, ft->nparams, ri, ft->nresults, &err);
+    wrun_trap_kind ti = oki ? WRUN_TRAP_NONE : wrun_store_trap_kind(si);
+    if (ti == WRUN_TRAP_FUEL || ti == WRUN_TRAP_STACK_EXHAUSTED || ti == WRUN_TRAP_HOST) break;
+    bool oka = wrun_call(sa, fa.of.func, args, ft->nparams, ra, ft->nresults, &err);
+    wrun_trap_kind ta = oka ? WRUN_TRAP_NONE : wrun_store_trap_kind(sa);
+    if (ta == WRUN_TRAP_STACK_EXHAUSTED) break;
+    if (ti != ta) {
+      fprintf(stderr, "export %s: interpreter trap %d, aot trap %d\n", m->exports[e].name.ptr, (int)ti, (int)ta);
+      abort();
+    }
+    for (uint32_t k = 0; oki && k < ft->nresults; k++)
+      if (!same(&ri[k], &ra[k])) {
+        fprintf(stderr, "export %s: result %u differs (interpreter %llx, aot %llx)\n", m->exports[e].name.ptr, k,
+                (unsigned long long)ri[k].of.i64, (unsigned long long)ra[k].of.i64);
+        abort();
+      }
+  }
+  wrun_store_free(si);
+  wrun_store_free(sa);
+  wasm_module_free(m);
+  return 0;
+}
