@@ -755,6 +755,7 @@ static void instr(cg *c) {
       return;
     }
     flush_all(c);
+    if (op == OP_LOOP) c->t->align_loop(c);
     ctl *f = push_ctl(c, op, params, np, results, nr, single, false);
     if (op == OP_LOOP) {
       f->head = c->b.n;

@@ -146,6 +146,7 @@ struct aot_target {
   void (*patch)(cg *c, size_t site, size_t target);
   void (*trap)(cg *c, wrun_trap_kind kind);
   void (*interrupt_check)(cg *c);
+  void (*align_loop)(cg *c);             /* before a loop head (may emit nothing) */
   /* jump through a table of n+1 entries indexed by idx (clamped to n);
    * returns the table's position for table_entry */
   size_t (*table_jump)(cg *c, const ent *idx, uint32_t n);

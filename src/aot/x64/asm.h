@@ -93,6 +93,7 @@ void x64_popcnt(x64_buf *b, bool w, int dst, x64_rm src);
 void x64_push(x64_buf *b, int reg);
 void x64_pop(x64_buf *b, int reg);
 void x64_ret(x64_buf *b);
+void x64_nops(x64_buf *b, size_t n);                                  /* n bytes of no-ops (long forms) */
 void x64_ud2(x64_buf *b);
 
 /* Control flow. The rel32 forms return the offset of their displacement so

@@ -826,6 +826,8 @@ static size_t t_jump(cg *c) { return x64_jmp_rel32(&c->b); }
 static size_t t_jump_if(cg *c, int cond) { return x64_jcc_rel32(&c->b, cond); }
 static void t_patch(cg *c, size_t site, size_t target) { x64_patch_rel32(&c->b, site, target); }
 
+static void t_align_loop(cg *c) { x64_nops(&c->b, (16 - c->b.n % 16) % 16); }
+
 static void t_interrupt_check(cg *c) {
   x64_mov_load(&c->b, true, R11, x64_m(ctx_mem(offsetof(aot_ctx, interrupt))));
   x64_op_rm(&c->b, 0, 0x83, false, 7, x64_m(x64_base(R11, 0))); /* cmp dword [r11], 0 */
@@ -1054,6 +1056,7 @@ static bool t_finish(cg *c, aot_func_out *out) {
       x64_sse_store(&pro, 0xF2, 0x11, r, x64_base(RSP, off));
       off += 8;
     }
+  x64_nops(&pro, (16 - pro.n % 16) % 16); /* the body keeps its 16-byte alignment (loop heads) */
   if (pro.oom || c->b.oom) {
     free(pro.p);
     return false;
@@ -1144,6 +1147,7 @@ const aot_target aot_target_x64 = {
   .patch = t_patch,
   .trap = t_trap,
   .interrupt_check = t_interrupt_check,
+  .align_loop = t_align_loop,
   .table_jump = t_table_jump,
   .table_entry = t_table_entry,
   .arg_regs = ARG_REGS,
