@@ -24,19 +24,11 @@
 #include <string.h>
 
 #include "aot/lower.h"
+#include "binary/instr.h"
+#include "common/grow.h"
 
 #define MIN_POOL 3
 
-static bool grow(void **p, uint32_t *cap, uint32_t need, size_t size) {
-  if (need <= *cap) return true;
-  uint32_t c = *cap ? *cap : 16;
-  while (c < need) c *= 2;
-  void *q = realloc(*p, (size_t)c * size);
-  if (!q) return false;
-  *p = q;
-  *cap = c;
-  return true;
-}
 
 void aot_fail(cg *c, const char *msg) {
   if (!c->fail) snprintf(c->msg, sizeof c->msg, "%s", msg);
@@ -44,7 +36,7 @@ void aot_fail(cg *c, const char *msg) {
 }
 
 void aot_add_site(cg *c, site_list *l, size_t at) {
-  if (!grow((void **)&l->at, &l->cap, l->n + 1, sizeof *l->at)) aot_fail(c, "out of memory");
+  if (!wrun_grow((void **)&l->at, &l->cap, l->n + 1, sizeof *l->at)) aot_fail(c, "out of memory");
   else l->at[l->n++] = (uint32_t)at;
 }
 
@@ -54,7 +46,7 @@ void aot_bind_sites(cg *c, site_list *l, size_t target) {
 }
 
 void aot_add_reloc(cg *c, size_t at, uint32_t callee) {
-  if (!grow((void **)&c->relocs, &c->caprelocs, c->nrelocs + 1, sizeof *c->relocs)) {
+  if (!wrun_grow((void **)&c->relocs, &c->caprelocs, c->nrelocs + 1, sizeof *c->relocs)) {
     aot_fail(c, "out of memory");
     return;
   }
@@ -124,7 +116,7 @@ static int32_t top_end(const cg *c) {
 }
 
 static ent *push(cg *c, wasm_valtype t, uint8_t kind) {
-  if (!grow((void **)&c->vs, &c->capv, c->nv + 1, sizeof *c->vs)) {
+  if (!wrun_grow((void **)&c->vs, &c->capv, c->nv + 1, sizeof *c->vs)) {
     aot_fail(c, "out of memory");
     c->nv = 0;
   }
@@ -169,85 +161,30 @@ static uint32_t u32(cg *c) {
 
 static void read_blocktype(cg *c, const wasm_valtype **params, uint32_t *np, const wasm_valtype **results,
                            uint32_t *nr, wasm_valtype *single) {
-  uint8_t b = *c->r.p;
-  *params = *results = NULL;
-  *np = *nr = 0;
-  *single = 0;
-  if (b == 0x40) {
-    c->r.p++;
-  } else if (b >= 0x6F) {
-    c->r.p++;
-    *single = b == 0x70 ? WASM_FUNCREF : b == 0x6F ? WASM_EXTERNREF : b;
-    *nr = 1;
-  } else {
-    int64_t idx = 0;
-    reader_s33(&c->r, &idx);
-    const wasm_functype *ft = &c->m->types[idx].func;
-    *params = wasm_functype_params(ft);
-    *np = ft->nparams;
-    *results = wasm_functype_results(ft);
-    *nr = ft->nresults;
-  }
+  wasm_blocktype bt;
+  wasm_read_blocktype(&c->r, c->m, &bt);
+  *params = bt.params;
+  *np = bt.np;
+  *results = bt.results;
+  *nr = bt.nr;
+  *single = bt.single;
 }
 
-void aot_skip_imm(cg *c, wasm_imm_kind imm) {
-  const uint8_t *p;
-  int64_t s64;
-  int32_t s32;
-  uint8_t b;
-  switch (imm) {
-  case IMM_NONE: break;
-  case IMM_BLOCKTYPE: {
-    const wasm_valtype *a, *d;
-    uint32_t x, y;
-    wasm_valtype z;
-    read_blocktype(c, &a, &x, &d, &y, &z);
-    break;
-  }
-  case IMM_LABEL: case IMM_FUNC: case IMM_LOCAL: case IMM_GLOBAL: case IMM_TABLE: case IMM_ELEM:
-  case IMM_DATA: u32(c); break;
-  case IMM_CALL_INDIRECT: case IMM_ELEM_TABLE: case IMM_TABLE_TABLE: u32(c); u32(c); break;
-  case IMM_BR_TABLE: { uint32_t n = u32(c); for (uint32_t i = 0; i <= n; i++) u32(c); break; }
-  case IMM_MEMARG: u32(c); u32(c); break;
-  case IMM_MEMARG_LANE: u32(c); u32(c); reader_u8(&c->r, &b); break;
-  case IMM_MEMORY: reader_u8(&c->r, &b); break;
-  case IMM_MEMORY_MEMORY: reader_u8(&c->r, &b); reader_u8(&c->r, &b); break;
-  case IMM_DATA_MEMORY: u32(c); reader_u8(&c->r, &b); break;
-  case IMM_I32: reader_s32(&c->r, &s32); break;
-  case IMM_I64: reader_s64(&c->r, &s64); break;
-  case IMM_F32: reader_bytes(&c->r, 4, &p); break;
-  case IMM_F64: reader_bytes(&c->r, 8, &p); break;
-  case IMM_V128: case IMM_SHUFFLE: reader_bytes(&c->r, 16, &p); break;
-  case IMM_LANE: reader_u8(&c->r, &b); break;
-  case IMM_SELECT_T: { uint32_t n = u32(c); for (uint32_t i = 0; i < n; i++) reader_u8(&c->r, &b); break; }
-  case IMM_HEAPTYPE: reader_u8(&c->r, &b); break;
-  }
-}
-
-wasm_opcode aot_read_op(wasm_reader *r) {
-  uint8_t b = 0;
-  reader_u8(r, &b);
-  if (b == 0xFC || b == 0xFD) {
-    uint32_t code = 0;
-    reader_u32(r, &code);
-    return wasm_op_lookup(b, code);
-  }
-  return wasm_op_lookup(0, b);
-}
+static void skip_imm(cg *c, wasm_imm_kind imm) { wasm_skip_imm(&c->r, c->m, imm); }
 
 /* The next instruction (and its index immediate), without consuming it. */
 static wasm_opcode peek_op(const cg *c, uint32_t *imm) {
   wasm_reader r = c->r;
   if (reader_eof(&r)) return OP_COUNT_;
-  wasm_opcode op = aot_read_op(&r);
+  wasm_opcode op = wasm_read_op(&r);
   *imm = 0;
   if (op == OP_LOCAL_SET || op == OP_LOCAL_TEE || op == OP_BR_IF) reader_u32(&r, imm);
   return op;
 }
 
 static void consume_op(cg *c) {
-  wasm_opcode op = aot_read_op(&c->r);
-  aot_skip_imm(c, wasm_opinfos[op].imm);
+  wasm_opcode op = wasm_read_op(&c->r);
+  skip_imm(c, wasm_opinfos[op].imm);
 }
 
 /* ---- the out-of-line helper ------------------------------------------------------------- */
@@ -275,13 +212,19 @@ static void slot_op(cg *c, wasm_opcode op, uint32_t nin, const wasm_valtype *out
 }
 
 /* slot_op for an instruction with a fixed signature. */
-static void slot_op_sig(cg *c, wasm_opcode op, uint64_t a, uint64_t b) {
-  const char *sig = wasm_opinfos[op].sig;
-  wasm_valtype out[2];
-  uint32_t nin = 0, nout = 0;
-  const char *p = sig;
+/* The operand count and result types of a fixed-signature instruction. */
+static uint32_t sig_split(wasm_opcode op, wasm_valtype out[2], uint32_t *nout) {
+  const char *p = wasm_opinfos[op].sig;
+  uint32_t nin = 0;
+  *nout = 0;
   for (; *p != '>'; p++) nin++;
-  for (p++; *p; p++) out[nout++] = sig_type(*p);
+  for (p++; *p; p++) out[(*nout)++] = sig_type(*p);
+  return nin;
+}
+
+static void slot_op_sig(cg *c, wasm_opcode op, uint64_t a, uint64_t b) {
+  wasm_valtype out[2];
+  uint32_t nout, nin = sig_split(op, out, &nout);
   slot_op(c, op, nin, out, nout, a, b);
 }
 
@@ -292,12 +235,8 @@ static void simd_op(cg *c, wasm_opcode op, uint64_t a, uint64_t b) {
     slot_op_sig(c, op, a, b);
     return;
   }
-  const char *sig = wasm_opinfos[op].sig;
   wasm_valtype out[2];
-  uint32_t nin = 0, nout = 0;
-  const char *p = sig;
-  for (; *p != '>'; p++) nin++;
-  for (p++; *p; p++) out[nout++] = sig_type(*p);
+  uint32_t nout, nin = sig_split(op, out, &nout);
   for (uint32_t i = c->nv - nin; i < c->nv; i++) spill(c, &c->vs[i]);
   int32_t p0 = nin ? c->vs[c->nv - nin].pos : top_end(c);
   c->t->simd(c, op, p0, a, b);
@@ -309,7 +248,7 @@ static void simd_op(cg *c, wasm_opcode op, uint64_t a, uint64_t b) {
 
 static ctl *push_ctl(cg *c, wasm_opcode op, const wasm_valtype *params, uint32_t np, const wasm_valtype *results,
                      uint32_t nr, wasm_valtype single, bool dead) {
-  if (!grow((void **)&c->cs, &c->capc, c->nc + 1, sizeof *c->cs)) {
+  if (!wrun_grow((void **)&c->cs, &c->capc, c->nc + 1, sizeof *c->cs)) {
     aot_fail(c, "out of memory");
     return &c->cs[0];
   }
@@ -433,7 +372,7 @@ static void cond_result(cg *c, int cond) {
     return;
   }
   if (next == OP_IF) {
-    aot_read_op(&c->r);
+    wasm_read_op(&c->r);
     const wasm_valtype *params, *results;
     uint32_t np, nr;
     wasm_valtype single;
@@ -713,7 +652,7 @@ static void br_table(cg *c) {
 /* ---- the instruction loop ---------------------------------------------------------------- */
 
 static void instr(cg *c) {
-  wasm_opcode op = aot_read_op(&c->r);
+  wasm_opcode op = wasm_read_op(&c->r);
   if (op == OP_COUNT_) {
     aot_fail(c, "internal error: unknown opcode");
     return;
@@ -722,7 +661,7 @@ static void instr(cg *c) {
   ctl *cur = &c->cs[c->nc - 1];
   if (cur->unreachable || cur->dead) { /* keep only the block structure */
     if (op == OP_BLOCK || op == OP_LOOP || op == OP_IF) {
-      aot_skip_imm(c, info->imm);
+      skip_imm(c, info->imm);
       push_ctl(c, op, NULL, 0, NULL, 0, 0, true);
     } else if (op == OP_ELSE) {
       if (!cur->dead) { /* the then-part ended unreachable; the else-part is live */
@@ -736,7 +675,7 @@ static void instr(cg *c) {
     } else if (op == OP_END) {
       end_ctl(c);
     } else {
-      aot_skip_imm(c, info->imm);
+      skip_imm(c, info->imm);
     }
     return;
   }
@@ -797,7 +736,7 @@ static void instr(cg *c) {
     return;
   }
   case OP_SELECT: select_op(c); return;
-  case OP_SELECT_T: aot_skip_imm(c, info->imm); select_op(c); return;
+  case OP_SELECT_T: skip_imm(c, info->imm); select_op(c); return;
   case OP_LOCAL_GET: push_local(c, u32(c)); return;
   case OP_LOCAL_SET: local_set(c, u32(c), false); return;
   case OP_LOCAL_TEE: local_set(c, u32(c), true); return;
@@ -817,7 +756,7 @@ static void instr(cg *c) {
     push_const(c, WASM_V128, lo, hi);
     return;
   }
-  case OP_REF_NULL: aot_skip_imm(c, info->imm); push_const(c, WASM_FUNCREF, 0, 0); return;
+  case OP_REF_NULL: skip_imm(c, info->imm); push_const(c, WASM_FUNCREF, 0, 0); return;
   case OP_REF_IS_NULL: c->vs[c->nv - 1].type = WASM_I64; eqz(c, true); return; /* all 64 bits */
   case OP_REF_FUNC: {
     uint32_t x = u32(c);
@@ -941,7 +880,7 @@ static bool assign_locals(cg *c) {
   uint32_t nblk = 0, depth = 0;
   cg scan = *c;
   while (!reader_eof(&scan.r)) {
-    wasm_opcode op = aot_read_op(&scan.r);
+    wasm_opcode op = wasm_read_op(&scan.r);
     if (op == OP_COUNT_) break;
     if (op == OP_BLOCK || op == OP_LOOP || op == OP_IF) {
       if (nblk < 64 && op == OP_LOOP) {
@@ -960,7 +899,7 @@ static bool assign_locals(cg *c) {
       if (x < c->nlocals) w[x].w += (uint64_t)1 << (3 * (depth < 8 ? depth : 8));
       continue;
     }
-    aot_skip_imm(&scan, wasm_opinfos[op].imm);
+    skip_imm(&scan, wasm_opinfos[op].imm);
   }
   qsort(w, c->nlocals, sizeof *w, cmp_weight);
   uint32_t ng = 0, nx = 0;

@@ -184,8 +184,6 @@ extern const aot_target aot_target_x64;
 bool aot_compile_func(const aot_target *t, const aot_func_in *in, aot_func_out *out, wrun_error *err);
 
 /* ---- services of lower.c for targets and regalloc.c --------------------------- */
-wasm_opcode aot_read_op(wasm_reader *r);
-void aot_skip_imm(cg *c, wasm_imm_kind imm);
 /* Assigns c->lreg by linear scan over live intervals (regalloc.c); false
  * (lreg all -1) when the function is too large for the analysis. */
 bool aot_regalloc_locals(cg *c);

@@ -24,6 +24,8 @@
 #include <string.h>
 
 #include "aot/lower.h"
+#include "binary/instr.h"
+#include "common/grow.h"
 
 /* Work limits: beyond them the caller falls back to use-count assignment. */
 #define MAX_BLOCKS 100000u
@@ -51,19 +53,9 @@ typedef struct rctl {
   bool has_else;
 } rctl;
 
-static bool grow(void **p, uint32_t *cap, uint32_t need, size_t size) {
-  if (need <= *cap) return true;
-  uint32_t c = *cap ? *cap : 16;
-  while (c < need) c *= 2;
-  void *q = realloc(*p, (size_t)c * size);
-  if (!q) return false;
-  *p = q;
-  *cap = c;
-  return true;
-}
 
 static uint32_t new_bb(ra *r) {
-  if (r->nb >= MAX_BLOCKS || !grow((void **)&r->b, &r->capb, r->nb + 1, sizeof *r->b)) {
+  if (r->nb >= MAX_BLOCKS || !wrun_grow((void **)&r->b, &r->capb, r->nb + 1, sizeof *r->b)) {
     r->oom = true;
     return 0;
   }
@@ -73,7 +65,7 @@ static uint32_t new_bb(ra *r) {
 
 static void edge(ra *r, uint32_t from, uint32_t to) {
   bb *b = &r->b[from];
-  if (!grow((void **)&b->succ, &b->capsucc, b->nsucc + 1, sizeof *b->succ)) r->oom = true;
+  if (!wrun_grow((void **)&b->succ, &b->capsucc, b->nsucc + 1, sizeof *b->succ)) r->oom = true;
   else b->succ[b->nsucc++] = to;
 }
 
@@ -148,13 +140,13 @@ bool aot_regalloc_locals(cg *c) {
   if (!weight) goto done;
   uint32_t exit = new_bb(&r), cur = enter(&r, new_bb(&r), 0);
   uint32_t pos = 0, depth = 0;
-  if (!grow((void **)&cs, &capc, 1, sizeof *cs)) goto done;
+  if (!wrun_grow((void **)&cs, &capc, 1, sizeof *cs)) goto done;
   cs[nc++] = (rctl){OP_END, 0, exit, 0, false};
   wasm_reader rd = c->r;
-  cg scan = *c;
+  struct { wasm_reader r; } scan;
   while (!reader_eof(&rd) && nc && !r.oom) {
     scan.r = rd;
-    wasm_opcode op = aot_read_op(&scan.r);
+    wasm_opcode op = wasm_read_op(&scan.r);
     if (op == OP_COUNT_) break;
     pos++;
     r.b[cur].end = pos;
@@ -164,9 +156,9 @@ bool aot_regalloc_locals(cg *c) {
       reader_u32(&scan.r, &x);
       if (x < nl) {
         weight[x] += (uint64_t)1 << (3 * (depth < 8 ? depth : 8));
-        if (!grow((void **)&acc_bb, &capacc, nacc + 1, sizeof *acc_bb) ||
-            !grow((void **)&acc_local, &capacc2, nacc + 1, sizeof *acc_local) ||
-            !grow((void **)&acc_pos, &capacc3, nacc + 1, sizeof *acc_pos)) {
+        if (!wrun_grow((void **)&acc_bb, &capacc, nacc + 1, sizeof *acc_bb) ||
+            !wrun_grow((void **)&acc_local, &capacc2, nacc + 1, sizeof *acc_local) ||
+            !wrun_grow((void **)&acc_pos, &capacc3, nacc + 1, sizeof *acc_pos)) {
           r.oom = true;
           break;
         }
@@ -176,8 +168,8 @@ bool aot_regalloc_locals(cg *c) {
       }
       break;
     case OP_BLOCK: case OP_LOOP: case OP_IF: {
-      aot_skip_imm(&scan, wasm_opinfos[op].imm);
-      if (!grow((void **)&cs, &capc, nc + 1, sizeof *cs)) {
+      wasm_skip_imm(&scan.r, c->m, wasm_opinfos[op].imm);
+      if (!wrun_grow((void **)&cs, &capc, nc + 1, sizeof *cs)) {
         r.oom = true;
         break;
       }
@@ -238,7 +230,7 @@ bool aot_regalloc_locals(cg *c) {
       if (op == OP_RETURN) edge(&r, cur, exit);
       cur = enter(&r, new_bb(&r), pos);
       break;
-    default: aot_skip_imm(&scan, wasm_opinfos[op].imm); break;
+    default: wasm_skip_imm(&scan.r, c->m, wasm_opinfos[op].imm); break;
     }
     rd = scan.r;
   }

@@ -19,7 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "binary/instr.h"
 #include "binary/reader.h"
+#include "common/grow.h"
 #include "interp/interp.h"
 
 enum { V_SLOT, V_LOCAL, V_CONST };
@@ -76,21 +78,11 @@ typedef struct tr {
   int32_t last_dst_cell;       /* cell of its destination slot, -1 if none/retargetable no more */
 } tr;
 
-static bool grow(void **p, uint32_t *cap, uint32_t need, size_t size) {
-  if (need <= *cap) return true;
-  uint32_t c = *cap ? *cap : 16;
-  while (c < need) c *= 2;
-  void *q = realloc(*p, (size_t)c * size);
-  if (!q) return false;
-  *p = q;
-  *cap = c;
-  return true;
-}
 
 /* ---- emission ---------------------------------------------------------------- */
 
 static uint32_t emit_cell(tr *t, cell c) {
-  if (!grow((void **)&t->code, &t->cap, t->n + 1, sizeof *t->code)) {
+  if (!wrun_grow((void **)&t->code, &t->cap, t->n + 1, sizeof *t->code)) {
     t->oom = true;
     return t->n;
   }
@@ -110,7 +102,7 @@ static void emit_ptr(tr *t, void *p) { emit_cell(t, (cell){.ptr = p}); }
 
 static uint32_t emit_target(tr *t, uint32_t index) {
   uint32_t at = emit_cell(t, (cell){.u = index});
-  if (!grow((void **)&t->targets, &t->cap_targets, t->ntargets + 1, sizeof *t->targets)) t->oom = true;
+  if (!wrun_grow((void **)&t->targets, &t->cap_targets, t->ntargets + 1, sizeof *t->targets)) t->oom = true;
   else t->targets[t->ntargets++] = at;
   return at;
 }
@@ -127,7 +119,7 @@ static int32_t top_end(const tr *t) {
 }
 
 static ventry *push_entry(tr *t, wasm_valtype ty, uint8_t kind) {
-  if (!grow((void **)&t->vs, &t->capv, t->nv + 1, sizeof *t->vs)) {
+  if (!wrun_grow((void **)&t->vs, &t->capv, t->nv + 1, sizeof *t->vs)) {
     t->oom = true;
     static ventry scratch; /* never read: t->oom aborts the translation */
     return &scratch;
@@ -189,7 +181,7 @@ static int32_t pop_slot(tr *t) {
 
 static cframe *push_frame(tr *t, wasm_opcode op, const wasm_valtype *params, uint32_t np,
                           const wasm_valtype *results, uint32_t nr, wasm_valtype single, bool dead) {
-  if (!grow((void **)&t->cs, &t->capc, t->nc + 1, sizeof *t->cs)) {
+  if (!wrun_grow((void **)&t->cs, &t->capc, t->nc + 1, sizeof *t->cs)) {
     t->oom = true;
     return NULL;
   }
@@ -266,7 +258,7 @@ static bool values_in_place(tr *t, uint32_t n, int32_t dst) {
 }
 
 static void add_patch(tr *t, cframe *f, uint32_t cell_index) {
-  if (!grow((void **)&f->patches, &f->cap_patches, f->npatches + 1, sizeof *f->patches)) t->oom = true;
+  if (!wrun_grow((void **)&f->patches, &f->cap_patches, f->npatches + 1, sizeof *f->patches)) t->oom = true;
   else f->patches[f->npatches++] = cell_index;
 }
 
@@ -357,68 +349,10 @@ static uint32_t cond_jump(tr *t, int32_t cond, bool negate) {
 
 /* ---- immediates ---------------------------------------------------------------- */
 
-static void read_blocktype(tr *t, const wasm_valtype **params, uint32_t *np, const wasm_valtype **results,
-                           uint32_t *nr, wasm_valtype *single) {
-  uint8_t b = *t->r.p;
-  *params = *results = NULL;
-  *np = *nr = 0;
-  *single = 0;
-  if (b == 0x40) {
-    t->r.p++;
-  } else if (b >= 0x6F) {
-    t->r.p++;
-    *single = b == 0x70 ? WASM_FUNCREF : b == 0x6F ? WASM_EXTERNREF : b;
-    *nr = 1;
-  } else {
-    int64_t idx;
-    reader_s33(&t->r, &idx);
-    const wasm_functype *ft = &t->m->types[idx].func;
-    *params = wasm_functype_params(ft);
-    *np = ft->nparams;
-    *results = wasm_functype_results(ft);
-    *nr = ft->nresults;
-  }
-}
-
 static uint32_t u32(tr *t) {
   uint32_t v = 0;
   reader_u32(&t->r, &v);
   return v;
-}
-
-/* Skips the immediates of an instruction in dead code. */
-static void skip_imm(tr *t, const wasm_opinfo *info) {
-  const uint8_t *p;
-  int64_t s64;
-  int32_t s32;
-  uint8_t b;
-  switch (info->imm) {
-  case IMM_NONE: break;
-  case IMM_BLOCKTYPE: {
-    const wasm_valtype *a, *c;
-    uint32_t x, y;
-    wasm_valtype z;
-    read_blocktype(t, &a, &x, &c, &y, &z);
-    break;
-  }
-  case IMM_LABEL: case IMM_FUNC: case IMM_LOCAL: case IMM_GLOBAL: case IMM_TABLE: case IMM_ELEM:
-  case IMM_DATA: u32(t); break;
-  case IMM_CALL_INDIRECT: case IMM_ELEM_TABLE: case IMM_TABLE_TABLE: u32(t); u32(t); break;
-  case IMM_BR_TABLE: { uint32_t n = u32(t); for (uint32_t i = 0; i <= n; i++) u32(t); break; }
-  case IMM_MEMARG: u32(t); u32(t); break;
-  case IMM_MEMARG_LANE: u32(t); u32(t); reader_u8(&t->r, &b); break;
-  case IMM_MEMORY: reader_u8(&t->r, &b); break;
-  case IMM_MEMORY_MEMORY: reader_u8(&t->r, &b); reader_u8(&t->r, &b); break;
-  case IMM_DATA_MEMORY: u32(t); reader_u8(&t->r, &b); break;
-  case IMM_I32: reader_s32(&t->r, &s32); break;
-  case IMM_I64: reader_s64(&t->r, &s64); break;
-  case IMM_F32: reader_bytes(&t->r, 4, &p); break;
-  case IMM_F64: reader_bytes(&t->r, 8, &p); break;
-  case IMM_V128: case IMM_SHUFFLE: reader_bytes(&t->r, 16, &p); break;
-  case IMM_LANE: reader_u8(&t->r, &b); break;
-  case IMM_SELECT_T: { uint32_t n = u32(t); for (uint32_t i = 0; i < n; i++) reader_u8(&t->r, &b); break; }
-  case IMM_HEAPTYPE: reader_u8(&t->r, &b); break;
-  }
 }
 
 /* ---- numeric instructions --------------------------------------------------------- */
@@ -697,17 +631,7 @@ static void end_frame(tr *t) {
 }
 
 static void instr(tr *t) {
-  uint8_t b;
-  uint32_t code;
-  reader_u8(&t->r, &b);
-  uint8_t prefix = 0;
-  if (b == 0xFC || b == 0xFD) {
-    prefix = b;
-    code = u32(t);
-  } else {
-    code = b;
-  }
-  wasm_opcode op = wasm_op_lookup(prefix, code);
+  wasm_opcode op = wasm_read_op(&t->r);
   const wasm_opinfo *info = &wasm_opinfos[op];
   const wasm_module *m = t->m;
   uint32_t x, y;
@@ -715,7 +639,7 @@ static void instr(tr *t) {
 
   if (current_dead(t)) { /* keep only the block structure */
     if (op == OP_BLOCK || op == OP_LOOP || op == OP_IF) {
-      skip_imm(t, info);
+      wasm_skip_imm(&t->r, t->m, info->imm);
       push_frame(t, op, NULL, 0, NULL, 0, 0, true);
     } else if (op == OP_ELSE) {
       cframe *f = &t->cs[t->nc - 1];
@@ -732,7 +656,7 @@ static void instr(tr *t) {
     } else if (op == OP_END) {
       end_frame(t);
     } else {
-      skip_imm(t, info);
+      wasm_skip_imm(&t->r, t->m, info->imm);
     }
     return;
   }
@@ -745,10 +669,11 @@ static void instr(tr *t) {
   case OP_NOP:
     return;
   case OP_BLOCK: case OP_LOOP: case OP_IF: {
-    const wasm_valtype *ps, *rs;
-    uint32_t np, nr;
-    wasm_valtype single;
-    read_blocktype(t, &ps, &np, &rs, &nr, &single);
+    wasm_blocktype bt;
+    wasm_read_blocktype(&t->r, t->m, &bt);
+    const wasm_valtype *ps = bt.params, *rs = bt.results;
+    uint32_t np = bt.np, nr = bt.nr;
+    wasm_valtype single = bt.single;
     int32_t cond = op == OP_IF ? pop_slot(t) : 0;
     uint32_t before = t->n;
     materialize_all(t);
@@ -853,7 +778,7 @@ static void instr(tr *t) {
     t->nv--;
     return;
   case OP_SELECT: case OP_SELECT_T: {
-    if (op == OP_SELECT_T) skip_imm(t, info);
+    if (op == OP_SELECT_T) wasm_skip_imm(&t->r, t->m, info->imm);
     int32_t c = pop_slot(t);
     int32_t vb = pop_slot(t);
     wasm_valtype ty = t->vs[t->nv - 1].type;
@@ -965,7 +890,7 @@ static void instr(tr *t) {
     emit_ab(t, (int32_t)u32(t), 0);
     return;
   case OP_REF_NULL:
-    skip_imm(t, info);
+    wasm_skip_imm(&t->r, t->m, info->imm);
     push_const(t, t->r.p[-1] == 0x70 ? WASM_FUNCREF : WASM_EXTERNREF, 0, 0);
     return;
   case OP_REF_FUNC:
@@ -994,7 +919,7 @@ static void instr(tr *t) {
     return;
   }
   case OP_MEMORY_SIZE: {
-    skip_imm(t, info);
+    wasm_skip_imm(&t->r, t->m, info->imm);
     int32_t dst = push_slot(t, WASM_I32);
     emit_op(t, IOP_MEMORY_SIZE);
     emit_ab(t, dst, 0);
@@ -1002,7 +927,7 @@ static void instr(tr *t) {
     return;
   }
   case OP_MEMORY_GROW: {
-    skip_imm(t, info);
+    wasm_skip_imm(&t->r, t->m, info->imm);
     int32_t d = pop_slot(t);
     int32_t dst = push_slot(t, WASM_I32);
     emit_op(t, IOP_MEMORY_GROW);
@@ -1012,7 +937,7 @@ static void instr(tr *t) {
   case OP_MEMORY_FILL: case OP_MEMORY_COPY: case OP_MEMORY_INIT: {
     int32_t seg = 0;
     if (op == OP_MEMORY_INIT) seg = (int32_t)u32(t);
-    skip_imm(t, op == OP_MEMORY_INIT ? &wasm_opinfos[OP_MEMORY_FILL] : info);
+    wasm_skip_imm(&t->r, t->m, op == OP_MEMORY_INIT ? IMM_MEMORY : info->imm); /* memory.init: its index is read */
     int32_t n = pop_slot(t), s = pop_slot(t), d = pop_slot(t);
     emit_op(t, op == OP_MEMORY_FILL ? IOP_MEMORY_FILL : op == OP_MEMORY_COPY ? IOP_MEMORY_COPY : IOP_MEMORY_INIT);
     emit_ab(t, d, s);

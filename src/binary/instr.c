@@ -1,0 +1,86 @@
+/*
+ * instr.c — instruction reading for passes after validation (see instr.h).
+ */
+#include "binary/instr.h"
+
+wasm_opcode wasm_read_op(wasm_reader *r) {
+  uint8_t b = 0;
+  reader_u8(r, &b);
+  if (b == 0xFC || b == 0xFD) {
+    uint32_t code = 0;
+    reader_u32(r, &code);
+    return wasm_op_lookup(b, code);
+  }
+  return wasm_op_lookup(0, b);
+}
+
+void wasm_read_blocktype(wasm_reader *r, const wasm_module *m, wasm_blocktype *bt) {
+  uint8_t b = r->p < r->end ? *r->p : 0x40;
+  bt->params = bt->results = NULL;
+  bt->np = bt->nr = 0;
+  bt->single = 0;
+  if (b == 0x40) {
+    r->p++;
+  } else if (b >= 0x6F) {
+    r->p++;
+    bt->single = b == 0x70 ? WASM_FUNCREF : b == 0x6F ? WASM_EXTERNREF : b;
+    bt->nr = 1;
+  } else {
+    int64_t idx = 0;
+    reader_s33(r, &idx);
+    const wasm_functype *ft = &m->types[idx].func;
+    bt->params = wasm_functype_params(ft);
+    bt->np = ft->nparams;
+    bt->results = wasm_functype_results(ft);
+    bt->nr = ft->nresults;
+  }
+}
+
+static void skip_u32(wasm_reader *r, int n) {
+  uint32_t v;
+  for (int i = 0; i < n; i++) reader_u32(r, &v);
+}
+
+void wasm_skip_imm(wasm_reader *r, const wasm_module *m, wasm_imm_kind imm) {
+  const uint8_t *p;
+  int64_t s64;
+  int32_t s32;
+  uint8_t b;
+  uint32_t n = 0;
+  switch (imm) {
+  case IMM_NONE: break;
+  case IMM_BLOCKTYPE: {
+    wasm_blocktype bt;
+    wasm_read_blocktype(r, m, &bt);
+    break;
+  }
+  case IMM_LABEL: case IMM_FUNC: case IMM_LOCAL: case IMM_GLOBAL: case IMM_TABLE: case IMM_ELEM:
+  case IMM_DATA: skip_u32(r, 1); break;
+  case IMM_CALL_INDIRECT: case IMM_ELEM_TABLE: case IMM_TABLE_TABLE: skip_u32(r, 2); break;
+  case IMM_BR_TABLE:
+    reader_u32(r, &n);
+    for (uint32_t i = 0; i <= n && !reader_eof(r); i++) skip_u32(r, 1);
+    break;
+  case IMM_MEMARG: case IMM_MEMARG_LANE: {
+    uint32_t align = 0;
+    reader_u32(r, &align);
+    skip_u32(r, align & 0x40 ? 2 : 1); /* a memory index comes first when bit 6 is set */
+    if (imm == IMM_MEMARG_LANE) reader_u8(r, &b);
+    break;
+  }
+  case IMM_MEMORY: reader_u8(r, &b); break;
+  case IMM_MEMORY_MEMORY: reader_u8(r, &b); reader_u8(r, &b); break;
+  case IMM_DATA_MEMORY: skip_u32(r, 1); reader_u8(r, &b); break;
+  case IMM_I32: reader_s32(r, &s32); break;
+  case IMM_I64: reader_s64(r, &s64); break;
+  case IMM_F32: reader_bytes(r, 4, &p); break;
+  case IMM_F64: reader_bytes(r, 8, &p); break;
+  case IMM_V128: case IMM_SHUFFLE: reader_bytes(r, 16, &p); break;
+  case IMM_LANE: reader_u8(r, &b); break;
+  case IMM_SELECT_T:
+    reader_u32(r, &n);
+    for (uint32_t i = 0; i < n && !reader_eof(r); i++) reader_u8(r, &b);
+    break;
+  case IMM_HEAPTYPE: reader_u8(r, &b); break;
+  }
+}

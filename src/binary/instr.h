@@ -1,0 +1,31 @@
+/*
+ * instr.h — reading the instructions of an already validated function body:
+ * opcodes, block types and immediates. Shared by the passes that walk bodies
+ * after validation (the interpreter's translator, the AOT compiler); the
+ * validator reads with full error reporting instead.
+ */
+#ifndef WRUN_BINARY_INSTR_H
+#define WRUN_BINARY_INSTR_H
+
+#include "binary/module.h"
+#include "binary/opcodes.h"
+#include "binary/reader.h"
+
+/* A block's type: params/results point into the module's types, or there is
+ * one result `single` (results NULL, nr 1), or nothing. */
+typedef struct wasm_blocktype {
+  const wasm_valtype *params, *results;
+  uint32_t np, nr;
+  wasm_valtype single;
+} wasm_blocktype;
+
+/* Reads an opcode (with its 0xFC/0xFD prefix); OP_COUNT_ if there is none. */
+wasm_opcode wasm_read_op(wasm_reader *r);
+
+/* Reads a block type immediate. */
+void wasm_read_blocktype(wasm_reader *r, const wasm_module *m, wasm_blocktype *bt);
+
+/* Skips the immediates of an instruction whose immediates are of kind imm. */
+void wasm_skip_imm(wasm_reader *r, const wasm_module *m, wasm_imm_kind imm);
+
+#endif
