@@ -28,7 +28,11 @@
 #define SB pc[1].p.b
 #define SC pc[2].p.a
 #define SD pc[2].p.b
+#ifdef WRUN_INTERP_PROFILE
+#define NEXT() do { interp_profile_hit(s, pc->h); goto *pc->h; } while (0)
+#else
 #define NEXT() goto *pc->h
+#endif
 #define TRAP(kind) do { trap_kind = (kind); goto trap; } while (0)
 #define MEM_CHECK(ea, n) do { if (!mem || (ea) + (n) > mem->size) TRAP(WRUN_TRAP_MEMORY_OOB); } while (0)
 /* Loads and stores: with guard pages (rt.h) the hardware checks the bounds. */
@@ -327,6 +331,11 @@ L_COPY:
   fp[SA] = fp[SB];
   pc += 2;
   NEXT();
+L_COPY_PAIR: /* [h][d1, s1][d2, s2], in that order */
+  fp[SA] = fp[SB];
+  fp[SC] = fp[SD];
+  pc += 3;
+  NEXT();
 L_COPY2:
   fp[SA] = fp[SB];
   fp[SA + 1] = fp[SB + 1];
@@ -499,6 +508,12 @@ L_CALL_INDIRECT: { /* [h][argbase, idx][table][type] */
       pc = ret;
       NEXT();
     }
+    goto do_call_wasm;
+L_CALL_WASM: /* [h][argbase][callee]: a callee known at translation to run here */
+    callee = pc[2].ptr;
+    nfp = fp + SA;
+    ret = pc + 3;
+  do_call_wasm:
     if (!callee->code && !interp_translate(s, callee)) TRAP(WRUN_TRAP_HOST);
     const struct interp_code *code = callee->code;
     if (nfp + code->nslots > stack_end || top + 1 >= frames_limit) TRAP(WRUN_TRAP_STACK_EXHAUSTED);

@@ -40,8 +40,8 @@ struct interp_code {
  * the numeric instructions that map one to one). Listed once here; exec.c
  * defines a handler for each. */
 #define INTERP_EXTRA_OPS(X)                                                                          \
-  X(COPY) X(COPY2) X(CONST) X(CONST2) X(ZERO) X(BR) X(BR_IF) X(BR_UNLESS) X(BR_TABLE) X(RETURN)     \
-  X(CALL) X(CALL_INDIRECT) X(SELECT1) X(SELECT2) X(GLOBAL_GET1) X(GLOBAL_GET2) X(GLOBAL_SET1)       \
+  X(COPY) X(COPY2) X(COPY_PAIR) X(CONST) X(CONST2) X(ZERO) X(BR) X(BR_IF) X(BR_UNLESS) X(BR_TABLE) X(RETURN)     \
+  X(CALL) X(CALL_WASM) X(CALL_INDIRECT) X(SELECT1) X(SELECT2) X(GLOBAL_GET1) X(GLOBAL_GET2) X(GLOBAL_SET1)       \
   X(GLOBAL_SET2) X(SIMD) X(SIMD_LOAD) X(SIMD_STORE) X(TRAP) X(CHECK)                               \
   X(F64_MULADD) X(F64_MULSUB) X(F64_SUBMUL)                                                         \
   X(BR_I32_EQ) X(BR_I32_NE) X(BR_I32_LT_S) X(BR_I32_LT_U) X(BR_I32_GT_S) X(BR_I32_GT_U)             \
@@ -180,6 +180,13 @@ const void *const *interp_handlers(void);
 
 /* Translates defined function `f` into threaded code (lazily, on first call). */
 bool interp_translate(wrun_store *s, wrun_func *f);
+
+#ifdef WRUN_INTERP_PROFILE
+/* Profiling builds only (profile.c): counts the op about to run, and prints
+ * the counts when the store is freed. */
+void interp_profile_hit(wrun_store *s, const void *h);
+void interp_profile_report(wrun_store *s);
+#endif
 
 /* SIMD semantics (simd.c): op is a wasm_opcode of the 0xFD group. Operands are
  * slot pointers; v128 values occupy two slots, scalars one. */

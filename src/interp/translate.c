@@ -71,6 +71,8 @@ typedef struct tr {
   int32_t max_slot;
   uint32_t *targets;           /* cells holding code indices to turn into pointers */
   uint32_t ntargets, cap_targets;
+  uint32_t *brs;               /* starts of the unconditional BR instructions */
+  uint32_t nbrs, cap_brs;
   bool unsupported;            /* met an instruction the interpreter does not implement */
   bool checks;                 /* emit CHECK ops (fuel / interrupts) */
   uint64_t ninstr;             /* wasm instructions translated so far (the fuel unit) */
@@ -148,10 +150,23 @@ static void push_const(tr *t, wasm_valtype ty, uint64_t lo, uint64_t hi) {
   e->imm[1] = hi;
 }
 
+/* A move of one value (two slots when `wide`). Two single moves in a row
+ * become one COPY_PAIR (they still run in order, so the second may read what
+ * the first wrote). */
+static void emit_copy(tr *t, int32_t dst, int32_t src, bool wide) {
+  if (!wide && t->last_start + 2 == t->n && t->code[t->last_start].h == t->h[IOP_COPY]) {
+    t->code[t->last_start].h = t->h[IOP_COPY_PAIR];
+    emit_ab(t, dst, src);
+    t->last_dst_cell = -1;
+    return;
+  }
+  emit_op(t, wide ? IOP_COPY2 : IOP_COPY);
+  emit_ab(t, dst, src);
+}
+
 static void materialize(tr *t, ventry *e) {
   if (e->kind == V_LOCAL) {
-    emit_op(t, width(e->type) == 2 ? IOP_COPY2 : IOP_COPY);
-    emit_ab(t, e->canon, e->slot);
+    emit_copy(t, e->canon, e->slot, width(e->type) == 2);
   } else if (e->kind == V_CONST) {
     emit_op(t, width(e->type) == 2 ? IOP_CONST2 : IOP_CONST);
     emit_ab(t, e->canon, 0);
@@ -222,8 +237,7 @@ static void move_values(tr *t, uint32_t n, int32_t dst) {
     for (uint32_t i = t->nv - n; i < t->nv; i++) {
       ventry *e = &t->vs[i];
       if (e->kind != V_LOCAL) continue;
-      emit_op(t, width(e->type) == 2 ? IOP_COPY2 : IOP_COPY);
-      emit_ab(t, e->canon, e->slot);
+      emit_copy(t, e->canon, e->slot, width(e->type) == 2);
     }
   }
   for (uint32_t i = t->nv - n; i < t->nv; i++) {
@@ -241,8 +255,7 @@ static void move_values(tr *t, uint32_t n, int32_t dst) {
         t->code[t->last_dst_cell].p.a = dst;
         t->last_dst_cell = -1;
       } else if (from != dst) {
-        emit_op(t, width(e->type) == 2 ? IOP_COPY2 : IOP_COPY);
-        emit_ab(t, dst, from);
+        emit_copy(t, dst, from, width(e->type) == 2);
       }
     }
     dst += width(e->type);
@@ -268,6 +281,8 @@ static void jump_to(tr *t, cframe *f) {
     emit_op(t, IOP_RETURN);
     return;
   }
+  if (!wrun_grow((void **)&t->brs, &t->cap_brs, t->nbrs + 1, sizeof *t->brs)) t->oom = true;
+  else t->brs[t->nbrs++] = t->n;
   emit_op(t, IOP_BR);
   if (f->op == OP_LOOP) emit_target(t, f->loop_target);
   else add_patch(t, f, emit_target(t, UINT32_MAX));
@@ -565,8 +580,7 @@ static void local_set(tr *t, uint32_t x, bool tee) {
     emit_u(t, v.imm[0]);
     if (width(v.type) == 2) emit_u(t, v.imm[1]);
   } else {
-    emit_op(t, width(v.type) == 2 ? IOP_COPY2 : IOP_COPY);
-    emit_ab(t, ls, v.slot);
+    emit_copy(t, ls, v.slot, width(v.type) == 2);
   }
   t->last_dst_cell = -1;
   if (tee) push_local(t, x);
@@ -589,7 +603,8 @@ static void call(tr *t, wrun_func *callee, const wasm_functype *ft, bool indirec
     emit_ptr(t, table);
     emit_ptr(t, (void *)ft);
   } else {
-    emit_op(t, IOP_CALL);
+    /* a wasm callee runs in this loop (an AOT or host callee leaves it) */
+    emit_op(t, callee->host || callee->aot_entry ? IOP_CALL : IOP_CALL_WASM);
     emit_ab(t, argbase, 0);
     emit_ptr(t, callee);
   }
@@ -1006,11 +1021,96 @@ static void instr(tr *t) {
   numeric(t, op, info);
 }
 
+/* Jump threading, on code indices before they become pointers: a branch to
+ * an unconditional BR goes straight to that BR's target (br_table stubs and
+ * `br` out of nested blocks often chain), and a BR that lands on RETURN
+ * becomes the RETURN. Chains are followed a bounded number of hops, so a
+ * `loop br 0 end` that targets itself ends the walk. */
+static void thread_jumps(tr *t) {
+  const void *br = t->h[IOP_BR], *ret = t->h[IOP_RETURN];
+  for (uint32_t i = 0; i < t->ntargets; i++) {
+    uint64_t idx = t->code[t->targets[i]].u;
+    for (int hops = 0; hops < 8 && idx < t->n && t->code[idx].h == br; hops++) idx = t->code[idx + 1].u;
+    t->code[t->targets[i]].u = idx;
+  }
+  for (uint32_t i = 0; i < t->nbrs; i++) {
+    uint32_t s = t->brs[i];
+    uint64_t idx = t->code[s + 1].u;
+    if (idx < t->n && t->code[idx].h == ret) t->code[s].h = ret;
+  }
+}
+
+/* Declared locals start at zero, but most functions set a local before
+ * reading it. A local set at the body's top level (outside every block) before
+ * the first loop is set on every path to every later instruction: branches
+ * only jump forward to ends of blocks, and a top-level instruction is inside
+ * none. Only the locals that may be read before such a set are zeroed at
+ * entry, in runs of consecutive slots. */
+static bool zero_locals(tr *t, const wasm_func *wf, uint32_t nparams) {
+  uint32_t n = wf->nlocals;
+  if (!n) return true;
+  uint8_t *need = calloc(n, 1), *set = calloc(n, 1);
+  if (!need || !set) {
+    free(need);
+    free(set);
+    return false;
+  }
+  wrun_error scratch;
+  wrun_error_clear(&scratch);
+  wasm_reader r = t->r;
+  r.err = &scratch;
+  uint32_t depth = 0;
+  bool open = true; /* before the first loop */
+  while (open && !reader_eof(&r)) {
+    wasm_opcode op = wasm_read_op(&r);
+    if (op >= OP_COUNT_) { /* cannot happen in a validated body; zero everything */
+      open = false;
+      break;
+    }
+    const wasm_opinfo *info = &wasm_opinfos[op];
+    if (op == OP_LOCAL_GET || op == OP_LOCAL_SET || op == OP_LOCAL_TEE) {
+      uint32_t x = 0;
+      reader_u32(&r, &x);
+      if (x < nparams || x - nparams >= n) continue;
+      x -= nparams;
+      if (op == OP_LOCAL_GET) {
+        if (!set[x]) need[x] = 1;
+      } else if (depth == 0) {
+        set[x] = 1;
+      }
+      continue;
+    }
+    wasm_skip_imm(&r, t->m, info->imm);
+    if (op == OP_BLOCK || op == OP_IF) depth++;
+    else if (op == OP_LOOP) open = false;
+    else if (op == OP_END && depth-- == 0) break;
+  }
+  for (uint32_t i = 0; i < n; i++)
+    if (!open && !set[i]) need[i] = 1;
+  for (uint32_t i = 0; i < n;) {
+    if (!need[i]) {
+      i++;
+      continue;
+    }
+    uint32_t j = i;
+    while (j < n && need[j]) j++;
+    int32_t from = t->local_slot[nparams + i];
+    int32_t to = j < n ? t->local_slot[nparams + j] : t->nlocal_slots;
+    emit_op(t, IOP_ZERO);
+    emit_ab(t, from, to - from);
+    i = j;
+  }
+  free(need);
+  free(set);
+  return !t->oom;
+}
+
 static void tr_free(tr *t) {
   for (uint32_t i = 0; i < t->nc; i++) free(t->cs[i].patches);
   free(t->cs);
   free(t->vs);
   free(t->targets);
+  free(t->brs);
   free(t->local_slot);
   free(t->local_type);
 }
@@ -1046,10 +1146,10 @@ bool interp_translate(wrun_store *s, wrun_func *f) {
   t.nlocal_slots = slot;
   t.max_slot = slot;
   t.last_dst_cell = -1;
-  int32_t zero_from = (int32_t)f->param_slots;
-  if (slot > zero_from) {
-    emit_op(&t, IOP_ZERO);
-    emit_ab(&t, zero_from, slot - zero_from);
+  if (!zero_locals(&t, wf, ft->nparams)) {
+    tr_free(&t);
+    free(t.code);
+    return false;
   }
   t.checks = s->cfg.fuel || s->cfg.interruptible;
   uint32_t entry_cost = 0;
@@ -1065,6 +1165,7 @@ bool interp_translate(wrun_store *s, wrun_func *f) {
     free(t.code);
     return false;
   }
+  thread_jumps(&t);
   for (uint32_t i = 0; i < t.ntargets; i++) {
     uint32_t idx = (uint32_t)t.code[t.targets[i]].u;
     t.code[t.targets[i]].target = t.code + idx;

@@ -115,6 +115,9 @@ struct wrun_store {
   uint32_t ntrace, cap_trace;
   rt_frame_info *frames;         /* live call stack, for backtraces */
   uint32_t nframes, cap_frames;
+#ifdef WRUN_INTERP_PROFILE
+  struct interp_profile *interp_profile; /* op counts of a profiling build (interp/profile.c) */
+#endif
 };
 
 /* Creates the wrun_func of defined function `index` of an instance. */

@@ -16,6 +16,9 @@
 
 #include "aot/aot.h"
 #include "runtime/rt.h"
+#ifdef WRUN_INTERP_PROFILE
+#include "interp/interp.h"
+#endif
 
 enum { OBJ_FUNC, OBJ_TABLE, OBJ_MEMORY, OBJ_GLOBAL, OBJ_INSTANCE };
 
@@ -87,6 +90,9 @@ static void free_instance(wrun_instance *inst) {
 
 void wrun_store_free(wrun_store *s) {
   if (!s) return;
+#ifdef WRUN_INTERP_PROFILE
+  interp_profile_report(s);
+#endif
   for (uint32_t i = s->nobjs; i-- > 0;) {
     void *o = s->objs[i];
     switch (s->obj_kinds[i]) {
