@@ -47,11 +47,17 @@ static bool exec_run(wrun_store *s, wrun_func *entry, uint64_t *entry_fp, const 
   static const void *const handlers[IOP_COUNT_] = {
 #define H(id, ...) [IOP_##id] = &&L_##id,
 #define HK(id, ...) [IOP_##id] = &&L_##id, [IOP_##id##_K] = &&L_##id##_K,
-    INTERP_INT_BINOPS(HK) INTERP_FLOAT_BINOPS(H) INTERP_BITS_BINOPS(H) INTERP_UNOPS(H)
+    INTERP_INT_BINOPS(HK) INTERP_FLOAT_BINOPS(HK) INTERP_BITS_BINOPS(H) INTERP_UNOPS(H)
     INTERP_SPECIAL_OPS(H) INTERP_EXTRA_OPS(H)
-#define HA(id, ...) [IOP_##id##_A] = &&L_##id##_A,
-    INTERP_LOAD_OPS(HA) INTERP_STORE_OPS(HA)
+#define HA(id, ...) INTERP_ADDR_FORMS(H, id)
+#define HB(id, ...) [IOP_BR_I32_##id] = &&L_BR_I32_##id, [IOP_BR_I32_##id##_K] = &&L_BR_I32_##id##_K, \
+    [IOP_ADDK_BR_##id] = &&L_ADDK_BR_##id, [IOP_ADDK_BR_##id##_K] = &&L_ADDK_BR_##id##_K,
+#define HC(id, ...) [IOP_BRT_##id] = &&L_BRT_##id, [IOP_BRF_##id] = &&L_BRF_##id, \
+    [IOP_BRT_##id##_K] = &&L_BRT_##id##_K, [IOP_BRF_##id##_K] = &&L_BRF_##id##_K,
+    INTERP_LOAD_OPS(HA) INTERP_STORE_OPS(HA) INTERP_BR_CMPS(HB) INTERP_CMP_BRANCHES(HC)
+#undef HC
 #undef HA
+#undef HB
 #undef H
 #undef HK
   };
@@ -103,7 +109,7 @@ static bool exec_run(wrun_store *s, wrun_func *entry, uint64_t *entry_fp, const 
     NEXT();                                                                     \
   }
   INTERP_INT_BINOPS(BINK)
-  INTERP_FLOAT_BINOPS(BIN)
+  INTERP_FLOAT_BINOPS(BINK)
   INTERP_BITS_BINOPS(BIN)
   INTERP_UNOPS(UN)
 #undef BIN
@@ -202,6 +208,24 @@ L_I64_REM_U: {
     fp[SA] = conv;                                                               \
     pc += 4;                                                                     \
     NEXT();                                                                      \
+  }                                                                              \
+  L_##id##_X: { /* [h][dst, a][b][offset] */                                     \
+    uint64_t ea = (uint64_t)(uint32_t)(RD_u32(fp[SB]) + RD_u32(fp[SC])) + pc[3].u; \
+    ACCESS_CHECK(ea, n);                                                         \
+    ctype v;                                                                     \
+    memcpy(&v, mem->base + ea, n);                                               \
+    fp[SA] = conv;                                                               \
+    pc += 4;                                                                     \
+    NEXT();                                                                      \
+  }                                                                              \
+  L_##id##_C: { /* [h][dst][ea] */                                               \
+    uint64_t ea = pc[2].u;                                                       \
+    ACCESS_CHECK(ea, n);                                                         \
+    ctype v;                                                                     \
+    memcpy(&v, mem->base + ea, n);                                               \
+    fp[SA] = conv;                                                               \
+    pc += 3;                                                                     \
+    NEXT();                                                                      \
   }
   INTERP_LOAD_OPS(LOAD)
 #undef LOAD
@@ -220,6 +244,22 @@ L_I64_REM_U: {
     ctype v = (ctype)fp[SB];                                                     \
     memcpy(mem->base + ea, &v, n);                                               \
     pc += 4;                                                                     \
+    NEXT();                                                                      \
+  }                                                                              \
+  L_##id##_X: { /* [h][a, val][b][offset] */                                     \
+    uint64_t ea = (uint64_t)(uint32_t)(RD_u32(fp[SA]) + RD_u32(fp[SC])) + pc[3].u; \
+    ACCESS_CHECK(ea, n);                                                         \
+    ctype v = (ctype)fp[SB];                                                     \
+    memcpy(mem->base + ea, &v, n);                                               \
+    pc += 4;                                                                     \
+    NEXT();                                                                      \
+  }                                                                              \
+  L_##id##_C: { /* [h][-, val][ea] */                                            \
+    uint64_t ea = pc[2].u;                                                       \
+    ACCESS_CHECK(ea, n);                                                         \
+    ctype v = (ctype)fp[SB];                                                     \
+    memcpy(mem->base + ea, &v, n);                                               \
+    pc += 3;                                                                     \
     NEXT();                                                                      \
   }
   INTERP_STORE_OPS(STORE)
@@ -414,16 +454,56 @@ L_BR_IF:
 L_BR_UNLESS:
   pc = RD_u32(fp[SA]) ? pc + 3 : pc[2].target;
   NEXT();
+  /* compare-and-branch; the ADDK_ forms first do fp[dst] = fp[src] + k and
+   * compare that sum: [h][dst, src][k][b | imm][target] */
 #define BRCMP(id, t, op)                                                        \
   L_BR_I32_##id:                                                                 \
   pc = (RD_##t(fp[SA]) op RD_##t(fp[SB])) ? pc[2].target : pc + 3;               \
   NEXT();                                                                        \
   L_BR_I32_##id##_K:                                                             \
   pc = (RD_##t(fp[SA]) op RD_##t(pc[2].u)) ? pc[3].target : pc + 4;              \
-  NEXT();
-  BRCMP(EQ, u32, ==) BRCMP(NE, u32, !=) BRCMP(LT_S, i32, <) BRCMP(LT_U, u32, <) BRCMP(GT_S, i32, >)
-  BRCMP(GT_U, u32, >) BRCMP(LE_S, i32, <=) BRCMP(LE_U, u32, <=) BRCMP(GE_S, i32, >=) BRCMP(GE_U, u32, >=)
+  NEXT();                                                                        \
+  L_ADDK_BR_##id: {                                                              \
+    uint32_t v = RD_u32(fp[SB]) + (uint32_t)pc[2].u;                             \
+    fp[SA] = WR_u32(v);                                                          \
+    pc = (RD_##t(WR_u32(v)) op RD_##t(fp[pc[3].p.a])) ? pc[4].target : pc + 5;   \
+    NEXT();                                                                      \
+  }                                                                              \
+  L_ADDK_BR_##id##_K: {                                                          \
+    uint32_t v = RD_u32(fp[SB]) + (uint32_t)pc[2].u;                             \
+    fp[SA] = WR_u32(v);                                                          \
+    pc = (RD_##t(WR_u32(v)) op RD_##t(pc[3].u)) ? pc[4].target : pc + 5;         \
+    NEXT();                                                                      \
+  }
+  INTERP_BR_CMPS(BRCMP)
 #undef BRCMP
+#define CMPBR(id, t, op)                                                        \
+  L_BRT_##id:                                                                    \
+  pc = (RD_##t(fp[SA]) op RD_##t(fp[SB])) ? pc[2].target : pc + 3;               \
+  NEXT();                                                                        \
+  L_BRF_##id:                                                                    \
+  pc = (RD_##t(fp[SA]) op RD_##t(fp[SB])) ? pc + 3 : pc[2].target;               \
+  NEXT();                                                                        \
+  L_BRT_##id##_K:                                                                \
+  pc = (RD_##t(fp[SA]) op RD_##t(pc[2].u)) ? pc[3].target : pc + 4;              \
+  NEXT();                                                                        \
+  L_BRF_##id##_K:                                                                \
+  pc = (RD_##t(fp[SA]) op RD_##t(pc[2].u)) ? pc + 4 : pc[3].target;              \
+  NEXT();
+  INTERP_CMP_BRANCHES(CMPBR)
+#undef CMPBR
+L_ADDK_BR_IF: { /* [h][dst, src][k][target] */
+    uint32_t v = RD_u32(fp[SB]) + (uint32_t)pc[2].u;
+    fp[SA] = WR_u32(v);
+    pc = v ? pc[3].target : pc + 4;
+    NEXT();
+  }
+L_ADDK_BR_UNLESS: {
+    uint32_t v = RD_u32(fp[SB]) + (uint32_t)pc[2].u;
+    fp[SA] = WR_u32(v);
+    pc = v ? pc + 4 : pc[3].target;
+    NEXT();
+  }
 L_BR_TABLE: { /* [h][idx, n][target 0] ... [target n = default] */
     uint32_t i = RD_u32(fp[SA]), n = (uint32_t)SB;
     pc = pc[2 + (i < n ? i : n)].target;

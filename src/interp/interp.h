@@ -43,11 +43,29 @@ struct interp_code {
   X(COPY) X(COPY2) X(COPY_PAIR) X(CONST) X(CONST2) X(ZERO) X(BR) X(BR_IF) X(BR_UNLESS) X(BR_TABLE) X(RETURN)     \
   X(CALL) X(CALL_WASM) X(CALL_INDIRECT) X(SELECT1) X(SELECT2) X(GLOBAL_GET1) X(GLOBAL_GET2) X(GLOBAL_SET1)       \
   X(GLOBAL_SET2) X(SIMD) X(SIMD_LOAD) X(SIMD_STORE) X(TRAP) X(CHECK)                               \
-  X(F64_MULADD) X(F64_MULSUB) X(F64_SUBMUL)                                                         \
-  X(BR_I32_EQ) X(BR_I32_NE) X(BR_I32_LT_S) X(BR_I32_LT_U) X(BR_I32_GT_S) X(BR_I32_GT_U)             \
-  X(BR_I32_LE_S) X(BR_I32_LE_U) X(BR_I32_GE_S) X(BR_I32_GE_U)                                       \
-  X(BR_I32_EQ_K) X(BR_I32_NE_K) X(BR_I32_LT_S_K) X(BR_I32_LT_U_K) X(BR_I32_GT_S_K) X(BR_I32_GT_U_K) \
-  X(BR_I32_LE_S_K) X(BR_I32_LE_U_K) X(BR_I32_GE_S_K) X(BR_I32_GE_U_K)
+  X(F64_MULADD) X(F64_MULSUB) X(F64_SUBMUL) X(ADDK_BR_IF) X(ADDK_BR_UNLESS)
+
+/* The i32 compares that fuse with a following branch, in four families of
+ * INTERP_NCMP ops each, laid out in this order in the enum so a family is an
+ * offset from another: BR_I32_x (two slots), BR_I32_x_K (slot and immediate),
+ * and ADDK_BR_x / ADDK_BR_x_K, which first add an immediate to a slot, store
+ * the sum, and compare the sum (the loop-counter idiom `i += k; if (i != n)`). */
+#define INTERP_BR_CMPS(X)                                                                             \
+  X(EQ, u32, ==) X(NE, u32, !=) X(LT_S, i32, <) X(LT_U, u32, <) X(GT_S, i32, >) X(GT_U, u32, >)      \
+  X(LE_S, i32, <=) X(LE_U, u32, <=) X(GE_S, i32, >=) X(GE_U, u32, >=)
+#define INTERP_NCMP 10
+
+/* The other compares that fuse with a following branch: each gets BRT_ (branch
+ * when true) and BRF_ (branch when false; for floats not the same as the
+ * opposite compare, because of NaN), each with a slot or an immediate right
+ * operand, in the enum in that order: BRT_x, BRF_x, BRT_x_K, BRF_x_K. */
+#define INTERP_CMP_BRANCHES(X)                                                                        \
+  X(I64_EQ, u64, ==) X(I64_NE, u64, !=) X(I64_LT_S, i64, <) X(I64_LT_U, u64, <)                       \
+  X(I64_GT_S, i64, >) X(I64_GT_U, u64, >) X(I64_LE_S, i64, <=) X(I64_LE_U, u64, <=)                   \
+  X(I64_GE_S, i64, >=) X(I64_GE_U, u64, >=)                                                           \
+  X(F32_EQ, f32, ==) X(F32_NE, f32, !=) X(F32_LT, f32, <) X(F32_GT, f32, >) X(F32_LE, f32, <=)       \
+  X(F32_GE, f32, >=) X(F64_EQ, f64, ==) X(F64_NE, f64, !=) X(F64_LT, f64, <) X(F64_GT, f64, >)       \
+  X(F64_LE, f64, <=) X(F64_GE, f64, >=)
 
 /* Integer binary operators that also get a "_K" form whose right operand is
  * an immediate (the local+const+arithmetic superinstructions). */
@@ -71,7 +89,7 @@ struct interp_code {
   X(I64_LE_S, i64, u32, a <= b) X(I64_LE_U, u64, u32, a <= b) X(I64_GE_S, i64, u32, a >= b)          \
   X(I64_GE_U, u64, u32, a >= b)
 
-/* Other binary operators (no immediate form): float arithmetic and compares. */
+/* Float arithmetic and compares (also with a "_K" immediate right operand). */
 #define INTERP_FLOAT_BINOPS(X)                                                                        \
   X(F32_ADD, f32, f32, a + b) X(F32_SUB, f32, f32, a - b) X(F32_MUL, f32, f32, a * b)                 \
   X(F32_DIV, f32, f32, a / b) X(F32_MIN, f32, f32, fmin32(a, b)) X(F32_MAX, f32, f32, fmax32(a, b))   \
@@ -146,9 +164,7 @@ struct interp_code {
   X(I64_TRUNC_F32_U, f32, u64, -1.0, 18446744073709551616.0)                                          \
   X(I64_TRUNC_F64_U, f64, u64, -1.0, 18446744073709551616.0)
 
-/* Loads and stores whose address is `local_or_slot + k` (an i32.add of a
- * constant fused into the access): ea = u32(base + k) + offset, exactly the
- * wasm computation, so no wrap-around behaviour changes. */
+/* Loads and stores (id, C type, size[, conversion of the loaded value v]). */
 #define INTERP_LOAD_OPS(X)                                                                            \
   X(I32_LOAD, uint32_t, 4, v) X(I64_LOAD, uint64_t, 8, v) X(F32_LOAD, uint32_t, 4, v)                 \
   X(F64_LOAD, uint64_t, 8, v) X(I32_LOAD8_S, int8_t, 1, WR_i32(v)) X(I32_LOAD8_U, uint8_t, 1, WR_u32(v)) \
@@ -161,15 +177,34 @@ struct interp_code {
   X(I32_STORE8, uint8_t, 1) X(I32_STORE16, uint16_t, 2) X(I64_STORE8, uint8_t, 1)                     \
   X(I64_STORE16, uint16_t, 2) X(I64_STORE32, uint32_t, 4)
 
+/* Every load and store also has three fused-address forms:
+ *   _A  address `slot + k` (an i32.add of a constant):  ea = u32(a + k) + offset
+ *   _X  address `slot + slot` (an i32.add):              ea = u32(a + b) + offset
+ *   _C  a constant address:                              ea = k + offset
+ * each exactly the wasm computation, so no wrap-around behaviour changes. */
+#define INTERP_ADDR_FORMS(X, id) X(id##_A) X(id##_X) X(id##_C)
+
 /* The internal opcode space: every list above, in one enum. */
 typedef enum interp_op {
 #define X_OP(id, ...) IOP_##id,
 #define X_OPK(id, ...) IOP_##id, IOP_##id##_K,
-  INTERP_INT_BINOPS(X_OPK) INTERP_FLOAT_BINOPS(X_OP) INTERP_BITS_BINOPS(X_OP) INTERP_UNOPS(X_OP)
+  INTERP_INT_BINOPS(X_OPK) INTERP_FLOAT_BINOPS(X_OPK) INTERP_BITS_BINOPS(X_OP) INTERP_UNOPS(X_OP)
   INTERP_SPECIAL_OPS(X_OP) INTERP_EXTRA_OPS(X_OP)
-#define X_OPA(id, ...) IOP_##id##_A,
-  INTERP_LOAD_OPS(X_OPA) INTERP_STORE_OPS(X_OPA)
-#undef X_OPA
+#define X_ADDR(id, ...) INTERP_ADDR_FORMS(X_OP, id)
+  INTERP_LOAD_OPS(X_ADDR) INTERP_STORE_OPS(X_ADDR)
+#define X_BR(id, ...) IOP_BR_I32_##id,
+#define X_BRK(id, ...) IOP_BR_I32_##id##_K,
+#define X_ABR(id, ...) IOP_ADDK_BR_##id,
+#define X_ABRK(id, ...) IOP_ADDK_BR_##id##_K,
+  INTERP_BR_CMPS(X_BR) INTERP_BR_CMPS(X_BRK) INTERP_BR_CMPS(X_ABR) INTERP_BR_CMPS(X_ABRK)
+#define X_CB(id, ...) IOP_BRT_##id, IOP_BRF_##id, IOP_BRT_##id##_K, IOP_BRF_##id##_K,
+  INTERP_CMP_BRANCHES(X_CB)
+#undef X_CB
+#undef X_BR
+#undef X_BRK
+#undef X_ABR
+#undef X_ABRK
+#undef X_ADDR
 #undef X_OP
 #undef X_OPK
   IOP_COUNT_

@@ -26,12 +26,19 @@ struct interp_profile {
 static const char *const op_names[IOP_COUNT_] = {
 #define N(id, ...) [IOP_##id] = #id,
 #define NK(id, ...) [IOP_##id] = #id, [IOP_##id##_K] = #id "_K",
-#define NA(id, ...) [IOP_##id##_A] = #id "_A",
-  INTERP_INT_BINOPS(NK) INTERP_FLOAT_BINOPS(N) INTERP_BITS_BINOPS(N) INTERP_UNOPS(N)
-  INTERP_SPECIAL_OPS(N) INTERP_EXTRA_OPS(N) INTERP_LOAD_OPS(NA) INTERP_STORE_OPS(NA)
+#define NA(id, ...) INTERP_ADDR_FORMS(N, id)
+#define NB(id, ...) [IOP_BR_I32_##id] = "BR_I32_" #id, [IOP_BR_I32_##id##_K] = "BR_I32_" #id "_K", \
+  [IOP_ADDK_BR_##id] = "ADDK_BR_" #id, [IOP_ADDK_BR_##id##_K] = "ADDK_BR_" #id "_K",
+#define NC(id, ...) [IOP_BRT_##id] = "BRT_" #id, [IOP_BRF_##id] = "BRF_" #id, \
+  [IOP_BRT_##id##_K] = "BRT_" #id "_K", [IOP_BRF_##id##_K] = "BRF_" #id "_K",
+  INTERP_INT_BINOPS(NK) INTERP_FLOAT_BINOPS(NK) INTERP_BITS_BINOPS(N) INTERP_UNOPS(N)
+  INTERP_SPECIAL_OPS(N) INTERP_EXTRA_OPS(N) INTERP_LOAD_OPS(NA) INTERP_STORE_OPS(NA) INTERP_BR_CMPS(NB)
+  INTERP_CMP_BRANCHES(NC)
+#undef NC
 #undef N
 #undef NK
 #undef NA
+#undef NB
 };
 
 static int op_of(struct interp_profile *p, const void *h) {

@@ -77,6 +77,7 @@ typedef struct tr {
   bool checks;                 /* emit CHECK ops (fuel / interrupts) */
   uint64_t ninstr;             /* wasm instructions translated so far (the fuel unit) */
   uint32_t last_start;         /* start of the last instruction emitted */
+  uint32_t prev_start;         /* start of the one before (== last_start after a join point) */
   int32_t last_dst_cell;       /* cell of its destination slot, -1 if none/retargetable no more */
 } tr;
 
@@ -93,6 +94,7 @@ static uint32_t emit_cell(tr *t, cell c) {
 }
 
 static void emit_op(tr *t, interp_op op) {
+  t->prev_start = t->last_start;
   t->last_start = t->n;
   t->last_dst_cell = -1;
   emit_cell(t, (cell){.h = t->h[op]});
@@ -305,6 +307,21 @@ static void set_unreachable(tr *t) {
 
 static void resolve(tr *t, uint32_t cell_index, uint32_t target) { t->code[cell_index].u = target; }
 
+/* The fused branch at `s` (just rewritten from a compare, its target not yet
+ * emitted) tests slot `a`. If the instruction before it is `a = x + k`
+ * (I32_ADD_K), the two become one ADDK_ form: [h][a, x][k][b | imm]. */
+static void fuse_addk(tr *t, uint32_t s, int32_t a, interp_op br) {
+  uint32_t p = t->prev_start;
+  if (p + 3 != s || t->code[p].h != t->h[IOP_I32_ADD_K] || t->code[p + 1].p.a != a) return;
+  bool k = br >= IOP_BR_I32_EQ_K;
+  interp_op fused = (interp_op)((k ? IOP_ADDK_BR_EQ_K : IOP_ADDK_BR_EQ) + (br - (k ? IOP_BR_I32_EQ_K : IOP_BR_I32_EQ)));
+  t->code[p].h = t->h[fused];
+  if (k) t->code[p + 3] = t->code[s + 2];
+  else t->code[p + 3] = (cell){.p = {t->code[s + 1].p.b, 0}};
+  t->n = p + 4;
+  t->last_start = t->prev_start = p;
+}
+
 /* If the last instruction was an i32 compare writing `slot`, turns it into a
  * fused compare-and-branch (negated when `negate`) and returns the cell that
  * holds the branch target; UINT32_MAX if no fusion applies. */
@@ -328,6 +345,32 @@ static uint32_t fuse_compare(tr *t, int32_t slot, bool negate) {
     t->last_dst_cell = -1;
     return emit_target(t, UINT32_MAX);
   }
+  static const interp_op others[][2] = { /* compare, its BRT_ family */
+#define C(id, ...) {IOP_##id, IOP_BRT_##id},
+    INTERP_CMP_BRANCHES(C)
+#undef C
+  };
+  for (size_t k = 0; k < sizeof others / sizeof others[0]; k++) {
+    uint32_t s = t->last_start;
+    interp_op br = (interp_op)(others[k][1] + (negate ? 1 : 0));
+    if (h == t->h[others[k][0]]) { /* [cmp][dst, a][b] -> [brt/brf][a, b][target] */
+      int32_t a = t->code[s + 1].p.b, b = t->code[s + 2].p.a;
+      t->code[s].h = t->h[br];
+      t->code[s + 1].p.a = a;
+      t->code[s + 1].p.b = b;
+      t->n = s + 2;
+      t->last_dst_cell = -1;
+      return emit_target(t, UINT32_MAX);
+    }
+    if (h == t->h[others[k][0] + 1]) { /* _K: [cmp_k][dst, a][imm] -> [brt/brf_k][a][imm][target] */
+      int32_t a = t->code[s + 1].p.b;
+      t->code[s].h = t->h[br + 2];
+      t->code[s + 1].p.a = a;
+      t->n = s + 3;
+      t->last_dst_cell = -1;
+      return emit_target(t, UINT32_MAX);
+    }
+  }
   for (size_t k = 0; k < sizeof pairs / sizeof pairs[0]; k++) {
     interp_op br = negate ? pairs[k].neg : pairs[k].br;
     uint32_t s = t->last_start;
@@ -338,14 +381,16 @@ static uint32_t fuse_compare(tr *t, int32_t slot, bool negate) {
       t->code[s + 1].p.b = b;
       t->n = s + 2;
       t->last_dst_cell = -1;
+      fuse_addk(t, s, a, br);
       return emit_target(t, UINT32_MAX);
     }
     if (h == t->h[pairs[k].cmp + 1]) { /* _K: [cmp_k][dst, a][imm] -> [br_k][a][imm][target] */
       int32_t a = t->code[s + 1].p.b;
-      t->code[s].h = t->h[br + 10];
+      t->code[s].h = t->h[br + INTERP_NCMP];
       t->code[s + 1].p.a = a;
       t->n = s + 3;
       t->last_dst_cell = -1;
+      fuse_addk(t, s, a, (interp_op)(br + INTERP_NCMP));
       return emit_target(t, UINT32_MAX);
     }
   }
@@ -357,6 +402,14 @@ static uint32_t fuse_compare(tr *t, int32_t slot, bool negate) {
 static uint32_t cond_jump(tr *t, int32_t cond, bool negate) {
   uint32_t at = fuse_compare(t, cond, negate);
   if (at != UINT32_MAX) return at;
+  uint32_t s = t->last_start;
+  if (s + 3 == t->n && t->code[s].h == t->h[IOP_I32_ADD_K] && t->code[s + 1].p.a == cond) {
+    /* `x + k` tested right away (a counter that counts down to zero) */
+    t->code[s].h = t->h[negate ? IOP_ADDK_BR_UNLESS : IOP_ADDK_BR_IF];
+    t->last_dst_cell = -1;
+    t->prev_start = s;
+    return emit_target(t, UINT32_MAX);
+  }
   emit_op(t, negate ? IOP_BR_UNLESS : IOP_BR_IF);
   emit_ab(t, cond, 0);
   return emit_target(t, UINT32_MAX);
@@ -395,19 +448,37 @@ static int addr_form(int iop) {
 static bool has_k_form(wasm_opcode op) {
   switch (op) {
 #define C(id, ...) case OP_##id:
-    INTERP_INT_BINOPS(C)
+    INTERP_INT_BINOPS(C) INTERP_FLOAT_BINOPS(C)
 #undef C
     return true;
   default: return false;
   }
 }
 
-static bool commutative(wasm_opcode op) {
+/* The operator that gives the same result with its operands swapped: the op
+ * itself when commutative, the mirrored compare (a < b is b > a, for floats
+ * too), or OP_COUNT_ when there is none. Float add and mul qualify: the
+ * result is the same number, and the NaN produced for NaN inputs is any NaN
+ * the spec allows. */
+static wasm_opcode swapped(wasm_opcode op) {
   switch (op) {
   case OP_I32_ADD: case OP_I32_MUL: case OP_I32_AND: case OP_I32_OR: case OP_I32_XOR: case OP_I32_EQ:
   case OP_I32_NE: case OP_I64_ADD: case OP_I64_MUL: case OP_I64_AND: case OP_I64_OR: case OP_I64_XOR:
-  case OP_I64_EQ: case OP_I64_NE: return true;
-  default: return false;
+  case OP_I64_EQ: case OP_I64_NE: case OP_F32_ADD: case OP_F32_MUL: case OP_F32_EQ: case OP_F32_NE:
+  case OP_F64_ADD: case OP_F64_MUL: case OP_F64_EQ: case OP_F64_NE: return op;
+  case OP_I32_LT_S: return OP_I32_GT_S; case OP_I32_GT_S: return OP_I32_LT_S;
+  case OP_I32_LT_U: return OP_I32_GT_U; case OP_I32_GT_U: return OP_I32_LT_U;
+  case OP_I32_LE_S: return OP_I32_GE_S; case OP_I32_GE_S: return OP_I32_LE_S;
+  case OP_I32_LE_U: return OP_I32_GE_U; case OP_I32_GE_U: return OP_I32_LE_U;
+  case OP_I64_LT_S: return OP_I64_GT_S; case OP_I64_GT_S: return OP_I64_LT_S;
+  case OP_I64_LT_U: return OP_I64_GT_U; case OP_I64_GT_U: return OP_I64_LT_U;
+  case OP_I64_LE_S: return OP_I64_GE_S; case OP_I64_GE_S: return OP_I64_LE_S;
+  case OP_I64_LE_U: return OP_I64_GE_U; case OP_I64_GE_U: return OP_I64_LE_U;
+  case OP_F32_LT: return OP_F32_GT; case OP_F32_GT: return OP_F32_LT;
+  case OP_F32_LE: return OP_F32_GE; case OP_F32_GE: return OP_F32_LE;
+  case OP_F64_LT: return OP_F64_GT; case OP_F64_GT: return OP_F64_LT;
+  case OP_F64_LE: return OP_F64_GE; case OP_F64_GE: return OP_F64_LE;
+  default: return OP_COUNT_;
   }
 }
 
@@ -441,7 +512,9 @@ static void numeric(tr *t, wasm_opcode op, const wasm_opinfo *info) {
   wasm_valtype rt = sig_type(t, gt[1]);
   if (nin == 2) {
     ventry *b = &t->vs[t->nv - 1], *a = &t->vs[t->nv - 2];
-    if (has_k_form(op) && a->kind == V_CONST && b->kind != V_CONST && commutative(op)) {
+    if (has_k_form(op) && a->kind == V_CONST && b->kind != V_CONST && swapped(op) != OP_COUNT_) {
+      op = swapped(op);
+      iop = interp_op_of(op);
       /* swap so the constant is on the right; each value keeps its location
        * (`slot`), only the stack positions change */
       ventry tmp = *a;
@@ -979,6 +1052,50 @@ static void instr(tr *t) {
     bool load = gt[1] != 0;
     ventry *ae = &t->vs[t->nv - (load ? 1 : 2)];
     int aop = addr_form(iop);
+    bool mem64 = t->m->nmems && t->m->mems[0].type.limits.is64;
+    if (aop >= 0 && !mem64 && ae->kind == V_CONST) {
+      /* a constant address (globals in linear memory): ea = k + offset */
+      uint64_t ea = (uint64_t)(uint32_t)ae->imm[0] + offset;
+      if (load) {
+        t->nv--;
+        int32_t dst = push_slot(t, sig_type(t, gt[1]));
+        emit_op(t, (interp_op)(aop + 2));
+        emit_ab(t, dst, 0);
+        emit_u(t, ea);
+        mark_dst(t);
+      } else {
+        int32_t v = pop_slot(t);
+        t->nv--;
+        emit_op(t, (interp_op)(aop + 2));
+        emit_ab(t, 0, v);
+        emit_u(t, ea);
+      }
+      return;
+    }
+    if (aop >= 0 && !mem64 && (load || t->vs[t->nv - 1].kind == V_LOCAL) && ae->kind == V_SLOT &&
+        t->last_dst_cell >= 0 && t->code[t->last_dst_cell].p.a == ae->slot &&
+        t->code[t->last_start].h == t->h[IOP_I32_ADD]) {
+      /* i32.add of two values feeding the address (base + index) */
+      uint32_t s = t->last_start;
+      int32_t base = t->code[s + 1].p.b, index = t->code[s + 2].p.a;
+      t->n = s;
+      t->last_dst_cell = -1;
+      if (load) {
+        t->nv--;
+        int32_t dst = push_slot(t, sig_type(t, gt[1]));
+        emit_op(t, (interp_op)(aop + 1));
+        emit_ab(t, dst, base);
+      } else {
+        int32_t v = pop_slot(t);
+        t->nv--;
+        emit_op(t, (interp_op)(aop + 1));
+        emit_ab(t, base, v);
+      }
+      emit_ab(t, index, 0);
+      emit_u(t, offset);
+      if (load) mark_dst(t);
+      return;
+    }
     if (aop >= 0 && (load || t->vs[t->nv - 1].kind == V_LOCAL) && ae->kind == V_SLOT && t->last_dst_cell >= 0 &&
         t->code[t->last_dst_cell].p.a == ae->slot && t->code[t->last_start].h == t->h[IOP_I32_ADD_K]) {
       /* i32.add of a constant feeding the address: one access instruction */
