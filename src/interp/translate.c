@@ -65,6 +65,8 @@ typedef struct tr {
   cframe *cs;
   uint32_t nc, capc;
   int32_t nlocal_slots;
+  uint64_t *known_val;         /* per local: the constant it holds here, when known_set */
+  uint8_t *known_set;
   int32_t *local_slot;
   wasm_valtype *local_type;
   uint32_t nlocals;
@@ -629,9 +631,20 @@ static bool current_dead(const tr *t) {
   return f->dead || f->unreachable;
 }
 
+/* Control-flow joins: what was known about locals' values no longer holds. */
+static void forget_locals(tr *t) { memset(t->known_set, 0, t->nlocals); }
+
 static void local_set(tr *t, uint32_t x, bool tee) {
   int32_t ls = t->local_slot[x];
   ventry v = t->vs[t->nv - 1];
+  bool k = v.kind == V_CONST && width(v.type) == 1;
+  if (k && t->known_set[x] && t->known_val[x] == v.imm[0]) { /* it already holds that constant */
+    t->nv--;
+    if (tee) push_local(t, x);
+    return;
+  }
+  t->known_set[x] = k;
+  t->known_val[x] = v.imm[0];
   bool aliased = false;
   for (uint32_t i = 0; i + 1 < t->nv; i++)
     if (t->vs[i].kind == V_LOCAL && t->vs[i].slot == ls) aliased = true;
@@ -716,6 +729,7 @@ static void end_frame(tr *t) {
   (void)rs;
   t->last_dst_cell = -1;
   t->last_start = t->n; /* a join point: nothing before it may be rewritten */
+  forget_locals(t);
 }
 
 static void instr(tr *t) {
@@ -740,6 +754,7 @@ static void instr(tr *t) {
         for (uint32_t i = 0; i < f->np; i++) push_slot(t, f->params[i]);
         t->last_start = t->n;
         t->last_dst_cell = -1;
+        forget_locals(t);
       }
     } else if (op == OP_END) {
       end_frame(t);
@@ -781,6 +796,7 @@ static void instr(tr *t) {
     }
     t->last_start = t->n; /* a loop head is a join point */
     t->last_dst_cell = -1;
+    if (op == OP_LOOP) forget_locals(t);
     return;
   }
   case OP_ELSE: {
@@ -795,6 +811,7 @@ static void instr(tr *t) {
     for (uint32_t i = 0; i < f->np; i++) push_slot(t, f->params[i]);
     t->last_start = t->n;
     t->last_dst_cell = -1;
+    forget_locals(t); /* the else arm starts from the state before the if */
     return;
   }
   case OP_END:
@@ -1211,6 +1228,10 @@ static bool zero_locals(tr *t, const wasm_func *wf, uint32_t nparams) {
     }
     uint32_t j = i;
     while (j < n && need[j]) j++;
+    for (uint32_t k = i; k < j; k++) {
+      t->known_set[nparams + k] = width(t->local_type[nparams + k]) == 1;
+      t->known_val[nparams + k] = 0;
+    }
     int32_t from = t->local_slot[nparams + i];
     int32_t to = j < n ? t->local_slot[nparams + j] : t->nlocal_slots;
     emit_op(t, IOP_ZERO);
@@ -1230,6 +1251,8 @@ static void tr_free(tr *t) {
   free(t->brs);
   free(t->local_slot);
   free(t->local_type);
+  free(t->known_val);
+  free(t->known_set);
 }
 
 bool interp_translate(wrun_store *s, wrun_func *f) {
@@ -1249,7 +1272,9 @@ bool interp_translate(wrun_store *s, wrun_func *f) {
   t.nlocals = ft->nparams + wf->nlocals;
   t.local_slot = malloc(((size_t)t.nlocals + 1) * sizeof *t.local_slot);
   t.local_type = malloc(((size_t)t.nlocals + 1) * sizeof *t.local_type);
-  if (!t.local_slot || !t.local_type) {
+  t.known_val = calloc((size_t)t.nlocals + 1, sizeof *t.known_val);
+  t.known_set = calloc((size_t)t.nlocals + 1, 1);
+  if (!t.local_slot || !t.local_type || !t.known_val || !t.known_set) {
     tr_free(&t);
     return false;
   }
