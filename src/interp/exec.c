@@ -48,7 +48,7 @@ static bool exec_run(wrun_store *s, wrun_func *entry, uint64_t *entry_fp, const 
 #define H(id, ...) [IOP_##id] = &&L_##id,
 #define HK(id, ...) [IOP_##id] = &&L_##id, [IOP_##id##_K] = &&L_##id##_K,
     INTERP_INT_BINOPS(HK) INTERP_FLOAT_BINOPS(HK) INTERP_BITS_BINOPS(H) INTERP_UNOPS(H)
-    INTERP_SPECIAL_OPS(H) INTERP_EXTRA_OPS(H)
+    INTERP_SPECIAL_OPS(H) INTERP_EXTRA_OPS(H) INTERP_SHIFT_FUSIONS(H) INTERP_LOAD_FUSIONS(H)
 #define HA(id, ...) INTERP_ADDR_FORMS(H, id)
 #define HB(id, ...) [IOP_BR_I32_##id] = &&L_BR_I32_##id, [IOP_BR_I32_##id##_K] = &&L_BR_I32_##id##_K, \
     [IOP_ADDK_BR_##id] = &&L_ADDK_BR_##id, [IOP_ADDK_BR_##id##_K] = &&L_ADDK_BR_##id##_K,
@@ -115,6 +115,29 @@ static bool exec_run(wrun_store *s, wrun_func *entry, uint64_t *entry_fp, const 
 #undef BIN
 #undef BINK
 #undef UN
+
+  /* fused pairs: [h][dst, a][v, k] and [h][dst, a][addr][offset] */
+#define SHIFTED(id, outer, inner, expr)                                        \
+  L_##id: {                                                                     \
+    uint32_t a = RD_u32(fp[SB]), v = RD_u32(fp[SC]), k = (uint32_t)SD;          \
+    fp[SA] = WR_u32(expr);                                                      \
+    pc += 3;                                                                    \
+    NEXT();                                                                     \
+  }
+  INTERP_SHIFT_FUSIONS(SHIFTED)
+#undef SHIFTED
+#define LOADED(id, outer, op)                                                  \
+  L_##id: {                                                                     \
+    uint64_t ea = (uint64_t)RD_u32(fp[SC]) + pc[3].u;                           \
+    ACCESS_CHECK(ea, 8);                                                        \
+    uint64_t m;                                                                 \
+    memcpy(&m, mem->base + ea, 8);                                              \
+    fp[SA] = WR_f64(RD_f64(fp[SB]) op RD_f64(m));                                \
+    pc += 4;                                                                    \
+    NEXT();                                                                     \
+  }
+  INTERP_LOAD_FUSIONS(LOADED)
+#undef LOADED
 
   /* integer division: traps on zero and on INT_MIN / -1 */
 L_I32_DIV_S: {

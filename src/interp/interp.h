@@ -184,12 +184,24 @@ struct interp_code {
  * each exactly the wasm computation, so no wrap-around behaviour changes. */
 #define INTERP_ADDR_FORMS(X, id) X(id##_A) X(id##_X) X(id##_C)
 
+/* A binary operator whose operand was just shifted or rotated by a constant:
+ * (id, outer op, inner _K op, result from the other operand a, the shifted
+ * value v and the count k, already masked to 0..31). SHA-style sigma
+ * functions and scaled array indexes. */
+#define INTERP_SHIFT_FUSIONS(X)                                                                       \
+  X(XOR_ROTL, I32_XOR, I32_ROTL, a ^ rotl32(v, k)) X(XOR_ROTR, I32_XOR, I32_ROTR, a ^ rotr32(v, k))   \
+  X(XOR_SHRU, I32_XOR, I32_SHR_U, a ^ (v >> k)) X(ADD_SHL, I32_ADD, I32_SHL, a + (v << k))            \
+  X(OR_SHL, I32_OR, I32_SHL, a | (v << k))
+
+/* f64 add and mul with an operand loaded just before (id, outer op, C operator). */
+#define INTERP_LOAD_FUSIONS(X) X(F64_ADD_M, F64_ADD, +) X(F64_MUL_M, F64_MUL, *)
+
 /* The internal opcode space: every list above, in one enum. */
 typedef enum interp_op {
 #define X_OP(id, ...) IOP_##id,
 #define X_OPK(id, ...) IOP_##id, IOP_##id##_K,
   INTERP_INT_BINOPS(X_OPK) INTERP_FLOAT_BINOPS(X_OPK) INTERP_BITS_BINOPS(X_OP) INTERP_UNOPS(X_OP)
-  INTERP_SPECIAL_OPS(X_OP) INTERP_EXTRA_OPS(X_OP)
+  INTERP_SPECIAL_OPS(X_OP) INTERP_EXTRA_OPS(X_OP) INTERP_SHIFT_FUSIONS(X_OP) INTERP_LOAD_FUSIONS(X_OP)
 #define X_ADDR(id, ...) INTERP_ADDR_FORMS(X_OP, id)
   INTERP_LOAD_OPS(X_ADDR) INTERP_STORE_OPS(X_ADDR)
 #define X_BR(id, ...) IOP_BR_I32_##id,

@@ -495,6 +495,45 @@ static wasm_valtype sig_type(const tr *t, char ch) {
   }
 }
 
+/* A commutative binary op (both operands in slots) whose operand was made
+ * by the instruction just before and is used only here: a shift or rotate by
+ * a constant (INTERP_SHIFT_FUSIONS) or an f64 load (INTERP_LOAD_FUSIONS).
+ * The two become one instruction and the temporary is never written. */
+static bool fuse_operand(tr *t, wasm_opcode op, wasm_valtype rt) {
+  static const struct { wasm_opcode outer; interp_op inner, fused; bool load; } forms[] = {
+#define S(id, outer, inner, ...) {OP_##outer, IOP_##inner##_K, IOP_##id, false},
+#define L(id, outer, ...) {OP_##outer, IOP_F64_LOAD, IOP_##id, true},
+    INTERP_SHIFT_FUSIONS(S) INTERP_LOAD_FUSIONS(L)
+#undef S
+#undef L
+  };
+  if (t->last_dst_cell < 0) return false;
+  uint32_t s0 = t->last_start;
+  int32_t tmp = t->code[t->last_dst_cell].p.a;
+  ventry *b = &t->vs[t->nv - 1], *a = &t->vs[t->nv - 2];
+  bool right = b->kind == V_SLOT && b->slot == tmp, left = a->kind == V_SLOT && a->slot == tmp;
+  if (right == left || a->kind == V_CONST || b->kind == V_CONST) return false;
+  for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+    if (forms[i].outer != op || t->code[s0].h != t->h[forms[i].inner]) continue;
+    int32_t src = t->code[s0 + 1].p.b, other = right ? a->slot : b->slot;
+    uint64_t imm = t->code[s0 + 2].u;
+    t->n = s0;
+    t->nv -= 2;
+    int32_t dst = push_slot(t, rt);
+    emit_op(t, forms[i].fused);
+    emit_ab(t, dst, other);
+    if (forms[i].load) { /* [h][dst, a][addr][offset] */
+      emit_ab(t, src, 0);
+      emit_u(t, imm);
+    } else { /* [h][dst, a][v, k] */
+      emit_ab(t, src, (int32_t)(imm & 31));
+    }
+    mark_dst(t);
+    return true;
+  }
+  return false;
+}
+
 static void numeric(tr *t, wasm_opcode op, const wasm_opinfo *info) {
   if (op == OP_I32_WRAP_I64) {
     /* Free: every i32 reader uses only a slot's low 32 bits, so the i64 value
@@ -537,6 +576,7 @@ static void numeric(tr *t, wasm_opcode op, const wasm_opinfo *info) {
       mark_dst(t);
       return;
     }
+    if (fuse_operand(t, op, rt)) return;
     if ((op == OP_F64_ADD || op == OP_F64_SUB) && t->last_dst_cell >= 0 &&
         t->code[t->last_start].h == t->h[IOP_F64_MUL]) {
       /* a product computed just before, used once here: fuse the two */
