@@ -361,12 +361,22 @@ static void t_divrem(cg *c, wasm_opcode op, int dst, const ent *a, const ent *b)
   bool w = op >= OP_I64_DIV_S;
   bool sgn = op == OP_I32_DIV_S || op == OP_I32_REM_S || op == OP_I64_DIV_S || op == OP_I64_REM_S;
   bool rem = op == OP_I32_REM_S || op == OP_I32_REM_U || op == OP_I64_REM_S || op == OP_I64_REM_U;
+  /* A constant divisor makes checks redundant: no zero test unless it is 0,
+   * no -1 special case unless it is -1. */
+  bool kb = b->kind == E_CONST;
+  uint64_t bv = w ? b->imm[0] : (uint32_t)b->imm[0];
+  bool maybe_zero = !kb || bv == 0, maybe_minus1 = !kb || bv == (w ? UINT64_MAX : UINT32_MAX);
   load_g(c, b, RCX);
   load_g(c, a, RAX);
-  x64_test_rr(&c->b, w, RCX, RCX);
-  trap_jcc(c, CC_E, WRUN_TRAP_DIV_ZERO);
+  if (maybe_zero) {
+    x64_test_rr(&c->b, w, RCX, RCX);
+    trap_jcc(c, CC_E, WRUN_TRAP_DIV_ZERO);
+  }
   size_t done = 0;
-  if (sgn) {
+  if (sgn && !maybe_minus1) {
+    x64_cdq(&c->b, w);
+    x64_unary(&c->b, 7, w, x64_r(RCX));
+  } else if (sgn) {
     x64_alu_imm(&c->b, 7, w, x64_r(RCX), -1);
     size_t normal = x64_jcc_rel32(&c->b, CC_NE);
     if (rem) { /* x rem -1 is 0 (and INT_MIN rem -1 must not fault) */
