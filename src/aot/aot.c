@@ -246,7 +246,7 @@ bool aot_invoke(wrun_store *s, wrun_func *f, uint64_t *sp) {
     if (s->cfg.stack_bytes && here - floor > s->cfg.stack_bytes) floor = here - s->cfg.stack_bytes;
     code->ctx.stack_limit = floor;
   }
-  if (s->nframes < s->cap_frames) s->frames[s->nframes++] = (rt_frame_info){f, NULL, NULL};
+  if (s->nframes < s->cap_frames) s->frames[s->nframes++] = (rt_frame_info){f, NULL, NULL, NULL};
   bool ok;
   int why = sigsetjmp(ex.unwind, 1);
   if (why) {

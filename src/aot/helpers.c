@@ -30,7 +30,7 @@ static void h_call(aot_ctx *ctx, wrun_func *f, uint64_t *slots) {
   bool ok;
   if (f->host) {
     if (s->nframes >= s->max_depth) h_trap(ctx, WRUN_TRAP_STACK_EXHAUSTED);
-    s->frames[s->nframes++] = (rt_frame_info){f, NULL, NULL};
+    s->frames[s->nframes++] = (rt_frame_info){f, NULL, NULL, NULL};
     ex->in_wasm = false; /* a fault in host code is not a wasm trap */
     ok = rt_call_host(s, f, ctx->inst, slots);
     ex->in_wasm = true;

@@ -79,7 +79,7 @@ static bool exec_run(wrun_store *s, wrun_func *entry, uint64_t *entry_fp, const 
   rt_frame_info *const base_top = s->frames + s->nframes;
   rt_frame_info *const frames_limit = s->frames + s->max_depth;
   rt_frame_info *top = base_top;
-  *top = (rt_frame_info){cur, NULL, NULL};
+  *top = (rt_frame_info){cur, NULL, NULL, NULL};
   s->nframes++;
   const cell *pc = cur->code->code;
   wrun_memory *mem = cur->code->mem0;
@@ -572,6 +572,7 @@ L_TRAP:
     wrun_func *callee;
     uint64_t *nfp;
     const cell *ret;
+    const struct interp_code *code;
 L_CALL: /* [h][argbase][callee] */
     callee = pc[2].ptr;
     nfp = fp + SA;
@@ -591,7 +592,7 @@ L_CALL_INDIRECT: { /* [h][argbase, idx][table][type] */
     if (callee->host || callee->aot_entry) {
       uint32_t need = callee->param_slots > callee->result_slots ? callee->param_slots : callee->result_slots;
       if (nfp + need > stack_end || top + 1 >= frames_limit) TRAP(WRUN_TRAP_STACK_EXHAUSTED);
-      top[1] = (rt_frame_info){callee, NULL, NULL};
+      top[1] = (rt_frame_info){callee, NULL, NULL, NULL};
       s->nframes = (uint32_t)(top - s->frames) + 2;
       uint64_t *saved_top = s->stack_top;
       s->stack_top = nfp + need;
@@ -611,17 +612,24 @@ L_CALL_INDIRECT: { /* [h][argbase, idx][table][type] */
       pc = ret;
       NEXT();
     }
-    goto do_call_wasm;
-L_CALL_WASM: /* [h][argbase][callee]: a callee known at translation to run here */
+    if (!callee->code && !interp_translate(s, callee)) TRAP(WRUN_TRAP_HOST);
+    code = callee->code;
+    goto push_frame;
+L_CALL_WASM: /* [h][argbase][callee][its code, filled in by the first call] */
     callee = pc[2].ptr;
     nfp = fp + SA;
-    ret = pc + 3;
-  do_call_wasm:
-    if (!callee->code && !interp_translate(s, callee)) TRAP(WRUN_TRAP_HOST);
-    const struct interp_code *code = callee->code;
+    ret = pc + 4;
+    code = pc[3].ptr;
+    if (!code) {
+      if (!callee->code && !interp_translate(s, callee)) TRAP(WRUN_TRAP_HOST);
+      code = callee->code;
+      ((cell *)pc)[3].ptr = (void *)code; /* later calls skip the lookup */
+    }
+  push_frame:
     if (nfp + code->nslots > stack_end || top + 1 >= frames_limit) TRAP(WRUN_TRAP_STACK_EXHAUSTED);
     top->ret_pc = ret;
     top->ret_fp = fp;
+    top->ret_mem = mem;
     ++top;
     top->func = callee;
     s->nframes = (uint32_t)(top - s->frames) + 1;
@@ -641,7 +649,7 @@ L_RETURN:
   cur = top->func;
   pc = top->ret_pc;
   fp = top->ret_fp;
-  mem = cur->code->mem0;
+  mem = top->ret_mem;
   NEXT();
 
 trap:
@@ -672,7 +680,7 @@ bool interp_invoke(wrun_store *s, wrun_func *f, uint64_t *sp) {
       rt_set_trap(s, WRUN_TRAP_STACK_EXHAUSTED, NULL);
       return false;
     }
-    s->frames[s->nframes++] = (rt_frame_info){f, NULL, NULL};
+    s->frames[s->nframes++] = (rt_frame_info){f, NULL, NULL, NULL};
     uint64_t *saved = s->stack_top;
     s->stack_top = sp + need;
     bool ok = rt_call_host(s, f, NULL, sp);

@@ -730,9 +730,11 @@ static void call(tr *t, wrun_func *callee, const wasm_functype *ft, bool indirec
     emit_ptr(t, (void *)ft);
   } else {
     /* a wasm callee runs in this loop (an AOT or host callee leaves it) */
-    emit_op(t, callee->host || callee->aot_entry ? IOP_CALL : IOP_CALL_WASM);
+    bool here = !callee->host && !callee->aot_entry;
+    emit_op(t, here ? IOP_CALL_WASM : IOP_CALL);
     emit_ab(t, argbase, 0);
     emit_ptr(t, callee);
+    if (here) emit_ptr(t, NULL); /* the callee's code, cached by its first call */
   }
   for (uint32_t i = 0; i < ft->nresults; i++) push_slot(t, wasm_functype_results(ft)[i]);
 }

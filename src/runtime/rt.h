@@ -61,10 +61,13 @@ struct wrun_instance {
 
 /* One activation of the interpreter's call stack: the function running in it
  * and, for the frame below, where to resume. Also what backtraces are made of. */
+/* One frame of the store's call stack. The ret_ fields are the interpreter's
+ * caller state, restored on return (32 bytes, so depth is a shift away). */
 typedef struct rt_frame_info {
   wrun_func *func;
   const void *ret_pc;
   uint64_t *ret_fp;
+  struct wrun_memory *ret_mem;
 } rt_frame_info;
 
 /* Guard pages: unless WRUN_BOUNDS_CHECKS is set (sanitizer builds set it,
