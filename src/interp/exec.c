@@ -83,6 +83,9 @@ static bool exec_run(wrun_store *s, wrun_func *entry, uint64_t *entry_fp, const 
   s->nframes++;
   const cell *pc = cur->code->code;
   wrun_memory *mem = cur->code->mem0;
+  /* memory 0's base, kept in a register: a memory never moves (store.c
+   * reserves its whole range up front), so only calls and returns change it */
+  uint8_t *mbase = mem ? mem->base : NULL;
   NEXT();
 
   /* numeric operators from the lists in interp.h */
@@ -131,7 +134,7 @@ static bool exec_run(wrun_store *s, wrun_func *entry, uint64_t *entry_fp, const 
     uint64_t ea = (uint64_t)RD_u32(fp[SC]) + pc[3].u;                           \
     ACCESS_CHECK(ea, 8);                                                        \
     uint64_t m;                                                                 \
-    memcpy(&m, mem->base + ea, 8);                                              \
+    memcpy(&m, mbase + ea, 8);                                              \
     fp[SA] = WR_f64(RD_f64(fp[SB]) op RD_f64(m));                                \
     pc += 4;                                                                    \
     NEXT();                                                                     \
@@ -218,7 +221,7 @@ L_I64_REM_U: {
     uint64_t ea = (uint64_t)RD_u32(fp[SB]) + pc[2].u;                            \
     ACCESS_CHECK(ea, n);                                                         \
     ctype v;                                                                     \
-    memcpy(&v, mem->base + ea, n);                                               \
+    memcpy(&v, mbase + ea, n);                                               \
     fp[SA] = conv;                                                               \
     pc += 3;                                                                     \
     NEXT();                                                                      \
@@ -227,7 +230,7 @@ L_I64_REM_U: {
     uint64_t ea = (uint64_t)(uint32_t)(RD_u32(fp[SB]) + (uint32_t)pc[2].u) + pc[3].u; \
     ACCESS_CHECK(ea, n);                                                         \
     ctype v;                                                                     \
-    memcpy(&v, mem->base + ea, n);                                               \
+    memcpy(&v, mbase + ea, n);                                               \
     fp[SA] = conv;                                                               \
     pc += 4;                                                                     \
     NEXT();                                                                      \
@@ -236,7 +239,7 @@ L_I64_REM_U: {
     uint64_t ea = (uint64_t)(uint32_t)(RD_u32(fp[SB]) + RD_u32(fp[SC])) + pc[3].u; \
     ACCESS_CHECK(ea, n);                                                         \
     ctype v;                                                                     \
-    memcpy(&v, mem->base + ea, n);                                               \
+    memcpy(&v, mbase + ea, n);                                               \
     fp[SA] = conv;                                                               \
     pc += 4;                                                                     \
     NEXT();                                                                      \
@@ -245,9 +248,20 @@ L_I64_REM_U: {
     uint64_t ea = pc[2].u;                                                       \
     ACCESS_CHECK(ea, n);                                                         \
     ctype v;                                                                     \
-    memcpy(&v, mem->base + ea, n);                                               \
+    memcpy(&v, mbase + ea, n);                                               \
     fp[SA] = conv;                                                               \
     pc += 3;                                                                     \
+    NEXT();                                                                      \
+  }                                                                              \
+  L_##id##_T: { /* [h][dst, a][k][l][offset] */                                  \
+    uint32_t l = RD_u32(fp[SB]) + (uint32_t)pc[2].u;                             \
+    fp[pc[3].p.a] = WR_u32(l);                                                   \
+    uint64_t ea = (uint64_t)l + pc[4].u;                                         \
+    ACCESS_CHECK(ea, n);                                                         \
+    ctype v;                                                                     \
+    memcpy(&v, mbase + ea, n);                                               \
+    fp[SA] = conv;                                                               \
+    pc += 5;                                                                     \
     NEXT();                                                                      \
   }
   INTERP_LOAD_OPS(LOAD)
@@ -257,7 +271,7 @@ L_I64_REM_U: {
     uint64_t ea = (uint64_t)RD_u32(fp[SA]) + pc[2].u;                            \
     ACCESS_CHECK(ea, n);                                                         \
     ctype v = (ctype)fp[SB];                                                     \
-    memcpy(mem->base + ea, &v, n);                                               \
+    memcpy(mbase + ea, &v, n);                                               \
     pc += 3;                                                                     \
     NEXT();                                                                      \
   }                                                                              \
@@ -265,7 +279,7 @@ L_I64_REM_U: {
     uint64_t ea = (uint64_t)(uint32_t)(RD_u32(fp[SA]) + (uint32_t)pc[2].u) + pc[3].u; \
     ACCESS_CHECK(ea, n);                                                         \
     ctype v = (ctype)fp[SB];                                                     \
-    memcpy(mem->base + ea, &v, n);                                               \
+    memcpy(mbase + ea, &v, n);                                               \
     pc += 4;                                                                     \
     NEXT();                                                                      \
   }                                                                              \
@@ -273,7 +287,7 @@ L_I64_REM_U: {
     uint64_t ea = (uint64_t)(uint32_t)(RD_u32(fp[SA]) + RD_u32(fp[SC])) + pc[3].u; \
     ACCESS_CHECK(ea, n);                                                         \
     ctype v = (ctype)fp[SB];                                                     \
-    memcpy(mem->base + ea, &v, n);                                               \
+    memcpy(mbase + ea, &v, n);                                               \
     pc += 4;                                                                     \
     NEXT();                                                                      \
   }                                                                              \
@@ -281,8 +295,18 @@ L_I64_REM_U: {
     uint64_t ea = pc[2].u;                                                       \
     ACCESS_CHECK(ea, n);                                                         \
     ctype v = (ctype)fp[SB];                                                     \
-    memcpy(mem->base + ea, &v, n);                                               \
+    memcpy(mbase + ea, &v, n);                                               \
     pc += 3;                                                                     \
+    NEXT();                                                                      \
+  }                                                                              \
+  L_##id##_T: { /* [h][a, val][k][l][offset] */                                  \
+    uint32_t l = RD_u32(fp[SA]) + (uint32_t)pc[2].u;                             \
+    fp[pc[3].p.a] = WR_u32(l);                                                   \
+    uint64_t ea = (uint64_t)l + pc[4].u;                                         \
+    ACCESS_CHECK(ea, n);                                                         \
+    ctype v = (ctype)fp[SB];                                                     \
+    memcpy(mbase + ea, &v, n);                                               \
+    pc += 5;                                                                     \
     NEXT();                                                                      \
   }
   INTERP_STORE_OPS(STORE)
@@ -455,14 +479,14 @@ L_SIMD:
 L_SIMD_LOAD: { /* [h][dst, addr][offset][op, lane][old, size] */
     uint64_t ea = (uint64_t)RD_u32(fp[SB]) + pc[2].u;
     ACCESS_CHECK(ea, (uint64_t)pc[4].p.b);
-    simd_load((wasm_opcode)pc[3].p.a, (unsigned)pc[3].p.b, fp + SA, mem->base + ea, fp + pc[4].p.a);
+    simd_load((wasm_opcode)pc[3].p.a, (unsigned)pc[3].p.b, fp + SA, mbase + ea, fp + pc[4].p.a);
     pc += 5;
     NEXT();
   }
 L_SIMD_STORE: { /* [h][addr, val][offset][op, lane][size] */
     uint64_t ea = (uint64_t)RD_u32(fp[SA]) + pc[2].u;
     ACCESS_CHECK(ea, (uint64_t)pc[4].p.a);
-    simd_store((wasm_opcode)pc[3].p.a, (unsigned)pc[3].p.b, mem->base + ea, fp + SB);
+    simd_store((wasm_opcode)pc[3].p.a, (unsigned)pc[3].p.b, mbase + ea, fp + SB);
     pc += 5;
     NEXT();
   }
@@ -636,6 +660,7 @@ L_CALL_WASM: /* [h][argbase][callee][its code, filled in by the first call] */
     cur = callee;
     fp = nfp;
     mem = code->mem0;
+    mbase = mem ? mem->base : NULL;
     pc = code->code;
     NEXT();
   }
@@ -650,6 +675,7 @@ L_RETURN:
   pc = top->ret_pc;
   fp = top->ret_fp;
   mem = top->ret_mem;
+  mbase = mem ? mem->base : NULL;
   NEXT();
 
 trap:

@@ -177,12 +177,14 @@ struct interp_code {
   X(I32_STORE8, uint8_t, 1) X(I32_STORE16, uint16_t, 2) X(I64_STORE8, uint8_t, 1)                     \
   X(I64_STORE16, uint16_t, 2) X(I64_STORE32, uint32_t, 4)
 
-/* Every load and store also has three fused-address forms:
+/* Every load and store also has four fused-address forms:
  *   _A  address `slot + k` (an i32.add of a constant):  ea = u32(a + k) + offset
  *   _X  address `slot + slot` (an i32.add):              ea = u32(a + b) + offset
  *   _C  a constant address:                              ea = k + offset
+ *   _T  address `slot + k` also kept in a local (local.tee, the p += k; *p idiom):
+ *       l = u32(a + k); ea = l + offset
  * each exactly the wasm computation, so no wrap-around behaviour changes. */
-#define INTERP_ADDR_FORMS(X, id) X(id##_A) X(id##_X) X(id##_C)
+#define INTERP_ADDR_FORMS(X, id) X(id##_A) X(id##_X) X(id##_C) X(id##_T)
 
 /* A binary operator whose operand was just shifted or rotated by a constant:
  * (id, outer op, inner _K op, result from the other operand a, the shifted

@@ -1131,6 +1131,32 @@ static void instr(tr *t) {
       }
       return;
     }
+    uint32_t s0 = t->last_start;
+    if (aop >= 0 && !mem64 && (load || t->vs[t->nv - 1].kind == V_LOCAL) && ae->kind == V_LOCAL &&
+        s0 + 3 == t->n && t->code[s0].h == t->h[IOP_I32_ADD_K] && t->code[s0 + 1].p.a == ae->slot) {
+      /* the address was just computed as `a + k` into a local (local.tee):
+       * one instruction updates the local and accesses memory */
+      int32_t base = t->code[s0 + 1].p.b, l = ae->slot;
+      uint64_t k = t->code[s0 + 2].u;
+      t->n = s0;
+      t->last_dst_cell = -1;
+      if (load) {
+        t->nv--;
+        int32_t dst = push_slot(t, sig_type(t, gt[1]));
+        emit_op(t, (interp_op)(aop + 3));
+        emit_ab(t, dst, base);
+      } else {
+        int32_t v = pop_slot(t);
+        t->nv--;
+        emit_op(t, (interp_op)(aop + 3));
+        emit_ab(t, base, v);
+      }
+      emit_u(t, k);
+      emit_ab(t, l, 0);
+      emit_u(t, offset);
+      if (load) mark_dst(t);
+      return;
+    }
     if (aop >= 0 && !mem64 && (load || t->vs[t->nv - 1].kind == V_LOCAL) && ae->kind == V_SLOT &&
         t->last_dst_cell >= 0 && t->code[t->last_dst_cell].p.a == ae->slot &&
         t->code[t->last_start].h == t->h[IOP_I32_ADD]) {
