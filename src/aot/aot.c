@@ -117,7 +117,7 @@ bool aot_compile_module(const wasm_module *m, uint32_t options, aot_image **out,
   double t0 = now_ms();
   uint32_t ndef = m->nfuncs - m->nimported_funcs;
   aot_func_out *outs = calloc(ndef + 1, sizeof *outs);
-  uint32_t *offs = calloc(ndef + 1, sizeof *offs);
+  uint32_t *offs = calloc(2 * (size_t)ndef + 1, sizeof *offs); /* entries, then frame sizes */
   uint8_t *code = NULL;
   bool ok = false;
   if (!outs || !offs) {
@@ -131,6 +131,7 @@ bool aot_compile_module(const wasm_module *m, uint32_t options, aot_image **out,
     if (!aot_compile_func(&aot_target_x64, &in, &outs[k], err)) goto done;
     total = (total + 15) & ~(size_t)15;
     offs[k] = (uint32_t)total;
+    offs[ndef + k] = outs[k].frame;
     total += outs[k].size;
     if (total > UINT32_MAX / 2) {
       wrun_error_at(err, WRUN_ERR_LIMIT, WRUN_NO_OFFSET, "compiled code exceeds 2 GiB");
@@ -233,12 +234,53 @@ static uintptr_t stack_floor(void) {
   return floor;
 }
 
+/* The defined function whose code holds image offset `off`: the last entry
+ * at or below it (entries ascend). */
+static uint32_t func_at(const aot_image *img, uint32_t off) {
+  uint32_t lo = 0, hi = img->nfuncs;
+  while (hi - lo > 1) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (img->func_off[mid] <= off) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
+void aot_capture_frames(rt_exec *ex, uintptr_t pc, uintptr_t sp) {
+  const aot_code *code = ex->aot;
+  wrun_store *s = ex->store;
+  if (!code || !s->frames || ex->aot_base >= s->cap_frames) return;
+  const aot_image *img = code->img;
+  uintptr_t lo = (uintptr_t)img->mem + AOT_TRAMPOLINE_SIZE, hi = (uintptr_t)img->mem + img->code_size;
+  uint32_t at = ex->aot_base, n = 0;
+  /* innermost first, from the frame sizes: inside a body, the return address
+   * is at sp + frame and the caller's sp just above it */
+  while (pc >= lo && pc < hi && at + n < s->cap_frames && img->nfuncs) {
+    uint32_t k = func_at(img, (uint32_t)(pc - (uintptr_t)img->mem));
+    s->frames[at + n++] = (rt_frame_info){code->ctx.funcs[code->ctx.inst->module->nimported_funcs + k], NULL, NULL, NULL};
+    uintptr_t slot = sp + img->func_off[img->nfuncs + k];
+    if (slot < sp || slot + 8 > ex->aot_sp_limit) break;
+    memcpy(&pc, (const void *)slot, sizeof pc);
+    sp = slot + 8;
+  }
+  if (!n) return;
+  for (uint32_t i = 0; i < n / 2; i++) { /* outermost first, as the frame stack keeps them */
+    rt_frame_info t = s->frames[at + i];
+    s->frames[at + i] = s->frames[at + n - 1 - i];
+    s->frames[at + n - 1 - i] = t;
+  }
+  s->nframes = at + n;
+}
+
 bool aot_invoke(wrun_store *s, wrun_func *f, uint64_t *sp) {
   aot_code *code = f->inst->aot;
   rt_exec ex;
   ex.outer = rt_current_exec;
   ex.store = s;
   ex.in_wasm = true;
+  ex.aot = code;
+  ex.aot_base = s->nframes;
+  ex.aot_sp_limit = (uintptr_t)&ex; /* every compiled frame of this call lies below */
   uint32_t base_depth = s->nframes;
   if (!code->ctx.stack_limit) { /* wasm runs on one thread: computed once */
     uintptr_t floor = stack_floor(), here = (uintptr_t)&ex;

@@ -41,6 +41,7 @@ typedef struct aot_ctx {
   uint8_t *mem_base;              /* memory 0 base, or NULL */
   wrun_memory *mem0;
   uintptr_t stack_limit;          /* lowest rsp allowed (set by aot_invoke) */
+  uintptr_t helper_sp;            /* stack pointer at the last helper call (backtraces) */
   volatile sig_atomic_t *interrupt;
   wrun_global **globals;
   wrun_func **funcs;
@@ -69,7 +70,8 @@ typedef struct aot_image {
   size_t map_size;
   uint32_t code_size;             /* bytes of code at the start of mem */
   uint32_t nfuncs;                /* defined functions */
-  uint32_t *func_off;             /* entry offset of each defined function */
+  uint32_t *func_off;             /* 2 x nfuncs: the entry offset of each defined function
+                                   * (ascending), then each one's frame size (backtraces) */
   uint32_t options;               /* AOT_OPT_* */
   uint32_t cpu;                   /* AOT_CPU_* the code relies on */
   double compile_ms;              /* time spent compiling (0 when loaded) */
@@ -118,6 +120,13 @@ void aot_code_free(aot_code *c);
  * there). False on a trap, recorded in the store. */
 bool aot_invoke(wrun_store *s, wrun_func *f, uint64_t *sp);
 
+/* Replaces the entry frame aot_invoke recorded for `ex` in the store's frame
+ * stack with every compiled frame active at (pc, sp): the function holding pc
+ * and its callers up to the entry function, found from the frame sizes in
+ * the image. Reads only the stack and writes only preallocated frames, so a
+ * signal handler may call it. Does nothing when pc is not in compiled code. */
+void aot_capture_frames(rt_exec *ex, uintptr_t pc, uintptr_t sp);
+
 /* Fills the helper table of a context. */
 void aot_init_helpers(aot_ctx *ctx);
 
@@ -163,6 +172,7 @@ typedef struct aot_reloc {
 typedef struct aot_func_out {
   uint8_t *code;
   uint32_t size;
+  uint32_t frame;                 /* bytes the prologue subtracts from the stack pointer */
   aot_reloc *relocs;
   uint32_t nrelocs;
 } aot_func_out;

@@ -19,7 +19,8 @@
  *   128     the sections, each zlib-compressed
  *
  * Section 0 is the module binary. Section 1 is the code: u32 function count,
- * u32 code size, one u32 entry offset per defined function, then the code
+ * u32 code size, one u32 entry offset per defined function (ascending), one
+ * u32 frame size per defined function (for backtraces), then the code
  * (position independent: see aot.h). Every field is checked on load; the
  * CRCs catch damage, not tampering (an artifact is trusted native code).
  */
@@ -31,7 +32,7 @@
 #include "aot/aot.h"
 #include "common/sha256.h"
 
-#define ARTIFACT_FORMAT 2u /* bump whenever generated code or its conventions change */
+#define ARTIFACT_FORMAT 3u /* bump whenever generated code or its conventions change */
 #define ARCH_X86_64 1u
 #define HEADER_SIZE 128u
 #define MAX_SECTION (1u << 30)
@@ -62,7 +63,7 @@ static uint32_t this_arch(void) {
 }
 
 uint8_t *aot_artifact_write(const wasm_module *m, const aot_image *img, size_t *len, wrun_error *err) {
-  size_t code_len = 8 + 4 * (size_t)img->nfuncs + img->code_size;
+  size_t code_len = 8 + 8 * (size_t)img->nfuncs + img->code_size;
   uint8_t *code = malloc(code_len);
   uLong c0 = compressBound((uLong)m->size), c1 = compressBound((uLong)code_len);
   uint8_t *out = malloc(HEADER_SIZE + c0 + c1);
@@ -74,8 +75,8 @@ uint8_t *aot_artifact_write(const wasm_module *m, const aot_image *img, size_t *
   }
   put32(code, img->nfuncs);
   put32(code + 4, img->code_size);
-  for (uint32_t i = 0; i < img->nfuncs; i++) put32(code + 8 + 4 * (size_t)i, img->func_off[i]);
-  memcpy(code + 8 + 4 * (size_t)img->nfuncs, img->mem, img->code_size);
+  for (uint32_t i = 0; i < 2 * img->nfuncs; i++) put32(code + 8 + 4 * (size_t)i, img->func_off[i]);
+  memcpy(code + 8 + 8 * (size_t)img->nfuncs, img->mem, img->code_size);
 
   memset(out, 0, HEADER_SIZE);
   memcpy(out, magic, 8);
@@ -219,19 +220,24 @@ wasm_module *aot_artifact_load(const uint8_t *bytes, size_t len, wrun_error *err
     goto fail;
   }
   uint32_t nfuncs = get32(code), code_size = get32(code + 4);
-  if ((uint64_t)8 + 4 * (uint64_t)nfuncs + code_size != clen || code_size < AOT_TRAMPOLINE_SIZE) {
+  if ((uint64_t)8 + 8 * (uint64_t)nfuncs + code_size != clen || code_size < AOT_TRAMPOLINE_SIZE) {
     bad(err, get64(bytes + 104), "code section sizes disagree");
     goto fail;
   }
-  offs = malloc(((size_t)nfuncs + 1) * sizeof *offs);
+  offs = malloc((2 * (size_t)nfuncs + 1) * sizeof *offs);
   if (!offs) {
     wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
     goto fail;
   }
   for (uint32_t i = 0; i < nfuncs; i++) {
     offs[i] = get32(code + 8 + 4 * (size_t)i);
-    if (offs[i] < AOT_TRAMPOLINE_SIZE || offs[i] >= code_size) {
-      bad(err, get64(bytes + 104), "function entry outside the code");
+    offs[nfuncs + i] = get32(code + 8 + 4 * ((size_t)nfuncs + i));
+    if (offs[i] < AOT_TRAMPOLINE_SIZE || offs[i] >= code_size || (i && offs[i] <= offs[i - 1])) {
+      bad(err, get64(bytes + 104), "function entry outside the code or out of order");
+      goto fail;
+    }
+    if (offs[nfuncs + i] % 16 != 8 || offs[nfuncs + i] > (1u << 30)) {
+      bad(err, get64(bytes + 104), "implausible frame size");
       goto fail;
     }
   }
@@ -243,7 +249,7 @@ wasm_module *aot_artifact_load(const uint8_t *bytes, size_t len, wrun_error *err
   }
   /* compiled from a validated module (the hash proves it is that module) */
   m->validated = true;
-  aot_image *img = aot_image_from_code(code + 8 + 4 * (size_t)nfuncs, code_size, nfuncs, offs, options, cpu, err);
+  aot_image *img = aot_image_from_code(code + 8 + 8 * (size_t)nfuncs, code_size, nfuncs, offs, options, cpu, err);
   offs = NULL;
   if (!img) goto fail;
   img->from_artifact = true;

@@ -19,6 +19,11 @@
 static _Noreturn void unwind(void) { siglongjmp(rt_current_exec->unwind, 2); }
 
 static _Noreturn void h_trap(aot_ctx *ctx, int kind) {
+  /* the compiled caller stored its sp before calling the helper that traps;
+   * the return address of that call sits just below it */
+  uintptr_t pc;
+  memcpy(&pc, (const void *)(ctx->helper_sp - sizeof pc), sizeof pc);
+  aot_capture_frames(rt_current_exec, pc, ctx->helper_sp);
   rt_set_trap(ctx->store, (wrun_trap_kind)kind, NULL);
   unwind();
 }

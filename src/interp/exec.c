@@ -724,6 +724,9 @@ bool interp_invoke(wrun_store *s, wrun_func *f, uint64_t *sp) {
   ex.outer = rt_current_exec;
   ex.store = s;
   ex.in_wasm = true;
+  ex.aot = NULL; /* interpreted: the frame stack is already exact */
+  ex.aot_base = 0;
+  ex.aot_sp_limit = 0;
   bool ok;
   if (sigsetjmp(ex.unwind, 1)) { /* a load or store hit a guard page */
     rt_set_trap(s, WRUN_TRAP_MEMORY_OOB, NULL);

@@ -88,6 +88,12 @@ typedef struct rt_exec {
   wrun_store *store;
   sigjmp_buf unwind;
   volatile bool in_wasm;         /* false while a host function runs */
+  /* set by aot_invoke: its instance's compiled code, where its entry frame
+   * sits in store->frames, and a stack address above every compiled frame it
+   * runs (backtraces walk those frames, aot.c) */
+  const struct aot_code *aot;
+  uint32_t aot_base;
+  uintptr_t aot_sp_limit;
 } rt_exec;
 
 /* The innermost execution context of this thread (NULL outside wasm). */

@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <ucontext.h>
 
 #include "aot/aot.h"
 #include "runtime/rt.h"
@@ -381,9 +382,18 @@ static bool fault_in_memory(wrun_store *s, const void *addr) {
  * default action and return, so the faulting instruction re-runs and the
  * process dies as it would have without us. */
 static void on_fault(int sig, siginfo_t *si, void *uctx) {
-  (void)uctx;
   rt_exec *ex = rt_current_exec;
-  if (ex && ex->in_wasm && fault_in_memory(ex->store, si->si_addr)) siglongjmp(ex->unwind, 1);
+  if (ex && ex->in_wasm && fault_in_memory(ex->store, si->si_addr)) {
+    /* compiled code: its frames are intact until we unwind, so read them now
+     * (aot_capture_frames only reads the stack and writes store->frames) */
+    if (ex->aot) {
+#if defined(__x86_64__)
+      const mcontext_t *mc = &((const ucontext_t *)uctx)->uc_mcontext;
+      aot_capture_frames(ex, (uintptr_t)mc->gregs[REG_RIP], (uintptr_t)mc->gregs[REG_RSP]);
+#endif
+    }
+    siglongjmp(ex->unwind, 1);
+  }
   signal(sig, SIG_DFL);
 }
 

@@ -91,9 +91,23 @@ done
 [ "$("$wrun" run --aot --no-cache --invoke conditional_set "$data/regalloc.wat" 0)" = 193 ] || fail "conditional_set 0"
 [ "$("$wrun" run --aot --no-cache --invoke conditional_set "$data/regalloc.wat" 5)" = 1568 ] || fail "conditional_set 5"
 
-# traps, timeouts, limits in compiled code
+# traps, timeouts, limits in compiled code; backtraces name every compiled frame
 "$wrun" run --aot --no-cache --invoke boom "$data/trap.wat" 2>"$tmp/err"; st=$?
 [ $st -eq 134 ] && grep -q "integer divide by zero" "$tmp/err" || fail "aot trap: status $st"
+[ "$(grep '^  #' "$tmp/err" | tr -s ' ' | tr '\n' '|')" = " #0 inner| #1 middle| #2 func[3]|" ] || \
+  fail "aot trap backtrace: $(cat "$tmp/err")"
+cat >"$tmp/fault.wat" <<'WAT'
+(module
+  (memory 1)
+  (func $load (param i32) (result i32) (i32.load (local.get 0)))
+  (func $step (param i32) (result i32) (i32.add (call $load (local.get 0)) (i32.const 1)))
+  (func (export "fault") (param i32) (result i32) (call $step (local.get 0))))
+WAT
+"$wrun" run --aot --no-cache --invoke fault "$tmp/fault.wat" 65536 2>"$tmp/err"; st=$?
+[ $st -eq 134 ] && [ "$(grep '^  #' "$tmp/err" | tr -s ' ' | tr '\n' '|')" = " #0 load| #1 step| #2 func[2]|" ] || \
+  fail "aot fault backtrace: status $st, $(cat "$tmp/err")"
+"$wrun" compile -o "$tmp/fault.cwasm" "$tmp/fault.wat" && "$wrun" --invoke fault "$tmp/fault.cwasm" 65536 2>"$tmp/err"; st=$?
+[ $st -eq 134 ] && grep -q "#1 step" "$tmp/err" || fail "artifact fault backtrace: status $st, $(cat "$tmp/err")"
 "$wrun" run --aot --no-cache --invoke oob "$data/trap.wat" 65535 2>"$tmp/err"; st=$?
 [ $st -eq 134 ] && grep -q "out of bounds memory access" "$tmp/err" || fail "aot oob: status $st"
 "$wrun" run --aot --no-cache --invoke deep "$data/trap.wat" 1 2>"$tmp/err"; st=$?

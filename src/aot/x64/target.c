@@ -195,6 +195,8 @@ static void save_volatile(cg *c, bool restore) {
 }
 
 static void call_helper(cg *c, aot_helper h) {
+  /* a helper that traps walks our frames from here (aot_capture_frames) */
+  x64_mov_store(&c->b, true, ctx_mem(offsetof(aot_ctx, helper_sp)), RSP);
   x64_op_rm(&c->b, 0, 0xFF, false, 2, x64_m(ctx_mem(offsetof(aot_ctx, helpers) + 8 * (size_t)h)));
 }
 
@@ -1019,6 +1021,7 @@ static bool t_finish(cg *c, aot_func_out *out) {
   int32_t save_base = 8 + 8 * ((int32_t)c->nlslots + c->maxpos);
   uint32_t frame = (uint32_t)save_base + 8 * nsaved;
   if (frame % 16 != 8) frame += 8; /* rsp is 16-aligned inside the body */
+  out->frame = frame;
   /* epilogue */
   aot_bind_sites(c, &c->rets, c->b.n);
   int32_t off = save_base;
