@@ -54,7 +54,9 @@ static bool exec_run(wrun_store *s, wrun_func *entry, uint64_t *entry_fp, const 
     [IOP_ADDK_BR_##id] = &&L_ADDK_BR_##id, [IOP_ADDK_BR_##id##_K] = &&L_ADDK_BR_##id##_K,
 #define HC(id, ...) [IOP_BRT_##id] = &&L_BRT_##id, [IOP_BRF_##id] = &&L_BRF_##id, \
     [IOP_BRT_##id##_K] = &&L_BRT_##id##_K, [IOP_BRF_##id##_K] = &&L_BRF_##id##_K,
-    INTERP_LOAD_OPS(HA) INTERP_STORE_OPS(HA) INTERP_BR_CMPS(HB) INTERP_CMP_BRANCHES(HC)
+#define HS(id, ...) [IOP_##id##_K] = &&L_##id##_K,
+    INTERP_LOAD_OPS(HA) INTERP_STORE_OPS(HA) INTERP_BR_CMPS(HB) INTERP_CMP_BRANCHES(HC) INTERP_STORE_OPS(HS)
+#undef HS
 #undef HC
 #undef HA
 #undef HB
@@ -307,6 +309,14 @@ L_I64_REM_U: {
     ctype v = (ctype)fp[SB];                                                     \
     memcpy(mbase + ea, &v, n);                                               \
     pc += 5;                                                                     \
+    NEXT();                                                                      \
+  }                                                                              \
+  L_##id##_K: { /* [h][addr][value][offset] */                                   \
+    uint64_t ea = (uint64_t)RD_u32(fp[SA]) + pc[3].u;                            \
+    ACCESS_CHECK(ea, n);                                                         \
+    ctype v = (ctype)pc[2].u;                                                    \
+    memcpy(mbase + ea, &v, n);                                                   \
+    pc += 4;                                                                     \
     NEXT();                                                                      \
   }
   INTERP_STORE_OPS(STORE)

@@ -164,7 +164,8 @@ struct interp_code {
   X(I64_TRUNC_F32_U, f32, u64, -1.0, 18446744073709551616.0)                                          \
   X(I64_TRUNC_F64_U, f64, u64, -1.0, 18446744073709551616.0)
 
-/* Loads and stores (id, C type, size[, conversion of the loaded value v]). */
+/* Loads and stores (id, C type, size[, conversion of the loaded value v]).
+ * Stores also have a "_K" form that stores an immediate value. */
 #define INTERP_LOAD_OPS(X)                                                                            \
   X(I32_LOAD, uint32_t, 4, v) X(I64_LOAD, uint64_t, 8, v) X(F32_LOAD, uint32_t, 4, v)                 \
   X(F64_LOAD, uint64_t, 8, v) X(I32_LOAD8_S, int8_t, 1, WR_i32(v)) X(I32_LOAD8_U, uint8_t, 1, WR_u32(v)) \
@@ -205,7 +206,9 @@ typedef enum interp_op {
   INTERP_INT_BINOPS(X_OPK) INTERP_FLOAT_BINOPS(X_OPK) INTERP_BITS_BINOPS(X_OP) INTERP_UNOPS(X_OP)
   INTERP_SPECIAL_OPS(X_OP) INTERP_EXTRA_OPS(X_OP) INTERP_SHIFT_FUSIONS(X_OP) INTERP_LOAD_FUSIONS(X_OP)
 #define X_ADDR(id, ...) INTERP_ADDR_FORMS(X_OP, id)
-  INTERP_LOAD_OPS(X_ADDR) INTERP_STORE_OPS(X_ADDR)
+#define X_STK(id, ...) IOP_##id##_K,
+  INTERP_LOAD_OPS(X_ADDR) INTERP_STORE_OPS(X_ADDR) INTERP_STORE_OPS(X_STK)
+#undef X_STK
 #define X_BR(id, ...) IOP_BR_I32_##id,
 #define X_BRK(id, ...) IOP_BR_I32_##id##_K,
 #define X_ABR(id, ...) IOP_ADDK_BR_##id,

@@ -447,6 +447,16 @@ static int addr_form(int iop) {
   }
 }
 
+/* The immediate-value form of a store. */
+static int store_k_form(int iop) {
+  switch (iop) {
+#define C(id, ...) case IOP_##id: return IOP_##id##_K;
+    INTERP_STORE_OPS(C)
+#undef C
+  default: return -1;
+  }
+}
+
 static bool has_k_form(wasm_opcode op) {
   switch (op) {
 #define C(id, ...) case OP_##id:
@@ -1129,6 +1139,17 @@ static void instr(tr *t) {
         emit_ab(t, 0, v);
         emit_u(t, ea);
       }
+      return;
+    }
+    if (!load && t->vs[t->nv - 1].kind == V_CONST) {
+      /* a constant value (flags, clearing): an immediate, no slot */
+      uint64_t v = t->vs[t->nv - 1].imm[0];
+      t->nv--;
+      int32_t addr = pop_slot(t);
+      emit_op(t, (interp_op)(store_k_form(iop)));
+      emit_ab(t, addr, 0);
+      emit_u(t, v);
+      emit_u(t, offset);
       return;
     }
     uint32_t s0 = t->last_start;

@@ -368,3 +368,23 @@
 (assert_return (invoke "store_pointer") (i32.const 416))
 (assert_return (invoke "tee_oob" (i32.const 0)) (i32.const 1))
 (assert_trap (invoke "tee_oob" (i32.const 1)) "out of bounds memory access")
+
+;; Stores of a constant value carry it as an immediate (truncated to the
+;; store's width).
+(module
+  (memory 1)
+  (func (export "store_consts") (param i32) (result i64)
+    (i32.store8 offset=1 (local.get 0) (i32.const 0x1ff))
+    (i32.store16 offset=2 (local.get 0) (i32.const -2))
+    (i64.store32 offset=4 (local.get 0) (i64.const 0x1234567890))
+    (i64.load (local.get 0)))
+  (func (export "store_f64_const") (param i32) (result f64)
+    (f64.store (local.get 0) (f64.const -1.5))
+    (f64.load (local.get 0)))
+  (func (export "store_const_oob") (param i32)
+    (i64.store offset=65528 (local.get 0) (i64.const 1)))
+)
+(assert_return (invoke "store_consts" (i32.const 64)) (i64.const 0x34567890fffeff00))
+(assert_return (invoke "store_f64_const" (i32.const 8)) (f64.const -1.5))
+(assert_return (invoke "store_const_oob" (i32.const 0)))
+(assert_trap (invoke "store_const_oob" (i32.const 1)) "out of bounds memory access")
