@@ -1,6 +1,8 @@
 /*
- * simd.c — the semantics of the 128-bit SIMD instructions, lane by lane, in
- * portable C (a little-endian host is assumed, as on x86-64 and AArch64).
+ * simd.c — the semantics of the 128-bit SIMD instructions: SSE2 intrinsics
+ * for the operations whose x86 instruction computes exactly what the spec
+ * says (simd_sse2), and lane by lane in portable C for everything else and
+ * on other hosts (a little-endian host is assumed, as on x86-64 and AArch64).
  *
  * Every operation computes into a local vector and stores it at the end, so a
  * destination slot may alias an operand. Float lanes follow the scalar rules:
@@ -9,6 +11,9 @@
  */
 #include <math.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "interp/fpmath.h"
 #include "interp/interp.h"
@@ -50,11 +55,86 @@ static uint32_t trunc_sat_u32(double d) {
   return (uint32_t)d;
 }
 
+#if defined(__SSE2__)
+/* Operations an SSE2 instruction implements exactly: integer lane arithmetic
+ * wraps or saturates as the spec says, compares give all-ones lanes, avgr_u
+ * is (a + b + 1) >> 1, and the float ones are IEEE per lane (a NaN result is
+ * a quiet NaN, which is all the spec asks). pmin(a, b) is `b < a ? b : a`,
+ * which is minps with the operands swapped (minps returns its second operand
+ * unless the first is smaller); pmax likewise. Returns false for anything
+ * else. */
+static bool simd_sse2(wasm_opcode op, uint64_t *dst, const uint64_t *pa, const uint64_t *pb) {
+  /* operands are read only by the operations handled here (others may have
+   * scalar operands, one slot wide) */
+#define a _mm_loadu_si128((const __m128i *)(const void *)pa)
+#define b _mm_loadu_si128((const __m128i *)(const void *)pb)
+  __m128i r;
+  switch (op) {
+  case OP_V128_AND: r = _mm_and_si128(a, b); break;
+  case OP_V128_OR: r = _mm_or_si128(a, b); break;
+  case OP_V128_XOR: r = _mm_xor_si128(a, b); break;
+  case OP_V128_ANDNOT: r = _mm_andnot_si128(b, a); break;
+  case OP_I8X16_ADD: r = _mm_add_epi8(a, b); break;
+  case OP_I16X8_ADD: r = _mm_add_epi16(a, b); break;
+  case OP_I32X4_ADD: r = _mm_add_epi32(a, b); break;
+  case OP_I64X2_ADD: r = _mm_add_epi64(a, b); break;
+  case OP_I8X16_SUB: r = _mm_sub_epi8(a, b); break;
+  case OP_I16X8_SUB: r = _mm_sub_epi16(a, b); break;
+  case OP_I32X4_SUB: r = _mm_sub_epi32(a, b); break;
+  case OP_I64X2_SUB: r = _mm_sub_epi64(a, b); break;
+  case OP_I8X16_ADD_SAT_S: r = _mm_adds_epi8(a, b); break;
+  case OP_I8X16_ADD_SAT_U: r = _mm_adds_epu8(a, b); break;
+  case OP_I16X8_ADD_SAT_S: r = _mm_adds_epi16(a, b); break;
+  case OP_I16X8_ADD_SAT_U: r = _mm_adds_epu16(a, b); break;
+  case OP_I8X16_SUB_SAT_S: r = _mm_subs_epi8(a, b); break;
+  case OP_I8X16_SUB_SAT_U: r = _mm_subs_epu8(a, b); break;
+  case OP_I16X8_SUB_SAT_S: r = _mm_subs_epi16(a, b); break;
+  case OP_I16X8_SUB_SAT_U: r = _mm_subs_epu16(a, b); break;
+  case OP_I16X8_MUL: r = _mm_mullo_epi16(a, b); break;
+  case OP_I8X16_AVGR_U: r = _mm_avg_epu8(a, b); break;
+  case OP_I16X8_AVGR_U: r = _mm_avg_epu16(a, b); break;
+  case OP_I8X16_MIN_U: r = _mm_min_epu8(a, b); break;
+  case OP_I8X16_MAX_U: r = _mm_max_epu8(a, b); break;
+  case OP_I16X8_MIN_S: r = _mm_min_epi16(a, b); break;
+  case OP_I16X8_MAX_S: r = _mm_max_epi16(a, b); break;
+  case OP_I8X16_EQ: r = _mm_cmpeq_epi8(a, b); break;
+  case OP_I16X8_EQ: r = _mm_cmpeq_epi16(a, b); break;
+  case OP_I32X4_EQ: r = _mm_cmpeq_epi32(a, b); break;
+  case OP_I8X16_GT_S: r = _mm_cmpgt_epi8(a, b); break;
+  case OP_I16X8_GT_S: r = _mm_cmpgt_epi16(a, b); break;
+  case OP_I32X4_GT_S: r = _mm_cmpgt_epi32(a, b); break;
+  case OP_I8X16_LT_S: r = _mm_cmplt_epi8(a, b); break;
+  case OP_I16X8_LT_S: r = _mm_cmplt_epi16(a, b); break;
+  case OP_I32X4_LT_S: r = _mm_cmplt_epi32(a, b); break;
+  case OP_F32X4_ADD: r = _mm_castps_si128(_mm_add_ps(_mm_castsi128_ps(a), _mm_castsi128_ps(b))); break;
+  case OP_F32X4_SUB: r = _mm_castps_si128(_mm_sub_ps(_mm_castsi128_ps(a), _mm_castsi128_ps(b))); break;
+  case OP_F32X4_MUL: r = _mm_castps_si128(_mm_mul_ps(_mm_castsi128_ps(a), _mm_castsi128_ps(b))); break;
+  case OP_F32X4_DIV: r = _mm_castps_si128(_mm_div_ps(_mm_castsi128_ps(a), _mm_castsi128_ps(b))); break;
+  case OP_F32X4_PMIN: r = _mm_castps_si128(_mm_min_ps(_mm_castsi128_ps(b), _mm_castsi128_ps(a))); break;
+  case OP_F32X4_PMAX: r = _mm_castps_si128(_mm_max_ps(_mm_castsi128_ps(b), _mm_castsi128_ps(a))); break;
+  case OP_F64X2_ADD: r = _mm_castpd_si128(_mm_add_pd(_mm_castsi128_pd(a), _mm_castsi128_pd(b))); break;
+  case OP_F64X2_SUB: r = _mm_castpd_si128(_mm_sub_pd(_mm_castsi128_pd(a), _mm_castsi128_pd(b))); break;
+  case OP_F64X2_MUL: r = _mm_castpd_si128(_mm_mul_pd(_mm_castsi128_pd(a), _mm_castsi128_pd(b))); break;
+  case OP_F64X2_DIV: r = _mm_castpd_si128(_mm_div_pd(_mm_castsi128_pd(a), _mm_castsi128_pd(b))); break;
+  case OP_F64X2_PMIN: r = _mm_castpd_si128(_mm_min_pd(_mm_castsi128_pd(b), _mm_castsi128_pd(a))); break;
+  case OP_F64X2_PMAX: r = _mm_castpd_si128(_mm_max_pd(_mm_castsi128_pd(b), _mm_castsi128_pd(a))); break;
+  default: return false;
+  }
+#undef a
+#undef b
+  _mm_storeu_si128((__m128i *)(void *)dst, r);
+  return true;
+}
+#endif
+
 #define EACH(n) for (int i = 0; i < (n); i++)
 #define MASK(cond) ((cond) ? ~0 : 0)
 
 void simd_exec(wasm_opcode op, unsigned lane, uint64_t *dst, const uint64_t *pa, const uint64_t *pb,
                const uint64_t *pc) {
+#if defined(__SSE2__)
+  if (simd_sse2(op, dst, pa, pb)) return;
+#endif
   v128 r, a, b;
   memset(&r, 0, sizeof r);
   /* Scalar operands occupy one slot; read them only as wide as the op needs. */
