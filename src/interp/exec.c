@@ -217,110 +217,55 @@ L_I64_REM_U: {
   INTERP_TRUNC_OPS(TRUNC)
 #undef TRUNC
 
-  /* memory: [h][dst|addr, addr|val][offset]; _A forms: [h][.., base][k][offset] */
-#define LOAD(id, ctype, n, conv)                                                \
-  L_##id: {                                                                      \
-    uint64_t ea = (uint64_t)RD_u32(fp[SB]) + pc[2].u;                            \
+  /* memory. Every form computes the effective address `ea` its own way
+   * (interp.h, INTERP_ADDR_FORMS), then loads into / stores from a slot:
+   *   plain [h][dst|addr, addr|val][offset]     _A [h][.., a][k][offset]
+   *   _X    [h][.., a][b][offset]               _C [h][.., ..][ea]
+   *   _T    [h][.., a][k][l][offset]            store _K [h][addr][value][offset] */
+#define LOAD_AT(ctype, n, conv, ea_expr, len)                                   \
+  {                                                                              \
+    uint64_t ea = (ea_expr);                                                     \
     ACCESS_CHECK(ea, n);                                                         \
     ctype v;                                                                     \
-    memcpy(&v, mbase + ea, n);                                               \
+    memcpy(&v, mbase + ea, n);                                                   \
     fp[SA] = conv;                                                               \
-    pc += 3;                                                                     \
-    NEXT();                                                                      \
-  }                                                                              \
-  L_##id##_A: {                                                                  \
-    uint64_t ea = (uint64_t)(uint32_t)(RD_u32(fp[SB]) + (uint32_t)pc[2].u) + pc[3].u; \
-    ACCESS_CHECK(ea, n);                                                         \
-    ctype v;                                                                     \
-    memcpy(&v, mbase + ea, n);                                               \
-    fp[SA] = conv;                                                               \
-    pc += 4;                                                                     \
-    NEXT();                                                                      \
-  }                                                                              \
-  L_##id##_X: { /* [h][dst, a][b][offset] */                                     \
-    uint64_t ea = (uint64_t)(uint32_t)(RD_u32(fp[SB]) + RD_u32(fp[SC])) + pc[3].u; \
-    ACCESS_CHECK(ea, n);                                                         \
-    ctype v;                                                                     \
-    memcpy(&v, mbase + ea, n);                                               \
-    fp[SA] = conv;                                                               \
-    pc += 4;                                                                     \
-    NEXT();                                                                      \
-  }                                                                              \
-  L_##id##_C: { /* [h][dst][ea] */                                               \
-    uint64_t ea = pc[2].u;                                                       \
-    ACCESS_CHECK(ea, n);                                                         \
-    ctype v;                                                                     \
-    memcpy(&v, mbase + ea, n);                                               \
-    fp[SA] = conv;                                                               \
-    pc += 3;                                                                     \
-    NEXT();                                                                      \
-  }                                                                              \
-  L_##id##_T: { /* [h][dst, a][k][l][offset] */                                  \
-    uint32_t l = RD_u32(fp[SB]) + (uint32_t)pc[2].u;                             \
-    fp[pc[3].p.a] = WR_u32(l);                                                   \
-    uint64_t ea = (uint64_t)l + pc[4].u;                                         \
-    ACCESS_CHECK(ea, n);                                                         \
-    ctype v;                                                                     \
-    memcpy(&v, mbase + ea, n);                                               \
-    fp[SA] = conv;                                                               \
-    pc += 5;                                                                     \
+    pc += len;                                                                   \
     NEXT();                                                                      \
   }
+#define STORE_AT(ctype, n, value, ea_expr, len)                                 \
+  {                                                                              \
+    uint64_t ea = (ea_expr);                                                     \
+    ACCESS_CHECK(ea, n);                                                         \
+    ctype v = (ctype)(value);                                                    \
+    memcpy(mbase + ea, &v, n);                                                   \
+    pc += len;                                                                   \
+    NEXT();                                                                      \
+  }
+/* u32(x + y) + offset, exactly the wasm computation */
+#define EA_SUM(x, y, off) ((uint64_t)(uint32_t)(RD_u32(x) + (uint32_t)(y)) + (off))
+/* _T: the sum also goes to local l (cell 3) before the access */
+#define EA_TEE(x) (fp[pc[3].p.a] = WR_u32(RD_u32(x) + (uint32_t)pc[2].u), RD_u32(fp[pc[3].p.a]) + pc[4].u)
+#define LOAD(id, ctype, n, conv)                                                 \
+  L_##id: LOAD_AT(ctype, n, conv, (uint64_t)RD_u32(fp[SB]) + pc[2].u, 3)         \
+  L_##id##_A: LOAD_AT(ctype, n, conv, EA_SUM(fp[SB], pc[2].u, pc[3].u), 4)       \
+  L_##id##_X: LOAD_AT(ctype, n, conv, EA_SUM(fp[SB], fp[SC], pc[3].u), 4)        \
+  L_##id##_C: LOAD_AT(ctype, n, conv, pc[2].u, 3)                                \
+  L_##id##_T: LOAD_AT(ctype, n, conv, EA_TEE(fp[SB]), 5)
   INTERP_LOAD_OPS(LOAD)
 #undef LOAD
-#define STORE(id, ctype, n)                                                     \
-  L_##id: {                                                                      \
-    uint64_t ea = (uint64_t)RD_u32(fp[SA]) + pc[2].u;                            \
-    ACCESS_CHECK(ea, n);                                                         \
-    ctype v = (ctype)fp[SB];                                                     \
-    memcpy(mbase + ea, &v, n);                                               \
-    pc += 3;                                                                     \
-    NEXT();                                                                      \
-  }                                                                              \
-  L_##id##_A: {                                                                  \
-    uint64_t ea = (uint64_t)(uint32_t)(RD_u32(fp[SA]) + (uint32_t)pc[2].u) + pc[3].u; \
-    ACCESS_CHECK(ea, n);                                                         \
-    ctype v = (ctype)fp[SB];                                                     \
-    memcpy(mbase + ea, &v, n);                                               \
-    pc += 4;                                                                     \
-    NEXT();                                                                      \
-  }                                                                              \
-  L_##id##_X: { /* [h][a, val][b][offset] */                                     \
-    uint64_t ea = (uint64_t)(uint32_t)(RD_u32(fp[SA]) + RD_u32(fp[SC])) + pc[3].u; \
-    ACCESS_CHECK(ea, n);                                                         \
-    ctype v = (ctype)fp[SB];                                                     \
-    memcpy(mbase + ea, &v, n);                                               \
-    pc += 4;                                                                     \
-    NEXT();                                                                      \
-  }                                                                              \
-  L_##id##_C: { /* [h][-, val][ea] */                                            \
-    uint64_t ea = pc[2].u;                                                       \
-    ACCESS_CHECK(ea, n);                                                         \
-    ctype v = (ctype)fp[SB];                                                     \
-    memcpy(mbase + ea, &v, n);                                               \
-    pc += 3;                                                                     \
-    NEXT();                                                                      \
-  }                                                                              \
-  L_##id##_T: { /* [h][a, val][k][l][offset] */                                  \
-    uint32_t l = RD_u32(fp[SA]) + (uint32_t)pc[2].u;                             \
-    fp[pc[3].p.a] = WR_u32(l);                                                   \
-    uint64_t ea = (uint64_t)l + pc[4].u;                                         \
-    ACCESS_CHECK(ea, n);                                                         \
-    ctype v = (ctype)fp[SB];                                                     \
-    memcpy(mbase + ea, &v, n);                                               \
-    pc += 5;                                                                     \
-    NEXT();                                                                      \
-  }                                                                              \
-  L_##id##_K: { /* [h][addr][value][offset] */                                   \
-    uint64_t ea = (uint64_t)RD_u32(fp[SA]) + pc[3].u;                            \
-    ACCESS_CHECK(ea, n);                                                         \
-    ctype v = (ctype)pc[2].u;                                                    \
-    memcpy(mbase + ea, &v, n);                                                   \
-    pc += 4;                                                                     \
-    NEXT();                                                                      \
-  }
+#define STORE(id, ctype, n)                                                      \
+  L_##id: STORE_AT(ctype, n, fp[SB], (uint64_t)RD_u32(fp[SA]) + pc[2].u, 3)      \
+  L_##id##_A: STORE_AT(ctype, n, fp[SB], EA_SUM(fp[SA], pc[2].u, pc[3].u), 4)    \
+  L_##id##_X: STORE_AT(ctype, n, fp[SB], EA_SUM(fp[SA], fp[SC], pc[3].u), 4)     \
+  L_##id##_C: STORE_AT(ctype, n, fp[SB], pc[2].u, 3)                             \
+  L_##id##_T: STORE_AT(ctype, n, fp[SB], EA_TEE(fp[SA]), 5)                      \
+  L_##id##_K: STORE_AT(ctype, n, pc[2].u, (uint64_t)RD_u32(fp[SA]) + pc[3].u, 4)
   INTERP_STORE_OPS(STORE)
 #undef STORE
+#undef LOAD_AT
+#undef STORE_AT
+#undef EA_SUM
+#undef EA_TEE
 
 L_MEMORY_SIZE:
   fp[SA] = mem->size / 65536;

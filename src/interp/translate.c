@@ -447,6 +447,25 @@ static int addr_form(int iop) {
   }
 }
 
+/* Starts a load or store in form `iop` whose first address operand is slot
+ * `base`: drops the address entry (the caller has dealt with it), pops a
+ * store's value, pushes a load's result, and emits [h][dst, base] or
+ * [h][base, value]; the caller emits the remaining cells. */
+static void access_head(tr *t, int iop, bool load, wasm_valtype rt, int32_t base) {
+  if (load) {
+    t->nv--;
+    int32_t dst = push_slot(t, rt);
+    emit_op(t, (interp_op)iop);
+    emit_ab(t, dst, base);
+    mark_dst(t);
+  } else {
+    int32_t v = pop_slot(t);
+    t->nv--;
+    emit_op(t, (interp_op)iop);
+    emit_ab(t, base, v);
+  }
+}
+
 /* The immediate-value form of a store. */
 static int store_k_form(int iop) {
   switch (iop) {
@@ -1119,29 +1138,20 @@ static void instr(tr *t) {
     const char *gt = strchr(info->sig, '>');
     int iop = interp_op_of(op);
     bool load = gt[1] != 0;
+    wasm_valtype rt = load ? sig_type(t, gt[1]) : WASM_I32;
     ventry *ae = &t->vs[t->nv - (load ? 1 : 2)];
     int aop = addr_form(iop);
-    bool mem64 = t->m->nmems && t->m->mems[0].type.limits.is64;
-    if (aop >= 0 && !mem64 && ae->kind == V_CONST) {
+    bool fusable = aop >= 0 && !(t->m->nmems && t->m->mems[0].type.limits.is64);
+    /* the _A/_X/_T forms drop the instruction that computed the address, so a
+     * store's value must not have needed code of its own after it */
+    bool value_free = load || t->vs[t->nv - 1].kind == V_LOCAL;
+    uint32_t s0 = t->last_start;
+    if (fusable && ae->kind == V_CONST) {
       /* a constant address (globals in linear memory): ea = k + offset */
       uint64_t ea = (uint64_t)(uint32_t)ae->imm[0] + offset;
-      if (load) {
-        t->nv--;
-        int32_t dst = push_slot(t, sig_type(t, gt[1]));
-        emit_op(t, (interp_op)(aop + 2));
-        emit_ab(t, dst, 0);
-        emit_u(t, ea);
-        mark_dst(t);
-      } else {
-        int32_t v = pop_slot(t);
-        t->nv--;
-        emit_op(t, (interp_op)(aop + 2));
-        emit_ab(t, 0, v);
-        emit_u(t, ea);
-      }
-      return;
-    }
-    if (!load && t->vs[t->nv - 1].kind == V_CONST) {
+      access_head(t, aop + 2, load, rt, 0);
+      emit_u(t, ea);
+    } else if (!load && t->vs[t->nv - 1].kind == V_CONST) {
       /* a constant value (flags, clearing): an immediate, no slot */
       uint64_t v = t->vs[t->nv - 1].imm[0];
       t->nv--;
@@ -1150,93 +1160,33 @@ static void instr(tr *t) {
       emit_ab(t, addr, 0);
       emit_u(t, v);
       emit_u(t, offset);
-      return;
-    }
-    uint32_t s0 = t->last_start;
-    if (aop >= 0 && !mem64 && (load || t->vs[t->nv - 1].kind == V_LOCAL) && ae->kind == V_LOCAL &&
-        s0 + 3 == t->n && t->code[s0].h == t->h[IOP_I32_ADD_K] && t->code[s0 + 1].p.a == ae->slot) {
+    } else if (fusable && value_free && ae->kind == V_LOCAL && s0 + 3 == t->n &&
+               t->code[s0].h == t->h[IOP_I32_ADD_K] && t->code[s0 + 1].p.a == ae->slot) {
       /* the address was just computed as `a + k` into a local (local.tee):
        * one instruction updates the local and accesses memory */
       int32_t base = t->code[s0 + 1].p.b, l = ae->slot;
       uint64_t k = t->code[s0 + 2].u;
       t->n = s0;
-      t->last_dst_cell = -1;
-      if (load) {
-        t->nv--;
-        int32_t dst = push_slot(t, sig_type(t, gt[1]));
-        emit_op(t, (interp_op)(aop + 3));
-        emit_ab(t, dst, base);
-      } else {
-        int32_t v = pop_slot(t);
-        t->nv--;
-        emit_op(t, (interp_op)(aop + 3));
-        emit_ab(t, base, v);
-      }
+      access_head(t, aop + 3, load, rt, base);
       emit_u(t, k);
       emit_ab(t, l, 0);
       emit_u(t, offset);
-      if (load) mark_dst(t);
-      return;
-    }
-    if (aop >= 0 && !mem64 && (load || t->vs[t->nv - 1].kind == V_LOCAL) && ae->kind == V_SLOT &&
-        t->last_dst_cell >= 0 && t->code[t->last_dst_cell].p.a == ae->slot &&
-        t->code[t->last_start].h == t->h[IOP_I32_ADD]) {
-      /* i32.add of two values feeding the address (base + index) */
-      uint32_t s = t->last_start;
-      int32_t base = t->code[s + 1].p.b, index = t->code[s + 2].p.a;
-      t->n = s;
-      t->last_dst_cell = -1;
-      if (load) {
-        t->nv--;
-        int32_t dst = push_slot(t, sig_type(t, gt[1]));
-        emit_op(t, (interp_op)(aop + 1));
-        emit_ab(t, dst, base);
-      } else {
-        int32_t v = pop_slot(t);
-        t->nv--;
-        emit_op(t, (interp_op)(aop + 1));
-        emit_ab(t, base, v);
-      }
-      emit_ab(t, index, 0);
+    } else if (fusable && value_free && ae->kind == V_SLOT && t->last_dst_cell >= 0 &&
+               t->code[t->last_dst_cell].p.a == ae->slot &&
+               (t->code[s0].h == t->h[IOP_I32_ADD] || t->code[s0].h == t->h[IOP_I32_ADD_K])) {
+      /* i32.add feeding the address and used only there: base + index (_X)
+       * or base + constant (_A) in the access itself */
+      bool indexed = t->code[s0].h == t->h[IOP_I32_ADD];
+      int32_t base = t->code[s0 + 1].p.b;
+      cell second = t->code[s0 + 2];
+      t->n = s0;
+      access_head(t, indexed ? aop + 1 : aop, load, rt, base);
+      if (indexed) emit_ab(t, second.p.a, 0);
+      else emit_u(t, second.u);
       emit_u(t, offset);
-      if (load) mark_dst(t);
-      return;
-    }
-    if (aop >= 0 && (load || t->vs[t->nv - 1].kind == V_LOCAL) && ae->kind == V_SLOT && t->last_dst_cell >= 0 &&
-        t->code[t->last_dst_cell].p.a == ae->slot && t->code[t->last_start].h == t->h[IOP_I32_ADD_K]) {
-      /* i32.add of a constant feeding the address: one access instruction */
-      uint32_t s = t->last_start;
-      int32_t base = t->code[s + 1].p.b;
-      uint64_t k = t->code[s + 2].u;
-      t->n = s;
-      t->last_dst_cell = -1;
-      if (load) {
-        t->nv--;
-        int32_t dst = push_slot(t, sig_type(t, gt[1]));
-        emit_op(t, (interp_op)aop);
-        emit_ab(t, dst, base);
-      } else {
-        int32_t v = pop_slot(t);
-        t->nv--;
-        emit_op(t, (interp_op)aop);
-        emit_ab(t, base, v);
-      }
-      emit_u(t, k);
-      emit_u(t, offset);
-      if (load) mark_dst(t);
-      return;
-    }
-    if (load) {
-      int32_t addr = pop_slot(t);
-      int32_t dst = push_slot(t, sig_type(t, gt[1]));
-      emit_op(t, (interp_op)iop);
-      emit_ab(t, dst, addr);
-      emit_u(t, offset);
-      mark_dst(t);
     } else {
-      int32_t v = pop_slot(t), addr = pop_slot(t);
-      emit_op(t, (interp_op)iop);
-      emit_ab(t, addr, v);
+      if (ae->kind == V_CONST) materialize(t, ae);
+      access_head(t, iop, load, rt, ae->slot);
       emit_u(t, offset);
     }
     return;
