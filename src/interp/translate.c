@@ -324,6 +324,26 @@ static void fuse_addk(tr *t, uint32_t s, int32_t a, interp_op br) {
   t->last_start = t->prev_start = p;
 }
 
+/* Rewrites the compare at last_start into branch `br`: [cmp][dst, a][b]
+ * becomes [br][a, b], or with an immediate [cmp_k][dst, a][imm] becomes
+ * [br_k][a][imm] (`k`). i32 compares may also absorb an addition before them
+ * (`addk`, fuse_addk). Emits and returns the target cell. */
+static uint32_t compare_to_branch(tr *t, bool k, interp_op br, bool addk) {
+  uint32_t s = t->last_start;
+  int32_t a = t->code[s + 1].p.b;
+  t->code[s].h = t->h[br];
+  t->code[s + 1].p.a = a;
+  if (k) {
+    t->n = s + 3;
+  } else {
+    t->code[s + 1].p.b = t->code[s + 2].p.a;
+    t->n = s + 2;
+  }
+  t->last_dst_cell = -1;
+  if (addk) fuse_addk(t, s, a, br);
+  return emit_target(t, UINT32_MAX);
+}
+
 /* If the last instruction was an i32 compare writing `slot`, turns it into a
  * fused compare-and-branch (negated when `negate`) and returns the cell that
  * holds the branch target; UINT32_MAX if no fusion applies. */
@@ -353,48 +373,14 @@ static uint32_t fuse_compare(tr *t, int32_t slot, bool negate) {
 #undef C
   };
   for (size_t k = 0; k < sizeof others / sizeof others[0]; k++) {
-    uint32_t s = t->last_start;
     interp_op br = (interp_op)(others[k][1] + (negate ? 1 : 0));
-    if (h == t->h[others[k][0]]) { /* [cmp][dst, a][b] -> [brt/brf][a, b][target] */
-      int32_t a = t->code[s + 1].p.b, b = t->code[s + 2].p.a;
-      t->code[s].h = t->h[br];
-      t->code[s + 1].p.a = a;
-      t->code[s + 1].p.b = b;
-      t->n = s + 2;
-      t->last_dst_cell = -1;
-      return emit_target(t, UINT32_MAX);
-    }
-    if (h == t->h[others[k][0] + 1]) { /* _K: [cmp_k][dst, a][imm] -> [brt/brf_k][a][imm][target] */
-      int32_t a = t->code[s + 1].p.b;
-      t->code[s].h = t->h[br + 2];
-      t->code[s + 1].p.a = a;
-      t->n = s + 3;
-      t->last_dst_cell = -1;
-      return emit_target(t, UINT32_MAX);
-    }
+    if (h == t->h[others[k][0]]) return compare_to_branch(t, false, br, false);
+    if (h == t->h[others[k][0] + 1]) return compare_to_branch(t, true, (interp_op)(br + 2), false);
   }
   for (size_t k = 0; k < sizeof pairs / sizeof pairs[0]; k++) {
     interp_op br = negate ? pairs[k].neg : pairs[k].br;
-    uint32_t s = t->last_start;
-    if (h == t->h[pairs[k].cmp]) { /* [cmp][dst, a][b] -> [br][a, b][target] */
-      int32_t a = t->code[s + 1].p.b, b = t->code[s + 2].p.a;
-      t->code[s].h = t->h[br];
-      t->code[s + 1].p.a = a;
-      t->code[s + 1].p.b = b;
-      t->n = s + 2;
-      t->last_dst_cell = -1;
-      fuse_addk(t, s, a, br);
-      return emit_target(t, UINT32_MAX);
-    }
-    if (h == t->h[pairs[k].cmp + 1]) { /* _K: [cmp_k][dst, a][imm] -> [br_k][a][imm][target] */
-      int32_t a = t->code[s + 1].p.b;
-      t->code[s].h = t->h[br + INTERP_NCMP];
-      t->code[s + 1].p.a = a;
-      t->n = s + 3;
-      t->last_dst_cell = -1;
-      fuse_addk(t, s, a, (interp_op)(br + INTERP_NCMP));
-      return emit_target(t, UINT32_MAX);
-    }
+    if (h == t->h[pairs[k].cmp]) return compare_to_branch(t, false, br, true);
+    if (h == t->h[pairs[k].cmp + 1]) return compare_to_branch(t, true, (interp_op)(br + INTERP_NCMP), true);
   }
   return UINT32_MAX;
 }
