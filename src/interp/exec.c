@@ -244,7 +244,7 @@ L_I64_REM_U: {
 /* u32(x + y) + offset, exactly the wasm computation */
 #define EA_SUM(x, y, off) ((uint64_t)(uint32_t)(RD_u32(x) + (uint32_t)(y)) + (off))
 /* _T: the sum also goes to local l (cell 3) before the access */
-#define EA_TEE(x) (fp[pc[3].p.a] = WR_u32(RD_u32(x) + (uint32_t)pc[2].u), RD_u32(fp[pc[3].p.a]) + pc[4].u)
+#define EA_TEE(x) ({ uint32_t l_ = RD_u32(x) + (uint32_t)pc[2].u; fp[pc[3].p.a] = WR_u32(l_); (uint64_t)l_ + pc[4].u; })
 #define LOAD(id, ctype, n, conv)                                                 \
   L_##id: LOAD_AT(ctype, n, conv, (uint64_t)RD_u32(fp[SB]) + pc[2].u, 3)         \
   L_##id##_A: LOAD_AT(ctype, n, conv, EA_SUM(fp[SB], pc[2].u, pc[3].u), 4)       \
