@@ -1,6 +1,7 @@
 #!/bin/sh
 # Runs every test wrun has: unit tests, spec scripts and CLI tests in a release
-# build and again under ASan+UBSan, then the fuzz targets for a bounded time.
+# build and again under ASan+UBSan, the fuzz targets for a bounded time, and
+# the SIMD intrinsics for AArch64 under qemu when a cross compiler is there.
 #   tests/run_all.sh            (WRUN_SPEC_DIR=/path/to/wasm-2.0 to point at other scripts,
 #                                WRUN_FUZZ_SECONDS=N to change the fuzzing time, 0 to skip)
 set -eu
@@ -21,6 +22,18 @@ if [ "$secs" -gt 0 ] && command -v clang >/dev/null 2>&1; then
   tests/fuzz/run.sh "$secs" "$top/build-fuzz"
 else
   echo "== fuzzing skipped (clang missing or WRUN_FUZZ_SECONDS=0)"
+fi
+
+# The NEON forms of the SIMD operations, on an AArch64 emulator when one is
+# installed: the differential unit test built with simd.c alone.
+if command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 && command -v qemu-aarch64 >/dev/null 2>&1; then
+  echo "== AArch64 under qemu: SIMD intrinsics against portable C"
+  mkdir -p build-arm64
+  aarch64-linux-gnu-gcc -std=c11 -O2 -Wall -Wextra -Wno-unused-parameter -ffp-contract=off -D_GNU_SOURCE \
+    -Isrc -Iinclude -static tests/unit/test_interp_simd.c src/interp/simd.c -lm -o build-arm64/test_interp_simd
+  qemu-aarch64 build-arm64/test_interp_simd
+else
+  echo "== AArch64 SIMD test skipped (aarch64-linux-gnu-gcc or qemu-aarch64 missing)"
 fi
 
 echo "== release build"

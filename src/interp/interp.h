@@ -244,6 +244,13 @@ void interp_profile_report(wrun_store *s);
  * slot pointers; v128 values occupy two slots, scalars one. */
 void simd_exec(wasm_opcode op, unsigned lane, uint64_t *dst, const uint64_t *a, const uint64_t *b,
                const uint64_t *c);
+/* The two halves of simd_exec, for tests that compare them: the intrinsics
+ * (SSE2 or NEON) for the ops whose instruction matches the spec exactly
+ * (false, nothing written, for any other op or host), and the portable C
+ * semantics of every op. */
+bool simd_exec_native(wasm_opcode op, uint64_t *dst, const uint64_t *a, const uint64_t *b);
+void simd_exec_portable(wasm_opcode op, unsigned lane, uint64_t *dst, const uint64_t *a, const uint64_t *b,
+                        const uint64_t *c);
 /* Loads for the v128.load* family from `mem` (already bounds-checked); `old`
  * is the vector operand of the *_lane forms. */
 void simd_load(wasm_opcode op, unsigned lane, uint64_t *dst, const uint8_t *mem, const uint64_t *old);

@@ -1,8 +1,11 @@
 /*
- * simd.c — the semantics of the 128-bit SIMD instructions: SSE2 intrinsics
- * for the operations whose x86 instruction computes exactly what the spec
- * says (simd_sse2), and lane by lane in portable C for everything else and
- * on other hosts (a little-endian host is assumed, as on x86-64 and AArch64).
+ * simd.c — the semantics of the 128-bit SIMD instructions: SSE2 or NEON
+ * intrinsics for the operations whose instruction computes exactly what the
+ * spec says (simd_exec_native), and lane by lane in portable C for
+ * everything else and on other hosts (simd_exec_portable; a little-endian
+ * host is assumed, as on x86-64 and AArch64). tests/unit/test_interp_simd.c
+ * compares the two on random and special values, natively and, for NEON,
+ * under qemu (tests/run_all.sh).
  *
  * Every operation computes into a local vector and stores it at the end, so a
  * destination slot may alias an operand. Float lanes follow the scalar rules:
@@ -13,6 +16,8 @@
 #include <string.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
+#elif defined(__ARM_NEON) && defined(__aarch64__)
+#include <arm_neon.h>
 #endif
 
 #include "interp/fpmath.h"
@@ -63,7 +68,7 @@ static uint32_t trunc_sat_u32(double d) {
  * which is minps with the operands swapped (minps returns its second operand
  * unless the first is smaller); pmax likewise. Returns false for anything
  * else. */
-static bool simd_sse2(wasm_opcode op, uint64_t *dst, const uint64_t *pa, const uint64_t *pb) {
+bool simd_exec_native(wasm_opcode op, uint64_t *dst, const uint64_t *pa, const uint64_t *pb) {
   /* operands are read only by the operations handled here (others may have
    * scalar operands, one slot wide) */
 #define a _mm_loadu_si128((const __m128i *)(const void *)pa)
@@ -125,6 +130,92 @@ static bool simd_sse2(wasm_opcode op, uint64_t *dst, const uint64_t *pa, const u
   _mm_storeu_si128((__m128i *)(void *)dst, r);
   return true;
 }
+#elif defined(__ARM_NEON) && defined(__aarch64__)
+/* The same operations with NEON (AArch64: IEEE per lane, NaN results are
+ * quiet NaNs with FPCR.DN clear, as Linux leaves it). avgr_u is the rounding
+ * halving add; pmin/pmax select with a compare, exactly as the spec defines
+ * them. */
+bool simd_exec_native(wasm_opcode op, uint64_t *dst, const uint64_t *pa, const uint64_t *pb) {
+#define A8 vld1q_u8((const uint8_t *)(const void *)pa)
+#define B8 vld1q_u8((const uint8_t *)(const void *)pb)
+#define S8(x) vreinterpretq_s8_u8(x)
+#define S16(x) vreinterpretq_s16_u8(x)
+#define U16(x) vreinterpretq_u16_u8(x)
+#define S32(x) vreinterpretq_s32_u8(x)
+#define U32(x) vreinterpretq_u32_u8(x)
+#define U64(x) vreinterpretq_u64_u8(x)
+#define F32(x) vreinterpretq_f32_u8(x)
+#define F64(x) vreinterpretq_f64_u8(x)
+  uint8x16_t r;
+  switch (op) {
+  case OP_V128_AND: r = vandq_u8(A8, B8); break;
+  case OP_V128_OR: r = vorrq_u8(A8, B8); break;
+  case OP_V128_XOR: r = veorq_u8(A8, B8); break;
+  case OP_V128_ANDNOT: r = vbicq_u8(A8, B8); break;
+  case OP_I8X16_ADD: r = vaddq_u8(A8, B8); break;
+  case OP_I16X8_ADD: r = vreinterpretq_u8_u16(vaddq_u16(U16(A8), U16(B8))); break;
+  case OP_I32X4_ADD: r = vreinterpretq_u8_u32(vaddq_u32(U32(A8), U32(B8))); break;
+  case OP_I64X2_ADD: r = vreinterpretq_u8_u64(vaddq_u64(U64(A8), U64(B8))); break;
+  case OP_I8X16_SUB: r = vsubq_u8(A8, B8); break;
+  case OP_I16X8_SUB: r = vreinterpretq_u8_u16(vsubq_u16(U16(A8), U16(B8))); break;
+  case OP_I32X4_SUB: r = vreinterpretq_u8_u32(vsubq_u32(U32(A8), U32(B8))); break;
+  case OP_I64X2_SUB: r = vreinterpretq_u8_u64(vsubq_u64(U64(A8), U64(B8))); break;
+  case OP_I8X16_ADD_SAT_S: r = vreinterpretq_u8_s8(vqaddq_s8(S8(A8), S8(B8))); break;
+  case OP_I8X16_ADD_SAT_U: r = vqaddq_u8(A8, B8); break;
+  case OP_I16X8_ADD_SAT_S: r = vreinterpretq_u8_s16(vqaddq_s16(S16(A8), S16(B8))); break;
+  case OP_I16X8_ADD_SAT_U: r = vreinterpretq_u8_u16(vqaddq_u16(U16(A8), U16(B8))); break;
+  case OP_I8X16_SUB_SAT_S: r = vreinterpretq_u8_s8(vqsubq_s8(S8(A8), S8(B8))); break;
+  case OP_I8X16_SUB_SAT_U: r = vqsubq_u8(A8, B8); break;
+  case OP_I16X8_SUB_SAT_S: r = vreinterpretq_u8_s16(vqsubq_s16(S16(A8), S16(B8))); break;
+  case OP_I16X8_SUB_SAT_U: r = vreinterpretq_u8_u16(vqsubq_u16(U16(A8), U16(B8))); break;
+  case OP_I16X8_MUL: r = vreinterpretq_u8_u16(vmulq_u16(U16(A8), U16(B8))); break;
+  case OP_I8X16_AVGR_U: r = vrhaddq_u8(A8, B8); break;
+  case OP_I16X8_AVGR_U: r = vreinterpretq_u8_u16(vrhaddq_u16(U16(A8), U16(B8))); break;
+  case OP_I8X16_MIN_U: r = vminq_u8(A8, B8); break;
+  case OP_I8X16_MAX_U: r = vmaxq_u8(A8, B8); break;
+  case OP_I16X8_MIN_S: r = vreinterpretq_u8_s16(vminq_s16(S16(A8), S16(B8))); break;
+  case OP_I16X8_MAX_S: r = vreinterpretq_u8_s16(vmaxq_s16(S16(A8), S16(B8))); break;
+  case OP_I8X16_EQ: r = vceqq_u8(A8, B8); break;
+  case OP_I16X8_EQ: r = vreinterpretq_u8_u16(vceqq_u16(U16(A8), U16(B8))); break;
+  case OP_I32X4_EQ: r = vreinterpretq_u8_u32(vceqq_u32(U32(A8), U32(B8))); break;
+  case OP_I8X16_GT_S: r = vcgtq_s8(S8(A8), S8(B8)); break;
+  case OP_I16X8_GT_S: r = vreinterpretq_u8_u16(vcgtq_s16(S16(A8), S16(B8))); break;
+  case OP_I32X4_GT_S: r = vreinterpretq_u8_u32(vcgtq_s32(S32(A8), S32(B8))); break;
+  case OP_I8X16_LT_S: r = vcltq_s8(S8(A8), S8(B8)); break;
+  case OP_I16X8_LT_S: r = vreinterpretq_u8_u16(vcltq_s16(S16(A8), S16(B8))); break;
+  case OP_I32X4_LT_S: r = vreinterpretq_u8_u32(vcltq_s32(S32(A8), S32(B8))); break;
+  case OP_F32X4_ADD: r = vreinterpretq_u8_f32(vaddq_f32(F32(A8), F32(B8))); break;
+  case OP_F32X4_SUB: r = vreinterpretq_u8_f32(vsubq_f32(F32(A8), F32(B8))); break;
+  case OP_F32X4_MUL: r = vreinterpretq_u8_f32(vmulq_f32(F32(A8), F32(B8))); break;
+  case OP_F32X4_DIV: r = vreinterpretq_u8_f32(vdivq_f32(F32(A8), F32(B8))); break;
+  case OP_F32X4_PMIN: r = vreinterpretq_u8_f32(vbslq_f32(vcltq_f32(F32(B8), F32(A8)), F32(B8), F32(A8))); break;
+  case OP_F32X4_PMAX: r = vreinterpretq_u8_f32(vbslq_f32(vcltq_f32(F32(A8), F32(B8)), F32(B8), F32(A8))); break;
+  case OP_F64X2_ADD: r = vreinterpretq_u8_f64(vaddq_f64(F64(A8), F64(B8))); break;
+  case OP_F64X2_SUB: r = vreinterpretq_u8_f64(vsubq_f64(F64(A8), F64(B8))); break;
+  case OP_F64X2_MUL: r = vreinterpretq_u8_f64(vmulq_f64(F64(A8), F64(B8))); break;
+  case OP_F64X2_DIV: r = vreinterpretq_u8_f64(vdivq_f64(F64(A8), F64(B8))); break;
+  case OP_F64X2_PMIN: r = vreinterpretq_u8_f64(vbslq_f64(vcltq_f64(F64(B8), F64(A8)), F64(B8), F64(A8))); break;
+  case OP_F64X2_PMAX: r = vreinterpretq_u8_f64(vbslq_f64(vcltq_f64(F64(A8), F64(B8)), F64(B8), F64(A8))); break;
+  default: return false;
+  }
+#undef A8
+#undef B8
+#undef S8
+#undef S16
+#undef U16
+#undef S32
+#undef U32
+#undef U64
+#undef F32
+#undef F64
+  vst1q_u8((uint8_t *)(void *)dst, r);
+  return true;
+}
+#else
+bool simd_exec_native(wasm_opcode op, uint64_t *dst, const uint64_t *pa, const uint64_t *pb) {
+  (void)op, (void)dst, (void)pa, (void)pb;
+  return false;
+}
 #endif
 
 #define EACH(n) for (int i = 0; i < (n); i++)
@@ -132,9 +223,11 @@ static bool simd_sse2(wasm_opcode op, uint64_t *dst, const uint64_t *pa, const u
 
 void simd_exec(wasm_opcode op, unsigned lane, uint64_t *dst, const uint64_t *pa, const uint64_t *pb,
                const uint64_t *pc) {
-#if defined(__SSE2__)
-  if (simd_sse2(op, dst, pa, pb)) return;
-#endif
+  if (!simd_exec_native(op, dst, pa, pb)) simd_exec_portable(op, lane, dst, pa, pb, pc);
+}
+
+void simd_exec_portable(wasm_opcode op, unsigned lane, uint64_t *dst, const uint64_t *pa, const uint64_t *pb,
+                        const uint64_t *pc) {
   v128 r, a, b;
   memset(&r, 0, sizeof r);
   /* Scalar operands occupy one slot; read them only as wide as the op needs. */
