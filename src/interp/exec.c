@@ -594,10 +594,15 @@ L_CALL_INDIRECT: { /* [h][argbase, idx][table][type] */
     if (!callee->code && !interp_translate(s, callee)) TRAP(WRUN_TRAP_HOST);
     code = callee->code;
     goto push_frame;
+L_CALL_WASM_MOV: /* [h][argbase][callee][code][dst, src]: a move (an argument), then the call */
+    fp[pc[4].p.a] = fp[pc[4].p.b];
+    ret = pc + 5;
+    goto call_wasm;
 L_CALL_WASM: /* [h][argbase][callee][its code, filled in by the first call] */
+    ret = pc + 4;
+  call_wasm:
     callee = pc[2].ptr;
     nfp = fp + SA;
-    ret = pc + 4;
     code = pc[3].ptr;
     if (!code) {
       if (!callee->code && !interp_translate(s, callee)) TRAP(WRUN_TRAP_HOST);

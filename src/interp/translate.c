@@ -746,10 +746,22 @@ static void call(tr *t, wrun_func *callee, const wasm_functype *ft, bool indirec
   } else {
     /* a wasm callee runs in this loop (an AOT or host callee leaves it) */
     bool here = !callee->host && !callee->aot_entry;
-    emit_op(t, here ? IOP_CALL_WASM : IOP_CALL);
-    emit_ab(t, argbase, 0);
-    emit_ptr(t, callee);
-    if (here) emit_ptr(t, NULL); /* the callee's code, cached by its first call */
+    uint32_t s0 = t->last_start;
+    if (here && s0 + 2 == t->n && t->code[s0].h == t->h[IOP_COPY]) {
+      /* the move just before (usually an argument) rides along with the call */
+      cell mv = t->code[s0 + 1];
+      t->n = s0;
+      emit_op(t, IOP_CALL_WASM_MOV);
+      emit_ab(t, argbase, 0);
+      emit_ptr(t, callee);
+      emit_ptr(t, NULL);
+      emit_cell(t, mv);
+    } else {
+      emit_op(t, here ? IOP_CALL_WASM : IOP_CALL);
+      emit_ab(t, argbase, 0);
+      emit_ptr(t, callee);
+      if (here) emit_ptr(t, NULL); /* the callee's code, cached by its first call */
+    }
   }
   for (uint32_t i = 0; i < ft->nresults; i++) push_slot(t, wasm_functype_results(ft)[i]);
 }

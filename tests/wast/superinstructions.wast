@@ -388,3 +388,29 @@
 (assert_return (invoke "store_f64_const" (i32.const 8)) (f64.const -1.5))
 (assert_return (invoke "store_const_oob" (i32.const 0)))
 (assert_trap (invoke "store_const_oob" (i32.const 1)) "out of bounds memory access")
+
+;; A move just before a call (usually an argument) travels with the call.
+(module
+  (func $ack (param i32 i32) (result i32)
+    (block
+      (br_if 0 (i32.eqz (local.get 0)))
+      (loop
+        (block
+          (block (br_if 0 (local.get 1)) (local.set 1 (i32.const 1)) (br 1))
+          (local.set 1 (call $ack (local.get 0) (i32.add (local.get 1) (i32.const -1)))))
+        (br_if 0 (local.tee 0 (i32.add (local.get 0) (i32.const -1))))))
+    (i32.add (local.get 1) (i32.const 1)))
+  (func (export "ack") (param i32 i32) (result i32) (call $ack (local.get 0) (local.get 1)))
+  (func $sub3 (param i32 i32 i32) (result i32) (i32.sub (i32.sub (local.get 0) (local.get 1)) (local.get 2)))
+  (func (export "args") (param i32 i32 i32) (result i32)
+    (call $sub3 (local.get 2) (local.get 0) (local.get 1)))
+  (func (export "moved_not_arg") (param i32) (result i32)
+    (local i32)
+    (local.set 1 (local.get 0))
+    (drop (call $sub3 (i32.const 1) (i32.const 2) (i32.const 3)))
+    (local.get 1))
+)
+(assert_return (invoke "ack" (i32.const 2) (i32.const 3)) (i32.const 9))
+(assert_return (invoke "ack" (i32.const 3) (i32.const 3)) (i32.const 61))
+(assert_return (invoke "args" (i32.const 10) (i32.const 3) (i32.const 100)) (i32.const 87))
+(assert_return (invoke "moved_not_arg" (i32.const 77)) (i32.const 77))
