@@ -61,83 +61,35 @@ static uint32_t trunc_sat_u32(double d) {
 }
 
 #if defined(__SSE2__)
-/* Operations an SSE2 instruction implements exactly: integer lane arithmetic
- * wraps or saturates as the spec says, compares give all-ones lanes, avgr_u
- * is (a + b + 1) >> 1, and the float ones are IEEE per lane (a NaN result is
- * a quiet NaN, which is all the spec asks). pmin(a, b) is `b < a ? b : a`,
- * which is minps with the operands swapped (minps returns its second operand
- * unless the first is smaller); pmax likewise. Returns false for anything
- * else. */
+/* The operations of INTERP_SIMD_NATIVE (interp.h) with SSE2. Operands are
+ * read only by those operations (others may have scalar operands, one slot
+ * wide). */
 bool simd_exec_native(wasm_opcode op, uint64_t *dst, const uint64_t *pa, const uint64_t *pb) {
-  /* operands are read only by the operations handled here (others may have
-   * scalar operands, one slot wide) */
 #define a _mm_loadu_si128((const __m128i *)(const void *)pa)
 #define b _mm_loadu_si128((const __m128i *)(const void *)pb)
+#define FPS(f, x, y) _mm_castps_si128(f(_mm_castsi128_ps(x), _mm_castsi128_ps(y)))
+#define FPD(f, x, y) _mm_castpd_si128(f(_mm_castsi128_pd(x), _mm_castsi128_pd(y)))
   __m128i r;
   switch (op) {
-  case OP_V128_AND: r = _mm_and_si128(a, b); break;
-  case OP_V128_OR: r = _mm_or_si128(a, b); break;
-  case OP_V128_XOR: r = _mm_xor_si128(a, b); break;
-  case OP_V128_ANDNOT: r = _mm_andnot_si128(b, a); break;
-  case OP_I8X16_ADD: r = _mm_add_epi8(a, b); break;
-  case OP_I16X8_ADD: r = _mm_add_epi16(a, b); break;
-  case OP_I32X4_ADD: r = _mm_add_epi32(a, b); break;
-  case OP_I64X2_ADD: r = _mm_add_epi64(a, b); break;
-  case OP_I8X16_SUB: r = _mm_sub_epi8(a, b); break;
-  case OP_I16X8_SUB: r = _mm_sub_epi16(a, b); break;
-  case OP_I32X4_SUB: r = _mm_sub_epi32(a, b); break;
-  case OP_I64X2_SUB: r = _mm_sub_epi64(a, b); break;
-  case OP_I8X16_ADD_SAT_S: r = _mm_adds_epi8(a, b); break;
-  case OP_I8X16_ADD_SAT_U: r = _mm_adds_epu8(a, b); break;
-  case OP_I16X8_ADD_SAT_S: r = _mm_adds_epi16(a, b); break;
-  case OP_I16X8_ADD_SAT_U: r = _mm_adds_epu16(a, b); break;
-  case OP_I8X16_SUB_SAT_S: r = _mm_subs_epi8(a, b); break;
-  case OP_I8X16_SUB_SAT_U: r = _mm_subs_epu8(a, b); break;
-  case OP_I16X8_SUB_SAT_S: r = _mm_subs_epi16(a, b); break;
-  case OP_I16X8_SUB_SAT_U: r = _mm_subs_epu16(a, b); break;
-  case OP_I16X8_MUL: r = _mm_mullo_epi16(a, b); break;
-  case OP_I8X16_AVGR_U: r = _mm_avg_epu8(a, b); break;
-  case OP_I16X8_AVGR_U: r = _mm_avg_epu16(a, b); break;
-  case OP_I8X16_MIN_U: r = _mm_min_epu8(a, b); break;
-  case OP_I8X16_MAX_U: r = _mm_max_epu8(a, b); break;
-  case OP_I16X8_MIN_S: r = _mm_min_epi16(a, b); break;
-  case OP_I16X8_MAX_S: r = _mm_max_epi16(a, b); break;
-  case OP_I8X16_EQ: r = _mm_cmpeq_epi8(a, b); break;
-  case OP_I16X8_EQ: r = _mm_cmpeq_epi16(a, b); break;
-  case OP_I32X4_EQ: r = _mm_cmpeq_epi32(a, b); break;
-  case OP_I8X16_GT_S: r = _mm_cmpgt_epi8(a, b); break;
-  case OP_I16X8_GT_S: r = _mm_cmpgt_epi16(a, b); break;
-  case OP_I32X4_GT_S: r = _mm_cmpgt_epi32(a, b); break;
-  case OP_I8X16_LT_S: r = _mm_cmplt_epi8(a, b); break;
-  case OP_I16X8_LT_S: r = _mm_cmplt_epi16(a, b); break;
-  case OP_I32X4_LT_S: r = _mm_cmplt_epi32(a, b); break;
-  case OP_F32X4_ADD: r = _mm_castps_si128(_mm_add_ps(_mm_castsi128_ps(a), _mm_castsi128_ps(b))); break;
-  case OP_F32X4_SUB: r = _mm_castps_si128(_mm_sub_ps(_mm_castsi128_ps(a), _mm_castsi128_ps(b))); break;
-  case OP_F32X4_MUL: r = _mm_castps_si128(_mm_mul_ps(_mm_castsi128_ps(a), _mm_castsi128_ps(b))); break;
-  case OP_F32X4_DIV: r = _mm_castps_si128(_mm_div_ps(_mm_castsi128_ps(a), _mm_castsi128_ps(b))); break;
-  case OP_F32X4_PMIN: r = _mm_castps_si128(_mm_min_ps(_mm_castsi128_ps(b), _mm_castsi128_ps(a))); break;
-  case OP_F32X4_PMAX: r = _mm_castps_si128(_mm_max_ps(_mm_castsi128_ps(b), _mm_castsi128_ps(a))); break;
-  case OP_F64X2_ADD: r = _mm_castpd_si128(_mm_add_pd(_mm_castsi128_pd(a), _mm_castsi128_pd(b))); break;
-  case OP_F64X2_SUB: r = _mm_castpd_si128(_mm_sub_pd(_mm_castsi128_pd(a), _mm_castsi128_pd(b))); break;
-  case OP_F64X2_MUL: r = _mm_castpd_si128(_mm_mul_pd(_mm_castsi128_pd(a), _mm_castsi128_pd(b))); break;
-  case OP_F64X2_DIV: r = _mm_castpd_si128(_mm_div_pd(_mm_castsi128_pd(a), _mm_castsi128_pd(b))); break;
-  case OP_F64X2_PMIN: r = _mm_castpd_si128(_mm_min_pd(_mm_castsi128_pd(b), _mm_castsi128_pd(a))); break;
-  case OP_F64X2_PMAX: r = _mm_castpd_si128(_mm_max_pd(_mm_castsi128_pd(b), _mm_castsi128_pd(a))); break;
+#define SSE2(id, kind, sse2, neon) case OP_##id: r = sse2; break;
+    INTERP_SIMD_NATIVE(SSE2)
+#undef SSE2
   default: return false;
   }
 #undef a
 #undef b
+#undef FPS
+#undef FPD
   _mm_storeu_si128((__m128i *)(void *)dst, r);
   return true;
 }
 #elif defined(__ARM_NEON) && defined(__aarch64__)
-/* The same operations with NEON (AArch64: IEEE per lane, NaN results are
- * quiet NaNs with FPCR.DN clear, as Linux leaves it). avgr_u is the rounding
- * halving add; pmin/pmax select with a compare, exactly as the spec defines
- * them. */
+/* The same operations with NEON (AArch64; NaN results are quiet NaNs with
+ * FPCR.DN clear, as Linux leaves it). */
 bool simd_exec_native(wasm_opcode op, uint64_t *dst, const uint64_t *pa, const uint64_t *pb) {
-#define A8 vld1q_u8((const uint8_t *)(const void *)pa)
-#define B8 vld1q_u8((const uint8_t *)(const void *)pb)
+#define a vld1q_u8((const uint8_t *)(const void *)pa)
+#define b vld1q_u8((const uint8_t *)(const void *)pb)
+#define N(t, e) vreinterpretq_u8_##t(e)
 #define S8(x) vreinterpretq_s8_u8(x)
 #define S16(x) vreinterpretq_s16_u8(x)
 #define U16(x) vreinterpretq_u16_u8(x)
@@ -148,58 +100,14 @@ bool simd_exec_native(wasm_opcode op, uint64_t *dst, const uint64_t *pa, const u
 #define F64(x) vreinterpretq_f64_u8(x)
   uint8x16_t r;
   switch (op) {
-  case OP_V128_AND: r = vandq_u8(A8, B8); break;
-  case OP_V128_OR: r = vorrq_u8(A8, B8); break;
-  case OP_V128_XOR: r = veorq_u8(A8, B8); break;
-  case OP_V128_ANDNOT: r = vbicq_u8(A8, B8); break;
-  case OP_I8X16_ADD: r = vaddq_u8(A8, B8); break;
-  case OP_I16X8_ADD: r = vreinterpretq_u8_u16(vaddq_u16(U16(A8), U16(B8))); break;
-  case OP_I32X4_ADD: r = vreinterpretq_u8_u32(vaddq_u32(U32(A8), U32(B8))); break;
-  case OP_I64X2_ADD: r = vreinterpretq_u8_u64(vaddq_u64(U64(A8), U64(B8))); break;
-  case OP_I8X16_SUB: r = vsubq_u8(A8, B8); break;
-  case OP_I16X8_SUB: r = vreinterpretq_u8_u16(vsubq_u16(U16(A8), U16(B8))); break;
-  case OP_I32X4_SUB: r = vreinterpretq_u8_u32(vsubq_u32(U32(A8), U32(B8))); break;
-  case OP_I64X2_SUB: r = vreinterpretq_u8_u64(vsubq_u64(U64(A8), U64(B8))); break;
-  case OP_I8X16_ADD_SAT_S: r = vreinterpretq_u8_s8(vqaddq_s8(S8(A8), S8(B8))); break;
-  case OP_I8X16_ADD_SAT_U: r = vqaddq_u8(A8, B8); break;
-  case OP_I16X8_ADD_SAT_S: r = vreinterpretq_u8_s16(vqaddq_s16(S16(A8), S16(B8))); break;
-  case OP_I16X8_ADD_SAT_U: r = vreinterpretq_u8_u16(vqaddq_u16(U16(A8), U16(B8))); break;
-  case OP_I8X16_SUB_SAT_S: r = vreinterpretq_u8_s8(vqsubq_s8(S8(A8), S8(B8))); break;
-  case OP_I8X16_SUB_SAT_U: r = vqsubq_u8(A8, B8); break;
-  case OP_I16X8_SUB_SAT_S: r = vreinterpretq_u8_s16(vqsubq_s16(S16(A8), S16(B8))); break;
-  case OP_I16X8_SUB_SAT_U: r = vreinterpretq_u8_u16(vqsubq_u16(U16(A8), U16(B8))); break;
-  case OP_I16X8_MUL: r = vreinterpretq_u8_u16(vmulq_u16(U16(A8), U16(B8))); break;
-  case OP_I8X16_AVGR_U: r = vrhaddq_u8(A8, B8); break;
-  case OP_I16X8_AVGR_U: r = vreinterpretq_u8_u16(vrhaddq_u16(U16(A8), U16(B8))); break;
-  case OP_I8X16_MIN_U: r = vminq_u8(A8, B8); break;
-  case OP_I8X16_MAX_U: r = vmaxq_u8(A8, B8); break;
-  case OP_I16X8_MIN_S: r = vreinterpretq_u8_s16(vminq_s16(S16(A8), S16(B8))); break;
-  case OP_I16X8_MAX_S: r = vreinterpretq_u8_s16(vmaxq_s16(S16(A8), S16(B8))); break;
-  case OP_I8X16_EQ: r = vceqq_u8(A8, B8); break;
-  case OP_I16X8_EQ: r = vreinterpretq_u8_u16(vceqq_u16(U16(A8), U16(B8))); break;
-  case OP_I32X4_EQ: r = vreinterpretq_u8_u32(vceqq_u32(U32(A8), U32(B8))); break;
-  case OP_I8X16_GT_S: r = vcgtq_s8(S8(A8), S8(B8)); break;
-  case OP_I16X8_GT_S: r = vreinterpretq_u8_u16(vcgtq_s16(S16(A8), S16(B8))); break;
-  case OP_I32X4_GT_S: r = vreinterpretq_u8_u32(vcgtq_s32(S32(A8), S32(B8))); break;
-  case OP_I8X16_LT_S: r = vcltq_s8(S8(A8), S8(B8)); break;
-  case OP_I16X8_LT_S: r = vreinterpretq_u8_u16(vcltq_s16(S16(A8), S16(B8))); break;
-  case OP_I32X4_LT_S: r = vreinterpretq_u8_u32(vcltq_s32(S32(A8), S32(B8))); break;
-  case OP_F32X4_ADD: r = vreinterpretq_u8_f32(vaddq_f32(F32(A8), F32(B8))); break;
-  case OP_F32X4_SUB: r = vreinterpretq_u8_f32(vsubq_f32(F32(A8), F32(B8))); break;
-  case OP_F32X4_MUL: r = vreinterpretq_u8_f32(vmulq_f32(F32(A8), F32(B8))); break;
-  case OP_F32X4_DIV: r = vreinterpretq_u8_f32(vdivq_f32(F32(A8), F32(B8))); break;
-  case OP_F32X4_PMIN: r = vreinterpretq_u8_f32(vbslq_f32(vcltq_f32(F32(B8), F32(A8)), F32(B8), F32(A8))); break;
-  case OP_F32X4_PMAX: r = vreinterpretq_u8_f32(vbslq_f32(vcltq_f32(F32(A8), F32(B8)), F32(B8), F32(A8))); break;
-  case OP_F64X2_ADD: r = vreinterpretq_u8_f64(vaddq_f64(F64(A8), F64(B8))); break;
-  case OP_F64X2_SUB: r = vreinterpretq_u8_f64(vsubq_f64(F64(A8), F64(B8))); break;
-  case OP_F64X2_MUL: r = vreinterpretq_u8_f64(vmulq_f64(F64(A8), F64(B8))); break;
-  case OP_F64X2_DIV: r = vreinterpretq_u8_f64(vdivq_f64(F64(A8), F64(B8))); break;
-  case OP_F64X2_PMIN: r = vreinterpretq_u8_f64(vbslq_f64(vcltq_f64(F64(B8), F64(A8)), F64(B8), F64(A8))); break;
-  case OP_F64X2_PMAX: r = vreinterpretq_u8_f64(vbslq_f64(vcltq_f64(F64(A8), F64(B8)), F64(B8), F64(A8))); break;
+#define NEON(id, kind, sse2, neon) case OP_##id: r = neon; break;
+    INTERP_SIMD_NATIVE(NEON)
+#undef NEON
   default: return false;
   }
-#undef A8
-#undef B8
+#undef a
+#undef b
+#undef N
 #undef S8
 #undef S16
 #undef U16

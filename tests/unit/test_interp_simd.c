@@ -16,21 +16,10 @@
 
 typedef struct { wasm_opcode op; const char *name; int flt; } case_t; /* flt: 0 int, 32, 64 */
 
-#define INT(x) {OP_##x, #x, 0}
-#define F32(x) {OP_##x, #x, 32}
-#define F64(x) {OP_##x, #x, 64}
 static const case_t cases[] = {
-  INT(V128_AND), INT(V128_OR), INT(V128_XOR), INT(V128_ANDNOT),
-  INT(I8X16_ADD), INT(I16X8_ADD), INT(I32X4_ADD), INT(I64X2_ADD),
-  INT(I8X16_SUB), INT(I16X8_SUB), INT(I32X4_SUB), INT(I64X2_SUB),
-  INT(I8X16_ADD_SAT_S), INT(I8X16_ADD_SAT_U), INT(I16X8_ADD_SAT_S), INT(I16X8_ADD_SAT_U),
-  INT(I8X16_SUB_SAT_S), INT(I8X16_SUB_SAT_U), INT(I16X8_SUB_SAT_S), INT(I16X8_SUB_SAT_U),
-  INT(I16X8_MUL), INT(I8X16_AVGR_U), INT(I16X8_AVGR_U),
-  INT(I8X16_MIN_U), INT(I8X16_MAX_U), INT(I16X8_MIN_S), INT(I16X8_MAX_S),
-  INT(I8X16_EQ), INT(I16X8_EQ), INT(I32X4_EQ), INT(I8X16_GT_S), INT(I16X8_GT_S), INT(I32X4_GT_S),
-  INT(I8X16_LT_S), INT(I16X8_LT_S), INT(I32X4_LT_S),
-  F32(F32X4_ADD), F32(F32X4_SUB), F32(F32X4_MUL), F32(F32X4_DIV), F32(F32X4_PMIN), F32(F32X4_PMAX),
-  F64(F64X2_ADD), F64(F64X2_SUB), F64(F64X2_MUL), F64(F64X2_DIV), F64(F64X2_PMIN), F64(F64X2_PMAX),
+#define C(id, kind, ...) {OP_##id, #id, kind},
+  INTERP_SIMD_NATIVE(C)
+#undef C
 };
 
 static uint64_t next(uint64_t *s) { /* xorshift64* */
