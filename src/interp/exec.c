@@ -121,7 +121,7 @@ static bool exec_run(wrun_store *s, wrun_func *entry, uint64_t *entry_fp, const 
 #undef BINK
 #undef UN
 
-  /* fused pairs: [h][dst, a][v, k] and [h][dst, a][addr][offset] */
+  /* a shift or rotate fused into its user: [h][dst, a][v, k] */
 #define SHIFTED(id, outer, inner, expr)                                        \
   L_##id: {                                                                     \
     uint32_t a = RD_u32(fp[SB]), v = RD_u32(fp[SC]), k = (uint32_t)SD;          \
@@ -131,18 +131,6 @@ static bool exec_run(wrun_store *s, wrun_func *entry, uint64_t *entry_fp, const 
   }
   INTERP_SHIFT_FUSIONS(SHIFTED)
 #undef SHIFTED
-#define LOADED(id, outer, op)                                                  \
-  L_##id: {                                                                     \
-    uint64_t ea = (uint64_t)RD_u32(fp[SC]) + pc[3].u;                           \
-    ACCESS_CHECK(ea, 8);                                                        \
-    uint64_t m;                                                                 \
-    memcpy(&m, mbase + ea, 8);                                              \
-    fp[SA] = WR_f64(RD_f64(fp[SB]) op RD_f64(m));                                \
-    pc += 4;                                                                    \
-    NEXT();                                                                     \
-  }
-  INTERP_LOAD_FUSIONS(LOADED)
-#undef LOADED
 
   /* integer division: traps on zero and on INT_MIN / -1 */
 L_I32_DIV_S: {
@@ -262,6 +250,11 @@ L_I64_REM_U: {
   L_##id##_K: STORE_AT(ctype, n, pc[2].u, (uint64_t)RD_u32(fp[SA]) + pc[3].u, 4)
   INTERP_STORE_OPS(STORE)
 #undef STORE
+  /* an f64 load fused into the add/mul that uses it: [h][dst, a][addr][offset] */
+#define LOADED(id, outer, op)                                                    \
+  L_##id: LOAD_AT(uint64_t, 8, WR_f64(RD_f64(fp[SB]) op RD_f64(v)), (uint64_t)RD_u32(fp[SC]) + pc[3].u, 4)
+  INTERP_LOAD_FUSIONS(LOADED)
+#undef LOADED
 #undef LOAD_AT
 #undef STORE_AT
 #undef EA_SUM
