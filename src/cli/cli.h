@@ -7,9 +7,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "binary/module.h"
 #include "common/error.h"
+#include "runtime/runtime.h"
 
 /* Exit statuses, documented in docs/cli.md and `wrun --help`. */
 enum {
@@ -26,7 +28,8 @@ wasm_module *cli_load_module(const char *path);
 
 #include "wasi/wasi.h"
 
-/* What the guest may see: set from --dir/--dir-ro/--env/--inherit-env. */
+/* What the guest may see and how it runs: set from the options of `run`
+ * (options.c's table) and a manifest. */
 typedef struct cli_sandbox {
   wasi_preopen *dirs;
   int ndirs;
@@ -39,16 +42,31 @@ typedef struct cli_sandbox {
   uint64_t timeout_ns;           /* --timeout */
   uint64_t max_memory;           /* --max-memory, bytes per linear memory */
   uint64_t max_stack;            /* --max-stack, bytes of wasm value stack */
+  uint32_t max_call_depth;       /* nested calls allowed, from --max-stack (0: the store's default) */
   /* execution */
   bool aot;                      /* --aot: compile to native code before running */
   bool verbose;                  /* -v: say which tier ran and how long compiling took */
   bool no_cache;                 /* --no-cache: neither read nor write the compile cache */
+  bool allow_precompiled;        /* run precompiled artifacts (native code) */
 } cli_sandbox;
 
 /* Parses "10", "512K", "64M", "1G" (bytes). False on junk or overflow. */
 bool cli_parse_size(const char *s, uint64_t *out);
+/* Adds a preopen of HOST seen as GUEST (copied; freed with the sandbox). */
+bool cli_sandbox_add_dir(cli_sandbox *sb, const char *host, const char *guest, bool readonly);
 /* Parses "1.5s", "500ms", "2m", "100us", "30" (seconds) into nanoseconds. */
 bool cli_parse_duration(const char *s, uint64_t *out);
+
+/* Parses one --invoke argument as a value of type t (values.c documents the
+ * forms: decimal or 0x integers, text-format floats, v128 as SHAPE:LANES).
+ * False on anything else. */
+bool cli_parse_value(const char *s, wasm_valtype t, wrun_val *v);
+/* Prints a result in the form cli_parse_value reads, and a newline. */
+void cli_print_value(FILE *out, const wrun_val *v);
+
+/* " (the limit set by --fuel)": which option set the limit a trap of `kind`
+ * hit, for the trap message; "" for other traps. */
+const char *cli_trap_hint(wrun_trap_kind kind);
 
 /* Instantiates `m` with WASI (imports from wasi_snapshot_preview1, sandboxed
  * by `sb`) and runs it: calls export `invoke` with `args` parsed by its
@@ -65,8 +83,9 @@ int cli_run_module(const char *path, const wasm_module *m, const char *invoke, i
  * error. */
 bool cli_prepare_aot(const char *path, wasm_module *m, cli_sandbox *sb);
 
-/* `wrun compile`: writes a compiled artifact. Returns the exit status. */
-int cli_compile(int argc, char **argv);
+/* `wrun compile`: writes a compiled artifact of `in` to `out` (NULL: `in`
+ * with extension .cwasm). Returns the exit status. */
+int cli_compile(const char *in, const char *out, bool interruptible, bool verbose);
 
 /* Prints a short summary of `m` (sections, imports, exports, types) to stdout. */
 void cli_inspect(const char *path, const wasm_module *m);

@@ -19,15 +19,6 @@
 #include "cli/cli.h"
 #include "common/file.h"
 
-static const char usage_compile[] =
-  "usage: wrun compile [OPTIONS] FILE\n"
-  "Compiles FILE (.wasm or .wat) to native code and writes a compiled artifact\n"
-  "that `wrun ARTIFACT` runs without compiling again.\n"
-  "  -o FILE          where to write (default: FILE with extension .cwasm)\n"
-  "  --interruptible  add the checks `--timeout` needs (slightly slower code)\n"
-  "  -v, --verbose    print what was compiled and how fast\n"
-  "  -h, --help       this help\n";
-
 static bool write_file(const char *path, const uint8_t *data, size_t len) {
   FILE *f = fopen(path, "wb");
   if (!f) return false;
@@ -41,25 +32,12 @@ static void print_err(const char *path, const wrun_error *err) {
   fprintf(stderr, "%s\n", wrun_error_format(err, path, buf, sizeof buf));
 }
 
-int cli_compile(int argc, char **argv) {
-  const char *out = NULL, *in = NULL;
-  bool interruptible = false, verbose = false;
-  for (int i = 0; i < argc; i++) {
-    const char *a = argv[i];
-    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) return fputs(usage_compile, stdout), CLI_EXIT_OK;
-    if (strcmp(a, "-o") == 0 && i + 1 < argc) out = argv[++i];
-    else if (strcmp(a, "--interruptible") == 0) interruptible = true;
-    else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) verbose = true;
-    else if (a[0] == '-' && a[1]) return fprintf(stderr, "wrun compile: unknown option %s\n%s", a, usage_compile), CLI_EXIT_USAGE;
-    else if (!in) in = a;
-    else return fprintf(stderr, "wrun compile: more than one input file\n%s", usage_compile), CLI_EXIT_USAGE;
-  }
-  if (!in) return fprintf(stderr, "wrun compile: no input FILE\n%s", usage_compile), CLI_EXIT_USAGE;
+int cli_compile(const char *in, const char *out, bool interruptible, bool verbose) {
   char defout[4096];
   if (!out) {
     const char *dot = strrchr(in, '.'), *slash = strrchr(in, '/');
     size_t stem = dot && (!slash || dot > slash) ? (size_t)(dot - in) : strlen(in);
-    if (stem + 7 > sizeof defout) return fprintf(stderr, "wrun compile: path too long\n"), CLI_EXIT_USAGE;
+    if (stem + 7 > sizeof defout) return fprintf(stderr, "wrun: %s: path too long\n", in), CLI_EXIT_USAGE;
     memcpy(defout, in, stem);
     strcpy(defout + stem, ".cwasm");
     out = defout;
