@@ -211,6 +211,11 @@ static int cmd_run(int argc, char **argv) {
   run_job job = {.sb = &o.sb, .status = CLI_EXIT_REJECTED};
   char **joined = NULL;
   if (!cli_options_finish(&o, o.config ? &man.opts : NULL, &status)) goto done;
+  if (o.sb.aot && o.sb.fuel) { /* run.c checks again for artifacts, which turn on aot by themselves */
+    status = cli_usage_error(CLI_CMD_RUN, "--fuel is not supported with --aot (compiled code does not count "
+                                          "instructions)");
+    goto done;
+  }
   if (!o.sb.max_stack) o.sb.max_stack = DEFAULT_STACK_BYTES;
   o.sb.max_call_depth = (uint32_t)(o.sb.max_stack / STACK_BYTES_PER_CALL);
   job.invoke = o.invoke;
