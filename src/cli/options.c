@@ -78,6 +78,8 @@ const cli_option cli_option_table[] = {
   {"--help", 'h', CLI_ARG_HELP, ALL, NULL, "this help", NULL, AT(help), 0, 0},
 };
 const size_t cli_noptions = sizeof cli_option_table / sizeof *cli_option_table;
+/* cli_options.given has one bit per row */
+_Static_assert(sizeof cli_option_table / sizeof *cli_option_table <= 64, "too many options for cli_options.given");
 
 /* ---- commands and their help --------------------------------------------- */
 
