@@ -26,9 +26,9 @@ static const char usage_main[] =
   "       wrun help [COMMAND]\n"
   "\n"
   "FILE is a binary module (.wasm, recognised by its magic), a compiled\n"
-  "artifact from `wrun compile` (also by its magic) or a text module\n"
-  "(.wat, anything else). Options of `run` come before FILE; everything after\n"
-  "FILE is passed to the guest.\n"
+  "artifact from `wrun compile` (also by its magic; native code, run only with\n"
+  "--allow-precompiled) or a text module (.wat, anything else). Options of\n"
+  "`run` come before FILE; everything after FILE is passed to the guest.\n"
   "\n"
   "Exit status: 0 success; 1 the module or a file was rejected (I/O error,\n"
   "malformed, invalid, unlinkable); 2 usage error; 134 the guest trapped.\n";
@@ -60,6 +60,8 @@ static const char usage_run[] =
   "                          time and run that instead of the interpreter\n"
   "  --no-cache              with --aot: do not use the compile cache\n"
   "                          ($WRUN_CACHE_DIR, else ~/.cache/wrun)\n"
+  "  --allow-precompiled     run FILE if it is a compiled artifact (native code,\n"
+  "                          not validated: only for artifacts you trust)\n"
   "  -v, --verbose           say on stderr which tier runs the code\n"
   "  -c, --config FILE       take the module and these settings from a YAML\n"
   "                          manifest (docs/cli.md); ARGS are appended to its args\n"
@@ -72,12 +74,13 @@ static const char usage_validate[] =
   "Checks each FILE against the WebAssembly 2.0 binary/text format and\n"
   "validation rules. Prints nothing and exits 0 when all are valid; otherwise\n"
   "prints one line per rejected file, FILE:OFFSET (or LINE:COL): kind: message,\n"
-  "and exits 1.\n";
+  "and exits 1. A compiled artifact is native code, not a module: rejected.\n";
 
 static const char usage_inspect[] =
   "usage: wrun inspect FILE\n"
   "Prints the module's types, imports, exports, tables, memories and segment\n"
-  "counts. Exits 1 if FILE is not a valid module.\n";
+  "counts. Exits 1 if FILE is not a valid module. For a compiled artifact it\n"
+  "says that it is native code (not validated) and prints its header.\n";
 
 static const char usage_wast[] =
   "usage: wrun wast [OPTIONS] FILE|DIR...\n"
@@ -122,11 +125,7 @@ static int cmd_validate(int argc, char **argv) {
 static int cmd_inspect(int argc, char **argv) {
   if (argc > 0 && is_help(argv[0])) return fputs(usage_inspect, stdout), CLI_EXIT_OK;
   if (argc != 1) return usage_error("inspect takes exactly one FILE", NULL, usage_inspect);
-  wasm_module *m = cli_load_module(argv[0]);
-  if (!m) return CLI_EXIT_REJECTED;
-  cli_inspect(argv[0], m);
-  wasm_module_free(m);
-  return CLI_EXIT_OK;
+  return cli_inspect_file(argv[0]);
 }
 
 static int cmd_wast(int argc, char **argv) {
@@ -254,6 +253,8 @@ static int cmd_run(int argc, char **argv) {
       sb.verbose = true;
     } else if (strcmp(a, "--no-cache") == 0) {
       sb.no_cache = true;
+    } else if (strcmp(a, "--allow-precompiled") == 0) {
+      sb.allow_precompiled = true;
     } else if (strcmp(a, "--inherit-env") == 0) {
       for (char **e = environ; ok && *e; e++) ok = sandbox_env(&sb, *e);
     } else {
@@ -292,6 +293,7 @@ static int cmd_run(int argc, char **argv) {
     if (!sb.timeout_ns) sb.timeout_ns = man.limits.timeout_ns;
     if (!sb.max_memory) sb.max_memory = man.limits.max_memory;
     if (!sb.max_stack) sb.max_stack = man.limits.max_stack;
+    if (man.allow_precompiled) sb.allow_precompiled = true;
     ngargs = man.nargs + (argc - i);
     joined = calloc((size_t)ngargs + 1, sizeof *joined);
     ok = ok && joined;
@@ -313,7 +315,7 @@ static int cmd_run(int argc, char **argv) {
     }
     path = argv[i];
   }
-  wasm_module *m = cli_load_module(path);
+  wasm_module *m = cli_load_program(path, sb.allow_precompiled);
   status = m && cli_prepare_aot(path, m, &sb) ? cli_run_module(path, m, invoke, ngargs, gargs, &sb)
                                               : CLI_EXIT_REJECTED;
   wasm_module_free(m);

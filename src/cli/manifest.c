@@ -10,6 +10,7 @@
  *     - {host: ./out, guest: out, readonly: true}
  *   listen: [127.0.0.1:8080]    # sockets for sock_accept
  *   limits: {fuel: 1000000, timeout: 2s, max-memory: 64M, max-stack: 1M}
+ *   allow-precompiled: false    # true: module may be a compiled artifact (trusted native code)
  *
  * Unknown keys and values of the wrong shape are errors reported with the
  * manifest's line:col, never ignored.
@@ -175,6 +176,13 @@ static bool top_key(mctx *c, const yaml_node_t *k, const yaml_node_t *v) {
     m->inherit_env = strcmp(s, "true") == 0;
     return true;
   }
+  if (strcmp(ks, "allow-precompiled") == 0) { /* as --allow-precompiled: docs/security.md */
+    const char *s = scalar(v);
+    if (!s || (strcmp(s, "true") != 0 && strcmp(s, "false") != 0))
+      return fail_at(c, v, "allow-precompiled must be true or false");
+    m->allow_precompiled = strcmp(s, "true") == 0;
+    return true;
+  }
   if (strcmp(ks, "dirs") == 0) {
     if (v->type != YAML_SEQUENCE_NODE) return fail_at(c, v, "dirs must be a list");
     for (yaml_node_item_t *i = v->data.sequence.items.start; i < v->data.sequence.items.top; i++)
@@ -196,7 +204,8 @@ static bool top_key(mctx *c, const yaml_node_t *k, const yaml_node_t *v) {
       if (!limit(c, yaml_document_get_node(c->doc, p->key), yaml_document_get_node(c->doc, p->value))) return false;
     return true;
   }
-  return fail_at(c, k, "unknown key (expected module, args, env, inherit-env, dirs, listen or limits)");
+  return fail_at(c, k, "unknown key (expected module, args, env, inherit-env, dirs, listen, limits or "
+                 "allow-precompiled)");
 }
 
 bool cli_manifest_load(const char *path, cli_manifest *out) {

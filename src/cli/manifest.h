@@ -20,6 +20,7 @@ typedef struct cli_manifest {
   wasi_preopen *dirs;            /* strings owned by the manifest */
   int ndirs;
   cli_sandbox limits;            /* only fuel/timeout_ns/max_memory/max_stack are used */
+  bool allow_precompiled;        /* allow-precompiled: true (as --allow-precompiled) */
 } cli_manifest;
 
 /* Reads and checks a manifest. On error prints FILE:LINE:COL: manifest error:
