@@ -157,7 +157,10 @@ static bool make_dirs(const char *path, bool *created) {
 static bool open_dir(cli_cache *c) {
   bool created = false;
   struct stat st;
-  if (!make_dirs(c->dir, &created)) return refuse(c, "cannot create it (%s)", strerror(errno)), false;
+  if (!make_dirs(c->dir, &created)) { /* e.g. a read-only HOME: nothing unsafe, so only -v says so */
+    if (c->verbose) refuse(c, "cannot create it (%s)", strerror(errno));
+    return false;
+  }
   if (lstat(c->dir, &st) == 0 && S_ISLNK(st.st_mode)) return refuse(c, "it is a symbolic link"), false;
   c->dirfd = open(c->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (c->dirfd < 0) return refuse(c, "cannot open it (%s)", strerror(errno)), false;

@@ -13,9 +13,10 @@
 typedef struct cli_cache cli_cache;
 
 /* Opens the cache directory and this user's key (creating them on first
- * use). NULL when there is no cache: no usable location (silently), or the
- * directory or key is refused as unsafe, or this wrun has no build id (one
- * warning line on stderr each). The run goes on without the cache then. */
+ * use). NULL when there is no cache: no usable location (silently), the
+ * directory cannot be created (said only when verbose), or the directory or
+ * key is refused as unsafe or this wrun has no build id (one warning line on
+ * stderr each). The run goes on without the cache then. */
 cli_cache *cli_cache_open(bool verbose);
 
 /* The cached code for `m` compiled with `options`: only an entry that
