@@ -152,6 +152,16 @@ check "second run is a hit: $(cat "$tmp/err")" grep -q "loaded from the cache" "
 (umask 000 && aot "$tmp/loose/wrun" -v) || fail "run with umask 000"
 expect "umask 000: dir $(mode "$tmp/loose/wrun"), key $(mode "$tmp/loose/wrun/key")" \
   '[ "$(mode "$tmp/loose/wrun")" = 700 ] && [ "$(mode "$tmp/loose/wrun/key")" = 600 ]'
+# concurrent first runs agree on one key and leave no temporary files
+for k in 1 2 3 4 5 6; do
+  WRUN_CACHE_DIR=$tmp/race "$wrun" run --aot --invoke fib "$tmp/fib.wat" 15 >"$tmp/race.$k" 2>&1 &
+done
+wait
+for k in 1 2 3 4 5 6; do check "concurrent run $k: $(cat "$tmp/race.$k")" [ "$(cat "$tmp/race.$k")" = 610 ]; done
+expect "concurrent first runs: $(ls "$tmp/race" | tr '\n' ' ')" \
+  '[ "$(ls "$tmp/race" | grep -c "\.tmp$")" -eq 0 ] && [ "$(ls "$tmp/race" | wc -l)" -eq 2 ]'
+aot "$tmp/race" -v || fail "run after the race"
+check "after concurrent first runs the entry authenticates: $(cat "$tmp/err")" grep -q "loaded from the cache" "$tmp/err"
 # XDG_CACHE_HOME
 (XDG_CACHE_HOME=$tmp/xdg && export XDG_CACHE_HOME && unset WRUN_CACHE_DIR &&
   [ "$("$wrun" run --aot --invoke fib "$tmp/fib.wat" 10)" = 55 ]) || fail "XDG_CACHE_HOME run"
