@@ -23,8 +23,15 @@ enum {
 
 /* Reads FILE (.wasm by its magic, anything else as WAT text), decodes and
  * validates it. On failure prints one line "FILE:LOCATION: kind: message" to
- * stderr and returns NULL. The module is the caller's to free. */
+ * stderr and returns NULL. A compiled artifact (by its magic, whatever its
+ * name) is not a module: refused with a line saying it is native code that
+ * is not validated. The module is the caller's to free. */
 wasm_module *cli_load_module(const char *path);
+
+/* The same for a module to run: a compiled artifact is loaded (its native
+ * code trusted, not validated) only when `allow_precompiled`, and otherwise
+ * refused with a line naming --allow-precompiled (docs/security.md). */
+wasm_module *cli_load_program(const char *path, bool allow_precompiled);
 
 #include "wasi/wasi.h"
 
@@ -47,7 +54,8 @@ typedef struct cli_sandbox {
   bool aot;                      /* --aot: compile to native code before running */
   bool verbose;                  /* -v: say which tier ran and how long compiling took */
   bool no_cache;                 /* --no-cache: neither read nor write the compile cache */
-  bool allow_precompiled;        /* run precompiled artifacts (native code) */
+  bool allow_precompiled;        /* --allow-precompiled: run compiled artifacts (native code the
+                                  * user vouches for; never validated: docs/security.md) */
 } cli_sandbox;
 
 /* Parses "10", "512K", "64M", "1G" (bytes). False on junk or overflow. */
@@ -87,7 +95,9 @@ bool cli_prepare_aot(const char *path, wasm_module *m, cli_sandbox *sb);
  * with extension .cwasm). Returns the exit status. */
 int cli_compile(const char *in, const char *out, bool interruptible, bool verbose);
 
-/* Prints a short summary of `m` (sections, imports, exports, types) to stdout. */
-void cli_inspect(const char *path, const wasm_module *m);
+/* `wrun inspect FILE`: prints a short summary of a module (sections, imports,
+ * exports, types) to stdout; for a compiled artifact, first that it is native
+ * code and not validated, and its header. Returns the exit status. */
+int cli_inspect_file(const char *path);
 
 #endif

@@ -1,23 +1,16 @@
 /*
- * compile.c — `wrun compile` (module -> compiled artifact) and the compile
- * cache used by `wrun run --aot`.
- *
- * The cache holds artifacts named by the module's SHA-256, the wrun version
- * and the compile options (aot_cache_path); a hit is loaded with every check
- * an artifact gets, and must contain exactly the module being run. Entries
- * are written to a temporary file and renamed into place, so a reader never
- * sees half an artifact.
+ * compile.c — `wrun compile` (module -> compiled artifact) and the compiled
+ * code of `wrun run`: an artifact's, or the compile cache's (cache.c), or
+ * compiled now.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "aot/aot.h"
+#include "cli/cache.h"
 #include "cli/cli.h"
-#include "common/file.h"
 
 static bool write_file(const char *path, const uint8_t *data, size_t len) {
   FILE *f = fopen(path, "wb");
@@ -49,11 +42,6 @@ int cli_compile(const char *in, const char *out, bool interruptible, bool verbos
   wrun_error err;
   wrun_error_clear(&err);
   aot_image *img = NULL;
-  if (m->aot_image) {
-    fprintf(stderr, "%s: already a compiled artifact\n", in);
-    wasm_module_free(m);
-    return CLI_EXIT_USAGE;
-  }
   if (!aot_compile_module(m, aot_options_for(&cfg), &img, &err)) {
     print_err(in, &err);
     wasm_module_free(m);
@@ -82,61 +70,6 @@ int cli_compile(const char *in, const char *out, bool interruptible, bool verbos
   return status;
 }
 
-/* mkdir -p for the cache directory (the part of `file` before its last '/'). */
-static bool make_parent_dirs(const char *file) {
-  char buf[4096];
-  size_t n = strlen(file);
-  if (n >= sizeof buf) return false;
-  memcpy(buf, file, n + 1);
-  char *slash = strrchr(buf, '/');
-  if (!slash) return true;
-  *slash = 0;
-  for (char *p = buf + 1; *p; p++) {
-    if (*p != '/') continue;
-    *p = 0;
-    if (mkdir(buf, 0700) != 0 && errno != EEXIST) return false;
-    *p = '/';
-  }
-  return mkdir(buf, 0700) == 0 || errno == EEXIST;
-}
-
-/* A cache hit: the cached artifact's image, if it holds exactly `m`. */
-static aot_image *cache_load(const char *cpath, const wasm_module *m) {
-  wrun_error err;
-  wrun_error_clear(&err);
-  size_t len;
-  uint8_t *bytes = wrun_read_file(cpath, &len, &err);
-  if (!bytes) return NULL;
-  wasm_module *cm = aot_is_artifact(bytes, len) ? aot_artifact_load(bytes, len, &err) : NULL;
-  free(bytes);
-  aot_image *img = NULL;
-  if (cm && cm->size == m->size && memcmp(cm->bytes, m->bytes, m->size) == 0) {
-    img = cm->aot_image;
-    cm->aot_image = NULL;
-  }
-  wasm_module_free(cm);
-  return img;
-}
-
-static void cache_store(const char *cpath, const wasm_module *m, const aot_image *img) {
-  wrun_error err;
-  wrun_error_clear(&err);
-  size_t len;
-  uint8_t *bytes = aot_artifact_write(m, img, &len, &err);
-  char tmp[4200];
-  if (!bytes || !make_parent_dirs(cpath)) {
-    free(bytes);
-    return;
-  }
-  snprintf(tmp, sizeof tmp, "%s.%ld.tmp", cpath, (long)getpid());
-  if (write_file(tmp, bytes, len)) {
-    if (rename(tmp, cpath) != 0) unlink(tmp);
-  } else {
-    unlink(tmp);
-  }
-  free(bytes);
-}
-
 bool cli_prepare_aot(const char *path, wasm_module *m, cli_sandbox *sb) {
   if (m->aot_image) { /* an artifact */
     sb->aot = true;
@@ -147,13 +80,14 @@ bool cli_prepare_aot(const char *path, wasm_module *m, cli_sandbox *sb) {
   wrun_config cfg = {0};
   cfg.interruptible = sb->timeout_ns != 0;
   uint32_t options = aot_options_for(&cfg);
-  char cpath[4096];
-  bool use_cache = !sb->no_cache && aot_cache_path(m, options, cpath, sizeof cpath);
-  if (use_cache) {
-    aot_image *img = cache_load(cpath, m);
+  cli_cache *cache = sb->no_cache ? NULL : cli_cache_open(sb->verbose);
+  if (cache) {
+    aot_image *img = cli_cache_load(cache, m, options);
     if (img) {
       aot_attach_image(m, img);
-      if (sb->verbose) fprintf(stderr, "wrun: compiled code loaded from the cache: %s\n", cpath);
+      if (sb->verbose)
+        fprintf(stderr, "wrun: compiled code loaded from the cache: %s\n", cli_cache_entry_path(cache, m, options));
+      cli_cache_close(cache);
       return true;
     }
   }
@@ -162,15 +96,19 @@ bool cli_prepare_aot(const char *path, wasm_module *m, cli_sandbox *sb) {
   aot_image *img = NULL;
   if (!aot_compile_module(m, options, &img, &err)) {
     print_err(path, &err);
+    cli_cache_close(cache);
     return false;
   }
   aot_attach_image(m, img);
   if (sb->verbose)
     fprintf(stderr, "wrun: compiled %u functions (%zu bytes of wasm) in %.3f ms\n", img->nfuncs, m->size,
             img->compile_ms);
-  if (use_cache) {
-    cache_store(cpath, m, img);
-    if (sb->verbose) fprintf(stderr, "wrun: cached at %s\n", cpath);
+  if (cache) {
+    bool stored = cli_cache_store(cache, m, img, options);
+    if (sb->verbose)
+      fprintf(stderr, "wrun: %s %s\n", stored ? "cached at" : "could not write the cache entry",
+              cli_cache_entry_path(cache, m, options));
   }
+  cli_cache_close(cache);
   return true;
 }

@@ -89,11 +89,7 @@ static int cmd_inspect(int argc, char **argv) {
   int first, n, st = plain_options(CLI_CMD_INSPECT, argc, argv, &first, &n);
   if (st >= 0) return st;
   if (n != 1) return cli_usage_error(CLI_CMD_INSPECT, "inspect takes exactly one FILE");
-  wasm_module *m = cli_load_module(argv[first]);
-  if (!m) return CLI_EXIT_REJECTED;
-  cli_inspect(argv[first], m);
-  wasm_module_free(m);
-  return CLI_EXIT_OK;
+  return cli_inspect_file(argv[first]);
 }
 
 static int cmd_wast(int argc, char **argv) {
@@ -146,7 +142,7 @@ typedef struct run_job {
 
 static void *run_job_main(void *arg) {
   run_job *j = arg;
-  wasm_module *m = cli_load_module(j->path);
+  wasm_module *m = cli_load_program(j->path, j->sb->allow_precompiled);
   if (!m || !memory_fits(j->path, m, j->sb->max_memory) || !cli_prepare_aot(j->path, m, j->sb))
     j->status = CLI_EXIT_REJECTED;
   else

@@ -108,12 +108,13 @@ static const command_info commands[] = {
    "Checks each FILE against the WebAssembly 2.0 binary/text format and\n"
    "validation rules. Prints nothing and exits 0 when all are valid; otherwise\n"
    "prints one line per rejected file, FILE:OFFSET (or LINE:COL): kind: message,\n"
-   "and exits 1.\n",
+   "and exits 1. A compiled artifact is native code, not a module: rejected.\n",
    NULL},
   {CLI_CMD_INSPECT, "inspect",
    "usage: wrun inspect FILE\n"
    "Prints the module's types, imports, exports, tables, memories and segment\n"
-   "counts. Exits 1 if FILE is not a valid module.\n",
+   "counts. Exits 1 if FILE is not a valid module. For a compiled artifact it\n"
+   "says that it is native code (not validated) and prints its header.\n",
    NULL},
   {CLI_CMD_WAST, "wast",
    "usage: wrun wast [OPTIONS] FILE|DIR...\n"
@@ -148,10 +149,10 @@ static const char overview[] =
   "       wrun --version                        print the version (also `wrun version`)\n"
   "\n"
   "FILE is a binary module (.wasm, recognised by its magic), a compiled\n"
-  "artifact from `wrun compile` (also by its magic) or a text module\n"
-  "(.wat, anything else). Options of `run` come before FILE; everything after\n"
-  "FILE is passed to the guest. Options taking a value accept --opt VALUE and\n"
-  "--opt=VALUE.\n"
+  "artifact from `wrun compile` (also by its magic; native code, run only with\n"
+  "--allow-precompiled) or a text module (.wat, anything else). Options of\n"
+  "`run` come before FILE; everything after FILE is passed to the guest.\n"
+  "Options taking a value accept --opt VALUE and --opt=VALUE.\n"
   "\n"
   "Errors: FILE:LOCATION: kind: message for a rejected input or a trap,\n"
   "wrun: message for the command line and the host.\n"
