@@ -313,6 +313,7 @@ static int open_fast(wasi_ctx *w, int dirfd, const char *path, int flags, mode_t
 static int open_walk(int dirfd, char *path, int flags, mode_t mode, bool follow, uint32_t *err) {
   walker wk;
   int h = -1;
+  if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)) follow = false; /* O_EXCL: a symlink there is EEXIST */
   *err = resolve(&wk, dirfd, path, follow, true);
   if (*err == WASI_ESUCCESS) {
     int how = flags | O_NOFOLLOW | O_CLOEXEC | (wk.slash ? O_DIRECTORY : 0);

@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""Runs sandbox.wasm (the guest attacking its preopen) against wrun and checks
+on the host that nothing outside the preopened directory changed.
+
+    sandbox.py --wrun PATH --wasm PATH [--wrun-arg ARG]... [--no-openat2]
+
+Lays out a temporary directory T with T/box (preopened as `--dir T/box::/`,
+holding the symlinks sandbox.c lists: out, back in, loops, chains) and a canary
+tree T/outside beside it, records every entry of T outside box (type, mode,
+size, times, link count, inode, content or link target), runs the guest, and
+compares. --no-openat2 runs wrun with WRUN_TEST_NO_OPENAT2=1 so its path
+resolver works as on a kernel without openat2. Exits 1 on any failure."""
+import hashlib
+import os
+import subprocess
+import sys
+import tempfile
+
+SECRET = b"SECRET-HOST-DATA\n"
+
+
+def layout(top):
+    box = os.path.join(top, "box")
+    out = os.path.join(top, "outside")
+    os.makedirs(os.path.join(out, "dir"))
+    with open(os.path.join(out, "secret.txt"), "wb") as f:
+        f.write(SECRET)
+    with open(os.path.join(out, "victim.txt"), "wb") as f:
+        f.write(b"victim\n")
+    os.symlink("secret.txt", os.path.join(out, "lnk"))
+    os.makedirs(os.path.join(box, "data"))
+    os.makedirs(os.path.join(box, "sub"))
+    with open(os.path.join(box, "data", "file.txt"), "wb") as f:
+        f.write(b"inside\n")
+    links = {
+        "in_link": "data/file.txt", "data_link": "data", "sub/up_in": "../data",
+        "chain1": "chain2", "chain2": "sub/up_in/file.txt",
+        "secret_abs": os.path.join(out, "secret.txt"), "secret_rel": "../outside/secret.txt",
+        "victim_rel": "../outside/victim.txt", "newfile_rel": "../outside/created.txt",
+        "out": "../outside", "out_abs": out, "sub/deep_out": "../../outside", "dotdot": "..",
+        "loop1": "loop2", "loop2": "loop1", "self": "self",
+    }
+    for i in range(45):
+        links["c%02d" % i] = "c%02d" % (i + 1)
+    links["c45"] = "data/file.txt"
+    for name, target in links.items():
+        os.symlink(target, os.path.join(box, name))
+    return box
+
+
+def snapshot(top):
+    """Every entry under top except box/, by relative path."""
+    seen = {}
+    for root, dirs, files in os.walk(top, followlinks=False):
+        rel_root = os.path.relpath(root, top)
+        if rel_root == "." and "box" in dirs:
+            dirs.remove("box")
+        for name in [""] + dirs + files:
+            path = os.path.join(root, name) if name else root
+            st = os.lstat(path)
+            what = (st.st_mode, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_nlink, st.st_ino)
+            if os.path.islink(path):
+                what += (os.readlink(path),)
+            elif os.path.isfile(path):
+                with open(path, "rb") as f:
+                    what += (hashlib.sha256(f.read()).hexdigest(),)
+            seen[os.path.normpath(os.path.join(rel_root, name))] = what
+    return seen
+
+
+def main(argv):
+    wrun = wasm = None
+    extra = []
+    env = {}
+    i = 0
+    while i < len(argv):
+        if argv[i] == "--wrun":
+            wrun = argv[i + 1]
+            i += 2
+        elif argv[i] == "--wasm":
+            wasm = argv[i + 1]
+            i += 2
+        elif argv[i] == "--wrun-arg":
+            extra.append(argv[i + 1])
+            i += 2
+        elif argv[i] == "--no-openat2":
+            env["WRUN_TEST_NO_OPENAT2"] = "1"
+            i += 1
+        else:
+            print(__doc__, file=sys.stderr)
+            return 2
+    if not wrun or not wasm:
+        print(__doc__, file=sys.stderr)
+        return 2
+    failed = []
+    with tempfile.TemporaryDirectory(prefix="wrun-sandbox-") as top:
+        box = layout(top)
+        before = snapshot(top)
+        cmd = [os.path.abspath(wrun) if os.sep in wrun else wrun] + extra + ["--dir", box + "::/", os.path.abspath(wasm)]
+        try:
+            p = subprocess.run(cmd, cwd=top, env=env, stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
+        except subprocess.TimeoutExpired:
+            print("FAIL: the guest timed out")
+            return 1
+        out = p.stdout.decode(errors="replace")
+        sys.stdout.write(out)
+        if p.returncode != 0:
+            failed.append("exit status %d; stderr: %s" % (p.returncode, p.stderr.decode(errors="replace")[:500]))
+        if "checks passed" not in out:
+            failed.append("the guest did not report all checks passed")
+        if SECRET.strip() in p.stdout or SECRET.strip() in p.stderr:
+            failed.append("the guest printed the host secret")
+        after = snapshot(top)
+        for path in sorted(set(before) | set(after)):
+            if before.get(path) != after.get(path):
+                failed.append("outside the box, %s changed: %s -> %s" % (path, before.get(path), after.get(path)))
+        if not os.path.isfile(os.path.join(box, "data", "file.txt")):
+            failed.append("box/data/file.txt is gone")
+    for f in failed:
+        print("FAIL: " + f)
+    if not failed:
+        print("host: nothing outside the box changed (%d entries compared)" % len(before))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
