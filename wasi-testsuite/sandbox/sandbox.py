@@ -8,13 +8,19 @@ Lays out a temporary directory T with T/box (preopened as `--dir T/box::/`,
 holding the symlinks sandbox.c lists: out, back in, loops, chains) and a canary
 tree T/outside beside it, records every entry of T outside box (type, mode,
 size, times, link count, inode, content or link target), runs the guest, and
-compares. --no-openat2 runs wrun with WRUN_TEST_NO_OPENAT2=1 so its path
-resolver works as on a kernel without openat2. Exits 1 on any failure."""
+compares. The guest runs twice: once through the attacks, once ("race") in a
+loop while a host thread keeps exchanging directories and files in box with
+symlinks pointing out (renameat2 RENAME_EXCHANGE) and moving a directory the
+guest walks through to another depth. --no-openat2 runs wrun with
+WRUN_TEST_NO_OPENAT2=1 so its path resolver works as on a kernel without
+openat2. Exits 1 on any failure."""
+import ctypes
 import hashlib
 import os
 import subprocess
 import sys
 import tempfile
+import threading
 
 SECRET = b"SECRET-HOST-DATA\n"
 
@@ -27,6 +33,8 @@ def layout(top):
         f.write(SECRET)
     with open(os.path.join(out, "victim.txt"), "wb") as f:
         f.write(b"victim\n")
+    with open(os.path.join(out, "f.txt"), "wb") as f:
+        f.write(SECRET)
     os.symlink("secret.txt", os.path.join(out, "lnk"))
     os.makedirs(os.path.join(box, "data"))
     os.makedirs(os.path.join(box, "sub"))
@@ -45,7 +53,36 @@ def layout(top):
     links["c45"] = "data/file.txt"
     for name, target in links.items():
         os.symlink(target, os.path.join(box, name))
+    # for the race: pairs the flipper keeps exchanging
+    for d in ("flip", "m1/m2/m3", "m3"):
+        os.makedirs(os.path.join(box, d))
+    for f in ("flip/f.txt", "flink"):
+        with open(os.path.join(box, f), "wb") as fh:
+            fh.write(b"inside\n")
+    os.symlink("../outside", os.path.join(box, "flip_alt"))
+    os.symlink("../outside/f.txt", os.path.join(box, "flink_alt"))
     return box
+
+
+def flipper(box, stop, count):
+    """Swaps each race pair atomically (renameat2 RENAME_EXCHANGE) until stopped."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    pairs = [(os.path.join(box, a).encode(), os.path.join(box, b).encode())
+             for a, b in (("flip", "flip_alt"), ("flink", "flink_alt"), ("m1/m2/m3", "m3"))]
+    while not stop.is_set():
+        for a, b in pairs:
+            if libc.renameat2(-100, a, -100, b, 2) != 0:  # AT_FDCWD, RENAME_EXCHANGE
+                count[1] += 1
+            else:
+                count[0] += 1
+
+
+def run_guest(cmd, top, env, args=()):
+    try:
+        return subprocess.run(cmd + list(args), cwd=top, env=env, stdin=subprocess.DEVNULL, capture_output=True,
+                              timeout=120)
+    except subprocess.TimeoutExpired:
+        return None
 
 
 def snapshot(top):
@@ -97,19 +134,30 @@ def main(argv):
         box = layout(top)
         before = snapshot(top)
         cmd = [os.path.abspath(wrun) if os.sep in wrun else wrun] + extra + ["--dir", box + "::/", os.path.abspath(wasm)]
-        try:
-            p = subprocess.run(cmd, cwd=top, env=env, stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
-        except subprocess.TimeoutExpired:
-            print("FAIL: the guest timed out")
-            return 1
-        out = p.stdout.decode(errors="replace")
-        sys.stdout.write(out)
-        if p.returncode != 0:
-            failed.append("exit status %d; stderr: %s" % (p.returncode, p.stderr.decode(errors="replace")[:500]))
-        if "checks passed" not in out:
-            failed.append("the guest did not report all checks passed")
-        if SECRET.strip() in p.stdout or SECRET.strip() in p.stderr:
-            failed.append("the guest printed the host secret")
+        for phase in ("attacks", "race"):
+            stop, count = threading.Event(), [0, 0]
+            flip = threading.Thread(target=flipper, args=(box, stop, count))
+            if phase == "race":
+                flip.start()
+            p = run_guest(cmd, top, env, ["race"] if phase == "race" else [])
+            stop.set()
+            if phase == "race":
+                flip.join()
+                print("race: %d exchanges on the host (%d failed)" % (count[0], count[1]))
+                if count[1] or not count[0]:
+                    failed.append("the flipper could not exchange (renameat2 missing?)")
+            if p is None:
+                failed.append("%s: the guest timed out" % phase)
+                continue
+            out = p.stdout.decode(errors="replace")
+            sys.stdout.write(out)
+            sys.stdout.write(p.stderr.decode(errors="replace")[:300])
+            if p.returncode != 0:
+                failed.append("%s: exit status %d" % (phase, p.returncode))
+            if "checks passed" not in out:
+                failed.append("%s: the guest did not report all checks passed" % phase)
+            if SECRET.strip() in p.stdout or SECRET.strip() in p.stderr:
+                failed.append("%s: the guest printed the host secret" % phase)
         after = snapshot(top)
         for path in sorted(set(before) | set(after)):
             if before.get(path) != after.get(path):
