@@ -2,7 +2,8 @@
  * wasi.c — the WASI preview 1 context: arguments, environment, clocks,
  * randomness, process exit, polling on clocks and descriptors, the descriptor
  * table, and linking a module's `wasi_snapshot_preview1` imports to host
- * functions. File and path functions are in wasi_fs.c.
+ * functions. Descriptor and file functions are in wasi_fs.c, path resolution
+ * and the path_* functions in wasi_path.c, sockets in wasi_sock.c.
  */
 #include <errno.h>
 #include <sched.h>

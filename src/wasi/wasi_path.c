@@ -177,6 +177,7 @@ static uint32_t walk_expand(walker *wk, int linkfd, const char *rest) {
   free(wk->path);
   wk->path = p;
   wk->at = 0;
+  wk->name = "."; /* the old name pointed into the old path */
   return WASI_ESUCCESS;
 }
 
