@@ -158,8 +158,6 @@ wasi_ctx *wasi_new(const wasi_config *cfg, wrun_error *err) {
     return NULL;
   }
   w->loop_ready = true;
-  const char *no2 = getenv("WRUN_TEST_NO_OPENAT2"); /* test-only: resolve by the walk, as without openat2 */
-  w->no_openat2 = no2 && strcmp(no2, "1") == 0;
   for (int i = 0; i < 3; i++) { /* the standard streams, as the host has them */
     int64_t fd = wasi_fd_alloc(w);
     struct stat st;
@@ -216,6 +214,8 @@ wasi_ctx *wasi_new(const wasi_config *cfg, wrun_error *err) {
     f->inheriting = (WASI_RIGHTS_DIR | WASI_RIGHTS_FILE) & ~(p->readonly ? WASI_RIGHTS_WRITING : 0);
     f->preopen = strdup(p->guest_path);
   }
+  const char *no2 = getenv("WRUN_TEST_NO_OPENAT2"); /* test-only: resolve by the walk, as without openat2 */
+  w->no_openat2 = no2 && strcmp(no2, "1") == 0;
   return w;
 }
 
