@@ -213,7 +213,7 @@ static wc_component *load_component(wc_loader *L, wasm_reader *r, wc_scope *oute
 static bool read_nested_component(comp_state *st, wasm_reader *r, uint64_t at) {
   wc_loader *L = st->L;
   wc_component *c = st->c;
-  if (st->c->depth + 1 > WC_MAX_DEPTH || L->depth + 1 > WC_MAX_DEPTH)
+  if (L->depth >= WC_MAX_DEPTH) /* scopes open: this component and all around it */
     return wc_limit(L, at, "components nested too deeply: more than %u levels", WC_MAX_DEPTH);
   wc_component *child = load_component(L, r, &st->scope, c->depth + 1);
   if (!child) return false;

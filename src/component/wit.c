@@ -133,6 +133,22 @@ static bool is_member_name(wc_str fn) {
   return starts(fn, "[constructor]", &n) || starts(fn, "[method]", &n) || starts(fn, "[static]", &n);
 }
 
+/* The instance import/export of the world whose type export named `t`. */
+static const wc_extern *origin_of(printer *p, const wc_type *t) {
+  const wc_type *ct = wc_type_at(p->c, p->c->type);
+  for (int pass = 0; pass < 2; pass++) {
+    const wc_extern *v = pass ? ct->exports : ct->imports;
+    uint32_t n = pass ? ct->nexports : ct->nimports;
+    for (uint32_t i = 0; i < n; i++) {
+      if (v[i].sort != WC_INSTANCE) continue;
+      const wc_type *it = wc_type_at(p->c, v[i].type);
+      for (uint32_t k = 0; k < it->nexports; k++)
+        if (it->exports[k].sort == WC_TYPE && it->exports[k].name.ptr == t->name.ptr) return &v[i];
+    }
+  }
+  return NULL;
+}
+
 /* The body of an instance type: types then functions, as WIT items. */
 static void print_interface_body(printer *p, const wc_type *it, const char *indent) {
   FILE *o = p->out;
@@ -142,6 +158,16 @@ static void print_interface_body(printer *p, const wc_type *it, const char *inde
     const wc_type *t = wc_type_at(p->c, e->type);
     bool own_name = t->name.ptr == e->name.ptr;
     fputs(indent, o);
+    const wc_extern *origin = own_name ? NULL : origin_of(p, t);
+    if (origin) {
+      /* a type another interface of the world defines: `use` it */
+      fputs("use ", o); put_str(p, origin->name); fputs(".{", o); put_str(p, t->name);
+      if (!(t->name.len == e->name.len && memcmp(t->name.ptr, e->name.ptr, e->name.len) == 0)) {
+        fputs(" as ", o); put_str(p, e->name);
+      }
+      fputs("};\n", o);
+      continue;
+    }
     if (!own_name) {
       /* a type defined elsewhere and re-exported under this name */
       fputs("type ", o); put_str(p, e->name); fputs(" = ", o);
