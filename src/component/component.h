@@ -141,6 +141,7 @@ typedef struct wc_type {
   uint8_t flat[WC_MAX_FLAT_PARAMS + 1]; /* the first nflat (<= 16) flattened core types */
   bool has_ptr;                     /* contains a string or list (needs memory/realloc) */
   bool has_borrow;                  /* transitively contains a borrow handle */
+  bool has_handle;                  /* transitively contains an own or borrow handle (also functions) */
 } wc_type;
 
 typedef struct wc_types {

@@ -21,6 +21,8 @@ typedef struct wc_scope {
   uint32_t n[WC_NSORTS], cap[WC_NSORTS];
   wc_extern *imports, *exports;     /* the scope's own imports / exports so far */
   uint32_t nimports, nexports, capimports, capexports;
+  uint64_t *import_keys, *export_keys; /* hashes of the names' strong-uniqueness forms */
+  uint32_t capikeys, capekeys;
 } wc_scope;
 
 typedef struct wc_loader {

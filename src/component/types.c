@@ -35,7 +35,7 @@ typedef struct facts {
   uint64_t abi_size, abi_align;
   uint8_t nflat;
   uint8_t flat[WC_MAX_FLAT_PARAMS + 1];
-  bool has_ptr, has_borrow;
+  bool has_ptr, has_borrow, has_handle;
 } facts;
 
 static void prim_facts(wc_prim p, facts *f) {
@@ -63,7 +63,7 @@ static void val_facts(wc_loader *L, wc_val v, facts *f) {
   f->abi_size = t->abi_size; f->abi_align = t->abi_align;
   f->nflat = t->nflat;
   memcpy(f->flat, t->flat, sizeof f->flat);
-  f->has_ptr = t->has_ptr; f->has_borrow = t->has_borrow;
+  f->has_ptr = t->has_ptr; f->has_borrow = t->has_borrow; f->has_handle = t->has_handle;
 }
 
 #define SAT 0xffffffffull  /* ABI sizes saturate here (far past the 2^28 limit) */
@@ -104,6 +104,7 @@ static void variant_facts(wc_loader *L, const wc_item *cases, uint32_t n, facts 
     out->size = size_add(out->size, f.size);
     out->has_ptr |= f.has_ptr;
     out->has_borrow |= f.has_borrow;
+    out->has_handle |= f.has_handle;
     if (f.abi_size > max_size) max_size = f.abi_size;
     if (f.abi_align > max_align) max_align = f.abi_align;
     if (f.nflat > WC_MAX_FLAT_PARAMS) { nj = WC_MAX_FLAT_PARAMS + 1; continue; }
@@ -135,7 +136,7 @@ static void compute_facts(wc_loader *L, wc_type *t) {
       out.abi_size = sat_add(align_to(out.abi_size, f.abi_align), f.abi_size);
       if (f.abi_align > out.abi_align) out.abi_align = f.abi_align;
       flat_append(out.flat, &out.nflat, &f);
-      out.has_ptr |= f.has_ptr; out.has_borrow |= f.has_borrow;
+      out.has_ptr |= f.has_ptr; out.has_borrow |= f.has_borrow; out.has_handle |= f.has_handle;
     }
     out.abi_size = align_to(out.abi_size, out.abi_align);
     break;
@@ -155,20 +156,26 @@ static void compute_facts(wc_loader *L, wc_type *t) {
   case WC_T_LIST:
     val_facts(L, t->elem, &f);
     out.depth = f.depth; out.size = size_add(1, f.size); out.has_borrow = f.has_borrow;
+    out.has_handle = f.has_handle;
     out.abi_size = 8; out.abi_align = 4; out.nflat = 2; out.flat[0] = out.flat[1] = WASM_I32;
     out.has_ptr = true;
     break;
   case WC_T_FIXED_LIST:
     val_facts(L, t->elem, &f);
     out.depth = f.depth; out.size = size_add(1, f.size);
-    out.has_ptr = f.has_ptr; out.has_borrow = f.has_borrow;
+    out.has_ptr = f.has_ptr; out.has_borrow = f.has_borrow; out.has_handle = f.has_handle;
     out.abi_size = sat_mul(f.abi_size, t->len); out.abi_align = f.abi_align;
     for (uint32_t i = 0; i < t->len && out.nflat <= WC_MAX_FLAT_PARAMS; i++) flat_append(out.flat, &out.nflat, &f);
     break;
   case WC_T_OWN: case WC_T_BORROW:
     out.abi_size = out.abi_align = 4; out.nflat = 1; out.flat[0] = WASM_I32;
     out.has_borrow = t->kind == WC_T_BORROW;
+    out.has_handle = true;
     break;
+  case WC_T_FUNC:
+    for (uint32_t i = 0; i < t->nitems; i++) { val_facts(L, t->items[i].type, &f); t->has_handle |= f.has_handle; }
+    if (t->has_result) { val_facts(L, t->result, &f); t->has_handle |= f.has_handle; }
+    return;
   default: return; /* not a value type: no ABI facts */
   }
   t->depth = out.depth + 1;
@@ -176,7 +183,7 @@ static void compute_facts(wc_loader *L, wc_type *t) {
   t->abi_size = out.abi_size; t->abi_align = out.abi_align ? out.abi_align : 1;
   t->nflat = out.nflat;
   memcpy(t->flat, out.flat, sizeof t->flat);
-  t->has_ptr = out.has_ptr; t->has_borrow = out.has_borrow;
+  t->has_ptr = out.has_ptr; t->has_borrow = out.has_borrow; t->has_handle = out.has_handle;
 }
 
 uint32_t wc_type_add(wc_loader *L, wc_type *t, uint64_t at) {

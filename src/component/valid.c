@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/grow.h"
 #include "component/component_internal.h"
@@ -57,6 +58,8 @@ void wc_scope_release(wc_scope *s) {
   for (int i = 0; i < WC_NSORTS; i++) free(s->spaces[i]);
   free(s->imports);
   free(s->exports);
+  free(s->import_keys);
+  free(s->export_keys);
   memset(s, 0, sizeof *s);
 }
 
@@ -237,23 +240,21 @@ bool wc_check_extern_name(wc_loader *L, wc_str name, uint64_t at) {
   return true;
 }
 
-/* The strong-uniqueness form of a name: lowercased, `[method]r.r`/`[static]r.r`
- * become `r`, other annotations except [constructor] are stripped. */
-static size_t canon_name(wc_str name, char *buf, size_t cap) {
-  const char *p = name.ptr;
-  size_t n = name.len;
+/* The strong-uniqueness form of a name, compared without regard to case:
+ * `[method]r.r`/`[static]r.r` become `r`, other annotations except
+ * [constructor] are stripped. */
+static wc_str canon_range(wc_str name) {
   parsed_name pn;
   const char *why;
   if (parse_name(name, &pn, &why) && (pn.kind == NAME_METHOD || pn.kind == NAME_STATIC)) {
+    const char *end = name.ptr + name.len;
     const char *item = pn.resource + pn.resource_len + 1;
-    size_t item_len = (size_t)(name.ptr + name.len - item);
-    p = pn.resource;  /* strip the annotation: "r.m" */
-    n = (size_t)(name.ptr + name.len - p);
-    if (item_len == pn.resource_len && strncasecmp(item, pn.resource, item_len) == 0) n = pn.resource_len; /* "r.r" is "r" */
+    size_t item_len = (size_t)(end - item);
+    wc_str r = {pn.resource, (uint32_t)(end - pn.resource)};  /* "r.m" */
+    if (item_len == pn.resource_len && strncasecmp(item, pn.resource, item_len) == 0) r.len = (uint32_t)pn.resource_len;
+    return r;
   }
-  if (n > cap) n = cap;
-  for (size_t i = 0; i < n; i++) buf[i] = (char)tolower((unsigned char)p[i]);
-  return n;
+  return name;
 }
 
 bool wc_scope_add_extern(wc_loader *L, wc_scope *s, bool is_import, wc_str name, wc_sort sort,
@@ -265,11 +266,15 @@ bool wc_scope_add_extern(wc_loader *L, wc_scope *s, bool is_import, wc_str name,
   wc_extern **v = is_import ? &s->imports : &s->exports;
   uint32_t *n = is_import ? &s->nimports : &s->nexports;
   uint32_t *cap = is_import ? &s->capimports : &s->capexports;
-  char a[512], b[512];
-  size_t an = canon_name(name, a, sizeof a);
+  uint64_t **keys = is_import ? &s->import_keys : &s->export_keys;
+  uint32_t *capkeys = is_import ? &s->capikeys : &s->capekeys;
+  wc_str a = canon_range(name);
+  uint64_t key = 1469598103934665603ull; /* FNV-1a of the lowercased form: compare keys first */
+  for (size_t i = 0; i < a.len; i++) key = (key ^ (uint8_t)tolower((unsigned char)a.ptr[i])) * 1099511628211ull;
   for (uint32_t i = 0; i < *n; i++) {
-    size_t bn = canon_name((*v)[i].name, b, sizeof b);
-    if (an == bn && memcmp(a, b, an) == 0)
+    if ((*keys)[i] != key) continue;
+    wc_str b = canon_range((*v)[i].name);
+    if (a.len == b.len && strncasecmp(a.ptr, b.ptr, a.len) == 0)
       return wc_invalid(L, at, "duplicate %s name \"%.*s\" (conflicts with \"%.*s\")", is_import ? "import" : "export",
                         (int)name.len, name.ptr, (int)(*v)[i].name.len, (*v)[i].name.ptr);
   }
@@ -311,8 +316,10 @@ bool wc_scope_add_extern(wc_loader *L, wc_scope *s, bool is_import, wc_str name,
     }
   }
   if (*n >= WC_MAX_ITEMS / 10) return wc_limit(L, at, "too many imports or exports: at most %u", WC_MAX_ITEMS / 10);
-  if (!wrun_grow((void **)v, cap, *n + 1, sizeof **v)) return wc_oom(L, at);
+  if (!wrun_grow((void **)v, cap, *n + 1, sizeof **v) || !wrun_grow((void **)keys, capkeys, *n + 1, sizeof **keys))
+    return wc_oom(L, at);
   wc_extern e = {.name = name, .sort = sort, .type = type};
+  (*keys)[*n] = key;
   (*v)[(*n)++] = e;
   /* give a type a name to print it by, if it has none yet */
   if (sort == WC_TYPE && type < L->types->n && L->types->v[type].name.len == 0) L->types->v[type].name = name;
@@ -373,8 +380,8 @@ bool wc_read_alias(wc_loader *L, wasm_reader *r, wc_scope *s, bool decl, wc_def 
       bool crosses = false;
       wc_scope *w = s;
       for (uint32_t c = 0; c < ct; c++, w = w->outer) if (!w->is_type) crosses = true;
-      if (crosses && L->types->v[type].kind == WC_T_RESOURCE)
-        return wc_invalid(L, at, "outer alias of a resource type across a component boundary");
+      if (crosses && (L->types->v[type].kind == WC_T_RESOURCE || L->types->v[type].has_handle))
+        return wc_invalid(L, at, "outer alias of a type that refers to a resource, across a component boundary");
     }
     break;
   }

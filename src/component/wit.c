@@ -243,7 +243,8 @@ static bool is_interface_name(wc_str s) { return memchr(s.ptr, ':', s.len) != NU
 
 static void print_world_item(printer *p, const char *dir, const wc_extern *e) {
   FILE *o = p->out;
-  const wc_type *t = wc_type_at(p->c, e->type);
+  /* (a value's `type` is a wc_val, possibly a primitive: only look types up by sort) */
+  const wc_type *t = e->sort == WC_INSTANCE || e->sort == WC_FUNC || e->sort == WC_TYPE ? wc_type_at(p->c, e->type) : NULL;
   fprintf(o, "  %s ", dir);
   put_str(p, e->name);
   switch (e->sort) {
