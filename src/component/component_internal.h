@@ -42,6 +42,8 @@ bool wc_oom(wc_loader *L, uint64_t at);
 /* ---- reading (decode.c) ------------------------------------------------- */
 bool wc_read_count(wc_loader *L, wasm_reader *r, size_t min_entry, uint32_t *n);
 bool wc_read_name(wc_loader *L, wasm_reader *r, wc_str *out);
+/* nameattributes ::= 0x00 name | 0x01 name | 0x02 name vec(attribute) */
+bool wc_read_nameattrs(wc_loader *L, wasm_reader *r, wc_str *name);
 /* sort ::= 0x00 core:sort | 0x01..0x05 */
 bool wc_read_sort(wc_loader *L, wasm_reader *r, wc_sort *out);
 bool wc_read_core_sort(wc_loader *L, wasm_reader *r, wc_sort *out);

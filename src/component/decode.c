@@ -234,7 +234,7 @@ static bool read_nested_component(comp_state *st, wasm_reader *r, uint64_t at) {
 }
 
 /* nameattributes ::= 0x00 name | 0x01 name | 0x02 name vec(attribute) */
-static bool read_nameattrs(wc_loader *L, wasm_reader *r, wc_str *name) {
+bool wc_read_nameattrs(wc_loader *L, wasm_reader *r, wc_str *name) {
   uint64_t at = reader_offset(r);
   uint8_t k;
   if (!reader_u8(r, &k)) return false;
@@ -264,7 +264,7 @@ static bool read_import(comp_state *st, wasm_reader *r) {
   wc_str name;
   wc_sort sort;
   uint32_t type, idx;
-  if (!read_nameattrs(L, r, &name) || !wc_read_externtype(L, r, &st->scope, &sort, &type) ||
+  if (!wc_read_nameattrs(L, r, &name) || !wc_read_externtype(L, r, &st->scope, &sort, &type) ||
       !wc_scope_add_extern(L, &st->scope, true, name, sort, type, at) ||
       !wc_scope_push(L, &st->scope, sort, type, at, &idx))
     return false;
@@ -285,7 +285,7 @@ static bool read_export(comp_state *st, wasm_reader *r) {
   wc_sort sort, esort;
   uint32_t index, type, etype, idx;
   uint8_t has;
-  if (!read_nameattrs(L, r, &name) || !wc_read_sort(L, r, &sort)) return false;
+  if (!wc_read_nameattrs(L, r, &name) || !wc_read_sort(L, r, &sort)) return false;
   uint64_t iat = reader_offset(r);
   if (!reader_u32(r, &index) || !wc_scope_get(L, &st->scope, sort, index, iat, &type)) return false;
   if (sort < WC_FUNC && sort != WC_CORE_MODULE)

@@ -475,13 +475,9 @@ static bool read_decl(wc_loader *L, wasm_reader *r, wc_scope *s, bool comp) {
   }
   case 0x03: case 0x04: {
     if (b == 0x03 && !comp) return wc_malformed(L, at, "import declarators are only allowed in component types");
-    uint8_t na;
     wc_str name;
     wc_sort sort;
-    uint64_t nat = reader_offset(r);
-    if (!reader_u8(r, &na)) return false;
-    if (na > 0x01) return wc_malformed(L, nat, "unsupported name attributes 0x%02x in a type declarator", na);
-    if (!wc_read_name(L, r, &name) || !wc_read_externtype(L, r, s, &sort, &id)) return false;
+    if (!wc_read_nameattrs(L, r, &name) || !wc_read_externtype(L, r, s, &sort, &id)) return false;
     if (!wc_scope_add_extern(L, s, b == 0x03, name, sort, id, at)) return false;
     return wc_scope_push(L, s, sort, id, at, &idx);
   }

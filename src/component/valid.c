@@ -402,17 +402,17 @@ static bool read_sortidx(wc_loader *L, wasm_reader *r, bool core, wc_arg *a) {
 static bool read_args(wc_loader *L, wasm_reader *r, bool core, bool inline_exports, wc_def *def) {
   uint32_t n;
   if (!wc_read_count(L, r, 2, &n)) return false;
+  if (n > WC_MAX_ITEMS / 10)
+    return wc_limit(L, def->offset, "too many arguments or exports: %u (at most %u)", n, WC_MAX_ITEMS / 10);
   def->u.inst.args = n ? calloc(n, sizeof(wc_arg)) : NULL;
   if (n && !def->u.inst.args) return wc_oom(L, reader_offset(r));
   for (uint32_t i = 0; i < n; i++) {
     wc_arg *a = &def->u.inst.args[i];
     if (inline_exports && !core) {
-      uint64_t nat = reader_offset(r);
-      uint8_t na;
-      if (!reader_u8(r, &na)) return false;
-      if (na > 0x01) return wc_malformed(L, nat, "unsupported name attributes 0x%02x", na);
+      if (!wc_read_nameattrs(L, r, &a->name)) return false;
+    } else if (!wc_read_name(L, r, &a->name)) {
+      return false;
     }
-    if (!wc_read_name(L, r, &a->name)) return false;
     if (core && !inline_exports) {
       uint64_t sat = reader_offset(r);
       uint8_t k;
