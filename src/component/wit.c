@@ -152,11 +152,17 @@ static const wc_extern *origin_of(printer *p, const wc_type *t) {
 /* The body of an instance type: types then functions, as WIT items. */
 static void print_interface_body(printer *p, const wc_type *it, const char *indent) {
   FILE *o = p->out;
+  bool first = true, prev_use = false;
   for (uint32_t i = 0; i < it->nexports; i++) {
     const wc_extern *e = &it->exports[i];
     if (e->sort != WC_TYPE) continue;
     const wc_type *t = wc_type_at(p->c, e->type);
     bool own_name = t->name.ptr == e->name.ptr;
+    bool is_use = !own_name && origin_of(p, t);
+    /* items are separated by a blank line, consecutive `use`s are not (as wit-parser prints) */
+    if (!first && !(is_use && prev_use)) fputs("\n", o);
+    first = false;
+    prev_use = is_use;
     fputs(indent, o);
     const wc_extern *origin = own_name ? NULL : origin_of(p, t);
     if (origin) {
@@ -224,6 +230,8 @@ static void print_interface_body(printer *p, const wc_type *it, const char *inde
   for (uint32_t i = 0; i < it->nexports; i++) {
     const wc_extern *e = &it->exports[i];
     if (e->sort != WC_FUNC || is_member_name(e->name)) continue;
+    if (!first) fputs("\n", o);
+    first = false;
     fputs(indent, o);
     put_str(p, e->name);
     fputs(": func", o);

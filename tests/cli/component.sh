@@ -56,6 +56,11 @@ expect "inspect resources: imported resource with method" 'grep -qxF "    ready:
 expect "inspect nested: semver interface" 'grep -qxF "  import wrun:test/names@1.2.3-rc.1+build.5;" "$tmp/out"'
 expect "inspect nested: nested components counted" 'grep -qx "nested components: 1" "$tmp/out"'
 
+# the world of a component WIT can describe equals what `jco wit` printed for it
+"$wrun" inspect "$dir/wit.wasm" | sed -n '/^package /,/^}$/p' >"$tmp/wrun.wit"
+sed -n '/^package /,/^}$/p' "$dir/wit.expected" >"$tmp/jco.wit"
+expect "inspect wit.wasm prints jco's world" 'cmp -s "$tmp/wrun.wit" "$tmp/jco.wit" || { diff "$tmp/jco.wit" "$tmp/wrun.wit" | head; false; }'
+
 # damaged copies: one line each, exit 1, never a crash
 size=$(wc -c <"$dir/canon.wasm")
 for cut in 9 20 100 300 $((size - 1)); do

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Components against jco (npm package @bytecodealliance/jco), when installed:
 #  - every hand-written tests/component/*.wat, converted again by `jco parse`,
-#    gives exactly the committed .wasm (so the corpus stays reproducible);
+#    gives exactly the committed .wasm (so the corpus stays reproducible), and
+#    `jco wit` still prints wit.expected for wit.wasm;
 #  - every wasi-testsuite program (built by this build into wasi-testsuite/
 #    beside wrun) wrapped by `jco new --wasi-command` validates, and the
 #    `world` that `wrun inspect` prints equals the one `jco wit` prints.
@@ -26,6 +27,10 @@ for w in "$dir"/*.wat; do
   if ! "$jco" parse "$w" -o "$tmp/$n.wasm" >"$tmp/log" 2>&1; then fail "jco parse $n.wat: $(head -1 "$tmp/log")"; continue; fi
   if cmp -s "$tmp/$n.wasm" "$dir/$n.wasm"; then ok; else fail "$n.wasm differs from jco parse $n.wat (regenerate it)"; fi
 done
+
+# wit.expected is jco's WIT for wit.wasm: still what jco prints?
+"$jco" wit "$dir/wit.wasm" >"$tmp/wit.now" 2>&1
+if cmp -s "$tmp/wit.now" "$dir/wit.expected"; then ok; else fail "jco wit wit.wasm differs from wit.expected (regenerate it)"; fi
 
 progs=$(dirname "$wrun")/wasi-testsuite
 count=0

@@ -551,6 +551,15 @@ static void test_corpus(void **state) {
   wc_component_free(c);
   c = load_file("types.wasm");
   wc_component_free(c);
+  /* wit.wasm: one instance import whose type holds a resource and its members */
+  c = load_file("wit.wasm");
+  ct = wc_type_at(c, c->type);
+  assert_int_equal(ct->nimports, 2);
+  assert_int_equal(ct->imports[0].sort, WC_INSTANCE);
+  const wc_type *api = wc_type_at(c, ct->imports[0].type);
+  assert_int_equal(api->nexports, 10);
+  assert_int_equal(wc_type_at(c, api->exports[0].type)->kind, WC_T_RESOURCE);
+  wc_component_free(c);
 }
 
 int main(void) {
