@@ -15,6 +15,8 @@
 
 #include "component/component.h"
 
+#define WIT_MAX_INLINE_NODES 1024u
+
 typedef struct printer {
   const wc_component *c;
   FILE *out;
@@ -90,6 +92,10 @@ static void print_val(printer *p, wc_val v) {
                  t->kind == WC_T_FLAGS || t->kind == WC_T_RESOURCE || t->kind == WC_T_PRIM ||
                  t->kind == WC_T_LIST || t->kind == WC_T_TUPLE || t->kind == WC_T_OPTION || t->kind == WC_T_RESULT;
   if (t->name.len && nominal && t->kind != WC_T_PRIM) { put_str(p, t->name); return; }
+  /* An unnamed type is printed as a tree, which can be exponentially larger
+   * than its definition (tuple<t, t> of tuple<t, t> of ...): past a bound,
+   * print a reference instead, so printing stays linear in the input. */
+  if (t->size > WIT_MAX_INLINE_NODES) { fprintf(p->out, "/* type #%u: %u nodes */", v, t->size); return; }
   print_structure(p, t);
 }
 
