@@ -29,6 +29,15 @@ expect "run refuses a component with exit 1" '[ $st -eq 1 ]'
 expect "run says components cannot be run yet" \
   'grep -qx "$dir/wasi-args_env.wasm: components cannot be run yet (decoded and validated: 4 core modules)" "$tmp/out"'
 
+# compile: refused in one line
+"$wrun" compile "$dir/types.wasm" -o "$tmp/t.cwasm" >"$tmp/out" 2>&1
+st=$?
+expect "compile refuses a component" '[ $st -eq 1 ] && [ ! -e "$tmp/t.cwasm" ] && grep -qx "$dir/types.wasm: a component, not a core module: this command does not take components yet" "$tmp/out"'
+# validate: components and core modules in one command line
+printf '\000asm\001\000\000\000' >"$tmp/empty-module.wasm"
+"$wrun" validate "$dir/types.wasm" "$tmp/empty-module.wasm" "$dir/nested.wasm" >"$tmp/out" 2>&1
+expect "validate mixes modules and components" '[ $? -eq 0 ] && [ ! -s "$tmp/out" ]'
+
 # inspect: summary and WIT
 "$wrun" inspect "$dir/wasi-args_env.wasm" >"$tmp/out" 2>&1
 expect "inspect exits 0" '[ $? -eq 0 ]'
