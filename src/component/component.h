@@ -131,6 +131,7 @@ typedef struct wc_type {
   wc_extern *imports, *exports;     /* owned */
   wasm_functype core_func;          /* WC_T_CORE_FUNC; types owned */
   uint32_t dtor;                    /* resource: core func index in its component, or WC_NONE */
+  uint32_t owner;                   /* resource: id of the component that defines it (0: imported/abstract) */
   wc_str name;                      /* a name to print it by in WIT (from an import/export), or empty */
   /* Facts computed once when the type is added (value types only), so that no
    * later question walks the type again: */

@@ -17,6 +17,7 @@ typedef struct wc_scope {
   struct wc_scope *outer;
   bool is_type;                     /* component or instance type */
   bool is_instance_type;
+  uint32_t id;                      /* component scopes: a number unique in the load (from 1) */
   uint32_t *spaces[WC_NSORTS];
   uint32_t n[WC_NSORTS], cap[WC_NSORTS];
   wc_extern *imports, *exports;     /* the scope's own imports / exports so far */
@@ -31,6 +32,7 @@ typedef struct wc_loader {
   uint32_t depth;                   /* scopes currently open */
   uint32_t total_modules;
   uint32_t core_other;              /* arena id of the shared WC_T_CORE_OTHER entry */
+  uint32_t ncomponent_scopes;       /* ids handed out to component scopes */
 } wc_loader;
 
 /* ---- errors ------------------------------------------------------------- */

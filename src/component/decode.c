@@ -433,6 +433,7 @@ static wc_component *load_component(wc_loader *L, wasm_reader *r, wc_scope *oute
   st.c->depth = depth;
   st.c->offset = reader_offset(r);
   wc_scope_init(&st.scope, outer, false, false);
+  st.scope.id = ++L->ncomponent_scopes;
   L->depth++;
   bool ok = true;
   const uint8_t *hdr;

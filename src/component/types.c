@@ -529,6 +529,7 @@ bool wc_read_type(wc_loader *L, wasm_reader *r, wc_scope *s, uint32_t *out) {
     memset(&t, 0, sizeof t);
     t.kind = WC_T_RESOURCE;
     t.dtor = WC_NONE;
+    t.owner = s->id;
     uint64_t dat = reader_offset(r);
     if (!reader_u8(r, &has)) return false;
     if (has > 1) return wc_malformed(L, dat, "malformed optional destructor: expected 0x00 or 0x01, found 0x%02x", has);

@@ -721,6 +721,10 @@ bool wc_read_canon(wc_loader *L, wasm_reader *r, wc_scope *s, wc_def *def) {
     if (L->types->v[res].kind != WC_T_RESOURCE)
       return wc_invalid(L, tat, "canon resource.%s: type %u is not a resource type",
                         op == 2 ? "new" : op == 3 ? "drop" : "rep", def->u.canon.type);
+    /* only the defining component sees a resource's representation */
+    if (op != 3 && L->types->v[res].owner != s->id)
+      return wc_invalid(L, tat, "canon resource.%s: resource type %u is not defined by this component",
+                        op == 2 ? "new" : "rep", def->u.canon.type);
     wasm_valtype i32 = WASM_I32;
     t = wc_core_functype_add(L, &i32, 1, &i32, op == 3 ? 0 : 1, at);
     if (t == WC_NONE) return false;

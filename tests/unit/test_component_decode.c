@@ -318,6 +318,12 @@ static void test_resource_rules(void **state) {
   SEC(&o, 7, 0x01, 0x3f, 0x7f, 0x00);
   SEC(&o, 8, 0x03, 0x02, 0x00, 0x03, 0x00, 0x04, 0x00);
   expect_ok(&o);
+  /* an imported resource: drop is allowed, new and rep are not */
+  start(&o);
+  SEC(&o, 10, 0x01, 0x00, 0x01, 'r', 0x03, 0x01);
+  SEC(&o, 8, 0x01, 0x03, 0x00);
+  at = SEC(&o, 8, 0x01, 0x02, 0x00);
+  expect(&o, WRUN_ERR_INVALID, at + 2, "canon resource.new: resource type 0 is not defined by this component");
 }
 
 static void test_type_rules(void **state) {
