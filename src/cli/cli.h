@@ -33,6 +33,16 @@ wasm_module *cli_load_module(const char *path);
  * refused with a line naming --allow-precompiled (docs/security.md). */
 wasm_module *cli_load_program(const char *path, bool allow_precompiled);
 
+/* When FILE is a component (by its preamble): decodes and validates it (one
+ * error line on failure) and, when `inspect`, prints its summary and WIT.
+ * Returns the exit status, or -1 when FILE is not a component (or cannot be
+ * read), leaving it to the module path. Running a component is refused by
+ * cli_load_program with "components cannot be run yet". */
+int cli_component_file(const char *path, bool inspect);
+struct wc_component;
+/* `wrun inspect` of a component (inspect.c). */
+void cli_print_component(const char *path, const struct wc_component *c);
+
 #include "wasi/wasi.h"
 
 /* What the guest may see and how it runs: set from the options of `run`

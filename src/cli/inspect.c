@@ -9,6 +9,7 @@
 #include "aot/aot.h"
 #include "cli/cli.h"
 #include "common/file.h"
+#include "component/component.h"
 
 static const char *const kind_names[] = {"func", "table", "memory", "global", "tag"};
 
@@ -120,6 +121,29 @@ static int inspect_artifact(const char *path, const uint8_t *bytes, size_t len) 
   return CLI_EXIT_OK;
 }
 
+/* A component: what it holds, then its imports and exports as WIT. */
+void cli_print_component(const char *path, const wc_component *c) {
+  static const char *const sections[13] = {"custom", "core module", "core instance", "core type", "component",
+                                           "instance", "alias", "type", "canon", "start", "import", "export", "value"};
+  printf("%s: component, %zu bytes\n", path, c->size);
+  printf("core modules: %u (%u at top level)\n", c->total_modules, c->nmodules);
+  printf("nested components: %u\n", c->ncomponents);
+  printf("sections:");
+  for (int i = 0; i < 13; i++)
+    if (c->section_count[i]) printf(" %s %u,", sections[i], c->section_count[i]);
+  printf("\nindex spaces:");
+  for (int s = 0; s < WC_NSORTS; s++)
+    if (c->nspace[s]) printf(" %s %u,", wc_sort_name((wc_sort)s), c->nspace[s]);
+  printf("\n");
+  for (uint32_t i = 0; i < c->nmodules; i++) {
+    const wasm_module *m = c->modules[i];
+    printf("  core module %u: %zu bytes, %u functions (%u imported), %u imports, %u exports\n", i, m->size,
+           m->nfuncs, m->nimported_funcs, m->nimports, m->nexports);
+  }
+  printf("\n");
+  wc_print_wit(c, "root", stdout);
+}
+
 int cli_inspect_file(const char *path) {
   wrun_error err;
   wrun_error_clear(&err);
@@ -135,6 +159,8 @@ int cli_inspect_file(const char *path) {
     return status;
   }
   free(bytes);
+  int cs = cli_component_file(path, true);
+  if (cs >= 0) return cs;
   wasm_module *m = cli_load_module(path);
   if (!m) return CLI_EXIT_REJECTED;
   print_module(path, m);

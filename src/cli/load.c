@@ -11,6 +11,7 @@
 #include "aot/aot.h"
 #include "cli/cli.h"
 #include "common/file.h"
+#include "component/component.h"
 #include "text/text.h"
 #include "valid/valid.h"
 
@@ -71,6 +72,19 @@ static wasm_module *load(const char *path, artifact_policy policy) {
     free(bytes);
     return m;
   }
+  if (wc_is_component(bytes, len)) {
+    /* decoded and validated, so the one line says what is wrong with it, if anything */
+    wc_component *c = wc_component_load(bytes, len, &err);
+    free(bytes);
+    if (!c) print_error(path, &err);
+    else if (policy == ARTIFACT_NOT_A_MODULE)
+      fprintf(stderr, "%s: a component, not a core module: this command does not take components yet\n", path);
+    else
+      fprintf(stderr, "%s: components cannot be run yet (decoded and validated: %u core modules)\n", path,
+              c->total_modules);
+    wc_component_free(c);
+    return NULL;
+  }
   m = load_wasm(bytes, len, &err);
   free(bytes);
   if (!m) print_error(path, &err);
@@ -81,4 +95,25 @@ wasm_module *cli_load_module(const char *path) { return load(path, ARTIFACT_NOT_
 
 wasm_module *cli_load_program(const char *path, bool allow_precompiled) {
   return load(path, allow_precompiled ? ARTIFACT_ALLOWED : ARTIFACT_NEEDS_FLAG);
+}
+
+int cli_component_file(const char *path, bool inspect) {
+  wrun_error err;
+  wrun_error_clear(&err);
+  size_t len;
+  uint8_t *bytes = wrun_read_file(path, &len, &err);
+  if (!bytes) return -1; /* the caller's own loading reports it */
+  if (!wc_is_component(bytes, len)) {
+    free(bytes);
+    return -1;
+  }
+  wc_component *c = wc_component_load(bytes, len, &err);
+  free(bytes);
+  if (!c) {
+    print_error(path, &err);
+    return CLI_EXIT_REJECTED;
+  }
+  if (inspect) cli_print_component(path, c);
+  wc_component_free(c);
+  return CLI_EXIT_OK;
 }

@@ -78,6 +78,11 @@ static int cmd_validate(int argc, char **argv) {
   if (n == 0) return cli_usage_error(CLI_CMD_VALIDATE, "validate needs at least one FILE");
   int status = CLI_EXIT_OK;
   for (int i = first; i < argc; i++) {
+    int cs = cli_component_file(argv[i], false);
+    if (cs >= 0) {
+      if (cs != CLI_EXIT_OK) status = cs;
+      continue;
+    }
     wasm_module *m = cli_load_module(argv[i]);
     if (!m) status = CLI_EXIT_REJECTED;
     wasm_module_free(m);

@@ -1,0 +1,93 @@
+#!/bin/sh
+# Components (docs/components.md): `wrun validate` accepts the committed corpus
+# (tests/component: hand-written .wat converted by jco, and a wasi-testsuite
+# program wrapped by `jco new`) and rejects damaged copies with one line
+# FILE:0xOFF: kind: message; `wrun inspect` prints a summary and the WIT
+# world; running a component is refused with one clear line and exit 1.
+#   sh component.sh PATH_TO_WRUN TESTS_DATA_DIR
+set -u
+wrun=$1
+dir=$(cd "$2/../component" && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passes=0 fails=0
+ok() { passes=$((passes + 1)); }
+fail() { fails=$((fails + 1)); echo "FAIL: $*"; }
+expect() { # DESCRIPTION 'SHELL CONDITION'
+  if eval "$2"; then ok; else fail "$1"; fi
+}
+
+for f in "$dir"/*.wasm; do
+  "$wrun" validate "$f" >"$tmp/out" 2>&1
+  expect "validate $(basename "$f")" '[ $? -eq 0 ] && [ ! -s "$tmp/out" ]'
+done
+
+# run: a clear refusal, not "unknown binary version"
+"$wrun" "$dir/wasi-args_env.wasm" >"$tmp/out" 2>&1
+st=$?
+expect "run refuses a component with exit 1" '[ $st -eq 1 ]'
+expect "run says components cannot be run yet" \
+  'grep -qx "$dir/wasi-args_env.wasm: components cannot be run yet (decoded and validated: 4 core modules)" "$tmp/out"'
+
+# compile: refused in one line
+"$wrun" compile "$dir/types.wasm" -o "$tmp/t.cwasm" >"$tmp/out" 2>&1
+st=$?
+expect "compile refuses a component" '[ $st -eq 1 ] && [ ! -e "$tmp/t.cwasm" ] && grep -qx "$dir/types.wasm: a component, not a core module: this command does not take components yet" "$tmp/out"'
+# validate: components and core modules in one command line
+printf '\000asm\001\000\000\000' >"$tmp/empty-module.wasm"
+"$wrun" validate "$dir/types.wasm" "$tmp/empty-module.wasm" "$dir/nested.wasm" >"$tmp/out" 2>&1
+expect "validate mixes modules and components" '[ $? -eq 0 ] && [ ! -s "$tmp/out" ]'
+
+# inspect: summary and WIT
+"$wrun" inspect "$dir/wasi-args_env.wasm" >"$tmp/out" 2>&1
+expect "inspect exits 0" '[ $? -eq 0 ]'
+expect "inspect counts core modules" 'grep -q "^core modules: 4 (4 at top level)" "$tmp/out"'
+expect "inspect prints the world" 'grep -qx "world root {" "$tmp/out"'
+expect "inspect prints the run export" 'grep -qx "  export wasi:cli/run@0.2.12;" "$tmp/out"'
+expect "inspect prints an interface import" 'grep -qx "  import wasi:filesystem/types@0.2.12;" "$tmp/out"'
+expect "inspect prints interface bodies with resources" 'grep -qx "  resource output-stream {" "$tmp/out"'
+expect "inspect prints uses" 'grep -qx "  use wasi:io/streams@0.2.12.{output-stream};" "$tmp/out"'
+expect "inspect prints functions" 'grep -qx "  get-arguments: func() -> list<string>;" "$tmp/out"'
+
+"$wrun" inspect "$dir/types.wasm" >"$tmp/out" 2>&1
+for l in "  export point: type record { x: s32, y: s32, label: string };" \
+         "  export shape: type variant { circle(f64), square(f32), none };" \
+         "  export perm: type flags { read, write, exec };" \
+         "  export res: type result<u16, string>;" \
+         "  export res-err: type result<_, u32>;" \
+         "  export nested: type list<option<tuple<point, shape, color, perm, bytes, pair, maybe, res>>>;"; do
+  expect "inspect types.wasm: $l" 'grep -qxF "$l" "$tmp/out"'
+done
+"$wrun" inspect "$dir/resources.wasm" >"$tmp/out" 2>&1
+expect "inspect resources: method" 'grep -qxF "  export [method]file.get: func(self: borrow<file>) -> u32;" "$tmp/out"'
+expect "inspect resources: imported resource with method" 'grep -qxF "    ready: func() -> bool;" "$tmp/out"'
+"$wrun" inspect "$dir/nested.wasm" >"$tmp/out" 2>&1
+expect "inspect nested: semver interface" 'grep -qxF "  import wrun:test/names@1.2.3-rc.1+build.5;" "$tmp/out"'
+expect "inspect nested: nested components counted" 'grep -qx "nested components: 1" "$tmp/out"'
+
+# the world of a component WIT can describe equals what `jco wit` printed for it
+"$wrun" inspect "$dir/wit.wasm" | sed -n '/^package /,/^}$/p' >"$tmp/wrun.wit"
+sed -n '/^package /,/^}$/p' "$dir/wit.expected" >"$tmp/jco.wit"
+expect "inspect wit.wasm prints jco's world" 'cmp -s "$tmp/wrun.wit" "$tmp/jco.wit" || { diff "$tmp/jco.wit" "$tmp/wrun.wit" | head; false; }'
+
+# damaged copies: one line each, exit 1, never a crash
+size=$(wc -c <"$dir/canon.wasm")
+for cut in 9 20 100 300 $((size - 1)); do
+  head -c $cut "$dir/canon.wasm" >"$tmp/cut.wasm"
+  "$wrun" validate "$tmp/cut.wasm" >"$tmp/out" 2>&1
+  st=$?
+  expect "truncated at $cut: exit 1" '[ $st -eq 1 ]'
+  expect "truncated at $cut: one malformed line" \
+    '[ $(wc -l <"$tmp/out") -eq 1 ] && grep -q "^$tmp/cut.wasm:0x[0-9a-f]*: malformed: " "$tmp/out"'
+done
+# a bad section id right after the preamble
+printf '\000asm\015\000\001\000\015\000' >"$tmp/badsec.wasm"
+"$wrun" validate "$tmp/badsec.wasm" >"$tmp/out" 2>&1
+expect "bad section id" 'grep -qx "$tmp/badsec.wasm:0x8: malformed: unknown component section id 13" "$tmp/out"'
+# a type index out of range (list of type 5)
+printf '\000asm\015\000\001\000\007\003\001\160\005' >"$tmp/badidx.wasm"
+"$wrun" validate "$tmp/badidx.wasm" >"$tmp/out" 2>&1
+expect "unknown type index" 'grep -qx "$tmp/badidx.wasm:0xc: invalid: unknown type 5: 0 defined" "$tmp/out"'
+
+echo "component.sh: $passes passed, $fails failed"
+[ $fails -eq 0 ]

@@ -1,0 +1,20 @@
+;; A component WIT can describe: `wrun inspect` must print the same world as `jco wit` (wit.expected).
+(component
+  (import "api" (instance $api
+    (export "handle" (type $h (sub resource)))
+    (type $pt (record (field "x" s32) (field "y" s32)))
+    (export "point" (type $p (eq $pt)))
+    (type $sh (variant (case "circle" f64) (case "none")))
+    (export "shape" (type $s (eq $sh)))
+    (type $c (enum "red" "green"))
+    (export "color" (type $col (eq $c)))
+    (type $fl (flags "a" "b"))
+    (export "perms" (type $pm (eq $fl)))
+    (export "[constructor]handle" (func (param "p" $p) (result (own $h))))
+    (export "[method]handle.get" (func (param "self" (borrow $h)) (result $p)))
+    (export "[static]handle.make" (func (result (own $h))))
+    (export "area" (func (param "s" $s) (param "c" $col) (param "m" $pm) (result (result f64 (error string)))))
+    (export "list-of" (func (param "xs" (list (tuple u8 string))) (result (option (list $p)))))
+  ))
+  (import "log" (func (param "msg" string)))
+)
