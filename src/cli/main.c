@@ -324,6 +324,7 @@ static int cmd_run(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
+  cli_stdio_guard(); /* before anything opens a descriptor */
   if (argc < 2) {
     fputs(usage_main, stderr);
     return CLI_EXIT_USAGE;

@@ -1,0 +1,100 @@
+#!/bin/sh
+# Deadlines in host calls: `--timeout 1s` ends a guest blocked in poll_oneoff
+# (a 30 s sleep, an idle stdin), fd_read of an idle pipe, fd_write to a full
+# pipe, sock_accept with no client, sock_recv / fd_read of a silent client and
+# sock_send to a client that never reads, in both tiers, within 5 s, with the
+# same trap and status as a timeout in compute (134, "wall-clock timeout").
+# Without a deadline, reads and writes of slow pipes still move every byte.
+#   sh deadline.sh PATH_TO_WRUN TESTS_DATA_DIR
+set -u
+wrun=$1
+data=$2/cli
+tmp=$(mktemp -d)
+client=
+cleanup() {
+  exec 3>&- 4>&- 2>/dev/null
+  [ -n "$client" ] && kill "$client" 2>/dev/null
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+fails=0
+fail() { fails=$((fails + 1)); echo "FAIL: $*"; }
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+guest=$data/wasi_block.wat
+
+# An idle pipe: the shell holds the FIFO open for writing (and reading, so the
+# open does not wait) and never writes; nothing is left running afterwards.
+mkfifo "$tmp/idle" "$tmp/full"
+exec 3<>"$tmp/idle" 4<>"$tmp/full"
+
+# expect_timeout LABEL CMD...: CMD must end with 134 and the timeout trap
+# within 5 s (`timeout 20` guards against a hang).
+expect_timeout() {
+  label=$1
+  shift
+  t0=$(now_ms)
+  timeout 20 "$@" 2>"$tmp/err"
+  st=$?
+  ms=$(($(now_ms) - t0))
+  if [ $st -ne 134 ] || ! grep -q "wasm trap: wall-clock timeout" "$tmp/err" || [ $ms -ge 5000 ]; then
+    fail "$label: status $st after $ms ms (want 134, wall-clock timeout, < 5000 ms)"
+    cat "$tmp/err"
+  fi
+}
+
+for tier in "" --aot; do
+  t=${tier:-interp}
+  expect_timeout "$t: poll_oneoff sleep 30 s" "$wrun" $tier --timeout 1s --invoke sleep "$guest" </dev/null
+  expect_timeout "$t: poll_oneoff on an idle stdin" "$wrun" $tier --timeout 1s --invoke poll_stdin "$guest" <"$tmp/idle"
+  expect_timeout "$t: fd_read of an idle pipe" "$wrun" $tier --timeout 1s --invoke read "$guest" <"$tmp/idle"
+  expect_timeout "$t: fd_write to a full pipe" "$wrun" $tier --timeout 1s --invoke write_full "$guest" >"$tmp/full"
+  expect_timeout "$t: sock_accept with no client" \
+    "$wrun" $tier --timeout 1s --tcplisten 127.0.0.1:0 --invoke accept "$guest" </dev/null
+  # the same guest without --timeout still blocks: a `timeout 2` ends it
+  timeout 2 "$wrun" $tier --invoke read "$guest" <"$tmp/idle" >/dev/null 2>&1
+  [ $? -eq 124 ] || fail "$t: fd_read of an idle pipe without --timeout did not wait"
+done
+
+# Sockets with a client that connects and then neither sends nor reads.
+if command -v python3 >/dev/null 2>&1; then
+  for tier in "" --aot; do
+    t=${tier:-interp}
+    for call in recv sockread send; do
+      port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+      python3 - "$port" <<'PY' &
+import socket, sys, time
+for _ in range(200):
+    try:
+        c = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        break
+    except OSError:
+        time.sleep(0.02)
+time.sleep(8)
+PY
+      client=$!
+      expect_timeout "$t: $call on a silent connection" \
+        "$wrun" $tier --timeout 1s --tcplisten 127.0.0.1:$port --invoke $call "$guest" </dev/null
+      kill "$client" 2>/dev/null
+      wait "$client" 2>/dev/null
+      client=
+    done
+  done
+else
+  echo "note: python3 not found, the sock_recv/sock_send deadline checks did not run"
+  fails=$((fails + 1))
+fi
+
+# No deadline needed: a slow writer and a slow reader still get every byte.
+for tier in "" --aot; do
+  t=${tier:-interp}
+  out=$( (printf 'one '; sleep 1; printf 'two') | "$wrun" $tier "$data/wasi_cat.wat")
+  [ "$out" = "one two" ] || fail "$t: cat of a slow pipe: '$out'"
+  out=$( (printf 'one '; sleep 1; printf 'two') | "$wrun" $tier --timeout 10s "$data/wasi_cat.wat")
+  [ "$out" = "one two" ] || fail "$t: cat of a slow pipe under --timeout: '$out'"
+  n=$(head -c 1000000 /dev/zero | "$wrun" $tier --timeout 20s "$data/wasi_cat.wat" | (sleep 1; wc -c))
+  [ "$n" -eq 1000000 ] || fail "$t: 1 MB through pipes to a late reader: $n bytes"
+done
+
+if [ $fails -ne 0 ]; then echo "$fails check(s) failed"; exit 1; fi
+echo "all deadline checks passed"
