@@ -536,10 +536,20 @@ static bool poll_oneoff(wrun_caller *c, void *env, uint64_t *slots) {
     if (!waits) ps->fired = ready_now = true;
   }
   uv_poll_t fds;
+  bool watching = false;
   if (set.ep >= 0) {
-    uv_poll_init(&w->loop, &fds, set.ep);
-    fds.data = &set;
-    uv_poll_start(&fds, UV_READABLE, on_fds_ready);
+    int r = uv_poll_init(&w->loop, &fds, set.ep);
+    if (r == 0) {
+      fds.data = &set;
+      uv_poll_start(&fds, UV_READABLE, on_fds_ready);
+      watching = true;
+    } else { /* report the failure on every descriptor subscription rather than wait forever */
+      for (uint32_t i = 0; i < nsubs; i++)
+        if (set.subs[i].host >= 0 && !set.subs[i].fired) {
+          set.subs[i].fired = ready_now = true;
+          set.subs[i].error = (uint16_t)wasi_errno(r);
+        }
+    }
   }
   /* Collect what is ready; block (one iteration at a time) only if nothing is. */
   uv_run(&w->loop, UV_RUN_NOWAIT);
@@ -555,7 +565,7 @@ static bool poll_oneoff(wrun_caller *c, void *env, uint64_t *slots) {
       uv_close((uv_handle_t *)&ps->timer, NULL);
     }
   }
-  if (set.ep >= 0) {
+  if (watching) {
     uv_poll_stop(&fds);
     uv_close((uv_handle_t *)&fds, NULL);
   }

@@ -88,6 +88,13 @@ fi
 # No deadline needed: a slow writer and a slow reader still get every byte.
 for tier in "" --aot; do
   t=${tier:-interp}
+  # poll_oneoff with the same descriptor twice and a 200 ms clock: only the
+  # clock fires on an idle pipe (10: one event, tag clock); both reads fire on
+  # a pipe with data (21: two events, tag fd_read)
+  out=$("$wrun" $tier --invoke poll_twice "$guest" <"$tmp/idle")
+  [ "$out" = "10" ] || fail "$t: poll_oneoff of an idle pipe twice and a clock: $out (want 10)"
+  out=$(echo data | "$wrun" $tier --invoke poll_twice "$guest")
+  [ "$out" = "21" ] || fail "$t: poll_oneoff of a ready pipe twice and a clock: $out (want 21)"
   out=$( (printf 'one '; sleep 1; printf 'two') | "$wrun" $tier "$data/wasi_cat.wat")
   [ "$out" = "one two" ] || fail "$t: cat of a slow pipe: '$out'"
   out=$( (printf 'one '; sleep 1; printf 'two') | "$wrun" $tier --timeout 10s "$data/wasi_cat.wat")

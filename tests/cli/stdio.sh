@@ -58,6 +58,9 @@ for tier in "" --aot; do
   "$wrun" $tier --invoke nonblock_trap "$probe" <&3 >&5 2>"$tmp/err"; st=$?
   [ $st -eq 134 ] || fail "$t: trap: status $st"
   check_flags "$t: after a trap"
+  "$wrun" $tier --invoke poll_twice "$data/wasi_block.wat" <&3 >&5 2>"$tmp/err"; st=$?
+  [ $st -eq 0 ] || fail "$t: poll_oneoff on stdin: status $st"
+  check_flags "$t: after poll_oneoff on stdin"
   timeout 20 "$wrun" $tier --timeout 1s --invoke nonblock_timeout "$probe" <&3 >&5 2>"$tmp/err"; st=$?
   [ $st -eq 134 ] && grep -q "wall-clock timeout" "$tmp/err" || fail "$t: timeout: status $st"
   check_flags "$t: after a timeout"

@@ -1,8 +1,8 @@
 ;; Guests that block in a host call, one export each, for the --timeout tests
 ;; (tests/cli/deadline.sh). Each returns the WASI errno of the call that was
 ;; expected to block, so a call that returns instead of blocking is visible.
-;; Memory: 0 iovec, 16 result count, 20 roflags, 24 accepted fd, 64 a
-;; subscription, 128 events, 200 event count, 1024.. a 64 KiB buffer.
+;; Memory: 0 iovec, 16 result count, 20 roflags, 24 accepted fd, 64
+;; subscriptions, 128 (or 400) events, 200 event count, 1024.. a 64 KiB buffer.
 (module
   (import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "fd_read" (func $read (param i32 i32 i32 i32) (result i32)))
@@ -32,6 +32,29 @@
     (i32.store8 (i32.const 72) (i32.const 1))           ;; tag: fd_read
     (i32.store (i32.const 80) (i32.const 0))            ;; fd 0
     (call $poll (i32.const 64) (i32.const 128) (i32.const 1) (i32.const 200)))
+
+  ;; poll_oneoff on stdin twice (read) and a 200 ms clock: returns
+  ;; 10 * events + the tag of the first event, or 1000 + errno
+  (func (export "poll_twice") (result i32)
+    (local $e i32)
+    (i64.store (i32.const 64) (i64.const 1))
+    (i32.store8 (i32.const 72) (i32.const 1))           ;; fd_read
+    (i32.store (i32.const 80) (i32.const 0))            ;; fd 0
+    (i64.store (i32.const 256) (i64.const 2))
+    (i32.store8 (i32.const 264) (i32.const 1))          ;; fd_read, the same fd
+    (i32.store (i32.const 272) (i32.const 0))
+    (i64.store (i32.const 304) (i64.const 3))
+    (i32.store8 (i32.const 312) (i32.const 0))          ;; clock
+    (i32.store (i32.const 320) (i32.const 1))           ;; monotonic
+    (i64.store (i32.const 328) (i64.const 200000000))   ;; 200 ms
+    (i64.store (i32.const 336) (i64.const 0))
+    (i32.store16 (i32.const 344) (i32.const 0))
+    ;; subscriptions are 48 bytes apart: 64, 112, 160; copy the two built above
+    (memory.copy (i32.const 112) (i32.const 256) (i32.const 48))
+    (memory.copy (i32.const 160) (i32.const 304) (i32.const 48))
+    (local.set $e (call $poll (i32.const 64) (i32.const 400) (i32.const 3) (i32.const 200)))
+    (if (local.get $e) (then (return (i32.add (i32.const 1000) (local.get $e)))))
+    (i32.add (i32.mul (i32.load (i32.const 200)) (i32.const 10)) (i32.load8_u (i32.const 410))))
 
   ;; one fd_read of stdin
   (func (export "read") (result i32)
