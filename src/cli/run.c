@@ -190,7 +190,7 @@ int cli_run_module(const char *path, const wasm_module *m, const char *invoke, i
   for (int i = 1; i < gargc; i++) gargv[i] = args[i - 1];
   wasi_config wc = {.nlisten = sb->nlisten, .listen = (const char **)sb->listen, .argc = gargc, .argv = gargv,
                     .envc = sb->nenv, .env = sb->env, .npreopens = sb->ndirs, .preopens = sb->dirs,
-                    .closed_stdio = cli_stdio_closed()};
+                    .interruptible = sb->timeout_ns != 0, .closed_stdio = cli_stdio_closed()};
   wasi_ctx *wasi = wasi_new(&wc, &err);
   free(gargv);
   if (!wasi) {

@@ -164,6 +164,7 @@ wasi_ctx *wasi_new(const wasi_config *cfg, wrun_error *err) {
     return NULL;
   }
   w->loop_ready = true;
+  w->interruptible = cfg->interruptible;
   uv_async_init(&w->loop, &w->wake, on_wake);
   uv_unref((uv_handle_t *)&w->wake); /* it only wakes waits; it is no reason to run */
   if (wasi_fd_alloc(w) != 0) { /* the table starts with room for the standard streams */

@@ -36,6 +36,9 @@ typedef struct wasi_config {
   char **env;              /* "NAME=VALUE" strings */
   int npreopens;
   wasi_preopen *preopens;
+  bool interruptible;      /* wasi_interrupt may be called (--timeout): blocking reads and writes
+                              then wait on the event loop; without it they may sleep in the
+                              kernel, which is a little faster */
   unsigned closed_stdio;   /* bit i: the host had descriptor i (0-2) closed; the guest's
                               descriptor i is then closed too (EBADF), whatever now holds
                               the host's slot */

@@ -103,6 +103,7 @@ struct wasi_ctx {
   uint32_t nfds;
   uv_loop_t loop;              /* every wait of a blocking call runs on this loop */
   bool loop_ready;
+  bool interruptible;          /* wasi_config.interruptible */
   uv_async_t wake;             /* wasi_interrupt wakes the loop through it */
   atomic_bool interrupted;     /* set by wasi_interrupt: blocking calls end the guest */
 };

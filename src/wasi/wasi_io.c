@@ -20,6 +20,8 @@
  * Waiting on a descriptor goes through a private epoll instance watched by a
  * uv_poll, because uv_poll_init itself would set O_NONBLOCK on the descriptor.
  * The guest's own NONBLOCK flag is kept in its wasi_fd and honoured here.
+ * A context that nothing can interrupt (no --timeout) makes its blocking reads
+ * and writes of streams as plain blocking calls, as fast as a native program.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -72,6 +74,13 @@ uint32_t wasi_wait_ms(wasi_ctx *w, uint64_t ms) {
 }
 
 uint32_t wasi_wait_fd(wasi_ctx *w, int fd, uint32_t events) {
+  if (wasi_is_interrupted(w)) return WASI_INTERRUPTED;
+  /* Most waits are short (the writer of a pipe refills it within
+   * microseconds): a poll(2) of at most a millisecond, which changes nothing
+   * about the descriptor and costs one system call, catches those; the loop,
+   * which the interrupt wakes, takes the long ones. */
+  struct pollfd quick = {.fd = fd, .events = (short)events};
+  if (poll(&quick, 1, 1) > 0) return 0;
   if (wasi_is_interrupted(w)) return WASI_INTERRUPTED;
   int ep = epoll_create1(EPOLL_CLOEXEC);
   if (ep < 0) return wasi_errno(errno);
@@ -201,6 +210,23 @@ static int64_t transfer(wasi_fd *f, bool write, struct iovec *iov, int cnt) {
   return r < 0 ? -(int64_t)errno : (int64_t)r;
 }
 
+/* Without a deadline nothing needs to end a wait early: one blocking call on
+ * the host's descriptor, as a native program makes (-EAGAIN when wrun's own
+ * description of the stream is non-blocking; the caller then waits). */
+static int64_t transfer_blocking(wasi_fd *f, bool write, struct iovec *iov, int cnt) {
+  ssize_t r;
+  if (f->io_mode == WASI_IO_SOCKET) {
+    struct msghdr msg;
+    memset(&msg, 0, sizeof msg);
+    msg.msg_iov = iov;
+    msg.msg_iovlen = (size_t)cnt;
+    r = write ? sendmsg(f->host, &msg, MSG_NOSIGNAL) : recvmsg(f->host, &msg, 0);
+  } else {
+    r = write ? writev(f->host, iov, cnt) : readv(f->host, iov, cnt);
+  }
+  return r < 0 ? -(int64_t)errno : (int64_t)r;
+}
+
 /* Whether shared descriptor `fd` is ready now (poll(2) with no timeout, which
  * changes nothing about the descriptor). */
 static bool ready_now(int fd, bool write) {
@@ -221,7 +247,9 @@ uint32_t wasi_stream_rw(wasi_ctx *w, wasi_fd *f, bool write, uv_buf_t *bufs, uin
   if (want == 0) return WASI_ESUCCESS;
   for (;;) {
     int64_t r;
-    if (f->io_mode == WASI_IO_SHARED && !ready_now(f->host, write)) {
+    if (!w->interruptible && !nonblock) {
+      r = transfer_blocking(f, write, iov, cnt);
+    } else if (f->io_mode == WASI_IO_SHARED && !ready_now(f->host, write)) {
       r = -EAGAIN; /* a blocking call on the shared description could not be interrupted */
     } else {
       r = transfer(f, write, iov, cnt);
