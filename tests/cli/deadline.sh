@@ -50,6 +50,12 @@ for tier in "" --aot; do
   expect_timeout "$t: fd_write to a full pipe" "$wrun" $tier --timeout 1s --invoke write_full "$guest" >"$tmp/full"
   expect_timeout "$t: sock_accept with no client" \
     "$wrun" $tier --timeout 1s --tcplisten 127.0.0.1:0 --invoke accept "$guest" </dev/null
+  # the same on the fallback for a host without /proc (wait, then one call on
+  # the shared description)
+  expect_timeout "$t: fd_read of an idle pipe, no reopen" \
+    env WRUN_TEST_NO_REOPEN=1 "$wrun" $tier --timeout 1s --invoke read "$guest" <"$tmp/idle"
+  expect_timeout "$t: fd_write to a full pipe, no reopen" \
+    env WRUN_TEST_NO_REOPEN=1 "$wrun" $tier --timeout 1s --invoke write_full "$guest" >"$tmp/full"
   # the same guest without --timeout still blocks: a `timeout 2` ends it
   timeout 2 "$wrun" $tier --invoke read "$guest" <"$tmp/idle" >/dev/null 2>&1
   [ $? -eq 124 ] || fail "$t: fd_read of an idle pipe without --timeout did not wait"
@@ -80,8 +86,32 @@ PY
       client=
     done
   done
+  # standard streams that are sockets (socket activation, inetd): an idle
+  # stdin and a stdout whose peer does not read; their flags stay blocking
+  for tier in "" --aot; do
+    out=$(python3 - "$wrun" "$guest" $tier 2>&1 <<'PY'
+import fcntl, os, socket, subprocess, sys, time
+wrun, guest, tier = sys.argv[1], sys.argv[2], sys.argv[3:]
+for call in ("read", "write_full"):
+    a, b = socket.socketpair()
+    io = {"stdin": a, "stdout": subprocess.DEVNULL} if call == "read" else {"stdin": subprocess.DEVNULL, "stdout": a}
+    t0 = time.time()
+    try:
+        r = subprocess.run([wrun] + tier + ["--timeout", "1s", "--invoke", call, guest], stderr=subprocess.PIPE,
+                           timeout=20, **io)
+    except subprocess.TimeoutExpired:
+        print("%s on a socket: still running after 20 s" % call)
+        continue
+    ms = (time.time() - t0) * 1000
+    nb = fcntl.fcntl(a.fileno(), fcntl.F_GETFL) & os.O_NONBLOCK
+    if r.returncode != 134 or b"wall-clock timeout" not in r.stderr or ms >= 5000 or nb:
+        print("%s on a socket: status %d after %.0f ms, O_NONBLOCK %d" % (call, r.returncode, ms, nb))
+PY
+)
+    [ -z "$out" ] || fail "${tier:-interp}: $out"
+  done
 else
-  echo "note: python3 not found, the sock_recv/sock_send deadline checks did not run"
+  echo "note: python3 not found, the socket deadline checks did not run"
   fails=$((fails + 1))
 fi
 
@@ -101,6 +131,8 @@ for tier in "" --aot; do
   [ "$out" = "one two" ] || fail "$t: cat of a slow pipe under --timeout: '$out'"
   n=$(head -c 1000000 /dev/zero | "$wrun" $tier --timeout 20s "$data/wasi_cat.wat" | (sleep 1; wc -c))
   [ "$n" -eq 1000000 ] || fail "$t: 1 MB through pipes to a late reader: $n bytes"
+  n=$(head -c 1000000 /dev/zero | WRUN_TEST_NO_REOPEN=1 "$wrun" $tier --timeout 20s "$data/wasi_cat.wat" | (sleep 1; wc -c))
+  [ "$n" -eq 1000000 ] || fail "$t: 1 MB through pipes to a late reader, no reopen: $n bytes"
 done
 
 if [ $fails -ne 0 ]; then echo "$fails check(s) failed"; exit 1; fi
