@@ -12,13 +12,15 @@ data=$2/cli
 tmp=$(mktemp -d)
 client=
 cleanup() {
-  exec 3>&- 4>&- 2>/dev/null
+  exec 3>&- 4>&- 9>&- 2>/dev/null
   [ -n "$client" ] && kill "$client" 2>/dev/null
   rm -rf "$tmp"
 }
 trap cleanup EXIT
 fails=0
-fail() { fails=$((fails + 1)); echo "FAIL: $*"; }
+# reports go to fd 9, the script's stdout: a check may have its stdout on a full pipe
+exec 9>&1
+fail() { fails=$((fails + 1)); echo "FAIL: $*" >&9; }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 guest=$data/wasi_block.wat
 
@@ -38,7 +40,7 @@ expect_timeout() {
   ms=$(($(now_ms) - t0))
   if [ $st -ne 134 ] || ! grep -q "wasm trap: wall-clock timeout" "$tmp/err" || [ $ms -ge 5000 ]; then
     fail "$label: status $st after $ms ms (want 134, wall-clock timeout, < 5000 ms)"
-    cat "$tmp/err"
+    cat "$tmp/err" >&9
   fi
 }
 
