@@ -9,7 +9,7 @@ set -u
 wrun=$1
 data=$2/cli
 tmp=$(mktemp -d)
-trap 'exec 3>&- 5>&- 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'exec 3>&- 5>&- 6>&- 2>/dev/null; rm -rf "$tmp"' EXIT
 fails=0
 fail() { fails=$((fails + 1)); echo "FAIL: $*"; }
 probe=$data/wasi_stdio.wat
@@ -33,10 +33,11 @@ done
 "$wrun" --invoke nonblock_trap "$probe" </dev/null >"$tmp/out" 2>&-; st=$?
 [ $st -eq 134 ] && [ ! -s "$tmp/out" ] || fail "trap with stderr closed: status $st"
 
-# Flags. The shell holds an idle FIFO (fd 3, never written) and a file (fd 5);
+# Flags. The shell holds an idle FIFO (fd 3, never written), a file (fd 5) and
+# a FIFO nobody reads (fd 6);
 # wrun gets dups of them, so wrun and the awk after it share one description.
-mkfifo "$tmp/idle"
-exec 3<>"$tmp/idle" 5>"$tmp/file"
+mkfifo "$tmp/idle" "$tmp/full"
+exec 3<>"$tmp/idle" 5>"$tmp/file" 6<>"$tmp/full"
 O_APPEND=1024 O_NONBLOCK=2048 # octal 02000, 04000
 flags_of() { # the status flags of the shell's fd $1, from /proc
   f=$(awk '/^flags/ { print $2 }' /proc/self/fdinfo/$1)
@@ -52,6 +53,9 @@ for tier in "" --aot; do
   "$wrun" $tier --invoke nonblock_read "$probe" <&3 >&5 2>"$tmp/err"; st=$?
   [ $st -eq 6 ] || fail "$t: NONBLOCK read of an idle pipe: status $st (want EAGAIN 6)"
   check_flags "$t: after proc_exit"
+  timeout 20 "$wrun" $tier --invoke nonblock_write "$probe" <&3 >&6 2>"$tmp/err"; st=$?
+  [ $st -eq 6 ] || fail "$t: NONBLOCK writes to a pipe nobody reads: status $st (want EAGAIN 6)"
+  [ "$(flags_of 6)" -eq 0 ] || fail "$t: the shell's full pipe has O_NONBLOCK/O_APPEND now"
   "$wrun" $tier --invoke flags_stdout "$probe" <&3 >&5 2>"$tmp/err"; st=$?
   [ $st -eq 5 ] || fail "$t: APPEND|NONBLOCK on stdout, then a write: status $st (want fdflags 5)"
   check_flags "$t: after setting APPEND|NONBLOCK on stdout"

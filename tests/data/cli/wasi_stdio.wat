@@ -34,6 +34,18 @@
     (call $set (i32.const 0) (i32.const 4))
     (call $exit (call $read_some (i32.const 0))))
 
+  ;; O_NONBLOCK on stdout, then 4 KiB writes until one fails: EAGAIN (6) on a
+  ;; pipe nobody reads
+  (func (export "nonblock_write")
+    (local $e i32)
+    (call $set (i32.const 1) (i32.const 4))
+    (i32.store (i32.const 0) (i32.const 4096))
+    (i32.store (i32.const 4) (i32.const 4096))
+    (loop $more
+      (local.set $e (call $write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 16)))
+      (br_if $more (i32.eqz (local.get $e))))
+    (call $exit (local.get $e)))
+
   ;; APPEND|NONBLOCK on stdout, fdstat shows them, a write works; exits with
   ;; the flags fdstat reports (5) when everything succeeded
   (func (export "flags_stdout")
