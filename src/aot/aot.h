@@ -143,13 +143,35 @@ uint8_t *aot_artifact_write(const wasm_module *m, const aot_image *img, size_t *
 
 /* Checks and loads an artifact: the module (decoded, marked validated) with
  * its image attached. NULL with a located error for anything truncated,
- * altered, or built by another wrun version, for another CPU or options. */
+ * damaged, or built by another wrun version, for another CPU or options.
+ * The checks catch damage, not tampering: the native code is run as it is,
+ * so call this only for bytes the user trusts (--allow-precompiled) or that
+ * the compile cache has authenticated. */
 wasm_module *aot_artifact_load(const uint8_t *bytes, size_t len, wrun_error *err);
 
-/* The cache file for a module and options: DIR/<sha256>-<options>.cwasm, in
- * buf. `dir` NULL means $WRUN_CACHE_DIR, else $XDG_CACHE_HOME/wrun, else
- * $HOME/.cache/wrun. False if no location can be determined. */
-bool aot_cache_path(const wasm_module *m, uint32_t options, char *buf, size_t size);
+/* What an artifact's header says about it, for `wrun inspect`. */
+typedef struct aot_artifact_info {
+  uint32_t format;                /* format version */
+  uint32_t arch;                  /* 1 = x86-64 */
+  uint32_t cpu;                   /* AOT_CPU_* the code needs */
+  uint32_t options;               /* AOT_OPT_* it was compiled with */
+  char version[17];               /* wrun version that wrote it */
+  uint8_t module_hash[32];        /* SHA-256 of the module, as recorded */
+  bool loadable;                  /* this wrun on this machine would load it */
+  bool sections_read;             /* the sections below were inflated and their CRCs match */
+  bool hash_ok;                   /* the module section hashes to module_hash */
+  uint32_t nfuncs, code_size;     /* compiled functions, bytes of native code */
+  uint8_t *module;                /* the embedded module binary (malloc'd), or NULL */
+  size_t module_len;
+} aot_artifact_info;
+
+/* Reads an artifact's header (checking magic and header CRC) and, when its
+ * format version is this wrun's, its sections (checking their CRCs). Unlike
+ * aot_artifact_load it accepts artifacts of other versions and machines, and
+ * maps no code. False with a located error when the header or a section is
+ * damaged. Free with aot_artifact_info_free. */
+bool aot_artifact_describe(const uint8_t *bytes, size_t len, aot_artifact_info *info, wrun_error *err);
+void aot_artifact_info_free(aot_artifact_info *info);
 
 /* ---- code generation (per ISA) --------------------------------------------- */
 

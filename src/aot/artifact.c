@@ -1,6 +1,6 @@
 /*
  * artifact.c — compiled artifacts (.cwasm): the source module and its native
- * code in one file, and the compile cache's file names.
+ * code in one file.
  *
  * Layout (all integers little-endian):
  *
@@ -22,7 +22,10 @@
  * u32 code size, one u32 entry offset per defined function (ascending), one
  * u32 frame size per defined function (for backtraces), then the code
  * (position independent: see aot.h). Every field is checked on load; the
- * CRCs catch damage, not tampering (an artifact is trusted native code).
+ * CRCs catch damage, not tampering: an artifact is native code, trusted like
+ * any executable, which is why the command line runs one only when the user
+ * passes --allow-precompiled (docs/security.md). The compile cache adds its
+ * own authentication around these bytes (src/cli/cache.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -265,22 +268,41 @@ fail:
   return NULL;
 }
 
-bool aot_cache_path(const wasm_module *m, uint32_t options, char *buf, size_t size) {
-  const char *dir = getenv("WRUN_CACHE_DIR");
-  char base[4096];
-  if (dir && *dir) {
-    snprintf(base, sizeof base, "%s", dir);
-  } else if ((dir = getenv("XDG_CACHE_HOME")) && *dir) {
-    snprintf(base, sizeof base, "%s/wrun", dir);
-  } else if ((dir = getenv("HOME")) && *dir) {
-    snprintf(base, sizeof base, "%s/.cache/wrun", dir);
-  } else {
-    return false;
+void aot_artifact_info_free(aot_artifact_info *info) {
+  free(info->module);
+  info->module = NULL;
+}
+
+bool aot_artifact_describe(const uint8_t *bytes, size_t len, aot_artifact_info *info, wrun_error *err) {
+  memset(info, 0, sizeof *info);
+  if (len < HEADER_SIZE) return bad(err, len, "file is shorter than the header (truncated)");
+  if (memcmp(bytes, magic, 8) != 0) return bad(err, 0, "wrong magic");
+  if (get32(bytes + 124) != crc(bytes, 124)) return bad(err, 124, "header checksum mismatch (damaged)");
+  info->format = get32(bytes + 8);
+  info->arch = get32(bytes + 12);
+  info->cpu = get32(bytes + 16);
+  info->options = get32(bytes + 20);
+  memcpy(info->version, bytes + 24, 16);
+  info->version[16] = 0;
+  memcpy(info->module_hash, bytes + 40, 32);
+  info->loadable = info->format == ARTIFACT_FORMAT && strcmp(info->version, WRUN_VERSION) == 0 &&
+                   info->arch == this_arch() && info->arch && (info->cpu & aot_host_cpu()) == info->cpu;
+  /* The sections' layout is only known for this format version. */
+  if (info->format != ARTIFACT_FORMAT) return true;
+  if (get32(bytes + 72) != 2 || get32(bytes + 76) != 0) return bad(err, 72, "unexpected section count");
+  size_t clen = 0;
+  uint8_t *code = section(bytes, len, 1, &clen, err);
+  if (!code) return false;
+  if (clen >= 8) {
+    info->nfuncs = get32(code);
+    info->code_size = get32(code + 4);
   }
-  uint8_t h[32];
-  wrun_sha256(m->bytes, m->size, h);
-  char hex[65];
-  for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", h[i]);
-  int n = snprintf(buf, size, "%s/aot-%s-%s-%u.cwasm", base, WRUN_VERSION, hex, options);
-  return n > 0 && (size_t)n < size;
+  free(code);
+  info->module = section(bytes, len, 0, &info->module_len, err);
+  if (!info->module) return false;
+  uint8_t hash[32];
+  wrun_sha256(info->module, info->module_len, hash);
+  info->hash_ok = memcmp(hash, info->module_hash, 32) == 0;
+  info->sections_read = true;
+  return true;
 }

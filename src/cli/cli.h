@@ -7,9 +7,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "binary/module.h"
 #include "common/error.h"
+#include "runtime/runtime.h"
 
 /* Exit statuses, documented in docs/cli.md and `wrun --help`. */
 enum {
@@ -29,12 +31,20 @@ unsigned cli_stdio_closed(void);
 
 /* Reads FILE (.wasm by its magic, anything else as WAT text), decodes and
  * validates it. On failure prints one line "FILE:LOCATION: kind: message" to
- * stderr and returns NULL. The module is the caller's to free. */
+ * stderr and returns NULL. A compiled artifact (by its magic, whatever its
+ * name) is not a module: refused with a line saying it is native code that
+ * is not validated. The module is the caller's to free. */
 wasm_module *cli_load_module(const char *path);
+
+/* The same for a module to run: a compiled artifact is loaded (its native
+ * code trusted, not validated) only when `allow_precompiled`, and otherwise
+ * refused with a line naming --allow-precompiled (docs/security.md). */
+wasm_module *cli_load_program(const char *path, bool allow_precompiled);
 
 #include "wasi/wasi.h"
 
-/* What the guest may see: set from --dir/--dir-ro/--env/--inherit-env. */
+/* What the guest may see and how it runs: set from the options of `run`
+ * (options.c's table) and a manifest. */
 typedef struct cli_sandbox {
   wasi_preopen *dirs;
   int ndirs;
@@ -47,16 +57,32 @@ typedef struct cli_sandbox {
   uint64_t timeout_ns;           /* --timeout */
   uint64_t max_memory;           /* --max-memory, bytes per linear memory */
   uint64_t max_stack;            /* --max-stack, bytes of wasm value stack */
+  uint32_t max_call_depth;       /* nested calls allowed, from --max-stack (0: the store's default) */
   /* execution */
   bool aot;                      /* --aot: compile to native code before running */
   bool verbose;                  /* -v: say which tier ran and how long compiling took */
   bool no_cache;                 /* --no-cache: neither read nor write the compile cache */
+  bool allow_precompiled;        /* --allow-precompiled: run compiled artifacts (native code the
+                                  * user vouches for; never validated: docs/security.md) */
 } cli_sandbox;
 
 /* Parses "10", "512K", "64M", "1G" (bytes). False on junk or overflow. */
 bool cli_parse_size(const char *s, uint64_t *out);
+/* Adds a preopen of HOST seen as GUEST (copied; freed with the sandbox). */
+bool cli_sandbox_add_dir(cli_sandbox *sb, const char *host, const char *guest, bool readonly);
 /* Parses "1.5s", "500ms", "2m", "100us", "30" (seconds) into nanoseconds. */
 bool cli_parse_duration(const char *s, uint64_t *out);
+
+/* Parses one --invoke argument as a value of type t (values.c documents the
+ * forms: decimal or 0x integers, text-format floats, v128 as SHAPE:LANES).
+ * False on anything else. */
+bool cli_parse_value(const char *s, wasm_valtype t, wrun_val *v);
+/* Prints a result in the form cli_parse_value reads, and a newline. */
+void cli_print_value(FILE *out, const wrun_val *v);
+
+/* " (the limit set by --fuel)": which option set the limit a trap of `kind`
+ * hit, for the trap message; "" for other traps. */
+const char *cli_trap_hint(wrun_trap_kind kind);
 
 /* Instantiates `m` with WASI (imports from wasi_snapshot_preview1, sandboxed
  * by `sb`) and runs it: calls export `invoke` with `args` parsed by its
@@ -73,10 +99,13 @@ int cli_run_module(const char *path, const wasm_module *m, const char *invoke, i
  * error. */
 bool cli_prepare_aot(const char *path, wasm_module *m, cli_sandbox *sb);
 
-/* `wrun compile`: writes a compiled artifact. Returns the exit status. */
-int cli_compile(int argc, char **argv);
+/* `wrun compile`: writes a compiled artifact of `in` to `out` (NULL: `in`
+ * with extension .cwasm). Returns the exit status. */
+int cli_compile(const char *in, const char *out, bool interruptible, bool verbose);
 
-/* Prints a short summary of `m` (sections, imports, exports, types) to stdout. */
-void cli_inspect(const char *path, const wasm_module *m);
+/* `wrun inspect FILE`: prints a short summary of a module (sections, imports,
+ * exports, types) to stdout; for a compiled artifact, first that it is native
+ * code and not validated, and its header. Returns the exit status. */
+int cli_inspect_file(const char *path);
 
 #endif

@@ -1,32 +1,16 @@
 /*
- * compile.c — `wrun compile` (module -> compiled artifact) and the compile
- * cache used by `wrun run --aot`.
- *
- * The cache holds artifacts named by the module's SHA-256, the wrun version
- * and the compile options (aot_cache_path); a hit is loaded with every check
- * an artifact gets, and must contain exactly the module being run. Entries
- * are written to a temporary file and renamed into place, so a reader never
- * sees half an artifact.
+ * compile.c — `wrun compile` (module -> compiled artifact) and the compiled
+ * code of `wrun run`: an artifact's, or the compile cache's (cache.c), or
+ * compiled now.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "aot/aot.h"
+#include "cli/cache.h"
 #include "cli/cli.h"
-#include "common/file.h"
-
-static const char usage_compile[] =
-  "usage: wrun compile [OPTIONS] FILE\n"
-  "Compiles FILE (.wasm or .wat) to native code and writes a compiled artifact\n"
-  "that `wrun ARTIFACT` runs without compiling again.\n"
-  "  -o FILE          where to write (default: FILE with extension .cwasm)\n"
-  "  --interruptible  add the checks `--timeout` needs (slightly slower code)\n"
-  "  -v, --verbose    print what was compiled and how fast\n"
-  "  -h, --help       this help\n";
 
 static bool write_file(const char *path, const uint8_t *data, size_t len) {
   FILE *f = fopen(path, "wb");
@@ -41,25 +25,12 @@ static void print_err(const char *path, const wrun_error *err) {
   fprintf(stderr, "%s\n", wrun_error_format(err, path, buf, sizeof buf));
 }
 
-int cli_compile(int argc, char **argv) {
-  const char *out = NULL, *in = NULL;
-  bool interruptible = false, verbose = false;
-  for (int i = 0; i < argc; i++) {
-    const char *a = argv[i];
-    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) return fputs(usage_compile, stdout), CLI_EXIT_OK;
-    if (strcmp(a, "-o") == 0 && i + 1 < argc) out = argv[++i];
-    else if (strcmp(a, "--interruptible") == 0) interruptible = true;
-    else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) verbose = true;
-    else if (a[0] == '-' && a[1]) return fprintf(stderr, "wrun compile: unknown option %s\n%s", a, usage_compile), CLI_EXIT_USAGE;
-    else if (!in) in = a;
-    else return fprintf(stderr, "wrun compile: more than one input file\n%s", usage_compile), CLI_EXIT_USAGE;
-  }
-  if (!in) return fprintf(stderr, "wrun compile: no input FILE\n%s", usage_compile), CLI_EXIT_USAGE;
+int cli_compile(const char *in, const char *out, bool interruptible, bool verbose) {
   char defout[4096];
   if (!out) {
     const char *dot = strrchr(in, '.'), *slash = strrchr(in, '/');
     size_t stem = dot && (!slash || dot > slash) ? (size_t)(dot - in) : strlen(in);
-    if (stem + 7 > sizeof defout) return fprintf(stderr, "wrun compile: path too long\n"), CLI_EXIT_USAGE;
+    if (stem + 7 > sizeof defout) return fprintf(stderr, "wrun: %s: path too long\n", in), CLI_EXIT_USAGE;
     memcpy(defout, in, stem);
     strcpy(defout + stem, ".cwasm");
     out = defout;
@@ -71,11 +42,6 @@ int cli_compile(int argc, char **argv) {
   wrun_error err;
   wrun_error_clear(&err);
   aot_image *img = NULL;
-  if (m->aot_image) {
-    fprintf(stderr, "%s: already a compiled artifact\n", in);
-    wasm_module_free(m);
-    return CLI_EXIT_USAGE;
-  }
   if (!aot_compile_module(m, aot_options_for(&cfg), &img, &err)) {
     print_err(in, &err);
     wasm_module_free(m);
@@ -104,61 +70,6 @@ int cli_compile(int argc, char **argv) {
   return status;
 }
 
-/* mkdir -p for the cache directory (the part of `file` before its last '/'). */
-static bool make_parent_dirs(const char *file) {
-  char buf[4096];
-  size_t n = strlen(file);
-  if (n >= sizeof buf) return false;
-  memcpy(buf, file, n + 1);
-  char *slash = strrchr(buf, '/');
-  if (!slash) return true;
-  *slash = 0;
-  for (char *p = buf + 1; *p; p++) {
-    if (*p != '/') continue;
-    *p = 0;
-    if (mkdir(buf, 0700) != 0 && errno != EEXIST) return false;
-    *p = '/';
-  }
-  return mkdir(buf, 0700) == 0 || errno == EEXIST;
-}
-
-/* A cache hit: the cached artifact's image, if it holds exactly `m`. */
-static aot_image *cache_load(const char *cpath, const wasm_module *m) {
-  wrun_error err;
-  wrun_error_clear(&err);
-  size_t len;
-  uint8_t *bytes = wrun_read_file(cpath, &len, &err);
-  if (!bytes) return NULL;
-  wasm_module *cm = aot_is_artifact(bytes, len) ? aot_artifact_load(bytes, len, &err) : NULL;
-  free(bytes);
-  aot_image *img = NULL;
-  if (cm && cm->size == m->size && memcmp(cm->bytes, m->bytes, m->size) == 0) {
-    img = cm->aot_image;
-    cm->aot_image = NULL;
-  }
-  wasm_module_free(cm);
-  return img;
-}
-
-static void cache_store(const char *cpath, const wasm_module *m, const aot_image *img) {
-  wrun_error err;
-  wrun_error_clear(&err);
-  size_t len;
-  uint8_t *bytes = aot_artifact_write(m, img, &len, &err);
-  char tmp[4200];
-  if (!bytes || !make_parent_dirs(cpath)) {
-    free(bytes);
-    return;
-  }
-  snprintf(tmp, sizeof tmp, "%s.%ld.tmp", cpath, (long)getpid());
-  if (write_file(tmp, bytes, len)) {
-    if (rename(tmp, cpath) != 0) unlink(tmp);
-  } else {
-    unlink(tmp);
-  }
-  free(bytes);
-}
-
 bool cli_prepare_aot(const char *path, wasm_module *m, cli_sandbox *sb) {
   if (m->aot_image) { /* an artifact */
     sb->aot = true;
@@ -169,13 +80,14 @@ bool cli_prepare_aot(const char *path, wasm_module *m, cli_sandbox *sb) {
   wrun_config cfg = {0};
   cfg.interruptible = sb->timeout_ns != 0;
   uint32_t options = aot_options_for(&cfg);
-  char cpath[4096];
-  bool use_cache = !sb->no_cache && aot_cache_path(m, options, cpath, sizeof cpath);
-  if (use_cache) {
-    aot_image *img = cache_load(cpath, m);
+  cli_cache *cache = sb->no_cache ? NULL : cli_cache_open(sb->verbose);
+  if (cache) {
+    aot_image *img = cli_cache_load(cache, m, options);
     if (img) {
       aot_attach_image(m, img);
-      if (sb->verbose) fprintf(stderr, "wrun: compiled code loaded from the cache: %s\n", cpath);
+      if (sb->verbose)
+        fprintf(stderr, "wrun: compiled code loaded from the cache: %s\n", cli_cache_entry_path(cache, m, options));
+      cli_cache_close(cache);
       return true;
     }
   }
@@ -184,15 +96,19 @@ bool cli_prepare_aot(const char *path, wasm_module *m, cli_sandbox *sb) {
   aot_image *img = NULL;
   if (!aot_compile_module(m, options, &img, &err)) {
     print_err(path, &err);
+    cli_cache_close(cache);
     return false;
   }
   aot_attach_image(m, img);
   if (sb->verbose)
     fprintf(stderr, "wrun: compiled %u functions (%zu bytes of wasm) in %.3f ms\n", img->nfuncs, m->size,
             img->compile_ms);
-  if (use_cache) {
-    cache_store(cpath, m, img);
-    if (sb->verbose) fprintf(stderr, "wrun: cached at %s\n", cpath);
+  if (cache) {
+    bool stored = cli_cache_store(cache, m, img, options);
+    if (sb->verbose)
+      fprintf(stderr, "wrun: %s %s\n", stored ? "cached at" : "could not write the cache entry",
+              cli_cache_entry_path(cache, m, options));
   }
+  cli_cache_close(cache);
   return true;
 }

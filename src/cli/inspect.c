@@ -1,9 +1,14 @@
 /*
- * inspect.c — `wrun inspect`: a short, human-readable summary of a module.
+ * inspect.c — `wrun inspect`: a short, human-readable summary of a module, or
+ * of a compiled artifact: first and plainly that it is native code that was
+ * not validated, then its header and the module it was compiled from.
  */
 #include <stdio.h>
+#include <stdlib.h>
 
+#include "aot/aot.h"
 #include "cli/cli.h"
+#include "common/file.h"
 
 static const char *const kind_names[] = {"func", "table", "memory", "global", "tag"};
 
@@ -23,7 +28,7 @@ static void print_limits(const wasm_limits *l) {
   if (l->has_max) printf(" max %llu", (unsigned long long)l->max);
 }
 
-void cli_inspect(const char *path, const wasm_module *m) {
+static void print_module(const char *path, const wasm_module *m) {
   char b[32];
   printf("%s: %zu bytes%s%s\n", path, m->size, m->name ? ", module name " : "", m->name ? m->name : "");
   printf("types: %u\n", m->ntypes);
@@ -66,4 +71,73 @@ void cli_inspect(const char *path, const wasm_module *m) {
   }
   if (m->start != WASM_NONE_IDX) printf("start: func %u\n", m->start);
   printf("element segments: %u, data segments: %u, custom sections: %u\n", m->nelems, m->ndatas, m->ncustoms);
+}
+
+static void print_error(const char *path, const wrun_error *err) {
+  char buf[600];
+  fprintf(stderr, "%s\n", wrun_error_format(err, path, buf, sizeof buf));
+}
+
+/* The artifact's header, then the embedded module decoded (not validated). */
+static int inspect_artifact(const char *path, const uint8_t *bytes, size_t len) {
+  wrun_error err;
+  wrun_error_clear(&err);
+  aot_artifact_info info;
+  if (!aot_artifact_describe(bytes, len, &info, &err)) {
+    print_error(path, &err);
+    return CLI_EXIT_REJECTED;
+  }
+  printf("%s: compiled artifact: native machine code produced by `wrun compile`, NOT validated as WebAssembly\n"
+         "  (it runs only with --allow-precompiled, as trusted code: see docs/security.md)\n", path);
+  printf("artifact format: %u\n", info.format);
+  printf("written by: wrun %s\n", info.version);
+  printf("architecture: %s\n", info.arch == 1 ? "x86-64" : "unknown");
+  printf("CPU features required:%s%s%s\n", info.cpu & AOT_CPU_SSE41 ? " SSE4.1" : "",
+         info.cpu & AOT_CPU_POPCNT ? " POPCNT" : "", info.cpu ? "" : " none");
+  printf("compile options:%s%s%s\n", info.options & AOT_OPT_INTERRUPTIBLE ? " interruptible" : "",
+         info.options & AOT_OPT_BOUNDS_CHECKS ? " bounds-checks" : "", info.options ? "" : " none");
+  printf("module sha256: ");
+  for (int i = 0; i < 32; i++) printf("%02x", info.module_hash[i]);
+  printf("%s\n", !info.sections_read ? "" : info.hash_ok ? " (matches the embedded module)" : " (MISMATCH: damaged)");
+  printf("loadable by this wrun on this machine: %s\n", info.loadable ? "yes" : "no");
+  if (!info.sections_read) {
+    printf("sections: not read (format %u is not this wrun's)\n", info.format);
+    aot_artifact_info_free(&info);
+    return CLI_EXIT_OK;
+  }
+  printf("native code: %u functions, %u bytes (section checksums match; checksums catch damage, not tampering)\n",
+         info.nfuncs, info.code_size);
+  wasm_module *m = wasm_module_decode(info.module, info.module_len, &err);
+  if (!m) {
+    print_error(path, &err);
+    aot_artifact_info_free(&info);
+    return CLI_EXIT_REJECTED;
+  }
+  printf("embedded module (decoded, not validated):\n");
+  print_module(path, m);
+  wasm_module_free(m);
+  aot_artifact_info_free(&info);
+  return CLI_EXIT_OK;
+}
+
+int cli_inspect_file(const char *path) {
+  wrun_error err;
+  wrun_error_clear(&err);
+  size_t len;
+  uint8_t *bytes = wrun_read_file(path, &len, &err);
+  if (!bytes) {
+    print_error(path, &err);
+    return CLI_EXIT_REJECTED;
+  }
+  if (aot_is_artifact(bytes, len)) {
+    int status = inspect_artifact(path, bytes, len);
+    free(bytes);
+    return status;
+  }
+  free(bytes);
+  wasm_module *m = cli_load_module(path);
+  if (!m) return CLI_EXIT_REJECTED;
+  print_module(path, m);
+  wasm_module_free(m);
+  return CLI_EXIT_OK;
 }

@@ -1,6 +1,8 @@
 /*
  * load.c — reading a module file for the command line: binary or text, decoded
- * and validated, or a compiled artifact, with one error line on failure.
+ * and validated, with one error line on failure; and, only where the user
+ * allowed it, a compiled artifact (native code, trusted, not validated: see
+ * docs/security.md). Artifacts are told apart by their magic, never by name.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +19,34 @@ static void print_error(const char *path, const wrun_error *err) {
   fprintf(stderr, "%s\n", wrun_error_format(err, path, buf, sizeof buf));
 }
 
-wasm_module *cli_load_module(const char *path) {
+/* Decodes (binary or text) and validates a module's bytes. */
+static wasm_module *load_wasm(const uint8_t *bytes, size_t len, wrun_error *err) {
+  wasm_module *m = NULL;
+  if (len == 0) {
+    wrun_error_at(err, WRUN_ERR_MALFORMED, 0, "unexpected end: empty file, expected a module");
+  } else if (len >= 4 && memcmp(bytes, "\0asm", 4) == 0) {
+    m = wasm_module_decode(bytes, len, err);
+  } else if (bytes[0] == 0 || (len >= 4 && memcmp(bytes + 1, "asm", 3) == 0)) {
+    /* Looks like a binary with a damaged header rather than text. */
+    m = wasm_module_decode(bytes, len, err);
+  } else {
+    uint8_t *bin = NULL;
+    size_t blen = 0;
+    if (wat_parse_to_binary((const char *)bytes, len, &bin, &blen, err)) {
+      m = wasm_module_decode(bin, blen, err);
+      free(bin);
+    }
+  }
+  if (m && !wasm_module_validate(m, err)) {
+    wasm_module_free(m);
+    m = NULL;
+  }
+  return m;
+}
+
+typedef enum artifact_policy { ARTIFACT_NOT_A_MODULE, ARTIFACT_NEEDS_FLAG, ARTIFACT_ALLOWED } artifact_policy;
+
+static wasm_module *load(const char *path, artifact_policy policy) {
   wrun_error err;
   wrun_error_clear(&err);
   size_t len;
@@ -27,32 +56,29 @@ wasm_module *cli_load_module(const char *path) {
     return NULL;
   }
   wasm_module *m = NULL;
-  if (aot_is_artifact(bytes, len)) { /* compiled by `wrun compile`: checked, not re-validated */
-    m = aot_artifact_load(bytes, len, &err);
+  if (aot_is_artifact(bytes, len)) {
+    if (policy == ARTIFACT_ALLOWED) {
+      /* compiled by `wrun compile`: checked for damage, not validated */
+      m = aot_artifact_load(bytes, len, &err);
+      if (!m) print_error(path, &err);
+    } else if (policy == ARTIFACT_NEEDS_FLAG) {
+      fprintf(stderr, "%s: refusing to run a precompiled artifact (native code that is not validated); "
+              "pass --allow-precompiled if you trust it\n", path);
+    } else {
+      fprintf(stderr, "%s: precompiled artifact (native code from `wrun compile`), not a WebAssembly module: "
+              "not validated\n", path);
+    }
     free(bytes);
-    if (!m) print_error(path, &err);
     return m;
   }
-  if (len == 0) {
-    wrun_error_at(&err, WRUN_ERR_MALFORMED, 0, "unexpected end: empty file, expected a module");
-  } else if (len >= 4 && memcmp(bytes, "\0asm", 4) == 0) {
-    m = wasm_module_decode(bytes, len, &err);
-  } else if (bytes[0] == 0 || (len >= 4 && memcmp(bytes + 1, "asm", 3) == 0)) {
-    /* Looks like a binary with a damaged header rather than text. */
-    m = wasm_module_decode(bytes, len, &err);
-  } else {
-    uint8_t *bin = NULL;
-    size_t blen = 0;
-    if (wat_parse_to_binary((const char *)bytes, len, &bin, &blen, &err)) {
-      m = wasm_module_decode(bin, blen, &err);
-      free(bin);
-    }
-  }
+  m = load_wasm(bytes, len, &err);
   free(bytes);
-  if (m && !wasm_module_validate(m, &err)) {
-    wasm_module_free(m);
-    m = NULL;
-  }
   if (!m) print_error(path, &err);
   return m;
+}
+
+wasm_module *cli_load_module(const char *path) { return load(path, ARTIFACT_NOT_A_MODULE); }
+
+wasm_module *cli_load_program(const char *path, bool allow_precompiled) {
+  return load(path, allow_precompiled ? ARTIFACT_ALLOWED : ARTIFACT_NEEDS_FLAG);
 }

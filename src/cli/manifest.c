@@ -3,17 +3,22 @@
  *
  *   module: app.wasm            # relative to the manifest's directory
  *   args: [--verbose, input.txt]
- *   env: {LANG: C}              # or a list of NAME=VALUE strings
+ *   env: {LANG: C}              # or a list of NAME=VALUE (or NAME) strings
  *   inherit-env: false
  *   dirs:                       # HOST[::GUEST] strings, or maps
  *     - data::/
  *     - {host: ./out, guest: out, readonly: true}
+ *   dirs-ro: [docs]
  *   listen: [127.0.0.1:8080]    # sockets for sock_accept
  *   limits: {fuel: 1000000, timeout: 2s, max-memory: 64M, max-stack: 1M}
+ *   aot: true                   # also invoke, no-cache, allow-precompiled
  *
- * Unknown keys and values of the wrong shape are errors reported with the
- * manifest's line:col, never ignored.
+ * Apart from module and args, the keys are those of the option table
+ * (options.c: a row's manifest key, "limits.X" for X under limits) and their
+ * values are parsed as the option's argument. Unknown keys and values of the
+ * wrong shape are errors reported with the manifest's line:col, never ignored.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,9 +60,8 @@ static bool push_str(char ***v, int *n, const char *s) {
   return true;
 }
 
-static bool add_dir(mctx *c, const yaml_node_t *n) {
+static bool add_dir(mctx *c, const yaml_node_t *n, bool readonly) {
   const char *host = NULL, *guest = NULL;
-  bool readonly = false;
   const char *s = scalar(n);
   char *tmp = NULL;
   if (s) {
@@ -89,38 +93,109 @@ static bool add_dir(mctx *c, const yaml_node_t *n) {
   } else {
     return fail_at(c, n, "a dirs entry is HOST[::GUEST] or {host, guest, readonly}");
   }
-  cli_manifest *m = c->out;
-  wasi_preopen *d = realloc(m->dirs, (size_t)(m->ndirs + 1) * sizeof *d);
-  bool ok = d != NULL;
-  if (ok) {
-    m->dirs = d;
-    d[m->ndirs].host_path = relative_to(c, host);
-    d[m->ndirs].guest_path = strdup(guest);
-    d[m->ndirs].readonly = readonly;
-    ok = d[m->ndirs].host_path && d[m->ndirs].guest_path;
-    m->ndirs++;
+  if (!*host || !*guest) {
+    free(tmp);
+    return fail_at(c, n, "a dirs entry needs non-empty HOST and GUEST names");
   }
+  char *hp = relative_to(c, host);
+  bool ok = hp && cli_sandbox_add_dir(&c->out->opts.sb, hp, guest, readonly);
+  free(hp);
   free(tmp);
   return ok ? true : fail_at(c, n, "out of memory");
 }
 
-static bool limit(mctx *c, const yaml_node_t *k, const yaml_node_t *v) {
-  const char *ks = scalar(k), *vs = scalar(v);
-  uint64_t n;
-  if (!vs) return fail_at(c, v, "limit values are scalars such as 64M or 2s");
-  if (strcmp(ks, "timeout") == 0) {
-    if (!cli_parse_duration(vs, &n) || !n) return fail_at(c, v, "timeout must be a duration such as 500ms or 2s");
-    c->out->limits.timeout_ns = n;
-  } else if (strcmp(ks, "fuel") == 0 || strcmp(ks, "max-memory") == 0 || strcmp(ks, "max-stack") == 0) {
-    if (!cli_parse_size(vs, &n) || !n) return fail_at(c, v, "expected a positive number (suffixes K, M, G allowed)");
-    if (strcmp(ks, "fuel") == 0) c->out->limits.fuel = n;
-    else if (strcmp(ks, "max-memory") == 0) c->out->limits.max_memory = n;
-    else {
-      if (n < 4096 || n > UINT32_MAX) return fail_at(c, v, "max-stack must be between 4K and 4G");
-      c->out->limits.max_stack = n;
+/* A scalar value for row `opt`, parsed as on the command line. */
+static bool set_scalar(mctx *c, const cli_option *opt, const yaml_node_t *v) {
+  const char *vs = scalar(v), *why;
+  if (!vs) return fail_at(c, v, "expected a plain value");
+  cli_manifest *m = c->out;
+  if (opt->kind == CLI_ARG_STRING) { /* kept alive by the manifest */
+    char *copy = strdup(vs);
+    char **ns = copy ? realloc(m->strings, (size_t)(m->nstrings + 1) * sizeof *ns) : NULL;
+    if (!ns) {
+      free(copy);
+      return fail_at(c, v, "out of memory");
     }
-  } else {
-    return fail_at(c, k, "unknown limit (expected fuel, timeout, max-memory or max-stack)");
+    m->strings = ns;
+    m->strings[m->nstrings++] = copy;
+    vs = copy;
+  }
+  if (cli_option_set(opt, vs, &m->opts, &why)) return true;
+  char msg[200];
+  snprintf(msg, sizeof msg, "%s: expected %s", opt->manifest_key, why);
+  return fail_at(c, v, msg);
+}
+
+/* The value of a row that collects a list (dirs, env, listen). */
+static bool set_list(mctx *c, const cli_option *opt, const yaml_node_t *v) {
+  cli_options *o = &c->out->opts;
+  if (opt->kind == CLI_ARG_ENV && v->type == YAML_MAPPING_NODE) {
+    for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
+      yaml_node_t *ek = yaml_document_get_node(c->doc, p->key), *ev = yaml_document_get_node(c->doc, p->value);
+      if (!scalar(ek) || !scalar(ev) || !*scalar(ek) || strchr(scalar(ek), '='))
+        return fail_at(c, ek, "env maps NAME to a value");
+      size_t n = strlen(scalar(ek)) + strlen(scalar(ev)) + 2;
+      char *kv = malloc(n);
+      if (!kv) return fail_at(c, ek, "out of memory");
+      snprintf(kv, n, "%s=%s", scalar(ek), scalar(ev));
+      bool ok = cli_sandbox_setenv(&o->sb, kv);
+      free(kv);
+      if (!ok) return fail_at(c, ek, "out of memory");
+    }
+    return true;
+  }
+  if (v->type != YAML_SEQUENCE_NODE) {
+    char msg[120];
+    snprintf(msg, sizeof msg, "%s must be a list%s", opt->manifest_key,
+             opt->kind == CLI_ARG_ENV ? " of NAME=VALUE or a map" : "");
+    return fail_at(c, v, msg);
+  }
+  for (yaml_node_item_t *i = v->data.sequence.items.start; i < v->data.sequence.items.top; i++) {
+    yaml_node_t *e = yaml_document_get_node(c->doc, *i);
+    bool ok = opt->kind == CLI_ARG_DIR || opt->kind == CLI_ARG_DIR_RO ? add_dir(c, e, opt->kind == CLI_ARG_DIR_RO)
+                                                                        : set_scalar(c, opt, e);
+    if (!ok) return false;
+  }
+  return true;
+}
+
+static bool set_option(mctx *c, const cli_option *opt, const yaml_node_t *v) {
+  switch (opt->kind) {
+  case CLI_ARG_DIR:
+  case CLI_ARG_DIR_RO:
+  case CLI_ARG_ENV:
+  case CLI_ARG_ADDR: return set_list(c, opt, v);
+  default: return set_scalar(c, opt, v);
+  }
+}
+
+/* "unknown key 'x' (expected a, b, ...)" with the keys of the table under `prefix`. */
+static bool unknown_key(mctx *c, const yaml_node_t *k, const char *prefix) {
+  char msg[600];
+  size_t plen = strlen(prefix);
+  int n = snprintf(msg, sizeof msg, "unknown %s '%s' (expected %s", plen ? "limit" : "key", scalar(k),
+                   plen ? "" : "module, args, limits");
+  bool first = plen != 0;
+  for (size_t i = 0; i < cli_noptions && n > 0 && (size_t)n < sizeof msg; i++) {
+    const char *key = cli_option_table[i].manifest_key;
+    if (!key || strncmp(key, prefix, plen) != 0 || (!plen && strchr(key, '.'))) continue;
+    n += snprintf(msg + n, sizeof msg - (size_t)n, "%s%s", first ? "" : ", ", key + plen);
+    first = false;
+  }
+  if (n > 0 && (size_t)n < sizeof msg) snprintf(msg + n, sizeof msg - (size_t)n, ")");
+  return fail_at(c, k, msg);
+}
+
+static bool limits(mctx *c, const yaml_node_t *v) {
+  if (v->type != YAML_MAPPING_NODE) return fail_at(c, v, "limits must be a map");
+  for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
+    yaml_node_t *k = yaml_document_get_node(c->doc, p->key), *lv = yaml_document_get_node(c->doc, p->value);
+    if (!scalar(k)) return fail_at(c, k, "keys must be plain words");
+    char key[80];
+    snprintf(key, sizeof key, "limits.%s", scalar(k));
+    const cli_option *opt = cli_option_for_key(key);
+    if (!opt) return unknown_key(c, k, "limits.");
+    if (!set_scalar(c, opt, lv)) return false;
   }
   return true;
 }
@@ -144,66 +219,17 @@ static bool top_key(mctx *c, const yaml_node_t *k, const yaml_node_t *v) {
     }
     return true;
   }
-  if (strcmp(ks, "env") == 0) {
-    if (v->type == YAML_MAPPING_NODE) {
-      for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
-        yaml_node_t *ek = yaml_document_get_node(c->doc, p->key), *ev = yaml_document_get_node(c->doc, p->value);
-        if (!scalar(ek) || !scalar(ev) || strchr(scalar(ek), '=')) return fail_at(c, ek, "env maps NAME to a value");
-        size_t n = strlen(scalar(ek)) + strlen(scalar(ev)) + 2;
-        char *kv = malloc(n);
-        if (!kv) return fail_at(c, ek, "out of memory");
-        snprintf(kv, n, "%s=%s", scalar(ek), scalar(ev));
-        bool ok = push_str(&m->env, &m->nenv, kv);
-        free(kv);
-        if (!ok) return fail_at(c, ek, "out of memory");
-      }
-      return true;
-    }
-    if (v->type == YAML_SEQUENCE_NODE) {
-      for (yaml_node_item_t *i = v->data.sequence.items.start; i < v->data.sequence.items.top; i++) {
-        yaml_node_t *e = yaml_document_get_node(c->doc, *i);
-        if (!scalar(e) || !strchr(scalar(e), '=')) return fail_at(c, e, "env list entries are NAME=VALUE");
-        if (!push_str(&m->env, &m->nenv, scalar(e))) return fail_at(c, e, "out of memory");
-      }
-      return true;
-    }
-    return fail_at(c, v, "env must be a map or a list of NAME=VALUE");
-  }
-  if (strcmp(ks, "inherit-env") == 0) {
-    const char *s = scalar(v);
-    if (!s || (strcmp(s, "true") != 0 && strcmp(s, "false") != 0)) return fail_at(c, v, "inherit-env must be true or false");
-    m->inherit_env = strcmp(s, "true") == 0;
-    return true;
-  }
-  if (strcmp(ks, "dirs") == 0) {
-    if (v->type != YAML_SEQUENCE_NODE) return fail_at(c, v, "dirs must be a list");
-    for (yaml_node_item_t *i = v->data.sequence.items.start; i < v->data.sequence.items.top; i++)
-      if (!add_dir(c, yaml_document_get_node(c->doc, *i))) return false;
-    return true;
-  }
-  if (strcmp(ks, "listen") == 0) {
-    if (v->type != YAML_SEQUENCE_NODE) return fail_at(c, v, "listen must be a list of ADDR:PORT");
-    for (yaml_node_item_t *i = v->data.sequence.items.start; i < v->data.sequence.items.top; i++) {
-      yaml_node_t *e = yaml_document_get_node(c->doc, *i);
-      if (!scalar(e) || !strchr(scalar(e), ':')) return fail_at(c, e, "listen entries are ADDR:PORT");
-      if (!push_str(&m->listen, &m->nlisten, scalar(e))) return fail_at(c, e, "out of memory");
-    }
-    return true;
-  }
-  if (strcmp(ks, "limits") == 0) {
-    if (v->type != YAML_MAPPING_NODE) return fail_at(c, v, "limits must be a map");
-    for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++)
-      if (!limit(c, yaml_document_get_node(c->doc, p->key), yaml_document_get_node(c->doc, p->value))) return false;
-    return true;
-  }
-  return fail_at(c, k, "unknown key (expected module, args, env, inherit-env, dirs, listen or limits)");
+  if (strcmp(ks, "limits") == 0) return limits(c, v);
+  const cli_option *opt = strchr(ks, '.') ? NULL : cli_option_for_key(ks);
+  if (!opt) return unknown_key(c, k, "");
+  return set_option(c, opt, v);
 }
 
 bool cli_manifest_load(const char *path, cli_manifest *out) {
   memset(out, 0, sizeof *out);
   FILE *f = fopen(path, "rb");
   if (!f) {
-    fprintf(stderr, "%s: i/o error: cannot open the manifest\n", path);
+    fprintf(stderr, "%s: i/o error: cannot open the manifest: %s\n", path, strerror(errno));
     return false;
   }
   yaml_parser_t parser;
@@ -237,14 +263,8 @@ void cli_manifest_free(cli_manifest *m) {
   free(m->module);
   for (int i = 0; i < m->nargs; i++) free(m->args[i]);
   free(m->args);
-  for (int i = 0; i < m->nenv; i++) free(m->env[i]);
-  free(m->env);
-  for (int i = 0; i < m->nlisten; i++) free(m->listen[i]);
-  free(m->listen);
-  for (int i = 0; i < m->ndirs; i++) {
-    free((char *)m->dirs[i].host_path);
-    free((char *)m->dirs[i].guest_path);
-  }
-  free(m->dirs);
+  cli_options_free(&m->opts);
+  for (int i = 0; i < m->nstrings; i++) free(m->strings[i]);
+  free(m->strings);
   memset(m, 0, sizeof *m);
 }

@@ -6,20 +6,15 @@
 
 #include <stdbool.h>
 
-#include "cli/cli.h"
+#include "cli/options.h"
 
 typedef struct cli_manifest {
   char *module;                  /* resolved against the manifest's directory */
   char **args;
   int nargs;
-  char **env;                    /* NAME=VALUE */
-  int nenv;
-  bool inherit_env;
-  char **listen;                 /* ADDR:PORT */
-  int nlisten;
-  wasi_preopen *dirs;            /* strings owned by the manifest */
-  int ndirs;
-  cli_sandbox limits;            /* only fuel/timeout_ns/max_memory/max_stack are used */
+  cli_options opts;              /* the settings of the option table's manifest keys */
+  char **strings;                /* string values opts points at (owned) */
+  int nstrings;
 } cli_manifest;
 
 /* Reads and checks a manifest. On error prints FILE:LINE:COL: manifest error:

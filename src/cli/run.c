@@ -16,57 +16,6 @@
 #include "aot/aot.h"
 #include "runtime/runtime.h"
 
-/* Parses one --invoke argument as a value of type t (decimal or 0x hex ints,
- * C float syntax including inf and nan). */
-static bool parse_arg(const char *s, wasm_valtype t, wrun_val *v) {
-  char *end;
-  memset(v, 0, sizeof *v);
-  v->type = t;
-  errno = 0;
-  if (t == WASM_I32 || t == WASM_I64) {
-    bool neg = s[0] == '-';
-    unsigned long long u = strtoull(neg ? s + 1 : s, &end, 0);
-    if (errno || *end || end == s) return false;
-    if (t == WASM_I32) {
-      if (neg ? u > 0x80000000ull : u > 0xFFFFFFFFull) return false;
-      v->of.i32 = (uint32_t)(neg ? 0 - u : u);
-    } else {
-      if (neg && u > 0x8000000000000000ull) return false;
-      v->of.i64 = neg ? 0 - u : u;
-    }
-    return true;
-  }
-  if (t == WASM_F32) {
-    float f = strtof(s, &end);
-    if (*end || end == s) return false;
-    memcpy(&v->of.f32, &f, 4);
-    return true;
-  }
-  if (t == WASM_F64) {
-    double d = strtod(s, &end);
-    if (*end || end == s) return false;
-    memcpy(&v->of.f64, &d, 8);
-    return true;
-  }
-  return false;
-}
-
-static void print_result(const wrun_val *v) {
-  switch (v->type) {
-  case WASM_I32: printf("%" PRId32 "\n", (int32_t)v->of.i32); break;
-  case WASM_I64: printf("%" PRId64 "\n", (int64_t)v->of.i64); break;
-  case WASM_F32: { float f; memcpy(&f, &v->of.f32, 4); printf("%.9g\n", (double)f); break; }
-  case WASM_F64: { double d; memcpy(&d, &v->of.f64, 8); printf("%.17g\n", d); break; }
-  case WASM_V128: {
-    printf("0x");
-    for (int i = 15; i >= 0; i--) printf("%02x", v->of.v128[i]);
-    printf("\n");
-    break;
-  }
-  default: printf(v->of.ref ? "ref\n" : "null\n"); break;
-  }
-}
-
 bool cli_parse_size(const char *s, uint64_t *out) {
   char *end;
   errno = 0;
@@ -166,8 +115,8 @@ static int report_failure(const char *path, wrun_store *s, const wrun_error *err
   if (err->kind == WRUN_ERR_TRAP || err->kind == WRUN_ERR_EXHAUSTION) {
     if (wrun_store_trap_kind(s) == WRUN_TRAP_EXIT) return wrun_store_exit_code(s);
     char bt[4096];
-    fprintf(stderr, "error: %s: wasm trap: %s\nwasm backtrace:\n%s", path, err->message,
-            wrun_store_backtrace(s, bt, sizeof bt));
+    fprintf(stderr, "%s: wasm trap: %s%s\nwasm backtrace:\n%s", path, err->message,
+            cli_trap_hint(wrun_store_trap_kind(s)), wrun_store_backtrace(s, bt, sizeof bt));
     return CLI_EXIT_TRAP;
   }
   char buf[600];
@@ -202,6 +151,7 @@ int cli_run_module(const char *path, const wasm_module *m, const char *invoke, i
   cfg.fuel = sb->fuel;
   cfg.max_memory_bytes = sb->max_memory;
   cfg.stack_bytes = sb->max_stack > UINT32_MAX ? UINT32_MAX : (uint32_t)sb->max_stack;
+  cfg.max_call_depth = sb->max_call_depth;
   cfg.interruptible = sb->timeout_ns != 0;
   cfg.aot = sb->aot;
   if (sb->aot && sb->fuel) {
@@ -280,7 +230,7 @@ int cli_run_module(const char *path, const wasm_module *m, const char *invoke, i
   }
   for (uint32_t i = 0; i < ft->nparams; i++) {
     wasm_valtype t = wasm_functype_params(ft)[i];
-    if (!parse_arg(args[i], t, &argv[i])) {
+    if (!cli_parse_value(args[i], t, &argv[i])) {
       char tn[32];
       fprintf(stderr, "%s: error: argument %u \"%s\" is not a valid %s\n", path, i + 1, args[i],
               wasm_valtype_name(t, tn, sizeof tn));
@@ -293,7 +243,7 @@ int cli_run_module(const char *path, const wasm_module *m, const char *invoke, i
     goto done;
   }
   if (invoke)
-    for (uint32_t i = 0; i < ft->nresults; i++) print_result(&res[i]);
+    for (uint32_t i = 0; i < ft->nresults; i++) cli_print_value(stdout, &res[i]);
 done:
   watchdog_stop(&wd);
   free(argv);

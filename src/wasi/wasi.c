@@ -2,7 +2,8 @@
  * wasi.c — the WASI preview 1 context: arguments, environment, clocks,
  * randomness, process exit, polling on clocks and descriptors, the descriptor
  * table, and linking a module's `wasi_snapshot_preview1` imports to host
- * functions. File and path functions are in wasi_fs.c.
+ * functions. Descriptor and file functions are in wasi_fs.c, path resolution
+ * and the path_* functions in wasi_path.c, sockets in wasi_sock.c.
  */
 #include <errno.h>
 #include <sched.h>
@@ -27,44 +28,45 @@ uint8_t *wasi_mem(wrun_caller *c, uint64_t ptr, uint64_t len) {
   return wrun_memory_data(m) + ptr;
 }
 
+/* Linux errno -> WASI errno. Aliases (EWOULDBLOCK, EDEADLOCK, ENOTSUP) share
+ * their value with the name listed. EXDEV is a real cross-device error here:
+ * the resolver reports escapes from a preopen as NOTCAPABLE itself. */
+static const struct {
+  int host;
+  uint8_t wasi;
+} errno_map[] = {
+  {E2BIG, WASI_E2BIG}, {EACCES, WASI_EACCES}, {EADDRINUSE, WASI_EADDRINUSE},
+  {EADDRNOTAVAIL, WASI_EADDRNOTAVAIL}, {EAFNOSUPPORT, WASI_EAFNOSUPPORT}, {EAGAIN, WASI_EAGAIN},
+  {EALREADY, WASI_EALREADY}, {EBADF, WASI_EBADF}, {EBADMSG, WASI_EBADMSG}, {EBUSY, WASI_EBUSY},
+  {ECANCELED, WASI_ECANCELED}, {ECHILD, WASI_ECHILD}, {ECONNABORTED, WASI_ECONNABORTED},
+  {ECONNREFUSED, WASI_ECONNREFUSED}, {ECONNRESET, WASI_ECONNRESET}, {EDEADLK, WASI_EDEADLK},
+  {EDESTADDRREQ, WASI_EDESTADDRREQ}, {EDOM, WASI_EDOM}, {EDQUOT, WASI_EDQUOT}, {EEXIST, WASI_EEXIST},
+  {EFAULT, WASI_EFAULT}, {EFBIG, WASI_EFBIG}, {EHOSTUNREACH, WASI_EHOSTUNREACH}, {EIDRM, WASI_EIDRM},
+  {EILSEQ, WASI_EILSEQ}, {EINPROGRESS, WASI_EINPROGRESS}, {EINTR, WASI_EINTR}, {EINVAL, WASI_EINVAL},
+  {EIO, WASI_EIO}, {EISCONN, WASI_EISCONN}, {EISDIR, WASI_EISDIR}, {ELOOP, WASI_ELOOP},
+  {EMFILE, WASI_EMFILE}, {EMLINK, WASI_EMLINK}, {EMSGSIZE, WASI_EMSGSIZE}, {EMULTIHOP, WASI_EMULTIHOP},
+  {ENAMETOOLONG, WASI_ENAMETOOLONG}, {ENETDOWN, WASI_ENETDOWN}, {ENETRESET, WASI_ENETRESET},
+  {ENETUNREACH, WASI_ENETUNREACH}, {ENFILE, WASI_ENFILE}, {ENOBUFS, WASI_ENOBUFS}, {ENODEV, WASI_ENODEV},
+  {ENOENT, WASI_ENOENT}, {ENOEXEC, WASI_ENOEXEC}, {ENOLCK, WASI_ENOLCK}, {ENOLINK, WASI_ENOLINK},
+  {ENOMEM, WASI_ENOMEM}, {ENOMSG, WASI_ENOMSG}, {ENOPROTOOPT, WASI_ENOPROTOOPT}, {ENOSPC, WASI_ENOSPC},
+  {ENOSYS, WASI_ENOSYS}, {ENOTCONN, WASI_ENOTCONN}, {ENOTDIR, WASI_ENOTDIR}, {ENOTEMPTY, WASI_ENOTEMPTY},
+  {ENOTRECOVERABLE, WASI_ENOTRECOVERABLE}, {ENOTSOCK, WASI_ENOTSOCK}, {EOPNOTSUPP, WASI_ENOTSUP},
+  {ENOTTY, WASI_ENOTTY}, {ENXIO, WASI_ENXIO}, {EOVERFLOW, WASI_EOVERFLOW}, {EOWNERDEAD, WASI_EOWNERDEAD},
+  {EPERM, WASI_EPERM}, {EPIPE, WASI_EPIPE}, {EPROTO, WASI_EPROTO}, {EPROTONOSUPPORT, WASI_EPROTONOSUPPORT},
+  {EPROTOTYPE, WASI_EPROTOTYPE}, {ERANGE, WASI_ERANGE}, {EROFS, WASI_EROFS}, {ESPIPE, WASI_ESPIPE},
+  {ESRCH, WASI_ESRCH}, {ESTALE, WASI_ESTALE}, {ETIMEDOUT, WASI_ETIMEDOUT}, {ETXTBSY, WASI_ETXTBSY},
+  {EXDEV, WASI_EXDEV},
+  /* Linux names with no WASI twin but an unmistakable nearest meaning */
+  {ESOCKTNOSUPPORT, WASI_EPROTONOSUPPORT}, {EPFNOSUPPORT, WASI_EAFNOSUPPORT}, {ESHUTDOWN, WASI_EPIPE},
+  {EHOSTDOWN, WASI_EHOSTUNREACH}, {ENOMEDIUM, WASI_ENODEV}, {ETIME, WASI_ETIMEDOUT},
+};
+
 uint32_t wasi_errno(int e) {
   if (e < 0) e = -e; /* libuv reports -errno */
-  switch (e) {
-  case 0: return WASI_ESUCCESS;
-  case E2BIG: return WASI_E2BIG;
-  case EACCES: return WASI_EACCES;
-  case EAGAIN: return WASI_EAGAIN;
-  case EBADF: return WASI_EBADF;
-  case EBUSY: return WASI_EBUSY;
-  case EEXIST: return WASI_EEXIST;
-  case EFAULT: return WASI_EFAULT;
-  case EFBIG: return WASI_EFBIG;
-  case EILSEQ: return WASI_EILSEQ;
-  case EINTR: return WASI_EINTR;
-  case EINVAL: return WASI_EINVAL;
-  case EIO: return WASI_EIO;
-  case EISDIR: return WASI_EISDIR;
-  case ELOOP: return WASI_ELOOP;
-  case EMFILE: return WASI_EMFILE;
-  case EMLINK: return WASI_EMLINK;
-  case ENAMETOOLONG: return WASI_ENAMETOOLONG;
-  case ENOENT: return WASI_ENOENT;
-  case ENOMEM: return WASI_ENOMEM;
-  case ENOSPC: return WASI_ENOSPC;
-  case ENOSYS: return WASI_ENOSYS;
-  case ENOTDIR: return WASI_ENOTDIR;
-  case ENOTEMPTY: return WASI_ENOTEMPTY;
-  case EOPNOTSUPP: return WASI_ENOTSUP;
-  case ENOTTY: return WASI_ENOTTY;
-  case ENXIO: return WASI_ENXIO;
-  case EOVERFLOW: return WASI_EOVERFLOW;
-  case EPERM: return WASI_EPERM;
-  case EPIPE: return WASI_EPIPE;
-  case EROFS: return WASI_EROFS;
-  case ESPIPE: return WASI_ESPIPE;
-  case EXDEV: return WASI_ENOTCAPABLE; /* RESOLVE_BENEATH refused to leave the preopen */
-  default: return WASI_EIO;
-  }
+  if (e == 0) return WASI_ESUCCESS;
+  for (size_t i = 0; i < sizeof errno_map / sizeof errno_map[0]; i++)
+    if (errno_map[i].host == e) return errno_map[i].wasi;
+  return WASI_EIO; /* a Linux errno with no WASI meaning at all (ECHRNG, EBADE, ...) */
 }
 
 wasi_fd *wasi_fd_get(wasi_ctx *w, uint32_t fd, uint64_t need, uint32_t *err) {
@@ -229,6 +231,8 @@ wasi_ctx *wasi_new(const wasi_config *cfg, wrun_error *err) {
     f->inheriting = (WASI_RIGHTS_DIR | WASI_RIGHTS_FILE) & ~(p->readonly ? WASI_RIGHTS_WRITING : 0);
     f->preopen = strdup(p->guest_path);
   }
+  const char *no2 = getenv("WRUN_TEST_NO_OPENAT2"); /* test-only: resolve by the walk, as without openat2 */
+  w->no_openat2 = no2 && strcmp(no2, "1") == 0;
   return w;
 }
 

@@ -4,9 +4,13 @@
  *
  * Deny by default: the guest sees exactly the arguments and environment in its
  * wasi_config, the three standard streams, and the directories preopened for
- * it; every path is resolved beneath one of those preopens by the kernel
- * (openat2 with RESOLVE_BENEATH), so `..`, absolute paths and symlinks that
- * point outside are refused, also when swapped in under a race.
+ * it. Every path is resolved beneath one of those preopens by one resolver
+ * (wasi_path.c) that walks it a component at a time with O_PATH|O_NOFOLLOW,
+ * expands symlinks itself and makes the final call on a single name without
+ * following, so `..`, absolute paths and symlinks that point outside are
+ * refused (NOTCAPABLE) on any kernel, also when swapped in under a race;
+ * openat2 RESOLVE_BENEATH is only a fast path for opening. WRUN_TEST_NO_OPENAT2=1
+ * in the environment (test-only, read by wasi_new) forces the walk.
  *
  * Ownership: a wasi_ctx is owned by its creator, borrows nothing from the
  * config after wasi_new returns, and must outlive the store whose host

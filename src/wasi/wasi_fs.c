@@ -1,23 +1,16 @@
 /*
- * wasi_fs.c — WASI descriptors, files, directories and paths.
- *
- * Every path a guest names is resolved by the kernel beneath the directory
- * descriptor it is relative to: openat2(2) with RESOLVE_BENEATH refuses `..`
- * that climbs out, absolute paths and symlinks (absolute, or climbing out),
- * also when a component is swapped under a race; a kernel without openat2 gets
- * a component-by-component walk with O_NOFOLLOW that refuses any symlink in the
- * middle of a path. Operations on a last component (mkdir, unlink, rename, …)
- * resolve its parent that way and then use the *at() call on the name alone.
- * Reads and writes go through libuv's file API.
+ * wasi_fs.c — WASI descriptors, files and directories: reads and writes
+ * (through libuv's file API), seeking, descriptor flags and rights, stat and
+ * times of open descriptors, readdir. Everything that takes a path is in
+ * wasi_path.c, which resolves it beneath a preopen without ever letting the
+ * kernel follow a symlink it has not checked.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "wasi/wasi_impl.h"
@@ -27,92 +20,9 @@
 #define RET(v) do { slots[0] = (uint32_t)(v); return true; } while (0)
 #define CTX wasi_ctx *w = env
 
-/* ---- paths ------------------------------------------------------------------- */
-
-/* Copies a guest path into a NUL-terminated host string. Refuses NUL bytes
- * inside the path (the host would silently cut it) and absolute paths. */
-static uint32_t guest_path(wrun_caller *c, uint32_t ptr, uint32_t len, char **out) {
-  const uint8_t *p = wasi_mem(c, ptr, len);
-  if (!p) return WASI_EFAULT;
-  if (memchr(p, 0, len)) return WASI_EILSEQ;
-  if (len && p[0] == '/') return WASI_ENOTCAPABLE;
-  char *s = malloc((size_t)len + 1);
-  if (!s) return WASI_ENOMEM;
-  memcpy(s, p, len);
-  s[len] = 0;
-  *out = s;
-  return WASI_ESUCCESS;
-}
-
-/* Component walk for kernels without openat2: no symlinks in the middle, and
- * `..` may not climb above the starting directory. */
-static int open_beneath_walk(int dirfd, const char *path, int flags, mode_t mode) {
-  char *copy = strdup(path);
-  if (!copy) { errno = ENOMEM; return -1; }
-  int cur = dup(dirfd), depth = 0;
-  char *save = NULL, *comp = strtok_r(copy, "/", &save);
-  while (cur >= 0 && comp) {
-    char *next = strtok_r(NULL, "/", &save);
-    if (!next) break;
-    if (strcmp(comp, "..") == 0 && --depth < 0) { close(cur); cur = -1; errno = EXDEV; break; }
-    if (strcmp(comp, ".") != 0 && strcmp(comp, "..") != 0) depth++;
-    int nfd = openat(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    close(cur);
-    cur = nfd;
-    comp = next;
-  }
-  int fd = -1;
-  if (cur >= 0) {
-    if (comp && strcmp(comp, "..") == 0 && depth <= 0) errno = EXDEV;
-    else fd = openat(cur, comp ? comp : ".", flags | O_CLOEXEC, mode);
-    int e = errno;
-    close(cur);
-    errno = e;
-  }
-  free(copy);
-  return fd;
-}
-
-/* Opens `path` beneath `dirfd`. `follow` says whether a symlink as the last
- * component is followed (it must then stay beneath too). */
-static int open_beneath(int dirfd, const char *path, int flags, mode_t mode, bool follow) {
-  struct open_how how;
-  memset(&how, 0, sizeof how);
-  how.flags = (uint64_t)(flags | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
-  /* a mode only with O_CREAT (O_TMPFILE shares its bits with O_DIRECTORY) */
-  how.mode = ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) ? mode : 0;
-  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-  long fd = syscall(SYS_openat2, dirfd, *path ? path : ".", &how, sizeof how);
-  if (fd < 0 && errno == ENOSYS) return open_beneath_walk(dirfd, *path ? path : ".", flags | (follow ? 0 : O_NOFOLLOW), mode);
-  return (int)fd;
-}
-
-/* Splits `path` into its parent (opened beneath dirfd as an O_PATH directory)
- * and its last component. The last component may not be `.` or `..`. */
-static uint32_t open_parent(int dirfd, char *path, int *parent, const char **name) {
-  size_t len = strlen(path);
-  while (len > 1 && path[len - 1] == '/') path[--len] = 0; /* "dir/" names dir */
-  char *slash = strrchr(path, '/');
-  const char *last = slash ? slash + 1 : path;
-  if (!*last || strcmp(last, ".") == 0) return WASI_EINVAL;
-  if (strcmp(last, "..") == 0) return WASI_ENOTCAPABLE;
-  int p;
-  if (slash == path) return WASI_ENOTCAPABLE; /* "/name" is absolute */
-  if (slash) {
-    *slash = 0;
-    p = open_beneath(dirfd, path, O_PATH | O_DIRECTORY, 0, true);
-  } else {
-    p = dup(dirfd);
-  }
-  if (p < 0) return wasi_errno(errno);
-  *parent = p;
-  *name = last;
-  return WASI_ESUCCESS;
-}
-
 /* ---- stat conversion ------------------------------------------------------------ */
 
-static void put_filestat(uint8_t *p, const struct stat *st) {
+void wasi_put_filestat(uint8_t *p, const struct stat *st) {
   uint64_t v[8];
   memset(p, 0, 64);
   v[0] = st->st_dev;
@@ -313,7 +223,7 @@ bool wasi_fd_filestat_get(wrun_caller *c, void *env, uint64_t *slots) {
   if (!p) RET(WASI_EFAULT);
   struct stat st;
   if (fstat(f->host, &st) != 0) RET(wasi_errno(errno));
-  put_filestat(p, &st);
+  wasi_put_filestat(p, &st);
   RET(WASI_ESUCCESS);
 }
 
@@ -328,8 +238,7 @@ bool wasi_fd_filestat_set_size(wrun_caller *c, void *env, uint64_t *slots) {
   RET(WASI_ESUCCESS);
 }
 
-/* fstflags: ATIM 1, ATIM_NOW 2, MTIM 4, MTIM_NOW 8 */
-static uint32_t times_of(uint64_t atim, uint64_t mtim, uint32_t fl, struct timespec ts[2]) {
+uint32_t wasi_times_of(uint64_t atim, uint64_t mtim, uint32_t fl, struct timespec ts[2]) {
   if (fl & ~15u || ((fl & 1) && (fl & 2)) || ((fl & 4) && (fl & 8))) return WASI_EINVAL;
   ts[0].tv_sec = (time_t)(atim / 1000000000u);
   ts[0].tv_nsec = (fl & 2) ? UTIME_NOW : (fl & 1) ? (long)(atim % 1000000000u) : UTIME_OMIT;
@@ -345,7 +254,7 @@ bool wasi_fd_filestat_set_times(wrun_caller *c, void *env, uint64_t *slots) {
   wasi_fd *f = wasi_fd_get(w, ARG32(0), WASI_R(R_FD_FILESTAT_SET_TIMES), &err);
   if (!f) RET(err);
   struct timespec ts[2];
-  if ((err = times_of(ARG64(1), ARG64(2), ARG32(3), ts)) != WASI_ESUCCESS) RET(err);
+  if ((err = wasi_times_of(ARG64(1), ARG64(2), ARG32(3), ts)) != WASI_ESUCCESS) RET(err);
   if (futimens(f->host, ts) != 0) RET(wasi_errno(errno));
   RET(WASI_ESUCCESS);
 }
@@ -438,6 +347,9 @@ bool wasi_fd_readdir(wrun_caller *c, void *env, uint64_t *slots) {
     hdr[20] = e->d_type == DT_DIR ? WASI_FT_DIR : e->d_type == DT_REG ? WASI_FT_REG
             : e->d_type == DT_LNK ? WASI_FT_SYMLINK : e->d_type == DT_CHR ? WASI_FT_CHAR
             : e->d_type == DT_BLK ? WASI_FT_BLOCK : e->d_type == DT_SOCK ? WASI_FT_SOCK_STREAM : WASI_FT_UNKNOWN;
+    struct stat st; /* some filesystems do not fill d_type: ask, without following a symlink */
+    if (e->d_type == DT_UNKNOWN && fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+      hdr[20] = wasi_filetype_of(st.st_mode);
     uint32_t n = buf_len - used < 24 ? buf_len - used : 24;
     memcpy(buf + used, hdr, n);
     used += n;
@@ -450,232 +362,4 @@ bool wasi_fd_readdir(wrun_caller *c, void *env, uint64_t *slots) {
   if (e2 && used < buf_len) RET(wasi_errno(e2));
   memcpy(pused, &used, 4);
   RET(WASI_ESUCCESS);
-}
-
-/* ---- paths ------------------------------------------------------------------------------ */
-
-/* oflags: CREAT 1, DIRECTORY 2, EXCL 4, TRUNC 8 */
-bool wasi_path_open(wrun_caller *c, void *env, uint64_t *slots) {
-  CTX;
-  uint32_t err, dirflags = ARG32(1), oflags = ARG32(4), fdflags = ARG32(7);
-  uint64_t base = ARG64(5), inh = ARG64(6);
-  uint64_t need = WASI_R(R_PATH_OPEN) | ((oflags & 1) ? WASI_R(R_PATH_CREATE_FILE) : 0) |
-                  ((oflags & 8) ? WASI_R(R_PATH_FILESTAT_SET_SIZE) : 0);
-  wasi_fd *dir = wasi_fd_get(w, ARG32(0), need, &err);
-  if (!dir) RET(err);
-  if ((base & ~dir->inheriting) || (inh & ~dir->inheriting)) RET(WASI_ENOTCAPABLE);
-  if (oflags & ~15u) RET(WASI_EINVAL);
-  if (fdflags & ~(uint32_t)(WASI_FDFLAG_APPEND | WASI_FDFLAG_DSYNC | WASI_FDFLAG_NONBLOCK | WASI_FDFLAG_RSYNC |
-                            WASI_FDFLAG_SYNC))
-    RET(WASI_EINVAL);
-  uint8_t *pfd = wasi_mem(c, ARG32(8), 4);
-  if (!pfd) RET(WASI_EFAULT);
-  char *path;
-  if ((err = guest_path(c, ARG32(2), ARG32(3), &path)) != WASI_ESUCCESS) RET(err);
-  bool rd = base & (WASI_R(R_FD_READ) | WASI_R(R_FD_READDIR));
-  bool wr = base & (WASI_R(R_FD_WRITE) | WASI_R(R_FD_ALLOCATE) | WASI_R(R_FD_FILESTAT_SET_SIZE));
-  int flags = wr ? (rd ? O_RDWR : O_WRONLY) : O_RDONLY;
-  if (oflags & 1) flags |= O_CREAT;
-  if (oflags & 2) flags |= O_DIRECTORY;
-  if (oflags & 4) flags |= O_EXCL;
-  if (oflags & 8) flags |= O_TRUNC;
-  if (fdflags & WASI_FDFLAG_APPEND) flags |= O_APPEND;
-  if (fdflags & WASI_FDFLAG_DSYNC) flags |= O_DSYNC;
-  if (fdflags & WASI_FDFLAG_SYNC) flags |= O_SYNC;
-  if (fdflags & WASI_FDFLAG_RSYNC) flags |= O_RSYNC;
-  if (fdflags & WASI_FDFLAG_NONBLOCK) flags |= O_NONBLOCK;
-  int h = open_beneath(dir->host, path, flags, 0666, dirflags & 1);
-  if (h < 0 && errno == EISDIR && (flags & O_ACCMODE) != O_RDONLY) /* a directory opened for writing */
-    h = -1;
-  free(path);
-  if (h < 0) RET(wasi_errno(errno));
-  struct stat st;
-  if (fstat(h, &st) != 0) {
-    int e = errno;
-    close(h);
-    RET(wasi_errno(e));
-  }
-  int64_t fd = wasi_fd_alloc(w);
-  if (fd < 0) {
-    close(h);
-    RET(WASI_EMFILE);
-  }
-  dir = &w->fds[ARG32(0)]; /* the table may have moved */
-  wasi_fd *f = &w->fds[fd];
-  f->used = true;
-  f->host = h;
-  f->type = wasi_filetype_of(st.st_mode);
-  f->rights = base & (f->type == WASI_FT_DIR ? WASI_RIGHTS_DIR : WASI_RIGHTS_FILE | WASI_R(R_POLL_FD_READWRITE));
-  f->inheriting = inh;
-  f->flags = (uint16_t)fdflags;
-  uint32_t v = (uint32_t)fd;
-  memcpy(pfd, &v, 4);
-  RET(WASI_ESUCCESS);
-}
-
-bool wasi_path_filestat_get(wrun_caller *c, void *env, uint64_t *slots) {
-  CTX;
-  uint32_t err;
-  wasi_fd *dir = wasi_fd_get(w, ARG32(0), WASI_R(R_PATH_FILESTAT_GET), &err);
-  if (!dir) RET(err);
-  uint8_t *p = wasi_mem(c, ARG32(4), 64);
-  if (!p) RET(WASI_EFAULT);
-  char *path;
-  if ((err = guest_path(c, ARG32(2), ARG32(3), &path)) != WASI_ESUCCESS) RET(err);
-  int h = open_beneath(dir->host, path, O_PATH, 0, ARG32(1) & 1);
-  free(path);
-  if (h < 0) RET(wasi_errno(errno));
-  struct stat st;
-  int r = fstat(h, &st);
-  int e = errno;
-  close(h);
-  if (r != 0) RET(wasi_errno(e));
-  put_filestat(p, &st);
-  RET(WASI_ESUCCESS);
-}
-
-bool wasi_path_filestat_set_times(wrun_caller *c, void *env, uint64_t *slots) {
-  CTX;
-  uint32_t err;
-  wasi_fd *dir = wasi_fd_get(w, ARG32(0), WASI_R(R_PATH_FILESTAT_SET_TIMES), &err);
-  if (!dir) RET(err);
-  struct timespec ts[2];
-  if ((err = times_of(ARG64(4), ARG64(5), ARG32(6), ts)) != WASI_ESUCCESS) RET(err);
-  char *path;
-  if ((err = guest_path(c, ARG32(2), ARG32(3), &path)) != WASI_ESUCCESS) RET(err);
-  int parent;
-  const char *name;
-  err = open_parent(dir->host, path, &parent, &name);
-  if (err == WASI_ESUCCESS) {
-    if (utimensat(parent, name, ts, (ARG32(1) & 1) ? 0 : AT_SYMLINK_NOFOLLOW) != 0) err = wasi_errno(errno);
-    close(parent);
-  }
-  free(path);
-  RET(err);
-}
-
-/* The common shape of mkdir/rmdir/unlink: resolve the parent, act on the name. */
-static bool path_op(wrun_caller *c, wasi_ctx *w, uint64_t *slots, uint32_t right, int (*op)(int, const char *)) {
-  uint32_t err;
-  wasi_fd *dir = wasi_fd_get(w, ARG32(0), WASI_R(right), &err);
-  if (!dir) RET(err);
-  char *path;
-  if ((err = guest_path(c, ARG32(1), ARG32(2), &path)) != WASI_ESUCCESS) RET(err);
-  int parent;
-  const char *name;
-  err = open_parent(dir->host, path, &parent, &name);
-  if (err == WASI_ESUCCESS) {
-    if (op(parent, name) != 0) err = wasi_errno(errno);
-    close(parent);
-  }
-  free(path);
-  RET(err);
-}
-
-static int do_mkdir(int d, const char *n) { return mkdirat(d, n, 0777); }
-static int do_rmdir(int d, const char *n) { return unlinkat(d, n, AT_REMOVEDIR); }
-static int do_unlink(int d, const char *n) { return unlinkat(d, n, 0); }
-
-bool wasi_path_create_directory(wrun_caller *c, void *env, uint64_t *slots) {
-  return path_op(c, env, slots, R_PATH_CREATE_DIRECTORY, do_mkdir);
-}
-bool wasi_path_remove_directory(wrun_caller *c, void *env, uint64_t *slots) {
-  return path_op(c, env, slots, R_PATH_REMOVE_DIRECTORY, do_rmdir);
-}
-bool wasi_path_unlink_file(wrun_caller *c, void *env, uint64_t *slots) {
-  return path_op(c, env, slots, R_PATH_UNLINK_FILE, do_unlink);
-}
-
-/* rename and link: two (descriptor, path) pairs, each resolved to a parent
- * beneath its preopen, then one *at call on the two names. */
-static bool two_paths(wrun_caller *c, wasi_ctx *w, uint64_t *slots, uint32_t from_arg, uint32_t from_right,
-                      uint32_t to_arg, uint32_t to_right, int (*op)(int, const char *, int, const char *)) {
-  uint32_t err;
-  wasi_fd *from = wasi_fd_get(w, ARG32(from_arg), WASI_R(from_right), &err);
-  if (!from) RET(err);
-  wasi_fd *to = wasi_fd_get(w, ARG32(to_arg), WASI_R(to_right), &err);
-  if (!to) RET(err);
-  char *a = NULL, *b = NULL;
-  if ((err = guest_path(c, ARG32(from_arg + 1), ARG32(from_arg + 2), &a)) != WASI_ESUCCESS) RET(err);
-  if ((err = guest_path(c, ARG32(to_arg + 1), ARG32(to_arg + 2), &b)) != WASI_ESUCCESS) {
-    free(a);
-    RET(err);
-  }
-  int pa = -1, pb = -1;
-  const char *na, *nb;
-  err = open_parent(from->host, a, &pa, &na);
-  if (err == WASI_ESUCCESS) err = open_parent(to->host, b, &pb, &nb);
-  if (err == WASI_ESUCCESS && op(pa, na, pb, nb) != 0) err = wasi_errno(errno);
-  if (pa >= 0) close(pa);
-  if (pb >= 0) close(pb);
-  free(a);
-  free(b);
-  RET(err);
-}
-
-static int link_names(int da, const char *a, int db, const char *b) { return linkat(da, a, db, b, 0); }
-
-/* path_rename(fd, old_path, old_len, new_fd, new_path, new_len) */
-bool wasi_path_rename(wrun_caller *c, void *env, uint64_t *slots) {
-  return two_paths(c, env, slots, 0, R_PATH_RENAME_SOURCE, 3, R_PATH_RENAME_TARGET, renameat);
-}
-
-/* path_link(old_fd, old_flags, old_path, old_len, new_fd, new_path, new_len) */
-bool wasi_path_link(wrun_caller *c, void *env, uint64_t *slots) {
-  if (ARG32(1) & 1) RET(WASI_EINVAL); /* following a symlink source could leave the preopen */
-  /* shift the arguments so both pairs read (fd, path, len) */
-  uint64_t shifted[7] = {slots[0], slots[2], slots[3], slots[4], slots[5], slots[6], 0};
-  bool ok = two_paths(c, env, shifted, 0, R_PATH_LINK_SOURCE, 3, R_PATH_LINK_TARGET, link_names);
-  slots[0] = shifted[0];
-  return ok;
-}
-
-/* path_symlink(old_path, fd, new_path): a link whose target is absolute is refused. */
-bool wasi_path_symlink(wrun_caller *c, void *env, uint64_t *slots) {
-  CTX;
-  uint32_t err;
-  wasi_fd *dir = wasi_fd_get(w, ARG32(2), WASI_R(R_PATH_SYMLINK), &err);
-  if (!dir) RET(err);
-  char *target = NULL, *path = NULL;
-  if ((err = guest_path(c, ARG32(0), ARG32(1), &target)) != WASI_ESUCCESS) RET(err);
-  if ((err = guest_path(c, ARG32(3), ARG32(4), &path)) != WASI_ESUCCESS) {
-    free(target);
-    RET(err);
-  }
-  int parent;
-  const char *name;
-  err = open_parent(dir->host, path, &parent, &name);
-  if (err == WASI_ESUCCESS) {
-    if (symlinkat(target, parent, name) != 0) err = wasi_errno(errno);
-    close(parent);
-  }
-  free(target);
-  free(path);
-  RET(err);
-}
-
-/* path_readlink: a buffer shorter than the target gets the truncated target. */
-bool wasi_path_readlink(wrun_caller *c, void *env, uint64_t *slots) {
-  CTX;
-  uint32_t err;
-  wasi_fd *dir = wasi_fd_get(w, ARG32(0), WASI_R(R_PATH_READLINK), &err);
-  if (!dir) RET(err);
-  uint8_t *buf = wasi_mem(c, ARG32(3), ARG32(4)), *pused = wasi_mem(c, ARG32(5), 4);
-  if (!buf || !pused) RET(WASI_EFAULT);
-  char *path;
-  if ((err = guest_path(c, ARG32(1), ARG32(2), &path)) != WASI_ESUCCESS) RET(err);
-  int parent;
-  const char *name;
-  err = open_parent(dir->host, path, &parent, &name);
-  if (err == WASI_ESUCCESS) {
-    ssize_t n = readlinkat(parent, name, (char *)buf, ARG32(4));
-    if (n < 0) err = wasi_errno(errno);
-    else {
-      uint32_t u = (uint32_t)n;
-      memcpy(pused, &u, 4);
-    }
-    close(parent);
-  }
-  free(path);
-  RET(err);
 }

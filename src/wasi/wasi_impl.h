@@ -1,6 +1,7 @@
 /*
  * wasi_impl.h — the WASI context and helpers shared by wasi.c (process,
- * clocks, streams, linking) and wasi_fs.c (files, directories, paths).
+ * clocks, streams, linking), wasi_fs.c (descriptors, files, directories),
+ * wasi_path.c (path resolution and path_* calls) and wasi_sock.c (sockets).
  */
 #ifndef WRUN_WASI_IMPL_H
 #define WRUN_WASI_IMPL_H
@@ -8,20 +9,30 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 #include <uv.h>
 
 #include "wasi/wasi.h"
 
-/* errno values of wasi_snapshot_preview1 (witx `errno`) */
+/* errno values of wasi_snapshot_preview1 (witx `errno`), all of them */
 enum {
-  WASI_ESUCCESS = 0, WASI_E2BIG = 1, WASI_EACCES = 2, WASI_EAGAIN = 6, WASI_EBADF = 8, WASI_EBUSY = 10,
-  WASI_EEXIST = 20, WASI_EFAULT = 21, WASI_EFBIG = 22, WASI_EILSEQ = 25, WASI_EINTR = 27, WASI_EINVAL = 28,
-  WASI_EIO = 29, WASI_EISDIR = 31, WASI_ELOOP = 32, WASI_EMFILE = 33, WASI_EMLINK = 34,
-  WASI_ENAMETOOLONG = 37, WASI_ENOENT = 44, WASI_ENOMEM = 48, WASI_ENOSPC = 51, WASI_ENOSYS = 52,
-  WASI_ENOTDIR = 54, WASI_ENOTEMPTY = 55, WASI_ENOTSUP = 58, WASI_ENOTTY = 59, WASI_ENXIO = 60,
-  WASI_EOVERFLOW = 61, WASI_EPERM = 63, WASI_EPIPE = 64, WASI_EROFS = 69, WASI_ESPIPE = 70,
-  WASI_EXDEV = 75, WASI_ENOTCAPABLE = 76,
+  WASI_ESUCCESS = 0, WASI_E2BIG = 1, WASI_EACCES = 2, WASI_EADDRINUSE = 3, WASI_EADDRNOTAVAIL = 4,
+  WASI_EAFNOSUPPORT = 5, WASI_EAGAIN = 6, WASI_EALREADY = 7, WASI_EBADF = 8, WASI_EBADMSG = 9, WASI_EBUSY = 10,
+  WASI_ECANCELED = 11, WASI_ECHILD = 12, WASI_ECONNABORTED = 13, WASI_ECONNREFUSED = 14, WASI_ECONNRESET = 15,
+  WASI_EDEADLK = 16, WASI_EDESTADDRREQ = 17, WASI_EDOM = 18, WASI_EDQUOT = 19, WASI_EEXIST = 20,
+  WASI_EFAULT = 21, WASI_EFBIG = 22, WASI_EHOSTUNREACH = 23, WASI_EIDRM = 24, WASI_EILSEQ = 25,
+  WASI_EINPROGRESS = 26, WASI_EINTR = 27, WASI_EINVAL = 28, WASI_EIO = 29, WASI_EISCONN = 30, WASI_EISDIR = 31,
+  WASI_ELOOP = 32, WASI_EMFILE = 33, WASI_EMLINK = 34, WASI_EMSGSIZE = 35, WASI_EMULTIHOP = 36,
+  WASI_ENAMETOOLONG = 37, WASI_ENETDOWN = 38, WASI_ENETRESET = 39, WASI_ENETUNREACH = 40, WASI_ENFILE = 41,
+  WASI_ENOBUFS = 42, WASI_ENODEV = 43, WASI_ENOENT = 44, WASI_ENOEXEC = 45, WASI_ENOLCK = 46, WASI_ENOLINK = 47,
+  WASI_ENOMEM = 48, WASI_ENOMSG = 49, WASI_ENOPROTOOPT = 50, WASI_ENOSPC = 51, WASI_ENOSYS = 52,
+  WASI_ENOTCONN = 53, WASI_ENOTDIR = 54, WASI_ENOTEMPTY = 55, WASI_ENOTRECOVERABLE = 56, WASI_ENOTSOCK = 57,
+  WASI_ENOTSUP = 58, WASI_ENOTTY = 59, WASI_ENXIO = 60, WASI_EOVERFLOW = 61, WASI_EOWNERDEAD = 62,
+  WASI_EPERM = 63, WASI_EPIPE = 64, WASI_EPROTO = 65, WASI_EPROTONOSUPPORT = 66, WASI_EPROTOTYPE = 67,
+  WASI_ERANGE = 68, WASI_EROFS = 69, WASI_ESPIPE = 70, WASI_ESRCH = 71, WASI_ESTALE = 72, WASI_ETIMEDOUT = 73,
+  WASI_ETXTBSY = 74, WASI_EXDEV = 75, WASI_ENOTCAPABLE = 76,
 };
 
 enum { /* filetype */
@@ -103,6 +114,8 @@ struct wasi_ctx {
   uint32_t nfds;
   uv_loop_t loop;              /* every wait of a blocking call runs on this loop */
   bool loop_ready;
+  bool no_openat2;             /* resolve every path by wasi_path.c's walk: the kernel has no openat2, or
+                                  WRUN_TEST_NO_OPENAT2=1 (test-only) asked for it */
   bool interruptible;          /* wasi_config.interruptible */
   uv_async_t wake;             /* wasi_interrupt wakes the loop through it */
   atomic_bool interrupted;     /* set by wasi_interrupt: blocking calls end the guest */
@@ -111,8 +124,16 @@ struct wasi_ctx {
 /* Guest memory access: a checked pointer to [ptr, ptr+len) or NULL. */
 uint8_t *wasi_mem(wrun_caller *c, uint64_t ptr, uint64_t len);
 
-/* Maps a host errno (or a negative libuv code) to a WASI errno. */
+/* Maps a host errno (or a negative libuv code) to a WASI errno: every Linux
+ * errno that has a WASI equivalent maps to it; only the rest become EIO. */
 uint32_t wasi_errno(int host_errno);
+
+/* Writes a WASI filestat (64 bytes) for a host stat. */
+void wasi_put_filestat(uint8_t *p, const struct stat *st);
+
+/* Host timespecs for utimensat/futimens from WASI times and fstflags (ATIM 1,
+ * ATIM_NOW 2, MTIM 4, MTIM_NOW 8); INVAL for contradictory flags. */
+uint32_t wasi_times_of(uint64_t atim, uint64_t mtim, uint32_t fstflags, struct timespec ts[2]);
 
 /* The descriptor `fd` if it is open and has every right in `need`, else NULL
  * with *err set (BADF or NOTCAPABLE). */
@@ -163,7 +184,7 @@ uint32_t wasi_stream_rw(wasi_ctx *w, wasi_fd *f, bool write, uv_buf_t *bufs, uin
  * host's file description keeps its flags). Returns bytes or -errno. */
 int64_t wasi_append_write(wasi_fd *f, uv_buf_t *bufs, uint32_t n);
 
-/* Host functions of wasi_fs.c, registered by name in wasi.c's table. */
+/* Host functions of wasi_fs.c and wasi_path.c, registered by name in wasi.c's table. */
 #define WASI_FS_FUNCS(X)                                                                                   \
   X(fd_close, "i>i") X(fd_read, "iiii>i") X(fd_write, "iiii>i") X(fd_pread, "iiiIi>i")                      \
   X(fd_pwrite, "iiiIi>i") X(fd_seek, "iIii>i") X(fd_tell, "ii>i") X(fd_fdstat_get, "ii>i")                 \

@@ -28,6 +28,19 @@
 static void free_handle_cb(uv_handle_t *h) { free(h); }
 #define RET(v) do { slots[0] = (uint32_t)(v); return true; } while (0)
 
+/* The socket `fd`: BADF if it is not open, NOTSOCK if it is no socket (checked
+ * before rights, so a file without socket rights still answers NOTSOCK), then
+ * NOTCAPABLE without the rights in `need`. */
+static wasi_fd *sock_fd_get(wasi_ctx *w, uint32_t fd, uint64_t need, uint32_t *err) {
+  wasi_fd *f = wasi_fd_get(w, fd, 0, err);
+  if (!f) return NULL;
+  if (f->type != WASI_FT_SOCK_STREAM && f->type != WASI_FT_SOCK_DGRAM) {
+    *err = WASI_ENOTSOCK;
+    return NULL;
+  }
+  return wasi_fd_get(w, fd, need, err);
+}
+
 int wasi_listen(const char *spec) {
   char host[256];
   const char *colon = strrchr(spec, ':');
@@ -86,7 +99,7 @@ static void on_connection(uv_stream_t *server, int status) {
 bool wasi_sock_accept(wrun_caller *c, void *env, uint64_t *slots) {
   wasi_ctx *w = env;
   uint32_t err, flags = ARG32(1);
-  wasi_fd *l = wasi_fd_get(w, ARG32(0), WASI_R(R_SOCK_ACCEPT), &err);
+  wasi_fd *l = sock_fd_get(w, ARG32(0), WASI_R(R_SOCK_ACCEPT), &err);
   if (!l) RET(err);
   if (flags & ~(uint32_t)WASI_FDFLAG_NONBLOCK) RET(WASI_EINVAL);
   uint8_t *pfd = wasi_mem(c, ARG32(2), 4);
@@ -211,9 +224,8 @@ static uint32_t recv_waiting(wasi_ctx *w, wasi_fd *f, struct iovec *iov, int cnt
 bool wasi_sock_recv(wrun_caller *c, void *env, uint64_t *slots) {
   wasi_ctx *w = env;
   uint32_t err, flags = ARG32(3);
-  wasi_fd *f = wasi_fd_get(w, ARG32(0), WASI_R(R_FD_READ), &err);
+  wasi_fd *f = sock_fd_get(w, ARG32(0), WASI_R(R_FD_READ), &err);
   if (!f) RET(err);
-  if (f->type != WASI_FT_SOCK_STREAM) RET(WASI_ENOTSUP);
   if (flags & ~3u) RET(WASI_EINVAL);
   uint8_t *plen = wasi_mem(c, ARG32(4), 4), *pflags = wasi_mem(c, ARG32(5), 2);
   if (!plen || !pflags) RET(WASI_EFAULT);
@@ -234,9 +246,8 @@ bool wasi_sock_recv(wrun_caller *c, void *env, uint64_t *slots) {
 bool wasi_sock_send(wrun_caller *c, void *env, uint64_t *slots) {
   wasi_ctx *w = env;
   uint32_t err;
-  wasi_fd *f = wasi_fd_get(w, ARG32(0), WASI_R(R_FD_WRITE), &err);
+  wasi_fd *f = sock_fd_get(w, ARG32(0), WASI_R(R_FD_WRITE), &err);
   if (!f) RET(err);
-  if (f->type != WASI_FT_SOCK_STREAM) RET(WASI_ENOTSUP);
   if (ARG32(3) != 0) RET(WASI_EINVAL); /* no siflags are defined */
   uint8_t *plen = wasi_mem(c, ARG32(4), 4);
   if (!plen) RET(WASI_EFAULT);
@@ -256,9 +267,8 @@ bool wasi_sock_shutdown(wrun_caller *c, void *env, uint64_t *slots) {
   wasi_ctx *w = env;
   (void)c;
   uint32_t err, how = ARG32(1);
-  wasi_fd *f = wasi_fd_get(w, ARG32(0), WASI_R(R_SOCK_SHUTDOWN), &err);
+  wasi_fd *f = sock_fd_get(w, ARG32(0), WASI_R(R_SOCK_SHUTDOWN), &err);
   if (!f) RET(err);
-  if (f->type != WASI_FT_SOCK_STREAM) RET(WASI_ENOTSUP);
   if (how == 0 || how > 3) RET(WASI_EINVAL);
   int h = how == 1 ? SHUT_RD : how == 2 ? SHUT_WR : SHUT_RDWR;
   if (shutdown(f->host, h) != 0) RET(wasi_errno(errno));

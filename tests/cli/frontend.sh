@@ -58,9 +58,10 @@ fi
 expect 1 "garbage" 1 -- "$wrun" validate "$data/add.wat" "$tmp/garbage.wasm"
 
 # usage errors
-expect 2 "usage" - -- "$wrun"
-expect 2 "unknown option" - -- "$wrun" --no-such-option "$data/add.wat"
-expect 2 "inspect takes exactly one FILE" - -- "$wrun" inspect
+# one line naming the problem and the help to read, never the whole help
+expect 2 "^wrun: no command or FILE given \(see 'wrun help'\)$" 1 -- "$wrun"
+expect 2 "^wrun: unknown option '--no-such-option' \(see 'wrun help run'\)$" 1 -- "$wrun" --no-such-option "$data/add.wat"
+expect 2 "^wrun: inspect takes exactly one FILE \(see 'wrun help inspect'\)$" 1 -- "$wrun" inspect
 expect 0 "" 0 -- "$wrun" --help
 expect 0 "" 0 -- "$wrun" help wast
 
