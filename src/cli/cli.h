@@ -21,6 +21,14 @@ enum {
   CLI_EXIT_TRAP = 134      /* the guest trapped (as wasmtime on Unix) */
 };
 
+/* Run first in main(), before anything opens a descriptor: a standard stream
+ * (0, 1, 2) the host left closed gets /dev/null, so that no file, socket or
+ * libuv descriptor of wrun's own lands on it, and is remembered as closed
+ * (src/cli/stdio.c). */
+void cli_stdio_guard(void);
+/* Bit i set: the host had standard stream i closed when wrun started. */
+unsigned cli_stdio_closed(void);
+
 /* Reads FILE (.wasm by its magic, anything else as WAT text), decodes and
  * validates it. On failure prints one line "FILE:LOCATION: kind: message" to
  * stderr and returns NULL. A compiled artifact (by its magic, whatever its

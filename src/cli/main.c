@@ -247,6 +247,7 @@ done:
 }
 
 int main(int argc, char **argv) {
+  cli_stdio_guard(); /* before anything opens a descriptor */
   if (argc < 2) return cli_usage_error(0, "no command or FILE given");
   const char *cmd = argv[1];
   if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) return cli_print_help(0, stdout), CLI_EXIT_OK;

@@ -50,7 +50,10 @@ bool cli_parse_duration(const char *s, uint64_t *out) {
   return true;
 }
 
-/* --timeout: a thread that interrupts the store when the deadline passes. */
+/* --timeout: a thread that, when the deadline passes, interrupts the store
+ * (wasm code traps at its next loop head or call) and the WASI context (a host
+ * call waiting for a pipe, socket, terminal or clock traps at once), both with
+ * the same "wall-clock timeout" trap. */
 typedef struct watchdog {
   pthread_t thread;
   pthread_mutex_t mu;
@@ -58,6 +61,7 @@ typedef struct watchdog {
   bool done, started;
   struct timespec deadline;
   wrun_store *store;
+  wasi_ctx *wasi;
 } watchdog;
 
 static void *watch(void *arg) {
@@ -66,6 +70,7 @@ static void *watch(void *arg) {
   while (!w->done) {
     if (pthread_cond_timedwait(&w->cv, &w->mu, &w->deadline) == ETIMEDOUT) {
       wrun_store_interrupt(w->store);
+      wasi_interrupt(w->wasi);
       break;
     }
   }
@@ -73,7 +78,8 @@ static void *watch(void *arg) {
   return NULL;
 }
 
-static void watchdog_start(watchdog *w, wrun_store *s, uint64_t ns) {
+/* Starts the watchdog; watchdog_stop must run before `s` or `wasi` are freed. */
+static void watchdog_start(watchdog *w, wrun_store *s, wasi_ctx *wasi, uint64_t ns) {
   memset(w, 0, sizeof *w);
   if (!ns) return;
   pthread_mutex_init(&w->mu, NULL);
@@ -90,6 +96,7 @@ static void watchdog_start(watchdog *w, wrun_store *s, uint64_t ns) {
     w->deadline.tv_nsec -= 1000000000;
   }
   w->store = s;
+  w->wasi = wasi;
   w->started = pthread_create(&w->thread, NULL, watch, w) == 0;
 }
 
@@ -131,7 +138,8 @@ int cli_run_module(const char *path, const wasm_module *m, const char *invoke, i
   gargv[0] = (char *)path;
   for (int i = 1; i < gargc; i++) gargv[i] = args[i - 1];
   wasi_config wc = {.nlisten = sb->nlisten, .listen = (const char **)sb->listen, .argc = gargc, .argv = gargv,
-                    .envc = sb->nenv, .env = sb->env, .npreopens = sb->ndirs, .preopens = sb->dirs};
+                    .envc = sb->nenv, .env = sb->env, .npreopens = sb->ndirs, .preopens = sb->dirs,
+                    .interruptible = sb->timeout_ns != 0, .closed_stdio = cli_stdio_closed()};
   wasi_ctx *wasi = wasi_new(&wc, &err);
   free(gargv);
   if (!wasi) {
@@ -154,7 +162,8 @@ int cli_run_module(const char *path, const wasm_module *m, const char *invoke, i
   wrun_store *s = wrun_store_new(&cfg);
   wrun_extern *imports = calloc(m->nimports + 1, sizeof *imports);
   watchdog wd;
-  watchdog_start(&wd, s, sb->timeout_ns);
+  memset(&wd, 0, sizeof wd);
+  if (s && imports) watchdog_start(&wd, s, wasi, sb->timeout_ns);
   if (!s || !imports) {
     fprintf(stderr, "%s: out of memory creating the store\n", path);
     free(imports);

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -73,6 +75,10 @@ wasi_fd *wasi_fd_get(wasi_ctx *w, uint32_t fd, uint64_t need, uint32_t *err) {
     return NULL;
   }
   wasi_fd *f = &w->fds[fd];
+  if (f->host < 0) { /* a standard stream the host had closed */
+    *err = WASI_EBADF;
+    return NULL;
+  }
   if ((f->rights & need) != need) {
     *err = WASI_ENOTCAPABLE;
     return NULL;
@@ -127,6 +133,8 @@ uint32_t wasi_iovecs(wrun_caller *c, uint32_t iovs, uint32_t n, uv_buf_t **out) 
 
 /* ---- context ------------------------------------------------------------------- */
 
+static void on_wake(uv_async_t *a) { (void)a; /* the waits check `interrupted` themselves */ }
+
 static char *pack_strings(int n, char **v, uint32_t *size) {
   size_t total = 0;
   for (int i = 0; i < n; i++) total += strlen(v[i]) + 1;
@@ -158,12 +166,21 @@ wasi_ctx *wasi_new(const wasi_config *cfg, wrun_error *err) {
     return NULL;
   }
   w->loop_ready = true;
+  w->interruptible = cfg->interruptible;
+  uv_async_init(&w->loop, &w->wake, on_wake);
+  uv_unref((uv_handle_t *)&w->wake); /* it only wakes waits; it is no reason to run */
+  if (wasi_fd_alloc(w) != 0) { /* the table starts with room for the standard streams */
+    wasi_free(w);
+    wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+    return NULL;
+  }
   for (int i = 0; i < 3; i++) { /* the standard streams, as the host has them */
-    int64_t fd = wasi_fd_alloc(w);
+    wasi_fd *f = &w->fds[i];
     struct stat st;
-    wasi_fd *f = &w->fds[fd];
     f->used = true;
-    f->host = i;
+    f->inherited = true;
+    f->host = (cfg->closed_stdio & (1u << i)) ? -1 : i;
+    if (f->host < 0) continue; /* closed for the guest too: every call on it is EBADF */
     f->type = fstat(i, &st) == 0 ? wasi_filetype_of(st.st_mode) : WASI_FT_UNKNOWN;
     f->rights = (i == 0 ? WASI_R(R_FD_READ) : WASI_R(R_FD_WRITE)) | WASI_R(R_FD_FDSTAT_SET_FLAGS) |
                 WASI_R(R_FD_FILESTAT_GET) | WASI_R(R_POLL_FD_READWRITE) |
@@ -222,10 +239,11 @@ wasi_ctx *wasi_new(const wasi_config *cfg, wrun_error *err) {
 static void free_handle(uv_handle_t *h) { free(h); }
 
 void wasi_fd_release(wasi_ctx *w, wasi_fd *f) {
+  if (f->io_mode == WASI_IO_PRIVATE && f->io != f->host) close(f->io); /* wrun's own view of a stream */
   if (f->listener) { /* the handle owns the socket: closing it closes `host` */
     uv_close((uv_handle_t *)f->listener, free_handle);
     uv_run(&w->loop, UV_RUN_NOWAIT);
-  } else if (f->host > 2) {
+  } else if (f->host > 2 && !f->inherited) {
     close(f->host);
   }
   free(f->preopen);
@@ -239,7 +257,11 @@ void wasi_free(wasi_ctx *w) {
   free(w->fds);
   free(w->args_buf);
   free(w->env_buf);
-  if (w->loop_ready) uv_loop_close(&w->loop);
+  if (w->loop_ready) {
+    uv_close((uv_handle_t *)&w->wake, NULL);
+    uv_run(&w->loop, UV_RUN_NOWAIT);
+    uv_loop_close(&w->loop);
+  }
   free(w);
 }
 
@@ -358,18 +380,31 @@ static bool sched_yield_(wrun_caller *c, void *env, uint64_t *slots) {
   RET(WASI_ESUCCESS);
 }
 
-/* poll_oneoff on the context's libuv loop: a uv_timer per clock subscription,
- * a uv_poll per descriptor subscription (regular files are always ready, as
- * in POSIX). The loop runs until at least one subscription fires; every
- * subscription that fired by then is reported. */
+/* poll_oneoff on the context's libuv loop: a uv_timer per clock subscription;
+ * the descriptor subscriptions go into one private epoll instance that a
+ * uv_poll watches (a uv_poll on the descriptor itself would set O_NONBLOCK on
+ * it, and on an inherited stream that outlives wrun). Regular files and
+ * directories are always ready, as in POSIX. The loop runs until at least one
+ * subscription fires, and every subscription that fired by then is reported;
+ * wasi_interrupt ends the wait with the timeout trap. */
 typedef struct poll_sub {
-  union { uv_timer_t timer; uv_poll_t poll; } h;
-  bool active, fired, hangup;
+  uv_timer_t timer;
+  bool timing, fired, hangup;
   uint8_t tag;
   uint16_t error;
+  int host;                    /* descriptor subscriptions: the host descriptor, else -1 */
+  int dup;                     /* a duplicate of `host` watched instead when the guest subscribed
+                                  to the same descriptor twice (epoll takes each once), else -1 */
   clockid_t clock;             /* clock subscriptions: the clock and the deadline on it */
   uint64_t deadline;
 } poll_sub;
+
+typedef struct poll_set {
+  poll_sub *subs;
+  uint32_t nsubs;
+  int ep;                      /* the epoll instance of the descriptor subscriptions, or -1 */
+  struct epoll_event *events;  /* room for epoll_wait to report every subscription */
+} poll_set;
 
 static uint64_t clock_now(clockid_t c) {
   struct timespec ts;
@@ -387,14 +422,96 @@ static void on_timer(uv_timer_t *t) {
   else uv_timer_start(t, on_timer, (ps->deadline - now) / 1000000 + 1, 0);
 }
 
-static void on_poll(uv_poll_t *p, int status, int events) {
-  poll_sub *ps = p->data;
-  ps->fired = true;
-  if (status < 0) ps->error = (uint16_t)wasi_errno(status);
-  if (events & UV_DISCONNECT) ps->hangup = true;
+/* The epoll instance is readable: mark every descriptor subscription that is ready. */
+static void on_fds_ready(uv_poll_t *p, int status, int events) {
+  (void)status;
+  (void)events;
+  poll_set *ps = p->data;
+  int n = epoll_wait(ps->ep, ps->events, (int)ps->nsubs, 0);
+  for (int i = 0; i < n; i++) {
+    poll_sub *sub = &ps->subs[ps->events[i].data.u32];
+    sub->fired = true;
+    if (ps->events[i].events & (EPOLLHUP | EPOLLRDHUP)) sub->hangup = true;
+  }
 }
 
-static void on_close(uv_handle_t *h) { (void)h; }
+/* Sets up clock subscription `s` (48 bytes of guest memory); false if it is
+ * ready at once. */
+static bool poll_add_clock(wasi_ctx *w, poll_sub *ps, const uint8_t *s) {
+  uint32_t id;
+  uint64_t t;
+  uint16_t flags;
+  memcpy(&id, s + 16, 4);
+  memcpy(&t, s + 24, 8);
+  memcpy(&flags, s + 40, 2);
+  clockid_t cid;
+  if (!host_clock(id, &cid)) {
+    ps->error = WASI_EINVAL;
+    return false;
+  }
+  uint64_t cur = clock_now(cid);
+  ps->clock = cid;
+  /* absolute, or relative to now (saturating: a huge timeout means "never") */
+  ps->deadline = (flags & 1) ? t : t > UINT64_MAX - cur ? UINT64_MAX : cur + t;
+  t = ps->deadline > cur ? ps->deadline - cur : 0;
+  if (t == 0) return false;
+  uv_timer_init(&w->loop, &ps->timer);
+  ps->timer.data = ps;
+  ps->timing = true;
+  uv_timer_start(&ps->timer, on_timer, t / 1000000 + 1, 0); /* on_timer checks the precise clock */
+  return true;
+}
+
+/* Sets up descriptor subscription number `i`; false if it is ready (or failed) at once. */
+static bool poll_add_fd(wasi_ctx *w, poll_set *set, uint32_t i, const uint8_t *s) {
+  poll_sub *ps = &set->subs[i];
+  uint32_t fd, err;
+  memcpy(&fd, s + 16, 4);
+  wasi_fd *f = wasi_fd_get(w, fd, WASI_R(R_POLL_FD_READWRITE), &err);
+  if (!f) {
+    ps->error = (uint16_t)err;
+    return false;
+  }
+  if (f->type == WASI_FT_REG || f->type == WASI_FT_DIR) return false; /* files never block */
+  if (set->ep < 0 && (set->ep = epoll_create1(EPOLL_CLOEXEC)) < 0) {
+    ps->error = (uint16_t)wasi_errno(errno);
+    return false;
+  }
+  struct epoll_event ev;
+  memset(&ev, 0, sizeof ev);
+  ev.events = ps->tag == 1 ? EPOLLIN | EPOLLRDHUP : EPOLLOUT;
+  ev.data.u32 = i;
+  ps->host = f->host;
+  int r = epoll_ctl(set->ep, EPOLL_CTL_ADD, f->host, &ev);
+  if (r != 0 && errno == EEXIST) {
+    ps->dup = fcntl(f->host, F_DUPFD_CLOEXEC, 3);
+    r = ps->dup < 0 ? -1 : epoll_ctl(set->ep, EPOLL_CTL_ADD, ps->dup, &ev);
+  }
+  if (r != 0) { /* EPERM: a descriptor epoll cannot watch is always ready (e.g. /dev/null) */
+    if (errno != EPERM) ps->error = (uint16_t)wasi_errno(errno);
+    return false;
+  }
+  return true;
+}
+
+/* Writes the event of fired subscription `ps` (userdata from `s`) to `e`. */
+static void poll_event(const poll_sub *ps, const uint8_t *s, uint8_t *e) {
+  memset(e, 0, 32);
+  memcpy(e, s, 8); /* userdata */
+  memcpy(e + 8, &ps->error, 2);
+  e[10] = ps->tag;
+  if (ps->tag == 1 && ps->host >= 0 && !ps->error) {
+    int avail = 0; /* event_fd_readwrite.nbytes: what a read would get now, where the host knows */
+    if (ioctl(ps->host, FIONREAD, &avail) == 0 && avail > 0) {
+      uint64_t nb = (uint64_t)avail;
+      memcpy(e + 16, &nb, 8);
+    }
+  }
+  if (ps->hangup) {
+    uint16_t hup = 1; /* event_rw_flags.fd_readwrite_hangup */
+    memcpy(e + 24, &hup, 2);
+  }
+}
 
 static bool poll_oneoff(wrun_caller *c, void *env, uint64_t *slots) {
   wasi_ctx *w = env;
@@ -403,95 +520,71 @@ static bool poll_oneoff(wrun_caller *c, void *env, uint64_t *slots) {
   uint8_t *in = wasi_mem(c, ARG32(0), (uint64_t)nsubs * 48), *out = wasi_mem(c, ARG32(1), (uint64_t)nsubs * 32);
   uint8_t *pn = wasi_mem(c, ARG32(3), 4);
   if (!in || !out || !pn) RET(WASI_EFAULT);
-  poll_sub *subs = calloc(nsubs, sizeof *subs);
-  if (!subs) RET(WASI_ENOMEM);
+  poll_set set = {.subs = calloc(nsubs, sizeof(poll_sub)), .nsubs = nsubs, .ep = -1,
+                  .events = calloc(nsubs, sizeof(struct epoll_event))};
+  if (!set.subs || !set.events) {
+    free(set.subs);
+    free(set.events);
+    RET(WASI_ENOMEM);
+  }
   bool ready_now = false;
   uv_update_time(&w->loop); /* timers count from the loop's clock, which is stale between calls */
   for (uint32_t i = 0; i < nsubs; i++) {
     const uint8_t *s = in + 48 * (size_t)i;
-    poll_sub *ps = &subs[i];
+    poll_sub *ps = &set.subs[i];
     ps->tag = s[8];
-    if (ps->tag == 0) { /* clock: id, timeout, precision, flags */
-      uint32_t id;
-      uint64_t t;
-      uint16_t flags;
-      memcpy(&id, s + 16, 4);
-      memcpy(&t, s + 24, 8);
-      memcpy(&flags, s + 40, 2);
-      clockid_t cid;
-      if (!host_clock(id, &cid)) {
-        ps->fired = true;
-        ps->error = WASI_EINVAL;
-        ready_now = true;
-        continue;
-      }
-      uint64_t cur = clock_now(cid);
-      ps->clock = cid;
-      /* absolute, or relative to now (saturating: a huge timeout means "never") */
-      ps->deadline = (flags & 1) ? t : t > UINT64_MAX - cur ? UINT64_MAX : cur + t;
-      t = ps->deadline > cur ? ps->deadline - cur : 0;
-      if (t == 0) {
-        ps->fired = true;
-        ready_now = true;
-        continue;
-      }
-      uv_timer_init(&w->loop, &ps->h.timer);
-      ps->h.timer.data = ps;
-      ps->active = true;
-      uv_timer_start(&ps->h.timer, on_timer, t / 1000000 + 1, 0); /* on_timer checks the precise clock */
-    } else if (ps->tag == 1 || ps->tag == 2) { /* fd_read / fd_write */
-      uint32_t fd, err;
-      memcpy(&fd, s + 16, 4);
-      wasi_fd *f = wasi_fd_get(w, fd, WASI_R(R_POLL_FD_READWRITE), &err);
-      if (!f || f->type == WASI_FT_REG || f->type == WASI_FT_DIR) { /* files never block */
-        ps->fired = true;
-        ps->error = f ? 0 : (uint16_t)err;
-        ready_now = true;
-        continue;
-      }
-      if (uv_poll_init(&w->loop, &ps->h.poll, f->host) != 0) {
-        ps->fired = true; /* not pollable (e.g. a character device that is always ready) */
-        ready_now = true;
-        continue;
-      }
-      ps->h.poll.data = ps;
-      ps->active = true;
-      uv_poll_start(&ps->h.poll, (ps->tag == 1 ? UV_READABLE : UV_WRITABLE) | UV_DISCONNECT, on_poll);
-    } else {
-      ps->fired = true;
-      ps->error = WASI_EINVAL;
-      ready_now = true;
+    ps->host = ps->dup = -1;
+    bool waits = false;
+    if (ps->tag == 0) waits = poll_add_clock(w, ps, s);
+    else if (ps->tag == 1 || ps->tag == 2) waits = poll_add_fd(w, &set, i, s);
+    else ps->error = WASI_EINVAL;
+    if (!waits) ps->fired = ready_now = true;
+  }
+  uv_poll_t fds;
+  bool watching = false;
+  if (set.ep >= 0) {
+    int r = uv_poll_init(&w->loop, &fds, set.ep);
+    if (r == 0) {
+      fds.data = &set;
+      uv_poll_start(&fds, UV_READABLE, on_fds_ready);
+      watching = true;
+    } else { /* report the failure on every descriptor subscription rather than wait forever */
+      for (uint32_t i = 0; i < nsubs; i++)
+        if (set.subs[i].host >= 0 && !set.subs[i].fired) {
+          set.subs[i].fired = ready_now = true;
+          set.subs[i].error = (uint16_t)wasi_errno(r);
+        }
     }
   }
   /* Collect what is ready; block (one iteration at a time) only if nothing is. */
   uv_run(&w->loop, UV_RUN_NOWAIT);
-  for (;;) {
-    bool any = ready_now;
-    for (uint32_t i = 0; i < nsubs && !any; i++) any = subs[i].fired;
-    if (any) break;
+  bool any = ready_now;
+  while (!any && !wasi_is_interrupted(w)) {
     uv_run(&w->loop, UV_RUN_ONCE);
+    for (uint32_t i = 0; i < nsubs && !any; i++) any = set.subs[i].fired;
   }
+  for (uint32_t i = 0; i < nsubs; i++) {
+    poll_sub *ps = &set.subs[i];
+    if (ps->timing) {
+      uv_timer_stop(&ps->timer);
+      uv_close((uv_handle_t *)&ps->timer, NULL);
+    }
+  }
+  if (watching) {
+    uv_poll_stop(&fds);
+    uv_close((uv_handle_t *)&fds, NULL);
+  }
+  uv_run(&w->loop, UV_RUN_NOWAIT); /* let the closed handles finish before `set` goes */
   uint32_t nevents = 0;
   for (uint32_t i = 0; i < nsubs; i++) {
-    poll_sub *ps = &subs[i];
-    if (ps->active) {
-      if (ps->tag == 0) uv_timer_stop(&ps->h.timer);
-      else uv_poll_stop(&ps->h.poll);
-      uv_close((uv_handle_t *)&ps->h, on_close);
-    }
-    if (!ps->fired) continue;
-    uint8_t *e = out + 32 * (size_t)nevents++;
-    memset(e, 0, 32);
-    memcpy(e, in + 48 * (size_t)i, 8); /* userdata */
-    memcpy(e + 8, &ps->error, 2);
-    e[10] = ps->tag;
-    if (ps->hangup) {
-      uint16_t hup = 1; /* event_rw_flags.fd_readwrite_hangup */
-      memcpy(e + 24, &hup, 2);
-    }
+    poll_sub *ps = &set.subs[i];
+    if (ps->fired) poll_event(ps, in + 48 * (size_t)i, out + 32 * (size_t)nevents++);
+    if (ps->dup >= 0) close(ps->dup);
   }
-  uv_run(&w->loop, UV_RUN_NOWAIT); /* let the closed handles finish before `subs` goes */
-  free(subs);
+  if (set.ep >= 0) close(set.ep);
+  free(set.subs);
+  free(set.events);
+  if (!nevents) return wasi_trap_interrupted(c); /* only an interrupt ends a wait with nothing ready */
   memcpy(pn, &nevents, 4);
   RET(WASI_ESUCCESS);
 }

@@ -40,6 +40,12 @@ typedef struct wasi_config {
   char **env;              /* "NAME=VALUE" strings */
   int npreopens;
   wasi_preopen *preopens;
+  bool interruptible;      /* wasi_interrupt may be called (--timeout): blocking reads and writes
+                              then wait on the event loop; without it they may sleep in the
+                              kernel, which is a little faster */
+  unsigned closed_stdio;   /* bit i: the host had descriptor i (0-2) closed; the guest's
+                              descriptor i is then closed too (EBADF), whatever now holds
+                              the host's slot */
 } wasi_config;
 
 typedef struct wasi_ctx wasi_ctx;
@@ -47,6 +53,12 @@ typedef struct wasi_ctx wasi_ctx;
 /* Creates a context: copies the config, opens the preopened directories.
  * Returns NULL with an IO error naming the directory that could not be opened. */
 wasi_ctx *wasi_new(const wasi_config *cfg, wrun_error *err);
+
+/* Ends every wait of a blocking host call (poll_oneoff, reads and writes of
+ * pipes, terminals and sockets, sock_accept/recv/send), now and from then on:
+ * the call returns a WRUN_TRAP_TIMEOUT trap ("wall-clock timeout"). Safe to
+ * call from another thread (the --timeout watchdog) while the guest runs. */
+void wasi_interrupt(wasi_ctx *w);
 
 /* Closes every file the guest still has open and frees the context. */
 void wasi_free(wasi_ctx *w);

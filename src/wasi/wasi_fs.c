@@ -54,18 +54,32 @@ static bool rw(wrun_caller *c, wasi_ctx *w, uint64_t *slots, bool write, bool po
   if (!pn) RET(WASI_EFAULT);
   uv_buf_t *bufs;
   if ((err = wasi_iovecs(c, ARG32(1), ARG32(2), &bufs)) != WASI_ESUCCESS) RET(err);
-  uv_fs_t req;
   int64_t off = positioned ? (int64_t)ARG64(3) : -1;
   if (positioned && off < 0) {
     free(bufs);
     RET(WASI_EINVAL);
   }
-  int r = write ? uv_fs_write(&w->loop, &req, f->host, bufs, ARG32(2), off, NULL)
-                : uv_fs_read(&w->loop, &req, f->host, bufs, ARG32(2), off, NULL);
-  uv_fs_req_cleanup(&req);
+  uint32_t n;
+  if (!positioned && wasi_is_stream(f)) { /* pipes, terminals, sockets: may wait, see wasi_io.c */
+    err = wasi_stream_rw(w, f, write, bufs, ARG32(2), &n);
+    free(bufs);
+    if (err == WASI_INTERRUPTED) return wasi_trap_interrupted(c);
+    if (err != WASI_ESUCCESS) RET(err);
+    memcpy(pn, &n, 4);
+    RET(WASI_ESUCCESS);
+  }
+  int64_t r;
+  if (write && !positioned && f->inherited && (f->flags & WASI_FDFLAG_APPEND)) {
+    r = wasi_append_write(f, bufs, ARG32(2)); /* the guest's APPEND on the host's file, emulated */
+  } else { /* files do not block: the call returns without a wait */
+    uv_fs_t req;
+    r = write ? uv_fs_write(&w->loop, &req, f->host, bufs, ARG32(2), off, NULL)
+              : uv_fs_read(&w->loop, &req, f->host, bufs, ARG32(2), off, NULL);
+    uv_fs_req_cleanup(&req);
+  }
   free(bufs);
-  if (r < 0) RET(wasi_errno(r));
-  uint32_t n = (uint32_t)r;
+  if (r < 0) RET(wasi_errno((int)r));
+  n = (uint32_t)r;
   memcpy(pn, &n, 4);
   RET(WASI_ESUCCESS);
 }
@@ -142,12 +156,19 @@ bool wasi_fd_fdstat_set_flags(wrun_caller *c, void *env, uint64_t *slots) {
   if (!f) RET(err);
   /* Only APPEND and NONBLOCK can change on an open file; refuse the rest rather than ignore it. */
   if (flags & ~(uint32_t)(WASI_FDFLAG_APPEND | WASI_FDFLAG_NONBLOCK)) RET(WASI_ENOTSUP);
+  /* NONBLOCK is kept here and honoured by wrun's own reads and writes
+   * (wasi_io.c), never set on the host's description. APPEND is set on a file
+   * wrun opened; on an inherited stream, whose description other processes
+   * share, it is emulated too (wasi_append_write), and an O_APPEND the host
+   * gave stays. */
   int fl = fcntl(f->host, F_GETFL);
   if (fl < 0) RET(wasi_errno(errno));
-  fl &= ~(O_APPEND | O_NONBLOCK);
-  if (flags & WASI_FDFLAG_APPEND) fl |= O_APPEND;
-  if (flags & WASI_FDFLAG_NONBLOCK) fl |= O_NONBLOCK;
-  if (fcntl(f->host, F_SETFL, fl) < 0) RET(wasi_errno(errno));
+  if (f->inherited) {
+    if (fl & O_APPEND) flags |= WASI_FDFLAG_APPEND;
+  } else if (((fl & O_APPEND) != 0) != ((flags & WASI_FDFLAG_APPEND) != 0)) {
+    fl ^= O_APPEND;
+    if (fcntl(f->host, F_SETFL, fl) < 0) RET(wasi_errno(errno));
+  }
   f->flags = (uint16_t)flags;
   RET(WASI_ESUCCESS);
 }

@@ -6,6 +6,7 @@
 #ifndef WRUN_WASI_IMPL_H
 #define WRUN_WASI_IMPL_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -77,11 +78,26 @@ enum {
    WASI_R(R_PATH_FILESTAT_SET_TIMES) | WASI_R(R_FD_FILESTAT_SET_SIZE) | WASI_R(R_FD_FILESTAT_SET_TIMES) | \
    WASI_R(R_PATH_SYMLINK) | WASI_R(R_PATH_REMOVE_DIRECTORY) | WASI_R(R_PATH_UNLINK_FILE))
 
+/* How wasi_io.c moves the bytes of a descriptor; chosen on its first read or
+ * write (WASI_IO_UNSET until then). */
+enum {
+  WASI_IO_UNSET = 0,
+  WASI_IO_FILE,                /* regular file, directory, block device: plain blocking calls */
+  WASI_IO_SOCKET,              /* recvmsg/sendmsg with MSG_DONTWAIT on `host` */
+  WASI_IO_PRIVATE,             /* readv/writev on `io`, a non-blocking description of wrun's own */
+  WASI_IO_SHARED,              /* the host's description, which must stay blocking: wait, then one call */
+};
+
 typedef struct wasi_fd {
   bool used;
-  int host;                    /* OS descriptor */
+  bool inherited;              /* one of the host's standard streams: its file description is shared
+                                  with other processes, so wrun never changes its status flags */
+  int host;                    /* OS descriptor; -1 for a standard stream the host had closed */
+  int io;                      /* WASI_IO_PRIVATE: the descriptor reads and writes use (may be `host`) */
+  uint8_t io_mode;             /* WASI_IO_* */
   uint8_t type;                /* WASI filetype */
-  uint16_t flags;              /* fdflags as last set */
+  uint16_t flags;              /* fdflags as the guest set them (NONBLOCK and, on inherited
+                                  streams, APPEND are emulated by wrun, see wasi_io.c) */
   uint64_t rights, inheriting;
   char *preopen;               /* guest name of a preopened directory, else NULL */
   uv_tcp_t *listener;          /* --tcplisten sockets: the libuv handle accepting on `host` */
@@ -96,10 +112,13 @@ struct wasi_ctx {
   uint32_t argc, args_size, envc, env_size;
   wasi_fd *fds;
   uint32_t nfds;
-  uv_loop_t loop;              /* file operations run through libuv (synchronously for now) */
+  uv_loop_t loop;              /* every wait of a blocking call runs on this loop */
   bool loop_ready;
   bool no_openat2;             /* resolve every path by wasi_path.c's walk: the kernel has no openat2, or
                                   WRUN_TEST_NO_OPENAT2=1 (test-only) asked for it */
+  bool interruptible;          /* wasi_config.interruptible */
+  uv_async_t wake;             /* wasi_interrupt wakes the loop through it */
+  atomic_bool interrupted;     /* set by wasi_interrupt: blocking calls end the guest */
 };
 
 /* Guest memory access: a checked pointer to [ptr, ptr+len) or NULL. */
@@ -129,6 +148,41 @@ uint32_t wasi_iovecs(wrun_caller *c, uint32_t iovs, uint32_t n, uv_buf_t **out);
 
 /* Allocates the lowest free descriptor number. */
 int64_t wasi_fd_alloc(wasi_ctx *w);
+
+/* ---- waiting and streams (wasi_io.c) ----
+ * A blocking call never sleeps in a syscall: it waits on the context's loop,
+ * which wasi_interrupt wakes, so a --timeout ends a guest blocked in a host call.
+ * Functions that could wait return WASI_INTERRUPTED (not a WASI errno) when
+ * that happened; the host function then returns wasi_trap_interrupted(c). */
+#define WASI_INTERRUPTED 0x10000u
+
+/* True once wasi_interrupt was called. */
+bool wasi_is_interrupted(wasi_ctx *w);
+
+/* Ends the calling guest with the timeout trap; returns false (a host
+ * function returns this). */
+bool wasi_trap_interrupted(wrun_caller *c);
+
+/* Waits on the loop until host descriptor `fd` is ready for `events`
+ * (EPOLLIN / EPOLLOUT), without changing its file status flags. Returns 0
+ * when ready (or when the descriptor cannot be polled and `fd` should simply
+ * be tried again), WASI_INTERRUPTED, or a WASI errno. */
+uint32_t wasi_wait_fd(wasi_ctx *w, int fd, uint32_t events);
+
+/* Waits `ms` milliseconds on the loop: 0, or WASI_INTERRUPTED. */
+uint32_t wasi_wait_ms(wasi_ctx *w, uint64_t ms);
+
+/* fd_read / fd_write on a stream (pipe, terminal, character device, socket):
+ * honours the guest's NONBLOCK (EAGAIN instead of waiting) and otherwise waits
+ * on the loop; a blocking write writes everything unless an error stops it
+ * after some bytes. *done gets the byte count. Returns a WASI errno or
+ * WASI_INTERRUPTED. Regular files return false from wasi_is_stream. */
+bool wasi_is_stream(wasi_fd *f);
+uint32_t wasi_stream_rw(wasi_ctx *w, wasi_fd *f, bool write, uv_buf_t *bufs, uint32_t n, uint32_t *done);
+
+/* A write to an inherited regular file whose guest set APPEND (emulated: the
+ * host's file description keeps its flags). Returns bytes or -errno. */
+int64_t wasi_append_write(wasi_fd *f, uv_buf_t *bufs, uint32_t n);
 
 /* Host functions of wasi_fs.c and wasi_path.c, registered by name in wasi.c's table. */
 #define WASI_FS_FUNCS(X)                                                                                   \

@@ -3,8 +3,10 @@
  * listening sockets it was given (--tcplisten), then read, write, recv, send
  * and shut them down. It cannot open, bind or connect sockets itself.
  * Accepting runs on the libuv loop (uv_tcp); recv and send use recvmsg and
- * sendmsg on the accepted descriptor, because libuv has no equivalent of the
- * PEEK/WAITALL flags and truncation report that sock_recv promises.
+ * sendmsg with MSG_DONTWAIT on the accepted descriptor (libuv has no
+ * equivalent of the PEEK/WAITALL flags and truncation report that sock_recv
+ * promises) and wait on the loop when they would block, so that a --timeout
+ * ends a guest blocked in them (wasi_io.c).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -14,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -120,8 +123,11 @@ bool wasi_sock_accept(wrun_caller *c, void *env, uint64_t *slots) {
   }
   l->listener->data = &pending;
   uv_run(&w->loop, UV_RUN_NOWAIT);
-  while (!pending && !(flags & WASI_FDFLAG_NONBLOCK)) uv_run(&w->loop, UV_RUN_ONCE);
+  /* the guest's NONBLOCK on the listening socket counts as the flag of this call */
+  bool nonblock = (flags | l->flags) & WASI_FDFLAG_NONBLOCK;
+  while (!pending && !nonblock && !wasi_is_interrupted(w)) uv_run(&w->loop, UV_RUN_ONCE);
   l->listener->data = NULL;
+  if (!pending && !nonblock) return wasi_trap_interrupted(c);
   if (pending < 0) RET(wasi_errno(pending));
   if (!pending) RET(WASI_EAGAIN);
   uv_tcp_t client;
@@ -134,8 +140,9 @@ bool wasi_sock_accept(wrun_caller *c, void *env, uint64_t *slots) {
   uv_run(&w->loop, UV_RUN_NOWAIT);
   if (r != 0) RET(r == UV_EAGAIN ? WASI_EAGAIN : wasi_errno(r));
   if (h < 0) RET(wasi_errno(errno));
-  int fl = fcntl(h, F_GETFL);
-  fcntl(h, F_SETFL, (flags & WASI_FDFLAG_NONBLOCK) ? fl | O_NONBLOCK : fl & ~O_NONBLOCK);
+  /* The connection stays non-blocking on the host (libuv accepted it so): reads
+   * and writes use MSG_DONTWAIT and wait on the loop unless the guest asked for
+   * NONBLOCK, which f->flags keeps. */
   l = &w->fds[ARG32(0)];
   uint64_t inh = l->inheriting;
   int64_t fd = wasi_fd_alloc(w);
@@ -166,6 +173,53 @@ static uint32_t gather(wrun_caller *c, uint32_t iovs, uint32_t n, struct iovec *
   return err;
 }
 
+/* recvmsg that waits on the loop instead of in the kernel. WAITALL gathers
+ * until the buffers are full, the peer closes or an error follows some data;
+ * PEEK with WAITALL looks again every few milliseconds until enough is queued
+ * (epoll has no "this many bytes" readiness). */
+static uint32_t recv_waiting(wasi_ctx *w, wasi_fd *f, struct iovec *iov, int cnt, uint32_t riflags, uint32_t *len,
+                             bool *trunc) {
+  bool peek = riflags & 1, waitall = riflags & 2, nonblock = f->flags & WASI_FDFLAG_NONBLOCK;
+  size_t want = 0, total = 0;
+  for (int i = 0; i < cnt; i++) want += iov[i].iov_len;
+  *len = 0;
+  *trunc = false;
+  for (;;) {
+    struct msghdr msg;
+    memset(&msg, 0, sizeof msg);
+    msg.msg_iov = iov;
+    msg.msg_iovlen = (size_t)cnt;
+    ssize_t n = recvmsg(f->host, &msg, MSG_DONTWAIT | (peek ? MSG_PEEK : 0));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+      if (total) break;
+      return wasi_errno(errno);
+    }
+    if (n >= 0) {
+      *trunc = msg.msg_flags & MSG_TRUNC;
+      if (peek) total = (size_t)n;
+      else total += (size_t)n;
+      if (!waitall || n == 0 || total >= want || nonblock) break;
+      if (!peek) { /* keep what came, wait for the rest */
+        size_t k = (size_t)n;
+        while (cnt > 0 && k >= iov->iov_len) k -= iov->iov_len, iov++, cnt--;
+        if (cnt > 0) iov->iov_base = (char *)iov->iov_base + k, iov->iov_len -= k;
+      }
+    } else if (nonblock) {
+      if (total) break;
+      return WASI_EAGAIN;
+    }
+    uint32_t e = n > 0 && peek ? wasi_wait_ms(w, 5) : wasi_wait_fd(w, f->host, EPOLLIN);
+    if (e == WASI_INTERRUPTED) return e;
+    if (e != WASI_ESUCCESS) {
+      if (total) break;
+      return e;
+    }
+  }
+  *len = (uint32_t)total;
+  return WASI_ESUCCESS;
+}
+
 /* riflags: RECV_PEEK 1, RECV_WAITALL 2; roflags: RECV_DATA_TRUNCATED 1 */
 bool wasi_sock_recv(wrun_caller *c, void *env, uint64_t *slots) {
   wasi_ctx *w = env;
@@ -177,17 +231,13 @@ bool wasi_sock_recv(wrun_caller *c, void *env, uint64_t *slots) {
   if (!plen || !pflags) RET(WASI_EFAULT);
   struct iovec *io;
   if ((err = gather(c, ARG32(1), ARG32(2), &io)) != WASI_ESUCCESS) RET(err);
-  struct msghdr msg;
-  memset(&msg, 0, sizeof msg);
-  msg.msg_iov = io;
-  msg.msg_iovlen = ARG32(2);
-  ssize_t n;
-  do n = recvmsg(f->host, &msg, ((flags & 1) ? MSG_PEEK : 0) | ((flags & 2) ? MSG_WAITALL : 0));
-  while (n < 0 && errno == EINTR);
+  uint32_t len;
+  bool trunc;
+  err = recv_waiting(w, f, io, (int)ARG32(2), flags, &len, &trunc);
   free(io);
-  if (n < 0) RET(wasi_errno(errno));
-  uint32_t len = (uint32_t)n;
-  uint16_t ro = (msg.msg_flags & MSG_TRUNC) ? 1 : 0;
+  if (err == WASI_INTERRUPTED) return wasi_trap_interrupted(c);
+  if (err != WASI_ESUCCESS) RET(err);
+  uint16_t ro = trunc ? 1 : 0;
   memcpy(plen, &len, 4);
   memcpy(pflags, &ro, 2);
   RET(WASI_ESUCCESS);
@@ -201,18 +251,13 @@ bool wasi_sock_send(wrun_caller *c, void *env, uint64_t *slots) {
   if (ARG32(3) != 0) RET(WASI_EINVAL); /* no siflags are defined */
   uint8_t *plen = wasi_mem(c, ARG32(4), 4);
   if (!plen) RET(WASI_EFAULT);
-  struct iovec *io;
-  if ((err = gather(c, ARG32(1), ARG32(2), &io)) != WASI_ESUCCESS) RET(err);
-  struct msghdr msg;
-  memset(&msg, 0, sizeof msg);
-  msg.msg_iov = io;
-  msg.msg_iovlen = ARG32(2);
-  ssize_t n;
-  do n = sendmsg(f->host, &msg, MSG_NOSIGNAL);
-  while (n < 0 && errno == EINTR);
-  free(io);
-  if (n < 0) RET(wasi_errno(errno));
-  uint32_t len = (uint32_t)n;
+  uv_buf_t *bufs;
+  if ((err = wasi_iovecs(c, ARG32(1), ARG32(2), &bufs)) != WASI_ESUCCESS) RET(err);
+  uint32_t len;
+  err = wasi_stream_rw(w, f, true, bufs, ARG32(2), &len); /* sendmsg(MSG_DONTWAIT|MSG_NOSIGNAL), waiting */
+  free(bufs);
+  if (err == WASI_INTERRUPTED) return wasi_trap_interrupted(c);
+  if (err != WASI_ESUCCESS) RET(err);
   memcpy(plen, &len, 4);
   RET(WASI_ESUCCESS);
 }
