@@ -40,6 +40,7 @@
 #include <linux/openat2.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -351,6 +352,58 @@ static int open_beneath(wasi_ctx *w, int dirfd, char *path, int flags, mode_t mo
 
 /* ---- path_open and filestat ------------------------------------------------------------ */
 
+/* Whether `path` beneath `dirfd` names a FIFO (following a last symlink when
+ * `follow`). */
+static bool names_fifo(wasi_ctx *w, int dirfd, const char *path, bool follow) {
+  char *copy = strdup(path);
+  if (!copy) return false;
+  uint32_t err;
+  int h = open_beneath(w, dirfd, copy, O_PATH, 0, follow, &err);
+  struct stat st;
+  bool fifo = h >= 0 && fstat(h, &st) == 0 && S_ISFIFO(st.st_mode);
+  if (h >= 0) close(h);
+  return fifo;
+}
+
+/* Under a deadline (--timeout) an open must not sleep in the kernel: opening a
+ * FIFO waits there for the other end. So the open is made non-blocking, and
+ * the wait happens on the loop, which wasi_interrupt ends: a FIFO opened for
+ * writing is retried while it has no reader (ENXIO); one opened for reading
+ * waits until a writer has written or come and gone. The descriptor is then
+ * made blocking again, as the guest asked. `err` is WASI_INTERRUPTED when the
+ * deadline ended the wait. Consumes `path`. */
+static int open_interruptible(wasi_ctx *w, int dirfd, char *path, int flags, bool follow, uint32_t *err) {
+  int h;
+  for (;;) {
+    char *copy = strdup(path);
+    if (!copy) {
+      free(path);
+      *err = WASI_ENOMEM;
+      return -1;
+    }
+    h = open_beneath(w, dirfd, copy, flags | O_NONBLOCK, 0666, follow, err);
+    if (h >= 0 || *err != WASI_ENXIO || (flags & O_ACCMODE) != O_WRONLY || !names_fifo(w, dirfd, path, follow))
+      break;
+    if ((*err = wasi_wait_ms(w, 10)) != WASI_ESUCCESS) break; /* no reader yet: look again soon */
+    *err = WASI_ENXIO;
+  }
+  free(path);
+  if (h < 0) return -1;
+  struct stat st;
+  if (fstat(h, &st) == 0 && S_ISFIFO(st.st_mode) && (flags & O_ACCMODE) == O_RDONLY) {
+    uint32_t e = wasi_wait_fd(w, h, EPOLLIN);
+    if (e == WASI_INTERRUPTED) {
+      close(h);
+      *err = e;
+      return -1;
+    }
+  }
+  int fl = fcntl(h, F_GETFL);
+  if (fl >= 0) fcntl(h, F_SETFL, fl & ~O_NONBLOCK);
+  *err = WASI_ESUCCESS;
+  return h;
+}
+
 /* oflags: CREAT 1, DIRECTORY 2, EXCL 4, TRUNC 8 */
 bool wasi_path_open(wrun_caller *c, void *env, uint64_t *slots) {
   CTX;
@@ -381,7 +434,14 @@ bool wasi_path_open(wrun_caller *c, void *env, uint64_t *slots) {
   if (fdflags & WASI_FDFLAG_SYNC) flags |= O_SYNC;
   if (fdflags & WASI_FDFLAG_RSYNC) flags |= O_RSYNC;
   if (fdflags & WASI_FDFLAG_NONBLOCK) flags |= O_NONBLOCK;
-  int h = open_beneath(w, dir->host, path, flags, 0666, dirflags & 1, &err);
+  bool wait_open = w->interruptible && !(fdflags & WASI_FDFLAG_NONBLOCK);
+  int h;
+  if (wait_open) {
+    h = open_interruptible(w, dir->host, path, flags, dirflags & 1, &err);
+    if (err == WASI_INTERRUPTED) return wasi_trap_interrupted(c);
+  } else {
+    h = open_beneath(w, dir->host, path, flags, 0666, dirflags & 1, &err);
+  }
   if (h < 0) RET(err);
   struct stat st;
   if (fstat(h, &st) != 0) {

@@ -2,7 +2,8 @@
 # Deadlines in host calls: `--timeout 1s` ends a guest blocked in poll_oneoff
 # (a 30 s sleep, an idle stdin), fd_read of an idle pipe, fd_write to a full
 # pipe, sock_accept with no client, sock_recv / fd_read of a silent client and
-# sock_send to a client that never reads, in both tiers, within 5 s, with the
+# sock_send to a client that never reads, path_open of a FIFO with no
+# other end, in both tiers, within 5 s, with the
 # same trap and status as a timeout in compute (134, "wall-clock timeout").
 # Without a deadline, reads and writes of slow pipes still move every byte.
 #   sh deadline.sh PATH_TO_WRUN TESTS_DATA_DIR
@@ -58,6 +59,24 @@ for tier in "" --aot; do
     env WRUN_TEST_NO_REOPEN=1 "$wrun" $tier --timeout 1s --invoke read "$guest" <"$tmp/idle"
   expect_timeout "$t: fd_write to a full pipe, no reopen" \
     env WRUN_TEST_NO_REOPEN=1 "$wrun" $tier --timeout 1s --invoke write_full "$guest" >"$tmp/full"
+  # path_open of a FIFO with no other end waits in the open: the deadline ends it
+  mkdir -p "$tmp/box"
+  [ -p "$tmp/box/fifo" ] || mkfifo "$tmp/box/fifo"
+  expect_timeout "$t: path_open of a FIFO with no writer" \
+    "$wrun" $tier --timeout 1s --dir "$tmp/box::/" --invoke open_fifo_read "$guest" </dev/null
+  expect_timeout "$t: path_open of a FIFO with no reader" \
+    "$wrun" $tier --timeout 1s --dir "$tmp/box::/" --invoke open_fifo_write "$guest" </dev/null
+  # ... and with a deadline still opens once the other end comes
+  (sleep 0.3; echo hi >"$tmp/box/fifo") &
+  out=$(timeout 20 "$wrun" $tier --timeout 10s --dir "$tmp/box::/" --invoke open_fifo_read "$guest" </dev/null)
+  st=$?
+  wait
+  [ $st -eq 0 ] && [ "$out" = 0 ] || fail "$t: path_open + fd_read of a FIFO whose writer comes late: status $st, result '$out'"
+  (sleep 0.3; cat "$tmp/box/fifo" >/dev/null) &
+  out=$(timeout 20 "$wrun" $tier --timeout 10s --dir "$tmp/box::/" --invoke open_fifo_write "$guest" </dev/null)
+  st=$?
+  wait
+  [ $st -eq 0 ] && [ "$out" = 0 ] || fail "$t: path_open of a FIFO whose reader comes late: status $st, result '$out'"
   # the same guest without --timeout still blocks: a `timeout 2` ends it
   timeout 2 "$wrun" $tier --invoke read "$guest" <"$tmp/idle" >/dev/null 2>&1
   [ $? -eq 124 ] || fail "$t: fd_read of an idle pipe without --timeout did not wait"

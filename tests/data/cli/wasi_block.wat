@@ -2,7 +2,8 @@
 ;; (tests/cli/deadline.sh). Each returns the WASI errno of the call that was
 ;; expected to block, so a call that returns instead of blocking is visible.
 ;; Memory: 0 iovec, 16 result count, 20 roflags, 24 accepted fd, 64
-;; subscriptions, 128 (or 400) events, 200 event count, 1024.. a 64 KiB buffer.
+;; subscriptions, 128 (or 400) events, 200 event count, 1024.. a 64 KiB buffer;
+;; 28 an opened fd, 32 the name "fifo".
 (module
   (import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "fd_read" (func $read (param i32 i32 i32 i32) (result i32)))
@@ -10,7 +11,10 @@
   (import "wasi_snapshot_preview1" "sock_accept" (func $accept (param i32 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "sock_recv" (func $recv (param i32 i32 i32 i32 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "sock_send" (func $send (param i32 i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "path_open"
+    (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
   (memory (export "memory") 2)
+  (data (i32.const 32) "fifo")
 
   (func $iov (param $len i32)
     (i32.store (i32.const 0) (i32.const 1024))
@@ -99,4 +103,19 @@
     (loop $more
       (local.set $e (call $send (i32.load (i32.const 24)) (i32.const 0) (i32.const 1) (i32.const 0) (i32.const 16)))
       (br_if $more (i32.eqz (local.get $e))))
-    (local.get $e)))
+    (local.get $e))
+
+  ;; path_open of "fifo" in the first preopen (fd 3) with the rights to read,
+  ;; then one fd_read of it: the open waits for a writer
+  (func (export "open_fifo_read") (result i32)
+    (local $e i32)
+    (local.set $e (call $open (i32.const 3) (i32.const 1) (i32.const 32) (i32.const 4) (i32.const 0)
+                              (i64.const 2) (i64.const 0) (i32.const 0) (i32.const 28)))
+    (if (local.get $e) (then (return (i32.add (i32.const 1000) (local.get $e)))))
+    (call $iov (i32.const 4096))
+    (call $read (i32.load (i32.const 28)) (i32.const 0) (i32.const 1) (i32.const 16)))
+
+  ;; path_open of "fifo" with the rights to write: the open waits for a reader
+  (func (export "open_fifo_write") (result i32)
+    (call $open (i32.const 3) (i32.const 1) (i32.const 32) (i32.const 4) (i32.const 0)
+                (i64.const 64) (i64.const 0) (i32.const 0) (i32.const 28))))
