@@ -44,6 +44,16 @@ void *wc_arena_alloc(wc_arena *a, size_t size) {
   return p;
 }
 
+void wc_arena_reset(wc_arena *a) {
+  if (!a->head) return;
+  wc_arena_chunk *keep = a->head;
+  a->head = keep->next;
+  wc_arena_free(a);
+  keep->next = NULL;
+  keep->used = 0;
+  a->head = keep;
+}
+
 void wc_arena_free(wc_arena *a) {
   while (a->head) {
     wc_arena_chunk *n = a->head->next;
@@ -147,15 +157,10 @@ static bool case_payload(const wc_type *d, uint32_t i, wc_val *t) {
   }
 }
 static uint32_t disc_size(uint32_t n) { return n <= 256 ? 1 : n <= 65536 ? 2 : 4; }
-/* Offset of the payload from the start of the variant. */
-static uint64_t payload_offset(const wc_types *ts, const wc_type *d) {
-  uint64_t max_align = 1, s, a;
-  for (uint32_t i = 0; i < ncases(d); i++) {
-    wc_val t;
-    if (case_payload(d, i, &t)) { wc_abi(ts, t, &s, &a); if (a > max_align) max_align = a; }
-  }
-  return align_up(disc_size(ncases(d)), max_align);
-}
+/* Offset of the payload from the start of the variant: align_to(disc size,
+ * max case alignment). The variant's alignment is the larger of the two,
+ * and both are powers of two, so that offset is exactly the alignment. */
+static uint64_t payload_offset(const wc_type *d) { return d->abi_align; }
 
 static const wc_resource_type *runtime_rt(wc_canon_cx *cx, const wc_type *d) {
   const wc_resource_type *rt = cx->rtypes ? cx->rtypes[d->resource] : NULL;
@@ -198,6 +203,22 @@ static bool guest_alloc(wc_canon_cx *cx, uint32_t old_ptr, uint32_t old_size, ui
 
 /* Decodes one scalar value from s[*i..n); false on any ill-formed sequence
  * (overlong, surrogate, past U+10FFFF, truncated). */
+static bool utf8_next(const uint8_t *s, uint64_t n, uint64_t *i, uint32_t *cp);
+
+/* True when s[0..n) is well-formed UTF-8; ASCII runs are skipped eight bytes
+ * at a time, since most strings crossing an interface are mostly ASCII. */
+static bool utf8_valid(const uint8_t *s, uint64_t n, uint64_t *bad_at) {
+  uint64_t i = 0;
+  uint32_t cp;
+  while (i < n) {
+    uint64_t w;
+    if (n - i >= 8 && (memcpy(&w, s + i, 8), (w & 0x8080808080808080ull) == 0)) { i += 8; continue; }
+    if (s[i] < 0x80) { i++; continue; }
+    uint64_t at = i;
+    if (!utf8_next(s, n, &i, &cp)) { *bad_at = at; return false; }
+  }
+  return true;
+}
 static bool utf8_next(const uint8_t *s, uint64_t n, uint64_t *i, uint32_t *cp) {
   uint8_t b = s[*i];
   if (b < 0x80) { *cp = b; (*i)++; return true; }
@@ -266,11 +287,8 @@ static bool lift_string(wc_canon_cx *cx, uint32_t ptr, uint32_t tagged, wc_value
   if (!o) return false;
   uint64_t len = 0;
   if (enc == 0) {
-    for (uint64_t i = 0; i < bytes;) {
-      uint64_t at = i;
-      uint32_t c;
-      if (!utf8_next(s, bytes, &i, &c)) return wc_canon_trap(cx, "invalid UTF-8 in string at 0x%llx", (unsigned long long)(ptr + at));
-    }
+    uint64_t at;
+    if (!utf8_valid(s, bytes, &at)) return wc_canon_trap(cx, "invalid UTF-8 in string at 0x%llx", (unsigned long long)(ptr + at));
     memcpy(o, s, bytes);
     len = bytes;
   } else if (enc == 2) {
@@ -306,8 +324,7 @@ static bool lower_string(wc_canon_cx *cx, const wc_value *v, uint32_t *ptr_out, 
   uint64_t i;
   switch (cx->encoding) {
   case WC_UTF8:
-    for (i = 0; i < n;)
-      if (!utf8_next(s, n, &i, &cp)) return wc_canon_trap(cx, "host string is not valid UTF-8");
+    if (!utf8_valid(s, n, &i)) return wc_canon_trap(cx, "host string is not valid UTF-8");
     if (!guest_alloc(cx, 0, 0, 1, n, &ptr, "string")) return false;
     if (n) memcpy(cx->mem->base + ptr, s, n);
     *ptr_out = ptr; *units_out = n;
@@ -552,7 +569,7 @@ static bool load_at(wc_canon_cx *cx, uint64_t ptr, wc_val t, wc_value *out) {
     wc_value *pv = arena_new(cx, sizeof *pv);
     if (!pv) return false;
     out->u.var.payload = pv;
-    return load_at(cx, ptr + payload_offset(cx->types, d), pt, pv);
+    return load_at(cx, ptr + payload_offset(d), pt, pv);
   }
   case WC_T_FLAGS:
     if (d->nitems > 32) return wc_canon_trap(cx, "flags with more than 32 labels are not supported");
@@ -636,7 +653,7 @@ static bool store_at(wc_canon_cx *cx, const wc_value *v, wc_val t, uint64_t ptr)
     wc_val pt;
     if (!case_payload(d, v->u.var.index, &pt)) return true;
     if (!v->u.var.payload) return wc_canon_trap(cx, "host variant case %u lacks its payload", v->u.var.index);
-    return store_at(cx, v->u.var.payload, pt, ptr + payload_offset(cx->types, d));
+    return store_at(cx, v->u.var.payload, pt, ptr + payload_offset(d));
   }
   case WC_T_FLAGS:
     if (d->nitems > 32) return wc_canon_trap(cx, "flags with more than 32 labels are not supported");

@@ -67,6 +67,9 @@ typedef struct wc_arena_chunk wc_arena_chunk;
 typedef struct wc_arena { wc_arena_chunk *head; } wc_arena;
 void *wc_arena_alloc(wc_arena *a, size_t size);   /* 8-aligned; NULL on OOM */
 void wc_arena_free(wc_arena *a);                  /* back to empty; reusable */
+/* Frees all values but keeps the newest chunk for reuse (per-call lifting
+ * without a malloc/free and fresh page faults on every call). */
+void wc_arena_reset(wc_arena *a);
 
 /* ---- traps -------------------------------------------------------------- */
 typedef struct wc_trap {
