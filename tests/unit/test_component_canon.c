@@ -747,6 +747,52 @@ static void test_handle_table(void **state) {
   wc_handles_free(&t2);
 }
 
+static bool failing_dtor(void *ctx, uint32_t rep, wc_trap *trap) {
+  (void)ctx;
+  snprintf(trap->msg, sizeof trap->msg, "destructor of %u hit unreachable", rep);
+  trap->trapped = true;
+  return false;
+}
+
+static void test_destructor_trap(void **state) {
+  (void)state;
+  static const int impl = 0;
+  wc_resource_type r = {.impl = &impl, .dtor = failing_dtor};
+  uint32_t h;
+  assert_true(wc_resource_new(&cx, &r, 77, &h));
+  assert_false(wc_resource_drop(&cx, &r, h));
+  expect_trap("destructor of 77 hit unreachable");
+}
+
+static void test_fixed_list(void **state) {
+  (void)state;
+  wc_type t = {.kind = WC_T_FIXED_LIST, .elem = P(WC_U16), .len = 3};
+  wc_val fl = add(t);
+  uint64_t size, align;
+  wc_abi(&TS, fl, &size, &align);
+  assert_int_equal(size, 6);
+  assert_int_equal(align, 2);
+  wc_value e[] = {{.kind = WC_V_U16, .u.u = 1}, {.kind = WC_V_U16, .u.u = 0x0203}, {.kind = WC_V_U16, .u.u = 4}};
+  wc_value v = {.kind = WC_V_LIST, .u.seq = {e, 3}}, back;
+  assert_true(wc_store(&cx, &v, fl, 40));
+  const uint8_t expect[6] = {1, 0, 3, 2, 4, 0};
+  assert_memory_equal(mem_bytes + 40, expect, 6);
+  uint64_t flat[3];
+  uint32_t n = 0, pos = 0;
+  assert_true(wc_lower_flat(&cx, &v, fl, flat, 3, &n));
+  assert_int_equal(n, 3); /* flattened like a tuple: no pointer */
+  assert_int_equal(flat[1], 0x0203);
+  assert_true(wc_lift_flat(&cx, flat, n, &pos, fl, &back));
+  assert_int_equal(back.u.seq.n, 3);
+  assert_int_equal(back.u.seq.v[2].u.u, 4);
+  assert_true(wc_load(&cx, 40, fl, &back));
+  assert_int_equal(back.u.seq.v[1].u.u, 0x0203);
+  wc_value two = {.kind = WC_V_LIST, .u.seq = {e, 2}};
+  n = 0;
+  assert_false(wc_lower_flat(&cx, &two, fl, flat, 3, &n));
+  expect_trap("2 fields/elements, type has 3");
+}
+
 static void test_handle_table_grows(void **state) {
   (void)state;
   static const int impl = 0;
@@ -808,6 +854,8 @@ int main(void) {
     cmocka_unit_test_setup_teardown(test_spilling, setup, teardown),
     cmocka_unit_test_setup_teardown(test_handle_table, setup, teardown),
     cmocka_unit_test_setup_teardown(test_handle_table_grows, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_destructor_trap, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_fixed_list, setup, teardown),
     cmocka_unit_test_setup_teardown(test_host_value_mismatch, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
