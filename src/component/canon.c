@@ -32,8 +32,11 @@ void *wc_arena_alloc(wc_arena *a, size_t size) {
   wc_arena_chunk *c = a->head;
   if (!c || c->cap - c->used < size) {
     size_t cap = size > ARENA_CHUNK ? size : ARENA_CHUNK;
+    size_t limit = a->limit ? a->limit : WC_ARENA_DEFAULT_LIMIT;
+    if (cap > limit || a->total > limit - cap) return NULL;
     c = malloc(sizeof *c + cap);
     if (!c) return NULL;
+    a->total += cap;
     c->next = a->head;
     c->used = 0;
     c->cap = cap;
@@ -52,6 +55,7 @@ void wc_arena_reset(wc_arena *a) {
   keep->next = NULL;
   keep->used = 0;
   a->head = keep;
+  a->total = keep->cap;
 }
 
 void wc_arena_free(wc_arena *a) {
@@ -60,6 +64,7 @@ void wc_arena_free(wc_arena *a) {
     free(a->head);
     a->head = n;
   }
+  a->total = 0;
 }
 
 /* ---- traps and context -------------------------------------------------- */
@@ -82,7 +87,8 @@ void wc_canon_cx_release(wc_canon_cx *cx) {
 
 static void *arena_new(wc_canon_cx *cx, size_t size) {
   void *p = wc_arena_alloc(cx->arena, size);
-  if (!p) wc_canon_trap(cx, "out of host memory while lifting a value");
+  if (!p) wc_canon_trap(cx, "lifted value too large for the host: over %zu bytes, or out of host memory",
+                        cx->arena->limit ? cx->arena->limit : WC_ARENA_DEFAULT_LIMIT);
   return p;
 }
 

@@ -64,8 +64,17 @@ typedef struct wc_value {
 /* A bump arena holding lifted values (their nodes, arrays and string bytes).
  * Everything lifted into an arena is freed at once by wc_arena_free. */
 typedef struct wc_arena_chunk wc_arena_chunk;
-typedef struct wc_arena { wc_arena_chunk *head; } wc_arena;
-void *wc_arena_alloc(wc_arena *a, size_t size);   /* 8-aligned; NULL on OOM */
+typedef struct wc_arena {
+  wc_arena_chunk *head;
+  size_t total;   /* bytes of the live chunks */
+  size_t limit;   /* cap on total (0: WC_ARENA_DEFAULT_LIMIT) */
+} wc_arena;
+/* A guest can describe a value far larger on the host than in its memory (a
+ * list<u8> of 2^28 bytes is 2^28 24-byte nodes), so lifting is capped: past
+ * the limit wc_arena_alloc fails and the lift traps instead of letting the
+ * host overcommit into the OOM killer. */
+#define WC_ARENA_DEFAULT_LIMIT ((size_t)1 << 30)
+void *wc_arena_alloc(wc_arena *a, size_t size);   /* 8-aligned; NULL on OOM or past the limit */
 void wc_arena_free(wc_arena *a);                  /* back to empty; reusable */
 /* Frees all values but keeps the newest chunk for reuse (per-call lifting
  * without a malloc/free and fresh page faults on every call). */

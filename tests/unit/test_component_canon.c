@@ -441,6 +441,17 @@ static void test_nested_lists_of_records(void **state) {
   pos = 0;
   assert_false(wc_lift_flat(&cx, huge, 2, &pos, lst, &back));
   expect_trap("list too long");
+  /* a list far larger on the host than in guest memory hits the arena cap */
+  wc_val lu8 = elem_type(WC_T_LIST, P(WC_U8));
+  arena.limit = 128 * 1024;
+  uint64_t bytes[2] = {0, 60000}; /* 60000 bytes in memory, 60000 value nodes on the host */
+  pos = 0;
+  assert_false(wc_lift_flat(&cx, bytes, 2, &pos, lu8, &back));
+  expect_trap("lifted value too large for the host");
+  arena.limit = 0;
+  pos = 0;
+  assert_true(wc_lift_flat(&cx, bytes, 2, &pos, lu8, &back));
+  assert_int_equal(back.u.seq.n, 60000);
   /* a nested string's bad pointer is caught too */
   memcpy(mem_bytes + base, &(uint32_t){MEM_SIZE - 1}, 4);
   pos = 0;
