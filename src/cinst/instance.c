@@ -1,0 +1,755 @@
+/*
+ * instance.c — component instantiation and calls (synchronous Canonical ABI).
+ *
+ * Instantiating walks a component's definitions in order, filling one runtime
+ * index space per sort (ci_item arrays indexed exactly as the validator's
+ * spaces), so every index in a definition refers to an entry already made:
+ *  - core modules and core instances: wrun_instantiate with imports looked up
+ *    in the `with` core instances (real instances or inline export bundles);
+ *  - nested components: recursion on the child with its `with` arguments as
+ *    its imports (the depth is bounded by the validator's WC_MAX_DEPTH);
+ *  - aliases copy an entry (core export, instance export, outer);
+ *  - canon lift makes a ci_func wrapping a core function; canon lower makes a
+ *    core host function (lower_trampoline) that lifts its core arguments,
+ *    calls the component-level callee and lowers the results;
+ *    resource.new/drop/rep are core host functions over the instance's
+ *    handle table;
+ *  - start calls a function; exports name entries for the parent.
+ *
+ * Flags (CanonicalABI.md, synchronous): an instance's may_enter is cleared
+ * while one of its lifted functions runs (entering it again traps), and its
+ * may_leave is cleared while realloc lowers into it and while post-return runs
+ * (calling an import then traps).
+ *
+ * Every object made here is allocated through ci_new and listed in the
+ * wc_instance, which frees them all; store objects belong to the store.
+ */
+#include "cinst/instance.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/grow.h"
+
+typedef struct ci_comp ci_comp;
+typedef struct ci_func ci_func;
+typedef struct ci_inst ci_inst;
+
+/* A core instance: a real one, or a bundle of inline exports. */
+typedef struct ci_core {
+  wrun_instance *inst;
+  uint32_t n;
+  const wc_arg *names;     /* bundle: the definition's arguments (names) */
+  wrun_extern *ex;         /* bundle: the externs, parallel to names */
+} ci_core;
+
+/* One entry of a runtime index space; which member is used depends on the sort. */
+typedef struct ci_item {
+  union {
+    wrun_extern ext;                                    /* core func/table/memory/global */
+    const wasm_module *module;                          /* core module */
+    ci_core *core;                                      /* core instance */
+    ci_func *func;                                      /* func */
+    struct { const wc_component *c; ci_comp *parent; } comp; /* component + its lexical parent */
+    ci_inst *inst;                                      /* instance */
+    const wc_resource_type *rt;                         /* type: the runtime resource type, or NULL */
+  } u;
+} ci_item;
+
+typedef struct ci_export { wc_str name; wc_sort sort; ci_item item; } ci_export;
+struct ci_inst { uint32_t n; ci_export *ex; };
+
+/* A component instance. */
+struct ci_comp {
+  wc_instance *wi;
+  const wc_component *c;
+  ci_comp *parent;                     /* lexically enclosing instance (outer aliases) */
+  ci_item *space[WC_NSORTS];
+  wc_handle_table handles;
+  const wc_resource_type **rtypes;     /* runtime resource type by arena id */
+  bool may_enter, may_leave;
+  ci_inst exports;
+  ci_comp *next_comp;                  /* the wc_instance's list, for freeing tables */
+};
+
+/* A component-level function: a host import or a lifted core function. */
+struct ci_func {
+  bool host;
+  uint32_t type;                       /* arena id of its WC_T_FUNC type */
+  const char *name;                    /* for messages */
+  wc_host_fn fn; void *env;            /* host */
+  ci_comp *owner;                      /* lifted */
+  wrun_func *core, *realloc, *post_return;
+  wrun_memory *mem;
+  wc_string_encoding enc;
+};
+
+/* A canon lower: the env of its core host function. */
+typedef struct ci_lower {
+  ci_comp *owner;
+  ci_func *callee;
+  uint32_t type;
+  wrun_memory *mem;
+  wrun_func *realloc;
+  wc_string_encoding enc;
+} ci_lower;
+
+/* A canon resource.* function or a destructor. */
+typedef struct ci_res {
+  ci_comp *owner;
+  const wc_resource_type *rt;
+  wrun_func *dtor;
+} ci_res;
+
+typedef struct ci_host_entry { char *iface, *func; wc_host_fn fn; void *env; } ci_host_entry;
+struct wc_host { ci_host_entry *v; uint32_t n, cap; };
+
+typedef struct ci_block { struct ci_block *next; max_align_t data[]; } ci_block;
+
+struct wc_instance {
+  wrun_store *s;
+  const wc_component *c;
+  const wc_host *host;
+  ci_block *blocks;
+  ci_comp *comps;
+  ci_comp *top;
+};
+
+/* ---- host import table -------------------------------------------------- */
+
+wc_host *wc_host_new(void) { return calloc(1, sizeof(wc_host)); }
+
+void wc_host_free(wc_host *h) {
+  if (!h) return;
+  for (uint32_t i = 0; i < h->n; i++) { free(h->v[i].iface); free(h->v[i].func); }
+  free(h->v);
+  free(h);
+}
+
+bool wc_host_add(wc_host *h, const char *iface, const char *func, wc_host_fn fn, void *env) {
+  if (!wrun_grow((void **)&h->v, &h->cap, h->n + 1, sizeof *h->v)) return false;
+  char *i = strdup(iface ? iface : ""), *f = strdup(func);
+  if (!i || !f) { free(i); free(f); return false; }
+  h->v[h->n++] = (ci_host_entry){i, f, fn, env};
+  return true;
+}
+
+static bool str_is(wc_str s, const char *z) { return strlen(z) == s.len && memcmp(s.ptr, z, s.len) == 0; }
+static bool str_eq(wc_str a, wc_str b) { return a.len == b.len && memcmp(a.ptr, b.ptr, a.len) == 0; }
+
+static const ci_host_entry *host_find(const wc_host *h, wc_str iface, wc_str func) {
+  for (uint32_t i = 0; h && i < h->n; i++)
+    if (str_is(iface, h->v[i].iface) && str_is(func, h->v[i].func)) return &h->v[i];
+  return NULL;
+}
+
+/* ---- allocation --------------------------------------------------------- */
+
+static void *ci_new(wc_instance *wi, size_t size) {
+  ci_block *b = calloc(1, sizeof(ci_block) + (size ? size : 1));
+  if (!b) return NULL;
+  b->next = wi->blocks;
+  wi->blocks = b;
+  return b->data;
+}
+
+void wc_instance_free(wc_instance *wi) {
+  if (!wi) return;
+  for (ci_comp *k = wi->comps; k; k = k->next_comp) wc_handles_free(&k->handles);
+  for (ci_block *b = wi->blocks, *n; b; b = n) { n = b->next; free(b); }
+  free(wi);
+}
+
+/* ---- calling core functions --------------------------------------------- */
+
+/* Calls a core function with flat values (the canon.h representation). */
+static bool core_call(wrun_store *s, wrun_func *f, const uint64_t *in, uint32_t nin, uint64_t *out,
+                      uint32_t *nout, wrun_error *err) {
+  const wasm_functype *ft = wrun_func_type(f);
+  if (ft->nparams != nin || ft->nresults > WC_MAX_FLAT_PARAMS)
+    return wrun_error_at(err, WRUN_ERR_TRAP, WRUN_NO_OFFSET, "core function takes %u values, given %u",
+                         ft->nparams, nin);
+  wrun_val a[WC_MAX_FLAT_PARAMS + 1], r[WC_MAX_FLAT_PARAMS + 1];
+  for (uint32_t i = 0; i < nin; i++) {
+    a[i].type = ft->types[i];
+    if (a[i].type == WASM_I32 || a[i].type == WASM_F32) a[i].of.i32 = (uint32_t)in[i];
+    else a[i].of.i64 = in[i];
+  }
+  if (!wrun_call(s, f, a, nin, r, ft->nresults, err)) return false;
+  for (uint32_t i = 0; i < ft->nresults; i++) {
+    wasm_valtype t = ft->types[ft->nparams + i];
+    out[i] = (t == WASM_I32 || t == WASM_F32) ? r[i].of.i32 : r[i].of.i64;
+  }
+  *nout = ft->nresults;
+  return true;
+}
+
+/* The realloc callback of canon.c: calls the guest's realloc with may_leave
+ * cleared and refreshes the memory view (realloc may grow memory). */
+typedef struct ci_realloc_cx {
+  wrun_store *s;
+  ci_comp *owner;
+  wrun_func *realloc;
+  wrun_memory *mem;
+  wc_mem view;
+  wrun_error err;
+} ci_realloc_cx;
+
+static void view_refresh(ci_realloc_cx *r) {
+  if (r->mem) { r->view.base = wrun_memory_data(r->mem); r->view.size = wrun_memory_size(r->mem); }
+}
+
+static bool realloc_cb(void *ctx, uint32_t old_ptr, uint32_t old_size, uint32_t align, uint32_t new_size,
+                       uint32_t *out_ptr) {
+  ci_realloc_cx *r = ctx;
+  uint64_t in[4] = {old_ptr, old_size, align, new_size}, res[WC_MAX_FLAT_PARAMS + 1];
+  uint32_t n = 0;
+  bool saved = r->owner->may_leave;
+  r->owner->may_leave = false;
+  bool ok = core_call(r->s, r->realloc, in, 4, res, &n, &r->err);
+  r->owner->may_leave = saved;
+  view_refresh(r);
+  if (!ok || n != 1) return false;
+  *out_ptr = (uint32_t)res[0];
+  return true;
+}
+
+static void cx_init(wc_canon_cx *cx, ci_realloc_cx *r, ci_comp *owner, wrun_memory *mem, wrun_func *realloc,
+                    wc_string_encoding enc, wc_arena *arena) {
+  memset(r, 0, sizeof *r);
+  r->s = owner->wi->s; r->owner = owner; r->realloc = realloc; r->mem = mem;
+  view_refresh(r);
+  memset(cx, 0, sizeof *cx);
+  cx->types = owner->c->types;
+  cx->mem = mem ? &r->view : NULL;
+  cx->encoding = enc;
+  cx->realloc = realloc ? realloc_cb : NULL;
+  cx->realloc_ctx = r;
+  cx->handles = &owner->handles;
+  cx->inst = owner;
+  cx->rtypes = owner->rtypes;
+  cx->arena = arena;
+}
+
+/* A canonical-ABI trap as an error; a realloc that trapped reports its own. */
+static bool cx_fail(wc_canon_cx *cx, ci_realloc_cx *r, wrun_error *err) {
+  if (r->err.kind != WRUN_OK) { *err = r->err; return false; }
+  return wrun_error_at(err, WRUN_ERR_TRAP, WRUN_NO_OFFSET, "%s", cx->trap.msg);
+}
+
+/* ---- calling component-level functions --------------------------------- */
+
+static bool call_func(wc_instance *wi, ci_func *f, const wc_value *args, uint32_t nargs, wc_value *results,
+                      uint32_t nresults, wc_arena *arena, wrun_error *err) {
+  const wc_type *ft = &wi->c->types->v[f->type];
+  uint32_t nres = ft->has_result ? 1 : 0;
+  if (nargs != ft->nitems || nresults != nres)
+    return wrun_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "%s takes %u arguments and %u results, given %u and %u",
+                         f->name, ft->nitems, nres, nargs, nresults);
+  if (f->host) {
+    wc_trap trap = {0};
+    if (f->fn(f->env, args, nargs, results, nresults, arena, &trap)) return true;
+    return wrun_error_at(err, WRUN_ERR_TRAP, WRUN_NO_OFFSET, "%s", trap.trapped ? trap.msg : "host function failed");
+  }
+  ci_comp *k = f->owner;
+  if (!k->may_enter)
+    return wrun_error_at(err, WRUN_ERR_TRAP, WRUN_NO_OFFSET,
+                         "cannot enter component instance: calling %s would reenter it", f->name);
+  wc_val *ptypes = malloc((ft->nitems ? ft->nitems : 1) * sizeof *ptypes);
+  if (!ptypes) return wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of host memory");
+  for (uint32_t i = 0; i < ft->nitems; i++) ptypes[i] = ft->items[i].type;
+  wc_canon_cx cx;
+  ci_realloc_cx r;
+  cx_init(&cx, &r, k, f->mem, f->realloc, f->enc, arena);
+  uint64_t flat[WC_MAX_FLAT_PARAMS + 1], out[WC_MAX_FLAT_PARAMS + 1];
+  uint32_t nflat = 0, nout = 0;
+  bool ok = false;
+  k->may_enter = false;
+  k->may_leave = false;   /* realloc while lowering the arguments must not call imports */
+  if (!wc_lower_flat_values(&cx, WC_MAX_FLAT_PARAMS, args, ptypes, nargs, NULL, flat, &nflat)) {
+    k->may_leave = true;
+    cx_fail(&cx, &r, err);
+    goto done;
+  }
+  k->may_leave = true;
+  if (!core_call(wi->s, f->core, flat, nflat, out, &nout, err)) goto done;
+  view_refresh(&r);
+  if (!wc_lift_flat_values(&cx, WC_MAX_FLAT_RESULTS, out, nout, &ft->result, nres, results)) {
+    cx_fail(&cx, &r, err);
+    goto done;
+  }
+  if (f->post_return) {
+    uint64_t ignored[WC_MAX_FLAT_PARAMS + 1];
+    uint32_t nign = 0;
+    k->may_leave = false;
+    bool pr = core_call(wi->s, f->post_return, out, nout, ignored, &nign, err);
+    k->may_leave = true;
+    if (!pr) goto done;
+  }
+  if (!wc_canon_check_borrows(&cx)) { cx_fail(&cx, &r, err); goto done; }
+  ok = true;
+done:
+  k->may_enter = true;
+  wc_canon_cx_release(&cx);
+  free(ptypes);
+  return ok;
+}
+
+/* The core host function made by canon lower. */
+static bool lower_trampoline(wrun_caller *caller, void *env, uint64_t *slots) {
+  ci_lower *lw = env;
+  ci_comp *k = lw->owner;
+  wc_instance *wi = k->wi;
+  if (!k->may_leave)
+    return wrun_caller_trap(caller, WRUN_TRAP_HOST,
+                            "cannot leave component instance: %s called during realloc or post-return",
+                            lw->callee->name);
+  const wc_type *ft = &wi->c->types->v[lw->type];
+  uint32_t nres = ft->has_result ? 1 : 0;
+  wc_arena arena = {0};
+  wc_canon_cx cx;
+  ci_realloc_cx r;
+  cx_init(&cx, &r, k, lw->mem, lw->realloc, lw->enc, &arena);
+  wc_val *ptypes = malloc((ft->nitems ? ft->nitems : 1) * sizeof *ptypes);
+  wc_value *args = malloc((ft->nitems ? ft->nitems : 1) * sizeof *args);
+  wc_value res[1];
+  wrun_error err;
+  wrun_error_clear(&err);
+  bool ok = false;
+  if (!ptypes || !args) { wrun_error_at(&err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of host memory"); goto done; }
+  for (uint32_t i = 0; i < ft->nitems; i++) ptypes[i] = ft->items[i].type;
+  /* Core parameters: the flattened arguments (or one pointer past 16), then
+   * a return pointer when the result flattens to more than one value. */
+  uint8_t rflat[WC_MAX_FLAT_PARAMS + 1];
+  uint32_t nrflat = 0;
+  if (nres) wc_flatten(cx.types, ft->result, rflat, &nrflat);
+  uint32_t nparams_core = 0;
+  {
+    uint32_t total = 0;
+    for (uint32_t i = 0; i < ft->nitems; i++) {
+      uint8_t fl[WC_MAX_FLAT_PARAMS + 1];
+      uint32_t n = 0;
+      wc_flatten(cx.types, ptypes[i], fl, &n);
+      total += n;
+    }
+    nparams_core = total > WC_MAX_FLAT_PARAMS ? 1 : total;
+  }
+  if (!wc_lift_flat_values(&cx, WC_MAX_FLAT_PARAMS, slots, nparams_core, ptypes, ft->nitems, args)) {
+    cx_fail(&cx, &r, &err);
+    goto done;
+  }
+  if (!call_func(wi, lw->callee, args, ft->nitems, res, nres, &arena, &err)) goto done;
+  view_refresh(&r);
+  if (nres) {
+    uint32_t nout = 0;
+    if (nrflat > WC_MAX_FLAT_RESULTS) {
+      uint32_t retptr = (uint32_t)slots[nparams_core];
+      if (!wc_lower_flat_values(&cx, WC_MAX_FLAT_RESULTS, res, &ft->result, 1, &retptr, slots, &nout)) {
+        cx_fail(&cx, &r, &err);
+        goto done;
+      }
+    } else if (!wc_lower_flat_values(&cx, WC_MAX_FLAT_RESULTS, res, &ft->result, 1, NULL, slots, &nout)) {
+      cx_fail(&cx, &r, &err);
+      goto done;
+    }
+  }
+  ok = true;
+done:
+  wc_canon_release_lends(&cx);
+  wc_canon_cx_release(&cx);
+  wc_arena_free(&arena);
+  free(ptypes);
+  free(args);
+  if (ok) return true;
+  if (err.kind == WRUN_ERR_EXHAUSTION)
+    return wrun_caller_trap(caller, WRUN_TRAP_STACK_EXHAUSTED, "%s", err.message);
+  return wrun_caller_trap(caller, WRUN_TRAP_HOST, "%s", err.message);
+}
+
+/* ---- resource.new / drop / rep and destructors -------------------------- */
+
+static bool res_cx_trap(wrun_caller *caller, wc_canon_cx *cx) {
+  return wrun_caller_trap(caller, WRUN_TRAP_HOST, "%s", cx->trap.msg);
+}
+
+static void res_cx(wc_canon_cx *cx, ci_res *e) {
+  memset(cx, 0, sizeof *cx);
+  cx->types = e->owner->c->types;
+  cx->handles = &e->owner->handles;
+  cx->inst = e->owner;
+  cx->rtypes = e->owner->rtypes;
+}
+
+static bool resource_new_fn(wrun_caller *caller, void *env, uint64_t *slots) {
+  wc_canon_cx cx;
+  res_cx(&cx, env);
+  uint32_t idx;
+  if (!wc_resource_new(&cx, ((ci_res *)env)->rt, (uint32_t)slots[0], &idx)) return res_cx_trap(caller, &cx);
+  slots[0] = idx;
+  return true;
+}
+
+static bool resource_rep_fn(wrun_caller *caller, void *env, uint64_t *slots) {
+  wc_canon_cx cx;
+  res_cx(&cx, env);
+  uint32_t rep;
+  if (!wc_resource_rep(&cx, ((ci_res *)env)->rt, (uint32_t)slots[0], &rep)) return res_cx_trap(caller, &cx);
+  slots[0] = rep;
+  return true;
+}
+
+static bool resource_drop_fn(wrun_caller *caller, void *env, uint64_t *slots) {
+  wc_canon_cx cx;
+  res_cx(&cx, env);
+  bool ok = wc_resource_drop(&cx, ((ci_res *)env)->rt, (uint32_t)slots[0]);
+  wc_canon_cx_release(&cx);
+  return ok ? true : res_cx_trap(caller, &cx);
+}
+
+static bool dtor_cb(void *ctx, uint32_t rep, wc_trap *trap) {
+  ci_res *e = ctx;
+  uint64_t in[1] = {rep}, out[WC_MAX_FLAT_PARAMS + 1];
+  uint32_t n = 0;
+  wrun_error err;
+  wrun_error_clear(&err);
+  if (core_call(e->owner->wi->s, e->dtor, in, 1, out, &n, &err)) return true;
+  trap->trapped = true;
+  snprintf(trap->msg, sizeof trap->msg, "resource destructor trapped: %.160s", err.message);
+  return false;
+}
+
+/* ---- instantiation ------------------------------------------------------ */
+
+typedef struct ci_walk {
+  wc_instance *wi;
+  ci_comp *k;
+  const ci_inst *args;     /* nested: the `with` arguments; root: NULL (the host) */
+  wrun_error *err;
+} ci_walk;
+
+static bool link_err(ci_walk *w, const wc_def *d, const char *fmt, const char *a, uint32_t alen) {
+  return wrun_error_at(w->err, WRUN_ERR_LINK, d->offset, fmt, (int)alen, a);
+}
+
+static bool oom(ci_walk *w) { return wrun_error_at(w->err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of host memory"); }
+
+/* Places an item into its space (and records a resource type by arena id). */
+static void put(ci_comp *k, wc_sort s, uint32_t index, ci_item item) {
+  if (index == WC_NONE || index >= k->c->nspace[s]) return;
+  k->space[s][index] = item;
+  if (s == WC_TYPE && item.u.rt) k->rtypes[k->c->spaces[WC_TYPE][index]] = item.u.rt;
+}
+
+static bool core_lookup(const ci_core *core, wc_str name, wrun_extern *out) {
+  if (core->inst) return wrun_instance_export(core->inst, name.ptr, name.len, out);
+  for (uint32_t i = 0; i < core->n; i++)
+    if (str_eq(core->names[i].name, name)) { *out = core->ex[i]; return true; }
+  return false;
+}
+
+static const ci_export *inst_lookup(const ci_inst *in, wc_str name) {
+  for (uint32_t i = 0; in && i < in->n; i++)
+    if (str_eq(in->ex[i].name, name)) return &in->ex[i];
+  return NULL;
+}
+
+static char *name_dup(ci_walk *w, wc_str s) {
+  char *p = ci_new(w->wi, s.len + 1);
+  if (p) memcpy(p, s.ptr, s.len);
+  return p;
+}
+
+static ci_func *host_func(ci_walk *w, const ci_host_entry *e, uint32_t type, wc_str name) {
+  ci_func *f = ci_new(w->wi, sizeof *f);
+  if (!f) return NULL;
+  f->host = true; f->type = type; f->fn = e->fn; f->env = e->env;
+  f->name = name_dup(w, name);
+  return f->name ? f : NULL;
+}
+
+/* An import of the root: functions and instances of functions from the host. */
+static bool import_from_host(ci_walk *w, const wc_def *d, ci_item *item) {
+  wc_str none = {"", 0}, name = d->u.ie.name;
+  const wc_type *t = &w->wi->c->types->v[d->u.ie.type];
+  if (d->sort == WC_FUNC) {
+    const ci_host_entry *e = host_find(w->wi->host, none, name);
+    if (!e) return link_err(w, d, "component import %.*s is not provided", name.ptr, name.len);
+    return (item->u.func = host_func(w, e, d->u.ie.type, name)) != NULL || oom(w);
+  }
+  if (d->sort == WC_TYPE) { item->u.rt = NULL; return true; }
+  if (d->sort != WC_INSTANCE)
+    return link_err(w, d, "component import %.*s: only functions and instances can be provided by the host",
+                    name.ptr, name.len);
+  bool any = false;
+  for (uint32_t i = 0; i < w->wi->host->n; i++) any |= str_is(name, w->wi->host->v[i].iface);
+  if (!w->wi->host || !any) return link_err(w, d, "component import %.*s is not provided", name.ptr, name.len);
+  ci_inst *in = ci_new(w->wi, sizeof *in);
+  if (!in || !(in->ex = ci_new(w->wi, (t->nexports + 1) * sizeof *in->ex))) return oom(w);
+  for (uint32_t i = 0; i < t->nexports; i++) {
+    const wc_extern *x = &t->exports[i];
+    ci_export *ex = &in->ex[in->n++];
+    ex->name = x->name; ex->sort = x->sort;
+    if (x->sort == WC_TYPE) continue;
+    if (x->sort != WC_FUNC)
+      return link_err(w, d, "component import %.*s exports a kind of item the host cannot provide", name.ptr, name.len);
+    const ci_host_entry *e = host_find(w->wi->host, name, x->name);
+    if (!e) {
+      char buf[200];
+      snprintf(buf, sizeof buf, "%.*s: function %.*s", (int)name.len, name.ptr, (int)x->name.len, x->name.ptr);
+      return link_err(w, d, "component import %.*s is not provided", buf, (uint32_t)strlen(buf));
+    }
+    if (!(ex->item.u.func = host_func(w, e, x->type, x->name))) return oom(w);
+  }
+  item->u.inst = in;
+  return true;
+}
+
+static bool inst_core(ci_walk *w, const wc_def *d) {
+  ci_comp *k = w->k;
+  ci_core *core = ci_new(w->wi, sizeof *core);
+  if (!core) return oom(w);
+  if (!d->u.inst.instantiate) {
+    core->n = d->u.inst.nargs;
+    core->names = d->u.inst.args;
+    if (!(core->ex = ci_new(w->wi, (core->n + 1) * sizeof *core->ex))) return oom(w);
+    for (uint32_t i = 0; i < core->n; i++) core->ex[i] = k->space[core->names[i].sort][core->names[i].index].u.ext;
+  } else {
+    const wasm_module *m = k->space[WC_CORE_MODULE][d->u.inst.of].u.module;
+    wrun_extern *ims = ci_new(w->wi, (m->nimports + 1) * sizeof *ims);
+    if (!ims) return oom(w);
+    for (uint32_t i = 0; i < m->nimports; i++) {
+      const wasm_import *im = &m->imports[i];
+      wc_str mod = {im->module.ptr, im->module.len}, field = {im->field.ptr, im->field.len};
+      const ci_core *from = NULL;
+      for (uint32_t a = 0; a < d->u.inst.nargs; a++)
+        if (str_eq(d->u.inst.args[a].name, mod)) from = k->space[WC_CORE_INSTANCE][d->u.inst.args[a].index].u.core;
+      if (!from || !core_lookup(from, field, &ims[i]))
+        return wrun_error_at(w->err, WRUN_ERR_LINK, d->offset, "core import %.*s.%.*s is not provided",
+                             (int)mod.len, mod.ptr, (int)field.len, field.ptr);
+    }
+    if (!(core->inst = wrun_instantiate(w->wi->s, m, ims, m->nimports, w->err))) return false;
+  }
+  put(k, WC_CORE_INSTANCE, d->index, (ci_item){.u.core = core});
+  return true;
+}
+
+static ci_comp *comp_instantiate(wc_instance *wi, const wc_component *c, ci_comp *parent, const ci_inst *args,
+                                 wrun_error *err);
+
+static bool inst_comp(ci_walk *w, const wc_def *d) {
+  ci_comp *k = w->k;
+  ci_inst *in = ci_new(w->wi, sizeof *in);
+  if (!in || !(in->ex = ci_new(w->wi, (d->u.inst.nargs + 1) * sizeof *in->ex))) return oom(w);
+  for (uint32_t i = 0; i < d->u.inst.nargs; i++) {
+    const wc_arg *a = &d->u.inst.args[i];
+    in->ex[in->n++] = (ci_export){a->name, a->sort, k->space[a->sort][a->index]};
+  }
+  if (d->u.inst.instantiate) {
+    ci_item ci = k->space[WC_COMPONENT][d->u.inst.of];
+    ci_comp *child = comp_instantiate(w->wi, ci.u.comp.c, ci.u.comp.parent, in, w->err);
+    if (!child) return false;
+    in = &child->exports;
+  }
+  put(k, WC_INSTANCE, d->index, (ci_item){.u.inst = in});
+  return true;
+}
+
+static bool def_alias(ci_walk *w, const wc_def *d) {
+  ci_comp *k = w->k;
+  ci_item item = {0};
+  wc_str name = d->u.alias.name;
+  switch (d->u.alias.how) {
+  case WC_ALIAS_CORE_EXPORT:
+    if (!core_lookup(k->space[WC_CORE_INSTANCE][d->u.alias.instance].u.core, name, &item.u.ext))
+      return link_err(w, d, "core export %.*s not found", name.ptr, name.len);
+    break;
+  case WC_ALIAS_EXPORT: {
+    const ci_export *e = inst_lookup(k->space[WC_INSTANCE][d->u.alias.instance].u.inst, name);
+    if (!e) return link_err(w, d, "instance export %.*s not found", name.ptr, name.len);
+    item = e->item;
+    break;
+  }
+  case WC_ALIAS_OUTER: {
+    ci_comp *p = k;
+    for (uint32_t i = 0; p && i < d->u.alias.outer_count; i++) p = p->parent;
+    if (p && d->u.alias.outer_index < p->c->nspace[d->sort]) item = p->space[d->sort][d->u.alias.outer_index];
+    break;
+  }
+  }
+  put(k, d->sort, d->index, item);
+  return true;
+}
+
+static bool def_canon(ci_walk *w, const wc_def *d) {
+  ci_comp *k = w->k;
+  const wc_component *c = k->c;
+  const wc_canon_opts *o = &d->u.canon.opts;
+  wrun_memory *mem = o->memory != WC_NONE ? k->space[WC_CORE_MEMORY][o->memory].u.ext.of.memory : NULL;
+  wrun_func *realloc = o->realloc != WC_NONE ? k->space[WC_CORE_FUNC][o->realloc].u.ext.of.func : NULL;
+  if (d->u.canon.op == WC_CANON_LIFT) {
+    ci_func *f = ci_new(w->wi, sizeof *f);
+    if (!f) return oom(w);
+    f->owner = k; f->type = c->spaces[WC_FUNC][d->index]; f->mem = mem; f->realloc = realloc; f->enc = o->encoding;
+    f->core = k->space[WC_CORE_FUNC][d->u.canon.func].u.ext.of.func;
+    f->post_return = o->post_return != WC_NONE ? k->space[WC_CORE_FUNC][o->post_return].u.ext.of.func : NULL;
+    f->name = "a lifted function";
+    put(k, WC_FUNC, d->index, (ci_item){.u.func = f});
+    return true;
+  }
+  const wasm_functype *core_t = &wc_type_at(c, c->spaces[WC_CORE_FUNC][d->index])->core_func;
+  wrun_func *hf = NULL;
+  if (d->u.canon.op == WC_CANON_LOWER) {
+    ci_lower *lw = ci_new(w->wi, sizeof *lw);
+    if (!lw) return oom(w);
+    lw->owner = k; lw->callee = k->space[WC_FUNC][d->u.canon.func].u.func;
+    lw->type = c->spaces[WC_FUNC][d->u.canon.func]; lw->mem = mem; lw->realloc = realloc; lw->enc = o->encoding;
+    hf = wrun_func_new_host(w->wi->s, core_t, lower_trampoline, lw, lw->callee->name);
+  } else {
+    ci_res *e = ci_new(w->wi, sizeof *e);
+    if (!e) return oom(w);
+    e->owner = k;
+    e->rt = k->space[WC_TYPE][d->u.canon.type].u.rt;
+    if (!e->rt) return link_err(w, d, "canon resource.* on a resource type with no runtime instance%.*s", "", 0);
+    wrun_host_fn fn = d->u.canon.op == WC_CANON_RESOURCE_NEW ? resource_new_fn
+                      : d->u.canon.op == WC_CANON_RESOURCE_REP ? resource_rep_fn : resource_drop_fn;
+    hf = wrun_func_new_host(w->wi->s, core_t, fn, e, "resource");
+  }
+  if (!hf) return oom(w);
+  put(k, WC_CORE_FUNC, d->index, (ci_item){.u.ext = {.kind = WASM_EXTERN_FUNC, .of.func = hf}});
+  return true;
+}
+
+static bool def_type(ci_walk *w, const wc_def *d) {
+  ci_comp *k = w->k;
+  const wc_type *t = wc_type_at(k->c, d->u.type);
+  ci_item item = {0};
+  if (t->kind == WC_T_RESOURCE) {
+    wc_resource_type *rt = ci_new(w->wi, sizeof *rt);
+    if (!rt) return oom(w);
+    rt->impl = k;
+    if (t->dtor != WC_NONE) {
+      ci_res *e = ci_new(w->wi, sizeof *e);
+      if (!e) return oom(w);
+      e->owner = k; e->rt = rt; e->dtor = k->space[WC_CORE_FUNC][t->dtor].u.ext.of.func;
+      rt->dtor = dtor_cb; rt->dtor_ctx = e;
+    }
+    k->rtypes[d->u.type] = rt;
+    item.u.rt = rt;
+  }
+  put(k, WC_TYPE, d->index, item);
+  return true;
+}
+
+static bool def_start(ci_walk *w, const wc_def *d) {
+  if (d->u.start.nargs || d->u.start.nresults)
+    return link_err(w, d, "start functions with arguments or results are not supported yet%.*s", "", 0);
+  ci_func *f = w->k->space[WC_FUNC][d->u.start.func].u.func;
+  wc_arena arena = {0};
+  bool ok = call_func(w->wi, f, NULL, 0, NULL, 0, &arena, w->err);
+  wc_arena_free(&arena);
+  return ok;
+}
+
+static bool def_import(ci_walk *w, const wc_def *d) {
+  ci_item item = {0};
+  if (!w->args) {
+    if (!import_from_host(w, d, &item)) return false;
+  } else {
+    const ci_export *e = inst_lookup(w->args, d->u.ie.name);
+    if (!e) return link_err(w, d, "component import %.*s is not provided", d->u.ie.name.ptr, d->u.ie.name.len);
+    item = e->item;
+    if (d->sort == WC_TYPE && item.u.rt) w->k->rtypes[d->u.ie.type] = item.u.rt;
+  }
+  put(w->k, d->sort, d->index, item);
+  return true;
+}
+
+static bool def_export(ci_walk *w, const wc_def *d) {
+  ci_comp *k = w->k;
+  ci_item item = k->space[d->sort][d->u.ie.target];
+  if (d->sort == WC_FUNC && item.u.func && !item.u.func->host && !strcmp(item.u.func->name, "a lifted function")) {
+    char *n = name_dup(w, d->u.ie.name);
+    if (!n) return oom(w);
+    item.u.func->name = n;
+  }
+  if (d->sort == WC_TYPE && item.u.rt) k->rtypes[d->u.ie.type] = item.u.rt;
+  k->exports.ex[k->exports.n++] = (ci_export){d->u.ie.name, d->sort, item};
+  put(k, d->sort, d->index, item);
+  return true;
+}
+
+static bool walk_def(ci_walk *w, const wc_def *d) {
+  ci_comp *k = w->k;
+  switch (d->kind) {
+  case WC_DEF_CORE_MODULE:
+    put(k, WC_CORE_MODULE, d->index, (ci_item){.u.module = k->c->modules[d->u.module]});
+    return true;
+  case WC_DEF_COMPONENT:
+    put(k, WC_COMPONENT, d->index, (ci_item){.u.comp = {k->c->components[d->u.component], k}});
+    return true;
+  case WC_DEF_CORE_INSTANCE: return inst_core(w, d);
+  case WC_DEF_INSTANCE: return inst_comp(w, d);
+  case WC_DEF_ALIAS: return def_alias(w, d);
+  case WC_DEF_CANON: return def_canon(w, d);
+  case WC_DEF_TYPE: return def_type(w, d);
+  case WC_DEF_CORE_TYPE: return true;
+  case WC_DEF_START: return def_start(w, d);
+  case WC_DEF_IMPORT: return def_import(w, d);
+  case WC_DEF_EXPORT: return def_export(w, d);
+  }
+  return true;
+}
+
+/* Recursion depth is bounded: a component nests at most WC_MAX_DEPTH deep
+ * (the validator's cap) and only components defined or aliased in an
+ * enclosing one can be instantiated. */
+static ci_comp *comp_instantiate(wc_instance *wi, const wc_component *c, ci_comp *parent, const ci_inst *args,
+                                 wrun_error *err) {
+  ci_comp *k = ci_new(wi, sizeof *k);
+  if (!k) { wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of host memory"); return NULL; }
+  k->wi = wi; k->c = c; k->parent = parent; k->may_enter = true; k->may_leave = true;
+  wc_handles_init(&k->handles);
+  k->next_comp = wi->comps;
+  wi->comps = k;
+  ci_walk w = {wi, k, args, err};
+  uint32_t nexports = 0;
+  for (uint32_t i = 0; i < c->ndefs; i++) nexports += c->defs[i].kind == WC_DEF_EXPORT;
+  k->exports.ex = ci_new(wi, (nexports + 1) * sizeof *k->exports.ex);
+  k->rtypes = ci_new(wi, (c->types->n + 1) * sizeof *k->rtypes);
+  if (!k->exports.ex || !k->rtypes) { oom(&w); return NULL; }
+  for (int s = 0; s < WC_NSORTS; s++)
+    if (!(k->space[s] = ci_new(wi, (c->nspace[s] + 1) * sizeof(ci_item)))) { oom(&w); return NULL; }
+  for (uint32_t i = 0; i < c->ndefs; i++)
+    if (!walk_def(&w, &c->defs[i])) return NULL;
+  return k;
+}
+
+wc_instance *wc_instantiate(wrun_store *s, const wc_component *c, const wc_host *host, wrun_error *err) {
+  wrun_error_clear(err);
+  wc_instance *wi = calloc(1, sizeof *wi);
+  if (!wi) { wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of host memory"); return NULL; }
+  static const wc_host empty;
+  wi->s = s; wi->c = c; wi->host = host ? host : &empty;
+  if (!(wi->top = comp_instantiate(wi, c, NULL, NULL, err))) { wc_instance_free(wi); return NULL; }
+  return wi;
+}
+
+static ci_func *export_func(const wc_instance *wi, const char *name) {
+  const ci_inst *in = &wi->top->exports;
+  for (uint32_t i = 0; i < in->n; i++)
+    if (in->ex[i].sort == WC_FUNC && str_is(in->ex[i].name, name)) return in->ex[i].item.u.func;
+  return NULL;
+}
+
+uint32_t wc_instance_func_type(const wc_instance *wi, const char *name) {
+  ci_func *f = export_func(wi, name);
+  return f ? f->type : WC_NONE;
+}
+
+bool wc_instance_call(wc_instance *wi, const char *name, const wc_value *args, uint32_t nargs, wc_value *results,
+                      uint32_t nresults, wc_arena *arena, wrun_error *err) {
+  wrun_error_clear(err);
+  ci_func *f = export_func(wi, name);
+  if (!f) return wrun_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "no exported function %s", name);
+  return call_func(wi, f, args, nargs, results, nresults, arena, err);
+}

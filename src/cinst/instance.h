@@ -1,0 +1,67 @@
+/*
+ * instance.h — instantiating a validated component in a wrun_store and
+ * calling its exports (component-model Explainer + CanonicalABI.md,
+ * synchronous form).
+ *
+ * This stage (src/cinst, library wrun_cinst) sits on top of both the
+ * component stage (IR, types, canon.c's value layer) and the runtime (core
+ * instances, host functions, calls), so neither of those depends on the other.
+ *
+ * Ownership: a wc_instance owns everything it creates outside the store
+ * (component-level function objects, instance records, handle tables, resource
+ * types); the core instances and host functions it creates belong to the store.
+ * Free the wc_instance before the store, and keep the wc_component (which owns
+ * the core modules and the type arena) alive until both are freed.
+ */
+#ifndef WRUN_CINST_INSTANCE_H
+#define WRUN_CINST_INSTANCE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "component/canon.h"
+#include "component/component.h"
+#include "runtime/runtime.h"
+
+/* A host implementation of an imported component function. Arguments arrive
+ * lifted (host values, valid for the call); results are written to
+ * results[0..nresults) and may point into `arena` (which the caller frees after
+ * lowering them). To trap, fill `trap` (wc_trap: trapped + msg) and return false. */
+typedef bool (*wc_host_fn)(void *env, const wc_value *args, uint32_t nargs, wc_value *results,
+                           uint32_t nresults, wc_arena *arena, wc_trap *trap);
+
+/* The host's import implementations, by name. */
+typedef struct wc_host wc_host;
+wc_host *wc_host_new(void);
+void wc_host_free(wc_host *h);
+/* Provides `func`, either a function of an imported instance `iface`
+ * (e.g. "wasi:cli/stdout@0.2.0", "get-stdout") or, with iface NULL, a
+ * function imported directly by the root under `func`. Names are copied.
+ * Returns false when out of memory. */
+bool wc_host_add(wc_host *h, const char *iface, const char *func, wc_host_fn fn, void *env);
+
+typedef struct wc_instance wc_instance;
+
+/* Instantiates the root component `c` in `s`, resolving its imports from
+ * `host` (may be NULL when there are none). Core modules run in the store's
+ * tier (wrun_config.aot). Returns NULL with `err` set: LINK for an import the
+ * host does not provide ("component import NAME is not provided"), TRAP for a
+ * trap in a core start function, a start function or a canonical-ABI step. */
+wc_instance *wc_instantiate(wrun_store *s, const wc_component *c, const wc_host *host, wrun_error *err);
+
+/* Frees what the instance owns (not the store's objects). NULL is allowed. */
+void wc_instance_free(wc_instance *inst);
+
+/* The arena id of the function type of the root's export `name`, or WC_NONE
+ * if there is no such function export. */
+uint32_t wc_instance_func_type(const wc_instance *inst, const char *name);
+
+/* Calls the root's exported function `name` with nargs lifted values (they
+ * must match its parameter types: lowering checks them and traps on a
+ * mismatch). Results (nresults must equal the function's result count, 0 or
+ * 1) are allocated in `arena`. A trap is returned as a value: false with `err`
+ * of kind TRAP (or EXHAUSTION) and the trap's message. */
+bool wc_instance_call(wc_instance *inst, const char *name, const wc_value *args, uint32_t nargs,
+                      wc_value *results, uint32_t nresults, wc_arena *arena, wrun_error *err);
+
+#endif

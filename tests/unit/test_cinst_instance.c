@@ -1,0 +1,267 @@
+/*
+ * test_cinst_instance.c — component instantiation and calls (src/cinst):
+ * components written in the component text format (tests/component/inst*.wat,
+ * turned into binaries with `jco parse`) are instantiated in a store and
+ * their exports called through wc_instance_call, in both tiers (interpreter
+ * and AOT). Covers canon lift/lower, utf8/utf16 strings with realloc and
+ * post-return, spilling past 16 parameters, lists of records, traps while
+ * lifting (as error values with messages), the reentrance and may-leave
+ * flags, host imports and the link error for a missing one, a
+ * component-to-component call, and a resource's constructor, method and
+ * destructor.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "cinst/instance.h"
+
+static wc_component *load(const char *name) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/../component/%s", WRUN_TEST_DATA, name);
+  FILE *f = fopen(path, "rb");
+  assert_non_null(f);
+  static uint8_t buf[1 << 16];
+  size_t n = fread(buf, 1, sizeof buf, f);
+  fclose(f);
+  wrun_error err;
+  wrun_error_clear(&err);
+  wc_component *c = wc_component_load(buf, n, &err);
+  if (!c) fail_msg("%s: %s", name, err.message);
+  return c;
+}
+
+/* One component instantiated in a store of one tier. */
+typedef struct fx {
+  wc_component *c;
+  wrun_store *s;
+  wc_instance *inst;
+  wc_arena arena;
+  wrun_error err;
+} fx;
+
+static void fx_open(fx *x, const char *name, bool aot, const wc_host *host) {
+  memset(x, 0, sizeof *x);
+  x->c = load(name);
+  wrun_config cfg = {.aot = aot};
+  x->s = wrun_store_new(&cfg);
+  assert_non_null(x->s);
+  x->inst = wc_instantiate(x->s, x->c, host, &x->err);
+  if (!x->inst) fail_msg("%s: %s", name, x->err.message);
+}
+
+static void fx_close(fx *x) {
+  wc_instance_free(x->inst);
+  wrun_store_free(x->s);
+  wc_component_free(x->c);
+  wc_arena_free(&x->arena);
+}
+
+static wc_value u32v(uint32_t v) { return (wc_value){.kind = WC_V_U32, .u.u = v}; }
+static wc_value strv(const char *s) { return (wc_value){.kind = WC_V_STRING, .u.str = {s, (uint32_t)strlen(s)}}; }
+
+static uint32_t call_u32(fx *x, const char *name, const wc_value *args, uint32_t n) {
+  wc_value r;
+  if (!wc_instance_call(x->inst, name, args, n, &r, 1, &x->arena, &x->err)) fail_msg("%s: %s", name, x->err.message);
+  assert_int_equal(r.kind, WC_V_U32);
+  return (uint32_t)r.u.u;
+}
+
+/* Calls `name`, which must trap with a message containing `want`. */
+static void expect_trap(fx *x, const char *name, const wc_value *args, uint32_t n, uint32_t nres, const char *want) {
+  wc_value r;
+  assert_false(wc_instance_call(x->inst, name, args, n, &r, nres, &x->arena, &x->err));
+  assert_int_equal(x->err.kind, WRUN_ERR_TRAP);
+  if (!strstr(x->err.message, want)) fail_msg("%s: trap \"%s\" lacks \"%s\"", name, x->err.message, want);
+}
+
+static void test_scalars_strings_lists(void **state) {
+  (void)state;
+  for (int aot = 0; aot < 2; aot++) {
+    fx x;
+    fx_open(&x, "inst.wasm", aot, NULL);
+    wc_value a[17] = {u32v(7), u32v(35)};
+    assert_int_equal(call_u32(&x, "add", a, 2), 42);
+    a[0] = u32v(0xffffffffu); a[1] = u32v(3);
+    assert_int_equal(call_u32(&x, "add", a, 2), 2);
+
+    /* strings in both encodings, each followed by post-return */
+    const char *text = "h\xc3\xa9llo \xe2\x98\x83 w\xc3\xb6rld \xf0\x9f\x8c\x8d";
+    const char *fns[2] = {"echo", "echo16"};
+    for (int e = 0; e < 2; e++) {
+      uint32_t posts = call_u32(&x, "post-count", NULL, 0);
+      wc_value s = strv(text), r;
+      assert_true(wc_instance_call(x.inst, fns[e], &s, 1, &r, 1, &x.arena, &x.err));
+      assert_int_equal(r.kind, WC_V_STRING);
+      assert_int_equal(r.u.str.len, strlen(text));
+      assert_memory_equal(r.u.str.ptr, text, strlen(text));
+      assert_int_equal(call_u32(&x, "post-count", NULL, 0), posts + 1);
+    }
+
+    /* 17 parameters: spilled to memory through realloc */
+    uint32_t sum = 0;
+    for (uint32_t i = 0; i < 17; i++) { a[i] = u32v(i * i + 1); sum += i * i + 1; }
+    assert_int_equal(call_u32(&x, "sum17", a, 17), sum);
+
+    /* list<record {x, y}> */
+    wc_value fields[6] = {u32v(2), u32v(3), u32v(4), u32v(5), u32v(6), u32v(7)};
+    wc_value pts[3];
+    for (int i = 0; i < 3; i++) pts[i] = (wc_value){.kind = WC_V_RECORD, .u.seq = {&fields[2 * i], 2}};
+    wc_value list = {.kind = WC_V_LIST, .u.seq = {pts, 3}};
+    assert_int_equal(call_u32(&x, "dot", &list, 1), 2 * 3 + 4 * 5 + 6 * 7);
+    list.u.seq.n = 0;
+    assert_int_equal(call_u32(&x, "dot", &list, 1), 0);
+    fx_close(&x);
+  }
+}
+
+static void test_traps(void **state) {
+  (void)state;
+  for (int aot = 0; aot < 2; aot++) {
+    fx x;
+    fx_open(&x, "inst.wasm", aot, NULL);
+    expect_trap(&x, "bad-ptr", NULL, 0, 1, "out of bounds");
+    expect_trap(&x, "bad-utf8", NULL, 0, 1, "invalid UTF-8");
+    expect_trap(&x, "bad-disc", NULL, 0, 1, "discriminant 7 out of range");
+    /* a host value of the wrong type is refused while lowering */
+    wc_value a[2] = {strv("x"), u32v(1)};
+    expect_trap(&x, "add", a, 2, 1, "kind");
+    /* reentering the instance through its own lowered export */
+    expect_trap(&x, "reenter", NULL, 0, 1, "cannot enter component instance");
+    /* realloc calling an import while lowering arguments: may_leave is false */
+    wc_value s = strv("abc");
+    expect_trap(&x, "leave-in-realloc", &s, 1, 1, "cannot leave component instance");
+    /* wrong arity is a usage error, not a trap */
+    wc_value r;
+    assert_false(wc_instance_call(x.inst, "add", a, 1, &r, 1, &x.arena, &x.err));
+    assert_int_equal(x.err.kind, WRUN_ERR_USAGE);
+    assert_false(wc_instance_call(x.inst, "nope", NULL, 0, NULL, 0, &x.arena, &x.err));
+    assert_int_equal(x.err.kind, WRUN_ERR_USAGE);
+    fx_close(&x);
+  }
+}
+
+/* Host implementations: log returns the message's length and records it;
+ * mul multiplies. */
+static char logged[64];
+static bool host_log(void *env, const wc_value *args, uint32_t nargs, wc_value *res, uint32_t nres, wc_arena *arena,
+                     wc_trap *trap) {
+  (void)env; (void)arena; (void)trap;
+  assert_int_equal(nargs, 1);
+  assert_int_equal(nres, 1);
+  assert_int_equal(args[0].kind, WC_V_STRING);
+  snprintf(logged, sizeof logged, "%.*s", (int)args[0].u.str.len, args[0].u.str.ptr);
+  res[0] = u32v(args[0].u.str.len);
+  return true;
+}
+static bool host_mul(void *env, const wc_value *args, uint32_t nargs, wc_value *res, uint32_t nres, wc_arena *arena,
+                     wc_trap *trap) {
+  (void)arena; (void)nres;
+  assert_int_equal(nargs, 2);
+  if (env) { trap->trapped = true; snprintf(trap->msg, sizeof trap->msg, "mul refused"); return false; }
+  res[0] = u32v((uint32_t)(args[0].u.u * args[1].u.u));
+  return true;
+}
+
+static void test_host_imports(void **state) {
+  (void)state;
+  static int refuse;
+  for (int aot = 0; aot < 2; aot++) {
+    wc_host *h = wc_host_new();
+    assert_true(wc_host_add(h, NULL, "log", host_log, NULL));
+    assert_true(wc_host_add(h, "test:demo/math@0.1.0", "mul", host_mul, NULL));
+    fx x;
+    fx_open(&x, "inst-host.wasm", aot, h);
+    wc_value a = u32v(3);
+    logged[0] = 0;
+    assert_int_equal(call_u32(&x, "run", &a, 1), 15 * 3);
+    assert_string_equal(logged, "hello from core");
+    fx_close(&x);
+    wc_host_free(h);
+
+    /* a host function that traps: the trap reaches the caller with its message */
+    h = wc_host_new();
+    assert_true(wc_host_add(h, NULL, "log", host_log, NULL));
+    assert_true(wc_host_add(h, "test:demo/math@0.1.0", "mul", host_mul, &refuse));
+    fx_open(&x, "inst-host.wasm", aot, h);
+    expect_trap(&x, "run", &a, 1, 1, "mul refused");
+    fx_close(&x);
+    wc_host_free(h);
+  }
+}
+
+static void test_link_errors(void **state) {
+  (void)state;
+  wc_component *c = load("inst-host.wasm");
+  wrun_store *s = wrun_store_new(NULL);
+  wrun_error err;
+  assert_null(wc_instantiate(s, c, NULL, &err));
+  assert_int_equal(err.kind, WRUN_ERR_LINK);
+  assert_string_equal(err.message, "component import log is not provided");
+  wc_host *h = wc_host_new();
+  assert_true(wc_host_add(h, NULL, "log", host_log, NULL));
+  assert_true(wc_host_add(h, "test:demo/math@0.1.0", "div", host_mul, NULL));
+  assert_null(wc_instantiate(s, c, h, &err));
+  assert_string_equal(err.message, "component import test:demo/math@0.1.0: function mul is not provided");
+  wc_host_free(h);
+  wrun_store_free(s);
+  wc_component_free(c);
+}
+
+static void test_component_to_component(void **state) {
+  (void)state;
+  for (int aot = 0; aot < 2; aot++) {
+    fx x;
+    fx_open(&x, "inst-nested.wasm", aot, NULL);
+    wc_value a = u32v(10);
+    assert_int_equal(call_u32(&x, "run", &a, 1), 41);
+    wc_value s = strv("component"), r;
+    if (!wc_instance_call(x.inst, "greet", &s, 1, &r, 1, &x.arena, &x.err)) fail_msg("%s", x.err.message);
+    assert_int_equal(r.kind, WC_V_STRING);
+    assert_int_equal(r.u.str.len, 9);
+    assert_memory_equal(r.u.str.ptr, "Component", 9);
+    fx_close(&x);
+  }
+}
+
+static void test_resource(void **state) {
+  (void)state;
+  for (int aot = 0; aot < 2; aot++) {
+    fx x;
+    fx_open(&x, "inst-resource.wasm", aot, NULL);
+    wc_value a = u32v(7), own;
+    assert_true(wc_instance_call(x.inst, "[constructor]r", &a, 1, &own, 1, &x.arena, &x.err));
+    assert_int_equal(own.kind, WC_V_OWN);
+    assert_int_equal(own.u.handle.rep, 7);
+    wc_value borrow = own;
+    borrow.kind = WC_V_BORROW;
+    assert_int_equal(call_u32(&x, "[method]r.get", &borrow, 1), 70);
+    assert_int_equal(call_u32(&x, "dropped", NULL, 0), 0);
+    /* handing the own back: the core drops it and the destructor runs */
+    assert_true(wc_instance_call(x.inst, "consume", &own, 1, NULL, 0, &x.arena, &x.err));
+    assert_int_equal(call_u32(&x, "dropped", NULL, 0), 7);
+    /* a handle of another resource type is refused */
+    wc_value forged = own;
+    static const wc_resource_type other;
+    forged.u.handle.rt = &other;
+    expect_trap(&x, "consume", &forged, 1, 0, "another resource type");
+    fx_close(&x);
+  }
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_scalars_strings_lists),
+    cmocka_unit_test(test_traps),
+    cmocka_unit_test(test_host_imports),
+    cmocka_unit_test(test_link_errors),
+    cmocka_unit_test(test_component_to_component),
+    cmocka_unit_test(test_resource),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
