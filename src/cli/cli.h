@@ -45,7 +45,7 @@ wasm_module *cli_load_program(const char *path, bool allow_precompiled);
  * error line on failure) and, when `inspect`, prints its summary and WIT.
  * Returns the exit status, or -1 when FILE is not a component (or cannot be
  * read), leaving it to the module path. Running a component is refused by
- * cli_load_program with "components cannot be run yet". */
+ * cli_load_program with "nothing to run without --invoke". */
 int cli_component_file(const char *path, bool inspect);
 struct wc_component;
 /* `wrun inspect` of a component (inspect.c). */
@@ -82,6 +82,13 @@ bool cli_parse_size(const char *s, uint64_t *out);
 bool cli_sandbox_add_dir(cli_sandbox *sb, const char *host, const char *guest, bool readonly);
 /* Parses "1.5s", "500ms", "2m", "100us", "30" (seconds) into nanoseconds. */
 bool cli_parse_duration(const char *s, uint64_t *out);
+
+/* A component (by its header) to run: with `invoke`, instantiates it and calls
+ * that export with `args` (src/cli/component_run.c); without, refuses one
+ * that exports wasi:cli/run (WASI 0.2 is not written yet). Returns the exit
+ * status, or -1 when `path` is not a valid component or has nothing to run, for
+ * the module path to report as it always has. */
+int cli_run_component(const char *path, const char *invoke, int nargs, char **args, const cli_sandbox *sb);
 
 /* Parses one --invoke argument as a value of type t (values.c documents the
  * forms: decimal or 0x integers, text-format floats, v128 as SHAPE:LANES).

@@ -80,7 +80,8 @@ static wasm_module *load(const char *path, artifact_policy policy) {
     else if (policy == ARTIFACT_NOT_A_MODULE)
       fprintf(stderr, "%s: a component, not a core module: this command does not take components yet\n", path);
     else
-      fprintf(stderr, "%s: components cannot be run yet (decoded and validated: %u core modules)\n", path,
+      fprintf(stderr, "%s: a component with no wasi:cli/run export: nothing to run without --invoke (decoded and "
+              "validated: %u core modules)\n", path,
               c->total_modules);
     wc_component_free(c);
     return NULL;

@@ -147,6 +147,11 @@ typedef struct run_job {
 
 static void *run_job_main(void *arg) {
   run_job *j = arg;
+  int cs = cli_run_component(j->path, j->invoke, j->nargs, j->args, j->sb);
+  if (cs >= 0) {
+    j->status = cs;
+    return NULL;
+  }
   wasm_module *m = cli_load_program(j->path, j->sb->allow_precompiled);
   if (!m || !memory_fits(j->path, m, j->sb->max_memory) || !cli_prepare_aot(j->path, m, j->sb))
     j->status = CLI_EXIT_REJECTED;

@@ -3,7 +3,8 @@
 # (tests/component: hand-written .wat converted by jco, and a wasi-testsuite
 # program wrapped by `jco new`) and rejects damaged copies with one line
 # FILE:0xOFF: kind: message; `wrun inspect` prints a summary and the WIT
-# world; running a component is refused with one clear line and exit 1.
+# world; --invoke calls a component export; running one without --invoke is
+# refused with one clear line and exit 1.
 #   sh component.sh PATH_TO_WRUN TESTS_DATA_DIR
 set -u
 wrun=$1
@@ -22,12 +23,40 @@ for f in "$dir"/*.wasm; do
   expect "validate $(basename "$f")" '[ $? -eq 0 ] && [ ! -s "$tmp/out" ]'
 done
 
-# run: a clear refusal, not "unknown binary version"
+# run: a component exporting wasi:cli/run needs WASI 0.2 (not written yet)
 "$wrun" "$dir/wasi-args_env.wasm" >"$tmp/out" 2>&1
 st=$?
-expect "run refuses a component with exit 1" '[ $st -eq 1 ]'
-expect "run says components cannot be run yet" \
-  'grep -qx "$dir/wasi-args_env.wasm: components cannot be run yet (decoded and validated: 4 core modules)" "$tmp/out"'
+expect "run refuses a wasi:cli/run component with exit 1" '[ $st -eq 1 ]'
+expect "run says WASI 0.2 is not implemented" \
+  'grep -qx "$dir/wasi-args_env.wasm: wasi:cli/run needs WASI 0.2, not implemented yet" "$tmp/out"'
+"$wrun" "$dir/types.wasm" >"$tmp/out" 2>&1
+st=$?
+expect "run without --invoke on a component with no run export" '[ $st -eq 1 ] && grep -qx "$dir/types.wasm: a component with no wasi:cli/run export: nothing to run without --invoke (decoded and validated: 0 core modules)" "$tmp/out"'
+
+# --invoke calls a component export (src/cinst), in both tiers
+for tier in "" --aot; do
+  out=$("$wrun" $tier --invoke add "$dir/inst.wasm" 40 2 2>&1)
+  expect "invoke$tier add" '[ "$out" = 42 ]'
+  out=$("$wrun" $tier --invoke echo16 "$dir/inst.wasm" '"hé☃ x"' 2>&1)
+  expect "invoke$tier echo16 (utf16 round trip)" '[ "$out" = "\"hé☃ x\"" ]'
+  out=$("$wrun" $tier --invoke greet "$dir/inst-nested.wasm" wasm 2>&1)
+  expect "invoke$tier component-to-component" '[ "$out" = "\"Wasm\"" ]'
+  "$wrun" $tier --invoke bad-utf8 "$dir/inst.wasm" >"$tmp/out" 2>&1
+  st=$?
+  expect "invoke$tier trap in lifting: exit 134" '[ $st -eq 134 ] && grep -qx "$dir/inst.wasm: wasm trap: invalid UTF-8 in string at 0x20" "$tmp/out"'
+  "$wrun" $tier --invoke reenter "$dir/inst.wasm" >"$tmp/out" 2>&1
+  st=$?
+  expect "invoke$tier reentrance trap" '[ $st -eq 134 ] && grep -q "cannot enter component instance" "$tmp/out"'
+done
+"$wrun" --invoke add "$dir/inst.wasm" 1 x >"$tmp/out" 2>&1
+st=$?
+expect "invoke: a bad argument is a usage error" '[ $st -eq 2 ] && grep -q "argument 2 \"x\" is not a valid value for parameter b" "$tmp/out"'
+"$wrun" --invoke add "$dir/inst.wasm" 1 >"$tmp/out" 2>&1
+st=$?
+expect "invoke: argument count" '[ $st -eq 2 ] && grep -qx "$dir/inst.wasm: error: \"add\" takes 2 argument(s), 1 given" "$tmp/out"'
+"$wrun" --invoke run "$dir/inst-host.wasm" 3 >"$tmp/out" 2>&1
+st=$?
+expect "invoke: an import not provided is a link error" '[ $st -eq 1 ] && grep -qx "$dir/inst-host.wasm: link error: component import log is not provided" "$tmp/out"'
 
 # compile: refused in one line
 "$wrun" compile "$dir/types.wasm" -o "$tmp/t.cwasm" >"$tmp/out" 2>&1
