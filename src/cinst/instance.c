@@ -515,6 +515,7 @@ static bool inst_core(ci_walk *w, const wc_def *d) {
     for (uint32_t i = 0; i < core->n; i++) core->ex[i] = k->space[core->names[i].sort][core->names[i].index].u.ext;
   } else {
     const wasm_module *m = k->space[WC_CORE_MODULE][d->u.inst.of].u.module;
+    if (!m) return link_err(w, d, "core module to instantiate is not available%.*s", "", 0);
     wrun_extern *ims = ci_new(w->wi, (m->nimports + 1) * sizeof *ims);
     if (!ims) return oom(w);
     for (uint32_t i = 0; i < m->nimports; i++) {
@@ -523,7 +524,7 @@ static bool inst_core(ci_walk *w, const wc_def *d) {
       const ci_core *from = NULL;
       for (uint32_t a = 0; a < d->u.inst.nargs; a++)
         if (str_eq(d->u.inst.args[a].name, mod)) from = k->space[WC_CORE_INSTANCE][d->u.inst.args[a].index].u.core;
-      if (!from || !core_lookup(from, field, &ims[i]))
+      if (!from || !core_lookup(from, field, &ims[i]) || !ims[i].of.func)
         return wrun_error_at(w->err, WRUN_ERR_LINK, d->offset, "core import %.*s.%.*s is not provided",
                              (int)mod.len, mod.ptr, (int)field.len, field.ptr);
     }
@@ -546,6 +547,7 @@ static bool inst_comp(ci_walk *w, const wc_def *d) {
   }
   if (d->u.inst.instantiate) {
     ci_item ci = k->space[WC_COMPONENT][d->u.inst.of];
+    if (!ci.u.comp.c) return link_err(w, d, "component to instantiate is not available%.*s", "", 0);
     ci_comp *child = comp_instantiate(w->wi, ci.u.comp.c, ci.u.comp.parent, in, w->err);
     if (!child) return false;
     in = &child->exports;
@@ -560,7 +562,8 @@ static bool def_alias(ci_walk *w, const wc_def *d) {
   wc_str name = d->u.alias.name;
   switch (d->u.alias.how) {
   case WC_ALIAS_CORE_EXPORT:
-    if (!core_lookup(k->space[WC_CORE_INSTANCE][d->u.alias.instance].u.core, name, &item.u.ext))
+    const ci_core *core = k->space[WC_CORE_INSTANCE][d->u.alias.instance].u.core;
+    if (!core || !core_lookup(core, name, &item.u.ext))
       return link_err(w, d, "core export %.*s not found", name.ptr, name.len);
     break;
   case WC_ALIAS_EXPORT: {
@@ -593,6 +596,9 @@ static bool def_canon(ci_walk *w, const wc_def *d) {
     f->core = k->space[WC_CORE_FUNC][d->u.canon.func].u.ext.of.func;
     f->post_return = o->post_return != WC_NONE ? k->space[WC_CORE_FUNC][o->post_return].u.ext.of.func : NULL;
     f->name = "a lifted function";
+    if (!f->core || (o->memory != WC_NONE && !mem) || (o->realloc != WC_NONE && !realloc) ||
+        (o->post_return != WC_NONE && !f->post_return))
+      return link_err(w, d, "canon lift of a core function that is not available%.*s", "", 0);
     put(k, WC_FUNC, d->index, (ci_item){.u.func = f});
     return true;
   }
@@ -603,6 +609,8 @@ static bool def_canon(ci_walk *w, const wc_def *d) {
     if (!lw) return oom(w);
     lw->owner = k; lw->callee = k->space[WC_FUNC][d->u.canon.func].u.func;
     lw->type = c->spaces[WC_FUNC][d->u.canon.func]; lw->mem = mem; lw->realloc = realloc; lw->enc = o->encoding;
+    if (!lw->callee || (o->memory != WC_NONE && !mem) || (o->realloc != WC_NONE && !realloc))
+      return link_err(w, d, "canon lower of a function that is not available%.*s", "", 0);
     hf = wrun_func_new_host(w->wi->s, core_t, lower_trampoline, lw, lw->callee->name);
   } else {
     ci_res *e = ci_new(w->wi, sizeof *e);
@@ -631,6 +639,7 @@ static bool def_type(ci_walk *w, const wc_def *d) {
       ci_res *e = ci_new(w->wi, sizeof *e);
       if (!e) return oom(w);
       e->owner = k; e->rt = rt; e->dtor = k->space[WC_CORE_FUNC][t->dtor].u.ext.of.func;
+      if (!e->dtor) return link_err(w, d, "resource destructor is not available%.*s", "", 0);
       rt->dtor = dtor_cb; rt->dtor_ctx = e;
     }
     k->rtypes[d->u.type] = rt;
@@ -644,6 +653,7 @@ static bool def_start(ci_walk *w, const wc_def *d) {
   if (d->u.start.nargs || d->u.start.nresults)
     return link_err(w, d, "start functions with arguments or results are not supported yet%.*s", "", 0);
   ci_func *f = w->k->space[WC_FUNC][d->u.start.func].u.func;
+  if (!f) return link_err(w, d, "start function is not available%.*s", "", 0);
   wc_arena arena = {0};
   bool ok = call_func(w->wi, f, NULL, 0, NULL, 0, &arena, w->err);
   wc_arena_free(&arena);

@@ -1,7 +1,7 @@
 ;; Instantiation tests (tests/unit/test_cinst_instance.c): canon lift/lower
 ;; through a real instance, strings in utf8 and utf16 with realloc and
 ;; post-return, spilling past 16 parameters, lists, traps while lifting, and
-;; the reentrance and may-leave flags.
+;; the reentrance and may-leave flags, a start function.
 (component
   (core module $m
     (memory (export "mem") 1)
@@ -24,6 +24,9 @@
     (func (export "echo-post") (param i32)
       (global.set $posts (i32.add (global.get $posts) (i32.const 1))))
     (func (export "post-count") (result i32) (global.get $posts))
+    (global $started (mut i32) (i32.const 0))
+    (func (export "init") (global.set $started (i32.add (global.get $started) (i32.const 1))))
+    (func (export "started") (result i32) (global.get $started))
     ;; 17 u32 parameters arrive spilled: one pointer to a tuple
     (func (export "sum17") (param $p i32) (result i32) (local $i i32) (local $s i32)
       (block $done (loop $l
@@ -68,6 +71,9 @@
   (func (export "echo16") (param "s" string) (result string)
     (canon lift (core func $i "echo") (memory $mem) (realloc $realloc) string-encoding=utf16 (post-return $post)))
   (func (export "post-count") (result u32) (canon lift (core func $i "post-count")))
+  (func $init (canon lift (core func $i "init")))
+  (start $init)
+  (func (export "started") (result u32) (canon lift (core func $i "started")))
   (func (export "sum17")
     (param "a" u32) (param "b" u32) (param "c" u32) (param "d" u32) (param "e" u32) (param "f" u32)
     (param "g" u32) (param "h" u32) (param "i" u32) (param "j" u32) (param "k" u32) (param "l" u32)

@@ -7,8 +7,8 @@
  * post-return, spilling past 16 parameters, lists of records, traps while
  * lifting (as error values with messages), the reentrance and may-leave
  * flags, host imports and the link error for a missing one, a
- * component-to-component call, and a resource's constructor, method and
- * destructor.
+ * component-to-component call, a resource's constructor, method and
+ * destructor (in its own instance and across two), and a start function.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -89,6 +89,8 @@ static void test_scalars_strings_lists(void **state) {
     assert_int_equal(call_u32(&x, "add", a, 2), 42);
     a[0] = u32v(0xffffffffu); a[1] = u32v(3);
     assert_int_equal(call_u32(&x, "add", a, 2), 2);
+    /* the start function ran once, at instantiation */
+    assert_int_equal(call_u32(&x, "started", NULL, 0), 1);
 
     /* strings in both encodings, each followed by post-return */
     const char *text = "h\xc3\xa9llo \xe2\x98\x83 w\xc3\xb6rld \xf0\x9f\x8c\x8d";
@@ -254,6 +256,23 @@ static void test_resource(void **state) {
   }
 }
 
+static void test_resource_across_components(void **state) {
+  (void)state;
+  for (int aot = 0; aot < 2; aot++) {
+    fx x;
+    fx_open(&x, "inst-resource2.wasm", aot, NULL);
+    wc_value a = u32v(5);
+    /* own in the consumer's table, lent as a borrow, dropped: the provider's destructor runs */
+    assert_int_equal(call_u32(&x, "roundtrip", &a, 1), 1005);
+    assert_int_equal(call_u32(&x, "dropped", NULL, 0), 5);
+    a = u32v(9);
+    assert_int_equal(call_u32(&x, "roundtrip", &a, 1), 1009);
+    assert_int_equal(call_u32(&x, "dropped", NULL, 0), 9);
+    expect_trap(&x, "use-after-drop", &a, 1, 1, "unknown handle");
+    fx_close(&x);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_scalars_strings_lists),
@@ -262,6 +281,7 @@ int main(void) {
     cmocka_unit_test(test_link_errors),
     cmocka_unit_test(test_component_to_component),
     cmocka_unit_test(test_resource),
+    cmocka_unit_test(test_resource_across_components),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
