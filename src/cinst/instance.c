@@ -255,7 +255,9 @@ static bool call_func(wc_instance *wi, ci_func *f, const wc_value *args, uint32_
   if (!k->may_enter)
     return wrun_error_at(err, WRUN_ERR_TRAP, WRUN_NO_OFFSET,
                          "cannot enter component instance: calling %s would reenter it", f->name);
-  wc_val *ptypes = malloc((ft->nitems ? ft->nitems : 1) * sizeof *ptypes);
+  /* parameter types: on the stack for the common case (no malloc per call) */
+  wc_val small[WC_MAX_FLAT_PARAMS];
+  wc_val *ptypes = ft->nitems <= WC_MAX_FLAT_PARAMS ? small : malloc(ft->nitems * sizeof *ptypes);
   if (!ptypes) return wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of host memory");
   for (uint32_t i = 0; i < ft->nitems; i++) ptypes[i] = ft->items[i].type;
   wc_canon_cx cx;
@@ -291,7 +293,7 @@ static bool call_func(wc_instance *wi, ci_func *f, const wc_value *args, uint32_
 done:
   k->may_enter = true;
   wc_canon_cx_release(&cx);
-  free(ptypes);
+  if (ptypes != small) free(ptypes);
   return ok;
 }
 
@@ -310,8 +312,11 @@ static bool lower_trampoline(wrun_caller *caller, void *env, uint64_t *slots) {
   wc_canon_cx cx;
   ci_realloc_cx r;
   cx_init(&cx, &r, k, lw->mem, lw->realloc, lw->enc, &arena);
-  wc_val *ptypes = malloc((ft->nitems ? ft->nitems : 1) * sizeof *ptypes);
-  wc_value *args = malloc((ft->nitems ? ft->nitems : 1) * sizeof *args);
+  wc_val small_t[WC_MAX_FLAT_PARAMS];
+  wc_value small_v[WC_MAX_FLAT_PARAMS];
+  bool big = ft->nitems > WC_MAX_FLAT_PARAMS;
+  wc_val *ptypes = big ? malloc(ft->nitems * sizeof *ptypes) : small_t;
+  wc_value *args = big ? malloc(ft->nitems * sizeof *args) : small_v;
   wc_value res[1];
   wrun_error err;
   wrun_error_clear(&err);
@@ -358,8 +363,10 @@ done:
   wc_canon_release_lends(&cx);
   wc_canon_cx_release(&cx);
   wc_arena_free(&arena);
-  free(ptypes);
-  free(args);
+  if (big) {
+    free(ptypes);
+    free(args);
+  }
   if (ok) return true;
   if (err.kind == WRUN_ERR_EXHAUSTION)
     return wrun_caller_trap(caller, WRUN_TRAP_STACK_EXHAUSTED, "%s", err.message);
