@@ -101,7 +101,8 @@ typedef struct ci_res {
   wrun_func *dtor;
 } ci_res;
 
-typedef struct ci_host_entry { char *iface, *func; wc_host_fn fn; void *env; } ci_host_entry;
+/* A host function (fn set) or a host resource type (rt set). */
+typedef struct ci_host_entry { char *iface, *func; wc_host_fn fn; void *env; wc_resource_type *rt; } ci_host_entry;
 struct wc_host { ci_host_entry *v; uint32_t n, cap; };
 
 typedef struct ci_block { struct ci_block *next; max_align_t data[]; } ci_block;
@@ -121,7 +122,7 @@ wc_host *wc_host_new(void) { return calloc(1, sizeof(wc_host)); }
 
 void wc_host_free(wc_host *h) {
   if (!h) return;
-  for (uint32_t i = 0; i < h->n; i++) { free(h->v[i].iface); free(h->v[i].func); }
+  for (uint32_t i = 0; i < h->n; i++) { free(h->v[i].iface); free(h->v[i].func); free(h->v[i].rt); }
   free(h->v);
   free(h);
 }
@@ -130,16 +131,29 @@ bool wc_host_add(wc_host *h, const char *iface, const char *func, wc_host_fn fn,
   if (!wrun_grow((void **)&h->v, &h->cap, h->n + 1, sizeof *h->v)) return false;
   char *i = strdup(iface ? iface : ""), *f = strdup(func);
   if (!i || !f) { free(i); free(f); return false; }
-  h->v[h->n++] = (ci_host_entry){i, f, fn, env};
+  h->v[h->n++] = (ci_host_entry){i, f, fn, env, NULL};
   return true;
+}
+
+const wc_resource_type *wc_host_add_resource(wc_host *h, const char *iface, const char *name,
+                                             bool (*dtor)(void *ctx, uint32_t rep, wc_trap *trap), void *ctx) {
+  wc_resource_type *rt = calloc(1, sizeof *rt);
+  if (!rt || !wc_host_add(h, iface, name, NULL, NULL)) { free(rt); return NULL; }
+  rt->impl = h;
+  rt->dtor = dtor;
+  rt->dtor_ctx = ctx;
+  h->v[h->n - 1].rt = rt;
+  return rt;
 }
 
 static bool str_is(wc_str s, const char *z) { return strlen(z) == s.len && memcmp(s.ptr, z, s.len) == 0; }
 static bool str_eq(wc_str a, wc_str b) { return a.len == b.len && memcmp(a.ptr, b.ptr, a.len) == 0; }
 
-static const ci_host_entry *host_find(const wc_host *h, wc_str iface, wc_str func) {
+/* The host function (resource: false) or resource type (true) iface/func. */
+static const ci_host_entry *host_find(const wc_host *h, wc_str iface, wc_str func, bool resource) {
   for (uint32_t i = 0; h && i < h->n; i++)
-    if (str_is(iface, h->v[i].iface) && str_is(func, h->v[i].func)) return &h->v[i];
+    if ((h->v[i].rt != NULL) == resource && str_is(iface, h->v[i].iface) && str_is(func, h->v[i].func))
+      return &h->v[i];
   return NULL;
 }
 
@@ -479,7 +493,7 @@ static bool import_from_host(ci_walk *w, const wc_def *d, ci_item *item) {
   wc_str none = {"", 0}, name = d->u.ie.name;
   const wc_type *t = &w->wi->c->types->v[d->u.ie.type];
   if (d->sort == WC_FUNC) {
-    const ci_host_entry *e = host_find(w->wi->host, none, name);
+    const ci_host_entry *e = host_find(w->wi->host, none, name, false);
     if (!e) return link_err(w, d, "component import %.*s is not provided", name.ptr, name.len);
     return (item->u.func = host_func(w, e, d->u.ie.type, name)) != NULL || oom(w);
   }
@@ -496,10 +510,19 @@ static bool import_from_host(ci_walk *w, const wc_def *d, ci_item *item) {
     const wc_extern *x = &t->exports[i];
     ci_export *ex = &in->ex[in->n++];
     ex->name = x->name; ex->sort = x->sort;
-    if (x->sort == WC_TYPE) continue;
+    if (x->sort == WC_TYPE) {
+      /* a resource type the host implements; the instance type's functions
+       * name it by this arena id */
+      const ci_host_entry *e = host_find(w->wi->host, name, x->name, true);
+      if (e) {
+        ex->item.u.rt = e->rt;
+        w->k->rtypes[x->type] = e->rt;
+      }
+      continue;
+    }
     if (x->sort != WC_FUNC)
       return link_err(w, d, "component import %.*s exports a kind of item the host cannot provide", name.ptr, name.len);
-    const ci_host_entry *e = host_find(w->wi->host, name, x->name);
+    const ci_host_entry *e = host_find(w->wi->host, name, x->name, false);
     if (!e) {
       char buf[200];
       snprintf(buf, sizeof buf, "%.*s: function %.*s", (int)name.len, name.ptr, (int)x->name.len, x->name.ptr);

@@ -40,6 +40,15 @@ void wc_host_free(wc_host *h);
  * Returns false when out of memory. */
 bool wc_host_add(wc_host *h, const char *iface, const char *func, wc_host_fn fn, void *env);
 
+/* Provides resource type `name` of the imported instance `iface` (e.g.
+ * "wasi:io/streams@0.2.0", "output-stream"), implemented by the host: handles
+ * of it that reach host functions carry the returned type and the host's own
+ * `rep`; host functions make new ones as {WC_V_OWN, .u.handle = {rt, rep}}.
+ * `dtor` (may be NULL) runs when the guest drops an own handle. The type is
+ * owned by the wc_host. Returns NULL when out of memory. */
+const wc_resource_type *wc_host_add_resource(wc_host *h, const char *iface, const char *name,
+                                             bool (*dtor)(void *ctx, uint32_t rep, wc_trap *trap), void *ctx);
+
 typedef struct wc_instance wc_instance;
 
 /* Instantiates the root component `c` in `s`, resolving its imports from

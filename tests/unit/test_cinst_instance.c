@@ -6,7 +6,8 @@
  * and AOT). Covers canon lift/lower, utf8/utf16 strings with realloc and
  * post-return, spilling past 16 parameters, lists of records, traps while
  * lifting (as error values with messages), the reentrance and may-leave
- * flags, host imports and the link error for a missing one, a
+ * flags, host imports (functions and a host-implemented resource) and the
+ * link error for a missing one, a
  * component-to-component call, a resource's constructor, method and
  * destructor (in its own instance and across two), and a start function.
  */
@@ -197,6 +198,53 @@ static void test_host_imports(void **state) {
   }
 }
 
+/* A host-implemented resource: counters in a static array, rep = index. */
+static const wc_resource_type *counter_rt;
+static uint32_t counters[8], ncounters, dropped_rep;
+static bool counter_new(void *env, const wc_value *args, uint32_t nargs, wc_value *res, uint32_t nres,
+                        wc_arena *arena, wc_trap *trap) {
+  (void)env; (void)nargs; (void)nres; (void)arena; (void)trap;
+  counters[++ncounters] = (uint32_t)args[0].u.u;
+  res[0] = (wc_value){.kind = WC_V_OWN, .u.handle = {counter_rt, ncounters}};
+  return true;
+}
+static bool counter_next(void *env, const wc_value *args, uint32_t nargs, wc_value *res, uint32_t nres,
+                         wc_arena *arena, wc_trap *trap) {
+  (void)env; (void)nargs; (void)nres; (void)arena; (void)trap;
+  assert_int_equal(args[0].kind, WC_V_BORROW);
+  assert_ptr_equal(args[0].u.handle.rt, counter_rt);
+  res[0] = u32v(counters[args[0].u.handle.rep]++);
+  return true;
+}
+static bool counter_dtor(void *ctx, uint32_t rep, wc_trap *trap) {
+  (void)ctx; (void)trap;
+  dropped_rep = rep;
+  return true;
+}
+
+static void test_host_resource(void **state) {
+  (void)state;
+  for (int aot = 0; aot < 2; aot++) {
+    wc_host *h = wc_host_new();
+    counter_rt = wc_host_add_resource(h, "test:demo/counter", "counter", counter_dtor, NULL);
+    assert_non_null(counter_rt);
+    assert_true(wc_host_add(h, "test:demo/counter", "[constructor]counter", counter_new, NULL));
+    assert_true(wc_host_add(h, "test:demo/counter", "[method]counter.next", counter_next, NULL));
+    ncounters = 0;
+    dropped_rep = 0;
+    fx x;
+    fx_open(&x, "inst-host-resource.wasm", aot, h);
+    wc_value a = u32v(5);
+    assert_int_equal(call_u32(&x, "count", &a, 1), 506);
+    assert_int_equal(dropped_rep, 1);
+    a = u32v(40);
+    assert_int_equal(call_u32(&x, "count", &a, 1), 4041);
+    assert_int_equal(dropped_rep, 2);
+    fx_close(&x);
+    wc_host_free(h);
+  }
+}
+
 static void test_link_errors(void **state) {
   (void)state;
   wc_component *c = load("inst-host.wasm");
@@ -278,6 +326,7 @@ int main(void) {
     cmocka_unit_test(test_scalars_strings_lists),
     cmocka_unit_test(test_traps),
     cmocka_unit_test(test_host_imports),
+    cmocka_unit_test(test_host_resource),
     cmocka_unit_test(test_link_errors),
     cmocka_unit_test(test_component_to_component),
     cmocka_unit_test(test_resource),
