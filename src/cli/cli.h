@@ -7,7 +7,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "binary/module.h"
 #include "common/error.h"
@@ -88,6 +90,25 @@ bool cli_parse_duration(const char *s, uint64_t *out);
  * that exports wasi:cli/run (WASI 0.2 is not written yet). Returns the exit
  * status, or -1 when `path` is not a valid component or has nothing to run, for
  * the module path to report as it always has. */
+/* --timeout (src/cli/run.c): a thread that, when the deadline passes,
+ * interrupts the store (wasm code traps at its next loop head or call) and the
+ * WASI context if any (a host call waiting for a pipe, socket, terminal or
+ * clock traps at once), both with the same "wall-clock timeout" trap.
+ * watchdog_start does nothing for ns 0; watchdog_stop must run before `s` or
+ * `wasi` are freed. */
+typedef struct wasi_ctx wasi_ctx;
+typedef struct watchdog {
+  pthread_t thread;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  bool done, started;
+  struct timespec deadline;
+  wrun_store *store;
+  wasi_ctx *wasi;
+} watchdog;
+void watchdog_start(watchdog *w, wrun_store *s, wasi_ctx *wasi, uint64_t ns);
+void watchdog_stop(watchdog *w);
+
 int cli_run_component(const char *path, const char *invoke, int nargs, char **args, const cli_sandbox *sb);
 
 /* Parses one --invoke argument as a value of type t (values.c documents the

@@ -202,6 +202,7 @@ static int invoke(const char *path, const wc_component *c, const char *name, int
   cfg.stack_bytes = sb->max_stack > UINT32_MAX ? UINT32_MAX : (uint32_t)sb->max_stack;
   cfg.max_call_depth = sb->max_call_depth;
   cfg.aot = sb->aot;
+  cfg.interruptible = sb->timeout_ns != 0;
   if (sb->aot && sb->fuel) {
     fprintf(stderr, "wrun: --fuel is not supported with --aot (compiled code does not count instructions)\n");
     return CLI_EXIT_USAGE;
@@ -215,6 +216,8 @@ static int invoke(const char *path, const wc_component *c, const char *name, int
   wc_arena arena = {0};
   wc_value *argv = NULL, res;
   int status = CLI_EXIT_OK;
+  watchdog wd;
+  watchdog_start(&wd, s, NULL, sb->timeout_ns);
   wc_instance *inst = wc_instantiate(s, c, NULL, &err);
   if (!inst) {
     if (err.kind == WRUN_ERR_LINK) {
@@ -255,7 +258,8 @@ static int invoke(const char *path, const wc_component *c, const char *name, int
     }
   if (!wc_instance_call(inst, name, argv, (uint32_t)nargs, &res, t->has_result ? 1 : 0, &arena, &err)) {
     bool trap = err.kind == WRUN_ERR_TRAP || err.kind == WRUN_ERR_EXHAUSTION;
-    fprintf(stderr, "%s: %s: %s\n", path, trap ? "wasm trap" : wrun_error_kind_name(err.kind), err.message);
+    fprintf(stderr, "%s: %s: %s%s\n", path, trap ? "wasm trap" : wrun_error_kind_name(err.kind), err.message,
+            trap ? cli_trap_hint(wrun_store_trap_kind(s)) : "");
     status = trap ? CLI_EXIT_TRAP : CLI_EXIT_REJECTED;
     goto done;
   }
@@ -264,6 +268,7 @@ static int invoke(const char *path, const wc_component *c, const char *name, int
     fputc('\n', stdout);
   }
 done:
+  watchdog_stop(&wd);
   fflush(stdout);
   free(argv);
   wc_arena_free(&arena);

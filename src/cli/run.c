@@ -50,19 +50,7 @@ bool cli_parse_duration(const char *s, uint64_t *out) {
   return true;
 }
 
-/* --timeout: a thread that, when the deadline passes, interrupts the store
- * (wasm code traps at its next loop head or call) and the WASI context (a host
- * call waiting for a pipe, socket, terminal or clock traps at once), both with
- * the same "wall-clock timeout" trap. */
-typedef struct watchdog {
-  pthread_t thread;
-  pthread_mutex_t mu;
-  pthread_cond_t cv;
-  bool done, started;
-  struct timespec deadline;
-  wrun_store *store;
-  wasi_ctx *wasi;
-} watchdog;
+/* --timeout: the watchdog thread (contract in cli.h; also used for components). */
 
 static void *watch(void *arg) {
   watchdog *w = arg;
@@ -70,7 +58,7 @@ static void *watch(void *arg) {
   while (!w->done) {
     if (pthread_cond_timedwait(&w->cv, &w->mu, &w->deadline) == ETIMEDOUT) {
       wrun_store_interrupt(w->store);
-      wasi_interrupt(w->wasi);
+      if (w->wasi) wasi_interrupt(w->wasi);
       break;
     }
   }
@@ -78,8 +66,7 @@ static void *watch(void *arg) {
   return NULL;
 }
 
-/* Starts the watchdog; watchdog_stop must run before `s` or `wasi` are freed. */
-static void watchdog_start(watchdog *w, wrun_store *s, wasi_ctx *wasi, uint64_t ns) {
+void watchdog_start(watchdog *w, wrun_store *s, wasi_ctx *wasi, uint64_t ns) {
   memset(w, 0, sizeof *w);
   if (!ns) return;
   pthread_mutex_init(&w->mu, NULL);
@@ -100,7 +87,7 @@ static void watchdog_start(watchdog *w, wrun_store *s, wasi_ctx *wasi, uint64_t 
   w->started = pthread_create(&w->thread, NULL, watch, w) == 0;
 }
 
-static void watchdog_stop(watchdog *w) {
+void watchdog_stop(watchdog *w) {
   if (!w->started) return;
   pthread_mutex_lock(&w->mu);
   w->done = true;

@@ -48,6 +48,15 @@ for tier in "" --aot; do
   st=$?
   expect "invoke$tier reentrance trap" '[ $st -eq 134 ] && grep -q "cannot enter component instance" "$tmp/out"'
 done
+"$wrun" --timeout 200ms --invoke spin "$dir/inst.wasm" >"$tmp/out" 2>&1
+st=$?
+expect "invoke: --timeout stops a component" '[ $st -eq 134 ] && grep -q "^$dir/inst.wasm: wasm trap: wall-clock timeout" "$tmp/out"'
+"$wrun" --aot --timeout 200ms --invoke spin "$dir/inst.wasm" >"$tmp/out" 2>&1
+st=$?
+expect "invoke --aot: --timeout stops a component" '[ $st -eq 134 ] && grep -q "^$dir/inst.wasm: wasm trap: wall-clock timeout" "$tmp/out"'
+"$wrun" --fuel 100000 --invoke spin "$dir/inst.wasm" >"$tmp/out" 2>&1
+st=$?
+expect "invoke: --fuel stops a component" '[ $st -eq 134 ] && grep -q "^$dir/inst.wasm: wasm trap: all fuel consumed" "$tmp/out"'
 "$wrun" --invoke add "$dir/inst.wasm" 1 x >"$tmp/out" 2>&1
 st=$?
 expect "invoke: a bad argument is a usage error" '[ $st -eq 2 ] && grep -q "argument 2 \"x\" is not a valid value for parameter b" "$tmp/out"'

@@ -27,6 +27,7 @@
     (global $started (mut i32) (i32.const 0))
     (func (export "init") (global.set $started (i32.add (global.get $started) (i32.const 1))))
     (func (export "started") (result i32) (global.get $started))
+    (func (export "spin") (result i32) (loop $l (br $l)) (i32.const 0))
     ;; 17 u32 parameters arrive spilled: one pointer to a tuple
     (func (export "sum17") (param $p i32) (result i32) (local $i i32) (local $s i32)
       (block $done (loop $l
@@ -74,6 +75,7 @@
   (func $init (canon lift (core func $i "init")))
   (start $init)
   (func (export "started") (result u32) (canon lift (core func $i "started")))
+  (func (export "spin") (result u32) (canon lift (core func $i "spin")))
   (func (export "sum17")
     (param "a" u32) (param "b" u32) (param "c" u32) (param "d" u32) (param "e" u32) (param "f" u32)
     (param "g" u32) (param "h" u32) (param "i" u32) (param "j" u32) (param "k" u32) (param "l" u32)
