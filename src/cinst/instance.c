@@ -26,6 +26,8 @@
  */
 #include "cinst/instance.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -448,8 +450,15 @@ typedef struct ci_walk {
   wrun_error *err;
 } ci_walk;
 
-static bool link_err(ci_walk *w, const wc_def *d, const char *fmt, const char *a, uint32_t alen) {
-  return wrun_error_at(w->err, WRUN_ERR_LINK, d->offset, fmt, (int)alen, a);
+/* A link error at the definition's offset. */
+static bool link_err(ci_walk *w, const wc_def *d, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static bool link_err(ci_walk *w, const wc_def *d, const char *fmt, ...) {
+  char msg[sizeof w->err->message];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  return wrun_error_at(w->err, WRUN_ERR_LINK, d->offset, "%s", msg);
 }
 
 static bool oom(ci_walk *w) { return wrun_error_at(w->err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of host memory"); }
@@ -494,16 +503,16 @@ static bool import_from_host(ci_walk *w, const wc_def *d, ci_item *item) {
   const wc_type *t = &w->wi->c->types->v[d->u.ie.type];
   if (d->sort == WC_FUNC) {
     const ci_host_entry *e = host_find(w->wi->host, none, name, false);
-    if (!e) return link_err(w, d, "component import %.*s is not provided", name.ptr, name.len);
+    if (!e) return link_err(w, d, "component import %.*s is not provided", (int)name.len, name.ptr);
     return (item->u.func = host_func(w, e, d->u.ie.type, name)) != NULL || oom(w);
   }
   if (d->sort == WC_TYPE) { item->u.rt = NULL; return true; }
   if (d->sort != WC_INSTANCE)
     return link_err(w, d, "component import %.*s: only functions and instances can be provided by the host",
-                    name.ptr, name.len);
+                    (int)name.len, name.ptr);
   bool any = false;
   for (uint32_t i = 0; i < w->wi->host->n; i++) any |= str_is(name, w->wi->host->v[i].iface);
-  if (!w->wi->host || !any) return link_err(w, d, "component import %.*s is not provided", name.ptr, name.len);
+  if (!w->wi->host || !any) return link_err(w, d, "component import %.*s is not provided", (int)name.len, name.ptr);
   ci_inst *in = ci_new(w->wi, sizeof *in);
   if (!in || !(in->ex = ci_new(w->wi, (t->nexports + 1) * sizeof *in->ex))) return oom(w);
   for (uint32_t i = 0; i < t->nexports; i++) {
@@ -521,12 +530,12 @@ static bool import_from_host(ci_walk *w, const wc_def *d, ci_item *item) {
       continue;
     }
     if (x->sort != WC_FUNC)
-      return link_err(w, d, "component import %.*s exports a kind of item the host cannot provide", name.ptr, name.len);
+      return link_err(w, d, "component import %.*s exports a kind of item the host cannot provide", (int)name.len,
+                      name.ptr);
     const ci_host_entry *e = host_find(w->wi->host, name, x->name, false);
     if (!e) {
-      char buf[200];
-      snprintf(buf, sizeof buf, "%.*s: function %.*s", (int)name.len, name.ptr, (int)x->name.len, x->name.ptr);
-      return link_err(w, d, "component import %.*s is not provided", buf, (uint32_t)strlen(buf));
+      return link_err(w, d, "component import %.*s: function %.*s is not provided", (int)name.len, name.ptr,
+                      (int)x->name.len, x->name.ptr);
     }
     if (!(ex->item.u.func = host_func(w, e, x->type, x->name))) return oom(w);
   }
@@ -545,7 +554,7 @@ static bool inst_core(ci_walk *w, const wc_def *d) {
     for (uint32_t i = 0; i < core->n; i++) core->ex[i] = k->space[core->names[i].sort][core->names[i].index].u.ext;
   } else {
     const wasm_module *m = k->space[WC_CORE_MODULE][d->u.inst.of].u.module;
-    if (!m) return link_err(w, d, "core module to instantiate is not available%.*s", "", 0);
+    if (!m) return link_err(w, d, "core module to instantiate is not available");
     wrun_extern *ims = ci_new(w->wi, (m->nimports + 1) * sizeof *ims);
     if (!ims) return oom(w);
     for (uint32_t i = 0; i < m->nimports; i++) {
@@ -577,7 +586,7 @@ static bool inst_comp(ci_walk *w, const wc_def *d) {
   }
   if (d->u.inst.instantiate) {
     ci_item ci = k->space[WC_COMPONENT][d->u.inst.of];
-    if (!ci.u.comp.c) return link_err(w, d, "component to instantiate is not available%.*s", "", 0);
+    if (!ci.u.comp.c) return link_err(w, d, "component to instantiate is not available");
     ci_comp *child = comp_instantiate(w->wi, ci.u.comp.c, ci.u.comp.parent, in, w->err);
     if (!child) return false;
     in = &child->exports;
@@ -594,11 +603,11 @@ static bool def_alias(ci_walk *w, const wc_def *d) {
   case WC_ALIAS_CORE_EXPORT:
     const ci_core *core = k->space[WC_CORE_INSTANCE][d->u.alias.instance].u.core;
     if (!core || !core_lookup(core, name, &item.u.ext))
-      return link_err(w, d, "core export %.*s not found", name.ptr, name.len);
+      return link_err(w, d, "core export %.*s not found", (int)name.len, name.ptr);
     break;
   case WC_ALIAS_EXPORT: {
     const ci_export *e = inst_lookup(k->space[WC_INSTANCE][d->u.alias.instance].u.inst, name);
-    if (!e) return link_err(w, d, "instance export %.*s not found", name.ptr, name.len);
+    if (!e) return link_err(w, d, "instance export %.*s not found", (int)name.len, name.ptr);
     item = e->item;
     break;
   }
@@ -628,7 +637,7 @@ static bool def_canon(ci_walk *w, const wc_def *d) {
     f->name = "a lifted function";
     if (!f->core || (o->memory != WC_NONE && !mem) || (o->realloc != WC_NONE && !realloc) ||
         (o->post_return != WC_NONE && !f->post_return))
-      return link_err(w, d, "canon lift of a core function that is not available%.*s", "", 0);
+      return link_err(w, d, "canon lift of a core function that is not available");
     put(k, WC_FUNC, d->index, (ci_item){.u.func = f});
     return true;
   }
@@ -640,14 +649,14 @@ static bool def_canon(ci_walk *w, const wc_def *d) {
     lw->owner = k; lw->callee = k->space[WC_FUNC][d->u.canon.func].u.func;
     lw->type = c->spaces[WC_FUNC][d->u.canon.func]; lw->mem = mem; lw->realloc = realloc; lw->enc = o->encoding;
     if (!lw->callee || (o->memory != WC_NONE && !mem) || (o->realloc != WC_NONE && !realloc))
-      return link_err(w, d, "canon lower of a function that is not available%.*s", "", 0);
+      return link_err(w, d, "canon lower of a function that is not available");
     hf = wrun_func_new_host(w->wi->s, core_t, lower_trampoline, lw, lw->callee->name);
   } else {
     ci_res *e = ci_new(w->wi, sizeof *e);
     if (!e) return oom(w);
     e->owner = k;
     e->rt = k->space[WC_TYPE][d->u.canon.type].u.rt;
-    if (!e->rt) return link_err(w, d, "canon resource.* on a resource type with no runtime instance%.*s", "", 0);
+    if (!e->rt) return link_err(w, d, "canon resource.* on a resource type with no runtime instance");
     wrun_host_fn fn = d->u.canon.op == WC_CANON_RESOURCE_NEW ? resource_new_fn
                       : d->u.canon.op == WC_CANON_RESOURCE_REP ? resource_rep_fn : resource_drop_fn;
     hf = wrun_func_new_host(w->wi->s, core_t, fn, e, "resource");
@@ -669,7 +678,7 @@ static bool def_type(ci_walk *w, const wc_def *d) {
       ci_res *e = ci_new(w->wi, sizeof *e);
       if (!e) return oom(w);
       e->owner = k; e->rt = rt; e->dtor = k->space[WC_CORE_FUNC][t->dtor].u.ext.of.func;
-      if (!e->dtor) return link_err(w, d, "resource destructor is not available%.*s", "", 0);
+      if (!e->dtor) return link_err(w, d, "resource destructor is not available");
       rt->dtor = dtor_cb; rt->dtor_ctx = e;
     }
     k->rtypes[d->u.type] = rt;
@@ -681,9 +690,9 @@ static bool def_type(ci_walk *w, const wc_def *d) {
 
 static bool def_start(ci_walk *w, const wc_def *d) {
   if (d->u.start.nargs || d->u.start.nresults)
-    return link_err(w, d, "start functions with arguments or results are not supported yet%.*s", "", 0);
+    return link_err(w, d, "start functions with arguments or results are not supported yet");
   ci_func *f = w->k->space[WC_FUNC][d->u.start.func].u.func;
-  if (!f) return link_err(w, d, "start function is not available%.*s", "", 0);
+  if (!f) return link_err(w, d, "start function is not available");
   wc_arena arena = {0};
   bool ok = call_func(w->wi, f, NULL, 0, NULL, 0, &arena, w->err);
   wc_arena_free(&arena);
@@ -696,7 +705,8 @@ static bool def_import(ci_walk *w, const wc_def *d) {
     if (!import_from_host(w, d, &item)) return false;
   } else {
     const ci_export *e = inst_lookup(w->args, d->u.ie.name);
-    if (!e) return link_err(w, d, "component import %.*s is not provided", d->u.ie.name.ptr, d->u.ie.name.len);
+    if (!e)
+      return link_err(w, d, "component import %.*s is not provided", (int)d->u.ie.name.len, d->u.ie.name.ptr);
     item = e->item;
     if (d->sort == WC_TYPE && item.u.rt) w->k->rtypes[d->u.ie.type] = item.u.rt;
   }
