@@ -600,11 +600,12 @@ static bool def_alias(ci_walk *w, const wc_def *d) {
   ci_item item = {0};
   wc_str name = d->u.alias.name;
   switch (d->u.alias.how) {
-  case WC_ALIAS_CORE_EXPORT:
+  case WC_ALIAS_CORE_EXPORT: {
     const ci_core *core = k->space[WC_CORE_INSTANCE][d->u.alias.instance].u.core;
     if (!core || !core_lookup(core, name, &item.u.ext))
       return link_err(w, d, "core export %.*s not found", (int)name.len, name.ptr);
     break;
+  }
   case WC_ALIAS_EXPORT: {
     const ci_export *e = inst_lookup(k->space[WC_INSTANCE][d->u.alias.instance].u.inst, name);
     if (!e) return link_err(w, d, "instance export %.*s not found", (int)name.len, name.ptr);
