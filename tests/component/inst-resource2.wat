@@ -3,7 +3,8 @@
 ;; and a destructor; $consumer imports them, so its own handle table holds the
 ;; `own<r>` the constructor returns, lends it as a `borrow<r>` to the method
 ;; (which, in the defining instance, sees the representation) and drops it,
-;; which runs the provider's destructor.
+;; which runs the provider's destructor. A second instance of $provider keeps
+;; its own state.
 (component
   (component $provider
     (core module $dt
@@ -58,4 +59,7 @@
   (export "roundtrip" (func $c "roundtrip"))
   (export "use-after-drop" (func $c "use-after-drop"))
   (export "dropped" (func $p "dropped"))
+  ;; a second instance of the same component has its own state
+  (instance $p2 (instantiate $provider))
+  (export "dropped2" (func $p2 "dropped"))
 )

@@ -316,6 +316,7 @@ static void test_resource_across_components(void **state) {
     a = u32v(9);
     assert_int_equal(call_u32(&x, "roundtrip", &a, 1), 1009);
     assert_int_equal(call_u32(&x, "dropped", NULL, 0), 9);
+    assert_int_equal(call_u32(&x, "dropped2", NULL, 0), 0);   /* the other instance of the provider */
     expect_trap(&x, "use-after-drop", &a, 1, 1, "unknown handle");
     fx_close(&x);
   }
