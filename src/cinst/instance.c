@@ -109,7 +109,13 @@ struct wc_host { ci_host_entry *v; uint32_t n, cap; };
 
 typedef struct ci_block { struct ci_block *next; max_align_t data[]; } ci_block;
 
+/* Instances (component and core) one instantiation may create. A component
+ * instantiating a nested component twice, which instantiates its own twice,
+ * and so on, would otherwise make 2^depth instances out of a small binary. */
+#define CI_MAX_INSTANCES 10000u
+
 struct wc_instance {
+  uint32_t ninstances;     /* made so far, against CI_MAX_INSTANCES */
   wrun_store *s;
   const wc_component *c;
   const wc_host *host;
@@ -167,6 +173,11 @@ static void *ci_new(wc_instance *wi, size_t size) {
   b->next = wi->blocks;
   wi->blocks = b;
   return b->data;
+}
+
+static bool count_instance(wc_instance *wi, uint64_t offset, wrun_error *err) {
+  if (++wi->ninstances <= CI_MAX_INSTANCES) return true;
+  return wrun_error_at(err, WRUN_ERR_LIMIT, offset, "more than %u component and core instances", CI_MAX_INSTANCES);
 }
 
 void wc_instance_free(wc_instance *wi) {
@@ -555,6 +566,7 @@ static bool inst_core(ci_walk *w, const wc_def *d) {
   } else {
     const wasm_module *m = k->space[WC_CORE_MODULE][d->u.inst.of].u.module;
     if (!m) return link_err(w, d, "core module to instantiate is not available");
+    if (!count_instance(w->wi, d->offset, w->err)) return false;
     wrun_extern *ims = ci_new(w->wi, (m->nimports + 1) * sizeof *ims);
     if (!ims) return oom(w);
     for (uint32_t i = 0; i < m->nimports; i++) {
@@ -756,6 +768,7 @@ static bool walk_def(ci_walk *w, const wc_def *d) {
  * enclosing one can be instantiated. */
 static ci_comp *comp_instantiate(wc_instance *wi, const wc_component *c, ci_comp *parent, const ci_inst *args,
                                  wrun_error *err) {
+  if (!count_instance(wi, c->offset, err)) return NULL;
   ci_comp *k = ci_new(wi, sizeof *k);
   if (!k) { wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of host memory"); return NULL; }
   k->wi = wi; k->c = c; k->parent = parent; k->may_enter = true; k->may_leave = true;

@@ -223,10 +223,13 @@ static int invoke(const char *path, const wc_component *c, const char *name, int
     if (err.kind == WRUN_ERR_LINK) {
       fprintf(stderr, "%s: link error: %s\n", path, err.message);
       status = CLI_EXIT_REJECTED;
+    } else if (err.kind == WRUN_ERR_TRAP || err.kind == WRUN_ERR_EXHAUSTION) {
+      fprintf(stderr, "%s: wasm trap: %s%s\n", path, err.message, cli_trap_hint(wrun_store_trap_kind(s)));
+      status = CLI_EXIT_TRAP;
     } else {
-      fprintf(stderr, "%s: %s: %s\n", path, err.kind == WRUN_ERR_TRAP ? "wasm trap" : wrun_error_kind_name(err.kind),
-              err.message);
-      status = err.kind == WRUN_ERR_TRAP ? CLI_EXIT_TRAP : CLI_EXIT_REJECTED;
+      char buf[600];
+      fprintf(stderr, "%s\n", wrun_error_format(&err, path, buf, sizeof buf));
+      status = CLI_EXIT_REJECTED;
     }
     goto done;
   }

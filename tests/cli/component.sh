@@ -57,6 +57,9 @@ expect "invoke --aot: --timeout stops a component" '[ $st -eq 134 ] && grep -q "
 "$wrun" --fuel 100000 --invoke spin "$dir/inst.wasm" >"$tmp/out" 2>&1
 st=$?
 expect "invoke: --fuel stops a component" '[ $st -eq 134 ] && grep -q "^$dir/inst.wasm: wasm trap: all fuel consumed" "$tmp/out"'
+"$wrun" --invoke x "$dir/inst-bomb.wasm" >"$tmp/out" 2>&1
+st=$?
+expect "invoke: an instance bomb hits the instance cap" '[ $st -eq 1 ] && grep -q "^$dir/inst-bomb.wasm:0x[0-9a-f]*: limit: more than 10000 component and core instances" "$tmp/out"'
 "$wrun" --invoke add "$dir/inst.wasm" 1 x >"$tmp/out" 2>&1
 st=$?
 expect "invoke: a bad argument is a usage error" '[ $st -eq 2 ] && grep -q "argument 2 \"x\" is not a valid value for parameter b" "$tmp/out"'
