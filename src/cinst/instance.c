@@ -114,8 +114,16 @@ typedef struct ci_block { struct ci_block *next; max_align_t data[]; } ci_block;
  * and so on, would otherwise make 2^depth instances out of a small binary. */
 #define CI_MAX_INSTANCES 10000u
 
+/* Nested calls of lifted functions (a lowered import calling into another
+ * instance, whose core code calls another lowered import, ...). Each level
+ * nests a wrun_call on the native stack, and may_enter only stops cycles, so a
+ * chain of distinct instances needs its own bound (4000 levels overflowed
+ * the 8 MiB main stack). */
+#define CI_MAX_CALL_DEPTH 500u
+
 struct wc_instance {
   uint32_t ninstances;     /* made so far, against CI_MAX_INSTANCES */
+  uint32_t depth;          /* lifted calls on the stack, against CI_MAX_CALL_DEPTH */
   wrun_store *s;
   const wc_component *c;
   const wc_host *host;
@@ -282,6 +290,9 @@ static bool call_func(wc_instance *wi, ci_func *f, const wc_value *args, uint32_
   if (!k->may_enter)
     return wrun_error_at(err, WRUN_ERR_TRAP, WRUN_NO_OFFSET,
                          "cannot enter component instance: calling %s would reenter it", f->name);
+  if (wi->depth >= CI_MAX_CALL_DEPTH)
+    return wrun_error_at(err, WRUN_ERR_EXHAUSTION, WRUN_NO_OFFSET,
+                         "call stack exhausted: more than %u nested component calls", CI_MAX_CALL_DEPTH);
   /* parameter types: on the stack for the common case (no malloc per call) */
   wc_val small[WC_MAX_FLAT_PARAMS];
   wc_val *ptypes = ft->nitems <= WC_MAX_FLAT_PARAMS ? small : malloc(ft->nitems * sizeof *ptypes);
@@ -293,6 +304,7 @@ static bool call_func(wc_instance *wi, ci_func *f, const wc_value *args, uint32_
   uint64_t flat[WC_MAX_FLAT_PARAMS + 1], out[WC_MAX_FLAT_PARAMS + 1];
   uint32_t nflat = 0, nout = 0;
   bool ok = false;
+  wi->depth++;
   k->may_enter = false;
   k->may_leave = false;   /* realloc while lowering the arguments must not call imports */
   if (!wc_lower_flat_values(&cx, WC_MAX_FLAT_PARAMS, args, ptypes, nargs, NULL, flat, &nflat)) {
@@ -318,6 +330,7 @@ static bool call_func(wc_instance *wi, ci_func *f, const wc_value *args, uint32_
   if (!wc_canon_check_borrows(&cx)) { cx_fail(&cx, &r, err); goto done; }
   ok = true;
 done:
+  wi->depth--;
   k->may_enter = true;
   wc_canon_cx_release(&cx);
   if (ptypes != small) free(ptypes);
@@ -395,8 +408,6 @@ done:
     free(args);
   }
   if (ok) return true;
-  if (err.kind == WRUN_ERR_EXHAUSTION)
-    return wrun_caller_trap(caller, WRUN_TRAP_STACK_EXHAUSTED, "%s", err.message);
   return wrun_caller_trap(caller, WRUN_TRAP_HOST, "%s", err.message);
 }
 

@@ -60,6 +60,13 @@ expect "invoke: --fuel stops a component" '[ $st -eq 134 ] && grep -q "^$dir/ins
 "$wrun" --invoke x "$dir/inst-bomb.wasm" >"$tmp/out" 2>&1
 st=$?
 expect "invoke: an instance bomb hits the instance cap" '[ $st -eq 1 ] && grep -q "^$dir/inst-bomb.wasm:0x[0-9a-f]*: limit: more than 10000 component and core instances" "$tmp/out"'
+for tier in "" --aot; do
+  out=$("$wrun" $tier --invoke f499 "$dir/inst-chain.wasm" 2>&1)
+  expect "invoke$tier: 499 nested component-to-component calls" '[ "$out" = 499 ]'
+  "$wrun" $tier --invoke f "$dir/inst-chain.wasm" >"$tmp/out" 2>&1
+  st=$?
+  expect "invoke$tier: 600 nested component calls trap, no native stack overflow" '[ $st -eq 134 ] && grep -qx "$dir/inst-chain.wasm: wasm trap: call stack exhausted: more than 500 nested component calls" "$tmp/out"'
+done
 "$wrun" --invoke add "$dir/inst.wasm" 1 x >"$tmp/out" 2>&1
 st=$?
 expect "invoke: a bad argument is a usage error" '[ $st -eq 2 ] && grep -q "argument 2 \"x\" is not a valid value for parameter b" "$tmp/out"'
