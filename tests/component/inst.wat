@@ -1,7 +1,7 @@
 ;; Instantiation tests (tests/unit/test_cinst_instance.c): canon lift/lower
-;; through a real instance, strings in utf8 and utf16 with realloc and
-;; post-return, spilling past 16 parameters, lists, traps while lifting, and
-;; the reentrance and may-leave flags, a start function.
+;; through a real instance, strings in utf8, utf16 and latin1+utf16 with
+;; realloc and post-return, spilling past 16 parameters, lists, traps while
+;; lifting, the reentrance and may-leave flags, a start function.
 (component
   (core module $m
     (memory (export "mem") 1)
@@ -71,6 +71,8 @@
     (canon lift (core func $i "echo") (memory $mem) (realloc $realloc) (post-return $post)))
   (func (export "echo16") (param "s" string) (result string)
     (canon lift (core func $i "echo") (memory $mem) (realloc $realloc) string-encoding=utf16 (post-return $post)))
+  (func (export "echo-latin1") (param "s" string) (result string)
+    (canon lift (core func $i "echo") (memory $mem) (realloc $realloc) string-encoding=latin1+utf16 (post-return $post)))
   (func (export "post-count") (result u32) (canon lift (core func $i "post-count")))
   (func $init (canon lift (core func $i "init")))
   (start $init)
