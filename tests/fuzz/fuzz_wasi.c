@@ -504,14 +504,15 @@ static uint32_t pick_fd(input *in) {
   return b < 0xF8 ? 3 + (b & 7) : odd[b & 7];
 }
 
+/* Rights to ask for: the sets guests usually ask for, everything, random bits, none. */
 static uint64_t rights(input *in) {
   switch (u8(in) & 7) {
-  case 0: return WASI_RIGHTS_ALL;
+  case 0: return WASI_RIGHTS_DIR | WASI_RIGHTS_FILE;
   case 1: return WASI_R(R_FD_READ) | WASI_R(R_FD_SEEK) | WASI_R(R_FD_TELL) | WASI_R(R_FD_FILESTAT_GET);
   case 2: return WASI_R(R_FD_WRITE) | WASI_R(R_FD_FILESTAT_SET_SIZE) | WASI_R(R_FD_FILESTAT_SET_TIMES);
   case 3: return WASI_RIGHTS_FILE;
   case 4: return WASI_RIGHTS_DIR;
-  case 5: return WASI_RIGHTS_DIR | WASI_RIGHTS_FILE;
+  case 5: return WASI_RIGHTS_ALL;
   case 6: return u64(in);
   default: return 0;
   }
