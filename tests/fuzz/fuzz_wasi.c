@@ -25,6 +25,8 @@
  *    the per-input random secret that the files outside hold appearing in
  *    guest memory (a read escaped);
  *  - a host descriptor leaked by an input, or a tree left behind after cleanup.
+ * BASE's parent is shared with other processes and not compared: an escape
+ * that climbs three levels from box and changes only that is not seen.
  *
  * Input: byte 0 configures the preopen (read-only when its low three bits are
  * all set); then each call is an op byte (low 5 bits: which call; bit 7: hand
@@ -101,7 +103,8 @@ static void die(const char *what) {
   fail();
 }
 
-/* Appends to a fixed buffer, aborting rather than truncating (a cut snapshot would compare equal). */
+/* A growing text buffer (snapshots, paths, the module text); never truncates, so
+ * two snapshots compare equal only when they are. */
 typedef struct strbuf { char *p; size_t len, cap; } strbuf;
 static void sb_printf(strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void sb_printf(strbuf *b, const char *fmt, ...) {
@@ -162,7 +165,7 @@ static void build_module(void) {
   free(w.p);
   g_module = wasm_module_decode(bin, len, &err);
   if (!g_module || !wasm_module_validate(g_module, &err)) die(err.message);
-  free(bin); /* assumption checked by the decoder's owner: the module copies what it keeps */
+  free(bin); /* the decoder keeps its own copy */
 }
 
 /* ---- openat2 off: a seccomp filter answering ENOSYS ------------------------------- */
@@ -501,7 +504,7 @@ static uint64_t amount(input *in) {
 static uint32_t pick_fd(input *in) {
   static const uint32_t odd[] = {UINT32_MAX, 64, 65535, 65536, 1u << 31, 3, 4, 11};
   uint8_t b = u8(in);
-  return b < 0xF8 ? 3 + (b & 7) : odd[b & 7];
+  return b < 0xF8 ? 3u + (b & 7u) : odd[b & 7];
 }
 
 /* Rights to ask for: the sets guests usually ask for, everything, random bits, none. */

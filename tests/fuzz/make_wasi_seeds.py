@@ -3,7 +3,10 @@
 calls, in the input format that fuzz_wasi.c documents: byte 0 configures the
 preopen, then each call is an op byte followed by its argument bytes.
 Re-run after changing that format:  python3 tests/fuzz/make_wasi_seeds.py
-See a seed's calls with:  WRUN_FUZZ_WASI_TRACE=1 build-fuzz/tests/fuzz/fuzz_wasi SEED"""
+See a seed's calls with:  WRUN_FUZZ_WASI_TRACE=1 build-fuzz/tests/fuzz/fuzz_wasi SEED
+The seeds named found-*.bin are not written here: they are inputs fuzz_wasi
+found that escaped the sandbox through the resolver without openat2 before
+it was rewritten, kept as regression inputs."""
 import os
 
 # ops (enum in fuzz_wasi.c)
