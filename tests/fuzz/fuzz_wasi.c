@@ -276,6 +276,10 @@ static void make_tree(const char *secret) {
   put_file(dir, "a", "a file in dir\n", 0644);
   put_link(dir, "../../canary", "deep");
   put_link(dir, "../up", "up2");
+  int sub2 = put_dir(dir, "sub", 0755); /* two levels down: `..` inside the box, and a link climbing three */
+  put_file(sub2, "a", "a file two levels down\n", 0644);
+  put_link(sub2, "../../../canary", "deep");
+  close(sub2);
   close(dir);
   put_link(box, "file", "link");
   put_link(box, "dir", "dlink");
