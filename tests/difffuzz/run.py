@@ -116,7 +116,9 @@ def main():
         while time.monotonic() - start < args.seconds:
             raw, wasm = os.path.join(work, "random.bin"), os.path.join(work, "m.wasm")
             with open(raw, "wb") as f:
-                f.write(bytes(rng.getrandbits(8) for _ in range(rng.randint(256, 8192))))
+                # sizes from 256 B to 64 KiB, evenly on a log scale: large inputs
+                # make modules with 64+ types (two-byte block type indexes)
+                f.write(rng.randbytes(int(2 ** rng.uniform(8, 16))))
             features = list(BASE_FEATURES)
             if rng.random() < 0.25:
                 features.append("--enable-reference-types")
