@@ -116,9 +116,10 @@ def main():
         while time.monotonic() - start < args.seconds:
             raw, wasm = os.path.join(work, "random.bin"), os.path.join(work, "m.wasm")
             with open(raw, "wb") as f:
-                # sizes from 256 B to 64 KiB, evenly on a log scale: large inputs
-                # make modules with 64+ types (two-byte block type indexes)
-                f.write(rng.randbytes(int(2 ** rng.uniform(8, 16))))
+                # sizes from 256 B to 256 KiB, evenly on a log scale: inputs past
+                # about 80 KiB make modules with 100+ types, whose blocks then
+                # name types by two-byte indexes
+                f.write(rng.randbytes(int(2 ** rng.uniform(8, 18))))
             features = list(BASE_FEATURES)
             if rng.random() < 0.25:
                 features.append("--enable-reference-types")
