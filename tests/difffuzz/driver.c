@@ -175,12 +175,24 @@ static bool has_v128(const wasm_functype *ft) {
   return false;
 }
 
-static void print_memory(const wrun_memory *mem) {
+/* Prints the memory's size and hash; with DIFFFUZZ_DUMP=DIR set, also
+ * writes its bytes to DIR/mem-CALL.bin (run.py looks at the bytes when only
+ * the hashes differ, to tell NaN payloads from real differences). */
+static void print_memory(const wrun_memory *mem, uint32_t call) {
   const uint8_t *p = wrun_memory_data(mem);
   uint64_t n = wrun_memory_size(mem);
   uint32_t h = 0x811C9DC5u;
   for (uint64_t i = 0; i < n; i++) h = (h ^ p[i]) * 0x01000193u;
   printf("mem %" PRIu64 " %08" PRIx32 "\n", n / 65536, h);
+  const char *dir = getenv("DIFFFUZZ_DUMP");
+  if (!dir) return;
+  char path[4096];
+  snprintf(path, sizeof path, "%s/mem-%" PRIu32 ".bin", dir, call);
+  FILE *f = fopen(path, "wb");
+  if (f) {
+    fwrite(p, 1, (size_t)n, f);
+    fclose(f);
+  }
 }
 
 static bool name_is(const wasm_name *n, const char *s) { return n->len == strlen(s) && !memcmp(n->ptr, s, n->len); }
@@ -188,7 +200,7 @@ static bool name_is(const wasm_name *n, const char *s) { return n->len == strlen
 /* Calls export e; false when the comparison must stop (stack or fuel ran out:
  * the engines exhaust at different depths, so what follows may differ). */
 static bool call_export(wrun_store *s, wrun_instance *inst, const wasm_module *m, uint32_t e, wrun_func *hang_init,
-                        const wrun_memory *mem) {
+                        const wrun_memory *mem, uint32_t call) {
   const wasm_export *ex = &m->exports[e];
   wrun_extern fx;
   wrun_error err;
@@ -218,7 +230,7 @@ static bool call_export(wrun_store *s, wrun_instance *inst, const wasm_module *m
     }
     printf("trap %s\n", trap_name(k));
   }
-  if (mem) print_memory(mem);
+  if (mem) print_memory(mem, call);
   return true;
 }
 
@@ -294,9 +306,9 @@ int main(int argc, char **argv) {
     if (x.kind == WASM_EXTERN_FUNC && name_is(&m->exports[e].name, "hangLimitInitializer")) hang_init = x.of.func;
     if (x.kind == WASM_EXTERN_MEMORY && !mem) mem = x.of.memory;
   }
-  for (uint32_t e = 0; e < m->nexports; e++) {
+  for (uint32_t e = 0, call = 0; e < m->nexports; e++) {
     if (m->exports[e].kind != WASM_EXTERN_FUNC || name_is(&m->exports[e].name, "hangLimitInitializer")) continue;
-    if (!call_export(s, inst, m, e, hang_init, mem)) break;
+    if (!call_export(s, inst, m, e, hang_init, mem, call++)) break;
   }
 done:
   fflush(stdout);

@@ -163,8 +163,10 @@ function main() {
   const sigs = readSignatures(bytes);
   const memExport = sigs.find((x) => x.kind === 2);
   const hangInit = instance.exports.hangLimitInitializer;
+  let call = -1;
   for (const ex of sigs) {
     if (ex.kind !== 0 || ex.name === 'hangLimitInitializer') continue;
+    call++;
     emit('call ' + ex.name);
     const { params, results } = ex.type;
     if (params.includes(0x7b) || results.includes(0x7b)) { emit('skip'); continue; }
@@ -188,6 +190,8 @@ function main() {
       let h = 0x811c9dc5;
       for (let i = 0; i < mem.length; i++) h = Math.imul(h ^ mem[i], 0x01000193);
       emit('mem ' + mem.length / 65536 + ' ' + (h >>> 0).toString(16).padStart(8, '0'));
+      // the bytes themselves on request, as driver.c does
+      if (process.env.DIFFFUZZ_DUMP) fs.writeFileSync(process.env.DIFFFUZZ_DUMP + '/mem-' + call + '.bin', mem);
     }
   }
 }
