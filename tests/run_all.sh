@@ -1,9 +1,11 @@
 #!/bin/sh
 # Runs every test wrun has: unit tests, spec scripts and CLI tests in a release
 # build and again under ASan+UBSan, the fuzz targets for a bounded time, and
-# the SIMD intrinsics for AArch64 under qemu when a cross compiler is there.
+# the SIMD intrinsics for AArch64 under qemu when a cross compiler is there,
+# and the differential fuzzer against V8 when node and wasm-opt are there.
 #   tests/run_all.sh            (WRUN_SPEC_DIR=/path/to/wasm-2.0 to point at other scripts,
-#                                WRUN_FUZZ_SECONDS=N to change the fuzzing time, 0 to skip)
+#                                WRUN_FUZZ_SECONDS=N to change the fuzzing time, 0 to skip,
+#                                WRUN_DIFFFUZZ_SECONDS=N likewise for the fuzzing against V8)
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -39,4 +41,16 @@ fi
 echo "== release build"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DWRUN_WERROR=ON $spec >/dev/null
 cmake --build build -j"$jobs" >/dev/null
+
+# Differential fuzzing against V8 (binaryen's modules, node as the oracle) on
+# the release build; WRUN_DIFFFUZZ_SECONDS=N changes the time, 0 skips it.
+dsecs=${WRUN_DIFFFUZZ_SECONDS:-60}
+if [ "$dsecs" -gt 0 ]; then
+  echo "== differential fuzzing against V8 (${dsecs}s)"
+  tests/difffuzz/run.sh "$dsecs" "$top/build"
+else
+  echo "== differential fuzzing skipped (WRUN_DIFFFUZZ_SECONDS=0)"
+fi
+
+echo "== release tests"
 cd build && ctest -j"$jobs" --output-on-failure

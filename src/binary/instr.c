@@ -2,6 +2,9 @@
  * instr.c — instruction reading for passes after validation (see instr.h).
  */
 #include "binary/instr.h"
+#include "binary/decode_internal.h"
+
+bool wasm_blocktype_valtype(uint8_t b, wasm_valtype *out) { return decode_valtype_byte(b, out); }
 
 wasm_opcode wasm_read_op(wasm_reader *r) {
   uint8_t b = 0;
@@ -16,14 +19,15 @@ wasm_opcode wasm_read_op(wasm_reader *r) {
 
 void wasm_read_blocktype(wasm_reader *r, const wasm_module *m, wasm_blocktype *bt) {
   uint8_t b = r->p < r->end ? *r->p : 0x40;
+  wasm_valtype single;
   bt->params = bt->results = NULL;
   bt->np = bt->nr = 0;
   bt->single = 0;
   if (b == 0x40) {
     r->p++;
-  } else if (b >= 0x6F) {
+  } else if (wasm_blocktype_valtype(b, &single)) {
     r->p++;
-    bt->single = b == 0x70 ? WASM_FUNCREF : b == 0x6F ? WASM_EXTERNREF : b;
+    bt->single = single;
     bt->nr = 1;
   } else {
     int64_t idx = 0;

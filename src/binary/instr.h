@@ -22,6 +22,11 @@ typedef struct wasm_blocktype {
 /* Reads an opcode (with its 0xFC/0xFD prefix); OP_COUNT_ if there is none. */
 wasm_opcode wasm_read_op(wasm_reader *r);
 
+/* The value type a block type's one-byte form names (0x7F..0x7B, 0x70,
+ * 0x6F); false for any other byte, which starts an s33 type index (0x40,
+ * the empty type, is not a value type either). */
+bool wasm_blocktype_valtype(uint8_t b, wasm_valtype *out);
+
 /* Reads a block type immediate. */
 void wasm_read_blocktype(wasm_reader *r, const wasm_module *m, wasm_blocktype *bt);
 

@@ -230,40 +230,106 @@ static uint32_t label_arity(const cframe *f, const wasm_valtype **types) {
   return f->nr;
 }
 
-/* Copies the top n stack values to consecutive slots starting at `dst`.
- * Destinations are never above their sources (labels are outward, slots
- * ascend), so copying from the bottom up is safe. */
+/* One move of a parallel move: a value of `w` slots from `src` (or a
+ * constant, src < 0) to `dst`. */
+typedef struct pmove {
+  int32_t dst, src, w;
+  const ventry *e;
+} pmove;
+
+static bool overlaps(int32_t a, int32_t aw, int32_t b, int32_t bw) { return a < b + bw && b < a + aw; }
+
+/* True if a pending copy still reads a slot that `m` writes before it is
+ * read: another copy's source, or m's own when a two-slot copy would write
+ * its first slot over its source's second (COPY2 copies low slot first). */
+static bool dst_is_read(const pmove *mv, uint32_t n, uint32_t m) {
+  for (uint32_t j = 0; j < n; j++) {
+    if (mv[j].src < 0 || !overlaps(mv[m].dst, mv[m].w, mv[j].src, mv[j].w)) continue;
+    if (j != m || mv[m].dst > mv[m].src) return true;
+  }
+  return false;
+}
+
+static void remove_move(pmove *mv, uint32_t *n, uint32_t m) {
+  memmove(&mv[m], &mv[m + 1], (*n - m - 1) * sizeof *mv);
+  (*n)--;
+}
+
+/* Copies the top n stack values to consecutive slots starting at `dst`, as
+ * one parallel move: every value is read before anything it is read from is
+ * overwritten. Sources are stack slots (never below their destinations) or
+ * lazy locals, which may be anywhere, also among the destinations when the
+ * function returns into slot 0 — `local.get 1; local.get 0; return` is a
+ * swap. So copies are ordered: one whose destination no pending copy still
+ * reads goes first; when only cycles are left, one source is saved to a
+ * scratch slot above the stack. Constants read nothing and come last. The
+ * entries are left as they are, because this code may run on one path only
+ * (br_if). */
 static void move_values(tr *t, uint32_t n, int32_t dst) {
-  if (dst < t->nlocal_slots) {
-    /* Returning into slot 0 may overwrite locals that later values still read:
-     * copy those to their stack slots first. The entries are left as they are,
-     * because this code may run on one path only (br_if). */
-    for (uint32_t i = t->nv - n; i < t->nv; i++) {
-      ventry *e = &t->vs[i];
-      if (e->kind != V_LOCAL) continue;
-      emit_copy(t, e->canon, e->slot, width(e->type) == 2);
-    }
+  pmove stackbuf[8];
+  pmove *mv = n <= 8 ? stackbuf : malloc(n * sizeof *mv);
+  if (!mv) {
+    t->oom = true;
+    return;
   }
+  uint32_t nm = 0;
   for (uint32_t i = t->nv - n; i < t->nv; i++) {
-    ventry *e = &t->vs[i];
-    if (e->kind == V_CONST) {
-      emit_op(t, width(e->type) == 2 ? IOP_CONST2 : IOP_CONST);
-      emit_ab(t, dst, 0);
-      emit_u(t, e->imm[0]);
-      if (width(e->type) == 2) emit_u(t, e->imm[1]);
-    } else {
-      int32_t from = dst < t->nlocal_slots ? e->canon : e->slot;
-      if (from != dst && i == t->nv - 1 && e->kind == V_SLOT && t->last_dst_cell >= 0 &&
-          t->code[t->last_dst_cell].p.a == e->slot) {
-        /* the value was just computed: compute it into its destination instead */
-        t->code[t->last_dst_cell].p.a = dst;
-        t->last_dst_cell = -1;
-      } else if (from != dst) {
-        emit_copy(t, dst, from, width(e->type) == 2);
-      }
-    }
-    dst += width(e->type);
+    const ventry *e = &t->vs[i];
+    int32_t w = width(e->type);
+    mv[nm++] = (pmove){dst, e->kind == V_CONST ? -1 : e->slot, w, e};
+    dst += w;
   }
+  /* the last value was just computed into its slot: compute it into its
+   * destination instead, unless another move still reads that slot (the
+   * retargeted write happens before every copy emitted here) */
+  if (nm && t->last_dst_cell >= 0) {
+    pmove *last = &mv[nm - 1];
+    if (last->e->kind == V_SLOT && last->src != last->dst && t->code[t->last_dst_cell].p.a == last->src &&
+        !dst_is_read(mv, nm, nm - 1)) {
+      t->code[t->last_dst_cell].p.a = last->dst;
+      t->last_dst_cell = -1;
+      last->src = last->dst;
+    }
+  }
+  for (uint32_t j = 0; j < nm;) { /* moves already in place */
+    if (mv[j].src == mv[j].dst) remove_move(mv, &nm, j);
+    else j++;
+  }
+  int32_t scratch_base = top_end(t), scratch = scratch_base;
+  while (nm) {
+    uint32_t pick = UINT32_MAX;
+    bool copies_left = false;
+    for (uint32_t j = 0; j < nm && pick == UINT32_MAX; j++) {
+      if (mv[j].src < 0) continue;
+      copies_left = true;
+      if (!dst_is_read(mv, nm, j)) pick = j;
+    }
+    if (!copies_left) break;
+    if (pick == UINT32_MAX) {
+      /* only cycles: save one source not saved yet to a fresh scratch slot
+       * (sources are equal or disjoint, and no destination reaches the
+       * scratch slots, so each save unblocks for good and this ends) */
+      uint32_t j = 0;
+      while (mv[j].src < 0 || mv[j].src >= scratch_base) j++;
+      int32_t from = mv[j].src, w = mv[j].w;
+      emit_copy(t, scratch, from, w == 2);
+      for (uint32_t k = 0; k < nm; k++)
+        if (mv[k].src == from) mv[k].src = scratch;
+      scratch += w;
+      if (scratch > t->max_slot) t->max_slot = scratch;
+      continue;
+    }
+    emit_copy(t, mv[pick].dst, mv[pick].src, mv[pick].w == 2);
+    remove_move(mv, &nm, pick);
+  }
+  for (uint32_t j = 0; j < nm; j++) { /* the constants */
+    const ventry *e = mv[j].e;
+    emit_op(t, mv[j].w == 2 ? IOP_CONST2 : IOP_CONST);
+    emit_ab(t, mv[j].dst, 0);
+    emit_u(t, e->imm[0]);
+    if (mv[j].w == 2) emit_u(t, e->imm[1]);
+  }
+  if (mv != stackbuf) free(mv);
 }
 
 static bool values_in_place(tr *t, uint32_t n, int32_t dst) {

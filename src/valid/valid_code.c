@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "binary/instr.h"
 #include "binary/opcodes.h"
 #include "binary/reader.h"
 #include "valid/valid_internal.h"
@@ -185,9 +186,10 @@ static bool read_blocktype(checker *c, const wasm_valtype **params, uint32_t *np
     c->r.p++;
     return true;
   }
-  if (b >= 0x6F) { /* a value type (the decoder checked which) */
+  /* Only the value-type bytes are one-byte block types; every other first
+   * byte (0x80 and up included) starts a type index. */
+  if (wasm_blocktype_valtype(b, single)) {
     c->r.p++;
-    *single = b == 0x70 ? WASM_FUNCREF : b == 0x6F ? WASM_EXTERNREF : b;
     *nr = 1;
     return true;
   }

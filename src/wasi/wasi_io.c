@@ -194,14 +194,19 @@ static int iov_cap(struct iovec *iov, int cnt, size_t cap, struct iovec *tmp, st
 
 /* One transfer that does not block (on a shared description: after waiting
  * for readiness). Bytes moved or -errno. */
+/* One sendmsg/recvmsg on socket `fd` with `flags` (never SIGPIPE). */
+static ssize_t sock_transfer(int fd, bool write, struct iovec *iov, int cnt, int flags) {
+  struct msghdr msg;
+  memset(&msg, 0, sizeof msg);
+  msg.msg_iov = iov;
+  msg.msg_iovlen = (size_t)cnt;
+  return write ? sendmsg(fd, &msg, flags | MSG_NOSIGNAL) : recvmsg(fd, &msg, flags);
+}
+
 static int64_t transfer(wasi_fd *f, bool write, struct iovec *iov, int cnt) {
   ssize_t r;
   if (f->io_mode == WASI_IO_SOCKET) {
-    struct msghdr msg;
-    memset(&msg, 0, sizeof msg);
-    msg.msg_iov = iov;
-    msg.msg_iovlen = (size_t)cnt;
-    r = write ? sendmsg(f->host, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) : recvmsg(f->host, &msg, MSG_DONTWAIT);
+    r = sock_transfer(f->host, write, iov, cnt, MSG_DONTWAIT);
   } else if (f->io_mode == WASI_IO_SHARED && write) {
     struct iovec tmp, *capped;
     int n = iov_cap(iov, cnt, PIPE_BUF, &tmp, &capped);
@@ -219,11 +224,7 @@ static int64_t transfer(wasi_fd *f, bool write, struct iovec *iov, int cnt) {
 static int64_t transfer_blocking(wasi_fd *f, bool write, struct iovec *iov, int cnt) {
   ssize_t r;
   if (f->io_mode == WASI_IO_SOCKET) {
-    struct msghdr msg;
-    memset(&msg, 0, sizeof msg);
-    msg.msg_iov = iov;
-    msg.msg_iovlen = (size_t)cnt;
-    r = write ? sendmsg(f->host, &msg, MSG_NOSIGNAL) : recvmsg(f->host, &msg, 0);
+    r = sock_transfer(f->host, write, iov, cnt, 0);
   } else {
     r = write ? writev(f->host, iov, cnt) : readv(f->host, iov, cnt);
   }

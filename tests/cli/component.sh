@@ -39,7 +39,7 @@ for tier in "" --aot; do
   expect "invoke$tier add" '[ "$out" = 42 ]'
   out=$("$wrun" $tier --invoke echo16 "$dir/inst.wasm" '"hé☃ x"' 2>&1)
   expect "invoke$tier echo16 (utf16 round trip)" '[ "$out" = "\"hé☃ x\"" ]'
-  out=$("$wrun" $tier --invoke greet "$dir/inst-nested.wasm" wasm 2>&1)
+  out=$("$wrun" $tier --invoke greet "$dir/inst-nested.wasm" '"wasm"' 2>&1)
   expect "invoke$tier component-to-component" '[ "$out" = "\"Wasm\"" ]'
   "$wrun" $tier --invoke bad-utf8 "$dir/inst.wasm" >"$tmp/out" 2>&1
   st=$?
@@ -69,7 +69,11 @@ for tier in "" --aot; do
 done
 "$wrun" --invoke add "$dir/inst.wasm" 1 x >"$tmp/out" 2>&1
 st=$?
-expect "invoke: a bad argument is a usage error" '[ $st -eq 2 ] && grep -q "argument 2 \"x\" is not a valid value for parameter b" "$tmp/out"'
+expect "invoke: a bad argument is a usage error" '[ $st -eq 2 ] && grep -qx "$dir/inst.wasm: error: argument 2 (b) \"x\": 1:1: expected u32, found '"'"'x'"'"'" "$tmp/out"'
+out=$("$wrun" --invoke dot "$dir/inst.wasm" '[{x: 2, y: 3}, {x: 4, y: 5}]' 2>&1)
+expect "invoke: a WAVE list of records" '[ "$out" = 26 ]'
+out=$("$wrun" --invoke echo "$dir/inst.wasm" '"tab\there \"q\" \u{1f30d}"' 2>&1)
+expect "invoke: WAVE string escapes in and out" '[ "$out" = "\"tab\\there \\\"q\\\" 🌍\"" ]'
 "$wrun" --invoke add "$dir/inst.wasm" 1 >"$tmp/out" 2>&1
 st=$?
 expect "invoke: argument count" '[ $st -eq 2 ] && grep -qx "$dir/inst.wasm: error: \"add\" takes 2 argument(s), 1 given" "$tmp/out"'

@@ -8,8 +8,8 @@ secs=${1:-60}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${2:-$top/build-fuzz}
 CC=clang cmake -S "$top" -B "$build" -DWRUN_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build" --target fuzz_decode fuzz_text fuzz_aot fuzz_tiers fuzz_component -j2 >/dev/null
-for t in decode text aot tiers component; do
+cmake --build "$build" --target fuzz_decode fuzz_text fuzz_aot fuzz_tiers fuzz_component fuzz_wave -j2 >/dev/null
+for t in decode text aot tiers component wave; do
   corpus="$build/corpus-$t"
   mkdir -p "$corpus"
   echo "fuzz_$t: running for ${secs}s"
@@ -21,5 +21,24 @@ for t in decode text aot tiers component; do
       "$corpus" "$top/tests/fuzz/seeds/$t" 2>&1 | grep -E "stat::number_of_executed_units|ERROR|SUMMARY|Done" || true
   if ls "$build"/crash-$t-* >/dev/null 2>&1; then
     echo "fuzz_$t: found a failing input:"; ls "$build"/crash-$t-*; exit 1
+  fi
+done
+
+# fuzz_wasi twice on one corpus: with openat2, then with the kernel answering
+# it ENOSYS (WRUN_TEST_NO_OPENAT2=1), so the fallback resolver is fuzzed too.
+# -len_control=0: long call sequences at once (in 90 s: 25% more features
+# than letting the length grow slowly, at 60% of the executions).
+cmake --build "$build" --target fuzz_wasi -j2 >/dev/null
+for mode in openat2 no-openat2; do
+  corpus="$build/corpus-wasi"
+  mkdir -p "$corpus"
+  echo "fuzz_wasi ($mode): running for ${secs}s"
+  if [ $mode = openat2 ]; then set -- env -u WRUN_TEST_NO_OPENAT2; else set -- env WRUN_TEST_NO_OPENAT2=1; fi
+  "$@" "$build/tests/fuzz/fuzz_wasi" -max_total_time="$secs" -max_len=2048 -len_control=0 -timeout=10 \
+      -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$build/crash-wasi-$mode-" \
+      "$corpus" "$top/tests/fuzz/seeds/wasi" 2>&1 | grep -E "stat::number_of_executed_units|ERROR|SUMMARY|Done|^fuzz_wasi" || true
+  if ls "$build"/crash-wasi-$mode-* >/dev/null 2>&1; then
+    echo "fuzz_wasi ($mode): found a failing input (replay with WRUN_FUZZ_WASI_TRACE=1 to see its calls):"
+    ls "$build"/crash-wasi-$mode-*; exit 1
   fi
 done
