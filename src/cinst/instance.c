@@ -165,10 +165,38 @@ const wc_resource_type *wc_host_add_resource(wc_host *h, const char *iface, cons
 static bool str_is(wc_str s, const char *z) { return strlen(z) == s.len && memcmp(s.ptr, z, s.len) == 0; }
 static bool str_eq(wc_str a, wc_str b) { return a.len == b.len && memcmp(a.ptr, b.ptr, a.len) == 0; }
 
+/* Reads a decimal number at s[*i..n); false if there is none. */
+static bool ver_num(const char *s, size_t n, size_t *i, uint64_t *out) {
+  size_t start = *i;
+  uint64_t v = 0;
+  while (*i < n && s[*i] >= '0' && s[*i] <= '9' && v < UINT64_MAX / 10) v = v * 10 + (uint64_t)(s[(*i)++] - '0');
+  *out = v;
+  return *i > start;
+}
+
+/* Whether the import name `imp` is served by the host's interface name
+ * `have`: equal, or the same package/interface with semver-compatible
+ * versions (same major, and for 0.x the same minor: toolchains emit every
+ * wasi 0.2.N, all served by one 0.2 implementation). */
+static bool iface_matches(wc_str imp, const char *have) {
+  if (str_is(imp, have)) return true;
+  const char *hat = strchr(have, '@');
+  const char *iat = memchr(imp.ptr, '@', imp.len);
+  if (!hat || !iat || (size_t)(hat - have) != (size_t)(iat - imp.ptr) || memcmp(have, imp.ptr, (size_t)(hat - have)))
+    return false;
+  size_t hn = strlen(hat + 1), in = imp.len - (size_t)(iat - imp.ptr) - 1, hi = 0, ii = 0;
+  const char *hv = hat + 1, *iv = iat + 1;
+  uint64_t hmaj, imaj, hmin, imin;
+  if (!ver_num(hv, hn, &hi, &hmaj) || !ver_num(iv, in, &ii, &imaj) || hmaj != imaj) return false;
+  if (hmaj != 0) return true;
+  return hi < hn && ii < in && hv[hi++] == '.' && iv[ii++] == '.' && ver_num(hv, hn, &hi, &hmin) &&
+         ver_num(iv, in, &ii, &imin) && hmin == imin;
+}
+
 /* The host function (resource: false) or resource type (true) iface/func. */
 static const ci_host_entry *host_find(const wc_host *h, wc_str iface, wc_str func, bool resource) {
   for (uint32_t i = 0; h && i < h->n; i++)
-    if ((h->v[i].rt != NULL) == resource && str_is(iface, h->v[i].iface) && str_is(func, h->v[i].func))
+    if ((h->v[i].rt != NULL) == resource && iface_matches(iface, h->v[i].iface) && str_is(func, h->v[i].func))
       return &h->v[i];
   return NULL;
 }
@@ -533,7 +561,7 @@ static bool import_from_host(ci_walk *w, const wc_def *d, ci_item *item) {
     return link_err(w, d, "component import %.*s: only functions and instances can be provided by the host",
                     (int)name.len, name.ptr);
   bool any = false;
-  for (uint32_t i = 0; i < w->wi->host->n; i++) any |= str_is(name, w->wi->host->v[i].iface);
+  for (uint32_t i = 0; i < w->wi->host->n; i++) any |= iface_matches(name, w->wi->host->v[i].iface);
   if (!w->wi->host || !any) return link_err(w, d, "component import %.*s is not provided", (int)name.len, name.ptr);
   ci_inst *in = ci_new(w->wi, sizeof *in);
   if (!in || !(in->ex = ci_new(w->wi, (t->nexports + 1) * sizeof *in->ex))) return oom(w);
@@ -809,8 +837,20 @@ wc_instance *wc_instantiate(wrun_store *s, const wc_component *c, const wc_host 
   return wi;
 }
 
+/* `name` is a function export of the root, or "IFACE#func": function `func`
+ * of the root's exported instance IFACE (e.g. "wasi:cli/run@0.2.0#run"). */
 static ci_func *export_func(const wc_instance *wi, const char *name) {
   const ci_inst *in = &wi->top->exports;
+  const char *hash = strchr(name, '#');
+  if (hash) {
+    wc_str iface = {name, (uint32_t)(hash - name)};
+    const ci_inst *sub = NULL;
+    for (uint32_t i = 0; i < in->n && !sub; i++)
+      if (in->ex[i].sort == WC_INSTANCE && str_eq(in->ex[i].name, iface)) sub = in->ex[i].item.u.inst;
+    if (!sub) return NULL;
+    in = sub;
+    name = hash + 1;
+  }
   for (uint32_t i = 0; i < in->n; i++)
     if (in->ex[i].sort == WC_FUNC && str_is(in->ex[i].name, name)) return in->ex[i].item.u.func;
   return NULL;

@@ -86,8 +86,8 @@ bool cli_sandbox_add_dir(cli_sandbox *sb, const char *host, const char *guest, b
 bool cli_parse_duration(const char *s, uint64_t *out);
 
 /* A component (by its header) to run: with `invoke`, instantiates it and calls
- * that export with `args` (src/cli/component_run.c); without, refuses one
- * that exports wasi:cli/run (WASI 0.2 is not written yet). Returns the exit
+ * that export with `args` (src/cli/component_run.c); without, runs its
+ * wasi:cli/run export with `args` as the guest's arguments. Returns the exit
  * status, or -1 when `path` is not a valid component or has nothing to run, for
  * the module path to report as it always has. */
 /* --timeout (src/cli/run.c): a thread that, when the deadline passes,

@@ -1,10 +1,14 @@
 /*
  * component_run.c — `wrun [--invoke NAME] comp.wasm ARGS...` on a component:
- * instantiates it (src/cinst) with no host imports yet (WASI 0.2 is not
- * written, so any import is a link error naming it), calls the export given
- * by --invoke with its arguments read as WAVE values (component/wave.h), one
- * command-line argument per parameter, and prints the result in WAVE.
+ * instantiates it (src/cinst) with the WASI 0.2 host (src/wasip2) serving its
+ * imports (anything else, e.g. wasi:filesystem, is a link error naming it).
+ * Without --invoke it runs the `run` function of its wasi:cli/run export with
+ * ARGS as the guest's arguments: exit 0 for ok, 1 for err, or the status
+ * given to wasi:cli/exit. With --invoke it calls that export with its
+ * arguments read as WAVE values (component/wave.h), one command-line argument
+ * per parameter, and prints the result in WAVE.
  */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,19 +16,23 @@
 #include "cli/cli.h"
 #include "component/wave.h"
 #include "common/file.h"
+#include "wasip2/wasip2.h"
 
-/* The root exports an instance named wasi:cli/run@VERSION. */
-static bool exports_cli_run(const wc_component *c) {
+/* The name of the root's exported instance wasi:cli/run@0.2.N ("" if none). */
+static wc_str cli_run_export(const wc_component *c) {
   for (uint32_t i = 0; i < c->ndefs; i++) {
     const wc_def *d = &c->defs[i];
-    if (d->kind == WC_DEF_EXPORT && d->sort == WC_INSTANCE && d->u.ie.name.len >= 13 &&
-        !memcmp(d->u.ie.name.ptr, "wasi:cli/run@", 13))
-      return true;
+    if (d->kind == WC_DEF_EXPORT && d->sort == WC_INSTANCE && d->u.ie.name.len >= 17 &&
+        !memcmp(d->u.ie.name.ptr, "wasi:cli/run@0.2.", 17))
+      return d->u.ie.name;
   }
-  return false;
+  return (wc_str){"", 0};
 }
 
-static int invoke(const char *path, const wc_component *c, const char *name, int nargs, char **args,
+/* Runs the component: `name` is the export to call (for wasi:cli/run,
+ * "wasi:cli/run@0.2.N#run"); `run` says whether it is the command's run (args
+ * go to the guest) or an --invoke (args are WAVE values). */
+static int invoke(const char *path, const wc_component *c, const char *name, bool run, int nargs, char **args,
                   const cli_sandbox *sb) {
   wrun_config cfg = {0};
   cfg.fuel = sb->fuel;
@@ -37,18 +45,43 @@ static int invoke(const char *path, const wc_component *c, const char *name, int
     fprintf(stderr, "wrun: --fuel is not supported with --aot (compiled code does not count instructions)\n");
     return CLI_EXIT_USAGE;
   }
-  wrun_store *s = wrun_store_new(&cfg);
-  if (!s) {
-    fprintf(stderr, "%s: out of memory creating the store\n", path);
+  /* The guest's argv: the program name, then (for run) everything after it. */
+  int gargc = run ? 1 + nargs : 1;
+  char **gargv = calloc((size_t)gargc + 1, sizeof *gargv);
+  wrun_error err;
+  wrun_error_clear(&err);
+  /* a preview-1 context with no preopens: its interrupt and loop serve the
+   * WASI 0.2 host's waits, so --timeout ends them the same way */
+  wasi_config wcfg = {.argc = 1, .argv = (char *[]){(char *)path, NULL}, .interruptible = sb->timeout_ns != 0,
+                      .closed_stdio = cli_stdio_closed()};
+  wasi_ctx *wasi = gargv ? wasi_new(&wcfg, &err) : NULL;
+  wrun_store *s = wasi ? wrun_store_new(&cfg) : NULL;
+  wc_host *host = s ? wc_host_new() : NULL;
+  wp2_ctx *p2 = NULL;
+  if (host) {
+    gargv[0] = (char *)path;
+    for (int i = 1; i < gargc; i++) gargv[i] = args[i - 1];
+    wp2_config pc = {.argc = gargc, .argv = gargv, .envc = sb->nenv, .env = sb->env,
+                     .closed_stdio = cli_stdio_closed(), .interrupt = sb->timeout_ns ? wasi : NULL};
+    p2 = wp2_new(&pc);
+    if (p2 && !wp2_add_to_host(p2, host)) { wp2_free(p2); p2 = NULL; }
+  }
+  if (!p2) {
+    fprintf(stderr, "%s: out of memory creating the store and WASI host\n", path);
+    wc_host_free(host);
+    wrun_store_free(s);
+    wasi_free(wasi);
+    free(gargv);
     return CLI_EXIT_REJECTED;
   }
-  wrun_error err;
+  /* a guest writing to a closed pipe gets stream-error.closed, not SIGPIPE */
+  signal(SIGPIPE, SIG_IGN);
   wc_arena arena = {0};
   wc_value *argv = NULL, res;
   int status = CLI_EXIT_OK;
   watchdog wd;
-  watchdog_start(&wd, s, NULL, sb->timeout_ns);
-  wc_instance *inst = wc_instantiate(s, c, NULL, &err);
+  watchdog_start(&wd, s, wasi, sb->timeout_ns);
+  wc_instance *inst = wc_instantiate(s, c, host, &err);
   if (!inst) {
     if (err.kind == WRUN_ERR_LINK) {
       fprintf(stderr, "%s: link error: %s\n", path, err.message);
@@ -70,6 +103,12 @@ static int invoke(const char *path, const wc_component *c, const char *name, int
     goto done;
   }
   const wc_type *t = wc_type_at(c, ft);
+  if (run) nargs = 0; /* they are the guest's arguments */
+  if (run && (t->nitems != 0 || !t->has_result)) {
+    fprintf(stderr, "%s: error: %s is not func() -> result\n", path, name);
+    status = CLI_EXIT_REJECTED;
+    goto done;
+  }
   if ((uint32_t)nargs != t->nitems) {
     fprintf(stderr, "%s: error: \"%s\" takes %u argument(s), %d given\n", path, name, t->nitems, nargs);
     status = CLI_EXIT_USAGE;
@@ -91,13 +130,20 @@ static int invoke(const char *path, const wc_component *c, const char *name, int
     }
   }
   if (!wc_instance_call(inst, name, argv, (uint32_t)nargs, &res, t->has_result ? 1 : 0, &arena, &err)) {
+    int code;
+    if (wp2_exited(p2, &code)) { /* wasi:cli/exit */
+      status = code;
+      goto done;
+    }
     bool trap = err.kind == WRUN_ERR_TRAP || err.kind == WRUN_ERR_EXHAUSTION;
     fprintf(stderr, "%s: %s: %s%s\n", path, trap ? "wasm trap" : wrun_error_kind_name(err.kind), err.message,
             trap ? cli_trap_hint(wrun_store_trap_kind(s)) : "");
     status = trap ? CLI_EXIT_TRAP : CLI_EXIT_REJECTED;
     goto done;
   }
-  if (t->has_result) {
+  if (run) {
+    status = res.kind == WC_V_VARIANT && res.u.var.index == 0 ? CLI_EXIT_OK : 1;
+  } else if (t->has_result) {
     wc_wave_buf b = {0};
     if (!wc_wave_print(c->types, t->result, &res, &b)) {
       fprintf(stderr, "%s: error: cannot print the result: %s\n", path, b.err);
@@ -113,7 +159,11 @@ done:
   free(argv);
   wc_arena_free(&arena);
   wc_instance_free(inst);
+  wc_host_free(host);
+  wp2_free(p2);
   wrun_store_free(s);
+  wasi_free(wasi);
+  free(gargv);
   return status;
 }
 
@@ -131,10 +181,13 @@ int cli_run_component(const char *path, const char *name, int nargs, char **args
   free(bytes);
   if (!c) return -1; /* the module path prints the one-line rejection */
   int status = -1;
-  if (name) status = invoke(path, c, name, nargs, args, sb);
-  else if (exports_cli_run(c)) {
-    fprintf(stderr, "%s: wasi:cli/run needs WASI 0.2, not implemented yet\n", path);
-    status = CLI_EXIT_REJECTED;
+  wc_str runx = cli_run_export(c);
+  if (name) {
+    status = invoke(path, c, name, false, nargs, args, sb);
+  } else if (runx.len) {
+    char full[300];
+    snprintf(full, sizeof full, "%.*s#run", (int)(runx.len > 250 ? 250 : runx.len), runx.ptr);
+    status = invoke(path, c, full, true, nargs, args, sb);
   }
   wc_component_free(c);
   return status;

@@ -1,0 +1,51 @@
+/*
+ * wasip2.h — the WASI 0.2 (preview 2) host for components: the host
+ * implementations of wasi:cli (environment, exit, stdin/stdout/stderr,
+ * terminal-*), wasi:io (error, poll, streams), wasi:clocks (monotonic-clock,
+ * wall-clock) and wasi:random (random, insecure, insecure-seed), registered in
+ * a wc_host (src/cinst) under their 0.2 names. Instantiation matches imports
+ * by package/interface and semver-compatible version, so one implementation
+ * serves every wasi:...@0.2.N a toolchain emits.
+ *
+ * This stage (src/wasip2, library wrun_wasip2) sits on top of src/cinst and
+ * src/wasi: blocking calls wait in slices that the preview-1 context's
+ * interrupt flag (set by wasi_interrupt, i.e. the --timeout watchdog) ends,
+ * and timed waits use its loop. Not here yet: wasi:filesystem, wasi:sockets
+ * (a component importing them fails to link, naming the import).
+ *
+ * Ownership: a wp2_ctx borrows the argument and environment strings of its
+ * config and the wasi_ctx (both must outlive it); it owns its pollable table.
+ * The wc_host it was added to must be freed after the instance and before
+ * the context.
+ */
+#ifndef WRUN_WASIP2_WASIP2_H
+#define WRUN_WASIP2_WASIP2_H
+
+#include <stdbool.h>
+
+#include "cinst/instance.h"
+#include "wasi/wasi.h"
+
+typedef struct wp2_config {
+  int argc;
+  char **argv;            /* what get-arguments returns (argv[0] is the program name) */
+  int envc;
+  char **env;             /* "NAME=VALUE": what get-environment returns, nothing else */
+  unsigned closed_stdio;  /* bit i: the host had standard stream i closed (the stream is then closed) */
+  wasi_ctx *interrupt;    /* its wasi_interrupt ends blocking calls (may be NULL: nothing does) */
+} wp2_config;
+
+typedef struct wp2_ctx wp2_ctx;
+
+/* NULL when out of memory. */
+wp2_ctx *wp2_new(const wp2_config *cfg);
+void wp2_free(wp2_ctx *p);
+
+/* Registers every interface this host implements in `h`. False when out of memory. */
+bool wp2_add_to_host(wp2_ctx *p, wc_host *h);
+
+/* After a call trapped: true if it was the guest calling wasi:cli/exit, with
+ * the status it asked for in *code. */
+bool wp2_exited(const wp2_ctx *p, int *code);
+
+#endif
