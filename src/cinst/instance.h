@@ -37,7 +37,9 @@ void wc_host_free(wc_host *h);
 /* Provides `func`, either a function of an imported instance `iface`
  * (e.g. "wasi:cli/stdout@0.2.0", "get-stdout") or, with iface NULL, a
  * function imported directly by the root under `func`. Names are copied.
- * Returns false when out of memory. */
+ * An import matches `iface` when equal, or with the same name before '@' and
+ * a semver-compatible version (same major; for 0.x the same minor): one
+ * "...@0.2.6" serves imports of every 0.2.N. Returns false when out of memory. */
 bool wc_host_add(wc_host *h, const char *iface, const char *func, wc_host_fn fn, void *env);
 
 /* Provides resource type `name` of the imported instance `iface` (e.g.
@@ -61,8 +63,9 @@ wc_instance *wc_instantiate(wrun_store *s, const wc_component *c, const wc_host 
 /* Frees what the instance owns (not the store's objects). NULL is allowed. */
 void wc_instance_free(wc_instance *inst);
 
-/* The arena id of the function type of the root's export `name`, or WC_NONE
- * if there is no such function export. */
+/* The arena id of the function type of the root's export `name` (or, as
+ * "IFACE#func", function `func` of the root's exported instance IFACE), or
+ * WC_NONE if there is no such function export. */
 uint32_t wc_instance_func_type(const wc_instance *inst, const char *name);
 
 /* Calls the root's exported function `name` with nargs lifted values (they

@@ -293,7 +293,7 @@ static bool input_read(wp2_ctx *p, const wc_value *args, bool blocking, bool ski
 #define STREAM_FN(name, ...)                                                                                 \
   static bool name(void *env, const wc_value *args, uint32_t nargs, wc_value *res, uint32_t nres, wc_arena *a, \
                    wc_trap *trap) {                                                                           \
-    (void)nargs; (void)nres; (void)a; (void)args;                                                             \
+    (void)nargs; (void)nres; (void)a; (void)args; (void)res;                                                  \
     wp2_ctx *p = env;                                                                                         \
     __VA_ARGS__                                                                                               \
   }
