@@ -247,8 +247,9 @@ static bool poll_poll(void *env, const wc_value *args, uint32_t nargs, wc_value 
 
 /* ---- wasi:io/streams: input ----------------------------------------------- */
 
-/* Reads up to `len` bytes of descriptor `fd`: waiting for some if `blocking`.
- * *n 0 with true and *eof false: nothing available yet. */
+/* Reads up to `len` bytes of descriptor `fd`, waiting for some if
+ * `blocking`. True with *n bytes (0: end of input, or, with *e EAGAIN,
+ * nothing there yet); false with *e the errno. */
 static bool read_some(wp2_ctx *p, int fd, uint64_t len, bool blocking, uint8_t *buf, size_t *n, int *e,
                       wc_trap *trap) {
   *n = 0;
@@ -256,16 +257,26 @@ static bool read_some(wp2_ctx *p, int fd, uint64_t len, bool blocking, uint8_t *
   if (stdio_closed(p, fd)) return true; /* e 0, n 0 with `false` below: closed */
   if (len > WP2_MAX_READ) len = WP2_MAX_READ;
   if (len == 0) return true;
-  if (blocking) {
-    if (wait_fd(p, fd, POLLIN, 0) < 0) return trap_timeout(trap);
-  } else if (!fd_ready(fd, POLLIN)) {
-    return true;
+  for (;;) {
+    if (blocking) {
+      if (wait_fd(p, fd, POLLIN, 0) < 0) return trap_timeout(trap);
+    } else if (!fd_ready(fd, POLLIN)) {
+      *e = EAGAIN;
+      return true;
+    }
+    ssize_t r = read(fd, buf, (size_t)len);
+    if (r >= 0) { *n = (size_t)r; return true; }
+    if (errno == EINTR) continue;
+    /* EAGAIN: the host's description is non-blocking and the data went to
+     * another reader; wait again (or report nothing yet) */
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      if (blocking) continue;
+      *e = EAGAIN;
+      return true;
+    }
+    *e = errno;
+    return false;
   }
-  ssize_t r;
-  do r = read(fd, buf, (size_t)len); while (r < 0 && errno == EINTR);
-  if (r < 0) { *e = errno == EAGAIN ? 0 : errno; return *e == 0; }
-  *n = (size_t)r;
-  return true;
 }
 
 static bool input_read(wp2_ctx *p, const wc_value *args, bool blocking, bool skip, wc_value *res, wc_arena *a,
@@ -279,9 +290,9 @@ static bool input_read(wp2_ctx *p, const wc_value *args, bool blocking, bool ski
   trap->trapped = false;
   bool ok = read_some(p, fd, len, blocking, buf, &n, &e, trap);
   if (trap->trapped) return false;
-  /* end of stream: a read of a non-zero length that returned nothing although
-   * the descriptor was ready (or was waited for) */
-  bool eof = ok && n == 0 && len > 0 && (stdio_closed(p, fd) || blocking || fd_ready(fd, POLLIN));
+  /* end of stream: a read of a non-zero length that returned nothing for
+   * another reason than "nothing there yet" */
+  bool eof = ok && n == 0 && len > 0 && e != EAGAIN;
   if (!ok || eof) return stream_result(p, a, res, false, NULL, ok ? 0 : e, trap);
   wc_value *payload = vals(a, 1);
   if (!payload) return trap_oom(trap);
@@ -383,7 +394,7 @@ static bool output_splice(wp2_ctx *p, const wc_value *args, bool blocking, wc_va
   trap->trapped = false;
   bool ok = read_some(p, in, len, blocking, buf, &n, &e, trap);
   if (trap->trapped) return false;
-  bool eof = ok && n == 0 && len > 0 && (stdio_closed(p, in) || blocking || fd_ready(in, POLLIN));
+  bool eof = ok && n == 0 && len > 0 && e != EAGAIN;
   if (!ok || eof) return stream_result(p, a, res, false, NULL, ok ? 0 : e, trap);
   if (!write_all(p, out, buf, n, &e)) return trap_timeout(trap);
   if (e) return stream_result(p, a, res, false, NULL, e, trap);

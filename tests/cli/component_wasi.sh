@@ -28,10 +28,21 @@ for tier in "" --aot; do
   expect "$t: echo copies 200000 bytes of stdin until closed" '[ $st -eq 0 ] && cmp -s "$tmp/big" "$tmp/out" && [ ! -s "$tmp/err" ]'
   out=$( (sleep 0.3; echo late) | "$wrun" $tier "$c" echo 2>&1); st=$?
   expect "$t: echo waits for a slow pipe" '[ $st -eq 0 ] && [ "$out" = late ]'
+  "$wrun" $tier "$c" transfer <"$tmp/big" >"$tmp/out" 2>"$tmp/err"; st=$?
+  expect "$t: blocking-splice copies stdin to stdout until closed" '[ $st -eq 0 ] && cmp -s "$tmp/big" "$tmp/out" && [ ! -s "$tmp/err" ]'
   out=$("$wrun" $tier "$c" echo <&- 2>&1); st=$?
   expect "$t: a closed stdin is an empty, closed stream" '[ $st -eq 0 ] && [ -z "$out" ]'
 done
 
+out=$(printf abcdefgh | "$wrun" "$c" n 3 2>&1); st=$?
+expect "blocking-skip 3 then splice" '[ $st -eq 0 ] && [ "$out" = defgh ]'
+"$wrun" "$c" zeroes 100000 >"$tmp/out" 2>&1; st=$?
+head -c 100000 /dev/zero >"$tmp/zero"
+expect "blocking-write-zeroes-and-flush 100000" '[ $st -eq 0 ] && cmp -s "$tmp/zero" "$tmp/out"'
+out=$("$wrun" "$c" write 2>&1); st=$?
+expect "check-write grants room, write + blocking-flush" '[ $st -eq 0 ] && [ "$out" = hello ]'
+"$wrun" "$c" write >&- 2>"$tmp/err"; st=$?
+expect "check-write on a closed stdout is an error" '[ $st -eq 1 ] && [ ! -s "$tmp/err" ]'
 out=$("$wrun" "$c" args "x y" "" z 2>&1); st=$?
 expect "args: the program name, then exactly the arguments" \
   '[ $st -eq 0 ] && [ "$out" = "$(printf "%s\nargs\nx y\n\nz" "$c")" ]'

@@ -11,6 +11,10 @@
 ;;   poll N      the same through poll([pollable]) (prints "polled\n")
 ;;   random N    write N bytes of get-random-bytes
 ;;   closed      write "hello\n": return ok if that gave stream-error.closed, err otherwise
+;;   transfer    copy stdin to stdout with blocking-splice until closed
+;;   n N         blocking-skip N bytes of stdin, then transfer the rest
+;;   zeroes N    blocking-write-zeroes-and-flush N
+;;   write       check-write (err if it grants < 6), write "hello\n", blocking-flush
 ;;   fail        return err (anything else does too)
 ;; Versions differ on purpose (0.2.0, 0.2.3, 0.2.9): the host serves every 0.2.N.
 (component
@@ -38,7 +42,14 @@
     (export "[method]input-stream.blocking-read" (func (param "self" $bin) (param "len" u64) (result $rr)))
     (type $bout (borrow $out))
     (type $wr (result (error $se)))
-    (export "[method]output-stream.blocking-write-and-flush" (func (param "self" $bout) (param "contents" $bytes) (result $wr)))))
+    (export "[method]output-stream.blocking-write-and-flush" (func (param "self" $bout) (param "contents" $bytes) (result $wr)))
+    (type $nr (result u64 (error $se)))
+    (export "[method]input-stream.blocking-skip" (func (param "self" $bin) (param "len" u64) (result $nr)))
+    (export "[method]output-stream.blocking-splice" (func (param "self" $bout) (param "src" $bin) (param "len" u64) (result $nr)))
+    (export "[method]output-stream.blocking-write-zeroes-and-flush" (func (param "self" $bout) (param "len" u64) (result $wr)))
+    (export "[method]output-stream.check-write" (func (param "self" $bout) (result $nr)))
+    (export "[method]output-stream.write" (func (param "self" $bout) (param "contents" $bytes) (result $wr)))
+    (export "[method]output-stream.blocking-flush" (func (param "self" $bout) (result $wr)))))
   (alias export $streams "input-stream" (type $input-stream))
   (alias export $streams "output-stream" (type $output-stream))
   (import "wasi:cli/stdin@0.2.9" (instance $stdin
@@ -94,6 +105,12 @@
   (core func $get-stdout (canon lower (func $stdout "get-stdout")))
   (core func $read (canon lower (func $streams "[method]input-stream.blocking-read") (memory $mem) (realloc $realloc)))
   (core func $write (canon lower (func $streams "[method]output-stream.blocking-write-and-flush") (memory $mem)))
+  (core func $skip (canon lower (func $streams "[method]input-stream.blocking-skip") (memory $mem)))
+  (core func $splice (canon lower (func $streams "[method]output-stream.blocking-splice") (memory $mem)))
+  (core func $zeroes (canon lower (func $streams "[method]output-stream.blocking-write-zeroes-and-flush") (memory $mem)))
+  (core func $check-write (canon lower (func $streams "[method]output-stream.check-write") (memory $mem)))
+  (core func $nb-write (canon lower (func $streams "[method]output-stream.write") (memory $mem)))
+  (core func $flush (canon lower (func $streams "[method]output-stream.blocking-flush") (memory $mem)))
   (core func $exit (canon lower (func $exit "exit")))
   (core func $exit-code (canon lower (func $exit "exit-with-code")))
   (core func $sub-dur (canon lower (func $clock "subscribe-duration")))
@@ -110,6 +127,12 @@
     (import "wasi" "get-stdout" (func $get-stdout (result i32)))
     (import "wasi" "read" (func $read (param i32 i64 i32)))
     (import "wasi" "write" (func $write (param i32 i32 i32 i32)))
+    (import "wasi" "skip" (func $skip (param i32 i64 i32)))
+    (import "wasi" "splice" (func $splice (param i32 i32 i64 i32)))
+    (import "wasi" "zeroes" (func $zeroes (param i32 i64 i32)))
+    (import "wasi" "check-write" (func $check-write (param i32 i32)))
+    (import "wasi" "nb-write" (func $nb-write (param i32 i32 i32 i32)))
+    (import "wasi" "flush" (func $flush (param i32 i32)))
     (import "wasi" "exit" (func $exit (param i32)))
     (import "wasi" "exit-code" (func $exit-code (param i32)))
     (import "wasi" "sub-dur" (func $sub-dur (param i64) (result i32)))
@@ -222,12 +245,41 @@
         (then
           (call $random (local.get $n2) (i32.const 40))
           (return (i32.ne (call $put (i32.load (i32.const 40)) (i32.load (i32.const 44))) (i32.const 0)))))
+      (if (i32.eq (local.get $cmd) (i32.const 110)) ;; n: skip, then transfer
+        (then
+          (local.set $i (call $get-stdin))
+          (call $skip (local.get $i) (local.get $n2) (i32.const 16))
+          (if (i32.load8_u (i32.const 16)) (then (return (i32.const 1))))
+          (local.set $cmd (i32.const 116))))
+      (if (i32.eq (local.get $cmd) (i32.const 116)) ;; t: transfer with blocking-splice
+        (then
+          (local.set $i (call $get-stdin))
+          (loop $more
+            ;; result<u64, stream-error>: disc at 16, u64 or the error's case at 24
+            (call $splice (global.get $out) (local.get $i) (i64.const 100000) (i32.const 16))
+            (br_if $more (i32.eqz (i32.load8_u (i32.const 16)))))
+          (return (i32.ne (i32.load8_u (i32.const 24)) (i32.const 1)))))
+      (if (i32.eq (local.get $cmd) (i32.const 122)) ;; z
+        (then
+          (call $zeroes (global.get $out) (local.get $n2) (i32.const 16))
+          (return (i32.load8_u (i32.const 16)))))
+      (if (i32.eq (local.get $cmd) (i32.const 119)) ;; w
+        (then
+          (call $check-write (global.get $out) (i32.const 16))
+          (if (i32.load8_u (i32.const 16)) (then (return (i32.const 1))))
+          (if (i64.lt_u (i64.load (i32.const 24)) (i64.const 6)) (then (return (i32.const 1))))
+          (call $nb-write (global.get $out) (i32.const 64) (i32.const 6) (i32.const 16))
+          (if (i32.load8_u (i32.const 16)) (then (return (i32.const 1))))
+          (call $flush (global.get $out) (i32.const 16))
+          (return (i32.load8_u (i32.const 16)))))
       (i32.const 1))
   )
   (core instance $wasi
     (export "get-args" (func $get-args)) (export "get-env" (func $get-env))
     (export "get-stdin" (func $get-stdin)) (export "get-stdout" (func $get-stdout))
     (export "read" (func $read)) (export "write" (func $write))
+    (export "skip" (func $skip)) (export "splice" (func $splice)) (export "zeroes" (func $zeroes))
+    (export "check-write" (func $check-write)) (export "nb-write" (func $nb-write)) (export "flush" (func $flush))
     (export "exit" (func $exit)) (export "exit-code" (func $exit-code))
     (export "sub-dur" (func $sub-dur)) (export "block" (func $block)) (export "poll" (func $poll))
     (export "random" (func $random)) (export "drop-pollable" (func $drop-pollable)))
