@@ -136,8 +136,10 @@ static int invoke(const char *path, const wc_component *c, const char *name, boo
       goto done;
     }
     bool trap = err.kind == WRUN_ERR_TRAP || err.kind == WRUN_ERR_EXHAUSTION;
+    /* a wait in a WASI host call ended by --timeout traps as a host trap */
+    wrun_trap_kind kind = wp2_interrupted(p2) ? WRUN_TRAP_TIMEOUT : wrun_store_trap_kind(s);
     fprintf(stderr, "%s: %s: %s%s\n", path, trap ? "wasm trap" : wrun_error_kind_name(err.kind), err.message,
-            trap ? cli_trap_hint(wrun_store_trap_kind(s)) : "");
+            trap ? cli_trap_hint(kind) : "");
     status = trap ? CLI_EXIT_TRAP : CLI_EXIT_REJECTED;
     goto done;
   }

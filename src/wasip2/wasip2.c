@@ -631,3 +631,5 @@ bool wp2_exited(const wp2_ctx *p, int *code) {
   if (p->exited) *code = p->exit_code;
   return p->exited;
 }
+
+bool wp2_interrupted(const wp2_ctx *p) { return interrupted(p); }

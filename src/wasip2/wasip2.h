@@ -48,4 +48,8 @@ bool wp2_add_to_host(wp2_ctx *p, wc_host *h);
  * the status it asked for in *code. */
 bool wp2_exited(const wp2_ctx *p, int *code);
 
+/* Whether the interrupt (--timeout) has fired: a trap then was the timeout's,
+ * also when a host call reported it. */
+bool wp2_interrupted(const wp2_ctx *p);
+
 #endif

@@ -34,6 +34,16 @@ for tier in "" --aot; do
   expect "$t: a closed stdin is an empty, closed stream" '[ $st -eq 0 ] && [ -z "$out" ]'
 done
 
+out=$( (sleep 0.3; printf late) | "$wrun" "$c" input 2>&1); st=$?
+expect "input-stream.subscribe + block, then a non-blocking read" '[ $st -eq 0 ] && [ "$out" = late ]'
+for tier in "" --aot; do
+  "$wrun" $tier "$c" unreachable >"$tmp/out" 2>&1; st=$?
+  expect "${tier:-interp}: a trap in run exits 134" '[ $st -eq 134 ] && grep -q "wasm trap: unreachable" "$tmp/out"'
+  t0=$(now_ms); "$wrun" $tier --timeout 1s "$c" loop >"$tmp/out" 2>&1; st=$?; t1=$(now_ms)
+  expect "${tier:-interp}: --timeout 1s ends a spinning run with 134" '[ $st -eq 134 ] && [ $((t1 - t0)) -lt 5000 ]'
+done
+"$wrun" --fuel 1M "$c" loop >"$tmp/out" 2>&1; st=$?
+expect "--fuel ends a spinning run with 134" '[ $st -eq 134 ] && grep -q "all fuel consumed" "$tmp/out"'
 out=$(printf abcdefgh | "$wrun" "$c" n 3 2>&1); st=$?
 expect "blocking-skip 3 then splice" '[ $st -eq 0 ] && [ "$out" = defgh ]'
 "$wrun" "$c" zeroes 100000 >"$tmp/out" 2>&1; st=$?
@@ -68,7 +78,7 @@ expect "poll([pollable]) returns [0] once the instant passed" '[ $st -eq 0 ] && 
 for tier in "" --aot; do
   t0=$(now_ms); "$wrun" $tier --timeout 1s "$c" sleep 30 >"$tmp/out" 2>&1; st=$?; t1=$(now_ms)
   expect "${tier:-interp}: --timeout 1s ends a 30 s sleep with 134 (took $((t1 - t0)) ms)" \
-    '[ $st -eq 134 ] && [ $((t1 - t0)) -lt 5000 ] && grep -q "wall-clock timeout" "$tmp/out"'
+    '[ $st -eq 134 ] && [ $((t1 - t0)) -lt 5000 ] && grep -q "wall-clock timeout (the limit set by --timeout)" "$tmp/out"'
 done
 mkfifo "$tmp/fifo"
 sleep 10 >"$tmp/fifo" & writer=$!

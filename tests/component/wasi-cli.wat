@@ -15,6 +15,10 @@
 ;;   n N         blocking-skip N bytes of stdin, then transfer the rest
 ;;   zeroes N    blocking-write-zeroes-and-flush N
 ;;   write       check-write (err if it grants < 6), write "hello\n", blocking-flush
+;;   input       subscribe to stdin, block on the pollable, then one non-blocking
+;;               read; print what it gave (err if nothing)
+;;   unreachable trap
+;;   loop        spin forever (for --fuel and --timeout)
 ;;   fail        return err (anything else does too)
 ;; Versions differ on purpose (0.2.0, 0.2.3, 0.2.9): the host serves every 0.2.N.
 (component
@@ -44,6 +48,11 @@
     (type $wr (result (error $se)))
     (export "[method]output-stream.blocking-write-and-flush" (func (param "self" $bout) (param "contents" $bytes) (result $wr)))
     (type $nr (result u64 (error $se)))
+    (export "[method]input-stream.read" (func (param "self" $bin) (param "len" u64) (result $rr)))
+    (alias outer 1 $pollable (type $p0))
+    (export "pollable" (type $p (eq $p0)))
+    (type $own-p (own $p))
+    (export "[method]input-stream.subscribe" (func (param "self" $bin) (result $own-p)))
     (export "[method]input-stream.blocking-skip" (func (param "self" $bin) (param "len" u64) (result $nr)))
     (export "[method]output-stream.blocking-splice" (func (param "self" $bout) (param "src" $bin) (param "len" u64) (result $nr)))
     (export "[method]output-stream.blocking-write-zeroes-and-flush" (func (param "self" $bout) (param "len" u64) (result $wr)))
@@ -111,6 +120,8 @@
   (core func $check-write (canon lower (func $streams "[method]output-stream.check-write") (memory $mem)))
   (core func $nb-write (canon lower (func $streams "[method]output-stream.write") (memory $mem)))
   (core func $flush (canon lower (func $streams "[method]output-stream.blocking-flush") (memory $mem)))
+  (core func $nb-read (canon lower (func $streams "[method]input-stream.read") (memory $mem) (realloc $realloc)))
+  (core func $in-sub (canon lower (func $streams "[method]input-stream.subscribe")))
   (core func $exit (canon lower (func $exit "exit")))
   (core func $exit-code (canon lower (func $exit "exit-with-code")))
   (core func $sub-dur (canon lower (func $clock "subscribe-duration")))
@@ -133,6 +144,8 @@
     (import "wasi" "check-write" (func $check-write (param i32 i32)))
     (import "wasi" "nb-write" (func $nb-write (param i32 i32 i32 i32)))
     (import "wasi" "flush" (func $flush (param i32 i32)))
+    (import "wasi" "nb-read" (func $nb-read (param i32 i64 i32)))
+    (import "wasi" "in-sub" (func $in-sub (param i32) (result i32)))
     (import "wasi" "exit" (func $exit (param i32)))
     (import "wasi" "exit-code" (func $exit-code (param i32)))
     (import "wasi" "sub-dur" (func $sub-dur (param i64) (result i32)))
@@ -245,6 +258,18 @@
         (then
           (call $random (local.get $n2) (i32.const 40))
           (return (i32.ne (call $put (i32.load (i32.const 40)) (i32.load (i32.const 44))) (i32.const 0)))))
+      (if (i32.eq (local.get $cmd) (i32.const 105)) ;; i
+        (then
+          (local.set $i (call $get-stdin))
+          (local.set $p (call $in-sub (local.get $i)))
+          (call $block (local.get $p))
+          (call $drop-pollable (local.get $p))
+          (call $nb-read (local.get $i) (i64.const 4096) (i32.const 16))
+          (if (i32.load8_u (i32.const 16)) (then (return (i32.const 1))))
+          (if (i32.eqz (i32.load (i32.const 24))) (then (return (i32.const 1))))
+          (return (call $put (i32.load (i32.const 20)) (i32.load (i32.const 24))))))
+      (if (i32.eq (local.get $cmd) (i32.const 117)) (then unreachable)) ;; u
+      (if (i32.eq (local.get $cmd) (i32.const 108)) (then (loop $spin (br $spin)))) ;; l
       (if (i32.eq (local.get $cmd) (i32.const 110)) ;; n: skip, then transfer
         (then
           (local.set $i (call $get-stdin))
@@ -280,6 +305,7 @@
     (export "read" (func $read)) (export "write" (func $write))
     (export "skip" (func $skip)) (export "splice" (func $splice)) (export "zeroes" (func $zeroes))
     (export "check-write" (func $check-write)) (export "nb-write" (func $nb-write)) (export "flush" (func $flush))
+    (export "nb-read" (func $nb-read)) (export "in-sub" (func $in-sub))
     (export "exit" (func $exit)) (export "exit-code" (func $exit-code))
     (export "sub-dur" (func $sub-dur)) (export "block" (func $block)) (export "poll" (func $poll))
     (export "random" (func $random)) (export "drop-pollable" (func $drop-pollable)))
