@@ -86,6 +86,14 @@ t0=$(now_ms); "$wrun" --timeout 1s "$c" echo <"$tmp/fifo" >"$tmp/out" 2>&1; st=$
 kill $writer 2>/dev/null
 expect "--timeout 1s ends a blocking-read of an idle pipe with 134" '[ $st -eq 134 ] && [ $((t1 - t0)) -lt 5000 ]'
 
+out=$("$wrun" "$c" y 2>&1); st=$?
+expect "get-terminal-stdout is none for a pipe" '[ $st -eq 0 ] && [ "$out" = notty ]'
+if command -v script >/dev/null 2>&1; then
+  out=$(script -qec "'$wrun' '$c' y" /dev/null 2>&1 | tr -d '\r'); st=$?
+  expect "get-terminal-stdout is some on a terminal (script's pty)" '[ "$out" = tty ]'
+else
+  echo "note: script(1) missing: terminal check not run"
+fi
 "$wrun" "$c" random 1000 >"$tmp/r1" 2>&1; st=$?
 "$wrun" "$c" random 1000 >"$tmp/r2" 2>&1
 expect "get-random-bytes 1000 gives 1000 bytes, different each run" \

@@ -17,6 +17,8 @@
 ;;   write       check-write (err if it grants < 6), write "hello\n", blocking-flush
 ;;   input       subscribe to stdin, block on the pollable, then one non-blocking
 ;;               read; print what it gave (err if nothing)
+;;   y           print "tty\n" if get-terminal-stdout gives some terminal-output,
+;;               "notty\n" if none (the handle is dropped)
 ;;   unreachable trap
 ;;   loop        spin forever (for --fuel and --timeout)
 ;;   fail        return err (anything else does too)
@@ -71,6 +73,14 @@
     (export "output-stream" (type $s (eq $s0)))
     (type $o (own $s))
     (export "get-stdout" (func (result $o)))))
+  (import "wasi:cli/terminal-output@0.2.0" (instance $tout (export "terminal-output" (type (sub resource)))))
+  (alias export $tout "terminal-output" (type $terminal-output))
+  (import "wasi:cli/terminal-stdout@0.2.0" (instance $tstdout
+    (alias outer 1 $terminal-output (type $t0))
+    (export "terminal-output" (type $t (eq $t0)))
+    (type $o (own $t))
+    (type $opt (option $o))
+    (export "get-terminal-stdout" (func (result $opt)))))
   (import "wasi:cli/environment@0.2.0" (instance $environment
     (type $sl (list string))
     (export "get-arguments" (func (result $sl)))
@@ -122,6 +132,8 @@
   (core func $flush (canon lower (func $streams "[method]output-stream.blocking-flush") (memory $mem)))
   (core func $nb-read (canon lower (func $streams "[method]input-stream.read") (memory $mem) (realloc $realloc)))
   (core func $in-sub (canon lower (func $streams "[method]input-stream.subscribe")))
+  (core func $get-tty (canon lower (func $tstdout "get-terminal-stdout") (memory $mem)))
+  (core func $drop-tty (canon resource.drop $terminal-output))
   (core func $exit (canon lower (func $exit "exit")))
   (core func $exit-code (canon lower (func $exit "exit-with-code")))
   (core func $sub-dur (canon lower (func $clock "subscribe-duration")))
@@ -146,6 +158,8 @@
     (import "wasi" "flush" (func $flush (param i32 i32)))
     (import "wasi" "nb-read" (func $nb-read (param i32 i64 i32)))
     (import "wasi" "in-sub" (func $in-sub (param i32) (result i32)))
+    (import "wasi" "get-tty" (func $get-tty (param i32)))
+    (import "wasi" "drop-tty" (func $drop-tty (param i32)))
     (import "wasi" "exit" (func $exit (param i32)))
     (import "wasi" "exit-code" (func $exit-code (param i32)))
     (import "wasi" "sub-dur" (func $sub-dur (param i64) (result i32)))
@@ -161,6 +175,7 @@
     (data (i32.const 96) "polled\n")
     (data (i32.const 104) "=")
     (data (i32.const 105) "\n")
+    (data (i32.const 108) "notty\n")
     (global $out (mut i32) (i32.const 0))
     ;; write: 0 ok, 1 last-operation-failed, 2 closed
     (func $put (param $p i32) (param $n i32) (result i32)
@@ -268,6 +283,13 @@
           (if (i32.load8_u (i32.const 16)) (then (return (i32.const 1))))
           (if (i32.eqz (i32.load (i32.const 24))) (then (return (i32.const 1))))
           (return (call $put (i32.load (i32.const 20)) (i32.load (i32.const 24))))))
+      (if (i32.eq (local.get $cmd) (i32.const 121)) ;; y
+        (then
+          (call $get-tty (i32.const 16))
+          (if (i32.eqz (i32.load8_u (i32.const 16)))
+            (then (return (call $put (i32.const 108) (i32.const 6)))))
+          (call $drop-tty (i32.load (i32.const 20)))
+          (return (call $put (i32.const 110) (i32.const 4)))))
       (if (i32.eq (local.get $cmd) (i32.const 117)) (then unreachable)) ;; u
       (if (i32.eq (local.get $cmd) (i32.const 108)) (then (loop $spin (br $spin)))) ;; l
       (if (i32.eq (local.get $cmd) (i32.const 110)) ;; n: skip, then transfer
@@ -306,6 +328,7 @@
     (export "skip" (func $skip)) (export "splice" (func $splice)) (export "zeroes" (func $zeroes))
     (export "check-write" (func $check-write)) (export "nb-write" (func $nb-write)) (export "flush" (func $flush))
     (export "nb-read" (func $nb-read)) (export "in-sub" (func $in-sub))
+    (export "get-tty" (func $get-tty)) (export "drop-tty" (func $drop-tty))
     (export "exit" (func $exit)) (export "exit-code" (func $exit-code))
     (export "sub-dur" (func $sub-dur)) (export "block" (func $block)) (export "poll" (func $poll))
     (export "random" (func $random)) (export "drop-pollable" (func $drop-pollable)))
