@@ -67,6 +67,9 @@ typedef enum wc_prim {
   WC_STRING = 0x73, WC_ERROR_CONTEXT = 0x64
 } wc_prim;
 
+/* The WIT (and WAVE) name of a primitive type: "u32", "string", ... */
+const char *wc_prim_name(wc_prim p);
+
 /* A value type: a primitive (WC_PRIM_BIT | code) or the arena id of a defined
  * value type. */
 typedef uint32_t wc_val;

@@ -17,6 +17,16 @@
 #include "common/grow.h"
 #include "component/component_internal.h"
 
+const char *wc_prim_name(wc_prim p) {
+  switch (p) {
+  case WC_BOOL: return "bool"; case WC_S8: return "s8"; case WC_U8: return "u8"; case WC_S16: return "s16";
+  case WC_U16: return "u16"; case WC_S32: return "s32"; case WC_U32: return "u32"; case WC_S64: return "s64";
+  case WC_U64: return "u64"; case WC_F32: return "f32"; case WC_F64: return "f64"; case WC_CHAR: return "char";
+  case WC_STRING: return "string"; case WC_ERROR_CONTEXT: return "error-context";
+  }
+  return "?";
+}
+
 /* ---- the arena ---------------------------------------------------------- */
 
 void wc_type_release(wc_type *t) {

@@ -20,16 +20,6 @@
 
 /* ---- types ------------------------------------------------------------- */
 
-static const char *prim_name(wc_prim p) {
-  switch (p) {
-  case WC_BOOL: return "bool"; case WC_S8: return "s8"; case WC_U8: return "u8"; case WC_S16: return "s16";
-  case WC_U16: return "u16"; case WC_S32: return "s32"; case WC_U32: return "u32"; case WC_S64: return "s64";
-  case WC_U64: return "u64"; case WC_F32: return "f32"; case WC_F64: return "f64"; case WC_CHAR: return "char";
-  case WC_STRING: return "string"; case WC_ERROR_CONTEXT: return "error-context";
-  }
-  return "?";
-}
-
 /* A value type with WC_T_PRIM definitions looked through: either a primitive
  * (ty == NULL) or a defined type. */
 typedef struct resolved { const wc_type *ty; wc_prim prim; } resolved;
@@ -65,7 +55,7 @@ static void nb_puts(namebuf *nb, const char *s) { nb_put(nb, s, strlen(s)); }
 
 static void name_into(const wc_types *T, wc_val t, namebuf *nb, unsigned depth) {
   resolved r = resolve(T, t);
-  if (!r.ty) { nb_puts(nb, prim_name(r.prim)); return; }
+  if (!r.ty) { nb_puts(nb, wc_prim_name(r.prim)); return; }
   const wc_type *ty = r.ty;
   if (ty->name.len) { nb_put(nb, ty->name.ptr, ty->name.len); return; }
   if (depth >= 3) { nb_puts(nb, "..."); return; }
@@ -344,9 +334,9 @@ static bool parse_int(parser *p, wc_prim prim, wc_value *out) {
   bool is_int;
   if (!scan_number(p, &len, &is_int)) {
     if (p->failed) return false;
-    return fail_at(p, at, "expected %s, found %s", prim_name(prim), found_here(p).s);
+    return fail_at(p, at, "expected %s, found %s", wc_prim_name(prim), found_here(p).s);
   }
-  if (!is_int) return fail_at(p, at, "expected an integer for %s, found '%.*s'", prim_name(prim), (int)len, p->s + at);
+  if (!is_int) return fail_at(p, at, "expected an integer for %s, found '%.*s'", wc_prim_name(prim), (int)len, p->s + at);
   bool neg = p->s[at] == '-';
   uint64_t mag = 0;
   bool overflow = false;
@@ -359,7 +349,7 @@ static bool parse_int(parser *p, wc_prim prim, wc_value *out) {
   uint64_t max_pos = tab[k].sign ? (UINT64_C(1) << (bits - 1)) - 1 : (bits == 64 ? UINT64_MAX : (UINT64_C(1) << bits) - 1);
   uint64_t max_neg = tab[k].sign ? UINT64_C(1) << (bits - 1) : 0;
   if (overflow || (neg ? mag > max_neg : mag > max_pos))
-    return fail_at(p, at, "%.*s is out of range for %s", (int)len, p->s + at, prim_name(prim));
+    return fail_at(p, at, "%.*s is out of range for %s", (int)len, p->s + at, wc_prim_name(prim));
   out->kind = tab[k].kind;
   if (tab[k].sign) out->u.s = neg ? (int64_t)(0 - mag) : (int64_t)mag;
   else out->u.u = mag;
@@ -821,7 +811,7 @@ static bool parse_prim(parser *p, wc_prim prim, wc_value *out) {
   case WC_STRING: return parse_string(p, out);
   case WC_ERROR_CONTEXT: break;
   }
-  return fail_at(p, p->i, "%s values cannot be written in WAVE", prim_name(prim));
+  return fail_at(p, p->i, "%s values cannot be written in WAVE", wc_prim_name(prim));
 }
 
 static bool parse_value(parser *p, wc_val t, wc_value *out, unsigned depth) {
@@ -986,10 +976,10 @@ static bool print_prim(wc_prim prim, const wc_value *v, wc_wave_buf *b) {
   char tmp[32];
   for (unsigned k = 0; k < sizeof tab / sizeof tab[0]; k++) {
     if (tab[k].prim != prim) continue;
-    if (v->kind != tab[k].kind) return bad(b, "expected a %s value", prim_name(prim));
+    if (v->kind != tab[k].kind) return bad(b, "expected a %s value", wc_prim_name(prim));
     bool sign = tab[k].min < 0;
     if (sign ? v->u.s < tab[k].min || v->u.s > (int64_t)tab[k].max : v->u.u > tab[k].max)
-      return bad(b, "%s value out of range", prim_name(prim));
+      return bad(b, "%s value out of range", wc_prim_name(prim));
     if (sign) snprintf(tmp, sizeof tmp, "%" PRId64, v->u.s); else snprintf(tmp, sizeof tmp, "%" PRIu64, v->u.u);
     return puts_(b, tmp);
   }
@@ -1021,7 +1011,7 @@ static bool print_prim(wc_prim prim, const wc_value *v, wc_wave_buf *b) {
     return puts_(b, "\"");
   }
   default:
-    return bad(b, "%s values cannot be written in WAVE", prim_name(prim));
+    return bad(b, "%s values cannot be written in WAVE", wc_prim_name(prim));
   }
 }
 

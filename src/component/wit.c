@@ -22,16 +22,6 @@ typedef struct printer {
   FILE *out;
 } printer;
 
-static const char *prim_name(wc_prim p) {
-  switch (p) {
-  case WC_BOOL: return "bool"; case WC_S8: return "s8"; case WC_U8: return "u8"; case WC_S16: return "s16";
-  case WC_U16: return "u16"; case WC_S32: return "s32"; case WC_U32: return "u32"; case WC_S64: return "s64";
-  case WC_U64: return "u64"; case WC_F32: return "f32"; case WC_F64: return "f64"; case WC_CHAR: return "char";
-  case WC_STRING: return "string"; case WC_ERROR_CONTEXT: return "error-context";
-  }
-  return "?";
-}
-
 static void put_str(printer *p, wc_str s) { fprintf(p->out, "%.*s", (int)s.len, s.ptr); }
 
 static void print_val(printer *p, wc_val v);
@@ -40,7 +30,7 @@ static void print_val(printer *p, wc_val v);
 static void print_structure(printer *p, const wc_type *t) {
   FILE *o = p->out;
   switch (t->kind) {
-  case WC_T_PRIM: fputs(prim_name(t->prim), o); break;
+  case WC_T_PRIM: fputs(wc_prim_name(t->prim), o); break;
   case WC_T_LIST: fputs("list<", o); print_val(p, t->elem); fputs(">", o); break;
   case WC_T_FIXED_LIST: fputs("list<", o); print_val(p, t->elem); fprintf(o, ", %u>", t->len); break;
   case WC_T_OPTION: fputs("option<", o); print_val(p, t->elem); fputs(">", o); break;
@@ -86,7 +76,7 @@ static void print_structure(printer *p, const wc_type *t) {
 }
 
 static void print_val(printer *p, wc_val v) {
-  if (wc_val_is_prim(v)) { fputs(prim_name((wc_prim)(v & 0xff)), p->out); return; }
+  if (wc_val_is_prim(v)) { fputs(wc_prim_name((wc_prim)(v & 0xff)), p->out); return; }
   const wc_type *t = wc_type_at(p->c, v);
   bool nominal = t->kind == WC_T_RECORD || t->kind == WC_T_VARIANT || t->kind == WC_T_ENUM ||
                  t->kind == WC_T_FLAGS || t->kind == WC_T_RESOURCE || t->kind == WC_T_PRIM ||
