@@ -31,6 +31,13 @@ void cli_stdio_guard(void);
 /* Bit i set: the host had standard stream i closed when wrun started. */
 unsigned cli_stdio_closed(void);
 
+/* Prints `err` about input `path` as one line on stderr: FILE:LOCATION: kind: message. */
+void cli_print_error(const char *path, const wrun_error *err);
+
+/* Reads FILE whole. On failure prints its i/o error line (cli_print_error)
+ * and returns NULL. The bytes are the caller's to free. */
+uint8_t *cli_read_input(const char *path, size_t *len);
+
 /* Reads FILE (.wasm by its magic, anything else as WAT text), decodes and
  * validates it. On failure prints one line "FILE:LOCATION: kind: message" to
  * stderr and returns NULL. A compiled artifact (by its magic, whatever its

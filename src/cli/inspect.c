@@ -74,18 +74,13 @@ static void print_module(const char *path, const wasm_module *m) {
   printf("element segments: %u, data segments: %u, custom sections: %u\n", m->nelems, m->ndatas, m->ncustoms);
 }
 
-static void print_error(const char *path, const wrun_error *err) {
-  char buf[600];
-  fprintf(stderr, "%s\n", wrun_error_format(err, path, buf, sizeof buf));
-}
-
 /* The artifact's header, then the embedded module decoded (not validated). */
 static int inspect_artifact(const char *path, const uint8_t *bytes, size_t len) {
   wrun_error err;
   wrun_error_clear(&err);
   aot_artifact_info info;
   if (!aot_artifact_describe(bytes, len, &info, &err)) {
-    print_error(path, &err);
+    cli_print_error(path, &err);
     return CLI_EXIT_REJECTED;
   }
   printf("%s: compiled artifact: native machine code produced by `wrun compile`, NOT validated as WebAssembly\n"
@@ -110,7 +105,7 @@ static int inspect_artifact(const char *path, const uint8_t *bytes, size_t len) 
          info.nfuncs, info.code_size);
   wasm_module *m = wasm_module_decode(info.module, info.module_len, &err);
   if (!m) {
-    print_error(path, &err);
+    cli_print_error(path, &err);
     aot_artifact_info_free(&info);
     return CLI_EXIT_REJECTED;
   }
@@ -148,11 +143,8 @@ int cli_inspect_file(const char *path) {
   wrun_error err;
   wrun_error_clear(&err);
   size_t len;
-  uint8_t *bytes = wrun_read_file(path, &len, &err);
-  if (!bytes) {
-    print_error(path, &err);
-    return CLI_EXIT_REJECTED;
-  }
+  uint8_t *bytes = cli_read_input(path, &len);
+  if (!bytes) return CLI_EXIT_REJECTED;
   if (aot_is_artifact(bytes, len)) {
     int status = inspect_artifact(path, bytes, len);
     free(bytes);

@@ -15,9 +15,17 @@
 #include "text/text.h"
 #include "valid/valid.h"
 
-static void print_error(const char *path, const wrun_error *err) {
+void cli_print_error(const char *path, const wrun_error *err) {
   char buf[600];
   fprintf(stderr, "%s\n", wrun_error_format(err, path, buf, sizeof buf));
+}
+
+uint8_t *cli_read_input(const char *path, size_t *len) {
+  wrun_error err;
+  wrun_error_clear(&err);
+  uint8_t *bytes = wrun_read_file(path, len, &err);
+  if (!bytes) cli_print_error(path, &err);
+  return bytes;
 }
 
 /* Decodes (binary or text) and validates a module's bytes. */
@@ -51,17 +59,14 @@ static wasm_module *load(const char *path, artifact_policy policy) {
   wrun_error err;
   wrun_error_clear(&err);
   size_t len;
-  uint8_t *bytes = wrun_read_file(path, &len, &err);
-  if (!bytes) {
-    print_error(path, &err);
-    return NULL;
-  }
+  uint8_t *bytes = cli_read_input(path, &len);
+  if (!bytes) return NULL;
   wasm_module *m = NULL;
   if (aot_is_artifact(bytes, len)) {
     if (policy == ARTIFACT_ALLOWED) {
       /* compiled by `wrun compile`: checked for damage, not validated */
       m = aot_artifact_load(bytes, len, &err);
-      if (!m) print_error(path, &err);
+      if (!m) cli_print_error(path, &err);
     } else if (policy == ARTIFACT_NEEDS_FLAG) {
       fprintf(stderr, "%s: refusing to run a precompiled artifact (native code that is not validated); "
               "pass --allow-precompiled if you trust it\n", path);
@@ -76,7 +81,7 @@ static wasm_module *load(const char *path, artifact_policy policy) {
     /* decoded and validated, so the one line says what is wrong with it, if anything */
     wc_component *c = wc_component_load(bytes, len, &err);
     free(bytes);
-    if (!c) print_error(path, &err);
+    if (!c) cli_print_error(path, &err);
     else if (policy == ARTIFACT_NOT_A_MODULE)
       fprintf(stderr, "%s: a component, not a core module: this command does not take components yet\n", path);
     else
@@ -88,7 +93,7 @@ static wasm_module *load(const char *path, artifact_policy policy) {
   }
   m = load_wasm(bytes, len, &err);
   free(bytes);
-  if (!m) print_error(path, &err);
+  if (!m) cli_print_error(path, &err);
   return m;
 }
 
@@ -111,7 +116,7 @@ int cli_component_file(const char *path, bool inspect) {
   wc_component *c = wc_component_load(bytes, len, &err);
   free(bytes);
   if (!c) {
-    print_error(path, &err);
+    cli_print_error(path, &err);
     return CLI_EXIT_REJECTED;
   }
   if (inspect) cli_print_component(path, c);
