@@ -100,6 +100,21 @@ int64_t wasi_fd_alloc(wasi_ctx *w) {
   return i;
 }
 
+wasi_fd *wasi_fd_install(wasi_ctx *w, int host, uint8_t type, uint64_t rights, uint64_t inheriting, int64_t *fd) {
+  *fd = wasi_fd_alloc(w);
+  if (*fd < 0) {
+    close(host);
+    return NULL;
+  }
+  wasi_fd *f = &w->fds[*fd];
+  f->used = true;
+  f->host = host;
+  f->type = type;
+  f->rights = rights;
+  f->inheriting = inheriting;
+  return f;
+}
+
 uint8_t wasi_filetype_of(mode_t mode) {
   if (S_ISREG(mode)) return WASI_FT_REG;
   if (S_ISDIR(mode)) return WASI_FT_DIR;
@@ -190,22 +205,17 @@ wasi_ctx *wasi_new(const wasi_config *cfg, wrun_error *err) {
   }
   for (int i = 0; i < cfg->nlisten; i++) { /* listening sockets come first, after the streams */
     int h = wasi_listen(cfg->listen[i]);
-    int64_t fd = h >= 0 ? wasi_fd_alloc(w) : -1;
-    if (fd < 0) {
+    int64_t fd;
+    uint64_t rights = WASI_R(R_SOCK_ACCEPT) | WASI_R(R_POLL_FD_READWRITE) | WASI_R(R_FD_FDSTAT_SET_FLAGS) |
+                      WASI_R(R_FD_FILESTAT_GET);
+    uint64_t inheriting = WASI_R(R_FD_READ) | WASI_R(R_FD_WRITE) | WASI_R(R_SOCK_SHUTDOWN) |
+                          WASI_R(R_POLL_FD_READWRITE) | WASI_R(R_FD_FDSTAT_SET_FLAGS) | WASI_R(R_FD_FILESTAT_GET);
+    if (h < 0 || !wasi_fd_install(w, h, WASI_FT_SOCK_STREAM, rights, inheriting, &fd)) {
       wrun_error_at(err, WRUN_ERR_IO, WRUN_NO_OFFSET, "cannot listen on %s for --tcplisten: %s", cfg->listen[i],
                     h < 0 ? strerror(errno) : "out of memory");
-      if (h >= 0) close(h);
       wasi_free(w);
       return NULL;
     }
-    wasi_fd *f = &w->fds[fd];
-    f->used = true;
-    f->host = h;
-    f->type = WASI_FT_SOCK_STREAM;
-    f->rights = WASI_R(R_SOCK_ACCEPT) | WASI_R(R_POLL_FD_READWRITE) | WASI_R(R_FD_FDSTAT_SET_FLAGS) |
-                WASI_R(R_FD_FILESTAT_GET);
-    f->inheriting = WASI_R(R_FD_READ) | WASI_R(R_FD_WRITE) | WASI_R(R_SOCK_SHUTDOWN) | WASI_R(R_POLL_FD_READWRITE) |
-                    WASI_R(R_FD_FDSTAT_SET_FLAGS) | WASI_R(R_FD_FILESTAT_GET);
   }
   for (int i = 0; i < cfg->npreopens; i++) {
     const wasi_preopen *p = &cfg->preopens[i];
@@ -216,19 +226,15 @@ wasi_ctx *wasi_new(const wasi_config *cfg, wrun_error *err) {
       wasi_free(w);
       return NULL;
     }
-    int64_t fd = wasi_fd_alloc(w);
-    if (fd < 0) {
-      close(h);
+    uint64_t writing = p->readonly ? WASI_RIGHTS_WRITING : 0;
+    int64_t fd;
+    wasi_fd *f = wasi_fd_install(w, h, WASI_FT_DIR, WASI_RIGHTS_DIR & ~writing,
+                                 (WASI_RIGHTS_DIR | WASI_RIGHTS_FILE) & ~writing, &fd);
+    if (!f) {
       wasi_free(w);
       wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
       return NULL;
     }
-    wasi_fd *f = &w->fds[fd];
-    f->used = true;
-    f->host = h;
-    f->type = WASI_FT_DIR;
-    f->rights = WASI_RIGHTS_DIR & ~(p->readonly ? WASI_RIGHTS_WRITING : 0);
-    f->inheriting = (WASI_RIGHTS_DIR | WASI_RIGHTS_FILE) & ~(p->readonly ? WASI_RIGHTS_WRITING : 0);
     f->preopen = strdup(p->guest_path);
   }
   const char *no2 = getenv("WRUN_TEST_NO_OPENAT2"); /* test-only: resolve by the walk, as without openat2 */

@@ -149,6 +149,11 @@ uint32_t wasi_iovecs(wrun_caller *c, uint32_t iovs, uint32_t n, uv_buf_t **out);
 /* Allocates the lowest free descriptor number. */
 int64_t wasi_fd_alloc(wasi_ctx *w);
 
+/* Gives host descriptor `host` to the guest under the lowest free number
+ * (*fd) with its type and rights; the rest of the record is zero. NULL when
+ * the table is full or out of memory: `host` is then closed. */
+wasi_fd *wasi_fd_install(wasi_ctx *w, int host, uint8_t type, uint64_t rights, uint64_t inheriting, int64_t *fd);
+
 /* ---- waiting and streams (wasi_io.c) ----
  * A blocking call never sleeps in a syscall: it waits on the context's loop,
  * which wasi_interrupt wakes, so a --timeout ends a guest blocked in a host call.

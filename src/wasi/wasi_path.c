@@ -449,17 +449,13 @@ bool wasi_path_open(wrun_caller *c, void *env, uint64_t *slots) {
     close(h);
     RET(wasi_errno(e));
   }
-  int64_t fd = wasi_fd_alloc(w);
-  if (fd < 0) {
-    close(h);
-    RET(WASI_EMFILE);
-  }
-  wasi_fd *f = &w->fds[fd];
-  f->used = true;
-  f->host = h;
-  f->type = wasi_filetype_of(st.st_mode);
-  f->rights = base & (f->type == WASI_FT_DIR ? WASI_RIGHTS_DIR : WASI_RIGHTS_FILE | WASI_R(R_POLL_FD_READWRITE));
-  f->inheriting = inh;
+  uint8_t type = wasi_filetype_of(st.st_mode);
+  int64_t fd;
+  wasi_fd *f = wasi_fd_install(w, h, type,
+                               base & (type == WASI_FT_DIR ? WASI_RIGHTS_DIR
+                                                           : WASI_RIGHTS_FILE | WASI_R(R_POLL_FD_READWRITE)),
+                               inh, &fd);
+  if (!f) RET(WASI_EMFILE);
   f->flags = (uint16_t)fdflags;
   uint32_t v = (uint32_t)fd;
   memcpy(pfd, &v, 4);

@@ -145,16 +145,9 @@ bool wasi_sock_accept(wrun_caller *c, void *env, uint64_t *slots) {
    * NONBLOCK, which f->flags keeps. */
   l = &w->fds[ARG32(0)];
   uint64_t inh = l->inheriting;
-  int64_t fd = wasi_fd_alloc(w);
-  if (fd < 0) {
-    close(h);
-    RET(WASI_EMFILE);
-  }
-  wasi_fd *f = &w->fds[fd];
-  f->used = true;
-  f->host = h;
-  f->type = WASI_FT_SOCK_STREAM;
-  f->rights = inh;
+  int64_t fd;
+  wasi_fd *f = wasi_fd_install(w, h, WASI_FT_SOCK_STREAM, inh, 0, &fd);
+  if (!f) RET(WASI_EMFILE);
   f->flags = (uint16_t)flags;
   uint32_t v = (uint32_t)fd;
   memcpy(pfd, &v, 4);
