@@ -6,7 +6,8 @@
 #  - every wasi-testsuite program (built by this build into wasi-testsuite/
 #    beside wrun) wrapped by `jco new --wasi-command` validates, and the
 #    `world` that `wrun inspect` prints equals the one `jco wit` prints.
-# Without jco (or with no wasi-testsuite programs) prints SKIP and exits 77.
+# Without jco (or with no wasi-testsuite programs) prints SKIP and exits 77,
+# or fails when WRUN_REQUIRE_JCO=1 (set by .ci/run, which installs jco).
 #   sh component_jco.sh PATH_TO_WRUN TESTS_DATA_DIR
 set -u
 wrun=$1
@@ -14,6 +15,7 @@ dir=$(cd "$2/../component" && pwd)
 jco=${JCO:-$(command -v jco || true)}
 if [ -z "$jco" ]; then
   echo "SKIP: jco not found (npm i -g @bytecodealliance/jco, or set JCO=/path/to/jco)"
+  [ "${WRUN_REQUIRE_JCO:-0}" = 1 ] && { echo "FAIL: WRUN_REQUIRE_JCO=1 and jco is missing"; exit 1; }
   exit 77
 fi
 tmp=$(mktemp -d)

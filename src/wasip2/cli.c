@@ -1,0 +1,193 @@
+/*
+ * cli.c — wasi:cli (environment, exit, stdin/stdout/stderr, terminal-*),
+ * wasi:clocks (monotonic-clock, wall-clock) and wasi:random (random,
+ * insecure, insecure-seed) for the WASI 0.2 host.
+ *
+ * The standard streams are streams over the host's descriptors 0-2 that the
+ * host never closes: dropping one only forgets the handle, so host stdio stays
+ * the host's. A terminal handle's rep is its descriptor.
+ */
+#include "wasip2/wasip2_impl.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- wasi:cli ------------------------------------------------------------- */
+
+WP2_FN(cli_get_arguments) {
+  WP2_UNUSED;
+  wp2_ctx *p = env;
+  wc_value *v = wp2_vals(a, (size_t)p->cfg.argc);
+  if (!v) return wp2_trap_oom(trap);
+  for (int i = 0; i < p->cfg.argc; i++) v[i] = wp2_str(p->cfg.argv[i], strlen(p->cfg.argv[i]));
+  res[0] = (wc_value){.kind = WC_V_LIST, .u.seq = {v, (uint32_t)p->cfg.argc}};
+  return true;
+}
+
+WP2_FN(cli_get_environment) {
+  WP2_UNUSED;
+  wp2_ctx *p = env;
+  wc_value *v = wp2_vals(a, (size_t)p->cfg.envc * 3);
+  if (!v) return wp2_trap_oom(trap);
+  wc_value *pairs = v + p->cfg.envc;
+  for (int i = 0; i < p->cfg.envc; i++) {
+    const char *kv = p->cfg.env[i], *eq = strchr(kv, '=');
+    size_t kn = eq ? (size_t)(eq - kv) : strlen(kv);
+    pairs[2 * i] = wp2_str(kv, kn);
+    pairs[2 * i + 1] = eq ? wp2_str(eq + 1, strlen(eq + 1)) : wp2_str("", 0);
+    v[i] = (wc_value){.kind = WC_V_RECORD, .u.seq = {&pairs[2 * i], 2}};
+  }
+  res[0] = (wc_value){.kind = WC_V_LIST, .u.seq = {v, (uint32_t)p->cfg.envc}};
+  return true;
+}
+
+/* No initial working directory: relative paths mean nothing outside a preopen. */
+WP2_FN(cli_initial_cwd) { WP2_UNUSED; res[0] = wp2_variant(0, NULL); return true; }
+
+static bool exit_with(wp2_ctx *p, int code, wc_trap *trap) {
+  p->exited = true;
+  p->exit_code = code;
+  return wp2_trap(trap, "exit with status %d", code);
+}
+WP2_FN(cli_exit) { WP2_UNUSED; return exit_with(env, args[0].u.var.index == 0 ? 0 : 1, trap); }
+WP2_FN(cli_exit_with_code) { WP2_UNUSED; return exit_with(env, (int)(args[0].u.u & 0xff), trap); }
+
+static bool stdio_stream(wp2_ctx *p, int fd, wc_value *res, wc_trap *trap) {
+  wp2_stream s = {.fd = fd, .stdio = true};
+  return fd == 0 ? wp2_new_input_stream(p, &s, res, trap) : wp2_new_output_stream(p, &s, res, trap);
+}
+WP2_FN(cli_get_stdin) { WP2_UNUSED; return stdio_stream(env, 0, res, trap); }
+WP2_FN(cli_get_stdout) { WP2_UNUSED; return stdio_stream(env, 1, res, trap); }
+WP2_FN(cli_get_stderr) { WP2_UNUSED; return stdio_stream(env, 2, res, trap); }
+
+/* option<own<terminal-*>>: some only when the descriptor is a terminal. */
+static bool terminal_of(wp2_ctx *p, int fd, const wc_resource_type *rt, wc_value *res, wc_arena *a,
+                        wc_trap *trap) {
+  if (((p->cfg.closed_stdio >> fd) & 1u) || !isatty(fd)) { res[0] = wp2_variant(0, NULL); return true; }
+  wc_value *v = wp2_vals(a, 1);
+  if (!v) return wp2_trap_oom(trap);
+  *v = wp2_own(rt, (uint32_t)fd);
+  res[0] = wp2_variant(1, v);
+  return true;
+}
+WP2_FN(cli_terminal_stdin) { WP2_UNUSED; wp2_ctx *p = env; return terminal_of(p, 0, p->rt_tin, res, a, trap); }
+WP2_FN(cli_terminal_stdout) { WP2_UNUSED; wp2_ctx *p = env; return terminal_of(p, 1, p->rt_tout, res, a, trap); }
+WP2_FN(cli_terminal_stderr) { WP2_UNUSED; wp2_ctx *p = env; return terminal_of(p, 2, p->rt_tout, res, a, trap); }
+
+/* ---- wasi:clocks ---------------------------------------------------------- */
+
+WP2_FN(mono_now) { WP2_UNUSED; res[0] = (wc_value){.kind = WC_V_U64, .u.u = wp2_mono_ns()}; return true; }
+WP2_FN(mono_resolution) {
+  WP2_UNUSED;
+  struct timespec ts;
+  clock_getres(CLOCK_MONOTONIC, &ts);
+  res[0] = (wc_value){.kind = WC_V_U64, .u.u = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec};
+  return true;
+}
+WP2_FN(mono_subscribe_instant) {
+  WP2_UNUSED;
+  wp2_pollable pl = {.kind = PK_TIME, .fd = -1, .deadline = args[0].u.u};
+  return wp2_new_pollable(env, &pl, res, trap);
+}
+WP2_FN(mono_subscribe_duration) {
+  WP2_UNUSED;
+  uint64_t now = wp2_mono_ns(), d = args[0].u.u;
+  wp2_pollable pl = {.kind = PK_TIME, .fd = -1, .deadline = d > UINT64_MAX - now ? UINT64_MAX : now + d};
+  return wp2_new_pollable(env, &pl, res, trap);
+}
+
+static bool datetime(clockid_t id, bool resolution, wc_value *res, wc_arena *a, wc_trap *trap) {
+  struct timespec ts;
+  if (resolution) clock_getres(id, &ts);
+  else clock_gettime(id, &ts);
+  wc_value *f = wp2_vals(a, 2);
+  if (!f) return wp2_trap_oom(trap);
+  f[0] = (wc_value){.kind = WC_V_U64, .u.u = (uint64_t)ts.tv_sec};
+  f[1] = (wc_value){.kind = WC_V_U32, .u.u = (uint64_t)ts.tv_nsec};
+  res[0] = (wc_value){.kind = WC_V_RECORD, .u.seq = {f, 2}};
+  return true;
+}
+WP2_FN(wall_now) { WP2_UNUSED; return datetime(CLOCK_REALTIME, false, res, a, trap); }
+WP2_FN(wall_resolution) { WP2_UNUSED; return datetime(CLOCK_REALTIME, true, res, a, trap); }
+
+/* ---- wasi:random ---------------------------------------------------------- */
+
+static bool fill_random(uint8_t *b, size_t n, wc_trap *trap) {
+  while (n > 0) {
+    ssize_t r = getrandom(b, n, 0);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return wp2_trap(trap, "getrandom: %s", strerror(errno));
+    }
+    b += r;
+    n -= (size_t)r;
+  }
+  return true;
+}
+
+/* Both the secure and the insecure interfaces use the kernel's generator. */
+WP2_FN(random_bytes) {
+  WP2_UNUSED;
+  uint64_t n = args[0].u.u;
+  if (n > (1u << 24))
+    return wp2_trap(trap, "get-random-bytes of %llu bytes: more than 16 MiB", (unsigned long long)n);
+  uint8_t *b = wc_arena_alloc(a, n ? (size_t)n : 1);
+  if (!b) return wp2_trap_oom(trap);
+  if (!fill_random(b, (size_t)n, trap)) return false;
+  return wp2_u8_list(a, b, (size_t)n, &res[0]) != NULL || wp2_trap_oom(trap);
+}
+WP2_FN(random_u64) {
+  WP2_UNUSED;
+  uint64_t v;
+  if (!fill_random((uint8_t *)&v, sizeof v, trap)) return false;
+  res[0] = (wc_value){.kind = WC_V_U64, .u.u = v};
+  return true;
+}
+WP2_FN(random_seed) {
+  WP2_UNUSED;
+  uint64_t v[2];
+  if (!fill_random((uint8_t *)v, sizeof v, trap)) return false;
+  wc_value *f = wp2_vals(a, 2);
+  if (!f) return wp2_trap_oom(trap);
+  f[0] = (wc_value){.kind = WC_V_U64, .u.u = v[0]};
+  f[1] = (wc_value){.kind = WC_V_U64, .u.u = v[1]};
+  res[0] = (wc_value){.kind = WC_V_RECORD, .u.seq = {f, 2}};
+  return true;
+}
+
+/* ---- registration --------------------------------------------------------- */
+
+static const wp2_func cli_funcs[] = {
+  {"wasi:cli/environment", "get-environment", cli_get_environment},
+  {"wasi:cli/environment", "get-arguments", cli_get_arguments},
+  {"wasi:cli/environment", "initial-cwd", cli_initial_cwd},
+  {"wasi:cli/exit", "exit", cli_exit},
+  {"wasi:cli/exit", "exit-with-code", cli_exit_with_code},
+  {"wasi:cli/stdin", "get-stdin", cli_get_stdin},
+  {"wasi:cli/stdout", "get-stdout", cli_get_stdout},
+  {"wasi:cli/stderr", "get-stderr", cli_get_stderr},
+  {"wasi:cli/terminal-stdin", "get-terminal-stdin", cli_terminal_stdin},
+  {"wasi:cli/terminal-stdout", "get-terminal-stdout", cli_terminal_stdout},
+  {"wasi:cli/terminal-stderr", "get-terminal-stderr", cli_terminal_stderr},
+  {"wasi:clocks/monotonic-clock", "now", mono_now},
+  {"wasi:clocks/monotonic-clock", "resolution", mono_resolution},
+  {"wasi:clocks/monotonic-clock", "subscribe-instant", mono_subscribe_instant},
+  {"wasi:clocks/monotonic-clock", "subscribe-duration", mono_subscribe_duration},
+  {"wasi:clocks/wall-clock", "now", wall_now},
+  {"wasi:clocks/wall-clock", "resolution", wall_resolution},
+  {"wasi:random/random", "get-random-bytes", random_bytes},
+  {"wasi:random/random", "get-random-u64", random_u64},
+  {"wasi:random/insecure", "get-insecure-random-bytes", random_bytes},
+  {"wasi:random/insecure", "get-insecure-random-u64", random_u64},
+  {"wasi:random/insecure-seed", "insecure-seed", random_seed},
+};
+
+bool wp2_add_cli(wp2_ctx *p, wc_host *h) {
+  return wp2_add_resource(p, h, "wasi:cli/terminal-input", "terminal-input", &p->rt_tin, NULL) &&
+         wp2_add_resource(p, h, "wasi:cli/terminal-output", "terminal-output", &p->rt_tout, NULL) &&
+         wp2_register(p, h, cli_funcs, sizeof cli_funcs / sizeof cli_funcs[0]);
+}
