@@ -33,6 +33,8 @@ typedef struct wp2_config {
   char **env;             /* "NAME=VALUE": what get-environment returns, nothing else */
   unsigned closed_stdio;  /* bit i: the host had standard stream i closed (the stream is then closed) */
   wasi_ctx *interrupt;    /* its wasi_interrupt ends blocking calls (may be NULL: nothing does) */
+  wasi_ctx *fs;           /* wasi:filesystem: its preopened directories are the component's, and its
+                             path resolver (and settings) resolve every path (NULL: no preopens) */
 } wp2_config;
 
 typedef struct wp2_ctx wp2_ctx;
