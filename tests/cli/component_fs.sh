@@ -3,7 +3,8 @@
 # hand-written command tests/component/wasi-fs.wat (directory-entry streams,
 # metadata-hash(-at), stat-at with and without symlink-follow,
 # is-same-object, get-flags, `..` and absolute paths refused as
-# not-permitted, what --dir-ro refuses), in both tiers, with and without
+# not-permitted, links, renames and symlinks, and every write --dir-ro
+# refuses), in both tiers, with and without
 # openat2 (WRUN_TEST_NO_OPENAT2=1, test-only). The guest reports each check;
 # the host side checks what it did: nanosecond mtime set, the directory it
 # made gone again, and with --dir-ro nothing changed at all (a canary tree
@@ -37,8 +38,8 @@ for tier in "" --aot; do
     layout
     canary=$(cd "$tmp/w" && find outside -printf '%p %y %s %T@ %n\n' | sort)
     (cd "$tmp/w" && WRUN_TEST_NO_OPENAT2=$no2 "$wrun" $tier --dir d "$c") >"$tmp/out" 2>&1; st=$?
-    expect "--dir ($how): status 0, mode rw, 21 checks passed" \
-      '[ $st -eq 0 ] && grep -qx "mode rw" "$tmp/out" && [ $(grep -c "^ok " "$tmp/out") -eq 21 ] && ! grep -q FAIL "$tmp/out"'
+    expect "--dir ($how): status 0, mode rw, 24 checks passed" \
+      '[ $st -eq 0 ] && grep -qx "mode rw" "$tmp/out" && [ $(grep -c "^ok " "$tmp/out") -eq 24 ] && ! grep -q FAIL "$tmp/out"'
     expect "--dir ($how): the host sees mtime 1234567890.987654321 on f.txt" \
       '[ "$(stat -c %.9Y "$tmp/w/d/f.txt")" = 1234567890.987654321 ]'
     expect "--dir ($how): newdir was made and removed, the canary is untouched" \
@@ -47,8 +48,8 @@ for tier in "" --aot; do
     layout
     before=$(snapshot)
     (cd "$tmp/w" && WRUN_TEST_NO_OPENAT2=$no2 "$wrun" $tier --dir-ro d "$c") >"$tmp/out" 2>&1; st=$?
-    expect "--dir-ro ($how): status 0, mode ro, 22 checks passed" \
-      '[ $st -eq 0 ] && grep -qx "mode ro" "$tmp/out" && [ $(grep -c "^ok " "$tmp/out") -eq 22 ] && ! grep -q FAIL "$tmp/out"'
+    expect "--dir-ro ($how): status 0, mode ro, 29 checks passed" \
+      '[ $st -eq 0 ] && grep -qx "mode ro" "$tmp/out" && [ $(grep -c "^ok " "$tmp/out") -eq 29 ] && ! grep -q FAIL "$tmp/out"'
     expect "--dir-ro ($how): nothing changed on the host" '[ "$(snapshot)" = "$before" ]'
   done
 done
