@@ -1,7 +1,8 @@
 /*
  * component_run.c — `wrun [--invoke NAME] comp.wasm ARGS...` on a component:
  * instantiates it (src/cinst) with the WASI 0.2 host (src/wasip2) serving its
- * imports (anything else, e.g. wasi:filesystem, is a link error naming it).
+ * imports (anything else, e.g. wasi:sockets, is a link error naming it) and
+ * the CLI's --dir/--dir-ro preopens as wasi:filesystem's.
  * Without --invoke it runs the `run` function of its wasi:cli/run export with
  * ARGS as the guest's arguments: exit 0 for ok, 1 for err, or the status
  * given to wasi:cli/exit. With --invoke it calls that export with its
@@ -50,11 +51,18 @@ static int invoke(const char *path, const wc_component *c, const char *name, boo
   char **gargv = calloc((size_t)gargc + 1, sizeof *gargv);
   wrun_error err;
   wrun_error_clear(&err);
-  /* a preview-1 context with no preopens: its interrupt and loop serve the
-   * WASI 0.2 host's waits, so --timeout ends them the same way */
+  /* a preview-1 context: its preopens (--dir, --dir-ro) and path resolver
+   * serve wasi:filesystem, and its interrupt and loop the WASI 0.2 host's
+   * waits, so --timeout ends them the same way */
   wasi_config wcfg = {.argc = 1, .argv = (char *[]){(char *)path, NULL}, .interruptible = sb->timeout_ns != 0,
-                      .closed_stdio = cli_stdio_closed()};
+                      .closed_stdio = cli_stdio_closed(), .npreopens = sb->ndirs, .preopens = sb->dirs};
   wasi_ctx *wasi = gargv ? wasi_new(&wcfg, &err) : NULL;
+  if (gargv && !wasi) { /* e.g. a --dir that cannot be opened: the same line as for a module */
+    char buf[600];
+    fprintf(stderr, "%s\n", wrun_error_format(&err, path, buf, sizeof buf));
+    free(gargv);
+    return CLI_EXIT_REJECTED;
+  }
   wrun_store *s = wasi ? wrun_store_new(&cfg) : NULL;
   wc_host *host = s ? wc_host_new() : NULL;
   wp2_ctx *p2 = NULL;
@@ -62,7 +70,7 @@ static int invoke(const char *path, const wc_component *c, const char *name, boo
     gargv[0] = (char *)path;
     for (int i = 1; i < gargc; i++) gargv[i] = args[i - 1];
     wp2_config pc = {.argc = gargc, .argv = gargv, .envc = sb->nenv, .env = sb->env,
-                     .closed_stdio = cli_stdio_closed(), .interrupt = sb->timeout_ns ? wasi : NULL};
+                     .closed_stdio = cli_stdio_closed(), .interrupt = sb->timeout_ns ? wasi : NULL, .fs = wasi};
     p2 = wp2_new(&pc);
     if (p2 && !wp2_add_to_host(p2, host)) { wp2_free(p2); p2 = NULL; }
   }

@@ -189,6 +189,26 @@ uint32_t wasi_stream_rw(wasi_ctx *w, wasi_fd *f, bool write, uv_buf_t *bufs, uin
  * host's file description keeps its flags). Returns bytes or -errno. */
 int64_t wasi_append_write(wasi_fd *f, uv_buf_t *bufs, uint32_t n);
 
+/* ---- paths beneath a directory (wasi_path.c) ----
+ * The one resolver every path goes through, for preview 1's path_* functions
+ * and the WASI 0.2 host alike: `path` is `len` bytes (no NUL inside, not
+ * absolute: ENOTCAPABLE), resolved beneath host directory descriptor
+ * `dirfd` without ever leaving it. Each returns a WASI errno. */
+/* open(2) `flags`; under an interruptible context a FIFO's wait can end in
+ * WASI_INTERRUPTED. The new descriptor in *out. */
+uint32_t wasi_at_open(wasi_ctx *w, int dirfd, const char *path, size_t len, int flags, bool follow, int *out);
+uint32_t wasi_at_stat(wasi_ctx *w, int dirfd, const char *path, size_t len, bool follow, struct stat *st);
+uint32_t wasi_at_set_times(int dirfd, const char *path, size_t len, bool follow, const struct timespec ts[2]);
+uint32_t wasi_at_mkdir(int dirfd, const char *path, size_t len);
+uint32_t wasi_at_rmdir(int dirfd, const char *path, size_t len);
+uint32_t wasi_at_unlink(int dirfd, const char *path, size_t len);
+uint32_t wasi_at_rename(int da, const char *pa, size_t la, int db, const char *pb, size_t lb);
+/* `follow`: link what a final symlink of the old path points to. */
+uint32_t wasi_at_link(int da, const char *pa, size_t la, bool follow, int db, const char *pb, size_t lb);
+uint32_t wasi_at_symlink(const char *target, size_t tlen, int dirfd, const char *path, size_t len);
+/* At most `cap` bytes of the target into buf (truncated), the count in *n. */
+uint32_t wasi_at_readlink(int dirfd, const char *path, size_t len, char *buf, size_t cap, size_t *n);
+
 /* Host functions of wasi_fs.c and wasi_path.c, registered by name in wasi.c's table. */
 #define WASI_FS_FUNCS(X)                                                                                   \
   X(fd_close, "i>i") X(fd_read, "iiii>i") X(fd_write, "iiii>i") X(fd_pread, "iiiIi>i")                      \

@@ -59,21 +59,24 @@ enum {
 
 /* ---- guest paths ---------------------------------------------------------------- */
 
-/* Copies a guest path into a NUL-terminated host string. Refuses NUL bytes
- * inside the path (the host would silently cut it), absolute paths, and paths
- * the host could not take whole (PATH_MAX). */
-static uint32_t guest_path(wrun_caller *c, uint32_t ptr, uint32_t len, char **out) {
-  const uint8_t *p = wasi_mem(c, ptr, len);
-  if (!p) return WASI_EFAULT;
-  if (memchr(p, 0, len)) return WASI_EILSEQ;
+/* Copies a path of `len` bytes into a NUL-terminated host string. Refuses NUL
+ * bytes inside the path (the host would silently cut it), absolute paths, and
+ * paths the host could not take whole (PATH_MAX). */
+static uint32_t host_path(const uint8_t *p, size_t len, char **out) {
+  if (len && memchr(p, 0, len)) return WASI_EILSEQ;
   if (len && p[0] == '/') return WASI_ENOTCAPABLE;
   if (len >= PATH_MAX) return WASI_ENAMETOOLONG;
-  char *s = malloc((size_t)len + 1);
+  char *s = malloc(len + 1);
   if (!s) return WASI_ENOMEM;
-  memcpy(s, p, len);
+  if (len) memcpy(s, p, len);
   s[len] = 0;
   *out = s;
   return WASI_ESUCCESS;
+}
+
+/* The bytes of a guest path in guest memory (bounds-checked), or NULL. */
+static const char *guest_bytes(wrun_caller *c, uint32_t ptr, uint32_t len) {
+  return (const char *)wasi_mem(c, ptr, len);
 }
 
 static bool ends_in_slash(const char *path) {
@@ -404,122 +407,65 @@ static int open_interruptible(wasi_ctx *w, int dirfd, char *path, int flags, boo
   return h;
 }
 
-/* oflags: CREAT 1, DIRECTORY 2, EXCL 4, TRUNC 8 */
-bool wasi_path_open(wrun_caller *c, void *env, uint64_t *slots) {
-  CTX;
-  uint32_t err, dirflags = ARG32(1), oflags = ARG32(4), fdflags = ARG32(7);
-  uint64_t base = ARG64(5), inh = ARG64(6);
-  uint64_t need = WASI_R(R_PATH_OPEN) | ((oflags & 1) ? WASI_R(R_PATH_CREATE_FILE) : 0) |
-                  ((oflags & 8) ? WASI_R(R_PATH_FILESTAT_SET_SIZE) : 0);
-  wasi_fd *dir = wasi_fd_get(w, ARG32(0), need, &err);
-  if (!dir) RET(err);
-  if ((base & ~dir->inheriting) || (inh & ~dir->inheriting)) RET(WASI_ENOTCAPABLE);
-  if (oflags & ~15u) RET(WASI_EINVAL);
-  if (fdflags & ~(uint32_t)(WASI_FDFLAG_APPEND | WASI_FDFLAG_DSYNC | WASI_FDFLAG_NONBLOCK | WASI_FDFLAG_RSYNC |
-                            WASI_FDFLAG_SYNC))
-    RET(WASI_EINVAL);
-  uint8_t *pfd = wasi_mem(c, ARG32(8), 4);
-  if (!pfd) RET(WASI_EFAULT);
+/* ---- operations beneath a directory, for every host ---------------------------------------
+ * The wasi_at_* functions (wasi_impl.h) take a path as bytes and a host
+ * directory descriptor: preview 1's path_* functions below and the WASI 0.2
+ * host (src/wasip2/filesystem.c) both call them, so both share one sandbox. */
+
+uint32_t wasi_at_open(wasi_ctx *w, int dirfd, const char *bytes, size_t len, int flags, bool follow, int *out) {
   char *path;
-  if ((err = guest_path(c, ARG32(2), ARG32(3), &path)) != WASI_ESUCCESS) RET(err);
-  bool rd = base & (WASI_R(R_FD_READ) | WASI_R(R_FD_READDIR));
-  bool wr = base & (WASI_R(R_FD_WRITE) | WASI_R(R_FD_ALLOCATE) | WASI_R(R_FD_FILESTAT_SET_SIZE));
-  int flags = wr ? (rd ? O_RDWR : O_WRONLY) : O_RDONLY;
-  if (oflags & 1) flags |= O_CREAT;
-  if (oflags & 2) flags |= O_DIRECTORY;
-  if (oflags & 4) flags |= O_EXCL;
-  if (oflags & 8) flags |= O_TRUNC;
-  if (fdflags & WASI_FDFLAG_APPEND) flags |= O_APPEND;
-  if (fdflags & WASI_FDFLAG_DSYNC) flags |= O_DSYNC;
-  if (fdflags & WASI_FDFLAG_SYNC) flags |= O_SYNC;
-  if (fdflags & WASI_FDFLAG_RSYNC) flags |= O_RSYNC;
-  if (fdflags & WASI_FDFLAG_NONBLOCK) flags |= O_NONBLOCK;
-  bool wait_open = w->interruptible && !(fdflags & WASI_FDFLAG_NONBLOCK);
-  int h;
-  if (wait_open) {
-    h = open_interruptible(w, dir->host, path, flags, dirflags & 1, &err);
-    if (err == WASI_INTERRUPTED) return wasi_trap_interrupted(c);
-  } else {
-    h = open_beneath(w, dir->host, path, flags, 0666, dirflags & 1, &err);
-  }
-  if (h < 0) RET(err);
-  struct stat st;
-  if (fstat(h, &st) != 0) {
-    int e = errno;
-    close(h);
-    RET(wasi_errno(e));
-  }
-  uint8_t type = wasi_filetype_of(st.st_mode);
-  int64_t fd;
-  wasi_fd *f = wasi_fd_install(w, h, type,
-                               base & (type == WASI_FT_DIR ? WASI_RIGHTS_DIR
-                                                           : WASI_RIGHTS_FILE | WASI_R(R_POLL_FD_READWRITE)),
-                               inh, &fd);
-  if (!f) RET(WASI_EMFILE);
-  f->flags = (uint16_t)fdflags;
-  uint32_t v = (uint32_t)fd;
-  memcpy(pfd, &v, 4);
-  RET(WASI_ESUCCESS);
+  uint32_t err = host_path((const uint8_t *)bytes, len, &path);
+  if (err) return err;
+  int h = w->interruptible && !(flags & O_NONBLOCK) ? open_interruptible(w, dirfd, path, flags, follow, &err)
+                                                     : open_beneath(w, dirfd, path, flags, 0666, follow, &err);
+  if (h < 0) return err;
+  *out = h;
+  return WASI_ESUCCESS;
 }
 
-bool wasi_path_filestat_get(wrun_caller *c, void *env, uint64_t *slots) {
-  CTX;
-  uint32_t err;
-  bool follow = ARG32(1) & 1;
-  wasi_fd *dir = wasi_fd_get(w, ARG32(0), WASI_R(R_PATH_FILESTAT_GET), &err);
-  if (!dir) RET(err);
-  uint8_t *p = wasi_mem(c, ARG32(4), 64);
-  if (!p) RET(WASI_EFAULT);
+uint32_t wasi_at_stat(wasi_ctx *w, int dirfd, const char *bytes, size_t len, bool follow, struct stat *st) {
   char *path;
-  if ((err = guest_path(c, ARG32(2), ARG32(3), &path)) != WASI_ESUCCESS) RET(err);
-  struct stat st;
-  int h = open_fast(w, dir->host, path, O_PATH, 0, follow, &err);
+  uint32_t err = host_path((const uint8_t *)bytes, len, &path);
+  if (err) return err;
+  int h = open_fast(w, dirfd, path, O_PATH, 0, follow, &err);
   if (h >= 0) {
-    int r = fstat(h, &st);
-    err = r == 0 ? WASI_ESUCCESS : wasi_errno(errno);
+    err = fstat(h, st) == 0 ? WASI_ESUCCESS : wasi_errno(errno);
     close(h);
     free(path);
   } else if (h == -1) {
     free(path);
   } else {
     walker wk;
-    err = resolve(&wk, dir->host, path, follow, true);
-    if (!err) err = stat_last(&wk, &st);
-    if (!err && wk.slash && !S_ISDIR(st.st_mode)) err = WASI_ENOTDIR;
+    err = resolve(&wk, dirfd, path, follow, true);
+    if (!err) err = stat_last(&wk, st);
+    if (!err && wk.slash && !S_ISDIR(st->st_mode)) err = WASI_ENOTDIR;
     walk_free(&wk);
   }
-  if (err) RET(err);
-  wasi_put_filestat(p, &st);
-  RET(WASI_ESUCCESS);
+  return err;
 }
 
-/* fstflags: ATIM 1, ATIM_NOW 2, MTIM 4, MTIM_NOW 8 */
-bool wasi_path_filestat_set_times(wrun_caller *c, void *env, uint64_t *slots) {
-  CTX;
-  uint32_t err;
-  wasi_fd *dir = wasi_fd_get(w, ARG32(0), WASI_R(R_PATH_FILESTAT_SET_TIMES), &err);
-  if (!dir) RET(err);
-  struct timespec ts[2];
-  if ((err = wasi_times_of(ARG64(4), ARG64(5), ARG32(6), ts)) != WASI_ESUCCESS) RET(err);
+uint32_t wasi_at_set_times(int dirfd, const char *bytes, size_t len, bool follow, const struct timespec ts[2]) {
   char *path;
-  if ((err = guest_path(c, ARG32(2), ARG32(3), &path)) != WASI_ESUCCESS) RET(err);
+  uint32_t err = host_path((const uint8_t *)bytes, len, &path);
+  if (err) return err;
   walker wk;
-  err = resolve(&wk, dir->host, path, ARG32(1) & 1, true);
+  err = resolve(&wk, dirfd, path, follow, true);
   if (!err) err = need_dir_if_slash(&wk);
   /* the walk has expanded any symlink to follow: the kernel must not follow one swapped in since */
   if (!err && utimensat(wk.cur, wk.name, ts, AT_SYMLINK_NOFOLLOW) != 0) err = wasi_errno(errno);
   walk_free(&wk);
-  RET(err);
+  return err;
 }
-
-/* ---- operations on a last component ------------------------------------------------------- */
 
 /* mkdir, rmdir, unlink: the parent resolved, the host call on the name alone. */
 enum name_op { OP_MKDIR, OP_RMDIR, OP_UNLINK };
 
-static uint32_t name_op(int dirfd, char *path, enum name_op op) {
+static uint32_t name_op(int dirfd, const char *bytes, size_t len, enum name_op op) {
+  char *path;
+  uint32_t err = host_path((const uint8_t *)bytes, len, &path);
+  if (err) return err;
   walker wk;
-  uint32_t err = resolve(&wk, dirfd, path, false, false);
+  err = resolve(&wk, dirfd, path, false, false);
   if (!err && is_dot(&wk)) err = op == OP_MKDIR ? WASI_EEXIST : op == OP_RMDIR ? WASI_EINVAL : WASI_EISDIR;
   if (!err && op == OP_UNLINK && wk.slash) { /* "x/" names a directory: unlink answers as Linux does */
     struct stat st;
@@ -535,24 +481,9 @@ static uint32_t name_op(int dirfd, char *path, enum name_op op) {
   return err;
 }
 
-static bool path_op(wrun_caller *c, wasi_ctx *w, uint64_t *slots, uint32_t right, enum name_op op) {
-  uint32_t err;
-  wasi_fd *dir = wasi_fd_get(w, ARG32(0), WASI_R(right), &err);
-  if (!dir) RET(err);
-  char *path;
-  if ((err = guest_path(c, ARG32(1), ARG32(2), &path)) != WASI_ESUCCESS) RET(err);
-  RET(name_op(dir->host, path, op));
-}
-
-bool wasi_path_create_directory(wrun_caller *c, void *env, uint64_t *slots) {
-  return path_op(c, env, slots, R_PATH_CREATE_DIRECTORY, OP_MKDIR);
-}
-bool wasi_path_remove_directory(wrun_caller *c, void *env, uint64_t *slots) {
-  return path_op(c, env, slots, R_PATH_REMOVE_DIRECTORY, OP_RMDIR);
-}
-bool wasi_path_unlink_file(wrun_caller *c, void *env, uint64_t *slots) {
-  return path_op(c, env, slots, R_PATH_UNLINK_FILE, OP_UNLINK);
-}
+uint32_t wasi_at_mkdir(int dirfd, const char *path, size_t len) { return name_op(dirfd, path, len, OP_MKDIR); }
+uint32_t wasi_at_rmdir(int dirfd, const char *path, size_t len) { return name_op(dirfd, path, len, OP_RMDIR); }
+uint32_t wasi_at_unlink(int dirfd, const char *path, size_t len) { return name_op(dirfd, path, len, OP_UNLINK); }
 
 /* The new name of a link or symlink: "x/" is ENOENT when x is missing and
  * EEXIST when it exists, as Linux answers; "." exists. */
@@ -564,37 +495,18 @@ static uint32_t new_name_ok(const walker *wk) {
   return err == WASI_ESUCCESS ? WASI_EEXIST : err;
 }
 
-/* Reads the guest paths of a rename or link: (fd, right, path) twice. */
-typedef struct path_arg {
-  uint32_t fd, right, ptr, len;
-} path_arg;
-
-static uint32_t two_paths(wrun_caller *c, wasi_ctx *w, const path_arg *a, const path_arg *b, int *da, int *db,
-                          char **pa, char **pb) {
-  uint32_t err;
-  wasi_fd *fa = wasi_fd_get(w, a->fd, WASI_R(a->right), &err);
-  if (!fa) return err;
-  wasi_fd *fb = wasi_fd_get(w, b->fd, WASI_R(b->right), &err);
-  if (!fb) return err;
-  if ((err = guest_path(c, a->ptr, a->len, pa)) != WASI_ESUCCESS) return err;
-  if ((err = guest_path(c, b->ptr, b->len, pb)) != WASI_ESUCCESS) {
-    free(*pa);
-    return err;
-  }
-  *da = fa->host;
-  *db = fb->host;
-  return WASI_ESUCCESS;
+/* Both paths of a rename or link as host strings. */
+static uint32_t two_paths(const char *a, size_t la, const char *b, size_t lb, char **pa, char **pb) {
+  uint32_t err = host_path((const uint8_t *)a, la, pa);
+  if (err) return err;
+  if ((err = host_path((const uint8_t *)b, lb, pb)) != WASI_ESUCCESS) free(*pa);
+  return err;
 }
 
-/* path_rename(fd, old_path, old_len, new_fd, new_path, new_len) */
-bool wasi_path_rename(wrun_caller *c, void *env, uint64_t *slots) {
-  CTX;
-  path_arg from = {ARG32(0), R_PATH_RENAME_SOURCE, ARG32(1), ARG32(2)};
-  path_arg to = {ARG32(3), R_PATH_RENAME_TARGET, ARG32(4), ARG32(5)};
-  int da = -1, db = -1;
-  char *a = NULL, *b = NULL;
-  uint32_t err = two_paths(c, w, &from, &to, &da, &db, &a, &b);
-  if (err) RET(err);
+uint32_t wasi_at_rename(int da, const char *pa, size_t la, int db, const char *pb, size_t lb) {
+  char *a, *b;
+  uint32_t err = two_paths(pa, la, pb, lb, &a, &b);
+  if (err) return err;
   walker wa, wb;
   uint32_t ea = resolve(&wa, da, a, false, false), eb = resolve(&wb, db, b, false, false);
   err = ea ? ea : eb;
@@ -607,23 +519,17 @@ bool wasi_path_rename(wrun_caller *c, void *env, uint64_t *slots) {
   if (!err && renameat(wa.cur, wa.name, wb.cur, wb.name) != 0) err = wasi_errno(errno);
   walk_free(&wa);
   walk_free(&wb);
-  RET(err);
+  return err;
 }
 
-/* path_link(old_fd, old_flags, old_path, old_len, new_fd, new_path, new_len):
- * with SYMLINK_FOLLOW the resolver expands the old path's final symlink; the
- * host call never follows one itself. */
-bool wasi_path_link(wrun_caller *c, void *env, uint64_t *slots) {
-  CTX;
-  path_arg from = {ARG32(0), R_PATH_LINK_SOURCE, ARG32(2), ARG32(3)};
-  path_arg to = {ARG32(4), R_PATH_LINK_TARGET, ARG32(5), ARG32(6)};
-  if (ARG32(1) & ~1u) RET(WASI_EINVAL);
-  int da = -1, db = -1;
-  char *a = NULL, *b = NULL;
-  uint32_t err = two_paths(c, w, &from, &to, &da, &db, &a, &b);
-  if (err) RET(err);
+/* With `follow` the resolver expands the old path's final symlink; the host
+ * call never follows one itself. */
+uint32_t wasi_at_link(int da, const char *pa, size_t la, bool follow, int db, const char *pb, size_t lb) {
+  char *a, *b;
+  uint32_t err = two_paths(pa, la, pb, lb, &a, &b);
+  if (err) return err;
   walker wa, wb;
-  uint32_t ea = resolve(&wa, da, a, ARG32(1) & 1, true), eb = resolve(&wb, db, b, false, false);
+  uint32_t ea = resolve(&wa, da, a, follow, true), eb = resolve(&wb, db, b, false, false);
   err = ea ? ea : eb;
   if (!err && is_dot(&wa)) err = WASI_EPERM; /* a hard link to a directory */
   if (!err && wa.slash) { /* "x/" names a directory, and directories cannot be linked */
@@ -634,7 +540,7 @@ bool wasi_path_link(wrun_caller *c, void *env, uint64_t *slots) {
   if (!err && linkat(wa.cur, wa.name, wb.cur, wb.name, 0) != 0) err = wasi_errno(errno);
   walk_free(&wa);
   walk_free(&wb);
-  RET(err);
+  return err;
 }
 
 /* Whether a relative symlink target, read in a directory `depth` levels below
@@ -658,53 +564,200 @@ static bool target_stays_beneath(const char *t, size_t depth) {
   return true;
 }
 
-/* path_symlink(old_path, fd, new_path): a target that is absolute, or that
- * climbs out of the preopen from where the link is made, is refused. */
-bool wasi_path_symlink(wrun_caller *c, void *env, uint64_t *slots) {
-  CTX;
-  uint32_t err;
-  wasi_fd *dir = wasi_fd_get(w, ARG32(2), WASI_R(R_PATH_SYMLINK), &err);
-  if (!dir) RET(err);
-  char *target = NULL, *path = NULL;
-  if ((err = guest_path(c, ARG32(0), ARG32(1), &target)) != WASI_ESUCCESS) RET(err);
-  if ((err = guest_path(c, ARG32(3), ARG32(4), &path)) != WASI_ESUCCESS) {
-    free(target);
-    RET(err);
-  }
+/* A target that is absolute, or that climbs out of the preopen from where the
+ * link is made, is refused. */
+uint32_t wasi_at_symlink(const char *tbytes, size_t tlen, int dirfd, const char *pbytes, size_t plen) {
+  char *target, *path;
+  uint32_t err = two_paths(tbytes, tlen, pbytes, plen, &target, &path);
+  if (err) return err;
   walker wk;
-  err = resolve(&wk, dir->host, path, false, false);
+  err = resolve(&wk, dirfd, path, false, false);
   if (!err) err = new_name_ok(&wk);
   if (!err && !target_stays_beneath(target, wk.depth)) err = WASI_ENOTCAPABLE;
   if (!err && symlinkat(target, wk.cur, wk.name) != 0) err = wasi_errno(errno);
   walk_free(&wk);
   free(target);
-  RET(err);
+  return err;
 }
 
-/* path_readlink: a buffer shorter than the target gets the truncated target.
- * "x/" follows x (as Linux): a directory then is no symlink (INVAL). */
-bool wasi_path_readlink(wrun_caller *c, void *env, uint64_t *slots) {
-  CTX;
-  uint32_t err;
-  wasi_fd *dir = wasi_fd_get(w, ARG32(0), WASI_R(R_PATH_READLINK), &err);
-  if (!dir) RET(err);
-  uint8_t *buf = wasi_mem(c, ARG32(3), ARG32(4)), *pused = wasi_mem(c, ARG32(5), 4);
-  if (!buf || !pused) RET(WASI_EFAULT);
+/* A buffer shorter than the target gets the truncated target. "x/" follows x
+ * (as Linux): a directory then is no symlink (INVAL). */
+uint32_t wasi_at_readlink(int dirfd, const char *bytes, size_t len, char *buf, size_t cap, size_t *n) {
   char *path;
-  if ((err = guest_path(c, ARG32(1), ARG32(2), &path)) != WASI_ESUCCESS) RET(err);
+  uint32_t err = host_path((const uint8_t *)bytes, len, &path);
+  if (err) return err;
   walker wk;
-  err = resolve(&wk, dir->host, path, false, true);
+  err = resolve(&wk, dirfd, path, false, true);
   if (!err) err = need_dir_if_slash(&wk);
   if (!err && (wk.slash || is_dot(&wk))) err = WASI_EINVAL;
   if (!err) {
-    ssize_t n = readlinkat(wk.cur, wk.name, (char *)buf, ARG32(4));
-    if (n < 0) {
-      err = wasi_errno(errno);
-    } else {
-      uint32_t u = (uint32_t)n;
-      memcpy(pused, &u, 4);
-    }
+    ssize_t r = readlinkat(wk.cur, wk.name, buf, cap);
+    if (r < 0) err = wasi_errno(errno);
+    else *n = (size_t)r;
   }
   walk_free(&wk);
-  RET(err);
+  return err;
+}
+
+/* ---- preview 1's path_* functions ---------------------------------------------------------- */
+
+/* The directory `fd` with the rights `need` and the guest path at (ptr, len):
+ * NULL with *err set (BADF, NOTCAPABLE, FAULT). */
+static wasi_fd *dir_and_path(wrun_caller *c, wasi_ctx *w, uint32_t fd, uint64_t need, uint32_t ptr, uint32_t len,
+                             const char **path, uint32_t *err) {
+  wasi_fd *dir = wasi_fd_get(w, fd, need, err);
+  if (!dir) return NULL;
+  if (!(*path = guest_bytes(c, ptr, len))) {
+    *err = WASI_EFAULT;
+    return NULL;
+  }
+  return dir;
+}
+
+/* oflags: CREAT 1, DIRECTORY 2, EXCL 4, TRUNC 8 */
+bool wasi_path_open(wrun_caller *c, void *env, uint64_t *slots) {
+  CTX;
+  uint32_t err, dirflags = ARG32(1), oflags = ARG32(4), fdflags = ARG32(7);
+  uint64_t base = ARG64(5), inh = ARG64(6);
+  uint64_t need = WASI_R(R_PATH_OPEN) | ((oflags & 1) ? WASI_R(R_PATH_CREATE_FILE) : 0) |
+                  ((oflags & 8) ? WASI_R(R_PATH_FILESTAT_SET_SIZE) : 0);
+  wasi_fd *dir = wasi_fd_get(w, ARG32(0), need, &err);
+  if (!dir) RET(err);
+  if ((base & ~dir->inheriting) || (inh & ~dir->inheriting)) RET(WASI_ENOTCAPABLE);
+  if (oflags & ~15u) RET(WASI_EINVAL);
+  if (fdflags & ~(uint32_t)(WASI_FDFLAG_APPEND | WASI_FDFLAG_DSYNC | WASI_FDFLAG_NONBLOCK | WASI_FDFLAG_RSYNC |
+                            WASI_FDFLAG_SYNC))
+    RET(WASI_EINVAL);
+  uint8_t *pfd = wasi_mem(c, ARG32(8), 4);
+  const char *path = guest_bytes(c, ARG32(2), ARG32(3));
+  if (!pfd || !path) RET(WASI_EFAULT);
+  bool rd = base & (WASI_R(R_FD_READ) | WASI_R(R_FD_READDIR));
+  bool wr = base & (WASI_R(R_FD_WRITE) | WASI_R(R_FD_ALLOCATE) | WASI_R(R_FD_FILESTAT_SET_SIZE));
+  int flags = wr ? (rd ? O_RDWR : O_WRONLY) : O_RDONLY;
+  if (oflags & 1) flags |= O_CREAT;
+  if (oflags & 2) flags |= O_DIRECTORY;
+  if (oflags & 4) flags |= O_EXCL;
+  if (oflags & 8) flags |= O_TRUNC;
+  if (fdflags & WASI_FDFLAG_APPEND) flags |= O_APPEND;
+  if (fdflags & WASI_FDFLAG_DSYNC) flags |= O_DSYNC;
+  if (fdflags & WASI_FDFLAG_SYNC) flags |= O_SYNC;
+  if (fdflags & WASI_FDFLAG_RSYNC) flags |= O_RSYNC;
+  if (fdflags & WASI_FDFLAG_NONBLOCK) flags |= O_NONBLOCK;
+  int h;
+  err = wasi_at_open(w, dir->host, path, ARG32(3), flags, dirflags & 1, &h);
+  if (err == WASI_INTERRUPTED) return wasi_trap_interrupted(c);
+  if (err) RET(err);
+  struct stat st;
+  if (fstat(h, &st) != 0) {
+    int e = errno;
+    close(h);
+    RET(wasi_errno(e));
+  }
+  uint8_t type = wasi_filetype_of(st.st_mode);
+  int64_t fd;
+  wasi_fd *f = wasi_fd_install(w, h, type,
+                               base & (type == WASI_FT_DIR ? WASI_RIGHTS_DIR
+                                                           : WASI_RIGHTS_FILE | WASI_R(R_POLL_FD_READWRITE)),
+                               inh, &fd);
+  if (!f) RET(WASI_EMFILE);
+  f->flags = (uint16_t)fdflags;
+  uint32_t v = (uint32_t)fd;
+  memcpy(pfd, &v, 4);
+  RET(WASI_ESUCCESS);
+}
+
+bool wasi_path_filestat_get(wrun_caller *c, void *env, uint64_t *slots) {
+  CTX;
+  uint32_t err;
+  const char *path;
+  wasi_fd *dir = dir_and_path(c, w, ARG32(0), WASI_R(R_PATH_FILESTAT_GET), ARG32(2), ARG32(3), &path, &err);
+  if (!dir) RET(err);
+  uint8_t *p = wasi_mem(c, ARG32(4), 64);
+  if (!p) RET(WASI_EFAULT);
+  struct stat st;
+  if ((err = wasi_at_stat(w, dir->host, path, ARG32(3), ARG32(1) & 1, &st)) != WASI_ESUCCESS) RET(err);
+  wasi_put_filestat(p, &st);
+  RET(WASI_ESUCCESS);
+}
+
+/* fstflags: ATIM 1, ATIM_NOW 2, MTIM 4, MTIM_NOW 8 */
+bool wasi_path_filestat_set_times(wrun_caller *c, void *env, uint64_t *slots) {
+  CTX;
+  uint32_t err;
+  const char *path;
+  wasi_fd *dir = dir_and_path(c, w, ARG32(0), WASI_R(R_PATH_FILESTAT_SET_TIMES), ARG32(2), ARG32(3), &path, &err);
+  if (!dir) RET(err);
+  struct timespec ts[2];
+  if ((err = wasi_times_of(ARG64(4), ARG64(5), ARG32(6), ts)) != WASI_ESUCCESS) RET(err);
+  RET(wasi_at_set_times(dir->host, path, ARG32(3), ARG32(1) & 1, ts));
+}
+
+static bool path_op(wrun_caller *c, wasi_ctx *w, uint64_t *slots, uint32_t right, enum name_op op) {
+  uint32_t err;
+  const char *path;
+  wasi_fd *dir = dir_and_path(c, w, ARG32(0), WASI_R(right), ARG32(1), ARG32(2), &path, &err);
+  if (!dir) RET(err);
+  RET(name_op(dir->host, path, ARG32(2), op));
+}
+
+bool wasi_path_create_directory(wrun_caller *c, void *env, uint64_t *slots) {
+  return path_op(c, env, slots, R_PATH_CREATE_DIRECTORY, OP_MKDIR);
+}
+bool wasi_path_remove_directory(wrun_caller *c, void *env, uint64_t *slots) {
+  return path_op(c, env, slots, R_PATH_REMOVE_DIRECTORY, OP_RMDIR);
+}
+bool wasi_path_unlink_file(wrun_caller *c, void *env, uint64_t *slots) {
+  return path_op(c, env, slots, R_PATH_UNLINK_FILE, OP_UNLINK);
+}
+
+/* path_rename(fd, old_path, old_len, new_fd, new_path, new_len) */
+bool wasi_path_rename(wrun_caller *c, void *env, uint64_t *slots) {
+  CTX;
+  uint32_t err;
+  const char *a, *b;
+  wasi_fd *fa = dir_and_path(c, w, ARG32(0), WASI_R(R_PATH_RENAME_SOURCE), ARG32(1), ARG32(2), &a, &err);
+  if (!fa) RET(err);
+  wasi_fd *fb = dir_and_path(c, w, ARG32(3), WASI_R(R_PATH_RENAME_TARGET), ARG32(4), ARG32(5), &b, &err);
+  if (!fb) RET(err);
+  RET(wasi_at_rename(fa->host, a, ARG32(2), fb->host, b, ARG32(5)));
+}
+
+/* path_link(old_fd, old_flags, old_path, old_len, new_fd, new_path, new_len) */
+bool wasi_path_link(wrun_caller *c, void *env, uint64_t *slots) {
+  CTX;
+  uint32_t err;
+  const char *a, *b;
+  if (ARG32(1) & ~1u) RET(WASI_EINVAL);
+  wasi_fd *fa = dir_and_path(c, w, ARG32(0), WASI_R(R_PATH_LINK_SOURCE), ARG32(2), ARG32(3), &a, &err);
+  if (!fa) RET(err);
+  wasi_fd *fb = dir_and_path(c, w, ARG32(4), WASI_R(R_PATH_LINK_TARGET), ARG32(5), ARG32(6), &b, &err);
+  if (!fb) RET(err);
+  RET(wasi_at_link(fa->host, a, ARG32(3), ARG32(1) & 1, fb->host, b, ARG32(6)));
+}
+
+/* path_symlink(old_path, old_len, fd, new_path, new_len) */
+bool wasi_path_symlink(wrun_caller *c, void *env, uint64_t *slots) {
+  CTX;
+  uint32_t err;
+  const char *path, *target = guest_bytes(c, ARG32(0), ARG32(1));
+  wasi_fd *dir = dir_and_path(c, w, ARG32(2), WASI_R(R_PATH_SYMLINK), ARG32(3), ARG32(4), &path, &err);
+  if (!dir) RET(err);
+  if (!target) RET(WASI_EFAULT);
+  RET(wasi_at_symlink(target, ARG32(1), dir->host, path, ARG32(4)));
+}
+
+/* path_readlink(fd, path, path_len, buf, buf_len, used) */
+bool wasi_path_readlink(wrun_caller *c, void *env, uint64_t *slots) {
+  CTX;
+  uint32_t err;
+  const char *path;
+  wasi_fd *dir = dir_and_path(c, w, ARG32(0), WASI_R(R_PATH_READLINK), ARG32(1), ARG32(2), &path, &err);
+  if (!dir) RET(err);
+  uint8_t *buf = wasi_mem(c, ARG32(3), ARG32(4)), *pused = wasi_mem(c, ARG32(5), 4);
+  if (!buf || !pused) RET(WASI_EFAULT);
+  size_t n;
+  if ((err = wasi_at_readlink(dir->host, path, ARG32(2), (char *)buf, ARG32(4), &n)) != WASI_ESUCCESS) RET(err);
+  uint32_t u = (uint32_t)n;
+  memcpy(pused, &u, 4);
+  RET(WASI_ESUCCESS);
 }

@@ -2,7 +2,9 @@
  * wasip2.h — the WASI 0.2 (preview 2) host for components: the host
  * implementations of wasi:cli (environment, exit, stdin/stdout/stderr,
  * terminal-*), wasi:io (error, poll, streams), wasi:clocks (monotonic-clock,
- * wall-clock) and wasi:random (random, insecure, insecure-seed), registered in
+ * wall-clock), wasi:random (random, insecure, insecure-seed) and
+ * wasi:filesystem (types, preopens; paths resolved by preview 1's resolver
+ * beneath the preview-1 context's preopens), registered in
  * a wc_host (src/cinst) under their 0.2 names. Instantiation matches imports
  * by package/interface and semver-compatible version, so one implementation
  * serves every wasi:...@0.2.N a toolchain emits.
@@ -10,11 +12,12 @@
  * This stage (src/wasip2, library wrun_wasip2) sits on top of src/cinst and
  * src/wasi: blocking calls wait in slices that the preview-1 context's
  * interrupt flag (set by wasi_interrupt, i.e. the --timeout watchdog) ends,
- * and timed waits use its loop. Not here yet: wasi:filesystem, wasi:sockets
- * (a component importing them fails to link, naming the import).
+ * and timed waits use its loop. Not here yet: wasi:sockets (a component
+ * importing it fails to link, naming the import).
  *
  * Ownership: a wp2_ctx borrows the argument and environment strings of its
- * config and the wasi_ctx (both must outlive it); it owns its pollable table.
+ * config and the wasi_ctx(s) (both must outlive it); it owns its tables and
+ * the descriptors the guest opened (a preopen's stays the wasi_ctx's).
  * The wc_host it was added to must be freed after the instance and before
  * the context.
  */
@@ -33,6 +36,8 @@ typedef struct wp2_config {
   char **env;             /* "NAME=VALUE": what get-environment returns, nothing else */
   unsigned closed_stdio;  /* bit i: the host had standard stream i closed (the stream is then closed) */
   wasi_ctx *interrupt;    /* its wasi_interrupt ends blocking calls (may be NULL: nothing does) */
+  wasi_ctx *fs;           /* wasi:filesystem: its preopened directories are the component's, and its
+                             path resolver (and settings) resolve every path (NULL: no preopens) */
 } wp2_config;
 
 typedef struct wp2_ctx wp2_ctx;

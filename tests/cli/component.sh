@@ -23,13 +23,13 @@ for f in "$dir"/*.wasm; do
   expect "validate $(basename "$f")" '[ $? -eq 0 ] && [ ! -s "$tmp/out" ]'
 done
 
-# run: a jco-adapted preview-1 command imports wasi:filesystem, which the
-# WASI 0.2 host does not serve yet: a one-line link error naming it
-"$wrun" "$dir/wasi-args_env.wasm" >"$tmp/out" 2>&1
+# run: a jco-adapted preview-1 command (it imports wasi:filesystem too) sees
+# exactly its arguments and --env variables, as the core module does
+"$wrun" --env FOO=bar "$dir/wasi-args_env.wasm" first "second arg" "" >"$tmp/out" 2>&1
 st=$?
-expect "run refuses a component importing wasi:filesystem with exit 1" '[ $st -eq 1 ]'
-expect "run names the missing wasi:filesystem import" \
-  'grep -qx "$dir/wasi-args_env.wasm: link error: component import wasi:filesystem/types@0.2.12 is not provided" "$tmp/out" && [ $(wc -l <"$tmp/out") -eq 1 ]'
+expect "run a jco-adapted preview-1 command: exit 0" '[ $st -eq 0 ]'
+expect "... with its arguments and environment" \
+  '[ "$(cat "$tmp/out")" = "$(printf "arg 1: first\narg 2: second arg\narg 3: \nenv count: 1\nFOO=bar\nPATH=(unset)")" ]'
 "$wrun" "$dir/types.wasm" >"$tmp/out" 2>&1
 st=$?
 expect "run without --invoke on a component with no run export" '[ $st -eq 1 ] && grep -qx "$dir/types.wasm: a component with no wasi:cli/run export: nothing to run without --invoke (decoded and validated: 0 core modules)" "$tmp/out"'

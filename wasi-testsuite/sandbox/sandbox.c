@@ -20,7 +20,16 @@
 
 #define ROOT 3
 #define FOLLOW __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW
+/* What a refusal by the sandbox is: preview 1's NOTCAPABLE. Built with
+ * -DSANDBOX_ADAPTED for the WASI 0.2 run (wrapped by jco's preview-1
+ * adapter), where the host's `not-permitted` reaches the guest as PERM (as
+ * under wasmtime), and the socket calls, which the adapter does not
+ * implement, are left out. */
+#ifdef SANDBOX_ADAPTED
+#define NOTCAP __WASI_ERRNO_PERM
+#else
 #define NOTCAP __WASI_ERRNO_NOTCAPABLE
+#endif
 #define RD (__WASI_RIGHTS_FD_READ | __WASI_RIGHTS_FD_SEEK | __WASI_RIGHTS_FD_FILESTAT_GET)
 #define RW (RD | __WASI_RIGHTS_FD_WRITE | __WASI_RIGHTS_FD_FILESTAT_SET_SIZE)
 
@@ -314,7 +323,9 @@ int main(int argc, char **argv) {
   loops();
   inside_links_work();
   trailing_slashes();
+#ifndef SANDBOX_ADAPTED
   not_sockets();
+#endif
   if (failures == 0) printf("sandbox: all %d checks passed\n", checks);
   return failures != 0;
 }

@@ -109,7 +109,10 @@ int main(void) {
 
   /* the sandbox: no climbing out, no NUL bytes, nothing outside the preopen */
   CHECK(open("fs.dir/../escape.txt", O_WRONLY | O_CREAT, 0644) < 0, "'..' out of the preopen");
-  CHECK(symlink("../..", "fs.dir/up") != 0 && errno == ENOTCAPABLE, "a symlink pointing out is refused");
+  /* preview 1 answers ENOTCAPABLE; WASI 0.2 has no such code, and the same refusal reaches a program
+   * adapted to it (jco's adapter) as `not-permitted`, EPERM (as under wasmtime) */
+  CHECK(symlink("../..", "fs.dir/up") != 0 && (errno == ENOTCAPABLE || errno == EPERM),
+        "a symlink pointing out is refused");
   CHECK(symlink("a.txt", "fs.dir/nodir/l") != 0 && errno == ENOENT, "a link in a missing directory is ENOENT");
   CHECK(open("fs.dir/up/etc/passwd", O_RDONLY) < 0 && errno == ENOENT, "so nothing is there to follow");
   CHECK(open("/etc/passwd", O_RDONLY) < 0, "absolute host paths are unreachable");
