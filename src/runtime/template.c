@@ -1,0 +1,362 @@
+/*
+ * template.c — pre-linked instance templates and the per-store pools of
+ * instances made from them (runtime.h: "instance templates").
+ *
+ * A template holds what every instance of a module shares: the module, its
+ * checked imports, the configuration, the compiled code, and a memory image
+ * per defined memory. The image is a memfd holding the memory's initial
+ * contents (the active data segments, written once in spec order); an
+ * instance maps it MAP_PRIVATE over the start of its guard-page reservation,
+ * so its first write to a page copies that one page and a 10 MB data section
+ * costs one mmap instead of a 10 MB memcpy. When a module's data segments
+ * cannot be laid out ahead of time (an offset that is not a constant, a
+ * segment out of bounds, which must trap in order, an imported memory) the
+ * template has no image and instances copy their segments as
+ * wrun_instantiate does.
+ *
+ * Instances made from a template own their functions, globals, tables and
+ * memories instead of registering them with the store, so a released one can
+ * go back to its store's pool whole: its next use maps the image again,
+ * resets globals, tables and segment state, and keeps its functions, whose
+ * translated interpreter code and compiled-code context stay valid because
+ * every object they point at is the same.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "aot/aot.h"
+#include "binary/reader.h"
+#include "runtime/rt.h"
+
+#define PAGE_BYTES 65536u
+#define HOST_PAGE 4096u
+
+/* The initial contents of one memory: bytes [lo, hi) of the memfd, at the
+ * same offsets in the memory; everything else starts zero. */
+typedef struct mem_image {
+  int fd;                        /* -1: no data (or not a defined memory) */
+  uint64_t lo, hi;               /* host-page aligned */
+} mem_image;
+
+struct wrun_template {
+  const wasm_module *m;
+  wrun_config cfg;
+  wrun_extern *imports;          /* the checked imports, one per module import */
+  mem_image *images;             /* per memory index */
+  bool data_image;               /* the active data segments are in images */
+  uint64_t image_bytes;          /* sum of hi - lo */
+};
+
+/* ---- the memory image ----------------------------------------------------------- */
+
+/* The offset of an active data segment when it is an i32.const (the only
+ * form that does not depend on an import's value). */
+static bool const_offset(const wasm_module *m, const wasm_constexpr *ce, uint64_t *out) {
+  wrun_error scratch;
+  wrun_error_clear(&scratch);
+  wasm_reader r = {m->bytes, ce->code, ce->code + ce->len, &scratch};
+  uint8_t op;
+  int32_t v;
+  if (!reader_u8(&r, &op) || op != 0x41 || !reader_s32(&r, &v)) return false;
+  *out = (uint32_t)v;
+  return true;
+}
+
+/* The most pages a defined memory may have under cfg (as rt_memory_reserve). */
+static uint64_t max_pages(const wrun_config *cfg, const wasm_memtype *mt) {
+  uint64_t max = mt->limits.has_max ? mt->limits.max : WASM_MAX_PAGES32;
+  if (cfg->max_memory_bytes && max > cfg->max_memory_bytes / PAGE_BYTES) max = cfg->max_memory_bytes / PAGE_BYTES;
+  return max;
+}
+
+/* Whether every active data segment can go into an image: it targets a
+ * defined 32-bit memory that instantiation can create, has a constant offset
+ * and fits in the memory's initial size. Otherwise instantiation copies them
+ * (and traps at the first that does not fit, after the ones before it). */
+static bool data_fits_image(const wasm_module *m, const wrun_config *cfg) {
+  for (uint32_t i = 0; i < m->ndatas; i++) {
+    const wasm_data *d = &m->datas[i];
+    if (d->mode != WASM_SEG_ACTIVE) continue;
+    if (d->memory < m->nimported_mems || d->memory >= m->nmems) return false;
+    const wasm_memtype *mt = &m->mems[d->memory].type;
+    uint64_t off;
+    if (mt->limits.is64 || mt->limits.min > max_pages(cfg, mt) || !const_offset(m, &d->offset, &off)) return false;
+    if (off + d->len > mt->limits.min * PAGE_BYTES) return false;
+  }
+  return true;
+}
+
+/* Writes the active segments of memory `mi` into a fresh memfd, in order
+ * (a later segment overwrites an earlier one, as copying them would). */
+static bool build_image(const wasm_module *m, uint32_t mi, mem_image *img, wrun_error *err) {
+  uint64_t lo = UINT64_MAX, hi = 0;
+  for (uint32_t i = 0; i < m->ndatas; i++) {
+    const wasm_data *d = &m->datas[i];
+    uint64_t off;
+    if (d->mode != WASM_SEG_ACTIVE || d->memory != mi || !d->len || !const_offset(m, &d->offset, &off)) continue;
+    if (off < lo) lo = off;
+    if (off + d->len > hi) hi = off + d->len;
+  }
+  if (hi == 0) return true; /* all zero: nothing to map */
+  img->lo = lo & ~(uint64_t)(HOST_PAGE - 1);
+  img->hi = (hi + HOST_PAGE - 1) & ~(uint64_t)(HOST_PAGE - 1);
+  int fd = memfd_create("wrun-memory-image", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (fd < 0) return wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "memfd_create: %s", strerror(errno));
+  img->fd = fd;
+  if (ftruncate(fd, (off_t)img->hi) != 0)
+    return wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "memory image of %llu bytes: %s",
+                         (unsigned long long)img->hi, strerror(errno));
+  for (uint32_t i = 0; i < m->ndatas; i++) {
+    const wasm_data *d = &m->datas[i];
+    uint64_t off;
+    if (d->mode != WASM_SEG_ACTIVE || d->memory != mi || !d->len || !const_offset(m, &d->offset, &off)) continue;
+    for (uint64_t done = 0; done < d->len;) {
+      ssize_t w = pwrite(fd, d->bytes + done, d->len - done, (off_t)(off + done));
+      if (w <= 0) return wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "memory image: %s", strerror(errno));
+      done += (uint64_t)w;
+    }
+  }
+  /* a mapping beyond the end of the file would fault with SIGBUS: keep its size */
+  (void)fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL);
+  return true;
+}
+
+/* Makes a reserved memory (size 0) its initial `min` pages: zero pages with
+ * the image mapped copy-on-write over its part. */
+static bool map_initial(wrun_memory *mem, const mem_image *img) {
+  uint64_t bytes = mem->type.limits.min * PAGE_BYTES;
+  if (bytes > img->hi - img->lo && mprotect(mem->base, bytes, PROT_READ | PROT_WRITE) != 0) return false;
+  if (img->fd >= 0 && mmap(mem->base + img->lo, img->hi - img->lo, PROT_READ | PROT_WRITE,
+                           MAP_PRIVATE | MAP_FIXED | MAP_NORESERVE, img->fd, (off_t)img->lo) == MAP_FAILED)
+    return false;
+  mem->size = bytes;
+  return true;
+}
+
+/* Returns a memory to size 0 and drops its pages (the private copies of the
+ * image and every zero page written): one mmap over the used range, which
+ * replaces whatever was there with fresh inaccessible address space. */
+static bool discard_memory(wrun_memory *mem) {
+  if (!mem->size) return true;
+  if (mmap(mem->base, mem->size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0) ==
+      MAP_FAILED)
+    return false;
+  mem->size = 0;
+  return true;
+}
+
+/* ---- templates ------------------------------------------------------------------ */
+
+void wrun_template_free(wrun_template *t) {
+  if (!t) return;
+  if (t->images)
+    for (uint32_t i = 0; i < t->m->nmems; i++)
+      if (t->images[i].fd >= 0) close(t->images[i].fd);
+  free(t->images);
+  free(t->imports);
+  free(t);
+}
+
+wrun_template *wrun_template_new(const wasm_module *m, const wrun_config *cfg, const wrun_extern *imports,
+                                 uint32_t nimports, wrun_error *err) {
+  if (!m->validated) {
+    wrun_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "module must be validated before instantiation");
+    return NULL;
+  }
+  wrun_template *t = calloc(1, sizeof *t);
+  wrun_instance *probe = rt_instance_alloc(m); /* for checking the imports */
+  if (t) {
+    t->imports = calloc(m->nimports + 1, sizeof *t->imports);
+    t->images = calloc(m->nmems + 1, sizeof *t->images);
+  }
+  if (!t || !probe || !t->imports || !t->images) {
+    rt_instance_free(probe);
+    wrun_template_free(t);
+    wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+    return NULL;
+  }
+  t->m = m;
+  if (cfg) t->cfg = *cfg;
+  for (uint32_t i = 0; i < m->nmems; i++) t->images[i].fd = -1;
+  bool ok = rt_link_imports(probe, imports, nimports, err);
+  rt_instance_free(probe);
+  if (!ok) {
+    wrun_template_free(t);
+    return NULL;
+  }
+  if (nimports) memcpy(t->imports, imports, nimports * sizeof *imports);
+  /* compile now, once, so instances only attach the code (and so threads
+   * instantiating at the same time never compile into the module together) */
+  if (t->cfg.aot && !m->aot_image) {
+    aot_image *img;
+    if (!aot_compile_module(m, aot_options_for(&t->cfg), &img, err)) {
+      wrun_template_free(t);
+      return NULL;
+    }
+    aot_attach_image((wasm_module *)m, img); /* the image slot is a cache on the module */
+  }
+  t->data_image = data_fits_image(m, &t->cfg);
+  for (uint32_t i = m->nimported_mems; t->data_image && i < m->nmems; i++) {
+    if (!build_image(m, i, &t->images[i], err)) {
+      wrun_template_free(t);
+      return NULL;
+    }
+    t->image_bytes += t->images[i].hi - t->images[i].lo;
+  }
+  return t;
+}
+
+const wasm_module *wrun_template_module(const wrun_template *t) { return t->m; }
+const wrun_config *wrun_template_config(const wrun_template *t) { return &t->cfg; }
+uint64_t wrun_template_image_bytes(const wrun_template *t) { return t->data_image ? t->image_bytes : 0; }
+
+/* ---- the store's template instances ------------------------------------------- */
+
+static bool remember(wrun_store *s, wrun_instance *inst) {
+  if (s->ntinsts == s->cap_tinsts) {
+    uint32_t cap = s->cap_tinsts ? s->cap_tinsts * 2 : 8;
+    wrun_instance **a = realloc(s->tinsts, cap * sizeof *a);
+    if (!a) return false;
+    s->tinsts = a;
+    s->cap_tinsts = cap;
+  }
+  s->tinsts[s->ntinsts++] = inst;
+  return true;
+}
+
+static void forget(wrun_store *s, wrun_instance *inst) {
+  for (uint32_t i = 0; i < s->ntinsts; i++)
+    if (s->tinsts[i] == inst) {
+      s->tinsts[i] = s->tinsts[--s->ntinsts];
+      break;
+    }
+  rt_instance_free(inst);
+}
+
+void rt_store_free_templated(wrun_store *s) {
+  for (uint32_t i = 0; i < s->ntinsts; i++) rt_instance_free(s->tinsts[i]);
+  free(s->tinsts);
+  s->tinsts = NULL;
+  s->ntinsts = s->cap_tinsts = 0;
+}
+
+bool rt_store_owns_templated_memory(const wrun_store *s, const void *addr) {
+  const uint8_t *a = addr;
+  for (uint32_t i = 0; i < s->ntinsts; i++) {
+    const wrun_instance *inst = s->tinsts[i];
+    for (uint32_t k = inst->module->nimported_mems; k < inst->module->nmems; k++) {
+      const wrun_memory *mem = inst->mems[k];
+      if (mem && a >= mem->base && a < mem->base + mem->reserved) return true;
+    }
+  }
+  return false;
+}
+
+/* Puts a pooled instance back in its initial state, before segments: tables
+ * at their minimum size and empty, memories mapped from the image. */
+static bool reset_definitions(wrun_instance *inst) {
+  const wasm_module *m = inst->module;
+  for (uint32_t i = m->nimported_tables; i < m->ntables; i++) {
+    wrun_table *tb = inst->tables[i];
+    tb->size = m->tables[i].type.limits.min; /* cap only grew past it */
+    memset(tb->elems, 0, tb->size * sizeof *tb->elems);
+  }
+  for (uint32_t i = m->nimported_mems; i < m->nmems; i++)
+    if (!map_initial(inst->mems[i], &inst->tmpl->images[i])) return false;
+  return true;
+}
+
+/* A new instance of the template, with its definitions created, registered
+ * with the store as in use. */
+static wrun_instance *fresh_instance(const wrun_template *t, wrun_store *s, wrun_error *err) {
+  const wasm_module *m = t->m;
+  wrun_instance *inst = rt_instance_alloc(m);
+  if (!inst || !remember(s, inst)) {
+    rt_instance_free(inst);
+    wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+    return NULL;
+  }
+  inst->tmpl = t;
+  inst->live = true;
+  /* the imports were checked when the template was made */
+  for (uint32_t i = 0; i < m->nimports; i++) {
+    const wasm_import *im = &m->imports[i];
+    const wrun_extern *x = &t->imports[i];
+    switch (im->kind) {
+    case WASM_EXTERN_FUNC: inst->funcs[im->index] = x->of.func; break;
+    case WASM_EXTERN_TABLE: inst->tables[im->index] = x->of.table; break;
+    case WASM_EXTERN_MEMORY: inst->mems[im->index] = x->of.memory; break;
+    case WASM_EXTERN_GLOBAL: inst->globals[im->index] = x->of.global; break;
+    default: break;
+    }
+  }
+  if (!rt_create_definitions(s, inst, true, err)) {
+    forget(s, inst);
+    return NULL;
+  }
+  if (s->cfg.aot && !aot_compile_instance(s, inst, err)) {
+    forget(s, inst);
+    return NULL;
+  }
+  return inst;
+}
+
+static wrun_instance *pooled_instance(const wrun_template *t, wrun_store *s) {
+  for (uint32_t i = s->ntinsts; i-- > 0;)
+    if (!s->tinsts[i]->live && s->tinsts[i]->tmpl == t) return s->tinsts[i];
+  return NULL;
+}
+
+bool wrun_instance_release(wrun_store *s, wrun_instance *inst) {
+  if (!inst || !inst->tmpl || !inst->live) return false;
+  inst->live = false;
+  const wasm_module *m = inst->module;
+  for (uint32_t i = m->nimported_mems; i < m->nmems; i++)
+    if (!discard_memory(inst->mems[i])) { /* cannot be reused safely: free it */
+      forget(s, inst);
+      break;
+    }
+  return true;
+}
+
+wrun_instance *wrun_template_instantiate(const wrun_template *t, wrun_store *s, wrun_error *err) {
+  if (s->cfg.aot != t->cfg.aot || s->cfg.interruptible != t->cfg.interruptible ||
+      s->cfg.max_memory_bytes != t->cfg.max_memory_bytes) {
+    wrun_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET,
+                  "store and template configurations differ (aot, interruptible or max memory)");
+    return NULL;
+  }
+  s->trap = WRUN_TRAP_NONE;
+  wrun_instance *inst = pooled_instance(t, s);
+  if (inst) inst->live = true;
+  else if (!(inst = fresh_instance(t, s, err))) return NULL;
+  if (!reset_definitions(inst)) {
+    wrun_error_at(err, WRUN_ERR_LIMIT, WRUN_NO_OFFSET, "cannot map the initial memory: %s", strerror(errno));
+    forget(s, inst);
+    return NULL;
+  }
+  const wasm_module *m = t->m;
+  if (!rt_init_definitions(inst, err) || !rt_apply_segments(s, inst, t->data_image, err) ||
+      (m->start != WASM_NONE_IDX && !wrun_call(s, inst->funcs[m->start], NULL, 0, NULL, 0, err))) {
+    wrun_instance_release(s, inst);
+    return NULL;
+  }
+  return inst;
+}
+
+void wrun_store_reset(wrun_store *s) {
+  for (uint32_t i = s->ntinsts; i-- > 0;) wrun_instance_release(s, s->tinsts[i]);
+  s->trap = WRUN_TRAP_NONE;
+  s->trap_msg[0] = 0;
+  s->exit_code = 0;
+  s->ntrace = 0;
+  s->interrupt = 0;
+  s->fuel_left = (int64_t)(s->cfg.fuel > INT64_MAX ? INT64_MAX : s->cfg.fuel);
+}
+
+void wrun_store_set_data(wrun_store *s, void *data) { s->data = data; }
+void *wrun_store_data(const wrun_store *s) { return s->data; }
