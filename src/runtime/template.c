@@ -16,8 +16,10 @@
  *
  * Instances made from a template own their functions, globals, tables and
  * memories instead of registering them with the store, so a released one can
- * go back to its store's pool whole: its next use maps the image again,
- * resets globals, tables and segment state, and keeps its functions, whose
+ * go back to its store's pool whole: releasing it drops the pages it wrote
+ * (madvise: its image pages read from the memfd again, the rest are zero),
+ * its next use resets globals, tables and segment state, and it keeps its
+ * functions, whose
  * translated interpreter code and compiled-code context stay valid because
  * every object they point at is the same.
  */
@@ -33,7 +35,6 @@
 #include "runtime/rt.h"
 
 #define PAGE_BYTES 65536u
-#define HOST_PAGE 4096u
 
 /* The initial contents of one memory: bytes [lo, hi) of the memfd, at the
  * same offsets in the memory; everything else starts zero. */
@@ -73,11 +74,19 @@ static uint64_t max_pages(const wrun_config *cfg, const wasm_memtype *mt) {
   return max;
 }
 
+/* The host's page size, the granularity of the image's mapping. */
+static uint64_t host_page(void) {
+  long p = sysconf(_SC_PAGESIZE);
+  return p > 0 ? (uint64_t)p : 4096;
+}
+
 /* Whether every active data segment can go into an image: it targets a
  * defined 32-bit memory that instantiation can create, has a constant offset
  * and fits in the memory's initial size. Otherwise instantiation copies them
  * (and traps at the first that does not fit, after the ones before it). */
 static bool data_fits_image(const wasm_module *m, const wrun_config *cfg) {
+  uint64_t page = host_page();
+  if (page > PAGE_BYTES || (page & (page - 1))) return false;
   for (uint32_t i = 0; i < m->ndatas; i++) {
     const wasm_data *d = &m->datas[i];
     if (d->mode != WASM_SEG_ACTIVE) continue;
@@ -102,8 +111,9 @@ static bool build_image(const wasm_module *m, uint32_t mi, mem_image *img, wrun_
     if (off + d->len > hi) hi = off + d->len;
   }
   if (hi == 0) return true; /* all zero: nothing to map */
-  img->lo = lo & ~(uint64_t)(HOST_PAGE - 1);
-  img->hi = (hi + HOST_PAGE - 1) & ~(uint64_t)(HOST_PAGE - 1);
+  uint64_t page = host_page();
+  img->lo = lo & ~(page - 1);
+  img->hi = (hi + page - 1) & ~(page - 1); /* <= the memory's size: wasm pages are whole host pages */
   int fd = memfd_create("wrun-memory-image", MFD_CLOEXEC | MFD_ALLOW_SEALING);
   if (fd < 0) return wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "memfd_create: %s", strerror(errno));
   img->fd = fd;
@@ -137,15 +147,15 @@ static bool map_initial(wrun_memory *mem, const mem_image *img) {
   return true;
 }
 
-/* Returns a memory to size 0 and drops its pages (the private copies of the
- * image and every zero page written): one mmap over the used range, which
- * replaces whatever was there with fresh inaccessible address space. */
-static bool discard_memory(wrun_memory *mem) {
-  if (!mem->size) return true;
-  if (mmap(mem->base, mem->size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0) ==
-      MAP_FAILED)
-    return false;
-  mem->size = 0;
+/* Puts a memory back in its initial state: drops every page written (the
+ * private copies of image pages, which then read from the image again, and
+ * the zero pages touched), and makes the pages memory.grow added inaccessible
+ * again. The mappings stay, so reuse needs no system call. */
+static bool reset_memory(wrun_memory *mem) {
+  uint64_t initial = mem->type.limits.min * PAGE_BYTES;
+  if (mem->size && madvise(mem->base, mem->size, MADV_DONTNEED) != 0) return false;
+  if (mem->size > initial && mprotect(mem->base + initial, mem->size - initial, PROT_NONE) != 0) return false;
+  mem->size = initial;
   return true;
 }
 
@@ -248,7 +258,7 @@ bool rt_store_owns_templated_memory(const wrun_store *s, const void *addr) {
   const uint8_t *a = addr;
   for (uint32_t i = 0; i < s->ntinsts; i++) {
     const wrun_instance *inst = s->tinsts[i];
-    for (uint32_t k = inst->module->nimported_mems; k < inst->module->nmems; k++) {
+    for (uint32_t k = 0; k < inst->module->nmems; k++) { /* imported ones too: they may be another store's */
       const wrun_memory *mem = inst->mems[k];
       if (mem && a >= mem->base && a < mem->base + mem->reserved) return true;
     }
@@ -256,18 +266,15 @@ bool rt_store_owns_templated_memory(const wrun_store *s, const void *addr) {
   return false;
 }
 
-/* Puts a pooled instance back in its initial state, before segments: tables
- * at their minimum size and empty, memories mapped from the image. */
-static bool reset_definitions(wrun_instance *inst) {
+/* Puts a pooled instance's tables back in their initial state (its memories
+ * were reset when it was released): minimum size, empty. */
+static void reset_tables(wrun_instance *inst) {
   const wasm_module *m = inst->module;
   for (uint32_t i = m->nimported_tables; i < m->ntables; i++) {
     wrun_table *tb = inst->tables[i];
     tb->size = m->tables[i].type.limits.min; /* cap only grew past it */
     memset(tb->elems, 0, tb->size * sizeof *tb->elems);
   }
-  for (uint32_t i = m->nimported_mems; i < m->nmems; i++)
-    if (!map_initial(inst->mems[i], &inst->tmpl->images[i])) return false;
-  return true;
 }
 
 /* A new instance of the template, with its definitions created, registered
@@ -298,6 +305,12 @@ static wrun_instance *fresh_instance(const wrun_template *t, wrun_store *s, wrun
     forget(s, inst);
     return NULL;
   }
+  for (uint32_t i = m->nimported_mems; i < m->nmems; i++)
+    if (!map_initial(inst->mems[i], &t->images[i])) {
+      wrun_error_at(err, WRUN_ERR_LIMIT, WRUN_NO_OFFSET, "cannot map memory %u: %s", i, strerror(errno));
+      forget(s, inst);
+      return NULL;
+    }
   if (s->cfg.aot && !aot_compile_instance(s, inst, err)) {
     forget(s, inst);
     return NULL;
@@ -316,7 +329,7 @@ bool wrun_instance_release(wrun_store *s, wrun_instance *inst) {
   inst->live = false;
   const wasm_module *m = inst->module;
   for (uint32_t i = m->nimported_mems; i < m->nmems; i++)
-    if (!discard_memory(inst->mems[i])) { /* cannot be reused safely: free it */
+    if (!reset_memory(inst->mems[i])) { /* cannot be reused safely: free it */
       forget(s, inst);
       break;
     }
@@ -332,11 +345,10 @@ wrun_instance *wrun_template_instantiate(const wrun_template *t, wrun_store *s, 
   }
   s->trap = WRUN_TRAP_NONE;
   wrun_instance *inst = pooled_instance(t, s);
-  if (inst) inst->live = true;
-  else if (!(inst = fresh_instance(t, s, err))) return NULL;
-  if (!reset_definitions(inst)) {
-    wrun_error_at(err, WRUN_ERR_LIMIT, WRUN_NO_OFFSET, "cannot map the initial memory: %s", strerror(errno));
-    forget(s, inst);
+  if (inst) {
+    inst->live = true;
+    reset_tables(inst);
+  } else if (!(inst = fresh_instance(t, s, err))) {
     return NULL;
   }
   const wasm_module *m = t->m;
