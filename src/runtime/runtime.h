@@ -144,16 +144,18 @@ wrun_instance *wrun_instantiate(wrun_store *s, const wasm_module *m,
  * the calling store), and an imported table, memory or mutable global is
  * shared state the embedder must not let two threads use at once.
  *
- * Lifetimes: the module and the imports must outlive the template; the
+ * Lifetimes: the module and the imports must outlive the template (imports
+ * given to one instantiation: that instance, until it is released); the
  * template must outlive every store that instantiated it. */
 typedef struct wrun_template wrun_template;
 
 /* Makes a template of a validated module with `imports` (one extern per
  * module import, in import order; checked as wrun_instantiate checks them,
- * with the same WRUN_ERR_LINK errors). `cfg` (NULL: defaults; copied) must be
- * the configuration of the stores it will be instantiated in. With cfg->aot
- * the module is compiled here (an error from the compiler fails the
- * template). Returns NULL with `err` set on failure. */
+ * with the same WRUN_ERR_LINK errors), or with imports NULL when every
+ * instantiation will give its own (wrun_template_instantiate_with). `cfg`
+ * (NULL: defaults; copied) must be the configuration of the stores it will be
+ * instantiated in. With cfg->aot the module is compiled here (an error from
+ * the compiler fails the template). Returns NULL with `err` set on failure. */
 wrun_template *wrun_template_new(const wasm_module *m, const wrun_config *cfg, const wrun_extern *imports,
                                  uint32_t nimports, wrun_error *err);
 
@@ -178,6 +180,14 @@ uint64_t wrun_template_image_bytes(const wrun_template *t);
  * function fails with WRUN_ERR_TRAP, and the instance goes back to the pool).
  * The instance belongs to the store until wrun_instance_release. */
 wrun_instance *wrun_template_instantiate(const wrun_template *t, wrun_store *s, wrun_error *err);
+
+/* The same with imports for this instance only (NULL: the template's), e.g.
+ * host functions bound to one request's state, or the exports of the other
+ * instances of a component. They are checked like wrun_instantiate's; a
+ * pooled instance last linked to other imports is relinked, and in the
+ * interpreter tier its functions are translated again when first called. */
+wrun_instance *wrun_template_instantiate_with(const wrun_template *t, wrun_store *s, const wrun_extern *imports,
+                                              uint32_t nimports, wrun_error *err);
 
 /* Gives an instance made by wrun_template_instantiate back to its store's
  * pool; its memory pages are dropped now. The instance and everything it

@@ -46,7 +46,8 @@ typedef struct mem_image {
 struct wrun_template {
   const wasm_module *m;
   wrun_config cfg;
-  wrun_extern *imports;          /* the checked imports, one per module import */
+  wrun_extern *imports;          /* the checked imports, one per module import; NULL when
+                                  * each instantiation gives its own */
   mem_image *images;             /* per memory index */
   bool data_image;               /* the active data segments are in images */
   uint64_t image_bytes;          /* sum of hi - lo */
@@ -180,7 +181,7 @@ wrun_template *wrun_template_new(const wasm_module *m, const wrun_config *cfg, c
   wrun_template *t = calloc(1, sizeof *t);
   wrun_instance *probe = rt_instance_alloc(m); /* for checking the imports */
   if (t) {
-    t->imports = calloc(m->nimports + 1, sizeof *t->imports);
+    t->imports = calloc(m->nimports + 1, sizeof *t->imports); /* NULL below when none are fixed */
     t->images = calloc(m->nmems + 1, sizeof *t->images);
   }
   if (!t || !probe || !t->imports || !t->images) {
@@ -192,13 +193,18 @@ wrun_template *wrun_template_new(const wasm_module *m, const wrun_config *cfg, c
   t->m = m;
   if (cfg) t->cfg = *cfg;
   for (uint32_t i = 0; i < m->nmems; i++) t->images[i].fd = -1;
-  bool ok = rt_link_imports(probe, imports, nimports, err);
+  bool ok = !imports || rt_link_imports(probe, imports, nimports, err);
   rt_instance_free(probe);
   if (!ok) {
     wrun_template_free(t);
     return NULL;
   }
-  if (nimports) memcpy(t->imports, imports, nimports * sizeof *imports);
+  if (imports) {
+    if (nimports) memcpy(t->imports, imports, nimports * sizeof *imports);
+  } else if (m->nimports) { /* given to each instantiation */
+    free(t->imports);
+    t->imports = NULL;
+  }
   /* compile now, once, so instances only attach the code (and so threads
    * instantiating at the same time never compile into the module together) */
   if (t->cfg.aot && !m->aot_image) {
@@ -277,9 +283,10 @@ static void reset_tables(wrun_instance *inst) {
   }
 }
 
-/* A new instance of the template, with its definitions created, registered
- * with the store as in use. */
-static wrun_instance *fresh_instance(const wrun_template *t, wrun_store *s, wrun_error *err) {
+/* A new instance of the template linked to `want`, with its definitions
+ * created, registered with the store as in use. */
+static wrun_instance *fresh_instance(const wrun_template *t, wrun_store *s, const wrun_extern *want,
+                                     wrun_error *err) {
   const wasm_module *m = t->m;
   wrun_instance *inst = rt_instance_alloc(m);
   if (!inst || !remember(s, inst)) {
@@ -289,17 +296,9 @@ static wrun_instance *fresh_instance(const wrun_template *t, wrun_store *s, wrun
   }
   inst->tmpl = t;
   inst->live = true;
-  /* the imports were checked when the template was made */
-  for (uint32_t i = 0; i < m->nimports; i++) {
-    const wasm_import *im = &m->imports[i];
-    const wrun_extern *x = &t->imports[i];
-    switch (im->kind) {
-    case WASM_EXTERN_FUNC: inst->funcs[im->index] = x->of.func; break;
-    case WASM_EXTERN_TABLE: inst->tables[im->index] = x->of.table; break;
-    case WASM_EXTERN_MEMORY: inst->mems[im->index] = x->of.memory; break;
-    case WASM_EXTERN_GLOBAL: inst->globals[im->index] = x->of.global; break;
-    default: break;
-    }
+  if (!rt_link_imports(inst, want, m->nimports, err)) {
+    forget(s, inst);
+    return NULL;
   }
   if (!rt_create_definitions(s, inst, true, err)) {
     forget(s, inst);
@@ -336,11 +335,52 @@ bool wrun_instance_release(wrun_store *s, wrun_instance *inst) {
   return true;
 }
 
-wrun_instance *wrun_template_instantiate(const wrun_template *t, wrun_store *s, wrun_error *err) {
+/* Whether a pooled instance is linked to exactly these imports. */
+static bool same_imports(const wrun_instance *inst, const wrun_extern *want) {
+  const wasm_module *m = inst->module;
+  for (uint32_t i = 0; i < m->nimports; i++) {
+    const wasm_import *im = &m->imports[i];
+    const void *have = NULL;
+    switch (im->kind) {
+    case WASM_EXTERN_FUNC: have = inst->funcs[im->index]; break;
+    case WASM_EXTERN_TABLE: have = inst->tables[im->index]; break;
+    case WASM_EXTERN_MEMORY: have = inst->mems[im->index]; break;
+    case WASM_EXTERN_GLOBAL: have = inst->globals[im->index]; break;
+    default: return false;
+    }
+    if (want[i].kind != im->kind || have != (const void *)want[i].of.func) return false;
+  }
+  return true;
+}
+
+/* Links a pooled instance to other imports than it had. Translated
+ * interpreter code holds imported functions and globals as pointers, so it
+ * is dropped (compiled code reaches them through the instance's arrays). */
+static bool relink(wrun_instance *inst, const wrun_extern *want, wrun_error *err) {
+  const wasm_module *m = inst->module;
+  for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++) {
+    interp_code_free(inst->funcs[i]->code);
+    inst->funcs[i]->code = NULL;
+  }
+  return rt_link_imports(inst, want, m->nimports, err);
+}
+
+wrun_instance *wrun_template_instantiate_with(const wrun_template *t, wrun_store *s, const wrun_extern *imports,
+                                              uint32_t nimports, wrun_error *err) {
   if (s->cfg.aot != t->cfg.aot || s->cfg.interruptible != t->cfg.interruptible ||
       s->cfg.max_memory_bytes != t->cfg.max_memory_bytes) {
     wrun_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET,
                   "store and template configurations differ (aot, interruptible or max memory)");
+    return NULL;
+  }
+  const wasm_module *m = t->m;
+  const wrun_extern *want = imports ? imports : t->imports;
+  if (!want) {
+    wrun_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "the template was made without imports: pass them");
+    return NULL;
+  }
+  if (imports && nimports != m->nimports) {
+    wrun_error_at(err, WRUN_ERR_LINK, WRUN_NO_OFFSET, "module needs %u imports, %u given", m->nimports, nimports);
     return NULL;
   }
   s->trap = WRUN_TRAP_NONE;
@@ -348,16 +388,23 @@ wrun_instance *wrun_template_instantiate(const wrun_template *t, wrun_store *s, 
   if (inst) {
     inst->live = true;
     reset_tables(inst);
-  } else if (!(inst = fresh_instance(t, s, err))) {
+    if (!same_imports(inst, want) && !relink(inst, want, err)) {
+      wrun_instance_release(s, inst);
+      return NULL;
+    }
+  } else if (!(inst = fresh_instance(t, s, want, err))) {
     return NULL;
   }
-  const wasm_module *m = t->m;
   if (!rt_init_definitions(inst, err) || !rt_apply_segments(s, inst, t->data_image, err) ||
       (m->start != WASM_NONE_IDX && !wrun_call(s, inst->funcs[m->start], NULL, 0, NULL, 0, err))) {
     wrun_instance_release(s, inst);
     return NULL;
   }
   return inst;
+}
+
+wrun_instance *wrun_template_instantiate(const wrun_template *t, wrun_store *s, wrun_error *err) {
+  return wrun_template_instantiate_with(t, s, NULL, 0, err);
 }
 
 void wrun_store_reset(wrun_store *s) {

@@ -441,6 +441,59 @@ static void test_link_errors_and_config(void **state) {
   wasm_module_free(m);
 }
 
+/* Imports given per instantiation: a pooled instance relinked to other host
+ * functions calls the new ones (in the interpreter, its translated code is
+ * dropped); a mismatch is the link error of wrun_instantiate. */
+static void test_imports_per_instance(void **state) {
+  (void)state;
+  wasm_module *m = load_wat(probe_wat);
+  for (int aot = 0; aot < ntiers(); aot++) {
+    wrun_config cfg = {0};
+    cfg.aot = aot;
+    probe_env a, b;
+    probe_env_init(&a, m, &cfg);
+    probe_env_init(&b, m, &cfg);
+    wrun_error err, ref;
+    wrun_error_clear(&err);
+    wrun_error_clear(&ref);
+    wrun_template *t = wrun_template_new(m, &cfg, NULL, 0, &err);
+    assert_non_null(t);
+    wrun_store *s = wrun_store_new(&cfg);
+    assert_null(wrun_template_instantiate(t, s, &err));
+    assert_int_equal(err.kind, WRUN_ERR_USAGE);
+    wrun_instance *first = NULL;
+    for (int round = 0; round < 4; round++) {
+      probe_env *pe = round % 2 ? &b : &a;
+      wrun_error_clear(&err);
+      wrun_instance *inst = wrun_template_instantiate_with(t, s, pe->imports, 2, &err);
+      if (!inst) fail_msg("instantiate_with: %s", err.message);
+      if (round == 0) first = inst;
+      assert_ptr_equal(inst, first);
+      assert_int_equal(call(s, inst, "callf", 1, 5, 0), 11);
+      assert_int_equal(call(s, inst, "getg", 0, 0, 0), 42);
+      wrun_instance_release(s, inst);
+    }
+    assert_int_equal(a.calls, 2);
+    assert_int_equal(b.calls, 2);
+    wrun_extern swapped[2] = {a.imports[1], a.imports[0]};
+    assert_null(wrun_instantiate(s, m, swapped, 2, &ref));
+    wrun_error_clear(&err);
+    assert_null(wrun_template_instantiate_with(t, s, swapped, 2, &err));
+    assert_int_equal(err.kind, WRUN_ERR_LINK);
+    assert_string_equal(err.message, ref.message);
+    wrun_error_clear(&err);
+    wrun_instance *inst = wrun_template_instantiate_with(t, s, b.imports, 2, &err);
+    assert_ptr_equal(inst, first);
+    assert_int_equal(call(s, inst, "callf", 1, 1, 0), 3);
+    assert_int_equal(b.calls, 3);
+    wrun_store_free(s);
+    wrun_template_free(t);
+    wrun_store_free(a.host);
+    wrun_store_free(b.host);
+  }
+  wasm_module_free(m);
+}
+
 /* ---- store reset, start traps ------------------------------------------------------- */
 
 static void test_store_reset(void **state) {
@@ -568,6 +621,7 @@ int main(void) {
     cmocka_unit_test(test_max_memory),
     cmocka_unit_test(test_segments_out_of_bounds),
     cmocka_unit_test(test_link_errors_and_config),
+    cmocka_unit_test(test_imports_per_instance),
     cmocka_unit_test(test_store_reset),
     cmocka_unit_test(test_start_trap),
     cmocka_unit_test(test_threads),
