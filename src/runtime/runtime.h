@@ -146,7 +146,8 @@ wrun_instance *wrun_instantiate(wrun_store *s, const wasm_module *m,
  *
  * Lifetimes: the module and the imports must outlive the template (imports
  * given to one instantiation: that instance, until it is released); the
- * template must outlive every store that instantiated it. */
+ * template must outlive every store that instantiated it, or every store
+ * must have released its instances of it and called wrun_store_trim. */
 typedef struct wrun_template wrun_template;
 
 /* Makes a template of a validated module with `imports` (one extern per
@@ -159,7 +160,8 @@ typedef struct wrun_template wrun_template;
 wrun_template *wrun_template_new(const wasm_module *m, const wrun_config *cfg, const wrun_extern *imports,
                                  uint32_t nimports, wrun_error *err);
 
-/* Frees a template (NULL allowed). Free the stores that used it first. */
+/* Frees a template (NULL allowed). Free the stores that used it first, or
+ * release their instances of it and wrun_store_trim them. */
 void wrun_template_free(wrun_template *t);
 
 /* The module and the configuration a template was made with; create the
@@ -202,6 +204,11 @@ bool wrun_instance_release(wrun_store *s, wrun_instance *inst);
  * wrun_*_new functions stay (they are freed with the store). Not during a
  * call. */
 void wrun_store_reset(wrun_store *s);
+
+/* Frees the released instances pooled in a store (their memory reservations
+ * included); instances in use stay. After this, a template none of whose
+ * instances is in use in any store may be freed before those stores. */
+void wrun_store_trim(wrun_store *s);
 
 /* An embedder pointer carried by the store (not owned; NULL initially), so
  * host functions shared by many stores find the state of their caller's:

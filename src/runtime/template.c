@@ -407,6 +407,11 @@ wrun_instance *wrun_template_instantiate(const wrun_template *t, wrun_store *s, 
   return wrun_template_instantiate_with(t, s, NULL, 0, err);
 }
 
+void wrun_store_trim(wrun_store *s) {
+  for (uint32_t i = s->ntinsts; i-- > 0;)
+    if (!s->tinsts[i]->live) forget(s, s->tinsts[i]);
+}
+
 void wrun_store_reset(wrun_store *s) {
   for (uint32_t i = s->ntinsts; i-- > 0;) wrun_instance_release(s, s->tinsts[i]);
   s->trap = WRUN_TRAP_NONE;

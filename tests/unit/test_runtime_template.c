@@ -525,8 +525,17 @@ static void test_store_reset(void **state) {
   assert_true((c == a && d == b) || (c == b && d == a));
   assert_int_equal(call(s, c, "load", 1, 0, 0), 'a');
   assert_int_equal(call(s, d, "load", 1, 0, 0), 'a');
-  wrun_store_free(s);
+  /* trim frees the pooled one only; then the template may go first */
+  wrun_instance_release(s, c);
+  wrun_store_trim(s);
+  wrun_instance *e = wrun_template_instantiate(t, s, &err);
+  assert_non_null(e);
+  assert_int_equal(call(s, d, "load", 1, 1, 0), 'b');
+  assert_int_equal(call(s, e, "load", 1, 1, 0), 'b');
+  wrun_store_reset(s);
+  wrun_store_trim(s);
   wrun_template_free(t);
+  wrun_store_free(s);
   wrun_store_free(pe.host);
   wasm_module_free(m);
 }
