@@ -128,17 +128,21 @@ wrun_instance *wrun_instantiate(wrun_store *s, const wasm_module *m,
  * For making many instances of one module fast (wrun serve: one per request).
  * A template is a module pre-linked to its imports, with its compiled code
  * (when cfg->aot) and a copy-on-write image of each memory's initial
- * contents; instantiating it does only the per-instance work: map the image,
- * set globals and tables, apply element segments, run the start function.
- * Instances released to their store go to a per-store pool and are reset,
- * not rebuilt, when the template is instantiated again in that store.
+ * contents (a memfd mapped MAP_PRIVATE, so an instance copies only the pages
+ * it writes). Instantiating it does only the per-instance work: set globals
+ * and tables, apply element segments, run the start function; a new
+ * instance also maps the image. Instances released to their store go to a
+ * per-store pool (their written pages dropped) and are reused, not rebuilt,
+ * when the template is instantiated again in that store.
  *
  * An instance from a template behaves exactly like one from wrun_instantiate
  * with the same imports: same results, same traps, same errors.
  *
- * Threads: a template is immutable once made; any number of threads may
- * instantiate it at the same time, each into its own store (a store, its
- * pool and its instances belong to one thread at a time). Imports are shared
+ * Threads: make the templates of one module on one thread (with cfg->aot,
+ * making one compiles into the module). A template is immutable once made;
+ * any number of threads may instantiate it at the same time, each into its
+ * own store (a store, its pool and its instances belong to one thread at a
+ * time). Imports are shared
  * by every instance: a host function gets called from all of those threads
  * (its env must allow that; per-request state belongs in wrun_store_data of
  * the calling store), and an imported table, memory or mutable global is

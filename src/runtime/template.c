@@ -264,7 +264,9 @@ bool rt_store_owns_templated_memory(const wrun_store *s, const void *addr) {
   const uint8_t *a = addr;
   for (uint32_t i = 0; i < s->ntinsts; i++) {
     const wrun_instance *inst = s->tinsts[i];
-    for (uint32_t k = 0; k < inst->module->nmems; k++) { /* imported ones too: they may be another store's */
+    /* imported memories too (they may be another store's), but only of
+     * instances in use: a pooled one may hold imports freed since */
+    for (uint32_t k = inst->live ? 0 : inst->module->nimported_mems; k < inst->module->nmems; k++) {
       const wrun_memory *mem = inst->mems[k];
       if (mem && a >= mem->base && a < mem->base + mem->reserved) return true;
     }
@@ -353,15 +355,18 @@ static bool same_imports(const wrun_instance *inst, const wrun_extern *want) {
   return true;
 }
 
-/* Links a pooled instance to other imports than it had. Translated
- * interpreter code holds imported functions and globals as pointers, so it
- * is dropped (compiled code reaches them through the instance's arrays). */
+/* Links a pooled instance to the imports of this instantiation. They are
+ * checked every time (an object at the address of one freed since may have
+ * another type). Translated interpreter code holds imported functions and
+ * globals as pointers, so it is dropped when one changed (compiled code
+ * reaches them through the instance's arrays). */
 static bool relink(wrun_instance *inst, const wrun_extern *want, wrun_error *err) {
   const wasm_module *m = inst->module;
-  for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++) {
-    interp_code_free(inst->funcs[i]->code);
-    inst->funcs[i]->code = NULL;
-  }
+  if (!same_imports(inst, want))
+    for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++) {
+      interp_code_free(inst->funcs[i]->code);
+      inst->funcs[i]->code = NULL;
+    }
   return rt_link_imports(inst, want, m->nimports, err);
 }
 
@@ -388,7 +393,9 @@ wrun_instance *wrun_template_instantiate_with(const wrun_template *t, wrun_store
   if (inst) {
     inst->live = true;
     reset_tables(inst);
-    if (!same_imports(inst, want) && !relink(inst, want, err)) {
+    /* the template's own imports were checked when it was made and cannot
+     * have changed; per-instantiation ones are checked each time */
+    if ((imports || !same_imports(inst, want)) && !relink(inst, want, err)) {
       wrun_instance_release(s, inst);
       return NULL;
     }
