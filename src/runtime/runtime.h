@@ -202,9 +202,13 @@ wrun_instance *wrun_template_instantiate_with(const wrun_template *t, wrun_store
  * a template or is already released. Never call it while the instance runs. */
 bool wrun_instance_release(wrun_store *s, wrun_instance *inst);
 
+/* Readies a store for its next request while other instances in it stay in
+ * use: clears the last trap, the interrupt request (after a timeout) and the
+ * exit code, and refills its fuel to cfg.fuel. Not during a call. */
+void wrun_store_refill(wrun_store *s);
+
 /* Readies a store for its next user: releases every template instance in
- * it, clears the last trap, the interrupt request and the exit code, and
- * refills its fuel to cfg.fuel. Objects made by wrun_instantiate and the
+ * it, then wrun_store_refill. Objects made by wrun_instantiate and the
  * wrun_*_new functions stay (they are freed with the store). Not during a
  * call. */
 void wrun_store_reset(wrun_store *s);

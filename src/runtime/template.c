@@ -419,14 +419,18 @@ void wrun_store_trim(wrun_store *s) {
     if (!s->tinsts[i]->live) forget(s, s->tinsts[i]);
 }
 
-void wrun_store_reset(wrun_store *s) {
-  for (uint32_t i = s->ntinsts; i-- > 0;) wrun_instance_release(s, s->tinsts[i]);
+void wrun_store_refill(wrun_store *s) {
   s->trap = WRUN_TRAP_NONE;
   s->trap_msg[0] = 0;
   s->exit_code = 0;
   s->ntrace = 0;
   s->interrupt = 0;
   s->fuel_left = (int64_t)(s->cfg.fuel > INT64_MAX ? INT64_MAX : s->cfg.fuel);
+}
+
+void wrun_store_reset(wrun_store *s) {
+  for (uint32_t i = s->ntinsts; i-- > 0;) wrun_instance_release(s, s->tinsts[i]);
+  wrun_store_refill(s);
 }
 
 void wrun_store_set_data(wrun_store *s, void *data) { s->data = data; }

@@ -501,6 +501,7 @@ static void test_store_reset(void **state) {
   wasm_module *m = load_wat(probe_wat);
   wrun_config cfg = {0};
   cfg.fuel = 100000;
+  cfg.interruptible = true;
   probe_env pe;
   probe_env_init(&pe, m, &cfg);
   wrun_error err;
@@ -515,6 +516,16 @@ static void test_store_reset(void **state) {
   call(s, a, "store", 2, 0, 1);
   assert_int_equal(call(s, a, "load", 1, 1 << 20, 0), TRAPPED | WRUN_TRAP_MEMORY_OOB);
   assert_true(wrun_store_fuel_left(s) < 100000);
+  /* refill: fuel and the interrupt request, instances stay */
+  int64_t left = wrun_store_fuel_left(s);
+  wrun_store_interrupt(s);
+  assert_int_equal(call(s, a, "load", 1, 0, 0), TRAPPED | WRUN_TRAP_TIMEOUT);
+  assert_int_equal(call(s, a, "load", 1, 0, 0), TRAPPED | WRUN_TRAP_TIMEOUT); /* until cleared */
+  wrun_store_refill(s);
+  assert_true(wrun_store_fuel_left(s) > left);
+  assert_int_equal(call(s, a, "load", 1, 0, 0), 1);
+  assert_int_equal(wrun_store_trap_kind(s), WRUN_TRAP_NONE);
+  call(s, a, "load", 1, 1 << 20, 0);
   wrun_store_reset(s);
   assert_int_equal(wrun_store_trap_kind(s), WRUN_TRAP_NONE);
   assert_int_equal(wrun_store_fuel_left(s), 100000);
