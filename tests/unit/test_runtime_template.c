@@ -575,6 +575,68 @@ static void test_start_trap(void **state) {
   wasm_module_free(m);
 }
 
+/* ---- no growth ----------------------------------------------------------------------- */
+
+static int count_lines(const char *path) {
+  FILE *f = fopen(path, "r");
+  if (!f) return -1;
+  int n = 0, c;
+  while ((c = fgetc(f)) != EOF) n += c == '\n';
+  fclose(f);
+  return n;
+}
+
+static int count_fds(void) {
+  int n = 0;
+  for (int fd = 0; fd < 1024; fd++) {
+    char p[64];
+    snprintf(p, sizeof p, "/proc/self/fd/%d", fd);
+    FILE *f = fopen(p, "r"); /* opening /proc/self/fd/N fails for a closed N */
+    if (f) {
+      n++;
+      fclose(f);
+    }
+  }
+  return n;
+}
+
+/* Many instantiate / write / grow / release cycles leave the process with
+ * as many mappings and descriptors as one cycle did. */
+static void test_no_growth(void **state) {
+  (void)state;
+  wasm_module *m = load_wat(probe_wat);
+  for (int aot = 0; aot < ntiers(); aot++) {
+    wrun_config cfg = {0};
+    cfg.aot = aot;
+    probe_env pe;
+    probe_env_init(&pe, m, &cfg);
+    wrun_error err;
+    wrun_error_clear(&err);
+    wrun_template *t = wrun_template_new(m, &cfg, pe.imports, 2, &err);
+    wrun_store *s = wrun_store_new(&cfg);
+    int maps = 0, fds = 0;
+    for (int i = 0; i < 400; i++) {
+      wrun_instance *inst = wrun_template_instantiate(t, s, &err);
+      if (!inst) fail_msg("cycle %d: %s", i, err.message);
+      assert_int_equal(call(s, inst, "load", 1, 65536, 0), 'p');
+      call(s, inst, "store", 2, (uint32_t)i * 97 % 131072, 1);
+      if (i % 2) assert_int_equal(call(s, inst, "grow", 1, 1, 0), 2);
+      if (i % 3 == 0) call(s, inst, "tgrow", 1, 2, 0);
+      wrun_instance_release(s, inst);
+      if (i == 1) {
+        maps = count_lines("/proc/self/maps");
+        fds = count_fds();
+      }
+    }
+    assert_int_equal(count_lines("/proc/self/maps"), maps);
+    assert_int_equal(count_fds(), fds);
+    wrun_store_free(s);
+    wrun_template_free(t);
+    wrun_store_free(pe.host);
+  }
+  wasm_module_free(m);
+}
+
 /* ---- threads ----------------------------------------------------------------------- */
 
 typedef struct worker {
@@ -644,6 +706,7 @@ int main(void) {
     cmocka_unit_test(test_imports_per_instance),
     cmocka_unit_test(test_store_reset),
     cmocka_unit_test(test_start_trap),
+    cmocka_unit_test(test_no_growth),
     cmocka_unit_test(test_threads),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
