@@ -63,8 +63,8 @@ struct wrun_instance {
    * (they are not in the store's object list) and is freed by
    * rt_instance_free. */
   const struct wrun_template *tmpl;
+  wrun_store *pool;              /* the store whose pool it belongs to */
   bool live;
-  const wrun_extern *linked;     /* the imports its interpreter code was translated against */
 };
 
 /* One activation of the interpreter's call stack: the function running in it

@@ -199,7 +199,7 @@ wrun_instance *wrun_template_instantiate_with(const wrun_template *t, wrun_store
  * pool; its memory pages are dropped now. The instance and everything it
  * exported (functions, memories, tables, globals) must not be used after
  * this. Returns false, doing nothing, for an instance that did not come from
- * a template or is already released. Never call it while the instance runs. */
+ * a template, is already released, or belongs to another store. Never call it while the instance runs. */
 bool wrun_instance_release(wrun_store *s, wrun_instance *inst);
 
 /* Readies a store for its next request while other instances in it stay in

@@ -297,6 +297,7 @@ static wrun_instance *fresh_instance(const wrun_template *t, wrun_store *s, cons
     return NULL;
   }
   inst->tmpl = t;
+  inst->pool = s;
   inst->live = true;
   if (!rt_link_imports(inst, want, m->nimports, err)) {
     forget(s, inst);
@@ -326,7 +327,7 @@ static wrun_instance *pooled_instance(const wrun_template *t, wrun_store *s) {
 }
 
 bool wrun_instance_release(wrun_store *s, wrun_instance *inst) {
-  if (!inst || !inst->tmpl || !inst->live) return false;
+  if (!inst || !inst->tmpl || !inst->live || inst->pool != s) return false;
   inst->live = false;
   const wasm_module *m = inst->module;
   for (uint32_t i = m->nimported_mems; i < m->nmems; i++)

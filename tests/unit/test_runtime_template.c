@@ -274,6 +274,9 @@ static void test_cow_isolation_and_grow(void **state) {
     assert_int_equal(call(s, a, "load", 1, 1, 0), 'Q');
     assert_int_equal(call(s, a, "grow", 1, 1, 0), (uint32_t)-1);
     assert_int_equal(call(s, b, "size", 0, 0, 0), 2);
+    wrun_store *other = wrun_store_new(&cfg);
+    assert_false(wrun_instance_release(other, a)); /* not its store */
+    wrun_store_free(other);
     /* the next instance of the pool (a's, reset) sees the image again, at
      * its initial size, with the grown pages inaccessible */
     assert_true(wrun_instance_release(s, a));
