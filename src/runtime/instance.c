@@ -6,7 +6,9 @@
  * mismatch is a link error and changes nothing), then globals, tables and
  * memories are created, element segments and then data segments are applied
  * in order (a trap stops there, leaving earlier writes in place, as 2.0
- * requires), and finally the start function runs.
+ * requires), and finally the start function runs. The steps are rt_*
+ * functions (rt.h) because instance templates (template.c) take the same
+ * ones, with their instances' definitions owned and their data in an image.
  */
 #include <stdio.h>
 #include <stdlib.h>
