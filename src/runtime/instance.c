@@ -6,7 +6,9 @@
  * mismatch is a link error and changes nothing), then globals, tables and
  * memories are created, element segments and then data segments are applied
  * in order (a trap stops there, leaving earlier writes in place, as 2.0
- * requires), and finally the start function runs.
+ * requires), and finally the start function runs. The steps are rt_*
+ * functions (rt.h) because instance templates (template.c) take the same
+ * ones, with their instances' definitions owned and their data in an image.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,7 +38,7 @@ static bool link_fail(wrun_error *err, const wasm_import *im, const char *why) {
                        im->field.ptr);
 }
 
-static bool link_imports(wrun_instance *inst, const wrun_extern *imports, uint32_t n, wrun_error *err) {
+bool rt_link_imports(wrun_instance *inst, const wrun_extern *imports, uint32_t n, wrun_error *err) {
   const wasm_module *m = inst->module;
   if (n != m->nimports)
     return wrun_error_at(err, WRUN_ERR_LINK, WRUN_NO_OFFSET, "module needs %u imports, %u given", m->nimports, n);
@@ -125,29 +127,47 @@ static bool instantiate_trap(wrun_store *s, wrun_error *err, wrun_trap_kind kind
   return wrun_error_at(err, WRUN_ERR_TRAP, WRUN_NO_OFFSET, "%s", rt_trap_message(kind));
 }
 
-static bool create_definitions(wrun_store *s, wrun_instance *inst, wrun_error *err) {
+bool rt_create_definitions(wrun_store *s, wrun_instance *inst, bool owned, wrun_error *err) {
   const wasm_module *m = inst->module;
   for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++)
-    if (!(inst->funcs[i] = rt_func_new_wasm(s, inst, i)))
+    if (!(inst->funcs[i] = owned ? rt_func_alloc_wasm(inst, i) : rt_func_new_wasm(s, inst, i)))
       return wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
   for (uint32_t i = m->nimported_globals; i < m->nglobals; i++) {
-    wrun_global *g = wrun_global_new(s, &m->globals[i].type, NULL);
-    if (!g) return wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
-    eval_const(inst, &m->globals[i].init, g->val);
-    inst->globals[i] = g;
+    const wasm_globaltype *gt = &m->globals[i].type;
+    if (!(inst->globals[i] = owned ? rt_global_alloc(gt) : wrun_global_new(s, gt, NULL)))
+      return wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
   }
-  for (uint32_t i = m->nimported_tables; i < m->ntables; i++)
-    if (!(inst->tables[i] = wrun_table_new(s, &m->tables[i].type, NULL)))
+  for (uint32_t i = m->nimported_tables; i < m->ntables; i++) {
+    const wasm_tabletype *tt = &m->tables[i].type;
+    if (!(inst->tables[i] = owned ? rt_table_alloc(tt, NULL) : wrun_table_new(s, tt, NULL)))
       return wrun_error_at(err, WRUN_ERR_LIMIT, WRUN_NO_OFFSET, "cannot create table %u of %llu entries", i,
-                           (unsigned long long)m->tables[i].type.limits.min);
-  for (uint32_t i = m->nimported_mems; i < m->nmems; i++)
-    if (!(inst->mems[i] = wrun_memory_new(s, &m->mems[i].type)))
+                           (unsigned long long)tt->limits.min);
+  }
+  for (uint32_t i = m->nimported_mems; i < m->nmems; i++) {
+    const wasm_memtype *mt = &m->mems[i].type;
+    if (!(inst->mems[i] = owned ? rt_memory_reserve(&s->cfg, mt) : wrun_memory_new(s, mt)))
       return wrun_error_at(err, WRUN_ERR_LIMIT, WRUN_NO_OFFSET, "cannot reserve memory %u of %llu pages", i,
-                           (unsigned long long)m->mems[i].type.limits.min);
+                           (unsigned long long)mt->limits.min);
+  }
+  for (uint32_t i = 0; i < m->nelems; i++) {
+    uint32_t n = m->elems[i].count;
+    if (!(inst->elem_refs[i] = calloc(n ? n : 1, sizeof(void *))))
+      return wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+  }
+  return true;
+}
+
+/* Gives the defined globals their initial values and computes the element
+ * segments' references; every segment starts undropped (apply_segments drops
+ * the active and declarative ones). Runs on fresh and on reused instances. */
+bool rt_init_definitions(wrun_instance *inst, wrun_error *err) {
+  (void)err;
+  const wasm_module *m = inst->module;
+  for (uint32_t i = m->nimported_globals; i < m->nglobals; i++)
+    eval_const(inst, &m->globals[i].init, inst->globals[i]->val);
   for (uint32_t i = 0; i < m->nelems; i++) {
     const wasm_elem *e = &m->elems[i];
-    void **refs = calloc(e->count ? e->count : 1, sizeof *refs);
-    if (!refs) return wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+    void **refs = inst->elem_refs[i];
     for (uint32_t k = 0; k < e->count; k++) {
       if (e->func_indices) {
         refs[k] = inst->funcs[e->func_indices[k]];
@@ -157,13 +177,13 @@ static bool create_definitions(wrun_store *s, wrun_instance *inst, wrun_error *e
         refs[k] = (void *)(uintptr_t)v[0];
       }
     }
-    inst->elem_refs[i] = refs;
-    inst->elem_len[i] = e->mode == WASM_SEG_PASSIVE ? e->count : e->count; /* dropped below if not passive */
+    inst->elem_len[i] = e->count;
   }
+  memset(inst->data_dropped, 0, m->ndatas * sizeof *inst->data_dropped);
   return true;
 }
 
-static bool apply_segments(wrun_store *s, wrun_instance *inst, wrun_error *err) {
+bool rt_apply_segments(wrun_store *s, wrun_instance *inst, bool skip_data, wrun_error *err) {
   const wasm_module *m = inst->module;
   for (uint32_t i = 0; i < m->nelems; i++) {
     const wasm_elem *e = &m->elems[i];
@@ -180,12 +200,14 @@ static bool apply_segments(wrun_store *s, wrun_instance *inst, wrun_error *err) 
   for (uint32_t i = 0; i < m->ndatas; i++) {
     const wasm_data *d = &m->datas[i];
     if (d->mode != WASM_SEG_ACTIVE) continue;
-    uint64_t off[2];
-    eval_const(inst, &d->offset, off);
-    wrun_memory *mem = inst->mems[d->memory];
-    uint64_t o = (uint32_t)off[0];
-    if (o + d->len > mem->size) return instantiate_trap(s, err, WRUN_TRAP_MEMORY_OOB);
-    if (d->len) memcpy(mem->base + o, d->bytes, d->len);
+    if (!skip_data) {
+      uint64_t off[2];
+      eval_const(inst, &d->offset, off);
+      wrun_memory *mem = inst->mems[d->memory];
+      uint64_t o = (uint32_t)off[0];
+      if (o + d->len > mem->size) return instantiate_trap(s, err, WRUN_TRAP_MEMORY_OOB);
+      if (d->len) memcpy(mem->base + o, d->bytes, d->len);
+    }
     inst->data_dropped[i] = true;
   }
   return true;
@@ -203,10 +225,11 @@ wrun_instance *wrun_instantiate(wrun_store *s, const wasm_module *m, const wrun_
     wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
     return NULL;
   }
-  if (!link_imports(inst, imports, nimports, err) || !create_definitions(s, inst, err))
+  if (!rt_link_imports(inst, imports, nimports, err) || !rt_create_definitions(s, inst, false, err) ||
+      !rt_init_definitions(inst, err))
     return NULL;
   if (s->cfg.aot && !aot_compile_instance(s, inst, err)) return NULL;
-  if (!apply_segments(s, inst, err)) return NULL;
+  if (!rt_apply_segments(s, inst, false, err)) return NULL;
   if (m->start != WASM_NONE_IDX && !wrun_call(s, inst->funcs[m->start], NULL, 0, NULL, 0, err)) return NULL;
   return inst;
 }

@@ -57,6 +57,14 @@ struct wrun_instance {
   uint32_t *elem_len;            /* 0 once dropped */
   bool *data_dropped;
   struct aot_code *aot;          /* compiled code (src/aot), or NULL */
+  /* made by wrun_template_instantiate: the template, and whether the
+   * instance is in use (false: in its store's pool, waiting for reuse). Such
+   * an instance owns its defined functions, globals, tables and memories
+   * (they are not in the store's object list) and is freed by
+   * rt_instance_free. */
+  const struct wrun_template *tmpl;
+  wrun_store *pool;              /* the store whose pool it belongs to */
+  bool live;
 };
 
 /* One activation of the interpreter's call stack: the function running in it
@@ -124,6 +132,10 @@ struct wrun_store {
   uint32_t ntrace, cap_trace;
   rt_frame_info *frames;         /* live call stack, for backtraces */
   uint32_t nframes, cap_frames;
+  /* instances made from templates, in use or pooled for reuse (template.c) */
+  wrun_instance **tinsts;
+  uint32_t ntinsts, cap_tinsts;
+  void *data;                    /* wrun_store_set_data */
 #ifdef WRUN_INTERP_PROFILE
   struct interp_profile *interp_profile; /* op counts of a profiling build (interp/profile.c) */
 #endif
@@ -134,6 +146,39 @@ wrun_func *rt_func_new_wasm(wrun_store *s, wrun_instance *inst, uint32_t index);
 
 /* Allocates an empty instance of `m` (arrays sized, nothing filled in). */
 wrun_instance *rt_instance_new(wrun_store *s, const wasm_module *m);
+
+/* The same objects, not registered with a store: the caller owns them
+ * (template instances, template.c) and frees them with the rt_*_free below. */
+wrun_func *rt_func_alloc_wasm(wrun_instance *inst, uint32_t index);
+wrun_instance *rt_instance_alloc(const wasm_module *m);
+wrun_table *rt_table_alloc(const wasm_tabletype *type, void *init_ref);
+wrun_global *rt_global_alloc(const wasm_globaltype *type);
+/* Reserves the address space of a memory of `type` under `cfg`'s limits
+ * with nothing accessible yet (size 0). NULL when the minimum exceeds the
+ * limit or the reservation fails. */
+wrun_memory *rt_memory_reserve(const wrun_config *cfg, const wasm_memtype *type);
+void rt_table_free(wrun_table *t);
+void rt_memory_free(wrun_memory *m);
+/* Frees an instance's arrays and compiled-code state, and for a template's
+ * instance its definitions too. NULL allowed. */
+void rt_instance_free(wrun_instance *inst);
+
+/* Template instances of a store (template.c): frees them all (from
+ * wrun_store_free), and tells the fault handler whether an address lies in
+ * the reservation of one of their memories. */
+void rt_store_free_templated(wrun_store *s);
+bool rt_store_owns_templated_memory(const wrun_store *s, const void *addr);
+
+/* Instantiation steps shared by wrun_instantiate and templates (instance.c):
+ * checks and records the imports; creates the defined functions, globals,
+ * tables and memories (registered with the store unless `owned`, in which
+ * case memories are only reserved and left at size 0 for the caller to map);
+ * initialises globals and element references; applies element segments, and
+ * data segments unless `skip_data` (they are already in the memory image). */
+bool rt_link_imports(wrun_instance *inst, const wrun_extern *imports, uint32_t n, wrun_error *err);
+bool rt_create_definitions(wrun_store *s, wrun_instance *inst, bool owned, wrun_error *err);
+bool rt_init_definitions(wrun_instance *inst, wrun_error *err);
+bool rt_apply_segments(wrun_store *s, wrun_instance *inst, bool skip_data, wrun_error *err);
 
 /* Calls a host function with the slot ABI; `caller_inst` is the calling
  * instance (NULL from the embedder). Records a trap when it fails. */

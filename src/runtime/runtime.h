@@ -8,6 +8,7 @@
  * wasm functions, tables, memories, globals) and frees them all in
  * wrun_store_free. Objects never outlive their store. Modules are borrowed: a
  * module passed to wrun_instantiate must stay alive until the store is freed.
+ * Instances made from a template (below) can also be released one by one.
  *
  * Values: f32/f64 travel as raw IEEE bits so NaN payloads survive. A funcref is
  * a wrun_func pointer, an externref an opaque host pointer; NULL is the null
@@ -122,6 +123,106 @@ const char *wrun_store_backtrace(const wrun_store *s, char *buf, size_t size);
 wrun_instance *wrun_instantiate(wrun_store *s, const wasm_module *m,
                                 const wrun_extern *imports, uint32_t nimports,
                                 wrun_error *err);
+
+/* ---- instance templates -------------------------------------------------
+ * For making many instances of one module fast (wrun serve: one per request).
+ * A template is a module pre-linked to its imports, with its compiled code
+ * (when cfg->aot) and a copy-on-write image of each memory's initial
+ * contents (a memfd mapped MAP_PRIVATE, so an instance copies only the pages
+ * it writes). Instantiating it does only the per-instance work: set globals
+ * and tables, apply element segments, run the start function; a new
+ * instance also maps the image. Instances released to their store go to a
+ * per-store pool (their written pages dropped) and are reused, not rebuilt,
+ * when the template is instantiated again in that store.
+ *
+ * An instance from a template behaves exactly like one from wrun_instantiate
+ * with the same imports: same results, same traps, same errors.
+ *
+ * Threads: make the templates of one module on one thread (with cfg->aot,
+ * making one compiles into the module). A template is immutable once made;
+ * any number of threads may instantiate it at the same time, each into its
+ * own store (a store, its pool and its instances belong to one thread at a
+ * time). Imports are shared
+ * by every instance: a host function gets called from all of those threads
+ * (its env must allow that; per-request state belongs in wrun_store_data of
+ * the calling store), and an imported table, memory or mutable global is
+ * shared state the embedder must not let two threads use at once.
+ *
+ * Lifetimes: the module and the imports must outlive the template (imports
+ * given to one instantiation: that instance, until it is released); the
+ * template must outlive every store that instantiated it, or every store
+ * must have released its instances of it and called wrun_store_trim. */
+typedef struct wrun_template wrun_template;
+
+/* Makes a template of a validated module with `imports` (one extern per
+ * module import, in import order; checked as wrun_instantiate checks them,
+ * with the same WRUN_ERR_LINK errors), or with imports NULL when every
+ * instantiation will give its own (wrun_template_instantiate_with). `cfg`
+ * (NULL: defaults; copied) must be the configuration of the stores it will be
+ * instantiated in. With cfg->aot the module is compiled here (an error from
+ * the compiler fails the template). Returns NULL with `err` set on failure. */
+wrun_template *wrun_template_new(const wasm_module *m, const wrun_config *cfg, const wrun_extern *imports,
+                                 uint32_t nimports, wrun_error *err);
+
+/* Frees a template (NULL allowed). Free the stores that used it first, or
+ * release their instances of it and wrun_store_trim them. */
+void wrun_template_free(wrun_template *t);
+
+/* The module and the configuration a template was made with; create the
+ * stores that instantiate it with wrun_store_new(wrun_template_config(t)). */
+const wasm_module *wrun_template_module(const wrun_template *t);
+const wrun_config *wrun_template_config(const wrun_template *t);
+
+/* Bytes of memory image the template maps into each instance (0 when its
+ * data segments are copied into every instance instead: no active data, an
+ * offset read from an imported global, a segment out of bounds, or data for
+ * an imported memory). */
+uint64_t wrun_template_image_bytes(const wrun_template *t);
+
+/* Instantiates the template in store `s`, reusing an instance of it that was
+ * released in `s` if there is one. Fails with WRUN_ERR_USAGE if `s` was made
+ * with another aot, interruptible or max_memory_bytes setting than the
+ * template; otherwise like wrun_instantiate (a trap in a segment or the start
+ * function fails with WRUN_ERR_TRAP, and the instance goes back to the pool).
+ * The instance belongs to the store until wrun_instance_release. */
+wrun_instance *wrun_template_instantiate(const wrun_template *t, wrun_store *s, wrun_error *err);
+
+/* The same with imports for this instance only (NULL: the template's), e.g.
+ * host functions bound to one request's state, or the exports of the other
+ * instances of a component. They are checked like wrun_instantiate's; a
+ * pooled instance last linked to other imports is relinked, and in the
+ * interpreter tier its functions are translated again when first called. */
+wrun_instance *wrun_template_instantiate_with(const wrun_template *t, wrun_store *s, const wrun_extern *imports,
+                                              uint32_t nimports, wrun_error *err);
+
+/* Gives an instance made by wrun_template_instantiate back to its store's
+ * pool; its memory pages are dropped now. The instance and everything it
+ * exported (functions, memories, tables, globals) must not be used after
+ * this. Returns false, doing nothing, for an instance that did not come from
+ * a template, is already released, or belongs to another store. Never call it while the instance runs. */
+bool wrun_instance_release(wrun_store *s, wrun_instance *inst);
+
+/* Readies a store for its next request while other instances in it stay in
+ * use: clears the last trap, the interrupt request (after a timeout) and the
+ * exit code, and refills its fuel to cfg.fuel. Not during a call. */
+void wrun_store_refill(wrun_store *s);
+
+/* Readies a store for its next user: releases every template instance in
+ * it, then wrun_store_refill. Objects made by wrun_instantiate and the
+ * wrun_*_new functions stay (they are freed with the store). Not during a
+ * call. */
+void wrun_store_reset(wrun_store *s);
+
+/* Frees the released instances pooled in a store (their memory reservations
+ * included); instances in use stay. After this, a template none of whose
+ * instances is in use in any store may be freed before those stores. */
+void wrun_store_trim(wrun_store *s);
+
+/* An embedder pointer carried by the store (not owned; NULL initially), so
+ * host functions shared by many stores find the state of their caller's:
+ * wrun_store_data(wrun_caller_store(caller)). */
+void wrun_store_set_data(wrun_store *s, void *data);
+void *wrun_store_data(const wrun_store *s);
 
 /* Looks up an export of an instance by name. Returns false if absent. */
 bool wrun_instance_export(const wrun_instance *inst, const char *name, size_t len,

@@ -63,6 +63,7 @@ void wrun_store_interrupt(wrun_store *s) { s->interrupt = 1; }
 int64_t wrun_store_fuel_left(const wrun_store *s) { return s->fuel_left; }
 
 static void free_func(wrun_func *f) {
+  if (!f) return;
   interp_code_free(f->code);
   free(f->own_type.types);
   free(f->name);
@@ -70,12 +71,20 @@ static void free_func(wrun_func *f) {
 }
 
 static void free_memory(wrun_memory *m) {
+  if (!m) return;
   if (m->base) munmap(m->base, m->reserved);
   free(m);
 }
 
-static void free_instance(wrun_instance *inst) {
+void rt_instance_free(wrun_instance *inst) {
+  if (!inst) return;
   const wasm_module *m = inst->module;
+  if (inst->tmpl) { /* a template's instance owns its definitions (template.c) */
+    for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++) free_func(inst->funcs[i]);
+    for (uint32_t i = m->nimported_globals; i < m->nglobals; i++) free(inst->globals[i]);
+    for (uint32_t i = m->nimported_tables; i < m->ntables; i++) rt_table_free(inst->tables[i]);
+    for (uint32_t i = m->nimported_mems; i < m->nmems; i++) free_memory(inst->mems[i]);
+  }
   if (inst->elem_refs)
     for (uint32_t i = 0; i < m->nelems; i++) free(inst->elem_refs[i]);
   free(inst->elem_refs);
@@ -98,12 +107,13 @@ void wrun_store_free(wrun_store *s) {
     void *o = s->objs[i];
     switch (s->obj_kinds[i]) {
     case OBJ_FUNC: free_func(o); break;
-    case OBJ_TABLE: free(((wrun_table *)o)->elems); free(o); break;
+    case OBJ_TABLE: rt_table_free(o); break;
     case OBJ_MEMORY: free_memory(o); break;
     case OBJ_GLOBAL: free(o); break;
-    case OBJ_INSTANCE: free_instance(o); break;
+    case OBJ_INSTANCE: rt_instance_free(o); break;
     }
   }
+  rt_store_free_templated(s);
   free(s->objs);
   free(s->obj_kinds);
   free(s->stack);
@@ -187,14 +197,19 @@ static void set_slot_counts(wrun_func *f) {
   for (uint32_t i = 0; i < f->type->nresults; i++) f->result_slots += rt_slots(wasm_functype_results(f->type)[i]);
 }
 
-wrun_func *rt_func_new_wasm(wrun_store *s, wrun_instance *inst, uint32_t index) {
+wrun_func *rt_func_alloc_wasm(wrun_instance *inst, uint32_t index) {
   wrun_func *f = calloc(1, sizeof *f);
   if (!f) return NULL;
   f->inst = inst;
   f->index = index;
   f->type = wasm_module_func_type(inst->module, index);
   set_slot_counts(f);
-  if (!track(s, f, OBJ_FUNC)) {
+  return f;
+}
+
+wrun_func *rt_func_new_wasm(wrun_store *s, wrun_instance *inst, uint32_t index) {
+  wrun_func *f = rt_func_alloc_wasm(inst, index);
+  if (f && !track(s, f, OBJ_FUNC)) {
     free(f);
     return NULL;
   }
@@ -267,7 +282,13 @@ bool rt_call_host(wrun_store *s, wrun_func *f, wrun_instance *caller_inst, uint6
 
 /* ---- tables ----------------------------------------------------------------- */
 
-wrun_table *wrun_table_new(wrun_store *s, const wasm_tabletype *type, void *init_ref) {
+void rt_table_free(wrun_table *t) {
+  if (!t) return;
+  free(t->elems);
+  free(t);
+}
+
+wrun_table *rt_table_alloc(const wasm_tabletype *type, void *init_ref) {
   wrun_table *t = calloc(1, sizeof *t);
   if (!t) return NULL;
   t->type = *type;
@@ -279,12 +300,20 @@ wrun_table *wrun_table_new(wrun_store *s, const wasm_tabletype *type, void *init
   }
   t->size = t->cap = type->limits.min;
   t->elems = calloc(t->cap ? t->cap : 1, sizeof *t->elems);
-  if (!t->elems || !track(s, t, OBJ_TABLE)) {
-    free(t->elems);
+  if (!t->elems) {
     free(t);
     return NULL;
   }
   for (uint64_t i = 0; i < t->size; i++) t->elems[i] = init_ref;
+  return t;
+}
+
+wrun_table *wrun_table_new(wrun_store *s, const wasm_tabletype *type, void *init_ref) {
+  wrun_table *t = rt_table_alloc(type, init_ref);
+  if (t && !track(s, t, OBJ_TABLE)) {
+    rt_table_free(t);
+    return NULL;
+  }
   return t;
 }
 
@@ -310,13 +339,13 @@ const wasm_tabletype *wrun_table_type(const wrun_table *t) { return &t->type; }
 
 /* ---- memories ----------------------------------------------------------------- */
 
-wrun_memory *wrun_memory_new(wrun_store *s, const wasm_memtype *type) {
+wrun_memory *rt_memory_reserve(const wrun_config *cfg, const wasm_memtype *type) {
   wrun_memory *m = calloc(1, sizeof *m);
   if (!m) return NULL;
   m->type = *type;
   uint64_t max = type->limits.has_max ? type->limits.max : WASM_MAX_PAGES32;
-  if (s->cfg.max_memory_bytes && max > s->cfg.max_memory_bytes / PAGE_BYTES)
-    max = s->cfg.max_memory_bytes / PAGE_BYTES;
+  if (cfg->max_memory_bytes && max > cfg->max_memory_bytes / PAGE_BYTES)
+    max = cfg->max_memory_bytes / PAGE_BYTES;
   m->max_pages = max;
   if (type->limits.min > max) {
     free(m);
@@ -339,6 +368,14 @@ wrun_memory *wrun_memory_new(wrun_store *s, const wasm_memtype *type) {
     return NULL;
   }
   m->base = p;
+  return m;
+}
+
+void rt_memory_free(wrun_memory *m) { free_memory(m); }
+
+wrun_memory *wrun_memory_new(wrun_store *s, const wasm_memtype *type) {
+  wrun_memory *m = rt_memory_reserve(&s->cfg, type);
+  if (!m) return NULL;
   if (type->limits.min && mprotect(m->base, type->limits.min * PAGE_BYTES, PROT_READ | PROT_WRITE) != 0) {
     free_memory(m);
     return NULL;
@@ -374,7 +411,7 @@ static bool fault_in_memory(wrun_store *s, const void *addr) {
     const wrun_memory *m = s->objs[i];
     if (a >= m->base && a < m->base + m->reserved) return true;
   }
-  return false;
+  return rt_store_owns_templated_memory(s, a);
 }
 
 /* A fault inside a memory reservation while wasm code runs is an out-of-bounds
@@ -416,10 +453,15 @@ bool rt_install_fault_handler(void) {
 
 /* ---- globals ------------------------------------------------------------------- */
 
-wrun_global *wrun_global_new(wrun_store *s, const wasm_globaltype *type, const wrun_val *init) {
+wrun_global *rt_global_alloc(const wasm_globaltype *type) {
   wrun_global *g = calloc(1, sizeof *g);
+  if (g) g->type = *type;
+  return g;
+}
+
+wrun_global *wrun_global_new(wrun_store *s, const wasm_globaltype *type, const wrun_val *init) {
+  wrun_global *g = rt_global_alloc(type);
   if (!g) return NULL;
-  g->type = *type;
   if (init) {
     if (type->type == WASM_V128) memcpy(g->val, init->of.v128, 16);
     else if (wasm_valtype_is_ref(type->type)) g->val[0] = (uint64_t)(uintptr_t)init->of.ref;
@@ -446,7 +488,7 @@ const wasm_globaltype *wrun_global_type(const wrun_global *g) { return &g->type;
 
 /* ---- instances (allocation only; instantiate.c fills them) ---------------------- */
 
-wrun_instance *rt_instance_new(wrun_store *s, const wasm_module *m) {
+wrun_instance *rt_instance_alloc(const wasm_module *m) {
   wrun_instance *inst = calloc(1, sizeof *inst);
   if (!inst) return NULL;
   inst->module = m;
@@ -458,8 +500,17 @@ wrun_instance *rt_instance_new(wrun_store *s, const wasm_module *m) {
   inst->elem_len = calloc(m->nelems + 1, sizeof *inst->elem_len);
   inst->data_dropped = calloc(m->ndatas + 1, sizeof *inst->data_dropped);
   if (!inst->funcs || !inst->tables || !inst->mems || !inst->globals || !inst->elem_refs || !inst->elem_len ||
-      !inst->data_dropped || !track(s, inst, OBJ_INSTANCE)) {
-    free_instance(inst);
+      !inst->data_dropped) {
+    rt_instance_free(inst);
+    return NULL;
+  }
+  return inst;
+}
+
+wrun_instance *rt_instance_new(wrun_store *s, const wasm_module *m) {
+  wrun_instance *inst = rt_instance_alloc(m);
+  if (inst && !track(s, inst, OBJ_INSTANCE)) {
+    rt_instance_free(inst);
     return NULL;
   }
   return inst;

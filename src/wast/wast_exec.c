@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/rt.h" /* scribble: raw access to globals and tables */
 #include "wast/wast_internal.h"
 
 bool wast_exec_begin(script *s) {
@@ -17,6 +18,8 @@ bool wast_exec_begin(script *s) {
   cfg.aot = s->opt->aot;
   s->store = wrun_store_new(&cfg);
   if (!s->store) return false;
+  const char *tm = getenv("WRUN_WAST_TEMPLATE");
+  s->template_mode = tm ? atoi(tm) : 0;
   s->spectest = spectest_new(s->store, s->opt->verbose);
   return s->spectest != NULL;
 }
@@ -29,6 +32,10 @@ static void free_named(wast_named *v, uint32_t n) {
 void wast_exec_end(script *s) {
   spectest_free(s->spectest);
   wrun_store_free(s->store);
+  for (uint32_t i = 0; i < s->ntemplates; i++) wrun_template_free(s->templates[i]);
+  free(s->templates);
+  s->templates = NULL;
+  s->ntemplates = s->cap_templates = 0;
   for (uint32_t i = 0; i < s->nmodules; i++) wasm_module_free(s->modules[i]);
   free(s->modules);
   free_named(s->registered, s->nregistered);
@@ -79,6 +86,60 @@ static bool keep_module(script *s, wasm_module *m) {
   return true;
 }
 
+/* Changes everything an instance owns (not what it imports) that
+ * instantiation sets: its memories' bytes and sizes, its mutable globals, its
+ * tables' entries and sizes. */
+static void scribble(wrun_instance *inst) {
+  const wasm_module *m = wrun_instance_module(inst);
+  for (uint32_t i = m->nimported_mems; i < m->nmems; i++) {
+    memset(inst->mems[i]->base, 0xA5, inst->mems[i]->size);
+    rt_memory_grow(inst->mems[i], 1);
+  }
+  for (uint32_t i = m->nimported_globals; i < m->nglobals; i++)
+    if (inst->globals[i]->type.mut) memset(inst->globals[i]->val, 0x5A, sizeof inst->globals[i]->val);
+  for (uint32_t i = m->nimported_tables; i < m->ntables; i++) {
+    rt_table_grow(inst->tables[i], 1, NULL);
+    memset(inst->tables[i]->elems, 0, inst->tables[i]->size * sizeof(void *));
+  }
+}
+
+/* Instantiates through a template (WRUN_WAST_TEMPLATE): the results must be
+ * those of wrun_instantiate. In mode 2, when a first instantiation has no
+ * effect outside its own instance (no start function; only functions and
+ * globals imported), it is made, scribbled on and released first, so the
+ * instance returned is a reset one from the pool. */
+static wrun_instance *instantiate_template(script *s, const wasm_module *m, const wrun_extern *imports,
+                                           wrun_error *err) {
+  if (s->ntemplates == s->cap_templates) {
+    uint32_t c = s->cap_templates ? s->cap_templates * 2 : 16;
+    wrun_template **p = realloc(s->templates, c * sizeof *p);
+    if (!p) {
+      wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+      return NULL;
+    }
+    s->templates = p;
+    s->cap_templates = c;
+  }
+  wrun_config cfg = {0};
+  cfg.aot = s->opt->aot;
+  wrun_template *t = wrun_template_new(m, &cfg, imports, m->nimports, err);
+  if (!t) return NULL;
+  s->templates[s->ntemplates++] = t;
+  bool contained = m->start == WASM_NONE_IDX;
+  for (uint32_t i = 0; i < m->nimports; i++)
+    if (m->imports[i].kind != WASM_EXTERN_FUNC && m->imports[i].kind != WASM_EXTERN_GLOBAL) contained = false;
+  if (s->template_mode >= 2 && contained) {
+    wrun_error first;
+    wrun_error_clear(&first);
+    wrun_instance *inst = wrun_template_instantiate(t, s->store, &first);
+    if (inst) {
+      scribble(inst);
+      wrun_instance_release(s->store, inst);
+    }
+  }
+  return wrun_template_instantiate(t, s->store, err);
+}
+
 /* Decodes, validates and instantiates a (module ...) form. */
 static wrun_instance *instantiate(script *s, const sx_node *form, wrun_error *err) {
   wasm_module *m = wast_load_module(form, err);
@@ -108,7 +169,8 @@ static wrun_instance *instantiate(script *s, const sx_node *form, wrun_error *er
       return NULL;
     }
   }
-  wrun_instance *inst = wrun_instantiate(s->store, m, imports, m->nimports, err);
+  wrun_instance *inst = s->template_mode ? instantiate_template(s, m, imports, err)
+                                         : wrun_instantiate(s->store, m, imports, m->nimports, err);
   free(imports);
   return inst;
 }

@@ -35,6 +35,12 @@ typedef struct script {
   wast_named *registered, *ids;
   uint32_t nregistered, nids, cap_registered, cap_ids;
   wrun_instance *current;
+  /* WRUN_WAST_TEMPLATE=1: modules are instantiated through instance
+   * templates; =2: also a first instance is made, scribbled on, released and
+   * the pooled one reused (tests the reset). Templates live until the end. */
+  int template_mode;
+  wrun_template **templates;
+  uint32_t ntemplates, cap_templates;
 } script;
 
 /* Counts a failure and prints FILE:LINE:COL: WHAT failed: expected X, got Y. */
