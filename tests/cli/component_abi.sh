@@ -161,7 +161,7 @@ trapt char-of "invalid char 0xd800: not a Unicode scalar value" 55296
 trapt char-of "invalid char 0xdfff: not a Unicode scalar value" 57343
 trapt char-of "invalid char 0x110000: not a Unicode scalar value" 1114112
 trapt char-of "invalid char 0xffffffff: not a Unicode scalar value" 4294967295
-trapt col-of "variant discriminant 3 out of range (3 cases)" 3
+trapt col-of "enum discriminant 3 out of range (3 cases)" 3
 
 echo "component_abi.sh: $passes passed, $fails failed"
 [ $fails -eq 0 ]

@@ -58,9 +58,9 @@ trapt $T misaligned-latin1 "misaligned string pointer 0x1 (alignment 2)"
 trapt $T misaligned-ret "misaligned spilled values pointer 0x2 (alignment 4)"
 # chars and discriminants in memory and flat
 trapt $T bad-char-mem "invalid char 0xdc00: not a Unicode scalar value"
-trapt $T bad-opt-mem "variant discriminant 2 out of range (2 cases)"
-trapt $T bad-enum-mem "variant discriminant 2 out of range (2 cases)"
-trapt $T bad-result "variant discriminant 2 out of range (2 cases)"
+trapt $T bad-opt-mem "option discriminant 2 out of range (2 cases)"
+trapt $T bad-enum-mem "enum discriminant 2 out of range (2 cases)"
+trapt $T bad-result "result discriminant 2 out of range (2 cases)"
 trapt $T bad-variant "variant discriminant 5 out of range (2 cases)"
 # not traps (CanonicalABI.md: bool(i), flags ignore bits past the labels)
 okt $T bool-mem '[true, false]'
@@ -87,7 +87,7 @@ trapt $T pass-oob-string "string out of bounds: 0xfffa + 7 past memory size 6553
 trapt $T pass-bad-utf8 "invalid UTF-8 in string at 0x64"
 trapt $T pass-misaligned-list "misaligned list pointer 0xc (alignment 8)"
 trapt $T pass-surrogate "invalid char 0xd800: not a Unicode scalar value"
-trapt $T pass-bad-option "variant discriminant 9 out of range (2 cases)"
+trapt $T pass-bad-option "option discriminant 9 out of range (2 cases)"
 # may_leave: a post-return calling an import
 trapt $T leave-in-post-return "cannot leave component instance: a lifted function called during realloc or post-return"
 
