@@ -33,6 +33,11 @@ typedef struct wc_loader {
   uint32_t total_modules;
   uint32_t core_other;              /* arena id of the shared WC_T_CORE_OTHER entry */
   uint32_t ncomponent_scopes;       /* ids handed out to component scopes */
+  /* Resource types known to be the same: an abstract imported resource and
+   * the resource an instantiate supplied for it (subtype.c), so the types of
+   * that instance's exports, which still name the abstract one, match. */
+  struct wc_res_link { uint32_t a, b; } *res_links;   /* owned */
+  uint32_t nres_links, capres_links;
 } wc_loader;
 
 /* ---- errors ------------------------------------------------------------- */
