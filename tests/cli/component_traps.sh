@@ -34,7 +34,8 @@ okt() {
   for tier in "" --aot; do
     out=$("$wrun" $tier --invoke "$name" "$f" "$@" 2>&1)
     st=$?
-    if [ $st -eq 0 ] && [ "$out" = "$want" ]; then ok; else fail "$name$tier -> [$st] $out (want $want)"; fi
+    if [ $st -eq 0 ] && [ "$out" = "$want" ]; then ok
+    else fail "$name$tier -> [$st] $(printf '%s' "$out" | cut -c1-200) (want $(printf '%s' "$want" | cut -c1-200))"; fi
   done
 }
 
@@ -90,6 +91,20 @@ trapt $T pass-surrogate "invalid char 0xd800: not a Unicode scalar value"
 trapt $T pass-bad-option "option discriminant 9 out of range (2 cases)"
 # may_leave: a post-return calling an import
 trapt $T leave-in-post-return "cannot leave component instance: a lifted function called during realloc or post-return"
+
+# results lowered at a bad return pointer, spilled parameters read from a bad
+# pointer, in the caller's memory (a call between two component instances)
+trapt $T bad-retptr "return area out of bounds: 0xfffffff8 + 8 past memory size 65536"
+trapt $T misaligned-retptr "misaligned return area pointer 0x2 (alignment 4)"
+trapt $T bad-spill "spilled values out of bounds: 0xfffc + 68 past memory size 65536"
+trapt $T misaligned-spill "misaligned spilled values pointer 0x2 (alignment 4)"
+okt $T ok-spill 705
+# a realloc that grows memory on every call (the view is re-read): strings
+# of 1 to 100002 characters in each encoding come back unchanged
+big=$(head -c 100000 /dev/zero | tr '\0' 'x')
+for fn in grow-echo grow-echo16 grow-echo-latin1; do
+  for s in '"héllo ☃ 🌍"' '"héllo"' "\"é${big}☃\""; do okt $T $fn "$s" "$s"; done
+done
 
 R=abi-resources.wasm
 # correct use: borrow, borrow dropped by a non-owner, own moved and dropped by
