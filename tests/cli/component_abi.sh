@@ -136,6 +136,9 @@ t p16 16 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 1
 # 17 flat values spill to memory (the u64 at offset 64 after 16 u32s)
 t spill 6496 $(seq 1 16) 5
 t spill 18446744073709551000 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 18446744073709551
+# a spilled string: the provider returns the tuple's address as the string's
+t spill-str '"héllo ☃ 🌍"' '"héllo ☃ 🌍"' $(seq 1 15)
+t spill-str '""' '""' $(seq 1 15)
 # two result values come back through a return area
 t swap '(2, 1)' 1 2
 

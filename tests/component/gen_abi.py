@@ -142,6 +142,9 @@ for el in ["bool", "s8", "u16", "s32", "u64", "f32", "f64", "char", "string", "r
 fn("p16", ["u32"] * 16, "u32", "p16")
 fn("spill", ["u32"] * 16 + ["u64"], "u64", "spill")
 fn("swap", ["u32", "u32"], "swap-result", "swap")
+# a string and 15 u32 are 17 flat values: spilled; the string is the
+# tuple's first field, so the tuple's address is also the string result's
+fn("spill-str", ["string"] + ["u32"] * 15, "string", "id32")
 deftype("swap-result", "(tuple u32 u32)", ("tuple", ["u32", "u32"]))
 deftype("quad", "(tuple u32 u32 u32 u32)", ("tuple", ["u32"] * 4))
 fn("post-log", [], "swap-result", "post-log")
