@@ -409,6 +409,7 @@ static bool read_args(wc_loader *L, wasm_reader *r, bool core, bool inline_expor
   if (n && !def->u.inst.args) return wc_oom(L, reader_offset(r));
   for (uint32_t i = 0; i < n; i++) {
     wc_arg *a = &def->u.inst.args[i];
+    a->offset = reader_offset(r);
     if (inline_exports && !core) {
       if (!wc_read_nameattrs(L, r, &a->name)) return false;
     } else if (!wc_read_name(L, r, &a->name)) {
@@ -532,15 +533,15 @@ static bool check_instantiate_args(wc_loader *L, uint64_t at, const wc_def *def,
       ok = wc_invalid(L, at, "instantiate of component %u: missing argument for import \"%.*s\"",
                       def->u.inst.of, (int)im->name.len, im->name.ptr);
     else if (arg->sort != im->sort)
-      ok = wc_invalid(L, at, "instantiate of component %u: argument \"%.*s\" is a %s, the import is a %s",
+      ok = wc_invalid(L, arg->offset, "instantiate of component %u: argument \"%.*s\" is a %s, the import is a %s",
                       def->u.inst.of, (int)im->name.len, im->name.ptr, sort_names[arg->sort], sort_names[im->sort]);
     else if (!wc_scope_get(L, s, arg->sort, arg->index, at, &t))
       ok = false;
     else if (!wc_sub_extern(&sub, im->sort, im->type, t))
-      ok = sub.oom ? wc_oom(L, at)
-         : sub.too_big ? wc_limit(L, at, "instantiate of component %u: argument \"%.*s\": types too large to compare",
+      ok = sub.oom ? wc_oom(L, arg->offset)
+         : sub.too_big ? wc_limit(L, arg->offset, "instantiate of component %u: argument \"%.*s\": types too large to compare",
                                   def->u.inst.of, (int)im->name.len, im->name.ptr)
-         : wc_invalid(L, at, "instantiate of component %u: argument \"%.*s\" does not match the import's type: %s",
+         : wc_invalid(L, arg->offset, "instantiate of component %u: argument \"%.*s\" does not match the import's type: %s",
                       def->u.inst.of, (int)im->name.len, im->name.ptr, sub.why);
   }
   wc_sub_release(&sub);

@@ -3,7 +3,8 @@
 # docs/components.md "Validation rules implemented"): every component in
 # tests/component/subtype starts with ";; accept: ..." (wrun validate must
 # accept it silently) or ";; reject: MESSAGE" (wrun validate must exit 1 with
-# one line "FILE:0xOFF: invalid: instantiate of component N: MESSAGE").
+# one line "FILE:0xOFF: invalid: instantiate of component N: MESSAGE", where
+# OFF is the offset of that `with` argument: the name's length, then the name).
 #   sh component_subtype.sh PATH_TO_WRUN TESTS_DATA_DIR
 set -u
 wrun=$1
@@ -29,7 +30,19 @@ for wat in "$dir"/*.wat; do
       line=$(cat "$tmp/out")
       rest=${line#"$wasm":0x*: invalid: instantiate of component [0-9]: }
       if [ $st -eq 1 ] && [ "$(wc -l <"$tmp/out")" -eq 1 ] && [ "$rest" != "$line" ] && [ "$rest" = "$msg" ]; then ok
-      else fail "$(basename "$wasm"): [$st] $line (want ...: $msg)"; fi ;;
+      else fail "$(basename "$wasm"): [$st] $line (want ...: $msg)"; fi
+      # the offset names the argument: its name's length byte, then the name
+      off=$(printf '%s' "$line" | sed -n 's/^[^:]*:0x\([0-9a-f]*\): .*/\1/p')
+      arg=$(printf '%s' "$msg" | sed -n 's/^argument "\([^"]*\)".*/\1/p')
+      if [ -n "$off" ] && [ -n "$arg" ]; then
+        off=$((0x$off))
+        len=$(od -An -tu1 -j $off -N 1 "$wasm" | tr -d ' ')
+        name=$(tail -c +$((off + 2)) "$wasm" | head -c ${#arg})
+        if [ "$len" = "${#arg}" ] && [ "$name" = "$arg" ]; then ok
+        else fail "$(basename "$wasm"): offset $off is not argument \"$arg\" (length $len, \"$name\")"; fi
+      else
+        fail "$(basename "$wasm"): no offset or argument name in: $line"
+      fi ;;
     *) fail "$(basename "$wat"): first line must be ';; accept:' or ';; reject: MESSAGE'" ;;
   esac
 done
