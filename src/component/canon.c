@@ -462,7 +462,8 @@ void wc_canon_release_lends(wc_canon_cx *cx) {
 
 bool wc_canon_check_borrows(wc_canon_cx *cx) {
   if (cx->handles && cx->handles->num_borrows)
-    return wc_canon_trap(cx, "call ended with %u borrowed handles not dropped", cx->handles->num_borrows);
+    return wc_canon_trap(cx, "call ended with %u borrowed handle%s not dropped", cx->handles->num_borrows,
+                         cx->handles->num_borrows == 1 ? "" : "s");
   return true;
 }
 
