@@ -35,10 +35,10 @@
 #include "component/component_internal.h"
 #include "component/subtype.h"
 
-/* Bounds the work of one instantiate check: types are DAGs whose trees may be
- * far larger than their arena entries (the size cap is 10^6 nodes per type),
- * and a component can have thousands of imports. */
-#define SUB_MAX_STEPS 20000000u
+/* Bounds the comparison work of one load. Equal pairs of handle-free types
+ * are remembered (eq_memo), so DAG-shaped types cost their distinct pairs;
+ * this cap is the backstop against whatever the memo does not catch. */
+#define SUB_MAX_STEPS 50000000u
 
 void wc_sub_init(wc_sub *s, wc_loader *L) {
   memset(s, 0, sizeof *s);
@@ -173,6 +173,46 @@ static bool names_eq(wc_sub *s, const char *what, uint32_t i, wc_str e, wc_str a
 
 static bool val_eq(wc_sub *s, wc_val e, wc_val a);
 
+static uint64_t memo_key(wc_val e, wc_val a) { return ((uint64_t)e << 32 | a) + 1; }
+static uint32_t memo_slot(uint64_t key, uint32_t cap) {
+  key ^= key >> 33;
+  key *= 0xff51afd7ed558ccdull;
+  key ^= key >> 33;
+  return (uint32_t)key & (cap - 1);
+}
+static bool memo_has(const wc_loader *L, uint64_t key) {
+  if (!L->capeq_memo) return false;
+  for (uint32_t i = memo_slot(key, L->capeq_memo);; i = (i + 1) & (L->capeq_memo - 1)) {
+    if (L->eq_memo[i] == key) return true;
+    if (!L->eq_memo[i]) return false;
+  }
+}
+/* Remembers an equal pair; on out of memory it just forgets (a cache). */
+static void memo_add(wc_loader *L, uint64_t key) {
+  if ((L->neq_memo + 1) * 2 > L->capeq_memo) {   /* keep the load at most 1/2 */
+    uint32_t cap = L->capeq_memo ? L->capeq_memo * 2 : 64;
+    if (cap > (1u << 24)) return;
+    uint64_t *v = calloc(cap, sizeof *v);
+    if (!v) return;
+    for (uint32_t i = 0; i < L->capeq_memo; i++) {
+      if (!L->eq_memo[i]) continue;
+      uint32_t j = memo_slot(L->eq_memo[i], cap);
+      while (v[j]) j = (j + 1) & (cap - 1);
+      v[j] = L->eq_memo[i];
+    }
+    free(L->eq_memo);
+    L->eq_memo = v;
+    L->capeq_memo = cap;
+  }
+  uint32_t j = memo_slot(key, L->capeq_memo);
+  while (L->eq_memo[j]) {
+    if (L->eq_memo[j] == key) return;
+    j = (j + 1) & (L->capeq_memo - 1);
+  }
+  L->eq_memo[j] = key;
+  L->neq_memo++;
+}
+
 static bool opt_val_eq(wc_sub *s, const char *what, wc_str name, bool eh, wc_val e, bool ah, wc_val a) {
   if (eh != ah)
     return why(s, "%s \"%.*s\" %s a payload, expected %s", what, (int)name.len, name.ptr, ah ? "has" : "has no",
@@ -180,8 +220,21 @@ static bool opt_val_eq(wc_sub *s, const char *what, wc_str name, bool eh, wc_val
   return !eh || val_eq(s, e, a);
 }
 
+static bool val_eq_uncached(wc_sub *s, wc_val e, wc_val a);
+
 static bool val_eq(wc_sub *s, wc_val e, wc_val a) {
-  if (++s->steps > SUB_MAX_STEPS) { s->too_big = true; return why(s, "types too large to compare"); }
+  if (++s->L->sub_steps > SUB_MAX_STEPS) { s->too_big = true; return why(s, "types too large to compare"); }
+  /* handle-free defined types compare the same in every context: memoize */
+  bool cacheable = !wc_val_is_prim(e) && !wc_val_is_prim(a) && !s->types->v[e].has_handle &&
+                   !s->types->v[a].has_handle;
+  uint64_t key = cacheable ? memo_key(e, a) : 0;
+  if (cacheable && memo_has(s->L, key)) return true;
+  if (!val_eq_uncached(s, e, a)) return false;
+  if (cacheable) memo_add(s->L, key);
+  return true;
+}
+
+static bool val_eq_uncached(wc_sub *s, wc_val e, wc_val a) {
   wc_prim pe = WC_BOOL, pa = WC_BOOL;
   bool ep = as_prim(s, e, &pe), ap = as_prim(s, a, &pa);
   if (ep || ap) {

@@ -19,7 +19,6 @@ typedef struct wc_sub {
   struct wc_loader *L;   /* its resource links (abstract = supplied), extended by each check */
   struct { uint32_t abstract, actual; } *map;   /* owned: abstract resource -> supplied resource */
   uint32_t n, cap;
-  uint32_t steps;        /* comparison steps so far (bounded) */
   bool too_big, oom;     /* why a check failed, when it is not a mismatch */
   char why[200];         /* the mismatch, for the error message (cut if longer) */
 } wc_sub;

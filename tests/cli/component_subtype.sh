@@ -2,7 +2,9 @@
 # Type checks of component `instantiate` arguments (src/component/subtype.c,
 # docs/components.md "Validation rules implemented"): every component in
 # tests/component/subtype starts with ";; accept: ..." (wrun validate must
-# accept it silently) or ";; reject: MESSAGE" (wrun validate must exit 1 with
+# accept it silently), ";; limit: MESSAGE" (the comparison work cap: exit 1
+# with "FILE:0xOFF: limit: instantiate of component N: MESSAGE") or
+# ";; reject: MESSAGE" (wrun validate must exit 1 with
 # one line "FILE:0xOFF: invalid: instantiate of component N: MESSAGE", where
 # OFF is the offset of that `with` argument: the name's length, then the name).
 #   sh component_subtype.sh PATH_TO_WRUN TESTS_DATA_DIR
@@ -43,7 +45,13 @@ for wat in "$dir"/*.wat; do
       else
         fail "$(basename "$wasm"): no offset or argument name in: $line"
       fi ;;
-    *) fail "$(basename "$wat"): first line must be ';; accept:' or ';; reject: MESSAGE'" ;;
+    ";; limit: "*)
+      msg=${first#;; limit: }
+      line=$(cat "$tmp/out")
+      rest=${line#"$wasm":0x*: limit: instantiate of component [0-9]: }
+      if [ $st -eq 1 ] && [ "$rest" != "$line" ] && [ "$rest" = "$msg" ]; then ok
+      else fail "$(basename "$wasm"): [$st] $line (want limit: ...: $msg)"; fi ;;
+    *) fail "$(basename "$wat"): first line must be ';; accept:', ';; limit: MESSAGE' or ';; reject: MESSAGE'" ;;
   esac
 done
 [ $accepts -gt 0 ] && [ $rejects -gt 0 ] || fail "no cases found"
