@@ -462,7 +462,8 @@ void wc_canon_release_lends(wc_canon_cx *cx) {
 
 bool wc_canon_check_borrows(wc_canon_cx *cx) {
   if (cx->handles && cx->handles->num_borrows)
-    return wc_canon_trap(cx, "call ended with %u borrowed handles not dropped", cx->handles->num_borrows);
+    return wc_canon_trap(cx, "call ended with %u borrowed handle%s not dropped", cx->handles->num_borrows,
+                         cx->handles->num_borrows == 1 ? "" : "s");
   return true;
 }
 
@@ -497,6 +498,16 @@ bool wc_resource_rep(wc_canon_cx *cx, const wc_resource_type *rt, uint32_t index
 /* ---- load / store ------------------------------------------------------- */
 
 static bool load_at(wc_canon_cx *cx, uint64_t ptr, wc_val t, wc_value *out);
+
+/* The type constructor a discriminant belongs to, for trap messages. */
+static const char *disc_kind(const wc_type *d) {
+  switch (d->kind) {
+  case WC_T_ENUM: return "enum";
+  case WC_T_OPTION: return "option";
+  case WC_T_RESULT: return "result";
+  default: return "variant";
+  }
+}
 
 static bool lift_list(wc_canon_cx *cx, uint32_t ptr, uint32_t len, wc_val elem, wc_value *out) {
   uint64_t size, align;
@@ -566,7 +577,8 @@ static bool load_at(wc_canon_cx *cx, uint64_t ptr, wc_val t, wc_value *out) {
   case WC_T_VARIANT: case WC_T_ENUM: case WC_T_OPTION: case WC_T_RESULT: {
     uint32_t nc = ncases(d);
     uint64_t disc = rd(m, disc_size(nc));
-    if (disc >= nc) return wc_canon_trap(cx, "variant discriminant %llu out of range (%u cases)", (unsigned long long)disc, nc);
+    if (disc >= nc) return wc_canon_trap(cx, "%s discriminant %llu out of range (%u cases)", disc_kind(d),
+                                          (unsigned long long)disc, nc);
     out->kind = WC_V_VARIANT;
     out->u.var.index = (uint32_t)disc;
     out->u.var.payload = NULL;
@@ -751,7 +763,7 @@ bool wc_lift_flat(wc_canon_cx *cx, const uint64_t *flat, uint32_t n, uint32_t *p
   case WC_T_VARIANT: case WC_T_ENUM: case WC_T_OPTION: case WC_T_RESULT: {
     uint32_t nc = ncases(d);
     if (!next(cx, flat, n, pos, &x)) return false;
-    if ((uint32_t)x >= nc) return wc_canon_trap(cx, "variant discriminant %u out of range (%u cases)", (uint32_t)x, nc);
+    if ((uint32_t)x >= nc) return wc_canon_trap(cx, "%s discriminant %u out of range (%u cases)", disc_kind(d), (uint32_t)x, nc);
     uint32_t end = *pos + d->nflat - 1; /* the payload slots every case consumes */
     if (end > n) return wc_canon_trap(cx, "too few core values: %u given", n);
     out->kind = WC_V_VARIANT;

@@ -165,6 +165,7 @@ typedef struct wc_arg {
   wc_str name;
   wc_sort sort;
   uint32_t index;
+  uint64_t offset;   /* of the argument in the file (for errors) */
 } wc_arg;
 
 typedef enum wc_alias_kind { WC_ALIAS_EXPORT, WC_ALIAS_CORE_EXPORT, WC_ALIAS_OUTER } wc_alias_kind;

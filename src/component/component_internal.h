@@ -33,6 +33,19 @@ typedef struct wc_loader {
   uint32_t total_modules;
   uint32_t core_other;              /* arena id of the shared WC_T_CORE_OTHER entry */
   uint32_t ncomponent_scopes;       /* ids handed out to component scopes */
+  /* Resource types known to be the same: an abstract imported resource and
+   * the resource an instantiate supplied for it (subtype.c), so the types of
+   * that instance's exports, which still name the abstract one, match. */
+  struct wc_res_link { uint32_t a, b; } *res_links;   /* owned */
+  uint32_t nres_links, capres_links;
+  /* Pairs of value types without handles found equal (subtype.c), as keys
+   * ((uint64_t)expected << 32 | actual) + 1 in an open-addressing set
+   * (0 = empty), so that comparing DAG-shaped types costs their number of
+   * distinct pairs, not their size as trees; and the comparison steps spent
+   * in the whole load, which are bounded. */
+  uint64_t *eq_memo;                /* owned */
+  uint32_t neq_memo, capeq_memo;    /* capeq_memo: 0 or a power of two */
+  uint64_t sub_steps;
 } wc_loader;
 
 /* ---- errors ------------------------------------------------------------- */

@@ -504,6 +504,8 @@ wc_component *wc_component_load(const uint8_t *bytes, size_t size, wrun_error *e
   L.core_other = wc_type_add(&L, &other, 0);
   wasm_reader r = {.base = copy, .p = copy, .end = copy + size, .err = err};
   wc_component *c = L.core_other == WC_NONE ? NULL : load_component(&L, &r, NULL, 0);
+  free(L.res_links);
+  free(L.eq_memo);
   if (!c) {
     for (uint32_t i = 0; i < L.types->n; i++) wc_type_release(&L.types->v[i]);
     free(L.types->v);

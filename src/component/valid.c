@@ -16,6 +16,7 @@
 
 #include "common/grow.h"
 #include "component/component_internal.h"
+#include "component/subtype.h"
 
 static const char *const sort_names[WC_NSORTS] = {
   "core func", "core table", "core memory", "core global", "core tag", "core type", "core module",
@@ -408,6 +409,7 @@ static bool read_args(wc_loader *L, wasm_reader *r, bool core, bool inline_expor
   if (n && !def->u.inst.args) return wc_oom(L, reader_offset(r));
   for (uint32_t i = 0; i < n; i++) {
     wc_arg *a = &def->u.inst.args[i];
+    a->offset = reader_offset(r);
     if (inline_exports && !core) {
       if (!wc_read_nameattrs(L, r, &a->name)) return false;
     } else if (!wc_read_name(L, r, &a->name)) {
@@ -512,6 +514,40 @@ bool wc_read_core_instance(wc_loader *L, wasm_reader *r, wc_scope *s, wc_def *de
   return true;
 }
 
+/* Every import of the component (type `ct`) must be supplied by an argument
+ * of the same name and sort whose type is a subtype of the import's
+ * (subtype.c), in import order, so that abstract resource types imported
+ * earlier are substituted in the types of later imports. */
+static bool check_instantiate_args(wc_loader *L, uint64_t at, const wc_def *def, uint32_t ct_id, wc_scope *s) {
+  const wc_type *ct = &L->types->v[ct_id];
+  wc_sub sub;
+  wc_sub_init(&sub, L);
+  bool ok = true;
+  for (uint32_t i = 0; i < ct->nimports && ok; i++) {
+    const wc_extern *im = &ct->imports[i];
+    const wc_arg *arg = NULL;
+    for (uint32_t a = 0; a < def->u.inst.nargs && !arg; a++)
+      if (wc_str_eq(def->u.inst.args[a].name, im->name)) arg = &def->u.inst.args[a];
+    uint32_t t;
+    if (!arg)
+      ok = wc_invalid(L, at, "instantiate of component %u: missing argument for import \"%.*s\"",
+                      def->u.inst.of, (int)im->name.len, im->name.ptr);
+    else if (arg->sort != im->sort)
+      ok = wc_invalid(L, arg->offset, "instantiate of component %u: argument \"%.*s\" is a %s, the import is a %s",
+                      def->u.inst.of, (int)im->name.len, im->name.ptr, sort_names[arg->sort], sort_names[im->sort]);
+    else if (!wc_scope_get(L, s, arg->sort, arg->index, at, &t))
+      ok = false;
+    else if (!wc_sub_extern(&sub, im->sort, im->type, t))
+      ok = sub.oom ? wc_oom(L, arg->offset)
+         : sub.too_big ? wc_limit(L, arg->offset, "instantiate of component %u: argument \"%.*s\": types too large to compare",
+                                  def->u.inst.of, (int)im->name.len, im->name.ptr)
+         : wc_invalid(L, arg->offset, "instantiate of component %u: argument \"%.*s\" does not match the import's type: %s",
+                      def->u.inst.of, (int)im->name.len, im->name.ptr, sub.why);
+  }
+  wc_sub_release(&sub);
+  return ok;
+}
+
 bool wc_read_instance(wc_loader *L, wasm_reader *r, wc_scope *s, wc_def *def) {
   uint64_t at = reader_offset(r);
   uint8_t k;
@@ -532,19 +568,8 @@ bool wc_read_instance(wc_loader *L, wasm_reader *r, wc_scope *s, wc_def *def) {
       uint32_t t;
       if (!wc_scope_get(L, s, def->u.inst.args[i].sort, def->u.inst.args[i].index, at, &t)) return false;
     }
+    if (!check_instantiate_args(L, at, def, type, s)) return false;
     const wc_type *ct = &L->types->v[type];
-    for (uint32_t i = 0; i < ct->nimports; i++) {
-      const wc_extern *im = &ct->imports[i];
-      const wc_arg *arg = NULL;
-      for (uint32_t a = 0; a < def->u.inst.nargs && !arg; a++)
-        if (wc_str_eq(def->u.inst.args[a].name, im->name)) arg = &def->u.inst.args[a];
-      if (!arg)
-        return wc_invalid(L, at, "instantiate of component %u: missing argument for import \"%.*s\"",
-                          def->u.inst.of, (int)im->name.len, im->name.ptr);
-      if (arg->sort != im->sort)
-        return wc_invalid(L, at, "instantiate of component %u: argument \"%.*s\" is a %s, the import is a %s",
-                          def->u.inst.of, (int)im->name.len, im->name.ptr, sort_names[arg->sort], sort_names[im->sort]);
-    }
     wc_type t;
     memset(&t, 0, sizeof t);
     t.kind = WC_T_INSTANCE;

@@ -325,6 +325,51 @@ static void test_resource_across_components(void **state) {
   }
 }
 
+/* Reentrance through the host: the host's `cb` calls the instance that
+ * called it. The nested call must fail with the may_enter trap (reported to
+ * the host as an error value), the host's trap then unwinds `go`, and the
+ * instance works again afterwards. */
+typedef struct reenter_env {
+  wc_instance *inst;
+  bool reenter;
+  wrun_error inner;
+  bool inner_ok;
+} reenter_env;
+static bool host_cb(void *envp, const wc_value *args, uint32_t nargs, wc_value *res, uint32_t nres, wc_arena *arena,
+                    wc_trap *trap) {
+  (void)args; (void)nargs; (void)nres;
+  reenter_env *env = envp;
+  if (!env->reenter) { res[0] = u32v(5); return true; }
+  wc_value r;
+  env->inner_ok = wc_instance_call(env->inst, "seven", NULL, 0, &r, 1, arena, &env->inner);
+  trap->trapped = true;
+  snprintf(trap->msg, sizeof trap->msg, "host saw: %.160s", env->inner.message);
+  return false;
+}
+
+static void test_reenter_through_host(void **state) {
+  (void)state;
+  for (int aot = 0; aot < 2; aot++) {
+    reenter_env env = {0};
+    wc_host *h = wc_host_new();
+    assert_true(wc_host_add(h, NULL, "cb", host_cb, &env));
+    fx x;
+    fx_open(&x, "inst-reenter.wasm", aot, h);
+    env.inst = x.inst;
+    assert_int_equal(call_u32(&x, "go", NULL, 0), 6);
+    env.reenter = true;
+    expect_trap(&x, "go", NULL, 0, 1, "host saw: cannot enter component instance");
+    assert_false(env.inner_ok);
+    assert_int_equal(env.inner.kind, WRUN_ERR_TRAP);
+    /* the flags were restored when the trap unwound */
+    assert_int_equal(call_u32(&x, "seven", NULL, 0), 7);
+    env.reenter = false;
+    assert_int_equal(call_u32(&x, "go", NULL, 0), 6);
+    fx_close(&x);
+    wc_host_free(h);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_scalars_strings_lists),
@@ -335,6 +380,7 @@ int main(void) {
     cmocka_unit_test(test_component_to_component),
     cmocka_unit_test(test_resource),
     cmocka_unit_test(test_resource_across_components),
+    cmocka_unit_test(test_reenter_through_host),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

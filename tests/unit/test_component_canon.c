@@ -734,7 +734,7 @@ static void test_handle_table(void **state) {
   uint32_t bh = (uint32_t)out[0];
   assert_int_equal(t2.num_borrows, 1);
   assert_false(wc_canon_check_borrows(&callee));
-  expect_trap_in(&callee, "1 borrowed handles not dropped");
+  expect_trap_in(&callee, "1 borrowed handle not dropped");
   /* an own lift of a borrow handle traps */
   x = bh;
   pos = 0;

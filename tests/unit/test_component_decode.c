@@ -415,7 +415,7 @@ static void test_instantiate_args(void **state) {
       0x01, 0x00, 0x01, 'x', 0x01, 0x00);
   SEC(&o, 7, 0x01, 0x73);
   at = SEC(&o, 5, 0x01, 0x00, 0x00, 0x01, 0x01, 'x', 0x03, 0x00);
-  expect(&o, WRUN_ERR_INVALID, at + 1, "argument \"x\" is a type, the import is a func");
+  expect(&o, WRUN_ERR_INVALID, at + 4, "argument \"x\" is a type, the import is a func"); /* at the argument */
 }
 
 static void test_core_instantiate_args(void **state) {
