@@ -106,6 +106,10 @@ peer tcpecho6 "$tmp/peer"
 "$wrun" --timeout 20s --allow-connect "[::1]/128:$port" "$c" connect ::1 "$port" "six" >"$tmp/out" 2>&1; st=$?
 expect "tcp round trip over IPv6 loopback" '[ $st -eq 0 ] && has "reply: echo: six" && has "remote-address: [0:0:0:0:0:0:0:1]:$port"'
 kill $! 2>/dev/null; wait
+free=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+"$wrun" --timeout 20s --allow-connect "127.0.0.1:$free" "$c" connect 127.0.0.1 "$free" x >"$tmp/out" 2>&1; st=$?
+expect "connect to a port nobody listens on: start-connect ok, finish-connect connection-refused" \
+  '[ $st -eq 1 ] && has "start-connect: ok" && has "finish-connect: connection-refused"'
 
 # ---- bind, listen, accept ------------------------------------------------------
 "$wrun" "$c" bind 127.0.0.1 0 >"$tmp/out" 2>&1; st=$?
