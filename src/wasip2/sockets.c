@@ -798,8 +798,7 @@ WP2_FN(udp_finish_bind) {
   return ok_result(res, NULL);
 }
 
-static bool udp_stream_add(wp2_ctx *p, wp2_table *t, const wc_resource_type *rt, udp_sock *u, wc_value *out,
-                           wc_trap *trap) {
+static bool udp_stream_add(wp2_table *t, const wc_resource_type *rt, udp_sock *u, wc_value *out, wc_trap *trap) {
   udp_stream *s = calloc(1, sizeof *s);
   uint32_t rep;
   if (!s) return wp2_trap_oom(trap);
@@ -807,7 +806,6 @@ static bool udp_stream_add(wp2_ctx *p, wp2_table *t, const wc_resource_type *rt,
   if (!wp2_table_add(t, s, &rep, trap)) { free(s); return false; }
   u->streams++;
   *out = wp2_own(rt, rep);
-  (void)p;
   return true;
 }
 
@@ -841,8 +839,8 @@ WP2_FN(udp_stream_fn) {
   }
   wc_value *v = wp2_vals(a, 3);
   if (!v) return wp2_trap_oom(trap);
-  if (!udp_stream_add(p, &k->uin, k->rt_uin, u, &v[1], trap)) return false;
-  if (!udp_stream_add(p, &k->uout, k->rt_uout, u, &v[2], trap)) return false;
+  if (!udp_stream_add(&k->uin, k->rt_uin, u, &v[1], trap)) return false;
+  if (!udp_stream_add(&k->uout, k->rt_uout, u, &v[2], trap)) return false;
   v[0] = (wc_value){.kind = WC_V_RECORD, .u.seq = {&v[1], 2}};
   return ok_result(res, &v[0]);
 }
