@@ -28,6 +28,7 @@ now_ms() { date +%s%3N; }
 # peer MODE OUTFILE: a python3 peer on loopback in the background (at most
 # 20 s); it prints its port first. Sets $port and adds its pid to $pids.
 peer() {
+  rm -f "$2" # the background shell truncates it later: never read a previous peer's port
   python3 - "$1" >"$2" 2>&1 <<'PY' &
 import socket, sys, time
 mode = sys.argv[1]
@@ -125,6 +126,7 @@ expect "bind [::1]:0 with --allow-bind [::1]:0" '[ $st -eq 0 ] && grep -q "^loca
 expect "an IPv6 rule does not allow an IPv4 bind" '[ $st -eq 1 ] && has "start-bind: access-denied"'
 for tier in "" --aot; do
   t=${tier:-interp}
+  rm -f "$tmp/out"
   "$wrun" $tier --timeout 20s --allow-bind 127.0.0.1:0 "$c" serve 127.0.0.1 0 2 >"$tmp/out" 2>&1 &
   pids="$pids $!"; wpid=$!
   sport=
