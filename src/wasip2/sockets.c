@@ -43,8 +43,8 @@ enum {
 };
 
 #define UDP_MAX_DATAGRAM 65535u
-#define UDP_SEND_PERMITS 64u   /* datagrams check-send allows when the socket is writable */
-#define MAX_BACKLOG 4096u
+#define UDP_SEND_PERMITS 16u   /* datagrams one check-send allows (wasmtime's number) */
+#define MAX_BACKLOG 0x7fffffffu
 
 typedef enum {
   T_UNBOUND, T_BIND_STARTED, T_BOUND, T_LISTEN_STARTED, T_LISTENING, T_CONNECTING, T_CONNECTED, T_CLOSED
@@ -53,7 +53,9 @@ typedef enum {
 typedef struct tcp_sock {
   int fd, family;       /* AF_INET or AF_INET6 */
   tcp_state st;
+  int connect_err;      /* connecting: an errno connect(2) gave at once, for finish-connect */
   uint32_t backlog;
+  uint32_t in_rep, out_rep;   /* connected: the reps of its streams (shutdown closes them) */
 } tcp_sock;
 
 typedef struct udp_sock {
@@ -67,7 +69,8 @@ typedef struct udp_sock {
  * be dropped before it. */
 typedef struct udp_stream {
   udp_sock *sock;
-  uint64_t permits;               /* outgoing: what the last check-send granted */
+  uint64_t permits;               /* outgoing: what check-send granted (0: call it first) */
+  bool waiting;                   /* outgoing: a send met a full buffer; check-send gives 0 until writable */
 } udp_stream;
 
 /* One lookup, shared by the guest's handle and the resolver thread: whoever
@@ -484,13 +487,10 @@ WP2_FN(tcp_start_connect) {
   int r;
   do r = connect(t->fd, (struct sockaddr *)&ss, len);
   while (r != 0 && errno == EINTR);
-  if (r != 0 && errno != EINPROGRESS) {
-    int e = errno;
-    t->st = T_CLOSED;
-    /* Linux: no ephemeral port left for the implicit bind */
-    return err_result(res, a, e == EADDRNOTAVAIL ? EC_ADDRESS_IN_USE : errno_code(e), trap);
-  }
-  t->st = T_CONNECTING; /* finish-connect reports the outcome, even of a connect done at once */
+  /* as wasmtime: start-connect only starts; finish-connect reports every
+   * outcome, also one connect(2) gave at once */
+  t->connect_err = r != 0 && errno != EINPROGRESS ? errno : 0;
+  t->st = T_CONNECTING;
   return ok_result(res, NULL);
 }
 
@@ -498,21 +498,27 @@ WP2_FN(tcp_start_connect) {
  * the socket keeps the descriptor (and so must outlive them). */
 static bool tcp_streams(wp2_ctx *p, tcp_sock *t, wc_value *in_out, wc_trap *trap) {
   wp2_stream s = {.fd = t->fd, .socket = true, .owner = t};
-  return wp2_new_input_stream(p, &s, &in_out[0], trap) && wp2_new_output_stream(p, &s, &in_out[1], trap);
+  if (!wp2_new_input_stream(p, &s, &in_out[0], trap) || !wp2_new_output_stream(p, &s, &in_out[1], trap)) return false;
+  t->in_rep = in_out[0].u.handle.rep;
+  t->out_rep = in_out[1].u.handle.rep;
+  return true;
 }
 
 WP2_FN(tcp_finish_connect) {
   WP2_UNUSED;
   TCP_SELF;
   if (t->st != T_CONNECTING) return err_result(res, a, EC_NOT_IN_PROGRESS, trap);
-  struct pollfd pf = {.fd = t->fd, .events = POLLOUT};
-  if (poll(&pf, 1, 0) == 0) return err_result(res, a, EC_WOULD_BLOCK, trap);
-  int e = 0;
-  socklen_t el = sizeof e;
-  if (getsockopt(t->fd, SOL_SOCKET, SO_ERROR, &e, &el) != 0) e = errno;
+  int e = t->connect_err;
+  if (!e) {
+    struct pollfd pf = {.fd = t->fd, .events = POLLOUT};
+    if (poll(&pf, 1, 0) == 0) return err_result(res, a, EC_WOULD_BLOCK, trap);
+    socklen_t el = sizeof e;
+    if (getsockopt(t->fd, SOL_SOCKET, SO_ERROR, &e, &el) != 0) e = errno;
+  }
   if (e) {
     t->st = T_CLOSED;
-    return errno_result(res, a, e, trap);
+    /* Linux: EADDRNOTAVAIL is no ephemeral port left for the implicit bind */
+    return err_result(res, a, e == EADDRNOTAVAIL ? EC_ADDRESS_IN_USE : errno_code(e), trap);
   }
   wc_value *v = wp2_vals(a, 3);
   if (!v) return wp2_trap_oom(trap);
@@ -527,11 +533,7 @@ WP2_FN(tcp_start_listen) {
   TCP_SELF;
   if (t->st == T_LISTEN_STARTED) return err_result(res, a, EC_CONCURRENCY_CONFLICT, trap);
   if (t->st != T_BOUND) return err_result(res, a, EC_INVALID_STATE, trap);
-  if (listen(t->fd, (int)t->backlog) != 0) {
-    t->st = T_CLOSED;
-    return errno_result(res, a, errno, trap);
-  }
-  t->st = T_LISTEN_STARTED;
+  t->st = T_LISTEN_STARTED; /* listen(2) is finish-listen's, as in wasmtime */
   return ok_result(res, NULL);
 }
 
@@ -539,6 +541,10 @@ WP2_FN(tcp_finish_listen) {
   WP2_UNUSED;
   TCP_SELF;
   if (t->st != T_LISTEN_STARTED) return err_result(res, a, EC_NOT_IN_PROGRESS, trap);
+  if (listen(t->fd, (int)t->backlog) != 0) {
+    t->st = T_CLOSED;
+    return errno_result(res, a, errno, trap);
+  }
   t->st = T_LISTENING;
   return ok_result(res, NULL);
 }
@@ -550,7 +556,15 @@ WP2_FN(tcp_accept) {
   int fd;
   do fd = accept4(t->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
   while (fd < 0 && errno == EINTR);
-  if (fd < 0) return errno_result(res, a, errno, trap);
+  if (fd < 0) {
+    int e = errno;
+    /* Linux reports a pending error of the new connection from accept(2):
+     * to the guest that connection was aborted (as wasmtime normalizes it) */
+    if (e == ECONNRESET || e == ENETRESET || e == EHOSTUNREACH || e == EHOSTDOWN || e == ENETDOWN ||
+        e == ENETUNREACH || e == EPROTO || e == ENOPROTOOPT || e == ENONET || e == EOPNOTSUPP)
+      return err_result(res, a, EC_CONNECTION_ABORTED, trap);
+    return errno_result(res, a, e, trap);
+  }
   tcp_sock *c = calloc(1, sizeof *c);
   wc_value *v = wp2_vals(a, 4);
   if (!c || !v) { free(c); close(fd); return wp2_trap_oom(trap); }
@@ -567,6 +581,7 @@ WP2_FN(tcp_local_address) {
   WP2_UNUSED;
   TCP_SELF;
   /* a socket that connected or failed to has a local address too */
+  if (t->st == T_BIND_STARTED) return err_result(res, a, EC_CONCURRENCY_CONFLICT, trap);
   if (!tcp_bound(t)) return err_result(res, a, EC_INVALID_STATE, trap);
   struct sockaddr_storage ss;
   socklen_t len = sizeof ss;
@@ -577,6 +592,7 @@ WP2_FN(tcp_local_address) {
 WP2_FN(tcp_remote_address) {
   WP2_UNUSED;
   TCP_SELF;
+  if (t->st == T_CONNECTING) return err_result(res, a, EC_CONCURRENCY_CONFLICT, trap);
   if (t->st != T_CONNECTED) return err_result(res, a, EC_INVALID_STATE, trap);
   struct sockaddr_storage ss;
   socklen_t len = sizeof ss;
@@ -603,12 +619,11 @@ WP2_FN(tcp_set_listen_backlog_size) {
   TCP_SELF;
   uint64_t v = args[1].u.u;
   if (v == 0) return err_result(res, a, EC_INVALID_ARGUMENT, trap);
-  if (t->st == T_CONNECTING || t->st == T_CONNECTED || t->st == T_CLOSED)
-    return err_result(res, a, EC_INVALID_STATE, trap);
-  t->backlog = v > MAX_BACKLOG ? MAX_BACKLOG : (uint32_t)v;
+  if (t->st != T_UNBOUND && t->st != T_BOUND && t->st != T_LISTENING) return err_result(res, a, EC_INVALID_STATE, trap);
+  uint32_t b = v > MAX_BACKLOG ? MAX_BACKLOG : (uint32_t)v;
   /* Linux takes a new backlog by listening again */
-  if ((t->st == T_LISTENING || t->st == T_LISTEN_STARTED) && listen(t->fd, (int)t->backlog) != 0)
-    return errno_result(res, a, errno, trap);
+  if (t->st == T_LISTENING && listen(t->fd, (int)b) != 0) return err_result(res, a, EC_NOT_SUPPORTED, trap);
+  t->backlog = b;
   return ok_result(res, NULL);
 }
 
@@ -715,7 +730,7 @@ WP2_FN(tcp_set_send_buffer_size) { WP2_UNUSED; TCP_SELF; return buf_set(res, a, 
  * has an outcome, a listener when a connection waits, anything else at once. */
 static bool tcp_ready(void *arg) {
   const tcp_sock *t = arg;
-  if (t->st == T_CONNECTING) return wp2_fd_ready(t->fd, POLLOUT);
+  if (t->st == T_CONNECTING) return t->connect_err || wp2_fd_ready(t->fd, POLLOUT);
   if (t->st == T_LISTENING) return wp2_fd_ready(t->fd, POLLIN);
   return true;
 }
@@ -728,13 +743,25 @@ WP2_FN(tcp_subscribe) {
                              trap);
 }
 
+/* Marks the stream at `rep` closed if it is still the socket's (the guest may
+ * have dropped it, and its slot may now hold another owner's stream). */
+static void close_stream(wp2_ctx *p, const tcp_sock *t, uint32_t rep) {
+  wp2_stream *s = rep < p->streams.n ? p->streams.items[rep] : NULL;
+  if (s && s->owner == t) s->closed = true;
+}
+
 WP2_FN(tcp_shutdown) {
   WP2_UNUSED;
   TCP_SELF;
   if (t->st != T_CONNECTED) return err_result(res, a, EC_INVALID_STATE, trap);
   static const int how[] = {SHUT_RD, SHUT_WR, SHUT_RDWR};
   uint32_t k = args[1].u.var.index;
-  if (shutdown(t->fd, how[k < 3 ? k : 2]) != 0 && errno != ENOTCONN) return errno_result(res, a, errno, trap);
+  if (k > 2) k = 2;
+  /* as wasmtime: the streams are closed at once (reads give end of stream
+   * even with data buffered, writes `closed`), whatever shutdown(2) says */
+  if (k != 1) close_stream(p, t, t->in_rep);
+  if (k != 0) close_stream(p, t, t->out_rep);
+  shutdown(t->fd, how[k]);
   return ok_result(res, NULL);
 }
 
@@ -848,6 +875,7 @@ WP2_FN(udp_stream_fn) {
 WP2_FN(udp_local_address) {
   WP2_UNUSED;
   UDP_SELF;
+  if (u->bind_started) return err_result(res, a, EC_CONCURRENCY_CONFLICT, trap);
   if (!u->bound) return err_result(res, a, EC_INVALID_STATE, trap);
   struct sockaddr_storage ss;
   socklen_t len = sizeof ss;
@@ -950,7 +978,11 @@ WP2_FN(uout_subscribe) {
 WP2_FN(uout_check_send) {
   WP2_UNUSED;
   DGRAM_SELF(uout);
-  ds->permits = wp2_fd_ready(u->fd, POLLOUT) ? UDP_SEND_PERMITS : 0;
+  /* as wasmtime: a grant lasts until the next send; after a send met a full
+   * buffer, nothing is granted until the socket is writable again */
+  if (ds->waiting && wp2_fd_ready(u->fd, POLLOUT)) ds->waiting = false;
+  if (ds->waiting) return ok_scalar(res, a, WC_V_U64, 0, trap);
+  if (ds->permits == 0) ds->permits = UDP_SEND_PERMITS;
   return ok_scalar(res, a, WC_V_U64, ds->permits, trap);
 }
 
@@ -971,10 +1003,12 @@ WP2_FN(uout_send) {
         (d->u.seq.v[1].u.var.index == 1 && !addr_shape_ok(d->u.seq.v[1].u.var.payload)))
       return bad_args("outgoing-datagram-stream.send", trap);
   }
+  if (ds->permits == 0 || ds->waiting)
+    return wp2_trap(trap, "outgoing-datagram-stream.send: unpermitted: must call check-send first");
   if (n > ds->permits)
-    return wp2_trap(trap, "outgoing-datagram-stream.send of %u datagram(s): check-send permitted %llu", n,
-                    (unsigned long long)ds->permits);
-  ds->permits -= n;
+    return wp2_trap(trap, "outgoing-datagram-stream.send: unpermitted: %u datagrams exceed the %llu check-send permitted",
+                    n, (unsigned long long)ds->permits);
+  ds->permits = 0;
   uint8_t *buf = wc_arena_alloc(a, UDP_MAX_DATAGRAM + 1);
   if (!buf) return wp2_trap_oom(trap);
   uint64_t sent = 0;
@@ -1000,7 +1034,7 @@ WP2_FN(uout_send) {
                           : sendto(u->fd, buf, data->u.seq.n, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&ss, len);
       while (r < 0 && errno == EINTR);
       if (r < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) { ds->waiting = true; break; }
         code = errno_code(errno);
       }
     }

@@ -18,6 +18,8 @@
  *   drop-socket             drop a connected socket before its streams (traps)
  *   drop-pollable           drop a socket before its pollable (traps)
  *   drop-ordered            drop streams, pollable, then the socket (fine)
+ *   shutdown                reads after shutdown(receive), writes after shutdown(send)
+ *   udp-unpermitted         send without check-send (traps)
  * ADDR is an IPv4 dotted quad or an IPv6 address of the forms ::1 or ::.
  */
 #include <stddef.h>
@@ -365,6 +367,9 @@ static int cmd_udp(uint32_t port, const char *msg) {
   i32 in = (i32)RET32(4), o = (i32)RET32(8);
   udp_check_send(o, (i32)(uintptr_t)ret);
   if (!report("check-send", 8)) return 1;
+  puts_("  permits: ");
+  putu(RET64(8));
+  flush_line();
   /* one outgoing-datagram: data (ptr, len), option<ip-socket-address> at 8 */
   static uint32_t dg[11];
   uint8_t *d = (uint8_t *)dg;
@@ -517,6 +522,8 @@ static int cmd_states(void) {
   report("start-bind", 1);
   tcp_start_bind(s, net, A(loop0), (i32)(uintptr_t)ret);
   report("start-bind while in progress", 1);
+  tcp_local_address(s, (i32)(uintptr_t)ret);
+  report("local-address while binding", 4);
   tcp_finish_bind(s, (i32)(uintptr_t)ret);
   report("finish-bind", 1);
   tcp_start_bind(s, net, A(loop0), (i32)(uintptr_t)ret);
@@ -577,6 +584,52 @@ static int loop_pair(i32 *c, i32 io[2]) {
   return tcp_connect(*c, "127.0.0.1", local_port(l), io);
 }
 
+static int cmd_shutdown(void) {
+  i32 c, io[2];
+  if (!loop_pair(&c, io)) return 1;
+  tcp_remote_address(c, (i32)(uintptr_t)ret);
+  report("remote-address connected", 4);
+  tcp_shutdown(c, 0, (i32)(uintptr_t)ret);
+  report("shutdown receive", 1);
+  in_read(io[0], 10, (i32)(uintptr_t)ret);
+  puts_("read after shutdown receive: ");
+  puts_(RET8(0) == 0 ? "ok" : RET8(4) == 1 ? "closed" : "failed");
+  flush_line();
+  write_all(io[1], "x", 1);
+  puts_("write before shutdown send: ");
+  puts_(RET8(0) == 0 ? "ok" : RET8(4) == 1 ? "closed" : "failed");
+  flush_line();
+  tcp_shutdown(c, 1, (i32)(uintptr_t)ret);
+  report("shutdown send", 1);
+  write_all(io[1], "x", 1);
+  puts_("write after shutdown send: ");
+  puts_(RET8(0) == 0 ? "ok" : RET8(4) == 1 ? "closed" : "failed");
+  flush_line();
+  return 0;
+}
+
+static int cmd_udp_unpermitted(void) {
+  create_udp(0, (i32)(uintptr_t)ret);
+  i32 s = (i32)RET32(4);
+  addr_t any = make_addr("127.0.0.1", 0), none = {{0}};
+  udp_start_bind(s, net, A(any), (i32)(uintptr_t)ret);
+  udp_finish_bind(s, (i32)(uintptr_t)ret);
+  udp_stream(s, 0, A(none), (i32)(uintptr_t)ret);
+  if (!report("stream", 4)) return 1;
+  i32 o = (i32)RET32(8);
+  static uint32_t dg[11];
+  dg[0] = (uint32_t)(uintptr_t) "x";
+  dg[1] = 1;
+  ((uint8_t *)dg)[8] = 1;
+  *(uint16_t *)((uint8_t *)dg + 16) = 9;
+  ((uint8_t *)dg)[18] = 127, ((uint8_t *)dg)[21] = 1;
+  puts_("sending without check-send");
+  flush_line();
+  udp_send(o, (i32)(uintptr_t)dg, 1, (i32)(uintptr_t)ret);
+  report("send", 8);
+  return 0;
+}
+
 static int cmd_drop(const char *how) {
   i32 c, io[2];
   if (!loop_pair(&c, io)) return 1;
@@ -629,6 +682,8 @@ __attribute__((export_name("wasi:cli/run@0.2.0#run"))) i32 run(void) {
   else if (seq(cmd, "lookup") && argc == 3) st = cmd_lookup(args[2]);
   else if (seq(cmd, "pending")) st = cmd_pending();
   else if (seq(cmd, "states")) st = cmd_states();
+  else if (seq(cmd, "shutdown")) st = cmd_shutdown();
+  else if (seq(cmd, "udp-unpermitted")) st = cmd_udp_unpermitted();
   else if (seq(cmd, "drop-socket") || seq(cmd, "drop-pollable") || seq(cmd, "drop-ordered")) st = cmd_drop(cmd);
   else { puts_("unknown command"); flush_line(); }
   return st == 0 ? 0 : 1;
