@@ -1106,8 +1106,9 @@ WP2_FN(resolve_addresses) {
   if (nargs < 2 || args[1].kind != WC_V_STRING) return bad_args("resolve-addresses", trap);
   const char *name = args[1].u.str.ptr;
   size_t n = args[1].u.str.len;
-  if (!p->cfg.allow_lookup) return err_result(res, a, EC_ACCESS_DENIED, trap);
+  /* wasmtime's order: a malformed name first, then the permission */
   if (!name_ok(name, n)) return err_result(res, a, EC_INVALID_ARGUMENT, trap);
+  if (!p->cfg.allow_lookup) return err_result(res, a, EC_ACCESS_DENIED, trap);
   lookup *l = calloc(1, sizeof *l);
   if (!l) return wp2_trap_oom(trap);
   l->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
