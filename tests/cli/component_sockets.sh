@@ -157,6 +157,14 @@ for tier in "" --aot; do
   wait
 done
 peer udpecho "$tmp/peer"
+"$wrun" --timeout 20s --allow-bind 127.0.0.1:0 --allow-connect "127.0.0.1:$port" "$c" udp-connected "$port" "conn" \
+  >"$tmp/out" 2>&1; st=$?
+expect "udp through stream(some(address)): remote-address, send without an address, receive" \
+  '[ $st -eq 0 ] && has "  127.0.0.1:$port" && has "sent 1" && has "datagram: pong: conn from 127.0.0.1:$port"'
+wait
+peer udpecho "$tmp/peer"
+"$wrun" --allow-bind 127.0.0.1:0 "$c" udp-connected "$port" "conn" >"$tmp/out" 2>&1; st=$?
+expect "udp stream(some(address)) without --allow-connect: access-denied" '[ $st -eq 1 ] && has "stream: access-denied"'
 "$wrun" --allow-bind 127.0.0.1:0 "$c" udp "$port" "ping" >"$tmp/out" 2>&1; st=$?
 expect "udp send without --allow-connect: access-denied" '[ $st -eq 1 ] && has "send: access-denied"'
 "$wrun" --allow-connect "127.0.0.1:$port" "$c" udp "$port" "ping" >"$tmp/out" 2>&1; st=$?

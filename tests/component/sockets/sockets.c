@@ -12,6 +12,7 @@
  *   serve ADDR PORT N       TCP server: print the port, echo N connections
  *   bind ADDR PORT          start-bind + finish-bind + listen
  *   udp PORT MSG            bind 127.0.0.1:0, send MSG to 127.0.0.1:PORT, print the answer
+ *   udp-connected PORT MSG  the same through stream(some(127.0.0.1:PORT))
  *   lookup NAME             resolve NAME, print every address
  *   pending                 a connect that cannot finish yet: would-block, then ok
  *   states                  the state machine's errors and the options
@@ -77,6 +78,7 @@ IMPORT(UDP, "[method]udp-socket.start-bind") void udp_start_bind(i32 s, i32 net,
 IMPORT(UDP, "[method]udp-socket.finish-bind") void udp_finish_bind(i32 s, i32 ret);
 IMPORT(UDP, "[method]udp-socket.stream") void udp_stream(i32 s, i32 some, ADDR_PARAMS, i32 ret);
 IMPORT(UDP, "[method]udp-socket.local-address") void udp_local_address(i32 s, i32 ret);
+IMPORT(UDP, "[method]udp-socket.remote-address") void udp_remote_address(i32 s, i32 ret);
 IMPORT(UDP, "[method]incoming-datagram-stream.receive") void udp_receive(i32 s, i64 max, i32 ret);
 IMPORT(UDP, "[method]incoming-datagram-stream.subscribe") i32 udp_in_subscribe(i32 s);
 IMPORT(UDP, "[method]outgoing-datagram-stream.check-send") void udp_check_send(i32 s, i32 ret);
@@ -352,7 +354,7 @@ static int cmd_bind(const char *addr, uint32_t port) {
   return 0;
 }
 
-static int cmd_udp(uint32_t port, const char *msg) {
+static int cmd_udp(uint32_t port, const char *msg, int connected) {
   create_udp(0, (i32)(uintptr_t)ret);
   if (!report("create-udp-socket", 4)) return 1;
   i32 s = (i32)RET32(4);
@@ -361,10 +363,13 @@ static int cmd_udp(uint32_t port, const char *msg) {
   if (!report("udp start-bind", 1)) return 1;
   udp_finish_bind(s, (i32)(uintptr_t)ret);
   report("udp finish-bind", 1);
-  addr_t none = {{0}};
-  udp_stream(s, 0, A(none), (i32)(uintptr_t)ret);
+  addr_t none = {{0}}, peer = make_addr("127.0.0.1", port);
+  addr_t target = connected ? peer : none;
+  udp_stream(s, connected, A(target), (i32)(uintptr_t)ret);
   if (!report("stream", 4)) return 1;
   i32 in = (i32)RET32(4), o = (i32)RET32(8);
+  udp_remote_address(s, (i32)(uintptr_t)ret);
+  if (report("udp remote-address", 4)) { puts_("  "); put_sockaddr(4); flush_line(); }
   udp_check_send(o, (i32)(uintptr_t)ret);
   if (!report("check-send", 8)) return 1;
   puts_("  permits: ");
@@ -375,7 +380,7 @@ static int cmd_udp(uint32_t port, const char *msg) {
   uint8_t *d = (uint8_t *)dg;
   dg[0] = (uint32_t)(uintptr_t)msg;
   dg[1] = (uint32_t)slen(msg);
-  d[8] = 1;          /* some */
+  d[8] = connected ? 0 : 1;   /* connected: none (the stream's address) */
   d[12] = 0;         /* ipv4 */
   *(uint16_t *)(d + 16) = (uint16_t)port;
   d[18] = 127, d[19] = 0, d[20] = 0, d[21] = 1;
@@ -678,7 +683,8 @@ __attribute__((export_name("wasi:cli/run@0.2.0#run"))) i32 run(void) {
   if (sneq(cmd, slen(cmd), "connect") && argc == 5) st = cmd_connect(args[2], atou(args[3]), args[4]);
   else if (seq(cmd, "serve") && argc == 5) st = cmd_serve(args[2], atou(args[3]), atou(args[4]));
   else if (seq(cmd, "bind") && argc == 4) st = cmd_bind(args[2], atou(args[3]));
-  else if (seq(cmd, "udp") && argc == 4) st = cmd_udp(atou(args[2]), args[3]);
+  else if (seq(cmd, "udp") && argc == 4) st = cmd_udp(atou(args[2]), args[3], 0);
+  else if (seq(cmd, "udp-connected") && argc == 4) st = cmd_udp(atou(args[2]), args[3], 1);
   else if (seq(cmd, "lookup") && argc == 3) st = cmd_lookup(args[2]);
   else if (seq(cmd, "pending")) st = cmd_pending();
   else if (seq(cmd, "states")) st = cmd_states();
