@@ -62,6 +62,9 @@ void cli_print_component(const char *path, const struct wc_component *c);
 
 #include "wasi/wasi.h"
 
+/* A list of owned strings. */
+typedef struct cli_strings { char **v; int n; } cli_strings;
+
 /* What the guest may see and how it runs: set from the options of `run`
  * (options.c's table) and a manifest. */
 typedef struct cli_sandbox {
@@ -71,6 +74,11 @@ typedef struct cli_sandbox {
   int nenv;
   char **listen;                 /* --tcplisten ADDR:PORT (owned) */
   int nlisten;
+  /* wasi:sockets (components): ADDR[/BITS]:PORT[-PORT] rules, each checked
+   * by wp2_net_rule_parse when given (owned) */
+  cli_strings allow_connect;     /* --allow-connect */
+  cli_strings allow_bind;        /* --allow-bind */
+  bool allow_lookup;             /* --allow-lookup: name resolution */
   /* limits: 0 means none */
   uint64_t fuel;                 /* --fuel */
   uint64_t timeout_ns;           /* --timeout */

@@ -1,8 +1,8 @@
 /*
  * component_run.c — `wrun [--invoke NAME] comp.wasm ARGS...` on a component:
  * instantiates it (src/cinst) with the WASI 0.2 host (src/wasip2) serving its
- * imports (anything else, e.g. wasi:sockets, is a link error naming it) and
- * the CLI's --dir/--dir-ro preopens as wasi:filesystem's.
+ * imports and the CLI's --dir/--dir-ro preopens as wasi:filesystem's, its
+ * wasi:sockets limited to what --allow-connect/--allow-bind/--allow-lookup grant.
  * Without --invoke it runs the `run` function of its wasi:cli/run export with
  * ARGS as the guest's arguments: exit 0 for ok, 1 for err, or the status
  * given to wasi:cli/exit. With --invoke it calls that export with its
@@ -28,6 +28,15 @@ static wc_str cli_run_export(const wc_component *c) {
       return d->u.ie.name;
   }
   return (wc_str){"", 0};
+}
+
+/* The --allow-connect/--allow-bind strings as rules (checked when parsed);
+ * NULL when out of memory. The array is the caller's to free. */
+static wp2_net_rule *net_rules(const cli_strings *l) {
+  wp2_net_rule *r = calloc((size_t)l->n + 1, sizeof *r);
+  for (int i = 0; r && i < l->n; i++)
+    if (!wp2_net_rule_parse(l->v[i], &r[i])) r[i].family = -1; /* cannot happen: matches nothing */
+  return r;
 }
 
 /* Runs the component: `name` is the export to call (for wasi:cli/run,
@@ -66,11 +75,15 @@ static int invoke(const char *path, const wc_component *c, const char *name, boo
   wrun_store *s = wasi ? wrun_store_new(&cfg) : NULL;
   wc_host *host = s ? wc_host_new() : NULL;
   wp2_ctx *p2 = NULL;
-  if (host) {
+  wp2_net_rule *connect_rules = net_rules(&sb->allow_connect), *bind_rules = net_rules(&sb->allow_bind);
+  if (host && connect_rules && bind_rules) {
     gargv[0] = (char *)path;
     for (int i = 1; i < gargc; i++) gargv[i] = args[i - 1];
     wp2_config pc = {.argc = gargc, .argv = gargv, .envc = sb->nenv, .env = sb->env,
-                     .closed_stdio = cli_stdio_closed(), .interrupt = sb->timeout_ns ? wasi : NULL, .fs = wasi};
+                     .closed_stdio = cli_stdio_closed(), .interrupt = sb->timeout_ns ? wasi : NULL, .fs = wasi,
+                     .allow_connect = connect_rules, .nallow_connect = (size_t)sb->allow_connect.n,
+                     .allow_bind = bind_rules, .nallow_bind = (size_t)sb->allow_bind.n,
+                     .allow_lookup = sb->allow_lookup};
     p2 = wp2_new(&pc);
     if (p2 && !wp2_add_to_host(p2, host)) { wp2_free(p2); p2 = NULL; }
   }
@@ -80,6 +93,8 @@ static int invoke(const char *path, const wc_component *c, const char *name, boo
     wrun_store_free(s);
     wasi_free(wasi);
     free(gargv);
+    free(connect_rules);
+    free(bind_rules);
     return CLI_EXIT_REJECTED;
   }
   /* a guest writing to a closed pipe gets stream-error.closed, not SIGPIPE */
@@ -174,6 +189,8 @@ done:
   wrun_store_free(s);
   wasi_free(wasi);
   free(gargv);
+  free(connect_rules);
+  free(bind_rules);
   return status;
 }
 

@@ -10,6 +10,9 @@
  *     - {host: ./out, guest: out, readonly: true}
  *   dirs-ro: [docs]
  *   listen: [127.0.0.1:8080]    # sockets for sock_accept
+ *   allow-connect: [127.0.0.1:8000-8100]   # components' wasi:sockets
+ *   allow-bind: ["[::1]:0"]
+ *   allow-lookup: true
  *   limits: {fuel: 1000000, timeout: 2s, max-memory: 64M, max-stack: 1M}
  *   aot: true                   # also invoke, no-cache, allow-precompiled
  *
@@ -126,7 +129,7 @@ static bool set_scalar(mctx *c, const cli_option *opt, const yaml_node_t *v) {
   return fail_at(c, v, msg);
 }
 
-/* The value of a row that collects a list (dirs, env, listen). */
+/* The value of a row that collects a list (dirs, env, listen, allow-connect, allow-bind). */
 static bool set_list(mctx *c, const cli_option *opt, const yaml_node_t *v) {
   cli_options *o = &c->out->opts;
   if (opt->kind == CLI_ARG_ENV && v->type == YAML_MAPPING_NODE) {
@@ -164,7 +167,8 @@ static bool set_option(mctx *c, const cli_option *opt, const yaml_node_t *v) {
   case CLI_ARG_DIR:
   case CLI_ARG_DIR_RO:
   case CLI_ARG_ENV:
-  case CLI_ARG_ADDR: return set_list(c, opt, v);
+  case CLI_ARG_ADDR:
+  case CLI_ARG_NET: return set_list(c, opt, v);
   default: return set_scalar(c, opt, v);
   }
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli/options.h"
+#include "wasip2/wasip2.h"
 
 #define RUN CLI_CMD_RUN
 #define WAST CLI_CMD_WAST
@@ -33,6 +34,18 @@ const cli_option cli_option_table[] = {
   {"--tcplisten", 0, CLI_ARG_ADDR, RUN, "ADDR:PORT",
    "give the guest a listening TCP socket (sock_accept);\n"
    "it cannot open sockets itself", "listen", 0, 0, 0},
+  {"--allow-connect", 0, CLI_ARG_NET, RUN, "ADDR[/BITS]:PORTS",
+   "components (wasi:sockets): allow TCP connections and\n"
+   "UDP datagrams to these addresses and ports (PORTS:\n"
+   "N, N-M or *; IPv6 in brackets: [::1]:80); repeatable;\n"
+   "nothing is allowed by default", "allow-connect", AT(sb.allow_connect), 0, 0},
+  {"--allow-bind", 0, CLI_ARG_NET, RUN, "ADDR[/BITS]:PORTS",
+   "components: allow binding TCP and UDP sockets (and so\n"
+   "listening) to these addresses and ports (port 0: an\n"
+   "ephemeral port, allowed when the range includes 0)", "allow-bind", AT(sb.allow_bind), 0, 0},
+  {"--allow-lookup", 0, CLI_ARG_NONE, RUN, NULL,
+   "components: allow name resolution (ip-name-lookup);\n"
+   "connecting to the answers needs --allow-connect", "allow-lookup", AT(sb.allow_lookup), 0, 0},
   {"--fuel", 0, CLI_ARG_COUNT, RUN, "N",
    "stop with a trap after about N wasm instructions\n"
    "(charged per call and loop iteration by body size;\n"
@@ -241,6 +254,7 @@ static const char *expected(const cli_option *opt) {
   case CLI_ARG_DIR_RO: return "HOST[::GUEST] with non-empty names";
   case CLI_ARG_ENV: return "NAME=VALUE or NAME";
   case CLI_ARG_ADDR: return "ADDR:PORT";
+  case CLI_ARG_NET: return "ADDR[/BITS]:PORT, ADDR[/BITS]:PORT-PORT or ADDR[/BITS]:* (IPv6 in brackets)";
   case CLI_ARG_HELP: break;
   }
   return "nothing";
@@ -357,6 +371,13 @@ bool cli_option_set(const cli_option *opt, const char *value, cli_options *o, co
     if (!strchr(value, ':')) return false;
     oom = !push_owned(&o->sb.listen, &o->sb.nlisten, strdup(value));
     break;
+  case CLI_ARG_NET: {
+    wp2_net_rule rule;
+    if (!wp2_net_rule_parse(value, &rule)) return false;
+    cli_strings *l = (cli_strings *)base;
+    oom = !push_owned(&l->v, &l->n, strdup(value));
+    break;
+  }
   }
   if (oom) *why = "out of memory";
   o->given |= UINT64_C(1) << (opt - cli_option_table);
@@ -481,7 +502,29 @@ static size_t guest_key(const char *g, const char **start) {
   return n;
 }
 
+/* from's strings, then to's, into `to`; `from` is left empty. */
+static bool move_strings(cli_strings *to, cli_strings *from) {
+  char **v = malloc((size_t)(from->n + to->n + 1) * sizeof *v);
+  if (!v) return false;
+  if (from->n) memcpy(v, from->v, (size_t)from->n * sizeof *v);
+  if (to->n) memcpy(v + from->n, to->v, (size_t)to->n * sizeof *v);
+  free(to->v);
+  free(from->v);
+  to->v = v;
+  to->n += from->n;
+  *from = (cli_strings){0};
+  return true;
+}
+
+static void free_strings(cli_strings *l) {
+  for (int i = 0; i < l->n; i++) free(l->v[i]);
+  free(l->v);
+  *l = (cli_strings){0};
+}
+
 static bool move_lists(cli_sandbox *to, cli_sandbox *from) {
+  if (!move_strings(&to->allow_connect, &from->allow_connect) || !move_strings(&to->allow_bind, &from->allow_bind))
+    return false;
   /* the manifest's entries go first, so the command line's come later and win */
   wasi_preopen *d = malloc((size_t)(from->ndirs + to->ndirs + 1) * sizeof *d);
   char **l = malloc((size_t)(from->nlisten + to->nlisten + 1) * sizeof *l);
@@ -570,6 +613,8 @@ void cli_options_free(cli_options *o) {
   free(sb->listen);
   for (int i = 0; i < sb->ndirs; i++) free((char *)sb->dirs[i].host_path);
   free(sb->dirs);
+  free_strings(&sb->allow_connect);
+  free_strings(&sb->allow_bind);
   memset(sb, 0, sizeof *sb);
 }
 

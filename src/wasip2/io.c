@@ -272,7 +272,12 @@ static bool write_all(wp2_ctx *p, wp2_stream *s, const uint8_t *buf, size_t n, i
               : s->socket     ? send(s->fd, buf, chunk, MSG_NOSIGNAL)
                               : write(s->fd, buf, chunk);
     if (r < 0) {
-      if (errno == EINTR || errno == EAGAIN) continue;
+      if (errno == EINTR) continue;
+      /* a non-blocking descriptor (a socket) that is full: wait rather than spin */
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        if (!s->positioned && wp2_wait_fd(p, s->fd, POLLOUT, 0) < 0) return false;
+        continue;
+      }
       *e = errno;
       return true;
     }

@@ -12,8 +12,9 @@
  * This stage (src/wasip2, library wrun_wasip2) sits on top of src/cinst and
  * src/wasi: blocking calls wait in slices that the preview-1 context's
  * interrupt flag (set by wasi_interrupt, i.e. the --timeout watchdog) ends,
- * and timed waits use its loop. Not here yet: wasi:sockets (a component
- * importing it fails to link, naming the import).
+ * and timed waits use its loop. wasi:sockets (network, instance-network,
+ * tcp, udp, their create-socket, ip-name-lookup) is served behind the
+ * allow-lists of wp2_config.
  *
  * Ownership: a wp2_ctx borrows the argument and environment strings of its
  * config and the wasi_ctx(s) (both must outlive it); it owns its tables and
@@ -25,9 +26,25 @@
 #define WRUN_WASIP2_WASIP2_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "cinst/instance.h"
 #include "wasi/wasi.h"
+
+/* One entry of a wasi:sockets allow-list (--allow-connect, --allow-bind):
+ * addresses of `family` whose first `prefix` bits equal addr's, ports
+ * port_lo..port_hi. */
+typedef struct wp2_net_rule {
+  int family;             /* AF_INET or AF_INET6 */
+  uint8_t addr[16];       /* network byte order (4 bytes used for IPv4) */
+  unsigned prefix;
+  uint16_t port_lo, port_hi;
+} wp2_net_rule;
+
+/* Parses "ADDR[/BITS]:PORT", ":PORT-PORT" or ":*", ADDR an IPv4 address or
+ * an IPv6 one in brackets ("[::1]/128:8080"). False when malformed. */
+bool wp2_net_rule_parse(const char *spec, wp2_net_rule *out);
 
 typedef struct wp2_config {
   int argc;
@@ -38,6 +55,12 @@ typedef struct wp2_config {
   wasi_ctx *interrupt;    /* its wasi_interrupt ends blocking calls (may be NULL: nothing does) */
   wasi_ctx *fs;           /* wasi:filesystem: its preopened directories are the component's, and its
                              path resolver (and settings) resolve every path (NULL: no preopens) */
+  /* wasi:sockets: what the guest may do; nothing by default (access-denied) */
+  const wp2_net_rule *allow_connect;  /* tcp connect, udp stream(some) and send */
+  size_t nallow_connect;
+  const wp2_net_rule *allow_bind;     /* tcp and udp bind (and so listen) */
+  size_t nallow_bind;
+  bool allow_lookup;                  /* ip-name-lookup */
 } wp2_config;
 
 typedef struct wp2_ctx wp2_ctx;

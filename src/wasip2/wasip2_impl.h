@@ -121,6 +121,7 @@ bool wp2_add_resource(wp2_ctx *p, wc_host *h, const char *iface, const char *nam
 bool wp2_add_io(wp2_ctx *p, wc_host *h);
 bool wp2_add_cli(wp2_ctx *p, wc_host *h);
 bool wp2_add_filesystem(wp2_ctx *p, wc_host *h);
+bool wp2_add_sockets(wp2_ctx *p, wc_host *h);  /* sockets.c */
 
 /* ---- shared helpers ------------------------------------------------------- */
 

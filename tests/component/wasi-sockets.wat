@@ -1,5 +1,5 @@
-;; Imports wasi:sockets, which this WASI 0.2 host does not serve yet: `wrun`
-;; must fail with a one-line link error naming it (tests/cli/component_wasi.sh).
+;; Imports wasi:sockets/instance-network@0.2.0: it must link against the WASI
+;; 0.2 host (src/wasip2/sockets.c) and run (tests/cli/component_wasi.sh).
 (component
   (import "wasi:sockets/instance-network@0.2.0" (instance $net
     (export "network" (type $n (sub resource)))
