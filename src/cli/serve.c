@@ -1,0 +1,120 @@
+/*
+ * serve.c — `wrun serve [OPTIONS] FILE`: reads the options (the table in
+ * options.c, a manifest's serve: and limits: sections), loads the handler
+ * module, picks the guest ABI that speaks it and hands over to src/serve.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/manifest.h"
+#include "cli/options.h"
+#include "serve/serve.h"
+
+/* Defaults of the serve options (docs/serve.md). */
+#define SERVE_DEFAULT_ADDR "127.0.0.1:8080"
+#define SERVE_DEFAULT_MAX_HEADER (32u << 10)
+#define SERVE_DEFAULT_MAX_BODY (16u << 20)
+#define SERVE_DEFAULT_CLIENT_TIMEOUT_NS 10000000000ull
+#define SERVE_DEFAULT_DRAIN_TIMEOUT_NS 10000000000ull
+/* A handler's value stack: smaller than run's 8M, a store is made per request. */
+#define SERVE_DEFAULT_STACK (1u << 20)
+#define STACK_BYTES_PER_CALL 256u
+
+/* The guest ABIs, tried in order. */
+static const serve_guest_ops *const guest_abis[] = {&serve_httpwasm_ops};
+
+static int serve_module(const char *path, cli_options *o) {
+  if (cli_component_file(path, false) >= 0) {
+    fprintf(stderr, "%s: error: a component: serving wasi:http/proxy components is not implemented yet "
+                    "(wrun serve takes http-wasm core modules)\n", path);
+    return CLI_EXIT_REJECTED;
+  }
+  uint8_t *gconf = NULL;
+  size_t gconf_len = 0;
+  if (o->guest_config && !(gconf = cli_read_input(o->guest_config, &gconf_len))) return CLI_EXIT_REJECTED;
+  wasm_module *m = cli_load_program(path, o->sb.allow_precompiled);
+  int status = CLI_EXIT_REJECTED;
+  if (!m || !cli_prepare_aot(path, m, &o->sb)) goto done;
+  const serve_guest_ops *ops = NULL;
+  for (size_t i = 0; i < sizeof guest_abis / sizeof *guest_abis && !ops; i++)
+    if (guest_abis[i]->detect(m)) ops = guest_abis[i];
+  if (!ops) {
+    fprintf(stderr, "%s: error: not an HTTP handler: an http-wasm module exports handle_request and "
+                    "handle_response and imports from http_handler\n", path);
+    goto done;
+  }
+  if (o->sb.aot && o->sb.fuel) {
+    status = cli_usage_error(CLI_CMD_SERVE, "--fuel is not supported with --aot (compiled code does not count "
+                                            "instructions)");
+    goto done;
+  }
+  serve_config cfg = {
+    .path = path,
+    .addr = o->addr ? o->addr : SERVE_DEFAULT_ADDR,
+    .workers = (unsigned)o->workers,
+    .max_header_size = o->max_header_size ? o->max_header_size : SERVE_DEFAULT_MAX_HEADER,
+    .max_body_size = o->max_body_size ? o->max_body_size : SERVE_DEFAULT_MAX_BODY,
+    .client_timeout_ns = o->client_timeout ? o->client_timeout : SERVE_DEFAULT_CLIENT_TIMEOUT_NS,
+    .drain_timeout_ns = o->drain_timeout ? o->drain_timeout : SERVE_DEFAULT_DRAIN_TIMEOUT_NS,
+    .log = !o->quiet,
+    .verbose = o->sb.verbose,
+    .upstream = o->upstream,
+    .guest_config = gconf,
+    .guest_config_len = gconf_len,
+    .limits = {.timeout_ns = o->sb.timeout_ns, .max_memory = o->sb.max_memory, .fuel = o->sb.fuel,
+               .max_stack = o->sb.max_stack, .max_call_depth = o->sb.max_call_depth, .aot = o->sb.aot},
+  };
+  char err[300];
+  void *prepared = ops->prepare(&cfg, m, err, sizeof err);
+  if (!prepared) {
+    fprintf(stderr, "%s: error: %s\n", path, err);
+    goto done;
+  }
+  status = serve_run(&cfg, ops, prepared) == 0 ? CLI_EXIT_OK : CLI_EXIT_REJECTED;
+  ops->free(prepared);
+done:
+  wasm_module_free(m);
+  free(gconf);
+  return status;
+}
+
+int cli_serve(int argc, char **argv) {
+  cli_options o = {0};
+  cli_manifest man = {0};
+  int n, status;
+  if (!cli_parse_options(CLI_CMD_SERVE, argc, argv, true, &o, NULL, &n)) {
+    cli_options_free(&o);
+    return CLI_EXIT_USAGE;
+  }
+  if (o.help) {
+    cli_options_free(&o);
+    cli_print_help(CLI_CMD_SERVE, stdout);
+    return CLI_EXIT_OK;
+  }
+  if (o.config && !cli_manifest_load(o.config, &man)) {
+    cli_options_free(&o);
+    return CLI_EXIT_REJECTED;
+  }
+  const char *path = NULL;
+  if (!cli_options_finish(&o, o.config ? &man.opts : NULL, &status)) goto done;
+  status = CLI_EXIT_USAGE;
+  if (o.log && o.quiet) {
+    cli_usage_error(CLI_CMD_SERVE, "--log and --quiet contradict each other");
+    goto done;
+  }
+  if (o.config ? n != 0 : n != 1) {
+    cli_usage_error(CLI_CMD_SERVE, o.config ? "the manifest names the module: no FILE expected"
+                                            : "serve takes exactly one FILE");
+    goto done;
+  }
+  path = o.config ? man.module : argv[0];
+  if (!o.sb.max_stack) o.sb.max_stack = SERVE_DEFAULT_STACK;
+  o.sb.max_call_depth = (uint32_t)(o.sb.max_stack / STACK_BYTES_PER_CALL);
+  status = serve_module(path, &o);
+done:
+  cli_options_free(&o);
+  cli_manifest_free(&man);
+  return status;
+}
