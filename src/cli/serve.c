@@ -18,8 +18,9 @@
 #define SERVE_DEFAULT_MAX_BODY (16u << 20)
 #define SERVE_DEFAULT_CLIENT_TIMEOUT_NS 10000000000ull
 #define SERVE_DEFAULT_DRAIN_TIMEOUT_NS 10000000000ull
-/* A handler's value stack: smaller than run's 8M, a store is made per request. */
-#define SERVE_DEFAULT_STACK (1u << 20)
+/* A handler's value stack: far smaller than run's 8M, since a store (and its
+ * zeroed stack) is made per request; 128K is 512 nested calls. */
+#define SERVE_DEFAULT_STACK (128u << 10)
 #define STACK_BYTES_PER_CALL 256u
 
 /* The guest ABIs, tried in order. */

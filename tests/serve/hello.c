@@ -10,4 +10,7 @@ __attribute__((export_name("handle_request"))) int64_t handle_request(void) {
   return 0; /* next=0: this is the response */
 }
 
-__attribute__((export_name("handle_response"))) void handle_response(int32_t ctx, int32_t is_error) {}
+__attribute__((export_name("handle_response"))) void handle_response(int32_t ctx, int32_t is_error) {
+  (void)ctx;
+  (void)is_error;
+}
