@@ -2,14 +2,52 @@
  * serve.c — `wrun serve [OPTIONS] FILE`: reads the options (the table in
  * options.c, a manifest's serve: and limits: sections), loads the handler
  * module, picks the guest ABI that speaks it and hands over to src/serve.
+ *
+ * That is compiled into the program wrun-serve (WRUN_SERVE_BUILD). In wrun
+ * itself, `wrun serve ...` execs the wrun-serve beside it with the same
+ * arguments: the HTTP library and its TLS libraries then cost nothing to
+ * the start-up of every other command (CMakeLists.txt).
  */
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/manifest.h"
 #include "cli/options.h"
+
+#ifndef WRUN_SERVE_BUILD
+
+int cli_serve(int argc, char **argv) {
+  char self[PATH_MAX], path[PATH_MAX + 16];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) {
+    fprintf(stderr, "wrun: serve: cannot find wrun's own path to run wrun-serve: %s\n", strerror(errno));
+    return CLI_EXIT_REJECTED;
+  }
+  self[n] = 0;
+  char *slash = strrchr(self, '/');
+  if (slash) *slash = 0;
+  snprintf(path, sizeof path, "%s/wrun-serve", slash ? self : ".");
+  char **args = calloc((size_t)argc + 3, sizeof *args);
+  if (!args) {
+    fputs("wrun: out of memory\n", stderr);
+    return CLI_EXIT_REJECTED;
+  }
+  args[0] = path;
+  args[1] = "serve";
+  for (int i = 0; i < argc; i++) args[i + 2] = argv[i];
+  execv(path, args);
+  fprintf(stderr, "wrun: serve needs %s (built with wrun, from the same sources): %s\n", path, strerror(errno));
+  free(args);
+  return CLI_EXIT_REJECTED;
+}
+
+#else
+
 #include "serve/serve.h"
 
 /* Defaults of the serve options (docs/serve.md). */
@@ -119,3 +157,5 @@ done:
   cli_manifest_free(&man);
   return status;
 }
+
+#endif
