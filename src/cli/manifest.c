@@ -13,8 +13,8 @@
  *   limits: {fuel: 1000000, timeout: 2s, max-memory: 64M, max-stack: 1M}
  *   aot: true                   # also invoke, no-cache, allow-precompiled
  *   serve: {addr: 127.0.0.1:8080, workers: 2, upstream: http://127.0.0.1:9000,
- *           guest-config: conf.json}   # `wrun serve -c`; guest-config is relative
- *                                      # to the manifest's directory
+ *           guest-config: conf.json}   # `wrun serve -c`; guest-config, tls-cert and
+ *                                      # tls-key are relative to the manifest's directory
  *
  * Apart from module and args, the keys are those of the option table
  * (options.c: a row's manifest key, "limits.X" for X under limits, "serve.X"
@@ -207,7 +207,9 @@ static bool section(mctx *c, const yaml_node_t *v, const char *name) {
     snprintf(key, sizeof key, "%s%s", prefix, scalar(k));
     const cli_option *opt = cli_option_for_key(key);
     if (!opt) return unknown_key(c, k, prefix);
-    if (strcmp(key, "serve.guest-config") == 0 && scalar(lv)) { /* a file beside the manifest */
+    bool is_file = strcmp(key, "serve.guest-config") == 0 || strcmp(key, "serve.tls-cert") == 0 ||
+                   strcmp(key, "serve.tls-key") == 0;
+    if (is_file && scalar(lv)) { /* a file beside the manifest */
       char *path = relative_to(c, scalar(lv));
       if (!path) return fail_at(c, lv, "out of memory");
       yaml_node_t copy = *lv;

@@ -89,6 +89,11 @@ const cli_option cli_option_table[] = {
    "guest's next handler forwards to (without: 404)", "serve.upstream", AT(upstream), 0, 0},
   {"--guest-config", 0, CLI_ARG_STRING, SERVE, "FILE",
    "serve: bytes the guest reads with get_config", "serve.guest-config", AT(guest_config), 0, 0},
+  {"--tls-cert", 0, CLI_ARG_STRING, SERVE, "FILE",
+   "serve: HTTPS with this PEM certificate chain (and\n"
+   "--tls-key); HTTP/2 or HTTP/1.1 by ALPN", "serve.tls-cert", AT(tls_cert), 0, 0},
+  {"--tls-key", 0, CLI_ARG_STRING, SERVE, "FILE", "serve: the PEM private key of --tls-cert", "serve.tls-key",
+   AT(tls_key), 0, 0},
   {"--log", 0, CLI_ARG_NONE, SERVE, NULL, "serve: one access-log line per request on stderr\n(the default)",
    "serve.log", AT(log), 0, 0},
   {"--quiet", 'q', CLI_ARG_NONE, SERVE, NULL, "serve: no access log", "serve.quiet", AT(quiet), 0, 0},

@@ -58,6 +58,7 @@ typedef struct cli_options {
   uint64_t drain_timeout;        /* --drain-timeout, ns */
   const char *upstream;          /* --upstream */
   const char *guest_config;      /* --guest-config */
+  const char *tls_cert, *tls_key; /* --tls-cert, --tls-key */
   bool log;                      /* --log */
   bool help;                     /* -h/--help was given */
   uint64_t given;                /* bit i: row i of the table was given */

@@ -100,6 +100,8 @@ static int serve_module(const char *path, cli_options *o) {
     .log = !o->quiet,
     .verbose = o->sb.verbose,
     .upstream = o->upstream,
+    .tls_cert = o->tls_cert,
+    .tls_key = o->tls_key,
     .guest_config = gconf,
     .guest_config_len = gconf_len,
     .limits = {.timeout_ns = o->sb.timeout_ns, .max_memory = o->sb.max_memory, .fuel = o->sb.fuel,
@@ -139,6 +141,10 @@ int cli_serve(int argc, char **argv) {
   const char *path = NULL;
   if (!cli_options_finish(&o, o.config ? &man.opts : NULL, &status)) goto done;
   status = CLI_EXIT_USAGE;
+  if (!o.tls_cert != !o.tls_key) {
+    cli_usage_error(CLI_CMD_SERVE, "--tls-cert and --tls-key go together");
+    goto done;
+  }
   if (o.log && o.quiet) {
     cli_usage_error(CLI_CMD_SERVE, "--log and --quiet contradict each other");
     goto done;

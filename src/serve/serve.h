@@ -96,6 +96,8 @@ typedef struct serve_config {
   bool log;                        /* one access-log line per request on stderr */
   bool verbose;
   const char *upstream;            /* --upstream URL or NULL */
+  const char *tls_cert;            /* --tls-cert: PEM chain; with tls_key, serve HTTPS (and HTTP/2 by ALPN) */
+  const char *tls_key;             /* --tls-key: PEM private key */
   const uint8_t *guest_config;     /* --guest-config contents (get_config) */
   size_t guest_config_len;
   serve_limits limits;

@@ -16,6 +16,8 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include "serve/server_internal.h"
 
@@ -407,6 +409,7 @@ static void *worker_main(void *arg) {
   h2o_context_init(&w->ctx, &w->loop, &srv->globalconf);
   w->accept_ctx.ctx = &w->ctx;
   w->accept_ctx.hosts = srv->globalconf.hosts;
+  w->accept_ctx.ssl_ctx = srv->tls;
   serve_upstream_worker_init(w);
   uv_tcp_init(&w->loop, &w->listener);
   w->listener.data = w;
@@ -447,6 +450,30 @@ static void setup_h2o(serve_server *srv) {
 }
 
 static serve_worker *stopped_workers;
+
+/* --tls-cert/--tls-key: a TLS context offering HTTP/2 and HTTP/1.1 by ALPN.
+ * NULL after printing why it could not be made. */
+static SSL_CTX *tls_context(const serve_config *cfg) {
+  SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+  const char *what = "cannot create a TLS context";
+  if (!ctx) goto fail;
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  what = cfg->tls_cert;
+  if (SSL_CTX_use_certificate_chain_file(ctx, cfg->tls_cert) != 1) goto fail;
+  what = cfg->tls_key;
+  if (SSL_CTX_use_PrivateKey_file(ctx, cfg->tls_key, SSL_FILETYPE_PEM) != 1) goto fail;
+  what = "the key does not match the certificate";
+  if (SSL_CTX_check_private_key(ctx) != 1) goto fail;
+  h2o_ssl_register_alpn_protocols(ctx, h2o_http2_alpn_protocols);
+  return ctx;
+fail:;
+  char buf[256];
+  ERR_error_string_n(ERR_get_error(), buf, sizeof buf);
+  fprintf(stderr, "wrun: TLS: %s: %s\n", what, buf);
+  SSL_CTX_free(ctx);
+  return NULL;
+}
 
 int serve_run(const serve_config *cfg, const serve_guest_ops *ops, void *prepared) {
   serve_server srv = {.cfg = cfg, .ops = ops, .prepared = prepared};
@@ -489,6 +516,13 @@ int serve_run(const serve_config *cfg, const serve_guest_ops *ops, void *prepare
       getsockname(w->listen_fd, (struct sockaddr *)&ss, &sl);
     }
   }
+  if (cfg->tls_cert) {
+    srv.tls = tls_context(cfg);
+    if (!srv.tls) {
+      status = 1;
+      goto out;
+    }
+  }
   setup_h2o(&srv);
   char where[80];
   format_addr((struct sockaddr *)&ss, where, sizeof where);
@@ -521,7 +555,8 @@ int serve_run(const serve_config *cfg, const serve_guest_ops *ops, void *prepare
   }
   pthread_attr_destroy(&attr);
   if (status == 0) {
-    fprintf(stderr, "wrun: serving %s (%s) on http://%s with %u worker%s\n", cfg->path, ops->name, where,
+    fprintf(stderr, "wrun: serving %s (%s) on %s://%s with %u worker%s\n", cfg->path, ops->name,
+            srv.tls ? "https" : "http", where,
             srv.nworkers, srv.nworkers == 1 ? "" : "s");
     int sig = 0;
     sigwait(&stop_set, &sig);

@@ -46,6 +46,7 @@ struct serve_server {
   bool has_upstream;
   serve_worker *workers;
   unsigned nworkers;
+  SSL_CTX *tls;                    /* --tls-cert/--tls-key, or NULL; shared by the workers */
 };
 
 /* One request in flight. Shared (h2o's refcounted memory): one reference for
