@@ -435,6 +435,7 @@ static unsigned core_count(void) {
 static void setup_h2o(serve_server *srv) {
   const serve_config *cfg = srv->cfg;
   h2o_config_init(&srv->globalconf);
+  srv->h2o_ready = true;
   srv->globalconf.server_name = h2o_iovec_init(H2O_STRLIT("wrun"));
   srv->globalconf.max_request_entity_size = cfg->max_body_size ? (size_t)cfg->max_body_size : SIZE_MAX;
   if (cfg->client_timeout_ns) srv->globalconf.http1.req_timeout = cfg->client_timeout_ns / 1000000 + 1;
@@ -449,7 +450,7 @@ static void setup_h2o(serve_server *srv) {
   }
 }
 
-static serve_worker *stopped_workers;
+static serve_server *stopped_server;
 
 /* --tls-cert/--tls-key: a TLS context offering HTTP/2 and HTTP/1.1 by ALPN.
  * NULL after printing why it could not be made. */
@@ -476,34 +477,42 @@ fail:;
 }
 
 int serve_run(const serve_config *cfg, const serve_guest_ops *ops, void *prepared) {
-  serve_server srv = {.cfg = cfg, .ops = ops, .prepared = prepared};
+  serve_server *srv = calloc(1, sizeof *srv);
+  if (!srv) {
+    fputs("wrun: out of memory\n", stderr);
+    return 1;
+  }
+  *srv = (serve_server){.cfg = cfg, .ops = ops, .prepared = prepared};
   if (cfg->upstream) {
     const char *why;
-    if (!serve_url_parse(cfg->upstream, strlen(cfg->upstream), &srv.upstream, &why)) {
+    if (!serve_url_parse(cfg->upstream, strlen(cfg->upstream), &srv->upstream, &why)) {
       fprintf(stderr, "wrun: bad --upstream '%s': %s\n", cfg->upstream, why);
+      free(srv);
       return 1;
     }
-    srv.has_upstream = true;
+    srv->has_upstream = true;
   }
   struct sockaddr_storage ss;
   socklen_t sl;
   if (!resolve_addr(cfg->addr, &ss, &sl)) {
     fprintf(stderr, "wrun: bad --addr '%s': expected HOST:PORT, [V6]:PORT or :PORT\n", cfg->addr);
+    free(srv);
     return 1;
   }
-  srv.nworkers = cfg->workers ? cfg->workers : core_count();
-  srv.workers = calloc(srv.nworkers, sizeof *srv.workers);
-  if (!srv.workers) {
+  srv->nworkers = cfg->workers ? cfg->workers : core_count();
+  srv->workers = calloc(srv->nworkers, sizeof *srv->workers);
+  if (!srv->workers) {
     fputs("wrun: out of memory\n", stderr);
+    free(srv);
     return 1;
   }
   /* The first socket fixes the port (port 0 picks one); the others share it. */
   char why[200];
   int status = 0;
-  for (unsigned i = 0; i < srv.nworkers; i++) srv.workers[i].listen_fd = -1;
-  for (unsigned i = 0; i < srv.nworkers; i++) {
-    serve_worker *w = &srv.workers[i];
-    w->srv = &srv;
+  for (unsigned i = 0; i < srv->nworkers; i++) srv->workers[i].listen_fd = -1;
+  for (unsigned i = 0; i < srv->nworkers; i++) {
+    serve_worker *w = &srv->workers[i];
+    w->srv = srv;
     w->index = i;
     w->listen_fd = listen_socket((struct sockaddr *)&ss, sl, why, sizeof why);
     if (w->listen_fd < 0) {
@@ -517,13 +526,13 @@ int serve_run(const serve_config *cfg, const serve_guest_ops *ops, void *prepare
     }
   }
   if (cfg->tls_cert) {
-    srv.tls = tls_context(cfg);
-    if (!srv.tls) {
+    srv->tls = tls_context(cfg);
+    if (!srv->tls) {
       status = 1;
       goto out;
     }
   }
-  setup_h2o(&srv);
+  setup_h2o(srv);
   char where[80];
   format_addr((struct sockaddr *)&ss, where, sizeof where);
   /* Signals: every thread blocks them; this one waits for them. */
@@ -538,8 +547,8 @@ int serve_run(const serve_config *cfg, const serve_guest_ops *ops, void *prepare
   uint64_t stack = cfg->limits.max_stack + WORKER_STACK_MARGIN;
   if (stack < (8u << 20)) stack = 8u << 20;
   pthread_attr_setstacksize(&attr, (size_t)stack);
-  for (unsigned i = 0; i < srv.nworkers; i++) {
-    serve_worker *w = &srv.workers[i];
+  for (unsigned i = 0; i < srv->nworkers; i++) {
+    serve_worker *w = &srv->workers[i];
     if (uv_loop_init(&w->loop) != 0 || uv_async_init(&w->loop, &w->stop_async, on_stop_request) != 0) {
       fprintf(stderr, "wrun: cannot create the event loop of worker %u\n", i);
       status = 1;
@@ -556,28 +565,37 @@ int serve_run(const serve_config *cfg, const serve_guest_ops *ops, void *prepare
   pthread_attr_destroy(&attr);
   if (status == 0) {
     fprintf(stderr, "wrun: serving %s (%s) on %s://%s with %u worker%s\n", cfg->path, ops->name,
-            srv.tls ? "https" : "http", where,
-            srv.nworkers, srv.nworkers == 1 ? "" : "s");
+            srv->tls ? "https" : "http", where,
+            srv->nworkers, srv->nworkers == 1 ? "" : "s");
     int sig = 0;
     sigwait(&stop_set, &sig);
     if (cfg->log || cfg->verbose)
       fprintf(stderr, "wrun: %s: draining requests in flight, then stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
   }
-  for (unsigned i = 0; i < srv.nworkers; i++)
-    if (srv.workers[i].thread_started) uv_async_send(&srv.workers[i].stop_async);
-  for (unsigned i = 0; i < srv.nworkers; i++)
-    if (srv.workers[i].thread_started) pthread_join(srv.workers[i].thread, NULL);
+  for (unsigned i = 0; i < srv->nworkers; i++)
+    if (srv->workers[i].thread_started) uv_async_send(&srv->workers[i].stop_async);
+  for (unsigned i = 0; i < srv->nworkers; i++)
+    if (srv->workers[i].thread_started) pthread_join(srv->workers[i].thread, NULL);
   pthread_sigmask(SIG_SETMASK, &old, NULL);
 out:
-  for (unsigned i = 0; i < srv.nworkers; i++) {
-    serve_worker *w = &srv.workers[i];
+  for (unsigned i = 0; i < srv->nworkers; i++) {
+    serve_worker *w = &srv->workers[i];
     if (w->thread_started) serve_upstream_worker_free(w);
     if (w->listen_fd >= 0 && !w->thread_started) close(w->listen_fd);
   }
-  /* The loops, contexts and idle keep-alive connections stay until the
-   * process exits (h2o 2.2 has no call that closes its connections), so the
-   * workers stay reachable from here rather than being freed under them. */
-  stopped_workers = srv.workers;
+  bool any_started = false;
+  for (unsigned i = 0; i < srv->nworkers; i++) any_started |= srv->workers[i].thread_started;
+  if (any_started) {
+    /* The loops, contexts and idle keep-alive connections stay until the
+     * process exits (h2o 2.2 has no call that closes its connections), so
+     * the server stays reachable from here rather than being freed under them. */
+    stopped_server = srv;
+  } else {
+    if (srv->h2o_ready) h2o_config_dispose(&srv->globalconf);
+    SSL_CTX_free(srv->tls);
+    free(srv->workers);
+    free(srv);
+  }
   if (status == 0 && (cfg->log || cfg->verbose)) fputs("wrun: stopped\n", stderr);
   return status;
 }

@@ -42,6 +42,7 @@ struct serve_server {
   const serve_guest_ops *ops;
   void *prepared;
   h2o_globalconf_t globalconf;
+  bool h2o_ready;                  /* globalconf initialised */
   serve_url upstream;
   bool has_upstream;
   serve_worker *workers;
