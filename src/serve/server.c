@@ -154,6 +154,12 @@ static void on_stop(h2o_generator_t *g, h2o_req_t *req) {
 /* Hands h2o what is pending when it is not busy with an earlier write. */
 static void flush(serve_exchange *x) {
   if (!x->req || x->sending || x->sent_final) return;
+  if (x->aborting) { /* after the write in progress (h2o allows one at a time): cut the stream */
+    x->sent_final = true;
+    x->req->http1_is_persistent = 0;
+    h2o_send(x->req, NULL, 0, H2O_SEND_STATE_ERROR);
+    return;
+  }
   if (x->pending_len == 0 && !x->finishing) return;
   uint8_t *t = x->inflight;
   size_t tcap = x->inflight_cap;
@@ -264,11 +270,8 @@ void serve_exchange_fail(serve_exchange *x, int status, const char *why) {
     return;
   }
   /* the status line is out: the only honest signal left is a cut-off body */
-  if (x->req && !x->sent_final) {
-    x->sent_final = true;
-    x->req->http1_is_persistent = 0;
-    h2o_send(x->req, NULL, 0, H2O_SEND_STATE_ERROR);
-  }
+  x->aborting = true;
+  flush(x);
   end_exchange(x);
 }
 
@@ -415,16 +418,28 @@ static void *worker_main(void *arg) {
   w->listener.data = w;
   int rc = uv_tcp_open(&w->listener, w->listen_fd);
   if (rc == 0) rc = uv_listen((uv_stream_t *)&w->listener, 1024, on_accept);
-  if (rc != 0) {
+  if (rc != 0)
     fprintf(stderr, "wrun: worker %u cannot listen: %s\n", w->index, uv_strerror(rc));
-    return NULL;
-  }
-  uv_run(&w->loop, UV_RUN_DEFAULT);
-  /* Drained (or the drain timed out). Connections still open are closed by
-   * the process's exit; what the guest ABI kept per worker is freed now. */
+  else
+    uv_run(&w->loop, UV_RUN_DEFAULT);
+  /* Drained (or the drain timed out). What the guest ABI kept per worker is
+   * freed now; connections still open are closed by the process's exit. The
+   * thread then parks rather than exits: h2o keeps recycled memory in
+   * thread-local lists that no call of its 2.2 API releases. */
   if (srv->ops->worker_free && w->guest_slot) srv->ops->worker_free(w->guest_slot);
   w->guest_slot = NULL;
+  pthread_mutex_lock(&srv->mu);
+  srv->nstopped++;
+  pthread_cond_signal(&srv->cv);
+  pthread_mutex_unlock(&srv->mu);
+  for (;;) pause(); /* every signal is blocked here: only exit ends it */
   return NULL;
+}
+
+static void park_workers(serve_server *srv, unsigned started) {
+  pthread_mutex_lock(&srv->mu);
+  while (srv->nstopped < started) pthread_cond_wait(&srv->cv, &srv->mu);
+  pthread_mutex_unlock(&srv->mu);
 }
 
 static unsigned core_count(void) {
@@ -483,6 +498,8 @@ int serve_run(const serve_config *cfg, const serve_guest_ops *ops, void *prepare
     return 1;
   }
   *srv = (serve_server){.cfg = cfg, .ops = ops, .prepared = prepared};
+  pthread_mutex_init(&srv->mu, NULL);
+  pthread_cond_init(&srv->cv, NULL);
   if (cfg->upstream) {
     const char *why;
     if (!serve_url_parse(cfg->upstream, strlen(cfg->upstream), &srv->upstream, &why)) {
@@ -574,8 +591,9 @@ int serve_run(const serve_config *cfg, const serve_guest_ops *ops, void *prepare
   }
   for (unsigned i = 0; i < srv->nworkers; i++)
     if (srv->workers[i].thread_started) uv_async_send(&srv->workers[i].stop_async);
-  for (unsigned i = 0; i < srv->nworkers; i++)
-    if (srv->workers[i].thread_started) pthread_join(srv->workers[i].thread, NULL);
+  unsigned started = 0;
+  for (unsigned i = 0; i < srv->nworkers; i++) started += srv->workers[i].thread_started;
+  park_workers(srv, started);
   pthread_sigmask(SIG_SETMASK, &old, NULL);
 out:
   for (unsigned i = 0; i < srv->nworkers; i++) {
@@ -586,9 +604,10 @@ out:
   bool any_started = false;
   for (unsigned i = 0; i < srv->nworkers; i++) any_started |= srv->workers[i].thread_started;
   if (any_started) {
-    /* The loops, contexts and idle keep-alive connections stay until the
-     * process exits (h2o 2.2 has no call that closes its connections), so
-     * the server stays reachable from here rather than being freed under them. */
+    /* The loops, contexts, idle keep-alive connections and parked workers
+     * stay until the process exits (h2o 2.2 has no call that closes its
+     * connections), so the server stays reachable from here rather than
+     * being freed under them. */
     stopped_server = srv;
   } else {
     if (srv->h2o_ready) h2o_config_dispose(&srv->globalconf);

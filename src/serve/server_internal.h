@@ -48,6 +48,10 @@ struct serve_server {
   serve_worker *workers;
   unsigned nworkers;
   SSL_CTX *tls;                    /* --tls-cert/--tls-key, or NULL; shared by the workers */
+  /* workers done draining (they then park until the process exits) */
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  unsigned nstopped;
 };
 
 /* One request in flight. Shared (h2o's refcounted memory): one reference for
@@ -60,7 +64,7 @@ struct serve_exchange {
   serve_request in;
   serve_header *in_headers;
   char peer[64];
-  bool started, finishing, sent_final, sending, ended;
+  bool started, finishing, aborting, sent_final, sending, ended;
   /* streaming: bytes h2o is writing (kept until it asks for more) and bytes
    * waiting behind them */
   uint8_t *inflight, *pending;
