@@ -8,7 +8,8 @@
 # --fuel giving 500 while the server keeps serving, a fresh instance per
 # request, the 404 next handler, --upstream middleware (a second wrun serve
 # upstream; a dead upstream gives 502), keep-alive and pipelining, parallel
-# clients, the access log and --quiet, a manifest, usage errors, the drain on
+# clients, slow clients dropped after --client-timeout, the access log and
+# --quiet, a manifest, usage errors, the drain on
 # SIGTERM, and a soak of 6000 requests whose RSS and fd count must not grow.
 set -u
 wrun=$1
@@ -150,6 +151,31 @@ head -c 3000000 /dev/zero >"$tmp/big.body"
 [ "$($CURL -o /dev/null -w '%{http_code}' --data-binary "@$tmp/big.body" "$B/echo")" = "413" ] || fail "big body: not 413"
 [ "$($CURL -o /dev/null -w '%{http_code}' -H 'Transfer-Encoding: chunked' --data-binary "@$tmp/big.body" "$B/echo")" = "413" ] ||
   fail "big chunked body: not 413"
+
+# slow clients: a request head, a body or a connection left unfinished is
+# dropped after --client-timeout (3 s here), and the server goes on
+python3 - "$port" <<'EOF' || fail "slow clients are not dropped after --client-timeout"
+import socket, sys, time, threading
+results = []
+def slow(partial):  # the three run at once
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=15)
+    t0 = time.time()
+    s.sendall(partial)
+    try:
+        while s.recv(4096): pass
+        t = time.time() - t0
+    except socket.timeout:
+        t = -1
+    print("slow client %r dropped after %.1fs" % (partial[:12], t))
+    results.append(2.5 < t < 10)
+ts = [threading.Thread(target=slow, args=(p,)) for p in
+      [b"GET /hello HTTP/1.1\r\nHost: x\r\n", b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc", b""]]
+for t in ts: t.start()
+for t in ts: t.join()
+ok = len(results) == 3 and all(results)
+sys.exit(0 if ok else 1)
+EOF
+[ "$($CURL "$B/hello")" = "hello" ] || fail "no answer after the slow clients"
 
 # ---- traps and limits give 500, and the server goes on ------------------------
 for route in trap loop grow; do
