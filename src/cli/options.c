@@ -168,7 +168,9 @@ static const command_info commands[] = {
    "handle_request and handle_response; docs/serve.md). A trap, --timeout or\n"
    "--fuel in a handler gives 500 and the server goes on. SIGINT or SIGTERM\n"
    "stops accepting, lets requests in flight finish and exits 0.\n",
-   NULL},
+   "The limits (--fuel, --timeout, --max-memory, --max-stack) apply to each\n"
+   "request's instance; serve's --max-stack defaults to 128K. A module whose\n"
+   "memory starts larger than --max-memory is refused at start-up.\n"},
   {CLI_CMD_HELP, "help",
    "usage: wrun help [COMMAND]\n"
    "Prints the help of COMMAND (run, validate, inspect, wast, compile, serve,\n"

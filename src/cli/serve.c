@@ -84,6 +84,13 @@ static int serve_module(const char *path, cli_options *o) {
                     "handle_response and imports from http_handler\n", path);
     goto done;
   }
+  for (uint32_t i = 0; o->sb.max_memory && i < m->nmems; i++)
+    if (m->mems[i].type.limits.min > o->sb.max_memory / 65536) {
+      fprintf(stderr, "%s: limit: memory %u needs %llu KiB from the start, more than --max-memory allows (%llu KiB)\n",
+              path, i, (unsigned long long)(m->mems[i].type.limits.min * 64),
+              (unsigned long long)(o->sb.max_memory / 1024));
+      goto done;
+    }
   if (o->sb.aot && o->sb.fuel) {
     status = cli_usage_error(CLI_CMD_SERVE, "--fuel is not supported with --aot (compiled code does not count "
                                             "instructions)");

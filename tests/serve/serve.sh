@@ -309,6 +309,8 @@ grep -q '"GET' "$tmp/man.err" && fail "quiet: access log lines printed"
 printf '(module (func (export "_start")))' >"$tmp/plain.wat"
 "$wrun" serve "$tmp/plain.wat" 2>"$tmp/e"; [ $? -eq 1 ] && grep -q "not an HTTP handler" "$tmp/e" || fail "non-handler module"
 "$wrun" serve --guest-config "$tmp/missing" "$app" 2>"$tmp/e"; [ $? -eq 1 ] || fail "missing --guest-config"
+"$wrun" serve --max-memory 64K "$app" 2>"$tmp/e"; [ $? -eq 1 ] && grep -q "more than --max-memory" "$tmp/e" ||
+  fail "a memory larger than --max-memory is not refused at start-up"
 
 if [ $fails -ne 0 ]; then echo "$fails check(s) failed"; exit 1; fi
 echo "all serve checks passed"
