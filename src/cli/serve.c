@@ -65,26 +65,33 @@ int cli_serve(int argc, char **argv) {
 static const serve_guest_ops *const guest_abis[] = {&serve_httpwasm_ops};
 
 static int serve_module(const char *path, cli_options *o) {
-  if (cli_component_file(path, false) >= 0) {
-    fprintf(stderr, "%s: error: a component: serving wasi:http/proxy components is not implemented yet "
-                    "(wrun serve takes http-wasm core modules)\n", path);
-    return CLI_EXIT_REJECTED;
-  }
-  uint8_t *gconf = NULL;
-  size_t gconf_len = 0;
-  if (o->guest_config && !(gconf = cli_read_input(o->guest_config, &gconf_len))) return CLI_EXIT_REJECTED;
-  wasm_module *m = cli_load_program(path, o->sb.allow_precompiled);
+  int comp = cli_component_file(path, false); /* -1: not a component; else its validation status */
+  if (comp > 0) return comp;
+  uint8_t *gconf = NULL, *bytes = NULL;
+  size_t gconf_len = 0, len = 0;
+  wasm_module *m = NULL;
   int status = CLI_EXIT_REJECTED;
-  if (!m || !cli_prepare_aot(path, m, &o->sb)) goto done;
+  if (o->guest_config && !(gconf = cli_read_input(o->guest_config, &gconf_len))) goto done;
+  if (!(bytes = cli_read_input(path, &len))) goto done;
+  if (comp < 0) { /* a core module (or an artifact, with --allow-precompiled) */
+    m = cli_load_program(path, o->sb.allow_precompiled);
+    if (!m || !cli_prepare_aot(path, m, &o->sb)) goto done;
+  }
+  serve_app app = {.path = path, .bytes = bytes, .len = len, .module = m};
   const serve_guest_ops *ops = NULL;
   for (size_t i = 0; i < sizeof guest_abis / sizeof *guest_abis && !ops; i++)
-    if (guest_abis[i]->detect(m)) ops = guest_abis[i];
+    if (guest_abis[i]->detect(&app)) ops = guest_abis[i];
+  if (!ops && !m) {
+    fprintf(stderr, "%s: error: a component: serving wasi:http/proxy components is not implemented yet "
+                    "(wrun serve takes http-wasm core modules)\n", path);
+    goto done;
+  }
   if (!ops) {
     fprintf(stderr, "%s: error: not an HTTP handler: an http-wasm module exports handle_request and "
                     "handle_response and imports from http_handler\n", path);
     goto done;
   }
-  for (uint32_t i = 0; o->sb.max_memory && i < m->nmems; i++)
+  for (uint32_t i = 0; m && o->sb.max_memory && i < m->nmems; i++)
     if (m->mems[i].type.limits.min > o->sb.max_memory / 65536) {
       fprintf(stderr, "%s: limit: memory %u needs %llu KiB from the start, more than --max-memory allows (%llu KiB)\n",
               path, i, (unsigned long long)(m->mems[i].type.limits.min * 64),
@@ -115,7 +122,7 @@ static int serve_module(const char *path, cli_options *o) {
                .max_stack = o->sb.max_stack, .max_call_depth = o->sb.max_call_depth, .aot = o->sb.aot},
   };
   char err[300];
-  void *prepared = ops->prepare(&cfg, m, err, sizeof err);
+  void *prepared = ops->prepare(&cfg, &app, err, sizeof err);
   if (!prepared) {
     fprintf(stderr, "%s: error: %s\n", path, err);
     goto done;
@@ -124,6 +131,7 @@ static int serve_module(const char *path, cli_options *o) {
   ops->free(prepared);
 done:
   wasm_module_free(m);
+  free(bytes);
   free(gconf);
   return status;
 }

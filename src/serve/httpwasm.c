@@ -668,14 +668,17 @@ static bool export_func_type(const wasm_module *m, const char *name, const char 
   return false;
 }
 
-static bool hw_detect(const wasm_module *m) {
+static bool hw_detect(const serve_app *app) {
+  const wasm_module *m = app->module;
+  if (!m) return false; /* a component */
   if (export_func_type(m, "handle_request", ":I")) return true;
   for (uint32_t i = 0; i < m->nimports; i++)
     if (strcmp(m->imports[i].module.ptr, "http_handler") == 0) return true;
   return false;
 }
 
-static void *hw_prepare(const serve_config *cfg, const wasm_module *m, char *err, size_t errlen) {
+static void *hw_prepare(const serve_config *cfg, const serve_app *sa, char *err, size_t errlen) {
+  const wasm_module *m = sa->module;
   if (!export_func_type(m, "handle_request", ":I")) {
     snprintf(err, errlen, "http-wasm: the module must export handle_request: [] -> [i64]");
     return NULL;

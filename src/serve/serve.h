@@ -103,16 +103,26 @@ typedef struct serve_config {
   serve_limits limits;
 } serve_config;
 
-/* A guest ABI. `prepare` runs once before the server starts and returns the
+/* The handler file as the CLI loaded it. */
+typedef struct serve_app {
+  const char *path;
+  const uint8_t *bytes;            /* the whole file */
+  size_t len;
+  const wasm_module *module;       /* decoded and validated (compiled code attached with --aot);
+                                    * NULL when the file is a component (validated) */
+} serve_app;
+
+/* A guest ABI. `detect` says whether the file speaks it; `prepare` runs once before the server starts and returns the
  * state shared (read-only) by all workers; `handle` runs for each request on
  * the worker that got it and must end the exchange (now or later, e.g. after
  * an upstream fetch); `worker_free` releases what a handler stored in
  * *serve_exchange_worker_slot on that worker (at its exit); `free` undoes
- * prepare after all workers stopped. */
+ * prepare after all workers stopped. `app` (and its module) outlives the
+ * prepared state. */
 typedef struct serve_guest_ops {
   const char *name;                                         /* "http-wasm" */
-  bool (*detect)(const wasm_module *m);                     /* does this module speak the ABI */
-  void *(*prepare)(const serve_config *cfg, const wasm_module *m, char *err, size_t errlen);
+  bool (*detect)(const serve_app *app);                     /* does this file speak the ABI */
+  void *(*prepare)(const serve_config *cfg, const serve_app *app, char *err, size_t errlen);
   void (*handle)(void *prepared, serve_exchange *x);
   void (*worker_free)(void *worker_state);
   void (*free)(void *prepared);
