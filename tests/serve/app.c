@@ -15,6 +15,10 @@
  *   /loop             never returns (for --timeout and --fuel)
  *   /grow             grows memory by 64 MiB (traps if that fails)
  *   /count            a global counter: 1 on a fresh instance, every time
+ *   /bad/ptr          get_uri into a buffer past the end of memory (traps)
+ *   /bad/kind         get_header_names of header kind 9 (traps)
+ *   /bad/crlf         a response header value holding CR LF (traps)
+ *   /bad/trailer      sets a trailer, which wrun does not support (traps)
  *   /next             next handler (upstream or 404), handle_response adds
  *                     x-saw-status
  *   /proxy/REST       strips /proxy, adds request header x-from-guest, goes to
@@ -132,6 +136,14 @@ __attribute__((export_name("handle_request"))) int64_t handle_request(void) {
   } else if (str_prefix(u, uri_len, "/grow")) {
     if (__builtin_wasm_memory_grow(0, 1024) == (__SIZE_TYPE__)-1) __builtin_trap();
     WRITE_LIT(KIND_RESP, "grew\n");
+  } else if (str_prefix(u, uri_len, "/bad/ptr")) {
+    get_uri((void *)(uintptr_t)(__builtin_wasm_memory_size(0) * 65536 - 4), 100);
+  } else if (str_prefix(u, uri_len, "/bad/kind")) {
+    get_header_names(9, buf, sizeof buf);
+  } else if (str_prefix(u, uri_len, "/bad/crlf")) {
+    SET_HEADER(KIND_RESP, "x-evil", "a\r\nset-cookie: b");
+  } else if (str_prefix(u, uri_len, "/bad/trailer")) {
+    SET_HEADER(KIND_REQ_TRAILERS, "x-t", "1");
   } else if (str_prefix(u, uri_len, "/count")) {
     char *e = put_u(buf, (uint64_t)++counter);
     *e++ = '\n';

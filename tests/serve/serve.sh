@@ -189,6 +189,14 @@ st=$?
 [ $st -ne 0 ] && [ "$(cat "$tmp/cut.out")" = "first" ] || fail "a stream cut by --timeout: curl status $st, body '$(cat "$tmp/cut.out")'"
 [ "$($CURL "$B/hello")" = "hello" ] || fail "no answer after a cut stream"
 grep -q '"GET /loop HTTP/1.1" 500 .*timeout' "$tmp/main.err" || fail "the log line of /loop lacks the timeout"
+# misuse of the host functions traps (500), never reaches the client's bytes
+for bad in ptr kind crlf trailer; do
+  out=$($CURL -i "$B/bad/$bad")
+  echo "$out" | head -1 | grep -q " 500" || fail "/bad/$bad: not 500: $out"
+  echo "$out" | grep -qi "set-cookie" && fail "/bad/$bad: a header was injected"
+done
+grep -q '"GET /bad/ptr HTTP/1.1" 500 .*outside the guest.s memory' "$tmp/main.err" || fail "the log line of /bad/ptr"
+grep -q '"GET /bad/trailer HTTP/1.1" 500 .*trailers are not supported' "$tmp/main.err" || fail "the log line of /bad/trailer"
 # a fresh instance per request: the guest's counter starts again every time
 [ "$($CURL "$B/count") $($CURL "$B/count")" = "1 1" ] || fail "state carried between requests"
 
