@@ -15,6 +15,7 @@
  *   /loop             never returns (for --timeout and --fuel)
  *   /grow             grows memory by 64 MiB (traps if that fails)
  *   /count            a global counter: 1 on a fresh instance, every time
+ *   /oob              stores past the end of memory (an out-of-bounds trap)
  *   /bad/ptr          get_uri into a buffer past the end of memory (traps)
  *   /bad/kind         get_header_names of header kind 9 (traps)
  *   /bad/crlf         a response header value holding CR LF (traps)
@@ -136,6 +137,8 @@ __attribute__((export_name("handle_request"))) int64_t handle_request(void) {
   } else if (str_prefix(u, uri_len, "/grow")) {
     if (__builtin_wasm_memory_grow(0, 1024) == (__SIZE_TYPE__)-1) __builtin_trap();
     WRITE_LIT(KIND_RESP, "grew\n");
+  } else if (str_prefix(u, uri_len, "/oob")) {
+    *(volatile int32_t *)(uintptr_t)(__builtin_wasm_memory_size(0) * 65536 + 16) = 1;
   } else if (str_prefix(u, uri_len, "/bad/ptr")) {
     get_uri((void *)(uintptr_t)(__builtin_wasm_memory_size(0) * 65536 - 4), 100);
   } else if (str_prefix(u, uri_len, "/bad/kind")) {

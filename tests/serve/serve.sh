@@ -9,7 +9,7 @@
 # request, the 404 next handler, --upstream middleware (a second wrun serve
 # upstream; a dead upstream gives 502), keep-alive and pipelining, parallel
 # clients, slow clients dropped after --client-timeout, the access log and
-# --quiet, a manifest, usage errors, the drain on
+# --quiet, a manifest, compiled code (--aot), usage errors, the drain on
 # SIGTERM, and a soak of 6000 requests whose RSS and fd count must not grow.
 set -u
 wrun=$1
@@ -44,7 +44,7 @@ start() {
   port=""
   i=0
   while [ $i -lt 100 ]; do
-    port=$(sed -n 's|.* on http://127\.0\.0\.1:\([0-9]*\) .*|\1|p' "$tmp/$name.err")
+    port=$(sed -n 's|.* on http://127\.0\.0\.1:\([0-9]*\) .*|\1|p' "$tmp/$name.err" 2>/dev/null)
     [ -n "$port" ] && return 0
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
@@ -178,7 +178,7 @@ EOF
 [ "$($CURL "$B/hello")" = "hello" ] || fail "no answer after the slow clients"
 
 # ---- traps and limits give 500, and the server goes on ------------------------
-for route in trap loop grow; do
+for route in trap oob loop grow; do
   [ "$($CURL -o /dev/null -w '%{http_code}' "$B/$route")" = "500" ] || fail "/$route: not 500"
   [ "$($CURL "$B/hello")" = "hello" ] || fail "no answer after /$route"
 done
@@ -308,6 +308,22 @@ grep -q "with 1 worker$" "$tmp/man.err" || fail "manifest: workers: $(cat "$tmp/
 [ "$($CURL "http://127.0.0.1:$port/hello")" = "hello" ] || fail "no answer after running out of fuel"
 stop $pid
 grep -q '"GET' "$tmp/man.err" && fail "quiet: access log lines printed"
+
+# ---- compiled code (--aot, no cache): the same answers, traps and limits --------
+start aot --aot --no-cache --timeout 1s --workers 2 "$app"
+aot_pid=$pid
+A=http://127.0.0.1:$port
+[ "$($CURL "$A/hello")" = "hello" ] || fail "aot: /hello"
+$CURL "$A/size/1048576" | cmp -s - "$tmp/size.1048576" || fail "aot: /size/1048576"
+for route in trap oob loop bad/ptr; do
+  [ "$($CURL -o /dev/null -w '%{http_code}' "$A/$route")" = "500" ] || fail "aot: /$route: not 500"
+  [ "$($CURL "$A/hello")" = "hello" ] || fail "aot: no answer after /$route"
+done
+grep -q '"GET /oob HTTP/1.1" 500 .*out of bounds memory access' "$tmp/aot.err" || fail "aot: the log line of /oob"
+grep -q '"GET /loop HTTP/1.1" 500 .*timeout' "$tmp/aot.err" || fail "aot: the log line of /loop"
+[ "$($CURL "$A/count") $($CURL "$A/count")" = "1 1" ] || fail "aot: state carried between requests"
+stop $aot_pid
+[ "$st" = "0" ] || fail "aot server did not stop cleanly"
 
 # ---- usage errors ----------------------------------------------------------------------
 "$wrun" serve 2>"$tmp/e"; [ $? -eq 2 ] || fail "serve without FILE: not 2"
