@@ -598,7 +598,6 @@ int serve_run(const serve_config *cfg, const serve_guest_ops *ops, void *prepare
 out:
   for (unsigned i = 0; i < srv->nworkers; i++) {
     serve_worker *w = &srv->workers[i];
-    if (w->thread_started) serve_upstream_worker_free(w);
     if (w->listen_fd >= 0 && !w->thread_started) close(w->listen_fd);
   }
   bool any_started = false;

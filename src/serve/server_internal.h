@@ -71,8 +71,8 @@ struct serve_exchange {
   size_t inflight_len, inflight_cap, pending_len, pending_cap;
 };
 
-/* Frees upstream state of a worker (upstream.c). */
+/* Sets up a worker's client for --upstream (upstream.c), on its loop; it
+ * lives as long as the loop does. */
 void serve_upstream_worker_init(serve_worker *w);
-void serve_upstream_worker_free(serve_worker *w);
 
 #endif

@@ -278,5 +278,3 @@ void serve_upstream_worker_init(serve_worker *w) {
   w->client_ctx.getaddr_receiver = &w->ctx.receivers.hostinfo_getaddr;
   w->client_ctx.io_timeout = &w->client_io_timeout;
 }
-
-void serve_upstream_worker_free(serve_worker *w) { (void)w; }
