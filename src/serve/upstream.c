@@ -36,6 +36,10 @@ bool serve_url_parse(const char *s, size_t len, serve_url *out, const char **why
     while (p < end && *p != ':' && *p != '/') p++;
     host_end = p;
   }
+  if (p < end && *p != ':' && *p != '/') {
+    *why = "the host must be followed by :PORT, /PATH or nothing";
+    return false;
+  }
   size_t hl = (size_t)(host_end - host);
   if (hl == 0 || hl >= sizeof out->host) {
     *why = hl ? "host name too long" : "no host";

@@ -62,6 +62,8 @@ static void refused_forms(void **state) {
   refuses("http://host:80x");
   refuses("http://host:99999999999999999999");
   refuses("http://[::1");
+  refuses("http://[::1]00:90/base/"); /* found by fuzz_serve_url: text after ] */
+  refuses("http://[::1]x");
   refuses("http://host/a?b=c");
   refuses("http://host/a#frag");
   refuses("http://host/a b");
