@@ -309,6 +309,15 @@ grep -q "with 1 worker$" "$tmp/man.err" || fail "manifest: workers: $(cat "$tmp/
 stop $pid
 grep -q '"GET' "$tmp/man.err" && fail "quiet: access log lines printed"
 
+# ---- a guest on wasi-libc: WASI imports get a context that grants nothing ------
+HOME=/root start wasi "$dir/wasi_guest.wasm" >"$tmp/wasi.out"
+wasi_pid=$pid
+[ "$($CURL "http://127.0.0.1:$port/x?y")" = "n=1 env=unset uri=/x?y" ] || fail "wasi guest: first request"
+[ "$($CURL "http://127.0.0.1:$port/z")" = "n=1 env=unset uri=/z" ] || fail "wasi guest: _initialize on a fresh instance"
+stop $wasi_pid
+[ "$st" = "0" ] || fail "wasi guest server did not stop cleanly"
+grep -q "wasi guest saw /z" "$tmp/wasi.out" || fail "wasi guest: its stdout is not the server's"
+
 # ---- compiled code (--aot, no cache): the same answers, traps and limits --------
 start aot --aot --no-cache --timeout 1s --workers 2 "$app"
 aot_pid=$pid
