@@ -156,6 +156,9 @@ bool cli_prepare_aot(const char *path, wasm_module *m, cli_sandbox *sb);
  * with extension .cwasm). Returns the exit status. */
 int cli_compile(const char *in, const char *out, bool interruptible, bool verbose);
 
+/* `wrun serve [OPTIONS] FILE` (serve.c): argv after the command word. */
+int cli_serve(int argc, char **argv);
+
 /* `wrun inspect FILE`: prints a short summary of a module (sections, imports,
  * exports, types) to stdout; for a compiled artifact, first that it is native
  * code and not validated, and its header. Returns the exit status. */

@@ -15,9 +15,13 @@
  *   allow-lookup: true
  *   limits: {fuel: 1000000, timeout: 2s, max-memory: 64M, max-stack: 1M}
  *   aot: true                   # also invoke, no-cache, allow-precompiled
+ *   serve: {addr: 127.0.0.1:8080, workers: 2, upstream: http://127.0.0.1:9000,
+ *           guest-config: conf.json}   # `wrun serve -c`; guest-config, tls-cert and
+ *                                      # tls-key are relative to the manifest's directory
  *
  * Apart from module and args, the keys are those of the option table
- * (options.c: a row's manifest key, "limits.X" for X under limits) and their
+ * (options.c: a row's manifest key, "limits.X" for X under limits, "serve.X"
+ * under serve) and their
  * values are parsed as the option's argument. Unknown keys and values of the
  * wrong shape are errors reported with the manifest's line:col, never ignored.
  */
@@ -177,8 +181,9 @@ static bool set_option(mctx *c, const cli_option *opt, const yaml_node_t *v) {
 static bool unknown_key(mctx *c, const yaml_node_t *k, const char *prefix) {
   char msg[600];
   size_t plen = strlen(prefix);
-  int n = snprintf(msg, sizeof msg, "unknown %s '%s' (expected %s", plen ? "limit" : "key", scalar(k),
-                   plen ? "" : "module, args, limits");
+  int n = snprintf(msg, sizeof msg, "unknown %s '%s' (expected %s",
+                   !plen ? "key" : strcmp(prefix, "limits.") == 0 ? "limit" : "setting", scalar(k),
+                   plen ? "" : "module, args, limits, serve");
   bool first = plen != 0;
   for (size_t i = 0; i < cli_noptions && n > 0 && (size_t)n < sizeof msg; i++) {
     const char *key = cli_option_table[i].manifest_key;
@@ -190,15 +195,34 @@ static bool unknown_key(mctx *c, const yaml_node_t *k, const char *prefix) {
   return fail_at(c, k, msg);
 }
 
-static bool limits(mctx *c, const yaml_node_t *v) {
-  if (v->type != YAML_MAPPING_NODE) return fail_at(c, v, "limits must be a map");
+/* A section of scalar settings: limits (SECTION "limits") or serve. */
+static bool section(mctx *c, const yaml_node_t *v, const char *name) {
+  char prefix[32];
+  snprintf(prefix, sizeof prefix, "%s.", name);
+  if (v->type != YAML_MAPPING_NODE) {
+    char msg[80];
+    snprintf(msg, sizeof msg, "%s must be a map", name);
+    return fail_at(c, v, msg);
+  }
   for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
     yaml_node_t *k = yaml_document_get_node(c->doc, p->key), *lv = yaml_document_get_node(c->doc, p->value);
     if (!scalar(k)) return fail_at(c, k, "keys must be plain words");
     char key[80];
-    snprintf(key, sizeof key, "limits.%s", scalar(k));
+    snprintf(key, sizeof key, "%s%s", prefix, scalar(k));
     const cli_option *opt = cli_option_for_key(key);
-    if (!opt) return unknown_key(c, k, "limits.");
+    if (!opt) return unknown_key(c, k, prefix);
+    bool is_file = strcmp(key, "serve.guest-config") == 0 || strcmp(key, "serve.tls-cert") == 0 ||
+                   strcmp(key, "serve.tls-key") == 0;
+    if (is_file && scalar(lv)) { /* a file beside the manifest */
+      char *path = relative_to(c, scalar(lv));
+      if (!path) return fail_at(c, lv, "out of memory");
+      yaml_node_t copy = *lv;
+      copy.data.scalar.value = (yaml_char_t *)path;
+      bool ok = set_scalar(c, opt, &copy);
+      free(path);
+      if (!ok) return false;
+      continue;
+    }
     if (!set_scalar(c, opt, lv)) return false;
   }
   return true;
@@ -223,7 +247,8 @@ static bool top_key(mctx *c, const yaml_node_t *k, const yaml_node_t *v) {
     }
     return true;
   }
-  if (strcmp(ks, "limits") == 0) return limits(c, v);
+  if (strcmp(ks, "limits") == 0) return section(c, v, "limits");
+  if (strcmp(ks, "serve") == 0) return section(c, v, "serve");
   const cli_option *opt = strchr(ks, '.') ? NULL : cli_option_for_key(ks);
   if (!opt) return unknown_key(c, k, "");
   return set_option(c, opt, v);

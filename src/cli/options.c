@@ -14,8 +14,9 @@
 #define RUN CLI_CMD_RUN
 #define WAST CLI_CMD_WAST
 #define COMPILE CLI_CMD_COMPILE
+#define SERVE CLI_CMD_SERVE
 #define ALL (CLI_CMD_RUN | CLI_CMD_VALIDATE | CLI_CMD_INSPECT | CLI_CMD_WAST | CLI_CMD_COMPILE | CLI_CMD_HELP | \
-             CLI_CMD_VERSION)
+             CLI_CMD_VERSION | CLI_CMD_SERVE)
 #define AT(field) offsetof(cli_options, field)
 
 /* The order here is the order of the help text. */
@@ -46,17 +47,17 @@ const cli_option cli_option_table[] = {
   {"--allow-lookup", 0, CLI_ARG_NONE, RUN, NULL,
    "components: allow name resolution (ip-name-lookup);\n"
    "connecting to the answers needs --allow-connect", "allow-lookup", AT(sb.allow_lookup), 0, 0},
-  {"--fuel", 0, CLI_ARG_COUNT, RUN, "N",
+  {"--fuel", 0, CLI_ARG_COUNT, RUN | SERVE, "N",
    "stop with a trap after about N wasm instructions\n"
    "(charged per call and loop iteration by body size;\n"
    "deterministic; interpreter only)", "limits.fuel", AT(sb.fuel), 0, 0},
-  {"--timeout", 0, CLI_ARG_DURATION, RUN, "DURATION",
+  {"--timeout", 0, CLI_ARG_DURATION, RUN | SERVE, "DURATION",
    "stop with a trap after DURATION of wall time\n"
    "(500ms, 2s, 1m), even in an endless loop", "limits.timeout", AT(sb.timeout_ns), 0, 0},
-  {"--max-memory", 0, CLI_ARG_SIZE, RUN, "SIZE",
+  {"--max-memory", 0, CLI_ARG_SIZE, RUN | SERVE, "SIZE",
    "cap each linear memory (e.g. 64M): memory.grow fails\n"
    "beyond it; a module that needs more is refused", "limits.max-memory", AT(sb.max_memory), 0, 0},
-  {"--max-stack", 0, CLI_ARG_SIZE, RUN, "SIZE",
+  {"--max-stack", 0, CLI_ARG_SIZE, RUN | SERVE, "SIZE",
    "the wasm stack (default 8M): SIZE bytes of values,\n"
    "SIZE/256 nested calls, SIZE bytes of native stack\n"
    "for compiled code; deeper recursion traps", "limits.max-stack", AT(sb.max_stack), 4096,
@@ -65,26 +66,57 @@ const cli_option cli_option_table[] = {
    "call export NAME instead of _start with ARGS parsed\n"
    "by its parameter types (see below) and print each\n"
    "result on its own line", "invoke", AT(invoke), 0, 0},
-  {"--aot", 0, CLI_ARG_NONE, RUN | WAST, NULL,
+  {"--aot", 0, CLI_ARG_NONE, RUN | SERVE | WAST, NULL,
    "compile the module to native code (x86-64) at load\n"
    "time and run that instead of the interpreter", "aot", AT(sb.aot), 0, 0},
   {"--allow-precompiled", 0, CLI_ARG_NONE, RUN, NULL,
    "run compiled artifacts from `wrun compile` (native\n"
    "code: trust them as you would an executable)", "allow-precompiled", AT(sb.allow_precompiled), 0, 0},
-  {"--no-cache", 0, CLI_ARG_NONE, RUN, NULL,
+  {"--no-cache", 0, CLI_ARG_NONE, RUN | SERVE, NULL,
    "with --aot: do not use the compile cache\n"
    "($WRUN_CACHE_DIR, else ~/.cache/wrun)", "no-cache", AT(sb.no_cache), 0, 0},
-  {"--config", 'c', CLI_ARG_STRING, RUN, "FILE",
+  {"--config", 'c', CLI_ARG_STRING, RUN | SERVE, "FILE",
    "take the module and settings from a YAML manifest\n"
    "(docs/cli.md); ARGS are appended to its args; the\n"
    "command line wins", NULL, AT(config), 0, 0},
+  {"--addr", 0, CLI_ARG_STRING, SERVE, "ADDR:PORT",
+   "serve: listen there (default 127.0.0.1:8080; :PORT\n"
+   "is every interface, port 0 picks a free one)", "serve.addr", AT(addr), 0, 0},
+  {"--workers", 0, CLI_ARG_COUNT, SERVE, "N",
+   "serve: N threads, each with its own loop and socket\n"
+   "(SO_REUSEPORT; default: one per core)", "serve.workers", AT(workers), 1, 1024},
+  {"--max-header-size", 0, CLI_ARG_SIZE, SERVE, "SIZE",
+   "serve: request line and headers beyond SIZE get 431\n"
+   "(default 32K)", "serve.max-header-size", AT(max_header_size), 0, 0},
+  {"--max-body-size", 0, CLI_ARG_SIZE, SERVE, "SIZE",
+   "serve: request bodies beyond SIZE get 413 (default\n"
+   "16M)", "serve.max-body-size", AT(max_body_size), 0, 0},
+  {"--client-timeout", 0, CLI_ARG_DURATION, SERVE, "DURATION",
+   "serve: drop a client that sends nothing for this\n"
+   "long, idle or mid-request (default 10s)", "serve.client-timeout", AT(client_timeout), 0, 0},
+  {"--drain-timeout", 0, CLI_ARG_DURATION, SERVE, "DURATION",
+   "serve: on SIGINT/SIGTERM wait this long at most for\n"
+   "requests in flight (default 10s)", "serve.drain-timeout", AT(drain_timeout), 0, 0},
+  {"--upstream", 0, CLI_ARG_STRING, SERVE, "URL",
+   "serve: http://HOST[:PORT][/PREFIX] the http-wasm\n"
+   "guest's next handler forwards to (without: 404)", "serve.upstream", AT(upstream), 0, 0},
+  {"--guest-config", 0, CLI_ARG_STRING, SERVE, "FILE",
+   "serve: bytes the guest reads with get_config", "serve.guest-config", AT(guest_config), 0, 0},
+  {"--tls-cert", 0, CLI_ARG_STRING, SERVE, "FILE",
+   "serve: HTTPS with this PEM certificate chain (and\n"
+   "--tls-key); HTTP/2 or HTTP/1.1 by ALPN", "serve.tls-cert", AT(tls_cert), 0, 0},
+  {"--tls-key", 0, CLI_ARG_STRING, SERVE, "FILE", "serve: the PEM private key of --tls-cert", "serve.tls-key",
+   AT(tls_key), 0, 0},
+  {"--log", 0, CLI_ARG_NONE, SERVE, NULL, "serve: one access-log line per request on stderr\n(the default)",
+   "serve.log", AT(log), 0, 0},
+  {"--quiet", 'q', CLI_ARG_NONE, SERVE, NULL, "serve: no access log", "serve.quiet", AT(quiet), 0, 0},
   {"--output", 'o', CLI_ARG_STRING, COMPILE, "FILE", "where to write (default: FILE with extension\n.cwasm)", NULL,
    AT(output), 0, 0},
   {"--interruptible", 0, CLI_ARG_NONE, COMPILE, NULL, "add the checks `--timeout` needs (slightly\nslower code)",
    NULL, AT(interruptible), 0, 0},
   {"--quiet", 'q', CLI_ARG_NONE, WAST, NULL, "print only failures and the total", NULL, AT(quiet), 0, 0},
   {"--fail-fast", 'x', CLI_ARG_NONE, WAST, NULL, "stop at the first failure", NULL, AT(fail_fast), 0, 0},
-  {"--verbose", 'v', CLI_ARG_NONE, RUN | WAST | COMPILE, NULL,
+  {"--verbose", 'v', CLI_ARG_NONE, RUN | SERVE | WAST | COMPILE, NULL,
    "say more on stderr (run: which tier runs and where\n"
    "its code came from; compile: sizes and speed; wast:\n"
    "skipped commands and message mismatches)", NULL, AT(sb.verbose), 0, 0},
@@ -141,10 +173,21 @@ static const command_info commands[] = {
    "that `wrun run --allow-precompiled ARTIFACT` runs without compiling again.\n"
    "Options may come before or after FILE.\n",
    NULL},
+  {CLI_CMD_SERVE, "serve",
+   "usage: wrun serve [OPTIONS] FILE\n"
+   "       wrun serve -c MANIFEST [OPTIONS]\n"
+   "Serves HTTP/1.1 with FILE handling every request in a fresh instance of its\n"
+   "own. FILE is a core module speaking the http-wasm handler ABI (it exports\n"
+   "handle_request and handle_response; docs/serve.md). A trap, --timeout or\n"
+   "--fuel in a handler gives 500 and the server goes on. SIGINT or SIGTERM\n"
+   "stops accepting, lets requests in flight finish and exits 0.\n",
+   "The limits (--fuel, --timeout, --max-memory, --max-stack) apply to each\n"
+   "request's instance; serve's --max-stack defaults to 128K. A module whose\n"
+   "memory starts larger than --max-memory is refused at start-up.\n"},
   {CLI_CMD_HELP, "help",
    "usage: wrun help [COMMAND]\n"
-   "Prints the help of COMMAND (run, validate, inspect, wast, compile, help,\n"
-   "version), or the overview without one. `wrun COMMAND --help` is the same.\n",
+   "Prints the help of COMMAND (run, validate, inspect, wast, compile, serve,\n"
+   "help, version), or the overview without one. `wrun COMMAND --help` is the same.\n",
    NULL},
   {CLI_CMD_VERSION, "version",
    "usage: wrun version (or wrun --version, wrun -V)\n"
@@ -158,6 +201,7 @@ static const char overview[] =
   "       wrun inspect FILE                     summarize a module\n"
   "       wrun wast [OPTIONS] FILE|DIR...       run spec scripts\n"
   "       wrun compile [OPTIONS] FILE           write a compiled artifact\n"
+  "       wrun serve [OPTIONS] FILE             serve HTTP with a handler module\n"
   "       wrun help [COMMAND]                   help of a command (also COMMAND --help)\n"
   "       wrun --version                        print the version (also `wrun version`)\n"
   "\n"
@@ -229,11 +273,13 @@ void cli_print_help(cli_command c, FILE *out) {
   for (size_t i = 0; i < cli_noptions; i++)
     if (cli_option_table[i].commands & c) print_option(&cli_option_table[i], out);
   if (ci->after) fputs(ci->after, out);
-  if (c == CLI_CMD_RUN) { /* the manifest keys, from the same table */
+  if (c == CLI_CMD_SERVE) {
+    fputs("Manifest keys (-c): module, serve.*, limits.* (the option names)\n", out);
+  } else if (c == CLI_CMD_RUN) { /* the manifest keys, from the same table */
     int col = fprintf(out, "Manifest keys (-c): module, args");
     for (size_t i = 0; i < cli_noptions; i++) {
       const char *key = cli_option_table[i].manifest_key;
-      if (!key) continue;
+      if (!key || strncmp(key, "serve.", 6) == 0) continue;
       if (col + (int)strlen(key) + 2 > 78) col = fprintf(out, ",\n  %s", key) - 2;
       else col += fprintf(out, ", %s", key);
     }

@@ -21,6 +21,7 @@ typedef enum cli_command {
   CLI_CMD_COMPILE = 1 << 4,
   CLI_CMD_HELP = 1 << 5,
   CLI_CMD_VERSION = 1 << 6,
+  CLI_CMD_SERVE = 1 << 7,
 } cli_command;
 
 /* What an option's argument is, and so how it is parsed (the same way on the
@@ -48,7 +49,18 @@ typedef struct cli_options {
   bool inherit_env;              /* run --inherit-env (applied by cli_options_merge) */
   const char *output;            /* compile -o */
   bool interruptible;            /* compile --interruptible */
-  bool quiet, fail_fast;         /* wast */
+  bool quiet, fail_fast;         /* wast; serve --quiet */
+  /* serve (src/cli/serve.c) */
+  const char *addr;              /* --addr */
+  uint64_t workers;              /* --workers */
+  uint64_t max_header_size;      /* --max-header-size */
+  uint64_t max_body_size;        /* --max-body-size */
+  uint64_t client_timeout;       /* --client-timeout, ns */
+  uint64_t drain_timeout;        /* --drain-timeout, ns */
+  const char *upstream;          /* --upstream */
+  const char *guest_config;      /* --guest-config */
+  const char *tls_cert, *tls_key; /* --tls-cert, --tls-key */
+  bool log;                      /* --log */
   bool help;                     /* -h/--help was given */
   uint64_t given;                /* bit i: row i of the table was given */
 } cli_options;

@@ -632,28 +632,33 @@ static bool sig_matches(const char *sig, const wasm_functype *ft) {
   return true;
 }
 
+bool wasi_link_import(wasi_ctx *w, wrun_store *s, const wasm_module *m, uint32_t i, wrun_extern *out,
+                      wrun_error *err) {
+  const wasm_import *im = &m->imports[i];
+  if (strcmp(im->module.ptr, "wasi_snapshot_preview1") != 0)
+    return wrun_error_at(err, WRUN_ERR_LINK, im->offset, "unknown import \"%s\" \"%s\": wrun provides only wasi_snapshot_preview1",
+                         im->module.ptr, im->field.ptr);
+  const wasi_func *wf = NULL;
+  for (size_t k = 0; k < sizeof wasi_funcs / sizeof wasi_funcs[0]; k++)
+    if (strcmp(wasi_funcs[k].name, im->field.ptr) == 0) wf = &wasi_funcs[k];
+  if (!wf || im->kind != WASM_EXTERN_FUNC)
+    return wrun_error_at(err, WRUN_ERR_LINK, im->offset, "unknown import \"%s\" \"%s\": not a WASI function wrun provides",
+                         im->module.ptr, im->field.ptr);
+  const wasm_functype *ft = wasm_module_func_type(m, im->index);
+  if (!sig_matches(wf->sig, ft))
+    return wrun_error_at(err, WRUN_ERR_LINK, im->offset, "incompatible import type: \"%s\" \"%s\" has the wrong signature",
+                         im->module.ptr, im->field.ptr);
+  char name[96];
+  snprintf(name, sizeof name, "wasi:%s", wf->name);
+  wrun_func *f = wrun_func_new_host(s, ft, wf->fn, w, name);
+  if (!f) return wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+  out->kind = WASM_EXTERN_FUNC;
+  out->of.func = f;
+  return true;
+}
+
 bool wasi_link(wasi_ctx *w, wrun_store *s, const wasm_module *m, wrun_extern *imports, wrun_error *err) {
-  for (uint32_t i = 0; i < m->nimports; i++) {
-    const wasm_import *im = &m->imports[i];
-    if (strcmp(im->module.ptr, "wasi_snapshot_preview1") != 0)
-      return wrun_error_at(err, WRUN_ERR_LINK, im->offset, "unknown import \"%s\" \"%s\": wrun provides only wasi_snapshot_preview1",
-                           im->module.ptr, im->field.ptr);
-    const wasi_func *wf = NULL;
-    for (size_t k = 0; k < sizeof wasi_funcs / sizeof wasi_funcs[0]; k++)
-      if (strcmp(wasi_funcs[k].name, im->field.ptr) == 0) wf = &wasi_funcs[k];
-    if (!wf || im->kind != WASM_EXTERN_FUNC)
-      return wrun_error_at(err, WRUN_ERR_LINK, im->offset, "unknown import \"%s\" \"%s\": not a WASI function wrun provides",
-                           im->module.ptr, im->field.ptr);
-    const wasm_functype *ft = wasm_module_func_type(m, im->index);
-    if (!sig_matches(wf->sig, ft))
-      return wrun_error_at(err, WRUN_ERR_LINK, im->offset, "incompatible import type: \"%s\" \"%s\" has the wrong signature",
-                           im->module.ptr, im->field.ptr);
-    char name[96];
-    snprintf(name, sizeof name, "wasi:%s", wf->name);
-    wrun_func *f = wrun_func_new_host(s, ft, wf->fn, w, name);
-    if (!f) return wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
-    imports[i].kind = WASM_EXTERN_FUNC;
-    imports[i].of.func = f;
-  }
+  for (uint32_t i = 0; i < m->nimports; i++)
+    if (!wasi_link_import(w, s, m, i, &imports[i], err)) return false;
   return true;
 }

@@ -69,4 +69,9 @@ void wasi_free(wasi_ctx *w);
  * wrun provides (or whose type differs). */
 bool wasi_link(wasi_ctx *w, wrun_store *s, const wasm_module *m, wrun_extern *imports, wrun_error *err);
 
+/* The same for import `i` alone (an embedder that provides other modules'
+ * imports itself, such as `wrun serve`'s http_handler). */
+bool wasi_link_import(wasi_ctx *w, wrun_store *s, const wasm_module *m, uint32_t i, wrun_extern *out,
+                      wrun_error *err);
+
 #endif

@@ -27,7 +27,7 @@ usage_error() {
 }
 
 # ---- help for every command, and --version -------------------------------
-for c in run validate inspect wast compile help version; do
+for c in run validate inspect wast compile serve help version; do
   "$wrun" help $c >"$tmp/h1" 2>"$tmp/err"; st1=$?
   "$wrun" $c --help >"$tmp/h2" 2>>"$tmp/err"; st2=$?
   "$wrun" $c -h >"$tmp/h3" 2>>"$tmp/err"; st3=$?

@@ -1,0 +1,190 @@
+/*
+ * instance.c — a fresh instance per request for `wrun serve` (instance.h),
+ * and the per-worker --timeout watchdog.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "serve/instance.h"
+
+/* ---- watchdog ----------------------------------------------------------- */
+
+struct serve_watchdog {
+  pthread_t thread;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  bool quit, armed;
+  struct timespec deadline;
+  wrun_store *store;
+  wasi_ctx *wasi;
+};
+
+static void *watch(void *arg) {
+  serve_watchdog *wd = arg;
+  pthread_mutex_lock(&wd->mu);
+  while (!wd->quit) {
+    if (!wd->armed) {
+      pthread_cond_wait(&wd->cv, &wd->mu);
+      continue;
+    }
+    struct timespec deadline = wd->deadline;
+    int rc = pthread_cond_timedwait(&wd->cv, &wd->mu, &deadline);
+    if (rc == ETIMEDOUT && wd->armed && wd->deadline.tv_sec == deadline.tv_sec &&
+        wd->deadline.tv_nsec == deadline.tv_nsec) {
+      wrun_store_interrupt(wd->store);
+      if (wd->wasi) wasi_interrupt(wd->wasi);
+      wd->armed = false;
+    }
+  }
+  pthread_mutex_unlock(&wd->mu);
+  return NULL;
+}
+
+serve_watchdog *serve_watchdog_new(void) {
+  serve_watchdog *wd = calloc(1, sizeof *wd);
+  if (!wd) return NULL;
+  pthread_mutex_init(&wd->mu, NULL);
+  pthread_condattr_t ca;
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  pthread_cond_init(&wd->cv, &ca);
+  pthread_condattr_destroy(&ca);
+  if (pthread_create(&wd->thread, NULL, watch, wd) != 0) {
+    pthread_mutex_destroy(&wd->mu);
+    pthread_cond_destroy(&wd->cv);
+    free(wd);
+    return NULL;
+  }
+  return wd;
+}
+
+void serve_watchdog_arm(serve_watchdog *wd, wrun_store *s, wasi_ctx *wasi, uint64_t ns) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  t.tv_sec += (time_t)(ns / 1000000000u);
+  t.tv_nsec += (long)(ns % 1000000000u);
+  if (t.tv_nsec >= 1000000000) {
+    t.tv_sec++;
+    t.tv_nsec -= 1000000000;
+  }
+  pthread_mutex_lock(&wd->mu);
+  wd->store = s;
+  wd->wasi = wasi;
+  wd->deadline = t;
+  wd->armed = true;
+  pthread_cond_signal(&wd->cv);
+  pthread_mutex_unlock(&wd->mu);
+}
+
+void serve_watchdog_disarm(serve_watchdog *wd) {
+  /* under the lock: once this returns the thread no longer touches the store */
+  pthread_mutex_lock(&wd->mu);
+  wd->armed = false;
+  wd->store = NULL;
+  wd->wasi = NULL;
+  pthread_mutex_unlock(&wd->mu);
+}
+
+void serve_watchdog_free(serve_watchdog *wd) {
+  if (!wd) return;
+  pthread_mutex_lock(&wd->mu);
+  wd->quit = true;
+  pthread_cond_signal(&wd->cv);
+  pthread_mutex_unlock(&wd->mu);
+  pthread_join(wd->thread, NULL);
+  pthread_mutex_destroy(&wd->mu);
+  pthread_cond_destroy(&wd->cv);
+  free(wd);
+}
+
+/* ---- instances ---------------------------------------------------------- */
+
+void serve_instance_free(serve_instance *si) {
+  wrun_store_free(si->store);
+  if (si->wasi) wasi_free(si->wasi);
+  memset(si, 0, sizeof *si);
+}
+
+static bool call_export(serve_instance *si, wrun_func *f, const wrun_val *args, uint32_t nargs, wrun_val *results,
+                        uint32_t nresults, wrun_error *err) {
+  if (si->wd && si->timeout_ns) serve_watchdog_arm(si->wd, si->store, si->wasi, si->timeout_ns);
+  bool ok = wrun_call(si->store, f, args, nargs, results, nresults, err);
+  if (si->wd && si->timeout_ns) serve_watchdog_disarm(si->wd);
+  return ok;
+}
+
+bool serve_instance_call(serve_instance *si, const char *name, const wrun_val *args, uint32_t nargs,
+                         wrun_val *results, uint32_t nresults, wrun_error *err) {
+  wrun_extern ex;
+  if (!wrun_instance_export(si->inst, name, strlen(name), &ex) || ex.kind != WASM_EXTERN_FUNC)
+    return wrun_error_at(err, WRUN_ERR_LINK, WRUN_NO_OFFSET, "no exported function \"%s\"", name);
+  return call_export(si, ex.of.func, args, nargs, results, nresults, err);
+}
+
+/* `_initialize` (a reactor) or `_start` (a command whose main sets things up). */
+static bool run_init(serve_instance *si, wrun_error *err) {
+  static const char *const names[] = {"_initialize", "_start"};
+  for (int i = 0; i < 2; i++) {
+    wrun_extern ex;
+    if (!wrun_instance_export(si->inst, names[i], strlen(names[i]), &ex) || ex.kind != WASM_EXTERN_FUNC) continue;
+    const wasm_functype *ft = wrun_func_type(ex.of.func);
+    if (ft->nparams || ft->nresults) continue;
+    if (call_export(si, ex.of.func, NULL, 0, NULL, 0, err)) return true;
+    if (wrun_store_trap_kind(si->store) == WRUN_TRAP_EXIT && wrun_store_exit_code(si->store) == 0) {
+      wrun_error_clear(err);
+      return true;
+    }
+    return false;
+  }
+  return true;
+}
+
+static bool imports_wasi(const wasm_module *m) {
+  for (uint32_t i = 0; i < m->nimports; i++)
+    if (strcmp(m->imports[i].module.ptr, "wasi_snapshot_preview1") == 0) return true;
+  return false;
+}
+
+bool serve_instance_new(const wasm_module *m, const serve_limits *lim, const char *path, serve_watchdog *wd,
+                        serve_link_fn link, void *env, serve_instance *out, wrun_error *err) {
+  memset(out, 0, sizeof *out);
+  out->wd = wd;
+  out->timeout_ns = lim->timeout_ns;
+  wrun_config cfg = {0};
+  cfg.fuel = lim->fuel;
+  cfg.max_memory_bytes = lim->max_memory;
+  cfg.stack_bytes = lim->max_stack > UINT32_MAX ? UINT32_MAX : (uint32_t)lim->max_stack;
+  cfg.max_call_depth = lim->max_call_depth;
+  cfg.interruptible = lim->timeout_ns != 0;
+  cfg.aot = lim->aot;
+  if (imports_wasi(m)) {
+    char *argv[] = {(char *)path, NULL};
+    wasi_config wc = {.argc = 1, .argv = argv, .interruptible = lim->timeout_ns != 0};
+    out->wasi = wasi_new(&wc, err);
+    if (!out->wasi) return false;
+  }
+  out->store = wrun_store_new(&cfg);
+  wrun_extern *imports = calloc(m->nimports + 1, sizeof *imports);
+  if (!out->store || !imports) {
+    free(imports);
+    serve_instance_free(out);
+    return wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+  }
+  bool ok = true;
+  for (uint32_t i = 0; ok && i < m->nimports; i++)
+    ok = strcmp(m->imports[i].module.ptr, "wasi_snapshot_preview1") == 0
+             ? wasi_link_import(out->wasi, out->store, m, i, &imports[i], err)
+             : link(env, out->store, m, i, &imports[i], err);
+  if (ok) {
+    if (wd && lim->timeout_ns) serve_watchdog_arm(wd, out->store, out->wasi, lim->timeout_ns);
+    out->inst = wrun_instantiate(out->store, m, imports, m->nimports, err);
+    if (wd && lim->timeout_ns) serve_watchdog_disarm(wd);
+    ok = out->inst && run_init(out, err);
+  }
+  free(imports);
+  if (!ok) serve_instance_free(out);
+  return ok;
+}

@@ -1,0 +1,619 @@
+/*
+ * server.c — the HTTP side of `wrun serve`: h2o (HTTP/1.1 parsing, keep-alive,
+ * pipelining, chunked bodies, 400/413, client timeouts) on one libuv loop per
+ * worker thread, each with its own SO_REUSEPORT socket; the request limits h2o
+ * does not enforce (431); exchanges (serve.h) with streamed responses; the
+ * access log; and the graceful drain on SIGINT/SIGTERM.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "serve/server_internal.h"
+
+/* Room for native frames of host calls, libuv and h2o beyond the wasm stack. */
+#define WORKER_STACK_MARGIN (2u << 20)
+
+static serve_worker *worker_of(h2o_req_t *req) {
+  return (serve_worker *)((char *)req->conn->ctx - offsetof(serve_worker, ctx));
+}
+
+/* ---- addresses --------------------------------------------------------- */
+
+/* "HOST:PORT", "[V6]:PORT" or ":PORT" (all interfaces). */
+static bool resolve_addr(const char *addr, struct sockaddr_storage *ss, socklen_t *len) {
+  char host[256];
+  const char *colon = strrchr(addr, ':');
+  if (!colon || !colon[1]) return false;
+  size_t hl = (size_t)(colon - addr);
+  if (hl >= sizeof host) return false;
+  memcpy(host, addr, hl);
+  host[hl] = 0;
+  if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']') {
+    memmove(host, host + 1, hl - 2);
+    host[hl - 2] = 0;
+  }
+  char *end;
+  long port = strtol(colon + 1, &end, 10);
+  if (*end || port < 0 || port > 65535) return false;
+  struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE}, *res;
+  if (getaddrinfo(host[0] ? host : NULL, colon + 1, &hints, &res) != 0) return false;
+  memcpy(ss, res->ai_addr, res->ai_addrlen);
+  *len = res->ai_addrlen;
+  freeaddrinfo(res);
+  return true;
+}
+
+static void format_addr(const struct sockaddr *sa, char *buf, size_t size) {
+  char ip[INET6_ADDRSTRLEN] = "?";
+  unsigned port = 0;
+  if (sa->sa_family == AF_INET) {
+    const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+    inet_ntop(AF_INET, &in->sin_addr, ip, sizeof ip);
+    port = ntohs(in->sin_port);
+    snprintf(buf, size, "%s:%u", ip, port);
+  } else if (sa->sa_family == AF_INET6) {
+    const struct sockaddr_in6 *in = (const struct sockaddr_in6 *)sa;
+    inet_ntop(AF_INET6, &in->sin6_addr, ip, sizeof ip);
+    port = ntohs(in->sin6_port);
+    snprintf(buf, size, "[%s]:%u", ip, port);
+  } else {
+    snprintf(buf, size, "unknown");
+  }
+}
+
+/* A listening socket that other workers can share (SO_REUSEPORT: the kernel
+ * spreads connections over them). */
+static int listen_socket(const struct sockaddr *sa, socklen_t len, char *why, size_t whylen) {
+  int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  int one = 1;
+  if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+      setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0 || bind(fd, sa, len) != 0 ||
+      listen(fd, 1024) != 0) {
+    snprintf(why, whylen, "%s", strerror(errno));
+    if (fd >= 0) close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+/* ---- exchanges --------------------------------------------------------- */
+
+static const char *reason_of(int status) {
+  switch (status) {
+  case 200: return "OK";
+  case 201: return "Created";
+  case 204: return "No Content";
+  case 301: return "Moved Permanently";
+  case 302: return "Found";
+  case 304: return "Not Modified";
+  case 400: return "Bad Request";
+  case 403: return "Forbidden";
+  case 404: return "Not Found";
+  case 405: return "Method Not Allowed";
+  case 413: return "Payload Too Large";
+  case 431: return "Request Header Fields Too Large";
+  case 500: return "Internal Server Error";
+  case 502: return "Bad Gateway";
+  case 503: return "Service Unavailable";
+  case 504: return "Gateway Timeout";
+  default: return status < 300 ? "OK" : status < 400 ? "Redirect" : status < 500 ? "Client Error" : "Server Error";
+  }
+}
+
+static void maybe_stop_drained(serve_worker *w) {
+  if (w->draining && w->inflight == 0) uv_stop(&w->loop);
+}
+
+static void exchange_dispose(void *p) {
+  serve_exchange *x = p;
+  free(x->in_headers);
+  free(x->inflight);
+  free(x->pending);
+  x->w->inflight--;
+  maybe_stop_drained(x->w);
+}
+
+/* Lives in the request's pool: when h2o disposes of the request, the exchange
+ * forgets it and drops the request's reference. */
+typedef struct req_link {
+  serve_exchange *x;
+} req_link;
+
+static void req_link_dispose(void *p) {
+  req_link *l = p;
+  l->x->req = NULL;
+  h2o_mem_release_shared(l->x);
+}
+
+static void flush(serve_exchange *x);
+
+static void on_proceed(h2o_generator_t *g, h2o_req_t *req) {
+  serve_exchange *x = (serve_exchange *)g;
+  x->sending = false;
+  x->inflight_len = 0;
+  flush(x);
+}
+
+static void on_stop(h2o_generator_t *g, h2o_req_t *req) {
+  serve_exchange *x = (serve_exchange *)g;
+  x->sending = false;
+  x->sent_final = true; /* the client is gone: nothing more to send */
+}
+
+/* Hands h2o what is pending when it is not busy with an earlier write. */
+static void flush(serve_exchange *x) {
+  if (!x->req || x->sending || x->sent_final) return;
+  if (x->aborting) { /* after the write in progress (h2o allows one at a time): cut the stream */
+    x->sent_final = true;
+    x->req->http1_is_persistent = 0;
+    h2o_send(x->req, NULL, 0, H2O_SEND_STATE_ERROR);
+    return;
+  }
+  if (x->pending_len == 0 && !x->finishing) return;
+  uint8_t *t = x->inflight;
+  size_t tcap = x->inflight_cap;
+  x->inflight = x->pending;
+  x->inflight_cap = x->pending_cap;
+  x->inflight_len = x->pending_len;
+  x->pending = t;
+  x->pending_cap = tcap;
+  x->pending_len = 0;
+  h2o_iovec_t iov = h2o_iovec_init(x->inflight, x->inflight_len);
+  bool final = x->finishing;
+  x->sending = !final;
+  x->sent_final = final;
+  h2o_send(x->req, &iov, x->inflight_len ? 1 : 0, final ? H2O_SEND_STATE_FINAL : H2O_SEND_STATE_IN_PROGRESS);
+}
+
+static bool hop_by_hop(const char *n, size_t len) {
+  static const char *const names[] = {"connection", "content-length", "transfer-encoding", "keep-alive", "upgrade",
+                                      "te", "trailer", "proxy-connection"};
+  for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+    if (strlen(names[i]) == len && strncasecmp(names[i], n, len) == 0) return true;
+  return false;
+}
+
+static void start_response(serve_exchange *x, int status, const serve_header *h, size_t n, int64_t length) {
+  x->started = true;
+  if (!x->req) return;
+  h2o_req_t *req = x->req;
+  req->res.status = status;
+  req->res.reason = reason_of(status);
+  if (length >= 0) req->res.content_length = (size_t)length;
+  for (size_t i = 0; i < n; i++) {
+    if (hop_by_hop(h[i].name, h[i].name_len)) continue;
+    /* h2o keeps pointers: copy into the request's pool */
+    char *name = h2o_mem_alloc_pool(&req->pool, h[i].name_len + 1);
+    char *value = h2o_mem_alloc_pool(&req->pool, h[i].value_len + 1);
+    memcpy(name, h[i].name, h[i].name_len);
+    name[h[i].name_len] = 0;
+    memcpy(value, h[i].value, h[i].value_len);
+    value[h[i].value_len] = 0;
+    h2o_strtolower(name, h[i].name_len);
+    h2o_add_header_by_str(&req->pool, &req->res.headers, name, h[i].name_len, 1, NULL, value, h[i].value_len);
+  }
+  x->gen.proceed = on_proceed;
+  x->gen.stop = on_stop;
+  h2o_start_response(req, &x->gen);
+}
+
+void serve_exchange_start(serve_exchange *x, int status, const serve_header *headers, size_t n) {
+  if (x->started || x->ended) return;
+  start_response(x, status, headers, n, -1);
+}
+
+void serve_exchange_write(serve_exchange *x, const void *data, size_t len) {
+  if (!x->started) serve_exchange_start(x, 200, NULL, 0);
+  if (!len || x->sent_final || x->ended) return;
+  if (x->pending_len + len > x->pending_cap) {
+    size_t cap = x->pending_cap ? x->pending_cap : 4096;
+    while (cap < x->pending_len + len) cap *= 2;
+    uint8_t *p = realloc(x->pending, cap);
+    if (!p) { /* cannot keep the bytes: cut the response short rather than send a wrong one */
+      serve_exchange_fail(x, 500, "out of memory");
+      return;
+    }
+    x->pending = p;
+    x->pending_cap = cap;
+  }
+  memcpy(x->pending + x->pending_len, data, len);
+  x->pending_len += len;
+  flush(x);
+}
+
+static void end_exchange(serve_exchange *x) {
+  if (x->ended) return;
+  x->ended = true;
+  h2o_mem_release_shared(x);
+}
+
+void serve_exchange_finish(serve_exchange *x) {
+  if (x->ended) return;
+  if (!x->started) serve_exchange_start(x, 200, NULL, 0);
+  x->finishing = true;
+  flush(x);
+  end_exchange(x);
+}
+
+void serve_exchange_respond(serve_exchange *x, int status, const serve_header *headers, size_t n,
+                            const void *body, size_t len) {
+  if (x->ended) return;
+  if (x->started) {
+    serve_exchange_write(x, body, len);
+    serve_exchange_finish(x);
+    return;
+  }
+  start_response(x, status, headers, n, (int64_t)len);
+  serve_exchange_write(x, body, len);
+  serve_exchange_finish(x);
+}
+
+void serve_exchange_fail(serve_exchange *x, int status, const char *why) {
+  if (x->ended) return;
+  if (x->req) h2o_req_log_error(x->req, "wrun", "%s", why);
+  if (!x->started) {
+    char body[256];
+    int n = snprintf(body, sizeof body, "%d %s\n", status, reason_of(status));
+    serve_header ct = {"content-type", 12, "text/plain; charset=utf-8", 25};
+    serve_exchange_respond(x, status, &ct, 1, body, (size_t)n);
+    return;
+  }
+  /* the status line is out: the only honest signal left is a cut-off body */
+  x->aborting = true;
+  flush(x);
+  end_exchange(x);
+}
+
+bool serve_exchange_started(const serve_exchange *x) { return x->started; }
+const serve_request *serve_exchange_request(serve_exchange *x) { return &x->in; }
+const serve_config *serve_exchange_config(serve_exchange *x) { return x->w->srv->cfg; }
+void **serve_exchange_worker_slot(serve_exchange *x) { return &x->w->guest_slot; }
+
+/* ---- requests ---------------------------------------------------------- */
+
+static size_t header_bytes(const h2o_req_t *req) {
+  size_t n = req->input.method.len + req->input.path.len + 12; /* request line */
+  for (size_t i = 0; i < req->headers.size; i++)
+    n += req->headers.entries[i].name->len + req->headers.entries[i].value.len + 4;
+  return n;
+}
+
+static bool fill_request(serve_exchange *x, h2o_req_t *req) {
+  serve_request *in = &x->in;
+  in->method = req->method.base;
+  in->method_len = req->method.len;
+  in->uri = req->path.base;
+  in->uri_len = req->path.len;
+  in->authority = req->authority.base;
+  in->authority_len = req->authority.len;
+  in->version = req->version;
+  in->body = (const uint8_t *)req->entity.base;
+  in->body_len = req->entity.base ? req->entity.len : 0;
+  x->in_headers = calloc(req->headers.size + 1, sizeof *x->in_headers);
+  if (!x->in_headers) return false;
+  for (size_t i = 0; i < req->headers.size; i++) {
+    const h2o_header_t *h = &req->headers.entries[i];
+    x->in_headers[i] = (serve_header){h->name->base, h->name->len, h->value.base, h->value.len};
+  }
+  in->headers = x->in_headers;
+  in->nheaders = req->headers.size;
+  struct sockaddr_storage ss;
+  socklen_t sl = req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&ss);
+  if (sl) format_addr((struct sockaddr *)&ss, x->peer, sizeof x->peer);
+  else snprintf(x->peer, sizeof x->peer, "unknown");
+  in->peer = x->peer;
+  return true;
+}
+
+static int on_req(h2o_handler_t *self, h2o_req_t *req) {
+  serve_worker *w = worker_of(req);
+  serve_server *srv = w->srv;
+  if (srv->cfg->max_header_size && header_bytes(req) > srv->cfg->max_header_size) {
+    req->http1_is_persistent = 0;
+    h2o_req_log_error(req, "wrun", "request headers larger than --max-header-size");
+    h2o_send_error_generic(req, 431, "Request Header Fields Too Large", "431 Request Header Fields Too Large\n",
+                           H2O_SEND_ERROR_HTTP1_CLOSE_CONNECTION);
+    return 0;
+  }
+  serve_exchange *x = h2o_mem_alloc_shared(NULL, sizeof *x, exchange_dispose);
+  memset(x, 0, sizeof *x);
+  x->w = w;
+  x->req = req;
+  w->inflight++;
+  req_link *l = h2o_mem_alloc_shared(&req->pool, sizeof *l, req_link_dispose);
+  l->x = x;
+  h2o_mem_addref_shared(x); /* the request's reference, dropped by req_link_dispose */
+  if (!fill_request(x, req)) {
+    serve_exchange_fail(x, 500, "out of memory");
+    return 0;
+  }
+  srv->ops->handle(srv->prepared, x);
+  return 0;
+}
+
+/* ---- access log -------------------------------------------------------- */
+
+static void log_access(h2o_logger_t *self, h2o_req_t *req) {
+  struct timeval now;
+  gettimeofday(&now, NULL);
+  double ms = (double)(now.tv_sec - req->timestamps.request_begin_at.tv_sec) * 1e3 +
+              (double)(now.tv_usec - req->timestamps.request_begin_at.tv_usec) / 1e3;
+  char peer[64] = "unknown", line[1024];
+  struct sockaddr_storage ss;
+  socklen_t sl = req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&ss);
+  if (sl) format_addr((struct sockaddr *)&ss, peer, sizeof peer);
+  const h2o_iovec_t *m = &req->input.method, *p = &req->input.path;
+  int uri_len = p->len > 200 ? 200 : (int)p->len;
+  int n = snprintf(line, sizeof line, "%s \"%.*s %.*s%s HTTP/%d.%d\" %d %zu %.3fms", peer, (int)(m->len > 16 ? 16 : m->len),
+                   m->base ? m->base : "", uri_len, p->base ? p->base : "", (size_t)uri_len < p->len ? "..." : "",
+                   req->version >> 8, req->version & 0xff, req->res.status, req->bytes_sent, ms);
+  for (size_t i = 0; i < req->error_logs.size && n > 0 && (size_t)n < sizeof line - 2; i++)
+    n += snprintf(line + n, sizeof line - (size_t)n, " (%.*s)", (int)req->error_logs.entries[i].msg.len,
+                  req->error_logs.entries[i].msg.base);
+  if (n < 0) return;
+  if ((size_t)n > sizeof line - 2) n = (int)sizeof line - 2;
+  line[n++] = '\n';
+  /* one write per line, so lines of different workers never interleave */
+  ssize_t wr = write(2, line, (size_t)n);
+  (void)wr;
+}
+
+/* ---- workers ----------------------------------------------------------- */
+
+static void on_conn_close(uv_handle_t *h) { free(h); }
+
+static void on_accept(uv_stream_t *listener, int status) {
+  serve_worker *w = listener->data;
+  if (status != 0) return;
+  uv_tcp_t *conn = calloc(1, sizeof *conn);
+  if (!conn) return;
+  uv_tcp_init(listener->loop, conn);
+  if (uv_accept(listener, (uv_stream_t *)conn) != 0) {
+    uv_close((uv_handle_t *)conn, on_conn_close);
+    return;
+  }
+  uv_tcp_nodelay(conn, 1);
+  h2o_socket_t *sock = h2o_uv_socket_create((uv_stream_t *)conn, on_conn_close);
+  h2o_accept(&w->accept_ctx, sock);
+}
+
+static void on_drain_timeout(uv_timer_t *t) {
+  serve_worker *w = t->data;
+  uv_stop(&w->loop);
+}
+
+static void on_stop_request(uv_async_t *a) {
+  serve_worker *w = a->data;
+  if (w->draining) return;
+  w->draining = true;
+  uv_close((uv_handle_t *)&w->listener, NULL);
+  h2o_context_request_shutdown(&w->ctx);
+  uv_timer_init(&w->loop, &w->drain_timer);
+  w->drain_timer.data = w;
+  uv_timer_start(&w->drain_timer, on_drain_timeout, w->srv->cfg->drain_timeout_ns / 1000000 + 1, 0);
+  uv_unref((uv_handle_t *)&w->drain_timer);
+  maybe_stop_drained(w);
+}
+
+static void *worker_main(void *arg) {
+  serve_worker *w = arg;
+  serve_server *srv = w->srv;
+  h2o_context_init(&w->ctx, &w->loop, &srv->globalconf);
+  w->accept_ctx.ctx = &w->ctx;
+  w->accept_ctx.hosts = srv->globalconf.hosts;
+  w->accept_ctx.ssl_ctx = srv->tls;
+  serve_upstream_worker_init(w);
+  uv_tcp_init(&w->loop, &w->listener);
+  w->listener.data = w;
+  int rc = uv_tcp_open(&w->listener, w->listen_fd);
+  if (rc == 0) rc = uv_listen((uv_stream_t *)&w->listener, 1024, on_accept);
+  if (rc != 0)
+    fprintf(stderr, "wrun: worker %u cannot listen: %s\n", w->index, uv_strerror(rc));
+  else
+    uv_run(&w->loop, UV_RUN_DEFAULT);
+  /* Drained (or the drain timed out). What the guest ABI kept per worker is
+   * freed now; connections still open are closed by the process's exit. The
+   * thread then parks rather than exits: h2o keeps recycled memory in
+   * thread-local lists that no call of its 2.2 API releases. */
+  if (srv->ops->worker_free && w->guest_slot) srv->ops->worker_free(w->guest_slot);
+  w->guest_slot = NULL;
+  pthread_mutex_lock(&srv->mu);
+  srv->nstopped++;
+  pthread_cond_signal(&srv->cv);
+  pthread_mutex_unlock(&srv->mu);
+  for (;;) pause(); /* every signal is blocked here: only exit ends it */
+  return NULL;
+}
+
+static void park_workers(serve_server *srv, unsigned started) {
+  pthread_mutex_lock(&srv->mu);
+  while (srv->nstopped < started) pthread_cond_wait(&srv->cv, &srv->mu);
+  pthread_mutex_unlock(&srv->mu);
+}
+
+static unsigned core_count(void) {
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? (unsigned)n : 1;
+}
+
+static void setup_h2o(serve_server *srv) {
+  const serve_config *cfg = srv->cfg;
+  h2o_config_init(&srv->globalconf);
+  srv->h2o_ready = true;
+  srv->globalconf.server_name = h2o_iovec_init(H2O_STRLIT("wrun"));
+  srv->globalconf.max_request_entity_size = cfg->max_body_size ? (size_t)cfg->max_body_size : SIZE_MAX;
+  if (cfg->client_timeout_ns) srv->globalconf.http1.req_timeout = cfg->client_timeout_ns / 1000000 + 1;
+  h2o_hostconf_t *host = h2o_config_register_host(&srv->globalconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+  h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
+  path->error_log.emit_request_errors = 0; /* our access log line carries them */
+  h2o_handler_t *h = h2o_create_handler(path, sizeof *h);
+  h->on_req = on_req;
+  if (cfg->log) {
+    h2o_logger_t *lg = h2o_create_logger(path, sizeof *lg);
+    lg->log_access = log_access;
+  }
+}
+
+static serve_server *stopped_server;
+
+/* --tls-cert/--tls-key: a TLS context offering HTTP/2 and HTTP/1.1 by ALPN.
+ * NULL after printing why it could not be made. */
+static SSL_CTX *tls_context(const serve_config *cfg) {
+  SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+  const char *what = "cannot create a TLS context";
+  if (!ctx) goto fail;
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  what = cfg->tls_cert;
+  if (SSL_CTX_use_certificate_chain_file(ctx, cfg->tls_cert) != 1) goto fail;
+  what = cfg->tls_key;
+  if (SSL_CTX_use_PrivateKey_file(ctx, cfg->tls_key, SSL_FILETYPE_PEM) != 1) goto fail;
+  what = "the key does not match the certificate";
+  if (SSL_CTX_check_private_key(ctx) != 1) goto fail;
+  h2o_ssl_register_alpn_protocols(ctx, h2o_http2_alpn_protocols);
+  return ctx;
+fail:;
+  char buf[256];
+  ERR_error_string_n(ERR_get_error(), buf, sizeof buf);
+  fprintf(stderr, "wrun: TLS: %s: %s\n", what, buf);
+  SSL_CTX_free(ctx);
+  return NULL;
+}
+
+int serve_run(const serve_config *cfg, const serve_guest_ops *ops, void *prepared) {
+  serve_server *srv = calloc(1, sizeof *srv);
+  if (!srv) {
+    fputs("wrun: out of memory\n", stderr);
+    return 1;
+  }
+  *srv = (serve_server){.cfg = cfg, .ops = ops, .prepared = prepared};
+  pthread_mutex_init(&srv->mu, NULL);
+  pthread_cond_init(&srv->cv, NULL);
+  if (cfg->upstream) {
+    const char *why;
+    if (!serve_url_parse(cfg->upstream, strlen(cfg->upstream), &srv->upstream, &why)) {
+      fprintf(stderr, "wrun: bad --upstream '%s': %s\n", cfg->upstream, why);
+      free(srv);
+      return 1;
+    }
+    srv->has_upstream = true;
+  }
+  struct sockaddr_storage ss;
+  socklen_t sl;
+  if (!resolve_addr(cfg->addr, &ss, &sl)) {
+    fprintf(stderr, "wrun: bad --addr '%s': expected HOST:PORT, [V6]:PORT or :PORT\n", cfg->addr);
+    free(srv);
+    return 1;
+  }
+  srv->nworkers = cfg->workers ? cfg->workers : core_count();
+  srv->workers = calloc(srv->nworkers, sizeof *srv->workers);
+  if (!srv->workers) {
+    fputs("wrun: out of memory\n", stderr);
+    free(srv);
+    return 1;
+  }
+  /* The first socket fixes the port (port 0 picks one); the others share it. */
+  char why[200];
+  int status = 0;
+  for (unsigned i = 0; i < srv->nworkers; i++) srv->workers[i].listen_fd = -1;
+  for (unsigned i = 0; i < srv->nworkers; i++) {
+    serve_worker *w = &srv->workers[i];
+    w->srv = srv;
+    w->index = i;
+    w->listen_fd = listen_socket((struct sockaddr *)&ss, sl, why, sizeof why);
+    if (w->listen_fd < 0) {
+      fprintf(stderr, "wrun: cannot listen on %s: %s\n", cfg->addr, why);
+      status = 1;
+      goto out;
+    }
+    if (i == 0) {
+      sl = sizeof ss;
+      getsockname(w->listen_fd, (struct sockaddr *)&ss, &sl);
+    }
+  }
+  if (cfg->tls_cert) {
+    srv->tls = tls_context(cfg);
+    if (!srv->tls) {
+      status = 1;
+      goto out;
+    }
+  }
+  setup_h2o(srv);
+  char where[80];
+  format_addr((struct sockaddr *)&ss, where, sizeof where);
+  /* Signals: every thread blocks them; this one waits for them. */
+  sigset_t stop_set, old;
+  sigemptyset(&stop_set);
+  sigaddset(&stop_set, SIGINT);
+  sigaddset(&stop_set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_set, &old);
+  signal(SIGPIPE, SIG_IGN);
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  uint64_t stack = cfg->limits.max_stack + WORKER_STACK_MARGIN;
+  if (stack < (8u << 20)) stack = 8u << 20;
+  pthread_attr_setstacksize(&attr, (size_t)stack);
+  for (unsigned i = 0; i < srv->nworkers; i++) {
+    serve_worker *w = &srv->workers[i];
+    if (uv_loop_init(&w->loop) != 0 || uv_async_init(&w->loop, &w->stop_async, on_stop_request) != 0) {
+      fprintf(stderr, "wrun: cannot create the event loop of worker %u\n", i);
+      status = 1;
+      break;
+    }
+    w->stop_async.data = w;
+    if (pthread_create(&w->thread, &attr, worker_main, w) != 0) {
+      fprintf(stderr, "wrun: cannot start worker %u: %s\n", i, strerror(errno));
+      status = 1;
+      break;
+    }
+    w->thread_started = true;
+  }
+  pthread_attr_destroy(&attr);
+  if (status == 0) {
+    fprintf(stderr, "wrun: serving %s (%s) on %s://%s with %u worker%s\n", cfg->path, ops->name,
+            srv->tls ? "https" : "http", where,
+            srv->nworkers, srv->nworkers == 1 ? "" : "s");
+    int sig = 0;
+    sigwait(&stop_set, &sig);
+    if (cfg->log || cfg->verbose)
+      fprintf(stderr, "wrun: %s: draining requests in flight, then stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  }
+  for (unsigned i = 0; i < srv->nworkers; i++)
+    if (srv->workers[i].thread_started) uv_async_send(&srv->workers[i].stop_async);
+  unsigned started = 0;
+  for (unsigned i = 0; i < srv->nworkers; i++) started += srv->workers[i].thread_started;
+  park_workers(srv, started);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+out:
+  for (unsigned i = 0; i < srv->nworkers; i++) {
+    serve_worker *w = &srv->workers[i];
+    if (w->listen_fd >= 0 && !w->thread_started) close(w->listen_fd);
+  }
+  bool any_started = false;
+  for (unsigned i = 0; i < srv->nworkers; i++) any_started |= srv->workers[i].thread_started;
+  if (any_started) {
+    /* The loops, contexts, idle keep-alive connections and parked workers
+     * stay until the process exits (h2o 2.2 has no call that closes its
+     * connections), so the server stays reachable from here rather than
+     * being freed under them. */
+    stopped_server = srv;
+  } else {
+    if (srv->h2o_ready) h2o_config_dispose(&srv->globalconf);
+    SSL_CTX_free(srv->tls);
+    free(srv->workers);
+    free(srv);
+  }
+  if (status == 0 && (cfg->log || cfg->verbose)) fputs("wrun: stopped\n", stderr);
+  return status;
+}
