@@ -153,4 +153,8 @@ int cli_compile(const char *in, const char *out, bool interruptible, bool verbos
  * code and not validated, and its header. Returns the exit status. */
 int cli_inspect_file(const char *path);
 
+/* `wrun oci build APP.wasm -o IMAGE.tar ...`: an OCI image of the program
+ * (src/cli/oci.c). Returns the exit status. */
+int cli_oci(int argc, char **argv);
+
 #endif
