@@ -56,7 +56,7 @@ typedef struct shim_task {
   struct timespec exited_at;  /* CLOCK_REALTIME */
   struct timespec created_at; /* CLOCK_MONOTONIC, for the create-to-exit figure */
   int start_fd;               /* write end: a byte starts the program */
-  int stdin_hold;             /* our writer on the stdin fifo until CloseIO (-1: none) */
+  int stdin_fd;               /* the stdin fifo's reading end between Create and the fork (-1: none) */
   shim_waiter *waiters;
   size_t nwaiters;
 } shim_task;

@@ -34,7 +34,7 @@ shim_task *shim_find_task(shim_server *s, const char *id) {
 static void task_free(shim_task *t) {
   if (!t) return;
   if (t->start_fd >= 0) close(t->start_fd);
-  if (t->stdin_hold >= 0) close(t->stdin_hold);
+  if (t->stdin_fd >= 0) close(t->stdin_fd);
   if (t->mounted && umount2(t->rootfs, MNT_DETACH) != 0) shim_log("unmounting %s: %s", t->rootfs, strerror(errno));
   free(t->id);
   free(t->bundle);
@@ -103,8 +103,6 @@ static void task_exited(shim_server *s, shim_task *t, int wstatus) {
   double ms = (double)(now.tv_sec - t->created_at.tv_sec) * 1e3 + (double)(now.tv_nsec - t->created_at.tv_nsec) / 1e6;
   /* the shim's own share of a container's life, for bench/containerd */
   shim_log("task %s: pid %d exited with status %u, %.3f ms after create", t->id, (int)t->pid, t->exit_status, ms);
-  if (t->stdin_hold >= 0) close(t->stdin_hold);
-  t->stdin_hold = -1;
   answer_waiters(s, t);
   Containerd__Events__TaskExit ev = CONTAINERD__EVENTS__TASK_EXIT__INIT;
   Google__Protobuf__Timestamp at = timestamp_of(&t->exited_at);
@@ -208,7 +206,7 @@ static int create_task(shim_server *s, const Containerd__Task__V2__CreateTaskReq
   int code = TTRPC_INTERNAL;
   int pipefd[2] = {-1, -1}, module_fd = -1;
   if (!t) goto fail;
-  t->start_fd = t->stdin_hold = -1;
+  t->start_fd = t->stdin_fd = -1;
   clock_gettime(CLOCK_MONOTONIC, &t->created_at);
   t->id = strdup(r->id);
   t->bundle = strdup(r->bundle);
@@ -226,9 +224,14 @@ static int create_task(shim_server *s, const Containerd__Task__V2__CreateTaskReq
     code = TTRPC_INVALID_ARGUMENT;
     goto fail_msg;
   }
-  /* our writer on the stdin fifo keeps the task's reads from seeing end of
-   * file before containerd's copy has begun; CloseIO drops it */
-  if (*t->stdin_path) t->stdin_hold = open(t->stdin_path, O_RDWR | O_CLOEXEC);
+  /* the reading end of stdin is opened now, without waiting: containerd's
+   * writer, waiting for a reader, then connects at once, and the task reads
+   * its data and then end of file when containerd closes (also when there
+   * was nothing to copy and containerd never opened its end for good) */
+  if (*t->stdin_path && (t->stdin_fd = open(t->stdin_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0) {
+    snprintf(err, errlen, "%s: %s", t->stdin_path, strerror(errno));
+    goto fail_msg;
+  }
   if (pipe2(pipefd, O_CLOEXEC) != 0) goto fail;
   shim_task **grown = realloc(s->tasks, (s->ntasks + 1) * sizeof *grown);
   if (!grown) goto fail;
@@ -237,12 +240,14 @@ static int create_task(shim_server *s, const Containerd__Task__V2__CreateTaskReq
   if (pid < 0) goto fail;
   if (pid == 0) {
     close(pipefd[1]);
-    shim_launch l = {.module_fd = module_fd, .rootfs = t->rootfs, .spec = &spec, .stdin_path = t->stdin_path,
+    shim_launch l = {.module_fd = module_fd, .rootfs = t->rootfs, .spec = &spec, .stdin_fd = t->stdin_fd,
                      .stdout_path = t->stdout_path, .stderr_path = t->stderr_path, .start_fd = pipefd[0]};
     shim_workload_main(&l);
   }
   close(pipefd[0]);
   close(module_fd);
+  if (t->stdin_fd >= 0) close(t->stdin_fd); /* the task's now */
+  t->stdin_fd = -1;
   t->pid = pid;
   t->start_fd = pipefd[1];
   t->state = TASK_CREATED;
@@ -441,10 +446,8 @@ static void do_pids(const call *k, const Containerd__Task__V2__PidsRequest *r) {
 static void do_close_io(const call *k, const Containerd__Task__V2__CloseIORequest *r) {
   shim_task *t = named_task(k, r->id, r->exec_id);
   if (!t) return;
-  if (r->stdin && t->stdin_hold >= 0) { /* containerd's writer is gone: the guest now reads end of file */
-    close(t->stdin_hold);
-    t->stdin_hold = -1;
-  }
+  /* the task holds the only reader and containerd the only writer: its
+   * closing the writer is the end of file, there is nothing to drop here */
   reply(k, NULL);
 }
 

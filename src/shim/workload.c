@@ -97,17 +97,21 @@ static void start_signal_thread(void) {
 
 /* ---- stdio ----------------------------------------------------------------------- */
 
-/* Opens containerd's fifo for stream `target` (0, 1, 2) and puts it there. */
+/* Puts the stdin the shim opened on descriptor 0, blocking again. */
+static void wire_stdin(int fd) {
+  if (fd < 0) fd = open("/dev/null", O_RDONLY);
+  else fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  if (fd > 0) {
+    dup2(fd, 0);
+    close(fd);
+  }
+}
+
+/* Opens containerd's fifo for output stream `target` (1, 2) and puts it there. */
 static void wire_stdio(const char *path, int target) {
   int fd;
-  if (!path || !*path) {
-    fd = open("/dev/null", O_RDWR);
-  } else if (target == 0) {
-    fd = open(path, O_RDONLY | O_NONBLOCK); /* the shim holds a writer, so this sees data, not EOF */
-    if (fd >= 0) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-  } else {
-    fd = open(path, O_WRONLY); /* containerd has the reading end open */
-  }
+  if (!path || !*path) fd = open("/dev/null", O_WRONLY);
+  else fd = open(path, O_WRONLY); /* containerd has the reading end open */
   if (fd < 0) fd = open("/dev/null", O_RDWR);
   if (fd >= 0 && fd != target) {
     dup2(fd, target);
@@ -336,7 +340,7 @@ _Noreturn void shim_workload_main(const shim_launch *l) {
     if (i != SIGKILL && i != SIGSTOP) signal(i, SIG_DFL);
   signal(SIGPIPE, SIG_IGN); /* a closed fifo is an error the guest sees, not a death */
   start_signal_thread();
-  wire_stdio(l->stdin_path, 0);
+  wire_stdin(l->stdin_fd);
   wire_stdio(l->stdout_path, 1);
   wire_stdio(l->stderr_path, 2);
   size_t len = 0;

@@ -17,7 +17,8 @@ typedef struct shim_launch {
   int module_fd;          /* the program, opened inside the rootfs (shim_open_module) */
   const char *rootfs;     /* host directory preopened as "/" */
   const shim_spec *spec;
-  const char *stdin_path, *stdout_path, *stderr_path; /* containerd's fifos; "" or NULL: /dev/null */
+  int stdin_fd;           /* the stdin fifo, opened by the shim at Create (-1: /dev/null) */
+  const char *stdout_path, *stderr_path; /* containerd's fifos; "" or NULL: /dev/null */
   int start_fd;           /* a byte read from it means Start; end of file means the task is gone */
 } shim_launch;
 
