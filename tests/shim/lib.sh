@@ -18,7 +18,11 @@ done
 
 tmp=$(mktemp -d /tmp/wrun-shim.XXXXXX)
 cd_pid=
+# the whole test is bounded: after 240 s the TERM trap runs the cleanup
+(sleep 240; echo "FAIL: the test ran past 240 s"; kill -TERM $$) &
+watchdog=$!
 cleanup() {
+  kill "$watchdog" 2>/dev/null
   if [ -n "$cd_pid" ]; then
     kill "$cd_pid" 2>/dev/null
     i=0; while kill -0 "$cd_pid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done

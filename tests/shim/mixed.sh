@@ -1,0 +1,37 @@
+#!/bin/sh
+# mixed.sh — a runc container (a static native program) and wrun containers
+# side by side on one containerd (lib.sh): both run at the same time, each on
+# its runtime, with its own output and exit status, and everything is cleaned.
+. "$(dirname "$0")/lib.sh"
+
+wimg=docker.io/library/wrun-guest:mixed
+nimg=docker.io/library/native-hello:mixed
+$wrun oci build "$guest" -o "$tmp/guest.tar" --name $wimg || fail "wrun oci build"
+native_image "$native" $nimg "$tmp/native.tar"
+$C image import "$tmp/guest.tar" >/dev/null || fail "import wasm image"
+$C image import "$tmp/native.tar" >/dev/null || fail "import native image"
+
+# a long-running wrun task while the runc container starts and ends
+$C run -d $WRUN $wimg bg /guest.wasm loop >/dev/null </dev/null || fail "run -d bg"
+check "runc container beside a running wrun task" 0 "hello from runc side" -- $C run --rm $nimg n1 /hello side </dev/null
+check "wrun container beside it" 0 "hello from wrun" -- $C run --rm $WRUN $wimg w1 </dev/null
+$C task ls | awk '$1=="bg"{print $3}' | grep -qx RUNNING && ok "the wrun task kept running" || fail "bg is not running"
+$C container info bg | grep -q io.containerd.wrun.v2 && ok "bg ran on io.containerd.wrun.v2" || fail "bg's runtime"
+
+# both at once, in parallel
+($C run --rm $nimg n2 /hello par </dev/null >"$tmp/n2.out"; echo $? >"$tmp/n2.st") &
+p1=$!
+($C run --rm $WRUN $wimg w2 /guest.wasm args par </dev/null >"$tmp/w2.out"; echo $? >"$tmp/w2.st") &
+p2=$!
+wait $p1 $p2 # not a bare wait: containerd is a child of this shell too
+[ "$(cat "$tmp/n2.st")" = 0 ] && [ "$(cat "$tmp/n2.out")" = "hello from runc par" ] && ok "runc in parallel" ||
+  fail "runc in parallel: $(cat "$tmp/n2.st") '$(cat "$tmp/n2.out")'"
+[ "$(cat "$tmp/w2.st")" = 0 ] && [ "$(tail -1 "$tmp/w2.out")" = par ] && ok "wrun in parallel" ||
+  fail "wrun in parallel: $(cat "$tmp/w2.st") '$(cat "$tmp/w2.out")'"
+$C task kill -s SIGKILL bg || fail "kill bg"
+i=0; while [ "$($C task ls | awk '$1=="bg"{print $3}')" != STOPPED ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+$C task delete bg >/dev/null || fail "delete bg"
+$C container rm bg || fail "container rm bg"
+[ -z "$($C container ls -q)" ] && ok "no containers left" || fail "containers left: $($C container ls -q)"
+check_clean "after the mixed runs"
+finish
