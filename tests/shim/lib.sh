@@ -6,6 +6,10 @@
 # passed).
 #   . lib.sh SHIM WRUN GUEST_WASM NATIVE_HELLO TESTS_DIR
 set -u
+# the whole test is bounded: past 240 s `timeout` sends TERM, whose trap cleans up
+if [ -z "${WRUN_SHIM_BOUNDED:-}" ]; then
+  WRUN_SHIM_BOUNDED=1 exec timeout -s TERM 240 sh "$0" "$@"
+fi
 shim=$1 wrun=$2 guest=$3 native=$4 tests=$5
 fails=0
 
@@ -18,11 +22,7 @@ done
 
 tmp=$(mktemp -d /tmp/wrun-shim.XXXXXX)
 cd_pid=
-# the whole test is bounded: after 240 s the TERM trap runs the cleanup
-(sleep 240; echo "FAIL: the test ran past 240 s"; kill -TERM $$) &
-watchdog=$!
 cleanup() {
-  kill "$watchdog" 2>/dev/null
   if [ -n "$cd_pid" ]; then
     kill "$cd_pid" 2>/dev/null
     i=0; while kill -0 "$cd_pid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
