@@ -95,6 +95,11 @@ int shim_serve(const shim_args *a, int listen_fd, const char *socket_path);
  * connection writes to a pipe. */
 void shim_dispatch(shim_server *s, shim_conn *c, const ttrpc_frame *f);
 
+/* The request message type of Task method `method` of `service` (NULL: no
+ * such method), and whether the shim implements it (the fuzz target decodes
+ * requests with it). */
+const ProtobufCMessageDescriptor *shim_method_request(const char *service, const char *method, bool *implemented);
+
 /* The task `id` (NULL if none). */
 shim_task *shim_find_task(shim_server *s, const char *id);
 /* Reaps exited children: records statuses, answers Waits, publishes TaskExit. */

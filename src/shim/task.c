@@ -496,6 +496,16 @@ static const struct method {
 
 #include "ttrpc.pb-c.h"
 
+const ProtobufCMessageDescriptor *shim_method_request(const char *service, const char *method, bool *implemented) {
+  if (strcmp(service, SHIM_TASK_SERVICE) != 0) return NULL;
+  for (size_t i = 0; i < sizeof methods / sizeof *methods; i++)
+    if (strcmp(methods[i].name, method) == 0) {
+      *implemented = methods[i].fn != NULL;
+      return methods[i].request;
+    }
+  return NULL;
+}
+
 void shim_dispatch(shim_server *s, shim_conn *c, const ttrpc_frame *f) {
   if (f->type != TTRPC_TYPE_REQUEST) return; /* a server gets requests only: ignore the rest */
   Wrun__Ttrpc__Request *req = wrun__ttrpc__request__unpack(NULL, f->length, f->payload);
