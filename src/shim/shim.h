@@ -54,7 +54,10 @@ typedef struct shim_task {
   shim_task_state state;
   uint32_t exit_status;
   struct timespec exited_at;  /* CLOCK_REALTIME */
-  struct timespec created_at; /* CLOCK_MONOTONIC, for the create-to-exit figure */
+  struct timespec created_at; /* CLOCK_MONOTONIC: Create arrived, Start arrived (the shim's share) */
+  struct timespec started_at;
+  bool state_was_started;     /* it ran (exit after Start, not a Delete of a created task) */
+  double create_ms;           /* time spent handling Create (mount, config, fork) */
   int start_fd;               /* write end: a byte starts the program */
   int stdin_fd;               /* the stdin fifo's reading end between Create and the fork (-1: none) */
   shim_waiter *waiters;

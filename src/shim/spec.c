@@ -150,6 +150,18 @@ bool shim_spec_load(const char *path, shim_spec *s, char *err, size_t errlen) {
     fail(err, errlen, path, "out of memory");
     goto out;
   }
+  const char *ctype = json_string_value(json_object_get(ann, "io.kubernetes.cri.container-type"));
+  s->pod_sandbox = ctype && strcmp(ctype, "sandbox") == 0;
+  size_t i;
+  json_t *ns;
+  json_array_foreach(json_object_get(json_object_get(root, "linux"), "namespaces"), i, ns) {
+    const char *type = json_string_value(json_object_get(ns, "type"));
+    const char *nspath = json_string_value(json_object_get(ns, "path"));
+    if (type && nspath && *nspath && strcmp(type, "network") == 0 && !s->netns && !(s->netns = strdup(nspath))) {
+      fail(err, errlen, path, "out of memory");
+      goto out;
+    }
+  }
   ok = true;
 out:
   json_decref(root);
@@ -170,5 +182,6 @@ void shim_spec_free(shim_spec *s) {
   free(s->cwd);
   free(s->root);
   free(s->sandbox_id);
+  free(s->netns);
   memset(s, 0, sizeof *s);
 }

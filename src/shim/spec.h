@@ -29,6 +29,9 @@ typedef struct shim_spec {
   uint64_t memory_limit; /* linux.resources.memory.limit in bytes, 0: none */
   uint64_t timeout_ns;   /* annotation "io.wrun.timeout" (e.g. "5s", "250ms"), 0: none */
   char *sandbox_id;      /* annotation "io.kubernetes.cri.sandbox-id": the pod's shim is shared */
+  bool pod_sandbox;      /* annotation "io.kubernetes.cri.container-type" is "sandbox": the pod's
+                          * pause container, which holds no program of ours (workload.h) */
+  char *netns;           /* linux.namespaces' network path: the pod's network, joined by the task */
 } shim_spec;
 
 /* Reads and checks config.json at `path`. On failure writes one line

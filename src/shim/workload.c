@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -332,6 +333,28 @@ done:
   return status;
 }
 
+/* The pod sandbox's stand-in for the pause program: runs until told to stop. */
+static _Noreturn void pause_until_stopped(int start_fd) {
+  if (!wait_for_start(start_fd)) exit(EXIT_REJECTED);
+  sigset_t set;
+  sigemptyset(&set);
+  for (size_t i = 0; i < sizeof stop_signals / sizeof *stop_signals; i++) sigaddset(&set, stop_signals[i]);
+  sigprocmask(SIG_BLOCK, &set, NULL);
+  int sig;
+  while (sigwait(&set, &sig) != 0) {}
+  exit(0); /* as pause does on SIGINT and SIGTERM */
+}
+
+/* Joins the pod's network namespace (the spec's linux.namespaces path), so
+ * sockets the guest opens are on the pod's network. */
+static bool join_netns(const char *path) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  bool ok = fd >= 0 && setns(fd, CLONE_NEWNET) == 0;
+  if (!ok) fprintf(stderr, "containerd-shim-wrun-v2: joining the network namespace %s: %s\n", path, strerror(errno));
+  if (fd >= 0) close(fd);
+  return ok;
+}
+
 _Noreturn void shim_workload_main(const shim_launch *l) {
   sigset_t none;
   sigemptyset(&none);
@@ -339,6 +362,12 @@ _Noreturn void shim_workload_main(const shim_launch *l) {
   for (int i = 1; i < NSIG; i++)
     if (i != SIGKILL && i != SIGSTOP) signal(i, SIG_DFL);
   signal(SIGPIPE, SIG_IGN); /* a closed fifo is an error the guest sees, not a death */
+  if (l->spec->netns && !join_netns(l->spec->netns)) exit(EXIT_REJECTED);
+  if (l->module_fd < 0) {
+    syscall(SYS_close_range, 3u, (unsigned)l->start_fd - 1, 0u);
+    syscall(SYS_close_range, (unsigned)l->start_fd + 1, ~0u, 0u);
+    pause_until_stopped(l->start_fd);
+  }
   start_signal_thread();
   wire_stdin(l->stdin_fd);
   wire_stdio(l->stdout_path, 1);

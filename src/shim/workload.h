@@ -14,7 +14,9 @@
 #include "shim/spec.h"
 
 typedef struct shim_launch {
-  int module_fd;          /* the program, opened inside the rootfs (shim_open_module) */
+  int module_fd;          /* the program, opened inside the rootfs (shim_open_module); -1 for a
+                             pod sandbox: the process then only waits for a stop signal, standing
+                             in for the pause container a pod's network belongs to */
   const char *rootfs;     /* host directory preopened as "/" */
   const shim_spec *spec;
   int stdin_fd;           /* the stdin fifo, opened by the shim at Create (-1: /dev/null) */

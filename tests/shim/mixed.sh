@@ -33,5 +33,25 @@ i=0; while [ "$($C task ls | awk '$1=="bg"{print $3}')" != STOPPED ] && [ $i -lt
 $C task delete bg >/dev/null || fail "delete bg"
 $C container rm bg || fail "container rm bg"
 [ -z "$($C container ls -q)" ] && ok "no containers left" || fail "containers left: $($C container ls -q)"
+
+# a pod's sandbox container (annotation io.kubernetes.cri.container-type=sandbox)
+# holds no Wasm program: the shim stands in for pause until it is stopped
+$C run -d $WRUN --annotation io.kubernetes.cri.container-type=sandbox $nimg pod1 </dev/null >/dev/null || fail "run the pod sandbox"
+sleep 0.3
+[ "$($C task ls | awk '$1=="pod1"{print $3}')" = RUNNING ] && ok "pod sandbox stand-in runs" || fail "pod sandbox not running"
+$C task kill pod1 || fail "kill pod1"
+i=0; while [ "$($C task ls | awk '$1=="pod1"{print $3}')" != STOPPED ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+[ "$($C task ls | awk '$1=="pod1"{print $3}')" = STOPPED ] && ok "pod sandbox stops on SIGTERM" || fail "pod1 did not stop"
+$C task delete pod1 >/dev/null; $C container rm pod1
+# a task joins the network namespace of its spec (the pod's), and fails when it cannot
+unshare -n sleep 30 &
+holder=$!
+sleep 0.2
+check "task in a given network namespace" 0 "hello from wrun" -- $C run --rm $WRUN --with-ns network:/proc/$holder/ns/net $wimg ns1 </dev/null
+kill $holder
+check "a network namespace that does not exist" 1 "" -- $C run --rm $WRUN --with-ns network:/nonexistent/ns $wimg ns2 </dev/null
+$C container rm ns2 >/dev/null 2>&1
+grep -q "joining the network namespace /nonexistent/ns" "$tmp/containerd.log" && ok "the task said why" ||
+  fail "no 'joining the network namespace' line in containerd's log"
 check_clean "after the mixed runs"
 finish
