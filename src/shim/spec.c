@@ -150,6 +150,11 @@ bool shim_spec_load(const char *path, shim_spec *s, char *err, size_t errlen) {
     fail(err, errlen, path, "out of memory");
     goto out;
   }
+  const char *layout = json_string_value(json_object_get(ann, "io.wrun.oci-layout"));
+  if (layout && !(s->oci_layout = strdup(layout))) {
+    fail(err, errlen, path, "out of memory");
+    goto out;
+  }
   const char *ctype = json_string_value(json_object_get(ann, "io.kubernetes.cri.container-type"));
   s->pod_sandbox = ctype && strcmp(ctype, "sandbox") == 0;
   size_t i;
@@ -183,5 +188,6 @@ void shim_spec_free(shim_spec *s) {
   free(s->root);
   free(s->sandbox_id);
   free(s->netns);
+  free(s->oci_layout);
   memset(s, 0, sizeof *s);
 }

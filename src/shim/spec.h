@@ -31,6 +31,7 @@ typedef struct shim_spec {
   char *sandbox_id;      /* annotation "io.kubernetes.cri.sandbox-id": the pod's shim is shared */
   bool pod_sandbox;      /* annotation "io.kubernetes.cri.container-type" is "sandbox": the pod's
                           * pause container, which holds no program of ours (workload.h) */
+  char *oci_layout;      /* annotation "io.wrun.oci-layout": the program is a Wasm layer there (layout.h) */
   char *netns;           /* linux.namespaces' network path: the pod's network, joined by the task */
 } shim_spec;
 

@@ -19,6 +19,7 @@
 
 #include "github.com/containerd/containerd/api/events/task.pb-c.h"
 #include "github.com/containerd/containerd/runtime/v2/task/shim.pb-c.h"
+#include "shim/layout.h"
 #include "shim/shim.h"
 #include "shim/spec.h"
 #include "shim/workload.h"
@@ -226,7 +227,8 @@ static int create_task(shim_server *s, const Containerd__Task__V2__CreateTaskReq
     if (!mount_rootfs(r->rootfs[0], t->rootfs, err, errlen)) goto fail_msg;
     t->mounted = true;
   }
-  if (!spec.pod_sandbox) module_fd = shim_open_module(t->rootfs, &spec, err, errlen);
+  if (spec.oci_layout) module_fd = shim_open_layout_module(spec.oci_layout, err, errlen);
+  else if (!spec.pod_sandbox) module_fd = shim_open_module(t->rootfs, &spec, err, errlen);
   if (module_fd < 0 && !spec.pod_sandbox) {
     code = TTRPC_INVALID_ARGUMENT;
     goto fail_msg;
