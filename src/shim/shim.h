@@ -94,8 +94,7 @@ typedef struct shim_server {
 int shim_serve(const shim_args *a, int listen_fd, const char *socket_path);
 
 /* Handles one ttrpc request frame of connection `c` (task.c): answers it, or
- * parks it (Wait). Also used by the fuzz target with a server whose
- * connection writes to a pipe. */
+ * parks it (Wait). */
 void shim_dispatch(shim_server *s, shim_conn *c, const ttrpc_frame *f);
 
 /* The request message type of Task method `method` of `service` (NULL: no

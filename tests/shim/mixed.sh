@@ -34,6 +34,30 @@ $C task delete bg >/dev/null || fail "delete bg"
 $C container rm bg || fail "container rm bg"
 [ -z "$($C container ls -q)" ] && ok "no containers left" || fail "containers left: $($C container ls -q)"
 
+# two containers of one pod (annotation io.kubernetes.cri.sandbox-id) share
+# one shim: one socket; deleting the first leaves the shim serving the second
+pod="--annotation io.kubernetes.cri.sandbox-id=pod-a"
+$C run -d $WRUN $pod $wimg pa1 /guest.wasm loop </dev/null >/dev/null || fail "run pa1"
+$C run -d $WRUN $pod $wimg pa2 /guest.wasm loop </dev/null >/dev/null || fail "run pa2"
+$C run -d $WRUN $wimg solo /guest.wasm loop </dev/null >/dev/null || fail "run solo"
+[ "$(ls "$tmp/state/s" | wc -l)" = 2 ] && ok "a pod's two containers share one shim socket (plus solo's)" ||
+  fail "shim sockets for pa1, pa2, solo: $(ls "$tmp/state/s" | wc -l), expected 2"
+[ "$(cat "$tmp/state/io.containerd.runtime.v2.task/default/pa1/address")" = \
+  "$(cat "$tmp/state/io.containerd.runtime.v2.task/default/pa2/address")" ] && ok "same address in both bundles" ||
+  fail "pa1 and pa2 have different shim addresses"
+for c in pa1 solo; do
+  $C task kill -s SIGKILL $c
+  i=0; while [ "$($C task ls | awk -v n=$c '$1==n{print $3}')" != STOPPED ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+  $C task delete $c >/dev/null || fail "delete $c"; $C container rm $c
+done
+sleep 0.2
+[ "$($C task ls | awk '$1=="pa2"{print $3}')" = RUNNING ] && ok "pa2 still served after pa1's delete and shutdown" ||
+  fail "pa2 is not running after pa1 was deleted"
+$C task kill pa2 || fail "kill pa2"
+i=0; while [ "$($C task ls | awk '$1=="pa2"{print $3}')" != STOPPED ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+$C task delete pa2 >/dev/null || fail "delete pa2"; $C container rm pa2
+check_clean "after the pod's containers"
+
 # a pod's sandbox container (annotation io.kubernetes.cri.container-type=sandbox)
 # holds no Wasm program: the shim stands in for pause until it is stopped
 $C run -d $WRUN --annotation io.kubernetes.cri.container-type=sandbox $nimg pod1 </dev/null >/dev/null || fail "run the pod sandbox"
