@@ -66,7 +66,9 @@ check() {
   name=$1 want_st=$2 want_out=$3
   shift 4
   out=$("$@" 2>"$tmp/stderr"); st=$?
-  if [ "$st" != "$want_st" ]; then
+  if grep -q "Sanitizer\|runtime error:" "$tmp/stderr"; then
+    fail "$name: a sanitizer reported in the task: $(head -c 1500 "$tmp/stderr")"
+  elif [ "$st" != "$want_st" ]; then
     fail "$name: status $st, expected $want_st (stderr: $(head -c 400 "$tmp/stderr"))"
   elif [ "$out" != "$want_out" ]; then
     fail "$name: stdout '$out', expected '$want_out'"
@@ -108,6 +110,10 @@ check_clean() {
 }
 
 finish() {
+  # the shim's stderr (and so a sanitizer's report from it) lands in containerd's log
+  if grep -q "Sanitizer\|runtime error:" "$tmp/containerd.log"; then
+    fail "a sanitizer reported in the shim:"; grep -A20 "Sanitizer\|runtime error:" "$tmp/containerd.log" | head -40
+  fi
   if [ $fails -ne 0 ]; then
     echo "$fails check(s) failed; containerd's log (last lines):"
     tail -30 "$tmp/containerd.log"
