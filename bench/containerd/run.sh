@@ -23,12 +23,13 @@ $C run --rm docker.io/library/bench-runc:1 warm-r </dev/null >/dev/null
 
 ms_since() { echo $(( ($(date +%s%N) - $1) / 1000 )); } # microseconds
 median() { sort -n | awk '{v[NR]=$1} END {m=(NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2; printf "%.1f", m/1000}'; }
+minimum() { sort -n | head -1 | awk '{printf "%.1f", $1/1000}'; }
 : >"$tmp/w" ; : >"$tmp/r"
 i=0
 while [ $i -lt "$n" ]; do
   t=$(date +%s%N); out=$($C run --rm --runtime io.containerd.wrun.v2 docker.io/library/bench-wrun:1 w$i </dev/null)
   ms_since "$t" >>"$tmp/w"
-  [ "$out" = "hello from wrun" ] || { echo "wrun run $i: unexpected output '$out'"; exit 1; }
+  [ "$out" = "hello from wrun" ] || { echo "wrun run $i: unexpected output '$out'"; grep "w$i" "$tmp/containerd.log" | tail -5; exit 1; }
   t=$(date +%s%N); out=$($C run --rm docker.io/library/bench-runc:1 r$i </dev/null)
   ms_since "$t" >>"$tmp/r"
   [ "$out" = "hello from runc" ] || { echo "runc run $i: unexpected output '$out'"; exit 1; }
@@ -36,9 +37,16 @@ while [ $i -lt "$n" ]; do
 done
 w=$(median <"$tmp/w"); r=$(median <"$tmp/r")
 # the shim's log lines (copied into containerd's log): "create C ms, start to exit S ms"
-grep -o "task w[0-9]*: .*create [0-9.]* ms, start to exit [0-9.]* ms" "$tmp/containerd.log" >"$tmp/shim"
+grep -o "task w[0-9]*: .*create [0-9.]* ms, start to exit [0-9.]* ms, create to exit [0-9.]* ms" \
+  "$tmp/containerd.log" >"$tmp/shim"
 c=$(sed 's/.*; create \([0-9.]*\) ms.*/\1/' "$tmp/shim" | awk '{print $1*1000}' | median)
 s=$(sed 's/.*start to exit \([0-9.]*\) ms.*/\1/' "$tmp/shim" | awk '{print $1*1000}' | median)
 both=$(sed 's/.*; create \([0-9.]*\) ms, start to exit \([0-9.]*\) ms.*/\1 \2/' "$tmp/shim" | awk '{print ($1+$2)*1000}' | median)
-echo "ctr run --rm, median of $n (ms):  wrun $w   runc $r   runc/wrun $(awk -v a="$r" -v b="$w" 'BEGIN{printf "%.2f", a/b}')x"
-echo "shim's share, median of $(wc -l <"$tmp/shim") (ms):  Create $c   Start to exit $s   together $both"
+ce=$(sed 's/.*create to exit \([0-9.]*\) ms.*/\1/' "$tmp/shim" | awk '{print $1*1000}' | median)
+bmin=$(sed 's/.*; create \([0-9.]*\) ms, start to exit \([0-9.]*\) ms.*/\1 \2/' "$tmp/shim" | awk '{print ($1+$2)*1000}' | minimum)
+cemin=$(sed 's/.*create to exit \([0-9.]*\) ms.*/\1/' "$tmp/shim" | awk '{print $1*1000}' | minimum)
+echo "ctr run --rm, median of $n (ms):  wrun $w   runc $r   runc/wrun $(awk -v a="$r" -v b="$w" 'BEGIN{printf "%.2f", a/b}')x" \
+  "  (fastest: wrun $(minimum <"$tmp/w")   runc $(minimum <"$tmp/r"))"
+echo "shim's share, median of $(wc -l <"$tmp/shim") (ms):  Create $c   Start to exit $s   both $both (fastest $bmin)" \
+  "  Create to exit, containerd's Start call included: $ce (fastest $cemin)"
+echo "load average while measuring: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -59,7 +59,7 @@ typedef struct shim_task {
   bool state_was_started;     /* it ran (exit after Start, not a Delete of a created task) */
   double create_ms;           /* time spent handling Create (mount, config, fork) */
   int start_fd;               /* write end: a byte starts the program */
-  int stdin_fd;               /* the stdin fifo's reading end between Create and the fork (-1: none) */
+  int stdin_fd, stdout_fd, stderr_fd; /* the fifos, held between their opening at Create and the fork */
   shim_waiter *waiters;
   size_t nwaiters;
 } shim_task;

@@ -36,6 +36,8 @@ static void task_free(shim_task *t) {
   if (!t) return;
   if (t->start_fd >= 0) close(t->start_fd);
   if (t->stdin_fd >= 0) close(t->stdin_fd);
+  if (t->stdout_fd >= 0) close(t->stdout_fd);
+  if (t->stderr_fd >= 0) close(t->stderr_fd);
   if (t->mounted && umount2(t->rootfs, MNT_DETACH) != 0) shim_log("unmounting %s: %s", t->rootfs, strerror(errno));
   free(t->id);
   free(t->bundle);
@@ -214,7 +216,7 @@ static int create_task(shim_server *s, const Containerd__Task__V2__CreateTaskReq
   int code = TTRPC_INTERNAL;
   int pipefd[2] = {-1, -1}, module_fd = -1;
   if (!t) goto fail;
-  t->start_fd = t->stdin_fd = -1;
+  t->start_fd = t->stdin_fd = t->stdout_fd = t->stderr_fd = -1;
   clock_gettime(CLOCK_MONOTONIC, &t->created_at);
   t->id = strdup(r->id);
   t->bundle = strdup(r->bundle);
@@ -241,6 +243,15 @@ static int create_task(shim_server *s, const Containerd__Task__V2__CreateTaskReq
     snprintf(err, errlen, "%s: %s", t->stdin_path, strerror(errno));
     goto fail_msg;
   }
+  /* the output fifos too, read and write so that the open never waits:
+   * containerd's reader connects whenever it gets to it, and holds the
+   * output even if the task ends before it does; end of file comes when the
+   * task's process, the only other holder, exits */
+  if ((*t->stdout_path && (t->stdout_fd = open(t->stdout_path, O_RDWR | O_CLOEXEC)) < 0) ||
+      (*t->stderr_path && (t->stderr_fd = open(t->stderr_path, O_RDWR | O_CLOEXEC)) < 0)) {
+    snprintf(err, errlen, "%s: %s", t->stdout_fd < 0 ? t->stdout_path : t->stderr_path, strerror(errno));
+    goto fail_msg;
+  }
   if (pipe2(pipefd, O_CLOEXEC) != 0) goto fail;
   shim_task **grown = realloc(s->tasks, (s->ntasks + 1) * sizeof *grown);
   if (!grown) goto fail;
@@ -250,13 +261,16 @@ static int create_task(shim_server *s, const Containerd__Task__V2__CreateTaskReq
   if (pid == 0) {
     close(pipefd[1]);
     shim_launch l = {.module_fd = module_fd, .rootfs = t->rootfs, .spec = &spec, .stdin_fd = t->stdin_fd,
-                     .stdout_path = t->stdout_path, .stderr_path = t->stderr_path, .start_fd = pipefd[0]};
+                     .stdout_fd = t->stdout_fd, .stderr_fd = t->stderr_fd, .start_fd = pipefd[0]};
     shim_workload_main(&l);
   }
   close(pipefd[0]);
   if (module_fd >= 0) close(module_fd);
-  if (t->stdin_fd >= 0) close(t->stdin_fd); /* the task's now */
-  t->stdin_fd = -1;
+  /* the fifos are the task's now */
+  if (t->stdin_fd >= 0) close(t->stdin_fd);
+  if (t->stdout_fd >= 0) close(t->stdout_fd);
+  if (t->stderr_fd >= 0) close(t->stderr_fd);
+  t->stdin_fd = t->stdout_fd = t->stderr_fd = -1;
   t->pid = pid;
   t->start_fd = pipefd[1];
   t->state = TASK_CREATED;

@@ -108,12 +108,9 @@ static void wire_stdin(int fd) {
   }
 }
 
-/* Opens containerd's fifo for output stream `target` (1, 2) and puts it there. */
-static void wire_stdio(const char *path, int target) {
-  int fd;
-  if (!path || !*path) fd = open("/dev/null", O_WRONLY);
-  else fd = open(path, O_WRONLY); /* containerd has the reading end open */
-  if (fd < 0) fd = open("/dev/null", O_RDWR);
+/* Puts an output fifo the shim opened on descriptor `target` (1, 2). */
+static void wire_output(int fd, int target) {
+  if (fd < 0) fd = open("/dev/null", O_WRONLY);
   if (fd >= 0 && fd != target) {
     dup2(fd, target);
     close(fd);
@@ -139,13 +136,19 @@ static uint8_t *read_fd(int fd, size_t *len) {
 
 /* ---- running ----------------------------------------------------------------------- */
 
+/* True once Start's byte came; false when the shim went away or deleted the
+ * task unstarted. Waits only the first time: every path ends by calling it,
+ * so a program that failed before Start still ends after it. */
 static bool wait_for_start(int fd) {
+  static int result = -1;
+  if (result >= 0) return result;
   char c;
   ssize_t n;
   do n = read(fd, &c, 1);
   while (n < 0 && errno == EINTR);
   close(fd);
-  return n == 1;
+  result = n == 1;
+  return result;
 }
 
 static void publish_running(wrun_store *s, wasi_ctx *w) {
@@ -198,46 +201,51 @@ static wrun_config store_config(const shim_spec *spec) {
   return cfg;
 }
 
+/* Everything up to the call of _start happens before Start when the module
+ * has no start function (no guest code runs while instantiating it): the
+ * time containerd takes to send Start then hides the engine's setup. With a
+ * start function, instantiating waits for Start. A failure is reported
+ * after Start, as the task's exit status. */
 static int run_module(const shim_launch *l, const uint8_t *bytes, size_t len) {
   const shim_spec *spec = l->spec;
   const char *prog = spec->args[0];
   wrun_error err;
   wrun_error_clear(&err);
-  wasm_module *m = wasm_module_decode(bytes, len, &err);
-  if (!m || !wasm_module_validate(m, &err)) {
-    char buf[600];
-    fprintf(stderr, "%s\n", wrun_error_format(&err, prog, buf, sizeof buf));
-    wasm_module_free(m);
-    return EXIT_REJECTED;
-  }
+  int status = EXIT_REJECTED;
+  bool started = false;
+  wasi_ctx *wasi = NULL;
+  wrun_store *s = NULL;
+  wrun_extern *imports = NULL;
+  wrun_instance *inst = NULL;
   /* the rootfs as "/", then the spec's bind mounts at their destinations */
   wasi_preopen *pre = calloc((size_t)spec->nmounts + 1, sizeof *pre);
-  if (!pre) return EXIT_REJECTED;
+  wasm_module *m = pre ? wasm_module_decode(bytes, len, &err) : NULL;
+  if (!m || !wasm_module_validate(m, &err)) {
+    char buf[600];
+    fprintf(stderr, "%s\n", pre ? wrun_error_format(&err, prog, buf, sizeof buf) : "out of memory");
+    goto done;
+  }
   pre[0] = (wasi_preopen){.host_path = l->rootfs, .guest_path = "/", .readonly = spec->root_readonly};
   for (int i = 0; i < spec->nmounts; i++)
     pre[i + 1] = (wasi_preopen){.host_path = spec->mounts[i].source, .guest_path = spec->mounts[i].destination,
                                 .readonly = spec->mounts[i].readonly};
-  int status = EXIT_REJECTED;
-  if (!wait_for_start(l->start_fd)) {
-    free(pre);
-    wasm_module_free(m);
-    return EXIT_REJECTED;
-  }
   wasi_config wc = {.argc = spec->nargs, .argv = spec->args, .envc = spec->nenv, .env = spec->env,
                     .npreopens = spec->nmounts + 1, .preopens = pre, .interruptible = true};
-  wasi_ctx *wasi = wasi_new(&wc, &err);
+  wasi = wasi_new(&wc, &err);
   wrun_config cfg = store_config(spec);
-  wrun_store *s = wasi ? wrun_store_new(&cfg) : NULL;
-  wrun_extern *imports = s ? calloc(m->nimports + 1, sizeof *imports) : NULL;
+  s = wasi ? wrun_store_new(&cfg) : NULL;
+  imports = s ? calloc(m->nimports + 1, sizeof *imports) : NULL;
   if (!imports) {
     char buf[600];
     if (!wasi) fprintf(stderr, "%s\n", wrun_error_format(&err, prog, buf, sizeof buf));
     else fprintf(stderr, "%s: out of memory creating the store\n", prog);
     goto done;
   }
-  publish_running(s, wasi);
-  start_deadline(spec);
-  wrun_instance *inst = NULL;
+  if (m->start != WASM_NONE_IDX) {
+    if (!(started = wait_for_start(l->start_fd))) goto done;
+    publish_running(s, wasi);
+    start_deadline(spec);
+  }
   if (wasi_link(wasi, s, m, imports, &err)) inst = wrun_instantiate(s, m, imports, m->nimports, &err);
   if (!inst) {
     status = failure_status(prog, s, &err);
@@ -248,6 +256,11 @@ static int run_module(const shim_launch *l, const uint8_t *bytes, size_t len) {
       wrun_func_type(ex.of.func)->nparams || wrun_func_type(ex.of.func)->nresults) {
     fprintf(stderr, "%s: error: no exported function \"_start\" of type [] -> []\n", prog);
     goto done;
+  }
+  if (!started) {
+    if (!(started = wait_for_start(l->start_fd))) goto done;
+    publish_running(s, wasi);
+    start_deadline(spec);
   }
   status = wrun_call(s, ex.of.func, NULL, 0, NULL, 0, &err) ? 0 : failure_status(prog, s, &err);
 done:
@@ -370,8 +383,10 @@ _Noreturn void shim_workload_main(const shim_launch *l) {
   }
   start_signal_thread();
   wire_stdin(l->stdin_fd);
-  wire_stdio(l->stdout_path, 1);
-  wire_stdio(l->stderr_path, 2);
+  /* stderr first: stdout's descriptor may be 2 when the shim's own stderr was closed */
+  int out = l->stdout_fd == 2 ? dup(l->stdout_fd) : l->stdout_fd;
+  wire_output(l->stderr_fd, 2);
+  wire_output(out, 1);
   size_t len = 0;
   uint8_t *bytes = read_fd(l->module_fd, &len);
   /* nothing of the shim's stays open in the task: sockets, other tasks' fifos */
@@ -380,10 +395,14 @@ _Noreturn void shim_workload_main(const shim_launch *l) {
   syscall(SYS_close_range, (unsigned)keep + 1, ~0u, 0u);
   if (!bytes) {
     fprintf(stderr, "%s: cannot read the program\n", l->spec->args[0]);
+    wait_for_start(l->start_fd);
     exit(EXIT_REJECTED);
   }
   bool module = len >= 8 && bytes[4] == 1 && bytes[5] == 0 && bytes[6] == 0 && bytes[7] == 0;
   int status = module ? run_module(l, bytes, len) : run_component(l, bytes, len);
+  /* a program that failed before Start still ends after it: containerd
+   * expects Start of a created task to succeed, and the failure as its status */
+  wait_for_start(l->start_fd);
   free(bytes);
   fflush(NULL);
   exit(status & 0xff);

@@ -20,7 +20,7 @@ typedef struct shim_launch {
   const char *rootfs;     /* host directory preopened as "/" */
   const shim_spec *spec;
   int stdin_fd;           /* the stdin fifo, opened by the shim at Create (-1: /dev/null) */
-  const char *stdout_path, *stderr_path; /* containerd's fifos; "" or NULL: /dev/null */
+  int stdout_fd, stderr_fd; /* containerd's fifos, opened by the shim at Create (-1: /dev/null) */
   int start_fd;           /* a byte read from it means Start; end of file means the task is gone */
 } shim_launch;
 
