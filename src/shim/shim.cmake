@@ -2,8 +2,9 @@
 # generated here by protoc-c from containerd's own .proto files as Debian ships
 # them (golang-github-containerd-containerd-dev), cleaned of their Go-only
 # options (proto/clean.cmake) into the build tree; nothing generated is
-# committed. Library wrun_shim (everything but main.c, for tests and the fuzz
-# target) and the binary containerd-shim-wrun-v2.
+# committed. Libraries wrun_shim_wire (ttrpc framing and the method table:
+# the fuzz target), wrun_shim (everything but main.c: unit tests) and the
+# binary containerd-shim-wrun-v2.
 set(WRUN_CONTAINERD_PROTO_DIR "/usr/share/gocode/src/github.com/containerd/containerd" CACHE PATH
     "containerd's source tree holding its .proto files (runtime/v2/task/shim.proto, api/...)")
 set(WRUN_CGROUPS_PROTO_DIR "/usr/share/gocode/src/github.com/containerd/cgroups" CACHE PATH
@@ -71,11 +72,15 @@ add_library(wrun_shim_proto STATIC ${_pb_srcs})
 target_include_directories(wrun_shim_proto PUBLIC ${_pb_dir} ${PROTOBUF_C_INCLUDE_DIR})
 target_link_libraries(wrun_shim_proto PUBLIC ${PROTOBUF_C_LIBRARY})
 
+# the wire layer (framing, method table) alone, for the fuzz target
+set(_wire_srcs ${CMAKE_SOURCE_DIR}/src/shim/ttrpc.c ${CMAKE_SOURCE_DIR}/src/shim/methods.c)
+add_library(wrun_shim_wire STATIC ${_wire_srcs})
+target_link_libraries(wrun_shim_wire PUBLIC wrun_shim_proto)
 file(GLOB _shim_srcs CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/src/shim/*.c)
-list(REMOVE_ITEM _shim_srcs ${CMAKE_SOURCE_DIR}/src/shim/main.c)
+list(REMOVE_ITEM _shim_srcs ${CMAKE_SOURCE_DIR}/src/shim/main.c ${_wire_srcs})
 add_library(wrun_shim STATIC ${_shim_srcs})
 target_include_directories(wrun_shim PUBLIC ${JANSSON_INCLUDE_DIR} ${SHIM_SODIUM_INCLUDE_DIR})
-target_link_libraries(wrun_shim PUBLIC wrun_shim_proto wrun_wasip2 wrun_wasi wrun_cinst wrun_component
+target_link_libraries(wrun_shim PUBLIC wrun_shim_wire wrun_wasip2 wrun_wasi wrun_cinst wrun_component
                       ${JANSSON_LIBRARY} ${SHIM_SODIUM_LIBRARY})
 add_executable(containerd-shim-wrun-v2 ${CMAKE_SOURCE_DIR}/src/shim/main.c)
 target_link_libraries(containerd-shim-wrun-v2 PRIVATE wrun_shim)

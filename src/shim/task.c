@@ -495,43 +495,20 @@ static void do_shutdown(const call *k, const Containerd__Task__V2__ShutdownReque
 
 static void do_stats(const call *k, const Containerd__Task__V2__StatsRequest *r);
 
-/* One row per method: its request type and handler. */
+/* The handler of each implemented method (methods.c lists them all, with
+ * their request types). */
 typedef void (*handler)(const call *, const void *);
-static const struct method {
+static const struct {
   const char *name;
-  const ProtobufCMessageDescriptor *request;
-  handler fn;          /* NULL: Unimplemented */
-} methods[] = {
-    {"Create", &containerd__task__v2__create_task_request__descriptor, (handler)do_create},
-    {"Start", &containerd__task__v2__start_request__descriptor, (handler)do_start},
-    {"State", &containerd__task__v2__state_request__descriptor, (handler)do_state},
-    {"Wait", &containerd__task__v2__wait_request__descriptor, (handler)do_wait},
-    {"Kill", &containerd__task__v2__kill_request__descriptor, (handler)do_kill},
-    {"Delete", &containerd__task__v2__delete_request__descriptor, (handler)do_delete},
-    {"Pids", &containerd__task__v2__pids_request__descriptor, (handler)do_pids},
-    {"CloseIO", &containerd__task__v2__close_iorequest__descriptor, (handler)do_close_io},
-    {"Connect", &containerd__task__v2__connect_request__descriptor, (handler)do_connect},
-    {"Shutdown", &containerd__task__v2__shutdown_request__descriptor, (handler)do_shutdown},
-    {"Stats", &containerd__task__v2__stats_request__descriptor, (handler)do_stats},
-    {"Exec", &containerd__task__v2__exec_process_request__descriptor, NULL},
-    {"Pause", &containerd__task__v2__pause_request__descriptor, NULL},
-    {"Resume", &containerd__task__v2__resume_request__descriptor, NULL},
-    {"Update", &containerd__task__v2__update_task_request__descriptor, NULL},
-    {"Checkpoint", &containerd__task__v2__checkpoint_task_request__descriptor, NULL},
-    {"ResizePty", &containerd__task__v2__resize_pty_request__descriptor, NULL},
+  handler fn;
+} handlers[] = {
+    {"Create", (handler)do_create}, {"Start", (handler)do_start},     {"State", (handler)do_state},
+    {"Wait", (handler)do_wait},     {"Kill", (handler)do_kill},       {"Delete", (handler)do_delete},
+    {"Pids", (handler)do_pids},     {"CloseIO", (handler)do_close_io}, {"Connect", (handler)do_connect},
+    {"Shutdown", (handler)do_shutdown}, {"Stats", (handler)do_stats},
 };
 
 #include "ttrpc.pb-c.h"
-
-const ProtobufCMessageDescriptor *shim_method_request(const char *service, const char *method, bool *implemented) {
-  if (strcmp(service, SHIM_TASK_SERVICE) != 0) return NULL;
-  for (size_t i = 0; i < sizeof methods / sizeof *methods; i++)
-    if (strcmp(methods[i].name, method) == 0) {
-      *implemented = methods[i].fn != NULL;
-      return methods[i].request;
-    }
-  return NULL;
-}
 
 void shim_dispatch(shim_server *s, shim_conn *c, const ttrpc_frame *f) {
   if (f->type != TTRPC_TYPE_REQUEST) return; /* a server gets requests only: ignore the rest */
@@ -541,20 +518,21 @@ void shim_dispatch(shim_server *s, shim_conn *c, const ttrpc_frame *f) {
     fail(&k, TTRPC_INVALID_ARGUMENT, "malformed ttrpc request%s", "");
     return;
   }
-  const struct method *m = NULL;
-  if (strcmp(req->service, SHIM_TASK_SERVICE) == 0)
-    for (size_t i = 0; i < sizeof methods / sizeof *methods; i++)
-      if (strcmp(methods[i].name, req->method) == 0) m = &methods[i];
-  if (!m) {
+  bool implemented = false;
+  const ProtobufCMessageDescriptor *d = shim_method_request(req->service, req->method, &implemented);
+  handler fn = NULL;
+  for (size_t i = 0; implemented && i < sizeof handlers / sizeof *handlers; i++)
+    if (strcmp(handlers[i].name, req->method) == 0) fn = handlers[i].fn;
+  if (!d) {
     char what[300];
     snprintf(what, sizeof what, "%.120s/%.120s", req->service, req->method);
     fail(&k, TTRPC_UNIMPLEMENTED, "%s: no such method", what);
-  } else if (!m->fn) {
-    fail(&k, TTRPC_UNIMPLEMENTED, "%s: not implemented by the wrun shim (Wasm tasks are one process)", m->name);
+  } else if (!fn) {
+    fail(&k, TTRPC_UNIMPLEMENTED, "%s: not implemented by the wrun shim (Wasm tasks are one process)", req->method);
   } else {
-    ProtobufCMessage *args = protobuf_c_message_unpack(m->request, NULL, req->payload.len, req->payload.data);
-    if (!args) fail(&k, TTRPC_INVALID_ARGUMENT, "%s: malformed request", m->name);
-    else m->fn(&k, args);
+    ProtobufCMessage *args = protobuf_c_message_unpack(d, NULL, req->payload.len, req->payload.data);
+    if (!args) fail(&k, TTRPC_INVALID_ARGUMENT, "%s: malformed request", req->method);
+    else fn(&k, args);
     protobuf_c_message_free_unpacked(args, NULL);
   }
   wrun__ttrpc__request__free_unpacked(req, NULL);

@@ -8,7 +8,6 @@
  * Status into a pipe to exercise the response encoder, and a frame is
  * re-encoded and parsed back to check the header round trip.
  */
-#include <assert.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -19,13 +18,19 @@
 #include "shim/ttrpc.h"
 #include "ttrpc.pb-c.h"
 
+/* Checked in every build type (RelWithDebInfo defines NDEBUG, which would drop assert). */
+#define CHECK(c) \
+  do {           \
+    if (!(c)) abort(); \
+  } while (0)
+
 static int sink = -1;
 
 static void handle(const ttrpc_frame *f) {
   uint8_t hdr[TTRPC_HEADER_SIZE];
   ttrpc_header_write(hdr, f->length, f->stream, f->type, f->flags);
   ttrpc_frame g;
-  assert(ttrpc_frame_parse(hdr, sizeof hdr, &g) == (f->length ? 0 : (long)TTRPC_HEADER_SIZE));
+  CHECK(ttrpc_frame_parse(hdr, sizeof hdr, &g) == (f->length ? 0 : (long)TTRPC_HEADER_SIZE));
   Wrun__Ttrpc__Request *req = wrun__ttrpc__request__unpack(NULL, f->length, f->payload);
   if (!req) return;
   bool implemented = false;
@@ -35,10 +40,10 @@ static void handle(const ttrpc_frame *f) {
     if (m) { /* a decoded request packs and decodes again to the same size */
       size_t n = protobuf_c_message_get_packed_size(m);
       uint8_t *p = malloc(n + 1);
-      assert(p);
+      CHECK(p);
       protobuf_c_message_pack(m, p);
       ProtobufCMessage *again = protobuf_c_message_unpack(d, NULL, n, p);
-      assert(again && protobuf_c_message_get_packed_size(again) == n);
+      CHECK(again && protobuf_c_message_get_packed_size(again) == n);
       protobuf_c_message_free_unpacked(again, NULL);
       free(p);
     }
@@ -51,7 +56,7 @@ static void handle(const ttrpc_frame *f) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (sink < 0) {
     sink = open("/dev/null", O_WRONLY | O_CLOEXEC);
-    assert(sink >= 0);
+    CHECK(sink >= 0);
   }
   if (size < 1) return 0;
   size_t piece = 1 + data[0] % 64; /* how the bytes trickle in */
@@ -67,7 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       long used = ttrpc_frame_parse(b.data, b.len, &f);
       if (used < 0) goto done; /* the server closes such a connection */
       if (used == 0) break;
-      assert((size_t)used <= b.len && (size_t)used == TTRPC_HEADER_SIZE + f.length);
+      CHECK((size_t)used <= b.len && (size_t)used == TTRPC_HEADER_SIZE + f.length);
       if (f.type == TTRPC_TYPE_REQUEST) handle(&f);
       ttrpc_rbuf_consume(&b, (size_t)used);
     }
