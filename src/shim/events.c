@@ -6,6 +6,7 @@
  * whose type URL is the event's protobuf name ("containerd.events.TaskExit").
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,30 +68,65 @@ void shim_publish(shim_publisher *p, const char *topic, const ProtobufCMessage *
       CONTAINERD__SERVICES__EVENTS__TTRPC__V1__FORWARD_REQUEST__INIT;
   req.envelope = &env;
   for (int attempt = 0; attempt < 2; attempt++) { /* once more on a fresh connection */
-    if (p->fd < 0) p->fd = connect_unix(p->address);
+    if (p->fd < 0) {
+      p->fd = connect_unix(p->address);
+      p->next_stream = 1;
+      p->pending = 0;
+      ttrpc_rbuf_free(&p->in);
+    }
     if (p->fd < 0) break;
-    if (!p->next_stream) p->next_stream = 1;
     uint32_t stream = p->next_stream;
     p->next_stream += 2; /* a client's streams are odd */
-    int code = ttrpc_call(p->fd, stream, "containerd.services.events.ttrpc.v1.Events", "Forward", &req.base, p->ns,
-                          5000);
-    if (code == TTRPC_OK) {
+    /* the answer is read by the server loop (shim_publisher_drain): a
+     * containerd slow to answer never holds up a task's Wait */
+    if (ttrpc_send_request(p->fd, stream, "containerd.services.events.ttrpc.v1.Events", "Forward", &req.base, p->ns,
+                           5000)) {
+      p->pending++;
       free(any.value.data);
       return;
     }
-    if (code > 0) {
-      shim_log("publishing %s: containerd answered status %d", topic, code);
-      break;
-    }
     close(p->fd);
     p->fd = -1;
-    p->next_stream = 0;
   }
   shim_log("publishing %s to %s failed", topic, p->address);
   free(any.value.data);
 }
 
+void shim_publisher_drain(shim_publisher *p) {
+  long n = ttrpc_rbuf_fill(&p->in, p->fd);
+  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+  if (n <= 0) { /* containerd closed it: the next event reconnects */
+    if (p->pending) shim_log("containerd closed the events connection with %u event(s) unanswered", p->pending);
+    close(p->fd);
+    p->fd = -1;
+    return;
+  }
+  for (;;) {
+    ttrpc_frame f;
+    long used = ttrpc_frame_parse(p->in.data, p->in.len, &f);
+    if (used <= 0) {
+      if (used < 0) {
+        close(p->fd);
+        p->fd = -1;
+      }
+      return;
+    }
+    if (f.type == TTRPC_TYPE_RESPONSE) {
+      int code = ttrpc_response_code(&f);
+      if (code != TTRPC_OK) shim_log("containerd refused an event (status %d)", code);
+      if (p->pending) p->pending--;
+    }
+    ttrpc_rbuf_consume(&p->in, (size_t)used);
+  }
+}
+
 void shim_publisher_close(shim_publisher *p) {
+  /* the last events (TaskExit, TaskDelete) must reach containerd before the shim is gone */
+  for (int waited = 0; p->fd >= 0 && p->pending && waited < 2000; waited += 10) {
+    struct pollfd pfd = {.fd = p->fd, .events = POLLIN};
+    if (poll(&pfd, 1, 10) > 0) shim_publisher_drain(p);
+  }
   if (p->fd >= 0) close(p->fd);
   p->fd = -1;
+  ttrpc_rbuf_free(&p->in);
 }

@@ -88,12 +88,13 @@ int shim_serve(const shim_args *a, int listen_fd, const char *socket_path) {
     shim_log("signalfd: %s", strerror(errno));
     return 1;
   }
-  struct pollfd pfd[SHIM_MAX_CONNS + 2];
-  int owner[SHIM_MAX_CONNS + 2];
+  struct pollfd pfd[SHIM_MAX_CONNS + 3];
+  int owner[SHIM_MAX_CONNS + 3];
   while (!s->exiting) {
     int n = 0;
     pfd[n++] = (struct pollfd){.fd = s->listen_fd, .events = POLLIN};
     pfd[n++] = (struct pollfd){.fd = s->signal_fd, .events = POLLIN};
+    pfd[n++] = (struct pollfd){.fd = s->pub.fd, .events = POLLIN}; /* -1 (ignored by poll) until connected */
     for (int i = 0; i < SHIM_MAX_CONNS; i++)
       if (s->conns[i].fd >= 0) {
         owner[n] = i;
@@ -105,7 +106,8 @@ int shim_serve(const shim_args *a, int listen_fd, const char *socket_path) {
       break;
     }
     if (pfd[1].revents) take_signals(s);
-    for (int i = 2; i < n && !s->exiting; i++)
+    if (pfd[2].revents && s->pub.fd == pfd[2].fd) shim_publisher_drain(&s->pub);
+    for (int i = 3; i < n && !s->exiting; i++)
       if (pfd[i].revents && s->conns[owner[i]].fd == pfd[i].fd) serve_conn(s, &s->conns[owner[i]]);
     if (pfd[0].revents && !s->exiting) accept_conn(s);
   }

@@ -75,6 +75,8 @@ typedef struct shim_publisher {
   const char *ns;
   int fd;                     /* connected lazily, reconnected after a failure */
   uint32_t next_stream;
+  unsigned pending;           /* events sent and not yet answered */
+  ttrpc_rbuf in;              /* containerd's answers */
 } shim_publisher;
 
 typedef struct shim_server {
@@ -110,8 +112,11 @@ void shim_reap(shim_server *s);
 void shim_tasks_destroy(shim_server *s);
 
 /* events.c: publishes `event` (a message of a containerd.events type) on
- * `topic` ("/tasks/exit"). Failures are logged, never fatal. */
+ * `topic` ("/tasks/exit"): sends it and returns; the answer is read by
+ * shim_publisher_drain when p->fd is readable. Failures are logged, never
+ * fatal. shim_publisher_close waits (up to 2 s) for unanswered events. */
 void shim_publish(shim_publisher *p, const char *topic, const ProtobufCMessage *event);
+void shim_publisher_drain(shim_publisher *p);
 void shim_publisher_close(shim_publisher *p);
 
 /* start.c: the `start` and `delete` subcommands (stdout is containerd's). */

@@ -1,13 +1,12 @@
 /*
  * ttrpc.c — framing, buffering and the request/response envelope of ttrpc
  * (ttrpc.h). The server side is driven by server.c's poll loop; the client
- * side (one call at a time) publishes events to containerd (events.c).
+ * side sends requests and reads their answers as they come (events.c).
  */
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "shim/ttrpc.h"
@@ -150,14 +149,8 @@ bool ttrpc_respond(int fd, uint32_t stream, const ProtobufCMessage *reply, int c
   return ok;
 }
 
-static long ms_left(const struct timespec *end) {
-  struct timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return (long)(end->tv_sec - now.tv_sec) * 1000 + (end->tv_nsec - now.tv_nsec) / 1000000;
-}
-
-int ttrpc_call(int fd, uint32_t stream, const char *service, const char *method, const ProtobufCMessage *request,
-               const char *ns, int timeout_ms) {
+bool ttrpc_send_request(int fd, uint32_t stream, const char *service, const char *method,
+                        const ProtobufCMessage *request, const char *ns, int timeout_ms) {
   Wrun__Ttrpc__Request req = WRUN__TTRPC__REQUEST__INIT;
   req.service = (char *)service;
   req.method = (char *)method;
@@ -171,41 +164,16 @@ int ttrpc_call(int fd, uint32_t stream, const char *service, const char *method,
     req.n_metadata = 1;
     req.metadata = md;
   }
-  if (!pack_bytes(request, &req.payload)) return -1;
+  if (!pack_bytes(request, &req.payload)) return false;
   bool sent = ttrpc_send_message(fd, stream, TTRPC_TYPE_REQUEST, &req.base);
   free(req.payload.data);
-  if (!sent) return -1;
-  struct timespec end;
-  clock_gettime(CLOCK_MONOTONIC, &end);
-  end.tv_sec += timeout_ms / 1000;
-  end.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-  if (end.tv_nsec >= 1000000000) end.tv_sec++, end.tv_nsec -= 1000000000;
-  ttrpc_rbuf b = {0};
-  int code = -1;
-  for (;;) {
-    ttrpc_frame f;
-    long used = ttrpc_frame_parse(b.data, b.len, &f);
-    if (used < 0) break;
-    if (used > 0) {
-      if (f.type == TTRPC_TYPE_RESPONSE && f.stream == stream) {
-        Wrun__Ttrpc__Response *r = wrun__ttrpc__response__unpack(NULL, f.length, f.payload);
-        if (r) code = r->status ? r->status->code : TTRPC_OK;
-        wrun__ttrpc__response__free_unpacked(r, NULL);
-        break;
-      }
-      ttrpc_rbuf_consume(&b, (size_t)used); /* not ours: skip */
-      continue;
-    }
-    long left = ms_left(&end);
-    if (left <= 0) break;
-    struct pollfd pfd = {.fd = fd, .events = POLLIN};
-    int pr = poll(&pfd, 1, (int)left);
-    if (pr < 0 && errno == EINTR) continue;
-    if (pr <= 0) break;
-    long n = ttrpc_rbuf_fill(&b, fd);
-    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-    if (n <= 0) break;
-  }
-  ttrpc_rbuf_free(&b);
+  return sent;
+}
+
+int ttrpc_response_code(const ttrpc_frame *f) {
+  Wrun__Ttrpc__Response *r = wrun__ttrpc__response__unpack(NULL, f->length, f->payload);
+  if (!r) return -1;
+  int code = r->status ? r->status->code : TTRPC_OK;
+  wrun__ttrpc__response__free_unpacked(r, NULL);
   return code;
 }

@@ -73,10 +73,14 @@ bool ttrpc_send_message(int fd, uint32_t stream, uint8_t type, const ProtobufCMe
  * `code` and `message`. */
 bool ttrpc_respond(int fd, uint32_t stream, const ProtobufCMessage *reply, int code, const char *message);
 
-/* Calls service/method with `request` on a connected client socket and waits
- * (up to timeout_ms) for the answer on the same stream. Returns the status
- * code (TTRPC_OK on success), or -1 when the connection failed. */
-int ttrpc_call(int fd, uint32_t stream, const char *service, const char *method, const ProtobufCMessage *request,
-               const char *ns, int timeout_ms);
+/* Sends a Request for service/method with `request` packed, carrying the
+ * containerd namespace `ns` (may be NULL) and a timeout. False when the
+ * write failed or out of memory. */
+bool ttrpc_send_request(int fd, uint32_t stream, const char *service, const char *method,
+                        const ProtobufCMessage *request, const char *ns, int timeout_ms);
+
+/* The status code a Response frame carries (TTRPC_OK when it has no
+ * status), or -1 when its payload is not a Response. */
+int ttrpc_response_code(const ttrpc_frame *f);
 
 #endif

@@ -17,7 +17,20 @@ check "hello" 0 "hello from wrun" -- $C run --rm $WRUN $img h1 </dev/null
 check "args" 0 "$(printf '/guest.wasm\nargs\none\ntwo words')" -- $C run --rm $WRUN $img h2 /guest.wasm args one "two words" </dev/null
 out=$($C run --rm $WRUN --env FOO=bar $img h3 /guest.wasm env </dev/null)
 echo "$out" | grep -qx FOO=bar && echo "$out" | grep -qx GREETING=hi && ok "env (image and --env)" || fail "env: $out"
+$C events >"$tmp/events" 2>&1 &
+evpid=$!
+sleep 0.3
 check "exit status 7" 7 "" -- $C run --rm $WRUN $img h4 /guest.wasm exit 7 </dev/null
+sleep 0.3
+kill $evpid
+# the shim's events, as containerd's subscribers see them
+for topic in /tasks/create /tasks/start; do
+  grep "$topic" "$tmp/events" | grep -q '"container_id":"h4"' && ok "event $topic" || fail "no $topic event for h4"
+done
+grep /tasks/exit "$tmp/events" | grep '"container_id":"h4"' | grep -q '"exit_status":7' && ok "event /tasks/exit with status 7" ||
+  fail "no /tasks/exit event with status 7: $(grep /tasks/exit "$tmp/events")"
+grep /tasks/delete "$tmp/events" | grep '"container_id":"h4"' | grep -q '"exit_status":7' && ok "event /tasks/delete" ||
+  fail "no /tasks/delete event with status 7"
 check "exit status 0" 0 "" -- $C run --rm $WRUN $img h5 /guest.wasm exit 0 </dev/null
 out=$($C run --rm $WRUN $img h6 /guest.wasm stderr to-stderr 2>&1 >/dev/null </dev/null)
 [ "$out" = to-stderr ] && ok "stderr" || fail "stderr: '$out'"
