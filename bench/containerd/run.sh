@@ -1,7 +1,8 @@
 #!/bin/sh
 # bench/containerd/run.sh — cold start of `ctr run --rm` on a containerd of
 # its own (tests/shim/lib.sh): a wrun container of a hello module
-# (tests/shim/guest.c) against a runc container of a static native hello
+# (tests/shim/hello.wat, 144 bytes of wasm; BENCH_WASM=FILE for another program that
+# prints "hello from wrun") against a runc container of a static native hello
 # (tests/shim/native_hello.c), N runs each, interleaved, median wall time of
 # the whole `ctr run --rm` (create, start, wait, delete). Also the shim's own
 # share from its log lines: Create handled, and Start to the process's exit.
@@ -14,7 +15,8 @@ export WRUN_SHIM_BOUNDED=1 # bounded by N, not by lib.sh's 240 s
 set -- "$b/containerd-shim-wrun-v2" "$b/wrun" "$b/shim-tests/guest.wasm" "$b/shim-tests/shim_native_hello" "$top/tests"
 . "$top/tests/shim/lib.sh"
 
-$wrun oci build "$guest" -o "$tmp/guest.tar" --name docker.io/library/bench-wrun:1 >/dev/null || exit 1
+prog=${BENCH_WASM:-$top/tests/shim/hello.wasm}
+$wrun oci build "$prog" -o "$tmp/guest.tar" --name docker.io/library/bench-wrun:1 >/dev/null || exit 1
 native_image "$native" docker.io/library/bench-runc:1 "$tmp/native.tar"
 $C image import "$tmp/guest.tar" >/dev/null && $C image import "$tmp/native.tar" >/dev/null || exit 1
 # one untimed run each: the first unpacks the snapshot
