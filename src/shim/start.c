@@ -11,8 +11,9 @@
  * listens there its address is printed again (the pod's next container); a
  * socket nobody answers on is stale and replaced.
  *
- * `delete` (after a shim died) cleans what a task left: its rootfs mount,
- * and answers a DeleteResponse on stdout.
+ * `delete` (after a shim died) cleans what a task left: its rootfs mount and
+ * the dead shim's socket (tasks die with their shim: workload.c), and
+ * answers a DeleteResponse on stdout.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -177,6 +178,20 @@ int shim_cmd_delete(const shim_args *a) {
   /* a rootfs the dead shim mounted; EINVAL: it was not a mount point */
   if (umount2(rootfs, MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT)
     fprintf(stderr, "containerd-shim-wrun-v2 delete: unmounting %s: %s\n", rootfs, strerror(errno));
+  /* the socket of the shim that served the bundle, unless a shim still answers there (a pod's other tasks) */
+  char p[4096], address[4200] = "";
+  snprintf(p, sizeof p, "%s/address", a->bundle);
+  FILE *f = fopen(p, "r");
+  if (f) {
+    if (!fgets(address, sizeof address, f)) address[0] = 0;
+    fclose(f);
+  }
+  const char *path = strncmp(address, "unix://", 7) == 0 ? address + 7 : NULL;
+  struct sockaddr_un sa = {.sun_family = AF_UNIX};
+  if (path && strlen(path) < sizeof sa.sun_path) {
+    strcpy(sa.sun_path, path);
+    if (!can_connect(&sa)) unlink(path);
+  }
   struct timespec now;
   clock_gettime(CLOCK_REALTIME, &now);
   Google__Protobuf__Timestamp at = GOOGLE__PROTOBUF__TIMESTAMP__INIT;

@@ -256,13 +256,14 @@ static int create_task(shim_server *s, const Containerd__Task__V2__CreateTaskReq
   shim_task **grown = realloc(s->tasks, (s->ntasks + 1) * sizeof *grown);
   if (!grown) goto fail;
   s->tasks = grown;
+  pid_t shim = getpid();
   pid_t pid = fork();
   if (pid < 0) goto fail;
   if (pid == 0) {
     close(pipefd[1]);
     shim_launch l = {.module_fd = module_fd, .rootfs = t->rootfs, .spec = &spec, .stdin_fd = t->stdin_fd,
                      .stdout_fd = t->stdout_fd, .stderr_fd = t->stderr_fd, .start_fd = pipefd[0]};
-    shim_workload_main(&l);
+    shim_workload_main(&l, shim);
   }
   close(pipefd[0]);
   if (module_fd >= 0) close(module_fd);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -368,7 +369,11 @@ static bool join_netns(const char *path) {
   return ok;
 }
 
-_Noreturn void shim_workload_main(const shim_launch *l) {
+_Noreturn void shim_workload_main(const shim_launch *l, pid_t shim) {
+  /* a task does not outlive its shim: containerd's cleanup of a dead shim
+   * (the `delete` command) then finds nothing running */
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != shim) _exit(128 + SIGKILL); /* it died before that took */
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);

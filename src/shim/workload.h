@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "shim/spec.h"
 
@@ -30,7 +31,8 @@ typedef struct shim_launch {
  * -1 with one line in err. */
 int shim_open_module(const char *rootfs, const shim_spec *spec, char *err, size_t errlen);
 
-/* Runs in the forked child and never returns. */
-_Noreturn void shim_workload_main(const shim_launch *l);
+/* Runs in the forked child of the shim process `shim` and never returns;
+ * the child is killed when the shim dies. */
+_Noreturn void shim_workload_main(const shim_launch *l, pid_t shim);
 
 #endif

@@ -78,6 +78,22 @@ i=0; while [ "$($C task ls | awk '$1=="k2"{print $3}')" != STOPPED ] && [ $i -lt
 st=$($C task delete k2 2>&1); $C container rm k2
 $C task ls | grep -q k2 && fail "k2 not deleted" || ok "SIGKILL and delete"
 check "exit status of a run waited for by ctr" 143 "" -- sh -c "($C run --rm $WRUN $img w1 /guest.wasm loop >/dev/null </dev/null; echo \$? >$tmp/w1) & sleep 0.5; $C task kill w1; wait; exit \$(cat $tmp/w1)"
+# a shim killed under a running task: the task dies with it, and containerd's
+# cleanup (the shim's `delete` command) leaves no mount or socket behind
+$C run -d $WRUN $img dead1 /guest.wasm loop >/dev/null </dev/null || fail "run -d dead1"
+sleep 0.3
+tpid=$($C task ls | awk '$1=="dead1"{print $2}')
+spid=$(awk '{print $4}' /proc/$tpid/stat 2>/dev/null)
+if [ -n "$spid" ] && grep -q containerd-shim-wrun-v2 /proc/$spid/cmdline; then
+  kill -9 "$spid"
+  i=0; while kill -0 "$tpid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+  kill -0 "$tpid" 2>/dev/null && fail "the task outlived its shim" || ok "the task died with its shim"
+  i=0; while [ "$($C task ls | awk '$1=="dead1"{print $3}')" = RUNNING ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+  $C task delete dead1 >/dev/null 2>&1
+  $C container rm dead1 || fail "container rm dead1 after its shim died"
+else
+  fail "no shim process found as the parent of dead1's task ($tpid)"
+fi
 check_clean "after the single runs"
 
 n=0
