@@ -2,8 +2,8 @@
 # generated here by protoc-c from containerd's own .proto files as Debian ships
 # them (golang-github-containerd-containerd-dev), cleaned of their Go-only
 # options (proto/clean.cmake) into the build tree; nothing generated is
-# committed. Libraries wrun_shim_wire (ttrpc framing and the method table:
-# the fuzz target), wrun_shim (everything but main.c: unit tests) and the
+# committed. Libraries wrun_shim_wire (ttrpc framing, the method table and
+# config.json: the fuzz targets), wrun_shim (everything but main.c: unit tests) and the
 # binary containerd-shim-wrun-v2.
 set(WRUN_CONTAINERD_PROTO_DIR "/usr/share/gocode/src/github.com/containerd/containerd" CACHE PATH
     "containerd's source tree holding its .proto files (runtime/v2/task/shim.proto, api/...)")
@@ -72,10 +72,13 @@ add_library(wrun_shim_proto STATIC ${_pb_srcs})
 target_include_directories(wrun_shim_proto PUBLIC ${_pb_dir} ${PROTOBUF_C_INCLUDE_DIR})
 target_link_libraries(wrun_shim_proto PUBLIC ${PROTOBUF_C_LIBRARY})
 
-# the wire layer (framing, method table) alone, for the fuzz target
-set(_wire_srcs ${CMAKE_SOURCE_DIR}/src/shim/ttrpc.c ${CMAKE_SOURCE_DIR}/src/shim/methods.c)
+# what reads containerd's input (ttrpc framing, the method table, config.json)
+# alone, without the engine: the fuzz targets link only this
+set(_wire_srcs ${CMAKE_SOURCE_DIR}/src/shim/ttrpc.c ${CMAKE_SOURCE_DIR}/src/shim/methods.c
+    ${CMAKE_SOURCE_DIR}/src/shim/spec.c)
 add_library(wrun_shim_wire STATIC ${_wire_srcs})
-target_link_libraries(wrun_shim_wire PUBLIC wrun_shim_proto)
+target_include_directories(wrun_shim_wire PUBLIC ${JANSSON_INCLUDE_DIR})
+target_link_libraries(wrun_shim_wire PUBLIC wrun_shim_proto ${JANSSON_LIBRARY})
 file(GLOB _shim_srcs CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/src/shim/*.c)
 list(REMOVE_ITEM _shim_srcs ${CMAKE_SOURCE_DIR}/src/shim/main.c ${_wire_srcs})
 add_library(wrun_shim STATIC ${_shim_srcs})
