@@ -178,7 +178,9 @@ int shim_cmd_delete(const shim_args *a) {
   /* a rootfs the dead shim mounted; EINVAL: it was not a mount point */
   if (umount2(rootfs, MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT)
     fprintf(stderr, "containerd-shim-wrun-v2 delete: unmounting %s: %s\n", rootfs, strerror(errno));
-  /* the socket of the shim that served the bundle, unless a shim still answers there (a pod's other tasks) */
+  /* the socket of the shim that served the bundle (from its address file,
+   * or, when containerd already removed that, computed as `start` did for a
+   * task of its own group), unless a shim still answers there */
   char p[4096], address[4200] = "";
   snprintf(p, sizeof p, "%s/address", a->bundle);
   FILE *f = fopen(p, "r");
@@ -186,7 +188,12 @@ int shim_cmd_delete(const shim_args *a) {
     if (!fgets(address, sizeof address, f)) address[0] = 0;
     fclose(f);
   }
+  char computed[4096];
   const char *path = strncmp(address, "unix://", 7) == 0 ? address + 7 : NULL;
+  if (!path && a->id && sodium_init() >= 0) {
+    socket_path(a, a->id, computed, sizeof computed);
+    path = computed;
+  }
   struct sockaddr_un sa = {.sun_family = AF_UNIX};
   if (path && strlen(path) < sizeof sa.sun_path) {
     strcpy(sa.sun_path, path);

@@ -99,7 +99,11 @@ native_image() { # BIN NAME OUT
 
 # No shim process, shim socket or mount of this containerd's is left.
 check_clean() {
-  sleep 0.2
+  # containerd cleans up after a shim asynchronously: give it up to 3 s
+  i=0
+  while [ $i -lt 30 ] && { pgrep -f "containerd-shim-wrun-v2.*$tmp" >/dev/null || [ -n "$(ls "$tmp/state/s" 2>/dev/null)" ]; }; do
+    sleep 0.1; i=$((i + 1))
+  done
   left=$(pgrep -f "containerd-shim-wrun-v2.*$tmp" | tr '\n' ' ')
   [ -z "$left" ] || fail "$1: shim processes left: $left"
   socks=$(ls "$tmp/state/s" 2>/dev/null | tr '\n' ' ')
