@@ -164,4 +164,8 @@ int cli_serve(int argc, char **argv);
  * code and not validated, and its header. Returns the exit status. */
 int cli_inspect_file(const char *path);
 
+/* `wrun oci build APP.wasm -o IMAGE.tar ...`: an OCI image of the program
+ * (src/cli/oci.c). Returns the exit status. */
+int cli_oci(int argc, char **argv);
+
 #endif

@@ -7,6 +7,7 @@
  *   wrun wast [OPTIONS] FILE|DIR...       run spec scripts
  *   wrun compile [OPTIONS] FILE           write a compiled artifact
  *   wrun serve [OPTIONS] FILE             serve HTTP with a handler (src/serve)
+ *   wrun oci build APP.wasm -o IMAGE.tar  an OCI image for containerd (oci.c)
  *   wrun help [COMMAND], wrun version
  *
  * Options are parsed by the table in options.c. Diagnostics go to stderr, in
@@ -266,5 +267,6 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "run") == 0) return cmd_run(argc - 2, argv + 2);
   if (strcmp(cmd, "compile") == 0) return cmd_compile(argc - 2, argv + 2);
   if (strcmp(cmd, "serve") == 0) return cli_serve(argc - 2, argv + 2);
+  if (strcmp(cmd, "oci") == 0) return cli_oci(argc - 2, argv + 2);
   return cmd_run(argc - 1, argv + 1);
 }

@@ -1,0 +1,193 @@
+/*
+ * spec.c — reads a bundle's config.json (OCI runtime spec) with jansson into
+ * shim_spec (spec.h). Only what a guest can use is kept; a field of the wrong
+ * type is an error naming it, never ignored silently.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <jansson.h>
+
+#include "shim/spec.h"
+
+static bool fail(char *err, size_t errlen, const char *path, const char *what) {
+  snprintf(err, errlen, "%s: %s", path, what);
+  return false;
+}
+
+/* Copies a JSON array of strings into a NULL-terminated vector. */
+static bool string_array(json_t *a, char ***out, int *n) {
+  *out = NULL;
+  *n = 0;
+  if (!a) return true;
+  if (!json_is_array(a)) return false;
+  size_t len = json_array_size(a);
+  char **v = calloc(len + 1, sizeof *v);
+  if (!v) return false;
+  for (size_t i = 0; i < len; i++) {
+    json_t *e = json_array_get(a, i);
+    if (!json_is_string(e) || !(v[i] = strdup(json_string_value(e)))) {
+      for (size_t j = 0; j < i; j++) free(v[j]);
+      free(v);
+      return false;
+    }
+  }
+  *out = v;
+  *n = (int)len;
+  return true;
+}
+
+bool shim_parse_duration(const char *text, uint64_t *ns) {
+  char *end;
+  errno = 0;
+  double v = strtod(text, &end);
+  if (errno || end == text || !(v >= 0)) return false;
+  double mul = 1e9;
+  if (strcmp(end, "ms") == 0) mul = 1e6;
+  else if (strcmp(end, "us") == 0) mul = 1e3;
+  else if (strcmp(end, "m") == 0) mul = 60e9;
+  else if (*end && strcmp(end, "s") != 0) return false;
+  if (v * mul > 9e18) return false;
+  *ns = (uint64_t)(v * mul);
+  return true;
+}
+
+static bool has_option(json_t *opts, const char *name) {
+  size_t i;
+  json_t *o;
+  json_array_foreach(opts, i, o) if (json_is_string(o) && strcmp(json_string_value(o), name) == 0) return true;
+  return false;
+}
+
+/* Bind mounts of directories become preopens; everything else is skipped. */
+static bool read_mounts(json_t *mounts, shim_spec *s) {
+  if (!mounts) return true;
+  if (!json_is_array(mounts)) return false;
+  s->mounts = calloc(json_array_size(mounts) + 1, sizeof *s->mounts);
+  if (!s->mounts) return false;
+  size_t i;
+  json_t *m;
+  json_array_foreach(mounts, i, m) {
+    if (!json_is_object(m)) return false;
+    const char *type = json_string_value(json_object_get(m, "type"));
+    const char *src = json_string_value(json_object_get(m, "source"));
+    const char *dst = json_string_value(json_object_get(m, "destination"));
+    json_t *opts = json_object_get(m, "options");
+    bool bind = (type && strcmp(type, "bind") == 0) || (opts && (has_option(opts, "bind") || has_option(opts, "rbind")));
+    struct stat st;
+    if (!bind || !src || !dst || dst[0] != '/' || stat(src, &st) != 0 || !S_ISDIR(st.st_mode)) continue;
+    shim_mount *sm = &s->mounts[s->nmounts];
+    sm->source = strdup(src);
+    sm->destination = strdup(dst);
+    sm->readonly = opts && has_option(opts, "ro");
+    s->nmounts++;
+    if (!sm->source || !sm->destination) return false;
+  }
+  return true;
+}
+
+bool shim_spec_load(const char *path, shim_spec *s, char *err, size_t errlen) {
+  memset(s, 0, sizeof *s);
+  json_error_t je;
+  json_t *root = json_load_file(path, 0, &je);
+  if (!root) {
+    snprintf(err, errlen, "%s:%d:%d: %s", path, je.line, je.column, je.text);
+    return false;
+  }
+  bool ok = false;
+  json_t *proc = json_object_get(root, "process");
+  if (!json_is_object(root) || !json_is_object(proc)) {
+    fail(err, errlen, path, "no \"process\" object");
+    goto out;
+  }
+  if (!string_array(json_object_get(proc, "args"), &s->args, &s->nargs) || s->nargs == 0) {
+    fail(err, errlen, path, "process.args must be a non-empty array of strings (args[0] is the .wasm file)");
+    goto out;
+  }
+  if (!string_array(json_object_get(proc, "env"), &s->env, &s->nenv)) {
+    fail(err, errlen, path, "process.env must be an array of strings");
+    goto out;
+  }
+  json_t *cwd = json_object_get(proc, "cwd");
+  if (cwd && !json_is_string(cwd)) {
+    fail(err, errlen, path, "process.cwd must be a string");
+    goto out;
+  }
+  s->cwd = strdup(cwd ? json_string_value(cwd) : "/");
+  json_t *r = json_object_get(root, "root");
+  const char *rp = json_string_value(json_object_get(r, "path"));
+  s->root = strdup(rp ? rp : "rootfs");
+  s->root_readonly = json_is_true(json_object_get(r, "readonly"));
+  if (!s->cwd || !s->root) {
+    fail(err, errlen, path, "out of memory");
+    goto out;
+  }
+  if (!read_mounts(json_object_get(root, "mounts"), s)) {
+    fail(err, errlen, path, "mounts must be an array of objects");
+    goto out;
+  }
+  json_t *limit = json_object_get(json_object_get(json_object_get(json_object_get(root, "linux"), "resources"),
+                                                  "memory"), "limit");
+  if (limit) {
+    if (!json_is_integer(limit)) {
+      fail(err, errlen, path, "linux.resources.memory.limit must be an integer");
+      goto out;
+    }
+    json_int_t v = json_integer_value(limit);
+    s->memory_limit = v > 0 ? (uint64_t)v : 0; /* -1: unlimited */
+  }
+  json_t *ann = json_object_get(root, "annotations");
+  const char *timeout = json_string_value(json_object_get(ann, "io.wrun.timeout"));
+  if (timeout && !shim_parse_duration(timeout, &s->timeout_ns)) {
+    fail(err, errlen, path, "annotation io.wrun.timeout is not a duration (like 5s or 250ms)");
+    goto out;
+  }
+  const char *sandbox = json_string_value(json_object_get(ann, "io.kubernetes.cri.sandbox-id"));
+  if (sandbox && !(s->sandbox_id = strdup(sandbox))) {
+    fail(err, errlen, path, "out of memory");
+    goto out;
+  }
+  const char *layout = json_string_value(json_object_get(ann, "io.wrun.oci-layout"));
+  if (layout && !(s->oci_layout = strdup(layout))) {
+    fail(err, errlen, path, "out of memory");
+    goto out;
+  }
+  const char *ctype = json_string_value(json_object_get(ann, "io.kubernetes.cri.container-type"));
+  s->pod_sandbox = ctype && strcmp(ctype, "sandbox") == 0;
+  size_t i;
+  json_t *ns;
+  json_array_foreach(json_object_get(json_object_get(root, "linux"), "namespaces"), i, ns) {
+    const char *type = json_string_value(json_object_get(ns, "type"));
+    const char *nspath = json_string_value(json_object_get(ns, "path"));
+    if (type && nspath && *nspath && strcmp(type, "network") == 0 && !s->netns && !(s->netns = strdup(nspath))) {
+      fail(err, errlen, path, "out of memory");
+      goto out;
+    }
+  }
+  ok = true;
+out:
+  json_decref(root);
+  if (!ok) shim_spec_free(s);
+  return ok;
+}
+
+void shim_spec_free(shim_spec *s) {
+  for (int i = 0; i < s->nargs; i++) free(s->args[i]);
+  free(s->args);
+  for (int i = 0; i < s->nenv; i++) free(s->env[i]);
+  free(s->env);
+  for (int i = 0; i < s->nmounts; i++) {
+    free(s->mounts[i].source);
+    free(s->mounts[i].destination);
+  }
+  free(s->mounts);
+  free(s->cwd);
+  free(s->root);
+  free(s->sandbox_id);
+  free(s->netns);
+  free(s->oci_layout);
+  memset(s, 0, sizeof *s);
+}

@@ -1,0 +1,46 @@
+/*
+ * spec.h — the part of an OCI runtime spec (a bundle's config.json) that a
+ * Wasm workload uses: process args, env and cwd, the root path, bind mounts
+ * (preopened for the guest), the memory limit and wrun's own annotations.
+ */
+#ifndef WRUN_SHIM_SPEC_H
+#define WRUN_SHIM_SPEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct shim_mount {
+  char *destination;   /* the guest path */
+  char *source;        /* host directory */
+  bool readonly;
+} shim_mount;
+
+typedef struct shim_spec {
+  char **args;         /* process.args, NULL-terminated */
+  int nargs;
+  char **env;          /* process.env "NAME=VALUE" */
+  int nenv;
+  char *cwd;           /* process.cwd ("/" when absent) */
+  char *root;          /* root.path as given (relative to the bundle or absolute) */
+  bool root_readonly;
+  shim_mount *mounts;  /* bind mounts of directories; proc, sysfs, tmpfs... mean nothing to a guest */
+  int nmounts;
+  uint64_t memory_limit; /* linux.resources.memory.limit in bytes, 0: none */
+  uint64_t timeout_ns;   /* annotation "io.wrun.timeout" (e.g. "5s", "250ms"), 0: none */
+  char *sandbox_id;      /* annotation "io.kubernetes.cri.sandbox-id": the pod's shim is shared */
+  bool pod_sandbox;      /* annotation "io.kubernetes.cri.container-type" is "sandbox": the pod's
+                          * pause container, which holds no program of ours (workload.h) */
+  char *oci_layout;      /* annotation "io.wrun.oci-layout": the program is a Wasm layer there (layout.h) */
+  char *netns;           /* linux.namespaces' network path: the pod's network, joined by the task */
+} shim_spec;
+
+/* Reads and checks config.json at `path`. On failure writes one line
+ * (PATH: what is wrong) into err and returns false; *s is then empty. */
+bool shim_spec_load(const char *path, shim_spec *s, char *err, size_t errlen);
+void shim_spec_free(shim_spec *s);
+
+/* Parses "5s", "250ms", "2m", "100us", "30" (seconds) into nanoseconds. */
+bool shim_parse_duration(const char *text, uint64_t *ns);
+
+#endif
