@@ -149,6 +149,14 @@ uint8_t *aot_artifact_write(const wasm_module *m, const aot_image *img, size_t *
  * the compile cache has authenticated. */
 wasm_module *aot_artifact_load(const uint8_t *bytes, size_t len, wrun_error *err);
 
+/* Only the code of a core artifact, for the compile cache (whose entries are
+ * authenticated before this is called): every check of aot_artifact_load on
+ * the header and the code section, and the recorded module hash must equal
+ * `module_hash` and the function count `nfuncs`; the module section is not
+ * read. NULL with a located error. */
+aot_image *aot_artifact_load_image(const uint8_t *bytes, size_t len, const uint8_t module_hash[32], uint32_t nfuncs,
+                                   wrun_error *err);
+
 /* What an artifact's header says about it, for `wrun inspect`. */
 typedef struct aot_artifact_info {
   uint32_t format;                /* format version */

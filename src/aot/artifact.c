@@ -236,6 +236,30 @@ uint8_t *aot_artifact_write(const wasm_module *m, const aot_image *img, size_t *
   return out;
 }
 
+aot_image *aot_artifact_load_image(const uint8_t *bytes, size_t len, const uint8_t module_hash[32], uint32_t nfuncs,
+                                   wrun_error *err) {
+  if (!check_header(bytes, len, magic, err)) return NULL;
+  if (get32(bytes + 72) != 2 || get32(bytes + 76) != 0) {
+    bad(err, 72, "unexpected section count");
+    return NULL;
+  }
+  if (memcmp(bytes + 40, module_hash, 32) != 0) {
+    bad(err, 40, "compiled from another module");
+    return NULL;
+  }
+  size_t clen = 0;
+  uint8_t *code = section(bytes, len, 1, &clen, err);
+  if (!code) return NULL;
+  aot_image *img = image_from_section(code, clen, get64(bytes + 104), get32(bytes + 20), get32(bytes + 16), err);
+  free(code);
+  if (img && img->nfuncs != nfuncs) {
+    aot_image_free(img);
+    bad(err, get64(bytes + 104), "function count does not match the module");
+    return NULL;
+  }
+  return img;
+}
+
 wasm_module *aot_artifact_load(const uint8_t *bytes, size_t len, wrun_error *err) {
   if (!check_header(bytes, len, magic, err)) return NULL;
   if (get32(bytes + 72) != 2 || get32(bytes + 76) != 0) {

@@ -143,7 +143,7 @@ static bool attach_code(const char *path, wasm_module *m, cli_cache *cache, uint
     if (img) {
       aot_attach_image(m, img);
       if (verbose)
-        fprintf(stderr, "wrun: compiled code loaded from the cache: %s\n", cli_cache_entry_path(cache, m, options));
+        fprintf(stderr, "wrun: compiled code loaded from the cache: %s\n", cli_cache_last_path(cache));
       return true;
     }
   }
@@ -162,7 +162,7 @@ static bool attach_code(const char *path, wasm_module *m, cli_cache *cache, uint
     bool stored = cli_cache_store(cache, m, img, options);
     if (verbose)
       fprintf(stderr, "wrun: %s %s\n", stored ? "cached at" : "could not write the cache entry",
-              cli_cache_entry_path(cache, m, options));
+              cli_cache_last_path(cache));
   }
   return true;
 }
