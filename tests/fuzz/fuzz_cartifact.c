@@ -1,7 +1,8 @@
 /*
  * fuzz_cartifact.c — libFuzzer target: compiled component artifacts
  * (src/aot/artifact.c's container, bound to the component by
- * src/cinst/artifact.c). Every input is loaded three ways:
+ * src/cinst/artifact.c), and core artifacts through the compile cache's
+ * code-only loader. Every input is loaded three ways:
  *   1. as it is;
  *   2. with its checksums made right again (the header's, the section
  *      table's and each inflatable section's CRC), so mutations reach the
@@ -36,6 +37,11 @@ static void load_and_free(const uint8_t *b, size_t n) {
   aot_artifact_info info;
   (void)aot_artifact_describe(b, n, &info, &err); /* for inspect; rejections are fine */
   aot_artifact_info_free(&info);
+  if (n >= 72) { /* the compile cache's code-only load of a core artifact, with the hash it records */
+    uint8_t hash[32];
+    memcpy(hash, b + 40, 32);
+    aot_image_free(aot_artifact_load_image(b, n, hash, n > 200 ? rd32(b + n - 4) % 64 : 1, &err));
+  }
 }
 
 /* Recomputes the CRC of one section whose entry is at `e`, when it inflates. */
@@ -51,10 +57,20 @@ static void reseal_section(uint8_t *b, size_t n, size_t e) {
 }
 
 static void resealed(const uint8_t *data, size_t size) {
-  if (size < 128 || !aot_is_component_artifact(data, size)) return;
+  if (size < 128) return;
+  bool core = aot_is_artifact(data, size);
+  if (!core && !aot_is_component_artifact(data, size)) return;
   uint8_t *b = malloc(size);
   if (!b) return;
   memcpy(b, data, size);
+  if (core) { /* its two sections, then the header */
+    reseal_section(b, size, 80);
+    reseal_section(b, size, 104);
+    wr32(b + 124, crc(b, 124));
+    load_and_free(b, size);
+    free(b);
+    return;
+  }
   uint32_t nmods = rd32(b + 72);
   size_t table = 128 + 24 * (size_t)(nmods <= AOT_MAX_COMPONENT_MODULES ? nmods : 0);
   reseal_section(b, size, 80);
