@@ -290,7 +290,9 @@ bool aot_invoke(wrun_store *s, wrun_func *f, uint64_t *sp) {
   }
   if (s->nframes < s->cap_frames) s->frames[s->nframes++] = (rt_frame_info){f, NULL, NULL, NULL};
   bool ok;
-  int why = sigsetjmp(ex.unwind, 1);
+  /* 0: the signal mask is not saved (two system calls per entry); see the
+   * same call in interp_invoke (src/interp/exec.c) for why that is safe. */
+  int why = sigsetjmp(ex.unwind, 0);
   if (why) {
     if (why == 1) rt_set_trap(s, WRUN_TRAP_MEMORY_OOB, NULL); /* a guard page was hit */
     ok = false;

@@ -149,6 +149,14 @@ uint8_t *aot_artifact_write(const wasm_module *m, const aot_image *img, size_t *
  * the compile cache has authenticated. */
 wasm_module *aot_artifact_load(const uint8_t *bytes, size_t len, wrun_error *err);
 
+/* Only the code of a core artifact, for the compile cache (whose entries are
+ * authenticated before this is called): every check of aot_artifact_load on
+ * the header and the code section, and the recorded module hash must equal
+ * `module_hash` and the function count `nfuncs`; the module section is not
+ * read. NULL with a located error. */
+aot_image *aot_artifact_load_image(const uint8_t *bytes, size_t len, const uint8_t module_hash[32], uint32_t nfuncs,
+                                   wrun_error *err);
+
 /* What an artifact's header says about it, for `wrun inspect`. */
 typedef struct aot_artifact_info {
   uint32_t format;                /* format version */
@@ -163,6 +171,9 @@ typedef struct aot_artifact_info {
   uint32_t nfuncs, code_size;     /* compiled functions, bytes of native code */
   uint8_t *module;                /* the embedded module binary (malloc'd), or NULL */
   size_t module_len;
+  bool component;                 /* a compiled component: `module` is the component binary,
+                                   * module_hash its hash, nfuncs and code_size sums */
+  uint32_t nmodules;              /* component: core modules with code */
 } aot_artifact_info;
 
 /* Reads an artifact's header (checking magic and header CRC) and, when its
@@ -172,6 +183,33 @@ typedef struct aot_artifact_info {
  * damaged. Free with aot_artifact_info_free. */
 bool aot_artifact_describe(const uint8_t *bytes, size_t len, aot_artifact_info *info, wrun_error *err);
 void aot_artifact_info_free(aot_artifact_info *info);
+
+/* ---- component artifacts (artifact.c): a component binary and the code of
+ * each of its core modules in one file ----------------------------------------- */
+
+#define AOT_MAX_COMPONENT_MODULES 100000u
+
+/* True when bytes start like a compiled component. */
+bool aot_is_component_artifact(const uint8_t *bytes, size_t len);
+
+/* Serializes component bytes and the images of its n core modules mods[k]
+ * (all compiled with the same options) into one artifact (malloc'd). */
+uint8_t *aot_component_artifact_write(const uint8_t *comp, size_t comp_len, uint32_t n,
+                                      const wasm_module *const *mods, const aot_image *const *imgs, size_t *len,
+                                      wrun_error *err);
+
+/* Checks a component artifact's header (as aot_artifact_load does) and
+ * section table, and inflates the component binary into *comp (malloc'd,
+ * checked against the recorded hash); *nmodules is the number of code
+ * sections. False with a located error. Trust rules as for aot_artifact_load. */
+bool aot_component_artifact_open(const uint8_t *bytes, size_t len, uint8_t **comp, size_t *comp_len,
+                                 uint32_t *nmodules, wrun_error *err);
+
+/* The code of core module k of an opened artifact, mapped, after checking
+ * that it was compiled from a module whose bytes hash to module_hash. NULL
+ * with a located error. */
+aot_image *aot_component_artifact_code(const uint8_t *bytes, size_t len, uint32_t k, const uint8_t module_hash[32],
+                                       wrun_error *err);
 
 /* ---- code generation (per ISA) --------------------------------------------- */
 

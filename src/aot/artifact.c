@@ -41,6 +41,8 @@
 #define MAX_SECTION (1u << 30)
 
 static const uint8_t magic[8] = {0, 'w', 'r', 'u', 'n', 'a', 'o', 't'};
+/* a compiled component (layout at the end of this file) */
+static const uint8_t cmagic[8] = {0, 'w', 'r', 'u', 'n', 'a', 'o', 'c'};
 
 static void put32(uint8_t *p, uint32_t v) {
   for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
@@ -65,22 +67,142 @@ static uint32_t this_arch(void) {
 #endif
 }
 
-uint8_t *aot_artifact_write(const wasm_module *m, const aot_image *img, size_t *len, wrun_error *err) {
-  size_t code_len = 8 + 8 * (size_t)img->nfuncs + img->code_size;
+static bool bad(wrun_error *err, uint64_t off, const char *what) {
+  return wrun_error_at(err, WRUN_ERR_MALFORMED, off, "invalid compiled artifact: %s", what);
+}
+
+/* Inflates the section whose 24-byte table entry is at `entry` into a new
+ * buffer of exactly its recorded size. */
+static uint8_t *section_at(const uint8_t *bytes, size_t len, uint64_t entry, size_t *out_len, wrun_error *err) {
+  const uint8_t *sec = bytes + entry;
+  uint64_t off = get64(sec);
+  uint32_t clen = get32(sec + 8), size = get32(sec + 12), want = get32(sec + 16);
+  if (off < HEADER_SIZE || off > len || clen > len - off) {
+    bad(err, entry, "section extends beyond the end of the file (truncated?)");
+    return NULL;
+  }
+  if (size > MAX_SECTION) {
+    bad(err, entry + 12, "section size out of range");
+    return NULL;
+  }
+  uint8_t *buf = malloc(size ? size : 1);
+  if (!buf) {
+    wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+    return NULL;
+  }
+  uLongf got = size;
+  if (uncompress(buf, &got, bytes + off, clen) != Z_OK || got != size) {
+    free(buf);
+    bad(err, off, "section does not decompress (damaged)");
+    return NULL;
+  }
+  if (crc(buf, size) != want) {
+    free(buf);
+    bad(err, off, "section checksum mismatch (damaged)");
+    return NULL;
+  }
+  *out_len = size;
+  return buf;
+}
+
+/* Section k of a core artifact (its table starts at byte 80). */
+static uint8_t *section(const uint8_t *bytes, size_t len, int k, size_t *out_len, wrun_error *err) {
+  return section_at(bytes, len, 80 + 24 * (uint64_t)k, out_len, err);
+}
+
+/* The checks both kinds of artifact share, on the first 128 bytes: magic,
+ * header CRC, format version, wrun version, architecture, CPU features and
+ * compile options. */
+static bool check_header(const uint8_t *bytes, size_t len, const uint8_t want_magic[8], wrun_error *err) {
+  if (len < HEADER_SIZE) return bad(err, len, "file is shorter than the header (truncated)");
+  if (memcmp(bytes, want_magic, 8) != 0) return bad(err, 0, "wrong magic");
+  if (get32(bytes + 124) != crc(bytes, 124)) return bad(err, 124, "header checksum mismatch (damaged)");
+  if (get32(bytes + 8) != ARTIFACT_FORMAT)
+    return wrun_error_at(err, WRUN_ERR_MALFORMED, 8, "compiled artifact has format version %u, this wrun reads %u: "
+                         "recompile it", get32(bytes + 8), ARTIFACT_FORMAT);
+  char ver[17];
+  memcpy(ver, bytes + 24, 16);
+  ver[16] = 0;
+  if (strcmp(ver, WRUN_VERSION) != 0)
+    return wrun_error_at(err, WRUN_ERR_MALFORMED, 24, "compiled artifact was made by wrun %s, this is wrun %s: "
+                         "recompile it", ver, WRUN_VERSION);
+  uint32_t arch = get32(bytes + 12);
+  if (arch != this_arch() || !arch)
+    return wrun_error_at(err, WRUN_ERR_MALFORMED, 12, "compiled artifact targets architecture %u (%s), not this "
+                         "machine", arch, arch == ARCH_X86_64 ? "x86-64" : "unknown");
+  uint32_t cpu = get32(bytes + 16), options = get32(bytes + 20);
+  if (cpu & ~(uint32_t)AOT_CPU_REQUIRED) return bad(err, 16, "unknown CPU feature bits");
+  if ((cpu & aot_host_cpu()) != cpu)
+    return wrun_error_at(err, WRUN_ERR_MALFORMED, 16, "compiled artifact needs CPU features this machine lacks (%s%s)",
+                         (cpu & AOT_CPU_SSE41) && !(aot_host_cpu() & AOT_CPU_SSE41) ? "SSE4.1 " : "",
+                         (cpu & AOT_CPU_POPCNT) && !(aot_host_cpu() & AOT_CPU_POPCNT) ? "POPCNT" : "");
+  if (options & ~(uint32_t)(AOT_OPT_INTERRUPTIBLE | AOT_OPT_BOUNDS_CHECKS)) return bad(err, 20, "unknown compile option bits");
+  return true;
+}
+
+/* Serializes an image's code as a code section (layout above) after `pre`
+ * bytes left for the caller; *out_len is the whole length. */
+static uint8_t *code_bytes(const aot_image *img, size_t pre, size_t *out_len) {
+  size_t code_len = pre + 8 + 8 * (size_t)img->nfuncs + img->code_size;
   uint8_t *code = malloc(code_len);
+  if (!code) return NULL;
+  uint8_t *p = code + pre;
+  put32(p, img->nfuncs);
+  put32(p + 4, img->code_size);
+  for (uint32_t i = 0; i < 2 * img->nfuncs; i++) put32(p + 8 + 4 * (size_t)i, img->func_off[i]);
+  memcpy(p + 8 + 8 * (size_t)img->nfuncs, img->mem, img->code_size);
+  *out_len = code_len;
+  return code;
+}
+
+/* Checks a code section (clen bytes; errors located at `at`, where its table
+ * entry sits) and maps its code: an image, or NULL with the error. */
+static aot_image *image_from_section(const uint8_t *code, size_t clen, uint64_t at, uint32_t options, uint32_t cpu,
+                                     wrun_error *err) {
+  if (clen < 8) {
+    bad(err, at, "code section too short");
+    return NULL;
+  }
+  uint32_t nfuncs = get32(code), code_size = get32(code + 4);
+  if ((uint64_t)8 + 8 * (uint64_t)nfuncs + code_size != clen || code_size < AOT_TRAMPOLINE_SIZE) {
+    bad(err, at, "code section sizes disagree");
+    return NULL;
+  }
+  uint32_t *offs = malloc((2 * (size_t)nfuncs + 1) * sizeof *offs);
+  if (!offs) {
+    wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+    return NULL;
+  }
+  for (uint32_t i = 0; i < nfuncs; i++) {
+    offs[i] = get32(code + 8 + 4 * (size_t)i);
+    offs[nfuncs + i] = get32(code + 8 + 4 * ((size_t)nfuncs + i));
+    if (offs[i] < AOT_TRAMPOLINE_SIZE || offs[i] >= code_size || (i && offs[i] <= offs[i - 1])) {
+      free(offs);
+      bad(err, at, "function entry outside the code or out of order");
+      return NULL;
+    }
+    if (offs[nfuncs + i] % 16 != 8 || offs[nfuncs + i] > (1u << 30)) {
+      free(offs);
+      bad(err, at, "implausible frame size");
+      return NULL;
+    }
+  }
+  aot_image *img = aot_image_from_code(code + 8 + 8 * (size_t)nfuncs, code_size, nfuncs, offs, options, cpu, err);
+  if (img) img->from_artifact = true;
+  return img;
+}
+
+uint8_t *aot_artifact_write(const wasm_module *m, const aot_image *img, size_t *len, wrun_error *err) {
+  size_t code_len = 0;
+  uint8_t *code = code_bytes(img, 0, &code_len);
   uLong c0 = compressBound((uLong)m->size), c1 = compressBound((uLong)code_len);
-  uint8_t *out = malloc(HEADER_SIZE + c0 + c1);
+  uint8_t *out = code ? malloc(HEADER_SIZE + c0 + c1) : NULL;
   if (!code || !out) {
     free(code);
     free(out);
     wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
     return NULL;
   }
-  put32(code, img->nfuncs);
-  put32(code + 4, img->code_size);
-  for (uint32_t i = 0; i < 2 * img->nfuncs; i++) put32(code + 8 + 4 * (size_t)i, img->func_off[i]);
-  memcpy(code + 8 + 8 * (size_t)img->nfuncs, img->mem, img->code_size);
-
   memset(out, 0, HEADER_SIZE);
   memcpy(out, magic, 8);
   put32(out + 8, ARTIFACT_FORMAT);
@@ -114,90 +236,32 @@ uint8_t *aot_artifact_write(const wasm_module *m, const aot_image *img, size_t *
   return out;
 }
 
-static bool bad(wrun_error *err, uint64_t off, const char *what) {
-  return wrun_error_at(err, WRUN_ERR_MALFORMED, off, "invalid compiled artifact: %s", what);
-}
-
-/* Inflates section k into a new buffer of exactly its recorded size. */
-static uint8_t *section(const uint8_t *bytes, size_t len, int k, size_t *out_len, wrun_error *err) {
-  const uint8_t *sec = bytes + 80 + 24 * k;
-  uint64_t off = get64(sec);
-  uint32_t clen = get32(sec + 8), size = get32(sec + 12), want = get32(sec + 16);
-  if (off < HEADER_SIZE || off > len || clen > len - off) {
-    bad(err, 80 + 24 * (uint64_t)k, "section extends beyond the end of the file (truncated?)");
+aot_image *aot_artifact_load_image(const uint8_t *bytes, size_t len, const uint8_t module_hash[32], uint32_t nfuncs,
+                                   wrun_error *err) {
+  if (!check_header(bytes, len, magic, err)) return NULL;
+  if (get32(bytes + 72) != 2 || get32(bytes + 76) != 0) {
+    bad(err, 72, "unexpected section count");
     return NULL;
   }
-  if (size > MAX_SECTION) {
-    bad(err, 80 + 24 * (uint64_t)k + 12, "section size out of range");
+  if (memcmp(bytes + 40, module_hash, 32) != 0) {
+    bad(err, 40, "compiled from another module");
     return NULL;
   }
-  uint8_t *buf = malloc(size ? size : 1);
-  if (!buf) {
-    wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+  size_t clen = 0;
+  uint8_t *code = section(bytes, len, 1, &clen, err);
+  if (!code) return NULL;
+  aot_image *img = image_from_section(code, clen, get64(bytes + 104), get32(bytes + 20), get32(bytes + 16), err);
+  free(code);
+  if (img && img->nfuncs != nfuncs) {
+    aot_image_free(img);
+    bad(err, get64(bytes + 104), "function count does not match the module");
     return NULL;
   }
-  uLongf got = size;
-  if (uncompress(buf, &got, bytes + off, clen) != Z_OK || got != size) {
-    free(buf);
-    bad(err, off, "section does not decompress (damaged)");
-    return NULL;
-  }
-  if (crc(buf, size) != want) {
-    free(buf);
-    bad(err, off, "section checksum mismatch (damaged)");
-    return NULL;
-  }
-  *out_len = size;
-  return buf;
+  return img;
 }
 
 wasm_module *aot_artifact_load(const uint8_t *bytes, size_t len, wrun_error *err) {
-  if (len < HEADER_SIZE) {
-    bad(err, len, "file is shorter than the header (truncated)");
-    return NULL;
-  }
-  if (memcmp(bytes, magic, 8) != 0) {
-    bad(err, 0, "wrong magic");
-    return NULL;
-  }
-  if (get32(bytes + 124) != crc(bytes, 124)) {
-    bad(err, 124, "header checksum mismatch (damaged)");
-    return NULL;
-  }
-  if (get32(bytes + 8) != ARTIFACT_FORMAT) {
-    wrun_error_at(err, WRUN_ERR_MALFORMED, 8, "compiled artifact has format version %u, this wrun reads %u: "
-                  "recompile it", get32(bytes + 8), ARTIFACT_FORMAT);
-    return NULL;
-  }
-  char ver[17];
-  memcpy(ver, bytes + 24, 16);
-  ver[16] = 0;
-  if (strcmp(ver, WRUN_VERSION) != 0) {
-    wrun_error_at(err, WRUN_ERR_MALFORMED, 24, "compiled artifact was made by wrun %s, this is wrun %s: recompile it",
-                  ver, WRUN_VERSION);
-    return NULL;
-  }
-  uint32_t arch = get32(bytes + 12);
-  if (arch != this_arch() || !arch) {
-    wrun_error_at(err, WRUN_ERR_MALFORMED, 12, "compiled artifact targets architecture %u (%s), not this machine",
-                  arch, arch == ARCH_X86_64 ? "x86-64" : "unknown");
-    return NULL;
-  }
-  uint32_t cpu = get32(bytes + 16), options = get32(bytes + 20);
-  if (cpu & ~(uint32_t)AOT_CPU_REQUIRED) {
-    bad(err, 16, "unknown CPU feature bits");
-    return NULL;
-  }
-  if ((cpu & aot_host_cpu()) != cpu) {
-    wrun_error_at(err, WRUN_ERR_MALFORMED, 16, "compiled artifact needs CPU features this machine lacks (%s%s)",
-                  (cpu & AOT_CPU_SSE41) && !(aot_host_cpu() & AOT_CPU_SSE41) ? "SSE4.1 " : "",
-                  (cpu & AOT_CPU_POPCNT) && !(aot_host_cpu() & AOT_CPU_POPCNT) ? "POPCNT" : "");
-    return NULL;
-  }
-  if (options & ~(uint32_t)(AOT_OPT_INTERRUPTIBLE | AOT_OPT_BOUNDS_CHECKS)) {
-    bad(err, 20, "unknown compile option bits");
-    return NULL;
-  }
+  if (!check_header(bytes, len, magic, err)) return NULL;
   if (get32(bytes + 72) != 2 || get32(bytes + 76) != 0) {
     bad(err, 72, "unexpected section count");
     return NULL;
@@ -211,62 +275,183 @@ wasm_module *aot_artifact_load(const uint8_t *bytes, size_t len, wrun_error *err
     return NULL;
   }
   wasm_module *m = NULL;
-  uint32_t *offs = NULL;
+  aot_image *img = NULL;
   uint8_t hash[32];
   wrun_sha256(mod, mlen, hash);
   if (memcmp(hash, bytes + 40, 32) != 0) {
     bad(err, 40, "module hash mismatch");
     goto fail;
   }
-  if (clen < 8) {
-    bad(err, get64(bytes + 104), "code section too short");
-    goto fail;
-  }
-  uint32_t nfuncs = get32(code), code_size = get32(code + 4);
-  if ((uint64_t)8 + 8 * (uint64_t)nfuncs + code_size != clen || code_size < AOT_TRAMPOLINE_SIZE) {
-    bad(err, get64(bytes + 104), "code section sizes disagree");
-    goto fail;
-  }
-  offs = malloc((2 * (size_t)nfuncs + 1) * sizeof *offs);
-  if (!offs) {
-    wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
-    goto fail;
-  }
-  for (uint32_t i = 0; i < nfuncs; i++) {
-    offs[i] = get32(code + 8 + 4 * (size_t)i);
-    offs[nfuncs + i] = get32(code + 8 + 4 * ((size_t)nfuncs + i));
-    if (offs[i] < AOT_TRAMPOLINE_SIZE || offs[i] >= code_size || (i && offs[i] <= offs[i - 1])) {
-      bad(err, get64(bytes + 104), "function entry outside the code or out of order");
-      goto fail;
-    }
-    if (offs[nfuncs + i] % 16 != 8 || offs[nfuncs + i] > (1u << 30)) {
-      bad(err, get64(bytes + 104), "implausible frame size");
-      goto fail;
-    }
-  }
+  img = image_from_section(code, clen, get64(bytes + 104), get32(bytes + 20), get32(bytes + 16), err);
+  if (!img) goto fail;
   m = wasm_module_decode(mod, mlen, err);
   if (!m) goto fail;
-  if (m->nfuncs - m->nimported_funcs != nfuncs) {
+  if (m->nfuncs - m->nimported_funcs != img->nfuncs) {
     bad(err, get64(bytes + 104), "function count does not match the module");
     goto fail;
   }
   /* compiled from a validated module (the hash proves it is that module) */
   m->validated = true;
-  aot_image *img = aot_image_from_code(code + 8 + 8 * (size_t)nfuncs, code_size, nfuncs, offs, options, cpu, err);
-  offs = NULL;
-  if (!img) goto fail;
-  img->from_artifact = true;
   aot_attach_image(m, img);
   free(mod);
   free(code);
   return m;
 fail:
+  aot_image_free(img);
   wasm_module_free(m);
-  free(offs);
   free(mod);
   free(code);
   return NULL;
 }
+
+/* ---- component artifacts -------------------------------------------------------
+ *
+ * A component compiled by `wrun compile` (docs/components.md, "Compiled
+ * components"): the component binary and the native code of each of its core
+ * modules, in the order wc_core_modules (src/cinst/artifact.c) lists them.
+ * The first 128 bytes are a core artifact's header with another magic, so
+ * the same checks apply (format, wrun version, architecture, CPU, options):
+ *
+ *   0   8   magic "\0wrunaoc"
+ *   8..72   as in a core artifact; bytes 40..72 hash the component binary
+ *   72  4   number of core modules N (at most AOT_MAX_COMPONENT_MODULES)
+ *   76  4   zero
+ *   80  24  section 0: the component binary (entry as in a core artifact)
+ *   104 20  zero
+ *   124 4   CRC-32 of bytes 0..124
+ *   128 24N the entries of sections 1..N: core module k's code is section k+1
+ *   +24N 4  CRC-32 of those entries
+ *   then the sections, each zlib-compressed
+ *
+ * A code section is the SHA-256 of the core module's bytes (32 bytes) followed
+ * by a core artifact's code section. The component bytes already hold every
+ * core module, so none is stored twice.
+ */
+
+
+bool aot_is_component_artifact(const uint8_t *bytes, size_t len) {
+  return len >= 8 && memcmp(bytes, cmagic, 8) == 0;
+}
+
+uint8_t *aot_component_artifact_write(const uint8_t *comp, size_t comp_len, uint32_t n,
+                                      const wasm_module *const *mods, const aot_image *const *imgs, size_t *len,
+                                      wrun_error *err) {
+  if (n > AOT_MAX_COMPONENT_MODULES) {
+    wrun_error_at(err, WRUN_ERR_LIMIT, WRUN_NO_OFFSET, "more than %u core modules", AOT_MAX_COMPONENT_MODULES);
+    return NULL;
+  }
+  uint32_t cpu = 0, options = n ? imgs[0]->options : 0;
+  size_t table = HEADER_SIZE + 24 * (size_t)n + 4, cap = table + compressBound((uLong)comp_len);
+  for (uint32_t k = 0; k < n; k++) {
+    if (imgs[k]->options != options) {
+      wrun_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "core modules compiled with different options");
+      return NULL;
+    }
+    cpu |= imgs[k]->cpu;
+    cap += compressBound((uLong)(32 + 8 + 8 * (size_t)imgs[k]->nfuncs + imgs[k]->code_size));
+  }
+  uint8_t *out = malloc(cap);
+  if (!out) {
+    wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+    return NULL;
+  }
+  memset(out, 0, table);
+  memcpy(out, cmagic, 8);
+  put32(out + 8, ARTIFACT_FORMAT);
+  put32(out + 12, this_arch());
+  put32(out + 16, cpu);
+  put32(out + 20, options);
+  snprintf((char *)out + 24, 16, "%s", WRUN_VERSION);
+  wrun_sha256(comp, comp_len, out + 40);
+  put32(out + 72, n);
+  size_t at = table;
+  for (uint32_t k = 0; k <= n; k++) {
+    size_t slen = comp_len;
+    uint8_t *code = NULL;
+    const uint8_t *src = comp;
+    if (k > 0) {
+      if (!(code = code_bytes(imgs[k - 1], 32, &slen))) {
+        free(out);
+        wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+        return NULL;
+      }
+      wrun_sha256(mods[k - 1]->bytes, mods[k - 1]->size, code);
+      src = code;
+    }
+    uLongf clen = (uLongf)(cap - at);
+    int zst = compress2(out + at, &clen, src, (uLong)slen, 6);
+    uint8_t *entry = out + (k ? HEADER_SIZE + 24 * (size_t)(k - 1) : 80);
+    put64(entry, at);
+    put32(entry + 8, (uint32_t)clen);
+    put32(entry + 12, (uint32_t)slen);
+    put32(entry + 16, crc(src, slen));
+    free(code);
+    if (zst != Z_OK || slen > MAX_SECTION) {
+      free(out);
+      wrun_error_at(err, WRUN_ERR_LIMIT, WRUN_NO_OFFSET, "compression failed or a section is too large");
+      return NULL;
+    }
+    at += clen;
+  }
+  put32(out + 124, crc(out, 124));
+  put32(out + table - 4, crc(out + HEADER_SIZE, 24 * (size_t)n));
+  *len = at;
+  return out;
+}
+
+/* The component header's own fields and the section table: N, or -1. */
+static int64_t component_table(const uint8_t *bytes, size_t len, wrun_error *err) {
+  uint32_t n = get32(bytes + 72);
+  if (n > AOT_MAX_COMPONENT_MODULES || get32(bytes + 76) != 0) return bad(err, 72, "unexpected module count"), -1;
+  for (int i = 104; i < 124; i++)
+    if (bytes[i]) return bad(err, (uint64_t)i, "reserved header bytes are not zero"), -1;
+  uint64_t table = HEADER_SIZE + 24 * (uint64_t)n;
+  if (len < table + 4) return bad(err, len, "file ends inside the section table (truncated)"), -1;
+  if (get32(bytes + table) != crc(bytes + HEADER_SIZE, 24 * (size_t)n))
+    return bad(err, table, "section table checksum mismatch (damaged)"), -1;
+  return n;
+}
+
+bool aot_component_artifact_open(const uint8_t *bytes, size_t len, uint8_t **comp, size_t *comp_len,
+                                 uint32_t *nmodules, wrun_error *err) {
+  *comp = NULL;
+  if (!check_header(bytes, len, cmagic, err)) return false;
+  int64_t n = component_table(bytes, len, err);
+  if (n < 0) return false;
+  uint8_t *c = section_at(bytes, len, 80, comp_len, err);
+  if (!c) return false;
+  uint8_t hash[32];
+  wrun_sha256(c, *comp_len, hash);
+  if (memcmp(hash, bytes + 40, 32) != 0) {
+    free(c);
+    return bad(err, 40, "component hash mismatch");
+  }
+  *comp = c;
+  *nmodules = (uint32_t)n;
+  return true;
+}
+
+aot_image *aot_component_artifact_code(const uint8_t *bytes, size_t len, uint32_t k, const uint8_t module_hash[32],
+                                       wrun_error *err) {
+  /* the caller has opened the artifact, so the header and table are checked */
+  if (k >= get32(bytes + 72)) {
+    bad(err, 72, "fewer code sections than core modules");
+    return NULL;
+  }
+  uint64_t entry = HEADER_SIZE + 24 * (uint64_t)k;
+  size_t clen = 0;
+  uint8_t *code = section_at(bytes, len, entry, &clen, err);
+  if (!code) return NULL;
+  aot_image *img = NULL;
+  if (clen < 32 || memcmp(code, module_hash, 32) != 0)
+    bad(err, entry, "code section compiled from another core module");
+  else
+    img = image_from_section(code + 32, clen - 32, entry, get32(bytes + 20), get32(bytes + 16), err);
+  free(code);
+  return img;
+}
+
+/* ---- describing either kind, for `wrun inspect` ------------------------------ */
 
 void aot_artifact_info_free(aot_artifact_info *info) {
   free(info->module);
@@ -276,7 +461,8 @@ void aot_artifact_info_free(aot_artifact_info *info) {
 bool aot_artifact_describe(const uint8_t *bytes, size_t len, aot_artifact_info *info, wrun_error *err) {
   memset(info, 0, sizeof *info);
   if (len < HEADER_SIZE) return bad(err, len, "file is shorter than the header (truncated)");
-  if (memcmp(bytes, magic, 8) != 0) return bad(err, 0, "wrong magic");
+  info->component = memcmp(bytes, cmagic, 8) == 0;
+  if (!info->component && memcmp(bytes, magic, 8) != 0) return bad(err, 0, "wrong magic");
   if (get32(bytes + 124) != crc(bytes, 124)) return bad(err, 124, "header checksum mismatch (damaged)");
   info->format = get32(bytes + 8);
   info->arch = get32(bytes + 12);
@@ -289,15 +475,27 @@ bool aot_artifact_describe(const uint8_t *bytes, size_t len, aot_artifact_info *
                    info->arch == this_arch() && info->arch && (info->cpu & aot_host_cpu()) == info->cpu;
   /* The sections' layout is only known for this format version. */
   if (info->format != ARTIFACT_FORMAT) return true;
-  if (get32(bytes + 72) != 2 || get32(bytes + 76) != 0) return bad(err, 72, "unexpected section count");
-  size_t clen = 0;
-  uint8_t *code = section(bytes, len, 1, &clen, err);
-  if (!code) return false;
-  if (clen >= 8) {
-    info->nfuncs = get32(code);
-    info->code_size = get32(code + 4);
+  uint32_t ncode = 1;
+  if (info->component) {
+    int64_t n = component_table(bytes, len, err);
+    if (n < 0) return false;
+    ncode = info->nmodules = (uint32_t)n;
+  } else if (get32(bytes + 72) != 2 || get32(bytes + 76) != 0) {
+    return bad(err, 72, "unexpected section count");
   }
-  free(code);
+  /* a component's code sections start with the module's hash */
+  size_t skip = info->component ? 32 : 0;
+  for (uint32_t k = 0; k < ncode; k++) {
+    size_t clen = 0;
+    uint64_t entry = info->component ? HEADER_SIZE + 24 * (uint64_t)k : 104;
+    uint8_t *code = section_at(bytes, len, entry, &clen, err);
+    if (!code) return false;
+    if (clen >= skip + 8) {
+      info->nfuncs += get32(code + skip);
+      info->code_size += get32(code + skip + 4);
+    }
+    free(code);
+  }
   info->module = section(bytes, len, 0, &info->module_len, err);
   if (!info->module) return false;
   uint8_t hash[32];

@@ -25,6 +25,9 @@
  * this and not a hash of the sources), so a rebuilt wrun neither finds (name)
  * nor accepts (tag) an older build's code. The name inside the tag binds an
  * entry to its module and options: one copied to another name is refused.
+ * A hit loads only the code: the artifact must record the SHA-256 of the
+ * module being run (the entry name's hash), so the module section is neither
+ * inflated nor decoded again.
  * A refused entry is a miss: the module is compiled and the entry rewritten.
  */
 #include <errno.h>
@@ -56,6 +59,7 @@ struct cli_cache {
   uint8_t build[32];             /* SHA-256 of this executable's build id */
   char dir[4096];
   char name[160];                /* the entry name last computed */
+  uint8_t hash[32];              /* SHA-256 of the module it was computed for */
   char path[4096 + 160];         /* dir/name, for messages */
 };
 
@@ -284,8 +288,10 @@ void cli_cache_close(cli_cache *c) {
 
 /* ---- entries ------------------------------------------------------------------ */
 
+const char *cli_cache_last_path(const cli_cache *c) { return c->path; }
+
 const char *cli_cache_entry_path(cli_cache *c, const wasm_module *m, uint32_t options) {
-  uint8_t h[32];
+  uint8_t *h = c->hash;
   wrun_sha256(m->bytes, m->size, h);
   char hex[65], build[17];
   for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", h[i]);
@@ -338,20 +344,15 @@ aot_image *cli_cache_load(cli_cache *c, const wasm_module *m, uint32_t options) 
     free(buf);
     return NULL;
   }
+  /* Authenticated, so written by this build for a module with the recorded
+   * hash: only the code is loaded (the module it was compiled from is `m`
+   * when the recorded hash is m's; nothing is inflated, hashed or decoded
+   * again). */
   wrun_error err;
   wrun_error_clear(&err);
-  wasm_module *cm = aot_artifact_load(buf + plen, alen, &err);
+  aot_image *img = aot_artifact_load_image(buf + plen, alen, c->hash, m->nfuncs - m->nimported_funcs, &err);
   free(buf);
-  aot_image *img = NULL;
-  if (!cm) {
-    note(c, "%s", err.message);
-  } else if (cm->size != m->size || memcmp(cm->bytes, m->bytes, m->size) != 0) {
-    note(c, "it holds another module");
-  } else {
-    img = cm->aot_image;
-    cm->aot_image = NULL;
-  }
-  wasm_module_free(cm);
+  if (!img) note(c, "%s", err.message);
   return img;
 }
 

@@ -21,7 +21,8 @@ cli_cache *cli_cache_open(bool verbose);
 
 /* The cached code for `m` compiled with `options`: only an entry that
  * authenticates under this user's key, was written by this very build of
- * wrun for this module and options, and holds exactly `m`. NULL on any miss
+ * wrun for this module and options, and records `m`'s SHA-256 (which, the
+ * entry being authenticated, means it was compiled from exactly `m`). NULL on any miss
  * (under verbose, a refused entry is reported). Caller owns the image. */
 aot_image *cli_cache_load(cli_cache *c, const wasm_module *m, uint32_t options);
 
@@ -31,6 +32,10 @@ bool cli_cache_store(cli_cache *c, const wasm_module *m, const aot_image *img, u
 
 /* The path of m's entry, for messages (valid until the next call). */
 const char *cli_cache_entry_path(cli_cache *c, const wasm_module *m, uint32_t options);
+
+/* The path of the entry the last load or store used, for messages (no
+ * hashing: the module is not hashed again). */
+const char *cli_cache_last_path(const cli_cache *c);
 
 /* Releases the cache handle (NULL allowed). */
 void cli_cache_close(cli_cache *c);

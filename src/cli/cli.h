@@ -152,6 +152,11 @@ int cli_run_module(const char *path, const wasm_module *m, const char *invoke, i
  * error. */
 bool cli_prepare_aot(const char *path, wasm_module *m, cli_sandbox *sb);
 
+/* The same for every core module of component `c` when sb->aot (each from
+ * the compile cache, or compiled now and cached). False after printing an
+ * error. */
+bool cli_prepare_component_aot(const char *path, struct wc_component *c, const cli_sandbox *sb);
+
 /* `wrun compile`: writes a compiled artifact of `in` to `out` (NULL: `in`
  * with extension .cwasm). Returns the exit status. */
 int cli_compile(const char *in, const char *out, bool interruptible, bool verbose);

@@ -1,7 +1,9 @@
 /*
- * compile.c — `wrun compile` (module -> compiled artifact) and the compiled
- * code of `wrun run`: an artifact's, or the compile cache's (cache.c), or
- * compiled now.
+ * compile.c — `wrun compile` (module or component -> compiled artifact) and
+ * the compiled code of `wrun run`: an artifact's, or the compile cache's
+ * (cache.c), or compiled now. A component's core modules are compiled and
+ * cached one by one, so a module shared by many components (such as jco's
+ * preview-1 adapter) is compiled once.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -10,7 +12,10 @@
 
 #include "aot/aot.h"
 #include "cli/cache.h"
+#include "cinst/artifact.h"
 #include "cli/cli.h"
+#include "common/file.h"
+#include "component/component.h"
 
 static bool write_file(const char *path, const uint8_t *data, size_t len) {
   FILE *f = fopen(path, "wb");
@@ -25,6 +30,54 @@ static void print_err(const char *path, const wrun_error *err) {
   fprintf(stderr, "%s\n", wrun_error_format(err, path, buf, sizeof buf));
 }
 
+/* `wrun compile` of a component: every core module compiled, one artifact. */
+static int compile_component(const char *in, const char *out, const uint8_t *bytes, size_t blen, bool interruptible,
+                             bool verbose) {
+  wrun_error err;
+  wrun_error_clear(&err);
+  wc_component *c = wc_component_load(bytes, blen, &err);
+  if (!c) return print_err(in, &err), CLI_EXIT_REJECTED;
+  wrun_config cfg = {0};
+  cfg.interruptible = interruptible;
+  uint32_t n = wc_core_modules(c, NULL, 0), nfuncs = 0, code = 0;
+  wasm_module **mods = calloc((size_t)n + 1, sizeof *mods);
+  int status = CLI_EXIT_REJECTED;
+  double ms = 0;
+  size_t len = 0;
+  uint8_t *art = NULL;
+  if (!mods) {
+    fprintf(stderr, "%s: out of memory\n", in);
+    goto done;
+  }
+  wc_core_modules(c, mods, n);
+  for (uint32_t k = 0; k < n; k++) {
+    aot_image *img = NULL;
+    if (!aot_compile_module(mods[k], aot_options_for(&cfg), &img, &err)) {
+      print_err(in, &err);
+      goto done;
+    }
+    aot_attach_image(mods[k], img);
+    nfuncs += img->nfuncs;
+    code += img->code_size;
+    ms += img->compile_ms;
+  }
+  if (!(art = wc_artifact_write(c, &len, &err))) {
+    print_err(in, &err);
+  } else if (!write_file(out, art, len)) {
+    fprintf(stderr, "%s: cannot write: %s\n", out, strerror(errno));
+  } else {
+    status = CLI_EXIT_OK;
+    if (verbose)
+      fprintf(stderr, "wrun: compiled a component's %u core modules (%u functions) to %u bytes of x86-64 in %.3f ms; "
+              "wrote %s (%zu bytes)\n", n, nfuncs, code, ms, out, len);
+  }
+done:
+  free(art);
+  free(mods);
+  wc_component_free(c);
+  return status;
+}
+
 int cli_compile(const char *in, const char *out, bool interruptible, bool verbose) {
   char defout[4096];
   if (!out) {
@@ -34,6 +87,18 @@ int cli_compile(const char *in, const char *out, bool interruptible, bool verbos
     memcpy(defout, in, stem);
     strcpy(defout + stem, ".cwasm");
     out = defout;
+  }
+  {
+    wrun_error rerr;
+    wrun_error_clear(&rerr);
+    size_t blen = 0;
+    uint8_t *bytes = wrun_read_file(in, &blen, &rerr);
+    if (bytes && wc_is_component(bytes, blen)) {
+      int st = compile_component(in, out, bytes, blen, interruptible, verbose);
+      free(bytes);
+      return st;
+    }
+    free(bytes); /* a module, or unreadable: cli_load_module reports it */
   }
   wasm_module *m = cli_load_module(in);
   if (!m) return CLI_EXIT_REJECTED;
@@ -70,24 +135,15 @@ int cli_compile(const char *in, const char *out, bool interruptible, bool verbos
   return status;
 }
 
-bool cli_prepare_aot(const char *path, wasm_module *m, cli_sandbox *sb) {
-  if (m->aot_image) { /* an artifact */
-    sb->aot = true;
-    if (sb->verbose) fprintf(stderr, "wrun: running precompiled code from %s\n", path);
-    return true;
-  }
-  if (!sb->aot) return true;
-  wrun_config cfg = {0};
-  cfg.interruptible = sb->timeout_ns != 0;
-  uint32_t options = aot_options_for(&cfg);
-  cli_cache *cache = sb->no_cache ? NULL : cli_cache_open(sb->verbose);
+/* Attaches compiled code to `m`: from the cache (may be NULL), else compiled
+ * now and stored in the cache. False after printing an error. */
+static bool attach_code(const char *path, wasm_module *m, cli_cache *cache, uint32_t options, bool verbose) {
   if (cache) {
     aot_image *img = cli_cache_load(cache, m, options);
     if (img) {
       aot_attach_image(m, img);
-      if (sb->verbose)
-        fprintf(stderr, "wrun: compiled code loaded from the cache: %s\n", cli_cache_entry_path(cache, m, options));
-      cli_cache_close(cache);
+      if (verbose)
+        fprintf(stderr, "wrun: compiled code loaded from the cache: %s\n", cli_cache_last_path(cache));
       return true;
     }
   }
@@ -96,19 +152,51 @@ bool cli_prepare_aot(const char *path, wasm_module *m, cli_sandbox *sb) {
   aot_image *img = NULL;
   if (!aot_compile_module(m, options, &img, &err)) {
     print_err(path, &err);
-    cli_cache_close(cache);
     return false;
   }
   aot_attach_image(m, img);
-  if (sb->verbose)
+  if (verbose)
     fprintf(stderr, "wrun: compiled %u functions (%zu bytes of wasm) in %.3f ms\n", img->nfuncs, m->size,
             img->compile_ms);
   if (cache) {
     bool stored = cli_cache_store(cache, m, img, options);
-    if (sb->verbose)
+    if (verbose)
       fprintf(stderr, "wrun: %s %s\n", stored ? "cached at" : "could not write the cache entry",
-              cli_cache_entry_path(cache, m, options));
+              cli_cache_last_path(cache));
   }
-  cli_cache_close(cache);
   return true;
+}
+
+/* The options compiled code needs for this run. */
+static uint32_t run_options(const cli_sandbox *sb) {
+  wrun_config cfg = {0};
+  cfg.interruptible = sb->timeout_ns != 0;
+  return aot_options_for(&cfg);
+}
+
+bool cli_prepare_aot(const char *path, wasm_module *m, cli_sandbox *sb) {
+  if (m->aot_image) { /* an artifact */
+    sb->aot = true;
+    if (sb->verbose) fprintf(stderr, "wrun: running precompiled code from %s\n", path);
+    return true;
+  }
+  if (!sb->aot) return true;
+  cli_cache *cache = sb->no_cache ? NULL : cli_cache_open(sb->verbose);
+  bool ok = attach_code(path, m, cache, run_options(sb), sb->verbose);
+  cli_cache_close(cache);
+  return ok;
+}
+
+bool cli_prepare_component_aot(const char *path, wc_component *c, const cli_sandbox *sb) {
+  uint32_t n = wc_core_modules(c, NULL, 0);
+  wasm_module **mods = calloc((size_t)n + 1, sizeof *mods);
+  if (!mods) return fprintf(stderr, "%s: out of memory\n", path), false;
+  wc_core_modules(c, mods, n);
+  cli_cache *cache = sb->no_cache || !n ? NULL : cli_cache_open(sb->verbose);
+  bool ok = true;
+  for (uint32_t k = 0; k < n && ok; k++)
+    if (!mods[k]->aot_image) ok = attach_code(path, mods[k], cache, run_options(sb), sb->verbose);
+  cli_cache_close(cache);
+  free(mods);
+  return ok;
 }

@@ -7,12 +7,15 @@
  * ARGS as the guest's arguments: exit 0 for ok, 1 for err, or the status
  * given to wasi:cli/exit. With --invoke it calls that export with its
  * arguments read as WAVE values (component/wave.h), one command-line argument
- * per parameter, and prints the result in WAVE.
+ * per parameter, and prints the result in WAVE. A compiled component (from
+ * `wrun compile`) runs the same way, with --allow-precompiled only.
  */
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "aot/aot.h"
+#include "cinst/artifact.h"
 #include "cinst/instance.h"
 #include "cli/cli.h"
 #include "component/wave.h"
@@ -194,28 +197,74 @@ done:
   return status;
 }
 
+/* A compiled component: loaded only when the user allowed precompiled code. */
+static wc_component *load_artifact(const char *path, const uint8_t *bytes, size_t len, const cli_sandbox *sb,
+                                   int *status) {
+  *status = CLI_EXIT_REJECTED;
+  if (!sb->allow_precompiled) {
+    fprintf(stderr, "%s: refusing to run a precompiled artifact (native code that is not validated); "
+            "pass --allow-precompiled if you trust it\n", path);
+    return NULL;
+  }
+  wrun_error err;
+  wrun_error_clear(&err);
+  wc_component *c = wc_artifact_load(bytes, len, &err);
+  if (!c) cli_print_error(path, &err);
+  else if (sb->verbose) fprintf(stderr, "wrun: running precompiled code from %s\n", path);
+  return c;
+}
+
 int cli_run_component(const char *path, const char *name, int nargs, char **args, const cli_sandbox *sb) {
   wrun_error err;
   wrun_error_clear(&err);
   size_t len;
   uint8_t *bytes = wrun_read_file(path, &len, &err);
   if (!bytes) return -1; /* the module path reports it */
-  if (!wc_is_component(bytes, len)) {
+  cli_sandbox run = *sb;
+  wc_component *c = NULL;
+  int status = -1;
+  bool artifact = aot_is_component_artifact(bytes, len);
+  if (artifact) {
+    c = load_artifact(path, bytes, len, sb, &status);
+    free(bytes);
+    if (!c) return status;
+    run.aot = true; /* its code is compiled */
+  } else if (wc_is_component(bytes, len)) {
+    c = wc_component_load(bytes, len, &err);
+    free(bytes);
+    if (!c) return -1; /* the module path prints the one-line rejection */
+  } else {
     free(bytes);
     return -1;
   }
-  wc_component *c = wc_component_load(bytes, len, &err);
-  free(bytes);
-  if (!c) return -1; /* the module path prints the one-line rejection */
-  int status = -1;
   wc_str runx = cli_run_export(c);
+  if (!name && !runx.len) { /* for a .wasm the module path says there is nothing to run */
+    if (artifact) {
+      fprintf(stderr, "%s: a component with no wasi:cli/run export: nothing to run without --invoke\n", path);
+      status = CLI_EXIT_REJECTED;
+    }
+    goto done;
+  }
+  if (run.aot && run.fuel) {
+    fprintf(stderr, "wrun: --fuel is not supported with --aot (compiled code does not count instructions)\n");
+    status = CLI_EXIT_USAGE;
+    goto done;
+  }
+  if (run.aot && !cli_prepare_component_aot(path, c, &run)) {
+    status = CLI_EXIT_REJECTED;
+    goto done;
+  }
+  if (run.verbose)
+    fprintf(stderr, "wrun: tier: %s for the component's %u core modules\n", run.aot ? "aot" : "interpreter",
+            c->total_modules);
   if (name) {
-    status = invoke(path, c, name, false, nargs, args, sb);
-  } else if (runx.len) {
+    status = invoke(path, c, name, false, nargs, args, &run);
+  } else {
     char full[300];
     snprintf(full, sizeof full, "%.*s#run", (int)(runx.len > 250 ? 250 : runx.len), runx.ptr);
-    status = invoke(path, c, full, true, nargs, args, sb);
+    status = invoke(path, c, full, true, nargs, args, &run);
   }
+done:
   wc_component_free(c);
   return status;
 }

@@ -1,7 +1,8 @@
 /*
- * inspect.c — `wrun inspect`: a short, human-readable summary of a module, or
- * of a compiled artifact: first and plainly that it is native code that was
- * not validated, then its header and the module it was compiled from.
+ * inspect.c — `wrun inspect`: a short, human-readable summary of a module or
+ * component, or of a compiled artifact: first and plainly that it is native
+ * code that was not validated, then its header and the module or component it
+ * was compiled from.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,8 +84,9 @@ static int inspect_artifact(const char *path, const uint8_t *bytes, size_t len) 
     cli_print_error(path, &err);
     return CLI_EXIT_REJECTED;
   }
-  printf("%s: compiled artifact: native machine code produced by `wrun compile`, NOT validated as WebAssembly\n"
-         "  (it runs only with --allow-precompiled, as trusted code: see docs/security.md)\n", path);
+  printf("%s: compiled %s: native machine code produced by `wrun compile`, NOT validated as WebAssembly\n"
+         "  (it runs only with --allow-precompiled, as trusted code: see docs/security.md)\n", path,
+         info.component ? "component artifact" : "artifact");
   printf("artifact format: %u\n", info.format);
   printf("written by: wrun %s\n", info.version);
   printf("architecture: %s\n", info.arch == 1 ? "x86-64" : "unknown");
@@ -92,17 +94,31 @@ static int inspect_artifact(const char *path, const uint8_t *bytes, size_t len) 
          info.cpu & AOT_CPU_POPCNT ? " POPCNT" : "", info.cpu ? "" : " none");
   printf("compile options:%s%s%s\n", info.options & AOT_OPT_INTERRUPTIBLE ? " interruptible" : "",
          info.options & AOT_OPT_BOUNDS_CHECKS ? " bounds-checks" : "", info.options ? "" : " none");
-  printf("module sha256: ");
+  printf("%s sha256: ", info.component ? "component" : "module");
   for (int i = 0; i < 32; i++) printf("%02x", info.module_hash[i]);
-  printf("%s\n", !info.sections_read ? "" : info.hash_ok ? " (matches the embedded module)" : " (MISMATCH: damaged)");
+  printf("%s\n", !info.sections_read ? "" : !info.hash_ok ? " (MISMATCH: damaged)"
+                : info.component ? " (matches the embedded component)" : " (matches the embedded module)");
   printf("loadable by this wrun on this machine: %s\n", info.loadable ? "yes" : "no");
   if (!info.sections_read) {
     printf("sections: not read (format %u is not this wrun's)\n", info.format);
     aot_artifact_info_free(&info);
     return CLI_EXIT_OK;
   }
-  printf("native code: %u functions, %u bytes (section checksums match; checksums catch damage, not tampering)\n",
-         info.nfuncs, info.code_size);
+  if (info.component)
+    printf("native code: %u core modules, %u functions, %u bytes (section checksums match; checksums catch damage, "
+           "not tampering)\n", info.nmodules, info.nfuncs, info.code_size);
+  else
+    printf("native code: %u functions, %u bytes (section checksums match; checksums catch damage, not tampering)\n",
+           info.nfuncs, info.code_size);
+  if (info.component) { /* the component itself is WebAssembly: decoded and validated as usual */
+    wc_component *c = wc_component_load(info.module, info.module_len, &err);
+    aot_artifact_info_free(&info);
+    if (!c) return cli_print_error(path, &err), CLI_EXIT_REJECTED;
+    printf("embedded component (decoded and validated; its core modules' code is not):\n");
+    cli_print_component(path, c);
+    wc_component_free(c);
+    return CLI_EXIT_OK;
+  }
   wasm_module *m = wasm_module_decode(info.module, info.module_len, &err);
   if (!m) {
     cli_print_error(path, &err);
@@ -145,7 +161,7 @@ int cli_inspect_file(const char *path) {
   size_t len;
   uint8_t *bytes = cli_read_input(path, &len);
   if (!bytes) return CLI_EXIT_REJECTED;
-  if (aot_is_artifact(bytes, len)) {
+  if (aot_is_artifact(bytes, len) || aot_is_component_artifact(bytes, len)) {
     int status = inspect_artifact(path, bytes, len);
     free(bytes);
     return status;

@@ -62,6 +62,17 @@ static wasm_module *load(const char *path, artifact_policy policy) {
   uint8_t *bytes = cli_read_input(path, &len);
   if (!bytes) return NULL;
   wasm_module *m = NULL;
+  if (aot_is_component_artifact(bytes, len)) {
+    /* a compiled component runs through cli_run_component; everything else refuses it */
+    if (policy == ARTIFACT_NEEDS_FLAG)
+      fprintf(stderr, "%s: refusing to run a precompiled artifact (native code that is not validated); "
+              "pass --allow-precompiled if you trust it\n", path);
+    else
+      fprintf(stderr, "%s: precompiled component artifact (native code from `wrun compile`), not a WebAssembly "
+              "module or component: not validated\n", path);
+    free(bytes);
+    return NULL;
+  }
   if (aot_is_artifact(bytes, len)) {
     if (policy == ARTIFACT_ALLOWED) {
       /* compiled by `wrun compile`: checked for damage, not validated */

@@ -171,6 +171,7 @@ static const command_info commands[] = {
    "usage: wrun compile [OPTIONS] FILE\n"
    "Compiles FILE (.wasm or .wat) to native code and writes a compiled artifact\n"
    "that `wrun run --allow-precompiled ARTIFACT` runs without compiling again.\n"
+   "For a component: one artifact with the code of every core module in it.\n"
    "Options may come before or after FILE.\n",
    NULL},
   {CLI_CMD_SERVE, "serve",

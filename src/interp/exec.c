@@ -681,7 +681,12 @@ bool interp_invoke(wrun_store *s, wrun_func *f, uint64_t *sp) {
   ex.aot_base = 0;
   ex.aot_sp_limit = 0;
   bool ok;
-  if (sigsetjmp(ex.unwind, 1)) { /* a load or store hit a guard page */
+  /* 0: the signal mask is not saved. Saving it costs two rt_sigprocmask
+   * system calls per entry, which made up half of a component-to-component
+   * call (docs/components.md, Speed); it is not needed, as nothing changes
+   * the mask while wasm runs and the fault handler is SA_NODEFER with an
+   * empty sa_mask (store.c), so the mask in the handler is the one here. */
+  if (sigsetjmp(ex.unwind, 0)) { /* a load or store hit a guard page */
     rt_set_trap(s, WRUN_TRAP_MEMORY_OOB, NULL);
     s->nframes = base_depth;
     ok = false;

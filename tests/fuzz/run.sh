@@ -8,8 +8,8 @@ secs=${1:-60}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${2:-$top/build-fuzz}
 CC=clang cmake -S "$top" -B "$build" -DWRUN_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build" --target fuzz_decode fuzz_text fuzz_aot fuzz_tiers fuzz_component fuzz_wave fuzz_serve_url -j2 >/dev/null
-targets="decode text aot tiers component wave serve_url"
+cmake --build "$build" --target fuzz_decode fuzz_text fuzz_aot fuzz_tiers fuzz_component fuzz_wave fuzz_serve_url fuzz_cartifact -j2 >/dev/null
+targets="decode text aot tiers component wave serve_url cartifact"
 # the shim's input (built only where protobuf-c, jansson and containerd's .proto files are)
 cmake --build "$build" --target fuzz_ttrpc fuzz_shim_spec -j2 >/dev/null 2>&1 && targets="$targets ttrpc shim_spec"
 for t in $targets; do
@@ -18,7 +18,7 @@ for t in $targets; do
   echo "fuzz_$t: running for ${secs}s"
   maxlen=4096
   [ "$t" = aot ] || [ "$t" = tiers ] && maxlen=16384 # their seeds are whole compiled programs
-  [ "$t" = component ] && maxlen=16384
+  [ "$t" = component ] || [ "$t" = cartifact ] && maxlen=16384
   "$build/tests/fuzz/fuzz_$t" -max_total_time="$secs" -max_len=$maxlen -timeout=10 -rss_limit_mb=2048 \
       -print_final_stats=1 -artifact_prefix="$build/crash-$t-" \
       "$corpus" "$top/tests/fuzz/seeds/$t" 2>&1 | grep -E "stat::number_of_executed_units|ERROR|SUMMARY|Done" || true
