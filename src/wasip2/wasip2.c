@@ -131,7 +131,7 @@ bool wp2_add_resource(wp2_ctx *p, wc_host *h, const char *iface, const char *nam
   return (*out = wc_host_add_resource(h, full, name, dtor, p)) != NULL;
 }
 
-bool wp2_add_to_host(wp2_ctx *p, wc_host *h) { return wp2_add_io(p, h) && wp2_add_cli(p, h); }
+bool wp2_add_to_host(wp2_ctx *p, wc_host *h) { return wp2_add_io(p, h) && wp2_add_cli(p, h) && wp2_add_http(p, h); }
 
 /* ---- the context ---------------------------------------------------------- */
 
