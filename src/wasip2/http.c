@@ -211,7 +211,9 @@ typedef struct hconn {
   size_t head_bytes;
   uint8_t *body; size_t body_len, body_cap, body_off;  /* parsed body bytes not yet read */
   bool chunked;             /* the request body is sent chunked */
-  uint64_t first_byte_ns, between_ns;
+  uint64_t first_byte_ns, between_ns;   /* request-options (0: none) */
+  uint64_t first_byte_deadline;         /* monotonic ns, 0: none */
+  uint64_t last_data;                   /* when the last response bytes arrived */
   hin *in;                  /* the response body (shared with incoming-body objects) */
   wp2_ctx *p;
 } hconn;
@@ -538,6 +540,7 @@ static void hout_report_end(hout *o, wc_arena *a) {
     hconn *c = o->conn;
     if (!c || c->fd < 0) return;
     if (o->aborted) { shutdown(c->fd, SHUT_RDWR); return; } /* the server sees a truncated request */
+    if (c->first_byte_ns) c->first_byte_deadline = wp2_mono_ns() + c->first_byte_ns; /* from the request's end */
     if (!c->chunked) return;
     conn_send(c, "0\r\n", 3);
     for (uint32_t i = 0; o->trailers && i < o->trailers->n; i++) {
@@ -1437,10 +1440,20 @@ static bool conn_progress(hconn *c) {
   uint8_t buf[16384];
   ssize_t r = recv(c->fd, buf, sizeof buf, MSG_DONTWAIT);
   if (r < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return false;
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+      /* the timeouts of request-options, checked whenever readiness is asked
+       * (at least every WP2_SLICE_MS while the guest waits) */
+      uint64_t now = wp2_mono_ns();
+      if (!c->head_done && c->first_byte_deadline && now >= c->first_byte_deadline)
+        conn_fail(c, EC_RESPONSE_TIMEOUT, NULL);
+      else if (c->head_done && c->between_ns && now - c->last_data >= c->between_ns)
+        conn_fail(c, EC_CONNECTION_READ_TIMEOUT, NULL);
+      return false;
+    }
     conn_fail(c, EC_CONNECTION_TERMINATED, NULL);
     return false;
   }
+  c->last_data = wp2_mono_ns();
   size_t used = http_parser_execute(&c->parser, &parser_settings, (const char *)buf, (size_t)r);
   enum http_errno he = HTTP_PARSER_ERRNO(&c->parser);
   if (he != HPE_OK && he != HPE_PAUSED) conn_fail(c, EC_PROTOCOL_ERROR, http_errno_description(he));
@@ -1674,10 +1687,12 @@ WP2_FN(outgoing_handle) {
   wp2_http *h = p->http;
   outmsg *m = wp2_table_take(&h->outreq, args[0].u.handle.rep);
   if (!m) return wp2_trap(trap, "unknown outgoing-request %u", args[0].u.handle.rep);
-  uint64_t connect_ns = HTTP_DEFAULT_CONNECT_NS;
+  uint64_t connect_ns = HTTP_DEFAULT_CONNECT_NS, first_byte_ns = 0, between_ns = 0;
   if (args[1].u.var.index == 1) {
     reqopts *o = wp2_table_take(&h->opts, args[1].u.var.payload->u.handle.rep);
     if (o && o->set[0]) connect_ns = o->t[0];
+    if (o && o->set[1]) first_byte_ns = o->t[1];
+    if (o && o->set[2]) between_ns = o->t[2];
     free(o);
   }
   int ec = -1;
@@ -1710,6 +1725,9 @@ WP2_FN(outgoing_handle) {
   c->refs = 1;
   c->fd = fd;
   c->p = p;
+  c->first_byte_ns = first_byte_ns;
+  c->between_ns = between_ns;
+  if (first_byte_ns) c->first_byte_deadline = wp2_mono_ns() + first_byte_ns;
   http_parser_init(&c->parser, HTTP_RESPONSE);
   c->parser.data = c;
   f->conn = c;

@@ -6,7 +6,8 @@
  * (a result value; the next request still works), error codes, missing and
  * unfinished responses, the header rules, and outgoing requests denied by
  * default and allowed per host/CIDR:port against a python3 http.server on
- * loopback (started and killed here).
+ * loopback and tests/component/http/upstream.py (a chunked echo with trailers
+ * both ways), both started and stopped here.
  *
  * Guests: tests/component/http-handler.wasm (tests/component/http/handler.c,
  * written against the Canonical ABI) and http-js.wasm (app.js built by
@@ -23,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -516,6 +518,110 @@ static void run_outgoing(server *sv) {
   free(data);
 }
 
+/* Starts tests/component/http/upstream.py; its port in *port, its stdin (closing
+ * it stops the server) in *ctl. */
+static pid_t start_upstream(int *port, int *ctl) {
+  int in[2], out[2];
+  assert_int_equal(pipe(in), 0);
+  assert_int_equal(pipe(out), 0);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    dup2(in[0], 0);
+    dup2(out[1], 1);
+    close(in[1]);
+    close(out[0]);
+    char script[600];
+    snprintf(script, sizeof script, "%s/../component/http/upstream.py", WRUN_TEST_DATA);
+    execlp("python3", "python3", script, (char *)NULL);
+    _exit(127);
+  }
+  close(in[0]);
+  close(out[1]);
+  char line[32] = {0};
+  size_t n = 0;
+  struct pollfd pf = {.fd = out[0], .events = POLLIN};
+  while (n < sizeof line - 1 && !strchr(line, '\n') && poll(&pf, 1, 10000) > 0) {
+    ssize_t r = read(out[0], line + n, sizeof line - 1 - n);
+    if (r <= 0) break;
+    n += (size_t)r;
+  }
+  close(out[0]);
+  *port = atoi(line);
+  *ctl = in[1];
+  if (*port <= 0) fail_msg("upstream.py did not start");
+  return pid;
+}
+
+static void stop_child(pid_t pid, int ctl) {
+  if (ctl >= 0) close(ctl);
+  for (int i = 0; i < 100; i++) { /* at most 5 s, then SIGKILL */
+    if (waitpid(pid, NULL, WNOHANG) == pid) return;
+    usleep(50000);
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, NULL, 0);
+}
+
+static void run_relay(server *sv) {
+  int port, ctl;
+  pid_t up = start_upstream(&port, &ctl);
+  char target[64], spec[64];
+  snprintf(target, sizeof target, "127.0.0.1:%d", port);
+  snprintf(spec, sizeof spec, "[::1]:%d", port);
+  sv->allow[0] = spec; /* another address: denied */
+  sv->allow[1] = NULL;
+  collected c;
+  wp2_http_result res;
+  wp2_http_field t[] = {{"x-t1", 4, (const uint8_t *)"a", 1}, {"x-t2", 4, (const uint8_t *)"b c", 3}};
+  wp2_http_request r;
+  for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+    uint8_t *body = pattern(sizes[k], 5);
+    wp2_http_field h[] = {{"x-target", 8, (const uint8_t *)target, strlen(target)},
+                          {"x-target-path", 13, (const uint8_t *)"/up", 3}};
+    r = get("/relay");
+    r.method = "POST";
+    r.headers = h;
+    r.nheaders = 2;
+    r.body = body;
+    r.body_len = sizes[k];
+    r.trailers = t;
+    r.ntrailers = 2;
+    if (k == 0) { /* denied first */
+      assert_true(serve(sv, &r, &c, &res));
+      assert_int_equal(c.status, 502);
+      assert_memory_equal(c.body, "error 15", 8);
+      done(&c);
+      snprintf(spec, sizeof spec, "127.0.0.1:%d", port);
+    }
+    assert_true(serve(sv, &r, &c, &res));
+    assert_int_equal(c.status, 200);
+    assert_string_equal(hdr(&c, "x-upstream-status"), "201");
+    assert_int_equal(c.len, sizes[k]);
+    assert_true(sizes[k] == 0 || memcmp(c.body, body, sizes[k]) == 0);
+    /* the request went out chunked with its trailers; the upstream's trailers came back */
+    assert_string_equal(c.trailers, "x-upstream-trailer: ok\nx-got-trailers: x-t1=a;x-t2=b c\n");
+    assert_true(c.complete);
+    done(&c);
+    free(body);
+  }
+  /* first-byte-timeout: /slow answers after 3 s, the guest allows 300 ms */
+  wp2_http_field h[] = {{"x-target", 8, (const uint8_t *)target, strlen(target)},
+                        {"x-target-path", 13, (const uint8_t *)"/slow", 5},
+                        {"x-first-byte-ms", 15, (const uint8_t *)"300", 3}};
+  r = get("/relay");
+  r.headers = h;
+  r.nheaders = 3;
+  uint64_t t0 = (uint64_t)time(NULL);
+  assert_true(serve(sv, &r, &c, &res));
+  assert_int_equal(c.status, 502);
+  assert_memory_equal(c.body, "error 33", 8); /* HTTP-response-timeout */
+  assert_true((uint64_t)time(NULL) - t0 < 3);
+  done(&c);
+  sv->allow[0] = NULL;
+  stop_child(up, ctl);
+}
+
 static void test_handler(void **state) {
   (void)state;
   for (int aot = 0; aot < 2; aot++) {
@@ -527,6 +633,7 @@ static void test_handler(void **state) {
     run_failures(&sv);
     run_fields(&sv);
     run_outgoing(&sv);
+    run_relay(&sv);
     wc_component_free(sv.c);
   }
 }

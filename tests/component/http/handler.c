@@ -19,6 +19,10 @@
  *   /fetch       GET http://<x-target><x-target-path> through outgoing-handler;
  *                answers with its status in x-upstream-status and its body, or
  *                502 and "error N" (the error-code case) when it failed
+ *   /relay       the same as a POST carrying the request's body (streamed,
+ *                chunked) and trailers; the upstream's trailers become the
+ *                response's; x-first-byte-ms sets request-options'
+ *                first-byte-timeout
  */
 #include <stdint.h>
 
@@ -106,6 +110,10 @@ IMPORT(TYPES, "[constructor]outgoing-request") u32 oreq_new(u32 headers);
 IMPORT(TYPES, "[method]outgoing-request.set-authority") u32 oreq_set_authority(u32 self, u32 some, const char *p, u32 n);
 IMPORT(TYPES, "[method]outgoing-request.set-path-with-query") u32 oreq_set_path(u32 self, u32 some, const char *p, u32 n);
 IMPORT(TYPES, "[method]outgoing-request.set-scheme") u32 oreq_set_scheme(u32 self, u32 some, u32 which, const char *p, u32 n);
+IMPORT(TYPES, "[method]outgoing-request.set-method") u32 oreq_set_method(u32 self, u32 which, const char *p, u32 n);
+IMPORT(TYPES, "[method]outgoing-request.body") void oreq_body(u32 self, void *ret);
+IMPORT(TYPES, "[constructor]request-options") u32 opts_new(void);
+IMPORT(TYPES, "[method]request-options.set-first-byte-timeout") u32 opts_set_first_byte(u32 self, u32 some, u64 ns);
 IMPORT(TYPES, "[method]future-incoming-response.subscribe") u32 fresp_subscribe(u32 self);
 IMPORT(TYPES, "[method]future-incoming-response.get") void fresp_get(u32 self, void *ret);
 IMPORT(TYPES, "[resource-drop]future-incoming-response") void fresp_drop(u32);
@@ -293,37 +301,92 @@ static const char *header(u32 req, const char *name, u32 *len) {
   return (const char *)v[0];
 }
 
-static void route_fetch(u32 req, u32 outparam) {
+static void error_response(u32 outparam, u32 c) {
+  char msg[16] = "error ";
+  msg[6] = (char)('0' + c / 10);
+  msg[7] = (char)('0' + c % 10);
+  msg[8] = 0;
+  text_response(outparam, 502, msg);
+}
+
+/* Copies an input stream to an output stream until the input ends. */
+static void copy(u32 in, u32 out) {
+  for (;;) {
+    in_read(in, 65536, ret_area);
+    if (R8(0)) break; /* closed (the end) */
+    if (write_all(out, (const unsigned char *)R32(4), R32(8))) break;
+  }
+}
+
+/* The trailers of an incoming body (consumed): 1 and the handle, or 0. */
+static int body_trailers(u32 inbody, u32 *trailers) {
+  u32 ft = inbody_finish(inbody);
+  u32 p = ftrail_subscribe(ft);
+  poll_block(p);
+  poll_drop(p);
+  ftrail_get(ft, ret_area);
+  /* some(ok(ok(option<trailers>))): discriminants at 0, 8, 16; the option at 24, the handle at 28 */
+  int has = R8(0) == 1 && R8(8) == 0 && R8(16) == 0 && R8(24) == 1;
+  *trailers = R32(28);
+  ftrail_drop(ft);
+  return has;
+}
+
+static u32 header_ms(u32 req, const char *name) {
+  u32 n = 0, v = 0;
+  const char *s = header(req, name, &n);
+  for (u32 i = 0; s && i < n; i++) v = v * 10 + (u32)(s[i] - '0');
+  return v;
+}
+
+static void route_fetch(u32 req, u32 outparam, int relay) {
   u32 al = 0, pl = 0;
   const char *auth = header(req, "x-target", &al), *path = header(req, "x-target-path", &pl);
+  u32 first_ms = header_ms(req, "x-first-byte-ms");
   u32 oreq = oreq_new(fields_new());
   oreq_set_scheme(oreq, 1, 0, 0, 0);
   if (auth) oreq_set_authority(oreq, 1, auth, al);
   if (path) oreq_set_path(oreq, 1, path, pl);
-  http_send(oreq, 0, 0, ret_area);
+  u32 obody = 0, oout = 0;
+  if (relay) {
+    oreq_set_method(oreq, 2, 0, 0); /* POST */
+    oreq_body(oreq, ret_area);
+    obody = R32(4);
+    outbody_write(obody, ret_area);
+    oout = R32(4);
+  }
+  u32 opts = 0;
+  if (first_ms) {
+    opts = opts_new();
+    opts_set_first_byte(opts, 1, (u64)first_ms * 1000000u);
+  }
+  http_send(oreq, first_ms != 0, opts, ret_area);
   if (R8(0)) { /* err(error-code): the case at 8 */
-    char msg[16] = "error ";
-    u32 c = R8(8);
-    msg[6] = (char)('0' + c / 10);
-    msg[7] = (char)('0' + c % 10);
-    msg[8] = 0;
-    text_response(outparam, 502, msg);
+    error_response(outparam, R8(8));
     return;
   }
   u32 fut = R32(8);
+  if (relay) { /* the request body after the head: streamed to the upstream */
+    req_consume(req, ret_area);
+    u32 ib = R32(4);
+    inbody_stream(ib, ret_area);
+    u32 in = R32(4);
+    copy(in, oout);
+    in_drop(in);
+    u32 t;
+    int has = body_trailers(ib, &t);
+    out_drop(oout);
+    outbody_finish(obody, has, t, ret_area);
+  }
   u32 p = fresp_subscribe(fut);
   poll_block(p);
   poll_drop(p);
   fresp_get(fut, ret_area);
   /* some(ok(ok(own))): 0, 8, 16; the response at 24 (or the error-code case at 24) */
   if (!(R8(0) == 1 && R8(8) == 0 && R8(16) == 0)) {
-    char msg[16] = "error ";
     u32 c = R8(24);
-    msg[6] = (char)('0' + c / 10);
-    msg[7] = (char)('0' + c % 10);
-    msg[8] = 0;
     fresp_drop(fut);
-    text_response(outparam, 502, msg);
+    error_response(outparam, c);
     return;
   }
   u32 iresp = R32(24);
@@ -337,15 +400,12 @@ static void route_fetch(u32 req, u32 outparam) {
   inbody_stream(ib, ret_area);
   u32 in = R32(4);
   u32 out, body = respond(outparam, h, 200, &out);
-  for (;;) {
-    in_read(in, 65536, ret_area);
-    if (R8(0)) break;
-    if (write_all(out, (const unsigned char *)R32(4), R32(8))) break;
-  }
+  copy(in, out);
   in_drop(in);
-  ftrail_drop(inbody_finish(ib));
+  u32 t;
+  int has = body_trailers(ib, &t);
   iresp_drop(iresp);
-  finish(out, body, 0, 0);
+  finish(out, body, has, t);
 }
 
 __attribute__((export_name("wasi:http/incoming-handler@0.2.12#handle"))) void handle(u32 req, u32 outparam) {
@@ -377,7 +437,9 @@ __attribute__((export_name("wasi:http/incoming-handler@0.2.12#handle"))) void ha
   } else if (equals(path, n, "/fields")) {
     route_fields(req, outparam);
   } else if (equals(path, n, "/fetch")) {
-    route_fetch(req, outparam);
+    route_fetch(req, outparam, 0);
+  } else if (equals(path, n, "/relay")) {
+    route_fetch(req, outparam, 1);
   } else {
     text_response(outparam, 404, "not found\n");
   }
