@@ -33,6 +33,10 @@ const cli_option cli_option_table[] = {
   {"--tcplisten", 0, CLI_ARG_ADDR, RUN, "ADDR:PORT",
    "give the guest a listening TCP socket (sock_accept);\n"
    "it cannot open sockets itself", "listen", 0, 0, 0},
+  {"--allow-http", 0, CLI_ARG_ALLOW_HTTP, RUN, "DEST",
+   "let a component's wasi:http requests reach DEST:\n"
+   "HOST[:PORT], ADDR[/PREFIX][:PORT] or * (default:\n"
+   "nothing is reachable)", "allow-http", 0, 0, 0},
   {"--fuel", 0, CLI_ARG_COUNT, RUN, "N",
    "stop with a trap after about N wasm instructions\n"
    "(charged per call and loop iteration by body size;\n"
@@ -241,6 +245,7 @@ static const char *expected(const cli_option *opt) {
   case CLI_ARG_DIR_RO: return "HOST[::GUEST] with non-empty names";
   case CLI_ARG_ENV: return "NAME=VALUE or NAME";
   case CLI_ARG_ADDR: return "ADDR:PORT";
+  case CLI_ARG_ALLOW_HTTP: return "HOST[:PORT], ADDR[/PREFIX][:PORT], [V6[/PREFIX]][:PORT] or *";
   case CLI_ARG_HELP: break;
   }
   return "nothing";
@@ -356,6 +361,9 @@ bool cli_option_set(const cli_option *opt, const char *value, cli_options *o, co
   case CLI_ARG_ADDR:
     if (!strchr(value, ':')) return false;
     oom = !push_owned(&o->sb.listen, &o->sb.nlisten, strdup(value));
+    break;
+  case CLI_ARG_ALLOW_HTTP:
+    if (!cli_allow_http_add(&o->sb, value, why, &oom) && !oom) return false;
     break;
   }
   if (oom) *why = "out of memory";
@@ -537,7 +545,7 @@ bool cli_options_finish(cli_options *o, cli_options *m, int *status) {
         o->given |= bit;
       }
     }
-    if (!move_lists(&o->sb, &m->sb)) {
+    if (!move_lists(&o->sb, &m->sb) || !cli_allow_http_merge(&o->sb, &m->sb)) {
       fputs("wrun: out of memory\n", stderr);
       return false;
     }
@@ -568,6 +576,7 @@ void cli_options_free(cli_options *o) {
   free(sb->env);
   for (int i = 0; i < sb->nlisten; i++) free(sb->listen[i]);
   free(sb->listen);
+  cli_allow_http_free(sb);
   for (int i = 0; i < sb->ndirs; i++) free((char *)sb->dirs[i].host_path);
   free(sb->dirs);
   memset(sb, 0, sizeof *sb);

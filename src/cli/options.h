@@ -35,6 +35,7 @@ typedef enum cli_arg_kind {
   CLI_ARG_DIR_RO,    /* the same, read-only */
   CLI_ARG_ENV,       /* NAME=VALUE or NAME (the host's value) */
   CLI_ARG_ADDR,      /* ADDR:PORT of a listening socket */
+  CLI_ARG_ALLOW_HTTP, /* a wasi:http destination (allow_http.c) */
   CLI_ARG_HELP,      /* -h/--help: print the command's help */
 } cli_arg_kind;
 

@@ -24,6 +24,6 @@ if [ "${SKIP_JS:-}" = "" ]; then
   mkdir -p "$tmp/js/wit/deps"
   cp -rL "$builtin"/* "$tmp/js/wit/deps/"
   find "$tmp/js/wit/deps" -name '*.wit' -exec sed -i 's/@0\.2\.12/@0.2.10/g' {} +
-  sed 's/@0\.2\.12/@0.2.10/; /outgoing-handler/d' "$here/world.wit" > "$tmp/js/wit/world.wit"
+  printf 'package wrun:test;\n\nworld handler {\n  export wasi:http/incoming-handler@0.2.10;\n}\n' > "$tmp/js/wit/world.wit"
   componentize-js "$here/app.js" --wit "$tmp/js/wit" -n handler -o "$out/http-js.wasm"
 fi

@@ -23,6 +23,11 @@
  *                chunked) and trailers; the upstream's trailers become the
  *                response's; x-first-byte-ms sets request-options'
  *                first-byte-timeout
+ *
+ * It is also a command (wasi:cli/run): `run` GETs http://$TARGET$TARGET_PATH
+ * (environment variables) and copies the response body to stdout; ok for a
+ * 2xx status, else err after printing "status N" or "error N" (the
+ * error-code case) to stdout — for `wrun --allow-http` (tests/cli/component_http.sh).
  */
 #include <stdint.h>
 
@@ -128,6 +133,9 @@ IMPORT(STREAMS, "[method]output-stream.write") void out_write(u32 self, const vo
 IMPORT(STREAMS, "[method]output-stream.subscribe") u32 out_subscribe(u32 self);
 IMPORT(STREAMS, "[resource-drop]output-stream") void out_drop(u32);
 IMPORT(POLL, "[method]pollable.block") void poll_block(u32 self);
+IMPORT("wasi:cli/environment@0.2.12", "get-environment") void get_environment(void *ret);
+IMPORT("wasi:cli/stdout@0.2.12", "get-stdout") u32 get_stdout(void);
+IMPORT(STREAMS, "[method]output-stream.blocking-write-and-flush") void out_write_flush(u32 self, const void *p, u32 n, void *ret);
 IMPORT(POLL, "[resource-drop]pollable") void poll_drop(u32);
 
 /* return areas: 8-aligned, large enough for every result above */
@@ -444,4 +452,59 @@ __attribute__((export_name("wasi:http/incoming-handler@0.2.12#handle"))) void ha
     text_response(outparam, 404, "not found\n");
   }
   req_drop(req);
+}
+
+/* ---- the command ------------------------------------------------------------------------ */
+
+static const char *env_var(const char *name, u32 *len) {
+  get_environment(ret_area);
+  u32 *v = (u32 *)R32(0), n = R32(4);
+  for (u32 i = 0; i < n; i++, v += 4)
+    if (equals((const char *)v[0], v[1], name)) { *len = v[3]; return (const char *)v[2]; }
+  *len = 0;
+  return 0;
+}
+
+static void say(u32 out, const char *what, u32 n) {
+  char msg[16];
+  u32 k = slen(what);
+  memcpy(msg, what, k);
+  msg[k] = (char)('0' + n / 100);
+  msg[k + 1] = (char)('0' + n / 10 % 10);
+  msg[k + 2] = (char)('0' + n % 10);
+  msg[k + 3] = '\n';
+  out_write_flush(out, msg, k + 4, ret_area);
+}
+
+__attribute__((export_name("wasi:cli/run@0.2.12#run"))) u32 run(void) {
+  u32 al, pl;
+  const char *auth = env_var("TARGET", &al), *path = env_var("TARGET_PATH", &pl);
+  u32 out = get_stdout();
+  u32 oreq = oreq_new(fields_new());
+  if (auth) oreq_set_authority(oreq, 1, auth, al);
+  if (path) oreq_set_path(oreq, 1, path, pl);
+  http_send(oreq, 0, 0, ret_area);
+  if (R8(0)) { say(out, "error ", R8(8)); return 1; }
+  u32 fut = R32(8);
+  u32 p = fresp_subscribe(fut);
+  poll_block(p);
+  poll_drop(p);
+  fresp_get(fut, ret_area);
+  if (!(R8(0) == 1 && R8(8) == 0 && R8(16) == 0)) { say(out, "error ", R8(24)); return 1; }
+  u32 iresp = R32(24);
+  fresp_drop(fut);
+  u32 status = iresp_status(iresp);
+  iresp_consume(iresp, ret_area);
+  u32 ib = R32(4);
+  inbody_stream(ib, ret_area);
+  u32 in = R32(4);
+  for (;;) {
+    in_read(in, 65536, ret_area);
+    if (R8(0)) break;
+    u32 ptr = R32(4), n = R32(8);
+    out_write_flush(out, (const void *)ptr, n, ret_area);
+  }
+  in_drop(in);
+  if (status / 100 != 2) { say(out, "status ", status); return 1; }
+  return 0;
 }
