@@ -420,11 +420,13 @@ static long hin_read(void *arg, uint8_t *buf, size_t cap) {
   else if (r < 0 && r != -EAGAIN) b->failed = true;
   return r;
 }
+static void hin_unref_cb(void *arg) { hin_unref(arg); }
 static bool hin_ready(void *arg) {
   hin *b = arg;
   return b->ended || b->failed || !b->ready || b->ready(b);
 }
-static const wp2_host_io hin_io = {.read = hin_read, .ready = hin_ready};
+static void hin_retain(void *arg) { ((hin *)arg)->refs++; }
+static const wp2_host_io hin_io = {.read = hin_read, .ready = hin_ready, .retain = hin_retain, .release = hin_unref_cb};
 
 static void hin_stream_dropped(void *owner, wp2_stream *s) {
   (void)s;
@@ -814,7 +816,6 @@ static bool ftrail_dtor(void *ctx, uint32_t rep, wc_trap *trap) {
 }
 
 static bool ftrail_ready(void *arg) { return hin_drain(arg); }
-static void hin_release(void *arg) { hin_unref(arg); }
 
 WP2_FN(ftrail_subscribe) {
   WP2_UNUSED;
@@ -822,7 +823,7 @@ WP2_FN(ftrail_subscribe) {
   if (!ft) return false;
   ft->b->refs++; /* the pollable's (released when it is dropped) */
   wp2_pollable pl = {.kind = PK_CUSTOM, .fd = ft->b->fd, .events = POLLIN, .ready = ftrail_ready, .arg = ft->b,
-                     .release = hin_release};
+                     .release = hin_unref_cb};
   return wp2_new_pollable(env, &pl, &res[0], trap);
 }
 

@@ -188,6 +188,16 @@ static wp2_pollable host_pollable(const wp2_stream *s) {
   return (wp2_pollable){.kind = PK_CUSTOM, .fd = s->fd, .events = POLLIN, .ready = s->hio->ready, .arg = s->hio_arg};
 }
 
+/* host_pollable for a pollable handle: it holds the owner's object. */
+static wp2_pollable host_subscription(const wp2_stream *s) {
+  wp2_pollable pl = host_pollable(s);
+  if (pl.kind == PK_CUSTOM && s->hio->retain) {
+    s->hio->retain(s->hio_arg);
+    pl.release = s->hio->release;
+  }
+  return pl;
+}
+
 /* read_some for a host stream (wp2_host_io). */
 static bool host_read(wp2_ctx *p, wp2_stream *s, uint64_t len, bool blocking, uint8_t *buf, size_t *n, int *e,
                       wc_trap *trap) {
@@ -275,7 +285,7 @@ static bool stream_subscribe(wp2_ctx *p, const wc_value *args, short events, wc_
   if (!s) return false;
   bool now = stream_closed(p, s) || s->positioned;
   if (s->hio && !now) {
-    wp2_pollable hp = events == POLLIN ? host_pollable(s) : (wp2_pollable){.kind = PK_READY, .fd = -1};
+    wp2_pollable hp = events == POLLIN ? host_subscription(s) : (wp2_pollable){.kind = PK_READY, .fd = -1};
     return wp2_new_pollable(p, &hp, res, trap);
   }
   wp2_pollable pl = {.kind = now ? PK_READY : events == POLLIN ? PK_FD_IN : PK_FD_OUT, .fd = s->fd};

@@ -60,6 +60,10 @@ typedef struct wp2_host_io {
   int (*write)(void *arg, const uint8_t *buf, size_t n);
   /* whether a read would not give -EAGAIN (a subscription's readiness); NULL: always */
   bool (*ready)(void *arg);
+  /* a subscription's pollable holds `arg` from retain until it is freed
+   * (release); both NULL when `arg` outlives its streams' pollables anyway */
+  void (*retain)(void *arg);
+  void (*release)(void *arg);
 } wp2_host_io;
 
 typedef struct wp2_stream {

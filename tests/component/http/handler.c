@@ -9,6 +9,7 @@
  *   /echo...     200; x-method, x-path, x-authority, x-scheme and every request
  *                header as x-echo-NAME; the request body streamed back; the
  *                request's trailers become the response's trailers
+ *   /poll-echo   the same body, read by subscribe + block + non-blocking read
  *   /gen/N       200 with N bytes ('a' + i % 26), written as check-write allows
  *   /trap        traps before responding
  *   /trap-mid    responds, writes "partial", then traps
@@ -128,6 +129,8 @@ IMPORT(TYPES, "[resource-drop]incoming-response") void iresp_drop(u32);
 IMPORT("wasi:http/outgoing-handler@0.2.12", "handle") void http_send(u32 req, u32 has_opts, u32 opts, void *ret);
 IMPORT(STREAMS, "[method]input-stream.blocking-read") void in_read(u32 self, u64 len, void *ret);
 IMPORT(STREAMS, "[resource-drop]input-stream") void in_drop(u32);
+IMPORT(STREAMS, "[method]input-stream.read") void in_read_now(u32 self, u64 len, void *ret);
+IMPORT(STREAMS, "[method]input-stream.subscribe") u32 in_subscribe(u32 self);
 IMPORT(STREAMS, "[method]output-stream.check-write") void out_check(u32 self, void *ret);
 IMPORT(STREAMS, "[method]output-stream.write") void out_write(u32 self, const void *p, u32 n, void *ret);
 IMPORT(STREAMS, "[method]output-stream.subscribe") u32 out_subscribe(u32 self);
@@ -199,7 +202,7 @@ static void text_response(u32 outparam, u32 status, const char *text) {
 
 /* ---- routes ------------------------------------------------------------------------- */
 
-static void route_echo(u32 req, u32 outparam) {
+static void route_echo(u32 req, u32 outparam, int poll) {
   u32 h = fields_new();
   req_method(req, ret_area);
   static const char *const methods[] = {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"};
@@ -228,7 +231,14 @@ static void route_echo(u32 req, u32 outparam) {
   u32 in = R32(4);
   u32 out, body = respond(outparam, h, 200, &out);
   for (;;) {
-    in_read(in, 65536, ret_area);
+    if (poll) {
+      u32 p = in_subscribe(in);
+      poll_block(p);
+      in_read_now(in, 65536, ret_area);
+      poll_drop(p);
+    } else {
+      in_read(in, 65536, ret_area);
+    }
     if (R8(0)) break; /* closed (end of body) */
     if (write_all(out, (const unsigned char *)R32(4), R32(8))) break;
   }
@@ -421,7 +431,9 @@ __attribute__((export_name("wasi:http/incoming-handler@0.2.12#handle"))) void ha
   const char *path = R8(0) ? (const char *)R32(4) : "";
   u32 n = R8(0) ? R32(8) : 0;
   if (starts(path, n, "/echo")) {
-    route_echo(req, outparam);
+    route_echo(req, outparam, 0);
+  } else if (equals(path, n, "/poll-echo")) {
+    route_echo(req, outparam, 1);
   } else if (starts(path, n, "/gen/")) {
     route_gen(outparam, path + 5, n - 5);
   } else if (equals(path, n, "/trap")) {
