@@ -30,6 +30,7 @@
 #include <sys/wait.h>
 #include <netinet/in.h>
 #include <time.h>
+#include <pthread.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -165,6 +166,7 @@ typedef struct server {
   wc_component *c;
   bool aot;
   const char *allow[4];
+  wasi_ctx *interrupt;    /* ends blocking waits (the --timeout watchdog's context) */
 } server;
 
 static bool serve(const server *sv, const wp2_http_request *req, collected *out, wp2_http_result *res) {
@@ -173,7 +175,7 @@ static bool serve(const server *sv, const wp2_http_request *req, collected *out,
   wrun_store *s = wrun_store_new(&cfg);
   assert_non_null(s);
   wc_host *host = wc_host_new();
-  wp2_config pc = {.argc = 0};
+  wp2_config pc = {.argc = 0, .interrupt = sv->interrupt};
   wp2_ctx *p = wp2_new(&pc);
   assert_true(p && host && wp2_add_to_host(p, host));
   add_fs_stub(host, sv->c);
@@ -647,6 +649,49 @@ static void test_handler(void **state) {
   }
 }
 
+/* ---- --timeout: a request body that never comes ----------------------------------------- */
+
+static long never_read(void *arg, uint8_t *buf, size_t cap) { (void)arg, (void)buf, (void)cap; return -EAGAIN; }
+static bool never_ready(void *arg) { (void)arg; return false; }
+
+static void *interrupt_later(void *arg) {
+  usleep(300000);
+  wasi_interrupt(arg);
+  return NULL;
+}
+
+static void test_timeout(void **state) {
+  (void)state;
+  wc_component *c = load("http-handler.wasm");
+  for (int aot = 0; aot < 2; aot++) {
+    char *argv[] = {"t", NULL};
+    wasi_config wc = {.argc = 1, .argv = argv, .interruptible = true};
+    wrun_error err;
+    wasi_ctx *w = wasi_new(&wc, &err);
+    assert_non_null(w);
+    server sv = {.c = c, .aot = aot, .interrupt = w};
+    wp2_http_request r = get("/echo");
+    r.method = "POST";
+    r.source = (wp2_http_body_source){never_read, never_ready, -1, NULL, NULL};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, interrupt_later, w), 0);
+    collected col;
+    wp2_http_result res;
+    time_t t0 = time(NULL);
+    assert_true(serve(&sv, &r, &col, &res));
+    pthread_join(th, NULL);
+    assert_true(time(NULL) - t0 < 5);
+    assert_int_equal(res.outcome, WP2_HTTP_TRAP);
+    assert_string_equal(res.message, "wall-clock timeout");
+    assert_true(res.head_sent); /* echo responds before it reads the body */
+    assert_int_equal(col.ends, 1);
+    assert_false(col.complete); /* so the server aborts the response */
+    done(&col);
+    wasi_free(w);
+  }
+  wc_component_free(c);
+}
+
 /* ---- the JavaScript handler ----------------------------------------------------------------- */
 
 static void test_js(void **state) {
@@ -709,6 +754,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_allow_syntax),
     cmocka_unit_test(test_handler),
+    cmocka_unit_test(test_timeout),
     cmocka_unit_test(test_js),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
