@@ -201,7 +201,8 @@ typedef struct hconn {
   int refs;
   int fd;
   http_parser parser;
-  bool head_done, complete, failed, eof, in_trailers;
+  bool head_done, complete, failed;
+  bool head_request;        /* a HEAD: the response has no body whatever it says */
   int error_case;           /* error-code case when failed */
   char error_msg[120];
   hfields headers, trailers;
@@ -1410,7 +1411,7 @@ static int on_headers_complete(http_parser *hp) {
     return 0;
   }
   c->head_done = true;
-  return 0;
+  return c->head_request ? 1 : 0; /* 1: http_parser expects no body */
 }
 static int on_body(http_parser *hp, const char *at, size_t n) {
   hconn *c = hp->data;
@@ -1731,6 +1732,7 @@ WP2_FN(outgoing_handle) {
   if (first_byte_ns) c->first_byte_deadline = wp2_mono_ns() + first_byte_ns;
   http_parser_init(&c->parser, HTTP_RESPONSE);
   c->parser.data = c;
+  c->head_request = strcmp(m->method, "HEAD") == 0;
   f->conn = c;
   int e = send_head(c, m, m->body_taken);
   if (e) conn_fail(c, EC_CONNECTION_TERMINATED, strerror(e));

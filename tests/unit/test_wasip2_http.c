@@ -505,6 +505,21 @@ static void run_outgoing(server *sv) {
   assert_memory_equal(c.body, data, n);
   done(&c);
 
+  { /* HEAD: the response says content-length but has no body */
+    wp2_http_field h[] = {{"x-target", 8, (const uint8_t *)target, strlen(target)},
+                          {"x-target-path", 13, (const uint8_t *)"/data.bin", 9},
+                          {"x-head", 6, (const uint8_t *)"1", 1}};
+    wp2_http_request r = get("/fetch");
+    r.headers = h;
+    r.nheaders = 3;
+    assert_true(serve(sv, &r, &c, &res));
+    assert_int_equal(c.status, 200);
+    assert_string_equal(hdr(&c, "x-upstream-status"), "200");
+    assert_int_equal(c.len, 0);
+    assert_true(c.complete);
+    done(&c);
+  }
+
   snprintf(spec, sizeof spec, "localhost:%d", port); /* by name and port */
   sv->allow[0] = spec;
   fetch(sv, other, "/missing", &c, &res);

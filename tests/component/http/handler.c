@@ -17,7 +17,7 @@
  *   /none        returns without responding
  *   /unfinished  writes "x" and drops the body without finish
  *   /fields      the header rules, one word per check, in the body
- *   /fetch       GET http://<x-target><x-target-path> through outgoing-handler;
+ *   /fetch       GET (HEAD with x-head) http://<x-target><x-target-path> through outgoing-handler;
  *                answers with its status in x-upstream-status and its body, or
  *                502 and "error N" (the error-code case) when it failed
  *   /relay       the same as a POST carrying the request's body (streamed,
@@ -327,12 +327,13 @@ static void error_response(u32 outparam, u32 c) {
   text_response(outparam, 502, msg);
 }
 
-/* Copies an input stream to an output stream until the input ends. */
-static void copy(u32 in, u32 out) {
+/* Copies an input stream to an output stream until the input ends: 0 at its
+ * end (stream-error.closed), -1 if it failed (last-operation-failed). */
+static int copy(u32 in, u32 out) {
   for (;;) {
     in_read(in, 65536, ret_area);
-    if (R8(0)) break; /* closed (the end) */
-    if (write_all(out, (const unsigned char *)R32(4), R32(8))) break;
+    if (R8(0)) return R8(4) == 1 ? 0 : -1;
+    if (write_all(out, (const unsigned char *)R32(4), R32(8))) return -1;
   }
 }
 
@@ -365,7 +366,8 @@ static void route_fetch(u32 req, u32 outparam, int relay) {
   oreq_set_scheme(oreq, 1, 0, 0, 0);
   if (auth) oreq_set_authority(oreq, 1, auth, al);
   if (path) oreq_set_path(oreq, 1, path, pl);
-  u32 obody = 0, oout = 0;
+  u32 obody = 0, oout = 0, hl;
+  if (header(req, "x-head", &hl)) oreq_set_method(oreq, 1, 0, 0); /* HEAD */
   if (relay) {
     oreq_set_method(oreq, 2, 0, 0); /* POST */
     oreq_body(oreq, ret_area);
@@ -418,11 +420,16 @@ static void route_fetch(u32 req, u32 outparam, int relay) {
   inbody_stream(ib, ret_area);
   u32 in = R32(4);
   u32 out, body = respond(outparam, h, 200, &out);
-  copy(in, out);
+  int failed = copy(in, out);
   in_drop(in);
   u32 t;
   int has = body_trailers(ib, &t);
   iresp_drop(iresp);
+  if (failed) { /* the upstream's body broke off: so does ours */
+    out_drop(out);
+    outbody_drop(body);
+    return;
+  }
   finish(out, body, has, t);
 }
 
