@@ -745,6 +745,50 @@ static void test_js(void **state) {
   wc_component_free(c);
 }
 
+/* A componentize-js instance answers one request: the second on the same
+ * instance gets no response (StarlingMonkey reports respondWith twice); and
+ * it needs a scheme and an authority to build the request's URL. */
+static void test_js_reuse(void **state) {
+  (void)state;
+  wc_component *c = load("http-js.wasm");
+  wrun_config cfg = {0};
+  wrun_store *s = wrun_store_new(&cfg);
+  wc_host *host = wc_host_new();
+  wp2_config pc = {0};
+  wp2_ctx *p = wp2_new(&pc);
+  assert_true(s && host && p && wp2_add_to_host(p, host));
+  add_fs_stub(host, c);
+  wrun_error err;
+  wc_instance *inst = wc_instantiate(s, c, host, &err);
+  assert_non_null(inst);
+  char name[128];
+  assert_true(wp2_http_handler_name(c, name, sizeof name));
+  for (int i = 0; i < 2; i++) {
+    collected col = {0};
+    wp2_http_response_sink sink = {sink_head, sink_body, sink_end, &col};
+    wp2_http_result res;
+    wp2_http_request r = get("/again");
+    assert_true(wp2_http_handle(p, inst, name, &r, &sink, &res));
+    assert_int_equal(res.outcome, i == 0 ? WP2_HTTP_RESPONDED : WP2_HTTP_NO_RESPONSE);
+    assert_int_equal(col.heads, i == 0);
+    done(&col);
+  }
+  wc_instance_free(inst);
+  wc_host_free(host);
+  wp2_free(p);
+  wrun_store_free(s);
+
+  server sv = {.c = c};
+  wp2_http_request r = {.method = "GET", .path_with_query = "/no-authority"};
+  collected col;
+  wp2_http_result res;
+  assert_true(serve(&sv, &r, &col, &res));
+  assert_int_equal(res.outcome, WP2_HTTP_TRAP);
+  assert_int_equal(col.heads, 0);
+  done(&col);
+  wc_component_free(c);
+}
+
 /* ---- the allow-list syntax --------------------------------------------------------------------- */
 
 static void test_allow_syntax(void **state) {
@@ -771,6 +815,7 @@ int main(void) {
     cmocka_unit_test(test_handler),
     cmocka_unit_test(test_timeout),
     cmocka_unit_test(test_js),
+    cmocka_unit_test(test_js_reuse),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
