@@ -166,6 +166,8 @@ typedef struct hout {
   bool attached;          /* the response was set / the request sent: writes pass through */
   bool finished, aborted, ended_reported;
   bool stream_live;
+  int64_t expect;         /* the message's content-length, or -1 */
+  uint64_t written;
   uint8_t *pend;          /* written before attachment */
   size_t npend, cap;
   hfields *trailers;      /* given to finish before attachment */
@@ -332,8 +334,9 @@ static bool scheme_value(wc_arena *a, const char *s, wc_value *out) {
 /* error-code cases this host produces (indices into the WIT variant). */
 enum {
   EC_DNS_ERROR = 1, EC_CONNECTION_REFUSED = 6, EC_CONNECTION_TERMINATED = 7, EC_CONNECTION_TIMEOUT = 8,
-  EC_CONNECTION_READ_TIMEOUT = 9, EC_REQUEST_DENIED = 15, EC_REQUEST_URI_INVALID = 19,
-  EC_RESPONSE_INCOMPLETE = 25, EC_RESPONSE_HEADER_SECTION_SIZE = 26, EC_RESPONSE_TIMEOUT = 33,
+  EC_CONNECTION_READ_TIMEOUT = 9, EC_REQUEST_DENIED = 15, EC_REQUEST_BODY_SIZE = 17, EC_REQUEST_URI_INVALID = 19,
+  EC_RESPONSE_INCOMPLETE = 25, EC_RESPONSE_HEADER_SECTION_SIZE = 26, EC_RESPONSE_BODY_SIZE = 28,
+  EC_RESPONSE_TIMEOUT = 33,
   EC_PROTOCOL_ERROR = 35, EC_INTERNAL_ERROR = 38, EC_NCASES = 39
 };
 
@@ -519,6 +522,9 @@ static int hout_deliver(hout *o, const uint8_t *buf, size_t n) {
 static int hout_write(void *arg, const uint8_t *buf, size_t n) {
   hout *o = arg;
   if (o->finished || o->aborted) return EPIPE;
+  /* past the declared content-length: the write fails (as in wasmtime) */
+  if (o->expect >= 0 && o->written + n > (uint64_t)o->expect) return EFBIG;
+  o->written += n;
   if (o->attached) return hout_deliver(o, buf, n);
   if (!buf_reserve((void **)&o->pend, &o->cap, o->npend + n)) return ENOMEM;
   memcpy(o->pend + o->npend, buf, n);
@@ -944,6 +950,18 @@ static bool outmsg_body(void *env, outmsg *m, bool request, wc_value *res, wc_ar
   o->refs = 2; /* the message and the outgoing-body */
   o->is_request = request;
   o->p = env;
+  o->expect = -1;
+  for (uint32_t i = 0; i < m->headers->n; i++) {
+    const hfield *f = &m->headers->v[i];
+    if (!name_eq(f, "content-length", 14)) continue;
+    uint64_t v = 0;
+    bool digits = f->vlen > 0 && f->vlen <= 18;
+    for (size_t k = 0; digits && k < f->vlen; k++) {
+      digits = f->val[k] >= '0' && f->val[k] <= '9';
+      v = v * 10 + (uint64_t)(f->val[k] - '0');
+    }
+    if (digits) o->expect = (int64_t)v;
+  }
   *ob = o;
   if (!hand_out(&h->outbody, h->rt_outbody, ob, v, trap)) { free(o); free(ob); return false; }
   m->body = o;
@@ -1104,6 +1122,21 @@ WP2_FN(outbody_finish) {
     hout_report_end(o, a);
     hout_unref(o);
     return wp2_trap(trap, "outgoing-body.finish: its output-stream is still alive");
+  }
+  if (o->expect >= 0 && o->written != (uint64_t)o->expect) {
+    /* fewer bytes than the content-length said: the body is broken off, and
+     * finish says HTTP-{request,response}-body-size(some(written)) */
+    fields_free(t);
+    o->aborted = true;
+    hout_report_end(o, a);
+    wc_value *v = wp2_vals(a, 3);
+    if (!v) { hout_unref(o); return oom(trap); }
+    v[2] = vu(WC_V_U64, o->written);
+    v[1] = wp2_variant(1, &v[2]);
+    v[0] = wp2_variant(o->is_request ? EC_REQUEST_BODY_SIZE : EC_RESPONSE_BODY_SIZE, &v[1]);
+    hout_unref(o);
+    res[0] = wp2_variant(1, v);
+    return true;
   }
   o->finished = true;
   o->trailers = t;

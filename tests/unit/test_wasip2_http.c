@@ -390,6 +390,21 @@ static void run_failures(server *sv) {
   assert_false(res.body_complete);
   done(&c);
 
+  /* content-length: a body of the declared size completes; a shorter or a
+   * longer one is broken off (the server must not end it cleanly) */
+  static const struct { const char *path; size_t got; bool complete; } cl[] = {
+    {"/cl/5/5", 5, true}, {"/cl/0/0", 0, true}, {"/cl/10/5", 5, false}, {"/cl/3/5", 0, false},
+    {"/cl/70000/70000", 70000, true}};
+  for (size_t i = 0; i < sizeof cl / sizeof cl[0]; i++) {
+    r = get(cl[i].path);
+    assert_true(serve(sv, &r, &c, &res));
+    assert_int_equal(res.outcome, WP2_HTTP_RESPONDED);
+    assert_true(strstr(c.headers, "content-length: ") != NULL);
+    if (c.len != cl[i].got || c.complete != cl[i].complete) fail_msg("%s: %zu bytes, complete %d", cl[i].path, c.len, c.complete);
+    assert_int_equal(c.ends, 1);
+    done(&c);
+  }
+
   r = get("/nowhere"); /* after all that, requests are still answered */
   assert_true(serve(sv, &r, &c, &res));
   assert_int_equal(c.status, 404);

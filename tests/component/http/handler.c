@@ -11,6 +11,8 @@
  *                request's trailers become the response's trailers
  *   /poll-echo   the same body, read by subscribe + block + non-blocking read
  *   /gen/N       200 with N bytes ('a' + i % 26), written as check-write allows
+ *   /cl/N/M      declares content-length N, writes M bytes ('x') and finishes
+ *                (a body shorter or longer than declared is broken off)
  *   /trap        traps before responding
  *   /trap-mid    responds, writes "partial", then traps
  *   /error       response-outparam.set(err(internal-error(some("boom"))))
@@ -270,6 +272,36 @@ static void route_gen(u32 outparam, const char *num, u32 nl) {
   finish(out, body, 0, 0);
 }
 
+static u32 number(const char **p, const char *end) {
+  u32 n = 0;
+  while (*p < end && **p >= '0' && **p <= '9') n = n * 10 + (u32)(*(*p)++ - '0');
+  return n;
+}
+
+static void route_cl(u32 outparam, const char *p, u32 len) {
+  const char *end = p + len;
+  u32 declared = number(&p, end);
+  if (p < end) p++;
+  u32 n = number(&p, end);
+  char v[12];
+  u32 k = 0, d = declared;
+  char tmp[12];
+  do { tmp[k++] = (char)('0' + d % 10); d /= 10; } while (d);
+  for (u32 i = 0; i < k; i++) v[i] = tmp[k - 1 - i];
+  v[k] = 0;
+  u32 h = fields_new();
+  append_z(h, "content-length", v);
+  u32 out, body = respond(outparam, h, 200, &out);
+  static unsigned char xs[4096];
+  memset(xs, 'x', sizeof xs);
+  while (n) {
+    u32 c = n < sizeof xs ? n : (u32)sizeof xs;
+    if (write_all(out, xs, c)) break;
+    n -= c;
+  }
+  finish(out, body, 0, 0);
+}
+
 static char words[512];
 static u32 nwords;
 static void word(const char *w) {
@@ -443,6 +475,8 @@ __attribute__((export_name("wasi:http/incoming-handler@0.2.12#handle"))) void ha
     route_echo(req, outparam, 1);
   } else if (starts(path, n, "/gen/")) {
     route_gen(outparam, path + 5, n - 5);
+  } else if (starts(path, n, "/cl/")) {
+    route_cl(outparam, path + 4, n - 4);
   } else if (equals(path, n, "/trap")) {
     __builtin_trap();
   } else if (equals(path, n, "/trap-mid")) {
