@@ -1489,11 +1489,11 @@ static bool conn_progress(hconn *c) {
     return false;
   }
   c->last_data = wp2_mono_ns();
-  size_t used = http_parser_execute(&c->parser, &parser_settings, (const char *)buf, (size_t)r);
+  /* a paused parser (after the response's end) ignores the rest: not ours */
+  http_parser_execute(&c->parser, &parser_settings, (const char *)buf, (size_t)r);
   enum http_errno he = HTTP_PARSER_ERRNO(&c->parser);
   if (he != HPE_OK && he != HPE_PAUSED) conn_fail(c, EC_PROTOCOL_ERROR, http_errno_description(he));
   else if (r == 0 && !c->complete) conn_fail(c, EC_RESPONSE_INCOMPLETE, NULL);
-  (void)used;
   return r > 0;
 }
 
