@@ -79,6 +79,8 @@ typedef struct cli_sandbox {
   cli_strings allow_connect;     /* --allow-connect */
   cli_strings allow_bind;        /* --allow-bind */
   bool allow_lookup;             /* --allow-lookup: name resolution */
+  char **allow_http;             /* --allow-http DEST (owned; allow_http.c) */
+  int nallow_http;
   /* limits: 0 means none */
   uint64_t fuel;                 /* --fuel */
   uint64_t timeout_ns;           /* --timeout */
@@ -125,6 +127,16 @@ void watchdog_start(watchdog *w, wrun_store *s, wasi_ctx *wasi, uint64_t ns);
 void watchdog_stop(watchdog *w);
 
 int cli_run_component(const char *path, const char *invoke, int nargs, char **args, const cli_sandbox *sb);
+
+/* --allow-http (allow_http.c): validate and append a destination (false: *why
+ * says what was expected, or *oom); merge the manifest's list before the
+ * command line's; free; hand them to a WASI 0.2 host (false after printing
+ * "PATH: reason"). */
+struct wp2_ctx;
+bool cli_allow_http_add(cli_sandbox *sb, const char *spec, const char **why, bool *oom);
+bool cli_allow_http_merge(cli_sandbox *to, cli_sandbox *from);
+void cli_allow_http_free(cli_sandbox *sb);
+bool cli_allow_http_apply(const cli_sandbox *sb, struct wp2_ctx *p, const char *path);
 
 /* Parses one --invoke argument as a value of type t (values.c documents the
  * forms: decimal or 0x integers, text-format floats, v128 as SHAPE:LANES).

@@ -89,6 +89,14 @@ static int invoke(const char *path, const wc_component *c, const char *name, boo
                      .allow_lookup = sb->allow_lookup};
     p2 = wp2_new(&pc);
     if (p2 && !wp2_add_to_host(p2, host)) { wp2_free(p2); p2 = NULL; }
+    if (p2 && !cli_allow_http_apply(sb, p2, path)) {
+      wc_host_free(host);
+      wp2_free(p2);
+      wrun_store_free(s);
+      wasi_free(wasi);
+      free(gargv);
+      return CLI_EXIT_USAGE;
+    }
   }
   if (!p2) {
     fprintf(stderr, "%s: out of memory creating the store and WASI host\n", path);

@@ -173,6 +173,7 @@ static bool set_option(mctx *c, const cli_option *opt, const yaml_node_t *v) {
   case CLI_ARG_ENV:
   case CLI_ARG_ADDR:
   case CLI_ARG_NET: return set_list(c, opt, v);
+  case CLI_ARG_ALLOW_HTTP: return set_list(c, opt, v);
   default: return set_scalar(c, opt, v);
   }
 }

@@ -47,6 +47,10 @@ const cli_option cli_option_table[] = {
   {"--allow-lookup", 0, CLI_ARG_NONE, RUN, NULL,
    "components: allow name resolution (ip-name-lookup);\n"
    "connecting to the answers needs --allow-connect", "allow-lookup", AT(sb.allow_lookup), 0, 0},
+  {"--allow-http", 0, CLI_ARG_ALLOW_HTTP, RUN, "DEST",
+   "let a component's wasi:http requests reach DEST:\n"
+   "HOST[:PORT], ADDR[/PREFIX][:PORT] or * (default:\n"
+   "nothing is reachable)", "allow-http", 0, 0, 0},
   {"--fuel", 0, CLI_ARG_COUNT, RUN | SERVE, "N",
    "stop with a trap after about N wasm instructions\n"
    "(charged per call and loop iteration by body size;\n"
@@ -302,6 +306,7 @@ static const char *expected(const cli_option *opt) {
   case CLI_ARG_ENV: return "NAME=VALUE or NAME";
   case CLI_ARG_ADDR: return "ADDR:PORT";
   case CLI_ARG_NET: return "ADDR[/BITS]:PORT, ADDR[/BITS]:PORT-PORT or ADDR[/BITS]:* (IPv6 in brackets)";
+  case CLI_ARG_ALLOW_HTTP: return "HOST[:PORT], ADDR[/PREFIX][:PORT], [V6[/PREFIX]][:PORT] or *";
   case CLI_ARG_HELP: break;
   }
   return "nothing";
@@ -425,6 +430,9 @@ bool cli_option_set(const cli_option *opt, const char *value, cli_options *o, co
     oom = !push_owned(&l->v, &l->n, strdup(value));
     break;
   }
+  case CLI_ARG_ALLOW_HTTP:
+    if (!cli_allow_http_add(&o->sb, value, why, &oom) && !oom) return false;
+    break;
   }
   if (oom) *why = "out of memory";
   o->given |= UINT64_C(1) << (opt - cli_option_table);
@@ -627,7 +635,7 @@ bool cli_options_finish(cli_options *o, cli_options *m, int *status) {
         o->given |= bit;
       }
     }
-    if (!move_lists(&o->sb, &m->sb)) {
+    if (!move_lists(&o->sb, &m->sb) || !cli_allow_http_merge(&o->sb, &m->sb)) {
       fputs("wrun: out of memory\n", stderr);
       return false;
     }
@@ -658,6 +666,7 @@ void cli_options_free(cli_options *o) {
   free(sb->env);
   for (int i = 0; i < sb->nlisten; i++) free(sb->listen[i]);
   free(sb->listen);
+  cli_allow_http_free(sb);
   for (int i = 0; i < sb->ndirs; i++) free((char *)sb->dirs[i].host_path);
   free(sb->dirs);
   free_strings(&sb->allow_connect);

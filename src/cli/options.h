@@ -37,6 +37,7 @@ typedef enum cli_arg_kind {
   CLI_ARG_ENV,       /* NAME=VALUE or NAME (the host's value) */
   CLI_ARG_ADDR,      /* ADDR:PORT of a listening socket */
   CLI_ARG_NET,       /* ADDR[/BITS]:PORT[-PORT] appended to the cli_strings at `where` */
+  CLI_ARG_ALLOW_HTTP, /* a wasi:http destination (allow_http.c) */
   CLI_ARG_HELP,      /* -h/--help: print the command's help */
 } cli_arg_kind;
 

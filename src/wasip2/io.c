@@ -32,18 +32,26 @@ WP2_FN(error_to_debug_string) {
 
 /* ---- wasi:io/poll --------------------------------------------------------- */
 
+static void pollable_free(wp2_pollable *pl) {
+  if (pl && pl->release) pl->release(pl->arg);
+  free(pl);
+}
+
 static bool poll_dtor(void *ctx, uint32_t rep, wc_trap *trap) {
   (void)trap;
-  free(wp2_table_take(&((wp2_ctx *)ctx)->polls, rep));
+  pollable_free(wp2_table_take(&((wp2_ctx *)ctx)->polls, rep));
   return true;
 }
 
 bool wp2_new_pollable(wp2_ctx *p, const wp2_pollable *pl, wc_value *out, wc_trap *trap) {
   wp2_pollable *o = malloc(sizeof *o);
-  if (!o) return wp2_trap_oom(trap);
+  if (!o) {
+    if (pl->release) pl->release(pl->arg);
+    return wp2_trap_oom(trap);
+  }
   *o = *pl;
   uint32_t rep;
-  if (!wp2_table_add(&p->polls, o, &rep, trap)) { free(o); return false; }
+  if (!wp2_table_add(&p->polls, o, &rep, trap)) { pollable_free(o); return false; }
   *out = wp2_own(p->rt_poll, rep);
   return true;
 }
@@ -174,6 +182,35 @@ static bool stream_closed(const wp2_ctx *p, const wp2_stream *s) {
 
 /* ---- streams: input ------------------------------------------------------- */
 
+/* A host stream's pollable: the owner's readiness, plus its descriptor if any. */
+static wp2_pollable host_pollable(const wp2_stream *s) {
+  if (!s->hio->ready) return (wp2_pollable){.kind = PK_READY, .fd = -1};
+  return (wp2_pollable){.kind = PK_CUSTOM, .fd = s->fd, .events = POLLIN, .ready = s->hio->ready, .arg = s->hio_arg};
+}
+
+/* host_pollable for a pollable handle: it holds the owner's object. */
+static wp2_pollable host_subscription(const wp2_stream *s) {
+  wp2_pollable pl = host_pollable(s);
+  if (pl.kind == PK_CUSTOM && s->hio->retain) {
+    s->hio->retain(s->hio_arg);
+    pl.release = s->hio->release;
+  }
+  return pl;
+}
+
+/* read_some for a host stream (wp2_host_io). */
+static bool host_read(wp2_ctx *p, wp2_stream *s, uint64_t len, bool blocking, uint8_t *buf, size_t *n, int *e,
+                      wc_trap *trap) {
+  for (;;) {
+    long r = s->hio->read(s->hio_arg, buf, (size_t)len);
+    if (r >= 0) { *n = (size_t)r; return true; }
+    if (r != -EAGAIN) { *e = (int)-r; return false; }
+    if (!blocking) { *e = EAGAIN; return true; }
+    wp2_pollable pl = host_pollable(s), *pp = &pl;
+    if (!block_any(p, &pp, 1, trap)) return false;
+  }
+}
+
 /* Reads up to `len` bytes of `s`, waiting for some if `blocking`. True with
  * *n bytes (0: end of input, or, with *e EAGAIN, nothing there yet); false
  * with *e the errno. */
@@ -184,6 +221,7 @@ static bool read_some(wp2_ctx *p, wp2_stream *s, uint64_t len, bool blocking, ui
   if (stream_closed(p, s)) return true;
   if (len > WP2_MAX_READ) len = WP2_MAX_READ;
   if (len == 0) return true;
+  if (s->hio) return host_read(p, s, len, blocking, buf, n, e, trap);
   for (;;) {
     if (!s->positioned) {
       if (blocking) {
@@ -246,6 +284,10 @@ static bool stream_subscribe(wp2_ctx *p, const wc_value *args, short events, wc_
   wp2_stream *s = wp2_table_get(&p->streams, args[0].u.handle.rep, trap);
   if (!s) return false;
   bool now = stream_closed(p, s) || s->positioned;
+  if (s->hio && !now) {
+    wp2_pollable hp = events == POLLIN ? host_subscription(s) : (wp2_pollable){.kind = PK_READY, .fd = -1};
+    return wp2_new_pollable(p, &hp, res, trap);
+  }
   wp2_pollable pl = {.kind = now ? PK_READY : events == POLLIN ? PK_FD_IN : PK_FD_OUT, .fd = s->fd};
   return wp2_new_pollable(p, &pl, res, trap);
 }
@@ -257,6 +299,10 @@ WP2_FN(in_subscribe) { WP2_UNUSED; return stream_subscribe(env, args, POLLIN, re
 static bool write_all(wp2_ctx *p, wp2_stream *s, const uint8_t *buf, size_t n, int *e) {
   *e = 0;
   if (stream_closed(p, s)) { *e = EBADF; return true; }
+  if (s->hio) { /* the owner takes it whole */
+    *e = n ? s->hio->write(s->hio_arg, buf, n) : 0;
+    return true;
+  }
   if (s->positioned && s->append) {
     off_t end = lseek(s->fd, 0, SEEK_END);
     if (end >= 0) s->offset = (uint64_t)end;
@@ -312,8 +358,9 @@ WP2_FN(out_check_write) {
   if (stream_closed(p, s)) return wp2_stream_result(p, a, res, false, NULL, 0, trap);
   wc_value *v = wp2_vals(a, 1);
   if (!v) return wp2_trap_oom(trap);
-  bool ready = s->positioned || wp2_fd_ready(s->fd, POLLOUT);
-  *v = (wc_value){.kind = WC_V_U64, .u.u = ready ? WP2_WRITE_BUDGET : 0};
+  bool ready = s->positioned || s->hio || wp2_fd_ready(s->fd, POLLOUT);
+  /* a host stream takes any size: grant a read's worth so bodies move in large pieces */
+  *v = (wc_value){.kind = WC_V_U64, .u.u = !ready ? 0 : s->hio ? WP2_MAX_READ : WP2_WRITE_BUDGET};
   return wp2_stream_result(p, a, res, true, v, 0, trap);
 }
 WP2_FN(out_write) { WP2_UNUSED; return output_write(env, args, false, res, a, trap); }
@@ -385,7 +432,7 @@ static void io_cleanup(wp2_ctx *p) {
     wp2_stream *s = wp2_table_take(&p->streams, i);
     if (s) { s->on_drop = NULL; stream_release(s); }
   }
-  for (uint32_t i = 0; i < p->polls.n; i++) free(wp2_table_take(&p->polls, i));
+  for (uint32_t i = 0; i < p->polls.n; i++) pollable_free(wp2_table_take(&p->polls, i));
 }
 
 bool wp2_add_io(wp2_ctx *p, wc_host *h) {

@@ -132,7 +132,8 @@ bool wp2_add_resource(wp2_ctx *p, wc_host *h, const char *iface, const char *nam
 }
 
 bool wp2_add_to_host(wp2_ctx *p, wc_host *h) {
-  return wp2_add_io(p, h) && wp2_add_cli(p, h) && wp2_add_filesystem(p, h) && wp2_add_sockets(p, h);
+  return wp2_add_io(p, h) && wp2_add_cli(p, h) && wp2_add_filesystem(p, h) && wp2_add_sockets(p, h) &&
+         wp2_add_http(p, h);
 }
 
 /* ---- the context ---------------------------------------------------------- */

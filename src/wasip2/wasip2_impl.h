@@ -48,6 +48,24 @@ void wp2_table_free(wp2_table *t);
 
 /* ---- streams -------------------------------------------------------------- */
 
+/* A stream whose bytes come from or go to the host program itself rather than
+ * a descriptor (HTTP bodies: http.c). The stream's `fd` is then only what a
+ * wait polls (-1: none, readiness is re-checked every millisecond). */
+typedef struct wp2_host_io {
+  /* input: up to cap bytes into buf; returns the count (> 0), 0 at the end of
+   * the stream, -EAGAIN when nothing is there yet, another -errno on failure */
+  long (*read)(void *arg, uint8_t *buf, size_t cap);
+  /* output: takes all n bytes; 0, or an errno (EPIPE: the reader is gone, the
+   * guest sees stream-error.closed) */
+  int (*write)(void *arg, const uint8_t *buf, size_t n);
+  /* whether a read would not give -EAGAIN (a subscription's readiness); NULL: always */
+  bool (*ready)(void *arg);
+  /* a subscription's pollable holds `arg` from retain until it is freed
+   * (release); both NULL when `arg` outlives its streams' pollables anyway */
+  void (*retain)(void *arg);
+  void (*release)(void *arg);
+} wp2_host_io;
+
 typedef struct wp2_stream {
   int fd;            /* host descriptor */
   bool owns_fd;      /* close it when the stream is dropped (stdio: never) */
@@ -57,6 +75,8 @@ typedef struct wp2_stream {
   bool socket;       /* send with MSG_NOSIGNAL: a closed peer is stream-error.closed, not SIGPIPE */
   bool closed;       /* reads give end of stream, writes `closed` (e.g. after a socket shutdown) */
   uint64_t offset;
+  const wp2_host_io *hio;  /* non-NULL: a host stream (above), `hio_arg` its argument */
+  void *hio_arg;
   /* Called when the stream is dropped (after its descriptor is closed if owned),
    * for owners that count their child streams. May be NULL. */
   void (*on_drop)(void *owner, struct wp2_stream *s);
@@ -79,9 +99,13 @@ typedef struct wp2_pollable {
   /* PK_CUSTOM: readiness decided by the owner (e.g. an HTTP response arriving) */
   bool (*ready)(void *arg);
   void *arg;
+  /* PK_CUSTOM: called with `arg` when the pollable is freed (the owner may
+   * hold a reference for it; may be NULL) */
+  void (*release)(void *arg);
 } wp2_pollable;
 
-/* Makes a new pollable handle (copied from pl); false with a trap. */
+/* Makes a new pollable handle (copied from pl); false with a trap (pl->release
+ * has then been called). */
 bool wp2_new_pollable(wp2_ctx *p, const wp2_pollable *pl, wc_value *out, wc_trap *trap);
 
 /* ---- the context ---------------------------------------------------------- */
@@ -122,6 +146,7 @@ bool wp2_add_io(wp2_ctx *p, wc_host *h);
 bool wp2_add_cli(wp2_ctx *p, wc_host *h);
 bool wp2_add_filesystem(wp2_ctx *p, wc_host *h);
 bool wp2_add_sockets(wp2_ctx *p, wc_host *h);  /* sockets.c */
+bool wp2_add_http(wp2_ctx *p, wc_host *h);  /* http.c */
 
 /* ---- shared helpers ------------------------------------------------------- */
 
