@@ -179,8 +179,8 @@ static void test_host_imports(void **state) {
   static int refuse;
   for (int aot = 0; aot < 2; aot++) {
     wc_host *h = wc_host_new();
-    assert_true(wc_host_add(h, NULL, "log", host_log, NULL));
-    assert_true(wc_host_add(h, "test:demo/math@0.1.0", "mul", host_mul, NULL));
+    assert_true(wc_host_add(h, NULL, "log", "func(msg: string) -> u32", host_log, NULL));
+    assert_true(wc_host_add(h, "test:demo/math@0.1.0", "mul", "func(a: u32, b: u32) -> u32", host_mul, NULL));
     fx x;
     fx_open(&x, "inst-host.wasm", aot, h);
     wc_value a = u32v(3);
@@ -192,8 +192,8 @@ static void test_host_imports(void **state) {
 
     /* a host function that traps: the trap reaches the caller with its message */
     h = wc_host_new();
-    assert_true(wc_host_add(h, NULL, "log", host_log, NULL));
-    assert_true(wc_host_add(h, "test:demo/math@0.1.0", "mul", host_mul, &refuse));
+    assert_true(wc_host_add(h, NULL, "log", "func(msg: string) -> u32", host_log, NULL));
+    assert_true(wc_host_add(h, "test:demo/math@0.1.0", "mul", "func(a: u32, b: u32) -> u32", host_mul, &refuse));
     fx_open(&x, "inst-host.wasm", aot, h);
     expect_trap(&x, "run", &a, 1, 1, "mul refused");
     fx_close(&x);
@@ -231,8 +231,9 @@ static void test_host_resource(void **state) {
     wc_host *h = wc_host_new();
     counter_rt = wc_host_add_resource(h, "test:demo/counter", "counter", counter_dtor, NULL);
     assert_non_null(counter_rt);
-    assert_true(wc_host_add(h, "test:demo/counter", "[constructor]counter", counter_new, NULL));
-    assert_true(wc_host_add(h, "test:demo/counter", "[method]counter.next", counter_next, NULL));
+    assert_true(wc_host_add(h, "test:demo/counter", "[constructor]counter", "func(start: u32) -> counter", counter_new, NULL));
+    assert_true(wc_host_add(h, "test:demo/counter", "[method]counter.next", "func(self: borrow<counter>) -> u32",
+                            counter_next, NULL));
     ncounters = 0;
     dropped_rep = 0;
     fx x;
@@ -257,8 +258,8 @@ static void test_link_errors(void **state) {
   assert_int_equal(err.kind, WRUN_ERR_LINK);
   assert_string_equal(err.message, "component import log is not provided");
   wc_host *h = wc_host_new();
-  assert_true(wc_host_add(h, NULL, "log", host_log, NULL));
-  assert_true(wc_host_add(h, "test:demo/math@0.1.0", "div", host_mul, NULL));
+  assert_true(wc_host_add(h, NULL, "log", "func(msg: string) -> u32", host_log, NULL));
+  assert_true(wc_host_add(h, "test:demo/math@0.1.0", "div", "func(a: u32, b: u32) -> u32", host_mul, NULL));
   assert_null(wc_instantiate(s, c, h, &err));
   assert_string_equal(err.message, "component import test:demo/math@0.1.0: function mul is not provided");
   wc_host_free(h);
@@ -352,7 +353,7 @@ static void test_reenter_through_host(void **state) {
   for (int aot = 0; aot < 2; aot++) {
     reenter_env env = {0};
     wc_host *h = wc_host_new();
-    assert_true(wc_host_add(h, NULL, "cb", host_cb, &env));
+    assert_true(wc_host_add(h, NULL, "cb", "func() -> u32", host_cb, &env));
     fx x;
     fx_open(&x, "inst-reenter.wasm", aot, h);
     env.inst = x.inst;
