@@ -110,6 +110,7 @@ typedef struct ci_host_entry {
   char *iface, *func;
   wc_host_fn fn; void *env;
   wc_resource_type *rt;
+  bool alias;            /* rt is another entry's (a resource `use`d by this interface): not owned */
   uint32_t htype;
 } ci_host_entry;
 struct wc_host {
@@ -154,7 +155,11 @@ wc_host *wc_host_new(void) {
 
 void wc_host_free(wc_host *h) {
   if (!h) return;
-  for (uint32_t i = 0; i < h->n; i++) { free(h->v[i].iface); free(h->v[i].func); free(h->v[i].rt); }
+  for (uint32_t i = 0; i < h->n; i++) {
+    free(h->v[i].iface);
+    free(h->v[i].func);
+    if (!h->v[i].alias) free(h->v[i].rt);
+  }
   free(h->v);
   wc_htypes_free(h->types);
   free(h);
@@ -171,7 +176,7 @@ static bool host_entry(wc_host *h, const char *iface, const char *func, wc_host_
   if (!wrun_grow((void **)&h->v, &h->cap, h->n + 1, sizeof *h->v)) return host_fail(h, iface, func, "out of memory");
   char *i = strdup(iface ? iface : ""), *f = strdup(func);
   if (!i || !f) { free(i); free(f); return host_fail(h, iface, func, "out of memory"); }
-  h->v[h->n++] = (ci_host_entry){i, f, fn, env, NULL, htype};
+  h->v[h->n++] = (ci_host_entry){i, f, fn, env, NULL, false, htype};
   return true;
 }
 
@@ -183,10 +188,40 @@ bool wc_host_add(wc_host *h, const char *iface, const char *func, const char *si
   return host_entry(h, iface, func, fn, env, id);
 }
 
+static const ci_host_entry *host_find(const wc_host *h, wc_str iface, wc_str func, bool resource);
+
+/* The host's resource entry of arena id `htype`, or NULL. */
+static const ci_host_entry *resource_entry(const wc_host *h, uint32_t htype) {
+  for (uint32_t i = 0; i < h->n; i++)
+    if (h->v[i].rt && !h->v[i].alias && h->v[i].htype == htype) return &h->v[i];
+  return NULL;
+}
+
 bool wc_host_add_types(wc_host *h, const char *iface, const char *defs) {
-  if (wc_htypes_define(h->types, iface ? iface : "", defs)) return true;
-  snprintf(h->err, sizeof h->err, "host types of %s: %s", iface ? iface : "the root", wc_htypes_error(h->types));
-  return false;
+  const char *in = iface ? iface : "";
+  if (!wc_htypes_define(h->types, in, defs)) {
+    snprintf(h->err, sizeof h->err, "host types of %s: %s", iface ? iface : "the root", wc_htypes_error(h->types));
+    return false;
+  }
+  /* A resource the interface `use`s is also one of its type exports (a guest
+   * may import it from this interface, as wit-component and wasmtime allow):
+   * an alias entry resolves it to the defining interface's resource. */
+  wc_str name;
+  uint32_t id;
+  bool res;
+  for (uint32_t i = 0; wc_htypes_nth(h->types, in, i, &name, &id, &res); i++) {
+    if (!res || host_find(h, (wc_str){in, (uint32_t)strlen(in)}, name, true)) continue;
+    const ci_host_entry *orig = resource_entry(h, id);
+    char *n = orig ? strndup(name.ptr, name.len) : NULL;
+    if (!n || !host_entry(h, iface, n, NULL, NULL, id)) {
+      free(n);
+      return host_fail(h, iface, "(types)", "out of memory");
+    }
+    free(n);
+    h->v[h->n - 1].rt = resource_entry(h, id)->rt;  /* h->v may have moved */
+    h->v[h->n - 1].alias = true;
+  }
+  return true;
 }
 
 const wc_resource_type *wc_host_add_resource(wc_host *h, const char *iface, const char *name,

@@ -106,6 +106,19 @@ static bool ns_add(wc_htypes *h, ht_ns *ns, wc_str name, wc_val type, bool resou
   return true;
 }
 
+bool wc_htypes_nth(const wc_htypes *h, const char *iface, uint32_t i, wc_str *name, uint32_t *id, bool *resource) {
+  for (uint32_t k = 0; k < h->nns; k++) {
+    const ht_ns *ns = &h->ns[k];
+    if (strcmp(ns->iface, iface)) continue;
+    if (i >= ns->n) return false;
+    *name = ns->v[i].name;
+    *id = ns->v[i].type;
+    *resource = ns->v[i].resource;
+    return true;
+  }
+  return false;
+}
+
 /* Adds a type to the arena through types.c (facts and limits). */
 static bool add_type(wc_htypes *h, wc_type *t, uint32_t *id) {
   wc_loader L;

@@ -53,6 +53,10 @@ bool wc_htypes_define(wc_htypes *h, const char *iface, const char *text);
  * arena id of its WC_T_FUNC. */
 bool wc_htypes_func(wc_htypes *h, const char *iface, const char *text, uint32_t *id);
 
+/* Entry i of `iface`'s namespace (in definition order): its name, arena id
+ * and whether it is a resource; false past the last one. */
+bool wc_htypes_nth(const wc_htypes *h, const char *iface, uint32_t i, wc_str *name, uint32_t *id, bool *resource);
+
 /* The check of one instantiation: guest function types (in the component's
  * arena `guest`) against host function types, with subtype.c's equality.
  * Host resources compare by identity: a guest resource type matches the host

@@ -142,20 +142,9 @@ static bool ok_scalar(wc_value *res, wc_arena *a, wc_value_kind k, uint64_t u, w
 
 /* ---- addresses ------------------------------------------------------------ */
 
-/* Host functions get the values the guest's import type lifted; a guest
- * that declared an import with another type than WASI's must get a trap,
- * not have its values read as something else. */
-static bool addr_shape_ok(const wc_value *v) {
-  if (v->kind != WC_V_VARIANT || v->u.var.index > 1 || !v->u.var.payload) return false;
-  const wc_value *r = v->u.var.payload;
-  uint32_t nf = v->u.var.index == 0 ? 2 : 4, na = v->u.var.index == 0 ? 4 : 8;
-  if (r->kind != WC_V_RECORD || r->u.seq.n != nf) return false;
-  const wc_value *t = &r->u.seq.v[v->u.var.index == 0 ? 1 : 2];
-  return t->kind == WC_V_RECORD && t->u.seq.n == na;
-}
-static bool bad_args(const char *fn, wc_trap *trap) {
-  return wp2_trap(trap, "%s: the arguments do not have the types of wasi:sockets 0.2", fn);
-}
+/* The arguments have exactly the WASI types of the signatures below:
+ * wc_instantiate refuses a guest whose imports declare any other, so the
+ * values need no checks of their kinds here (only of their contents). */
 
 /* An ip-socket-address value into a sockaddr. */
 static socklen_t sockaddr_of(const wc_value *v, struct sockaddr_storage *ss) {
@@ -449,7 +438,6 @@ static tcp_sock *tcp_get(wp2_ctx *p, const wc_value *self, wc_trap *trap) {
 WP2_FN(tcp_start_bind) {
   WP2_UNUSED;
   TCP_SELF;
-  if (nargs < 3 || !addr_shape_ok(&args[2])) return bad_args("tcp-socket.start-bind", trap);
   struct sockaddr_storage ss;
   socklen_t len = sockaddr_of(&args[2], &ss);
   if (t->st == T_BIND_STARTED) return err_result(res, a, EC_CONCURRENCY_CONFLICT, trap);
@@ -476,7 +464,6 @@ WP2_FN(tcp_finish_bind) {
 WP2_FN(tcp_start_connect) {
   WP2_UNUSED;
   TCP_SELF;
-  if (nargs < 3 || !addr_shape_ok(&args[2])) return bad_args("tcp-socket.start-connect", trap);
   struct sockaddr_storage ss;
   socklen_t len = sockaddr_of(&args[2], &ss);
   if (t->st == T_CONNECTING) return err_result(res, a, EC_CONCURRENCY_CONFLICT, trap);
@@ -803,7 +790,6 @@ WP2_FN(create_udp_socket) {
 WP2_FN(udp_start_bind) {
   WP2_UNUSED;
   UDP_SELF;
-  if (nargs < 3 || !addr_shape_ok(&args[2])) return bad_args("udp-socket.start-bind", trap);
   struct sockaddr_storage ss;
   socklen_t len = sockaddr_of(&args[2], &ss);
   if (u->bind_started) return err_result(res, a, EC_CONCURRENCY_CONFLICT, trap);
@@ -843,8 +829,6 @@ WP2_FN(udp_stream_fn) {
   if (!u->bound) return err_result(res, a, EC_INVALID_STATE, trap);
   /* WASI lets an implementation trap here: only the newest pair would work */
   if (u->streams) return wp2_trap(trap, "udp-socket.stream: the datagram streams of the previous call are still live");
-  if (nargs < 2 || args[1].kind != WC_V_VARIANT || (args[1].u.var.index == 1 && !addr_shape_ok(args[1].u.var.payload)))
-    return bad_args("udp-socket.stream", trap);
   bool connect_to = args[1].u.var.index == 1;
   struct sockaddr_storage ss;
   socklen_t len = 0;
@@ -994,15 +978,7 @@ static bool same_addr(const struct sockaddr_storage *x, const struct sockaddr_st
 WP2_FN(uout_send) {
   WP2_UNUSED;
   DGRAM_SELF(uout);
-  if (nargs < 2 || args[1].kind != WC_V_LIST) return bad_args("outgoing-datagram-stream.send", trap);
   uint32_t n = args[1].u.seq.n;
-  for (uint32_t i = 0; i < n; i++) {
-    const wc_value *d = &args[1].u.seq.v[i];
-    if (d->kind != WC_V_RECORD || d->u.seq.n != 2 || d->u.seq.v[0].kind != WC_V_LIST ||
-        d->u.seq.v[1].kind != WC_V_VARIANT ||
-        (d->u.seq.v[1].u.var.index == 1 && !addr_shape_ok(d->u.seq.v[1].u.var.payload)))
-      return bad_args("outgoing-datagram-stream.send", trap);
-  }
   if (ds->permits == 0 || ds->waiting)
     return wp2_trap(trap, "outgoing-datagram-stream.send: unpermitted: must call check-send first");
   if (n > ds->permits)
@@ -1103,7 +1079,6 @@ static bool name_ok(const char *s, size_t n) {
 WP2_FN(resolve_addresses) {
   WP2_UNUSED;
   wp2_ctx *p = env;
-  if (nargs < 2 || args[1].kind != WC_V_STRING) return bad_args("resolve-addresses", trap);
   const char *name = args[1].u.str.ptr;
   size_t n = args[1].u.str.len;
   /* wasmtime's order: a malformed name first, then the permission */
