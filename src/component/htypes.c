@@ -370,6 +370,7 @@ static bool definition(ht_parse *P) {
     wc_type_release(&t);
     return false;
   }
+  accept(P, ';');
   return add_type(P->h, &t, &id) && ns_add(P->h, P->ns, name, id, false);
 }
 

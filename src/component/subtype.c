@@ -157,7 +157,9 @@ static bool resource_eq(wc_sub *s, uint32_t e, uint32_t a) {
   if (s->atypes != s->types) {  /* two arenas (host types): only the bound pairs match */
     for (uint32_t i = 0; i < s->n; i++)
       if (s->map[i].abstract == e && s->map[i].actual == a) return true;
-    return why(s, "a handle of another resource type");
+    wc_str n = s->types->v[e].name;
+    return n.len ? why(s, "a handle of another resource type than %.*s", (int)n.len, n.ptr)
+                 : why(s, "a handle of another resource type");
   }
   uint32_t m;
   if (!mapped(s, e, &m)) m = e;

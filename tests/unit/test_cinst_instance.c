@@ -263,8 +263,54 @@ static void test_link_errors(void **state) {
   assert_null(wc_instantiate(s, c, h, &err));
   assert_string_equal(err.message, "component import test:demo/math@0.1.0: function mul is not provided");
   wc_host_free(h);
+
+  /* a root import whose declared type is not the host's: refused before any call */
+  h = wc_host_new();
+  assert_true(wc_host_add(h, NULL, "log", "func(msg: list<u8>) -> u32", host_log, NULL));
+  assert_true(wc_host_add(h, "test:demo/math@0.1.0", "mul", "func(a: u32, b: u32) -> u32", host_mul, NULL));
+  assert_null(wc_instantiate(s, c, h, &err));
+  assert_int_equal(err.kind, WRUN_ERR_LINK);
+  assert_string_equal(err.message, "component import log does not have the host's type: parameter \"msg\": string, "
+                                   "expected list");
+  wc_host_free(h);
+  /* an interface function: the result differs */
+  h = wc_host_new();
+  assert_true(wc_host_add(h, NULL, "log", "func(msg: string) -> u32", host_log, NULL));
+  assert_true(wc_host_add(h, "test:demo/math@0.1.0", "mul", "func(a: u32, b: u32) -> u64", host_mul, NULL));
+  assert_null(wc_instantiate(s, c, h, &err));
+  assert_string_equal(err.message, "component import test:demo/math@0.1.0: function mul does not have the host's "
+                                   "type: result: u32, expected u64");
+  wc_host_free(h);
   wrun_store_free(s);
   wc_component_free(c);
+}
+
+/* Registration: a signature is required and must parse; names resolve in
+ * the interface's namespace (resources, definitions, `use`). */
+static void test_host_signatures(void **state) {
+  (void)state;
+  wc_host *h = wc_host_new();
+  assert_false(wc_host_add(h, "a:b/c@1.0.0", "f", NULL, host_log, NULL));
+  assert_string_equal(wc_host_error(h), "host function a:b/c@1.0.0 f: no type signature (every host function needs one)");
+  assert_false(wc_host_add(h, "a:b/c@1.0.0", "f", "func(x: u32", host_log, NULL));
+  assert_string_equal(wc_host_error(h), "host function a:b/c@1.0.0 f: a:b/c@1.0.0: at 11: expected ')'");
+  assert_false(wc_host_add(h, "a:b/c@1.0.0", "f", "func(x: nope)", host_log, NULL));
+  assert_string_equal(wc_host_error(h), "host function a:b/c@1.0.0 f: a:b/c@1.0.0: at 8: unknown type nope");
+  assert_false(wc_host_add(h, "a:b/c@1.0.0", "f", "func() -> borrow<r>", host_log, NULL));
+  assert_non_null(wc_host_add_resource(h, "a:b/c@1.0.0", "r", NULL, NULL));
+  assert_false(wc_host_add(h, "a:b/c@1.0.0", "f", "func() -> borrow<r>", host_log, NULL));
+  assert_string_equal(wc_host_error(h), "host function a:b/c@1.0.0 f: a:b/c@1.0.0: at 19: a function result must not "
+                                        "contain a borrow handle");
+  assert_true(wc_host_add_types(h, "a:b/c@1.0.0", "record p { x: u32, y: r } enum e { one, two }; type t = list<p>;"));
+  assert_false(wc_host_add_types(h, "a:b/c@1.0.0", "enum e { three }"));
+  assert_string_equal(wc_host_error(h), "host types of a:b/c@1.0.0: a:b/c@1.0.0: at 6: type e is defined twice");
+  assert_false(wc_host_add_types(h, "a:b/d@1.0.0", "flags f { a, a }"));
+  assert_true(wc_host_add_types(h, "a:b/d@1.0.0", "use a:b/c.{p, r as q, t}"));
+  assert_true(wc_host_add(h, "a:b/d@1.0.0", "g", "func(self: borrow<q>, v: t) -> result<tuple<p, q>, string>", host_log,
+                          NULL));
+  assert_true(wc_host_add(h, "a:b/d@1.0.0", "h", "func() -> result<_, q> // a comment", host_log, NULL));
+  assert_false(wc_host_add_types(h, "a:b/e@1.0.0", "use a:b/zz.{p}"));
+  wc_host_free(h);
 }
 
 static void test_component_to_component(void **state) {
@@ -378,6 +424,7 @@ int main(void) {
     cmocka_unit_test(test_host_imports),
     cmocka_unit_test(test_host_resource),
     cmocka_unit_test(test_link_errors),
+    cmocka_unit_test(test_host_signatures),
     cmocka_unit_test(test_component_to_component),
     cmocka_unit_test(test_resource),
     cmocka_unit_test(test_resource_across_components),
