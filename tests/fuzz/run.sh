@@ -8,8 +8,8 @@ secs=${1:-60}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${2:-$top/build-fuzz}
 CC=clang cmake -S "$top" -B "$build" -DWRUN_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build" --target fuzz_decode fuzz_text fuzz_aot fuzz_tiers fuzz_component fuzz_wave -j2 >/dev/null
-for t in decode text aot tiers component wave; do
+cmake --build "$build" --target fuzz_decode fuzz_text fuzz_aot fuzz_tiers fuzz_component fuzz_wave fuzz_htypes -j2 >/dev/null
+for t in decode text aot tiers component wave htypes; do
   corpus="$build/corpus-$t"
   mkdir -p "$corpus"
   echo "fuzz_$t: running for ${secs}s"
