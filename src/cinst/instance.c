@@ -188,7 +188,14 @@ bool wc_host_add(wc_host *h, const char *iface, const char *func, const char *si
   return host_entry(h, iface, func, fn, env, id);
 }
 
-static const ci_host_entry *host_find(const wc_host *h, wc_str iface, wc_str func, bool resource);
+static bool str_is(wc_str s, const char *z);
+
+/* Whether interface `iface` (exactly) has a resource entry `name`. */
+static bool resource_here(const wc_host *h, const char *iface, wc_str name) {
+  for (uint32_t i = 0; i < h->n; i++)
+    if (h->v[i].rt && str_is(name, h->v[i].func) && !strcmp(h->v[i].iface, iface)) return true;
+  return false;
+}
 
 /* The host's resource entry of arena id `htype`, or NULL. */
 static const ci_host_entry *resource_entry(const wc_host *h, uint32_t htype) {
@@ -210,7 +217,7 @@ bool wc_host_add_types(wc_host *h, const char *iface, const char *defs) {
   uint32_t id;
   bool res;
   for (uint32_t i = 0; wc_htypes_nth(h->types, in, i, &name, &id, &res); i++) {
-    if (!res || host_find(h, (wc_str){in, (uint32_t)strlen(in)}, name, true)) continue;
+    if (!res || resource_here(h, in, name)) continue;
     const ci_host_entry *orig = resource_entry(h, id);
     char *n = orig ? strndup(name.ptr, name.len) : NULL;
     if (!n || !host_entry(h, iface, n, NULL, NULL, id)) {

@@ -24,13 +24,23 @@
 #include "component/component_internal.h"
 #include "component/subtype.h"
 
-typedef struct ht_name { wc_str name; wc_val type; bool resource; } ht_name;
+typedef struct ht_name {
+  wc_str name;
+  wc_val type;
+  bool resource;
+  uint32_t own, borrow;   /* resources: the arena's own<R>/borrow<R> once made (WC_NONE before) */
+} ht_name;
 typedef struct ht_ns { char *iface; ht_name *v; uint32_t n, cap; } ht_ns;
 
 struct wc_htypes {
   wc_types arena;
   wrun_error err;          /* types.c reports limits and OOM here */
   ht_ns *ns; uint32_t nns, capns;
+  uint32_t last;           /* the namespace used last (registration goes interface by interface) */
+  /* Structural types (list, option, result, tuple, own, borrow) by shape,
+   * so each distinct one is made once: signatures repeat result<_, error-code>
+   * and borrow<descriptor> dozens of times. Open addressing, ids + 1, 0 empty. */
+  uint32_t *shapes; uint32_t nshapes, capshapes;
   char **texts; uint32_t ntexts, captexts;   /* owned copies that names point into */
   char msg[256];
 };
@@ -41,6 +51,7 @@ void wc_htypes_free(wc_htypes *h) {
   if (!h) return;
   for (uint32_t i = 0; i < h->arena.n; i++) wc_type_release(&h->arena.v[i]);
   free(h->arena.v);
+  free(h->shapes);
   for (uint32_t i = 0; i < h->nns; i++) { free(h->ns[i].iface); free(h->ns[i].v); }
   free(h->ns);
   for (uint32_t i = 0; i < h->ntexts; i++) free(h->texts[i]);
@@ -85,15 +96,17 @@ static ht_ns *ns_find(wc_htypes *h, const char *iface) {
 }
 
 static ht_ns *ns_get(wc_htypes *h, const char *iface) {
+  if (h->last < h->nns && !strcmp(h->ns[h->last].iface, iface)) return &h->ns[h->last];
   for (uint32_t i = 0; i < h->nns; i++)
-    if (!strcmp(h->ns[i].iface, iface)) return &h->ns[i];
+    if (!strcmp(h->ns[i].iface, iface)) return &h->ns[h->last = i];
   char *c = strdup(iface);
   if (!c || !wrun_grow((void **)&h->ns, &h->capns, h->nns + 1, sizeof *h->ns)) { free(c); return NULL; }
   h->ns[h->nns] = (ht_ns){c, NULL, 0, 0};
+  h->last = h->nns;
   return &h->ns[h->nns++];
 }
 
-static const ht_name *ns_lookup(const ht_ns *ns, wc_str name) {
+static ht_name *ns_lookup(const ht_ns *ns, wc_str name) {
   for (uint32_t i = 0; ns && i < ns->n; i++)
     if (wc_str_eq(ns->v[i].name, name)) return &ns->v[i];
   return NULL;
@@ -102,7 +115,7 @@ static const ht_name *ns_lookup(const ht_ns *ns, wc_str name) {
 static bool ns_add(wc_htypes *h, ht_ns *ns, wc_str name, wc_val type, bool resource) {
   if (ns_lookup(ns, name)) return fail(h, "%s: type %.*s is defined twice", ns->iface, (int)name.len, name.ptr);
   if (!wrun_grow((void **)&ns->v, &ns->cap, ns->n + 1, sizeof *ns->v)) return fail(h, "out of memory");
-  ns->v[ns->n++] = (ht_name){name, type, resource};
+  ns->v[ns->n++] = (ht_name){name, type, resource, WC_NONE, WC_NONE};
   return true;
 }
 
@@ -119,15 +132,72 @@ bool wc_htypes_nth(const wc_htypes *h, const char *iface, uint32_t i, wc_str *na
   return false;
 }
 
-/* Adds a type to the arena through types.c (facts and limits). */
+static bool is_shape(wc_type_kind k) {
+  return k == WC_T_LIST || k == WC_T_OPTION || k == WC_T_RESULT || k == WC_T_TUPLE || k == WC_T_OWN ||
+         k == WC_T_BORROW;
+}
+
+static uint32_t shape_hash(const wc_type *t) {
+  uint32_t x = 2166136261u;
+  uint32_t parts[3] = {(uint32_t)t->kind, t->elem, t->resource};
+  for (int i = 0; i < 3; i++) x = (x ^ parts[i]) * 16777619u;
+  for (uint32_t i = 0; i < t->nitems; i++) x = (x ^ (t->items[i].has_type ? t->items[i].type : 0xfffffffeu)) * 16777619u;
+  return x;
+}
+
+static bool shape_eq(const wc_type *a, const wc_type *b) {
+  if (a->kind != b->kind || a->elem != b->elem || a->resource != b->resource || a->nitems != b->nitems) return false;
+  for (uint32_t i = 0; i < a->nitems; i++)
+    if (a->items[i].has_type != b->items[i].has_type || (a->items[i].has_type && a->items[i].type != b->items[i].type))
+      return false;
+  return true;
+}
+
+/* The id of an arena type of t's shape, or WC_NONE. */
+static uint32_t shape_find(const wc_htypes *h, const wc_type *t) {
+  if (!h->capshapes) return WC_NONE;
+  for (uint32_t i = shape_hash(t) & (h->capshapes - 1);; i = (i + 1) & (h->capshapes - 1)) {
+    if (!h->shapes[i]) return WC_NONE;
+    if (shape_eq(&h->arena.v[h->shapes[i] - 1], t)) return h->shapes[i] - 1;
+  }
+}
+
+/* Remembers arena type `id`; a cache, so out of memory just forgets. */
+static void shape_add(wc_htypes *h, uint32_t id) {
+  if ((h->nshapes + 1) * 2 > h->capshapes) {
+    uint32_t cap = h->capshapes ? h->capshapes * 2 : 64;
+    uint32_t *v = calloc(cap, sizeof *v);
+    if (!v) return;
+    for (uint32_t i = 0; i < h->capshapes; i++) {
+      if (!h->shapes[i]) continue;
+      uint32_t j = shape_hash(&h->arena.v[h->shapes[i] - 1]) & (cap - 1);
+      while (v[j]) j = (j + 1) & (cap - 1);
+      v[j] = h->shapes[i];
+    }
+    free(h->shapes);
+    h->shapes = v;
+    h->capshapes = cap;
+  }
+  uint32_t j = shape_hash(&h->arena.v[id]) & (h->capshapes - 1);
+  while (h->shapes[j]) j = (j + 1) & (h->capshapes - 1);
+  h->shapes[j] = id + 1;
+  h->nshapes++;
+}
+
+/* Adds a type to the arena through types.c (facts and limits), or finds the
+ * structural type of the same shape made before (then t is released). */
 static bool add_type(wc_htypes *h, wc_type *t, uint32_t *id) {
+  bool shape = is_shape(t->kind);
+  if (shape && (*id = shape_find(h, t)) != WC_NONE) { wc_type_release(t); return true; }
   wc_loader L;
   memset(&L, 0, sizeof L);
   L.types = &h->arena;
   L.err = &h->err;
   wrun_error_clear(&h->err);
   *id = wc_type_add(&L, t, 0);
-  return *id != WC_NONE || fail(h, "%s", h->err.message);
+  if (*id == WC_NONE) return fail(h, "%s", h->err.message);
+  if (shape) shape_add(h, *id);
+  return true;
 }
 
 bool wc_htypes_resource(wc_htypes *h, const char *iface, const char *name, uint32_t *id) {
@@ -198,18 +268,27 @@ static const struct { const char *name; wc_prim p; } prims[] = {
 
 static bool valtype(ht_parse *P, wc_val *out);
 
-/* `own<R>` / `borrow<R>` after the keyword. */
-static bool handle(ht_parse *P, wc_type_kind kind, wc_val *out) {
-  wc_str n;
-  if (!expect(P, '<') || !ident(P, &n)) return false;
-  const ht_name *e = ns_lookup(P->ns, n);
-  if (!e || !e->resource) return perr(P, "%.*s is not a resource", (int)n.len, n.ptr);
-  if (!expect(P, '>')) return false;
+/* own<R> or borrow<R> of resource entry `e`, made once per entry (every
+ * method's `self` names one: this keeps the arena and the parse small). */
+static bool handle_of(ht_parse *P, ht_name *e, wc_type_kind kind, wc_val *out) {
+  uint32_t *cached = kind == WC_T_OWN ? &e->own : &e->borrow;
+  if (*cached != WC_NONE) { *out = *cached; return true; }
   wc_type t;
   memset(&t, 0, sizeof t);
   t.kind = kind;
   t.resource = e->type;
-  return add_type(P->h, &t, out);
+  if (!add_type(P->h, &t, out)) return false;
+  *cached = *out;
+  return true;
+}
+
+/* `own<R>` / `borrow<R>` after the keyword. */
+static bool handle(ht_parse *P, wc_type_kind kind, wc_val *out) {
+  wc_str n;
+  if (!expect(P, '<') || !ident(P, &n)) return false;
+  ht_name *e = ns_lookup(P->ns, n);
+  if (!e || !e->resource) return perr(P, "%.*s is not a resource", (int)n.len, n.ptr);
+  return expect(P, '>') && handle_of(P, e, kind, out);
 }
 
 /* `result`, `result<T>`, `result<_, E>`, `result<T, E>` after the keyword. */
@@ -265,14 +344,10 @@ static bool valtype_inner(ht_parse *P, wc_val *out) {
   if (is_word(n, "tuple")) return tuple_type(P, out);
   if (is_word(n, "own")) return handle(P, WC_T_OWN, out);
   if (is_word(n, "borrow")) return handle(P, WC_T_BORROW, out);
-  const ht_name *e = ns_lookup(P->ns, n);
+  ht_name *e = ns_lookup(P->ns, n);
   if (!e) { P->pos = at; return perr(P, "unknown type %.*s", (int)n.len, n.ptr); }
   if (!e->resource) { *out = e->type; return true; }
-  wc_type t;   /* a bare resource name is an owned handle, as in WIT */
-  memset(&t, 0, sizeof t);
-  t.kind = WC_T_OWN;
-  t.resource = e->type;
-  return add_type(P->h, &t, out);
+  return handle_of(P, e, WC_T_OWN, out);   /* a bare resource name is an owned handle, as in WIT */
 }
 
 static bool valtype(ht_parse *P, wc_val *out) {
