@@ -21,6 +21,12 @@
  *   imports that mention an earlier imported resource are checked against
  *   the resource actually supplied.
  *
+ * - Two arenas: the host check (htypes.c) compares a component's import
+ *   types (`atypes`, the actual side) with host function types in the
+ *   host's own arena (`types`). Ids of the two are unrelated, so there the
+ *   same-id shortcut is off and own/borrow match only the (host resource,
+ *   guest resource) pairs the instantiation bound in `map`.
+ *
  * Resource types in the arena are not generative per instantiation (two
  * instances of one component share the ids of its defined resources), so
  * resources of two instances of the same component are not told apart here;
