@@ -679,7 +679,7 @@ static bool import_from_host(ci_walk *w, const wc_def *d, ci_item *item) {
       /* a resource type the host implements; the instance type's functions
        * name it by this arena id */
       const ci_host_entry *e = host_find(w->wi->host, name, x->name, true);
-      if (e) {
+      if (e && w->wi->c->types->v[x->type].kind == WC_T_RESOURCE) {
         ex->item.u.rt = e->rt;
         w->k->rtypes[x->type] = e->rt;
         /* from now on own/borrow of x->type in the guest's types is this host resource */
