@@ -429,7 +429,20 @@ static bool definition(ht_parse *P) {
   if (ns_lookup(P->ns, name)) return perr(P, "type %.*s is defined twice", (int)name.len, name.ptr);
   wc_val id;
   if (is_word(kw, "type")) {
-    if (!expect(P, '=') || !valtype(P, &id)) return false;
+    if (!expect(P, '=')) return false;
+    /* `type headers = fields;` names the resource itself (as in WIT), not own<fields> */
+    size_t at = P->pos;
+    wc_str rhs;
+    if (ident(P, &rhs) && !peek(P, '<')) {
+      const ht_name *e = ns_lookup(P->ns, rhs);
+      if (e && e->resource) {
+        accept(P, ';');
+        return ns_add(P->h, P->ns, name, e->type, true);
+      }
+    }
+    P->pos = at;
+    P->h->msg[0] = 0;
+    if (!valtype(P, &id)) return false;
     accept(P, ';');
     return ns_add(P->h, P->ns, name, id, false);
   }

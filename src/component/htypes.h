@@ -8,7 +8,8 @@
  * definitions parsed from text (wc_htypes_define):
  *
  *   use wasi:io/streams.{input-stream, output-stream};   names from another interface
- *   type filesize = u64;                                  an alias
+ *   type filesize = u64;                                  an alias (of a resource:
+ *                                                         another name for it)
  *   record datetime { seconds: u64, nanoseconds: u32 }
  *   variant stream-error { last-operation-failed(error), closed }
  *   enum descriptor-type { unknown, directory, regular-file }

@@ -309,6 +309,11 @@ static void test_host_signatures(void **state) {
   assert_true(wc_host_add(h, "a:b/d@1.0.0", "g", "func(self: borrow<q>, v: t) -> result<tuple<p, q>, string>", host_log,
                           NULL));
   assert_true(wc_host_add(h, "a:b/d@1.0.0", "h", "func() -> result<_, q> // a comment", host_log, NULL));
+  /* an alias of a resource is the resource: borrow<rr> is allowed */
+  assert_false(wc_host_add_types(h, "a:b/d@1.0.0", "type o = q2;"));
+  assert_string_equal(wc_host_error(h), "host types of a:b/d@1.0.0: a:b/d@1.0.0: at 9: unknown type q2");
+  assert_true(wc_host_add_types(h, "a:b/d@1.0.0", "type rr = q;"));
+  assert_true(wc_host_add(h, "a:b/d@1.0.0", "i", "func(x: borrow<rr>) -> rr", host_log, NULL));
   assert_false(wc_host_add_types(h, "a:b/e@1.0.0", "use a:b/zz.{p}"));
   wc_host_free(h);
 }
