@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "common/grow.h"
+#include "component/htypes.h"
 
 typedef struct ci_comp ci_comp;
 typedef struct ci_func ci_func;
@@ -103,9 +104,20 @@ typedef struct ci_res {
   wrun_func *dtor;
 } ci_res;
 
-/* A host function (fn set) or a host resource type (rt set). */
-typedef struct ci_host_entry { char *iface, *func; wc_host_fn fn; void *env; wc_resource_type *rt; } ci_host_entry;
-struct wc_host { ci_host_entry *v; uint32_t n, cap; };
+/* A host function (fn set) or a host resource type (rt set); htype is the
+ * arena id (in the host's wc_htypes) of its function or resource type. */
+typedef struct ci_host_entry {
+  char *iface, *func;
+  wc_host_fn fn; void *env;
+  wc_resource_type *rt;
+  bool alias;            /* rt is another entry's (a resource `use`d by this interface): not owned */
+  uint32_t htype;
+} ci_host_entry;
+struct wc_host {
+  ci_host_entry *v; uint32_t n, cap;
+  wc_htypes *types;      /* every entry's type, parsed once at registration */
+  char err[320];         /* why the last registration failed */
+};
 
 typedef struct ci_block { struct ci_block *next; max_align_t data[]; } ci_block;
 
@@ -127,6 +139,7 @@ struct wc_instance {
   wrun_store *s;
   const wc_component *c;
   const wc_host *host;
+  wc_hcheck *hcheck;       /* while instantiating: the host-type check (made at the first host import) */
   ci_block *blocks;
   ci_comp *comps;
   ci_comp *top;
@@ -134,27 +147,101 @@ struct wc_instance {
 
 /* ---- host import table -------------------------------------------------- */
 
-wc_host *wc_host_new(void) { return calloc(1, sizeof(wc_host)); }
+wc_host *wc_host_new(void) {
+  wc_host *h = calloc(1, sizeof(wc_host));
+  if (h && !(h->types = wc_htypes_new())) { free(h); return NULL; }
+  return h;
+}
 
 void wc_host_free(wc_host *h) {
   if (!h) return;
-  for (uint32_t i = 0; i < h->n; i++) { free(h->v[i].iface); free(h->v[i].func); free(h->v[i].rt); }
+  for (uint32_t i = 0; i < h->n; i++) {
+    free(h->v[i].iface);
+    free(h->v[i].func);
+    if (!h->v[i].alias) free(h->v[i].rt);
+  }
   free(h->v);
+  wc_htypes_free(h->types);
   free(h);
 }
 
-bool wc_host_add(wc_host *h, const char *iface, const char *func, wc_host_fn fn, void *env) {
-  if (!wrun_grow((void **)&h->v, &h->cap, h->n + 1, sizeof *h->v)) return false;
+const char *wc_host_error(const wc_host *h) { return h->err; }
+
+static bool host_fail(wc_host *h, const char *iface, const char *func, const char *why) {
+  snprintf(h->err, sizeof h->err, "host function %s%s%s: %s", iface ? iface : "", iface ? " " : "", func, why);
+  return false;
+}
+
+static bool host_entry(wc_host *h, const char *iface, const char *func, wc_host_fn fn, void *env, uint32_t htype) {
+  if (!wrun_grow((void **)&h->v, &h->cap, h->n + 1, sizeof *h->v)) return host_fail(h, iface, func, "out of memory");
   char *i = strdup(iface ? iface : ""), *f = strdup(func);
-  if (!i || !f) { free(i); free(f); return false; }
-  h->v[h->n++] = (ci_host_entry){i, f, fn, env, NULL};
+  if (!i || !f) { free(i); free(f); return host_fail(h, iface, func, "out of memory"); }
+  h->v[h->n++] = (ci_host_entry){i, f, fn, env, NULL, false, htype};
+  return true;
+}
+
+bool wc_host_add(wc_host *h, const char *iface, const char *func, const char *sig, wc_host_fn fn, void *env) {
+  if (!sig || !*sig) return host_fail(h, iface, func, "no type signature (every host function needs one)");
+  uint32_t id;
+  if (!wc_htypes_func(h->types, iface ? iface : "", sig, &id))
+    return host_fail(h, iface, func, wc_htypes_error(h->types));
+  return host_entry(h, iface, func, fn, env, id);
+}
+
+static bool str_is(wc_str s, const char *z);
+
+/* Whether interface `iface` (exactly) has a resource entry `name`. */
+static bool resource_here(const wc_host *h, const char *iface, wc_str name) {
+  for (uint32_t i = 0; i < h->n; i++)
+    if (h->v[i].rt && str_is(name, h->v[i].func) && !strcmp(h->v[i].iface, iface)) return true;
+  return false;
+}
+
+/* The host's resource entry of arena id `htype`, or NULL. */
+static const ci_host_entry *resource_entry(const wc_host *h, uint32_t htype) {
+  for (uint32_t i = 0; i < h->n; i++)
+    if (h->v[i].rt && !h->v[i].alias && h->v[i].htype == htype) return &h->v[i];
+  return NULL;
+}
+
+bool wc_host_add_types(wc_host *h, const char *iface, const char *defs) {
+  const char *in = iface ? iface : "";
+  if (!wc_htypes_define(h->types, in, defs)) {
+    snprintf(h->err, sizeof h->err, "host types of %s: %s", iface ? iface : "the root", wc_htypes_error(h->types));
+    return false;
+  }
+  /* A resource the interface `use`s is also one of its type exports (a guest
+   * may import it from this interface, as wit-component and wasmtime allow):
+   * an alias entry resolves it to the defining interface's resource. */
+  wc_str name;
+  uint32_t id;
+  bool res;
+  for (uint32_t i = 0; wc_htypes_nth(h->types, in, i, &name, &id, &res); i++) {
+    if (!res || resource_here(h, in, name)) continue;
+    const ci_host_entry *orig = resource_entry(h, id);
+    char *n = orig ? strndup(name.ptr, name.len) : NULL;
+    if (!n || !host_entry(h, iface, n, NULL, NULL, id)) {
+      free(n);
+      return host_fail(h, iface, "(types)", "out of memory");
+    }
+    free(n);
+    h->v[h->n - 1].rt = resource_entry(h, id)->rt;  /* h->v may have moved */
+    h->v[h->n - 1].alias = true;
+  }
   return true;
 }
 
 const wc_resource_type *wc_host_add_resource(wc_host *h, const char *iface, const char *name,
                                              bool (*dtor)(void *ctx, uint32_t rep, wc_trap *trap), void *ctx) {
   wc_resource_type *rt = calloc(1, sizeof *rt);
-  if (!rt || !wc_host_add(h, iface, name, NULL, NULL)) { free(rt); return NULL; }
+  uint32_t id;
+  if (!rt) { host_fail(h, iface, name, "out of memory"); return NULL; }
+  if (!wc_htypes_resource(h->types, iface ? iface : "", name, &id)) {
+    host_fail(h, iface, name, wc_htypes_error(h->types));
+    free(rt);
+    return NULL;
+  }
+  if (!host_entry(h, iface, name, NULL, NULL, id)) { free(rt); return NULL; }
   rt->impl = h;
   rt->dtor = dtor;
   rt->dtor_ctx = ctx;
@@ -539,6 +626,24 @@ static char *name_dup(ci_walk *w, wc_str s) {
   return p;
 }
 
+/* Whether the guest's type `type` for host function `e` (imported as
+ * `name`, of instance `iface` or the root) is exactly the host's; a LINK error
+ * naming the first difference when not. Made once per instantiation. */
+static bool host_type_ok(ci_walk *w, const wc_def *d, const ci_host_entry *e, uint32_t type, wc_str iface,
+                         wc_str name) {
+  wc_instance *wi = w->wi;
+  if (!wi->hcheck && !(wi->hcheck = wc_hcheck_new(wi->host->types, wi->c->types))) return oom(w);
+  char why[200];
+  bool failed;
+  if (wc_hcheck_func(wi->hcheck, e->htype, type, why, sizeof why, &failed)) return true;
+  if (failed) return wrun_error_at(w->err, WRUN_ERR_LIMIT, d->offset, "component import %.*s: %s",
+                                   (int)d->u.ie.name.len, d->u.ie.name.ptr, why);
+  if (!iface.len)
+    return link_err(w, d, "component import %.*s does not have the host's type: %s", (int)name.len, name.ptr, why);
+  return link_err(w, d, "component import %.*s: function %.*s does not have the host's type: %s", (int)iface.len,
+                  iface.ptr, (int)name.len, name.ptr, why);
+}
+
 static ci_func *host_func(ci_walk *w, const ci_host_entry *e, uint32_t type, wc_str name) {
   ci_func *f = ci_new(w->wi, sizeof *f);
   if (!f) return NULL;
@@ -554,6 +659,7 @@ static bool import_from_host(ci_walk *w, const wc_def *d, ci_item *item) {
   if (d->sort == WC_FUNC) {
     const ci_host_entry *e = host_find(w->wi->host, none, name, false);
     if (!e) return link_err(w, d, "component import %.*s is not provided", (int)name.len, name.ptr);
+    if (!host_type_ok(w, d, e, d->u.ie.type, none, name)) return false;
     return (item->u.func = host_func(w, e, d->u.ie.type, name)) != NULL || oom(w);
   }
   if (d->sort == WC_TYPE) { item->u.rt = NULL; return true; }
@@ -573,9 +679,12 @@ static bool import_from_host(ci_walk *w, const wc_def *d, ci_item *item) {
       /* a resource type the host implements; the instance type's functions
        * name it by this arena id */
       const ci_host_entry *e = host_find(w->wi->host, name, x->name, true);
-      if (e) {
+      if (e && w->wi->c->types->v[x->type].kind == WC_T_RESOURCE) {
         ex->item.u.rt = e->rt;
         w->k->rtypes[x->type] = e->rt;
+        /* from now on own/borrow of x->type in the guest's types is this host resource */
+        if (!w->wi->hcheck && !(w->wi->hcheck = wc_hcheck_new(w->wi->host->types, w->wi->c->types))) return oom(w);
+        if (!wc_hcheck_bind(w->wi->hcheck, e->htype, x->type)) return oom(w);
       }
       continue;
     }
@@ -587,6 +696,7 @@ static bool import_from_host(ci_walk *w, const wc_def *d, ci_item *item) {
       return link_err(w, d, "component import %.*s: function %.*s is not provided", (int)name.len, name.ptr,
                       (int)x->name.len, x->name.ptr);
     }
+    if (!host_type_ok(w, d, e, x->type, name, x->name)) return false;
     if (!(ex->item.u.func = host_func(w, e, x->type, x->name))) return oom(w);
   }
   item->u.inst = in;
@@ -833,7 +943,10 @@ wc_instance *wc_instantiate(wrun_store *s, const wc_component *c, const wc_host 
   if (!wi) { wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of host memory"); return NULL; }
   static const wc_host empty;
   wi->s = s; wi->c = c; wi->host = host ? host : &empty;
-  if (!(wi->top = comp_instantiate(wi, c, NULL, NULL, err))) { wc_instance_free(wi); return NULL; }
+  wi->top = comp_instantiate(wi, c, NULL, NULL, err);
+  wc_hcheck_free(wi->hcheck);   /* only needed while linking */
+  wi->hcheck = NULL;
+  if (!wi->top) { wc_instance_free(wi); return NULL; }
   return wi;
 }
 

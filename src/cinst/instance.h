@@ -39,15 +39,34 @@ void wc_host_free(wc_host *h);
  * function imported directly by the root under `func`. Names are copied.
  * An import matches `iface` when equal, or with the same name before '@' and
  * a semver-compatible version (same major; for 0.x the same minor): one
- * "...@0.2.6" serves imports of every 0.2.N. Returns false when out of memory. */
-bool wc_host_add(wc_host *h, const char *iface, const char *func, wc_host_fn fn, void *env);
+ * "...@0.2.6" serves imports of every 0.2.N.
+ *
+ * `sig` is the function's component-level type in the WIT-like text of
+ * component/htypes.h, e.g. "func(self: borrow<output-stream>, contents:
+ * list<u8>) -> result<_, stream-error>", its names resolved among the
+ * interface's resources and wc_host_add_types definitions (which must come
+ * first). It is required: wc_instantiate refuses (LINK error naming the
+ * first difference) an import whose declared type is not exactly this one,
+ * so `fn` only ever sees arguments of this type. Returns false (reason in
+ * wc_host_error) for a missing or bad signature or out of memory. */
+bool wc_host_add(wc_host *h, const char *iface, const char *func, const char *sig, wc_host_fn fn, void *env);
+
+/* Defines named types (records, variants, enums, flags, aliases, `use` of
+ * another interface's names) of interface `iface` for the signatures of its
+ * functions; syntax in component/htypes.h. False with wc_host_error set. */
+bool wc_host_add_types(wc_host *h, const char *iface, const char *defs);
+
+/* Why the last wc_host_add* failed (one line). */
+const char *wc_host_error(const wc_host *h);
 
 /* Provides resource type `name` of the imported instance `iface` (e.g.
  * "wasi:io/streams@0.2.0", "output-stream"), implemented by the host: handles
  * of it that reach host functions carry the returned type and the host's own
  * `rep`; host functions make new ones as {WC_V_OWN, .u.handle = {rt, rep}}.
  * `dtor` (may be NULL) runs when the guest drops an own handle. The type is
- * owned by the wc_host. Returns NULL when out of memory. */
+ * owned by the wc_host, and `name` becomes a type name in `iface` for
+ * signatures (a guest's import of it is bound to this type: its functions
+ * must use it, not another resource). Returns NULL (wc_host_error) on failure. */
 const wc_resource_type *wc_host_add_resource(wc_host *h, const char *iface, const char *name,
                                              bool (*dtor)(void *ctx, uint32_t rep, wc_trap *trap), void *ctx);
 
@@ -56,7 +75,8 @@ typedef struct wc_instance wc_instance;
 /* Instantiates the root component `c` in `s`, resolving its imports from
  * `host` (may be NULL when there are none). Core modules run in the store's
  * tier (wrun_config.aot). Returns NULL with `err` set: LINK for an import the
- * host does not provide ("component import NAME is not provided"), TRAP for a
+ * host does not provide ("component import NAME is not provided") or whose
+ * declared type is not the host's ("... does not have the host's type: WHY"), TRAP for a
  * trap in a core start function, a start function or a canonical-ABI step. */
 wc_instance *wc_instantiate(wrun_store *s, const wc_component *c, const wc_host *host, wrun_error *err);
 

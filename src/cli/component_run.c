@@ -99,7 +99,10 @@ static int invoke(const char *path, const wc_component *c, const char *name, boo
     }
   }
   if (!p2) {
-    fprintf(stderr, "%s: out of memory creating the store and WASI host\n", path);
+    if (host && *wc_host_error(host)) /* a host function without a valid type: a bug of wrun */
+      fprintf(stderr, "%s: cannot set up the WASI host: %s\n", path, wc_host_error(host));
+    else
+      fprintf(stderr, "%s: out of memory creating the store and WASI host\n", path);
     wc_host_free(host);
     wrun_store_free(s);
     wasi_free(wasi);

@@ -21,6 +21,12 @@
  *   imports that mention an earlier imported resource are checked against
  *   the resource actually supplied.
  *
+ * - Two arenas: the host check (htypes.c) compares a component's import
+ *   types (`atypes`, the actual side) with host function types in the
+ *   host's own arena (`types`). Ids of the two are unrelated, so there the
+ *   same-id shortcut is off and own/borrow match only the (host resource,
+ *   guest resource) pairs the instantiation bound in `map`.
+ *
  * Resource types in the arena are not generative per instantiation (two
  * instances of one component share the ids of its defined resources), so
  * resources of two instances of the same component are not told apart here;
@@ -42,7 +48,7 @@
 
 void wc_sub_init(wc_sub *s, wc_loader *L) {
   memset(s, 0, sizeof *s);
-  s->types = L->types;
+  s->types = s->atypes = L->types;
   s->L = L;
 }
 
@@ -105,9 +111,9 @@ static const char *kind_name(wc_type_kind k) {
 static const char *article(const char *noun) { return strchr("aeiou", noun[0]) ? "an" : "a"; }
 
 /* A short description of a value type for messages: "u32", "record", ... */
-static const char *val_name(const wc_sub *s, wc_val v) {
+static const char *val_name(const wc_types *ts, wc_val v) {
   if (wc_val_is_prim(v)) return wc_prim_name((wc_prim)(v & ~WC_PRIM_BIT));
-  const wc_type *t = &s->types->v[v];
+  const wc_type *t = &ts->v[v];
   if (t->kind == WC_T_PRIM) return wc_prim_name(t->prim);
   return kind_name(t->kind);
 }
@@ -154,15 +160,22 @@ static bool linked(wc_sub *s, uint32_t x, uint32_t y) {
 }
 
 static bool resource_eq(wc_sub *s, uint32_t e, uint32_t a) {
+  if (s->atypes != s->types) {  /* two arenas (host types): only the bound pairs match */
+    for (uint32_t i = 0; i < s->n; i++)
+      if (s->map[i].abstract == e && s->map[i].actual == a) return true;
+    wc_str n = s->types->v[e].name;
+    return n.len ? why(s, "a handle of another resource type than %.*s", (int)n.len, n.ptr)
+                 : why(s, "a handle of another resource type");
+  }
   uint32_t m;
   if (!mapped(s, e, &m)) m = e;
   return linked(s, m, a) || why(s, "a handle of another resource type");
 }
 
 /* A primitive, whether written directly or as a type definition `prim`. */
-static bool as_prim(const wc_sub *s, wc_val v, wc_prim *p) {
+static bool as_prim(const wc_types *ts, wc_val v, wc_prim *p) {
   if (wc_val_is_prim(v)) { *p = (wc_prim)(v & ~WC_PRIM_BIT); return true; }
-  if (s->types->v[v].kind == WC_T_PRIM) { *p = s->types->v[v].prim; return true; }
+  if (ts->v[v].kind == WC_T_PRIM) { *p = ts->v[v].prim; return true; }
   return false;
 }
 
@@ -226,7 +239,7 @@ static bool val_eq(wc_sub *s, wc_val e, wc_val a) {
   if (++s->L->sub_steps > SUB_MAX_STEPS) { s->too_big = true; return why(s, "types too large to compare"); }
   /* handle-free defined types compare the same in every context: memoize */
   bool cacheable = !wc_val_is_prim(e) && !wc_val_is_prim(a) && !s->types->v[e].has_handle &&
-                   !s->types->v[a].has_handle;
+                   !s->atypes->v[a].has_handle;
   uint64_t key = cacheable ? memo_key(e, a) : 0;
   if (cacheable && memo_has(s->L, key)) return true;
   if (!val_eq_uncached(s, e, a)) return false;
@@ -236,14 +249,14 @@ static bool val_eq(wc_sub *s, wc_val e, wc_val a) {
 
 static bool val_eq_uncached(wc_sub *s, wc_val e, wc_val a) {
   wc_prim pe = WC_BOOL, pa = WC_BOOL;
-  bool ep = as_prim(s, e, &pe), ap = as_prim(s, a, &pa);
+  bool ep = as_prim(s->types, e, &pe), ap = as_prim(s->atypes, a, &pa);
   if (ep || ap) {
     if (ep && ap && pe == pa) return true;
-    return why(s, "%s, expected %s", val_name(s, a), val_name(s, e));
+    return why(s, "%s, expected %s", val_name(s->atypes, a), val_name(s->types, e));
   }
-  const wc_type *te = &s->types->v[e], *ta = &s->types->v[a];
+  const wc_type *te = &s->types->v[e], *ta = &s->atypes->v[a];
   /* the same entry is the same type unless it mentions a substituted resource */
-  if (e == a && !te->has_handle) return true;
+  if (e == a && !te->has_handle && s->atypes == s->types) return true;
   if (te->kind != ta->kind) return why(s, "%s, expected %s", kind_name(ta->kind), kind_name(te->kind));
   switch (te->kind) {
   case WC_T_LIST: case WC_T_OPTION:
@@ -290,7 +303,7 @@ static bool val_eq_uncached(wc_sub *s, wc_val e, wc_val a) {
 }
 
 static bool func_eq(wc_sub *s, uint32_t e, uint32_t a) {
-  const wc_type *fe = &s->types->v[e], *fa = &s->types->v[a];
+  const wc_type *fe = &s->types->v[e], *fa = &s->atypes->v[a];
   if (fe->nitems != fa->nitems) return why(s, "%u parameters, expected %u", fa->nitems, fe->nitems);
   for (uint32_t i = 0; i < fe->nitems; i++) {
     if (!wc_str_eq(fe->items[i].name, fa->items[i].name))
@@ -311,7 +324,7 @@ static bool component_sub(wc_sub *s, uint32_t e, uint32_t a);
 /* A `type` extern: an abstract resource takes the supplied resource; any
  * other type (an `eq` bound) must be equal. */
 static bool type_sub(wc_sub *s, uint32_t e, uint32_t a) {
-  const wc_type *te = &s->types->v[e], *ta = &s->types->v[a];
+  const wc_type *te = &s->types->v[e], *ta = &s->atypes->v[a];
   if (te->kind == WC_T_RESOURCE) {
     if (ta->kind != WC_T_RESOURCE)
       return why(s, "%s %s, expected a resource type", article(kind_name(ta->kind)), kind_name(ta->kind));
@@ -352,7 +365,7 @@ bool wc_sub_extern(wc_sub *s, wc_sort sort, uint32_t e, uint32_t a) {
 }
 
 static bool instance_sub(wc_sub *s, uint32_t e, uint32_t a) {
-  const wc_type *te = &s->types->v[e], *ta = &s->types->v[a];
+  const wc_type *te = &s->types->v[e], *ta = &s->atypes->v[a];
   for (uint32_t i = 0; i < te->nexports; i++) {
     const wc_extern *xe = &te->exports[i];
     const wc_extern *xa = wc_find_extern(ta->exports, ta->nexports, xe->name);
@@ -368,7 +381,7 @@ static bool instance_sub(wc_sub *s, uint32_t e, uint32_t a) {
 }
 
 static bool component_sub(wc_sub *s, uint32_t e, uint32_t a) {
-  const wc_type *te = &s->types->v[e], *ta = &s->types->v[a];
+  const wc_type *te = &s->types->v[e], *ta = &s->atypes->v[a];
   for (uint32_t i = 0; i < ta->nimports; i++) {
     const wc_extern *ia = &ta->imports[i];
     const wc_extern *ie = wc_find_extern(te->imports, te->nimports, ia->name);

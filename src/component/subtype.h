@@ -15,7 +15,10 @@
 struct wc_loader;
 
 typedef struct wc_sub {
-  const wc_types *types;
+  const wc_types *types;  /* the arena of the expected types */
+  const wc_types *atypes; /* of the actual types: `types` unless changed after wc_sub_init (the
+                           * host check, htypes.c, compares host types with a component's); with
+                           * two arenas, own/borrow match only the resource pairs in `map` */
   struct wc_loader *L;   /* its resource links (abstract = supplied), extended by each check */
   struct { uint32_t abstract, actual; } *map;   /* owned: abstract resource -> supplied resource */
   uint32_t n, cap;

@@ -706,38 +706,94 @@ WP2_FN(fs_get_directories) {
 
 /* ---- registration --------------------------------------------------------- */
 
+/* Named types of wasi:filesystem (wasi:filesystem@0.2 WIT). */
+static const wp2_types fs_types[] = {
+  {IFACE_TYPES,
+   "use wasi:io/streams.{input-stream, output-stream, error};\n"
+   "use wasi:clocks/wall-clock.{datetime};\n"
+   "type filesize = u64; type link-count = u64;\n"
+   "enum descriptor-type { unknown, block-device, character-device, directory, fifo, symbolic-link,\n"
+   "                       regular-file, socket }\n"
+   "flags descriptor-flags { read, write, file-integrity-sync, data-integrity-sync, requested-write-sync,\n"
+   "                         mutate-directory }\n"
+   "record descriptor-stat { type: descriptor-type, link-count: link-count, size: filesize,\n"
+   "  data-access-timestamp: option<datetime>, data-modification-timestamp: option<datetime>,\n"
+   "  status-change-timestamp: option<datetime> }\n"
+   "flags path-flags { symlink-follow }\n"
+   "flags open-flags { create, directory, exclusive, truncate }\n"
+   "variant new-timestamp { no-change, now, timestamp(datetime) }\n"
+   "record directory-entry { type: descriptor-type, name: string }\n"
+   "enum error-code { access, would-block, already, bad-descriptor, busy, deadlock, quota, exist,\n"
+   "  file-too-large, illegal-byte-sequence, in-progress, interrupted, invalid, io, is-directory, loop,\n"
+   "  too-many-links, message-size, name-too-long, no-device, no-entry, no-lock, insufficient-memory,\n"
+   "  insufficient-space, not-directory, not-empty, not-recoverable, unsupported, no-tty, no-such-device,\n"
+   "  overflow, not-permitted, pipe, read-only, invalid-seek, text-file-busy, cross-device }\n"
+   "enum advice { normal, sequential, random, will-need, dont-need, no-reuse }\n"
+   "record metadata-hash-value { lower: u64, upper: u64 }"},
+  {"wasi:filesystem/preopens", "use wasi:filesystem/types.{descriptor}"},
+};
+
 #define M(name) "[method]descriptor." name
 static const wp2_func fs_funcs[] = {
-  {IFACE_TYPES, M("read-via-stream"), fs_read_via_stream},
-  {IFACE_TYPES, M("write-via-stream"), fs_write_via_stream},
-  {IFACE_TYPES, M("append-via-stream"), fs_append_via_stream},
-  {IFACE_TYPES, M("advise"), fs_advise},
-  {IFACE_TYPES, M("sync-data"), fs_sync_data},
-  {IFACE_TYPES, M("get-flags"), fs_get_flags},
-  {IFACE_TYPES, M("get-type"), fs_get_type},
-  {IFACE_TYPES, M("set-size"), fs_set_size},
-  {IFACE_TYPES, M("set-times"), fs_set_times},
-  {IFACE_TYPES, M("read"), fs_read},
-  {IFACE_TYPES, M("write"), fs_write},
-  {IFACE_TYPES, M("read-directory"), fs_read_directory},
-  {IFACE_TYPES, M("sync"), fs_sync},
-  {IFACE_TYPES, M("create-directory-at"), fs_create_directory_at},
-  {IFACE_TYPES, M("stat"), fs_stat},
-  {IFACE_TYPES, M("stat-at"), fs_stat_at},
-  {IFACE_TYPES, M("set-times-at"), fs_set_times_at},
-  {IFACE_TYPES, M("link-at"), fs_link_at},
-  {IFACE_TYPES, M("open-at"), fs_open_at},
-  {IFACE_TYPES, M("readlink-at"), fs_readlink_at},
-  {IFACE_TYPES, M("remove-directory-at"), fs_remove_directory_at},
-  {IFACE_TYPES, M("rename-at"), fs_rename_at},
-  {IFACE_TYPES, M("symlink-at"), fs_symlink_at},
-  {IFACE_TYPES, M("unlink-file-at"), fs_unlink_file_at},
-  {IFACE_TYPES, M("is-same-object"), fs_is_same_object},
-  {IFACE_TYPES, M("metadata-hash"), fs_metadata_hash},
-  {IFACE_TYPES, M("metadata-hash-at"), fs_metadata_hash_at},
-  {IFACE_TYPES, "[method]directory-entry-stream.read-directory-entry", fs_read_directory_entry},
-  {IFACE_TYPES, "filesystem-error-code", fs_error_code},
-  {"wasi:filesystem/preopens", "get-directories", fs_get_directories},
+  {IFACE_TYPES, M("read-via-stream"), fs_read_via_stream,
+   "func(self: borrow<descriptor>, offset: filesize) -> result<input-stream, error-code>"},
+  {IFACE_TYPES, M("write-via-stream"), fs_write_via_stream,
+   "func(self: borrow<descriptor>, offset: filesize) -> result<output-stream, error-code>"},
+  {IFACE_TYPES, M("append-via-stream"), fs_append_via_stream,
+   "func(self: borrow<descriptor>) -> result<output-stream, error-code>"},
+  {IFACE_TYPES, M("advise"), fs_advise,
+   "func(self: borrow<descriptor>, offset: filesize, length: filesize, advice: advice) -> result<_, error-code>"},
+  {IFACE_TYPES, M("sync-data"), fs_sync_data,
+   "func(self: borrow<descriptor>) -> result<_, error-code>"},
+  {IFACE_TYPES, M("get-flags"), fs_get_flags,
+   "func(self: borrow<descriptor>) -> result<descriptor-flags, error-code>"},
+  {IFACE_TYPES, M("get-type"), fs_get_type,
+   "func(self: borrow<descriptor>) -> result<descriptor-type, error-code>"},
+  {IFACE_TYPES, M("set-size"), fs_set_size,
+   "func(self: borrow<descriptor>, size: filesize) -> result<_, error-code>"},
+  {IFACE_TYPES, M("set-times"), fs_set_times,
+   "func(self: borrow<descriptor>, data-access-timestamp: new-timestamp, data-modification-timestamp: new-timestamp) -> result<_, error-code>"},
+  {IFACE_TYPES, M("read"), fs_read,
+   "func(self: borrow<descriptor>, length: filesize, offset: filesize) -> result<tuple<list<u8>, bool>, error-code>"},
+  {IFACE_TYPES, M("write"), fs_write,
+   "func(self: borrow<descriptor>, buffer: list<u8>, offset: filesize) -> result<filesize, error-code>"},
+  {IFACE_TYPES, M("read-directory"), fs_read_directory,
+   "func(self: borrow<descriptor>) -> result<directory-entry-stream, error-code>"},
+  {IFACE_TYPES, M("sync"), fs_sync,
+   "func(self: borrow<descriptor>) -> result<_, error-code>"},
+  {IFACE_TYPES, M("create-directory-at"), fs_create_directory_at,
+   "func(self: borrow<descriptor>, path: string) -> result<_, error-code>"},
+  {IFACE_TYPES, M("stat"), fs_stat,
+   "func(self: borrow<descriptor>) -> result<descriptor-stat, error-code>"},
+  {IFACE_TYPES, M("stat-at"), fs_stat_at,
+   "func(self: borrow<descriptor>, path-flags: path-flags, path: string) -> result<descriptor-stat, error-code>"},
+  {IFACE_TYPES, M("set-times-at"), fs_set_times_at,
+   "func(self: borrow<descriptor>, path-flags: path-flags, path: string, data-access-timestamp: new-timestamp, data-modification-timestamp: new-timestamp) -> result<_, error-code>"},
+  {IFACE_TYPES, M("link-at"), fs_link_at,
+   "func(self: borrow<descriptor>, old-path-flags: path-flags, old-path: string, new-descriptor: borrow<descriptor>, new-path: string) -> result<_, error-code>"},
+  {IFACE_TYPES, M("open-at"), fs_open_at,
+   "func(self: borrow<descriptor>, path-flags: path-flags, path: string, open-flags: open-flags, flags: descriptor-flags) -> result<descriptor, error-code>"},
+  {IFACE_TYPES, M("readlink-at"), fs_readlink_at,
+   "func(self: borrow<descriptor>, path: string) -> result<string, error-code>"},
+  {IFACE_TYPES, M("remove-directory-at"), fs_remove_directory_at,
+   "func(self: borrow<descriptor>, path: string) -> result<_, error-code>"},
+  {IFACE_TYPES, M("rename-at"), fs_rename_at,
+   "func(self: borrow<descriptor>, old-path: string, new-descriptor: borrow<descriptor>, new-path: string) -> result<_, error-code>"},
+  {IFACE_TYPES, M("symlink-at"), fs_symlink_at,
+   "func(self: borrow<descriptor>, old-path: string, new-path: string) -> result<_, error-code>"},
+  {IFACE_TYPES, M("unlink-file-at"), fs_unlink_file_at,
+   "func(self: borrow<descriptor>, path: string) -> result<_, error-code>"},
+  {IFACE_TYPES, M("is-same-object"), fs_is_same_object,
+   "func(self: borrow<descriptor>, other: borrow<descriptor>) -> bool"},
+  {IFACE_TYPES, M("metadata-hash"), fs_metadata_hash,
+   "func(self: borrow<descriptor>) -> result<metadata-hash-value, error-code>"},
+  {IFACE_TYPES, M("metadata-hash-at"), fs_metadata_hash_at,
+   "func(self: borrow<descriptor>, path-flags: path-flags, path: string) -> result<metadata-hash-value, error-code>"},
+  {IFACE_TYPES, "[method]directory-entry-stream.read-directory-entry", fs_read_directory_entry,
+   "func(self: borrow<directory-entry-stream>) -> result<option<directory-entry>, error-code>"},
+  {IFACE_TYPES, "filesystem-error-code", fs_error_code, "func(err: borrow<error>) -> option<error-code>"},
+  {"wasi:filesystem/preopens", "get-directories", fs_get_directories,
+   "func() -> list<tuple<descriptor, string>>"},
 };
 #undef M
 
@@ -779,5 +835,6 @@ bool wp2_add_filesystem(wp2_ctx *p, wc_host *h) {
   }
   return wp2_add_resource(p, h, IFACE_TYPES, "descriptor", &fs->rt_desc, desc_dtor) &&
          wp2_add_resource(p, h, IFACE_TYPES, "directory-entry-stream", &fs->rt_dirs, dirs_dtor) &&
+         wp2_define(h, fs_types, sizeof fs_types / sizeof fs_types[0]) &&
          wp2_register(p, h, fs_funcs, sizeof fs_funcs / sizeof fs_funcs[0]);
 }

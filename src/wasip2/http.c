@@ -1889,59 +1889,144 @@ bool wp2_http_handle(wp2_ctx *p, wc_instance *inst, const char *handler, const w
 /* ---- registration ------------------------------------------------------------------ */
 
 #define T "wasi:http/types"
+/* Named types of wasi:http (wasi:http@0.2 WIT), for the signatures below. */
+static const wp2_types http_types[] = {
+  {T,
+   "use wasi:clocks/monotonic-clock.{duration};\n"
+   "use wasi:io/streams.{input-stream, output-stream}; use wasi:io/error.{error as io-error};\n"
+   "use wasi:io/poll.{pollable};\n"
+   "variant method { get, head, post, put, delete, connect, options, trace, patch, other(string) }\n"
+   "variant scheme { HTTP, HTTPS, other(string) }\n"
+   "record DNS-error-payload { rcode: option<string>, info-code: option<u16> }\n"
+   "record TLS-alert-received-payload { alert-id: option<u8>, alert-message: option<string> }\n"
+   "record field-size-payload { field-name: option<string>, field-size: option<u32> }\n"
+   "variant error-code { DNS-timeout, DNS-error(DNS-error-payload), destination-not-found,\n"
+   "  destination-unavailable, destination-IP-prohibited, destination-IP-unroutable, connection-refused,\n"
+   "  connection-terminated, connection-timeout, connection-read-timeout, connection-write-timeout,\n"
+   "  connection-limit-reached, TLS-protocol-error, TLS-certificate-error,\n"
+   "  TLS-alert-received(TLS-alert-received-payload), HTTP-request-denied, HTTP-request-length-required,\n"
+   "  HTTP-request-body-size(option<u64>), HTTP-request-method-invalid, HTTP-request-URI-invalid,\n"
+   "  HTTP-request-URI-too-long, HTTP-request-header-section-size(option<u32>),\n"
+   "  HTTP-request-header-size(option<field-size-payload>), HTTP-request-trailer-section-size(option<u32>),\n"
+   "  HTTP-request-trailer-size(field-size-payload), HTTP-response-incomplete,\n"
+   "  HTTP-response-header-section-size(option<u32>), HTTP-response-header-size(field-size-payload),\n"
+   "  HTTP-response-body-size(option<u64>), HTTP-response-trailer-section-size(option<u32>),\n"
+   "  HTTP-response-trailer-size(field-size-payload), HTTP-response-transfer-coding(option<string>),\n"
+   "  HTTP-response-content-coding(option<string>), HTTP-response-timeout, HTTP-upgrade-failed,\n"
+   "  HTTP-protocol-error, loop-detected, configuration-error, internal-error(option<string>) }\n"
+   "variant header-error { invalid-syntax, forbidden, immutable }\n"
+   "type field-key = string; type field-name = field-key; type field-value = list<u8>;\n"
+   "type headers = fields; type trailers = fields; type status-code = u16;"},
+  {"wasi:http/incoming-handler", "use wasi:http/types.{incoming-request, response-outparam}"},
+  {"wasi:http/outgoing-handler",
+   "use wasi:http/types.{outgoing-request, request-options, future-incoming-response, error-code}"},
+};
+
 static const wp2_func http_funcs[] = {
-  {T, "[constructor]fields", fields_new},
-  {T, "[static]fields.from-list", fields_from_list},
-  {T, "[method]fields.get", fields_get},
-  {T, "[method]fields.has", fields_has},
-  {T, "[method]fields.set", fields_set},
-  {T, "[method]fields.delete", fields_del},
-  {T, "[method]fields.append", fields_append},
-  {T, "[method]fields.entries", fields_entries},
-  {T, "[method]fields.clone", fields_clone},
-  {T, "[method]incoming-request.method", inreq_method},
-  {T, "[method]incoming-request.path-with-query", inreq_path},
-  {T, "[method]incoming-request.scheme", inreq_scheme},
-  {T, "[method]incoming-request.authority", inreq_authority},
-  {T, "[method]incoming-request.headers", inreq_headers},
-  {T, "[method]incoming-request.consume", inreq_consume},
-  {T, "[constructor]outgoing-request", outreq_new},
-  {T, "[method]outgoing-request.body", outreq_body},
-  {T, "[method]outgoing-request.method", outreq_method},
-  {T, "[method]outgoing-request.set-method", outreq_set_method},
-  {T, "[method]outgoing-request.path-with-query", outreq_path},
-  {T, "[method]outgoing-request.set-path-with-query", outreq_set_path},
-  {T, "[method]outgoing-request.scheme", outreq_scheme},
-  {T, "[method]outgoing-request.set-scheme", outreq_set_scheme},
-  {T, "[method]outgoing-request.authority", outreq_authority},
-  {T, "[method]outgoing-request.set-authority", outreq_set_authority},
-  {T, "[method]outgoing-request.headers", outreq_headers},
-  {T, "[constructor]request-options", opts_new},
-  {T, "[method]request-options.connect-timeout", opts_connect},
-  {T, "[method]request-options.set-connect-timeout", opts_set_connect},
-  {T, "[method]request-options.first-byte-timeout", opts_first_byte},
-  {T, "[method]request-options.set-first-byte-timeout", opts_set_first_byte},
-  {T, "[method]request-options.between-bytes-timeout", opts_between},
-  {T, "[method]request-options.set-between-bytes-timeout", opts_set_between},
-  {T, "[static]response-outparam.set", outparam_set},
-  {T, "[method]incoming-response.status", inresp_status},
-  {T, "[method]incoming-response.headers", inresp_headers},
-  {T, "[method]incoming-response.consume", inresp_consume},
-  {T, "[method]incoming-body.stream", inbody_stream},
-  {T, "[static]incoming-body.finish", inbody_finish},
-  {T, "[method]future-trailers.subscribe", ftrail_subscribe},
-  {T, "[method]future-trailers.get", ftrail_get},
-  {T, "[constructor]outgoing-response", outresp_new},
-  {T, "[method]outgoing-response.status-code", outresp_status},
-  {T, "[method]outgoing-response.set-status-code", outresp_set_status},
-  {T, "[method]outgoing-response.headers", outresp_headers},
-  {T, "[method]outgoing-response.body", outresp_body},
-  {T, "[method]outgoing-body.write", outbody_write},
-  {T, "[static]outgoing-body.finish", outbody_finish},
-  {T, "[method]future-incoming-response.subscribe", fresp_subscribe},
-  {T, "[method]future-incoming-response.get", fresp_get},
-  {T, "http-error-code", http_error_code},
-  {"wasi:http/outgoing-handler", "handle", outgoing_handle},
+  {T, "[constructor]fields", fields_new,
+   "func() -> fields"},
+  {T, "[static]fields.from-list", fields_from_list,
+   "func(entries: list<tuple<field-name, field-value>>) -> result<fields, header-error>"},
+  {T, "[method]fields.get", fields_get,
+   "func(self: borrow<fields>, name: field-name) -> list<field-value>"},
+  {T, "[method]fields.has", fields_has,
+   "func(self: borrow<fields>, name: field-name) -> bool"},
+  {T, "[method]fields.set", fields_set,
+   "func(self: borrow<fields>, name: field-name, value: list<field-value>) -> result<_, header-error>"},
+  {T, "[method]fields.delete", fields_del,
+   "func(self: borrow<fields>, name: field-name) -> result<_, header-error>"},
+  {T, "[method]fields.append", fields_append,
+   "func(self: borrow<fields>, name: field-name, value: field-value) -> result<_, header-error>"},
+  {T, "[method]fields.entries", fields_entries,
+   "func(self: borrow<fields>) -> list<tuple<field-name, field-value>>"},
+  {T, "[method]fields.clone", fields_clone,
+   "func(self: borrow<fields>) -> fields"},
+  {T, "[method]incoming-request.method", inreq_method,
+   "func(self: borrow<incoming-request>) -> method"},
+  {T, "[method]incoming-request.path-with-query", inreq_path,
+   "func(self: borrow<incoming-request>) -> option<string>"},
+  {T, "[method]incoming-request.scheme", inreq_scheme,
+   "func(self: borrow<incoming-request>) -> option<scheme>"},
+  {T, "[method]incoming-request.authority", inreq_authority,
+   "func(self: borrow<incoming-request>) -> option<string>"},
+  {T, "[method]incoming-request.headers", inreq_headers,
+   "func(self: borrow<incoming-request>) -> headers"},
+  {T, "[method]incoming-request.consume", inreq_consume,
+   "func(self: borrow<incoming-request>) -> result<incoming-body>"},
+  {T, "[constructor]outgoing-request", outreq_new,
+   "func(headers: headers) -> outgoing-request"},
+  {T, "[method]outgoing-request.body", outreq_body,
+   "func(self: borrow<outgoing-request>) -> result<outgoing-body>"},
+  {T, "[method]outgoing-request.method", outreq_method,
+   "func(self: borrow<outgoing-request>) -> method"},
+  {T, "[method]outgoing-request.set-method", outreq_set_method,
+   "func(self: borrow<outgoing-request>, method: method) -> result"},
+  {T, "[method]outgoing-request.path-with-query", outreq_path,
+   "func(self: borrow<outgoing-request>) -> option<string>"},
+  {T, "[method]outgoing-request.set-path-with-query", outreq_set_path,
+   "func(self: borrow<outgoing-request>, path-with-query: option<string>) -> result"},
+  {T, "[method]outgoing-request.scheme", outreq_scheme,
+   "func(self: borrow<outgoing-request>) -> option<scheme>"},
+  {T, "[method]outgoing-request.set-scheme", outreq_set_scheme,
+   "func(self: borrow<outgoing-request>, scheme: option<scheme>) -> result"},
+  {T, "[method]outgoing-request.authority", outreq_authority,
+   "func(self: borrow<outgoing-request>) -> option<string>"},
+  {T, "[method]outgoing-request.set-authority", outreq_set_authority,
+   "func(self: borrow<outgoing-request>, authority: option<string>) -> result"},
+  {T, "[method]outgoing-request.headers", outreq_headers,
+   "func(self: borrow<outgoing-request>) -> headers"},
+  {T, "[constructor]request-options", opts_new,
+   "func() -> request-options"},
+  {T, "[method]request-options.connect-timeout", opts_connect,
+   "func(self: borrow<request-options>) -> option<duration>"},
+  {T, "[method]request-options.set-connect-timeout", opts_set_connect,
+   "func(self: borrow<request-options>, duration: option<duration>) -> result"},
+  {T, "[method]request-options.first-byte-timeout", opts_first_byte,
+   "func(self: borrow<request-options>) -> option<duration>"},
+  {T, "[method]request-options.set-first-byte-timeout", opts_set_first_byte,
+   "func(self: borrow<request-options>, duration: option<duration>) -> result"},
+  {T, "[method]request-options.between-bytes-timeout", opts_between,
+   "func(self: borrow<request-options>) -> option<duration>"},
+  {T, "[method]request-options.set-between-bytes-timeout", opts_set_between,
+   "func(self: borrow<request-options>, duration: option<duration>) -> result"},
+  {T, "[static]response-outparam.set", outparam_set,
+   "func(param: response-outparam, response: result<outgoing-response, error-code>)"},
+  {T, "[method]incoming-response.status", inresp_status,
+   "func(self: borrow<incoming-response>) -> status-code"},
+  {T, "[method]incoming-response.headers", inresp_headers,
+   "func(self: borrow<incoming-response>) -> headers"},
+  {T, "[method]incoming-response.consume", inresp_consume,
+   "func(self: borrow<incoming-response>) -> result<incoming-body>"},
+  {T, "[method]incoming-body.stream", inbody_stream,
+   "func(self: borrow<incoming-body>) -> result<input-stream>"},
+  {T, "[static]incoming-body.finish", inbody_finish,
+   "func(this: incoming-body) -> future-trailers"},
+  {T, "[method]future-trailers.subscribe", ftrail_subscribe,
+   "func(self: borrow<future-trailers>) -> pollable"},
+  {T, "[method]future-trailers.get", ftrail_get,
+   "func(self: borrow<future-trailers>) -> option<result<result<option<trailers>, error-code>>>"},
+  {T, "[constructor]outgoing-response", outresp_new,
+   "func(headers: headers) -> outgoing-response"},
+  {T, "[method]outgoing-response.status-code", outresp_status,
+   "func(self: borrow<outgoing-response>) -> status-code"},
+  {T, "[method]outgoing-response.set-status-code", outresp_set_status,
+   "func(self: borrow<outgoing-response>, status-code: status-code) -> result"},
+  {T, "[method]outgoing-response.headers", outresp_headers,
+   "func(self: borrow<outgoing-response>) -> headers"},
+  {T, "[method]outgoing-response.body", outresp_body,
+   "func(self: borrow<outgoing-response>) -> result<outgoing-body>"},
+  {T, "[method]outgoing-body.write", outbody_write,
+   "func(self: borrow<outgoing-body>) -> result<output-stream>"},
+  {T, "[static]outgoing-body.finish", outbody_finish,
+   "func(this: outgoing-body, trailers: option<trailers>) -> result<_, error-code>"},
+  {T, "[method]future-incoming-response.subscribe", fresp_subscribe,
+   "func(self: borrow<future-incoming-response>) -> pollable"},
+  {T, "[method]future-incoming-response.get", fresp_get,
+   "func(self: borrow<future-incoming-response>) -> option<result<result<incoming-response, error-code>>>"},
+  {T, "http-error-code", http_error_code,
+   "func(err: borrow<io-error>) -> option<error-code>"},
+  {"wasi:http/outgoing-handler", "handle", outgoing_handle,
+   "func(request: outgoing-request, options: option<request-options>) -> result<future-incoming-response, error-code>"},
 };
 
 /* Objects the guest never dropped (the instance is gone). */
@@ -2011,6 +2096,7 @@ bool wp2_add_http(wp2_ctx *p, wc_host *h) {
          wp2_add_resource(p, h, T, "outgoing-body", &s->rt_outbody, outbody_dtor) &&
          wp2_add_resource(p, h, T, "future-trailers", &s->rt_ftrail, ftrail_dtor) &&
          wp2_add_resource(p, h, T, "future-incoming-response", &s->rt_fresp, fresp_dtor) &&
+         wp2_define(h, http_types, sizeof http_types / sizeof http_types[0]) &&
          wp2_register(p, h, http_funcs, sizeof http_funcs / sizeof http_funcs[0]);
 }
 #undef T

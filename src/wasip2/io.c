@@ -404,26 +404,51 @@ WP2_FN(out_blocking_splice) { WP2_UNUSED; return output_splice(env, args, true, 
 
 /* ---- registration --------------------------------------------------------- */
 
+/* Named types of the wasi:io interfaces (wasi:io@0.2 WIT), for the signatures below. */
+static const wp2_types io_types[] = {
+  {"wasi:io/streams", "use wasi:io/error.{error}; use wasi:io/poll.{pollable};\n"
+                      "variant stream-error { last-operation-failed(error), closed }"},
+};
+
 static const wp2_func io_funcs[] = {
-  {"wasi:io/error", "[method]error.to-debug-string", error_to_debug_string},
-  {"wasi:io/poll", "[method]pollable.ready", pollable_ready},
-  {"wasi:io/poll", "[method]pollable.block", pollable_block},
-  {"wasi:io/poll", "poll", poll_poll},
-  {"wasi:io/streams", "[method]input-stream.read", in_read},
-  {"wasi:io/streams", "[method]input-stream.blocking-read", in_blocking_read},
-  {"wasi:io/streams", "[method]input-stream.skip", in_skip},
-  {"wasi:io/streams", "[method]input-stream.blocking-skip", in_blocking_skip},
-  {"wasi:io/streams", "[method]input-stream.subscribe", in_subscribe},
-  {"wasi:io/streams", "[method]output-stream.check-write", out_check_write},
-  {"wasi:io/streams", "[method]output-stream.write", out_write},
-  {"wasi:io/streams", "[method]output-stream.blocking-write-and-flush", out_write},
-  {"wasi:io/streams", "[method]output-stream.flush", out_flush},
-  {"wasi:io/streams", "[method]output-stream.blocking-flush", out_flush},
-  {"wasi:io/streams", "[method]output-stream.subscribe", out_subscribe},
-  {"wasi:io/streams", "[method]output-stream.write-zeroes", out_write_zeroes},
-  {"wasi:io/streams", "[method]output-stream.blocking-write-zeroes-and-flush", out_write_zeroes},
-  {"wasi:io/streams", "[method]output-stream.splice", out_splice},
-  {"wasi:io/streams", "[method]output-stream.blocking-splice", out_blocking_splice},
+  {"wasi:io/error", "[method]error.to-debug-string", error_to_debug_string,
+   "func(self: borrow<error>) -> string"},
+  {"wasi:io/poll", "[method]pollable.ready", pollable_ready,
+   "func(self: borrow<pollable>) -> bool"},
+  {"wasi:io/poll", "[method]pollable.block", pollable_block,
+   "func(self: borrow<pollable>)"},
+  {"wasi:io/poll", "poll", poll_poll,
+   "func(in: list<borrow<pollable>>) -> list<u32>"},
+  {"wasi:io/streams", "[method]input-stream.read", in_read,
+   "func(self: borrow<input-stream>, len: u64) -> result<list<u8>, stream-error>"},
+  {"wasi:io/streams", "[method]input-stream.blocking-read", in_blocking_read,
+   "func(self: borrow<input-stream>, len: u64) -> result<list<u8>, stream-error>"},
+  {"wasi:io/streams", "[method]input-stream.skip", in_skip,
+   "func(self: borrow<input-stream>, len: u64) -> result<u64, stream-error>"},
+  {"wasi:io/streams", "[method]input-stream.blocking-skip", in_blocking_skip,
+   "func(self: borrow<input-stream>, len: u64) -> result<u64, stream-error>"},
+  {"wasi:io/streams", "[method]input-stream.subscribe", in_subscribe,
+   "func(self: borrow<input-stream>) -> pollable"},
+  {"wasi:io/streams", "[method]output-stream.check-write", out_check_write,
+   "func(self: borrow<output-stream>) -> result<u64, stream-error>"},
+  {"wasi:io/streams", "[method]output-stream.write", out_write,
+   "func(self: borrow<output-stream>, contents: list<u8>) -> result<_, stream-error>"},
+  {"wasi:io/streams", "[method]output-stream.blocking-write-and-flush", out_write,
+   "func(self: borrow<output-stream>, contents: list<u8>) -> result<_, stream-error>"},
+  {"wasi:io/streams", "[method]output-stream.flush", out_flush,
+   "func(self: borrow<output-stream>) -> result<_, stream-error>"},
+  {"wasi:io/streams", "[method]output-stream.blocking-flush", out_flush,
+   "func(self: borrow<output-stream>) -> result<_, stream-error>"},
+  {"wasi:io/streams", "[method]output-stream.subscribe", out_subscribe,
+   "func(self: borrow<output-stream>) -> pollable"},
+  {"wasi:io/streams", "[method]output-stream.write-zeroes", out_write_zeroes,
+   "func(self: borrow<output-stream>, len: u64) -> result<_, stream-error>"},
+  {"wasi:io/streams", "[method]output-stream.blocking-write-zeroes-and-flush", out_write_zeroes,
+   "func(self: borrow<output-stream>, len: u64) -> result<_, stream-error>"},
+  {"wasi:io/streams", "[method]output-stream.splice", out_splice,
+   "func(self: borrow<output-stream>, src: borrow<input-stream>, len: u64) -> result<u64, stream-error>"},
+  {"wasi:io/streams", "[method]output-stream.blocking-splice", out_blocking_splice,
+   "func(self: borrow<output-stream>, src: borrow<input-stream>, len: u64) -> result<u64, stream-error>"},
 };
 
 /* Streams and pollables the guest never dropped (the instance is gone). */
@@ -440,5 +465,6 @@ bool wp2_add_io(wp2_ctx *p, wc_host *h) {
          wp2_add_resource(p, h, "wasi:io/streams", "output-stream", &p->rt_out, stream_dtor) &&
          wp2_add_resource(p, h, "wasi:io/error", "error", &p->rt_err, NULL) &&
          wp2_add_resource(p, h, "wasi:io/poll", "pollable", &p->rt_poll, poll_dtor) &&
-         wp2_at_free(p, io_cleanup) && wp2_register(p, h, io_funcs, sizeof io_funcs / sizeof io_funcs[0]);
+         wp2_at_free(p, io_cleanup) && wp2_define(h, io_types, sizeof io_types / sizeof io_types[0]) &&
+         wp2_register(p, h, io_funcs, sizeof io_funcs / sizeof io_funcs[0]);
 }

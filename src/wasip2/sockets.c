@@ -142,20 +142,9 @@ static bool ok_scalar(wc_value *res, wc_arena *a, wc_value_kind k, uint64_t u, w
 
 /* ---- addresses ------------------------------------------------------------ */
 
-/* Host functions get the values the guest's import type lifted; a guest
- * that declared an import with another type than WASI's must get a trap,
- * not have its values read as something else. */
-static bool addr_shape_ok(const wc_value *v) {
-  if (v->kind != WC_V_VARIANT || v->u.var.index > 1 || !v->u.var.payload) return false;
-  const wc_value *r = v->u.var.payload;
-  uint32_t nf = v->u.var.index == 0 ? 2 : 4, na = v->u.var.index == 0 ? 4 : 8;
-  if (r->kind != WC_V_RECORD || r->u.seq.n != nf) return false;
-  const wc_value *t = &r->u.seq.v[v->u.var.index == 0 ? 1 : 2];
-  return t->kind == WC_V_RECORD && t->u.seq.n == na;
-}
-static bool bad_args(const char *fn, wc_trap *trap) {
-  return wp2_trap(trap, "%s: the arguments do not have the types of wasi:sockets 0.2", fn);
-}
+/* The arguments have exactly the WASI types of the signatures below:
+ * wc_instantiate refuses a guest whose imports declare any other, so the
+ * values need no checks of their kinds here (only of their contents). */
 
 /* An ip-socket-address value into a sockaddr. */
 static socklen_t sockaddr_of(const wc_value *v, struct sockaddr_storage *ss) {
@@ -449,7 +438,6 @@ static tcp_sock *tcp_get(wp2_ctx *p, const wc_value *self, wc_trap *trap) {
 WP2_FN(tcp_start_bind) {
   WP2_UNUSED;
   TCP_SELF;
-  if (nargs < 3 || !addr_shape_ok(&args[2])) return bad_args("tcp-socket.start-bind", trap);
   struct sockaddr_storage ss;
   socklen_t len = sockaddr_of(&args[2], &ss);
   if (t->st == T_BIND_STARTED) return err_result(res, a, EC_CONCURRENCY_CONFLICT, trap);
@@ -476,7 +464,6 @@ WP2_FN(tcp_finish_bind) {
 WP2_FN(tcp_start_connect) {
   WP2_UNUSED;
   TCP_SELF;
-  if (nargs < 3 || !addr_shape_ok(&args[2])) return bad_args("tcp-socket.start-connect", trap);
   struct sockaddr_storage ss;
   socklen_t len = sockaddr_of(&args[2], &ss);
   if (t->st == T_CONNECTING) return err_result(res, a, EC_CONCURRENCY_CONFLICT, trap);
@@ -803,7 +790,6 @@ WP2_FN(create_udp_socket) {
 WP2_FN(udp_start_bind) {
   WP2_UNUSED;
   UDP_SELF;
-  if (nargs < 3 || !addr_shape_ok(&args[2])) return bad_args("udp-socket.start-bind", trap);
   struct sockaddr_storage ss;
   socklen_t len = sockaddr_of(&args[2], &ss);
   if (u->bind_started) return err_result(res, a, EC_CONCURRENCY_CONFLICT, trap);
@@ -843,8 +829,6 @@ WP2_FN(udp_stream_fn) {
   if (!u->bound) return err_result(res, a, EC_INVALID_STATE, trap);
   /* WASI lets an implementation trap here: only the newest pair would work */
   if (u->streams) return wp2_trap(trap, "udp-socket.stream: the datagram streams of the previous call are still live");
-  if (nargs < 2 || args[1].kind != WC_V_VARIANT || (args[1].u.var.index == 1 && !addr_shape_ok(args[1].u.var.payload)))
-    return bad_args("udp-socket.stream", trap);
   bool connect_to = args[1].u.var.index == 1;
   struct sockaddr_storage ss;
   socklen_t len = 0;
@@ -994,15 +978,7 @@ static bool same_addr(const struct sockaddr_storage *x, const struct sockaddr_st
 WP2_FN(uout_send) {
   WP2_UNUSED;
   DGRAM_SELF(uout);
-  if (nargs < 2 || args[1].kind != WC_V_LIST) return bad_args("outgoing-datagram-stream.send", trap);
   uint32_t n = args[1].u.seq.n;
-  for (uint32_t i = 0; i < n; i++) {
-    const wc_value *d = &args[1].u.seq.v[i];
-    if (d->kind != WC_V_RECORD || d->u.seq.n != 2 || d->u.seq.v[0].kind != WC_V_LIST ||
-        d->u.seq.v[1].kind != WC_V_VARIANT ||
-        (d->u.seq.v[1].u.var.index == 1 && !addr_shape_ok(d->u.seq.v[1].u.var.payload)))
-      return bad_args("outgoing-datagram-stream.send", trap);
-  }
   if (ds->permits == 0 || ds->waiting)
     return wp2_trap(trap, "outgoing-datagram-stream.send: unpermitted: must call check-send first");
   if (n > ds->permits)
@@ -1103,7 +1079,6 @@ static bool name_ok(const char *s, size_t n) {
 WP2_FN(resolve_addresses) {
   WP2_UNUSED;
   wp2_ctx *p = env;
-  if (nargs < 2 || args[1].kind != WC_V_STRING) return bad_args("resolve-addresses", trap);
   const char *name = args[1].u.str.ptr;
   size_t n = args[1].u.str.len;
   /* wasmtime's order: a malformed name first, then the permission */
@@ -1194,60 +1169,148 @@ static bool lookup_dtor(void *ctx, uint32_t rep, wc_trap *trap) {
 
 #define TCP "wasi:sockets/tcp"
 #define UDP "wasi:sockets/udp"
+/* Named types of wasi:sockets (wasi:sockets@0.2 WIT), in dependency order. */
+static const wp2_types socket_types[] = {
+  {"wasi:sockets/network",
+   "use wasi:io/error.{error};\n"
+   "enum error-code { unknown, access-denied, not-supported, invalid-argument, out-of-memory, timeout,\n"
+   "  concurrency-conflict, not-in-progress, would-block, invalid-state, new-socket-limit,\n"
+   "  address-not-bindable, address-in-use, remote-unreachable, connection-refused, connection-reset,\n"
+   "  connection-aborted, datagram-too-large, name-unresolvable, temporary-resolver-failure,\n"
+   "  permanent-resolver-failure }\n"
+   "enum ip-address-family { ipv4, ipv6 }\n"
+   "type ipv4-address = tuple<u8, u8, u8, u8>;\n"
+   "type ipv6-address = tuple<u16, u16, u16, u16, u16, u16, u16, u16>;\n"
+   "variant ip-address { ipv4(ipv4-address), ipv6(ipv6-address) }\n"
+   "record ipv4-socket-address { port: u16, address: ipv4-address }\n"
+   "record ipv6-socket-address { port: u16, flow-info: u32, address: ipv6-address, scope-id: u32 }\n"
+   "variant ip-socket-address { ipv4(ipv4-socket-address), ipv6(ipv6-socket-address) }"},
+  {"wasi:sockets/instance-network", "use wasi:sockets/network.{network}"},
+  {TCP,
+   "use wasi:io/streams.{input-stream, output-stream}; use wasi:io/poll.{pollable};\n"
+   "use wasi:clocks/monotonic-clock.{duration};\n"
+   "use wasi:sockets/network.{network, error-code, ip-socket-address, ip-address-family};\n"
+   "enum shutdown-type { receive, send, both }"},
+  {"wasi:sockets/tcp-create-socket",
+   "use wasi:sockets/network.{network, error-code, ip-address-family}; use wasi:sockets/tcp.{tcp-socket}"},
+  {UDP,
+   "use wasi:io/poll.{pollable};\n"
+   "use wasi:sockets/network.{network, error-code, ip-socket-address, ip-address-family};\n"
+   "record incoming-datagram { data: list<u8>, remote-address: ip-socket-address }\n"
+   "record outgoing-datagram { data: list<u8>, remote-address: option<ip-socket-address> }"},
+  {"wasi:sockets/udp-create-socket",
+   "use wasi:sockets/network.{network, error-code, ip-address-family}; use wasi:sockets/udp.{udp-socket}"},
+  {"wasi:sockets/ip-name-lookup",
+   "use wasi:io/poll.{pollable}; use wasi:sockets/network.{network, error-code, ip-address}"},
+};
+
 static const wp2_func socket_funcs[] = {
-  {"wasi:sockets/instance-network", "instance-network", instance_network},
-  {"wasi:sockets/network", "network-error-code", network_error_code},
-  {"wasi:sockets/tcp-create-socket", "create-tcp-socket", create_tcp_socket},
-  {TCP, "[method]tcp-socket.start-bind", tcp_start_bind},
-  {TCP, "[method]tcp-socket.finish-bind", tcp_finish_bind},
-  {TCP, "[method]tcp-socket.start-connect", tcp_start_connect},
-  {TCP, "[method]tcp-socket.finish-connect", tcp_finish_connect},
-  {TCP, "[method]tcp-socket.start-listen", tcp_start_listen},
-  {TCP, "[method]tcp-socket.finish-listen", tcp_finish_listen},
-  {TCP, "[method]tcp-socket.accept", tcp_accept},
-  {TCP, "[method]tcp-socket.local-address", tcp_local_address},
-  {TCP, "[method]tcp-socket.remote-address", tcp_remote_address},
-  {TCP, "[method]tcp-socket.is-listening", tcp_is_listening},
-  {TCP, "[method]tcp-socket.address-family", tcp_address_family},
-  {TCP, "[method]tcp-socket.set-listen-backlog-size", tcp_set_listen_backlog_size},
-  {TCP, "[method]tcp-socket.keep-alive-enabled", tcp_keep_alive_enabled},
-  {TCP, "[method]tcp-socket.set-keep-alive-enabled", tcp_set_keep_alive_enabled},
-  {TCP, "[method]tcp-socket.keep-alive-idle-time", tcp_keep_alive_idle_time},
-  {TCP, "[method]tcp-socket.set-keep-alive-idle-time", tcp_set_keep_alive_idle_time},
-  {TCP, "[method]tcp-socket.keep-alive-interval", tcp_keep_alive_interval},
-  {TCP, "[method]tcp-socket.set-keep-alive-interval", tcp_set_keep_alive_interval},
-  {TCP, "[method]tcp-socket.keep-alive-count", tcp_keep_alive_count},
-  {TCP, "[method]tcp-socket.set-keep-alive-count", tcp_set_keep_alive_count},
-  {TCP, "[method]tcp-socket.hop-limit", tcp_hop_limit},
-  {TCP, "[method]tcp-socket.set-hop-limit", tcp_set_hop_limit},
-  {TCP, "[method]tcp-socket.receive-buffer-size", tcp_receive_buffer_size},
-  {TCP, "[method]tcp-socket.set-receive-buffer-size", tcp_set_receive_buffer_size},
-  {TCP, "[method]tcp-socket.send-buffer-size", tcp_send_buffer_size},
-  {TCP, "[method]tcp-socket.set-send-buffer-size", tcp_set_send_buffer_size},
-  {TCP, "[method]tcp-socket.subscribe", tcp_subscribe},
-  {TCP, "[method]tcp-socket.shutdown", tcp_shutdown},
-  {"wasi:sockets/udp-create-socket", "create-udp-socket", create_udp_socket},
-  {UDP, "[method]udp-socket.start-bind", udp_start_bind},
-  {UDP, "[method]udp-socket.finish-bind", udp_finish_bind},
-  {UDP, "[method]udp-socket.stream", udp_stream_fn},
-  {UDP, "[method]udp-socket.local-address", udp_local_address},
-  {UDP, "[method]udp-socket.remote-address", udp_remote_address},
-  {UDP, "[method]udp-socket.address-family", udp_address_family},
-  {UDP, "[method]udp-socket.unicast-hop-limit", udp_unicast_hop_limit},
-  {UDP, "[method]udp-socket.set-unicast-hop-limit", udp_set_unicast_hop_limit},
-  {UDP, "[method]udp-socket.receive-buffer-size", udp_receive_buffer_size},
-  {UDP, "[method]udp-socket.set-receive-buffer-size", udp_set_receive_buffer_size},
-  {UDP, "[method]udp-socket.send-buffer-size", udp_send_buffer_size},
-  {UDP, "[method]udp-socket.set-send-buffer-size", udp_set_send_buffer_size},
-  {UDP, "[method]udp-socket.subscribe", udp_subscribe},
-  {UDP, "[method]incoming-datagram-stream.receive", uin_receive},
-  {UDP, "[method]incoming-datagram-stream.subscribe", uin_subscribe},
-  {UDP, "[method]outgoing-datagram-stream.check-send", uout_check_send},
-  {UDP, "[method]outgoing-datagram-stream.send", uout_send},
-  {UDP, "[method]outgoing-datagram-stream.subscribe", uout_subscribe},
-  {"wasi:sockets/ip-name-lookup", "resolve-addresses", resolve_addresses},
-  {"wasi:sockets/ip-name-lookup", "[method]resolve-address-stream.resolve-next-address", resolve_next_address},
-  {"wasi:sockets/ip-name-lookup", "[method]resolve-address-stream.subscribe", resolve_subscribe},
+  {"wasi:sockets/instance-network", "instance-network", instance_network,
+   "func() -> network"},
+  {"wasi:sockets/network", "network-error-code", network_error_code,
+   "func(err: borrow<error>) -> option<error-code>"},
+  {"wasi:sockets/tcp-create-socket", "create-tcp-socket", create_tcp_socket,
+   "func(address-family: ip-address-family) -> result<tcp-socket, error-code>"},
+  {TCP, "[method]tcp-socket.start-bind", tcp_start_bind,
+   "func(self: borrow<tcp-socket>, network: borrow<network>, local-address: ip-socket-address) -> result<_, error-code>"},
+  {TCP, "[method]tcp-socket.finish-bind", tcp_finish_bind,
+   "func(self: borrow<tcp-socket>) -> result<_, error-code>"},
+  {TCP, "[method]tcp-socket.start-connect", tcp_start_connect,
+   "func(self: borrow<tcp-socket>, network: borrow<network>, remote-address: ip-socket-address) -> result<_, error-code>"},
+  {TCP, "[method]tcp-socket.finish-connect", tcp_finish_connect,
+   "func(self: borrow<tcp-socket>) -> result<tuple<input-stream, output-stream>, error-code>"},
+  {TCP, "[method]tcp-socket.start-listen", tcp_start_listen,
+   "func(self: borrow<tcp-socket>) -> result<_, error-code>"},
+  {TCP, "[method]tcp-socket.finish-listen", tcp_finish_listen,
+   "func(self: borrow<tcp-socket>) -> result<_, error-code>"},
+  {TCP, "[method]tcp-socket.accept", tcp_accept,
+   "func(self: borrow<tcp-socket>) -> result<tuple<tcp-socket, input-stream, output-stream>, error-code>"},
+  {TCP, "[method]tcp-socket.local-address", tcp_local_address,
+   "func(self: borrow<tcp-socket>) -> result<ip-socket-address, error-code>"},
+  {TCP, "[method]tcp-socket.remote-address", tcp_remote_address,
+   "func(self: borrow<tcp-socket>) -> result<ip-socket-address, error-code>"},
+  {TCP, "[method]tcp-socket.is-listening", tcp_is_listening,
+   "func(self: borrow<tcp-socket>) -> bool"},
+  {TCP, "[method]tcp-socket.address-family", tcp_address_family,
+   "func(self: borrow<tcp-socket>) -> ip-address-family"},
+  {TCP, "[method]tcp-socket.set-listen-backlog-size", tcp_set_listen_backlog_size,
+   "func(self: borrow<tcp-socket>, value: u64) -> result<_, error-code>"},
+  {TCP, "[method]tcp-socket.keep-alive-enabled", tcp_keep_alive_enabled,
+   "func(self: borrow<tcp-socket>) -> result<bool, error-code>"},
+  {TCP, "[method]tcp-socket.set-keep-alive-enabled", tcp_set_keep_alive_enabled,
+   "func(self: borrow<tcp-socket>, value: bool) -> result<_, error-code>"},
+  {TCP, "[method]tcp-socket.keep-alive-idle-time", tcp_keep_alive_idle_time,
+   "func(self: borrow<tcp-socket>) -> result<duration, error-code>"},
+  {TCP, "[method]tcp-socket.set-keep-alive-idle-time", tcp_set_keep_alive_idle_time,
+   "func(self: borrow<tcp-socket>, value: duration) -> result<_, error-code>"},
+  {TCP, "[method]tcp-socket.keep-alive-interval", tcp_keep_alive_interval,
+   "func(self: borrow<tcp-socket>) -> result<duration, error-code>"},
+  {TCP, "[method]tcp-socket.set-keep-alive-interval", tcp_set_keep_alive_interval,
+   "func(self: borrow<tcp-socket>, value: duration) -> result<_, error-code>"},
+  {TCP, "[method]tcp-socket.keep-alive-count", tcp_keep_alive_count,
+   "func(self: borrow<tcp-socket>) -> result<u32, error-code>"},
+  {TCP, "[method]tcp-socket.set-keep-alive-count", tcp_set_keep_alive_count,
+   "func(self: borrow<tcp-socket>, value: u32) -> result<_, error-code>"},
+  {TCP, "[method]tcp-socket.hop-limit", tcp_hop_limit,
+   "func(self: borrow<tcp-socket>) -> result<u8, error-code>"},
+  {TCP, "[method]tcp-socket.set-hop-limit", tcp_set_hop_limit,
+   "func(self: borrow<tcp-socket>, value: u8) -> result<_, error-code>"},
+  {TCP, "[method]tcp-socket.receive-buffer-size", tcp_receive_buffer_size,
+   "func(self: borrow<tcp-socket>) -> result<u64, error-code>"},
+  {TCP, "[method]tcp-socket.set-receive-buffer-size", tcp_set_receive_buffer_size,
+   "func(self: borrow<tcp-socket>, value: u64) -> result<_, error-code>"},
+  {TCP, "[method]tcp-socket.send-buffer-size", tcp_send_buffer_size,
+   "func(self: borrow<tcp-socket>) -> result<u64, error-code>"},
+  {TCP, "[method]tcp-socket.set-send-buffer-size", tcp_set_send_buffer_size,
+   "func(self: borrow<tcp-socket>, value: u64) -> result<_, error-code>"},
+  {TCP, "[method]tcp-socket.subscribe", tcp_subscribe,
+   "func(self: borrow<tcp-socket>) -> pollable"},
+  {TCP, "[method]tcp-socket.shutdown", tcp_shutdown,
+   "func(self: borrow<tcp-socket>, shutdown-type: shutdown-type) -> result<_, error-code>"},
+  {"wasi:sockets/udp-create-socket", "create-udp-socket", create_udp_socket,
+   "func(address-family: ip-address-family) -> result<udp-socket, error-code>"},
+  {UDP, "[method]udp-socket.start-bind", udp_start_bind,
+   "func(self: borrow<udp-socket>, network: borrow<network>, local-address: ip-socket-address) -> result<_, error-code>"},
+  {UDP, "[method]udp-socket.finish-bind", udp_finish_bind,
+   "func(self: borrow<udp-socket>) -> result<_, error-code>"},
+  {UDP, "[method]udp-socket.stream", udp_stream_fn,
+   "func(self: borrow<udp-socket>, remote-address: option<ip-socket-address>) -> result<tuple<incoming-datagram-stream, outgoing-datagram-stream>, error-code>"},
+  {UDP, "[method]udp-socket.local-address", udp_local_address,
+   "func(self: borrow<udp-socket>) -> result<ip-socket-address, error-code>"},
+  {UDP, "[method]udp-socket.remote-address", udp_remote_address,
+   "func(self: borrow<udp-socket>) -> result<ip-socket-address, error-code>"},
+  {UDP, "[method]udp-socket.address-family", udp_address_family,
+   "func(self: borrow<udp-socket>) -> ip-address-family"},
+  {UDP, "[method]udp-socket.unicast-hop-limit", udp_unicast_hop_limit,
+   "func(self: borrow<udp-socket>) -> result<u8, error-code>"},
+  {UDP, "[method]udp-socket.set-unicast-hop-limit", udp_set_unicast_hop_limit,
+   "func(self: borrow<udp-socket>, value: u8) -> result<_, error-code>"},
+  {UDP, "[method]udp-socket.receive-buffer-size", udp_receive_buffer_size,
+   "func(self: borrow<udp-socket>) -> result<u64, error-code>"},
+  {UDP, "[method]udp-socket.set-receive-buffer-size", udp_set_receive_buffer_size,
+   "func(self: borrow<udp-socket>, value: u64) -> result<_, error-code>"},
+  {UDP, "[method]udp-socket.send-buffer-size", udp_send_buffer_size,
+   "func(self: borrow<udp-socket>) -> result<u64, error-code>"},
+  {UDP, "[method]udp-socket.set-send-buffer-size", udp_set_send_buffer_size,
+   "func(self: borrow<udp-socket>, value: u64) -> result<_, error-code>"},
+  {UDP, "[method]udp-socket.subscribe", udp_subscribe,
+   "func(self: borrow<udp-socket>) -> pollable"},
+  {UDP, "[method]incoming-datagram-stream.receive", uin_receive,
+   "func(self: borrow<incoming-datagram-stream>, max-results: u64) -> result<list<incoming-datagram>, error-code>"},
+  {UDP, "[method]incoming-datagram-stream.subscribe", uin_subscribe,
+   "func(self: borrow<incoming-datagram-stream>) -> pollable"},
+  {UDP, "[method]outgoing-datagram-stream.check-send", uout_check_send,
+   "func(self: borrow<outgoing-datagram-stream>) -> result<u64, error-code>"},
+  {UDP, "[method]outgoing-datagram-stream.send", uout_send,
+   "func(self: borrow<outgoing-datagram-stream>, datagrams: list<outgoing-datagram>) -> result<u64, error-code>"},
+  {UDP, "[method]outgoing-datagram-stream.subscribe", uout_subscribe,
+   "func(self: borrow<outgoing-datagram-stream>) -> pollable"},
+  {"wasi:sockets/ip-name-lookup", "resolve-addresses", resolve_addresses,
+   "func(network: borrow<network>, name: string) -> result<resolve-address-stream, error-code>"},
+  {"wasi:sockets/ip-name-lookup", "[method]resolve-address-stream.resolve-next-address", resolve_next_address,
+   "func(self: borrow<resolve-address-stream>) -> result<option<ip-address>, error-code>"},
+  {"wasi:sockets/ip-name-lookup", "[method]resolve-address-stream.subscribe", resolve_subscribe,
+   "func(self: borrow<resolve-address-stream>) -> pollable"},
 };
 
 /* Everything the guest never dropped (the instance is gone). Runs before
@@ -1294,5 +1357,6 @@ bool wp2_add_sockets(wp2_ctx *p, wc_host *h) {
          wp2_add_resource(p, h, UDP, "incoming-datagram-stream", &k->rt_uin, uin_dtor) &&
          wp2_add_resource(p, h, UDP, "outgoing-datagram-stream", &k->rt_uout, uout_dtor) &&
          wp2_add_resource(p, h, "wasi:sockets/ip-name-lookup", "resolve-address-stream", &k->rt_lookup, lookup_dtor) &&
+         wp2_define(h, socket_types, sizeof socket_types / sizeof socket_types[0]) &&
          wp2_register(p, h, socket_funcs, sizeof socket_funcs / sizeof socket_funcs[0]);
 }

@@ -119,7 +119,16 @@ bool wp2_register(wp2_ctx *p, wc_host *h, const wp2_func *funcs, size_t n) {
   for (size_t i = 0; i < n; i++) {
     char full[96];
     snprintf(full, sizeof full, "%s%s", funcs[i].iface, WP2_VERSION);
-    if (!wc_host_add(h, full, funcs[i].name, funcs[i].fn, p)) return false;
+    if (!wc_host_add(h, full, funcs[i].name, funcs[i].sig, funcs[i].fn, p)) return false;
+  }
+  return true;
+}
+
+bool wp2_define(wc_host *h, const wp2_types *types, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    char full[96];
+    snprintf(full, sizeof full, "%s%s", types[i].iface, WP2_VERSION);
+    if (!wc_host_add_types(h, full, types[i].defs)) return false;
   }
   return true;
 }

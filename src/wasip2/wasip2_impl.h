@@ -134,10 +134,36 @@ bool wp2_at_free(wp2_ctx *p, void (*fn)(wp2_ctx *p));
 
 /* ---- registration --------------------------------------------------------- */
 
-typedef struct wp2_func { const char *iface, *name; wc_host_fn fn; } wp2_func;
+/* Every host function has a component-level type, and instantiation refuses
+ * (LINK error naming the first difference) a guest whose import declares any
+ * other: the implementations may rely on args[] having exactly that shape
+ * (args[1].u.seq for a list<u8>, own/borrow handles of the named resource
+ * type, ...) and need no checks of their own on the kinds of values.
+ *
+ * How an interface file adds functions:
+ *  1. its resources: wp2_add_resource(p, h, IFACE, "name", &rt, dtor), which
+ *     also makes "name" a type name of IFACE;
+ *  2. its named types as WIT-like text, one wp2_types row per interface
+ *     (syntax: component/htypes.h), registered with wp2_define:
+ *       {"wasi:io/streams", "use wasi:io/error.{error}; use wasi:io/poll.{pollable};\n"
+ *                           "variant stream-error { last-operation-failed(error), closed }"}
+ *     `use` names an interface registered before (its version may be left out);
+ *  3. one wp2_func row per function, with its signature (`self` is the
+ *     explicit first parameter of methods, as in the component binary):
+ *       {"wasi:io/streams", "[method]output-stream.write", out_write,
+ *        "func(self: borrow<output-stream>, contents: list<u8>) -> result<_, stream-error>"}
+ *     registered with wp2_register.
+ * A row without a signature (sig NULL) or with one that does not parse makes
+ * wp2_register fail, and with it the whole WASI host: `wrun` then prints
+ * "host function IFACE NAME: no type signature ..." for every component. */
+typedef struct wp2_func { const char *iface, *name; wc_host_fn fn; const char *sig; } wp2_func;
+typedef struct wp2_types { const char *iface, *defs; } wp2_types;
 
-/* Registers funcs[0..n) (iface without version; WP2_VERSION is appended) with env p. */
+/* Registers funcs[0..n) (iface without version; WP2_VERSION is appended) with env p;
+ * false (wc_host_error says why) on a missing or bad signature. */
 bool wp2_register(wp2_ctx *p, wc_host *h, const wp2_func *funcs, size_t n);
+/* Registers the named types of interfaces (iface without version). */
+bool wp2_define(wc_host *h, const wp2_types *types, size_t n);
 /* Registers resource type `name` of `iface` (without version) with dtor(p, rep). */
 bool wp2_add_resource(wp2_ctx *p, wc_host *h, const char *iface, const char *name, const wc_resource_type **out,
                       bool (*dtor)(void *ctx, uint32_t rep, wc_trap *trap));

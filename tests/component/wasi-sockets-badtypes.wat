@@ -1,6 +1,6 @@
 ;; Imports wasi:sockets with the right names but a wrong type for
-;; tcp-socket.start-bind (its address is declared a u32): the host must trap
-;; with a message naming the function, never read the u32 as an address
+;; tcp-socket.start-bind (its address is declared a u32): instantiation must
+;; refuse it (a link error naming the function), never call the host with a u32
 ;; (tests/cli/component_sockets.sh). run creates a socket (a real handle for
 ;; `self`), then calls start-bind with the network handle and 7.
 (component

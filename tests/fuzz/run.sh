@@ -8,8 +8,8 @@ secs=${1:-60}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${2:-$top/build-fuzz}
 CC=clang cmake -S "$top" -B "$build" -DWRUN_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build" --target fuzz_decode fuzz_text fuzz_aot fuzz_tiers fuzz_component fuzz_wave fuzz_serve_url fuzz_cartifact fuzz_http -j2 >/dev/null
-targets="decode text aot tiers component wave serve_url cartifact http"
+cmake --build "$build" --target fuzz_decode fuzz_text fuzz_aot fuzz_tiers fuzz_component fuzz_wave fuzz_serve_url fuzz_cartifact fuzz_http fuzz_htypes -j2 >/dev/null
+targets="decode text aot tiers component wave serve_url cartifact http htypes"
 # the shim's input (built only where protobuf-c, jansson and containerd's .proto files are)
 cmake --build "$build" --target fuzz_ttrpc fuzz_shim_spec -j2 >/dev/null 2>&1 && targets="$targets ttrpc shim_spec"
 for t in $targets; do

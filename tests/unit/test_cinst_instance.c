@@ -179,8 +179,8 @@ static void test_host_imports(void **state) {
   static int refuse;
   for (int aot = 0; aot < 2; aot++) {
     wc_host *h = wc_host_new();
-    assert_true(wc_host_add(h, NULL, "log", host_log, NULL));
-    assert_true(wc_host_add(h, "test:demo/math@0.1.0", "mul", host_mul, NULL));
+    assert_true(wc_host_add(h, NULL, "log", "func(msg: string) -> u32", host_log, NULL));
+    assert_true(wc_host_add(h, "test:demo/math@0.1.0", "mul", "func(a: u32, b: u32) -> u32", host_mul, NULL));
     fx x;
     fx_open(&x, "inst-host.wasm", aot, h);
     wc_value a = u32v(3);
@@ -192,8 +192,8 @@ static void test_host_imports(void **state) {
 
     /* a host function that traps: the trap reaches the caller with its message */
     h = wc_host_new();
-    assert_true(wc_host_add(h, NULL, "log", host_log, NULL));
-    assert_true(wc_host_add(h, "test:demo/math@0.1.0", "mul", host_mul, &refuse));
+    assert_true(wc_host_add(h, NULL, "log", "func(msg: string) -> u32", host_log, NULL));
+    assert_true(wc_host_add(h, "test:demo/math@0.1.0", "mul", "func(a: u32, b: u32) -> u32", host_mul, &refuse));
     fx_open(&x, "inst-host.wasm", aot, h);
     expect_trap(&x, "run", &a, 1, 1, "mul refused");
     fx_close(&x);
@@ -231,8 +231,9 @@ static void test_host_resource(void **state) {
     wc_host *h = wc_host_new();
     counter_rt = wc_host_add_resource(h, "test:demo/counter", "counter", counter_dtor, NULL);
     assert_non_null(counter_rt);
-    assert_true(wc_host_add(h, "test:demo/counter", "[constructor]counter", counter_new, NULL));
-    assert_true(wc_host_add(h, "test:demo/counter", "[method]counter.next", counter_next, NULL));
+    assert_true(wc_host_add(h, "test:demo/counter", "[constructor]counter", "func(start: u32) -> counter", counter_new, NULL));
+    assert_true(wc_host_add(h, "test:demo/counter", "[method]counter.next", "func(self: borrow<counter>) -> u32",
+                            counter_next, NULL));
     ncounters = 0;
     dropped_rep = 0;
     fx x;
@@ -257,13 +258,64 @@ static void test_link_errors(void **state) {
   assert_int_equal(err.kind, WRUN_ERR_LINK);
   assert_string_equal(err.message, "component import log is not provided");
   wc_host *h = wc_host_new();
-  assert_true(wc_host_add(h, NULL, "log", host_log, NULL));
-  assert_true(wc_host_add(h, "test:demo/math@0.1.0", "div", host_mul, NULL));
+  assert_true(wc_host_add(h, NULL, "log", "func(msg: string) -> u32", host_log, NULL));
+  assert_true(wc_host_add(h, "test:demo/math@0.1.0", "div", "func(a: u32, b: u32) -> u32", host_mul, NULL));
   assert_null(wc_instantiate(s, c, h, &err));
   assert_string_equal(err.message, "component import test:demo/math@0.1.0: function mul is not provided");
   wc_host_free(h);
+
+  /* a root import whose declared type is not the host's: refused before any call */
+  h = wc_host_new();
+  assert_true(wc_host_add(h, NULL, "log", "func(msg: list<u8>) -> u32", host_log, NULL));
+  assert_true(wc_host_add(h, "test:demo/math@0.1.0", "mul", "func(a: u32, b: u32) -> u32", host_mul, NULL));
+  assert_null(wc_instantiate(s, c, h, &err));
+  assert_int_equal(err.kind, WRUN_ERR_LINK);
+  assert_string_equal(err.message, "component import log does not have the host's type: parameter \"msg\": string, "
+                                   "expected list");
+  wc_host_free(h);
+  /* an interface function: the result differs */
+  h = wc_host_new();
+  assert_true(wc_host_add(h, NULL, "log", "func(msg: string) -> u32", host_log, NULL));
+  assert_true(wc_host_add(h, "test:demo/math@0.1.0", "mul", "func(a: u32, b: u32) -> u64", host_mul, NULL));
+  assert_null(wc_instantiate(s, c, h, &err));
+  assert_string_equal(err.message, "component import test:demo/math@0.1.0: function mul does not have the host's "
+                                   "type: result: u32, expected u64");
+  wc_host_free(h);
   wrun_store_free(s);
   wc_component_free(c);
+}
+
+/* Registration: a signature is required and must parse; names resolve in
+ * the interface's namespace (resources, definitions, `use`). */
+static void test_host_signatures(void **state) {
+  (void)state;
+  wc_host *h = wc_host_new();
+  assert_false(wc_host_add(h, "a:b/c@1.0.0", "f", NULL, host_log, NULL));
+  assert_string_equal(wc_host_error(h), "host function a:b/c@1.0.0 f: no type signature (every host function needs one)");
+  assert_false(wc_host_add(h, "a:b/c@1.0.0", "f", "func(x: u32", host_log, NULL));
+  assert_string_equal(wc_host_error(h), "host function a:b/c@1.0.0 f: a:b/c@1.0.0: at 11: expected ')'");
+  assert_false(wc_host_add(h, "a:b/c@1.0.0", "f", "func(x: nope)", host_log, NULL));
+  assert_string_equal(wc_host_error(h), "host function a:b/c@1.0.0 f: a:b/c@1.0.0: at 8: unknown type nope");
+  assert_false(wc_host_add(h, "a:b/c@1.0.0", "f", "func() -> borrow<r>", host_log, NULL));
+  assert_non_null(wc_host_add_resource(h, "a:b/c@1.0.0", "r", NULL, NULL));
+  assert_false(wc_host_add(h, "a:b/c@1.0.0", "f", "func() -> borrow<r>", host_log, NULL));
+  assert_string_equal(wc_host_error(h), "host function a:b/c@1.0.0 f: a:b/c@1.0.0: at 19: a function result must not "
+                                        "contain a borrow handle");
+  assert_true(wc_host_add_types(h, "a:b/c@1.0.0", "record p { x: u32, y: r } enum e { one, two }; type t = list<p>;"));
+  assert_false(wc_host_add_types(h, "a:b/c@1.0.0", "enum e { three }"));
+  assert_string_equal(wc_host_error(h), "host types of a:b/c@1.0.0: a:b/c@1.0.0: at 6: type e is defined twice");
+  assert_false(wc_host_add_types(h, "a:b/d@1.0.0", "flags f { a, a }"));
+  assert_true(wc_host_add_types(h, "a:b/d@1.0.0", "use a:b/c.{p, r as q, t}"));
+  assert_true(wc_host_add(h, "a:b/d@1.0.0", "g", "func(self: borrow<q>, v: t) -> result<tuple<p, q>, string>", host_log,
+                          NULL));
+  assert_true(wc_host_add(h, "a:b/d@1.0.0", "h", "func() -> result<_, q> // a comment", host_log, NULL));
+  /* an alias of a resource is the resource: borrow<rr> is allowed */
+  assert_false(wc_host_add_types(h, "a:b/d@1.0.0", "type o = q2;"));
+  assert_string_equal(wc_host_error(h), "host types of a:b/d@1.0.0: a:b/d@1.0.0: at 9: unknown type q2");
+  assert_true(wc_host_add_types(h, "a:b/d@1.0.0", "type rr = q;"));
+  assert_true(wc_host_add(h, "a:b/d@1.0.0", "i", "func(x: borrow<rr>) -> rr", host_log, NULL));
+  assert_false(wc_host_add_types(h, "a:b/e@1.0.0", "use a:b/zz.{p}"));
+  wc_host_free(h);
 }
 
 static void test_component_to_component(void **state) {
@@ -352,7 +404,7 @@ static void test_reenter_through_host(void **state) {
   for (int aot = 0; aot < 2; aot++) {
     reenter_env env = {0};
     wc_host *h = wc_host_new();
-    assert_true(wc_host_add(h, NULL, "cb", host_cb, &env));
+    assert_true(wc_host_add(h, NULL, "cb", "func() -> u32", host_cb, &env));
     fx x;
     fx_open(&x, "inst-reenter.wasm", aot, h);
     env.inst = x.inst;
@@ -377,6 +429,7 @@ int main(void) {
     cmocka_unit_test(test_host_imports),
     cmocka_unit_test(test_host_resource),
     cmocka_unit_test(test_link_errors),
+    cmocka_unit_test(test_host_signatures),
     cmocka_unit_test(test_component_to_component),
     cmocka_unit_test(test_resource),
     cmocka_unit_test(test_resource_across_components),

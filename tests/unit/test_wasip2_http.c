@@ -120,46 +120,6 @@ static const char *hdr(const collected *c, const char *name) {
   return v;
 }
 
-/* ---- wasi:filesystem for the JavaScript guest (no preopens) ---------------------------- */
-
-static bool fs_empty_list(void *env, const wc_value *args, uint32_t nargs, wc_value *res, uint32_t nres,
-                          wc_arena *a, wc_trap *trap) {
-  (void)env, (void)args, (void)nargs, (void)nres, (void)a, (void)trap;
-  res[0] = (wc_value){.kind = WC_V_LIST, .u.seq = {NULL, 0}};
-  return true;
-}
-static bool fs_unreachable(void *env, const wc_value *args, uint32_t nargs, wc_value *res, uint32_t nres,
-                           wc_arena *a, wc_trap *trap) {
-  (void)env, (void)args, (void)nargs, (void)res, (void)nres, (void)a;
-  trap->trapped = true;
-  snprintf(trap->msg, sizeof trap->msg, "wasi:filesystem is not served by this test");
-  return false;
-}
-
-/* Adds a filesystem with no preopens for whatever the component imports from
- * wasi:filesystem that the host does not serve yet (wc_host: first match wins). */
-static void add_fs_stub(wc_host *h, const wc_component *c) {
-  for (uint32_t i = 0; i < c->ndefs; i++) {
-    const wc_def *d = &c->defs[i];
-    if (d->kind != WC_DEF_IMPORT || d->sort != WC_INSTANCE) continue;
-    char iface[128];
-    snprintf(iface, sizeof iface, "%.*s", (int)d->u.ie.name.len, d->u.ie.name.ptr);
-    if (strncmp(iface, "wasi:filesystem/", 16) != 0) continue;
-    const wc_type *t = wc_type_at(c, d->u.ie.type);
-    for (uint32_t k = 0; k < t->nexports; k++) {
-      const wc_extern *x = &t->exports[k];
-      char name[128];
-      snprintf(name, sizeof name, "%.*s", (int)x->name.len, x->name.ptr);
-      if (x->sort == WC_TYPE && wc_type_at(c, x->type)->kind == WC_T_RESOURCE) {
-        assert_non_null(wc_host_add_resource(h, iface, name, NULL, NULL));
-      } else if (x->sort == WC_FUNC) {
-        assert_true(wc_host_add(h, iface, name, strcmp(name, "get-directories") == 0 ? fs_empty_list : fs_unreachable,
-                                NULL));
-      }
-    }
-  }
-}
-
 /* ---- one request on a fresh instance --------------------------------------------------- */
 
 typedef struct server {
@@ -178,7 +138,6 @@ static bool serve(const server *sv, const wp2_http_request *req, collected *out,
   wp2_config pc = {.argc = 0, .interrupt = sv->interrupt};
   wp2_ctx *p = wp2_new(&pc);
   assert_true(p && host && wp2_add_to_host(p, host));
-  add_fs_stub(host, sv->c);
   for (int i = 0; i < 4 && sv->allow[i]; i++) {
     char err[200];
     if (!wp2_http_allow(p, sv->allow[i], err, sizeof err)) fail_msg("%s", err);
@@ -772,7 +731,6 @@ static void test_js_reuse(void **state) {
   wp2_config pc = {0};
   wp2_ctx *p = wp2_new(&pc);
   assert_true(s && host && p && wp2_add_to_host(p, host));
-  add_fs_stub(host, c);
   wrun_error err;
   wc_instance *inst = wc_instantiate(s, c, host, &err);
   assert_non_null(inst);

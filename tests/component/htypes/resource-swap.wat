@@ -1,0 +1,20 @@
+;; get-stdout declared to return an input-stream: a handle of another host
+;; resource type than the output-stream the host returns.
+;; Instantiation must refuse it with a link error naming the first difference
+;; (tests/cli/component_htypes.sh).
+(component
+  (import "wasi:io/streams@0.2.0" (instance $s
+    (export "input-stream" (type (sub resource)))
+    (export "output-stream" (type (sub resource)))))
+  (alias export $s "input-stream" (type $in))
+  (import "wasi:cli/stdout@0.2.0" (instance $o
+    (alias outer 1 $in (type $in0))
+    (export "input-stream" (type $i (eq $in0)))
+    (type $own (own $i))
+    (export "get-stdout" (func (result $own)))))
+  (core module $m (func (export "run") (result i32) (i32.const 0)))
+  (core instance $i (instantiate $m))
+  (func $run (result (result)) (canon lift (core func $i "run")))
+  (instance $ri (export "run" (func $run)))
+  (export "wasi:cli/run@0.2.0" (instance $ri))
+)

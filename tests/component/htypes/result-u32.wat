@@ -1,0 +1,12 @@
+;; get-random-u64 declared to return a u32.
+;; Instantiation must refuse it with a link error naming the first difference
+;; (tests/cli/component_htypes.sh).
+(component
+  (import "wasi:random/random@0.2.3" (instance $r
+    (export "get-random-u64" (func (result u32)))))
+  (core module $m (func (export "run") (result i32) (i32.const 0)))
+  (core instance $i (instantiate $m))
+  (func $run (result (result)) (canon lift (core func $i "run")))
+  (instance $ri (export "run" (func $run)))
+  (export "wasi:cli/run@0.2.0" (instance $ri))
+)
