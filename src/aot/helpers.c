@@ -12,9 +12,9 @@
 #include <string.h>
 
 #include "aot/aot.h"
-#include "interp/fpmath.h"
 #include "interp/interp.h"
-#include "interp/values.h"
+#include "semantics/ops.h"
+#include "semantics/simd.h"
 
 static _Noreturn void unwind(void) { siglongjmp(rt_current_exec->unwind, 2); }
 
@@ -121,11 +121,11 @@ static void h_op(aot_ctx *ctx, uint64_t *sl, uint32_t opcode, uint64_t ia, uint6
     sl[0] = WR_##tr(d);                                                  \
     return;                                                              \
   }
-    INTERP_INT_BINOPS(BIN)
-    INTERP_FLOAT_BINOPS(BIN)
-    INTERP_BITS_BINOPS(BIN)
-    INTERP_UNOPS(UN)
-    INTERP_TRUNC_OPS(TRUNC)
+    SEM_INT_BINOPS(BIN)
+    SEM_FLOAT_BINOPS(BIN)
+    SEM_BITS_BINOPS(BIN)
+    SEM_UNOPS(UN)
+    SEM_TRUNC_OPS(TRUNC)
 #undef BIN
 #undef UN
 #undef TRUNC

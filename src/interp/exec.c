@@ -17,9 +17,8 @@
 #include <string.h>
 
 #include "aot/aot.h"
-#include "interp/fpmath.h"
 #include "interp/interp.h"
-#include "interp/values.h"
+#include "semantics/ops.h"
 
 
 /* ---- the loop ---------------------------------------------------------------- */
@@ -47,7 +46,7 @@ static bool exec_run(wrun_store *s, wrun_func *entry, uint64_t *entry_fp, const 
   static const void *const handlers[IOP_COUNT_] = {
 #define H(id, ...) [IOP_##id] = &&L_##id,
 #define HK(id, ...) [IOP_##id] = &&L_##id, [IOP_##id##_K] = &&L_##id##_K,
-    INTERP_INT_BINOPS(HK) INTERP_FLOAT_BINOPS(HK) INTERP_BITS_BINOPS(H) INTERP_UNOPS(H)
+    SEM_INT_BINOPS(HK) SEM_FLOAT_BINOPS(HK) SEM_BITS_BINOPS(H) SEM_UNOPS(H)
     INTERP_SPECIAL_OPS(H) INTERP_EXTRA_OPS(H) INTERP_SHIFT_FUSIONS(H) INTERP_LOAD_FUSIONS(H)
 #define HA(id, ...) INTERP_ADDR_FORMS(H, id)
 #define HB(id, ...) [IOP_BR_I32_##id] = &&L_BR_I32_##id, [IOP_BR_I32_##id##_K] = &&L_BR_I32_##id##_K, \
@@ -55,7 +54,7 @@ static bool exec_run(wrun_store *s, wrun_func *entry, uint64_t *entry_fp, const 
 #define HC(id, ...) [IOP_BRT_##id] = &&L_BRT_##id, [IOP_BRF_##id] = &&L_BRF_##id, \
     [IOP_BRT_##id##_K] = &&L_BRT_##id##_K, [IOP_BRF_##id##_K] = &&L_BRF_##id##_K,
 #define HS(id, ...) [IOP_##id##_K] = &&L_##id##_K,
-    INTERP_LOAD_OPS(HA) INTERP_STORE_OPS(HA) INTERP_BR_CMPS(HB) INTERP_CMP_BRANCHES(HC) INTERP_STORE_OPS(HS)
+    SEM_LOAD_OPS(HA) SEM_STORE_OPS(HA) INTERP_BR_CMPS(HB) INTERP_CMP_BRANCHES(HC) SEM_STORE_OPS(HS)
 #undef HS
 #undef HC
 #undef HA
@@ -113,10 +112,10 @@ static bool exec_run(wrun_store *s, wrun_func *entry, uint64_t *entry_fp, const 
     pc += 2;                                                                    \
     NEXT();                                                                     \
   }
-  INTERP_INT_BINOPS(BINK)
-  INTERP_FLOAT_BINOPS(BINK)
-  INTERP_BITS_BINOPS(BIN)
-  INTERP_UNOPS(UN)
+  SEM_INT_BINOPS(BINK)
+  SEM_FLOAT_BINOPS(BINK)
+  SEM_BITS_BINOPS(BIN)
+  SEM_UNOPS(UN)
 #undef BIN
 #undef BINK
 #undef UN
@@ -202,7 +201,7 @@ L_I64_REM_U: {
     pc += 2;                                                                     \
     NEXT();                                                                      \
   }
-  INTERP_TRUNC_OPS(TRUNC)
+  SEM_TRUNC_OPS(TRUNC)
 #undef TRUNC
 
   /* memory. Every form computes the effective address `ea` its own way
@@ -239,7 +238,7 @@ L_I64_REM_U: {
   L_##id##_X: LOAD_AT(ctype, n, conv, EA_SUM(fp[SB], fp[SC], pc[3].u), 4)        \
   L_##id##_C: LOAD_AT(ctype, n, conv, pc[2].u, 3)                                \
   L_##id##_T: LOAD_AT(ctype, n, conv, EA_TEE(fp[SB]), 5)
-  INTERP_LOAD_OPS(LOAD)
+  SEM_LOAD_OPS(LOAD)
 #undef LOAD
 #define STORE(id, ctype, n)                                                      \
   L_##id: STORE_AT(ctype, n, fp[SB], (uint64_t)RD_u32(fp[SA]) + pc[2].u, 3)      \
@@ -248,7 +247,7 @@ L_I64_REM_U: {
   L_##id##_C: STORE_AT(ctype, n, fp[SB], pc[2].u, 3)                             \
   L_##id##_T: STORE_AT(ctype, n, fp[SB], EA_TEE(fp[SA]), 5)                      \
   L_##id##_K: STORE_AT(ctype, n, pc[2].u, (uint64_t)RD_u32(fp[SA]) + pc[3].u, 4)
-  INTERP_STORE_OPS(STORE)
+  SEM_STORE_OPS(STORE)
 #undef STORE
   /* an f64 load fused into the add/mul that uses it: [h][dst, a][addr][offset] */
 #define LOADED(id, outer, op)                                                    \
