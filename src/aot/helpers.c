@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "aot/aot.h"
-#include "interp/interp.h"
 #include "semantics/ops.h"
 #include "semantics/simd.h"
 
@@ -48,7 +47,7 @@ static void h_call(aot_ctx *ctx, wrun_func *f, uint64_t *slots) {
     uint64_t *vs = s->stack_top;
     if (vs + need + 2 > s->stack + s->stack_slots) h_trap(ctx, WRUN_TRAP_STACK_EXHAUSTED);
     memcpy(vs, slots, (size_t)f->param_slots * sizeof *vs);
-    ok = interp_invoke(s, f, vs);
+    ok = rt_tier(RT_TIER_INTERP)->invoke(s, f, vs);
     if (ok) memcpy(slots, vs, (size_t)f->result_slots * sizeof *vs);
   }
   if (!ok) unwind();

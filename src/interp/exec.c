@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "aot/aot.h"
 #include "interp/interp.h"
 #include "semantics/ops.h"
 
@@ -574,7 +573,7 @@ L_CALL_INDIRECT: { /* [h][argbase, idx][table][type] */
         ok = rt_call_host(s, callee, cur->inst, nfp);
         if (ex) ex->in_wasm = true;
       } else {
-        ok = aot_invoke(s, callee, nfp); /* compiled code (mixed tiers) */
+        ok = rt_tier(RT_TIER_AOT)->invoke(s, callee, nfp); /* compiled code (mixed tiers) */
       }
       s->stack_top = saved_top;
       if (!ok) goto trapped; /* the host recorded the trap (with this frame in the trace) */
@@ -666,7 +665,7 @@ bool interp_invoke(wrun_store *s, wrun_func *f, uint64_t *sp) {
     s->nframes--;
     return ok;
   }
-  if (f->aot_entry) return aot_invoke(s, f, sp);
+  if (f->aot_entry) return rt_tier(RT_TIER_AOT)->invoke(s, f, sp);
   /* Nested calls (host -> wasm) start above the frames of the outer call.
    * The sigsetjmp lives here, not in exec_run, so the dispatch loop's
    * registers are not pessimized by a returns-twice call. */
@@ -692,3 +691,17 @@ bool interp_invoke(wrun_store *s, wrun_func *f, uint64_t *sp) {
   s->stack_top = saved;
   return ok;
 }
+
+static void free_func_code(wrun_func *f) {
+  interp_code_free(f->code);
+  f->code = NULL;
+}
+
+const rt_tier_ops interp_tier_ops = {
+    .name = "interpreter",
+    .invoke = interp_invoke,
+    .free_func_code = free_func_code,
+#ifdef WRUN_INTERP_PROFILE
+    .store_freed = interp_profile_report,
+#endif
+};

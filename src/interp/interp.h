@@ -19,6 +19,7 @@
 
 #include "binary/opcodes.h"
 #include "runtime/rt.h"
+#include "runtime/tier.h"
 #include "semantics/ops.h"
 #include "semantics/simd.h"
 
@@ -132,6 +133,17 @@ typedef enum interp_op {
 
 /* The handler address of every internal op (a table inside exec.c). */
 const void *const *interp_handlers(void);
+
+/* The interpreter's operations for the runtime (tier.h; registered by src/engine). */
+extern const rt_tier_ops interp_tier_ops;
+
+/* Runs `f` with arguments in slots at `sp` (results written there): host
+ * functions directly, compiled functions through the AOT tier, the rest
+ * interpreted. False on a trap (recorded in the store). */
+bool interp_invoke(wrun_store *s, wrun_func *f, uint64_t *sp);
+
+/* Frees a translated body (NULL allowed). */
+void interp_code_free(struct interp_code *c);
 
 /* Translates defined function `f` into threaded code (lazily, on first call). */
 bool interp_translate(wrun_store *s, wrun_func *f);

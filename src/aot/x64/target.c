@@ -1172,4 +1172,11 @@ const aot_target aot_target_x64 = {
   .has_simd = x64_has_simd,
   .simd = x64_simd,
   .trampoline = t_trampoline,
+  .arch = AOT_ARCH_X86_64,
+  .cpu_required = X64_CPU_REQUIRED,
+  .host_cpu = x64_host_cpu,
+  .cpu_names = x64_cpu_names,
+  .link_call = x64_link_call,
+  .fill = x64_fill,
+  .signal_pc_sp = x64_signal_pc_sp,
 };
