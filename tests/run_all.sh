@@ -32,7 +32,7 @@ if command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 && command -v qemu-aarch64 >
   echo "== AArch64 under qemu: SIMD intrinsics against portable C"
   mkdir -p build-arm64
   aarch64-linux-gnu-gcc -std=c11 -O2 -Wall -Wextra -Wno-unused-parameter -ffp-contract=off -D_GNU_SOURCE \
-    -Isrc -Iinclude -static tests/unit/test_interp_simd.c src/interp/simd.c -lm -o build-arm64/test_interp_simd
+    -Isrc -Iinclude -static tests/unit/test_interp_simd.c src/semantics/simd.c -lm -o build-arm64/test_interp_simd
   qemu-aarch64 build-arm64/test_interp_simd
 else
   echo "== AArch64 SIMD test skipped (aarch64-linux-gnu-gcc or qemu-aarch64 missing)"

@@ -27,16 +27,6 @@ uint32_t aot_options_for(const wrun_config *cfg) {
   return o;
 }
 
-uint32_t aot_host_cpu(void) {
-#if defined(__x86_64__)
-  __builtin_cpu_init();
-  return (__builtin_cpu_supports("sse4.1") ? AOT_CPU_SSE41 : 0) |
-         (__builtin_cpu_supports("popcnt") ? AOT_CPU_POPCNT : 0);
-#else
-  return 0;
-#endif
-}
-
 void aot_image_free(aot_image *img) {
   if (!img) return;
   if (img->mem) munmap(img->mem, img->map_size);
@@ -73,6 +63,8 @@ aot_image *aot_image_from_code(const uint8_t *code, uint32_t code_size, uint32_t
   img->code_size = code_size;
   img->options = options;
   img->cpu = cpu;
+  const aot_target *host = aot_target_host();
+  img->arch = host ? host->arch : 0;
   size_t page = (size_t)sysconf(_SC_PAGESIZE);
   img->map_size = ((size_t)code_size + page - 1) / page * page;
   if (!img->map_size) img->map_size = page;
@@ -83,7 +75,8 @@ aot_image *aot_image_from_code(const uint8_t *code, uint32_t code_size, uint32_t
     return NULL;
   }
   img->mem = mem;
-  memset(img->mem, 0xCC, img->map_size); /* int3 in the gaps */
+  if (host) host->fill(img->mem, img->map_size); /* trapping instructions in the gaps */
+  else memset(img->mem, 0, img->map_size);
   memcpy(img->mem, code, code_size);
   if (mprotect(img->mem, img->map_size, PROT_READ | PROT_EXEC) != 0) {
     aot_image_free(img);
@@ -93,14 +86,6 @@ aot_image *aot_image_from_code(const uint8_t *code, uint32_t code_size, uint32_t
   return img;
 }
 
-#if !defined(__x86_64__)
-bool aot_compile_module(const wasm_module *m, uint32_t options, aot_image **out, wrun_error *err) {
-  (void)m;
-  (void)options;
-  *out = NULL;
-  return wrun_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "the AOT compiler supports x86-64 only");
-}
-#else
 static double now_ms(void) {
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
@@ -108,9 +93,22 @@ static double now_ms(void) {
 }
 
 bool aot_compile_module(const wasm_module *m, uint32_t options, aot_image **out, wrun_error *err) {
+  const aot_target *t = aot_target_host();
+  if (!t) {
+    *out = NULL;
+    return wrun_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "the AOT compiler has no backend for this machine");
+  }
+  return aot_compile_module_for(t, m, options, out, err);
+}
+
+bool aot_compile_module_for(const aot_target *t, const wasm_module *m, uint32_t options, aot_image **out,
+                            wrun_error *err) {
   *out = NULL;
-  if ((aot_host_cpu() & AOT_CPU_REQUIRED) != AOT_CPU_REQUIRED)
-    return wrun_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "the AOT compiler needs a CPU with SSE4.1 and POPCNT");
+  if ((t->host_cpu() & t->cpu_required) != t->cpu_required) {
+    char need[64];
+    aot_cpu_names(t->arch, t->cpu_required, need, sizeof need);
+    return wrun_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "the AOT compiler needs a CPU with %s", need);
+  }
   for (uint32_t i = 0; i < m->nmems; i++)
     if (m->mems[i].type.limits.is64)
       return wrun_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "the AOT compiler does not support 64-bit memories");
@@ -128,7 +126,7 @@ bool aot_compile_module(const wasm_module *m, uint32_t options, aot_image **out,
   size_t total = AOT_TRAMPOLINE_SIZE;
   for (uint32_t k = 0; k < ndef; k++) {
     in.index = m->nimported_funcs + k;
-    if (!aot_compile_func(&aot_target_x64, &in, &outs[k], err)) goto done;
+    if (!aot_compile_func(t, &in, &outs[k], err)) goto done;
     total = (total + 15) & ~(size_t)15;
     offs[k] = (uint32_t)total;
     offs[ndef + k] = outs[k].frame;
@@ -143,21 +141,17 @@ bool aot_compile_module(const wasm_module *m, uint32_t options, aot_image **out,
     wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
     goto done;
   }
-  memset(code, 0xCC, total);
-  if (!aot_target_x64.trampoline(code, AOT_TRAMPOLINE_SIZE)) {
+  t->fill(code, total);
+  if (!t->trampoline(code, AOT_TRAMPOLINE_SIZE)) {
     wrun_error_at(err, WRUN_ERR_LIMIT, WRUN_NO_OFFSET, "internal error: trampoline too large");
     goto done;
   }
   for (uint32_t k = 0; k < ndef; k++) {
     memcpy(code + offs[k], outs[k].code, outs[k].size);
-    for (uint32_t r = 0; r < outs[k].nrelocs; r++) {
-      size_t at = offs[k] + outs[k].relocs[r].at;
-      size_t target = offs[outs[k].relocs[r].callee - m->nimported_funcs];
-      int32_t rel = (int32_t)((int64_t)target - (int64_t)(at + 4));
-      memcpy(code + at, &rel, 4);
-    }
+    for (uint32_t r = 0; r < outs[k].nrelocs; r++)
+      t->link_call(code, offs[k] + outs[k].relocs[r].at, offs[outs[k].relocs[r].callee - m->nimported_funcs]);
   }
-  *out = aot_image_from_code(code, (uint32_t)total, ndef, offs, options, AOT_CPU_REQUIRED, err);
+  *out = aot_image_from_code(code, (uint32_t)total, ndef, offs, options, t->cpu_required, err);
   offs = NULL;
   if (*out) (*out)->compile_ms = now_ms() - t0;
   ok = *out != NULL;
@@ -171,7 +165,6 @@ done:
   free(code);
   return ok;
 }
-#endif
 
 bool aot_compile_instance(wrun_store *s, wrun_instance *inst, wrun_error *err) {
   wasm_module *m = (wasm_module *)inst->module; /* the image slot is a cache on the module */
@@ -307,3 +300,38 @@ bool aot_invoke(wrun_store *s, wrun_func *f, uint64_t *sp) {
   s->nframes = base_depth;
   return ok;
 }
+
+/* ---- the tier's operations for the runtime (tier.h) ------------------------- */
+
+/* The module's image for instances under cfg, compiled once. */
+static bool prepare_module(const wasm_module *m, const wrun_config *cfg, wrun_error *err) {
+  if (m->aot_image) return true;
+  aot_image *img;
+  if (!aot_compile_module(m, aot_options_for(cfg), &img, err)) return false;
+  aot_attach_image((wasm_module *)m, img); /* the image slot is a cache on the module */
+  return true;
+}
+
+static void free_instance_code(wrun_instance *inst) {
+  aot_code_free(inst->aot);
+  inst->aot = NULL;
+}
+
+/* From the fault handler: the faulting pc and sp through the host target's
+ * reading of the signal context (async-signal-safe: no allocation). */
+static void capture_from_signal(rt_exec *ex, const void *uctx) {
+  const aot_target *t = aot_target_host();
+  if (!t) return;
+  uintptr_t pc, sp;
+  t->signal_pc_sp(uctx, &pc, &sp);
+  aot_capture_frames(ex, pc, sp);
+}
+
+const rt_tier_ops aot_tier_ops = {
+    .name = "aot",
+    .invoke = aot_invoke,
+    .prepare_module = prepare_module,
+    .attach_instance = aot_compile_instance,
+    .free_instance_code = free_instance_code,
+    .capture_frames = capture_from_signal,
+};

@@ -1,20 +1,20 @@
 /*
  * aot.h — the ahead-of-time tier: wasm function bodies compiled to native
- * code, shared by the driver (aot.c), the run-time helpers (helpers.c) and
- * the per-ISA code generators (x64/).
+ * code, shared by the driver (aot.c), the run-time helpers (helpers.c),
+ * artifacts (artifact.c) and the per-ISA code generators (x64/), and the
+ * AOT tier's interface to the layers above (the CLI, src/engine).
  *
- * Calling convention of compiled functions (internal, not the C ABI):
- *   r14  the instance's aot_ctx           r15  base of memory 0
- *   rax  on entry: the argument slots (uint64_t[], the interpreter's slot
- *        layout). Scalar arguments in slots 0 and 1 travel in rcx/rdx
- *        (integers, references) or xmm0/xmm14 (floats) instead; a single
- *        scalar result comes back in rax or xmm0; other results are
- *        written to the slots.
- * Every register the code generator allocates is preserved by the callee,
- * so a caller's register-resident values survive calls. C helpers are called
- * with the SysV ABI through the table in aot_ctx (no absolute addresses in
- * the code, which keeps it position independent). The trampoline at the
- * start of every image (AOT_TRAMPOLINE_SIZE bytes) converts from the slot ABI.
+ * Nothing here is specific to one instruction set: each ISA folder defines
+ * an aot_target (lower.h) with its registers, calling convention, CPU
+ * features and signal-context access, and src/aot/targets.c is the one place
+ * that lists the targets this build has. Every target keeps the same
+ * contract: compiled functions reach their instance through a context
+ * register holding the aot_ctx and memory 0 through a base register, every
+ * register the code generator allocates is preserved by the callee, C
+ * helpers are called with the platform C ABI through the table in aot_ctx
+ * (no absolute addresses in the code, which keeps it position independent),
+ * and the trampoline at the start of every image (AOT_TRAMPOLINE_SIZE bytes)
+ * converts from the slot ABI (see x64/target.h for x86-64's registers).
  */
 #ifndef WRUN_AOT_AOT_H
 #define WRUN_AOT_AOT_H
@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "runtime/rt.h"
+#include "runtime/tier.h"
 
 /* The run-time helpers compiled code calls (index into aot_ctx.helpers). */
 typedef enum aot_helper {
@@ -40,7 +41,7 @@ typedef enum aot_helper {
 typedef struct aot_ctx {
   uint8_t *mem_base;              /* memory 0 base, or NULL */
   wrun_memory *mem0;
-  uintptr_t stack_limit;          /* lowest rsp allowed (set by aot_invoke) */
+  uintptr_t stack_limit;          /* lowest stack pointer allowed (set by aot_invoke) */
   uintptr_t helper_sp;            /* stack pointer at the last helper call (backtraces) */
   volatile sig_atomic_t *interrupt;
   wrun_global **globals;
@@ -58,12 +59,25 @@ enum {
   AOT_OPT_BOUNDS_CHECKS = 2,      /* explicit memory bounds checks instead of guard pages */
 };
 
-/* CPU features compiled code may use (recorded in artifacts). */
-enum { AOT_CPU_SSE41 = 1, AOT_CPU_POPCNT = 2 };
-#define AOT_CPU_REQUIRED (AOT_CPU_SSE41 | AOT_CPU_POPCNT)
+/* Instruction sets (recorded in artifacts). Each has its own CPU feature
+ * bits, defined by its target (x64/target.h: X64_CPU_*). */
+enum { AOT_ARCH_X86_64 = 1, AOT_ARCH_AARCH64 = 2 };
+
+/* A code generator for one instruction set (lower.h). */
+typedef struct aot_target aot_target;
+
+/* The target of the machine wrun runs on, or NULL when this build has no
+ * backend for it; the target of an AOT_ARCH_* (NULL: not in this build). */
+const aot_target *aot_target_host(void);
+const aot_target *aot_target_for_arch(uint32_t arch);
+/* "x86-64", "aarch64", or "unknown". */
+const char *aot_arch_name(uint32_t arch);
+/* The names of the CPU feature bits `cpu` of `arch` ("SSE4.1 POPCNT"), or
+ * "" when none are set or arch is not in this build. */
+void aot_cpu_names(uint32_t arch, uint32_t cpu, char *buf, size_t size);
 
 /* The native code of a module: position independent (everything
- * instance-specific is reached through r14), so one read+execute mapping
+ * instance-specific is reached through the context register), so one read+execute mapping
  * serves every instance. The C -> compiled-code trampoline sits at offset 0. */
 typedef struct aot_image {
   uint8_t *mem;                   /* the mapping (read+execute once built) */
@@ -73,7 +87,8 @@ typedef struct aot_image {
   uint32_t *func_off;             /* 2 x nfuncs: the entry offset of each defined function
                                    * (ascending), then each one's frame size (backtraces) */
   uint32_t options;               /* AOT_OPT_* */
-  uint32_t cpu;                   /* AOT_CPU_* the code relies on */
+  uint32_t arch;                  /* AOT_ARCH_* of the code */
+  uint32_t cpu;                   /* CPU features (of arch) the code relies on */
   double compile_ms;              /* time spent compiling (0 when loaded) */
   bool from_artifact;
 } aot_image;
@@ -95,8 +110,8 @@ uint32_t aot_options_for(const wrun_config *cfg);
  * a required feature, or memory runs out. */
 bool aot_compile_module(const wasm_module *m, uint32_t options, aot_image **out, wrun_error *err);
 
-/* Places serialized code (code_size bytes, entries at func_off) in a fresh
- * executable mapping; takes ownership of func_off. */
+/* Places serialized code for this machine (code_size bytes, entries at
+ * func_off) in a fresh executable mapping; takes ownership of func_off. */
 aot_image *aot_image_from_code(const uint8_t *code, uint32_t code_size, uint32_t nfuncs, uint32_t *func_off,
                                uint32_t options, uint32_t cpu, wrun_error *err);
 
@@ -105,6 +120,9 @@ void aot_image_free(aot_image *img);
 
 /* Attaches `img` to `m` (which then owns it) as its compiled code. */
 void aot_attach_image(wasm_module *m, aot_image *img);
+
+/* The AOT tier's operations for the runtime (tier.h; registered by src/engine). */
+extern const rt_tier_ops aot_tier_ops;
 
 /* Makes `inst` run compiled code: uses the module's image (compiling it
  * first if it has none) and sets every defined function's aot_entry. */
@@ -130,7 +148,8 @@ void aot_capture_frames(rt_exec *ex, uintptr_t pc, uintptr_t sp);
 /* Fills the helper table of a context. */
 void aot_init_helpers(aot_ctx *ctx);
 
-/* The AOT_CPU_* features of the machine we run on. */
+/* The CPU features of the machine we run on, as its target's bits (0 when
+ * this build has no backend for it). */
 uint32_t aot_host_cpu(void);
 
 /* ---- artifacts (artifact.c) --------------------------------------------------- */
@@ -160,8 +179,8 @@ aot_image *aot_artifact_load_image(const uint8_t *bytes, size_t len, const uint8
 /* What an artifact's header says about it, for `wrun inspect`. */
 typedef struct aot_artifact_info {
   uint32_t format;                /* format version */
-  uint32_t arch;                  /* 1 = x86-64 */
-  uint32_t cpu;                   /* AOT_CPU_* the code needs */
+  uint32_t arch;                  /* AOT_ARCH_* */
+  uint32_t cpu;                   /* CPU features (of arch) the code needs */
   uint32_t options;               /* AOT_OPT_* it was compiled with */
   char version[17];               /* wrun version that wrote it */
   uint8_t module_hash[32];        /* SHA-256 of the module, as recorded */

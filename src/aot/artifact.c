@@ -6,8 +6,8 @@
  *
  *   0   8   magic "\0wrunaot"
  *   8   4   format version (ARTIFACT_FORMAT)
- *   12  4   target architecture (1 = x86-64)
- *   16  4   CPU features the code needs (AOT_CPU_*)
+ *   12  4   target architecture (AOT_ARCH_*: 1 = x86-64, 2 = aarch64)
+ *   16  4   CPU features the code needs (the target's bits, e.g. X64_CPU_*)
  *   20  4   compile options (AOT_OPT_*)
  *   24  16  wrun version that wrote it, NUL-padded
  *   40  32  SHA-256 of the source module
@@ -33,10 +33,10 @@
 #include <zlib.h>
 
 #include "aot/aot.h"
+#include "aot/lower.h"
 #include "common/sha256.h"
 
 #define ARTIFACT_FORMAT 3u /* bump whenever generated code or its conventions change */
-#define ARCH_X86_64 1u
 #define HEADER_SIZE 128u
 #define MAX_SECTION (1u << 30)
 
@@ -59,12 +59,11 @@ static uint32_t crc(const uint8_t *p, size_t n) { return (uint32_t)crc32(crc32(0
 
 bool aot_is_artifact(const uint8_t *bytes, size_t len) { return len >= 8 && memcmp(bytes, magic, 8) == 0; }
 
+/* The architecture whose artifacts this wrun loads: the host's, when this
+ * build has a backend for it. */
 static uint32_t this_arch(void) {
-#if defined(__x86_64__)
-  return ARCH_X86_64;
-#else
-  return 0;
-#endif
+  const aot_target *t = aot_target_host();
+  return t ? t->arch : 0;
 }
 
 static bool bad(wrun_error *err, uint64_t off, const char *what) {
@@ -129,13 +128,15 @@ static bool check_header(const uint8_t *bytes, size_t len, const uint8_t want_ma
   uint32_t arch = get32(bytes + 12);
   if (arch != this_arch() || !arch)
     return wrun_error_at(err, WRUN_ERR_MALFORMED, 12, "compiled artifact targets architecture %u (%s), not this "
-                         "machine", arch, arch == ARCH_X86_64 ? "x86-64" : "unknown");
+                         "machine", arch, aot_arch_name(arch));
   uint32_t cpu = get32(bytes + 16), options = get32(bytes + 20);
-  if (cpu & ~(uint32_t)AOT_CPU_REQUIRED) return bad(err, 16, "unknown CPU feature bits");
-  if ((cpu & aot_host_cpu()) != cpu)
-    return wrun_error_at(err, WRUN_ERR_MALFORMED, 16, "compiled artifact needs CPU features this machine lacks (%s%s)",
-                         (cpu & AOT_CPU_SSE41) && !(aot_host_cpu() & AOT_CPU_SSE41) ? "SSE4.1 " : "",
-                         (cpu & AOT_CPU_POPCNT) && !(aot_host_cpu() & AOT_CPU_POPCNT) ? "POPCNT" : "");
+  if (cpu & ~aot_target_host()->cpu_required) return bad(err, 16, "unknown CPU feature bits");
+  if ((cpu & aot_host_cpu()) != cpu) {
+    char lack[64];
+    aot_cpu_names(arch, cpu & ~aot_host_cpu(), lack, sizeof lack);
+    return wrun_error_at(err, WRUN_ERR_MALFORMED, 16, "compiled artifact needs CPU features this machine lacks (%s)",
+                         lack);
+  }
   if (options & ~(uint32_t)(AOT_OPT_INTERRUPTIBLE | AOT_OPT_BOUNDS_CHECKS)) return bad(err, 20, "unknown compile option bits");
   return true;
 }
@@ -206,7 +207,7 @@ uint8_t *aot_artifact_write(const wasm_module *m, const aot_image *img, size_t *
   memset(out, 0, HEADER_SIZE);
   memcpy(out, magic, 8);
   put32(out + 8, ARTIFACT_FORMAT);
-  put32(out + 12, this_arch());
+  put32(out + 12, img->arch);
   put32(out + 16, img->cpu);
   put32(out + 20, img->options);
   snprintf((char *)out + 24, 16, "%s", WRUN_VERSION);

@@ -12,9 +12,8 @@
 #include <string.h>
 
 #include "aot/aot.h"
-#include "interp/fpmath.h"
-#include "interp/interp.h"
-#include "interp/values.h"
+#include "semantics/ops.h"
+#include "semantics/simd.h"
 
 static _Noreturn void unwind(void) { siglongjmp(rt_current_exec->unwind, 2); }
 
@@ -48,7 +47,7 @@ static void h_call(aot_ctx *ctx, wrun_func *f, uint64_t *slots) {
     uint64_t *vs = s->stack_top;
     if (vs + need + 2 > s->stack + s->stack_slots) h_trap(ctx, WRUN_TRAP_STACK_EXHAUSTED);
     memcpy(vs, slots, (size_t)f->param_slots * sizeof *vs);
-    ok = interp_invoke(s, f, vs);
+    ok = rt_tier(RT_TIER_INTERP)->invoke(s, f, vs);
     if (ok) memcpy(slots, vs, (size_t)f->result_slots * sizeof *vs);
   }
   if (!ok) unwind();
@@ -121,11 +120,11 @@ static void h_op(aot_ctx *ctx, uint64_t *sl, uint32_t opcode, uint64_t ia, uint6
     sl[0] = WR_##tr(d);                                                  \
     return;                                                              \
   }
-    INTERP_INT_BINOPS(BIN)
-    INTERP_FLOAT_BINOPS(BIN)
-    INTERP_BITS_BINOPS(BIN)
-    INTERP_UNOPS(UN)
-    INTERP_TRUNC_OPS(TRUNC)
+    SEM_INT_BINOPS(BIN)
+    SEM_FLOAT_BINOPS(BIN)
+    SEM_BITS_BINOPS(BIN)
+    SEM_UNOPS(UN)
+    SEM_TRUNC_OPS(TRUNC)
 #undef BIN
 #undef UN
 #undef TRUNC

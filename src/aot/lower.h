@@ -176,9 +176,24 @@ struct aot_target {
 
   /* the C -> compiled-code entry: enter(ctx, fn, slots); returns its size, 0 if over cap */
   uint32_t (*trampoline)(uint8_t *dst, uint32_t cap);
+
+  /* the machine: what an image for this ISA records and needs */
+  uint32_t arch;                         /* AOT_ARCH_* */
+  uint32_t cpu_required;                 /* feature bits (the target's own) compiled code relies on */
+  uint32_t (*host_cpu)(void);            /* the bits the running machine has (0 on another ISA) */
+  const char *const *cpu_names;          /* name of feature bit i, NULL-terminated */
+  /* links a call at `at` (an aot_reloc) to the function entry at `target` */
+  void (*link_call)(uint8_t *code, size_t at, size_t target);
+  void (*fill)(uint8_t *p, size_t n);    /* fills gaps in an image with trapping instructions */
+  /* the pc and stack pointer in a ucontext_t of this ISA (signal handlers) */
+  void (*signal_pc_sp)(const void *uctx, uintptr_t *pc, uintptr_t *sp);
 };
 
-extern const aot_target aot_target_x64;
+/* Compiles every defined function of `m` for target t into an executable
+ * image (t is the host's: images for another ISA, which are written to
+ * artifacts and never mapped, are issue 16's cross-compilation). */
+bool aot_compile_module_for(const aot_target *t, const wasm_module *m, uint32_t options, aot_image **out,
+                            wrun_error *err);
 
 /* Compiles one function body with target t. */
 bool aot_compile_func(const aot_target *t, const aot_func_in *in, aot_func_out *out, wrun_error *err);

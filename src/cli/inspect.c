@@ -89,9 +89,12 @@ static int inspect_artifact(const char *path, const uint8_t *bytes, size_t len) 
          info.component ? "component artifact" : "artifact");
   printf("artifact format: %u\n", info.format);
   printf("written by: wrun %s\n", info.version);
-  printf("architecture: %s\n", info.arch == 1 ? "x86-64" : "unknown");
-  printf("CPU features required:%s%s%s\n", info.cpu & AOT_CPU_SSE41 ? " SSE4.1" : "",
-         info.cpu & AOT_CPU_POPCNT ? " POPCNT" : "", info.cpu ? "" : " none");
+  char cpu[64]; /* the feature names, known when this build has the artifact's target */
+  aot_cpu_names(info.arch, info.cpu, cpu, sizeof cpu);
+  printf("architecture: %s\n", aot_arch_name(info.arch));
+  if (!info.cpu) printf("CPU features required: none\n");
+  else if (cpu[0]) printf("CPU features required: %s\n", cpu);
+  else printf("CPU features required: 0x%x\n", info.cpu);
   printf("compile options:%s%s%s\n", info.options & AOT_OPT_INTERRUPTIBLE ? " interruptible" : "",
          info.options & AOT_OPT_BOUNDS_CHECKS ? " bounds-checks" : "", info.options ? "" : " none");
   printf("%s sha256: ", info.component ? "component" : "module");

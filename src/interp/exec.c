@@ -16,10 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "aot/aot.h"
-#include "interp/fpmath.h"
 #include "interp/interp.h"
-#include "interp/values.h"
+#include "semantics/ops.h"
 
 
 /* ---- the loop ---------------------------------------------------------------- */
@@ -47,7 +45,7 @@ static bool exec_run(wrun_store *s, wrun_func *entry, uint64_t *entry_fp, const 
   static const void *const handlers[IOP_COUNT_] = {
 #define H(id, ...) [IOP_##id] = &&L_##id,
 #define HK(id, ...) [IOP_##id] = &&L_##id, [IOP_##id##_K] = &&L_##id##_K,
-    INTERP_INT_BINOPS(HK) INTERP_FLOAT_BINOPS(HK) INTERP_BITS_BINOPS(H) INTERP_UNOPS(H)
+    SEM_INT_BINOPS(HK) SEM_FLOAT_BINOPS(HK) SEM_BITS_BINOPS(H) SEM_UNOPS(H)
     INTERP_SPECIAL_OPS(H) INTERP_EXTRA_OPS(H) INTERP_SHIFT_FUSIONS(H) INTERP_LOAD_FUSIONS(H)
 #define HA(id, ...) INTERP_ADDR_FORMS(H, id)
 #define HB(id, ...) [IOP_BR_I32_##id] = &&L_BR_I32_##id, [IOP_BR_I32_##id##_K] = &&L_BR_I32_##id##_K, \
@@ -55,7 +53,7 @@ static bool exec_run(wrun_store *s, wrun_func *entry, uint64_t *entry_fp, const 
 #define HC(id, ...) [IOP_BRT_##id] = &&L_BRT_##id, [IOP_BRF_##id] = &&L_BRF_##id, \
     [IOP_BRT_##id##_K] = &&L_BRT_##id##_K, [IOP_BRF_##id##_K] = &&L_BRF_##id##_K,
 #define HS(id, ...) [IOP_##id##_K] = &&L_##id##_K,
-    INTERP_LOAD_OPS(HA) INTERP_STORE_OPS(HA) INTERP_BR_CMPS(HB) INTERP_CMP_BRANCHES(HC) INTERP_STORE_OPS(HS)
+    SEM_LOAD_OPS(HA) SEM_STORE_OPS(HA) INTERP_BR_CMPS(HB) INTERP_CMP_BRANCHES(HC) SEM_STORE_OPS(HS)
 #undef HS
 #undef HC
 #undef HA
@@ -113,10 +111,10 @@ static bool exec_run(wrun_store *s, wrun_func *entry, uint64_t *entry_fp, const 
     pc += 2;                                                                    \
     NEXT();                                                                     \
   }
-  INTERP_INT_BINOPS(BINK)
-  INTERP_FLOAT_BINOPS(BINK)
-  INTERP_BITS_BINOPS(BIN)
-  INTERP_UNOPS(UN)
+  SEM_INT_BINOPS(BINK)
+  SEM_FLOAT_BINOPS(BINK)
+  SEM_BITS_BINOPS(BIN)
+  SEM_UNOPS(UN)
 #undef BIN
 #undef BINK
 #undef UN
@@ -202,7 +200,7 @@ L_I64_REM_U: {
     pc += 2;                                                                     \
     NEXT();                                                                      \
   }
-  INTERP_TRUNC_OPS(TRUNC)
+  SEM_TRUNC_OPS(TRUNC)
 #undef TRUNC
 
   /* memory. Every form computes the effective address `ea` its own way
@@ -239,7 +237,7 @@ L_I64_REM_U: {
   L_##id##_X: LOAD_AT(ctype, n, conv, EA_SUM(fp[SB], fp[SC], pc[3].u), 4)        \
   L_##id##_C: LOAD_AT(ctype, n, conv, pc[2].u, 3)                                \
   L_##id##_T: LOAD_AT(ctype, n, conv, EA_TEE(fp[SB]), 5)
-  INTERP_LOAD_OPS(LOAD)
+  SEM_LOAD_OPS(LOAD)
 #undef LOAD
 #define STORE(id, ctype, n)                                                      \
   L_##id: STORE_AT(ctype, n, fp[SB], (uint64_t)RD_u32(fp[SA]) + pc[2].u, 3)      \
@@ -248,7 +246,7 @@ L_I64_REM_U: {
   L_##id##_C: STORE_AT(ctype, n, fp[SB], pc[2].u, 3)                             \
   L_##id##_T: STORE_AT(ctype, n, fp[SB], EA_TEE(fp[SA]), 5)                      \
   L_##id##_K: STORE_AT(ctype, n, pc[2].u, (uint64_t)RD_u32(fp[SA]) + pc[3].u, 4)
-  INTERP_STORE_OPS(STORE)
+  SEM_STORE_OPS(STORE)
 #undef STORE
   /* an f64 load fused into the add/mul that uses it: [h][dst, a][addr][offset] */
 #define LOADED(id, outer, op)                                                    \
@@ -575,7 +573,7 @@ L_CALL_INDIRECT: { /* [h][argbase, idx][table][type] */
         ok = rt_call_host(s, callee, cur->inst, nfp);
         if (ex) ex->in_wasm = true;
       } else {
-        ok = aot_invoke(s, callee, nfp); /* compiled code (mixed tiers) */
+        ok = rt_tier(RT_TIER_AOT)->invoke(s, callee, nfp); /* compiled code (mixed tiers) */
       }
       s->stack_top = saved_top;
       if (!ok) goto trapped; /* the host recorded the trap (with this frame in the trace) */
@@ -667,7 +665,7 @@ bool interp_invoke(wrun_store *s, wrun_func *f, uint64_t *sp) {
     s->nframes--;
     return ok;
   }
-  if (f->aot_entry) return aot_invoke(s, f, sp);
+  if (f->aot_entry) return rt_tier(RT_TIER_AOT)->invoke(s, f, sp);
   /* Nested calls (host -> wasm) start above the frames of the outer call.
    * The sigsetjmp lives here, not in exec_run, so the dispatch loop's
    * registers are not pessimized by a returns-twice call. */
@@ -698,3 +696,17 @@ bool interp_invoke(wrun_store *s, wrun_func *f, uint64_t *sp) {
   s->stack_top = saved;
   return ok;
 }
+
+static void free_func_code(wrun_func *f) {
+  interp_code_free(f->code);
+  f->code = NULL;
+}
+
+const rt_tier_ops interp_tier_ops = {
+    .name = "interpreter",
+    .invoke = interp_invoke,
+    .free_func_code = free_func_code,
+#ifdef WRUN_INTERP_PROFILE
+    .store_freed = interp_profile_report,
+#endif
+};

@@ -483,7 +483,7 @@ static uint32_t u32(tr *t) {
 static int interp_op_of(wasm_opcode op) {
   switch (op) {
 #define C(id, ...) case OP_##id: return IOP_##id;
-    INTERP_INT_BINOPS(C) INTERP_FLOAT_BINOPS(C) INTERP_BITS_BINOPS(C) INTERP_UNOPS(C) INTERP_SPECIAL_OPS(C)
+    SEM_INT_BINOPS(C) SEM_FLOAT_BINOPS(C) SEM_BITS_BINOPS(C) SEM_UNOPS(C) INTERP_SPECIAL_OPS(C)
 #undef C
   default: return -1;
   }
@@ -493,7 +493,7 @@ static int interp_op_of(wasm_opcode op) {
 static int addr_form(int iop) {
   switch (iop) {
 #define C(id, ...) case IOP_##id: return IOP_##id##_A;
-    INTERP_LOAD_OPS(C) INTERP_STORE_OPS(C)
+    SEM_LOAD_OPS(C) SEM_STORE_OPS(C)
 #undef C
   default: return -1;
   }
@@ -522,7 +522,7 @@ static void access_head(tr *t, int iop, bool load, wasm_valtype rt, int32_t base
 static int store_k_form(int iop) {
   switch (iop) {
 #define C(id, ...) case IOP_##id: return IOP_##id##_K;
-    INTERP_STORE_OPS(C)
+    SEM_STORE_OPS(C)
 #undef C
   default: return -1;
   }
@@ -531,7 +531,7 @@ static int store_k_form(int iop) {
 static bool has_k_form(wasm_opcode op) {
   switch (op) {
 #define C(id, ...) case OP_##id:
-    INTERP_INT_BINOPS(C) INTERP_FLOAT_BINOPS(C)
+    SEM_INT_BINOPS(C) SEM_FLOAT_BINOPS(C)
 #undef C
     return true;
   default: return false;

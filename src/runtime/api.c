@@ -45,7 +45,6 @@ void wrun_module_delete(wrun_module *h) {
   free(h);
 }
 
-wrun_store *wrun_store_create(void) { return wrun_store_new(NULL); }
 void wrun_store_delete(wrun_store *s) { wrun_store_free(s); }
 
 wrun_instance *wrun_module_instantiate(wrun_store *s, const wrun_module *h, char *errbuf, size_t errlen) {

@@ -16,8 +16,8 @@
 
 #include "binary/opcodes.h"
 #include "binary/reader.h"
-#include "aot/aot.h"
 #include "runtime/rt.h"
+#include "runtime/tier.h"
 
 static bool functype_equal(const wasm_functype *a, const wasm_functype *b) {
   if (a->nparams != b->nparams || a->nresults != b->nresults) return false;
@@ -228,7 +228,7 @@ wrun_instance *wrun_instantiate(wrun_store *s, const wasm_module *m, const wrun_
   if (!rt_link_imports(inst, imports, nimports, err) || !rt_create_definitions(s, inst, false, err) ||
       !rt_init_definitions(inst, err))
     return NULL;
-  if (s->cfg.aot && !aot_compile_instance(s, inst, err)) return NULL;
+  if (s->cfg.aot && !rt_tier(RT_TIER_AOT)->attach_instance(s, inst, err)) return NULL;
   if (!rt_apply_segments(s, inst, false, err)) return NULL;
   if (m->start != WASM_NONE_IDX && !wrun_call(s, inst->funcs[m->start], NULL, 0, NULL, 0, err)) return NULL;
   return inst;
@@ -288,7 +288,7 @@ bool wrun_call(wrun_store *s, wrun_func *f, const wrun_val *args, uint32_t nargs
   s->trap = WRUN_TRAP_NONE;
   s->ntrace = 0;
   uint32_t saved_frames = s->nframes;
-  bool ok = interp_invoke(s, f, sp);
+  bool ok = rt_invoke(s, f, sp);
   s->nframes = saved_frames;
   s->stack_top = sp;
   if (!ok) {

@@ -1,5 +1,6 @@
 /*
- * rt.h — the runtime's object layouts, shared by src/runtime and src/interp.
+ * rt.h — the runtime's object layouts, shared by src/runtime and the tiers above it
+ * (src/interp, src/aot; their interface is tier.h).
  * Users outside the engine go through runtime.h.
  */
 #ifndef WRUN_RUNTIME_RT_H
@@ -196,12 +197,11 @@ int64_t rt_memory_grow(wrun_memory *m, uint64_t delta);
 /* Grows a table by `delta` entries set to `init`; returns old size or -1. */
 int64_t rt_table_grow(wrun_table *t, uint64_t delta, void *init);
 
-/* Runs `f` with arguments in slots at `sp` (results written there). Returns
- * false on a trap (recorded in the store). Implemented by src/interp. */
-bool interp_invoke(wrun_store *s, wrun_func *f, uint64_t *sp);
-
-/* Frees a translated body. */
-void interp_code_free(struct interp_code *c);
+/* The runtime's halves of wrun_store_new and wrun_template_new, which
+ * src/engine defines: it registers the execution tiers first (tier.h). */
+wrun_store *rt_store_new(const wrun_config *cfg);
+wrun_template *rt_template_new(const wasm_module *m, const wrun_config *cfg, const wrun_extern *imports,
+                               uint32_t nimports, wrun_error *err);
 
 /* Structural equality of function types (2.0: types are equal when their
  * parameter and result lists are). */

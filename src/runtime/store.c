@@ -13,12 +13,10 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
-#include <ucontext.h>
 
-#include "aot/aot.h"
 #include "runtime/rt.h"
+#include "runtime/tier.h"
 #ifdef WRUN_INTERP_PROFILE
-#include "interp/interp.h"
 #endif
 
 enum { OBJ_FUNC, OBJ_TABLE, OBJ_MEMORY, OBJ_GLOBAL, OBJ_INSTANCE };
@@ -43,7 +41,15 @@ static bool track(wrun_store *s, void *obj, uint8_t kind) {
   return true;
 }
 
-wrun_store *wrun_store_new(const wrun_config *cfg) {
+/* ---- tiers ------------------------------------------------------------------- */
+
+const rt_tier_ops *rt_tiers[RT_TIER_COUNT_];
+
+void rt_tier_register(rt_tier_kind kind, const rt_tier_ops *ops) { rt_tiers[kind] = ops; }
+
+/* ---- stores ------------------------------------------------------------------- */
+
+wrun_store *rt_store_new(const wrun_config *cfg) {
   wrun_store *s = calloc(1, sizeof *s);
   if (!s) return NULL;
   if (cfg) s->cfg = *cfg;
@@ -64,7 +70,7 @@ int64_t wrun_store_fuel_left(const wrun_store *s) { return s->fuel_left; }
 
 static void free_func(wrun_func *f) {
   if (!f) return;
-  interp_code_free(f->code);
+  rt_free_func_code(f);
   free(f->own_type.types);
   free(f->name);
   free(f);
@@ -94,15 +100,14 @@ void rt_instance_free(wrun_instance *inst) {
   free(inst->tables);
   free(inst->mems);
   free(inst->globals);
-  aot_code_free(inst->aot);
+  if (inst->aot) rt_tier(RT_TIER_AOT)->free_instance_code(inst);
   free(inst);
 }
 
 void wrun_store_free(wrun_store *s) {
   if (!s) return;
-#ifdef WRUN_INTERP_PROFILE
-  interp_profile_report(s);
-#endif
+  for (int k = 0; k < RT_TIER_COUNT_; k++)
+    if (rt_tiers[k] && rt_tiers[k]->store_freed) rt_tiers[k]->store_freed(s);
   for (uint32_t i = s->nobjs; i-- > 0;) {
     void *o = s->objs[i];
     switch (s->obj_kinds[i]) {
@@ -415,20 +420,15 @@ static bool fault_in_memory(wrun_store *s, const void *addr) {
 }
 
 /* A fault inside a memory reservation while wasm code runs is an out-of-bounds
- * access: unwind to interp_invoke. Anything else is a real crash: restore the
+ * access: unwind to the tier that runs it (interp_invoke or aot_invoke). Anything else is a real crash: restore the
  * default action and return, so the faulting instruction re-runs and the
  * process dies as it would have without us. */
 static void on_fault(int sig, siginfo_t *si, void *uctx) {
   rt_exec *ex = rt_current_exec;
   if (ex && ex->in_wasm && fault_in_memory(ex->store, si->si_addr)) {
     /* compiled code: its frames are intact until we unwind, so read them now
-     * (aot_capture_frames only reads the stack and writes store->frames) */
-    if (ex->aot) {
-#if defined(__x86_64__)
-      const mcontext_t *mc = &((const ucontext_t *)uctx)->uc_mcontext;
-      aot_capture_frames(ex, (uintptr_t)mc->gregs[REG_RIP], (uintptr_t)mc->gregs[REG_RSP]);
-#endif
-    }
+     * (the AOT tier's capture_frames only reads the stack and writes store->frames) */
+    if (ex->aot) rt_tier(RT_TIER_AOT)->capture_frames(ex, uctx);
     siglongjmp(ex->unwind, 1);
   }
   signal(sig, SIG_DFL);

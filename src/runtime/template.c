@@ -30,9 +30,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "aot/aot.h"
 #include "binary/reader.h"
 #include "runtime/rt.h"
+#include "runtime/tier.h"
 
 #define PAGE_BYTES 65536u
 
@@ -172,8 +172,8 @@ void wrun_template_free(wrun_template *t) {
   free(t);
 }
 
-wrun_template *wrun_template_new(const wasm_module *m, const wrun_config *cfg, const wrun_extern *imports,
-                                 uint32_t nimports, wrun_error *err) {
+wrun_template *rt_template_new(const wasm_module *m, const wrun_config *cfg, const wrun_extern *imports,
+                               uint32_t nimports, wrun_error *err) {
   if (!m->validated) {
     wrun_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "module must be validated before instantiation");
     return NULL;
@@ -207,13 +207,9 @@ wrun_template *wrun_template_new(const wasm_module *m, const wrun_config *cfg, c
   }
   /* compile now, once, so instances only attach the code (and so threads
    * instantiating at the same time never compile into the module together) */
-  if (t->cfg.aot && !m->aot_image) {
-    aot_image *img;
-    if (!aot_compile_module(m, aot_options_for(&t->cfg), &img, err)) {
-      wrun_template_free(t);
-      return NULL;
-    }
-    aot_attach_image((wasm_module *)m, img); /* the image slot is a cache on the module */
+  if (t->cfg.aot && !rt_tier(RT_TIER_AOT)->prepare_module(m, &t->cfg, err)) {
+    wrun_template_free(t);
+    return NULL;
   }
   t->data_image = data_fits_image(m, &t->cfg);
   for (uint32_t i = m->nimported_mems; t->data_image && i < m->nmems; i++) {
@@ -313,7 +309,7 @@ static wrun_instance *fresh_instance(const wrun_template *t, wrun_store *s, cons
       forget(s, inst);
       return NULL;
     }
-  if (s->cfg.aot && !aot_compile_instance(s, inst, err)) {
+  if (s->cfg.aot && !rt_tier(RT_TIER_AOT)->attach_instance(s, inst, err)) {
     forget(s, inst);
     return NULL;
   }
@@ -365,8 +361,7 @@ static bool relink(wrun_instance *inst, const wrun_extern *want, wrun_error *err
   const wasm_module *m = inst->module;
   if (!same_imports(inst, want))
     for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++) {
-      interp_code_free(inst->funcs[i]->code);
-      inst->funcs[i]->code = NULL;
+      rt_free_func_code(inst->funcs[i]);
     }
   return rt_link_imports(inst, want, m->nimports, err);
 }

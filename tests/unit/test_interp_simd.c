@@ -12,13 +12,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "interp/interp.h"
+#include "semantics/simd.h"
 
 typedef struct { wasm_opcode op; const char *name; int flt; } case_t; /* flt: 0 int, 32, 64 */
 
 static const case_t cases[] = {
 #define C(id, kind, ...) {OP_##id, #id, kind},
-  INTERP_SIMD_NATIVE(C)
+  SEM_SIMD_NATIVE(C)
 #undef C
 };
 

@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "aot/x64/target.h"
-#include "interp/interp.h"
+#include "semantics/ops.h"
 
 #define GPR_ALLOC ((1u << RBX) | (1u << RBP) | (1u << RSI) | (1u << RDI) | (1u << R8) | (1u << R9) | \
                    (1u << R10) | (1u << R12) | (1u << R13))
@@ -517,7 +517,7 @@ static bool t_has_unop(wasm_opcode op) {
   case OP_I32_REINTERPRET_F32: case OP_I64_REINTERPRET_F64: case OP_F32_REINTERPRET_I32:
   case OP_F64_REINTERPRET_I64: case OP_F32_CONVERT_I64_U: case OP_F64_CONVERT_I64_U:
 #define TR(id, ...) case OP_##id:
-  INTERP_TRUNC_OPS(TR)
+  SEM_TRUNC_OPS(TR)
 #undef TR
     return true;
   default: return false; /* saturating truncations: the helper */
@@ -531,7 +531,7 @@ static uint64_t f64_bits(double d) {
 }
 
 /* Trapping float -> int: NaN is an invalid conversion; outside (lo, hi) an
- * overflow (the bounds come from the interpreter's list, interp.h). */
+ * overflow (the bounds come from semantics/ops.h, as the interpreter's). */
 static void trunc_checked(cg *c, wasm_opcode op, int r, const ent *a, double lo, double hi) {
   bool from64 = aot_wide(a->type);
   bool to64 = op == OP_I64_TRUNC_F32_S || op == OP_I64_TRUNC_F64_S || op == OP_I64_TRUNC_F32_U ||
@@ -621,7 +621,7 @@ static void t_unop(cg *c, wasm_opcode op, int r, const ent *a) {
     return;
   }
 #define TR(id, ta, tr, lo, hi) case OP_##id: trunc_checked(c, op, r, a, lo, hi); return;
-  INTERP_TRUNC_OPS(TR)
+  SEM_TRUNC_OPS(TR)
 #undef TR
   case OP_F32_CONVERT_I64_U: case OP_F64_CONVERT_I64_U: {
     /* below 2^63: the signed conversion; above: halve (keeping the low bit
@@ -1172,4 +1172,11 @@ const aot_target aot_target_x64 = {
   .has_simd = x64_has_simd,
   .simd = x64_simd,
   .trampoline = t_trampoline,
+  .arch = AOT_ARCH_X86_64,
+  .cpu_required = X64_CPU_REQUIRED,
+  .host_cpu = x64_host_cpu,
+  .cpu_names = x64_cpu_names,
+  .link_call = x64_link_call,
+  .fill = x64_fill,
+  .signal_pc_sp = x64_signal_pc_sp,
 };

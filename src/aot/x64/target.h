@@ -1,11 +1,38 @@
 /*
- * target.h — what the x86-64 backend's files share (target.c, simd.c).
+ * target.h — what the x86-64 backend's files share (target.c, simd.c,
+ * machine.c), and the machine facts only this backend knows.
+ *
+ * Calling convention of compiled functions (internal, not the C ABI):
+ *   r14  the instance's aot_ctx           r15  base of memory 0
+ *   rax  on entry: the argument slots (uint64_t[], the interpreter's slot
+ *        layout). Scalar arguments in slots 0 and 1 travel in rcx/rdx
+ *        (integers, references) or xmm0/xmm14 (floats) instead; a single
+ *        scalar result comes back in rax or xmm0; other results are
+ *        written to the slots.
+ * Every register the code generator allocates is preserved by the callee,
+ * so a caller's register-resident values survive calls. C helpers are called
+ * with the SysV ABI through the table in aot_ctx. A function's return address
+ * sits just above its frame (backtraces, aot.c).
  */
 #ifndef WRUN_AOT_X64_TARGET_H
 #define WRUN_AOT_X64_TARGET_H
 
 #include "aot/lower.h"
 #include "aot/x64/asm.h"
+
+/* CPU features x86-64 code may use (aot_image.cpu and artifacts). */
+enum { X64_CPU_SSE41 = 1, X64_CPU_POPCNT = 2 };
+#define X64_CPU_REQUIRED (X64_CPU_SSE41 | X64_CPU_POPCNT)
+
+extern const aot_target aot_target_x64;
+
+/* The machine (machine.c): its features, their names, the pc and sp of a
+ * signal context, call linking and gap filling. */
+uint32_t x64_host_cpu(void);
+extern const char *const x64_cpu_names[];
+void x64_signal_pc_sp(const void *uctx, uintptr_t *pc, uintptr_t *sp);
+void x64_link_call(uint8_t *code, size_t at, size_t target);
+void x64_fill(uint8_t *p, size_t n);
 
 /* The frame slot of operand-stack position pos. */
 x64_mem x64_slot(const cg *c, int32_t pos);

@@ -4,8 +4,8 @@
  * operator lists name. Shared by the interpreter and the AOT tier's
  * out-of-line helpers so both compute exactly the same results.
  */
-#ifndef WRUN_INTERP_VALUES_H
-#define WRUN_INTERP_VALUES_H
+#ifndef WRUN_SEMANTICS_VALUES_H
+#define WRUN_SEMANTICS_VALUES_H
 
 #include <stdint.h>
 #include <string.h>

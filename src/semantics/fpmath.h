@@ -2,8 +2,8 @@
  * fpmath.h — IEEE details the wasm float instructions need beyond C's
  * operators, shared by the scalar handlers (exec.c) and the SIMD lanes (simd.c).
  */
-#ifndef WRUN_INTERP_FPMATH_H
-#define WRUN_INTERP_FPMATH_H
+#ifndef WRUN_SEMANTICS_FPMATH_H
+#define WRUN_SEMANTICS_FPMATH_H
 
 #include <math.h>
 #include <stdint.h>

@@ -20,8 +20,8 @@
 #include <arm_neon.h>
 #endif
 
-#include "interp/fpmath.h"
-#include "interp/interp.h"
+#include "semantics/fpmath.h"
+#include "semantics/simd.h"
 
 typedef union v128 {
   uint8_t u8[16];
@@ -61,7 +61,7 @@ static uint32_t trunc_sat_u32(double d) {
 }
 
 #if defined(__SSE2__)
-/* The operations of INTERP_SIMD_NATIVE (interp.h) with SSE2. Operands are
+/* The operations of SEM_SIMD_NATIVE (simd.h) with SSE2. Operands are
  * read only by those operations (others may have scalar operands, one slot
  * wide). */
 bool simd_exec_native(wasm_opcode op, uint64_t *dst, const uint64_t *pa, const uint64_t *pb) {
@@ -72,7 +72,7 @@ bool simd_exec_native(wasm_opcode op, uint64_t *dst, const uint64_t *pa, const u
   __m128i r;
   switch (op) {
 #define SSE2(id, kind, sse2, neon) case OP_##id: r = sse2; break;
-    INTERP_SIMD_NATIVE(SSE2)
+    SEM_SIMD_NATIVE(SSE2)
 #undef SSE2
   default: return false;
   }
@@ -101,7 +101,7 @@ bool simd_exec_native(wasm_opcode op, uint64_t *dst, const uint64_t *pa, const u
   uint8x16_t r;
   switch (op) {
 #define NEON(id, kind, sse2, neon) case OP_##id: r = neon; break;
-    INTERP_SIMD_NATIVE(NEON)
+    SEM_SIMD_NATIVE(NEON)
 #undef NEON
   default: return false;
   }

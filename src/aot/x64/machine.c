@@ -1,0 +1,48 @@
+/*
+ * machine.c — what the x86-64 backend needs from the machine rather than
+ * from the code it generates: the CPU features compiled code relies on, the
+ * pc and stack pointer in a signal context (the fault handler's backtraces),
+ * linking direct calls, and the filler between functions.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <string.h>
+#if defined(__x86_64__)
+#include <ucontext.h>
+#endif
+
+#include "aot/x64/target.h"
+
+const char *const x64_cpu_names[] = {"SSE4.1", "POPCNT", NULL};
+
+uint32_t x64_host_cpu(void) {
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  return (__builtin_cpu_supports("sse4.1") ? X64_CPU_SSE41 : 0) |
+         (__builtin_cpu_supports("popcnt") ? X64_CPU_POPCNT : 0);
+#else
+  return 0; /* another ISA: x86-64 code cannot run here */
+#endif
+}
+
+void x64_signal_pc_sp(const void *uctx, uintptr_t *pc, uintptr_t *sp) {
+#if defined(__x86_64__)
+  const mcontext_t *mc = &((const ucontext_t *)uctx)->uc_mcontext;
+  *pc = (uintptr_t)mc->gregs[REG_RIP];
+  *sp = (uintptr_t)mc->gregs[REG_RSP];
+#else
+  (void)uctx;
+  *pc = *sp = 0; /* no x86-64 code runs on another ISA */
+#endif
+}
+
+/* A call is e8 rel32; the relocation is the rel32, relative to the next
+ * instruction. */
+void x64_link_call(uint8_t *code, size_t at, size_t target) {
+  int32_t rel = (int32_t)((int64_t)target - (int64_t)(at + 4));
+  memcpy(code + at, &rel, 4);
+}
+
+/* int3 in the gaps: a stray jump traps instead of sliding into a function. */
+void x64_fill(uint8_t *p, size_t n) { memset(p, 0xCC, n); }

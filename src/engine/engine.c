@@ -1,0 +1,35 @@
+/*
+ * engine.c — where the runtime meets its execution tiers: the public entry
+ * points that make stores and templates register the interpreter and the
+ * AOT tier with the runtime (runtime/tier.h) before delegating to it. This
+ * is the only code that names both tiers; it sits above src/runtime,
+ * src/interp and src/aot, so the runtime needs neither (docs/architecture.md).
+ */
+#include <pthread.h>
+
+#include "aot/aot.h"
+#include "interp/interp.h"
+#include "runtime/rt.h"
+#include "runtime/tier.h"
+#include "wrun.h"
+
+static pthread_once_t tiers_once = PTHREAD_ONCE_INIT;
+
+static void register_tiers(void) {
+  rt_tier_register(RT_TIER_INTERP, &interp_tier_ops);
+  rt_tier_register(RT_TIER_AOT, &aot_tier_ops);
+}
+
+wrun_store *wrun_store_new(const wrun_config *cfg) {
+  pthread_once(&tiers_once, register_tiers);
+  return rt_store_new(cfg);
+}
+
+wrun_template *wrun_template_new(const wasm_module *m, const wrun_config *cfg, const wrun_extern *imports,
+                                 uint32_t nimports, wrun_error *err) {
+  pthread_once(&tiers_once, register_tiers);
+  return rt_template_new(m, cfg, imports, nimports, err);
+}
+
+/* The simple C API's store (include/wrun.h). */
+wrun_store *wrun_store_create(void) { return wrun_store_new(NULL); }

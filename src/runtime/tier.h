@@ -1,0 +1,70 @@
+/*
+ * tier.h — the boundary between the runtime and its execution tiers.
+ *
+ * The runtime (store, instances, templates, the fault handler) sits beneath
+ * the interpreter (src/interp) and the AOT tier (src/aot) and includes
+ * neither: it calls them through a table of operations each tier defines
+ * (interp_tier_ops in interp.h, aot_tier_ops in aot.h). Those tables are
+ * registered once per process by the layer above both, src/engine, when the
+ * first store or template is made (wrun_store_new, wrun_template_new), so
+ * every runtime object that could need a tier exists only after registration.
+ *
+ * The interpreter is the base tier: it runs every call the runtime starts
+ * (host functions too) and hands functions with compiled code to the AOT
+ * tier; the tiers reach each other through this table as well.
+ */
+#ifndef WRUN_RUNTIME_TIER_H
+#define WRUN_RUNTIME_TIER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "runtime/rt.h"
+
+typedef enum rt_tier_kind { RT_TIER_INTERP, RT_TIER_AOT, RT_TIER_COUNT_ } rt_tier_kind;
+
+/* What a tier does for the runtime. Members a tier has no use for are NULL. */
+typedef struct rt_tier_ops {
+  const char *name;
+  /* Runs `f` with arguments in slots at `sp` (results written there). False
+   * on a trap, recorded in the store. */
+  bool (*invoke)(wrun_store *s, wrun_func *f, uint64_t *sp);
+  /* Releases the tier's per-function state (f's translated body), leaving
+   * the function ready to be prepared again. */
+  void (*free_func_code)(wrun_func *f);
+  /* Prepares a module once for instances made under `cfg` (the AOT tier
+   * compiles it and caches the image on the module). */
+  bool (*prepare_module)(const wasm_module *m, const wrun_config *cfg, wrun_error *err);
+  /* Attaches the tier's per-instance state (compiled code) to `inst`. */
+  bool (*attach_instance)(wrun_store *s, wrun_instance *inst, wrun_error *err);
+  /* Releases what attach_instance made (inst->aot). */
+  void (*free_instance_code)(wrun_instance *inst);
+  /* From the fault handler, before it unwinds `ex`: records the tier's
+   * frames active at the fault from the signal context `uctx` (a
+   * ucontext_t). Must be async-signal-safe. */
+  void (*capture_frames)(rt_exec *ex, const void *uctx);
+  /* When a store is freed (profiling builds report their counts). */
+  void (*store_freed)(wrun_store *s);
+} rt_tier_ops;
+
+/* Registers the operations of tier `kind` (src/engine; idempotent). */
+void rt_tier_register(rt_tier_kind kind, const rt_tier_ops *ops);
+
+/* The registered tiers (read-only after registration). */
+extern const rt_tier_ops *rt_tiers[RT_TIER_COUNT_];
+
+/* The tier operations by kind: never NULL once a store or template exists. */
+static inline const rt_tier_ops *rt_tier(rt_tier_kind kind) { return rt_tiers[kind]; }
+
+/* Runs `f` through the base tier (the interpreter dispatches onwards). */
+static inline bool rt_invoke(wrun_store *s, wrun_func *f, uint64_t *sp) {
+  return rt_tiers[RT_TIER_INTERP]->invoke(s, f, sp);
+}
+
+/* Drops every tier's per-function state of f (NULL-safe members). */
+static inline void rt_free_func_code(wrun_func *f) {
+  for (int k = 0; k < RT_TIER_COUNT_; k++)
+    if (rt_tiers[k] && rt_tiers[k]->free_func_code) rt_tiers[k]->free_func_code(f);
+}
+
+#endif
