@@ -110,6 +110,11 @@ const cli_option cli_option_table[] = {
   {"--log", 0, CLI_ARG_NONE, SERVE, NULL, "serve: one access-log line per request on stderr\n(the default)",
    "serve.log", AT(log), 0, 0},
   {"--quiet", 'q', CLI_ARG_NONE, SERVE, NULL, "serve: no access log", "serve.quiet", AT(quiet), 0, 0},
+  {"--reuse-instances", 0, CLI_ARG_NONE, SERVE, NULL,
+   "serve: the handler opts in to keeping its state: each\n"
+   "worker reuses one instance for request after request\n"
+   "(a trap still discards it); default: a fresh instance\n"
+   "per request", "serve.reuse-instances", AT(reuse_instances), 0, 0},
   {"--output", 'o', CLI_ARG_STRING, COMPILE, "FILE", "where to write (default: FILE with extension\n.cwasm)", NULL,
    AT(output), 0, 0},
   {"--interruptible", 0, CLI_ARG_NONE, COMPILE, NULL, "add the checks `--timeout` needs (slightly\nslower code)",
