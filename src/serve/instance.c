@@ -289,12 +289,12 @@ bool serve_instance_take(serve_pool *p, void *data, serve_instance *out, wrun_er
   out->data = data;
   out->wd = p->wd;
   out->timeout_ns = p->timeout_ns;
+  wrun_store_refill(p->store); /* this request's fuel */
   if (p->warm) { /* --reuse-instances: as the last request left it */
     out->inst = p->warm;
     p->warm = NULL;
     return true;
   }
-  wrun_store_refill(p->store); /* this request's fuel */
   wrun_store_set_data(p->store, data); /* a start function may call host functions */
   if (p->wd && p->timeout_ns) serve_watchdog_arm(p->wd, p->store, NULL, p->timeout_ns);
   out->inst = wrun_template_instantiate(p->t, p->store, err);
