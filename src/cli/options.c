@@ -72,6 +72,10 @@ const cli_option cli_option_table[] = {
   {"--allow-precompiled", 0, CLI_ARG_NONE, RUN, NULL,
    "run compiled artifacts from `wrun compile` (native\n"
    "code: trust them as you would an executable)", "allow-precompiled", AT(sb.allow_precompiled), 0, 0},
+  {"--interpreter", 0, CLI_ARG_NONE, SERVE, NULL,
+   "serve: run the interpreter instead of compiled code\n"
+   "(serve compiles by default, into the compile cache;\n"
+   "--fuel implies the interpreter)", "interpreter", AT(interpreter), 0, 0},
   {"--no-cache", 0, CLI_ARG_NONE, RUN | SERVE, NULL,
    "with --aot: do not use the compile cache\n"
    "($WRUN_CACHE_DIR, else ~/.cache/wrun)", "no-cache", AT(sb.no_cache), 0, 0},

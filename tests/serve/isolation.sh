@@ -10,12 +10,15 @@
 # state, also after a trap and under parallel load over 2 workers; with
 # --reuse-instances the state carries over (that is the opt-in), and an
 # instance that trapped is discarded all the same; --reuse-instances with a
-# WASI guest and --fuel with --aot are refused.
+# WASI guest, --fuel with --aot and --aot with --interpreter are refused;
+# compiled code is the default, and the second start loads it from the cache.
 set -u
 wrun=$1
 dir=$(cd "$2" && pwd)
 guest=$dir/state.wasm
 tmp=$(mktemp -d)
+WRUN_CACHE_DIR=$tmp/cache
+export WRUN_CACHE_DIR
 pids=""
 cleanup() {
   for p in $pids; do kill -9 "$p" 2>/dev/null; done
@@ -59,8 +62,8 @@ code() { $CURL -o /dev/null -w '%{http_code}' "$1"; }
 
 # ---- a fresh instance per request, both tiers ------------------------------------
 for tier in interp aot; do
-  flags=""
-  [ $tier = aot ] && flags="--aot --no-cache"
+  flags="--interpreter"
+  [ $tier = aot ] && flags="-v" # compiled code is the default
   start $tier --workers 2 $flags "$guest"
   p=$pid
   seen=$($CURL "$B/a" "$B/a" "$B/a")
@@ -93,7 +96,7 @@ seen=$($CURL "$B/a" "$B/a" "$B/m" "$B/m")
 seen=$($CURL "$B/a" "$B/a")
 [ "$seen" = "7A118B20" ] || fail "reuse: a trapped instance was not replaced by a fresh one: $seen"
 stop $p
-start reuse-interp --workers 1 --reuse-instances "$guest"
+start reuse-interp --workers 1 --reuse-instances --interpreter "$guest"
 p=$pid
 seen="$($CURL "$B/a") $(code "$B/t") $($CURL "$B/a")"
 [ "$seen" = "7A11 500 7A11" ] || fail "reuse (interpreter): $seen"
@@ -104,6 +107,16 @@ stop $p
 [ $? -eq 1 ] && grep -q "reuse-instances" "$tmp/e" || fail "--reuse-instances with a WASI guest: $(cat "$tmp/e")"
 "$wrun" serve --aot --fuel 1000 "$guest" 2>"$tmp/e"
 [ $? -eq 2 ] && grep -q "fuel" "$tmp/e" || fail "--fuel with --aot: $(cat "$tmp/e")"
+"$wrun" serve --aot --interpreter "$guest" 2>"$tmp/e"
+[ $? -eq 2 ] && grep -q "exclude" "$tmp/e" || fail "--aot with --interpreter: $(cat "$tmp/e")"
+
+# ---- compiled code is the default, from the compile cache ---------------------
+grep -q "compiled [0-9]* functions" "$tmp/aot.err" || fail "serve did not compile by default: $(cat "$tmp/aot.err")"
+start cached -v "$guest"
+p=$pid
+grep -q "loaded from the cache" "$tmp/cached.err" || fail "serve did not use the compile cache: $(cat "$tmp/cached.err")"
+[ "$($CURL "$B/a")" = "7A11" ] || fail "cached code: wrong answer"
+stop $p
 
 [ $fails -eq 0 ] && echo "serve isolation: all checks passed"
 [ $fails -eq 0 ]
