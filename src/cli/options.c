@@ -89,6 +89,10 @@ const cli_option cli_option_table[] = {
   {"--workers", 0, CLI_ARG_COUNT, SERVE, "N",
    "serve: N threads, each with its own loop and socket\n"
    "(SO_REUSEPORT; default: one per core)", "serve.workers", AT(workers), 1, 1024},
+  {"--worker-processes", 0, CLI_ARG_NONE, SERVE, NULL,
+   "serve: make each worker a process of its own (cheaper\n"
+   "fresh instances: no TLB shootdowns between workers)", "serve.worker-processes", AT(worker_processes), 0,
+   0},
   {"--max-header-size", 0, CLI_ARG_SIZE, SERVE, "SIZE",
    "serve: request line and headers beyond SIZE get 431\n"
    "(default 32K)", "serve.max-header-size", AT(max_header_size), 0, 0},

@@ -63,6 +63,7 @@ typedef struct cli_options {
   bool log;                      /* --log */
   bool reuse_instances;          /* --reuse-instances */
   bool interpreter;              /* serve --interpreter */
+  bool worker_processes;         /* serve --worker-processes */
   bool help;                     /* -h/--help was given */
   uint64_t given;                /* bit i: row i of the table was given */
 } cli_options;

@@ -133,6 +133,7 @@ static int serve_module(const char *path, cli_options *o) {
     .guest_config = gconf,
     .guest_config_len = gconf_len,
     .reuse_instances = o->reuse_instances,
+    .worker_processes = o->worker_processes,
     .limits = {.timeout_ns = o->sb.timeout_ns, .max_memory = o->sb.max_memory, .fuel = o->sb.fuel,
                .max_stack = o->sb.max_stack, .max_call_depth = o->sb.max_call_depth, .aot = o->sb.aot},
   };

@@ -101,6 +101,7 @@ typedef struct serve_config {
   const uint8_t *guest_config;     /* --guest-config contents (get_config) */
   size_t guest_config_len;
   bool reuse_instances;            /* --reuse-instances: a worker keeps its instance between requests */
+  bool worker_processes;           /* --worker-processes: each worker a child process */
   serve_limits limits;
 } serve_config;
 

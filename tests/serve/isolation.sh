@@ -11,7 +11,8 @@
 # --reuse-instances the state carries over (that is the opt-in), and an
 # instance that trapped is discarded all the same; --reuse-instances with a
 # WASI guest, --fuel with --aot and --aot with --interpreter are refused;
-# compiled code is the default, and the second start loads it from the cache.
+# compiled code is the default, and the second start loads it from the cache;
+# --worker-processes gives the same answers and its workers end with it.
 set -u
 wrun=$1
 dir=$(cd "$2" && pwd)
@@ -101,6 +102,33 @@ p=$pid
 seen="$($CURL "$B/a") $(code "$B/t") $($CURL "$B/a")"
 [ "$seen" = "7A11 500 7A11" ] || fail "reuse (interpreter): $seen"
 stop $p
+
+# ---- --worker-processes: a process per worker, same answers; the parent
+# forwards SIGTERM and waits, and a parent killed outright takes its workers along
+start procs --workers 2 --worker-processes "$guest"
+p=$pid
+kids=$(pgrep -P $p | wc -l)
+[ "$kids" -eq 2 ] || fail "--worker-processes: $kids worker processes, not 2"
+grep -q "with 2 workers (processes)" "$tmp/procs.err" || fail "--worker-processes: start-up line: $(cat "$tmp/procs.err")"
+seen="$($CURL "$B/a" "$B/m") $(code "$B/t") $($CURL "$B/a?[1-20]" | sed 's/7A11//g')"
+[ "$seen" = "7A110A11 500 " ] || fail "--worker-processes: $seen"
+kidpids=$(pgrep -P $p)
+stop $p
+for k in $kidpids; do kill -0 "$k" 2>/dev/null && fail "--worker-processes: worker $k outlived SIGTERM"; done
+start procs9 --workers 2 --worker-processes "$guest"
+p=$pid
+kidpids=$(pgrep -P $p)
+kill -9 $p
+wait $p 2>/dev/null
+i=0
+while [ $i -lt 50 ]; do
+  alive=""
+  for k in $kidpids; do kill -0 "$k" 2>/dev/null && alive="$alive $k"; done
+  [ -z "$alive" ] && break
+  sleep 0.1
+  i=$((i + 1))
+done
+[ -z "$alive" ] || { fail "--worker-processes: workers$alive outlived their killed parent"; kill -9 $alive; }
 
 # ---- refused combinations --------------------------------------------------------
 "$wrun" serve --reuse-instances "$dir/wasi_guest.wasm" 2>"$tmp/e"
