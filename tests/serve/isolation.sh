@@ -60,6 +60,8 @@ stop() {
   [ "$st" = "0" ] || fail "server did not stop cleanly ($st)"
 }
 code() { $CURL -o /dev/null -w '%{http_code}' "$1"; }
+# children PID: the processes whose parent is PID (from /proc: no procps needed)
+children() { cat /proc/[0-9]*/stat 2>/dev/null | awk -v p="$1" '$4 == p {print $1}'; }
 
 # ---- a fresh instance per request, both tiers ------------------------------------
 for tier in interp aot; do
@@ -107,17 +109,17 @@ stop $p
 # forwards SIGTERM and waits, and a parent killed outright takes its workers along
 start procs --workers 2 --worker-processes "$guest"
 p=$pid
-kids=$(pgrep -P $p | wc -l)
+kids=$(children $p | wc -l)
 [ "$kids" -eq 2 ] || fail "--worker-processes: $kids worker processes, not 2"
 grep -q "with 2 workers (processes)" "$tmp/procs.err" || fail "--worker-processes: start-up line: $(cat "$tmp/procs.err")"
 seen="$($CURL "$B/a" "$B/m") $(code "$B/t") $($CURL "$B/a?[1-20]" | sed 's/7A11//g')"
 [ "$seen" = "7A110A11 500 " ] || fail "--worker-processes: $seen"
-kidpids=$(pgrep -P $p)
+kidpids=$(children $p)
 stop $p
 for k in $kidpids; do kill -0 "$k" 2>/dev/null && fail "--worker-processes: worker $k outlived SIGTERM"; done
 start procs9 --workers 2 --worker-processes "$guest"
 p=$pid
-kidpids=$(pgrep -P $p)
+kidpids=$(children $p)
 kill -9 $p
 wait $p 2>/dev/null
 i=0
