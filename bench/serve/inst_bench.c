@@ -1,9 +1,19 @@
 /*
  * inst_bench.c — what `wrun serve` pays per request to make and drop a fresh
- * instance: serve_instance_new (store, host functions for every import,
- * instantiation, _initialize/_start) and serve_instance_free, exactly as the
- * http-wasm handler calls them, with the http_handler imports bound to
- * functions that do nothing. Prints the median of 9 batches in microseconds.
+ * instance, through the same calls the http-wasm handler makes (instance.h),
+ * with the http_handler imports bound to functions that do nothing:
+ *   store     serve_instance_new + serve_instance_free: a new store, host
+ *             functions, wrun_instantiate, _initialize/_start, freeing it all
+ *             (the path of modules that import WASI);
+ *   template  serve_instance_take + serve_instance_free on a worker's pool
+ *             (serve_template_new, serve_pool_new): a pooled copy-on-write
+ *             instance, released after (the path of every other module);
+ *   +call     the template path with one handle_request call, which touches
+ *             the guest's stack and data, so the release has pages to drop
+ *             and the next instance faults them in again;
+ *   reuse     the same with --reuse-instances (one warm instance).
+ * Prints, per path, the median of 9 batches in microseconds: wall time and
+ * the thread's CPU time (the machine is shared; CPU time is the cost).
  *   bench_serve_inst MODULE.wasm [ITERATIONS_PER_BATCH] [--aot]
  */
 #include <stdio.h>
@@ -30,15 +40,40 @@ static bool link_dummy(void *env, wrun_store *s, const wasm_module *m, uint32_t 
   return out->of.func != NULL;
 }
 
-static double now_us(void) {
+static double now_us(clockid_t clock) {
   struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
+  clock_gettime(clock, &t);
   return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
+}
+
+enum path { STORE, TEMPLATE, CALL, REUSE };
+static const char *const path_names[] = {"store", "template", "template+call", "reuse+call"};
+
+/* One request's instance by `path`; false (message printed) on failure. */
+static bool one(enum path path, const wasm_module *m, const serve_limits *lim, serve_pool *pool, const char *name) {
+  serve_instance si;
+  wrun_error err;
+  wrun_error_clear(&err);
+  bool ok = path == STORE ? serve_instance_new(m, lim, name, NULL, link_dummy, NULL, &si, &err)
+                          : serve_instance_take(pool, NULL, &si, &err);
+  if (ok && path >= CALL) {
+    wrun_val res;
+    ok = serve_instance_call(&si, "handle_request", NULL, 0, &res, 1, &err);
+  }
+  if (!ok) fprintf(stderr, "%s: %s: %s\n", name, path_names[path], err.message);
+  serve_instance_free(&si);
+  return ok;
 }
 
 static int cmp_double(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return x < y ? -1 : x > y;
+}
+
+static bool export_func(const wasm_module *m, const char *name) {
+  for (uint32_t i = 0; i < m->nexports; i++)
+    if (m->exports[i].kind == WASM_EXTERN_FUNC && strcmp(m->exports[i].name.ptr, name) == 0) return true;
+  return false;
 }
 
 int main(int argc, char **argv) {
@@ -76,22 +111,35 @@ int main(int argc, char **argv) {
     }
     aot_attach_image(m, img);
   }
-  double batches[9];
-  for (int b = 0; b < 9; b++) {
-    double t0 = now_us();
-    for (int i = 0; i < iters; i++) {
-      serve_instance si;
-      if (!serve_instance_new(m, &lim, argv[1], NULL, link_dummy, NULL, &si, &err)) {
-        fprintf(stderr, "%s: %s\n", argv[1], err.message);
-        return 1;
-      }
-      serve_instance_free(&si);
-    }
-    batches[b] = (now_us() - t0) / iters;
+  wrun_store *host = NULL;
+  wrun_template *t = serve_template_new(m, &lim, link_dummy, &host, &err);
+  if (!t) {
+    fprintf(stderr, "%s: template: %s\n", argv[1], err.kind ? err.message : "the module imports WASI");
+    return 1;
   }
-  qsort(batches, 9, sizeof *batches, cmp_double);
-  printf("instantiate + free (%s, %s): %.2f us median of 9 x %d\n", argv[1], aot ? "aot" : "interpreter", batches[4],
-         iters);
+  serve_pool *pool = serve_pool_new(t, NULL, 0, false), *warm = serve_pool_new(t, NULL, 0, true);
+  if (!pool || !warm) return 1;
+  bool calls = export_func(m, "handle_request");
+  printf("%s (%s, image %llu KiB): us per instance, median of 9 x %d (wall / cpu)\n", argv[1],
+         aot ? "aot" : "interpreter", (unsigned long long)(wrun_template_image_bytes(t) >> 10), iters);
+  for (enum path path = STORE; path <= REUSE; path++) {
+    if (path >= CALL && !calls) continue;
+    double wall[9], cpu[9];
+    for (int b = 0; b < 9; b++) {
+      double w0 = now_us(CLOCK_MONOTONIC), c0 = now_us(CLOCK_THREAD_CPUTIME_ID);
+      for (int i = 0; i < iters; i++)
+        if (!one(path, m, &lim, path == REUSE ? warm : pool, argv[1])) return 1;
+      wall[b] = (now_us(CLOCK_MONOTONIC) - w0) / iters;
+      cpu[b] = (now_us(CLOCK_THREAD_CPUTIME_ID) - c0) / iters;
+    }
+    qsort(wall, 9, sizeof *wall, cmp_double);
+    qsort(cpu, 9, sizeof *cpu, cmp_double);
+    printf("  %-14s %9.2f %9.2f\n", path_names[path], wall[4], cpu[4]);
+  }
+  serve_pool_free(warm);
+  serve_pool_free(pool);
+  wrun_template_free(t);
+  wrun_store_free(host);
   wasm_module_free(m);
   free(bytes);
   return 0;

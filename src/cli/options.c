@@ -76,6 +76,10 @@ const cli_option cli_option_table[] = {
   {"--allow-precompiled", 0, CLI_ARG_NONE, RUN, NULL,
    "run compiled artifacts from `wrun compile` (native\n"
    "code: trust them as you would an executable)", "allow-precompiled", AT(sb.allow_precompiled), 0, 0},
+  {"--interpreter", 0, CLI_ARG_NONE, SERVE, NULL,
+   "serve: run the interpreter instead of compiled code\n"
+   "(serve compiles by default, into the compile cache;\n"
+   "--fuel implies the interpreter)", "interpreter", AT(interpreter), 0, 0},
   {"--no-cache", 0, CLI_ARG_NONE, RUN | SERVE, NULL,
    "with --aot: do not use the compile cache\n"
    "($WRUN_CACHE_DIR, else ~/.cache/wrun)", "no-cache", AT(sb.no_cache), 0, 0},
@@ -89,6 +93,10 @@ const cli_option cli_option_table[] = {
   {"--workers", 0, CLI_ARG_COUNT, SERVE, "N",
    "serve: N threads, each with its own loop and socket\n"
    "(SO_REUSEPORT; default: one per core)", "serve.workers", AT(workers), 1, 1024},
+  {"--worker-processes", 0, CLI_ARG_NONE, SERVE, NULL,
+   "serve: make each worker a process of its own (cheaper\n"
+   "fresh instances: no TLB shootdowns between workers)", "serve.worker-processes", AT(worker_processes), 0,
+   0},
   {"--max-header-size", 0, CLI_ARG_SIZE, SERVE, "SIZE",
    "serve: request line and headers beyond SIZE get 431\n"
    "(default 32K)", "serve.max-header-size", AT(max_header_size), 0, 0},
@@ -114,6 +122,11 @@ const cli_option cli_option_table[] = {
   {"--log", 0, CLI_ARG_NONE, SERVE, NULL, "serve: one access-log line per request on stderr\n(the default)",
    "serve.log", AT(log), 0, 0},
   {"--quiet", 'q', CLI_ARG_NONE, SERVE, NULL, "serve: no access log", "serve.quiet", AT(quiet), 0, 0},
+  {"--reuse-instances", 0, CLI_ARG_NONE, SERVE, NULL,
+   "serve: the handler opts in to keeping its state: each\n"
+   "worker reuses one instance for request after request\n"
+   "(a trap still discards it); default: a fresh instance\n"
+   "per request", "serve.reuse-instances", AT(reuse_instances), 0, 0},
   {"--output", 'o', CLI_ARG_STRING, COMPILE, "FILE", "where to write (default: FILE with extension\n.cwasm)", NULL,
    AT(output), 0, 0},
   {"--interruptible", 0, CLI_ARG_NONE, COMPILE, NULL, "add the checks `--timeout` needs (slightly\nslower code)",

@@ -62,6 +62,9 @@ typedef struct cli_options {
   const char *guest_config;      /* --guest-config */
   const char *tls_cert, *tls_key; /* --tls-cert, --tls-key */
   bool log;                      /* --log */
+  bool reuse_instances;          /* --reuse-instances */
+  bool interpreter;              /* serve --interpreter */
+  bool worker_processes;         /* serve --worker-processes */
   bool help;                     /* -h/--help was given */
   uint64_t given;                /* bit i: row i of the table was given */
 } cli_options;

@@ -61,6 +61,13 @@ int cli_serve(int argc, char **argv) {
 #define SERVE_DEFAULT_STACK (128u << 10)
 #define STACK_BYTES_PER_CALL 256u
 
+/* The compiler targets x86-64 only; elsewhere serve interprets. */
+#if defined(__x86_64__)
+#define SERVE_AOT_BY_DEFAULT 1
+#else
+#define SERVE_AOT_BY_DEFAULT 0
+#endif
+
 /* The guest ABIs, tried in order. */
 static const serve_guest_ops *const guest_abis[] = {&serve_httpwasm_ops};
 
@@ -73,6 +80,13 @@ static int serve_module(const char *path, cli_options *o) {
   int status = CLI_EXIT_REJECTED;
   if (o->guest_config && !(gconf = cli_read_input(o->guest_config, &gconf_len))) goto done;
   if (!(bytes = cli_read_input(path, &len))) goto done;
+  /* compiled code by default (through the compile cache): the interpreter
+   * only when asked for, or for --fuel, which compiled code does not count */
+  if (o->interpreter && o->sb.aot) {
+    status = cli_usage_error(CLI_CMD_SERVE, "--aot and --interpreter exclude each other");
+    goto done;
+  }
+  if (SERVE_AOT_BY_DEFAULT && !o->interpreter && !o->sb.fuel) o->sb.aot = true;
   if (comp < 0) { /* a core module (or an artifact, with --allow-precompiled) */
     m = cli_load_program(path, o->sb.allow_precompiled);
     if (!m || !cli_prepare_aot(path, m, &o->sb)) goto done;
@@ -118,6 +132,8 @@ static int serve_module(const char *path, cli_options *o) {
     .tls_key = o->tls_key,
     .guest_config = gconf,
     .guest_config_len = gconf_len,
+    .reuse_instances = o->reuse_instances,
+    .worker_processes = o->worker_processes,
     .limits = {.timeout_ns = o->sb.timeout_ns, .max_memory = o->sb.max_memory, .fuel = o->sb.fuel,
                .max_stack = o->sb.max_stack, .max_call_depth = o->sb.max_call_depth, .aot = o->sb.aot},
   };

@@ -31,6 +31,8 @@ enum { LOG_DEBUG = -1, LOG_INFO = 0, LOG_WARN = 1, LOG_ERROR = 2, LOG_NONE = 3 }
 /* What prepare made: the module and settings every request shares. */
 typedef struct hw_app {
   const wasm_module *m;
+  wrun_template *tmpl;             /* the template path (modules without WASI imports) */
+  wrun_store *host_store;          /* owns the template's shared host functions */
   const serve_config *cfg;
   int log_min;                     /* lowest level logged */
 } hw_app;
@@ -69,9 +71,10 @@ typedef struct hw_req {
   char fail[300];                  /* why a host function trapped */
 } hw_req;
 
-/* Per worker: the --timeout watchdog. */
+/* Per worker: the --timeout watchdog and the template's store and pool. */
 typedef struct hw_worker {
   serve_watchdog *wd;
+  serve_pool *pool;
 } hw_worker;
 
 /* ---- fields --------------------------------------------------------------- */
@@ -183,20 +186,27 @@ static bool host_fail(wrun_caller *c, const char *fn, const char *why) {
 
 /* ---- host functions ------------------------------------------------------ */
 
+/* The request a host function serves: its env (bound per request), or on the
+ * template path, where one set of host functions serves every request, the
+ * calling store's current request (serve_instance_call sets it). */
+static inline hw_req *req_of(wrun_caller *c, void *env) {
+  return env ? env : wrun_store_data(wrun_caller_store(c));
+}
+
 static bool h_enable_features(wrun_caller *c, void *env, uint64_t *slots) {
-  hw_req *r = env;
+  hw_req *r = req_of(c, env);
   r->features |= (uint32_t)slots[0] & SUPPORTED_FEATURES;
   slots[0] = SUPPORTED_FEATURES;
   return true;
 }
 
 static bool h_get_config(wrun_caller *c, void *env, uint64_t *slots) {
-  hw_req *r = env;
+  hw_req *r = req_of(c, env);
   return write_result(c, slots, r->app->cfg->guest_config, r->app->cfg->guest_config_len, "get_config");
 }
 
 static bool h_log(wrun_caller *c, void *env, uint64_t *slots) {
-  hw_req *r = env;
+  hw_req *r = req_of(c, env);
   int32_t level = (int32_t)(uint32_t)slots[0];
   uint32_t len = (uint32_t)slots[2];
   if (level < r->app->log_min || level >= LOG_NONE) return true;
@@ -214,14 +224,14 @@ static bool h_log(wrun_caller *c, void *env, uint64_t *slots) {
 }
 
 static bool h_log_enabled(wrun_caller *c, void *env, uint64_t *slots) {
-  hw_req *r = env;
+  hw_req *r = req_of(c, env);
   int32_t level = (int32_t)(uint32_t)slots[0];
   slots[0] = level >= r->app->log_min && level < LOG_NONE;
   return true;
 }
 
 static bool h_get_method(wrun_caller *c, void *env, uint64_t *slots) {
-  hw_req *r = env;
+  hw_req *r = req_of(c, env);
   return write_result(c, slots, r->method, strlen(r->method), "get_method");
 }
 
@@ -245,7 +255,7 @@ static char *guest_string(wrun_caller *c, uint64_t ptr, uint64_t len, const char
 }
 
 static bool h_set_method(wrun_caller *c, void *env, uint64_t *slots) {
-  hw_req *r = env;
+  hw_req *r = req_of(c, env);
   if ((uint32_t)slots[1] == 0) return host_fail(c, "set_method", "empty method");
   char *s = guest_string(c, slots[0], slots[1], "set_method", false);
   if (!s) return false;
@@ -255,13 +265,13 @@ static bool h_set_method(wrun_caller *c, void *env, uint64_t *slots) {
 }
 
 static bool h_get_uri(wrun_caller *c, void *env, uint64_t *slots) {
-  hw_req *r = env;
+  hw_req *r = req_of(c, env);
   const char *u = r->uri[0] ? r->uri : "/";
   return write_result(c, slots, u, strlen(u), "get_uri");
 }
 
 static bool h_set_uri(wrun_caller *c, void *env, uint64_t *slots) {
-  hw_req *r = env;
+  hw_req *r = req_of(c, env);
   char *s = guest_string(c, slots[0], slots[1], "set_uri", false);
   if (!s) return false;
   free(r->uri);
@@ -270,14 +280,14 @@ static bool h_set_uri(wrun_caller *c, void *env, uint64_t *slots) {
 }
 
 static bool h_get_protocol_version(wrun_caller *c, void *env, uint64_t *slots) {
-  hw_req *r = env;
+  hw_req *r = req_of(c, env);
   int v = serve_exchange_request(r->x)->version;
   const char *s = v >= 0x200 ? "HTTP/2.0" : v == 0x100 ? "HTTP/1.0" : "HTTP/1.1";
   return write_result(c, slots, s, strlen(s), "get_protocol_version");
 }
 
 static bool h_get_source_addr(wrun_caller *c, void *env, uint64_t *slots) {
-  hw_req *r = env;
+  hw_req *r = req_of(c, env);
   const char *a = serve_exchange_request(r->x)->peer;
   return write_result(c, slots, a, strlen(a), "get_source_addr");
 }
@@ -297,7 +307,7 @@ static bool check_kind(wrun_caller *c, uint32_t kind, const char *fn) {
 }
 
 static bool h_get_header_names(wrun_caller *c, void *env, uint64_t *slots) {
-  hw_req *r = env;
+  hw_req *r = req_of(c, env);
   uint32_t kind = (uint32_t)slots[0];
   if (!check_kind(c, kind, "get_header_names")) return false;
   hw_fields *f = fields_of(r, kind);
@@ -323,7 +333,7 @@ static bool h_get_header_names(wrun_caller *c, void *env, uint64_t *slots) {
 }
 
 static bool h_get_header_values(wrun_caller *c, void *env, uint64_t *slots) {
-  hw_req *r = env;
+  hw_req *r = req_of(c, env);
   uint32_t kind = (uint32_t)slots[0];
   if (!check_kind(c, kind, "get_header_values")) return false;
   uint8_t *name = guest_bytes(c, (uint32_t)slots[1], (uint32_t)slots[2], "get_header_values");
@@ -375,17 +385,17 @@ static bool change_header(wrun_caller *c, hw_req *r, uint64_t *slots, const char
 }
 
 static bool h_set_header_value(wrun_caller *c, void *env, uint64_t *slots) {
-  return change_header(c, env, slots, "set_header_value", false, false);
+  return change_header(c, req_of(c, env), slots, "set_header_value", false, false);
 }
 static bool h_add_header_value(wrun_caller *c, void *env, uint64_t *slots) {
-  return change_header(c, env, slots, "add_header_value", false, true);
+  return change_header(c, req_of(c, env), slots, "add_header_value", false, true);
 }
 static bool h_remove_header(wrun_caller *c, void *env, uint64_t *slots) {
-  return change_header(c, env, slots, "remove_header", true, false);
+  return change_header(c, req_of(c, env), slots, "remove_header", true, false);
 }
 
 static bool h_read_body(wrun_caller *c, void *env, uint64_t *slots) {
-  hw_req *r = env;
+  hw_req *r = req_of(c, env);
   uint32_t kind = (uint32_t)slots[0], limit = (uint32_t)slots[2];
   if (kind > KIND_RESPONSE) return host_fail(c, "read_body", "unknown body kind");
   if (limit == 0) return host_fail(c, "read_body", "buf_limit is 0");
@@ -411,7 +421,7 @@ static void start_streaming(hw_req *r) {
 }
 
 static bool h_write_body(wrun_caller *c, void *env, uint64_t *slots) {
-  hw_req *r = env;
+  hw_req *r = req_of(c, env);
   uint32_t kind = (uint32_t)slots[0], len = (uint32_t)slots[2];
   if (kind > KIND_RESPONSE) return host_fail(c, "write_body", "unknown body kind");
   uint8_t *p = guest_bytes(c, (uint32_t)slots[1], len, "write_body");
@@ -431,13 +441,13 @@ static bool h_write_body(wrun_caller *c, void *env, uint64_t *slots) {
 }
 
 static bool h_get_status_code(wrun_caller *c, void *env, uint64_t *slots) {
-  hw_req *r = env;
+  hw_req *r = req_of(c, env);
   slots[0] = (uint32_t)r->status;
   return true;
 }
 
 static bool h_set_status_code(wrun_caller *c, void *env, uint64_t *slots) {
-  hw_req *r = env;
+  hw_req *r = req_of(c, env);
   int32_t st = (int32_t)(uint32_t)slots[0];
   if (st < 100 || st > 999) return host_fail(c, "set_status_code", "status codes are 100 to 999");
   r->status = st;
@@ -627,17 +637,22 @@ static void hw_handle(void *prepared, serve_exchange *x) {
   void **slot = serve_exchange_worker_slot(x);
   hw_worker *hwk = *slot;
   if (!hwk && (hwk = calloc(1, sizeof *hwk)) != NULL) {
-    if (app->cfg->limits.timeout_ns) hwk->wd = serve_watchdog_new();
+    const serve_config *cfg = app->cfg;
+    if (cfg->limits.timeout_ns) hwk->wd = serve_watchdog_new();
+    if (app->tmpl) hwk->pool = serve_pool_new(app->tmpl, hwk->wd, cfg->limits.timeout_ns, cfg->reuse_instances);
     *slot = hwk;
   }
-  hw_req *r = hwk && (!app->cfg->limits.timeout_ns || hwk->wd) ? req_new(app, x) : NULL;
+  bool ready = hwk && (!app->cfg->limits.timeout_ns || hwk->wd) && (!app->tmpl || hwk->pool);
+  hw_req *r = ready ? req_new(app, x) : NULL;
   if (!r) {
     serve_exchange_fail(x, 500, "out of memory");
     return;
   }
   wrun_error err;
   wrun_error_clear(&err);
-  if (!serve_instance_new(app->m, &app->cfg->limits, app->cfg->path, hwk->wd, link_import, r, &r->si, &err)) {
+  if (hwk->pool ? !serve_instance_take(hwk->pool, r, &r->si, &err)
+                : !serve_instance_new(app->m, &app->cfg->limits, app->cfg->path, hwk->wd, link_import, r, &r->si,
+                                      &err)) {
     fail_request(r, &err);
     return;
   }
@@ -653,6 +668,7 @@ static void hw_handle(void *prepared, serve_exchange *x) {
 
 static void hw_worker_free(void *p) {
   hw_worker *hwk = p;
+  serve_pool_free(hwk->pool);
   serve_watchdog_free(hwk->wd);
   free(hwk);
 }
@@ -712,10 +728,30 @@ static void *hw_prepare(const serve_config *cfg, const serve_app *sa, char *err,
   app->m = m;
   app->cfg = cfg;
   app->log_min = cfg->verbose ? LOG_DEBUG : LOG_INFO;
+  if (!getenv("WRUN_SERVE_NO_TEMPLATE")) { /* a switch for measuring the other path */
+    wrun_error e;
+    wrun_error_clear(&e);
+    app->tmpl = serve_template_new(m, &cfg->limits, link_import, &app->host_store, &e);
+    if (!app->tmpl && e.kind != WRUN_OK) {
+      snprintf(err, errlen, "http-wasm: %s", e.message);
+      free(app);
+      return NULL;
+    }
+  }
+  if (cfg->reuse_instances && !app->tmpl) {
+    snprintf(err, errlen, "--reuse-instances needs a handler without WASI imports (it keeps template instances)");
+    free(app);
+    return NULL;
+  }
   return app;
 }
 
-static void hw_free(void *prepared) { free(prepared); }
+static void hw_free(void *prepared) {
+  hw_app *app = prepared;
+  wrun_template_free(app->tmpl); /* the workers' stores are gone */
+  wrun_store_free(app->host_store);
+  free(app);
+}
 
 const serve_guest_ops serve_httpwasm_ops = {
   .name = "http-wasm",

@@ -1,6 +1,7 @@
 /*
- * instance.c — a fresh instance per request for `wrun serve` (instance.h),
- * and the per-worker --timeout watchdog.
+ * instance.c — a fresh instance per request for `wrun serve` (instance.h):
+ * the template path (a pooled, copy-on-write instance in the worker's store)
+ * and the store-per-request path, and the per-worker --timeout watchdog.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -17,6 +18,7 @@ struct serve_watchdog {
   pthread_mutex_t mu;
   pthread_cond_t cv;
   bool quit, armed;
+  bool fired;                      /* interrupted the store since it was armed */
   struct timespec deadline;
   wrun_store *store;
   wasi_ctx *wasi;
@@ -37,6 +39,7 @@ static void *watch(void *arg) {
       wrun_store_interrupt(wd->store);
       if (wd->wasi) wasi_interrupt(wd->wasi);
       wd->armed = false;
+      wd->fired = true;
     }
   }
   pthread_mutex_unlock(&wd->mu);
@@ -75,17 +78,21 @@ void serve_watchdog_arm(serve_watchdog *wd, wrun_store *s, wasi_ctx *wasi, uint6
   wd->wasi = wasi;
   wd->deadline = t;
   wd->armed = true;
+  wd->fired = false;
   pthread_cond_signal(&wd->cv);
   pthread_mutex_unlock(&wd->mu);
 }
 
-void serve_watchdog_disarm(serve_watchdog *wd) {
+bool serve_watchdog_disarm(serve_watchdog *wd) {
   /* under the lock: once this returns the thread no longer touches the store */
   pthread_mutex_lock(&wd->mu);
+  bool fired = wd->fired;
   wd->armed = false;
+  wd->fired = false;
   wd->store = NULL;
   wd->wasi = NULL;
   pthread_mutex_unlock(&wd->mu);
+  return fired;
 }
 
 void serve_watchdog_free(serve_watchdog *wd) {
@@ -102,17 +109,48 @@ void serve_watchdog_free(serve_watchdog *wd) {
 
 /* ---- instances ---------------------------------------------------------- */
 
+struct serve_pool {
+  const wrun_template *t;
+  wrun_store *store;               /* this worker's: every instance of the template lives here */
+  serve_watchdog *wd;
+  uint64_t timeout_ns;
+  bool reuse;                      /* --reuse-instances */
+  wrun_instance *warm;             /* with reuse: the idle instance the next request gets */
+};
+
+static void pool_put(serve_pool *p, wrun_instance *inst, bool failed) {
+  if (!failed && p->reuse && !p->warm) {
+    p->warm = inst;
+    return;
+  }
+  wrun_instance_release(p->store, inst);
+  if (failed) {
+    /* a trapped instance is not pooled: its pages and reservation go now */
+    wrun_store_trim(p->store);
+    wrun_store_refill(p->store);
+  }
+}
+
 void serve_instance_free(serve_instance *si) {
-  wrun_store_free(si->store);
-  if (si->wasi) wasi_free(si->wasi);
+  if (si->pool) {
+    if (si->inst) pool_put(si->pool, si->inst, si->failed);
+    else if (si->failed) wrun_store_refill(si->pool->store);
+  } else {
+    wrun_store_free(si->store);
+    if (si->wasi) wasi_free(si->wasi);
+  }
   memset(si, 0, sizeof *si);
 }
 
 static bool call_export(serve_instance *si, wrun_func *f, const wrun_val *args, uint32_t nargs, wrun_val *results,
                         uint32_t nresults, wrun_error *err) {
+  if (si->pool) wrun_store_set_data(si->store, si->data); /* the store is shared by the worker's requests */
   if (si->wd && si->timeout_ns) serve_watchdog_arm(si->wd, si->store, si->wasi, si->timeout_ns);
   bool ok = wrun_call(si->store, f, args, nargs, results, nresults, err);
-  if (si->wd && si->timeout_ns) serve_watchdog_disarm(si->wd);
+  /* a deadline that passed just as the call returned interrupted the store
+   * for nothing: clear that before another request's call sees it */
+  if (si->wd && si->timeout_ns && serve_watchdog_disarm(si->wd) && ok && si->pool) wrun_store_refill(si->store);
+  if (!ok) si->failed = true;
   return ok;
 }
 
@@ -135,6 +173,8 @@ static bool run_init(serve_instance *si, wrun_error *err) {
     if (call_export(si, ex.of.func, NULL, 0, NULL, 0, err)) return true;
     if (wrun_store_trap_kind(si->store) == WRUN_TRAP_EXIT && wrun_store_exit_code(si->store) == 0) {
       wrun_error_clear(err);
+      si->failed = false;
+      if (si->pool) wrun_store_refill(si->store); /* clears the exit for the handler's calls (fuel too) */
       return true;
     }
     return false;
@@ -148,11 +188,7 @@ static bool imports_wasi(const wasm_module *m) {
   return false;
 }
 
-bool serve_instance_new(const wasm_module *m, const serve_limits *lim, const char *path, serve_watchdog *wd,
-                        serve_link_fn link, void *env, serve_instance *out, wrun_error *err) {
-  memset(out, 0, sizeof *out);
-  out->wd = wd;
-  out->timeout_ns = lim->timeout_ns;
+static wrun_config store_config(const serve_limits *lim) {
   wrun_config cfg = {0};
   cfg.fuel = lim->fuel;
   cfg.max_memory_bytes = lim->max_memory;
@@ -160,6 +196,15 @@ bool serve_instance_new(const wasm_module *m, const serve_limits *lim, const cha
   cfg.max_call_depth = lim->max_call_depth;
   cfg.interruptible = lim->timeout_ns != 0;
   cfg.aot = lim->aot;
+  return cfg;
+}
+
+bool serve_instance_new(const wasm_module *m, const serve_limits *lim, const char *path, serve_watchdog *wd,
+                        serve_link_fn link, void *env, serve_instance *out, wrun_error *err) {
+  memset(out, 0, sizeof *out);
+  out->wd = wd;
+  out->timeout_ns = lim->timeout_ns;
+  wrun_config cfg = store_config(lim);
   if (imports_wasi(m)) {
     char *argv[] = {(char *)path, NULL};
     wasi_config wc = {.argc = 1, .argv = argv, .interruptible = lim->timeout_ns != 0};
@@ -181,10 +226,82 @@ bool serve_instance_new(const wasm_module *m, const serve_limits *lim, const cha
   if (ok) {
     if (wd && lim->timeout_ns) serve_watchdog_arm(wd, out->store, out->wasi, lim->timeout_ns);
     out->inst = wrun_instantiate(out->store, m, imports, m->nimports, err);
-    if (wd && lim->timeout_ns) serve_watchdog_disarm(wd);
+    if (wd && lim->timeout_ns) (void)serve_watchdog_disarm(wd);
     ok = out->inst && run_init(out, err);
   }
   free(imports);
   if (!ok) serve_instance_free(out);
   return ok;
+}
+
+/* ---- template path ------------------------------------------------------ */
+
+wrun_template *serve_template_new(const wasm_module *m, const serve_limits *lim, serve_link_fn link,
+                                  wrun_store **host_store, wrun_error *err) {
+  *host_store = NULL;
+  if (imports_wasi(m)) return NULL;
+  /* fuel with compiled code is refused by the CLI; templates do not check it */
+  if (lim->aot && lim->fuel) {
+    wrun_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "--fuel is not supported with --aot");
+    return NULL;
+  }
+  wrun_config cfg = store_config(lim);
+  wrun_store *hs = wrun_store_new(&cfg);
+  wrun_extern *imports = calloc(m->nimports + 1, sizeof *imports);
+  bool ok = hs && imports;
+  if (!ok) wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+  for (uint32_t i = 0; ok && i < m->nimports; i++) ok = link(NULL, hs, m, i, &imports[i], err);
+  wrun_template *t = ok ? wrun_template_new(m, &cfg, imports, m->nimports, err) : NULL;
+  free(imports);
+  if (!t) {
+    wrun_store_free(hs);
+    return NULL;
+  }
+  *host_store = hs;
+  return t;
+}
+
+serve_pool *serve_pool_new(const wrun_template *t, serve_watchdog *wd, uint64_t timeout_ns, bool reuse) {
+  serve_pool *p = calloc(1, sizeof *p);
+  if (!p) return NULL;
+  p->t = t;
+  p->wd = wd;
+  p->timeout_ns = timeout_ns;
+  p->reuse = reuse;
+  p->store = wrun_store_new(wrun_template_config(t));
+  if (!p->store) {
+    free(p);
+    return NULL;
+  }
+  return p;
+}
+
+void serve_pool_free(serve_pool *p) {
+  if (!p) return;
+  wrun_store_free(p->store); /* with its pooled and warm instances */
+  free(p);
+}
+
+bool serve_instance_take(serve_pool *p, void *data, serve_instance *out, wrun_error *err) {
+  memset(out, 0, sizeof *out);
+  out->pool = p;
+  out->store = p->store;
+  out->data = data;
+  out->wd = p->wd;
+  out->timeout_ns = p->timeout_ns;
+  wrun_store_refill(p->store); /* this request's fuel */
+  if (p->warm) { /* --reuse-instances: as the last request left it */
+    out->inst = p->warm;
+    p->warm = NULL;
+    return true;
+  }
+  wrun_store_set_data(p->store, data); /* a start function may call host functions */
+  if (p->wd && p->timeout_ns) serve_watchdog_arm(p->wd, p->store, NULL, p->timeout_ns);
+  out->inst = wrun_template_instantiate(p->t, p->store, err);
+  if (p->wd && p->timeout_ns) (void)serve_watchdog_disarm(p->wd);
+  if (!out->inst) {
+    out->failed = true;
+    return false;
+  }
+  return run_init(out, err);
 }

@@ -1,9 +1,15 @@
 /*
  * instance.h — the one place where `wrun serve` makes and drops a guest's
  * instance for a request (instance.c), and the per-worker watchdog that
- * enforces --timeout on guest calls. A faster instantiation path (instance
- * templates, copy-on-write memory images) plugs in behind serve_instance_new
- * without the guest ABIs changing.
+ * enforces --timeout on guest calls. Two ways to make one:
+ *   * the template path (serve_template_new, serve_pool_*): one pre-linked
+ *     wrun_template per module (copy-on-write memory image, AOT code
+ *     compiled or loaded once), one store per worker, and per request an
+ *     instance taken from that store's pool and released after; host
+ *     functions are shared and find their request through wrun_store_data;
+ *   * serve_instance_new: a new store, host functions bound to the request,
+ *     wrun_instantiate, then freeing the store. Used for modules importing
+ *     WASI, whose host functions are bound to a per-request WASI context.
  */
 #ifndef WRUN_SERVE_INSTANCE_H
 #define WRUN_SERVE_INSTANCE_H
@@ -18,8 +24,13 @@ typedef struct serve_watchdog serve_watchdog;
 typedef bool (*serve_link_fn)(void *env, wrun_store *s, const wasm_module *m, uint32_t i, wrun_extern *out,
                               wrun_error *err);
 
+typedef struct serve_pool serve_pool;
+
 typedef struct serve_instance {
-  wrun_store *store;
+  wrun_store *store;               /* owned, or the worker's (pool != NULL) */
+  serve_pool *pool;                /* template path: where the instance goes back */
+  void *data;                      /* template path: the request, as wrun_store_data for every call */
+  bool failed;                     /* a call or the instantiation trapped: discard, never reuse */
   wrun_instance *inst;
   wasi_ctx *wasi;                  /* only for modules that import wasi_snapshot_preview1 */
   serve_watchdog *wd;       /* arms around every guest call when timeout_ns */
@@ -34,8 +45,38 @@ typedef struct serve_instance {
 bool serve_instance_new(const wasm_module *m, const serve_limits *lim, const char *path, serve_watchdog *wd,
                         serve_link_fn link, void *env, serve_instance *out, wrun_error *err);
 
-/* Frees the store, and with it the instance and its memory. */
+/* Frees the store, and with it the instance and its memory; on the template
+ * path gives the instance back to its pool instead: kept warm for the next
+ * request with --reuse-instances, else released (its written memory dropped;
+ * globals, tables and segments are set again when the pool hands it out).
+ * An instance that trapped or hit a limit is released and the pool's store
+ * trimmed, so its memory is unmapped and the next request maps a new one,
+ * and the store is refilled (trap, interrupt and fuel cleared). Call it
+ * after serve_instance_take / _new whatever they returned (a no-op after a
+ * failed serve_instance_new). */
 void serve_instance_free(serve_instance *si);
+
+/* ---- template path ------------------------------------------------------ */
+
+/* A template of `m` with its imports linked by `link` (env NULL: the host
+ * functions are shared by all requests and workers) into *host_store, which
+ * owns them and must outlive the template. NULL with `err` unset when `m`
+ * imports WASI (use serve_instance_new), NULL with `err` set on failure. */
+wrun_template *serve_template_new(const wasm_module *m, const serve_limits *lim, serve_link_fn link,
+                                  wrun_store **host_store, wrun_error *err);
+
+/* A worker's pool: a store made for `t`, the watchdog, and with `reuse` the
+ * one warm instance kept between requests. NULL when out of memory. */
+serve_pool *serve_pool_new(const wrun_template *t, serve_watchdog *wd, uint64_t timeout_ns, bool reuse);
+/* Releases the pool's instances and frees its store (before the template). */
+void serve_pool_free(serve_pool *p);
+
+/* An instance for one request whose host functions see `data` as
+ * wrun_store_data: the warm one (--reuse-instances, as the last request left
+ * it, no initialiser run again) or one from the template, whose `_initialize`
+ * (or `_start`) then runs. False with `err` set on failure; call
+ * serve_instance_free either way. */
+bool serve_instance_take(serve_pool *p, void *data, serve_instance *out, wrun_error *err);
 
 /* Calls export `name` under the --timeout watchdog. False with `err` set if
  * it trapped (or is missing: kind LINK). */
@@ -46,7 +87,8 @@ bool serve_instance_call(serve_instance *si, const char *name, const wrun_val *a
  * WASI waits) when the deadline passes. Arming costs a mutex and a wakeup. */
 serve_watchdog *serve_watchdog_new(void);
 void serve_watchdog_arm(serve_watchdog *wd, wrun_store *s, wasi_ctx *wasi, uint64_t ns);
-void serve_watchdog_disarm(serve_watchdog *wd);
+/* True if the deadline passed (and the store was interrupted) since arming. */
+bool serve_watchdog_disarm(serve_watchdog *wd);
 void serve_watchdog_free(serve_watchdog *wd);
 
 #endif

@@ -100,6 +100,8 @@ typedef struct serve_config {
   const char *tls_key;             /* --tls-key: PEM private key */
   const uint8_t *guest_config;     /* --guest-config contents (get_config) */
   size_t guest_config_len;
+  bool reuse_instances;            /* --reuse-instances: a worker keeps its instance between requests */
+  bool worker_processes;           /* --worker-processes: each worker a child process */
   serve_limits limits;
 } serve_config;
 

@@ -13,8 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -467,6 +469,12 @@ static void setup_h2o(serve_server *srv) {
 
 static serve_server *stopped_server;
 
+static void announce(const serve_server *srv, const char *where) {
+  fprintf(stderr, "wrun: serving %s (%s) on %s://%s with %u worker%s%s\n", srv->cfg->path, srv->ops->name,
+          srv->tls ? "https" : "http", where, srv->nworkers, srv->nworkers == 1 ? "" : "s",
+          srv->cfg->worker_processes && srv->nworkers > 1 ? " (processes)" : "");
+}
+
 /* --tls-cert/--tls-key: a TLS context offering HTTP/2 and HTTP/1.1 by ALPN.
  * NULL after printing why it could not be made. */
 static SSL_CTX *tls_context(const serve_config *cfg) {
@@ -489,6 +497,131 @@ fail:;
   fprintf(stderr, "wrun: TLS: %s: %s\n", what, buf);
   SSL_CTX_free(ctx);
   return NULL;
+}
+
+/* Starts the worker threads [from, to), says so (unless this is a child
+ * process, whose parent does), waits for SIGINT/SIGTERM, has the workers
+ * drain and waits for them. Returns the exit status. */
+static int run_threads(serve_server *srv, unsigned from, unsigned to, const sigset_t *stop_set, const char *where) {
+  const serve_config *cfg = srv->cfg;
+  int status = 0;
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  uint64_t stack = cfg->limits.max_stack + WORKER_STACK_MARGIN;
+  if (stack < (8u << 20)) stack = 8u << 20;
+  pthread_attr_setstacksize(&attr, (size_t)stack);
+  for (unsigned i = from; i < to; i++) {
+    serve_worker *w = &srv->workers[i];
+    if (uv_loop_init(&w->loop) != 0 || uv_async_init(&w->loop, &w->stop_async, on_stop_request) != 0) {
+      fprintf(stderr, "wrun: cannot create the event loop of worker %u\n", i);
+      status = 1;
+      break;
+    }
+    w->stop_async.data = w;
+    if (pthread_create(&w->thread, &attr, worker_main, w) != 0) {
+      fprintf(stderr, "wrun: cannot start worker %u: %s\n", i, strerror(errno));
+      status = 1;
+      break;
+    }
+    w->thread_started = true;
+  }
+  pthread_attr_destroy(&attr);
+  if (status == 0) {
+    if (!srv->child) announce(srv, where);
+    int sig = 0;
+    sigwait(stop_set, &sig);
+    if (!srv->child && (cfg->log || cfg->verbose))
+      fprintf(stderr, "wrun: %s: draining requests in flight, then stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  }
+  unsigned started = 0;
+  for (unsigned i = from; i < to; i++)
+    if (srv->workers[i].thread_started) {
+      uv_async_send(&srv->workers[i].stop_async);
+      started++;
+    }
+  park_workers(srv, started);
+  return status;
+}
+
+/* --worker-processes: one child process per worker, each running that one
+ * worker's thread on the listening socket made here (so no two workers share
+ * an address space, and releasing an instance's pages never has to flush
+ * the TLB of another core). In a child, sets srv->child and *mine and returns
+ * 0; in the parent waits for SIGINT/SIGTERM (forwarded to the children as
+ * SIGTERM) or for a child to end, then for all of them, and returns 0 when
+ * every child drained and exited 0. */
+static int fork_workers(serve_server *srv, const sigset_t *stop_set, const char *where, unsigned *mine) {
+  const serve_config *cfg = srv->cfg;
+  sigset_t wait_set = *stop_set;
+  sigaddset(&wait_set, SIGCHLD);
+  pthread_sigmask(SIG_BLOCK, &wait_set, NULL);
+  pid_t *pids = calloc(srv->nworkers, sizeof *pids);
+  if (!pids) {
+    fputs("wrun: out of memory\n", stderr);
+    return 1;
+  }
+  pid_t parent = getpid();
+  int status = 0;
+  unsigned forked = 0;
+  for (unsigned i = 0; i < srv->nworkers; i++) {
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+      /* a child ends with its parent, even one killed outright */
+      prctl(PR_SET_PDEATHSIG, SIGTERM);
+      if (getppid() != parent) _exit(1);
+      for (unsigned j = 0; j < srv->nworkers; j++)
+        if (j != i && srv->workers[j].listen_fd >= 0) {
+          close(srv->workers[j].listen_fd);
+          srv->workers[j].listen_fd = -1;
+        }
+      free(pids);
+      srv->child = true;
+      *mine = i;
+      return 0;
+    }
+    if (pid < 0) {
+      fprintf(stderr, "wrun: cannot start worker %u: %s\n", i, strerror(errno));
+      status = 1;
+      break;
+    }
+    pids[i] = pid;
+    forked++;
+  }
+  if (status == 0) announce(srv, where);
+  unsigned live = forked;
+  while (status == 0) {
+    int sig = 0;
+    sigwait(&wait_set, &sig);
+    if (sig != SIGCHLD) {
+      if (cfg->log || cfg->verbose)
+        fprintf(stderr, "wrun: %s: draining requests in flight, then stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+      break;
+    }
+    int st;
+    pid_t pid;
+    while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
+      for (unsigned i = 0; i < forked; i++)
+        if (pids[i] == pid) {
+          pids[i] = 0;
+          live--;
+          fprintf(stderr, "wrun: worker %u ended (%s %d): stopping\n", i,
+                  WIFSIGNALED(st) ? "signal" : "status", WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+          status = 1;
+        }
+  }
+  for (unsigned i = 0; i < forked; i++)
+    if (pids[i]) kill(pids[i], SIGTERM);
+  for (unsigned i = 0; i < forked && live; i++) {
+    if (!pids[i]) continue;
+    int st;
+    while (waitpid(pids[i], &st, 0) < 0 && errno == EINTR) {
+    }
+    live--;
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) status = 1;
+  }
+  free(pids);
+  return status;
 }
 
 int serve_run(const serve_config *cfg, const serve_guest_ops *ops, void *prepared) {
@@ -559,48 +692,20 @@ int serve_run(const serve_config *cfg, const serve_guest_ops *ops, void *prepare
   sigaddset(&stop_set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_set, &old);
   signal(SIGPIPE, SIG_IGN);
-  pthread_attr_t attr;
-  pthread_attr_init(&attr);
-  uint64_t stack = cfg->limits.max_stack + WORKER_STACK_MARGIN;
-  if (stack < (8u << 20)) stack = 8u << 20;
-  pthread_attr_setstacksize(&attr, (size_t)stack);
-  for (unsigned i = 0; i < srv->nworkers; i++) {
-    serve_worker *w = &srv->workers[i];
-    if (uv_loop_init(&w->loop) != 0 || uv_async_init(&w->loop, &w->stop_async, on_stop_request) != 0) {
-      fprintf(stderr, "wrun: cannot create the event loop of worker %u\n", i);
-      status = 1;
-      break;
-    }
-    w->stop_async.data = w;
-    if (pthread_create(&w->thread, &attr, worker_main, w) != 0) {
-      fprintf(stderr, "wrun: cannot start worker %u: %s\n", i, strerror(errno));
-      status = 1;
-      break;
-    }
-    w->thread_started = true;
+  if (cfg->worker_processes && srv->nworkers > 1) {
+    unsigned mine = 0;
+    status = fork_workers(srv, &stop_set, where, &mine);
+    if (srv->child) status = run_threads(srv, mine, mine + 1, &stop_set, where);
+  } else {
+    status = run_threads(srv, 0, srv->nworkers, &stop_set, where);
   }
-  pthread_attr_destroy(&attr);
-  if (status == 0) {
-    fprintf(stderr, "wrun: serving %s (%s) on %s://%s with %u worker%s\n", cfg->path, ops->name,
-            srv->tls ? "https" : "http", where,
-            srv->nworkers, srv->nworkers == 1 ? "" : "s");
-    int sig = 0;
-    sigwait(&stop_set, &sig);
-    if (cfg->log || cfg->verbose)
-      fprintf(stderr, "wrun: %s: draining requests in flight, then stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
-  }
-  for (unsigned i = 0; i < srv->nworkers; i++)
-    if (srv->workers[i].thread_started) uv_async_send(&srv->workers[i].stop_async);
-  unsigned started = 0;
-  for (unsigned i = 0; i < srv->nworkers; i++) started += srv->workers[i].thread_started;
-  park_workers(srv, started);
   pthread_sigmask(SIG_SETMASK, &old, NULL);
 out:
   for (unsigned i = 0; i < srv->nworkers; i++) {
     serve_worker *w = &srv->workers[i];
     if (w->listen_fd >= 0 && !w->thread_started) close(w->listen_fd);
   }
-  bool any_started = false;
+  bool any_started = false, srv_child = srv->child;
   for (unsigned i = 0; i < srv->nworkers; i++) any_started |= srv->workers[i].thread_started;
   if (any_started) {
     /* The loops, contexts, idle keep-alive connections and parked workers
@@ -614,6 +719,6 @@ out:
     free(srv->workers);
     free(srv);
   }
-  if (status == 0 && (cfg->log || cfg->verbose)) fputs("wrun: stopped\n", stderr);
+  if (status == 0 && !srv_child && (cfg->log || cfg->verbose)) fputs("wrun: stopped\n", stderr);
   return status;
 }

@@ -39,6 +39,7 @@ typedef struct serve_worker {
 
 struct serve_server {
   const serve_config *cfg;
+  bool child;                      /* --worker-processes: this process runs one worker for its parent */
   const serve_guest_ops *ops;
   void *prepared;
   h2o_globalconf_t globalconf;

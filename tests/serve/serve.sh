@@ -5,7 +5,8 @@
 #   sh serve.sh PATH_TO_WRUN TESTS_SERVE_DIR
 # Checks: status, headers, bodies of 0 B / 1 B / 64 KiB / 1 MiB both ways,
 # chunked upload, streaming, 400/413/431, traps and --timeout/--max-memory/
-# --fuel giving 500 while the server keeps serving, a fresh instance per
+# --fuel giving 500 while the server keeps serving (the main server runs the
+# interpreter; the default, compiled code, is checked by its own section), a fresh instance per
 # request, the 404 next handler, --upstream middleware (a second wrun serve
 # upstream; a dead upstream gives 502), keep-alive and pipelining, parallel
 # clients, slow clients dropped after --client-timeout, the access log and
@@ -16,6 +17,9 @@ wrun=$1
 dir=$2
 app=$(cd "$dir" && pwd)/app.wasm
 tmp=$(mktemp -d)
+# serve compiles by default through the compile cache: keep it in $tmp
+WRUN_CACHE_DIR=$tmp/cache
+export WRUN_CACHE_DIR
 pids=""
 cleanup() {
   for p in $pids; do kill -9 "$p" 2>/dev/null; done
@@ -68,7 +72,7 @@ stop() {
 }
 
 printf 'greeting = hi\n' >"$tmp/guest.conf"
-start main --workers 2 --guest-config "$tmp/guest.conf" --timeout 3s --max-memory 16M \
+start main --interpreter --workers 2 --guest-config "$tmp/guest.conf" --timeout 3s --max-memory 16M \
   --max-header-size 8K --max-body-size 2M --client-timeout 3s "$app"
 main_pid=$pid
 B=http://127.0.0.1:$port

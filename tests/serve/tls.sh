@@ -10,6 +10,9 @@ app=$2/app.wasm
 command -v openssl >/dev/null 2>&1 || { echo "SKIP: openssl is not installed"; exit 77; }
 curl -V 2>/dev/null | grep -q HTTP2 || { echo "SKIP: curl without HTTP/2"; exit 77; }
 tmp=$(mktemp -d)
+# serve compiles by default through the compile cache: keep it in $tmp
+WRUN_CACHE_DIR=$tmp/cache
+export WRUN_CACHE_DIR
 pid=""
 trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; rm -rf "$tmp"' EXIT
 fails=0
