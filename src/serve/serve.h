@@ -2,7 +2,7 @@
  * serve.h — `wrun serve`: an HTTP/1.1 server (h2o on libuv, docs/serve.md)
  * that hands each request to a WebAssembly guest through a small interface,
  * serve_guest_ops, which each guest ABI fills in (http-wasm for core modules
- * in httpwasm.c; wasi:http/proxy components can plug in the same way).
+ * in httpwasm.c; wasi:http/proxy components in wasihttp.c).
  *
  * The server owns the connections, parsing, limits, streaming and logging;
  * a guest ABI sees one request at a time as a serve_exchange: it reads the
