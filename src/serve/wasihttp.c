@@ -20,6 +20,7 @@
  * an error-code the guest sets is 500, 502 for the cases that say an upstream
  * failed and 504 for the ones that say it timed out.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,7 +68,7 @@ static serve_header *headers_of(const wp2_http_field *f, size_t n) {
 static int sink_head(void *arg, unsigned status, const wp2_http_field *fields, size_t n) {
   wh_req *r = arg;
   serve_header *h = headers_of(fields, n);
-  if (!h) return 12; /* ENOMEM: the guest's writes fail; the request ends in a 500 */
+  if (!h) return ENOMEM; /* the guest's writes fail; the request ends in a 500 */
   serve_exchange_start(r->x, (int)status, h, n);
   free(h);
   r->head = true;
