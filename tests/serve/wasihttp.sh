@@ -10,7 +10,8 @@
 # parallel clients, outgoing requests denied by default and allowed with
 # --allow-http (a python3 http.server started here), and a soak whose RSS
 # and descriptor count must stay flat. The JavaScript handler (http-js.wasm,
-# componentize-js; one request per instance): GET, POST, several in a row.
+# componentize-js; one request per instance): GET, POST, several in a row;
+# --max-memory too small for it (500s); a manifest with allow-http.
 set -u
 wrun=$1
 tests=$(cd "$2" && pwd)
@@ -74,7 +75,7 @@ pids="$pids $up_pid"
 up_port=""
 i=0
 while [ $i -lt 100 ] && [ -z "$up_port" ]; do
-  up_port=$(sed -n 's|.*port \([0-9]*\).*|\1|p' "$tmp/up.out" | head -1)
+  up_port=$(sed -n 's|.*port \([0-9]*\).*|\1|p' "$tmp/up.out" 2>/dev/null | head -1)
   sleep 0.1
   i=$((i + 1))
 done
@@ -263,6 +264,22 @@ EOF
 
 suite interp
 suite aot --aot --no-cache
+
+# --max-memory below what the component's memory needs: every request a 500, the server stays up
+start mem --workers 1 --max-memory 1M "$js"
+[ "$(code "http://127.0.0.1:$port/")" = "500" ] || fail "--max-memory 1M: not 500"
+[ "$(code "http://127.0.0.1:$port/")" = "500" ] || fail "--max-memory 1M: second request not 500"
+grep -q '"GET / HTTP/1.1" 500 .*memory' "$tmp/mem.err" || fail "--max-memory: log line: $(cat "$tmp/mem.err")"
+stop "$pid"
+
+# a manifest: module, allow-http and a serve: section
+mkdir -p "$tmp/mf"
+cp "$handler" "$tmp/mf/h.wasm"
+printf 'module: h.wasm\nallow-http: ["127.0.0.1:%s"]\nserve:\n  workers: 1\n  quiet: true\n' "$up_port" >"$tmp/mf/wrun.yaml"
+start manifest -c "$tmp/mf/wrun.yaml"
+out=$($CURL -H "x-target: 127.0.0.1:$up_port" -H 'x-target-path: /file.txt' "http://127.0.0.1:$port/fetch")
+[ "$out" = "from upstream" ] || fail "manifest allow-http: $out"
+stop "$pid"
 
 # refusals: a component that is no HTTP handler; --allow-http's syntax
 "$wrun" serve --addr 127.0.0.1:0 "$tests/component/wasi-cli.wasm" 2>"$tmp/notx.err" && fail "a non-handler component was served"
