@@ -283,7 +283,8 @@ static bool iface_matches(wc_str imp, const char *have) {
 /* The host function (resource: false) or resource type (true) iface/func. */
 static const ci_host_entry *host_find(const wc_host *h, wc_str iface, wc_str func, bool resource) {
   for (uint32_t i = 0; h && i < h->n; i++)
-    if ((h->v[i].rt != NULL) == resource && iface_matches(iface, h->v[i].iface) && str_is(func, h->v[i].func))
+    /* the function name first: it rules out most entries for a strlen and a memcmp */
+    if ((h->v[i].rt != NULL) == resource && str_is(func, h->v[i].func) && iface_matches(iface, h->v[i].iface))
       return &h->v[i];
   return NULL;
 }
@@ -667,7 +668,7 @@ static bool import_from_host(ci_walk *w, const wc_def *d, ci_item *item) {
     return link_err(w, d, "component import %.*s: only functions and instances can be provided by the host",
                     (int)name.len, name.ptr);
   bool any = false;
-  for (uint32_t i = 0; i < w->wi->host->n; i++) any |= iface_matches(name, w->wi->host->v[i].iface);
+  for (uint32_t i = 0; w->wi->host && i < w->wi->host->n && !any; i++) any = iface_matches(name, w->wi->host->v[i].iface);
   if (!w->wi->host || !any) return link_err(w, d, "component import %.*s is not provided", (int)name.len, name.ptr);
   ci_inst *in = ci_new(w->wi, sizeof *in);
   if (!in || !(in->ex = ci_new(w->wi, (t->nexports + 1) * sizeof *in->ex))) return oom(w);

@@ -47,7 +47,7 @@ const cli_option cli_option_table[] = {
   {"--allow-lookup", 0, CLI_ARG_NONE, RUN, NULL,
    "components: allow name resolution (ip-name-lookup);\n"
    "connecting to the answers needs --allow-connect", "allow-lookup", AT(sb.allow_lookup), 0, 0},
-  {"--allow-http", 0, CLI_ARG_ALLOW_HTTP, RUN, "DEST",
+  {"--allow-http", 0, CLI_ARG_ALLOW_HTTP, RUN | SERVE, "DEST",
    "let a component's wasi:http requests reach DEST:\n"
    "HOST[:PORT], ADDR[/PREFIX][:PORT] or * (default:\n"
    "nothing is reachable)", "allow-http", 0, 0, 0},

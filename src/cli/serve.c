@@ -48,6 +48,7 @@ int cli_serve(int argc, char **argv) {
 
 #else
 
+#include "component/component.h"
 #include "serve/serve.h"
 
 /* Defaults of the serve options (docs/serve.md). */
@@ -69,7 +70,31 @@ int cli_serve(int argc, char **argv) {
 #endif
 
 /* The guest ABIs, tried in order. */
-static const serve_guest_ops *const guest_abis[] = {&serve_httpwasm_ops};
+static const serve_guest_ops *const guest_abis[] = {&serve_httpwasm_ops, &serve_wasihttp_ops};
+
+/* A component (validated by cli_component_file) decoded, with its core
+ * modules' compiled code attached for --aot; NULL after printing why. */
+static wc_component *serve_component(const char *path, const uint8_t *bytes, size_t len, const cli_sandbox *sb,
+                                     int *status) {
+  wrun_error err;
+  wrun_error_clear(&err);
+  wc_component *c = wc_component_load(bytes, len, &err);
+  if (!c) {
+    cli_print_error(path, &err);
+    return NULL;
+  }
+  if (sb->aot && sb->fuel) {
+    *status = cli_usage_error(CLI_CMD_SERVE, "--fuel is not supported with --aot (compiled code does not count "
+                                             "instructions)");
+    wc_component_free(c);
+    return NULL;
+  }
+  if (sb->aot && !cli_prepare_component_aot(path, c, sb)) {
+    wc_component_free(c);
+    return NULL;
+  }
+  return c;
+}
 
 static int serve_module(const char *path, cli_options *o) {
   int comp = cli_component_file(path, false); /* -1: not a component; else its validation status */
@@ -77,6 +102,7 @@ static int serve_module(const char *path, cli_options *o) {
   uint8_t *gconf = NULL, *bytes = NULL;
   size_t gconf_len = 0, len = 0;
   wasm_module *m = NULL;
+  wc_component *c = NULL;
   int status = CLI_EXIT_REJECTED;
   if (o->guest_config && !(gconf = cli_read_input(o->guest_config, &gconf_len))) goto done;
   if (!(bytes = cli_read_input(path, &len))) goto done;
@@ -90,14 +116,16 @@ static int serve_module(const char *path, cli_options *o) {
   if (comp < 0) { /* a core module (or an artifact, with --allow-precompiled) */
     m = cli_load_program(path, o->sb.allow_precompiled);
     if (!m || !cli_prepare_aot(path, m, &o->sb)) goto done;
+  } else if (!(c = serve_component(path, bytes, len, &o->sb, &status))) {
+    goto done;
   }
-  serve_app app = {.path = path, .bytes = bytes, .len = len, .module = m};
+  serve_app app = {.path = path, .bytes = bytes, .len = len, .module = m, .component = c};
   const serve_guest_ops *ops = NULL;
   for (size_t i = 0; i < sizeof guest_abis / sizeof *guest_abis && !ops; i++)
     if (guest_abis[i]->detect(&app)) ops = guest_abis[i];
-  if (!ops && !m) {
-    fprintf(stderr, "%s: error: a component: serving wasi:http/proxy components is not implemented yet "
-                    "(wrun serve takes http-wasm core modules)\n", path);
+  if (!ops && c) {
+    fprintf(stderr, "%s: error: not an HTTP handler: a component must export "
+                    "wasi:http/incoming-handler@0.2.x\n", path);
     goto done;
   }
   if (!ops) {
@@ -128,6 +156,8 @@ static int serve_module(const char *path, cli_options *o) {
     .log = !o->quiet,
     .verbose = o->sb.verbose,
     .upstream = o->upstream,
+    .allow_http = o->sb.allow_http,
+    .nallow_http = (size_t)o->sb.nallow_http,
     .tls_cert = o->tls_cert,
     .tls_key = o->tls_key,
     .guest_config = gconf,
@@ -147,6 +177,7 @@ static int serve_module(const char *path, cli_options *o) {
   ops->free(prepared);
 done:
   wasm_module_free(m);
+  wc_component_free(c);
   free(bytes);
   free(gconf);
   return status;

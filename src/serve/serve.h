@@ -2,7 +2,7 @@
  * serve.h — `wrun serve`: an HTTP/1.1 server (h2o on libuv, docs/serve.md)
  * that hands each request to a WebAssembly guest through a small interface,
  * serve_guest_ops, which each guest ABI fills in (http-wasm for core modules
- * in httpwasm.c; wasi:http/proxy components can plug in the same way).
+ * in httpwasm.c; wasi:http/proxy components in wasihttp.c).
  *
  * The server owns the connections, parsing, limits, streaming and logging;
  * a guest ABI sees one request at a time as a serve_exchange: it reads the
@@ -96,6 +96,8 @@ typedef struct serve_config {
   bool log;                        /* one access-log line per request on stderr */
   bool verbose;
   const char *upstream;            /* --upstream URL or NULL */
+  char *const *allow_http;         /* --allow-http: where a wasi:http guest's outgoing requests may go */
+  size_t nallow_http;
   const char *tls_cert;            /* --tls-cert: PEM chain; with tls_key, serve HTTPS (and HTTP/2 by ALPN) */
   const char *tls_key;             /* --tls-key: PEM private key */
   const uint8_t *guest_config;     /* --guest-config contents (get_config) */
@@ -112,6 +114,7 @@ typedef struct serve_app {
   size_t len;
   const wasm_module *module;       /* decoded and validated (compiled code attached with --aot);
                                     * NULL when the file is a component (validated) */
+  const struct wc_component *component; /* the component, decoded (compiled code attached with --aot), or NULL */
 } serve_app;
 
 /* A guest ABI. `detect` says whether the file speaks it; `prepare` runs once before the server starts and returns the
@@ -132,6 +135,8 @@ typedef struct serve_guest_ops {
 
 /* The http-wasm ABI for core modules (httpwasm.c). */
 extern const serve_guest_ops serve_httpwasm_ops;
+/* wasi:http/proxy components: a fresh instance per request (wasihttp.c). */
+extern const serve_guest_ops serve_wasihttp_ops;
 
 /* Runs the server until SIGINT or SIGTERM, then drains requests in flight.
  * Returns 0, or 1 after printing why it could not start. */

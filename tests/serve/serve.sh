@@ -348,8 +348,9 @@ printf '(module (func (export "_start")))' >"$tmp/plain.wat"
 "$wrun" serve --guest-config "$tmp/missing" "$app" 2>"$tmp/e"; [ $? -eq 1 ] || fail "missing --guest-config"
 comp=$(ls "$dir"/../component/*.wasm 2>/dev/null | head -n 1)
 if [ -n "$comp" ]; then
-  "$wrun" serve "$comp" 2>"$tmp/e"; [ $? -eq 1 ] && grep -q "a component: serving wasi:http" "$tmp/e" ||
-    fail "a component is not refused with a message: $(cat "$tmp/e")"
+  # (abi-resources.wasm, the first: a component that is no wasi:http handler)
+  "$wrun" serve "$comp" 2>"$tmp/e"; [ $? -eq 1 ] && grep -q "not an HTTP handler: a component must export wasi:http" "$tmp/e" ||
+    fail "a component without wasi:http/incoming-handler is not refused with a message: $(cat "$tmp/e")"
 fi
 "$wrun" serve --max-memory 64K "$app" 2>"$tmp/e"; [ $? -eq 1 ] && grep -q "more than --max-memory" "$tmp/e" ||
   fail "a memory larger than --max-memory is not refused at start-up"

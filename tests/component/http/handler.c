@@ -22,6 +22,11 @@
  *   /fetch       GET (HEAD with x-head) http://<x-target><x-target-path> through outgoing-handler;
  *                answers with its status in x-upstream-status and its body, or
  *                502 and "error N" (the error-code case) when it failed
+ *   /hello       200 "hello\n" (the bench's hello handler)
+ *   /count       200 "count N": N counts this instance's requests (1 when each
+ *                request gets a fresh instance)
+ *   /stream/N    200: writes "first\n", spins N iterations, writes "second\n"
+ *   /spin        loops forever (for --timeout)
  *   /relay       the same as a POST carrying the request's body (streamed,
  *                chunked) and trailers; the upstream's trailers become the
  *                response's; x-first-byte-ms sets request-options'
@@ -477,6 +482,29 @@ __attribute__((export_name("wasi:http/incoming-handler@0.2.12#handle"))) void ha
     route_gen(outparam, path + 5, n - 5);
   } else if (starts(path, n, "/cl/")) {
     route_cl(outparam, path + 4, n - 4);
+  } else if (equals(path, n, "/hello")) {
+    text_response(outparam, 200, "hello\n");
+  } else if (equals(path, n, "/count")) {
+    static u32 count;
+    char msg[] = "count 0000000000\n";
+    u32 c = ++count;
+    for (int i = 15; i >= 6; i--, c /= 10) msg[i] = (char)('0' + c % 10);
+    u32 k = 6;
+    while (k < 15 && msg[k] == '0') k++;
+    memcpy(msg + 6, msg + k, 17 - k + 1);
+    text_response(outparam, 200, msg);
+  } else if (starts(path, n, "/stream/")) {
+    const char *p = path + 8;
+    u32 spins = number(&p, path + n);
+    u32 out, body = respond(outparam, fields_new(), 200, &out);
+    write_all(out, (const unsigned char *)"first\n", 6);
+    for (volatile u32 i = 0; i < spins; i++) {
+    }
+    write_all(out, (const unsigned char *)"second\n", 7);
+    finish(out, body, 0, 0);
+  } else if (equals(path, n, "/spin")) {
+    for (volatile u32 i = 0;; i++) {
+    }
   } else if (equals(path, n, "/trap")) {
     __builtin_trap();
   } else if (equals(path, n, "/trap-mid")) {
