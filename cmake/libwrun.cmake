@@ -1,0 +1,109 @@
+# libwrun.cmake — the installable embedding library (issue 17 item 3) and the
+# install rules: libwrun.so (versioned SONAME, only include/wrun.h's functions
+# exported), libwrun.a (the engine's stages in one archive), the header, a
+# pkg-config file and a CMake package config (find_package(wrun) -> wrun::wrun).
+#
+# The library is compiled from the engine's sources a second time, as
+# position-independent objects, rather than making the stage archives PIC:
+# the `wrun` program keeps its non-PIC code and its fully static engine, so
+# its speed and start-up time do not move. Included from CMakeLists.txt after
+# the stages are declared (it uses _aot_dirs and WRUN_AOT_TARGETS).
+include(GNUInstallDirs)
+
+set(WRUN_LIBRARY ON CACHE BOOL "Build libwrun.so/libwrun.a for embedders (and install them)")
+if(WRUN_LIBRARY)
+  # The stages the public API stands on: everything below and including
+  # wrun_runtime (src/engine), which registers both tiers.
+  set(_embed_srcs)
+  foreach(d common binary valid semantics runtime interp ${_aot_dirs} engine)
+    file(GLOB _s CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/src/${d}/*.c)
+    list(APPEND _embed_srcs ${_s})
+  endforeach()
+  add_library(wrun_embed_objs OBJECT ${_embed_srcs})
+  set_target_properties(wrun_embed_objs PROPERTIES POSITION_INDEPENDENT_CODE ON)
+  # Calls between the library's own functions stay direct (nothing outside
+  # may interpose on them: the version script hides them all anyway).
+  target_compile_options(wrun_embed_objs PRIVATE -fno-semantic-interposition)
+  target_include_directories(wrun_embed_objs PRIVATE ${ZLIB_INCLUDE_DIR})
+  foreach(isa ${WRUN_AOT_TARGETS})
+    string(TOUPPER ${isa} _isa)
+    target_compile_definitions(wrun_embed_objs PRIVATE WRUN_AOT_TARGET_${_isa}=1)
+  endforeach()
+
+  # The exported names are the functions declared in include/wrun.h, read
+  # from the header so the two cannot drift apart (tests/install/prefix.sh
+  # checks the result with nm -D). Declarations start at column 0; comment
+  # lines start with a space or '/'.
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/include/wrun.h)
+  file(STRINGS ${CMAKE_SOURCE_DIR}/include/wrun.h _decls REGEX "^[A-Za-z_][A-Za-z0-9_ *]*[ *]wrun_[a-z0-9_]+\\(")
+  set(_exports "")
+  foreach(l ${_decls})
+    string(REGEX MATCH "wrun_[a-z0-9_]+\\(" _n "${l}")
+    string(REPLACE "(" "" _n "${_n}")
+    string(APPEND _exports "    ${_n};\n")
+  endforeach()
+  set(WRUN_VERSION_SCRIPT ${CMAKE_BINARY_DIR}/libwrun.map)
+  file(WRITE ${WRUN_VERSION_SCRIPT}.tmp "/* generated from include/wrun.h by cmake/libwrun.cmake */\n"
+       "WRUN_0 {\n  global:\n${_exports}  local: *;\n};\n")
+  configure_file(${WRUN_VERSION_SCRIPT}.tmp ${WRUN_VERSION_SCRIPT} COPYONLY)
+
+  # Link dependencies by name, not by the paths found above: the installed
+  # package must not point into this machine's build (libz.a is not PIC).
+  set(_embed_deps z m Threads::Threads)
+
+  add_library(wrun_shared SHARED $<TARGET_OBJECTS:wrun_embed_objs>)
+  set_target_properties(wrun_shared PROPERTIES OUTPUT_NAME wrun EXPORT_NAME wrun
+    VERSION ${PROJECT_VERSION} SOVERSION ${PROJECT_VERSION_MAJOR}
+    LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/lib LINK_DEPENDS ${WRUN_VERSION_SCRIPT})
+  target_link_options(wrun_shared PRIVATE -Wl,--version-script=${WRUN_VERSION_SCRIPT} -Wl,--no-undefined)
+  target_link_libraries(wrun_shared PRIVATE ${_embed_deps})
+
+  add_library(wrun_static STATIC $<TARGET_OBJECTS:wrun_embed_objs>)
+  set_target_properties(wrun_static PROPERTIES OUTPUT_NAME wrun EXPORT_NAME wrun_static
+    ARCHIVE_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/lib)
+  target_link_libraries(wrun_static INTERFACE ${_embed_deps})
+
+  foreach(t wrun_shared wrun_static)
+    target_include_directories(${t} INTERFACE $<BUILD_INTERFACE:${CMAKE_SOURCE_DIR}/include>
+                               $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
+  endforeach()
+
+  install(TARGETS wrun_shared wrun_static EXPORT wrunTargets
+          LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+  install(FILES ${CMAKE_SOURCE_DIR}/include/wrun.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  install(EXPORT wrunTargets NAMESPACE wrun:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/wrun)
+  include(CMakePackageConfigHelpers)
+  write_basic_package_version_file(${CMAKE_BINARY_DIR}/wrunConfigVersion.cmake
+                                   COMPATIBILITY SameMajorVersion)
+  file(WRITE ${CMAKE_BINARY_DIR}/wrunConfig.cmake
+       "# wrun's CMake package: wrun::wrun (libwrun.so) and wrun::wrun_static (libwrun.a).\n"
+       "include(CMakeFindDependencyMacro)\n"
+       "find_dependency(Threads)\n"
+       "include(\${CMAKE_CURRENT_LIST_DIR}/wrunTargets.cmake)\n")
+  install(FILES ${CMAKE_BINARY_DIR}/wrunConfig.cmake ${CMAKE_BINARY_DIR}/wrunConfigVersion.cmake
+          DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/wrun)
+  # The prefix is found relative to the .pc file, so the installed tree can
+  # move (cmake --install --prefix DIR is decided after configuring).
+  file(RELATIVE_PATH WRUN_PC_UP /p/${CMAKE_INSTALL_LIBDIR}/pkgconfig /p)
+  string(REGEX REPLACE "/$" "" WRUN_PC_UP "${WRUN_PC_UP}")
+  configure_file(${CMAKE_SOURCE_DIR}/cmake/wrun.pc.in ${CMAKE_BINARY_DIR}/wrun.pc @ONLY)
+  install(FILES ${CMAKE_BINARY_DIR}/wrun.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+
+  # The installed library, used as an embedder would: install to a temporary
+  # prefix, build examples/call_export.c with pkg-config, libwrun.a and
+  # find_package(wrun), run each, and check libwrun.so's exports.
+  enable_testing()
+  set(_inst_flags "")
+  if(WRUN_SANITIZE)
+    set(_inst_flags "-fsanitize=${WRUN_SANITIZE}")
+  endif()
+  add_test(NAME install/prefix COMMAND sh ${CMAKE_SOURCE_DIR}/tests/install/prefix.sh ${CMAKE_BINARY_DIR}
+           ${CMAKE_SOURCE_DIR} ${CMAKE_C_COMPILER} "${_inst_flags}")
+  set_tests_properties(install/prefix PROPERTIES SKIP_RETURN_CODE 77)
+endif()
+
+foreach(exe wrun wrun-serve)
+  if(TARGET ${exe})
+    install(TARGETS ${exe} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+  endif()
+endforeach()
