@@ -197,6 +197,11 @@ int shim_cmd_delete(const shim_args *a) {
   struct sockaddr_un sa = {.sun_family = AF_UNIX};
   if (path && strlen(path) < sizeof sa.sun_path) {
     strcpy(sa.sun_path, path);
+    /* containerd runs `delete` for a shim that is dead or on its way out; one
+     * still closing its tasks keeps accepting connections for a moment and
+     * could be killed before it removes its socket itself, so give it up to
+     * 2 s to stop listening before deciding it is alive */
+    for (int i = 0; i < 40 && can_connect(&sa); i++) usleep(50 * 1000);
     if (!can_connect(&sa)) unlink(path);
   }
   struct timespec now;
