@@ -284,9 +284,11 @@ lines=$(grep -c '" [0-9][0-9][0-9] ' "$tmp/main.err")
 [ "$lines" -gt 7000 ] || fail "access log: $lines lines"
 
 # ---- drain: SIGTERM lets a request in flight finish --------------------------------
-$CURL -o "$tmp/drain.out" "$B/stream/$((spin * 2))" &
+$CURL -N -o "$tmp/drain.out" "$B/stream/$((spin * 2))" &
 curl_pid=$!
-sleep 0.1
+# SIGTERM once the request is surely in flight: its first write has arrived
+# (a fixed sleep lost that race under ASan and load)
+i=0; while ! grep -q first "$tmp/drain.out" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 stop "$main_pid"
 wait $curl_pid
 [ "$st" = "0" ] || fail "SIGTERM: exit status $st"
