@@ -13,8 +13,12 @@
  *
  * `delete` (after a shim died) cleans what a task left: its rootfs mount and
  * the dead shim's socket (tasks die with their shim: workload.c), and
- * answers a DeleteResponse on stdout.
+ * answers a DeleteResponse on stdout. containerd runs `delete` in the bundle
+ * directory, so when a `task delete` removes the bundle first it cannot run,
+ * and a shim killed outright leaves its socket; `start` therefore also removes
+ * every socket in s/ that nobody listens on any more.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -74,6 +78,30 @@ static bool can_connect(const struct sockaddr_un *sa) {
   bool ok = fd >= 0 && connect(fd, (const struct sockaddr *)sa, sizeof *sa) == 0;
   if (fd >= 0) close(fd);
   return ok;
+}
+
+/* Removes the sockets in `path`'s directory whose listener is gone (connect
+ * refused): sockets of shims that were killed before they or `delete` could
+ * remove them. Only sockets are touched, and only dead ones. */
+static void sweep_dead_sockets(const char *path) {
+  char d[4096];
+  snprintf(d, sizeof d, "%s", path);
+  char *dir = dirname(d);
+  DIR *dp = opendir(dir);
+  if (!dp) return;
+  struct dirent *e;
+  while ((e = readdir(dp)) != NULL) {
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    int len = snprintf(sa.sun_path, sizeof sa.sun_path, "%s/%s", dir, e->d_name);
+    struct stat st;
+    if (e->d_name[0] == '.' || len < 0 || (size_t)len >= sizeof sa.sun_path) continue;
+    if (lstat(sa.sun_path, &st) != 0 || !S_ISSOCK(st.st_mode)) continue;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) break;
+    if (connect(fd, (const struct sockaddr *)&sa, sizeof sa) != 0 && errno == ECONNREFUSED) unlink(sa.sun_path);
+    close(fd);
+  }
+  closedir(dp);
 }
 
 /* Listens on `path`; *reused when a live shim already does. -1 on failure. */
@@ -141,6 +169,7 @@ int shim_cmd_start(const shim_args *a) {
   char path[4096], address[4200];
   socket_path(a, group, path, sizeof path);
   snprintf(address, sizeof address, "unix://%s", path);
+  sweep_dead_sockets(path);
   bool reused;
   int fd = listen_at(path, &reused);
   if (reused) {

@@ -94,6 +94,11 @@ if [ -n "$spid" ] && grep -q containerd-shim-wrun-v2 /proc/$spid/cmdline; then
 else
   fail "no shim process found as the parent of dead1's task ($tpid)"
 fi
+# containerd runs `shim delete` in the bundle directory; when `task delete`
+# removed the bundle first, that cannot run and the killed shim's socket stays
+# until the next shim starts, which removes sockets nobody listens on (start.c)
+out=$($C run --rm $WRUN $img after1 /guest.wasm args x </dev/null | tail -1)
+[ "$out" = x ] && ok "a container after the killed shim" || fail "after1 printed '$out'"
 check_clean "after the single runs"
 
 n=0
