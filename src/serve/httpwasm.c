@@ -306,6 +306,17 @@ static bool check_kind(wrun_caller *c, uint32_t kind, const char *fn) {
   return host_fail(c, fn, why);
 }
 
+/* Writes a NUL-separated list (built in *out, freed here) to the guest's
+ * buffer at slots[at] with limit slots[at + 1], and returns in slots[0] the
+ * count in the high and the byte length in the low 32 bits (0 when empty). */
+static bool write_list(wrun_caller *c, uint64_t *slots, int at, hw_buf *out, uint32_t count, const char *fn) {
+  uint64_t args[2] = {slots[at], slots[at + 1]};
+  bool ok = write_result(c, args, out->p, out->len, fn);
+  slots[0] = out->len ? (uint64_t)count << 32 | (uint32_t)out->len : 0;
+  free(out->p);
+  return ok;
+}
+
 static bool h_get_header_names(wrun_caller *c, void *env, uint64_t *slots) {
   hw_req *r = req_of(c, env);
   uint32_t kind = (uint32_t)slots[0];
@@ -325,11 +336,7 @@ static bool h_get_header_names(wrun_caller *c, void *env, uint64_t *slots) {
     }
     count++;
   }
-  uint64_t args[2] = {slots[1], slots[2]};
-  bool ok = write_result(c, args, out.p, out.len, "get_header_names");
-  free(out.p);
-  slots[0] = out.len ? (uint64_t)count << 32 | (uint32_t)out.len : 0;
-  return ok;
+  return write_list(c, slots, 1, &out, count, "get_header_names");
 }
 
 static bool h_get_header_values(wrun_caller *c, void *env, uint64_t *slots) {
@@ -350,11 +357,7 @@ static bool h_get_header_values(wrun_caller *c, void *env, uint64_t *slots) {
     }
     count++;
   }
-  uint64_t args[2] = {slots[3], slots[4]};
-  bool ok = write_result(c, args, out.p, out.len, "get_header_values");
-  free(out.p);
-  slots[0] = out.len ? (uint64_t)count << 32 | (uint32_t)out.len : 0;
-  return ok;
+  return write_list(c, slots, 3, &out, count, "get_header_values");
 }
 
 /* set_header_value, add_header_value, remove_header. */
