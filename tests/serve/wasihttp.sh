@@ -17,52 +17,10 @@ wrun=$1
 tests=$(cd "$2" && pwd)
 handler=$tests/component/http-handler.wasm
 js=$tests/component/http-js.wasm
-tmp=$(mktemp -d)
-pids=""
-cleanup() {
-  for p in $pids; do kill -9 "$p" 2>/dev/null; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-fails=0
-fail() { fails=$((fails + 1)); echo "FAIL: $*"; }
-command -v curl >/dev/null 2>&1 || { echo "SKIP: curl is not installed"; exit 77; }
-command -v python3 >/dev/null 2>&1 || { echo "SKIP: python3 is not installed"; exit 77; }
+. "$(dirname "$0")/lib.sh"
 CURL="curl -s -m 30"
-ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=4"
-export ASAN_OPTIONS
-
-# start NAME ARGS...: wrun serve ARGS in the background, stderr in
-# $tmp/NAME.err; sets $port and $pid.
-start() {
-  name=$1
-  shift
-  "$wrun" serve --addr 127.0.0.1:0 "$@" 2>"$tmp/$name.err" &
-  pid=$!
-  pids="$pids $pid"
-  port=""
-  i=0
-  while [ $i -lt 600 ]; do
-    port=$(sed -n 's|.* on http://127\.0\.0\.1:\([0-9]*\) .*|\1|p' "$tmp/$name.err" 2>/dev/null)
-    [ -n "$port" ] && return 0
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-    i=$((i + 1))
-  done
-  echo "FAIL: server $name did not start:"
-  cat "$tmp/$name.err"
-  exit 1
-}
-
-# stop PID: SIGTERM, at most 15 s, then SIGKILL; $st is the exit status.
-stop() {
-  kill -TERM "$1" 2>/dev/null
-  ( sleep 15; kill -9 "$1" 2>/dev/null ) &
-  guard=$!
-  wait "$1"
-  st=$?
-  kill "$guard" 2>/dev/null
-}
+# wait up to 60 s for a server to start (components are loaded and compiled first)
+start_tries=600
 
 code() { $CURL -o /dev/null -w '%{http_code}' "$@"; }
 
