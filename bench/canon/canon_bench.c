@@ -60,7 +60,7 @@ int main(int argc, char **argv) {
   mem_bytes = calloc(1, MEM_SIZE);
   if (!mem_bytes) return 1;
   wc_types ts = {0};
-  wrun_error err;
+  rt_error err;
   wc_loader L = {.types = &ts, .err = &err};
   wc_val str = WC_PRIM_BIT | WC_STRING;
   wc_val tags = add_type(&L, (wc_type){.kind = WC_T_LIST, .elem = str});

@@ -10,8 +10,8 @@
  *           0xEE there.
  *
  * For each module and tier (interpreter, AOT) it times, per instance:
- *   new store + wrun_instantiate + free store   (the path `wrun run` takes),
- *   wrun_template_instantiate + release          (pooled, copy-on-write),
+ *   new store + rt_instantiate + free store   (the path `wrun run` takes),
+ *   rt_template_instantiate + release          (pooled, copy-on-write),
  *   the same plus one call (_start, or touch of a rotating address, which
  *   checks that the byte the previous instance overwrote is back).
  * Each figure is the best of 5 batches of N instantiations (mean per
@@ -105,15 +105,15 @@ static buf data10m_module(void) {
 
 /* ---- the fd_write stub ---------------------------------------------------------- */
 
-static bool fd_write_stub(wrun_caller *c, void *env, uint64_t *slots) {
+static bool fd_write_stub(rt_caller *c, void *env, uint64_t *slots) {
   (void)env;
-  wrun_memory *mem = wrun_caller_memory(c, 0);
+  rt_memory *mem = rt_caller_memory(c, 0);
   uint32_t iovs = (uint32_t)slots[1];
-  const uint8_t *base = wrun_memory_data(mem);
+  const uint8_t *base = rt_memory_data(mem);
   uint32_t len;
   memcpy(&len, base + iovs + 4, 4);
   slots[0] = len == 6 && memcmp(base, "hello\n", 6) == 0 ? 0 : 28; /* EINVAL when the image is wrong */
-  return slots[0] == 0 || wrun_caller_trap(c, WRUN_TRAP_HOST, "hello: wrong memory contents");
+  return slots[0] == 0 || rt_caller_trap(c, WRUN_TRAP_HOST, "hello: wrong memory contents");
 }
 
 /* ---- timing ----------------------------------------------------------------------- */
@@ -130,64 +130,64 @@ static double clock_us(clockid_t id) {
 typedef struct cost { double wall, cpu; } cost;
 
 typedef struct bench_ctx {
-  const wasm_module *m;
-  const wrun_config *cfg;
-  const wrun_extern *imports;    /* for the normal path: made in each store */
-  const wrun_template *t;
+  const wm_module *m;
+  const rt_config *cfg;
+  const rt_extern *imports;    /* for the normal path: made in each store */
+  const rt_template *t;
   wrun_store *s;                 /* the pool's store */
   const char *call;              /* export to call, or NULL */
   bool is_data;
   uint64_t iter;
 } bench_ctx;
 
-static void die(const char *what, const wrun_error *err) {
+static void die(const char *what, const rt_error *err) {
   char b[400];
-  fprintf(stderr, "bench_instantiate: %s: %s\n", what, wrun_error_format(err, NULL, b, sizeof b));
+  fprintf(stderr, "bench_instantiate: %s: %s\n", what, rt_error_format(err, NULL, b, sizeof b));
   exit(1);
 }
 
 static void call_export(bench_ctx *c, wrun_store *s, wrun_instance *inst) {
-  wrun_error err;
-  wrun_error_clear(&err);
-  wrun_extern x;
-  if (!wrun_instance_export(inst, c->call, strlen(c->call), &x)) die("no export", &err);
+  rt_error err;
+  rt_error_clear(&err);
+  rt_extern x;
+  if (!rt_instance_export(inst, c->call, strlen(c->call), &x)) die("no export", &err);
   if (c->is_data) {
     uint32_t addr = (uint32_t)((c->iter * 40961) % ((uint64_t)DATA10M_PAGES * 65536));
-    wrun_val arg = {.type = WASM_I32, .of.i32 = addr}, res;
-    if (!wrun_call(s, x.of.func, &arg, 1, &res, 1, &err)) die("touch", &err);
+    rt_val arg = {.type = WASM_I32, .of.i32 = addr}, res;
+    if (!rt_call(s, x.of.func, &arg, 1, &res, 1, &err)) die("touch", &err);
     if (res.of.i32 != data10m_byte(addr)) {
       fprintf(stderr, "bench_instantiate: byte %u is %u, image says %u: copy-on-write isolation broken\n", addr,
               res.of.i32, data10m_byte(addr));
       exit(1);
     }
-  } else if (!wrun_call(s, x.of.func, NULL, 0, NULL, 0, &err)) {
+  } else if (!rt_call(s, x.of.func, NULL, 0, NULL, 0, &err)) {
     die("_start", &err);
   }
 }
 
 static void one_normal(bench_ctx *c) {
-  wrun_error err;
-  wrun_error_clear(&err);
-  wrun_store *s = wrun_store_new(c->cfg);
-  wrun_extern imports[1];
-  uint32_t n = wrun_template_module(c->t)->nimports;
+  rt_error err;
+  rt_error_clear(&err);
+  wrun_store *s = engine_store_new(c->cfg);
+  rt_extern imports[1];
+  uint32_t n = rt_template_module(c->t)->nimports;
   if (n) {
     imports[0].kind = WASM_EXTERN_FUNC;
-    imports[0].of.func = wrun_func_new_host(s, wrun_func_type(c->imports[0].of.func), fd_write_stub, NULL, "fd_write");
+    imports[0].of.func = rt_func_new_host(s, rt_func_type(c->imports[0].of.func), fd_write_stub, NULL, "fd_write");
   }
-  wrun_instance *inst = wrun_instantiate(s, c->m, imports, n, &err);
+  wrun_instance *inst = rt_instantiate(s, c->m, imports, n, &err);
   if (!inst) die("instantiate", &err);
   if (c->call) call_export(c, s, inst);
-  wrun_store_free(s);
+  rt_store_free(s);
 }
 
 static void one_template(bench_ctx *c) {
-  wrun_error err;
-  wrun_error_clear(&err);
-  wrun_instance *inst = wrun_template_instantiate(c->t, c->s, &err);
+  rt_error err;
+  rt_error_clear(&err);
+  wrun_instance *inst = rt_template_instantiate(c->t, c->s, &err);
   if (!inst) die("template instantiate", &err);
   if (c->call) call_export(c, c->s, inst);
-  wrun_instance_release(c->s, inst);
+  rt_instance_release(c->s, inst);
 }
 
 static cost best_us(bench_ctx *c, void (*one)(bench_ctx *), int n) {
@@ -205,21 +205,21 @@ static cost best_us(bench_ctx *c, void (*one)(bench_ctx *), int n) {
 static bool template_only;
 
 static void run(const char *name, const buf *bytes, bool aot, const char *call, bool is_data, int n) {
-  wrun_error err;
-  wrun_error_clear(&err);
-  wasm_module *m = wasm_module_decode(bytes->p, bytes->n, &err);
-  if (!m || !wasm_module_validate(m, &err)) die(name, &err);
-  wrun_config cfg = {0};
+  rt_error err;
+  rt_error_clear(&err);
+  wm_module *m = wm_module_decode(bytes->p, bytes->n, &err);
+  if (!m || !wm_module_validate(m, &err)) die(name, &err);
+  rt_config cfg = {0};
   cfg.aot = aot;
-  wrun_store *host = wrun_store_new(&cfg); /* owns the template's host function */
-  wrun_extern imports[1];
+  wrun_store *host = engine_store_new(&cfg); /* owns the template's host function */
+  rt_extern imports[1];
   if (m->nimports) {
     imports[0].kind = WASM_EXTERN_FUNC;
-    imports[0].of.func = wrun_func_new_host(host, wasm_module_func_type(m, 0), fd_write_stub, NULL, "fd_write");
+    imports[0].of.func = rt_func_new_host(host, wm_module_func_type(m, 0), fd_write_stub, NULL, "fd_write");
   }
-  wrun_template *t = wrun_template_new(m, &cfg, imports, m->nimports, &err);
+  rt_template *t = engine_template_new(m, &cfg, imports, m->nimports, &err);
   if (!t) die(name, &err);
-  bench_ctx c = {m, &cfg, imports, t, wrun_store_new(&cfg), NULL, is_data, 0};
+  bench_ctx c = {m, &cfg, imports, t, engine_store_new(&cfg), NULL, is_data, 0};
   int slow_n = is_data ? (n / 20 > 10 ? n / 20 : 10) : n; /* the copying path is slow: fewer rounds */
   cost none = {0, 0};
   cost normal = template_only ? none : best_us(&c, one_normal, slow_n);
@@ -228,12 +228,12 @@ static void run(const char *name, const buf *bytes, bool aot, const char *call, 
   cost normal_call = template_only ? none : best_us(&c, one_normal, slow_n);
   cost pooled_call = best_us(&c, one_template, n);
   printf("%-7s %-6s %5llu KiB | %8.1f %8.1f | %6.2f %6.2f | %8.1f %8.1f | %6.2f %6.2f\n", name,
-         aot ? "aot" : "interp", (unsigned long long)wrun_template_image_bytes(t) / 1024, normal.wall, normal.cpu,
+         aot ? "aot" : "interp", (unsigned long long)rt_template_image_bytes(t) / 1024, normal.wall, normal.cpu,
          pooled.wall, pooled.cpu, normal_call.wall, normal_call.cpu, pooled_call.wall, pooled_call.cpu);
-  wrun_store_free(c.s);
-  wrun_template_free(t);
-  wrun_store_free(host);
-  wasm_module_free(m);
+  rt_store_free(c.s);
+  rt_template_free(t);
+  rt_store_free(host);
+  wm_module_free(m);
 }
 
 int main(int argc, char **argv) {
@@ -245,7 +245,7 @@ int main(int argc, char **argv) {
   if (n < 1) n = 1;
   buf hello = hello_module(), data = data10m_module();
   printf("µs per instance (wall, cpu), best of 5 batches of %d (the copying path: fewer)\n", n);
-  printf("                      |  wrun_instantiate |     template  | + call: instantiate | + call: template\n");
+  printf("                      |  rt_instantiate |     template  | + call: instantiate | + call: template\n");
   printf("module  tier   image    |     wall      cpu |   wall    cpu |     wall      cpu |   wall    cpu\n");
   for (int aot = 0; aot <= 1; aot++) {
 #if !defined(__x86_64__)

@@ -3,7 +3,7 @@
  * instance, through the same calls the http-wasm handler makes (instance.h),
  * with the http_handler imports bound to functions that do nothing:
  *   store     serve_instance_new + serve_instance_free: a new store, host
- *             functions, wrun_instantiate, _initialize/_start, freeing it all
+ *             functions, rt_instantiate, _initialize/_start, freeing it all
  *             (the path of modules that import WASI);
  *   template  serve_instance_take + serve_instance_free on a worker's pool
  *             (serve_template_new, serve_pool_new): a pooled copy-on-write
@@ -25,18 +25,18 @@
 #include "serve/instance.h"
 #include "valid/valid.h"
 
-static bool nothing(wrun_caller *c, void *env, uint64_t *slots) {
+static bool nothing(rt_caller *c, void *env, uint64_t *slots) {
   (void)c, (void)env;
   slots[0] = 0;
   return true;
 }
 
-static bool link_dummy(void *env, wrun_store *s, const wasm_module *m, uint32_t i, wrun_extern *out, wrun_error *err) {
-  const wasm_import *im = &m->imports[i];
+static bool link_dummy(void *env, wrun_store *s, const wm_module *m, uint32_t i, rt_extern *out, rt_error *err) {
+  const wm_import *im = &m->imports[i];
   if (im->kind != WASM_EXTERN_FUNC)
-    return wrun_error_at(err, WRUN_ERR_LINK, im->offset, "only function imports are benchmarked");
+    return rt_error_at(err, WRUN_ERR_LINK, im->offset, "only function imports are benchmarked");
   out->kind = WASM_EXTERN_FUNC;
-  out->of.func = wrun_func_new_host(s, wasm_module_func_type(m, im->index), nothing, env, im->field.ptr);
+  out->of.func = rt_func_new_host(s, wm_module_func_type(m, im->index), nothing, env, im->field.ptr);
   return out->of.func != NULL;
 }
 
@@ -50,14 +50,14 @@ enum path { STORE, TEMPLATE, CALL, REUSE };
 static const char *const path_names[] = {"store", "template", "template+call", "reuse+call"};
 
 /* One request's instance by `path`; false (message printed) on failure. */
-static bool one(enum path path, const wasm_module *m, const serve_limits *lim, serve_pool *pool, const char *name) {
+static bool one(enum path path, const wm_module *m, const serve_limits *lim, serve_pool *pool, const char *name) {
   serve_instance si;
-  wrun_error err;
-  wrun_error_clear(&err);
+  rt_error err;
+  rt_error_clear(&err);
   bool ok = path == STORE ? serve_instance_new(m, lim, name, NULL, link_dummy, NULL, &si, &err)
                           : serve_instance_take(pool, NULL, &si, &err);
   if (ok && path >= CALL) {
-    wrun_val res;
+    rt_val res;
     ok = serve_instance_call(&si, "handle_request", NULL, 0, &res, 1, &err);
   }
   if (!ok) fprintf(stderr, "%s: %s: %s\n", name, path_names[path], err.message);
@@ -70,7 +70,7 @@ static int cmp_double(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
-static bool export_func(const wasm_module *m, const char *name) {
+static bool export_func(const wm_module *m, const char *name) {
   for (uint32_t i = 0; i < m->nexports; i++)
     if (m->exports[i].kind == WASM_EXTERN_FUNC && strcmp(m->exports[i].name.ptr, name) == 0) return true;
   return false;
@@ -94,16 +94,16 @@ int main(int argc, char **argv) {
   uint8_t *bytes = malloc((size_t)len);
   if (!bytes || fread(bytes, 1, (size_t)len, f) != (size_t)len) return 1;
   fclose(f);
-  wrun_error err;
-  wrun_error_clear(&err);
-  wasm_module *m = wasm_module_decode(bytes, (size_t)len, &err);
-  if (!m || !wasm_module_validate(m, &err)) {
+  rt_error err;
+  rt_error_clear(&err);
+  wm_module *m = wm_module_decode(bytes, (size_t)len, &err);
+  if (!m || !wm_module_validate(m, &err)) {
     fprintf(stderr, "%s: %s\n", argv[1], err.message);
     return 1;
   }
   serve_limits lim = {.max_stack = 128 << 10, .max_call_depth = 512, .aot = aot};
   if (aot) { /* compiled once, as serve gets it from the compile cache */
-    wrun_config cfg = {.aot = true};
+    rt_config cfg = {.aot = true};
     aot_image *img;
     if (!aot_compile_module(m, aot_options_for(&cfg), &img, &err)) {
       fprintf(stderr, "%s: aot: %s\n", argv[1], err.message);
@@ -112,7 +112,7 @@ int main(int argc, char **argv) {
     aot_attach_image(m, img);
   }
   wrun_store *host = NULL;
-  wrun_template *t = serve_template_new(m, &lim, link_dummy, &host, &err);
+  rt_template *t = serve_template_new(m, &lim, link_dummy, &host, &err);
   if (!t) {
     fprintf(stderr, "%s: template: %s\n", argv[1], err.kind ? err.message : "the module imports WASI");
     return 1;
@@ -121,7 +121,7 @@ int main(int argc, char **argv) {
   if (!pool || !warm) return 1;
   bool calls = export_func(m, "handle_request");
   printf("%s (%s, image %llu KiB): us per instance, median of 9 x %d (wall / cpu)\n", argv[1],
-         aot ? "aot" : "interpreter", (unsigned long long)(wrun_template_image_bytes(t) >> 10), iters);
+         aot ? "aot" : "interpreter", (unsigned long long)(rt_template_image_bytes(t) >> 10), iters);
   for (enum path path = STORE; path <= REUSE; path++) {
     if (path >= CALL && !calls) continue;
     double wall[9], cpu[9];
@@ -138,9 +138,9 @@ int main(int argc, char **argv) {
   }
   serve_pool_free(warm);
   serve_pool_free(pool);
-  wrun_template_free(t);
-  wrun_store_free(host);
-  wasm_module_free(m);
+  rt_template_free(t);
+  rt_store_free(host);
+  wm_module_free(m);
   free(bytes);
   return 0;
 }

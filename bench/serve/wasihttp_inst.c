@@ -49,12 +49,12 @@ static int on_body(void *arg, const uint8_t *d, size_t n) {
 static void on_end(void *arg, const wp2_http_field *t, size_t n, bool complete) { (void)arg, (void)t, (void)n, (void)complete; }
 
 /* Compiles the component's core modules, as serve gets them from the cache. */
-static bool compile_all(wc_component *c, wrun_error *err) {
+static bool compile_all(wc_component *c, rt_error *err) {
   uint32_t n = wc_core_modules(c, NULL, 0);
-  wasm_module **mods = calloc((size_t)n + 1, sizeof *mods);
+  wm_module **mods = calloc((size_t)n + 1, sizeof *mods);
   if (!mods) return false;
   wc_core_modules(c, mods, n);
-  wrun_config cfg = {.aot = true};
+  rt_config cfg = {.aot = true};
   bool ok = true;
   for (uint32_t k = 0; k < n && ok; k++) {
     aot_image *img;
@@ -73,23 +73,23 @@ static int bench(int argc, char **argv) {
   const char *path = argc > 3 ? argv[3] : "/";
   bool aot = argc > 4 && strcmp(argv[4], "--aot") == 0;
   if (iters < 1) iters = 1;
-  wrun_error err;
-  wrun_error_clear(&err);
+  rt_error err;
+  rt_error_clear(&err);
   size_t len;
-  uint8_t *bytes = wrun_read_file(argv[1], &len, &err);
+  uint8_t *bytes = rt_read_file(argv[1], &len, &err);
   wc_component *c = bytes ? wc_component_load(bytes, len, &err) : NULL;
   char handler[160];
   if (!c || (aot && !compile_all(c, &err)) || !wp2_http_handler_name(c, handler, sizeof handler)) {
     fprintf(stderr, "%s: %s\n", argv[1], err.message[0] ? err.message : "not a wasi:http component");
     return 1;
   }
-  wrun_config cfg = {.stack_bytes = 128 << 10, .max_call_depth = 512, .aot = aot};
+  rt_config cfg = {.stack_bytes = 128 << 10, .max_call_depth = 512, .aot = aot};
   double per[NSTEPS][9];
   for (int b = 0; b < 9; b++) {
     double sum[NSTEPS] = {0};
     for (int i = 0; i < iters; i++) {
       double t0 = now_us();
-      wrun_store *s = wrun_store_new(&cfg);
+      wrun_store *s = engine_store_new(&cfg);
       double t1 = now_us();
       wc_host *host = wc_host_new();
       char *av[] = {"bench", NULL};
@@ -109,7 +109,7 @@ static int bench(int argc, char **argv) {
       wc_instance_free(inst);
       wc_host_free(host);
       wp2_free(p);
-      wrun_store_free(s);
+      rt_store_free(s);
       double t5 = now_us();
       sum[STEP_STORE] += t1 - t0;
       sum[STEP_HOST] += t2 - t1;

@@ -19,7 +19,7 @@
 #include "aot/lower.h"
 
 
-uint32_t aot_options_for(const wrun_config *cfg) {
+uint32_t aot_options_for(const rt_config *cfg) {
   uint32_t o = cfg->interruptible ? AOT_OPT_INTERRUPTIBLE : 0;
 #ifdef WRUN_BOUNDS_CHECKS
   o |= AOT_OPT_BOUNDS_CHECKS;
@@ -36,7 +36,7 @@ void aot_image_free(aot_image *img) {
 
 static void free_image_cb(void *p) { aot_image_free(p); }
 
-void aot_attach_image(wasm_module *m, aot_image *img) {
+void aot_attach_image(wm_module *m, aot_image *img) {
   if (m->aot_image && m->aot_image_free) m->aot_image_free(m->aot_image);
   m->aot_image = img;
   m->aot_image_free = free_image_cb;
@@ -51,11 +51,11 @@ void aot_code_free(aot_code *c) {
 uint32_t aot_compiled_count(const wrun_instance *inst) { return inst->aot ? inst->aot->img->nfuncs : 0; }
 
 aot_image *aot_image_from_code(const uint8_t *code, uint32_t code_size, uint32_t nfuncs, uint32_t *func_off,
-                               uint32_t options, uint32_t cpu, wrun_error *err) {
+                               uint32_t options, uint32_t cpu, rt_error *err) {
   aot_image *img = calloc(1, sizeof *img);
   if (!img) {
     free(func_off);
-    wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+    rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
     return NULL;
   }
   img->func_off = func_off;
@@ -71,7 +71,7 @@ aot_image *aot_image_from_code(const uint8_t *code, uint32_t code_size, uint32_t
   void *mem = mmap(NULL, img->map_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (mem == MAP_FAILED) {
     aot_image_free(img);
-    wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "cannot map %u bytes for code", code_size);
+    rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "cannot map %u bytes for code", code_size);
     return NULL;
   }
   img->mem = mem;
@@ -80,7 +80,7 @@ aot_image *aot_image_from_code(const uint8_t *code, uint32_t code_size, uint32_t
   memcpy(img->mem, code, code_size);
   if (mprotect(img->mem, img->map_size, PROT_READ | PROT_EXEC) != 0) {
     aot_image_free(img);
-    wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "cannot make code executable");
+    rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "cannot make code executable");
     return NULL;
   }
   return img;
@@ -92,26 +92,26 @@ static double now_ms(void) {
   return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
 }
 
-bool aot_compile_module(const wasm_module *m, uint32_t options, aot_image **out, wrun_error *err) {
+bool aot_compile_module(const wm_module *m, uint32_t options, aot_image **out, rt_error *err) {
   const aot_target *t = aot_target_host();
   if (!t) {
     *out = NULL;
-    return wrun_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "the AOT compiler has no backend for this machine");
+    return rt_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "the AOT compiler has no backend for this machine");
   }
   return aot_compile_module_for(t, m, options, out, err);
 }
 
-bool aot_compile_module_for(const aot_target *t, const wasm_module *m, uint32_t options, aot_image **out,
-                            wrun_error *err) {
+bool aot_compile_module_for(const aot_target *t, const wm_module *m, uint32_t options, aot_image **out,
+                            rt_error *err) {
   *out = NULL;
   if ((t->host_cpu() & t->cpu_required) != t->cpu_required) {
     char need[64];
     aot_cpu_names(t->arch, t->cpu_required, need, sizeof need);
-    return wrun_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "the AOT compiler needs a CPU with %s", need);
+    return rt_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "the AOT compiler needs a CPU with %s", need);
   }
   for (uint32_t i = 0; i < m->nmems; i++)
     if (m->mems[i].type.limits.is64)
-      return wrun_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "the AOT compiler does not support 64-bit memories");
+      return rt_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "the AOT compiler does not support 64-bit memories");
   double t0 = now_ms();
   uint32_t ndef = m->nfuncs - m->nimported_funcs;
   aot_func_out *outs = calloc(ndef + 1, sizeof *outs);
@@ -119,7 +119,7 @@ bool aot_compile_module_for(const aot_target *t, const wasm_module *m, uint32_t 
   uint8_t *code = NULL;
   bool ok = false;
   if (!outs || !offs) {
-    wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+    rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
     goto done;
   }
   aot_func_in in = {m, 0, (options & AOT_OPT_BOUNDS_CHECKS) != 0, (options & AOT_OPT_INTERRUPTIBLE) != 0};
@@ -132,18 +132,18 @@ bool aot_compile_module_for(const aot_target *t, const wasm_module *m, uint32_t 
     offs[ndef + k] = outs[k].frame;
     total += outs[k].size;
     if (total > UINT32_MAX / 2) {
-      wrun_error_at(err, WRUN_ERR_LIMIT, WRUN_NO_OFFSET, "compiled code exceeds 2 GiB");
+      rt_error_at(err, WRUN_ERR_LIMIT, WRUN_NO_OFFSET, "compiled code exceeds 2 GiB");
       goto done;
     }
   }
   code = malloc(total);
   if (!code) {
-    wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+    rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
     goto done;
   }
   t->fill(code, total);
   if (!t->trampoline(code, AOT_TRAMPOLINE_SIZE)) {
-    wrun_error_at(err, WRUN_ERR_LIMIT, WRUN_NO_OFFSET, "internal error: trampoline too large");
+    rt_error_at(err, WRUN_ERR_LIMIT, WRUN_NO_OFFSET, "internal error: trampoline too large");
     goto done;
   }
   for (uint32_t k = 0; k < ndef; k++) {
@@ -166,8 +166,8 @@ done:
   return ok;
 }
 
-bool aot_compile_instance(wrun_store *s, wrun_instance *inst, wrun_error *err) {
-  wasm_module *m = (wasm_module *)inst->module; /* the image slot is a cache on the module */
+bool aot_compile_instance(wrun_store *s, wrun_instance *inst, rt_error *err) {
+  wm_module *m = (wm_module *)inst->module; /* the image slot is a cache on the module */
   uint32_t want = aot_options_for(&s->cfg);
   aot_image *img = m->aot_image;
   if (!img) {
@@ -175,20 +175,20 @@ bool aot_compile_instance(wrun_store *s, wrun_instance *inst, wrun_error *err) {
     aot_attach_image(m, img);
   }
   if ((want & AOT_OPT_INTERRUPTIBLE) && !(img->options & AOT_OPT_INTERRUPTIBLE))
-    return wrun_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET,
+    return rt_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET,
                          "the compiled code has no interrupt checks (needed for --timeout): "
                          "recompile with `wrun compile --interruptible`");
   if ((want & AOT_OPT_BOUNDS_CHECKS) && !(img->options & AOT_OPT_BOUNDS_CHECKS))
-    return wrun_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET,
+    return rt_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET,
                          "the compiled code relies on guard pages, which this build does not use");
   if (img->nfuncs != m->nfuncs - m->nimported_funcs)
-    return wrun_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "compiled code does not match the module");
+    return rt_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "compiled code does not match the module");
   aot_code *code = calloc(1, sizeof *code);
-  const wasm_functype **types = calloc(m->ntypes + 1, sizeof *types);
+  const wm_functype **types = calloc(m->ntypes + 1, sizeof *types);
   if (!code || !types) {
     free(code);
     free(types);
-    return wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+    return rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
   }
   for (uint32_t i = 0; i < m->ntypes; i++) types[i] = &m->types[i].func;
   code->img = img;
@@ -292,7 +292,7 @@ bool aot_invoke(wrun_store *s, wrun_func *f, uint64_t *sp) {
   } else {
     rt_current_exec = &ex;
     int kind = 0; /* where the function's result comes back: see the trampoline */
-    if (aot_result_in_reg(f->type)) kind = aot_cls(wasm_functype_results(f->type)[0]) == CL_X ? 2 : 1;
+    if (aot_result_in_reg(f->type)) kind = aot_cls(wm_functype_results(f->type)[0]) == CL_X ? 2 : 1;
     code->enter(&code->ctx, f->aot_entry, sp, kind);
     ok = true;
   }
@@ -304,11 +304,11 @@ bool aot_invoke(wrun_store *s, wrun_func *f, uint64_t *sp) {
 /* ---- the tier's operations for the runtime (tier.h) ------------------------- */
 
 /* The module's image for instances under cfg, compiled once. */
-static bool prepare_module(const wasm_module *m, const wrun_config *cfg, wrun_error *err) {
+static bool prepare_module(const wm_module *m, const rt_config *cfg, rt_error *err) {
   if (m->aot_image) return true;
   aot_image *img;
   if (!aot_compile_module(m, aot_options_for(cfg), &img, err)) return false;
-  aot_attach_image((wasm_module *)m, img); /* the image slot is a cache on the module */
+  aot_attach_image((wm_module *)m, img); /* the image slot is a cache on the module */
   return true;
 }
 

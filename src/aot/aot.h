@@ -40,16 +40,16 @@ typedef enum aot_helper {
 /* Per-instance data the generated code reads, at fixed offsets. */
 typedef struct aot_ctx {
   uint8_t *mem_base;              /* memory 0 base, or NULL */
-  wrun_memory *mem0;
+  rt_memory *mem0;
   uintptr_t stack_limit;          /* lowest stack pointer allowed (set by aot_invoke) */
   uintptr_t helper_sp;            /* stack pointer at the last helper call (backtraces) */
   volatile sig_atomic_t *interrupt;
-  wrun_global **globals;
+  rt_global **globals;
   wrun_func **funcs;
-  wrun_table **tables;
+  rt_table **tables;
   wrun_store *store;
   wrun_instance *inst;
-  const wasm_functype **types;    /* the module's function types, by index */
+  const wm_functype **types;    /* the module's function types, by index */
   void *helpers[AOT_H_COUNT_];
 } aot_ctx;
 
@@ -97,36 +97,36 @@ typedef struct aot_image {
 typedef struct aot_code {
   aot_ctx ctx;
   const aot_image *img;           /* owned by the module */
-  const wasm_functype **types;    /* the module's function types, by index */
+  const wm_functype **types;    /* the module's function types, by index */
   /* the C -> compiled-code trampoline; result: 0 in slots, 1 general register, 2 float register */
   void (*enter)(aot_ctx *ctx, const void *fn, uint64_t *slots, int result);
 } aot_code;
 
 /* The AOT_OPT_* options this build needs for a store configuration. */
-uint32_t aot_options_for(const wrun_config *cfg);
+uint32_t aot_options_for(const rt_config *cfg);
 
 /* Compiles every defined function of `m` into an executable image. False
  * (with a message in err) when a function cannot be compiled, the CPU lacks
  * a required feature, or memory runs out. */
-bool aot_compile_module(const wasm_module *m, uint32_t options, aot_image **out, wrun_error *err);
+bool aot_compile_module(const wm_module *m, uint32_t options, aot_image **out, rt_error *err);
 
 /* Places serialized code for this machine (code_size bytes, entries at
  * func_off) in a fresh executable mapping; takes ownership of func_off. */
 aot_image *aot_image_from_code(const uint8_t *code, uint32_t code_size, uint32_t nfuncs, uint32_t *func_off,
-                               uint32_t options, uint32_t cpu, wrun_error *err);
+                               uint32_t options, uint32_t cpu, rt_error *err);
 
 /* Releases an image (NULL allowed). */
 void aot_image_free(aot_image *img);
 
 /* Attaches `img` to `m` (which then owns it) as its compiled code. */
-void aot_attach_image(wasm_module *m, aot_image *img);
+void aot_attach_image(wm_module *m, aot_image *img);
 
 /* The AOT tier's operations for the runtime (tier.h; registered by src/engine). */
 extern const rt_tier_ops aot_tier_ops;
 
 /* Makes `inst` run compiled code: uses the module's image (compiling it
  * first if it has none) and sets every defined function's aot_entry. */
-bool aot_compile_instance(wrun_store *s, wrun_instance *inst, wrun_error *err);
+bool aot_compile_instance(wrun_store *s, wrun_instance *inst, rt_error *err);
 
 /* How many functions of `inst` run compiled (0 when it was not compiled). */
 uint32_t aot_compiled_count(const wrun_instance *inst);
@@ -158,7 +158,7 @@ uint32_t aot_host_cpu(void);
 bool aot_is_artifact(const uint8_t *bytes, size_t len);
 
 /* Serializes module bytes and image into an artifact (malloc'd, *len bytes). */
-uint8_t *aot_artifact_write(const wasm_module *m, const aot_image *img, size_t *len, wrun_error *err);
+uint8_t *aot_artifact_write(const wm_module *m, const aot_image *img, size_t *len, rt_error *err);
 
 /* Checks and loads an artifact: the module (decoded, marked validated) with
  * its image attached. NULL with a located error for anything truncated,
@@ -166,7 +166,7 @@ uint8_t *aot_artifact_write(const wasm_module *m, const aot_image *img, size_t *
  * The checks catch damage, not tampering: the native code is run as it is,
  * so call this only for bytes the user trusts (--allow-precompiled) or that
  * the compile cache has authenticated. */
-wasm_module *aot_artifact_load(const uint8_t *bytes, size_t len, wrun_error *err);
+wm_module *aot_artifact_load(const uint8_t *bytes, size_t len, rt_error *err);
 
 /* Only the code of a core artifact, for the compile cache (whose entries are
  * authenticated before this is called): every check of aot_artifact_load on
@@ -174,7 +174,7 @@ wasm_module *aot_artifact_load(const uint8_t *bytes, size_t len, wrun_error *err
  * `module_hash` and the function count `nfuncs`; the module section is not
  * read. NULL with a located error. */
 aot_image *aot_artifact_load_image(const uint8_t *bytes, size_t len, const uint8_t module_hash[32], uint32_t nfuncs,
-                                   wrun_error *err);
+                                   rt_error *err);
 
 /* What an artifact's header says about it, for `wrun inspect`. */
 typedef struct aot_artifact_info {
@@ -200,7 +200,7 @@ typedef struct aot_artifact_info {
  * aot_artifact_load it accepts artifacts of other versions and machines, and
  * maps no code. False with a located error when the header or a section is
  * damaged. Free with aot_artifact_info_free. */
-bool aot_artifact_describe(const uint8_t *bytes, size_t len, aot_artifact_info *info, wrun_error *err);
+bool aot_artifact_describe(const uint8_t *bytes, size_t len, aot_artifact_info *info, rt_error *err);
 void aot_artifact_info_free(aot_artifact_info *info);
 
 /* ---- component artifacts (artifact.c): a component binary and the code of
@@ -214,27 +214,27 @@ bool aot_is_component_artifact(const uint8_t *bytes, size_t len);
 /* Serializes component bytes and the images of its n core modules mods[k]
  * (all compiled with the same options) into one artifact (malloc'd). */
 uint8_t *aot_component_artifact_write(const uint8_t *comp, size_t comp_len, uint32_t n,
-                                      const wasm_module *const *mods, const aot_image *const *imgs, size_t *len,
-                                      wrun_error *err);
+                                      const wm_module *const *mods, const aot_image *const *imgs, size_t *len,
+                                      rt_error *err);
 
 /* Checks a component artifact's header (as aot_artifact_load does) and
  * section table, and inflates the component binary into *comp (malloc'd,
  * checked against the recorded hash); *nmodules is the number of code
  * sections. False with a located error. Trust rules as for aot_artifact_load. */
 bool aot_component_artifact_open(const uint8_t *bytes, size_t len, uint8_t **comp, size_t *comp_len,
-                                 uint32_t *nmodules, wrun_error *err);
+                                 uint32_t *nmodules, rt_error *err);
 
 /* The code of core module k of an opened artifact, mapped, after checking
  * that it was compiled from a module whose bytes hash to module_hash. NULL
  * with a located error. */
 aot_image *aot_component_artifact_code(const uint8_t *bytes, size_t len, uint32_t k, const uint8_t module_hash[32],
-                                       wrun_error *err);
+                                       rt_error *err);
 
 /* ---- code generation (per ISA) --------------------------------------------- */
 
 /* What the generator needs about a function it compiles. */
 typedef struct aot_func_in {
-  const wasm_module *m;
+  const wm_module *m;
   uint32_t index;                 /* function index in the module */
   bool bounds_checks;             /* explicit memory bounds checks (no guard pages) */
   bool interruptible;             /* check ctx->interrupt at loop heads */

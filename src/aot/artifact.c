@@ -66,13 +66,13 @@ static uint32_t this_arch(void) {
   return t ? t->arch : 0;
 }
 
-static bool bad(wrun_error *err, uint64_t off, const char *what) {
-  return wrun_error_at(err, WRUN_ERR_MALFORMED, off, "invalid compiled artifact: %s", what);
+static bool bad(rt_error *err, uint64_t off, const char *what) {
+  return rt_error_at(err, WRUN_ERR_MALFORMED, off, "invalid compiled artifact: %s", what);
 }
 
 /* Inflates the section whose 24-byte table entry is at `entry` into a new
  * buffer of exactly its recorded size. */
-static uint8_t *section_at(const uint8_t *bytes, size_t len, uint64_t entry, size_t *out_len, wrun_error *err) {
+static uint8_t *section_at(const uint8_t *bytes, size_t len, uint64_t entry, size_t *out_len, rt_error *err) {
   const uint8_t *sec = bytes + entry;
   uint64_t off = get64(sec);
   uint32_t clen = get32(sec + 8), size = get32(sec + 12), want = get32(sec + 16);
@@ -86,7 +86,7 @@ static uint8_t *section_at(const uint8_t *bytes, size_t len, uint64_t entry, siz
   }
   uint8_t *buf = malloc(size ? size : 1);
   if (!buf) {
-    wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+    rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
     return NULL;
   }
   uLongf got = size;
@@ -105,36 +105,36 @@ static uint8_t *section_at(const uint8_t *bytes, size_t len, uint64_t entry, siz
 }
 
 /* Section k of a core artifact (its table starts at byte 80). */
-static uint8_t *section(const uint8_t *bytes, size_t len, int k, size_t *out_len, wrun_error *err) {
+static uint8_t *section(const uint8_t *bytes, size_t len, int k, size_t *out_len, rt_error *err) {
   return section_at(bytes, len, 80 + 24 * (uint64_t)k, out_len, err);
 }
 
 /* The checks both kinds of artifact share, on the first 128 bytes: magic,
  * header CRC, format version, wrun version, architecture, CPU features and
  * compile options. */
-static bool check_header(const uint8_t *bytes, size_t len, const uint8_t want_magic[8], wrun_error *err) {
+static bool check_header(const uint8_t *bytes, size_t len, const uint8_t want_magic[8], rt_error *err) {
   if (len < HEADER_SIZE) return bad(err, len, "file is shorter than the header (truncated)");
   if (memcmp(bytes, want_magic, 8) != 0) return bad(err, 0, "wrong magic");
   if (get32(bytes + 124) != crc(bytes, 124)) return bad(err, 124, "header checksum mismatch (damaged)");
   if (get32(bytes + 8) != ARTIFACT_FORMAT)
-    return wrun_error_at(err, WRUN_ERR_MALFORMED, 8, "compiled artifact has format version %u, this wrun reads %u: "
+    return rt_error_at(err, WRUN_ERR_MALFORMED, 8, "compiled artifact has format version %u, this wrun reads %u: "
                          "recompile it", get32(bytes + 8), ARTIFACT_FORMAT);
   char ver[17];
   memcpy(ver, bytes + 24, 16);
   ver[16] = 0;
   if (strcmp(ver, WRUN_VERSION) != 0)
-    return wrun_error_at(err, WRUN_ERR_MALFORMED, 24, "compiled artifact was made by wrun %s, this is wrun %s: "
+    return rt_error_at(err, WRUN_ERR_MALFORMED, 24, "compiled artifact was made by wrun %s, this is wrun %s: "
                          "recompile it", ver, WRUN_VERSION);
   uint32_t arch = get32(bytes + 12);
   if (arch != this_arch() || !arch)
-    return wrun_error_at(err, WRUN_ERR_MALFORMED, 12, "compiled artifact targets architecture %u (%s), not this "
+    return rt_error_at(err, WRUN_ERR_MALFORMED, 12, "compiled artifact targets architecture %u (%s), not this "
                          "machine", arch, aot_arch_name(arch));
   uint32_t cpu = get32(bytes + 16), options = get32(bytes + 20);
   if (cpu & ~aot_target_host()->cpu_required) return bad(err, 16, "unknown CPU feature bits");
   if ((cpu & aot_host_cpu()) != cpu) {
     char lack[64];
     aot_cpu_names(arch, cpu & ~aot_host_cpu(), lack, sizeof lack);
-    return wrun_error_at(err, WRUN_ERR_MALFORMED, 16, "compiled artifact needs CPU features this machine lacks (%s)",
+    return rt_error_at(err, WRUN_ERR_MALFORMED, 16, "compiled artifact needs CPU features this machine lacks (%s)",
                          lack);
   }
   if (options & ~(uint32_t)(AOT_OPT_INTERRUPTIBLE | AOT_OPT_BOUNDS_CHECKS)) return bad(err, 20, "unknown compile option bits");
@@ -159,7 +159,7 @@ static uint8_t *code_bytes(const aot_image *img, size_t pre, size_t *out_len) {
 /* Checks a code section (clen bytes; errors located at `at`, where its table
  * entry sits) and maps its code: an image, or NULL with the error. */
 static aot_image *image_from_section(const uint8_t *code, size_t clen, uint64_t at, uint32_t options, uint32_t cpu,
-                                     wrun_error *err) {
+                                     rt_error *err) {
   if (clen < 8) {
     bad(err, at, "code section too short");
     return NULL;
@@ -171,7 +171,7 @@ static aot_image *image_from_section(const uint8_t *code, size_t clen, uint64_t 
   }
   uint32_t *offs = malloc((2 * (size_t)nfuncs + 1) * sizeof *offs);
   if (!offs) {
-    wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+    rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
     return NULL;
   }
   for (uint32_t i = 0; i < nfuncs; i++) {
@@ -193,7 +193,7 @@ static aot_image *image_from_section(const uint8_t *code, size_t clen, uint64_t 
   return img;
 }
 
-uint8_t *aot_artifact_write(const wasm_module *m, const aot_image *img, size_t *len, wrun_error *err) {
+uint8_t *aot_artifact_write(const wm_module *m, const aot_image *img, size_t *len, rt_error *err) {
   size_t code_len = 0;
   uint8_t *code = code_bytes(img, 0, &code_len);
   uLong c0 = compressBound((uLong)m->size), c1 = compressBound((uLong)code_len);
@@ -201,7 +201,7 @@ uint8_t *aot_artifact_write(const wasm_module *m, const aot_image *img, size_t *
   if (!code || !out) {
     free(code);
     free(out);
-    wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+    rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
     return NULL;
   }
   memset(out, 0, HEADER_SIZE);
@@ -211,7 +211,7 @@ uint8_t *aot_artifact_write(const wasm_module *m, const aot_image *img, size_t *
   put32(out + 16, img->cpu);
   put32(out + 20, img->options);
   snprintf((char *)out + 24, 16, "%s", WRUN_VERSION);
-  wrun_sha256(m->bytes, m->size, out + 40);
+  rt_sha256(m->bytes, m->size, out + 40);
   put32(out + 72, 2);
   const uint8_t *src[2] = {m->bytes, code};
   size_t srclen[2] = {m->size, code_len};
@@ -221,7 +221,7 @@ uint8_t *aot_artifact_write(const wasm_module *m, const aot_image *img, size_t *
     if (compress2(out + at, &clen, src[k], (uLong)srclen[k], 6) != Z_OK) {
       free(code);
       free(out);
-      wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "compression failed");
+      rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "compression failed");
       return NULL;
     }
     uint8_t *sec = out + 80 + 24 * k;
@@ -238,7 +238,7 @@ uint8_t *aot_artifact_write(const wasm_module *m, const aot_image *img, size_t *
 }
 
 aot_image *aot_artifact_load_image(const uint8_t *bytes, size_t len, const uint8_t module_hash[32], uint32_t nfuncs,
-                                   wrun_error *err) {
+                                   rt_error *err) {
   if (!check_header(bytes, len, magic, err)) return NULL;
   if (get32(bytes + 72) != 2 || get32(bytes + 76) != 0) {
     bad(err, 72, "unexpected section count");
@@ -261,7 +261,7 @@ aot_image *aot_artifact_load_image(const uint8_t *bytes, size_t len, const uint8
   return img;
 }
 
-wasm_module *aot_artifact_load(const uint8_t *bytes, size_t len, wrun_error *err) {
+wm_module *aot_artifact_load(const uint8_t *bytes, size_t len, rt_error *err) {
   if (!check_header(bytes, len, magic, err)) return NULL;
   if (get32(bytes + 72) != 2 || get32(bytes + 76) != 0) {
     bad(err, 72, "unexpected section count");
@@ -275,17 +275,17 @@ wasm_module *aot_artifact_load(const uint8_t *bytes, size_t len, wrun_error *err
     free(mod);
     return NULL;
   }
-  wasm_module *m = NULL;
+  wm_module *m = NULL;
   aot_image *img = NULL;
   uint8_t hash[32];
-  wrun_sha256(mod, mlen, hash);
+  rt_sha256(mod, mlen, hash);
   if (memcmp(hash, bytes + 40, 32) != 0) {
     bad(err, 40, "module hash mismatch");
     goto fail;
   }
   img = image_from_section(code, clen, get64(bytes + 104), get32(bytes + 20), get32(bytes + 16), err);
   if (!img) goto fail;
-  m = wasm_module_decode(mod, mlen, err);
+  m = wm_module_decode(mod, mlen, err);
   if (!m) goto fail;
   if (m->nfuncs - m->nimported_funcs != img->nfuncs) {
     bad(err, get64(bytes + 104), "function count does not match the module");
@@ -299,7 +299,7 @@ wasm_module *aot_artifact_load(const uint8_t *bytes, size_t len, wrun_error *err
   return m;
 fail:
   aot_image_free(img);
-  wasm_module_free(m);
+  wm_module_free(m);
   free(mod);
   free(code);
   return NULL;
@@ -335,17 +335,17 @@ bool aot_is_component_artifact(const uint8_t *bytes, size_t len) {
 }
 
 uint8_t *aot_component_artifact_write(const uint8_t *comp, size_t comp_len, uint32_t n,
-                                      const wasm_module *const *mods, const aot_image *const *imgs, size_t *len,
-                                      wrun_error *err) {
+                                      const wm_module *const *mods, const aot_image *const *imgs, size_t *len,
+                                      rt_error *err) {
   if (n > AOT_MAX_COMPONENT_MODULES) {
-    wrun_error_at(err, WRUN_ERR_LIMIT, WRUN_NO_OFFSET, "more than %u core modules", AOT_MAX_COMPONENT_MODULES);
+    rt_error_at(err, WRUN_ERR_LIMIT, WRUN_NO_OFFSET, "more than %u core modules", AOT_MAX_COMPONENT_MODULES);
     return NULL;
   }
   uint32_t cpu = 0, options = n ? imgs[0]->options : 0;
   size_t table = HEADER_SIZE + 24 * (size_t)n + 4, cap = table + compressBound((uLong)comp_len);
   for (uint32_t k = 0; k < n; k++) {
     if (imgs[k]->options != options) {
-      wrun_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "core modules compiled with different options");
+      rt_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "core modules compiled with different options");
       return NULL;
     }
     cpu |= imgs[k]->cpu;
@@ -353,7 +353,7 @@ uint8_t *aot_component_artifact_write(const uint8_t *comp, size_t comp_len, uint
   }
   uint8_t *out = malloc(cap);
   if (!out) {
-    wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+    rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
     return NULL;
   }
   memset(out, 0, table);
@@ -363,7 +363,7 @@ uint8_t *aot_component_artifact_write(const uint8_t *comp, size_t comp_len, uint
   put32(out + 16, cpu);
   put32(out + 20, options);
   snprintf((char *)out + 24, 16, "%s", WRUN_VERSION);
-  wrun_sha256(comp, comp_len, out + 40);
+  rt_sha256(comp, comp_len, out + 40);
   put32(out + 72, n);
   size_t at = table;
   for (uint32_t k = 0; k <= n; k++) {
@@ -373,10 +373,10 @@ uint8_t *aot_component_artifact_write(const uint8_t *comp, size_t comp_len, uint
     if (k > 0) {
       if (!(code = code_bytes(imgs[k - 1], 32, &slen))) {
         free(out);
-        wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+        rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
         return NULL;
       }
-      wrun_sha256(mods[k - 1]->bytes, mods[k - 1]->size, code);
+      rt_sha256(mods[k - 1]->bytes, mods[k - 1]->size, code);
       src = code;
     }
     uLongf clen = (uLongf)(cap - at);
@@ -389,7 +389,7 @@ uint8_t *aot_component_artifact_write(const uint8_t *comp, size_t comp_len, uint
     free(code);
     if (zst != Z_OK || slen > MAX_SECTION) {
       free(out);
-      wrun_error_at(err, WRUN_ERR_LIMIT, WRUN_NO_OFFSET, "compression failed or a section is too large");
+      rt_error_at(err, WRUN_ERR_LIMIT, WRUN_NO_OFFSET, "compression failed or a section is too large");
       return NULL;
     }
     at += clen;
@@ -401,7 +401,7 @@ uint8_t *aot_component_artifact_write(const uint8_t *comp, size_t comp_len, uint
 }
 
 /* The component header's own fields and the section table: N, or -1. */
-static int64_t component_table(const uint8_t *bytes, size_t len, wrun_error *err) {
+static int64_t component_table(const uint8_t *bytes, size_t len, rt_error *err) {
   uint32_t n = get32(bytes + 72);
   if (n > AOT_MAX_COMPONENT_MODULES || get32(bytes + 76) != 0) return bad(err, 72, "unexpected module count"), -1;
   for (int i = 104; i < 124; i++)
@@ -414,7 +414,7 @@ static int64_t component_table(const uint8_t *bytes, size_t len, wrun_error *err
 }
 
 bool aot_component_artifact_open(const uint8_t *bytes, size_t len, uint8_t **comp, size_t *comp_len,
-                                 uint32_t *nmodules, wrun_error *err) {
+                                 uint32_t *nmodules, rt_error *err) {
   *comp = NULL;
   if (!check_header(bytes, len, cmagic, err)) return false;
   int64_t n = component_table(bytes, len, err);
@@ -422,7 +422,7 @@ bool aot_component_artifact_open(const uint8_t *bytes, size_t len, uint8_t **com
   uint8_t *c = section_at(bytes, len, 80, comp_len, err);
   if (!c) return false;
   uint8_t hash[32];
-  wrun_sha256(c, *comp_len, hash);
+  rt_sha256(c, *comp_len, hash);
   if (memcmp(hash, bytes + 40, 32) != 0) {
     free(c);
     return bad(err, 40, "component hash mismatch");
@@ -433,7 +433,7 @@ bool aot_component_artifact_open(const uint8_t *bytes, size_t len, uint8_t **com
 }
 
 aot_image *aot_component_artifact_code(const uint8_t *bytes, size_t len, uint32_t k, const uint8_t module_hash[32],
-                                       wrun_error *err) {
+                                       rt_error *err) {
   /* the caller has opened the artifact, so the header and table are checked */
   if (k >= get32(bytes + 72)) {
     bad(err, 72, "fewer code sections than core modules");
@@ -459,7 +459,7 @@ void aot_artifact_info_free(aot_artifact_info *info) {
   info->module = NULL;
 }
 
-bool aot_artifact_describe(const uint8_t *bytes, size_t len, aot_artifact_info *info, wrun_error *err) {
+bool aot_artifact_describe(const uint8_t *bytes, size_t len, aot_artifact_info *info, rt_error *err) {
   memset(info, 0, sizeof *info);
   if (len < HEADER_SIZE) return bad(err, len, "file is shorter than the header (truncated)");
   info->component = memcmp(bytes, cmagic, 8) == 0;
@@ -500,7 +500,7 @@ bool aot_artifact_describe(const uint8_t *bytes, size_t len, aot_artifact_info *
   info->module = section(bytes, len, 0, &info->module_len, err);
   if (!info->module) return false;
   uint8_t hash[32];
-  wrun_sha256(info->module, info->module_len, hash);
+  rt_sha256(info->module, info->module_len, hash);
   info->hash_ok = memcmp(hash, info->module_hash, 32) == 0;
   info->sections_read = true;
   return true;

@@ -23,7 +23,7 @@ static _Noreturn void h_trap(aot_ctx *ctx, int kind) {
   uintptr_t pc;
   memcpy(&pc, (const void *)(ctx->helper_sp - sizeof pc), sizeof pc);
   aot_capture_frames(rt_current_exec, pc, ctx->helper_sp);
-  rt_set_trap(ctx->store, (wrun_trap_kind)kind, NULL);
+  rt_set_trap(ctx->store, (rt_trap_kind)kind, NULL);
   unwind();
 }
 
@@ -54,7 +54,7 @@ static void h_call(aot_ctx *ctx, wrun_func *f, uint64_t *slots) {
 }
 
 static void h_call_indirect(aot_ctx *ctx, uint32_t table, uint32_t typeidx, uint32_t i, uint64_t *slots) {
-  wrun_table *t = ctx->tables[table];
+  rt_table *t = ctx->tables[table];
   if (i >= t->size) h_trap(ctx, WRUN_TRAP_UNDEFINED_ELEMENT);
   wrun_func *f = t->elems[i];
   if (!f) h_trap(ctx, WRUN_TRAP_UNINITIALIZED_ELEMENT);
@@ -67,8 +67,8 @@ static void mem_check(aot_ctx *ctx, uint64_t ea, uint64_t n) {
 }
 
 /* SIMD instructions with operands laid out in slots per the signature. */
-static void simd_op(aot_ctx *ctx, uint64_t *sl, wasm_opcode op, uint64_t a, uint64_t b) {
-  const wasm_opinfo *info = &wasm_opinfos[op];
+static void simd_op(aot_ctx *ctx, uint64_t *sl, wm_opcode op, uint64_t a, uint64_t b) {
+  const wm_opinfo *info = &wm_opinfos[op];
   if (info->imm == IMM_MEMARG || info->imm == IMM_MEMARG_LANE) {
     uint32_t size = 1u << info->arg;
     uint64_t ea = RD_u32(sl[0]) + a;
@@ -96,9 +96,9 @@ static void simd_op(aot_ctx *ctx, uint64_t *sl, wasm_opcode op, uint64_t a, uint
 }
 
 static void h_op(aot_ctx *ctx, uint64_t *sl, uint32_t opcode, uint64_t ia, uint64_t ib) {
-  wasm_opcode op = (wasm_opcode)opcode;
+  wm_opcode op = (wm_opcode)opcode;
   wrun_instance *inst = ctx->inst;
-  wrun_memory *mem = ctx->mem0;
+  rt_memory *mem = ctx->mem0;
   switch (op) {
 #define BIN(id, ta, tr, expr)                                    \
   case OP_##id: {                                                \
@@ -145,7 +145,7 @@ static void h_op(aot_ctx *ctx, uint64_t *sl, uint32_t opcode, uint64_t ia, uint6
   }
   case OP_MEMORY_INIT: {
     uint64_t d = RD_u32(sl[0]), s = RD_u32(sl[1]), n = RD_u32(sl[2]);
-    const wasm_data *seg = &inst->module->datas[ia];
+    const wm_data *seg = &inst->module->datas[ia];
     uint64_t len = inst->data_dropped[ia] ? 0 : seg->len;
     mem_check(ctx, d, n);
     if (s + n > len) h_trap(ctx, WRUN_TRAP_MEMORY_OOB);
@@ -155,14 +155,14 @@ static void h_op(aot_ctx *ctx, uint64_t *sl, uint32_t opcode, uint64_t ia, uint6
   case OP_DATA_DROP: inst->data_dropped[ia] = true; return;
   case OP_ELEM_DROP: inst->elem_len[ia] = 0; return;
   case OP_TABLE_GET: {
-    wrun_table *t = inst->tables[ia];
+    rt_table *t = inst->tables[ia];
     uint64_t i = RD_u32(sl[0]);
     if (i >= t->size) h_trap(ctx, WRUN_TRAP_TABLE_OOB);
     sl[0] = (uint64_t)(uintptr_t)t->elems[i];
     return;
   }
   case OP_TABLE_SET: {
-    wrun_table *t = inst->tables[ia];
+    rt_table *t = inst->tables[ia];
     uint64_t i = RD_u32(sl[0]);
     if (i >= t->size) h_trap(ctx, WRUN_TRAP_TABLE_OOB);
     t->elems[i] = (void *)(uintptr_t)sl[1];
@@ -173,21 +173,21 @@ static void h_op(aot_ctx *ctx, uint64_t *sl, uint32_t opcode, uint64_t ia, uint6
     sl[0] = WR_i32((int32_t)rt_table_grow(inst->tables[ia], RD_u32(sl[1]), (void *)(uintptr_t)sl[0]));
     return;
   case OP_TABLE_FILL: {
-    wrun_table *t = inst->tables[ia];
+    rt_table *t = inst->tables[ia];
     uint64_t i = RD_u32(sl[0]), n = RD_u32(sl[2]);
     if (i + n > t->size) h_trap(ctx, WRUN_TRAP_TABLE_OOB);
     for (uint64_t k = 0; k < n; k++) t->elems[i + k] = (void *)(uintptr_t)sl[1];
     return;
   }
   case OP_TABLE_COPY: {
-    wrun_table *td = inst->tables[ia], *ts = inst->tables[ib];
+    rt_table *td = inst->tables[ia], *ts = inst->tables[ib];
     uint64_t d = RD_u32(sl[0]), s = RD_u32(sl[1]), n = RD_u32(sl[2]);
     if (d + n > td->size || s + n > ts->size) h_trap(ctx, WRUN_TRAP_TABLE_OOB);
     if (n) memmove(td->elems + d, ts->elems + s, n * sizeof(void *));
     return;
   }
   case OP_TABLE_INIT: {
-    wrun_table *t = inst->tables[ia];
+    rt_table *t = inst->tables[ia];
     uint64_t d = RD_u32(sl[0]), s = RD_u32(sl[1]), n = RD_u32(sl[2]);
     uint64_t len = inst->elem_len[ib];
     if (d + n > t->size || s + n > len) h_trap(ctx, WRUN_TRAP_TABLE_OOB);
@@ -198,7 +198,7 @@ static void h_op(aot_ctx *ctx, uint64_t *sl, uint32_t opcode, uint64_t ia, uint6
     if (!RD_u32(sl[4])) memcpy(sl, sl + 2, 16);
     return;
   default:
-    if (wasm_opinfos[op].prefix == 0xFD) {
+    if (wm_opinfos[op].prefix == 0xFD) {
       simd_op(ctx, sl, op, ia, ib);
       return;
     }

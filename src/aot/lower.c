@@ -36,7 +36,7 @@ void aot_fail(cg *c, const char *msg) {
 }
 
 void aot_add_site(cg *c, site_list *l, size_t at) {
-  if (!wrun_grow((void **)&l->at, &l->cap, l->n + 1, sizeof *l->at)) aot_fail(c, "out of memory");
+  if (!rt_grow((void **)&l->at, &l->cap, l->n + 1, sizeof *l->at)) aot_fail(c, "out of memory");
   else l->at[l->n++] = (uint32_t)at;
 }
 
@@ -46,14 +46,14 @@ void aot_bind_sites(cg *c, site_list *l, size_t target) {
 }
 
 void aot_add_reloc(cg *c, size_t at, uint32_t callee) {
-  if (!wrun_grow((void **)&c->relocs, &c->caprelocs, c->nrelocs + 1, sizeof *c->relocs)) {
+  if (!rt_grow((void **)&c->relocs, &c->caprelocs, c->nrelocs + 1, sizeof *c->relocs)) {
     aot_fail(c, "out of memory");
     return;
   }
   c->relocs[c->nrelocs++] = (aot_reloc){(uint32_t)at, callee};
 }
 
-int aot_cls(wasm_valtype t) {
+int aot_cls(wm_valtype t) {
   if (t == WASM_F32 || t == WASM_F64) return CL_X;
   if (t == WASM_V128) return CL_V;
   return CL_G;
@@ -115,8 +115,8 @@ static int32_t top_end(const cg *c) {
   return c->nv ? c->vs[c->nv - 1].pos + aot_width(c->vs[c->nv - 1].type) : 0;
 }
 
-static ent *push(cg *c, wasm_valtype t, uint8_t kind) {
-  if (!wrun_grow((void **)&c->vs, &c->capv, c->nv + 1, sizeof *c->vs)) {
+static ent *push(cg *c, wm_valtype t, uint8_t kind) {
+  if (!rt_grow((void **)&c->vs, &c->capv, c->nv + 1, sizeof *c->vs)) {
     aot_fail(c, "out of memory");
     c->nv = 0;
   }
@@ -130,8 +130,8 @@ static ent *push(cg *c, wasm_valtype t, uint8_t kind) {
   return e;
 }
 
-static void push_reg(cg *c, wasm_valtype t, int r) { push(c, t, E_REG)->reg = (int8_t)r; }
-static void push_const(cg *c, wasm_valtype t, uint64_t lo, uint64_t hi) {
+static void push_reg(cg *c, wm_valtype t, int r) { push(c, t, E_REG)->reg = (int8_t)r; }
+static void push_const(cg *c, wm_valtype t, uint64_t lo, uint64_t hi) {
   ent *e = push(c, t, E_CONST);
   e->imm[0] = lo;
   e->imm[1] = hi;
@@ -159,10 +159,10 @@ static uint32_t u32(cg *c) {
   return v;
 }
 
-static void read_blocktype(cg *c, const wasm_valtype **params, uint32_t *np, const wasm_valtype **results,
-                           uint32_t *nr, wasm_valtype *single) {
-  wasm_blocktype bt;
-  wasm_read_blocktype(&c->r, c->m, &bt);
+static void read_blocktype(cg *c, const wm_valtype **params, uint32_t *np, const wm_valtype **results,
+                           uint32_t *nr, wm_valtype *single) {
+  wm_blocktype bt;
+  wm_read_blocktype(&c->r, c->m, &bt);
   *params = bt.params;
   *np = bt.np;
   *results = bt.results;
@@ -170,26 +170,26 @@ static void read_blocktype(cg *c, const wasm_valtype **params, uint32_t *np, con
   *single = bt.single;
 }
 
-static void skip_imm(cg *c, wasm_imm_kind imm) { wasm_skip_imm(&c->r, c->m, imm); }
+static void skip_imm(cg *c, wm_imm_kind imm) { wm_skip_imm(&c->r, c->m, imm); }
 
 /* The next instruction (and its index immediate), without consuming it. */
-static wasm_opcode peek_op(const cg *c, uint32_t *imm) {
-  wasm_reader r = c->r;
+static wm_opcode peek_op(const cg *c, uint32_t *imm) {
+  wm_reader r = c->r;
   if (reader_eof(&r)) return OP_COUNT_;
-  wasm_opcode op = wasm_read_op(&r);
+  wm_opcode op = wm_read_op(&r);
   *imm = 0;
   if (op == OP_LOCAL_SET || op == OP_LOCAL_TEE || op == OP_BR_IF) reader_u32(&r, imm);
   return op;
 }
 
 static void consume_op(cg *c) {
-  wasm_opcode op = wasm_read_op(&c->r);
-  skip_imm(c, wasm_opinfos[op].imm);
+  wm_opcode op = wm_read_op(&c->r);
+  skip_imm(c, wm_opinfos[op].imm);
 }
 
 /* ---- the out-of-line helper ------------------------------------------------------------- */
 
-static wasm_valtype sig_type(char ch) {
+static wm_valtype sig_type(char ch) {
   switch (ch) {
   case 'i': return WASM_I32;
   case 'I': return WASM_I64;
@@ -202,7 +202,7 @@ static wasm_valtype sig_type(char ch) {
 
 /* An instruction done by the AOT_H_OP helper: nin operands in their slots,
  * results written back from the first operand's slot. */
-static void slot_op(cg *c, wasm_opcode op, uint32_t nin, const wasm_valtype *out, uint32_t nout, uint64_t a,
+static void slot_op(cg *c, wm_opcode op, uint32_t nin, const wm_valtype *out, uint32_t nout, uint64_t a,
                     uint64_t b) {
   flush_all(c);
   int32_t p0 = nin ? c->vs[c->nv - nin].pos : top_end(c);
@@ -213,8 +213,8 @@ static void slot_op(cg *c, wasm_opcode op, uint32_t nin, const wasm_valtype *out
 
 /* slot_op for an instruction with a fixed signature. */
 /* The operand count and result types of a fixed-signature instruction. */
-static uint32_t sig_split(wasm_opcode op, wasm_valtype out[2], uint32_t *nout) {
-  const char *p = wasm_opinfos[op].sig;
+static uint32_t sig_split(wm_opcode op, wm_valtype out[2], uint32_t *nout) {
+  const char *p = wm_opinfos[op].sig;
   uint32_t nin = 0;
   *nout = 0;
   for (; *p != '>'; p++) nin++;
@@ -222,20 +222,20 @@ static uint32_t sig_split(wasm_opcode op, wasm_valtype out[2], uint32_t *nout) {
   return nin;
 }
 
-static void slot_op_sig(cg *c, wasm_opcode op, uint64_t a, uint64_t b) {
-  wasm_valtype out[2];
+static void slot_op_sig(cg *c, wm_opcode op, uint64_t a, uint64_t b) {
+  wm_valtype out[2];
   uint32_t nout, nin = sig_split(op, out, &nout);
   slot_op(c, op, nin, out, nout, a, b);
 }
 
 /* A SIMD instruction: inline if the target has it (only the operands go to
  * their slots), else through the helper. */
-static void simd_op(cg *c, wasm_opcode op, uint64_t a, uint64_t b) {
+static void simd_op(cg *c, wm_opcode op, uint64_t a, uint64_t b) {
   if (!c->t->has_simd(op)) {
     slot_op_sig(c, op, a, b);
     return;
   }
-  wasm_valtype out[2];
+  wm_valtype out[2];
   uint32_t nout, nin = sig_split(op, out, &nout);
   for (uint32_t i = c->nv - nin; i < c->nv; i++) spill(c, &c->vs[i]);
   int32_t p0 = nin ? c->vs[c->nv - nin].pos : top_end(c);
@@ -246,9 +246,9 @@ static void simd_op(cg *c, wasm_opcode op, uint64_t a, uint64_t b) {
 
 /* ---- control ----------------------------------------------------------------------------- */
 
-static ctl *push_ctl(cg *c, wasm_opcode op, const wasm_valtype *params, uint32_t np, const wasm_valtype *results,
-                     uint32_t nr, wasm_valtype single, bool dead) {
-  if (!wrun_grow((void **)&c->cs, &c->capc, c->nc + 1, sizeof *c->cs)) {
+static ctl *push_ctl(cg *c, wm_opcode op, const wm_valtype *params, uint32_t np, const wm_valtype *results,
+                     uint32_t nr, wm_valtype single, bool dead) {
+  if (!rt_grow((void **)&c->cs, &c->capc, c->nc + 1, sizeof *c->cs)) {
     aot_fail(c, "out of memory");
     return &c->cs[0];
   }
@@ -267,7 +267,7 @@ static ctl *push_ctl(cg *c, wasm_opcode op, const wasm_valtype *params, uint32_t
   return f;
 }
 
-static const wasm_valtype *ctl_results(const ctl *f) { return f->results ? f->results : &f->single; }
+static const wm_valtype *ctl_results(const ctl *f) { return f->results ? f->results : &f->single; }
 static uint32_t label_arity(const ctl *f) { return f->op == OP_LOOP ? f->np : f->nr; }
 
 /* Writes the top n values where label f expects them (its slots, or the
@@ -336,8 +336,8 @@ static int pop_cond(cg *c) {
   return cond;
 }
 
-static void begin_if(cg *c, int cond_true, const wasm_valtype *params, uint32_t np, const wasm_valtype *results,
-                     uint32_t nr, wasm_valtype single) {
+static void begin_if(cg *c, int cond_true, const wm_valtype *params, uint32_t np, const wm_valtype *results,
+                     uint32_t nr, wm_valtype single) {
   flush_all(c); /* stores only: the condition survives */
   ctl *f = push_ctl(c, OP_IF, params, np, results, nr, single, false);
   f->else_site = (int64_t)c->t->jump_if(c, c->t->invert(cond_true));
@@ -365,17 +365,17 @@ static void end_ctl(cg *c) {
 /* A condition just computed: fuse with a following br_if / if, or make 0/1. */
 static void cond_result(cg *c, int cond) {
   uint32_t imm;
-  wasm_opcode next = peek_op(c, &imm);
+  wm_opcode next = peek_op(c, &imm);
   if (next == OP_BR_IF) {
     consume_op(c);
     cond_branch(c, cond, imm);
     return;
   }
   if (next == OP_IF) {
-    wasm_read_op(&c->r);
-    const wasm_valtype *params, *results;
+    wm_read_op(&c->r);
+    const wm_valtype *params, *results;
     uint32_t np, nr;
-    wasm_valtype single;
+    wm_valtype single;
     read_blocktype(c, &params, &np, &results, &nr, &single);
     begin_if(c, cond, params, np, results, nr, single);
     return;
@@ -392,7 +392,7 @@ static void cond_result(cg *c, int cond) {
  * top `operands` that read the local lazily are detached first. */
 static int64_t fused_set(cg *c, int cl, uint32_t operands, bool *tee) {
   uint32_t x;
-  wasm_opcode next = peek_op(c, &x);
+  wm_opcode next = peek_op(c, &x);
   if (next != OP_LOCAL_SET && next != OP_LOCAL_TEE) return -1;
   if (x >= c->nlocals || c->lreg[x] < 0 || aot_cls(c->ltype[x]) != cl) return -1;
   detach_local(c, x, c->nv - operands);
@@ -402,7 +402,7 @@ static int64_t fused_set(cg *c, int cl, uint32_t operands, bool *tee) {
 }
 
 /* Constant folding of i32 operations on two constants. */
-static bool fold_i32(wasm_opcode op, uint32_t a, uint32_t b, uint32_t *r) {
+static bool fold_i32(wm_opcode op, uint32_t a, uint32_t b, uint32_t *r) {
   switch (op) {
   case OP_I32_ADD: *r = a + b; return true;
   case OP_I32_SUB: *r = a - b; return true;
@@ -417,8 +417,8 @@ static bool fold_i32(wasm_opcode op, uint32_t a, uint32_t b, uint32_t *r) {
 }
 
 /* Binary operators with a register result: `apply` is the target hook. */
-static void binop(cg *c, wasm_opcode op, int cl, wasm_valtype t,
-                  void (*apply)(cg *, wasm_opcode, int, const ent *, const ent *)) {
+static void binop(cg *c, wm_opcode op, int cl, wm_valtype t,
+                  void (*apply)(cg *, wm_opcode, int, const ent *, const ent *)) {
   ent *ea = &c->vs[c->nv - 2], *eb = &c->vs[c->nv - 1];
   uint32_t folded;
   if (t == WASM_I32 && ea->kind == E_CONST && eb->kind == E_CONST &&
@@ -444,7 +444,7 @@ static void binop(cg *c, wasm_opcode op, int cl, wasm_valtype t,
   if (tee) push_local(c, (uint32_t)x);
 }
 
-static void compare(cg *c, wasm_opcode op) {
+static void compare(cg *c, wm_opcode op) {
   ent b = pop(c), a = pop(c);
   int cond = c->t->compare(c, op, &a, &b);
   release(c, &a);
@@ -459,7 +459,7 @@ static void eqz(cg *c, bool wide) {
   cond_result(c, cond);
 }
 
-static void divrem(cg *c, wasm_opcode op, wasm_valtype t) {
+static void divrem(cg *c, wm_opcode op, wm_valtype t) {
   ent b = pop(c), a = pop(c);
   release(c, &a);
   release(c, &b);
@@ -470,13 +470,13 @@ static void divrem(cg *c, wasm_opcode op, wasm_valtype t) {
 }
 
 /* Unary operators (including conversions) with a fixed signature. */
-static void unop(cg *c, wasm_opcode op) {
-  const char *sig = wasm_opinfos[op].sig;
+static void unop(cg *c, wm_opcode op) {
+  const char *sig = wm_opinfos[op].sig;
   if (!c->t->has_unop(op)) {
     slot_op_sig(c, op, 0, 0);
     return;
   }
-  wasm_valtype rt = sig_type(sig[2]);
+  wm_valtype rt = sig_type(sig[2]);
   uint32_t i = c->nv - 1;
   if (aot_cls(rt) == aot_cls(c->vs[i].type)) { /* in place */
     int r = to_reg(c, i);
@@ -494,8 +494,8 @@ static void unop(cg *c, wasm_opcode op) {
 
 /* ---- memory, calls, variables -------------------------------------------------------------- */
 
-static void mem_load(cg *c, wasm_opcode op, uint64_t offset) {
-  wasm_valtype rt = sig_type(strchr(wasm_opinfos[op].sig, '>')[1]);
+static void mem_load(cg *c, wm_opcode op, uint64_t offset) {
+  wm_valtype rt = sig_type(strchr(wm_opinfos[op].sig, '>')[1]);
   ent a = pop(c);
   int r = alloc_reg(c, aot_cls(rt)); /* a keeps its register until the load is emitted */
   c->t->load_mem(c, op, r, &a, offset);
@@ -503,38 +503,38 @@ static void mem_load(cg *c, wasm_opcode op, uint64_t offset) {
   push_reg(c, rt, r);
 }
 
-static void mem_store(cg *c, wasm_opcode op, uint64_t offset) {
+static void mem_store(cg *c, wm_opcode op, uint64_t offset) {
   ent v = pop(c), a = pop(c);
   c->t->store_mem(c, op, &a, &v, offset);
   release(c, &v);
   release(c, &a);
 }
 
-bool aot_result_in_reg(const wasm_functype *ft) {
-  return ft->nresults == 1 && aot_cls(wasm_functype_results(ft)[0]) != CL_V;
+bool aot_result_in_reg(const wm_functype *ft) {
+  return ft->nresults == 1 && aot_cls(wm_functype_results(ft)[0]) != CL_V;
 }
 
-bool aot_arg_in_reg(const aot_target *t, int32_t pos, wasm_valtype ty) {
+bool aot_arg_in_reg(const aot_target *t, int32_t pos, wm_valtype ty) {
   return pos < (int32_t)t->arg_regs && aot_cls(ty) != CL_V;
 }
 
 /* The call's results: a register result or values in slots from p0. */
-static void push_results(cg *c, const wasm_functype *ft, int32_t p0, bool reg_result) {
+static void push_results(cg *c, const wm_functype *ft, int32_t p0, bool reg_result) {
   int32_t need = p0;
-  for (uint32_t i = 0; i < ft->nparams; i++) need += aot_width(wasm_functype_params(ft)[i]);
+  for (uint32_t i = 0; i < ft->nparams; i++) need += aot_width(wm_functype_params(ft)[i]);
   if (need > c->maxpos) c->maxpos = need;
   if (reg_result) {
-    wasm_valtype t = wasm_functype_results(ft)[0];
+    wm_valtype t = wm_functype_results(ft)[0];
     int r = alloc_reg(c, aot_cls(t));
     c->t->take_result(c, t, r);
     push_reg(c, t, r);
     return;
   }
-  for (uint32_t i = 0; i < ft->nresults; i++) push(c, wasm_functype_results(ft)[i], E_SLOT);
+  for (uint32_t i = 0; i < ft->nresults; i++) push(c, wm_functype_results(ft)[i], E_SLOT);
 }
 
 static void call_direct(cg *c, uint32_t fidx) {
-  const wasm_functype *ft = wasm_module_func_type(c->m, fidx);
+  const wm_functype *ft = wm_module_func_type(c->m, fidx);
   uint32_t np = ft->nparams;
   if (fidx < c->m->nimported_funcs) { /* through C: everything to memory */
     flush_all(c);
@@ -558,7 +558,7 @@ static void call_direct(cg *c, uint32_t fidx) {
 }
 
 static void call_indirect(cg *c, uint32_t typeidx, uint32_t table) {
-  const wasm_functype *ft = &c->m->types[typeidx].func;
+  const wm_functype *ft = &c->m->types[typeidx].func;
   flush_all(c);
   ent idx = pop(c);
   int32_t p0 = ft->nparams ? c->vs[c->nv - ft->nparams].pos : idx.pos;
@@ -580,7 +580,7 @@ static void local_set(cg *c, uint32_t x, bool tee) {
 }
 
 static void global_get(cg *c, uint32_t g) {
-  wasm_valtype t = c->m->globals[g].type.type;
+  wm_valtype t = c->m->globals[g].type.type;
   if (aot_cls(t) == CL_V) {
     ent *e = push(c, t, E_SLOT);
     c->t->global_get(c, g, e);
@@ -600,9 +600,9 @@ static void global_set(cg *c, uint32_t g) {
 
 static void select_op(cg *c) {
   /* stack: a b cond -> cond ? a : b */
-  wasm_valtype t = c->vs[c->nv - 2].type;
+  wm_valtype t = c->vs[c->nv - 2].type;
   if (aot_cls(t) == CL_V) {
-    wasm_valtype out[1] = {t};
+    wm_valtype out[1] = {t};
     slot_op(c, OP_SELECT, 3, out, 1, 0, 0);
     return;
   }
@@ -652,12 +652,12 @@ static void br_table(cg *c) {
 /* ---- the instruction loop ---------------------------------------------------------------- */
 
 static void instr(cg *c) {
-  wasm_opcode op = wasm_read_op(&c->r);
+  wm_opcode op = wm_read_op(&c->r);
   if (op == OP_COUNT_) {
     aot_fail(c, "internal error: unknown opcode");
     return;
   }
-  const wasm_opinfo *info = &wasm_opinfos[op];
+  const wm_opinfo *info = &wm_opinfos[op];
   ctl *cur = &c->cs[c->nc - 1];
   if (cur->unreachable || cur->dead) { /* keep only the block structure */
     if (op == OP_BLOCK || op == OP_LOOP || op == OP_IF) {
@@ -684,9 +684,9 @@ static void instr(cg *c) {
   case OP_UNREACHABLE: c->t->trap(c, WRUN_TRAP_UNREACHABLE); set_unreachable(c); return;
   case OP_NOP: return;
   case OP_BLOCK: case OP_LOOP: case OP_IF: {
-    const wasm_valtype *params, *results;
+    const wm_valtype *params, *results;
     uint32_t np, nr;
-    wasm_valtype single;
+    wm_valtype single;
     read_blocktype(c, &params, &np, &results, &nr, &single);
     if (op == OP_IF) {
       int cond = pop_cond(c);
@@ -771,7 +771,7 @@ static void instr(cg *c) {
   case OP_DATA_DROP: case OP_ELEM_DROP: slot_op(c, op, 0, NULL, 0, u32(c), 0); return;
   case OP_TABLE_GET: {
     uint32_t t = u32(c);
-    wasm_valtype out[1] = {c->m->tables[t].type.elem};
+    wm_valtype out[1] = {c->m->tables[t].type.elem};
     slot_op(c, op, 1, out, 1, t, 0);
     return;
   }
@@ -782,7 +782,7 @@ static void instr(cg *c) {
   }
   case OP_TABLE_SIZE: case OP_TABLE_GROW: {
     uint32_t t = u32(c);
-    wasm_valtype out[1] = {WASM_I32};
+    wm_valtype out[1] = {WASM_I32};
     slot_op(c, op, op == OP_TABLE_SIZE ? 0 : 2, out, 1, t, 0);
     return;
   }
@@ -880,7 +880,7 @@ static bool assign_locals(cg *c) {
   uint32_t nblk = 0, depth = 0;
   cg scan = *c;
   while (!reader_eof(&scan.r)) {
-    wasm_opcode op = wasm_read_op(&scan.r);
+    wm_opcode op = wm_read_op(&scan.r);
     if (op == OP_COUNT_) break;
     if (op == OP_BLOCK || op == OP_LOOP || op == OP_IF) {
       if (nblk < 64 && op == OP_LOOP) {
@@ -899,7 +899,7 @@ static bool assign_locals(cg *c) {
       if (x < c->nlocals) w[x].w += (uint64_t)1 << (3 * (depth < 8 ? depth : 8));
       continue;
     }
-    skip_imm(&scan, wasm_opinfos[op].imm);
+    skip_imm(&scan, wm_opinfos[op].imm);
   }
   qsort(w, c->nlocals, sizeof *w, cmp_weight);
   uint32_t ng = 0, nx = 0;
@@ -934,15 +934,15 @@ static bool pool_from_locals(cg *c) {
   return true;
 }
 
-bool aot_compile_func(const aot_target *t, const aot_func_in *in, aot_func_out *out, wrun_error *err) {
+bool aot_compile_func(const aot_target *t, const aot_func_in *in, aot_func_out *out, rt_error *err) {
   cg c;
   memset(&c, 0, sizeof c);
   c.t = t;
   c.in = in;
   c.m = in->m;
-  const wasm_func *fn = &in->m->funcs[in->index];
-  c.ft = wasm_module_func_type(in->m, in->index);
-  c.r = (wasm_reader){in->m->bytes, fn->code, fn->code + fn->code_len, NULL};
+  const wm_func *fn = &in->m->funcs[in->index];
+  c.ft = wm_module_func_type(in->m, in->index);
+  c.r = (wm_reader){in->m->bytes, fn->code, fn->code + fn->code_len, NULL};
   c.nlocals = c.ft->nparams + fn->nlocals;
   c.ltype = malloc(((size_t)c.nlocals + 1) * sizeof *c.ltype);
   c.lreg = malloc((size_t)c.nlocals + 1);
@@ -950,14 +950,14 @@ bool aot_compile_func(const aot_target *t, const aot_func_in *in, aot_func_out *
   bool ok = false;
   if (!c.ltype || !c.lreg || !c.lslot) goto done;
   for (uint32_t i = 0; i < c.nlocals; i++) {
-    c.ltype[i] = i < c.ft->nparams ? wasm_functype_params(c.ft)[i] : fn->locals[i - c.ft->nparams];
+    c.ltype[i] = i < c.ft->nparams ? wm_functype_params(c.ft)[i] : fn->locals[i - c.ft->nparams];
     c.lreg[i] = -1;
     c.lslot[i] = (int32_t)c.nlslots;
     c.nlslots += (uint32_t)aot_width(c.ltype[i]);
   }
   if (!assign_locals(&c)) goto done;
   t->begin(&c);
-  push_ctl(&c, OP_END, NULL, 0, wasm_functype_results(c.ft), c.ft->nresults, 0, false);
+  push_ctl(&c, OP_END, NULL, 0, wm_functype_results(c.ft), c.ft->nresults, 0, false);
   while (c.nc && !c.fail && !c.b.oom && !reader_eof(&c.r)) instr(&c);
   if (c.fail || c.b.oom) goto done;
   if (c.nc) {
@@ -973,7 +973,7 @@ done:
   if (!ok) {
     const char *name = fn->debug_name;
     if (c.b.oom || !c.fail) snprintf(c.msg, sizeof c.msg, "out of memory");
-    wrun_error_at(err, WRUN_ERR_LIMIT, fn->code_offset, "cannot compile function %u%s%s%s: %s", in->index,
+    rt_error_at(err, WRUN_ERR_LIMIT, fn->code_offset, "cannot compile function %u%s%s%s: %s", in->index,
                   name ? " (" : "", name ? name : "", name ? ")" : "", c.msg);
   }
   for (uint32_t i = 0; i < c.nc; i++) free(c.cs[i].patches.at);

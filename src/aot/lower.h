@@ -28,7 +28,7 @@ enum { E_CONST, E_LOCAL, E_REG, E_SLOT };
 enum { CL_G, CL_X, CL_V };
 
 typedef struct ent {
-  wasm_valtype type;
+  wm_valtype type;
   uint8_t kind;
   int8_t reg;                    /* E_REG */
   uint32_t local;                /* E_LOCAL */
@@ -42,12 +42,12 @@ typedef struct site_list {
 } site_list;
 
 typedef struct ctl {
-  wasm_opcode op;                /* BLOCK, LOOP, IF, ELSE, or END for the function itself */
+  wm_opcode op;                /* BLOCK, LOOP, IF, ELSE, or END for the function itself */
   uint32_t height;
   int32_t base;
-  const wasm_valtype *params, *results;
+  const wm_valtype *params, *results;
   uint32_t np, nr;
-  wasm_valtype single;
+  wm_valtype single;
   size_t head;                   /* loops: the address of the loop start */
   site_list patches;             /* jumps to the end label */
   int64_t else_site;             /* IF: the jump to the else branch, -1 if none */
@@ -74,16 +74,16 @@ typedef struct aot_target aot_target;
 typedef struct cg {
   const aot_target *t;
   const aot_func_in *in;
-  const wasm_module *m;
-  const wasm_functype *ft;
-  wasm_reader r;
+  const wm_module *m;
+  const wm_functype *ft;
+  wm_reader r;
   aot_buf b;
   ent *vs;
   uint32_t nv, capv;
   ctl *cs;
   uint32_t nc, capc;
   uint32_t nlocals;
-  wasm_valtype *ltype;
+  wm_valtype *ltype;
   int8_t *lreg;                  /* register home or -1 */
   int32_t *lslot;                /* frame slot (always reserved: also the save area) */
   uint32_t nlslots;
@@ -122,20 +122,20 @@ struct aot_target {
 
   /* operators. For binops dst either holds a already (a is that register) or
    * is a local's home, which b may also be: the target handles the alias. */
-  void (*int_binop)(cg *c, wasm_opcode op, int dst, const ent *a, const ent *b);
-  void (*float_binop)(cg *c, wasm_opcode op, int dst, const ent *a, const ent *b);
-  void (*divrem)(cg *c, wasm_opcode op, int dst, const ent *a, const ent *b);
-  bool (*has_unop)(wasm_opcode op);      /* unop handles op (else lower.c calls call_op) */
-  void (*unop)(cg *c, wasm_opcode op, int dst, const ent *a);
-  int (*compare)(cg *c, wasm_opcode op, const ent *a, const ent *b); /* returns the "true" condition */
+  void (*int_binop)(cg *c, wm_opcode op, int dst, const ent *a, const ent *b);
+  void (*float_binop)(cg *c, wm_opcode op, int dst, const ent *a, const ent *b);
+  void (*divrem)(cg *c, wm_opcode op, int dst, const ent *a, const ent *b);
+  bool (*has_unop)(wm_opcode op);      /* unop handles op (else lower.c calls call_op) */
+  void (*unop)(cg *c, wm_opcode op, int dst, const ent *a);
+  int (*compare)(cg *c, wm_opcode op, const ent *a, const ent *b); /* returns the "true" condition */
   int (*test)(cg *c, const ent *a, bool wide);                       /* condition "a != 0" */
   int (*invert)(int cond);
   void (*set_cond)(cg *c, int cond, int dst);                        /* dst = cond ? 1 : 0 */
-  void (*select)(cg *c, wasm_valtype t, int dst, const ent *b, int cond); /* dst = cond ? dst : b */
+  void (*select)(cg *c, wm_valtype t, int dst, const ent *b, int cond); /* dst = cond ? dst : b */
 
   /* memory, variables */
-  void (*load_mem)(cg *c, wasm_opcode op, int dst, const ent *addr, uint64_t offset);
-  void (*store_mem)(cg *c, wasm_opcode op, const ent *addr, const ent *val, uint64_t offset);
+  void (*load_mem)(cg *c, wm_opcode op, int dst, const ent *addr, uint64_t offset);
+  void (*store_mem)(cg *c, wm_opcode op, const ent *addr, const ent *val, uint64_t offset);
   void (*global_get)(cg *c, uint32_t g, const ent *dst);            /* dst: an E_REG or E_SLOT entry */
   void (*global_set)(cg *c, uint32_t g, const ent *v);
   void (*ref_func)(cg *c, uint32_t f, int dst);
@@ -144,7 +144,7 @@ struct aot_target {
   size_t (*jump)(cg *c);
   size_t (*jump_if)(cg *c, int cond);
   void (*patch)(cg *c, size_t site, size_t target);
-  void (*trap)(cg *c, wrun_trap_kind kind);
+  void (*trap)(cg *c, rt_trap_kind kind);
   void (*interrupt_check)(cg *c);
   void (*align_loop)(cg *c);             /* before a loop head (may emit nothing) */
   /* jump through a table of n+1 entries indexed by idx (clamped to n);
@@ -164,15 +164,15 @@ struct aot_target {
   void (*call_internal)(cg *c, uint32_t fidx, int32_t p0, const ent *args, uint32_t nargs);
   void (*call_import)(cg *c, uint32_t fidx, int32_t p0);
   void (*call_indirect)(cg *c, uint32_t typeidx, uint32_t table, const ent *idx, int32_t p0);
-  void (*take_result)(cg *c, wasm_valtype t, int reg);
-  void (*call_op)(cg *c, wasm_opcode op, int32_t p0, uint64_t a, uint64_t b); /* the AOT_H_OP helper */
+  void (*take_result)(cg *c, wm_valtype t, int reg);
+  void (*call_op)(cg *c, wm_opcode op, int32_t p0, uint64_t a, uint64_t b); /* the AOT_H_OP helper */
 
   /* SIMD: has_simd says whether simd compiles op inline; operands are in
    * their slots from p0 (only the operands: other entries may be in
    * registers, so simd must leave pool registers alone) and the result goes
    * to slot p0. a, b: the immediates as for call_op. */
-  bool (*has_simd)(wasm_opcode op);
-  void (*simd)(cg *c, wasm_opcode op, int32_t p0, uint64_t a, uint64_t b);
+  bool (*has_simd)(wm_opcode op);
+  void (*simd)(cg *c, wm_opcode op, int32_t p0, uint64_t a, uint64_t b);
 
   /* the C -> compiled-code entry: enter(ctx, fn, slots); returns its size, 0 if over cap */
   uint32_t (*trampoline)(uint8_t *dst, uint32_t cap);
@@ -192,28 +192,28 @@ struct aot_target {
 /* Compiles every defined function of `m` for target t into an executable
  * image (t is the host's: images for another ISA, which are written to
  * artifacts and never mapped, are issue 16's cross-compilation). */
-bool aot_compile_module_for(const aot_target *t, const wasm_module *m, uint32_t options, aot_image **out,
-                            wrun_error *err);
+bool aot_compile_module_for(const aot_target *t, const wm_module *m, uint32_t options, aot_image **out,
+                            rt_error *err);
 
 /* Compiles one function body with target t. */
-bool aot_compile_func(const aot_target *t, const aot_func_in *in, aot_func_out *out, wrun_error *err);
+bool aot_compile_func(const aot_target *t, const aot_func_in *in, aot_func_out *out, rt_error *err);
 
 /* ---- services of lower.c for targets and regalloc.c --------------------------- */
 /* Assigns c->lreg by linear scan over live intervals (regalloc.c); false
  * (lreg all -1) when the function is too large for the analysis. */
 bool aot_regalloc_locals(cg *c);
 /* Does a function of type ft return its result in a register? */
-bool aot_result_in_reg(const wasm_functype *ft);
+bool aot_result_in_reg(const wm_functype *ft);
 /* Is the parameter at slot position pos (relative to the first argument's
  * slot; of type ty) passed in a register? */
-bool aot_arg_in_reg(const aot_target *t, int32_t pos, wasm_valtype ty);
+bool aot_arg_in_reg(const aot_target *t, int32_t pos, wm_valtype ty);
 void aot_fail(cg *c, const char *msg);
 void aot_add_site(cg *c, site_list *l, size_t at);
 void aot_bind_sites(cg *c, site_list *l, size_t target);
 void aot_add_reloc(cg *c, size_t at, uint32_t callee);
-int aot_cls(wasm_valtype t);
+int aot_cls(wm_valtype t);
 /* 64-bit operations for this type (i64, f64, references) */
-static inline bool aot_wide(wasm_valtype t) { return t != WASM_I32 && t != WASM_F32; }
-static inline int32_t aot_width(wasm_valtype t) { return t == WASM_V128 ? 2 : 1; }
+static inline bool aot_wide(wm_valtype t) { return t != WASM_I32 && t != WASM_F32; }
+static inline int32_t aot_width(wm_valtype t) { return t == WASM_V128 ? 2 : 1; }
 
 #endif

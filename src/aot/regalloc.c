@@ -48,14 +48,14 @@ typedef struct ra {
 } ra;
 
 typedef struct rctl {
-  wasm_opcode op;
+  wm_opcode op;
   uint32_t head, end, els;       /* loop head, end block, else block */
   bool has_else;
 } rctl;
 
 
 static uint32_t new_bb(ra *r) {
-  if (r->nb >= MAX_BLOCKS || !wrun_grow((void **)&r->b, &r->capb, r->nb + 1, sizeof *r->b)) {
+  if (r->nb >= MAX_BLOCKS || !rt_grow((void **)&r->b, &r->capb, r->nb + 1, sizeof *r->b)) {
     r->oom = true;
     return 0;
   }
@@ -65,7 +65,7 @@ static uint32_t new_bb(ra *r) {
 
 static void edge(ra *r, uint32_t from, uint32_t to) {
   bb *b = &r->b[from];
-  if (!wrun_grow((void **)&b->succ, &b->capsucc, b->nsucc + 1, sizeof *b->succ)) r->oom = true;
+  if (!rt_grow((void **)&b->succ, &b->capsucc, b->nsucc + 1, sizeof *b->succ)) r->oom = true;
   else b->succ[b->nsucc++] = to;
 }
 
@@ -140,13 +140,13 @@ bool aot_regalloc_locals(cg *c) {
   if (!weight) goto done;
   uint32_t exit = new_bb(&r), cur = enter(&r, new_bb(&r), 0);
   uint32_t pos = 0, depth = 0;
-  if (!wrun_grow((void **)&cs, &capc, 1, sizeof *cs)) goto done;
+  if (!rt_grow((void **)&cs, &capc, 1, sizeof *cs)) goto done;
   cs[nc++] = (rctl){OP_END, 0, exit, 0, false};
-  wasm_reader rd = c->r;
-  struct { wasm_reader r; } scan;
+  wm_reader rd = c->r;
+  struct { wm_reader r; } scan;
   while (!reader_eof(&rd) && nc && !r.oom) {
     scan.r = rd;
-    wasm_opcode op = wasm_read_op(&scan.r);
+    wm_opcode op = wm_read_op(&scan.r);
     if (op == OP_COUNT_) break;
     pos++;
     r.b[cur].end = pos;
@@ -156,9 +156,9 @@ bool aot_regalloc_locals(cg *c) {
       reader_u32(&scan.r, &x);
       if (x < nl) {
         weight[x] += (uint64_t)1 << (3 * (depth < 8 ? depth : 8));
-        if (!wrun_grow((void **)&acc_bb, &capacc, nacc + 1, sizeof *acc_bb) ||
-            !wrun_grow((void **)&acc_local, &capacc2, nacc + 1, sizeof *acc_local) ||
-            !wrun_grow((void **)&acc_pos, &capacc3, nacc + 1, sizeof *acc_pos)) {
+        if (!rt_grow((void **)&acc_bb, &capacc, nacc + 1, sizeof *acc_bb) ||
+            !rt_grow((void **)&acc_local, &capacc2, nacc + 1, sizeof *acc_local) ||
+            !rt_grow((void **)&acc_pos, &capacc3, nacc + 1, sizeof *acc_pos)) {
           r.oom = true;
           break;
         }
@@ -168,8 +168,8 @@ bool aot_regalloc_locals(cg *c) {
       }
       break;
     case OP_BLOCK: case OP_LOOP: case OP_IF: {
-      wasm_skip_imm(&scan.r, c->m, wasm_opinfos[op].imm);
-      if (!wrun_grow((void **)&cs, &capc, nc + 1, sizeof *cs)) {
+      wm_skip_imm(&scan.r, c->m, wm_opinfos[op].imm);
+      if (!rt_grow((void **)&cs, &capc, nc + 1, sizeof *cs)) {
         r.oom = true;
         break;
       }
@@ -230,7 +230,7 @@ bool aot_regalloc_locals(cg *c) {
       if (op == OP_RETURN) edge(&r, cur, exit);
       cur = enter(&r, new_bb(&r), pos);
       break;
-    default: wasm_skip_imm(&scan.r, c->m, wasm_opinfos[op].imm); break;
+    default: wm_skip_imm(&scan.r, c->m, wm_opinfos[op].imm); break;
     }
     rd = scan.r;
   }

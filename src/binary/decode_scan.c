@@ -13,27 +13,27 @@
 #include "binary/decode_internal.h"
 #include "binary/opcodes.h"
 
-static bool zero_byte(wasm_reader *r) {
+static bool zero_byte(wm_reader *r) {
   uint64_t at = reader_offset(r);
   uint8_t b;
   if (!reader_u8(r, &b)) return false;
   if (b != 0)
-    return wrun_error_at(r->err, WRUN_ERR_MALFORMED, at,
+    return rt_error_at(r->err, WRUN_ERR_MALFORMED, at,
                          "zero byte expected: found 0x%02x where a reserved memory index 0x00 belongs", b);
   return true;
 }
 
-static bool skip_u32s(wasm_reader *r, int n) {
+static bool skip_u32s(wm_reader *r, int n) {
   uint32_t v;
   for (int i = 0; i < n; i++)
     if (!reader_u32(r, &v)) return false;
   return true;
 }
 
-static bool skip_blocktype(wasm_reader *r) {
+static bool skip_blocktype(wm_reader *r) {
   if (reader_eof(r)) return reader_u32(r, &(uint32_t){0}); /* reports unexpected end */
   uint8_t b = *r->p;
-  wasm_valtype t;
+  wm_valtype t;
   if (b == 0x40 || decode_valtype_byte(b, &t)) {
     r->p++;
     return true;
@@ -42,12 +42,12 @@ static bool skip_blocktype(wasm_reader *r) {
   int64_t idx;
   if (!reader_s33(r, &idx)) return false;
   if (idx < 0)
-    return wrun_error_at(r->err, WRUN_ERR_MALFORMED, at,
+    return rt_error_at(r->err, WRUN_ERR_MALFORMED, at,
                          "malformed block type: expected 0x40, a value type or a type index");
   return true;
 }
 
-static bool skip_memarg(const wasm_module *m, wasm_reader *r) {
+static bool skip_memarg(const wm_module *m, wm_reader *r) {
   uint32_t align, mem = 0;
   uint64_t off;
   uint64_t at = reader_offset(r);
@@ -55,7 +55,7 @@ static bool skip_memarg(const wasm_module *m, wasm_reader *r) {
   /* Alignment exponents are below 32; bit 6 is reserved for multi-memory's
    * explicit memory index (3.0), not accepted yet. */
   if (align >= 32)
-    return wrun_error_at(r->err, WRUN_ERR_MALFORMED, at,
+    return rt_error_at(r->err, WRUN_ERR_MALFORMED, at,
                          "malformed memop flags 0x%x: expected an alignment exponent below 32", align);
   (void)mem;
   if (mem < m->nmems && m->mems[mem].type.limits.is64) return reader_u64(r, &off);
@@ -63,15 +63,15 @@ static bool skip_memarg(const wasm_module *m, wasm_reader *r) {
   return reader_u32(r, &off32);
 }
 
-static bool need_data_count(const wasm_module *m, wasm_reader *r, uint64_t at, bool is_body) {
+static bool need_data_count(const wm_module *m, wm_reader *r, uint64_t at, bool is_body) {
   /* Only function bodies must announce data indices (constant expressions,
    * which are decoded before the data count section, cannot use them anyway). */
   if (m->has_data_count || !is_body) return true;
-  return wrun_error_at(r->err, WRUN_ERR_MALFORMED, at,
+  return rt_error_at(r->err, WRUN_ERR_MALFORMED, at,
                        "data count section required: memory.init and data.drop need it");
 }
 
-bool decode_scan_expr(const wasm_module *m, wasm_reader *r, bool is_body) {
+bool decode_scan_expr(const wm_module *m, wm_reader *r, bool is_body) {
   uint64_t depth = 1;
   while (depth) {
     uint64_t at = reader_offset(r);
@@ -85,13 +85,13 @@ bool decode_scan_expr(const wasm_module *m, wasm_reader *r, bool is_body) {
     } else {
       code = b;
     }
-    wasm_opcode op = wasm_op_lookup(prefix, code);
+    wm_opcode op = wm_op_lookup(prefix, code);
     if (op == OP_COUNT_) {
       if (prefix)
-        return wrun_error_at(r->err, WRUN_ERR_MALFORMED, at, "illegal opcode 0x%02x %u", prefix, code);
-      return wrun_error_at(r->err, WRUN_ERR_MALFORMED, at, "illegal opcode 0x%02x", code);
+        return rt_error_at(r->err, WRUN_ERR_MALFORMED, at, "illegal opcode 0x%02x %u", prefix, code);
+      return rt_error_at(r->err, WRUN_ERR_MALFORMED, at, "illegal opcode 0x%02x", code);
     }
-    const wasm_opinfo *info = &wasm_opinfos[op];
+    const wm_opinfo *info = &wm_opinfos[op];
     bool ok = true;
     switch (info->imm) {
     case IMM_NONE: break;
@@ -132,10 +132,10 @@ bool decode_scan_expr(const wasm_module *m, wasm_reader *r, bool is_body) {
       for (uint64_t i = 0; ok && i < n; i++) {
         uint64_t tat = reader_offset(r);
         uint8_t tb;
-        wasm_valtype t;
+        wm_valtype t;
         ok = reader_u8(r, &tb);
         if (ok && !decode_valtype_byte(tb, &t))
-          ok = wrun_error_at(r->err, WRUN_ERR_MALFORMED, tat, "malformed value type 0x%02x in select", tb);
+          ok = rt_error_at(r->err, WRUN_ERR_MALFORMED, tat, "malformed value type 0x%02x in select", tb);
       }
       break;
     }
@@ -143,7 +143,7 @@ bool decode_scan_expr(const wasm_module *m, wasm_reader *r, bool is_body) {
       uint8_t ht;
       ok = reader_u8(r, &ht);
       if (ok && ht != 0x70 && ht != 0x6F)
-        ok = wrun_error_at(r->err, WRUN_ERR_MALFORMED, at + 1,
+        ok = rt_error_at(r->err, WRUN_ERR_MALFORMED, at + 1,
                            "malformed reference type 0x%02x: expected func (0x70) or extern (0x6f)", ht);
       break;
     }
@@ -157,7 +157,7 @@ bool decode_scan_expr(const wasm_module *m, wasm_reader *r, bool is_body) {
 
 /* ---- the name section -------------------------------------------------- */
 
-static bool name_read(wasm_reader *r, const uint8_t **s, uint32_t *len) {
+static bool name_read(wm_reader *r, const uint8_t **s, uint32_t *len) {
   if (!reader_u32(r, len) || *len > reader_left(r)) return false;
   return reader_bytes(r, *len, s) && decode_utf8_valid(*s, *len);
 }
@@ -171,18 +171,18 @@ static char *dup_name(const uint8_t *s, uint32_t len) {
   return p;
 }
 
-void decode_name_section(wasm_module *m) {
+void decode_name_section(wm_module *m) {
   for (uint32_t c = 0; c < m->ncustoms; c++) {
-    wasm_custom *cs = &m->customs[c];
+    wm_custom *cs = &m->customs[c];
     if (cs->name.len != 4 || memcmp(cs->name.ptr, "name", 4) != 0) continue;
-    wrun_error scratch;
-    wrun_error_clear(&scratch);
-    wasm_reader r = {m->bytes, cs->bytes, cs->bytes + cs->len, &scratch};
+    rt_error scratch;
+    rt_error_clear(&scratch);
+    wm_reader r = {m->bytes, cs->bytes, cs->bytes + cs->len, &scratch};
     while (!reader_eof(&r)) {
       uint8_t id;
       uint32_t size;
       if (!reader_u8(&r, &id) || !reader_u32(&r, &size) || size > reader_left(&r)) return;
-      wasm_reader sub = {m->bytes, r.p, r.p + size, &scratch};
+      wm_reader sub = {m->bytes, r.p, r.p + size, &scratch};
       r.p += size;
       const uint8_t *s;
       uint32_t len, n;

@@ -4,48 +4,48 @@
 #include "binary/instr.h"
 #include "binary/decode_internal.h"
 
-bool wasm_blocktype_valtype(uint8_t b, wasm_valtype *out) { return decode_valtype_byte(b, out); }
+bool wm_blocktype_valtype(uint8_t b, wm_valtype *out) { return decode_valtype_byte(b, out); }
 
-wasm_opcode wasm_read_op(wasm_reader *r) {
+wm_opcode wm_read_op(wm_reader *r) {
   uint8_t b = 0;
   reader_u8(r, &b);
   if (b == 0xFC || b == 0xFD) {
     uint32_t code = 0;
     reader_u32(r, &code);
-    return wasm_op_lookup(b, code);
+    return wm_op_lookup(b, code);
   }
-  return wasm_op_lookup(0, b);
+  return wm_op_lookup(0, b);
 }
 
-void wasm_read_blocktype(wasm_reader *r, const wasm_module *m, wasm_blocktype *bt) {
+void wm_read_blocktype(wm_reader *r, const wm_module *m, wm_blocktype *bt) {
   uint8_t b = r->p < r->end ? *r->p : 0x40;
-  wasm_valtype single;
+  wm_valtype single;
   bt->params = bt->results = NULL;
   bt->np = bt->nr = 0;
   bt->single = 0;
   if (b == 0x40) {
     r->p++;
-  } else if (wasm_blocktype_valtype(b, &single)) {
+  } else if (wm_blocktype_valtype(b, &single)) {
     r->p++;
     bt->single = single;
     bt->nr = 1;
   } else {
     int64_t idx = 0;
     reader_s33(r, &idx);
-    const wasm_functype *ft = &m->types[idx].func;
-    bt->params = wasm_functype_params(ft);
+    const wm_functype *ft = &m->types[idx].func;
+    bt->params = wm_functype_params(ft);
     bt->np = ft->nparams;
-    bt->results = wasm_functype_results(ft);
+    bt->results = wm_functype_results(ft);
     bt->nr = ft->nresults;
   }
 }
 
-static void skip_u32(wasm_reader *r, int n) {
+static void skip_u32(wm_reader *r, int n) {
   uint32_t v;
   for (int i = 0; i < n; i++) reader_u32(r, &v);
 }
 
-void wasm_skip_imm(wasm_reader *r, const wasm_module *m, wasm_imm_kind imm) {
+void wm_skip_imm(wm_reader *r, const wm_module *m, wm_imm_kind imm) {
   const uint8_t *p;
   int64_t s64;
   int32_t s32;
@@ -54,8 +54,8 @@ void wasm_skip_imm(wasm_reader *r, const wasm_module *m, wasm_imm_kind imm) {
   switch (imm) {
   case IMM_NONE: break;
   case IMM_BLOCKTYPE: {
-    wasm_blocktype bt;
-    wasm_read_blocktype(r, m, &bt);
+    wm_blocktype bt;
+    wm_read_blocktype(r, m, &bt);
     break;
   }
   case IMM_LABEL: case IMM_FUNC: case IMM_LOCAL: case IMM_GLOBAL: case IMM_TABLE: case IMM_ELEM:

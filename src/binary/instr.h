@@ -13,24 +13,24 @@
 
 /* A block's type: params/results point into the module's types, or there is
  * one result `single` (results NULL, nr 1), or nothing. */
-typedef struct wasm_blocktype {
-  const wasm_valtype *params, *results;
+typedef struct wm_blocktype {
+  const wm_valtype *params, *results;
   uint32_t np, nr;
-  wasm_valtype single;
-} wasm_blocktype;
+  wm_valtype single;
+} wm_blocktype;
 
 /* Reads an opcode (with its 0xFC/0xFD prefix); OP_COUNT_ if there is none. */
-wasm_opcode wasm_read_op(wasm_reader *r);
+wm_opcode wm_read_op(wm_reader *r);
 
 /* The value type a block type's one-byte form names (0x7F..0x7B, 0x70,
  * 0x6F); false for any other byte, which starts an s33 type index (0x40,
  * the empty type, is not a value type either). */
-bool wasm_blocktype_valtype(uint8_t b, wasm_valtype *out);
+bool wm_blocktype_valtype(uint8_t b, wm_valtype *out);
 
 /* Reads a block type immediate. */
-void wasm_read_blocktype(wasm_reader *r, const wasm_module *m, wasm_blocktype *bt);
+void wm_read_blocktype(wm_reader *r, const wm_module *m, wm_blocktype *bt);
 
 /* Skips the immediates of an instruction whose immediates are of kind imm. */
-void wasm_skip_imm(wasm_reader *r, const wasm_module *m, wasm_imm_kind imm);
+void wm_skip_imm(wm_reader *r, const wm_module *m, wm_imm_kind imm);
 
 #endif

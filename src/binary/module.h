@@ -2,10 +2,10 @@
  * module.h — the in-memory form of a decoded WebAssembly module (the IR every
  * later stage reads: validator, interpreter, AOT compiler, inspect).
  *
- * Ownership: a wasm_module owns a private copy of its binary (`bytes`); function
+ * Ownership: a wm_module owns a private copy of its binary (`bytes`); function
  * bodies, constant expressions and data payloads are byte ranges into that copy,
  * so they stay valid exactly as long as the module. Every array is owned by the
- * module and released by wasm_module_free.
+ * module and released by wm_module_free.
  *
  * Index spaces follow the spec: imported functions/tables/memories/globals come
  * first, in import order, then the module's own definitions. `import_idx` on an
@@ -27,10 +27,10 @@
 #define WASM_NONE_IDX UINT32_MAX
 
 /* ---- value types ------------------------------------------------------
- * A wasm_valtype is a number type (its binary code, < 0x100) or a reference
+ * A wm_valtype is a number type (its binary code, < 0x100) or a reference
  * type: WASM_REF_BIT | nullable bit | heap type << 10. A heap type below 0x80
  * is an abstract heap type (its binary code); 0x80 + i is the concrete type i. */
-typedef uint32_t wasm_valtype;
+typedef uint32_t wm_valtype;
 
 enum {
   WASM_I32 = 0x7F,
@@ -53,157 +53,157 @@ enum { /* abstract heap types, by binary code */
 #define WASM_FUNCREF   WASM_MAKE_REF(1, WASM_HT_FUNC)
 #define WASM_EXTERNREF WASM_MAKE_REF(1, WASM_HT_EXTERN)
 
-static inline bool wasm_valtype_is_ref(wasm_valtype t) { return (t & WASM_REF_BIT) != 0; }
-static inline bool wasm_valtype_is_num(wasm_valtype t) { return t >= WASM_V128 && t <= WASM_I32; }
-static inline bool wasm_reftype_nullable(wasm_valtype t) { return (t & WASM_NULLABLE_BIT) != 0; }
-static inline uint32_t wasm_reftype_heap(wasm_valtype t) { return t >> 10; }
+static inline bool wm_valtype_is_ref(wm_valtype t) { return (t & WASM_REF_BIT) != 0; }
+static inline bool wm_valtype_is_num(wm_valtype t) { return t >= WASM_V128 && t <= WASM_I32; }
+static inline bool wm_reftype_nullable(wm_valtype t) { return (t & WASM_NULLABLE_BIT) != 0; }
+static inline uint32_t wm_reftype_heap(wm_valtype t) { return t >> 10; }
 
 /* Text name of a value type: "i32", "funcref", "(ref null 3)" ... into buf. */
-const char *wasm_valtype_name(wasm_valtype t, char *buf, size_t size);
+const char *wm_valtype_name(wm_valtype t, char *buf, size_t size);
 
 /* ---- types ------------------------------------------------------------ */
-typedef struct wasm_functype {
+typedef struct wm_functype {
   uint32_t nparams, nresults;
-  wasm_valtype *types;           /* nparams params, then nresults results; owned */
-} wasm_functype;
+  wm_valtype *types;           /* nparams params, then nresults results; owned */
+} wm_functype;
 
-static inline const wasm_valtype *wasm_functype_params(const wasm_functype *f) { return f->types; }
+static inline const wm_valtype *wm_functype_params(const wm_functype *f) { return f->types; }
 /* (NULL when the type has no values at all: no arithmetic on a null pointer) */
-static inline const wasm_valtype *wasm_functype_results(const wasm_functype *f) {
+static inline const wm_valtype *wm_functype_results(const wm_functype *f) {
   return f->types ? f->types + f->nparams : NULL;
 }
 
-typedef enum wasm_comptype_kind { WASM_COMP_FUNC, WASM_COMP_STRUCT, WASM_COMP_ARRAY } wasm_comptype_kind;
+typedef enum wm_comptype_kind { WASM_COMP_FUNC, WASM_COMP_STRUCT, WASM_COMP_ARRAY } wm_comptype_kind;
 
 /* One entry of the type section. In 2.0 every entry is a final function type
  * forming its own recursion group of size 1. */
-typedef struct wasm_subtype {
-  wasm_comptype_kind kind;
+typedef struct wm_subtype {
+  wm_comptype_kind kind;
   bool final;
   uint32_t super;                /* declared supertype index, or WASM_NONE_IDX */
   uint32_t rec_start, rec_size;  /* the recursion group this type belongs to */
-  wasm_functype func;            /* kind == WASM_COMP_FUNC */
-} wasm_subtype;
+  wm_functype func;            /* kind == WASM_COMP_FUNC */
+} wm_subtype;
 
-typedef struct wasm_limits {
+typedef struct wm_limits {
   uint64_t min, max;
   bool has_max;
   bool is64;                     /* memory64 / table64 (3.0) */
   bool shared;                   /* threads */
-} wasm_limits;
+} wm_limits;
 
-typedef struct wasm_tabletype { wasm_valtype elem; wasm_limits limits; } wasm_tabletype;
-typedef struct wasm_memtype { wasm_limits limits; } wasm_memtype; /* in 64 KiB pages */
-typedef struct wasm_globaltype { wasm_valtype type; bool mut; } wasm_globaltype;
+typedef struct wm_tabletype { wm_valtype elem; wm_limits limits; } wm_tabletype;
+typedef struct wm_memtype { wm_limits limits; } wm_memtype; /* in 64 KiB pages */
+typedef struct wm_globaltype { wm_valtype type; bool mut; } wm_globaltype;
 
-typedef enum wasm_extern_kind {
+typedef enum wm_extern_kind {
   WASM_EXTERN_FUNC = 0, WASM_EXTERN_TABLE = 1, WASM_EXTERN_MEMORY = 2, WASM_EXTERN_GLOBAL = 3,
   WASM_EXTERN_TAG = 4
-} wasm_extern_kind;
+} wm_extern_kind;
 
 /* A name from the binary: valid UTF-8, may contain NUL; `ptr` is NUL-terminated
  * for convenience and owned by the module. */
-typedef struct wasm_name { char *ptr; uint32_t len; } wasm_name;
+typedef struct wm_name { char *ptr; uint32_t len; } wm_name;
 
 /* A constant expression: the raw instruction bytes through the final `end`. */
-typedef struct wasm_constexpr {
+typedef struct wm_constexpr {
   const uint8_t *code;
   uint32_t len;
   uint64_t offset;               /* of `code` within the binary */
-} wasm_constexpr;
+} wm_constexpr;
 
 /* ---- module entities -------------------------------------------------- */
-typedef struct wasm_import {
-  wasm_name module, field;
-  wasm_extern_kind kind;
+typedef struct wm_import {
+  wm_name module, field;
+  wm_extern_kind kind;
   uint32_t index;                /* index in the kind's index space */
   uint64_t offset;               /* of the import entry, for link errors */
-} wasm_import;
+} wm_import;
 
-typedef struct wasm_func {
+typedef struct wm_func {
   uint32_t type_idx;
   uint32_t import_idx;           /* WASM_NONE_IDX for a defined function */
   /* Defined functions only: */
   uint32_t nlocals;              /* declared locals, not counting params */
-  wasm_valtype *locals;          /* owned, expanded one entry per local */
+  wm_valtype *locals;          /* owned, expanded one entry per local */
   const uint8_t *code;           /* instructions after the local declarations, through the final end */
   uint32_t code_len;
   uint64_t code_offset;          /* offset of `code` in the binary */
   const char *debug_name;        /* from the name section (owned by the module) or NULL */
-} wasm_func;
+} wm_func;
 
-typedef struct wasm_table {
-  wasm_tabletype type;
+typedef struct wm_table {
+  wm_tabletype type;
   uint32_t import_idx;
   uint64_t offset;               /* of its type in the binary, for diagnostics */
   bool has_init;                 /* 3.0: table with an explicit init expression */
-  wasm_constexpr init;
-} wasm_table;
+  wm_constexpr init;
+} wm_table;
 
-typedef struct wasm_memory {
-  wasm_memtype type;
+typedef struct wm_memory {
+  wm_memtype type;
   uint32_t import_idx;
   uint64_t offset;               /* of its type in the binary, for diagnostics */
-} wasm_memory;
+} wm_memory;
 
-typedef struct wasm_global {
-  wasm_globaltype type;
+typedef struct wm_global {
+  wm_globaltype type;
   uint32_t import_idx;
-  wasm_constexpr init;           /* defined globals */
-} wasm_global;
+  wm_constexpr init;           /* defined globals */
+} wm_global;
 
-typedef struct wasm_tag { uint32_t type_idx; uint32_t import_idx; } wasm_tag;
+typedef struct wm_tag { uint32_t type_idx; uint32_t import_idx; } wm_tag;
 
-typedef struct wasm_export {
-  wasm_name name;
-  wasm_extern_kind kind;
+typedef struct wm_export {
+  wm_name name;
+  wm_extern_kind kind;
   uint32_t index;
   uint64_t offset;               /* of the export entry, for diagnostics */
-} wasm_export;
+} wm_export;
 
-typedef enum wasm_segmode { WASM_SEG_ACTIVE, WASM_SEG_PASSIVE, WASM_SEG_DECLARATIVE } wasm_segmode;
+typedef enum wm_segmode { WASM_SEG_ACTIVE, WASM_SEG_PASSIVE, WASM_SEG_DECLARATIVE } wm_segmode;
 
-typedef struct wasm_elem {
-  wasm_segmode mode;
+typedef struct wm_elem {
+  wm_segmode mode;
   uint32_t table;                /* active only */
-  wasm_constexpr offset;         /* active only */
-  wasm_valtype type;             /* element reference type */
+  wm_constexpr offset;         /* active only */
+  wm_valtype type;             /* element reference type */
   uint32_t count;
   uint32_t *func_indices;        /* flags 0-3: count function indices; else NULL */
-  wasm_constexpr *inits;         /* flags 4-7: count init expressions; else NULL */
+  wm_constexpr *inits;         /* flags 4-7: count init expressions; else NULL */
   uint64_t offset_in_binary;
-} wasm_elem;
+} wm_elem;
 
-typedef struct wasm_data {
-  wasm_segmode mode;             /* ACTIVE or PASSIVE */
+typedef struct wm_data {
+  wm_segmode mode;             /* ACTIVE or PASSIVE */
   uint32_t memory;
-  wasm_constexpr offset;
+  wm_constexpr offset;
   const uint8_t *bytes;
   uint32_t len;
   uint64_t offset_in_binary;
-} wasm_data;
+} wm_data;
 
-typedef struct wasm_custom {
-  wasm_name name;
+typedef struct wm_custom {
+  wm_name name;
   const uint8_t *bytes;
   uint32_t len;
-} wasm_custom;
+} wm_custom;
 
-typedef struct wasm_module {
+typedef struct wm_module {
   uint8_t *bytes;                /* owned copy of the binary */
   size_t size;
 
-  wasm_subtype *types;   uint32_t ntypes;
-  wasm_import *imports;  uint32_t nimports;
-  wasm_func *funcs;      uint32_t nfuncs,   nimported_funcs;
-  wasm_table *tables;    uint32_t ntables,  nimported_tables;
-  wasm_memory *mems;     uint32_t nmems,    nimported_mems;
-  wasm_global *globals;  uint32_t nglobals, nimported_globals;
-  wasm_tag *tags;        uint32_t ntags,    nimported_tags;
-  wasm_export *exports;  uint32_t nexports;
-  wasm_elem *elems;      uint32_t nelems;
-  wasm_data *datas;      uint32_t ndatas;
-  wasm_custom *customs;  uint32_t ncustoms;
+  wm_subtype *types;   uint32_t ntypes;
+  wm_import *imports;  uint32_t nimports;
+  wm_func *funcs;      uint32_t nfuncs,   nimported_funcs;
+  wm_table *tables;    uint32_t ntables,  nimported_tables;
+  wm_memory *mems;     uint32_t nmems,    nimported_mems;
+  wm_global *globals;  uint32_t nglobals, nimported_globals;
+  wm_tag *tags;        uint32_t ntags,    nimported_tags;
+  wm_export *exports;  uint32_t nexports;
+  wm_elem *elems;      uint32_t nelems;
+  wm_data *datas;      uint32_t ndatas;
+  wm_custom *customs;  uint32_t ncustoms;
   uint32_t start;                /* WASM_NONE_IDX when there is no start function */
   uint64_t start_offset;         /* of the start section's function index */
   bool has_data_count;
@@ -218,7 +218,7 @@ typedef struct wasm_module {
    * by its instances; a cache the runtime fills, freed with the module. */
   void *aot_image;
   void (*aot_image_free)(void *image);
-} wasm_module;
+} wm_module;
 
 /* Implementation limits (decoder rejects beyond these with WRUN_ERR_LIMIT...
  * or MALFORMED where the spec says so). Chosen like the JS embedding's limits. */
@@ -242,16 +242,16 @@ typedef struct wasm_module {
  * LEB128 forms, UTF-8 names, counts that must agree) but not validation rules;
  * function bodies are stored as byte ranges and decoded by the validator.
  * Returns NULL and fills `err` (kind MALFORMED, with byte offset) on failure.
- * The result is freed with wasm_module_free. */
-wasm_module *wasm_module_decode(const uint8_t *bytes, size_t size, wrun_error *err);
+ * The result is freed with wm_module_free. */
+wm_module *wm_module_decode(const uint8_t *bytes, size_t size, rt_error *err);
 
 /* Releases a module and everything it owns. NULL is allowed. */
-void wasm_module_free(wasm_module *m);
+void wm_module_free(wm_module *m);
 
 /* The function type of function `funcidx` (which must be in range). */
-const wasm_functype *wasm_module_func_type(const wasm_module *m, uint32_t funcidx);
+const wm_functype *wm_module_func_type(const wm_module *m, uint32_t funcidx);
 
 /* Finds an export by name; returns NULL if absent. */
-const wasm_export *wasm_module_find_export(const wasm_module *m, const char *name, size_t len);
+const wm_export *wm_module_find_export(const wm_module *m, const char *name, size_t len);
 
 #endif

@@ -12,7 +12,7 @@
 
 #include "binary/opcodes.h"
 
-const wasm_opinfo wasm_opinfos[OP_COUNT_] = {
+const wm_opinfo wm_opinfos[OP_COUNT_] = {
 #define OP(id, name, prefix, code, imm, arg, sig) {name, prefix, code, imm, arg, sig},
 #include "binary/opcodes.def"
 #undef OP
@@ -28,14 +28,14 @@ static struct {
 static once_flag op_tables_once = ONCE_FLAG_INIT;
 
 static int cmp_name(const void *a, const void *b) {
-  return strcmp(wasm_opinfos[*(const uint16_t *)a].name, wasm_opinfos[*(const uint16_t *)b].name);
+  return strcmp(wm_opinfos[*(const uint16_t *)a].name, wm_opinfos[*(const uint16_t *)b].name);
 }
 
 static void op_tables_init(void) {
   for (size_t i = 0; i < 256; i++) op_tables.single[i] = op_tables.simd[i] = OP_COUNT_;
   for (size_t i = 0; i < 32; i++) op_tables.misc[i] = OP_COUNT_;
   for (uint16_t i = 0; i < OP_COUNT_; i++) {
-    const wasm_opinfo *o = &wasm_opinfos[i];
+    const wm_opinfo *o = &wm_opinfos[i];
     if (o->prefix == 0) op_tables.single[o->code] = i;
     else if (o->prefix == 0xFC) op_tables.misc[o->code] = i;
     else op_tables.simd[o->code] = i;
@@ -44,25 +44,25 @@ static void op_tables_init(void) {
   qsort(op_tables.by_name, OP_COUNT_, sizeof op_tables.by_name[0], cmp_name);
 }
 
-wasm_opcode wasm_op_lookup(uint8_t prefix, uint32_t code) {
+wm_opcode wm_op_lookup(uint8_t prefix, uint32_t code) {
   call_once(&op_tables_once, op_tables_init);
   switch (prefix) {
-  case 0: return (wasm_opcode)op_tables.single[code & 0xff];
-  case 0xFC: return code < 32 ? (wasm_opcode)op_tables.misc[code] : OP_COUNT_;
-  case 0xFD: return code < 256 ? (wasm_opcode)op_tables.simd[code] : OP_COUNT_;
+  case 0: return (wm_opcode)op_tables.single[code & 0xff];
+  case 0xFC: return code < 32 ? (wm_opcode)op_tables.misc[code] : OP_COUNT_;
+  case 0xFD: return code < 256 ? (wm_opcode)op_tables.simd[code] : OP_COUNT_;
   default: return OP_COUNT_;
   }
 }
 
-wasm_opcode wasm_op_by_name(const char *name, size_t len) {
+wm_opcode wm_op_by_name(const char *name, size_t len) {
   call_once(&op_tables_once, op_tables_init);
   size_t lo = 0, hi = OP_COUNT_;
   while (lo < hi) {
     size_t mid = (lo + hi) / 2;
-    const char *n = wasm_opinfos[op_tables.by_name[mid]].name;
+    const char *n = wm_opinfos[op_tables.by_name[mid]].name;
     int c = strncmp(n, name, len);
     if (c == 0 && n[len] != '\0') c = 1;
-    if (c == 0) return (wasm_opcode)op_tables.by_name[mid];
+    if (c == 0) return (wm_opcode)op_tables.by_name[mid];
     if (c < 0) lo = mid + 1;
     else hi = mid;
   }

@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 /* How the immediates of an instruction are encoded in the binary. */
-typedef enum wasm_imm_kind {
+typedef enum wm_imm_kind {
   IMM_NONE,
   IMM_BLOCKTYPE,     /* 0x40 | valtype | s33 type index */
   IMM_LABEL,         /* u32 label depth */
@@ -36,33 +36,33 @@ typedef enum wasm_imm_kind {
   IMM_ELEM,          /* u32 element segment index */
   IMM_ELEM_TABLE,    /* u32 elem index, u32 table index */
   IMM_TABLE_TABLE    /* u32 dst table, u32 src table */
-} wasm_imm_kind;
+} wm_imm_kind;
 
-typedef enum wasm_opcode {
+typedef enum wm_opcode {
 #define OP(id, name, prefix, code, imm, arg, sig) OP_##id,
 #include "binary/opcodes.def"
 #undef OP
   OP_COUNT_
-} wasm_opcode;
+} wm_opcode;
 
-typedef struct wasm_opinfo {
+typedef struct wm_opinfo {
   const char *name;      /* text-format name */
   uint8_t prefix;        /* 0, 0xFC or 0xFD */
   uint32_t code;         /* opcode byte, or the u32 after the prefix */
-  wasm_imm_kind imm;
+  wm_imm_kind imm;
   uint8_t arg;           /* see opcodes.def */
   const char *sig;       /* "operands>results" or NULL */
-} wasm_opinfo;
+} wm_opinfo;
 
-/* Facts about every instruction, indexed by wasm_opcode. */
-extern const wasm_opinfo wasm_opinfos[OP_COUNT_];
+/* Facts about every instruction, indexed by wm_opcode. */
+extern const wm_opinfo wm_opinfos[OP_COUNT_];
 
 /* Finds the instruction for (prefix, code); returns OP_COUNT_ if there is none.
  * O(1): backed by dense per-prefix tables. */
-wasm_opcode wasm_op_lookup(uint8_t prefix, uint32_t code);
+wm_opcode wm_op_lookup(uint8_t prefix, uint32_t code);
 
 /* Finds an instruction by its text name ("i32.add"); OP_COUNT_ if unknown.
  * Names are unique; see opcodes.def for select_t. */
-wasm_opcode wasm_op_by_name(const char *name, size_t len);
+wm_opcode wm_op_by_name(const char *name, size_t len);
 
 #endif

@@ -23,7 +23,7 @@ static const char *heap_name(uint32_t ht) {
   }
 }
 
-const char *wasm_valtype_name(wasm_valtype t, char *buf, size_t size) {
+const char *wm_valtype_name(wm_valtype t, char *buf, size_t size) {
   switch (t) {
   case WASM_I32: return snprintf(buf, size, "i32"), buf;
   case WASM_I64: return snprintf(buf, size, "i64"), buf;
@@ -32,11 +32,11 @@ const char *wasm_valtype_name(wasm_valtype t, char *buf, size_t size) {
   case WASM_V128: return snprintf(buf, size, "v128"), buf;
   default: break;
   }
-  if (!wasm_valtype_is_ref(t)) return snprintf(buf, size, "<bad type 0x%x>", (unsigned)t), buf;
-  uint32_t ht = wasm_reftype_heap(t);
+  if (!wm_valtype_is_ref(t)) return snprintf(buf, size, "<bad type 0x%x>", (unsigned)t), buf;
+  uint32_t ht = wm_reftype_heap(t);
   const char *hn = heap_name(ht);
-  if (hn && wasm_reftype_nullable(t)) snprintf(buf, size, "%sref", hn);
+  if (hn && wm_reftype_nullable(t)) snprintf(buf, size, "%sref", hn);
   else if (hn) snprintf(buf, size, "(ref %s)", hn);
-  else snprintf(buf, size, "(ref %s%u)", wasm_reftype_nullable(t) ? "null " : "", ht - 0x80u);
+  else snprintf(buf, size, "(ref %s%u)", wm_reftype_nullable(t) ? "null " : "", ht - 0x80u);
   return buf;
 }

@@ -10,39 +10,39 @@
 #include "common/sha256.h"
 
 /* Depth first over the nesting (bounded by the validator's 100 levels). */
-static uint32_t collect(const wc_component *c, wasm_module **out, uint32_t cap, uint32_t n) {
+static uint32_t collect(const wc_component *c, wm_module **out, uint32_t cap, uint32_t n) {
   for (uint32_t i = 0; i < c->nmodules; i++, n++)
     if (n < cap) out[n] = c->modules[i];
   for (uint32_t i = 0; i < c->ncomponents; i++) n = collect(c->components[i], out, cap, n);
   return n;
 }
 
-uint32_t wc_core_modules(const wc_component *c, wasm_module **out, uint32_t cap) { return collect(c, out, cap, 0); }
+uint32_t wc_core_modules(const wc_component *c, wm_module **out, uint32_t cap) { return collect(c, out, cap, 0); }
 
-uint8_t *wc_artifact_write(const wc_component *c, size_t *len, wrun_error *err) {
+uint8_t *wc_artifact_write(const wc_component *c, size_t *len, rt_error *err) {
   uint32_t n = wc_core_modules(c, NULL, 0);
-  wasm_module **mods = calloc((size_t)n + 1, sizeof *mods);
+  wm_module **mods = calloc((size_t)n + 1, sizeof *mods);
   const aot_image **imgs = calloc((size_t)n + 1, sizeof *imgs);
   uint8_t *out = NULL;
   if (!mods || !imgs) {
-    wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+    rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
     goto done;
   }
   wc_core_modules(c, mods, n);
   for (uint32_t k = 0; k < n; k++) {
     if (!(imgs[k] = mods[k]->aot_image)) {
-      wrun_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "core module %u has no compiled code", k);
+      rt_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "core module %u has no compiled code", k);
       goto done;
     }
   }
-  out = aot_component_artifact_write(c->bytes, c->size, n, (const wasm_module *const *)mods, imgs, len, err);
+  out = aot_component_artifact_write(c->bytes, c->size, n, (const wm_module *const *)mods, imgs, len, err);
 done:
   free(mods);
   free(imgs);
   return out;
 }
 
-wc_component *wc_artifact_load(const uint8_t *bytes, size_t len, wrun_error *err) {
+wc_component *wc_artifact_load(const uint8_t *bytes, size_t len, rt_error *err) {
   uint8_t *cbytes = NULL;
   size_t clen = 0;
   uint32_t ncode = 0;
@@ -51,27 +51,27 @@ wc_component *wc_artifact_load(const uint8_t *bytes, size_t len, wrun_error *err
   wc_component *c = wc_component_load(cbytes, clen, err);
   free(cbytes);
   if (!c) return NULL;
-  wasm_module **mods = NULL;
+  wm_module **mods = NULL;
   uint32_t n = wc_core_modules(c, NULL, 0);
   if (n != ncode) {
-    wrun_error_at(err, WRUN_ERR_MALFORMED, 72, "invalid compiled artifact: code for %u core modules, the component "
+    rt_error_at(err, WRUN_ERR_MALFORMED, 72, "invalid compiled artifact: code for %u core modules, the component "
                   "has %u", ncode, n);
     goto fail;
   }
   mods = calloc((size_t)n + 1, sizeof *mods);
   if (!mods) {
-    wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+    rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
     goto fail;
   }
   wc_core_modules(c, mods, n);
   for (uint32_t k = 0; k < n; k++) {
     uint8_t hash[32];
-    wrun_sha256(mods[k]->bytes, mods[k]->size, hash);
+    rt_sha256(mods[k]->bytes, mods[k]->size, hash);
     aot_image *img = aot_component_artifact_code(bytes, len, k, hash, err);
     if (!img) goto fail;
     if (img->nfuncs != mods[k]->nfuncs - mods[k]->nimported_funcs) {
       aot_image_free(img);
-      wrun_error_at(err, WRUN_ERR_MALFORMED, 128 + 24 * (uint64_t)k, "invalid compiled artifact: function count "
+      rt_error_at(err, WRUN_ERR_MALFORMED, 128 + 24 * (uint64_t)k, "invalid compiled artifact: function count "
                     "does not match core module %u", k);
       goto fail;
     }

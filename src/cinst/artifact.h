@@ -21,12 +21,12 @@
  * definition order, then each nested component's, depth first. Writes at most
  * `cap` to `out` (which may be NULL when cap is 0) and returns how many there
  * are (c->total_modules for a root). */
-uint32_t wc_core_modules(const wc_component *c, wasm_module **out, uint32_t cap);
+uint32_t wc_core_modules(const wc_component *c, wm_module **out, uint32_t cap);
 
 /* A compiled component artifact (malloc'd, *len bytes) for root `c`, each of
  * whose core modules must have compiled code attached (aot_attach_image).
  * NULL with `err` set. */
-uint8_t *wc_artifact_write(const wc_component *c, size_t *len, wrun_error *err);
+uint8_t *wc_artifact_write(const wc_component *c, size_t *len, rt_error *err);
 
 /* Loads a compiled component artifact: the component decoded and validated,
  * each core module with its compiled code attached. NULL with a located
@@ -34,6 +34,6 @@ uint8_t *wc_artifact_write(const wc_component *c, size_t *len, wrun_error *err);
  * machine or options, or whose code does not belong to its modules. The
  * native code is trusted, not verified: only for artifacts the user allowed
  * (--allow-precompiled; docs/security.md). */
-wc_component *wc_artifact_load(const uint8_t *bytes, size_t len, wrun_error *err);
+wc_component *wc_artifact_load(const uint8_t *bytes, size_t len, rt_error *err);
 
 #endif

@@ -4,7 +4,7 @@
  * Instantiating walks a component's definitions in order, filling one runtime
  * index space per sort (ci_item arrays indexed exactly as the validator's
  * spaces), so every index in a definition refers to an entry already made:
- *  - core modules and core instances: wrun_instantiate with imports looked up
+ *  - core modules and core instances: rt_instantiate with imports looked up
  *    in the `with` core instances (real instances or inline export bundles);
  *  - nested components: recursion on the child with its `with` arguments as
  *    its imports (the depth is bounded by the validator's WC_MAX_DEPTH);
@@ -43,14 +43,14 @@ typedef struct ci_core {
   wrun_instance *inst;
   uint32_t n;
   const wc_arg *names;     /* bundle: the definition's arguments (names) */
-  wrun_extern *ex;         /* bundle: the externs, parallel to names */
+  rt_extern *ex;         /* bundle: the externs, parallel to names */
 } ci_core;
 
 /* One entry of a runtime index space; which member is used depends on the sort. */
 typedef struct ci_item {
   union {
-    wrun_extern ext;                                    /* core func/table/memory/global */
-    const wasm_module *module;                          /* core module */
+    rt_extern ext;                                    /* core func/table/memory/global */
+    const wm_module *module;                          /* core module */
     ci_core *core;                                      /* core instance */
     ci_func *func;                                      /* func */
     struct { const wc_component *c; ci_comp *parent; } comp; /* component + its lexical parent */
@@ -83,7 +83,7 @@ struct ci_func {
   wc_host_fn fn; void *env;            /* host */
   ci_comp *owner;                      /* lifted */
   wrun_func *core, *realloc, *post_return;
-  wrun_memory *mem;
+  rt_memory *mem;
   wc_string_encoding enc;
 };
 
@@ -92,7 +92,7 @@ typedef struct ci_lower {
   ci_comp *owner;
   ci_func *callee;
   uint32_t type;
-  wrun_memory *mem;
+  rt_memory *mem;
   wrun_func *realloc;
   wc_string_encoding enc;
 } ci_lower;
@@ -128,7 +128,7 @@ typedef struct ci_block { struct ci_block *next; max_align_t data[]; } ci_block;
 
 /* Nested calls of lifted functions (a lowered import calling into another
  * instance, whose core code calls another lowered import, ...). Each level
- * nests a wrun_call on the native stack, and may_enter only stops cycles, so a
+ * nests a rt_call on the native stack, and may_enter only stops cycles, so a
  * chain of distinct instances needs its own bound (4000 levels overflowed
  * the 8 MiB main stack). */
 #define CI_MAX_CALL_DEPTH 500u
@@ -173,7 +173,7 @@ static bool host_fail(wc_host *h, const char *iface, const char *func, const cha
 }
 
 static bool host_entry(wc_host *h, const char *iface, const char *func, wc_host_fn fn, void *env, uint32_t htype) {
-  if (!wrun_grow((void **)&h->v, &h->cap, h->n + 1, sizeof *h->v)) return host_fail(h, iface, func, "out of memory");
+  if (!rt_grow((void **)&h->v, &h->cap, h->n + 1, sizeof *h->v)) return host_fail(h, iface, func, "out of memory");
   char *i = strdup(iface ? iface : ""), *f = strdup(func);
   if (!i || !f) { free(i); free(f); return host_fail(h, iface, func, "out of memory"); }
   h->v[h->n++] = (ci_host_entry){i, f, fn, env, NULL, false, htype};
@@ -299,9 +299,9 @@ static void *ci_new(wc_instance *wi, size_t size) {
   return b->data;
 }
 
-static bool count_instance(wc_instance *wi, uint64_t offset, wrun_error *err) {
+static bool count_instance(wc_instance *wi, uint64_t offset, rt_error *err) {
   if (++wi->ninstances <= CI_MAX_INSTANCES) return true;
-  return wrun_error_at(err, WRUN_ERR_LIMIT, offset, "more than %u component and core instances", CI_MAX_INSTANCES);
+  return rt_error_at(err, WRUN_ERR_LIMIT, offset, "more than %u component and core instances", CI_MAX_INSTANCES);
 }
 
 void wc_instance_free(wc_instance *wi) {
@@ -315,20 +315,20 @@ void wc_instance_free(wc_instance *wi) {
 
 /* Calls a core function with flat values (the canon.h representation). */
 static bool core_call(wrun_store *s, wrun_func *f, const uint64_t *in, uint32_t nin, uint64_t *out,
-                      uint32_t *nout, wrun_error *err) {
-  const wasm_functype *ft = wrun_func_type(f);
+                      uint32_t *nout, rt_error *err) {
+  const wm_functype *ft = rt_func_type(f);
   if (ft->nparams != nin || ft->nresults > WC_MAX_FLAT_PARAMS)
-    return wrun_error_at(err, WRUN_ERR_TRAP, WRUN_NO_OFFSET, "core function takes %u values, given %u",
+    return rt_error_at(err, WRUN_ERR_TRAP, WRUN_NO_OFFSET, "core function takes %u values, given %u",
                          ft->nparams, nin);
-  wrun_val a[WC_MAX_FLAT_PARAMS + 1], r[WC_MAX_FLAT_PARAMS + 1];
+  rt_val a[WC_MAX_FLAT_PARAMS + 1], r[WC_MAX_FLAT_PARAMS + 1];
   for (uint32_t i = 0; i < nin; i++) {
     a[i].type = ft->types[i];
     if (a[i].type == WASM_I32 || a[i].type == WASM_F32) a[i].of.i32 = (uint32_t)in[i];
     else a[i].of.i64 = in[i];
   }
-  if (!wrun_call(s, f, a, nin, r, ft->nresults, err)) return false;
+  if (!rt_call(s, f, a, nin, r, ft->nresults, err)) return false;
   for (uint32_t i = 0; i < ft->nresults; i++) {
-    wasm_valtype t = ft->types[ft->nparams + i];
+    wm_valtype t = ft->types[ft->nparams + i];
     out[i] = (t == WASM_I32 || t == WASM_F32) ? r[i].of.i32 : r[i].of.i64;
   }
   *nout = ft->nresults;
@@ -341,13 +341,13 @@ typedef struct ci_realloc_cx {
   wrun_store *s;
   ci_comp *owner;
   wrun_func *realloc;
-  wrun_memory *mem;
+  rt_memory *mem;
   wc_mem view;
-  wrun_error err;
+  rt_error err;
 } ci_realloc_cx;
 
 static void view_refresh(ci_realloc_cx *r) {
-  if (r->mem) { r->view.base = wrun_memory_data(r->mem); r->view.size = wrun_memory_size(r->mem); }
+  if (r->mem) { r->view.base = rt_memory_data(r->mem); r->view.size = rt_memory_size(r->mem); }
 }
 
 static bool realloc_cb(void *ctx, uint32_t old_ptr, uint32_t old_size, uint32_t align, uint32_t new_size,
@@ -365,7 +365,7 @@ static bool realloc_cb(void *ctx, uint32_t old_ptr, uint32_t old_size, uint32_t 
   return true;
 }
 
-static void cx_init(wc_canon_cx *cx, ci_realloc_cx *r, ci_comp *owner, wrun_memory *mem, wrun_func *realloc,
+static void cx_init(wc_canon_cx *cx, ci_realloc_cx *r, ci_comp *owner, rt_memory *mem, wrun_func *realloc,
                     wc_string_encoding enc, wc_arena *arena) {
   memset(r, 0, sizeof *r);
   r->s = owner->wi->s; r->owner = owner; r->realloc = realloc; r->mem = mem;
@@ -383,36 +383,36 @@ static void cx_init(wc_canon_cx *cx, ci_realloc_cx *r, ci_comp *owner, wrun_memo
 }
 
 /* A canonical-ABI trap as an error; a realloc that trapped reports its own. */
-static bool cx_fail(wc_canon_cx *cx, ci_realloc_cx *r, wrun_error *err) {
+static bool cx_fail(wc_canon_cx *cx, ci_realloc_cx *r, rt_error *err) {
   if (r->err.kind != WRUN_OK) { *err = r->err; return false; }
-  return wrun_error_at(err, WRUN_ERR_TRAP, WRUN_NO_OFFSET, "%s", cx->trap.msg);
+  return rt_error_at(err, WRUN_ERR_TRAP, WRUN_NO_OFFSET, "%s", cx->trap.msg);
 }
 
 /* ---- calling component-level functions --------------------------------- */
 
 static bool call_func(wc_instance *wi, ci_func *f, const wc_value *args, uint32_t nargs, wc_value *results,
-                      uint32_t nresults, wc_arena *arena, wrun_error *err) {
+                      uint32_t nresults, wc_arena *arena, rt_error *err) {
   const wc_type *ft = &wi->c->types->v[f->type];
   uint32_t nres = ft->has_result ? 1 : 0;
   if (nargs != ft->nitems || nresults != nres)
-    return wrun_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "%s takes %u arguments and %u results, given %u and %u",
+    return rt_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "%s takes %u arguments and %u results, given %u and %u",
                          f->name, ft->nitems, nres, nargs, nresults);
   if (f->host) {
     wc_trap trap = {0};
     if (f->fn(f->env, args, nargs, results, nresults, arena, &trap)) return true;
-    return wrun_error_at(err, WRUN_ERR_TRAP, WRUN_NO_OFFSET, "%s", trap.trapped ? trap.msg : "host function failed");
+    return rt_error_at(err, WRUN_ERR_TRAP, WRUN_NO_OFFSET, "%s", trap.trapped ? trap.msg : "host function failed");
   }
   ci_comp *k = f->owner;
   if (!k->may_enter)
-    return wrun_error_at(err, WRUN_ERR_TRAP, WRUN_NO_OFFSET,
+    return rt_error_at(err, WRUN_ERR_TRAP, WRUN_NO_OFFSET,
                          "cannot enter component instance: calling %s would reenter it", f->name);
   if (wi->depth >= CI_MAX_CALL_DEPTH)
-    return wrun_error_at(err, WRUN_ERR_EXHAUSTION, WRUN_NO_OFFSET,
+    return rt_error_at(err, WRUN_ERR_EXHAUSTION, WRUN_NO_OFFSET,
                          "call stack exhausted: more than %u nested component calls", CI_MAX_CALL_DEPTH);
   /* parameter types: on the stack for the common case (no malloc per call) */
   wc_val small[WC_MAX_FLAT_PARAMS];
   wc_val *ptypes = ft->nitems <= WC_MAX_FLAT_PARAMS ? small : malloc(ft->nitems * sizeof *ptypes);
-  if (!ptypes) return wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of host memory");
+  if (!ptypes) return rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of host memory");
   for (uint32_t i = 0; i < ft->nitems; i++) ptypes[i] = ft->items[i].type;
   wc_canon_cx cx;
   ci_realloc_cx r;
@@ -454,12 +454,12 @@ done:
 }
 
 /* The core host function made by canon lower. */
-static bool lower_trampoline(wrun_caller *caller, void *env, uint64_t *slots) {
+static bool lower_trampoline(rt_caller *caller, void *env, uint64_t *slots) {
   ci_lower *lw = env;
   ci_comp *k = lw->owner;
   wc_instance *wi = k->wi;
   if (!k->may_leave)
-    return wrun_caller_trap(caller, WRUN_TRAP_HOST,
+    return rt_caller_trap(caller, WRUN_TRAP_HOST,
                             "cannot leave component instance: %s called during realloc or post-return",
                             lw->callee->name);
   const wc_type *ft = &wi->c->types->v[lw->type];
@@ -474,10 +474,10 @@ static bool lower_trampoline(wrun_caller *caller, void *env, uint64_t *slots) {
   wc_val *ptypes = big ? malloc(ft->nitems * sizeof *ptypes) : small_t;
   wc_value *args = big ? malloc(ft->nitems * sizeof *args) : small_v;
   wc_value res[1];
-  wrun_error err;
-  wrun_error_clear(&err);
+  rt_error err;
+  rt_error_clear(&err);
   bool ok = false;
-  if (!ptypes || !args) { wrun_error_at(&err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of host memory"); goto done; }
+  if (!ptypes || !args) { rt_error_at(&err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of host memory"); goto done; }
   for (uint32_t i = 0; i < ft->nitems; i++) ptypes[i] = ft->items[i].type;
   /* Core parameters: the flattened arguments (or one pointer past 16), then
    * a return pointer when the result flattens to more than one value. */
@@ -524,13 +524,13 @@ done:
     free(args);
   }
   if (ok) return true;
-  return wrun_caller_trap(caller, WRUN_TRAP_HOST, "%s", err.message);
+  return rt_caller_trap(caller, WRUN_TRAP_HOST, "%s", err.message);
 }
 
 /* ---- resource.new / drop / rep and destructors -------------------------- */
 
-static bool res_cx_trap(wrun_caller *caller, wc_canon_cx *cx) {
-  return wrun_caller_trap(caller, WRUN_TRAP_HOST, "%s", cx->trap.msg);
+static bool res_cx_trap(rt_caller *caller, wc_canon_cx *cx) {
+  return rt_caller_trap(caller, WRUN_TRAP_HOST, "%s", cx->trap.msg);
 }
 
 static void res_cx(wc_canon_cx *cx, ci_res *e) {
@@ -541,7 +541,7 @@ static void res_cx(wc_canon_cx *cx, ci_res *e) {
   cx->rtypes = e->owner->rtypes;
 }
 
-static bool resource_new_fn(wrun_caller *caller, void *env, uint64_t *slots) {
+static bool resource_new_fn(rt_caller *caller, void *env, uint64_t *slots) {
   wc_canon_cx cx;
   res_cx(&cx, env);
   uint32_t idx;
@@ -550,7 +550,7 @@ static bool resource_new_fn(wrun_caller *caller, void *env, uint64_t *slots) {
   return true;
 }
 
-static bool resource_rep_fn(wrun_caller *caller, void *env, uint64_t *slots) {
+static bool resource_rep_fn(rt_caller *caller, void *env, uint64_t *slots) {
   wc_canon_cx cx;
   res_cx(&cx, env);
   uint32_t rep;
@@ -559,7 +559,7 @@ static bool resource_rep_fn(wrun_caller *caller, void *env, uint64_t *slots) {
   return true;
 }
 
-static bool resource_drop_fn(wrun_caller *caller, void *env, uint64_t *slots) {
+static bool resource_drop_fn(rt_caller *caller, void *env, uint64_t *slots) {
   wc_canon_cx cx;
   res_cx(&cx, env);
   bool ok = wc_resource_drop(&cx, ((ci_res *)env)->rt, (uint32_t)slots[0]);
@@ -571,8 +571,8 @@ static bool dtor_cb(void *ctx, uint32_t rep, wc_trap *trap) {
   ci_res *e = ctx;
   uint64_t in[1] = {rep}, out[WC_MAX_FLAT_PARAMS + 1];
   uint32_t n = 0;
-  wrun_error err;
-  wrun_error_clear(&err);
+  rt_error err;
+  rt_error_clear(&err);
   if (core_call(e->owner->wi->s, e->dtor, in, 1, out, &n, &err)) return true;
   trap->trapped = true;
   snprintf(trap->msg, sizeof trap->msg, "resource destructor trapped: %.160s", err.message);
@@ -585,7 +585,7 @@ typedef struct ci_walk {
   wc_instance *wi;
   ci_comp *k;
   const ci_inst *args;     /* nested: the `with` arguments; root: NULL (the host) */
-  wrun_error *err;
+  rt_error *err;
 } ci_walk;
 
 /* A link error at the definition's offset. */
@@ -596,10 +596,10 @@ static bool link_err(ci_walk *w, const wc_def *d, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  return wrun_error_at(w->err, WRUN_ERR_LINK, d->offset, "%s", msg);
+  return rt_error_at(w->err, WRUN_ERR_LINK, d->offset, "%s", msg);
 }
 
-static bool oom(ci_walk *w) { return wrun_error_at(w->err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of host memory"); }
+static bool oom(ci_walk *w) { return rt_error_at(w->err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of host memory"); }
 
 /* Places an item into its space (and records a resource type by arena id). */
 static void put(ci_comp *k, wc_sort s, uint32_t index, ci_item item) {
@@ -608,8 +608,8 @@ static void put(ci_comp *k, wc_sort s, uint32_t index, ci_item item) {
   if (s == WC_TYPE && item.u.rt) k->rtypes[k->c->spaces[WC_TYPE][index]] = item.u.rt;
 }
 
-static bool core_lookup(const ci_core *core, wc_str name, wrun_extern *out) {
-  if (core->inst) return wrun_instance_export(core->inst, name.ptr, name.len, out);
+static bool core_lookup(const ci_core *core, wc_str name, rt_extern *out) {
+  if (core->inst) return rt_instance_export(core->inst, name.ptr, name.len, out);
   for (uint32_t i = 0; i < core->n; i++)
     if (str_eq(core->names[i].name, name)) { *out = core->ex[i]; return true; }
   return false;
@@ -637,7 +637,7 @@ static bool host_type_ok(ci_walk *w, const wc_def *d, const ci_host_entry *e, ui
   char why[200];
   bool failed;
   if (wc_hcheck_func(wi->hcheck, e->htype, type, why, sizeof why, &failed)) return true;
-  if (failed) return wrun_error_at(w->err, WRUN_ERR_LIMIT, d->offset, "component import %.*s: %s",
+  if (failed) return rt_error_at(w->err, WRUN_ERR_LIMIT, d->offset, "component import %.*s: %s",
                                    (int)d->u.ie.name.len, d->u.ie.name.ptr, why);
   if (!iface.len)
     return link_err(w, d, "component import %.*s does not have the host's type: %s", (int)name.len, name.ptr, why);
@@ -714,29 +714,29 @@ static bool inst_core(ci_walk *w, const wc_def *d) {
     if (!(core->ex = ci_new(w->wi, (core->n + 1) * sizeof *core->ex))) return oom(w);
     for (uint32_t i = 0; i < core->n; i++) core->ex[i] = k->space[core->names[i].sort][core->names[i].index].u.ext;
   } else {
-    const wasm_module *m = k->space[WC_CORE_MODULE][d->u.inst.of].u.module;
+    const wm_module *m = k->space[WC_CORE_MODULE][d->u.inst.of].u.module;
     if (!m) return link_err(w, d, "core module to instantiate is not available");
     if (!count_instance(w->wi, d->offset, w->err)) return false;
-    wrun_extern *ims = ci_new(w->wi, (m->nimports + 1) * sizeof *ims);
+    rt_extern *ims = ci_new(w->wi, (m->nimports + 1) * sizeof *ims);
     if (!ims) return oom(w);
     for (uint32_t i = 0; i < m->nimports; i++) {
-      const wasm_import *im = &m->imports[i];
+      const wm_import *im = &m->imports[i];
       wc_str mod = {im->module.ptr, im->module.len}, field = {im->field.ptr, im->field.len};
       const ci_core *from = NULL;
       for (uint32_t a = 0; a < d->u.inst.nargs; a++)
         if (str_eq(d->u.inst.args[a].name, mod)) from = k->space[WC_CORE_INSTANCE][d->u.inst.args[a].index].u.core;
       if (!from || !core_lookup(from, field, &ims[i]) || !ims[i].of.func)
-        return wrun_error_at(w->err, WRUN_ERR_LINK, d->offset, "core import %.*s.%.*s is not provided",
+        return rt_error_at(w->err, WRUN_ERR_LINK, d->offset, "core import %.*s.%.*s is not provided",
                              (int)mod.len, mod.ptr, (int)field.len, field.ptr);
     }
-    if (!(core->inst = wrun_instantiate(w->wi->s, m, ims, m->nimports, w->err))) return false;
+    if (!(core->inst = rt_instantiate(w->wi->s, m, ims, m->nimports, w->err))) return false;
   }
   put(k, WC_CORE_INSTANCE, d->index, (ci_item){.u.core = core});
   return true;
 }
 
 static ci_comp *comp_instantiate(wc_instance *wi, const wc_component *c, ci_comp *parent, const ci_inst *args,
-                                 wrun_error *err);
+                                 rt_error *err);
 
 static bool inst_comp(ci_walk *w, const wc_def *d) {
   ci_comp *k = w->k;
@@ -789,7 +789,7 @@ static bool def_canon(ci_walk *w, const wc_def *d) {
   ci_comp *k = w->k;
   const wc_component *c = k->c;
   const wc_canon_opts *o = &d->u.canon.opts;
-  wrun_memory *mem = o->memory != WC_NONE ? k->space[WC_CORE_MEMORY][o->memory].u.ext.of.memory : NULL;
+  rt_memory *mem = o->memory != WC_NONE ? k->space[WC_CORE_MEMORY][o->memory].u.ext.of.memory : NULL;
   wrun_func *realloc = o->realloc != WC_NONE ? k->space[WC_CORE_FUNC][o->realloc].u.ext.of.func : NULL;
   if (d->u.canon.op == WC_CANON_LIFT) {
     ci_func *f = ci_new(w->wi, sizeof *f);
@@ -804,7 +804,7 @@ static bool def_canon(ci_walk *w, const wc_def *d) {
     put(k, WC_FUNC, d->index, (ci_item){.u.func = f});
     return true;
   }
-  const wasm_functype *core_t = &wc_type_at(c, c->spaces[WC_CORE_FUNC][d->index])->core_func;
+  const wm_functype *core_t = &wc_type_at(c, c->spaces[WC_CORE_FUNC][d->index])->core_func;
   wrun_func *hf = NULL;
   if (d->u.canon.op == WC_CANON_LOWER) {
     ci_lower *lw = ci_new(w->wi, sizeof *lw);
@@ -813,16 +813,16 @@ static bool def_canon(ci_walk *w, const wc_def *d) {
     lw->type = c->spaces[WC_FUNC][d->u.canon.func]; lw->mem = mem; lw->realloc = realloc; lw->enc = o->encoding;
     if (!lw->callee || (o->memory != WC_NONE && !mem) || (o->realloc != WC_NONE && !realloc))
       return link_err(w, d, "canon lower of a function that is not available");
-    hf = wrun_func_new_host(w->wi->s, core_t, lower_trampoline, lw, lw->callee->name);
+    hf = rt_func_new_host(w->wi->s, core_t, lower_trampoline, lw, lw->callee->name);
   } else {
     ci_res *e = ci_new(w->wi, sizeof *e);
     if (!e) return oom(w);
     e->owner = k;
     e->rt = k->space[WC_TYPE][d->u.canon.type].u.rt;
     if (!e->rt) return link_err(w, d, "canon resource.* on a resource type with no runtime instance");
-    wrun_host_fn fn = d->u.canon.op == WC_CANON_RESOURCE_NEW ? resource_new_fn
+    rt_host_fn fn = d->u.canon.op == WC_CANON_RESOURCE_NEW ? resource_new_fn
                       : d->u.canon.op == WC_CANON_RESOURCE_REP ? resource_rep_fn : resource_drop_fn;
-    hf = wrun_func_new_host(w->wi->s, core_t, fn, e, "resource");
+    hf = rt_func_new_host(w->wi->s, core_t, fn, e, "resource");
   }
   if (!hf) return oom(w);
   put(k, WC_CORE_FUNC, d->index, (ci_item){.u.ext = {.kind = WASM_EXTERN_FUNC, .of.func = hf}});
@@ -917,10 +917,10 @@ static bool walk_def(ci_walk *w, const wc_def *d) {
  * (the validator's cap) and only components defined or aliased in an
  * enclosing one can be instantiated. */
 static ci_comp *comp_instantiate(wc_instance *wi, const wc_component *c, ci_comp *parent, const ci_inst *args,
-                                 wrun_error *err) {
+                                 rt_error *err) {
   if (!count_instance(wi, c->offset, err)) return NULL;
   ci_comp *k = ci_new(wi, sizeof *k);
-  if (!k) { wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of host memory"); return NULL; }
+  if (!k) { rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of host memory"); return NULL; }
   k->wi = wi; k->c = c; k->parent = parent; k->may_enter = true; k->may_leave = true;
   wc_handles_init(&k->handles);
   k->next_comp = wi->comps;
@@ -938,10 +938,10 @@ static ci_comp *comp_instantiate(wc_instance *wi, const wc_component *c, ci_comp
   return k;
 }
 
-wc_instance *wc_instantiate(wrun_store *s, const wc_component *c, const wc_host *host, wrun_error *err) {
-  wrun_error_clear(err);
+wc_instance *wc_instantiate(wrun_store *s, const wc_component *c, const wc_host *host, rt_error *err) {
+  rt_error_clear(err);
   wc_instance *wi = calloc(1, sizeof *wi);
-  if (!wi) { wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of host memory"); return NULL; }
+  if (!wi) { rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of host memory"); return NULL; }
   static const wc_host empty;
   wi->s = s; wi->c = c; wi->host = host ? host : &empty;
   wi->top = comp_instantiate(wi, c, NULL, NULL, err);
@@ -976,9 +976,9 @@ uint32_t wc_instance_func_type(const wc_instance *wi, const char *name) {
 }
 
 bool wc_instance_call(wc_instance *wi, const char *name, const wc_value *args, uint32_t nargs, wc_value *results,
-                      uint32_t nresults, wc_arena *arena, wrun_error *err) {
-  wrun_error_clear(err);
+                      uint32_t nresults, wc_arena *arena, rt_error *err) {
+  rt_error_clear(err);
   ci_func *f = export_func(wi, name);
-  if (!f) return wrun_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "no exported function %s", name);
+  if (!f) return rt_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "no exported function %s", name);
   return call_func(wi, f, args, nargs, results, nresults, arena, err);
 }

@@ -74,11 +74,11 @@ typedef struct wc_instance wc_instance;
 
 /* Instantiates the root component `c` in `s`, resolving its imports from
  * `host` (may be NULL when there are none). Core modules run in the store's
- * tier (wrun_config.aot). Returns NULL with `err` set: LINK for an import the
+ * tier (rt_config.aot). Returns NULL with `err` set: LINK for an import the
  * host does not provide ("component import NAME is not provided") or whose
  * declared type is not the host's ("... does not have the host's type: WHY"), TRAP for a
  * trap in a core start function, a start function or a canonical-ABI step. */
-wc_instance *wc_instantiate(wrun_store *s, const wc_component *c, const wc_host *host, wrun_error *err);
+wc_instance *wc_instantiate(wrun_store *s, const wc_component *c, const wc_host *host, rt_error *err);
 
 /* Frees what the instance owns (not the store's objects). NULL is allowed. */
 void wc_instance_free(wc_instance *inst);
@@ -94,6 +94,6 @@ uint32_t wc_instance_func_type(const wc_instance *inst, const char *name);
  * 1) are allocated in `arena`. A trap is returned as a value: false with `err`
  * of kind TRAP (or EXHAUSTION) and the trap's message. */
 bool wc_instance_call(wc_instance *inst, const char *name, const wc_value *args, uint32_t nargs,
-                      wc_value *results, uint32_t nresults, wc_arena *arena, wrun_error *err);
+                      wc_value *results, uint32_t nresults, wc_arena *arena, rt_error *err);
 
 #endif

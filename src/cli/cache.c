@@ -269,7 +269,7 @@ cli_cache *cli_cache_open(bool verbose) {
     ok = false;
     refuse(c, "libsodium failed to initialise");
   } else {
-    wrun_sha256(id.bytes, id.len, c->build);
+    rt_sha256(id.bytes, id.len, c->build);
     ok = open_dir(c) && load_key(c);
   }
   if (!ok) {
@@ -290,9 +290,9 @@ void cli_cache_close(cli_cache *c) {
 
 const char *cli_cache_last_path(const cli_cache *c) { return c->path; }
 
-const char *cli_cache_entry_path(cli_cache *c, const wasm_module *m, uint32_t options) {
+const char *cli_cache_entry_path(cli_cache *c, const wm_module *m, uint32_t options) {
   uint8_t *h = c->hash;
-  wrun_sha256(m->bytes, m->size, h);
+  rt_sha256(m->bytes, m->size, h);
   char hex[65], build[17];
   for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", h[i]);
   for (int i = 0; i < 8; i++) snprintf(build + 2 * i, 3, "%02x", c->build[i]);
@@ -313,7 +313,7 @@ static size_t tag_prefix(const cli_cache *c, uint8_t *out) {
   return sizeof domain + sizeof c->build + nlen;
 }
 
-aot_image *cli_cache_load(cli_cache *c, const wasm_module *m, uint32_t options) {
+aot_image *cli_cache_load(cli_cache *c, const wm_module *m, uint32_t options) {
   cli_cache_entry_path(c, m, options);
   int fd = openat(c->dirfd, c->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) {
@@ -348,18 +348,18 @@ aot_image *cli_cache_load(cli_cache *c, const wasm_module *m, uint32_t options) 
    * hash: only the code is loaded (the module it was compiled from is `m`
    * when the recorded hash is m's; nothing is inflated, hashed or decoded
    * again). */
-  wrun_error err;
-  wrun_error_clear(&err);
+  rt_error err;
+  rt_error_clear(&err);
   aot_image *img = aot_artifact_load_image(buf + plen, alen, c->hash, m->nfuncs - m->nimported_funcs, &err);
   free(buf);
   if (!img) note(c, "%s", err.message);
   return img;
 }
 
-bool cli_cache_store(cli_cache *c, const wasm_module *m, const aot_image *img, uint32_t options) {
+bool cli_cache_store(cli_cache *c, const wm_module *m, const aot_image *img, uint32_t options) {
   cli_cache_entry_path(c, m, options);
-  wrun_error err;
-  wrun_error_clear(&err);
+  rt_error err;
+  rt_error_clear(&err);
   size_t alen = 0;
   uint8_t *art = aot_artifact_write(m, img, &alen, &err);
   if (!art) return false;

@@ -24,14 +24,14 @@ cli_cache *cli_cache_open(bool verbose);
  * wrun for this module and options, and records `m`'s SHA-256 (which, the
  * entry being authenticated, means it was compiled from exactly `m`). NULL on any miss
  * (under verbose, a refused entry is reported). Caller owns the image. */
-aot_image *cli_cache_load(cli_cache *c, const wasm_module *m, uint32_t options);
+aot_image *cli_cache_load(cli_cache *c, const wm_module *m, uint32_t options);
 
 /* Writes (atomically: temporary file, then rename) an authenticated entry
  * for `m`. False if it could not be written; nothing to undo. */
-bool cli_cache_store(cli_cache *c, const wasm_module *m, const aot_image *img, uint32_t options);
+bool cli_cache_store(cli_cache *c, const wm_module *m, const aot_image *img, uint32_t options);
 
 /* The path of m's entry, for messages (valid until the next call). */
-const char *cli_cache_entry_path(cli_cache *c, const wasm_module *m, uint32_t options);
+const char *cli_cache_entry_path(cli_cache *c, const wm_module *m, uint32_t options);
 
 /* The path of the entry the last load or store used, for messages (no
  * hashing: the module is not hashed again). */

@@ -32,7 +32,7 @@ void cli_stdio_guard(void);
 unsigned cli_stdio_closed(void);
 
 /* Prints `err` about input `path` as one line on stderr: FILE:LOCATION: kind: message. */
-void cli_print_error(const char *path, const wrun_error *err);
+void cli_print_error(const char *path, const rt_error *err);
 
 /* Reads FILE whole. On failure prints its i/o error line (cli_print_error)
  * and returns NULL. The bytes are the caller's to free. */
@@ -43,12 +43,12 @@ uint8_t *cli_read_input(const char *path, size_t *len);
  * stderr and returns NULL. A compiled artifact (by its magic, whatever its
  * name) is not a module: refused with a line saying it is native code that
  * is not validated. The module is the caller's to free. */
-wasm_module *cli_load_module(const char *path);
+wm_module *cli_load_module(const char *path);
 
 /* The same for a module to run: a compiled artifact is loaded (its native
  * code trusted, not validated) only when `allow_precompiled`, and otherwise
  * refused with a line naming --allow-precompiled (docs/security.md). */
-wasm_module *cli_load_program(const char *path, bool allow_precompiled);
+wm_module *cli_load_program(const char *path, bool allow_precompiled);
 
 /* When FILE is a component (by its preamble): decodes and validates it (one
  * error line on failure) and, when `inspect`, prints its summary and WIT.
@@ -141,13 +141,13 @@ bool cli_allow_http_apply(const cli_sandbox *sb, struct wp2_ctx *p, const char *
 /* Parses one --invoke argument as a value of type t (values.c documents the
  * forms: decimal or 0x integers, text-format floats, v128 as SHAPE:LANES).
  * False on anything else. */
-bool cli_parse_value(const char *s, wasm_valtype t, wrun_val *v);
+bool cli_parse_value(const char *s, wm_valtype t, rt_val *v);
 /* Prints a result in the form cli_parse_value reads, and a newline. */
-void cli_print_value(FILE *out, const wrun_val *v);
+void cli_print_value(FILE *out, const rt_val *v);
 
 /* " (the limit set by --fuel)": which option set the limit a trap of `kind`
  * hit, for the trap message; "" for other traps. */
-const char *cli_trap_hint(wrun_trap_kind kind);
+const char *cli_trap_hint(rt_trap_kind kind);
 
 /* Instantiates `m` with WASI (imports from wasi_snapshot_preview1, sandboxed
  * by `sb`) and runs it: calls export `invoke` with `args` parsed by its
@@ -155,14 +155,14 @@ const char *cli_trap_hint(wrun_trap_kind kind);
  * guest's argv after the program name, when invoke is NULL. Returns the
  * process exit status: the guest's proc_exit code, 0, 1 (link error, bad
  * argument), 2 (usage) or 134 (trap). */
-int cli_run_module(const char *path, const wasm_module *m, const char *invoke, int nargs, char **args,
+int cli_run_module(const char *path, const wm_module *m, const char *invoke, int nargs, char **args,
                    const cli_sandbox *sb);
 
 /* Prepares compiled code for `m` before cli_run_module: an artifact's code is
  * already attached (and turns on sb->aot); with sb->aot, code comes from the
  * compile cache or is compiled now (and cached). False after printing an
  * error. */
-bool cli_prepare_aot(const char *path, wasm_module *m, cli_sandbox *sb);
+bool cli_prepare_aot(const char *path, wm_module *m, cli_sandbox *sb);
 
 /* The same for every core module of component `c` when sb->aot (each from
  * the compile cache, or compiled now and cached). False after printing an

@@ -25,22 +25,22 @@ static bool write_file(const char *path, const uint8_t *data, size_t len) {
   return ok;
 }
 
-static void print_err(const char *path, const wrun_error *err) {
+static void print_err(const char *path, const rt_error *err) {
   char buf[600];
-  fprintf(stderr, "%s\n", wrun_error_format(err, path, buf, sizeof buf));
+  fprintf(stderr, "%s\n", rt_error_format(err, path, buf, sizeof buf));
 }
 
 /* `wrun compile` of a component: every core module compiled, one artifact. */
 static int compile_component(const char *in, const char *out, const uint8_t *bytes, size_t blen, bool interruptible,
                              bool verbose) {
-  wrun_error err;
-  wrun_error_clear(&err);
+  rt_error err;
+  rt_error_clear(&err);
   wc_component *c = wc_component_load(bytes, blen, &err);
   if (!c) return print_err(in, &err), CLI_EXIT_REJECTED;
-  wrun_config cfg = {0};
+  rt_config cfg = {0};
   cfg.interruptible = interruptible;
   uint32_t n = wc_core_modules(c, NULL, 0), nfuncs = 0, code = 0;
-  wasm_module **mods = calloc((size_t)n + 1, sizeof *mods);
+  wm_module **mods = calloc((size_t)n + 1, sizeof *mods);
   int status = CLI_EXIT_REJECTED;
   double ms = 0;
   size_t len = 0;
@@ -89,10 +89,10 @@ int cli_compile(const char *in, const char *out, bool interruptible, bool verbos
     out = defout;
   }
   {
-    wrun_error rerr;
-    wrun_error_clear(&rerr);
+    rt_error rerr;
+    rt_error_clear(&rerr);
     size_t blen = 0;
-    uint8_t *bytes = wrun_read_file(in, &blen, &rerr);
+    uint8_t *bytes = rt_read_file(in, &blen, &rerr);
     if (bytes && wc_is_component(bytes, blen)) {
       int st = compile_component(in, out, bytes, blen, interruptible, verbose);
       free(bytes);
@@ -100,16 +100,16 @@ int cli_compile(const char *in, const char *out, bool interruptible, bool verbos
     }
     free(bytes); /* a module, or unreadable: cli_load_module reports it */
   }
-  wasm_module *m = cli_load_module(in);
+  wm_module *m = cli_load_module(in);
   if (!m) return CLI_EXIT_REJECTED;
-  wrun_config cfg = {0};
+  rt_config cfg = {0};
   cfg.interruptible = interruptible;
-  wrun_error err;
-  wrun_error_clear(&err);
+  rt_error err;
+  rt_error_clear(&err);
   aot_image *img = NULL;
   if (!aot_compile_module(m, aot_options_for(&cfg), &img, &err)) {
     print_err(in, &err);
-    wasm_module_free(m);
+    wm_module_free(m);
     return CLI_EXIT_REJECTED;
   }
   size_t len = 0;
@@ -131,13 +131,13 @@ int cli_compile(const char *in, const char *out, bool interruptible, bool verbos
   }
   free(bytes);
   aot_image_free(img);
-  wasm_module_free(m);
+  wm_module_free(m);
   return status;
 }
 
 /* Attaches compiled code to `m`: from the cache (may be NULL), else compiled
  * now and stored in the cache. False after printing an error. */
-static bool attach_code(const char *path, wasm_module *m, cli_cache *cache, uint32_t options, bool verbose) {
+static bool attach_code(const char *path, wm_module *m, cli_cache *cache, uint32_t options, bool verbose) {
   if (cache) {
     aot_image *img = cli_cache_load(cache, m, options);
     if (img) {
@@ -147,8 +147,8 @@ static bool attach_code(const char *path, wasm_module *m, cli_cache *cache, uint
       return true;
     }
   }
-  wrun_error err;
-  wrun_error_clear(&err);
+  rt_error err;
+  rt_error_clear(&err);
   aot_image *img = NULL;
   if (!aot_compile_module(m, options, &img, &err)) {
     print_err(path, &err);
@@ -169,12 +169,12 @@ static bool attach_code(const char *path, wasm_module *m, cli_cache *cache, uint
 
 /* The options compiled code needs for this run. */
 static uint32_t run_options(const cli_sandbox *sb) {
-  wrun_config cfg = {0};
+  rt_config cfg = {0};
   cfg.interruptible = sb->timeout_ns != 0;
   return aot_options_for(&cfg);
 }
 
-bool cli_prepare_aot(const char *path, wasm_module *m, cli_sandbox *sb) {
+bool cli_prepare_aot(const char *path, wm_module *m, cli_sandbox *sb) {
   if (m->aot_image) { /* an artifact */
     sb->aot = true;
     if (sb->verbose) fprintf(stderr, "wrun: running precompiled code from %s\n", path);
@@ -189,7 +189,7 @@ bool cli_prepare_aot(const char *path, wasm_module *m, cli_sandbox *sb) {
 
 bool cli_prepare_component_aot(const char *path, wc_component *c, const cli_sandbox *sb) {
   uint32_t n = wc_core_modules(c, NULL, 0);
-  wasm_module **mods = calloc((size_t)n + 1, sizeof *mods);
+  wm_module **mods = calloc((size_t)n + 1, sizeof *mods);
   if (!mods) return fprintf(stderr, "%s: out of memory\n", path), false;
   wc_core_modules(c, mods, n);
   cli_cache *cache = sb->no_cache || !n ? NULL : cli_cache_open(sb->verbose);

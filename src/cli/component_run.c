@@ -47,7 +47,7 @@ static wp2_net_rule *net_rules(const cli_strings *l) {
  * go to the guest) or an --invoke (args are WAVE values). */
 static int invoke(const char *path, const wc_component *c, const char *name, bool run, int nargs, char **args,
                   const cli_sandbox *sb) {
-  wrun_config cfg = {0};
+  rt_config cfg = {0};
   cfg.fuel = sb->fuel;
   cfg.max_memory_bytes = sb->max_memory;
   cfg.stack_bytes = sb->max_stack > UINT32_MAX ? UINT32_MAX : (uint32_t)sb->max_stack;
@@ -61,8 +61,8 @@ static int invoke(const char *path, const wc_component *c, const char *name, boo
   /* The guest's argv: the program name, then (for run) everything after it. */
   int gargc = run ? 1 + nargs : 1;
   char **gargv = calloc((size_t)gargc + 1, sizeof *gargv);
-  wrun_error err;
-  wrun_error_clear(&err);
+  rt_error err;
+  rt_error_clear(&err);
   /* a preview-1 context: its preopens (--dir, --dir-ro) and path resolver
    * serve wasi:filesystem, and its interrupt and loop the WASI 0.2 host's
    * waits, so --timeout ends them the same way */
@@ -71,11 +71,11 @@ static int invoke(const char *path, const wc_component *c, const char *name, boo
   wasi_ctx *wasi = gargv ? wasi_new(&wcfg, &err) : NULL;
   if (gargv && !wasi) { /* e.g. a --dir that cannot be opened: the same line as for a module */
     char buf[600];
-    fprintf(stderr, "%s\n", wrun_error_format(&err, path, buf, sizeof buf));
+    fprintf(stderr, "%s\n", rt_error_format(&err, path, buf, sizeof buf));
     free(gargv);
     return CLI_EXIT_REJECTED;
   }
-  wrun_store *s = wasi ? wrun_store_new(&cfg) : NULL;
+  wrun_store *s = wasi ? engine_store_new(&cfg) : NULL;
   wc_host *host = s ? wc_host_new() : NULL;
   wp2_ctx *p2 = NULL;
   wp2_net_rule *connect_rules = net_rules(&sb->allow_connect), *bind_rules = net_rules(&sb->allow_bind);
@@ -92,7 +92,7 @@ static int invoke(const char *path, const wc_component *c, const char *name, boo
     if (p2 && !cli_allow_http_apply(sb, p2, path)) {
       wc_host_free(host);
       wp2_free(p2);
-      wrun_store_free(s);
+      rt_store_free(s);
       wasi_free(wasi);
       free(gargv);
       return CLI_EXIT_USAGE;
@@ -104,7 +104,7 @@ static int invoke(const char *path, const wc_component *c, const char *name, boo
     else
       fprintf(stderr, "%s: out of memory creating the store and WASI host\n", path);
     wc_host_free(host);
-    wrun_store_free(s);
+    rt_store_free(s);
     wasi_free(wasi);
     free(gargv);
     free(connect_rules);
@@ -124,11 +124,11 @@ static int invoke(const char *path, const wc_component *c, const char *name, boo
       fprintf(stderr, "%s: link error: %s\n", path, err.message);
       status = CLI_EXIT_REJECTED;
     } else if (err.kind == WRUN_ERR_TRAP || err.kind == WRUN_ERR_EXHAUSTION) {
-      fprintf(stderr, "%s: wasm trap: %s%s\n", path, err.message, cli_trap_hint(wrun_store_trap_kind(s)));
+      fprintf(stderr, "%s: wasm trap: %s%s\n", path, err.message, cli_trap_hint(rt_store_trap_kind(s)));
       status = CLI_EXIT_TRAP;
     } else {
       char buf[600];
-      fprintf(stderr, "%s\n", wrun_error_format(&err, path, buf, sizeof buf));
+      fprintf(stderr, "%s\n", rt_error_format(&err, path, buf, sizeof buf));
       status = CLI_EXIT_REJECTED;
     }
     goto done;
@@ -174,8 +174,8 @@ static int invoke(const char *path, const wc_component *c, const char *name, boo
     }
     bool trap = err.kind == WRUN_ERR_TRAP || err.kind == WRUN_ERR_EXHAUSTION;
     /* a wait in a WASI host call ended by --timeout traps as a host trap */
-    wrun_trap_kind kind = wp2_interrupted(p2) ? WRUN_TRAP_TIMEOUT : wrun_store_trap_kind(s);
-    fprintf(stderr, "%s: %s: %s%s\n", path, trap ? "wasm trap" : wrun_error_kind_name(err.kind), err.message,
+    rt_trap_kind kind = wp2_interrupted(p2) ? WRUN_TRAP_TIMEOUT : rt_store_trap_kind(s);
+    fprintf(stderr, "%s: %s: %s%s\n", path, trap ? "wasm trap" : rt_error_kind_name(err.kind), err.message,
             trap ? cli_trap_hint(kind) : "");
     status = trap ? CLI_EXIT_TRAP : CLI_EXIT_REJECTED;
     goto done;
@@ -200,7 +200,7 @@ done:
   wc_instance_free(inst);
   wc_host_free(host);
   wp2_free(p2);
-  wrun_store_free(s);
+  rt_store_free(s);
   wasi_free(wasi);
   free(gargv);
   free(connect_rules);
@@ -217,8 +217,8 @@ static wc_component *load_artifact(const char *path, const uint8_t *bytes, size_
             "pass --allow-precompiled if you trust it\n", path);
     return NULL;
   }
-  wrun_error err;
-  wrun_error_clear(&err);
+  rt_error err;
+  rt_error_clear(&err);
   wc_component *c = wc_artifact_load(bytes, len, &err);
   if (!c) cli_print_error(path, &err);
   else if (sb->verbose) fprintf(stderr, "wrun: running precompiled code from %s\n", path);
@@ -226,10 +226,10 @@ static wc_component *load_artifact(const char *path, const uint8_t *bytes, size_
 }
 
 int cli_run_component(const char *path, const char *name, int nargs, char **args, const cli_sandbox *sb) {
-  wrun_error err;
-  wrun_error_clear(&err);
+  rt_error err;
+  rt_error_clear(&err);
   size_t len;
-  uint8_t *bytes = wrun_read_file(path, &len, &err);
+  uint8_t *bytes = rt_read_file(path, &len, &err);
   if (!bytes) return -1; /* the module path reports it */
   cli_sandbox run = *sb;
   wc_component *c = NULL;

@@ -14,23 +14,23 @@
 
 static const char *const kind_names[] = {"func", "table", "memory", "global", "tag"};
 
-static void print_functype(const wasm_functype *ft) {
+static void print_functype(const wm_functype *ft) {
   char b[32];
   printf("(");
   for (uint32_t i = 0; i < ft->nparams; i++)
-    printf("%s%s", i ? " " : "", wasm_valtype_name(wasm_functype_params(ft)[i], b, sizeof b));
+    printf("%s%s", i ? " " : "", wm_valtype_name(wm_functype_params(ft)[i], b, sizeof b));
   printf(") -> (");
   for (uint32_t i = 0; i < ft->nresults; i++)
-    printf("%s%s", i ? " " : "", wasm_valtype_name(wasm_functype_results(ft)[i], b, sizeof b));
+    printf("%s%s", i ? " " : "", wm_valtype_name(wm_functype_results(ft)[i], b, sizeof b));
   printf(")");
 }
 
-static void print_limits(const wasm_limits *l) {
+static void print_limits(const wm_limits *l) {
   printf("min %llu", (unsigned long long)l->min);
   if (l->has_max) printf(" max %llu", (unsigned long long)l->max);
 }
 
-static void print_module(const char *path, const wasm_module *m) {
+static void print_module(const char *path, const wm_module *m) {
   char b[32];
   printf("%s: %zu bytes%s%s\n", path, m->size, m->name ? ", module name " : "", m->name ? m->name : "");
   printf("types: %u\n", m->ntypes);
@@ -41,17 +41,17 @@ static void print_module(const char *path, const wasm_module *m) {
   }
   printf("imports: %u\n", m->nimports);
   for (uint32_t i = 0; i < m->nimports; i++) {
-    const wasm_import *im = &m->imports[i];
+    const wm_import *im = &m->imports[i];
     printf("  %s \"%s\" \"%s\"", kind_names[im->kind], im->module.ptr, im->field.ptr);
     if (im->kind == WASM_EXTERN_FUNC) {
       printf(" ");
-      print_functype(wasm_module_func_type(m, im->index));
+      print_functype(wm_module_func_type(m, im->index));
     }
     printf("\n");
   }
   printf("functions: %u defined, %u imported\n", m->nfuncs - m->nimported_funcs, m->nimported_funcs);
   for (uint32_t i = 0; i < m->ntables; i++) {
-    printf("  table[%u] %s ", i, wasm_valtype_name(m->tables[i].type.elem, b, sizeof b));
+    printf("  table[%u] %s ", i, wm_valtype_name(m->tables[i].type.elem, b, sizeof b));
     print_limits(&m->tables[i].type.limits);
     printf("\n");
   }
@@ -63,11 +63,11 @@ static void print_module(const char *path, const wasm_module *m) {
   printf("globals: %u\n", m->nglobals);
   printf("exports: %u\n", m->nexports);
   for (uint32_t i = 0; i < m->nexports; i++) {
-    const wasm_export *e = &m->exports[i];
+    const wm_export *e = &m->exports[i];
     printf("  %s \"%s\" = %u", kind_names[e->kind], e->name.ptr, e->index);
     if (e->kind == WASM_EXTERN_FUNC) {
       printf(" ");
-      print_functype(wasm_module_func_type(m, e->index));
+      print_functype(wm_module_func_type(m, e->index));
     }
     printf("\n");
   }
@@ -77,8 +77,8 @@ static void print_module(const char *path, const wasm_module *m) {
 
 /* The artifact's header, then the embedded module decoded (not validated). */
 static int inspect_artifact(const char *path, const uint8_t *bytes, size_t len) {
-  wrun_error err;
-  wrun_error_clear(&err);
+  rt_error err;
+  rt_error_clear(&err);
   aot_artifact_info info;
   if (!aot_artifact_describe(bytes, len, &info, &err)) {
     cli_print_error(path, &err);
@@ -122,7 +122,7 @@ static int inspect_artifact(const char *path, const uint8_t *bytes, size_t len) 
     wc_component_free(c);
     return CLI_EXIT_OK;
   }
-  wasm_module *m = wasm_module_decode(info.module, info.module_len, &err);
+  wm_module *m = wm_module_decode(info.module, info.module_len, &err);
   if (!m) {
     cli_print_error(path, &err);
     aot_artifact_info_free(&info);
@@ -130,7 +130,7 @@ static int inspect_artifact(const char *path, const uint8_t *bytes, size_t len) 
   }
   printf("embedded module (decoded, not validated):\n");
   print_module(path, m);
-  wasm_module_free(m);
+  wm_module_free(m);
   aot_artifact_info_free(&info);
   return CLI_EXIT_OK;
 }
@@ -150,7 +150,7 @@ void cli_print_component(const char *path, const wc_component *c) {
     if (c->nspace[s]) printf(" %s %u,", wc_sort_name((wc_sort)s), c->nspace[s]);
   printf("\n");
   for (uint32_t i = 0; i < c->nmodules; i++) {
-    const wasm_module *m = c->modules[i];
+    const wm_module *m = c->modules[i];
     printf("  core module %u: %zu bytes, %u functions (%u imported), %u imports, %u exports\n", i, m->size,
            m->nfuncs, m->nimported_funcs, m->nimports, m->nexports);
   }
@@ -159,8 +159,8 @@ void cli_print_component(const char *path, const wc_component *c) {
 }
 
 int cli_inspect_file(const char *path) {
-  wrun_error err;
-  wrun_error_clear(&err);
+  rt_error err;
+  rt_error_clear(&err);
   size_t len;
   uint8_t *bytes = cli_read_input(path, &len);
   if (!bytes) return CLI_EXIT_REJECTED;
@@ -172,9 +172,9 @@ int cli_inspect_file(const char *path) {
   free(bytes);
   int cs = cli_component_file(path, true);
   if (cs >= 0) return cs;
-  wasm_module *m = cli_load_module(path);
+  wm_module *m = cli_load_module(path);
   if (!m) return CLI_EXIT_REJECTED;
   print_module(path, m);
-  wasm_module_free(m);
+  wm_module_free(m);
   return CLI_EXIT_OK;
 }

@@ -15,39 +15,39 @@
 #include "text/text.h"
 #include "valid/valid.h"
 
-void cli_print_error(const char *path, const wrun_error *err) {
+void cli_print_error(const char *path, const rt_error *err) {
   char buf[600];
-  fprintf(stderr, "%s\n", wrun_error_format(err, path, buf, sizeof buf));
+  fprintf(stderr, "%s\n", rt_error_format(err, path, buf, sizeof buf));
 }
 
 uint8_t *cli_read_input(const char *path, size_t *len) {
-  wrun_error err;
-  wrun_error_clear(&err);
-  uint8_t *bytes = wrun_read_file(path, len, &err);
+  rt_error err;
+  rt_error_clear(&err);
+  uint8_t *bytes = rt_read_file(path, len, &err);
   if (!bytes) cli_print_error(path, &err);
   return bytes;
 }
 
 /* Decodes (binary or text) and validates a module's bytes. */
-static wasm_module *load_wasm(const uint8_t *bytes, size_t len, wrun_error *err) {
-  wasm_module *m = NULL;
+static wm_module *load_wasm(const uint8_t *bytes, size_t len, rt_error *err) {
+  wm_module *m = NULL;
   if (len == 0) {
-    wrun_error_at(err, WRUN_ERR_MALFORMED, 0, "unexpected end: empty file, expected a module");
+    rt_error_at(err, WRUN_ERR_MALFORMED, 0, "unexpected end: empty file, expected a module");
   } else if (len >= 4 && memcmp(bytes, "\0asm", 4) == 0) {
-    m = wasm_module_decode(bytes, len, err);
+    m = wm_module_decode(bytes, len, err);
   } else if (bytes[0] == 0 || (len >= 4 && memcmp(bytes + 1, "asm", 3) == 0)) {
     /* Looks like a binary with a damaged header rather than text. */
-    m = wasm_module_decode(bytes, len, err);
+    m = wm_module_decode(bytes, len, err);
   } else {
     uint8_t *bin = NULL;
     size_t blen = 0;
     if (wat_parse_to_binary((const char *)bytes, len, &bin, &blen, err)) {
-      m = wasm_module_decode(bin, blen, err);
+      m = wm_module_decode(bin, blen, err);
       free(bin);
     }
   }
-  if (m && !wasm_module_validate(m, err)) {
-    wasm_module_free(m);
+  if (m && !wm_module_validate(m, err)) {
+    wm_module_free(m);
     m = NULL;
   }
   return m;
@@ -55,13 +55,13 @@ static wasm_module *load_wasm(const uint8_t *bytes, size_t len, wrun_error *err)
 
 typedef enum artifact_policy { ARTIFACT_NOT_A_MODULE, ARTIFACT_NEEDS_FLAG, ARTIFACT_ALLOWED } artifact_policy;
 
-static wasm_module *load(const char *path, artifact_policy policy) {
-  wrun_error err;
-  wrun_error_clear(&err);
+static wm_module *load(const char *path, artifact_policy policy) {
+  rt_error err;
+  rt_error_clear(&err);
   size_t len;
   uint8_t *bytes = cli_read_input(path, &len);
   if (!bytes) return NULL;
-  wasm_module *m = NULL;
+  wm_module *m = NULL;
   if (aot_is_component_artifact(bytes, len)) {
     /* a compiled component runs through cli_run_component; everything else refuses it */
     if (policy == ARTIFACT_NEEDS_FLAG)
@@ -108,17 +108,17 @@ static wasm_module *load(const char *path, artifact_policy policy) {
   return m;
 }
 
-wasm_module *cli_load_module(const char *path) { return load(path, ARTIFACT_NOT_A_MODULE); }
+wm_module *cli_load_module(const char *path) { return load(path, ARTIFACT_NOT_A_MODULE); }
 
-wasm_module *cli_load_program(const char *path, bool allow_precompiled) {
+wm_module *cli_load_program(const char *path, bool allow_precompiled) {
   return load(path, allow_precompiled ? ARTIFACT_ALLOWED : ARTIFACT_NEEDS_FLAG);
 }
 
 int cli_component_file(const char *path, bool inspect) {
-  wrun_error err;
-  wrun_error_clear(&err);
+  rt_error err;
+  rt_error_clear(&err);
   size_t len;
-  uint8_t *bytes = wrun_read_file(path, &len, &err);
+  uint8_t *bytes = rt_read_file(path, &len, &err);
   if (!bytes) return -1; /* the caller's own loading reports it */
   if (!wc_is_component(bytes, len)) {
     free(bytes);

@@ -85,9 +85,9 @@ static int cmd_validate(int argc, char **argv) {
       if (cs != CLI_EXIT_OK) status = cs;
       continue;
     }
-    wasm_module *m = cli_load_module(argv[i]);
+    wm_module *m = cli_load_module(argv[i]);
     if (!m) status = CLI_EXIT_REJECTED;
-    wasm_module_free(m);
+    wm_module_free(m);
   }
   return status;
 }
@@ -121,7 +121,7 @@ static int cmd_compile(int argc, char **argv) {
 
 /* A module that needs more memory from the start than --max-memory allows is
  * refused before instantiation, naming the flag. */
-static bool memory_fits(const char *path, const wasm_module *m, uint64_t max_memory) {
+static bool memory_fits(const char *path, const wm_module *m, uint64_t max_memory) {
   if (!max_memory) return true;
   for (uint32_t i = 0; i < m->nmems; i++) {
     uint64_t min = m->mems[i].type.limits.min;
@@ -154,12 +154,12 @@ static void *run_job_main(void *arg) {
     j->status = cs;
     return NULL;
   }
-  wasm_module *m = cli_load_program(j->path, j->sb->allow_precompiled);
+  wm_module *m = cli_load_program(j->path, j->sb->allow_precompiled);
   if (!m || !memory_fits(j->path, m, j->sb->max_memory) || !cli_prepare_aot(j->path, m, j->sb))
     j->status = CLI_EXIT_REJECTED;
   else
     j->status = cli_run_module(j->path, m, j->invoke, j->nargs, j->args, j->sb);
-  wasm_module_free(m);
+  wm_module_free(m);
   return NULL;
 }
 

@@ -687,7 +687,7 @@ void cli_options_free(cli_options *o) {
   memset(sb, 0, sizeof *sb);
 }
 
-const char *cli_trap_hint(wrun_trap_kind kind) {
+const char *cli_trap_hint(rt_trap_kind kind) {
   switch (kind) {
   case WRUN_TRAP_FUEL: return " (the budget set by --fuel)";
   case WRUN_TRAP_TIMEOUT: return " (the limit set by --timeout)";

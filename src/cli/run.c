@@ -57,7 +57,7 @@ static void *watch(void *arg) {
   pthread_mutex_lock(&w->mu);
   while (!w->done) {
     if (pthread_cond_timedwait(&w->cv, &w->mu, &w->deadline) == ETIMEDOUT) {
-      wrun_store_interrupt(w->store);
+      rt_store_interrupt(w->store);
       if (w->wasi) wasi_interrupt(w->wasi);
       break;
     }
@@ -98,23 +98,23 @@ void watchdog_stop(watchdog *w) {
   pthread_cond_destroy(&w->cv);
 }
 
-static int report_failure(const char *path, wrun_store *s, const wrun_error *err) {
+static int report_failure(const char *path, wrun_store *s, const rt_error *err) {
   if (err->kind == WRUN_ERR_TRAP || err->kind == WRUN_ERR_EXHAUSTION) {
-    if (wrun_store_trap_kind(s) == WRUN_TRAP_EXIT) return wrun_store_exit_code(s);
+    if (rt_store_trap_kind(s) == WRUN_TRAP_EXIT) return rt_store_exit_code(s);
     char bt[4096];
     fprintf(stderr, "%s: wasm trap: %s%s\nwasm backtrace:\n%s", path, err->message,
-            cli_trap_hint(wrun_store_trap_kind(s)), wrun_store_backtrace(s, bt, sizeof bt));
+            cli_trap_hint(rt_store_trap_kind(s)), rt_store_backtrace(s, bt, sizeof bt));
     return CLI_EXIT_TRAP;
   }
   char buf[600];
-  fprintf(stderr, "%s\n", wrun_error_format(err, path, buf, sizeof buf));
+  fprintf(stderr, "%s\n", rt_error_format(err, path, buf, sizeof buf));
   return CLI_EXIT_REJECTED;
 }
 
-int cli_run_module(const char *path, const wasm_module *m, const char *invoke, int nargs, char **args,
+int cli_run_module(const char *path, const wm_module *m, const char *invoke, int nargs, char **args,
                    const cli_sandbox *sb) {
-  wrun_error err;
-  wrun_error_clear(&err);
+  rt_error err;
+  rt_error_clear(&err);
   /* The guest's argv: the program name, then (for _start) everything after it. */
   int gargc = invoke ? 1 : 1 + nargs;
   char **gargv = calloc((size_t)gargc + 1, sizeof *gargv);
@@ -131,10 +131,10 @@ int cli_run_module(const char *path, const wasm_module *m, const char *invoke, i
   free(gargv);
   if (!wasi) {
     char buf[600];
-    fprintf(stderr, "%s\n", wrun_error_format(&err, path, buf, sizeof buf));
+    fprintf(stderr, "%s\n", rt_error_format(&err, path, buf, sizeof buf));
     return CLI_EXIT_REJECTED;
   }
-  wrun_config cfg = {0};
+  rt_config cfg = {0};
   cfg.fuel = sb->fuel;
   cfg.max_memory_bytes = sb->max_memory;
   cfg.stack_bytes = sb->max_stack > UINT32_MAX ? UINT32_MAX : (uint32_t)sb->max_stack;
@@ -146,15 +146,15 @@ int cli_run_module(const char *path, const wasm_module *m, const char *invoke, i
     wasi_free(wasi);
     return CLI_EXIT_USAGE;
   }
-  wrun_store *s = wrun_store_new(&cfg);
-  wrun_extern *imports = calloc(m->nimports + 1, sizeof *imports);
+  wrun_store *s = engine_store_new(&cfg);
+  rt_extern *imports = calloc(m->nimports + 1, sizeof *imports);
   watchdog wd;
   memset(&wd, 0, sizeof wd);
   if (s && imports) watchdog_start(&wd, s, wasi, sb->timeout_ns);
   if (!s || !imports) {
     fprintf(stderr, "%s: out of memory creating the store\n", path);
     free(imports);
-    wrun_store_free(s);
+    rt_store_free(s);
     wasi_free(wasi);
     return CLI_EXIT_REJECTED;
   }
@@ -162,7 +162,7 @@ int cli_run_module(const char *path, const wasm_module *m, const char *invoke, i
   wrun_instance *inst = NULL;
   struct timespec t0, t1;
   clock_gettime(CLOCK_MONOTONIC, &t0);
-  if (wasi_link(wasi, s, m, imports, &err)) inst = wrun_instantiate(s, m, imports, m->nimports, &err);
+  if (wasi_link(wasi, s, m, imports, &err)) inst = rt_instantiate(s, m, imports, m->nimports, &err);
   clock_gettime(CLOCK_MONOTONIC, &t1);
   free(imports);
   if (inst && sb->verbose) {
@@ -176,27 +176,27 @@ int cli_run_module(const char *path, const wasm_module *m, const char *invoke, i
   if (!inst) {
     status = report_failure(path, s, &err);
     watchdog_stop(&wd);
-    wrun_store_free(s);
+    rt_store_free(s);
     wasi_free(wasi);
     return status;
   }
   const char *name = invoke ? invoke : "_start";
-  wrun_extern ex;
-  if (!wrun_instance_export(inst, name, strlen(name), &ex) || ex.kind != WASM_EXTERN_FUNC) {
+  rt_extern ex;
+  if (!rt_instance_export(inst, name, strlen(name), &ex) || ex.kind != WASM_EXTERN_FUNC) {
     if (invoke) {
       fprintf(stderr, "%s: error: no exported function \"%s\"\n", path, invoke);
       status = CLI_EXIT_REJECTED;
     }
     watchdog_stop(&wd);
-    wrun_store_free(s);
+    rt_store_free(s);
     wasi_free(wasi);
     return status;
   }
-  const wasm_functype *ft = wrun_func_type(ex.of.func);
+  const wm_functype *ft = rt_func_type(ex.of.func);
   if (!invoke && ft->nparams) {
     fprintf(stderr, "%s: error: _start must take no parameters\n", path);
     watchdog_stop(&wd);
-    wrun_store_free(s);
+    rt_store_free(s);
     wasi_free(wasi);
     return CLI_EXIT_REJECTED;
   }
@@ -204,28 +204,28 @@ int cli_run_module(const char *path, const wasm_module *m, const char *invoke, i
   if (invoke && (uint32_t)nargs != ft->nparams) {
     fprintf(stderr, "%s: error: \"%s\" takes %u argument(s), %d given\n", path, invoke, ft->nparams, nargs);
     watchdog_stop(&wd);
-    wrun_store_free(s);
+    rt_store_free(s);
     wasi_free(wasi);
     return CLI_EXIT_USAGE;
   }
-  wrun_val *argv = calloc((size_t)ft->nparams + 1, sizeof *argv);
-  wrun_val *res = calloc((size_t)ft->nresults + 1, sizeof *res);
+  rt_val *argv = calloc((size_t)ft->nparams + 1, sizeof *argv);
+  rt_val *res = calloc((size_t)ft->nresults + 1, sizeof *res);
   if (!argv || !res) {
     fprintf(stderr, "%s: out of memory\n", path);
     status = CLI_EXIT_REJECTED;
     goto done;
   }
   for (uint32_t i = 0; i < ft->nparams; i++) {
-    wasm_valtype t = wasm_functype_params(ft)[i];
+    wm_valtype t = wm_functype_params(ft)[i];
     if (!cli_parse_value(args[i], t, &argv[i])) {
       char tn[32];
       fprintf(stderr, "%s: error: argument %u \"%s\" is not a valid %s\n", path, i + 1, args[i],
-              wasm_valtype_name(t, tn, sizeof tn));
+              wm_valtype_name(t, tn, sizeof tn));
       status = CLI_EXIT_USAGE;
       goto done;
     }
   }
-  if (!wrun_call(s, ex.of.func, argv, ft->nparams, res, ft->nresults, &err)) {
+  if (!rt_call(s, ex.of.func, argv, ft->nparams, res, ft->nresults, &err)) {
     status = report_failure(path, s, &err);
     goto done;
   }
@@ -236,7 +236,7 @@ done:
   free(argv);
   free(res);
   fflush(stdout);
-  wrun_store_free(s);
+  rt_store_free(s);
   wasi_free(wasi);
   return status;
 }

@@ -76,8 +76,8 @@ static const serve_guest_ops *const guest_abis[] = {&serve_httpwasm_ops, &serve_
  * modules' compiled code attached for --aot; NULL after printing why. */
 static wc_component *serve_component(const char *path, const uint8_t *bytes, size_t len, const cli_sandbox *sb,
                                      int *status) {
-  wrun_error err;
-  wrun_error_clear(&err);
+  rt_error err;
+  rt_error_clear(&err);
   wc_component *c = wc_component_load(bytes, len, &err);
   if (!c) {
     cli_print_error(path, &err);
@@ -101,7 +101,7 @@ static int serve_module(const char *path, cli_options *o) {
   if (comp > 0) return comp;
   uint8_t *gconf = NULL, *bytes = NULL;
   size_t gconf_len = 0, len = 0;
-  wasm_module *m = NULL;
+  wm_module *m = NULL;
   wc_component *c = NULL;
   int status = CLI_EXIT_REJECTED;
   if (o->guest_config && !(gconf = cli_read_input(o->guest_config, &gconf_len))) goto done;
@@ -176,7 +176,7 @@ static int serve_module(const char *path, cli_options *o) {
   status = serve_run(&cfg, ops, prepared) == 0 ? CLI_EXIT_OK : CLI_EXIT_REJECTED;
   ops->free(prepared);
 done:
-  wasm_module_free(m);
+  wm_module_free(m);
   wc_component_free(c);
   free(bytes);
   free(gconf);

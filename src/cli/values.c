@@ -155,7 +155,7 @@ static bool parse_v128(const char *s, uint8_t v[16]) {
   return *p == 0;
 }
 
-bool cli_parse_value(const char *s, wasm_valtype t, wrun_val *v) {
+bool cli_parse_value(const char *s, wm_valtype t, rt_val *v) {
   memset(v, 0, sizeof *v);
   v->type = t;
   uint64_t bits;
@@ -197,7 +197,7 @@ static void print_float(FILE *out, uint64_t bits, unsigned width) {
   }
 }
 
-void cli_print_value(FILE *out, const wrun_val *v) {
+void cli_print_value(FILE *out, const rt_val *v) {
   switch (v->type) {
   case WASM_I32: fprintf(out, "%" PRId32, (int32_t)v->of.i32); break;
   case WASM_I64: fprintf(out, "%" PRId64, (int64_t)v->of.i64); break;

@@ -1,5 +1,5 @@
 /*
- * error.c — filling and formatting wrun_error records.
+ * error.c — filling and formatting rt_error records.
  */
 #include "common/error.h"
 
@@ -7,18 +7,18 @@
 #include <stdio.h>
 #include <string.h>
 
-void wrun_error_clear(wrun_error *err) {
+void rt_error_clear(rt_error *err) {
   err->kind = WRUN_OK;
   err->offset = WRUN_NO_OFFSET;
   err->line = err->col = 0;
   err->message[0] = '\0';
 }
 
-static void set_message(wrun_error *err, const char *fmt, va_list ap) {
+static void set_message(rt_error *err, const char *fmt, va_list ap) {
   vsnprintf(err->message, sizeof err->message, fmt, ap);
 }
 
-bool wrun_error_at(wrun_error *err, wrun_error_kind kind, uint64_t offset, const char *fmt, ...) {
+bool rt_error_at(rt_error *err, rt_error_kind kind, uint64_t offset, const char *fmt, ...) {
   if (!err || err->kind != WRUN_OK) return false;
   err->kind = kind;
   err->offset = offset;
@@ -30,7 +30,7 @@ bool wrun_error_at(wrun_error *err, wrun_error_kind kind, uint64_t offset, const
   return false;
 }
 
-bool wrun_error_at_line(wrun_error *err, wrun_error_kind kind, uint32_t line, uint32_t col,
+bool rt_error_at_line(rt_error *err, rt_error_kind kind, uint32_t line, uint32_t col,
                         const char *fmt, ...) {
   if (!err || err->kind != WRUN_OK) return false;
   err->kind = kind;
@@ -44,7 +44,7 @@ bool wrun_error_at_line(wrun_error *err, wrun_error_kind kind, uint32_t line, ui
   return false;
 }
 
-const char *wrun_error_kind_name(wrun_error_kind kind) {
+const char *rt_error_kind_name(rt_error_kind kind) {
   switch (kind) {
   case WRUN_OK: return "ok";
   case WRUN_ERR_MALFORMED: return "malformed";
@@ -60,7 +60,7 @@ const char *wrun_error_kind_name(wrun_error_kind kind) {
   return "error";
 }
 
-char *wrun_error_format(const wrun_error *err, const char *file, char *buf, size_t size) {
+char *rt_error_format(const rt_error *err, const char *file, char *buf, size_t size) {
   char where[64] = "";
   if (err->line)
     snprintf(where, sizeof where, ":%" PRIu32 ":%" PRIu32, err->line, err->col);
@@ -69,6 +69,6 @@ char *wrun_error_format(const wrun_error *err, const char *file, char *buf, size
   /* without a file name, the location stands alone: "0x1f: invalid: ..." */
   const char *loc = !file && where[0] == ':' ? where + 1 : where;
   snprintf(buf, size, "%s%s%s%s: %s", file ? file : "", loc, (file || loc[0]) ? ": " : "",
-           wrun_error_kind_name(err->kind), err->message);
+           rt_error_kind_name(err->kind), err->message);
   return buf;
 }

@@ -9,17 +9,17 @@
 
 #include "common/file.h"
 
-uint8_t *wrun_read_file(const char *path, size_t *len, wrun_error *err) {
+uint8_t *rt_read_file(const char *path, size_t *len, rt_error *err) {
   FILE *f = fopen(path, "rb");
   *len = 0;
   if (!f) {
-    wrun_error_at(err, WRUN_ERR_IO, WRUN_NO_OFFSET, "cannot open: %s", strerror(errno));
+    rt_error_at(err, WRUN_ERR_IO, WRUN_NO_OFFSET, "cannot open: %s", strerror(errno));
     return NULL;
   }
   struct stat st;
   if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
     fclose(f);
-    wrun_error_at(err, WRUN_ERR_IO, WRUN_NO_OFFSET, "is a directory, expected a file");
+    rt_error_at(err, WRUN_ERR_IO, WRUN_NO_OFFSET, "is a directory, expected a file");
     return NULL;
   }
   size_t cap = 1 << 16, n = 0;
@@ -37,9 +37,9 @@ uint8_t *wrun_read_file(const char *path, size_t *len, wrun_error *err) {
     cap *= 2;
   }
   if (!buf) {
-    wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory reading the file");
+    rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory reading the file");
   } else if (ferror(f)) {
-    wrun_error_at(err, WRUN_ERR_IO, WRUN_NO_OFFSET, "read error: %s", strerror(errno));
+    rt_error_at(err, WRUN_ERR_IO, WRUN_NO_OFFSET, "read error: %s", strerror(errno));
     free(buf);
     buf = NULL;
   } else {

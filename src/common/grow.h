@@ -12,7 +12,7 @@
 
 /* Makes *p (an array of *cap elements of `size` bytes) hold at least `need`
  * elements, doubling from 16. False (and *p untouched) when out of memory. */
-static inline bool wrun_grow(void **p, uint32_t *cap, uint32_t need, size_t size) {
+static inline bool rt_grow(void **p, uint32_t *cap, uint32_t need, size_t size) {
   if (need <= *cap) return true;
   uint32_t c = *cap ? *cap : 16;
   while (c < need) c *= 2;

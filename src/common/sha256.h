@@ -9,6 +9,6 @@
 #include <stdint.h>
 
 /* Writes the 32-byte digest of data[0..len) to out. */
-void wrun_sha256(const uint8_t *data, size_t len, uint8_t out[32]);
+void rt_sha256(const uint8_t *data, size_t len, uint8_t out[32]);
 
 #endif

@@ -390,7 +390,7 @@ static bool handle_add(wc_canon_cx *cx, wc_handle h, uint32_t *index) {
   }
   if (t->n == 0) t->n = 1; /* slot 0 is reserved */
   if (t->n > WC_MAX_HANDLES) return wc_canon_trap(cx, "handle table full (%u entries)", WC_MAX_HANDLES);
-  if (!wrun_grow((void **)&t->v, &t->cap, t->n + 1, sizeof *t->v)) return wc_canon_trap(cx, "out of host memory growing the handle table");
+  if (!rt_grow((void **)&t->v, &t->cap, t->n + 1, sizeof *t->v)) return wc_canon_trap(cx, "out of host memory growing the handle table");
   memset(&t->v[0], 0, sizeof t->v[0]);
   t->v[t->n] = h;
   *index = t->n++;
@@ -432,7 +432,7 @@ static bool lift_handle(wc_canon_cx *cx, const wc_type *d, uint32_t i, wc_value 
     return true;
   }
   /* A borrow: lend the source handle until the call ends. */
-  if (!wrun_grow((void **)&cx->lenders, &cx->caplenders, cx->nlenders + 1, sizeof *cx->lenders))
+  if (!rt_grow((void **)&cx->lenders, &cx->caplenders, cx->nlenders + 1, sizeof *cx->lenders))
     return wc_canon_trap(cx, "out of host memory recording a borrow");
   cx->lenders[cx->nlenders++] = i;
   h->lends++;

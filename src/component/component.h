@@ -7,7 +7,7 @@
  * incrementally, definition by definition, and every index must be checked
  * against the spaces as they stand at that point, so the grammar (MALFORMED
  * errors) and the typing rules (INVALID errors) are checked together while
- * the bytes are read. Errors are ordinary wrun_error records with byte offsets.
+ * the bytes are read. Errors are ordinary rt_error records with byte offsets.
  *
  * Ownership:
  *  - The root wc_component owns a private copy of the input (`bytes`); every
@@ -132,7 +132,7 @@ typedef struct wc_type {
   wc_val result;
   uint32_t nimports, nexports;
   wc_extern *imports, *exports;     /* owned */
-  wasm_functype core_func;          /* WC_T_CORE_FUNC; types owned */
+  wm_functype core_func;          /* WC_T_CORE_FUNC; types owned */
   uint32_t dtor;                    /* resource: core func index in its component, or WC_NONE */
   uint32_t owner;                   /* resource: id of the component that defines it (0: imported/abstract) */
   wc_str name;                      /* a name to print it by in WIT (from an import/export), or empty */
@@ -230,7 +230,7 @@ typedef struct wc_component {
   uint32_t depth;                   /* 0 for the root */
 
   wc_def *defs;          uint32_t ndefs;
-  wasm_module **modules; uint32_t nmodules;      /* owned, decoded and validated */
+  wm_module **modules; uint32_t nmodules;      /* owned, decoded and validated */
   struct wc_component **components; uint32_t ncomponents; /* owned */
   uint32_t *spaces[WC_NSORTS];                    /* owned; entries are arena ids */
   uint32_t nspace[WC_NSORTS];
@@ -244,7 +244,7 @@ bool wc_is_component(const uint8_t *bytes, size_t size);
 /* Decodes and validates a component. Copies `bytes` (the caller keeps its
  * buffer). Returns NULL and fills `err` (MALFORMED for the grammar, INVALID
  * for typing rules, LIMIT for implementation limits, OOM) on failure. */
-wc_component *wc_component_load(const uint8_t *bytes, size_t size, wrun_error *err);
+wc_component *wc_component_load(const uint8_t *bytes, size_t size, rt_error *err);
 
 /* Frees a root component and everything it owns. NULL is allowed. */
 void wc_component_free(wc_component *c);

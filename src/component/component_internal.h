@@ -28,7 +28,7 @@ typedef struct wc_scope {
 
 typedef struct wc_loader {
   wc_types *types;
-  wrun_error *err;
+  rt_error *err;
   uint32_t depth;                   /* scopes currently open */
   uint32_t total_modules;
   uint32_t core_other;              /* arena id of the shared WC_T_CORE_OTHER entry */
@@ -55,13 +55,13 @@ bool wc_limit(wc_loader *L, uint64_t at, const char *fmt, ...) __attribute__((fo
 bool wc_oom(wc_loader *L, uint64_t at);
 
 /* ---- reading (decode.c) ------------------------------------------------- */
-bool wc_read_count(wc_loader *L, wasm_reader *r, size_t min_entry, uint32_t *n);
-bool wc_read_name(wc_loader *L, wasm_reader *r, wc_str *out);
+bool wc_read_count(wc_loader *L, wm_reader *r, size_t min_entry, uint32_t *n);
+bool wc_read_name(wc_loader *L, wm_reader *r, wc_str *out);
 /* nameattributes ::= 0x00 name | 0x01 name | 0x02 name vec(attribute) */
-bool wc_read_nameattrs(wc_loader *L, wasm_reader *r, wc_str *name);
+bool wc_read_nameattrs(wc_loader *L, wm_reader *r, wc_str *name);
 /* sort ::= 0x00 core:sort | 0x01..0x05 */
-bool wc_read_sort(wc_loader *L, wasm_reader *r, wc_sort *out);
-bool wc_read_core_sort(wc_loader *L, wasm_reader *r, wc_sort *out);
+bool wc_read_sort(wc_loader *L, wm_reader *r, wc_sort *out);
+bool wc_read_core_sort(wc_loader *L, wm_reader *r, wc_sort *out);
 
 /* ---- types (types.c) ---------------------------------------------------- */
 /* Appends *t to the arena (taking ownership of its arrays, also on failure),
@@ -69,20 +69,20 @@ bool wc_read_core_sort(wc_loader *L, wasm_reader *r, wc_sort *out);
 uint32_t wc_type_add(wc_loader *L, wc_type *t, uint64_t at);
 void wc_type_release(wc_type *t);
 /* type ::= deftype, in `s` (a component or a type scope). */
-bool wc_read_type(wc_loader *L, wasm_reader *r, wc_scope *s, uint32_t *out);
+bool wc_read_type(wc_loader *L, wm_reader *r, wc_scope *s, uint32_t *out);
 /* core:type, in `s`. */
-bool wc_read_core_type(wc_loader *L, wasm_reader *r, wc_scope *s, uint32_t *out);
+bool wc_read_core_type(wc_loader *L, wm_reader *r, wc_scope *s, uint32_t *out);
 /* externtype; *sort gets the sort it describes and *type its arena id. */
-bool wc_read_externtype(wc_loader *L, wasm_reader *r, wc_scope *s, wc_sort *sort, uint32_t *type);
+bool wc_read_externtype(wc_loader *L, wm_reader *r, wc_scope *s, wc_sort *sort, uint32_t *type);
 /* The core function type an arena id names, or NULL if it is not one. */
-const wasm_functype *wc_core_functype(wc_loader *L, uint32_t id);
-uint32_t wc_core_functype_add(wc_loader *L, const wasm_valtype *params, uint32_t np,
-                              const wasm_valtype *results, uint32_t nr, uint64_t at);
-bool wc_functype_equal(const wasm_functype *a, const wasm_functype *b);
+const wm_functype *wc_core_functype(wc_loader *L, uint32_t id);
+uint32_t wc_core_functype_add(wc_loader *L, const wm_valtype *params, uint32_t np,
+                              const wm_valtype *results, uint32_t nr, uint64_t at);
+bool wc_functype_equal(const wm_functype *a, const wm_functype *b);
 /* Flattening per the canonical ABI: core parameter and result types of
  * function type `ft` lifted (lift=true) or lowered. Arrays hold up to 17. */
-void wc_flatten_functype(wc_loader *L, uint32_t ft, bool lift, wasm_valtype *params, uint32_t *np,
-                         wasm_valtype *results, uint32_t *nr);
+void wc_flatten_functype(wc_loader *L, uint32_t ft, bool lift, wm_valtype *params, uint32_t *np,
+                         wm_valtype *results, uint32_t *nr);
 bool wc_val_has_ptr(wc_loader *L, wc_val v);
 uint32_t wc_val_nflat(wc_loader *L, wc_val v);
 
@@ -101,12 +101,12 @@ bool wc_scope_add_extern(wc_loader *L, wc_scope *s, bool is_import, wc_str name,
 bool wc_check_extern_name(wc_loader *L, wc_str name, uint64_t at);
 bool wc_check_label(wc_str name);
 /* alias ::= ... ; in a component (decl=false) or a type declarator. */
-bool wc_read_alias(wc_loader *L, wasm_reader *r, wc_scope *s, bool decl, wc_def *def);
+bool wc_read_alias(wc_loader *L, wm_reader *r, wc_scope *s, bool decl, wc_def *def);
 /* canon ::= ... */
-bool wc_read_canon(wc_loader *L, wasm_reader *r, wc_scope *s, wc_def *def);
+bool wc_read_canon(wc_loader *L, wm_reader *r, wc_scope *s, wc_def *def);
 /* Core and component instance definitions. */
-bool wc_read_core_instance(wc_loader *L, wasm_reader *r, wc_scope *s, wc_def *def);
-bool wc_read_instance(wc_loader *L, wasm_reader *r, wc_scope *s, wc_def *def);
+bool wc_read_core_instance(wc_loader *L, wm_reader *r, wc_scope *s, wc_def *def);
+bool wc_read_instance(wc_loader *L, wm_reader *r, wc_scope *s, wc_def *def);
 /* The item named `name` of `sort` among `exports`, or NULL. */
 const wc_extern *wc_find_extern(const wc_extern *v, uint32_t n, wc_str name);
 

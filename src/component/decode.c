@@ -32,7 +32,7 @@ bool wc_is_component(const uint8_t *bytes, size_t size) {
 
 /* ---- reading helpers ---------------------------------------------------- */
 
-bool wc_read_count(wc_loader *L, wasm_reader *r, size_t min_entry, uint32_t *n) {
+bool wc_read_count(wc_loader *L, wm_reader *r, size_t min_entry, uint32_t *n) {
   uint64_t at = reader_offset(r);
   if (!reader_u32(r, n)) return false;
   if (min_entry && (uint64_t)*n * min_entry > reader_left(r))
@@ -41,7 +41,7 @@ bool wc_read_count(wc_loader *L, wasm_reader *r, size_t min_entry, uint32_t *n) 
   return true;
 }
 
-bool wc_read_name(wc_loader *L, wasm_reader *r, wc_str *out) {
+bool wc_read_name(wc_loader *L, wm_reader *r, wc_str *out) {
   uint64_t at = reader_offset(r);
   uint32_t len;
   const uint8_t *bytes;
@@ -57,7 +57,7 @@ bool wc_read_name(wc_loader *L, wasm_reader *r, wc_str *out) {
   return true;
 }
 
-bool wc_read_core_sort(wc_loader *L, wasm_reader *r, wc_sort *out) {
+bool wc_read_core_sort(wc_loader *L, wm_reader *r, wc_sort *out) {
   uint64_t at = reader_offset(r);
   uint8_t b;
   *out = WC_CORE_FUNC;
@@ -75,7 +75,7 @@ bool wc_read_core_sort(wc_loader *L, wasm_reader *r, wc_sort *out) {
   }
 }
 
-bool wc_read_sort(wc_loader *L, wasm_reader *r, wc_sort *out) {
+bool wc_read_sort(wc_loader *L, wm_reader *r, wc_sort *out) {
   uint64_t at = reader_offset(r);
   uint8_t b;
   *out = WC_FUNC;
@@ -109,7 +109,7 @@ static void component_release(wc_component *c) {
   if (!c) return;
   for (uint32_t i = 0; i < c->ndefs; i++) def_release(&c->defs[i]);
   free(c->defs);
-  for (uint32_t i = 0; i < c->nmodules; i++) wasm_module_free(c->modules[i]);
+  for (uint32_t i = 0; i < c->nmodules; i++) wm_module_free(c->modules[i]);
   free(c->modules);
   for (uint32_t i = 0; i < c->ncomponents; i++) component_release(c->components[i]);
   free(c->components);
@@ -133,7 +133,7 @@ void wc_component_free(wc_component *c) {
 static wc_def *new_def(comp_state *st, uint64_t at) {
   wc_component *c = st->c;
   if (c->ndefs >= 10u * WC_MAX_ITEMS) { wc_limit(st->L, at, "too many definitions in one component"); return NULL; }
-  if (!wrun_grow((void **)&c->defs, &st->capdefs, c->ndefs + 1, sizeof *c->defs)) { wc_oom(st->L, at); return NULL; }
+  if (!rt_grow((void **)&c->defs, &st->capdefs, c->ndefs + 1, sizeof *c->defs)) { wc_oom(st->L, at); return NULL; }
   wc_def *d = &c->defs[c->ndefs++];
   memset(d, 0, sizeof *d);
   d->offset = at;
@@ -142,7 +142,7 @@ static wc_def *new_def(comp_state *st, uint64_t at) {
 }
 
 /* A core module type describing a decoded module's imports and exports. */
-static uint32_t module_type(wc_loader *L, const wasm_module *m, uint64_t at) {
+static uint32_t module_type(wc_loader *L, const wm_module *m, uint64_t at) {
   wc_type t;
   memset(&t, 0, sizeof t);
   t.kind = WC_T_CORE_MODULE;
@@ -160,9 +160,9 @@ static uint32_t module_type(wc_loader *L, const wasm_module *m, uint64_t at) {
     uint32_t n = pass ? m->nexports : m->nimports;
     for (uint32_t i = 0; i < n; i++) {
       wc_extern *e = pass ? &t.exports[i] : &t.imports[i];
-      wasm_extern_kind kind = pass ? m->exports[i].kind : m->imports[i].kind;
+      wm_extern_kind kind = pass ? m->exports[i].kind : m->imports[i].kind;
       uint32_t index = pass ? m->exports[i].index : m->imports[i].index;
-      const wasm_name *nm = pass ? &m->exports[i].name : &m->imports[i].field;
+      const wm_name *nm = pass ? &m->exports[i].name : &m->imports[i].field;
       /* names point into the module's own copy; the module lives as long as the component */
       e->name.ptr = nm->ptr;
       e->name.len = nm->len;
@@ -170,8 +170,8 @@ static uint32_t module_type(wc_loader *L, const wasm_module *m, uint64_t at) {
       e->sort = kinds[kind];
       e->type = L->core_other;
       if (kind == WASM_EXTERN_FUNC) {
-        const wasm_functype *ft = wasm_module_func_type(m, index);
-        e->type = wc_core_functype_add(L, ft->types, ft->nparams, wasm_functype_results(ft), ft->nresults, at);
+        const wm_functype *ft = wm_module_func_type(m, index);
+        e->type = wc_core_functype_add(L, ft->types, ft->nparams, wm_functype_results(ft), ft->nresults, at);
         if (e->type == WC_NONE) { wc_type_release(&t); return WC_NONE; }
       }
     }
@@ -179,20 +179,20 @@ static uint32_t module_type(wc_loader *L, const wasm_module *m, uint64_t at) {
   return wc_type_add(L, &t, at);
 }
 
-static bool read_core_module(comp_state *st, wasm_reader *r, uint64_t at) {
+static bool read_core_module(comp_state *st, wm_reader *r, uint64_t at) {
   wc_loader *L = st->L;
   wc_component *c = st->c;
   uint64_t base = reader_offset(r);
   size_t len = reader_left(r);
-  wasm_module *m = wasm_module_decode(r->p, len, L->err);
-  if (m && !wasm_module_validate(m, L->err)) { wasm_module_free(m); m = NULL; }
+  wm_module *m = wm_module_decode(r->p, len, L->err);
+  if (m && !wm_module_validate(m, L->err)) { wm_module_free(m); m = NULL; }
   if (!m) {
     if (L->err->offset != WRUN_NO_OFFSET) L->err->offset += base;
     return false;
   }
   r->p = r->end;
-  if (!wrun_grow((void **)&c->modules, &st->capmodules, c->nmodules + 1, sizeof *c->modules)) {
-    wasm_module_free(m);
+  if (!rt_grow((void **)&c->modules, &st->capmodules, c->nmodules + 1, sizeof *c->modules)) {
+    wm_module_free(m);
     return wc_oom(L, at);
   }
   c->modules[c->nmodules++] = m;
@@ -208,16 +208,16 @@ static bool read_core_module(comp_state *st, wasm_reader *r, uint64_t at) {
   return true;
 }
 
-static wc_component *load_component(wc_loader *L, wasm_reader *r, wc_scope *outer, uint32_t depth);
+static wc_component *load_component(wc_loader *L, wm_reader *r, wc_scope *outer, uint32_t depth);
 
-static bool read_nested_component(comp_state *st, wasm_reader *r, uint64_t at) {
+static bool read_nested_component(comp_state *st, wm_reader *r, uint64_t at) {
   wc_loader *L = st->L;
   wc_component *c = st->c;
   if (L->depth >= WC_MAX_DEPTH) /* scopes open: this component and all around it */
     return wc_limit(L, at, "components nested too deeply: more than %u levels", WC_MAX_DEPTH);
   wc_component *child = load_component(L, r, &st->scope, c->depth + 1);
   if (!child) return false;
-  if (!wrun_grow((void **)&c->components, &st->capcomponents, c->ncomponents + 1, sizeof *c->components)) {
+  if (!rt_grow((void **)&c->components, &st->capcomponents, c->ncomponents + 1, sizeof *c->components)) {
     component_release(child);
     return wc_oom(L, at);
   }
@@ -234,7 +234,7 @@ static bool read_nested_component(comp_state *st, wasm_reader *r, uint64_t at) {
 }
 
 /* nameattributes ::= 0x00 name | 0x01 name | 0x02 name vec(attribute) */
-bool wc_read_nameattrs(wc_loader *L, wasm_reader *r, wc_str *name) {
+bool wc_read_nameattrs(wc_loader *L, wm_reader *r, wc_str *name) {
   uint64_t at = reader_offset(r);
   uint8_t k;
   if (!reader_u8(r, &k)) return false;
@@ -258,7 +258,7 @@ bool wc_read_nameattrs(wc_loader *L, wasm_reader *r, wc_str *name) {
   return true;
 }
 
-static bool read_import(comp_state *st, wasm_reader *r) {
+static bool read_import(comp_state *st, wm_reader *r) {
   wc_loader *L = st->L;
   uint64_t at = reader_offset(r);
   wc_str name;
@@ -278,7 +278,7 @@ static bool read_import(comp_state *st, wasm_reader *r) {
   return true;
 }
 
-static bool read_export(comp_state *st, wasm_reader *r) {
+static bool read_export(comp_state *st, wm_reader *r) {
   wc_loader *L = st->L;
   uint64_t at = reader_offset(r);
   wc_str name;
@@ -319,7 +319,7 @@ static bool read_export(comp_state *st, wasm_reader *r) {
   return true;
 }
 
-static bool read_start(comp_state *st, wasm_reader *r) {
+static bool read_start(comp_state *st, wm_reader *r) {
   wc_loader *L = st->L;
   uint64_t at = reader_offset(r);
   uint32_t f, ft, n, nres, t;
@@ -348,7 +348,7 @@ static bool read_start(comp_state *st, wasm_reader *r) {
 }
 
 /* A vector section whose entries are read by `one`. */
-static bool read_vec(comp_state *st, wasm_reader *r, bool (*one)(comp_state *, wasm_reader *)) {
+static bool read_vec(comp_state *st, wm_reader *r, bool (*one)(comp_state *, wm_reader *)) {
   uint32_t n;
   if (!wc_read_count(st->L, r, 1, &n)) return false;
   for (uint32_t i = 0; i < n; i++)
@@ -356,23 +356,23 @@ static bool read_vec(comp_state *st, wasm_reader *r, bool (*one)(comp_state *, w
   return true;
 }
 
-static bool one_core_instance(comp_state *st, wasm_reader *r) {
+static bool one_core_instance(comp_state *st, wm_reader *r) {
   wc_def *d = new_def(st, reader_offset(r));
   return d && wc_read_core_instance(st->L, r, &st->scope, d);
 }
-static bool one_instance(comp_state *st, wasm_reader *r) {
+static bool one_instance(comp_state *st, wm_reader *r) {
   wc_def *d = new_def(st, reader_offset(r));
   return d && wc_read_instance(st->L, r, &st->scope, d);
 }
-static bool one_alias(comp_state *st, wasm_reader *r) {
+static bool one_alias(comp_state *st, wm_reader *r) {
   wc_def *d = new_def(st, reader_offset(r));
   return d && wc_read_alias(st->L, r, &st->scope, false, d);
 }
-static bool one_canon(comp_state *st, wasm_reader *r) {
+static bool one_canon(comp_state *st, wm_reader *r) {
   wc_def *d = new_def(st, reader_offset(r));
   return d && wc_read_canon(st->L, r, &st->scope, d);
 }
-static bool one_type(comp_state *st, wasm_reader *r) {
+static bool one_type(comp_state *st, wm_reader *r) {
   uint64_t at = reader_offset(r);
   uint32_t id, idx;
   if (!wc_read_type(st->L, r, &st->scope, &id) || !wc_scope_push(st->L, &st->scope, WC_TYPE, id, at, &idx)) return false;
@@ -384,7 +384,7 @@ static bool one_type(comp_state *st, wasm_reader *r) {
   d->u.type = id;
   return true;
 }
-static bool one_core_type(comp_state *st, wasm_reader *r) {
+static bool one_core_type(comp_state *st, wm_reader *r) {
   uint64_t at = reader_offset(r);
   uint32_t id, idx;
   if (!wc_read_core_type(st->L, r, &st->scope, &id) || !wc_scope_push(st->L, &st->scope, WC_CORE_TYPE, id, at, &idx))
@@ -398,7 +398,7 @@ static bool one_core_type(comp_state *st, wasm_reader *r) {
   return true;
 }
 
-static bool read_section(comp_state *st, wasm_reader *r, uint8_t id, uint64_t at) {
+static bool read_section(comp_state *st, wm_reader *r, uint8_t id, uint64_t at) {
   switch (id) {
   case SEC_CUSTOM: {
     wc_str name;
@@ -423,7 +423,7 @@ static bool read_section(comp_state *st, wasm_reader *r, uint8_t id, uint64_t at
 }
 
 /* Reads one component (preamble and sections) from r, which spans exactly it. */
-static wc_component *load_component(wc_loader *L, wasm_reader *r, wc_scope *outer, uint32_t depth) {
+static wc_component *load_component(wc_loader *L, wm_reader *r, wc_scope *outer, uint32_t depth) {
   comp_state st;
   memset(&st, 0, sizeof st);
   st.L = L;
@@ -454,7 +454,7 @@ static wc_component *load_component(wc_loader *L, wasm_reader *r, wc_scope *oute
       ok = wc_malformed(L, sat, "section size mismatch: section of %u bytes, only %zu left", size, reader_left(r));
       break;
     }
-    wasm_reader sec = *r;
+    wm_reader sec = *r;
     sec.end = r->p + size;
     r->p += size;
     st.c->section_count[id]++;
@@ -485,7 +485,7 @@ static wc_component *load_component(wc_loader *L, wasm_reader *r, wc_scope *oute
   return st.c;
 }
 
-wc_component *wc_component_load(const uint8_t *bytes, size_t size, wrun_error *err) {
+wc_component *wc_component_load(const uint8_t *bytes, size_t size, rt_error *err) {
   wc_loader L;
   memset(&L, 0, sizeof L);
   L.err = err;
@@ -494,7 +494,7 @@ wc_component *wc_component_load(const uint8_t *bytes, size_t size, wrun_error *e
   if (!L.types || !copy) {
     free(L.types);
     free(copy);
-    wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+    rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
     return NULL;
   }
   memcpy(copy, bytes, size);
@@ -502,7 +502,7 @@ wc_component *wc_component_load(const uint8_t *bytes, size_t size, wrun_error *e
   memset(&other, 0, sizeof other);
   other.kind = WC_T_CORE_OTHER;
   L.core_other = wc_type_add(&L, &other, 0);
-  wasm_reader r = {.base = copy, .p = copy, .end = copy + size, .err = err};
+  wm_reader r = {.base = copy, .p = copy, .end = copy + size, .err = err};
   wc_component *c = L.core_other == WC_NONE ? NULL : load_component(&L, &r, NULL, 0);
   free(L.res_links);
   free(L.eq_memo);

@@ -34,7 +34,7 @@ typedef struct ht_ns { char *iface; ht_name *v; uint32_t n, cap; } ht_ns;
 
 struct wc_htypes {
   wc_types arena;
-  wrun_error err;          /* types.c reports limits and OOM here */
+  rt_error err;          /* types.c reports limits and OOM here */
   ht_ns *ns; uint32_t nns, capns;
   uint32_t last;           /* the namespace used last (registration goes interface by interface) */
   /* Structural types (list, option, result, tuple, own, borrow) by shape,
@@ -74,7 +74,7 @@ static bool fail(wc_htypes *h, const char *fmt, ...) {
 /* A kept copy of `text`, or NULL. */
 static char *keep(wc_htypes *h, const char *text) {
   char *c = strdup(text);
-  if (!c || !wrun_grow((void **)&h->texts, &h->captexts, h->ntexts + 1, sizeof *h->texts)) { free(c); return NULL; }
+  if (!c || !rt_grow((void **)&h->texts, &h->captexts, h->ntexts + 1, sizeof *h->texts)) { free(c); return NULL; }
   return h->texts[h->ntexts++] = c;
 }
 
@@ -100,7 +100,7 @@ static ht_ns *ns_get(wc_htypes *h, const char *iface) {
   for (uint32_t i = 0; i < h->nns; i++)
     if (!strcmp(h->ns[i].iface, iface)) return &h->ns[h->last = i];
   char *c = strdup(iface);
-  if (!c || !wrun_grow((void **)&h->ns, &h->capns, h->nns + 1, sizeof *h->ns)) { free(c); return NULL; }
+  if (!c || !rt_grow((void **)&h->ns, &h->capns, h->nns + 1, sizeof *h->ns)) { free(c); return NULL; }
   h->ns[h->nns] = (ht_ns){c, NULL, 0, 0};
   h->last = h->nns;
   return &h->ns[h->nns++];
@@ -114,7 +114,7 @@ static ht_name *ns_lookup(const ht_ns *ns, wc_str name) {
 
 static bool ns_add(wc_htypes *h, ht_ns *ns, wc_str name, wc_val type, bool resource) {
   if (ns_lookup(ns, name)) return fail(h, "%s: type %.*s is defined twice", ns->iface, (int)name.len, name.ptr);
-  if (!wrun_grow((void **)&ns->v, &ns->cap, ns->n + 1, sizeof *ns->v)) return fail(h, "out of memory");
+  if (!rt_grow((void **)&ns->v, &ns->cap, ns->n + 1, sizeof *ns->v)) return fail(h, "out of memory");
   ns->v[ns->n++] = (ht_name){name, type, resource, WC_NONE, WC_NONE};
   return true;
 }
@@ -193,7 +193,7 @@ static bool add_type(wc_htypes *h, wc_type *t, uint32_t *id) {
   memset(&L, 0, sizeof L);
   L.types = &h->arena;
   L.err = &h->err;
-  wrun_error_clear(&h->err);
+  rt_error_clear(&h->err);
   *id = wc_type_add(&L, t, 0);
   if (*id == WC_NONE) return fail(h, "%s", h->err.message);
   if (shape) shape_add(h, *id);
@@ -317,7 +317,7 @@ static bool tuple_type(ht_parse *P, wc_val *out) {
   bool ok = expect(P, '<');
   uint32_t cap = 0;
   while (ok) {
-    if (!wrun_grow((void **)&t.items, &cap, t.nitems + 1, sizeof *t.items)) { ok = fail(P->h, "out of memory"); break; }
+    if (!rt_grow((void **)&t.items, &cap, t.nitems + 1, sizeof *t.items)) { ok = fail(P->h, "out of memory"); break; }
     wc_item *it = &t.items[t.nitems++];
     memset(it, 0, sizeof *it);
     ok = valtype(P, &it->type) && (it->has_type = true);
@@ -372,7 +372,7 @@ static bool items(ht_parse *P, wc_type *t, const char *what) {
     wc_str name;
     if (!ident(P, &name)) return false;
     if (has_name(t->items, t->nitems, name)) return perr(P, "%s %.*s appears twice", what, (int)name.len, name.ptr);
-    if (!wrun_grow((void **)&t->items, &cap, t->nitems + 1, sizeof *t->items)) return fail(P->h, "out of memory");
+    if (!rt_grow((void **)&t->items, &cap, t->nitems + 1, sizeof *t->items)) return fail(P->h, "out of memory");
     wc_item *it = &t->items[t->nitems++];
     memset(it, 0, sizeof *it);
     it->name = name;
@@ -496,7 +496,7 @@ bool wc_htypes_func(wc_htypes *h, const char *iface, const char *text, uint32_t 
       wc_str name;
       if (!(ok = ident(&P, &name))) break;
       if (has_name(t.items, t.nitems, name)) { ok = perr(&P, "parameter %.*s appears twice", (int)name.len, name.ptr); break; }
-      if (!wrun_grow((void **)&t.items, &cap, t.nitems + 1, sizeof *t.items)) { ok = fail(h, "out of memory"); break; }
+      if (!rt_grow((void **)&t.items, &cap, t.nitems + 1, sizeof *t.items)) { ok = fail(h, "out of memory"); break; }
       wc_item *it = &t.items[t.nitems++];
       memset(it, 0, sizeof *it);
       it->name = name;
@@ -546,7 +546,7 @@ bool wc_hcheck_bind(wc_hcheck *c, uint32_t host_res, uint32_t guest_res) {
   wc_sub *s = &c->sub;
   for (uint32_t i = 0; i < s->n; i++)
     if (s->map[i].abstract == host_res && s->map[i].actual == guest_res) return true;
-  if (!wrun_grow((void **)&s->map, &s->cap, s->n + 1, sizeof *s->map)) return false;
+  if (!rt_grow((void **)&s->map, &s->cap, s->n + 1, sizeof *s->map)) return false;
   s->map[s->n].abstract = host_res;
   s->map[s->n++].actual = guest_res;
   return true;

@@ -126,7 +126,7 @@ static bool mapped(const wc_sub *s, uint32_t e, uint32_t *a) {
 }
 
 static bool map_add(wc_sub *s, uint32_t e, uint32_t a) {
-  if (!wrun_grow((void **)&s->map, &s->cap, s->n + 1, sizeof *s->map)) return false;
+  if (!rt_grow((void **)&s->map, &s->cap, s->n + 1, sizeof *s->map)) return false;
   s->map[s->n].abstract = e;
   s->map[s->n++].actual = a;
   return true;
@@ -332,7 +332,7 @@ static bool type_sub(wc_sub *s, uint32_t e, uint32_t a) {
     if (mapped(s, e, &m)) return linked(s, m, a) || why(s, "another resource type than the one supplied before");
     if (e == a) return true;
     wc_loader *L = s->L;
-    if (!map_add(s, e, a) || !wrun_grow((void **)&L->res_links, &L->capres_links, L->nres_links + 1,
+    if (!map_add(s, e, a) || !rt_grow((void **)&L->res_links, &L->capres_links, L->nres_links + 1,
                                         sizeof *L->res_links)) {
       s->oom = true;
       return why(s, "out of memory");

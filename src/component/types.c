@@ -203,7 +203,7 @@ uint32_t wc_type_add(wc_loader *L, wc_type *t, uint64_t at) {
     wc_limit(L, at, "too many types: at most %u in one component", 10u * WC_MAX_ITEMS);
     return WC_NONE;
   }
-  if (!wrun_grow((void **)&ts->v, &ts->cap, ts->n + 1, sizeof *ts->v)) {
+  if (!rt_grow((void **)&ts->v, &ts->cap, ts->n + 1, sizeof *ts->v)) {
     wc_type_release(t);
     wc_oom(L, at);
     return WC_NONE;
@@ -231,29 +231,29 @@ uint32_t wc_type_add(wc_loader *L, wc_type *t, uint64_t at) {
   return ts->n++;
 }
 
-const wasm_functype *wc_core_functype(wc_loader *L, uint32_t id) {
+const wm_functype *wc_core_functype(wc_loader *L, uint32_t id) {
   if (id >= L->types->n || L->types->v[id].kind != WC_T_CORE_FUNC) return NULL;
   return &L->types->v[id].core_func;
 }
 
-uint32_t wc_core_functype_add(wc_loader *L, const wasm_valtype *params, uint32_t np,
-                              const wasm_valtype *results, uint32_t nr, uint64_t at) {
+uint32_t wc_core_functype_add(wc_loader *L, const wm_valtype *params, uint32_t np,
+                              const wm_valtype *results, uint32_t nr, uint64_t at) {
   wc_type t = {.kind = WC_T_CORE_FUNC};
   t.core_func.nparams = np;
   t.core_func.nresults = nr;
   if (np + nr) {
-    t.core_func.types = malloc(sizeof(wasm_valtype) * (np + nr));
+    t.core_func.types = malloc(sizeof(wm_valtype) * (np + nr));
     if (!t.core_func.types) { wc_oom(L, at); return WC_NONE; }
-    if (np) memcpy(t.core_func.types, params, sizeof(wasm_valtype) * np);
-    if (nr) memcpy(t.core_func.types + np, results, sizeof(wasm_valtype) * nr);
+    if (np) memcpy(t.core_func.types, params, sizeof(wm_valtype) * np);
+    if (nr) memcpy(t.core_func.types + np, results, sizeof(wm_valtype) * nr);
   }
   return wc_type_add(L, &t, at);
 }
 
-bool wc_functype_equal(const wasm_functype *a, const wasm_functype *b) {
+bool wc_functype_equal(const wm_functype *a, const wm_functype *b) {
   if (a->nparams != b->nparams || a->nresults != b->nresults) return false;
   uint32_t n = a->nparams + a->nresults;
-  return n == 0 || memcmp(a->types, b->types, sizeof(wasm_valtype) * n) == 0;
+  return n == 0 || memcmp(a->types, b->types, sizeof(wm_valtype) * n) == 0;
 }
 
 bool wc_val_has_ptr(wc_loader *L, wc_val v) {
@@ -268,8 +268,8 @@ uint32_t wc_val_nflat(wc_loader *L, wc_val v) {
   return f.nflat;
 }
 
-void wc_flatten_functype(wc_loader *L, uint32_t ft, bool lift, wasm_valtype *params, uint32_t *np,
-                         wasm_valtype *results, uint32_t *nr) {
+void wc_flatten_functype(wc_loader *L, uint32_t ft, bool lift, wm_valtype *params, uint32_t *np,
+                         wm_valtype *results, uint32_t *nr) {
   const wc_type *t = &L->types->v[ft];
   uint8_t p[WC_MAX_FLAT_PARAMS + 1];
   uint8_t n = 0;
@@ -297,7 +297,7 @@ void wc_flatten_functype(wc_loader *L, uint32_t ft, bool lift, wasm_valtype *par
 static bool is_prim_code(uint8_t b) { return (b >= 0x73 && b <= 0x7f) || b == 0x64; }
 
 /* valtype ::= typeidx | primvaltype */
-static bool read_valtype(wc_loader *L, wasm_reader *r, wc_scope *s, wc_val *out) {
+static bool read_valtype(wc_loader *L, wm_reader *r, wc_scope *s, wc_val *out) {
   uint64_t at = reader_offset(r);
   *out = 0;
   if (r->p < r->end && *r->p >= 0x40 && *r->p < 0x80) {
@@ -333,7 +333,7 @@ static bool check_labels(wc_loader *L, const wc_item *items, uint32_t n, uint64_
 
 /* vec of labelled items: names always, types as `typed` says (0 never, 1 always,
  * 2 optional then a 0x00 byte: variant cases). */
-static bool read_items(wc_loader *L, wasm_reader *r, wc_scope *s, int typed, bool named, wc_type *t) {
+static bool read_items(wc_loader *L, wm_reader *r, wc_scope *s, int typed, bool named, wc_type *t) {
   uint32_t n;
   if (!wc_read_count(L, r, 1, &n)) return false;
   if (n > WC_MAX_ITEMS) return wc_limit(L, reader_offset(r), "too many fields: %u (at most %u)", n, WC_MAX_ITEMS);
@@ -359,7 +359,7 @@ static bool read_items(wc_loader *L, wasm_reader *r, wc_scope *s, int typed, boo
   return true;
 }
 
-static bool read_opt_valtype(wc_loader *L, wasm_reader *r, wc_scope *s, wc_item *it) {
+static bool read_opt_valtype(wc_loader *L, wm_reader *r, wc_scope *s, wc_item *it) {
   uint64_t at = reader_offset(r);
   uint8_t b;
   if (!reader_u8(r, &b)) return false;
@@ -369,7 +369,7 @@ static bool read_opt_valtype(wc_loader *L, wasm_reader *r, wc_scope *s, wc_item 
   return read_valtype(L, r, s, &it->type);
 }
 
-static bool resource_of(wc_loader *L, wasm_reader *r, wc_scope *s, uint32_t *out) {
+static bool resource_of(wc_loader *L, wm_reader *r, wc_scope *s, uint32_t *out) {
   uint64_t at = reader_offset(r);
   uint32_t idx, id;
   if (!reader_u32(r, &idx) || !wc_scope_get(L, s, WC_TYPE, idx, at, &id)) return false;
@@ -380,7 +380,7 @@ static bool resource_of(wc_loader *L, wasm_reader *r, wc_scope *s, uint32_t *out
 }
 
 /* defvaltype after its opcode byte `op` (already read at `at`). */
-static bool read_defvaltype(wc_loader *L, wasm_reader *r, wc_scope *s, uint8_t op, uint64_t at, uint32_t *out) {
+static bool read_defvaltype(wc_loader *L, wm_reader *r, wc_scope *s, uint8_t op, uint64_t at, uint32_t *out) {
   wc_type t;
   memset(&t, 0, sizeof t);
   bool ok = true;
@@ -438,7 +438,7 @@ static bool read_defvaltype(wc_loader *L, wasm_reader *r, wc_scope *s, uint8_t o
 }
 
 /* functype after 0x40 */
-static bool read_functype(wc_loader *L, wasm_reader *r, wc_scope *s, uint64_t at, uint32_t *out) {
+static bool read_functype(wc_loader *L, wm_reader *r, wc_scope *s, uint64_t at, uint32_t *out) {
   wc_type t;
   memset(&t, 0, sizeof t);
   t.kind = WC_T_FUNC;
@@ -467,7 +467,7 @@ static bool read_functype(wc_loader *L, wasm_reader *r, wc_scope *s, uint64_t at
 /* ---- component and instance types -------------------------------------- */
 
 /* One declarator of a component type (comp=true) or an instance type. */
-static bool read_decl(wc_loader *L, wasm_reader *r, wc_scope *s, bool comp) {
+static bool read_decl(wc_loader *L, wm_reader *r, wc_scope *s, bool comp) {
   uint64_t at = reader_offset(r);
   uint8_t b;
   if (!reader_u8(r, &b)) return false;
@@ -496,7 +496,7 @@ static bool read_decl(wc_loader *L, wasm_reader *r, wc_scope *s, bool comp) {
   }
 }
 
-static bool read_decl_type(wc_loader *L, wasm_reader *r, wc_scope *outer, bool comp, uint64_t at, uint32_t *out) {
+static bool read_decl_type(wc_loader *L, wm_reader *r, wc_scope *outer, bool comp, uint64_t at, uint32_t *out) {
   if (L->depth >= WC_MAX_DEPTH)
     return wc_limit(L, at, "component or instance types nested too deeply: more than %u levels", WC_MAX_DEPTH);
   wc_scope s;
@@ -520,7 +520,7 @@ static bool read_decl_type(wc_loader *L, wasm_reader *r, wc_scope *outer, bool c
   return ok;
 }
 
-bool wc_read_type(wc_loader *L, wasm_reader *r, wc_scope *s, uint32_t *out) {
+bool wc_read_type(wc_loader *L, wm_reader *r, wc_scope *s, uint32_t *out) {
   uint64_t at = reader_offset(r);
   uint8_t op;
   if (!reader_u8(r, &op)) return false;
@@ -547,7 +547,7 @@ bool wc_read_type(wc_loader *L, wasm_reader *r, wc_scope *s, uint32_t *out) {
       uint32_t fid;
       dat = reader_offset(r);
       if (!reader_u32(r, &t.dtor) || !wc_scope_get(L, s, WC_CORE_FUNC, t.dtor, dat, &fid)) return false;
-      const wasm_functype *ft = wc_core_functype(L, fid);
+      const wm_functype *ft = wc_core_functype(L, fid);
       if (!ft || ft->nparams != 1 || ft->nresults != 0 || ft->types[0] != WASM_I32)
         return wc_invalid(L, dat, "resource destructor (core func %u) must have type [i32] -> []", t.dtor);
     }
@@ -561,7 +561,7 @@ bool wc_read_type(wc_loader *L, wasm_reader *r, wc_scope *s, uint32_t *out) {
 
 /* ---- core types --------------------------------------------------------- */
 
-static bool read_core_valtype(wc_loader *L, wasm_reader *r, wasm_valtype *out) {
+static bool read_core_valtype(wc_loader *L, wm_reader *r, wm_valtype *out) {
   uint64_t at = reader_offset(r);
   uint8_t b;
   if (!reader_u8(r, &b)) return false;
@@ -573,9 +573,9 @@ static bool read_core_valtype(wc_loader *L, wasm_reader *r, wasm_valtype *out) {
   }
 }
 
-static bool read_core_functype(wc_loader *L, wasm_reader *r, uint64_t at, uint32_t *out) {
+static bool read_core_functype(wc_loader *L, wm_reader *r, uint64_t at, uint32_t *out) {
   uint32_t np, nr;
-  wasm_valtype *v = NULL;
+  wm_valtype *v = NULL;
   bool ok = wc_read_count(L, r, 1, &np);
   if (ok && np > WASM_MAX_PARAMS) ok = wc_limit(L, at, "too many parameters: %u", np);
   if (ok) ok = (v = malloc(sizeof *v * (np + WASM_MAX_RESULTS + 1))) != NULL || wc_oom(L, at);
@@ -588,7 +588,7 @@ static bool read_core_functype(wc_loader *L, wasm_reader *r, uint64_t at, uint32
   return ok;
 }
 
-static bool read_limits(wc_loader *L, wasm_reader *r) {
+static bool read_limits(wc_loader *L, wm_reader *r) {
   uint64_t at = reader_offset(r);
   uint8_t flags;
   uint64_t v;
@@ -600,10 +600,10 @@ static bool read_limits(wc_loader *L, wasm_reader *r) {
 }
 
 /* core:externtype (the import/export descriptor of a core module type). */
-static bool read_core_externtype(wc_loader *L, wasm_reader *r, wc_scope *s, wc_sort *sort, uint32_t *type) {
+static bool read_core_externtype(wc_loader *L, wm_reader *r, wc_scope *s, wc_sort *sort, uint32_t *type) {
   uint64_t at = reader_offset(r);
   uint8_t k, b;
-  wasm_valtype vt;
+  wm_valtype vt;
   if (!reader_u8(r, &k)) return false;
   *type = L->core_other;
   switch (k) {
@@ -632,13 +632,13 @@ static bool read_core_externtype(wc_loader *L, wasm_reader *r, wc_scope *s, wc_s
 
 static bool push_core_extern(wc_loader *L, wc_extern **v, uint32_t *n, uint32_t *cap, wc_extern e, uint64_t at) {
   if (*n >= WC_MAX_ITEMS) return wc_limit(L, at, "too many imports or exports: at most %u", WC_MAX_ITEMS);
-  if (!wrun_grow((void **)v, cap, *n + 1, sizeof **v)) return wc_oom(L, at);
+  if (!rt_grow((void **)v, cap, *n + 1, sizeof **v)) return wc_oom(L, at);
   (*v)[(*n)++] = e;
   return true;
 }
 
 /* core:moduletype after 0x50: its own, initially empty, core type space. */
-static bool read_core_moduletype(wc_loader *L, wasm_reader *r, wc_scope *outer, uint64_t at, uint32_t *out) {
+static bool read_core_moduletype(wc_loader *L, wm_reader *r, wc_scope *outer, uint64_t at, uint32_t *out) {
   if (L->depth >= WC_MAX_DEPTH)
     return wc_limit(L, at, "types nested too deeply: more than %u levels", WC_MAX_DEPTH);
   wc_scope s;
@@ -701,7 +701,7 @@ static bool read_core_moduletype(wc_loader *L, wasm_reader *r, wc_scope *outer, 
   return *out != WC_NONE;
 }
 
-bool wc_read_core_type(wc_loader *L, wasm_reader *r, wc_scope *s, uint32_t *out) {
+bool wc_read_core_type(wc_loader *L, wm_reader *r, wc_scope *s, uint32_t *out) {
   uint64_t at = reader_offset(r);
   uint8_t op;
   if (!reader_u8(r, &op)) return false;
@@ -717,7 +717,7 @@ bool wc_read_core_type(wc_loader *L, wasm_reader *r, wc_scope *s, uint32_t *out)
 
 /* ---- extern types ------------------------------------------------------- */
 
-static bool typeidx_of_kind(wc_loader *L, wasm_reader *r, wc_scope *s, wc_type_kind kind, const char *what,
+static bool typeidx_of_kind(wc_loader *L, wm_reader *r, wc_scope *s, wc_type_kind kind, const char *what,
                             uint32_t *type) {
   uint64_t at = reader_offset(r);
   uint32_t idx;
@@ -726,7 +726,7 @@ static bool typeidx_of_kind(wc_loader *L, wasm_reader *r, wc_scope *s, wc_type_k
   return true;
 }
 
-bool wc_read_externtype(wc_loader *L, wasm_reader *r, wc_scope *s, wc_sort *sort, uint32_t *type) {
+bool wc_read_externtype(wc_loader *L, wm_reader *r, wc_scope *s, wc_sort *sort, uint32_t *type) {
   uint64_t at = reader_offset(r);
   uint8_t k, b;
   uint32_t idx;

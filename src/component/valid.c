@@ -27,10 +27,10 @@ const char *wc_sort_name(wc_sort s) { return (unsigned)s < WC_NSORTS ? sort_name
 
 /* ---- errors ------------------------------------------------------------- */
 
-static bool report(wc_loader *L, wrun_error_kind kind, uint64_t at, const char *fmt, va_list ap) {
+static bool report(wc_loader *L, rt_error_kind kind, uint64_t at, const char *fmt, va_list ap) {
   char msg[sizeof L->err->message];
   vsnprintf(msg, sizeof msg, fmt, ap);
-  return wrun_error_at(L->err, kind, at, "%s", msg);
+  return rt_error_at(L->err, kind, at, "%s", msg);
 }
 #define REPORTER(fn, kind)                                             \
   bool fn(wc_loader *L, uint64_t at, const char *fmt, ...) {           \
@@ -44,7 +44,7 @@ REPORTER(wc_malformed, WRUN_ERR_MALFORMED)
 REPORTER(wc_invalid, WRUN_ERR_INVALID)
 REPORTER(wc_limit, WRUN_ERR_LIMIT)
 
-bool wc_oom(wc_loader *L, uint64_t at) { return wrun_error_at(L->err, WRUN_ERR_OOM, at, "out of memory"); }
+bool wc_oom(wc_loader *L, uint64_t at) { return rt_error_at(L->err, WRUN_ERR_OOM, at, "out of memory"); }
 
 /* ---- scopes ------------------------------------------------------------- */
 
@@ -67,7 +67,7 @@ void wc_scope_release(wc_scope *s) {
 bool wc_scope_push(wc_loader *L, wc_scope *s, wc_sort sort, uint32_t type, uint64_t at, uint32_t *index) {
   if (s->n[sort] >= WC_MAX_ITEMS)
     return wc_limit(L, at, "too many %s definitions: at most %u", sort_names[sort], WC_MAX_ITEMS);
-  if (!wrun_grow((void **)&s->spaces[sort], &s->cap[sort], s->n[sort] + 1, sizeof(uint32_t))) return wc_oom(L, at);
+  if (!rt_grow((void **)&s->spaces[sort], &s->cap[sort], s->n[sort] + 1, sizeof(uint32_t))) return wc_oom(L, at);
   s->spaces[sort][s->n[sort]] = type;
   *index = s->n[sort]++;
   return true;
@@ -317,7 +317,7 @@ bool wc_scope_add_extern(wc_loader *L, wc_scope *s, bool is_import, wc_str name,
     }
   }
   if (*n >= WC_MAX_ITEMS / 10) return wc_limit(L, at, "too many imports or exports: at most %u", WC_MAX_ITEMS / 10);
-  if (!wrun_grow((void **)v, cap, *n + 1, sizeof **v) || !wrun_grow((void **)keys, capkeys, *n + 1, sizeof **keys))
+  if (!rt_grow((void **)v, cap, *n + 1, sizeof **v) || !rt_grow((void **)keys, capkeys, *n + 1, sizeof **keys))
     return wc_oom(L, at);
   wc_extern e = {.name = name, .sort = sort, .type = type};
   (*keys)[*n] = key;
@@ -329,7 +329,7 @@ bool wc_scope_add_extern(wc_loader *L, wc_scope *s, bool is_import, wc_str name,
 
 /* ---- aliases ------------------------------------------------------------ */
 
-bool wc_read_alias(wc_loader *L, wasm_reader *r, wc_scope *s, bool decl, wc_def *def) {
+bool wc_read_alias(wc_loader *L, wm_reader *r, wc_scope *s, bool decl, wc_def *def) {
   uint64_t at = reader_offset(r);
   wc_sort sort;
   uint8_t how;
@@ -396,11 +396,11 @@ bool wc_read_alias(wc_loader *L, wasm_reader *r, wc_scope *s, bool decl, wc_def 
 
 /* ---- instances ---------------------------------------------------------- */
 
-static bool read_sortidx(wc_loader *L, wasm_reader *r, bool core, wc_arg *a) {
+static bool read_sortidx(wc_loader *L, wm_reader *r, bool core, wc_arg *a) {
   return (core ? wc_read_core_sort(L, r, &a->sort) : wc_read_sort(L, r, &a->sort)) && reader_u32(r, &a->index);
 }
 
-static bool read_args(wc_loader *L, wasm_reader *r, bool core, bool inline_exports, wc_def *def) {
+static bool read_args(wc_loader *L, wm_reader *r, bool core, bool inline_exports, wc_def *def) {
   uint32_t n;
   if (!wc_read_count(L, r, 2, &n)) return false;
   if (n > WC_MAX_ITEMS / 10)
@@ -453,7 +453,7 @@ static bool inline_instance_type(wc_loader *L, wc_scope *s, wc_def *def, bool co
   return *out != WC_NONE;
 }
 
-bool wc_read_core_instance(wc_loader *L, wasm_reader *r, wc_scope *s, wc_def *def) {
+bool wc_read_core_instance(wc_loader *L, wm_reader *r, wc_scope *s, wc_def *def) {
   uint64_t at = reader_offset(r);
   uint8_t k;
   uint32_t type, idx;
@@ -489,7 +489,7 @@ bool wc_read_core_instance(wc_loader *L, wasm_reader *r, wc_scope *s, wc_def *de
                           "core instance %u", def->u.inst.of, (int)im->module.len, im->module.ptr, (int)im->name.len,
                           im->name.ptr, sort_names[im->sort], arg->index);
       if (im->sort == WC_CORE_FUNC) {
-        const wasm_functype *want = wc_core_functype(L, im->type), *have = wc_core_functype(L, e->type);
+        const wm_functype *want = wc_core_functype(L, im->type), *have = wc_core_functype(L, e->type);
         if (want && have && !wc_functype_equal(want, have))
           return wc_invalid(L, at, "core instantiate of module %u: import \"%.*s\" \"%.*s\" has the wrong function type",
                             def->u.inst.of, (int)im->module.len, im->module.ptr, (int)im->name.len, im->name.ptr);
@@ -548,7 +548,7 @@ static bool check_instantiate_args(wc_loader *L, uint64_t at, const wc_def *def,
   return ok;
 }
 
-bool wc_read_instance(wc_loader *L, wasm_reader *r, wc_scope *s, wc_def *def) {
+bool wc_read_instance(wc_loader *L, wm_reader *r, wc_scope *s, wc_def *def) {
   uint64_t at = reader_offset(r);
   uint8_t k;
   uint32_t type, idx;
@@ -591,7 +591,7 @@ bool wc_read_instance(wc_loader *L, wasm_reader *r, wc_scope *s, wc_def *def) {
 
 /* ---- canonical functions ------------------------------------------------ */
 
-static bool read_opts(wc_loader *L, wasm_reader *r, wc_scope *s, bool lift, wc_canon_opts *o) {
+static bool read_opts(wc_loader *L, wm_reader *r, wc_scope *s, bool lift, wc_canon_opts *o) {
   uint32_t n, t;
   bool seen_enc = false;
   o->encoding = WC_UTF8;
@@ -617,7 +617,7 @@ static bool read_opts(wc_loader *L, wasm_reader *r, wc_scope *s, bool lift, wc_c
       if (k == 5 && !lift) return wc_invalid(L, at, "canonical option post-return is only allowed on lift");
       if (!wc_scope_get(L, s, k == 3 ? WC_CORE_MEMORY : WC_CORE_FUNC, idx, iat, &t)) return false;
       if (k == 4) {
-        const wasm_functype *ft = wc_core_functype(L, t);
+        const wm_functype *ft = wc_core_functype(L, t);
         bool ok = ft && ft->nparams == 4 && ft->nresults == 1;
         for (uint32_t p = 0; ok && p < 5; p++) ok = ft->types[p] == WASM_I32;
         if (!ok) return wc_invalid(L, iat, "realloc (core func %u) must have type [i32 i32 i32 i32] -> [i32]", idx);
@@ -634,14 +634,14 @@ static bool read_opts(wc_loader *L, wasm_reader *r, wc_scope *s, bool lift, wc_c
   return true;
 }
 
-static void print_core_functype(const wasm_valtype *v, uint32_t np, uint32_t nr, char *buf, size_t cap) {
+static void print_core_functype(const wm_valtype *v, uint32_t np, uint32_t nr, char *buf, size_t cap) {
   size_t o = 0;
   char b[32];
   o += (size_t)snprintf(buf + o, cap - o, "[");
   for (uint32_t i = 0; i < np + nr && o < cap; i++) {
     if (i == np) o += (size_t)snprintf(buf + o, o < cap ? cap - o : 0, "%s] -> [", np ? "" : "");
     if (o >= cap) break;
-    o += (size_t)snprintf(buf + o, cap - o, "%s%s", (i && i != np) ? " " : "", wasm_valtype_name(v[i], b, sizeof b));
+    o += (size_t)snprintf(buf + o, cap - o, "%s%s", (i && i != np) ? " " : "", wm_valtype_name(v[i], b, sizeof b));
   }
   if (o < cap && np + nr == np) o += (size_t)snprintf(buf + o, cap - o, "] -> [");
   if (o < cap) snprintf(buf + o, cap - o, "]");
@@ -670,7 +670,7 @@ static bool check_needed_opts(wc_loader *L, uint32_t ftid, bool lift, const wc_c
   return true;
 }
 
-bool wc_read_canon(wc_loader *L, wasm_reader *r, wc_scope *s, wc_def *def) {
+bool wc_read_canon(wc_loader *L, wm_reader *r, wc_scope *s, wc_def *def) {
   uint64_t at = reader_offset(r);
   uint8_t op, z;
   uint32_t t, ftid, idx, res;
@@ -694,12 +694,12 @@ bool wc_read_canon(wc_loader *L, wasm_reader *r, wc_scope *s, wc_def *def) {
     if (!reader_u32(r, &def->u.canon.type) || !wc_scope_get(L, s, WC_TYPE, def->u.canon.type, tat, &ftid)) return false;
     if (L->types->v[ftid].kind != WC_T_FUNC)
       return wc_invalid(L, tat, "canon lift: type %u is not a function type", def->u.canon.type);
-    wasm_valtype p[WC_MAX_FLAT_PARAMS + 2], rs[WC_MAX_FLAT_PARAMS + 2];
+    wm_valtype p[WC_MAX_FLAT_PARAMS + 2], rs[WC_MAX_FLAT_PARAMS + 2];
     uint32_t np, nr;
     wc_flatten_functype(L, ftid, true, p, &np, rs, &nr);
-    const wasm_functype *have = wc_core_functype(L, coreft);
-    wasm_functype want = {.nparams = np, .nresults = nr, .types = NULL};
-    wasm_valtype all[2 * WC_MAX_FLAT_PARAMS + 4];
+    const wm_functype *have = wc_core_functype(L, coreft);
+    wm_functype want = {.nparams = np, .nresults = nr, .types = NULL};
+    wm_valtype all[2 * WC_MAX_FLAT_PARAMS + 4];
     memcpy(all, p, sizeof *p * np);
     memcpy(all + np, rs, sizeof *rs * nr);
     want.types = all;
@@ -712,8 +712,8 @@ bool wc_read_canon(wc_loader *L, wasm_reader *r, wc_scope *s, wc_def *def) {
                         def->u.canon.func, b, a);
     }
     if (o->post_return != WC_NONE) {
-      const wasm_functype *pr = wc_core_functype(L, s->spaces[WC_CORE_FUNC][o->post_return]);
-      wasm_functype pwant = {.nparams = nr, .nresults = 0, .types = rs};
+      const wm_functype *pr = wc_core_functype(L, s->spaces[WC_CORE_FUNC][o->post_return]);
+      wm_functype pwant = {.nparams = nr, .nresults = 0, .types = rs};
       if (!pr || !wc_functype_equal(pr, &pwant))
         return wc_invalid(L, at, "canon lift: post-return (core func %u) must take the lifted function's core "
                           "results and return nothing", o->post_return);
@@ -731,7 +731,7 @@ bool wc_read_canon(wc_loader *L, wasm_reader *r, wc_scope *s, wc_def *def) {
     if (!reader_u32(r, &def->u.canon.func) || !wc_scope_get(L, s, WC_FUNC, def->u.canon.func, fat, &ftid) ||
         !read_opts(L, r, s, false, o) || !check_needed_opts(L, ftid, false, o, at))
       return false;
-    wasm_valtype p[WC_MAX_FLAT_PARAMS + 2], rs[WC_MAX_FLAT_PARAMS + 2];
+    wm_valtype p[WC_MAX_FLAT_PARAMS + 2], rs[WC_MAX_FLAT_PARAMS + 2];
     uint32_t np, nr;
     wc_flatten_functype(L, ftid, false, p, &np, rs, &nr);
     t = wc_core_functype_add(L, p, np, rs, nr, at);
@@ -750,7 +750,7 @@ bool wc_read_canon(wc_loader *L, wasm_reader *r, wc_scope *s, wc_def *def) {
     if (op != 3 && L->types->v[res].owner != s->id)
       return wc_invalid(L, tat, "canon resource.%s: resource type %u is not defined by this component",
                         op == 2 ? "new" : "rep", def->u.canon.type);
-    wasm_valtype i32 = WASM_I32;
+    wm_valtype i32 = WASM_I32;
     t = wc_core_functype_add(L, &i32, 1, &i32, op == 3 ? 0 : 1, at);
     if (t == WC_NONE) return false;
     break;

@@ -776,7 +776,7 @@ static bool parse_list(parser *p, wc_val t, const wc_type *ty, wc_value *out, un
   if (peek(p) == ']') { p->i++; done = true; }
   while (ok && !done) {
     if (n >= WC_MAX_LIST_BYTES) { ok = fail_at(p, p->i, "list too long"); break; }
-    if (!wrun_grow((void **)&tmp, &cap, n + 1, sizeof *tmp)) { ok = fail_at(p, p->i, "out of memory"); break; }
+    if (!rt_grow((void **)&tmp, &cap, n + 1, sizeof *tmp)) { ok = fail_at(p, p->i, "out of memory"); break; }
     skip_ws(p);
     ok = parse_value(p, ty->elem, &tmp[n], depth + 1) && sequence_next(p, ']', t, &done);
     n++;

@@ -20,16 +20,16 @@ static void register_tiers(void) {
   rt_tier_register(RT_TIER_AOT, &aot_tier_ops);
 }
 
-wrun_store *wrun_store_new(const wrun_config *cfg) {
+wrun_store *engine_store_new(const rt_config *cfg) {
   pthread_once(&tiers_once, register_tiers);
   return rt_store_new(cfg);
 }
 
-wrun_template *wrun_template_new(const wasm_module *m, const wrun_config *cfg, const wrun_extern *imports,
-                                 uint32_t nimports, wrun_error *err) {
+rt_template *engine_template_new(const wm_module *m, const rt_config *cfg, const rt_extern *imports,
+                                 uint32_t nimports, rt_error *err) {
   pthread_once(&tiers_once, register_tiers);
   return rt_template_new(m, cfg, imports, nimports, err);
 }
 
 /* The simple C API's store (include/wrun.h). */
-wrun_store *wrun_store_create(void) { return wrun_store_new(NULL); }
+wrun_store *wrun_store_create(void) { return engine_store_new(NULL); }

@@ -65,7 +65,7 @@ static bool exec_run(wrun_store *s, wrun_func *entry, uint64_t *entry_fp, const 
     *table = handlers;
     return true;
   }
-  wrun_trap_kind trap_kind = WRUN_TRAP_NONE;
+  rt_trap_kind trap_kind = WRUN_TRAP_NONE;
   uint32_t base_depth = s->nframes;
   wrun_func *cur = entry;
   uint64_t *fp = entry_fp;
@@ -82,7 +82,7 @@ static bool exec_run(wrun_store *s, wrun_func *entry, uint64_t *entry_fp, const 
   *top = (rt_frame_info){cur, NULL, NULL, NULL};
   s->nframes++;
   const cell *pc = cur->code->code;
-  wrun_memory *mem = cur->code->mem0;
+  rt_memory *mem = cur->code->mem0;
   /* memory 0's base, kept in a register: a memory never moves (store.c
    * reserves its whole range up front), so only calls and returns change it */
   uint8_t *mbase = mem ? mem->base : NULL;
@@ -283,7 +283,7 @@ L_MEMORY_COPY: { /* [h][dst, src][n] */
   }
 L_MEMORY_INIT: { /* [h][dst, src][n, seg] */
     uint64_t d = RD_u32(fp[SA]), src = RD_u32(fp[SB]), n = RD_u32(fp[SC]);
-    const wasm_data *seg = &cur->inst->module->datas[SD];
+    const wm_data *seg = &cur->inst->module->datas[SD];
     uint64_t len = cur->inst->data_dropped[SD] ? 0 : seg->len;
     MEM_CHECK(d, n);
     if (src + n > len) TRAP(WRUN_TRAP_MEMORY_OOB);
@@ -298,7 +298,7 @@ L_DATA_DROP:
 
   /* tables: the table pointer follows the slot cells */
 L_TABLE_GET: { /* [h][dst, idx][table] */
-    wrun_table *t = pc[2].ptr;
+    rt_table *t = pc[2].ptr;
     uint64_t i = RD_u32(fp[SB]);
     if (i >= t->size) TRAP(WRUN_TRAP_TABLE_OOB);
     fp[SA] = (uint64_t)(uintptr_t)t->elems[i];
@@ -306,7 +306,7 @@ L_TABLE_GET: { /* [h][dst, idx][table] */
     NEXT();
   }
 L_TABLE_SET: { /* [h][idx, val][table] */
-    wrun_table *t = pc[2].ptr;
+    rt_table *t = pc[2].ptr;
     uint64_t i = RD_u32(fp[SA]);
     if (i >= t->size) TRAP(WRUN_TRAP_TABLE_OOB);
     t->elems[i] = (void *)(uintptr_t)fp[SB];
@@ -314,19 +314,19 @@ L_TABLE_SET: { /* [h][idx, val][table] */
     NEXT();
   }
 L_TABLE_SIZE: { /* [h][dst][table] */
-    wrun_table *t = pc[2].ptr;
+    rt_table *t = pc[2].ptr;
     fp[SA] = t->size;
     pc += 3;
     NEXT();
   }
 L_TABLE_GROW: { /* [h][dst, init][delta][table] */
-    wrun_table *t = pc[3].ptr;
+    rt_table *t = pc[3].ptr;
     fp[SA] = WR_i32((int32_t)rt_table_grow(t, RD_u32(fp[SC]), (void *)(uintptr_t)fp[SB]));
     pc += 4;
     NEXT();
   }
 L_TABLE_FILL: { /* [h][i, val][n][table] */
-    wrun_table *t = pc[3].ptr;
+    rt_table *t = pc[3].ptr;
     uint64_t i = RD_u32(fp[SA]), n = RD_u32(fp[SC]);
     if (i + n > t->size) TRAP(WRUN_TRAP_TABLE_OOB);
     for (uint64_t k = 0; k < n; k++) t->elems[i + k] = (void *)(uintptr_t)fp[SB];
@@ -334,7 +334,7 @@ L_TABLE_FILL: { /* [h][i, val][n][table] */
     NEXT();
   }
 L_TABLE_COPY: { /* [h][d, s][n][dst table][src table] */
-    wrun_table *td = pc[3].ptr, *ts = pc[4].ptr;
+    rt_table *td = pc[3].ptr, *ts = pc[4].ptr;
     uint64_t d = RD_u32(fp[SA]), src = RD_u32(fp[SB]), n = RD_u32(fp[SC]);
     if (d + n > td->size || src + n > ts->size) TRAP(WRUN_TRAP_TABLE_OOB);
     if (n) memmove(td->elems + d, ts->elems + src, n * sizeof(void *));
@@ -342,7 +342,7 @@ L_TABLE_COPY: { /* [h][d, s][n][dst table][src table] */
     NEXT();
   }
 L_TABLE_INIT: { /* [h][d, s][n, seg][table] */
-    wrun_table *t = pc[3].ptr;
+    rt_table *t = pc[3].ptr;
     uint64_t d = RD_u32(fp[SA]), src = RD_u32(fp[SB]), n = RD_u32(fp[SC]);
     uint64_t len = cur->inst->elem_len[SD];
     if (d + n > t->size || src + n > len) TRAP(WRUN_TRAP_TABLE_OOB);
@@ -399,40 +399,40 @@ L_SELECT2: {
     NEXT();
   }
 L_GLOBAL_GET1:
-  fp[SA] = ((wrun_global *)pc[2].ptr)->val[0];
+  fp[SA] = ((rt_global *)pc[2].ptr)->val[0];
   pc += 3;
   NEXT();
 L_GLOBAL_GET2:
-  fp[SA] = ((wrun_global *)pc[2].ptr)->val[0];
-  fp[SA + 1] = ((wrun_global *)pc[2].ptr)->val[1];
+  fp[SA] = ((rt_global *)pc[2].ptr)->val[0];
+  fp[SA + 1] = ((rt_global *)pc[2].ptr)->val[1];
   pc += 3;
   NEXT();
 L_GLOBAL_SET1:
-  ((wrun_global *)pc[2].ptr)->val[0] = fp[SA];
+  ((rt_global *)pc[2].ptr)->val[0] = fp[SA];
   pc += 3;
   NEXT();
 L_GLOBAL_SET2:
-  ((wrun_global *)pc[2].ptr)->val[0] = fp[SA];
-  ((wrun_global *)pc[2].ptr)->val[1] = fp[SA + 1];
+  ((rt_global *)pc[2].ptr)->val[0] = fp[SA];
+  ((rt_global *)pc[2].ptr)->val[1] = fp[SA + 1];
   pc += 3;
   NEXT();
 
   /* SIMD: [h][dst, a][b, c][op, lane] */
 L_SIMD:
-  simd_exec((wasm_opcode)pc[3].p.a, (unsigned)pc[3].p.b, fp + SA, fp + SB, fp + SC, fp + SD);
+  simd_exec((wm_opcode)pc[3].p.a, (unsigned)pc[3].p.b, fp + SA, fp + SB, fp + SC, fp + SD);
   pc += 4;
   NEXT();
 L_SIMD_LOAD: { /* [h][dst, addr][offset][op, lane][old, size] */
     uint64_t ea = (uint64_t)RD_u32(fp[SB]) + pc[2].u;
     ACCESS_CHECK(ea, (uint64_t)pc[4].p.b);
-    simd_load((wasm_opcode)pc[3].p.a, (unsigned)pc[3].p.b, fp + SA, mbase + ea, fp + pc[4].p.a);
+    simd_load((wm_opcode)pc[3].p.a, (unsigned)pc[3].p.b, fp + SA, mbase + ea, fp + pc[4].p.a);
     pc += 5;
     NEXT();
   }
 L_SIMD_STORE: { /* [h][addr, val][offset][op, lane][size] */
     uint64_t ea = (uint64_t)RD_u32(fp[SA]) + pc[2].u;
     ACCESS_CHECK(ea, (uint64_t)pc[4].p.a);
-    simd_store((wasm_opcode)pc[3].p.a, (unsigned)pc[3].p.b, mbase + ea, fp + SB);
+    simd_store((wm_opcode)pc[3].p.a, (unsigned)pc[3].p.b, mbase + ea, fp + SB);
     pc += 5;
     NEXT();
   }
@@ -536,7 +536,7 @@ L_CHECK: /* [h][cost]: at function entry and loop heads when the store has limit
 L_UNREACHABLE:
   TRAP(WRUN_TRAP_UNREACHABLE);
 L_TRAP:
-  TRAP((wrun_trap_kind)SA);
+  TRAP((rt_trap_kind)SA);
 
   {
     wrun_func *callee;
@@ -549,7 +549,7 @@ L_CALL: /* [h][argbase][callee] */
     ret = pc + 3;
     goto do_call;
 L_CALL_INDIRECT: { /* [h][argbase, idx][table][type] */
-      wrun_table *t = pc[2].ptr;
+      rt_table *t = pc[2].ptr;
       uint32_t i = RD_u32(fp[SB]);
       if (i >= t->size) TRAP(WRUN_TRAP_UNDEFINED_ELEMENT);
       callee = t->elems[i];

@@ -36,7 +36,7 @@ struct interp_code {
   cell *code;
   uint32_t ncode;
   uint32_t nslots;               /* frame size in slots, including callee argument areas */
-  wrun_memory *mem0;             /* the instance's memory 0 (NULL if none), cached for the loop */
+  rt_memory *mem0;             /* the instance's memory 0 (NULL if none), cached for the loop */
 };
 
 /* Internal instructions beyond the wasm opcodes (which keep their OP_* ids for

@@ -27,7 +27,7 @@
 enum { V_SLOT, V_LOCAL, V_CONST };
 
 typedef struct ventry {
-  wasm_valtype type;
+  wm_valtype type;
   uint8_t kind;
   int32_t slot;                /* V_SLOT: == canon; V_LOCAL: the local's slot */
   int32_t canon;
@@ -35,12 +35,12 @@ typedef struct ventry {
 } ventry;
 
 typedef struct cframe {
-  wasm_opcode op;              /* OP_BLOCK, OP_LOOP, OP_IF, OP_ELSE, or OP_END for the function */
+  wm_opcode op;              /* OP_BLOCK, OP_LOOP, OP_IF, OP_ELSE, or OP_END for the function */
   uint32_t height;
   int32_t base;
-  const wasm_valtype *params, *results;
+  const wm_valtype *params, *results;
   uint32_t np, nr;
-  wasm_valtype single;
+  wm_valtype single;
   uint32_t loop_target;
   uint32_t *patches;
   uint32_t npatches, cap_patches;
@@ -53,10 +53,10 @@ typedef struct cframe {
 typedef struct tr {
   wrun_store *s;
   wrun_func *f;
-  const wasm_module *m;
+  const wm_module *m;
   wrun_instance *inst;
   const void *const *h;
-  wasm_reader r;
+  wm_reader r;
   cell *code;
   uint32_t n, cap;
   bool oom;
@@ -68,7 +68,7 @@ typedef struct tr {
   uint64_t *known_val;         /* per local: the constant it holds here, when known_set */
   uint8_t *known_set;
   int32_t *local_slot;
-  wasm_valtype *local_type;
+  wm_valtype *local_type;
   uint32_t nlocals;
   int32_t max_slot;
   uint32_t *targets;           /* cells holding code indices to turn into pointers */
@@ -87,7 +87,7 @@ typedef struct tr {
 /* ---- emission ---------------------------------------------------------------- */
 
 static uint32_t emit_cell(tr *t, cell c) {
-  if (!wrun_grow((void **)&t->code, &t->cap, t->n + 1, sizeof *t->code)) {
+  if (!rt_grow((void **)&t->code, &t->cap, t->n + 1, sizeof *t->code)) {
     t->oom = true;
     return t->n;
   }
@@ -108,7 +108,7 @@ static void emit_ptr(tr *t, void *p) { emit_cell(t, (cell){.ptr = p}); }
 
 static uint32_t emit_target(tr *t, uint32_t index) {
   uint32_t at = emit_cell(t, (cell){.u = index});
-  if (!wrun_grow((void **)&t->targets, &t->cap_targets, t->ntargets + 1, sizeof *t->targets)) t->oom = true;
+  if (!rt_grow((void **)&t->targets, &t->cap_targets, t->ntargets + 1, sizeof *t->targets)) t->oom = true;
   else t->targets[t->ntargets++] = at;
   return at;
 }
@@ -118,14 +118,14 @@ static void mark_dst(tr *t) { t->last_dst_cell = (int32_t)t->last_start + 1; }
 
 /* ---- the simulated stack ---------------------------------------------------- */
 
-static int32_t width(wasm_valtype ty) { return ty == WASM_V128 ? 2 : 1; }
+static int32_t width(wm_valtype ty) { return ty == WASM_V128 ? 2 : 1; }
 
 static int32_t top_end(const tr *t) {
   return t->nv ? t->vs[t->nv - 1].canon + width(t->vs[t->nv - 1].type) : t->nlocal_slots;
 }
 
-static ventry *push_entry(tr *t, wasm_valtype ty, uint8_t kind) {
-  if (!wrun_grow((void **)&t->vs, &t->capv, t->nv + 1, sizeof *t->vs)) {
+static ventry *push_entry(tr *t, wm_valtype ty, uint8_t kind) {
+  if (!rt_grow((void **)&t->vs, &t->capv, t->nv + 1, sizeof *t->vs)) {
     t->oom = true;
     static ventry scratch; /* never read: t->oom aborts the translation */
     return &scratch;
@@ -141,14 +141,14 @@ static ventry *push_entry(tr *t, wasm_valtype ty, uint8_t kind) {
   return e;
 }
 
-static int32_t push_slot(tr *t, wasm_valtype ty) { return push_entry(t, ty, V_SLOT)->canon; }
+static int32_t push_slot(tr *t, wm_valtype ty) { return push_entry(t, ty, V_SLOT)->canon; }
 
 static void push_local(tr *t, uint32_t x) {
   ventry *e = push_entry(t, t->local_type[x], V_LOCAL);
   e->slot = t->local_slot[x];
 }
 
-static void push_const(tr *t, wasm_valtype ty, uint64_t lo, uint64_t hi) {
+static void push_const(tr *t, wm_valtype ty, uint64_t lo, uint64_t hi) {
   ventry *e = push_entry(t, ty, V_CONST);
   e->imm[0] = lo;
   e->imm[1] = hi;
@@ -198,9 +198,9 @@ static int32_t pop_slot(tr *t) {
 
 /* ---- labels and branches -------------------------------------------------- */
 
-static cframe *push_frame(tr *t, wasm_opcode op, const wasm_valtype *params, uint32_t np,
-                          const wasm_valtype *results, uint32_t nr, wasm_valtype single, bool dead) {
-  if (!wrun_grow((void **)&t->cs, &t->capc, t->nc + 1, sizeof *t->cs)) {
+static cframe *push_frame(tr *t, wm_opcode op, const wm_valtype *params, uint32_t np,
+                          const wm_valtype *results, uint32_t nr, wm_valtype single, bool dead) {
+  if (!rt_grow((void **)&t->cs, &t->capc, t->nc + 1, sizeof *t->cs)) {
     t->oom = true;
     return NULL;
   }
@@ -219,9 +219,9 @@ static cframe *push_frame(tr *t, wasm_opcode op, const wasm_valtype *params, uin
   return f;
 }
 
-static const wasm_valtype *frame_results(const cframe *f) { return f->results ? f->results : &f->single; }
+static const wm_valtype *frame_results(const cframe *f) { return f->results ? f->results : &f->single; }
 
-static uint32_t label_arity(const cframe *f, const wasm_valtype **types) {
+static uint32_t label_arity(const cframe *f, const wm_valtype **types) {
   if (f->op == OP_LOOP) {
     *types = f->params;
     return f->np;
@@ -341,7 +341,7 @@ static bool values_in_place(tr *t, uint32_t n, int32_t dst) {
 }
 
 static void add_patch(tr *t, cframe *f, uint32_t cell_index) {
-  if (!wrun_grow((void **)&f->patches, &f->cap_patches, f->npatches + 1, sizeof *f->patches)) t->oom = true;
+  if (!rt_grow((void **)&f->patches, &f->cap_patches, f->npatches + 1, sizeof *f->patches)) t->oom = true;
   else f->patches[f->npatches++] = cell_index;
 }
 
@@ -351,7 +351,7 @@ static void jump_to(tr *t, cframe *f) {
     emit_op(t, IOP_RETURN);
     return;
   }
-  if (!wrun_grow((void **)&t->brs, &t->cap_brs, t->nbrs + 1, sizeof *t->brs)) t->oom = true;
+  if (!rt_grow((void **)&t->brs, &t->cap_brs, t->nbrs + 1, sizeof *t->brs)) t->oom = true;
   else t->brs[t->nbrs++] = t->n;
   emit_op(t, IOP_BR);
   if (f->op == OP_LOOP) emit_target(t, f->loop_target);
@@ -361,7 +361,7 @@ static void jump_to(tr *t, cframe *f) {
 /* A full branch to depth: move the label values, then jump. */
 static void branch(tr *t, uint32_t depth) {
   cframe *f = &t->cs[t->nc - 1 - depth];
-  const wasm_valtype *types;
+  const wm_valtype *types;
   uint32_t n = label_arity(f, &types);
   move_values(t, n, f == &t->cs[0] ? 0 : f->base);
   jump_to(t, f);
@@ -480,7 +480,7 @@ static uint32_t u32(tr *t) {
 /* ---- numeric instructions --------------------------------------------------------- */
 
 /* wasm opcode -> internal op for everything with a fixed signature and its own handler. */
-static int interp_op_of(wasm_opcode op) {
+static int interp_op_of(wm_opcode op) {
   switch (op) {
 #define C(id, ...) case OP_##id: return IOP_##id;
     SEM_INT_BINOPS(C) SEM_FLOAT_BINOPS(C) SEM_BITS_BINOPS(C) SEM_UNOPS(C) INTERP_SPECIAL_OPS(C)
@@ -503,7 +503,7 @@ static int addr_form(int iop) {
  * `base`: drops the address entry (the caller has dealt with it), pops a
  * store's value, pushes a load's result, and emits [h][dst, base] or
  * [h][base, value]; the caller emits the remaining cells. */
-static void access_head(tr *t, int iop, bool load, wasm_valtype rt, int32_t base) {
+static void access_head(tr *t, int iop, bool load, wm_valtype rt, int32_t base) {
   if (load) {
     t->nv--;
     int32_t dst = push_slot(t, rt);
@@ -528,7 +528,7 @@ static int store_k_form(int iop) {
   }
 }
 
-static bool has_k_form(wasm_opcode op) {
+static bool has_k_form(wm_opcode op) {
   switch (op) {
 #define C(id, ...) case OP_##id:
     SEM_INT_BINOPS(C) SEM_FLOAT_BINOPS(C)
@@ -543,7 +543,7 @@ static bool has_k_form(wasm_opcode op) {
  * too), or OP_COUNT_ when there is none. Float add and mul qualify: the
  * result is the same number, and the NaN produced for NaN inputs is any NaN
  * the spec allows. */
-static wasm_opcode swapped(wasm_opcode op) {
+static wm_opcode swapped(wm_opcode op) {
   switch (op) {
   case OP_I32_ADD: case OP_I32_MUL: case OP_I32_AND: case OP_I32_OR: case OP_I32_XOR: case OP_I32_EQ:
   case OP_I32_NE: case OP_I64_ADD: case OP_I64_MUL: case OP_I64_AND: case OP_I64_OR: case OP_I64_XOR:
@@ -565,7 +565,7 @@ static wasm_opcode swapped(wasm_opcode op) {
   }
 }
 
-static wasm_valtype sig_type(const tr *t, char ch) {
+static wm_valtype sig_type(const tr *t, char ch) {
   switch (ch) {
   case 'i': return WASM_I32;
   case 'I': return WASM_I64;
@@ -580,8 +580,8 @@ static wasm_valtype sig_type(const tr *t, char ch) {
  * by the instruction just before and is used only here: a shift or rotate by
  * a constant (INTERP_SHIFT_FUSIONS) or an f64 load (INTERP_LOAD_FUSIONS).
  * The two become one instruction and the temporary is never written. */
-static bool fuse_operand(tr *t, wasm_opcode op, wasm_valtype rt) {
-  static const struct { wasm_opcode outer; interp_op inner, fused; bool load; } forms[] = {
+static bool fuse_operand(tr *t, wm_opcode op, wm_valtype rt) {
+  static const struct { wm_opcode outer; interp_op inner, fused; bool load; } forms[] = {
 #define S(id, outer, inner, ...) {OP_##outer, IOP_##inner##_K, IOP_##id, false},
 #define L(id, outer, ...) {OP_##outer, IOP_F64_LOAD, IOP_##id, true},
     INTERP_SHIFT_FUSIONS(S) INTERP_LOAD_FUSIONS(L)
@@ -615,7 +615,7 @@ static bool fuse_operand(tr *t, wasm_opcode op, wasm_valtype rt) {
   return false;
 }
 
-static void numeric(tr *t, wasm_opcode op, const wasm_opinfo *info) {
+static void numeric(tr *t, wm_opcode op, const wm_opinfo *info) {
   if (op == OP_I32_WRAP_I64) {
     /* Free: every i32 reader uses only a slot's low 32 bits, so the i64 value
      * already is its wrapped i32. Only the entry's type changes. */
@@ -631,7 +631,7 @@ static void numeric(tr *t, wasm_opcode op, const wasm_opinfo *info) {
   }
   const char *gt = strchr(info->sig, '>');
   int nin = (int)(gt - info->sig);
-  wasm_valtype rt = sig_type(t, gt[1]);
+  wm_valtype rt = sig_type(t, gt[1]);
   if (nin == 2) {
     ventry *b = &t->vs[t->nv - 1], *a = &t->vs[t->nv - 2];
     if (has_k_form(op) && a->kind == V_CONST && b->kind != V_CONST && swapped(op) != OP_COUNT_) {
@@ -693,7 +693,7 @@ static void numeric(tr *t, wasm_opcode op, const wasm_opinfo *info) {
   mark_dst(t);
 }
 
-static void simd(tr *t, wasm_opcode op, const wasm_opinfo *info) {
+static void simd(tr *t, wm_opcode op, const wm_opinfo *info) {
   const char *gt = strchr(info->sig, '>');
   int nin = (int)(gt - info->sig);
   uint8_t lane = 0;
@@ -717,7 +717,7 @@ static void simd(tr *t, wasm_opcode op, const wasm_opinfo *info) {
   if (gt[1]) mark_dst(t);
 }
 
-static void simd_memory(tr *t, wasm_opcode op, const wasm_opinfo *info) {
+static void simd_memory(tr *t, wm_opcode op, const wm_opinfo *info) {
   uint32_t align = u32(t), offset = u32(t);
   (void)align;
   uint8_t lane = 0;
@@ -793,15 +793,15 @@ static void local_set(tr *t, uint32_t x, bool tee) {
   if (tee) push_local(t, x);
 }
 
-static void call(tr *t, wrun_func *callee, const wasm_functype *ft, bool indirect, wrun_table *table) {
+static void call(tr *t, wrun_func *callee, const wm_functype *ft, bool indirect, rt_table *table) {
   int32_t idx = indirect ? pop_slot(t) : 0;
   uint32_t np = ft->nparams;
   for (uint32_t i = t->nv - np; i < t->nv; i++) materialize(t, &t->vs[i]);
   int32_t argbase = np ? t->vs[t->nv - np].canon : top_end(t);
   t->nv -= np;
   int32_t pslots = 0, rslots = 0;
-  for (uint32_t i = 0; i < ft->nparams; i++) pslots += width(wasm_functype_params(ft)[i]);
-  for (uint32_t i = 0; i < ft->nresults; i++) rslots += width(wasm_functype_results(ft)[i]);
+  for (uint32_t i = 0; i < ft->nparams; i++) pslots += width(wm_functype_params(ft)[i]);
+  for (uint32_t i = 0; i < ft->nresults; i++) rslots += width(wm_functype_results(ft)[i]);
   if (argbase + pslots > t->max_slot) t->max_slot = argbase + pslots;
   if (argbase + rslots > t->max_slot) t->max_slot = argbase + rslots;
   if (indirect) {
@@ -829,13 +829,13 @@ static void call(tr *t, wrun_func *callee, const wasm_functype *ft, bool indirec
       if (here) emit_ptr(t, NULL); /* the callee's code, cached by its first call */
     }
   }
-  for (uint32_t i = 0; i < ft->nresults; i++) push_slot(t, wasm_functype_results(ft)[i]);
+  for (uint32_t i = 0; i < ft->nresults; i++) push_slot(t, wm_functype_results(ft)[i]);
 }
 
 static void end_frame(tr *t) {
   cframe *f = &t->cs[t->nc - 1];
   bool live = !f->dead && !f->unreachable;
-  const wasm_valtype *rs = frame_results(f);
+  const wm_valtype *rs = frame_results(f);
   if (live) {
     for (uint32_t i = t->nv - f->nr; i < t->nv; i++) materialize(t, &t->vs[i]);
   }
@@ -854,8 +854,8 @@ static void end_frame(tr *t) {
   free(f->patches);
   bool dead = f->dead;
   uint32_t height = f->height, nr = f->nr;
-  wasm_valtype single = f->single;
-  const wasm_valtype *results = f->results;
+  wm_valtype single = f->single;
+  const wm_valtype *results = f->results;
   t->nc--;
   t->nv = height;
   if (!dead) {
@@ -868,15 +868,15 @@ static void end_frame(tr *t) {
 }
 
 static void instr(tr *t) {
-  wasm_opcode op = wasm_read_op(&t->r);
-  const wasm_opinfo *info = &wasm_opinfos[op];
-  const wasm_module *m = t->m;
+  wm_opcode op = wm_read_op(&t->r);
+  const wm_opinfo *info = &wm_opinfos[op];
+  const wm_module *m = t->m;
   uint32_t x, y;
   t->ninstr++;
 
   if (current_dead(t)) { /* keep only the block structure */
     if (op == OP_BLOCK || op == OP_LOOP || op == OP_IF) {
-      wasm_skip_imm(&t->r, t->m, info->imm);
+      wm_skip_imm(&t->r, t->m, info->imm);
       push_frame(t, op, NULL, 0, NULL, 0, 0, true);
     } else if (op == OP_ELSE) {
       cframe *f = &t->cs[t->nc - 1];
@@ -894,7 +894,7 @@ static void instr(tr *t) {
     } else if (op == OP_END) {
       end_frame(t);
     } else {
-      wasm_skip_imm(&t->r, t->m, info->imm);
+      wm_skip_imm(&t->r, t->m, info->imm);
     }
     return;
   }
@@ -907,11 +907,11 @@ static void instr(tr *t) {
   case OP_NOP:
     return;
   case OP_BLOCK: case OP_LOOP: case OP_IF: {
-    wasm_blocktype bt;
-    wasm_read_blocktype(&t->r, t->m, &bt);
-    const wasm_valtype *ps = bt.params, *rs = bt.results;
+    wm_blocktype bt;
+    wm_read_blocktype(&t->r, t->m, &bt);
+    const wm_valtype *ps = bt.params, *rs = bt.results;
     uint32_t np = bt.np, nr = bt.nr;
-    wasm_valtype single = bt.single;
+    wm_valtype single = bt.single;
     int32_t cond = op == OP_IF ? pop_slot(t) : 0;
     uint32_t before = t->n;
     materialize_all(t);
@@ -959,7 +959,7 @@ static void instr(tr *t) {
   case OP_BR_IF: {
     x = u32(t);
     cframe *f = &t->cs[t->nc - 1 - x];
-    const wasm_valtype *types;
+    const wm_valtype *types;
     uint32_t n = label_arity(f, &types);
     int32_t cond = pop_slot(t);
     int32_t dst = f == &t->cs[0] ? 0 : f->base;
@@ -1007,7 +1007,7 @@ static void instr(tr *t) {
     return;
   case OP_CALL:
     x = u32(t);
-    call(t, t->inst->funcs[x], wasm_module_func_type(m, x), false, NULL);
+    call(t, t->inst->funcs[x], wm_module_func_type(m, x), false, NULL);
     return;
   case OP_CALL_INDIRECT:
     y = u32(t); /* type */
@@ -1018,10 +1018,10 @@ static void instr(tr *t) {
     t->nv--;
     return;
   case OP_SELECT: case OP_SELECT_T: {
-    if (op == OP_SELECT_T) wasm_skip_imm(&t->r, t->m, info->imm);
+    if (op == OP_SELECT_T) wm_skip_imm(&t->r, t->m, info->imm);
     int32_t c = pop_slot(t);
     int32_t vb = pop_slot(t);
-    wasm_valtype ty = t->vs[t->nv - 1].type;
+    wm_valtype ty = t->vs[t->nv - 1].type;
     int32_t va = pop_slot(t);
     int32_t dst = push_slot(t, ty);
     emit_op(t, width(ty) == 2 ? IOP_SELECT2 : IOP_SELECT1);
@@ -1041,7 +1041,7 @@ static void instr(tr *t) {
     return;
   case OP_GLOBAL_GET: {
     x = u32(t);
-    wasm_valtype ty = m->globals[x].type.type;
+    wm_valtype ty = m->globals[x].type.type;
     int32_t dst = push_slot(t, ty);
     emit_op(t, width(ty) == 2 ? IOP_GLOBAL_GET2 : IOP_GLOBAL_GET1);
     emit_ab(t, dst, 0);
@@ -1051,7 +1051,7 @@ static void instr(tr *t) {
   }
   case OP_GLOBAL_SET: {
     x = u32(t);
-    wasm_valtype ty = m->globals[x].type.type;
+    wm_valtype ty = m->globals[x].type.type;
     int32_t v = pop_slot(t);
     emit_op(t, width(ty) == 2 ? IOP_GLOBAL_SET2 : IOP_GLOBAL_SET1);
     emit_ab(t, v, 0);
@@ -1130,7 +1130,7 @@ static void instr(tr *t) {
     emit_ab(t, (int32_t)u32(t), 0);
     return;
   case OP_REF_NULL:
-    wasm_skip_imm(&t->r, t->m, info->imm);
+    wm_skip_imm(&t->r, t->m, info->imm);
     push_const(t, t->r.p[-1] == 0x70 ? WASM_FUNCREF : WASM_EXTERNREF, 0, 0);
     return;
   case OP_REF_FUNC:
@@ -1159,7 +1159,7 @@ static void instr(tr *t) {
     return;
   }
   case OP_MEMORY_SIZE: {
-    wasm_skip_imm(&t->r, t->m, info->imm);
+    wm_skip_imm(&t->r, t->m, info->imm);
     int32_t dst = push_slot(t, WASM_I32);
     emit_op(t, IOP_MEMORY_SIZE);
     emit_ab(t, dst, 0);
@@ -1167,7 +1167,7 @@ static void instr(tr *t) {
     return;
   }
   case OP_MEMORY_GROW: {
-    wasm_skip_imm(&t->r, t->m, info->imm);
+    wm_skip_imm(&t->r, t->m, info->imm);
     int32_t d = pop_slot(t);
     int32_t dst = push_slot(t, WASM_I32);
     emit_op(t, IOP_MEMORY_GROW);
@@ -1177,7 +1177,7 @@ static void instr(tr *t) {
   case OP_MEMORY_FILL: case OP_MEMORY_COPY: case OP_MEMORY_INIT: {
     int32_t seg = 0;
     if (op == OP_MEMORY_INIT) seg = (int32_t)u32(t);
-    wasm_skip_imm(&t->r, t->m, op == OP_MEMORY_INIT ? IMM_MEMORY : info->imm); /* memory.init: its index is read */
+    wm_skip_imm(&t->r, t->m, op == OP_MEMORY_INIT ? IMM_MEMORY : info->imm); /* memory.init: its index is read */
     int32_t n = pop_slot(t), s = pop_slot(t), d = pop_slot(t);
     emit_op(t, op == OP_MEMORY_FILL ? IOP_MEMORY_FILL : op == OP_MEMORY_COPY ? IOP_MEMORY_COPY : IOP_MEMORY_INIT);
     emit_ab(t, d, s);
@@ -1202,7 +1202,7 @@ static void instr(tr *t) {
     const char *gt = strchr(info->sig, '>');
     int iop = interp_op_of(op);
     bool load = gt[1] != 0;
-    wasm_valtype rt = load ? sig_type(t, gt[1]) : WASM_I32;
+    wm_valtype rt = load ? sig_type(t, gt[1]) : WASM_I32;
     ventry *ae = &t->vs[t->nv - (load ? 1 : 2)];
     int aop = addr_form(iop);
     bool fusable = aop >= 0 && !(t->m->nmems && t->m->mems[0].type.limits.is64);
@@ -1283,7 +1283,7 @@ static void thread_jumps(tr *t) {
  * only jump forward to ends of blocks, and a top-level instruction is inside
  * none. Only the locals that may be read before such a set are zeroed at
  * entry, in runs of consecutive slots. */
-static bool zero_locals(tr *t, const wasm_func *wf, uint32_t nparams) {
+static bool zero_locals(tr *t, const wm_func *wf, uint32_t nparams) {
   uint32_t n = wf->nlocals;
   if (!n) return true;
   uint8_t *need = calloc(n, 1), *set = calloc(n, 1);
@@ -1292,19 +1292,19 @@ static bool zero_locals(tr *t, const wasm_func *wf, uint32_t nparams) {
     free(set);
     return false;
   }
-  wrun_error scratch;
-  wrun_error_clear(&scratch);
-  wasm_reader r = t->r;
+  rt_error scratch;
+  rt_error_clear(&scratch);
+  wm_reader r = t->r;
   r.err = &scratch;
   uint32_t depth = 0;
   bool open = true; /* before the first loop */
   while (open && !reader_eof(&r)) {
-    wasm_opcode op = wasm_read_op(&r);
+    wm_opcode op = wm_read_op(&r);
     if (op >= OP_COUNT_) { /* cannot happen in a validated body; zero everything */
       open = false;
       break;
     }
-    const wasm_opinfo *info = &wasm_opinfos[op];
+    const wm_opinfo *info = &wm_opinfos[op];
     if (op == OP_LOCAL_GET || op == OP_LOCAL_SET || op == OP_LOCAL_TEE) {
       uint32_t x = 0;
       reader_u32(&r, &x);
@@ -1317,7 +1317,7 @@ static bool zero_locals(tr *t, const wasm_func *wf, uint32_t nparams) {
       }
       continue;
     }
-    wasm_skip_imm(&r, t->m, info->imm);
+    wm_skip_imm(&r, t->m, info->imm);
     if (op == OP_BLOCK || op == OP_IF) depth++;
     else if (op == OP_LOOP) open = false;
     else if (op == OP_END && depth-- == 0) break;
@@ -1359,9 +1359,9 @@ static void tr_free(tr *t) {
 }
 
 bool interp_translate(wrun_store *s, wrun_func *f) {
-  const wasm_module *m = f->inst->module;
-  const wasm_func *wf = &m->funcs[f->index];
-  const wasm_functype *ft = f->type;
+  const wm_module *m = f->inst->module;
+  const wm_func *wf = &m->funcs[f->index];
+  const wm_functype *ft = f->type;
   tr t;
   memset(&t, 0, sizeof t);
   t.s = s;
@@ -1369,9 +1369,9 @@ bool interp_translate(wrun_store *s, wrun_func *f) {
   t.m = m;
   t.inst = f->inst;
   t.h = interp_handlers();
-  wrun_error scratch;
-  wrun_error_clear(&scratch);
-  t.r = (wasm_reader){m->bytes, wf->code, wf->code + wf->code_len, &scratch};
+  rt_error scratch;
+  rt_error_clear(&scratch);
+  t.r = (wm_reader){m->bytes, wf->code, wf->code + wf->code_len, &scratch};
   t.nlocals = ft->nparams + wf->nlocals;
   t.local_slot = malloc(((size_t)t.nlocals + 1) * sizeof *t.local_slot);
   t.local_type = malloc(((size_t)t.nlocals + 1) * sizeof *t.local_type);
@@ -1383,7 +1383,7 @@ bool interp_translate(wrun_store *s, wrun_func *f) {
   }
   int32_t slot = 0;
   for (uint32_t i = 0; i < t.nlocals; i++) {
-    wasm_valtype ty = i < ft->nparams ? wasm_functype_params(ft)[i] : wf->locals[i - ft->nparams];
+    wm_valtype ty = i < ft->nparams ? wm_functype_params(ft)[i] : wf->locals[i - ft->nparams];
     t.local_type[i] = ty;
     t.local_slot[i] = slot;
     slot += width(ty);
@@ -1402,7 +1402,7 @@ bool interp_translate(wrun_store *s, wrun_func *f) {
     emit_op(&t, IOP_CHECK);
     entry_cost = emit_cell(&t, (cell){.u = 0});
   }
-  push_frame(&t, OP_END, NULL, 0, wasm_functype_results(ft), ft->nresults, 0, false);
+  push_frame(&t, OP_END, NULL, 0, wm_functype_results(ft), ft->nresults, 0, false);
   while (!t.oom && !t.unsupported && t.nc > 0 && !reader_eof(&t.r)) instr(&t);
   if (t.checks && !t.oom) t.code[entry_cost].u = t.ninstr ? t.ninstr : 1;
   if (t.oom || t.unsupported) {

@@ -1,6 +1,6 @@
 /*
  * instance.c — instantiation (import matching, globals, tables, memories,
- * segments, start), exports and wrun_call.
+ * segments, start), exports and rt_call.
  *
  * Follows the spec's instantiation order: imports are checked first (a
  * mismatch is a link error and changes nothing), then globals, tables and
@@ -19,7 +19,7 @@
 #include "runtime/rt.h"
 #include "runtime/tier.h"
 
-static bool functype_equal(const wasm_functype *a, const wasm_functype *b) {
+static bool functype_equal(const wm_functype *a, const wm_functype *b) {
   if (a->nparams != b->nparams || a->nresults != b->nresults) return false;
   size_t n = (size_t)a->nparams + a->nresults;
   return n == 0 || memcmp(a->types, b->types, n * sizeof *a->types) == 0;
@@ -27,35 +27,35 @@ static bool functype_equal(const wasm_functype *a, const wasm_functype *b) {
 
 /* Limits subtyping for imports: the actual object's current size and maximum
  * must fit inside what the module expects. */
-static bool limits_match(uint64_t cur_min, bool has_max, uint64_t max, const wasm_limits *want) {
+static bool limits_match(uint64_t cur_min, bool has_max, uint64_t max, const wm_limits *want) {
   if (cur_min < want->min) return false;
   if (want->has_max) return has_max && max <= want->max;
   return true;
 }
 
-static bool link_fail(wrun_error *err, const wasm_import *im, const char *why) {
-  return wrun_error_at(err, WRUN_ERR_LINK, im->offset, "%s: import \"%s\" \"%s\"", why, im->module.ptr,
+static bool link_fail(rt_error *err, const wm_import *im, const char *why) {
+  return rt_error_at(err, WRUN_ERR_LINK, im->offset, "%s: import \"%s\" \"%s\"", why, im->module.ptr,
                        im->field.ptr);
 }
 
-bool rt_link_imports(wrun_instance *inst, const wrun_extern *imports, uint32_t n, wrun_error *err) {
-  const wasm_module *m = inst->module;
+bool rt_link_imports(wrun_instance *inst, const rt_extern *imports, uint32_t n, rt_error *err) {
+  const wm_module *m = inst->module;
   if (n != m->nimports)
-    return wrun_error_at(err, WRUN_ERR_LINK, WRUN_NO_OFFSET, "module needs %u imports, %u given", m->nimports, n);
+    return rt_error_at(err, WRUN_ERR_LINK, WRUN_NO_OFFSET, "module needs %u imports, %u given", m->nimports, n);
   for (uint32_t i = 0; i < n; i++) {
-    const wasm_import *im = &m->imports[i];
-    const wrun_extern *x = &imports[i];
+    const wm_import *im = &m->imports[i];
+    const rt_extern *x = &imports[i];
     if (x->kind != im->kind) return link_fail(err, im, "incompatible import type (wrong kind)");
     switch (im->kind) {
     case WASM_EXTERN_FUNC:
       if (!x->of.func) return link_fail(err, im, "unknown import");
-      if (!functype_equal(x->of.func->type, wasm_module_func_type(m, im->index)))
+      if (!functype_equal(x->of.func->type, wm_module_func_type(m, im->index)))
         return link_fail(err, im, "incompatible import type (function signature differs)");
       inst->funcs[im->index] = x->of.func;
       break;
     case WASM_EXTERN_TABLE: {
-      const wrun_table *t = x->of.table;
-      const wasm_tabletype *want = &m->tables[im->index].type;
+      const rt_table *t = x->of.table;
+      const wm_tabletype *want = &m->tables[im->index].type;
       if (!t) return link_fail(err, im, "unknown import");
       if (t->type.elem != want->elem ||
           !limits_match(t->size, t->type.limits.has_max, t->type.limits.max, &want->limits))
@@ -64,8 +64,8 @@ bool rt_link_imports(wrun_instance *inst, const wrun_extern *imports, uint32_t n
       break;
     }
     case WASM_EXTERN_MEMORY: {
-      const wrun_memory *mem = x->of.memory;
-      const wasm_memtype *want = &m->mems[im->index].type;
+      const rt_memory *mem = x->of.memory;
+      const wm_memtype *want = &m->mems[im->index].type;
       if (!mem) return link_fail(err, im, "unknown import");
       if (!limits_match(mem->size / 65536, mem->type.limits.has_max, mem->type.limits.max, &want->limits))
         return link_fail(err, im, "incompatible import type (memory)");
@@ -73,8 +73,8 @@ bool rt_link_imports(wrun_instance *inst, const wrun_extern *imports, uint32_t n
       break;
     }
     case WASM_EXTERN_GLOBAL: {
-      const wrun_global *g = x->of.global;
-      const wasm_globaltype *want = &m->globals[im->index].type;
+      const rt_global *g = x->of.global;
+      const wm_globaltype *want = &m->globals[im->index].type;
       if (!g) return link_fail(err, im, "unknown import");
       if (g->type.type != want->type || g->type.mut != want->mut)
         return link_fail(err, im, "incompatible import type (global)");
@@ -89,11 +89,11 @@ bool rt_link_imports(wrun_instance *inst, const wrun_extern *imports, uint32_t n
 }
 
 /* Evaluates a validated constant expression into two slots. */
-static void eval_const(wrun_instance *inst, const wasm_constexpr *ce, uint64_t out[2]) {
-  const wasm_module *m = inst->module;
-  wrun_error scratch;
-  wrun_error_clear(&scratch);
-  wasm_reader r = {m->bytes, ce->code, ce->code + ce->len, &scratch};
+static void eval_const(wrun_instance *inst, const wm_constexpr *ce, uint64_t out[2]) {
+  const wm_module *m = inst->module;
+  rt_error scratch;
+  rt_error_clear(&scratch);
+  wm_reader r = {m->bytes, ce->code, ce->code + ce->len, &scratch};
   uint8_t op;
   out[0] = out[1] = 0;
   reader_u8(&r, &op);
@@ -122,37 +122,37 @@ static void eval_const(wrun_instance *inst, const wasm_constexpr *ce, uint64_t o
   }
 }
 
-static bool instantiate_trap(wrun_store *s, wrun_error *err, wrun_trap_kind kind) {
+static bool instantiate_trap(wrun_store *s, rt_error *err, rt_trap_kind kind) {
   rt_set_trap(s, kind, NULL);
-  return wrun_error_at(err, WRUN_ERR_TRAP, WRUN_NO_OFFSET, "%s", rt_trap_message(kind));
+  return rt_error_at(err, WRUN_ERR_TRAP, WRUN_NO_OFFSET, "%s", rt_trap_message(kind));
 }
 
-bool rt_create_definitions(wrun_store *s, wrun_instance *inst, bool owned, wrun_error *err) {
-  const wasm_module *m = inst->module;
+bool rt_create_definitions(wrun_store *s, wrun_instance *inst, bool owned, rt_error *err) {
+  const wm_module *m = inst->module;
   for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++)
     if (!(inst->funcs[i] = owned ? rt_func_alloc_wasm(inst, i) : rt_func_new_wasm(s, inst, i)))
-      return wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+      return rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
   for (uint32_t i = m->nimported_globals; i < m->nglobals; i++) {
-    const wasm_globaltype *gt = &m->globals[i].type;
-    if (!(inst->globals[i] = owned ? rt_global_alloc(gt) : wrun_global_new(s, gt, NULL)))
-      return wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+    const wm_globaltype *gt = &m->globals[i].type;
+    if (!(inst->globals[i] = owned ? rt_global_alloc(gt) : rt_global_new(s, gt, NULL)))
+      return rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
   }
   for (uint32_t i = m->nimported_tables; i < m->ntables; i++) {
-    const wasm_tabletype *tt = &m->tables[i].type;
-    if (!(inst->tables[i] = owned ? rt_table_alloc(tt, NULL) : wrun_table_new(s, tt, NULL)))
-      return wrun_error_at(err, WRUN_ERR_LIMIT, WRUN_NO_OFFSET, "cannot create table %u of %llu entries", i,
+    const wm_tabletype *tt = &m->tables[i].type;
+    if (!(inst->tables[i] = owned ? rt_table_alloc(tt, NULL) : rt_table_new(s, tt, NULL)))
+      return rt_error_at(err, WRUN_ERR_LIMIT, WRUN_NO_OFFSET, "cannot create table %u of %llu entries", i,
                            (unsigned long long)tt->limits.min);
   }
   for (uint32_t i = m->nimported_mems; i < m->nmems; i++) {
-    const wasm_memtype *mt = &m->mems[i].type;
-    if (!(inst->mems[i] = owned ? rt_memory_reserve(&s->cfg, mt) : wrun_memory_new(s, mt)))
-      return wrun_error_at(err, WRUN_ERR_LIMIT, WRUN_NO_OFFSET, "cannot reserve memory %u of %llu pages", i,
+    const wm_memtype *mt = &m->mems[i].type;
+    if (!(inst->mems[i] = owned ? rt_memory_reserve(&s->cfg, mt) : rt_memory_new(s, mt)))
+      return rt_error_at(err, WRUN_ERR_LIMIT, WRUN_NO_OFFSET, "cannot reserve memory %u of %llu pages", i,
                            (unsigned long long)mt->limits.min);
   }
   for (uint32_t i = 0; i < m->nelems; i++) {
     uint32_t n = m->elems[i].count;
     if (!(inst->elem_refs[i] = calloc(n ? n : 1, sizeof(void *))))
-      return wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+      return rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
   }
   return true;
 }
@@ -160,13 +160,13 @@ bool rt_create_definitions(wrun_store *s, wrun_instance *inst, bool owned, wrun_
 /* Gives the defined globals their initial values and computes the element
  * segments' references; every segment starts undropped (apply_segments drops
  * the active and declarative ones). Runs on fresh and on reused instances. */
-bool rt_init_definitions(wrun_instance *inst, wrun_error *err) {
+bool rt_init_definitions(wrun_instance *inst, rt_error *err) {
   (void)err;
-  const wasm_module *m = inst->module;
+  const wm_module *m = inst->module;
   for (uint32_t i = m->nimported_globals; i < m->nglobals; i++)
     eval_const(inst, &m->globals[i].init, inst->globals[i]->val);
   for (uint32_t i = 0; i < m->nelems; i++) {
-    const wasm_elem *e = &m->elems[i];
+    const wm_elem *e = &m->elems[i];
     void **refs = inst->elem_refs[i];
     for (uint32_t k = 0; k < e->count; k++) {
       if (e->func_indices) {
@@ -183,14 +183,14 @@ bool rt_init_definitions(wrun_instance *inst, wrun_error *err) {
   return true;
 }
 
-bool rt_apply_segments(wrun_store *s, wrun_instance *inst, bool skip_data, wrun_error *err) {
-  const wasm_module *m = inst->module;
+bool rt_apply_segments(wrun_store *s, wrun_instance *inst, bool skip_data, rt_error *err) {
+  const wm_module *m = inst->module;
   for (uint32_t i = 0; i < m->nelems; i++) {
-    const wasm_elem *e = &m->elems[i];
+    const wm_elem *e = &m->elems[i];
     if (e->mode == WASM_SEG_ACTIVE) {
       uint64_t off[2];
       eval_const(inst, &e->offset, off);
-      wrun_table *t = inst->tables[e->table];
+      rt_table *t = inst->tables[e->table];
       uint64_t o = (uint32_t)off[0];
       if (o + e->count > t->size) return instantiate_trap(s, err, WRUN_TRAP_TABLE_OOB);
       if (e->count) memcpy(t->elems + o, inst->elem_refs[i], e->count * sizeof(void *));
@@ -198,12 +198,12 @@ bool rt_apply_segments(wrun_store *s, wrun_instance *inst, bool skip_data, wrun_
     if (e->mode != WASM_SEG_PASSIVE) inst->elem_len[i] = 0; /* active and declarative: dropped */
   }
   for (uint32_t i = 0; i < m->ndatas; i++) {
-    const wasm_data *d = &m->datas[i];
+    const wm_data *d = &m->datas[i];
     if (d->mode != WASM_SEG_ACTIVE) continue;
     if (!skip_data) {
       uint64_t off[2];
       eval_const(inst, &d->offset, off);
-      wrun_memory *mem = inst->mems[d->memory];
+      rt_memory *mem = inst->mems[d->memory];
       uint64_t o = (uint32_t)off[0];
       if (o + d->len > mem->size) return instantiate_trap(s, err, WRUN_TRAP_MEMORY_OOB);
       if (d->len) memcpy(mem->base + o, d->bytes, d->len);
@@ -213,16 +213,16 @@ bool rt_apply_segments(wrun_store *s, wrun_instance *inst, bool skip_data, wrun_
   return true;
 }
 
-wrun_instance *wrun_instantiate(wrun_store *s, const wasm_module *m, const wrun_extern *imports, uint32_t nimports,
-                                wrun_error *err) {
+wrun_instance *rt_instantiate(wrun_store *s, const wm_module *m, const rt_extern *imports, uint32_t nimports,
+                                rt_error *err) {
   if (!m->validated) {
-    wrun_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "module must be validated before instantiation");
+    rt_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "module must be validated before instantiation");
     return NULL;
   }
   s->trap = WRUN_TRAP_NONE;
   wrun_instance *inst = rt_instance_new(s, m);
   if (!inst) {
-    wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+    rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
     return NULL;
   }
   if (!rt_link_imports(inst, imports, nimports, err) || !rt_create_definitions(s, inst, false, err) ||
@@ -230,12 +230,12 @@ wrun_instance *wrun_instantiate(wrun_store *s, const wasm_module *m, const wrun_
     return NULL;
   if (s->cfg.aot && !rt_tier(RT_TIER_AOT)->attach_instance(s, inst, err)) return NULL;
   if (!rt_apply_segments(s, inst, false, err)) return NULL;
-  if (m->start != WASM_NONE_IDX && !wrun_call(s, inst->funcs[m->start], NULL, 0, NULL, 0, err)) return NULL;
+  if (m->start != WASM_NONE_IDX && !rt_call(s, inst->funcs[m->start], NULL, 0, NULL, 0, err)) return NULL;
   return inst;
 }
 
-bool wrun_instance_export(const wrun_instance *inst, const char *name, size_t len, wrun_extern *out) {
-  const wasm_export *e = wasm_module_find_export(inst->module, name, len);
+bool rt_instance_export(const wrun_instance *inst, const char *name, size_t len, rt_extern *out) {
+  const wm_export *e = wm_module_find_export(inst->module, name, len);
   if (!e) return false;
   out->kind = e->kind;
   switch (e->kind) {
@@ -248,42 +248,42 @@ bool wrun_instance_export(const wrun_instance *inst, const char *name, size_t le
   return true;
 }
 
-const wasm_module *wrun_instance_module(const wrun_instance *inst) { return inst->module; }
+const wm_module *rt_instance_module(const wrun_instance *inst) { return inst->module; }
 
 /* ---- calls from the embedder --------------------------------------------------- */
 
-static void val_to_slots(const wrun_val *v, wasm_valtype t, uint64_t *slots) {
+static void val_to_slots(const rt_val *v, wm_valtype t, uint64_t *slots) {
   if (t == WASM_V128) memcpy(slots, v->of.v128, 16);
-  else if (wasm_valtype_is_ref(t)) slots[0] = (uint64_t)(uintptr_t)v->of.ref;
+  else if (wm_valtype_is_ref(t)) slots[0] = (uint64_t)(uintptr_t)v->of.ref;
   else if (t == WASM_I32 || t == WASM_F32) slots[0] = v->of.i32;
   else slots[0] = v->of.i64;
 }
 
-static void slots_to_val(const uint64_t *slots, wasm_valtype t, wrun_val *v) {
+static void slots_to_val(const uint64_t *slots, wm_valtype t, rt_val *v) {
   memset(v, 0, sizeof *v);
   v->type = t;
   if (t == WASM_V128) memcpy(v->of.v128, slots, 16);
-  else if (wasm_valtype_is_ref(t)) v->of.ref = (void *)(uintptr_t)slots[0];
+  else if (wm_valtype_is_ref(t)) v->of.ref = (void *)(uintptr_t)slots[0];
   else if (t == WASM_I32 || t == WASM_F32) v->of.i32 = (uint32_t)slots[0];
   else v->of.i64 = slots[0];
 }
 
-bool wrun_call(wrun_store *s, wrun_func *f, const wrun_val *args, uint32_t nargs, wrun_val *results,
-               uint32_t nresults, wrun_error *err) {
-  const wasm_functype *ft = f->type;
+bool rt_call(wrun_store *s, wrun_func *f, const rt_val *args, uint32_t nargs, rt_val *results,
+               uint32_t nresults, rt_error *err) {
+  const wm_functype *ft = f->type;
   if (nargs != ft->nparams || (results && nresults < ft->nresults))
-    return wrun_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "function takes %u arguments and returns %u results",
+    return rt_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "function takes %u arguments and returns %u results",
                          ft->nparams, ft->nresults);
   uint64_t *sp = s->stack_top;
   uint32_t need = f->param_slots > f->result_slots ? f->param_slots : f->result_slots;
   if (sp + need + 2 > s->stack + s->stack_slots) {
     rt_set_trap(s, WRUN_TRAP_STACK_EXHAUSTED, NULL);
-    return wrun_error_at(err, WRUN_ERR_EXHAUSTION, WRUN_NO_OFFSET, "call stack exhausted");
+    return rt_error_at(err, WRUN_ERR_EXHAUSTION, WRUN_NO_OFFSET, "call stack exhausted");
   }
   uint32_t k = 0;
   for (uint32_t i = 0; i < nargs; i++) {
-    val_to_slots(&args[i], wasm_functype_params(ft)[i], sp + k);
-    k += rt_slots(wasm_functype_params(ft)[i]);
+    val_to_slots(&args[i], wm_functype_params(ft)[i], sp + k);
+    k += rt_slots(wm_functype_params(ft)[i]);
   }
   s->trap = WRUN_TRAP_NONE;
   s->ntrace = 0;
@@ -292,13 +292,13 @@ bool wrun_call(wrun_store *s, wrun_func *f, const wrun_val *args, uint32_t nargs
   s->nframes = saved_frames;
   s->stack_top = sp;
   if (!ok) {
-    wrun_error_kind kind = s->trap == WRUN_TRAP_STACK_EXHAUSTED ? WRUN_ERR_EXHAUSTION : WRUN_ERR_TRAP;
-    return wrun_error_at(err, kind, WRUN_NO_OFFSET, "%s", s->trap_msg);
+    rt_error_kind kind = s->trap == WRUN_TRAP_STACK_EXHAUSTED ? WRUN_ERR_EXHAUSTION : WRUN_ERR_TRAP;
+    return rt_error_at(err, kind, WRUN_NO_OFFSET, "%s", s->trap_msg);
   }
   k = 0;
   for (uint32_t i = 0; results && i < ft->nresults; i++) {
-    slots_to_val(sp + k, wasm_functype_results(ft)[i], &results[i]);
-    k += rt_slots(wasm_functype_results(ft)[i]);
+    slots_to_val(sp + k, wm_functype_results(ft)[i], &results[i]);
+    k += rt_slots(wm_functype_results(ft)[i]);
   }
   return true;
 }

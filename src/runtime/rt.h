@@ -17,11 +17,11 @@
 struct interp_code; /* translated body, owned by its wrun_func (src/interp) */
 
 struct wrun_func {
-  const wasm_functype *type;     /* the module's type, or own_type for host functions */
-  wasm_functype own_type;
+  const wm_functype *type;     /* the module's type, or own_type for host functions */
+  wm_functype own_type;
   wrun_instance *inst;           /* wasm functions: the defining instance */
   uint32_t index;                /* wasm functions: index in the module */
-  wrun_host_fn host;             /* host functions */
+  rt_host_fn host;             /* host functions */
   void *env;
   char *name;                    /* host functions: for backtraces */
   struct interp_code *code;      /* lazily translated */
@@ -29,41 +29,41 @@ struct wrun_func {
   uint32_t param_slots, result_slots;
 };
 
-struct wrun_memory {
+struct rt_memory {
   uint8_t *base;                 /* start of the reservation; stable across grow */
   uint64_t size;                 /* accessible bytes */
   uint64_t reserved;             /* bytes of address space reserved (guard pages beyond size) */
   uint64_t max_pages;            /* effective maximum */
-  wasm_memtype type;
+  wm_memtype type;
 };
 
-struct wrun_table {
+struct rt_table {
   void **elems;
   uint64_t size, cap, max;
-  wasm_tabletype type;
+  wm_tabletype type;
 };
 
-struct wrun_global {
-  wasm_globaltype type;
+struct rt_global {
+  wm_globaltype type;
   uint64_t val[2];               /* v128 uses both */
 };
 
 struct wrun_instance {
-  const wasm_module *module;
+  const wm_module *module;
   wrun_func **funcs;
-  wrun_table **tables;
-  wrun_memory **mems;
-  wrun_global **globals;
+  rt_table **tables;
+  rt_memory **mems;
+  rt_global **globals;
   void ***elem_refs;             /* per element segment: resolved references */
   uint32_t *elem_len;            /* 0 once dropped */
   bool *data_dropped;
   struct aot_code *aot;          /* compiled code (src/aot), or NULL */
-  /* made by wrun_template_instantiate: the template, and whether the
+  /* made by rt_template_instantiate: the template, and whether the
    * instance is in use (false: in its store's pool, waiting for reuse). Such
    * an instance owns its defined functions, globals, tables and memories
    * (they are not in the store's object list) and is freed by
    * rt_instance_free. */
-  const struct wrun_template *tmpl;
+  const struct rt_template *tmpl;
   wrun_store *pool;              /* the store whose pool it belongs to */
   bool live;
 };
@@ -76,7 +76,7 @@ typedef struct rt_frame_info {
   wrun_func *func;
   const void *ret_pc;
   uint64_t *ret_fp;
-  struct wrun_memory *ret_mem;
+  struct rt_memory *ret_mem;
 } rt_frame_info;
 
 /* Guard pages: unless WRUN_BOUNDS_CHECKS is set (sanitizer builds set it,
@@ -112,21 +112,21 @@ extern _Thread_local rt_exec *rt_current_exec;
 bool rt_install_fault_handler(void);
 
 struct wrun_store {
-  wrun_config cfg;
-  /* every object, for wrun_store_free */
+  rt_config cfg;
+  /* every object, for rt_store_free */
   void **objs;
   uint8_t *obj_kinds;
   uint32_t nobjs, cap_objs;
   /* the value stack shared by all wasm frames of this store */
   uint64_t *stack;
   uint64_t stack_slots;
-  uint64_t *stack_top;           /* first free slot (between nested wrun_calls) */
+  uint64_t *stack_top;           /* first free slot (between nested rt_calls) */
   uint32_t depth, max_depth;
   /* limits: fuel left (when cfg.fuel) and the interrupt request (timeouts) */
   int64_t fuel_left;
   volatile sig_atomic_t interrupt;
   /* the last trap */
-  wrun_trap_kind trap;
+  rt_trap_kind trap;
   char trap_msg[200];
   int exit_code;
   rt_frame_info *trace;          /* frames active at the trap, innermost last */
@@ -136,7 +136,7 @@ struct wrun_store {
   /* instances made from templates, in use or pooled for reuse (template.c) */
   wrun_instance **tinsts;
   uint32_t ntinsts, cap_tinsts;
-  void *data;                    /* wrun_store_set_data */
+  void *data;                    /* rt_store_set_data */
 #ifdef WRUN_INTERP_PROFILE
   struct interp_profile *interp_profile; /* op counts of a profiling build (interp/profile.c) */
 #endif
@@ -146,66 +146,66 @@ struct wrun_store {
 wrun_func *rt_func_new_wasm(wrun_store *s, wrun_instance *inst, uint32_t index);
 
 /* Allocates an empty instance of `m` (arrays sized, nothing filled in). */
-wrun_instance *rt_instance_new(wrun_store *s, const wasm_module *m);
+wrun_instance *rt_instance_new(wrun_store *s, const wm_module *m);
 
 /* The same objects, not registered with a store: the caller owns them
  * (template instances, template.c) and frees them with the rt_*_free below. */
 wrun_func *rt_func_alloc_wasm(wrun_instance *inst, uint32_t index);
-wrun_instance *rt_instance_alloc(const wasm_module *m);
-wrun_table *rt_table_alloc(const wasm_tabletype *type, void *init_ref);
-wrun_global *rt_global_alloc(const wasm_globaltype *type);
+wrun_instance *rt_instance_alloc(const wm_module *m);
+rt_table *rt_table_alloc(const wm_tabletype *type, void *init_ref);
+rt_global *rt_global_alloc(const wm_globaltype *type);
 /* Reserves the address space of a memory of `type` under `cfg`'s limits
  * with nothing accessible yet (size 0). NULL when the minimum exceeds the
  * limit or the reservation fails. */
-wrun_memory *rt_memory_reserve(const wrun_config *cfg, const wasm_memtype *type);
-void rt_table_free(wrun_table *t);
-void rt_memory_free(wrun_memory *m);
+rt_memory *rt_memory_reserve(const rt_config *cfg, const wm_memtype *type);
+void rt_table_free(rt_table *t);
+void rt_memory_free(rt_memory *m);
 /* Frees an instance's arrays and compiled-code state, and for a template's
  * instance its definitions too. NULL allowed. */
 void rt_instance_free(wrun_instance *inst);
 
 /* Template instances of a store (template.c): frees them all (from
- * wrun_store_free), and tells the fault handler whether an address lies in
+ * rt_store_free), and tells the fault handler whether an address lies in
  * the reservation of one of their memories. */
 void rt_store_free_templated(wrun_store *s);
 bool rt_store_owns_templated_memory(const wrun_store *s, const void *addr);
 
-/* Instantiation steps shared by wrun_instantiate and templates (instance.c):
+/* Instantiation steps shared by rt_instantiate and templates (instance.c):
  * checks and records the imports; creates the defined functions, globals,
  * tables and memories (registered with the store unless `owned`, in which
  * case memories are only reserved and left at size 0 for the caller to map);
  * initialises globals and element references; applies element segments, and
  * data segments unless `skip_data` (they are already in the memory image). */
-bool rt_link_imports(wrun_instance *inst, const wrun_extern *imports, uint32_t n, wrun_error *err);
-bool rt_create_definitions(wrun_store *s, wrun_instance *inst, bool owned, wrun_error *err);
-bool rt_init_definitions(wrun_instance *inst, wrun_error *err);
-bool rt_apply_segments(wrun_store *s, wrun_instance *inst, bool skip_data, wrun_error *err);
+bool rt_link_imports(wrun_instance *inst, const rt_extern *imports, uint32_t n, rt_error *err);
+bool rt_create_definitions(wrun_store *s, wrun_instance *inst, bool owned, rt_error *err);
+bool rt_init_definitions(wrun_instance *inst, rt_error *err);
+bool rt_apply_segments(wrun_store *s, wrun_instance *inst, bool skip_data, rt_error *err);
 
 /* Calls a host function with the slot ABI; `caller_inst` is the calling
  * instance (NULL from the embedder). Records a trap when it fails. */
 bool rt_call_host(wrun_store *s, wrun_func *f, wrun_instance *caller_inst, uint64_t *slots);
 
 /* Records a trap in the store. */
-void rt_set_trap(wrun_store *s, wrun_trap_kind kind, const char *msg);
+void rt_set_trap(wrun_store *s, rt_trap_kind kind, const char *msg);
 
 /* The spec's wording of a trap kind. */
-const char *rt_trap_message(wrun_trap_kind kind);
+const char *rt_trap_message(rt_trap_kind kind);
 
 /* Grows a memory by `delta` pages; returns the old size in pages or -1. */
-int64_t rt_memory_grow(wrun_memory *m, uint64_t delta);
+int64_t rt_memory_grow(rt_memory *m, uint64_t delta);
 
 /* Grows a table by `delta` entries set to `init`; returns old size or -1. */
-int64_t rt_table_grow(wrun_table *t, uint64_t delta, void *init);
+int64_t rt_table_grow(rt_table *t, uint64_t delta, void *init);
 
-/* The runtime's halves of wrun_store_new and wrun_template_new, which
+/* The runtime's halves of engine_store_new and engine_template_new, which
  * src/engine defines: it registers the execution tiers first (tier.h). */
-wrun_store *rt_store_new(const wrun_config *cfg);
-wrun_template *rt_template_new(const wasm_module *m, const wrun_config *cfg, const wrun_extern *imports,
-                               uint32_t nimports, wrun_error *err);
+wrun_store *rt_store_new(const rt_config *cfg);
+rt_template *rt_template_new(const wm_module *m, const rt_config *cfg, const rt_extern *imports,
+                               uint32_t nimports, rt_error *err);
 
 /* Structural equality of function types (2.0: types are equal when their
  * parameter and result lists are). */
-static inline bool rt_functype_equal(const wasm_functype *a, const wasm_functype *b) {
+static inline bool rt_functype_equal(const wm_functype *a, const wm_functype *b) {
   if (a == b) return true;
   if (a->nparams != b->nparams || a->nresults != b->nresults) return false;
   size_t n = (size_t)a->nparams + a->nresults;
@@ -213,6 +213,6 @@ static inline bool rt_functype_equal(const wasm_functype *a, const wasm_functype
 }
 
 /* Slots a value of type t takes (v128: 2). */
-static inline uint32_t rt_slots(wasm_valtype t) { return t == WASM_V128 ? 2 : 1; }
+static inline uint32_t rt_slots(wm_valtype t) { return t == WASM_V128 ? 2 : 1; }
 
 #endif

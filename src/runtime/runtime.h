@@ -6,8 +6,8 @@
  *
  * Ownership: a wrun_store owns every object created in it (instances, host and
  * wasm functions, tables, memories, globals) and frees them all in
- * wrun_store_free. Objects never outlive their store. Modules are borrowed: a
- * module passed to wrun_instantiate must stay alive until the store is freed.
+ * rt_store_free. Objects never outlive their store. Modules are borrowed: a
+ * module passed to rt_instantiate must stay alive until the store is freed.
  * Instances made from a template (below) can also be released one by one.
  *
  * Values: f32/f64 travel as raw IEEE bits so NaN payloads survive. A funcref is
@@ -26,13 +26,13 @@
 typedef struct wrun_store wrun_store;
 typedef struct wrun_instance wrun_instance;
 typedef struct wrun_func wrun_func;
-typedef struct wrun_table wrun_table;
-typedef struct wrun_memory wrun_memory;
-typedef struct wrun_global wrun_global;
-typedef struct wrun_caller wrun_caller;
+typedef struct rt_table rt_table;
+typedef struct rt_memory rt_memory;
+typedef struct rt_global rt_global;
+typedef struct rt_caller rt_caller;
 
-typedef struct wrun_val {
-  wasm_valtype type;
+typedef struct rt_val {
+  wm_valtype type;
   union {
     uint32_t i32;
     uint64_t i64;
@@ -41,22 +41,22 @@ typedef struct wrun_val {
     uint8_t v128[16];
     void *ref;      /* wrun_func* for funcref, host pointer for externref; NULL = null */
   } of;
-} wrun_val;
+} rt_val;
 
-typedef struct wrun_extern {
-  wasm_extern_kind kind;
+typedef struct rt_extern {
+  wm_extern_kind kind;
   union {
     wrun_func *func;
-    wrun_table *table;
-    wrun_memory *memory;
-    wrun_global *global;
+    rt_table *table;
+    rt_memory *memory;
+    rt_global *global;
   } of;
-} wrun_extern;
+} rt_extern;
 
-/* Why execution stopped abnormally. Reported in wrun_error.message with the
+/* Why execution stopped abnormally. Reported in rt_error.message with the
  * spec's wording (e.g. "integer divide by zero") and kind WRUN_ERR_TRAP, except
  * STACK_EXHAUSTED which uses WRUN_ERR_EXHAUSTION. */
-typedef enum wrun_trap_kind {
+typedef enum rt_trap_kind {
   WRUN_TRAP_NONE = 0,
   WRUN_TRAP_UNREACHABLE,          /* "unreachable" */
   WRUN_TRAP_MEMORY_OOB,           /* "out of bounds memory access" */
@@ -74,41 +74,41 @@ typedef enum wrun_trap_kind {
   WRUN_TRAP_FUEL,                 /* "all fuel consumed" */
   WRUN_TRAP_TIMEOUT,              /* "wall-clock timeout" */
   WRUN_TRAP_INTERRUPTED,
-} wrun_trap_kind;
+} rt_trap_kind;
 
-typedef struct wrun_config {
+typedef struct rt_config {
   uint64_t max_memory_bytes;      /* per linear memory; 0 = no extra limit */
   uint64_t fuel;                  /* 0 = unlimited */
   uint32_t max_call_depth;        /* 0 = default */
   uint32_t stack_bytes;           /* value stack size; 0 = default */
-  bool interruptible;             /* code checks for wrun_store_interrupt (costs a little speed) */
+  bool interruptible;             /* code checks for rt_store_interrupt (costs a little speed) */
   bool aot;                       /* compile functions to native code at instantiation (AOT tier) */
-} wrun_config;
+} rt_config;
 
 /* ---- store ------------------------------------------------------------ */
 
 /* Creates an empty store. `cfg` may be NULL for defaults; it is copied. */
-wrun_store *wrun_store_new(const wrun_config *cfg);
+wrun_store *engine_store_new(const rt_config *cfg);
 
 /* Frees the store and every object created in it. NULL is allowed. */
-void wrun_store_free(wrun_store *s);
+void rt_store_free(wrun_store *s);
 
 /* Asks running wasm code in `s` to stop with a WRUN_TRAP_TIMEOUT trap at its
  * next loop iteration or call. Safe to call from another thread or a signal
  * handler; only effective when the store was created `interruptible`. */
-void wrun_store_interrupt(wrun_store *s);
+void rt_store_interrupt(wrun_store *s);
 
-/* Fuel left in the store (the budget of wrun_config.fuel, charged as code runs). */
-int64_t wrun_store_fuel_left(const wrun_store *s);
+/* Fuel left in the store (the budget of rt_config.fuel, charged as code runs). */
+int64_t rt_store_fuel_left(const wrun_store *s);
 
 /* After a call or instantiation failed with a trap: its kind, and for
  * WRUN_TRAP_EXIT the exit code. */
-wrun_trap_kind wrun_store_trap_kind(const wrun_store *s);
-int wrun_store_exit_code(const wrun_store *s);
+rt_trap_kind rt_store_trap_kind(const wrun_store *s);
+int rt_store_exit_code(const wrun_store *s);
 
 /* After a trap: a backtrace, innermost frame first, one "  #N NAME" line each,
  * written into buf (truncated to size). Returns buf. */
-const char *wrun_store_backtrace(const wrun_store *s, char *buf, size_t size);
+const char *rt_store_backtrace(const wrun_store *s, char *buf, size_t size);
 
 /* ---- instantiation ---------------------------------------------------- */
 
@@ -120,9 +120,9 @@ const char *wrun_store_backtrace(const wrun_store *s, char *buf, size_t size);
  * runs the start function. A trap during those steps fails with
  * WRUN_ERR_TRAP (side effects of segments applied before the trap remain, as
  * the spec says). Returns NULL on failure. The instance belongs to the store. */
-wrun_instance *wrun_instantiate(wrun_store *s, const wasm_module *m,
-                                const wrun_extern *imports, uint32_t nimports,
-                                wrun_error *err);
+wrun_instance *rt_instantiate(wrun_store *s, const wm_module *m,
+                                const rt_extern *imports, uint32_t nimports,
+                                rt_error *err);
 
 /* ---- instance templates -------------------------------------------------
  * For making many instances of one module fast (wrun serve: one per request).
@@ -135,7 +135,7 @@ wrun_instance *wrun_instantiate(wrun_store *s, const wasm_module *m,
  * per-store pool (their written pages dropped) and are reused, not rebuilt,
  * when the template is instantiated again in that store.
  *
- * An instance from a template behaves exactly like one from wrun_instantiate
+ * An instance from a template behaves exactly like one from rt_instantiate
  * with the same imports: same results, same traps, same errors.
  *
  * Threads: make the templates of one module on one thread (with cfg->aot,
@@ -144,104 +144,104 @@ wrun_instance *wrun_instantiate(wrun_store *s, const wasm_module *m,
  * own store (a store, its pool and its instances belong to one thread at a
  * time). Imports are shared
  * by every instance: a host function gets called from all of those threads
- * (its env must allow that; per-request state belongs in wrun_store_data of
+ * (its env must allow that; per-request state belongs in rt_store_data of
  * the calling store), and an imported table, memory or mutable global is
  * shared state the embedder must not let two threads use at once.
  *
  * Lifetimes: the module and the imports must outlive the template (imports
  * given to one instantiation: that instance, until it is released); the
  * template must outlive every store that instantiated it, or every store
- * must have released its instances of it and called wrun_store_trim. */
-typedef struct wrun_template wrun_template;
+ * must have released its instances of it and called rt_store_trim. */
+typedef struct rt_template rt_template;
 
 /* Makes a template of a validated module with `imports` (one extern per
- * module import, in import order; checked as wrun_instantiate checks them,
+ * module import, in import order; checked as rt_instantiate checks them,
  * with the same WRUN_ERR_LINK errors), or with imports NULL when every
- * instantiation will give its own (wrun_template_instantiate_with). `cfg`
+ * instantiation will give its own (rt_template_instantiate_with). `cfg`
  * (NULL: defaults; copied) must be the configuration of the stores it will be
  * instantiated in. With cfg->aot the module is compiled here (an error from
  * the compiler fails the template). Returns NULL with `err` set on failure. */
-wrun_template *wrun_template_new(const wasm_module *m, const wrun_config *cfg, const wrun_extern *imports,
-                                 uint32_t nimports, wrun_error *err);
+rt_template *engine_template_new(const wm_module *m, const rt_config *cfg, const rt_extern *imports,
+                                 uint32_t nimports, rt_error *err);
 
 /* Frees a template (NULL allowed). Free the stores that used it first, or
- * release their instances of it and wrun_store_trim them. */
-void wrun_template_free(wrun_template *t);
+ * release their instances of it and rt_store_trim them. */
+void rt_template_free(rt_template *t);
 
 /* The module and the configuration a template was made with; create the
- * stores that instantiate it with wrun_store_new(wrun_template_config(t)). */
-const wasm_module *wrun_template_module(const wrun_template *t);
-const wrun_config *wrun_template_config(const wrun_template *t);
+ * stores that instantiate it with engine_store_new(rt_template_config(t)). */
+const wm_module *rt_template_module(const rt_template *t);
+const rt_config *rt_template_config(const rt_template *t);
 
 /* Bytes of memory image the template maps into each instance (0 when its
  * data segments are copied into every instance instead: no active data, an
  * offset read from an imported global, a segment out of bounds, or data for
  * an imported memory). */
-uint64_t wrun_template_image_bytes(const wrun_template *t);
+uint64_t rt_template_image_bytes(const rt_template *t);
 
 /* Instantiates the template in store `s`, reusing an instance of it that was
  * released in `s` if there is one. Fails with WRUN_ERR_USAGE if `s` was made
  * with another aot, interruptible or max_memory_bytes setting than the
- * template; otherwise like wrun_instantiate (a trap in a segment or the start
+ * template; otherwise like rt_instantiate (a trap in a segment or the start
  * function fails with WRUN_ERR_TRAP, and the instance goes back to the pool).
- * The instance belongs to the store until wrun_instance_release. */
-wrun_instance *wrun_template_instantiate(const wrun_template *t, wrun_store *s, wrun_error *err);
+ * The instance belongs to the store until rt_instance_release. */
+wrun_instance *rt_template_instantiate(const rt_template *t, wrun_store *s, rt_error *err);
 
 /* The same with imports for this instance only (NULL: the template's), e.g.
  * host functions bound to one request's state, or the exports of the other
- * instances of a component. They are checked like wrun_instantiate's; a
+ * instances of a component. They are checked like rt_instantiate's; a
  * pooled instance last linked to other imports is relinked, and in the
  * interpreter tier its functions are translated again when first called. */
-wrun_instance *wrun_template_instantiate_with(const wrun_template *t, wrun_store *s, const wrun_extern *imports,
-                                              uint32_t nimports, wrun_error *err);
+wrun_instance *rt_template_instantiate_with(const rt_template *t, wrun_store *s, const rt_extern *imports,
+                                              uint32_t nimports, rt_error *err);
 
-/* Gives an instance made by wrun_template_instantiate back to its store's
+/* Gives an instance made by rt_template_instantiate back to its store's
  * pool; its memory pages are dropped now. The instance and everything it
  * exported (functions, memories, tables, globals) must not be used after
  * this. Returns false, doing nothing, for an instance that did not come from
  * a template, is already released, or belongs to another store. Never call it while the instance runs. */
-bool wrun_instance_release(wrun_store *s, wrun_instance *inst);
+bool rt_instance_release(wrun_store *s, wrun_instance *inst);
 
 /* Readies a store for its next request while other instances in it stay in
  * use: clears the last trap, the interrupt request (after a timeout) and the
  * exit code, and refills its fuel to cfg.fuel. Not during a call. */
-void wrun_store_refill(wrun_store *s);
+void rt_store_refill(wrun_store *s);
 
 /* Readies a store for its next user: releases every template instance in
- * it, then wrun_store_refill. Objects made by wrun_instantiate and the
+ * it, then rt_store_refill. Objects made by rt_instantiate and the
  * wrun_*_new functions stay (they are freed with the store). Not during a
  * call. */
-void wrun_store_reset(wrun_store *s);
+void rt_store_reset(wrun_store *s);
 
 /* Frees the released instances pooled in a store (their memory reservations
  * included); instances in use stay. After this, a template none of whose
  * instances is in use in any store may be freed before those stores. */
-void wrun_store_trim(wrun_store *s);
+void rt_store_trim(wrun_store *s);
 
 /* An embedder pointer carried by the store (not owned; NULL initially), so
  * host functions shared by many stores find the state of their caller's:
- * wrun_store_data(wrun_caller_store(caller)). */
-void wrun_store_set_data(wrun_store *s, void *data);
-void *wrun_store_data(const wrun_store *s);
+ * rt_store_data(rt_caller_store(caller)). */
+void rt_store_set_data(wrun_store *s, void *data);
+void *rt_store_data(const wrun_store *s);
 
 /* Looks up an export of an instance by name. Returns false if absent. */
-bool wrun_instance_export(const wrun_instance *inst, const char *name, size_t len,
-                          wrun_extern *out);
+bool rt_instance_export(const wrun_instance *inst, const char *name, size_t len,
+                          rt_extern *out);
 
 /* The module an instance was made from. */
-const wasm_module *wrun_instance_module(const wrun_instance *inst);
+const wm_module *rt_instance_module(const wrun_instance *inst);
 
 /* ---- calls ------------------------------------------------------------ */
 
 /* Calls `f` with `nargs` arguments (types must match its parameters; the
  * caller checks) and stores its results. Returns false with `err` set if it
- * trapped (kind TRAP or EXHAUSTION; wrun_store_trap_kind says which trap).
+ * trapped (kind TRAP or EXHAUSTION; rt_store_trap_kind says which trap).
  * Re-entrant: host functions may call back into wasm. */
-bool wrun_call(wrun_store *s, wrun_func *f, const wrun_val *args, uint32_t nargs,
-               wrun_val *results, uint32_t nresults, wrun_error *err);
+bool rt_call(wrun_store *s, wrun_func *f, const rt_val *args, uint32_t nargs,
+               rt_val *results, uint32_t nresults, rt_error *err);
 
 /* The type of a function (owned by the function's store). */
-const wasm_functype *wrun_func_type(const wrun_func *f);
+const wm_functype *rt_func_type(const wrun_func *f);
 
 /* ---- host functions ---------------------------------------------------
  * The host ABI (also what WASI uses): arguments arrive in slots[0..nparams),
@@ -249,42 +249,42 @@ const wasm_functype *wrun_func_type(const wrun_func *f);
  * unspecified, so read them as (uint32_t)slot; f64 as bits, references as
  * pointers; a v128 takes two consecutive slots, low half first). The function
  * writes its results to slots[0..nresults) in the same layout. It returns true
- * on success; to trap, it returns wrun_caller_trap(...) or wrun_caller_exit(...). */
-typedef bool (*wrun_host_fn)(wrun_caller *caller, void *env, uint64_t *slots);
+ * on success; to trap, it returns rt_caller_trap(...) or rt_caller_exit(...). */
+typedef bool (*rt_host_fn)(rt_caller *caller, void *env, uint64_t *slots);
 
 /* Creates a host function of the given type (copied). `env` is passed back on
  * every call and is not owned. `name` is used in backtraces (copied; may be NULL). */
-wrun_func *wrun_func_new_host(wrun_store *s, const wasm_functype *type, wrun_host_fn fn,
+wrun_func *rt_func_new_host(wrun_store *s, const wm_functype *type, rt_host_fn fn,
                               void *env, const char *name);
 
 /* Inside a host function: records a trap of `kind` with a message; returns false. */
-bool wrun_caller_trap(wrun_caller *c, wrun_trap_kind kind, const char *fmt, ...)
+bool rt_caller_trap(rt_caller *c, rt_trap_kind kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Inside a host function: ends the whole execution with an exit code (WASI
- * proc_exit); wrun_call returns false with wrun_store_trap_kind == EXIT. */
-bool wrun_caller_exit(wrun_caller *c, int code);
+ * proc_exit); rt_call returns false with rt_store_trap_kind == EXIT. */
+bool rt_caller_exit(rt_caller *c, int code);
 
 /* Inside a host function: the calling instance's memory `idx`, or NULL. */
-wrun_memory *wrun_caller_memory(wrun_caller *c, uint32_t idx);
+rt_memory *rt_caller_memory(rt_caller *c, uint32_t idx);
 
 /* Inside a host function: the store. */
-wrun_store *wrun_caller_store(wrun_caller *c);
+wrun_store *rt_caller_store(rt_caller *c);
 
 /* ---- tables, memories, globals made by the host ----------------------- */
 
-wrun_table *wrun_table_new(wrun_store *s, const wasm_tabletype *type, void *init_ref);
-uint64_t wrun_table_size(const wrun_table *t);
-const wasm_tabletype *wrun_table_type(const wrun_table *t);
+rt_table *rt_table_new(wrun_store *s, const wm_tabletype *type, void *init_ref);
+uint64_t rt_table_size(const rt_table *t);
+const wm_tabletype *rt_table_type(const rt_table *t);
 
 /* Creates a linear memory with `type.limits.min` pages. NULL if it can't be reserved. */
-wrun_memory *wrun_memory_new(wrun_store *s, const wasm_memtype *type);
-uint8_t *wrun_memory_data(const wrun_memory *m);
-uint64_t wrun_memory_size(const wrun_memory *m);      /* bytes */
-const wasm_memtype *wrun_memory_type(const wrun_memory *m);
+rt_memory *rt_memory_new(wrun_store *s, const wm_memtype *type);
+uint8_t *rt_memory_data(const rt_memory *m);
+uint64_t rt_memory_size(const rt_memory *m);      /* bytes */
+const wm_memtype *rt_memory_type(const rt_memory *m);
 
-wrun_global *wrun_global_new(wrun_store *s, const wasm_globaltype *type, const wrun_val *init);
-void wrun_global_get(const wrun_global *g, wrun_val *out);
-const wasm_globaltype *wrun_global_type(const wrun_global *g);
+rt_global *rt_global_new(wrun_store *s, const wm_globaltype *type, const rt_val *init);
+void rt_global_get(const rt_global *g, rt_val *out);
+const wm_globaltype *rt_global_type(const rt_global *g);
 
 #endif

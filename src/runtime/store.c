@@ -49,7 +49,7 @@ void rt_tier_register(rt_tier_kind kind, const rt_tier_ops *ops) { rt_tiers[kind
 
 /* ---- stores ------------------------------------------------------------------- */
 
-wrun_store *rt_store_new(const wrun_config *cfg) {
+wrun_store *rt_store_new(const rt_config *cfg) {
   wrun_store *s = calloc(1, sizeof *s);
   if (!s) return NULL;
   if (cfg) s->cfg = *cfg;
@@ -65,8 +65,8 @@ wrun_store *rt_store_new(const wrun_config *cfg) {
   return s;
 }
 
-void wrun_store_interrupt(wrun_store *s) { s->interrupt = 1; }
-int64_t wrun_store_fuel_left(const wrun_store *s) { return s->fuel_left; }
+void rt_store_interrupt(wrun_store *s) { s->interrupt = 1; }
+int64_t rt_store_fuel_left(const wrun_store *s) { return s->fuel_left; }
 
 static void free_func(wrun_func *f) {
   if (!f) return;
@@ -76,7 +76,7 @@ static void free_func(wrun_func *f) {
   free(f);
 }
 
-static void free_memory(wrun_memory *m) {
+static void free_memory(rt_memory *m) {
   if (!m) return;
   if (m->base) munmap(m->base, m->reserved);
   free(m);
@@ -84,7 +84,7 @@ static void free_memory(wrun_memory *m) {
 
 void rt_instance_free(wrun_instance *inst) {
   if (!inst) return;
-  const wasm_module *m = inst->module;
+  const wm_module *m = inst->module;
   if (inst->tmpl) { /* a template's instance owns its definitions (template.c) */
     for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++) free_func(inst->funcs[i]);
     for (uint32_t i = m->nimported_globals; i < m->nglobals; i++) free(inst->globals[i]);
@@ -104,7 +104,7 @@ void rt_instance_free(wrun_instance *inst) {
   free(inst);
 }
 
-void wrun_store_free(wrun_store *s) {
+void rt_store_free(wrun_store *s) {
   if (!s) return;
   for (int k = 0; k < RT_TIER_COUNT_; k++)
     if (rt_tiers[k] && rt_tiers[k]->store_freed) rt_tiers[k]->store_freed(s);
@@ -129,7 +129,7 @@ void wrun_store_free(wrun_store *s) {
 
 /* ---- traps --------------------------------------------------------------- */
 
-const char *rt_trap_message(wrun_trap_kind kind) {
+const char *rt_trap_message(rt_trap_kind kind) {
   switch (kind) {
   case WRUN_TRAP_NONE: return "no trap";
   case WRUN_TRAP_UNREACHABLE: return "unreachable";
@@ -152,7 +152,7 @@ const char *rt_trap_message(wrun_trap_kind kind) {
   return "trap";
 }
 
-void rt_set_trap(wrun_store *s, wrun_trap_kind kind, const char *msg) {
+void rt_set_trap(wrun_store *s, rt_trap_kind kind, const char *msg) {
   s->trap = kind;
   snprintf(s->trap_msg, sizeof s->trap_msg, "%s", msg ? msg : rt_trap_message(kind));
   /* keep the frames that were active for the backtrace */
@@ -167,18 +167,18 @@ void rt_set_trap(wrun_store *s, wrun_trap_kind kind, const char *msg) {
   if (s->ntrace) memcpy(s->trace, s->frames, s->ntrace * sizeof *s->trace);
 }
 
-wrun_trap_kind wrun_store_trap_kind(const wrun_store *s) { return s->trap; }
-int wrun_store_exit_code(const wrun_store *s) { return s->exit_code; }
+rt_trap_kind rt_store_trap_kind(const wrun_store *s) { return s->trap; }
+int rt_store_exit_code(const wrun_store *s) { return s->exit_code; }
 
 static const char *func_name(const wrun_func *f, char *buf, size_t size) {
   if (f->host) return f->name ? f->name : "<host>";
-  const wasm_func *wf = &f->inst->module->funcs[f->index];
+  const wm_func *wf = &f->inst->module->funcs[f->index];
   if (wf->debug_name) return wf->debug_name;
   snprintf(buf, size, "func[%u]", f->index);
   return buf;
 }
 
-const char *wrun_store_backtrace(const wrun_store *s, char *buf, size_t size) {
+const char *rt_store_backtrace(const wrun_store *s, char *buf, size_t size) {
   size_t used = 0;
   if (size) buf[0] = 0;
   for (uint32_t i = s->ntrace, n = 0; i-- > 0 && used + 1 < size; n++) {
@@ -198,8 +198,8 @@ const char *wrun_store_backtrace(const wrun_store *s, char *buf, size_t size) {
 
 static void set_slot_counts(wrun_func *f) {
   f->param_slots = f->result_slots = 0;
-  for (uint32_t i = 0; i < f->type->nparams; i++) f->param_slots += rt_slots(wasm_functype_params(f->type)[i]);
-  for (uint32_t i = 0; i < f->type->nresults; i++) f->result_slots += rt_slots(wasm_functype_results(f->type)[i]);
+  for (uint32_t i = 0; i < f->type->nparams; i++) f->param_slots += rt_slots(wm_functype_params(f->type)[i]);
+  for (uint32_t i = 0; i < f->type->nresults; i++) f->result_slots += rt_slots(wm_functype_results(f->type)[i]);
 }
 
 wrun_func *rt_func_alloc_wasm(wrun_instance *inst, uint32_t index) {
@@ -207,7 +207,7 @@ wrun_func *rt_func_alloc_wasm(wrun_instance *inst, uint32_t index) {
   if (!f) return NULL;
   f->inst = inst;
   f->index = index;
-  f->type = wasm_module_func_type(inst->module, index);
+  f->type = wm_module_func_type(inst->module, index);
   set_slot_counts(f);
   return f;
 }
@@ -221,7 +221,7 @@ wrun_func *rt_func_new_wasm(wrun_store *s, wrun_instance *inst, uint32_t index) 
   return f;
 }
 
-wrun_func *wrun_func_new_host(wrun_store *s, const wasm_functype *type, wrun_host_fn fn, void *env,
+wrun_func *rt_func_new_host(wrun_store *s, const wm_functype *type, rt_host_fn fn, void *env,
                               const char *name) {
   wrun_func *f = calloc(1, sizeof *f);
   if (!f) return NULL;
@@ -246,16 +246,16 @@ wrun_func *wrun_func_new_host(wrun_store *s, const wasm_functype *type, wrun_hos
   return f;
 }
 
-const wasm_functype *wrun_func_type(const wrun_func *f) { return f->type; }
+const wm_functype *rt_func_type(const wrun_func *f) { return f->type; }
 
 /* ---- host function context ------------------------------------------------ */
 
-struct wrun_caller {
+struct rt_caller {
   wrun_store *store;
   wrun_instance *inst;
 };
 
-bool wrun_caller_trap(wrun_caller *c, wrun_trap_kind kind, const char *fmt, ...) {
+bool rt_caller_trap(rt_caller *c, rt_trap_kind kind, const char *fmt, ...) {
   char msg[200];
   va_list ap;
   va_start(ap, fmt);
@@ -265,21 +265,21 @@ bool wrun_caller_trap(wrun_caller *c, wrun_trap_kind kind, const char *fmt, ...)
   return false;
 }
 
-bool wrun_caller_exit(wrun_caller *c, int code) {
+bool rt_caller_exit(rt_caller *c, int code) {
   c->store->exit_code = code;
   rt_set_trap(c->store, WRUN_TRAP_EXIT, "exit");
   return false;
 }
 
-wrun_memory *wrun_caller_memory(wrun_caller *c, uint32_t idx) {
+rt_memory *rt_caller_memory(rt_caller *c, uint32_t idx) {
   if (!c->inst || idx >= c->inst->module->nmems) return NULL;
   return c->inst->mems[idx];
 }
 
-wrun_store *wrun_caller_store(wrun_caller *c) { return c->store; }
+wrun_store *rt_caller_store(rt_caller *c) { return c->store; }
 
 bool rt_call_host(wrun_store *s, wrun_func *f, wrun_instance *caller_inst, uint64_t *slots) {
-  wrun_caller c = {s, caller_inst};
+  rt_caller c = {s, caller_inst};
   if (f->host(&c, f->env, slots)) return true;
   if (s->trap == WRUN_TRAP_NONE) rt_set_trap(s, WRUN_TRAP_HOST, "host function failed");
   return false;
@@ -287,14 +287,14 @@ bool rt_call_host(wrun_store *s, wrun_func *f, wrun_instance *caller_inst, uint6
 
 /* ---- tables ----------------------------------------------------------------- */
 
-void rt_table_free(wrun_table *t) {
+void rt_table_free(rt_table *t) {
   if (!t) return;
   free(t->elems);
   free(t);
 }
 
-wrun_table *rt_table_alloc(const wasm_tabletype *type, void *init_ref) {
-  wrun_table *t = calloc(1, sizeof *t);
+rt_table *rt_table_alloc(const wm_tabletype *type, void *init_ref) {
+  rt_table *t = calloc(1, sizeof *t);
   if (!t) return NULL;
   t->type = *type;
   t->max = type->limits.has_max ? type->limits.max : WASM_MAX_TABLE_SIZE;
@@ -313,8 +313,8 @@ wrun_table *rt_table_alloc(const wasm_tabletype *type, void *init_ref) {
   return t;
 }
 
-wrun_table *wrun_table_new(wrun_store *s, const wasm_tabletype *type, void *init_ref) {
-  wrun_table *t = rt_table_alloc(type, init_ref);
+rt_table *rt_table_new(wrun_store *s, const wm_tabletype *type, void *init_ref) {
+  rt_table *t = rt_table_alloc(type, init_ref);
   if (t && !track(s, t, OBJ_TABLE)) {
     rt_table_free(t);
     return NULL;
@@ -322,7 +322,7 @@ wrun_table *wrun_table_new(wrun_store *s, const wasm_tabletype *type, void *init
   return t;
 }
 
-int64_t rt_table_grow(wrun_table *t, uint64_t delta, void *init) {
+int64_t rt_table_grow(rt_table *t, uint64_t delta, void *init) {
   uint64_t old = t->size;
   if (delta > t->max - old) return -1;
   uint64_t n = old + delta;
@@ -339,13 +339,13 @@ int64_t rt_table_grow(wrun_table *t, uint64_t delta, void *init) {
   return (int64_t)old;
 }
 
-uint64_t wrun_table_size(const wrun_table *t) { return t->size; }
-const wasm_tabletype *wrun_table_type(const wrun_table *t) { return &t->type; }
+uint64_t rt_table_size(const rt_table *t) { return t->size; }
+const wm_tabletype *rt_table_type(const rt_table *t) { return &t->type; }
 
 /* ---- memories ----------------------------------------------------------------- */
 
-wrun_memory *rt_memory_reserve(const wrun_config *cfg, const wasm_memtype *type) {
-  wrun_memory *m = calloc(1, sizeof *m);
+rt_memory *rt_memory_reserve(const rt_config *cfg, const wm_memtype *type) {
+  rt_memory *m = calloc(1, sizeof *m);
   if (!m) return NULL;
   m->type = *type;
   uint64_t max = type->limits.has_max ? type->limits.max : WASM_MAX_PAGES32;
@@ -376,10 +376,10 @@ wrun_memory *rt_memory_reserve(const wrun_config *cfg, const wasm_memtype *type)
   return m;
 }
 
-void rt_memory_free(wrun_memory *m) { free_memory(m); }
+void rt_memory_free(rt_memory *m) { free_memory(m); }
 
-wrun_memory *wrun_memory_new(wrun_store *s, const wasm_memtype *type) {
-  wrun_memory *m = rt_memory_reserve(&s->cfg, type);
+rt_memory *rt_memory_new(wrun_store *s, const wm_memtype *type) {
+  rt_memory *m = rt_memory_reserve(&s->cfg, type);
   if (!m) return NULL;
   if (type->limits.min && mprotect(m->base, type->limits.min * PAGE_BYTES, PROT_READ | PROT_WRITE) != 0) {
     free_memory(m);
@@ -393,7 +393,7 @@ wrun_memory *wrun_memory_new(wrun_store *s, const wasm_memtype *type) {
   return m;
 }
 
-int64_t rt_memory_grow(wrun_memory *m, uint64_t delta) {
+int64_t rt_memory_grow(rt_memory *m, uint64_t delta) {
   uint64_t old = m->size / PAGE_BYTES;
   if (delta > m->max_pages - old) return -1;
   if (delta && mprotect(m->base + m->size, delta * PAGE_BYTES, PROT_READ | PROT_WRITE) != 0) return -1;
@@ -401,9 +401,9 @@ int64_t rt_memory_grow(wrun_memory *m, uint64_t delta) {
   return (int64_t)old;
 }
 
-uint8_t *wrun_memory_data(const wrun_memory *m) { return m->base; }
-uint64_t wrun_memory_size(const wrun_memory *m) { return m->size; }
-const wasm_memtype *wrun_memory_type(const wrun_memory *m) { return &m->type; }
+uint8_t *rt_memory_data(const rt_memory *m) { return m->base; }
+uint64_t rt_memory_size(const rt_memory *m) { return m->size; }
+const wm_memtype *rt_memory_type(const rt_memory *m) { return &m->type; }
 
 /* ---- memory faults ------------------------------------------------------------------ */
 
@@ -413,7 +413,7 @@ static bool fault_in_memory(wrun_store *s, const void *addr) {
   const uint8_t *a = addr;
   for (uint32_t i = 0; i < s->nobjs; i++) {
     if (s->obj_kinds[i] != OBJ_MEMORY) continue;
-    const wrun_memory *m = s->objs[i];
+    const rt_memory *m = s->objs[i];
     if (a >= m->base && a < m->base + m->reserved) return true;
   }
   return rt_store_owns_templated_memory(s, a);
@@ -453,18 +453,18 @@ bool rt_install_fault_handler(void) {
 
 /* ---- globals ------------------------------------------------------------------- */
 
-wrun_global *rt_global_alloc(const wasm_globaltype *type) {
-  wrun_global *g = calloc(1, sizeof *g);
+rt_global *rt_global_alloc(const wm_globaltype *type) {
+  rt_global *g = calloc(1, sizeof *g);
   if (g) g->type = *type;
   return g;
 }
 
-wrun_global *wrun_global_new(wrun_store *s, const wasm_globaltype *type, const wrun_val *init) {
-  wrun_global *g = rt_global_alloc(type);
+rt_global *rt_global_new(wrun_store *s, const wm_globaltype *type, const rt_val *init) {
+  rt_global *g = rt_global_alloc(type);
   if (!g) return NULL;
   if (init) {
     if (type->type == WASM_V128) memcpy(g->val, init->of.v128, 16);
-    else if (wasm_valtype_is_ref(type->type)) g->val[0] = (uint64_t)(uintptr_t)init->of.ref;
+    else if (wm_valtype_is_ref(type->type)) g->val[0] = (uint64_t)(uintptr_t)init->of.ref;
     else if (type->type == WASM_I32 || type->type == WASM_F32) g->val[0] = init->of.i32;
     else g->val[0] = init->of.i64;
   }
@@ -475,20 +475,20 @@ wrun_global *wrun_global_new(wrun_store *s, const wasm_globaltype *type, const w
   return g;
 }
 
-void wrun_global_get(const wrun_global *g, wrun_val *out) {
+void rt_global_get(const rt_global *g, rt_val *out) {
   memset(out, 0, sizeof *out);
   out->type = g->type.type;
   if (g->type.type == WASM_V128) memcpy(out->of.v128, g->val, 16);
-  else if (wasm_valtype_is_ref(g->type.type)) out->of.ref = (void *)(uintptr_t)g->val[0];
+  else if (wm_valtype_is_ref(g->type.type)) out->of.ref = (void *)(uintptr_t)g->val[0];
   else if (g->type.type == WASM_I32 || g->type.type == WASM_F32) out->of.i32 = (uint32_t)g->val[0];
   else out->of.i64 = g->val[0];
 }
 
-const wasm_globaltype *wrun_global_type(const wrun_global *g) { return &g->type; }
+const wm_globaltype *rt_global_type(const rt_global *g) { return &g->type; }
 
 /* ---- instances (allocation only; instantiate.c fills them) ---------------------- */
 
-wrun_instance *rt_instance_alloc(const wasm_module *m) {
+wrun_instance *rt_instance_alloc(const wm_module *m) {
   wrun_instance *inst = calloc(1, sizeof *inst);
   if (!inst) return NULL;
   inst->module = m;
@@ -507,7 +507,7 @@ wrun_instance *rt_instance_alloc(const wasm_module *m) {
   return inst;
 }
 
-wrun_instance *rt_instance_new(wrun_store *s, const wasm_module *m) {
+wrun_instance *rt_instance_new(wrun_store *s, const wm_module *m) {
   wrun_instance *inst = rt_instance_alloc(m);
   if (inst && !track(s, inst, OBJ_INSTANCE)) {
     rt_instance_free(inst);

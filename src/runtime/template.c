@@ -12,7 +12,7 @@
  * cannot be laid out ahead of time (an offset that is not a constant, a
  * segment out of bounds, which must trap in order, an imported memory) the
  * template has no image and instances copy their segments as
- * wrun_instantiate does.
+ * rt_instantiate does.
  *
  * Instances made from a template own their functions, globals, tables and
  * memories instead of registering them with the store, so a released one can
@@ -43,10 +43,10 @@ typedef struct mem_image {
   uint64_t lo, hi;               /* host-page aligned */
 } mem_image;
 
-struct wrun_template {
-  const wasm_module *m;
-  wrun_config cfg;
-  wrun_extern *imports;          /* the checked imports, one per module import; NULL when
+struct rt_template {
+  const wm_module *m;
+  rt_config cfg;
+  rt_extern *imports;          /* the checked imports, one per module import; NULL when
                                   * each instantiation gives its own */
   mem_image *images;             /* per memory index */
   bool data_image;               /* the active data segments are in images */
@@ -57,10 +57,10 @@ struct wrun_template {
 
 /* The offset of an active data segment when it is an i32.const (the only
  * form that does not depend on an import's value). */
-static bool const_offset(const wasm_module *m, const wasm_constexpr *ce, uint64_t *out) {
-  wrun_error scratch;
-  wrun_error_clear(&scratch);
-  wasm_reader r = {m->bytes, ce->code, ce->code + ce->len, &scratch};
+static bool const_offset(const wm_module *m, const wm_constexpr *ce, uint64_t *out) {
+  rt_error scratch;
+  rt_error_clear(&scratch);
+  wm_reader r = {m->bytes, ce->code, ce->code + ce->len, &scratch};
   uint8_t op;
   int32_t v;
   if (!reader_u8(&r, &op) || op != 0x41 || !reader_s32(&r, &v)) return false;
@@ -69,7 +69,7 @@ static bool const_offset(const wasm_module *m, const wasm_constexpr *ce, uint64_
 }
 
 /* The most pages a defined memory may have under cfg (as rt_memory_reserve). */
-static uint64_t max_pages(const wrun_config *cfg, const wasm_memtype *mt) {
+static uint64_t max_pages(const rt_config *cfg, const wm_memtype *mt) {
   uint64_t max = mt->limits.has_max ? mt->limits.max : WASM_MAX_PAGES32;
   if (cfg->max_memory_bytes && max > cfg->max_memory_bytes / PAGE_BYTES) max = cfg->max_memory_bytes / PAGE_BYTES;
   return max;
@@ -85,14 +85,14 @@ static uint64_t host_page(void) {
  * defined 32-bit memory that instantiation can create, has a constant offset
  * and fits in the memory's initial size. Otherwise instantiation copies them
  * (and traps at the first that does not fit, after the ones before it). */
-static bool data_fits_image(const wasm_module *m, const wrun_config *cfg) {
+static bool data_fits_image(const wm_module *m, const rt_config *cfg) {
   uint64_t page = host_page();
   if (page > PAGE_BYTES || (page & (page - 1))) return false;
   for (uint32_t i = 0; i < m->ndatas; i++) {
-    const wasm_data *d = &m->datas[i];
+    const wm_data *d = &m->datas[i];
     if (d->mode != WASM_SEG_ACTIVE) continue;
     if (d->memory < m->nimported_mems || d->memory >= m->nmems) return false;
-    const wasm_memtype *mt = &m->mems[d->memory].type;
+    const wm_memtype *mt = &m->mems[d->memory].type;
     uint64_t off;
     if (mt->limits.is64 || mt->limits.min > max_pages(cfg, mt) || !const_offset(m, &d->offset, &off)) return false;
     if (off + d->len > mt->limits.min * PAGE_BYTES) return false;
@@ -102,10 +102,10 @@ static bool data_fits_image(const wasm_module *m, const wrun_config *cfg) {
 
 /* Writes the active segments of memory `mi` into a fresh memfd, in order
  * (a later segment overwrites an earlier one, as copying them would). */
-static bool build_image(const wasm_module *m, uint32_t mi, mem_image *img, wrun_error *err) {
+static bool build_image(const wm_module *m, uint32_t mi, mem_image *img, rt_error *err) {
   uint64_t lo = UINT64_MAX, hi = 0;
   for (uint32_t i = 0; i < m->ndatas; i++) {
-    const wasm_data *d = &m->datas[i];
+    const wm_data *d = &m->datas[i];
     uint64_t off;
     if (d->mode != WASM_SEG_ACTIVE || d->memory != mi || !d->len || !const_offset(m, &d->offset, &off)) continue;
     if (off < lo) lo = off;
@@ -116,18 +116,18 @@ static bool build_image(const wasm_module *m, uint32_t mi, mem_image *img, wrun_
   img->lo = lo & ~(page - 1);
   img->hi = (hi + page - 1) & ~(page - 1); /* <= the memory's size: wasm pages are whole host pages */
   int fd = memfd_create("wrun-memory-image", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-  if (fd < 0) return wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "memfd_create: %s", strerror(errno));
+  if (fd < 0) return rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "memfd_create: %s", strerror(errno));
   img->fd = fd;
   if (ftruncate(fd, (off_t)img->hi) != 0)
-    return wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "memory image of %llu bytes: %s",
+    return rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "memory image of %llu bytes: %s",
                          (unsigned long long)img->hi, strerror(errno));
   for (uint32_t i = 0; i < m->ndatas; i++) {
-    const wasm_data *d = &m->datas[i];
+    const wm_data *d = &m->datas[i];
     uint64_t off;
     if (d->mode != WASM_SEG_ACTIVE || d->memory != mi || !d->len || !const_offset(m, &d->offset, &off)) continue;
     for (uint64_t done = 0; done < d->len;) {
       ssize_t w = pwrite(fd, d->bytes + done, d->len - done, (off_t)(off + done));
-      if (w <= 0) return wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "memory image: %s", strerror(errno));
+      if (w <= 0) return rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "memory image: %s", strerror(errno));
       done += (uint64_t)w;
     }
   }
@@ -138,7 +138,7 @@ static bool build_image(const wasm_module *m, uint32_t mi, mem_image *img, wrun_
 
 /* Makes a reserved memory (size 0) its initial `min` pages: zero pages with
  * the image mapped copy-on-write over its part. */
-static bool map_initial(wrun_memory *mem, const mem_image *img) {
+static bool map_initial(rt_memory *mem, const mem_image *img) {
   uint64_t bytes = mem->type.limits.min * PAGE_BYTES;
   if (bytes > img->hi - img->lo && mprotect(mem->base, bytes, PROT_READ | PROT_WRITE) != 0) return false;
   if (img->fd >= 0 && mmap(mem->base + img->lo, img->hi - img->lo, PROT_READ | PROT_WRITE,
@@ -152,7 +152,7 @@ static bool map_initial(wrun_memory *mem, const mem_image *img) {
  * private copies of image pages, which then read from the image again, and
  * the zero pages touched), and makes the pages memory.grow added inaccessible
  * again. The mappings stay, so reuse needs no system call. */
-static bool reset_memory(wrun_memory *mem) {
+static bool reset_memory(rt_memory *mem) {
   uint64_t initial = mem->type.limits.min * PAGE_BYTES;
   if (mem->size && madvise(mem->base, mem->size, MADV_DONTNEED) != 0) return false;
   if (mem->size > initial && mprotect(mem->base + initial, mem->size - initial, PROT_NONE) != 0) return false;
@@ -162,7 +162,7 @@ static bool reset_memory(wrun_memory *mem) {
 
 /* ---- templates ------------------------------------------------------------------ */
 
-void wrun_template_free(wrun_template *t) {
+void rt_template_free(rt_template *t) {
   if (!t) return;
   if (t->images)
     for (uint32_t i = 0; i < t->m->nmems; i++)
@@ -172,13 +172,13 @@ void wrun_template_free(wrun_template *t) {
   free(t);
 }
 
-wrun_template *rt_template_new(const wasm_module *m, const wrun_config *cfg, const wrun_extern *imports,
-                               uint32_t nimports, wrun_error *err) {
+rt_template *rt_template_new(const wm_module *m, const rt_config *cfg, const rt_extern *imports,
+                               uint32_t nimports, rt_error *err) {
   if (!m->validated) {
-    wrun_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "module must be validated before instantiation");
+    rt_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "module must be validated before instantiation");
     return NULL;
   }
-  wrun_template *t = calloc(1, sizeof *t);
+  rt_template *t = calloc(1, sizeof *t);
   wrun_instance *probe = rt_instance_alloc(m); /* for checking the imports */
   if (t) {
     t->imports = calloc(m->nimports + 1, sizeof *t->imports); /* NULL below when none are fixed */
@@ -186,8 +186,8 @@ wrun_template *rt_template_new(const wasm_module *m, const wrun_config *cfg, con
   }
   if (!t || !probe || !t->imports || !t->images) {
     rt_instance_free(probe);
-    wrun_template_free(t);
-    wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+    rt_template_free(t);
+    rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
     return NULL;
   }
   t->m = m;
@@ -196,7 +196,7 @@ wrun_template *rt_template_new(const wasm_module *m, const wrun_config *cfg, con
   bool ok = !imports || rt_link_imports(probe, imports, nimports, err);
   rt_instance_free(probe);
   if (!ok) {
-    wrun_template_free(t);
+    rt_template_free(t);
     return NULL;
   }
   if (imports) {
@@ -208,13 +208,13 @@ wrun_template *rt_template_new(const wasm_module *m, const wrun_config *cfg, con
   /* compile now, once, so instances only attach the code (and so threads
    * instantiating at the same time never compile into the module together) */
   if (t->cfg.aot && !rt_tier(RT_TIER_AOT)->prepare_module(m, &t->cfg, err)) {
-    wrun_template_free(t);
+    rt_template_free(t);
     return NULL;
   }
   t->data_image = data_fits_image(m, &t->cfg);
   for (uint32_t i = m->nimported_mems; t->data_image && i < m->nmems; i++) {
     if (!build_image(m, i, &t->images[i], err)) {
-      wrun_template_free(t);
+      rt_template_free(t);
       return NULL;
     }
     t->image_bytes += t->images[i].hi - t->images[i].lo;
@@ -222,9 +222,9 @@ wrun_template *rt_template_new(const wasm_module *m, const wrun_config *cfg, con
   return t;
 }
 
-const wasm_module *wrun_template_module(const wrun_template *t) { return t->m; }
-const wrun_config *wrun_template_config(const wrun_template *t) { return &t->cfg; }
-uint64_t wrun_template_image_bytes(const wrun_template *t) { return t->data_image ? t->image_bytes : 0; }
+const wm_module *rt_template_module(const rt_template *t) { return t->m; }
+const rt_config *rt_template_config(const rt_template *t) { return &t->cfg; }
+uint64_t rt_template_image_bytes(const rt_template *t) { return t->data_image ? t->image_bytes : 0; }
 
 /* ---- the store's template instances ------------------------------------------- */
 
@@ -263,7 +263,7 @@ bool rt_store_owns_templated_memory(const wrun_store *s, const void *addr) {
     /* imported memories too (they may be another store's), but only of
      * instances in use: a pooled one may hold imports freed since */
     for (uint32_t k = inst->live ? 0 : inst->module->nimported_mems; k < inst->module->nmems; k++) {
-      const wrun_memory *mem = inst->mems[k];
+      const rt_memory *mem = inst->mems[k];
       if (mem && a >= mem->base && a < mem->base + mem->reserved) return true;
     }
   }
@@ -273,9 +273,9 @@ bool rt_store_owns_templated_memory(const wrun_store *s, const void *addr) {
 /* Puts a pooled instance's tables back in their initial state (its memories
  * were reset when it was released): minimum size, empty. */
 static void reset_tables(wrun_instance *inst) {
-  const wasm_module *m = inst->module;
+  const wm_module *m = inst->module;
   for (uint32_t i = m->nimported_tables; i < m->ntables; i++) {
-    wrun_table *tb = inst->tables[i];
+    rt_table *tb = inst->tables[i];
     tb->size = m->tables[i].type.limits.min; /* cap only grew past it */
     memset(tb->elems, 0, tb->size * sizeof *tb->elems);
   }
@@ -283,13 +283,13 @@ static void reset_tables(wrun_instance *inst) {
 
 /* A new instance of the template linked to `want`, with its definitions
  * created, registered with the store as in use. */
-static wrun_instance *fresh_instance(const wrun_template *t, wrun_store *s, const wrun_extern *want,
-                                     wrun_error *err) {
-  const wasm_module *m = t->m;
+static wrun_instance *fresh_instance(const rt_template *t, wrun_store *s, const rt_extern *want,
+                                     rt_error *err) {
+  const wm_module *m = t->m;
   wrun_instance *inst = rt_instance_alloc(m);
   if (!inst || !remember(s, inst)) {
     rt_instance_free(inst);
-    wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+    rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
     return NULL;
   }
   inst->tmpl = t;
@@ -305,7 +305,7 @@ static wrun_instance *fresh_instance(const wrun_template *t, wrun_store *s, cons
   }
   for (uint32_t i = m->nimported_mems; i < m->nmems; i++)
     if (!map_initial(inst->mems[i], &t->images[i])) {
-      wrun_error_at(err, WRUN_ERR_LIMIT, WRUN_NO_OFFSET, "cannot map memory %u: %s", i, strerror(errno));
+      rt_error_at(err, WRUN_ERR_LIMIT, WRUN_NO_OFFSET, "cannot map memory %u: %s", i, strerror(errno));
       forget(s, inst);
       return NULL;
     }
@@ -316,16 +316,16 @@ static wrun_instance *fresh_instance(const wrun_template *t, wrun_store *s, cons
   return inst;
 }
 
-static wrun_instance *pooled_instance(const wrun_template *t, wrun_store *s) {
+static wrun_instance *pooled_instance(const rt_template *t, wrun_store *s) {
   for (uint32_t i = s->ntinsts; i-- > 0;)
     if (!s->tinsts[i]->live && s->tinsts[i]->tmpl == t) return s->tinsts[i];
   return NULL;
 }
 
-bool wrun_instance_release(wrun_store *s, wrun_instance *inst) {
+bool rt_instance_release(wrun_store *s, wrun_instance *inst) {
   if (!inst || !inst->tmpl || !inst->live || inst->pool != s) return false;
   inst->live = false;
-  const wasm_module *m = inst->module;
+  const wm_module *m = inst->module;
   for (uint32_t i = m->nimported_mems; i < m->nmems; i++)
     if (!reset_memory(inst->mems[i])) { /* cannot be reused safely: free it */
       forget(s, inst);
@@ -335,10 +335,10 @@ bool wrun_instance_release(wrun_store *s, wrun_instance *inst) {
 }
 
 /* Whether a pooled instance is linked to exactly these imports. */
-static bool same_imports(const wrun_instance *inst, const wrun_extern *want) {
-  const wasm_module *m = inst->module;
+static bool same_imports(const wrun_instance *inst, const rt_extern *want) {
+  const wm_module *m = inst->module;
   for (uint32_t i = 0; i < m->nimports; i++) {
-    const wasm_import *im = &m->imports[i];
+    const wm_import *im = &m->imports[i];
     const void *have = NULL;
     switch (im->kind) {
     case WASM_EXTERN_FUNC: have = inst->funcs[im->index]; break;
@@ -357,8 +357,8 @@ static bool same_imports(const wrun_instance *inst, const wrun_extern *want) {
  * another type). Translated interpreter code holds imported functions and
  * globals as pointers, so it is dropped when one changed (compiled code
  * reaches them through the instance's arrays). */
-static bool relink(wrun_instance *inst, const wrun_extern *want, wrun_error *err) {
-  const wasm_module *m = inst->module;
+static bool relink(wrun_instance *inst, const rt_extern *want, rt_error *err) {
+  const wm_module *m = inst->module;
   if (!same_imports(inst, want))
     for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++) {
       rt_free_func_code(inst->funcs[i]);
@@ -366,22 +366,22 @@ static bool relink(wrun_instance *inst, const wrun_extern *want, wrun_error *err
   return rt_link_imports(inst, want, m->nimports, err);
 }
 
-wrun_instance *wrun_template_instantiate_with(const wrun_template *t, wrun_store *s, const wrun_extern *imports,
-                                              uint32_t nimports, wrun_error *err) {
+wrun_instance *rt_template_instantiate_with(const rt_template *t, wrun_store *s, const rt_extern *imports,
+                                              uint32_t nimports, rt_error *err) {
   if (s->cfg.aot != t->cfg.aot || s->cfg.interruptible != t->cfg.interruptible ||
       s->cfg.max_memory_bytes != t->cfg.max_memory_bytes) {
-    wrun_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET,
+    rt_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET,
                   "store and template configurations differ (aot, interruptible or max memory)");
     return NULL;
   }
-  const wasm_module *m = t->m;
-  const wrun_extern *want = imports ? imports : t->imports;
+  const wm_module *m = t->m;
+  const rt_extern *want = imports ? imports : t->imports;
   if (!want) {
-    wrun_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "the template was made without imports: pass them");
+    rt_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "the template was made without imports: pass them");
     return NULL;
   }
   if (imports && nimports != m->nimports) {
-    wrun_error_at(err, WRUN_ERR_LINK, WRUN_NO_OFFSET, "module needs %u imports, %u given", m->nimports, nimports);
+    rt_error_at(err, WRUN_ERR_LINK, WRUN_NO_OFFSET, "module needs %u imports, %u given", m->nimports, nimports);
     return NULL;
   }
   s->trap = WRUN_TRAP_NONE;
@@ -392,30 +392,30 @@ wrun_instance *wrun_template_instantiate_with(const wrun_template *t, wrun_store
     /* the template's own imports were checked when it was made and cannot
      * have changed; per-instantiation ones are checked each time */
     if ((imports || !same_imports(inst, want)) && !relink(inst, want, err)) {
-      wrun_instance_release(s, inst);
+      rt_instance_release(s, inst);
       return NULL;
     }
   } else if (!(inst = fresh_instance(t, s, want, err))) {
     return NULL;
   }
   if (!rt_init_definitions(inst, err) || !rt_apply_segments(s, inst, t->data_image, err) ||
-      (m->start != WASM_NONE_IDX && !wrun_call(s, inst->funcs[m->start], NULL, 0, NULL, 0, err))) {
-    wrun_instance_release(s, inst);
+      (m->start != WASM_NONE_IDX && !rt_call(s, inst->funcs[m->start], NULL, 0, NULL, 0, err))) {
+    rt_instance_release(s, inst);
     return NULL;
   }
   return inst;
 }
 
-wrun_instance *wrun_template_instantiate(const wrun_template *t, wrun_store *s, wrun_error *err) {
-  return wrun_template_instantiate_with(t, s, NULL, 0, err);
+wrun_instance *rt_template_instantiate(const rt_template *t, wrun_store *s, rt_error *err) {
+  return rt_template_instantiate_with(t, s, NULL, 0, err);
 }
 
-void wrun_store_trim(wrun_store *s) {
+void rt_store_trim(wrun_store *s) {
   for (uint32_t i = s->ntinsts; i-- > 0;)
     if (!s->tinsts[i]->live) forget(s, s->tinsts[i]);
 }
 
-void wrun_store_refill(wrun_store *s) {
+void rt_store_refill(wrun_store *s) {
   s->trap = WRUN_TRAP_NONE;
   s->trap_msg[0] = 0;
   s->exit_code = 0;
@@ -424,10 +424,10 @@ void wrun_store_refill(wrun_store *s) {
   s->fuel_left = (int64_t)(s->cfg.fuel > INT64_MAX ? INT64_MAX : s->cfg.fuel);
 }
 
-void wrun_store_reset(wrun_store *s) {
-  for (uint32_t i = s->ntinsts; i-- > 0;) wrun_instance_release(s, s->tinsts[i]);
-  wrun_store_refill(s);
+void rt_store_reset(wrun_store *s) {
+  for (uint32_t i = s->ntinsts; i-- > 0;) rt_instance_release(s, s->tinsts[i]);
+  rt_store_refill(s);
 }
 
-void wrun_store_set_data(wrun_store *s, void *data) { s->data = data; }
-void *wrun_store_data(const wrun_store *s) { return s->data; }
+void rt_store_set_data(wrun_store *s, void *data) { s->data = data; }
+void *rt_store_data(const wrun_store *s) { return s->data; }

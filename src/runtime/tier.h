@@ -6,7 +6,7 @@
  * neither: it calls them through a table of operations each tier defines
  * (interp_tier_ops in interp.h, aot_tier_ops in aot.h). Those tables are
  * registered once per process by the layer above both, src/engine, when the
- * first store or template is made (wrun_store_new, wrun_template_new), so
+ * first store or template is made (engine_store_new, engine_template_new), so
  * every runtime object that could need a tier exists only after registration.
  *
  * The interpreter is the base tier: it runs every call the runtime starts
@@ -34,9 +34,9 @@ typedef struct rt_tier_ops {
   void (*free_func_code)(wrun_func *f);
   /* Prepares a module once for instances made under `cfg` (the AOT tier
    * compiles it and caches the image on the module). */
-  bool (*prepare_module)(const wasm_module *m, const wrun_config *cfg, wrun_error *err);
+  bool (*prepare_module)(const wm_module *m, const rt_config *cfg, rt_error *err);
   /* Attaches the tier's per-instance state (compiled code) to `inst`. */
-  bool (*attach_instance)(wrun_store *s, wrun_instance *inst, wrun_error *err);
+  bool (*attach_instance)(wrun_store *s, wrun_instance *inst, rt_error *err);
   /* Releases what attach_instance made (inst->aot). */
   void (*free_instance_code)(wrun_instance *inst);
   /* From the fault handler, before it unwinds `ex`: records the tier's

@@ -64,7 +64,7 @@ static uint32_t trunc_sat_u32(double d) {
 /* The operations of SEM_SIMD_NATIVE (simd.h) with SSE2. Operands are
  * read only by those operations (others may have scalar operands, one slot
  * wide). */
-bool simd_exec_native(wasm_opcode op, uint64_t *dst, const uint64_t *pa, const uint64_t *pb) {
+bool simd_exec_native(wm_opcode op, uint64_t *dst, const uint64_t *pa, const uint64_t *pb) {
 #define a _mm_loadu_si128((const __m128i *)(const void *)pa)
 #define b _mm_loadu_si128((const __m128i *)(const void *)pb)
 #define FPS(f, x, y) _mm_castps_si128(f(_mm_castsi128_ps(x), _mm_castsi128_ps(y)))
@@ -86,7 +86,7 @@ bool simd_exec_native(wasm_opcode op, uint64_t *dst, const uint64_t *pa, const u
 #elif defined(__ARM_NEON) && defined(__aarch64__)
 /* The same operations with NEON (AArch64; NaN results are quiet NaNs with
  * FPCR.DN clear, as Linux leaves it). */
-bool simd_exec_native(wasm_opcode op, uint64_t *dst, const uint64_t *pa, const uint64_t *pb) {
+bool simd_exec_native(wm_opcode op, uint64_t *dst, const uint64_t *pa, const uint64_t *pb) {
 #define a vld1q_u8((const uint8_t *)(const void *)pa)
 #define b vld1q_u8((const uint8_t *)(const void *)pb)
 #define N(t, e) vreinterpretq_u8_##t(e)
@@ -120,7 +120,7 @@ bool simd_exec_native(wasm_opcode op, uint64_t *dst, const uint64_t *pa, const u
   return true;
 }
 #else
-bool simd_exec_native(wasm_opcode op, uint64_t *dst, const uint64_t *pa, const uint64_t *pb) {
+bool simd_exec_native(wm_opcode op, uint64_t *dst, const uint64_t *pa, const uint64_t *pb) {
   (void)op, (void)dst, (void)pa, (void)pb;
   return false;
 }
@@ -129,12 +129,12 @@ bool simd_exec_native(wasm_opcode op, uint64_t *dst, const uint64_t *pa, const u
 #define EACH(n) for (int i = 0; i < (n); i++)
 #define MASK(cond) ((cond) ? ~0 : 0)
 
-void simd_exec(wasm_opcode op, unsigned lane, uint64_t *dst, const uint64_t *pa, const uint64_t *pb,
+void simd_exec(wm_opcode op, unsigned lane, uint64_t *dst, const uint64_t *pa, const uint64_t *pb,
                const uint64_t *pc) {
   if (!simd_exec_native(op, dst, pa, pb)) simd_exec_portable(op, lane, dst, pa, pb, pc);
 }
 
-void simd_exec_portable(wasm_opcode op, unsigned lane, uint64_t *dst, const uint64_t *pa, const uint64_t *pb,
+void simd_exec_portable(wm_opcode op, unsigned lane, uint64_t *dst, const uint64_t *pa, const uint64_t *pb,
                         const uint64_t *pc) {
   v128 r, a, b;
   memset(&r, 0, sizeof r);
@@ -349,7 +349,7 @@ void simd_exec_portable(wasm_opcode op, unsigned lane, uint64_t *dst, const uint
   memcpy(dst, &r, 16);
 }
 
-void simd_load(wasm_opcode op, unsigned lane, uint64_t *dst, const uint8_t *mem, const uint64_t *old) {
+void simd_load(wm_opcode op, unsigned lane, uint64_t *dst, const uint8_t *mem, const uint64_t *old) {
   v128 r, src;
   memset(&r, 0, sizeof r);
   switch (op) {
@@ -374,7 +374,7 @@ void simd_load(wasm_opcode op, unsigned lane, uint64_t *dst, const uint8_t *mem,
   memcpy(dst, &r, 16);
 }
 
-void simd_store(wasm_opcode op, unsigned lane, uint8_t *mem, const uint64_t *v) {
+void simd_store(wm_opcode op, unsigned lane, uint8_t *mem, const uint64_t *v) {
   v128 a = load(v);
   switch (op) {
   case OP_V128_STORE: memcpy(mem, &a, 16); break;

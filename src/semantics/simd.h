@@ -11,9 +11,9 @@
 
 #include "binary/opcodes.h"
 
-/* SIMD semantics (simd.c): op is a wasm_opcode of the 0xFD group. Operands are
+/* SIMD semantics (simd.c): op is a wm_opcode of the 0xFD group. Operands are
  * slot pointers; v128 values occupy two slots, scalars one. */
-void simd_exec(wasm_opcode op, unsigned lane, uint64_t *dst, const uint64_t *a, const uint64_t *b,
+void simd_exec(wm_opcode op, unsigned lane, uint64_t *dst, const uint64_t *a, const uint64_t *b,
                const uint64_t *c);
 /* SIMD operations that one SSE2 (x86-64) or NEON (AArch64) instruction
  * computes exactly as the spec says: (id, lane kind for tests: 0 integer,
@@ -80,13 +80,13 @@ void simd_exec(wasm_opcode op, unsigned lane, uint64_t *dst, const uint64_t *a, 
  * (SSE2 or NEON) for the ops whose instruction matches the spec exactly
  * (false, nothing written, for any other op or host), and the portable C
  * semantics of every op. */
-bool simd_exec_native(wasm_opcode op, uint64_t *dst, const uint64_t *a, const uint64_t *b);
-void simd_exec_portable(wasm_opcode op, unsigned lane, uint64_t *dst, const uint64_t *a, const uint64_t *b,
+bool simd_exec_native(wm_opcode op, uint64_t *dst, const uint64_t *a, const uint64_t *b);
+void simd_exec_portable(wm_opcode op, unsigned lane, uint64_t *dst, const uint64_t *a, const uint64_t *b,
                         const uint64_t *c);
 /* Loads for the v128.load* family from `mem` (already bounds-checked); `old`
  * is the vector operand of the *_lane forms. */
-void simd_load(wasm_opcode op, unsigned lane, uint64_t *dst, const uint8_t *mem, const uint64_t *old);
+void simd_load(wm_opcode op, unsigned lane, uint64_t *dst, const uint8_t *mem, const uint64_t *old);
 /* Stores v128.store and v128.storeN_lane. */
-void simd_store(wasm_opcode op, unsigned lane, uint8_t *mem, const uint64_t *v);
+void simd_store(wm_opcode op, unsigned lane, uint8_t *mem, const uint64_t *v);
 
 #endif

@@ -30,8 +30,8 @@ enum { LOG_DEBUG = -1, LOG_INFO = 0, LOG_WARN = 1, LOG_ERROR = 2, LOG_NONE = 3 }
 
 /* What prepare made: the module and settings every request shares. */
 typedef struct hw_app {
-  const wasm_module *m;
-  wrun_template *tmpl;             /* the template path (modules without WASI imports) */
+  const wm_module *m;
+  rt_template *tmpl;             /* the template path (modules without WASI imports) */
   wrun_store *host_store;          /* owns the template's shared host functions */
   const serve_config *cfg;
   int log_min;                     /* lowest level logged */
@@ -159,17 +159,17 @@ static void buf_reset(hw_buf *b) {
 /* ---- guest memory ---------------------------------------------------------- */
 
 /* [ptr, ptr+len) of the caller's memory, or NULL after recording a trap. */
-static uint8_t *guest_bytes(wrun_caller *c, uint32_t ptr, uint32_t len, const char *fn) {
-  wrun_memory *mem = wrun_caller_memory(c, 0);
-  if (!mem || (uint64_t)ptr + len > wrun_memory_size(mem)) {
-    wrun_caller_trap(c, WRUN_TRAP_HOST, "http_handler.%s: %u bytes at %u are outside the guest's memory", fn, len, ptr);
+static uint8_t *guest_bytes(rt_caller *c, uint32_t ptr, uint32_t len, const char *fn) {
+  rt_memory *mem = rt_caller_memory(c, 0);
+  if (!mem || (uint64_t)ptr + len > rt_memory_size(mem)) {
+    rt_caller_trap(c, WRUN_TRAP_HOST, "http_handler.%s: %u bytes at %u are outside the guest's memory", fn, len, ptr);
     return NULL;
   }
-  return wrun_memory_data(mem) + ptr;
+  return rt_memory_data(mem) + ptr;
 }
 
 /* The get_* convention: write `v` at buf if it fits in buf_limit; return its length. */
-static bool write_result(wrun_caller *c, uint64_t *slots, const void *v, size_t len, const char *fn) {
+static bool write_result(rt_caller *c, uint64_t *slots, const void *v, size_t len, const char *fn) {
   uint32_t buf = (uint32_t)slots[0], limit = (uint32_t)slots[1];
   if (len <= limit && len) {
     uint8_t *p = guest_bytes(c, buf, (uint32_t)len, fn);
@@ -180,8 +180,8 @@ static bool write_result(wrun_caller *c, uint64_t *slots, const void *v, size_t 
   return true;
 }
 
-static bool host_fail(wrun_caller *c, const char *fn, const char *why) {
-  return wrun_caller_trap(c, WRUN_TRAP_HOST, "http_handler.%s: %s", fn, why);
+static bool host_fail(rt_caller *c, const char *fn, const char *why) {
+  return rt_caller_trap(c, WRUN_TRAP_HOST, "http_handler.%s: %s", fn, why);
 }
 
 /* ---- host functions ------------------------------------------------------ */
@@ -189,33 +189,33 @@ static bool host_fail(wrun_caller *c, const char *fn, const char *why) {
 /* The request a host function serves: its env (bound per request), or on the
  * template path, where one set of host functions serves every request, the
  * calling store's current request (serve_instance_call sets it). */
-static inline hw_req *req_of(wrun_caller *c, void *env) {
-  return env ? env : wrun_store_data(wrun_caller_store(c));
+static inline hw_req *req_of(rt_caller *c, void *env) {
+  return env ? env : rt_store_data(rt_caller_store(c));
 }
 
-static bool h_enable_features(wrun_caller *c, void *env, uint64_t *slots) {
+static bool h_enable_features(rt_caller *c, void *env, uint64_t *slots) {
   hw_req *r = req_of(c, env);
   r->features |= (uint32_t)slots[0] & SUPPORTED_FEATURES;
   slots[0] = SUPPORTED_FEATURES;
   return true;
 }
 
-static bool h_get_config(wrun_caller *c, void *env, uint64_t *slots) {
+static bool h_get_config(rt_caller *c, void *env, uint64_t *slots) {
   hw_req *r = req_of(c, env);
   return write_result(c, slots, r->app->cfg->guest_config, r->app->cfg->guest_config_len, "get_config");
 }
 
-static bool h_log(wrun_caller *c, void *env, uint64_t *slots) {
+static bool h_log(rt_caller *c, void *env, uint64_t *slots) {
   hw_req *r = req_of(c, env);
   int32_t level = (int32_t)(uint32_t)slots[0];
   uint32_t len = (uint32_t)slots[2];
   if (level < r->app->log_min || level >= LOG_NONE) return true;
-  wrun_memory *mem = wrun_caller_memory(c, 0);
-  if (!mem || (uint64_t)(uint32_t)slots[1] + len > wrun_memory_size(mem)) return true; /* spec: ignore, never trap */
+  rt_memory *mem = rt_caller_memory(c, 0);
+  if (!mem || (uint64_t)(uint32_t)slots[1] + len > rt_memory_size(mem)) return true; /* spec: ignore, never trap */
   static const char *const names[] = {"debug", "info", "warn", "error"};
   char line[1100];
   int n = snprintf(line, sizeof line, "wrun: %s: guest %s: %.*s\n", r->app->cfg->path, names[level + 1],
-                   (int)(len > 1000 ? 1000 : len), (const char *)wrun_memory_data(mem) + (uint32_t)slots[1]);
+                   (int)(len > 1000 ? 1000 : len), (const char *)rt_memory_data(mem) + (uint32_t)slots[1]);
   if (n > 0) {
     ssize_t w = write(2, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
     (void)w;
@@ -223,20 +223,20 @@ static bool h_log(wrun_caller *c, void *env, uint64_t *slots) {
   return true;
 }
 
-static bool h_log_enabled(wrun_caller *c, void *env, uint64_t *slots) {
+static bool h_log_enabled(rt_caller *c, void *env, uint64_t *slots) {
   hw_req *r = req_of(c, env);
   int32_t level = (int32_t)(uint32_t)slots[0];
   slots[0] = level >= r->app->log_min && level < LOG_NONE;
   return true;
 }
 
-static bool h_get_method(wrun_caller *c, void *env, uint64_t *slots) {
+static bool h_get_method(rt_caller *c, void *env, uint64_t *slots) {
   hw_req *r = req_of(c, env);
   return write_result(c, slots, r->method, strlen(r->method), "get_method");
 }
 
 /* A copy of guest bytes as a string, refusing what would break an HTTP/1 head. */
-static char *guest_string(wrun_caller *c, uint64_t ptr, uint64_t len, const char *fn, bool allow_space) {
+static char *guest_string(rt_caller *c, uint64_t ptr, uint64_t len, const char *fn, bool allow_space) {
   uint8_t *p = guest_bytes(c, (uint32_t)ptr, (uint32_t)len, fn);
   if (!p) return NULL;
   for (uint32_t i = 0; i < (uint32_t)len; i++)
@@ -254,7 +254,7 @@ static char *guest_string(wrun_caller *c, uint64_t ptr, uint64_t len, const char
   return s;
 }
 
-static bool h_set_method(wrun_caller *c, void *env, uint64_t *slots) {
+static bool h_set_method(rt_caller *c, void *env, uint64_t *slots) {
   hw_req *r = req_of(c, env);
   if ((uint32_t)slots[1] == 0) return host_fail(c, "set_method", "empty method");
   char *s = guest_string(c, slots[0], slots[1], "set_method", false);
@@ -264,13 +264,13 @@ static bool h_set_method(wrun_caller *c, void *env, uint64_t *slots) {
   return true;
 }
 
-static bool h_get_uri(wrun_caller *c, void *env, uint64_t *slots) {
+static bool h_get_uri(rt_caller *c, void *env, uint64_t *slots) {
   hw_req *r = req_of(c, env);
   const char *u = r->uri[0] ? r->uri : "/";
   return write_result(c, slots, u, strlen(u), "get_uri");
 }
 
-static bool h_set_uri(wrun_caller *c, void *env, uint64_t *slots) {
+static bool h_set_uri(rt_caller *c, void *env, uint64_t *slots) {
   hw_req *r = req_of(c, env);
   char *s = guest_string(c, slots[0], slots[1], "set_uri", false);
   if (!s) return false;
@@ -279,14 +279,14 @@ static bool h_set_uri(wrun_caller *c, void *env, uint64_t *slots) {
   return true;
 }
 
-static bool h_get_protocol_version(wrun_caller *c, void *env, uint64_t *slots) {
+static bool h_get_protocol_version(rt_caller *c, void *env, uint64_t *slots) {
   hw_req *r = req_of(c, env);
   int v = serve_exchange_request(r->x)->version;
   const char *s = v >= 0x200 ? "HTTP/2.0" : v == 0x100 ? "HTTP/1.0" : "HTTP/1.1";
   return write_result(c, slots, s, strlen(s), "get_protocol_version");
 }
 
-static bool h_get_source_addr(wrun_caller *c, void *env, uint64_t *slots) {
+static bool h_get_source_addr(rt_caller *c, void *env, uint64_t *slots) {
   hw_req *r = req_of(c, env);
   const char *a = serve_exchange_request(r->x)->peer;
   return write_result(c, slots, a, strlen(a), "get_source_addr");
@@ -299,7 +299,7 @@ static hw_fields *fields_of(hw_req *r, uint32_t kind) {
   return NULL;
 }
 
-static bool check_kind(wrun_caller *c, uint32_t kind, const char *fn) {
+static bool check_kind(rt_caller *c, uint32_t kind, const char *fn) {
   if (kind <= KIND_RESPONSE_TRAILERS) return true;
   char why[64];
   snprintf(why, sizeof why, "unknown header kind %u", kind);
@@ -309,7 +309,7 @@ static bool check_kind(wrun_caller *c, uint32_t kind, const char *fn) {
 /* Writes a NUL-separated list (built in *out, freed here) to the guest's
  * buffer at slots[at] with limit slots[at + 1], and returns in slots[0] the
  * count in the high and the byte length in the low 32 bits (0 when empty). */
-static bool write_list(wrun_caller *c, uint64_t *slots, int at, hw_buf *out, uint32_t count, const char *fn) {
+static bool write_list(rt_caller *c, uint64_t *slots, int at, hw_buf *out, uint32_t count, const char *fn) {
   uint64_t args[2] = {slots[at], slots[at + 1]};
   bool ok = write_result(c, args, out->p, out->len, fn);
   slots[0] = out->len ? (uint64_t)count << 32 | (uint32_t)out->len : 0;
@@ -317,7 +317,7 @@ static bool write_list(wrun_caller *c, uint64_t *slots, int at, hw_buf *out, uin
   return ok;
 }
 
-static bool h_get_header_names(wrun_caller *c, void *env, uint64_t *slots) {
+static bool h_get_header_names(rt_caller *c, void *env, uint64_t *slots) {
   hw_req *r = req_of(c, env);
   uint32_t kind = (uint32_t)slots[0];
   if (!check_kind(c, kind, "get_header_names")) return false;
@@ -339,7 +339,7 @@ static bool h_get_header_names(wrun_caller *c, void *env, uint64_t *slots) {
   return write_list(c, slots, 1, &out, count, "get_header_names");
 }
 
-static bool h_get_header_values(wrun_caller *c, void *env, uint64_t *slots) {
+static bool h_get_header_values(rt_caller *c, void *env, uint64_t *slots) {
   hw_req *r = req_of(c, env);
   uint32_t kind = (uint32_t)slots[0];
   if (!check_kind(c, kind, "get_header_values")) return false;
@@ -361,7 +361,7 @@ static bool h_get_header_values(wrun_caller *c, void *env, uint64_t *slots) {
 }
 
 /* set_header_value, add_header_value, remove_header. */
-static bool change_header(wrun_caller *c, hw_req *r, uint64_t *slots, const char *fn, bool remove, bool add) {
+static bool change_header(rt_caller *c, hw_req *r, uint64_t *slots, const char *fn, bool remove, bool add) {
   uint32_t kind = (uint32_t)slots[0];
   if (!check_kind(c, kind, fn)) return false;
   hw_fields *f = fields_of(r, kind);
@@ -387,17 +387,17 @@ static bool change_header(wrun_caller *c, hw_req *r, uint64_t *slots, const char
   return ok ? true : host_fail(c, fn, "out of memory");
 }
 
-static bool h_set_header_value(wrun_caller *c, void *env, uint64_t *slots) {
+static bool h_set_header_value(rt_caller *c, void *env, uint64_t *slots) {
   return change_header(c, req_of(c, env), slots, "set_header_value", false, false);
 }
-static bool h_add_header_value(wrun_caller *c, void *env, uint64_t *slots) {
+static bool h_add_header_value(rt_caller *c, void *env, uint64_t *slots) {
   return change_header(c, req_of(c, env), slots, "add_header_value", false, true);
 }
-static bool h_remove_header(wrun_caller *c, void *env, uint64_t *slots) {
+static bool h_remove_header(rt_caller *c, void *env, uint64_t *slots) {
   return change_header(c, req_of(c, env), slots, "remove_header", true, false);
 }
 
-static bool h_read_body(wrun_caller *c, void *env, uint64_t *slots) {
+static bool h_read_body(rt_caller *c, void *env, uint64_t *slots) {
   hw_req *r = req_of(c, env);
   uint32_t kind = (uint32_t)slots[0], limit = (uint32_t)slots[2];
   if (kind > KIND_RESPONSE) return host_fail(c, "read_body", "unknown body kind");
@@ -423,7 +423,7 @@ static void start_streaming(hw_req *r) {
   r->streaming = true;
 }
 
-static bool h_write_body(wrun_caller *c, void *env, uint64_t *slots) {
+static bool h_write_body(rt_caller *c, void *env, uint64_t *slots) {
   hw_req *r = req_of(c, env);
   uint32_t kind = (uint32_t)slots[0], len = (uint32_t)slots[2];
   if (kind > KIND_RESPONSE) return host_fail(c, "write_body", "unknown body kind");
@@ -443,13 +443,13 @@ static bool h_write_body(wrun_caller *c, void *env, uint64_t *slots) {
   return buf_append(b, p, len) ? true : host_fail(c, "write_body", "out of memory");
 }
 
-static bool h_get_status_code(wrun_caller *c, void *env, uint64_t *slots) {
+static bool h_get_status_code(rt_caller *c, void *env, uint64_t *slots) {
   hw_req *r = req_of(c, env);
   slots[0] = (uint32_t)r->status;
   return true;
 }
 
-static bool h_set_status_code(wrun_caller *c, void *env, uint64_t *slots) {
+static bool h_set_status_code(rt_caller *c, void *env, uint64_t *slots) {
   hw_req *r = req_of(c, env);
   int32_t st = (int32_t)(uint32_t)slots[0];
   if (st < 100 || st > 999) return host_fail(c, "set_status_code", "status codes are 100 to 999");
@@ -462,7 +462,7 @@ static bool h_set_status_code(wrun_caller *c, void *env, uint64_t *slots) {
 typedef struct hw_func {
   const char *name;
   const char *sig;                 /* params, ':', results; 'i' i32, 'I' i64 */
-  wrun_host_fn fn;
+  rt_host_fn fn;
 } hw_func;
 
 static const hw_func hw_funcs[] = {
@@ -487,7 +487,7 @@ static const hw_func hw_funcs[] = {
   {"set_status_code", "i:", h_set_status_code},
 };
 
-static bool sig_matches(const char *sig, const wasm_functype *ft) {
+static bool sig_matches(const char *sig, const wm_functype *ft) {
   const char *colon = strchr(sig, ':');
   size_t np = (size_t)(colon - sig), nr = strlen(colon + 1);
   if (ft->nparams != np || ft->nresults != nr) return false;
@@ -498,7 +498,7 @@ static bool sig_matches(const char *sig, const wasm_functype *ft) {
   return true;
 }
 
-static const hw_func *find_func(const wasm_import *im) {
+static const hw_func *find_func(const wm_import *im) {
   if (strcmp(im->module.ptr, "http_handler") != 0 || im->kind != WASM_EXTERN_FUNC) return NULL;
   for (size_t k = 0; k < sizeof hw_funcs / sizeof *hw_funcs; k++)
     if (strcmp(hw_funcs[k].name, im->field.ptr) == 0) return &hw_funcs[k];
@@ -506,19 +506,19 @@ static const hw_func *find_func(const wasm_import *im) {
 }
 
 /* serve_link_fn: an http_handler import, bound to this request's state. */
-static bool link_import(void *env, wrun_store *s, const wasm_module *m, uint32_t i, wrun_extern *out, wrun_error *err) {
-  const wasm_import *im = &m->imports[i];
+static bool link_import(void *env, wrun_store *s, const wm_module *m, uint32_t i, rt_extern *out, rt_error *err) {
+  const wm_import *im = &m->imports[i];
   const hw_func *hf = find_func(im);
   if (!hf)
-    return wrun_error_at(err, WRUN_ERR_LINK, im->offset,
+    return rt_error_at(err, WRUN_ERR_LINK, im->offset,
                          "unknown import \"%s\" \"%s\": `wrun serve` provides http_handler and wasi_snapshot_preview1",
                          im->module.ptr, im->field.ptr);
-  const wasm_functype *ft = wasm_module_func_type(m, im->index);
+  const wm_functype *ft = wm_module_func_type(m, im->index);
   if (!sig_matches(hf->sig, ft))
-    return wrun_error_at(err, WRUN_ERR_LINK, im->offset, "incompatible import type: \"%s\" \"%s\" has the wrong signature",
+    return rt_error_at(err, WRUN_ERR_LINK, im->offset, "incompatible import type: \"%s\" \"%s\" has the wrong signature",
                          im->module.ptr, im->field.ptr);
-  wrun_func *f = wrun_func_new_host(s, ft, hf->fn, env, hf->name);
-  if (!f) return wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+  wrun_func *f = rt_func_new_host(s, ft, hf->fn, env, hf->name);
+  if (!f) return rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
   out->kind = WASM_EXTERN_FUNC;
   out->of.func = f;
   return true;
@@ -538,9 +538,9 @@ static void req_free(hw_req *r) {
 }
 
 /* A trap or failed instantiation: 500 (or a cut stream), logged with the reason. */
-static void fail_request(hw_req *r, const wrun_error *err) {
+static void fail_request(hw_req *r, const rt_error *err) {
   char why[400];
-  wrun_trap_kind k = r->si.store ? wrun_store_trap_kind(r->si.store) : WRUN_TRAP_NONE;
+  rt_trap_kind k = r->si.store ? rt_store_trap_kind(r->si.store) : WRUN_TRAP_NONE;
   snprintf(why, sizeof why, "%s: %s%s", err->kind == WRUN_ERR_TRAP || err->kind == WRUN_ERR_EXHAUSTION ? "trap" : "error",
            err->message,
            k == WRUN_TRAP_FUEL      ? " (--fuel)"
@@ -566,9 +566,9 @@ static void call_handle_response(hw_req *r, bool is_error) {
   r->in_response = true;
   r->resp_body.written = false;
   r->resp_body.pos = 0;
-  wrun_val args[2] = {{.type = WASM_I32, .of.i32 = r->ctx}, {.type = WASM_I32, .of.i32 = is_error}};
-  wrun_error err;
-  wrun_error_clear(&err);
+  rt_val args[2] = {{.type = WASM_I32, .of.i32 = r->ctx}, {.type = WASM_I32, .of.i32 = is_error}};
+  rt_error err;
+  rt_error_clear(&err);
   if (!serve_instance_call(&r->si, "handle_response", args, 2, NULL, 0, &err)) {
     fail_request(r, &err);
     return;
@@ -651,15 +651,15 @@ static void hw_handle(void *prepared, serve_exchange *x) {
     serve_exchange_fail(x, 500, "out of memory");
     return;
   }
-  wrun_error err;
-  wrun_error_clear(&err);
+  rt_error err;
+  rt_error_clear(&err);
   if (hwk->pool ? !serve_instance_take(hwk->pool, r, &r->si, &err)
                 : !serve_instance_new(app->m, &app->cfg->limits, app->cfg->path, hwk->wd, link_import, r, &r->si,
                                       &err)) {
     fail_request(r, &err);
     return;
   }
-  wrun_val res;
+  rt_val res;
   if (!serve_instance_call(&r->si, "handle_request", NULL, 0, &res, 1, &err)) {
     fail_request(r, &err);
     return;
@@ -678,17 +678,17 @@ static void hw_worker_free(void *p) {
 
 /* ---- detection and preparation --------------------------------------------- */
 
-static bool export_func_type(const wasm_module *m, const char *name, const char *sig) {
+static bool export_func_type(const wm_module *m, const char *name, const char *sig) {
   for (uint32_t i = 0; i < m->nexports; i++) {
-    const wasm_export *e = &m->exports[i];
+    const wm_export *e = &m->exports[i];
     if (e->kind != WASM_EXTERN_FUNC || strcmp(e->name.ptr, name) != 0) continue;
-    return sig_matches(sig, wasm_module_func_type(m, e->index));
+    return sig_matches(sig, wm_module_func_type(m, e->index));
   }
   return false;
 }
 
 static bool hw_detect(const serve_app *app) {
-  const wasm_module *m = app->module;
+  const wm_module *m = app->module;
   if (!m) return false; /* a component */
   if (export_func_type(m, "handle_request", ":I")) return true;
   for (uint32_t i = 0; i < m->nimports; i++)
@@ -697,7 +697,7 @@ static bool hw_detect(const serve_app *app) {
 }
 
 static void *hw_prepare(const serve_config *cfg, const serve_app *sa, char *err, size_t errlen) {
-  const wasm_module *m = sa->module;
+  const wm_module *m = sa->module;
   if (!export_func_type(m, "handle_request", ":I")) {
     snprintf(err, errlen, "http-wasm: the module must export handle_request: [] -> [i64]");
     return NULL;
@@ -714,10 +714,10 @@ static void *hw_prepare(const serve_config *cfg, const serve_app *sa, char *err,
     return NULL;
   }
   for (uint32_t i = 0; i < m->nimports; i++) {
-    const wasm_import *im = &m->imports[i];
+    const wm_import *im = &m->imports[i];
     if (strcmp(im->module.ptr, "wasi_snapshot_preview1") == 0) continue;
     const hw_func *hf = find_func(im);
-    if (!hf || !sig_matches(hf->sig, wasm_module_func_type(m, im->index))) {
+    if (!hf || !sig_matches(hf->sig, wm_module_func_type(m, im->index))) {
       snprintf(err, errlen, "%s import \"%s\" \"%s\" (http-wasm provides http_handler functions and WASI)",
                hf ? "incompatible" : "unknown", im->module.ptr, im->field.ptr);
       return NULL;
@@ -732,8 +732,8 @@ static void *hw_prepare(const serve_config *cfg, const serve_app *sa, char *err,
   app->cfg = cfg;
   app->log_min = cfg->verbose ? LOG_DEBUG : LOG_INFO;
   if (!getenv("WRUN_SERVE_NO_TEMPLATE")) { /* a switch for measuring the other path */
-    wrun_error e;
-    wrun_error_clear(&e);
+    rt_error e;
+    rt_error_clear(&e);
     app->tmpl = serve_template_new(m, &cfg->limits, link_import, &app->host_store, &e);
     if (!app->tmpl && e.kind != WRUN_OK) {
       snprintf(err, errlen, "http-wasm: %s", e.message);
@@ -751,8 +751,8 @@ static void *hw_prepare(const serve_config *cfg, const serve_app *sa, char *err,
 
 static void hw_free(void *prepared) {
   hw_app *app = prepared;
-  wrun_template_free(app->tmpl); /* the workers' stores are gone */
-  wrun_store_free(app->host_store);
+  rt_template_free(app->tmpl); /* the workers' stores are gone */
+  rt_store_free(app->host_store);
   free(app);
 }
 

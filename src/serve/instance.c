@@ -36,7 +36,7 @@ static void *watch(void *arg) {
     int rc = pthread_cond_timedwait(&wd->cv, &wd->mu, &deadline);
     if (rc == ETIMEDOUT && wd->armed && wd->deadline.tv_sec == deadline.tv_sec &&
         wd->deadline.tv_nsec == deadline.tv_nsec) {
-      wrun_store_interrupt(wd->store);
+      rt_store_interrupt(wd->store);
       if (wd->wasi) wasi_interrupt(wd->wasi);
       wd->armed = false;
       wd->fired = true;
@@ -110,7 +110,7 @@ void serve_watchdog_free(serve_watchdog *wd) {
 /* ---- instances ---------------------------------------------------------- */
 
 struct serve_pool {
-  const wrun_template *t;
+  const rt_template *t;
   wrun_store *store;               /* this worker's: every instance of the template lives here */
   serve_watchdog *wd;
   uint64_t timeout_ns;
@@ -123,58 +123,58 @@ static void pool_put(serve_pool *p, wrun_instance *inst, bool failed) {
     p->warm = inst;
     return;
   }
-  wrun_instance_release(p->store, inst);
+  rt_instance_release(p->store, inst);
   if (failed) {
     /* a trapped instance is not pooled: its pages and reservation go now */
-    wrun_store_trim(p->store);
-    wrun_store_refill(p->store);
+    rt_store_trim(p->store);
+    rt_store_refill(p->store);
   }
 }
 
 void serve_instance_free(serve_instance *si) {
   if (si->pool) {
     if (si->inst) pool_put(si->pool, si->inst, si->failed);
-    else if (si->failed) wrun_store_refill(si->pool->store);
+    else if (si->failed) rt_store_refill(si->pool->store);
   } else {
-    wrun_store_free(si->store);
+    rt_store_free(si->store);
     if (si->wasi) wasi_free(si->wasi);
   }
   memset(si, 0, sizeof *si);
 }
 
-static bool call_export(serve_instance *si, wrun_func *f, const wrun_val *args, uint32_t nargs, wrun_val *results,
-                        uint32_t nresults, wrun_error *err) {
-  if (si->pool) wrun_store_set_data(si->store, si->data); /* the store is shared by the worker's requests */
+static bool call_export(serve_instance *si, wrun_func *f, const rt_val *args, uint32_t nargs, rt_val *results,
+                        uint32_t nresults, rt_error *err) {
+  if (si->pool) rt_store_set_data(si->store, si->data); /* the store is shared by the worker's requests */
   if (si->wd && si->timeout_ns) serve_watchdog_arm(si->wd, si->store, si->wasi, si->timeout_ns);
-  bool ok = wrun_call(si->store, f, args, nargs, results, nresults, err);
+  bool ok = rt_call(si->store, f, args, nargs, results, nresults, err);
   /* a deadline that passed just as the call returned interrupted the store
    * for nothing: clear that before another request's call sees it */
-  if (si->wd && si->timeout_ns && serve_watchdog_disarm(si->wd) && ok && si->pool) wrun_store_refill(si->store);
+  if (si->wd && si->timeout_ns && serve_watchdog_disarm(si->wd) && ok && si->pool) rt_store_refill(si->store);
   if (!ok) si->failed = true;
   return ok;
 }
 
-bool serve_instance_call(serve_instance *si, const char *name, const wrun_val *args, uint32_t nargs,
-                         wrun_val *results, uint32_t nresults, wrun_error *err) {
-  wrun_extern ex;
-  if (!wrun_instance_export(si->inst, name, strlen(name), &ex) || ex.kind != WASM_EXTERN_FUNC)
-    return wrun_error_at(err, WRUN_ERR_LINK, WRUN_NO_OFFSET, "no exported function \"%s\"", name);
+bool serve_instance_call(serve_instance *si, const char *name, const rt_val *args, uint32_t nargs,
+                         rt_val *results, uint32_t nresults, rt_error *err) {
+  rt_extern ex;
+  if (!rt_instance_export(si->inst, name, strlen(name), &ex) || ex.kind != WASM_EXTERN_FUNC)
+    return rt_error_at(err, WRUN_ERR_LINK, WRUN_NO_OFFSET, "no exported function \"%s\"", name);
   return call_export(si, ex.of.func, args, nargs, results, nresults, err);
 }
 
 /* `_initialize` (a reactor) or `_start` (a command whose main sets things up). */
-static bool run_init(serve_instance *si, wrun_error *err) {
+static bool run_init(serve_instance *si, rt_error *err) {
   static const char *const names[] = {"_initialize", "_start"};
   for (int i = 0; i < 2; i++) {
-    wrun_extern ex;
-    if (!wrun_instance_export(si->inst, names[i], strlen(names[i]), &ex) || ex.kind != WASM_EXTERN_FUNC) continue;
-    const wasm_functype *ft = wrun_func_type(ex.of.func);
+    rt_extern ex;
+    if (!rt_instance_export(si->inst, names[i], strlen(names[i]), &ex) || ex.kind != WASM_EXTERN_FUNC) continue;
+    const wm_functype *ft = rt_func_type(ex.of.func);
     if (ft->nparams || ft->nresults) continue;
     if (call_export(si, ex.of.func, NULL, 0, NULL, 0, err)) return true;
-    if (wrun_store_trap_kind(si->store) == WRUN_TRAP_EXIT && wrun_store_exit_code(si->store) == 0) {
-      wrun_error_clear(err);
+    if (rt_store_trap_kind(si->store) == WRUN_TRAP_EXIT && rt_store_exit_code(si->store) == 0) {
+      rt_error_clear(err);
       si->failed = false;
-      if (si->pool) wrun_store_refill(si->store); /* clears the exit for the handler's calls (fuel too) */
+      if (si->pool) rt_store_refill(si->store); /* clears the exit for the handler's calls (fuel too) */
       return true;
     }
     return false;
@@ -182,14 +182,14 @@ static bool run_init(serve_instance *si, wrun_error *err) {
   return true;
 }
 
-static bool imports_wasi(const wasm_module *m) {
+static bool imports_wasi(const wm_module *m) {
   for (uint32_t i = 0; i < m->nimports; i++)
     if (strcmp(m->imports[i].module.ptr, "wasi_snapshot_preview1") == 0) return true;
   return false;
 }
 
-static wrun_config store_config(const serve_limits *lim) {
-  wrun_config cfg = {0};
+static rt_config store_config(const serve_limits *lim) {
+  rt_config cfg = {0};
   cfg.fuel = lim->fuel;
   cfg.max_memory_bytes = lim->max_memory;
   cfg.stack_bytes = lim->max_stack > UINT32_MAX ? UINT32_MAX : (uint32_t)lim->max_stack;
@@ -199,24 +199,24 @@ static wrun_config store_config(const serve_limits *lim) {
   return cfg;
 }
 
-bool serve_instance_new(const wasm_module *m, const serve_limits *lim, const char *path, serve_watchdog *wd,
-                        serve_link_fn link, void *env, serve_instance *out, wrun_error *err) {
+bool serve_instance_new(const wm_module *m, const serve_limits *lim, const char *path, serve_watchdog *wd,
+                        serve_link_fn link, void *env, serve_instance *out, rt_error *err) {
   memset(out, 0, sizeof *out);
   out->wd = wd;
   out->timeout_ns = lim->timeout_ns;
-  wrun_config cfg = store_config(lim);
+  rt_config cfg = store_config(lim);
   if (imports_wasi(m)) {
     char *argv[] = {(char *)path, NULL};
     wasi_config wc = {.argc = 1, .argv = argv, .interruptible = lim->timeout_ns != 0};
     out->wasi = wasi_new(&wc, err);
     if (!out->wasi) return false;
   }
-  out->store = wrun_store_new(&cfg);
-  wrun_extern *imports = calloc(m->nimports + 1, sizeof *imports);
+  out->store = engine_store_new(&cfg);
+  rt_extern *imports = calloc(m->nimports + 1, sizeof *imports);
   if (!out->store || !imports) {
     free(imports);
     serve_instance_free(out);
-    return wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+    return rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
   }
   bool ok = true;
   for (uint32_t i = 0; ok && i < m->nimports; i++)
@@ -225,7 +225,7 @@ bool serve_instance_new(const wasm_module *m, const serve_limits *lim, const cha
              : link(env, out->store, m, i, &imports[i], err);
   if (ok) {
     if (wd && lim->timeout_ns) serve_watchdog_arm(wd, out->store, out->wasi, lim->timeout_ns);
-    out->inst = wrun_instantiate(out->store, m, imports, m->nimports, err);
+    out->inst = rt_instantiate(out->store, m, imports, m->nimports, err);
     if (wd && lim->timeout_ns) (void)serve_watchdog_disarm(wd);
     ok = out->inst && run_init(out, err);
   }
@@ -236,39 +236,39 @@ bool serve_instance_new(const wasm_module *m, const serve_limits *lim, const cha
 
 /* ---- template path ------------------------------------------------------ */
 
-wrun_template *serve_template_new(const wasm_module *m, const serve_limits *lim, serve_link_fn link,
-                                  wrun_store **host_store, wrun_error *err) {
+rt_template *serve_template_new(const wm_module *m, const serve_limits *lim, serve_link_fn link,
+                                  wrun_store **host_store, rt_error *err) {
   *host_store = NULL;
   if (imports_wasi(m)) return NULL;
   /* fuel with compiled code is refused by the CLI; templates do not check it */
   if (lim->aot && lim->fuel) {
-    wrun_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "--fuel is not supported with --aot");
+    rt_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "--fuel is not supported with --aot");
     return NULL;
   }
-  wrun_config cfg = store_config(lim);
-  wrun_store *hs = wrun_store_new(&cfg);
-  wrun_extern *imports = calloc(m->nimports + 1, sizeof *imports);
+  rt_config cfg = store_config(lim);
+  wrun_store *hs = engine_store_new(&cfg);
+  rt_extern *imports = calloc(m->nimports + 1, sizeof *imports);
   bool ok = hs && imports;
-  if (!ok) wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+  if (!ok) rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
   for (uint32_t i = 0; ok && i < m->nimports; i++) ok = link(NULL, hs, m, i, &imports[i], err);
-  wrun_template *t = ok ? wrun_template_new(m, &cfg, imports, m->nimports, err) : NULL;
+  rt_template *t = ok ? engine_template_new(m, &cfg, imports, m->nimports, err) : NULL;
   free(imports);
   if (!t) {
-    wrun_store_free(hs);
+    rt_store_free(hs);
     return NULL;
   }
   *host_store = hs;
   return t;
 }
 
-serve_pool *serve_pool_new(const wrun_template *t, serve_watchdog *wd, uint64_t timeout_ns, bool reuse) {
+serve_pool *serve_pool_new(const rt_template *t, serve_watchdog *wd, uint64_t timeout_ns, bool reuse) {
   serve_pool *p = calloc(1, sizeof *p);
   if (!p) return NULL;
   p->t = t;
   p->wd = wd;
   p->timeout_ns = timeout_ns;
   p->reuse = reuse;
-  p->store = wrun_store_new(wrun_template_config(t));
+  p->store = engine_store_new(rt_template_config(t));
   if (!p->store) {
     free(p);
     return NULL;
@@ -278,26 +278,26 @@ serve_pool *serve_pool_new(const wrun_template *t, serve_watchdog *wd, uint64_t 
 
 void serve_pool_free(serve_pool *p) {
   if (!p) return;
-  wrun_store_free(p->store); /* with its pooled and warm instances */
+  rt_store_free(p->store); /* with its pooled and warm instances */
   free(p);
 }
 
-bool serve_instance_take(serve_pool *p, void *data, serve_instance *out, wrun_error *err) {
+bool serve_instance_take(serve_pool *p, void *data, serve_instance *out, rt_error *err) {
   memset(out, 0, sizeof *out);
   out->pool = p;
   out->store = p->store;
   out->data = data;
   out->wd = p->wd;
   out->timeout_ns = p->timeout_ns;
-  wrun_store_refill(p->store); /* this request's fuel */
+  rt_store_refill(p->store); /* this request's fuel */
   if (p->warm) { /* --reuse-instances: as the last request left it */
     out->inst = p->warm;
     p->warm = NULL;
     return true;
   }
-  wrun_store_set_data(p->store, data); /* a start function may call host functions */
+  rt_store_set_data(p->store, data); /* a start function may call host functions */
   if (p->wd && p->timeout_ns) serve_watchdog_arm(p->wd, p->store, NULL, p->timeout_ns);
-  out->inst = wrun_template_instantiate(p->t, p->store, err);
+  out->inst = rt_template_instantiate(p->t, p->store, err);
   if (p->wd && p->timeout_ns) (void)serve_watchdog_disarm(p->wd);
   if (!out->inst) {
     out->failed = true;

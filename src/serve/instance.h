@@ -3,12 +3,12 @@
  * instance for a request (instance.c), and the per-worker watchdog that
  * enforces --timeout on guest calls. Two ways to make one:
  *   * the template path (serve_template_new, serve_pool_*): one pre-linked
- *     wrun_template per module (copy-on-write memory image, AOT code
+ *     rt_template per module (copy-on-write memory image, AOT code
  *     compiled or loaded once), one store per worker, and per request an
  *     instance taken from that store's pool and released after; host
- *     functions are shared and find their request through wrun_store_data;
+ *     functions are shared and find their request through rt_store_data;
  *   * serve_instance_new: a new store, host functions bound to the request,
- *     wrun_instantiate, then freeing the store. Used for modules importing
+ *     rt_instantiate, then freeing the store. Used for modules importing
  *     WASI, whose host functions are bound to a per-request WASI context.
  */
 #ifndef WRUN_SERVE_INSTANCE_H
@@ -21,15 +21,15 @@
 /* Resolves import `i` of `m` that is not WASI (the guest ABI's host module). */
 typedef struct serve_watchdog serve_watchdog;
 
-typedef bool (*serve_link_fn)(void *env, wrun_store *s, const wasm_module *m, uint32_t i, wrun_extern *out,
-                              wrun_error *err);
+typedef bool (*serve_link_fn)(void *env, wrun_store *s, const wm_module *m, uint32_t i, rt_extern *out,
+                              rt_error *err);
 
 typedef struct serve_pool serve_pool;
 
 typedef struct serve_instance {
   wrun_store *store;               /* owned, or the worker's (pool != NULL) */
   serve_pool *pool;                /* template path: where the instance goes back */
-  void *data;                      /* template path: the request, as wrun_store_data for every call */
+  void *data;                      /* template path: the request, as rt_store_data for every call */
   bool failed;                     /* a call or the instantiation trapped: discard, never reuse */
   wrun_instance *inst;
   wasi_ctx *wasi;                  /* only for modules that import wasi_snapshot_preview1 */
@@ -42,8 +42,8 @@ typedef struct serve_instance {
  * other imports go to `link`; then `_initialize`, or else `_start`, runs if
  * exported (a proc_exit(0) from it is not an error). On failure returns false
  * with `err` set (a trap: kind TRAP) and `out` freed. */
-bool serve_instance_new(const wasm_module *m, const serve_limits *lim, const char *path, serve_watchdog *wd,
-                        serve_link_fn link, void *env, serve_instance *out, wrun_error *err);
+bool serve_instance_new(const wm_module *m, const serve_limits *lim, const char *path, serve_watchdog *wd,
+                        serve_link_fn link, void *env, serve_instance *out, rt_error *err);
 
 /* Frees the store, and with it the instance and its memory; on the template
  * path gives the instance back to its pool instead: kept warm for the next
@@ -62,26 +62,26 @@ void serve_instance_free(serve_instance *si);
  * functions are shared by all requests and workers) into *host_store, which
  * owns them and must outlive the template. NULL with `err` unset when `m`
  * imports WASI (use serve_instance_new), NULL with `err` set on failure. */
-wrun_template *serve_template_new(const wasm_module *m, const serve_limits *lim, serve_link_fn link,
-                                  wrun_store **host_store, wrun_error *err);
+rt_template *serve_template_new(const wm_module *m, const serve_limits *lim, serve_link_fn link,
+                                  wrun_store **host_store, rt_error *err);
 
 /* A worker's pool: a store made for `t`, the watchdog, and with `reuse` the
  * one warm instance kept between requests. NULL when out of memory. */
-serve_pool *serve_pool_new(const wrun_template *t, serve_watchdog *wd, uint64_t timeout_ns, bool reuse);
+serve_pool *serve_pool_new(const rt_template *t, serve_watchdog *wd, uint64_t timeout_ns, bool reuse);
 /* Releases the pool's instances and frees its store (before the template). */
 void serve_pool_free(serve_pool *p);
 
 /* An instance for one request whose host functions see `data` as
- * wrun_store_data: the warm one (--reuse-instances, as the last request left
+ * rt_store_data: the warm one (--reuse-instances, as the last request left
  * it, no initialiser run again) or one from the template, whose `_initialize`
  * (or `_start`) then runs. False with `err` set on failure; call
  * serve_instance_free either way. */
-bool serve_instance_take(serve_pool *p, void *data, serve_instance *out, wrun_error *err);
+bool serve_instance_take(serve_pool *p, void *data, serve_instance *out, rt_error *err);
 
 /* Calls export `name` under the --timeout watchdog. False with `err` set if
  * it trapped (or is missing: kind LINK). */
-bool serve_instance_call(serve_instance *si, const char *name, const wrun_val *args, uint32_t nargs,
-                         wrun_val *results, uint32_t nresults, wrun_error *err);
+bool serve_instance_call(serve_instance *si, const char *name, const rt_val *args, uint32_t nargs,
+                         rt_val *results, uint32_t nresults, rt_error *err);
 
 /* --timeout: one thread per worker that interrupts the armed store (and its
  * WASI waits) when the deadline passes. Arming costs a mutex and a wakeup. */

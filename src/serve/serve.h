@@ -112,7 +112,7 @@ typedef struct serve_app {
   const char *path;
   const uint8_t *bytes;            /* the whole file */
   size_t len;
-  const wasm_module *module;       /* decoded and validated (compiled code attached with --aot);
+  const wm_module *module;       /* decoded and validated (compiled code attached with --aot);
                                     * NULL when the file is a component (validated) */
   const struct wc_component *component; /* the component, decoded (compiled code attached with --aot), or NULL */
 } serve_app;

@@ -188,7 +188,7 @@ static void instance_free(wh_instance *wi) {
   wc_instance_free(wi->inst);
   wc_host_free(wi->host);
   wp2_free(wi->p2);
-  wrun_store_free(wi->store);
+  rt_store_free(wi->store);
   if (wi->wasi) wasi_free(wi->wasi);
 }
 
@@ -196,8 +196,8 @@ static void instance_free(wh_instance *wi) {
 static bool instance_env(const wh_app *app, wh_instance *wi, char *why, size_t whylen) {
   const serve_config *cfg = app->cfg;
   const serve_limits *lim = &cfg->limits;
-  wrun_error err;
-  wrun_error_clear(&err);
+  rt_error err;
+  rt_error_clear(&err);
   if (lim->timeout_ns) {
     char *argv[] = {guest_argv0, NULL};
     wasi_config wc = {.argc = 1, .argv = argv, .interruptible = true};
@@ -206,14 +206,14 @@ static bool instance_env(const wh_app *app, wh_instance *wi, char *why, size_t w
       return false;
     }
   }
-  wrun_config sc = {0};
+  rt_config sc = {0};
   sc.fuel = lim->fuel;
   sc.max_memory_bytes = lim->max_memory;
   sc.stack_bytes = lim->max_stack > UINT32_MAX ? UINT32_MAX : (uint32_t)lim->max_stack;
   sc.max_call_depth = lim->max_call_depth;
   sc.interruptible = lim->timeout_ns != 0;
   sc.aot = lim->aot;
-  wi->store = wrun_store_new(&sc);
+  wi->store = engine_store_new(&sc);
   wi->host = wi->store ? wc_host_new() : NULL;
   char *argv[] = {guest_argv0, NULL};
   wp2_config pc = {.argc = 1, .argv = argv, .interrupt = wi->wasi};
@@ -253,13 +253,13 @@ static void wh_handle(void *prepared, serve_exchange *x) {
     goto done;
   }
   serve_watchdog *wd = lim->timeout_ns ? wk->wd : NULL;
-  wrun_error err;
-  wrun_error_clear(&err);
+  rt_error err;
+  rt_error_clear(&err);
   if (wd) serve_watchdog_arm(wd, wi.store, wi.wasi, lim->timeout_ns);
   wi.inst = wc_instantiate(wi.store, app->c, wi.host, &err);
   if (!wi.inst) {
     if (wd) serve_watchdog_disarm(wd);
-    wrun_trap_kind k = wrun_store_trap_kind(wi.store);
+    rt_trap_kind k = rt_store_trap_kind(wi.store);
     snprintf(why, sizeof why, "%s: %s%s", err.kind == WRUN_ERR_TRAP || err.kind == WRUN_ERR_EXHAUSTION ? "trap" : "error",
              err.message, k == WRUN_TRAP_TIMEOUT ? " (--timeout)" : k == WRUN_TRAP_FUEL ? " (--fuel)" : "");
     serve_exchange_fail(x, 500, why);
@@ -282,8 +282,8 @@ static void wh_handle(void *prepared, serve_exchange *x) {
   memset(&res, 0, sizeof res);
   bool ok = wp2_http_handle(wi.p2, wi.inst, app->handler, &req, &sink, &res);
   if (wd) serve_watchdog_disarm(wd);
-  bool timed_out = wp2_interrupted(wi.p2) || wrun_store_trap_kind(wi.store) == WRUN_TRAP_TIMEOUT;
-  if (res.outcome == WP2_HTTP_TRAP && !timed_out && wrun_store_trap_kind(wi.store) == WRUN_TRAP_FUEL)
+  bool timed_out = wp2_interrupted(wi.p2) || rt_store_trap_kind(wi.store) == WRUN_TRAP_TIMEOUT;
+  if (res.outcome == WP2_HTTP_TRAP && !timed_out && rt_store_trap_kind(wi.store) == WRUN_TRAP_FUEL)
     snprintf(res.message + strlen(res.message), sizeof res.message - strlen(res.message), " (--fuel)");
   finish(&r, &res, ok, timed_out);
 done:

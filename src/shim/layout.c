@@ -25,7 +25,7 @@
 #define JSON_BLOB_MAX (4u << 20)
 #define WASM_BLOB_MAX (1u << 30)
 
-static const char *const wasm_media_types[] = {
+static const char *const wm_media_types[] = {
     "application/vnd.bytecodealliance.wasm.component.layer.v0+wasm",
     "application/wasm",
 };
@@ -157,8 +157,8 @@ int shim_open_layout_module(const char *dir, char *err, size_t errlen) {
   json_t *l;
   json_array_foreach(json_object_get(manifest, "layers"), i, l) {
     const char *mt = json_string_value(json_object_get(l, "mediaType"));
-    for (size_t k = 0; mt && k < sizeof wasm_media_types / sizeof *wasm_media_types; k++) {
-      if (strcmp(mt, wasm_media_types[k]) != 0) continue;
+    for (size_t k = 0; mt && k < sizeof wm_media_types / sizeof *wm_media_types; k++) {
+      if (strcmp(mt, wm_media_types[k]) != 0) continue;
       uint8_t *wasm = read_blob(dirfd, json_string_value(json_object_get(l, "digest")), WASM_BLOB_MAX, &len, why,
                                 sizeof why);
       if (!wasm) goto out;

@@ -74,7 +74,7 @@ static void *signal_thread(void *arg) {
   pthread_mutex_lock(&sig_mu);
   bool running = sig_store != NULL;
   if (running) {
-    wrun_store_interrupt(sig_store);
+    rt_store_interrupt(sig_store);
     wasi_interrupt(sig_wasi);
   }
   pthread_mutex_unlock(&sig_mu);
@@ -160,17 +160,17 @@ static void publish_running(wrun_store *s, wasi_ctx *w) {
 }
 
 /* The status for a failed call: the guest's exit, a signal's 128+N, or a trap. */
-static int failure_status(const char *prog, wrun_store *s, const wrun_error *err) {
+static int failure_status(const char *prog, wrun_store *s, const rt_error *err) {
   int sig = atomic_load(&sig_taken);
   if (sig) return 128 + sig;
   if (err->kind == WRUN_ERR_TRAP || err->kind == WRUN_ERR_EXHAUSTION) {
-    if (wrun_store_trap_kind(s) == WRUN_TRAP_EXIT) return wrun_store_exit_code(s);
+    if (rt_store_trap_kind(s) == WRUN_TRAP_EXIT) return rt_store_exit_code(s);
     fprintf(stderr, "%s: wasm trap: %s%s\n", prog, err->message,
-            wrun_store_trap_kind(s) == WRUN_TRAP_TIMEOUT ? " (the io.wrun.timeout deadline)" : "");
+            rt_store_trap_kind(s) == WRUN_TRAP_TIMEOUT ? " (the io.wrun.timeout deadline)" : "");
     return EXIT_TRAP;
   }
   char buf[600];
-  fprintf(stderr, "%s\n", wrun_error_format(err, prog, buf, sizeof buf));
+  fprintf(stderr, "%s\n", rt_error_format(err, prog, buf, sizeof buf));
   return EXIT_REJECTED;
 }
 
@@ -181,7 +181,7 @@ static void *deadline_thread(void *arg) {
   while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
   pthread_mutex_lock(&sig_mu);
   if (sig_store) {
-    wrun_store_interrupt(sig_store);
+    rt_store_interrupt(sig_store);
     wasi_interrupt(sig_wasi);
   }
   pthread_mutex_unlock(&sig_mu);
@@ -195,8 +195,8 @@ static void start_deadline(const shim_spec *spec) {
   if (ns && pthread_create(&t, NULL, deadline_thread, &ns) == 0) pthread_detach(t);
 }
 
-static wrun_config store_config(const shim_spec *spec) {
-  wrun_config cfg = {0};
+static rt_config store_config(const shim_spec *spec) {
+  rt_config cfg = {0};
   cfg.max_memory_bytes = spec->memory_limit;
   cfg.interruptible = true; /* Kill must be able to stop a looping guest */
   return cfg;
@@ -210,20 +210,20 @@ static wrun_config store_config(const shim_spec *spec) {
 static int run_module(const shim_launch *l, const uint8_t *bytes, size_t len) {
   const shim_spec *spec = l->spec;
   const char *prog = spec->args[0];
-  wrun_error err;
-  wrun_error_clear(&err);
+  rt_error err;
+  rt_error_clear(&err);
   int status = EXIT_REJECTED;
   bool started = false;
   wasi_ctx *wasi = NULL;
   wrun_store *s = NULL;
-  wrun_extern *imports = NULL;
+  rt_extern *imports = NULL;
   wrun_instance *inst = NULL;
   /* the rootfs as "/", then the spec's bind mounts at their destinations */
   wasi_preopen *pre = calloc((size_t)spec->nmounts + 1, sizeof *pre);
-  wasm_module *m = pre ? wasm_module_decode(bytes, len, &err) : NULL;
-  if (!m || !wasm_module_validate(m, &err)) {
+  wm_module *m = pre ? wm_module_decode(bytes, len, &err) : NULL;
+  if (!m || !wm_module_validate(m, &err)) {
     char buf[600];
-    fprintf(stderr, "%s\n", pre ? wrun_error_format(&err, prog, buf, sizeof buf) : "out of memory");
+    fprintf(stderr, "%s\n", pre ? rt_error_format(&err, prog, buf, sizeof buf) : "out of memory");
     goto done;
   }
   pre[0] = (wasi_preopen){.host_path = l->rootfs, .guest_path = "/", .readonly = spec->root_readonly};
@@ -233,12 +233,12 @@ static int run_module(const shim_launch *l, const uint8_t *bytes, size_t len) {
   wasi_config wc = {.argc = spec->nargs, .argv = spec->args, .envc = spec->nenv, .env = spec->env,
                     .npreopens = spec->nmounts + 1, .preopens = pre, .interruptible = true};
   wasi = wasi_new(&wc, &err);
-  wrun_config cfg = store_config(spec);
-  s = wasi ? wrun_store_new(&cfg) : NULL;
+  rt_config cfg = store_config(spec);
+  s = wasi ? engine_store_new(&cfg) : NULL;
   imports = s ? calloc(m->nimports + 1, sizeof *imports) : NULL;
   if (!imports) {
     char buf[600];
-    if (!wasi) fprintf(stderr, "%s\n", wrun_error_format(&err, prog, buf, sizeof buf));
+    if (!wasi) fprintf(stderr, "%s\n", rt_error_format(&err, prog, buf, sizeof buf));
     else fprintf(stderr, "%s: out of memory creating the store\n", prog);
     goto done;
   }
@@ -247,14 +247,14 @@ static int run_module(const shim_launch *l, const uint8_t *bytes, size_t len) {
     publish_running(s, wasi);
     start_deadline(spec);
   }
-  if (wasi_link(wasi, s, m, imports, &err)) inst = wrun_instantiate(s, m, imports, m->nimports, &err);
+  if (wasi_link(wasi, s, m, imports, &err)) inst = rt_instantiate(s, m, imports, m->nimports, &err);
   if (!inst) {
     status = failure_status(prog, s, &err);
     goto done;
   }
-  wrun_extern ex;
-  if (!wrun_instance_export(inst, "_start", 6, &ex) || ex.kind != WASM_EXTERN_FUNC ||
-      wrun_func_type(ex.of.func)->nparams || wrun_func_type(ex.of.func)->nresults) {
+  rt_extern ex;
+  if (!rt_instance_export(inst, "_start", 6, &ex) || ex.kind != WASM_EXTERN_FUNC ||
+      rt_func_type(ex.of.func)->nparams || rt_func_type(ex.of.func)->nresults) {
     fprintf(stderr, "%s: error: no exported function \"_start\" of type [] -> []\n", prog);
     goto done;
   }
@@ -263,14 +263,14 @@ static int run_module(const shim_launch *l, const uint8_t *bytes, size_t len) {
     publish_running(s, wasi);
     start_deadline(spec);
   }
-  status = wrun_call(s, ex.of.func, NULL, 0, NULL, 0, &err) ? 0 : failure_status(prog, s, &err);
+  status = rt_call(s, ex.of.func, NULL, 0, NULL, 0, &err) ? 0 : failure_status(prog, s, &err);
 done:
   publish_running(NULL, NULL);
   free(imports);
-  wrun_store_free(s);
+  rt_store_free(s);
   wasi_free(wasi);
   free(pre);
-  wasm_module_free(m);
+  wm_module_free(m);
   return status;
 }
 
@@ -288,12 +288,12 @@ static wc_str run_export(const wc_component *c) {
 static int run_component(const shim_launch *l, const uint8_t *bytes, size_t len) {
   const shim_spec *spec = l->spec;
   const char *prog = spec->args[0];
-  wrun_error err;
-  wrun_error_clear(&err);
+  rt_error err;
+  rt_error_clear(&err);
   wc_component *c = wc_component_load(bytes, len, &err);
   if (!c) {
     char buf[600];
-    fprintf(stderr, "%s\n", wrun_error_format(&err, prog, buf, sizeof buf));
+    fprintf(stderr, "%s\n", rt_error_format(&err, prog, buf, sizeof buf));
     return EXIT_REJECTED;
   }
   wc_str run = run_export(c);
@@ -312,8 +312,8 @@ static int run_component(const shim_launch *l, const uint8_t *bytes, size_t len)
   /* preview 1's context serves the WASI 0.2 host's waits, so Kill ends them */
   wasi_config wcfg = {.argc = 1, .argv = spec->args, .interruptible = true};
   wasi_ctx *wasi = wasi_new(&wcfg, &err);
-  wrun_config cfg = store_config(spec);
-  wrun_store *s = wasi ? wrun_store_new(&cfg) : NULL;
+  rt_config cfg = store_config(spec);
+  wrun_store *s = wasi ? engine_store_new(&cfg) : NULL;
   wc_host *host = s ? wc_host_new() : NULL;
   wp2_config pc = {.argc = spec->nargs, .argv = spec->args, .envc = spec->nenv, .env = spec->env, .interrupt = wasi};
   wp2_ctx *p2 = host ? wp2_new(&pc) : NULL;
@@ -341,7 +341,7 @@ done:
   wc_instance_free(inst);
   wp2_free(p2);
   wc_host_free(host);
-  wrun_store_free(s);
+  rt_store_free(s);
   wasi_free(wasi);
   wc_component_free(c);
   return status;

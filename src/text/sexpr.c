@@ -65,14 +65,14 @@ typedef struct lexer {
   const char *src, *p, *end;
   uint32_t line;
   const char *line_start;
-  wrun_error *err;
+  rt_error *err;
   sx_doc *doc;
 } lexer;
 
 static uint32_t col_of(const lexer *lx, const char *at) { return (uint32_t)(at - lx->line_start) + 1; }
 
 static bool lex_fail(lexer *lx, const char *at, const char *msg) {
-  return wrun_error_at_line(lx->err, WRUN_ERR_MALFORMED, lx->line, col_of(lx, at), "%s", msg);
+  return rt_error_at_line(lx->err, WRUN_ERR_MALFORMED, lx->line, col_of(lx, at), "%s", msg);
 }
 
 static void newline(lexer *lx, const char *after) {
@@ -104,7 +104,7 @@ static bool skip_space(lexer *lx) {
       unsigned depth = 0;
       for (;;) {
         if (lx->p >= lx->end)
-          return wrun_error_at_line(lx->err, WRUN_ERR_MALFORMED, sl, sc,
+          return rt_error_at_line(lx->err, WRUN_ERR_MALFORMED, sl, sc,
                                     "unclosed block comment: expected ';)' before the end of input");
         if (lx->p[0] == '(' && lx->p + 1 < lx->end && lx->p[1] == ';') {
           depth++;
@@ -272,7 +272,7 @@ static bool source_utf8_ok(const char *s, size_t n, size_t *bad) {
   return true;
 }
 
-bool sx_parse(const char *src, size_t len, sx_doc *doc, wrun_error *err) {
+bool sx_parse(const char *src, size_t len, sx_doc *doc, rt_error *err) {
   memset(doc, 0, sizeof *doc);
   lexer lx = {src, src, src + len, 1, src, err, doc};
   size_t bad;
@@ -293,7 +293,7 @@ bool sx_parse(const char *src, size_t len, sx_doc *doc, wrun_error *err) {
     if (lx.p >= lx.end) {
       if (depth > 1) {
         open_list *o = &stack[depth - 1];
-        ok = wrun_error_at_line(err, WRUN_ERR_MALFORMED, o->node.line, o->node.col,
+        ok = rt_error_at_line(err, WRUN_ERR_MALFORMED, o->node.line, o->node.col,
                                 "unclosed '(': expected ')' before the end of input");
       }
       break;

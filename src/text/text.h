@@ -45,7 +45,7 @@ typedef struct sx_doc {
  * dropped. Fails on unbalanced parens, bad string escapes, invalid UTF-8 in
  * strings-as-names is left to the consumer. Nesting depth is bounded without
  * recursion. */
-bool sx_parse(const char *src, size_t len, sx_doc *doc, wrun_error *err);
+bool sx_parse(const char *src, size_t len, sx_doc *doc, rt_error *err);
 
 /* Releases everything a parse allocated. Safe on a zeroed doc. */
 void sx_doc_free(sx_doc *doc);
@@ -60,12 +60,12 @@ bool sx_is_atom(const sx_node *n, const char *kw);
  * Returns false with a MALFORMED error (line:col) for text that does not parse
  * or names things that do not exist. Type errors are left to the validator.
  * *out is malloc'd; the caller frees it. */
-bool wat_module_to_binary(const sx_node *module, uint8_t **out, size_t *out_len, wrun_error *err);
+bool wat_module_to_binary(const sx_node *module, uint8_t **out, size_t *out_len, rt_error *err);
 
 /* Parses a whole .wat file: either one `(module ...)` form or a bare sequence
  * of module fields, and translates it to a binary module as above. */
 bool wat_parse_to_binary(const char *src, size_t len, uint8_t **out, size_t *out_len,
-                         wrun_error *err);
+                         rt_error *err);
 
 /* Numeric literals of the text format (underscores, hex, hex floats, inf,
  * nan, nan:0x...). Integers accept signed and unsigned forms of their width.

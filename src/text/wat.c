@@ -147,11 +147,11 @@ bool wat_fail(wat_module *m, const sx_node *n, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  return wrun_error_at_line(m->err, WRUN_ERR_MALFORMED, n ? n->line : 0, n ? n->col : 0, "%s", msg);
+  return rt_error_at_line(m->err, WRUN_ERR_MALFORMED, n ? n->line : 0, n ? n->col : 0, "%s", msg);
 }
 
-bool wat_valtype(wat_module *m, const sx_node *n, wasm_valtype *out) {
-  static const struct { const char *name; wasm_valtype t; } simple[] = {
+bool wat_valtype(wat_module *m, const sx_node *n, wm_valtype *out) {
+  static const struct { const char *name; wm_valtype t; } simple[] = {
     {"i32", WASM_I32}, {"i64", WASM_I64}, {"f32", WASM_F32}, {"f64", WASM_F64}, {"v128", WASM_V128},
     {"funcref", WASM_FUNCREF}, {"externref", WASM_EXTERNREF},
   };
@@ -168,13 +168,13 @@ bool wat_valtype(wat_module *m, const sx_node *n, wasm_valtype *out) {
 }
 
 /* A value type that must be a reference type (tables, element segments). */
-static bool wat_reftype(wat_module *m, const sx_node *n, wasm_valtype *out) {
+static bool wat_reftype(wat_module *m, const sx_node *n, wm_valtype *out) {
   if (!wat_valtype(m, n, out)) return false;
-  if (!wasm_valtype_is_ref(*out)) return wat_fail(m, n, "malformed reference type: expected funcref or externref");
+  if (!wm_valtype_is_ref(*out)) return wat_fail(m, n, "malformed reference type: expected funcref or externref");
   return true;
 }
 
-void wat_emit_valtype(wat_buf *b, wasm_valtype t) {
+void wat_emit_valtype(wat_buf *b, wm_valtype t) {
   wat_buf_byte(b, t == WASM_FUNCREF ? 0x70 : t == WASM_EXTERNREF ? 0x6F : (uint8_t)t);
 }
 
@@ -194,10 +194,10 @@ bool wat_index(wat_module *m, const sx_node *n, const wat_names *ns, const char 
   return true;
 }
 
-static bool sig_push(wasm_valtype **arr, uint32_t *n, uint32_t *cap, wasm_valtype t) {
+static bool sig_push(wm_valtype **arr, uint32_t *n, uint32_t *cap, wm_valtype t) {
   if (*n == *cap) {
     uint32_t c = *cap ? *cap * 2 : 4;
-    wasm_valtype *p = realloc(*arr, c * sizeof *p);
+    wm_valtype *p = realloc(*arr, c * sizeof *p);
     if (!p) return false;
     *arr = p;
     *cap = c;
@@ -206,8 +206,8 @@ static bool sig_push(wasm_valtype **arr, uint32_t *n, uint32_t *cap, wasm_valtyp
   return true;
 }
 
-bool wat_sig_param(wat_sig *s, wasm_valtype t) { return sig_push(&s->params, &s->nparams, &s->cap_params, t); }
-bool wat_sig_result(wat_sig *s, wasm_valtype t) { return sig_push(&s->results, &s->nresults, &s->cap_results, t); }
+bool wat_sig_param(wat_sig *s, wm_valtype t) { return sig_push(&s->params, &s->nparams, &s->cap_params, t); }
+bool wat_sig_result(wat_sig *s, wm_valtype t) { return sig_push(&s->results, &s->nresults, &s->cap_results, t); }
 
 void wat_sig_free(wat_sig *s) {
   free(s->params);
@@ -258,14 +258,14 @@ static bool sig_lists(wat_module *m, const sx_node *items, size_t n, size_t *i, 
     if (l->nitems >= 2 && l->items[1].kind == SX_ID) {
       if (!allow_names) return wat_fail(m, &l->items[1], "unexpected token: a named parameter is not allowed here");
       if (l->nitems != 3) return wat_fail(m, l, "unexpected token: (param $id type) names one parameter");
-      wasm_valtype t;
+      wm_valtype t;
       if (!wat_valtype(m, &l->items[2], &t) || !wat_sig_param(s, t)) return false;
       if (names && !wat_names_add(names, l->items[1].text, l->items[1].len))
         return wat_fail(m, &l->items[1], "duplicate local %.*s", (int)l->items[1].len, l->items[1].text);
       continue;
     }
     for (size_t k = 1; k < l->nitems; k++) {
-      wasm_valtype t;
+      wm_valtype t;
       if (!wat_valtype(m, &l->items[k], &t) || !wat_sig_param(s, t)) return false;
       if (names && !wat_names_add(names, NULL, 0)) return wat_fail(m, l, "out of memory");
     }
@@ -273,7 +273,7 @@ static bool sig_lists(wat_module *m, const sx_node *items, size_t n, size_t *i, 
   while (*i < n && is_head(&items[*i], "result")) {
     const sx_node *l = &items[(*i)++];
     for (size_t k = 1; k < l->nitems; k++) {
-      wasm_valtype t;
+      wm_valtype t;
       if (!wat_valtype(m, &l->items[k], &t) || !wat_sig_result(s, t)) return false;
     }
   }
@@ -333,7 +333,7 @@ typedef struct wat_def {
   const sx_node *inline_elem;      /* tables: (elem ...) abbreviation */
   const sx_node *inline_data;      /* memories: (data ...) abbreviation */
   uint32_t seg;                    /* index of the segment the abbreviation made */
-  wasm_valtype reftype;
+  wm_valtype reftype;
 } wat_def;
 
 typedef struct wat_export {
@@ -416,7 +416,7 @@ static bool limits(wat_module *m, const sx_node *items, size_t n, size_t *i, wat
 static bool globaltype(wat_module *m, const sx_node *items, size_t n, size_t *i, wat_buf *b, const sx_node *where) {
   if (*i >= n) return wat_fail(m, where, "unexpected end: expected a global type");
   const sx_node *g = &items[(*i)++];
-  wasm_valtype vt;
+  wm_valtype vt;
   if (is_head(g, "mut")) {
     if (g->nitems != 2 || !wat_valtype(m, &g->items[1], &vt)) return wat_fail(m, g, "unexpected token: (mut valtype) expected");
     wat_emit_valtype(b, vt);
@@ -479,7 +479,7 @@ static bool add_import(translation *t, const sx_node *modname, const sx_node *fi
   }
   case WASM_EXTERN_TABLE: {
     wat_buf lim = {0};
-    wasm_valtype rt;
+    wm_valtype rt;
     ok = limits(m, items, n, &i, &lim, where) && i < n && wat_reftype(m, &items[i++], &rt);
     if (ok) {
       wat_emit_valtype(&im.desc, rt);
@@ -718,7 +718,7 @@ static bool offset_expr(translation *t, const sx_node *items, size_t n, size_t *
 }
 
 /* Element list: `func idx*`, `reftype elemexpr*`, or (legacy) bare `idx*`. */
-static bool elem_list(translation *t, const sx_node *items, size_t n, size_t i, bool *exprs, wasm_valtype *type,
+static bool elem_list(translation *t, const sx_node *items, size_t n, size_t i, bool *exprs, wm_valtype *type,
                       wat_buf *list, uint32_t *count, const sx_node *where) {
   wat_module *m = &t->m;
   *count = 0;
@@ -760,7 +760,7 @@ static bool emit_elem(translation *t, const wat_seg *s, wat_buf *b) {
   wat_buf offset = {0}, list = {0};
   uint32_t table = 0, count;
   bool exprs, explicit_table = false, ok = true;
-  wasm_valtype type = WASM_FUNCREF;
+  wm_valtype type = WASM_FUNCREF;
   int mode; /* 0 active, 1 passive, 2 declarative */
   if (s->owner != UINT32_MAX) { /* (table ... (elem ...)) */
     mode = 0;
@@ -860,13 +860,13 @@ static bool emit_func_body(translation *t, wat_def *d, wat_buf *code) {
   memset(&d->params, 0, sizeof d->params); /* moved into fc */
   wat_buf body = {0};
   /* local declarations, run-length encoded */
-  wasm_valtype *lt = NULL;
+  wm_valtype *lt = NULL;
   uint32_t nl = 0, capl = 0;
   bool ok = true;
   while (ok && i < n && is_head(&items[i], "local")) {
     const sx_node *l = &items[i++];
     if (l->nitems >= 2 && l->items[1].kind == SX_ID) {
-      wasm_valtype vt;
+      wm_valtype vt;
       if (l->nitems != 3) { ok = wat_fail(m, l, "unexpected token: (local $id type) names one local"); break; }
       ok = wat_valtype(m, &l->items[2], &vt) && sig_push(&lt, &nl, &capl, vt);
       if (ok && !wat_names_add(&fc.locals, l->items[1].text, l->items[1].len))
@@ -874,7 +874,7 @@ static bool emit_func_body(translation *t, wat_def *d, wat_buf *code) {
       continue;
     }
     for (size_t k = 1; ok && k < l->nitems; k++) {
-      wasm_valtype vt;
+      wm_valtype vt;
       ok = wat_valtype(m, &l->items[k], &vt) && sig_push(&lt, &nl, &capl, vt) && wat_names_add(&fc.locals, NULL, 0);
     }
   }
@@ -979,7 +979,7 @@ static bool emit_module(translation *t, wat_buf *out) {
       size_t k = d->at;
       const sx_node *items = d->node->items;
       wat_buf lim = {0};
-      wasm_valtype rt = 0;
+      wm_valtype rt = 0;
       ok = limits(m, items, d->node->nitems, &k, &lim, d->node);
       if (ok && k < d->node->nitems) ok = wat_reftype(m, &items[k++], &rt);
       else if (ok) ok = wat_fail(m, d->node, "unexpected token: a table needs a reference type");
@@ -1099,7 +1099,7 @@ static void translation_free(translation *t) {
 
 /* Translates module fields fields[from..n). */
 static bool translate_fields(const sx_node *fields, size_t n, size_t from, uint8_t **out, size_t *out_len,
-                             wrun_error *err) {
+                             rt_error *err) {
   translation t;
   memset(&t, 0, sizeof t);
   t.m.err = err;
@@ -1115,27 +1115,27 @@ static bool translate_fields(const sx_node *fields, size_t n, size_t from, uint8
   return true;
 }
 
-static bool concat_strings(const sx_node *items, size_t n, size_t from, wat_buf *b, wrun_error *err) {
+static bool concat_strings(const sx_node *items, size_t n, size_t from, wat_buf *b, rt_error *err) {
   for (size_t i = from; i < n; i++) {
     if (items[i].kind != SX_STRING)
-      return wrun_error_at_line(err, WRUN_ERR_MALFORMED, items[i].line, items[i].col,
+      return rt_error_at_line(err, WRUN_ERR_MALFORMED, items[i].line, items[i].col,
                                 "unexpected token: expected a string");
     wat_buf_bytes(b, items[i].text, items[i].len);
   }
-  if (b->oom) return wrun_error_at_line(err, WRUN_ERR_MALFORMED, 0, 0, "out of memory");
+  if (b->oom) return rt_error_at_line(err, WRUN_ERR_MALFORMED, 0, 0, "out of memory");
   return true;
 }
 
-static bool translate_doc(const sx_node *root, uint8_t **out, size_t *out_len, wrun_error *err);
+static bool translate_doc(const sx_node *root, uint8_t **out, size_t *out_len, rt_error *err);
 
 /* A parsed document that is one (module ...) or a bare list of fields. */
-static bool translate_doc(const sx_node *root, uint8_t **out, size_t *out_len, wrun_error *err) {
+static bool translate_doc(const sx_node *root, uint8_t **out, size_t *out_len, rt_error *err) {
   if (root->nitems == 1 && is_head(&root->items[0], "module"))
     return wat_module_to_binary(&root->items[0], out, out_len, err);
   return translate_fields(root->items, root->nitems, 0, out, out_len, err);
 }
 
-bool wat_module_to_binary(const sx_node *module, uint8_t **out, size_t *out_len, wrun_error *err) {
+bool wat_module_to_binary(const sx_node *module, uint8_t **out, size_t *out_len, rt_error *err) {
   const sx_node *items = module->items;
   size_t n = module->nitems, i = 1;
   if (i < n && items[i].kind == SX_ID) i++;
@@ -1167,7 +1167,7 @@ bool wat_module_to_binary(const sx_node *module, uint8_t **out, size_t *out_len,
   return translate_fields(items, n, i, out, out_len, err);
 }
 
-bool wat_parse_to_binary(const char *src, size_t len, uint8_t **out, size_t *out_len, wrun_error *err) {
+bool wat_parse_to_binary(const char *src, size_t len, uint8_t **out, size_t *out_len, rt_error *err) {
   sx_doc doc;
   if (!sx_parse(src, len, &doc, err)) return false;
   bool ok = translate_doc(&doc.root, out, out_len, err);

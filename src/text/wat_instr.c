@@ -4,7 +4,7 @@
  * Handles plain (`i32.add`, `block ... end`) and folded (`(i32.add (x) (y))`,
  * `(if (then ...) (else ...))`) instructions alike: a folded form's operands
  * are emitted first, then the instruction. Immediates are read according to the
- * instruction's wasm_imm_kind from opcodes.def, so a new instruction needs no
+ * instruction's wm_imm_kind from opcodes.def, so a new instruction needs no
  * code here unless it has a new kind of immediate. Folded nesting follows the
  * S-expression tree, whose depth sx_parse bounds.
  */
@@ -76,7 +76,7 @@ static bool blocktype(wat_func_ctx *fc, const sx_node *items, size_t n, size_t *
   size_t j = *i;
   bool complex = false;
   uint32_t nresults = 0;
-  wasm_valtype single = 0;
+  wm_valtype single = 0;
   while (j < n && items[j].kind == SX_LIST) {
     const sx_node *l = &items[j];
     if (is_list_head(l, "type") || is_list_head(l, "param")) complex = true;
@@ -110,7 +110,7 @@ static bool u32_literal(wat_module *m, const sx_node *n, uint64_t max, uint64_t 
   return true;
 }
 
-static bool memarg(wat_func_ctx *fc, const wasm_opinfo *info, const sx_node *items, size_t n, size_t *i,
+static bool memarg(wat_func_ctx *fc, const wm_opinfo *info, const sx_node *items, size_t n, size_t *i,
                    wat_buf *b) {
   wat_module *m = fc->mod;
   uint64_t offset = 0, align = (uint64_t)1 << info->arg;
@@ -202,7 +202,7 @@ static bool opt_index(wat_module *m, const sx_node *items, size_t n, size_t *i, 
   return true;
 }
 
-static void emit_opcode(wat_buf *b, const wasm_opinfo *info) {
+static void emit_opcode(wat_buf *b, const wm_opinfo *info) {
   if (info->prefix) {
     wat_buf_byte(b, info->prefix);
     wat_buf_uleb(b, info->code);
@@ -215,10 +215,10 @@ static void emit_opcode(wat_buf *b, const wasm_opinfo *info) {
 static bool plain_instr(wat_func_ctx *fc, const sx_node *opnode, const sx_node *items, size_t n, size_t *i,
                         wat_buf *b) {
   wat_module *m = fc->mod;
-  wasm_opcode op = wasm_op_by_name(opnode->text, opnode->len);
+  wm_opcode op = wm_op_by_name(opnode->text, opnode->len);
   if (op == OP_COUNT_ || op == OP_SELECT_T)
     return wat_fail(m, opnode, "unknown operator %.*s", (int)opnode->len, opnode->text);
-  const wasm_opinfo *info = &wasm_opinfos[op];
+  const wm_opinfo *info = &wm_opinfos[op];
   uint32_t x, y;
   uint64_t v64;
   if (op == OP_SELECT) {
@@ -229,7 +229,7 @@ static bool plain_instr(wat_func_ctx *fc, const sx_node *opnode, const sx_node *
       while (*i < n && is_list_head(&items[*i], "result")) {
         const sx_node *l = &items[(*i)++];
         for (size_t k = 1; k < l->nitems; k++) {
-          wasm_valtype t;
+          wm_valtype t;
           if (!wat_valtype(m, &l->items[k], &t)) { wat_buf_free(&tmp); return false; }
           wat_emit_valtype(&tmp, t);
           count++;

@@ -42,7 +42,7 @@ void wat_names_free(wat_names *ns);
 
 /* A function signature being assembled from (param ...) and (result ...). */
 typedef struct wat_sig {
-  wasm_valtype *params, *results;
+  wm_valtype *params, *results;
   uint32_t nparams, nresults, cap_params, cap_results;
 } wat_sig;
 
@@ -63,7 +63,7 @@ typedef struct wat_func_ctx {
 } wat_func_ctx;
 
 struct wat_module {
-  wrun_error *err;
+  rt_error *err;
   wat_type *types;
   uint32_t ntypes, cap_types;
   wat_names type_names, func_names, table_names, mem_names, global_names, elem_names, data_names;
@@ -76,8 +76,8 @@ struct wat_module {
 bool wat_fail(wat_module *m, const sx_node *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Value types: i32 ... v128, funcref, externref, (ref null func|extern). */
-bool wat_valtype(wat_module *m, const sx_node *n, wasm_valtype *out);
-void wat_emit_valtype(wat_buf *b, wasm_valtype t);
+bool wat_valtype(wat_module *m, const sx_node *n, wm_valtype *out);
+void wat_emit_valtype(wat_buf *b, wm_valtype t);
 
 /* Reads an index: a u32 literal or an $id from `ns`. `what` names the space. */
 bool wat_index(wat_module *m, const sx_node *n, const wat_names *ns, const char *what, uint32_t *out);
@@ -95,8 +95,8 @@ bool wat_typeuse(wat_module *m, const sx_node *items, size_t n, size_t *i, uint3
  * ownership of sig's arrays. */
 uint32_t wat_intern_type(wat_module *m, wat_sig *sig);
 
-bool wat_sig_param(wat_sig *s, wasm_valtype t);
-bool wat_sig_result(wat_sig *s, wasm_valtype t);
+bool wat_sig_param(wat_sig *s, wm_valtype t);
+bool wat_sig_result(wat_sig *s, wm_valtype t);
 void wat_sig_free(wat_sig *s);
 
 /* Emits instructions items[from..n) (plain and folded) into `b`. */

@@ -12,25 +12,25 @@
 #include "valid/valid.h"
 #include "valid/valid_internal.h"
 
-static bool invalid(wrun_error *err, uint64_t at, const char *what, uint32_t idx) {
-  return wrun_error_at(err, WRUN_ERR_INVALID, at, "%s %u", what, idx);
+static bool invalid(rt_error *err, uint64_t at, const char *what, uint32_t idx) {
+  return rt_error_at(err, WRUN_ERR_INVALID, at, "%s %u", what, idx);
 }
 
-bool valid_subtype(const wasm_module *m, wasm_valtype t1, wasm_valtype t2) {
+bool valid_subtype(const wm_module *m, wm_valtype t1, wm_valtype t2) {
   (void)m;
   return t1 == VALID_UNKNOWN || t2 == VALID_UNKNOWN || t1 == t2;
 }
 
-static bool check_limits(const wasm_limits *l, uint64_t bound, const char *what, uint64_t at,
-                         wrun_error *err) {
+static bool check_limits(const wm_limits *l, uint64_t bound, const char *what, uint64_t at,
+                         rt_error *err) {
   if (l->min > bound)
-    return wrun_error_at(err, WRUN_ERR_INVALID, at, "%s size must be at most %llu%s", what,
+    return rt_error_at(err, WRUN_ERR_INVALID, at, "%s size must be at most %llu%s", what,
                          (unsigned long long)bound, bound == WASM_MAX_PAGES32 ? " pages (4GiB)" : "");
   if (l->has_max && l->max > bound)
-    return wrun_error_at(err, WRUN_ERR_INVALID, at, "%s size must be at most %llu%s", what,
+    return rt_error_at(err, WRUN_ERR_INVALID, at, "%s size must be at most %llu%s", what,
                          (unsigned long long)bound, bound == WASM_MAX_PAGES32 ? " pages (4GiB)" : "");
   if (l->has_max && l->min > l->max)
-    return wrun_error_at(err, WRUN_ERR_INVALID, at,
+    return rt_error_at(err, WRUN_ERR_INVALID, at,
                          "size minimum must not be greater than maximum (%llu > %llu)",
                          (unsigned long long)l->min, (unsigned long long)l->max);
   return true;
@@ -38,10 +38,10 @@ static bool check_limits(const wasm_limits *l, uint64_t bound, const char *what,
 
 /* Reads the function index of a `ref.func x; end` expression, if that is what
  * `ce` is (the elem segment shorthand that C.refs must count). */
-static void mark_ref_funcs(const wasm_module *m, const wasm_constexpr *ce, uint8_t *declared) {
-  wrun_error scratch;
-  wrun_error_clear(&scratch);
-  wasm_reader r = {m->bytes, ce->code, ce->code + ce->len, &scratch};
+static void mark_ref_funcs(const wm_module *m, const wm_constexpr *ce, uint8_t *declared) {
+  rt_error scratch;
+  rt_error_clear(&scratch);
+  wm_reader r = {m->bytes, ce->code, ce->code + ce->len, &scratch};
   uint8_t op;
   uint32_t idx;
   while (reader_u8(&r, &op)) {
@@ -55,11 +55,11 @@ static void mark_ref_funcs(const wasm_module *m, const wasm_constexpr *ce, uint8
 
 /* C.refs: every function index named outside function bodies (globals, element
  * segments, exports) may be used by ref.func in code. */
-static void collect_declared_refs(const wasm_module *m, uint8_t *declared) {
+static void collect_declared_refs(const wm_module *m, uint8_t *declared) {
   for (uint32_t i = m->nimported_globals; i < m->nglobals; i++)
     mark_ref_funcs(m, &m->globals[i].init, declared);
   for (uint32_t i = 0; i < m->nelems; i++) {
-    const wasm_elem *e = &m->elems[i];
+    const wm_elem *e = &m->elems[i];
     for (uint32_t k = 0; k < e->count; k++) {
       if (e->func_indices && e->func_indices[k] < m->nfuncs) declared[e->func_indices[k]] = 1;
       if (e->inits) mark_ref_funcs(m, &e->inits[k], declared);
@@ -70,37 +70,37 @@ static void collect_declared_refs(const wasm_module *m, uint8_t *declared) {
       declared[m->exports[i].index] = 1;
 }
 
-static uint64_t import_offset(const wasm_module *m, uint32_t import_idx) {
+static uint64_t import_offset(const wm_module *m, uint32_t import_idx) {
   return import_idx < m->nimports ? m->imports[import_idx].offset : WRUN_NO_OFFSET;
 }
 
-static bool valid_imports_and_defs(const wasm_module *m, wrun_error *err) {
+static bool valid_imports_and_defs(const wm_module *m, rt_error *err) {
   for (uint32_t i = 0; i < m->nfuncs; i++) {
-    const wasm_func *f = &m->funcs[i];
+    const wm_func *f = &m->funcs[i];
     uint64_t at = f->import_idx != WASM_NONE_IDX ? import_offset(m, f->import_idx) : f->code_offset;
     if (f->type_idx >= m->ntypes) return invalid(err, at, "unknown type", f->type_idx);
   }
   for (uint32_t i = 0; i < m->ntables; i++) {
-    const wasm_table *t = &m->tables[i];
+    const wm_table *t = &m->tables[i];
     if (!check_limits(&t->type.limits, UINT32_MAX, "table", t->offset, err))
       return false;
   }
   for (uint32_t i = 0; i < m->nmems; i++) {
-    const wasm_memory *mem = &m->mems[i];
+    const wm_memory *mem = &m->mems[i];
     if (!check_limits(&mem->type.limits, WASM_MAX_PAGES32, "memory", mem->offset, err))
       return false;
   }
   if (m->nmems > 1)
-    return wrun_error_at(err, WRUN_ERR_INVALID, m->mems[1].offset,
+    return rt_error_at(err, WRUN_ERR_INVALID, m->mems[1].offset,
                          "multiple memories: %u declared, WebAssembly 2.0 allows one", m->nmems);
   return true;
 }
 
-static bool valid_exports(const wasm_module *m, wrun_error *err) {
+static bool valid_exports(const wm_module *m, rt_error *err) {
   static const char *const unknown[] = {"unknown function", "unknown table", "unknown memory",
                                         "unknown global", "unknown tag"};
   for (uint32_t i = 0; i < m->nexports; i++) {
-    const wasm_export *e = &m->exports[i];
+    const wm_export *e = &m->exports[i];
     uint32_t limit = e->kind == WASM_EXTERN_FUNC ? m->nfuncs : e->kind == WASM_EXTERN_TABLE ? m->ntables
                    : e->kind == WASM_EXTERN_MEMORY ? m->nmems : e->kind == WASM_EXTERN_GLOBAL ? m->nglobals
                    : m->ntags;
@@ -109,11 +109,11 @@ static bool valid_exports(const wasm_module *m, wrun_error *err) {
   /* Duplicate names: sort indices by name, compare neighbours (n log n). */
   if (m->nexports < 2) return true;
   uint32_t *order = malloc(m->nexports * sizeof *order);
-  if (!order) return wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+  if (!order) return rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
   for (uint32_t i = 0; i < m->nexports; i++) order[i] = i;
   /* Insertion into a hash would be faster; a heap sort keeps this allocation-free
    * and O(n log n) on hostile input. */
-  const wasm_export *ex = m->exports;
+  const wm_export *ex = m->exports;
 #define NAME_LESS(a, b) \
   (ex[a].name.len != ex[b].name.len ? ex[a].name.len < ex[b].name.len \
                                     : memcmp(ex[a].name.ptr, ex[b].name.ptr, ex[a].name.len) < 0)
@@ -144,22 +144,22 @@ static bool valid_exports(const wasm_module *m, wrun_error *err) {
 #undef NAME_LESS
   bool ok = true;
   for (uint32_t i = 1; i < n && ok; i++) {
-    const wasm_name *a = &ex[order[i - 1]].name, *b = &ex[order[i]].name;
+    const wm_name *a = &ex[order[i - 1]].name, *b = &ex[order[i]].name;
     if (a->len == b->len && memcmp(a->ptr, b->ptr, a->len) == 0)
-      ok = wrun_error_at(err, WRUN_ERR_INVALID, ex[order[i]].offset, "duplicate export name \"%.100s\"", a->ptr);
+      ok = rt_error_at(err, WRUN_ERR_INVALID, ex[order[i]].offset, "duplicate export name \"%.100s\"", a->ptr);
   }
   free(order);
   return ok;
 }
 
-static bool valid_segments(const wasm_module *m, uint8_t *declared, wrun_error *err) {
+static bool valid_segments(const wm_module *m, uint8_t *declared, rt_error *err) {
   for (uint32_t i = 0; i < m->nelems; i++) {
-    const wasm_elem *e = &m->elems[i];
+    const wm_elem *e = &m->elems[i];
     if (e->mode == WASM_SEG_ACTIVE) {
       if (e->table >= m->ntables) return invalid(err, e->offset_in_binary, "unknown table", e->table);
       if (!valid_const_expr(m, &e->offset, WASM_I32, m->nimported_globals, NULL, err)) return false;
       if (!valid_subtype(m, e->type, m->tables[e->table].type.elem))
-        return wrun_error_at(err, WRUN_ERR_INVALID, e->offset_in_binary,
+        return rt_error_at(err, WRUN_ERR_INVALID, e->offset_in_binary,
                              "type mismatch: element segment %u does not fit the type of table %u", i, e->table);
     }
     for (uint32_t k = 0; k < e->count; k++) {
@@ -170,7 +170,7 @@ static bool valid_segments(const wasm_module *m, uint8_t *declared, wrun_error *
     }
   }
   for (uint32_t i = 0; i < m->ndatas; i++) {
-    const wasm_data *d = &m->datas[i];
+    const wm_data *d = &m->datas[i];
     if (d->mode != WASM_SEG_ACTIVE) continue;
     if (d->memory >= m->nmems) return invalid(err, d->offset_in_binary, "unknown memory", d->memory);
     if (!valid_const_expr(m, &d->offset, WASM_I32, m->nimported_globals, NULL, err)) return false;
@@ -178,11 +178,11 @@ static bool valid_segments(const wasm_module *m, uint8_t *declared, wrun_error *
   return true;
 }
 
-bool wasm_module_validate(wasm_module *m, wrun_error *err) {
+bool wm_module_validate(wm_module *m, rt_error *err) {
   if (m->validated) return true;
   free(m->func_declared);
   m->func_declared = calloc(m->nfuncs ? m->nfuncs : 1, 1);
-  if (!m->func_declared) return wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+  if (!m->func_declared) return rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
   if (!valid_imports_and_defs(m, err)) return false;
   collect_declared_refs(m, m->func_declared);
   /* 2.0: constant expressions see only imported globals. */
@@ -192,9 +192,9 @@ bool wasm_module_validate(wasm_module *m, wrun_error *err) {
   if (!valid_exports(m, err)) return false;
   if (m->start != WASM_NONE_IDX) {
     if (m->start >= m->nfuncs) return invalid(err, m->start_offset, "unknown function", m->start);
-    const wasm_functype *ft = wasm_module_func_type(m, m->start);
+    const wm_functype *ft = wm_module_func_type(m, m->start);
     if (ft->nparams || ft->nresults)
-      return wrun_error_at(err, WRUN_ERR_INVALID, m->start_offset,
+      return rt_error_at(err, WRUN_ERR_INVALID, m->start_offset,
                            "start function %u must take no parameters and return nothing", m->start);
   }
   if (!valid_segments(m, m->func_declared, err)) return false;

@@ -18,6 +18,6 @@
  * the data-count rule. On success sets m->validated and m->func_declared and
  * returns true; otherwise fills `err` with the byte offset of the offending
  * instruction or entry and returns false. Linear in the module size. */
-bool wasm_module_validate(wasm_module *m, wrun_error *err);
+bool wm_module_validate(wm_module *m, rt_error *err);
 
 #endif

@@ -19,22 +19,22 @@
 #include "valid/valid_internal.h"
 
 typedef struct ctrl_frame {
-  wasm_opcode op;              /* BLOCK, LOOP, IF, ELSE or the function's implicit block (END) */
-  const wasm_valtype *params, *results;
+  wm_opcode op;              /* BLOCK, LOOP, IF, ELSE or the function's implicit block (END) */
+  const wm_valtype *params, *results;
   uint32_t nparams, nresults;
-  wasm_valtype single;         /* storage for a one-value block type */
+  wm_valtype single;         /* storage for a one-value block type */
   uint32_t height;             /* operand stack height at entry */
   bool unreachable;
 } ctrl_frame;
 
 typedef struct checker {
-  const wasm_module *m;
-  const wasm_func *f;
-  const wasm_functype *ft;
-  wrun_error *err;
-  wasm_reader r;
+  const wm_module *m;
+  const wm_func *f;
+  const wm_functype *ft;
+  rt_error *err;
+  wm_reader r;
   uint64_t at;                 /* offset of the instruction being checked */
-  wasm_valtype *vals;
+  wm_valtype *vals;
   uint32_t nvals, cap_vals;
   ctrl_frame *ctrls;
   uint32_t nctrls, cap_ctrls;
@@ -42,26 +42,26 @@ typedef struct checker {
 } checker;
 
 static bool fail(checker *c, const char *fmt, const char *arg) {
-  return wrun_error_at(c->err, WRUN_ERR_INVALID, c->at, fmt, arg);
+  return rt_error_at(c->err, WRUN_ERR_INVALID, c->at, fmt, arg);
 }
 
 static bool fail_idx(checker *c, const char *what, uint64_t idx) {
-  return wrun_error_at(c->err, WRUN_ERR_INVALID, c->at, "%s %llu", what, (unsigned long long)idx);
+  return rt_error_at(c->err, WRUN_ERR_INVALID, c->at, "%s %llu", what, (unsigned long long)idx);
 }
 
-static bool mismatch(checker *c, wasm_valtype expected, wasm_valtype got) {
+static bool mismatch(checker *c, wm_valtype expected, wm_valtype got) {
   char a[32], b[32];
-  return wrun_error_at(c->err, WRUN_ERR_INVALID, c->at, "type mismatch: expected %s, found %s",
-                       wasm_valtype_name(expected, a, sizeof a), wasm_valtype_name(got, b, sizeof b));
+  return rt_error_at(c->err, WRUN_ERR_INVALID, c->at, "type mismatch: expected %s, found %s",
+                       wm_valtype_name(expected, a, sizeof a), wm_valtype_name(got, b, sizeof b));
 }
 
 /* ---- operand stack ----------------------------------------------------- */
 
-static bool push(checker *c, wasm_valtype t) {
+static bool push(checker *c, wm_valtype t) {
   if (c->nvals == c->cap_vals) {
     uint32_t cap = c->cap_vals ? c->cap_vals * 2 : 64;
-    wasm_valtype *v = realloc(c->vals, cap * sizeof *v);
-    if (!v) return wrun_error_at(c->err, WRUN_ERR_OOM, c->at, "out of memory");
+    wm_valtype *v = realloc(c->vals, cap * sizeof *v);
+    if (!v) return rt_error_at(c->err, WRUN_ERR_OOM, c->at, "out of memory");
     c->vals = v;
     c->cap_vals = cap;
   }
@@ -70,7 +70,7 @@ static bool push(checker *c, wasm_valtype t) {
 }
 
 /* Pops any value; *out is VALID_UNKNOWN when the frame is unreachable and empty. */
-static bool pop_any(checker *c, wasm_valtype *out) {
+static bool pop_any(checker *c, wm_valtype *out) {
   *out = VALID_UNKNOWN;
   ctrl_frame *fr = &c->ctrls[c->nctrls - 1];
   if (c->nvals == fr->height) {
@@ -78,37 +78,37 @@ static bool pop_any(checker *c, wasm_valtype *out) {
       *out = VALID_UNKNOWN;
       return true;
     }
-    return wrun_error_at(c->err, WRUN_ERR_INVALID, c->at,
+    return rt_error_at(c->err, WRUN_ERR_INVALID, c->at,
                          "type mismatch: instruction needs an operand but the stack of this block is empty");
   }
   *out = c->vals[--c->nvals];
   return true;
 }
 
-static bool pop_expect(checker *c, wasm_valtype expected, wasm_valtype *out) {
+static bool pop_expect(checker *c, wm_valtype expected, wm_valtype *out) {
   ctrl_frame *fr = &c->ctrls[c->nctrls - 1];
   if (c->nvals == fr->height && !fr->unreachable) {
     char a[32];
-    return wrun_error_at(c->err, WRUN_ERR_INVALID, c->at,
+    return rt_error_at(c->err, WRUN_ERR_INVALID, c->at,
                          "type mismatch: expected %s but the stack of this block is empty",
-                         wasm_valtype_name(expected, a, sizeof a));
+                         wm_valtype_name(expected, a, sizeof a));
   }
-  wasm_valtype got;
+  wm_valtype got;
   if (!pop_any(c, &got)) return false;
   if (!valid_subtype(c->m, got, expected)) return mismatch(c, expected, got);
   if (out) *out = got; /* stays unknown on a polymorphic stack (br_table needs that) */
   return true;
 }
 
-static bool pop(checker *c, wasm_valtype expected) { return pop_expect(c, expected, NULL); }
+static bool pop(checker *c, wm_valtype expected) { return pop_expect(c, expected, NULL); }
 
-static bool pop_vals(checker *c, const wasm_valtype *ts, uint32_t n) {
+static bool pop_vals(checker *c, const wm_valtype *ts, uint32_t n) {
   for (uint32_t i = n; i-- > 0;)
     if (!pop(c, ts[i])) return false;
   return true;
 }
 
-static bool push_vals(checker *c, const wasm_valtype *ts, uint32_t n) {
+static bool push_vals(checker *c, const wm_valtype *ts, uint32_t n) {
   for (uint32_t i = 0; i < n; i++)
     if (!push(c, ts[i])) return false;
   return true;
@@ -116,12 +116,12 @@ static bool push_vals(checker *c, const wasm_valtype *ts, uint32_t n) {
 
 /* ---- control stack ----------------------------------------------------- */
 
-static bool push_ctrl(checker *c, wasm_opcode op, const wasm_valtype *params, uint32_t np,
-                      const wasm_valtype *results, uint32_t nr, wasm_valtype single) {
+static bool push_ctrl(checker *c, wm_opcode op, const wm_valtype *params, uint32_t np,
+                      const wm_valtype *results, uint32_t nr, wm_valtype single) {
   if (c->nctrls == c->cap_ctrls) {
     uint32_t cap = c->cap_ctrls ? c->cap_ctrls * 2 : 16;
     ctrl_frame *v = realloc(c->ctrls, cap * sizeof *v);
-    if (!v) return wrun_error_at(c->err, WRUN_ERR_OOM, c->at, "out of memory");
+    if (!v) return rt_error_at(c->err, WRUN_ERR_OOM, c->at, "out of memory");
     c->ctrls = v;
     c->cap_ctrls = cap;
   }
@@ -138,12 +138,12 @@ static bool push_ctrl(checker *c, wasm_opcode op, const wasm_valtype *params, ui
   return push_vals(c, params, np);
 }
 
-static const wasm_valtype *frame_results(const ctrl_frame *fr) {
+static const wm_valtype *frame_results(const ctrl_frame *fr) {
   return fr->results ? fr->results : &fr->single;
 }
 
 /* The types a branch to this frame carries: a loop's parameters, else results. */
-static const wasm_valtype *label_types(const ctrl_frame *fr, uint32_t *n) {
+static const wm_valtype *label_types(const ctrl_frame *fr, uint32_t *n) {
   if (fr->op == OP_LOOP) {
     *n = fr->nparams;
     return fr->params;
@@ -156,7 +156,7 @@ static bool pop_ctrl(checker *c, ctrl_frame *out) {
   ctrl_frame *fr = &c->ctrls[c->nctrls - 1];
   if (!pop_vals(c, frame_results(fr), fr->nresults)) return false;
   if (c->nvals != fr->height)
-    return wrun_error_at(c->err, WRUN_ERR_INVALID, c->at,
+    return rt_error_at(c->err, WRUN_ERR_INVALID, c->at,
                          "type mismatch: %u value(s) left on the stack at the end of the block",
                          c->nvals - fr->height);
   *out = *fr;
@@ -174,8 +174,8 @@ static void set_unreachable(checker *c) {
 
 static bool read_u32(checker *c, uint32_t *v) { return reader_u32(&c->r, v); }
 
-static bool read_blocktype(checker *c, const wasm_valtype **params, uint32_t *np,
-                           const wasm_valtype **results, uint32_t *nr, wasm_valtype *single) {
+static bool read_blocktype(checker *c, const wm_valtype **params, uint32_t *np,
+                           const wm_valtype **results, uint32_t *nr, wm_valtype *single) {
   uint8_t b = *c->r.p;
   *params = NULL;
   *np = 0;
@@ -188,7 +188,7 @@ static bool read_blocktype(checker *c, const wasm_valtype **params, uint32_t *np
   }
   /* Only the value-type bytes are one-byte block types; every other first
    * byte (0x80 and up included) starts a type index. */
-  if (wasm_blocktype_valtype(b, single)) {
+  if (wm_blocktype_valtype(b, single)) {
     c->r.p++;
     *nr = 1;
     return true;
@@ -196,15 +196,15 @@ static bool read_blocktype(checker *c, const wasm_valtype **params, uint32_t *np
   int64_t idx;
   if (!reader_s33(&c->r, &idx)) return false;
   if ((uint64_t)idx >= c->m->ntypes) return fail_idx(c, "unknown type", (uint64_t)idx);
-  const wasm_functype *ft = &c->m->types[idx].func;
-  *params = wasm_functype_params(ft);
+  const wm_functype *ft = &c->m->types[idx].func;
+  *params = wm_functype_params(ft);
   *np = ft->nparams;
-  *results = wasm_functype_results(ft);
+  *results = wm_functype_results(ft);
   *nr = ft->nresults;
   return true;
 }
 
-static bool memarg(checker *c, const wasm_opinfo *info, uint32_t *align_out) {
+static bool memarg(checker *c, const wm_opinfo *info, uint32_t *align_out) {
   uint32_t align, off;
   if (!read_u32(c, &align)) return false;
   uint64_t off64;
@@ -215,14 +215,14 @@ static bool memarg(checker *c, const wasm_opinfo *info, uint32_t *align_out) {
   }
   if (c->m->nmems == 0) return fail_idx(c, "unknown memory", 0);
   if (align > info->arg)
-    return wrun_error_at(c->err, WRUN_ERR_INVALID, c->at,
+    return rt_error_at(c->err, WRUN_ERR_INVALID, c->at,
                          "alignment must not be larger than natural: 2^%u > 2^%u for %s", align, info->arg,
                          info->name);
   if (align_out) *align_out = align;
   return true;
 }
 
-static wasm_valtype sig_type(const checker *c, char ch) {
+static wm_valtype sig_type(const checker *c, char ch) {
   switch (ch) {
   case 'i': return WASM_I32;
   case 'I': return WASM_I64;
@@ -244,10 +244,10 @@ static bool apply_sig(checker *c, const char *sig) {
   return true;
 }
 
-static bool check_local(checker *c, uint32_t idx, wasm_valtype *t) {
+static bool check_local(checker *c, uint32_t idx, wm_valtype *t) {
   *t = VALID_UNKNOWN;
   if (idx >= c->nlocals) return fail_idx(c, "unknown local", idx);
-  *t = idx < c->ft->nparams ? wasm_functype_params(c->ft)[idx] : c->f->locals[idx - c->ft->nparams];
+  *t = idx < c->ft->nparams ? wm_functype_params(c->ft)[idx] : c->f->locals[idx - c->ft->nparams];
   return true;
 }
 
@@ -281,12 +281,12 @@ static bool check_branch_table(checker *c) {
   uint32_t n;
   if (!read_u32(c, &n)) return false;
   if (n > WASM_MAX_BR_TABLE)
-    return wrun_error_at(c->err, WRUN_ERR_LIMIT, c->at, "br_table with %u targets exceeds the limit %u", n,
+    return rt_error_at(c->err, WRUN_ERR_LIMIT, c->at, "br_table with %u targets exceeds the limit %u", n,
                          WASM_MAX_BR_TABLE);
   if (!pop(c, WASM_I32)) return false;
   /* Check the default first to learn the arity, then every target against a
    * snapshot of the stack (the spec's pop-then-push per label). */
-  wasm_reader save = c->r;
+  wm_reader save = c->r;
   for (uint32_t i = 0; i < n; i++) {
     uint32_t skip;
     if (!read_u32(c, &skip)) return false;
@@ -297,7 +297,7 @@ static bool check_branch_table(checker *c) {
   if (!check_label(c, def, &dfr)) return false;
   uint32_t arity;
   label_types(dfr, &arity);
-  wasm_reader after = c->r;
+  wm_reader after = c->r;
   c->r = save;
   for (uint32_t i = 0; i <= n; i++) {
     uint32_t depth = def;
@@ -305,15 +305,15 @@ static bool check_branch_table(checker *c) {
     ctrl_frame *fr;
     if (!check_label(c, depth, &fr)) return false;
     uint32_t nl;
-    const wasm_valtype *lt = label_types(fr, &nl);
+    const wm_valtype *lt = label_types(fr, &nl);
     if (nl != arity)
-      return wrun_error_at(c->err, WRUN_ERR_INVALID, c->at,
+      return rt_error_at(c->err, WRUN_ERR_INVALID, c->at,
                            "type mismatch: br_table targets carry %u and %u values", arity, nl);
     /* pop the label's types and push back what was found (keeps specific types) */
     uint32_t base = c->nvals;
-    wasm_valtype tmp[8];
-    wasm_valtype *got = nl <= 8 ? tmp : malloc(nl * sizeof *got);
-    if (!got) return wrun_error_at(c->err, WRUN_ERR_OOM, c->at, "out of memory");
+    wm_valtype tmp[8];
+    wm_valtype *got = nl <= 8 ? tmp : malloc(nl * sizeof *got);
+    if (!got) return rt_error_at(c->err, WRUN_ERR_OOM, c->at, "out of memory");
     bool ok = true;
     for (uint32_t k = nl; ok && k-- > 0;) ok = pop_expect(c, lt[k], &got[k]);
     if (ok) {
@@ -328,14 +328,14 @@ static bool check_branch_table(checker *c) {
   return true;
 }
 
-static bool check_call(checker *c, const wasm_functype *ft) {
-  return pop_vals(c, wasm_functype_params(ft), ft->nparams) &&
-         push_vals(c, wasm_functype_results(ft), ft->nresults);
+static bool check_call(checker *c, const wm_functype *ft) {
+  return pop_vals(c, wm_functype_params(ft), ft->nparams) &&
+         push_vals(c, wm_functype_results(ft), ft->nresults);
 }
 
 /* Checks one instruction; `done` is set when the function's final end is reached. */
 static bool check_instr(checker *c, bool *done) {
-  const wasm_module *m = c->m;
+  const wm_module *m = c->m;
   c->at = reader_offset(&c->r);
   uint8_t b;
   uint32_t code;
@@ -347,12 +347,12 @@ static bool check_instr(checker *c, bool *done) {
   } else {
     code = b;
   }
-  wasm_opcode op = wasm_op_lookup(prefix, code);
+  wm_opcode op = wm_op_lookup(prefix, code);
   if (op == OP_COUNT_)
-    return wrun_error_at(c->err, WRUN_ERR_MALFORMED, c->at, "illegal opcode 0x%02x", code);
-  const wasm_opinfo *info = &wasm_opinfos[op];
+    return rt_error_at(c->err, WRUN_ERR_MALFORMED, c->at, "illegal opcode 0x%02x", code);
+  const wm_opinfo *info = &wm_opinfos[op];
   uint32_t x, y;
-  wasm_valtype t, t2;
+  wm_valtype t, t2;
   ctrl_frame *fr, popped;
 
   switch (info->imm) { /* generic immediates of fixed-signature instructions */
@@ -414,9 +414,9 @@ static bool check_instr(checker *c, bool *done) {
     set_unreachable(c);
     return true;
   case OP_BLOCK: case OP_LOOP: case OP_IF: {
-    const wasm_valtype *ps, *rs;
+    const wm_valtype *ps, *rs;
     uint32_t np, nr;
-    wasm_valtype single;
+    wm_valtype single;
     if (!read_blocktype(c, &ps, &np, &rs, &nr, &single)) return false;
     if (op == OP_IF && !pop(c, WASM_I32)) return false;
     if (!pop_vals(c, ps, np)) return false;
@@ -425,18 +425,18 @@ static bool check_instr(checker *c, bool *done) {
   case OP_ELSE:
     fr = &c->ctrls[c->nctrls - 1];
     if (fr->op != OP_IF)
-      return wrun_error_at(c->err, WRUN_ERR_MALFORMED, c->at, "else without a matching if");
+      return rt_error_at(c->err, WRUN_ERR_MALFORMED, c->at, "else without a matching if");
     if (!pop_ctrl(c, &popped)) return false;
     return push_ctrl(c, OP_ELSE, popped.params, popped.nparams, popped.results, popped.nresults,
                      popped.single);
   case OP_END:
     if (!pop_ctrl(c, &popped)) return false;
     if (popped.op == OP_IF) { /* no else: the implicit else passes params through */
-      const wasm_valtype *rs = frame_results(&popped);
+      const wm_valtype *rs = frame_results(&popped);
       bool same = popped.nparams == popped.nresults;
       for (uint32_t i = 0; same && i < popped.nparams; i++) same = popped.params[i] == rs[i];
       if (!same)
-        return wrun_error_at(c->err, WRUN_ERR_INVALID, c->at,
+        return rt_error_at(c->err, WRUN_ERR_INVALID, c->at,
                              "type mismatch: if without else must leave its parameters as its results");
     }
     if (c->nctrls == 0) {
@@ -447,7 +447,7 @@ static bool check_instr(checker *c, bool *done) {
   case OP_BR: {
     uint32_t n;
     if (!read_u32(c, &x) || !check_label(c, x, &fr)) return false;
-    const wasm_valtype *lt = label_types(fr, &n);
+    const wm_valtype *lt = label_types(fr, &n);
     if (!pop_vals(c, lt, n)) return false;
     set_unreachable(c);
     return true;
@@ -456,25 +456,25 @@ static bool check_instr(checker *c, bool *done) {
     uint32_t n;
     if (!read_u32(c, &x) || !check_label(c, x, &fr)) return false;
     if (!pop(c, WASM_I32)) return false;
-    const wasm_valtype *lt = label_types(fr, &n);
+    const wm_valtype *lt = label_types(fr, &n);
     /* pop and re-push keeping the more specific operand types */
     return pop_vals(c, lt, n) && push_vals(c, lt, n);
   }
   case OP_BR_TABLE:
     return check_branch_table(c);
   case OP_RETURN:
-    if (!pop_vals(c, wasm_functype_results(c->ft), c->ft->nresults)) return false;
+    if (!pop_vals(c, wm_functype_results(c->ft), c->ft->nresults)) return false;
     set_unreachable(c);
     return true;
   case OP_CALL:
     if (!read_u32(c, &x)) return false;
     if (x >= m->nfuncs) return fail_idx(c, "unknown function", x);
-    return check_call(c, wasm_module_func_type(m, x));
+    return check_call(c, wm_module_func_type(m, x));
   case OP_CALL_INDIRECT:
     if (!read_u32(c, &y) || !read_u32(c, &x)) return false; /* type, then table */
     if (!check_table(c, x)) return false;
     if (m->tables[x].type.elem != WASM_FUNCREF)
-      return wrun_error_at(c->err, WRUN_ERR_INVALID, c->at,
+      return rt_error_at(c->err, WRUN_ERR_INVALID, c->at,
                            "type mismatch: call_indirect needs a funcref table, table %u is not", x);
     if (y >= m->ntypes) return fail_idx(c, "unknown type", y);
     if (!pop(c, WASM_I32)) return false;
@@ -483,7 +483,7 @@ static bool check_instr(checker *c, bool *done) {
     return pop_any(c, &t);
   case OP_SELECT:
     if (!pop(c, WASM_I32) || !pop_any(c, &t) || !pop_any(c, &t2)) return false;
-    if ((t != VALID_UNKNOWN && !wasm_valtype_is_num(t)) || (t2 != VALID_UNKNOWN && !wasm_valtype_is_num(t2)))
+    if ((t != VALID_UNKNOWN && !wm_valtype_is_num(t)) || (t2 != VALID_UNKNOWN && !wm_valtype_is_num(t2)))
       return fail(c, "type mismatch: select without a type annotation needs %s operands", "numeric or vector");
     if (t != VALID_UNKNOWN && t2 != VALID_UNKNOWN && t != t2) return mismatch(c, t2, t);
     return push(c, t == VALID_UNKNOWN ? t2 : t);
@@ -525,13 +525,13 @@ static bool check_instr(checker *c, bool *done) {
   case OP_TABLE_COPY:
     if (!read_u32(c, &x) || !read_u32(c, &y) || !check_table(c, x) || !check_table(c, y)) return false;
     if (!valid_subtype(m, m->tables[y].type.elem, m->tables[x].type.elem))
-      return wrun_error_at(c->err, WRUN_ERR_INVALID, c->at,
+      return rt_error_at(c->err, WRUN_ERR_INVALID, c->at,
                            "type mismatch: table.copy from table %u into table %u of another type", y, x);
     return pop(c, WASM_I32) && pop(c, WASM_I32) && pop(c, WASM_I32);
   case OP_TABLE_INIT: /* elem index, then table index */
     if (!read_u32(c, &y) || !read_u32(c, &x) || !check_elem(c, y) || !check_table(c, x)) return false;
     if (!valid_subtype(m, m->elems[y].type, m->tables[x].type.elem))
-      return wrun_error_at(c->err, WRUN_ERR_INVALID, c->at,
+      return rt_error_at(c->err, WRUN_ERR_INVALID, c->at,
                            "type mismatch: table.init of table %u from element segment %u of another type", x, y);
     return pop(c, WASM_I32) && pop(c, WASM_I32) && pop(c, WASM_I32);
   case OP_REF_NULL: {
@@ -540,7 +540,7 @@ static bool check_instr(checker *c, bool *done) {
   }
   case OP_REF_IS_NULL:
     if (!pop_any(c, &t)) return false;
-    if (t != VALID_UNKNOWN && !wasm_valtype_is_ref(t))
+    if (t != VALID_UNKNOWN && !wm_valtype_is_ref(t))
       return fail(c, "type mismatch: ref.is_null needs a %s operand", "reference");
     return push(c, WASM_I32);
   case OP_REF_FUNC:
@@ -549,22 +549,22 @@ static bool check_instr(checker *c, bool *done) {
     if (!m->func_declared[x]) return fail_idx(c, "undeclared function reference", x);
     return push(c, WASM_FUNCREF);
   default:
-    return wrun_error_at(c->err, WRUN_ERR_INVALID, c->at, "instruction %s is not supported", info->name);
+    return rt_error_at(c->err, WRUN_ERR_INVALID, c->at, "instruction %s is not supported", info->name);
   }
 }
 
-bool valid_func_body(const wasm_module *m, uint32_t funcidx, wrun_error *err) {
-  const wasm_func *f = &m->funcs[funcidx];
+bool valid_func_body(const wm_module *m, uint32_t funcidx, rt_error *err) {
+  const wm_func *f = &m->funcs[funcidx];
   checker c = {
-    .m = m, .f = f, .ft = wasm_module_func_type(m, funcidx), .err = err,
+    .m = m, .f = f, .ft = wm_module_func_type(m, funcidx), .err = err,
     .r = {m->bytes, f->code, f->code + f->code_len, err}, .at = f->code_offset,
   };
   c.nlocals = c.ft->nparams + f->nlocals;
-  bool ok = push_ctrl(&c, OP_END, NULL, 0, wasm_functype_results(c.ft), c.ft->nresults, VALID_UNKNOWN);
+  bool ok = push_ctrl(&c, OP_END, NULL, 0, wm_functype_results(c.ft), c.ft->nresults, VALID_UNKNOWN);
   bool done = false;
   while (ok && !done) {
     if (reader_eof(&c.r)) {
-      ok = wrun_error_at(err, WRUN_ERR_MALFORMED, reader_offset(&c.r), "unexpected end of function body");
+      ok = rt_error_at(err, WRUN_ERR_MALFORMED, reader_offset(&c.r), "unexpected end of function body");
       break;
     }
     ok = check_instr(&c, &done);
@@ -576,10 +576,10 @@ bool valid_func_body(const wasm_module *m, uint32_t funcidx, wrun_error *err) {
 
 /* ---- constant expressions ---------------------------------------------- */
 
-bool valid_const_expr(const wasm_module *m, const wasm_constexpr *ce, wasm_valtype expected,
-                      uint32_t nglobals_visible, uint8_t *declared, wrun_error *err) {
-  wasm_reader r = {m->bytes, ce->code, ce->code + ce->len, err};
-  wasm_valtype stack[1];
+bool valid_const_expr(const wm_module *m, const wm_constexpr *ce, wm_valtype expected,
+                      uint32_t nglobals_visible, uint8_t *declared, rt_error *err) {
+  wm_reader r = {m->bytes, ce->code, ce->code + ce->len, err};
+  wm_valtype stack[1];
   uint32_t n = 0;
   for (;;) {
     uint64_t at = reader_offset(&r);
@@ -593,16 +593,16 @@ bool valid_const_expr(const wasm_module *m, const wasm_constexpr *ce, wasm_valty
     } else {
       code = b;
     }
-    wasm_opcode op = wasm_op_lookup(prefix, code);
-    wasm_valtype t;
+    wm_opcode op = wm_op_lookup(prefix, code);
+    wm_valtype t;
     const uint8_t *p;
     switch (op) {
     case OP_END:
       if (n != 1 || !valid_subtype(m, stack[0], expected)) {
         char a[32];
-        return wrun_error_at(err, WRUN_ERR_INVALID, at,
+        return rt_error_at(err, WRUN_ERR_INVALID, at,
                              "type mismatch: constant expression must produce exactly one %s",
-                             wasm_valtype_name(expected, a, sizeof a));
+                             wm_valtype_name(expected, a, sizeof a));
       }
       return true;
     case OP_I32_CONST: { int32_t v; if (!reader_s32(&r, &v)) return false; t = WASM_I32; break; }
@@ -618,25 +618,25 @@ bool valid_const_expr(const wasm_module *m, const wasm_constexpr *ce, wasm_valty
     }
     case OP_REF_FUNC:
       if (!reader_u32(&r, &x)) return false;
-      if (x >= m->nfuncs) return wrun_error_at(err, WRUN_ERR_INVALID, at, "unknown function %u", x);
+      if (x >= m->nfuncs) return rt_error_at(err, WRUN_ERR_INVALID, at, "unknown function %u", x);
       if (declared) declared[x] = 1;
       t = WASM_FUNCREF;
       break;
     case OP_GLOBAL_GET:
       if (!reader_u32(&r, &x)) return false;
-      if (x >= nglobals_visible) return wrun_error_at(err, WRUN_ERR_INVALID, at, "unknown global %u", x);
+      if (x >= nglobals_visible) return rt_error_at(err, WRUN_ERR_INVALID, at, "unknown global %u", x);
       if (m->globals[x].type.mut)
-        return wrun_error_at(err, WRUN_ERR_INVALID, at,
+        return rt_error_at(err, WRUN_ERR_INVALID, at,
                              "constant expression required: global.get of mutable global %u", x);
       t = m->globals[x].type.type;
       break;
     default:
-      return wrun_error_at(err, WRUN_ERR_INVALID, at,
+      return rt_error_at(err, WRUN_ERR_INVALID, at,
                            "constant expression required: %s is not a constant instruction",
-                           op == OP_COUNT_ ? "this opcode" : wasm_opinfos[op].name);
+                           op == OP_COUNT_ ? "this opcode" : wm_opinfos[op].name);
     }
     if (n == 1)
-      return wrun_error_at(err, WRUN_ERR_INVALID, at,
+      return rt_error_at(err, WRUN_ERR_INVALID, at,
                            "type mismatch: constant expression leaves more than one value");
     stack[n++] = t;
   }

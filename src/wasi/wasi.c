@@ -22,10 +22,10 @@
 
 /* ---- helpers shared with wasi_fs.c ------------------------------------------ */
 
-uint8_t *wasi_mem(wrun_caller *c, uint64_t ptr, uint64_t len) {
-  wrun_memory *m = wrun_caller_memory(c, 0);
-  if (!m || ptr + len > wrun_memory_size(m) || ptr + len < ptr) return NULL;
-  return wrun_memory_data(m) + ptr;
+uint8_t *wasi_mem(rt_caller *c, uint64_t ptr, uint64_t len) {
+  rt_memory *m = rt_caller_memory(c, 0);
+  if (!m || ptr + len > rt_memory_size(m) || ptr + len < ptr) return NULL;
+  return rt_memory_data(m) + ptr;
 }
 
 /* Linux errno -> WASI errno. Aliases (EWOULDBLOCK, EDEADLOCK, ENOTSUP) share
@@ -125,7 +125,7 @@ uint8_t wasi_filetype_of(mode_t mode) {
   return WASI_FT_UNKNOWN;
 }
 
-uint32_t wasi_iovecs(wrun_caller *c, uint32_t iovs, uint32_t n, uv_buf_t **out) {
+uint32_t wasi_iovecs(rt_caller *c, uint32_t iovs, uint32_t n, uv_buf_t **out) {
   if (n > 1024) return WASI_EINVAL;
   const uint8_t *v = wasi_mem(c, iovs, (uint64_t)n * 8);
   if (!v) return WASI_EFAULT;
@@ -165,10 +165,10 @@ static char *pack_strings(int n, char **v, uint32_t *size) {
   return buf;
 }
 
-wasi_ctx *wasi_new(const wasi_config *cfg, wrun_error *err) {
+wasi_ctx *wasi_new(const wasi_config *cfg, rt_error *err) {
   wasi_ctx *w = calloc(1, sizeof *w);
   if (!w) {
-    wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+    rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
     return NULL;
   }
   w->argc = (uint32_t)cfg->argc;
@@ -177,7 +177,7 @@ wasi_ctx *wasi_new(const wasi_config *cfg, wrun_error *err) {
   w->env_buf = pack_strings(cfg->envc, cfg->env, &w->env_size);
   if (!w->args_buf || !w->env_buf || uv_loop_init(&w->loop) != 0) {
     wasi_free(w);
-    wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+    rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
     return NULL;
   }
   w->loop_ready = true;
@@ -186,7 +186,7 @@ wasi_ctx *wasi_new(const wasi_config *cfg, wrun_error *err) {
   uv_unref((uv_handle_t *)&w->wake); /* it only wakes waits; it is no reason to run */
   if (wasi_fd_alloc(w) != 0) { /* the table starts with room for the standard streams */
     wasi_free(w);
-    wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+    rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
     return NULL;
   }
   for (int i = 0; i < 3; i++) { /* the standard streams, as the host has them */
@@ -211,7 +211,7 @@ wasi_ctx *wasi_new(const wasi_config *cfg, wrun_error *err) {
     uint64_t inheriting = WASI_R(R_FD_READ) | WASI_R(R_FD_WRITE) | WASI_R(R_SOCK_SHUTDOWN) |
                           WASI_R(R_POLL_FD_READWRITE) | WASI_R(R_FD_FDSTAT_SET_FLAGS) | WASI_R(R_FD_FILESTAT_GET);
     if (h < 0 || !wasi_fd_install(w, h, WASI_FT_SOCK_STREAM, rights, inheriting, &fd)) {
-      wrun_error_at(err, WRUN_ERR_IO, WRUN_NO_OFFSET, "cannot listen on %s for --tcplisten: %s", cfg->listen[i],
+      rt_error_at(err, WRUN_ERR_IO, WRUN_NO_OFFSET, "cannot listen on %s for --tcplisten: %s", cfg->listen[i],
                     h < 0 ? strerror(errno) : "out of memory");
       wasi_free(w);
       return NULL;
@@ -221,7 +221,7 @@ wasi_ctx *wasi_new(const wasi_config *cfg, wrun_error *err) {
     const wasi_preopen *p = &cfg->preopens[i];
     int h = open(p->host_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (h < 0) {
-      wrun_error_at(err, WRUN_ERR_IO, WRUN_NO_OFFSET, "cannot open directory %s for --dir: %s", p->host_path,
+      rt_error_at(err, WRUN_ERR_IO, WRUN_NO_OFFSET, "cannot open directory %s for --dir: %s", p->host_path,
                     strerror(errno));
       wasi_free(w);
       return NULL;
@@ -232,7 +232,7 @@ wasi_ctx *wasi_new(const wasi_config *cfg, wrun_error *err) {
                                  (WASI_RIGHTS_DIR | WASI_RIGHTS_FILE) & ~writing, &fd);
     if (!f) {
       wasi_free(w);
-      wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+      rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
       return NULL;
     }
     f->preopen = strdup(p->guest_path);
@@ -273,7 +273,7 @@ void wasi_free(wasi_ctx *w) {
 
 /* ---- args and environment ------------------------------------------------------- */
 
-static uint32_t put_strings(wrun_caller *c, const char *buf, uint32_t n, uint32_t size, uint32_t ptrs,
+static uint32_t put_strings(rt_caller *c, const char *buf, uint32_t n, uint32_t size, uint32_t ptrs,
                             uint32_t out) {
   uint8_t *p = wasi_mem(c, ptrs, (uint64_t)n * 4), *o = wasi_mem(c, out, size);
   if (!p || !o) return WASI_EFAULT;
@@ -287,7 +287,7 @@ static uint32_t put_strings(wrun_caller *c, const char *buf, uint32_t n, uint32_
   return WASI_ESUCCESS;
 }
 
-static uint32_t put_sizes(wrun_caller *c, uint32_t n, uint32_t size, uint32_t pn, uint32_t psize) {
+static uint32_t put_sizes(rt_caller *c, uint32_t n, uint32_t size, uint32_t pn, uint32_t psize) {
   uint8_t *a = wasi_mem(c, pn, 4), *b = wasi_mem(c, psize, 4);
   if (!a || !b) return WASI_EFAULT;
   memcpy(a, &n, 4);
@@ -298,19 +298,19 @@ static uint32_t put_sizes(wrun_caller *c, uint32_t n, uint32_t size, uint32_t pn
 #define ARG32(i) ((uint32_t)slots[i])
 #define RET(v) do { slots[0] = (uint32_t)(v); return true; } while (0)
 
-static bool args_get(wrun_caller *c, void *env, uint64_t *slots) {
+static bool args_get(rt_caller *c, void *env, uint64_t *slots) {
   wasi_ctx *w = env;
   RET(put_strings(c, w->args_buf, w->argc, w->args_size, ARG32(0), ARG32(1)));
 }
-static bool args_sizes_get(wrun_caller *c, void *env, uint64_t *slots) {
+static bool args_sizes_get(rt_caller *c, void *env, uint64_t *slots) {
   wasi_ctx *w = env;
   RET(put_sizes(c, w->argc, w->args_size, ARG32(0), ARG32(1)));
 }
-static bool environ_get(wrun_caller *c, void *env, uint64_t *slots) {
+static bool environ_get(rt_caller *c, void *env, uint64_t *slots) {
   wasi_ctx *w = env;
   RET(put_strings(c, w->env_buf, w->envc, w->env_size, ARG32(0), ARG32(1)));
 }
-static bool environ_sizes_get(wrun_caller *c, void *env, uint64_t *slots) {
+static bool environ_sizes_get(rt_caller *c, void *env, uint64_t *slots) {
   wasi_ctx *w = env;
   RET(put_sizes(c, w->envc, w->env_size, ARG32(0), ARG32(1)));
 }
@@ -327,7 +327,7 @@ static bool host_clock(uint32_t id, clockid_t *out) {
   }
 }
 
-static bool clock_res_get(wrun_caller *c, void *env, uint64_t *slots) {
+static bool clock_res_get(rt_caller *c, void *env, uint64_t *slots) {
   (void)env;
   clockid_t id;
   struct timespec ts;
@@ -340,7 +340,7 @@ static bool clock_res_get(wrun_caller *c, void *env, uint64_t *slots) {
   RET(WASI_ESUCCESS);
 }
 
-static bool clock_time_get(wrun_caller *c, void *env, uint64_t *slots) {
+static bool clock_time_get(rt_caller *c, void *env, uint64_t *slots) {
   (void)env;
   clockid_t id;
   struct timespec ts;
@@ -353,7 +353,7 @@ static bool clock_time_get(wrun_caller *c, void *env, uint64_t *slots) {
   RET(WASI_ESUCCESS);
 }
 
-static bool random_get(wrun_caller *c, void *env, uint64_t *slots) {
+static bool random_get(rt_caller *c, void *env, uint64_t *slots) {
   (void)env;
   uint8_t *p = wasi_mem(c, ARG32(0), ARG32(1));
   if (!p) RET(WASI_EFAULT);
@@ -368,18 +368,18 @@ static bool random_get(wrun_caller *c, void *env, uint64_t *slots) {
   RET(WASI_ESUCCESS);
 }
 
-static bool proc_exit(wrun_caller *c, void *env, uint64_t *slots) {
+static bool proc_exit(rt_caller *c, void *env, uint64_t *slots) {
   (void)env;
-  return wrun_caller_exit(c, (int)ARG32(0));
+  return rt_caller_exit(c, (int)ARG32(0));
 }
 
-static bool proc_raise(wrun_caller *c, void *env, uint64_t *slots) {
+static bool proc_raise(rt_caller *c, void *env, uint64_t *slots) {
   (void)c;
   (void)env;
   RET(WASI_ENOSYS); /* signals are not delivered to guests */
 }
 
-static bool sched_yield_(wrun_caller *c, void *env, uint64_t *slots) {
+static bool sched_yield_(rt_caller *c, void *env, uint64_t *slots) {
   (void)c;
   (void)env;
   sched_yield();
@@ -519,7 +519,7 @@ static void poll_event(const poll_sub *ps, const uint8_t *s, uint8_t *e) {
   }
 }
 
-static bool poll_oneoff(wrun_caller *c, void *env, uint64_t *slots) {
+static bool poll_oneoff(rt_caller *c, void *env, uint64_t *slots) {
   wasi_ctx *w = env;
   uint32_t nsubs = ARG32(2);
   if (nsubs == 0) RET(WASI_EINVAL);
@@ -600,7 +600,7 @@ static bool poll_oneoff(wrun_caller *c, void *env, uint64_t *slots) {
 typedef struct wasi_func {
   const char *name;
   const char *sig;             /* 'i' i32, 'I' i64; ">i" returns an errno */
-  wrun_host_fn fn;
+  rt_host_fn fn;
 } wasi_func;
 
 static const wasi_func wasi_funcs[] = {
@@ -621,43 +621,43 @@ static const wasi_func wasi_funcs[] = {
 #undef WASI_ENTRY
 };
 
-static bool sig_matches(const char *sig, const wasm_functype *ft) {
+static bool sig_matches(const char *sig, const wm_functype *ft) {
   const char *gt = strchr(sig, '>');
   uint32_t np = (uint32_t)(gt - sig), nr = (uint32_t)strlen(gt + 1);
   if (ft->nparams != np || ft->nresults != nr) return false;
   for (uint32_t i = 0; i < np; i++)
-    if (wasm_functype_params(ft)[i] != (sig[i] == 'I' ? WASM_I64 : WASM_I32)) return false;
+    if (wm_functype_params(ft)[i] != (sig[i] == 'I' ? WASM_I64 : WASM_I32)) return false;
   for (uint32_t i = 0; i < nr; i++)
-    if (wasm_functype_results(ft)[i] != (gt[1 + i] == 'I' ? WASM_I64 : WASM_I32)) return false;
+    if (wm_functype_results(ft)[i] != (gt[1 + i] == 'I' ? WASM_I64 : WASM_I32)) return false;
   return true;
 }
 
-bool wasi_link_import(wasi_ctx *w, wrun_store *s, const wasm_module *m, uint32_t i, wrun_extern *out,
-                      wrun_error *err) {
-  const wasm_import *im = &m->imports[i];
+bool wasi_link_import(wasi_ctx *w, wrun_store *s, const wm_module *m, uint32_t i, rt_extern *out,
+                      rt_error *err) {
+  const wm_import *im = &m->imports[i];
   if (strcmp(im->module.ptr, "wasi_snapshot_preview1") != 0)
-    return wrun_error_at(err, WRUN_ERR_LINK, im->offset, "unknown import \"%s\" \"%s\": wrun provides only wasi_snapshot_preview1",
+    return rt_error_at(err, WRUN_ERR_LINK, im->offset, "unknown import \"%s\" \"%s\": wrun provides only wasi_snapshot_preview1",
                          im->module.ptr, im->field.ptr);
   const wasi_func *wf = NULL;
   for (size_t k = 0; k < sizeof wasi_funcs / sizeof wasi_funcs[0]; k++)
     if (strcmp(wasi_funcs[k].name, im->field.ptr) == 0) wf = &wasi_funcs[k];
   if (!wf || im->kind != WASM_EXTERN_FUNC)
-    return wrun_error_at(err, WRUN_ERR_LINK, im->offset, "unknown import \"%s\" \"%s\": not a WASI function wrun provides",
+    return rt_error_at(err, WRUN_ERR_LINK, im->offset, "unknown import \"%s\" \"%s\": not a WASI function wrun provides",
                          im->module.ptr, im->field.ptr);
-  const wasm_functype *ft = wasm_module_func_type(m, im->index);
+  const wm_functype *ft = wm_module_func_type(m, im->index);
   if (!sig_matches(wf->sig, ft))
-    return wrun_error_at(err, WRUN_ERR_LINK, im->offset, "incompatible import type: \"%s\" \"%s\" has the wrong signature",
+    return rt_error_at(err, WRUN_ERR_LINK, im->offset, "incompatible import type: \"%s\" \"%s\" has the wrong signature",
                          im->module.ptr, im->field.ptr);
   char name[96];
   snprintf(name, sizeof name, "wasi:%s", wf->name);
-  wrun_func *f = wrun_func_new_host(s, ft, wf->fn, w, name);
-  if (!f) return wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+  wrun_func *f = rt_func_new_host(s, ft, wf->fn, w, name);
+  if (!f) return rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
   out->kind = WASM_EXTERN_FUNC;
   out->of.func = f;
   return true;
 }
 
-bool wasi_link(wasi_ctx *w, wrun_store *s, const wasm_module *m, wrun_extern *imports, wrun_error *err) {
+bool wasi_link(wasi_ctx *w, wrun_store *s, const wm_module *m, rt_extern *imports, rt_error *err) {
   for (uint32_t i = 0; i < m->nimports; i++)
     if (!wasi_link_import(w, s, m, i, &imports[i], err)) return false;
   return true;

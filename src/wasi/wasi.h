@@ -52,7 +52,7 @@ typedef struct wasi_ctx wasi_ctx;
 
 /* Creates a context: copies the config, opens the preopened directories.
  * Returns NULL with an IO error naming the directory that could not be opened. */
-wasi_ctx *wasi_new(const wasi_config *cfg, wrun_error *err);
+wasi_ctx *wasi_new(const wasi_config *cfg, rt_error *err);
 
 /* Ends every wait of a blocking host call (poll_oneoff, reads and writes of
  * pipes, terminals and sockets, sock_accept/recv/send), now and from then on:
@@ -67,11 +67,11 @@ void wasi_free(wasi_ctx *w);
  * store `s`, writing one extern per import into `imports` (in import order).
  * Fails with a LINK error naming the first import that is not a WASI function
  * wrun provides (or whose type differs). */
-bool wasi_link(wasi_ctx *w, wrun_store *s, const wasm_module *m, wrun_extern *imports, wrun_error *err);
+bool wasi_link(wasi_ctx *w, wrun_store *s, const wm_module *m, rt_extern *imports, rt_error *err);
 
 /* The same for import `i` alone (an embedder that provides other modules'
  * imports itself, such as `wrun serve`'s http_handler). */
-bool wasi_link_import(wasi_ctx *w, wrun_store *s, const wasm_module *m, uint32_t i, wrun_extern *out,
-                      wrun_error *err);
+bool wasi_link_import(wasi_ctx *w, wrun_store *s, const wm_module *m, uint32_t i, rt_extern *out,
+                      rt_error *err);
 
 #endif

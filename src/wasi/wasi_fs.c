@@ -44,7 +44,7 @@ void wasi_put_filestat(uint8_t *p, const struct stat *st) {
 
 /* ---- reads and writes (libuv) -------------------------------------------------------- */
 
-static bool rw(wrun_caller *c, wasi_ctx *w, uint64_t *slots, bool write, bool positioned) {
+static bool rw(rt_caller *c, wasi_ctx *w, uint64_t *slots, bool write, bool positioned) {
   uint32_t err;
   wasi_fd *f = wasi_fd_get(w, ARG32(0), WASI_R(write ? R_FD_WRITE : R_FD_READ) | (positioned ? WASI_R(R_FD_SEEK) : 0), &err);
   if (!f) RET(err);
@@ -84,14 +84,14 @@ static bool rw(wrun_caller *c, wasi_ctx *w, uint64_t *slots, bool write, bool po
   RET(WASI_ESUCCESS);
 }
 
-bool wasi_fd_read(wrun_caller *c, void *env, uint64_t *slots) { return rw(c, env, slots, false, false); }
-bool wasi_fd_write(wrun_caller *c, void *env, uint64_t *slots) { return rw(c, env, slots, true, false); }
-bool wasi_fd_pread(wrun_caller *c, void *env, uint64_t *slots) { return rw(c, env, slots, false, true); }
-bool wasi_fd_pwrite(wrun_caller *c, void *env, uint64_t *slots) { return rw(c, env, slots, true, true); }
+bool wasi_fd_read(rt_caller *c, void *env, uint64_t *slots) { return rw(c, env, slots, false, false); }
+bool wasi_fd_write(rt_caller *c, void *env, uint64_t *slots) { return rw(c, env, slots, true, false); }
+bool wasi_fd_pread(rt_caller *c, void *env, uint64_t *slots) { return rw(c, env, slots, false, true); }
+bool wasi_fd_pwrite(rt_caller *c, void *env, uint64_t *slots) { return rw(c, env, slots, true, true); }
 
 /* ---- descriptors ---------------------------------------------------------------------- */
 
-bool wasi_fd_close(wrun_caller *c, void *env, uint64_t *slots) {
+bool wasi_fd_close(rt_caller *c, void *env, uint64_t *slots) {
   CTX;
   (void)c;
   uint32_t err;
@@ -101,7 +101,7 @@ bool wasi_fd_close(wrun_caller *c, void *env, uint64_t *slots) {
   RET(WASI_ESUCCESS);
 }
 
-bool wasi_fd_seek(wrun_caller *c, void *env, uint64_t *slots) {
+bool wasi_fd_seek(rt_caller *c, void *env, uint64_t *slots) {
   CTX;
   int64_t off = (int64_t)ARG64(1);
   uint32_t whence = ARG32(2), err;
@@ -119,7 +119,7 @@ bool wasi_fd_seek(wrun_caller *c, void *env, uint64_t *slots) {
   RET(WASI_ESUCCESS);
 }
 
-bool wasi_fd_tell(wrun_caller *c, void *env, uint64_t *slots) {
+bool wasi_fd_tell(rt_caller *c, void *env, uint64_t *slots) {
   CTX;
   uint32_t err;
   wasi_fd *f = wasi_fd_get(w, ARG32(0), WASI_R(R_FD_TELL), &err);
@@ -133,7 +133,7 @@ bool wasi_fd_tell(wrun_caller *c, void *env, uint64_t *slots) {
   RET(WASI_ESUCCESS);
 }
 
-bool wasi_fd_fdstat_get(wrun_caller *c, void *env, uint64_t *slots) {
+bool wasi_fd_fdstat_get(rt_caller *c, void *env, uint64_t *slots) {
   CTX;
   uint32_t err;
   wasi_fd *f = wasi_fd_get(w, ARG32(0), 0, &err);
@@ -148,7 +148,7 @@ bool wasi_fd_fdstat_get(wrun_caller *c, void *env, uint64_t *slots) {
   RET(WASI_ESUCCESS);
 }
 
-bool wasi_fd_fdstat_set_flags(wrun_caller *c, void *env, uint64_t *slots) {
+bool wasi_fd_fdstat_set_flags(rt_caller *c, void *env, uint64_t *slots) {
   CTX;
   (void)c;
   uint32_t err, flags = ARG32(1);
@@ -173,7 +173,7 @@ bool wasi_fd_fdstat_set_flags(wrun_caller *c, void *env, uint64_t *slots) {
   RET(WASI_ESUCCESS);
 }
 
-bool wasi_fd_fdstat_set_rights(wrun_caller *c, void *env, uint64_t *slots) {
+bool wasi_fd_fdstat_set_rights(rt_caller *c, void *env, uint64_t *slots) {
   CTX;
   (void)c;
   uint32_t err;
@@ -186,7 +186,7 @@ bool wasi_fd_fdstat_set_rights(wrun_caller *c, void *env, uint64_t *slots) {
   RET(WASI_ESUCCESS);
 }
 
-bool wasi_fd_prestat_get(wrun_caller *c, void *env, uint64_t *slots) {
+bool wasi_fd_prestat_get(rt_caller *c, void *env, uint64_t *slots) {
   CTX;
   uint32_t err;
   wasi_fd *f = wasi_fd_get(w, ARG32(0), 0, &err);
@@ -200,7 +200,7 @@ bool wasi_fd_prestat_get(wrun_caller *c, void *env, uint64_t *slots) {
   RET(WASI_ESUCCESS);
 }
 
-bool wasi_fd_prestat_dir_name(wrun_caller *c, void *env, uint64_t *slots) {
+bool wasi_fd_prestat_dir_name(rt_caller *c, void *env, uint64_t *slots) {
   CTX;
   uint32_t err;
   wasi_fd *f = wasi_fd_get(w, ARG32(0), 0, &err);
@@ -214,7 +214,7 @@ bool wasi_fd_prestat_dir_name(wrun_caller *c, void *env, uint64_t *slots) {
   RET(WASI_ESUCCESS);
 }
 
-bool wasi_fd_filestat_get(wrun_caller *c, void *env, uint64_t *slots) {
+bool wasi_fd_filestat_get(rt_caller *c, void *env, uint64_t *slots) {
   CTX;
   uint32_t err;
   wasi_fd *f = wasi_fd_get(w, ARG32(0), WASI_R(R_FD_FILESTAT_GET), &err);
@@ -227,7 +227,7 @@ bool wasi_fd_filestat_get(wrun_caller *c, void *env, uint64_t *slots) {
   RET(WASI_ESUCCESS);
 }
 
-bool wasi_fd_filestat_set_size(wrun_caller *c, void *env, uint64_t *slots) {
+bool wasi_fd_filestat_set_size(rt_caller *c, void *env, uint64_t *slots) {
   CTX;
   (void)c;
   uint32_t err;
@@ -247,7 +247,7 @@ uint32_t wasi_times_of(uint64_t atim, uint64_t mtim, uint32_t fl, struct timespe
   return WASI_ESUCCESS;
 }
 
-bool wasi_fd_filestat_set_times(wrun_caller *c, void *env, uint64_t *slots) {
+bool wasi_fd_filestat_set_times(rt_caller *c, void *env, uint64_t *slots) {
   CTX;
   (void)c;
   uint32_t err;
@@ -267,17 +267,17 @@ static bool fd_call(wasi_ctx *w, uint64_t *slots, uint32_t right, int (*call)(in
   RET(call(f->host) == 0 ? WASI_ESUCCESS : wasi_errno(errno));
 }
 
-bool wasi_fd_sync(wrun_caller *c, void *env, uint64_t *slots) {
+bool wasi_fd_sync(rt_caller *c, void *env, uint64_t *slots) {
   (void)c;
   return fd_call(env, slots, R_FD_SYNC, fsync);
 }
 
-bool wasi_fd_datasync(wrun_caller *c, void *env, uint64_t *slots) {
+bool wasi_fd_datasync(rt_caller *c, void *env, uint64_t *slots) {
   (void)c;
   return fd_call(env, slots, R_FD_DATASYNC, fdatasync);
 }
 
-bool wasi_fd_advise(wrun_caller *c, void *env, uint64_t *slots) {
+bool wasi_fd_advise(rt_caller *c, void *env, uint64_t *slots) {
   CTX;
   (void)c;
   static const int advice[] = {POSIX_FADV_NORMAL, POSIX_FADV_SEQUENTIAL, POSIX_FADV_RANDOM,
@@ -290,7 +290,7 @@ bool wasi_fd_advise(wrun_caller *c, void *env, uint64_t *slots) {
   RET(r == 0 ? WASI_ESUCCESS : wasi_errno(r));
 }
 
-bool wasi_fd_allocate(wrun_caller *c, void *env, uint64_t *slots) {
+bool wasi_fd_allocate(rt_caller *c, void *env, uint64_t *slots) {
   CTX;
   (void)c;
   uint32_t err;
@@ -300,7 +300,7 @@ bool wasi_fd_allocate(wrun_caller *c, void *env, uint64_t *slots) {
   RET(r == 0 ? WASI_ESUCCESS : wasi_errno(r));
 }
 
-bool wasi_fd_renumber(wrun_caller *c, void *env, uint64_t *slots) {
+bool wasi_fd_renumber(rt_caller *c, void *env, uint64_t *slots) {
   CTX;
   (void)c;
   uint32_t err;
@@ -317,7 +317,7 @@ bool wasi_fd_renumber(wrun_caller *c, void *env, uint64_t *slots) {
 
 /* fd_readdir: entries from `cookie` on, "." and ".." included; the last entry
  * may be cut short when the buffer fills (the guest then asks again). */
-bool wasi_fd_readdir(wrun_caller *c, void *env, uint64_t *slots) {
+bool wasi_fd_readdir(rt_caller *c, void *env, uint64_t *slots) {
   CTX;
   uint32_t err, buf_len = ARG32(2);
   wasi_fd *f = wasi_fd_get(w, ARG32(0), WASI_R(R_FD_READDIR), &err);

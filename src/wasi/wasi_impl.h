@@ -122,7 +122,7 @@ struct wasi_ctx {
 };
 
 /* Guest memory access: a checked pointer to [ptr, ptr+len) or NULL. */
-uint8_t *wasi_mem(wrun_caller *c, uint64_t ptr, uint64_t len);
+uint8_t *wasi_mem(rt_caller *c, uint64_t ptr, uint64_t len);
 
 /* Maps a host errno (or a negative libuv code) to a WASI errno: every Linux
  * errno that has a WASI equivalent maps to it; only the rest become EIO. */
@@ -144,7 +144,7 @@ uint8_t wasi_filetype_of(mode_t mode);
 
 /* Gathers the guest's iovec array (bounds-checked) into malloc'd uv_buf_t
  * entries; on Unix libuv lays uv_buf_t out exactly as struct iovec. */
-uint32_t wasi_iovecs(wrun_caller *c, uint32_t iovs, uint32_t n, uv_buf_t **out);
+uint32_t wasi_iovecs(rt_caller *c, uint32_t iovs, uint32_t n, uv_buf_t **out);
 
 /* Allocates the lowest free descriptor number. */
 int64_t wasi_fd_alloc(wasi_ctx *w);
@@ -166,7 +166,7 @@ bool wasi_is_interrupted(wasi_ctx *w);
 
 /* Ends the calling guest with the timeout trap; returns false (a host
  * function returns this). */
-bool wasi_trap_interrupted(wrun_caller *c);
+bool wasi_trap_interrupted(rt_caller *c);
 
 /* Waits on the loop until host descriptor `fd` is ready for `events`
  * (EPOLLIN / EPOLLOUT), without changing its file status flags. Returns 0
@@ -229,7 +229,7 @@ uint32_t wasi_at_readlink(int dirfd, const char *path, size_t len, char *buf, si
  * with errno set. */
 int wasi_listen(const char *spec);
 
-#define WASI_DECLARE(name, sig) bool wasi_##name(wrun_caller *c, void *env, uint64_t *slots);
+#define WASI_DECLARE(name, sig) bool wasi_##name(rt_caller *c, void *env, uint64_t *slots);
 WASI_FS_FUNCS(WASI_DECLARE)
 WASI_SOCK_FUNCS(WASI_DECLARE)
 #undef WASI_DECLARE

@@ -47,7 +47,7 @@ void wasi_interrupt(wasi_ctx *w) {
 
 bool wasi_is_interrupted(wasi_ctx *w) { return atomic_load(&w->interrupted); }
 
-bool wasi_trap_interrupted(wrun_caller *c) { return wrun_caller_trap(c, WRUN_TRAP_TIMEOUT, "wall-clock timeout"); }
+bool wasi_trap_interrupted(rt_caller *c) { return rt_caller_trap(c, WRUN_TRAP_TIMEOUT, "wall-clock timeout"); }
 
 /* ---- waiting on the loop --------------------------------------------------------- */
 

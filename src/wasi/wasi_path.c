@@ -75,7 +75,7 @@ static uint32_t host_path(const uint8_t *p, size_t len, char **out) {
 }
 
 /* The bytes of a guest path in guest memory (bounds-checked), or NULL. */
-static const char *guest_bytes(wrun_caller *c, uint32_t ptr, uint32_t len) {
+static const char *guest_bytes(rt_caller *c, uint32_t ptr, uint32_t len) {
   return (const char *)wasi_mem(c, ptr, len);
 }
 
@@ -603,7 +603,7 @@ uint32_t wasi_at_readlink(int dirfd, const char *bytes, size_t len, char *buf, s
 
 /* The directory `fd` with the rights `need` and the guest path at (ptr, len):
  * NULL with *err set (BADF, NOTCAPABLE, FAULT). */
-static wasi_fd *dir_and_path(wrun_caller *c, wasi_ctx *w, uint32_t fd, uint64_t need, uint32_t ptr, uint32_t len,
+static wasi_fd *dir_and_path(rt_caller *c, wasi_ctx *w, uint32_t fd, uint64_t need, uint32_t ptr, uint32_t len,
                              const char **path, uint32_t *err) {
   wasi_fd *dir = wasi_fd_get(w, fd, need, err);
   if (!dir) return NULL;
@@ -615,7 +615,7 @@ static wasi_fd *dir_and_path(wrun_caller *c, wasi_ctx *w, uint32_t fd, uint64_t 
 }
 
 /* oflags: CREAT 1, DIRECTORY 2, EXCL 4, TRUNC 8 */
-bool wasi_path_open(wrun_caller *c, void *env, uint64_t *slots) {
+bool wasi_path_open(rt_caller *c, void *env, uint64_t *slots) {
   CTX;
   uint32_t err, dirflags = ARG32(1), oflags = ARG32(4), fdflags = ARG32(7);
   uint64_t base = ARG64(5), inh = ARG64(6);
@@ -666,7 +666,7 @@ bool wasi_path_open(wrun_caller *c, void *env, uint64_t *slots) {
   RET(WASI_ESUCCESS);
 }
 
-bool wasi_path_filestat_get(wrun_caller *c, void *env, uint64_t *slots) {
+bool wasi_path_filestat_get(rt_caller *c, void *env, uint64_t *slots) {
   CTX;
   uint32_t err;
   const char *path;
@@ -681,7 +681,7 @@ bool wasi_path_filestat_get(wrun_caller *c, void *env, uint64_t *slots) {
 }
 
 /* fstflags: ATIM 1, ATIM_NOW 2, MTIM 4, MTIM_NOW 8 */
-bool wasi_path_filestat_set_times(wrun_caller *c, void *env, uint64_t *slots) {
+bool wasi_path_filestat_set_times(rt_caller *c, void *env, uint64_t *slots) {
   CTX;
   uint32_t err;
   const char *path;
@@ -692,7 +692,7 @@ bool wasi_path_filestat_set_times(wrun_caller *c, void *env, uint64_t *slots) {
   RET(wasi_at_set_times(dir->host, path, ARG32(3), ARG32(1) & 1, ts));
 }
 
-static bool path_op(wrun_caller *c, wasi_ctx *w, uint64_t *slots, uint32_t right, enum name_op op) {
+static bool path_op(rt_caller *c, wasi_ctx *w, uint64_t *slots, uint32_t right, enum name_op op) {
   uint32_t err;
   const char *path;
   wasi_fd *dir = dir_and_path(c, w, ARG32(0), WASI_R(right), ARG32(1), ARG32(2), &path, &err);
@@ -700,18 +700,18 @@ static bool path_op(wrun_caller *c, wasi_ctx *w, uint64_t *slots, uint32_t right
   RET(name_op(dir->host, path, ARG32(2), op));
 }
 
-bool wasi_path_create_directory(wrun_caller *c, void *env, uint64_t *slots) {
+bool wasi_path_create_directory(rt_caller *c, void *env, uint64_t *slots) {
   return path_op(c, env, slots, R_PATH_CREATE_DIRECTORY, OP_MKDIR);
 }
-bool wasi_path_remove_directory(wrun_caller *c, void *env, uint64_t *slots) {
+bool wasi_path_remove_directory(rt_caller *c, void *env, uint64_t *slots) {
   return path_op(c, env, slots, R_PATH_REMOVE_DIRECTORY, OP_RMDIR);
 }
-bool wasi_path_unlink_file(wrun_caller *c, void *env, uint64_t *slots) {
+bool wasi_path_unlink_file(rt_caller *c, void *env, uint64_t *slots) {
   return path_op(c, env, slots, R_PATH_UNLINK_FILE, OP_UNLINK);
 }
 
 /* path_rename(fd, old_path, old_len, new_fd, new_path, new_len) */
-bool wasi_path_rename(wrun_caller *c, void *env, uint64_t *slots) {
+bool wasi_path_rename(rt_caller *c, void *env, uint64_t *slots) {
   CTX;
   uint32_t err;
   const char *a, *b;
@@ -723,7 +723,7 @@ bool wasi_path_rename(wrun_caller *c, void *env, uint64_t *slots) {
 }
 
 /* path_link(old_fd, old_flags, old_path, old_len, new_fd, new_path, new_len) */
-bool wasi_path_link(wrun_caller *c, void *env, uint64_t *slots) {
+bool wasi_path_link(rt_caller *c, void *env, uint64_t *slots) {
   CTX;
   uint32_t err;
   const char *a, *b;
@@ -736,7 +736,7 @@ bool wasi_path_link(wrun_caller *c, void *env, uint64_t *slots) {
 }
 
 /* path_symlink(old_path, old_len, fd, new_path, new_len) */
-bool wasi_path_symlink(wrun_caller *c, void *env, uint64_t *slots) {
+bool wasi_path_symlink(rt_caller *c, void *env, uint64_t *slots) {
   CTX;
   uint32_t err;
   const char *path, *target = guest_bytes(c, ARG32(0), ARG32(1));
@@ -747,7 +747,7 @@ bool wasi_path_symlink(wrun_caller *c, void *env, uint64_t *slots) {
 }
 
 /* path_readlink(fd, path, path_len, buf, buf_len, used) */
-bool wasi_path_readlink(wrun_caller *c, void *env, uint64_t *slots) {
+bool wasi_path_readlink(rt_caller *c, void *env, uint64_t *slots) {
   CTX;
   uint32_t err;
   const char *path;

@@ -96,7 +96,7 @@ static void on_connection(uv_stream_t *server, int status) {
   *pending = status < 0 ? status : 1;
 }
 
-bool wasi_sock_accept(wrun_caller *c, void *env, uint64_t *slots) {
+bool wasi_sock_accept(rt_caller *c, void *env, uint64_t *slots) {
   wasi_ctx *w = env;
   uint32_t err, flags = ARG32(1);
   wasi_fd *l = sock_fd_get(w, ARG32(0), WASI_R(R_SOCK_ACCEPT), &err);
@@ -159,7 +159,7 @@ _Static_assert(sizeof(uv_buf_t) == sizeof(struct iovec) && offsetof(uv_buf_t, ba
                    offsetof(uv_buf_t, len) == offsetof(struct iovec, iov_len),
                "uv_buf_t is laid out as struct iovec");
 
-static uint32_t gather(wrun_caller *c, uint32_t iovs, uint32_t n, struct iovec **out) {
+static uint32_t gather(rt_caller *c, uint32_t iovs, uint32_t n, struct iovec **out) {
   uv_buf_t *b;
   uint32_t err = wasi_iovecs(c, iovs, n, &b);
   if (err == WASI_ESUCCESS) *out = (struct iovec *)(void *)b;
@@ -214,7 +214,7 @@ static uint32_t recv_waiting(wasi_ctx *w, wasi_fd *f, struct iovec *iov, int cnt
 }
 
 /* riflags: RECV_PEEK 1, RECV_WAITALL 2; roflags: RECV_DATA_TRUNCATED 1 */
-bool wasi_sock_recv(wrun_caller *c, void *env, uint64_t *slots) {
+bool wasi_sock_recv(rt_caller *c, void *env, uint64_t *slots) {
   wasi_ctx *w = env;
   uint32_t err, flags = ARG32(3);
   wasi_fd *f = sock_fd_get(w, ARG32(0), WASI_R(R_FD_READ), &err);
@@ -236,7 +236,7 @@ bool wasi_sock_recv(wrun_caller *c, void *env, uint64_t *slots) {
   RET(WASI_ESUCCESS);
 }
 
-bool wasi_sock_send(wrun_caller *c, void *env, uint64_t *slots) {
+bool wasi_sock_send(rt_caller *c, void *env, uint64_t *slots) {
   wasi_ctx *w = env;
   uint32_t err;
   wasi_fd *f = sock_fd_get(w, ARG32(0), WASI_R(R_FD_WRITE), &err);
@@ -256,7 +256,7 @@ bool wasi_sock_send(wrun_caller *c, void *env, uint64_t *slots) {
 }
 
 /* sdflags: RD 1, WR 2 */
-bool wasi_sock_shutdown(wrun_caller *c, void *env, uint64_t *slots) {
+bool wasi_sock_shutdown(rt_caller *c, void *env, uint64_t *slots) {
   wasi_ctx *w = env;
   (void)c;
   uint32_t err, how = ARG32(1);

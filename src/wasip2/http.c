@@ -59,7 +59,7 @@ static void fields_free(hfields *f) {
 
 /* Appends a copy (the name lowercased, as HTTP names compare). */
 static bool fields_add(hfields *f, const char *name, size_t nlen, const uint8_t *val, size_t vlen) {
-  if (!wrun_grow((void **)&f->v, &f->cap, f->n + 1, sizeof *f->v)) return false;
+  if (!rt_grow((void **)&f->v, &f->cap, f->n + 1, sizeof *f->v)) return false;
   char *n = malloc(nlen + 1);
   uint8_t *v = malloc(vlen ? vlen : 1);
   if (!n || !v) { free(n); free(v); return false; }
@@ -1858,8 +1858,8 @@ bool wp2_http_handle(wp2_ctx *p, wc_instance *inst, const char *handler, const w
   h->outparam_set = false;
   h->resp_body = NULL;
   wc_arena arena = {0};
-  wrun_error err;
-  wrun_error_clear(&err);
+  rt_error err;
+  rt_error_clear(&err);
   bool ok = wc_instance_call(inst, handler, args, 2, NULL, 0, &arena, &err);
   if (!ok) {
     out->outcome = WP2_HTTP_TRAP;

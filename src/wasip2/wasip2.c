@@ -21,7 +21,7 @@ bool wp2_table_add(wp2_table *t, void *obj, uint32_t *rep, wc_trap *trap) {
   while (i < t->n && t->items[i]) i++;
   if (i == t->n) {
     if (t->n == WP2_MAX_HANDLES) return wp2_trap(trap, "more than %u live %ss", WP2_MAX_HANDLES, t->what);
-    if (!wrun_grow((void **)&t->items, &t->cap, t->n + 1, sizeof *t->items)) return wp2_trap_oom(trap);
+    if (!rt_grow((void **)&t->items, &t->cap, t->n + 1, sizeof *t->items)) return wp2_trap_oom(trap);
     t->n++;
   }
   t->items[i] = obj;

@@ -14,16 +14,16 @@
 struct spectest {
   bool verbose;
   wrun_func *print, *print_i32, *print_i64, *print_f32, *print_f64, *print_i32_f32, *print_f64_f64;
-  wrun_global *g_i32, *g_i64, *g_f32, *g_f64;
-  wrun_table *table;
-  wrun_memory *memory;
+  rt_global *g_i32, *g_i64, *g_f32, *g_f64;
+  rt_table *table;
+  rt_memory *memory;
 };
 
-static bool print_values(wrun_caller *c, void *env, uint64_t *slots) {
+static bool print_values(rt_caller *c, void *env, uint64_t *slots) {
   (void)c;
-  const wasm_functype *ft = env;
+  const wm_functype *ft = env;
   for (uint32_t i = 0; i < ft->nparams; i++) {
-    wasm_valtype t = wasm_functype_params(ft)[i];
+    wm_valtype t = wm_functype_params(ft)[i];
     uint64_t v = slots[i];
     if (t == WASM_I32) printf("%" PRIu32 " : i32\n", (uint32_t)v);
     else if (t == WASM_I64) printf("%" PRIu64 " : i64\n", v);
@@ -33,7 +33,7 @@ static bool print_values(wrun_caller *c, void *env, uint64_t *slots) {
   return true;
 }
 
-static bool print_quiet(wrun_caller *c, void *env, uint64_t *slots) {
+static bool print_quiet(rt_caller *c, void *env, uint64_t *slots) {
   (void)c;
   (void)env;
   (void)slots;
@@ -41,22 +41,22 @@ static bool print_quiet(wrun_caller *c, void *env, uint64_t *slots) {
 }
 
 /* Static signatures of the print functions (read-only data). */
-static const wasm_valtype sig_i32[] = {WASM_I32};
-static const wasm_valtype sig_i64[] = {WASM_I64};
-static const wasm_valtype sig_f32[] = {WASM_F32};
-static const wasm_valtype sig_f64[] = {WASM_F64};
-static const wasm_valtype sig_i32_f32[] = {WASM_I32, WASM_F32};
-static const wasm_valtype sig_f64_f64[] = {WASM_F64, WASM_F64};
-static const wasm_functype ft_none = {0, 0, NULL};
-static const wasm_functype ft_i32 = {1, 0, (wasm_valtype *)sig_i32};
-static const wasm_functype ft_i64 = {1, 0, (wasm_valtype *)sig_i64};
-static const wasm_functype ft_f32 = {1, 0, (wasm_valtype *)sig_f32};
-static const wasm_functype ft_f64 = {1, 0, (wasm_valtype *)sig_f64};
-static const wasm_functype ft_i32_f32 = {2, 0, (wasm_valtype *)sig_i32_f32};
-static const wasm_functype ft_f64_f64 = {2, 0, (wasm_valtype *)sig_f64_f64};
+static const wm_valtype sig_i32[] = {WASM_I32};
+static const wm_valtype sig_i64[] = {WASM_I64};
+static const wm_valtype sig_f32[] = {WASM_F32};
+static const wm_valtype sig_f64[] = {WASM_F64};
+static const wm_valtype sig_i32_f32[] = {WASM_I32, WASM_F32};
+static const wm_valtype sig_f64_f64[] = {WASM_F64, WASM_F64};
+static const wm_functype ft_none = {0, 0, NULL};
+static const wm_functype ft_i32 = {1, 0, (wm_valtype *)sig_i32};
+static const wm_functype ft_i64 = {1, 0, (wm_valtype *)sig_i64};
+static const wm_functype ft_f32 = {1, 0, (wm_valtype *)sig_f32};
+static const wm_functype ft_f64 = {1, 0, (wm_valtype *)sig_f64};
+static const wm_functype ft_i32_f32 = {2, 0, (wm_valtype *)sig_i32_f32};
+static const wm_functype ft_f64_f64 = {2, 0, (wm_valtype *)sig_f64_f64};
 
-static wrun_func *make_print(wrun_store *st, const wasm_functype *ft, bool verbose, const char *name) {
-  return wrun_func_new_host(st, ft, verbose ? print_values : print_quiet, (void *)ft, name);
+static wrun_func *make_print(wrun_store *st, const wm_functype *ft, bool verbose, const char *name) {
+  return rt_func_new_host(st, ft, verbose ? print_values : print_quiet, (void *)ft, name);
 }
 
 spectest *spectest_new(wrun_store *st, bool verbose) {
@@ -70,20 +70,20 @@ spectest *spectest_new(wrun_store *st, bool verbose) {
   t->print_f64 = make_print(st, &ft_f64, verbose, "spectest.print_f64");
   t->print_i32_f32 = make_print(st, &ft_i32_f32, verbose, "spectest.print_i32_f32");
   t->print_f64_f64 = make_print(st, &ft_f64_f64, verbose, "spectest.print_f64_f64");
-  wrun_val v;
+  rt_val v;
   memset(&v, 0, sizeof v);
   v.of.i32 = 666;
-  t->g_i32 = wrun_global_new(st, &(wasm_globaltype){WASM_I32, false}, &v);
+  t->g_i32 = rt_global_new(st, &(wm_globaltype){WASM_I32, false}, &v);
   v.of.i64 = 666;
-  t->g_i64 = wrun_global_new(st, &(wasm_globaltype){WASM_I64, false}, &v);
+  t->g_i64 = rt_global_new(st, &(wm_globaltype){WASM_I64, false}, &v);
   float f = 666.6f;
   memcpy(&v.of.f32, &f, 4);
-  t->g_f32 = wrun_global_new(st, &(wasm_globaltype){WASM_F32, false}, &v);
+  t->g_f32 = rt_global_new(st, &(wm_globaltype){WASM_F32, false}, &v);
   double d = 666.6;
   memcpy(&v.of.f64, &d, 8);
-  t->g_f64 = wrun_global_new(st, &(wasm_globaltype){WASM_F64, false}, &v);
-  t->table = wrun_table_new(st, &(wasm_tabletype){WASM_FUNCREF, {10, 20, true, false, false}}, NULL);
-  t->memory = wrun_memory_new(st, &(wasm_memtype){{1, 2, true, false, false}});
+  t->g_f64 = rt_global_new(st, &(wm_globaltype){WASM_F64, false}, &v);
+  t->table = rt_table_new(st, &(wm_tabletype){WASM_FUNCREF, {10, 20, true, false, false}}, NULL);
+  t->memory = rt_memory_new(st, &(wm_memtype){{1, 2, true, false, false}});
   if (!t->print || !t->print_i32 || !t->print_i64 || !t->print_f32 || !t->print_f64 || !t->print_i32_f32 ||
       !t->print_f64_f64 || !t->g_i32 || !t->g_i64 || !t->g_f32 || !t->g_f64 || !t->table || !t->memory) {
     free(t);
@@ -94,8 +94,8 @@ spectest *spectest_new(wrun_store *st, bool verbose) {
 
 void spectest_free(spectest *t) { free(t); } /* the objects belong to the store */
 
-bool spectest_lookup(spectest *t, const char *field, wasm_extern_kind kind, wrun_extern *out) {
-  static const struct { const char *name; wasm_extern_kind kind; size_t off; } table[] = {
+bool spectest_lookup(spectest *t, const char *field, wm_extern_kind kind, rt_extern *out) {
+  static const struct { const char *name; wm_extern_kind kind; size_t off; } table[] = {
     {"print", WASM_EXTERN_FUNC, offsetof(spectest, print)},
     {"print_i32", WASM_EXTERN_FUNC, offsetof(spectest, print_i32)},
     {"print_i64", WASM_EXTERN_FUNC, offsetof(spectest, print_i64)},

@@ -41,14 +41,14 @@ void wast_skip(script *s, const sx_node *cmd, const char *why) {
 
 /* Text or binary of a (module ...) form to a validated module. Returns NULL and
  * fills err on rejection. */
-wasm_module *wast_load_module(const sx_node *form, wrun_error *err) {
+wm_module *wast_load_module(const sx_node *form, rt_error *err) {
   uint8_t *bin = NULL;
   size_t len = 0;
   if (!wat_module_to_binary(form, &bin, &len, err)) return NULL;
-  wasm_module *m = wasm_module_decode(bin, len, err);
+  wm_module *m = wm_module_decode(bin, len, err);
   free(bin);
-  if (m && !wasm_module_validate(m, err)) {
-    wasm_module_free(m);
+  if (m && !wm_module_validate(m, err)) {
+    wm_module_free(m);
     m = NULL;
   }
   return m;
@@ -58,33 +58,33 @@ static bool is_module_form(const sx_node *n) {
   return n->kind == SX_LIST && n->nitems > 0 && sx_is_atom(&n->items[0], "module");
 }
 
-void wast_describe_error(const wrun_error *e, char *buf, size_t size) {
+void wast_describe_error(const rt_error *e, char *buf, size_t size) {
   if (e->line)
-    snprintf(buf, size, "%s error at %u:%u (%s)", wrun_error_kind_name(e->kind), e->line, e->col, e->message);
+    snprintf(buf, size, "%s error at %u:%u (%s)", rt_error_kind_name(e->kind), e->line, e->col, e->message);
   else if (e->offset != WRUN_NO_OFFSET)
-    snprintf(buf, size, "%s error at 0x%llx (%s)", wrun_error_kind_name(e->kind), (unsigned long long)e->offset,
+    snprintf(buf, size, "%s error at 0x%llx (%s)", rt_error_kind_name(e->kind), (unsigned long long)e->offset,
              e->message);
   else
-    snprintf(buf, size, "%s error (%s)", wrun_error_kind_name(e->kind), e->message);
+    snprintf(buf, size, "%s error (%s)", rt_error_kind_name(e->kind), e->message);
 }
 
 
 /* assert_malformed / assert_invalid: the module must be rejected in that phase. */
-static void cmd_assert_rejected(script *s, const sx_node *cmd, wrun_error_kind want, const char *name) {
+static void cmd_assert_rejected(script *s, const sx_node *cmd, rt_error_kind want, const char *name) {
   if (cmd->nitems < 2 || !is_module_form(&cmd->items[1])) {
     wast_report_failure(s, cmd, name, "(module ...) as the first argument", "something else");
     return;
   }
   const char *expected_msg = cmd->nitems > 2 && cmd->items[2].kind == SX_STRING ? cmd->items[2].text : "";
   size_t expected_len = cmd->nitems > 2 && cmd->items[2].kind == SX_STRING ? cmd->items[2].len : 0;
-  wrun_error err;
-  wrun_error_clear(&err);
-  wasm_module *m = wast_load_module(&cmd->items[1], &err);
+  rt_error err;
+  rt_error_clear(&err);
+  wm_module *m = wast_load_module(&cmd->items[1], &err);
   char expected[300];
-  snprintf(expected, sizeof expected, "%s module (\"%.*s\")", wrun_error_kind_name(want), (int)expected_len,
+  snprintf(expected, sizeof expected, "%s module (\"%.*s\")", rt_error_kind_name(want), (int)expected_len,
            expected_msg);
   if (m) {
-    wasm_module_free(m);
+    wm_module_free(m);
     wast_report_failure(s, cmd, name, expected, "a module that was accepted");
     return;
   }
@@ -138,22 +138,22 @@ bool wast_run_file(const char *path, const wast_options *opt, wast_totals *total
     return false;
   }
   size_t len;
-  wrun_error rerr;
-  wrun_error_clear(&rerr);
-  char *src = (char *)wrun_read_file(path, &len, &rerr);
+  rt_error rerr;
+  rt_error_clear(&rerr);
+  char *src = (char *)rt_read_file(path, &len, &rerr);
   if (!src) {
     char buf[400];
-    fprintf(stderr, "%s\n", wrun_error_format(&rerr, path, buf, sizeof buf));
+    fprintf(stderr, "%s\n", rt_error_format(&rerr, path, buf, sizeof buf));
     wast_exec_end(&s);
     totals->failed++;
     return false;
   }
   sx_doc doc;
-  wrun_error err;
-  wrun_error_clear(&err);
+  rt_error err;
+  rt_error_clear(&err);
   if (!sx_parse(src, len, &doc, &err)) {
     char buf[512];
-    fprintf(stderr, "%s\n", wrun_error_format(&err, path, buf, sizeof buf));
+    fprintf(stderr, "%s\n", rt_error_format(&err, path, buf, sizeof buf));
     free(src);
     wast_exec_end(&s);
     totals->failed++;

@@ -14,9 +14,9 @@
 #include "wast/wast_internal.h"
 
 bool wast_exec_begin(script *s) {
-  wrun_config cfg = {0};
+  rt_config cfg = {0};
   cfg.aot = s->opt->aot;
-  s->store = wrun_store_new(&cfg);
+  s->store = engine_store_new(&cfg);
   if (!s->store) return false;
   const char *tm = getenv("WRUN_WAST_TEMPLATE");
   s->template_mode = tm ? atoi(tm) : 0;
@@ -31,12 +31,12 @@ static void free_named(wast_named *v, uint32_t n) {
 
 void wast_exec_end(script *s) {
   spectest_free(s->spectest);
-  wrun_store_free(s->store);
-  for (uint32_t i = 0; i < s->ntemplates; i++) wrun_template_free(s->templates[i]);
+  rt_store_free(s->store);
+  for (uint32_t i = 0; i < s->ntemplates; i++) rt_template_free(s->templates[i]);
   free(s->templates);
   s->templates = NULL;
   s->ntemplates = s->cap_templates = 0;
-  for (uint32_t i = 0; i < s->nmodules; i++) wasm_module_free(s->modules[i]);
+  for (uint32_t i = 0; i < s->nmodules; i++) wm_module_free(s->modules[i]);
   free(s->modules);
   free_named(s->registered, s->nregistered);
   free_named(s->ids, s->nids);
@@ -74,10 +74,10 @@ static wrun_instance *find_named(const wast_named *v, uint32_t n, const char *na
 
 /* ---- modules ------------------------------------------------------------------- */
 
-static bool keep_module(script *s, wasm_module *m) {
+static bool keep_module(script *s, wm_module *m) {
   if (s->nmodules == s->cap_modules) {
     uint32_t c = s->cap_modules ? s->cap_modules * 2 : 16;
-    wasm_module **p = realloc(s->modules, c * sizeof *p);
+    wm_module **p = realloc(s->modules, c * sizeof *p);
     if (!p) return false;
     s->modules = p;
     s->cap_modules = c;
@@ -90,7 +90,7 @@ static bool keep_module(script *s, wasm_module *m) {
  * instantiation sets: its memories' bytes and sizes, its mutable globals, its
  * tables' entries and sizes. */
 static void scribble(wrun_instance *inst) {
-  const wasm_module *m = wrun_instance_module(inst);
+  const wm_module *m = rt_instance_module(inst);
   for (uint32_t i = m->nimported_mems; i < m->nmems; i++) {
     memset(inst->mems[i]->base, 0xA5, inst->mems[i]->size);
     rt_memory_grow(inst->mems[i], 1);
@@ -104,73 +104,73 @@ static void scribble(wrun_instance *inst) {
 }
 
 /* Instantiates through a template (WRUN_WAST_TEMPLATE): the results must be
- * those of wrun_instantiate. In mode 2, when a first instantiation has no
+ * those of rt_instantiate. In mode 2, when a first instantiation has no
  * effect outside its own instance (no start function; only functions and
  * globals imported), it is made, scribbled on and released first, so the
  * instance returned is a reset one from the pool. */
-static wrun_instance *instantiate_template(script *s, const wasm_module *m, const wrun_extern *imports,
-                                           wrun_error *err) {
+static wrun_instance *instantiate_template(script *s, const wm_module *m, const rt_extern *imports,
+                                           rt_error *err) {
   if (s->ntemplates == s->cap_templates) {
     uint32_t c = s->cap_templates ? s->cap_templates * 2 : 16;
-    wrun_template **p = realloc(s->templates, c * sizeof *p);
+    rt_template **p = realloc(s->templates, c * sizeof *p);
     if (!p) {
-      wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+      rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
       return NULL;
     }
     s->templates = p;
     s->cap_templates = c;
   }
-  wrun_config cfg = {0};
+  rt_config cfg = {0};
   cfg.aot = s->opt->aot;
-  wrun_template *t = wrun_template_new(m, &cfg, imports, m->nimports, err);
+  rt_template *t = engine_template_new(m, &cfg, imports, m->nimports, err);
   if (!t) return NULL;
   s->templates[s->ntemplates++] = t;
   bool contained = m->start == WASM_NONE_IDX;
   for (uint32_t i = 0; i < m->nimports; i++)
     if (m->imports[i].kind != WASM_EXTERN_FUNC && m->imports[i].kind != WASM_EXTERN_GLOBAL) contained = false;
   if (s->template_mode >= 2 && contained) {
-    wrun_error first;
-    wrun_error_clear(&first);
-    wrun_instance *inst = wrun_template_instantiate(t, s->store, &first);
+    rt_error first;
+    rt_error_clear(&first);
+    wrun_instance *inst = rt_template_instantiate(t, s->store, &first);
     if (inst) {
       scribble(inst);
-      wrun_instance_release(s->store, inst);
+      rt_instance_release(s->store, inst);
     }
   }
-  return wrun_template_instantiate(t, s->store, err);
+  return rt_template_instantiate(t, s->store, err);
 }
 
 /* Decodes, validates and instantiates a (module ...) form. */
-static wrun_instance *instantiate(script *s, const sx_node *form, wrun_error *err) {
-  wasm_module *m = wast_load_module(form, err);
+static wrun_instance *instantiate(script *s, const sx_node *form, rt_error *err) {
+  wm_module *m = wast_load_module(form, err);
   if (!m) return NULL;
   if (!keep_module(s, m)) {
-    wasm_module_free(m);
-    wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+    wm_module_free(m);
+    rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
     return NULL;
   }
-  wrun_extern *imports = calloc(m->nimports ? m->nimports : 1, sizeof *imports);
+  rt_extern *imports = calloc(m->nimports ? m->nimports : 1, sizeof *imports);
   if (!imports) {
-    wrun_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+    rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
     return NULL;
   }
   for (uint32_t i = 0; i < m->nimports; i++) {
-    const wasm_import *im = &m->imports[i];
+    const wm_import *im = &m->imports[i];
     bool found = false;
     if (strcmp(im->module.ptr, "spectest") == 0) {
       found = spectest_lookup(s->spectest, im->field.ptr, im->kind, &imports[i]);
     } else {
       wrun_instance *from = find_named(s->registered, s->nregistered, im->module.ptr, im->module.len);
-      found = from && wrun_instance_export(from, im->field.ptr, im->field.len, &imports[i]);
+      found = from && rt_instance_export(from, im->field.ptr, im->field.len, &imports[i]);
     }
     if (!found) {
       free(imports);
-      wrun_error_at(err, WRUN_ERR_LINK, im->offset, "unknown import \"%s\" \"%s\"", im->module.ptr, im->field.ptr);
+      rt_error_at(err, WRUN_ERR_LINK, im->offset, "unknown import \"%s\" \"%s\"", im->module.ptr, im->field.ptr);
       return NULL;
     }
   }
   wrun_instance *inst = s->template_mode ? instantiate_template(s, m, imports, err)
-                                         : wrun_instantiate(s->store, m, imports, m->nimports, err);
+                                         : rt_instantiate(s->store, m, imports, m->nimports, err);
   free(imports);
   return inst;
 }
@@ -183,7 +183,7 @@ static const sx_node *module_id(const sx_node *form) {
 
 typedef struct expect_lane { int kind; uint64_t bits; } expect_lane; /* kind: 0 exact, 1 canonical, 2 arithmetic */
 typedef struct expect {
-  wasm_valtype type;
+  wm_valtype type;
   int ref;                   /* 0 value, 1 null ref, 2 ref.extern N, 3 ref.func (any non-null) */
   uint64_t ref_value;
   unsigned lanes, lane_bits;
@@ -268,7 +268,7 @@ static bool parse_value(const sx_node *n, bool expected, expect *e) {
       if (!scalar(&n->items[2 + i], e->lane_bits, e->float_lanes, expected, &e->lane[i])) return false;
     return true;
   }
-  static const struct { const char *name; wasm_valtype t; unsigned bits; bool fl; } consts[] = {
+  static const struct { const char *name; wm_valtype t; unsigned bits; bool fl; } consts[] = {
     {"i32.const", WASM_I32, 32, false}, {"i64.const", WASM_I64, 64, false},
     {"f32.const", WASM_F32, 32, true}, {"f64.const", WASM_F64, 64, true},
   };
@@ -284,7 +284,7 @@ static bool parse_value(const sx_node *n, bool expected, expect *e) {
   return false;
 }
 
-static void to_val(const expect *e, wrun_val *v) {
+static void to_val(const expect *e, rt_val *v) {
   memset(v, 0, sizeof *v);
   v->type = e->type;
   if (e->ref) {
@@ -309,9 +309,9 @@ static bool lane_matches(const expect_lane *l, uint64_t bits, unsigned width, bo
   return (bits & (exp_mask | quiet)) == (exp_mask | quiet);
 }
 
-static bool value_matches(const expect *e, const wrun_val *v) {
+static bool value_matches(const expect *e, const rt_val *v) {
   if (e->ref) {
-    if (!wasm_valtype_is_ref(v->type)) return false;
+    if (!wm_valtype_is_ref(v->type)) return false;
     switch (e->ref) {
     case 1: return v->of.ref == NULL;
     case 2: return (uintptr_t)v->of.ref == e->ref_value;
@@ -332,10 +332,10 @@ static bool value_matches(const expect *e, const wrun_val *v) {
   return lane_matches(&e->lane[0], bits, e->lane_bits, e->float_lanes);
 }
 
-static void format_val(const wrun_val *v, char *buf, size_t size) {
+static void format_val(const rt_val *v, char *buf, size_t size) {
   char t[32];
-  wasm_valtype_name(v->type, t, sizeof t);
-  if (wasm_valtype_is_ref(v->type)) snprintf(buf, size, "(%s %p)", t, v->of.ref);
+  wm_valtype_name(v->type, t, sizeof t);
+  if (wm_valtype_is_ref(v->type)) snprintf(buf, size, "(%s %p)", t, v->of.ref);
   else if (v->type == WASM_V128) {
     size_t used = (size_t)snprintf(buf, size, "(v128 i8x16");
     for (int i = 0; i < 16 && used < size; i++) used += (size_t)snprintf(buf + used, size - used, " %u", v->of.v128[i]);
@@ -350,48 +350,48 @@ static void format_val(const wrun_val *v, char *buf, size_t size) {
 
 /* Runs (invoke $id? "name" args...) or (get $id? "name"). On success fills
  * results; on failure fills err (its kind says trap, exhaustion, ...). */
-static bool run_action(script *s, const sx_node *act, wrun_val *results, uint32_t *nresults, wrun_error *err) {
-  if (act->kind != SX_LIST || act->nitems < 2) return wrun_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "malformed action");
+static bool run_action(script *s, const sx_node *act, rt_val *results, uint32_t *nresults, rt_error *err) {
+  if (act->kind != SX_LIST || act->nitems < 2) return rt_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "malformed action");
   size_t i = 1;
   wrun_instance *inst = s->current;
   if (act->items[i].kind == SX_ID) {
     inst = find_named(s->ids, s->nids, act->items[i].text, act->items[i].len);
     i++;
   }
-  if (!inst) return wrun_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "no module instance to act on");
+  if (!inst) return rt_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "no module instance to act on");
   if (i >= act->nitems || act->items[i].kind != SX_STRING)
-    return wrun_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "action needs an export name");
+    return rt_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "action needs an export name");
   const sx_node *name = &act->items[i++];
-  wrun_extern ex;
-  if (!wrun_instance_export(inst, name->text, name->len, &ex))
-    return wrun_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "no export \"%.*s\"", (int)name->len, name->text);
+  rt_extern ex;
+  if (!rt_instance_export(inst, name->text, name->len, &ex))
+    return rt_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "no export \"%.*s\"", (int)name->len, name->text);
   if (sx_is_atom(&act->items[0], "get")) {
-    if (ex.kind != WASM_EXTERN_GLOBAL) return wrun_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "export is not a global");
-    wrun_global_get(ex.of.global, &results[0]);
+    if (ex.kind != WASM_EXTERN_GLOBAL) return rt_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "export is not a global");
+    rt_global_get(ex.of.global, &results[0]);
     *nresults = 1;
     return true;
   }
-  if (!sx_is_atom(&act->items[0], "invoke")) return wrun_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "unknown action");
-  if (ex.kind != WASM_EXTERN_FUNC) return wrun_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "export is not a function");
-  const wasm_functype *ft = wrun_func_type(ex.of.func);
+  if (!sx_is_atom(&act->items[0], "invoke")) return rt_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "unknown action");
+  if (ex.kind != WASM_EXTERN_FUNC) return rt_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "export is not a function");
+  const wm_functype *ft = rt_func_type(ex.of.func);
   uint32_t nargs = (uint32_t)(act->nitems - i);
   if (nargs != ft->nparams || nargs > MAX_VALUES || ft->nresults > MAX_VALUES)
-    return wrun_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "wrong number of arguments");
-  wrun_val args[MAX_VALUES];
+    return rt_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "wrong number of arguments");
+  rt_val args[MAX_VALUES];
   for (uint32_t k = 0; k < nargs; k++) {
     expect e;
     if (!parse_value(&act->items[i + k], false, &e))
-      return wrun_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "malformed argument %u", k);
+      return rt_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "malformed argument %u", k);
     to_val(&e, &args[k]);
-    args[k].type = wasm_functype_params(ft)[k];
+    args[k].type = wm_functype_params(ft)[k];
   }
   *nresults = ft->nresults;
-  return wrun_call(s->store, ex.of.func, args, nargs, results, ft->nresults, err);
+  return rt_call(s->store, ex.of.func, args, nargs, results, ft->nresults, err);
 }
 
 static void cmd_module(script *s, const sx_node *cmd) {
-  wrun_error err;
-  wrun_error_clear(&err);
+  rt_error err;
+  rt_error_clear(&err);
   wrun_instance *inst = instantiate(s, cmd, &err);
   if (!inst) {
     char got[400];
@@ -429,10 +429,10 @@ static void cmd_register(script *s, const sx_node *cmd) {
 }
 
 static void cmd_action(script *s, const sx_node *cmd) {
-  wrun_val results[MAX_VALUES];
+  rt_val results[MAX_VALUES];
   uint32_t n = 0;
-  wrun_error err;
-  wrun_error_clear(&err);
+  rt_error err;
+  rt_error_clear(&err);
   if (!run_action(s, cmd, results, &n, &err)) {
     char got[400];
     wast_describe_error(&err, got, sizeof got);
@@ -454,10 +454,10 @@ static void cmd_assert_return(script *s, const sx_node *cmd) {
       return;
     }
   }
-  wrun_val results[MAX_VALUES];
+  rt_val results[MAX_VALUES];
   uint32_t n = 0;
-  wrun_error err;
-  wrun_error_clear(&err);
+  rt_error err;
+  rt_error_clear(&err);
   if (!run_action(s, &cmd->items[1], results, &n, &err)) {
     char got[400];
     wast_describe_error(&err, got, sizeof got);
@@ -480,7 +480,7 @@ static void cmd_assert_return(script *s, const sx_node *cmd) {
     if (!value_matches(&e, &results[k])) {
       char got[200], exp[200];
       format_val(&results[k], got, sizeof got);
-      wrun_val ev;
+      rt_val ev;
       to_val(&e, &ev);
       format_val(&ev, exp, sizeof exp);
       if (e.lane[0].kind) snprintf(exp, sizeof exp, "a NaN (%s)", e.lane[0].kind == 1 ? "canonical" : "arithmetic");
@@ -495,27 +495,27 @@ static void cmd_assert_return(script *s, const sx_node *cmd) {
 
 /* assert_trap / assert_exhaustion on an action, or assert_trap /
  * assert_uninstantiable on a module. */
-static void cmd_assert_fails(script *s, const sx_node *cmd, wrun_error_kind want, const char *name) {
+static void cmd_assert_fails(script *s, const sx_node *cmd, rt_error_kind want, const char *name) {
   if (cmd->nitems < 2) {
     wast_report_failure(s, cmd, name, "an action or module", "nothing");
     return;
   }
   const sx_node *what = &cmd->items[1];
-  wrun_error err;
-  wrun_error_clear(&err);
+  rt_error err;
+  rt_error_clear(&err);
   bool ok;
   if (what->kind == SX_LIST && what->nitems && sx_is_atom(&what->items[0], "module")) {
     wrun_instance *inst = instantiate(s, what, &err);
     ok = inst != NULL;
   } else {
-    wrun_val results[MAX_VALUES];
+    rt_val results[MAX_VALUES];
     uint32_t n;
     ok = run_action(s, what, results, &n, &err);
   }
   char exp[200];
   const char *msg = cmd->nitems > 2 && cmd->items[2].kind == SX_STRING ? cmd->items[2].text : "";
   int msg_len = cmd->nitems > 2 && cmd->items[2].kind == SX_STRING ? (int)cmd->items[2].len : 0;
-  snprintf(exp, sizeof exp, "%s \"%.*s\"", wrun_error_kind_name(want), msg_len, msg);
+  snprintf(exp, sizeof exp, "%s \"%.*s\"", rt_error_kind_name(want), msg_len, msg);
   if (ok) {
     wast_report_failure(s, cmd, name, exp, "success");
     return;

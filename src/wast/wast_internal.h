@@ -30,7 +30,7 @@ typedef struct script {
   /* execution state, one store per script */
   wrun_store *store;
   spectest *spectest;
-  wasm_module **modules;      /* kept alive until the store is freed */
+  wm_module **modules;      /* kept alive until the store is freed */
   uint32_t nmodules, cap_modules;
   wast_named *registered, *ids;
   uint32_t nregistered, nids, cap_registered, cap_ids;
@@ -39,7 +39,7 @@ typedef struct script {
    * templates; =2: also a first instance is made, scribbled on, released and
    * the pooled one reused (tests the reset). Templates live until the end. */
   int template_mode;
-  wrun_template **templates;
+  rt_template **templates;
   uint32_t ntemplates, cap_templates;
 } script;
 
@@ -49,8 +49,8 @@ void wast_report_failure(script *s, const sx_node *cmd, const char *what, const 
 /* Counts a skip and prints why. */
 void wast_skip(script *s, const sx_node *cmd, const char *why);
 /* (module ...) form -> decoded, validated module, or NULL with err set. */
-wasm_module *wast_load_module(const sx_node *form, wrun_error *err);
-void wast_describe_error(const wrun_error *e, char *buf, size_t size);
+wm_module *wast_load_module(const sx_node *form, rt_error *err);
+void wast_describe_error(const rt_error *e, char *buf, size_t size);
 
 /* Execution side: creates/frees the script's store and host module. */
 bool wast_exec_begin(script *s);
@@ -63,6 +63,6 @@ bool wast_exec_command(script *s, const sx_node *cmd);
 spectest *spectest_new(wrun_store *store, bool verbose);
 void spectest_free(spectest *t);
 /* Resolves spectest.FIELD of the given kind; false if there is none. */
-bool spectest_lookup(spectest *t, const char *field, wasm_extern_kind kind, wrun_extern *out);
+bool spectest_lookup(spectest *t, const char *field, wm_extern_kind kind, rt_extern *out);
 
 #endif

@@ -64,7 +64,7 @@ static void print_v128(const uint8_t *v) {
   }
 }
 
-static void print_val(const wrun_val *v) {
+static void print_val(const rt_val *v) {
   switch (v->type) {
   case WASM_I32: printf(" %" PRIx32, v->of.i32); break;
   case WASM_I64: printf(" %" PRIx64, v->of.i64); break;
@@ -82,7 +82,7 @@ static void print_val(const wrun_val *v) {
  * range ("integer overflow" in the spec) and of a NaN ("invalid conversion")
  * are both "float unrepresentable in integer range", which cannot be told
  * from a division's "integer overflow" without knowing the instruction. */
-static const char *trap_name(wrun_trap_kind k) {
+static const char *trap_name(rt_trap_kind k) {
   switch (k) {
   case WRUN_TRAP_UNREACHABLE: return "unreachable";
   case WRUN_TRAP_MEMORY_OOB: return "memory-oob";
@@ -97,19 +97,19 @@ static const char *trap_name(wrun_trap_kind k) {
 
 /* ---- the fuzzing-support imports -------------------------------------- */
 
-static bool log_i32(wrun_caller *c, void *env, uint64_t *slots) {
+static bool log_i32(rt_caller *c, void *env, uint64_t *slots) {
   (void)c, (void)env;
   printf("log i32 %" PRIx32 "\n", (uint32_t)slots[0]);
   return true;
 }
 
-static bool log_i64(wrun_caller *c, void *env, uint64_t *slots) {
+static bool log_i64(rt_caller *c, void *env, uint64_t *slots) {
   (void)c, (void)env;
   printf("log i64 %" PRIx64 "\n", slots[0]);
   return true;
 }
 
-static bool log_f32(wrun_caller *c, void *env, uint64_t *slots) {
+static bool log_f32(rt_caller *c, void *env, uint64_t *slots) {
   (void)c, (void)env;
   printf("log f32");
   print_f32((uint32_t)slots[0]);
@@ -117,7 +117,7 @@ static bool log_f32(wrun_caller *c, void *env, uint64_t *slots) {
   return true;
 }
 
-static bool log_f64(wrun_caller *c, void *env, uint64_t *slots) {
+static bool log_f64(rt_caller *c, void *env, uint64_t *slots) {
   (void)c, (void)env;
   printf("log f64");
   print_f64(slots[0]);
@@ -125,7 +125,7 @@ static bool log_f64(wrun_caller *c, void *env, uint64_t *slots) {
   return true;
 }
 
-static bool log_v128(wrun_caller *c, void *env, uint64_t *slots) {
+static bool log_v128(rt_caller *c, void *env, uint64_t *slots) {
   (void)c, (void)env;
   uint8_t v[16];
   memcpy(v, &slots[0], 8);
@@ -136,8 +136,8 @@ static bool log_v128(wrun_caller *c, void *env, uint64_t *slots) {
   return true;
 }
 
-static wrun_host_fn log_fn(const wasm_import *imp) {
-  static const struct { const char *name; wrun_host_fn fn; } logs[] = {
+static rt_host_fn log_fn(const wm_import *imp) {
+  static const struct { const char *name; rt_host_fn fn; } logs[] = {
     {"log-i32", log_i32}, {"log-i64", log_i64}, {"log-f32", log_f32}, {"log-f64", log_f64}, {"log-v128", log_v128},
   };
   if (imp->kind != WASM_EXTERN_FUNC || imp->module.len != 15 || memcmp(imp->module.ptr, "fuzzing-support", 15))
@@ -151,7 +151,7 @@ static wrun_host_fn log_fn(const wasm_import *imp) {
 /* ---- calls ------------------------------------------------------------- */
 
 /* Argument k of type t: the same table as oracle.js. */
-static void arg_for(wasm_valtype t, uint32_t k, wrun_val *v) {
+static void arg_for(wm_valtype t, uint32_t k, rt_val *v) {
   static const uint32_t i32s[] = {7, 0xFFFFFFFFu, 0x80000000u};
   static const uint64_t i64s[] = {UINT64_C(0xFFFFFFFFFFFFFFFD), UINT64_C(0x7FFFFFFFFFFFFFFF), 0};
   static const uint32_t f32s[] = {0x3FC00000u, 0x80000000u, 0x477FE000u}; /* 1.5, -0, 65504 */
@@ -167,20 +167,20 @@ static void arg_for(wasm_valtype t, uint32_t k, wrun_val *v) {
   }
 }
 
-static bool has_v128(const wasm_functype *ft) {
+static bool has_v128(const wm_functype *ft) {
   for (uint32_t i = 0; i < ft->nparams; i++)
-    if (wasm_functype_params(ft)[i] == WASM_V128) return true;
+    if (wm_functype_params(ft)[i] == WASM_V128) return true;
   for (uint32_t i = 0; i < ft->nresults; i++)
-    if (wasm_functype_results(ft)[i] == WASM_V128) return true;
+    if (wm_functype_results(ft)[i] == WASM_V128) return true;
   return false;
 }
 
 /* Prints the memory's size and hash; with DIFFFUZZ_DUMP=DIR set, also
  * writes its bytes to DIR/mem-CALL.bin (run.py looks at the bytes when only
  * the hashes differ, to tell NaN payloads from real differences). */
-static void print_memory(const wrun_memory *mem, uint32_t call) {
-  const uint8_t *p = wrun_memory_data(mem);
-  uint64_t n = wrun_memory_size(mem);
+static void print_memory(const rt_memory *mem, uint32_t call) {
+  const uint8_t *p = rt_memory_data(mem);
+  uint64_t n = rt_memory_size(mem);
   uint32_t h = 0x811C9DC5u;
   for (uint64_t i = 0; i < n; i++) h = (h ^ p[i]) * 0x01000193u;
   printf("mem %" PRIu64 " %08" PRIx32 "\n", n / 65536, h);
@@ -195,35 +195,35 @@ static void print_memory(const wrun_memory *mem, uint32_t call) {
   }
 }
 
-static bool name_is(const wasm_name *n, const char *s) { return n->len == strlen(s) && !memcmp(n->ptr, s, n->len); }
+static bool name_is(const wm_name *n, const char *s) { return n->len == strlen(s) && !memcmp(n->ptr, s, n->len); }
 
 /* Calls export e; false when the comparison must stop (stack or fuel ran out:
  * the engines exhaust at different depths, so what follows may differ). */
-static bool call_export(wrun_store *s, wrun_instance *inst, const wasm_module *m, uint32_t e, wrun_func *hang_init,
-                        const wrun_memory *mem, uint32_t call) {
-  const wasm_export *ex = &m->exports[e];
-  wrun_extern fx;
-  wrun_error err;
-  wrun_error_clear(&err);
+static bool call_export(wrun_store *s, wrun_instance *inst, const wm_module *m, uint32_t e, wrun_func *hang_init,
+                        const rt_memory *mem, uint32_t call) {
+  const wm_export *ex = &m->exports[e];
+  rt_extern fx;
+  rt_error err;
+  rt_error_clear(&err);
   printf("call %.*s\n", (int)ex->name.len, ex->name.ptr);
-  wrun_instance_export(inst, ex->name.ptr, ex->name.len, &fx);
-  const wasm_functype *ft = wrun_func_type(fx.of.func);
+  rt_instance_export(inst, ex->name.ptr, ex->name.len, &fx);
+  const wm_functype *ft = rt_func_type(fx.of.func);
   if (has_v128(ft) || ft->nparams > 64 || ft->nresults > 64) {
     printf("skip\n");
     return true;
   }
-  if (hang_init && !wrun_call(s, hang_init, NULL, 0, NULL, 0, &err)) { /* reset the module's loop bound */
+  if (hang_init && !rt_call(s, hang_init, NULL, 0, NULL, 0, &err)) { /* reset the module's loop bound */
     printf("exhausted\n");
     return false;
   }
-  wrun_val args[64], res[64];
-  for (uint32_t k = 0; k < ft->nparams; k++) arg_for(wasm_functype_params(ft)[k], k, &args[k]);
-  if (wrun_call(s, fx.of.func, args, ft->nparams, res, ft->nresults, &err)) {
+  rt_val args[64], res[64];
+  for (uint32_t k = 0; k < ft->nparams; k++) arg_for(wm_functype_params(ft)[k], k, &args[k]);
+  if (rt_call(s, fx.of.func, args, ft->nparams, res, ft->nresults, &err)) {
     printf("result");
     for (uint32_t k = 0; k < ft->nresults; k++) print_val(&res[k]);
     printf("\n");
   } else {
-    wrun_trap_kind k = wrun_store_trap_kind(s);
+    rt_trap_kind k = rt_store_trap_kind(s);
     if (k == WRUN_TRAP_STACK_EXHAUSTED || k == WRUN_TRAP_FUEL) {
       printf("exhausted\n");
       return false;
@@ -265,44 +265,44 @@ int main(int argc, char **argv) {
     fprintf(stderr, "difffuzz_driver: cannot read %s\n", argv[argc - 1]);
     return 2;
   }
-  wrun_error err;
-  wrun_error_clear(&err);
-  wasm_module *m = wasm_module_decode(bytes, len, &err);
-  if (!m || !wasm_module_validate(m, &err)) {
+  rt_error err;
+  rt_error_clear(&err);
+  wm_module *m = wm_module_decode(bytes, len, &err);
+  if (!m || !wm_module_validate(m, &err)) {
     printf("reject %s\n", err.message);
-    wasm_module_free(m);
+    wm_module_free(m);
     free(bytes);
     return 0;
   }
-  wrun_config cfg = {0};
+  rt_config cfg = {0};
   cfg.aot = aot;
   if (!aot) cfg.fuel = UINT64_C(2000000000); /* the interpreter's bound; compiled code relies on the module's */
-  wrun_store *s = wrun_store_new(&cfg);
-  wrun_extern *imports = calloc(m->nimports + 1, sizeof *imports);
+  wrun_store *s = engine_store_new(&cfg);
+  rt_extern *imports = calloc(m->nimports + 1, sizeof *imports);
   int status = 0;
   for (uint32_t i = 0; s && imports && i < m->nimports; i++) {
-    wrun_host_fn fn = log_fn(&m->imports[i]);
+    rt_host_fn fn = log_fn(&m->imports[i]);
     if (!fn) {
       printf("reject unknown import %.*s.%.*s\n", (int)m->imports[i].module.len, m->imports[i].module.ptr,
              (int)m->imports[i].field.len, m->imports[i].field.ptr);
       goto done;
     }
     imports[i].kind = WASM_EXTERN_FUNC;
-    imports[i].of.func = wrun_func_new_host(s, wasm_module_func_type(m, m->imports[i].index), fn, NULL, NULL);
+    imports[i].of.func = rt_func_new_host(s, wm_module_func_type(m, m->imports[i].index), fn, NULL, NULL);
   }
-  wrun_instance *inst = s && imports ? wrun_instantiate(s, m, imports, m->nimports, &err) : NULL;
+  wrun_instance *inst = s && imports ? rt_instantiate(s, m, imports, m->nimports, &err) : NULL;
   if (!inst) {
-    wrun_trap_kind k = s ? wrun_store_trap_kind(s) : WRUN_TRAP_NONE;
+    rt_trap_kind k = s ? rt_store_trap_kind(s) : WRUN_TRAP_NONE;
     if (k == WRUN_TRAP_NONE) printf("reject %s\n", err.message);
     else printf("instantiate trap %s\n", k == WRUN_TRAP_STACK_EXHAUSTED ? "exhausted" : trap_name(k));
     goto done;
   }
   printf("instantiate ok\n");
   wrun_func *hang_init = NULL;
-  const wrun_memory *mem = NULL;
+  const rt_memory *mem = NULL;
   for (uint32_t e = 0; e < m->nexports; e++) {
-    wrun_extern x;
-    wrun_instance_export(inst, m->exports[e].name.ptr, m->exports[e].name.len, &x);
+    rt_extern x;
+    rt_instance_export(inst, m->exports[e].name.ptr, m->exports[e].name.len, &x);
     if (x.kind == WASM_EXTERN_FUNC && name_is(&m->exports[e].name, "hangLimitInitializer")) hang_init = x.of.func;
     if (x.kind == WASM_EXTERN_MEMORY && !mem) mem = x.of.memory;
   }
@@ -313,8 +313,8 @@ int main(int argc, char **argv) {
 done:
   fflush(stdout);
   free(imports);
-  wrun_store_free(s);
-  wasm_module_free(m);
+  rt_store_free(s);
+  wm_module_free(m);
   free(bytes);
   return status;
 }

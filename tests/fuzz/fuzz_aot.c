@@ -16,25 +16,25 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  wrun_error err;
-  wrun_error_clear(&err);
-  wasm_module *m = wasm_module_decode(data, size, &err);
-  if (m && wasm_module_validate(m, &err)) {
+  rt_error err;
+  rt_error_clear(&err);
+  wm_module *m = wm_module_decode(data, size, &err);
+  if (m && wm_module_validate(m, &err)) {
     for (uint32_t options = 0; options < 4; options++) {
       aot_image *img = NULL;
-      wrun_error_clear(&err);
+      rt_error_clear(&err);
       if (aot_compile_module(m, options, &img, &err)) {
         size_t len = 0;
         uint8_t *art = aot_artifact_write(m, img, &len, &err);
         if (art) { /* and the artifact round-trips */
-          wasm_module *back = aot_artifact_load(art, len, &err);
-          wasm_module_free(back);
+          wm_module *back = aot_artifact_load(art, len, &err);
+          wm_module_free(back);
           free(art);
         }
         aot_image_free(img);
       }
     }
   }
-  wasm_module_free(m);
+  wm_module_free(m);
   return 0;
 }

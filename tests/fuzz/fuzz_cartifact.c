@@ -30,8 +30,8 @@ static void wr32(uint8_t *p, uint32_t v) {
 static uint32_t crc(const uint8_t *p, size_t n) { return (uint32_t)crc32(crc32(0L, Z_NULL, 0), p, (uInt)n); }
 
 static void load_and_free(const uint8_t *b, size_t n) {
-  wrun_error err;
-  wrun_error_clear(&err);
+  rt_error err;
+  rt_error_clear(&err);
   wc_component *c = wc_artifact_load(b, n, &err);
   wc_component_free(c);
   aot_artifact_info info;
@@ -85,12 +85,12 @@ static void resealed(const uint8_t *data, size_t size) {
 
 static void round_trip(const uint8_t *data, size_t size) {
   if (!wc_is_component(data, size)) return;
-  wrun_error err;
-  wrun_error_clear(&err);
+  rt_error err;
+  rt_error_clear(&err);
   wc_component *c = wc_component_load(data, size, &err);
   if (!c) return;
   uint32_t n = wc_core_modules(c, NULL, 0);
-  wasm_module **mods = calloc((size_t)n + 1, sizeof *mods);
+  wm_module **mods = calloc((size_t)n + 1, sizeof *mods);
   bool ok = mods != NULL;
   if (ok) wc_core_modules(c, mods, n);
   for (uint32_t k = 0; ok && k < n; k++) {

@@ -12,13 +12,13 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  wrun_error err;
-  wrun_error_clear(&err);
-  wasm_module *m = wasm_module_decode(data, size, &err);
+  rt_error err;
+  rt_error_clear(&err);
+  wm_module *m = wm_module_decode(data, size, &err);
   if (m) {
-    wrun_error_clear(&err);
-    (void)wasm_module_validate(m, &err);
-    wasm_module_free(m);
+    rt_error_clear(&err);
+    (void)wm_module_validate(m, &err);
+    wm_module_free(m);
   }
   return 0;
 }

@@ -57,10 +57,10 @@ static void on_end(void *a, const wp2_http_field *t, size_t n, bool c) { (void)a
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
   (void)argc, (void)argv;
-  wrun_error err;
-  wrun_error_clear(&err);
+  rt_error err;
+  rt_error_clear(&err);
   size_t len;
-  uint8_t *bytes = wrun_read_file(WRUN_FUZZ_HTTP_COMPONENT, &len, &err);
+  uint8_t *bytes = rt_read_file(WRUN_FUZZ_HTTP_COMPONENT, &len, &err);
   if (!bytes || !(comp = wc_component_load(bytes, len, &err))) {
     fprintf(stderr, "fuzz_http: %s\n", err.message);
     abort();
@@ -81,14 +81,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   upstream u = {data, size};
   pthread_t th;
   if (pthread_create(&th, NULL, serve_once, &u)) abort();
-  wrun_config cfg = {0};
-  wrun_store *s = wrun_store_new(&cfg);
+  rt_config cfg = {0};
+  wrun_store *s = engine_store_new(&cfg);
   wc_host *host = wc_host_new();
   wp2_config pc = {0};
   wp2_ctx *p = wp2_new(&pc);
   char err[200];
   if (!s || !host || !p || !wp2_add_to_host(p, host) || !wp2_http_allow(p, "127.0.0.1", err, sizeof err)) abort();
-  wrun_error werr;
+  rt_error werr;
   wc_instance *inst = wc_instantiate(s, comp, host, &werr);
   if (!inst) abort();
   char target[32];
@@ -111,6 +111,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   wc_instance_free(inst);
   wc_host_free(host);
   wp2_free(p);
-  wrun_store_free(s);
+  rt_store_free(s);
   return 0;
 }

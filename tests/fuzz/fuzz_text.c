@@ -17,28 +17,28 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  wrun_error err;
-  wrun_error_clear(&err);
+  rt_error err;
+  rt_error_clear(&err);
   uint8_t *bin = NULL;
   size_t len = 0;
   if (!wat_parse_to_binary((const char *)data, size, &bin, &len, &err)) return 0;
-  wrun_error_clear(&err);
-  wasm_module *m = wasm_module_decode(bin, len, &err);
+  rt_error_clear(&err);
+  wm_module *m = wm_module_decode(bin, len, &err);
   /* `(module binary ...)` passes bytes through untouched, and implementation
    * limits are not the text parser's to enforce: only other decode errors are bugs. */
   if (!m && err.kind == WRUN_ERR_MALFORMED && !memmem(data, size, "binary", 6)) {
     char buf[400];
     fprintf(stderr, "text front end emitted an undecodable module: %s\n",
-            wrun_error_format(&err, "<fuzz>", buf, sizeof buf));
+            rt_error_format(&err, "<fuzz>", buf, sizeof buf));
     abort();
   }
   if (!m) {
     free(bin);
     return 0;
   }
-  wrun_error_clear(&err);
-  (void)wasm_module_validate(m, &err);
-  wasm_module_free(m);
+  rt_error_clear(&err);
+  (void)wm_module_validate(m, &err);
+  wm_module_free(m);
   free(bin);
   return 0;
 }

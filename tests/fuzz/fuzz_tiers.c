@@ -39,7 +39,7 @@ static bool same_half(const uint8_t *a, const uint8_t *b) { /* 8 bytes of a v128
   return true;
 }
 
-static bool same(const wrun_val *a, const wrun_val *b) {
+static bool same(const rt_val *a, const rt_val *b) {
   switch (a->type) {
   case WASM_I32: return a->of.i32 == b->of.i32;
   case WASM_I64: return a->of.i64 == b->of.i64;
@@ -50,7 +50,7 @@ static bool same(const wrun_val *a, const wrun_val *b) {
   }
 }
 
-static void arg_for(wasm_valtype t, wrun_val *v) {
+static void arg_for(wm_valtype t, rt_val *v) {
   memset(v, 0, sizeof *v);
   v->type = t;
   switch (t) {
@@ -63,36 +63,36 @@ static void arg_for(wasm_valtype t, wrun_val *v) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  wrun_error err;
-  wrun_error_clear(&err);
-  wasm_module *m = wasm_module_decode(data, size, &err);
-  if (!m || !wasm_module_validate(m, &err) || m->nimports) {
-    wasm_module_free(m);
+  rt_error err;
+  rt_error_clear(&err);
+  wm_module *m = wm_module_decode(data, size, &err);
+  if (!m || !wm_module_validate(m, &err) || m->nimports) {
+    wm_module_free(m);
     return 0;
   }
-  wrun_config ci = {0}, ca = {0};
+  rt_config ci = {0}, ca = {0};
   ci.fuel = 100000;
   ci.max_memory_bytes = ca.max_memory_bytes = 16u << 20;
   ca.aot = true;
-  wrun_store *si = wrun_store_new(&ci), *sa = wrun_store_new(&ca);
-  wrun_instance *ii = si ? wrun_instantiate(si, m, NULL, 0, &err) : NULL;
-  wrun_trap_kind ki = si ? wrun_store_trap_kind(si) : WRUN_TRAP_NONE;
+  wrun_store *si = engine_store_new(&ci), *sa = engine_store_new(&ca);
+  wrun_instance *ii = si ? rt_instantiate(si, m, NULL, 0, &err) : NULL;
+  rt_trap_kind ki = si ? rt_store_trap_kind(si) : WRUN_TRAP_NONE;
   bool go = ii && sa;
   wrun_instance *ia = NULL;
   if (!ii && ki != WRUN_TRAP_FUEL && ki != WRUN_TRAP_STACK_EXHAUSTED && sa) {
     /* instantiation failed in the interpreter (a trap in start, segments out of
      * bounds...): it must fail the same way for compiled code */
-    ia = wrun_instantiate(sa, m, NULL, 0, &err);
-    if (ia || wrun_store_trap_kind(sa) != ki) {
+    ia = rt_instantiate(sa, m, NULL, 0, &err);
+    if (ia || rt_store_trap_kind(sa) != ki) {
       fprintf(stderr, "instantiation: interpreter failed (trap %d), aot %s (trap %d)\n", (int)ki,
-              ia ? "succeeded" : "failed", (int)wrun_store_trap_kind(sa));
+              ia ? "succeeded" : "failed", (int)rt_store_trap_kind(sa));
       abort();
     }
   }
-  if (go) ia = wrun_instantiate(sa, m, NULL, 0, &err);
+  if (go) ia = rt_instantiate(sa, m, NULL, 0, &err);
   if (go && !ia) {
     /* compiled code may exhaust the stack in start where the interpreter did not */
-    if (wrun_store_trap_kind(sa) != WRUN_TRAP_STACK_EXHAUSTED) {
+    if (rt_store_trap_kind(sa) != WRUN_TRAP_STACK_EXHAUSTED) {
       fprintf(stderr, "instantiation: interpreter succeeded, aot failed: %s\n", err.message);
       abort();
     }
@@ -100,18 +100,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   for (uint32_t e = 0; go && e < m->nexports; e++) {
     if (m->exports[e].kind != WASM_EXTERN_FUNC) continue;
-    wrun_extern fi, fa;
-    wrun_instance_export(ii, m->exports[e].name.ptr, m->exports[e].name.len, &fi);
-    wrun_instance_export(ia, m->exports[e].name.ptr, m->exports[e].name.len, &fa);
-    const wasm_functype *ft = wrun_func_type(fi.of.func);
-    wrun_val args[16], ri[16], ra[16];
+    rt_extern fi, fa;
+    rt_instance_export(ii, m->exports[e].name.ptr, m->exports[e].name.len, &fi);
+    rt_instance_export(ia, m->exports[e].name.ptr, m->exports[e].name.len, &fa);
+    const wm_functype *ft = rt_func_type(fi.of.func);
+    rt_val args[16], ri[16], ra[16];
     if (ft->nparams > 16 || ft->nresults > 16) continue;
-    for (uint32_t k = 0; k < ft->nparams; k++) arg_for(wasm_functype_params(ft)[k], &args[k]);
-    bool oki = wrun_call(si, fi.of.func, args, ft->nparams, ri, ft->nresults, &err);
-    wrun_trap_kind ti = oki ? WRUN_TRAP_NONE : wrun_store_trap_kind(si);
+    for (uint32_t k = 0; k < ft->nparams; k++) arg_for(wm_functype_params(ft)[k], &args[k]);
+    bool oki = rt_call(si, fi.of.func, args, ft->nparams, ri, ft->nresults, &err);
+    rt_trap_kind ti = oki ? WRUN_TRAP_NONE : rt_store_trap_kind(si);
     if (ti == WRUN_TRAP_FUEL || ti == WRUN_TRAP_STACK_EXHAUSTED || ti == WRUN_TRAP_HOST) break;
-    bool oka = wrun_call(sa, fa.of.func, args, ft->nparams, ra, ft->nresults, &err);
-    wrun_trap_kind ta = oka ? WRUN_TRAP_NONE : wrun_store_trap_kind(sa);
+    bool oka = rt_call(sa, fa.of.func, args, ft->nparams, ra, ft->nresults, &err);
+    rt_trap_kind ta = oka ? WRUN_TRAP_NONE : rt_store_trap_kind(sa);
     if (ta == WRUN_TRAP_STACK_EXHAUSTED) break;
     if (ti != ta) {
       fprintf(stderr, "export %s: interpreter trap %d, aot trap %d\n", m->exports[e].name.ptr, (int)ti, (int)ta);
@@ -124,8 +124,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         abort();
       }
   }
-  wrun_store_free(si);
-  wrun_store_free(sa);
-  wasm_module_free(m);
+  rt_store_free(si);
+  rt_store_free(sa);
+  wm_module_free(m);
   return 0;
 }

@@ -37,14 +37,19 @@ static void handle(const ttrpc_frame *f) {
   const ProtobufCMessageDescriptor *d = shim_method_request(req->service, req->method, &implemented);
   if (d) {
     ProtobufCMessage *m = protobuf_c_message_unpack(d, NULL, req->payload.len, req->payload.data);
-    if (m) { /* a decoded request packs and decodes again to the same size */
+    if (m) {
+      /* A decoded request packs into exactly its packed size (ASan sees any
+       * overrun of the exact-size buffer). Decoding that again is not
+       * checked: protobuf-c keeps an unknown field numbered 0 when its tag
+       * is a non-minimal varint (85 00) but rejects the minimal tag (05) it
+       * packs it back as, so the round trip is not an invariant of the
+       * library, and the server never re-packs a request anyway. */
       size_t n = protobuf_c_message_get_packed_size(m);
-      uint8_t *p = malloc(n + 1);
+      uint8_t *p = malloc(n ? n : 1);
       CHECK(p);
-      protobuf_c_message_pack(m, p);
+      CHECK(protobuf_c_message_pack(m, p) == n);
       ProtobufCMessage *again = protobuf_c_message_unpack(d, NULL, n, p);
-      CHECK(again && protobuf_c_message_get_packed_size(again) == n);
-      protobuf_c_message_free_unpacked(again, NULL);
+      if (again) protobuf_c_message_free_unpacked(again, NULL);
       free(p);
     }
     protobuf_c_message_free_unpacked(m, NULL);

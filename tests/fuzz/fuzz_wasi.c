@@ -83,7 +83,7 @@ enum {
 
 /* ---- process-wide state --------------------------------------------------------- */
 
-static wasm_module *g_module;       /* the forwarding module, decoded once */
+static wm_module *g_module;       /* the forwarding module, decoded once */
 static char g_base[256];            /* BASE: persistent temp directory */
 static char g_root[300], g_box[320];
 static int g_base_fd = -1;
@@ -157,14 +157,14 @@ static void build_module(void) {
   sb_printf(&w, "%s", funcs.p); /* imports come first */
   free(funcs.p);
   sb_printf(&w, "(memory (export \"memory\") 1 1))\n");
-  wrun_error err;
-  wrun_error_clear(&err);
+  rt_error err;
+  rt_error_clear(&err);
   uint8_t *bin = NULL;
   size_t len = 0;
   if (!wat_parse_to_binary(w.p, w.len, &bin, &len, &err)) die(err.message);
   free(w.p);
-  g_module = wasm_module_decode(bin, len, &err);
-  if (!g_module || !wasm_module_validate(g_module, &err)) die(err.message);
+  g_module = wm_module_decode(bin, len, &err);
+  if (!g_module || !wm_module_validate(g_module, &err)) die(err.message);
   free(bin); /* the decoder keeps its own copy */
 }
 
@@ -232,8 +232,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
   /* libuv opens process-wide descriptors (its signal pipe) with the first
    * loop; open them now so the per-input descriptor count compares like with like */
   wasi_config wc = {0};
-  wrun_error err;
-  wrun_error_clear(&err);
+  rt_error err;
+  rt_error_clear(&err);
   wasi_free(wasi_new(&wc, &err));
   return 0;
 }
@@ -635,11 +635,11 @@ static void trace(const run *r, size_t fi, const uint64_t *args, uint32_t n, uin
 static uint32_t call(run *r, const char *name, const uint64_t *args) {
   size_t fi = func_index(name);
   if (!r->fn[fi]) {
-    wrun_extern ex;
-    if (!wrun_instance_export(r->inst, name, strlen(name), &ex)) die("export missing");
+    rt_extern ex;
+    if (!rt_instance_export(r->inst, name, strlen(name), &ex)) die("export missing");
     r->fn[fi] = ex.of.func;
   }
-  wrun_val av[12], res;
+  rt_val av[12], res;
   uint32_t n = 0;
   for (const char *s = g_funcs[fi].sig; *s && *s != '>'; s++, n++) {
     memset(&av[n], 0, sizeof av[n]);
@@ -647,9 +647,9 @@ static uint32_t call(run *r, const char *name, const uint64_t *args) {
     if (*s == 'I') av[n].of.i64 = args[n];
     else av[n].of.i32 = (uint32_t)args[n];
   }
-  wrun_error err;
-  wrun_error_clear(&err);
-  if (!wrun_call(r->s, r->fn[fi], av, n, &res, 1, &err)) {
+  rt_error err;
+  rt_error_clear(&err);
+  if (!rt_call(r->s, r->fn[fi], av, n, &res, 1, &err)) {
     fprintf(stderr, "fuzz_wasi: %s trapped: %s\n", name, err.message);
     fail();
   }
@@ -935,19 +935,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   wasi_preopen pre = {.host_path = g_box, .guest_path = cfg & 8 ? "box" : "/", .readonly = readonly};
   char *argv0 = "fuzz";
   wasi_config wc = {.argc = 1, .argv = &argv0, .npreopens = 1, .preopens = &pre};
-  wrun_error err;
-  wrun_error_clear(&err);
+  rt_error err;
+  rt_error_clear(&err);
   r.w = wasi_new(&wc, &err);
   if (!r.w) die(err.message);
-  wrun_config rc = {.stack_bytes = 1u << 16}; /* the default 8 MiB stack costs more to clear than a run */
-  r.s = wrun_store_new(&rc);
-  wrun_extern imports[NFUNCS];
+  rt_config rc = {.stack_bytes = 1u << 16}; /* the default 8 MiB stack costs more to clear than a run */
+  r.s = engine_store_new(&rc);
+  rt_extern imports[NFUNCS];
   if (!r.s || !wasi_link(r.w, r.s, g_module, imports, &err) ||
-      !(r.inst = wrun_instantiate(r.s, g_module, imports, g_module->nimports, &err)))
+      !(r.inst = rt_instantiate(r.s, g_module, imports, g_module->nimports, &err)))
     die(err.message);
-  wrun_extern mem;
-  if (!wrun_instance_export(r.inst, "memory", 6, &mem)) die("no memory export");
-  r.mem = wrun_memory_data(mem.of.memory);
+  rt_extern mem;
+  if (!rt_instance_export(r.inst, "memory", 6, &mem)) die("no memory export");
+  r.mem = rt_memory_data(mem.of.memory);
 
   for (int i = 0; i < MAX_CALLS && in.at < in.n; i++) {
     one_call(&in, &r);
@@ -955,7 +955,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     check_secret(&r);
   }
 
-  wrun_store_free(r.s);
+  rt_store_free(r.s);
   wasi_free(r.w);
   snapshot(&outside1, NULL, false);
   compare(&outside0, &outside1, "the tree outside the box");

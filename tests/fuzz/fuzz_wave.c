@@ -39,7 +39,7 @@ static wc_val items(wc_loader *L, wc_type_kind kind, uint32_t n, const char *con
 }
 
 static void build_types(void) {
-  static wrun_error err;
+  static rt_error err;
   wc_loader L = {.types = &TS, .err = &err};
   const wc_val P = WC_PRIM_BIT;
   wc_val opt_str = add(&L, (wc_type){.kind = WC_T_OPTION, .elem = P | WC_STRING});

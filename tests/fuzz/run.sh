@@ -5,6 +5,11 @@
 # build directory (not committed). Exits non-zero if a target finds a crash.
 set -eu
 secs=${1:-60}
+# WRUN_FUZZ_SEED=N fixes libFuzzer's seed (CI does, so a run explores the same
+# inputs each time; a crash found by a long random run is fixed and its input
+# added to the seeds rather than left to fail some later, unrelated commit)
+seed=""
+[ -n "${WRUN_FUZZ_SEED:-}" ] && seed="-seed=$WRUN_FUZZ_SEED"
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${2:-$top/build-fuzz}
 CC=clang cmake -S "$top" -B "$build" -DWRUN_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -20,7 +25,7 @@ for t in $targets; do
   [ "$t" = aot ] || [ "$t" = tiers ] && maxlen=16384 # their seeds are whole compiled programs
   [ "$t" = component ] || [ "$t" = cartifact ] && maxlen=16384
   "$build/tests/fuzz/fuzz_$t" -max_total_time="$secs" -max_len=$maxlen -timeout=10 -rss_limit_mb=2048 \
-      -print_final_stats=1 -artifact_prefix="$build/crash-$t-" \
+      -print_final_stats=1 $seed -artifact_prefix="$build/crash-$t-" \
       "$corpus" "$top/tests/fuzz/seeds/$t" 2>&1 | grep -E "stat::number_of_executed_units|ERROR|SUMMARY|Done" || true
   if ls "$build"/crash-$t-* >/dev/null 2>&1; then
     echo "fuzz_$t: found a failing input:"; ls "$build"/crash-$t-*; exit 1
@@ -38,7 +43,7 @@ for mode in openat2 no-openat2; do
   echo "fuzz_wasi ($mode): running for ${secs}s"
   if [ $mode = openat2 ]; then set -- env -u WRUN_TEST_NO_OPENAT2; else set -- env WRUN_TEST_NO_OPENAT2=1; fi
   "$@" "$build/tests/fuzz/fuzz_wasi" -max_total_time="$secs" -max_len=2048 -len_control=0 -timeout=10 \
-      -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$build/crash-wasi-$mode-" \
+      -rss_limit_mb=2048 -print_final_stats=1 $seed -artifact_prefix="$build/crash-wasi-$mode-" \
       "$corpus" "$top/tests/fuzz/seeds/wasi" 2>&1 | grep -E "stat::number_of_executed_units|ERROR|SUMMARY|Done|^fuzz_wasi" || true
   if ls "$build"/crash-wasi-$mode-* >/dev/null 2>&1; then
     echo "fuzz_wasi ($mode): found a failing input (replay with WRUN_FUZZ_WASI_TRACE=1 to see its calls):"

@@ -15,12 +15,12 @@
 #define HDR 0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00
 
 /* Decodes `b` and expects a rejection of `kind` at `offset` mentioning `words`. */
-static void expect_error(const uint8_t *b, size_t n, wrun_error_kind kind, uint64_t offset, const char *words) {
-  wrun_error err;
-  wrun_error_clear(&err);
-  wasm_module *m = wasm_module_decode(b, n, &err);
+static void expect_error(const uint8_t *b, size_t n, rt_error_kind kind, uint64_t offset, const char *words) {
+  rt_error err;
+  rt_error_clear(&err);
+  wm_module *m = wm_module_decode(b, n, &err);
   if (m) {
-    wasm_module_free(m);
+    wm_module_free(m);
     fail_msg("module was accepted; expected \"%s\"", words);
   }
   assert_int_equal(err.kind, kind);
@@ -130,9 +130,9 @@ static void test_decoded_fields(void **state) {
                        0x0A, 0x08, 0x01, 0x06, 0x01, 0x02, 0x7E, 0x20, 0x00, 0x0B, /* code */
                        0x00, 0x0D, 0x04, 'n', 'a', 'm', 'e',                    /* custom "name" */
                        0x01, 0x06, 0x01, 0x00, 0x03, 'a', 'd', 'd'};            /* function names */
-  wrun_error err;
-  wrun_error_clear(&err);
-  wasm_module *m = wasm_module_decode(b, sizeof b, &err);
+  rt_error err;
+  rt_error_clear(&err);
+  wm_module *m = wm_module_decode(b, sizeof b, &err);
   assert_non_null(m);
   assert_int_equal(m->ntypes, 1);
   assert_int_equal(m->nfuncs, 1);
@@ -140,22 +140,22 @@ static void test_decoded_fields(void **state) {
   assert_int_equal(m->funcs[0].locals[1], WASM_I64);
   assert_int_equal(m->funcs[0].code_len, 3);
   assert_string_equal(m->funcs[0].debug_name, "add");
-  assert_non_null(wasm_module_find_export(m, "f", 1));
-  assert_null(wasm_module_find_export(m, "g", 1));
-  assert_int_equal(wasm_module_func_type(m, 0)->nparams, 1);
+  assert_non_null(wm_module_find_export(m, "f", 1));
+  assert_null(wm_module_find_export(m, "g", 1));
+  assert_int_equal(wm_module_func_type(m, 0)->nparams, 1);
   assert_int_equal(m->ncustoms, 1);
-  wasm_module_free(m);
+  wm_module_free(m);
 }
 
 static void test_name_section_errors_ignored(void **state) {
   (void)state;
   /* a "name" section whose contents are garbage still decodes */
   const uint8_t b[] = {HDR, 0x00, 0x07, 0x04, 'n', 'a', 'm', 'e', 0x01, 0xFF};
-  wrun_error err;
-  wrun_error_clear(&err);
-  wasm_module *m = wasm_module_decode(b, sizeof b, &err);
+  rt_error err;
+  rt_error_clear(&err);
+  wm_module *m = wm_module_decode(b, sizeof b, &err);
   assert_non_null(m);
-  wasm_module_free(m);
+  wm_module_free(m);
 }
 
 int main(void) {

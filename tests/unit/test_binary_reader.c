@@ -10,18 +10,18 @@
 
 #include "binary/reader.h"
 
-static wasm_reader make(const uint8_t *b, size_t n, wrun_error *err) {
-  wrun_error_clear(err);
-  wasm_reader r = {b, b, b + n, err};
+static wm_reader make(const uint8_t *b, size_t n, rt_error *err) {
+  rt_error_clear(err);
+  wm_reader r = {b, b, b + n, err};
   return r;
 }
 
 static void test_u32_forms(void **state) {
   (void)state;
-  wrun_error err;
+  rt_error err;
   uint32_t v;
   const uint8_t one[] = {0x01};
-  wasm_reader r = make(one, 1, &err);
+  wm_reader r = make(one, 1, &err);
   assert_true(reader_u32(&r, &v));
   assert_int_equal(v, 1);
   assert_true(reader_eof(&r));
@@ -39,10 +39,10 @@ static void test_u32_forms(void **state) {
 
 static void test_u32_errors(void **state) {
   (void)state;
-  wrun_error err;
+  rt_error err;
   uint32_t v;
   const uint8_t too_long[] = {0x80, 0x80, 0x80, 0x80, 0x80, 0x00};
-  wasm_reader r = make(too_long, sizeof too_long, &err);
+  wm_reader r = make(too_long, sizeof too_long, &err);
   assert_false(reader_u32(&r, &v));
   assert_int_equal(err.kind, WRUN_ERR_MALFORMED);
   assert_int_equal(err.offset, 4);
@@ -61,10 +61,10 @@ static void test_u32_errors(void **state) {
 
 static void test_s32_forms(void **state) {
   (void)state;
-  wrun_error err;
+  rt_error err;
   int32_t v;
   const uint8_t m1[] = {0x7f};
-  wasm_reader r = make(m1, 1, &err);
+  wm_reader r = make(m1, 1, &err);
   assert_true(reader_s32(&r, &v));
   assert_int_equal(v, -1);
 
@@ -82,10 +82,10 @@ static void test_s32_forms(void **state) {
 
 static void test_s32_errors(void **state) {
   (void)state;
-  wrun_error err;
+  rt_error err;
   int32_t v;
   const uint8_t bad1[] = {0x80, 0x80, 0x80, 0x80, 0x70}; /* high bits 1, sign bit 0 */
-  wasm_reader r = make(bad1, 5, &err);
+  wm_reader r = make(bad1, 5, &err);
   assert_false(reader_s32(&r, &v));
   assert_non_null(strstr(err.message, "integer too large"));
 
@@ -101,10 +101,10 @@ static void test_s32_errors(void **state) {
 
 static void test_s33_s64(void **state) {
   (void)state;
-  wrun_error err;
+  rt_error err;
   int64_t v;
   const uint8_t s33_max[] = {0xff, 0xff, 0xff, 0xff, 0x0f}; /* 2^32-1 fits s33 */
-  wasm_reader r = make(s33_max, 5, &err);
+  wm_reader r = make(s33_max, 5, &err);
   assert_true(reader_s33(&r, &v));
   assert_int_equal(v, 0xffffffffLL);
 
@@ -120,11 +120,11 @@ static void test_s33_s64(void **state) {
 
 static void test_fixed_width(void **state) {
   (void)state;
-  wrun_error err;
+  rt_error err;
   uint32_t f;
   uint64_t d;
   const uint8_t b[] = {0x00, 0x00, 0x80, 0x3f, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f};
-  wasm_reader r = make(b, sizeof b, &err);
+  wm_reader r = make(b, sizeof b, &err);
   assert_true(reader_f32(&r, &f));
   assert_int_equal(f, 0x3f800000u);
   assert_true(reader_f64(&r, &d));
@@ -135,15 +135,15 @@ static void test_fixed_width(void **state) {
 
 static void test_first_error_wins(void **state) {
   (void)state;
-  wrun_error err;
-  wrun_error_clear(&err);
-  assert_false(wrun_error_at(&err, WRUN_ERR_INVALID, 7, "first"));
-  assert_false(wrun_error_at(&err, WRUN_ERR_MALFORMED, 9, "second"));
+  rt_error err;
+  rt_error_clear(&err);
+  assert_false(rt_error_at(&err, WRUN_ERR_INVALID, 7, "first"));
+  assert_false(rt_error_at(&err, WRUN_ERR_MALFORMED, 9, "second"));
   assert_int_equal(err.kind, WRUN_ERR_INVALID);
   assert_int_equal(err.offset, 7);
   assert_string_equal(err.message, "first");
   char buf[128];
-  assert_string_equal(wrun_error_format(&err, "m.wasm", buf, sizeof buf), "m.wasm:0x7: invalid: first");
+  assert_string_equal(rt_error_format(&err, "m.wasm", buf, sizeof buf), "m.wasm:0x7: invalid: first");
 }
 
 int main(void) {

@@ -30,8 +30,8 @@ static wc_component *load(const char *name) {
   static uint8_t buf[1 << 16];
   size_t n = fread(buf, 1, sizeof buf, f);
   fclose(f);
-  wrun_error err;
-  wrun_error_clear(&err);
+  rt_error err;
+  rt_error_clear(&err);
   wc_component *c = wc_component_load(buf, n, &err);
   if (!c) fail_msg("%s: %s", name, err.message);
   return c;
@@ -43,14 +43,14 @@ typedef struct fx {
   wrun_store *s;
   wc_instance *inst;
   wc_arena arena;
-  wrun_error err;
+  rt_error err;
 } fx;
 
 static void fx_open(fx *x, const char *name, bool aot, const wc_host *host) {
   memset(x, 0, sizeof *x);
   x->c = load(name);
-  wrun_config cfg = {.aot = aot};
-  x->s = wrun_store_new(&cfg);
+  rt_config cfg = {.aot = aot};
+  x->s = engine_store_new(&cfg);
   assert_non_null(x->s);
   x->inst = wc_instantiate(x->s, x->c, host, &x->err);
   if (!x->inst) fail_msg("%s: %s", name, x->err.message);
@@ -58,7 +58,7 @@ static void fx_open(fx *x, const char *name, bool aot, const wc_host *host) {
 
 static void fx_close(fx *x) {
   wc_instance_free(x->inst);
-  wrun_store_free(x->s);
+  rt_store_free(x->s);
   wc_component_free(x->c);
   wc_arena_free(&x->arena);
 }
@@ -252,8 +252,8 @@ static void test_host_resource(void **state) {
 static void test_link_errors(void **state) {
   (void)state;
   wc_component *c = load("inst-host.wasm");
-  wrun_store *s = wrun_store_new(NULL);
-  wrun_error err;
+  wrun_store *s = engine_store_new(NULL);
+  rt_error err;
   assert_null(wc_instantiate(s, c, NULL, &err));
   assert_int_equal(err.kind, WRUN_ERR_LINK);
   assert_string_equal(err.message, "component import log is not provided");
@@ -281,7 +281,7 @@ static void test_link_errors(void **state) {
   assert_string_equal(err.message, "component import test:demo/math@0.1.0: function mul does not have the host's "
                                    "type: result: u32, expected u64");
   wc_host_free(h);
-  wrun_store_free(s);
+  rt_store_free(s);
   wc_component_free(c);
 }
 
@@ -384,7 +384,7 @@ static void test_resource_across_components(void **state) {
 typedef struct reenter_env {
   wc_instance *inst;
   bool reenter;
-  wrun_error inner;
+  rt_error inner;
   bool inner_ok;
 } reenter_env;
 static bool host_cb(void *envp, const wc_value *args, uint32_t nargs, wc_value *res, uint32_t nres, wc_arena *arena,

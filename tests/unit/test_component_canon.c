@@ -46,7 +46,7 @@ static bool bump_realloc(void *ctx, uint32_t old_ptr, uint32_t old_size, uint32_
 }
 
 static wc_types TS;
-static wrun_error ERR;
+static rt_error ERR;
 static wc_loader L;
 static wc_arena arena;
 static wc_handle_table table;

@@ -65,25 +65,25 @@ static size_t core_module(bytes *o, const uint8_t *params, uint8_t np) {
   return section(o, 1, m, n);
 }
 
-static wc_component *load(const bytes *o, wrun_error *err) {
-  wrun_error_clear(err);
+static wc_component *load(const bytes *o, rt_error *err) {
+  rt_error_clear(err);
   return wc_component_load(o->b, o->n, err);
 }
 
-static void expect(const bytes *o, wrun_error_kind kind, uint64_t offset, const char *text) {
-  wrun_error err;
+static void expect(const bytes *o, rt_error_kind kind, uint64_t offset, const char *text) {
+  rt_error err;
   wc_component *c = load(o, &err);
   if (c) fail_msg("expected \"%s\", but the component loaded", text);
   if (err.kind != kind || err.offset != offset || !strstr(err.message, text))
-    fail_msg("expected %s at 0x%llx \"%s\"; got %s at 0x%llx \"%s\"", wrun_error_kind_name(kind),
-             (unsigned long long)offset, text, wrun_error_kind_name(err.kind), (unsigned long long)err.offset,
+    fail_msg("expected %s at 0x%llx \"%s\"; got %s at 0x%llx \"%s\"", rt_error_kind_name(kind),
+             (unsigned long long)offset, text, rt_error_kind_name(err.kind), (unsigned long long)err.offset,
              err.message);
 }
 
 static void expect_ok(const bytes *o) {
-  wrun_error err;
+  rt_error err;
   wc_component *c = load(o, &err);
-  if (!c) fail_msg("expected success, got %s at 0x%llx: %s", wrun_error_kind_name(err.kind),
+  if (!c) fail_msg("expected success, got %s at 0x%llx: %s", rt_error_kind_name(err.kind),
                    (unsigned long long)err.offset, err.message);
   wc_component_free(c);
 }
@@ -442,7 +442,7 @@ static void test_core_module_error_offset(void **state) {
   /* a core module whose type section has an unknown value type byte */
   static const uint8_t m[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01, 0x60, 0x01, 0x55, 0x00};
   size_t at = section(&o, 1, m, sizeof m);
-  wrun_error err;
+  rt_error err;
   wc_component *c = load(&o, &err);
   assert_null(c);
   assert_int_equal(err.kind, WRUN_ERR_MALFORMED);
@@ -508,7 +508,7 @@ static void test_type_too_deep_or_large(void **state) {
   t[n++] = 0x6f; t[n++] = 0x02; t[n++] = 0x7d; t[n++] = 0x7d;
   for (int i = 1; i < 40; i++) { t[n++] = 0x6f; t[n++] = 0x02; t[n++] = (uint8_t)(i - 1); t[n++] = (uint8_t)(i - 1); }
   section(&o, 7, t, n);
-  wrun_error err;
+  rt_error err;
   assert_null(load(&o, &err));
   assert_int_equal(err.kind, WRUN_ERR_LIMIT);
   assert_non_null(strstr(err.message, "value type too large"));
@@ -519,10 +519,10 @@ static void test_type_too_deep_or_large(void **state) {
 static wc_component *load_file(const char *name) {
   char path[512];
   snprintf(path, sizeof path, "%s/../component/%s", WRUN_TEST_DATA, name);
-  wrun_error err;
-  wrun_error_clear(&err);
+  rt_error err;
+  rt_error_clear(&err);
   size_t len;
-  uint8_t *b = wrun_read_file(path, &len, &err);
+  uint8_t *b = rt_read_file(path, &len, &err);
   assert_non_null(b);
   wc_component *c = wc_component_load(b, len, &err);
   free(b);

@@ -23,7 +23,7 @@
 #include "component/wave.h"
 
 static wc_types TS;
-static wrun_error ERR;
+static rt_error ERR;
 static wc_loader L;
 static wc_arena arena;
 

@@ -14,7 +14,7 @@
 
 #include "semantics/simd.h"
 
-typedef struct { wasm_opcode op; const char *name; int flt; } case_t; /* flt: 0 int, 32, 64 */
+typedef struct { wm_opcode op; const char *name; int flt; } case_t; /* flt: 0 int, 32, 64 */
 
 static const case_t cases[] = {
 #define C(id, kind, ...) {OP_##id, #id, kind},

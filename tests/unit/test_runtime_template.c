@@ -1,11 +1,11 @@
 /*
  * test_runtime_template.c — instance templates (src/runtime/template.c) in
  * both tiers: an instance from a template behaves like one from
- * wrun_instantiate (the same probe of memory, globals, tables, segments and
+ * rt_instantiate (the same probe of memory, globals, tables, segments and
  * imports gives the same answers, also from a pooled instance after a reset);
  * copy-on-write isolation between instances; memory.grow after the image
  * was mapped; --max-memory limits; out-of-bounds segments trap in order as
- * before; configuration mismatches; wrun_store_reset; several threads
+ * before; configuration mismatches; rt_store_reset; several threads
  * instantiating one template at once.
  */
 #include <setjmp.h>
@@ -26,32 +26,32 @@
 /* cmocka installs its own SIGSEGV and SIGBUS handlers around each test; the
  * runtime's (which turns a fault in a guard page into a trap) is put back
  * at the start of every test that may fault. */
-static struct sigaction wrun_segv, wrun_bus;
+static struct sigaction rt_segv, rt_bus;
 
 static void save_wrun_fault_handler(void) {
-  wrun_store *s = wrun_store_new(NULL);
-  wasm_memtype mt = {{1, 0, false, false, false}};
-  if (!s || !wrun_memory_new(s, &mt)) abort(); /* installs the handler */
-  wrun_store_free(s);
-  sigaction(SIGSEGV, NULL, &wrun_segv);
-  sigaction(SIGBUS, NULL, &wrun_bus);
+  wrun_store *s = engine_store_new(NULL);
+  wm_memtype mt = {{1, 0, false, false, false}};
+  if (!s || !rt_memory_new(s, &mt)) abort(); /* installs the handler */
+  rt_store_free(s);
+  sigaction(SIGSEGV, NULL, &rt_segv);
+  sigaction(SIGBUS, NULL, &rt_bus);
 }
 
 static void use_wrun_fault_handler(void) {
-  sigaction(SIGSEGV, &wrun_segv, NULL);
-  sigaction(SIGBUS, &wrun_bus, NULL);
+  sigaction(SIGSEGV, &rt_segv, NULL);
+  sigaction(SIGBUS, &rt_bus, NULL);
 }
 
-static wasm_module *load_wat(const char *src) {
+static wm_module *load_wat(const char *src) {
   use_wrun_fault_handler();
-  wrun_error err;
-  wrun_error_clear(&err);
+  rt_error err;
+  rt_error_clear(&err);
   uint8_t *bin = NULL;
   size_t len = 0;
   if (!wat_parse_to_binary(src, strlen(src), &bin, &len, &err)) fail_msg("wat: %s", err.message);
-  wasm_module *m = wasm_module_decode(bin, len, &err);
+  wm_module *m = wm_module_decode(bin, len, &err);
   free(bin);
-  if (!m || !wasm_module_validate(m, &err)) fail_msg("module: %s", err.message);
+  if (!m || !wm_module_validate(m, &err)) fail_msg("module: %s", err.message);
   return m;
 }
 
@@ -101,7 +101,7 @@ static const char *probe_wat =
     "  (func (export \"drope\") (elem.drop $pe))\n"
     "  (func (export \"callf\") (param i32) (result i32) (call $hf (local.get 0))))\n";
 
-static bool host_f(wrun_caller *c, void *env, uint64_t *slots) {
+static bool host_f(rt_caller *c, void *env, uint64_t *slots) {
   (void)c;
   (*(int *)env)++;
   slots[0] = (uint32_t)slots[0] * 2 + 1;
@@ -110,19 +110,19 @@ static bool host_f(wrun_caller *c, void *env, uint64_t *slots) {
 
 typedef struct probe_env {
   wrun_store *host;              /* owns the imports */
-  wrun_extern imports[2];
+  rt_extern imports[2];
   int calls;
 } probe_env;
 
-static void probe_env_init(probe_env *pe, const wasm_module *m, const wrun_config *cfg) {
-  pe->host = wrun_store_new(cfg);
+static void probe_env_init(probe_env *pe, const wm_module *m, const rt_config *cfg) {
+  pe->host = engine_store_new(cfg);
   pe->calls = 0;
-  wasm_globaltype gt = {WASM_I32, false};
-  wrun_val v = {.type = WASM_I32, .of.i32 = 41};
+  wm_globaltype gt = {WASM_I32, false};
+  rt_val v = {.type = WASM_I32, .of.i32 = 41};
   pe->imports[0].kind = WASM_EXTERN_GLOBAL;
-  pe->imports[0].of.global = wrun_global_new(pe->host, &gt, &v);
+  pe->imports[0].of.global = rt_global_new(pe->host, &gt, &v);
   pe->imports[1].kind = WASM_EXTERN_FUNC;
-  pe->imports[1].of.func = wrun_func_new_host(pe->host, wasm_module_func_type(m, 0), host_f, &pe->calls, "f");
+  pe->imports[1].of.func = rt_func_new_host(pe->host, wm_module_func_type(m, 0), host_f, &pe->calls, "f");
   assert_non_null(pe->imports[0].of.global);
   assert_non_null(pe->imports[1].of.func);
 }
@@ -132,14 +132,14 @@ static void probe_env_init(probe_env *pe, const wasm_module *m, const wrun_confi
 /* Calls an export with up to two i32 arguments: its i32 result, 0 for
  * none, or TRAPPED | trap kind. */
 static uint64_t call(wrun_store *s, wrun_instance *inst, const char *name, int nargs, uint32_t a, uint32_t b) {
-  wrun_extern x;
-  if (!wrun_instance_export(inst, name, strlen(name), &x) || x.kind != WASM_EXTERN_FUNC) fail_msg("no %s", name);
-  wrun_val args[2] = {{.type = WASM_I32, .of.i32 = a}, {.type = WASM_I32, .of.i32 = b}}, res[1];
+  rt_extern x;
+  if (!rt_instance_export(inst, name, strlen(name), &x) || x.kind != WASM_EXTERN_FUNC) fail_msg("no %s", name);
+  rt_val args[2] = {{.type = WASM_I32, .of.i32 = a}, {.type = WASM_I32, .of.i32 = b}}, res[1];
   memset(res, 0, sizeof res);
-  wrun_error err;
-  wrun_error_clear(&err);
-  uint32_t nres = wrun_func_type(x.of.func)->nresults;
-  if (!wrun_call(s, x.of.func, args, (uint32_t)nargs, res, nres, &err)) return TRAPPED | wrun_store_trap_kind(s);
+  rt_error err;
+  rt_error_clear(&err);
+  uint32_t nres = rt_func_type(x.of.func)->nresults;
+  if (!rt_call(s, x.of.func, args, (uint32_t)nargs, res, nres, &err)) return TRAPPED | rt_store_trap_kind(s);
   return nres ? res[0].of.i32 : 0;
 }
 
@@ -183,18 +183,18 @@ static void probe(wrun_store *s, wrun_instance *inst, uint64_t out[PROBE_N]) {
 
 static void test_equivalence_and_reset(void **state) {
   (void)state;
-  wasm_module *m = load_wat(probe_wat);
+  wm_module *m = load_wat(probe_wat);
   for (int aot = 0; aot < ntiers(); aot++) {
-    wrun_config cfg = {0};
+    rt_config cfg = {0};
     cfg.aot = aot;
     probe_env pe;
     probe_env_init(&pe, m, &cfg);
-    wrun_error err;
-    wrun_error_clear(&err);
+    rt_error err;
+    rt_error_clear(&err);
 
     uint64_t want[PROBE_N], got[PROBE_N];
-    wrun_store *ref = wrun_store_new(&cfg);
-    wrun_instance *ri = wrun_instantiate(ref, m, pe.imports, 2, &err);
+    wrun_store *ref = engine_store_new(&cfg);
+    wrun_instance *ri = rt_instantiate(ref, m, pe.imports, 2, &err);
     if (!ri) fail_msg("instantiate: %s", err.message);
     probe(ref, ri, want);
     assert_int_equal(want[0], 'a');
@@ -204,51 +204,51 @@ static void test_equivalence_and_reset(void **state) {
     assert_int_equal(want[13], 42);
     assert_true(want[12] & TRAPPED);
 
-    wrun_template *t = wrun_template_new(m, &cfg, pe.imports, 2, &err);
+    rt_template *t = engine_template_new(m, &cfg, pe.imports, 2, &err);
     if (!t) fail_msg("template: %s", err.message);
-    assert_true(wrun_template_image_bytes(t) >= 8192); /* pages 0 and 16 */
-    wrun_store *s = wrun_store_new(wrun_template_config(t));
+    assert_true(rt_template_image_bytes(t) >= 8192); /* pages 0 and 16 */
+    wrun_store *s = engine_store_new(rt_template_config(t));
     wrun_instance *first = NULL;
     for (int round = 0; round < 3; round++) { /* fresh, then reset from the pool twice */
-      wrun_instance *inst = wrun_template_instantiate(t, s, &err);
+      wrun_instance *inst = rt_template_instantiate(t, s, &err);
       if (!inst) fail_msg("template instantiate: %s", err.message);
       if (round == 0) first = inst;
       else assert_ptr_equal(inst, first);
       probe(s, inst, got);
       for (int i = 0; i < PROBE_N; i++)
         if (got[i] != want[i])
-          fail_msg("tier %d round %d probe %d: template %llx, wrun_instantiate %llx", aot, round, i,
+          fail_msg("tier %d round %d probe %d: template %llx, rt_instantiate %llx", aot, round, i,
                    (unsigned long long)got[i], (unsigned long long)want[i]);
-      assert_true(wrun_instance_release(s, inst));
-      assert_false(wrun_instance_release(s, inst)); /* already released */
+      assert_true(rt_instance_release(s, inst));
+      assert_false(rt_instance_release(s, inst)); /* already released */
     }
-    assert_false(wrun_instance_release(ref, ri));   /* not from a template */
+    assert_false(rt_instance_release(ref, ri));   /* not from a template */
     assert_int_equal(pe.calls, 4);
-    wrun_store_free(s);
-    wrun_template_free(t);
-    wrun_store_free(ref);
-    wrun_store_free(pe.host);
+    rt_store_free(s);
+    rt_template_free(t);
+    rt_store_free(ref);
+    rt_store_free(pe.host);
   }
-  wasm_module_free(m);
+  wm_module_free(m);
 }
 
 /* ---- copy-on-write ------------------------------------------------------------------ */
 
 static void test_cow_isolation_and_grow(void **state) {
   (void)state;
-  wasm_module *m = load_wat(probe_wat);
+  wm_module *m = load_wat(probe_wat);
   for (int aot = 0; aot < ntiers(); aot++) {
-    wrun_config cfg = {0};
+    rt_config cfg = {0};
     cfg.aot = aot;
     probe_env pe;
     probe_env_init(&pe, m, &cfg);
-    wrun_error err;
-    wrun_error_clear(&err);
-    wrun_template *t = wrun_template_new(m, &cfg, pe.imports, 2, &err);
+    rt_error err;
+    rt_error_clear(&err);
+    rt_template *t = engine_template_new(m, &cfg, pe.imports, 2, &err);
     assert_non_null(t);
-    wrun_store *s = wrun_store_new(&cfg);
-    wrun_instance *a = wrun_template_instantiate(t, s, &err);
-    wrun_instance *b = wrun_template_instantiate(t, s, &err);
+    wrun_store *s = engine_store_new(&cfg);
+    wrun_instance *a = rt_template_instantiate(t, s, &err);
+    wrun_instance *b = rt_template_instantiate(t, s, &err);
     assert_non_null(a);
     assert_non_null(b);
     assert_ptr_not_equal(a, b);
@@ -257,12 +257,12 @@ static void test_cow_isolation_and_grow(void **state) {
     assert_int_equal(call(s, a, "load", 1, 1, 0), 'Q');
     assert_int_equal(call(s, b, "load", 1, 1, 0), 'b');
     /* nor through the host's view of the memory */
-    wrun_extern ma, mb;
-    assert_true(wrun_instance_export(a, "mem", 3, &ma));
-    assert_true(wrun_instance_export(b, "mem", 3, &mb));
-    assert_ptr_not_equal(wrun_memory_data(ma.of.memory), wrun_memory_data(mb.of.memory));
-    assert_int_equal(wrun_memory_data(mb.of.memory)[1], 'b');
-    wrun_memory_data(mb.of.memory)[65537] = '!';
+    rt_extern ma, mb;
+    assert_true(rt_instance_export(a, "mem", 3, &ma));
+    assert_true(rt_instance_export(b, "mem", 3, &mb));
+    assert_ptr_not_equal(rt_memory_data(ma.of.memory), rt_memory_data(mb.of.memory));
+    assert_int_equal(rt_memory_data(mb.of.memory)[1], 'b');
+    rt_memory_data(mb.of.memory)[65537] = '!';
     assert_int_equal(call(s, a, "load", 1, 65537, 0), 'a');
     /* grow after the image was mapped: new pages are zero, the image stays */
     assert_int_equal(call(s, a, "grow", 1, 2, 0), 2);
@@ -274,308 +274,308 @@ static void test_cow_isolation_and_grow(void **state) {
     assert_int_equal(call(s, a, "load", 1, 1, 0), 'Q');
     assert_int_equal(call(s, a, "grow", 1, 1, 0), (uint32_t)-1);
     assert_int_equal(call(s, b, "size", 0, 0, 0), 2);
-    wrun_store *other = wrun_store_new(&cfg);
-    assert_false(wrun_instance_release(other, a)); /* not its store */
-    wrun_store_free(other);
+    wrun_store *other = engine_store_new(&cfg);
+    assert_false(rt_instance_release(other, a)); /* not its store */
+    rt_store_free(other);
     /* the next instance of the pool (a's, reset) sees the image again, at
      * its initial size, with the grown pages inaccessible */
-    assert_true(wrun_instance_release(s, a));
-    wrun_instance *c = wrun_template_instantiate(t, s, &err);
+    assert_true(rt_instance_release(s, a));
+    wrun_instance *c = rt_template_instantiate(t, s, &err);
     assert_ptr_equal(c, a);
     assert_int_equal(call(s, c, "load", 1, 1, 0), 'b');
     assert_int_equal(call(s, c, "size", 0, 0, 0), 2);
     assert_int_equal(call(s, c, "load", 1, 4 * 65536 - 1, 0), TRAPPED | WRUN_TRAP_MEMORY_OOB);
     assert_int_equal(call(s, c, "load", 1, 65537, 0), 'a');
     /* a template made later maps the same, untouched image */
-    wrun_template *t2 = wrun_template_new(m, &cfg, pe.imports, 2, &err);
-    wrun_store *s2 = wrun_store_new(&cfg);
-    wrun_instance *d = wrun_template_instantiate(t2, s2, &err);
+    rt_template *t2 = engine_template_new(m, &cfg, pe.imports, 2, &err);
+    wrun_store *s2 = engine_store_new(&cfg);
+    wrun_instance *d = rt_template_instantiate(t2, s2, &err);
     assert_non_null(d);
     assert_int_equal(call(s2, d, "load", 1, 1, 0), 'b');
-    wrun_store_free(s2);
-    wrun_template_free(t2);
-    wrun_store_free(s); /* frees a/c and b, still in use */
-    wrun_template_free(t);
-    wrun_store_free(pe.host);
+    rt_store_free(s2);
+    rt_template_free(t2);
+    rt_store_free(s); /* frees a/c and b, still in use */
+    rt_template_free(t);
+    rt_store_free(pe.host);
   }
-  wasm_module_free(m);
+  wm_module_free(m);
 }
 
 /* ---- limits and bad segments ------------------------------------------------------- */
 
 static void test_max_memory(void **state) {
   (void)state;
-  wasm_module *m = load_wat(probe_wat);
+  wm_module *m = load_wat(probe_wat);
   for (int aot = 0; aot < ntiers(); aot++) {
-    wrun_config cfg = {0};
+    rt_config cfg = {0};
     cfg.aot = aot;
     cfg.max_memory_bytes = 3 * 65536;
     probe_env pe;
     probe_env_init(&pe, m, &cfg);
-    wrun_error err;
-    wrun_error_clear(&err);
-    wrun_template *t = wrun_template_new(m, &cfg, pe.imports, 2, &err);
+    rt_error err;
+    rt_error_clear(&err);
+    rt_template *t = engine_template_new(m, &cfg, pe.imports, 2, &err);
     assert_non_null(t);
-    wrun_store *s = wrun_store_new(&cfg);
-    wrun_instance *inst = wrun_template_instantiate(t, s, &err);
+    wrun_store *s = engine_store_new(&cfg);
+    wrun_instance *inst = rt_template_instantiate(t, s, &err);
     assert_non_null(inst);
     assert_int_equal(call(s, inst, "grow", 1, 2, 0), (uint32_t)-1);
     assert_int_equal(call(s, inst, "grow", 1, 1, 0), 2);
-    wrun_store_free(s);
-    wrun_template_free(t);
-    /* a minimum over the limit: the same error as wrun_instantiate, every time */
+    rt_store_free(s);
+    rt_template_free(t);
+    /* a minimum over the limit: the same error as rt_instantiate, every time */
     cfg.max_memory_bytes = 65536;
-    t = wrun_template_new(m, &cfg, pe.imports, 2, &err);
+    t = engine_template_new(m, &cfg, pe.imports, 2, &err);
     assert_non_null(t);
-    assert_int_equal(wrun_template_image_bytes(t), 0);
-    s = wrun_store_new(&cfg);
-    wrun_error e1, e2;
-    wrun_error_clear(&e1);
-    wrun_error_clear(&e2);
-    assert_null(wrun_instantiate(s, m, pe.imports, 2, &e1));
+    assert_int_equal(rt_template_image_bytes(t), 0);
+    s = engine_store_new(&cfg);
+    rt_error e1, e2;
+    rt_error_clear(&e1);
+    rt_error_clear(&e2);
+    assert_null(rt_instantiate(s, m, pe.imports, 2, &e1));
     for (int i = 0; i < 2; i++) {
-      wrun_error_clear(&e2);
-      assert_null(wrun_template_instantiate(t, s, &e2));
+      rt_error_clear(&e2);
+      assert_null(rt_template_instantiate(t, s, &e2));
       assert_int_equal(e1.kind, WRUN_ERR_LIMIT);
       assert_int_equal(e2.kind, e1.kind);
       assert_string_equal(e2.message, e1.message);
     }
-    wrun_store_free(s);
-    wrun_template_free(t);
-    wrun_store_free(pe.host);
+    rt_store_free(s);
+    rt_template_free(t);
+    rt_store_free(pe.host);
   }
-  wasm_module_free(m);
+  wm_module_free(m);
 }
 
 /* Segments that do not fit: no image; the trap comes at the same segment as
- * with wrun_instantiate, after the earlier ones were written (visible here
+ * with rt_instantiate, after the earlier ones were written (visible here
  * through an imported memory and table). */
 static void test_segments_out_of_bounds(void **state) {
   (void)state;
-  wasm_module *m = load_wat("(module (import \"env\" \"mem\" (memory 1)) (import \"env\" \"tab\" (table 2 funcref))\n"
+  wm_module *m = load_wat("(module (import \"env\" \"mem\" (memory 1)) (import \"env\" \"tab\" (table 2 funcref))\n"
                             "  (func $f) (elem (i32.const 0) $f) (elem (i32.const 1) $f $f)\n"
                             "  (data (i32.const 0) \"ok\"))");
-  wasm_module *m2 = load_wat("(module (import \"env\" \"mem\" (memory 1))\n"
+  wm_module *m2 = load_wat("(module (import \"env\" \"mem\" (memory 1))\n"
                              "  (data (i32.const 0) \"ok\") (data (i32.const 65535) \"xx\"))");
-  wasm_module *m3 = load_wat("(module (memory 1) (data (i32.const 10) \"ok\") (data (i32.const 65534) \"xyz\"))");
+  wm_module *m3 = load_wat("(module (memory 1) (data (i32.const 10) \"ok\") (data (i32.const 65534) \"xyz\"))");
   for (int aot = 0; aot < ntiers(); aot++) {
-    wrun_config cfg = {0};
+    rt_config cfg = {0};
     cfg.aot = aot;
-    wrun_store *s = wrun_store_new(&cfg);
-    wasm_memtype mt = {{1, 0, false, false, false}};
-    wasm_tabletype tt = {WASM_FUNCREF, {2, 0, false, false, false}};
-    wrun_extern im[2] = {{.kind = WASM_EXTERN_MEMORY, .of.memory = wrun_memory_new(s, &mt)},
-                         {.kind = WASM_EXTERN_TABLE, .of.table = wrun_table_new(s, &tt, NULL)}};
-    wrun_error err, ref;
-    wrun_error_clear(&err);
-    wrun_error_clear(&ref);
+    wrun_store *s = engine_store_new(&cfg);
+    wm_memtype mt = {{1, 0, false, false, false}};
+    wm_tabletype tt = {WASM_FUNCREF, {2, 0, false, false, false}};
+    rt_extern im[2] = {{.kind = WASM_EXTERN_MEMORY, .of.memory = rt_memory_new(s, &mt)},
+                         {.kind = WASM_EXTERN_TABLE, .of.table = rt_table_new(s, &tt, NULL)}};
+    rt_error err, ref;
+    rt_error_clear(&err);
+    rt_error_clear(&ref);
     /* element segment 2 traps: the first was applied, the data never is */
-    wrun_template *t = wrun_template_new(m, &cfg, im, 2, &err);
+    rt_template *t = engine_template_new(m, &cfg, im, 2, &err);
     assert_non_null(t);
-    assert_null(wrun_template_instantiate(t, s, &err));
+    assert_null(rt_template_instantiate(t, s, &err));
     assert_int_equal(err.kind, WRUN_ERR_TRAP);
     assert_string_equal(err.message, "out of bounds table access");
-    wrun_error_clear(&err);
+    rt_error_clear(&err);
     assert_non_null(im[1].of.table->elems[0]);
     assert_null(im[1].of.table->elems[1]);
-    assert_int_equal(wrun_memory_data(im[0].of.memory)[0], 0);
-    wrun_template_free(t);
+    assert_int_equal(rt_memory_data(im[0].of.memory)[0], 0);
+    rt_template_free(t);
     /* data into an imported memory: copied; the second segment traps */
-    t = wrun_template_new(m2, &cfg, im, 1, &err);
+    t = engine_template_new(m2, &cfg, im, 1, &err);
     assert_non_null(t);
-    assert_int_equal(wrun_template_image_bytes(t), 0);
-    assert_null(wrun_instantiate(s, m2, im, 1, &ref));
-    assert_memory_equal(wrun_memory_data(im[0].of.memory), "ok", 2);
-    memset(wrun_memory_data(im[0].of.memory), 0, 2);
-    assert_null(wrun_template_instantiate(t, s, &err));
+    assert_int_equal(rt_template_image_bytes(t), 0);
+    assert_null(rt_instantiate(s, m2, im, 1, &ref));
+    assert_memory_equal(rt_memory_data(im[0].of.memory), "ok", 2);
+    memset(rt_memory_data(im[0].of.memory), 0, 2);
+    assert_null(rt_template_instantiate(t, s, &err));
     assert_int_equal(err.kind, ref.kind);
     assert_string_equal(err.message, ref.message);
     assert_string_equal(err.message, "out of bounds memory access");
-    assert_memory_equal(wrun_memory_data(im[0].of.memory), "ok", 2);
-    assert_int_equal(wrun_memory_data(im[0].of.memory)[65535], 0);
+    assert_memory_equal(rt_memory_data(im[0].of.memory), "ok", 2);
+    assert_int_equal(rt_memory_data(im[0].of.memory)[65535], 0);
     /* a defined memory: no image either, the same trap, and again from the pool */
-    wrun_template *t3 = wrun_template_new(m3, &cfg, NULL, 0, &err);
+    rt_template *t3 = engine_template_new(m3, &cfg, NULL, 0, &err);
     assert_non_null(t3);
-    assert_int_equal(wrun_template_image_bytes(t3), 0);
+    assert_int_equal(rt_template_image_bytes(t3), 0);
     for (int i = 0; i < 2; i++) {
-      wrun_error_clear(&err);
-      assert_null(wrun_template_instantiate(t3, s, &err));
+      rt_error_clear(&err);
+      assert_null(rt_template_instantiate(t3, s, &err));
       assert_string_equal(err.message, "out of bounds memory access");
     }
-    wrun_store_free(s);
-    wrun_template_free(t);
-    wrun_template_free(t3);
+    rt_store_free(s);
+    rt_template_free(t);
+    rt_template_free(t3);
   }
-  wasm_module_free(m);
-  wasm_module_free(m2);
-  wasm_module_free(m3);
+  wm_module_free(m);
+  wm_module_free(m2);
+  wm_module_free(m3);
 }
 
 static void test_link_errors_and_config(void **state) {
   (void)state;
-  wasm_module *m = load_wat(probe_wat);
-  wrun_config cfg = {0};
+  wm_module *m = load_wat(probe_wat);
+  rt_config cfg = {0};
   probe_env pe;
   probe_env_init(&pe, m, &cfg);
-  wrun_error err, ref;
-  wrun_error_clear(&err);
-  wrun_error_clear(&ref);
-  wrun_extern swapped[2] = {pe.imports[1], pe.imports[0]};
-  wrun_store *s = wrun_store_new(&cfg);
-  assert_null(wrun_instantiate(s, m, swapped, 2, &ref));
-  assert_null(wrun_template_new(m, &cfg, swapped, 2, &err));
+  rt_error err, ref;
+  rt_error_clear(&err);
+  rt_error_clear(&ref);
+  rt_extern swapped[2] = {pe.imports[1], pe.imports[0]};
+  wrun_store *s = engine_store_new(&cfg);
+  assert_null(rt_instantiate(s, m, swapped, 2, &ref));
+  assert_null(engine_template_new(m, &cfg, swapped, 2, &err));
   assert_int_equal(err.kind, WRUN_ERR_LINK);
   assert_string_equal(err.message, ref.message);
-  wrun_error_clear(&err);
-  assert_null(wrun_template_new(m, &cfg, pe.imports, 1, &err));
+  rt_error_clear(&err);
+  assert_null(engine_template_new(m, &cfg, pe.imports, 1, &err));
   assert_int_equal(err.kind, WRUN_ERR_LINK);
-  wrun_template *t = wrun_template_new(m, &cfg, pe.imports, 2, &err);
+  rt_template *t = engine_template_new(m, &cfg, pe.imports, 2, &err);
   assert_non_null(t);
-  wrun_config other = cfg;
+  rt_config other = cfg;
   other.max_memory_bytes = 1 << 20;
-  wrun_store *s2 = wrun_store_new(&other);
-  wrun_error_clear(&err);
-  assert_null(wrun_template_instantiate(t, s2, &err));
+  wrun_store *s2 = engine_store_new(&other);
+  rt_error_clear(&err);
+  assert_null(rt_template_instantiate(t, s2, &err));
   assert_int_equal(err.kind, WRUN_ERR_USAGE);
-  wrun_store_free(s2);
-  wrun_store_free(s);
-  wrun_template_free(t);
-  wrun_store_free(pe.host);
-  wasm_module_free(m);
+  rt_store_free(s2);
+  rt_store_free(s);
+  rt_template_free(t);
+  rt_store_free(pe.host);
+  wm_module_free(m);
 }
 
 /* Imports given per instantiation: a pooled instance relinked to other host
  * functions calls the new ones (in the interpreter, its translated code is
- * dropped); a mismatch is the link error of wrun_instantiate. */
+ * dropped); a mismatch is the link error of rt_instantiate. */
 static void test_imports_per_instance(void **state) {
   (void)state;
-  wasm_module *m = load_wat(probe_wat);
+  wm_module *m = load_wat(probe_wat);
   for (int aot = 0; aot < ntiers(); aot++) {
-    wrun_config cfg = {0};
+    rt_config cfg = {0};
     cfg.aot = aot;
     probe_env a, b;
     probe_env_init(&a, m, &cfg);
     probe_env_init(&b, m, &cfg);
-    wrun_error err, ref;
-    wrun_error_clear(&err);
-    wrun_error_clear(&ref);
-    wrun_template *t = wrun_template_new(m, &cfg, NULL, 0, &err);
+    rt_error err, ref;
+    rt_error_clear(&err);
+    rt_error_clear(&ref);
+    rt_template *t = engine_template_new(m, &cfg, NULL, 0, &err);
     assert_non_null(t);
-    wrun_store *s = wrun_store_new(&cfg);
-    assert_null(wrun_template_instantiate(t, s, &err));
+    wrun_store *s = engine_store_new(&cfg);
+    assert_null(rt_template_instantiate(t, s, &err));
     assert_int_equal(err.kind, WRUN_ERR_USAGE);
     wrun_instance *first = NULL;
     for (int round = 0; round < 4; round++) {
       probe_env *pe = round % 2 ? &b : &a;
-      wrun_error_clear(&err);
-      wrun_instance *inst = wrun_template_instantiate_with(t, s, pe->imports, 2, &err);
+      rt_error_clear(&err);
+      wrun_instance *inst = rt_template_instantiate_with(t, s, pe->imports, 2, &err);
       if (!inst) fail_msg("instantiate_with: %s", err.message);
       if (round == 0) first = inst;
       assert_ptr_equal(inst, first);
       assert_int_equal(call(s, inst, "callf", 1, 5, 0), 11);
       assert_int_equal(call(s, inst, "getg", 0, 0, 0), 42);
-      wrun_instance_release(s, inst);
+      rt_instance_release(s, inst);
     }
     assert_int_equal(a.calls, 2);
     assert_int_equal(b.calls, 2);
-    wrun_extern swapped[2] = {a.imports[1], a.imports[0]};
-    assert_null(wrun_instantiate(s, m, swapped, 2, &ref));
-    wrun_error_clear(&err);
-    assert_null(wrun_template_instantiate_with(t, s, swapped, 2, &err));
+    rt_extern swapped[2] = {a.imports[1], a.imports[0]};
+    assert_null(rt_instantiate(s, m, swapped, 2, &ref));
+    rt_error_clear(&err);
+    assert_null(rt_template_instantiate_with(t, s, swapped, 2, &err));
     assert_int_equal(err.kind, WRUN_ERR_LINK);
     assert_string_equal(err.message, ref.message);
-    wrun_error_clear(&err);
-    wrun_instance *inst = wrun_template_instantiate_with(t, s, b.imports, 2, &err);
+    rt_error_clear(&err);
+    wrun_instance *inst = rt_template_instantiate_with(t, s, b.imports, 2, &err);
     assert_ptr_equal(inst, first);
     assert_int_equal(call(s, inst, "callf", 1, 1, 0), 3);
     assert_int_equal(b.calls, 3);
-    wrun_store_free(s);
-    wrun_template_free(t);
-    wrun_store_free(a.host);
-    wrun_store_free(b.host);
+    rt_store_free(s);
+    rt_template_free(t);
+    rt_store_free(a.host);
+    rt_store_free(b.host);
   }
-  wasm_module_free(m);
+  wm_module_free(m);
 }
 
 /* ---- store reset, start traps ------------------------------------------------------- */
 
 static void test_store_reset(void **state) {
   (void)state;
-  wasm_module *m = load_wat(probe_wat);
-  wrun_config cfg = {0};
+  wm_module *m = load_wat(probe_wat);
+  rt_config cfg = {0};
   cfg.fuel = 100000;
   cfg.interruptible = true;
   probe_env pe;
   probe_env_init(&pe, m, &cfg);
-  wrun_error err;
-  wrun_error_clear(&err);
-  wrun_template *t = wrun_template_new(m, &cfg, pe.imports, 2, &err);
-  wrun_store *s = wrun_store_new(&cfg);
+  rt_error err;
+  rt_error_clear(&err);
+  rt_template *t = engine_template_new(m, &cfg, pe.imports, 2, &err);
+  wrun_store *s = engine_store_new(&cfg);
   int marker;
-  wrun_store_set_data(s, &marker);
-  wrun_instance *a = wrun_template_instantiate(t, s, &err), *b = wrun_template_instantiate(t, s, &err);
+  rt_store_set_data(s, &marker);
+  wrun_instance *a = rt_template_instantiate(t, s, &err), *b = rt_template_instantiate(t, s, &err);
   assert_non_null(a);
   assert_non_null(b);
   call(s, a, "store", 2, 0, 1);
   assert_int_equal(call(s, a, "load", 1, 1 << 20, 0), TRAPPED | WRUN_TRAP_MEMORY_OOB);
-  assert_true(wrun_store_fuel_left(s) < 100000);
+  assert_true(rt_store_fuel_left(s) < 100000);
   /* refill: fuel and the interrupt request, instances stay */
-  int64_t left = wrun_store_fuel_left(s);
-  wrun_store_interrupt(s);
+  int64_t left = rt_store_fuel_left(s);
+  rt_store_interrupt(s);
   assert_int_equal(call(s, a, "load", 1, 0, 0), TRAPPED | WRUN_TRAP_TIMEOUT);
   assert_int_equal(call(s, a, "load", 1, 0, 0), TRAPPED | WRUN_TRAP_TIMEOUT); /* until cleared */
-  wrun_store_refill(s);
-  assert_true(wrun_store_fuel_left(s) > left);
+  rt_store_refill(s);
+  assert_true(rt_store_fuel_left(s) > left);
   assert_int_equal(call(s, a, "load", 1, 0, 0), 1);
-  assert_int_equal(wrun_store_trap_kind(s), WRUN_TRAP_NONE);
+  assert_int_equal(rt_store_trap_kind(s), WRUN_TRAP_NONE);
   call(s, a, "load", 1, 1 << 20, 0);
-  wrun_store_reset(s);
-  assert_int_equal(wrun_store_trap_kind(s), WRUN_TRAP_NONE);
-  assert_int_equal(wrun_store_fuel_left(s), 100000);
-  assert_ptr_equal(wrun_store_data(s), &marker);
-  assert_false(wrun_instance_release(s, a)); /* the reset released both */
-  assert_false(wrun_instance_release(s, b));
-  wrun_instance *c = wrun_template_instantiate(t, s, &err), *d = wrun_template_instantiate(t, s, &err);
+  rt_store_reset(s);
+  assert_int_equal(rt_store_trap_kind(s), WRUN_TRAP_NONE);
+  assert_int_equal(rt_store_fuel_left(s), 100000);
+  assert_ptr_equal(rt_store_data(s), &marker);
+  assert_false(rt_instance_release(s, a)); /* the reset released both */
+  assert_false(rt_instance_release(s, b));
+  wrun_instance *c = rt_template_instantiate(t, s, &err), *d = rt_template_instantiate(t, s, &err);
   assert_true((c == a && d == b) || (c == b && d == a));
   assert_int_equal(call(s, c, "load", 1, 0, 0), 'a');
   assert_int_equal(call(s, d, "load", 1, 0, 0), 'a');
   /* trim frees the pooled one only; then the template may go first */
-  wrun_instance_release(s, c);
-  wrun_store_trim(s);
-  wrun_instance *e = wrun_template_instantiate(t, s, &err);
+  rt_instance_release(s, c);
+  rt_store_trim(s);
+  wrun_instance *e = rt_template_instantiate(t, s, &err);
   assert_non_null(e);
   assert_int_equal(call(s, d, "load", 1, 1, 0), 'b');
   assert_int_equal(call(s, e, "load", 1, 1, 0), 'b');
-  wrun_store_reset(s);
-  wrun_store_trim(s);
-  wrun_template_free(t);
-  wrun_store_free(s);
-  wrun_store_free(pe.host);
-  wasm_module_free(m);
+  rt_store_reset(s);
+  rt_store_trim(s);
+  rt_template_free(t);
+  rt_store_free(s);
+  rt_store_free(pe.host);
+  wm_module_free(m);
 }
 
 static void test_start_trap(void **state) {
   (void)state;
-  wasm_module *m = load_wat("(module (memory 1) (data (i32.const 0) \"x\") (start $s) (func $s unreachable))");
+  wm_module *m = load_wat("(module (memory 1) (data (i32.const 0) \"x\") (start $s) (func $s unreachable))");
   for (int aot = 0; aot < ntiers(); aot++) {
-    wrun_config cfg = {0};
+    rt_config cfg = {0};
     cfg.aot = aot;
-    wrun_error err;
-    wrun_error_clear(&err);
-    wrun_template *t = wrun_template_new(m, &cfg, NULL, 0, &err);
+    rt_error err;
+    rt_error_clear(&err);
+    rt_template *t = engine_template_new(m, &cfg, NULL, 0, &err);
     assert_non_null(t);
-    assert_int_equal(wrun_template_image_bytes(t), 4096);
-    wrun_store *s = wrun_store_new(&cfg);
+    assert_int_equal(rt_template_image_bytes(t), 4096);
+    wrun_store *s = engine_store_new(&cfg);
     for (int i = 0; i < 3; i++) {
-      wrun_error_clear(&err);
-      assert_null(wrun_template_instantiate(t, s, &err));
+      rt_error_clear(&err);
+      assert_null(rt_template_instantiate(t, s, &err));
       assert_int_equal(err.kind, WRUN_ERR_TRAP);
-      assert_int_equal(wrun_store_trap_kind(s), WRUN_TRAP_UNREACHABLE);
+      assert_int_equal(rt_store_trap_kind(s), WRUN_TRAP_UNREACHABLE);
     }
-    wrun_store_free(s);
-    wrun_template_free(t);
+    rt_store_free(s);
+    rt_template_free(t);
   }
-  wasm_module_free(m);
+  wm_module_free(m);
 }
 
 /* ---- no growth ----------------------------------------------------------------------- */
@@ -607,25 +607,25 @@ static int count_fds(void) {
  * as many mappings and descriptors as one cycle did. */
 static void test_no_growth(void **state) {
   (void)state;
-  wasm_module *m = load_wat(probe_wat);
+  wm_module *m = load_wat(probe_wat);
   for (int aot = 0; aot < ntiers(); aot++) {
-    wrun_config cfg = {0};
+    rt_config cfg = {0};
     cfg.aot = aot;
     probe_env pe;
     probe_env_init(&pe, m, &cfg);
-    wrun_error err;
-    wrun_error_clear(&err);
-    wrun_template *t = wrun_template_new(m, &cfg, pe.imports, 2, &err);
-    wrun_store *s = wrun_store_new(&cfg);
+    rt_error err;
+    rt_error_clear(&err);
+    rt_template *t = engine_template_new(m, &cfg, pe.imports, 2, &err);
+    wrun_store *s = engine_store_new(&cfg);
     int maps = 0, fds = 0;
     for (int i = 0; i < 400; i++) {
-      wrun_instance *inst = wrun_template_instantiate(t, s, &err);
+      wrun_instance *inst = rt_template_instantiate(t, s, &err);
       if (!inst) fail_msg("cycle %d: %s", i, err.message);
       assert_int_equal(call(s, inst, "load", 1, 65536, 0), 'p');
       call(s, inst, "store", 2, (uint32_t)i * 97 % 131072, 1);
       if (i % 2) assert_int_equal(call(s, inst, "grow", 1, 1, 0), 2);
       if (i % 3 == 0) call(s, inst, "tgrow", 1, 2, 0);
-      wrun_instance_release(s, inst);
+      rt_instance_release(s, inst);
       if (i == 1) {
         maps = count_lines("/proc/self/maps");
         fds = count_fds();
@@ -633,28 +633,28 @@ static void test_no_growth(void **state) {
     }
     assert_int_equal(count_lines("/proc/self/maps"), maps);
     assert_int_equal(count_fds(), fds);
-    wrun_store_free(s);
-    wrun_template_free(t);
-    wrun_store_free(pe.host);
+    rt_store_free(s);
+    rt_template_free(t);
+    rt_store_free(pe.host);
   }
-  wasm_module_free(m);
+  wm_module_free(m);
 }
 
 /* ---- threads ----------------------------------------------------------------------- */
 
 typedef struct worker {
-  const wrun_template *t;
+  const rt_template *t;
   uint32_t id;
   int failures;
 } worker;
 
 static void *work(void *arg) {
   worker *w = arg;
-  wrun_store *s = wrun_store_new(wrun_template_config(w->t));
-  wrun_error err;
-  wrun_error_clear(&err);
+  wrun_store *s = engine_store_new(rt_template_config(w->t));
+  rt_error err;
+  rt_error_clear(&err);
   for (uint32_t i = 0; i < 300 && s; i++) {
-    wrun_instance *inst = wrun_template_instantiate(w->t, s, &err);
+    wrun_instance *inst = rt_template_instantiate(w->t, s, &err);
     if (!inst) {
       w->failures++;
       continue;
@@ -663,24 +663,24 @@ static void *work(void *arg) {
     call(s, inst, "store", 2, 3, w->id);
     call(s, inst, "setg", 1, w->id, 0);
     if (call(s, inst, "load", 1, 3, 0) != w->id) w->failures++;
-    wrun_instance_release(s, inst);
+    rt_instance_release(s, inst);
   }
   if (!s) w->failures++;
-  wrun_store_free(s);
+  rt_store_free(s);
   return NULL;
 }
 
 static void test_threads(void **state) {
   (void)state;
-  wasm_module *m = load_wat(probe_wat);
+  wm_module *m = load_wat(probe_wat);
   for (int aot = 0; aot < ntiers(); aot++) {
-    wrun_config cfg = {0};
+    rt_config cfg = {0};
     cfg.aot = aot;
     probe_env pe;
     probe_env_init(&pe, m, &cfg);
-    wrun_error err;
-    wrun_error_clear(&err);
-    wrun_template *t = wrun_template_new(m, &cfg, pe.imports, 2, &err);
+    rt_error err;
+    rt_error_clear(&err);
+    rt_template *t = engine_template_new(m, &cfg, pe.imports, 2, &err);
     assert_non_null(t);
     worker w[4];
     pthread_t th[4];
@@ -692,10 +692,10 @@ static void test_threads(void **state) {
       pthread_join(th[i], NULL);
       assert_int_equal(w[i].failures, 0);
     }
-    wrun_template_free(t);
-    wrun_store_free(pe.host);
+    rt_template_free(t);
+    rt_store_free(pe.host);
   }
-  wasm_module_free(m);
+  wm_module_free(m);
 }
 
 int main(void) {

@@ -72,8 +72,8 @@ static void test_floats(void **state) {
 static void test_sexpr(void **state) {
   (void)state;
   sx_doc doc;
-  wrun_error err;
-  wrun_error_clear(&err);
+  rt_error err;
+  rt_error_clear(&err);
   const char *src = "(module ;; comment\n  (; block (; nested ;) ;) (func $f \"a\\n\\41\\u{1F600}\"))";
   assert_true(sx_parse(src, strlen(src), &doc, &err));
   assert_int_equal(doc.root.nitems, 1);
@@ -86,26 +86,26 @@ static void test_sexpr(void **state) {
   assert_int_equal(fn->items[2].len, 7); /* a, newline, A, then U+1F600 in 4 bytes */
   sx_doc_free(&doc);
 
-  wrun_error_clear(&err);
+  rt_error_clear(&err);
   assert_false(sx_parse(S("(module\n  (func)"), &doc, &err));
   assert_int_equal(err.kind, WRUN_ERR_MALFORMED);
   assert_int_equal(err.line, 1);
   assert_int_equal(err.col, 1);
-  wrun_error_clear(&err);
+  rt_error_clear(&err);
   assert_false(sx_parse(S("(a)\n )"), &doc, &err));
   assert_int_equal(err.line, 2);
   assert_int_equal(err.col, 2);
-  wrun_error_clear(&err);
+  rt_error_clear(&err);
   assert_false(sx_parse(S("\"abc"), &doc, &err));
-  wrun_error_clear(&err);
+  rt_error_clear(&err);
   assert_false(sx_parse(S("(; unclosed"), &doc, &err));
-  wrun_error_clear(&err);
+  rt_error_clear(&err);
   assert_false(sx_parse(S("\"\\q\""), &doc, &err));
   /* nesting beyond the cap is an error, not a stack overflow */
   size_t n = 100000;
   char *deep = malloc(n);
   memset(deep, '(', n);
-  wrun_error_clear(&err);
+  rt_error_clear(&err);
   assert_false(sx_parse(deep, n, &doc, &err));
   assert_non_null(strstr(err.message, "nesting"));
   free(deep);
@@ -114,8 +114,8 @@ static void test_sexpr(void **state) {
 static void wat_expect(const char *src, bool ok, uint32_t line, uint32_t col, const char *words) {
   uint8_t *bin = NULL;
   size_t len = 0;
-  wrun_error err;
-  wrun_error_clear(&err);
+  rt_error err;
+  rt_error_clear(&err);
   bool got = wat_parse_to_binary(src, strlen(src), &bin, &len, &err);
   free(bin);
   if (got != ok) fail_msg("%s: expected %s, message \"%s\"", src, ok ? "success" : "failure", err.message);

@@ -51,13 +51,13 @@ static size_t build(bytes *o, const uint8_t *sig, size_t sig_n, const uint8_t *b
   return code_at + 2 + 1;
 }
 
-static wrun_error run(const bytes *o, bool *accepted) {
-  wrun_error err;
-  wrun_error_clear(&err);
-  wasm_module *m = wasm_module_decode(o->b, o->n, &err);
+static rt_error run(const bytes *o, bool *accepted) {
+  rt_error err;
+  rt_error_clear(&err);
+  wm_module *m = wm_module_decode(o->b, o->n, &err);
   assert_non_null(m); /* these tests are about validation, decoding must succeed */
-  *accepted = wasm_module_validate(m, &err);
-  wasm_module_free(m);
+  *accepted = wm_module_validate(m, &err);
+  wm_module_free(m);
   return err;
 }
 
@@ -67,7 +67,7 @@ static void reject(const uint8_t *sig, size_t sig_n, const uint8_t *body, size_t
   bytes o;
   size_t first = build(&o, sig, sig_n, body, body_n, memory);
   bool ok;
-  wrun_error err = run(&o, &ok);
+  rt_error err = run(&o, &ok);
   if (ok) fail_msg("accepted; expected \"%s\"", words);
   assert_int_equal(err.kind, WRUN_ERR_INVALID);
   if (at != SIZE_MAX) assert_int_equal(err.offset, first + at);
@@ -78,7 +78,7 @@ static void accept(const uint8_t *sig, size_t sig_n, const uint8_t *body, size_t
   bytes o;
   build(&o, sig, sig_n, body, body_n, memory);
   bool ok;
-  wrun_error err = run(&o, &ok);
+  rt_error err = run(&o, &ok);
   if (!ok) fail_msg("rejected: %s", err.message);
 }
 
@@ -175,12 +175,12 @@ static void test_simd(void **state) {
 
 /* Module-level rules. */
 static void check_module(const uint8_t *b, size_t n, bool valid, const char *words) {
-  wrun_error err;
-  wrun_error_clear(&err);
-  wasm_module *m = wasm_module_decode(b, n, &err);
+  rt_error err;
+  rt_error_clear(&err);
+  wm_module *m = wm_module_decode(b, n, &err);
   if (!m) fail_msg("test module does not decode: %s", err.message);
-  bool ok = wasm_module_validate(m, &err);
-  wasm_module_free(m);
+  bool ok = wm_module_validate(m, &err);
+  wm_module_free(m);
   if (valid && !ok) fail_msg("rejected: %s", err.message);
   if (!valid) {
     if (ok) fail_msg("accepted; expected \"%s\"", words);

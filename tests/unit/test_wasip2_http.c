@@ -43,10 +43,10 @@
 static wc_component *load(const char *name) {
   char path[512];
   snprintf(path, sizeof path, "%s/../component/%s", WRUN_TEST_DATA, name);
-  wrun_error err;
-  wrun_error_clear(&err);
+  rt_error err;
+  rt_error_clear(&err);
   size_t len;
-  uint8_t *bytes = wrun_read_file(path, &len, &err);
+  uint8_t *bytes = rt_read_file(path, &len, &err);
   if (!bytes) fail_msg("%s: %s", path, err.message);
   wc_component *c = wc_component_load(bytes, len, &err);
   free(bytes);
@@ -131,8 +131,8 @@ typedef struct server {
 
 static bool serve(const server *sv, const wp2_http_request *req, collected *out, wp2_http_result *res) {
   memset(out, 0, sizeof *out);
-  wrun_config cfg = {.aot = sv->aot};
-  wrun_store *s = wrun_store_new(&cfg);
+  rt_config cfg = {.aot = sv->aot};
+  wrun_store *s = engine_store_new(&cfg);
   assert_non_null(s);
   wc_host *host = wc_host_new();
   wp2_config pc = {.argc = 0, .interrupt = sv->interrupt};
@@ -142,8 +142,8 @@ static bool serve(const server *sv, const wp2_http_request *req, collected *out,
     char err[200];
     if (!wp2_http_allow(p, sv->allow[i], err, sizeof err)) fail_msg("%s", err);
   }
-  wrun_error err;
-  wrun_error_clear(&err);
+  rt_error err;
+  rt_error_clear(&err);
   wc_instance *inst = wc_instantiate(s, sv->c, host, &err);
   if (!inst) fail_msg("instantiate: %s", err.message);
   char name[128];
@@ -153,7 +153,7 @@ static bool serve(const server *sv, const wp2_http_request *req, collected *out,
   wc_instance_free(inst);
   wc_host_free(host);
   wp2_free(p);
-  wrun_store_free(s);
+  rt_store_free(s);
   return ok;
 }
 
@@ -655,7 +655,7 @@ static void test_timeout(void **state) {
   for (int aot = 0; aot < 2; aot++) {
     char *argv[] = {"t", NULL};
     wasi_config wc = {.argc = 1, .argv = argv, .interruptible = true};
-    wrun_error err;
+    rt_error err;
     wasi_ctx *w = wasi_new(&wc, &err);
     assert_non_null(w);
     server sv = {.c = c, .aot = aot, .interrupt = w};
@@ -725,13 +725,13 @@ static void test_js(void **state) {
 static void test_js_reuse(void **state) {
   (void)state;
   wc_component *c = load("http-js.wasm");
-  wrun_config cfg = {0};
-  wrun_store *s = wrun_store_new(&cfg);
+  rt_config cfg = {0};
+  wrun_store *s = engine_store_new(&cfg);
   wc_host *host = wc_host_new();
   wp2_config pc = {0};
   wp2_ctx *p = wp2_new(&pc);
   assert_true(s && host && p && wp2_add_to_host(p, host));
-  wrun_error err;
+  rt_error err;
   wc_instance *inst = wc_instantiate(s, c, host, &err);
   assert_non_null(inst);
   char name[128];
@@ -749,7 +749,7 @@ static void test_js_reuse(void **state) {
   wc_instance_free(inst);
   wc_host_free(host);
   wp2_free(p);
-  wrun_store_free(s);
+  rt_store_free(s);
 
   server sv = {.c = c};
   wp2_http_request r = {.method = "GET", .path_with_query = "/no-authority"};

@@ -34,7 +34,7 @@ enum {
 };
 
 typedef struct simd_rule {
-  wasm_opcode op;
+  wm_opcode op;
   uint8_t kind;
   uint8_t prefix;                /* 0x66 or 0 */
   uint32_t code;                 /* opcode bytes after any prefix, e.g. 0x0FFC or 0x0F3840 */
@@ -117,14 +117,14 @@ static const simd_rule rules[] = {
 #undef B
 #undef BF
 
-static const simd_rule *find_rule(wasm_opcode op) {
+static const simd_rule *find_rule(wm_opcode op) {
   for (size_t i = 0; i < sizeof rules / sizeof *rules; i++)
     if (rules[i].op == op) return &rules[i];
   return NULL;
 }
 
 /* Instructions with their own code below (not table-driven). */
-static bool special(wasm_opcode op) {
+static bool special(wm_opcode op) {
   switch (op) {
   case OP_V128_NOT: case OP_V128_BITSELECT: case OP_V128_ANY_TRUE:
   case OP_I8X16_ALL_TRUE: case OP_I16X8_ALL_TRUE: case OP_I32X4_ALL_TRUE: case OP_I64X2_ALL_TRUE:
@@ -149,7 +149,7 @@ static bool special(wasm_opcode op) {
   }
 }
 
-bool x64_has_simd(wasm_opcode op) { return special(op) || find_rule(op) != NULL; }
+bool x64_has_simd(wm_opcode op) { return special(op) || find_rule(op) != NULL; }
 
 /* ---- encodings ---------------------------------------------------------------------- */
 
@@ -175,8 +175,8 @@ static void xconst(cg *c, int x, uint64_t lo, uint64_t hi) {
 
 /* ---- the instruction ------------------------------------------------------------------ */
 
-void x64_simd(cg *c, wasm_opcode op, int32_t p0, uint64_t a, uint64_t b) {
-  const wasm_opinfo *info = &wasm_opinfos[op];
+void x64_simd(cg *c, wm_opcode op, int32_t p0, uint64_t a, uint64_t b) {
+  const wm_opinfo *info = &wm_opinfos[op];
   /* operand slots, from the signature */
   int32_t pos[3] = {p0, p0, p0};
   int32_t p = p0;

@@ -67,7 +67,7 @@ static void xmov(cg *c, int dst, int src) { /* movaps */
   if (dst != src) x64_op_rm(&c->b, 0, 0x0F28, false, dst, x64_r(src));
 }
 
-static void xload(cg *c, wasm_valtype t, int dst, x64_rm src) { /* movss / movsd */
+static void xload(cg *c, wm_valtype t, int dst, x64_rm src) { /* movss / movsd */
   if (!src.is_mem) xmov(c, dst, src.reg);
   else x64_sse(&c->b, t == WASM_F32 ? 0xF3 : 0xF2, 0x10, false, dst, src);
 }
@@ -165,9 +165,9 @@ static void t_store(cg *c, const ent *e, aot_place p) {
 
 /* ---- C helpers and traps ------------------------------------------------------------ */
 
-static void trap_jcc(cg *c, int cc, wrun_trap_kind kind) { aot_add_site(c, &c->traps[kind], x64_jcc_rel32(&c->b, cc)); }
+static void trap_jcc(cg *c, int cc, rt_trap_kind kind) { aot_add_site(c, &c->traps[kind], x64_jcc_rel32(&c->b, cc)); }
 
-static void t_trap(cg *c, wrun_trap_kind kind) { aot_add_site(c, &c->traps[kind], x64_jmp_rel32(&c->b)); }
+static void t_trap(cg *c, rt_trap_kind kind) { aot_add_site(c, &c->traps[kind], x64_jmp_rel32(&c->b)); }
 
 /* Registers holding locals that a C call clobbers are saved around helper
  * calls, each to the slot of the first local living in it (locals with
@@ -200,7 +200,7 @@ static void call_helper(cg *c, aot_helper h) {
   x64_op_rm(&c->b, 0, 0xFF, false, 2, x64_m(ctx_mem(offsetof(aot_ctx, helpers) + 8 * (size_t)h)));
 }
 
-static void t_call_op(cg *c, wasm_opcode op, int32_t p0, uint64_t a, uint64_t b) {
+static void t_call_op(cg *c, wm_opcode op, int32_t p0, uint64_t a, uint64_t b) {
   save_volatile(c, false);
   x64_mov_rr(&c->b, true, RDI, R14);
   x64_lea(&c->b, true, RSI, slot_mem(c, p0));
@@ -213,7 +213,7 @@ static void t_call_op(cg *c, wasm_opcode op, int32_t p0, uint64_t a, uint64_t b)
 
 /* ---- integer operators --------------------------------------------------------------- */
 
-static bool commutative(wasm_opcode op) {
+static bool commutative(wm_opcode op) {
   switch (op) {
   case OP_I32_ADD: case OP_I32_MUL: case OP_I32_AND: case OP_I32_OR: case OP_I32_XOR:
   case OP_I64_ADD: case OP_I64_MUL: case OP_I64_AND: case OP_I64_OR: case OP_I64_XOR:
@@ -222,7 +222,7 @@ static bool commutative(wasm_opcode op) {
   }
 }
 
-static int alu_ext(wasm_opcode op) {
+static int alu_ext(wm_opcode op) {
   switch (op) {
   case OP_I32_ADD: case OP_I64_ADD: return 0;
   case OP_I32_OR: case OP_I64_OR: return 1;
@@ -233,7 +233,7 @@ static int alu_ext(wasm_opcode op) {
   }
 }
 
-static int shift_ext(wasm_opcode op) {
+static int shift_ext(wm_opcode op) {
   switch (op) {
   case OP_I32_ROTL: case OP_I64_ROTL: return 0;
   case OP_I32_ROTR: case OP_I64_ROTR: return 1;
@@ -245,7 +245,7 @@ static int shift_ext(wasm_opcode op) {
 }
 
 /* dst op= b (a variable shift count is already in cl). */
-static void int_apply(cg *c, wasm_opcode op, bool w, int dst, const ent *b) {
+static void int_apply(cg *c, wm_opcode op, bool w, int dst, const ent *b) {
   int ext = alu_ext(op), sh = shift_ext(op);
   if (sh >= 0) {
     if (b->kind == E_CONST) x64_shift_imm(&c->b, sh, w, dst, (uint8_t)(b->imm[0] & (w ? 63 : 31)));
@@ -268,7 +268,7 @@ static void int_apply(cg *c, wasm_opcode op, bool w, int dst, const ent *b) {
   else x64_imul_rm(&c->b, w, dst, ent_rm(c, b));
 }
 
-static void t_int_binop(cg *c, wasm_opcode op, int dst, const ent *a, const ent *b) {
+static void t_int_binop(cg *c, wm_opcode op, int dst, const ent *a, const ent *b) {
   bool w = op >= OP_I64_CLZ && op <= OP_I64_ROTR;
   if (shift_ext(op) >= 0 && b->kind != E_CONST) load_g(c, b, RCX);
   bool a_in = in_reg(c, a, dst), b_in = in_reg(c, b, dst);
@@ -286,7 +286,7 @@ static void t_int_binop(cg *c, wasm_opcode op, int dst, const ent *a, const ent 
   int_apply(c, op, w, dst, b);
 }
 
-static int int_cc(wasm_opcode op) {
+static int int_cc(wm_opcode op) {
   switch (op) {
   case OP_I32_EQ: case OP_I64_EQ: return CC_E;
   case OP_I32_NE: case OP_I64_NE: return CC_NE;
@@ -301,9 +301,9 @@ static int int_cc(wasm_opcode op) {
   }
 }
 
-static int float_compare(cg *c, wasm_opcode op, const ent *a, const ent *b);
+static int float_compare(cg *c, wm_opcode op, const ent *a, const ent *b);
 
-static int t_compare(cg *c, wasm_opcode op, const ent *a, const ent *b) {
+static int t_compare(cg *c, wm_opcode op, const ent *a, const ent *b) {
   if (op >= OP_F32_EQ && op <= OP_F64_GE) return float_compare(c, op, a, b);
   bool w = op >= OP_I64_EQZ && op <= OP_I64_GE_U;
   x64_rm ra;
@@ -359,7 +359,7 @@ static void t_set_cond(cg *c, int cond, int dst) {
   x64_movzx8(&c->b, dst, x64_r(dst));
 }
 
-static void t_divrem(cg *c, wasm_opcode op, int dst, const ent *a, const ent *b) {
+static void t_divrem(cg *c, wm_opcode op, int dst, const ent *a, const ent *b) {
   bool w = op >= OP_I64_DIV_S;
   bool sgn = op == OP_I32_DIV_S || op == OP_I32_REM_S || op == OP_I64_DIV_S || op == OP_I64_REM_S;
   bool rem = op == OP_I32_REM_S || op == OP_I32_REM_U || op == OP_I64_REM_S || op == OP_I64_REM_U;
@@ -435,7 +435,7 @@ static void float_minmax(cg *c, bool dbl, bool max, int dst, const ent *b) {
   x64_patch_rel32(&c->b, d2, c->b.n);
 }
 
-static void float_apply(cg *c, wasm_opcode op, bool dbl, int dst, const ent *b) {
+static void float_apply(cg *c, wm_opcode op, bool dbl, int dst, const ent *b) {
   uint8_t code;
   switch (op) {
   case OP_F32_ADD: case OP_F64_ADD: code = 0x58; break;
@@ -462,7 +462,7 @@ static void float_apply(cg *c, wasm_opcode op, bool dbl, int dst, const ent *b) 
   x64_sse(&c->b, fpfx(dbl), code, false, dst, xsrc(c, b));
 }
 
-static void t_float_binop(cg *c, wasm_opcode op, int dst, const ent *a, const ent *b) {
+static void t_float_binop(cg *c, wm_opcode op, int dst, const ent *a, const ent *b) {
   bool dbl = op >= OP_F64_ABS;
   bool a_in = in_reg(c, a, dst), b_in = in_reg(c, b, dst);
   if (b_in && !a_in) {
@@ -479,7 +479,7 @@ static void t_float_binop(cg *c, wasm_opcode op, int dst, const ent *a, const en
   float_apply(c, op, dbl, dst, b);
 }
 
-static int float_compare(cg *c, wasm_opcode op, const ent *a, const ent *b) {
+static int float_compare(cg *c, wm_opcode op, const ent *a, const ent *b) {
   bool dbl = op >= OP_F64_EQ;
   uint8_t p66 = dbl ? 0x66 : 0;
   /* lt/le compare the other way round so that "above" (false when unordered) works */
@@ -504,7 +504,7 @@ static int float_compare(cg *c, wasm_opcode op, const ent *a, const ent *b) {
 
 /* ---- unary operators ------------------------------------------------------------------ */
 
-static bool t_has_unop(wasm_opcode op) {
+static bool t_has_unop(wm_opcode op) {
   switch (op) {
   case OP_I32_CLZ: case OP_I64_CLZ: case OP_I32_CTZ: case OP_I64_CTZ: case OP_I32_POPCNT: case OP_I64_POPCNT:
   case OP_I32_EXTEND8_S: case OP_I32_EXTEND16_S: case OP_I64_EXTEND8_S: case OP_I64_EXTEND16_S:
@@ -532,7 +532,7 @@ static uint64_t f64_bits(double d) {
 
 /* Trapping float -> int: NaN is an invalid conversion; outside (lo, hi) an
  * overflow (the bounds come from semantics/ops.h, as the interpreter's). */
-static void trunc_checked(cg *c, wasm_opcode op, int r, const ent *a, double lo, double hi) {
+static void trunc_checked(cg *c, wm_opcode op, int r, const ent *a, double lo, double hi) {
   bool from64 = aot_wide(a->type);
   bool to64 = op == OP_I64_TRUNC_F32_S || op == OP_I64_TRUNC_F64_S || op == OP_I64_TRUNC_F32_U ||
               op == OP_I64_TRUNC_F64_U;
@@ -572,7 +572,7 @@ static void trunc_checked(cg *c, wasm_opcode op, int r, const ent *a, double lo,
 
 /* Same-class operators work in place (dst holds a); conversions across
  * classes read a wherever it is. */
-static void t_unop(cg *c, wasm_opcode op, int r, const ent *a) {
+static void t_unop(cg *c, wm_opcode op, int r, const ent *a) {
   bool w = aot_wide(a->type);
   switch (op) {
   case OP_I32_CLZ: case OP_I64_CLZ:
@@ -662,7 +662,7 @@ static void t_unop(cg *c, wasm_opcode op, int r, const ent *a) {
   }
 }
 
-static void t_select(cg *c, wasm_valtype t, int dst, const ent *b, int cond) {
+static void t_select(cg *c, wm_valtype t, int dst, const ent *b, int cond) {
   if (aot_cls(t) == CL_G) {
     if (b->kind == E_CONST) {
       load_g(c, b, R11);
@@ -688,7 +688,7 @@ x64_mem x64_address(cg *c, const ent *a, uint64_t offset, uint32_t size) {
     x64_mov_imm(&c->b, true, RAX, offset + size);
     x64_alu_rm(&c->b, 0, true, RAX, x64_r(R11));
     x64_mov_load(&c->b, true, RDX, x64_m(ctx_mem(offsetof(aot_ctx, mem0))));
-    x64_alu_rm(&c->b, 7, true, RAX, x64_m(x64_base(RDX, (int32_t)offsetof(wrun_memory, size))));
+    x64_alu_rm(&c->b, 7, true, RAX, x64_m(x64_base(RDX, (int32_t)offsetof(rt_memory, size))));
     trap_jcc(c, CC_A, WRUN_TRAP_MEMORY_OOB);
     if (offset <= INT32_MAX) return x64_bidx(R15, R11, 1, (int32_t)offset);
     x64_mov_imm(&c->b, true, RAX, offset);
@@ -716,8 +716,8 @@ x64_mem x64_address(cg *c, const ent *a, uint64_t offset, uint32_t size) {
   return x64_bidx(R15, R11, 1, 0);
 }
 
-static void t_load_mem(cg *c, wasm_opcode op, int r, const ent *a, uint64_t offset) {
-  x64_rm s = x64_m(x64_address(c, a, offset, 1u << wasm_opinfos[op].arg));
+static void t_load_mem(cg *c, wm_opcode op, int r, const ent *a, uint64_t offset) {
+  x64_rm s = x64_m(x64_address(c, a, offset, 1u << wm_opinfos[op].arg));
   switch (op) {
   case OP_I32_LOAD: case OP_I64_LOAD32_U: x64_mov_load(&c->b, false, r, s); break;
   case OP_I64_LOAD: x64_mov_load(&c->b, true, r, s); break;
@@ -734,8 +734,8 @@ static void t_load_mem(cg *c, wasm_opcode op, int r, const ent *a, uint64_t offs
   }
 }
 
-static void t_store_mem(cg *c, wasm_opcode op, const ent *a, const ent *v, uint64_t offset) {
-  uint32_t size = 1u << wasm_opinfos[op].arg;
+static void t_store_mem(cg *c, wm_opcode op, const ent *a, const ent *v, uint64_t offset) {
+  uint32_t size = 1u << wm_opinfos[op].arg;
   /* the value goes to rcx/xmm15 unless it already sits in a register */
   int vr = -1;
   bool fl = v->type == WASM_F32 || v->type == WASM_F64;
@@ -786,7 +786,7 @@ static void global_addr(cg *c, uint32_t g) {
 }
 
 static void t_global_get(cg *c, uint32_t g, const ent *dst) {
-  size_t val = offsetof(wrun_global, val);
+  size_t val = offsetof(rt_global, val);
   global_addr(c, g);
   if (dst->kind == E_SLOT) { /* v128 */
     for (int k = 0; k < 2; k++) {
@@ -803,7 +803,7 @@ static void t_global_get(cg *c, uint32_t g, const ent *dst) {
 }
 
 static void t_global_set(cg *c, uint32_t g, const ent *v) {
-  size_t val = offsetof(wrun_global, val);
+  size_t val = offsetof(rt_global, val);
   if (aot_cls(v->type) == CL_V) { /* in its slot */
     global_addr(c, g);
     for (int k = 0; k < 2; k++) {
@@ -880,10 +880,10 @@ static void t_call_import(cg *c, uint32_t fidx, int32_t p0) {
 }
 
 /* Loads the register arguments: from entries, or (args NULL) from the slots. */
-static void load_arg_regs(cg *c, int32_t p0, const ent *args, uint32_t nargs, const wasm_functype *ft) {
+static void load_arg_regs(cg *c, int32_t p0, const ent *args, uint32_t nargs, const wm_functype *ft) {
   int32_t pos = p0;
   for (uint32_t i = 0; i < nargs; i++) {
-    wasm_valtype t = wasm_functype_params(ft)[i];
+    wm_valtype t = wm_functype_params(ft)[i];
     int32_t rel = pos - p0;
     if (aot_arg_in_reg(&aot_target_x64, rel, t)) {
       bool x = aot_cls(t) == CL_X;
@@ -898,12 +898,12 @@ static void load_arg_regs(cg *c, int32_t p0, const ent *args, uint32_t nargs, co
 }
 
 static void t_call_internal(cg *c, uint32_t fidx, int32_t p0, const ent *args, uint32_t nargs) {
-  load_arg_regs(c, p0, args, nargs, wasm_module_func_type(c->m, fidx));
+  load_arg_regs(c, p0, args, nargs, wm_module_func_type(c->m, fidx));
   x64_lea(&c->b, true, RAX, slot_mem(c, p0));
   aot_add_reloc(c, x64_call_rel32(&c->b), fidx);
 }
 
-static void t_take_result(cg *c, wasm_valtype t, int reg) {
+static void t_take_result(cg *c, wm_valtype t, int reg) {
   if (aot_cls(t) == CL_X) xmov(c, reg, 0);
   else x64_mov_rr(&c->b, aot_wide(t), reg, RAX);
 }
@@ -913,10 +913,10 @@ static void t_call_indirect(cg *c, uint32_t typeidx, uint32_t table, const ent *
   /* fast path: compiled code of this instance with the very same type */
   x64_mov_load(&c->b, true, R11, x64_m(ctx_mem(offsetof(aot_ctx, tables))));
   x64_mov_load(&c->b, true, R11, x64_m(x64_base(R11, (int32_t)(8 * table))));
-  x64_alu_rm(&c->b, 7, true, RCX, x64_m(x64_base(R11, (int32_t)offsetof(wrun_table, size))));
+  x64_alu_rm(&c->b, 7, true, RCX, x64_m(x64_base(R11, (int32_t)offsetof(rt_table, size))));
   size_t slow[5];
   slow[0] = x64_jcc_rel32(&c->b, CC_AE);
-  x64_mov_load(&c->b, true, R11, x64_m(x64_base(R11, (int32_t)offsetof(wrun_table, elems))));
+  x64_mov_load(&c->b, true, R11, x64_m(x64_base(R11, (int32_t)offsetof(rt_table, elems))));
   x64_mov_load(&c->b, true, R11, x64_m(x64_bidx(R11, RCX, 8, 0)));
   x64_test_rr(&c->b, true, R11, R11);
   slow[1] = x64_jcc_rel32(&c->b, CC_E);
@@ -930,7 +930,7 @@ static void t_call_indirect(cg *c, uint32_t typeidx, uint32_t table, const ent *
   x64_mov_load(&c->b, true, R11, x64_m(x64_base(R11, (int32_t)offsetof(wrun_func, aot_entry))));
   x64_test_rr(&c->b, true, R11, R11);
   slow[4] = x64_jcc_rel32(&c->b, CC_E);
-  const wasm_functype *ft = &c->m->types[typeidx].func;
+  const wm_functype *ft = &c->m->types[typeidx].func;
   load_arg_regs(c, p0, NULL, ft->nparams, ft);
   x64_lea(&c->b, true, RAX, slot_mem(c, p0));
   x64_call_r(&c->b, R11);
@@ -947,7 +947,7 @@ static void t_call_indirect(cg *c, uint32_t typeidx, uint32_t table, const ent *
   call_helper(c, AOT_H_CALL_INDIRECT);
   save_volatile(c, true);
   if (aot_result_in_reg(ft)) { /* the helper left it in the slot: where the fast path has it */
-    if (aot_cls(wasm_functype_results(ft)[0]) == CL_X) x64_sse(&c->b, 0xF2, 0x10, false, 0, x64_m(slot_mem(c, p0)));
+    if (aot_cls(wm_functype_results(ft)[0]) == CL_X) x64_sse(&c->b, 0xF2, 0x10, false, 0, x64_m(slot_mem(c, p0)));
     else x64_mov_load(&c->b, true, RAX, x64_m(slot_mem(c, p0)));
   }
   x64_patch_rel32(&c->b, done, c->b.n);
@@ -962,7 +962,7 @@ static void t_begin(cg *c) {
   for (int pass = 0; pass < 2; pass++) {
   int32_t pos = 0;
   for (uint32_t i = 0; i < c->nlocals; i++) {
-    wasm_valtype t = c->ltype[i];
+    wm_valtype t = c->ltype[i];
     int r = c->lreg[i];
     bool param = i < c->ft->nparams;
     if (param != (pass == 1)) {

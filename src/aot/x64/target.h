@@ -44,7 +44,7 @@ x64_mem x64_address(cg *c, const ent *addr, uint64_t offset, uint32_t size);
 
 /* SIMD (simd.c): whether op is compiled inline, and its code. Operands are in
  * their slots from p0; the result goes to slot p0. */
-bool x64_has_simd(wasm_opcode op);
-void x64_simd(cg *c, wasm_opcode op, int32_t p0, uint64_t a, uint64_t b);
+bool x64_has_simd(wm_opcode op);
+void x64_simd(cg *c, wm_opcode op, int32_t p0, uint64_t a, uint64_t b);
 
 #endif
