@@ -20,6 +20,7 @@
 
 #include <protobuf-c/protobuf-c.h>
 
+#include "shim/cgroup.h"
 #include "shim/ttrpc.h"
 
 #define SHIM_TASK_SERVICE "containerd.task.v2.Task"
@@ -60,6 +61,7 @@ typedef struct shim_task {
   double create_ms;           /* time spent handling Create (mount, config, fork) */
   int start_fd;               /* write end: a byte starts the program */
   int stdin_fd, stdout_fd, stderr_fd; /* the fifos, held between their opening at Create and the fork */
+  shim_cgroup cgroup;         /* the task's cgroup (path NULL: none), removed at Delete */
   shim_waiter *waiters;
   size_t nwaiters;
 } shim_task;

@@ -89,6 +89,22 @@ static bool read_mounts(json_t *mounts, shim_spec *s) {
   return true;
 }
 
+/* linux.resources.GROUP.KEY as an integer (0 when absent); a value of
+ * another type is an error naming the field. */
+static bool resource(json_t *res, const char *group, const char *key, json_int_t *v, char *err, size_t errlen,
+                     const char *path) {
+  json_t *j = json_object_get(json_object_get(res, group), key);
+  *v = 0;
+  if (!j || json_is_null(j)) return true;
+  if (!json_is_integer(j)) {
+    char what[96];
+    snprintf(what, sizeof what, "linux.resources.%s.%s must be an integer", group, key);
+    return fail(err, errlen, path, what);
+  }
+  *v = json_integer_value(j);
+  return true;
+}
+
 bool shim_spec_load(const char *path, shim_spec *s, char *err, size_t errlen) {
   memset(s, 0, sizeof *s);
   json_error_t je;
@@ -129,15 +145,25 @@ bool shim_spec_load(const char *path, shim_spec *s, char *err, size_t errlen) {
     fail(err, errlen, path, "mounts must be an array of objects");
     goto out;
   }
-  json_t *limit = json_object_get(json_object_get(json_object_get(json_object_get(root, "linux"), "resources"),
-                                                  "memory"), "limit");
-  if (limit) {
-    if (!json_is_integer(limit)) {
-      fail(err, errlen, path, "linux.resources.memory.limit must be an integer");
-      goto out;
-    }
-    json_int_t v = json_integer_value(limit);
-    s->memory_limit = v > 0 ? (uint64_t)v : 0; /* -1: unlimited */
+  json_t *linux_ = json_object_get(root, "linux");
+  json_t *res = json_object_get(linux_, "resources");
+  json_int_t v;
+  if (!resource(res, "memory", "limit", &v, err, errlen, path)) goto out;
+  s->memory_limit = v > 0 ? (uint64_t)v : 0; /* -1: unlimited */
+  if (!resource(res, "cpu", "quota", &v, err, errlen, path)) goto out;
+  s->cpu_quota = v > 0 ? v : 0;
+  if (!resource(res, "cpu", "period", &v, err, errlen, path)) goto out;
+  s->cpu_period = v > 0 ? (uint64_t)v : 0;
+  if (!resource(res, "pids", "limit", &v, err, errlen, path)) goto out;
+  s->pids_limit = v > 0 ? v : 0;
+  json_t *cgpath = json_object_get(linux_, "cgroupsPath");
+  if (cgpath && !json_is_string(cgpath)) {
+    fail(err, errlen, path, "linux.cgroupsPath must be a string");
+    goto out;
+  }
+  if (cgpath && *json_string_value(cgpath) && !(s->cgroups_path = strdup(json_string_value(cgpath)))) {
+    fail(err, errlen, path, "out of memory");
+    goto out;
   }
   json_t *ann = json_object_get(root, "annotations");
   const char *timeout = json_string_value(json_object_get(ann, "io.wrun.timeout"));
@@ -152,6 +178,13 @@ bool shim_spec_load(const char *path, shim_spec *s, char *err, size_t errlen) {
   }
   const char *layout = json_string_value(json_object_get(ann, "io.wrun.oci-layout"));
   if (layout && !(s->oci_layout = strdup(layout))) {
+    fail(err, errlen, path, "out of memory");
+    goto out;
+  }
+  const char *addr = json_string_value(json_object_get(ann, "io.wrun.serve-addr"));
+  for (int e = 0; !addr && e < s->nenv; e++)
+    if (strncmp(s->env[e], "WRUN_SERVE_ADDR=", 16) == 0) addr = s->env[e] + 16;
+  if (!(s->serve_addr = strdup(addr && *addr ? addr : SHIM_SERVE_DEFAULT_ADDR))) {
     fail(err, errlen, path, "out of memory");
     goto out;
   }
@@ -189,5 +222,7 @@ void shim_spec_free(shim_spec *s) {
   free(s->sandbox_id);
   free(s->netns);
   free(s->oci_layout);
+  free(s->cgroups_path);
+  free(s->serve_addr);
   memset(s, 0, sizeof *s);
 }

@@ -1,7 +1,8 @@
 /*
  * spec.h — the part of an OCI runtime spec (a bundle's config.json) that a
  * Wasm workload uses: process args, env and cwd, the root path, bind mounts
- * (preopened for the guest), the memory limit and wrun's own annotations.
+ * (preopened for the guest), the resources (memory, cpu, pids), the cgroup,
+ * the network namespace and wrun's own annotations.
  */
 #ifndef WRUN_SHIM_SPEC_H
 #define WRUN_SHIM_SPEC_H
@@ -33,7 +34,15 @@ typedef struct shim_spec {
                           * pause container, which holds no program of ours (workload.h) */
   char *oci_layout;      /* annotation "io.wrun.oci-layout": the program is a Wasm layer there (layout.h) */
   char *netns;           /* linux.namespaces' network path: the pod's network, joined by the task */
+  char *cgroups_path;    /* linux.cgroupsPath: the task's cgroup (cgroup.h), NULL: none */
+  int64_t cpu_quota;     /* linux.resources.cpu.quota in microseconds per period, 0: none */
+  uint64_t cpu_period;   /* linux.resources.cpu.period in microseconds, 0: the default (100000) */
+  int64_t pids_limit;    /* linux.resources.pids.limit, 0: none */
+  char *serve_addr;      /* where an HTTP handler listens: annotation io.wrun.serve-addr, else
+                          * WRUN_SERVE_ADDR of process.env, else SHIM_SERVE_DEFAULT_ADDR */
 } shim_spec;
+
+#define SHIM_SERVE_DEFAULT_ADDR "0.0.0.0:8080"
 
 /* Reads and checks config.json at `path`. On failure writes one line
  * (PATH: what is wrong) into err and returns false; *s is then empty. */

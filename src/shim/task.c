@@ -39,6 +39,7 @@ static void task_free(shim_task *t) {
   if (t->stdout_fd >= 0) close(t->stdout_fd);
   if (t->stderr_fd >= 0) close(t->stderr_fd);
   if (t->mounted && umount2(t->rootfs, MNT_DETACH) != 0) shim_log("unmounting %s: %s", t->rootfs, strerror(errno));
+  shim_cgroup_remove(&t->cgroup);
   free(t->id);
   free(t->bundle);
   free(t->rootfs);
@@ -189,6 +190,22 @@ static char *join(const char *a, const char *b) {
 
 static char *dup_or_empty(const char *s) { return strdup(s ? s : ""); }
 
+/* wrun-serve in the shim's own directory (installed together), which runs a
+ * task whose program is an HTTP handler; NULL when it is not there. */
+static const char *serve_binary(void) {
+  static char path[4096];
+  static int found = -1;
+  if (found < 0) {
+    char self[4000];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    char *slash = n > 0 ? (self[n] = 0, strrchr(self, '/')) : NULL;
+    if (slash) *slash = 0;
+    found = slash && snprintf(path, sizeof path, "%s/wrun-serve", self) < (int)sizeof path &&
+            access(path, X_OK) == 0;
+  }
+  return found ? path : NULL;
+}
+
 static int create_task(shim_server *s, const Containerd__Task__V2__CreateTaskRequest *r, shim_task **out,
                        char *err, size_t errlen) {
   if (!r->id || !*r->id || !r->bundle || !*r->bundle) {
@@ -216,7 +233,7 @@ static int create_task(shim_server *s, const Containerd__Task__V2__CreateTaskReq
   int code = TTRPC_INTERNAL;
   int pipefd[2] = {-1, -1}, module_fd = -1;
   if (!t) goto fail;
-  t->start_fd = t->stdin_fd = t->stdout_fd = t->stderr_fd = -1;
+  t->start_fd = t->stdin_fd = t->stdout_fd = t->stderr_fd = t->cgroup.procs_fd = -1;
   clock_gettime(CLOCK_MONOTONIC, &t->created_at);
   t->id = strdup(r->id);
   t->bundle = strdup(r->bundle);
@@ -252,6 +269,7 @@ static int create_task(shim_server *s, const Containerd__Task__V2__CreateTaskReq
     snprintf(err, errlen, "%s: %s", t->stdout_fd < 0 ? t->stdout_path : t->stderr_path, strerror(errno));
     goto fail_msg;
   }
+  if (!shim_cgroup_create(&spec, &t->cgroup, err, errlen)) goto fail_msg;
   if (pipe2(pipefd, O_CLOEXEC) != 0) goto fail;
   shim_task **grown = realloc(s->tasks, (s->ntasks + 1) * sizeof *grown);
   if (!grown) goto fail;
@@ -262,7 +280,8 @@ static int create_task(shim_server *s, const Containerd__Task__V2__CreateTaskReq
   if (pid == 0) {
     close(pipefd[1]);
     shim_launch l = {.module_fd = module_fd, .rootfs = t->rootfs, .spec = &spec, .stdin_fd = t->stdin_fd,
-                     .stdout_fd = t->stdout_fd, .stderr_fd = t->stderr_fd, .start_fd = pipefd[0]};
+                     .stdout_fd = t->stdout_fd, .stderr_fd = t->stderr_fd, .start_fd = pipefd[0],
+                     .cgroup_procs_fd = t->cgroup.procs_fd, .serve_binary = serve_binary()};
     shim_workload_main(&l, shim);
   }
   close(pipefd[0]);
@@ -272,6 +291,8 @@ static int create_task(shim_server *s, const Containerd__Task__V2__CreateTaskReq
   if (t->stdout_fd >= 0) close(t->stdout_fd);
   if (t->stderr_fd >= 0) close(t->stderr_fd);
   t->stdin_fd = t->stdout_fd = t->stderr_fd = -1;
+  if (t->cgroup.procs_fd >= 0) close(t->cgroup.procs_fd); /* the task joined (or failed and exits) */
+  t->cgroup.procs_fd = -1;
   t->pid = pid;
   t->start_fd = pipefd[1];
   t->state = TASK_CREATED;
@@ -452,6 +473,7 @@ static void do_delete(const call *k, const Containerd__Task__V2__DeleteRequest *
   ev.id = t->id;
   if (t->mounted && umount2(t->rootfs, MNT_DETACH) != 0) shim_log("unmounting %s: %s", t->rootfs, strerror(errno));
   t->mounted = false;
+  shim_cgroup_remove(&t->cgroup); /* its process was reaped: the cgroup is empty */
   reply(k, &resp.base);
   shim_publish(&k->s->pub, "/tasks/delete", &ev.base);
   task_remove(k->s, t);
@@ -543,8 +565,9 @@ void shim_dispatch(shim_server *s, shim_conn *c, const ttrpc_frame *f) {
 
 #include "cgroups/metrics.pb-c.h"
 
-/* The task process's CPU time and resident memory from /proc, in the shape
- * of cgroup v2 metrics (what `ctr task metrics` and the CRI read). */
+/* cgroup v2 metrics (what `ctr task metrics` and the CRI read): the task's
+ * cgroup's counters (cgroup.c), or without a cgroup the process's CPU time
+ * and resident memory from /proc. */
 static void do_stats(const call *k, const Containerd__Task__V2__StatsRequest *r) {
   shim_task *t = named_task(k, r->id, NULL);
   if (!t) return;
@@ -575,6 +598,16 @@ static void do_stats(const call *k, const Containerd__Task__V2__StatsRequest *r)
     unsigned long long size = 0, rss = 0;
     if (f && fscanf(f, "%llu %llu", &size, &rss) == 2) mem.usage = rss * (unsigned long long)sysconf(_SC_PAGESIZE);
     if (f) fclose(f);
+    /* the cgroup's counters where its controllers give them (cpu.stat always) */
+    shim_cgroup_stats cs;
+    if (shim_cgroup_stats_read(&t->cgroup, &cs)) {
+      cpu.usage_usec = cs.cpu_usage_usec;
+      cpu.user_usec = cs.cpu_user_usec;
+      cpu.system_usec = cs.cpu_system_usec;
+      if (cs.pids_current) pids.current = cs.pids_current;
+      if (cs.memory_current) mem.usage = cs.memory_current;
+      mem.usage_limit = cs.memory_max;
+    }
   }
   Google__Protobuf__Any any = GOOGLE__PROTOBUF__ANY__INIT;
   any.type_url = "io.containerd.cgroups.v2.Metrics";

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -24,9 +25,11 @@
 #include "binary/module.h"
 #include "cinst/instance.h"
 #include "component/component.h"
+#include "shim/cgroup.h"
 #include "shim/workload.h"
 #include "valid/valid.h"
 #include "wasi/wasi.h"
+#include "wasip2/http.h"
 #include "wasip2/wasip2.h"
 
 enum { EXIT_TRAP = 134, EXIT_REJECTED = 1 };
@@ -202,6 +205,74 @@ static rt_config store_config(const shim_spec *spec) {
   return cfg;
 }
 
+/* ---- HTTP handlers ------------------------------------------------------------------ */
+
+/* True when `wrun serve` would take the module as an http-wasm handler: the
+ * same test as its detection (src/serve/httpwasm.c), an export
+ * handle_request or an import from http_handler. */
+static bool httpwasm_module(const wm_module *m) {
+  for (uint32_t i = 0; i < m->nexports; i++)
+    if (m->exports[i].kind == WASM_EXTERN_FUNC && strcmp(m->exports[i].name.ptr, "handle_request") == 0) return true;
+  for (uint32_t i = 0; i < m->nimports; i++)
+    if (strcmp(m->imports[i].module.ptr, "http_handler") == 0) return true;
+  return false;
+}
+
+/* Runs an HTTP handler as `wrun serve` does, by exec of wrun-serve (beside
+ * the shim) once Start came: in the pod's network namespace (joined already),
+ * listening on the spec's address, its access log on the task's stderr. The
+ * program goes over as a memfd, since the rootfs path means nothing outside
+ * the task's view of it. Returns only on failure, with the status. */
+static int exec_serve(const shim_launch *l, const uint8_t *bytes, size_t len) {
+  const shim_spec *spec = l->spec;
+  const char *prog = spec->args[0];
+  if (!l->serve_binary) {
+    fprintf(stderr, "%s: an HTTP handler needs wrun-serve beside containerd-shim-wrun-v2 (installed together)\n",
+            prog);
+    return EXIT_REJECTED;
+  }
+  int fd = memfd_create("wrun-serve-program", 0); /* inherited by wrun-serve */
+  size_t off = 0;
+  while (fd >= 0 && off < len) {
+    ssize_t n = write(fd, bytes + off, len - off);
+    if (n <= 0) break;
+    off += (size_t)n;
+  }
+  if (fd < 0 || off < len) {
+    fprintf(stderr, "%s: passing the program to wrun-serve: %s\n", prog, strerror(errno));
+    return EXIT_REJECTED;
+  }
+  if (!wait_for_start(l->start_fd)) return EXIT_REJECTED;
+  char path[64], maxmem[32], timeout[32];
+  snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+  const char *argv[12];
+  int n = 0;
+  argv[n++] = "wrun-serve";
+  argv[n++] = "serve";
+  argv[n++] = "--addr";
+  argv[n++] = spec->serve_addr ? spec->serve_addr : SHIM_SERVE_DEFAULT_ADDR;
+  if (spec->memory_limit >= 4096 && spec->memory_limit < (4ull << 30)) { /* --max-memory's range */
+    snprintf(maxmem, sizeof maxmem, "%lluK", (unsigned long long)(spec->memory_limit / 1024));
+    argv[n++] = "--max-memory";
+    argv[n++] = maxmem;
+  }
+  if (spec->timeout_ns) { /* io.wrun.timeout: each request's deadline */
+    snprintf(timeout, sizeof timeout, "%llums", (unsigned long long)(spec->timeout_ns + 999999) / 1000000);
+    argv[n++] = "--timeout";
+    argv[n++] = timeout;
+  }
+  argv[n++] = path;
+  argv[n] = NULL;
+  /* wrun-serve takes SIGTERM itself (it drains), so nothing stays blocked */
+  sigset_t none;
+  sigemptyset(&none);
+  pthread_sigmask(SIG_SETMASK, &none, NULL);
+  fflush(NULL);
+  execv(l->serve_binary, (char *const *)argv);
+  fprintf(stderr, "%s: running %s: %s\n", prog, l->serve_binary, strerror(errno));
+  return EXIT_REJECTED;
+}
+
 /* Everything up to the call of _start happens before Start when the module
  * has no start function (no guest code runs while instantiating it): the
  * time containerd takes to send Start then hides the engine's setup. With a
@@ -224,6 +295,10 @@ static int run_module(const shim_launch *l, const uint8_t *bytes, size_t len) {
   if (!m || !wm_module_validate(m, &err)) {
     char buf[600];
     fprintf(stderr, "%s\n", pre ? rt_error_format(&err, prog, buf, sizeof buf) : "out of memory");
+    goto done;
+  }
+  if (httpwasm_module(m)) {
+    status = exec_serve(l, bytes, len);
     goto done;
   }
   pre[0] = (wasi_preopen){.host_path = l->rootfs, .guest_path = "/", .readonly = spec->root_readonly};
@@ -295,6 +370,11 @@ static int run_component(const shim_launch *l, const uint8_t *bytes, size_t len)
     char buf[600];
     fprintf(stderr, "%s\n", rt_error_format(&err, prog, buf, sizeof buf));
     return EXIT_REJECTED;
+  }
+  char handler[160];
+  if (wp2_http_handler_name(c, handler, sizeof handler)) { /* wasi:http/proxy, as `wrun serve` detects it */
+    wc_component_free(c);
+    return exec_serve(l, bytes, len);
   }
   wc_str run = run_export(c);
   char name[128];
@@ -374,6 +454,11 @@ _Noreturn void shim_workload_main(const shim_launch *l, pid_t shim) {
    * (the `delete` command) then finds nothing running */
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (getppid() != shim) _exit(128 + SIGKILL); /* it died before that took */
+  /* into the task's cgroup before anything is allocated or run */
+  if (!shim_cgroup_join(l->cgroup_procs_fd)) {
+    fprintf(stderr, "containerd-shim-wrun-v2: joining the task's cgroup: %s\n", strerror(errno));
+    _exit(EXIT_REJECTED);
+  }
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);

@@ -23,6 +23,8 @@ typedef struct shim_launch {
   int stdin_fd;           /* the stdin fifo, opened by the shim at Create (-1: /dev/null) */
   int stdout_fd, stderr_fd; /* containerd's fifos, opened by the shim at Create (-1: /dev/null) */
   int start_fd;           /* a byte read from it means Start; end of file means the task is gone */
+  int cgroup_procs_fd;    /* the task's cgroup.procs, joined first thing (-1: no cgroup) */
+  const char *serve_binary; /* wrun-serve beside the shim, for HTTP handlers (NULL: not found) */
 } shim_launch;
 
 /* Opens the program of `spec` (process.args[0], relative to its cwd when not

@@ -46,6 +46,8 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 [ttrpc]
   address = "$tmp/c.sock.ttrpc"
 CFG
+# the compile cache of a served workload (wrun-serve, run by the shim) stays in here
+export WRUN_CACHE_DIR="$tmp/cache"
 PATH="$(dirname "$shim"):$PATH" containerd --config "$tmp/config.toml" >"$tmp/containerd.log" 2>&1 &
 cd_pid=$!
 C="timeout 60 ctr --address $tmp/c.sock"
