@@ -28,7 +28,7 @@ static bool is_cgroup2(const char *path) {
 
 const char *shim_cgroup_root(void) {
   const char *env = getenv("WRUN_SHIM_CGROUP_ROOT");
-  if (env && *env) return is_cgroup2(env) ? env : NULL;
+  if (env && *env) return env; /* another cgroup2 mount, or (tests) a directory standing in for one */
   if (is_cgroup2("/sys/fs/cgroup")) return "/sys/fs/cgroup";
   if (is_cgroup2("/sys/fs/cgroup/unified")) return "/sys/fs/cgroup/unified";
   return NULL;

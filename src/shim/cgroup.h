@@ -18,7 +18,8 @@ typedef struct shim_cgroup {
   int procs_fd;      /* its cgroup.procs, open for the task to join (-1 once closed) */
 } shim_cgroup;
 
-/* The mount of the cgroup v2 hierarchy: $WRUN_SHIM_CGROUP_ROOT, else
+/* The mount of the cgroup v2 hierarchy: $WRUN_SHIM_CGROUP_ROOT (taken as
+ * is: the unit tests point it at a plain directory), else
  * /sys/fs/cgroup when it is cgroup2, else /sys/fs/cgroup/unified (a hybrid
  * host); NULL when there is none. */
 const char *shim_cgroup_root(void);
