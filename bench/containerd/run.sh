@@ -7,6 +7,8 @@
 # the whole `ctr run --rm` (create, start, wait, delete). Also the shim's own
 # share from its log lines: Create handled, and Start to the process's exit.
 #   bench/containerd/run.sh [N] [BUILD_DIR]      (root; default N=21, BUILD_DIR=build)
+# With WRUN_SHIM_TRACE=1 in the environment, also the median time of each
+# step of a task's life after its Create request (the shim's trace lines).
 set -u
 n=${1:-21}
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -52,3 +54,14 @@ echo "ctr run --rm, median of $n (ms):  wrun $w   runc $r   runc/wrun $(awk -v a
 echo "shim's share, median of $(wc -l <"$tmp/shim") (ms):  Create $c   Start to exit $s   both $both (fastest $bmin)" \
   "  Create to exit, containerd's Start call included: $ce (fastest $cemin)"
 echo "load average while measuring: $(cut -d' ' -f1-3 /proc/loadavg)"
+# BENCH_TRACE=1: the shim's trace lines (WRUN_SHIM_TRACE), each step's median
+# time after the task's Create request arrived, in ms
+if [ -n "${WRUN_SHIM_TRACE:-}" ]; then
+  grep -o "trace w[0-9]* .* at [0-9.]* ms" "$tmp/containerd.log" | awk '
+    { id = $2; t = $(NF - 1); what = $3; for (i = 4; i < NF - 2; i++) what = what " " $i
+      if (what == "create: request") t0[id] = t
+      else if (id in t0) printf "%s|%.3f\n", what, t - t0[id] }' |
+    sort -t'|' -k1,1 -k2,2n | awk -F'|' '
+    function out() { if (c) printf "  %8.3f ms  %s (median of %d)\n", (c % 2 ? a[(c + 1) / 2] : (a[c / 2] + a[c / 2 + 1]) / 2), prev, c }
+    $1 != prev { out(); prev = $1; c = 0 } { a[++c] = $2 } END { out() }' | sort -n
+fi

@@ -32,6 +32,36 @@ void shim_log(const char *fmt, ...) {
   fflush(stderr);
 }
 
+/* ---- tracing (WRUN_SHIM_TRACE) ----------------------------------------------------- */
+
+static int trace_fd = 2;       /* the shim's log; the task's copy of it in a task's process */
+static int trace_on = -1;      /* unknown until first asked */
+
+bool shim_trace_enabled(void) {
+  if (trace_on < 0) {
+    const char *v = getenv("WRUN_SHIM_TRACE");
+    trace_on = v && *v && strcmp(v, "0") != 0;
+  }
+  return trace_on;
+}
+
+static const char *trace_task; /* the task a task's process traces for */
+
+void shim_trace_set_fd(int fd, const char *task) {
+  trace_fd = fd;
+  trace_task = task;
+}
+
+void shim_trace(const char *task, const char *what) {
+  if (!shim_trace_enabled() || trace_fd < 0) return;
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  char line[512];
+  int n = snprintf(line, sizeof line, "containerd-shim-wrun-v2[%d] trace %s %s at %.3f ms\n", (int)getpid(),
+                   task ? task : trace_task ? trace_task : "-", what, (double)now.tv_sec * 1e3 + (double)now.tv_nsec / 1e6);
+  if (n > 0 && write(trace_fd, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1) < 0) trace_on = 0;
+}
+
 static int connect_unix(const char *address) {
   if (strncmp(address, "unix://", 7) == 0) address += 7;
   struct sockaddr_un sa = {.sun_family = AF_UNIX};

@@ -128,4 +128,13 @@ int shim_cmd_delete(const shim_args *a);
 /* Logs one line to stderr (the bundle's log fifo, read by containerd). */
 void shim_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* With WRUN_SHIM_TRACE=1 in the shim's environment (containerd's), one log
+ * line per step of a task's life with its CLOCK_MONOTONIC time, from the
+ * shim and from the task's process alike (bench/containerd). The task's
+ * process sets its own copy of the log descriptor (-1: none) and its task's
+ * id, named in its lines. */
+bool shim_trace_enabled(void);
+void shim_trace(const char *task, const char *what);
+void shim_trace_set_fd(int fd, const char *task);
+
 #endif

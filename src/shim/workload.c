@@ -26,6 +26,7 @@
 #include "cinst/instance.h"
 #include "component/component.h"
 #include "shim/cgroup.h"
+#include "shim/shim.h"
 #include "shim/workload.h"
 #include "valid/valid.h"
 #include "wasi/wasi.h"
@@ -152,6 +153,7 @@ static bool wait_for_start(int fd) {
   while (n < 0 && errno == EINTR);
   close(fd);
   result = n == 1;
+  shim_trace(NULL, result ? "task: Start came" : "task: the shim went away before Start");
   return result;
 }
 
@@ -292,7 +294,8 @@ static int run_module(const shim_launch *l, const uint8_t *bytes, size_t len) {
   /* the rootfs as "/", then the spec's bind mounts at their destinations */
   wasi_preopen *pre = calloc((size_t)spec->nmounts + 1, sizeof *pre);
   wm_module *m = pre ? wm_module_decode(bytes, len, &err) : NULL;
-  if (!m || !wm_module_validate(m, &err)) {
+  if (m && wm_module_validate(m, &err)) shim_trace(NULL, "task: module decoded and validated");
+  else {
     char buf[600];
     fprintf(stderr, "%s\n", pre ? rt_error_format(&err, prog, buf, sizeof buf) : "out of memory");
     goto done;
@@ -323,6 +326,7 @@ static int run_module(const shim_launch *l, const uint8_t *bytes, size_t len) {
     start_deadline(spec);
   }
   if (wasi_link(wasi, s, m, imports, &err)) inst = rt_instantiate(s, m, imports, m->nimports, &err);
+  shim_trace(NULL, "task: instantiated");
   if (!inst) {
     status = failure_status(prog, s, &err);
     goto done;
@@ -338,7 +342,9 @@ static int run_module(const shim_launch *l, const uint8_t *bytes, size_t len) {
     publish_running(s, wasi);
     start_deadline(spec);
   }
+  shim_trace(NULL, "task: started, calling _start");
   status = rt_call(s, ex.of.func, NULL, 0, NULL, 0, &err) ? 0 : failure_status(prog, s, &err);
+  shim_trace(NULL, "task: _start returned");
 done:
   publish_running(NULL, NULL);
   free(imports);
@@ -449,6 +455,20 @@ static bool join_netns(const char *path) {
   return ok;
 }
 
+/* Closes every descriptor from 3 on but `a` and `b` (-1: none). */
+static void close_all_but(int a, int b) {
+  int lo = a < b ? a : b, hi = a < b ? b : a;
+  if (lo < 0) lo = hi, hi = -1;
+  unsigned from = 3;
+  int keep[2] = {lo, hi};
+  for (int i = 0; i < 2; i++) {
+    if (keep[i] < (int)from) continue;
+    if ((unsigned)keep[i] > from) syscall(SYS_close_range, from, (unsigned)keep[i] - 1, 0u);
+    from = (unsigned)keep[i] + 1;
+  }
+  syscall(SYS_close_range, from, ~0u, 0u);
+}
+
 _Noreturn void shim_workload_main(const shim_launch *l, pid_t shim) {
   /* a task does not outlive its shim: containerd's cleanup of a dead shim
    * (the `delete` command) then finds nothing running */
@@ -466,23 +486,40 @@ _Noreturn void shim_workload_main(const shim_launch *l, pid_t shim) {
     if (i != SIGKILL && i != SIGSTOP) signal(i, SIG_DFL);
   signal(SIGPIPE, SIG_IGN); /* a closed fifo is an error the guest sees, not a death */
   if (l->spec->netns && !join_netns(l->spec->netns)) exit(EXIT_REJECTED);
-  if (l->module_fd < 0) {
-    syscall(SYS_close_range, 3u, (unsigned)l->start_fd - 1, 0u);
-    syscall(SYS_close_range, (unsigned)l->start_fd + 1, ~0u, 0u);
+  if (l->spec->pod_sandbox) {
+    close_all_but(l->start_fd, -1);
     pause_until_stopped(l->start_fd);
   }
+  /* the trace (WRUN_SHIM_TRACE) goes on to the shim's log, not the task's stderr */
+  int trace_fd = shim_trace_enabled() ? fcntl(2, F_DUPFD_CLOEXEC, 3) : -1;
+  shim_trace_set_fd(trace_fd, l->task_id);
+  shim_trace(NULL, "task: process running");
   start_signal_thread();
   wire_stdin(l->stdin_fd);
   /* stderr first: stdout's descriptor may be 2 when the shim's own stderr was closed */
   int out = l->stdout_fd == 2 ? dup(l->stdout_fd) : l->stdout_fd;
   wire_output(l->stderr_fd, 2);
   wire_output(out, 1);
+  /* the rootfs and the program, while containerd answers Create and sends
+   * Start; a failure is the task's status (after Start), its reason on the
+   * task's stderr */
+  char err[1024];
+  int module_fd = l->module_fd;
+  if (l->rootfs_mount && !shim_mount_rootfs(l->rootfs_mount, l->rootfs, err, sizeof err)) {
+    fprintf(stderr, "containerd-shim-wrun-v2: %s\n", err);
+    wait_for_start(l->start_fd);
+    exit(EXIT_REJECTED);
+  }
+  shim_trace(NULL, "task: rootfs mounted");
+  if (module_fd < 0 && (module_fd = shim_open_module(l->rootfs, l->spec, err, sizeof err)) < 0) {
+    fprintf(stderr, "containerd-shim-wrun-v2: %s\n", err);
+    wait_for_start(l->start_fd);
+    exit(EXIT_REJECTED);
+  }
   size_t len = 0;
-  uint8_t *bytes = read_fd(l->module_fd, &len);
+  uint8_t *bytes = read_fd(module_fd, &len);
   /* nothing of the shim's stays open in the task: sockets, other tasks' fifos */
-  int keep = l->start_fd;
-  syscall(SYS_close_range, 3u, (unsigned)keep - 1, 0u);
-  syscall(SYS_close_range, (unsigned)keep + 1, ~0u, 0u);
+  close_all_but(l->start_fd, trace_fd);
   if (!bytes) {
     fprintf(stderr, "%s: cannot read the program\n", l->spec->args[0]);
     wait_for_start(l->start_fd);
@@ -494,6 +531,7 @@ _Noreturn void shim_workload_main(const shim_launch *l, pid_t shim) {
    * expects Start of a created task to succeed, and the failure as its status */
   wait_for_start(l->start_fd);
   free(bytes);
+  shim_trace(NULL, "task: exiting");
   fflush(NULL);
   exit(status & 0xff);
 }

@@ -12,12 +12,16 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "github.com/containerd/containerd/api/types/mount.pb-c.h"
 #include "shim/spec.h"
 
 typedef struct shim_launch {
-  int module_fd;          /* the program, opened inside the rootfs (shim_open_module); -1 for a
-                             pod sandbox: the process then only waits for a stop signal, standing
-                             in for the pause container a pod's network belongs to */
+  int module_fd;          /* the program when the shim opened it (an image layout's), else -1:
+                             the process opens it in the rootfs (shim_open_module), except for a
+                             pod sandbox, which only waits for a stop signal, standing in for
+                             the pause container a pod's network belongs to */
+  const Containerd__Types__Mount *rootfs_mount; /* mounted on rootfs by the process (NULL: none) */
+  const char *task_id;    /* for the trace lines (WRUN_SHIM_TRACE) */
   const char *rootfs;     /* host directory preopened as "/" */
   const shim_spec *spec;
   int stdin_fd;           /* the stdin fifo, opened by the shim at Create (-1: /dev/null) */
@@ -32,6 +36,10 @@ typedef struct shim_launch {
  * checks it starts as a Wasm module or component. Returns the descriptor, or
  * -1 with one line in err. */
 int shim_open_module(const char *rootfs, const shim_spec *spec, char *err, size_t errlen);
+
+/* Mounts containerd's rootfs mount `m` on `target` (task.c). False with one
+ * line in err. */
+bool shim_mount_rootfs(const Containerd__Types__Mount *m, const char *target, char *err, size_t errlen);
 
 /* Runs in the forked child of the shim process `shim` and never returns;
  * the child is killed when the shim dies. */

@@ -31,6 +31,8 @@ cleanup() {
   # shims and tasks of this containerd only (their command lines name our socket)
   for p in $(pgrep -f "containerd-shim-wrun-v2.*$tmp" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
   grep -o " $tmp[^ ]*" /proc/self/mounts 2>/dev/null | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
+  # KEEP_LOG=FILE: keep containerd's log (with the shim's lines) for debugging
+  [ -n "${KEEP_LOG:-}" ] && cp "$tmp/containerd.log" "$KEEP_LOG"
   rm -rf "$tmp"
 }
 trap cleanup EXIT

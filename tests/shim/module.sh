@@ -104,8 +104,8 @@ check_clean "after the single runs"
 n=0
 i=0
 while [ $i -lt 20 ]; do
-  out=$($C run --rm $WRUN $img row$i /guest.wasm args $i </dev/null | tail -1)
-  [ "$out" = "$i" ] && n=$((n + 1))
+  out=$($C run --rm $WRUN $img row$i /guest.wasm args $i </dev/null 2>"$tmp/row.err" | tail -1)
+  [ "$out" = "$i" ] && n=$((n + 1)) || echo "row$i printed '$out' (stderr: $(head -c 300 "$tmp/row.err"))"
   i=$((i + 1))
 done
 [ $n -eq 20 ] && ok "20 containers in a row" || fail "only $n of 20 containers in a row gave their output"
