@@ -210,11 +210,15 @@ static rt_config store_config(const shim_spec *spec) {
 /* ---- HTTP handlers ------------------------------------------------------------------ */
 
 /* True when `wrun serve` would take the module as an http-wasm handler: the
- * same test as its detection (src/serve/httpwasm.c), an export
- * handle_request or an import from http_handler. */
+ * same test as its detection (src/serve/httpwasm.c), an exported function
+ * handle_request: [] -> [i64] or an import from http_handler. */
 static bool httpwasm_module(const wm_module *m) {
-  for (uint32_t i = 0; i < m->nexports; i++)
-    if (m->exports[i].kind == WASM_EXTERN_FUNC && strcmp(m->exports[i].name.ptr, "handle_request") == 0) return true;
+  for (uint32_t i = 0; i < m->nexports; i++) {
+    const wm_export *e = &m->exports[i];
+    if (e->kind != WASM_EXTERN_FUNC || strcmp(e->name.ptr, "handle_request") != 0) continue;
+    const wm_functype *ft = wm_module_func_type(m, e->index);
+    if (ft && ft->nparams == 0 && ft->nresults == 1 && wm_functype_results(ft)[0] == WASM_I64) return true;
+  }
   for (uint32_t i = 0; i < m->nimports; i++)
     if (strcmp(m->imports[i].module.ptr, "http_handler") == 0) return true;
   return false;
@@ -242,9 +246,13 @@ static int exec_serve(const shim_launch *l, const uint8_t *bytes, size_t len) {
   }
   if (fd < 0 || off < len) {
     fprintf(stderr, "%s: passing the program to wrun-serve: %s\n", prog, strerror(errno));
+    if (fd >= 0) close(fd);
     return EXIT_REJECTED;
   }
-  if (!wait_for_start(l->start_fd)) return EXIT_REJECTED;
+  if (!wait_for_start(l->start_fd)) {
+    close(fd);
+    return EXIT_REJECTED;
+  }
   char path[64], maxmem[32], timeout[32];
   snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
   const char *argv[12];
@@ -272,6 +280,7 @@ static int exec_serve(const shim_launch *l, const uint8_t *bytes, size_t len) {
   fflush(NULL);
   execv(l->serve_binary, (char *const *)argv);
   fprintf(stderr, "%s: running %s: %s\n", prog, l->serve_binary, strerror(errno));
+  close(fd);
   return EXIT_REJECTED;
 }
 

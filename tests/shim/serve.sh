@@ -32,6 +32,9 @@ stop() {
   while [ $i -lt 100 ] && [ "$($C task ls | awk -v id="$1" '$1==id{print $3}')" = RUNNING ]; do sleep 0.1; i=$((i + 1)); done
   st=$($C task ls | awk -v id="$1" '$1==id{print $3}')
   [ "$st" = STOPPED ] && ok "$1: SIGTERM stopped the server" || fail "$1: state after SIGTERM: '$st'"
+  # wrun-serve drains on SIGTERM and exits 0 (the shim's exit line in containerd's log)
+  grep -q "task $1: pid [0-9]* exited with status 0;" "$tmp/containerd.log" && ok "$1: exit status 0 after the drain" ||
+    fail "$1: exit line: $(grep "task $1: pid" "$tmp/containerd.log" | tail -1)"
   $C task delete "$1" >/dev/null 2>&1 || fail "$1: ctr task delete"
   $C container rm "$1" >/dev/null 2>&1 || fail "$1: ctr container rm"
 }
