@@ -34,67 +34,6 @@ const char *shim_cgroup_root(void) {
   return NULL;
 }
 
-/* A path component that cannot climb out of the hierarchy or hide in it. */
-static bool safe_component(const char *p, size_t n) {
-  return n > 0 && !(n == 1 && p[0] == '.') && !(n == 2 && p[0] == '.' && p[1] == '.');
-}
-
-/* systemd's slice "a-b-c.slice" is the directory a.slice/a-b.slice/a-b-c.slice. */
-static bool expand_slice(const char *slice, size_t n, char *out, size_t outlen) {
-  const size_t suffix = strlen(".slice");
-  if (n <= suffix || memcmp(slice + n - suffix, ".slice", suffix) != 0 || memchr(slice, '/', n)) return false;
-  size_t stem = n - suffix, used = 0;
-  if (stem == 1 && slice[0] == '-') return true; /* "-.slice": the root slice */
-  for (size_t i = 0; i <= stem; i++) {
-    if (i < stem && slice[i] != '-') continue;
-    if (i == 0 || slice[i - 1] == '-') return false; /* leading or doubled dash */
-    int w = snprintf(out + used, outlen - used, "/%.*s.slice", (int)i, slice);
-    if (w < 0 || (size_t)w >= outlen - used) return false;
-    used += (size_t)w;
-  }
-  return true;
-}
-
-bool shim_cgroup_dir(const char *root, const char *path, char *out, size_t outlen, char *err, size_t errlen) {
-  const char *c1 = path[0] != '/' ? strchr(path, ':') : NULL;
-  const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-  if (c2) { /* systemd: "slice:prefix:name" */
-    const char *name = c2 + 1;
-    char slice[2048] = "";
-    size_t sn = (size_t)(c1 - path);
-    bool ok = strchr(name, ':') == NULL && strchr(name, '/') == NULL && *name &&
-              (sn == 0 ? expand_slice("system.slice", 12, slice, sizeof slice)
-                       : expand_slice(path, sn, slice, sizeof slice));
-    int prefix = (int)(c2 - c1 - 1);
-    size_t nl = strlen(name);
-    int w = !ok ? -1
-            : nl > 6 && strcmp(name + nl - 6, ".slice") == 0 ? snprintf(out, outlen, "%s%s/%s", root, slice, name)
-            : prefix ? snprintf(out, outlen, "%s%s/%.*s-%s.scope", root, slice, prefix, c1 + 1, name)
-                     : snprintf(out, outlen, "%s%s/%s.scope", root, slice, name);
-    if (w < 0 || (size_t)w >= outlen) {
-      snprintf(err, errlen, "linux.cgroupsPath \"%.200s\": not a systemd slice:prefix:name", path);
-      return false;
-    }
-    return true;
-  }
-  /* a plain path, below the hierarchy's root whether it starts with / or not */
-  for (const char *p = path; *p;) {
-    while (*p == '/') p++;
-    size_t n = strcspn(p, "/");
-    if (*p && !safe_component(p, n)) {
-      snprintf(err, errlen, "linux.cgroupsPath \"%.200s\": . and .. are not allowed", path);
-      return false;
-    }
-    p += n;
-  }
-  int w = snprintf(out, outlen, "%s/%s", root, path[0] == '/' ? path + 1 : path);
-  if (w < 0 || (size_t)w >= outlen || strcmp(out + strlen(root), "/") == 0) {
-    snprintf(err, errlen, "linux.cgroupsPath \"%.200s\": not a cgroup below the root", path);
-    return false;
-  }
-  return true;
-}
-
 static bool write_file(const char *dir, const char *file, const char *text) {
   char path[4352];
   snprintf(path, sizeof path, "%s/%s", dir, file);

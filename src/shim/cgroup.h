@@ -24,10 +24,8 @@ typedef struct shim_cgroup {
  * host); NULL when there is none. */
 const char *shim_cgroup_root(void);
 
-/* The directory of `cgroups_path` under `root`: a plain path ("/default/id")
- * as is, systemd's "slice:prefix:name" as the slice's nested directories and
- * "prefix-name.scope". False (with one line in err) for a malformed path. */
-bool shim_cgroup_dir(const char *root, const char *cgroups_path, char *out, size_t outlen, char *err, size_t errlen);
+/* (shim_cgroup_dir, which turns linux.cgroupsPath into a directory, is in
+ * spec.h with the rest of what reads config.json.) */
 
 /* Makes the task's cgroup of `spec` and writes its limits; cg->path is NULL
  * (and the call succeeds) when the spec names no cgroup or the host has no

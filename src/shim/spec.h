@@ -49,6 +49,12 @@ typedef struct shim_spec {
 bool shim_spec_load(const char *path, shim_spec *s, char *err, size_t errlen);
 void shim_spec_free(shim_spec *s);
 
+/* The directory of `cgroups_path` under `root`: a plain path ("/default/id")
+ * as is, systemd's "slice:prefix:name" as the slice's nested directories and
+ * "prefix-name.scope", as runc expands it. False (with one line in err) for
+ * a malformed path or one with . or .. components. */
+bool shim_cgroup_dir(const char *root, const char *cgroups_path, char *out, size_t outlen, char *err, size_t errlen);
+
 /* Parses "5s", "250ms", "2m", "100us", "30" (seconds) into nanoseconds. */
 bool shim_parse_duration(const char *text, uint64_t *ns);
 

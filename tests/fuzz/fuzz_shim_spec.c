@@ -2,7 +2,9 @@
  * fuzz_shim_spec.c — the containerd shim's reading of a bundle's config.json
  * (src/shim/spec.c) on any bytes: it either fails with one line naming the
  * file, or gives a spec whose invariants hold (a non-empty NULL-terminated
- * args, env entries and mounts as counted, absolute mount destinations).
+ * args, env entries and mounts as counted, absolute mount destinations);
+ * its linux.cgroupsPath becomes a directory below the root without . or ..
+ * components, or is refused in one line.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -40,6 +42,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   for (int i = 0; i < s.nargs; i++) CHECK(s.args[i] != NULL);
   for (int i = 0; i < s.nenv; i++) CHECK(s.env[i] != NULL);
   for (int i = 0; i < s.nmounts; i++) CHECK(s.mounts[i].destination[0] == '/' && s.mounts[i].source);
+  CHECK(s.serve_addr != NULL);
+  if (s.cgroups_path) {
+    char dir[4096];
+    if (shim_cgroup_dir("/cg", s.cgroups_path, dir, sizeof dir, err, sizeof err)) {
+      CHECK(strncmp(dir, "/cg/", 4) == 0 && dir[4] != 0);
+      for (const char *p = dir; (p = strchr(p, '/')) != NULL; p++) /* no "." or ".." component */
+        CHECK(!(p[1] == '.' && (p[2] == '/' || p[2] == 0 || (p[2] == '.' && (p[3] == '/' || p[3] == 0)))));
+    } else {
+      CHECK(strstr(err, "linux.cgroupsPath") != NULL && !strchr(err, '\n'));
+    }
+  }
   shim_spec_free(&s);
   return 0;
 }
