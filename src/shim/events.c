@@ -57,8 +57,9 @@ void shim_trace(const char *task, const char *what) {
   struct timespec now;
   clock_gettime(CLOCK_MONOTONIC, &now);
   char line[512];
-  int n = snprintf(line, sizeof line, "containerd-shim-wrun-v2[%d] trace %s %s at %.3f ms\n", (int)getpid(),
-                   task ? task : trace_task ? trace_task : "-", what, (double)now.tv_sec * 1e3 + (double)now.tv_nsec / 1e6);
+  const char *who = task ? task : trace_task ? trace_task : "-";
+  int n = snprintf(line, sizeof line, "containerd-shim-wrun-v2[%d] trace %s %s at %.3f ms\n", (int)getpid(), who,
+                   what, (double)now.tv_sec * 1e3 + (double)now.tv_nsec / 1e6);
   if (n > 0 && write(trace_fd, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1) < 0) trace_on = 0;
 }
 

@@ -40,7 +40,8 @@ static void task_free(shim_task *t) {
   if (t->stdin_fd >= 0) close(t->stdin_fd);
   if (t->stdout_fd >= 0) close(t->stdout_fd);
   if (t->stderr_fd >= 0) close(t->stderr_fd);
-  if (t->mounted && umount2(t->rootfs, MNT_DETACH) != 0 && errno != EINVAL) shim_log("unmounting %s: %s", t->rootfs, strerror(errno));
+  if (t->mounted && umount2(t->rootfs, MNT_DETACH) != 0 && errno != EINVAL) /* EINVAL: never mounted */
+    shim_log("unmounting %s: %s", t->rootfs, strerror(errno));
   shim_cgroup_remove(&t->cgroup);
   free(t->id);
   free(t->bundle);
@@ -323,7 +324,8 @@ static int create_task(shim_server *s, const Containerd__Task__V2__CreateTaskReq
   if (pid < 0) goto fail;
   if (pid == 0) {
     close(pipefd[1]);
-    shim_launch l = {.module_fd = module_fd, .rootfs_mount = t->mounted ? r->rootfs[0] : NULL, .task_id = t->id, .rootfs = t->rootfs, .spec = &spec, .stdin_fd = t->stdin_fd,
+    shim_launch l = {.module_fd = module_fd, .rootfs_mount = t->mounted ? r->rootfs[0] : NULL,
+                     .task_id = t->id, .rootfs = t->rootfs, .spec = &spec, .stdin_fd = t->stdin_fd,
                      .stdout_fd = t->stdout_fd, .stderr_fd = t->stderr_fd, .start_fd = pipefd[0],
                      .cgroup_procs_fd = in_cgroup ? -1 : t->cgroup.procs_fd, .serve_binary = serve_binary()};
     shim_workload_main(&l, shim);
@@ -521,7 +523,8 @@ static void do_delete(const call *k, const Containerd__Task__V2__DeleteRequest *
   ev.exit_status = t->exit_status;
   ev.exited_at = &at;
   ev.id = t->id;
-  if (t->mounted && umount2(t->rootfs, MNT_DETACH) != 0 && errno != EINVAL) shim_log("unmounting %s: %s", t->rootfs, strerror(errno));
+  if (t->mounted && umount2(t->rootfs, MNT_DETACH) != 0 && errno != EINVAL) /* EINVAL: never mounted */
+    shim_log("unmounting %s: %s", t->rootfs, strerror(errno));
   t->mounted = false;
   shim_trace(t->id, "delete: rootfs unmounted");
   shim_cgroup_remove(&t->cgroup); /* its process was reaped: the cgroup is empty */

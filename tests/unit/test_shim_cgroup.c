@@ -41,7 +41,8 @@ static void cgroup_paths(void **state) {
   expect_dir("k8s/pod/c", "/cg/k8s/pod/c");
   expect_dir("system.slice:wrun:abc", "/cg/system.slice/wrun-abc.scope");
   expect_dir("kubepods-besteffort-pod12.slice:cri-containerd:deadbeef",
-             "/cg/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod12.slice/cri-containerd-deadbeef.scope");
+             "/cg/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod12.slice/"
+             "cri-containerd-deadbeef.scope");
   expect_dir(":wrun:x", "/cg/system.slice/wrun-x.scope"); /* no slice: system.slice, as runc */
   expect_dir("-.slice:p:x", "/cg/p-x.scope");             /* the root slice */
   expect_dir("a.slice::x", "/cg/a.slice/x.scope");
