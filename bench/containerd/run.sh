@@ -9,6 +9,8 @@
 #   bench/containerd/run.sh [N] [BUILD_DIR]      (root; default N=21, BUILD_DIR=build)
 # With WRUN_SHIM_TRACE=1 in the environment, also the median time of each
 # step of a task's life after its Create request (the shim's trace lines).
+# BENCH_WRUN_FLAGS: more `ctr run` options for the wrun runs (e.g. --cgroup=
+# for no cgroup).
 set -u
 n=${1:-21}
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -31,7 +33,7 @@ minimum() { sort -n | head -1 | awk '{printf "%.1f", $1/1000}'; }
 : >"$tmp/w" ; : >"$tmp/r"
 i=0
 while [ $i -lt "$n" ]; do
-  t=$(date +%s%N); out=$($C run --rm --runtime io.containerd.wrun.v2 docker.io/library/bench-wrun:1 w$i </dev/null)
+  t=$(date +%s%N); out=$($C run --rm --runtime io.containerd.wrun.v2 ${BENCH_WRUN_FLAGS:-} docker.io/library/bench-wrun:1 w$i </dev/null)
   ms_since "$t" >>"$tmp/w"
   [ "$out" = "hello from wrun" ] || { echo "wrun run $i: unexpected output '$out'"; grep "w$i" "$tmp/containerd.log" | tail -5; exit 1; }
   t=$(date +%s%N); out=$($C run --rm docker.io/library/bench-runc:1 r$i </dev/null)
