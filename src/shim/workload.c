@@ -399,12 +399,9 @@ static int run_component(const shim_launch *l, const uint8_t *bytes, size_t len)
     wc_component_free(c);
     return EXIT_REJECTED;
   }
-  if (!wait_for_start(l->start_fd)) {
-    wc_component_free(c);
-    return EXIT_REJECTED;
-  }
   int status = EXIT_REJECTED;
-  /* preview 1's context serves the WASI 0.2 host's waits, so Kill ends them */
+  /* the host is made before Start (no guest code runs until instantiation);
+   * preview 1's context serves the WASI 0.2 host's waits, so Kill ends them */
   wasi_config wcfg = {.argc = 1, .argv = spec->args, .interruptible = true};
   wasi_ctx *wasi = wasi_new(&wcfg, &err);
   rt_config cfg = store_config(spec);
@@ -418,6 +415,7 @@ static int run_component(const shim_launch *l, const uint8_t *bytes, size_t len)
     fprintf(stderr, "%s: out of memory creating the WASI host\n", prog);
     goto done;
   }
+  if (!wait_for_start(l->start_fd)) goto done;
   publish_running(s, wasi);
   start_deadline(spec);
   inst = wc_instantiate(s, c, host, &err);
