@@ -6,6 +6,7 @@
  *
  *   udf examples/udf.wasm [CALLS] [aot]
  */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime in strict C11 */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
