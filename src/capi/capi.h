@@ -121,6 +121,8 @@ typedef struct capi_host {
   void *env;
   void (*finalizer)(void *);
   const wm_functype *type;       /* the runtime function's own copy */
+  wasm_valkind_t *kinds;         /* public kinds of its parameters, then results (owned) */
+  bool numeric;                  /* no references among them: the trampoline's fast path */
 } capi_host;
 
 struct wasm_config_t { rt_config cfg; };
@@ -154,7 +156,16 @@ struct wrun_error_t {
 
 /* Engine value types <-> public kinds. The kind of an engine reference type
  * is FUNCREF for function references, EXTERNREF for the rest. */
-wasm_valkind_t capi_kind_of(wm_valtype t);
+wasm_valkind_t capi_ref_kind_of(wm_valtype t);
+static inline wasm_valkind_t capi_kind_of(wm_valtype t) {
+  switch (t) { /* the numeric types inline: this is on every call's path */
+  case WASM_I32: return PUB_I32;
+  case WASM_I64: return PUB_I64;
+  case WASM_F32: return PUB_F32;
+  case WASM_F64: return PUB_F64;
+  default: return capi_ref_kind_of(t);
+  }
+}
 bool capi_valtype_of(wasm_valkind_t k, wm_valtype *out);
 
 /* Public type objects made from engine types (owned results; NULL if out of

@@ -249,6 +249,7 @@ void wasm_store_delete(wasm_store_t *s) {
     if (s->stdio_fds[i] >= 0) close(s->stdio_fds[i]);
   for (uint32_t i = 0; i < s->nhosts; i++) {
     if (s->hosts[i]->finalizer) s->hosts[i]->finalizer(s->hosts[i]->env);
+    free(s->hosts[i]->kinds);
     free(s->hosts[i]);
   }
   free(s->hosts);
@@ -310,8 +311,7 @@ static wasm_ref_t *ref_from_rt(wasm_store_t *s, void *p, wm_valtype t) {
 }
 
 static bool val_to_rt(wasm_store_t *s, const wasm_val_t *v, wm_valtype t, rt_val *out) {
-  memset(out, 0, sizeof *out);
-  out->type = t;
+  out->type = t; /* the runtime reads only the member of the type */
   if (v->kind != capi_kind_of(t) || t == WASM_V128) return false;
   switch (v->kind) {
   case PUB_I32: out->of.i32 = (uint32_t)v->of.i32; return true;
@@ -735,8 +735,54 @@ wasm_extern_t *wrun_instance_export(const wasm_instance_t *h, const char *name) 
 
 /* Calls a host function for the runtime: slots -> values, the callback,
  * values -> slots (layout in runtime.h). */
+/* The trampoline for signatures of numbers only (one slot each), with at
+ * most SMALL_ARITY parameters and results: no references to make or
+ * delete, kinds precomputed. */
+static bool host_trampoline_numeric(rt_caller *c, capi_host *h, uint64_t *slots) {
+  const wm_functype *ft = h->type;
+  uint32_t np = ft->nparams, nr = ft->nresults;
+  wasm_val_t args[SMALL_ARITY], res[SMALL_ARITY];
+  for (uint32_t i = 0; i < np; i++) {
+    wasm_val_t *a = &args[i];
+    a->kind = h->kinds[i];
+    switch (a->kind) {
+    case PUB_I32: a->of.i32 = (int32_t)(uint32_t)slots[i]; break;
+    case PUB_I64: a->of.i64 = (int64_t)slots[i]; break;
+    case PUB_F32: { uint32_t b = (uint32_t)slots[i]; memcpy(&a->of.f32, &b, 4); break; }
+    default: memcpy(&a->of.f64, &slots[i], 8); break;
+    }
+  }
+  for (uint32_t i = 0; i < nr; i++) {
+    res[i].kind = h->kinds[np + i];
+    res[i].of.i64 = 0;
+  }
+  wasm_val_vec_t argv = {np, args}, resv = {nr, res};
+  wasm_trap_t *trap = h->cb_env ? h->cb_env(h->env, &argv, &resv) : h->cb(&argv, &resv);
+  if (trap) {
+    bool ok = rt_caller_trap(c, WRUN_TRAP_HOST, "%s", trap->r.of.trap->message);
+    wasm_trap_delete(trap);
+    return ok;
+  }
+  for (uint32_t i = 0; i < nr; i++) {
+    const wasm_val_t *r = &res[i];
+    if (r->kind != h->kinds[np + i]) {
+      if (wasm_valkind_is_ref(r->kind)) wasm_val_delete(&res[i]);
+      return rt_caller_trap(c, WRUN_TRAP_HOST, "host function result %u is %s, expected %s", i, kind_name(r->kind),
+                            kind_name(h->kinds[np + i]));
+    }
+    switch (r->kind) {
+    case PUB_I32: slots[i] = (uint32_t)r->of.i32; break;
+    case PUB_I64: slots[i] = (uint64_t)r->of.i64; break;
+    case PUB_F32: { uint32_t b; memcpy(&b, &r->of.f32, 4); slots[i] = b; break; }
+    default: memcpy(&slots[i], &r->of.f64, 8); break;
+    }
+  }
+  return true;
+}
+
 static bool host_trampoline(rt_caller *c, void *env, uint64_t *slots) {
   capi_host *h = env;
+  if (h->numeric) return host_trampoline_numeric(c, h, slots);
   const wm_functype *ft = h->type;
   wasm_val_t small_args[SMALL_ARITY], small_res[SMALL_ARITY];
   wasm_val_t *args = ft->nparams <= SMALL_ARITY ? small_args : calloc(ft->nparams, sizeof *args);
@@ -807,6 +853,13 @@ static wasm_func_t *host_func_new(wasm_store_t *s, const wasm_functype_t *type, 
   free(ft.types);
   if (!f) return NULL;
   h->type = rt_func_type(f);
+  uint32_t n = h->type->nparams + h->type->nresults;
+  if (n && !(h->kinds = malloc(n * sizeof *h->kinds))) return NULL; /* f stays in the store, unused */
+  h->numeric = h->type->nparams <= SMALL_ARITY && h->type->nresults <= SMALL_ARITY;
+  for (uint32_t i = 0; i < n; i++) {
+    h->kinds[i] = capi_kind_of(h->type->types[i]);
+    if (wasm_valkind_is_ref(h->kinds[i])) h->numeric = false;
+  }
   return (wasm_func_t *)capi_ref_new(CAPI_FUNC, s, f);
 fail:
   free(h);

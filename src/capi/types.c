@@ -111,15 +111,8 @@ void wasm_valtype_delete(wasm_valtype_t *t) { free(t); }
 wasm_valtype_t *wasm_valtype_copy(const wasm_valtype_t *t) { return wasm_valtype_new(t->kind); }
 wasm_valkind_t wasm_valtype_kind(const wasm_valtype_t *t) { return t->kind; }
 
-wasm_valkind_t capi_kind_of(wm_valtype t) {
-  switch (t) {
-  case WASM_I32: return PUB_I32;
-  case WASM_I64: return PUB_I64;
-  case WASM_F32: return PUB_F32;
-  case WASM_F64: return PUB_F64;
-  case WASM_V128: return PUB_V128;
-  default: break;
-  }
+wasm_valkind_t capi_ref_kind_of(wm_valtype t) {
+  if (t == WASM_V128) return PUB_V128;
   uint32_t heap = wm_reftype_heap(t);
   bool func = heap == WASM_HT_FUNC || heap == WASM_HT_NOFUNC || heap >= 0x80;
   return func ? PUB_FUNCREF : PUB_EXTERNREF;
