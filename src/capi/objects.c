@@ -310,7 +310,7 @@ static wasm_ref_t *ref_from_rt(wasm_store_t *s, void *p, wm_valtype t) {
   return (wasm_ref_t *)ref_copy(p);
 }
 
-static bool val_to_rt(wasm_store_t *s, const wasm_val_t *v, wm_valtype t, rt_val *out) {
+static inline bool val_to_rt(wasm_store_t *s, const wasm_val_t *v, wm_valtype t, rt_val *out) {
   out->type = t; /* the runtime reads only the member of the type */
   if (v->kind != capi_kind_of(t) || t == WASM_V128) return false;
   switch (v->kind) {
@@ -322,8 +322,8 @@ static bool val_to_rt(wasm_store_t *s, const wasm_val_t *v, wm_valtype t, rt_val
   }
 }
 
-static void val_from_rt(wasm_store_t *s, const rt_val *in, wasm_val_t *out) {
-  memset(out, 0, sizeof *out);
+static inline void val_from_rt(wasm_store_t *s, const rt_val *in, wasm_val_t *out) {
+  out->of.i64 = 0;
   out->kind = capi_kind_of(in->type);
   switch (out->kind) {
   case PUB_I32: out->of.i32 = (int32_t)in->of.i32; break;
@@ -880,16 +880,28 @@ wasm_functype_t *wasm_func_type(const wasm_func_t *f) { return capi_functype_fro
 size_t wasm_func_param_arity(const wasm_func_t *f) { return rt_func_type(f->r.of.func)->nparams; }
 size_t wasm_func_result_arity(const wasm_func_t *f) { return rt_func_type(f->r.of.func)->nresults; }
 
-wasm_trap_t *wasm_func_call(const wasm_func_t *func, const wasm_val_vec_t *args, wasm_val_vec_t *results) {
-  wasm_store_t *s = func->r.store;
-  const wm_functype *ft = rt_func_type(func->r.of.func);
-  size_t nargs = args ? args->size : 0, nres = results ? results->size : 0;
+/* The trap for a call the function's type does not allow (kept out of the
+ * call path: the message buffer would otherwise sit in its frame). */
+static __attribute__((noinline, cold)) wasm_trap_t *misuse_trap(wasm_store_t *s, const wm_functype *ft,
+                                                                 size_t nargs, size_t nres, const wasm_val_t *args) {
   char msg[160];
   if (nargs != ft->nparams || nres < ft->nresults) {
     snprintf(msg, sizeof msg, "the function takes %u arguments and returns %u results; given %zu and room for %zu",
              ft->nparams, ft->nresults, nargs, nres);
-    return trap_make(s, msg, WRUN_CAUSE_OTHER);
+  } else {
+    uint32_t i = 0;
+    while (i + 1 < ft->nparams && args[i].kind == capi_kind_of(wm_functype_params(ft)[i])) i++;
+    snprintf(msg, sizeof msg, "argument %u is %s, expected %s", i, kind_name(args[i].kind),
+             kind_name(capi_kind_of(wm_functype_params(ft)[i])));
   }
+  return trap_make(s, msg, WRUN_CAUSE_OTHER);
+}
+
+wasm_trap_t *wasm_func_call(const wasm_func_t *func, const wasm_val_vec_t *args, wasm_val_vec_t *results) {
+  wasm_store_t *s = func->r.store;
+  const wm_functype *ft = func->r.of.func->type;
+  size_t nargs = args ? args->size : 0, nres = results ? results->size : 0;
+  if (nargs != ft->nparams || nres < ft->nresults) return misuse_trap(s, ft, nargs, nres, NULL);
   rt_val small_in[SMALL_ARITY], small_out[SMALL_ARITY];
   rt_val *in = ft->nparams <= SMALL_ARITY ? small_in : calloc(ft->nparams, sizeof *in);
   rt_val *out = ft->nresults <= SMALL_ARITY ? small_out : calloc(ft->nresults, sizeof *out);
@@ -898,15 +910,11 @@ wasm_trap_t *wasm_func_call(const wasm_func_t *func, const wasm_val_vec_t *args,
     trap = trap_make(s, "out of memory", WRUN_CAUSE_OTHER);
     goto done;
   }
-  for (uint32_t i = 0; i < ft->nparams; i++) {
-    wm_valtype t = wm_functype_params(ft)[i];
-    if (!val_to_rt(s, &args->data[i], t, &in[i])) {
-      snprintf(msg, sizeof msg, "argument %u is %s, expected %s", i, kind_name(args->data[i].kind),
-               kind_name(capi_kind_of(t)));
-      trap = trap_make(s, msg, WRUN_CAUSE_OTHER);
+  for (uint32_t i = 0; i < ft->nparams; i++)
+    if (!val_to_rt(s, &args->data[i], wm_functype_params(ft)[i], &in[i])) {
+      trap = misuse_trap(s, ft, nargs, nres, args->data);
       goto done;
     }
-  }
   rt_error err;
   err.kind = WRUN_OK; /* rt_error_clear without the call: this path is per call */
   if (!rt_call(s->rt, func->r.of.func, in, ft->nparams, out, ft->nresults, &err)) {
