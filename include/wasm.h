@@ -174,6 +174,7 @@ enum wasm_valkind_enum { WASM_I32, WASM_I64, WASM_F32, WASM_F64, WASM_V128, WASM
 
 /* NULL for a kind that is not one of the above. */
 WASM_API_EXTERN own wasm_valtype_t *wasm_valtype_new(wasm_valkind_t);
+/* The kind a value type was made with. */
 WASM_API_EXTERN wasm_valkind_t wasm_valtype_kind(const wasm_valtype_t *);
 
 static inline bool wasm_valkind_is_num(wasm_valkind_t k) { return k < WASM_EXTERNREF; }
@@ -184,21 +185,25 @@ static inline bool wasm_valtype_is_ref(const wasm_valtype_t *t) { return wasm_va
 WASM_TYPE_DECL(functype)
 /* Takes ownership of both vectors' contents (the vectors are left empty). */
 WASM_API_EXTERN own wasm_functype_t *wasm_functype_new(own wasm_valtype_vec_t *params, own wasm_valtype_vec_t *results);
+/* The parameter and result types (borrowed from the function type). */
 WASM_API_EXTERN const wasm_valtype_vec_t *wasm_functype_params(const wasm_functype_t *);
 WASM_API_EXTERN const wasm_valtype_vec_t *wasm_functype_results(const wasm_functype_t *);
 
 WASM_TYPE_DECL(globaltype)
+/* A global's value type (taken over) and mutability; the accessors borrow. */
 WASM_API_EXTERN own wasm_globaltype_t *wasm_globaltype_new(own wasm_valtype_t *, wasm_mutability_t);
 WASM_API_EXTERN const wasm_valtype_t *wasm_globaltype_content(const wasm_globaltype_t *);
 WASM_API_EXTERN wasm_mutability_t wasm_globaltype_mutability(const wasm_globaltype_t *);
 
 WASM_TYPE_DECL(tabletype)
-/* The element type must be a reference type (else NULL, and it is deleted). */
+/* A table's element type (taken over; it must be a reference type, else
+ * NULL and it is deleted) and limits (copied); the accessors borrow. */
 WASM_API_EXTERN own wasm_tabletype_t *wasm_tabletype_new(own wasm_valtype_t *, const wasm_limits_t *);
 WASM_API_EXTERN const wasm_valtype_t *wasm_tabletype_element(const wasm_tabletype_t *);
 WASM_API_EXTERN const wasm_limits_t *wasm_tabletype_limits(const wasm_tabletype_t *);
 
 WASM_TYPE_DECL(memorytype)
+/* A memory's limits in pages (copied); the accessor borrows. */
 WASM_API_EXTERN own wasm_memorytype_t *wasm_memorytype_new(const wasm_limits_t *);
 WASM_API_EXTERN const wasm_limits_t *wasm_memorytype_limits(const wasm_memorytype_t *);
 
@@ -209,6 +214,7 @@ WASM_TYPE_DECL(externtype)
 typedef uint8_t wasm_externkind_t;
 enum wasm_externkind_enum { WASM_EXTERN_FUNC, WASM_EXTERN_GLOBAL, WASM_EXTERN_TABLE, WASM_EXTERN_MEMORY };
 
+/* Which of the four an extern type is. */
 WASM_API_EXTERN wasm_externkind_t wasm_externtype_kind(const wasm_externtype_t *);
 
 WASM_API_EXTERN wasm_externtype_t *wasm_functype_as_externtype(wasm_functype_t *);
@@ -230,6 +236,7 @@ WASM_API_EXTERN const wasm_memorytype_t *wasm_externtype_as_memorytype_const(con
 
 /* One import of a module: its module name, field name and type. */
 WASM_TYPE_DECL(importtype)
+/* Takes over both names and the type; the accessors borrow. */
 WASM_API_EXTERN own wasm_importtype_t *wasm_importtype_new(own wasm_name_t *module, own wasm_name_t *name,
                                                           own wasm_externtype_t *);
 WASM_API_EXTERN const wasm_name_t *wasm_importtype_module(const wasm_importtype_t *);
@@ -238,6 +245,7 @@ WASM_API_EXTERN const wasm_externtype_t *wasm_importtype_type(const wasm_importt
 
 /* One export of a module: its name and type. */
 WASM_TYPE_DECL(exporttype)
+/* Takes over the name and the type; the accessors borrow. */
 WASM_API_EXTERN own wasm_exporttype_t *wasm_exporttype_new(own wasm_name_t *, own wasm_externtype_t *);
 WASM_API_EXTERN const wasm_name_t *wasm_exporttype_name(const wasm_exporttype_t *);
 WASM_API_EXTERN const wasm_externtype_t *wasm_exporttype_type(const wasm_exporttype_t *);
@@ -276,6 +284,7 @@ WASM_REF_BASE_DECL(ref)
  * offsets mean in wrun). */
 WASM_OWN_DECL(frame)
 WASM_VEC_DECL(frame, *)
+/* A copy of a frame; the instance of a frame is borrowed from it. */
 WASM_API_EXTERN own wasm_frame_t *wasm_frame_copy(const wasm_frame_t *);
 WASM_API_EXTERN struct wasm_instance_t *wasm_frame_instance(const wasm_frame_t *);
 WASM_API_EXTERN uint32_t wasm_frame_func_index(const wasm_frame_t *);
@@ -288,7 +297,10 @@ typedef wasm_name_t wasm_message_t;
 /* A trap: a message and, when it came from wasm code, the frames active
  * then. Host functions return one to make their caller trap. */
 WASM_REF_DECL(trap)
+/* A trap with a copy of the message (no frames); the message gets its
+ * terminating NUL if it lacks one. */
 WASM_API_EXTERN own wasm_trap_t *wasm_trap_new(wasm_store_t *store, const wasm_message_t *);
+/* The message, NUL-terminated, into `out` (owned by the caller). */
 WASM_API_EXTERN void wasm_trap_message(const wasm_trap_t *, own wasm_message_t *out);
 /* The innermost frame, or NULL when there is none (a trap made by the host). */
 WASM_API_EXTERN own wasm_frame_t *wasm_trap_origin(const wasm_trap_t *);
@@ -308,7 +320,9 @@ WASM_SHARABLE_REF_DECL(module)
 /* NULL when the bytes are not a valid module (wrun_module_new says why).
  * The bytes are copied. */
 WASM_API_EXTERN own wasm_module_t *wasm_module_new(wasm_store_t *, const wasm_byte_vec_t *binary);
+/* Whether the bytes are a valid module (nothing is kept). */
 WASM_API_EXTERN bool wasm_module_validate(wasm_store_t *, const wasm_byte_vec_t *binary);
+/* The module's imports and exports, in module order, into `out` (owned). */
 WASM_API_EXTERN void wasm_module_imports(const wasm_module_t *, own wasm_importtype_vec_t *out);
 WASM_API_EXTERN void wasm_module_exports(const wasm_module_t *, own wasm_exporttype_vec_t *out);
 /* A wrun compiled artifact (.cwasm, as `wrun compile` writes): the module
@@ -335,6 +349,7 @@ WASM_API_EXTERN own wasm_func_t *wasm_func_new(wasm_store_t *, const wasm_functy
 WASM_API_EXTERN own wasm_func_t *wasm_func_new_with_env(wasm_store_t *, const wasm_functype_t *type,
                                                        wasm_func_callback_with_env_t, void *env,
                                                        void (*finalizer)(void *));
+/* The function's type (owned), and its numbers of parameters and results. */
 WASM_API_EXTERN own wasm_functype_t *wasm_func_type(const wasm_func_t *);
 WASM_API_EXTERN size_t wasm_func_param_arity(const wasm_func_t *);
 WASM_API_EXTERN size_t wasm_func_result_arity(const wasm_func_t *);
@@ -346,7 +361,10 @@ WASM_API_EXTERN own wasm_trap_t *wasm_func_call(const wasm_func_t *, const wasm_
 /* ---- globals, tables, memories ------------------------------------------------------- */
 
 WASM_REF_DECL(global)
+/* A global of the type with the initial value (which must be of its kind);
+ * NULL otherwise. The type is copied. */
 WASM_API_EXTERN own wasm_global_t *wasm_global_new(wasm_store_t *, const wasm_globaltype_t *, const wasm_val_t *);
+/* Its type (owned), and its current value into `out` (owned). */
 WASM_API_EXTERN own wasm_globaltype_t *wasm_global_type(const wasm_global_t *);
 WASM_API_EXTERN void wasm_global_get(const wasm_global_t *, own wasm_val_t *out);
 /* Ignored for an immutable global or a value of the wrong kind. */
@@ -354,17 +372,24 @@ WASM_API_EXTERN void wasm_global_set(wasm_global_t *, const wasm_val_t *);
 
 WASM_REF_DECL(table)
 typedef uint32_t wasm_table_size_t;
+/* A table of the type's minimum size, every entry `init` (borrowed; NULL for
+ * null). Its type (owned) has the current size as minimum. */
 WASM_API_EXTERN own wasm_table_t *wasm_table_new(wasm_store_t *, const wasm_tabletype_t *, wasm_ref_t *init);
 WASM_API_EXTERN own wasm_tabletype_t *wasm_table_type(const wasm_table_t *);
 /* NULL for a null entry or an index out of bounds. */
 WASM_API_EXTERN own wasm_ref_t *wasm_table_get(const wasm_table_t *, wasm_table_size_t index);
+/* Sets an entry (the reference is borrowed); false out of bounds or for a
+ * reference of the wrong kind. */
 WASM_API_EXTERN bool wasm_table_set(wasm_table_t *, wasm_table_size_t index, wasm_ref_t *);
+/* Entries now; grow adds `delta` entries set to `init`, false past the maximum. */
 WASM_API_EXTERN wasm_table_size_t wasm_table_size(const wasm_table_t *);
 WASM_API_EXTERN bool wasm_table_grow(wasm_table_t *, wasm_table_size_t delta, wasm_ref_t *init);
 
 WASM_REF_DECL(memory)
 typedef uint32_t wasm_memory_pages_t;
 static const size_t MEMORY_PAGE_SIZE = 0x10000;
+/* A memory of the type's minimum size (NULL past the engine's memory limit).
+ * Its type (owned) has the current size as minimum. */
 WASM_API_EXTERN own wasm_memory_t *wasm_memory_new(wasm_store_t *, const wasm_memorytype_t *);
 WASM_API_EXTERN own wasm_memorytype_t *wasm_memory_type(const wasm_memory_t *);
 /* The memory's bytes: valid until the memory grows or its store is deleted. */
@@ -378,6 +403,7 @@ WASM_API_EXTERN bool wasm_memory_grow(wasm_memory_t *, wasm_memory_pages_t delta
 
 WASM_REF_DECL(extern)
 WASM_VEC_DECL(extern, *)
+/* Which of the four an extern is, and its type (owned). */
 WASM_API_EXTERN wasm_externkind_t wasm_extern_kind(const wasm_extern_t *);
 WASM_API_EXTERN own wasm_externtype_t *wasm_extern_type(const wasm_extern_t *);
 

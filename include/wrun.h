@@ -125,6 +125,7 @@ typedef enum wrun_trap_cause_t {
   WRUN_CAUSE_OTHER      /* made by wasm_trap_new, or an argument mismatch in wasm_func_call */
 } wrun_trap_cause_t;
 
+/* The cause of a trap (from wasm_func_call, wasm_instance_new or wasm_trap_new). */
 wrun_trap_cause_t wrun_trap_cause(const wasm_trap_t *trap);
 
 /* True when the trap is a WASI proc_exit, with its status in *code. */
