@@ -95,6 +95,11 @@ typedef struct capi_module {
   atomic_int refs;
   wm_module *m;
   rt_config cfg;                 /* of the engine it was made for */
+  /* Native code is made when the module is, for an AOT engine; an
+   * interpreter engine's module instantiated in an AOT store is compiled
+   * then, once, under this lock (stores on other threads may be
+   * instantiating it at the same time). */
+  pthread_mutex_t compile_mu;
 } capi_module;
 struct wasm_shared_module_t { capi_module *mod; };
 

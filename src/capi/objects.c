@@ -97,6 +97,7 @@ static capi_trap *trap_data_copy(const capi_trap *t) {
 static void module_release(capi_module *mod) {
   if (mod && atomic_fetch_sub(&mod->refs, 1) == 1) {
     wm_module_free(mod->m);
+    pthread_mutex_destroy(&mod->compile_mu);
     free(mod);
   }
 }
@@ -497,6 +498,7 @@ static capi_module *module_make(const rt_config *cfg, const uint8_t *bytes, size
     return NULL;
   }
   atomic_init(&mod->refs, 1);
+  pthread_mutex_init(&mod->compile_mu, NULL);
   mod->m = m;
   mod->cfg = *cfg;
   return mod;
@@ -582,15 +584,20 @@ void wasm_module_serialize(const wasm_module_t *module, wasm_byte_vec_t *out) {
   rt_error e;
   rt_error_clear(&e);
   aot_image *own_img = NULL;
+  pthread_mutex_lock((pthread_mutex_t *)&mod->compile_mu); /* an AOT store may be attaching code */
   const aot_image *img = mod->m->aot_image;
   if (!img) { /* an interpreter engine's module: compile a copy of the code for the artifact */
     rt_config cfg = mod->cfg;
     cfg.aot = true;
-    if (!aot_compile_module(mod->m, aot_options_for(&cfg), &own_img, &e)) return;
+    if (!aot_compile_module(mod->m, aot_options_for(&cfg), &own_img, &e)) {
+      pthread_mutex_unlock((pthread_mutex_t *)&mod->compile_mu);
+      return;
+    }
     img = own_img;
   }
   size_t len = 0;
   uint8_t *bytes = aot_artifact_write(mod->m, img, &len, &e);
+  pthread_mutex_unlock((pthread_mutex_t *)&mod->compile_mu);
   aot_image_free(own_img);
   if (bytes) {
     out->data = (wasm_byte_t *)bytes; /* malloc'd: the vector owns it */
@@ -610,6 +617,7 @@ wasm_module_t *wasm_module_deserialize(wasm_store_t *s, const wasm_byte_vec_t *b
     return NULL;
   }
   atomic_init(&mod->refs, 1);
+  pthread_mutex_init(&mod->compile_mu, NULL);
   mod->m = m;
   mod->cfg = s->engine->cfg;
   return module_handle(mod);
@@ -647,6 +655,22 @@ static bool extern_to_rt(wasm_store_t *s, const wasm_extern_t *e, rt_extern *out
   case CAPI_MEMORY: out->kind = WASM_EXTERN_MEMORY; out->of.memory = e->r.of.memory; return true;
   default: return false;
   }
+}
+
+/* For a store of an AOT engine: the module's native code, made now if the
+ * module came from an interpreter engine (the runtime would otherwise make
+ * it on first instantiation, unsynchronized). */
+static bool ensure_compiled(capi_module *mod, const rt_config *cfg, rt_error *err) {
+  if (!cfg->aot) return true;
+  pthread_mutex_lock(&mod->compile_mu);
+  bool ok = true;
+  if (!mod->m->aot_image) {
+    aot_image *img;
+    ok = aot_compile_module(mod->m, aot_options_for(cfg), &img, err);
+    if (ok) aot_attach_image(mod->m, img);
+  }
+  pthread_mutex_unlock(&mod->compile_mu);
+  return ok;
 }
 
 /* The store keeps one reference to every module instantiated in it: its
@@ -691,7 +715,8 @@ wasm_instance_t *wrun_instance_new(wasm_store_t *s, const wasm_module_t *module,
   rt_error_clear(&e);
   wrun_instance *inst = NULL;
   if (!retain_module(s, module->r.of.module)) rt_error_at(&e, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
-  else inst = rt_instantiate(s->rt, m, ex, m->nimports, &e);
+  else if (ensure_compiled(module->r.of.module, &s->engine->cfg, &e))
+    inst = rt_instantiate(s->rt, m, ex, m->nimports, &e);
   free(ex);
   capi_ref *r = inst ? capi_ref_new(CAPI_INSTANCE, s, inst) : NULL;
   if (inst && !r) rt_error_at(&e, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");

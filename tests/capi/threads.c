@@ -4,7 +4,8 @@
  * instantiates the module with host functions whose environment is its
  * own, calls into it repeatedly (through an export and through the table),
  * writes and reads its memory, and makes it trap; every result is checked.
- * Run for both tiers. Built and run plain, under ASan with the tree, and
+ * Run for both tiers, and for AOT stores sharing a module made by an
+ * interpreter engine. Built and run plain, under ASan with the tree, and
  * under ThreadSanitizer by tests/capi/tsan.sh.
  *
  *   capi_threads standard.wasm [THREADS] [ROUNDS]
@@ -100,12 +101,21 @@ static void *work(void *arg) {
   return NULL;
 }
 
-static int run_tier(const wasm_byte_vec_t *binary, wrun_tier_t tier, int nthreads, int rounds) {
+static wasm_engine_t *engine_for(wrun_tier_t tier) {
   wasm_config_t *cfg = wasm_config_new();
   wrun_config_set_tier(cfg, tier);
-  wasm_engine_t *engine = wasm_engine_new_with_config(cfg);
+  return wasm_engine_new_with_config(cfg);
+}
+
+/* Runs the workers in stores of a `tier` engine on a module made by a
+ * `module_tier` engine (an interpreter engine's module in AOT stores is
+ * compiled by the first instantiation, while the others wait). */
+static int run_tier(const wasm_byte_vec_t *binary, wrun_tier_t module_tier, wrun_tier_t tier, int nthreads,
+                    int rounds) {
+  wasm_engine_t *module_engine = engine_for(module_tier), *engine = engine_for(tier);
   wrun_error_t *err = NULL;
-  wasm_module_t *module = wrun_module_new(engine, (const uint8_t *)binary->data, binary->size, &err);
+  wasm_module_t *module = wrun_module_new(module_engine, (const uint8_t *)binary->data, binary->size, &err);
+  wasm_engine_delete(module_engine); /* a module does not need its engine */
   if (!module) {
     fprintf(stderr, "capi_threads: %s\n", err ? wrun_error_message(err) : "out of memory");
     wrun_error_delete(err);
@@ -149,13 +159,14 @@ int main(int argc, char **argv) {
   wasm_byte_vec_new_uninitialized(&binary, 1 << 16);
   binary.size = fread(binary.data, 1, binary.size, f);
   fclose(f);
-  int failures = run_tier(&binary, WRUN_TIER_INTERP, nthreads, rounds);
-  failures += run_tier(&binary, WRUN_TIER_AOT, nthreads, rounds);
+  int failures = run_tier(&binary, WRUN_TIER_INTERP, WRUN_TIER_INTERP, nthreads, rounds);
+  failures += run_tier(&binary, WRUN_TIER_AOT, WRUN_TIER_AOT, nthreads, rounds);
+  failures += run_tier(&binary, WRUN_TIER_INTERP, WRUN_TIER_AOT, nthreads, rounds);
   wasm_byte_vec_delete(&binary);
   if (failures) {
     fprintf(stderr, "capi_threads: %d failures\n", failures);
     return 1;
   }
-  printf("ok: %d threads x %d rounds, interpreter and AOT\n", nthreads, rounds);
+  printf("ok: %d threads x %d rounds, interpreter, AOT, and AOT stores on an interpreter engine's module\n", nthreads, rounds);
   return 0;
 }
