@@ -3,7 +3,7 @@
  * what the example hosts do not cover: errors by phase, fuel, interrupts
  * and deadlines, memory and call-depth limits, host traps and externrefs,
  * host-made memories, tables and globals as imports, vectors and types,
- * and WASI misuse. Modules are written in the text format (src/text).
+ * WASI misuse, and a WASI guest's stdout redirected to a pipe or closed. Modules are written in the text format (src/text).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "text/text.h"
@@ -361,12 +362,76 @@ static void test_wasi_misuse(void **state) {
   wasm_engine_delete(e);
 }
 
+/* A WASI command writing "hi\n" to stdout and exiting with fd_write's errno
+ * (0 on success, 8 = BADF when stdout is closed for it). */
+static const char *wasi_write_wat =
+    "(module (import \"wasi_snapshot_preview1\" \"fd_write\" (func $w (param i32 i32 i32 i32) (result i32)))"
+    " (import \"wasi_snapshot_preview1\" \"proc_exit\" (func $x (param i32)))"
+    " (import \"env\" \"extra\" (func $e))"
+    " (memory (export \"memory\") 1) (data (i32.const 16) \"hi\\n\")"
+    " (func (export \"_start\") (i32.store (i32.const 0) (i32.const 16)) (i32.store (i32.const 4) (i32.const 3))"
+    "   (call $x (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))";
+
+static wasm_trap_t *nothing(const wasm_val_vec_t *args, wasm_val_vec_t *results) {
+  (void)args;
+  (void)results;
+  return NULL;
+}
+
+/* Runs wasi_write_wat with stdout given by `stdout_fd` (-1: closed); returns
+ * the exit status. */
+static int run_wasi_write(int stdout_fd) {
+  wasm_engine_t *e = wasm_engine_new();
+  wasm_store_t *s = wasm_store_new(e);
+  wasm_module_t *m = wat(e, wasi_write_wat);
+  wrun_wasi_config_t *c = wrun_wasi_config_new();
+  assert_true(wrun_wasi_config_set_stdio_fd(c, 1, stdout_fd));
+  assert_null(wrun_store_set_wasi(s, c));
+  wasm_extern_vec_t imports;
+  assert_null(wrun_wasi_imports(s, m, &imports));
+  assert_int_equal(imports.size, 3);
+  assert_non_null(imports.data[0]);
+  assert_null(imports.data[2]); /* not WASI: for the host to fill */
+  wasm_functype_t *ft = wasm_functype_new_0_0();
+  imports.data[2] = wasm_func_as_extern(wasm_func_new(s, ft, nothing));
+  wasm_functype_delete(ft);
+  wrun_error_t *err = NULL;
+  wasm_instance_t *inst = wrun_instance_new(s, m, &imports, &err);
+  if (!inst) fail_msg("%s", wrun_error_message(err));
+  wasm_trap_t *t = call(inst, "_start", NULL, NULL);
+  int code = -1;
+  assert_non_null(t);
+  assert_int_equal(wrun_trap_cause(t), WRUN_CAUSE_EXIT);
+  assert_true(wrun_trap_exit_code(t, &code));
+  wasm_trap_delete(t);
+  wasm_instance_delete(inst);
+  wasm_extern_vec_delete(&imports);
+  wasm_module_delete(m);
+  wasm_store_delete(s);
+  wasm_engine_delete(e);
+  return code;
+}
+
+static void test_wasi_stdio(void **state) {
+  (void)state;
+  int p[2];
+  assert_int_equal(pipe(p), 0);
+  assert_int_equal(run_wasi_write(p[1]), 0);
+  close(p[1]); /* the store closed its duplicate: the pipe ends here */
+  char buf[16] = "";
+  assert_int_equal(read(p[0], buf, sizeof buf), 3);
+  assert_memory_equal(buf, "hi\n", 3);
+  assert_int_equal(read(p[0], buf, sizeof buf), 0);
+  close(p[0]);
+  assert_int_equal(run_wasi_write(-1), 8); /* BADF */
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_errors_by_phase), cmocka_unit_test(test_fuel),
       cmocka_unit_test(test_deadline),        cmocka_unit_test(test_limits),
       cmocka_unit_test(test_host_traps_and_refs), cmocka_unit_test(test_vectors_and_types),
-      cmocka_unit_test(test_wasi_misuse),
+      cmocka_unit_test(test_wasi_misuse),        cmocka_unit_test(test_wasi_stdio),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
