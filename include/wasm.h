@@ -31,6 +31,7 @@
 #ifndef WASM_H
 #define WASM_H
 
+#include <assert.h> /* hosts written for the standard header expect it to bring assert */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -353,8 +354,10 @@ WASM_API_EXTERN own wasm_func_t *wasm_func_new_with_env(wasm_store_t *, const wa
 WASM_API_EXTERN own wasm_functype_t *wasm_func_type(const wasm_func_t *);
 WASM_API_EXTERN size_t wasm_func_param_arity(const wasm_func_t *);
 WASM_API_EXTERN size_t wasm_func_result_arity(const wasm_func_t *);
-/* Calls the function. `args` must match its parameters; `results` must have
- * room for its results. Returns NULL on success, else the trap (owned). */
+/* Calls the function. `args` must match its parameters (else a trap saying
+ * so, without calling); `results` needs room for its results (else, after
+ * the call, a trap saying so, unless the call trapped first). Returns NULL
+ * on success, else the trap (owned). */
 WASM_API_EXTERN own wasm_trap_t *wasm_func_call(const wasm_func_t *, const wasm_val_vec_t *args,
                                                wasm_val_vec_t *results);
 

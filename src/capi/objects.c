@@ -683,59 +683,70 @@ static bool retain_module(wasm_store_t *s, capi_module *mod) {
   return true;
 }
 
-wasm_instance_t *wrun_instance_new(wasm_store_t *s, const wasm_module_t *module, const wasm_extern_vec_t *imports,
-                                   wrun_error_t **err) {
-  if (err) *err = NULL;
+/* Instantiates, or fails with the reason in `e` (the runtime's kinds: LINK,
+ * TRAP or EXHAUSTION for a trap while instantiating, OOM, USAGE). */
+static wasm_instance_t *instance_make(wasm_store_t *s, const wasm_module_t *module, const wasm_extern_vec_t *imports,
+                                      rt_error *e) {
   if (!s || !module) {
-    if (err) *err = capi_error_new(WRUN_PHASE_USAGE, "wasm_instance_new: no store or no module");
+    rt_error_at(e, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "wasm_instance_new: no store or no module");
     return NULL;
   }
   const wm_module *m = module->r.of.module->m;
   size_t given = imports ? imports->size : 0;
   if (given != m->nimports) {
-    if (err) *err = capi_error_new(WRUN_PHASE_LINK, "link: the module has %u imports, %zu were given",
-                                   m->nimports, given);
+    rt_error_at(e, WRUN_ERR_LINK, WRUN_NO_OFFSET, "the module has %u imports, %zu were given", m->nimports, given);
     return NULL;
   }
   rt_extern *ex = m->nimports ? calloc(m->nimports, sizeof *ex) : NULL;
   if (m->nimports && !ex) {
-    if (err) *err = capi_error_new(WRUN_PHASE_RESOURCE, "out of memory");
+    rt_error_at(e, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
     return NULL;
   }
   for (uint32_t i = 0; i < m->nimports; i++) {
-    const wasm_extern_t *e = imports->data[i];
-    if (!e || !extern_to_rt(s, e, &ex[i])) {
-      if (err) *err = capi_error_new(WRUN_PHASE_LINK, "link: import %u (%s.%s) %s", i, m->imports[i].module.ptr,
-                                     m->imports[i].field.ptr, e ? "belongs to another store" : "is not provided");
+    const wasm_extern_t *x = imports->data[i];
+    if (!x || !extern_to_rt(s, x, &ex[i])) {
+      rt_error_at(e, WRUN_ERR_LINK, m->imports[i].offset, "import %u (%s.%s) %s", i, m->imports[i].module.ptr,
+                  m->imports[i].field.ptr, x ? "belongs to another store" : "is not provided");
       free(ex);
       return NULL;
     }
   }
-  rt_error e;
-  rt_error_clear(&e);
   wrun_instance *inst = NULL;
-  if (!retain_module(s, module->r.of.module)) rt_error_at(&e, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
-  else if (ensure_compiled(module->r.of.module, &s->engine->cfg, &e))
-    inst = rt_instantiate(s->rt, m, ex, m->nimports, &e);
+  if (!retain_module(s, module->r.of.module)) rt_error_at(e, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+  else if (ensure_compiled(module->r.of.module, &s->engine->cfg, e))
+    inst = rt_instantiate(s->rt, m, ex, m->nimports, e);
   free(ex);
   capi_ref *r = inst ? capi_ref_new(CAPI_INSTANCE, s, inst) : NULL;
-  if (inst && !r) rt_error_at(&e, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
-  if (!r && err) *err = capi_error_from(&e);
+  if (inst && !r) rt_error_at(e, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
   return (wasm_instance_t *)r;
 }
 
+wasm_instance_t *wrun_instance_new(wasm_store_t *s, const wasm_module_t *module, const wasm_extern_vec_t *imports,
+                                   wrun_error_t **err) {
+  rt_error e;
+  rt_error_clear(&e);
+  if (err) *err = NULL;
+  wasm_instance_t *inst = instance_make(s, module, imports, &e);
+  if (!inst && err) *err = capi_error_from(&e);
+  return inst;
+}
+
+/* A trap while instantiating comes back as the runtime made it (message,
+ * cause and frames); any other failure as a trap with the error's line. */
 wasm_instance_t *wasm_instance_new(wasm_store_t *s, const wasm_module_t *module, const wasm_extern_vec_t *imports,
                                    wasm_trap_t **trap) {
-  wrun_error_t *err = NULL;
-  wasm_instance_t *inst = wrun_instance_new(s, module, imports, trap ? &err : NULL);
+  rt_error e;
+  rt_error_clear(&e);
+  wasm_instance_t *inst = instance_make(s, module, imports, &e);
   if (trap) {
     *trap = NULL;
-    if (err) {
-      wrun_trap_cause_t cause = err->phase == WRUN_PHASE_START ? WRUN_CAUSE_WASM : WRUN_CAUSE_OTHER;
-      *trap = trap_make(s, err->message, cause);
+    if (!inst && (e.kind == WRUN_ERR_TRAP || e.kind == WRUN_ERR_EXHAUSTION)) {
+      *trap = trap_from_store(s, &e);
+    } else if (!inst) {
+      char line[300];
+      *trap = trap_make(s, rt_error_format(&e, NULL, line, sizeof line), WRUN_CAUSE_OTHER);
     }
   }
-  wrun_error_delete(err);
   return inst;
 }
 
@@ -926,7 +937,11 @@ wasm_trap_t *wasm_func_call(const wasm_func_t *func, const wasm_val_vec_t *args,
   wasm_store_t *s = func->r.store;
   const wm_functype *ft = func->r.of.func->type;
   size_t nargs = args ? args->size : 0, nres = results ? results->size : 0;
-  if (nargs != ft->nparams || nres < ft->nresults) return misuse_trap(s, ft, nargs, nres, NULL);
+  /* Arguments must match before the call; room for results is checked after
+   * it, so a call that traps reports its trap whatever the room (hosts
+   * written for other engines pass an empty results vector to calls they
+   * expect to trap). */
+  if (nargs != ft->nparams) return misuse_trap(s, ft, nargs, nres, NULL);
   rt_val small_in[SMALL_ARITY], small_out[SMALL_ARITY];
   rt_val *in = ft->nparams <= SMALL_ARITY ? small_in : calloc(ft->nparams, sizeof *in);
   rt_val *out = ft->nresults <= SMALL_ARITY ? small_out : calloc(ft->nresults, sizeof *out);
@@ -944,6 +959,10 @@ wasm_trap_t *wasm_func_call(const wasm_func_t *func, const wasm_val_vec_t *args,
   err.kind = WRUN_OK; /* rt_error_clear without the call: this path is per call */
   if (!rt_call(s->rt, func->r.of.func, in, ft->nparams, out, ft->nresults, &err)) {
     trap = trap_from_store(s, &err);
+    goto done;
+  }
+  if (nres < ft->nresults) {
+    trap = misuse_trap(s, ft, nargs, nres, NULL);
     goto done;
   }
   for (uint32_t i = 0; i < ft->nresults; i++) val_from_rt(s, &out[i], &results->data[i]);
