@@ -99,6 +99,38 @@ static void test_errors_by_phase(void **state) {
   assert_int_equal(wrun_error_phase(err), WRUN_PHASE_START);
   assert_non_null(strstr(wrun_error_message(err), "unreachable"));
   wrun_error_delete(err);
+  /* the standard API gives the same as a trap with its frame */
+  assert_null(wasm_instance_new(s, m, &none, &trap));
+  assert_non_null(trap);
+  wasm_message_t msg;
+  wasm_trap_message(trap, &msg);
+  assert_string_equal(msg.data, "unreachable");
+  wasm_byte_vec_delete(&msg);
+  wasm_frame_t *origin = wasm_trap_origin(trap);
+  assert_non_null(origin);
+  assert_int_equal(wasm_frame_func_index(origin), 0);
+  wasm_frame_delete(origin);
+  assert_int_equal(wrun_trap_cause(trap), WRUN_CAUSE_WASM);
+  wasm_trap_delete(trap);
+  wasm_module_delete(m);
+  /* a call with no room for its result: its own trap if it traps, else one saying the result did not fit */
+  m = wat(e, "(module (func (export \"boom\") (result i32) unreachable) (func (export \"one\") (result i32) i32.const 1))");
+  wasm_instance_t *inst = instantiate(s, m);
+  wasm_extern_t *boom = wrun_instance_export(inst, "boom"), *one = wrun_instance_export(inst, "one");
+  wasm_val_vec_t empty = WASM_EMPTY_VEC;
+  trap = wasm_func_call(wasm_extern_as_func(boom), &empty, &empty);
+  assert_non_null(trap);
+  wasm_trap_message(trap, &msg);
+  assert_string_equal(msg.data, "unreachable");
+  wasm_byte_vec_delete(&msg);
+  wasm_trap_delete(trap);
+  trap = wasm_func_call(wasm_extern_as_func(one), &empty, &empty);
+  assert_non_null(trap);
+  assert_int_equal(wrun_trap_cause(trap), WRUN_CAUSE_OTHER);
+  wasm_trap_delete(trap);
+  wasm_extern_delete(boom);
+  wasm_extern_delete(one);
+  wasm_instance_delete(inst);
   wasm_module_delete(m);
   wasm_store_delete(s);
   wasm_engine_delete(e);
