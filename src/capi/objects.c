@@ -884,10 +884,14 @@ static wasm_func_t *host_func_new(wasm_store_t *s, const wasm_functype_t *type, 
   h->cb = cb;
   h->cb_env = cb_env;
   h->env = env;
-  h->finalizer = fin; /* from here on the store runs it */
+  h->finalizer = fin; /* once the function exists, the store runs it */
   wrun_func *f = rt_func_new_host(s->rt, &ft, host_trampoline, h, "host");
   free(ft.types);
-  if (!f) return NULL;
+  if (!f) { /* no function: the record goes (it is the last one pushed), its env stays the caller's */
+    s->nhosts--;
+    free(h);
+    return NULL;
+  }
   h->type = rt_func_type(f);
   uint32_t n = h->type->nparams + h->type->nresults;
   if (n && !(h->kinds = malloc(n * sizeof *h->kinds))) return NULL; /* f stays in the store, unused */
