@@ -1,6 +1,7 @@
 # libwrun.cmake — the installable embedding library (issue 17 item 3) and the
-# install rules: libwrun.so (versioned SONAME, only include/wrun.h's functions
-# exported), libwrun.a (the engine's stages in one archive), the header, a
+# install rules: libwrun.so (versioned SONAME, only the functions of
+# include/wasm.h and include/wrun.h exported), libwrun.a (the engine's stages,
+# WASI and the embedding API in one archive), the headers, a
 # pkg-config file and a CMake package config (find_package(wrun) -> wrun::wrun).
 #
 # The library is compiled from the engine's sources a second time, as
@@ -12,10 +13,11 @@ include(GNUInstallDirs)
 
 set(WRUN_LIBRARY ON CACHE BOOL "Build libwrun.so/libwrun.a for embedders (and install them)")
 if(WRUN_LIBRARY)
-  # The stages the public API stands on: everything below and including
-  # wrun_runtime (src/engine), which registers both tiers.
+  # The stages the public API stands on: the engine (everything below and
+  # including src/engine, which registers both tiers), WASI preview 1, and
+  # the API itself (src/capi).
   set(_embed_srcs)
-  foreach(d common binary valid semantics runtime interp ${_aot_dirs} engine)
+  foreach(d common binary valid semantics runtime interp ${_aot_dirs} engine wasi capi)
     file(GLOB _s CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/src/${d}/*.c)
     list(APPEND _embed_srcs ${_s})
   endforeach()
@@ -24,36 +26,42 @@ if(WRUN_LIBRARY)
   # Calls between the library's own functions stay direct (nothing outside
   # may interpose on them: the version script hides them all anyway).
   target_compile_options(wrun_embed_objs PRIVATE -fno-semantic-interposition)
-  target_include_directories(wrun_embed_objs PRIVATE ${ZLIB_INCLUDE_DIR})
+  target_include_directories(wrun_embed_objs PRIVATE ${ZLIB_INCLUDE_DIR} ${UV_INCLUDE_DIR})
   foreach(isa ${WRUN_AOT_TARGETS})
     string(TOUPPER ${isa} _isa)
     target_compile_definitions(wrun_embed_objs PRIVATE WRUN_AOT_TARGET_${_isa}=1)
   endforeach()
 
-  # The exported names are the functions declared in include/wrun.h, read
-  # from the header so the two cannot drift apart (tests/install/prefix.sh
-  # checks the result with nm -D). Declarations start at column 0; comment
-  # lines start with a space or '/'.
-  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/include/wrun.h)
-  file(STRINGS ${CMAKE_SOURCE_DIR}/include/wrun.h _decls REGEX "^[A-Za-z_][A-Za-z0-9_ *]*[ *]wrun_[a-z0-9_]+\\(")
-  set(_exports "")
-  foreach(l ${_decls})
-    string(REGEX MATCH "wrun_[a-z0-9_]+\\(" _n "${l}")
-    string(REPLACE "(" "" _n "${_n}")
-    string(APPEND _exports "    ${_n};\n")
-  endforeach()
+  # The exported names are the functions the public headers declare,
+  # listed by cmake/exports.sh from the preprocessed headers (so wasm.h's
+  # macro-made declarations count) and checked against nm -D of the
+  # installed library by tests/install/prefix.sh.
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/include/wrun.h
+               ${CMAKE_SOURCE_DIR}/include/wasm.h ${CMAKE_SOURCE_DIR}/cmake/exports.sh)
+  execute_process(COMMAND sh ${CMAKE_SOURCE_DIR}/cmake/exports.sh ${CMAKE_C_COMPILER} ${CMAKE_SOURCE_DIR}/include
+                  OUTPUT_VARIABLE _names RESULT_VARIABLE _rc)
+  if(NOT _rc EQUAL 0 OR _names STREQUAL "")
+    message(FATAL_ERROR "cmake/exports.sh could not list the public functions")
+  endif()
+  string(REGEX REPLACE "([a-z0-9_]+)\n" "    \\1;\n" _exports "${_names}")
   set(WRUN_VERSION_SCRIPT ${CMAKE_BINARY_DIR}/libwrun.map)
-  file(WRITE ${WRUN_VERSION_SCRIPT}.tmp "/* generated from include/wrun.h by cmake/libwrun.cmake */\n"
-       "WRUN_0 {\n  global:\n${_exports}  local: *;\n};\n")
+  file(WRITE ${WRUN_VERSION_SCRIPT}.tmp "/* generated from include/wasm.h and include/wrun.h by cmake/libwrun.cmake */\n"
+       "WRUN_1 {\n  global:\n${_exports}  local: *;\n};\n")
   configure_file(${WRUN_VERSION_SCRIPT}.tmp ${WRUN_VERSION_SCRIPT} COPYONLY)
 
   # Link dependencies by name, not by the paths found above: the installed
   # package must not point into this machine's build (libz.a is not PIC).
-  set(_embed_deps z m Threads::Threads)
+  set(_embed_deps z uv m ${CMAKE_DL_LIBS} Threads::Threads)
 
+  # The library's ABI version, separate from wrun's release number (which
+  # artifacts record): bumped on every incompatible change of the exported
+  # functions. 1: the standard C API and the wrun.h of issue 17 replaced the
+  # nine functions of ABI 0 (libwrun.so.0), so hosts of ABI 0 fail to load
+  # rather than misbehave.
+  set(WRUN_ABI_VERSION 1)
   add_library(wrun_shared SHARED $<TARGET_OBJECTS:wrun_embed_objs>)
   set_target_properties(wrun_shared PROPERTIES OUTPUT_NAME wrun EXPORT_NAME wrun
-    VERSION ${PROJECT_VERSION} SOVERSION ${PROJECT_VERSION_MAJOR}
+    VERSION ${WRUN_ABI_VERSION}.0.0 SOVERSION ${WRUN_ABI_VERSION}
     LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/lib LINK_DEPENDS ${WRUN_VERSION_SCRIPT})
   target_link_options(wrun_shared PRIVATE -Wl,--version-script=${WRUN_VERSION_SCRIPT} -Wl,--no-undefined)
   target_link_libraries(wrun_shared PRIVATE ${_embed_deps})
@@ -70,7 +78,8 @@ if(WRUN_LIBRARY)
 
   install(TARGETS wrun_shared wrun_static EXPORT wrunTargets
           LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
-  install(FILES ${CMAKE_SOURCE_DIR}/include/wrun.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  install(FILES ${CMAKE_SOURCE_DIR}/include/wasm.h ${CMAKE_SOURCE_DIR}/include/wrun.h
+          DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
   install(EXPORT wrunTargets NAMESPACE wrun:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/wrun)
   include(CMakePackageConfigHelpers)
   write_basic_package_version_file(${CMAKE_BINARY_DIR}/wrunConfigVersion.cmake

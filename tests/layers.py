@@ -38,7 +38,7 @@ LAYERS = [
     ["interp", "aot"],               # the two execution tiers (aot/* are its ISA folders)
     ["engine"],                      # registers the tiers with the runtime (public store/template entry)
     ["cinst", "wast", "wasi"],       # component instantiation, spec runner, WASI preview 1
-    ["wasip2"],                      # WASI 0.2 host
+    ["wasip2", "capi"],              # WASI 0.2 host; the embedding API (wasm.h, wrun.h)
     ["serve", "shim"],               # HTTP server, containerd shim
     ["cli"],                         # the wrun executable
 ]

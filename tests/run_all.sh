@@ -1,6 +1,6 @@
 #!/bin/sh
 # Runs every test wrun has: unit tests, spec scripts and CLI tests in a release
-# build and again under ASan+UBSan, the fuzz targets for a bounded time, and
+# build and again under ASan+UBSan, the embedding API's threads under TSan, the fuzz targets for a bounded time, and
 # the SIMD intrinsics for AArch64 under qemu when a cross compiler is there,
 # and the differential fuzzer against V8 when node and wasm-opt are there.
 #   tests/run_all.sh            (WRUN_SPEC_DIR=/path/to/wasm-2.0 to point at other scripts,
@@ -17,6 +17,11 @@ echo "== ASan+UBSan build"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DWRUN_SANITIZE=address,undefined $spec >/dev/null
 cmake --build build-asan -j"$jobs" >/dev/null
 (cd build-asan && ctest -j"$jobs" --output-on-failure)
+
+# The embedding API's thread model under ThreadSanitizer: only the thread
+# test and the plugin host are built with it (about 10 s of CPU).
+echo "== ThreadSanitizer: embedding API threads"
+tests/capi/tsan.sh "$top/build-tsan"
 
 secs=${WRUN_FUZZ_SECONDS:-60}
 if [ "$secs" -gt 0 ] && command -v clang >/dev/null 2>&1; then

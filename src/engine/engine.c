@@ -11,7 +11,6 @@
 #include "interp/interp.h"
 #include "runtime/rt.h"
 #include "runtime/tier.h"
-#include "wrun.h"
 
 static pthread_once_t tiers_once = PTHREAD_ONCE_INIT;
 
@@ -31,5 +30,3 @@ rt_template *engine_template_new(const wm_module *m, const rt_config *cfg, const
   return rt_template_new(m, cfg, imports, nimports, err);
 }
 
-/* The simple C API's store (include/wrun.h). */
-wrun_store *wrun_store_create(void) { return engine_store_new(NULL); }

@@ -194,13 +194,13 @@ wasi_ctx *wasi_new(const wasi_config *cfg, rt_error *err) {
     struct stat st;
     f->used = true;
     f->inherited = true;
-    f->host = (cfg->closed_stdio & (1u << i)) ? -1 : i;
+    f->host = (cfg->closed_stdio & (1u << i)) ? -1 : (cfg->redirected_stdio & (1u << i)) ? cfg->stdio_fd[i] : i;
     if (f->host < 0) continue; /* closed for the guest too: every call on it is EBADF */
-    f->type = fstat(i, &st) == 0 ? wasi_filetype_of(st.st_mode) : WASI_FT_UNKNOWN;
+    f->type = fstat(f->host, &st) == 0 ? wasi_filetype_of(st.st_mode) : WASI_FT_UNKNOWN;
     f->rights = (i == 0 ? WASI_R(R_FD_READ) : WASI_R(R_FD_WRITE)) | WASI_R(R_FD_FDSTAT_SET_FLAGS) |
                 WASI_R(R_FD_FILESTAT_GET) | WASI_R(R_POLL_FD_READWRITE) |
                 (f->type == WASI_FT_REG ? WASI_R(R_FD_SEEK) | WASI_R(R_FD_TELL) : 0);
-    int fl = fcntl(i, F_GETFL);
+    int fl = fcntl(f->host, F_GETFL);
     f->flags = fl >= 0 && (fl & O_APPEND) ? WASI_FDFLAG_APPEND : 0;
   }
   for (int i = 0; i < cfg->nlisten; i++) { /* listening sockets come first, after the streams */

@@ -46,6 +46,10 @@ typedef struct wasi_config {
   unsigned closed_stdio;   /* bit i: the host had descriptor i (0-2) closed; the guest's
                               descriptor i is then closed too (EBADF), whatever now holds
                               the host's slot */
+  unsigned redirected_stdio; /* bit i: the guest's descriptor i is host descriptor stdio_fd[i]
+                                (an embedder's redirection, wrun.h; the caller keeps it open
+                                while the context lives and closes it after wasi_free) */
+  int stdio_fd[3];
 } wasi_config;
 
 typedef struct wasi_ctx wasi_ctx;
