@@ -239,7 +239,20 @@ wasi_ctx *wasi_new(const wasi_config *cfg, rt_error *err) {
   }
   const char *no2 = getenv("WRUN_TEST_NO_OPENAT2"); /* test-only: resolve by the walk, as without openat2 */
   w->no_openat2 = no2 && strcmp(no2, "1") == 0;
+  /* the standard streams own nothing (no preopen name, no libuv handle, no
+   * private descriptor yet), so a copy restores them */
+  w->resettable = cfg->nlisten == 0 && cfg->npreopens == 0;
+  memcpy(w->stdio_initial, w->fds, sizeof w->stdio_initial);
   return w;
+}
+
+bool wasi_reset(wasi_ctx *w) {
+  if (!w->resettable) return false;
+  for (uint32_t i = 0; i < w->nfds; i++)
+    if (w->fds[i].used) wasi_fd_release(w, &w->fds[i]);
+  memcpy(w->fds, w->stdio_initial, sizeof w->stdio_initial);
+  atomic_store(&w->interrupted, false);
+  return true;
 }
 
 static void free_handle(uv_handle_t *h) { free(h); }
