@@ -246,11 +246,21 @@ wasi_ctx *wasi_new(const wasi_config *cfg, rt_error *err) {
   return w;
 }
 
+/* Whether standard stream entry `f` is still as wasi_new made it, apart from
+ * how wasi_io.c moves its bytes (its private descriptor is wrun's own view of
+ * the same host stream, reopened at a cost per request otherwise). */
+static bool stdio_unchanged(const wasi_fd *f, const wasi_fd *initial) {
+  return f->used && f->inherited && f->host == initial->host && f->type == initial->type &&
+         f->flags == initial->flags && f->rights == initial->rights && f->inheriting == initial->inheriting;
+}
+
 bool wasi_reset(wasi_ctx *w) {
   if (!w->resettable) return false;
-  for (uint32_t i = 0; i < w->nfds; i++)
+  for (uint32_t i = 0; i < w->nfds; i++) {
+    if (i < 3 && stdio_unchanged(&w->fds[i], &w->stdio_initial[i])) continue;
     if (w->fds[i].used) wasi_fd_release(w, &w->fds[i]);
-  memcpy(w->fds, w->stdio_initial, sizeof w->stdio_initial);
+    if (i < 3) w->fds[i] = w->stdio_initial[i];
+  }
   atomic_store(&w->interrupted, false);
   return true;
 }
