@@ -13,8 +13,9 @@
  * instance back to its initial state, start functions run again, handle
  * tables emptied), incoming-handler.handle is called with the exchange's
  * request, and the host's objects are freed after (wp2_reset). A request
- * that trapped, timed out or failed in the host discards the whole graph;
- * the next one builds a new one. WRUN_SERVE_NO_TEMPLATE=1 (for comparisons)
+ * that trapped, timed out or failed in the host discards the whole graph
+ * and builds a new one from the template before returning (the next
+ * request builds it if that failed). WRUN_SERVE_NO_TEMPLATE=1 (for comparisons)
  * builds a graph per request instead, with plain instantiation. The guest runs on its worker's loop thread, like an
  * http-wasm guest, so the response sink hands the head and each body piece
  * straight to the exchange: the head and the first piece leave at once, later
@@ -343,9 +344,15 @@ static void wh_handle(void *prepared, serve_exchange *x) {
     snprintf(res.message + strlen(res.message), sizeof res.message - strlen(res.message), " (--fuel)");
   finish(&r, &res, ok, timed_out);
   /* the objects the guest left go now (descriptors, sockets, bodies); a
-   * graph that trapped or was interrupted is not renewed but made anew */
-  if (!ok || timed_out || res.outcome == WP2_HTTP_TRAP || !app->tmpl) instance_free(wi);
-  else wp2_reset(wi->p2);
+   * graph that trapped or was interrupted is not renewed but made anew,
+   * now, so the request that failed pays for it rather than the next one
+   * (if that fails, the next request tries again) */
+  if (!ok || timed_out || res.outcome == WP2_HTTP_TRAP || !app->tmpl) {
+    instance_free(wi);
+    if (app->tmpl && !instance_new(app, wd, wi, why, sizeof why)) instance_free(wi);
+  } else {
+    wp2_reset(wi->p2);
+  }
   in_free(&in);
 }
 
