@@ -111,17 +111,16 @@ int main(int argc, char **argv) {
     }
     aot_attach_image(m, img);
   }
-  wrun_store *host = NULL;
-  rt_template *t = serve_template_new(m, &lim, link_dummy, &host, &err);
-  if (!t) {
-    fprintf(stderr, "%s: template: %s\n", argv[1], err.kind ? err.message : "the module imports WASI");
+  serve_template *st = serve_template_new(m, &lim, argv[1], link_dummy, &err);
+  if (!st) {
+    fprintf(stderr, "%s: template: %s\n", argv[1], err.message);
     return 1;
   }
-  serve_pool *pool = serve_pool_new(t, NULL, 0, false), *warm = serve_pool_new(t, NULL, 0, true);
+  serve_pool *pool = serve_pool_new(st, NULL, 0, false), *warm = serve_pool_new(st, NULL, 0, true);
   if (!pool || !warm) return 1;
   bool calls = export_func(m, "handle_request");
   printf("%s (%s, image %llu KiB): us per instance, median of 9 x %d (wall / cpu)\n", argv[1],
-         aot ? "aot" : "interpreter", (unsigned long long)(rt_template_image_bytes(t) >> 10), iters);
+         aot ? "aot" : "interpreter", (unsigned long long)(rt_template_image_bytes(serve_template_rt(st)) >> 10), iters);
   for (enum path path = STORE; path <= REUSE; path++) {
     if (path >= CALL && !calls) continue;
     double wall[9], cpu[9];
@@ -138,8 +137,7 @@ int main(int argc, char **argv) {
   }
   serve_pool_free(warm);
   serve_pool_free(pool);
-  rt_template_free(t);
-  rt_store_free(host);
+  serve_template_free(st);
   wm_module_free(m);
   free(bytes);
   return 0;

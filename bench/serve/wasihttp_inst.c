@@ -2,8 +2,11 @@
  * wasihttp_inst.c — what `wrun serve` pays per request for a wasi:http
  * component (src/serve/wasihttp.c), step by step: the store, the WASI 0.2
  * context and host (wp2_new + wp2_add_to_host), wc_instantiate, one
- * wp2_http_handle of GET PATH (its response discarded), and freeing it all.
- * Prints the median over 9 batches of each step, in microseconds. Runs on a
+ * wp2_http_handle of GET PATH (its response discarded), and freeing it all;
+ * then serve's template path: one instance graph from a component template
+ * (wc_template_instantiate), per request wc_instance_renew, the handle call
+ * and wp2_reset. Prints the median over 9 batches of each step, in
+ * microseconds (wall time, and the thread's CPU time for the template path). Runs on a
  * thread of its own, as serve's workers do (on the main thread glibc's
  * pthread_getattr_np, which compiled code asks for the stack bounds, parses
  * /proc/self/maps on every call).
@@ -25,12 +28,15 @@
 enum { STEP_STORE, STEP_HOST, STEP_INSTANTIATE, STEP_HANDLE, STEP_FREE, NSTEPS };
 static const char *const step_names[NSTEPS] = {"store", "wp2 context + host", "wc_instantiate", "handle",
                                                "free all"};
+enum { TSTEP_RENEW, TSTEP_HANDLE, TSTEP_RESET, TSTEP_CPU, NTSTEPS };
+static const char *const tstep_names[NTSTEPS] = {"wc_instance_renew", "handle", "wp2_reset", "total CPU"};
 
-static double now_us(void) {
+static double clock_us(clockid_t id) {
   struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
+  clock_gettime(id, &t);
   return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
 }
+static double now_us(void) { return clock_us(CLOCK_MONOTONIC); }
 
 static int cmp_double(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
@@ -62,6 +68,61 @@ static bool compile_all(wc_component *c, rt_error *err) {
   }
   free(mods);
   return ok;
+}
+
+/* serve's path: one graph from a template, renewed per request. */
+static bool bench_template(const wc_component *c, const rt_config *cfg, const char *handler, const char *path,
+                           int iters) {
+  rt_error err;
+  wc_template *t = wc_template_new(c, cfg, &err);
+  wrun_store *s = t ? engine_store_new(wc_template_config(t)) : NULL;
+  wc_host *host = wc_host_new();
+  char *av[] = {"bench", NULL};
+  wp2_ctx *p = wp2_new(&(wp2_config){.argc = 1, .argv = av});
+  if (!t || !s || !host || !p || !wp2_add_to_host(p, host)) return fprintf(stderr, "template: %s\n", err.message), false;
+  double t0 = now_us();
+  wc_instance *inst = wc_template_instantiate(t, s, host, &err);
+  if (!inst) return fprintf(stderr, "template: %s\n", err.message), false;
+  double first = now_us() - t0;
+  double per[NTSTEPS][9];
+  for (int b = 0; b < 9; b++) {
+    double sum[NTSTEPS] = {0};
+    double c0 = clock_us(CLOCK_THREAD_CPUTIME_ID);
+    for (int i = 0; i < iters; i++) {
+      double t1 = now_us();
+      rt_store_refill(s);
+      if (!wc_instance_renew(inst, &err)) return fprintf(stderr, "renew: %s\n", err.message), false;
+      double t2 = now_us();
+      unsigned status = 0;
+      wp2_http_request req = {.method = "GET", .scheme = "http", .authority = "localhost", .path_with_query = path};
+      wp2_http_response_sink sink = {on_head, on_body, on_end, &status};
+      wp2_http_result res;
+      if (!wp2_http_handle(p, inst, handler, &req, &sink, &res) || res.outcome != WP2_HTTP_RESPONDED)
+        return fprintf(stderr, "no response: %s\n", res.message), false;
+      double t3 = now_us();
+      wp2_reset(p);
+      double t4 = now_us();
+      sum[TSTEP_RENEW] += t2 - t1;
+      sum[TSTEP_HANDLE] += t3 - t2;
+      sum[TSTEP_RESET] += t4 - t3;
+    }
+    sum[TSTEP_CPU] = clock_us(CLOCK_THREAD_CPUTIME_ID) - c0;
+    for (int k = 0; k < NTSTEPS; k++) per[k][b] = sum[k] / iters;
+  }
+  printf("template path (first wc_template_instantiate %.1f us), median of 9 x %d:", first, iters);
+  double total = 0;
+  for (int k = 0; k < NTSTEPS; k++) {
+    qsort(per[k], 9, sizeof per[k][0], cmp_double);
+    printf(" %s %.1f us%s", tstep_names[k], per[k][4], k + 1 < NTSTEPS ? "," : "");
+    if (k != TSTEP_CPU) total += per[k][4];
+  }
+  printf("; total wall %.1f us\n", total);
+  wc_instance_free(inst);
+  wc_host_free(host);
+  wp2_free(p);
+  rt_store_free(s);
+  wc_template_free(t);
+  return true;
 }
 
 static int bench(int argc, char **argv) {
@@ -127,6 +188,7 @@ static int bench(int argc, char **argv) {
     total += per[k][4];
   }
   printf("; total %.1f us\n", total);
+  if (!bench_template(c, &cfg, handler, path, iters)) return 1;
   wc_component_free(c);
   free(bytes);
   return 0;

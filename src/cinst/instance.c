@@ -23,6 +23,14 @@
  *
  * Every object made here is allocated through ci_new and listed in the
  * wc_instance, which frees them all; store objects belong to the store.
+ *
+ * Templates (wc_template): the core modules get one rt_template each, so
+ * instantiating makes their instances copy-on-write from memory images, and
+ * the instantiation records its steps (each core instance made, each start
+ * function called, in order). wc_instance_renew replays them on the same
+ * graph: every core instance is renewed in place (rt_instance_renew), the
+ * handle tables are emptied and the start functions run again, which is what
+ * a fresh instantiation would do, without building the graph again.
  */
 #include "cinst/instance.h"
 
@@ -31,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cinst/artifact.h"
 #include "common/grow.h"
 #include "component/htypes.h"
 
@@ -133,7 +142,26 @@ typedef struct ci_block { struct ci_block *next; max_align_t data[]; } ci_block;
  * the 8 MiB main stack). */
 #define CI_MAX_CALL_DEPTH 500u
 
+/* One step of an instantiation made from a template, replayed by
+ * wc_instance_renew: a core instance (core) or a start function (start). */
+typedef struct ci_step {
+  wrun_instance *core;
+  ci_func *start;
+} ci_step;
+
+struct wc_template {
+  const wc_component *c;
+  rt_config cfg;
+  uint32_t n;
+  wm_module **mods;         /* every core module of the component, nested ones included */
+  rt_template **tmpls;      /* parallel to mods */
+};
+
 struct wc_instance {
+  const wc_template *tmpl; /* NULL: core instances from rt_instantiate, no renewal */
+  ci_step *steps;          /* with tmpl: the instantiation's steps, in order */
+  uint32_t nsteps, capsteps;
+  bool renewable;          /* with tmpl: instantiated completely (renew replays all the steps) */
   uint32_t ninstances;     /* made so far, against CI_MAX_INSTANCES */
   uint32_t depth;          /* lifted calls on the stack, against CI_MAX_CALL_DEPTH */
   wrun_store *s;
@@ -308,7 +336,24 @@ void wc_instance_free(wc_instance *wi) {
   if (!wi) return;
   for (ci_comp *k = wi->comps; k; k = k->next_comp) wc_handles_free(&k->handles);
   for (ci_block *b = wi->blocks, *n; b; b = n) { n = b->next; free(b); }
+  free(wi->steps);
   free(wi);
+}
+
+/* Records a step of a templated instantiation (nothing without a template). */
+static bool add_step(wc_instance *wi, ci_step step, rt_error *err) {
+  if (!wi->tmpl) return true;
+  if (!rt_grow((void **)&wi->steps, &wi->capsteps, wi->nsteps + 1, sizeof *wi->steps))
+    return rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of host memory");
+  wi->steps[wi->nsteps++] = step;
+  return true;
+}
+
+/* The template of core module `m`, or NULL (not one of the component's). */
+static const rt_template *core_template(const wc_template *t, const wm_module *m) {
+  for (uint32_t i = 0; i < t->n; i++)
+    if (t->mods[i] == m) return t->tmpls[i];
+  return NULL;
 }
 
 /* ---- calling core functions --------------------------------------------- */
@@ -729,7 +774,11 @@ static bool inst_core(ci_walk *w, const wc_def *d) {
         return rt_error_at(w->err, WRUN_ERR_LINK, d->offset, "core import %.*s.%.*s is not provided",
                              (int)mod.len, mod.ptr, (int)field.len, field.ptr);
     }
-    if (!(core->inst = rt_instantiate(w->wi->s, m, ims, m->nimports, w->err))) return false;
+    const rt_template *t = w->wi->tmpl ? core_template(w->wi->tmpl, m) : NULL;
+    if (w->wi->tmpl && !t) return link_err(w, d, "core module to instantiate is not in the template");
+    core->inst = t ? rt_template_instantiate_with(t, w->wi->s, ims, m->nimports, w->err)
+                   : rt_instantiate(w->wi->s, m, ims, m->nimports, w->err);
+    if (!core->inst || !add_step(w->wi, (ci_step){core->inst, NULL}, w->err)) return false;
   }
   put(k, WC_CORE_INSTANCE, d->index, (ci_item){.u.core = core});
   return true;
@@ -856,6 +905,7 @@ static bool def_start(ci_walk *w, const wc_def *d) {
     return link_err(w, d, "start functions with arguments or results are not supported yet");
   ci_func *f = w->k->space[WC_FUNC][d->u.start.func].u.func;
   if (!f) return link_err(w, d, "start function is not available");
+  if (!add_step(w->wi, (ci_step){NULL, f}, w->err)) return false;
   wc_arena arena = {0};
   bool ok = call_func(w->wi, f, NULL, 0, NULL, 0, &arena, w->err);
   wc_arena_free(&arena);
@@ -938,17 +988,94 @@ static ci_comp *comp_instantiate(wc_instance *wi, const wc_component *c, ci_comp
   return k;
 }
 
-wc_instance *wc_instantiate(wrun_store *s, const wc_component *c, const wc_host *host, rt_error *err) {
+static wc_instance *instantiate(wrun_store *s, const wc_component *c, const wc_template *t, const wc_host *host,
+                                rt_error *err) {
   rt_error_clear(err);
   wc_instance *wi = calloc(1, sizeof *wi);
   if (!wi) { rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of host memory"); return NULL; }
   static const wc_host empty;
-  wi->s = s; wi->c = c; wi->host = host ? host : &empty;
+  wi->s = s; wi->c = c; wi->host = host ? host : &empty; wi->tmpl = t;
   wi->top = comp_instantiate(wi, c, NULL, NULL, err);
   wc_hcheck_free(wi->hcheck);   /* only needed while linking */
   wi->hcheck = NULL;
   if (!wi->top) { wc_instance_free(wi); return NULL; }
+  wi->renewable = t != NULL;
   return wi;
+}
+
+wc_instance *wc_instantiate(wrun_store *s, const wc_component *c, const wc_host *host, rt_error *err) {
+  return instantiate(s, c, NULL, host, err);
+}
+
+/* ---- templates ----------------------------------------------------------- */
+
+void wc_template_free(wc_template *t) {
+  if (!t) return;
+  for (uint32_t i = 0; i < t->n; i++) rt_template_free(t->tmpls[i]);
+  free(t->tmpls);
+  free(t->mods);
+  free(t);
+}
+
+wc_template *wc_template_new(const wc_component *c, const rt_config *cfg, rt_error *err) {
+  rt_error_clear(err);
+  wc_template *t = calloc(1, sizeof *t);
+  uint32_t n = wc_core_modules(c, NULL, 0);
+  if (t) {
+    t->c = c;
+    t->cfg = *cfg;
+    t->mods = calloc((size_t)n + 1, sizeof *t->mods);
+    t->tmpls = calloc((size_t)n + 1, sizeof *t->tmpls);
+  }
+  if (!t || !t->mods || !t->tmpls) {
+    wc_template_free(t);
+    rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of host memory");
+    return NULL;
+  }
+  wc_core_modules(c, t->mods, n);
+  for (; t->n < n; t->n++) {
+    /* imports are given per instantiation: they are the other instances' exports */
+    if (!(t->tmpls[t->n] = engine_template_new(t->mods[t->n], cfg, NULL, 0, err))) {
+      wc_template_free(t);
+      return NULL;
+    }
+  }
+  return t;
+}
+
+const rt_config *wc_template_config(const wc_template *t) { return &t->cfg; }
+
+wc_instance *wc_template_instantiate(const wc_template *t, wrun_store *s, const wc_host *host, rt_error *err) {
+  return instantiate(s, t->c, t, host, err);
+}
+
+bool wc_instance_renew(wc_instance *wi, rt_error *err) {
+  rt_error_clear(err);
+  if (!wi->renewable)
+    return rt_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "only a complete instance made from a template can be renewed");
+  wi->renewable = false; /* until every step has run again */
+  for (ci_comp *k = wi->comps; k; k = k->next_comp) {
+    /* the handles go with the old state: the host resets its own objects,
+     * and guest-defined resources belong to memories about to be reset */
+    k->handles.n = 0;
+    k->handles.free_head = 0;
+    k->handles.num_borrows = 0;
+    k->may_enter = k->may_leave = true;
+  }
+  wi->depth = 0;
+  for (uint32_t i = 0; i < wi->nsteps; i++) {
+    const ci_step *st = &wi->steps[i];
+    if (st->core) {
+      if (!rt_instance_renew(wi->s, st->core, err)) return false;
+    } else {
+      wc_arena arena = {0};
+      bool ok = call_func(wi, st->start, NULL, 0, NULL, 0, &arena, err);
+      wc_arena_free(&arena);
+      if (!ok) return false;
+    }
+  }
+  wi->renewable = true;
+  return true;
 }
 
 /* `name` is a function export of the root, or "IFACE#func": function `func`

@@ -80,6 +80,38 @@ typedef struct wc_instance wc_instance;
  * trap in a core start function, a start function or a canonical-ABI step. */
 wc_instance *wc_instantiate(wrun_store *s, const wc_component *c, const wc_host *host, rt_error *err);
 
+/* ---- templates ----------------------------------------------------------
+ *
+ * A component template holds one instance template (src/runtime/template.c)
+ * per core module of a validated component, its compiled code attached when
+ * cfg->aot (compile or load it first). Instances made from it get
+ * copy-on-write memory images, and can be renewed: put back, in place, into
+ * the state a fresh instantiation gives, for a fraction of its cost (what
+ * `wrun serve` does per request). The component must outlive the template,
+ * the template every store that instantiated it. */
+typedef struct wc_template wc_template;
+
+/* NULL with `err` set on failure (out of memory, a module the compiler refuses). */
+wc_template *wc_template_new(const wc_component *c, const rt_config *cfg, rt_error *err);
+void wc_template_free(wc_template *t);
+/* The configuration stores instantiating the template must be made with. */
+const rt_config *wc_template_config(const wc_template *t);
+
+/* As wc_instantiate of the component `t` was made of, with every core
+ * instance from its template; `s` made with wc_template_config(t). */
+wc_instance *wc_template_instantiate(const wc_template *t, wrun_store *s, const wc_host *host, rt_error *err);
+
+/* Makes `inst` (from wc_template_instantiate) fresh again, in place: every
+ * core instance renewed (memory pages written since dropped, globals, tables
+ * and segments set again, start functions run), in the order instantiation
+ * made them, the component-level start functions called again at their
+ * places, every handle table emptied and the reentrance flags reset. The
+ * host's resources are not touched: reset its own state first (the handles
+ * the guest held are gone). The store's trap state must be clear (e.g.
+ * rt_store_refill). False with `err` set when a step trapped or a memory
+ * could not be reset: the instance must then be freed (with its store). */
+bool wc_instance_renew(wc_instance *inst, rt_error *err);
+
 /* Frees what the instance owns (not the store's objects). NULL is allowed. */
 void wc_instance_free(wc_instance *inst);
 

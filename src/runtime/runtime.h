@@ -202,6 +202,20 @@ wrun_instance *rt_template_instantiate_with(const rt_template *t, wrun_store *s,
  * a template, is already released, or belongs to another store. Never call it while the instance runs. */
 bool rt_instance_release(wrun_store *s, wrun_instance *inst);
 
+/* Puts an instance made from a template back into the state a fresh
+ * instantiation would give it, in place: the same object, the same exported
+ * functions, memories, tables and globals, linked to the same imports. Its
+ * memories drop every page written since (as rt_instance_release), then
+ * globals, tables and segments are set again and the start function runs.
+ * For graphs of instances that hold each other's exports (a component's
+ * core instances, src/cinst), which renew their instances in creation order
+ * so segments written into another instance's table or memory land after
+ * that one was reset. The imports must still be alive. False with `err` set
+ * when `inst` is not a template instance of `s`, a memory cannot be reset
+ * (WRUN_ERR_LIMIT), or a segment or the start function trapped (TRAP): the
+ * instance is then in no defined state and should be freed with its store. */
+bool rt_instance_renew(wrun_store *s, wrun_instance *inst, rt_error *err);
+
 /* Readies a store for its next request while other instances in it stay in
  * use: clears the last trap, the interrupt request (after a timeout) and the
  * exit code, and refills its fuel to cfg.fuel. Not during a call. */

@@ -406,6 +406,21 @@ wrun_instance *rt_template_instantiate_with(const rt_template *t, wrun_store *s,
   return inst;
 }
 
+bool rt_instance_renew(wrun_store *s, wrun_instance *inst, rt_error *err) {
+  if (!inst || !inst->tmpl || inst->pool != s)
+    return rt_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "only an instance made from a template in this store can be renewed");
+  const wm_module *m = inst->module;
+  inst->live = false; /* not handed out by pooled_instance meanwhile: nothing runs in between */
+  for (uint32_t i = m->nimported_mems; i < m->nmems; i++)
+    if (!reset_memory(inst->mems[i]))
+      return rt_error_at(err, WRUN_ERR_LIMIT, WRUN_NO_OFFSET, "cannot reset memory %u: %s", i, strerror(errno));
+  inst->live = true;
+  reset_tables(inst);
+  s->trap = WRUN_TRAP_NONE;
+  return rt_init_definitions(inst, err) && rt_apply_segments(s, inst, inst->tmpl->data_image, err) &&
+         (m->start == WASM_NONE_IDX || rt_call(s, inst->funcs[m->start], NULL, 0, NULL, 0, err));
+}
+
 wrun_instance *rt_template_instantiate(const rt_template *t, wrun_store *s, rt_error *err) {
   return rt_template_instantiate_with(t, s, NULL, 0, err);
 }

@@ -31,8 +31,7 @@ enum { LOG_DEBUG = -1, LOG_INFO = 0, LOG_WARN = 1, LOG_ERROR = 2, LOG_NONE = 3 }
 /* What prepare made: the module and settings every request shares. */
 typedef struct hw_app {
   const wm_module *m;
-  rt_template *tmpl;             /* the template path (modules without WASI imports) */
-  wrun_store *host_store;          /* owns the template's shared host functions */
+  serve_template *tmpl;            /* the template path (NULL: WRUN_SERVE_NO_TEMPLATE=1) */
   const serve_config *cfg;
   int log_min;                     /* lowest level logged */
 } hw_app;
@@ -734,14 +733,14 @@ static void *hw_prepare(const serve_config *cfg, const serve_app *sa, char *err,
   if (!getenv("WRUN_SERVE_NO_TEMPLATE")) { /* a switch for measuring the other path */
     rt_error e;
     rt_error_clear(&e);
-    app->tmpl = serve_template_new(m, &cfg->limits, link_import, &app->host_store, &e);
-    if (!app->tmpl && e.kind != WRUN_OK) {
+    app->tmpl = serve_template_new(m, &cfg->limits, cfg->path, link_import, &e);
+    if (!app->tmpl) {
       snprintf(err, errlen, "http-wasm: %s", e.message);
       free(app);
       return NULL;
     }
   }
-  if (cfg->reuse_instances && !app->tmpl) {
+  if (cfg->reuse_instances && (!app->tmpl || serve_template_imports_wasi(app->tmpl))) {
     snprintf(err, errlen, "--reuse-instances needs a handler without WASI imports (it keeps template instances)");
     free(app);
     return NULL;
@@ -751,8 +750,7 @@ static void *hw_prepare(const serve_config *cfg, const serve_app *sa, char *err,
 
 static void hw_free(void *prepared) {
   hw_app *app = prepared;
-  rt_template_free(app->tmpl); /* the workers' stores are gone */
-  rt_store_free(app->host_store);
+  serve_template_free(app->tmpl); /* the workers' stores are gone */
   free(app);
 }
 

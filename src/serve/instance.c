@@ -109,9 +109,22 @@ void serve_watchdog_free(serve_watchdog *wd) {
 
 /* ---- instances ---------------------------------------------------------- */
 
+struct serve_template {
+  rt_template *t;
+  wrun_store *host_store;          /* owns the shared (non-WASI) host functions */
+  rt_extern *imports;              /* every import; the WASI ones empty (each pool links its own) */
+  bool wasi;                       /* the module imports wasi_snapshot_preview1 */
+  const char *path;                /* argv[0] of the WASI contexts */
+  uint64_t timeout_ns;
+};
+
 struct serve_pool {
+  const serve_template *st;
   const rt_template *t;
   wrun_store *store;               /* this worker's: every instance of the template lives here */
+  wasi_ctx *wasi;                  /* a WASI module's context, reset before each instance */
+  rt_extern *imports;              /* a WASI module's imports: the template's plus this pool's WASI */
+  bool wasi_used;                  /* an instance ran against `wasi` since its last reset */
   serve_watchdog *wd;
   uint64_t timeout_ns;
   bool reuse;                      /* --reuse-instances */
@@ -132,7 +145,7 @@ static void pool_put(serve_pool *p, wrun_instance *inst, bool failed) {
 }
 
 void serve_instance_free(serve_instance *si) {
-  if (si->pool) {
+  if (si->pool) { /* si->wasi is the pool's */
     if (si->inst) pool_put(si->pool, si->inst, si->failed);
     else if (si->failed) rt_store_refill(si->pool->store);
   } else {
@@ -182,10 +195,19 @@ static bool run_init(serve_instance *si, rt_error *err) {
   return true;
 }
 
+static bool is_wasi(const wm_import *im) { return strcmp(im->module.ptr, "wasi_snapshot_preview1") == 0; }
+
 static bool imports_wasi(const wm_module *m) {
   for (uint32_t i = 0; i < m->nimports; i++)
-    if (strcmp(m->imports[i].module.ptr, "wasi_snapshot_preview1") == 0) return true;
+    if (is_wasi(&m->imports[i])) return true;
   return false;
+}
+
+/* A WASI context that grants nothing: argv[0] only, the server's standard streams. */
+static wasi_ctx *guest_wasi(const char *path, bool interruptible, rt_error *err) {
+  char *argv[] = {(char *)path, NULL};
+  wasi_config wc = {.argc = 1, .argv = argv, .interruptible = interruptible};
+  return wasi_new(&wc, err);
 }
 
 static rt_config store_config(const serve_limits *lim) {
@@ -205,12 +227,7 @@ bool serve_instance_new(const wm_module *m, const serve_limits *lim, const char 
   out->wd = wd;
   out->timeout_ns = lim->timeout_ns;
   rt_config cfg = store_config(lim);
-  if (imports_wasi(m)) {
-    char *argv[] = {(char *)path, NULL};
-    wasi_config wc = {.argc = 1, .argv = argv, .interruptible = lim->timeout_ns != 0};
-    out->wasi = wasi_new(&wc, err);
-    if (!out->wasi) return false;
-  }
+  if (imports_wasi(m) && !(out->wasi = guest_wasi(path, lim->timeout_ns != 0, err))) return false;
   out->store = engine_store_new(&cfg);
   rt_extern *imports = calloc(m->nimports + 1, sizeof *imports);
   if (!out->store || !imports) {
@@ -220,7 +237,7 @@ bool serve_instance_new(const wm_module *m, const serve_limits *lim, const char 
   }
   bool ok = true;
   for (uint32_t i = 0; ok && i < m->nimports; i++)
-    ok = strcmp(m->imports[i].module.ptr, "wasi_snapshot_preview1") == 0
+    ok = is_wasi(&m->imports[i])
              ? wasi_link_import(out->wasi, out->store, m, i, &imports[i], err)
              : link(env, out->store, m, i, &imports[i], err);
   if (ok) {
@@ -236,41 +253,75 @@ bool serve_instance_new(const wm_module *m, const serve_limits *lim, const char 
 
 /* ---- template path ------------------------------------------------------ */
 
-rt_template *serve_template_new(const wm_module *m, const serve_limits *lim, serve_link_fn link,
-                                  wrun_store **host_store, rt_error *err) {
-  *host_store = NULL;
-  if (imports_wasi(m)) return NULL;
+void serve_template_free(serve_template *st) {
+  if (!st) return;
+  rt_template_free(st->t);
+  rt_store_free(st->host_store);
+  free(st->imports);
+  free(st);
+}
+
+bool serve_template_imports_wasi(const serve_template *st) { return st->wasi; }
+const rt_template *serve_template_rt(const serve_template *st) { return st->t; }
+
+serve_template *serve_template_new(const wm_module *m, const serve_limits *lim, const char *path,
+                                   serve_link_fn link, rt_error *err) {
   /* fuel with compiled code is refused by the CLI; templates do not check it */
   if (lim->aot && lim->fuel) {
     rt_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "--fuel is not supported with --aot");
     return NULL;
   }
   rt_config cfg = store_config(lim);
-  wrun_store *hs = engine_store_new(&cfg);
-  rt_extern *imports = calloc(m->nimports + 1, sizeof *imports);
-  bool ok = hs && imports;
+  serve_template *st = calloc(1, sizeof *st);
+  if (st) {
+    st->host_store = engine_store_new(&cfg);
+    st->imports = calloc(m->nimports + 1, sizeof *st->imports);
+  }
+  bool ok = st && st->host_store && st->imports;
   if (!ok) rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
-  for (uint32_t i = 0; ok && i < m->nimports; i++) ok = link(NULL, hs, m, i, &imports[i], err);
-  rt_template *t = ok ? engine_template_new(m, &cfg, imports, m->nimports, err) : NULL;
-  free(imports);
-  if (!t) {
-    rt_store_free(hs);
+  if (ok) {
+    st->wasi = imports_wasi(m);
+    st->path = path;
+    st->timeout_ns = lim->timeout_ns;
+  }
+  for (uint32_t i = 0; ok && i < m->nimports; i++)
+    if (!is_wasi(&m->imports[i])) ok = link(NULL, st->host_store, m, i, &st->imports[i], err);
+  /* WASI's host functions are each worker's: the template then takes the
+   * imports at every instantiation */
+  if (ok && !(st->t = engine_template_new(m, &cfg, st->wasi ? NULL : st->imports, m->nimports, err))) ok = false;
+  if (!ok) {
+    serve_template_free(st);
     return NULL;
   }
-  *host_store = hs;
-  return t;
+  return st;
 }
 
-serve_pool *serve_pool_new(const rt_template *t, serve_watchdog *wd, uint64_t timeout_ns, bool reuse) {
+/* A WASI module's pool: its context, and the template's imports with the
+ * WASI ones linked to it in the pool's store. */
+static bool pool_wasi(serve_pool *p) {
+  const wm_module *m = rt_template_module(p->t);
+  rt_error err;
+  rt_error_clear(&err);
+  p->wasi = guest_wasi(p->st->path, p->st->timeout_ns != 0, &err);
+  p->imports = calloc(m->nimports + 1, sizeof *p->imports);
+  if (!p->wasi || !p->imports) return false;
+  memcpy(p->imports, p->st->imports, m->nimports * sizeof *p->imports);
+  for (uint32_t i = 0; i < m->nimports; i++)
+    if (is_wasi(&m->imports[i]) && !wasi_link_import(p->wasi, p->store, m, i, &p->imports[i], &err)) return false;
+  return true;
+}
+
+serve_pool *serve_pool_new(const serve_template *st, serve_watchdog *wd, uint64_t timeout_ns, bool reuse) {
   serve_pool *p = calloc(1, sizeof *p);
   if (!p) return NULL;
-  p->t = t;
+  p->st = st;
+  p->t = st->t;
   p->wd = wd;
   p->timeout_ns = timeout_ns;
   p->reuse = reuse;
-  p->store = engine_store_new(rt_template_config(t));
-  if (!p->store) {
-    free(p);
+  p->store = engine_store_new(rt_template_config(st->t));
+  if (!p->store || (st->wasi && !pool_wasi(p))) {
+    serve_pool_free(p);
     return NULL;
   }
   return p;
@@ -279,6 +330,8 @@ serve_pool *serve_pool_new(const rt_template *t, serve_watchdog *wd, uint64_t ti
 void serve_pool_free(serve_pool *p) {
   if (!p) return;
   rt_store_free(p->store); /* with its pooled and warm instances */
+  wasi_free(p->wasi);      /* after the store whose host functions use it */
+  free(p->imports);
   free(p);
 }
 
@@ -289,15 +342,21 @@ bool serve_instance_take(serve_pool *p, void *data, serve_instance *out, rt_erro
   out->data = data;
   out->wd = p->wd;
   out->timeout_ns = p->timeout_ns;
+  out->wasi = p->wasi; /* the pool's: the watchdog interrupts its waits; never freed per request */
   rt_store_refill(p->store); /* this request's fuel */
   if (p->warm) { /* --reuse-instances: as the last request left it */
     out->inst = p->warm;
     p->warm = NULL;
     return true;
   }
+  if (p->wasi && p->wasi_used && !wasi_reset(p->wasi)) { /* cannot fail: the context has no preopens */
+    out->failed = true;
+    return rt_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "the WASI context cannot be reset");
+  }
+  p->wasi_used = p->wasi != NULL;
   rt_store_set_data(p->store, data); /* a start function may call host functions */
-  if (p->wd && p->timeout_ns) serve_watchdog_arm(p->wd, p->store, NULL, p->timeout_ns);
-  out->inst = rt_template_instantiate(p->t, p->store, err);
+  if (p->wd && p->timeout_ns) serve_watchdog_arm(p->wd, p->store, p->wasi, p->timeout_ns);
+  out->inst = rt_template_instantiate_with(p->t, p->store, p->imports, p->imports ? rt_template_module(p->t)->nimports : 0, err);
   if (p->wd && p->timeout_ns) (void)serve_watchdog_disarm(p->wd);
   if (!out->inst) {
     out->failed = true;

@@ -6,10 +6,14 @@
  *     rt_template per module (copy-on-write memory image, AOT code
  *     compiled or loaded once), one store per worker, and per request an
  *     instance taken from that store's pool and released after; host
- *     functions are shared and find their request through rt_store_data;
+ *     functions are shared and find their request through rt_store_data.
+ *     A module importing WASI gets one WASI context per worker, its host
+ *     functions linked in the worker's store, and the context reset
+ *     (wasi_reset: descriptors the guest opened closed, standard streams
+ *     restored) before each request's instance;
  *   * serve_instance_new: a new store, host functions bound to the request,
- *     rt_instantiate, then freeing the store. Used for modules importing
- *     WASI, whose host functions are bound to a per-request WASI context.
+ *     rt_instantiate, then freeing the store (WRUN_SERVE_NO_TEMPLATE=1, for
+ *     comparisons).
  */
 #ifndef WRUN_SERVE_INSTANCE_H
 #define WRUN_SERVE_INSTANCE_H
@@ -58,16 +62,25 @@ void serve_instance_free(serve_instance *si);
 
 /* ---- template path ------------------------------------------------------ */
 
-/* A template of `m` with its imports linked by `link` (env NULL: the host
- * functions are shared by all requests and workers) into *host_store, which
- * owns them and must outlive the template. NULL with `err` unset when `m`
- * imports WASI (use serve_instance_new), NULL with `err` set on failure. */
-rt_template *serve_template_new(const wm_module *m, const serve_limits *lim, serve_link_fn link,
-                                  wrun_store **host_store, rt_error *err);
+typedef struct serve_template serve_template;
 
-/* A worker's pool: a store made for `t`, the watchdog, and with `reuse` the
- * one warm instance kept between requests. NULL when out of memory. */
-serve_pool *serve_pool_new(const rt_template *t, serve_watchdog *wd, uint64_t timeout_ns, bool reuse);
+/* A template of `m` with its non-WASI imports linked by `link` (env NULL:
+ * the host functions are shared by all requests and workers) into a store
+ * the template owns; WASI imports (argv[0] `path`, nothing granted) are
+ * linked per worker by serve_pool_new. NULL with `err` set on failure. */
+serve_template *serve_template_new(const wm_module *m, const serve_limits *lim, const char *path,
+                                   serve_link_fn link, rt_error *err);
+/* Frees the template and its host functions, after every pool made from it. */
+void serve_template_free(serve_template *t);
+/* Whether the module imports wasi_snapshot_preview1. */
+bool serve_template_imports_wasi(const serve_template *t);
+/* The runtime template inside (for its image size). */
+const rt_template *serve_template_rt(const serve_template *t);
+
+/* A worker's pool: a store made for `t`, the watchdog, a WASI context when
+ * the module imports WASI, and with `reuse` the one warm instance kept
+ * between requests. NULL when out of memory. */
+serve_pool *serve_pool_new(const serve_template *t, serve_watchdog *wd, uint64_t timeout_ns, bool reuse);
 /* Releases the pool's instances and frees its store (before the template). */
 void serve_pool_free(serve_pool *p);
 

@@ -4,10 +4,19 @@
  * wasip2 target) answers each request in a fresh instance of its own,
  * through the wasi:http host's server API (src/wasip2/http.h).
  *
- * Per request: a store with the request limits, a WASI 0.2 context and host
- * (its outgoing-handler allowed only the --allow-http destinations), the
- * component instantiated, and incoming-handler.handle called with the
- * exchange's request. The guest runs on its worker's loop thread, like an
+ * Instances: prepare makes a component template (src/cinst: one instance
+ * template per core module, copy-on-write memory images, compiled code
+ * attached). Each worker keeps one instance graph: a store, a WASI 0.2
+ * context and host (its outgoing-handler allowed only the --allow-http
+ * destinations) and the component instantiated from the template. Per
+ * request the graph is renewed in place (wc_instance_renew: every core
+ * instance back to its initial state, start functions run again, handle
+ * tables emptied), incoming-handler.handle is called with the exchange's
+ * request, and the host's objects are freed after (wp2_reset). A request
+ * that trapped, timed out or failed in the host discards the whole graph
+ * and builds a new one from the template before returning (the next
+ * request builds it if that failed). WRUN_SERVE_NO_TEMPLATE=1 (for comparisons)
+ * builds a graph per request instead, with plain instantiation. The guest runs on its worker's loop thread, like an
  * http-wasm guest, so the response sink hands the head and each body piece
  * straight to the exchange: the head and the first piece leave at once, later
  * pieces as the client takes them after the handler returns. Request bodies
@@ -37,12 +46,24 @@
 typedef struct wh_app {
   const serve_config *cfg;
   const wc_component *c;
+  wc_template *tmpl;               /* NULL: WRUN_SERVE_NO_TEMPLATE=1 */
   char handler[160];               /* "wasi:http/incoming-handler@0.2.N#handle" */
 } wh_app;
 
-/* Per worker: the --timeout watchdog. */
+/* Everything one instance graph needs, freed together. */
+typedef struct wh_instance {
+  wasi_ctx *wasi;                  /* only with --timeout: its interrupt ends the guest's waits */
+  wrun_store *store;
+  wc_host *host;
+  wp2_ctx *p2;
+  wc_instance *inst;
+  bool used;                       /* a request ran in it since it was made or renewed */
+} wh_instance;
+
+/* Per worker: the --timeout watchdog and the instance graph it renews. */
 typedef struct wh_worker {
   serve_watchdog *wd;
+  wh_instance wi;                  /* inst NULL: none yet (or the last one was discarded) */
 } wh_worker;
 
 /* One request, between the sink callbacks and the code that ends it. */
@@ -175,21 +196,31 @@ static bool in_fill(wh_in *in, const serve_request *sr) {
 
 /* ---- one request ------------------------------------------------------------ */
 
-/* Everything one request's instance needs, freed together. */
-typedef struct wh_instance {
-  wasi_ctx *wasi;                  /* only with --timeout: its interrupt ends the guest's waits */
-  wrun_store *store;
-  wc_host *host;
-  wp2_ctx *p2;
-  wc_instance *inst;
-} wh_instance;
-
 static void instance_free(wh_instance *wi) {
   wc_instance_free(wi->inst);
   wc_host_free(wi->host);
   wp2_free(wi->p2);
   rt_store_free(wi->store);
   if (wi->wasi) wasi_free(wi->wasi);
+  memset(wi, 0, sizeof *wi);
+}
+
+static rt_config store_config(const serve_limits *lim) {
+  rt_config sc = {0};
+  sc.fuel = lim->fuel;
+  sc.max_memory_bytes = lim->max_memory;
+  sc.stack_bytes = lim->max_stack > UINT32_MAX ? UINT32_MAX : (uint32_t)lim->max_stack;
+  sc.max_call_depth = lim->max_call_depth;
+  sc.interruptible = lim->timeout_ns != 0;
+  sc.aot = lim->aot;
+  return sc;
+}
+
+/* Why instantiating or renewing failed, for the 500 and the log. */
+static void instance_failed(const wh_instance *wi, const rt_error *err, char *why, size_t whylen) {
+  rt_trap_kind k = wi->store ? rt_store_trap_kind(wi->store) : WRUN_TRAP_NONE;
+  snprintf(why, whylen, "%s: %s%s", err->kind == WRUN_ERR_TRAP || err->kind == WRUN_ERR_EXHAUSTION ? "trap" : "error",
+           err->message, k == WRUN_TRAP_TIMEOUT ? " (--timeout)" : k == WRUN_TRAP_FUEL ? " (--fuel)" : "");
 }
 
 /* Store, WASI 0.2 host and context; false with `why` set. */
@@ -206,14 +237,8 @@ static bool instance_env(const wh_app *app, wh_instance *wi, char *why, size_t w
       return false;
     }
   }
-  rt_config sc = {0};
-  sc.fuel = lim->fuel;
-  sc.max_memory_bytes = lim->max_memory;
-  sc.stack_bytes = lim->max_stack > UINT32_MAX ? UINT32_MAX : (uint32_t)lim->max_stack;
-  sc.max_call_depth = lim->max_call_depth;
-  sc.interruptible = lim->timeout_ns != 0;
-  sc.aot = lim->aot;
-  wi->store = engine_store_new(&sc);
+  rt_config sc = store_config(lim);
+  wi->store = engine_store_new(app->tmpl ? wc_template_config(app->tmpl) : &sc);
   wi->host = wi->store ? wc_host_new() : NULL;
   char *argv[] = {guest_argv0, NULL};
   wp2_config pc = {.argc = 1, .argv = argv, .interrupt = wi->wasi};
@@ -224,6 +249,48 @@ static bool instance_env(const wh_app *app, wh_instance *wi, char *why, size_t w
   }
   for (size_t i = 0; i < cfg->nallow_http; i++)
     if (!wp2_http_allow(wi->p2, cfg->allow_http[i], why, whylen)) return false;
+  return true;
+}
+
+/* A fresh instance graph in wi (empty): false with `why` set. */
+static bool instance_new(const wh_app *app, serve_watchdog *wd, wh_instance *wi, char *why, size_t whylen) {
+  if (!instance_env(app, wi, why, whylen)) return false;
+  rt_error err;
+  rt_error_clear(&err);
+  if (wd) serve_watchdog_arm(wd, wi->store, wi->wasi, app->cfg->limits.timeout_ns);
+  wi->inst = app->tmpl ? wc_template_instantiate(app->tmpl, wi->store, wi->host, &err)
+                       : wc_instantiate(wi->store, app->c, wi->host, &err);
+  if (wd) serve_watchdog_disarm(wd);
+  if (!wi->inst) instance_failed(wi, &err, why, whylen);
+  return wi->inst != NULL;
+}
+
+/* The worker's graph made fresh for this request: renewed in place, or made
+ * anew when there is none (or no template). False with `why` set; the graph
+ * is then gone. */
+static bool instance_ready(const wh_app *app, wh_worker *wk, char *why, size_t whylen) {
+  wh_instance *wi = &wk->wi;
+  if (wi->inst && (!app->tmpl || wi->used)) {
+    if (!app->tmpl) instance_free(wi);
+    else {
+      rt_error err;
+      rt_error_clear(&err);
+      rt_store_refill(wi->store); /* this request's fuel */
+      if (wk->wd) serve_watchdog_arm(wk->wd, wi->store, wi->wasi, app->cfg->limits.timeout_ns);
+      bool ok = wc_instance_renew(wi->inst, &err);
+      if (wk->wd) serve_watchdog_disarm(wk->wd);
+      if (!ok) {
+        instance_failed(wi, &err, why, whylen);
+        instance_free(wi);
+        return false;
+      }
+    }
+  }
+  if (!wi->inst && !instance_new(app, wk->wd, wi, why, whylen)) {
+    instance_free(wi);
+    return false;
+  }
+  wi->used = true;
   return true;
 }
 
@@ -241,30 +308,19 @@ static void wh_handle(void *prepared, serve_exchange *x) {
     return;
   }
   char why[400];
-  wh_instance wi = {0};
   wh_in in;
   if (!in_fill(&in, serve_exchange_request(x))) {
     in_free(&in);
     serve_exchange_fail(x, 500, "out of memory");
     return;
   }
-  if (!instance_env(app, &wi, why, sizeof why)) {
+  if (!instance_ready(app, wk, why, sizeof why)) {
     serve_exchange_fail(x, 500, why);
-    goto done;
+    in_free(&in);
+    return;
   }
+  wh_instance *wi = &wk->wi;
   serve_watchdog *wd = lim->timeout_ns ? wk->wd : NULL;
-  rt_error err;
-  rt_error_clear(&err);
-  if (wd) serve_watchdog_arm(wd, wi.store, wi.wasi, lim->timeout_ns);
-  wi.inst = wc_instantiate(wi.store, app->c, wi.host, &err);
-  if (!wi.inst) {
-    if (wd) serve_watchdog_disarm(wd);
-    rt_trap_kind k = rt_store_trap_kind(wi.store);
-    snprintf(why, sizeof why, "%s: %s%s", err.kind == WRUN_ERR_TRAP || err.kind == WRUN_ERR_EXHAUSTION ? "trap" : "error",
-             err.message, k == WRUN_TRAP_TIMEOUT ? " (--timeout)" : k == WRUN_TRAP_FUEL ? " (--fuel)" : "");
-    serve_exchange_fail(x, 500, why);
-    goto done;
-  }
   const serve_request *sr = serve_exchange_request(x);
   wp2_http_request req = {
     .method = in.method,
@@ -280,19 +336,29 @@ static void wh_handle(void *prepared, serve_exchange *x) {
   wp2_http_response_sink sink = {sink_head, sink_body, sink_end, &r};
   wp2_http_result res;
   memset(&res, 0, sizeof res);
-  bool ok = wp2_http_handle(wi.p2, wi.inst, app->handler, &req, &sink, &res);
+  if (wd) serve_watchdog_arm(wd, wi->store, wi->wasi, lim->timeout_ns);
+  bool ok = wp2_http_handle(wi->p2, wi->inst, app->handler, &req, &sink, &res);
   if (wd) serve_watchdog_disarm(wd);
-  bool timed_out = wp2_interrupted(wi.p2) || rt_store_trap_kind(wi.store) == WRUN_TRAP_TIMEOUT;
-  if (res.outcome == WP2_HTTP_TRAP && !timed_out && rt_store_trap_kind(wi.store) == WRUN_TRAP_FUEL)
+  bool timed_out = wp2_interrupted(wi->p2) || rt_store_trap_kind(wi->store) == WRUN_TRAP_TIMEOUT;
+  if (res.outcome == WP2_HTTP_TRAP && !timed_out && rt_store_trap_kind(wi->store) == WRUN_TRAP_FUEL)
     snprintf(res.message + strlen(res.message), sizeof res.message - strlen(res.message), " (--fuel)");
   finish(&r, &res, ok, timed_out);
-done:
-  instance_free(&wi);
+  /* the objects the guest left go now (descriptors, sockets, bodies); a
+   * graph that trapped or was interrupted is not renewed but made anew,
+   * now, so the request that failed pays for it rather than the next one
+   * (if that fails, the next request tries again) */
+  if (!ok || timed_out || res.outcome == WP2_HTTP_TRAP || !app->tmpl) {
+    instance_free(wi);
+    if (app->tmpl && !instance_new(app, wd, wi, why, sizeof why)) instance_free(wi);
+  } else {
+    wp2_reset(wi->p2);
+  }
   in_free(&in);
 }
 
 static void wh_worker_free(void *p) {
   wh_worker *wk = p;
+  instance_free(&wk->wi);
   serve_watchdog_free(wk->wd);
   free(wk);
 }
@@ -317,10 +383,23 @@ static void *wh_prepare(const serve_config *cfg, const serve_app *sa, char *err,
     free(app);
     return NULL;
   }
+  if (!getenv("WRUN_SERVE_NO_TEMPLATE")) { /* a switch for measuring the other path */
+    rt_config sc = store_config(&cfg->limits);
+    rt_error e;
+    if (!(app->tmpl = wc_template_new(app->c, &sc, &e))) {
+      snprintf(err, errlen, "wasi:http: %s", e.message);
+      free(app);
+      return NULL;
+    }
+  }
   return app;
 }
 
-static void wh_free(void *prepared) { free(prepared); }
+static void wh_free(void *prepared) {
+  wh_app *app = prepared;
+  wc_template_free(app->tmpl); /* the workers' stores are gone */
+  free(app);
+}
 
 const serve_guest_ops serve_wasihttp_ops = {
   .name = "wasi:http",

@@ -239,7 +239,30 @@ wasi_ctx *wasi_new(const wasi_config *cfg, rt_error *err) {
   }
   const char *no2 = getenv("WRUN_TEST_NO_OPENAT2"); /* test-only: resolve by the walk, as without openat2 */
   w->no_openat2 = no2 && strcmp(no2, "1") == 0;
+  /* the standard streams own nothing (no preopen name, no libuv handle, no
+   * private descriptor yet), so a copy restores them */
+  w->resettable = cfg->nlisten == 0 && cfg->npreopens == 0;
+  memcpy(w->stdio_initial, w->fds, sizeof w->stdio_initial);
   return w;
+}
+
+/* Whether standard stream entry `f` is still as wasi_new made it, apart from
+ * how wasi_io.c moves its bytes (its private descriptor is wrun's own view of
+ * the same host stream, reopened at a cost per request otherwise). */
+static bool stdio_unchanged(const wasi_fd *f, const wasi_fd *initial) {
+  return f->used && f->inherited && f->host == initial->host && f->type == initial->type &&
+         f->flags == initial->flags && f->rights == initial->rights && f->inheriting == initial->inheriting;
+}
+
+bool wasi_reset(wasi_ctx *w) {
+  if (!w->resettable) return false;
+  for (uint32_t i = 0; i < w->nfds; i++) {
+    if (i < 3 && stdio_unchanged(&w->fds[i], &w->stdio_initial[i])) continue;
+    if (w->fds[i].used) wasi_fd_release(w, &w->fds[i]);
+    if (i < 3) w->fds[i] = w->stdio_initial[i];
+  }
+  atomic_store(&w->interrupted, false);
+  return true;
 }
 
 static void free_handle(uv_handle_t *h) { free(h); }

@@ -64,6 +64,14 @@ wasi_ctx *wasi_new(const wasi_config *cfg, rt_error *err);
  * call from another thread (the --timeout watchdog) while the guest runs. */
 void wasi_interrupt(wasi_ctx *w);
 
+/* Makes a context made without preopens or listening sockets as wasi_new
+ * left it, for the next instance that uses it (`wrun serve` per request):
+ * closes every descriptor the guest opened, restores the standard streams
+ * (numbers, rights, flags) and clears an interrupt. The arguments and the
+ * environment never change. False, doing nothing, for a context with
+ * preopens or listeners. Not while a call runs. */
+bool wasi_reset(wasi_ctx *w);
+
 /* Closes every file the guest still has open and frees the context. */
 void wasi_free(wasi_ctx *w);
 

@@ -119,6 +119,8 @@ struct wasi_ctx {
   bool interruptible;          /* wasi_config.interruptible */
   uv_async_t wake;             /* wasi_interrupt wakes the loop through it */
   atomic_bool interrupted;     /* set by wasi_interrupt: blocking calls end the guest */
+  bool resettable;             /* only the standard streams were set up (wasi_reset) */
+  wasi_fd stdio_initial[3];    /* the standard streams as wasi_new set them up */
 };
 
 /* Guest memory access: a checked pointer to [ptr, ptr+len) or NULL. */

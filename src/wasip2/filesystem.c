@@ -798,7 +798,7 @@ static const wp2_func fs_funcs[] = {
 #undef M
 
 /* Descriptors and entry streams the guest never dropped (the instance is gone). */
-static void fs_cleanup(wp2_ctx *p) {
+static void fs_cleanup(wp2_ctx *p, bool final) {
   struct wp2_fs *fs = p->fs;
   for (uint32_t i = 0; i < fs->descs.n; i++) {
     fs_desc *d = wp2_table_take(&fs->descs, i);
@@ -811,6 +811,7 @@ static void fs_cleanup(wp2_ctx *p) {
       free(s);
     }
   }
+  if (!final) return;
   wp2_table_free(&fs->descs);
   wp2_table_free(&fs->dirs);
   free(fs);

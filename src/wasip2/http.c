@@ -2030,7 +2030,7 @@ static const wp2_func http_funcs[] = {
 };
 
 /* Objects the guest never dropped (the instance is gone). */
-static void http_cleanup(wp2_ctx *p) {
+static void http_cleanup(wp2_ctx *p, bool final) {
   wp2_http *h = p->http;
   if (!h) return;
   /* body streams hold references to their bodies: io.c's cleanup (after this
@@ -2060,6 +2060,7 @@ static void http_cleanup(wp2_ctx *p) {
     if (ft) { hin_unref(ft->b); free(ft); }
   }
   for (uint32_t i = 0; i < h->fresp.n; i++) fresp_free(wp2_table_take(&h->fresp, i));
+  if (!final) return;
   wp2_table *ts[] = {&h->fields, &h->inreq, &h->outreq, &h->opts, &h->outparam, &h->inresp,
                      &h->outresp, &h->inbody, &h->outbody, &h->ftrail, &h->fresp};
   for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++) wp2_table_free(ts[i]);

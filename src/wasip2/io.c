@@ -452,7 +452,8 @@ static const wp2_func io_funcs[] = {
 };
 
 /* Streams and pollables the guest never dropped (the instance is gone). */
-static void io_cleanup(wp2_ctx *p) {
+static void io_cleanup(wp2_ctx *p, bool final) {
+  (void)final; /* the tables are the context's, freed by wp2_free */
   for (uint32_t i = 0; i < p->streams.n; i++) {
     wp2_stream *s = wp2_table_take(&p->streams, i);
     if (s) { s->on_drop = NULL; stream_release(s); }

@@ -1316,7 +1316,7 @@ static const wp2_func socket_funcs[] = {
 /* Everything the guest never dropped (the instance is gone). Runs before
  * io.c's cleanup, which releases the streams without closing the sockets'
  * descriptors (they are not theirs). */
-static void sockets_cleanup(wp2_ctx *p) {
+static void sockets_cleanup(wp2_ctx *p, bool final) {
   struct wp2_sockets *k = p->sockets;
   for (uint32_t i = 0; i < k->tcp.n; i++) {
     tcp_sock *t = wp2_table_take(&k->tcp, i);
@@ -1332,6 +1332,7 @@ static void sockets_cleanup(wp2_ctx *p) {
     lookup *l = wp2_table_take(&k->lookups, i);
     if (l) lookup_unref(l);
   }
+  if (!final) return;
   wp2_table_free(&k->tcp);
   wp2_table_free(&k->udp);
   wp2_table_free(&k->uin);

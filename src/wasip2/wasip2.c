@@ -156,7 +156,7 @@ wp2_ctx *wp2_new(const wp2_config *cfg) {
   return p;
 }
 
-bool wp2_at_free(wp2_ctx *p, void (*fn)(wp2_ctx *p)) {
+bool wp2_at_free(wp2_ctx *p, void (*fn)(wp2_ctx *p, bool final)) {
   wp2_cleanup *c = malloc(sizeof *c);
   if (!c) return false;
   *c = (wp2_cleanup){fn, p->cleanups};
@@ -169,12 +169,18 @@ void wp2_free(wp2_ctx *p) {
   while (p->cleanups) {
     wp2_cleanup *c = p->cleanups;
     p->cleanups = c->next;
-    c->fn(p);
+    c->fn(p, true);
     free(c);
   }
   wp2_table_free(&p->streams);
   wp2_table_free(&p->polls);
   free(p);
+}
+
+void wp2_reset(wp2_ctx *p) {
+  for (wp2_cleanup *c = p->cleanups; c; c = c->next) c->fn(p, false);
+  p->exited = false;
+  p->exit_code = 0;
 }
 
 bool wp2_exited(const wp2_ctx *p, int *code) {

@@ -69,6 +69,13 @@ typedef struct wp2_ctx wp2_ctx;
 wp2_ctx *wp2_new(const wp2_config *cfg);
 void wp2_free(wp2_ctx *p);
 
+/* Frees every object the guest's instance left (streams, pollables, files,
+ * sockets, HTTP requests and bodies...) and clears the exit status, keeping
+ * the registrations in the wc_host and the settings: the context is then as
+ * wp2_new + wp2_add_to_host left it, for a renewed instance of the same
+ * component (wc_instance_renew; `wrun serve` per request). Not during a call. */
+void wp2_reset(wp2_ctx *p);
+
 /* Registers every interface this host implements in `h`. False when out of memory. */
 bool wp2_add_to_host(wp2_ctx *p, wc_host *h);
 

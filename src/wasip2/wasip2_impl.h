@@ -114,7 +114,10 @@ struct wp2_fs;
 struct wp2_sockets;
 struct wp2_http;
 
-typedef struct wp2_cleanup { void (*fn)(wp2_ctx *p); struct wp2_cleanup *next; } wp2_cleanup;
+/* fn(p, final): frees the objects the guest left; with `final` (wp2_free)
+ * also the file's state, without (wp2_reset) it keeps that for the next
+ * instance (its resource types, settings and empty tables). */
+typedef struct wp2_cleanup { void (*fn)(wp2_ctx *p, bool final); struct wp2_cleanup *next; } wp2_cleanup;
 
 struct wp2_ctx {
   wp2_config cfg;
@@ -124,13 +127,13 @@ struct wp2_ctx {
   struct wp2_fs *fs;          /* filesystem.c's state (NULL until it is added) */
   struct wp2_sockets *sockets;
   struct wp2_http *http;
-  wp2_cleanup *cleanups;      /* run by wp2_free, newest first */
+  wp2_cleanup *cleanups;      /* run by wp2_free and wp2_reset, newest first */
   bool exited;
   int exit_code;
 };
 
 /* Runs `fn(p)` in wp2_free (before the tables are freed). False when out of memory. */
-bool wp2_at_free(wp2_ctx *p, void (*fn)(wp2_ctx *p));
+bool wp2_at_free(wp2_ctx *p, void (*fn)(wp2_ctx *p, bool final));
 
 /* ---- registration --------------------------------------------------------- */
 

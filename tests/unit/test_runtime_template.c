@@ -232,6 +232,54 @@ static void test_equivalence_and_reset(void **state) {
   wm_module_free(m);
 }
 
+/* rt_instance_renew: the same instance object, live throughout, gives what a
+ * fresh rt_instantiate gives after the probe changed everything; it refuses
+ * instances that are not a template's in this store. */
+static void test_renew_in_place(void **state) {
+  (void)state;
+  wm_module *m = load_wat(probe_wat);
+  for (int aot = 0; aot < ntiers(); aot++) {
+    rt_config cfg = {0};
+    cfg.aot = aot;
+    probe_env pe;
+    probe_env_init(&pe, m, &cfg);
+    rt_error err;
+    rt_error_clear(&err);
+    uint64_t want[PROBE_N], got[PROBE_N];
+    wrun_store *ref = engine_store_new(&cfg);
+    wrun_instance *ri = rt_instantiate(ref, m, pe.imports, 2, &err);
+    assert_non_null(ri);
+    probe(ref, ri, want);
+    rt_template *t = engine_template_new(m, &cfg, NULL, 0, &err); /* imports given per instance */
+    assert_non_null(t);
+    wrun_store *s = engine_store_new(rt_template_config(t));
+    wrun_instance *inst = rt_template_instantiate_with(t, s, pe.imports, 2, &err);
+    if (!inst) fail_msg("instantiate: %s", err.message);
+    rt_extern mem0;
+    assert_true(rt_instance_export(inst, "mem", 3, &mem0));
+    for (int round = 0; round < 3; round++) {
+      if (round && !rt_instance_renew(s, inst, &err)) fail_msg("renew: %s", err.message);
+      rt_extern mem;
+      assert_true(rt_instance_export(inst, "mem", 3, &mem));
+      assert_ptr_equal(mem.of.memory, mem0.of.memory); /* the same objects: importers stay valid */
+      probe(s, inst, got);
+      for (int i = 0; i < PROBE_N; i++)
+        if (got[i] != want[i])
+          fail_msg("tier %d round %d probe %d: renewed %llx, rt_instantiate %llx", aot, round, i,
+                   (unsigned long long)got[i], (unsigned long long)want[i]);
+    }
+    assert_int_equal(pe.calls, 4); /* one callf per probe: the reference and three rounds */
+    assert_false(rt_instance_renew(ref, ri, &err));   /* not from a template */
+    assert_int_equal(err.kind, WRUN_ERR_USAGE);
+    assert_false(rt_instance_renew(ref, inst, &err)); /* another store's */
+    rt_store_free(s);
+    rt_template_free(t);
+    rt_store_free(ref);
+    rt_store_free(pe.host);
+  }
+  wm_module_free(m);
+}
+
 /* ---- copy-on-write ------------------------------------------------------------------ */
 
 static void test_cow_isolation_and_grow(void **state) {
@@ -702,6 +750,7 @@ int main(void) {
   save_wrun_fault_handler();
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_equivalence_and_reset),
+    cmocka_unit_test(test_renew_in_place),
     cmocka_unit_test(test_cow_isolation_and_grow),
     cmocka_unit_test(test_max_memory),
     cmocka_unit_test(test_segments_out_of_bounds),
