@@ -22,6 +22,7 @@ endif()
 list(APPEND CMAKE_TRY_COMPILE_PLATFORM_VARIABLES WRUN_ARM64_SYSROOT)
 
 set(_lib "${WRUN_ARM64_SYSROOT}/usr/lib/aarch64-linux-gnu")
+set(_lib2 "${WRUN_ARM64_SYSROOT}/lib/aarch64-linux-gnu") # zlib1g's libz.so.1
 set(CMAKE_FIND_ROOT_PATH /usr/aarch64-linux-gnu "${WRUN_ARM64_SYSROOT}")
 set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
 set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
@@ -30,8 +31,9 @@ set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
 # multiarch headers (OpenSSL's configuration.h) and the shared libraries'
 # own dependencies (libh2o needs libssl, libuv, libwslay, zlib at link time)
 set(CMAKE_C_FLAGS_INIT "-isystem ${WRUN_ARM64_SYSROOT}/usr/include/aarch64-linux-gnu")
-set(CMAKE_EXE_LINKER_FLAGS_INIT "-L${_lib} -Wl,-rpath-link,${_lib}")
+set(CMAKE_EXE_LINKER_FLAGS_INIT "-L${_lib} -Wl,-rpath-link,${_lib}:${_lib2}")
+set(CMAKE_SHARED_LINKER_FLAGS_INIT "${CMAKE_EXE_LINKER_FLAGS_INIT}") # libwrun.so links -lz
 
 # ctest runs every test program through qemu, which finds the C library in
 # the toolchain's directory and the unpacked shared libraries in the sysroot.
-set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64 -L /usr/aarch64-linux-gnu -E LD_LIBRARY_PATH=${_lib})
+set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64 -L /usr/aarch64-linux-gnu -E LD_LIBRARY_PATH=${_lib}:${_lib2})

@@ -13,10 +13,11 @@ dest=${1:?usage: aarch64-sysroot.sh DIR}
 [ -f "$dest/.complete" ] && exit 0
 pkgs="zlib1g zlib1g-dev libuv1 libuv1-dev libyaml-0-2 libyaml-dev libsodium23 libsodium-dev libcmocka0
       libcmocka-dev libhttp-parser2.9 libhttp-parser-dev libssl3 libssl-dev libh2o0.13 libh2o-dev libwslay1"
+common="libh2o-dev-common" # architecture-independent (h2o's headers)
 mkdir -p "$dest/debs"
 dest=$(cd "$dest" && pwd)
 cd "$dest/debs"
-apt-get download -q $(for p in $pkgs; do printf '%s:arm64 ' "$p"; done) >/dev/null 2>apt.err || {
+apt-get download -q $(for p in $pkgs; do printf '%s:arm64 ' "$p"; done) $common >/dev/null 2>apt.err || {
   cat apt.err >&2
   echo "aarch64-sysroot.sh: cannot download the arm64 packages (is arm64 added with dpkg --add-architecture?)" >&2
   exit 1
