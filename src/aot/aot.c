@@ -1,7 +1,8 @@
 /*
  * aot.c — the AOT tier's driver: compiles a module's functions with the
- * target's code generator into one image (written while read-write, then
- * switched to read+execute: never both at once), links the direct calls,
+ * target's code generator into one image (one private mapping, written while
+ * read-write, instruction caches synchronized, then switched to
+ * read+execute: never both at once, on every ISA), links the direct calls,
  * attaches per-instance state, and runs compiled functions (aot_invoke).
  */
 #ifndef _GNU_SOURCE
@@ -78,6 +79,11 @@ aot_image *aot_image_from_code(const uint8_t *code, uint32_t code_size, uint32_t
   if (host) host->fill(img->mem, img->map_size); /* trapping instructions in the gaps */
   else memset(img->mem, 0, img->map_size);
   memcpy(img->mem, code, code_size);
+  /* Instruction fetch must see the new code: a no-op where instruction
+   * caches are coherent (x86-64), data cache clean + instruction cache
+   * invalidate by address on AArch64. Done while still writable, before the
+   * one switch to read+execute. */
+  __builtin___clear_cache((char *)img->mem, (char *)img->mem + code_size);
   if (mprotect(img->mem, img->map_size, PROT_READ | PROT_EXEC) != 0) {
     aot_image_free(img);
     rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "cannot make code executable");
@@ -96,7 +102,8 @@ bool aot_compile_module(const wm_module *m, uint32_t options, aot_image **out, r
   const aot_target *t = aot_target_host();
   if (!t) {
     *out = NULL;
-    return rt_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "the AOT compiler has no backend for this machine");
+    return rt_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "AOT not available for %s in this build",
+                       aot_arch_name(aot_host_arch()));
   }
   return aot_compile_module_for(t, m, options, out, err);
 }

@@ -70,6 +70,8 @@ typedef struct aot_target aot_target;
  * backend for it; the target of an AOT_ARCH_* (NULL: not in this build). */
 const aot_target *aot_target_host(void);
 const aot_target *aot_target_for_arch(uint32_t arch);
+/* The AOT_ARCH_* of the machine this wrun runs on (0: none known). */
+uint32_t aot_host_arch(void);
 /* "x86-64", "aarch64", or "unknown". */
 const char *aot_arch_name(uint32_t arch);
 /* The names of the CPU feature bits `cpu` of `arch` ("SSE4.1 POPCNT"), or

@@ -579,7 +579,7 @@ bool valid_func_body(const wm_module *m, uint32_t funcidx, rt_error *err) {
 bool valid_const_expr(const wm_module *m, const wm_constexpr *ce, wm_valtype expected,
                       uint32_t nglobals_visible, uint8_t *declared, rt_error *err) {
   wm_reader r = {m->bytes, ce->code, ce->code + ce->len, err};
-  wm_valtype stack[1];
+  wm_valtype stack[1] = {0}; /* read only when n == 1; gcc 12 for aarch64 cannot tell */
   uint32_t n = 0;
   for (;;) {
     uint64_t at = reader_offset(&r);
