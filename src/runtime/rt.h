@@ -125,6 +125,10 @@ struct wrun_store {
   /* limits: fuel left (when cfg.fuel) and the interrupt request (timeouts) */
   int64_t fuel_left;
   volatile sig_atomic_t interrupt;
+  /* tiered execution (runtime/tier.h): TIER ops left until the next poll,
+   * and the state of src/engine/tierup.c (NULL until the first poll) */
+  int64_t tier_countdown;
+  struct rt_tierup_state *tierup;
   /* the last trap */
   rt_trap_kind trap;
   char trap_msg[200];
