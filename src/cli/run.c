@@ -175,11 +175,11 @@ int cli_run_module(const char *path, const wm_module *m, const char *invoke, int
   cfg.interruptible = sb->timeout_ns != 0;
   cfg.aot = sb->aot;
   cfg.tiered = sb->tier_mode == CLI_TIER_AUTO && !sb->aot && !sb->fuel;
+  if (sb->tier_mode == CLI_TIER_AUTO && !engine_tier_config_from_env(&cfg)) { /* checked even when unused */
+    wasi_free(wasi);
+    return CLI_EXIT_USAGE;
+  }
   if (cfg.tiered) {
-    if (!engine_tier_config_from_env(&cfg)) {
-      wasi_free(wasi);
-      return CLI_EXIT_USAGE;
-    }
     if (!sb->no_cache) {
       cfg.tier_compiled = cache_compiled;
       cfg.tier_arg = (void *)sb;
