@@ -182,7 +182,8 @@ bool cli_prepare_aot(const char *path, wm_module *m, cli_sandbox *sb) {
   }
   if (sb->tier_mode == CLI_TIER_AUTO && !sb->aot && !sb->fuel) {
     /* tiered: code the compile cache has runs compiled from the start */
-    cli_cache *cache = sb->no_cache ? NULL : cli_cache_open(sb->verbose);
+    bool worth = !sb->no_cache && cli_cache_may_have(m, run_options(sb)); /* misses stay cheap */
+    cli_cache *cache = worth ? cli_cache_open(sb->verbose) : NULL;
     aot_image *img = cache ? cli_cache_load(cache, m, run_options(sb)) : NULL;
     if (img) {
       aot_attach_image(m, img);
