@@ -197,6 +197,7 @@ static int poll(wrun_store *s, wrun_func *f, uint64_t *fp, uint32_t loop_off) {
   s->tier_countdown = s->cfg.tier_sync && s->cfg.tier_threshold ? s->cfg.tier_threshold : POLL_INTERVAL;
   if (!f->inst->aot && !install(s, st, f->inst)) return RT_TIERUP_CONTINUE;
   if (loop_off == RT_TIERUP_ENTRY) {
+    if (s->cfg.tier_osr_only) return RT_TIERUP_CONTINUE;
     st->stats.entry_switches++;
     return aot_invoke(s, f, fp) ? RT_TIERUP_RETURNED : RT_TIERUP_TRAPPED;
   }

@@ -93,6 +93,8 @@ typedef struct rt_config {
    * tier_threshold wasm instructions have run (0: the default), switch to compiled code at calls and loop heads */
   bool tiered;
   bool tier_sync;                 /* wait for the compile at the threshold (tests: deterministic switches) */
+  bool tier_osr_only;             /* tests: a frame polling at its function entry stays interpreted, so
+                                   * it moves at a loop head (OSR) or not at all */
   uint32_t tier_threshold;
   /* called on the compiler thread with each module it compiled (an
    * aot_image), e.g. to fill the compile cache; may be NULL */
