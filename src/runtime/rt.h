@@ -64,6 +64,8 @@ struct wrun_instance {
    * (they are not in the store's object list) and is freed by
    * rt_instance_free. */
   const struct rt_template *tmpl;
+  uint64_t tmpl_id;              /* that template's rt_template id: a freed template's address may
+                                  * be reused by a new one, whose pool must not take this instance */
   wrun_store *pool;              /* the store whose pool it belongs to */
   bool live;
 };
