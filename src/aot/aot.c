@@ -32,6 +32,7 @@ void aot_image_free(aot_image *img) {
   if (!img) return;
   if (img->mem) munmap(img->mem, img->map_size);
   free(img->func_off);
+  free(img->osr);
   free(img);
 }
 
@@ -108,8 +109,27 @@ bool aot_compile_module(const wm_module *m, uint32_t options, aot_image **out, r
   return aot_compile_module_for(t, m, options, out, err);
 }
 
+/* Compiles with OSR entries when osr, stopping early once *cancel is set. */
+static bool compile_module(const aot_target *t, const wm_module *m, uint32_t options, bool osr,
+                           const volatile int *cancel, aot_image **out, rt_error *err);
+
 bool aot_compile_module_for(const aot_target *t, const wm_module *m, uint32_t options, aot_image **out,
                             rt_error *err) {
+  return compile_module(t, m, options, false, NULL, out, err);
+}
+
+bool aot_compile_module_tiered(const wm_module *m, uint32_t options, const volatile int *cancel, aot_image **out,
+                               rt_error *err) {
+  const aot_target *t = aot_target_host();
+  if (!t) {
+    *out = NULL;
+    return rt_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "the AOT compiler has no backend for this machine");
+  }
+  return compile_module(t, m, options, true, cancel, out, err);
+}
+
+static bool compile_module(const aot_target *t, const wm_module *m, uint32_t options, bool osr,
+                           const volatile int *cancel, aot_image **out, rt_error *err) {
   *out = NULL;
   if ((t->host_cpu() & t->cpu_required) != t->cpu_required) {
     char need[64];
@@ -129,15 +149,21 @@ bool aot_compile_module_for(const aot_target *t, const wm_module *m, uint32_t op
     rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
     goto done;
   }
-  aot_func_in in = {m, 0, (options & AOT_OPT_BOUNDS_CHECKS) != 0, (options & AOT_OPT_INTERRUPTIBLE) != 0};
+  aot_func_in in = {m, 0, (options & AOT_OPT_BOUNDS_CHECKS) != 0, (options & AOT_OPT_INTERRUPTIBLE) != 0, osr};
   size_t total = AOT_TRAMPOLINE_SIZE;
+  uint32_t nosr = 0;
   for (uint32_t k = 0; k < ndef; k++) {
+    if (cancel && *cancel) {
+      rt_error_at(err, WRUN_ERR_LIMIT, WRUN_NO_OFFSET, "compilation cancelled");
+      goto done;
+    }
     in.index = m->nimported_funcs + k;
     if (!aot_compile_func(t, &in, &outs[k], err)) goto done;
     total = (total + 15) & ~(size_t)15;
     offs[k] = (uint32_t)total;
     offs[ndef + k] = outs[k].frame;
     total += outs[k].size;
+    nosr += outs[k].nosr;
     if (total > UINT32_MAX / 2) {
       rt_error_at(err, WRUN_ERR_LIMIT, WRUN_NO_OFFSET, "compiled code exceeds 2 GiB");
       goto done;
@@ -158,14 +184,29 @@ bool aot_compile_module_for(const aot_target *t, const wm_module *m, uint32_t op
     for (uint32_t r = 0; r < outs[k].nrelocs; r++)
       t->link_call(code, offs[k] + outs[k].relocs[r].at, offs[outs[k].relocs[r].callee - m->nimported_funcs]);
   }
+  aot_osr *osrs = nosr ? malloc(nosr * sizeof *osrs) : NULL;
+  if (nosr && !osrs) {
+    rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+    goto done;
+  }
+  for (uint32_t k = 0, n = 0; k < ndef; k++) /* by function, then offset: the order of the pass */
+    for (uint32_t i = 0; i < outs[k].nosr; i++)
+      osrs[n++] = (aot_osr){k, outs[k].osr[i].wasm_off, offs[k] + outs[k].osr[i].code_off};
   *out = aot_image_from_code(code, (uint32_t)total, ndef, offs, options, t->cpu_required, err);
   offs = NULL;
-  if (*out) (*out)->compile_ms = now_ms() - t0;
+  if (*out) {
+    (*out)->compile_ms = now_ms() - t0;
+    (*out)->osr = osrs;
+    (*out)->nosr = nosr;
+  } else {
+    free(osrs);
+  }
   ok = *out != NULL;
 done:
   for (uint32_t k = 0; outs && k < ndef; k++) {
     free(outs[k].code);
     free(outs[k].relocs);
+    free(outs[k].osr);
   }
   free(outs);
   free(offs);
@@ -272,7 +313,23 @@ void aot_capture_frames(rt_exec *ex, uintptr_t pc, uintptr_t sp) {
   s->nframes = at + n;
 }
 
-bool aot_invoke(wrun_store *s, wrun_func *f, uint64_t *sp) {
+const void *aot_osr_entry(const wrun_instance *inst, uint32_t index, uint32_t wasm_off) {
+  const aot_image *img = inst->aot ? inst->aot->img : NULL;
+  if (!img || !img->nosr || index < inst->module->nimported_funcs) return NULL;
+  uint32_t k = index - inst->module->nimported_funcs, lo = 0, hi = img->nosr;
+  while (lo < hi) { /* the first entry at or after (k, wasm_off) */
+    uint32_t mid = lo + (hi - lo) / 2;
+    const aot_osr *o = &img->osr[mid];
+    if (o->func < k || (o->func == k && o->wasm_off < wasm_off)) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo == img->nosr || img->osr[lo].func != k || img->osr[lo].wasm_off != wasm_off) return NULL;
+  return img->mem + img->osr[lo].code_off;
+}
+
+bool aot_invoke(wrun_store *s, wrun_func *f, uint64_t *sp) { return aot_invoke_at(s, f, sp, f->aot_entry); }
+
+bool aot_invoke_at(wrun_store *s, wrun_func *f, uint64_t *sp, const void *entry) {
   aot_code *code = f->inst->aot;
   rt_exec ex;
   ex.outer = rt_current_exec;
@@ -300,7 +357,7 @@ bool aot_invoke(wrun_store *s, wrun_func *f, uint64_t *sp) {
     rt_current_exec = &ex;
     int kind = 0; /* where the function's result comes back: see the trampoline */
     if (aot_result_in_reg(f->type)) kind = aot_cls(wm_functype_results(f->type)[0]) == CL_X ? 2 : 1;
-    code->enter(&code->ctx, f->aot_entry, sp, kind);
+    code->enter(&code->ctx, entry, sp, kind);
     ok = true;
   }
   rt_current_exec = ex.outer;

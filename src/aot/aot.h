@@ -78,6 +78,18 @@ const char *aot_arch_name(uint32_t arch);
  * "" when none are set or arch is not in this build. */
 void aot_cpu_names(uint32_t arch, uint32_t cpu, char *buf, size_t size);
 
+/* An on-stack replacement entry: enters a function at the head of the loop
+ * whose opcode is at module offset wasm_off, with its locals and operand
+ * stack taken from an interpreter frame (the argument-slot pointer of the
+ * call points at the frame: locals from slot 0, then the operand stack, in
+ * the interpreter's layout, interp.h). The function then runs to its end and
+ * returns like a call. */
+typedef struct aot_osr {
+  uint32_t func;                  /* defined-function number (image) */
+  uint32_t wasm_off;
+  uint32_t code_off;              /* from the start of the function (aot_func_out) or image */
+} aot_osr;
+
 /* The native code of a module: position independent (everything
  * instance-specific is reached through the context register), so one read+execute mapping
  * serves every instance. The C -> compiled-code trampoline sits at offset 0. */
@@ -93,6 +105,10 @@ typedef struct aot_image {
   uint32_t cpu;                   /* CPU features (of arch) the code relies on */
   double compile_ms;              /* time spent compiling (0 when loaded) */
   bool from_artifact;
+  aot_osr *osr;                   /* OSR entries (image offsets) by function and offset; only
+                                   * images compiled for tiered execution have them (not
+                                   * written to artifacts) */
+  uint32_t nosr;
 } aot_image;
 
 /* Per-instance state of compiled code: owned by the instance. */
@@ -111,6 +127,20 @@ uint32_t aot_options_for(const rt_config *cfg);
  * (with a message in err) when a function cannot be compiled, the CPU lacks
  * a required feature, or memory runs out. */
 bool aot_compile_module(const wm_module *m, uint32_t options, aot_image **out, rt_error *err);
+
+/* aot_compile_module for tiered execution (src/engine/tierup.c): with OSR
+ * entries, and giving up (false, no error text needed) as soon as *cancel
+ * becomes nonzero (checked between functions). */
+bool aot_compile_module_tiered(const wm_module *m, uint32_t options, const volatile int *cancel, aot_image **out,
+                               rt_error *err);
+
+/* The OSR entry of defined function `index` (module numbering) of inst for
+ * the loop at module offset wasm_off, or NULL. */
+const void *aot_osr_entry(const wrun_instance *inst, uint32_t index, uint32_t wasm_off);
+
+/* aot_invoke entering f's code at `entry` (its aot_entry or an OSR entry,
+ * whose argument slots are then f's interpreter frame). */
+bool aot_invoke_at(wrun_store *s, wrun_func *f, uint64_t *sp, const void *entry);
 
 /* Places serialized code for this machine (code_size bytes, entries at
  * func_off) in a fresh executable mapping; takes ownership of func_off. */
@@ -240,7 +270,9 @@ typedef struct aot_func_in {
   uint32_t index;                 /* function index in the module */
   bool bounds_checks;             /* explicit memory bounds checks (no guard pages) */
   bool interruptible;             /* check ctx->interrupt at loop heads */
+  bool osr;                       /* emit an on-stack replacement entry per loop head */
 } aot_func_in;
+
 
 /* A call to another function of the module: patch rel32 at `at` with the
  * entry of function `callee` once all are placed. */
@@ -256,6 +288,8 @@ typedef struct aot_func_out {
   uint32_t frame;                 /* bytes the prologue subtracts from the stack pointer */
   aot_reloc *relocs;
   uint32_t nrelocs;
+  aot_osr *osr;                   /* with aot_func_in.osr: one entry per live loop head */
+  uint32_t nosr;
 } aot_func_out;
 
 #endif

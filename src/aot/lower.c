@@ -651,7 +651,44 @@ static void br_table(cg *c) {
 
 /* ---- the instruction loop ---------------------------------------------------------------- */
 
+/* Records an OSR entry at the loop head being emitted (in->osr). */
+static void add_osr_point(cg *c, uint32_t wasm_off) {
+  if (!rt_grow((void **)&c->osr, &c->caposr, c->nosr + 1, sizeof *c->osr)) {
+    aot_fail(c, "out of memory");
+    return;
+  }
+  c->osr[c->nosr++] = (aot_osr_point){wasm_off, c->b.n, top_end(c), NULL};
+}
+
+/* The locals live at each OSR point: those whose regalloc interval covers
+ * the loop head's instruction position (regalloc.c counts every opcode of
+ * the body from 1, the loop's own included). Without intervals every local
+ * has a home of its own, and all are loaded. */
+static void osr_liveness(cg *c, const wm_func *fn) {
+  wm_reader rd = {c->m->bytes, fn->code, fn->code + fn->code_len, NULL};
+  uint32_t pos = 0, k = 0;
+  while (k < c->nosr && !reader_eof(&rd)) {
+    uint32_t at = (uint32_t)reader_offset(&rd);
+    wm_opcode op = wm_read_op(&rd);
+    if (op == OP_COUNT_) break;
+    pos++;
+    for (; k < c->nosr && c->osr[k].wasm_off == at; k++) {
+      uint8_t *live = malloc((size_t)c->nlocals + 1);
+      if (!live) {
+        aot_fail(c, "out of memory");
+        return;
+      }
+      for (uint32_t i = 0; i < c->nlocals; i++)
+        live[i] = !c->ival || (c->ival[i][0] <= pos && pos <= c->ival[i][1]);
+      c->osr[k].live = live;
+    }
+    wm_skip_imm(&rd, c->m, wm_opinfos[op].imm);
+  }
+  if (k < c->nosr) aot_fail(c, "internal error: loop head not found for OSR");
+}
+
 static void instr(cg *c) {
+  uint32_t op_at = (uint32_t)reader_offset(&c->r);
   wm_opcode op = wm_read_op(&c->r);
   if (op == OP_COUNT_) {
     aot_fail(c, "internal error: unknown opcode");
@@ -698,6 +735,7 @@ static void instr(cg *c) {
     ctl *f = push_ctl(c, op, params, np, results, nr, single, false);
     if (op == OP_LOOP) {
       f->head = c->b.n;
+      if (c->in->osr) add_osr_point(c, op_at);
       if (c->in->interruptible) c->t->interrupt_check(c);
     }
     return;
@@ -964,7 +1002,8 @@ bool aot_compile_func(const aot_target *t, const aot_func_in *in, aot_func_out *
     aot_fail(&c, "internal error: unterminated body");
     goto done;
   }
-  if (!t->finish(&c, out)) goto done;
+  if (c.nosr) osr_liveness(&c, fn);
+  if (c.fail || !t->finish(&c, out)) goto done;
   out->relocs = c.relocs;
   out->nrelocs = c.nrelocs;
   c.relocs = NULL;
@@ -979,6 +1018,9 @@ done:
   for (uint32_t i = 0; i < c.nc; i++) free(c.cs[i].patches.at);
   for (int k = 0; k <= WRUN_TRAP_INTERRUPTED; k++) free(c.traps[k].at);
   free(c.rets.at);
+  for (uint32_t k = 0; k < c.nosr; k++) free(c.osr[k].live);
+  free(c.osr);
+  free(c.ival);
   free(c.relocs);
   free(c.cs);
   free(c.vs);

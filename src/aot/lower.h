@@ -70,6 +70,16 @@ typedef struct aot_place {
 
 typedef struct aot_target aot_target;
 
+/* A loop head with an OSR entry: at `head` every operand-stack value is in
+ * its slot (positions 0 .. nslots-1) and live[i] says whether local i holds
+ * a value there (its home may be shared with dead locals otherwise). */
+typedef struct aot_osr_point {
+  uint32_t wasm_off;
+  size_t head;
+  int32_t nslots;
+  uint8_t *live;
+} aot_osr_point;
+
 /* The state of compiling one function (shared by lower.c and the target). */
 typedef struct cg {
   const aot_target *t;
@@ -95,6 +105,12 @@ typedef struct cg {
   site_list rets;                /* jumps to the epilogue */
   aot_reloc *relocs;
   uint32_t nrelocs, caprelocs;
+  /* on-stack replacement (in->osr): the loop heads, and the live range of
+   * each local from regalloc.c ([start, end] instruction positions; NULL
+   * when locals got registers by use count, which never share one) */
+  aot_osr_point *osr;
+  uint32_t nosr, caposr;
+  uint32_t (*ival)[2];
   bool fail;
   char msg[160];
 } cg;

@@ -316,6 +316,17 @@ bool aot_regalloc_locals(cg *c) {
   scan_class(c, xs, nx, c->t->fpr_local_order, c->t->nfpr_locals);
   free(g);
   free(xs);
+  if (c->in->osr) { /* OSR entries load only the locals live at their loop head (lower.c) */
+    c->ival = malloc(((size_t)nl + 1) * sizeof *c->ival);
+    if (!c->ival) {
+      aot_fail(c, "out of memory");
+      goto done;
+    }
+    for (uint32_t l = 0; l < nl; l++) {
+      c->ival[l][0] = iv[l].start;
+      c->ival[l][1] = iv[l].end;
+    }
+  }
   ok = true;
 done:
   for (uint32_t b = 0; b < r.nb; b++) free(r.b[b].succ);

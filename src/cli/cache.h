@@ -37,6 +37,12 @@ const char *cli_cache_entry_path(cli_cache *c, const wm_module *m, uint32_t opti
  * hashing: the module is not hashed again). */
 const char *cli_cache_last_path(const cli_cache *c);
 
+/* Whether an entry for `m` and `options` may exist: its hint file (written by
+ * cli_cache_store) is there. No key, no libsodium, no SHA-256: cheap enough
+ * for every tiered run, which opens the cache only on a yes (cli_cache_load
+ * then finds and authenticates the entry as always). */
+bool cli_cache_may_have(const wm_module *m, uint32_t options);
+
 /* Releases the cache handle (NULL allowed). */
 void cli_cache_close(cli_cache *c);
 

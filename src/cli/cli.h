@@ -67,6 +67,9 @@ typedef struct cli_strings { char **v; int n; } cli_strings;
 
 /* What the guest may see and how it runs: set from the options of `run`
  * (options.c's table) and a manifest. */
+/* Where `wrun run` runs code (--tier). */
+typedef enum cli_tier { CLI_TIER_AUTO, CLI_TIER_INTERP, CLI_TIER_AOT } cli_tier;
+
 typedef struct cli_sandbox {
   wasi_preopen *dirs;
   int ndirs;
@@ -88,7 +91,9 @@ typedef struct cli_sandbox {
   uint64_t max_stack;            /* --max-stack, bytes of wasm value stack */
   uint32_t max_call_depth;       /* nested calls allowed, from --max-stack (0: the store's default) */
   /* execution */
-  bool aot;                      /* --aot: compile to native code before running */
+  bool aot;                      /* --aot / --tier aot: compile to native code before running */
+  const char *tier;              /* --tier as given (NULL: not given) */
+  int tier_mode;                 /* cli_tier, from cli_tier_finish */
   bool verbose;                  /* -v: say which tier ran and how long compiling took */
   bool no_cache;                 /* --no-cache: neither read nor write the compile cache */
   bool allow_precompiled;        /* --allow-precompiled: run compiled artifacts (native code the

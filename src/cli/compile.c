@@ -180,6 +180,19 @@ bool cli_prepare_aot(const char *path, wm_module *m, cli_sandbox *sb) {
     if (sb->verbose) fprintf(stderr, "wrun: running precompiled code from %s\n", path);
     return true;
   }
+  if (sb->tier_mode == CLI_TIER_AUTO && !sb->aot && !sb->fuel) {
+    /* tiered: code the compile cache has runs compiled from the start */
+    bool worth = !sb->no_cache && cli_cache_may_have(m, run_options(sb)); /* misses stay cheap */
+    cli_cache *cache = worth ? cli_cache_open(sb->verbose) : NULL;
+    aot_image *img = cache ? cli_cache_load(cache, m, run_options(sb)) : NULL;
+    if (img) {
+      aot_attach_image(m, img);
+      sb->aot = true;
+      if (sb->verbose) fprintf(stderr, "wrun: tier: auto: compiled code from the cache: %s\n", cli_cache_last_path(cache));
+    }
+    cli_cache_close(cache);
+    return true;
+  }
   if (!sb->aot) return true;
   cli_cache *cache = sb->no_cache ? NULL : cli_cache_open(sb->verbose);
   bool ok = attach_code(path, m, cache, run_options(sb), sb->verbose);

@@ -18,6 +18,7 @@
 #include "cinst/artifact.h"
 #include "cinst/instance.h"
 #include "cli/cli.h"
+#include "engine/tierup.h"
 #include "component/wave.h"
 #include "common/file.h"
 #include "wasip2/wasip2.h"
@@ -54,6 +55,10 @@ static int invoke(const char *path, const wc_component *c, const char *name, boo
   cfg.max_call_depth = sb->max_call_depth;
   cfg.aot = sb->aot;
   cfg.interruptible = sb->timeout_ns != 0;
+  /* tiered like a module (each core module compiled on the store's compiler
+   * thread when hot); the compile cache is used with --aot only */
+  cfg.tiered = sb->tier_mode == CLI_TIER_AUTO && !sb->aot && !sb->fuel;
+  if (cfg.tiered && !engine_tier_config_from_env(&cfg)) cfg.tiered = false;
   if (sb->aot && sb->fuel) {
     fprintf(stderr, "wrun: --fuel is not supported with --aot (compiled code does not count instructions)\n");
     return CLI_EXIT_USAGE;

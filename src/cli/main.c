@@ -105,7 +105,9 @@ static int cmd_wast(int argc, char **argv) {
   if (!cli_parse_options(CLI_CMD_WAST, argc, argv, false, &o, &first, &n)) return CLI_EXIT_USAGE;
   if (o.help) return cli_print_help(CLI_CMD_WAST, stdout), CLI_EXIT_OK;
   if (n == 0) return cli_usage_error(CLI_CMD_WAST, "wast needs at least one FILE or DIR");
-  wast_options opt = {.verbose = o.sb.verbose, .quiet = o.quiet, .fail_fast = o.fail_fast, .aot = o.sb.aot};
+  if (!cli_tier_finish(&o.sb, CLI_CMD_WAST)) return CLI_EXIT_USAGE;
+  wast_options opt = {.verbose = o.sb.verbose, .quiet = o.quiet, .fail_fast = o.fail_fast, .aot = o.sb.aot,
+                      .tiered = o.sb.tier_mode == CLI_TIER_AUTO};
   return wast_run_paths(argv + first, n, &opt, stdout);
 }
 
@@ -219,6 +221,10 @@ static int cmd_run(int argc, char **argv) {
   run_job job = {.sb = &o.sb, .status = CLI_EXIT_REJECTED};
   char **joined = NULL;
   if (!cli_options_finish(&o, o.config ? &man.opts : NULL, &status)) goto done;
+  if (!cli_tier_finish(&o.sb, CLI_CMD_RUN)) {
+    status = CLI_EXIT_USAGE;
+    goto done;
+  }
   if (o.sb.aot && o.sb.fuel) { /* run.c checks again for artifacts, which turn on aot by themselves */
     status = cli_usage_error(CLI_CMD_RUN, "--fuel is not supported with --aot (compiled code does not count "
                                           "instructions)");

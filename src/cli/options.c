@@ -73,6 +73,13 @@ const cli_option cli_option_table[] = {
   {"--aot", 0, CLI_ARG_NONE, RUN | SERVE | WAST, NULL,
    "compile the module to native code (x86-64) at load\n"
    "time and run that instead of the interpreter", "aot", AT(sb.aot), 0, 0},
+  {"--tier", 0, CLI_ARG_STRING, RUN | WAST, "TIER",
+   "where code runs: interp (the interpreter only), aot\n"
+   "(compiled before it starts, as --aot) or auto (run:\n"
+   "the default; start interpreted, compile the module\n"
+   "on a background thread when code gets hot and switch\n"
+   "to it at calls and loop heads; code from the compile\n"
+   "cache runs compiled at once; --fuel stays interp)", "tier", AT(sb.tier), 0, 0},
   {"--allow-precompiled", 0, CLI_ARG_NONE, RUN, NULL,
    "run compiled artifacts from `wrun compile` (native\n"
    "code: trust them as you would an executable)", "allow-precompiled", AT(sb.allow_precompiled), 0, 0},
@@ -81,7 +88,7 @@ const cli_option cli_option_table[] = {
    "(serve compiles by default, into the compile cache;\n"
    "--fuel implies the interpreter)", "interpreter", AT(interpreter), 0, 0},
   {"--no-cache", 0, CLI_ARG_NONE, RUN | SERVE, NULL,
-   "with --aot: do not use the compile cache\n"
+   "--aot and --tier auto: do not use the compile cache\n"
    "($WRUN_CACHE_DIR, else ~/.cache/wrun)", "no-cache", AT(sb.no_cache), 0, 0},
   {"--config", 'c', CLI_ARG_STRING, RUN | SERVE, "FILE",
    "take the module and settings from a YAML manifest\n"
@@ -670,6 +677,23 @@ bool cli_options_finish(cli_options *o, cli_options *m, int *status) {
     }
   }
   *status = CLI_EXIT_OK;
+  return true;
+}
+
+bool cli_tier_finish(cli_sandbox *sb, cli_command c) {
+  const char *t = sb->tier;
+  sb->tier_mode = c == CLI_CMD_RUN ? CLI_TIER_AUTO : CLI_TIER_INTERP; /* wast: the interpreter unless told */
+  if (!t) {
+    if (sb->aot) sb->tier_mode = CLI_TIER_AOT;
+    return true;
+  }
+  if (strcmp(t, "interp") == 0) sb->tier_mode = CLI_TIER_INTERP;
+  else if (strcmp(t, "aot") == 0) sb->tier_mode = CLI_TIER_AOT;
+  else if (strcmp(t, "auto") == 0) sb->tier_mode = CLI_TIER_AUTO;
+  else return cli_usage_error(c, "--tier: expected interp, aot or auto, got '%s'", t), false;
+  if (sb->aot && sb->tier_mode != CLI_TIER_AOT)
+    return cli_usage_error(c, "--aot and --tier %s contradict each other", t), false;
+  sb->aot = sb->tier_mode == CLI_TIER_AOT;
   return true;
 }
 

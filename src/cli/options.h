@@ -116,6 +116,11 @@ const cli_option *cli_option_for_key(const char *key);
  * printing an error (a usage error: exit 2; out of memory: exit 1 in *status). */ 
 bool cli_options_finish(cli_options *o, cli_options *m, int *status);
 
+/* Resolves --tier (sb->tier) and --aot into sb->tier_mode (and sb->aot for
+ * the aot tier); the default is auto for run and the interpreter for wast.
+ * False after printing a usage error (unknown name, --aot with another tier). */
+bool cli_tier_finish(cli_sandbox *sb, cli_command c);
+
 /* Frees the lists of o->sb. */
 void cli_options_free(cli_options *o);
 

@@ -14,6 +14,8 @@
 
 #include "cli/cli.h"
 #include "aot/aot.h"
+#include "cli/cache.h"
+#include "engine/tierup.h"
 #include "runtime/runtime.h"
 
 bool cli_parse_size(const char *s, uint64_t *out) {
@@ -98,6 +100,37 @@ void watchdog_stop(watchdog *w) {
   pthread_cond_destroy(&w->cv);
 }
 
+/* --tier auto: on the compiler thread, the module's fresh code goes into the
+ * compile cache, so the next run starts compiled. */
+static void cache_compiled(void *arg, const wm_module *m, const void *image, uint32_t options) {
+  const cli_sandbox *sb = arg;
+  cli_cache *c = cli_cache_open(sb->verbose);
+  if (!c) return;
+  bool stored = cli_cache_store(c, m, image, options);
+  if (sb->verbose)
+    fprintf(stderr, "wrun: tier: auto: %s %s\n", stored ? "cached the compiled code at" : "could not write the cache entry",
+            cli_cache_last_path(c));
+  cli_cache_close(c);
+}
+
+/* -v: what tiered execution did (docs/cli.md, --tier). */
+static void report_tiering(const wrun_store *s) {
+  rt_tier_stats st;
+  if (!engine_tier_stats(s, &st)) {
+    fprintf(stderr, "wrun: tier: auto: everything ran in the interpreter (nothing got hot enough to compile)\n");
+    return;
+  }
+  if (!st.instances) {
+    fprintf(stderr, "wrun: tier: auto: compile requested at %.3f ms; everything ran in the interpreter%s%s\n",
+            st.requested_ms, st.error[0] ? ": " : " (the compile did not finish in time)", st.error);
+    return;
+  }
+  fprintf(stderr, "wrun: tier: auto: compile requested at %.3f ms, %u functions compiled in %.3f ms on the compiler "
+          "thread, switched to compiled code at %.3f ms; %llu interpreted calls moved at their entry, %llu OSR "
+          "entries taken (of %u loop heads)\n", st.requested_ms, st.compiled_funcs, st.compile_ms, st.switched_ms,
+          (unsigned long long)st.entry_switches, (unsigned long long)st.osr_entries, st.osr_points);
+}
+
 static int report_failure(const char *path, wrun_store *s, const rt_error *err) {
   if (err->kind == WRUN_ERR_TRAP || err->kind == WRUN_ERR_EXHAUSTION) {
     if (rt_store_trap_kind(s) == WRUN_TRAP_EXIT) return rt_store_exit_code(s);
@@ -141,6 +174,17 @@ int cli_run_module(const char *path, const wm_module *m, const char *invoke, int
   cfg.max_call_depth = sb->max_call_depth;
   cfg.interruptible = sb->timeout_ns != 0;
   cfg.aot = sb->aot;
+  cfg.tiered = sb->tier_mode == CLI_TIER_AUTO && !sb->aot && !sb->fuel;
+  if (sb->tier_mode == CLI_TIER_AUTO && !engine_tier_config_from_env(&cfg)) { /* checked even when unused */
+    wasi_free(wasi);
+    return CLI_EXIT_USAGE;
+  }
+  if (cfg.tiered) {
+    if (!sb->no_cache) {
+      cfg.tier_compiled = cache_compiled;
+      cfg.tier_arg = (void *)sb;
+    }
+  }
   if (sb->aot && sb->fuel) {
     fprintf(stderr, "wrun: --fuel is not supported with --aot (compiled code does not count instructions)\n");
     wasi_free(wasi);
@@ -170,8 +214,12 @@ int cli_run_module(const char *path, const wm_module *m, const char *invoke, int
     if (sb->aot)
       fprintf(stderr, "wrun: tier: aot (x86-64 native code for %u functions); instantiation took %.3f ms\n",
               aot_compiled_count(inst), ms);
+    else if (cfg.tiered)
+      fprintf(stderr, "wrun: tier: auto (the interpreter first, compiled code once hot); instantiation took %.3f ms\n",
+              ms);
     else
-      fprintf(stderr, "wrun: tier: interpreter; instantiation took %.3f ms\n", ms);
+      fprintf(stderr, "wrun: tier: interpreter%s; instantiation took %.3f ms\n",
+              sb->tier_mode == CLI_TIER_AUTO ? " (--fuel: compiled code counts no fuel)" : "", ms);
   }
   if (!inst) {
     status = report_failure(path, s, &err);
@@ -236,6 +284,7 @@ done:
   free(argv);
   free(res);
   fflush(stdout);
+  if (cfg.tiered && sb->verbose) report_tiering(s);
   rt_store_free(s);
   wasi_free(wasi);
   return status;

@@ -533,6 +533,30 @@ L_CHECK: /* [h][cost]: at function entry and loop heads when the store has limit
   if (s->interrupt) TRAP(WRUN_TRAP_TIMEOUT);
   pc += 2;
   NEXT();
+  /* ---- tiered execution (runtime/tier.h; src/engine/tierup.c) ----
+   * [h][loop offset][cost]: at function entries and loop heads of tiered
+   * stores, charging the countdown with the size of the body they start.
+   * The slow path may run the rest of this call in compiled code, in
+   * place of this frame: its record is popped (compiled code records its
+   * own) and the value stack above the frame is free for what it calls. */
+L_TIER:
+  s->tier_countdown -= (int64_t)pc[2].u;
+  if (__builtin_expect(s->tier_countdown > 0, 1)) {
+    pc += 3;
+    NEXT();
+  }
+  {
+    uint64_t *saved_top = s->stack_top;
+    s->stack_top = fp + cur->code->nslots;
+    s->nframes = (uint32_t)(top - s->frames);
+    int got = rt_tierup->poll(s, cur, fp, (uint32_t)pc[1].u);
+    s->nframes = (uint32_t)(top - s->frames) + 1;
+    s->stack_top = saved_top;
+    if (got == RT_TIERUP_TRAPPED) goto trapped;
+    if (got == RT_TIERUP_RETURNED) goto L_RETURN; /* the results are at fp */
+    pc += 3;
+    NEXT();
+  }
 L_UNREACHABLE:
   TRAP(WRUN_TRAP_UNREACHABLE);
 L_TRAP:
@@ -594,6 +618,7 @@ L_CALL_WASM: /* [h][argbase][callee][its code, filled in by the first call] */
   call_wasm:
     callee = pc[2].ptr;
     nfp = fp + SA;
+    if (callee->aot_entry) goto do_call; /* switched to compiled code (tiered execution) */
     code = pc[3].ptr;
     if (!code) {
       if (!callee->code && !interp_translate(s, callee)) TRAP(WRUN_TRAP_HOST);

@@ -47,6 +47,7 @@ typedef struct cframe {
   uint32_t else_patch;
   bool unreachable, dead;
   uint32_t check_cell;         /* loops with checks: the cost cell to fill in at `end` */
+  uint32_t tier_cell;          /* loops of tiered stores: the TIER op's cost cell (0: none) */
   uint64_t instr_start;        /* ninstr when the loop began */
 } cframe;
 
@@ -81,6 +82,7 @@ typedef struct tr {
   uint32_t last_start;         /* start of the last instruction emitted */
   uint32_t prev_start;         /* start of the one before (== last_start after a join point) */
   int32_t last_dst_cell;       /* cell of its destination slot, -1 if none/retargetable no more */
+  uint32_t op_at;              /* module offset of the instruction being translated */
 } tr;
 
 
@@ -111,6 +113,17 @@ static uint32_t emit_target(tr *t, uint32_t index) {
   if (!rt_grow((void **)&t->targets, &t->cap_targets, t->ntargets + 1, sizeof *t->targets)) t->oom = true;
   else t->targets[t->ntargets++] = at;
   return at;
+}
+
+/* Tiered execution (runtime/tier.h): [TIER][loop opcode offset, or
+ * RT_TIERUP_ENTRY at the function entry][cost: wasm instructions in the
+ * loop body or the function, what the countdown is charged]. Every operand-stack value is in
+ * its canonical slot where this is emitted (function entry, loop heads), so
+ * compiled code can take the frame over (on-stack replacement). */
+static uint32_t emit_tier(tr *t, uint32_t loop_off) {
+  emit_op(t, IOP_TIER);
+  emit_u(t, loop_off);
+  return emit_cell(t, (cell){.u = 1}); /* the cost, filled in when the body's size is known */
 }
 
 /* An instruction whose first slot operand (cell 1, .a) is its destination. */
@@ -848,6 +861,7 @@ static void end_frame(tr *t) {
     return;
   }
   if (f->op == OP_LOOP && f->check_cell) t->code[f->check_cell].u = t->ninstr - f->instr_start;
+  if (f->op == OP_LOOP && f->tier_cell && t->ninstr > f->instr_start) t->code[f->tier_cell].u = t->ninstr - f->instr_start;
   uint32_t here = t->n;
   if (f->else_patch != UINT32_MAX) resolve(t, f->else_patch, here);
   for (uint32_t i = 0; i < f->npatches; i++) resolve(t, f->patches[i], here);
@@ -868,6 +882,7 @@ static void end_frame(tr *t) {
 }
 
 static void instr(tr *t) {
+  t->op_at = (uint32_t)reader_offset(&t->r);
   wm_opcode op = wm_read_op(&t->r);
   const wm_opinfo *info = &wm_opinfos[op];
   const wm_module *m = t->m;
@@ -927,6 +942,10 @@ static void instr(tr *t) {
     if (op == OP_LOOP && t->checks) { /* charged each iteration with the loop body's size */
       emit_op(t, IOP_CHECK);
       f->check_cell = emit_cell(t, (cell){.u = 0});
+      f->instr_start = t->ninstr;
+    }
+    if (op == OP_LOOP && t->s->cfg.tiered) { /* tiered execution: an OSR point */
+      f->tier_cell = emit_tier(t, t->op_at);
       f->instr_start = t->ninstr;
     }
     t->last_start = t->n; /* a loop head is a join point */
@@ -1402,9 +1421,11 @@ bool interp_translate(wrun_store *s, wrun_func *f) {
     emit_op(&t, IOP_CHECK);
     entry_cost = emit_cell(&t, (cell){.u = 0});
   }
+  uint32_t tier_cost = s->cfg.tiered ? emit_tier(&t, RT_TIERUP_ENTRY) : 0;
   push_frame(&t, OP_END, NULL, 0, wm_functype_results(ft), ft->nresults, 0, false);
   while (!t.oom && !t.unsupported && t.nc > 0 && !reader_eof(&t.r)) instr(&t);
   if (t.checks && !t.oom) t.code[entry_cost].u = t.ninstr ? t.ninstr : 1;
+  if (tier_cost && !t.oom && t.ninstr) t.code[tier_cost].u = t.ninstr;
   if (t.oom || t.unsupported) {
     tr_free(&t);
     free(t.code);

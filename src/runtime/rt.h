@@ -64,6 +64,8 @@ struct wrun_instance {
    * (they are not in the store's object list) and is freed by
    * rt_instance_free. */
   const struct rt_template *tmpl;
+  uint64_t tmpl_id;              /* that template's rt_template id: a freed template's address may
+                                  * be reused by a new one, whose pool must not take this instance */
   wrun_store *pool;              /* the store whose pool it belongs to */
   bool live;
 };
@@ -125,6 +127,10 @@ struct wrun_store {
   /* limits: fuel left (when cfg.fuel) and the interrupt request (timeouts) */
   int64_t fuel_left;
   volatile sig_atomic_t interrupt;
+  /* tiered execution (runtime/tier.h): TIER ops left until the next poll,
+   * and the state of src/engine/tierup.c (NULL until the first poll) */
+  int64_t tier_countdown;
+  struct rt_tierup_state *tierup;
   /* the last trap */
   rt_trap_kind trap;
   char trap_msg[200];

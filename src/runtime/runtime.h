@@ -76,6 +76,11 @@ typedef enum rt_trap_kind {
   WRUN_TRAP_INTERRUPTED,
 } rt_trap_kind;
 
+/* Wasm instructions a tiered store interprets (counted by the size of each
+ * function body entered and loop body iterated) before it starts compiling:
+ * a few milliseconds of interpretation (docs/interpreter.md). */
+#define RT_TIER_DEFAULT_THRESHOLD 2000000
+
 typedef struct rt_config {
   uint64_t max_memory_bytes;      /* per linear memory; 0 = no extra limit */
   uint64_t fuel;                  /* 0 = unlimited */
@@ -83,6 +88,18 @@ typedef struct rt_config {
   uint32_t stack_bytes;           /* value stack size; 0 = default */
   bool interruptible;             /* code checks for rt_store_interrupt (costs a little speed) */
   bool aot;                       /* compile functions to native code at instantiation (AOT tier) */
+  /* tiered execution (src/engine/tierup.c; ignored with aot or fuel): start
+   * interpreted, compile the module on a background thread once about
+   * tier_threshold wasm instructions have run (0: the default), switch to compiled code at calls and loop heads */
+  bool tiered;
+  bool tier_sync;                 /* wait for the compile at the threshold (tests: deterministic switches) */
+  bool tier_osr_only;             /* tests: a frame polling at its function entry stays interpreted, so
+                                   * it moves at a loop head (OSR) or not at all */
+  uint32_t tier_threshold;
+  /* called on the compiler thread with each module it compiled (an
+   * aot_image), e.g. to fill the compile cache; may be NULL */
+  void (*tier_compiled)(void *arg, const wm_module *m, const void *image, uint32_t options);
+  void *tier_arg;
 } rt_config;
 
 /* ---- store ------------------------------------------------------------ */

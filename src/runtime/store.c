@@ -46,6 +46,7 @@ static bool track(wrun_store *s, void *obj, uint8_t kind) {
 const rt_tier_ops *rt_tiers[RT_TIER_COUNT_];
 
 void rt_tier_register(rt_tier_kind kind, const rt_tier_ops *ops) { rt_tiers[kind] = ops; }
+const rt_tierup_ops *rt_tierup;
 
 /* ---- stores ------------------------------------------------------------------- */
 
@@ -62,6 +63,9 @@ wrun_store *rt_store_new(const rt_config *cfg) {
   }
   s->stack_top = s->stack;
   s->fuel_left = (int64_t)(s->cfg.fuel > INT64_MAX ? INT64_MAX : s->cfg.fuel);
+  /* compiled code counts no fuel, and --aot compiles everything up front */
+  if (s->cfg.aot || s->cfg.fuel) s->cfg.tiered = false;
+  s->tier_countdown = s->cfg.tier_threshold ? s->cfg.tier_threshold : RT_TIER_DEFAULT_THRESHOLD;
   return s;
 }
 
@@ -106,6 +110,7 @@ void rt_instance_free(wrun_instance *inst) {
 
 void rt_store_free(wrun_store *s) {
   if (!s) return;
+  if (s->tierup && rt_tierup) rt_tierup->store_freed(s); /* joins the compiler thread first */
   for (int k = 0; k < RT_TIER_COUNT_; k++)
     if (rt_tiers[k] && rt_tiers[k]->store_freed) rt_tiers[k]->store_freed(s);
   for (uint32_t i = s->nobjs; i-- > 0;) {

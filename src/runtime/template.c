@@ -51,6 +51,7 @@ struct rt_template {
   mem_image *images;             /* per memory index */
   bool data_image;               /* the active data segments are in images */
   uint64_t image_bytes;          /* sum of hi - lo */
+  uint64_t id;                   /* unique in the process (pooled instances match it, not only the address) */
 };
 
 /* ---- the memory image ----------------------------------------------------------- */
@@ -178,7 +179,9 @@ rt_template *rt_template_new(const wm_module *m, const rt_config *cfg, const rt_
     rt_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "module must be validated before instantiation");
     return NULL;
   }
+  static uint64_t next_id;
   rt_template *t = calloc(1, sizeof *t);
+  if (t) t->id = __atomic_add_fetch(&next_id, 1, __ATOMIC_RELAXED);
   wrun_instance *probe = rt_instance_alloc(m); /* for checking the imports */
   if (t) {
     t->imports = calloc(m->nimports + 1, sizeof *t->imports); /* NULL below when none are fixed */
@@ -293,6 +296,7 @@ static wrun_instance *fresh_instance(const rt_template *t, wrun_store *s, const 
     return NULL;
   }
   inst->tmpl = t;
+  inst->tmpl_id = t->id;
   inst->pool = s;
   inst->live = true;
   if (!rt_link_imports(inst, want, m->nimports, err)) {
@@ -318,7 +322,7 @@ static wrun_instance *fresh_instance(const rt_template *t, wrun_store *s, const 
 
 static wrun_instance *pooled_instance(const rt_template *t, wrun_store *s) {
   for (uint32_t i = s->ntinsts; i-- > 0;)
-    if (!s->tinsts[i]->live && s->tinsts[i]->tmpl == t) return s->tinsts[i];
+    if (!s->tinsts[i]->live && s->tinsts[i]->tmpl == t && s->tinsts[i]->tmpl_id == t->id) return s->tinsts[i];
   return NULL;
 }
 

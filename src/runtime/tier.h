@@ -61,6 +61,36 @@ static inline bool rt_invoke(wrun_store *s, wrun_func *f, uint64_t *sp) {
   return rt_tiers[RT_TIER_INTERP]->invoke(s, f, sp);
 }
 
+/* ---- tiered execution (src/engine/tierup.c) ----------------------------------
+ * With rt_config.tiered the interpreter's translator puts a TIER op at every
+ * function entry and loop head; its fast path counts down s->tier_countdown,
+ * and at zero the interpreter calls poll, which starts the background
+ * compile, installs finished code and, where it can, leaves the interpreted
+ * frame for compiled code (at a function entry: the whole call; at a loop
+ * head: on-stack replacement through the loop's OSR entry). */
+
+/* What poll did with the interpreted frame. */
+enum { RT_TIERUP_CONTINUE, RT_TIERUP_RETURNED, RT_TIERUP_TRAPPED };
+
+/* The loop offset poll gets at a function entry. */
+#define RT_TIERUP_ENTRY UINT32_MAX
+
+typedef struct rt_tierup_ops {
+  /* f is interpreted with its frame at fp, at the function entry
+   * (loop_off == RT_TIERUP_ENTRY) or at the head of the loop whose opcode is
+   * at module offset loop_off. RT_TIERUP_RETURNED: compiled code ran the
+   * rest of f and left its results at fp; RT_TIERUP_TRAPPED: it trapped (the
+   * trap is recorded); RT_TIERUP_CONTINUE: keep interpreting. Resets
+   * s->tier_countdown. The caller has popped f's frame record (compiled code
+   * records its own) and set s->stack_top above the frame. */
+  int (*poll)(wrun_store *s, wrun_func *f, uint64_t *fp, uint32_t loop_off);
+  /* From rt_store_free: stops the compiler thread, frees the state. */
+  void (*store_freed)(wrun_store *s);
+} rt_tierup_ops;
+
+/* Registered by src/engine with the tiers (NULL before). */
+extern const rt_tierup_ops *rt_tierup;
+
 /* Drops every tier's per-function state of f (NULL-safe members). */
 static inline void rt_free_func_code(wrun_func *f) {
   for (int k = 0; k < RT_TIER_COUNT_; k++)

@@ -13,6 +13,7 @@ typedef struct wast_options {
   bool quiet;           /* no per-file lines, only failures and the total */
   bool fail_fast;       /* stop at the first failure */
   bool aot;             /* instantiate modules with the AOT compiler */
+  bool tiered;          /* tiered execution (--tier auto; WRUN_TIER_THRESHOLD forces early switches) */
 } wast_options;
 
 typedef struct wast_totals {

@@ -10,12 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/tierup.h"
 #include "runtime/rt.h" /* scribble: raw access to globals and tables */
 #include "wast/wast_internal.h"
 
 bool wast_exec_begin(script *s) {
   rt_config cfg = {0};
   cfg.aot = s->opt->aot;
+  cfg.tiered = s->opt->tiered;
+  if (cfg.tiered && !engine_tier_config_from_env(&cfg)) return false;
   s->store = engine_store_new(&cfg);
   if (!s->store) return false;
   const char *tm = getenv("WRUN_WAST_TEMPLATE");
@@ -30,6 +33,11 @@ static void free_named(wast_named *v, uint32_t n) {
 }
 
 void wast_exec_end(script *s) {
+  rt_tier_stats ts;
+  if (s->opt->tiered && s->opt->verbose && s->store && engine_tier_stats(s->store, &ts))
+    fprintf(s->out, "tier: auto: %u instances switched to compiled code, %llu calls moved at their entry, %llu OSR "
+            "entries%s%s\n", ts.instances, (unsigned long long)ts.entry_switches, (unsigned long long)ts.osr_entries,
+            ts.error[0] ? "; " : "", ts.error);
   spectest_free(s->spectest);
   rt_store_free(s->store);
   for (uint32_t i = 0; i < s->ntemplates; i++) rt_template_free(s->templates[i]);

@@ -42,7 +42,7 @@ check_error 'args: []\n' 'manifest error: missing key: module'
 check_error 'module: x.wasm\naot: maybe\n' 'm.yaml:2:6: manifest error: aot: expected true or false'
 check_error 'module: x.wasm\nlimits: {max-stack: 12}\n' 'm.yaml:2:21: manifest error: limits.max-stack: expected a size from 4K'
 check_error 'module: x.wasm\nlimits: {depth: 3}\n' "m.yaml:2:10: manifest error: unknown limit 'depth' \\(expected fuel, timeout, max-memory, max-stack\\)"
-check_error 'module: x.wasm\nfrob: 1\n' "unknown key 'frob' \\(expected module, args, limits, serve, dirs, dirs-ro, env, inherit-env, listen, allow-connect, allow-bind, allow-lookup, allow-http, invoke, aot, allow-precompiled, interpreter, no-cache\\)"
+check_error 'module: x.wasm\nfrob: 1\n' "unknown key 'frob' \\(expected module, args, limits, serve, dirs, dirs-ro, env, inherit-env, listen, allow-connect, allow-bind, allow-lookup, allow-http, invoke, aot, tier, allow-precompiled, interpreter, no-cache\\)"
 check_error 'module: x.wasm\nenv: A\n' 'm.yaml:2:6: manifest error: env must be a list'
 check_error 'module: [x\n' 'm.yaml:2:1: manifest error'
 "$wrun" run -c "$tmp/none.yaml" 2>"$tmp/err"; st=$?

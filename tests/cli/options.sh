@@ -175,7 +175,7 @@ for t in $tiers; do
   # the limit follows the size: 1M allows 4096 calls, not 5000
   out=$($t --max-stack 1M --invoke depth "$rec" 3000 2>"$tmp/err"); [ "$out" = 3000 ] || fail "$t: 3000 calls in 1M: '$out'"
 done
-"$wrun" --max-stack 1M --invoke depth "$rec" 5000 >/dev/null 2>"$tmp/err"; st=$?
+"$wrun" --tier interp --max-stack 1M --invoke depth "$rec" 5000 >/dev/null 2>"$tmp/err"; st=$?
 [ $st -eq 134 ] && grep -q "call stack exhausted" "$tmp/err" || fail "5000 calls in a 1M stack: status $st"
 
 # ---- limits name their flag ----------------------------------------------------

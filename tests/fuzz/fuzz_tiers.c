@@ -3,6 +3,11 @@
  * imports made from the fuzzed bytes is instantiated twice, once for the
  * interpreter and once for the AOT tier, and every exported function is
  * called in both with the same arguments. Results and trap kinds must agree.
+ * A third instance runs tiered (rt_config.tiered) with a switch forced after
+ * a threshold of 1 to 256 instructions taken from the input (the compile is
+ * waited for there, tier_sync), so calls move to compiled code at function
+ * entries and loop heads (OSR) at varying points mid-run; for half the inputs
+ * (tier_osr_only) a polling frame moves only at a loop head. It must agree too.
  *
  * What may legitimately differ is left out: NaN payloads (the spec lets them
  * vary), and everything after a call stack exhaustion (the tiers exhaust at
@@ -17,6 +22,7 @@
 #include <string.h>
 
 #include "binary/module.h"
+#include "engine/tierup.h"
 #include "runtime/runtime.h"
 #include "valid/valid.h"
 
@@ -70,11 +76,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     wm_module_free(m);
     return 0;
   }
-  rt_config ci = {0}, ca = {0};
+  rt_config ci = {0}, ca = {0}, ct = {0};
   ci.fuel = 100000;
-  ci.max_memory_bytes = ca.max_memory_bytes = 16u << 20;
+  ci.max_memory_bytes = ca.max_memory_bytes = ct.max_memory_bytes = 16u << 20;
   ca.aot = true;
-  wrun_store *si = engine_store_new(&ci), *sa = engine_store_new(&ca);
+  ct.tiered = ct.tier_sync = true;
+  uint32_t h = 2166136261u; /* FNV-1a of the input: the switch point */
+  for (size_t i = 0; i < size; i++) h = (h ^ data[i]) * 16777619u;
+  ct.tier_threshold = 1 + (h >> 1) % 256;
+  ct.tier_osr_only = h & 1; /* half the inputs: frames move only at loop heads */
+  wrun_store *si = engine_store_new(&ci), *sa = engine_store_new(&ca), *st = engine_store_new(&ct);
   wrun_instance *ii = si ? rt_instantiate(si, m, NULL, 0, &err) : NULL;
   rt_trap_kind ki = si ? rt_store_trap_kind(si) : WRUN_TRAP_NONE;
   bool go = ii && sa;
@@ -90,6 +101,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
   }
   if (go) ia = rt_instantiate(sa, m, NULL, 0, &err);
+  /* its own copy of the module: the image compiled for `sa` is cached on m and
+   * has no OSR entries (only a tiered compile makes them) */
+  wm_module *mt = go && ia && st ? wm_module_decode(data, size, &err) : NULL;
+  if (mt && !wm_module_validate(mt, &err)) {
+    fprintf(stderr, "the module validated once and not twice\n");
+    abort();
+  }
+  wrun_instance *it = mt ? rt_instantiate(st, mt, NULL, 0, &err) : NULL;
+  if (mt && !it && rt_store_trap_kind(st) != WRUN_TRAP_STACK_EXHAUSTED) {
+    fprintf(stderr, "instantiation: interpreter succeeded, tiered failed: %s\n", err.message);
+    abort();
+  }
   if (go && !ia) {
     /* compiled code may exhaust the stack in start where the interpreter did not */
     if (rt_store_trap_kind(sa) != WRUN_TRAP_STACK_EXHAUSTED) {
@@ -117,6 +140,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       fprintf(stderr, "export %s: interpreter trap %d, aot trap %d\n", m->exports[e].name.ptr, (int)ti, (int)ta);
       abort();
     }
+    if (it) { /* tiered: switched to compiled code somewhere in this call or an earlier one */
+      rt_extern ft2;
+      rt_instance_export(it, m->exports[e].name.ptr, m->exports[e].name.len, &ft2);
+      rt_val rt2[16];
+      bool okt = rt_call(st, ft2.of.func, args, ft->nparams, rt2, ft->nresults, &err);
+      rt_trap_kind tt = okt ? WRUN_TRAP_NONE : rt_store_trap_kind(st);
+      if (tt == WRUN_TRAP_STACK_EXHAUSTED) {
+        it = NULL;
+      } else if (tt != ti) {
+        fprintf(stderr, "export %s: interpreter trap %d, tiered trap %d\n", m->exports[e].name.ptr, (int)ti, (int)tt);
+        abort();
+      }
+      for (uint32_t k = 0; it && oki && k < ft->nresults; k++)
+        if (!same(&ri[k], &rt2[k])) {
+          fprintf(stderr, "export %s: result %u differs (interpreter %llx, tiered %llx)\n", m->exports[e].name.ptr,
+                  k, (unsigned long long)ri[k].of.i64, (unsigned long long)rt2[k].of.i64);
+          abort();
+        }
+    }
     for (uint32_t k = 0; oki && k < ft->nresults; k++)
       if (!same(&ri[k], &ra[k])) {
         fprintf(stderr, "export %s: result %u differs (interpreter %llx, aot %llx)\n", m->exports[e].name.ptr, k,
@@ -124,8 +166,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         abort();
       }
   }
+  static uint64_t inputs, switched, entries, osr; /* WRUN_FUZZ_TIER_STATS=1: how often switches happen */
+  rt_tier_stats ts;
+  if (st && engine_tier_stats(st, &ts)) {
+    switched += ts.instances != 0;
+    entries += ts.entry_switches;
+    osr += ts.osr_entries;
+  }
+  inputs++;
+  if ((inputs & (inputs - 1)) == 0 && getenv("WRUN_FUZZ_TIER_STATS"))
+    fprintf(stderr, "fuzz_tiers: %llu inputs, %llu switched, %llu calls moved at entry, %llu OSR entries\n",
+            (unsigned long long)inputs, (unsigned long long)switched, (unsigned long long)entries,
+            (unsigned long long)osr);
   rt_store_free(si);
   rt_store_free(sa);
+  rt_store_free(st);
+  wm_module_free(mt);
   wm_module_free(m);
   return 0;
 }

@@ -1009,6 +1009,61 @@ static void t_begin(cg *c) {
   }
 }
 
+/* The frame set-up every entry of a function shares: frame, stack check
+ * (returns its jump site, for the stack-overflow stub), the result pointer
+ * and the registers this function writes. */
+static size_t emit_prologue(cg *c, x64_buf *b, uint32_t frame, int32_t save_base, uint32_t saved_g,
+                            uint32_t saved_x) {
+  x64_alu_imm(b, 5, true, x64_r(RSP), (int32_t)frame);
+  x64_alu_rm(b, 7, true, RSP, x64_m(ctx_mem(offsetof(aot_ctx, stack_limit))));
+  size_t st = x64_jcc_rel32(b, CC_B);
+  if (!aot_result_in_reg(c->ft)) x64_mov_store(b, true, argptr_mem(), RAX); /* for the results */
+  int32_t off = save_base;
+  for (int r = 0; r < 16; r++)
+    if (saved_g & (1u << r)) {
+      x64_mov_store(b, true, x64_base(RSP, off), r);
+      off += 8;
+    }
+  for (int r = 0; r < 16; r++)
+    if (saved_x & (1u << r)) {
+      x64_sse_store(b, 0xF2, 0x11, r, x64_base(RSP, off));
+      off += 8;
+    }
+  return st;
+}
+
+/* An OSR entry (aot.h, aot_osr): the prologue, then the live locals and the
+ * operand stack from the interpreter frame at rax (the interpreter's slot
+ * layout is this compiler's: locals from slot 0 with the same widths, the
+ * operand stack after them), then a jump to the loop head. */
+static void emit_osr_entry(cg *c, const aot_osr_point *p, uint32_t frame, int32_t save_base, uint32_t saved_g,
+                           uint32_t saved_x, size_t stack_trap) {
+  x64_patch_rel32(&c->b, emit_prologue(c, &c->b, frame, save_base, saved_g, saved_x), stack_trap);
+  for (uint32_t i = 0; i < c->nlocals; i++) {
+    if (!p->live[i]) continue;
+    wm_valtype t = c->ltype[i];
+    int r = c->lreg[i];
+    x64_mem src = x64_base(RAX, 8 * c->lslot[i]);
+    if (aot_cls(t) == CL_V || r < 0) {
+      for (int k = 0; k < aot_width(t); k++) {
+        x64_mem d = local_mem(c, i);
+        d.disp += 8 * k;
+        x64_mov_load(&c->b, true, R11, x64_m(x64_base(RAX, 8 * (c->lslot[i] + k))));
+        x64_mov_store(&c->b, true, d, R11);
+      }
+    } else if (aot_cls(t) == CL_X) {
+      xload(c, t, r, x64_m(src));
+    } else {
+      x64_mov_load(&c->b, aot_wide(t), r, x64_m(src));
+    }
+  }
+  for (int32_t j = 0; j < p->nslots; j++) {
+    x64_mov_load(&c->b, true, R11, x64_m(x64_base(RAX, 8 * ((int32_t)c->nlslots + j))));
+    x64_mov_store(&c->b, true, slot_mem(c, j), R11);
+  }
+  x64_patch_rel32(&c->b, x64_jmp_rel32(&c->b), p->head);
+}
+
 static bool t_finish(cg *c, aot_func_out *out) {
   /* our callers keep values in every allocatable register: save what we
    * write, and everything a C helper may clobber if we call one */
@@ -1052,35 +1107,39 @@ static bool t_finish(cg *c, aot_func_out *out) {
   call_helper(c, AOT_H_TRAP);
   x64_ud2(&c->b);
 
+  /* OSR entries (tiered execution), after the stubs */
+  uint32_t *osr_at = c->nosr ? calloc(c->nosr, sizeof *osr_at) : NULL;
+  if (c->nosr && !osr_at) return false;
+  for (uint32_t k = 0; k < c->nosr; k++) {
+    osr_at[k] = (uint32_t)c->b.n;
+    emit_osr_entry(c, &c->osr[k], frame, save_base, saved_g, saved_x, stack_trap);
+  }
+
   /* prologue, now that the frame size and saved registers are known */
   x64_buf pro = {0};
-  x64_alu_imm(&pro, 5, true, x64_r(RSP), (int32_t)frame);
-  x64_alu_rm(&pro, 7, true, RSP, x64_m(ctx_mem(offsetof(aot_ctx, stack_limit))));
-  size_t st = x64_jcc_rel32(&pro, CC_B);
-  if (!aot_result_in_reg(c->ft)) x64_mov_store(&pro, true, argptr_mem(), RAX); /* for the results */
-  off = save_base;
-  for (int r = 0; r < 16; r++)
-    if (saved_g & (1u << r)) {
-      x64_mov_store(&pro, true, x64_base(RSP, off), r);
-      off += 8;
-    }
-  for (int r = 0; r < 16; r++)
-    if (saved_x & (1u << r)) {
-      x64_sse_store(&pro, 0xF2, 0x11, r, x64_base(RSP, off));
-      off += 8;
-    }
+  size_t st = emit_prologue(c, &pro, frame, save_base, saved_g, saved_x);
   x64_nops(&pro, (16 - pro.n % 16) % 16); /* the body keeps its 16-byte alignment (loop heads) */
   if (pro.oom || c->b.oom) {
     free(pro.p);
+    free(osr_at);
     return false;
   }
   size_t plen = pro.n;
   out->size = (uint32_t)(plen + c->b.n);
   out->code = malloc(out->size);
-  if (!out->code) {
+  out->osr = c->nosr ? calloc(c->nosr, sizeof *out->osr) : NULL;
+  if (!out->code || (c->nosr && !out->osr)) {
+    free(out->code);
+    free(out->osr);
+    out->code = NULL;
+    out->osr = NULL;
     free(pro.p);
+    free(osr_at);
     return false;
   }
+  for (uint32_t k = 0; k < c->nosr; k++) out->osr[k] = (aot_osr){0, c->osr[k].wasm_off, (uint32_t)plen + osr_at[k]};
+  out->nosr = c->nosr;
+  free(osr_at);
   memcpy(out->code, pro.p, plen);
   memcpy(out->code + plen, c->b.p, c->b.n);
   free(pro.p);
