@@ -128,6 +128,9 @@ int cli_compile(const char *in, const char *out, bool interruptible, bool verbos
     fprintf(stderr, "wrun: compiled %u functions (%llu bytes of code in a %zu-byte module) to %u bytes of x86-64 "
             "in %.3f ms (%.1f MB/s of wasm code); wrote %s (%zu bytes)\n", img->nfuncs, (unsigned long long)body,
             m->size, img->code_size, img->compile_ms, mbps, out, len);
+    if (img->options & AOT_OPT_OPTIMIZE)
+      fprintf(stderr, "wrun: %u of %u functions through the optimizing pipeline, the others one-pass\n",
+              img->nopt, img->nfuncs);
   }
   free(bytes);
   aot_image_free(img);
@@ -158,6 +161,9 @@ static bool attach_code(const char *path, wm_module *m, cli_cache *cache, uint32
   if (verbose)
     fprintf(stderr, "wrun: compiled %u functions (%zu bytes of wasm) in %.3f ms\n", img->nfuncs, m->size,
             img->compile_ms);
+  if (verbose && (options & AOT_OPT_OPTIMIZE))
+    fprintf(stderr, "wrun: %u of %u functions through the optimizing pipeline, the others one-pass\n", img->nopt,
+            img->nfuncs);
   if (cache) {
     bool stored = cli_cache_store(cache, m, img, options);
     if (verbose)

@@ -83,6 +83,7 @@ typedef struct rt_config {
   uint32_t stack_bytes;           /* value stack size; 0 = default */
   bool interruptible;             /* code checks for rt_store_interrupt (costs a little speed) */
   bool aot;                       /* compile functions to native code at instantiation (AOT tier) */
+  bool aot_optimize;              /* AOT: the optimizing pipeline (docs/aot-ir.md) */
 } rt_config;
 
 /* ---- store ------------------------------------------------------------ */
