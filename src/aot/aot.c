@@ -131,6 +131,9 @@ bool aot_compile_module_for(const aot_target *t, const wm_module *m, uint32_t op
   size_t total = AOT_TRAMPOLINE_SIZE;
   const aot_isa *isa = (options & AOT_OPT_OPTIMIZE) ? aot_isa_for(t) : NULL;
   uint32_t nopt = 0;
+  /* WRUN_AOT_OPT_REPORT=1: say on stderr which functions fall back and why (development, coverage counts) */
+  const char *rep = getenv("WRUN_AOT_OPT_REPORT");
+  bool report = rep && strcmp(rep, "1") == 0;
   for (uint32_t k = 0; k < ndef; k++) {
     in.index = m->nimported_funcs + k;
     /* the optimizing pipeline where it can, else (and always without it) the one-pass compiler */
@@ -138,6 +141,7 @@ bool aot_compile_module_for(const aot_target *t, const wm_module *m, uint32_t op
     int st = isa ? aot_ir_compile_func(isa, &in, &outs[k], why, sizeof why, err) : 0;
     if (st < 0) goto done;
     if (st > 0) nopt++;
+    if (st == 0 && isa && report) fprintf(stderr, "wrun: aot-opt: function %u one-pass: %s\n", in.index, why);
     if (st == 0 && !aot_compile_func(t, &in, &outs[k], err)) goto done;
     total = (total + 15) & ~(size_t)15;
     offs[k] = (uint32_t)total;
@@ -168,6 +172,7 @@ bool aot_compile_module_for(const aot_target *t, const wm_module *m, uint32_t op
   if (*out) {
     (*out)->compile_ms = now_ms() - t0;
     (*out)->nopt = nopt;
+    if (isa && report) fprintf(stderr, "wrun: aot-opt: %u of %u functions optimized\n", nopt, ndef);
   }
   ok = *out != NULL;
 done:

@@ -275,21 +275,12 @@ static void set_unreachable(bstate *s) {
 static void branch_to(bstate *s, uint32_t depth) {
   bctl *c = &s->cs[s->nc - 1 - depth];
   write_label(s, c);
-  if (c->op == OP_END && depth == s->nc - 1) { /* the function's label: return */
-    ir_emit(s->f, s->cur, IR_RET, IR_VOID, s->vs + s->nv - c->nr, c->nr, 0);
-    return;
-  }
-  jump(s, c->target);
+  jump(s, c->target); /* the function's label is the block that returns */
 }
 
 static void do_end(bstate *s) {
   bctl *c = &s->cs[s->nc - 1];
   if (c->dead) {
-    s->nc--;
-    return;
-  }
-  if (c->op == OP_END) { /* the function body */
-    if (!c->unreachable) ir_emit(s->f, s->cur, IR_RET, IR_VOID, s->vs + s->nv - c->nr, c->nr, 0);
     s->nc--;
     return;
   }
@@ -316,10 +307,12 @@ static void do_end(bstate *s) {
   s->nc--;
   free(saved.if_params);
   if (!s->f->blocks[s->cur].npred) { /* nothing reaches the end */
-    set_unreachable(s);
+    if (s->nc) set_unreachable(s);
     return;
   }
   for (uint32_t k = 0; k < saved.nr; k++) push(s, read_var(s, saved.var0 + k, s->cur));
+  if (saved.op == OP_END) /* the function's end: its results are returned */
+    ir_emit(s->f, s->cur, IR_RET, IR_VOID, s->vs + s->nv - saved.nr, saved.nr, 0);
 }
 
 /* ---- instructions ---- */
@@ -368,16 +361,10 @@ static void br_table(bstate *s) {
   }
   for (uint32_t k = 0; k <= n; k++) targets[k] = u32(s);
   uint32_t idx = pop(s);
-  bool ret = false;
   for (uint32_t k = 0; k <= n; k++) {
     bctl *c = &s->cs[s->nc - 1 - targets[k]];
     write_label(s, c);
-    if (c->op == OP_END && targets[k] == s->nc - 1) ret = true;
     targets[k] = c->target;
-  }
-  if (ret) {
-    free(targets);
-    return unsupported(s, "br_table to the function's label");
   }
   ir_emit(s->f, s->cur, IR_SWITCH, IR_VOID, &idx, 1, 0);
   ir_set_succ(s->f, s->cur, targets, n + 1);
@@ -487,7 +474,6 @@ static void instr(bstate *s) {
     uint32_t d = u32(s);
     uint32_t cond = pop(s);
     bctl *c = &s->cs[s->nc - 1 - d];
-    if (c->op == OP_END && d == s->nc - 1) return unsupported(s, "br_if to the function's label");
     write_label(s, c);
     uint32_t next = ir_block_new(f);
     ir_emit(f, s->cur, IR_BR, IR_VOID, &cond, 1, 0);
@@ -591,7 +577,8 @@ int ir_build(const wm_module *m, uint32_t fidx, bool interruptible, ir_func **ou
     uint32_t v = ir_emit(f, entry, k < ft->nparams ? IR_PARAM : IR_CONST, irtype(t), NULL, 0, k < ft->nparams ? k : 0);
     write_var(&s, var, entry, v);
   }
-  push_ctl(&s, OP_END, NULL, 0, wm_functype_results(ft), ft->nresults, false);
+  bctl *body = push_ctl(&s, OP_END, NULL, 0, wm_functype_results(ft), ft->nresults, false);
+  if (body) body->target = ir_block_new(f); /* where the body's end and every return meet */
   while (s.nc && ok(&s) && !reader_eof(&s.r)) instr(&s);
   if (!ok(&s)) goto done;
   if (s.nc) {
