@@ -332,7 +332,7 @@ static ir_op numeric_op(wm_opcode op, int *arity) {
 static ir_type result_type(const char *sig) {
   const char *gt = strchr(sig, '>');
   switch (gt ? gt[1] : 0) {
-  case 'i': return IR_I32;
+  case 'i': case 'a': return IR_I32; /* 'a': an address of a 32-bit memory */
   case 'I': return IR_I64;
   case 'f': return IR_F32;
   case 'F': return IR_F64;
@@ -340,15 +340,34 @@ static ir_type result_type(const char *sig) {
   }
 }
 
-static void call_direct(bstate *s, uint32_t fidx) {
-  const wm_module *m = s->m;
-  if (fidx < m->nimported_funcs) return unsupported(s, "a call to an import");
-  const wm_functype *ft = wm_module_func_type(m, fidx);
+/* A call of type ft: direct (fidx, an import goes through the runtime) or,
+ * for call_indirect (indirect: the element index is on top), checked by the runtime. */
+static void call_op(bstate *s, const wm_functype *ft, ir_op op, uint32_t imm, uint32_t table) {
   if (ft->nresults > 1) return unsupported(s, "a call with several results");
   if (!types_ok(s, wm_functype_params(ft), ft->nparams) || !types_ok(s, wm_functype_results(ft), ft->nresults)) return;
-  s->nv -= ft->nparams;
+  uint32_t n = ft->nparams + (op == IR_CALL_INDIRECT);
+  if (s->nv < n) return unsupported(s, "internal error: operand stack underflow");
+  s->nv -= n;
   ir_type rt = ft->nresults ? irtype(wm_functype_results(ft)[0]) : IR_VOID;
-  uint32_t v = ir_emit(s->f, s->cur, IR_CALL, rt, s->vs + s->nv, ft->nparams, fidx);
+  uint32_t v = ir_emit(s->f, s->cur, op, rt, s->vs + s->nv, n, imm);
+  s->f->ins[v].aux = table;
+  if (rt) push(s, v);
+}
+
+static void call_direct(bstate *s, uint32_t fidx) {
+  call_op(s, wm_module_func_type(s->m, fidx), fidx < s->m->nimported_funcs ? IR_CALL_HOST : IR_CALL, fidx, 0);
+}
+
+/* An instruction done by the runtime's helper: operands and result by its signature. */
+static void helper_op(bstate *s, wm_opcode op, uint32_t a, uint32_t b) {
+  const char *sig = wm_opinfos[op].sig, *gt = strchr(sig, '>');
+  uint32_t n = (uint32_t)(gt - sig);
+  if (s->nv < n) return unsupported(s, "internal error: operand stack underflow");
+  s->nv -= n;
+  ir_type rt = result_type(sig);
+  uint32_t v = ir_emit(s->f, s->cur, IR_HOP, rt, s->vs + s->nv, n, a);
+  s->f->ins[v].wop = (uint16_t)op;
+  s->f->ins[v].aux = b;
   if (rt) push(s, v);
 }
 
@@ -486,6 +505,20 @@ static void instr(bstate *s) {
   case OP_BR_TABLE: br_table(s); return;
   case OP_RETURN: branch_to(s, s->nc - 1); set_unreachable(s); return;
   case OP_CALL: call_direct(s, u32(s)); return;
+  case OP_CALL_INDIRECT: {
+    uint32_t ti = u32(s), tab = u32(s);
+    call_op(s, &s->m->types[ti].func, IR_CALL_INDIRECT, ti, tab);
+    return;
+  }
+  case OP_MEMORY_SIZE: case OP_MEMORY_GROW: case OP_MEMORY_FILL: u32(s); helper_op(s, op, 0, 0); return;
+  case OP_MEMORY_COPY: u32(s); u32(s); helper_op(s, op, 0, 0); return;
+  case OP_MEMORY_INIT: { uint32_t d = u32(s); u32(s); helper_op(s, op, d, 0); return; }
+  case OP_DATA_DROP: helper_op(s, op, u32(s), 0); return;
+#define TR(id, ta, tr, lo, hi) case OP_##id:
+  SEM_TRUNC_OPS(TR)
+#undef TR
+    helper_op(s, op, 0, 0);
+    return;
   case OP_DROP: pop(s); return;
   case OP_SELECT: case OP_SELECT_T: {
     if (op == OP_SELECT_T) {

@@ -48,6 +48,9 @@ enum {
   X(DIV, 2, IRF_EFFECT)          /* wop: the wasm division/remainder (traps) */                    \
   X(SELECT, 3, IRF_PURE)         /* args: a, b, cond: cond ? a : b */                              \
   X(CALL, -1, IRF_EFFECT)        /* imm: function index; at most one result */                    \
+  X(CALL_HOST, -1, IRF_EFFECT)   /* a call through the runtime (imports); imm: function index */   \
+  X(CALL_INDIRECT, -1, IRF_EFFECT) /* args: arguments, then the element index; imm: type, aux: table */ \
+  X(HOP, -1, IRF_EFFECT)         /* wop done by the runtime's out-of-line helper; imm, aux: its immediates */ \
   X(POLL, 0, IRF_EFFECT)         /* interrupt check (loop heads, --timeout) */                     \
   X(JMP, 0, IRF_TERM)            /* succ[0] */                                                     \
   X(BR, 1, IRF_TERM)             /* args: cond; succ[0] if cond != 0 else succ[1] */               \
@@ -79,7 +82,8 @@ typedef struct ir_ins {
   uint16_t op;                   /* ir_op */
   uint8_t type;                  /* ir_type of the result (IR_VOID: none) */
   uint8_t dead;                  /* removed by a pass */
-  uint16_t wop;                  /* LOAD/STORE/DIV: the wasm opcode */
+  uint16_t wop;                  /* LOAD/STORE/DIV/HOP: the wasm opcode */
+  uint32_t aux;                  /* CALL_INDIRECT: table; HOP: second immediate */
   uint32_t block;
   uint32_t nargs;
   uint32_t *args;                /* value indices (arena) */

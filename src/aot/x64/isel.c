@@ -37,6 +37,7 @@ static const int8_t xmm_order[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13};
 typedef struct xs {
   int32_t out_base;              /* offset of the outgoing argument slots */
   int32_t save_base;
+  int32_t vol_base;              /* where registers C may clobber are kept around a C call */
   uint32_t frame;
   uint32_t saved_g, saved_x;
   uint8_t *fused;                /* per value: a compare left to the branch that uses it */
@@ -131,17 +132,38 @@ static uint8_t f_arg_type(const ir_gen *g, uint32_t v) { return g->f->ins[g->f->
 
 /* ---- selection: what this backend compiles ---- */
 
-static bool x_supports(const ir_func *f, const ir_ins *i) {
-  (void)f;
-  switch (i->op) {
+/* Numeric operations compiled as a call of the out-of-line helper (with
+ * the interpreter's semantics) rather than inline, in this version. */
+static bool by_helper(ir_op op) {
+  switch (op) {
   case IR_F32_MIN: case IR_F32_MAX: case IR_F64_MIN: case IR_F64_MAX: case IR_F32_COPYSIGN: case IR_F64_COPYSIGN:
   case IR_F32_CONVERT_I64_U: case IR_F64_CONVERT_I64_U:
   case IR_I32_TRUNC_SAT_F32_S: case IR_I32_TRUNC_SAT_F32_U: case IR_I32_TRUNC_SAT_F64_S:
   case IR_I32_TRUNC_SAT_F64_U: case IR_I64_TRUNC_SAT_F32_S: case IR_I64_TRUNC_SAT_F32_U:
   case IR_I64_TRUNC_SAT_F64_S: case IR_I64_TRUNC_SAT_F64_U:
-    return false;
-  default: return true;
+    return true;
+  default: return false;
   }
+}
+
+static bool calls_c(ir_op op) {
+  return op == IR_HOP || op == IR_CALL_HOST || op == IR_CALL_INDIRECT || by_helper(op);
+}
+
+/* The wasm opcode of a numeric IR op (for the helper). */
+static wm_opcode wasm_op(ir_op op) {
+  switch (op) {
+#define X(id, ta, tr, e) case IR_##id: return OP_##id;
+    SEM_INT_BINOPS(X) SEM_FLOAT_BINOPS(X) SEM_BITS_BINOPS(X) SEM_UNOPS(X)
+#undef X
+  default: return OP_COUNT_;
+  }
+}
+
+static bool x_supports(const ir_func *f, const ir_ins *i) {
+  (void)f;
+  (void)i;
+  return true;
 }
 
 /* ---- integer operations ---- */
@@ -605,6 +627,95 @@ static void call(ir_gen *g, uint32_t v) {
   }
 }
 
+/* ---- calls into C (SysV): the helpers of aot_ctx ---- */
+
+#define GPR_VOLATILE ((1u << RSI) | (1u << RDI) | (1u << R8) | (1u << R9) | (1u << R10))
+
+/* Our values in registers a C function may clobber go to the frame around the call. */
+static void save_volatile(ir_gen *g, bool restore) {
+  int32_t off = S(g)->vol_base;
+  for (int r = 0; r < 16; r++)
+    if (g->ra->used[IR_CL_G] & GPR_VOLATILE & (1u << r)) {
+      if (restore) x64_mov_load(&g->b, true, r, x64_m(x64_base(RSP, off)));
+      else x64_mov_store(&g->b, true, x64_base(RSP, off), r);
+      off += 8;
+    }
+  for (int r = 0; r < 16; r++)
+    if (g->ra->used[IR_CL_F] & (1u << r)) {
+      if (restore) x64_sse(&g->b, 0xF2, 0x10, false, r, x64_m(x64_base(RSP, off)));
+      else x64_sse_store(&g->b, 0xF2, 0x11, r, x64_base(RSP, off));
+      off += 8;
+    }
+}
+
+/* Writes arguments first..first+n-1 of v to the outgoing slots (64 bits each). */
+static void args_to_slots(ir_gen *g, uint32_t v, uint32_t n) {
+  for (uint32_t k = 0; k < n; k++) {
+    ir_loc a = arg(g, v, k);
+    x64_mem m = x64_base(RSP, S(g)->out_base + 8 * (int32_t)k);
+    if (a.kind == IR_LOC_REG && isf(a.type)) x64_sse_store(&g->b, 0xF2, 0x11, a.reg, m);
+    else if (a.kind == IR_LOC_REG) x64_mov_store(&g->b, true, m, a.reg);
+    else {
+      load_g(g, a, R11);
+      x64_mov_store(&g->b, true, m, R11);
+    }
+  }
+}
+
+/* Calls helper h (its C arguments set up by the caller in rdi..r8), then
+ * restores our registers and takes a result from the first outgoing slot. */
+static void finish_helper_call(ir_gen *g, uint32_t v, aot_helper h) {
+  x64_mov_store(&g->b, true, ctx_mem(offsetof(aot_ctx, helper_sp)), RSP); /* backtraces walk from here */
+  x64_op_rm(&g->b, 0, 0xFF, false, 2, x64_m(ctx_mem(offsetof(aot_ctx, helpers) + 8 * (size_t)h)));
+  save_volatile(g, true);
+  uint8_t t = g->f->ins[v].type;
+  if (t == IR_VOID || ir_loc_of(g, v).kind == IR_LOC_NONE) return;
+  x64_mem m = x64_base(RSP, S(g)->out_base);
+  int d = dst_reg(g, v, isf(t) ? 0 : RAX);
+  if (isf(t)) x64_sse(&g->b, fpfx(wide(t)), 0x10, false, d, x64_m(m));
+  else x64_mov_load(&g->b, wide(t), d, x64_m(m));
+  commit(g, v, d);
+}
+
+/* An operation of the AOT_H_OP helper: (ctx, slots, op, a, b). */
+static void helper_op(ir_gen *g, uint32_t v, wm_opcode op, uint64_t a, uint64_t b) {
+  args_to_slots(g, v, g->f->ins[v].nargs);
+  save_volatile(g, false);
+  x64_mov_rr(&g->b, true, RDI, R14);
+  x64_lea(&g->b, true, RSI, x64_base(RSP, S(g)->out_base));
+  x64_mov_imm(&g->b, false, RDX, (uint64_t)op);
+  x64_mov_imm(&g->b, true, RCX, a);
+  x64_mov_imm(&g->b, true, R8, b);
+  finish_helper_call(g, v, AOT_H_OP);
+}
+
+/* A call through the runtime: an import (AOT_H_CALL: ctx, func, slots). */
+static void call_host(ir_gen *g, uint32_t v) {
+  const ir_ins *i = &g->f->ins[v];
+  args_to_slots(g, v, i->nargs);
+  save_volatile(g, false);
+  x64_mov_rr(&g->b, true, RDI, R14);
+  x64_mov_load(&g->b, true, RSI, x64_m(ctx_mem(offsetof(aot_ctx, funcs))));
+  x64_mov_load(&g->b, true, RSI, x64_m(x64_base(RSI, (int32_t)(8 * i->imm))));
+  x64_lea(&g->b, true, RDX, x64_base(RSP, S(g)->out_base));
+  finish_helper_call(g, v, AOT_H_CALL);
+}
+
+/* call_indirect through AOT_H_CALL_INDIRECT (ctx, table, type, index, slots),
+ * which checks the index, null, and the type. */
+static void call_indirect(ir_gen *g, uint32_t v) {
+  const ir_ins *i = &g->f->ins[v];
+  args_to_slots(g, v, i->nargs - 1);
+  load_g(g, arg(g, v, i->nargs - 1), RAX);
+  save_volatile(g, false);
+  x64_mov_rr(&g->b, true, RDI, R14);
+  x64_mov_imm(&g->b, false, RSI, i->aux);
+  x64_mov_imm(&g->b, false, RDX, i->imm);
+  x64_mov_rr(&g->b, false, RCX, RAX);
+  x64_lea(&g->b, true, R8, x64_base(RSP, S(g)->out_base));
+  finish_helper_call(g, v, AOT_H_CALL_INDIRECT);
+}
+
 static void poll(ir_gen *g) {
   x64_mov_load(&g->b, true, R11, x64_m(ctx_mem(offsetof(aot_ctx, interrupt))));
   x64_op_rm(&g->b, 0, 0x83, false, 7, x64_m(x64_base(R11, 0))); /* cmp dword [r11], 0 */
@@ -625,10 +736,17 @@ static void x_ins(ir_gen *g, uint32_t v) {
   case IR_DIV: divrem(g, v); return;
   case IR_SELECT: select_op(g, v); return;
   case IR_CALL: call(g, v); return;
+  case IR_CALL_HOST: call_host(g, v); return;
+  case IR_CALL_INDIRECT: call_indirect(g, v); return;
+  case IR_HOP: helper_op(g, v, (wm_opcode)i->wop, i->imm, i->aux); return;
   case IR_POLL: poll(g); return;
   default: break;
   }
   if (ir_loc_of(g, v).kind == IR_LOC_NONE) return; /* unused (cannot happen after dce) */
+  if (by_helper(op)) {
+    helper_op(g, v, wasm_op(op), 0, 0);
+    return;
+  }
   if (int_cmp(op)) {
     int cc = emit_int_cmp(g, op, arg(g, v, 0), arg(g, v, 1));
     int d = dst_reg(g, v, RAX);
@@ -768,13 +886,15 @@ static bool x_begin(ir_gen *g) {
     return false;
   }
   uint32_t nout = 2;
+  bool c_calls = false;
   for (uint32_t o = 0; o < f->norder; o++) {
     const ir_block *bl = &f->blocks[f->order[o]];
     for (uint32_t k = 0; k < bl->nins; k++) {
       const ir_ins *i = &f->ins[bl->ins[k]];
       if (i->dead) continue;
       for (uint32_t a = 0; a < i->nargs; a++) uses[i->args[a]]++;
-      if (i->op == IR_CALL && i->nargs > nout) nout = i->nargs;
+      if ((i->op == IR_CALL || calls_c((ir_op)i->op)) && i->nargs > nout) nout = i->nargs;
+      c_calls |= calls_c((ir_op)i->op);
     }
   }
   /* a compare used only by the branch right after it becomes cmp; jcc */
@@ -794,8 +914,15 @@ static bool x_begin(ir_gen *g) {
                              (1u << R10) | (1u << R12) | (1u << R13);
   st->saved_g = g->ra->used[IR_CL_G] & gpr_alloc;
   st->saved_x = g->ra->used[IR_CL_F] & 0x3FFEu;
+  uint32_t nvol = 0;
+  if (c_calls) { /* our callers keep values in every allocatable register, and C may clobber these */
+    nvol = popcount(g->ra->used[IR_CL_G] & GPR_VOLATILE) + popcount(g->ra->used[IR_CL_F]);
+    st->saved_g |= GPR_VOLATILE;
+    st->saved_x = 0x3FFEu;
+  }
   st->out_base = 8 + 8 * (int32_t)g->ra->nslots;
-  st->save_base = st->out_base + 8 * (int32_t)nout;
+  st->vol_base = st->out_base + 8 * (int32_t)nout;
+  st->save_base = st->vol_base + 8 * (int32_t)nvol;
   uint32_t frame = (uint32_t)st->save_base + 8 * (popcount(st->saved_g) + popcount(st->saved_x));
   if (frame % 16 != 8) frame += 8; /* rsp is 16-aligned in the body */
   st->frame = frame;
