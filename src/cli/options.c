@@ -73,6 +73,9 @@ const cli_option cli_option_table[] = {
   {"--aot", 0, CLI_ARG_NONE, RUN | SERVE | WAST, NULL,
    "compile the module to native code (x86-64) at load\n"
    "time and run that instead of the interpreter", "aot", AT(sb.aot), 0, 0},
+  {"--opt", 0, CLI_ARG_NONE, RUN | COMPILE, NULL,
+   "compile with the optimizing pipeline (docs/aot-ir.md;\n"
+   "run: implies --aot)", NULL, AT(sb.aot_opt), 0, 0},
   {"--allow-precompiled", 0, CLI_ARG_NONE, RUN, NULL,
    "run compiled artifacts from `wrun compile` (native\n"
    "code: trust them as you would an executable)", "allow-precompiled", AT(sb.allow_precompiled), 0, 0},
