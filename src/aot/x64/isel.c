@@ -1009,6 +1009,17 @@ static bool x_finish(ir_gen *g, aot_func_out *out) {
       x64_patch_rel32(&g->b, at, pos);
     }
   }
+  /* a jump to the very next instruction (an empty block or the epilogue
+   * followed) becomes a no-op of the same length */
+  for (uint32_t k = 0; k < g->nfix + st->rets.n; k++) {
+    uint32_t at = k < g->nfix ? g->fix[k].at : st->rets.at[k - g->nfix];
+    if (at & 0x80000000u) continue; /* a jump table entry */
+    int32_t rel;
+    memcpy(&rel, g->b.p + at, 4);
+    if (rel != 0) continue;
+    if (g->b.p[at - 1] == 0xE9) memcpy(g->b.p + at - 1, "\x0F\x1F\x44\x00\x00", 5);
+    else if (g->b.p[at - 2] == 0x0F) memcpy(g->b.p + at - 2, "\x66\x0F\x1F\x44\x00\x00", 6);
+  }
   free(st->rets.at);
   free(st->fused);
   st->rets.at = NULL;
