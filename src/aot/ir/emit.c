@@ -121,6 +121,51 @@ static void phi_moves(ir_gen *g, uint32_t b, uint32_t succ) {
   free(mv);
 }
 
+/* Code layout: reverse postorder, except that a block holding only the
+ * phi moves of one edge (made by ir_split_critical_edges) follows the block
+ * it leaves, so a loop's back edge is "branch out, else moves and jump back"
+ * rather than a jump to the moves and another back. Any order is valid for
+ * the allocator, whose intervals cover every point a value is live at. */
+static bool is_edge_block(const ir_func *f, uint32_t b) {
+  const ir_block *bl = &f->blocks[b];
+  return bl->npred == 1 && bl->nins == 1 && f->ins[bl->ins[0]].op == IR_JMP;
+}
+
+static bool layout(ir_func *f) {
+  uint32_t *order = malloc((f->norder + 1) * sizeof *order);
+  bool *placed = calloc(f->nblocks + 1, sizeof *placed);
+  if (!order || !placed) {
+    free(order);
+    free(placed);
+    f->oom = true;
+    return false;
+  }
+  uint32_t n = 0;
+  for (uint32_t o = 0; o < f->norder; o++) {
+    uint32_t b = f->order[o];
+    if (placed[b] || (o > 0 && is_edge_block(f, b))) continue;
+    order[n++] = b;
+    placed[b] = true;
+    const ir_block *bl = &f->blocks[b];
+    /* back edges first: the loop then falls through into its moves and jumps back */
+    for (int pass = 0; pass < 2; pass++)
+      for (uint32_t k = 0; k < bl->nsucc; k++) {
+        uint32_t sb = bl->succ[k];
+        if (placed[sb] || !is_edge_block(f, sb) || f->blocks[sb].rpo == UINT32_MAX) continue;
+        bool back = f->blocks[f->blocks[sb].succ[0]].rpo <= f->blocks[b].rpo;
+        if (back != (pass == 0)) continue;
+        order[n++] = sb;
+        placed[sb] = true;
+      }
+  }
+  for (uint32_t o = 0; o < f->norder; o++) /* edge blocks whose source came later (cannot happen in rpo) */
+    if (!placed[f->order[o]]) order[n++] = f->order[o];
+  memcpy(f->order, order, n * sizeof *order);
+  free(order);
+  free(placed);
+  return true;
+}
+
 static bool emit_func(ir_gen *g, aot_func_out *out) {
   const ir_func *f = g->f;
   if (!g->isa->begin(g)) return false;
@@ -160,7 +205,7 @@ int aot_ir_compile_func(const aot_isa *isa, const aot_func_in *in, aot_func_out 
   if (!ir_cfg(f)) goto done;
   ir_optimize(f);
   ir_split_critical_edges(f);
-  if (f->oom || !ir_cfg(f)) goto done;
+  if (f->oom || !ir_cfg(f) || !layout(f)) goto done;
   for (uint32_t o = 0; o < f->norder; o++) {
     const ir_block *bl = &f->blocks[f->order[o]];
     for (uint32_t k = 0; k < bl->nins; k++) {
