@@ -6,9 +6,11 @@
  * value live around a loop covers the loop), then linear scan per register
  * class; when no register is free the interval ending last is spilled to
  * its own frame slot for its whole life. Constants get no location: the
- * backend rematerializes them where used. An argument dying at an
- * instruction never shares a register with its result (intervals end
- * inclusively), so backends need not handle that alias.
+ * backend rematerializes them where used. Only the first argument of an
+ * instruction may share a register with its result (when it dies there:
+ * the two-address hint); any other argument dying at the instruction does
+ * not (intervals end inclusively), so backends must read the other
+ * arguments before writing the result, and nothing more.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -158,7 +160,23 @@ bool ir_regalloc(const ir_func *f, const aot_isa *isa, ir_ra *out) {
       }
       nact = keep;
       int r = -1;
-      for (uint32_t q = 0; q < isa->nalloc[cl]; q++)
+      /* two-address hint: the result may take the register of its first
+       * argument when that argument dies right here (backends read every
+       * other argument before writing the result, and the first one may be
+       * the result's register) */
+      const ir_ins *di = &f->ins[v];
+      if (di->op != IR_PHI && di->nargs) {
+        uint32_t a0 = di->args[0];
+        for (uint32_t a = 0; a < nact && r < 0; a++)
+          if (active[a] == a0 && end[a0] == iv[k].start) {
+            bool other_use = false; /* another argument in the same register would be clobbered */
+            for (uint32_t j = 1; j < di->nargs; j++) other_use |= di->args[j] != a0 && out->reg[di->args[j]] == out->reg[a0];
+            if (other_use) break;
+            r = out->reg[a0];
+            active[a] = active[--nact];
+          }
+      }
+      for (uint32_t q = 0; r < 0 && q < isa->nalloc[cl]; q++)
         if (freeset & (1u << isa->alloc[cl][q])) {
           r = isa->alloc[cl][q];
           break;
