@@ -41,7 +41,7 @@ void ir_gen_fixup(ir_gen *g, uint32_t at, uint32_t block) {
     g->fix = p;
     g->capfix = nc;
   }
-  g->fix[g->nfix++] = (ir_fixup){at, block};
+  g->fix[g->nfix++] = (ir_fixup){at, g->fwd[block]};
 }
 
 void ir_gen_reloc(ir_gen *g, uint32_t at, uint32_t callee) {
@@ -166,12 +166,43 @@ static bool layout(ir_func *f) {
   return true;
 }
 
+/* Does the edge from edge block b into its successor move nothing (every
+ * phi already where its argument is)? */
+static bool no_moves(const ir_gen *g, uint32_t b) {
+  const ir_func *f = g->f;
+  uint32_t s = f->blocks[b].succ[0];
+  const ir_block *sb = &f->blocks[s];
+  uint32_t q = 0;
+  while (q < sb->npred && sb->pred[q] != b) q++;
+  for (uint32_t k = 0; k < sb->nins && f->ins[sb->ins[k]].op == IR_PHI; k++) {
+    uint32_t phi = sb->ins[k];
+    if (f->ins[phi].dead) continue;
+    ir_loc d = ir_loc_of(g, phi), src = ir_loc_of(g, f->ins[phi].args[q]);
+    if (d.kind != IR_LOC_NONE && !same_loc(d, src)) return false;
+  }
+  return true;
+}
+
 static bool emit_func(ir_gen *g, aot_func_out *out) {
   const ir_func *f = g->f;
+  for (uint32_t b = 0; b < f->nblocks; b++) g->fwd[b] = b;
+  for (uint32_t o = 1; o < f->norder; o++) { /* never the entry block */
+    uint32_t b = f->order[o];
+    if (is_edge_block(f, b) && no_moves(g, b)) g->fwd[b] = f->blocks[b].succ[0];
+  }
+  for (uint32_t b = 0; b < f->nblocks; b++) { /* chains of them (bounded: each step is an edge block) */
+    uint32_t t = g->fwd[b];
+    for (uint32_t n = 0; g->fwd[t] != t && n < f->nblocks; n++) t = g->fwd[t];
+    g->fwd[b] = t;
+  }
   if (!g->isa->begin(g)) return false;
   for (uint32_t o = 0; o < f->norder && !g->fail && !g->b.oom; o++) {
     uint32_t b = f->order[o];
     const ir_block *bl = &f->blocks[b];
+    if (g->fwd[b] != b) continue; /* jumps to it go straight on */
+    uint32_t next = UINT32_MAX;
+    for (uint32_t q = o + 1; q < f->norder && next == UINT32_MAX; q++)
+      if (g->fwd[f->order[q]] == f->order[q]) next = f->order[q];
     g->isa->block(g, b);
     for (uint32_t k = 0; k < bl->nins; k++) {
       uint32_t v = bl->ins[k];
@@ -179,7 +210,7 @@ static bool emit_func(ir_gen *g, aot_func_out *out) {
       if (i->dead || i->op == IR_PHI) continue;
       if (ir_opinfos[i->op].flags & IRF_TERM) {
         if (bl->nsucc == 1) phi_moves(g, b, bl->succ[0]);
-        g->isa->term(g, v, o + 1 < f->norder ? f->order[o + 1] : UINT32_MAX);
+        g->isa->term(g, v, next);
       } else {
         g->isa->ins(g, v);
       }
@@ -228,7 +259,8 @@ int aot_ir_compile_func(const aot_isa *isa, const aot_func_in *in, aot_func_out 
   g.in = in;
   g.ft = wm_module_func_type(in->m, in->index);
   g.block_pos = malloc(((size_t)f->nblocks + 1) * sizeof *g.block_pos);
-  if (!g.block_pos) goto done;
+  g.fwd = malloc(((size_t)f->nblocks + 1) * sizeof *g.fwd);
+  if (!g.block_pos || !g.fwd) goto done;
   for (uint32_t b = 0; b < f->nblocks; b++) g.block_pos[b] = UINT32_MAX;
   if (emit_func(&g, out)) {
     res = 1;
@@ -240,6 +272,7 @@ done:
   if (res < 0 && !(err && err->message[0])) rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory while compiling");
   free(g.b.p);
   free(g.block_pos);
+  free(g.fwd);
   free(g.fix);
   free(g.relocs);
   for (int k = 0; k <= WRUN_TRAP_INTERRUPTED; k++) free(g.traps[k].at);

@@ -56,6 +56,8 @@ typedef struct ir_gen {
   const wm_functype *ft;
   aot_buf b;
   uint32_t *block_pos;           /* code offset of each block (UINT32_MAX until placed) */
+  uint32_t *fwd;                 /* per block: the block a jump to it really goes to (itself,
+                                  * or past an edge block with nothing to move) */
   ir_fixup *fix;
   uint32_t nfix, capfix;
   site_list traps[WRUN_TRAP_INTERRUPTED + 1];
@@ -88,6 +90,8 @@ struct aot_isa {
 
 /* The location of value v. */
 ir_loc ir_loc_of(const ir_gen *g, uint32_t v);
+/* The block a branch to b goes to (edge blocks without moves are skipped). */
+static inline uint32_t ir_gen_target(const ir_gen *g, uint32_t b) { return g->fwd[b]; }
 /* Records a branch at code offset `at` to block b (patched by the backend's finish). */
 void ir_gen_fixup(ir_gen *g, uint32_t at, uint32_t block);
 void ir_gen_reloc(ir_gen *g, uint32_t at, uint32_t callee);

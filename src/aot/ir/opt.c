@@ -140,7 +140,10 @@ uint32_t ir_pass_gvn(ir_func *f) {
         replaced++;
         continue;
       }
-      if ((ir_opinfos[i->op].flags & IRF_COMM) && i->args[0] > i->args[1]) {
+      /* commutative operands in one order (constants on the right, where instruction selection wants them) */
+      bool comm = (ir_opinfos[i->op].flags & IRF_COMM) && i->nargs == 2;
+      bool k0 = comm && f->ins[i->args[0]].op == IR_CONST, k1 = comm && f->ins[i->args[1]].op == IR_CONST;
+      if (comm && ((k0 && !k1) || (k0 == k1 && i->args[0] > i->args[1]))) {
         uint32_t t = i->args[0];
         i->args[0] = i->args[1];
         i->args[1] = t;

@@ -221,6 +221,28 @@ static int emit_int_cmp(ir_gen *g, ir_op op, ir_loc a, ir_loc b) {
   bool w = a.type == IR_I64;
   int32_t k;
   int ra;
+  if (a.kind == IR_LOC_CONST && b.kind != IR_LOC_CONST) { /* k < x is x > k: the constant becomes an immediate */
+    ir_loc t = a;
+    a = b;
+    b = t;
+    int cc = int_cc(op);
+    static const int8_t mirror[16] = {[CC_E] = CC_E, [CC_NE] = CC_NE, [CC_L] = CC_G, [CC_G] = CC_L, [CC_LE] = CC_GE,
+                                      [CC_GE] = CC_LE, [CC_B] = CC_A, [CC_A] = CC_B, [CC_BE] = CC_AE, [CC_AE] = CC_BE};
+    int32_t kk;
+    if (a.kind == IR_LOC_REG) {
+      ra = a.reg;
+    } else {
+      load_g(g, a, RAX);
+      ra = RAX;
+    }
+    if (imm32(b, w, &kk)) {
+      x64_alu_imm(&g->b, 7, w, x64_r(ra), kk);
+    } else {
+      load_g(g, b, RCX);
+      x64_alu_rm(&g->b, 7, w, ra, x64_r(RCX));
+    }
+    return mirror[cc];
+  }
   if (a.kind == IR_LOC_REG) {
     ra = a.reg;
   } else {
@@ -793,6 +815,7 @@ static void x_block(ir_gen *g, uint32_t b) {
 }
 
 static void jump_to(ir_gen *g, uint32_t b, uint32_t next) {
+  b = ir_gen_target(g, b);
   if (b == next) return;
   ir_gen_fixup(g, (uint32_t)x64_jmp_rel32(&g->b), b);
 }
@@ -813,7 +836,7 @@ static void x_term(ir_gen *g, uint32_t v, uint32_t next) {
     } else {
       cc = emit_test(g, ir_loc_of(g, c));
     }
-    uint32_t t = bl->succ[0], e = bl->succ[1];
+    uint32_t t = ir_gen_target(g, bl->succ[0]), e = ir_gen_target(g, bl->succ[1]);
     if (t == next) {
       ir_gen_fixup(g, (uint32_t)x64_jcc_rel32(&g->b, cc ^ 1), e);
     } else {
