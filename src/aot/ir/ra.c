@@ -56,7 +56,6 @@ bool ir_regalloc(const ir_func *f, const aot_isa *isa, ir_ra *out) {
     pos += 2 + 2 * f->blocks[b].nins;
     bend[b] = pos++;
   }
-#define BIT(set, v) ((set)[(v) / 64] & (1ull << ((v) % 64)))
 #define SET(set, v) ((set)[(v) / 64] |= 1ull << ((v) % 64))
 #define CLR(set, v) ((set)[(v) / 64] &= ~(1ull << ((v) % 64)))
   /* live-out of b into cur: successors' live-in minus their phis, plus the phi arguments from b */
@@ -121,11 +120,17 @@ bool ir_regalloc(const ir_func *f, const aot_isa *isa, ir_ra *out) {
     uint32_t b = f->order[o];
     const ir_block *bl = &f->blocks[b];
     const uint64_t *in = &live_in[(size_t)b * words];
-    for (uint32_t v = 0; v < nv; v++)
-      if (BIT(in, v)) TOUCH(v, bstart[b]);
+    for (uint32_t w = 0; w < words; w++) /* the set bits only */
+      for (uint64_t bits = in[w]; bits; bits &= bits - 1) {
+        uint32_t v = w * 64 + (uint32_t)__builtin_ctzll(bits);
+        TOUCH(v, bstart[b]);
+      }
     LIVE_OUT(b);
-    for (uint32_t v = 0; v < nv; v++)
-      if (BIT(cur, v)) TOUCH(v, bend[b]);
+    for (uint32_t w = 0; w < words; w++)
+      for (uint64_t bits = cur[w]; bits; bits &= bits - 1) {
+        uint32_t v = w * 64 + (uint32_t)__builtin_ctzll(bits);
+        TOUCH(v, bend[b]);
+      }
     for (uint32_t k = 0; k < bl->nins; k++) {
       uint32_t v = bl->ins[k];
       const ir_ins *i = &f->ins[v];
