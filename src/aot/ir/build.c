@@ -574,7 +574,7 @@ static void instr(bstate *s) {
   }
   int arity;
   ir_op iop = numeric_op(op, &arity);
-  if (iop == IR_NOPS_ || info->prefix) return unsupported(s, info->name);
+  if (iop == IR_NOPS_) return unsupported(s, info->name); /* (0xFC numeric ops, the saturating truncations, are in) */
   uint32_t args[2];
   if (arity == 2) args[1] = pop(s);
   args[0] = pop(s);
