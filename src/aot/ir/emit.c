@@ -276,7 +276,7 @@ done:
   free(g.fix);
   free(g.relocs);
   for (int k = 0; k <= WRUN_TRAP_INTERRUPTED; k++) free(g.traps[k].at);
-  free(g.isa_state);
+  if (g.isa_state) isa->release(&g);
   ir_ra_free(&ra);
   ir_func_free(f);
   return res;

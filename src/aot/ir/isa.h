@@ -86,6 +86,8 @@ struct aot_isa {
   void (*move)(ir_gen *g, ir_loc dst, ir_loc src);
   void (*term)(ir_gen *g, uint32_t v, uint32_t next);
   bool (*finish)(ir_gen *g, aot_func_out *out);
+  /* frees g->isa_state and what it owns (always called, also after a failure) */
+  void (*release)(ir_gen *g);
 };
 
 /* The location of value v. */

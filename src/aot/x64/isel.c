@@ -903,7 +903,7 @@ static bool x_begin(ir_gen *g) {
   xs *st = calloc(1, sizeof *st);
   uint32_t *uses = calloc(f->nins + 1, sizeof *uses);
   if (st) st->fused = calloc(f->nins + 1, 1);
-  g->isa_state = st;
+  g->isa_state = st; /* released by x_release whatever happens next */
   if (!st || !st->fused || !uses) {
     free(uses);
     return false;
@@ -1043,10 +1043,6 @@ static bool x_finish(ir_gen *g, aot_func_out *out) {
     if (g->b.p[at - 1] == 0xE9) memcpy(g->b.p + at - 1, "\x0F\x1F\x44\x00\x00", 5);
     else if (g->b.p[at - 2] == 0x0F) memcpy(g->b.p + at - 2, "\x66\x0F\x1F\x44\x00\x00", 6);
   }
-  free(st->rets.at);
-  free(st->fused);
-  st->rets.at = NULL;
-  st->fused = NULL;
   out->code = g->b.p;
   out->size = (uint32_t)g->b.n;
   out->frame = st->frame;
@@ -1056,6 +1052,14 @@ static bool x_finish(ir_gen *g, aot_func_out *out) {
   g->relocs = NULL;
   g->nrelocs = 0;
   return true;
+}
+
+static void x_release(ir_gen *g) {
+  xs *st = S(g);
+  free(st->rets.at);
+  free(st->fused);
+  free(st);
+  g->isa_state = NULL;
 }
 
 const aot_isa aot_isa_x64 = {
@@ -1070,4 +1074,5 @@ const aot_isa aot_isa_x64 = {
     .move = x_move,
     .term = x_term,
     .finish = x_finish,
+    .release = x_release,
 };
