@@ -29,7 +29,8 @@ import sys
 import tempfile
 
 # Bottom first; folders on one line share a layer and may not include each
-# other. `aot/*` are the ISA backends (aot/x64, later aot/arm64).
+# other. `aot/*` are the ISA backends (aot/x64, later aot/arm64), except
+# aot/ir, the neutral optimizing pipeline.
 LAYERS = [
     ["common"],                      # errors, hashing, growable arrays
     ["binary"],                      # opcode table, reader, module IR, decoder
@@ -43,6 +44,9 @@ LAYERS = [
     ["cli"],                         # the wrun executable
 ]
 ISA_PARENT = "aot"  # src/aot/<isa>/ folders belong to this folder's layer
+# Subfolders of src/aot that are part of its target-independent half, not an
+# ISA: the optimizing pipeline's IR, passes and target interface (docs/aot-ir.md).
+AOT_NEUTRAL_SUBFOLDERS = {"ir"}
 RANK = {name: i for i, names in enumerate(LAYERS) for name in names}
 INCLUDE_RE = re.compile(r'^\s*#\s*include\s*"([^"]+)"', re.M)
 
@@ -57,7 +61,7 @@ def folder_of(rel_dir):
     top = parts[0]
     if top not in RANK:
         raise Unplaced(top)
-    return top, top == ISA_PARENT and len(parts) > 1
+    return top, top == ISA_PARENT and len(parts) > 1 and parts[1] not in AOT_NEUTRAL_SUBFOLDERS
 
 
 def resolve(root, src_file, inc):
@@ -77,6 +81,8 @@ def classify(src_dir, dst_dir):
         return "same"
     (s_top, s_isa), (d_top, d_isa) = folder_of(src_dir), folder_of(dst_dir)
     if s_top == d_top:
+        if not s_isa and not d_isa:
+            return "same"  # the tier's neutral half: src/aot and its neutral subfolders (aot/ir)
         if s_isa and not d_isa:
             return "down"  # an ISA backend uses its tier's neutral half
         if d_isa and not s_isa:

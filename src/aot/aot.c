@@ -17,11 +17,16 @@
 #include <unistd.h>
 
 #include "aot/aot.h"
+#include "aot/ir/isa.h"
 #include "aot/lower.h"
 
 
 uint32_t aot_options_for(const rt_config *cfg) {
   uint32_t o = cfg->interruptible ? AOT_OPT_INTERRUPTIBLE : 0;
+  /* the optimizing pipeline: asked for by the configuration (--opt) or, for
+   * test runs of every tier, by WRUN_AOT_OPT=1 in the environment */
+  const char *env = getenv("WRUN_AOT_OPT");
+  if (cfg->aot_optimize || (env && strcmp(env, "1") == 0)) o |= AOT_OPT_OPTIMIZE;
 #ifdef WRUN_BOUNDS_CHECKS
   o |= AOT_OPT_BOUNDS_CHECKS;
 #endif
@@ -152,13 +157,24 @@ static bool compile_module(const aot_target *t, const wm_module *m, uint32_t opt
   aot_func_in in = {m, 0, (options & AOT_OPT_BOUNDS_CHECKS) != 0, (options & AOT_OPT_INTERRUPTIBLE) != 0, osr};
   size_t total = AOT_TRAMPOLINE_SIZE;
   uint32_t nosr = 0;
+  const aot_isa *isa = (options & AOT_OPT_OPTIMIZE) ? aot_isa_for(t) : NULL;
+  uint32_t nopt = 0;
+  /* WRUN_AOT_OPT_REPORT=1: say on stderr which functions fall back and why (development, coverage counts) */
+  const char *rep = getenv("WRUN_AOT_OPT_REPORT");
+  bool report = rep && strcmp(rep, "1") == 0;
   for (uint32_t k = 0; k < ndef; k++) {
     if (cancel && *cancel) {
       rt_error_at(err, WRUN_ERR_LIMIT, WRUN_NO_OFFSET, "compilation cancelled");
       goto done;
     }
     in.index = m->nimported_funcs + k;
-    if (!aot_compile_func(t, &in, &outs[k], err)) goto done;
+    /* the optimizing pipeline where it can, else (and always without it) the one-pass compiler */
+    char why[96];
+    int st = isa ? aot_ir_compile_func(isa, &in, &outs[k], why, sizeof why, err) : 0;
+    if (st < 0) goto done;
+    if (st > 0) nopt++;
+    if (st == 0 && isa && report) fprintf(stderr, "wrun: aot-opt: function %u one-pass: %s\n", in.index, why);
+    if (st == 0 && !aot_compile_func(t, &in, &outs[k], err)) goto done;
     total = (total + 15) & ~(size_t)15;
     offs[k] = (uint32_t)total;
     offs[ndef + k] = outs[k].frame;
@@ -198,6 +214,8 @@ static bool compile_module(const aot_target *t, const wm_module *m, uint32_t opt
     (*out)->compile_ms = now_ms() - t0;
     (*out)->osr = osrs;
     (*out)->nosr = nosr;
+    (*out)->nopt = nopt;
+    if (isa && report) fprintf(stderr, "wrun: aot-opt: %u of %u functions optimized\n", nopt, ndef);
   } else {
     free(osrs);
   }

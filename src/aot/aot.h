@@ -57,6 +57,7 @@ typedef struct aot_ctx {
 enum {
   AOT_OPT_INTERRUPTIBLE = 1,      /* loop heads check ctx->interrupt */
   AOT_OPT_BOUNDS_CHECKS = 2,      /* explicit memory bounds checks instead of guard pages */
+  AOT_OPT_OPTIMIZE = 4,           /* the optimizing pipeline (docs/aot-ir.md), one-pass where it cannot */
 };
 
 /* Instruction sets (recorded in artifacts). Each has its own CPU feature
@@ -104,6 +105,7 @@ typedef struct aot_image {
   uint32_t arch;                  /* AOT_ARCH_* of the code */
   uint32_t cpu;                   /* CPU features (of arch) the code relies on */
   double compile_ms;              /* time spent compiling (0 when loaded) */
+  uint32_t nopt;                  /* functions compiled by the optimizing pipeline (0 when loaded) */
   bool from_artifact;
   aot_osr *osr;                   /* OSR entries (image offsets) by function and offset; only
                                    * images compiled for tiered execution have them (not

@@ -137,7 +137,7 @@ static bool check_header(const uint8_t *bytes, size_t len, const uint8_t want_ma
     return rt_error_at(err, WRUN_ERR_MALFORMED, 16, "compiled artifact needs CPU features this machine lacks (%s)",
                          lack);
   }
-  if (options & ~(uint32_t)(AOT_OPT_INTERRUPTIBLE | AOT_OPT_BOUNDS_CHECKS)) return bad(err, 20, "unknown compile option bits");
+  if (options & ~(uint32_t)(AOT_OPT_INTERRUPTIBLE | AOT_OPT_BOUNDS_CHECKS | AOT_OPT_OPTIMIZE)) return bad(err, 20, "unknown compile option bits");
   return true;
 }
 

@@ -10,10 +10,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "aot/ir/isa.h"
 #include "aot/lower.h"
 
 #ifdef WRUN_AOT_TARGET_X64
 extern const aot_target aot_target_x64;
+extern const aot_isa aot_isa_x64; /* the optimizing pipeline's backend (x64/isel.c) */
 #endif
 /* WRUN_AOT_TARGET_ARM64 builds src/aot/arm64 (the A64 encoder and the
  * machine facts); it has no aot_target yet, so it is not listed below and
@@ -43,6 +45,19 @@ const aot_target *aot_target_for_arch(uint32_t arch) {
 }
 
 const aot_target *aot_target_host(void) { return aot_target_for_arch(aot_host_arch()); }
+
+static const aot_isa *const isas[] = {
+#ifdef WRUN_AOT_TARGET_X64
+    &aot_isa_x64,
+#endif
+    NULL,
+};
+
+const aot_isa *aot_isa_for(const aot_target *t) {
+  for (size_t i = 0; isas[i]; i++)
+    if (isas[i]->machine == t) return isas[i];
+  return NULL;
+}
 
 const char *aot_arch_name(uint32_t arch) {
   switch (arch) {

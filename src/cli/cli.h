@@ -94,6 +94,7 @@ typedef struct cli_sandbox {
   bool aot;                      /* --aot / --tier aot: compile to native code before running */
   const char *tier;              /* --tier as given (NULL: not given) */
   int tier_mode;                 /* cli_tier, from cli_tier_finish */
+  bool aot_opt;                  /* --opt: with the optimizing pipeline (docs/aot-ir.md) */
   bool verbose;                  /* -v: say which tier ran and how long compiling took */
   bool no_cache;                 /* --no-cache: neither read nor write the compile cache */
   bool allow_precompiled;        /* --allow-precompiled: run compiled artifacts (native code the
@@ -176,7 +177,7 @@ bool cli_prepare_component_aot(const char *path, struct wc_component *c, const c
 
 /* `wrun compile`: writes a compiled artifact of `in` to `out` (NULL: `in`
  * with extension .cwasm). Returns the exit status. */
-int cli_compile(const char *in, const char *out, bool interruptible, bool verbose);
+int cli_compile(const char *in, const char *out, bool interruptible, bool optimize, bool verbose);
 
 /* `wrun serve [OPTIONS] FILE` (serve.c): argv after the command word. */
 int cli_serve(int argc, char **argv);

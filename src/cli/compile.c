@@ -32,13 +32,14 @@ static void print_err(const char *path, const rt_error *err) {
 
 /* `wrun compile` of a component: every core module compiled, one artifact. */
 static int compile_component(const char *in, const char *out, const uint8_t *bytes, size_t blen, bool interruptible,
-                             bool verbose) {
+                             bool optimize, bool verbose) {
   rt_error err;
   rt_error_clear(&err);
   wc_component *c = wc_component_load(bytes, blen, &err);
   if (!c) return print_err(in, &err), CLI_EXIT_REJECTED;
   rt_config cfg = {0};
   cfg.interruptible = interruptible;
+  cfg.aot_optimize = optimize;
   uint32_t n = wc_core_modules(c, NULL, 0), nfuncs = 0, code = 0;
   wm_module **mods = calloc((size_t)n + 1, sizeof *mods);
   int status = CLI_EXIT_REJECTED;
@@ -78,7 +79,7 @@ done:
   return status;
 }
 
-int cli_compile(const char *in, const char *out, bool interruptible, bool verbose) {
+int cli_compile(const char *in, const char *out, bool interruptible, bool optimize, bool verbose) {
   char defout[4096];
   if (!out) {
     const char *dot = strrchr(in, '.'), *slash = strrchr(in, '/');
@@ -94,7 +95,7 @@ int cli_compile(const char *in, const char *out, bool interruptible, bool verbos
     size_t blen = 0;
     uint8_t *bytes = rt_read_file(in, &blen, &rerr);
     if (bytes && wc_is_component(bytes, blen)) {
-      int st = compile_component(in, out, bytes, blen, interruptible, verbose);
+      int st = compile_component(in, out, bytes, blen, interruptible, optimize, verbose);
       free(bytes);
       return st;
     }
@@ -104,6 +105,7 @@ int cli_compile(const char *in, const char *out, bool interruptible, bool verbos
   if (!m) return CLI_EXIT_REJECTED;
   rt_config cfg = {0};
   cfg.interruptible = interruptible;
+  cfg.aot_optimize = optimize;
   rt_error err;
   rt_error_clear(&err);
   aot_image *img = NULL;
@@ -128,6 +130,9 @@ int cli_compile(const char *in, const char *out, bool interruptible, bool verbos
     fprintf(stderr, "wrun: compiled %u functions (%llu bytes of code in a %zu-byte module) to %u bytes of x86-64 "
             "in %.3f ms (%.1f MB/s of wasm code); wrote %s (%zu bytes)\n", img->nfuncs, (unsigned long long)body,
             m->size, img->code_size, img->compile_ms, mbps, out, len);
+    if (img->options & AOT_OPT_OPTIMIZE)
+      fprintf(stderr, "wrun: %u of %u functions through the optimizing pipeline, the others one-pass\n",
+              img->nopt, img->nfuncs);
   }
   free(bytes);
   aot_image_free(img);
@@ -158,6 +163,9 @@ static bool attach_code(const char *path, wm_module *m, cli_cache *cache, uint32
   if (verbose)
     fprintf(stderr, "wrun: compiled %u functions (%zu bytes of wasm) in %.3f ms\n", img->nfuncs, m->size,
             img->compile_ms);
+  if (verbose && (options & AOT_OPT_OPTIMIZE))
+    fprintf(stderr, "wrun: %u of %u functions through the optimizing pipeline, the others one-pass\n", img->nopt,
+            img->nfuncs);
   if (cache) {
     bool stored = cli_cache_store(cache, m, img, options);
     if (verbose)
@@ -171,10 +179,12 @@ static bool attach_code(const char *path, wm_module *m, cli_cache *cache, uint32
 static uint32_t run_options(const cli_sandbox *sb) {
   rt_config cfg = {0};
   cfg.interruptible = sb->timeout_ns != 0;
+  cfg.aot_optimize = sb->aot_opt;
   return aot_options_for(&cfg);
 }
 
 bool cli_prepare_aot(const char *path, wm_module *m, cli_sandbox *sb) {
+  if (sb->aot_opt) sb->aot = true;
   if (m->aot_image) { /* an artifact */
     sb->aot = true;
     if (sb->verbose) fprintf(stderr, "wrun: running precompiled code from %s\n", path);

@@ -95,8 +95,9 @@ static int inspect_artifact(const char *path, const uint8_t *bytes, size_t len) 
   if (!info.cpu) printf("CPU features required: none\n");
   else if (cpu[0]) printf("CPU features required: %s\n", cpu);
   else printf("CPU features required: 0x%x\n", info.cpu);
-  printf("compile options:%s%s%s\n", info.options & AOT_OPT_INTERRUPTIBLE ? " interruptible" : "",
-         info.options & AOT_OPT_BOUNDS_CHECKS ? " bounds-checks" : "", info.options ? "" : " none");
+  printf("compile options:%s%s%s%s\n", info.options & AOT_OPT_INTERRUPTIBLE ? " interruptible" : "",
+         info.options & AOT_OPT_BOUNDS_CHECKS ? " bounds-checks" : "", info.options & AOT_OPT_OPTIMIZE ? " optimize" : "",
+         info.options ? "" : " none");
   printf("%s sha256: ", info.component ? "component" : "module");
   for (int i = 0; i < 32; i++) printf("%02x", info.module_hash[i]);
   printf("%s\n", !info.sections_read ? "" : !info.hash_ok ? " (MISMATCH: damaged)"

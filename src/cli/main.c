@@ -118,7 +118,7 @@ static int cmd_compile(int argc, char **argv) {
   if (o.help) return cli_print_help(CLI_CMD_COMPILE, stdout), CLI_EXIT_OK;
   if (n == 0) return cli_usage_error(CLI_CMD_COMPILE, "compile needs a FILE");
   if (n > 1) return cli_usage_error(CLI_CMD_COMPILE, "compile takes one FILE, %d given", n);
-  return cli_compile(argv[0], o.output, o.interruptible, o.sb.verbose);
+  return cli_compile(argv[0], o.output, o.interruptible, o.sb.aot_opt, o.sb.verbose);
 }
 
 /* A module that needs more memory from the start than --max-memory allows is

@@ -80,6 +80,9 @@ const cli_option cli_option_table[] = {
    "on a background thread when code gets hot and switch\n"
    "to it at calls and loop heads; code from the compile\n"
    "cache runs compiled at once; --fuel stays interp)", "tier", AT(sb.tier), 0, 0},
+  {"--opt", 0, CLI_ARG_NONE, RUN | COMPILE, NULL,
+   "compile with the optimizing pipeline (docs/aot-ir.md;\n"
+   "run: implies --aot)", NULL, AT(sb.aot_opt), 0, 0},
   {"--allow-precompiled", 0, CLI_ARG_NONE, RUN, NULL,
    "run compiled artifacts from `wrun compile` (native\n"
    "code: trust them as you would an executable)", "allow-precompiled", AT(sb.allow_precompiled), 0, 0},

@@ -100,6 +100,7 @@ typedef struct rt_config {
    * aot_image), e.g. to fill the compile cache; may be NULL */
   void (*tier_compiled)(void *arg, const wm_module *m, const void *image, uint32_t options);
   void *tier_arg;
+  bool aot_optimize;              /* AOT: the optimizing pipeline (docs/aot-ir.md) */
 } rt_config;
 
 /* ---- store ------------------------------------------------------------ */

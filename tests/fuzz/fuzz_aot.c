@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   rt_error_clear(&err);
   wm_module *m = wm_module_decode(data, size, &err);
   if (m && wm_module_validate(m, &err)) {
-    for (uint32_t options = 0; options < 4; options++) {
+    for (uint32_t options = 0; options < 8; options++) { /* every AOT_OPT_* combination */
       aot_image *img = NULL;
       rt_error_clear(&err);
       if (aot_compile_module(m, options, &img, &err)) {

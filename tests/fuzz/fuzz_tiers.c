@@ -8,6 +8,9 @@
  * waited for there, tier_sync), so calls move to compiled code at function
  * entries and loop heads (OSR) at varying points mid-run; for half the inputs
  * (tier_osr_only) a polling frame moves only at a loop head. It must agree too.
+ * The comparison with compiled code is done twice: with the one-pass compiler and with the optimizing
+ * pipeline (docs/aot-ir.md), each against a fresh
+ * interpreter instance; the tiered instance runs in the first.
  *
  * What may legitimately differ is left out: NaN payloads (the spec lets them
  * vary), and everything after a call stack exhaustion (the tiers exhaust at
@@ -68,24 +71,28 @@ static void arg_for(wm_valtype t, rt_val *v) {
   }
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+/* Compares the interpreter with compiled code of one mode; false when the
+ * module is not one this target runs. */
+static bool compare(const uint8_t *data, size_t size, bool optimize) {
   rt_error err;
   rt_error_clear(&err);
-  wm_module *m = wm_module_decode(data, size, &err);
+  wm_module *m = wm_module_decode(data, size, &err); /* a fresh module: its compiled code is cached on it */
   if (!m || !wm_module_validate(m, &err) || m->nimports) {
     wm_module_free(m);
-    return 0;
+    return false;
   }
   rt_config ci = {0}, ca = {0}, ct = {0};
   ci.fuel = 100000;
   ci.max_memory_bytes = ca.max_memory_bytes = ct.max_memory_bytes = 16u << 20;
   ca.aot = true;
+  ca.aot_optimize = optimize;
   ct.tiered = ct.tier_sync = true;
   uint32_t h = 2166136261u; /* FNV-1a of the input: the switch point */
   for (size_t i = 0; i < size; i++) h = (h ^ data[i]) * 16777619u;
   ct.tier_threshold = 1 + (h >> 1) % 256;
   ct.tier_osr_only = h & 1; /* half the inputs: frames move only at loop heads */
-  wrun_store *si = engine_store_new(&ci), *sa = engine_store_new(&ca), *st = engine_store_new(&ct);
+  wrun_store *si = engine_store_new(&ci), *sa = engine_store_new(&ca);
+  wrun_store *st = optimize ? NULL : engine_store_new(&ct); /* tiered: once per input */
   wrun_instance *ii = si ? rt_instantiate(si, m, NULL, 0, &err) : NULL;
   rt_trap_kind ki = si ? rt_store_trap_kind(si) : WRUN_TRAP_NONE;
   bool go = ii && sa;
@@ -95,7 +102,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
      * bounds...): it must fail the same way for compiled code */
     ia = rt_instantiate(sa, m, NULL, 0, &err);
     if (ia || rt_store_trap_kind(sa) != ki) {
-      fprintf(stderr, "instantiation: interpreter failed (trap %d), aot %s (trap %d)\n", (int)ki,
+      fprintf(stderr, "instantiation: interpreter failed (trap %d), aot%s %s (trap %d)\n", (int)ki, optimize ? "-opt" : "",
               ia ? "succeeded" : "failed", (int)rt_store_trap_kind(sa));
       abort();
     }
@@ -116,7 +123,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (go && !ia) {
     /* compiled code may exhaust the stack in start where the interpreter did not */
     if (rt_store_trap_kind(sa) != WRUN_TRAP_STACK_EXHAUSTED) {
-      fprintf(stderr, "instantiation: interpreter succeeded, aot failed: %s\n", err.message);
+      fprintf(stderr, "instantiation: interpreter succeeded, aot%s failed: %s\n", optimize ? "-opt" : "", err.message);
       abort();
     }
     go = false;
@@ -137,7 +144,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     rt_trap_kind ta = oka ? WRUN_TRAP_NONE : rt_store_trap_kind(sa);
     if (ta == WRUN_TRAP_STACK_EXHAUSTED) break;
     if (ti != ta) {
-      fprintf(stderr, "export %s: interpreter trap %d, aot trap %d\n", m->exports[e].name.ptr, (int)ti, (int)ta);
+      fprintf(stderr, "export %s: interpreter trap %d, aot%s trap %d\n", m->exports[e].name.ptr, (int)ti, optimize ? "-opt" : "", (int)ta);
       abort();
     }
     if (it) { /* tiered: switched to compiled code somewhere in this call or an earlier one */
@@ -161,8 +168,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     for (uint32_t k = 0; oki && k < ft->nresults; k++)
       if (!same(&ri[k], &ra[k])) {
-        fprintf(stderr, "export %s: result %u differs (interpreter %llx, aot %llx)\n", m->exports[e].name.ptr, k,
-                (unsigned long long)ri[k].of.i64, (unsigned long long)ra[k].of.i64);
+        fprintf(stderr, "export %s: result %u differs (interpreter %llx, aot%s %llx)\n", m->exports[e].name.ptr, k,
+                (unsigned long long)ri[k].of.i64, optimize ? "-opt" : "", (unsigned long long)ra[k].of.i64);
         abort();
       }
   }
@@ -183,5 +190,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   rt_store_free(st);
   wm_module_free(mt);
   wm_module_free(m);
+  return true;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  if (compare(data, size, false)) compare(data, size, true);
   return 0;
 }

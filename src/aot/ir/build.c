@@ -1,0 +1,636 @@
+/*
+ * build.c — wasm function body to SSA IR (ir.h).
+ *
+ * Locals, loop parameters and block results are "variables"; the IR gets
+ * their SSA form directly while the body is walked once, with the on-the-fly
+ * construction of Braun et al. (CC 2013): a variable read in a block looks
+ * for a definition in the block, else asks its predecessors, placing a phi
+ * where they may disagree; a block whose predecessors are not all known yet
+ * (a loop head before its back edges, a block's end label before its
+ * branches) is "unsealed" and gets incomplete phis that are completed when
+ * it is sealed. A branch to a label writes the label's variables and
+ * jumps, so block results and loop parameters become phis like locals do.
+ *
+ * Anything this version does not lower (SIMD, references, tables,
+ * call_indirect, calls to imports, bulk memory, memory.size/grow, multiple
+ * call results, trapping float truncation) makes ir_build return 0 with the
+ * reason: the caller compiles that function with the one-pass compiler.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aot/ir/build.h"
+#include "binary/instr.h"
+
+typedef struct bctl {
+  wm_opcode op;                  /* BLOCK, LOOP, IF (ELSE after else), or END for the body */
+  uint32_t height;               /* operand stack height below the parameters */
+  const wm_valtype *params, *results; /* (results: valid only in push_ctl) */
+  uint32_t np, nr;
+  uint32_t var0;                 /* label variables: a loop's parameters, else the results */
+  uint32_t target;               /* loop: its head; else: the block after end */
+  uint32_t else_block;           /* IF: the else branch's block */
+  uint32_t *if_params;           /* IF: the parameters, for an absent else branch */
+  bool unreachable, dead;
+} bctl;
+
+typedef struct bkey { uint32_t block, var, val; } bkey;
+typedef struct incomplete { uint32_t block, var, phi; } incomplete;
+
+typedef struct bstate {
+  ir_func *f;
+  const wm_module *m;
+  wm_reader r;
+  bool interruptible;
+  ir_type *vtype;
+  uint32_t nvars, capvars;
+  bkey *defs;                    /* open addressing: (block, var) -> value; var UINT32_MAX = empty */
+  uint32_t ndefs, capdefs;
+  incomplete *inc;
+  uint32_t ninc, capinc;
+  uint32_t *vs;
+  uint32_t nv, capv;
+  bctl *cs;
+  uint32_t nc, capc;
+  uint32_t cur;
+  int status;                    /* 1 ok, 0 unsupported, -1 out of memory */
+  char *why;
+  size_t whysz;
+} bstate;
+
+static void unsupported(bstate *s, const char *what) {
+  if (s->status == 1) {
+    s->status = 0;
+    snprintf(s->why, s->whysz, "%s", what);
+  }
+}
+
+static bool ok(bstate *s) {
+  if (s->f->oom && s->status == 1) s->status = -1;
+  return s->status == 1;
+}
+
+static bool reserve(bstate *s, void **p, uint32_t *cap, uint32_t need, size_t sz) {
+  if (need <= *cap) return true;
+  uint32_t nc = *cap ? *cap * 2 : 16;
+  while (nc < need) nc *= 2;
+  void *q = realloc(*p, (size_t)nc * sz);
+  if (!q) {
+    s->status = -1;
+    return false;
+  }
+  *p = q;
+  *cap = nc;
+  return true;
+}
+
+static ir_type irtype(wm_valtype t) {
+  switch (t) {
+  case WASM_I32: return IR_I32;
+  case WASM_I64: return IR_I64;
+  case WASM_F32: return IR_F32;
+  case WASM_F64: return IR_F64;
+  default: return IR_VOID;
+  }
+}
+
+/* ---- variables (Braun et al.) ---- */
+
+static uint32_t new_var(bstate *s, ir_type t) {
+  if (!reserve(s, (void **)&s->vtype, &s->capvars, s->nvars + 1, sizeof *s->vtype)) return 0;
+  s->vtype[s->nvars] = t;
+  return s->nvars++;
+}
+
+static uint32_t hash(uint32_t b, uint32_t v) { return (b * 0x9E3779B1u) ^ (v * 0x85EBCA77u); }
+
+static bkey *slot_of(bstate *s, uint32_t b, uint32_t var) {
+  uint32_t mask = s->capdefs - 1;
+  for (uint32_t h = hash(b, var) & mask;; h = (h + 1) & mask) {
+    bkey *k = &s->defs[h];
+    if (k->var == UINT32_MAX || (k->block == b && k->var == var)) return k;
+  }
+}
+
+static void write_var(bstate *s, uint32_t var, uint32_t b, uint32_t val) {
+  if (2 * (s->ndefs + 1) > s->capdefs) {
+    uint32_t nc = s->capdefs ? s->capdefs * 2 : 1024;
+    bkey *old = s->defs;
+    uint32_t oc = s->capdefs;
+    s->defs = malloc((size_t)nc * sizeof *s->defs);
+    if (!s->defs) {
+      s->defs = old;
+      s->status = -1;
+      return;
+    }
+    for (uint32_t k = 0; k < nc; k++) s->defs[k].var = UINT32_MAX;
+    s->capdefs = nc;
+    for (uint32_t k = 0; k < oc; k++)
+      if (old[k].var != UINT32_MAX) *slot_of(s, old[k].block, old[k].var) = old[k];
+    free(old);
+  }
+  bkey *k = slot_of(s, b, var);
+  if (k->var == UINT32_MAX) s->ndefs++;
+  *k = (bkey){b, var, val};
+}
+
+static uint32_t read_var(bstate *s, uint32_t var, uint32_t b);
+
+/* A phi whose arguments are all one value (or itself) stands for that value. */
+static uint32_t try_trivial(bstate *s, uint32_t phi) {
+  ir_func *f = s->f;
+  uint32_t same = UINT32_MAX;
+  for (uint32_t k = 0; k < f->ins[phi].nargs; k++) {
+    uint32_t a = ir_resolve(f, f->ins[phi].args[k]);
+    if (a == same || a == phi) continue;
+    if (same != UINT32_MAX) return phi;
+    same = a;
+  }
+  if (same == UINT32_MAX) return phi; /* only reachable through itself: keep */
+  f->repl[phi] = same;
+  f->ins[phi].dead = 1;
+  return same;
+}
+
+static uint32_t add_phi_operands(bstate *s, uint32_t var, uint32_t phi) {
+  ir_func *f = s->f;
+  ir_block *bl = &f->blocks[f->ins[phi].block];
+  if (f->ins[phi].nargs != bl->npred) {
+    f->ins[phi].args = ir_alloc(f, (bl->npred + 1) * sizeof(uint32_t));
+    if (!f->ins[phi].args) return phi;
+    f->ins[phi].nargs = bl->npred;
+  }
+  for (uint32_t k = 0; k < bl->npred; k++) f->ins[phi].args[k] = read_var(s, var, f->blocks[f->ins[phi].block].pred[k]);
+  return try_trivial(s, phi);
+}
+
+static uint32_t zero(bstate *s, uint32_t b, ir_type t) { return ir_emit(s->f, b, IR_CONST, t, NULL, 0, 0); }
+
+static uint32_t read_var(bstate *s, uint32_t var, uint32_t b) {
+  if (!ok(s)) return 0;
+  if (s->capdefs) {
+    bkey *k = slot_of(s, b, var);
+    if (k->var != UINT32_MAX) return ir_resolve(s->f, k->val);
+  }
+  ir_func *f = s->f;
+  ir_block *bl = &f->blocks[b];
+  uint32_t val;
+  if (!bl->sealed) {
+    val = ir_phi_new(f, b, s->vtype[var]);
+    if (!reserve(s, (void **)&s->inc, &s->capinc, s->ninc + 1, sizeof *s->inc)) return 0;
+    s->inc[s->ninc++] = (incomplete){b, var, val};
+  } else if (bl->npred == 1) {
+    val = read_var(s, var, bl->pred[0]);
+  } else if (bl->npred == 0) {
+    val = zero(s, b, s->vtype[var]); /* unreachable block */
+  } else {
+    val = ir_phi_new(f, b, s->vtype[var]);
+    write_var(s, var, b, val); /* breaks cycles through loops */
+    val = add_phi_operands(s, var, val);
+  }
+  write_var(s, var, b, val);
+  return val;
+}
+
+static void seal(bstate *s, uint32_t b) {
+  if (s->f->blocks[b].sealed) return;
+  for (uint32_t k = 0; k < s->ninc && ok(s); k++)
+    if (s->inc[k].block == b) {
+      add_phi_operands(s, s->inc[k].var, s->inc[k].phi);
+      s->inc[k] = s->inc[--s->ninc];
+      k--;
+    }
+  s->f->blocks[b].sealed = true;
+}
+
+/* ---- operand stack, control ---- */
+
+static void push(bstate *s, uint32_t v) {
+  if (!reserve(s, (void **)&s->vs, &s->capv, s->nv + 1, sizeof *s->vs)) return;
+  s->vs[s->nv++] = v;
+}
+
+static uint32_t pop(bstate *s) {
+  if (!s->nv) { /* validated code never does this */
+    unsupported(s, "internal error: operand stack underflow");
+    return 0;
+  }
+  return s->vs[--s->nv];
+}
+
+static uint32_t u32(bstate *s) {
+  uint32_t v = 0;
+  reader_u32(&s->r, &v);
+  return v;
+}
+
+static bool types_ok(bstate *s, const wm_valtype *t, uint32_t n) {
+  for (uint32_t k = 0; k < n; k++)
+    if (!irtype(t[k])) {
+      unsupported(s, "a value that is not i32/i64/f32/f64");
+      return false;
+    }
+  return true;
+}
+
+static bctl *push_ctl(bstate *s, wm_opcode op, const wm_valtype *params, uint32_t np, const wm_valtype *results,
+                      uint32_t nr, bool dead) {
+  if (!reserve(s, (void **)&s->cs, &s->capc, s->nc + 1, sizeof *s->cs)) return NULL;
+  bctl *c = &s->cs[s->nc++];
+  memset(c, 0, sizeof *c);
+  c->op = op;
+  c->params = params;
+  c->results = results;
+  c->np = np;
+  c->nr = nr;
+  c->dead = dead;
+  c->unreachable = dead;
+  c->height = s->nv >= np ? s->nv - np : 0;
+  if (dead) return c;
+  const wm_valtype *lt = op == OP_LOOP ? params : results;
+  uint32_t nl = op == OP_LOOP ? np : nr;
+  c->var0 = s->nvars;
+  for (uint32_t k = 0; k < nl; k++) new_var(s, irtype(lt[k]));
+  return c;
+}
+
+static void jump(bstate *s, uint32_t to) {
+  ir_emit(s->f, s->cur, IR_JMP, IR_VOID, NULL, 0, 0);
+  ir_set_succ(s->f, s->cur, &to, 1);
+}
+
+/* The label's variables get the top values of the stack (in the current block). */
+static void write_label(bstate *s, const bctl *c) {
+  uint32_t n = c->op == OP_LOOP ? c->np : c->nr;
+  for (uint32_t k = 0; k < n; k++) write_var(s, c->var0 + k, s->cur, s->vs[s->nv - n + k]);
+}
+
+static void set_unreachable(bstate *s) {
+  bctl *c = &s->cs[s->nc - 1];
+  c->unreachable = true;
+  s->nv = c->height;
+}
+
+static void branch_to(bstate *s, uint32_t depth) {
+  bctl *c = &s->cs[s->nc - 1 - depth];
+  write_label(s, c);
+  jump(s, c->target); /* the function's label is the block that returns */
+}
+
+static void do_end(bstate *s) {
+  bctl *c = &s->cs[s->nc - 1];
+  if (c->dead) {
+    s->nc--;
+    return;
+  }
+  if (c->op == OP_LOOP) {
+    seal(s, c->target);
+    bool unreach = c->unreachable;
+    s->nc--;
+    if (unreach) set_unreachable(s);
+    return;
+  }
+  if (!c->unreachable) {
+    write_label(s, c);
+    jump(s, c->target);
+  }
+  if (c->op == OP_IF) { /* no else: the parameters are the results */
+    s->cur = c->else_block;
+    for (uint32_t k = 0; k < c->nr; k++) write_var(s, c->var0 + k, s->cur, c->if_params[k]);
+    jump(s, c->target);
+  }
+  s->cur = c->target;
+  seal(s, s->cur);
+  s->nv = c->height;
+  bctl saved = *c;
+  s->nc--;
+  free(saved.if_params);
+  if (!s->f->blocks[s->cur].npred) { /* nothing reaches the end */
+    if (s->nc) set_unreachable(s);
+    return;
+  }
+  for (uint32_t k = 0; k < saved.nr; k++) push(s, read_var(s, saved.var0 + k, s->cur));
+  if (saved.op == OP_END) /* the function's end: its results are returned */
+    ir_emit(s->f, s->cur, IR_RET, IR_VOID, s->vs + s->nv - saved.nr, saved.nr, 0);
+}
+
+/* ---- instructions ---- */
+
+static ir_op numeric_op(wm_opcode op, int *arity) {
+  switch (op) {
+#define B(id, ta, tr, e) case OP_##id: *arity = 2; return IR_##id;
+    SEM_INT_BINOPS(B) SEM_FLOAT_BINOPS(B) SEM_BITS_BINOPS(B)
+#undef B
+#define U(id, ta, tr, e) case OP_##id: *arity = 1; return IR_##id;
+    SEM_UNOPS(U)
+#undef U
+  default: *arity = 0; return IR_NOPS_;
+  }
+}
+
+static ir_type result_type(const char *sig) {
+  const char *gt = strchr(sig, '>');
+  switch (gt ? gt[1] : 0) {
+  case 'i': case 'a': return IR_I32; /* 'a': an address of a 32-bit memory */
+  case 'I': return IR_I64;
+  case 'f': return IR_F32;
+  case 'F': return IR_F64;
+  default: return IR_VOID;
+  }
+}
+
+/* A call of type ft: direct (fidx, an import goes through the runtime) or,
+ * for call_indirect (indirect: the element index is on top), checked by the runtime. */
+static void call_op(bstate *s, const wm_functype *ft, ir_op op, uint32_t imm, uint32_t table) {
+  if (ft->nresults > 1) return unsupported(s, "a call with several results");
+  if (!types_ok(s, wm_functype_params(ft), ft->nparams) || !types_ok(s, wm_functype_results(ft), ft->nresults)) return;
+  uint32_t n = ft->nparams + (op == IR_CALL_INDIRECT);
+  if (s->nv < n) return unsupported(s, "internal error: operand stack underflow");
+  s->nv -= n;
+  ir_type rt = ft->nresults ? irtype(wm_functype_results(ft)[0]) : IR_VOID;
+  uint32_t v = ir_emit(s->f, s->cur, op, rt, s->vs + s->nv, n, imm);
+  s->f->ins[v].aux = table;
+  if (rt) push(s, v);
+}
+
+static void call_direct(bstate *s, uint32_t fidx) {
+  call_op(s, wm_module_func_type(s->m, fidx), fidx < s->m->nimported_funcs ? IR_CALL_HOST : IR_CALL, fidx, 0);
+}
+
+/* An instruction done by the runtime's helper: operands and result by its signature. */
+static void helper_op(bstate *s, wm_opcode op, uint32_t a, uint32_t b) {
+  const char *sig = wm_opinfos[op].sig, *gt = strchr(sig, '>');
+  uint32_t n = (uint32_t)(gt - sig);
+  if (s->nv < n) return unsupported(s, "internal error: operand stack underflow");
+  s->nv -= n;
+  ir_type rt = result_type(sig);
+  uint32_t v = ir_emit(s->f, s->cur, IR_HOP, rt, s->vs + s->nv, n, a);
+  s->f->ins[v].wop = (uint16_t)op;
+  s->f->ins[v].aux = b;
+  if (rt) push(s, v);
+}
+
+static void br_table(bstate *s) {
+  uint32_t n = u32(s);
+  uint32_t *targets = malloc(((size_t)n + 1) * sizeof *targets);
+  if (!targets) {
+    s->status = -1;
+    return;
+  }
+  for (uint32_t k = 0; k <= n; k++) targets[k] = u32(s);
+  uint32_t idx = pop(s);
+  for (uint32_t k = 0; k <= n; k++) {
+    bctl *c = &s->cs[s->nc - 1 - targets[k]];
+    write_label(s, c);
+    targets[k] = c->target;
+  }
+  ir_emit(s->f, s->cur, IR_SWITCH, IR_VOID, &idx, 1, 0);
+  ir_set_succ(s->f, s->cur, targets, n + 1);
+  free(targets);
+  set_unreachable(s);
+}
+
+static void memory_access(bstate *s, wm_opcode op, const wm_opinfo *info) {
+  uint32_t align = u32(s), offset = u32(s);
+  if (align & 0x40) offset = u32(s);
+  ir_type rt = result_type(info->sig);
+  if (rt) {
+    uint32_t a = pop(s);
+    uint32_t v = ir_emit(s->f, s->cur, IR_LOAD, rt, &a, 1, offset);
+    s->f->ins[v].wop = (uint16_t)op;
+    push(s, v);
+  } else {
+    uint32_t args[2];
+    args[1] = pop(s);
+    args[0] = pop(s);
+    uint32_t v = ir_emit(s->f, s->cur, IR_STORE, IR_VOID, args, 2, offset);
+    s->f->ins[v].wop = (uint16_t)op;
+  }
+}
+
+static void instr(bstate *s) {
+  ir_func *f = s->f;
+  wm_opcode op = wm_read_op(&s->r);
+  if (op == OP_COUNT_) return unsupported(s, "internal error: unknown opcode");
+  const wm_opinfo *info = &wm_opinfos[op];
+  bctl *cur = &s->cs[s->nc - 1];
+  if (cur->unreachable) { /* keep only the block structure */
+    if (op == OP_BLOCK || op == OP_LOOP || op == OP_IF) {
+      wm_skip_imm(&s->r, s->m, info->imm);
+      push_ctl(s, op, NULL, 0, NULL, 0, true);
+    } else if (op == OP_ELSE && !cur->dead) {
+      s->nv = cur->height;
+      for (uint32_t k = 0; k < cur->np; k++) push(s, cur->if_params[k]);
+      s->cur = cur->else_block;
+      cur->op = OP_ELSE;
+      cur->unreachable = false;
+    } else if (op == OP_END) {
+      do_end(s);
+    } else {
+      wm_skip_imm(&s->r, s->m, info->imm);
+    }
+    return;
+  }
+  if (info->prefix == 0xFD) return unsupported(s, "SIMD");
+  switch (op) {
+  case OP_UNREACHABLE:
+    ir_emit(f, s->cur, IR_TRAP, IR_VOID, NULL, 0, WRUN_TRAP_UNREACHABLE);
+    set_unreachable(s);
+    return;
+  case OP_NOP: return;
+  case OP_BLOCK: case OP_LOOP: case OP_IF: {
+    wm_blocktype bt;
+    wm_read_blocktype(&s->r, s->m, &bt);
+    if (!bt.results && bt.nr == 1) bt.results = &bt.single; /* read only while the frame is pushed */
+    if (!types_ok(s, bt.params, bt.np) || !types_ok(s, bt.results, bt.nr)) return;
+    uint32_t cond = op == OP_IF ? pop(s) : 0;
+    bctl *c = push_ctl(s, op, bt.params, bt.np, bt.results, bt.nr, false);
+    if (!c) return;
+    if (op == OP_LOOP) {
+      c->target = ir_block_new(f);
+      write_label(s, c);
+      jump(s, c->target);
+      s->cur = c->target;
+      s->nv = c->height;
+      for (uint32_t k = 0; k < c->np; k++) push(s, read_var(s, c->var0 + k, s->cur));
+      if (s->interruptible) ir_emit(f, s->cur, IR_POLL, IR_VOID, NULL, 0, 0);
+      return;
+    }
+    c->target = ir_block_new(f);
+    if (op == OP_IF) {
+      uint32_t then = ir_block_new(f);
+      c = &s->cs[s->nc - 1];
+      c->else_block = ir_block_new(f);
+      c->if_params = malloc(((size_t)c->np + 1) * sizeof *c->if_params);
+      if (!c->if_params) {
+        s->status = -1;
+        return;
+      }
+      memcpy(c->if_params, s->vs + c->height, c->np * sizeof *c->if_params);
+      ir_emit(f, s->cur, IR_BR, IR_VOID, &cond, 1, 0);
+      uint32_t succ[2] = {then, c->else_block};
+      ir_set_succ(f, s->cur, succ, 2);
+      seal(s, then);
+      seal(s, c->else_block);
+      s->cur = then;
+    }
+    return;
+  }
+  case OP_ELSE: {
+    bctl *c = cur;
+    write_label(s, c);
+    jump(s, c->target);
+    s->nv = c->height;
+    for (uint32_t k = 0; k < c->np; k++) push(s, c->if_params[k]);
+    s->cur = c->else_block;
+    c->op = OP_ELSE;
+    return;
+  }
+  case OP_END: do_end(s); return;
+  case OP_BR: branch_to(s, u32(s)); set_unreachable(s); return;
+  case OP_BR_IF: {
+    uint32_t d = u32(s);
+    uint32_t cond = pop(s);
+    bctl *c = &s->cs[s->nc - 1 - d];
+    write_label(s, c);
+    uint32_t next = ir_block_new(f);
+    ir_emit(f, s->cur, IR_BR, IR_VOID, &cond, 1, 0);
+    uint32_t succ[2] = {s->cs[s->nc - 1 - d].target, next};
+    ir_set_succ(f, s->cur, succ, 2);
+    seal(s, next);
+    s->cur = next;
+    return;
+  }
+  case OP_BR_TABLE: br_table(s); return;
+  case OP_RETURN: branch_to(s, s->nc - 1); set_unreachable(s); return;
+  case OP_CALL: call_direct(s, u32(s)); return;
+  case OP_CALL_INDIRECT: {
+    uint32_t ti = u32(s), tab = u32(s);
+    call_op(s, &s->m->types[ti].func, IR_CALL_INDIRECT, ti, tab);
+    return;
+  }
+  case OP_MEMORY_SIZE: case OP_MEMORY_GROW: case OP_MEMORY_FILL: u32(s); helper_op(s, op, 0, 0); return;
+  case OP_MEMORY_COPY: u32(s); u32(s); helper_op(s, op, 0, 0); return;
+  case OP_MEMORY_INIT: { uint32_t d = u32(s); u32(s); helper_op(s, op, d, 0); return; }
+  case OP_DATA_DROP: helper_op(s, op, u32(s), 0); return;
+#define TR(id, ta, tr, lo, hi) case OP_##id:
+  SEM_TRUNC_OPS(TR)
+#undef TR
+    helper_op(s, op, 0, 0);
+    return;
+  case OP_DROP: pop(s); return;
+  case OP_SELECT: case OP_SELECT_T: {
+    if (op == OP_SELECT_T) {
+      uint32_t n = u32(s);
+      for (uint32_t k = 0; k < n; k++) {
+        uint8_t t = 0;
+        reader_u8(&s->r, &t);
+        if (!irtype(t)) return unsupported(s, "select of references");
+      }
+    }
+    uint32_t args[3];
+    args[2] = pop(s);
+    args[1] = pop(s);
+    args[0] = pop(s);
+    if (!ok(s)) return;
+    push(s, ir_emit(f, s->cur, IR_SELECT, f->ins[args[0]].type, args, 3, 0));
+    return;
+  }
+  case OP_LOCAL_GET: push(s, read_var(s, u32(s), s->cur)); return;
+  case OP_LOCAL_SET: { uint32_t x = u32(s); write_var(s, x, s->cur, pop(s)); return; }
+  case OP_LOCAL_TEE: { uint32_t x = u32(s); write_var(s, x, s->cur, s->vs[s->nv - 1]); return; }
+  case OP_GLOBAL_GET: case OP_GLOBAL_SET: {
+    uint32_t g = u32(s);
+    ir_type t = irtype(s->m->globals[g].type.type);
+    if (!t) return unsupported(s, "a reference global");
+    if (op == OP_GLOBAL_GET) {
+      push(s, ir_emit(f, s->cur, IR_GLOBAL_GET, t, NULL, 0, g));
+    } else {
+      uint32_t v = pop(s);
+      ir_emit(f, s->cur, IR_GLOBAL_SET, IR_VOID, &v, 1, g);
+    }
+    return;
+  }
+  case OP_I32_CONST: { int32_t v = 0; reader_s32(&s->r, &v); push(s, ir_emit(f, s->cur, IR_CONST, IR_I32, NULL, 0, (uint32_t)v)); return; }
+  case OP_I64_CONST: { int64_t v = 0; reader_s64(&s->r, &v); push(s, ir_emit(f, s->cur, IR_CONST, IR_I64, NULL, 0, (uint64_t)v)); return; }
+  case OP_F32_CONST: { uint32_t v = 0; reader_f32(&s->r, &v); push(s, ir_emit(f, s->cur, IR_CONST, IR_F32, NULL, 0, v)); return; }
+  case OP_F64_CONST: { uint64_t v = 0; reader_f64(&s->r, &v); push(s, ir_emit(f, s->cur, IR_CONST, IR_F64, NULL, 0, v)); return; }
+  case OP_I32_DIV_S: case OP_I32_DIV_U: case OP_I32_REM_S: case OP_I32_REM_U:
+  case OP_I64_DIV_S: case OP_I64_DIV_U: case OP_I64_REM_S: case OP_I64_REM_U: {
+    uint32_t args[2];
+    args[1] = pop(s);
+    args[0] = pop(s);
+    uint32_t v = ir_emit(f, s->cur, IR_DIV, result_type(info->sig), args, 2, 0);
+    f->ins[v].wop = (uint16_t)op;
+    push(s, v);
+    return;
+  }
+  default: break;
+  }
+  if (info->imm == IMM_MEMARG) {
+    if (!s->m->nmems) return unsupported(s, "internal error: no memory");
+    return memory_access(s, op, info);
+  }
+  int arity;
+  ir_op iop = numeric_op(op, &arity);
+  if (iop == IR_NOPS_) return unsupported(s, info->name); /* (0xFC numeric ops, the saturating truncations, are in) */
+  uint32_t args[2];
+  if (arity == 2) args[1] = pop(s);
+  args[0] = pop(s);
+  push(s, ir_emit(f, s->cur, iop, result_type(info->sig), args, (uint32_t)arity, 0));
+}
+
+int ir_build(const wm_module *m, uint32_t fidx, bool interruptible, ir_func **out, char *why, size_t whysz) {
+  *out = NULL;
+  bstate s;
+  memset(&s, 0, sizeof s);
+  s.status = 1;
+  s.why = why;
+  s.whysz = whysz;
+  s.m = m;
+  s.interruptible = interruptible;
+  const wm_func *fn = &m->funcs[fidx];
+  const wm_functype *ft = wm_module_func_type(m, fidx);
+  s.r = (wm_reader){m->bytes, fn->code, fn->code + fn->code_len, NULL};
+  s.f = ir_func_new();
+  if (!s.f) return -1;
+  ir_func *f = s.f;
+  if (!types_ok(&s, wm_functype_params(ft), ft->nparams) || !types_ok(&s, fn->locals, fn->nlocals) ||
+      !types_ok(&s, wm_functype_results(ft), ft->nresults))
+    goto done;
+  f->nparams = ft->nparams;
+  f->nresults = ft->nresults;
+  uint32_t entry = ir_block_new(f);
+  f->blocks[entry].sealed = true;
+  s.cur = entry;
+  for (uint32_t k = 0; k < ft->nparams + fn->nlocals; k++) {
+    wm_valtype t = k < ft->nparams ? wm_functype_params(ft)[k] : fn->locals[k - ft->nparams];
+    uint32_t var = new_var(&s, irtype(t));
+    uint32_t v = ir_emit(f, entry, k < ft->nparams ? IR_PARAM : IR_CONST, irtype(t), NULL, 0, k < ft->nparams ? k : 0);
+    write_var(&s, var, entry, v);
+  }
+  bctl *body = push_ctl(&s, OP_END, NULL, 0, wm_functype_results(ft), ft->nresults, false);
+  if (body) body->target = ir_block_new(f); /* where the body's end and every return meet */
+  while (s.nc && ok(&s) && !reader_eof(&s.r)) instr(&s);
+  if (!ok(&s)) goto done;
+  if (s.nc) {
+    unsupported(&s, "internal error: unterminated body");
+    goto done;
+  }
+done:
+  for (uint32_t k = 0; k < s.nc; k++) free(s.cs[k].if_params);
+  free(s.cs);
+  free(s.vs);
+  free(s.defs);
+  free(s.inc);
+  free(s.vtype);
+  if (f->oom && s.status == 1) s.status = -1;
+  if (s.status != 1) {
+    ir_func_free(f);
+    return s.status;
+  }
+  ir_canonicalize(f);
+  *out = f;
+  return 1;
+}

@@ -1,0 +1,16 @@
+/*
+ * build.h — lowering a wasm function body to the SSA IR (build.c).
+ */
+#ifndef WRUN_AOT_IR_BUILD_H
+#define WRUN_AOT_IR_BUILD_H
+
+#include "aot/ir/ir.h"
+#include "binary/module.h"
+#include "runtime/rt.h"
+
+/* Builds the IR of defined function fidx of m (validated). 1: *out is the
+ * function (free with ir_func_free); 0: the body uses something this
+ * version does not lower, named in why; -1: out of memory. */
+int ir_build(const wm_module *m, uint32_t fidx, bool interruptible, ir_func **out, char *why, size_t whysz);
+
+#endif

@@ -1,0 +1,283 @@
+/*
+ * emit.c — the optimizing pipeline's driver for one function: wasm -> IR
+ * (build.c), the passes (opt.c), critical-edge splitting, register
+ * allocation (ra.c), then emission through the ISA's aot_isa hooks in
+ * reverse postorder, with SSA destruction here: at the end of a block
+ * whose successor has phis, the parallel copies into the phis' locations
+ * are sequentialized (a copy is emitted once nothing pending still reads
+ * its destination; a cycle goes through the backend's scratch register).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aot/ir/build.h"
+#include "aot/ir/isa.h"
+
+ir_loc ir_loc_of(const ir_gen *g, uint32_t v) {
+  const ir_ins *i = &g->f->ins[v];
+  ir_loc l = {IR_LOC_NONE, i->type, -1, -1, 0};
+  if (i->op == IR_CONST) {
+    l.kind = IR_LOC_CONST;
+    l.imm = i->imm;
+  } else if (g->ra->reg[v] >= 0) {
+    l.kind = IR_LOC_REG;
+    l.reg = g->ra->reg[v];
+  } else if (g->ra->slot[v] >= 0) {
+    l.kind = IR_LOC_SLOT;
+    l.slot = g->ra->slot[v];
+  }
+  return l;
+}
+
+void ir_gen_fixup(ir_gen *g, uint32_t at, uint32_t block) {
+  if (g->nfix == g->capfix) {
+    uint32_t nc = g->capfix ? 2 * g->capfix : 16;
+    ir_fixup *p = realloc(g->fix, nc * sizeof *p);
+    if (!p) {
+      g->fail = true;
+      return;
+    }
+    g->fix = p;
+    g->capfix = nc;
+  }
+  g->fix[g->nfix++] = (ir_fixup){at, g->fwd[block]};
+}
+
+void ir_gen_reloc(ir_gen *g, uint32_t at, uint32_t callee) {
+  if (g->nrelocs == g->caprelocs) {
+    uint32_t nc = g->caprelocs ? 2 * g->caprelocs : 8;
+    aot_reloc *p = realloc(g->relocs, nc * sizeof *p);
+    if (!p) {
+      g->fail = true;
+      return;
+    }
+    g->relocs = p;
+    g->caprelocs = nc;
+  }
+  g->relocs[g->nrelocs++] = (aot_reloc){at, callee};
+}
+
+static bool same_loc(ir_loc a, ir_loc b) {
+  if (a.kind != b.kind) return false;
+  if (a.kind == IR_LOC_REG) return a.reg == b.reg && ir_cls(a.type) == ir_cls(b.type);
+  if (a.kind == IR_LOC_SLOT) return a.slot == b.slot;
+  if (a.kind == IR_LOC_SCRATCH) return ir_cls(a.type) == ir_cls(b.type);
+  return false;
+}
+
+typedef struct pmove { ir_loc dst, src; bool done; } pmove;
+
+/* The copies into the phis of succ for the edge from b, in a safe order. */
+static void phi_moves(ir_gen *g, uint32_t b, uint32_t succ) {
+  const ir_func *f = g->f;
+  const ir_block *sb = &f->blocks[succ];
+  uint32_t q = 0;
+  while (q < sb->npred && sb->pred[q] != b) q++;
+  if (q == sb->npred) return;
+  uint32_t n = 0;
+  for (uint32_t k = 0; k < sb->nins && f->ins[sb->ins[k]].op == IR_PHI; k++) n++;
+  if (!n) return;
+  pmove *mv = malloc(n * sizeof *mv);
+  if (!mv) {
+    g->fail = true;
+    return;
+  }
+  uint32_t m = 0;
+  for (uint32_t k = 0; k < n; k++) {
+    uint32_t phi = sb->ins[k];
+    if (f->ins[phi].dead) continue;
+    ir_loc d = ir_loc_of(g, phi), s = ir_loc_of(g, f->ins[phi].args[q]);
+    if (d.kind == IR_LOC_NONE || same_loc(d, s)) continue;
+    s.type = d.type;
+    mv[m++] = (pmove){d, s, false};
+  }
+  uint32_t left = m;
+  while (left) {
+    bool progress = false;
+    for (uint32_t k = 0; k < m; k++) {
+      if (mv[k].done) continue;
+      bool blocked = false;
+      for (uint32_t j = 0; j < m && !blocked; j++)
+        blocked = j != k && !mv[j].done && same_loc(mv[j].src, mv[k].dst);
+      if (blocked) continue;
+      g->isa->move(g, mv[k].dst, mv[k].src);
+      mv[k].done = true;
+      left--;
+      progress = true;
+    }
+    if (progress) continue;
+    /* a cycle: park one source in the scratch register */
+    for (uint32_t k = 0; k < m; k++) {
+      if (mv[k].done) continue;
+      ir_loc scratch = {IR_LOC_SCRATCH, mv[k].src.type, -1, -1, 0};
+      ir_loc old = mv[k].src;
+      g->isa->move(g, scratch, old);
+      for (uint32_t j = 0; j < m; j++)
+        if (!mv[j].done && same_loc(mv[j].src, old)) mv[j].src = (ir_loc){IR_LOC_SCRATCH, mv[j].src.type, -1, -1, 0};
+      break;
+    }
+  }
+  free(mv);
+}
+
+/* Code layout: reverse postorder, except that a block holding only the
+ * phi moves of one edge (made by ir_split_critical_edges) follows the block
+ * it leaves, so a loop's back edge is "branch out, else moves and jump back"
+ * rather than a jump to the moves and another back. Any order is valid for
+ * the allocator, whose intervals cover every point a value is live at. */
+static bool is_edge_block(const ir_func *f, uint32_t b) {
+  const ir_block *bl = &f->blocks[b];
+  return bl->npred == 1 && bl->nins == 1 && f->ins[bl->ins[0]].op == IR_JMP;
+}
+
+static bool layout(ir_func *f) {
+  uint32_t *order = malloc((f->norder + 1) * sizeof *order);
+  bool *placed = calloc(f->nblocks + 1, sizeof *placed);
+  if (!order || !placed) {
+    free(order);
+    free(placed);
+    f->oom = true;
+    return false;
+  }
+  uint32_t n = 0;
+  for (uint32_t o = 0; o < f->norder; o++) {
+    uint32_t b = f->order[o];
+    if (placed[b] || (o > 0 && is_edge_block(f, b))) continue;
+    order[n++] = b;
+    placed[b] = true;
+    const ir_block *bl = &f->blocks[b];
+    /* back edges first: the loop then falls through into its moves and jumps back */
+    for (int pass = 0; pass < 2; pass++)
+      for (uint32_t k = 0; k < bl->nsucc; k++) {
+        uint32_t sb = bl->succ[k];
+        if (placed[sb] || !is_edge_block(f, sb) || f->blocks[sb].rpo == UINT32_MAX) continue;
+        bool back = f->blocks[f->blocks[sb].succ[0]].rpo <= f->blocks[b].rpo;
+        if (back != (pass == 0)) continue;
+        order[n++] = sb;
+        placed[sb] = true;
+      }
+  }
+  for (uint32_t o = 0; o < f->norder; o++) /* edge blocks whose source came later (cannot happen in rpo) */
+    if (!placed[f->order[o]]) order[n++] = f->order[o];
+  memcpy(f->order, order, n * sizeof *order);
+  free(order);
+  free(placed);
+  return true;
+}
+
+/* Does the edge from edge block b into its successor move nothing (every
+ * phi already where its argument is)? */
+static bool no_moves(const ir_gen *g, uint32_t b) {
+  const ir_func *f = g->f;
+  uint32_t s = f->blocks[b].succ[0];
+  const ir_block *sb = &f->blocks[s];
+  uint32_t q = 0;
+  while (q < sb->npred && sb->pred[q] != b) q++;
+  for (uint32_t k = 0; k < sb->nins && f->ins[sb->ins[k]].op == IR_PHI; k++) {
+    uint32_t phi = sb->ins[k];
+    if (f->ins[phi].dead) continue;
+    ir_loc d = ir_loc_of(g, phi), src = ir_loc_of(g, f->ins[phi].args[q]);
+    if (d.kind != IR_LOC_NONE && !same_loc(d, src)) return false;
+  }
+  return true;
+}
+
+static bool emit_func(ir_gen *g, aot_func_out *out) {
+  const ir_func *f = g->f;
+  for (uint32_t b = 0; b < f->nblocks; b++) g->fwd[b] = b;
+  for (uint32_t o = 1; o < f->norder; o++) { /* never the entry block */
+    uint32_t b = f->order[o];
+    if (is_edge_block(f, b) && no_moves(g, b)) g->fwd[b] = f->blocks[b].succ[0];
+  }
+  for (uint32_t b = 0; b < f->nblocks; b++) { /* chains of them (bounded: each step is an edge block) */
+    uint32_t t = g->fwd[b];
+    for (uint32_t n = 0; g->fwd[t] != t && n < f->nblocks; n++) t = g->fwd[t];
+    g->fwd[b] = t;
+  }
+  if (!g->isa->begin(g)) return false;
+  for (uint32_t o = 0; o < f->norder && !g->fail && !g->b.oom; o++) {
+    uint32_t b = f->order[o];
+    const ir_block *bl = &f->blocks[b];
+    if (g->fwd[b] != b) continue; /* jumps to it go straight on */
+    uint32_t next = UINT32_MAX;
+    for (uint32_t q = o + 1; q < f->norder && next == UINT32_MAX; q++)
+      if (g->fwd[f->order[q]] == f->order[q]) next = f->order[q];
+    g->isa->block(g, b);
+    for (uint32_t k = 0; k < bl->nins; k++) {
+      uint32_t v = bl->ins[k];
+      const ir_ins *i = &f->ins[v];
+      if (i->dead || i->op == IR_PHI) continue;
+      if (ir_opinfos[i->op].flags & IRF_TERM) {
+        if (bl->nsucc == 1) phi_moves(g, b, bl->succ[0]);
+        g->isa->term(g, v, next);
+      } else {
+        g->isa->ins(g, v);
+      }
+    }
+  }
+  if (g->fail || g->b.oom) return false;
+  return g->isa->finish(g, out);
+}
+
+int aot_ir_compile_func(const aot_isa *isa, const aot_func_in *in, aot_func_out *out, char *why, size_t whysz,
+                        rt_error *err) {
+  ir_func *f = NULL;
+  int st = ir_build(in->m, in->index, in->interruptible, &f, why, whysz);
+  if (st < 0) {
+    rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+    return -1;
+  }
+  if (st == 0) return 0;
+  int res = -1;
+  ir_ra ra = {0};
+  ir_gen g;
+  memset(&g, 0, sizeof g);
+  if (!ir_cfg(f)) goto done;
+  ir_optimize(f);
+  ir_split_critical_edges(f);
+  if (f->oom || !ir_cfg(f) || !layout(f)) goto done;
+  for (uint32_t o = 0; o < f->norder; o++) {
+    const ir_block *bl = &f->blocks[f->order[o]];
+    for (uint32_t k = 0; k < bl->nins; k++) {
+      const ir_ins *i = &f->ins[bl->ins[k]];
+      if (!i->dead && !isa->supports(f, i)) {
+        snprintf(why, whysz, "%s", ir_opinfos[i->op].name);
+        res = 0;
+        goto done;
+      }
+    }
+  }
+  if (!ir_regalloc(f, isa, &ra)) {
+    snprintf(why, whysz, "too large for the register allocator");
+    res = 0;
+    goto done;
+  }
+  g.isa = isa;
+  g.f = f;
+  g.ra = &ra;
+  g.in = in;
+  g.ft = wm_module_func_type(in->m, in->index);
+  g.block_pos = malloc(((size_t)f->nblocks + 1) * sizeof *g.block_pos);
+  g.fwd = malloc(((size_t)f->nblocks + 1) * sizeof *g.fwd);
+  if (!g.block_pos || !g.fwd) goto done;
+  for (uint32_t b = 0; b < f->nblocks; b++) g.block_pos[b] = UINT32_MAX;
+  if (emit_func(&g, out)) {
+    res = 1;
+  } else if (!g.b.oom) { /* a shape the backend declined while emitting: the one-pass compiler takes it */
+    snprintf(why, whysz, "internal: emission failed");
+    res = 0;
+  }
+done:
+  if (res < 0 && !(err && err->message[0])) rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory while compiling");
+  free(g.b.p);
+  free(g.block_pos);
+  free(g.fwd);
+  free(g.fix);
+  free(g.relocs);
+  for (int k = 0; k <= WRUN_TRAP_INTERRUPTED; k++) free(g.traps[k].at);
+  if (g.isa_state) isa->release(&g);
+  ir_ra_free(&ra);
+  ir_func_free(f);
+  return res;
+}

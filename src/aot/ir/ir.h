@@ -1,0 +1,161 @@
+/*
+ * ir.h — the optimizing AOT pipeline's SSA intermediate representation,
+ * shared by every instruction set (docs/aot-ir.md).
+ *
+ * A function is an array of instructions (a value is the index of the
+ * instruction defining it) and an array of blocks, each an ordered list of
+ * instruction indices: phis first, then the body, then one terminator.
+ * Block successors live in the block (succ[]); a phi's i-th argument comes
+ * from the block's i-th predecessor (pred[]). All memory of a function is
+ * owned by its arena and released at once by ir_func_free.
+ *
+ * The op table below is the one list of operations: each row generates the
+ * enum, the name and the properties. Numeric operations are generated from
+ * the value-semantics lists (semantics/ops.h) both tiers use, so constant
+ * folding computes with the interpreter's own expressions.
+ */
+#ifndef WRUN_AOT_IR_IR_H
+#define WRUN_AOT_IR_IR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "semantics/ops.h"
+
+/* Value types. */
+typedef enum { IR_VOID, IR_I32, IR_I64, IR_F32, IR_F64 } ir_type;
+
+/* Properties of an op. */
+enum {
+  IRF_PURE = 1,   /* no effect, cannot trap: removable when unused, numbered by GVN, movable */
+  IRF_TERM = 2,   /* ends a block */
+  IRF_EFFECT = 4, /* writes memory/globals, calls, or may trap: never removed or moved */
+  IRF_COMM = 8,   /* commutative */
+  IRF_READ = 16,  /* reads memory or globals: not numbered, not moved across effects */
+  IRF_CMP = 32,   /* a comparison producing i32 0/1 (may fuse into a branch) */
+};
+
+/* The structural rows: X(name, number of fixed arguments (-1: variable), flags). */
+#define IR_BASE_OPS(X)                                                                             \
+  X(CONST, 0, IRF_PURE)          /* imm: the bits */                                               \
+  X(PARAM, 0, IRF_PURE)          /* imm: parameter index */                                        \
+  X(PHI, -1, 0)                  /* one argument per predecessor */                                \
+  X(LOAD, 1, IRF_EFFECT | IRF_READ)  /* args: addr; wop: the wasm load; imm: offset (may trap) */  \
+  X(STORE, 2, IRF_EFFECT)        /* args: addr, value; wop: the wasm store; imm: offset */         \
+  X(GLOBAL_GET, 0, IRF_READ)     /* imm: global index */                                           \
+  X(GLOBAL_SET, 1, IRF_EFFECT)   /* imm: global index */                                           \
+  X(DIV, 2, IRF_EFFECT)          /* wop: the wasm division/remainder (traps) */                    \
+  X(SELECT, 3, IRF_PURE)         /* args: a, b, cond: cond ? a : b */                              \
+  X(CALL, -1, IRF_EFFECT)        /* imm: function index; at most one result */                    \
+  X(CALL_HOST, -1, IRF_EFFECT)   /* a call through the runtime (imports); imm: function index */   \
+  X(CALL_INDIRECT, -1, IRF_EFFECT) /* args: arguments, then the element index; imm: type, aux: table */ \
+  X(HOP, -1, IRF_EFFECT)         /* wop done by the runtime's out-of-line helper; imm, aux: its immediates */ \
+  X(POLL, 0, IRF_EFFECT)         /* interrupt check (loop heads, --timeout) */                     \
+  X(JMP, 0, IRF_TERM)            /* succ[0] */                                                     \
+  X(BR, 1, IRF_TERM)             /* args: cond; succ[0] if cond != 0 else succ[1] */               \
+  X(SWITCH, 1, IRF_TERM)         /* args: index; succ[i], the last one the default */              \
+  X(RET, -1, IRF_TERM)           /* the function's results */                                      \
+  X(TRAP, 0, IRF_TERM)           /* imm: rt_trap_kind */
+
+/* The numeric rows come from semantics/ops.h: one IR op per wasm numeric op,
+ * of the same name (IR_I32_ADD), unary (SEM_UNOPS) or binary. */
+typedef enum ir_op {
+#define X(name, n, f) IR_##name,
+  IR_BASE_OPS(X)
+#undef X
+#define X(id, ta, tr, e) IR_##id,
+  SEM_INT_BINOPS(X) SEM_FLOAT_BINOPS(X) SEM_BITS_BINOPS(X) SEM_UNOPS(X)
+#undef X
+  IR_NOPS_
+} ir_op;
+
+typedef struct ir_opinfo {
+  const char *name;
+  int8_t nargs;
+  uint8_t flags;
+} ir_opinfo;
+extern const ir_opinfo ir_opinfos[IR_NOPS_];
+
+/* One instruction, which is also the value it defines. */
+typedef struct ir_ins {
+  uint16_t op;                   /* ir_op */
+  uint8_t type;                  /* ir_type of the result (IR_VOID: none) */
+  uint8_t dead;                  /* removed by a pass */
+  uint16_t wop;                  /* LOAD/STORE/DIV/HOP: the wasm opcode */
+  uint32_t aux;                  /* CALL_INDIRECT: table; HOP: second immediate */
+  uint32_t block;
+  uint32_t nargs;
+  uint32_t *args;                /* value indices (arena) */
+  uint64_t imm;
+} ir_ins;
+
+typedef struct ir_block {
+  uint32_t *ins, nins, capins;   /* instruction indices, phis first, terminator last */
+  uint32_t *pred, npred, cappred;
+  uint32_t *succ, nsucc;         /* set with the terminator */
+  bool sealed, loop_head;
+  uint32_t idom, rpo;            /* dominator tree and reverse postorder index (ir_cfg) */
+  uint32_t loop_depth;
+} ir_block;
+
+typedef struct ir_chunk ir_chunk;
+
+typedef struct ir_func {
+  ir_ins *ins;
+  uint32_t nins, capins;
+  ir_block *blocks;
+  uint32_t nblocks, capblocks;
+  uint32_t *repl;                /* value replaced by another (trivial phis, GVN), or itself */
+  uint32_t *order, norder;       /* blocks in reverse postorder (ir_cfg) */
+  uint32_t nparams;
+  const ir_type *params;
+  uint32_t nresults;
+  ir_chunk *arena;
+  bool oom;
+} ir_func;
+
+/* ---- construction (ir.c) ---- */
+ir_func *ir_func_new(void);
+void ir_func_free(ir_func *f);
+void *ir_alloc(ir_func *f, size_t n);  /* zeroed, owned by f's arena; NULL sets f->oom */
+uint32_t ir_block_new(ir_func *f);
+/* Appends an instruction to block b (phis: ir_phi_new); returns its value. */
+uint32_t ir_emit(ir_func *f, uint32_t b, ir_op op, ir_type t, const uint32_t *args, uint32_t nargs, uint64_t imm);
+uint32_t ir_phi_new(ir_func *f, uint32_t b, ir_type t);
+void ir_add_edge(ir_func *f, uint32_t from, uint32_t to);
+/* Sets the terminator's successors (after ir_emit of JMP/BR/SWITCH). */
+void ir_set_succ(ir_func *f, uint32_t b, const uint32_t *succ, uint32_t n);
+/* Follows replacements to the value standing for v. */
+uint32_t ir_resolve(const ir_func *f, uint32_t v);
+/* Rewrites every argument through ir_resolve. */
+void ir_canonicalize(ir_func *f);
+/* Reverse postorder, dominators, loop heads and depths; removes unreachable
+ * blocks' edges. */
+bool ir_cfg(ir_func *f);
+bool ir_dominates(const ir_func *f, uint32_t a, uint32_t b);
+/* Splits every edge from a block with several successors to a block with
+ * several predecessors (phi moves then have a place). */
+void ir_split_critical_edges(ir_func *f);
+/* Writes the function as text (tests, debugging); returns bytes needed. */
+size_t ir_print(const ir_func *f, char *buf, size_t size);
+
+/* ---- passes (opt.c) ---- */
+/* Removes trivial phis (all arguments one value or the phi itself). */
+uint32_t ir_pass_phis(ir_func *f);
+/* Folds operations on constants, simplifies identities, and numbers values
+ * globally: a pure operation computed by a dominating instruction is
+ * replaced by it. Returns the number of instructions replaced. */
+uint32_t ir_pass_gvn(ir_func *f);
+/* Marks instructions no effect depends on dead. Returns how many. */
+uint32_t ir_pass_dce(ir_func *f);
+/* Hoists pure instructions whose arguments are defined outside a loop into
+ * the loop's preheader. Returns how many moved. */
+uint32_t ir_pass_licm(ir_func *f);
+/* The whole sequence, in order. */
+void ir_optimize(ir_func *f);
+
+/* Folds a numeric op on constant bits; false when op is not foldable. */
+bool ir_fold(ir_op op, uint64_t a, uint64_t b, uint64_t *out);
+
+#endif

@@ -1,0 +1,114 @@
+/*
+ * isa.h — the optimizing pipeline's target interface at the level of
+ * instruction selection (docs/aot-ir.md), and the state the shared half
+ * (ra.c, emit.c) hands a backend while a function is emitted.
+ *
+ * Everything above this interface is shared by every ISA: building the IR,
+ * the passes, block order, register allocation over SSA values, SSA
+ * destruction (phi moves, sequentialized with cycle breaking). A backend
+ * (src/aot/<isa>/isel.c) describes its register file, says which IR
+ * instructions it can select, and emits code for one instruction, one
+ * move or one terminator at a time, with its own encoder (x64/asm.c,
+ * arm64/asm.c). The machine facts (arch, CPU features, gap filler, call
+ * linking, signal context, the entry trampoline) stay in struct aot_target
+ * (lower.h), which both compilers of an ISA share: `machine` points to it.
+ */
+#ifndef WRUN_AOT_IR_ISA_H
+#define WRUN_AOT_IR_ISA_H
+
+#include "aot/ir/ir.h"
+#include "aot/lower.h"
+
+/* Register classes of the allocator: general (i32, i64) and float (f32, f64). */
+enum { IR_CL_G, IR_CL_F, IR_NCLASS };
+static inline int ir_cls(uint8_t t) { return t == IR_F32 || t == IR_F64 ? IR_CL_F : IR_CL_G; }
+
+/* Where a value is: a register, a frame slot, a constant (constants are
+ * rematerialized where used and never occupy a register), or the backend's
+ * scratch register of the class (used only by moves, to break cycles). */
+typedef enum { IR_LOC_NONE, IR_LOC_REG, IR_LOC_SLOT, IR_LOC_CONST, IR_LOC_SCRATCH } ir_loc_kind;
+typedef struct ir_loc {
+  uint8_t kind, type;
+  int8_t reg;
+  int32_t slot;
+  uint64_t imm;
+} ir_loc;
+
+/* What register allocation decided (ra.c). */
+typedef struct ir_ra {
+  int8_t *reg;                   /* per value: register or -1 */
+  int32_t *slot;                 /* per value: spill slot or -1 */
+  uint32_t nslots;               /* spill slots used (8 bytes each) */
+  uint32_t used[IR_NCLASS];      /* registers assigned, as bit sets (the callee saves them) */
+} ir_ra;
+
+typedef struct aot_isa aot_isa;
+
+/* A branch whose target block is not placed yet. */
+typedef struct ir_fixup { uint32_t at, block; } ir_fixup;
+
+/* The state of emitting one function, shared by emit.c and the backend. */
+typedef struct ir_gen {
+  const aot_isa *isa;
+  const ir_func *f;
+  const ir_ra *ra;
+  const aot_func_in *in;
+  const wm_functype *ft;
+  aot_buf b;
+  uint32_t *block_pos;           /* code offset of each block (UINT32_MAX until placed) */
+  uint32_t *fwd;                 /* per block: the block a jump to it really goes to (itself,
+                                  * or past an edge block with nothing to move) */
+  ir_fixup *fix;
+  uint32_t nfix, capfix;
+  site_list traps[WRUN_TRAP_INTERRUPTED + 1];
+  aot_reloc *relocs;
+  uint32_t nrelocs, caprelocs;
+  uint32_t nout;                 /* outgoing argument slots the calls need */
+  bool fail;
+  void *isa_state;
+} ir_gen;
+
+struct aot_isa {
+  const char *name;
+  const aot_target *machine;     /* arch, CPU features, fill, link_call, signal_pc_sp, trampoline */
+  /* the register file: allocatable registers per class in order of preference */
+  const int8_t *alloc[IR_NCLASS];
+  uint32_t nalloc[IR_NCLASS];
+  /* can this backend select instruction i? (otherwise the function is compiled by the one-pass compiler) */
+  bool (*supports)(const ir_func *f, const ir_ins *i);
+  /* emission, in block order: begin once, then per block `block`, its
+   * instructions (`ins`; phis are not passed), the phi moves (`move`,
+   * already sequentialized) and its terminator (`term`, told which block
+   * follows so a jump to it can be left out); then finish. */
+  bool (*begin)(ir_gen *g);
+  void (*block)(ir_gen *g, uint32_t b);
+  void (*ins)(ir_gen *g, uint32_t v);
+  void (*move)(ir_gen *g, ir_loc dst, ir_loc src);
+  void (*term)(ir_gen *g, uint32_t v, uint32_t next);
+  bool (*finish)(ir_gen *g, aot_func_out *out);
+  /* frees g->isa_state and what it owns (always called, also after a failure) */
+  void (*release)(ir_gen *g);
+};
+
+/* The location of value v. */
+ir_loc ir_loc_of(const ir_gen *g, uint32_t v);
+/* The block a branch to b goes to (edge blocks without moves are skipped). */
+static inline uint32_t ir_gen_target(const ir_gen *g, uint32_t b) { return g->fwd[b]; }
+/* Records a branch at code offset `at` to block b (patched by the backend's finish). */
+void ir_gen_fixup(ir_gen *g, uint32_t at, uint32_t block);
+void ir_gen_reloc(ir_gen *g, uint32_t at, uint32_t callee);
+
+/* Register allocation: linear scan over live intervals of SSA values
+ * (ra.c). False when out of memory or the function is too large. */
+bool ir_regalloc(const ir_func *f, const aot_isa *isa, ir_ra *out);
+void ir_ra_free(ir_ra *ra);
+
+/* The backend of an ISA for the optimizing pipeline (targets.c). */
+const aot_isa *aot_isa_for(const aot_target *t);
+
+/* Compiles function in->index through the IR: 1 compiled, 0 not supported
+ * (the caller uses the one-pass compiler; why says what), -1 error (err). */
+int aot_ir_compile_func(const aot_isa *isa, const aot_func_in *in, aot_func_out *out, char *why, size_t whysz,
+                        rt_error *err);
+
+#endif

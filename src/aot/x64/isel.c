@@ -1,0 +1,1078 @@
+/*
+ * isel.c — x86-64 instruction selection and emission for the optimizing
+ * pipeline (the aot_isa of src/aot/ir/isa.h), encoding through asm.c.
+ *
+ * Same calling convention, frame invariant and trap stubs as the one-pass
+ * backend (target.h), so compiled functions of either compiler call each
+ * other: r14 = aot_ctx, r15 = memory 0, rax = the argument slots on entry,
+ * the first two scalar arguments in rcx/rdx or xmm0/xmm14, a single scalar
+ * result in rax/xmm0, every allocatable register preserved by the callee,
+ * and rsp = entry rsp - frame throughout the body (backtraces).
+ *
+ * Registers: rax, rcx, rdx, r11 and xmm0, xmm14, xmm15 are scratch within
+ * one IR instruction (xmm15 and r11 also serve the phi moves' cycles); the
+ * allocator hands out rbx, rbp, r12, r13, rsi, rdi, r8-r10 and xmm1-xmm13.
+ * An i32 in a register has its upper half clear (32-bit operations ensure
+ * it), so it indexes memory directly.
+ *
+ * Frame (rsp-relative): [0] the caller's slot pointer, then the spill
+ * slots, then the outgoing argument slots of calls, then the callee-saved
+ * registers this function writes. Unlike the one-pass backend the frame is
+ * known before the body (register allocation is done), so the prologue is
+ * emitted first.
+ */
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aot/ir/isa.h"
+#include "aot/x64/target.h"
+
+#define XS1 14
+#define XS2 15
+
+static const int8_t gpr_order[] = {RBX, RBP, R12, R13, RSI, RDI, R8, R9, R10};
+static const int8_t xmm_order[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13};
+
+typedef struct xs {
+  int32_t out_base;              /* offset of the outgoing argument slots */
+  int32_t save_base;
+  int32_t vol_base;              /* where registers C may clobber are kept around a C call */
+  uint32_t frame;
+  uint32_t saved_g, saved_x;
+  uint8_t *fused;                /* per value: a compare left to the branch that uses it */
+  site_list rets;
+  size_t stack_site;
+} xs;
+
+static xs *S(ir_gen *g) { return g->isa_state; }
+
+static void add_site(ir_gen *g, site_list *l, size_t at) {
+  if (l->n == l->cap) {
+    uint32_t nc = l->cap ? 2 * l->cap : 8;
+    uint32_t *p = realloc(l->at, nc * sizeof *p);
+    if (!p) {
+      g->fail = true;
+      return;
+    }
+    l->at = p;
+    l->cap = nc;
+  }
+  l->at[l->n++] = (uint32_t)at;
+}
+
+static void trap_jcc(ir_gen *g, int cc, rt_trap_kind k) { add_site(g, &g->traps[k], x64_jcc_rel32(&g->b, cc)); }
+
+static x64_mem spill_mem(const ir_gen *g, int32_t slot) { return x64_base(RSP, 8 + 8 * slot); }
+static x64_mem ctx_mem(size_t off) { return x64_base(R14, (int32_t)off); }
+
+static bool wide(uint8_t t) { return t == IR_I64 || t == IR_F64; }
+static bool isf(uint8_t t) { return t == IR_F32 || t == IR_F64; }
+static uint8_t fpfx(bool dbl) { return dbl ? 0xF2 : 0xF3; }
+
+/* A register or memory operand for a value that is not a constant. */
+static x64_rm rm_of(const ir_gen *g, ir_loc l) {
+  if (l.kind == IR_LOC_REG) return x64_r(l.reg);
+  if (l.kind == IR_LOC_SCRATCH) return x64_r(ir_cls(l.type) == IR_CL_F ? XS2 : R11);
+  return x64_m(spill_mem(g, l.slot));
+}
+
+static void xmov(ir_gen *g, int d, int s) {
+  if (d != s) x64_op_rm(&g->b, 0, 0x0F28, false, d, x64_r(s));
+}
+
+/* Puts l in general register d (integers; floats as their bits). */
+static void load_g(ir_gen *g, ir_loc l, int d) {
+  bool w = wide(l.type);
+  if (l.kind == IR_LOC_CONST) {
+    x64_mov_imm(&g->b, w, d, l.type == IR_I32 || l.type == IR_F32 ? (uint32_t)l.imm : l.imm);
+    return;
+  }
+  x64_rm rm = rm_of(g, l);
+  if (!rm.is_mem && isf(l.type)) {
+    x64_movq_rx(&g->b, w, d, rm.reg);
+    return;
+  }
+  if (!rm.is_mem && rm.reg == d) return;
+  x64_mov_load(&g->b, w, d, rm);
+}
+
+static void load_x(ir_gen *g, ir_loc l, int d) {
+  bool w = wide(l.type);
+  if (l.kind == IR_LOC_CONST) {
+    if (l.imm == 0) {
+      x64_op_rm(&g->b, 0, 0x0F57, false, d, x64_r(d)); /* xorps */
+    } else {
+      x64_mov_imm(&g->b, w, RAX, l.imm);
+      x64_movq_xr(&g->b, w, d, RAX);
+    }
+    return;
+  }
+  x64_rm rm = rm_of(g, l);
+  if (!rm.is_mem) xmov(g, d, rm.reg);
+  else x64_sse(&g->b, fpfx(w), 0x10, false, d, rm);
+}
+
+/* The register to compute value v in: its own, or scratch `s`. */
+static int dst_reg(ir_gen *g, uint32_t v, int s) {
+  ir_loc l = ir_loc_of(g, v);
+  return l.kind == IR_LOC_REG ? l.reg : s;
+}
+
+/* Stores the result computed in r to v's slot if v lives in memory. */
+static void commit(ir_gen *g, uint32_t v, int r) {
+  ir_loc l = ir_loc_of(g, v);
+  if (l.kind != IR_LOC_SLOT) return;
+  if (isf(l.type)) x64_sse_store(&g->b, 0xF2, 0x11, r, spill_mem(g, l.slot));
+  else x64_mov_store(&g->b, true, spill_mem(g, l.slot), r);
+}
+
+static ir_loc arg(ir_gen *g, uint32_t v, uint32_t k) { return ir_loc_of(g, g->f->ins[v].args[k]); }
+static uint8_t f_arg_type(const ir_gen *g, uint32_t v) { return g->f->ins[g->f->ins[v].args[0]].type; }
+
+/* ---- selection: what this backend compiles ---- */
+
+/* Numeric operations compiled as a call of the out-of-line helper (with
+ * the interpreter's semantics) rather than inline, in this version. */
+static bool by_helper(ir_op op) {
+  switch (op) {
+  case IR_F32_MIN: case IR_F32_MAX: case IR_F64_MIN: case IR_F64_MAX: case IR_F32_COPYSIGN: case IR_F64_COPYSIGN:
+  case IR_F32_CONVERT_I64_U: case IR_F64_CONVERT_I64_U:
+  case IR_I32_TRUNC_SAT_F32_S: case IR_I32_TRUNC_SAT_F32_U: case IR_I32_TRUNC_SAT_F64_S:
+  case IR_I32_TRUNC_SAT_F64_U: case IR_I64_TRUNC_SAT_F32_S: case IR_I64_TRUNC_SAT_F32_U:
+  case IR_I64_TRUNC_SAT_F64_S: case IR_I64_TRUNC_SAT_F64_U:
+    return true;
+  default: return false;
+  }
+}
+
+static bool calls_c(ir_op op) {
+  return op == IR_HOP || op == IR_CALL_HOST || op == IR_CALL_INDIRECT || by_helper(op);
+}
+
+/* The wasm opcode of a numeric IR op (for the helper). */
+static wm_opcode wasm_op(ir_op op) {
+  switch (op) {
+#define X(id, ta, tr, e) case IR_##id: return OP_##id;
+    SEM_INT_BINOPS(X) SEM_FLOAT_BINOPS(X) SEM_BITS_BINOPS(X) SEM_UNOPS(X)
+#undef X
+  default: return OP_COUNT_;
+  }
+}
+
+static bool x_supports(const ir_func *f, const ir_ins *i) {
+  (void)f;
+  (void)i;
+  return true;
+}
+
+/* ---- integer operations ---- */
+
+static int alu_ext(ir_op op) {
+  switch (op) {
+  case IR_I32_ADD: case IR_I64_ADD: return 0;
+  case IR_I32_OR: case IR_I64_OR: return 1;
+  case IR_I32_AND: case IR_I64_AND: return 4;
+  case IR_I32_SUB: case IR_I64_SUB: return 5;
+  case IR_I32_XOR: case IR_I64_XOR: return 6;
+  default: return -1;
+  }
+}
+
+static int shift_ext(ir_op op) {
+  switch (op) {
+  case IR_I32_ROTL: case IR_I64_ROTL: return 0;
+  case IR_I32_ROTR: case IR_I64_ROTR: return 1;
+  case IR_I32_SHL: case IR_I64_SHL: return 4;
+  case IR_I32_SHR_U: case IR_I64_SHR_U: return 5;
+  case IR_I32_SHR_S: case IR_I64_SHR_S: return 7;
+  default: return -1;
+  }
+}
+
+static int int_cc(ir_op op) {
+  switch (op) {
+  case IR_I32_EQ: case IR_I64_EQ: return CC_E;
+  case IR_I32_NE: case IR_I64_NE: return CC_NE;
+  case IR_I32_LT_S: case IR_I64_LT_S: return CC_L;
+  case IR_I32_LT_U: case IR_I64_LT_U: return CC_B;
+  case IR_I32_GT_S: case IR_I64_GT_S: return CC_G;
+  case IR_I32_GT_U: case IR_I64_GT_U: return CC_A;
+  case IR_I32_LE_S: case IR_I64_LE_S: return CC_LE;
+  case IR_I32_LE_U: case IR_I64_LE_U: return CC_BE;
+  case IR_I32_GE_S: case IR_I64_GE_S: return CC_GE;
+  default: return CC_AE;
+  }
+}
+
+static bool int_cmp(ir_op op) { return (op >= IR_I32_EQ && op <= IR_I32_GE_U) || (op >= IR_I64_EQ && op <= IR_I64_GE_U); }
+
+/* A constant that fits a sign-extended imm32 for an operation of width w. */
+static bool imm32(ir_loc l, bool w, int32_t *out) {
+  if (l.kind != IR_LOC_CONST) return false;
+  int64_t v = w ? (int64_t)l.imm : (int64_t)(int32_t)(uint32_t)l.imm;
+  if (v < INT32_MIN || v > INT32_MAX) return false;
+  *out = (int32_t)v;
+  return true;
+}
+
+/* Compares two integer values; returns the condition code for "op holds". */
+static int emit_int_cmp(ir_gen *g, ir_op op, ir_loc a, ir_loc b) {
+  bool w = a.type == IR_I64;
+  int32_t k;
+  int ra;
+  if (a.kind == IR_LOC_CONST && b.kind != IR_LOC_CONST) { /* k < x is x > k: the constant becomes an immediate */
+    ir_loc t = a;
+    a = b;
+    b = t;
+    int cc = int_cc(op);
+    static const int8_t mirror[16] = {[CC_E] = CC_E, [CC_NE] = CC_NE, [CC_L] = CC_G, [CC_G] = CC_L, [CC_LE] = CC_GE,
+                                      [CC_GE] = CC_LE, [CC_B] = CC_A, [CC_A] = CC_B, [CC_BE] = CC_AE, [CC_AE] = CC_BE};
+    int32_t kk;
+    if (a.kind == IR_LOC_REG) {
+      ra = a.reg;
+    } else {
+      load_g(g, a, RAX);
+      ra = RAX;
+    }
+    if (imm32(b, w, &kk)) {
+      x64_alu_imm(&g->b, 7, w, x64_r(ra), kk);
+    } else {
+      load_g(g, b, RCX);
+      x64_alu_rm(&g->b, 7, w, ra, x64_r(RCX));
+    }
+    return mirror[cc];
+  }
+  if (a.kind == IR_LOC_REG) {
+    ra = a.reg;
+  } else {
+    load_g(g, a, RAX);
+    ra = RAX;
+  }
+  if (imm32(b, w, &k)) {
+    if (k == 0 && (op == IR_I32_EQ || op == IR_I64_EQ || op == IR_I32_NE || op == IR_I64_NE)) x64_test_rr(&g->b, w, ra, ra);
+    else x64_alu_imm(&g->b, 7, w, x64_r(ra), k);
+  } else if (b.kind == IR_LOC_CONST) {
+    load_g(g, b, RCX);
+    x64_alu_rm(&g->b, 7, w, ra, x64_r(RCX));
+  } else {
+    x64_alu_rm(&g->b, 7, w, ra, rm_of(g, b));
+  }
+  return int_cc(op);
+}
+
+/* A condition for "value != 0" of an i32 (or i64) value. */
+static int emit_test(ir_gen *g, ir_loc c) {
+  bool w = c.type == IR_I64;
+  if (c.kind == IR_LOC_REG) {
+    x64_test_rr(&g->b, w, c.reg, c.reg);
+  } else {
+    load_g(g, c, R11);
+    x64_test_rr(&g->b, w, R11, R11);
+  }
+  return CC_NE;
+}
+
+static void int_binop(ir_gen *g, uint32_t v, ir_op op) {
+  ir_loc a = arg(g, v, 0), b = arg(g, v, 1);
+  bool w = g->f->ins[v].type == IR_I64;
+  int d = dst_reg(g, v, RAX);
+  int sh = shift_ext(op), ext = alu_ext(op);
+  int32_t k;
+  if (sh >= 0 && b.kind != IR_LOC_CONST) load_g(g, b, RCX);
+  load_g(g, a, d); /* d is never b's register (ra.c) */
+  if (sh >= 0) {
+    if (b.kind == IR_LOC_CONST) x64_shift_imm(&g->b, sh, w, d, (uint8_t)(b.imm & (w ? 63 : 31)));
+    else x64_shift_cl(&g->b, sh, w, d);
+  } else if (imm32(b, w, &k)) {
+    if (ext >= 0) x64_alu_imm(&g->b, ext, w, x64_r(d), k);
+    else x64_imul_imm(&g->b, w, d, x64_r(d), k);
+  } else {
+    x64_rm src;
+    if (b.kind == IR_LOC_CONST) {
+      load_g(g, b, R11);
+      src = x64_r(R11);
+    } else {
+      src = rm_of(g, b);
+    }
+    if (ext >= 0) x64_alu_rm(&g->b, ext, w, d, src);
+    else x64_imul_rm(&g->b, w, d, src);
+  }
+  commit(g, v, d);
+}
+
+static void divrem(ir_gen *g, uint32_t v) {
+  const ir_ins *i = &g->f->ins[v];
+  wm_opcode op = (wm_opcode)i->wop;
+  bool w = i->type == IR_I64;
+  bool sgn = op == OP_I32_DIV_S || op == OP_I32_REM_S || op == OP_I64_DIV_S || op == OP_I64_REM_S;
+  bool rem = op == OP_I32_REM_S || op == OP_I32_REM_U || op == OP_I64_REM_S || op == OP_I64_REM_U;
+  ir_loc a = arg(g, v, 0), b = arg(g, v, 1);
+  uint64_t bv = b.kind == IR_LOC_CONST ? (w ? b.imm : (uint32_t)b.imm) : 0;
+  bool maybe_zero = b.kind != IR_LOC_CONST || bv == 0;
+  bool maybe_m1 = b.kind != IR_LOC_CONST || bv == (w ? UINT64_MAX : UINT32_MAX);
+  load_g(g, b, RCX);
+  load_g(g, a, RAX);
+  if (maybe_zero) {
+    x64_test_rr(&g->b, w, RCX, RCX);
+    trap_jcc(g, CC_E, WRUN_TRAP_DIV_ZERO);
+  }
+  size_t done = 0;
+  if (sgn && maybe_m1) {
+    x64_alu_imm(&g->b, 7, w, x64_r(RCX), -1);
+    size_t normal = x64_jcc_rel32(&g->b, CC_NE);
+    if (rem) {
+      x64_mov_imm(&g->b, false, RDX, 0);
+      done = x64_jmp_rel32(&g->b);
+    } else if (w) {
+      x64_mov_imm(&g->b, true, R11, UINT64_C(0x8000000000000000));
+      x64_alu_rm(&g->b, 7, true, RAX, x64_r(R11));
+      trap_jcc(g, CC_E, WRUN_TRAP_INT_OVERFLOW);
+    } else {
+      x64_alu_imm(&g->b, 7, false, x64_r(RAX), INT32_MIN);
+      trap_jcc(g, CC_E, WRUN_TRAP_INT_OVERFLOW);
+    }
+    x64_patch_rel32(&g->b, normal, g->b.n);
+  }
+  if (sgn) {
+    x64_cdq(&g->b, w);
+    x64_unary(&g->b, 7, w, x64_r(RCX));
+  } else {
+    x64_mov_imm(&g->b, false, RDX, 0);
+    x64_unary(&g->b, 6, w, x64_r(RCX));
+  }
+  if (done) x64_patch_rel32(&g->b, done, g->b.n);
+  int d = dst_reg(g, v, rem ? RDX : RAX);
+  x64_mov_rr(&g->b, w, d, rem ? RDX : RAX);
+  commit(g, v, d);
+}
+
+static void int_unop(ir_gen *g, uint32_t v, ir_op op) {
+  ir_loc a = arg(g, v, 0);
+  bool w = a.type == IR_I64;
+  int d = dst_reg(g, v, RAX);
+  switch (op) {
+  case IR_I32_EQZ: case IR_I64_EQZ:
+    emit_test(g, a);
+    x64_setcc(&g->b, CC_E, RAX);
+    x64_movzx8(&g->b, d, x64_r(RAX));
+    break;
+  case IR_I32_CLZ: case IR_I64_CLZ: /* bsr; 63^31 (127^63) = 32 (64) for zero */
+    load_g(g, a, RCX);
+    x64_mov_imm(&g->b, false, R11, w ? 127 : 63);
+    x64_bitscan(&g->b, 0x0FBD, w, d, x64_r(RCX));
+    x64_cmov(&g->b, CC_E, w, d, x64_r(R11));
+    x64_alu_imm(&g->b, 6, w, x64_r(d), w ? 63 : 31);
+    break;
+  case IR_I32_CTZ: case IR_I64_CTZ:
+    load_g(g, a, RCX);
+    x64_mov_imm(&g->b, false, R11, w ? 64 : 32);
+    x64_bitscan(&g->b, 0x0FBC, w, d, x64_r(RCX));
+    x64_cmov(&g->b, CC_E, w, d, x64_r(R11));
+    break;
+  case IR_I32_POPCNT: case IR_I64_POPCNT: load_g(g, a, RCX); x64_popcnt(&g->b, w, d, x64_r(RCX)); break;
+  case IR_I32_EXTEND8_S: load_g(g, a, d); x64_movsx8(&g->b, false, d, x64_r(d)); break;
+  case IR_I32_EXTEND16_S: load_g(g, a, d); x64_movsx16(&g->b, false, d, x64_r(d)); break;
+  case IR_I64_EXTEND8_S: load_g(g, a, d); x64_movsx8(&g->b, true, d, x64_r(d)); break;
+  case IR_I64_EXTEND16_S: load_g(g, a, d); x64_movsx16(&g->b, true, d, x64_r(d)); break;
+  case IR_I64_EXTEND32_S: case IR_I64_EXTEND_I32_S: load_g(g, a, d); x64_movsxd(&g->b, d, x64_r(d)); break;
+  case IR_I64_EXTEND_I32_U: case IR_I32_WRAP_I64: load_g(g, a, d); x64_mov_rr(&g->b, false, d, d); break;
+  default: g->fail = true; return;
+  }
+  commit(g, v, d);
+}
+
+/* ---- floating point ---- */
+
+static bool float_cmp(ir_op op) { return (op >= IR_F32_EQ && op <= IR_F32_GE) || (op >= IR_F64_EQ && op <= IR_F64_GE); }
+
+static void float_compare(ir_gen *g, uint32_t v, ir_op op) {
+  ir_loc a = arg(g, v, 0), b = arg(g, v, 1);
+  bool dbl = a.type == IR_F64;
+  int rel = dbl ? (int)op - IR_F64_EQ : (int)op - IR_F32_EQ; /* eq ne lt gt le ge */
+  bool swap = rel == 2 || rel == 4;                          /* a < b is b > a */
+  ir_loc l = swap ? b : a, r = swap ? a : b;
+  load_x(g, l, 0);
+  x64_rm src;
+  if (r.kind == IR_LOC_CONST) {
+    load_x(g, r, XS1);
+    src = x64_r(XS1);
+  } else {
+    src = rm_of(g, r);
+  }
+  x64_op_rm(&g->b, dbl ? 0x66 : 0, 0x0F2E, false, 0, src); /* ucomiss / ucomisd */
+  int d = dst_reg(g, v, RAX);
+  switch (rel) {
+  case 0: /* equal and ordered */
+    x64_setcc(&g->b, CC_E, RAX);
+    x64_setcc(&g->b, CC_NP, RCX);
+    x64_op_rm8(&g->b, 0x20, RCX, x64_r(RAX)); /* and al, cl */
+    break;
+  case 1: /* unequal or unordered */
+    x64_setcc(&g->b, CC_NE, RAX);
+    x64_setcc(&g->b, CC_P, RCX);
+    x64_op_rm8(&g->b, 0x08, RCX, x64_r(RAX)); /* or al, cl */
+    break;
+  case 2: case 3: x64_setcc(&g->b, CC_A, RAX); break;
+  default: x64_setcc(&g->b, CC_AE, RAX); break;
+  }
+  x64_movzx8(&g->b, d, x64_r(RAX));
+  commit(g, v, d);
+}
+
+static void float_binop(ir_gen *g, uint32_t v, ir_op op) {
+  ir_loc a = arg(g, v, 0), b = arg(g, v, 1);
+  bool dbl = g->f->ins[v].type == IR_F64;
+  uint8_t code;
+  switch (op) {
+  case IR_F32_ADD: case IR_F64_ADD: code = 0x58; break;
+  case IR_F32_SUB: case IR_F64_SUB: code = 0x5C; break;
+  case IR_F32_MUL: case IR_F64_MUL: code = 0x59; break;
+  default: code = 0x5E; break;
+  }
+  int d = dst_reg(g, v, 0);
+  x64_rm src;
+  if (b.kind == IR_LOC_CONST) {
+    load_x(g, b, XS1);
+    src = x64_r(XS1);
+  } else if (b.kind == IR_LOC_SLOT) {
+    load_x(g, b, XS1); /* a slot holds 8 bytes; the scalar op reads 4 or 8 */
+    src = x64_r(XS1);
+  } else {
+    src = rm_of(g, b);
+  }
+  load_x(g, a, d);
+  x64_sse(&g->b, fpfx(dbl), code, false, d, src);
+  commit(g, v, d);
+}
+
+static void float_unop(ir_gen *g, uint32_t v, ir_op op) {
+  ir_loc a = arg(g, v, 0);
+  uint8_t rt = g->f->ins[v].type;
+  bool w = wide(a.type);
+  if (!isf(rt)) { /* i32/i64.reinterpret */
+    int d = dst_reg(g, v, RAX);
+    load_g(g, a, d);
+    commit(g, v, d);
+    return;
+  }
+  int d = dst_reg(g, v, 0);
+  switch (op) {
+  case IR_F32_ABS: case IR_F64_ABS: case IR_F32_NEG: case IR_F64_NEG: {
+    bool neg = op == IR_F32_NEG || op == IR_F64_NEG;
+    load_g(g, a, RAX);
+    if (neg) x64_mov_imm(&g->b, w, R11, w ? UINT64_C(0x8000000000000000) : 0x80000000u);
+    else x64_mov_imm(&g->b, w, R11, w ? UINT64_C(0x7FFFFFFFFFFFFFFF) : 0x7FFFFFFFu);
+    x64_alu_rm(&g->b, neg ? 6 : 4, w, RAX, x64_r(R11));
+    x64_movq_xr(&g->b, w, d, RAX);
+    break;
+  }
+  case IR_F32_SQRT: case IR_F64_SQRT: load_x(g, a, d); x64_sse(&g->b, fpfx(w), 0x51, false, d, x64_r(d)); break;
+  case IR_F32_CEIL: case IR_F64_CEIL: load_x(g, a, d); x64_round(&g->b, w, d, d, 2 | 8); break;
+  case IR_F32_FLOOR: case IR_F64_FLOOR: load_x(g, a, d); x64_round(&g->b, w, d, d, 1 | 8); break;
+  case IR_F32_TRUNC: case IR_F64_TRUNC: load_x(g, a, d); x64_round(&g->b, w, d, d, 3 | 8); break;
+  case IR_F32_NEAREST: case IR_F64_NEAREST: load_x(g, a, d); x64_round(&g->b, w, d, d, 0 | 8); break;
+  case IR_F32_DEMOTE_F64: load_x(g, a, d); x64_sse(&g->b, 0xF2, 0x5A, false, d, x64_r(d)); break;
+  case IR_F64_PROMOTE_F32: load_x(g, a, d); x64_sse(&g->b, 0xF3, 0x5A, false, d, x64_r(d)); break;
+  case IR_F32_CONVERT_I32_S: case IR_F32_CONVERT_I32_U: case IR_F32_CONVERT_I64_S:
+  case IR_F64_CONVERT_I32_S: case IR_F64_CONVERT_I32_U: case IR_F64_CONVERT_I64_S: {
+    bool dbl = rt == IR_F64;
+    /* a u32 is converted as the zero-extended i64 it equals (exact) */
+    bool w64 = a.type == IR_I64 || op == IR_F32_CONVERT_I32_U || op == IR_F64_CONVERT_I32_U;
+    load_g(g, a, RAX);
+    if (op == IR_F32_CONVERT_I32_S || op == IR_F64_CONVERT_I32_S) x64_movsxd(&g->b, RAX, x64_r(RAX));
+    x64_op_rm(&g->b, 0, 0x0F57, false, d, x64_r(d));
+    x64_sse(&g->b, fpfx(dbl), 0x2A, w64 || op == IR_F32_CONVERT_I32_S || op == IR_F64_CONVERT_I32_S, d, x64_r(RAX));
+    break;
+  }
+  case IR_F32_REINTERPRET_I32: case IR_F64_REINTERPRET_I64:
+    load_g(g, a, RAX);
+    x64_movq_xr(&g->b, w, d, RAX);
+    break;
+  default: g->fail = true; return;
+  }
+  commit(g, v, d);
+}
+
+/* ---- memory, globals ---- */
+
+/* The operand for an access of `size` bytes at addr + offset; may use r11, rax, rdx. */
+static x64_mem address(ir_gen *g, ir_loc a, uint64_t offset, uint32_t size) {
+  if (g->in->bounds_checks) {
+    load_g(g, a, R11);
+    x64_mov_imm(&g->b, true, RAX, offset + size);
+    x64_alu_rm(&g->b, 0, true, RAX, x64_r(R11));
+    x64_mov_load(&g->b, true, RDX, x64_m(ctx_mem(offsetof(aot_ctx, mem0))));
+    x64_alu_rm(&g->b, 7, true, RAX, x64_m(x64_base(RDX, (int32_t)offsetof(rt_memory, size))));
+    trap_jcc(g, CC_A, WRUN_TRAP_MEMORY_OOB);
+    if (offset <= INT32_MAX) return x64_bidx(R15, R11, 1, (int32_t)offset);
+    x64_mov_imm(&g->b, true, RAX, offset);
+    x64_alu_rm(&g->b, 0, true, R11, x64_r(RAX));
+    return x64_bidx(R15, R11, 1, 0);
+  }
+  if (a.kind == IR_LOC_CONST) {
+    uint64_t ea = (uint32_t)a.imm + offset;
+    if (ea <= INT32_MAX) return x64_base(R15, (int32_t)ea);
+    x64_mov_imm(&g->b, true, R11, ea);
+    return x64_bidx(R15, R11, 1, 0);
+  }
+  int idx = R11;
+  if (a.kind == IR_LOC_REG) idx = a.reg;
+  else load_g(g, a, R11);
+  if (offset <= INT32_MAX) return x64_bidx(R15, idx, 1, (int32_t)offset);
+  if (idx != R11) x64_mov_rr(&g->b, false, R11, idx);
+  x64_mov_imm(&g->b, true, RAX, offset);
+  x64_alu_rm(&g->b, 0, true, R11, x64_r(RAX));
+  return x64_bidx(R15, R11, 1, 0);
+}
+
+static void load_mem(ir_gen *g, uint32_t v) {
+  const ir_ins *i = &g->f->ins[v];
+  wm_opcode op = (wm_opcode)i->wop;
+  int d = dst_reg(g, v, isf(i->type) ? 0 : RCX);
+  x64_rm s = x64_m(address(g, arg(g, v, 0), i->imm, 1u << wm_opinfos[op].arg));
+  switch (op) {
+  case OP_I32_LOAD: case OP_I64_LOAD32_U: x64_mov_load(&g->b, false, d, s); break;
+  case OP_I64_LOAD: x64_mov_load(&g->b, true, d, s); break;
+  case OP_F32_LOAD: x64_sse(&g->b, 0xF3, 0x10, false, d, s); break;
+  case OP_F64_LOAD: x64_sse(&g->b, 0xF2, 0x10, false, d, s); break;
+  case OP_I32_LOAD8_S: x64_movsx8(&g->b, false, d, s); break;
+  case OP_I64_LOAD8_S: x64_movsx8(&g->b, true, d, s); break;
+  case OP_I32_LOAD8_U: case OP_I64_LOAD8_U: x64_movzx8(&g->b, d, s); break;
+  case OP_I32_LOAD16_S: x64_movsx16(&g->b, false, d, s); break;
+  case OP_I64_LOAD16_S: x64_movsx16(&g->b, true, d, s); break;
+  case OP_I32_LOAD16_U: case OP_I64_LOAD16_U: x64_movzx16(&g->b, d, s); break;
+  case OP_I64_LOAD32_S: x64_movsxd(&g->b, d, s); break;
+  default: g->fail = true; return;
+  }
+  commit(g, v, d);
+}
+
+static void store_mem(ir_gen *g, uint32_t v) {
+  const ir_ins *i = &g->f->ins[v];
+  wm_opcode op = (wm_opcode)i->wop;
+  uint32_t size = 1u << wm_opinfos[op].arg;
+  ir_loc val = arg(g, v, 1);
+  /* the value: its register, or (bits of) it in rcx */
+  int vr = RCX;
+  bool fl = false;
+  if (val.kind == IR_LOC_REG) {
+    vr = val.reg;
+    fl = isf(val.type);
+  } else {
+    load_g(g, val, RCX);
+  }
+  x64_mem m = address(g, arg(g, v, 0), i->imm, size);
+  if (fl) x64_sse_store(&g->b, size == 4 ? 0xF3 : 0xF2, 0x11, vr, m);
+  else if (size == 1) x64_store8(&g->b, m, vr);
+  else if (size == 2) x64_store16(&g->b, m, vr);
+  else x64_mov_store(&g->b, size == 8, m, vr);
+}
+
+static void global_addr(ir_gen *g, uint32_t gi) {
+  x64_mov_load(&g->b, true, R11, x64_m(ctx_mem(offsetof(aot_ctx, globals))));
+  x64_mov_load(&g->b, true, R11, x64_m(x64_base(R11, (int32_t)(8 * gi))));
+}
+
+static void global_get(ir_gen *g, uint32_t v) {
+  const ir_ins *i = &g->f->ins[v];
+  x64_mem m = x64_base(R11, (int32_t)offsetof(rt_global, val));
+  global_addr(g, (uint32_t)i->imm);
+  int d = dst_reg(g, v, isf(i->type) ? 0 : RCX);
+  if (isf(i->type)) x64_sse(&g->b, fpfx(wide(i->type)), 0x10, false, d, x64_m(m));
+  else x64_mov_load(&g->b, wide(i->type), d, x64_m(m));
+  commit(g, v, d);
+}
+
+static void global_set(ir_gen *g, uint32_t v) {
+  load_g(g, arg(g, v, 0), RCX); /* all 8 bytes of the slot's bits */
+  global_addr(g, (uint32_t)g->f->ins[v].imm);
+  x64_mov_store(&g->b, true, x64_base(R11, (int32_t)offsetof(rt_global, val)), RCX);
+}
+
+/* ---- select, calls, polls ---- */
+
+static void select_op(ir_gen *g, uint32_t v) {
+  ir_loc a = arg(g, v, 0), b = arg(g, v, 1), c = arg(g, v, 2);
+  uint8_t t = g->f->ins[v].type;
+  if (isf(t)) {
+    int d = dst_reg(g, v, 0);
+    load_x(g, a, d);
+    emit_test(g, c);
+    size_t skip = x64_jcc_rel32(&g->b, CC_NE);
+    load_x(g, b, d);
+    x64_patch_rel32(&g->b, skip, g->b.n);
+    commit(g, v, d);
+    return;
+  }
+  int d = dst_reg(g, v, RAX);
+  if (b.kind == IR_LOC_CONST) load_g(g, b, RDX);
+  load_g(g, a, d);
+  emit_test(g, c);
+  x64_cmov(&g->b, CC_E, wide(t), d, b.kind == IR_LOC_CONST ? x64_r(RDX) : rm_of(g, b));
+  commit(g, v, d);
+}
+
+static void call(ir_gen *g, uint32_t v) {
+  const ir_ins *i = &g->f->ins[v];
+  int32_t out = S(g)->out_base;
+  static const int8_t arg_gpr[2] = {RCX, RDX}, arg_xmm[2] = {0, XS1};
+  /* slot arguments first (through r11/rax), then the register ones */
+  for (uint32_t k = 0; k < i->nargs; k++) {
+    ir_loc a = arg(g, v, k);
+    if (aot_arg_in_reg(g->isa->machine, (int32_t)k, WASM_I32)) continue;
+    x64_mem m = x64_base(RSP, out + 8 * (int32_t)k);
+    if (a.kind == IR_LOC_REG && isf(a.type)) x64_sse_store(&g->b, 0xF2, 0x11, a.reg, m);
+    else if (a.kind == IR_LOC_REG) x64_mov_store(&g->b, true, m, a.reg);
+    else {
+      load_g(g, a, R11);
+      x64_mov_store(&g->b, true, m, R11);
+    }
+  }
+  for (uint32_t k = 0; k < i->nargs; k++) {
+    ir_loc a = arg(g, v, k);
+    if (!aot_arg_in_reg(g->isa->machine, (int32_t)k, WASM_I32)) continue;
+    if (isf(a.type)) load_x(g, a, arg_xmm[k]);
+    else load_g(g, a, arg_gpr[k]);
+  }
+  x64_lea(&g->b, true, RAX, x64_base(RSP, out));
+  ir_gen_reloc(g, (uint32_t)x64_call_rel32(&g->b), (uint32_t)i->imm);
+  if (i->type == IR_VOID || ir_loc_of(g, v).kind == IR_LOC_NONE) return;
+  if (isf(i->type)) {
+    int d = dst_reg(g, v, 0);
+    xmov(g, d, 0);
+    commit(g, v, d);
+  } else {
+    int d = dst_reg(g, v, RAX);
+    x64_mov_rr(&g->b, wide(i->type), d, RAX);
+    commit(g, v, d);
+  }
+}
+
+/* ---- calls into C (SysV): the helpers of aot_ctx ---- */
+
+#define GPR_VOLATILE ((1u << RSI) | (1u << RDI) | (1u << R8) | (1u << R9) | (1u << R10))
+
+/* Our values in registers a C function may clobber go to the frame around the call. */
+static void save_volatile(ir_gen *g, bool restore) {
+  int32_t off = S(g)->vol_base;
+  for (int r = 0; r < 16; r++)
+    if (g->ra->used[IR_CL_G] & GPR_VOLATILE & (1u << r)) {
+      if (restore) x64_mov_load(&g->b, true, r, x64_m(x64_base(RSP, off)));
+      else x64_mov_store(&g->b, true, x64_base(RSP, off), r);
+      off += 8;
+    }
+  for (int r = 0; r < 16; r++)
+    if (g->ra->used[IR_CL_F] & (1u << r)) {
+      if (restore) x64_sse(&g->b, 0xF2, 0x10, false, r, x64_m(x64_base(RSP, off)));
+      else x64_sse_store(&g->b, 0xF2, 0x11, r, x64_base(RSP, off));
+      off += 8;
+    }
+}
+
+/* Writes arguments first..first+n-1 of v to the outgoing slots (64 bits each). */
+static void args_to_slots(ir_gen *g, uint32_t v, uint32_t n) {
+  for (uint32_t k = 0; k < n; k++) {
+    ir_loc a = arg(g, v, k);
+    x64_mem m = x64_base(RSP, S(g)->out_base + 8 * (int32_t)k);
+    if (a.kind == IR_LOC_REG && isf(a.type)) x64_sse_store(&g->b, 0xF2, 0x11, a.reg, m);
+    else if (a.kind == IR_LOC_REG) x64_mov_store(&g->b, true, m, a.reg);
+    else {
+      load_g(g, a, R11);
+      x64_mov_store(&g->b, true, m, R11);
+    }
+  }
+}
+
+/* Calls helper h (its C arguments set up by the caller in rdi..r8), then
+ * restores our registers and takes a result from the first outgoing slot. */
+static void finish_helper_call(ir_gen *g, uint32_t v, aot_helper h) {
+  x64_mov_store(&g->b, true, ctx_mem(offsetof(aot_ctx, helper_sp)), RSP); /* backtraces walk from here */
+  x64_op_rm(&g->b, 0, 0xFF, false, 2, x64_m(ctx_mem(offsetof(aot_ctx, helpers) + 8 * (size_t)h)));
+  save_volatile(g, true);
+  uint8_t t = g->f->ins[v].type;
+  if (t == IR_VOID || ir_loc_of(g, v).kind == IR_LOC_NONE) return;
+  x64_mem m = x64_base(RSP, S(g)->out_base);
+  int d = dst_reg(g, v, isf(t) ? 0 : RAX);
+  if (isf(t)) x64_sse(&g->b, fpfx(wide(t)), 0x10, false, d, x64_m(m));
+  else x64_mov_load(&g->b, wide(t), d, x64_m(m));
+  commit(g, v, d);
+}
+
+/* An operation of the AOT_H_OP helper: (ctx, slots, op, a, b). */
+static void helper_op(ir_gen *g, uint32_t v, wm_opcode op, uint64_t a, uint64_t b) {
+  args_to_slots(g, v, g->f->ins[v].nargs);
+  save_volatile(g, false);
+  x64_mov_rr(&g->b, true, RDI, R14);
+  x64_lea(&g->b, true, RSI, x64_base(RSP, S(g)->out_base));
+  x64_mov_imm(&g->b, false, RDX, (uint64_t)op);
+  x64_mov_imm(&g->b, true, RCX, a);
+  x64_mov_imm(&g->b, true, R8, b);
+  finish_helper_call(g, v, AOT_H_OP);
+}
+
+/* A call through the runtime: an import (AOT_H_CALL: ctx, func, slots). */
+static void call_host(ir_gen *g, uint32_t v) {
+  const ir_ins *i = &g->f->ins[v];
+  args_to_slots(g, v, i->nargs);
+  save_volatile(g, false);
+  x64_mov_rr(&g->b, true, RDI, R14);
+  x64_mov_load(&g->b, true, RSI, x64_m(ctx_mem(offsetof(aot_ctx, funcs))));
+  x64_mov_load(&g->b, true, RSI, x64_m(x64_base(RSI, (int32_t)(8 * i->imm))));
+  x64_lea(&g->b, true, RDX, x64_base(RSP, S(g)->out_base));
+  finish_helper_call(g, v, AOT_H_CALL);
+}
+
+/* call_indirect through AOT_H_CALL_INDIRECT (ctx, table, type, index, slots),
+ * which checks the index, null, and the type. */
+static void call_indirect(ir_gen *g, uint32_t v) {
+  const ir_ins *i = &g->f->ins[v];
+  args_to_slots(g, v, i->nargs - 1);
+  load_g(g, arg(g, v, i->nargs - 1), RAX);
+  save_volatile(g, false);
+  x64_mov_rr(&g->b, true, RDI, R14);
+  x64_mov_imm(&g->b, false, RSI, i->aux);
+  x64_mov_imm(&g->b, false, RDX, i->imm);
+  x64_mov_rr(&g->b, false, RCX, RAX);
+  x64_lea(&g->b, true, R8, x64_base(RSP, S(g)->out_base));
+  finish_helper_call(g, v, AOT_H_CALL_INDIRECT);
+}
+
+static void poll(ir_gen *g) {
+  x64_mov_load(&g->b, true, R11, x64_m(ctx_mem(offsetof(aot_ctx, interrupt))));
+  x64_op_rm(&g->b, 0, 0x83, false, 7, x64_m(x64_base(R11, 0))); /* cmp dword [r11], 0 */
+  x64_byte(&g->b, 0);
+  trap_jcc(g, CC_NE, WRUN_TRAP_TIMEOUT);
+}
+
+static void x_ins(ir_gen *g, uint32_t v) {
+  const ir_ins *i = &g->f->ins[v];
+  ir_op op = (ir_op)i->op;
+  if (S(g)->fused[v]) return; /* the branch compares */
+  switch (op) {
+  case IR_CONST: case IR_PARAM: return; /* constants are used in place; parameters placed by begin */
+  case IR_LOAD: load_mem(g, v); return;
+  case IR_STORE: store_mem(g, v); return;
+  case IR_GLOBAL_GET: global_get(g, v); return;
+  case IR_GLOBAL_SET: global_set(g, v); return;
+  case IR_DIV: divrem(g, v); return;
+  case IR_SELECT: select_op(g, v); return;
+  case IR_CALL: call(g, v); return;
+  case IR_CALL_HOST: call_host(g, v); return;
+  case IR_CALL_INDIRECT: call_indirect(g, v); return;
+  case IR_HOP: helper_op(g, v, (wm_opcode)i->wop, i->imm, i->aux); return;
+  case IR_POLL: poll(g); return;
+  default: break;
+  }
+  if (ir_loc_of(g, v).kind == IR_LOC_NONE) return; /* unused (cannot happen after dce) */
+  if (by_helper(op)) {
+    helper_op(g, v, wasm_op(op), 0, 0);
+    return;
+  }
+  if (int_cmp(op)) {
+    int cc = emit_int_cmp(g, op, arg(g, v, 0), arg(g, v, 1));
+    int d = dst_reg(g, v, RAX);
+    x64_setcc(&g->b, cc, RAX);
+    x64_movzx8(&g->b, d, x64_r(RAX));
+    commit(g, v, d);
+  } else if (float_cmp(op)) {
+    float_compare(g, v, op);
+  } else if (i->nargs == 2 && isf(i->type)) {
+    float_binop(g, v, op);
+  } else if (i->nargs == 2) {
+    int_binop(g, v, op);
+  } else if (isf(i->type) || isf(f_arg_type(g, v))) {
+    float_unop(g, v, op);
+  } else {
+    int_unop(g, v, op);
+  }
+}
+
+/* ---- moves (phis), control ---- */
+
+static void x_move(ir_gen *g, ir_loc d, ir_loc s) {
+  bool fl = ir_cls(d.type) == IR_CL_F;
+  if (d.kind == IR_LOC_SLOT) {
+    x64_mem m = spill_mem(g, d.slot);
+    if (s.kind == IR_LOC_REG || s.kind == IR_LOC_SCRATCH) {
+      int r = rm_of(g, s).reg;
+      if (fl) x64_sse_store(&g->b, 0xF2, 0x11, r, m);
+      else x64_mov_store(&g->b, true, m, r);
+    } else {
+      load_g(g, s, RAX); /* a slot or a constant: through rax as bits */
+      x64_mov_store(&g->b, true, m, RAX);
+    }
+    return;
+  }
+  int r = rm_of(g, d).reg;
+  if (fl) load_x(g, s, r);
+  else load_g(g, s, r);
+}
+
+static void x_block(ir_gen *g, uint32_t b) {
+  if (g->f->blocks[b].loop_head) x64_nops(&g->b, (16 - g->b.n % 16) % 16);
+  g->block_pos[b] = (uint32_t)g->b.n;
+}
+
+static void jump_to(ir_gen *g, uint32_t b, uint32_t next) {
+  b = ir_gen_target(g, b);
+  if (b == next) return;
+  ir_gen_fixup(g, (uint32_t)x64_jmp_rel32(&g->b), b);
+}
+
+static void x_term(ir_gen *g, uint32_t v, uint32_t next) {
+  const ir_ins *i = &g->f->ins[v];
+  const ir_block *bl = &g->f->blocks[i->block];
+  switch (i->op) {
+  case IR_JMP: jump_to(g, bl->succ[0], next); return;
+  case IR_BR: {
+    uint32_t c = i->args[0];
+    const ir_ins *ci = &g->f->ins[c];
+    int cc;
+    if (S(g)->fused[c] && (ci->op == IR_I32_EQZ || ci->op == IR_I64_EQZ)) {
+      cc = emit_test(g, ir_loc_of(g, ci->args[0])) ^ 1;
+    } else if (S(g)->fused[c]) {
+      cc = emit_int_cmp(g, (ir_op)ci->op, ir_loc_of(g, ci->args[0]), ir_loc_of(g, ci->args[1]));
+    } else {
+      cc = emit_test(g, ir_loc_of(g, c));
+    }
+    uint32_t t = ir_gen_target(g, bl->succ[0]), e = ir_gen_target(g, bl->succ[1]);
+    if (t == next) {
+      ir_gen_fixup(g, (uint32_t)x64_jcc_rel32(&g->b, cc ^ 1), e);
+    } else {
+      ir_gen_fixup(g, (uint32_t)x64_jcc_rel32(&g->b, cc), t);
+      jump_to(g, e, next);
+    }
+    return;
+  }
+  case IR_SWITCH: {
+    uint32_t n = bl->nsucc - 1;
+    load_g(g, ir_loc_of(g, i->args[0]), RCX);
+    x64_alu_imm(&g->b, 7, false, x64_r(RCX), (int32_t)n);
+    x64_mov_imm(&g->b, false, R11, n);
+    x64_cmov(&g->b, CC_AE, false, RCX, x64_r(R11));
+    size_t lea = x64_lea_rip(&g->b, R11);
+    x64_movsxd(&g->b, RCX, x64_m(x64_bidx(R11, RCX, 4, 0)));
+    x64_alu_rm(&g->b, 0, true, RCX, x64_r(R11));
+    x64_jmp_r(&g->b, RCX);
+    size_t table = g->b.n;
+    x64_patch_rel32(&g->b, lea, table);
+    /* entries: target - table, filled in by finish (a fixup tagged by its high bit) */
+    for (uint32_t k = 0; k <= n; k++) {
+      ir_gen_fixup(g, (uint32_t)(g->b.n) | 0x80000000u, bl->succ[k]);
+      x64_u32(&g->b, (uint32_t)table);
+    }
+    return;
+  }
+  case IR_RET: {
+    if (aot_result_in_reg(g->ft)) {
+      ir_loc r = ir_loc_of(g, i->args[0]);
+      if (isf(r.type)) load_x(g, r, 0);
+      else load_g(g, r, RAX);
+    } else if (i->nargs) {
+      x64_mov_load(&g->b, true, RDX, x64_m(x64_base(RSP, 0)));
+      for (uint32_t k = 0; k < i->nargs; k++) {
+        ir_loc r = ir_loc_of(g, i->args[k]);
+        x64_mem m = x64_base(RDX, 8 * (int32_t)k);
+        if (r.kind == IR_LOC_REG && isf(r.type)) {
+          x64_sse_store(&g->b, 0xF2, 0x11, r.reg, m);
+        } else {
+          load_g(g, r, RAX);
+          x64_mov_store(&g->b, true, m, RAX);
+        }
+      }
+    }
+    add_site(g, &S(g)->rets, x64_jmp_rel32(&g->b));
+    return;
+  }
+  case IR_TRAP: add_site(g, &g->traps[i->imm], x64_jmp_rel32(&g->b)); return;
+  default: g->fail = true; return;
+  }
+}
+
+/* ---- prologue, epilogue ---- */
+
+static void bind(ir_gen *g, site_list *l, size_t target) {
+  for (uint32_t k = 0; k < l->n; k++) x64_patch_rel32(&g->b, l->at[k], target);
+}
+
+static uint32_t popcount(uint32_t x) { return (uint32_t)__builtin_popcount(x); }
+
+static bool x_begin(ir_gen *g) {
+  const ir_func *f = g->f;
+  xs *st = calloc(1, sizeof *st);
+  uint32_t *uses = calloc(f->nins + 1, sizeof *uses);
+  if (st) st->fused = calloc(f->nins + 1, 1);
+  g->isa_state = st; /* released by x_release whatever happens next */
+  if (!st || !st->fused || !uses) {
+    free(uses);
+    return false;
+  }
+  uint32_t nout = 2;
+  bool c_calls = false;
+  for (uint32_t o = 0; o < f->norder; o++) {
+    const ir_block *bl = &f->blocks[f->order[o]];
+    for (uint32_t k = 0; k < bl->nins; k++) {
+      const ir_ins *i = &f->ins[bl->ins[k]];
+      if (i->dead) continue;
+      for (uint32_t a = 0; a < i->nargs; a++) uses[i->args[a]]++;
+      if ((i->op == IR_CALL || calls_c((ir_op)i->op)) && i->nargs > nout) nout = i->nargs;
+      c_calls |= calls_c((ir_op)i->op);
+    }
+  }
+  /* a compare used only by the branch right after it becomes cmp; jcc */
+  for (uint32_t o = 0; o < f->norder; o++) {
+    const ir_block *bl = &f->blocks[f->order[o]];
+    if (bl->nins < 2) continue;
+    const ir_ins *t = &f->ins[bl->ins[bl->nins - 1]];
+    if (t->op != IR_BR) continue;
+    uint32_t c = t->args[0];
+    const ir_ins *ci = &f->ins[c];
+    if (bl->ins[bl->nins - 2] != c || uses[c] != 1) continue;
+    if (int_cmp((ir_op)ci->op) || ci->op == IR_I32_EQZ || ci->op == IR_I64_EQZ) st->fused[c] = 1;
+  }
+  free(uses);
+  g->nout = nout;
+  const uint32_t gpr_alloc = (1u << RBX) | (1u << RBP) | (1u << RSI) | (1u << RDI) | (1u << R8) | (1u << R9) |
+                             (1u << R10) | (1u << R12) | (1u << R13);
+  st->saved_g = g->ra->used[IR_CL_G] & gpr_alloc;
+  st->saved_x = g->ra->used[IR_CL_F] & 0x3FFEu;
+  uint32_t nvol = 0;
+  if (c_calls) { /* our callers keep values in every allocatable register, and C may clobber these */
+    nvol = popcount(g->ra->used[IR_CL_G] & GPR_VOLATILE) + popcount(g->ra->used[IR_CL_F]);
+    st->saved_g |= GPR_VOLATILE;
+    st->saved_x = 0x3FFEu;
+  }
+  st->out_base = 8 + 8 * (int32_t)g->ra->nslots;
+  st->vol_base = st->out_base + 8 * (int32_t)nout;
+  st->save_base = st->vol_base + 8 * (int32_t)nvol;
+  uint32_t frame = (uint32_t)st->save_base + 8 * (popcount(st->saved_g) + popcount(st->saved_x));
+  if (frame % 16 != 8) frame += 8; /* rsp is 16-aligned in the body */
+  st->frame = frame;
+  /* prologue */
+  x64_alu_imm(&g->b, 5, true, x64_r(RSP), (int32_t)frame);
+  x64_alu_rm(&g->b, 7, true, RSP, x64_m(ctx_mem(offsetof(aot_ctx, stack_limit))));
+  st->stack_site = x64_jcc_rel32(&g->b, CC_B);
+  if (!aot_result_in_reg(g->ft)) x64_mov_store(&g->b, true, x64_base(RSP, 0), RAX);
+  int32_t off = st->save_base;
+  for (int r = 0; r < 16; r++)
+    if (st->saved_g & (1u << r)) {
+      x64_mov_store(&g->b, true, x64_base(RSP, off), r);
+      off += 8;
+    }
+  for (int r = 0; r < 16; r++)
+    if (st->saved_x & (1u << r)) {
+      x64_sse_store(&g->b, 0xF2, 0x11, r, x64_base(RSP, off));
+      off += 8;
+    }
+  /* parameters to their homes (no home is rax, rcx, rdx, xmm0 or xmm14) */
+  static const int8_t arg_gpr[2] = {RCX, RDX}, arg_xmm[2] = {0, XS1};
+  const ir_block *entry = &f->blocks[0];
+  for (uint32_t k = 0; k < entry->nins; k++) {
+    uint32_t v = entry->ins[k];
+    const ir_ins *i = &f->ins[v];
+    if (i->dead || i->op != IR_PARAM) continue;
+    ir_loc d = ir_loc_of(g, v);
+    if (d.kind == IR_LOC_NONE) continue;
+    uint32_t p = (uint32_t)i->imm;
+    bool fl = isf(i->type);
+    ir_loc src;
+    if (aot_arg_in_reg(g->isa->machine, (int32_t)p, WASM_I32)) {
+      src = (ir_loc){IR_LOC_REG, i->type, fl ? arg_xmm[p] : arg_gpr[p], -1, 0};
+      if (!fl) x64_mov_rr(&g->b, wide(i->type), arg_gpr[p], arg_gpr[p]); /* upper half of an i32 clear */
+    } else {
+      x64_rm m = x64_m(x64_base(RAX, 8 * (int32_t)p));
+      if (fl) x64_sse(&g->b, fpfx(wide(i->type)), 0x10, false, XS2, m);
+      else x64_mov_load(&g->b, wide(i->type), R11, m);
+      src = (ir_loc){IR_LOC_REG, i->type, fl ? XS2 : R11, -1, 0};
+    }
+    x_move(g, d, src);
+  }
+  return true;
+}
+
+static bool x_finish(ir_gen *g, aot_func_out *out) {
+  xs *st = S(g);
+  /* epilogue */
+  bind(g, &st->rets, g->b.n);
+  int32_t off = st->save_base;
+  for (int r = 0; r < 16; r++)
+    if (st->saved_g & (1u << r)) {
+      x64_mov_load(&g->b, true, r, x64_m(x64_base(RSP, off)));
+      off += 8;
+    }
+  for (int r = 0; r < 16; r++)
+    if (st->saved_x & (1u << r)) {
+      x64_sse(&g->b, 0xF2, 0x10, false, r, x64_m(x64_base(RSP, off)));
+      off += 8;
+    }
+  x64_alu_imm(&g->b, 0, true, x64_r(RSP), (int32_t)st->frame);
+  x64_ret(&g->b);
+  /* trap stubs, as the one-pass backend's (rsp is the body's at every jump here) */
+  for (int k = 0; k <= WRUN_TRAP_INTERRUPTED; k++) {
+    if (!g->traps[k].n && k != WRUN_TRAP_STACK_EXHAUSTED) continue;
+    if (k == WRUN_TRAP_STACK_EXHAUSTED) x64_patch_rel32(&g->b, st->stack_site, g->b.n);
+    bind(g, &g->traps[k], g->b.n);
+    x64_mov_rr(&g->b, true, RDI, R14);
+    x64_mov_imm(&g->b, false, RSI, (uint64_t)k);
+    x64_mov_store(&g->b, true, ctx_mem(offsetof(aot_ctx, helper_sp)), RSP);
+    x64_op_rm(&g->b, 0, 0xFF, false, 2, x64_m(ctx_mem(offsetof(aot_ctx, helpers) + 8 * (size_t)AOT_H_TRAP)));
+    x64_ud2(&g->b);
+  }
+  if (g->b.oom || g->fail) return false;
+  for (uint32_t k = 0; k < g->nfix; k++) {
+    uint32_t at = g->fix[k].at & 0x7FFFFFFFu, pos = g->block_pos[g->fix[k].block];
+    if (pos == UINT32_MAX) return false;
+    if (g->fix[k].at & 0x80000000u) { /* jump table entry: target - table */
+      uint32_t table;
+      memcpy(&table, g->b.p + at, 4);
+      int32_t rel = (int32_t)((int64_t)pos - (int64_t)table);
+      memcpy(g->b.p + at, &rel, 4);
+    } else {
+      x64_patch_rel32(&g->b, at, pos);
+    }
+  }
+  /* a jump to the very next instruction (an empty block or the epilogue
+   * followed) becomes a no-op of the same length */
+  for (uint32_t k = 0; k < g->nfix + st->rets.n; k++) {
+    uint32_t at = k < g->nfix ? g->fix[k].at : st->rets.at[k - g->nfix];
+    if (at & 0x80000000u) continue; /* a jump table entry */
+    int32_t rel;
+    memcpy(&rel, g->b.p + at, 4);
+    if (rel != 0) continue;
+    if (g->b.p[at - 1] == 0xE9) memcpy(g->b.p + at - 1, "\x0F\x1F\x44\x00\x00", 5);
+    else if (g->b.p[at - 2] == 0x0F) memcpy(g->b.p + at - 2, "\x66\x0F\x1F\x44\x00\x00", 6);
+  }
+  out->code = g->b.p;
+  out->size = (uint32_t)g->b.n;
+  out->frame = st->frame;
+  out->relocs = g->relocs;
+  out->nrelocs = g->nrelocs;
+  g->b = (aot_buf){0};
+  g->relocs = NULL;
+  g->nrelocs = 0;
+  return true;
+}
+
+static void x_release(ir_gen *g) {
+  xs *st = S(g);
+  free(st->rets.at);
+  free(st->fused);
+  free(st);
+  g->isa_state = NULL;
+}
+
+const aot_isa aot_isa_x64 = {
+    .name = "x86-64",
+    .machine = &aot_target_x64,
+    .alloc = {gpr_order, xmm_order},
+    .nalloc = {sizeof gpr_order, sizeof xmm_order},
+    .supports = x_supports,
+    .begin = x_begin,
+    .block = x_block,
+    .ins = x_ins,
+    .move = x_move,
+    .term = x_term,
+    .finish = x_finish,
+    .release = x_release,
+};

@@ -1,0 +1,261 @@
+/*
+ * test_aot_ir.c — the optimizing pipeline's IR passes on functions built by
+ * hand (src/aot/ir): constant folding, global value numbering (across a
+ * dominating block, never across siblings), loop-invariant code motion
+ * into the preheader, dead code elimination keeping effects, trivial phis,
+ * critical-edge splitting, and the register allocator keeping values that
+ * live at the same time apart.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "aot/ir/isa.h"
+
+static uint32_t emit0(ir_func *f, uint32_t b, ir_op op, ir_type t, uint64_t imm) {
+  return ir_emit(f, b, op, t, NULL, 0, imm);
+}
+static uint32_t emit1(ir_func *f, uint32_t b, ir_op op, ir_type t, uint32_t a) {
+  return ir_emit(f, b, op, t, &a, 1, 0);
+}
+static uint32_t emit2(ir_func *f, uint32_t b, ir_op op, ir_type t, uint32_t a, uint32_t c) {
+  uint32_t args[2] = {a, c};
+  return ir_emit(f, b, op, t, args, 2, 0);
+}
+static void jmp(ir_func *f, uint32_t b, uint32_t to) {
+  ir_emit(f, b, IR_JMP, IR_VOID, NULL, 0, 0);
+  ir_set_succ(f, b, &to, 1);
+}
+static void br(ir_func *f, uint32_t b, uint32_t cond, uint32_t t, uint32_t e) {
+  ir_emit(f, b, IR_BR, IR_VOID, &cond, 1, 0);
+  uint32_t s[2] = {t, e};
+  ir_set_succ(f, b, s, 2);
+}
+
+static void test_fold(void **state) {
+  (void)state;
+  ir_func *f = ir_func_new();
+  uint32_t b = ir_block_new(f);
+  uint32_t c6 = emit0(f, b, IR_CONST, IR_I32, 6), c7 = emit0(f, b, IR_CONST, IR_I32, 7);
+  uint32_t m = emit2(f, b, IR_I32_MUL, IR_I32, c6, c7);
+  uint32_t s = emit2(f, b, IR_I32_SHL, IR_I32, m, emit0(f, b, IR_CONST, IR_I32, 33)); /* shift count mod 32 */
+  uint32_t lt = emit2(f, b, IR_I32_LT_S, IR_I32, emit0(f, b, IR_CONST, IR_I32, 0xFFFFFFFFu), c6); /* -1 < 6 */
+  uint32_t p = emit0(f, b, IR_PARAM, IR_I32, 0);
+  uint32_t same = emit2(f, b, IR_I32_ADD, IR_I32, p, emit0(f, b, IR_CONST, IR_I32, 0)); /* p + 0 */
+  uint32_t rets[3] = {s, lt, same};
+  ir_emit(f, b, IR_RET, IR_VOID, rets, 3, 0);
+  assert_true(ir_cfg(f));
+  assert_true(ir_pass_gvn(f) >= 3);
+  const ir_ins *ret = &f->ins[f->blocks[b].ins[f->blocks[b].nins - 1]];
+  assert_int_equal(f->ins[ret->args[0]].op, IR_CONST);
+  assert_int_equal(f->ins[ret->args[0]].imm, 84);
+  assert_int_equal(f->ins[ret->args[1]].op, IR_CONST);
+  assert_int_equal(f->ins[ret->args[1]].imm, 1);
+  assert_int_equal(ret->args[2], p);
+  assert_false(f->oom);
+  ir_func_free(f);
+}
+
+static void test_gvn_dominance(void **state) {
+  (void)state;
+  ir_func *f = ir_func_new();
+  uint32_t b0 = ir_block_new(f), b1 = ir_block_new(f), b2 = ir_block_new(f), b3 = ir_block_new(f);
+  uint32_t p = emit0(f, b0, IR_PARAM, IR_I32, 0), k = emit0(f, b0, IR_CONST, IR_I32, 5);
+  uint32_t a = emit2(f, b0, IR_I32_ADD, IR_I32, p, k);
+  br(f, b0, p, b1, b2);
+  uint32_t a1 = emit2(f, b1, IR_I32_ADD, IR_I32, k, p); /* same as a (commuted): b0 dominates b1 */
+  uint32_t d1 = emit2(f, b1, IR_I32_MUL, IR_I32, p, p);
+  jmp(f, b1, b3);
+  uint32_t d2 = emit2(f, b2, IR_I32_MUL, IR_I32, p, p); /* same as d1, but b1 does not dominate b2 */
+  jmp(f, b2, b3);
+  uint32_t phi = ir_phi_new(f, b3, IR_I32);
+  f->ins[phi].args[0] = emit2(f, b1, IR_I32_XOR, IR_I32, a1, d1);
+  f->ins[phi].args[1] = d2;
+  /* the xor must precede b1's jump: move it before the terminator */
+  ir_block *bl1 = &f->blocks[b1];
+  uint32_t t = bl1->ins[bl1->nins - 1];
+  bl1->ins[bl1->nins - 1] = bl1->ins[bl1->nins - 2];
+  bl1->ins[bl1->nins - 2] = t;
+  ir_emit(f, b3, IR_RET, IR_VOID, &phi, 1, 0);
+  assert_true(ir_cfg(f));
+  ir_pass_gvn(f);
+  assert_int_equal(ir_resolve(f, a1), a);
+  assert_int_equal(ir_resolve(f, d2), d2);
+  assert_int_equal(ir_resolve(f, d1), d1);
+  assert_true(ir_dominates(f, b0, b3));
+  assert_false(ir_dominates(f, b1, b3));
+  ir_func_free(f);
+}
+
+/* b0: p; jmp b1.  b1: i = phi(0, next); inv = p*p; next = i + inv; br next <u p ? b1 : b2.  b2: ret i */
+static ir_func *loop_func(uint32_t *inv, uint32_t *next, uint32_t *p) {
+  ir_func *f = ir_func_new();
+  uint32_t b0 = ir_block_new(f), b1 = ir_block_new(f), b2 = ir_block_new(f);
+  *p = emit0(f, b0, IR_PARAM, IR_I32, 0);
+  uint32_t zero = emit0(f, b0, IR_CONST, IR_I32, 0);
+  jmp(f, b0, b1);
+  *inv = emit2(f, b1, IR_I32_MUL, IR_I32, *p, *p);
+  *next = emit2(f, b1, IR_I32_ADD, IR_I32, *inv, *inv); /* args[1] becomes the phi below */
+  uint32_t cond = emit2(f, b1, IR_I32_LT_U, IR_I32, *next, *p);
+  br(f, b1, cond, b1, b2);
+  uint32_t i = ir_phi_new(f, b1, IR_I32);
+  f->ins[i].args[0] = zero;
+  f->ins[i].args[1] = *next;
+  f->ins[*next].args[1] = i;
+  ir_emit(f, b2, IR_RET, IR_VOID, &i, 1, 0);
+  return f;
+}
+
+static void test_licm(void **state) {
+  (void)state;
+  uint32_t inv, next, p;
+  ir_func *f = loop_func(&inv, &next, &p);
+  assert_true(ir_cfg(f));
+  assert_true(f->blocks[1].loop_head);
+  assert_false(f->blocks[0].loop_head);
+  assert_int_equal(ir_pass_licm(f), 1);
+  assert_int_equal(f->ins[inv].block, 0);  /* p*p moved to the preheader */
+  assert_int_equal(f->ins[next].block, 1); /* depends on the phi: stays */
+  const ir_block *b0 = &f->blocks[0];
+  assert_int_equal(b0->ins[b0->nins - 2], inv);
+  assert_int_equal(f->ins[b0->ins[b0->nins - 1]].op, IR_JMP); /* still the terminator */
+  ir_func_free(f);
+}
+
+static void test_dce(void **state) {
+  (void)state;
+  ir_func *f = ir_func_new();
+  uint32_t b = ir_block_new(f);
+  uint32_t p = emit0(f, b, IR_PARAM, IR_I32, 0);
+  uint32_t unused = emit2(f, b, IR_I32_ADD, IR_I32, p, p);
+  uint32_t ld = emit1(f, b, IR_LOAD, IR_I32, p); /* unused, but may trap: kept */
+  f->ins[ld].wop = OP_I32_LOAD;
+  uint32_t val = emit2(f, b, IR_I32_SUB, IR_I32, p, p);
+  uint32_t st = emit2(f, b, IR_STORE, IR_VOID, p, val);
+  f->ins[st].wop = OP_I32_STORE;
+  ir_emit(f, b, IR_RET, IR_VOID, NULL, 0, 0);
+  assert_true(ir_cfg(f));
+  assert_int_equal(ir_pass_dce(f), 1);
+  assert_true(f->ins[unused].dead);
+  assert_false(f->ins[ld].dead);
+  assert_false(f->ins[val].dead);
+  assert_false(f->ins[st].dead);
+  ir_func_free(f);
+}
+
+static void test_trivial_phi(void **state) {
+  (void)state;
+  ir_func *f = ir_func_new();
+  uint32_t b0 = ir_block_new(f), b1 = ir_block_new(f), b2 = ir_block_new(f), b3 = ir_block_new(f);
+  uint32_t p = emit0(f, b0, IR_PARAM, IR_I32, 0);
+  br(f, b0, p, b1, b2);
+  jmp(f, b1, b3);
+  jmp(f, b2, b3);
+  uint32_t phi = ir_phi_new(f, b3, IR_I32);
+  f->ins[phi].args[0] = p;
+  f->ins[phi].args[1] = p;
+  uint32_t phi2 = ir_phi_new(f, b3, IR_I32); /* a real one */
+  f->ins[phi2].args[0] = p;
+  f->ins[phi2].args[1] = emit0(f, b0, IR_CONST, IR_I32, 3);
+  uint32_t r[2] = {phi, phi2};
+  ir_emit(f, b3, IR_RET, IR_VOID, r, 2, 0);
+  assert_int_equal(ir_pass_phis(f), 1);
+  assert_int_equal(ir_resolve(f, phi), p);
+  assert_int_equal(ir_resolve(f, phi2), phi2);
+  ir_func_free(f);
+}
+
+static void test_split_and_regalloc(void **state) {
+  (void)state;
+  uint32_t inv, next, p;
+  ir_func *f = loop_func(&inv, &next, &p);
+  assert_true(ir_cfg(f));
+  uint32_t before = f->nblocks;
+  ir_split_critical_edges(f);
+  assert_true(ir_cfg(f));
+  assert_int_equal(f->nblocks, before + 1); /* b1 -> b1 had two successors meeting two predecessors */
+  for (uint32_t b = 0; b < f->nblocks; b++)
+    if (f->blocks[b].nsucc > 1)
+      for (uint32_t s = 0; s < f->blocks[b].nsucc; s++) assert_int_equal(f->blocks[f->blocks[b].succ[s]].npred, 1);
+  /* enough registers: nothing spilled, and values live at once (p and the
+   * phi around the loop, inv into next, next into cond) apart */
+  static const int8_t regs[] = {3, 5, 6, 7, 8, 9, 10, 11};
+  aot_isa fake = {.alloc = {regs, regs}, .nalloc = {8, 8}};
+  ir_pass_licm(f);
+  ir_ra ra;
+  assert_true(ir_regalloc(f, &fake, &ra));
+  assert_int_equal(ra.nslots, 0);
+  uint32_t phi = f->ins[next].args[1];
+  uint32_t live[4] = {p, phi, inv, next};
+  for (int k = 0; k < 4; k++) {
+    assert_true(ra.reg[live[k]] >= 0);
+    for (int j = 0; j < k; j++) assert_int_not_equal(ra.reg[live[k]], ra.reg[live[j]]);
+  }
+  uint32_t zero = f->ins[phi].args[0]; /* a constant has no home: used in place */
+  assert_int_equal(f->ins[zero].op, IR_CONST);
+  assert_int_equal(ra.reg[zero], -1);
+  assert_int_equal(ra.slot[zero], -1);
+  ir_ra_free(&ra);
+  ir_func_free(f);
+}
+
+/* Four parameters live at once, two registers: two are spilled, each
+ * value has exactly one home, and the two in registers differ. */
+static void test_regalloc_spill(void **state) {
+  (void)state;
+  ir_func *f = ir_func_new();
+  uint32_t b = ir_block_new(f), v[4];
+  for (uint32_t k = 0; k < 4; k++) v[k] = emit0(f, b, IR_PARAM, IR_I64, k);
+  uint32_t s1 = emit2(f, b, IR_I64_ADD, IR_I64, v[0], v[1]), s2 = emit2(f, b, IR_I64_ADD, IR_I64, v[2], v[3]);
+  uint32_t s = emit2(f, b, IR_I64_ADD, IR_I64, s1, s2);
+  ir_emit(f, b, IR_RET, IR_VOID, &s, 1, 0);
+  assert_true(ir_cfg(f));
+  static const int8_t regs[] = {3, 5};
+  aot_isa fake = {.alloc = {regs, regs}, .nalloc = {2, 2}};
+  ir_ra ra;
+  assert_true(ir_regalloc(f, &fake, &ra));
+  uint32_t in_reg = 0;
+  for (uint32_t k = 0; k < 4; k++) {
+    assert_true((ra.reg[v[k]] >= 0) != (ra.slot[v[k]] >= 0));
+    if (ra.reg[v[k]] >= 0) in_reg++;
+    for (uint32_t j = 0; j < k; j++)
+      if (ra.reg[v[k]] >= 0) assert_int_not_equal(ra.reg[v[k]], ra.reg[v[j]]);
+  }
+  assert_int_equal(in_reg, 2);
+  assert_true(ra.nslots >= 2);
+  assert_int_equal(ra.used[IR_CL_G], (1u << 3) | (1u << 5));
+  assert_int_equal(ra.used[IR_CL_F], 0);
+  ir_ra_free(&ra);
+  ir_func_free(f);
+}
+
+static void test_print(void **state) {
+  (void)state;
+  uint32_t inv, next, p;
+  ir_func *f = loop_func(&inv, &next, &p);
+  char buf[1024];
+  size_t need = ir_print(f, buf, sizeof buf);
+  assert_true(need <= sizeof buf);
+  assert_non_null(strstr(buf, "= PHI"));
+  assert_non_null(strstr(buf, "I32_MUL"));
+  assert_non_null(strstr(buf, "BR v"));
+  char tiny[8];
+  assert_int_equal(ir_print(f, tiny, sizeof tiny), need); /* truncates, reports the size needed */
+  assert_int_equal(strlen(tiny), 7);
+  ir_func_free(f);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_fold),        cmocka_unit_test(test_gvn_dominance),      cmocka_unit_test(test_licm),
+      cmocka_unit_test(test_dce),         cmocka_unit_test(test_trivial_phi),        cmocka_unit_test(test_split_and_regalloc),
+      cmocka_unit_test(test_regalloc_spill),
+      cmocka_unit_test(test_print),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
