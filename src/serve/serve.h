@@ -168,6 +168,10 @@ void serve_exchange_respond(serve_exchange *x, int status, const serve_header *h
  * `why` goes to the access log line. Ends the exchange. */
 void serve_exchange_fail(serve_exchange *x, int status, const char *why);
 
+/* True when the client will get no more of the response (it went away, or
+ * the response was cut off): a guest's further writes are dropped. */
+bool serve_exchange_gone(serve_exchange *x);
+
 /* True once serve_exchange_start ran. */
 bool serve_exchange_started(const serve_exchange *x);
 

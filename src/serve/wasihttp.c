@@ -77,8 +77,8 @@ static int sink_head(void *arg, unsigned status, const wp2_http_field *fields, s
 
 static int sink_body(void *arg, const uint8_t *data, size_t n) {
   wh_req *r = arg;
-  serve_exchange_write(r->x, data, n);
-  return 0;
+  serve_exchange_write(r->x, data, n); /* may wait while the client is behind */
+  return serve_exchange_gone(r->x) ? EPIPE : 0;
 }
 
 /* The exchange is ended after wp2_http_handle returns, when the outcome (and
