@@ -872,6 +872,9 @@ static void finish_worker(serve_worker *w) {
       s->state = NULL;
     }
   serve_server *srv = w->srv;
+  if (srv->cfg->verbose)
+    fprintf(stderr, "wrun: worker %u: its loop changed threads %llu times; %u threads\n", w->index,
+            (unsigned long long)w->handoffs, w->nthreads);
   pthread_mutex_lock(&srv->mu);
   srv->nstopped++;
   pthread_cond_signal(&srv->cv);

@@ -57,7 +57,8 @@ def dechunk(raw):
     while True:
         eol = raw.find(b"\r\n", at)
         if eol < 0: return head, None
-        n = int(raw[at:eol].split(b";")[0], 16)
+        try: n = int(raw[at:eol].split(b";")[0], 16)
+        except ValueError: return head, None
         if n == 0: return head, b"".join(out)
         out.append(raw[eol + 2:eol + 2 + n])
         at = eol + 2 + n + 2
