@@ -7,13 +7,13 @@
  * Per request: a store with the request limits, a WASI 0.2 context and host
  * (its outgoing-handler allowed only the --allow-http destinations), the
  * component instantiated, and incoming-handler.handle called with the
- * exchange's request. The guest runs on its worker's loop thread, like an
- * http-wasm guest, so the response sink hands the head and each body piece
- * straight to the exchange: the head and the first piece leave at once, later
- * pieces as the client takes them after the handler returns. Request bodies
- * are buffered whole by h2o and given to the guest from memory; h2o 2.2 has
- * no HTTP/1 trailers, so the guest's response trailers are dropped and its
- * request has none.
+ * exchange's request. The response sink hands the head and each body piece
+ * straight to the exchange, which streams them as they come (a write waits
+ * while the client is far behind; the server moves a long-running guest off
+ * its loop thread: docs/serve.md, "Streaming"). Request bodies are buffered
+ * whole by h2o and given to the guest from memory; h2o 2.2 cannot send
+ * trailers, so the guest's response trailers are dropped and its request has
+ * none.
  *
  * Failures (docs/serve.md): a trap before the head, a missing response or a
  * failed instantiation is 500; a trap after the head cuts the response short;
