@@ -362,12 +362,13 @@ static void flush(serve_exchange *x);
 
 static void on_proceed(h2o_generator_t *g, h2o_req_t *req) {
   serve_exchange *x = (serve_exchange *)g;
-  lock(x->w);
+  serve_worker *w = x->w;
+  lock(w);
   x->sending = false;
   x->inflight_len = 0;
-  flush(x);
-  if (x->pending_len < STREAM_BACKLOG) wake_waiter(x);
-  unlock(x->w);
+  wake_waiter(x); /* it runs after this unlock, when flush has made room */
+  flush(x);       /* last: a final send may dispose of the request and free x */
+  unlock(w);
 }
 
 static void on_stop(h2o_generator_t *g, h2o_req_t *req) {
@@ -573,58 +574,66 @@ static void fail_locked(serve_exchange *x, int status, const char *why) {
 }
 
 void serve_exchange_start(serve_exchange *x, int status, const serve_header *headers, size_t n) {
-  lock(x->w);
+  serve_worker *w = x->w;
+  lock(w);
   if (!x->started && !x->ended) start_locked(x, status, headers, n, -1);
-  unlock(x->w);
+  unlock(w);
 }
 
 void serve_exchange_write(serve_exchange *x, const void *data, size_t len) {
-  lock(x->w);
+  serve_worker *w = x->w;
+  lock(w);
   write_locked(x, data, len, true);
-  unlock(x->w);
+  unlock(w);
 }
 
 void serve_exchange_finish(serve_exchange *x) {
-  lock(x->w);
+  serve_worker *w = x->w;
+  lock(w);
   finish_locked(x);
-  unlock(x->w);
+  unlock(w);
 }
 
 void serve_exchange_respond(serve_exchange *x, int status, const serve_header *headers, size_t n,
                             const void *body, size_t len) {
-  lock(x->w);
+  serve_worker *w = x->w;
+  lock(w);
   respond_locked(x, status, headers, n, body, len);
-  unlock(x->w);
+  unlock(w);
 }
 
 void serve_exchange_fail(serve_exchange *x, int status, const char *why) {
-  lock(x->w);
+  serve_worker *w = x->w;
+  lock(w);
   fail_locked(x, status, why);
-  unlock(x->w);
+  unlock(w);
 }
 
 bool serve_exchange_gone(serve_exchange *x) {
-  lock(x->w);
+  serve_worker *w = x->w;
+  lock(w);
   bool gone = !x->req || x->sent_final || x->aborting;
-  unlock(x->w);
+  unlock(w);
   return gone;
 }
 
 void serve_exchange_ref(serve_exchange *x) {
-  lock(x->w);
+  serve_worker *w = x->w;
+  lock(w);
   h2o_mem_addref_shared(x);
-  unlock(x->w);
+  unlock(w);
 }
 
 void serve_exchange_unref(serve_exchange *x) {
-  lock(x->w);
-  if (on_loop(x->w)) {
+  serve_worker *w = x->w;
+  lock(w);
+  if (on_loop(w)) {
     h2o_mem_release_shared(x);
   } else {
     x->post_unref++;
     post(x);
   }
-  unlock(x->w);
+  unlock(w);
 }
 
 void serve_on_loop(serve_exchange *x, serve_loop_call *c, void (*fn)(void *), void *arg) {
@@ -658,8 +667,8 @@ static void apply_posted(serve_worker *w) {
       free(x->post_why);
       x->post_why = NULL;
     }
-    flush(x);
-    if (x->pending_len < STREAM_BACKLOG) wake_waiter(x);
+    wake_waiter(x);
+    flush(x); /* x stays: its handler's (or a fetch's) reference is released below */
     bool end = x->post_end;
     unsigned unref = x->post_unref;
     x->post_end = false;
@@ -860,7 +869,9 @@ static void finish_worker(serve_worker *w) {
   w->done = true;
   w->owner = NULL;
   for (serve_gthread *t = w->threads; t; t = t->next_all) pthread_cond_signal(&t->cv);
-  struct timespec dl = deadline_in(w->srv->cfg->drain_timeout_ns + 1000000);
+  /* after a clean drain the guests left are only tidying up; after a timed
+   * out one they may never end */
+  struct timespec dl = deadline_in(w->inflight ? 100000000u : w->srv->cfg->drain_timeout_ns + 1000000);
   while (w->nbusy && pthread_cond_timedwait(&w->cv, &w->mu, &dl) != ETIMEDOUT) {
   }
   /* a slot still busy belongs to a guest that outlived the drain: it stays
