@@ -97,7 +97,7 @@ static int listen_socket(const struct sockaddr *sa, socklen_t len, char *why, si
  * queues it and stops the loop) and the owner runs the queued guests before
  * polling again, so a guest that answers at once (hello) never leaves the
  * thread and its writes go straight to h2o. A second thread, the monitor,
- * watches: when the owner's guest has run for HANDOFF_NS, the monitor takes
+ * watches: when the owner's guest has run for a tick (HANDOFF_NS), the monitor takes
  * the loop over and the guest goes on as a detached thread, whose calls on
  * its exchange are posted to the loop (wake_async) and whose streamed writes
  * wait while STREAM_BACKLOG bytes are queued ahead of the client. The loop
@@ -118,8 +118,9 @@ struct serve_gthread {
 
 static _Thread_local serve_gthread *self;
 
-/* How long the owner's guest may run before the monitor takes the loop. */
-#define HANDOFF_NS 1000000u
+/* How long the owner's guest may run before the monitor takes the loop: a
+ * tick of the monitor (docs/serve.md says why not shorter). */
+#define HANDOFF_NS 4000000u
 /* Bytes of a streamed body a guest may have queued ahead of the client. */
 #define STREAM_BACKLOG (256u << 10)
 /* Threads per worker at most: the owner, the monitor and detached guests. */

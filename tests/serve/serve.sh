@@ -228,7 +228,7 @@ rss1=$(rss "$main_pid")
 fd1=$(fds "$main_pid")
 thr1=$(ls "/proc/$main_pid/task" | wc -l)
 echo "soak: RSS ${rss0} KiB -> ${rss1} KiB, fds $fd0 -> $fd1, threads $thr0 -> $thr1"
-# A guest preempted past the 1 ms grace leaves its loop thread, so a loaded
+# A guest preempted past the 4 ms grace leaves its loop thread, so a loaded
 # worker may start another thread (at most 16 each, docs/serve.md
 # "Streaming"): each may add its stack and allocator caches (about 2 MiB
 # under AddressSanitizer), which is bounded, not a leak.

@@ -9,7 +9,7 @@
 #     server that holds writes back until the guest returns delivers tick 2
 #     and 3 together; /stream/N (both) "first" long before "second";
 #   * other requests are answered while a slow handler runs on the same
-#     worker (the slow guest leaves the loop thread after ~1 ms);
+#     worker (the slow guest leaves the loop thread after 4-8 ms);
 #   * backpressure: a 32 MiB response to a client that reads nothing for
 #     1.5 s does not grow the server's RSS by more than 16 MiB, and the
 #     whole body arrives intact once it reads;
