@@ -116,7 +116,7 @@ struct serve_gthread {
   uint64_t seen_gen;               /* monitor: the owner's guest_gen at its last look */
 };
 
-static _Thread_local serve_gthread *self;
+static _Thread_local serve_gthread *this_thread; /* the worker thread running this code, if any */
 
 /* How long the owner's guest may run before the monitor takes the loop: a
  * tick of the monitor (docs/serve.md says why not shorter). */
@@ -130,7 +130,7 @@ static void lock(serve_worker *w) { pthread_mutex_lock(&w->mu); }
 static void unlock(serve_worker *w) { pthread_mutex_unlock(&w->mu); }
 
 /* Under mu: this thread owns w's loop, so it may call h2o. */
-static bool on_loop(const serve_worker *w) { return self && self->w == w && w->owner == self; }
+static bool on_loop(const serve_worker *w) { return this_thread && this_thread->w == w && w->owner == this_thread; }
 
 static struct timespec deadline_in(uint64_t ns) {
   struct timespec t;
@@ -503,9 +503,9 @@ static void wait_room(serve_exchange *x) {
   serve_worker *w = x->w;
   uint64_t ns = w->srv->cfg->client_timeout_ns ? w->srv->cfg->client_timeout_ns : 10000000000u;
   struct timespec dl = deadline_in(ns);
-  x->waiter = self;
+  x->waiter = this_thread;
   while (x->pending_len >= STREAM_BACKLOG && x->req && !x->sent_final && !x->aborting)
-    if (pthread_cond_timedwait(&self->cv, &w->mu, &dl) == ETIMEDOUT) {
+    if (pthread_cond_timedwait(&this_thread->cv, &w->mu, &dl) == ETIMEDOUT) {
       x->waiter = NULL;
       fail_locked(x, 500, "the client read nothing for --client-timeout");
       return;
@@ -518,7 +518,7 @@ static void write_locked(serve_exchange *x, const void *data, size_t len, bool w
   if (!x->started) start_locked(x, 200, NULL, 0, -1);
   if (!len || x->sent_final || x->ended || x->aborting || !x->req) return; /* nobody to send to */
   serve_worker *w = x->w;
-  if (wait && x->pending_len >= STREAM_BACKLOG && self && (!on_loop(w) || detach_self(w))) {
+  if (wait && x->pending_len >= STREAM_BACKLOG && this_thread && (!on_loop(w) || detach_self(w))) {
     wait_room(x);
     if (x->sent_final || x->aborting || !x->req) return;
   }
@@ -948,7 +948,7 @@ static void own_loop(serve_gthread *t) {
 static void *gthread_main(void *arg) {
   serve_gthread *t = arg;
   serve_worker *w = t->w;
-  self = t;
+  this_thread = t;
   lock(w);
   while (!w->done) {
     if (w->owner == t) {
