@@ -19,8 +19,9 @@ handler=$tests/component/http-handler.wasm
 js=$tests/component/http-js.wasm
 . "$(dirname "$0")/lib.sh"
 CURL="curl -s -m 30"
-# wait up to 60 s for a server to start (components are loaded and compiled first)
-start_tries=600
+# wait up to 120 s for a server to start (components are loaded and compiled
+# first; the JavaScript one took 61 s in the ASan build at load 20)
+start_tries=1200
 
 code() { $CURL -o /dev/null -w '%{http_code}' "$@"; }
 
