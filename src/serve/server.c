@@ -518,7 +518,9 @@ static void write_locked(serve_exchange *x, const void *data, size_t len, bool w
   if (!x->started) start_locked(x, 200, NULL, 0, -1);
   if (!len || x->sent_final || x->ended || x->aborting || !x->req) return; /* nobody to send to */
   serve_worker *w = x->w;
-  if (wait && x->pending_len >= STREAM_BACKLOG && this_thread && (!on_loop(w) || detach_self(w))) {
+  /* the owner may hand the loop over only from guest work, never from
+   * inside uv_run */
+  if (wait && x->pending_len >= STREAM_BACKLOG && this_thread && (!on_loop(w) || (w->in_guest && detach_self(w)))) {
     wait_room(x);
     if (x->sent_final || x->aborting || !x->req) return;
   }
