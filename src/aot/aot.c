@@ -276,20 +276,33 @@ bool aot_compile_instance(wrun_store *s, wrun_instance *inst, rt_error *err) {
   return true;
 }
 
-/* The lowest address compiled code may push the stack to: the thread's
- * stack bottom plus a margin for helpers, host functions and the signal
- * handler. */
-static uintptr_t stack_floor(void) {
+/* The calling thread's stack, [lo, hi), looked up once per thread. */
+static _Thread_local uintptr_t thread_stack_lo, thread_stack_hi;
+
+static void thread_stack(uintptr_t here) {
   pthread_attr_t a;
   void *lo = NULL;
   size_t size = 0;
-  uintptr_t here = (uintptr_t)&a;
   if (pthread_getattr_np(pthread_self(), &a) == 0) {
     pthread_attr_getstack(&a, &lo, &size);
     pthread_attr_destroy(&a);
   }
-  uintptr_t floor = (uintptr_t)lo + 256 * 1024;
-  if (!lo || floor >= here) floor = here - 512 * 1024; /* unknown: assume a small stack */
+  if (lo && (uintptr_t)lo < here && here < (uintptr_t)lo + size) {
+    thread_stack_lo = (uintptr_t)lo;
+    thread_stack_hi = (uintptr_t)lo + size;
+  } else { /* unknown: assume a small stack below here */
+    thread_stack_lo = here - 768 * 1024;
+    thread_stack_hi = here + 1;
+  }
+}
+
+/* The lowest address compiled code may push the stack to: the thread's
+ * stack bottom plus a margin for helpers, host functions and the signal
+ * handler. */
+static uintptr_t stack_floor(uintptr_t here) {
+  if (!thread_stack_hi || here < thread_stack_lo || here >= thread_stack_hi) thread_stack(here);
+  uintptr_t floor = thread_stack_lo + 256 * 1024;
+  if (floor >= here) floor = here - 512 * 1024;
   return floor;
 }
 
@@ -357,8 +370,13 @@ bool aot_invoke_at(wrun_store *s, wrun_func *f, uint64_t *sp, const void *entry)
   ex.aot_base = s->nframes;
   ex.aot_sp_limit = (uintptr_t)&ex; /* every compiled frame of this call lies below */
   uint32_t base_depth = s->nframes;
-  if (!code->ctx.stack_limit) { /* wasm runs on one thread: computed once */
-    uintptr_t floor = stack_floor(), here = (uintptr_t)&ex;
+  /* Computed once per thread an instance runs on: normally one, but `wrun
+   * serve` may run an instance's later calls on another thread than its
+   * first (a slow handler leaves its loop thread, docs/serve.md). */
+  uintptr_t here = (uintptr_t)&ex;
+  if (!code->ctx.stack_limit || here < thread_stack_lo || here >= thread_stack_hi ||
+      code->ctx.stack_limit < thread_stack_lo || code->ctx.stack_limit >= thread_stack_hi) {
+    uintptr_t floor = stack_floor(here);
     /* --max-stack bounds the native stack compiled code may use */
     if (s->cfg.stack_bytes && here - floor > s->cfg.stack_bytes) floor = here - s->cfg.stack_bytes;
     code->ctx.stack_limit = floor;

@@ -70,7 +70,8 @@ typedef struct hw_req {
   char fail[300];                  /* why a host function trapped */
 } hw_req;
 
-/* Per worker: the --timeout watchdog and the template's store and pool. */
+/* Per slot (serve_exchange_worker_slot: per guest running at once): the
+ * --timeout watchdog and the template's store and pool. */
 typedef struct hw_worker {
   serve_watchdog *wd;
   serve_pool *pool;

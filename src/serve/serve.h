@@ -8,10 +8,12 @@
  * a guest ABI sees one request at a time as a serve_exchange: it reads the
  * request (serve_exchange_request), answers with serve_exchange_start /
  * _write / _finish (or serve_exchange_respond in one go), and may forward the
- * request to --upstream (serve_exchange_fetch) before answering. Everything a
- * guest ABI does runs on the worker thread that received the request; the
- * server runs one worker (one libuv loop, one listening socket with
- * SO_REUSEPORT) per --workers.
+ * request to --upstream (serve_exchange_fetch) before answering. The server
+ * runs one worker (one libuv loop, one listening socket with SO_REUSEPORT)
+ * per --workers; a guest ABI's handle runs on a thread of the worker that
+ * received the request, outside the loop's callbacks: usually the loop's own
+ * thread, or another thread of that worker once the guest has run long
+ * (docs/serve.md, "Streaming"). The serve_exchange_* calls work from either.
  *
  * Ownership: the exchange belongs to the server; a handler must eventually
  * call serve_exchange_finish (or _respond / _fail) exactly once, after which
@@ -121,7 +123,7 @@ typedef struct serve_app {
  * state shared (read-only) by all workers; `handle` runs for each request on
  * the worker that got it and must end the exchange (now or later, e.g. after
  * an upstream fetch); `worker_free` releases what a handler stored in
- * *serve_exchange_worker_slot on that worker (at its exit); `free` undoes
+ * a *serve_exchange_worker_slot of that worker (at its exit); `free` undoes
  * prepare after all workers stopped. `app` (and its module) outlives the
  * prepared state. */
 typedef struct serve_guest_ops {
@@ -147,8 +149,11 @@ int serve_run(const serve_config *cfg, const serve_guest_ops *ops, void *prepare
 const serve_request *serve_exchange_request(serve_exchange *x);
 const serve_config *serve_exchange_config(serve_exchange *x);
 
-/* A pointer per worker thread for the guest ABI's own state (NULL at first;
- * released by ops->worker_free when the worker ends). */
+/* A pointer for the guest ABI's own state, held by this exchange's guest
+ * alone while it runs: a worker has one per guest it ran at once (NULL at
+ * first; each released by ops->worker_free when the worker ends). An
+ * upstream continuation gets the same one as its request's handle. It may
+ * be used from different threads over time, never from two at once. */
 void **serve_exchange_worker_slot(serve_exchange *x);
 
 /* Starts the response (status line and headers; content-length, connection
@@ -167,6 +172,10 @@ void serve_exchange_respond(serve_exchange *x, int status, const serve_header *h
  * client gets `status` with a one-line body; after, the stream is cut short.
  * `why` goes to the access log line. Ends the exchange. */
 void serve_exchange_fail(serve_exchange *x, int status, const char *why);
+
+/* True when the client will get no more of the response (it went away, or
+ * the response was cut off): a guest's further writes are dropped. */
+bool serve_exchange_gone(serve_exchange *x);
 
 /* True once serve_exchange_start ran. */
 bool serve_exchange_started(const serve_exchange *x);

@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -89,6 +90,208 @@ static int listen_socket(const struct sockaddr *sa, socklen_t len, char *why, si
   return fd;
 }
 
+/* ---- threads: who runs the loop ------------------------------------------
+ *
+ * A worker's loop is run by one thread at a time, its owner. Guests run on
+ * the owner too, but outside uv_run: h2o hands a request over (on_req
+ * queues it and stops the loop) and the owner runs the queued guests before
+ * polling again, so a guest that answers at once (hello) never leaves the
+ * thread and its writes go straight to h2o. A second thread, the monitor,
+ * watches: when the owner's guest has run for a tick (HANDOFF_NS), the monitor takes
+ * the loop over and the guest goes on as a detached thread, whose calls on
+ * its exchange are posted to the loop (wake_async) and whose streamed writes
+ * wait while STREAM_BACKLOG bytes are queued ahead of the client. The loop
+ * thus keeps serving while a guest computes or streams. Everything shared
+ * is under the worker's mutex, which the owner takes around each h2o step
+ * that touches an exchange. */
+
+struct serve_gthread {
+  serve_worker *w;
+  pthread_t thread;
+  pthread_cond_t cv;               /* monitor ticks, idle parking, backpressure waits */
+  serve_gthread *next_idle, *next_all;
+  bool idle;                       /* parked in w->idle */
+  bool asleep;                     /* a monitor waiting for the owner to run a guest */
+  bool detached;                   /* runs a guest after the loop went to another thread */
+  uint64_t seen_gen;               /* monitor: the owner's guest_gen at its last look */
+};
+
+static _Thread_local serve_gthread *this_thread; /* the worker thread running this code, if any */
+
+/* How long the owner's guest may run before the monitor takes the loop: a
+ * tick of the monitor (docs/serve.md says why not shorter). */
+#define HANDOFF_NS 4000000u
+/* Bytes of a streamed body a guest may have queued ahead of the client. */
+#define STREAM_BACKLOG (256u << 10)
+/* Threads per worker at most: the owner, the monitor and detached guests. */
+#define MAX_THREADS 16
+
+static void lock(serve_worker *w) { pthread_mutex_lock(&w->mu); }
+static void unlock(serve_worker *w) { pthread_mutex_unlock(&w->mu); }
+
+/* Under mu: this thread owns w's loop, so it may call h2o. */
+static bool on_loop(const serve_worker *w) { return this_thread && this_thread->w == w && w->owner == this_thread; }
+
+static struct timespec deadline_in(uint64_t ns) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  t.tv_sec += (time_t)(ns / 1000000000u);
+  t.tv_nsec += (long)(ns % 1000000000u);
+  if (t.tv_nsec >= 1000000000) {
+    t.tv_sec++;
+    t.tv_nsec -= 1000000000;
+  }
+  return t;
+}
+
+static void *gthread_main(void *arg);
+static void on_wake(uv_async_t *a);
+
+/* Under mu: a new thread for w (it starts as whatever w needs: see
+ * gthread_main), or NULL. */
+static serve_gthread *thread_new(serve_worker *w, void *(*start)(void *)) {
+  serve_gthread *t = calloc(1, sizeof *t);
+  if (!t) return NULL;
+  t->w = w;
+  pthread_condattr_t ca;
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  pthread_cond_init(&t->cv, &ca);
+  pthread_condattr_destroy(&ca);
+  if (pthread_create(&t->thread, &w->srv->thread_attr, start, t) != 0) {
+    pthread_cond_destroy(&t->cv);
+    free(t);
+    return NULL;
+  }
+  t->next_all = w->threads;
+  w->threads = t;
+  w->nthreads++;
+  return t;
+}
+
+/* Under mu: makes sure a thread watches the owner (a spare one, or a new
+ * one up to MAX_THREADS; beyond, a long guest keeps the loop, as it would
+ * without any of this). */
+static void ensure_monitor(serve_worker *w) {
+  if (w->monitor || w->done) return;
+  serve_gthread *m = w->idle;
+  if (m) {
+    w->idle = m->next_idle;
+    m->idle = false;
+    pthread_cond_signal(&m->cv);
+  } else if (w->nthreads >= MAX_THREADS || !(m = thread_new(w, gthread_main))) {
+    return;
+  }
+  m->seen_gen = w->guest_gen;
+  w->monitor = m;
+}
+
+/* Under mu: `to` runs the loop from now on; the old owner's guest goes on
+ * detached. */
+static void hand_loop(serve_worker *w, serve_gthread *to) {
+  w->owner->detached = true;
+  w->owner = to;
+  w->in_guest = false;
+  w->handoffs++;
+  ensure_monitor(w);
+}
+
+/* Under mu, on the loop, in a guest that must wait (backpressure): gives the
+ * loop to the monitor now rather than after HANDOFF_NS. False if there is
+ * none (the guest then cannot wait and its bytes are kept). */
+static bool detach_self(serve_worker *w) {
+  serve_gthread *m = w->monitor;
+  if (!m) return false;
+  w->monitor = NULL;
+  hand_loop(w, m);
+  pthread_cond_signal(&m->cv);
+  return true;
+}
+
+/* Under mu, as the monitor: one look at the owner. */
+static void monitor_tick(serve_gthread *t) {
+  serve_worker *w = t->w;
+  if (!w->in_guest && w->guest_gen == t->seen_gen) { /* idle a whole tick: sleep until a guest runs */
+    t->asleep = true;
+    pthread_cond_wait(&t->cv, &w->mu);
+    t->asleep = false;
+    t->seen_gen = w->guest_gen;
+    return;
+  }
+  uint64_t gen = w->guest_gen;
+  t->seen_gen = gen;
+  struct timespec dl = deadline_in(HANDOFF_NS);
+  pthread_cond_timedwait(&t->cv, &w->mu, &dl);
+  if (w->monitor == t && !w->done && w->owner && w->in_guest && w->guest_gen == gen) {
+    w->monitor = NULL;
+    hand_loop(w, t); /* the same guest has run for a tick: take the loop */
+  }
+}
+
+/* ---- guest slots and work ------------------------------------------------ */
+
+static serve_slot *slot_take(serve_worker *w, serve_slot *need) {
+  serve_slot *s = need;
+  if (s) {
+    for (serve_slot **p = &w->free_slots; *p; p = &(*p)->next_free)
+      if (*p == s) {
+        *p = s->next_free;
+        break;
+      }
+  } else if ((s = w->free_slots) != NULL) {
+    w->free_slots = s->next_free;
+  } else {
+    if (!(s = calloc(1, sizeof *s))) return NULL;
+    s->next_all = w->slots;
+    w->slots = s;
+  }
+  s->busy = true;
+  w->nbusy++;
+  return s;
+}
+
+static void slot_put(serve_worker *w, serve_slot *s) {
+  s->busy = false;
+  w->nbusy--;
+  s->next_free = w->free_slots;
+  w->free_slots = s;
+  if (w->done) pthread_cond_broadcast(&w->cv);
+}
+
+static void push_work(serve_worker *w, serve_work *wk) {
+  wk->next = NULL;
+  *w->ready_tail = wk;
+  w->ready_tail = &wk->next;
+}
+
+/* The first queued work whose slot is free (a continuation waits while a
+ * detached thread still uses its request's slot). */
+static serve_work *pop_runnable(serve_worker *w) {
+  for (serve_work **p = &w->ready; *p; p = &(*p)->next) {
+    serve_work *wk = *p;
+    if (wk->need && wk->need->busy) continue;
+    *p = wk->next;
+    if (!*p) w->ready_tail = p;
+    return wk;
+  }
+  return NULL;
+}
+
+static bool has_runnable(const serve_worker *w) {
+  for (const serve_work *wk = w->ready; wk; wk = wk->next)
+    if (!wk->need || !wk->need->busy) return true;
+  return false;
+}
+
+void serve_defer_work(serve_exchange *x, serve_work *wk, void (*run)(void *), void *arg) {
+  serve_worker *w = x->w;
+  lock(w);
+  *wk = (serve_work){.run = run, .arg = arg, .need = x->slot, .x = x};
+  push_work(w, wk);
+  uv_stop(&w->loop); /* run it once this loop iteration ends */
+  unlock(w);
+}
+
 /* ---- exchanges --------------------------------------------------------- */
 
 static const char *reason_of(int status) {
@@ -114,16 +317,30 @@ static const char *reason_of(int status) {
 }
 
 static void maybe_stop_drained(serve_worker *w) {
-  if (w->draining && w->inflight == 0) uv_stop(&w->loop);
+  lock(w);
+  if (w->draining && w->inflight == 0) {
+    w->drained = true;
+    uv_stop(&w->loop);
+  }
+  unlock(w);
 }
 
 static void exchange_dispose(void *p) {
   serve_exchange *x = p;
-  free(x->in_headers);
+  free(x->in_copy);
   free(x->inflight);
   free(x->pending);
+  free(x->post_headers);
+  free(x->post_why);
+  lock(x->w);
   x->w->inflight--;
+  unlock(x->w);
   maybe_stop_drained(x->w);
+}
+
+/* A guest thread waiting for room in x's backlog goes on. */
+static void wake_waiter(serve_exchange *x) {
+  if (x->waiter) pthread_cond_signal(&x->waiter->cv);
 }
 
 /* Lives in the request's pool: when h2o disposes of the request, the exchange
@@ -134,26 +351,38 @@ typedef struct req_link {
 
 static void req_link_dispose(void *p) {
   req_link *l = p;
+  serve_worker *w = l->x->w;
+  lock(w);
   l->x->req = NULL;
+  wake_waiter(l->x);
   h2o_mem_release_shared(l->x);
+  unlock(w);
 }
 
 static void flush(serve_exchange *x);
 
 static void on_proceed(h2o_generator_t *g, h2o_req_t *req) {
   serve_exchange *x = (serve_exchange *)g;
+  serve_worker *w = x->w;
+  lock(w);
   x->sending = false;
   x->inflight_len = 0;
-  flush(x);
+  wake_waiter(x); /* it runs after this unlock, when flush has made room */
+  flush(x);       /* last: a final send may dispose of the request and free x */
+  unlock(w);
 }
 
 static void on_stop(h2o_generator_t *g, h2o_req_t *req) {
   serve_exchange *x = (serve_exchange *)g;
+  lock(x->w);
   x->sending = false;
   x->sent_final = true; /* the client is gone: nothing more to send */
+  wake_waiter(x);
+  unlock(x->w);
 }
 
-/* Hands h2o what is pending when it is not busy with an earlier write. */
+/* On the loop: hands h2o what is pending when it is not busy with an
+ * earlier write. */
 static void flush(serve_exchange *x) {
   if (!x->req || x->sending || x->sent_final) return;
   if (x->aborting) { /* after the write in progress (h2o allows one at a time): cut the stream */
@@ -186,6 +415,7 @@ static bool hop_by_hop(const char *n, size_t len) {
   return false;
 }
 
+/* On the loop: the status line and headers go to h2o. */
 static void start_response(serve_exchange *x, int status, const serve_header *h, size_t n, int64_t length) {
   x->started = true;
   if (!x->req) return;
@@ -210,20 +440,96 @@ static void start_response(serve_exchange *x, int status, const serve_header *h,
   h2o_start_response(req, &x->gen);
 }
 
-void serve_exchange_start(serve_exchange *x, int status, const serve_header *headers, size_t n) {
-  if (x->started || x->ended) return;
-  start_response(x, status, headers, n, -1);
+/* Under mu, off the loop: x has calls for the owner to apply. */
+static void post(serve_exchange *x) {
+  serve_worker *w = x->w;
+  if (!x->posted) {
+    x->posted = true;
+    x->post_next = w->posted;
+    w->posted = x;
+  }
+  uv_async_send(&w->wake_async);
 }
 
-void serve_exchange_write(serve_exchange *x, const void *data, size_t len) {
-  if (!x->started) serve_exchange_start(x, 200, NULL, 0);
-  if (!len || x->sent_final || x->ended) return;
+/* Under mu. */
+static void start_locked(serve_exchange *x, int status, const serve_header *h, size_t n, int64_t length) {
+  if (on_loop(x->w)) {
+    start_response(x, status, h, n, length);
+    return;
+  }
+  x->started = true;
+  size_t bytes = (n + 1) * sizeof *h;
+  for (size_t i = 0; i < n; i++) bytes += h[i].name_len + h[i].value_len;
+  serve_header *c = malloc(bytes);
+  if (!c) { /* the head cannot be kept: cut the response rather than send a wrong one */
+    n = 0;
+    x->aborting = true;
+  } else {
+    char *p = (char *)(c + n + 1);
+    for (size_t i = 0; i < n; i++) {
+      c[i] = h[i];
+      c[i].name = memcpy(p, h[i].name, h[i].name_len);
+      p += h[i].name_len;
+      c[i].value = h[i].value_len ? memcpy(p, h[i].value, h[i].value_len) : p;
+      p += h[i].value_len;
+    }
+  }
+  x->post_start = true;
+  x->post_status = status;
+  x->post_length = length;
+  x->post_headers = c;
+  x->post_nheaders = n;
+  post(x);
+}
+
+/* Under mu: x's handler reference goes (ending the exchange for it). */
+static void end_locked(serve_exchange *x) {
+  if (x->ended) return;
+  x->ended = true;
+  if (on_loop(x->w)) {
+    flush(x);
+    h2o_mem_release_shared(x);
+  } else {
+    x->post_end = true;
+    post(x);
+  }
+}
+
+static void fail_locked(serve_exchange *x, int status, const char *why);
+
+/* Under mu, off the loop: waits while the client is STREAM_BACKLOG bytes
+ * behind; a client that takes nothing for --client-timeout is cut off. */
+static void wait_room(serve_exchange *x) {
+  serve_worker *w = x->w;
+  uint64_t ns = w->srv->cfg->client_timeout_ns ? w->srv->cfg->client_timeout_ns : 10000000000u;
+  struct timespec dl = deadline_in(ns);
+  x->waiter = this_thread;
+  while (x->pending_len >= STREAM_BACKLOG && x->req && !x->sent_final && !x->aborting)
+    if (pthread_cond_timedwait(&this_thread->cv, &w->mu, &dl) == ETIMEDOUT) {
+      x->waiter = NULL;
+      fail_locked(x, 500, "the client read nothing for --client-timeout");
+      return;
+    }
+  x->waiter = NULL;
+}
+
+/* Under mu. `wait`: a streamed write, which may wait for the client. */
+static void write_locked(serve_exchange *x, const void *data, size_t len, bool wait) {
+  if (!x->started) start_locked(x, 200, NULL, 0, -1);
+  if (!len || x->sent_final || x->ended || x->aborting || !x->req) return; /* nobody to send to */
+  serve_worker *w = x->w;
+  /* the owner may hand the loop over only from guest work, never from
+   * inside uv_run */
+  if (wait && x->pending_len >= STREAM_BACKLOG && this_thread && (!on_loop(w) || (w->in_guest && detach_self(w)))) {
+    wait_room(x);
+    if (x->sent_final || x->aborting || !x->req) return;
+  }
   if (x->pending_len + len > x->pending_cap) {
     size_t cap = x->pending_cap ? x->pending_cap : 4096;
     while (cap < x->pending_len + len) cap *= 2;
     uint8_t *p = realloc(x->pending, cap);
     if (!p) { /* cannot keep the bytes: cut the response short rather than send a wrong one */
-      serve_exchange_fail(x, 500, "out of memory");
+      fail_locked(x, 500, "out of memory");
       return;
     }
     x->pending = p;
@@ -231,56 +537,176 @@ void serve_exchange_write(serve_exchange *x, const void *data, size_t len) {
   }
   memcpy(x->pending + x->pending_len, data, len);
   x->pending_len += len;
-  flush(x);
+  if (on_loop(w)) flush(x);
+  else post(x);
 }
 
-static void end_exchange(serve_exchange *x) {
+static void finish_locked(serve_exchange *x) {
   if (x->ended) return;
-  x->ended = true;
-  h2o_mem_release_shared(x);
-}
-
-void serve_exchange_finish(serve_exchange *x) {
-  if (x->ended) return;
-  if (!x->started) serve_exchange_start(x, 200, NULL, 0);
+  if (!x->started) start_locked(x, 200, NULL, 0, -1);
   x->finishing = true;
-  flush(x);
-  end_exchange(x);
+  end_locked(x);
 }
 
-void serve_exchange_respond(serve_exchange *x, int status, const serve_header *headers, size_t n,
-                            const void *body, size_t len) {
+static void respond_locked(serve_exchange *x, int status, const serve_header *headers, size_t n, const void *body,
+                           size_t len) {
   if (x->ended) return;
-  if (x->started) {
-    serve_exchange_write(x, body, len);
-    serve_exchange_finish(x);
-    return;
+  if (!x->started) start_locked(x, status, headers, n, (int64_t)len);
+  write_locked(x, body, len, false);
+  finish_locked(x);
+}
+
+static void fail_locked(serve_exchange *x, int status, const char *why) {
+  if (x->ended) return;
+  if (on_loop(x->w)) {
+    if (x->req) h2o_req_log_error(x->req, "wrun", "%s", why);
+  } else if (!x->post_why) {
+    x->post_why = strdup(why); /* logged by the owner */
+    post(x);
   }
-  start_response(x, status, headers, n, (int64_t)len);
-  serve_exchange_write(x, body, len);
-  serve_exchange_finish(x);
-}
-
-void serve_exchange_fail(serve_exchange *x, int status, const char *why) {
-  if (x->ended) return;
-  if (x->req) h2o_req_log_error(x->req, "wrun", "%s", why);
   if (!x->started) {
     char body[256];
     int n = snprintf(body, sizeof body, "%d %s\n", status, reason_of(status));
     serve_header ct = {"content-type", 12, "text/plain; charset=utf-8", 25};
-    serve_exchange_respond(x, status, &ct, 1, body, (size_t)n);
+    respond_locked(x, status, &ct, 1, body, (size_t)n);
     return;
   }
   /* the status line is out: the only honest signal left is a cut-off body */
   x->aborting = true;
-  flush(x);
-  end_exchange(x);
+  end_locked(x);
+}
+
+void serve_exchange_start(serve_exchange *x, int status, const serve_header *headers, size_t n) {
+  serve_worker *w = x->w;
+  lock(w);
+  if (!x->started && !x->ended) start_locked(x, status, headers, n, -1);
+  unlock(w);
+}
+
+void serve_exchange_write(serve_exchange *x, const void *data, size_t len) {
+  serve_worker *w = x->w;
+  lock(w);
+  write_locked(x, data, len, true);
+  unlock(w);
+}
+
+void serve_exchange_finish(serve_exchange *x) {
+  serve_worker *w = x->w;
+  lock(w);
+  finish_locked(x);
+  unlock(w);
+}
+
+void serve_exchange_respond(serve_exchange *x, int status, const serve_header *headers, size_t n,
+                            const void *body, size_t len) {
+  serve_worker *w = x->w;
+  lock(w);
+  respond_locked(x, status, headers, n, body, len);
+  unlock(w);
+}
+
+void serve_exchange_fail(serve_exchange *x, int status, const char *why) {
+  serve_worker *w = x->w;
+  lock(w);
+  fail_locked(x, status, why);
+  unlock(w);
+}
+
+bool serve_exchange_gone(serve_exchange *x) {
+  serve_worker *w = x->w;
+  lock(w);
+  bool gone = !x->req || x->sent_final || x->aborting;
+  unlock(w);
+  return gone;
+}
+
+void serve_exchange_ref(serve_exchange *x) {
+  serve_worker *w = x->w;
+  lock(w);
+  h2o_mem_addref_shared(x);
+  unlock(w);
+}
+
+void serve_exchange_unref(serve_exchange *x) {
+  serve_worker *w = x->w;
+  lock(w);
+  if (on_loop(w)) {
+    h2o_mem_release_shared(x);
+  } else {
+    x->post_unref++;
+    post(x);
+  }
+  unlock(w);
+}
+
+void serve_on_loop(serve_exchange *x, serve_loop_call *c, void (*fn)(void *), void *arg) {
+  serve_worker *w = x->w;
+  lock(w);
+  if (on_loop(w)) {
+    fn(arg);
+  } else {
+    *c = (serve_loop_call){w->calls, fn, arg};
+    w->calls = c;
+    uv_async_send(&w->wake_async);
+  }
+  unlock(w);
+}
+
+/* On the loop: what guest threads posted. */
+static void apply_posted(serve_worker *w) {
+  lock(w);
+  while (w->posted) {
+    serve_exchange *x = w->posted;
+    w->posted = x->post_next;
+    x->posted = false;
+    if (x->post_start) {
+      x->post_start = false;
+      start_response(x, x->post_status, x->post_headers, x->post_nheaders, x->post_length);
+      free(x->post_headers);
+      x->post_headers = NULL;
+    }
+    if (x->post_why) {
+      if (x->req) h2o_req_log_error(x->req, "wrun", "%s", x->post_why);
+      free(x->post_why);
+      x->post_why = NULL;
+    }
+    wake_waiter(x);
+    flush(x); /* x stays: its handler's (or a fetch's) reference is released below */
+    bool end = x->post_end;
+    unsigned unref = x->post_unref;
+    x->post_end = false;
+    x->post_unref = 0;
+    if (end) h2o_mem_release_shared(x);
+    while (unref--) h2o_mem_release_shared(x); /* x may be gone now */
+  }
+  /* calls run in the order they were made */
+  serve_loop_call *rev = NULL;
+  while (w->calls) {
+    serve_loop_call *c = w->calls;
+    w->calls = c->next;
+    c->next = rev;
+    rev = c;
+  }
+  while (rev) {
+    serve_loop_call *c = rev;
+    rev = c->next;
+    c->fn(c->arg);
+  }
+  unlock(w);
+}
+
+static void on_wake(uv_async_t *a) {
+  serve_worker *w = a->data;
+  apply_posted(w);
+  lock(w);
+  if (has_runnable(w)) uv_stop(&w->loop);
+  unlock(w);
 }
 
 bool serve_exchange_started(const serve_exchange *x) { return x->started; }
 const serve_request *serve_exchange_request(serve_exchange *x) { return &x->in; }
 const serve_config *serve_exchange_config(serve_exchange *x) { return x->w->srv->cfg; }
-void **serve_exchange_worker_slot(serve_exchange *x) { return &x->w->guest_slot; }
+void **serve_exchange_worker_slot(serve_exchange *x) { return &x->slot->state; }
 
 /* ---- requests ---------------------------------------------------------- */
 
@@ -291,25 +717,42 @@ static size_t header_bytes(const h2o_req_t *req) {
   return n;
 }
 
+static const char *put(char **p, const char *s, size_t n) {
+  char *at = *p;
+  if (n) memcpy(at, s, n);
+  *p += n;
+  return at;
+}
+
+/* The request, copied into one block the exchange owns: a guest that left
+ * the loop may still read it after h2o disposed of the request. */
 static bool fill_request(serve_exchange *x, h2o_req_t *req) {
+  size_t nh = req->headers.size, body_len = req->entity.base ? req->entity.len : 0;
+  size_t bytes = (nh + 1) * sizeof(serve_header) + req->method.len + req->path.len + req->authority.len + body_len;
+  for (size_t i = 0; i < nh; i++) bytes += req->headers.entries[i].name->len + req->headers.entries[i].value.len;
+  serve_header *hs = malloc(bytes);
+  if (!hs) return false;
+  x->in_copy = hs;
+  char *p = (char *)(hs + nh + 1);
   serve_request *in = &x->in;
-  in->method = req->method.base;
+  in->body = (const uint8_t *)put(&p, req->entity.base, body_len);
+  in->body_len = body_len;
+  in->method = put(&p, req->method.base, req->method.len);
   in->method_len = req->method.len;
-  in->uri = req->path.base;
+  in->uri = put(&p, req->path.base, req->path.len);
   in->uri_len = req->path.len;
-  in->authority = req->authority.base;
+  in->authority = put(&p, req->authority.base, req->authority.len);
   in->authority_len = req->authority.len;
   in->version = req->version;
-  in->body = (const uint8_t *)req->entity.base;
-  in->body_len = req->entity.base ? req->entity.len : 0;
-  x->in_headers = calloc(req->headers.size + 1, sizeof *x->in_headers);
-  if (!x->in_headers) return false;
-  for (size_t i = 0; i < req->headers.size; i++) {
+  for (size_t i = 0; i < nh; i++) {
     const h2o_header_t *h = &req->headers.entries[i];
-    x->in_headers[i] = (serve_header){h->name->base, h->name->len, h->value.base, h->value.len};
+    hs[i].name = put(&p, h->name->base, h->name->len);
+    hs[i].name_len = h->name->len;
+    hs[i].value = put(&p, h->value.base, h->value.len);
+    hs[i].value_len = h->value.len;
   }
-  in->headers = x->in_headers;
-  in->nheaders = req->headers.size;
+  in->headers = hs;
+  in->nheaders = nh;
   struct sockaddr_storage ss;
   socklen_t sl = req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&ss);
   if (sl) format_addr((struct sockaddr *)&ss, x->peer, sizeof x->peer);
@@ -318,7 +761,12 @@ static bool fill_request(serve_exchange *x, h2o_req_t *req) {
   return true;
 }
 
-static int on_req(h2o_handler_t *self, h2o_req_t *req) {
+static void run_handler(void *arg) {
+  serve_exchange *x = arg;
+  x->w->srv->ops->handle(x->w->srv->prepared, x);
+}
+
+static int on_req(h2o_handler_t *self_handler, h2o_req_t *req) {
   serve_worker *w = worker_of(req);
   serve_server *srv = w->srv;
   if (srv->cfg->max_header_size && header_bytes(req) > srv->cfg->max_header_size) {
@@ -332,21 +780,26 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req) {
   memset(x, 0, sizeof *x);
   x->w = w;
   x->req = req;
+  lock(w);
   w->inflight++;
   req_link *l = h2o_mem_alloc_shared(&req->pool, sizeof *l, req_link_dispose);
   l->x = x;
   h2o_mem_addref_shared(x); /* the request's reference, dropped by req_link_dispose */
   if (!fill_request(x, req)) {
-    serve_exchange_fail(x, 500, "out of memory");
-    return 0;
+    fail_locked(x, 500, "out of memory");
+  } else {
+    /* the guest runs when this loop iteration ends, outside uv_run */
+    x->work = (serve_work){.run = run_handler, .arg = x, .x = x};
+    push_work(w, &x->work);
+    uv_stop(&w->loop);
   }
-  srv->ops->handle(srv->prepared, x);
+  unlock(w);
   return 0;
 }
 
 /* ---- access log -------------------------------------------------------- */
 
-static void log_access(h2o_logger_t *self, h2o_req_t *req) {
+static void log_access(h2o_logger_t *logger, h2o_req_t *req) {
   struct timeval now;
   gettimeofday(&now, NULL);
   double ms = (double)(now.tv_sec - req->timestamps.request_begin_at.tv_sec) * 1e3 +
@@ -392,7 +845,10 @@ static void on_accept(uv_stream_t *listener, int status) {
 
 static void on_drain_timeout(uv_timer_t *t) {
   serve_worker *w = t->data;
+  lock(w);
+  w->drained = true;
   uv_stop(&w->loop);
+  unlock(w);
 }
 
 static void on_stop_request(uv_async_t *a) {
@@ -408,8 +864,121 @@ static void on_stop_request(uv_async_t *a) {
   maybe_stop_drained(w);
 }
 
+/* Under mu, by the owner that saw the drain end: stops the worker's
+ * threads, waits (at most --drain-timeout) for guests still finishing on
+ * detached threads, frees what the guest ABI kept in the free slots and
+ * tells the main thread. */
+static void finish_worker(serve_worker *w) {
+  w->done = true;
+  w->owner = NULL;
+  for (serve_gthread *t = w->threads; t; t = t->next_all) pthread_cond_signal(&t->cv);
+  /* after a clean drain the guests left are only tidying up; after a timed
+   * out one they may never end */
+  struct timespec dl = deadline_in(w->inflight ? 100000000u : w->srv->cfg->drain_timeout_ns + 1000000);
+  while (w->nbusy && pthread_cond_timedwait(&w->cv, &w->mu, &dl) != ETIMEDOUT) {
+  }
+  /* a slot still busy belongs to a guest that outlived the drain: it stays
+   * until the process exits */
+  const serve_guest_ops *ops = w->srv->ops;
+  for (serve_slot *s = w->slots; s; s = s->next_all)
+    if (!s->busy && s->state && ops->worker_free) {
+      ops->worker_free(s->state);
+      s->state = NULL;
+    }
+  serve_server *srv = w->srv;
+  if (srv->cfg->verbose)
+    fprintf(stderr, "wrun: worker %u: its loop changed threads %llu times; %u threads\n", w->index,
+            (unsigned long long)w->handoffs, w->nthreads);
+  pthread_mutex_lock(&srv->mu);
+  srv->nstopped++;
+  pthread_cond_signal(&srv->cv);
+  pthread_mutex_unlock(&srv->mu);
+}
+
+/* The owner's turn: queued guests (outside uv_run), then the loop, until the
+ * loop goes to another thread (while one of its guests ran) or the worker
+ * drained. */
+static void own_loop(serve_gthread *t) {
+  serve_worker *w = t->w;
+  for (;;) {
+    apply_posted(w);
+    lock(w);
+    if (w->owner != t) {
+      unlock(w);
+      return;
+    }
+    if (w->drained) {
+      finish_worker(w);
+      unlock(w);
+      return;
+    }
+    serve_work *wk = pop_runnable(w);
+    if (!wk) {
+      unlock(w);
+      uv_run(&w->loop, UV_RUN_DEFAULT); /* until on_req, work or the drain stops it */
+      continue;
+    }
+    serve_slot *s = slot_take(w, wk->need);
+    if (!s) {
+      fail_locked(wk->x, 500, "out of memory");
+      unlock(w);
+      continue;
+    }
+    if (!wk->need) wk->x->slot = s;
+    w->in_guest = true;
+    w->guest_gen++;
+    if (w->monitor && w->monitor->asleep) pthread_cond_signal(&w->monitor->cv);
+    unlock(w);
+    wk->run(wk->arg); /* wk may be gone after this */
+    lock(w);
+    slot_put(w, s);
+    if (w->owner != t) { /* the loop went to another thread while this guest ran */
+      t->detached = false;
+      if (w->ready && !w->done) uv_async_send(&w->wake_async); /* work may have waited for this slot */
+      unlock(w);
+      return;
+    }
+    w->in_guest = false;
+    unlock(w);
+  }
+}
+
+/* Every thread of a worker: the owner runs the loop, the monitor watches
+ * it, the others wait to be either; when the worker is done, each parks
+ * (h2o keeps recycled memory in thread-local lists that no call of its 2.2
+ * API releases, so the threads stay until the process exits). */
+static void *gthread_main(void *arg) {
+  serve_gthread *t = arg;
+  serve_worker *w = t->w;
+  this_thread = t;
+  lock(w);
+  while (!w->done) {
+    if (w->owner == t) {
+      unlock(w);
+      own_loop(t);
+      lock(w);
+    } else if (w->monitor == t) {
+      monitor_tick(t);
+    } else if (!w->monitor) {
+      w->monitor = t;
+      t->seen_gen = w->guest_gen;
+    } else {
+      t->idle = true;
+      t->next_idle = w->idle;
+      w->idle = t;
+      while (t->idle && !w->done) pthread_cond_wait(&t->cv, &w->mu);
+    }
+  }
+  unlock(w);
+  for (;;) pause(); /* every signal is blocked here: only exit ends it */
+  return NULL;
+}
+
+/* The worker's first thread: sets up its h2o context and listener on the
+ * loop, then owns it. */
 static void *worker_main(void *arg) {
-  serve_worker *w = arg;
+  serve_gthread *t = arg;
+  serve_worker *w = t->w;
   serve_server *srv = w->srv;
   h2o_context_init(&w->ctx, &w->loop, &srv->globalconf);
   w->accept_ctx.ctx = &w->ctx;
@@ -420,22 +989,16 @@ static void *worker_main(void *arg) {
   w->listener.data = w;
   int rc = uv_tcp_open(&w->listener, w->listen_fd);
   if (rc == 0) rc = uv_listen((uv_stream_t *)&w->listener, 1024, on_accept);
-  if (rc != 0)
+  lock(w);
+  w->owner = t;
+  if (rc != 0) {
     fprintf(stderr, "wrun: worker %u cannot listen: %s\n", w->index, uv_strerror(rc));
-  else
-    uv_run(&w->loop, UV_RUN_DEFAULT);
-  /* Drained (or the drain timed out). What the guest ABI kept per worker is
-   * freed now; connections still open are closed by the process's exit. The
-   * thread then parks rather than exits: h2o keeps recycled memory in
-   * thread-local lists that no call of its 2.2 API releases. */
-  if (srv->ops->worker_free && w->guest_slot) srv->ops->worker_free(w->guest_slot);
-  w->guest_slot = NULL;
-  pthread_mutex_lock(&srv->mu);
-  srv->nstopped++;
-  pthread_cond_signal(&srv->cv);
-  pthread_mutex_unlock(&srv->mu);
-  for (;;) pause(); /* every signal is blocked here: only exit ends it */
-  return NULL;
+    w->drained = true;
+  } else {
+    ensure_monitor(w);
+  }
+  unlock(w);
+  return gthread_main(t);
 }
 
 static void park_workers(serve_server *srv, unsigned started) {
@@ -505,27 +1068,41 @@ fail:;
 static int run_threads(serve_server *srv, unsigned from, unsigned to, const sigset_t *stop_set, const char *where) {
   const serve_config *cfg = srv->cfg;
   int status = 0;
-  pthread_attr_t attr;
-  pthread_attr_init(&attr);
+  pthread_attr_init(&srv->thread_attr);
+  srv->attr_ready = true;
   uint64_t stack = cfg->limits.max_stack + WORKER_STACK_MARGIN;
   if (stack < (8u << 20)) stack = 8u << 20;
-  pthread_attr_setstacksize(&attr, (size_t)stack);
+  pthread_attr_setstacksize(&srv->thread_attr, (size_t)stack);
   for (unsigned i = from; i < to; i++) {
     serve_worker *w = &srv->workers[i];
-    if (uv_loop_init(&w->loop) != 0 || uv_async_init(&w->loop, &w->stop_async, on_stop_request) != 0) {
+    if (uv_loop_init(&w->loop) != 0 || uv_async_init(&w->loop, &w->stop_async, on_stop_request) != 0 ||
+        uv_async_init(&w->loop, &w->wake_async, on_wake) != 0) {
       fprintf(stderr, "wrun: cannot create the event loop of worker %u\n", i);
       status = 1;
       break;
     }
     w->stop_async.data = w;
-    if (pthread_create(&w->thread, &attr, worker_main, w) != 0) {
+    w->wake_async.data = w;
+    pthread_mutexattr_t ma;
+    pthread_mutexattr_init(&ma);
+    pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
+    pthread_mutex_init(&w->mu, &ma);
+    pthread_mutexattr_destroy(&ma);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&w->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    w->ready_tail = &w->ready;
+    lock(w);
+    w->started = thread_new(w, worker_main) != NULL;
+    unlock(w);
+    if (!w->started) {
       fprintf(stderr, "wrun: cannot start worker %u: %s\n", i, strerror(errno));
       status = 1;
       break;
     }
-    w->thread_started = true;
   }
-  pthread_attr_destroy(&attr);
   if (status == 0) {
     if (!srv->child) announce(srv, where);
     int sig = 0;
@@ -535,7 +1112,7 @@ static int run_threads(serve_server *srv, unsigned from, unsigned to, const sigs
   }
   unsigned started = 0;
   for (unsigned i = from; i < to; i++)
-    if (srv->workers[i].thread_started) {
+    if (srv->workers[i].started) {
       uv_async_send(&srv->workers[i].stop_async);
       started++;
     }
@@ -703,10 +1280,10 @@ int serve_run(const serve_config *cfg, const serve_guest_ops *ops, void *prepare
 out:
   for (unsigned i = 0; i < srv->nworkers; i++) {
     serve_worker *w = &srv->workers[i];
-    if (w->listen_fd >= 0 && !w->thread_started) close(w->listen_fd);
+    if (w->listen_fd >= 0 && !w->started) close(w->listen_fd);
   }
   bool any_started = false, srv_child = srv->child;
-  for (unsigned i = 0; i < srv->nworkers; i++) any_started |= srv->workers[i].thread_started;
+  for (unsigned i = 0; i < srv->nworkers; i++) any_started |= srv->workers[i].started;
   if (any_started) {
     /* The loops, contexts, idle keep-alive connections and parked workers
      * stay until the process exits (h2o 2.2 has no call that closes its
@@ -715,6 +1292,7 @@ out:
     stopped_server = srv;
   } else {
     if (srv->h2o_ready) h2o_config_dispose(&srv->globalconf);
+    if (srv->attr_ready) pthread_attr_destroy(&srv->thread_attr);
     SSL_CTX_free(srv->tls);
     free(srv->workers);
     free(srv);

@@ -100,6 +100,9 @@ typedef struct fetch {
   char *header_bytes;
   uint8_t *rbody;
   size_t rbody_len, rbody_cap;
+  const char *error;               /* why it failed (static strings), or NULL */
+  serve_loop_call connect;         /* the connection is made on the loop */
+  serve_work deliver;              /* the callback runs as guest work */
 } fetch;
 
 static void fetch_free(fetch *f) {
@@ -111,11 +114,23 @@ static void fetch_free(fetch *f) {
   free(f);
 }
 
-static void fetch_done(fetch *f, const char *error) {
+/* Guest work, off uv_run: the guest's callback, then the fetch's reference
+ * to the exchange goes. */
+static void fetch_deliver(void *arg) {
+  fetch *f = arg;
   serve_upstream_response res = {f->status, f->headers, f->nheaders, f->rbody, f->rbody_len};
-  f->cb(f->x, f->data, error ? NULL : &res, error);
-  h2o_mem_release_shared(f->x);
+  serve_exchange *x = f->x;
+  f->cb(x, f->data, f->error ? NULL : &res, f->error);
   fetch_free(f);
+  serve_exchange_unref(x);
+}
+
+/* On the loop: the response is complete (or failed); the callback runs the
+ * guest, so it is queued as work for the loop's owner (with the slot the
+ * request's guest state lives in). */
+static void fetch_done(fetch *f, const char *error) {
+  f->error = error;
+  serve_defer_work(f->x, &f->deliver, fetch_deliver, f);
 }
 
 static int on_body(h2o_http1client_t *client, const char *errstr) {
@@ -248,6 +263,15 @@ static char *build_head(const serve_url *u, const serve_outgoing *r, size_t *len
   return h;
 }
 
+/* On the loop. */
+static void fetch_connect(void *arg) {
+  fetch *f = arg;
+  serve_server *srv = f->x->w->srv;
+  h2o_http1client_connect(&f->client, f, &f->x->w->client_ctx,
+                          h2o_iovec_init(srv->upstream.host, strlen(srv->upstream.host)), srv->upstream.port, 0,
+                          on_connect);
+}
+
 bool serve_exchange_fetch(serve_exchange *x, const serve_outgoing *req, serve_fetch_cb cb, void *data) {
   serve_server *srv = x->w->srv;
   if (!srv->has_upstream) return false;
@@ -269,9 +293,8 @@ bool serve_exchange_fetch(serve_exchange *x, const serve_outgoing *req, serve_fe
   if (req->body_len) memcpy(f->body_copy, req->body, req->body_len);
   f->body = f->body_copy;
   f->body_len = req->body_len;
-  h2o_mem_addref_shared(x); /* the exchange stays while the fetch runs */
-  h2o_http1client_connect(&f->client, f, &x->w->client_ctx, h2o_iovec_init(srv->upstream.host, strlen(srv->upstream.host)),
-                          srv->upstream.port, 0, on_connect);
+  serve_exchange_ref(x); /* the exchange stays while the fetch runs */
+  serve_on_loop(x, &f->connect, fetch_connect, f);
   return true;
 }
 

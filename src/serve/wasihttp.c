@@ -6,7 +6,8 @@
  *
  * Instances: prepare makes a component template (src/cinst: one instance
  * template per core module, copy-on-write memory images, compiled code
- * attached). Each worker keeps one instance graph: a store, a WASI 0.2
+ * attached). Each guest slot of a worker (serve_exchange_worker_slot: one per
+ * guest running at once) keeps one instance graph: a store, a WASI 0.2
  * context and host (its outgoing-handler allowed only the --allow-http
  * destinations) and the component instantiated from the template. Per
  * request the graph is renewed in place (wc_instance_renew: every core
@@ -15,14 +16,14 @@
  * request, and the host's objects are freed after (wp2_reset). A request
  * that trapped, timed out or failed in the host discards the whole graph
  * and builds a new one from the template before returning (the next
- * request builds it if that failed). WRUN_SERVE_NO_TEMPLATE=1 (for comparisons)
- * builds a graph per request instead, with plain instantiation. The guest runs on its worker's loop thread, like an
- * http-wasm guest, so the response sink hands the head and each body piece
- * straight to the exchange: the head and the first piece leave at once, later
- * pieces as the client takes them after the handler returns. Request bodies
- * are buffered whole by h2o and given to the guest from memory; h2o 2.2 has
- * no HTTP/1 trailers, so the guest's response trailers are dropped and its
- * request has none.
+ * request builds it if that failed). WRUN_SERVE_NO_TEMPLATE=1 (for
+ * comparisons) builds a graph per request instead, with plain instantiation.
+ * The response sink hands the head and each body piece straight to the
+ * exchange, which streams them as they come (a write waits while the client
+ * is far behind; the server moves a long-running guest off its loop thread:
+ * docs/serve.md, "Streaming"). Request bodies are buffered whole by h2o and
+ * given to the guest from memory; h2o 2.2 cannot send trailers, so the
+ * guest's response trailers are dropped and its request has none.
  *
  * Failures (docs/serve.md): a trap before the head, a missing response or a
  * failed instantiation is 500; a trap after the head cuts the response short;
@@ -98,8 +99,8 @@ static int sink_head(void *arg, unsigned status, const wp2_http_field *fields, s
 
 static int sink_body(void *arg, const uint8_t *data, size_t n) {
   wh_req *r = arg;
-  serve_exchange_write(r->x, data, n);
-  return 0;
+  serve_exchange_write(r->x, data, n); /* may wait while the client is behind */
+  return serve_exchange_gone(r->x) ? EPIPE : 0;
 }
 
 /* The exchange is ended after wp2_http_handle returns, when the outcome (and

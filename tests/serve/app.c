@@ -6,6 +6,8 @@
  *                     x-method and x-body-len
  *   /size/N           N bytes of a pattern, written 4 KiB at a time (streamed)
  *   /stream/N         "first\n", N iterations of busy work, "second\n"
+ *   /ticks/N          "tick 1\n", N iterations, "tick 2\n", N iterations,
+ *                     "tick 3\n" (each write must reach the client as made)
  *   /info             method, URI, protocol, source address, request header
  *                     names and the values of x-test, one per line
  *   /config           the guest configuration (get_config)
@@ -114,6 +116,15 @@ __attribute__((export_name("handle_request"))) int64_t handle_request(void) {
     for (uint32_t i = 0; i < n; i++) sink += i;
     (void)sink;
     WRITE_LIT(KIND_RESP, "second\n");
+  } else if (str_prefix(u, uri_len, "/ticks/")) {
+    uint32_t n = parse_u(u + 7, uri_len - 7);
+    volatile uint32_t sink = 0;
+    WRITE_LIT(KIND_RESP, "tick 1\n");
+    for (uint32_t i = 0; i < n; i++) sink += i;
+    WRITE_LIT(KIND_RESP, "tick 2\n");
+    for (uint32_t i = 0; i < n; i++) sink += i;
+    WRITE_LIT(KIND_RESP, "tick 3\n");
+    (void)sink;
   } else if (str_prefix(u, uri_len, "/info")) {
     info();
   } else if (str_prefix(u, uri_len, "/config")) {

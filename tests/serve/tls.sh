@@ -40,6 +40,11 @@ cmp -s "$tmp/body" "$tmp/echo" || fail "1 MiB echo over HTTP/2 differs"
 [ "$($C --http2 "$B/size/1048576" | wc -c)" -eq 1048576 ] || fail "1 MiB streamed over HTTP/2"
 [ "$($C --http2 -o /dev/null -w '%{http_code}' "$B/trap")" = "500" ] || fail "trap over HTTP/2: not 500"
 [ "$($C --http2 "$B/hello")" = "hello" ] || fail "no answer after a trap over HTTP/2"
+# a handler that streams while it runs long (it leaves the loop thread,
+# docs/serve.md "Streaming"), and a 4 MiB body written 4 KiB at a time
+[ "$($C --http2 "$B/ticks/300000000")" = "$(printf 'tick 1\ntick 2\ntick 3')" ] || fail "ticks over HTTP/2"
+[ "$($C --http2 "$B/size/4194304" | wc -c)" -eq 4194304 ] || fail "4 MiB streamed over HTTP/2"
+[ "$($C --http2 "$B/hello")" = "hello" ] || fail "no answer after streaming over HTTP/2"
 kill -TERM $pid
 wait $pid || fail "HTTPS server did not stop cleanly"
 pid=""

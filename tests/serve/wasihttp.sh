@@ -19,8 +19,9 @@ handler=$tests/component/http-handler.wasm
 js=$tests/component/http-js.wasm
 . "$(dirname "$0")/lib.sh"
 CURL="curl -s -m 30"
-# wait up to 60 s for a server to start (components are loaded and compiled first)
-start_tries=600
+# wait up to 120 s for a server to start (components are loaded and compiled
+# first; the JavaScript one took 61 s in the ASan build at load 20)
+start_tries=1200
 
 code() { $CURL -o /dev/null -w '%{http_code}' "$@"; }
 
@@ -78,12 +79,12 @@ sys.exit(0 if d==bytes(ord('a')+i%26 for i in range(n)) else 1)" "$n" "$tmp/gen.
   [ "$(code "$B/cl/10/3")" = "200" ] && $CURL "$B/cl/10/3" -o /dev/null && fail "$tier: /cl/10/3 ended cleanly"
 
   # streaming: "first" reaches the client while the guest still spins
-  # (spins for about 0.3 s: calibrated on the difference with /stream/0, so
+  # (spins for about 0.5 s: calibrated on the difference with /stream/0, so
   # instantiation's share, large under sanitizers, does not count; --timeout
   # is 5 s so a loaded machine has room)
   t0=$($CURL -o /dev/null -w '%{time_total}' "$B/stream/0")
-  t1=$($CURL -o /dev/null -w '%{time_total}' "$B/stream/3000000")
-  spin=$(python3 -c "import sys; d=max(float(sys.argv[2])-float(sys.argv[1]), 1e-3); print(int(min(2e9, max(1e5, 3e6 * 0.3 / d))))" "$t0" "$t1")
+  t1=$($CURL -o /dev/null -w '%{time_total}' "$B/stream/30000000")
+  spin=$(python3 -c "import sys; d=max(float(sys.argv[2])-float(sys.argv[1]), 1e-3); print(int(min(2e9, max(1e5, 3e7 * 0.5 / d))))" "$t0" "$t1")
   python3 - "$port" "$spin" <<'EOF' || fail "$tier: streaming"
 import socket, sys, time
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=30)
@@ -160,6 +161,7 @@ for i in range(int(sys.argv[2])):
         if size == 0: break
 EOF
   rss0=$(rss "$spid")
+  thr0=$(ls "/proc/$spid/task" | wc -l)
   fd0=$(fds "$spid")
   python3 - "$port" "${SOAK:-3000}" <<'EOF' || fail "$tier: soak requests"
 import socket, sys
@@ -191,8 +193,13 @@ for i in range(int(sys.argv[2])):
 EOF
   rss1=$(rss "$spid")
   fd1=$(fds "$spid")
-  echo "$tier soak: RSS ${rss0} KiB -> ${rss1} KiB, fds $fd0 -> $fd1"
-  [ $((rss1 - rss0)) -lt 8192 ] || fail "$tier: RSS grew by $((rss1 - rss0)) KiB over the soak"
+  thr1=$(ls "/proc/$spid/task" | wc -l)
+  echo "$tier soak: RSS ${rss0} KiB -> ${rss1} KiB, fds $fd0 -> $fd1, threads $thr0 -> $thr1"
+  # each thread a loaded worker starts meanwhile (a guest preempted past the
+  # 4 ms grace leaves its loop thread; at most 16 per worker) may add ~2 MiB
+  # under AddressSanitizer: bounded, not a leak (serve.sh does the same)
+  allow=$((8192 + (thr1 - thr0) * 3072))
+  [ $((rss1 - rss0)) -lt $allow ] || fail "$tier: RSS grew by $((rss1 - rss0)) KiB over the soak (allowed $allow)"
   [ $((fd1 - fd0)) -le 2 ] || fail "$tier: descriptors grew from $fd0 to $fd1"
   stop "$spid"
   [ "$st" = "0" ] || fail "$tier: the server did not stop cleanly ($st)"
