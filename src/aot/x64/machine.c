@@ -7,8 +7,10 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <stdatomic.h>
 #include <string.h>
 #if defined(__x86_64__)
+#include <cpuid.h>
 #include <ucontext.h>
 #endif
 
@@ -16,11 +18,25 @@
 
 const char *const x64_cpu_names[] = {"SSE4.1", "POPCNT", NULL};
 
+/* One CPUID leaf, read once, when compiled code is about to be made or run
+ * (an artifact asks twice: its header check and attaching its code).
+ * Not __builtin_cpu_supports: referencing it links libgcc's feature probe,
+ * a constructor that runs a dozen CPUIDs in every process. Each CPUID is a
+ * VM exit on a virtual machine: 15-35 us apiece on the shared VM of
+ * docs/performance.md. The answer never changes, so racing threads that
+ * both ask store the same value. */
 uint32_t x64_host_cpu(void) {
 #if defined(__x86_64__)
-  __builtin_cpu_init();
-  return (__builtin_cpu_supports("sse4.1") ? X64_CPU_SSE41 : 0) |
-         (__builtin_cpu_supports("popcnt") ? X64_CPU_POPCNT : 0);
+  static _Atomic uint32_t known; /* the features | read, once read */
+  const uint32_t read = UINT32_C(1) << 31;
+  uint32_t f = atomic_load_explicit(&known, memory_order_relaxed);
+  if (f & read) return f & ~read;
+  unsigned eax, ebx, ecx = 0, edx;
+  f = 0;
+  if (__get_cpuid(1, &eax, &ebx, &ecx, &edx))
+    f = ((ecx & bit_SSE4_1) ? X64_CPU_SSE41 : 0) | ((ecx & bit_POPCNT) ? X64_CPU_POPCNT : 0);
+  atomic_store_explicit(&known, f | read, memory_order_relaxed);
+  return f;
 #else
   return 0; /* another ISA: x86-64 code cannot run here */
 #endif
