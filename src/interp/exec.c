@@ -120,10 +120,11 @@ static bool exec_run(wrun_store *s, wrun_func *entry, uint64_t *entry_fp, const 
 #undef UN
 
   /* a shift or rotate fused into its user: [h][dst, a][v, k] */
-#define SHIFTED(id, outer, inner, expr)                                        \
+#define SHIFTED(id, outer, inner, ty, expr)                                    \
   L_##id: {                                                                     \
-    uint32_t a = RD_u32(fp[SB]), v = RD_u32(fp[SC]), k = (uint32_t)SD;          \
-    fp[SA] = WR_u32(expr);                                                      \
+    __typeof__(RD_##ty(0)) a = RD_##ty(fp[SB]), v = RD_##ty(fp[SC]);           \
+    uint32_t k = (uint32_t)SD;                                                  \
+    fp[SA] = WR_##ty(expr);                                                     \
     pc += 3;                                                                    \
     NEXT();                                                                     \
   }

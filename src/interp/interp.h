@@ -92,13 +92,18 @@ struct interp_code {
 #define INTERP_ADDR_FORMS(X, id) X(id##_A) X(id##_X) X(id##_C) X(id##_T)
 
 /* A binary operator whose operand was just shifted or rotated by a constant:
- * (id, outer op, inner _K op, result from the other operand a, the shifted
- * value v and the count k, already masked to 0..31). SHA-style sigma
- * functions and scaled array indexes. */
+ * (id, outer op, inner _K op, value type, result from the other operand a,
+ * the shifted value v and the count k, already masked to 0..31 or 0..63).
+ * SHA-style sigma functions and scaled array indexes (i32); SipHash-style
+ * add-rotate-xor rounds, hash finalizers (x ^ x >> k) and the carry and
+ * limb-assembly steps of multi-word arithmetic (i64). */
 #define INTERP_SHIFT_FUSIONS(X)                                                                       \
-  X(XOR_ROTL, I32_XOR, I32_ROTL, a ^ rotl32(v, k)) X(XOR_ROTR, I32_XOR, I32_ROTR, a ^ rotr32(v, k))   \
-  X(XOR_SHRU, I32_XOR, I32_SHR_U, a ^ (v >> k)) X(ADD_SHL, I32_ADD, I32_SHL, a + (v << k))            \
-  X(OR_SHL, I32_OR, I32_SHL, a | (v << k))
+  X(XOR_ROTL, I32_XOR, I32_ROTL, u32, a ^ rotl32(v, k)) X(XOR_ROTR, I32_XOR, I32_ROTR, u32, a ^ rotr32(v, k)) \
+  X(XOR_SHRU, I32_XOR, I32_SHR_U, u32, a ^ (v >> k)) X(ADD_SHL, I32_ADD, I32_SHL, u32, a + (v << k))  \
+  X(OR_SHL, I32_OR, I32_SHL, u32, a | (v << k))                                                       \
+  X(XOR_ROTL64, I64_XOR, I64_ROTL, u64, a ^ rotl64(v, k)) X(ADD_ROTL64, I64_ADD, I64_ROTL, u64, a + rotl64(v, k)) \
+  X(XOR_SHRU64, I64_XOR, I64_SHR_U, u64, a ^ (v >> k)) X(ADD_SHRU64, I64_ADD, I64_SHR_U, u64, a + (v >> k)) \
+  X(OR_SHL64, I64_OR, I64_SHL, u64, a | (v << k))
 
 /* f64 add and mul with an operand loaded just before (id, outer op, C operator). */
 #define INTERP_LOAD_FUSIONS(X) X(F64_ADD_M, F64_ADD, +) X(F64_MUL_M, F64_MUL, *)

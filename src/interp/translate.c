@@ -581,9 +581,9 @@ static wm_valtype sig_type(const tr *t, char ch) {
  * a constant (INTERP_SHIFT_FUSIONS) or an f64 load (INTERP_LOAD_FUSIONS).
  * The two become one instruction and the temporary is never written. */
 static bool fuse_operand(tr *t, wm_opcode op, wm_valtype rt) {
-  static const struct { wm_opcode outer; interp_op inner, fused; bool load; } forms[] = {
-#define S(id, outer, inner, ...) {OP_##outer, IOP_##inner##_K, IOP_##id, false},
-#define L(id, outer, ...) {OP_##outer, IOP_F64_LOAD, IOP_##id, true},
+  static const struct { wm_opcode outer; interp_op inner, fused; bool load; uint8_t kmask; } forms[] = {
+#define S(id, outer, inner, ty, ...) {OP_##outer, IOP_##inner##_K, IOP_##id, false, sizeof(RD_##ty(0)) * 8 - 1},
+#define L(id, outer, ...) {OP_##outer, IOP_F64_LOAD, IOP_##id, true, 0},
     INTERP_SHIFT_FUSIONS(S) INTERP_LOAD_FUSIONS(L)
 #undef S
 #undef L
@@ -607,12 +607,34 @@ static bool fuse_operand(tr *t, wm_opcode op, wm_valtype rt) {
       emit_ab(t, src, 0);
       emit_u(t, imm);
     } else { /* [h][dst, a][v, k] */
-      emit_ab(t, src, (int32_t)(imm & 31));
+      emit_ab(t, src, (int32_t)(imm & forms[i].kmask));
     }
     mark_dst(t);
     return true;
   }
   return false;
+}
+
+/* i64.extend_i32_u of a value the instruction just before computed into a
+ * stack slot with an i32 integer operator (or i32/i64 eqz): those write the
+ * result zero-extended to the whole slot (WR_u32 / WR_i32), so the slot
+ * already holds the i64 and only the entry's type changes. Any other i32 in a
+ * slot may carry high bits (i32.wrap_i64 is free, above), so it is extended
+ * for real. Compares feeding 64-bit carry arithmetic (`c = s < a` as an i64)
+ * are the common case. */
+static bool extends_free(tr *t) {
+  ventry *e = &t->vs[t->nv - 1];
+  if (e->kind != V_SLOT || t->last_dst_cell < 0 || t->code[t->last_dst_cell].p.a != e->slot) return false;
+  const void *h = t->code[t->last_start].h;
+  if (h == t->h[IOP_I32_EQZ] || h == t->h[IOP_I64_EQZ]) goto free_extend;
+#define Z(id, ta, tr, ...)                                                                           \
+  if (sizeof(RD_##tr(0)) == 4 && (h == t->h[IOP_##id] || h == t->h[IOP_##id##_K])) goto free_extend;
+  SEM_INT_BINOPS(Z)
+#undef Z
+  return false;
+free_extend:
+  e->type = WASM_I64;
+  return true;
 }
 
 static void numeric(tr *t, wm_opcode op, const wm_opinfo *info) {
@@ -624,6 +646,7 @@ static void numeric(tr *t, wm_opcode op, const wm_opinfo *info) {
     if (e->kind == V_CONST) e->imm[0] = (uint32_t)e->imm[0];
     return;
   }
+  if (op == OP_I64_EXTEND_I32_U && extends_free(t)) return;
   int iop = interp_op_of(op);
   if (iop < 0 || !info->sig) { /* an instruction without a handler: refuse rather than guess */
     t->unsupported = true;

@@ -414,3 +414,59 @@
 (assert_return (invoke "ack" (i32.const 3) (i32.const 3)) (i32.const 61))
 (assert_return (invoke "args" (i32.const 10) (i32.const 3) (i32.const 100)) (i32.const 87))
 (assert_return (invoke "moved_not_arg" (i32.const 77)) (i32.const 77))
+
+;; i64 shifts and rotates by a constant fused into the xor/add/or that uses
+;; them (XOR_ROTL64, ADD_ROTL64, XOR_SHRU64, ADD_SHRU64, OR_SHL64), with the
+;; shifted value on either side and counts above 63 (masked, as wasm does).
+(module
+  (func (export "xor_rotl64") (param i64 i64) (result i64) (i64.xor (local.get 0) (i64.rotl (local.get 1) (i64.const 13))))
+  (func (export "xor_rotl64_left") (param i64 i64) (result i64) (i64.xor (i64.rotl (local.get 1) (i64.const 13)) (local.get 0)))
+  (func (export "xor_rotl64_77") (param i64 i64) (result i64) (i64.xor (local.get 0) (i64.rotl (local.get 1) (i64.const 77))))
+  (func (export "add_rotl64") (param i64 i64) (result i64) (i64.add (local.get 0) (i64.rotl (local.get 1) (i64.const 32))))
+  (func (export "xor_shru64") (param i64) (result i64) (i64.xor (local.get 0) (i64.shr_u (local.get 0) (i64.const 33))))
+  (func (export "add_shru64") (param i64 i64) (result i64) (i64.add (local.get 0) (i64.shr_u (local.get 1) (i64.const 32))))
+  (func (export "or_shl64") (param i64 i64) (result i64) (i64.or (local.get 0) (i64.shl (local.get 1) (i64.const 56))))
+  (func (export "sip_half_round") (param i64 i64) (result i64)
+    ;; v0 += v1; v1 = rotl(v1, 13) ^ v0; v0 = rotl(v0, 32); result v0 ^ v1
+    (local.set 0 (i64.add (local.get 0) (local.get 1)))
+    (local.set 1 (i64.xor (i64.rotl (local.get 1) (i64.const 13)) (local.get 0)))
+    (local.set 0 (i64.rotl (local.get 0) (i64.const 32)))
+    (i64.xor (local.get 0) (local.get 1)))
+)
+(assert_return (invoke "xor_rotl64" (i64.const 0x0f) (i64.const 0x8000000000000001)) (i64.const 0x300f))
+(assert_return (invoke "xor_rotl64_left" (i64.const 0x0f) (i64.const 0x8000000000000001)) (i64.const 0x300f))
+(assert_return (invoke "xor_rotl64_77" (i64.const 0) (i64.const 1)) (i64.const 0x2000))
+(assert_return (invoke "add_rotl64" (i64.const 1) (i64.const 0x0000000200000003)) (i64.const 0x0000000300000003))
+(assert_return (invoke "xor_shru64" (i64.const -1)) (i64.const 0xffffffff80000000))
+(assert_return (invoke "add_shru64" (i64.const -1) (i64.const 0x0000000500000000)) (i64.const 4))
+(assert_return (invoke "or_shl64" (i64.const 0x11) (i64.const 0x1ff)) (i64.const 0xff00000000000011))
+;; v0 = 1 + 2 = 3; v1 = rotl(2, 13) ^ 3 = 0x4003; v0 = 3 << 32 = 0x300000000
+(assert_return (invoke "sip_half_round" (i64.const 1) (i64.const 2)) (i64.const 0x0000000300004003))
+
+;; i64.extend_i32_u right after an i32 operator is free (the slot is already
+;; zero-extended); after a free i32.wrap_i64 it is not, and must clear the
+;; high bits.
+(module
+  (func (export "carry") (param i32 i32) (result i64)
+    (i64.add (i64.extend_i32_u (i32.lt_u (local.get 0) (local.get 1))) (i64.const 0x100000000)))
+  (func (export "carry64") (param i64 i64) (result i64)
+    (i64.add (i64.extend_i32_u (i64.lt_u (local.get 0) (local.get 1))) (local.get 0)))
+  (func (export "sum_extended") (param i32 i32) (result i64)
+    (i64.extend_i32_u (i32.add (local.get 0) (local.get 1))))
+  (func (export "shr_s_extended") (param i32) (result i64)
+    (i64.extend_i32_u (i32.shr_s (local.get 0) (i32.const 4))))
+  (func (export "wrap_extended") (param i64 i64) (result i64)
+    (i64.extend_i32_u (i32.wrap_i64 (i64.add (local.get 0) (local.get 1)))))
+  (func (export "extend_to_local") (param i32) (result i64)
+    (local i64)
+    (local.set 1 (i64.extend_i32_u (i32.eqz (local.get 0))))
+    (i64.add (local.get 1) (i64.const -1)))
+)
+(assert_return (invoke "carry" (i32.const 1) (i32.const 2)) (i64.const 0x100000001))
+(assert_return (invoke "carry" (i32.const 2) (i32.const 1)) (i64.const 0x100000000))
+(assert_return (invoke "carry64" (i64.const -2) (i64.const -1)) (i64.const -1))
+(assert_return (invoke "sum_extended" (i32.const 0xffffffff) (i32.const 2)) (i64.const 1))
+(assert_return (invoke "shr_s_extended" (i32.const 0x80000000)) (i64.const 0xf8000000))
+(assert_return (invoke "wrap_extended" (i64.const 0xffffffff00000000) (i64.const 5)) (i64.const 5))
+(assert_return (invoke "extend_to_local" (i32.const 0)) (i64.const 0))
+(assert_return (invoke "extend_to_local" (i32.const 3)) (i64.const -1))
