@@ -498,6 +498,25 @@ L_ADDK_BR_UNLESS: {
     pc = v ? pc + 4 : pc[3].target;
     NEXT();
   }
+  /* `x & k` tested right away (flag and bit tests): [h][dst, src][k][target];
+   * the masked value is still stored, as the two instructions would */
+L_ANDK_BR_IF: {
+    uint32_t v = RD_u32(fp[SB]) & (uint32_t)pc[2].u;
+    fp[SA] = WR_u32(v);
+    pc = v ? pc[3].target : pc + 4;
+    NEXT();
+  }
+L_ANDK_BR_UNLESS: {
+    uint32_t v = RD_u32(fp[SB]) & (uint32_t)pc[2].u;
+    fp[SA] = WR_u32(v);
+    pc = v ? pc + 4 : pc[3].target;
+    NEXT();
+  }
+  /* a bit field: (x >> s) & mask, [h][dst, src][s, mask] */
+L_SHRU_ANDK:
+  fp[SA] = WR_u32((RD_u32(fp[SB]) >> (uint32_t)SC) & (uint32_t)SD);
+  pc += 3;
+  NEXT();
 L_BR_TABLE: { /* [h][idx, n][target 0] ... [target n = default] */
     uint32_t i = RD_u32(fp[SA]), n = (uint32_t)SB;
     pc = pc[2 + (i < n ? i : n)].target;

@@ -46,7 +46,8 @@ struct interp_code {
   X(COPY) X(COPY2) X(COPY_PAIR) X(CONST) X(CONST2) X(ZERO) X(BR) X(BR_IF) X(BR_UNLESS) X(BR_TABLE) X(RETURN)     \
   X(CALL) X(CALL_WASM) X(CALL_WASM_MOV) X(CALL_INDIRECT) X(SELECT1) X(SELECT2) X(GLOBAL_GET1) X(GLOBAL_GET2) X(GLOBAL_SET1)       \
   X(GLOBAL_SET2) X(SIMD) X(SIMD_LOAD) X(SIMD_STORE) X(TRAP) X(CHECK)                               \
-  X(F64_MULADD) X(F64_MULSUB) X(F64_SUBMUL) X(ADDK_BR_IF) X(ADDK_BR_UNLESS)
+  X(F64_MULADD) X(F64_MULSUB) X(F64_SUBMUL) X(ADDK_BR_IF) X(ADDK_BR_UNLESS) X(ANDK_BR_IF) X(ANDK_BR_UNLESS) \
+  X(SHRU_ANDK)
 
 /* The i32 compares that fuse with a following branch, in four families of
  * INTERP_NCMP ops each, laid out in this order in the enum so a family is an

@@ -457,12 +457,23 @@ static uint32_t cond_jump(tr *t, int32_t cond, bool negate) {
   uint32_t at = fuse_compare(t, cond, negate);
   if (at != UINT32_MAX) return at;
   uint32_t s = t->last_start;
-  if (s + 3 == t->n && t->code[s].h == t->h[IOP_I32_ADD_K] && t->code[s + 1].p.a == cond) {
-    /* `x + k` tested right away (a counter that counts down to zero) */
-    t->code[s].h = t->h[negate ? IOP_ADDK_BR_UNLESS : IOP_ADDK_BR_IF];
-    t->last_dst_cell = -1;
-    t->prev_start = s;
-    return emit_target(t, UINT32_MAX);
+  if (s + 3 == t->n && t->code[s + 1].p.a == cond) {
+    const void *h = t->code[s].h;
+    interp_op fused = IOP_COUNT_;
+    if (h == t->h[IOP_I32_SUB_K]) { /* `x - k` is `x + (-k)` */
+      t->code[s + 2].u = WR_u32(0u - (uint32_t)t->code[s + 2].u);
+      h = t->h[IOP_I32_ADD_K];
+    }
+    if (h == t->h[IOP_I32_ADD_K]) fused = negate ? IOP_ADDK_BR_UNLESS : IOP_ADDK_BR_IF;
+    else if (h == t->h[IOP_I32_AND_K]) fused = negate ? IOP_ANDK_BR_UNLESS : IOP_ANDK_BR_IF;
+    if (fused != IOP_COUNT_) {
+      /* `x + k` tested right away (a counter that counts down to zero), or
+       * `x & k` (a flag test) */
+      t->code[s].h = t->h[fused];
+      t->last_dst_cell = -1;
+      t->prev_start = s;
+      return emit_target(t, UINT32_MAX);
+    }
   }
   emit_op(t, negate ? IOP_BR_UNLESS : IOP_BR_IF);
   emit_ab(t, cond, 0);
@@ -668,6 +679,21 @@ static void numeric(tr *t, wm_opcode op, const wm_opinfo *info) {
       *b = tmp;
       a->canon = ca;
       b->canon = cb;
+    }
+    if (op == OP_I32_AND && b->kind == V_CONST && a->kind == V_SLOT && t->last_dst_cell >= 0 &&
+        t->code[t->last_dst_cell].p.a == a->slot && t->code[t->last_start].h == t->h[IOP_I32_SHR_U_K]) {
+      /* (x >> s) & mask, the shift used only here: one bit-field extract */
+      uint32_t s0 = t->last_start;
+      int32_t src = t->code[s0 + 1].p.b, sh = (int32_t)(t->code[s0 + 2].u & 31);
+      uint32_t mask = (uint32_t)b->imm[0];
+      t->n = s0;
+      t->nv -= 2;
+      int32_t dst = push_slot(t, rt);
+      emit_op(t, IOP_SHRU_ANDK);
+      emit_ab(t, dst, src);
+      emit_ab(t, sh, (int32_t)mask);
+      mark_dst(t);
+      return;
     }
     if (has_k_form(op) && b->kind == V_CONST) {
       uint64_t imm = b->imm[0];

@@ -470,3 +470,47 @@
 (assert_return (invoke "wrap_extended" (i64.const 0xffffffff00000000) (i64.const 5)) (i64.const 5))
 (assert_return (invoke "extend_to_local" (i32.const 0)) (i64.const 0))
 (assert_return (invoke "extend_to_local" (i32.const 3)) (i64.const -1))
+
+;; `x - k` and `x & k` tested right away become one add/and-and-branch
+;; (ADDK_BR_*, ANDK_BR_*; the value is still stored), and `(x >> s) & mask`
+;; one bit-field extract (SHRU_ANDK), shift counts above 31 masked.
+(module
+  (func (export "sub_countdown") (param i32) (result i32)
+    (local i32)
+    (loop
+      (local.set 1 (i32.add (local.get 1) (i32.const 3)))
+      (br_if 0 (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
+    (i32.add (local.get 1) (local.get 0)))
+  (func (export "sub_if") (param i32) (result i32)
+    (if (result i32) (i32.sub (local.get 0) (i32.const 5)) (then (i32.const 1)) (else (i32.const 0))))
+  (func (export "and_br_if") (param i32) (result i32)
+    (block (br_if 0 (i32.and (local.get 0) (i32.const 0x10))) (return (i32.const 7)))
+    (i32.const 9))
+  (func (export "and_if") (param i32) (result i32)
+    (if (result i32) (i32.and (local.get 0) (i32.const 0x80000000)) (then (i32.const 1)) (else (i32.const 2))))
+  (func (export "and_tee") (param i32) (result i32)
+    (local i32)
+    (block (br_if 0 (local.tee 1 (i32.and (local.get 0) (i32.const 0xf0)))))
+    (local.get 1))
+  (func (export "bitfield") (param i32) (result i32) (i32.and (i32.shr_u (local.get 0) (i32.const 22)) (i32.const 15)))
+  (func (export "bitfield_38") (param i32) (result i32) (i32.and (i32.shr_u (local.get 0) (i32.const 38)) (i32.const 0xff)))
+  (func (export "bitfield_shared") (param i32) (result i32)
+    (local i32)
+    ;; the shifted value is also kept in a local: no fusion, same answer
+    (i32.add (i32.and (local.tee 1 (i32.shr_u (local.get 0) (i32.const 4))) (i32.const 3)) (local.get 1)))
+)
+;; 4 turns: local 1 = 12, local 0 ends at 0
+(assert_return (invoke "sub_countdown" (i32.const 4)) (i32.const 12))
+(assert_return (invoke "sub_if" (i32.const 5)) (i32.const 0))
+(assert_return (invoke "sub_if" (i32.const 4)) (i32.const 1))
+(assert_return (invoke "and_br_if" (i32.const 0x31)) (i32.const 9))
+(assert_return (invoke "and_br_if" (i32.const 0x21)) (i32.const 7))
+(assert_return (invoke "and_if" (i32.const 0x80000001)) (i32.const 1))
+(assert_return (invoke "and_if" (i32.const 0x7fffffff)) (i32.const 2))
+(assert_return (invoke "and_tee" (i32.const 0x1234)) (i32.const 0x30))
+(assert_return (invoke "and_tee" (i32.const 0x1204)) (i32.const 0))
+(assert_return (invoke "bitfield" (i32.const 0x0f400000)) (i32.const 13))
+;; 38 & 31 = 6: 0x00003fc0 >> 6 = 0xff
+(assert_return (invoke "bitfield_38" (i32.const 0x00003fc0)) (i32.const 0xff))
+;; 0x57 >> 4 = 5: (5 & 3) + 5 = 6
+(assert_return (invoke "bitfield_shared" (i32.const 0x57)) (i32.const 6))
