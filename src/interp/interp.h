@@ -89,8 +89,10 @@ struct interp_code {
  *   _C  a constant address:                              ea = k + offset
  *   _T  address `slot + k` also kept in a local (local.tee, the p += k; *p idiom):
  *       l = u32(a + k); ea = l + offset
+ *   _S  address `(slot << s) + k` (an element of a static array, arr[i]):
+ *       ea = u32((a << s) + k) + offset
  * each exactly the wasm computation, so no wrap-around behaviour changes. */
-#define INTERP_ADDR_FORMS(X, id) X(id##_A) X(id##_X) X(id##_C) X(id##_T)
+#define INTERP_ADDR_FORMS(X, id) X(id##_A) X(id##_X) X(id##_C) X(id##_T) X(id##_S)
 
 /* A binary operator whose operand was just shifted or rotated by a constant:
  * (id, outer op, inner _K op, value type, result from the other operand a,

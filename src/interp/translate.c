@@ -529,6 +529,16 @@ static void access_head(tr *t, int iop, bool load, wm_valtype rt, int32_t base) 
   }
 }
 
+/* Whether the i32.add_k at s0 adds to a value the instruction just before it
+ * shifted left by a constant into a stack temporary (so nothing else reads
+ * the shifted value): the two fold into an _S address. */
+static bool scaled_index(const tr *t, uint32_t s0) {
+  uint32_t p0 = t->prev_start;
+  if (p0 == s0 || p0 + 3 != s0 || t->code[p0].h != t->h[IOP_I32_SHL_K]) return false;
+  int32_t shifted = t->code[p0 + 1].p.a;
+  return shifted == t->code[s0 + 1].p.b && shifted >= t->nlocal_slots;
+}
+
 /* The immediate-value form of a store. */
 static int store_k_form(int iop) {
   switch (iop) {
@@ -1283,6 +1293,19 @@ static void instr(tr *t) {
       access_head(t, aop + 3, load, rt, base);
       emit_u(t, k);
       emit_ab(t, l, 0);
+      emit_u(t, offset);
+    } else if (fusable && value_free && ae->kind == V_SLOT && t->last_dst_cell >= 0 &&
+               t->code[t->last_dst_cell].p.a == ae->slot && t->code[s0].h == t->h[IOP_I32_ADD_K] &&
+               scaled_index(t, s0)) {
+      /* (i << s) + k feeding the address, both used only there: arr[i] of a
+       * static array in one instruction (_S) */
+      uint32_t p0 = t->prev_start;
+      int32_t idx = t->code[p0 + 1].p.b, sh = (int32_t)(t->code[p0 + 2].u & 31);
+      int32_t k = (int32_t)(uint32_t)t->code[s0 + 2].u;
+      t->n = p0;
+      t->last_start = p0;
+      access_head(t, aop + 4, load, rt, idx);
+      emit_ab(t, k, sh);
       emit_u(t, offset);
     } else if (fusable && value_free && ae->kind == V_SLOT && t->last_dst_cell >= 0 &&
                t->code[t->last_dst_cell].p.a == ae->slot &&

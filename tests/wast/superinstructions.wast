@@ -514,3 +514,42 @@
 (assert_return (invoke "bitfield_38" (i32.const 0x00003fc0)) (i32.const 0xff))
 ;; 0x57 >> 4 = 5: (5 & 3) + 5 = 6
 (assert_return (invoke "bitfield_shared" (i32.const 0x57)) (i32.const 6))
+
+;; `(i << s) + k` as an address, both used only there, folds into the access
+;; (_S forms): static arrays. The sum wraps at 32 bits before the offset is
+;; added, as in wasm; shift counts above 31 are masked.
+(module
+  (memory 1)
+  (data (i32.const 16) "\01\00\00\00\02\00\00\00\03\00\00\00\04\00\00\00")
+  (data (i32.const 64) "\11\22\33\44\55\66\77\88\99\aa\bb\cc\dd\ee\ff\00")
+  (func (export "arr_i32") (param i32) (result i32) (i32.load (i32.add (i32.shl (local.get 0) (i32.const 2)) (i32.const 16))))
+  (func (export "arr_i32_off") (param i32) (result i32) (i32.load offset=4 (i32.add (i32.shl (local.get 0) (i32.const 2)) (i32.const 12))))
+  (func (export "arr_i64") (param i32) (result i64) (i64.load (i32.add (i32.shl (local.get 0) (i32.const 3)) (i32.const 64))))
+  (func (export "arr_u8_35") (param i32) (result i32) (i32.load8_u (i32.add (i32.shl (local.get 0) (i32.const 35)) (i32.const 64))))
+  (func (export "arr_wrap") (param i32) (result i32) (i32.load (i32.add (i32.shl (local.get 0) (i32.const 2)) (i32.const -16))))
+  (func (export "arr_store") (param i32 i32) (result i32)
+    (i32.store (i32.add (i32.shl (local.get 0) (i32.const 2)) (i32.const 256)) (local.get 1))
+    (i32.load (i32.const 260)))
+  (func (export "arr_store8") (param i32 i32) (result i32)
+    (i32.store8 offset=1 (i32.add (i32.shl (local.get 0) (i32.const 1)) (i32.const 300)) (local.get 1))
+    (i32.load16_u (i32.const 302)))
+  (func (export "arr_shared") (param i32) (result i32)
+    (local i32)
+    ;; the scaled index is also kept in a local: no fusion, same answer
+    (i32.add (i32.load (i32.add (local.tee 1 (i32.shl (local.get 0) (i32.const 2))) (i32.const 16))) (local.get 1)))
+)
+(assert_return (invoke "arr_i32" (i32.const 2)) (i32.const 3))
+(assert_return (invoke "arr_i32_off" (i32.const 3)) (i32.const 4))
+(assert_return (invoke "arr_i64" (i32.const 1)) (i64.const 0x00ffeeddccbbaa99))
+;; 35 & 31 = 3: byte 64 + 8 = 0x99
+(assert_return (invoke "arr_u8_35" (i32.const 1)) (i32.const 0x99))
+;; (9 << 2) - 16 = 20: bytes 20..23 = 2
+(assert_return (invoke "arr_wrap" (i32.const 9)) (i32.const 2))
+;; (0 << 2) - 16 wraps to 0xfffffff0: out of bounds, not address -16 + something
+(assert_trap (invoke "arr_wrap" (i32.const 0)) "out of bounds memory access")
+(assert_return (invoke "arr_store" (i32.const 1) (i32.const 0x12345678)) (i32.const 0x12345678))
+;; (1 << 1) + 300 + 1 = 303: the high byte of the halfword at 302
+(assert_return (invoke "arr_store8" (i32.const 1) (i32.const 0xab)) (i32.const 0xab00))
+(assert_trap (invoke "arr_i32" (i32.const 0x4000)) "out of bounds memory access")
+;; load at 4*1 + 16 = 20 -> 2, plus the index 4
+(assert_return (invoke "arr_shared" (i32.const 1)) (i32.const 6))
