@@ -56,7 +56,7 @@ static NOINLINE int p_odd(int32_t v) { return v & 1; }
 static NOINLINE int p_pos(int32_t v) { return v > 0; }
 static NOINLINE int p_small(int32_t v) { return v < 5000 && v > -5000; }
 static NOINLINE int64_t f_sum(int64_t a, int32_t v) { return a + v; }
-static NOINLINE int64_t f_xor(int64_t a, int32_t v) { return (a << 1) ^ v; }
+static NOINLINE int64_t f_xor(int64_t a, int32_t v) { return (int64_t)((uint64_t)a << 1) ^ v; }
 static NOINLINE int64_t f_max(int64_t a, int32_t v) { return a > v ? a : v; }
 static map_fn const maps[4] = {m_inc, m_dbl, m_sq, m_neg};
 static pred_fn const preds[3] = {p_odd, p_pos, p_small};
