@@ -11,6 +11,6 @@ BENCH_EXPORT uint64_t bench_run(void) {
   volatile uint32_t m = 3;
   uint64_t sum = 0;
   for (uint32_t n = 1; n <= 9; n++) sum += ack(m, n);
-  for (int r = 0; r < 220; r++) sum += ack(m, 8);
+  for (int r = 0; r < BENCH_SIZE(220, 10); r++) sum += ack(m, 8);
   return sum;
 }

@@ -19,6 +19,15 @@
 
 uint64_t bench_run(void);
 
+/* BENCH_SIZE(full, quick): the amount of work. bench/run builds every workload
+ * twice: as is (about a second natively) and with -DBENCH_QUICK for quick
+ * runs (--quick, about a twentieth of the work) while tuning. */
+#ifdef BENCH_QUICK
+#define BENCH_SIZE(full, quick) (quick)
+#else
+#define BENCH_SIZE(full, quick) (full)
+#endif
+
 /* A small deterministic generator shared by the workloads (xorshift64*). */
 static inline uint64_t bench_rand(uint64_t *s) {
   uint64_t x = *s;

@@ -26,7 +26,7 @@ BENCH_EXPORT uint64_t bench_run(void) {
   uint64_t total = 0;
   node *longlived = make(16);
   for (int d = 4; d <= 16; d += 2) {
-    int iters = 1 << (16 - d + 5);
+    int iters = 1 << (16 - d + BENCH_SIZE(5, 1));
     for (int i = 0; i < iters; i++) {
       node *t = make(d);
       total += check(t);

@@ -14,7 +14,7 @@ BENCH_EXPORT uint64_t bench_run(void) {
   uint64_t seed = 42;
   for (uint32_t i = 0; i < LEN; i++) data[i] = (uint8_t)bench_rand(&seed);
   uint64_t sum = 0;
-  for (int rep = 0; rep < 160; rep++) {
+  for (int rep = 0; rep < BENCH_SIZE(160, 8); rep++) {
     uint32_t crc = 0xFFFFFFFFu ^ (uint32_t)rep;
     for (uint32_t i = 0; i < LEN; i++) crc = table[(crc ^ data[i]) & 0xFF] ^ (crc >> 8);
     sum += crc ^ 0xFFFFFFFFu;

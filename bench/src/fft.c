@@ -49,7 +49,7 @@ static void fft(void) {
 BENCH_EXPORT uint64_t bench_run(void) {
   uint64_t seed = 11;
   double acc = 0;
-  for (int rep = 0; rep < 150; rep++) {
+  for (int rep = 0; rep < BENCH_SIZE(150, 8); rep++) {
     for (int i = 0; i < N; i++) { re[i] = (double)(bench_rand(&seed) % 2000) / 1000.0 - 1.0; im[i] = 0; }
     fft();
     acc += re[rep % 64 + 1] + im[N / 2 - rep % 64];

@@ -9,7 +9,7 @@ static uint32_t slot_of(uint64_t k) { return (uint32_t)((k * 0x9E3779B97F4A7C15u
 
 BENCH_EXPORT uint64_t bench_run(void) {
   uint64_t sum = 0;
-  for (int rep = 0; rep < 18; rep++) {
+  for (int rep = 0; rep < BENCH_SIZE(18, 1); rep++) {
     for (uint32_t i = 0; i < CAP; i++) keys[i] = 0;
     uint64_t seed = 1234 + (uint64_t)rep;
     for (uint32_t i = 0; i < CAP / 2; i++) {

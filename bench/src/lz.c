@@ -38,7 +38,7 @@ BENCH_EXPORT uint64_t bench_run(void) {
     while (*w && p < LEN) in[p++] = (uint8_t)*w++;
   }
   uint64_t sum = 0;
-  for (int rep = 0; rep < 150; rep++) {
+  for (int rep = 0; rep < BENCH_SIZE(150, 8); rep++) {
     in[rep % 4096] ^= 1;
     uint32_t n = compress();
     sum = sum * 131 + n;

@@ -2,7 +2,7 @@
 #include "bench.h"
 
 BENCH_EXPORT uint64_t bench_run(void) {
-  const int W = 1800, H = 1400, MAXIT = 200;
+  const int W = 1800, H = BENCH_SIZE(1400, 70), MAXIT = 200;
   uint64_t total = 0;
   for (int py = 0; py < H; py++)
     for (int px = 0; px < W; px++) {

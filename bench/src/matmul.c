@@ -12,7 +12,7 @@ BENCH_EXPORT uint64_t bench_run(void) {
       b[i][j] = (double)(bench_rand(&seed) % 1000) / 100.0;
     }
   double total = 0;
-  for (int rep = 0; rep < 180; rep++) {
+  for (int rep = 0; rep < BENCH_SIZE(180, 9); rep++) {
     for (int i = 0; i < N; i++)
       for (int j = 0; j < N; j++) c[i][j] = 0;
     for (int i = 0; i < N; i++)

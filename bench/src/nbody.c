@@ -14,7 +14,7 @@ BENCH_EXPORT uint64_t bench_run(void) {
     {15.37, -25.91, 0.17, 0.979, 0.594, -0.034, 0.002},
   };
   const double dt = 0.001;
-  for (int step = 0; step < 2400000; step++) {
+  for (int step = 0; step < BENCH_SIZE(2400000, 120000); step++) {
     for (int i = 0; i < 5; i++)
       for (int j = i + 1; j < 5; j++) {
         double dx = b[i].x - b[j].x, dy = b[i].y - b[j].y, dz = b[i].z - b[j].z;

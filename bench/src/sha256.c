@@ -38,7 +38,7 @@ BENCH_EXPORT uint64_t bench_run(void) {
   uint64_t seed = 7;
   for (uint32_t i = 0; i < LEN; i++) data[i] = (uint8_t)bench_rand(&seed);
   uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-  for (int rep = 0; rep < 96; rep++)
+  for (int rep = 0; rep < BENCH_SIZE(96, 5); rep++)
     for (uint32_t off = 0; off < LEN; off += 64) compress(h, data + off);
   return (uint64_t)h[0] << 32 | h[7];
 }

@@ -6,7 +6,7 @@ static uint8_t composite[N + 1];
 
 BENCH_EXPORT uint64_t bench_run(void) {
   uint64_t total = 0;
-  for (int rep = 0; rep < 16; rep++) {
+  for (int rep = 0; rep < BENCH_SIZE(16, 1); rep++) {
     for (uint32_t i = 0; i <= N; i++) composite[i] = 0;
     uint32_t count = 0;
     for (uint32_t i = 2; i <= N; i++) {

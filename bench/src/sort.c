@@ -33,7 +33,7 @@ static void qsort_u32(uint32_t *a, int n) {
 
 BENCH_EXPORT uint64_t bench_run(void) {
   uint64_t sum = 0, seed = 99;
-  for (int rep = 0; rep < 6; rep++) {
+  for (int rep = 0; rep < BENCH_SIZE(6, 1); rep++) {
     for (int i = 0; i < N; i++) v[i] = (uint32_t)bench_rand(&seed);
     qsort_u32(v, N);
     for (int i = 0; i < N; i += 1000) sum = sum * 31 + v[i];

@@ -27,6 +27,6 @@ BENCH_EXPORT uint64_t bench_run(void) {
   /* v0 = counter, v1 = acc: loop { acc = (acc * 31 + counter) ^ 7; counter-- } */
   const int32_t code[] = {
     LOAD, 1, PUSH, 31, MUL, LOAD, 0, ADD, PUSH, 7, XOR, STORE, 1, DEC, 0, JNZ, 0, 0, HALT};
-  int64_t vars[2] = {12000000, 1};
+  int64_t vars[2] = {BENCH_SIZE(12000000, 600000), 1};
   return run(code, vars);
 }

@@ -120,10 +120,11 @@ static bool exec_run(wrun_store *s, wrun_func *entry, uint64_t *entry_fp, const 
 #undef UN
 
   /* a shift or rotate fused into its user: [h][dst, a][v, k] */
-#define SHIFTED(id, outer, inner, expr)                                        \
+#define SHIFTED(id, outer, inner, ty, expr)                                    \
   L_##id: {                                                                     \
-    uint32_t a = RD_u32(fp[SB]), v = RD_u32(fp[SC]), k = (uint32_t)SD;          \
-    fp[SA] = WR_u32(expr);                                                      \
+    __typeof__(RD_##ty(0)) a = RD_##ty(fp[SB]), v = RD_##ty(fp[SC]);           \
+    uint32_t k = (uint32_t)SD;                                                  \
+    fp[SA] = WR_##ty(expr);                                                     \
     pc += 3;                                                                    \
     NEXT();                                                                     \
   }
@@ -231,12 +232,15 @@ L_I64_REM_U: {
 #define EA_SUM(x, y, off) ((uint64_t)(uint32_t)(RD_u32(x) + (uint32_t)(y)) + (off))
 /* _T: the sum also goes to local l (cell 3) before the access */
 #define EA_TEE(x) ({ uint32_t l_ = RD_u32(x) + (uint32_t)pc[2].u; fp[pc[3].p.a] = WR_u32(l_); (uint64_t)l_ + pc[4].u; })
+/* _S: [h][dst or base, value][k, s][offset], ea = u32((x << s) + k) + offset */
+#define EA_SCALED(x) ((uint64_t)(uint32_t)((RD_u32(x) << SD) + (uint32_t)SC) + pc[3].u)
 #define LOAD(id, ctype, n, conv)                                                 \
   L_##id: LOAD_AT(ctype, n, conv, (uint64_t)RD_u32(fp[SB]) + pc[2].u, 3)         \
   L_##id##_A: LOAD_AT(ctype, n, conv, EA_SUM(fp[SB], pc[2].u, pc[3].u), 4)       \
   L_##id##_X: LOAD_AT(ctype, n, conv, EA_SUM(fp[SB], fp[SC], pc[3].u), 4)        \
   L_##id##_C: LOAD_AT(ctype, n, conv, pc[2].u, 3)                                \
-  L_##id##_T: LOAD_AT(ctype, n, conv, EA_TEE(fp[SB]), 5)
+  L_##id##_T: LOAD_AT(ctype, n, conv, EA_TEE(fp[SB]), 5)                        \
+  L_##id##_S: LOAD_AT(ctype, n, conv, EA_SCALED(fp[SB]), 4)
   SEM_LOAD_OPS(LOAD)
 #undef LOAD
 #define STORE(id, ctype, n)                                                      \
@@ -245,6 +249,7 @@ L_I64_REM_U: {
   L_##id##_X: STORE_AT(ctype, n, fp[SB], EA_SUM(fp[SA], fp[SC], pc[3].u), 4)     \
   L_##id##_C: STORE_AT(ctype, n, fp[SB], pc[2].u, 3)                             \
   L_##id##_T: STORE_AT(ctype, n, fp[SB], EA_TEE(fp[SA]), 5)                      \
+  L_##id##_S: STORE_AT(ctype, n, fp[SB], EA_SCALED(fp[SA]), 4)                   \
   L_##id##_K: STORE_AT(ctype, n, pc[2].u, (uint64_t)RD_u32(fp[SA]) + pc[3].u, 4)
   SEM_STORE_OPS(STORE)
 #undef STORE
@@ -257,6 +262,7 @@ L_I64_REM_U: {
 #undef STORE_AT
 #undef EA_SUM
 #undef EA_TEE
+#undef EA_SCALED
 
 L_MEMORY_SIZE:
   fp[SA] = mem->size / 65536;
@@ -497,6 +503,25 @@ L_ADDK_BR_UNLESS: {
     pc = v ? pc + 4 : pc[3].target;
     NEXT();
   }
+  /* `x & k` tested right away (flag and bit tests): [h][dst, src][k][target];
+   * the masked value is still stored, as the two instructions would */
+L_ANDK_BR_IF: {
+    uint32_t v = RD_u32(fp[SB]) & (uint32_t)pc[2].u;
+    fp[SA] = WR_u32(v);
+    pc = v ? pc[3].target : pc + 4;
+    NEXT();
+  }
+L_ANDK_BR_UNLESS: {
+    uint32_t v = RD_u32(fp[SB]) & (uint32_t)pc[2].u;
+    fp[SA] = WR_u32(v);
+    pc = v ? pc + 4 : pc[3].target;
+    NEXT();
+  }
+  /* a bit field: (x >> s) & mask, [h][dst, src][s, mask] */
+L_SHRU_ANDK:
+  fp[SA] = WR_u32((RD_u32(fp[SB]) >> (uint32_t)SC) & (uint32_t)SD);
+  pc += 3;
+  NEXT();
 L_BR_TABLE: { /* [h][idx, n][target 0] ... [target n = default] */
     uint32_t i = RD_u32(fp[SA]), n = (uint32_t)SB;
     pc = pc[2 + (i < n ? i : n)].target;

@@ -46,7 +46,8 @@ struct interp_code {
   X(COPY) X(COPY2) X(COPY_PAIR) X(CONST) X(CONST2) X(ZERO) X(BR) X(BR_IF) X(BR_UNLESS) X(BR_TABLE) X(RETURN)     \
   X(CALL) X(CALL_WASM) X(CALL_WASM_MOV) X(CALL_INDIRECT) X(SELECT1) X(SELECT2) X(GLOBAL_GET1) X(GLOBAL_GET2) X(GLOBAL_SET1)       \
   X(GLOBAL_SET2) X(SIMD) X(SIMD_LOAD) X(SIMD_STORE) X(TRAP) X(CHECK)                               \
-  X(F64_MULADD) X(F64_MULSUB) X(F64_SUBMUL) X(ADDK_BR_IF) X(ADDK_BR_UNLESS) X(TIER)
+  X(F64_MULADD) X(F64_MULSUB) X(F64_SUBMUL) X(ADDK_BR_IF) X(ADDK_BR_UNLESS) X(ANDK_BR_IF) X(ANDK_BR_UNLESS) \
+  X(SHRU_ANDK) X(TIER)
 
 /* The i32 compares that fuse with a following branch, in four families of
  * INTERP_NCMP ops each, laid out in this order in the enum so a family is an
@@ -88,17 +89,24 @@ struct interp_code {
  *   _C  a constant address:                              ea = k + offset
  *   _T  address `slot + k` also kept in a local (local.tee, the p += k; *p idiom):
  *       l = u32(a + k); ea = l + offset
+ *   _S  address `(slot << s) + k` (an element of a static array, arr[i]):
+ *       ea = u32((a << s) + k) + offset
  * each exactly the wasm computation, so no wrap-around behaviour changes. */
-#define INTERP_ADDR_FORMS(X, id) X(id##_A) X(id##_X) X(id##_C) X(id##_T)
+#define INTERP_ADDR_FORMS(X, id) X(id##_A) X(id##_X) X(id##_C) X(id##_T) X(id##_S)
 
 /* A binary operator whose operand was just shifted or rotated by a constant:
- * (id, outer op, inner _K op, result from the other operand a, the shifted
- * value v and the count k, already masked to 0..31). SHA-style sigma
- * functions and scaled array indexes. */
+ * (id, outer op, inner _K op, value type, result from the other operand a,
+ * the shifted value v and the count k, already masked to 0..31 or 0..63).
+ * SHA-style sigma functions and scaled array indexes (i32); SipHash-style
+ * add-rotate-xor rounds, hash finalizers (x ^ x >> k) and the carry and
+ * limb-assembly steps of multi-word arithmetic (i64). */
 #define INTERP_SHIFT_FUSIONS(X)                                                                       \
-  X(XOR_ROTL, I32_XOR, I32_ROTL, a ^ rotl32(v, k)) X(XOR_ROTR, I32_XOR, I32_ROTR, a ^ rotr32(v, k))   \
-  X(XOR_SHRU, I32_XOR, I32_SHR_U, a ^ (v >> k)) X(ADD_SHL, I32_ADD, I32_SHL, a + (v << k))            \
-  X(OR_SHL, I32_OR, I32_SHL, a | (v << k))
+  X(XOR_ROTL, I32_XOR, I32_ROTL, u32, a ^ rotl32(v, k)) X(XOR_ROTR, I32_XOR, I32_ROTR, u32, a ^ rotr32(v, k)) \
+  X(XOR_SHRU, I32_XOR, I32_SHR_U, u32, a ^ (v >> k)) X(ADD_SHL, I32_ADD, I32_SHL, u32, a + (v << k))  \
+  X(OR_SHL, I32_OR, I32_SHL, u32, a | (v << k))                                                       \
+  X(XOR_ROTL64, I64_XOR, I64_ROTL, u64, a ^ rotl64(v, k)) X(ADD_ROTL64, I64_ADD, I64_ROTL, u64, a + rotl64(v, k)) \
+  X(XOR_SHRU64, I64_XOR, I64_SHR_U, u64, a ^ (v >> k)) X(ADD_SHRU64, I64_ADD, I64_SHR_U, u64, a + (v >> k)) \
+  X(OR_SHL64, I64_OR, I64_SHL, u64, a | (v << k))
 
 /* f64 add and mul with an operand loaded just before (id, outer op, C operator). */
 #define INTERP_LOAD_FUSIONS(X) X(F64_ADD_M, F64_ADD, +) X(F64_MUL_M, F64_MUL, *)

@@ -470,12 +470,23 @@ static uint32_t cond_jump(tr *t, int32_t cond, bool negate) {
   uint32_t at = fuse_compare(t, cond, negate);
   if (at != UINT32_MAX) return at;
   uint32_t s = t->last_start;
-  if (s + 3 == t->n && t->code[s].h == t->h[IOP_I32_ADD_K] && t->code[s + 1].p.a == cond) {
-    /* `x + k` tested right away (a counter that counts down to zero) */
-    t->code[s].h = t->h[negate ? IOP_ADDK_BR_UNLESS : IOP_ADDK_BR_IF];
-    t->last_dst_cell = -1;
-    t->prev_start = s;
-    return emit_target(t, UINT32_MAX);
+  if (s + 3 == t->n && t->code[s + 1].p.a == cond) {
+    const void *h = t->code[s].h;
+    interp_op fused = IOP_COUNT_;
+    if (h == t->h[IOP_I32_SUB_K]) { /* `x - k` is `x + (-k)` */
+      t->code[s + 2].u = WR_u32(0u - (uint32_t)t->code[s + 2].u);
+      h = t->h[IOP_I32_ADD_K];
+    }
+    if (h == t->h[IOP_I32_ADD_K]) fused = negate ? IOP_ADDK_BR_UNLESS : IOP_ADDK_BR_IF;
+    else if (h == t->h[IOP_I32_AND_K]) fused = negate ? IOP_ANDK_BR_UNLESS : IOP_ANDK_BR_IF;
+    if (fused != IOP_COUNT_) {
+      /* `x + k` tested right away (a counter that counts down to zero), or
+       * `x & k` (a flag test) */
+      t->code[s].h = t->h[fused];
+      t->last_dst_cell = -1;
+      t->prev_start = s;
+      return emit_target(t, UINT32_MAX);
+    }
   }
   emit_op(t, negate ? IOP_BR_UNLESS : IOP_BR_IF);
   emit_ab(t, cond, 0);
@@ -529,6 +540,16 @@ static void access_head(tr *t, int iop, bool load, wm_valtype rt, int32_t base) 
     emit_op(t, (interp_op)iop);
     emit_ab(t, base, v);
   }
+}
+
+/* Whether the i32.add_k at s0 adds to a value the instruction just before it
+ * shifted left by a constant into a stack temporary (so nothing else reads
+ * the shifted value): the two fold into an _S address. */
+static bool scaled_index(const tr *t, uint32_t s0) {
+  uint32_t p0 = t->prev_start;
+  if (p0 == s0 || p0 + 3 != s0 || t->code[p0].h != t->h[IOP_I32_SHL_K]) return false;
+  int32_t shifted = t->code[p0 + 1].p.a;
+  return shifted == t->code[s0 + 1].p.b && shifted >= t->nlocal_slots;
 }
 
 /* The immediate-value form of a store. */
@@ -594,9 +615,9 @@ static wm_valtype sig_type(const tr *t, char ch) {
  * a constant (INTERP_SHIFT_FUSIONS) or an f64 load (INTERP_LOAD_FUSIONS).
  * The two become one instruction and the temporary is never written. */
 static bool fuse_operand(tr *t, wm_opcode op, wm_valtype rt) {
-  static const struct { wm_opcode outer; interp_op inner, fused; bool load; } forms[] = {
-#define S(id, outer, inner, ...) {OP_##outer, IOP_##inner##_K, IOP_##id, false},
-#define L(id, outer, ...) {OP_##outer, IOP_F64_LOAD, IOP_##id, true},
+  static const struct { wm_opcode outer; interp_op inner, fused; bool load; uint8_t kmask; } forms[] = {
+#define S(id, outer, inner, ty, ...) {OP_##outer, IOP_##inner##_K, IOP_##id, false, sizeof(RD_##ty(0)) * 8 - 1},
+#define L(id, outer, ...) {OP_##outer, IOP_F64_LOAD, IOP_##id, true, 0},
     INTERP_SHIFT_FUSIONS(S) INTERP_LOAD_FUSIONS(L)
 #undef S
 #undef L
@@ -620,12 +641,34 @@ static bool fuse_operand(tr *t, wm_opcode op, wm_valtype rt) {
       emit_ab(t, src, 0);
       emit_u(t, imm);
     } else { /* [h][dst, a][v, k] */
-      emit_ab(t, src, (int32_t)(imm & 31));
+      emit_ab(t, src, (int32_t)(imm & forms[i].kmask));
     }
     mark_dst(t);
     return true;
   }
   return false;
+}
+
+/* i64.extend_i32_u of a value the instruction just before computed into a
+ * stack slot with an i32 integer operator (or i32/i64 eqz): those write the
+ * result zero-extended to the whole slot (WR_u32 / WR_i32), so the slot
+ * already holds the i64 and only the entry's type changes. Any other i32 in a
+ * slot may carry high bits (i32.wrap_i64 is free, above), so it is extended
+ * for real. Compares feeding 64-bit carry arithmetic (`c = s < a` as an i64)
+ * are the common case. */
+static bool extends_free(tr *t) {
+  ventry *e = &t->vs[t->nv - 1];
+  if (e->kind != V_SLOT || t->last_dst_cell < 0 || t->code[t->last_dst_cell].p.a != e->slot) return false;
+  const void *h = t->code[t->last_start].h;
+  if (h == t->h[IOP_I32_EQZ] || h == t->h[IOP_I64_EQZ]) goto free_extend;
+#define Z(id, ta, tr, ...)                                                                           \
+  if (sizeof(RD_##tr(0)) == 4 && (h == t->h[IOP_##id] || h == t->h[IOP_##id##_K])) goto free_extend;
+  SEM_INT_BINOPS(Z)
+#undef Z
+  return false;
+free_extend:
+  e->type = WASM_I64;
+  return true;
 }
 
 static void numeric(tr *t, wm_opcode op, const wm_opinfo *info) {
@@ -637,6 +680,7 @@ static void numeric(tr *t, wm_opcode op, const wm_opinfo *info) {
     if (e->kind == V_CONST) e->imm[0] = (uint32_t)e->imm[0];
     return;
   }
+  if (op == OP_I64_EXTEND_I32_U && extends_free(t)) return;
   int iop = interp_op_of(op);
   if (iop < 0 || !info->sig) { /* an instruction without a handler: refuse rather than guess */
     t->unsupported = true;
@@ -658,6 +702,21 @@ static void numeric(tr *t, wm_opcode op, const wm_opinfo *info) {
       *b = tmp;
       a->canon = ca;
       b->canon = cb;
+    }
+    if (op == OP_I32_AND && b->kind == V_CONST && a->kind == V_SLOT && t->last_dst_cell >= 0 &&
+        t->code[t->last_dst_cell].p.a == a->slot && t->code[t->last_start].h == t->h[IOP_I32_SHR_U_K]) {
+      /* (x >> s) & mask, the shift used only here: one bit-field extract */
+      uint32_t s0 = t->last_start;
+      int32_t src = t->code[s0 + 1].p.b, sh = (int32_t)(t->code[s0 + 2].u & 31);
+      uint32_t mask = (uint32_t)b->imm[0];
+      t->n = s0;
+      t->nv -= 2;
+      int32_t dst = push_slot(t, rt);
+      emit_op(t, IOP_SHRU_ANDK);
+      emit_ab(t, dst, src);
+      emit_ab(t, sh, (int32_t)mask);
+      mark_dst(t);
+      return;
     }
     if (has_k_form(op) && b->kind == V_CONST) {
       uint64_t imm = b->imm[0];
@@ -1253,6 +1312,19 @@ static void instr(tr *t) {
       access_head(t, aop + 3, load, rt, base);
       emit_u(t, k);
       emit_ab(t, l, 0);
+      emit_u(t, offset);
+    } else if (fusable && value_free && ae->kind == V_SLOT && t->last_dst_cell >= 0 &&
+               t->code[t->last_dst_cell].p.a == ae->slot && t->code[s0].h == t->h[IOP_I32_ADD_K] &&
+               scaled_index(t, s0)) {
+      /* (i << s) + k feeding the address, both used only there: arr[i] of a
+       * static array in one instruction (_S) */
+      uint32_t p0 = t->prev_start;
+      int32_t idx = t->code[p0 + 1].p.b, sh = (int32_t)(t->code[p0 + 2].u & 31);
+      int32_t k = (int32_t)(uint32_t)t->code[s0 + 2].u;
+      t->n = p0;
+      t->last_start = p0;
+      access_head(t, aop + 4, load, rt, idx);
+      emit_ab(t, k, sh);
       emit_u(t, offset);
     } else if (fusable && value_free && ae->kind == V_SLOT && t->last_dst_cell >= 0 &&
                t->code[t->last_dst_cell].p.a == ae->slot &&

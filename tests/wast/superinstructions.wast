@@ -414,3 +414,142 @@
 (assert_return (invoke "ack" (i32.const 3) (i32.const 3)) (i32.const 61))
 (assert_return (invoke "args" (i32.const 10) (i32.const 3) (i32.const 100)) (i32.const 87))
 (assert_return (invoke "moved_not_arg" (i32.const 77)) (i32.const 77))
+
+;; i64 shifts and rotates by a constant fused into the xor/add/or that uses
+;; them (XOR_ROTL64, ADD_ROTL64, XOR_SHRU64, ADD_SHRU64, OR_SHL64), with the
+;; shifted value on either side and counts above 63 (masked, as wasm does).
+(module
+  (func (export "xor_rotl64") (param i64 i64) (result i64) (i64.xor (local.get 0) (i64.rotl (local.get 1) (i64.const 13))))
+  (func (export "xor_rotl64_left") (param i64 i64) (result i64) (i64.xor (i64.rotl (local.get 1) (i64.const 13)) (local.get 0)))
+  (func (export "xor_rotl64_77") (param i64 i64) (result i64) (i64.xor (local.get 0) (i64.rotl (local.get 1) (i64.const 77))))
+  (func (export "add_rotl64") (param i64 i64) (result i64) (i64.add (local.get 0) (i64.rotl (local.get 1) (i64.const 32))))
+  (func (export "xor_shru64") (param i64) (result i64) (i64.xor (local.get 0) (i64.shr_u (local.get 0) (i64.const 33))))
+  (func (export "add_shru64") (param i64 i64) (result i64) (i64.add (local.get 0) (i64.shr_u (local.get 1) (i64.const 32))))
+  (func (export "or_shl64") (param i64 i64) (result i64) (i64.or (local.get 0) (i64.shl (local.get 1) (i64.const 56))))
+  (func (export "sip_half_round") (param i64 i64) (result i64)
+    ;; v0 += v1; v1 = rotl(v1, 13) ^ v0; v0 = rotl(v0, 32); result v0 ^ v1
+    (local.set 0 (i64.add (local.get 0) (local.get 1)))
+    (local.set 1 (i64.xor (i64.rotl (local.get 1) (i64.const 13)) (local.get 0)))
+    (local.set 0 (i64.rotl (local.get 0) (i64.const 32)))
+    (i64.xor (local.get 0) (local.get 1)))
+)
+(assert_return (invoke "xor_rotl64" (i64.const 0x0f) (i64.const 0x8000000000000001)) (i64.const 0x300f))
+(assert_return (invoke "xor_rotl64_left" (i64.const 0x0f) (i64.const 0x8000000000000001)) (i64.const 0x300f))
+(assert_return (invoke "xor_rotl64_77" (i64.const 0) (i64.const 1)) (i64.const 0x2000))
+(assert_return (invoke "add_rotl64" (i64.const 1) (i64.const 0x0000000200000003)) (i64.const 0x0000000300000003))
+(assert_return (invoke "xor_shru64" (i64.const -1)) (i64.const 0xffffffff80000000))
+(assert_return (invoke "add_shru64" (i64.const -1) (i64.const 0x0000000500000000)) (i64.const 4))
+(assert_return (invoke "or_shl64" (i64.const 0x11) (i64.const 0x1ff)) (i64.const 0xff00000000000011))
+;; v0 = 1 + 2 = 3; v1 = rotl(2, 13) ^ 3 = 0x4003; v0 = 3 << 32 = 0x300000000
+(assert_return (invoke "sip_half_round" (i64.const 1) (i64.const 2)) (i64.const 0x0000000300004003))
+
+;; i64.extend_i32_u right after an i32 operator is free (the slot is already
+;; zero-extended); after a free i32.wrap_i64 it is not, and must clear the
+;; high bits.
+(module
+  (func (export "carry") (param i32 i32) (result i64)
+    (i64.add (i64.extend_i32_u (i32.lt_u (local.get 0) (local.get 1))) (i64.const 0x100000000)))
+  (func (export "carry64") (param i64 i64) (result i64)
+    (i64.add (i64.extend_i32_u (i64.lt_u (local.get 0) (local.get 1))) (local.get 0)))
+  (func (export "sum_extended") (param i32 i32) (result i64)
+    (i64.extend_i32_u (i32.add (local.get 0) (local.get 1))))
+  (func (export "shr_s_extended") (param i32) (result i64)
+    (i64.extend_i32_u (i32.shr_s (local.get 0) (i32.const 4))))
+  (func (export "wrap_extended") (param i64 i64) (result i64)
+    (i64.extend_i32_u (i32.wrap_i64 (i64.add (local.get 0) (local.get 1)))))
+  (func (export "extend_to_local") (param i32) (result i64)
+    (local i64)
+    (local.set 1 (i64.extend_i32_u (i32.eqz (local.get 0))))
+    (i64.add (local.get 1) (i64.const -1)))
+)
+(assert_return (invoke "carry" (i32.const 1) (i32.const 2)) (i64.const 0x100000001))
+(assert_return (invoke "carry" (i32.const 2) (i32.const 1)) (i64.const 0x100000000))
+(assert_return (invoke "carry64" (i64.const -2) (i64.const -1)) (i64.const -1))
+(assert_return (invoke "sum_extended" (i32.const 0xffffffff) (i32.const 2)) (i64.const 1))
+(assert_return (invoke "shr_s_extended" (i32.const 0x80000000)) (i64.const 0xf8000000))
+(assert_return (invoke "wrap_extended" (i64.const 0xffffffff00000000) (i64.const 5)) (i64.const 5))
+(assert_return (invoke "extend_to_local" (i32.const 0)) (i64.const 0))
+(assert_return (invoke "extend_to_local" (i32.const 3)) (i64.const -1))
+
+;; `x - k` and `x & k` tested right away become one add/and-and-branch
+;; (ADDK_BR_*, ANDK_BR_*; the value is still stored), and `(x >> s) & mask`
+;; one bit-field extract (SHRU_ANDK), shift counts above 31 masked.
+(module
+  (func (export "sub_countdown") (param i32) (result i32)
+    (local i32)
+    (loop
+      (local.set 1 (i32.add (local.get 1) (i32.const 3)))
+      (br_if 0 (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
+    (i32.add (local.get 1) (local.get 0)))
+  (func (export "sub_if") (param i32) (result i32)
+    (if (result i32) (i32.sub (local.get 0) (i32.const 5)) (then (i32.const 1)) (else (i32.const 0))))
+  (func (export "and_br_if") (param i32) (result i32)
+    (block (br_if 0 (i32.and (local.get 0) (i32.const 0x10))) (return (i32.const 7)))
+    (i32.const 9))
+  (func (export "and_if") (param i32) (result i32)
+    (if (result i32) (i32.and (local.get 0) (i32.const 0x80000000)) (then (i32.const 1)) (else (i32.const 2))))
+  (func (export "and_tee") (param i32) (result i32)
+    (local i32)
+    (block (br_if 0 (local.tee 1 (i32.and (local.get 0) (i32.const 0xf0)))))
+    (local.get 1))
+  (func (export "bitfield") (param i32) (result i32) (i32.and (i32.shr_u (local.get 0) (i32.const 22)) (i32.const 15)))
+  (func (export "bitfield_38") (param i32) (result i32) (i32.and (i32.shr_u (local.get 0) (i32.const 38)) (i32.const 0xff)))
+  (func (export "bitfield_shared") (param i32) (result i32)
+    (local i32)
+    ;; the shifted value is also kept in a local: no fusion, same answer
+    (i32.add (i32.and (local.tee 1 (i32.shr_u (local.get 0) (i32.const 4))) (i32.const 3)) (local.get 1)))
+)
+;; 4 turns: local 1 = 12, local 0 ends at 0
+(assert_return (invoke "sub_countdown" (i32.const 4)) (i32.const 12))
+(assert_return (invoke "sub_if" (i32.const 5)) (i32.const 0))
+(assert_return (invoke "sub_if" (i32.const 4)) (i32.const 1))
+(assert_return (invoke "and_br_if" (i32.const 0x31)) (i32.const 9))
+(assert_return (invoke "and_br_if" (i32.const 0x21)) (i32.const 7))
+(assert_return (invoke "and_if" (i32.const 0x80000001)) (i32.const 1))
+(assert_return (invoke "and_if" (i32.const 0x7fffffff)) (i32.const 2))
+(assert_return (invoke "and_tee" (i32.const 0x1234)) (i32.const 0x30))
+(assert_return (invoke "and_tee" (i32.const 0x1204)) (i32.const 0))
+(assert_return (invoke "bitfield" (i32.const 0x0f400000)) (i32.const 13))
+;; 38 & 31 = 6: 0x00003fc0 >> 6 = 0xff
+(assert_return (invoke "bitfield_38" (i32.const 0x00003fc0)) (i32.const 0xff))
+;; 0x57 >> 4 = 5: (5 & 3) + 5 = 6
+(assert_return (invoke "bitfield_shared" (i32.const 0x57)) (i32.const 6))
+
+;; `(i << s) + k` as an address, both used only there, folds into the access
+;; (_S forms): static arrays. The sum wraps at 32 bits before the offset is
+;; added, as in wasm; shift counts above 31 are masked.
+(module
+  (memory 1)
+  (data (i32.const 16) "\01\00\00\00\02\00\00\00\03\00\00\00\04\00\00\00")
+  (data (i32.const 64) "\11\22\33\44\55\66\77\88\99\aa\bb\cc\dd\ee\ff\00")
+  (func (export "arr_i32") (param i32) (result i32) (i32.load (i32.add (i32.shl (local.get 0) (i32.const 2)) (i32.const 16))))
+  (func (export "arr_i32_off") (param i32) (result i32) (i32.load offset=4 (i32.add (i32.shl (local.get 0) (i32.const 2)) (i32.const 12))))
+  (func (export "arr_i64") (param i32) (result i64) (i64.load (i32.add (i32.shl (local.get 0) (i32.const 3)) (i32.const 64))))
+  (func (export "arr_u8_35") (param i32) (result i32) (i32.load8_u (i32.add (i32.shl (local.get 0) (i32.const 35)) (i32.const 64))))
+  (func (export "arr_wrap") (param i32) (result i32) (i32.load (i32.add (i32.shl (local.get 0) (i32.const 2)) (i32.const -16))))
+  (func (export "arr_store") (param i32 i32) (result i32)
+    (i32.store (i32.add (i32.shl (local.get 0) (i32.const 2)) (i32.const 256)) (local.get 1))
+    (i32.load (i32.const 260)))
+  (func (export "arr_store8") (param i32 i32) (result i32)
+    (i32.store8 offset=1 (i32.add (i32.shl (local.get 0) (i32.const 1)) (i32.const 300)) (local.get 1))
+    (i32.load16_u (i32.const 302)))
+  (func (export "arr_shared") (param i32) (result i32)
+    (local i32)
+    ;; the scaled index is also kept in a local: no fusion, same answer
+    (i32.add (i32.load (i32.add (local.tee 1 (i32.shl (local.get 0) (i32.const 2))) (i32.const 16))) (local.get 1)))
+)
+(assert_return (invoke "arr_i32" (i32.const 2)) (i32.const 3))
+(assert_return (invoke "arr_i32_off" (i32.const 3)) (i32.const 4))
+(assert_return (invoke "arr_i64" (i32.const 1)) (i64.const 0x00ffeeddccbbaa99))
+;; 35 & 31 = 3: byte 64 + 8 = 0x99
+(assert_return (invoke "arr_u8_35" (i32.const 1)) (i32.const 0x99))
+;; (9 << 2) - 16 = 20: bytes 20..23 = 2
+(assert_return (invoke "arr_wrap" (i32.const 9)) (i32.const 2))
+;; (0 << 2) - 16 wraps to 0xfffffff0: out of bounds, not address -16 + something
+(assert_trap (invoke "arr_wrap" (i32.const 0)) "out of bounds memory access")
+(assert_return (invoke "arr_store" (i32.const 1) (i32.const 0x12345678)) (i32.const 0x12345678))
+;; (1 << 1) + 300 + 1 = 303: the high byte of the halfword at 302
+(assert_return (invoke "arr_store8" (i32.const 1) (i32.const 0xab)) (i32.const 0xab00))
+(assert_trap (invoke "arr_i32" (i32.const 0x4000)) "out of bounds memory access")
+;; load at 4*1 + 16 = 20 -> 2, plus the index 4
+(assert_return (invoke "arr_shared" (i32.const 1)) (i32.const 6))
