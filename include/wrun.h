@@ -197,7 +197,8 @@ typedef struct wrun_component_t wrun_component_t;
  * bytes are copied. */
 wrun_component_t *wrun_component_new(wasm_engine_t *engine, const uint8_t *bytes, size_t len, wrun_error_t **err);
 
-/* Frees a component (NULL allowed), after every instance made from it. */
+/* Frees a component (NULL allowed), after the stores its instances were
+ * made in (their core instances use the component's code until then). */
 void wrun_component_delete(wrun_component_t *c);
 
 /* The number of imports / exports listed by the two functions below. A
@@ -271,8 +272,8 @@ typedef struct wrun_component_instance_t wrun_component_instance_t;
  * denied (wrun.h has no configuration granting them). Without WASI on the
  * store a component importing a WASI interface fails to link. Returns NULL
  * with an owned error in *err: LINK (an import not provided or of another
- * type), TRAP (a start function trapped), USAGE, RESOURCE. The component,
- * host and store must outlive the instance. */
+ * type), TRAP (a start function trapped), USAGE, RESOURCE. The host and
+ * the store must outlive the instance, the component the store. */
 wrun_component_instance_t *wrun_component_instantiate(wasm_store_t *store, const wrun_component_t *c,
                                                       const wrun_component_host_t *host, wrun_error_t **err);
 
