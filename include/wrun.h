@@ -292,6 +292,36 @@ void wrun_component_instance_delete(wrun_component_instance_t *inst);
 wrun_error_t *wrun_component_call(wrun_component_instance_t *inst, const char *name, const char *const args[],
                                   size_t nargs, wasm_byte_vec_t *result);
 
+/* Scalars and strings as C values, for calls that need no text. The kinds
+ * are the component model's primitive types, in this order. */
+typedef enum wrun_cval_kind_t {
+  WRUN_CVAL_BOOL = 1, WRUN_CVAL_S8, WRUN_CVAL_U8, WRUN_CVAL_S16, WRUN_CVAL_U16, WRUN_CVAL_S32, WRUN_CVAL_U32,
+  WRUN_CVAL_S64, WRUN_CVAL_U64, WRUN_CVAL_F32, WRUN_CVAL_F64, WRUN_CVAL_CHAR, WRUN_CVAL_STRING
+} wrun_cval_kind_t;
+
+typedef struct wrun_cval_t {
+  wrun_cval_kind_t kind;
+  union {
+    bool b;
+    int64_t s;                                 /* s8 .. s64 */
+    uint64_t u;                                /* u8 .. u64 */
+    float f32;
+    double f64;
+    uint32_t ch;                               /* a Unicode scalar value */
+    struct { const char *ptr; size_t len; } str; /* UTF-8, not NUL-terminated */
+  } of;
+} wrun_cval_t;
+
+/* Like wrun_component_call for a function whose parameters and result are
+ * all scalars or strings: each argument's kind must be its parameter's type
+ * exactly, and its value in range (an s8 in -128..127, a char a scalar
+ * value, a string valid UTF-8 of at most 2^31 bytes), else USAGE, nothing
+ * run. The result (left alone for a function without one) is written to
+ * *result; a string result points into memory of the instance, valid until
+ * its next call or deletion. */
+wrun_error_t *wrun_component_call_cvals(wrun_component_instance_t *inst, const char *name, const wrun_cval_t *args,
+                                        size_t nargs, wrun_cval_t *result);
+
 /* Runs a command component: calls the `run` function of its
  * wasi:cli/run@0.2.N export. Returns NULL with the exit code in *exit_code:
  * 0 when run returned ok, 1 for err, N for wasi:cli/exit-with-code(N)

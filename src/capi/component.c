@@ -10,6 +10,7 @@
  * host); an instance owns its wc_instance, the wc_host it was linked with and
  * its WASI 0.2 context, while the core instances belong to the store.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -344,10 +345,12 @@ struct wrun_component_instance_t {
   wc_host *host;
   wp2_ctx *p2;
   wc_instance *inst;
+  wc_arena results;    /* wrun_component_call_cvals' string results, until the next call */
 };
 
 void wrun_component_instance_delete(wrun_component_instance_t *ci) {
   if (!ci) return;
+  wc_arena_free(&ci->results);
   wc_instance_free(ci->inst);
   wc_host_free(ci->host);
   wp2_free(ci->p2);
@@ -461,6 +464,113 @@ wrun_error_t *wrun_component_call(wrun_component_instance_t *ci, const char *nam
   }
   free(argv);
   wc_arena_free(&arena);
+  return err;
+}
+
+/* The public kind of a scalar or string type (0 for any other type). */
+static wrun_cval_kind_t cval_kind_of(const wc_component *c, wc_val v) {
+  unsigned p;
+  if (wc_val_is_prim(v)) p = v & 0xffu;
+  else if (wc_type_at(c, v)->kind == WC_T_PRIM) p = wc_type_at(c, v)->prim;
+  else return 0;
+  return p >= WC_STRING && p <= WC_BOOL ? (wrun_cval_kind_t)(WC_BOOL - p + WRUN_CVAL_BOOL) : 0;
+}
+
+/* Whether s[0..n) is well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF). */
+static bool utf8_ok(const unsigned char *s, size_t n) {
+  for (size_t i = 0; i < n;) {
+    unsigned c = s[i], len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+    if (!len || i + len > n) return false;
+    uint32_t cp = len == 1 ? c : c & (0x7fu >> len);
+    for (unsigned k = 1; k < len; k++) {
+      if ((s[i + k] & 0xc0) != 0x80) return false;
+      cp = cp << 6 | (s[i + k] & 0x3fu);
+    }
+    static const uint32_t min[5] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < min[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    i += len;
+  }
+  return true;
+}
+
+/* One argument as a host value; false with a reason when it does not fit. */
+static bool cval_to_value(const wrun_cval_t *a, wrun_cval_kind_t want, wc_value *out, char *why, size_t n) {
+  static const int64_t lo[] = {[WRUN_CVAL_S8] = INT8_MIN, [WRUN_CVAL_S16] = INT16_MIN, [WRUN_CVAL_S32] = INT32_MIN};
+  static const int64_t hi[] = {[WRUN_CVAL_S8] = INT8_MAX, [WRUN_CVAL_S16] = INT16_MAX, [WRUN_CVAL_S32] = INT32_MAX};
+  static const uint64_t umax[] = {[WRUN_CVAL_U8] = UINT8_MAX, [WRUN_CVAL_U16] = UINT16_MAX, [WRUN_CVAL_U32] = UINT32_MAX};
+  if (a->kind != want) return snprintf(why, n, "kind %d given for a parameter of kind %d", (int)a->kind, (int)want), false;
+  out->kind = (wc_value_kind)(WC_V_BOOL + (want - WRUN_CVAL_BOOL));
+  switch (want) {
+  case WRUN_CVAL_BOOL: out->u.b = a->of.b; return true;
+  case WRUN_CVAL_S8: case WRUN_CVAL_S16: case WRUN_CVAL_S32:
+    if (a->of.s < lo[want] || a->of.s > hi[want]) return snprintf(why, n, "%" PRId64 " is out of range", a->of.s), false;
+    /* fall through */
+  case WRUN_CVAL_S64: out->u.s = a->of.s; return true;
+  case WRUN_CVAL_U8: case WRUN_CVAL_U16: case WRUN_CVAL_U32:
+    if (a->of.u > umax[want]) return snprintf(why, n, "%" PRIu64 " is out of range", a->of.u), false;
+    /* fall through */
+  case WRUN_CVAL_U64: out->u.u = a->of.u; return true;
+  case WRUN_CVAL_F32: out->u.f32 = a->of.f32; return true;
+  case WRUN_CVAL_F64: out->u.f64 = a->of.f64; return true;
+  case WRUN_CVAL_CHAR:
+    if (a->of.ch > 0x10ffff || (a->of.ch >= 0xd800 && a->of.ch <= 0xdfff))
+      return snprintf(why, n, "0x%" PRIx32 " is not a Unicode scalar value", a->of.ch), false;
+    out->u.ch = a->of.ch;
+    return true;
+  case WRUN_CVAL_STRING:
+    if ((!a->of.str.ptr && a->of.str.len) || a->of.str.len > INT32_MAX ||
+        !utf8_ok((const unsigned char *)a->of.str.ptr, a->of.str.len))
+      return snprintf(why, n, "not a valid UTF-8 string"), false;
+    out->u.str.ptr = a->of.str.len ? a->of.str.ptr : "";
+    out->u.str.len = (uint32_t)a->of.str.len;
+    return true;
+  }
+  return snprintf(why, n, "unknown kind"), false;
+}
+
+/* A lifted scalar or string result as a public value. */
+static void value_to_cval(const wc_value *v, wrun_cval_kind_t kind, wrun_cval_t *out) {
+  out->kind = kind;
+  switch (kind) {
+  case WRUN_CVAL_BOOL: out->of.b = v->u.b; break;
+  case WRUN_CVAL_S8: case WRUN_CVAL_S16: case WRUN_CVAL_S32: case WRUN_CVAL_S64: out->of.s = v->u.s; break;
+  case WRUN_CVAL_U8: case WRUN_CVAL_U16: case WRUN_CVAL_U32: case WRUN_CVAL_U64: out->of.u = v->u.u; break;
+  case WRUN_CVAL_F32: out->of.f32 = v->u.f32; break;
+  case WRUN_CVAL_F64: out->of.f64 = v->u.f64; break;
+  case WRUN_CVAL_CHAR: out->of.ch = v->u.ch; break;
+  case WRUN_CVAL_STRING: out->of.str.ptr = v->u.str.ptr; out->of.str.len = v->u.str.len; break;
+  }
+}
+
+wrun_error_t *wrun_component_call_cvals(wrun_component_instance_t *ci, const char *name, const wrun_cval_t *args,
+                                        size_t nargs, wrun_cval_t *result) {
+  if (!ci || !name || (nargs && !args))
+    return capi_error_new(WRUN_PHASE_USAGE, "wrun_component_call_cvals: NULL argument");
+  const wc_component *c = ci->comp->c;
+  uint32_t ft = wc_instance_func_type(ci->inst, name);
+  if (ft == WC_NONE) return capi_error_new(WRUN_PHASE_USAGE, "no exported function \"%s\"", name);
+  const wc_type *t = wc_type_at(c, ft);
+  if (nargs != t->nitems)
+    return capi_error_new(WRUN_PHASE_USAGE, "\"%s\" takes %u argument(s), %zu given", name, t->nitems, nargs);
+  wrun_cval_kind_t rkind = t->has_result ? cval_kind_of(c, t->result) : 0;
+  if (t->has_result && !rkind)
+    return capi_error_new(WRUN_PHASE_USAGE, "\"%s\" returns a value that is not a scalar or string", name);
+  wc_value *argv = calloc(nargs + 1, sizeof *argv);
+  if (!argv) return capi_error_new(WRUN_PHASE_RESOURCE, "out of memory");
+  wrun_error_t *err = NULL;
+  for (size_t i = 0; !err && i < nargs; i++) {
+    char why[120];
+    wrun_cval_kind_t want = cval_kind_of(c, t->items[i].type);
+    if (!want) snprintf(why, sizeof why, "not a scalar or string parameter");
+    if (!want || !cval_to_value(&args[i], want, &argv[i], why, sizeof why))
+      err = capi_error_new(WRUN_PHASE_USAGE, "argument %zu (%.*s): %s", i + 1, (int)t->items[i].name.len,
+                           t->items[i].name.ptr, why);
+  }
+  wc_arena_reset(&ci->results); /* the previous call's string result goes now */
+  wc_value res;
+  if (!err) err = call_parsed(ci, name, argv, (uint32_t)nargs, t->has_result, &res, &ci->results);
+  if (!err && rkind && result) value_to_cval(&res, rkind, result);
+  free(argv);
   return err;
 }
 

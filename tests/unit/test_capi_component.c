@@ -1,7 +1,8 @@
 /*
  * test_capi_component.c — wrun.h's component section on the components of
  * tests/component: load errors by phase, import/export listing with types,
- * calls with every value kind in WAVE (both tiers), argument errors, guest
+ * calls with every value kind in WAVE and with C values for scalars and
+ * strings (both tiers), argument errors, guest
  * and host traps, link errors, host functions with a finalizer, and WASI 0.2
  * commands' exit codes, output (stdout redirected to a pipe), arguments and
  * environment.
@@ -138,6 +139,39 @@ static void calls_in(wrun_tier_t tier) {
   expect_call(inst, "char-of", "65", "'A'");
   expect_call(inst, "units8", "\"h\xc3\xa9llo\"", "6");
   expect_call(inst, "id-opts", "\"flat\"", "some(\"flat\")"); /* WAVE's flat option form */
+  /* the same with C values */
+  wrun_cval_t r, a = {.kind = WRUN_CVAL_S32, .of.s = -5};
+  assert_null(wrun_component_call_cvals(inst, "id-s32", &a, 1, &r));
+  assert_int_equal(r.kind, WRUN_CVAL_S32);
+  assert_int_equal(r.of.s, -5);
+  a = (wrun_cval_t){.kind = WRUN_CVAL_U64, .of.u = UINT64_MAX};
+  assert_null(wrun_component_call_cvals(inst, "id-u64", &a, 1, &r));
+  assert_true(r.kind == WRUN_CVAL_U64 && r.of.u == UINT64_MAX);
+  a = (wrun_cval_t){.kind = WRUN_CVAL_F64, .of.f64 = 0.25};
+  assert_null(wrun_component_call_cvals(inst, "id-f64", &a, 1, &r));
+  assert_true(r.kind == WRUN_CVAL_F64 && r.of.f64 == 0.25);
+  a = (wrun_cval_t){.kind = WRUN_CVAL_BOOL, .of.b = true};
+  assert_null(wrun_component_call_cvals(inst, "id-bool", &a, 1, &r));
+  assert_true(r.kind == WRUN_CVAL_BOOL && r.of.b);
+  a = (wrun_cval_t){.kind = WRUN_CVAL_U32, .of.u = 0x2603};
+  assert_null(wrun_component_call_cvals(inst, "char-of", &a, 1, &r));
+  assert_true(r.kind == WRUN_CVAL_CHAR && r.of.ch == 0x2603);
+  a = (wrun_cval_t){.kind = WRUN_CVAL_STRING, .of.str = {"h\xc3\xa9llo", 6}};
+  assert_null(wrun_component_call_cvals(inst, "echo-s8", &a, 1, &r));
+  assert_int_equal(r.kind, WRUN_CVAL_STRING);
+  assert_int_equal(r.of.str.len, 6);
+  assert_memory_equal(r.of.str.ptr, "h\xc3\xa9llo", 6);
+  assert_null(wrun_component_call_cvals(inst, "units8", &a, 1, &r));
+  assert_true(r.kind == WRUN_CVAL_U32 && r.of.u == 6);
+  a = (wrun_cval_t){.kind = WRUN_CVAL_S8, .of.s = 200};
+  expect_error(wrun_component_call_cvals(inst, "id-s8", &a, 1, &r), WRUN_PHASE_USAGE, "200 is out of range");
+  expect_error(wrun_component_call_cvals(inst, "id-u8", &a, 1, &r), WRUN_PHASE_USAGE, "kind");
+  a = (wrun_cval_t){.kind = WRUN_CVAL_CHAR, .of.ch = 0xd800};
+  expect_error(wrun_component_call_cvals(inst, "id-char", &a, 1, &r), WRUN_PHASE_USAGE, "not a Unicode scalar");
+  a = (wrun_cval_t){.kind = WRUN_CVAL_STRING, .of.str = {"\xc0\x80", 2}}; /* an overlong NUL */
+  expect_error(wrun_component_call_cvals(inst, "echo-s8", &a, 1, &r), WRUN_PHASE_USAGE, "UTF-8");
+  expect_error(wrun_component_call_cvals(inst, "id-rec", &a, 1, &r), WRUN_PHASE_USAGE, "not a scalar or string");
+  expect_error(wrun_component_call_cvals(inst, "id-opts", &a, 1, &r), WRUN_PHASE_USAGE, "not a scalar or string");
   /* argument errors: a USAGE error, nothing run */
   const char *two[2] = {"1", "2"};
   expect_error(wrun_component_call(inst, "id-s8", two, 2, NULL), WRUN_PHASE_USAGE, "takes 1 argument(s), 2 given");
