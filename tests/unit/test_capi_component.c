@@ -288,7 +288,7 @@ static void test_host_functions(void **state) {
 
 /* Runs wasi-cli.wasm with `args` (after the program name) and stdout to a
  * pipe; returns the exit code, the output in out. */
-static int run_cli(const char *const *args, size_t nargs, char *out, size_t outlen) {
+static int run_cli_stdout(const char *const *args, size_t nargs, char *out, size_t outlen, bool closed) {
   wasm_engine_t *e = wasm_engine_new();
   wrun_component_t *c = load(e, COMP("wasi-cli.wasm"));
   wasm_store_t *s = wasm_store_new(e);
@@ -303,7 +303,7 @@ static int run_cli(const char *const *args, size_t nargs, char *out, size_t outl
   assert_true(wrun_wasi_config_add_env(w, "GREETING", "hi"));
   int p[2];
   assert_int_equal(pipe(p), 0);
-  assert_true(wrun_wasi_config_set_stdio_fd(w, 1, p[1]));
+  assert_true(wrun_wasi_config_set_stdio_fd(w, 1, closed ? -1 : p[1]));
   close(p[1]);
   assert_null(wrun_store_set_wasi(s, w));
   wrun_component_instance_t *inst = wrun_component_instantiate(s, c, NULL, &err);
@@ -321,6 +321,10 @@ static int run_cli(const char *const *args, size_t nargs, char *out, size_t outl
   return code;
 }
 
+static int run_cli(const char *const *args, size_t nargs, char *out, size_t outlen) {
+  return run_cli_stdout(args, nargs, out, outlen, false);
+}
+
 static void test_wasi_command(void **state) {
   (void)state;
   char out[256];
@@ -333,6 +337,10 @@ static void test_wasi_command(void **state) {
   assert_string_equal(out, "cli\nargs\none\ntwo\n");
   assert_int_equal(run_cli((const char *[]){"vars"}, 1, out, sizeof out), 0);
   assert_string_equal(out, "GREETING=hi\n");
+  /* stdout closed for the guest: its write gets stream-error.closed (run returns ok) */
+  assert_int_equal(run_cli_stdout((const char *[]){"closed"}, 1, out, sizeof out, true), 0);
+  assert_string_equal(out, "");
+  assert_int_equal(run_cli((const char *[]){"closed"}, 1, out, sizeof out), 1); /* open: the write works */
 }
 
 int main(void) {
