@@ -161,8 +161,9 @@ bool wrun_wasi_config_set_stdio_fd(wrun_wasi_config_t *cfg, int stream, int fd);
  * create or truncate it. False (errno set) when it cannot be opened. */
 bool wrun_wasi_config_set_stdio_file(wrun_wasi_config_t *cfg, int stream, const char *path);
 
-/* Attaches WASI to a store, taking ownership of `cfg` (deleted here, also on
- * failure). Returns NULL on success or an owned error (WASI phase: a
+/* Attaches WASI to a store, taking ownership of `cfg` (kept by the store,
+ * which also gives components WASI 0.2 from it, and deleted with it; deleted
+ * here on failure). Returns NULL on success or an owned error (WASI phase: a
  * preopened directory that cannot be opened; USAGE: the store has WASI
  * already). */
 wrun_error_t *wrun_store_set_wasi(wasm_store_t *store, wrun_wasi_config_t *cfg);
