@@ -14,10 +14,11 @@ include(GNUInstallDirs)
 set(WRUN_LIBRARY ON CACHE BOOL "Build libwrun.so/libwrun.a for embedders (and install them)")
 if(WRUN_LIBRARY)
   # The stages the public API stands on: the engine (everything below and
-  # including src/engine, which registers both tiers), WASI preview 1, and
-  # the API itself (src/capi).
+  # including src/engine, which registers both tiers), WASI preview 1,
+  # components with WASI 0.2 (src/component, src/cinst, src/wasip2), and the
+  # API itself (src/capi).
   set(_embed_srcs)
-  foreach(d common binary valid semantics runtime interp ${_aot_dirs} engine wasi capi)
+  foreach(d common binary valid semantics runtime interp ${_aot_dirs} engine wasi component cinst wasip2 capi)
     file(GLOB _s CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/src/${d}/*.c)
     list(APPEND _embed_srcs ${_s})
   endforeach()
@@ -26,7 +27,7 @@ if(WRUN_LIBRARY)
   # Calls between the library's own functions stay direct (nothing outside
   # may interpose on them: the version script hides them all anyway).
   target_compile_options(wrun_embed_objs PRIVATE -fno-semantic-interposition)
-  target_include_directories(wrun_embed_objs PRIVATE ${ZLIB_INCLUDE_DIR} ${UV_INCLUDE_DIR})
+  target_include_directories(wrun_embed_objs PRIVATE ${ZLIB_INCLUDE_DIR} ${UV_INCLUDE_DIR} ${HTTP_PARSER_INCLUDE_DIR})
   foreach(isa ${WRUN_AOT_TARGETS})
     string(TOUPPER ${isa} _isa)
     target_compile_definitions(wrun_embed_objs PRIVATE WRUN_AOT_TARGET_${_isa}=1)
@@ -51,7 +52,7 @@ if(WRUN_LIBRARY)
 
   # Link dependencies by name, not by the paths found above: the installed
   # package must not point into this machine's build (libz.a is not PIC).
-  set(_embed_deps z uv m ${CMAKE_DL_LIBS} Threads::Threads)
+  set(_embed_deps z uv http_parser m ${CMAKE_DL_LIBS} Threads::Threads)
 
   # The library's ABI version, separate from wrun's release number (which
   # artifacts record): bumped on every incompatible change of the exported

@@ -143,6 +143,7 @@ struct wasm_store_t {
   capi_module **modules;  uint32_t nmodules, cap_modules;   /* modules instantiated here */
   /* WASI (wrun_store_set_wasi) */
   wasi_ctx *wasi;
+  wrun_wasi_config_t *wasi_cfg;  /* its configuration (args, env, preopens), owned */
   int stdio_fds[3];              /* descriptors the context uses, owned; -1 none */
   /* the deadline timer (wrun_store_set_deadline) */
   pthread_mutex_t timer_mu;
@@ -150,6 +151,18 @@ struct wasm_store_t {
   pthread_t timer;
   bool timer_running, timer_stop, timer_armed;
   struct timespec deadline;      /* CLOCK_MONOTONIC */
+};
+
+/* wrun.h's WASI configuration; kept by the store it is attached to. */
+struct wrun_wasi_config_t {
+  char **argv;
+  size_t argc;
+  char **env;                    /* "NAME=VALUE" */
+  size_t envc;
+  wasi_preopen *preopens;        /* host_path and guest_path owned */
+  size_t npreopens;
+  int stdio[3];                  /* owned descriptor, -1 closed for the guest, -2 inherit (or moved
+                                    to the store's stdio_fds) */
 };
 
 struct wrun_error_t {

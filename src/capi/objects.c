@@ -246,6 +246,7 @@ void wasm_store_delete(wasm_store_t *s) {
   pthread_cond_destroy(&s->timer_cv);
   rt_store_free(s->rt);          /* first: its host functions use the records below */
   wasi_free(s->wasi);
+  wrun_wasi_config_delete(s->wasi_cfg);
   for (int i = 0; i < 3; i++)
     if (s->stdio_fds[i] >= 0) close(s->stdio_fds[i]);
   for (uint32_t i = 0; i < s->nhosts; i++) {

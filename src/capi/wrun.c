@@ -110,16 +110,6 @@ bool wrun_trap_exit_code(const wasm_trap_t *trap, int *code) {
 
 /* ---- WASI ------------------------------------------------------------------------------ */
 
-struct wrun_wasi_config_t {
-  char **argv;
-  size_t argc;
-  char **env;                    /* "NAME=VALUE" */
-  size_t envc;
-  wasi_preopen *preopens;        /* host_path and guest_path owned */
-  size_t npreopens;
-  int stdio[3];                  /* owned descriptor, -1 closed for the guest, -2 inherit */
-};
-
 wrun_wasi_config_t *wrun_wasi_config_new(void) {
   wrun_wasi_config_t *c = calloc(1, sizeof *c);
   if (c) c->stdio[0] = c->stdio[1] = c->stdio[2] = -2;
@@ -258,9 +248,9 @@ wrun_error_t *wrun_store_set_wasi(wasm_store_t *s, wrun_wasi_config_t *c) {
   s->wasi = w;
   for (int i = 0; i < 3; i++) { /* the context uses them now; the store closes them */
     s->stdio_fds[i] = c->stdio[i] >= 0 ? c->stdio[i] : -1;
-    c->stdio[i] = -2;
+    if (c->stdio[i] >= 0) c->stdio[i] = -2;
   }
-  wrun_wasi_config_delete(c);
+  s->wasi_cfg = c; /* components get WASI 0.2 from the same settings (component.c) */
   return NULL;
 }
 

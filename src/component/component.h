@@ -255,5 +255,9 @@ static inline const wc_type *wc_type_at(const wc_component *c, uint32_t id) { re
 /* Writes the component's imports and exports as a WIT world named `name`. */
 #include <stdio.h>
 void wc_print_wit(const wc_component *c, const char *name, FILE *out);
+/* Writes the type of one import or export of sort `sort` (type: its arena
+ * id) in the same notation: `func(a: u32) -> string`, `type record {...}`,
+ * `interface` for an instance, the sort's name for anything else. */
+void wc_print_item_type(const wc_component *c, wc_sort sort, uint32_t type, FILE *out);
 
 #endif

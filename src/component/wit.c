@@ -294,3 +294,13 @@ void wc_print_wit(const wc_component *c, const char *name, FILE *out) {
     }
   }
 }
+
+void wc_print_item_type(const wc_component *c, wc_sort sort, uint32_t type, FILE *out) {
+  printer p = {.c = c, .out = out};
+  switch (sort) {
+  case WC_FUNC: fputs("func", out); print_func(&p, wc_type_at(c, type), false); return;
+  case WC_TYPE: fputs("type ", out); print_structure(&p, wc_type_at(c, type)); return;
+  case WC_INSTANCE: fputs("interface", out); return;
+  default: fputs(wc_sort_name(sort), out);
+  }
+}

@@ -57,7 +57,9 @@ WP2_FN(cli_exit) { WP2_UNUSED; return exit_with(env, args[0].u.var.index == 0 ? 
 WP2_FN(cli_exit_with_code) { WP2_UNUSED; return exit_with(env, (int)(args[0].u.u & 0xff), trap); }
 
 static bool stdio_stream(wp2_ctx *p, int fd, wc_value *res, wc_trap *trap) {
-  wp2_stream s = {.fd = fd, .stdio = true};
+  /* an embedder may have redirected the stream to another descriptor */
+  int real = (p->cfg.redirected_stdio >> fd) & 1u ? p->cfg.stdio_fd[fd] : fd;
+  wp2_stream s = {.fd = real, .stdio = true};
   return fd == 0 ? wp2_new_input_stream(p, &s, res, trap) : wp2_new_output_stream(p, &s, res, trap);
 }
 WP2_FN(cli_get_stdin) { WP2_UNUSED; return stdio_stream(env, 0, res, trap); }
@@ -67,7 +69,8 @@ WP2_FN(cli_get_stderr) { WP2_UNUSED; return stdio_stream(env, 2, res, trap); }
 /* option<own<terminal-*>>: some only when the descriptor is a terminal. */
 static bool terminal_of(wp2_ctx *p, int fd, const wc_resource_type *rt, wc_value *res, wc_arena *a,
                         wc_trap *trap) {
-  if (((p->cfg.closed_stdio >> fd) & 1u) || !isatty(fd)) { res[0] = wp2_variant(0, NULL); return true; }
+  int real = (p->cfg.redirected_stdio >> fd) & 1u ? p->cfg.stdio_fd[fd] : fd;
+  if (((p->cfg.closed_stdio >> fd) & 1u) || !isatty(real)) { res[0] = wp2_variant(0, NULL); return true; }
   wc_value *v = wp2_vals(a, 1);
   if (!v) return wp2_trap_oom(trap);
   *v = wp2_own(rt, (uint32_t)fd);

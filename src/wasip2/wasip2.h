@@ -52,6 +52,9 @@ typedef struct wp2_config {
   int envc;
   char **env;             /* "NAME=VALUE": what get-environment returns, nothing else */
   unsigned closed_stdio;  /* bit i: the host had standard stream i closed (the stream is then closed) */
+  unsigned redirected_stdio; /* bit i: standard stream i is host descriptor stdio_fd[i] (an embedder's
+                                redirection, wrun.h; the caller keeps it open while the context lives) */
+  int stdio_fd[3];
   wasi_ctx *interrupt;    /* its wasi_interrupt ends blocking calls (may be NULL: nothing does) */
   wasi_ctx *fs;           /* wasi:filesystem: its preopened directories are the component's, and its
                              path resolver (and settings) resolve every path (NULL: no preopens) */

@@ -130,5 +130,19 @@ if build_host wasi_run "$ex/wasi_run.c"; then
   "$tmp/wasi_run" "$ex/wasi_app.wasm" "$tmp/nonexistent" "$tmp/guest.out" 0 >"$tmp/out" 2>&1 && fail "wasi_run: a missing preopen was accepted"
   grep -q "nonexistent" "$tmp/out" || { fail "wasi_run: missing preopen not named"; cat "$tmp/out"; }
 fi
+if build_host component_call "$ex/component_call.c"; then
+  comp=$src/tests/component
+  "$tmp/component_call" "$comp/inst-host.wasm" run 3 >"$tmp/out" 2>&1 || { fail "component_call: status $?"; cat "$tmp/out"; }
+  expect component_call "import test:demo/math@0.1.0#mul: func(a: u32, b: u32) -> u32" "$tmp/out"
+  expect component_call 'log "hello from core"' "$tmp/out"; expect component_call "result: 45" "$tmp/out"
+  "$tmp/component_call" "$comp/abi.wasm" id-tup '(1, "a", 2)' >"$tmp/out" 2>&1 || { fail "component_call: tuple"; cat "$tmp/out"; }
+  expect component_call 'result: (1, "a", 2)' "$tmp/out"
+  "$tmp/component_call" "$comp/wasi-cli.wasm" --run k 7 >"$tmp/out" 2>&1 || { fail "component_call: run"; cat "$tmp/out"; }
+  expect component_call "exit code 7" "$tmp/out"
+  "$tmp/component_call" "$comp/inst-host.wasm" run 4000000000 >"$tmp/out" 2>&1 && fail "component_call: a host trap was not reported"
+  expect component_call ".*: mul: overflow" "$tmp/out"
+  "$tmp/component_call" "$comp/abi.wasm" id-s8 300 >"$tmp/out" 2>&1 && fail "component_call: a bad argument was accepted"
+  expect component_call ".*: argument 1 (a): 1:1: 300 is out of range for s8" "$tmp/out"
+fi
 
 [ $fails -eq 0 ] && echo "ok" || exit 1
