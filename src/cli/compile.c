@@ -45,7 +45,7 @@ static const struct {
 bool cli_aot_available(uint32_t arch) {
   if (aot_target_for_arch(arch)) return true;
   fprintf(stderr, "wrun: no AOT code generator for %s in this build (the interpreter runs everywhere)\n",
-          aot_arch_name(arch));
+          arch ? aot_arch_name(arch) : "this machine's instruction set");
   return false;
 }
 
