@@ -176,8 +176,16 @@ bool cli_prepare_aot(const char *path, wm_module *m, cli_sandbox *sb);
 bool cli_prepare_component_aot(const char *path, struct wc_component *c, const cli_sandbox *sb);
 
 /* `wrun compile`: writes a compiled artifact of `in` to `out` (NULL: `in`
- * with extension .cwasm). Returns the exit status. */
-int cli_compile(const char *in, const char *out, bool interruptible, bool optimize, bool verbose);
+/* `wrun compile`: writes a compiled artifact of `in` to `out` (NULL: `in`
+ * with extension .cwasm) for `target` ("x86_64", "aarch64"; NULL: the
+ * host's), with the optimizing pipeline when `optimize`. Returns the exit
+ * status. */
+int cli_compile(const char *in, const char *out, const char *target, bool interruptible, bool optimize,
+                bool verbose);
+
+/* True if this build has a code generator for AOT_ARCH_* `arch`; else prints
+ * a one-line error naming it and returns false. */
+bool cli_aot_available(uint32_t arch);
 
 /* `wrun serve [OPTIONS] FILE` (serve.c): argv after the command word. */
 int cli_serve(int argc, char **argv);

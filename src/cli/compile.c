@@ -3,7 +3,8 @@
  * the compiled code of `wrun run`: an artifact's, or the compile cache's
  * (cache.c), or compiled now. A component's core modules are compiled and
  * cached one by one, so a module shared by many components (such as jco's
- * preview-1 adapter) is compiled once.
+ * preview-1 adapter) is compiled once. `compile --target ISA` picks the
+ * code generator by name; an ISA this build has none for is a one-line error.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,10 +12,12 @@
 #include <string.h>
 
 #include "aot/aot.h"
+#include "aot/lower.h"
 #include "cli/cache.h"
 #include "cinst/artifact.h"
 #include "cli/cli.h"
 #include "common/file.h"
+#include "cli/options.h"
 #include "component/component.h"
 
 static bool write_file(const char *path, const uint8_t *data, size_t len) {
@@ -30,9 +33,40 @@ static void print_err(const char *path, const rt_error *err) {
   fprintf(stderr, "%s\n", rt_error_format(err, path, buf, sizeof buf));
 }
 
+/* The names `--target` takes, with the instruction set each means. */
+static const struct {
+  const char *name;
+  uint32_t arch;
+} target_names[] = {
+  {"x86_64", AOT_ARCH_X86_64},
+  {"aarch64", AOT_ARCH_AARCH64},
+};
+
+bool cli_aot_available(uint32_t arch) {
+  if (aot_target_for_arch(arch)) return true;
+  fprintf(stderr, "wrun: no AOT code generator for %s in this build (the interpreter runs everywhere)\n",
+          arch ? aot_arch_name(arch) : "this machine's instruction set");
+  return false;
+}
+
+/* The code generator `--target NAME` names (NULL: the host's) in *t; an exit
+ * status after printing a one-line error when there is none. */
+static int pick_target(const char *name, const aot_target **t) {
+  uint32_t arch = aot_host_arch();
+  if (name) {
+    size_t i = 0, n = sizeof target_names / sizeof *target_names;
+    while (i < n && strcmp(name, target_names[i].name)) i++;
+    if (i == n) return cli_usage_error(CLI_CMD_COMPILE, "unknown --target '%s' (known: x86_64, aarch64)", name);
+    arch = target_names[i].arch;
+  }
+  if (!cli_aot_available(arch)) return CLI_EXIT_REJECTED;
+  *t = aot_target_for_arch(arch);
+  return CLI_EXIT_OK;
+}
+
 /* `wrun compile` of a component: every core module compiled, one artifact. */
-static int compile_component(const char *in, const char *out, const uint8_t *bytes, size_t blen, bool interruptible,
-                             bool optimize, bool verbose) {
+static int compile_component(const char *in, const char *out, const uint8_t *bytes, size_t blen,
+                             const aot_target *target, bool interruptible, bool optimize, bool verbose) {
   rt_error err;
   rt_error_clear(&err);
   wc_component *c = wc_component_load(bytes, blen, &err);
@@ -40,7 +74,7 @@ static int compile_component(const char *in, const char *out, const uint8_t *byt
   rt_config cfg = {0};
   cfg.interruptible = interruptible;
   cfg.aot_optimize = optimize;
-  uint32_t n = wc_core_modules(c, NULL, 0), nfuncs = 0, code = 0;
+  uint32_t n = wc_core_modules(c, NULL, 0), nfuncs = 0, code = 0, arch = target->arch;
   wm_module **mods = calloc((size_t)n + 1, sizeof *mods);
   int status = CLI_EXIT_REJECTED;
   double ms = 0;
@@ -53,7 +87,7 @@ static int compile_component(const char *in, const char *out, const uint8_t *byt
   wc_core_modules(c, mods, n);
   for (uint32_t k = 0; k < n; k++) {
     aot_image *img = NULL;
-    if (!aot_compile_module(mods[k], aot_options_for(&cfg), &img, &err)) {
+    if (!aot_compile_module_for(target, mods[k], aot_options_for(&cfg), &img, &err)) {
       print_err(in, &err);
       goto done;
     }
@@ -69,8 +103,8 @@ static int compile_component(const char *in, const char *out, const uint8_t *byt
   } else {
     status = CLI_EXIT_OK;
     if (verbose)
-      fprintf(stderr, "wrun: compiled a component's %u core modules (%u functions) to %u bytes of x86-64 in %.3f ms; "
-              "wrote %s (%zu bytes)\n", n, nfuncs, code, ms, out, len);
+      fprintf(stderr, "wrun: compiled a component's %u core modules (%u functions) to %u bytes of %s in %.3f ms; "
+              "wrote %s (%zu bytes)\n", n, nfuncs, code, aot_arch_name(arch), ms, out, len);
   }
 done:
   free(art);
@@ -79,7 +113,11 @@ done:
   return status;
 }
 
-int cli_compile(const char *in, const char *out, bool interruptible, bool optimize, bool verbose) {
+int cli_compile(const char *in, const char *out, const char *target_name, bool interruptible, bool optimize,
+                bool verbose) {
+  const aot_target *target = NULL;
+  int st = pick_target(target_name, &target);
+  if (st != CLI_EXIT_OK) return st;
   char defout[4096];
   if (!out) {
     const char *dot = strrchr(in, '.'), *slash = strrchr(in, '/');
@@ -95,7 +133,7 @@ int cli_compile(const char *in, const char *out, bool interruptible, bool optimi
     size_t blen = 0;
     uint8_t *bytes = rt_read_file(in, &blen, &rerr);
     if (bytes && wc_is_component(bytes, blen)) {
-      int st = compile_component(in, out, bytes, blen, interruptible, optimize, verbose);
+      st = compile_component(in, out, bytes, blen, target, interruptible, optimize, verbose);
       free(bytes);
       return st;
     }
@@ -109,7 +147,7 @@ int cli_compile(const char *in, const char *out, bool interruptible, bool optimi
   rt_error err;
   rt_error_clear(&err);
   aot_image *img = NULL;
-  if (!aot_compile_module(m, aot_options_for(&cfg), &img, &err)) {
+  if (!aot_compile_module_for(target, m, aot_options_for(&cfg), &img, &err)) {
     print_err(in, &err);
     wm_module_free(m);
     return CLI_EXIT_REJECTED;
@@ -127,9 +165,9 @@ int cli_compile(const char *in, const char *out, bool interruptible, bool optimi
     uint64_t body = 0; /* compile speed counts function bodies, not data or custom sections */
     for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++) body += m->funcs[i].code_len;
     double mbps = img->compile_ms > 0 ? (double)body / 1e6 / (img->compile_ms / 1e3) : 0;
-    fprintf(stderr, "wrun: compiled %u functions (%llu bytes of code in a %zu-byte module) to %u bytes of x86-64 "
+    fprintf(stderr, "wrun: compiled %u functions (%llu bytes of code in a %zu-byte module) to %u bytes of %s "
             "in %.3f ms (%.1f MB/s of wasm code); wrote %s (%zu bytes)\n", img->nfuncs, (unsigned long long)body,
-            m->size, img->code_size, img->compile_ms, mbps, out, len);
+            m->size, img->code_size, aot_arch_name(img->arch), img->compile_ms, mbps, out, len);
     if (img->options & AOT_OPT_OPTIMIZE)
       fprintf(stderr, "wrun: %u of %u functions through the optimizing pipeline, the others one-pass\n",
               img->nopt, img->nfuncs);

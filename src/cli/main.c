@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "aot/aot.h"
 #include "cli/cli.h"
 #include "cli/manifest.h"
 #include "cli/options.h"
@@ -106,6 +107,7 @@ static int cmd_wast(int argc, char **argv) {
   if (o.help) return cli_print_help(CLI_CMD_WAST, stdout), CLI_EXIT_OK;
   if (n == 0) return cli_usage_error(CLI_CMD_WAST, "wast needs at least one FILE or DIR");
   if (!cli_tier_finish(&o.sb, CLI_CMD_WAST)) return CLI_EXIT_USAGE;
+  if (o.sb.aot && !cli_aot_available(aot_host_arch())) return CLI_EXIT_REJECTED; /* once, not per module */
   wast_options opt = {.verbose = o.sb.verbose, .quiet = o.quiet, .fail_fast = o.fail_fast, .aot = o.sb.aot,
                       .tiered = o.sb.tier_mode == CLI_TIER_AUTO};
   return wast_run_paths(argv + first, n, &opt, stdout);
@@ -118,7 +120,7 @@ static int cmd_compile(int argc, char **argv) {
   if (o.help) return cli_print_help(CLI_CMD_COMPILE, stdout), CLI_EXIT_OK;
   if (n == 0) return cli_usage_error(CLI_CMD_COMPILE, "compile needs a FILE");
   if (n > 1) return cli_usage_error(CLI_CMD_COMPILE, "compile takes one FILE, %d given", n);
-  return cli_compile(argv[0], o.output, o.interruptible, o.sb.aot_opt, o.sb.verbose);
+  return cli_compile(argv[0], o.output, o.target, o.interruptible, o.sb.aot_opt, o.sb.verbose);
 }
 
 /* A module that needs more memory from the start than --max-memory allows is

@@ -139,6 +139,9 @@ const cli_option cli_option_table[] = {
    "per request", "serve.reuse-instances", AT(reuse_instances), 0, 0},
   {"--output", 'o', CLI_ARG_STRING, COMPILE, "FILE", "where to write (default: FILE with extension\n.cwasm)", NULL,
    AT(output), 0, 0},
+  {"--target", 0, CLI_ARG_STRING, COMPILE, "ISA",
+   "the instruction set to compile for: x86_64 or\naarch64 (default: this machine's); one this build\n"
+   "has no code generator for is an error", NULL, AT(target), 0, 0},
   {"--interruptible", 0, CLI_ARG_NONE, COMPILE, NULL, "add the checks `--timeout` needs (slightly\nslower code)",
    NULL, AT(interruptible), 0, 0},
   {"--quiet", 'q', CLI_ARG_NONE, WAST, NULL, "print only failures and the total", NULL, AT(quiet), 0, 0},

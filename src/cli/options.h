@@ -50,6 +50,7 @@ typedef struct cli_options {
   bool inherit_env;              /* run --inherit-env (applied by cli_options_merge) */
   const char *output;            /* compile -o */
   bool interruptible;            /* compile --interruptible */
+  const char *target;            /* compile --target */
   bool quiet, fail_fast;         /* wast; serve --quiet */
   /* serve (src/cli/serve.c) */
   const char *addr;              /* --addr */
