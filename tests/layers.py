@@ -39,8 +39,8 @@ LAYERS = [
     ["interp", "aot"],               # the two execution tiers (aot/* are its ISA folders)
     ["engine"],                      # registers the tiers with the runtime (public store/template entry)
     ["cinst", "wast", "wasi"],       # component instantiation, spec runner, WASI preview 1
-    ["wasip2", "capi"],              # WASI 0.2 host; the embedding API (wasm.h, wrun.h)
-    ["serve", "shim"],               # HTTP server, containerd shim
+    ["wasip2"],                      # WASI 0.2 host
+    ["capi", "serve", "shim"],       # the embedding API (wasm.h, wrun.h: modules and components); HTTP server; containerd shim
     ["cli"],                         # the wrun executable
 ]
 ISA_PARENT = "aot"  # src/aot/<isa>/ folders belong to this folder's layer

@@ -176,7 +176,6 @@ bool cli_prepare_aot(const char *path, wm_module *m, cli_sandbox *sb);
 bool cli_prepare_component_aot(const char *path, struct wc_component *c, const cli_sandbox *sb);
 
 /* `wrun compile`: writes a compiled artifact of `in` to `out` (NULL: `in`
-/* `wrun compile`: writes a compiled artifact of `in` to `out` (NULL: `in`
  * with extension .cwasm) for `target` ("x86_64", "aarch64"; NULL: the
  * host's), with the optimizing pipeline when `optimize`. Returns the exit
  * status. */
