@@ -18,6 +18,11 @@
 #include "text/text.h"
 #include "wrun.h"
 
+/* The engine's own answer to "is there a code generator for this host"
+ * (src/aot/aot.h, not included here: its internal enums would clash with
+ * wasm.h's); NULL on a host the AOT tier has no backend for (AArch64 today). */
+const struct aot_target *aot_target_host(void);
+
 /* A module from WAT text in `engine` (fails the test when it does not load). */
 static wasm_module_t *wat(wasm_engine_t *engine, const char *src) {
   uint8_t *bin;
@@ -168,7 +173,8 @@ static void test_fuel(void **state) {
 
 static void test_deadline(void **state) {
   (void)state;
-  for (int tier = 0; tier < 2; tier++) {
+  int ntiers = aot_target_host() ? 2 : 1; /* AOT only where this build has a code generator for the host */
+  for (int tier = 0; tier < ntiers; tier++) {
     wasm_config_t *c = wasm_config_new();
     wrun_config_set_interruptible(c, true);
     wrun_config_set_tier(c, tier ? WRUN_TIER_AOT : WRUN_TIER_INTERP);

@@ -19,6 +19,11 @@
 
 #include "wrun.h"
 
+/* The engine's own answer to "is there a code generator for this host"
+ * (src/aot/aot.h, not included here: its internal enums would clash with
+ * wasm.h's); NULL on a host the AOT tier has no backend for (AArch64 today). */
+const struct aot_target *aot_target_host(void);
+
 #define COMP(name) WRUN_TEST_DATA "/../component/" name
 
 static wasm_byte_vec_t read_file(const char *path) {
@@ -190,7 +195,11 @@ static void calls_in(wrun_tier_t tier) {
   wasm_engine_delete(e);
 }
 static void test_calls_interp(void **state) { (void)state; calls_in(WRUN_TIER_INTERP); }
-static void test_calls_aot(void **state) { (void)state; calls_in(WRUN_TIER_AOT); }
+static void test_calls_aot(void **state) {
+  (void)state;
+  if (!aot_target_host()) skip(); /* no code generator for this host (AArch64 today): reported as skipped */
+  calls_in(WRUN_TIER_AOT);
+}
 
 static void test_guest_traps(void **state) {
   (void)state;
