@@ -17,46 +17,19 @@ set -u
 wrun=$1
 dir=$(cd "$2" && pwd)
 guest=$dir/state.wasm
-tmp=$(mktemp -d)
-WRUN_CACHE_DIR=$tmp/cache
-export WRUN_CACHE_DIR
-pids=""
-cleanup() {
-  for p in $pids; do kill -9 "$p" 2>/dev/null; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-fails=0
-fail() { fails=$((fails + 1)); echo "FAIL: $*"; }
-command -v curl >/dev/null 2>&1 || { echo "SKIP: curl is not installed"; exit 77; }
+. "$(dirname "$0")/lib.sh"
 CURL="curl -s -m 20"
 
-# start NAME ARGS...: a server on a free port; sets $pid and $B
-start() {
+# serve_start NAME ARGS...: lib.sh's start, quiet (-q); sets $B to its base URL
+serve_start() {
   name=$1
   shift
-  "$wrun" serve -q --addr 127.0.0.1:0 "$@" 2>"$tmp/$name.err" &
-  pid=$!
-  pids="$pids $pid"
-  port=""
-  i=0
-  while [ $i -lt 100 ]; do
-    port=$(sed -n 's|.* on http://127\.0\.0\.1:\([0-9]*\) .*|\1|p' "$tmp/$name.err" 2>/dev/null)
-    [ -n "$port" ] && break
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-    i=$((i + 1))
-  done
-  [ -n "$port" ] || { echo "FAIL: server $name did not start:"; cat "$tmp/$name.err"; exit 1; }
+  start "$name" -q "$@"
   B=http://127.0.0.1:$port
 }
-stop() {
-  kill -TERM "$1" 2>/dev/null
-  ( sleep 15; kill -9 "$1" 2>/dev/null ) &
-  guard=$!
-  wait "$1"
-  st=$?
-  kill "$guard" 2>/dev/null
+# serve_stop PID: lib.sh's stop, and a server must stop cleanly
+serve_stop() {
+  stop "$1"
   [ "$st" = "0" ] || fail "server did not stop cleanly ($st)"
 }
 code() { $CURL -o /dev/null -w '%{http_code}' "$1"; }
@@ -67,7 +40,7 @@ children() { cat /proc/[0-9]*/stat 2>/dev/null | awk -v p="$1" '$4 == p {print $
 for tier in interp aot; do
   flags="--interpreter"
   [ $tier = aot ] && flags="-v" # compiled code is the default
-  start $tier --workers 2 $flags "$guest"
+  serve_start $tier --workers 2 $flags "$guest"
   p=$pid
   seen=$($CURL "$B/a" "$B/a" "$B/a")
   [ "$seen" = "7A117A117A11" ] || fail "$tier: state carried between requests: $seen"
@@ -87,27 +60,27 @@ for tier in interp aot; do
   bad=$(cat "$tmp"/par.$tier.* | sed 's/7A11//g')
   n=$(cat "$tmp"/par.$tier.* | grep -o 7A11 | wc -l)
   [ -z "$bad" ] && [ "$n" -eq 200 ] || fail "$tier: under parallel load: $n fresh answers of 200, others '$bad'"
-  stop $p
+  serve_stop $p
 done
 
 # ---- --reuse-instances: the state carries over; a trap still discards ----------
-start reuse --workers 1 --reuse-instances --aot --no-cache "$guest"
+serve_start reuse --workers 1 --reuse-instances --aot --no-cache "$guest"
 p=$pid
 seen=$($CURL "$B/a" "$B/a" "$B/m" "$B/m")
 [ "$seen" = "7A118B200C309D40" ] || fail "reuse: the instance was not kept: $seen"
 [ "$(code "$B/t")" = "500" ] || fail "reuse: /t did not give 500"
 seen=$($CURL "$B/a" "$B/a")
 [ "$seen" = "7A118B20" ] || fail "reuse: a trapped instance was not replaced by a fresh one: $seen"
-stop $p
-start reuse-interp --workers 1 --reuse-instances --interpreter "$guest"
+serve_stop $p
+serve_start reuse-interp --workers 1 --reuse-instances --interpreter "$guest"
 p=$pid
 seen="$($CURL "$B/a") $(code "$B/t") $($CURL "$B/a")"
 [ "$seen" = "7A11 500 7A11" ] || fail "reuse (interpreter): $seen"
-stop $p
+serve_stop $p
 
 # ---- --worker-processes: a process per worker, same answers; the parent
 # forwards SIGTERM and waits, and a parent killed outright takes its workers along
-start procs --workers 2 --worker-processes "$guest"
+serve_start procs --workers 2 --worker-processes "$guest"
 p=$pid
 kids=$(children $p | wc -l)
 [ "$kids" -eq 2 ] || fail "--worker-processes: $kids worker processes, not 2"
@@ -115,9 +88,9 @@ grep -q "with 2 workers (processes)" "$tmp/procs.err" || fail "--worker-processe
 seen="$($CURL "$B/a" "$B/m") $(code "$B/t") $($CURL "$B/a?[1-20]" | sed 's/7A11//g')"
 [ "$seen" = "7A110A11 500 " ] || fail "--worker-processes: $seen"
 kidpids=$(children $p)
-stop $p
+serve_stop $p
 for k in $kidpids; do kill -0 "$k" 2>/dev/null && fail "--worker-processes: worker $k outlived SIGTERM"; done
-start procs9 --workers 2 --worker-processes "$guest"
+serve_start procs9 --workers 2 --worker-processes "$guest"
 p=$pid
 kidpids=$(children $p)
 kill -9 $p
@@ -142,11 +115,11 @@ done
 
 # ---- compiled code is the default, from the compile cache ---------------------
 grep -q "compiled [0-9]* functions" "$tmp/aot.err" || fail "serve did not compile by default: $(cat "$tmp/aot.err")"
-start cached -v "$guest"
+serve_start cached -v "$guest"
 p=$pid
 grep -q "loaded from the cache" "$tmp/cached.err" || fail "serve did not use the compile cache: $(cat "$tmp/cached.err")"
 [ "$($CURL "$B/a")" = "7A11" ] || fail "cached code: wrong answer"
-stop $p
+serve_stop $p
 
 [ $fails -eq 0 ] && echo "serve isolation: all checks passed"
 [ $fails -eq 0 ]
