@@ -234,6 +234,13 @@ done:
   return ok;
 }
 
+/* Where the trampoline finds a function's result: 0 in slots, 1 in a
+ * general register, 2 in a float register. */
+static int result_kind(const wm_functype *ft) {
+  if (!aot_result_in_reg(ft)) return 0;
+  return aot_cls(wm_functype_results(ft)[0]) == CL_X ? 2 : 1;
+}
+
 bool aot_compile_instance(wrun_store *s, wrun_instance *inst, rt_error *err) {
   wm_module *m = (wm_module *)inst->module; /* the image slot is a cache on the module */
   uint32_t want = aot_options_for(&s->cfg);
@@ -273,7 +280,11 @@ bool aot_compile_instance(wrun_store *s, wrun_instance *inst, rt_error *err) {
   ctx->inst = inst;
   ctx->types = types;
   aot_init_helpers(ctx);
-  for (uint32_t k = 0; k < img->nfuncs; k++) inst->funcs[m->nimported_funcs + k]->aot_entry = img->mem + img->func_off[k];
+  for (uint32_t k = 0; k < img->nfuncs; k++) {
+    wrun_func *f = inst->funcs[m->nimported_funcs + k];
+    f->aot_result = (uint8_t)result_kind(f->type); /* once here, not per call */
+    f->aot_entry = img->mem + img->func_off[k];
+  }
   inst->aot = code;
   return true;
 }
@@ -413,9 +424,7 @@ bool aot_invoke_at(wrun_store *s, wrun_func *f, uint64_t *sp, const void *entry)
     ok = false;
   } else {
     rt_current_exec = &ex;
-    int kind = 0; /* where the function's result comes back: see the trampoline */
-    if (aot_result_in_reg(f->type)) kind = aot_cls(wm_functype_results(f->type)[0]) == CL_X ? 2 : 1;
-    code->enter(&code->ctx, entry, sp, kind);
+    code->enter(&code->ctx, entry, sp, f->aot_result); /* see result_kind */
     ok = true;
   }
   rt_current_exec = ex.outer;

@@ -43,7 +43,7 @@ typedef struct aot_ctx {
   rt_memory *mem0;
   uintptr_t stack_limit;          /* lowest stack pointer allowed (set by aot_invoke) */
   uintptr_t helper_sp;            /* stack pointer at the last helper call (backtraces) */
-  volatile sig_atomic_t *interrupt;
+  const _Atomic int *interrupt;  /* the store's request; compiled code reads it with a plain load (relaxed) */
   rt_global **globals;
   wrun_func **funcs;
   rt_table **tables;

@@ -377,10 +377,9 @@ static wrun_trap_cause_t cause_of(rt_trap_kind k) {
 
 /* The trap the store's last call ended with: message, cause and the wasm
  * frames of its trace (host frames are left out). */
-static wasm_trap_t *trap_from_store(wasm_store_t *s, const rt_error *err) {
+static wasm_trap_t *trap_from_store(wasm_store_t *s, const char *text) {
   rt_trap_kind k = rt_store_trap_kind(s->rt);
   char msg[64];
-  const char *text = err->message;
   if (k == WRUN_TRAP_EXIT) {
     snprintf(msg, sizeof msg, "exit with status %d", rt_store_exit_code(s->rt));
     text = msg;
@@ -742,7 +741,7 @@ wasm_instance_t *wasm_instance_new(wasm_store_t *s, const wasm_module_t *module,
   if (trap) {
     *trap = NULL;
     if (!inst && (e.kind == WRUN_ERR_TRAP || e.kind == WRUN_ERR_EXHAUSTION)) {
-      *trap = trap_from_store(s, &e);
+      *trap = trap_from_store(s, e.message);
     } else if (!inst) {
       char line[300];
       *trap = trap_make(s, rt_error_format(&e, NULL, line, sizeof line), WRUN_CAUSE_OTHER);
@@ -938,6 +937,71 @@ static __attribute__((noinline, cold)) wasm_trap_t *misuse_trap(wasm_store_t *s,
   return trap_make(s, msg, WRUN_CAUSE_OTHER);
 }
 
+/* A trap of the store's last call (kept out of the call path). */
+static __attribute__((noinline, cold)) wasm_trap_t *call_trap(wasm_store_t *s) {
+  return trap_from_store(s, rt_store_trap_message(s->rt));
+}
+
+/* wasm_func_call of a function whose parameters and results are all numbers
+ * (at most SMALL_ARITY each): arguments checked and written straight into
+ * slots, results read straight out of them, through rt_call_slots. Returns
+ * false, having done nothing, when the type has a reference or v128 (the
+ * general path handles those). */
+static inline bool call_numeric(const wasm_func_t *func, const wm_functype *ft, const wasm_val_t *args,
+                                wasm_val_vec_t *results, size_t nres, wasm_trap_t **trap) {
+  wasm_store_t *s = func->r.store;
+  uint64_t io[SMALL_ARITY];
+  if (ft->nparams > SMALL_ARITY || ft->nresults > SMALL_ARITY) return false;
+  const wm_valtype *pt = wm_functype_params(ft);
+  for (uint32_t i = 0; i < ft->nparams; i++) {
+    const wasm_val_t *v = &args[i];
+    switch (pt[i]) {
+    case WASM_I32: if (v->kind != PUB_I32) goto misuse; io[i] = (uint32_t)v->of.i32; break;
+    case WASM_I64: if (v->kind != PUB_I64) goto misuse; io[i] = (uint64_t)v->of.i64; break;
+    case WASM_F32: {
+      if (v->kind != PUB_F32) goto misuse;
+      uint32_t b;
+      memcpy(&b, &v->of.f32, 4);
+      io[i] = b;
+      break;
+    }
+    case WASM_F64: if (v->kind != PUB_F64) goto misuse; memcpy(&io[i], &v->of.f64, 8); break;
+    default: return false;
+    }
+  }
+  const wm_valtype *rt = wm_functype_results(ft);
+  for (uint32_t i = 0; i < ft->nresults; i++)
+    if (rt[i] != WASM_I32 && rt[i] != WASM_I64 && rt[i] != WASM_F32 && rt[i] != WASM_F64) return false;
+  if (!rt_call_slots(s->rt, func->r.of.func, io)) {
+    *trap = call_trap(s);
+    return true;
+  }
+  if (nres < ft->nresults) {
+    *trap = misuse_trap(s, ft, ft->nparams, nres, NULL);
+    return true;
+  }
+  for (uint32_t i = 0; i < ft->nresults; i++) {
+    wasm_val_t *r = &results->data[i];
+    r->of.i64 = 0;
+    switch (rt[i]) {
+    case WASM_I32: r->kind = PUB_I32; r->of.i32 = (int32_t)(uint32_t)io[i]; break;
+    case WASM_I64: r->kind = PUB_I64; r->of.i64 = (int64_t)io[i]; break;
+    case WASM_F32: {
+      uint32_t b = (uint32_t)io[i];
+      r->kind = PUB_F32;
+      memcpy(&r->of.f32, &b, 4);
+      break;
+    }
+    default: r->kind = PUB_F64; memcpy(&r->of.f64, &io[i], 8); break;
+    }
+  }
+  *trap = NULL;
+  return true;
+misuse:
+  *trap = misuse_trap(s, ft, ft->nparams, nres, args);
+  return true;
+}
+
 wasm_trap_t *wasm_func_call(const wasm_func_t *func, const wasm_val_vec_t *args, wasm_val_vec_t *results) {
   wasm_store_t *s = func->r.store;
   const wm_functype *ft = func->r.of.func->type;
@@ -947,6 +1011,8 @@ wasm_trap_t *wasm_func_call(const wasm_func_t *func, const wasm_val_vec_t *args,
    * written for other engines pass an empty results vector to calls they
    * expect to trap). */
   if (nargs != ft->nparams) return misuse_trap(s, ft, nargs, nres, NULL);
+  wasm_trap_t *fast;
+  if (call_numeric(func, ft, nargs ? args->data : NULL, results, nres, &fast)) return fast;
   rt_val small_in[SMALL_ARITY], small_out[SMALL_ARITY];
   rt_val *in = ft->nparams <= SMALL_ARITY ? small_in : calloc(ft->nparams, sizeof *in);
   rt_val *out = ft->nresults <= SMALL_ARITY ? small_out : calloc(ft->nresults, sizeof *out);
@@ -963,7 +1029,7 @@ wasm_trap_t *wasm_func_call(const wasm_func_t *func, const wasm_val_vec_t *args,
   rt_error err;
   err.kind = WRUN_OK; /* rt_error_clear without the call: this path is per call */
   if (!rt_call(s->rt, func->r.of.func, in, ft->nparams, out, ft->nresults, &err)) {
-    trap = trap_from_store(s, &err);
+    trap = trap_from_store(s, err.message);
     goto done;
   }
   if (nres < ft->nresults) {

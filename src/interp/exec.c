@@ -555,7 +555,7 @@ L_CHECK: /* [h][cost]: at function entry and loop heads when the store has limit
       TRAP(WRUN_TRAP_FUEL);
     }
   }
-  if (s->interrupt) TRAP(WRUN_TRAP_TIMEOUT);
+  if (rt_interrupt_requested(s)) TRAP(WRUN_TRAP_TIMEOUT);
   pc += 2;
   NEXT();
   /* ---- tiered execution (runtime/tier.h; src/engine/tierup.c) ----

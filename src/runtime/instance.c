@@ -268,6 +268,28 @@ static void slots_to_val(const uint64_t *slots, wm_valtype t, rt_val *v) {
   else v->of.i64 = slots[0];
 }
 
+bool rt_call_slots(wrun_store *s, wrun_func *f, uint64_t *io) {
+  uint64_t *sp = s->stack_top;
+  uint32_t need = f->param_slots > f->result_slots ? f->param_slots : f->result_slots;
+  if (sp + need + 2 > s->stack + s->stack_slots) {
+    rt_set_trap(s, WRUN_TRAP_STACK_EXHAUSTED, NULL);
+    return false;
+  }
+  /* plain loops: a memcpy of a variable size is a library call, as long as the call itself here */
+  for (uint32_t i = 0; i < f->param_slots; i++) sp[i] = io[i];
+  s->trap = WRUN_TRAP_NONE;
+  s->ntrace = 0;
+  uint32_t saved_frames = s->nframes;
+  bool ok = rt_invoke(s, f, sp);
+  s->nframes = saved_frames;
+  s->stack_top = sp;
+  if (ok)
+    for (uint32_t i = 0; i < f->result_slots; i++) io[i] = sp[i];
+  return ok;
+}
+
+const char *rt_store_trap_message(const wrun_store *s) { return s->trap_msg; }
+
 bool rt_call(wrun_store *s, wrun_func *f, const rt_val *args, uint32_t nargs, rt_val *results,
                uint32_t nresults, rt_error *err) {
   const wm_functype *ft = f->type;

@@ -8,6 +8,7 @@
 
 #include <setjmp.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -26,6 +27,7 @@ struct wrun_func {
   char *name;                    /* host functions: for backtraces */
   struct interp_code *code;      /* lazily translated */
   const void *aot_entry;         /* compiled code (src/aot), or NULL */
+  uint8_t aot_result;            /* with aot_entry: where its result comes back (aot_invoke_at) */
   uint32_t param_slots, result_slots;
 };
 
@@ -124,9 +126,13 @@ struct wrun_store {
   uint64_t stack_slots;
   uint64_t *stack_top;           /* first free slot (between nested rt_calls) */
   uint32_t depth, max_depth;
-  /* limits: fuel left (when cfg.fuel) and the interrupt request (timeouts) */
+  /* limits: fuel left (when cfg.fuel) and the interrupt request (timeouts).
+   * The request is set from other threads and signal handlers while this
+   * store runs, so it is an atomic (lock-free: async-signal-safe); the tiers
+   * poll it with relaxed loads, which on x86-64 and AArch64 are the plain
+   * loads compiled code does (rt_store_interrupt, rt_interrupt_requested). */
   int64_t fuel_left;
-  volatile sig_atomic_t interrupt;
+  _Atomic int interrupt;
   /* tiered execution (runtime/tier.h): TIER ops left until the next poll,
    * and the state of src/engine/tierup.c (NULL until the first poll) */
   int64_t tier_countdown;
@@ -216,6 +222,11 @@ static inline bool rt_functype_equal(const wm_functype *a, const wm_functype *b)
   if (a->nparams != b->nparams || a->nresults != b->nresults) return false;
   size_t n = (size_t)a->nparams + a->nresults;
   return n == 0 || memcmp(a->types, b->types, n * sizeof *a->types) == 0;
+}
+
+/* Whether an interrupt was requested (the tiers' poll: relaxed, no fence). */
+static inline bool rt_interrupt_requested(const wrun_store *s) {
+  return atomic_load_explicit(&s->interrupt, memory_order_relaxed) != 0;
 }
 
 /* Slots a value of type t takes (v128: 2). */

@@ -272,6 +272,16 @@ const wm_module *rt_instance_module(const wrun_instance *inst);
 bool rt_call(wrun_store *s, wrun_func *f, const rt_val *args, uint32_t nargs,
                rt_val *results, uint32_t nresults, rt_error *err);
 
+/* rt_call for a caller that has its values in the slot layout of host
+ * functions (below): arguments in io[0..), results written to io[0..) on
+ * success; io has room for max(parameter, result) slots. No conversion and
+ * no error text: false on a trap, whose kind and message are in the store
+ * (rt_store_trap_kind, rt_store_trap_message). The embedding API's call path. */
+bool rt_call_slots(wrun_store *s, wrun_func *f, uint64_t *io);
+
+/* The message of the store's last trap ("" if none). */
+const char *rt_store_trap_message(const wrun_store *s);
+
 /* The type of a function (owned by the function's store). */
 const wm_functype *rt_func_type(const wrun_func *f);
 

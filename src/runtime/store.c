@@ -69,7 +69,7 @@ wrun_store *rt_store_new(const rt_config *cfg) {
   return s;
 }
 
-void rt_store_interrupt(wrun_store *s) { s->interrupt = 1; }
+void rt_store_interrupt(wrun_store *s) { atomic_store_explicit(&s->interrupt, 1, memory_order_relaxed); }
 int64_t rt_store_fuel_left(const wrun_store *s) { return s->fuel_left; }
 
 static void free_func(wrun_func *f) {

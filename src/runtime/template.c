@@ -439,7 +439,7 @@ void rt_store_refill(wrun_store *s) {
   s->trap_msg[0] = 0;
   s->exit_code = 0;
   s->ntrace = 0;
-  s->interrupt = 0;
+  atomic_store_explicit(&s->interrupt, 0, memory_order_relaxed);
   s->fuel_left = (int64_t)(s->cfg.fuel > INT64_MAX ? INT64_MAX : s->cfg.fuel);
 }
 

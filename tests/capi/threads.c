@@ -5,15 +5,21 @@
  * own, calls into it repeatedly (through an export and through the table),
  * writes and reads its memory, and makes it trap; every result is checked.
  * Run for both tiers, and for AOT stores sharing a module made by an
- * interpreter engine. Built and run plain, under ASan with the tree, and
- * under ThreadSanitizer by tests/capi/tsan.sh.
+ * interpreter engine. Then, for both tiers, one thread runs an endless
+ * loop in an interruptible store while another interrupts it
+ * (wrun_store_interrupt is the one store function other threads may
+ * call). Built and run plain, under ASan with the tree, and under
+ * ThreadSanitizer by tests/capi/tsan.sh.
  *
  *   capi_threads standard.wasm [THREADS] [ROUNDS]
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <time.h>
 
 #include "wrun.h"
 
@@ -144,6 +150,73 @@ static int run_tier(const wasm_byte_vec_t *binary, wrun_tier_t module_tier, wrun
   return failures;
 }
 
+/* (module (func (export "spin") (loop (br 0)))) */
+static const uint8_t spin_wasm[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x04, 0x01, 0x60,
+                                    0x00, 0x00, 0x03, 0x02, 0x01, 0x00, 0x07, 0x08, 0x01, 0x04, 's',  'p',
+                                    'i',  'n',  0x00, 0x00, 0x0a, 0x09, 0x01, 0x07, 0x00, 0x03, 0x40, 0x0c,
+                                    0x00, 0x0b, 0x0b};
+
+typedef struct spinner {
+  wasm_store_t *store;
+  const wasm_func_t *spin;
+  atomic_int started;            /* set just before the call: the interrupter waits for it */
+  wrun_trap_cause_t cause;       /* of the call's trap, 0 if it returned */
+} spinner;
+
+static void *spin_main(void *arg) {
+  spinner *sp = arg;
+  wasm_val_vec_t none = WASM_EMPTY_VEC;
+  atomic_store(&sp->started, 1);
+  wasm_trap_t *t = wasm_func_call(sp->spin, &none, &none);
+  sp->cause = t ? wrun_trap_cause(t) : 0;
+  wasm_trap_delete(t);
+  return NULL;
+}
+
+/* One thread spins in wasm, this one interrupts it once the call has
+ * started (or is about to: a pending request stops the call at its first
+ * check). Returns the number of failures. */
+static int run_interrupt(wrun_tier_t tier) {
+  wasm_config_t *cfg = wasm_config_new();
+  wrun_config_set_tier(cfg, tier);
+  wrun_config_set_interruptible(cfg, true);
+  wasm_engine_t *engine = wasm_engine_new_with_config(cfg);
+  wasm_store_t *store = wasm_store_new(engine);
+  wrun_error_t *err = NULL;
+  wasm_module_t *module = wrun_module_new(engine, spin_wasm, sizeof spin_wasm, &err);
+  wasm_instance_t *inst = module ? wrun_instance_new(store, module, NULL, &err) : NULL;
+  wasm_extern_t *ex = inst ? wrun_instance_export(inst, "spin") : NULL;
+  int failures = 0;
+  if (!ex) {
+    fprintf(stderr, "capi_threads: spin: %s\n", err ? wrun_error_message(err) : "no export");
+    failures++;
+  } else {
+    spinner sp = {store, wasm_extern_as_func(ex), 0, 0};
+    pthread_t t;
+    if (pthread_create(&t, NULL, spin_main, &sp) != 0) {
+      fprintf(stderr, "capi_threads: cannot start the spinning thread\n");
+      failures++;
+    } else {
+      while (!atomic_load(&sp.started)) sched_yield();
+      nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL); /* usually well inside the loop by now */
+      wrun_store_interrupt(store);
+      pthread_join(t, NULL);
+      if (sp.cause != WRUN_CAUSE_INTERRUPT) {
+        fprintf(stderr, "capi_threads: %s: the spinning call ended with cause %d, not an interrupt\n",
+                tier == WRUN_TIER_AOT ? "aot" : "interpreter", (int)sp.cause);
+        failures++;
+      }
+    }
+  }
+  wrun_error_delete(err);
+  wasm_extern_delete(ex);
+  wasm_instance_delete(inst);
+  wasm_module_delete(module);
+  wasm_store_delete(store);
+  wasm_engine_delete(engine);
+  return failures;
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: %s standard.wasm [THREADS] [ROUNDS]\n", argv[0]);
@@ -162,11 +235,14 @@ int main(int argc, char **argv) {
   int failures = run_tier(&binary, WRUN_TIER_INTERP, WRUN_TIER_INTERP, nthreads, rounds);
   failures += run_tier(&binary, WRUN_TIER_AOT, WRUN_TIER_AOT, nthreads, rounds);
   failures += run_tier(&binary, WRUN_TIER_INTERP, WRUN_TIER_AOT, nthreads, rounds);
+  failures += run_interrupt(WRUN_TIER_INTERP);
+  failures += run_interrupt(WRUN_TIER_AOT);
   wasm_byte_vec_delete(&binary);
   if (failures) {
     fprintf(stderr, "capi_threads: %d failures\n", failures);
     return 1;
   }
-  printf("ok: %d threads x %d rounds, interpreter, AOT, and AOT stores on an interpreter engine's module\n", nthreads, rounds);
+  printf("ok: %d threads x %d rounds, interpreter, AOT, and AOT stores on an interpreter engine's module; "
+         "an interrupt from another thread in both tiers\n", nthreads, rounds);
   return 0;
 }
