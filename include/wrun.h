@@ -249,10 +249,44 @@ wrun_error_t *wrun_component_host_add_types(wrun_component_host_t *h, const char
  * fails to instantiate (LINK, naming the first difference), so `fn` only sees
  * arguments of this type. `finalizer` (may be NULL) gets `env` when the host
  * is deleted, also when this call fails. Returns NULL or an owned USAGE
- * error. Resource types cannot be provided by an embedder yet. */
+ * error. Resource types of `iface` the host implements come first
+ * (wrun_component_host_add_resource). */
 wrun_error_t *wrun_component_host_add_func(wrun_component_host_t *h, const char *iface, const char *name,
                                            const char *sig, wrun_component_func_t fn, void *env,
                                            void (*finalizer)(void *));
+
+/* A resource's destructor: the guest dropped its own handle of `rep`. */
+typedef void (*wrun_component_dtor_t)(void *env, uint32_t rep);
+
+/* Implements resource type `name` of the imported interface `iface` (or,
+ * with iface NULL, one the component imports by plain name): the host's
+ * functions make and take handles of it, each standing for a 32-bit `rep`
+ * of the host's choosing (an index into its own table, say). `name` can then
+ * be used in that interface's signatures (`func(size: u32) -> own<blob>`,
+ * `func(self: borrow<blob>) -> u32`), and a component's import of the type is
+ * bound to this one. The canonical ABI's rules hold: a handle a host
+ * function returns (wrun_component_reply_handle) is owned by the guest; a
+ * borrow<T> argument is lent for the call only; an own<T> argument moves to
+ * the host, which from then on releases that rep itself (its destructor is
+ * not run for it); when the guest drops an own handle `dtor` (may be NULL)
+ * gets `env` and the rep, once; a handle used after it was dropped or moved
+ * traps the guest. Handles still held by a guest when its instance is
+ * deleted are not destroyed: the host owns what its reps stand for.
+ * `finalizer` (may be NULL) gets `env` when the host is deleted, also when
+ * this call fails. Returns NULL or an owned USAGE error. */
+wrun_error_t *wrun_component_host_add_resource(wrun_component_host_t *h, const char *iface, const char *name,
+                                               wrun_component_dtor_t dtor, void *env, void (*finalizer)(void *));
+
+/* The rep of a handle argument of a host function (its WAVE text is the
+ * type and the rep: "own<blob>#3", "borrow<blob>#3"). False when `arg` is not
+ * a handle. */
+bool wrun_component_handle_rep(const char *arg, uint32_t *rep);
+
+/* Gives a host function's result as a new own handle of `rep`, for a
+ * function whose result type is own<T> of a resource T this host implements
+ * (wrun_component_host_add_resource). False, with the reason kept, for any
+ * other result type. The guest receives ownership. */
+bool wrun_component_reply_handle(wrun_component_reply_t *reply, uint32_t rep);
 
 /* Gives the host function's result as WAVE text of its result type. False,
  * with the reason kept, when the text does not parse as that type (or the

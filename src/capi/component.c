@@ -3,12 +3,15 @@
  * (src/component), their imports and exports listed as WIT-like text,
  * instantiated in a wasm_store_t (src/cinst) with WASI 0.2 (src/wasip2) built
  * from the store's preview-1 configuration, exports called and host
- * functions answered with values in WAVE text (component/wave.h).
+ * functions answered with values in WAVE text (component/wave.h), and
+ * resource types the embedder implements, with handles passed as reps.
  *
  * Ownership: a wrun_component_t owns the decoded component and its listing
  * strings; a host owns its function records (freed, finalizers run, with the
- * host); an instance owns its wc_instance, the wc_host it was linked with and
- * its WASI 0.2 context, while the core instances belong to the store.
+ * host); an instance owns its wc_instance, the wc_host it was linked with,
+ * its WASI 0.2 context and its bindings of the host's entries (which
+ * resource type each of the host's resources is in that instance), while the
+ * core instances belong to the store.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -177,13 +180,34 @@ bool wrun_component_export(const wrun_component_t *c, size_t i, const char **nam
 typedef struct host_entry {
   char *iface;                 /* NULL: a plain-named function */
   char *name;                  /* NULL: a type definition */
-  char *text;                  /* the definitions or the signature */
+  char *text;                  /* the definitions or the signature (NULL for a resource) */
   wrun_component_func_t fn;
+  wrun_component_dtor_t dtor;  /* a resource (fn NULL) */
+  bool resource;
   void *env;
   void (*finalizer)(void *);
-  uint32_t type;               /* the signature's id in the host's own type arena */
+  uint32_t type;               /* the signature's (a resource's) id in the host's own type arena */
   const struct wrun_component_host_t *host;
 } host_entry;
+
+/* A host entry as bound in one instance: what its host function's
+ * callbacks get, to find the instance's resource types. */
+typedef struct binding {
+  const host_entry *e;
+  struct wrun_component_instance_t *ci;
+  const wc_resource_type *rt;  /* a resource entry's type in this instance */
+} binding;
+
+struct wrun_component_instance_t {
+  wasm_store_t *store;
+  const wrun_component_t *comp;
+  wc_host *host;
+  wp2_ctx *p2;
+  wc_instance *inst;
+  wc_arena results;    /* wrun_component_call_cvals' string results, until the next call */
+  binding *bindings;   /* one per entry of the host */
+  uint32_t nbindings;
+};
 
 struct wrun_component_host_t {
   wc_htypes *types;            /* the signatures, parsed once: for checking and for WAVE */
@@ -193,6 +217,7 @@ struct wrun_component_host_t {
 
 struct wrun_component_reply_t {
   const wc_types *types;
+  const binding *b;            /* the function's entry in the calling instance */
   const wc_type *ft;
   wc_arena *arena;
   wc_value *result;            /* where a parsed result goes */
@@ -280,6 +305,78 @@ wrun_error_t *wrun_component_host_add_func(wrun_component_host_t *h, const char 
   return push_entry(h, e);
 }
 
+static void resource_dtor_none(void *env, uint32_t rep) {
+  (void)env;
+  (void)rep;
+}
+
+wrun_error_t *wrun_component_host_add_resource(wrun_component_host_t *h, const char *iface, const char *name,
+                                               wrun_component_dtor_t dtor, void *env, void (*finalizer)(void *)) {
+  host_entry *e = calloc(1, sizeof *e);
+  if (!e) {
+    if (finalizer) finalizer(env);
+    return capi_error_new(WRUN_PHASE_RESOURCE, "out of memory");
+  }
+  e->resource = true;
+  e->dtor = dtor ? dtor : resource_dtor_none;
+  e->env = env;
+  e->finalizer = finalizer;
+  e->host = h;
+  if (!h || !name || !*name) {
+    entry_free(e);
+    return capi_error_new(WRUN_PHASE_USAGE, "wrun_component_host_add_resource: NULL argument");
+  }
+  if (!wc_htypes_resource(h->types, ns_of(iface), name, &e->type)) {
+    wrun_error_t *err = capi_error_new(WRUN_PHASE_USAGE, "resource %s%s%s: %s", iface ? iface : "", iface ? "#" : "",
+                                       name, wc_htypes_error(h->types));
+    entry_free(e);
+    return err;
+  }
+  if ((iface && !(e->iface = strdup(iface))) || !(e->name = strdup(name))) {
+    entry_free(e);
+    return capi_error_new(WRUN_PHASE_RESOURCE, "out of memory");
+  }
+  return push_entry(h, e);
+}
+
+bool wrun_component_handle_rep(const char *arg, uint32_t *rep) {
+  /* WAVE prints a handle as its type's name, '#' and the rep; no other
+   * value's text starts with a letter and contains a '#' */
+  if (!arg || !((*arg >= 'a' && *arg <= 'z') || (*arg >= 'A' && *arg <= 'Z'))) return false;
+  const char *hash = strrchr(arg, '#');
+  if (!hash || hash[1] < '0' || hash[1] > '9') return false;
+  for (const char *p = arg; p < hash; p++)
+    if (*p == ' ' || *p == '"' || *p == '\'' || *p == ',' || *p == '(') return false;
+  uint64_t v = 0;
+  for (const char *p = hash + 1; *p; p++) {
+    if (*p < '0' || *p > '9' || (v = v * 10 + (uint64_t)(*p - '0')) > UINT32_MAX) return false;
+  }
+  if (rep) *rep = (uint32_t)v;
+  return true;
+}
+
+bool wrun_component_reply_handle(wrun_component_reply_t *r, uint32_t rep) {
+  const wc_type *t = r->ft->has_result && !wc_val_is_prim(r->ft->result) ? &r->types->v[r->ft->result] : NULL;
+  if (!t || t->kind != WC_T_OWN) {
+    snprintf(r->msg, sizeof r->msg, "host function gave a handle but its result is not own<T>");
+    return false;
+  }
+  const wrun_component_instance_t *ci = r->b->ci;
+  const wc_resource_type *rt = NULL;
+  for (uint32_t i = 0; i < ci->nbindings && !rt; i++)
+    if (ci->bindings[i].e->resource && ci->bindings[i].e->type == t->resource) rt = ci->bindings[i].rt;
+  if (!rt) {
+    snprintf(r->msg, sizeof r->msg, "host function gave a handle of a resource this host does not implement");
+    return false;
+  }
+  r->result->kind = WC_V_OWN;
+  r->result->u.handle.rt = rt;
+  r->result->u.handle.rep = rep;
+  r->answered = true;
+  r->trapped = false;
+  return true;
+}
+
 bool wrun_component_reply_result(wrun_component_reply_t *r, const char *wave) {
   if (!wave) wave = "";
   if (!r->ft->has_result) {
@@ -305,7 +402,8 @@ void wrun_component_reply_trap(wrun_component_reply_t *r, const char *message) {
  * callback, its reply back to a value. */
 static bool host_trampoline(void *env, const wc_value *args, uint32_t nargs, wc_value *results, uint32_t nresults,
                             wc_arena *arena, wc_trap *trap) {
-  const host_entry *e = env;
+  const binding *bd = env;
+  const host_entry *e = bd->e;
   const wc_types *ty = wc_htypes_arena(e->host->types);
   const wc_type *ft = &ty->v[e->type];
   char **texts = calloc((size_t)nargs + 1, sizeof *texts);
@@ -322,7 +420,7 @@ static bool host_trampoline(void *env, const wc_value *args, uint32_t nargs, wc_
     }
   }
   if (ok) {
-    wrun_component_reply_t r = {.types = ty, .ft = ft, .arena = arena, .result = nresults ? results : NULL};
+    wrun_component_reply_t r = {.types = ty, .b = bd, .ft = ft, .arena = arena, .result = nresults ? results : NULL};
     e->fn(e->env, (const char *const *)texts, nargs, &r);
     if (r.trapped || (nresults && !r.answered)) {
       snprintf(trap->msg, sizeof trap->msg, "%s",
@@ -339,14 +437,6 @@ static bool host_trampoline(void *env, const wc_value *args, uint32_t nargs, wc_
 
 /* ---- instances ---------------------------------------------------------------------------- */
 
-struct wrun_component_instance_t {
-  wasm_store_t *store;
-  const wrun_component_t *comp;
-  wc_host *host;
-  wp2_ctx *p2;
-  wc_instance *inst;
-  wc_arena results;    /* wrun_component_call_cvals' string results, until the next call */
-};
 
 void wrun_component_instance_delete(wrun_component_instance_t *ci) {
   if (!ci) return;
@@ -354,6 +444,7 @@ void wrun_component_instance_delete(wrun_component_instance_t *ci) {
   wc_instance_free(ci->inst);
   wc_host_free(ci->host);
   wp2_free(ci->p2);
+  free(ci->bindings);
   free(ci);
 }
 
@@ -379,12 +470,29 @@ static wp2_ctx *wasi_p2_for(wasm_store_t *s, wc_host *h, wrun_error_t **err) {
   return p2;
 }
 
-/* The embedder's registrations into an instantiation's wc_host. */
-static wrun_error_t *replay_host(const wrun_component_host_t *h, wc_host *into) {
+/* The wc_host destructor of an embedder's resource: its callback. */
+static bool resource_dtor(void *ctx, uint32_t rep, wc_trap *trap) {
+  (void)trap;
+  const host_entry *e = ctx;
+  e->dtor(e->env, rep);
+  return true;
+}
+
+/* The embedder's registrations into an instantiation's wc_host, each bound
+ * to the instance (ci->bindings, which must not move afterwards). */
+static wrun_error_t *replay_host(const wrun_component_host_t *h, wrun_component_instance_t *ci) {
+  wc_host *into = ci->host;
+  if (h && h->n && !(ci->bindings = calloc(h->n, sizeof *ci->bindings)))
+    return capi_error_new(WRUN_PHASE_RESOURCE, "out of memory");
   for (uint32_t i = 0; h && i < h->n; i++) {
     host_entry *e = h->entries[i];
-    bool ok = e->name ? wc_host_add(into, e->iface, e->name, e->text, host_trampoline, e)
-                      : wc_host_add_types(into, e->iface, e->text);
+    binding *b = &ci->bindings[ci->nbindings++];
+    b->e = e;
+    b->ci = ci;
+    bool ok;
+    if (e->resource) ok = (b->rt = wc_host_add_resource(into, e->iface, e->name, resource_dtor, e)) != NULL;
+    else if (e->name) ok = wc_host_add(into, e->iface, e->name, e->text, host_trampoline, b);
+    else ok = wc_host_add_types(into, e->iface, e->text);
     if (!ok) return capi_error_new(WRUN_PHASE_LINK, "host %s: %s", e->name ? e->name : e->iface, wc_host_error(into));
   }
   return NULL;
@@ -407,7 +515,7 @@ wrun_component_instance_t *wrun_component_instantiate(wasm_store_t *store, const
   ci->store = store;
   ci->comp = c;
   if (store->wasi && !(ci->p2 = wasi_p2_for(store, ci->host, e))) goto fail;
-  if ((*e = replay_host(host, ci->host))) goto fail;
+  if ((*e = replay_host(host, ci))) goto fail;
   rt_error re;
   rt_error_clear(&re);
   if (!(ci->inst = wc_instantiate(store->rt, c->c, ci->host, &re))) {
