@@ -13,6 +13,7 @@
 
 #include "capi/capi.h" /* first: it renames wasm.h's enumerators before the engine's headers come in */
 #include "aot/aot.h"
+#include "interp/interp.h"
 #include "valid/valid.h"
 
 /* Values passed on the C stack up to this many; more take the heap. */
@@ -397,8 +398,15 @@ static wasm_trap_t *trap_from_store(wasm_store_t *s, const char *text) {
       struct capi_frame_src *fr = &t->frames[t->nframes++];
       fr->inst = f->inst;
       fr->index = f->index;
-      fr->func_offset = 0;
-      fr->module_offset = f->index < m->nfuncs ? (size_t)m->funcs[f->index].code_offset : 0;
+      size_t body = f->index < m->nfuncs ? (size_t)m->funcs[f->index].code_offset : 0;
+      /* An interpreted frame's position: the op that trapped (innermost) or
+       * the call it made (its record's return address).
+       * Compiled frames and memory faults caught by guard pages have none:
+       * the frame then points at the function's first instruction. */
+      uint32_t at = i + 1 == rs->ntrace ? interp_code_offset(f->code, rs->trap_pc, false)
+                                        : interp_code_offset(f->code, rs->trace[i].ret_pc, true);
+      fr->func_offset = at != UINT32_MAX && at >= body ? at - body : 0;
+      fr->module_offset = body + fr->func_offset;
     }
   }
   return trap;

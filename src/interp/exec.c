@@ -611,6 +611,7 @@ L_CALL_INDIRECT: { /* [h][argbase, idx][table][type] */
     if (callee->host || callee->aot_entry) {
       uint32_t need = callee->param_slots > callee->result_slots ? callee->param_slots : callee->result_slots;
       if (nfp + need > stack_end || top + 1 >= frames_limit) TRAP(WRUN_TRAP_STACK_EXHAUSTED);
+      top->ret_pc = ret; /* not used to return (pc = ret below), but where a trace finds this call */
       top[1] = (rt_frame_info){callee, NULL, NULL, NULL};
       s->nframes = (uint32_t)(top - s->frames) + 2;
       uint64_t *saved_top = s->stack_top;
@@ -681,6 +682,7 @@ L_RETURN:
 
 trap:
   rt_set_trap(s, trap_kind, NULL);
+  s->trap_pc = pc; /* the trapping op, for the trace's offsets */
 trapped:
   s->nframes = base_depth;
   return false;

@@ -37,7 +37,15 @@ struct interp_code {
   uint32_t ncode;
   uint32_t nslots;               /* frame size in slots, including callee argument areas */
   rt_memory *mem0;             /* the instance's memory 0 (NULL if none), cached for the loop */
+  uint32_t *pos;                 /* npos pairs (cell index, module offset), ascending: where each op
+                                  * starts and the wasm instruction it came from (trap positions) */
+  uint32_t npos;
 };
+
+/* The module offset of the wasm instruction at interpreter position `pc`
+ * of `c`: the op starting there, or with `after`, the op just before (pc is
+ * a return address). UINT32_MAX when pc is not in c. */
+uint32_t interp_code_offset(const struct interp_code *c, const void *pc, bool after);
 
 /* Internal instructions beyond the wasm opcodes (which keep their OP_* ids for
  * the numeric instructions that map one to one). Listed once here; exec.c

@@ -83,6 +83,8 @@ typedef struct tr {
   uint32_t prev_start;         /* start of the one before (== last_start after a join point) */
   int32_t last_dst_cell;       /* cell of its destination slot, -1 if none/retargetable no more */
   uint32_t op_at;              /* module offset of the instruction being translated */
+  uint32_t *pos;               /* (cell, op_at) of each op emitted (interp_code.pos) */
+  uint32_t npos, cap_pos;
 } tr;
 
 
@@ -97,7 +99,21 @@ static uint32_t emit_cell(tr *t, cell c) {
   return t->n++;
 }
 
+/* Records that the op about to start at t->n comes from the instruction at
+ * t->op_at, dropping records of ops a rewrite has removed. */
+static void note_pos(tr *t) {
+  while (t->npos && t->pos[2 * (t->npos - 1)] >= t->n) t->npos--;
+  if (!rt_grow((void **)&t->pos, &t->cap_pos, 2 * t->npos + 2, sizeof *t->pos)) {
+    t->oom = true;
+    return;
+  }
+  t->pos[2 * t->npos] = t->n;
+  t->pos[2 * t->npos + 1] = t->op_at;
+  t->npos++;
+}
+
 static void emit_op(tr *t, interp_op op) {
+  note_pos(t);
   t->prev_start = t->last_start;
   t->last_start = t->n;
   t->last_dst_cell = -1;
@@ -1447,6 +1463,7 @@ static void tr_free(tr *t) {
   free(t->local_type);
   free(t->known_val);
   free(t->known_set);
+  free(t->pos);
 }
 
 bool interp_translate(wrun_store *s, wrun_func *f) {
@@ -1518,6 +1535,9 @@ bool interp_translate(wrun_store *s, wrun_func *f) {
   c->ncode = t.n;
   c->nslots = (uint32_t)t.max_slot + 2;
   c->mem0 = f->inst->mems[0];
+  c->pos = t.pos;
+  c->npos = t.npos;
+  t.pos = NULL; /* c's now */
   f->code = c;
   tr_free(&t);
   return true;
@@ -1526,5 +1546,19 @@ bool interp_translate(wrun_store *s, wrun_func *f) {
 void interp_code_free(struct interp_code *c) {
   if (!c) return;
   free(c->code);
+  free(c->pos);
   free(c);
+}
+
+uint32_t interp_code_offset(const struct interp_code *c, const void *pc, bool after) {
+  const cell *p = pc;
+  if (!c || !c->npos || p < c->code || p > c->code + c->ncode || (after && p == c->code)) return UINT32_MAX;
+  uint32_t at = (uint32_t)(p - c->code) - (after ? 1 : 0);
+  uint32_t lo = 0, hi = c->npos; /* the last record at or before `at` */
+  while (hi - lo > 1) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (c->pos[2 * mid] <= at) lo = mid;
+    else hi = mid;
+  }
+  return c->pos[2 * lo] <= at ? c->pos[2 * lo + 1] : UINT32_MAX;
 }

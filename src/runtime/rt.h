@@ -141,7 +141,10 @@ struct wrun_store {
   rt_trap_kind trap;
   char trap_msg[200];
   int exit_code;
-  rt_frame_info *trace;          /* frames active at the trap, innermost last */
+  rt_frame_info *trace;          /* frames active at the trap, innermost last; an interpreted
+                                  * frame's position below the innermost is its ret_pc */
+  const void *trap_pc;           /* the interpreter op that trapped, NULL if not known (set after
+                                  * rt_set_trap, which clears it) */
   uint32_t ntrace, cap_trace;
   rt_frame_info *frames;         /* live call stack, for backtraces */
   uint32_t nframes, cap_frames;

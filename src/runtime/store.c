@@ -159,6 +159,7 @@ const char *rt_trap_message(rt_trap_kind kind) {
 
 void rt_set_trap(wrun_store *s, rt_trap_kind kind, const char *msg) {
   s->trap = kind;
+  s->trap_pc = NULL;
   snprintf(s->trap_msg, sizeof s->trap_msg, "%s", msg ? msg : rt_trap_message(kind));
   /* keep the frames that were active for the backtrace */
   if (s->nframes > s->cap_trace) {

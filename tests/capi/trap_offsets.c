@@ -1,0 +1,131 @@
+/*
+ * trap_offsets.c — the positions in a trap's trace (wasm_frame_func_offset,
+ * wasm_frame_module_offset) against a module whose instruction offsets are
+ * known: the bytes below are wat2wasm's output for
+ *
+ *   (module
+ *     (import "h" "fail" (func $fail))                                  ;; func 0
+ *     (func $inner (param i32) (result i32)                             ;; func 1
+ *       (i32.div_u (i32.const 100) (local.get 0)))
+ *     (func $middle (param i32) (result i32) (local i64)                ;; func 2
+ *       (nop) (call $inner (local.get 0)))
+ *     (func (export "outer") (param i32) (result i32)                   ;; func 3
+ *       (call $middle (local.get 0)))
+ *     (func (export "host") (nop) (call $fail) (nop)))                  ;; func 4
+ *
+ * and `wasm-objdump -d` places the first instructions of funcs 1-4 at 0x3d,
+ * 0x48, 0x50 and 0x57, the i32.div_u at 0x42, the calls at 0x4b, 0x52 and
+ * 0x58. The interpreter reports those exactly (func_offset counted from the
+ * first instruction, docs/embedding.md); compiled frames report their
+ * function's first instruction (func_offset 0).
+ *
+ *   capi_trap_offsets
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "wrun.h"
+
+static const uint8_t module_bytes[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x09, 0x02, 0x60, 0x00, 0x00, 0x60, 0x01, 0x7f, 0x01, 0x7f,
+    0x02, 0x0a, 0x01, 0x01, 0x68, 0x04, 0x66, 0x61, 0x69, 0x6c, 0x00, 0x00, 0x03, 0x05, 0x04, 0x01, 0x01, 0x01, 0x00,
+    0x07, 0x10, 0x02, 0x05, 0x6f, 0x75, 0x74, 0x65, 0x72, 0x00, 0x03, 0x04, 0x68, 0x6f, 0x73, 0x74, 0x00, 0x04, 0x0a,
+    0x22, 0x04, 0x08, 0x00, 0x41, 0xe4, 0x00, 0x20, 0x00, 0x6e, 0x0b, 0x09, 0x01, 0x01, 0x7e, 0x01, 0x20, 0x00, 0x10,
+    0x01, 0x0b, 0x06, 0x00, 0x20, 0x00, 0x10, 0x02, 0x0b, 0x06, 0x00, 0x01, 0x10, 0x00, 0x01, 0x0b};
+
+/* One expected frame: function index, its first instruction, the position. */
+typedef struct want {
+  uint32_t func;
+  size_t body, at;
+} want;
+
+static int failures;
+
+static wasm_trap_t *fail_cb(void *store, const wasm_val_vec_t *args, wasm_val_vec_t *results) {
+  (void)args;
+  (void)results;
+  wasm_message_t msg;
+  wasm_name_new_from_string_nt(&msg, "host says no");
+  wasm_trap_t *t = wasm_trap_new(store, &msg);
+  wasm_byte_vec_delete(&msg);
+  return t;
+}
+
+/* Calls `name` (with i32 0 if it takes one) and checks its trap's frames. */
+static void check_trace(wasm_instance_t *inst, const char *name, int nargs, const want *w, size_t nw, bool exact,
+                        const char *tier) {
+  wasm_extern_t *ex = wrun_instance_export(inst, name);
+  wasm_val_t a[1] = {WASM_I32_VAL(0)}, r[1] = {WASM_INIT_VAL};
+  wasm_val_vec_t args = {(size_t)nargs, a}, res = {(size_t)nargs, r};
+  wasm_trap_t *trap = ex ? wasm_func_call(wasm_extern_as_func(ex), &args, &res) : NULL;
+  wasm_frame_vec_t trace = WASM_EMPTY_VEC;
+  if (trap) wasm_trap_trace(trap, &trace);
+  if (!trap || trace.size != nw) {
+    fprintf(stderr, "%s %s: %s, %zu frames, expected %zu\n", tier, name, trap ? "trapped" : "no trap", trace.size, nw);
+    failures++;
+  }
+  for (size_t i = 0; i < trace.size && i < nw; i++) {
+    const wasm_frame_t *f = trace.data[i];
+    size_t at = exact ? w[i].at : w[i].body;
+    size_t fo = wasm_frame_func_offset(f), mo = wasm_frame_module_offset(f);
+    if (wasm_frame_func_index(f) != w[i].func || mo != at || fo != at - w[i].body) {
+      fprintf(stderr, "%s %s: frame %zu: func %u at 0x%zx (+0x%zx), expected func %u at 0x%zx (+0x%zx)\n", tier, name,
+              i, wasm_frame_func_index(f), mo, fo, w[i].func, at, at - w[i].body);
+      failures++;
+    }
+  }
+  if (trap && nw) { /* the origin is the first frame */
+    wasm_frame_t *o = wasm_trap_origin(trap);
+    if (!o || wasm_frame_module_offset(o) != (exact ? w[0].at : w[0].body)) {
+      fprintf(stderr, "%s %s: origin differs from the first frame\n", tier, name);
+      failures++;
+    }
+    wasm_frame_delete(o);
+  }
+  wasm_frame_vec_delete(&trace);
+  wasm_trap_delete(trap);
+  wasm_extern_delete(ex);
+}
+
+static void run_tier(wrun_tier_t tier) {
+  const char *tname = tier == WRUN_TIER_AOT ? "aot" : "interpreter";
+  wasm_config_t *cfg = wasm_config_new();
+  wrun_config_set_tier(cfg, tier);
+  wasm_engine_t *engine = wasm_engine_new_with_config(cfg);
+  wasm_store_t *store = wasm_store_new(engine);
+  wrun_error_t *err = NULL;
+  wasm_module_t *module = wrun_module_new(engine, module_bytes, sizeof module_bytes, &err);
+  wasm_functype_t *ft = wasm_functype_new_0_0();
+  wasm_func_t *fail = wasm_func_new_with_env(store, ft, fail_cb, store, NULL);
+  wasm_functype_delete(ft);
+  wasm_extern_t *imps[] = {wasm_func_as_extern(fail)};
+  wasm_extern_vec_t imports = WASM_ARRAY_VEC(imps);
+  wasm_instance_t *inst = module ? wrun_instance_new(store, module, &imports, &err) : NULL;
+  if (!inst) {
+    fprintf(stderr, "%s: %s\n", tname, err ? wrun_error_message(err) : "no instance");
+    failures++;
+  } else {
+    bool exact = tier == WRUN_TIER_INTERP;
+    const want divide[] = {{1, 0x3d, 0x42}, {2, 0x48, 0x4b}, {3, 0x50, 0x52}};
+    check_trace(inst, "outer", 1, divide, 3, exact, tname);
+    const want host[] = {{4, 0x57, 0x58}};
+    check_trace(inst, "host", 0, host, 1, exact, tname);
+  }
+  wrun_error_delete(err);
+  wasm_instance_delete(inst);
+  wasm_func_delete(fail);
+  wasm_module_delete(module);
+  wasm_store_delete(store);
+  wasm_engine_delete(engine);
+}
+
+int main(void) {
+  run_tier(WRUN_TIER_INTERP);
+  run_tier(WRUN_TIER_AOT);
+  if (failures) {
+    fprintf(stderr, "capi_trap_offsets: %d failures\n", failures);
+    return 1;
+  }
+  printf("ok: trap frame offsets (interpreter exact, compiled frames at their function's start)\n");
+  return 0;
+}
