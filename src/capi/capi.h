@@ -76,6 +76,8 @@ typedef struct capi_ref {
     wrun_instance *instance;
     void *any;
   } of;
+  uint64_t call_sig;             /* CAPI_FUNC: the type packed for wasm_func_call's fast path, 0 if
+                                  * it has none (capi_call_sig) */
 } capi_ref;
 
 struct wasm_ref_t { capi_ref r; };

@@ -64,12 +64,31 @@ wrun_error_t *capi_error_from(const rt_error *err) {
 
 /* ---- handles ------------------------------------------------------------------------ */
 
+/* A function type whose parameters (at most SIG_MAX_PARAMS) and results
+ * (at most SIG_MAX_RESULTS) are all numbers, packed so that a call needs no
+ * look at the type: bit 63 set, the counts in bits 0-3 and 4-7, then two bits
+ * per value, its public kind (WASM_I32..WASM_F64 are 0..3; odd ones are 64
+ * bits wide), parameters from bit 8, results from bit 24. 0 for any other. */
+#define SIG_MAX_PARAMS 8
+#define SIG_MAX_RESULTS 4
+static uint64_t capi_call_sig(const wm_functype *ft) {
+  if (ft->nparams > SIG_MAX_PARAMS || ft->nresults > SIG_MAX_RESULTS) return 0;
+  uint64_t sig = UINT64_C(1) << 63 | ft->nparams | (uint64_t)ft->nresults << 4;
+  for (uint32_t i = 0; i < ft->nparams + ft->nresults; i++) {
+    wasm_valkind_t k = capi_kind_of(ft->types[i]);
+    if (k > PUB_F64 || ft->types[i] == WASM_V128) return 0;
+    sig |= (uint64_t)k << (i < ft->nparams ? 8 + 2 * i : 24 + 2 * (i - ft->nparams));
+  }
+  return sig;
+}
+
 capi_ref *capi_ref_new(capi_kind kind, wasm_store_t *store, void *obj) {
   capi_ref *r = calloc(1, sizeof *r);
   if (!r) return NULL;
   r->kind = kind;
   r->store = store;
   r->of.any = obj;
+  if (kind == CAPI_FUNC) r->call_sig = capi_call_sig(rt_func_type(obj));
   return r;
 }
 
@@ -950,77 +969,63 @@ static __attribute__((noinline, cold)) wasm_trap_t *call_trap(wasm_store_t *s) {
   return trap_from_store(s, rt_store_trap_message(s->rt));
 }
 
-/* wasm_func_call of a function whose parameters and results are all numbers
- * (at most SMALL_ARITY each): arguments checked and written straight into
- * slots, results read straight out of them, through rt_call_slots. Returns
- * false, having done nothing, when the type has a reference or v128 (the
- * general path handles those). */
-static inline bool call_numeric(const wasm_func_t *func, const wm_functype *ft, const wasm_val_t *args,
-                                wasm_val_vec_t *results, size_t nres, wasm_trap_t **trap) {
+/* wasm_func_call of a function with a call signature (capi_call_sig):
+ * arguments checked against it and written straight into slots, results
+ * read straight out of them, through rt_call_slots. */
+static inline wasm_trap_t *call_numeric(const wasm_func_t *func, uint64_t sig, const wasm_val_t *args,
+                                        wasm_val_vec_t *results, size_t nres) {
   wasm_store_t *s = func->r.store;
-  uint64_t io[SMALL_ARITY];
-  if (ft->nparams > SMALL_ARITY || ft->nresults > SMALL_ARITY) return false;
-  const wm_valtype *pt = wm_functype_params(ft);
-  for (uint32_t i = 0; i < ft->nparams; i++) {
-    const wasm_val_t *v = &args[i];
-    switch (pt[i]) {
-    case WASM_I32: if (v->kind != PUB_I32) goto misuse; io[i] = (uint32_t)v->of.i32; break;
-    case WASM_I64: if (v->kind != PUB_I64) goto misuse; io[i] = (uint64_t)v->of.i64; break;
-    case WASM_F32: {
-      if (v->kind != PUB_F32) goto misuse;
+  uint64_t io[SIG_MAX_PARAMS > SIG_MAX_RESULTS ? SIG_MAX_PARAMS : SIG_MAX_RESULTS];
+  uint32_t np = sig & 15, nr = sig >> 4 & 15;
+  for (uint32_t i = 0; i < np; i++) {
+    wasm_valkind_t k = (wasm_valkind_t)(sig >> (8 + 2 * i) & 3);
+    if (args[i].kind != k) return misuse_trap(s, func->r.of.func->type, np, nres, args);
+    if (k & 1) {
+      memcpy(&io[i], &args[i].of, 8); /* i64, f64: their bits */
+    } else {
       uint32_t b;
-      memcpy(&b, &v->of.f32, 4);
+      memcpy(&b, &args[i].of, 4); /* i32, f32 */
       io[i] = b;
-      break;
-    }
-    case WASM_F64: if (v->kind != PUB_F64) goto misuse; memcpy(&io[i], &v->of.f64, 8); break;
-    default: return false;
     }
   }
-  const wm_valtype *rt = wm_functype_results(ft);
-  for (uint32_t i = 0; i < ft->nresults; i++)
-    if (rt[i] != WASM_I32 && rt[i] != WASM_I64 && rt[i] != WASM_F32 && rt[i] != WASM_F64) return false;
-  if (!rt_call_slots(s->rt, func->r.of.func, io)) {
-    *trap = call_trap(s);
-    return true;
-  }
-  if (nres < ft->nresults) {
-    *trap = misuse_trap(s, ft, ft->nparams, nres, NULL);
-    return true;
-  }
-  for (uint32_t i = 0; i < ft->nresults; i++) {
+  if (!rt_call_slots(s->rt, func->r.of.func, io)) return call_trap(s);
+  if (nres < nr) return misuse_trap(s, func->r.of.func->type, np, nres, NULL);
+  for (uint32_t i = 0; i < nr; i++) {
     wasm_val_t *r = &results->data[i];
+    wasm_valkind_t k = (wasm_valkind_t)(sig >> (24 + 2 * i) & 3);
+    r->kind = k;
     r->of.i64 = 0;
-    switch (rt[i]) {
-    case WASM_I32: r->kind = PUB_I32; r->of.i32 = (int32_t)(uint32_t)io[i]; break;
-    case WASM_I64: r->kind = PUB_I64; r->of.i64 = (int64_t)io[i]; break;
-    case WASM_F32: {
+    if (k & 1) {
+      memcpy(&r->of, &io[i], 8);
+    } else {
       uint32_t b = (uint32_t)io[i];
-      r->kind = PUB_F32;
-      memcpy(&r->of.f32, &b, 4);
-      break;
-    }
-    default: r->kind = PUB_F64; memcpy(&r->of.f64, &io[i], 8); break;
+      memcpy(&r->of, &b, 4);
     }
   }
-  *trap = NULL;
-  return true;
-misuse:
-  *trap = misuse_trap(s, ft, ft->nparams, nres, args);
-  return true;
+  return NULL;
 }
 
+/* wasm_func_call of any other function, through rt_call and rt_val (kept
+ * out of line: its arrays would otherwise make every call's frame large). */
+static __attribute__((noinline)) wasm_trap_t *call_general(const wasm_func_t *func, const wasm_val_vec_t *args,
+                                                           wasm_val_vec_t *results, size_t nargs, size_t nres);
+
 wasm_trap_t *wasm_func_call(const wasm_func_t *func, const wasm_val_vec_t *args, wasm_val_vec_t *results) {
-  wasm_store_t *s = func->r.store;
   const wm_functype *ft = func->r.of.func->type;
   size_t nargs = args ? args->size : 0, nres = results ? results->size : 0;
   /* Arguments must match before the call; room for results is checked after
    * it, so a call that traps reports its trap whatever the room (hosts
    * written for other engines pass an empty results vector to calls they
    * expect to trap). */
-  if (nargs != ft->nparams) return misuse_trap(s, ft, nargs, nres, NULL);
-  wasm_trap_t *fast;
-  if (call_numeric(func, ft, nargs ? args->data : NULL, results, nres, &fast)) return fast;
+  if (nargs != ft->nparams) return misuse_trap(func->r.store, ft, nargs, nres, NULL);
+  if (func->r.call_sig) return call_numeric(func, func->r.call_sig, nargs ? args->data : NULL, results, nres);
+  return call_general(func, args, results, nargs, nres);
+}
+
+static wasm_trap_t *call_general(const wasm_func_t *func, const wasm_val_vec_t *args, wasm_val_vec_t *results,
+                                 size_t nargs, size_t nres) {
+  wasm_store_t *s = func->r.store;
+  const wm_functype *ft = func->r.of.func->type;
   rt_val small_in[SMALL_ARITY], small_out[SMALL_ARITY];
   rt_val *in = ft->nparams <= SMALL_ARITY ? small_in : calloc(ft->nparams, sizeof *in);
   rt_val *out = ft->nresults <= SMALL_ARITY ? small_out : calloc(ft->nresults, sizeof *out);
