@@ -70,6 +70,7 @@ static bool exec_run(wrun_store *s, wrun_func *entry, uint64_t *entry_fp, const 
   wrun_func *cur = entry;
   uint64_t *fp = entry_fp;
   uint64_t *stack_end = s->stack + s->stack_slots;
+  const cell *pc = NULL; /* no op yet: a trap before the first has no position */
   if (!cur->code && !interp_translate(s, cur)) TRAP(WRUN_TRAP_HOST);
   if (fp + cur->code->nslots > stack_end) TRAP(WRUN_TRAP_STACK_EXHAUSTED);
   if (s->nframes >= s->max_depth) TRAP(WRUN_TRAP_STACK_EXHAUSTED);
@@ -81,7 +82,7 @@ static bool exec_run(wrun_store *s, wrun_func *entry, uint64_t *entry_fp, const 
   rt_frame_info *top = base_top;
   *top = (rt_frame_info){cur, NULL, NULL, NULL};
   s->nframes++;
-  const cell *pc = cur->code->code;
+  pc = cur->code->code;
   rt_memory *mem = cur->code->mem0;
   /* memory 0's base, kept in a register: a memory never moves (store.c
    * reserves its whole range up front), so only calls and returns change it */
