@@ -14,6 +14,7 @@
 #include "capi/capi.h" /* first: it renames wasm.h's enumerators before the engine's headers come in */
 #include "aot/aot.h"
 #include "interp/interp.h"
+#include "runtime/tier.h"
 #include "valid/valid.h"
 
 /* Values passed on the C stack up to this many; more take the heap. */
@@ -975,8 +976,9 @@ static __attribute__((noinline, cold)) wasm_trap_t *call_trap(wasm_store_t *s) {
 static inline wasm_trap_t *call_numeric(const wasm_func_t *func, uint64_t sig, const wasm_val_t *args,
                                         wasm_val_vec_t *results, size_t nres) {
   wasm_store_t *s = func->r.store;
-  uint64_t io[SIG_MAX_PARAMS > SIG_MAX_RESULTS ? SIG_MAX_PARAMS : SIG_MAX_RESULTS];
   uint32_t np = sig & 15, nr = sig >> 4 & 15;
+  uint64_t *io = rt_call_slots_begin(s->rt, func->r.of.func); /* the values go straight to the stack */
+  if (!io) return call_trap(s);
   for (uint32_t i = 0; i < np; i++) {
     wasm_valkind_t k = (wasm_valkind_t)(sig >> (8 + 2 * i) & 3);
     if (args[i].kind != k) return misuse_trap(s, func->r.of.func->type, np, nres, args);
@@ -988,7 +990,7 @@ static inline wasm_trap_t *call_numeric(const wasm_func_t *func, uint64_t sig, c
       io[i] = b;
     }
   }
-  if (!rt_call_slots(s->rt, func->r.of.func, io)) return call_trap(s);
+  if (!rt_call_slots_run(s->rt, func->r.of.func, io)) return call_trap(s);
   if (nres < nr) return misuse_trap(s, func->r.of.func->type, np, nres, NULL);
   for (uint32_t i = 0; i < nr; i++) {
     wasm_val_t *r = &results->data[i];

@@ -269,20 +269,11 @@ static void slots_to_val(const uint64_t *slots, wm_valtype t, rt_val *v) {
 }
 
 bool rt_call_slots(wrun_store *s, wrun_func *f, uint64_t *io) {
-  uint64_t *sp = s->stack_top;
-  uint32_t need = f->param_slots > f->result_slots ? f->param_slots : f->result_slots;
-  if (sp + need + 2 > s->stack + s->stack_slots) {
-    rt_set_trap(s, WRUN_TRAP_STACK_EXHAUSTED, NULL);
-    return false;
-  }
-  /* plain loops: a memcpy of a variable size is a library call, as long as the call itself here */
+  uint64_t *sp = rt_call_slots_begin(s, f);
+  if (!sp) return false;
+  /* plain loops: a memcpy of a variable size is a library call, as long as the call itself */
   for (uint32_t i = 0; i < f->param_slots; i++) sp[i] = io[i];
-  s->trap = WRUN_TRAP_NONE;
-  s->ntrace = 0;
-  uint32_t saved_frames = s->nframes;
-  bool ok = rt_invoke(s, f, sp);
-  s->nframes = saved_frames;
-  s->stack_top = sp;
+  bool ok = rt_call_slots_run(s, f, sp);
   if (ok)
     for (uint32_t i = 0; i < f->result_slots; i++) io[i] = sp[i];
   return ok;

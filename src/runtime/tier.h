@@ -61,6 +61,37 @@ static inline bool rt_invoke(wrun_store *s, wrun_func *f, uint64_t *sp) {
   return rt_tiers[RT_TIER_INTERP]->invoke(s, f, sp);
 }
 
+/* rt_call_slots (runtime.h) in two inline halves, for the embedding API's
+ * call path: the caller writes the arguments straight into the slots the
+ * first gives and reads the results from them after the second, with no
+ * copies and one call level less. */
+
+/* Where f's arguments go: the free part of the value stack, or NULL (with
+ * the trap recorded) when f's values do not fit. */
+static inline uint64_t *rt_call_slots_begin(wrun_store *s, const wrun_func *f) {
+  uint64_t *sp = s->stack_top;
+  uint32_t need = f->param_slots > f->result_slots ? f->param_slots : f->result_slots;
+  if (sp + need + 2 > s->stack + s->stack_slots) {
+    rt_set_trap(s, WRUN_TRAP_STACK_EXHAUSTED, NULL);
+    return NULL;
+  }
+  return sp;
+}
+
+/* Runs f on the arguments at sp (from rt_call_slots_begin); its results are
+ * there after it returns true. A function with compiled code goes straight
+ * to the AOT tier once the store has its frame stack (the interpreter's
+ * entry makes it on the first call). */
+static inline bool rt_call_slots_run(wrun_store *s, wrun_func *f, uint64_t *sp) {
+  s->trap = WRUN_TRAP_NONE;
+  s->ntrace = 0;
+  uint32_t saved_frames = s->nframes;
+  bool ok = f->aot_entry && s->frames ? rt_tiers[RT_TIER_AOT]->invoke(s, f, sp) : rt_invoke(s, f, sp);
+  s->nframes = saved_frames;
+  s->stack_top = sp;
+  return ok;
+}
+
 /* ---- tiered execution (src/engine/tierup.c) ----------------------------------
  * With rt_config.tiered the interpreter's translator puts a TIER op at every
  * function entry and loop head; its fast path counts down s->tier_countdown,
