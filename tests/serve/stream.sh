@@ -121,7 +121,13 @@ elif case == "backpressure":              # a client that reads nothing for a wh
     sys.exit(0 if n == size and peak - before < 16 * 1024 else 1)
 elif case == "stalled":                   # a client that stops reading for good
     path, log, limit = sys.argv[3], sys.argv[4], float(sys.argv[5])
-    s = request(port, path)
+    # a small receive window, so that the guest is blocked on this client
+    # long before its deadline even in a slow (sanitizer) build
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.settimeout(30)
+    s.connect(("127.0.0.1", port))
+    s.sendall(b"GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" % path.encode())
     got = s.recv(1024)
     t0, ended = time.time(), None
     while time.time() - t0 < limit + 5:
@@ -185,8 +191,8 @@ stop "$pid"
 
 # --timeout ends a guest waiting on a client that stopped reading (well
 # before the 20 s --client-timeout)
-start hws --workers 1 --timeout 2s --client-timeout 20s "$app"
-client stalled "$port" /size/33554432 "$tmp/hws.err" 2 || fail "http-wasm: a guest blocked on a stalled client outlived --timeout"
+start hws --workers 1 --timeout 3s --client-timeout 20s "$app"
+client stalled "$port" /size/33554432 "$tmp/hws.err" 3 || fail "http-wasm: a guest blocked on a stalled client outlived --timeout"
 [ "$($CURL "http://127.0.0.1:$port/hello")" = "hello" ] || fail "http-wasm: /hello after a stalled client"
 grep -q 'GET /size/33554432 .*past --timeout' "$tmp/hws.err" || fail "http-wasm: stalled client not logged: $(cat "$tmp/hws.err")"
 stop "$pid"
@@ -208,8 +214,8 @@ B=http://127.0.0.1:$port
 [ "$($CURL "$B/hello")" = "hello" ] || fail "wasi:http: /hello after --timeout"
 stop "$pid"
 
-start whs --workers 1 --timeout 2s --client-timeout 20s "$handler"
-client stalled "$port" /gen/33554432 "$tmp/whs.err" 2 || fail "wasi:http: a guest blocked on a stalled client outlived --timeout"
+start whs --workers 1 --timeout 3s --client-timeout 20s "$handler"
+client stalled "$port" /gen/33554432 "$tmp/whs.err" 3 || fail "wasi:http: a guest blocked on a stalled client outlived --timeout"
 [ "$($CURL "http://127.0.0.1:$port/hello")" = "hello" ] || fail "wasi:http: /hello after a stalled client"
 [ "$($CURL "http://127.0.0.1:$port/count")" = "count 1" ] || fail "wasi:http: the instance was not fresh after a stalled client"
 grep -q 'GET /gen/33554432 .*past --timeout' "$tmp/whs.err" || fail "wasi:http: stalled client not logged: $(cat "$tmp/whs.err")"
