@@ -161,10 +161,12 @@ static bool map_initial(rt_memory *mem, const mem_image *img) {
   return true;
 }
 
-/* Puts a memory back in its initial state: drops every page written (the
- * private copies of image pages, which then read from the image again, and
- * the zero pages touched), and makes the pages memory.grow added inaccessible
- * again. The mappings stay, so reuse needs no system call. */
+/* Puts a memory back in its initial state: with a written-page record,
+ * copies the initial bytes back into the initial pages written (they stay
+ * mapped); without one, drops every page written (the private copies of
+ * image pages, which then read from the image again, and the zero pages
+ * touched); either way drops the pages memory.grow added and makes them
+ * inaccessible again. The mappings stay, so reuse needs no mmap. */
 static bool reset_memory(rt_memory *mem, const mem_image *img) {
   uint64_t initial = mem->type.limits.min * PAGE_BYTES;
   if (mem->dirty) { /* the written initial pages get their bytes back and stay mapped */
