@@ -31,12 +31,15 @@ struct wrun_func {
   uint32_t param_slots, result_slots;
 };
 
+typedef struct rt_dirty rt_dirty;
+
 struct rt_memory {
   uint8_t *base;                 /* start of the reservation; stable across grow */
   uint64_t size;                 /* accessible bytes */
   uint64_t reserved;             /* bytes of address space reserved (guard pages beyond size) */
   uint64_t max_pages;            /* effective maximum */
   wm_memtype type;
+  rt_dirty *dirty;               /* a template instance's written-page record (dirty.c), or NULL */
 };
 
 struct rt_table {
@@ -175,6 +178,17 @@ rt_global *rt_global_alloc(const wm_globaltype *type);
 rt_memory *rt_memory_reserve(const rt_config *cfg, const wm_memtype *type);
 void rt_table_free(rt_table *t);
 void rt_memory_free(rt_memory *m);
+
+/* Written pages of [base, base + len) (dirty.c): NULL when the kernel cannot
+ * record them (callers then drop pages with madvise). rt_dirty_restore puts
+ * every page written since the last restore (or since rt_dirty_new) back to
+ * its initial bytes — image[a - lo] for addresses a in [lo, hi) of the
+ * range, zero elsewhere (image NULL: all zero) — and records anew; `pages`
+ * (may be NULL) gets how many it restored. False on a kernel error (the
+ * record is then unreliable: free it and drop the pages). */
+rt_dirty *rt_dirty_new(uint8_t *base, uint64_t len);
+bool rt_dirty_restore(rt_dirty *d, const uint8_t *image, uint64_t lo, uint64_t hi, uint64_t *pages);
+void rt_dirty_free(rt_dirty *d);
 /* Frees an instance's arrays and compiled-code state, and for a template's
  * instance its definitions too. NULL allowed. */
 void rt_instance_free(wrun_instance *inst);

@@ -82,6 +82,7 @@ static void free_func(wrun_func *f) {
 
 static void free_memory(rt_memory *m) {
   if (!m) return;
+  rt_dirty_free(m->dirty);
   if (m->base) munmap(m->base, m->reserved);
   free(m);
 }

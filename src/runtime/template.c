@@ -17,7 +17,9 @@
  * Instances made from a template own their functions, globals, tables and
  * memories instead of registering them with the store, so a released one can
  * go back to its store's pool whole: releasing it drops the pages it wrote
- * (madvise: its image pages read from the memfd again, the rest are zero),
+ * (their initial bytes copied back where the kernel records which pages
+ * were written, dirty.c; else madvise: its image pages read from the memfd
+ * again, the rest are zero),
  * its next use resets globals, tables and segment state, and it keeps its
  * functions, whose
  * translated interpreter code and compiled-code context stay valid because
@@ -35,12 +37,15 @@
 #include "runtime/tier.h"
 
 #define PAGE_BYTES 65536u
+/* Memories this large or larger get a written-page record (dirty.c). */
+#define DIRTY_MIN_BYTES (1u << 20)
 
 /* The initial contents of one memory: bytes [lo, hi) of the memfd, at the
  * same offsets in the memory; everything else starts zero. */
 typedef struct mem_image {
   int fd;                        /* -1: no data (or not a defined memory) */
   uint64_t lo, hi;               /* host-page aligned */
+  const uint8_t *view;           /* [lo, hi) of the memfd mapped read-only: what a reset copies back; or NULL */
 } mem_image;
 
 struct rt_template {
@@ -134,6 +139,8 @@ static bool build_image(const wm_module *m, uint32_t mi, mem_image *img, rt_erro
   }
   /* a mapping beyond the end of the file would fault with SIGBUS: keep its size */
   (void)fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL);
+  void *v = mmap(NULL, img->hi - img->lo, PROT_READ, MAP_SHARED, fd, (off_t)img->lo);
+  img->view = v == MAP_FAILED ? NULL : v; /* without it, resets drop pages (madvise) */
   return true;
 }
 
@@ -146,16 +153,33 @@ static bool map_initial(rt_memory *mem, const mem_image *img) {
                            MAP_PRIVATE | MAP_FIXED | MAP_NORESERVE, img->fd, (off_t)img->lo) == MAP_FAILED)
     return false;
   mem->size = bytes;
+  /* record the writes to the initial pages, so a reset restores only those
+   * (an image it cannot read back from leaves resets to madvise). Below
+   * DIRTY_MIN_BYTES the scan costs more than dropping the few pages the
+   * guest wrote and faulting them in again (docs/performance.md) */
+  if (bytes >= DIRTY_MIN_BYTES && (img->fd < 0 || img->view)) mem->dirty = rt_dirty_new(mem->base, bytes);
   return true;
 }
 
-/* Puts a memory back in its initial state: drops every page written (the
- * private copies of image pages, which then read from the image again, and
- * the zero pages touched), and makes the pages memory.grow added inaccessible
- * again. The mappings stay, so reuse needs no system call. */
-static bool reset_memory(rt_memory *mem) {
+/* Puts a memory back in its initial state: with a written-page record,
+ * copies the initial bytes back into the initial pages written (they stay
+ * mapped); without one, drops every page written (the private copies of
+ * image pages, which then read from the image again, and the zero pages
+ * touched); either way drops the pages memory.grow added and makes them
+ * inaccessible again. The mappings stay, so reuse needs no mmap. */
+static bool reset_memory(rt_memory *mem, const mem_image *img) {
   uint64_t initial = mem->type.limits.min * PAGE_BYTES;
-  if (mem->size && madvise(mem->base, mem->size, MADV_DONTNEED) != 0) return false;
+  if (mem->dirty) { /* the written initial pages get their bytes back and stay mapped */
+    if (rt_dirty_restore(mem->dirty, img->view, img->lo, img->hi, NULL)) {
+      if (mem->size > initial && madvise(mem->base + initial, mem->size - initial, MADV_DONTNEED) != 0) return false;
+    } else { /* the record is lost: drop every page, as without one */
+      rt_dirty_free(mem->dirty);
+      mem->dirty = NULL;
+      if (madvise(mem->base, mem->size, MADV_DONTNEED) != 0) return false;
+    }
+  } else if (mem->size && madvise(mem->base, mem->size, MADV_DONTNEED) != 0) {
+    return false;
+  }
   if (mem->size > initial && mprotect(mem->base + initial, mem->size - initial, PROT_NONE) != 0) return false;
   mem->size = initial;
   return true;
@@ -167,7 +191,10 @@ void rt_template_free(rt_template *t) {
   if (!t) return;
   if (t->images)
     for (uint32_t i = 0; i < t->m->nmems; i++)
-      if (t->images[i].fd >= 0) close(t->images[i].fd);
+      if (t->images[i].fd >= 0) {
+        if (t->images[i].view) munmap((void *)t->images[i].view, t->images[i].hi - t->images[i].lo);
+        close(t->images[i].fd);
+      }
   free(t->images);
   free(t->imports);
   free(t);
@@ -331,7 +358,7 @@ bool rt_instance_release(wrun_store *s, wrun_instance *inst) {
   inst->live = false;
   const wm_module *m = inst->module;
   for (uint32_t i = m->nimported_mems; i < m->nmems; i++)
-    if (!reset_memory(inst->mems[i])) { /* cannot be reused safely: free it */
+    if (!reset_memory(inst->mems[i], &inst->tmpl->images[i])) { /* cannot be reused safely: free it */
       forget(s, inst);
       break;
     }
@@ -416,7 +443,7 @@ bool rt_instance_renew(wrun_store *s, wrun_instance *inst, rt_error *err) {
   const wm_module *m = inst->module;
   inst->live = false; /* not handed out by pooled_instance meanwhile: nothing runs in between */
   for (uint32_t i = m->nimported_mems; i < m->nmems; i++)
-    if (!reset_memory(inst->mems[i]))
+    if (!reset_memory(inst->mems[i], &inst->tmpl->images[i]))
       return rt_error_at(err, WRUN_ERR_LIMIT, WRUN_NO_OFFSET, "cannot reset memory %u: %s", i, strerror(errno));
   inst->live = true;
   reset_tables(inst);

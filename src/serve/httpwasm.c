@@ -9,9 +9,12 @@
  * goes to --upstream, or without one a 404 answers; then handle_response may
  * rewrite that response before it is sent. With next=0 the guest's own
  * response is sent (streamed as write_body produces it unless the guest
- * enabled buffer_response). Features: buffer_request and buffer_response are
- * supported (bodies are buffered whole anyway); trailers are not (h2o 2.2
- * has no HTTP/1 trailers), so setting one traps and reading one finds none.
+ * enabled buffer_response). Features: buffer_request and buffer_response
+ * (bodies are buffered whole anyway) and trailers: response trailers the
+ * guest sets end a chunked HTTP/1.1 response (serve_exchange_finish_trailers);
+ * request trailers are always empty (h2o 2.2 drops HTTP/1 ones and merges
+ * HTTP/2 ones into the headers), and setting one traps (nothing could send
+ * it upstream).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,7 +27,7 @@
 #include "serve/serve.h"
 
 enum { FEATURE_BUFFER_REQUEST = 1, FEATURE_BUFFER_RESPONSE = 2, FEATURE_TRAILERS = 4 };
-enum { SUPPORTED_FEATURES = FEATURE_BUFFER_REQUEST | FEATURE_BUFFER_RESPONSE };
+enum { SUPPORTED_FEATURES = FEATURE_BUFFER_REQUEST | FEATURE_BUFFER_RESPONSE | FEATURE_TRAILERS };
 enum { KIND_REQUEST = 0, KIND_RESPONSE = 1, KIND_REQUEST_TRAILERS = 2, KIND_RESPONSE_TRAILERS = 3 };
 enum { LOG_DEBUG = -1, LOG_INFO = 0, LOG_WARN = 1, LOG_ERROR = 2, LOG_NONE = 3 };
 
@@ -63,6 +66,7 @@ typedef struct hw_req {
   uint32_t features;
   char *method, *uri;
   hw_fields req_headers, resp_headers;
+  hw_fields req_trailers, resp_trailers; /* request trailers: always empty (h2o gives none) */
   hw_buf req_body, resp_body;
   int status;
   bool streaming;                  /* the response went out as it was written */
@@ -292,11 +296,12 @@ static bool h_get_source_addr(rt_caller *c, void *env, uint64_t *slots) {
   return write_result(c, slots, a, strlen(a), "get_source_addr");
 }
 
-/* The header list of a kind, or NULL for trailers (not supported). */
+/* The header list of a kind. */
 static hw_fields *fields_of(hw_req *r, uint32_t kind) {
   if (kind == KIND_REQUEST) return &r->req_headers;
   if (kind == KIND_RESPONSE) return &r->resp_headers;
-  return NULL;
+  if (kind == KIND_REQUEST_TRAILERS) return &r->req_trailers;
+  return &r->resp_trailers;
 }
 
 static bool check_kind(rt_caller *c, uint32_t kind, const char *fn) {
@@ -365,7 +370,9 @@ static bool change_header(rt_caller *c, hw_req *r, uint64_t *slots, const char *
   uint32_t kind = (uint32_t)slots[0];
   if (!check_kind(c, kind, fn)) return false;
   hw_fields *f = fields_of(r, kind);
-  if (!f) return host_fail(c, fn, "trailers are not supported (enable_features does not offer them)");
+  if (kind >= KIND_REQUEST_TRAILERS && !(r->features & FEATURE_TRAILERS))
+    return host_fail(c, fn, "trailers need enable_features(trailers) first");
+  if (kind == KIND_REQUEST_TRAILERS) return host_fail(c, fn, "request trailers cannot be sent on (h2o 2.2 has none)");
   if ((uint32_t)slots[2] == 0) return host_fail(c, fn, "empty header name");
   char *name = guest_string(c, slots[1], slots[2], fn, false);
   if (!name) return false;
@@ -532,6 +539,8 @@ static void req_free(hw_req *r) {
   free(r->uri);
   fields_free(&r->req_headers);
   fields_free(&r->resp_headers);
+  fields_free(&r->req_trailers);
+  fields_free(&r->resp_trailers);
   free(r->req_body.p);
   free(r->resp_body.p);
   free(r);
@@ -552,7 +561,17 @@ static void fail_request(hw_req *r, const rt_error *err) {
 
 /* Sends the response as the guest left it, and frees the request. */
 static void send_response(hw_req *r) {
-  if (r->streaming) {
+  if (r->resp_trailers.n) { /* trailers need a chunked response: no content-length */
+    serve_header *t = fields_view(&r->resp_trailers);
+    if (!r->streaming) {
+      serve_header *h = fields_view(&r->resp_headers);
+      serve_exchange_start(r->x, r->status, h, h ? r->resp_headers.n : 0);
+      free(h);
+      serve_exchange_write(r->x, r->resp_body.p, r->resp_body.len);
+    }
+    serve_exchange_finish_trailers(r->x, t, t ? r->resp_trailers.n : 0);
+    free(t);
+  } else if (r->streaming) {
     serve_exchange_finish(r->x);
   } else {
     serve_header *h = fields_view(&r->resp_headers);
@@ -562,6 +581,18 @@ static void send_response(hw_req *r) {
   req_free(r);
 }
 
+/* A call into the guest under --timeout: the watchdog interrupts the guest
+ * and the exchange stops a write waiting for a slow client at the same
+ * deadline. */
+static bool call_guest(hw_req *r, const char *name, const rt_val *args, uint32_t nargs, rt_val *res, uint32_t nres,
+                       rt_error *err) {
+  uint64_t t = r->app->cfg->limits.timeout_ns;
+  if (t) serve_exchange_deadline(r->x, t);
+  bool ok = serve_instance_call(&r->si, name, args, nargs, res, nres, err);
+  if (t) serve_exchange_deadline(r->x, 0);
+  return ok;
+}
+
 static void call_handle_response(hw_req *r, bool is_error) {
   r->in_response = true;
   r->resp_body.written = false;
@@ -569,7 +600,7 @@ static void call_handle_response(hw_req *r, bool is_error) {
   rt_val args[2] = {{.type = WASM_I32, .of.i32 = r->ctx}, {.type = WASM_I32, .of.i32 = is_error}};
   rt_error err;
   rt_error_clear(&err);
-  if (!serve_instance_call(&r->si, "handle_response", args, 2, NULL, 0, &err)) {
+  if (!call_guest(r, "handle_response", args, 2, NULL, 0, &err)) {
     fail_request(r, &err);
     return;
   }
@@ -580,6 +611,7 @@ static void call_handle_response(hw_req *r, bool is_error) {
 static void take_response(hw_req *r, int status, const serve_header *h, size_t n, const void *body, size_t len) {
   r->status = status;
   fields_free(&r->resp_headers);
+  fields_free(&r->resp_trailers); /* the next handler's response has none (h2o's client drops them) */
   for (size_t i = 0; i < n; i++) fields_add(&r->resp_headers, h[i].name, h[i].name_len, h[i].value, h[i].value_len);
   buf_reset(&r->resp_body);
   buf_append(&r->resp_body, body, len);
@@ -660,7 +692,7 @@ static void hw_handle(void *prepared, serve_exchange *x) {
     return;
   }
   rt_val res;
-  if (!serve_instance_call(&r->si, "handle_request", NULL, 0, &res, 1, &err)) {
+  if (!call_guest(r, "handle_request", NULL, 0, &res, 1, &err)) {
     fail_request(r, &err);
     return;
   }

@@ -163,6 +163,17 @@ void **serve_exchange_worker_slot(serve_exchange *x);
 void serve_exchange_start(serve_exchange *x, int status, const serve_header *headers, size_t n);
 void serve_exchange_write(serve_exchange *x, const void *data, size_t len);
 void serve_exchange_finish(serve_exchange *x);
+/* _finish with trailer fields after the body. They go out only where the
+ * response is chunked by the server: HTTP/1.1 without a content-length
+ * (not HEAD, 204 or 304). Elsewhere (HTTP/1.0, HTTP/2: h2o 2.2 has no
+ * trailers) they are dropped and the access-log line says so. Fields that
+ * must not be trailers (framing, routing, hop-by-hop) are left out. */
+void serve_exchange_finish_trailers(serve_exchange *x, const serve_header *trailers, size_t n);
+
+/* The guest call now running on x must end within timeout_ns (its
+ * --timeout; 0: no limit): a write of it still waiting for a slow client
+ * then gives up and the response is cut off. */
+void serve_exchange_deadline(serve_exchange *x, uint64_t timeout_ns);
 
 /* A whole response in one call, with a content-length. Ends the exchange. */
 void serve_exchange_respond(serve_exchange *x, int status, const serve_header *headers, size_t n,

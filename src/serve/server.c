@@ -6,6 +6,7 @@
  * access log; and the graceful drain on SIGINT/SIGTERM.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
 #include <signal.h>
@@ -332,6 +333,7 @@ static void exchange_dispose(void *p) {
   free(x->pending);
   free(x->post_headers);
   free(x->post_why);
+  free(x->tail);
   lock(x->w);
   x->w->inflight--;
   unlock(x->w);
@@ -384,7 +386,21 @@ static void on_stop(h2o_generator_t *g, h2o_req_t *req) {
 /* On the loop: hands h2o what is pending when it is not busy with an
  * earlier write. */
 static void flush(serve_exchange *x) {
-  if (!x->req || x->sending || x->sent_final) return;
+  if (!x->req || x->sent_final) return;
+  if (x->sending) {
+    /* a response cut while h2o waits for a client that reads nothing:
+     * h2o takes no second send before that write completes, so end the
+     * HTTP/1 connection under it (the write then fails and h2o closes
+     * it). An HTTP/2 stream is reset once h2o asks for more: shutting
+     * the connection would end the client's other streams too. */
+    if (x->aborting && !x->shut && x->req->version < 0x200) {
+      h2o_socket_t *sock = x->req->conn->callbacks->get_socket ? x->req->conn->callbacks->get_socket(x->req->conn) : NULL;
+      int fd = sock ? h2o_socket_get_fd(sock) : -1;
+      if (fd >= 0) shutdown(fd, SHUT_RDWR);
+      x->shut = true;
+    }
+    return;
+  }
   if (x->aborting) { /* after the write in progress (h2o allows one at a time): cut the stream */
     x->sent_final = true;
     x->req->http1_is_persistent = 0;
@@ -400,11 +416,29 @@ static void flush(serve_exchange *x) {
   x->pending = t;
   x->pending_cap = tcap;
   x->pending_len = 0;
-  h2o_iovec_t iov = h2o_iovec_init(x->inflight, x->inflight_len);
   bool final = x->finishing;
+  h2o_iovec_t iov[4];
+  size_t n = 0;
+  if (x->self_chunked) {
+    if (x->inflight_len) {
+      int hl = snprintf(x->chunk_head, sizeof x->chunk_head, "%zx\r\n", x->inflight_len);
+      iov[n++] = h2o_iovec_init(x->chunk_head, (size_t)hl);
+      iov[n++] = h2o_iovec_init(x->inflight, x->inflight_len);
+      iov[n++] = h2o_iovec_init(H2O_STRLIT("\r\n"));
+      x->req->bytes_sent += x->inflight_len; /* the log counts body bytes, not framing */
+    }
+    if (final) iov[n++] = x->tail ? h2o_iovec_init(x->tail, x->tail_len) : h2o_iovec_init(H2O_STRLIT("0\r\n\r\n"));
+  } else {
+    if (x->inflight_len) iov[n++] = h2o_iovec_init(x->inflight, x->inflight_len);
+    if (final && x->trailers_set) /* no chunked coding to carry them (docs/serve.md, "Trailers") */
+      h2o_req_log_error(x->req, "wrun", "response trailers dropped: %s",
+                        x->req->version >= 0x200   ? "h2o 2.2 cannot send HTTP/2 trailers"
+                        : x->req->version < 0x101  ? "an HTTP/1.0 response has no chunked coding"
+                                                   : "this response is not chunked");
+  }
   x->sending = !final;
   x->sent_final = final;
-  h2o_send(x->req, &iov, x->inflight_len ? 1 : 0, final ? H2O_SEND_STATE_FINAL : H2O_SEND_STATE_IN_PROGRESS);
+  h2o_send(x->req, iov, n, final ? H2O_SEND_STATE_FINAL : H2O_SEND_STATE_IN_PROGRESS);
 }
 
 static bool hop_by_hop(const char *n, size_t len) {
@@ -434,6 +468,15 @@ static void start_response(serve_exchange *x, int status, const serve_header *h,
     value[h[i].value_len] = 0;
     h2o_strtolower(name, h[i].name_len);
     h2o_add_header_by_str(&req->pool, &req->res.headers, name, h[i].name_len, 1, NULL, value, h[i].value_len);
+  }
+  if (length < 0 && req->version == 0x101 && status >= 200 && status != 204 && status != 304 &&
+      !h2o_memis(req->input.method.base, req->input.method.len, H2O_STRLIT("HEAD"))) {
+    /* h2o's chunked filter leaves a response that has this header alone, and
+     * its HTTP/1 writer sends the bytes as given: framing them here lets the
+     * last chunk carry trailers, which that filter cannot */
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_TRANSFER_ENCODING, NULL, H2O_STRLIT("chunked"));
+    req->bytes_counted_by_ostream = 1;
+    x->self_chunked = true;
   }
   x->gen.proceed = on_proceed;
   x->gen.stop = on_stop;
@@ -497,18 +540,40 @@ static void end_locked(serve_exchange *x) {
 
 static void fail_locked(serve_exchange *x, int status, const char *why);
 
+/* Under mu: the server cuts a started response short on its own (the
+ * handler goes on until it ends the exchange; its writes are dropped). */
+static void cut_locked(serve_exchange *x, const char *why) {
+  if (x->aborting || x->ended) return;
+  x->aborting = true;
+  if (on_loop(x->w)) {
+    if (x->req) h2o_req_log_error(x->req, "wrun", "%s", why);
+    flush(x);
+  } else {
+    if (!x->post_why) x->post_why = strdup(why); /* logged by the owner */
+    post(x);
+  }
+}
+
+static bool before(const struct timespec *a, const struct timespec *b) {
+  return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
 /* Under mu, off the loop: waits while the client is STREAM_BACKLOG bytes
- * behind; a client that takes nothing for --client-timeout is cut off. */
+ * behind. A client that takes nothing for --client-timeout, or one still
+ * behind when the guest's --timeout passes, gets its response cut off (the
+ * watchdog interrupts the guest at that deadline too). */
 static void wait_room(serve_exchange *x) {
   serve_worker *w = x->w;
   uint64_t ns = w->srv->cfg->client_timeout_ns ? w->srv->cfg->client_timeout_ns : 10000000000u;
   struct timespec dl = deadline_in(ns);
+  bool guest_first = x->guest_deadline.tv_sec && before(&x->guest_deadline, &dl);
+  if (guest_first) dl = x->guest_deadline;
   x->waiter = this_thread;
   while (x->pending_len >= STREAM_BACKLOG && x->req && !x->sent_final && !x->aborting)
     if (pthread_cond_timedwait(&this_thread->cv, &w->mu, &dl) == ETIMEDOUT) {
-      x->waiter = NULL;
-      fail_locked(x, 500, "the client read nothing for --client-timeout");
-      return;
+      cut_locked(x, guest_first ? "the guest waited for a slow client past --timeout"
+                                : "the client read nothing for --client-timeout");
+      break;
     }
   x->waiter = NULL;
 }
@@ -541,9 +606,53 @@ static void write_locked(serve_exchange *x, const void *data, size_t len, bool w
   else post(x);
 }
 
-static void finish_locked(serve_exchange *x) {
+/* A field that may go in a trailer section: a token name that does not
+ * frame or route the message, and a value without CR, LF or NUL. */
+static bool trailer_ok(const serve_header *t) {
+  static const char *const framing[] = {"content-length", "host", "authorization", "content-type", "content-encoding",
+                                        "content-range", "cache-control", "expect", "set-cookie"};
+  if (!t->name_len || hop_by_hop(t->name, t->name_len)) return false;
+  for (size_t i = 0; i < sizeof framing / sizeof *framing; i++)
+    if (strlen(framing[i]) == t->name_len && strncasecmp(framing[i], t->name, t->name_len) == 0) return false;
+  for (size_t i = 0; i < t->name_len; i++) {
+    unsigned char c = (unsigned char)t->name[i];
+    if (c <= 0x20 || c >= 0x7f || c == ':') return false;
+  }
+  for (size_t i = 0; i < t->value_len; i++)
+    if (t->value[i] == '\r' || t->value[i] == '\n' || t->value[i] == 0) return false;
+  return true;
+}
+
+/* Under mu: the last chunk with the trailer section, kept for flush (used
+ * only if the response turns out to be chunked here). */
+static void keep_trailers(serve_exchange *x, const serve_header *t, size_t n) {
+  size_t bytes = 5, used = 0;
+  for (size_t i = 0; i < n; i++)
+    if (trailer_ok(&t[i])) bytes += t[i].name_len + t[i].value_len + 4, used++;
+  if (!used || !(x->tail = malloc(bytes))) return; /* nothing to send, or no room: a plain last chunk */
+  char *p = x->tail;
+  memcpy(p, "0\r\n", 3);
+  p += 3;
+  for (size_t i = 0; i < n; i++) {
+    if (!trailer_ok(&t[i])) continue;
+    for (size_t k = 0; k < t[i].name_len; k++) *p++ = (char)tolower((unsigned char)t[i].name[k]);
+    *p++ = ':';
+    *p++ = ' ';
+    memcpy(p, t[i].value, t[i].value_len);
+    p += t[i].value_len;
+    *p++ = '\r';
+    *p++ = '\n';
+  }
+  *p++ = '\r';
+  *p++ = '\n';
+  x->tail_len = (size_t)(p - x->tail);
+  x->trailers_set = true;
+}
+
+static void finish_locked(serve_exchange *x, const serve_header *trailers, size_t n) {
   if (x->ended) return;
   if (!x->started) start_locked(x, 200, NULL, 0, -1);
+  if (n && !x->tail) keep_trailers(x, trailers, n);
   x->finishing = true;
   end_locked(x);
 }
@@ -553,7 +662,7 @@ static void respond_locked(serve_exchange *x, int status, const serve_header *he
   if (x->ended) return;
   if (!x->started) start_locked(x, status, headers, n, (int64_t)len);
   write_locked(x, body, len, false);
-  finish_locked(x);
+  finish_locked(x, NULL, 0);
 }
 
 static void fail_locked(serve_exchange *x, int status, const char *why) {
@@ -593,7 +702,14 @@ void serve_exchange_write(serve_exchange *x, const void *data, size_t len) {
 void serve_exchange_finish(serve_exchange *x) {
   serve_worker *w = x->w;
   lock(w);
-  finish_locked(x);
+  finish_locked(x, NULL, 0);
+  unlock(w);
+}
+
+void serve_exchange_finish_trailers(serve_exchange *x, const serve_header *trailers, size_t n) {
+  serve_worker *w = x->w;
+  lock(w);
+  finish_locked(x, trailers, n);
   unlock(w);
 }
 
@@ -700,6 +816,14 @@ static void on_wake(uv_async_t *a) {
   apply_posted(w);
   lock(w);
   if (has_runnable(w)) uv_stop(&w->loop);
+  unlock(w);
+}
+
+void serve_exchange_deadline(serve_exchange *x, uint64_t timeout_ns) {
+  serve_worker *w = x->w;
+  lock(w);
+  if (timeout_ns) x->guest_deadline = deadline_in(timeout_ns);
+  else x->guest_deadline = (struct timespec){0, 0};
   unlock(w);
 }
 

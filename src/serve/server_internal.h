@@ -133,6 +133,15 @@ struct serve_exchange {
   char *post_why;
   unsigned post_unref;
   serve_gthread *waiter;           /* a guest thread waiting for room (backpressure) */
+  struct timespec guest_deadline;  /* --timeout of the guest call writing (tv_sec 0: none) */
+  /* HTTP/1.1 chunked coding done here rather than by h2o's chunked filter,
+   * so that the last chunk can carry a trailer section */
+  bool self_chunked;
+  bool trailers_set;               /* the handler ended with trailer fields */
+  bool shut;                       /* a cut response's HTTP/1 socket was shut down */
+  char chunk_head[20];             /* the size line of the chunk being sent */
+  char *tail;                      /* "0\r\n" + trailer fields + "\r\n", or NULL */
+  size_t tail_len;
 };
 
 /* Sets up a worker's client for --upstream (upstream.c), on its loop; it

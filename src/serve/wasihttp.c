@@ -22,8 +22,10 @@
  * exchange, which streams them as they come (a write waits while the client
  * is far behind; the server moves a long-running guest off its loop thread:
  * docs/serve.md, "Streaming"). Request bodies are buffered whole by h2o and
- * given to the guest from memory; h2o 2.2 cannot send trailers, so the
- * guest's response trailers are dropped and its request has none.
+ * given to the guest from memory, with no trailers (h2o 2.2 gives a handler
+ * none). The guest's response trailers end the body over chunked HTTP/1.1
+ * (serve_exchange_finish_trailers; dropped, and logged, where the response
+ * is not chunked: HTTP/1.0, HTTP/2).
  *
  * Failures (docs/serve.md): a trap before the head, a missing response or a
  * failed instantiation is 500; a trap after the head cuts the response short;
@@ -72,6 +74,8 @@ typedef struct wh_req {
   serve_exchange *x;
   bool head;                       /* the exchange's response started */
   bool ended, complete;            /* sink.end ran, and whether the body was finished */
+  serve_header *trailers;          /* copied at sink.end: the fields live only during the callback */
+  size_t ntrailers;
 } wh_req;
 
 /* Every request of every worker instantiates the same component. */
@@ -109,6 +113,25 @@ static void sink_end(void *arg, const wp2_http_field *trailers, size_t n, bool c
   wh_req *r = arg;
   r->ended = true;
   r->complete = complete;
+  if (!complete || !n) return;
+  /* one block: the views, then the names and values */
+  size_t bytes = n * sizeof *r->trailers;
+  for (size_t i = 0; i < n; i++) bytes += trailers[i].name_len + trailers[i].value_len;
+  serve_header *t = malloc(bytes);
+  if (!t) { /* the trailers cannot be kept: end the body broken rather than without them */
+    r->complete = false;
+    return;
+  }
+  char *p = (char *)(t + n);
+  for (size_t i = 0; i < n; i++) {
+    t[i] = (serve_header){memcpy(p, trailers[i].name, trailers[i].name_len), trailers[i].name_len, NULL,
+                          trailers[i].value_len};
+    p += trailers[i].name_len;
+    t[i].value = trailers[i].value_len ? memcpy(p, trailers[i].value, trailers[i].value_len) : p;
+    p += trailers[i].value_len;
+  }
+  r->trailers = t;
+  r->ntrailers = n;
 }
 
 /* ---- outcomes -------------------------------------------------------------- */
@@ -138,7 +161,7 @@ static void finish(wh_req *r, const wp2_http_result *res, bool host_ok, bool tim
   }
   switch (res->outcome) {
   case WP2_HTTP_RESPONDED:
-    if (r->complete) serve_exchange_finish(r->x);
+    if (r->complete) serve_exchange_finish_trailers(r->x, r->trailers, r->ntrailers);
     else serve_exchange_fail(r->x, 500, "the handler left its body unfinished");
     return;
   case WP2_HTTP_ERROR_CODE:
@@ -337,13 +360,20 @@ static void wh_handle(void *prepared, serve_exchange *x) {
   wp2_http_response_sink sink = {sink_head, sink_body, sink_end, &r};
   wp2_http_result res;
   memset(&res, 0, sizeof res);
-  if (wd) serve_watchdog_arm(wd, wi->store, wi->wasi, lim->timeout_ns);
+  if (wd) {
+    serve_watchdog_arm(wd, wi->store, wi->wasi, lim->timeout_ns);
+    serve_exchange_deadline(x, lim->timeout_ns); /* a write waiting for a slow client gives up then too */
+  }
   bool ok = wp2_http_handle(wi->p2, wi->inst, app->handler, &req, &sink, &res);
-  if (wd) serve_watchdog_disarm(wd);
+  if (wd) {
+    serve_exchange_deadline(x, 0);
+    serve_watchdog_disarm(wd);
+  }
   bool timed_out = wp2_interrupted(wi->p2) || rt_store_trap_kind(wi->store) == WRUN_TRAP_TIMEOUT;
   if (res.outcome == WP2_HTTP_TRAP && !timed_out && rt_store_trap_kind(wi->store) == WRUN_TRAP_FUEL)
     snprintf(res.message + strlen(res.message), sizeof res.message - strlen(res.message), " (--fuel)");
   finish(&r, &res, ok, timed_out);
+  free(r.trailers);
   /* the objects the guest left go now (descriptors, sockets, bodies); a
    * graph that trapped or was interrupted is not renewed but made anew,
    * now, so the request that failed pays for it rather than the next one

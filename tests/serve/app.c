@@ -21,7 +21,14 @@
  *   /bad/ptr          get_uri into a buffer past the end of memory (traps)
  *   /bad/kind         get_header_names of header kind 9 (traps)
  *   /bad/crlf         a response header value holding CR LF (traps)
- *   /bad/trailer      sets a trailer, which wrun does not support (traps)
+ *   /bad/trailer      sets a request trailer without enabling the trailers
+ *                     feature (traps)
+ *   /trailers/stream  enables trailers; body "streamed body\n" (streamed),
+ *                     then the response trailers x-checksum: 9f86d0 and
+ *                     x-multi: one, x-multi: two (set + add)
+ *   /trailers/buffer  the same with buffer_response; body "buffered body\n"
+ *   /trailers/info    body: what enable_features(trailers) returned and the
+ *                     request trailer names (count and bytes)
  *   /next             next handler (upstream or 404), handle_response adds
  *                     x-saw-status
  *   /proxy/REST       strips /proxy, adds request header x-from-guest, goes to
@@ -66,6 +73,32 @@ static void size(uint32_t n) {
     uint32_t k = n < 4096 ? n : 4096;
     write_body(KIND_RESP, buf, (int32_t)k);
     n -= k;
+  }
+}
+
+static void set_trailers(void) {
+  SET_HEADER(KIND_RESP_TRAILERS, "x-checksum", "9f86d0");
+  SET_HEADER(KIND_RESP_TRAILERS, "x-multi", "one");
+  add_header_value(KIND_RESP_TRAILERS, "x-multi", 7, "two", 3);
+}
+
+static void trailers(const char *which, int32_t len) {
+  if (str_prefix(which, len, "stream")) {
+    enable_features(FEATURE_TRAILERS);
+    WRITE_LIT(KIND_RESP, "streamed body\n");
+    set_trailers();
+  } else if (str_prefix(which, len, "buffer")) {
+    enable_features(FEATURE_BUFFER_RESPONSE | FEATURE_TRAILERS);
+    set_trailers();
+    WRITE_LIT(KIND_RESP, "buffered body\n");
+  } else {
+    int32_t f = enable_features(FEATURE_TRAILERS);
+    int64_t names = get_header_names(KIND_REQ_TRAILERS, buf, sizeof buf);
+    char *e = put_u(put_s(buf, "features ", 9), (uint64_t)f);
+    e = put_u(put_s(e, " request-trailers ", 18), (uint64_t)(names >> 32));
+    e = put_u(put_s(e, " ", 1), (uint64_t)(uint32_t)names);
+    *e++ = '\n';
+    write_body(KIND_RESP, buf, (int32_t)(e - buf));
   }
 }
 
@@ -125,6 +158,8 @@ __attribute__((export_name("handle_request"))) int64_t handle_request(void) {
     for (uint32_t i = 0; i < n; i++) sink += i;
     WRITE_LIT(KIND_RESP, "tick 3\n");
     (void)sink;
+  } else if (str_prefix(u, uri_len, "/trailers/")) {
+    trailers(u + 10, uri_len - 10);
   } else if (str_prefix(u, uri_len, "/info")) {
     info();
   } else if (str_prefix(u, uri_len, "/config")) {

@@ -30,7 +30,7 @@ HH(write_body) void write_body(int32_t kind, const void *p, int32_t len);
 HH(get_status_code) int32_t get_status_code(void);
 HH(set_status_code) void set_status_code(int32_t code);
 
-enum { KIND_REQ = 0, KIND_RESP = 1, KIND_REQ_TRAILERS = 2 };
+enum { KIND_REQ = 0, KIND_RESP = 1, KIND_REQ_TRAILERS = 2, KIND_RESP_TRAILERS = 3 };
 enum { FEATURE_BUFFER_REQUEST = 1, FEATURE_BUFFER_RESPONSE = 2, FEATURE_TRAILERS = 4 };
 
 static inline int32_t str_len(const char *s) {

@@ -14,7 +14,11 @@
 #     1.5 s does not grow the server's RSS by more than 16 MiB, and the
 #     whole body arrives intact once it reads;
 #   * --timeout still ends a guest that left the loop (500), and SIGTERM
-#     lets a streaming response finish before exiting 0.
+#     lets a streaming response finish before exiting 0;
+#   * --timeout also ends a guest blocked on a client that stopped reading:
+#     the request is over (access-log line) within the timeout plus a
+#     margin, well before --client-timeout, its body is cut off (the
+#     connection closed), and the worker answers others meanwhile and after.
 #   sh stream.sh PATH_TO_WRUN TESTS_DIR   (TESTS_DIR: the tests/ directory)
 set -u
 wrun=$1
@@ -115,6 +119,37 @@ elif case == "backpressure":              # a client that reads nothing for a wh
     n = len(body) if body is not None else -1
     print("backpressure: RSS %d KiB, at most %d KiB while the client slept; %d body bytes" % (before, peak, n))
     sys.exit(0 if n == size and peak - before < 16 * 1024 else 1)
+elif case == "stalled":                   # a client that stops reading for good
+    path, log, limit = sys.argv[3], sys.argv[4], float(sys.argv[5])
+    # a small receive window, so that the guest is blocked on this client
+    # long before its deadline even in a slow (sanitizer) build
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.settimeout(30)
+    s.connect(("127.0.0.1", port))
+    s.sendall(b"GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" % path.encode())
+    got = s.recv(1024)
+    t0, ended = time.time(), None
+    while time.time() - t0 < limit + 5:
+        if any(path.encode() in l and b"HTTP/1.1" in l for l in open(log, "rb").read().splitlines()):
+            ended = time.time() - t0
+            break
+        m = timeline(port, "/hello")        # others are served meanwhile
+        if not m or b"hello" not in m[-1][1]: sys.exit("no hello while a guest waits on a stalled client")
+        time.sleep(0.05)
+    s.settimeout(10)
+    try:
+        while True:
+            c = s.recv(1 << 20)
+            if not c: break
+            got += c
+        closed = True
+    except OSError:
+        closed = False
+    head, body = dechunk(got)
+    print("stalled client: request over after %s s (limit %.1f); connection closed %s; body %s" %
+          (None if ended is None else "%.2f" % ended, limit, closed, "cut" if body is None else len(body)))
+    sys.exit(0 if ended is not None and ended < limit + 1.5 and closed and body is None else 1)
 EOF
 client() { python3 "$tmp/client.py" "$@"; }
 
@@ -154,6 +189,14 @@ B=http://127.0.0.1:$port
 grep -q 'GET /loop.* 500 .*(--timeout)' "$tmp/hwt.err" || fail "http-wasm: --timeout not logged: $(cat "$tmp/hwt.err")"
 stop "$pid"
 
+# --timeout ends a guest waiting on a client that stopped reading (well
+# before the 20 s --client-timeout)
+start hws --workers 1 --timeout 3s --client-timeout 20s "$app"
+client stalled "$port" /size/33554432 "$tmp/hws.err" 3 || fail "http-wasm: a guest blocked on a stalled client outlived --timeout"
+[ "$($CURL "http://127.0.0.1:$port/hello")" = "hello" ] || fail "http-wasm: /hello after a stalled client"
+grep -q 'GET /size/33554432 .*past --timeout' "$tmp/hws.err" || fail "http-wasm: stalled client not logged: $(cat "$tmp/hws.err")"
+stop "$pid"
+
 # ---- wasi:http --------------------------------------------------------------
 start wh --workers 1 --timeout 60s "$handler"
 B=http://127.0.0.1:$port
@@ -169,6 +212,13 @@ start wht --workers 1 --timeout 1s "$handler"
 B=http://127.0.0.1:$port
 [ "$($CURL -o /dev/null -w '%{http_code}' "$B/spin")" = "500" ] || fail "wasi:http: --timeout of a detached guest"
 [ "$($CURL "$B/hello")" = "hello" ] || fail "wasi:http: /hello after --timeout"
+stop "$pid"
+
+start whs --workers 1 --timeout 3s --client-timeout 20s "$handler"
+client stalled "$port" /gen/33554432 "$tmp/whs.err" 3 || fail "wasi:http: a guest blocked on a stalled client outlived --timeout"
+[ "$($CURL "http://127.0.0.1:$port/hello")" = "hello" ] || fail "wasi:http: /hello after a stalled client"
+[ "$($CURL "http://127.0.0.1:$port/count")" = "count 1" ] || fail "wasi:http: the instance was not fresh after a stalled client"
+grep -q 'GET /gen/33554432 .*past --timeout' "$tmp/whs.err" || fail "wasi:http: stalled client not logged: $(cat "$tmp/whs.err")"
 stop "$pid"
 
 if [ "$fails" -ne 0 ]; then

@@ -23,6 +23,8 @@
  *                answers with its status in x-upstream-status and its body, or
  *                502 and "error N" (the error-code case) when it failed
  *   /hello       200 "hello\n" (the bench's hello handler)
+ *   /trailers    200 "trailer body\n", finished with the trailers
+ *                x-checksum: c0ffee, x-multi: one, x-multi: two
  *   /count       200 "count N": N counts this instance's requests (1 when each
  *                request gets a fresh instance)
  *   /stream/N    200: writes "first\n", spins N iterations, writes "second\n"
@@ -277,6 +279,16 @@ static void route_gen(u32 outparam, const char *num, u32 nl) {
   finish(out, body, 0, 0);
 }
 
+static void route_trailers(u32 outparam) {
+  u32 out, body = respond(outparam, fields_new(), 200, &out);
+  write_all(out, (const unsigned char *)"trailer body\n", 13);
+  u32 t = fields_new();
+  append_z(t, "x-checksum", "c0ffee");
+  append_z(t, "x-multi", "one");
+  append_z(t, "x-multi", "two");
+  finish(out, body, 1, t);
+}
+
 static u32 number(const char **p, const char *end) {
   u32 n = 0;
   while (*p < end && **p >= '0' && **p <= '9') n = n * 10 + (u32)(*(*p)++ - '0');
@@ -484,6 +496,8 @@ __attribute__((export_name("wasi:http/incoming-handler@0.2.12#handle"))) void ha
     route_cl(outparam, path + 4, n - 4);
   } else if (equals(path, n, "/hello")) {
     text_response(outparam, 200, "hello\n");
+  } else if (equals(path, n, "/trailers")) {
+    route_trailers(outparam);
   } else if (equals(path, n, "/count")) {
     static u32 count;
     char msg[] = "count 0000000000\n";
