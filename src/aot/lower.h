@@ -200,6 +200,7 @@ struct aot_target {
   const char *const *cpu_names;          /* name of feature bit i, NULL-terminated */
   /* links a call at `at` (an aot_reloc) to the function entry at `target` */
   void (*link_call)(uint8_t *code, size_t at, size_t target);
+  uint32_t max_code;                     /* largest image link_call can link (0: 2 GiB) */
   void (*fill)(uint8_t *p, size_t n);    /* fills gaps in an image with trapping instructions */
   /* the pc and stack pointer in a ucontext_t of this ISA (signal handlers) */
   void (*signal_pc_sp)(const void *uctx, uintptr_t *pc, uintptr_t *sp);
