@@ -368,8 +368,8 @@ static void int_unop(ir_gen *g, uint32_t v, ir_op op) {
     E(a64_dp1(&g->b, A64_RBIT, w, S1, ra));
     E(a64_dp1(&g->b, A64_CLZ, w, d, S1));
     break;
-  case IR_I32_POPCNT: case IR_I64_POPCNT: /* CNT counts per byte, ADDV sums the bytes (an i32's upper half is 0) */
-    E(a64_fmov_from_gpr(&g->b, true, FS, ra));
+  case IR_I32_POPCNT: case IR_I64_POPCNT: /* CNT counts per byte, ADDV sums the bytes (FMOV zeroes the rest) */
+    E(a64_fmov_from_gpr(&g->b, w, FS, ra));
     E(a64_v2(&g->b, A64_V_CNT, A64_8B, FS, FS));
     E(a64_vacross(&g->b, A64_V_ADDV, A64_8B, FS, FS));
     E(a64_fmov_to_gpr(&g->b, false, d, FS));
