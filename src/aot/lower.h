@@ -60,6 +60,10 @@ typedef struct aot_buf {
   size_t n, cap;
   bool oom;
 } aot_buf;
+/* Makes room for `more` bytes after b->n (buf.c; reallocating by doubling
+ * from 4 KiB only when they do not fit already); false, with the sticky
+ * b->oom set, when memory runs out. */
+bool aot_buf_reserve(aot_buf *b, size_t more);
 
 /* A place a value can be stored to. */
 typedef enum { PL_SLOT, PL_LOCAL, PL_RESULT } aot_place_kind;

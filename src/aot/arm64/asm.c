@@ -9,22 +9,8 @@
 
 /* ---- buffer and operand checks ------------------------------------------------- */
 
-static void grow(a64_buf *b, size_t more) {
-  if (b->oom || b->n + more <= b->cap) return;
-  size_t c = b->cap ? b->cap : 4096;
-  while (c < b->n + more) c *= 2;
-  uint8_t *q = realloc(b->p, c);
-  if (!q) {
-    b->oom = true;
-    return;
-  }
-  b->p = q;
-  b->cap = c;
-}
-
 void a64_word(a64_buf *b, uint32_t w) {
-  grow(b, 4);
-  if (b->oom) return;
+  if (!aot_buf_reserve(b, 4)) return;
   for (int i = 0; i < 4; i++) b->p[b->n++] = (uint8_t)(w >> (8 * i));
 }
 
