@@ -12,7 +12,8 @@
  * truncation), loops, br_table, direct recursion, calls with arguments in
  * slots, many live values (spills), globals, memory (guard-page traps),
  * call_indirect's signature check, an import, the interrupt check at loop
- * heads, stack exhaustion, and a trap's backtrace naming wasm functions.
+ * heads, stack exhaustion, and a trap's backtrace naming wasm functions;
+ * then memory again with code compiled with explicit bounds checks.
  *
  * No cmocka: the test must also run in the cross-built tree.
  */
@@ -250,9 +251,18 @@ static uint32_t fbits(float f) {
   return u;
 }
 
-static void open_run(run *r, bool interruptible) {
+/* bounds: the module's code compiled beforehand with explicit bounds checks
+ * (what sanitizer builds use instead of guard pages), attached to it. */
+static void open_run(run *r, bool interruptible, bool bounds) {
   memset(r, 0, sizeof *r);
   r->m = load(wat);
+  if (bounds) {
+    aot_image *img = NULL;
+    rt_error err;
+    rt_error_clear(&err);
+    CHECK(aot_compile_module(r->m, AOT_OPT_BOUNDS_CHECKS | AOT_OPT_INTERRUPTIBLE, &img, &err));
+    if (img) aot_attach_image(r->m, img);
+  }
   rt_config cfg = {.aot = true, .interruptible = interruptible};
   r->s = engine_store_new(&cfg);
   CHECK(r->s != NULL);
@@ -282,7 +292,7 @@ static void *interrupt_later(void *arg) {
 
 static void test_run(void) {
   run r;
-  open_run(&r, false);
+  open_run(&r, false, false);
   rt_val a[8];
   /* integer division and its traps */
   a[0] = I32((uint32_t)-7), a[1] = I32(2);
@@ -386,8 +396,26 @@ static void test_run(void) {
   CHECK(call_i32(&r, "fib", a, 1) == 55);
   close_run(&r);
 
+  /* explicit bounds checks: the same accesses, trapping before the guard region */
+  open_run(&r, false, true);
+  a[0] = I32(100), a[1] = I64(UINT64_C(0x11223344556677F0));
+  CHECK(call_i64(&r, "mem", a, 2) == (uint64_t)(int64_t)(int8_t)0xF0 + 0x556677F0u);
+  a[0] = I32(65536 - 12); /* the last 8 bytes at offset 4 */
+  CHECK(call_i64(&r, "mem", a, 2) == (uint64_t)(int64_t)(int8_t)0xF0 + 0x556677F0u);
+  a[0] = I32(65536 - 11);
+  CHECK(call(&r, "mem", a, 2, NULL) == TRAP(WRUN_TRAP_MEMORY_OOB));
+  a[0] = I32(0xFFFFFFFFu);
+  CHECK(call(&r, "mem", a, 2, NULL) == TRAP(WRUN_TRAP_MEMORY_OOB));
+  a[0] = I32(0xFFFFFFF0u);
+  CHECK(call(&r, "outer", a, 1, NULL) == TRAP(WRUN_TRAP_MEMORY_OOB));
+  rt_store_backtrace(r.s, bt, sizeof bt); /* from the trap stub's helper call this time */
+  in = strstr(bt, "inner"), out = strstr(bt, "outer");
+  if (!in || !out || in > out) fprintf(stderr, "backtrace:\n%s\n", bt);
+  CHECK(in && out && in < out);
+  close_run(&r);
+
   /* the interrupt check at loop heads */
-  open_run(&r, true);
+  open_run(&r, true, false);
   pthread_t t;
   CHECK(pthread_create(&t, NULL, interrupt_later, r.s) == 0);
   CHECK(call(&r, "spin", NULL, 0, NULL) == TRAP(WRUN_TRAP_TIMEOUT));
