@@ -185,7 +185,7 @@ static bool compile_module(const aot_target *t, const wm_module *m, uint32_t opt
     if (st == 0 && !one_pass) {
       const char *name = m->funcs[in.index].debug_name;
       rt_error_at(err, WRUN_ERR_LIMIT, m->funcs[in.index].code_offset,
-                  "function %u%s%s%s: the %s AOT compiler does not support %s (use the interpreter: --tier interp)",
+                  "function %u%s%s%s: not supported by the %s AOT compiler: %s (run it with --tier interp)",
                   in.index, name ? " (" : "", name ? name : "", name ? ")" : "", t->name, why);
       goto done;
     }

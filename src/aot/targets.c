@@ -28,7 +28,10 @@ static const aot_target *const targets[] = {
 #ifdef WRUN_AOT_TARGET_X64
     &aot_target_x64,
 #endif
-#ifdef WRUN_AOT_TARGET_ARM64
+#if defined(WRUN_AOT_TARGET_ARM64) && defined(__aarch64__)
+    /* only on an AArch64 host until an image can be built for another ISA
+     * (cross-compilation, issue 16): elsewhere `compile --target aarch64`
+     * keeps its one-line "no AOT code generator" refusal */
     &aot_target_arm64,
 #endif
     NULL,
