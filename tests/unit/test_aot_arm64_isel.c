@@ -14,6 +14,10 @@
  * call_indirect's signature check, an import, the interrupt check at loop
  * heads, stack exhaustion, and a trap's backtrace naming wasm functions;
  * then memory again with code compiled with explicit bounds checks.
+ * A generated function of more than 1 MiB of code checks conditional
+ * branches past B.cond's ±1 MiB (a64_patch_cond's long form): compiled on
+ * every host, run on AArch64 (the skip over it, a loop back over it, and a
+ * division trap at its start reaching the trap stub at its end).
  *
  * No cmocka: the test must also run in the cross-built tree.
  */
@@ -27,6 +31,7 @@
 #include <time.h>
 
 #include "aot/aot.h"
+#include "aot/arm64/asm.h"
 #include "aot/ir/isa.h"
 #include "runtime/runtime.h"
 #include "text/text.h"
@@ -423,10 +428,132 @@ static void test_run(void) {
   close_run(&r);
 }
 
+/* ---- conditional branches past ±1 MiB ---- */
+
+static uint32_t word_at(const a64_buf *b, size_t at) {
+  uint32_t w = 0;
+  for (int i = 0; i < 4; i++) w |= (uint32_t)b->p[at + (size_t)i] << (8 * i);
+  return w;
+}
+
+/* a64_patch_cond on hand-checked words (the same as aarch64-linux-gnu-as
+ * gives "b.eq .+8", "b.ne .+8; b .+0x1ffffc", "cbnz x3, .+8; b .-0x100008") */
+static void test_patch_cond(void) {
+  a64_buf b = {0};
+  CHECK(a64_bcond(&b, A64_EQ, 0) && a64_nop(&b));
+  CHECK(a64_patch_cond(&b, 0, 8));
+  CHECK(word_at(&b, 0) == 0x54000040u && word_at(&b, 4) == 0xD503201Fu); /* reaches: the NOP stays */
+  b.n = 0;
+  CHECK(a64_bcond(&b, A64_EQ, 0) && a64_nop(&b));
+  CHECK(!a64_patch(&b, 0, 0x200000));
+  CHECK(a64_patch_cond(&b, 0, 0x200000));
+  CHECK(word_at(&b, 0) == 0x54000041u && word_at(&b, 4) == 0x1407FFFFu);
+  b.n = 0;
+  for (int k = 0; k <= 0x40000; k++) CHECK(a64_nop(&b)); /* 1 MiB + 4 of code before the branch */
+  size_t at = b.n;
+  CHECK(a64_cbz(&b, false, true, 3, at) && a64_nop(&b));
+  CHECK(a64_patch_cond(&b, at, 0));
+  CHECK(word_at(&b, at) == 0xB5000043u && word_at(&b, at + 4) == 0x17FBFFFEu);
+  /* refused, unchanged: no NOP reserved after it, an unconditional B, beyond ±128 MiB */
+  b.n = 0;
+  CHECK(a64_bcond(&b, A64_EQ, 0) && a64_mov(&b, true, 1, 2));
+  CHECK(!a64_patch_cond(&b, 0, 0x200000) && word_at(&b, 0) == 0x54000000u);
+  b.n = 0;
+  CHECK(a64_b(&b, 0) && a64_nop(&b));
+  CHECK(!a64_patch_cond(&b, 0, 0x200000) && word_at(&b, 0) == 0x14000000u);
+  b.n = 0;
+  CHECK(a64_bcond(&b, A64_EQ, 0) && a64_nop(&b));
+  CHECK(!a64_patch_cond(&b, 0, (size_t)1 << 28) && word_at(&b, 0) == 0x54000000u && word_at(&b, 4) == 0xD503201Fu);
+  free(b.p);
+}
+
+/* big(a, d): when a == 0, a loop run twice whose body is REPS times
+ * x = x / d + 3 (x starts at 1000000007); returns x. Each division's
+ * zero check branches to the trap stub after the whole body. */
+#define BIG_REPS 40000
+static char *big_wat(void) {
+  static const char head[] =
+      "(module (func (export \"big\") (param i64 i64) (result i64) (local i64 i32)\n"
+      "  (local.set 2 (i64.const 1000000007))\n"
+      "  (if (i64.eqz (local.get 0)) (then (loop\n";
+  static const char rep[] = "    (local.set 2 (i64.add (i64.div_s (local.get 2) (local.get 1)) (i64.const 3)))\n";
+  static const char tail[] =
+      "    (local.set 3 (i32.add (local.get 3) (i32.const 1)))\n"
+      "    (br_if 0 (i32.lt_u (local.get 3) (i32.const 2))))))\n"
+      "  (local.get 2)))\n";
+  size_t n = sizeof head + (size_t)BIG_REPS * (sizeof rep - 1) + sizeof tail;
+  char *s = malloc(n), *p = s;
+  if (!s) exit(1);
+  memcpy(p, head, sizeof head - 1), p += sizeof head - 1;
+  for (int k = 0; k < BIG_REPS; k++) memcpy(p, rep, sizeof rep - 1), p += sizeof rep - 1;
+  memcpy(p, tail, sizeof tail);
+  return s;
+}
+
+static int64_t big_expect(int64_t a, int64_t d) {
+  int64_t x = 1000000007;
+  if (a == 0)
+    for (int k = 0; k < 2 * BIG_REPS; k++) x = x / d + 3;
+  return x;
+}
+
+static void test_far_compile(void) {
+  char *src = big_wat();
+  wm_module *m = load(src);
+  free(src);
+  aot_func_in in = {m, 0, false, false, false};
+  aot_func_out out;
+  memset(&out, 0, sizeof out);
+  char why[96] = "";
+  rt_error err;
+  rt_error_clear(&err);
+  int st = aot_ir_compile_func(&aot_isa_arm64, &in, &out, why, sizeof why, &err);
+  if (st != 1) fprintf(stderr, "big: %d %s %s\n", st, why, err.message);
+  CHECK(st == 1);
+  if (getenv("DEBUG_SIZE")) fprintf(stderr, "big: %u bytes\n", out.size);
+  CHECK(out.size > (UINT32_C(9) << 17)); /* more than 1.125 MiB: the first zero check is out of B.cond's reach */
+  free(out.code);
+  free(out.relocs);
+  wm_module_free(m);
+}
+
+static void test_far_run(void) {
+  char *src = big_wat();
+  wm_module *m = load(src);
+  free(src);
+  rt_config cfg = {.aot = true};
+  wrun_store *s = engine_store_new(&cfg);
+  rt_error err;
+  rt_error_clear(&err);
+  wrun_instance *inst = s ? rt_instantiate(s, m, NULL, 0, &err) : NULL;
+  if (!inst) fprintf(stderr, "big: instantiate: %s\n", err.message);
+  CHECK(inst && aot_compiled_count(inst) == 1);
+  if (inst) {
+    run r = {m, s, inst};
+    rt_val a[2];
+    a[0] = I64(0), a[1] = I64(1);
+    CHECK(call_i64(&r, "big", a, 2) == (uint64_t)big_expect(0, 1));
+    a[1] = I64(2);
+    CHECK(call_i64(&r, "big", a, 2) == (uint64_t)big_expect(0, 2));
+    a[0] = I64(5); /* the skip over the body */
+    CHECK(call_i64(&r, "big", a, 2) == (uint64_t)big_expect(5, 2));
+    a[0] = I64(0), a[1] = I64(0); /* the first division's trap, 1.5 MiB before its stub */
+    CHECK(call(&r, "big", a, 2, NULL) == TRAP(WRUN_TRAP_DIV_ZERO));
+  }
+  rt_store_free(s);
+  wm_module_free(m);
+}
+
 int main(void) {
   test_compile_all();
-  if (aot_host_arch() == AOT_ARCH_AARCH64 && aot_target_host()) test_run();
-  else printf("not an AArch64 host: code generation checked, not run\n");
+  test_patch_cond();
+  if (aot_host_arch() == AOT_ARCH_AARCH64 && aot_target_host()) {
+    test_run();
+    test_far_run(); /* compiles it too (the code size is checked on other hosts: qemu is slow) */
+  } else {
+    test_far_compile();
+    printf("not an AArch64 host: code generation checked, not run\n");
+  }
   if (failed) {
     fprintf(stderr, "%d check(s) failed\n", failed);
     return 1;

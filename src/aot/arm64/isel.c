@@ -57,6 +57,8 @@ typedef struct as {
   uint8_t *fused;                /* per value: a compare left to the branch that uses it */
   site_list rets;
   size_t stack_site;
+  bool far;                      /* the function may pass 1 MiB: conditional branches to labels get a
+                                  * second word, for a64_patch_cond's long form */
 } as;
 
 static as *S(ir_gen *g) { return g->isa_state; }
@@ -82,9 +84,22 @@ static void add_site(ir_gen *g, site_list *l, size_t at) {
   l->at[l->n++] = (uint32_t)at;
 }
 
+/* After a conditional branch to a label: the word its long form needs, in a far function. */
+static void far_slot(ir_gen *g) {
+  if (((as *)g->isa_state)->far) E(a64_nop(&g->b));
+}
+
+/* Points the branch at `at` to a label at target: in a far function a
+ * conditional one takes its long form when the short one does not reach
+ * (the B of a return or an explicit trap only needs a64_patch). */
+static bool patch_site(ir_gen *g, size_t at, size_t target) {
+  return a64_patch(&g->b, at, target) || (((as *)g->isa_state)->far && a64_patch_cond(&g->b, at, target));
+}
+
 static void trap_if(ir_gen *g, a64_cond cc, rt_trap_kind k) {
   add_site(g, &g->traps[k], g->b.n);
   E(a64_bcond(&g->b, cc, g->b.n));
+  far_slot(g);
 }
 
 static bool wide(uint8_t t) { return t == IR_I64 || t == IR_F64; }
@@ -338,6 +353,7 @@ static void divrem(ir_gen *g, uint32_t v) {
   if (maybe_zero) {
     add_site(g, &g->traps[WRUN_TRAP_DIV_ZERO], g->b.n);
     E(a64_cbz(&g->b, false, w, rb, g->b.n));
+    far_slot(g);
   }
   if (sgn && !rem && maybe_m1) {
     /* INT_MIN / -1 overflows: b == -1, then a - 1 overflows exactly for INT_MIN
@@ -778,6 +794,7 @@ static void poll(ir_gen *g) {
   E(a64_ldst(&g->b, A64_LDR_W, S0, S0, 0));
   add_site(g, &g->traps[WRUN_TRAP_TIMEOUT], g->b.n);
   E(a64_cbz(&g->b, true, false, S0, g->b.n));
+  far_slot(g);
 }
 
 static void a_ins(ir_gen *g, uint32_t v) {
@@ -877,9 +894,11 @@ static void a_term(ir_gen *g, uint32_t v, uint32_t next) {
     if (t == next) {
       ir_gen_fixup(g, (uint32_t)g->b.n, e);
       E(a64_bcond(&g->b, (a64_cond)(cc ^ 1), g->b.n));
+      far_slot(g);
     } else {
       ir_gen_fixup(g, (uint32_t)g->b.n, t);
       E(a64_bcond(&g->b, cc, g->b.n));
+      far_slot(g);
       jump_to(g, e, next);
     }
     return;
@@ -932,7 +951,7 @@ static void a_term(ir_gen *g, uint32_t v, uint32_t next) {
 /* ---- prologue, epilogue ---- */
 
 static void bind(ir_gen *g, site_list *l, size_t target) {
-  for (uint32_t k = 0; k < l->n; k++) E(a64_patch(&g->b, l->at[k], target));
+  for (uint32_t k = 0; k < l->n; k++) E(patch_site(g, l->at[k], target));
 }
 
 static uint32_t popcount(uint32_t x) { return (uint32_t)__builtin_popcount(x); }
@@ -987,6 +1006,14 @@ static bool a_begin(ir_gen *g) {
     if (int_cmp((ir_op)ci->op) || ci->op == IR_I32_EQZ || ci->op == IR_I64_EQZ) st->fused[c] = 1;
   }
   free(uses);
+  /* Far: the code may pass ±1 MiB, B.cond's reach. The estimate is 128 bytes
+   * per instruction and operand, several times what selection emits for
+   * any of them (a call moves each argument; a phi is an operand of its
+   * edge's moves), so a function under the bound stays under 1 MiB; one
+   * over it pays a NOP after each conditional branch to a label. */
+  uint64_t units = 0;
+  for (uint32_t v = 0; v < f->nins; v++) units += 1 + (uint64_t)f->ins[v].nargs;
+  st->far = units * 128 >= (UINT64_C(1) << 20);
   g->nout = nout;
   st->saved_g = g->ra->used[IR_CL_G] & GPR_ALLOC;
   st->saved_f = g->ra->used[IR_CL_F] & FPR_ALLOC;
@@ -1014,6 +1041,7 @@ static bool a_begin(ir_gen *g) {
   E(a64_cmp(&g->b, true, S1, S0));
   st->stack_site = g->b.n;
   E(a64_bcond(&g->b, A64_LO, g->b.n));
+  far_slot(g);
   if (!aot_result_in_reg(g->ft)) E(a64_ldst(&g->b, A64_STR_X, 0, A64_SP, 0));
   save_callee(g, false);
   /* parameters to their homes (no home is x0-x2 or v0-v1) */
@@ -1055,7 +1083,7 @@ static bool a_finish(ir_gen *g, aot_func_out *out) {
   /* trap stubs (sp is the body's at every branch here) */
   for (int k = 0; k <= WRUN_TRAP_INTERRUPTED; k++) {
     if (!g->traps[k].n && k != WRUN_TRAP_STACK_EXHAUSTED) continue;
-    if (k == WRUN_TRAP_STACK_EXHAUSTED) E(a64_patch(&g->b, st->stack_site, g->b.n));
+    if (k == WRUN_TRAP_STACK_EXHAUSTED) E(patch_site(g, st->stack_site, g->b.n));
     bind(g, &g->traps[k], g->b.n);
     E(a64_mov(&g->b, true, 0, A64_CTX));
     E(a64_mov_imm(&g->b, false, 1, (uint64_t)k));
@@ -1071,8 +1099,8 @@ static bool a_finish(ir_gen *g, aot_func_out *out) {
       memcpy(&table, g->b.p + at, 4);
       int32_t rel = (int32_t)((int64_t)pos - (int64_t)table);
       memcpy(g->b.p + at, &rel, 4);
-    } else if (!a64_patch(&g->b, at, pos)) {
-      return false; /* a conditional branch past ±1 MiB */
+    } else if (!patch_site(g, at, pos)) {
+      return false; /* a conditional branch past ±1 MiB in a function not thought far */
     }
   }
   out->code = g->b.p;
