@@ -181,7 +181,8 @@ static bool compile_module(const aot_target *t, const wm_module *m, uint32_t opt
     int st = isa ? aot_ir_compile_func(isa, &in, &outs[k], why, sizeof why, err) : 0;
     if (st < 0) goto done;
     if (st > 0) nopt++;
-    if (st == 0 && isa && report) fprintf(stderr, "wrun: aot-opt: function %u one-pass: %s\n", in.index, why);
+    if (st == 0 && isa && report) /* without a one-pass compiler (AArch64) the module is refused just below */
+      fprintf(stderr, "wrun: aot-opt: function %u %s: %s\n", in.index, one_pass ? "one-pass" : "refused (no one-pass compiler)", why);
     if (st == 0 && !one_pass) {
       const char *name = m->funcs[in.index].debug_name;
       rt_error_at(err, WRUN_ERR_LIMIT, m->funcs[in.index].code_offset,
