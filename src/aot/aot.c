@@ -159,7 +159,13 @@ static bool compile_module(const aot_target *t, const wm_module *m, uint32_t opt
   aot_func_in in = {m, 0, (options & AOT_OPT_BOUNDS_CHECKS) != 0, (options & AOT_OPT_INTERRUPTIBLE) != 0, osr};
   size_t total = AOT_TRAMPOLINE_SIZE;
   uint32_t nosr = 0;
-  const aot_isa *isa = (options & AOT_OPT_OPTIMIZE) ? aot_isa_for(t) : NULL;
+  /* a target without a one-pass compiler (AArch64) compiles everything through the IR */
+  bool one_pass = t->begin != NULL;
+  const aot_isa *isa = (options & AOT_OPT_OPTIMIZE) || !one_pass ? aot_isa_for(t) : NULL;
+  if (!one_pass && !isa) {
+    rt_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "AOT not available for %s in this build", t->name);
+    goto done;
+  }
   uint32_t nopt = 0;
   /* WRUN_AOT_OPT_REPORT=1: say on stderr which functions fall back and why (development, coverage counts) */
   const char *rep = getenv("WRUN_AOT_OPT_REPORT");
@@ -175,15 +181,23 @@ static bool compile_module(const aot_target *t, const wm_module *m, uint32_t opt
     int st = isa ? aot_ir_compile_func(isa, &in, &outs[k], why, sizeof why, err) : 0;
     if (st < 0) goto done;
     if (st > 0) nopt++;
-    if (st == 0 && isa && report) fprintf(stderr, "wrun: aot-opt: function %u one-pass: %s\n", in.index, why);
+    if (st == 0 && isa && report) /* without a one-pass compiler (AArch64) the module is refused just below */
+      fprintf(stderr, "wrun: aot-opt: function %u %s: %s\n", in.index, one_pass ? "one-pass" : "refused (no one-pass compiler)", why);
+    if (st == 0 && !one_pass) {
+      const char *name = m->funcs[in.index].debug_name;
+      rt_error_at(err, WRUN_ERR_LIMIT, m->funcs[in.index].code_offset,
+                  "function %u%s%s%s: not supported by the %s AOT compiler: %s (run it with --tier interp)",
+                  in.index, name ? " (" : "", name ? name : "", name ? ")" : "", t->name, why);
+      goto done;
+    }
     if (st == 0 && !aot_compile_func(t, &in, &outs[k], err)) goto done;
     total = (total + 15) & ~(size_t)15;
     offs[k] = (uint32_t)total;
     offs[ndef + k] = outs[k].frame;
     total += outs[k].size;
     nosr += outs[k].nosr;
-    if (total > UINT32_MAX / 2) {
-      rt_error_at(err, WRUN_ERR_LIMIT, WRUN_NO_OFFSET, "compiled code exceeds 2 GiB");
+    if (total > (t->max_code ? t->max_code : UINT32_MAX / 2)) {
+      rt_error_at(err, WRUN_ERR_LIMIT, WRUN_NO_OFFSET, "compiled code exceeds %u MiB", (t->max_code ? t->max_code : UINT32_MAX / 2) >> 20);
       goto done;
     }
   }

@@ -60,6 +60,10 @@ typedef struct aot_buf {
   size_t n, cap;
   bool oom;
 } aot_buf;
+/* Makes room for `more` bytes after b->n (buf.c; reallocating by doubling
+ * from 4 KiB only when they do not fit already); false, with the sticky
+ * b->oom set, when memory runs out. */
+bool aot_buf_reserve(aot_buf *b, size_t more);
 
 /* A place a value can be stored to. */
 typedef enum { PL_SLOT, PL_LOCAL, PL_RESULT } aot_place_kind;
@@ -200,6 +204,7 @@ struct aot_target {
   const char *const *cpu_names;          /* name of feature bit i, NULL-terminated */
   /* links a call at `at` (an aot_reloc) to the function entry at `target` */
   void (*link_call)(uint8_t *code, size_t at, size_t target);
+  uint32_t max_code;                     /* largest image link_call can link (0: 2 GiB) */
   void (*fill)(uint8_t *p, size_t n);    /* fills gaps in an image with trapping instructions */
   /* the pc and stack pointer in a ucontext_t of this ISA (signal handlers) */
   void (*signal_pc_sp)(const void *uctx, uintptr_t *pc, uintptr_t *sp);

@@ -17,13 +17,22 @@
 extern const aot_target aot_target_x64;
 extern const aot_isa aot_isa_x64; /* the optimizing pipeline's backend (x64/isel.c) */
 #endif
-/* WRUN_AOT_TARGET_ARM64 builds src/aot/arm64 (the A64 encoder and the
- * machine facts); it has no aot_target yet, so it is not listed below and
- * an AArch64 host reports "AOT not available" (docs/aot.md). */
+#ifdef WRUN_AOT_TARGET_ARM64
+/* AArch64 has no one-pass compiler: every function goes through the IR
+ * (arm64/isel.c), and aot.c reports one the IR cannot lower (docs/aot.md). */
+extern const aot_target aot_target_arm64;
+extern const aot_isa aot_isa_arm64;
+#endif
 
 static const aot_target *const targets[] = {
 #ifdef WRUN_AOT_TARGET_X64
     &aot_target_x64,
+#endif
+#if defined(WRUN_AOT_TARGET_ARM64) && defined(__aarch64__)
+    /* only on an AArch64 host until an image can be built for another ISA
+     * (cross-compilation, issue 16): elsewhere `compile --target aarch64`
+     * keeps its one-line "no AOT code generator" refusal */
+    &aot_target_arm64,
 #endif
     NULL,
 };
@@ -49,6 +58,9 @@ const aot_target *aot_target_host(void) { return aot_target_for_arch(aot_host_ar
 static const aot_isa *const isas[] = {
 #ifdef WRUN_AOT_TARGET_X64
     &aot_isa_x64,
+#endif
+#ifdef WRUN_AOT_TARGET_ARM64
+    &aot_isa_arm64,
 #endif
     NULL,
 };

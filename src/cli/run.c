@@ -213,8 +213,8 @@ int cli_run_module(const char *path, const wm_module *m, const char *invoke, int
   if (inst && sb->verbose) {
     double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
     if (sb->aot)
-      fprintf(stderr, "wrun: tier: aot (x86-64 native code for %u functions); instantiation took %.3f ms\n",
-              aot_compiled_count(inst), ms);
+      fprintf(stderr, "wrun: tier: aot (%s native code for %u functions); instantiation took %.3f ms\n",
+              aot_arch_name(aot_host_arch()), aot_compiled_count(inst), ms);
     else if (cfg.tiered)
       fprintf(stderr, "wrun: tier: auto (the interpreter first, compiled code once hot); instantiation took %.3f ms\n",
               ms);

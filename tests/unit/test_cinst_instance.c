@@ -24,7 +24,7 @@
 #include "cinst/instance.h"
 
 /* Tiers to run each case in: the interpreter, and compiled code where this
- * build has an AOT backend for the host (not yet on AArch64). */
+ * build has an AOT backend for the host. */
 static int ntiers(void) { return aot_target_host() ? 2 : 1; }
 
 static wc_component *load(const char *name) {

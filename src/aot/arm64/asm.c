@@ -9,22 +9,8 @@
 
 /* ---- buffer and operand checks ------------------------------------------------- */
 
-static void grow(a64_buf *b, size_t more) {
-  if (b->oom || b->n + more <= b->cap) return;
-  size_t c = b->cap ? b->cap : 4096;
-  while (c < b->n + more) c *= 2;
-  uint8_t *q = realloc(b->p, c);
-  if (!q) {
-    b->oom = true;
-    return;
-  }
-  b->p = q;
-  b->cap = c;
-}
-
 void a64_word(a64_buf *b, uint32_t w) {
-  grow(b, 4);
-  if (b->oom) return;
+  if (!aot_buf_reserve(b, 4)) return;
   for (int i = 0; i < 4; i++) b->p[b->n++] = (uint8_t)(w >> (8 * i));
 }
 
@@ -391,6 +377,29 @@ bool a64_patch(a64_buf *b, size_t at, size_t target) {
   if (!set_pcrel(&clear, (int64_t)target - (int64_t)at, pages)) return false;
   for (int i = 0; i < 4; i++) b->p[at + (size_t)i] = (uint8_t)(clear >> (8 * i));
   return true;
+}
+
+/* Long form when the short one does not reach: the condition inverted
+ * over the next word, which becomes B target (±128 MiB). */
+bool a64_patch_cond(a64_buf *b, size_t at, size_t target) {
+  if (b->oom || at % 4 || at + 8 > b->n) return false;
+  uint32_t w = 0, next = 0;
+  for (int i = 0; i < 4; i++) {
+    w |= (uint32_t)b->p[at + (size_t)i] << (8 * i);
+    next |= (uint32_t)b->p[at + 4 + (size_t)i] << (8 * i);
+  }
+  bool bcond = (w & 0xFF000010u) == 0x54000000u && (w & 0xEu) != 0xEu; /* not AL/NV: no inverse */
+  bool cb = (w & 0x7E000000u) == 0x34000000u || (w & 0x7E000000u) == 0x36000000u; /* CBZ/CBNZ, TBZ/TBNZ */
+  if (next != 0xD503201Fu || (!bcond && !cb)) return false;
+  if (a64_patch(b, at, target)) return true;
+  int64_t delta = (int64_t)target - (int64_t)(at + 4);
+  if (delta < -(INT64_C(1) << 27) || delta >= (INT64_C(1) << 27)) return false;
+  uint32_t inv = (w & ~pcrel_mask(w)) ^ (bcond ? 1u : 1u << 24); /* cond ^ 1; CBZ <-> CBNZ, TBZ <-> TBNZ */
+  for (int i = 0; i < 4; i++) {
+    b->p[at + (size_t)i] = (uint8_t)(inv >> (8 * i));
+    b->p[at + 4 + (size_t)i] = (uint8_t)(0x14000000u >> (8 * i));
+  }
+  return a64_patch(b, at, at + 8) && a64_patch(b, at + 4, target);
 }
 
 bool a64_br(a64_buf *b, int rn) { return reg_ok(rn) && emit(b, 0xD61F0000u | R(rn) << 5); }

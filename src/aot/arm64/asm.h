@@ -172,6 +172,12 @@ bool a64_ldr_lit(a64_buf *b, a64_ldst_kind k, int rt, size_t target);
  * False, leaving it unchanged, when target is out of its range or `at`
  * does not hold one. */
 bool a64_patch(a64_buf *b, size_t at, size_t target);
+/* For a conditional branch at `at` (B.cond, CBZ/CBNZ, TBZ/TBNZ) followed by
+ * a NOP reserved for it: points it at target when that is in its range
+ * (the NOP stays), otherwise rewrites the pair as the inverted branch over
+ * the next word and B target there. False, leaving both unchanged, when
+ * `at` holds no such pair or target is beyond B's ±128 MiB. */
+bool a64_patch_cond(a64_buf *b, size_t at, size_t target);
 /* Register branches; RET's register is usually LR. */
 bool a64_br(a64_buf *b, int rn);
 bool a64_blr(a64_buf *b, int rn);

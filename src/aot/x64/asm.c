@@ -6,22 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void ensure(x64_buf *b, size_t more) {
-  if (b->oom || b->n + more <= b->cap) return;
-  size_t c = b->cap ? b->cap : 4096;
-  while (c < b->n + more) c *= 2;
-  uint8_t *q = realloc(b->p, c);
-  if (!q) {
-    b->oom = true;
-    return;
-  }
-  b->p = q;
-  b->cap = c;
-}
-
 void x64_byte(x64_buf *b, uint8_t v) {
-  ensure(b, 1);
-  if (!b->oom) b->p[b->n++] = v;
+  if (aot_buf_reserve(b, 1)) b->p[b->n++] = v;
 }
 
 void x64_u32(x64_buf *b, uint32_t v) {
