@@ -42,8 +42,8 @@ fi
 # unpacked by cmake/aarch64-sysroot.sh) and its ctest run through
 # qemu-aarch64: the unit tests (with the AArch64 encoder and machine tests
 # and the NEON forms of the SIMD lanes) and every spec script in the
-# interpreter, 2-way parallel. Not the CLI scripts (they exec wrun
-# directly, which needs binfmt_misc) nor AOT (no AArch64 code generator yet:
+# interpreter, 2-way parallel; the CLI/WASI tests follow after the release
+# build (second AArch64 block below). Not AOT (no AArch64 code generator yet:
 # the tier says "AOT not available for aarch64 in this build").
 # WRUN_ARM64=0 skips it.
 if [ "${WRUN_ARM64:-1}" != 0 ] && command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 &&
