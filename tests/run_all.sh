@@ -101,7 +101,8 @@ if [ "${arm64_built:-}" = yes ]; then
     '^(cli/(frontend|limits|oci|run|target|wasi)|wasi/(testsuite|sockets|native-compare|sandbox)|wasi-noopenat2/testsuite|wasi-enosys/sandbox|fuzz-replay/tiers)$')
   w=build/wasi-testsuite
   sh tests/cross/artifact.sh build/wrun x86_64 build-arm64/emulated/wrun aarch64 \
-    $w/exit_code.wasm $w/args_env.wasm $w/calls.wasm $w/clocks.wasm $w/filesystem.wasm $w/portable.wasm
+    $w/exit_code.wasm $w/args_env.wasm $w/calls.wasm $w/clocks.wasm $w/filesystem.wasm $w/portable.wasm \
+    tests/component/wasi-args_env.wasm
   echo "== AArch64: CLI/WASI tests and cross artifacts $(($(date +%s) - t0)) s"
 fi
 

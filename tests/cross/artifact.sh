@@ -4,6 +4,8 @@
 # another ISA run under an emulator (OTHER: a wrapper such as the AArch64
 # cross build's build-arm64/emulated/wrun, cmake/emulated.cmake).
 #   sh tests/cross/artifact.sh HOST_WRUN HOST_ISA OTHER_WRUN OTHER_ISA PROGRAM.wasm...
+# (a PROGRAM may be a module or a component: a compiled component holds the
+# code of each of its core modules)
 # For each program and each option set (none, --opt, --interruptible):
 #  - OTHER compiles it with --target HOST_ISA; the artifact must be
 #    byte-identical to HOST's own `compile` of the same module and options,
