@@ -43,8 +43,8 @@ fi
 # qemu-aarch64: the unit tests (with the AArch64 encoder and machine tests
 # and the NEON forms of the SIMD lanes) and every spec script in the
 # interpreter, 2-way parallel, then (label arm64-aot) the spec scripts the
-# AArch64 code generator compiles whole. Not the CLI scripts (they exec wrun
-# directly, which needs binfmt_misc).
+# AArch64 code generator compiles whole; the CLI/WASI tests and the cross
+# artifacts follow after the release build (second AArch64 block below).
 # WRUN_ARM64=0 skips it.
 if [ "${WRUN_ARM64:-1}" != 0 ] && command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 &&
    command -v qemu-aarch64 >/dev/null 2>&1; then
@@ -68,6 +68,7 @@ if [ "${WRUN_ARM64:-1}" != 0 ] && command -v aarch64-linux-gnu-gcc >/dev/null 2>
     (cd build-arm64 && ctest -j"$jobs" --output-on-failure -L arm64-aot)
     echo "== AArch64 AOT: spec scripts under qemu $(($(date +%s) - t3)) s"
     # --- end AArch64 AOT
+    arm64_built=yes # the CLI/WASI tests and cross artifacts below (after the release build)
   else
     # no arm64 packages (apt without `dpkg --add-architecture arm64`):
     # at least the NEON forms of the SIMD lanes, which need no library
@@ -84,6 +85,42 @@ fi
 echo "== release build"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DWRUN_WERROR=ON $spec >/dev/null
 cmake --build build -j"$jobs" >/dev/null
+
+# ---- AArch64, second part (issue 16; needs the release build above) --------
+# The CLI scripts and WASI tests exec wrun through build-arm64/emulated/wrun,
+# which runs it under qemu-aarch64 (cmake/emulated.cmake), in the
+# interpreter, and fuzz_tiers' seeds are replayed (fuzz-replay/tiers, a
+# second interpreter instance as the other tier until AArch64 has a code
+# generator). The tests run are listed; every other cli/ and wasi*/ test is
+# left out for the reason docs/testing.md ("AArch64 under qemu") gives for
+# it: it exercises --aot (no AArch64 code generator yet), or it repeats
+# ISA-neutral paths this host runs natively and would cost minutes under qemu.
+# Then cross-compiled artifacts (tests/cross/artifact.sh): the AArch64 wrun
+# under qemu compiles WASI programs with --target x86_64, byte-identical to
+# this host's own artifacts and running as its interpreter does; the reverse
+# direction runs by itself once `compile --target aarch64` works here.
+if [ "${arm64_built:-}" = yes ]; then
+  echo "== AArch64: CLI and WASI tests under qemu, cross-compiled artifacts"
+  t0=$(date +%s)
+  cmake --build build-arm64 -j"$jobs" --target fuzz_tiers_replay >/dev/null
+  # the WASI programs and helpers exist where clang, wasi-libc and python3 do
+  cmake --build build-arm64 -j"$jobs" --target wasi_testsuite wasi_sockets wasi_sandbox wasi_portable_native \
+    wasi_no_openat2 >/dev/null 2>&1 || echo "== AArch64: no WASI test programs in this build"
+  (cd build-arm64 && ctest -j"$jobs" --output-on-failure -R \
+    '^(cli/(frontend|limits|oci|run|target|wasi)|wasi/(testsuite|sockets|native-compare|sandbox)|wasi-noopenat2/testsuite|wasi-enosys/sandbox|fuzz-replay/tiers)$')
+  w=build/wasi-testsuite # built by the release build when clang and wasi-libc are there
+  if [ "$(uname -m)" != x86_64 ]; then
+    echo "== cross artifacts skipped: tests/cross/artifact.sh is run here with an x86-64 host"
+  elif [ -f $w/portable.wasm ]; then
+    sh tests/cross/artifact.sh build/wrun x86_64 build-arm64/emulated/wrun aarch64 \
+      $w/exit_code.wasm $w/args_env.wasm $w/calls.wasm $w/clocks.wasm $w/filesystem.wasm $w/portable.wasm \
+      tests/component/wasi-args_env.wasm
+  else
+    echo "== cross artifacts: only the component (no wasi-testsuite programs: clang or wasi-libc missing)"
+    sh tests/cross/artifact.sh build/wrun x86_64 build-arm64/emulated/wrun aarch64 tests/component/wasi-args_env.wasm
+  fi
+  echo "== AArch64: CLI/WASI tests and cross artifacts $(($(date +%s) - t0)) s"
+fi
 
 # Differential fuzzing against V8 (binaryen's modules, node as the oracle) on
 # the release build; WRUN_DIFFFUZZ_SECONDS=N changes the time, 0 skips it.

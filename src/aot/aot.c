@@ -1,9 +1,11 @@
 /*
  * aot.c — the AOT tier's driver: compiles a module's functions with the
- * target's code generator into one image (one private mapping, written while
+ * target's code generator into one image and links the direct calls, then,
+ * when the target is the host's, maps it (one private mapping, written while
  * read-write, instruction caches synchronized, then switched to
- * read+execute: never both at once, on every ISA), links the direct calls,
- * attaches per-instance state, and runs compiled functions (aot_invoke).
+ * read+execute: never both at once, on every ISA); code for another ISA
+ * stays in a plain buffer, only to be written to an artifact. Attaches
+ * per-instance state and runs compiled functions (aot_invoke).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -37,7 +39,8 @@ uint32_t aot_options_for(const rt_config *cfg) {
 
 void aot_image_free(aot_image *img) {
   if (!img) return;
-  if (img->mem) munmap(img->mem, img->map_size);
+  if (img->executable) munmap(img->mem, img->map_size);
+  else free(img->mem);
   free(img->func_off);
   free(img->osr);
   free(img);
@@ -84,6 +87,7 @@ aot_image *aot_image_from_code(const uint8_t *code, uint32_t code_size, uint32_t
     return NULL;
   }
   img->mem = mem;
+  img->executable = true;
   if (host) host->fill(img->mem, img->map_size); /* trapping instructions in the gaps */
   else memset(img->mem, 0, img->map_size);
   memcpy(img->mem, code, code_size);
@@ -97,6 +101,22 @@ aot_image *aot_image_from_code(const uint8_t *code, uint32_t code_size, uint32_t
     rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "cannot make code executable");
     return NULL;
   }
+  return img;
+}
+
+/* An image of code for target arch that is never mapped: the code buffer
+ * (malloc'd, code_size bytes) and func_off become the image's. */
+static aot_image *image_unmapped(uint8_t *code, uint32_t code_size, uint32_t nfuncs, uint32_t *func_off,
+                                 uint32_t arch, uint32_t options, uint32_t cpu, rt_error *err) {
+  aot_image *img = calloc(1, sizeof *img);
+  if (!img) {
+    free(code);
+    free(func_off);
+    rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+    return NULL;
+  }
+  *img = (aot_image){.mem = code, .code_size = code_size, .nfuncs = nfuncs, .func_off = func_off,
+                     .options = options, .arch = arch, .cpu = cpu};
   return img;
 }
 
@@ -138,7 +158,10 @@ bool aot_compile_module_tiered(const wm_module *m, uint32_t options, const volat
 static bool compile_module(const aot_target *t, const wm_module *m, uint32_t options, bool osr,
                            const volatile int *cancel, aot_image **out, rt_error *err) {
   *out = NULL;
-  if ((t->host_cpu() & t->cpu_required) != t->cpu_required) {
+  /* code for this machine is mapped and may run here, so the CPU must have
+   * what it needs; code for another ISA is checked where it is loaded */
+  bool native = t == aot_target_host();
+  if (native && (t->host_cpu() & t->cpu_required) != t->cpu_required) {
     char need[64];
     aot_cpu_names(t->arch, t->cpu_required, need, sizeof need);
     return rt_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "the AOT compiler needs a CPU with %s", need);
@@ -224,7 +247,12 @@ static bool compile_module(const aot_target *t, const wm_module *m, uint32_t opt
   for (uint32_t k = 0, n = 0; k < ndef; k++) /* by function, then offset: the order of the pass */
     for (uint32_t i = 0; i < outs[k].nosr; i++)
       osrs[n++] = (aot_osr){k, outs[k].osr[i].wasm_off, offs[k] + outs[k].osr[i].code_off};
-  *out = aot_image_from_code(code, (uint32_t)total, ndef, offs, options, t->cpu_required, err);
+  if (native) {
+    *out = aot_image_from_code(code, (uint32_t)total, ndef, offs, options, t->cpu_required, err);
+  } else {
+    *out = image_unmapped(code, (uint32_t)total, ndef, offs, t->arch, options, t->cpu_required, err);
+    code = NULL;
+  }
   offs = NULL;
   if (*out) {
     (*out)->compile_ms = now_ms() - t0;
@@ -263,6 +291,9 @@ bool aot_compile_instance(wrun_store *s, wrun_instance *inst, rt_error *err) {
     if (!aot_compile_module(m, want, &img, err)) return false;
     aot_attach_image(m, img);
   }
+  if (!img->executable) /* cross-compiled: never mapped, never run */
+    return rt_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "the compiled code is for %s, not this machine",
+                       aot_arch_name(img->arch));
   if ((want & AOT_OPT_INTERRUPTIBLE) && !(img->options & AOT_OPT_INTERRUPTIBLE))
     return rt_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET,
                          "the compiled code has no interrupt checks (needed for --timeout): "
@@ -365,30 +396,98 @@ static uint32_t func_at(const aot_image *img, uint32_t off) {
   return lo;
 }
 
-void aot_capture_frames(rt_exec *ex, uintptr_t pc, uintptr_t sp) {
-  const aot_code *code = ex->aot;
+/* Reverses the n frames captured innermost first above ex's entry frame
+ * into the frame stack's order (outermost first) and keeps them. */
+static void keep_frames(rt_exec *ex, uint32_t n) {
   wrun_store *s = ex->store;
-  if (!code || !s->frames || ex->aot_base >= s->cap_frames) return;
-  const aot_image *img = code->img;
-  uintptr_t lo = (uintptr_t)img->mem + AOT_TRAMPOLINE_SIZE, hi = (uintptr_t)img->mem + img->code_size;
-  uint32_t at = ex->aot_base, n = 0;
-  /* innermost first, from the frame sizes: inside a body, the return address
-   * is at sp + frame and the caller's sp just above it */
-  while (pc >= lo && pc < hi && at + n < s->cap_frames && img->nfuncs) {
-    uint32_t k = func_at(img, (uint32_t)(pc - (uintptr_t)img->mem));
-    s->frames[at + n++] = (rt_frame_info){code->ctx.funcs[code->ctx.inst->module->nimported_funcs + k], NULL, NULL, NULL};
-    uintptr_t slot = sp + img->func_off[img->nfuncs + k];
-    if (slot < sp || slot + 8 > ex->aot_sp_limit) break;
-    memcpy(&pc, (const void *)slot, sizeof pc);
-    sp = slot + 8;
-  }
+  uint32_t at = ex->aot_base;
   if (!n) return;
-  for (uint32_t i = 0; i < n / 2; i++) { /* outermost first, as the frame stack keeps them */
+  for (uint32_t i = 0; i < n / 2; i++) {
     rt_frame_info t = s->frames[at + i];
     s->frames[at + i] = s->frames[at + n - 1 - i];
     s->frames[at + n - 1 - i] = t;
   }
   s->nframes = at + n;
+}
+
+/* Room for compiled frames in ex's store above its entry frame (0: none). */
+static uint32_t frame_room(const rt_exec *ex) {
+  const wrun_store *s = ex->store;
+  if (!ex->aot || !s->frames || ex->aot_base >= s->cap_frames) return 0;
+  return s->cap_frames - ex->aot_base;
+}
+
+static void put_frame(rt_exec *ex, uint32_t i, uint32_t k) {
+  const aot_code *code = ex->aot;
+  ex->store->frames[ex->aot_base + i] =
+      (rt_frame_info){code->ctx.funcs[code->ctx.inst->module->nimported_funcs + k], NULL, NULL, NULL};
+}
+
+void aot_capture_frames(rt_exec *ex, uintptr_t pc, uintptr_t sp) {
+  uint32_t room = frame_room(ex);
+  if (!room) return;
+  const aot_image *img = ex->aot->img;
+  uintptr_t lo = (uintptr_t)img->mem + AOT_TRAMPOLINE_SIZE, hi = (uintptr_t)img->mem + img->code_size;
+  uint32_t n = 0;
+  /* innermost first, from the frame sizes: inside a body, the return address
+   * is at sp + frame and the caller's sp just above it */
+  while (pc >= lo && pc < hi && n < room && img->nfuncs) {
+    uint32_t k = func_at(img, (uint32_t)(pc - (uintptr_t)img->mem));
+    put_frame(ex, n++, k);
+    uintptr_t slot = sp + img->func_off[img->nfuncs + k];
+    if (slot < sp || slot + 8 > ex->aot_sp_limit) break;
+    memcpy(&pc, (const void *)slot, sizeof pc);
+    sp = slot + 8;
+  }
+  keep_frames(ex, n);
+}
+
+uint32_t aot_walk_frame_records(const aot_image *img, uintptr_t pc, uintptr_t sp, uintptr_t fp, uintptr_t lr,
+                                uint32_t record_after, uintptr_t stack_hi, void (*visit)(void *arg, uint32_t k),
+                                void *arg, uint32_t max) {
+  uintptr_t base = (uintptr_t)img->mem, lo = base + AOT_TRAMPOLINE_SIZE, hi = base + img->code_size;
+  uintptr_t floor = sp; /* the next record must lie at or above this */
+  uint32_t n = 0;
+  while (pc >= lo && pc < hi && n < max && img->nfuncs) {
+    uint32_t k = func_at(img, (uint32_t)(pc - base));
+    visit(arg, k);
+    if (n++ == 0 && pc - (base + img->func_off[k]) < record_after) {
+      /* stopped before its record was stored: fp is still the caller's,
+       * and the way back is in the link register */
+      pc = lr;
+      continue;
+    }
+    if (fp % 16 || fp < floor || fp > stack_hi || stack_hi - fp < 16) break;
+    uintptr_t rec[2]; /* the caller's fp, the return address */
+    memcpy(rec, (const void *)fp, sizeof rec);
+    floor = fp + 16;
+    fp = rec[0];
+    pc = rec[1];
+  }
+  return n;
+}
+
+/* aot_walk_frame_records' visitor for a fault: into the store's frames. */
+typedef struct frame_sink {
+  rt_exec *ex;
+  uint32_t n;
+} frame_sink;
+
+static void sink_frame(void *arg, uint32_t k) {
+  frame_sink *f = arg;
+  put_frame(f->ex, f->n++, k);
+}
+
+/* The frames active at a fault in code of a target with frame records. */
+static void capture_records(rt_exec *ex, const aot_target *t, const void *uctx) {
+  uint32_t room = frame_room(ex);
+  if (!room) return;
+  uintptr_t pc, sp, fp, lr;
+  t->signal_pc_sp(uctx, &pc, &sp);
+  t->signal_fp_lr(uctx, &fp, &lr);
+  frame_sink f = {ex, 0};
+  aot_walk_frame_records(ex->aot->img, pc, sp, fp, lr, t->record_after, ex->aot_sp_limit, sink_frame, &f, room);
+  keep_frames(ex, f.n);
 }
 
 const void *aot_osr_entry(const wrun_instance *inst, uint32_t index, uint32_t wasm_off) {
@@ -467,6 +566,10 @@ static void free_instance_code(wrun_instance *inst) {
 static void capture_from_signal(rt_exec *ex, const void *uctx) {
   const aot_target *t = aot_target_host();
   if (!t) return;
+  if (t->signal_fp_lr) {
+    capture_records(ex, t, uctx);
+    return;
+  }
   uintptr_t pc, sp;
   t->signal_pc_sp(uctx, &pc, &sp);
   aot_capture_frames(ex, pc, sp);

@@ -93,10 +93,15 @@ typedef struct aot_osr {
 
 /* The native code of a module: position independent (everything
  * instance-specific is reached through the context register), so one read+execute mapping
- * serves every instance. The C -> compiled-code trampoline sits at offset 0. */
+ * serves every instance. The C -> compiled-code trampoline sits at offset 0.
+ * An image compiled for another instruction set than the host's is never
+ * mapped: its code stays in a plain buffer, to be written as an artifact
+ * (aot_artifact_write), and instances refuse it. */
 typedef struct aot_image {
-  uint8_t *mem;                   /* the mapping (read+execute once built) */
-  size_t map_size;
+  uint8_t *mem;                   /* the code: the mapping (read+execute once built) when
+                                   * executable, else a malloc'd buffer of code_size bytes */
+  size_t map_size;                /* bytes mapped (0 when not executable) */
+  bool executable;                /* mem is a read+execute mapping of code for this machine */
   uint32_t code_size;             /* bytes of code at the start of mem */
   uint32_t nfuncs;                /* defined functions */
   uint32_t *func_off;             /* 2 x nfuncs: the entry offset of each defined function
@@ -125,7 +130,8 @@ typedef struct aot_code {
 /* The AOT_OPT_* options this build needs for a store configuration. */
 uint32_t aot_options_for(const rt_config *cfg);
 
-/* Compiles every defined function of `m` into an executable image. False
+/* Compiles every defined function of `m` into an executable image for the
+ * host (aot_target_host). False
  * (with a message in err) when a function cannot be compiled, the CPU lacks
  * a required feature, or memory runs out. */
 bool aot_compile_module(const wm_module *m, uint32_t options, aot_image **out, rt_error *err);
@@ -178,6 +184,23 @@ bool aot_invoke(wrun_store *s, wrun_func *f, uint64_t *sp);
  * the image. Reads only the stack and writes only preallocated frames, so a
  * signal handler may call it. Does nothing when pc is not in compiled code. */
 void aot_capture_frames(rt_exec *ex, uintptr_t pc, uintptr_t sp);
+
+/* Walks compiled frames by their frame records, innermost first, calling
+ * visit(arg, k) with the defined-function number k of each (at most max;
+ * returns how many): the frame holding pc, then the caller each record's
+ * return address names. A record is 16 bytes at the frame pointer fp: the
+ * caller's frame pointer, then the return address (AArch64's x29/x30 pair;
+ * x86-64's rbp chain has the same shape). Every function is expected to
+ * store its record within its first record_after bytes: before that (a pc
+ * that close to its entry) fp is still the caller's and the return address
+ * is in the link register lr. A record is followed only while it is 16-byte
+ * aligned, at or above sp and above the last one, and ends at or below
+ * stack_hi, so a damaged chain stops the walk; it ends where a return
+ * address leaves the image. Reads only [sp, stack_hi) and calls visit:
+ * safe in a signal handler if visit is. */
+uint32_t aot_walk_frame_records(const aot_image *img, uintptr_t pc, uintptr_t sp, uintptr_t fp, uintptr_t lr,
+                                uint32_t record_after, uintptr_t stack_hi, void (*visit)(void *arg, uint32_t k),
+                                void *arg, uint32_t max);
 
 /* Fills the helper table of a context. */
 void aot_init_helpers(aot_ctx *ctx);

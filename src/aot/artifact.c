@@ -341,11 +341,13 @@ uint8_t *aot_component_artifact_write(const uint8_t *comp, size_t comp_len, uint
     rt_error_at(err, WRUN_ERR_LIMIT, WRUN_NO_OFFSET, "more than %u core modules", AOT_MAX_COMPONENT_MODULES);
     return NULL;
   }
-  uint32_t cpu = 0, options = n ? imgs[0]->options : 0;
+  /* the images' instruction set (cross-compiled ones are not the host's) */
+  uint32_t cpu = 0, options = n ? imgs[0]->options : 0, arch = n ? imgs[0]->arch : this_arch();
   size_t table = HEADER_SIZE + 24 * (size_t)n + 4, cap = table + compressBound((uLong)comp_len);
   for (uint32_t k = 0; k < n; k++) {
-    if (imgs[k]->options != options) {
-      rt_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "core modules compiled with different options");
+    if (imgs[k]->options != options || imgs[k]->arch != arch) {
+      rt_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "core modules compiled with different options or for "
+                  "different instruction sets");
       return NULL;
     }
     cpu |= imgs[k]->cpu;
@@ -359,7 +361,7 @@ uint8_t *aot_component_artifact_write(const uint8_t *comp, size_t comp_len, uint
   memset(out, 0, table);
   memcpy(out, cmagic, 8);
   put32(out + 8, ARTIFACT_FORMAT);
-  put32(out + 12, this_arch());
+  put32(out + 12, arch);
   put32(out + 16, cpu);
   put32(out + 20, options);
   snprintf((char *)out + 24, 16, "%s", WRUN_VERSION);

@@ -208,11 +208,20 @@ struct aot_target {
   void (*fill)(uint8_t *p, size_t n);    /* fills gaps in an image with trapping instructions */
   /* the pc and stack pointer in a ucontext_t of this ISA (signal handlers) */
   void (*signal_pc_sp)(const void *uctx, uintptr_t *pc, uintptr_t *sp);
+  /* Optional (NULL: backtraces use the frame sizes, as x86-64's do). A
+   * target whose every function stores a frame record (the caller's frame
+   * pointer, then the return address, at the new frame pointer) within its
+   * first record_after bytes gives the frame pointer and link register of
+   * a ucontext_t here, and a fault's backtrace follows the records
+   * (aot_walk_frame_records), as AArch64's will. */
+  void (*signal_fp_lr)(const void *uctx, uintptr_t *fp, uintptr_t *lr);
+  uint32_t record_after;
 };
 
-/* Compiles every defined function of `m` for target t into an executable
- * image (t is the host's: images for another ISA, which are written to
- * artifacts and never mapped, are issue 16's cross-compilation). */
+/* Compiles every defined function of `m` for target t into an image: mapped
+ * executable when t is the host's target, else (cross-compiling) left in a
+ * plain buffer with image->executable false, to be written to an artifact
+ * and never run here. */
 bool aot_compile_module_for(const aot_target *t, const wm_module *m, uint32_t options, aot_image **out,
                             rt_error *err);
 

@@ -4,7 +4,9 @@
  * (cache.c), or compiled now. A component's core modules are compiled and
  * cached one by one, so a module shared by many components (such as jco's
  * preview-1 adapter) is compiled once. `compile --target ISA` picks the
- * code generator by name; an ISA this build has none for is a one-line error.
+ * code generator by name, the host's or any other this build has (code for
+ * another ISA is written, never mapped executable); an ISA this build has
+ * none for is a one-line error.
  */
 #include <errno.h>
 #include <stdio.h>

@@ -31,6 +31,13 @@ uint32_t arm64_host_cpu(void);
 void arm64_signal_pc_sp(const void *uctx, uintptr_t *pc, uintptr_t *sp);
 void arm64_signal_fp_lr(const void *uctx, uintptr_t *fp, uintptr_t *lr);
 
+/* Backtraces follow frame records (aot_walk_frame_records): every function
+ * begins `stp x29, x30, [sp, #-N]!; mov x29, sp`, so from its third
+ * instruction x29 points at {caller's x29, return address}; at its first two
+ * x29 is still the caller's and the return address is in x30. The bytes
+ * into a function before the record is in place (aot_target.record_after): */
+#define ARM64_FRAME_RECORD_AFTER 8
+
 /* Makes `n` bytes of freshly written code at p visible to instruction
  * fetch (data cache clean and instruction cache invalidate by address: the
  * caches are not coherent for code on AArch64). */

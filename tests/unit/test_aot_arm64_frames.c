@@ -1,0 +1,234 @@
+/*
+ * test_aot_arm64_frames.c — backtraces by frame records
+ * (aot_walk_frame_records, src/aot/aot.c), the walk an AArch64 code
+ * generator's faults use (x29/x30 from the signal context).
+ *
+ * On every host: a made-up image (entries only) and a made-up stack of
+ * records, walked after the record is stored, before it (the link
+ * register's case), and with damaged chains (misaligned, descending, past
+ * the stack's top, a record pointing below sp), which must stop the walk.
+ * On AArch64 (natively or under qemu-aarch64): hand-assembled functions with
+ * the prologue machine.h describes call each other and fault; the signal
+ * handler reads pc/sp/fp/lr from the ucontext (arm64_signal_*) and walks,
+ * and the functions found must be the call chain.
+ *
+ * No cmocka: the test must also run in the cross-built tree.
+ */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aot/aot.h"
+#include "aot/arm64/asm.h"
+#include "aot/arm64/machine.h"
+
+static int failed;
+#define CHECK(cond)                                                      \
+  do {                                                                   \
+    if (!(cond)) {                                                       \
+      fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);    \
+      failed++;                                                          \
+    }                                                                    \
+  } while (0)
+
+/* The functions a walk visited, innermost first. */
+typedef struct seen {
+  uint32_t k[16];
+  uint32_t n;
+} seen;
+
+static void visit(void *arg, uint32_t k) {
+  seen *s = arg;
+  if (s->n < 16) s->k[s->n] = k;
+  s->n++;
+}
+
+/* An image of `size` bytes of filler with nfuncs entries at offs[]: only
+ * its addresses matter to a walk over a made-up stack. */
+static aot_image *image_with(uint32_t size, uint32_t nfuncs, const uint32_t *offs) {
+  uint8_t *code = calloc(size, 1);
+  uint32_t *fo = calloc(2 * (size_t)nfuncs + 1, sizeof *fo);
+  rt_error err;
+  memset(&err, 0, sizeof err);
+  aot_image *img = NULL;
+  if (code && fo) {
+    memcpy(fo, offs, nfuncs * sizeof *fo);
+    for (uint32_t i = 0; i < nfuncs; i++) fo[nfuncs + i] = 8; /* frame sizes: unused by this walk */
+    img = aot_image_from_code(code, size, nfuncs, fo, 0, 0, &err);
+  } else {
+    free(fo);
+  }
+  free(code);
+  CHECK(img != NULL);
+  return img;
+}
+
+/* ---- on every host: made-up frames ----------------------------------------- */
+
+static void test_made_up_stack(void) {
+  static const uint32_t offs[] = {128, 256, 512}; /* f, g, h */
+  aot_image *img = image_with(1024, 3, offs);
+  if (!img) return;
+  uintptr_t base = (uintptr_t)img->mem;
+  _Alignas(16) uintptr_t stack[16] = {0};
+  uintptr_t st = (uintptr_t)stack, top = st + sizeof stack;
+  /* h's record at stack[2] (h called from g at g+20), g's at stack[6] (g
+   * called from f at f+8), f's at stack[10] (f called from outside) */
+  stack[2] = st + 6 * 8, stack[3] = base + 256 + 20;
+  stack[6] = st + 10 * 8, stack[7] = base + 128 + 8;
+  stack[10] = 0, stack[11] = 0x10; /* the entry's caller: outside the image */
+  seen s = {0};
+  /* a fault in h's body: fp is h's record */
+  uint32_t n = aot_walk_frame_records(img, base + 512 + 12, st, st + 16, 0xdead, 8, top, visit, &s, 16);
+  CHECK(n == 3 && s.n == 3 && s.k[0] == 2 && s.k[1] == 1 && s.k[2] == 0);
+  /* at h's first instruction: fp is still g's record, lr holds the way back into g */
+  memset(&s, 0, sizeof s);
+  n = aot_walk_frame_records(img, base + 512, st, st + 48, base + 256 + 20, 8, top, visit, &s, 16);
+  CHECK(n == 3 && s.k[0] == 2 && s.k[1] == 1 && s.k[2] == 0);
+  /* ...and at its second (the record stored, fp not yet moved) */
+  memset(&s, 0, sizeof s);
+  n = aot_walk_frame_records(img, base + 512 + 4, st, st + 48, base + 256 + 20, 8, top, visit, &s, 16);
+  CHECK(n == 3 && s.k[0] == 2 && s.k[1] == 1 && s.k[2] == 0);
+  /* max bounds the walk */
+  memset(&s, 0, sizeof s);
+  CHECK(aot_walk_frame_records(img, base + 512 + 12, st, st + 16, 0, 8, top, visit, &s, 2) == 2);
+  /* a pc outside the image: nothing */
+  memset(&s, 0, sizeof s);
+  CHECK(aot_walk_frame_records(img, base + 64, st, st + 16, 0, 8, top, visit, &s, 16) == 0 && s.n == 0);
+  CHECK(aot_walk_frame_records(img, base + 1024, st, st + 16, 0, 8, top, visit, &s, 16) == 0);
+
+  /* damaged chains stop the walk after the frames already found */
+  memset(&s, 0, sizeof s);
+  CHECK(aot_walk_frame_records(img, base + 512 + 12, st, st + 8, 0, 8, top, visit, &s, 16) == 1); /* misaligned */
+  memset(&s, 0, sizeof s);
+  CHECK(aot_walk_frame_records(img, base + 512 + 12, st + 32, st + 16, 0, 8, top, visit, &s, 16) == 1); /* below sp */
+  memset(&s, 0, sizeof s);
+  CHECK(aot_walk_frame_records(img, base + 512 + 12, st, st + 16, 0, 8, st + 24, visit, &s, 16) == 1); /* past the top */
+  /* g's record sends the walk back down to h's (a loop), or to itself: f is
+   * still found by g's return address, then the walk stops instead of
+   * going round until max */
+  stack[6] = st + 16;
+  memset(&s, 0, sizeof s);
+  CHECK(aot_walk_frame_records(img, base + 512 + 12, st, st + 16, 0, 8, top, visit, &s, 16) == 3 && s.k[2] == 0);
+  stack[6] = st + 6 * 8;
+  memset(&s, 0, sizeof s);
+  CHECK(aot_walk_frame_records(img, base + 512 + 12, st, st + 16, 0, 8, top, visit, &s, 16) == 3 && s.k[2] == 0);
+  aot_image_free(img);
+}
+
+/* ---- on AArch64: hand-assembled frames, a real fault ----------------------- */
+#if defined(__aarch64__)
+
+static sigjmp_buf trap_env;
+static const aot_image *trap_img;
+static uintptr_t trap_top;
+static seen trap_seen;
+
+static void on_trap(int sig, siginfo_t *si, void *uctx) {
+  (void)sig, (void)si;
+  uintptr_t pc, sp, fp, lr;
+  arm64_signal_pc_sp(uctx, &pc, &sp);
+  arm64_signal_fp_lr(uctx, &fp, &lr);
+  aot_walk_frame_records(trap_img, pc, sp, fp, lr, ARM64_FRAME_RECORD_AFTER, trap_top, visit, &trap_seen, 16);
+  siglongjmp(trap_env, 1);
+}
+
+static void pad_to(a64_buf *b, size_t off) {
+  while (b->n < off) a64_nop(b);
+}
+
+/* The prologue machine.h describes, with `frame` bytes of frame. */
+static bool prologue(a64_buf *b, int64_t frame) {
+  return a64_stp(b, A64_PAIR_X, A64_PRE, A64_FP, A64_LR, A64_SP, -frame) && a64_mov_sp(b, true, A64_FP, A64_SP);
+}
+
+static bool epilogue(a64_buf *b, int64_t frame) {
+  return a64_ldp(b, A64_PAIR_X, A64_POST, A64_FP, A64_LR, A64_SP, frame) && a64_ret(b, A64_LR);
+}
+
+/* A function at `at` that calls the one at `callee` (linked later). */
+static bool caller(a64_buf *b, size_t at, int64_t frame, size_t *bl) {
+  pad_to(b, at);
+  if (!prologue(b, frame)) return false;
+  *bl = b->n;
+  return a64_bl(b, b->n) && epilogue(b, frame);
+}
+
+enum { F = 128, G = 192, H = 256, G2 = 320, H2 = 384, H3 = 448, END = 512 };
+
+static void test_real_frames(void) {
+  a64_buf b = {0};
+  size_t bl_fg, bl_gh, bl_g2h2;
+  /* f -> g -> h: h faults in its body, its record stored */
+  CHECK(caller(&b, F, 16, &bl_fg) && caller(&b, G, 32, &bl_gh));
+  pad_to(&b, H);
+  CHECK(prologue(&b, 48) && a64_ldst(&b, A64_LDR_X, 0, 0, 0) && epilogue(&b, 48)); /* x0 = NULL */
+  /* g2 -> h2: h2 faults at its first instruction, before any record (lr) */
+  CHECK(caller(&b, G2, 16, &bl_g2h2));
+  pad_to(&b, H2);
+  CHECK(a64_ldst(&b, A64_LDR_X, 0, 0, 0) && a64_ret(&b, A64_LR));
+  /* h3: damages its own frame pointer, then faults */
+  pad_to(&b, H3);
+  CHECK(prologue(&b, 16) && a64_mov_imm(&b, true, A64_FP, 24) && a64_ldst(&b, A64_LDR_X, 0, 0, 0) &&
+        epilogue(&b, 16));
+  pad_to(&b, END);
+  CHECK(!b.oom && arm64_link_call(b.p, bl_fg, G) && arm64_link_call(b.p, bl_gh, H) &&
+        arm64_link_call(b.p, bl_g2h2, H2));
+  static const uint32_t offs[] = {F, G, H, G2, H2, H3};
+  uint32_t *fo = calloc(13, sizeof *fo);
+  rt_error err;
+  memset(&err, 0, sizeof err);
+  aot_image *img = NULL;
+  if (fo && !b.oom) {
+    memcpy(fo, offs, sizeof offs);
+    for (int i = 0; i < 6; i++) fo[6 + i] = 8;
+    img = aot_image_from_code(b.p, (uint32_t)b.n, 6, fo, 0, 0, &err);
+  } else {
+    free(fo);
+  }
+  free(b.p);
+  CHECK(img != NULL);
+  if (!img) return;
+  struct sigaction sa, old;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = on_trap;
+  sa.sa_flags = SA_SIGINFO;
+  sigemptyset(&sa.sa_mask);
+  CHECK(sigaction(SIGSEGV, &sa, &old) == 0);
+  static const struct {
+    uint32_t entry, n, want[3];
+  } cases[] = {{F, 3, {2, 1, 0}}, {G2, 2, {4, 3, 0}}, {H3, 1, {5, 0, 0}}};
+  for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+    volatile int here = 0;
+    trap_img = img;
+    trap_top = (uintptr_t)&here;
+    memset(&trap_seen, 0, sizeof trap_seen);
+    if (sigsetjmp(trap_env, 1) == 0) {
+      uint64_t (*fn)(uint64_t) = (uint64_t(*)(uint64_t))(void *)(img->mem + cases[c].entry);
+      fn(0);
+      CHECK(!"the load from NULL did not fault");
+    } else {
+      CHECK(trap_seen.n == cases[c].n);
+      for (uint32_t i = 0; i < cases[c].n && i < trap_seen.n; i++) CHECK(trap_seen.k[i] == cases[c].want[i]);
+      if (trap_seen.n != cases[c].n) fprintf(stderr, "case %zu: %u frames\n", c, trap_seen.n);
+    }
+  }
+  sigaction(SIGSEGV, &old, NULL);
+  aot_image_free(img);
+}
+#endif
+
+int main(void) {
+  test_made_up_stack();
+#if defined(__aarch64__)
+  test_real_frames();
+  printf("arm64 frames: made-up stacks and hand-assembled frames faulting on this CPU, %d failed\n", failed);
+#else
+  printf("arm64 frames: made-up stacks only (not an AArch64 host), %d failed\n", failed);
+#endif
+  return failed ? 1 : 0;
+}
