@@ -28,11 +28,8 @@ static const aot_target *const targets[] = {
 #ifdef WRUN_AOT_TARGET_X64
     &aot_target_x64,
 #endif
-#if defined(WRUN_AOT_TARGET_ARM64) && defined(__aarch64__)
-    /* only on an AArch64 host until an image can be built for another ISA
-     * (cross-compilation, issue 16): elsewhere `compile --target aarch64`
-     * keeps its one-line "no AOT code generator" refusal */
-    &aot_target_arm64,
+#ifdef WRUN_AOT_TARGET_ARM64
+    &aot_target_arm64, /* on other hosts for `compile --target aarch64` (images never mapped there) */
 #endif
     NULL,
 };

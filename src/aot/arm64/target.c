@@ -56,4 +56,7 @@ const aot_target aot_target_arm64 = {
     .max_code = 127u << 20,
     .fill = arm64_fill,
     .signal_pc_sp = arm64_signal_pc_sp,
+    /* backtraces follow the x29/x30 records every function stores first (isel.c's prologue) */
+    .signal_fp_lr = arm64_signal_fp_lr,
+    .record_after = ARM64_FRAME_RECORD_AFTER,
 };
