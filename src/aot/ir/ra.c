@@ -155,11 +155,11 @@ bool ir_regalloc(const ir_func *f, const aot_isa *isa, ir_ra *out) {
   uint32_t *bstart = malloc(((size_t)nb + 1) * 4), *bend = malloc(((size_t)nb + 1) * 4);
   double *weight = malloc(((size_t)nv + 1) * sizeof *weight);
   ival *iv = malloc(((size_t)nv + 1) * sizeof *iv);
-  uint32_t *active = malloc(((size_t)nv + 1) * 4);
+  uint32_t *active = malloc(((size_t)nv + 1) * 4), *phi_of = malloc(((size_t)nv + 1) * 4);
   out->reg = malloc((size_t)nv + 1);
   out->slot = malloc(((size_t)nv + 1) * 4);
   bool ok = false;
-  if (!start || !end || !bstart || !bend || !weight || !iv || !active || !out->reg || !out->slot) goto done;
+  if (!start || !end || !bstart || !bend || !weight || !iv || !active || !phi_of || !out->reg || !out->slot) goto done;
   /* positions: a block's start, then 2 per instruction, then its end */
   uint32_t pos = 0;
   for (uint32_t b = 0; b < nb; b++) bstart[b] = bend[b] = 0;
@@ -177,6 +177,15 @@ bool ir_regalloc(const ir_func *f, const aot_isa *isa, ir_ra *out) {
     if (needs_loc(&f->ins[v]) && start[v] != UINT32_MAX) iv[n++] = (ival){v, start[v], end[v]};
   }
   qsort(iv, n, sizeof *iv, by_start);
+  for (uint32_t v = 0; v < nv; v++) phi_of[v] = UINT32_MAX;
+  for (uint32_t b = 0; b < nb; b++) /* a phi each value flows into (the allocator's hint) */
+    for (uint32_t k = 0; k < f->blocks[b].nins; k++) {
+      const ir_ins *p = &f->ins[f->blocks[b].ins[k]];
+      if (p->op != IR_PHI) break;
+      if (p->dead) continue;
+      for (uint32_t a = 0; a < p->nargs; a++)
+        if (phi_of[p->args[a]] == UINT32_MAX) phi_of[p->args[a]] = f->blocks[b].ins[k];
+    }
   /* linear scan, per class */
   for (int cl = 0; cl < IR_NCLASS; cl++) {
     uint32_t nact = 0, freeset = 0;
@@ -208,6 +217,17 @@ bool ir_regalloc(const ir_func *f, const aot_isa *isa, ir_ra *out) {
             r = out->reg[a0];
             active[a] = active[--nact];
           }
+      }
+      /* phi hint: a phi and the values flowing into it in one register
+       * where that one is free, so SSA destruction moves nothing */
+      if (r < 0 && di->op == IR_PHI) {
+        for (uint32_t a = 0; a < di->nargs && r < 0; a++) {
+          int h = out->reg[di->args[a]];
+          if (h >= 0 && (freeset & (1u << h))) r = h;
+        }
+      } else if (r < 0 && phi_of[v] != UINT32_MAX) {
+        int h = out->reg[phi_of[v]];
+        if (h >= 0 && (freeset & (1u << h))) r = h;
       }
       for (uint32_t q = 0; r < 0 && q < isa->nalloc[cl]; q++)
         if (freeset & (1u << isa->alloc[cl][q])) {
@@ -251,6 +271,7 @@ done:
   free(bend);
   free(iv);
   free(active);
+  free(phi_of);
   free(weight);
   if (!ok) ir_ra_free(out);
   return ok;

@@ -279,6 +279,16 @@ static void int_binop(ir_gen *g, uint32_t v, ir_op op) {
   int d = dst_reg(g, v, RAX);
   int sh = shift_ext(op), ext = alu_ext(op);
   int32_t k;
+  if (op == IR_I64_AND && b.kind == IR_LOC_CONST && b.imm == 0xFFFFFFFFu) { /* zero-extension: one 32-bit move */
+    if (a.kind == IR_LOC_REG) {
+      x64_mov_rr(&g->b, false, d, a.reg);
+    } else {
+      load_g(g, a, d);
+      x64_mov_rr(&g->b, false, d, d);
+    }
+    commit(g, v, d);
+    return;
+  }
   if (sh >= 0 && b.kind != IR_LOC_CONST) load_g(g, b, RCX);
   load_g(g, a, d); /* d is never b's register (ra.c) */
   if (sh >= 0) {
@@ -1043,7 +1053,8 @@ static bool x_begin(ir_gen *g) {
     ir_loc src;
     if (aot_arg_in_reg(g->isa->machine, (int32_t)p, WASM_I32)) {
       src = (ir_loc){IR_LOC_REG, i->type, fl ? arg_xmm[p] : arg_gpr[p], -1, 0};
-      if (!fl) x64_mov_rr(&g->b, wide(i->type), arg_gpr[p], arg_gpr[p]); /* upper half of an i32 clear */
+      /* upper half of an i32 clear: a 32-bit move into the home register does it */
+      if (!fl && i->type == IR_I32 && d.kind != IR_LOC_REG) x64_mov_rr(&g->b, false, arg_gpr[p], arg_gpr[p]);
     } else {
       x64_rm m = x64_m(x64_base(RAX, 8 * (int32_t)p));
       if (fl) x64_sse(&g->b, fpfx(wide(i->type)), 0x10, false, XS2, m);
