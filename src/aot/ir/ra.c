@@ -183,8 +183,8 @@ bool ir_regalloc(const ir_func *f, const aot_isa *isa, ir_ra *out) {
       const ir_ins *p = &f->ins[f->blocks[b].ins[k]];
       if (p->op != IR_PHI) break;
       if (p->dead) continue;
-      for (uint32_t a = 0; a < p->nargs; a++)
-        if (phi_of[p->args[a]] == UINT32_MAX) phi_of[p->args[a]] = f->blocks[b].ins[k];
+      for (uint32_t a = 0; a < p->nargs; a++) /* a loop head's phi first: its moves are on the back edge */
+        if (phi_of[p->args[a]] == UINT32_MAX || f->blocks[b].loop_head) phi_of[p->args[a]] = f->blocks[b].ins[k];
     }
   /* linear scan, per class */
   for (int cl = 0; cl < IR_NCLASS; cl++) {
@@ -202,33 +202,45 @@ bool ir_regalloc(const ir_func *f, const aot_isa *isa, ir_ra *out) {
       }
       nact = keep;
       int r = -1;
-      /* two-address hint: the result may take the register of its first
-       * argument when that argument dies right here (backends read every
-       * other argument before writing the result, and the first one may be
-       * the result's register) */
       const ir_ins *di = &f->ins[v];
-      if (di->op != IR_PHI && di->nargs) {
-        uint32_t a0 = di->args[0];
-        for (uint32_t a = 0; a < nact && r < 0; a++)
-          if (active[a] == a0 && end[a0] == iv[k].start) {
-            bool other_use = false; /* another argument in the same register would be clobbered */
-            for (uint32_t j = 1; j < di->nargs; j++) other_use |= di->args[j] != a0 && out->reg[di->args[j]] == out->reg[a0];
-            if (other_use) break;
-            r = out->reg[a0];
-            active[a] = active[--nact];
-          }
+      /* registers of arguments that die right here and may be shared with
+       * the result: the first argument's (the two-address hint: backends
+       * read every other argument before writing the result, and the first
+       * one may be the result's register), and for calls every argument's
+       * (a call reads them all before its result exists) */
+      uint32_t dying = 0;
+      bool is_call = di->op == IR_CALL || di->op == IR_CALL_HOST || di->op == IR_CALL_INDIRECT;
+      if (di->op != IR_PHI) {
+        for (uint32_t j = 0; j < di->nargs && (j == 0 || is_call); j++) {
+          uint32_t aj = di->args[j];
+          if (!needs_loc(&f->ins[aj]) || ir_cls(f->ins[aj].type) != cl || out->reg[aj] < 0 || end[aj] != iv[k].start)
+            continue;
+          bool other_use = false; /* another argument in the same register would be clobbered */
+          for (uint32_t q = 0; q < di->nargs && !is_call; q++) other_use |= q != j && di->args[q] != aj && out->reg[di->args[q]] == out->reg[aj];
+          if (!other_use) dying |= 1u << out->reg[aj];
+        }
       }
       /* phi hint: a phi and the values flowing into it in one register
        * where that one is free, so SSA destruction moves nothing */
-      if (r < 0 && di->op == IR_PHI) {
+      if (di->op == IR_PHI) {
         for (uint32_t a = 0; a < di->nargs && r < 0; a++) {
           int h = out->reg[di->args[a]];
           if (h >= 0 && (freeset & (1u << h))) r = h;
         }
-      } else if (r < 0 && phi_of[v] != UINT32_MAX) {
+      } else if (phi_of[v] != UINT32_MAX) {
         int h = out->reg[phi_of[v]];
-        if (h >= 0 && (freeset & (1u << h))) r = h;
+        if (h >= 0 && ((freeset | dying) & (1u << h))) r = h;
       }
+      if (r < 0 && dying) { /* the two-address register first, else any dying one */
+        int r0 = di->nargs ? out->reg[di->args[0]] : -1;
+        r = r0 >= 0 && (dying & (1u << r0)) ? r0 : __builtin_ctz(dying);
+      }
+      if (r >= 0 && (dying & (1u << r)) && !(freeset & (1u << r))) /* taken over from the argument dying here */
+        for (uint32_t a = 0; a < nact; a++)
+          if (out->reg[active[a]] == r) {
+            active[a] = active[--nact];
+            break;
+          }
       for (uint32_t q = 0; r < 0 && q < isa->nalloc[cl]; q++)
         if (freeset & (1u << isa->alloc[cl][q])) {
           r = isa->alloc[cl][q];
