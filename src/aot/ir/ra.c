@@ -5,8 +5,10 @@
  * values), one conservative interval per value in block order (from its
  * first to its last live point, covering whole blocks it is live into or
  * out of, so a value live around a loop covers the loop), then linear scan
- * per register class; when no register is free, the value with the lowest
- * use weight per point of its life (uses weighted 8^loop depth) among the
+ * per register class, with hints that let a phi share a register with the
+ * values flowing into it; when no register is free, the value with the
+ * lowest spill_cost (uses weighted by a static estimate of how often their
+ * block runs, over the square root of the interval's length) among the
  * live ones is spilled to its own frame slot for its whole life, so a value
  * only passing around a loop goes to memory before one used inside it.
  * Constants get no location: the
@@ -16,6 +18,7 @@
  * not (intervals end inclusively), so backends must read the other
  * arguments before writing the result, and nothing more.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,15 +47,37 @@ typedef struct ause { uint32_t point, block; } ause;
  * counts a use in an inner loop as many uses outside. */
 static double depth_weight(uint32_t d) { return (double)(1u << (3 * (d < 7 ? d : 7))); }
 
+/* A static estimate of how often each block runs, relative to the entry:
+ * a loop head 8^depth, any other block the sum of what its forward
+ * predecessors pass on (their estimate split evenly between their
+ * successors), at most 8^depth; so a case of a 64-way switch inside a loop
+ * counts 1/64 of the loop's head. Blocks are visited in layout order,
+ * which is a topological order of the forward edges (back edges come from
+ * blocks not visited yet and pass nothing). */
+static void block_freq(const ir_func *f, double *freq) {
+  for (uint32_t b = 0; b < f->nblocks; b++) freq[b] = -1;
+  for (uint32_t o = 0; o < f->norder; o++) {
+    uint32_t b = f->order[o];
+    const ir_block *bl = &f->blocks[b];
+    double cap = depth_weight(bl->loop_depth), in = o == 0 ? 1 : 0;
+    for (uint32_t q = 0; q < bl->npred; q++) {
+      uint32_t p = bl->pred[q];
+      if (freq[p] >= 0 && f->blocks[p].nsucc) in += freq[p] / f->blocks[p].nsucc;
+    }
+    freq[b] = bl->loop_head || in > cap ? cap : in;
+    if (freq[b] < 1e-6) freq[b] = 1e-6;
+  }
+}
+
 /* The live intervals (start, end) of every value, by path exploration over
  * SSA form: from each use, walk the predecessors backwards until the
  * defining block, stretching the value's interval over the start of every
  * block it is live into and the end of every block it is live out of.
  * Each block is entered at most once per value (a stamp), so the work is
  * the total size of the live sets, not blocks x values. Also sums each
- * value's use weights (depth_weight) into weight. */
-static bool live_intervals(const ir_func *f, const uint32_t *bstart, const uint32_t *bend, uint32_t *start,
-                           uint32_t *end, double *weight) {
+ * value's use weights (block_freq) into weight. */
+static bool live_intervals(const ir_func *f, const uint32_t *bstart, const uint32_t *bend, const double *freq,
+                           uint32_t *start, uint32_t *end, double *weight) {
   uint32_t nv = f->nins, nb = f->nblocks;
   uint32_t *defb = malloc(((size_t)nv + 1) * 4), *first = calloc((size_t)nv + 2, 4);
   uint32_t *stamp = calloc((size_t)nb + 1, 4), *stack = malloc(((size_t)nb + 1) * 4);
@@ -74,7 +99,7 @@ static bool live_intervals(const ir_func *f, const uint32_t *bstart, const uint3
   for (uint32_t o = 0; o < f->norder; o++) {
     uint32_t b = f->order[o];
     const ir_block *bl = &f->blocks[b];
-    double w = depth_weight(bl->loop_depth);
+    double w = freq[b];
     for (uint32_t k = 0; k < bl->nins; k++) {
       uint32_t v = bl->ins[k];
       const ir_ins *i = &f->ins[v];
@@ -94,7 +119,7 @@ static bool live_intervals(const ir_func *f, const uint32_t *bstart, const uint3
   for (uint32_t o = 0; o < f->norder; o++) {
     uint32_t b = f->order[o];
     const ir_block *bl = &f->blocks[b];
-    double w = depth_weight(bl->loop_depth);
+    double w = freq[b];
     for (uint32_t k = 0; k < bl->nins; k++) {
       const ir_ins *i = &f->ins[bl->ins[k]];
       if (i->dead) continue;
@@ -105,7 +130,7 @@ static bool live_intervals(const ir_func *f, const uint32_t *bstart, const uint3
         if (i->op == IR_PHI) { /* read at the end of the matching predecessor */
           uint32_t p = bl->pred[a];
           x = (ause){bend[p], p};
-          weight[u] += depth_weight(f->blocks[p].loop_depth);
+          weight[u] += freq[p];
         } else {
           x = (ause){bstart[b] + 1 + 2 * k, b};
           weight[u] += w;
@@ -148,18 +173,27 @@ done:
   return ok;
 }
 
+/* What spilling v for its whole life saves, per register-holding point:
+ * its estimated use count over the square root of its length. Dividing by
+ * the length alone spills the long-lived values a dispatch loop reads every
+ * turn (brdispatch), not dividing spills many short temporaries one after
+ * another (sha256); the root measured best over bench/ (2026-11-29). */
+static double spill_cost(const double *weight, const uint32_t *start, const uint32_t *end, uint32_t v) {
+  return weight[v] / sqrt((double)(end[v] - start[v] + 1));
+}
+
 bool ir_regalloc(const ir_func *f, const aot_isa *isa, ir_ra *out) {
   memset(out, 0, sizeof *out);
   uint32_t nv = f->nins, nb = f->nblocks;
   uint32_t *start = malloc(((size_t)nv + 1) * 4), *end = malloc(((size_t)nv + 1) * 4);
   uint32_t *bstart = malloc(((size_t)nb + 1) * 4), *bend = malloc(((size_t)nb + 1) * 4);
-  double *weight = malloc(((size_t)nv + 1) * sizeof *weight);
+  double *weight = malloc(((size_t)nv + 1) * sizeof *weight), *freq = malloc(((size_t)nb + 1) * sizeof *freq);
   ival *iv = malloc(((size_t)nv + 1) * sizeof *iv);
   uint32_t *active = malloc(((size_t)nv + 1) * 4), *phi_of = malloc(((size_t)nv + 1) * 4);
   out->reg = malloc((size_t)nv + 1);
   out->slot = malloc(((size_t)nv + 1) * 4);
   bool ok = false;
-  if (!start || !end || !bstart || !bend || !weight || !iv || !active || !phi_of || !out->reg || !out->slot) goto done;
+  if (!start || !end || !bstart || !bend || !weight || !freq || !iv || !active || !phi_of || !out->reg || !out->slot) goto done;
   /* positions: a block's start, then 2 per instruction, then its end */
   uint32_t pos = 0;
   for (uint32_t b = 0; b < nb; b++) bstart[b] = bend[b] = 0;
@@ -169,7 +203,8 @@ bool ir_regalloc(const ir_func *f, const aot_isa *isa, ir_ra *out) {
     pos += 2 + 2 * f->blocks[b].nins;
     bend[b] = pos++;
   }
-  if (!live_intervals(f, bstart, bend, start, end, weight)) goto done;
+  block_freq(f, freq);
+  if (!live_intervals(f, bstart, bend, freq, start, end, weight)) goto done;
   uint32_t n = 0;
   for (uint32_t v = 0; v < nv; v++) {
     out->reg[v] = -1;
@@ -248,10 +283,10 @@ bool ir_regalloc(const ir_func *f, const aot_isa *isa, ir_ra *out) {
         }
       if (r < 0) { /* spill whichever of the active ones and this is cheapest per point of its life */
         uint32_t cheap = UINT32_MAX;
-        double cv = weight[v] / (double)(end[v] - start[v] + 1);
+        double cv = spill_cost(weight, start, end, v);
         for (uint32_t a = 0; a < nact; a++) {
           uint32_t w = active[a];
-          double c = weight[w] / (double)(end[w] - start[w] + 1);
+          double c = spill_cost(weight, start, end, w);
           if (end[w] <= iv[k].start) continue; /* read right here: cannot give its register away */
           if (c < cv || (c == cv && end[w] > end[v])) {
             cheap = a;
@@ -285,6 +320,7 @@ done:
   free(active);
   free(phi_of);
   free(weight);
+  free(freq);
   if (!ok) ir_ra_free(out);
   return ok;
 }
