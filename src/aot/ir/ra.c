@@ -173,13 +173,15 @@ done:
   return ok;
 }
 
-/* What spilling v for its whole life saves, per register-holding point:
- * its estimated use count over the square root of its length. Dividing by
- * the length alone spills the long-lived values a dispatch loop reads every
- * turn (brdispatch), not dividing spills many short temporaries one after
- * another (sha256); the root measured best over bench/ (2026-11-29). */
-static double spill_cost(const double *weight, const uint32_t *start, const uint32_t *end, uint32_t v) {
-  return weight[v] / sqrt((double)(end[v] - start[v] + 1));
+/* The price of spilling v (for its whole life) to free its register from
+ * point `now` on: its estimated use count over the square root of what is
+ * left of its interval. Dividing by the length alone spills the long-lived
+ * values a dispatch loop reads every turn (brdispatch), not dividing spills
+ * many short temporaries one after another (sha256); measuring what is left
+ * rather than the whole length keeps a value about to die in its register.
+ * Chosen by measurement over bench/ (2026-11-29). */
+static double spill_cost(const double *weight, const uint32_t *end, uint32_t v, uint32_t now) {
+  return weight[v] / sqrt((double)(end[v] - now + 1));
 }
 
 bool ir_regalloc(const ir_func *f, const aot_isa *isa, ir_ra *out) {
@@ -283,10 +285,10 @@ bool ir_regalloc(const ir_func *f, const aot_isa *isa, ir_ra *out) {
         }
       if (r < 0) { /* spill whichever of the active ones and this is cheapest per point of its life */
         uint32_t cheap = UINT32_MAX;
-        double cv = spill_cost(weight, start, end, v);
+        double cv = spill_cost(weight, end, v, iv[k].start);
         for (uint32_t a = 0; a < nact; a++) {
           uint32_t w = active[a];
-          double c = spill_cost(weight, start, end, w);
+          double c = spill_cost(weight, end, w, iv[k].start);
           if (end[w] <= iv[k].start) continue; /* read right here: cannot give its register away */
           if (c < cv || (c == cv && end[w] > end[v])) {
             cheap = a;
