@@ -25,6 +25,7 @@
 
 #include "aot/ir/build.h"
 #include "aot/ir/inline.h"
+#include "binary/instr.h"
 
 /* Callees looked at while inlining into one caller. */
 typedef struct callee {
@@ -86,6 +87,29 @@ static bool straight_line(ir_func *g, callee *c) {
   return ok && c->nline && g->ins[c->line[c->nline - 1]].op == IR_RET;
 }
 
+/* A look at the callee's bytes before building its IR (which costs as much
+ * as compiling it): no calls, no branches, loops, ifs or `unreachable`, and
+ * few instructions. Straight-line callees pass; most others stop here. */
+static bool may_qualify(const wm_module *m, const wm_func *fn) {
+  if (fn->code_len > 8 * IR_INLINE_BUDGET) return false;
+  wm_reader r = {fn->code, fn->code, fn->code + fn->code_len, NULL};
+  uint32_t n = 0;
+  while (!reader_eof(&r)) {
+    wm_opcode op = wm_read_op(&r);
+    if (op == OP_COUNT_ || ++n > 4 * IR_INLINE_BUDGET) return false;
+    switch (op) {
+    case OP_UNREACHABLE: case OP_LOOP: case OP_IF: case OP_ELSE: case OP_BR: case OP_BR_IF: case OP_BR_TABLE:
+    case OP_CALL: case OP_CALL_INDIRECT:
+      return false;
+    default: break;
+    }
+    const char *name = wm_opinfos[op].name; /* later call and exception forms */
+    if (strstr(name, "call") || strstr(name, "throw") || strstr(name, "try") || strstr(name, "br_on")) return false;
+    wm_skip_imm(&r, m, wm_opinfos[op].imm);
+  }
+  return true;
+}
+
 /* The callee record for fidx (built on first use); NULL when it does not qualify. */
 static const callee *get_callee(callee *cs, uint32_t *ncs, const wm_module *m, uint32_t fidx, bool interruptible,
                                 bool *oom) {
@@ -95,8 +119,7 @@ static const callee *get_callee(callee *cs, uint32_t *ncs, const wm_module *m, u
   callee *c = &cs[(*ncs)++];
   memset(c, 0, sizeof *c);
   c->fidx = fidx;
-  const wm_func *fn = &m->funcs[fidx];
-  if (fn->code_len > 16 * IR_INLINE_BUDGET) return NULL; /* clearly too large: do not build it */
+  if (!may_qualify(m, &m->funcs[fidx])) return NULL;
   char why[64];
   ir_func *g = NULL;
   int st = ir_build(m, fidx, interruptible, &g, why, sizeof why);

@@ -24,6 +24,10 @@
 
 #include "aot/ir/isa.h"
 
+/* The most block visits liveness makes in one function (about a second of
+ * work) before the function is left to the one-pass compiler. */
+#define RA_MAX_WORK (UINT64_C(1) << 28)
+
 static bool needs_loc(const ir_ins *i) { return !i->dead && i->type != IR_VOID && i->op != IR_CONST; }
 
 typedef struct ival { uint32_t v, start, end; } ival;
@@ -74,7 +78,8 @@ static void block_freq(const ir_func *f, double *freq) {
  * defining block, stretching the value's interval over the start of every
  * block it is live into and the end of every block it is live out of.
  * Each block is entered at most once per value (a stamp), so the work is
- * the total size of the live sets, not blocks x values. Also sums each
+ * the total size of the live sets, not blocks x values (false beyond
+ * RA_MAX_WORK block visits, or out of memory). Also sums each
  * value's use weights (block_freq) into weight. */
 static bool live_intervals(const ir_func *f, const uint32_t *bstart, const uint32_t *bend, const double *freq,
                            uint32_t *start, uint32_t *end, double *weight) {
@@ -141,6 +146,7 @@ static bool live_intervals(const ir_func *f, const uint32_t *bstart, const uint3
   }
   for (uint32_t v = nv; v > 0; v--) first[v] = first[v - 1]; /* back to the starts */
   first[0] = 0;
+  uint64_t work = 0; /* block visits: bounded, so a pathological function goes to the one-pass compiler */
   for (uint32_t v = 0; v < nv; v++) {
     if (defb[v] == UINT32_MAX || !needs_loc(&f->ins[v])) continue;
     for (uint32_t k = first[v]; k < first[v + 1]; k++) {
@@ -151,6 +157,8 @@ static bool live_intervals(const ir_func *f, const uint32_t *bstart, const uint3
       stack[n++] = b;
       while (n) { /* b: v is live into it */
         const ir_block *bl = &f->blocks[stack[--n]];
+        work += 1 + bl->npred;
+        if (work > RA_MAX_WORK) goto done;
         TOUCH(v, bstart[stack[n]]);
         for (uint32_t q = 0; q < bl->npred; q++) {
           uint32_t p = bl->pred[q];
