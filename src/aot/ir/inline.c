@@ -37,6 +37,18 @@ typedef struct callee {
 
 enum { MAX_CALLEES = 16 };
 
+/* One of the numeric operations of semantics/ops.h (none traps: the
+ * trapping truncations are helper operations, HOP). */
+static bool is_numeric(ir_op op) {
+  switch (op) {
+#define X(id, ta, tr, e) case IR_##id:
+    SEM_INT_BINOPS(X) SEM_FLOAT_BINOPS(X) SEM_BITS_BINOPS(X) SEM_UNOPS(X)
+#undef X
+    return true;
+  default: return false;
+  }
+}
+
 static bool live(const ir_func *g, uint32_t u) { return !g->ins[u].dead && g->repl[u] == u; }
 
 /* The straight line of g, or false when g does not qualify. */
@@ -74,8 +86,11 @@ static bool straight_line(ir_func *g, callee *c) {
         c->may_trap = true;
         ok = ++work <= IR_INLINE_BUDGET;
         break;
-      default:
-        ok = i->nargs <= 4 && ++work <= IR_INLINE_BUDGET;
+      case IR_GLOBAL_GET: case IR_GLOBAL_SET: case IR_SELECT:
+        ok = ++work <= IR_INLINE_BUDGET;
+        break;
+      default: /* the numeric operations; any op added later is not copied until listed here */
+        ok = is_numeric((ir_op)i->op) && i->nargs <= 2 && ++work <= IR_INLINE_BUDGET;
         break;
       }
       for (uint32_t a = 0; ok && a < i->nargs; a++) ok = seen[ir_resolve(g, i->args[a])]; /* defined earlier */
