@@ -283,6 +283,42 @@ static int result_kind(const wm_functype *ft) {
   return aot_cls(wm_functype_results(ft)[0]) == CL_X ? 2 : 1;
 }
 
+/* Development aids for looking at the generated code (docs/aot.md):
+ * WRUN_PERF_MAP=1 appends each compiled function of an instance to
+ * /tmp/perf-<pid>.map, which `perf report` reads to name samples in JIT
+ * code; WRUN_AOT_DUMP=PREFIX writes the image's code to PREFIX.bin and
+ * "offset size function-index" lines to PREFIX.txt, for `objdump -D -b
+ * binary -m i386:x86-64 PREFIX.bin`. Failures to write are ignored. */
+static void dump_code(const wm_module *m, const aot_image *img) {
+  const char *map = getenv("WRUN_PERF_MAP"), *dump = getenv("WRUN_AOT_DUMP");
+  char path[4096];
+  for (int pass = 0; pass < 2; pass++) {
+    FILE *fp = NULL;
+    if (pass == 0 && map && strcmp(map, "1") == 0) {
+      snprintf(path, sizeof path, "/tmp/perf-%d.map", (int)getpid());
+      fp = fopen(path, "a");
+    } else if (pass == 1 && dump && *dump) {
+      snprintf(path, sizeof path, "%s.bin", dump);
+      FILE *bin = fopen(path, "wb");
+      if (bin) {
+        fwrite(img->mem, 1, img->code_size, bin);
+        fclose(bin);
+      }
+      snprintf(path, sizeof path, "%s.txt", dump);
+      fp = fopen(path, "w");
+    }
+    if (!fp) continue;
+    for (uint32_t k = 0; k < img->nfuncs; k++) {
+      uint32_t at = img->func_off[k], next = k + 1 < img->nfuncs ? img->func_off[k + 1] : img->code_size;
+      if (pass == 0)
+        fprintf(fp, "%lx %x wasm-function[%u]\n", (unsigned long)(uintptr_t)(img->mem + at), next - at,
+                m->nimported_funcs + k);
+      else fprintf(fp, "%x %x %u\n", at, next - at, m->nimported_funcs + k);
+    }
+    fclose(fp);
+  }
+}
+
 bool aot_compile_instance(wrun_store *s, wrun_instance *inst, rt_error *err) {
   wm_module *m = (wm_module *)inst->module; /* the image slot is a cache on the module */
   uint32_t want = aot_options_for(&s->cfg);
@@ -331,6 +367,7 @@ bool aot_compile_instance(wrun_store *s, wrun_instance *inst, rt_error *err) {
     f->aot_entry = img->mem + img->func_off[k];
   }
   inst->aot = code;
+  dump_code(m, img);
   return true;
 }
 

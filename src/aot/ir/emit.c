@@ -1,6 +1,6 @@
 /*
  * emit.c — the optimizing pipeline's driver for one function: wasm -> IR
- * (build.c), the passes (opt.c), critical-edge splitting, register
+ * (build.c), inlining (inline.c), the passes (opt.c), critical-edge splitting, register
  * allocation (ra.c), then emission through the ISA's aot_isa hooks in
  * reverse postorder, with SSA destruction here: at the end of a block
  * whose successor has phis, the parallel copies into the phis' locations
@@ -12,7 +12,17 @@
 #include <string.h>
 
 #include "aot/ir/build.h"
+#include "aot/ir/inline.h"
 #include "aot/ir/isa.h"
+
+/* WRUN_AOT_INLINE=0 turns inlining off (measurements, bisecting); =all
+ * also inlines callees that may trap, whose frame a backtrace then misses
+ * (inline.c). 0: off, 1: default, 2: all. */
+static int inline_mode(void) {
+  const char *e = getenv("WRUN_AOT_INLINE");
+  if (e && strcmp(e, "0") == 0) return 0;
+  return e && strcmp(e, "all") == 0 ? 2 : 1;
+}
 
 ir_loc ir_loc_of(const ir_gen *g, uint32_t v) {
   const ir_ins *i = &g->f->ins[v];
@@ -234,6 +244,9 @@ int aot_ir_compile_func(const aot_isa *isa, const aot_func_in *in, aot_func_out 
   ir_gen g;
   memset(&g, 0, sizeof g);
   if (!ir_cfg(f)) goto done;
+  int im = inline_mode();
+  if (im) ir_inline_calls(f, in->m, in->index, in->interruptible, im == 2);
+  if (f->oom) goto done;
   ir_optimize(f);
   ir_split_critical_edges(f);
   if (f->oom || !ir_cfg(f) || !layout(f)) goto done;

@@ -152,6 +152,11 @@ uint32_t ir_pass_dce(ir_func *f);
 /* Hoists pure instructions whose arguments are defined outside a loop into
  * the loop's preheader. Returns how many moved. */
 uint32_t ir_pass_licm(ir_func *f);
+/* Puts the phi first in a commutative operation whose result flows back
+ * into that phi (acc = x + acc becomes acc + x), so the two-address hint
+ * of register allocation gives the result the phi's register and the phi
+ * move disappears. Returns how many were swapped. */
+uint32_t ir_pass_accumulators(ir_func *f);
 /* The whole sequence, in order. */
 void ir_optimize(ir_func *f);
 

@@ -1,7 +1,8 @@
 /*
  * opt.c — the IR passes (ir.h), in the order ir_optimize runs them:
  * trivial-phi removal, global value numbering with constant folding and
- * algebraic identities, loop-invariant code motion, dead code elimination.
+ * algebraic identities, loop-invariant code motion, dead code elimination,
+ * accumulator operand order.
  * Each pass keeps the IR in SSA form; replaced values are recorded in
  * f->repl and arguments are rewritten through it (ir_canonicalize).
  */
@@ -291,9 +292,32 @@ uint32_t ir_pass_licm(ir_func *f) {
   return moved;
 }
 
+uint32_t ir_pass_accumulators(ir_func *f) {
+  uint32_t n = 0;
+  for (uint32_t b = 0; b < f->nblocks; b++) {
+    const ir_block *bl = &f->blocks[b];
+    for (uint32_t k = 0; k < bl->nins; k++) {
+      uint32_t p = bl->ins[k];
+      const ir_ins *phi = &f->ins[p];
+      if (phi->op != IR_PHI) break;
+      if (phi->dead) continue;
+      for (uint32_t a = 0; a < phi->nargs; a++) {
+        ir_ins *u = &f->ins[phi->args[a]];
+        if (u->dead || !(ir_opinfos[u->op].flags & IRF_COMM) || u->nargs != 2) continue;
+        if (u->args[1] != p || f->ins[u->args[0]].op == IR_CONST) continue;
+        u->args[1] = u->args[0];
+        u->args[0] = p;
+        n++;
+      }
+    }
+  }
+  return n;
+}
+
 void ir_optimize(ir_func *f) {
   ir_pass_phis(f);
   ir_pass_gvn(f);
   ir_pass_licm(f);
   ir_pass_dce(f);
+  ir_pass_accumulators(f);
 }

@@ -1,24 +1,32 @@
 /*
  * ra.c — register allocation over SSA values for the optimizing pipeline:
- * liveness by backward dataflow on the blocks (bit sets of values), one
- * conservative interval per value in block order (from its first to its
- * last live point, covering whole blocks it is live into or out of, so a
- * value live around a loop covers the loop), then linear scan per register
- * class; when no register is free the interval ending last is spilled to
- * its own frame slot for its whole life. Constants get no location: the
+ * liveness by path exploration over SSA form (from each use back to the
+ * definition, so the cost is the size of the live sets, not blocks x
+ * values), one conservative interval per value in block order (from its
+ * first to its last live point, covering whole blocks it is live into or
+ * out of, so a value live around a loop covers the loop), then linear scan
+ * per register class, with hints that let a phi share a register with the
+ * values flowing into it; when no register is free, the value with the
+ * lowest spill_cost (uses weighted by a static estimate of how often their
+ * block runs, over the square root of the interval's length) among the
+ * live ones is spilled to its own frame slot for its whole life, so a value
+ * only passing around a loop goes to memory before one used inside it.
+ * Constants get no location: the
  * backend rematerializes them where used. Only the first argument of an
  * instruction may share a register with its result (when it dies there:
  * the two-address hint); any other argument dying at the instruction does
  * not (intervals end inclusively), so backends must read the other
  * arguments before writing the result, and nothing more.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "aot/ir/isa.h"
 
-/* Values and blocks beyond which the analysis is not attempted. */
-#define RA_MAX_BITS (64u << 23) /* 64 MiB of live-in sets */
+/* The most block visits liveness makes in one function (about a second of
+ * work) before the function is left to the one-pass compiler. */
+#define RA_MAX_WORK (UINT64_C(1) << 28)
 
 static bool needs_loc(const ir_ins *i) { return !i->dead && i->type != IR_VOID && i->op != IR_CONST; }
 
@@ -35,113 +43,178 @@ void ir_ra_free(ir_ra *ra) {
   memset(ra, 0, sizeof *ra);
 }
 
-bool ir_regalloc(const ir_func *f, const aot_isa *isa, ir_ra *out) {
-  memset(out, 0, sizeof *out);
-  uint32_t nv = f->nins, nb = f->nblocks, words = (nv + 63) / 64;
-  if ((uint64_t)words * 64 * nb > RA_MAX_BITS) return false;
-  uint64_t *live_in = calloc((size_t)words * nb + 1, 8), *cur = calloc((size_t)words + 1, 8);
-  uint32_t *start = malloc(((size_t)nv + 1) * 4), *end = malloc(((size_t)nv + 1) * 4);
-  uint32_t *bstart = malloc(((size_t)nb + 1) * 4), *bend = malloc(((size_t)nb + 1) * 4);
-  ival *iv = malloc(((size_t)nv + 1) * sizeof *iv);
-  uint32_t *active = malloc(((size_t)nv + 1) * 4);
-  out->reg = malloc((size_t)nv + 1);
-  out->slot = malloc(((size_t)nv + 1) * 4);
-  bool ok = false;
-  if (!live_in || !cur || !start || !end || !bstart || !bend || !iv || !active || !out->reg || !out->slot) goto done;
-  /* positions: a block's start, then 2 per instruction, then its end */
-  uint32_t pos = 0;
+/* One use of a value: the point it is read at, and the block the value
+ * must be live into for it (UINT32_MAX: the defining block itself). */
+typedef struct ause { uint32_t point, block; } ause;
+
+/* The weight of a use at loop depth d: 8^d (capped), so a spill choice
+ * counts a use in an inner loop as many uses outside. */
+static double depth_weight(uint32_t d) { return (double)(1u << (3 * (d < 7 ? d : 7))); }
+
+/* A static estimate of how often each block runs, relative to the entry:
+ * a loop head 8^depth, any other block the sum of what its forward
+ * predecessors pass on (their estimate split evenly between their
+ * successors), at most 8^depth; so a case of a 64-way switch inside a loop
+ * counts 1/64 of the loop's head. Blocks are visited in layout order,
+ * which is a topological order of the forward edges (back edges come from
+ * blocks not visited yet and pass nothing). */
+static void block_freq(const ir_func *f, double *freq) {
+  for (uint32_t b = 0; b < f->nblocks; b++) freq[b] = -1;
   for (uint32_t o = 0; o < f->norder; o++) {
     uint32_t b = f->order[o];
-    bstart[b] = pos;
-    pos += 2 + 2 * f->blocks[b].nins;
-    bend[b] = pos++;
-  }
-#define SET(set, v) ((set)[(v) / 64] |= 1ull << ((v) % 64))
-#define CLR(set, v) ((set)[(v) / 64] &= ~(1ull << ((v) % 64)))
-  /* live-out of b into cur: successors' live-in minus their phis, plus the phi arguments from b */
-#define LIVE_OUT(b)                                                                                \
-  do {                                                                                             \
-    memset(cur, 0, (size_t)words * 8);                                                             \
-    const ir_block *bl_ = &f->blocks[b];                                                           \
-    for (uint32_t s_ = 0; s_ < bl_->nsucc; s_++) {                                                 \
-      uint32_t t_ = bl_->succ[s_];                                                                 \
-      const ir_block *tb_ = &f->blocks[t_];                                                        \
-      for (uint32_t w_ = 0; w_ < words; w_++) cur[w_] |= live_in[(size_t)t_ * words + w_];         \
-      for (uint32_t k_ = 0; k_ < tb_->nins; k_++) {                                                \
-        const ir_ins *p_ = &f->ins[tb_->ins[k_]];                                                  \
-        if (p_->op != IR_PHI) break;                                                               \
-        if (p_->dead) continue;                                                                    \
-        CLR(cur, tb_->ins[k_]);                                                                    \
-      }                                                                                            \
-      for (uint32_t k_ = 0; k_ < tb_->nins; k_++) {                                                \
-        const ir_ins *p_ = &f->ins[tb_->ins[k_]];                                                  \
-        if (p_->op != IR_PHI) break;                                                               \
-        if (p_->dead) continue;                                                                    \
-        for (uint32_t q_ = 0; q_ < tb_->npred; q_++)                                               \
-          if (tb_->pred[q_] == (b) && needs_loc(&f->ins[p_->args[q_]])) SET(cur, p_->args[q_]);    \
-      }                                                                                            \
-    }                                                                                              \
-  } while (0)
-  bool changed = true;
-  while (changed) {
-    changed = false;
-    for (uint32_t o = f->norder; o-- > 0;) {
-      uint32_t b = f->order[o];
-      const ir_block *bl = &f->blocks[b];
-      LIVE_OUT(b);
-      for (uint32_t k = bl->nins; k-- > 0;) {
-        uint32_t v = bl->ins[k];
-        const ir_ins *i = &f->ins[v];
-        if (i->dead) continue;
-        CLR(cur, v);
-        if (i->op == IR_PHI) continue;
-        for (uint32_t a = 0; a < i->nargs; a++)
-          if (needs_loc(&f->ins[i->args[a]])) SET(cur, i->args[a]);
-      }
-      uint64_t *in = &live_in[(size_t)b * words];
-      for (uint32_t w = 0; w < words; w++)
-        if ((in[w] | cur[w]) != in[w]) {
-          in[w] |= cur[w];
-          changed = true;
-        }
+    const ir_block *bl = &f->blocks[b];
+    double cap = depth_weight(bl->loop_depth), in = o == 0 ? 1 : 0;
+    for (uint32_t q = 0; q < bl->npred; q++) {
+      uint32_t p = bl->pred[q];
+      if (freq[p] >= 0 && f->blocks[p].nsucc) in += freq[p] / f->blocks[p].nsucc;
     }
+    freq[b] = bl->loop_head || in > cap ? cap : in;
+    if (freq[b] < 1e-6) freq[b] = 1e-6;
   }
-  /* intervals */
+}
+
+/* The live intervals (start, end) of every value, by path exploration over
+ * SSA form: from each use, walk the predecessors backwards until the
+ * defining block, stretching the value's interval over the start of every
+ * block it is live into and the end of every block it is live out of.
+ * Each block is entered at most once per value (a stamp), so the work is
+ * the total size of the live sets, not blocks x values (false beyond
+ * RA_MAX_WORK block visits, or out of memory). Also sums each
+ * value's use weights (block_freq) into weight. */
+static bool live_intervals(const ir_func *f, const uint32_t *bstart, const uint32_t *bend, const double *freq,
+                           uint32_t *start, uint32_t *end, double *weight) {
+  uint32_t nv = f->nins, nb = f->nblocks;
+  uint32_t *defb = malloc(((size_t)nv + 1) * 4), *first = calloc((size_t)nv + 2, 4);
+  uint32_t *stamp = calloc((size_t)nb + 1, 4), *stack = malloc(((size_t)nb + 1) * 4);
+  ause *uses = NULL;
+  bool ok = false;
+  if (!defb || !first || !stamp || !stack) goto done;
   for (uint32_t v = 0; v < nv; v++) {
+    defb[v] = UINT32_MAX;
     start[v] = UINT32_MAX;
     end[v] = 0;
+    weight[v] = 0;
   }
 #define TOUCH(v, p)                                                                                \
   do {                                                                                             \
     if ((p) < start[v]) start[v] = (p);                                                            \
     if ((p) > end[v]) end[v] = (p);                                                                \
   } while (0)
+  /* definitions; count the uses (CSR: first[v+1] counts v's uses) */
   for (uint32_t o = 0; o < f->norder; o++) {
     uint32_t b = f->order[o];
     const ir_block *bl = &f->blocks[b];
-    const uint64_t *in = &live_in[(size_t)b * words];
-    for (uint32_t w = 0; w < words; w++) /* the set bits only */
-      for (uint64_t bits = in[w]; bits; bits &= bits - 1) {
-        uint32_t v = w * 64 + (uint32_t)__builtin_ctzll(bits);
-        TOUCH(v, bstart[b]);
-      }
-    LIVE_OUT(b);
-    for (uint32_t w = 0; w < words; w++)
-      for (uint64_t bits = cur[w]; bits; bits &= bits - 1) {
-        uint32_t v = w * 64 + (uint32_t)__builtin_ctzll(bits);
-        TOUCH(v, bend[b]);
-      }
+    double w = freq[b];
     for (uint32_t k = 0; k < bl->nins; k++) {
       uint32_t v = bl->ins[k];
       const ir_ins *i = &f->ins[v];
       if (i->dead) continue;
-      uint32_t p = i->op == IR_PHI ? bstart[b] : bstart[b] + 1 + 2 * k;
-      if (needs_loc(i)) TOUCH(v, p);
-      if (i->op == IR_PHI) continue;
+      defb[v] = b;
+      if (needs_loc(i)) {
+        TOUCH(v, i->op == IR_PHI ? bstart[b] : bstart[b] + 1 + 2 * k);
+        weight[v] += w;
+      }
       for (uint32_t a = 0; a < i->nargs; a++)
-        if (needs_loc(&f->ins[i->args[a]])) TOUCH(i->args[a], p);
+        if (needs_loc(&f->ins[i->args[a]])) first[i->args[a] + 1]++;
     }
   }
+  for (uint32_t v = 0; v < nv; v++) first[v + 1] += first[v];
+  uses = malloc(((size_t)first[nv] + 1) * sizeof *uses);
+  if (!uses) goto done;
+  for (uint32_t o = 0; o < f->norder; o++) {
+    uint32_t b = f->order[o];
+    const ir_block *bl = &f->blocks[b];
+    double w = freq[b];
+    for (uint32_t k = 0; k < bl->nins; k++) {
+      const ir_ins *i = &f->ins[bl->ins[k]];
+      if (i->dead) continue;
+      for (uint32_t a = 0; a < i->nargs; a++) {
+        uint32_t u = i->args[a];
+        if (!needs_loc(&f->ins[u])) continue;
+        ause x;
+        if (i->op == IR_PHI) { /* read at the end of the matching predecessor */
+          uint32_t p = bl->pred[a];
+          x = (ause){bend[p], p};
+          weight[u] += freq[p];
+        } else {
+          x = (ause){bstart[b] + 1 + 2 * k, b};
+          weight[u] += w;
+        }
+        uses[first[u]++] = x; /* first[u] now walks to the start of u+1's uses */
+      }
+    }
+  }
+  for (uint32_t v = nv; v > 0; v--) first[v] = first[v - 1]; /* back to the starts */
+  first[0] = 0;
+  uint64_t work = 0; /* block visits: bounded, so a pathological function goes to the one-pass compiler */
+  for (uint32_t v = 0; v < nv; v++) {
+    if (defb[v] == UINT32_MAX || !needs_loc(&f->ins[v])) continue;
+    for (uint32_t k = first[v]; k < first[v + 1]; k++) {
+      TOUCH(v, uses[k].point);
+      uint32_t b = uses[k].block, n = 0;
+      if (b == defb[v] || stamp[b] == v + 1) continue;
+      stamp[b] = v + 1;
+      stack[n++] = b;
+      while (n) { /* b: v is live into it */
+        const ir_block *bl = &f->blocks[stack[--n]];
+        work += 1 + bl->npred;
+        if (work > RA_MAX_WORK) goto done;
+        TOUCH(v, bstart[stack[n]]);
+        for (uint32_t q = 0; q < bl->npred; q++) {
+          uint32_t p = bl->pred[q];
+          TOUCH(v, bend[p]);
+          if (p == defb[v] || stamp[p] == v + 1) continue;
+          stamp[p] = v + 1;
+          stack[n++] = p;
+        }
+      }
+    }
+  }
+#undef TOUCH
+  ok = true;
+done:
+  free(defb);
+  free(first);
+  free(stamp);
+  free(stack);
+  free(uses);
+  return ok;
+}
+
+/* The price of spilling v (for its whole life) to free its register from
+ * point `now` on: its estimated use count over the square root of what is
+ * left of its interval. Dividing by the length alone spills the long-lived
+ * values a dispatch loop reads every turn (brdispatch), not dividing spills
+ * many short temporaries one after another (sha256); measuring what is left
+ * rather than the whole length keeps a value about to die in its register.
+ * Chosen by measurement over bench/ (2026-11-29). */
+static double spill_cost(const double *weight, const uint32_t *end, uint32_t v, uint32_t now) {
+  return weight[v] / sqrt((double)(end[v] - now + 1));
+}
+
+bool ir_regalloc(const ir_func *f, const aot_isa *isa, ir_ra *out) {
+  memset(out, 0, sizeof *out);
+  uint32_t nv = f->nins, nb = f->nblocks;
+  uint32_t *start = malloc(((size_t)nv + 1) * 4), *end = malloc(((size_t)nv + 1) * 4);
+  uint32_t *bstart = malloc(((size_t)nb + 1) * 4), *bend = malloc(((size_t)nb + 1) * 4);
+  double *weight = malloc(((size_t)nv + 1) * sizeof *weight), *freq = malloc(((size_t)nb + 1) * sizeof *freq);
+  ival *iv = malloc(((size_t)nv + 1) * sizeof *iv);
+  uint32_t *active = malloc(((size_t)nv + 1) * 4), *phi_of = malloc(((size_t)nv + 1) * 4);
+  out->reg = malloc((size_t)nv + 1);
+  out->slot = malloc(((size_t)nv + 1) * 4);
+  bool ok = false;
+  if (!start || !end || !bstart || !bend || !weight || !freq || !iv || !active || !phi_of || !out->reg || !out->slot) goto done;
+  /* positions: a block's start, then 2 per instruction, then its end */
+  uint32_t pos = 0;
+  for (uint32_t b = 0; b < nb; b++) bstart[b] = bend[b] = 0;
+  for (uint32_t o = 0; o < f->norder; o++) {
+    uint32_t b = f->order[o];
+    bstart[b] = pos;
+    pos += 2 + 2 * f->blocks[b].nins;
+    bend[b] = pos++;
+  }
+  block_freq(f, freq);
+  if (!live_intervals(f, bstart, bend, freq, start, end, weight)) goto done;
   uint32_t n = 0;
   for (uint32_t v = 0; v < nv; v++) {
     out->reg[v] = -1;
@@ -149,6 +222,15 @@ bool ir_regalloc(const ir_func *f, const aot_isa *isa, ir_ra *out) {
     if (needs_loc(&f->ins[v]) && start[v] != UINT32_MAX) iv[n++] = (ival){v, start[v], end[v]};
   }
   qsort(iv, n, sizeof *iv, by_start);
+  for (uint32_t v = 0; v < nv; v++) phi_of[v] = UINT32_MAX;
+  for (uint32_t b = 0; b < nb; b++) /* a phi each value flows into (the allocator's hint) */
+    for (uint32_t k = 0; k < f->blocks[b].nins; k++) {
+      const ir_ins *p = &f->ins[f->blocks[b].ins[k]];
+      if (p->op != IR_PHI) break;
+      if (p->dead) continue;
+      for (uint32_t a = 0; a < p->nargs; a++) /* a loop head's phi first: its moves are on the back edge */
+        if (phi_of[p->args[a]] == UINT32_MAX || f->blocks[b].loop_head) phi_of[p->args[a]] = f->blocks[b].ins[k];
+    }
   /* linear scan, per class */
   for (int cl = 0; cl < IR_NCLASS; cl++) {
     uint32_t nact = 0, freeset = 0;
@@ -165,37 +247,68 @@ bool ir_regalloc(const ir_func *f, const aot_isa *isa, ir_ra *out) {
       }
       nact = keep;
       int r = -1;
-      /* two-address hint: the result may take the register of its first
-       * argument when that argument dies right here (backends read every
-       * other argument before writing the result, and the first one may be
-       * the result's register) */
       const ir_ins *di = &f->ins[v];
-      if (di->op != IR_PHI && di->nargs) {
-        uint32_t a0 = di->args[0];
-        for (uint32_t a = 0; a < nact && r < 0; a++)
-          if (active[a] == a0 && end[a0] == iv[k].start) {
-            bool other_use = false; /* another argument in the same register would be clobbered */
-            for (uint32_t j = 1; j < di->nargs; j++) other_use |= di->args[j] != a0 && out->reg[di->args[j]] == out->reg[a0];
-            if (other_use) break;
-            r = out->reg[a0];
-            active[a] = active[--nact];
-          }
+      /* registers of arguments that die right here and may be shared with
+       * the result: the first argument's (the two-address hint: backends
+       * read every other argument before writing the result, and the first
+       * one may be the result's register), and for calls every argument's
+       * (a call reads them all before its result exists) */
+      uint32_t dying = 0;
+      bool is_call = di->op == IR_CALL || di->op == IR_CALL_HOST || di->op == IR_CALL_INDIRECT;
+      if (di->op != IR_PHI) {
+        for (uint32_t j = 0; j < di->nargs && (j == 0 || is_call); j++) {
+          uint32_t aj = di->args[j];
+          if (!needs_loc(&f->ins[aj]) || ir_cls(f->ins[aj].type) != cl || out->reg[aj] < 0 || end[aj] != iv[k].start)
+            continue;
+          bool other_use = false; /* another argument in the same register would be clobbered */
+          for (uint32_t q = 0; q < di->nargs && !is_call; q++) other_use |= q != j && di->args[q] != aj && out->reg[di->args[q]] == out->reg[aj];
+          if (!other_use) dying |= 1u << out->reg[aj];
+        }
       }
+      /* phi hint: a phi and the values flowing into it in one register
+       * where that one is free, so SSA destruction moves nothing */
+      if (di->op == IR_PHI) {
+        for (uint32_t a = 0; a < di->nargs && r < 0; a++) {
+          int h = out->reg[di->args[a]];
+          if (h >= 0 && (freeset & (1u << h))) r = h;
+        }
+      } else if (phi_of[v] != UINT32_MAX) {
+        int h = out->reg[phi_of[v]];
+        if (h >= 0 && ((freeset | dying) & (1u << h))) r = h;
+      }
+      if (r < 0 && dying) { /* the two-address register first, else any dying one */
+        int r0 = di->nargs ? out->reg[di->args[0]] : -1;
+        r = r0 >= 0 && (dying & (1u << r0)) ? r0 : __builtin_ctz(dying);
+      }
+      if (r >= 0 && (dying & (1u << r)) && !(freeset & (1u << r))) /* taken over from the argument dying here */
+        for (uint32_t a = 0; a < nact; a++)
+          if (out->reg[active[a]] == r) {
+            active[a] = active[--nact];
+            break;
+          }
       for (uint32_t q = 0; r < 0 && q < isa->nalloc[cl]; q++)
         if (freeset & (1u << isa->alloc[cl][q])) {
           r = isa->alloc[cl][q];
           break;
         }
-      if (r < 0) { /* spill whichever of the active ones and this lives longest */
-        uint32_t far = UINT32_MAX;
-        for (uint32_t a = 0; a < nact; a++)
-          if (far == UINT32_MAX || end[active[a]] > end[active[far]]) far = a;
-        if (far != UINT32_MAX && end[active[far]] > end[v]) {
-          uint32_t w = active[far];
+      if (r < 0) { /* spill whichever of the active ones and this is cheapest per point of its life */
+        uint32_t cheap = UINT32_MAX;
+        double cv = spill_cost(weight, end, v, iv[k].start);
+        for (uint32_t a = 0; a < nact; a++) {
+          uint32_t w = active[a];
+          double c = spill_cost(weight, end, w, iv[k].start);
+          if (end[w] <= iv[k].start) continue; /* read right here: cannot give its register away */
+          if (c < cv || (c == cv && end[w] > end[v])) {
+            cheap = a;
+            cv = c;
+          }
+        }
+        if (cheap != UINT32_MAX) {
+          uint32_t w = active[cheap];
           r = out->reg[w];
           out->reg[w] = -1;
           out->slot[w] = (int32_t)out->nslots++;
-          active[far] = active[--nact];
+          active[cheap] = active[--nact];
         } else {
           out->slot[v] = (int32_t)out->nslots++;
           continue;
@@ -209,14 +322,15 @@ bool ir_regalloc(const ir_func *f, const aot_isa *isa, ir_ra *out) {
   }
   ok = true;
 done:
-  free(live_in);
-  free(cur);
   free(start);
   free(end);
   free(bstart);
   free(bend);
   free(iv);
   free(active);
+  free(phi_of);
+  free(weight);
+  free(freq);
   if (!ok) ir_ra_free(out);
   return ok;
 }

@@ -279,6 +279,16 @@ static void int_binop(ir_gen *g, uint32_t v, ir_op op) {
   int d = dst_reg(g, v, RAX);
   int sh = shift_ext(op), ext = alu_ext(op);
   int32_t k;
+  if (op == IR_I64_AND && b.kind == IR_LOC_CONST && b.imm == 0xFFFFFFFFu) { /* zero-extension: one 32-bit move */
+    if (a.kind == IR_LOC_REG) {
+      x64_mov_rr(&g->b, false, d, a.reg);
+    } else {
+      load_g(g, a, d);
+      x64_mov_rr(&g->b, false, d, d);
+    }
+    commit(g, v, d);
+    return;
+  }
   if (sh >= 0 && b.kind != IR_LOC_CONST) load_g(g, b, RCX);
   load_g(g, a, d); /* d is never b's register (ra.c) */
   if (sh >= 0) {
@@ -684,12 +694,8 @@ static void args_to_slots(ir_gen *g, uint32_t v, uint32_t n) {
   }
 }
 
-/* Calls helper h (its C arguments set up by the caller in rdi..r8), then
- * restores our registers and takes a result from the first outgoing slot. */
-static void finish_helper_call(ir_gen *g, uint32_t v, aot_helper h) {
-  x64_mov_store(&g->b, true, ctx_mem(offsetof(aot_ctx, helper_sp)), RSP); /* backtraces walk from here */
-  x64_op_rm(&g->b, 0, 0xFF, false, 2, x64_m(ctx_mem(offsetof(aot_ctx, helpers) + 8 * (size_t)h)));
-  save_volatile(g, true);
+/* The result of v from the first outgoing slot, where helpers leave it. */
+static void take_slot_result(ir_gen *g, uint32_t v) {
   uint8_t t = g->f->ins[v].type;
   if (t == IR_VOID || ir_loc_of(g, v).kind == IR_LOC_NONE) return;
   x64_mem m = x64_base(RSP, S(g)->out_base);
@@ -697,6 +703,15 @@ static void finish_helper_call(ir_gen *g, uint32_t v, aot_helper h) {
   if (isf(t)) x64_sse(&g->b, fpfx(wide(t)), 0x10, false, d, x64_m(m));
   else x64_mov_load(&g->b, wide(t), d, x64_m(m));
   commit(g, v, d);
+}
+
+/* Calls helper h (its C arguments set up by the caller in rdi..r8), then
+ * restores our registers and takes a result from the first outgoing slot. */
+static void finish_helper_call(ir_gen *g, uint32_t v, aot_helper h) {
+  x64_mov_store(&g->b, true, ctx_mem(offsetof(aot_ctx, helper_sp)), RSP); /* backtraces walk from here */
+  x64_op_rm(&g->b, 0, 0xFF, false, 2, x64_m(ctx_mem(offsetof(aot_ctx, helpers) + 8 * (size_t)h)));
+  save_volatile(g, true);
+  take_slot_result(g, v);
 }
 
 /* An operation of the AOT_H_OP helper: (ctx, slots, op, a, b). */
@@ -723,19 +738,78 @@ static void call_host(ir_gen *g, uint32_t v) {
   finish_helper_call(g, v, AOT_H_CALL);
 }
 
-/* call_indirect through AOT_H_CALL_INDIRECT (ctx, table, type, index, slots),
- * which checks the index, null, and the type. */
+/* call_indirect. Fast path, as the one-pass backend's: an in-bounds,
+ * non-null element that is compiled code of this instance with the very
+ * same type is called directly in the internal convention (which preserves
+ * every allocatable register). Anything else goes through
+ * AOT_H_CALL_INDIRECT (ctx, table, type, index, slots), which checks the
+ * index, null and the type, traps, or calls host and interpreted
+ * functions. Every argument is written to the slots first (the helper
+ * reads them all there); the fast path then loads the register ones. */
 static void call_indirect(ir_gen *g, uint32_t v) {
   const ir_ins *i = &g->f->ins[v];
-  args_to_slots(g, v, i->nargs - 1);
-  load_g(g, arg(g, v, i->nargs - 1), RAX);
+  const wm_functype *ft = &g->in->m->types[i->imm].func;
+  uint32_t nargs = i->nargs - 1;
+  args_to_slots(g, v, nargs);
+  load_g(g, arg(g, v, nargs), RCX);
+  size_t slow[5], done = 0;
+  bool fast = i->type == IR_VOID || aot_result_in_reg(ft);
+  if (fast) {
+    x64_mov_load(&g->b, true, R11, x64_m(ctx_mem(offsetof(aot_ctx, tables))));
+    x64_mov_load(&g->b, true, R11, x64_m(x64_base(R11, (int32_t)(8 * i->aux))));
+    x64_alu_rm(&g->b, 7, true, RCX, x64_m(x64_base(R11, (int32_t)offsetof(rt_table, size))));
+    slow[0] = x64_jcc_rel32(&g->b, CC_AE);
+    x64_mov_load(&g->b, true, R11, x64_m(x64_base(R11, (int32_t)offsetof(rt_table, elems))));
+    x64_mov_load(&g->b, true, R11, x64_m(x64_bidx(R11, RCX, 8, 0)));
+    x64_test_rr(&g->b, true, R11, R11);
+    slow[1] = x64_jcc_rel32(&g->b, CC_E);
+    x64_mov_load(&g->b, true, RAX, x64_m(x64_base(R11, (int32_t)offsetof(wrun_func, inst))));
+    x64_alu_rm(&g->b, 7, true, RAX, x64_m(ctx_mem(offsetof(aot_ctx, inst))));
+    slow[2] = x64_jcc_rel32(&g->b, CC_NE);
+    x64_mov_load(&g->b, true, RAX, x64_m(x64_base(R11, (int32_t)offsetof(wrun_func, type))));
+    x64_mov_load(&g->b, true, RDX, x64_m(ctx_mem(offsetof(aot_ctx, types))));
+    x64_alu_rm(&g->b, 7, true, RAX, x64_m(x64_base(RDX, (int32_t)(8 * i->imm))));
+    slow[3] = x64_jcc_rel32(&g->b, CC_NE);
+    x64_mov_load(&g->b, true, R11, x64_m(x64_base(R11, (int32_t)offsetof(wrun_func, aot_entry))));
+    x64_test_rr(&g->b, true, R11, R11);
+    slow[4] = x64_jcc_rel32(&g->b, CC_E);
+    static const int8_t arg_gpr[2] = {RCX, RDX}, arg_xmm[2] = {0, XS1};
+    for (uint32_t k = 0; k < nargs; k++) { /* from their homes: none is rax, rcx, rdx, r11, xmm0 or xmm14 */
+      if (!aot_arg_in_reg(g->isa->machine, (int32_t)k, WASM_I32)) continue;
+      ir_loc a = arg(g, v, k);
+      if (isf(a.type)) load_x(g, a, arg_xmm[k]);
+      else load_g(g, a, arg_gpr[k]);
+    }
+    x64_lea(&g->b, true, RAX, x64_base(RSP, S(g)->out_base));
+    x64_call_r(&g->b, R11);
+    done = x64_jmp_rel32(&g->b);
+    for (int k = 0; k < 5; k++) x64_patch_rel32(&g->b, slow[k], g->b.n);
+  }
+  x64_mov_rr(&g->b, false, RAX, RCX);
   save_volatile(g, false);
   x64_mov_rr(&g->b, true, RDI, R14);
   x64_mov_imm(&g->b, false, RSI, i->aux);
   x64_mov_imm(&g->b, false, RDX, i->imm);
   x64_mov_rr(&g->b, false, RCX, RAX);
   x64_lea(&g->b, true, R8, x64_base(RSP, S(g)->out_base));
-  finish_helper_call(g, v, AOT_H_CALL_INDIRECT);
+  x64_mov_store(&g->b, true, ctx_mem(offsetof(aot_ctx, helper_sp)), RSP); /* backtraces walk from here */
+  x64_op_rm(&g->b, 0, 0xFF, false, 2, x64_m(ctx_mem(offsetof(aot_ctx, helpers) + 8 * (size_t)AOT_H_CALL_INDIRECT)));
+  save_volatile(g, true);
+  if (!fast) {
+    take_slot_result(g, v);
+    return;
+  }
+  uint8_t t = i->type;
+  if (t != IR_VOID) { /* the helper left it in the slot; the fast path has it in rax / xmm0 */
+    if (isf(t)) x64_sse(&g->b, fpfx(wide(t)), 0x10, false, 0, x64_m(x64_base(RSP, S(g)->out_base)));
+    else x64_mov_load(&g->b, wide(t), RAX, x64_m(x64_base(RSP, S(g)->out_base)));
+  }
+  x64_patch_rel32(&g->b, done, g->b.n);
+  if (t == IR_VOID || ir_loc_of(g, v).kind == IR_LOC_NONE) return;
+  int d = dst_reg(g, v, isf(t) ? 0 : RAX);
+  if (isf(t)) xmov(g, d, 0);
+  else x64_mov_rr(&g->b, wide(t), d, RAX);
+  commit(g, v, d);
 }
 
 static void poll(ir_gen *g) {
@@ -979,7 +1053,8 @@ static bool x_begin(ir_gen *g) {
     ir_loc src;
     if (aot_arg_in_reg(g->isa->machine, (int32_t)p, WASM_I32)) {
       src = (ir_loc){IR_LOC_REG, i->type, fl ? arg_xmm[p] : arg_gpr[p], -1, 0};
-      if (!fl) x64_mov_rr(&g->b, wide(i->type), arg_gpr[p], arg_gpr[p]); /* upper half of an i32 clear */
+      /* upper half of an i32 clear: a 32-bit move into the home register does it */
+      if (!fl && i->type == IR_I32 && d.kind != IR_LOC_REG) x64_mov_rr(&g->b, false, arg_gpr[p], arg_gpr[p]);
     } else {
       x64_rm m = x64_m(x64_base(RAX, 8 * (int32_t)p));
       if (fl) x64_sse(&g->b, fpfx(wide(i->type)), 0x10, false, XS2, m);
