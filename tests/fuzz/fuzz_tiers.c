@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "aot/aot.h"
+#include "aot/lower.h"
 #include "binary/module.h"
 #include "engine/tierup.h"
 #include "runtime/runtime.h"
@@ -129,8 +130,14 @@ static bool compare(const uint8_t *data, size_t size, bool optimize) {
     abort();
   }
   if (go && !ia) {
-    /* compiled code may exhaust the stack in start where the interpreter did not */
-    if (rt_store_trap_kind(sa) != WRUN_TRAP_STACK_EXHAUSTED) {
+    /* compiled code may exhaust the stack in start where the interpreter did
+     * not; and a target without a one-pass compiler (AArch64) refuses, in one
+     * line, a module with a function its code generator does not lower yet:
+     * there is then no compiled code to compare (x86-64 must never refuse) */
+    const aot_target *host = aot_target_host();
+    bool refused = aot && host && !host->begin && err.kind == WRUN_ERR_LIMIT &&
+                   strstr(err.message, "not supported by the") != NULL;
+    if (!refused && rt_store_trap_kind(sa) != WRUN_TRAP_STACK_EXHAUSTED) {
       fprintf(stderr, "instantiation: interpreter succeeded, aot%s failed: %s\n", optimize ? "-opt" : "", err.message);
       abort();
     }
