@@ -5,8 +5,8 @@
 # (exit 2); `wrun wast --aot` without a code generator for the host refuses
 # once, before any script runs. Which ISAs have a code generator is learnt
 # from wrun itself (a plain `compile`), so the script also holds for a build
-# run under qemu-aarch64, whose host has none yet (there, `--target x86_64`
-# writes an x86-64 artifact that the AArch64 wrun refuses to load).
+# run under qemu-aarch64 or one built with fewer WRUN_AOT_TARGETS; an artifact
+# cross-compiled for the other ISA must be written and refused here.
 #   sh target.sh PATH_TO_WRUN TESTS_DATA_DIR
 set -u
 wrun=$1
