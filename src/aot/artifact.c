@@ -13,10 +13,19 @@
  *   40  32  SHA-256 of the source module
  *   72  4   section count (2)
  *   76  4   zero
- *   80  2 x 24  sections: u64 file offset, u32 compressed size, u32 size,
- *               u32 CRC-32 of the uncompressed bytes, u32 zero
+ *   80  24  section 0: u64 file offset, u32 stored size, u32 size, u32
+ *           CRC-32 of the section's bytes (uncompressed), u32 zero
+ *   104 20  section 1, the same without the last word
  *   124 4   CRC-32 of bytes 0..124
- *   128     the sections, each zlib-compressed
+ *   128     the sections
+ *
+ * A section whose stored size equals its size is stored raw; any other is
+ * zlib-compressed. The writer compresses only where that pays: from
+ * COMPRESS_MIN bytes up, and when zlib saves at least an eighth (so the two
+ * cases never meet). A hello's sections are a few hundred bytes, and
+ * inflating them (zlib builds its decoding tables per stream) cost more than
+ * the rest of loading the artifact; a raw section is used where it lies in
+ * the file, without a copy. (Format 3 compressed every section.)
  *
  * Section 0 is the module binary. Section 1 is the code: u32 function count,
  * u32 code size, one u32 entry offset per defined function (ascending), one
@@ -25,7 +34,11 @@
  * CRCs catch damage, not tampering: an artifact is native code, trusted like
  * any executable, which is why the command line runs one only when the user
  * passes --allow-precompiled (docs/security.md). The compile cache adds its
- * own authentication around these bytes (src/cli/cache.c).
+ * own authentication around these bytes (src/cli/cache.c). The SHA-256 at 40
+ * names the module the code was compiled from (the cache and the caller of
+ * aot_artifact_load_image compare it with the module they have); loading a
+ * whole artifact does not hash its embedded module again, since the section's
+ * CRC already catches damage to it and a forger would rewrite both.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,9 +49,10 @@
 #include "aot/lower.h"
 #include "common/sha256.h"
 
-#define ARTIFACT_FORMAT 3u /* bump whenever generated code or its conventions change */
+#define ARTIFACT_FORMAT 4u /* bump whenever generated code, its conventions or this layout change */
 #define HEADER_SIZE 128u
 #define MAX_SECTION (1u << 30)
+#define COMPRESS_MIN 4096u /* smaller sections are stored raw: inflating them costs more than reading them */
 
 static const uint8_t magic[8] = {0, 'w', 'r', 'u', 'n', 'a', 'o', 't'};
 /* a compiled component (layout at the end of this file) */
@@ -70,43 +84,84 @@ static bool bad(rt_error *err, uint64_t off, const char *what) {
   return rt_error_at(err, WRUN_ERR_MALFORMED, off, "invalid compiled artifact: %s", what);
 }
 
-/* Inflates the section whose 24-byte table entry is at `entry` into a new
- * buffer of exactly its recorded size. */
-static uint8_t *section_at(const uint8_t *bytes, size_t len, uint64_t entry, size_t *out_len, rt_error *err) {
+/* A section's bytes: where they lie in the file (raw) or inflated into
+ * `owned` (which the holder frees with section_release). */
+typedef struct section_view {
+  const uint8_t *bytes;
+  size_t len;
+  uint8_t *owned;
+} section_view;
+
+static void section_release(section_view *v) {
+  free(v->owned);
+  memset(v, 0, sizeof *v);
+}
+
+/* Checks the section whose table entry is at `entry` (that it lies inside
+ * the file, its size, that it inflates if compressed, its CRC) and gives its bytes,
+ * inflating a compressed one into a new buffer of exactly its recorded size. */
+static bool section_at(const uint8_t *bytes, size_t len, uint64_t entry, section_view *v, rt_error *err) {
+  memset(v, 0, sizeof *v);
   const uint8_t *sec = bytes + entry;
   uint64_t off = get64(sec);
   uint32_t clen = get32(sec + 8), size = get32(sec + 12), want = get32(sec + 16);
-  if (off < HEADER_SIZE || off > len || clen > len - off) {
-    bad(err, entry, "section extends beyond the end of the file (truncated?)");
-    return NULL;
+  if (off < HEADER_SIZE || off > len || clen > len - off)
+    return bad(err, entry, "section extends beyond the end of the file (truncated?)");
+  if (size > MAX_SECTION) return bad(err, entry + 12, "section size out of range");
+  if (clen == size) { /* raw */
+    v->bytes = bytes + off;
+  } else {
+    uint8_t *buf = malloc(size ? size : 1);
+    if (!buf) return rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+    uLongf got = size;
+    if (uncompress(buf, &got, bytes + off, clen) != Z_OK || got != size) {
+      free(buf);
+      return bad(err, off, "section does not decompress (damaged)");
+    }
+    v->bytes = v->owned = buf;
   }
-  if (size > MAX_SECTION) {
-    bad(err, entry + 12, "section size out of range");
-    return NULL;
+  v->len = size;
+  if (crc(v->bytes, size) != want) {
+    section_release(v);
+    return bad(err, off, "section checksum mismatch (damaged)");
   }
-  uint8_t *buf = malloc(size ? size : 1);
-  if (!buf) {
-    rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
-    return NULL;
-  }
-  uLongf got = size;
-  if (uncompress(buf, &got, bytes + off, clen) != Z_OK || got != size) {
-    free(buf);
-    bad(err, off, "section does not decompress (damaged)");
-    return NULL;
-  }
-  if (crc(buf, size) != want) {
-    free(buf);
-    bad(err, off, "section checksum mismatch (damaged)");
-    return NULL;
-  }
-  *out_len = size;
-  return buf;
+  return true;
 }
 
 /* Section k of a core artifact (its table starts at byte 80). */
-static uint8_t *section(const uint8_t *bytes, size_t len, int k, size_t *out_len, rt_error *err) {
-  return section_at(bytes, len, 80 + 24 * (uint64_t)k, out_len, err);
+static bool section(const uint8_t *bytes, size_t len, int k, section_view *v, rt_error *err) {
+  return section_at(bytes, len, 80 + 24 * (uint64_t)k, v, err);
+}
+
+/* A section's bytes in a buffer of the caller's (for APIs that hand them out). */
+static uint8_t *section_copy(section_view *v, size_t *out_len, rt_error *err) {
+  uint8_t *buf = v->owned;
+  if (!buf && (buf = malloc(v->len ? v->len : 1)) != NULL) memcpy(buf, v->bytes, v->len);
+  if (!buf) rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+  *out_len = v->len;
+  v->owned = NULL;
+  return buf;
+}
+
+/* Writes `src` as a section at out + at and fills its table entry: zlib
+ * where that pays (see the layout above), else raw. `cap` bytes are free at
+ * out + at, at least compressBound(n). *stored gets the bytes written. */
+static bool put_section(uint8_t *out, size_t at, size_t cap, uint8_t *entry, const uint8_t *src, size_t n,
+                        size_t *stored, rt_error *err) {
+  if (n > MAX_SECTION) return rt_error_at(err, WRUN_ERR_LIMIT, WRUN_NO_OFFSET, "a section is too large");
+  *stored = n;
+  if (n >= COMPRESS_MIN) {
+    uLongf clen = (uLongf)cap;
+    if (compress2(out + at, &clen, src, (uLong)n, 6) != Z_OK)
+      return rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "compression failed");
+    if (clen <= n - n / 8) *stored = clen; /* compressed: the stored size is smaller */
+  }
+  if (*stored == n) memcpy(out + at, src, n); /* raw */
+  put64(entry, at);
+  put32(entry + 8, (uint32_t)*stored);
+  put32(entry + 12, (uint32_t)n);
+  put32(entry + 16, crc(src, n));
+  return true;
 }
 
 /* The checks both kinds of artifact share, on the first 128 bytes: magic,
@@ -215,21 +270,15 @@ uint8_t *aot_artifact_write(const wm_module *m, const aot_image *img, size_t *le
   put32(out + 72, 2);
   const uint8_t *src[2] = {m->bytes, code};
   size_t srclen[2] = {m->size, code_len};
-  size_t at = HEADER_SIZE;
+  size_t at = HEADER_SIZE, cap = HEADER_SIZE + c0 + c1;
   for (int k = 0; k < 2; k++) {
-    uLongf clen = compressBound((uLong)srclen[k]);
-    if (compress2(out + at, &clen, src[k], (uLong)srclen[k], 6) != Z_OK) {
+    size_t stored;
+    if (!put_section(out, at, cap - at, out + 80 + 24 * k, src[k], srclen[k], &stored, err)) {
       free(code);
       free(out);
-      rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "compression failed");
       return NULL;
     }
-    uint8_t *sec = out + 80 + 24 * k;
-    put64(sec, at);
-    put32(sec + 8, (uint32_t)clen);
-    put32(sec + 12, (uint32_t)srclen[k]);
-    put32(sec + 16, crc(src[k], srclen[k]));
-    at += clen;
+    at += stored;
   }
   put32(out + 124, crc(out, 124));
   free(code);
@@ -248,11 +297,10 @@ aot_image *aot_artifact_load_image(const uint8_t *bytes, size_t len, const uint8
     bad(err, 40, "compiled from another module");
     return NULL;
   }
-  size_t clen = 0;
-  uint8_t *code = section(bytes, len, 1, &clen, err);
-  if (!code) return NULL;
-  aot_image *img = image_from_section(code, clen, get64(bytes + 104), get32(bytes + 20), get32(bytes + 16), err);
-  free(code);
+  section_view code;
+  if (!section(bytes, len, 1, &code, err)) return NULL;
+  aot_image *img = image_from_section(code.bytes, code.len, get64(bytes + 104), get32(bytes + 20), get32(bytes + 16), err);
+  section_release(&code);
   if (img && img->nfuncs != nfuncs) {
     aot_image_free(img);
     bad(err, get64(bytes + 104), "function count does not match the module");
@@ -267,41 +315,30 @@ wm_module *aot_artifact_load(const uint8_t *bytes, size_t len, rt_error *err) {
     bad(err, 72, "unexpected section count");
     return NULL;
   }
-  size_t mlen = 0, clen = 0;
-  uint8_t *mod = section(bytes, len, 0, &mlen, err);
-  if (!mod) return NULL;
-  uint8_t *code = section(bytes, len, 1, &clen, err);
-  if (!code) {
-    free(mod);
-    return NULL;
-  }
+  section_view mod, code = {0};
   wm_module *m = NULL;
   aot_image *img = NULL;
-  uint8_t hash[32];
-  rt_sha256(mod, mlen, hash);
-  if (memcmp(hash, bytes + 40, 32) != 0) {
-    bad(err, 40, "module hash mismatch");
-    goto fail;
-  }
-  img = image_from_section(code, clen, get64(bytes + 104), get32(bytes + 20), get32(bytes + 16), err);
+  if (!section(bytes, len, 0, &mod, err) || !section(bytes, len, 1, &code, err)) goto fail;
+  img = image_from_section(code.bytes, code.len, get64(bytes + 104), get32(bytes + 20), get32(bytes + 16), err);
   if (!img) goto fail;
-  m = wm_module_decode(mod, mlen, err);
+  m = wm_module_decode(mod.bytes, mod.len, err);
   if (!m) goto fail;
   if (m->nfuncs - m->nimported_funcs != img->nfuncs) {
     bad(err, get64(bytes + 104), "function count does not match the module");
     goto fail;
   }
-  /* compiled from a validated module (the hash proves it is that module) */
+  /* compiled from a validated module (the section's CRC shows it is the
+   * bytes the writer had) */
   m->validated = true;
   aot_attach_image(m, img);
-  free(mod);
-  free(code);
+  section_release(&mod);
+  section_release(&code);
   return m;
 fail:
   aot_image_free(img);
   wm_module_free(m);
-  free(mod);
-  free(code);
+  section_release(&mod);
+  section_release(&code);
   return NULL;
 }
 
@@ -322,7 +359,7 @@ fail:
  *   124 4   CRC-32 of bytes 0..124
  *   128 24N the entries of sections 1..N: core module k's code is section k+1
  *   +24N 4  CRC-32 of those entries
- *   then the sections, each zlib-compressed
+ *   then the sections, each raw or zlib-compressed as in a core artifact
  *
  * A code section is the SHA-256 of the core module's bytes (32 bytes) followed
  * by a core artifact's code section. The component bytes already hold every
@@ -381,20 +418,15 @@ uint8_t *aot_component_artifact_write(const uint8_t *comp, size_t comp_len, uint
       rt_sha256(mods[k - 1]->bytes, mods[k - 1]->size, code);
       src = code;
     }
-    uLongf clen = (uLongf)(cap - at);
-    int zst = compress2(out + at, &clen, src, (uLong)slen, 6);
     uint8_t *entry = out + (k ? HEADER_SIZE + 24 * (size_t)(k - 1) : 80);
-    put64(entry, at);
-    put32(entry + 8, (uint32_t)clen);
-    put32(entry + 12, (uint32_t)slen);
-    put32(entry + 16, crc(src, slen));
+    size_t stored;
+    bool ok = put_section(out, at, cap - at, entry, src, slen, &stored, err);
     free(code);
-    if (zst != Z_OK || slen > MAX_SECTION) {
+    if (!ok) {
       free(out);
-      rt_error_at(err, WRUN_ERR_LIMIT, WRUN_NO_OFFSET, "compression failed or a section is too large");
       return NULL;
     }
-    at += clen;
+    at += stored;
   }
   put32(out + 124, crc(out, 124));
   put32(out + table - 4, crc(out + HEADER_SIZE, 24 * (size_t)n));
@@ -421,14 +453,11 @@ bool aot_component_artifact_open(const uint8_t *bytes, size_t len, uint8_t **com
   if (!check_header(bytes, len, cmagic, err)) return false;
   int64_t n = component_table(bytes, len, err);
   if (n < 0) return false;
-  uint8_t *c = section_at(bytes, len, 80, comp_len, err);
+  /* not hashed again: the CRC catches damage (see the top of this file) */
+  section_view v;
+  if (!section_at(bytes, len, 80, &v, err)) return false;
+  uint8_t *c = section_copy(&v, comp_len, err);
   if (!c) return false;
-  uint8_t hash[32];
-  rt_sha256(c, *comp_len, hash);
-  if (memcmp(hash, bytes + 40, 32) != 0) {
-    free(c);
-    return bad(err, 40, "component hash mismatch");
-  }
   *comp = c;
   *nmodules = (uint32_t)n;
   return true;
@@ -442,15 +471,14 @@ aot_image *aot_component_artifact_code(const uint8_t *bytes, size_t len, uint32_
     return NULL;
   }
   uint64_t entry = HEADER_SIZE + 24 * (uint64_t)k;
-  size_t clen = 0;
-  uint8_t *code = section_at(bytes, len, entry, &clen, err);
-  if (!code) return NULL;
+  section_view code;
+  if (!section_at(bytes, len, entry, &code, err)) return NULL;
   aot_image *img = NULL;
-  if (clen < 32 || memcmp(code, module_hash, 32) != 0)
+  if (code.len < 32 || memcmp(code.bytes, module_hash, 32) != 0)
     bad(err, entry, "code section compiled from another core module");
   else
-    img = image_from_section(code + 32, clen - 32, entry, get32(bytes + 20), get32(bytes + 16), err);
-  free(code);
+    img = image_from_section(code.bytes + 32, code.len - 32, entry, get32(bytes + 20), get32(bytes + 16), err);
+  section_release(&code);
   return img;
 }
 
@@ -489,17 +517,18 @@ bool aot_artifact_describe(const uint8_t *bytes, size_t len, aot_artifact_info *
   /* a component's code sections start with the module's hash */
   size_t skip = info->component ? 32 : 0;
   for (uint32_t k = 0; k < ncode; k++) {
-    size_t clen = 0;
     uint64_t entry = info->component ? HEADER_SIZE + 24 * (uint64_t)k : 104;
-    uint8_t *code = section_at(bytes, len, entry, &clen, err);
-    if (!code) return false;
-    if (clen >= skip + 8) {
-      info->nfuncs += get32(code + skip);
-      info->code_size += get32(code + skip + 4);
+    section_view code;
+    if (!section_at(bytes, len, entry, &code, err)) return false;
+    if (code.len >= skip + 8) {
+      info->nfuncs += get32(code.bytes + skip);
+      info->code_size += get32(code.bytes + skip + 4);
     }
-    free(code);
+    section_release(&code);
   }
-  info->module = section(bytes, len, 0, &info->module_len, err);
+  section_view mod;
+  if (!section(bytes, len, 0, &mod, err)) return false;
+  info->module = section_copy(&mod, &info->module_len, err);
   if (!info->module) return false;
   uint8_t hash[32];
   rt_sha256(info->module, info->module_len, hash);

@@ -50,12 +50,18 @@ wm_module *cli_load_module(const char *path);
  * refused with a line naming --allow-precompiled (docs/security.md). */
 wm_module *cli_load_program(const char *path, bool allow_precompiled);
 
-/* When FILE is a component (by its preamble): decodes and validates it (one
- * error line on failure) and, when `inspect`, prints its summary and WIT.
- * Returns the exit status, or -1 when FILE is not a component (or cannot be
- * read), leaving it to the module path. Running a component is refused by
+/* The same two on FILE's contents, already read (cli_read_input): `bytes`
+ * stay the caller's, so a command reads its file once whatever it turns out
+ * to be. */
+wm_module *cli_load_module_bytes(const char *path, const uint8_t *bytes, size_t len);
+wm_module *cli_load_program_bytes(const char *path, const uint8_t *bytes, size_t len, bool allow_precompiled);
+
+/* When FILE's contents `bytes` are a component (by its preamble): decodes and
+ * validates it (one error line on failure) and, when `inspect`, prints its
+ * summary and WIT. Returns the exit status, or -1 when it is not a component,
+ * leaving it to the module path. Running a component is refused by
  * cli_load_program with "nothing to run without --invoke". */
-int cli_component_file(const char *path, bool inspect);
+int cli_component_bytes(const char *path, const uint8_t *bytes, size_t len, bool inspect);
 struct wc_component;
 /* `wrun inspect` of a component (inspect.c). */
 void cli_print_component(const char *path, const struct wc_component *c);
@@ -132,7 +138,10 @@ typedef struct watchdog {
 void watchdog_start(watchdog *w, wrun_store *s, wasi_ctx *wasi, uint64_t ns);
 void watchdog_stop(watchdog *w);
 
-int cli_run_component(const char *path, const char *invoke, int nargs, char **args, const cli_sandbox *sb);
+/* Runs FILE's contents `bytes` (the caller's) when they are a component or a
+ * compiled component; -1 when they are neither (the module path takes them). */
+int cli_run_component(const char *path, const uint8_t *bytes, size_t len, const char *invoke, int nargs, char **args,
+                      const cli_sandbox *sb);
 
 /* --allow-http (allow_http.c): validate and append a destination (false: *why
  * says what was expected, or *oom); merge the manifest's list before the

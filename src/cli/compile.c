@@ -18,7 +18,6 @@
 #include "cli/cache.h"
 #include "cinst/artifact.h"
 #include "cli/cli.h"
-#include "common/file.h"
 #include "cli/options.h"
 #include "component/component.h"
 
@@ -129,19 +128,16 @@ int cli_compile(const char *in, const char *out, const char *target_name, bool i
     strcpy(defout + stem, ".cwasm");
     out = defout;
   }
-  {
-    rt_error rerr;
-    rt_error_clear(&rerr);
-    size_t blen = 0;
-    uint8_t *bytes = rt_read_file(in, &blen, &rerr);
-    if (bytes && wc_is_component(bytes, blen)) {
-      st = compile_component(in, out, bytes, blen, target, interruptible, optimize, verbose);
-      free(bytes);
-      return st;
-    }
-    free(bytes); /* a module, or unreadable: cli_load_module reports it */
+  size_t blen = 0;
+  uint8_t *input = cli_read_input(in, &blen);
+  if (!input) return CLI_EXIT_REJECTED;
+  if (wc_is_component(input, blen)) {
+    st = compile_component(in, out, input, blen, target, interruptible, optimize, verbose);
+    free(input);
+    return st;
   }
-  wm_module *m = cli_load_module(in);
+  wm_module *m = cli_load_module_bytes(in, input, blen);
+  free(input);
   if (!m) return CLI_EXIT_REJECTED;
   rt_config cfg = {0};
   cfg.interruptible = interruptible;

@@ -20,7 +20,6 @@
 #include "cli/cli.h"
 #include "engine/tierup.h"
 #include "component/wave.h"
-#include "common/file.h"
 #include "wasip2/wasip2.h"
 
 /* The name of the root's exported instance wasi:cli/run@0.2.N ("" if none). */
@@ -230,27 +229,22 @@ static wc_component *load_artifact(const char *path, const uint8_t *bytes, size_
   return c;
 }
 
-int cli_run_component(const char *path, const char *name, int nargs, char **args, const cli_sandbox *sb) {
+int cli_run_component(const char *path, const uint8_t *bytes, size_t len, const char *name, int nargs, char **args,
+                      const cli_sandbox *sb) {
   rt_error err;
   rt_error_clear(&err);
-  size_t len;
-  uint8_t *bytes = rt_read_file(path, &len, &err);
-  if (!bytes) return -1; /* the module path reports it */
   cli_sandbox run = *sb;
   wc_component *c = NULL;
   int status = -1;
   bool artifact = aot_is_component_artifact(bytes, len);
   if (artifact) {
     c = load_artifact(path, bytes, len, sb, &status);
-    free(bytes);
     if (!c) return status;
     run.aot = true; /* its code is compiled */
   } else if (wc_is_component(bytes, len)) {
     c = wc_component_load(bytes, len, &err);
-    free(bytes);
     if (!c) return -1; /* the module path prints the one-line rejection */
   } else {
-    free(bytes);
     return -1;
   }
   wc_str runx = cli_run_export(c);

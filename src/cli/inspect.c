@@ -9,7 +9,6 @@
 
 #include "aot/aot.h"
 #include "cli/cli.h"
-#include "common/file.h"
 #include "component/component.h"
 
 static const char *const kind_names[] = {"func", "table", "memory", "global", "tag"};
@@ -165,17 +164,15 @@ int cli_inspect_file(const char *path) {
   size_t len;
   uint8_t *bytes = cli_read_input(path, &len);
   if (!bytes) return CLI_EXIT_REJECTED;
+  int status;
   if (aot_is_artifact(bytes, len) || aot_is_component_artifact(bytes, len)) {
-    int status = inspect_artifact(path, bytes, len);
-    free(bytes);
-    return status;
+    status = inspect_artifact(path, bytes, len);
+  } else if ((status = cli_component_bytes(path, bytes, len, true)) < 0) {
+    wm_module *m = cli_load_module_bytes(path, bytes, len);
+    status = m ? CLI_EXIT_OK : CLI_EXIT_REJECTED;
+    if (m) print_module(path, m);
+    wm_module_free(m);
   }
   free(bytes);
-  int cs = cli_component_file(path, true);
-  if (cs >= 0) return cs;
-  wm_module *m = cli_load_module(path);
-  if (!m) return CLI_EXIT_REJECTED;
-  print_module(path, m);
-  wm_module_free(m);
-  return CLI_EXIT_OK;
+  return status;
 }

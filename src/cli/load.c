@@ -3,6 +3,8 @@
  * and validated, with one error line on failure; and, only where the user
  * allowed it, a compiled artifact (native code, trusted, not validated: see
  * docs/security.md). Artifacts are told apart by their magic, never by name.
+ * Each command reads its FILE once (cli_read_input) and hands the bytes to
+ * the *_bytes loaders, which neither keep nor free them.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,12 +57,11 @@ static wm_module *load_wasm(const uint8_t *bytes, size_t len, rt_error *err) {
 
 typedef enum artifact_policy { ARTIFACT_NOT_A_MODULE, ARTIFACT_NEEDS_FLAG, ARTIFACT_ALLOWED } artifact_policy;
 
-static wm_module *load(const char *path, artifact_policy policy) {
+/* The module in `bytes` (FILE's contents, read once by the caller, who keeps
+ * them), under `policy` for artifacts. */
+static wm_module *load(const char *path, const uint8_t *bytes, size_t len, artifact_policy policy) {
   rt_error err;
   rt_error_clear(&err);
-  size_t len;
-  uint8_t *bytes = cli_read_input(path, &len);
-  if (!bytes) return NULL;
   wm_module *m = NULL;
   if (aot_is_component_artifact(bytes, len)) {
     /* a compiled component runs through cli_run_component; everything else refuses it */
@@ -70,7 +71,6 @@ static wm_module *load(const char *path, artifact_policy policy) {
     else
       fprintf(stderr, "%s: precompiled component artifact (native code from `wrun compile`), not a WebAssembly "
               "module or component: not validated\n", path);
-    free(bytes);
     return NULL;
   }
   if (aot_is_artifact(bytes, len)) {
@@ -85,13 +85,11 @@ static wm_module *load(const char *path, artifact_policy policy) {
       fprintf(stderr, "%s: precompiled artifact (native code from `wrun compile`), not a WebAssembly module: "
               "not validated\n", path);
     }
-    free(bytes);
     return m;
   }
   if (wc_is_component(bytes, len)) {
     /* decoded and validated, so the one line says what is wrong with it, if anything */
     wc_component *c = wc_component_load(bytes, len, &err);
-    free(bytes);
     if (!c) cli_print_error(path, &err);
     else if (policy == ARTIFACT_NOT_A_MODULE)
       fprintf(stderr, "%s: a component, not a core module: this command does not take components yet\n", path);
@@ -103,29 +101,39 @@ static wm_module *load(const char *path, artifact_policy policy) {
     return NULL;
   }
   m = load_wasm(bytes, len, &err);
-  free(bytes);
   if (!m) cli_print_error(path, &err);
   return m;
 }
 
-wm_module *cli_load_module(const char *path) { return load(path, ARTIFACT_NOT_A_MODULE); }
-
-wm_module *cli_load_program(const char *path, bool allow_precompiled) {
-  return load(path, allow_precompiled ? ARTIFACT_ALLOWED : ARTIFACT_NEEDS_FLAG);
+/* Reads FILE and loads it under `policy`: one read, one error line. */
+static wm_module *load_file(const char *path, artifact_policy policy) {
+  size_t len;
+  uint8_t *bytes = cli_read_input(path, &len);
+  if (!bytes) return NULL;
+  wm_module *m = load(path, bytes, len, policy);
+  free(bytes);
+  return m;
 }
 
-int cli_component_file(const char *path, bool inspect) {
+wm_module *cli_load_module(const char *path) { return load_file(path, ARTIFACT_NOT_A_MODULE); }
+
+wm_module *cli_load_module_bytes(const char *path, const uint8_t *bytes, size_t len) {
+  return load(path, bytes, len, ARTIFACT_NOT_A_MODULE);
+}
+
+wm_module *cli_load_program(const char *path, bool allow_precompiled) {
+  return load_file(path, allow_precompiled ? ARTIFACT_ALLOWED : ARTIFACT_NEEDS_FLAG);
+}
+
+wm_module *cli_load_program_bytes(const char *path, const uint8_t *bytes, size_t len, bool allow_precompiled) {
+  return load(path, bytes, len, allow_precompiled ? ARTIFACT_ALLOWED : ARTIFACT_NEEDS_FLAG);
+}
+
+int cli_component_bytes(const char *path, const uint8_t *bytes, size_t len, bool inspect) {
+  if (!wc_is_component(bytes, len)) return -1;
   rt_error err;
   rt_error_clear(&err);
-  size_t len;
-  uint8_t *bytes = rt_read_file(path, &len, &err);
-  if (!bytes) return -1; /* the caller's own loading reports it */
-  if (!wc_is_component(bytes, len)) {
-    free(bytes);
-    return -1;
-  }
   wc_component *c = wc_component_load(bytes, len, &err);
-  free(bytes);
   if (!c) {
     cli_print_error(path, &err);
     return CLI_EXIT_REJECTED;

@@ -81,14 +81,21 @@ static int cmd_validate(int argc, char **argv) {
   if (n == 0) return cli_usage_error(CLI_CMD_VALIDATE, "validate needs at least one FILE");
   int status = CLI_EXIT_OK;
   for (int i = first; i < argc; i++) {
-    int cs = cli_component_file(argv[i], false);
-    if (cs >= 0) {
-      if (cs != CLI_EXIT_OK) status = cs;
+    size_t len;
+    uint8_t *bytes = cli_read_input(argv[i], &len);
+    if (!bytes) {
+      status = CLI_EXIT_REJECTED;
       continue;
     }
-    wm_module *m = cli_load_module(argv[i]);
-    if (!m) status = CLI_EXIT_REJECTED;
-    wm_module_free(m);
+    int cs = cli_component_bytes(argv[i], bytes, len, false);
+    if (cs >= 0) {
+      if (cs != CLI_EXIT_OK) status = cs;
+    } else {
+      wm_module *m = cli_load_module_bytes(argv[i], bytes, len);
+      if (!m) status = CLI_EXIT_REJECTED;
+      wm_module_free(m);
+    }
+    free(bytes);
   }
   return status;
 }
@@ -153,12 +160,20 @@ typedef struct run_job {
 
 static void *run_job_main(void *arg) {
   run_job *j = arg;
-  int cs = cli_run_component(j->path, j->invoke, j->nargs, j->args, j->sb);
+  size_t len;
+  uint8_t *bytes = cli_read_input(j->path, &len); /* once, whatever the file turns out to be */
+  if (!bytes) {
+    j->status = CLI_EXIT_REJECTED;
+    return NULL;
+  }
+  int cs = cli_run_component(j->path, bytes, len, j->invoke, j->nargs, j->args, j->sb);
   if (cs >= 0) {
+    free(bytes);
     j->status = cs;
     return NULL;
   }
-  wm_module *m = cli_load_program(j->path, j->sb->allow_precompiled);
+  wm_module *m = cli_load_program_bytes(j->path, bytes, len, j->sb->allow_precompiled);
+  free(bytes); /* the module has its own copy */
   if (!m || !memory_fits(j->path, m, j->sb->max_memory) || !cli_prepare_aot(j->path, m, j->sb))
     j->status = CLI_EXIT_REJECTED;
   else

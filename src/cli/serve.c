@@ -72,7 +72,7 @@ int cli_serve(int argc, char **argv) {
 /* The guest ABIs, tried in order. */
 static const serve_guest_ops *const guest_abis[] = {&serve_httpwasm_ops, &serve_wasihttp_ops};
 
-/* A component (validated by cli_component_file) decoded, with its core
+/* A component (validated by cli_component_bytes) decoded, with its core
  * modules' compiled code attached for --aot; NULL after printing why. */
 static wc_component *serve_component(const char *path, const uint8_t *bytes, size_t len, const cli_sandbox *sb,
                                      int *status) {
@@ -97,15 +97,20 @@ static wc_component *serve_component(const char *path, const uint8_t *bytes, siz
 }
 
 static int serve_module(const char *path, cli_options *o) {
-  int comp = cli_component_file(path, false); /* -1: not a component; else its validation status */
-  if (comp > 0) return comp;
-  uint8_t *gconf = NULL, *bytes = NULL;
-  size_t gconf_len = 0, len = 0;
+  size_t len = 0;
+  uint8_t *bytes = cli_read_input(path, &len); /* once: every check below looks at these bytes */
+  if (!bytes) return CLI_EXIT_REJECTED;
+  int comp = cli_component_bytes(path, bytes, len, false); /* -1: not a component; else its validation status */
+  if (comp > 0) {
+    free(bytes);
+    return comp;
+  }
+  uint8_t *gconf = NULL;
+  size_t gconf_len = 0;
   wm_module *m = NULL;
   wc_component *c = NULL;
   int status = CLI_EXIT_REJECTED;
   if (o->guest_config && !(gconf = cli_read_input(o->guest_config, &gconf_len))) goto done;
-  if (!(bytes = cli_read_input(path, &len))) goto done;
   /* compiled code by default (through the compile cache): the interpreter
    * only when asked for, or for --fuel, which compiled code does not count */
   if (o->interpreter && o->sb.aot) {
@@ -114,7 +119,7 @@ static int serve_module(const char *path, cli_options *o) {
   }
   if (SERVE_AOT_BY_DEFAULT && !o->interpreter && !o->sb.fuel) o->sb.aot = true;
   if (comp < 0) { /* a core module (or an artifact, with --allow-precompiled) */
-    m = cli_load_program(path, o->sb.allow_precompiled);
+    m = cli_load_program_bytes(path, bytes, len, o->sb.allow_precompiled);
     if (!m || !cli_prepare_aot(path, m, &o->sb)) goto done;
   } else if (!(c = serve_component(path, bytes, len, &o->sb, &status))) {
     goto done;

@@ -165,6 +165,27 @@ static char *pack_strings(int n, char **v, uint32_t *size) {
   return buf;
 }
 
+uv_loop_t *wasi_loop(wasi_ctx *w, uint32_t *err) {
+  if (atomic_load(&w->loop_ready)) return &w->loop;
+  int r = uv_loop_init(&w->loop);
+  if (r != 0) {
+    *err = wasi_errno(r);
+    return NULL;
+  }
+  if ((r = uv_async_init(&w->loop, &w->wake, on_wake)) != 0) {
+    uv_loop_close(&w->loop);
+    *err = wasi_errno(r);
+    return NULL;
+  }
+  uv_unref((uv_handle_t *)&w->wake); /* it only wakes waits; it is no reason to run */
+  /* Published after `wake` is ready, and before any wait checks `interrupted`:
+   * wasi_interrupt stores `interrupted` and then reads this, so either it
+   * sees the loop and wakes it, or the wait sees the interrupt and never
+   * blocks (both sides are sequentially consistent atomics). */
+  atomic_store(&w->loop_ready, true);
+  return &w->loop;
+}
+
 wasi_ctx *wasi_new(const wasi_config *cfg, rt_error *err) {
   wasi_ctx *w = calloc(1, sizeof *w);
   if (!w) {
@@ -175,15 +196,12 @@ wasi_ctx *wasi_new(const wasi_config *cfg, rt_error *err) {
   w->envc = (uint32_t)cfg->envc;
   w->args_buf = pack_strings(cfg->argc, cfg->argv, &w->args_size);
   w->env_buf = pack_strings(cfg->envc, cfg->env, &w->env_size);
-  if (!w->args_buf || !w->env_buf || uv_loop_init(&w->loop) != 0) {
+  if (!w->args_buf || !w->env_buf) {
     wasi_free(w);
     rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
     return NULL;
   }
-  w->loop_ready = true;
   w->interruptible = cfg->interruptible;
-  uv_async_init(&w->loop, &w->wake, on_wake);
-  uv_unref((uv_handle_t *)&w->wake); /* it only wakes waits; it is no reason to run */
   if (wasi_fd_alloc(w) != 0) { /* the table starts with room for the standard streams */
     wasi_free(w);
     rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
@@ -269,7 +287,7 @@ static void free_handle(uv_handle_t *h) { free(h); }
 
 void wasi_fd_release(wasi_ctx *w, wasi_fd *f) {
   if (f->io_mode == WASI_IO_PRIVATE && f->io != f->host) close(f->io); /* wrun's own view of a stream */
-  if (f->listener) { /* the handle owns the socket: closing it closes `host` */
+  if (f->listener) { /* the handle owns the socket: closing it closes `host` (and the loop exists) */
     uv_close((uv_handle_t *)f->listener, free_handle);
     uv_run(&w->loop, UV_RUN_NOWAIT);
   } else if (f->host > 2 && !f->inherited) {
@@ -286,7 +304,7 @@ void wasi_free(wasi_ctx *w) {
   free(w->fds);
   free(w->args_buf);
   free(w->env_buf);
-  if (w->loop_ready) {
+  if (atomic_load(&w->loop_ready)) {
     uv_close((uv_handle_t *)&w->wake, NULL);
     uv_run(&w->loop, UV_RUN_NOWAIT);
     uv_loop_close(&w->loop);
@@ -484,7 +502,7 @@ static bool poll_add_clock(wasi_ctx *w, poll_sub *ps, const uint8_t *s) {
   ps->deadline = (flags & 1) ? t : t > UINT64_MAX - cur ? UINT64_MAX : cur + t;
   t = ps->deadline > cur ? ps->deadline - cur : 0;
   if (t == 0) return false;
-  uv_timer_init(&w->loop, &ps->timer);
+  uv_timer_init(&w->loop, &ps->timer); /* poll_oneoff made the loop first */
   ps->timer.data = ps;
   ps->timing = true;
   uv_timer_start(&ps->timer, on_timer, t / 1000000 + 1, 0); /* on_timer checks the precise clock */
@@ -556,8 +574,15 @@ static bool poll_oneoff(rt_caller *c, void *env, uint64_t *slots) {
     free(set.events);
     RET(WASI_ENOMEM);
   }
+  uint32_t lerr = 0;
+  uv_loop_t *loop = wasi_loop(w, &lerr);
+  if (!loop) {
+    free(set.subs);
+    free(set.events);
+    RET(lerr);
+  }
   bool ready_now = false;
-  uv_update_time(&w->loop); /* timers count from the loop's clock, which is stale between calls */
+  uv_update_time(loop); /* timers count from the loop's clock, which is stale between calls */
   for (uint32_t i = 0; i < nsubs; i++) {
     const uint8_t *s = in + 48 * (size_t)i;
     poll_sub *ps = &set.subs[i];
@@ -572,7 +597,7 @@ static bool poll_oneoff(rt_caller *c, void *env, uint64_t *slots) {
   uv_poll_t fds;
   bool watching = false;
   if (set.ep >= 0) {
-    int r = uv_poll_init(&w->loop, &fds, set.ep);
+    int r = uv_poll_init(loop, &fds, set.ep);
     if (r == 0) {
       fds.data = &set;
       uv_poll_start(&fds, UV_READABLE, on_fds_ready);
@@ -586,10 +611,10 @@ static bool poll_oneoff(rt_caller *c, void *env, uint64_t *slots) {
     }
   }
   /* Collect what is ready; block (one iteration at a time) only if nothing is. */
-  uv_run(&w->loop, UV_RUN_NOWAIT);
+  uv_run(loop, UV_RUN_NOWAIT);
   bool any = ready_now;
   while (!any && !wasi_is_interrupted(w)) {
-    uv_run(&w->loop, UV_RUN_ONCE);
+    uv_run(loop, UV_RUN_ONCE);
     for (uint32_t i = 0; i < nsubs && !any; i++) any = set.subs[i].fired;
   }
   for (uint32_t i = 0; i < nsubs; i++) {
@@ -603,7 +628,7 @@ static bool poll_oneoff(rt_caller *c, void *env, uint64_t *slots) {
     uv_poll_stop(&fds);
     uv_close((uv_handle_t *)&fds, NULL);
   }
-  uv_run(&w->loop, UV_RUN_NOWAIT); /* let the closed handles finish before `set` goes */
+  uv_run(loop, UV_RUN_NOWAIT); /* let the closed handles finish before `set` goes */
   uint32_t nevents = 0;
   for (uint32_t i = 0; i < nsubs; i++) {
     poll_sub *ps = &set.subs[i];

@@ -1,6 +1,6 @@
 /*
  * wasi_fs.c — WASI descriptors, files and directories: reads and writes
- * (through libuv's file API), seeking, descriptor flags and rights, stat and
+ * (plain readv/preadv: files never wait), seeking, descriptor flags and rights, stat and
  * times of open descriptors, readdir. Everything that takes a path is in
  * wasi_path.c, which resolves it beneath a preopen without ever letting the
  * kernel follow a symlink it has not checked.
@@ -8,9 +8,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "wasi/wasi_impl.h"
@@ -42,7 +45,28 @@ void wasi_put_filestat(uint8_t *p, const struct stat *st) {
   memcpy(p + 56, &v[7], 8);
 }
 
-/* ---- reads and writes (libuv) -------------------------------------------------------- */
+/* ---- reads and writes ---------------------------------------------------------------- */
+
+/* libuv's uv_buf_t is struct iovec on Unix (its documented guarantee), which
+ * lets the guest's buffers go to the kernel as they are. */
+_Static_assert(sizeof(uv_buf_t) == sizeof(struct iovec) && offsetof(uv_buf_t, base) == offsetof(struct iovec, iov_base) &&
+                   offsetof(uv_buf_t, len) == offsetof(struct iovec, iov_len),
+               "uv_buf_t is laid out as struct iovec");
+
+/* A file's read or write: one system call, since files do not block (so
+ * no libuv loop is needed), again if a signal interrupted it; at most IOV_MAX
+ * buffers per call (the count is short then, as POSIX allows). Returns the
+ * count or a negative errno. */
+static int64_t file_rw(int fd, bool write, const uv_buf_t *bufs, uint32_t n, int64_t off) {
+  const struct iovec *iov = (const struct iovec *)(const void *)bufs;
+  int cnt = n > IOV_MAX ? IOV_MAX : (int)n;
+  ssize_t r;
+  do {
+    if (off < 0) r = write ? writev(fd, iov, cnt) : readv(fd, iov, cnt);
+    else r = write ? pwritev(fd, iov, cnt, off) : preadv(fd, iov, cnt, off);
+  } while (r < 0 && errno == EINTR);
+  return r < 0 ? -(int64_t)errno : (int64_t)r;
+}
 
 static bool rw(rt_caller *c, wasi_ctx *w, uint64_t *slots, bool write, bool positioned) {
   uint32_t err;
@@ -72,10 +96,7 @@ static bool rw(rt_caller *c, wasi_ctx *w, uint64_t *slots, bool write, bool posi
   if (write && !positioned && f->inherited && (f->flags & WASI_FDFLAG_APPEND)) {
     r = wasi_append_write(f, bufs, ARG32(2)); /* the guest's APPEND on the host's file, emulated */
   } else { /* files do not block: the call returns without a wait */
-    uv_fs_t req;
-    r = write ? uv_fs_write(&w->loop, &req, f->host, bufs, ARG32(2), off, NULL)
-              : uv_fs_read(&w->loop, &req, f->host, bufs, ARG32(2), off, NULL);
-    uv_fs_req_cleanup(&req);
+    r = file_rw(f->host, write, bufs, ARG32(2), off);
   }
   free(bufs);
   if (r < 0) RET(wasi_errno((int)r));

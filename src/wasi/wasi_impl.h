@@ -112,8 +112,10 @@ struct wasi_ctx {
   uint32_t argc, args_size, envc, env_size;
   wasi_fd *fds;
   uint32_t nfds;
-  uv_loop_t loop;              /* every wait of a blocking call runs on this loop */
-  bool loop_ready;
+  uv_loop_t loop;              /* every wait of a blocking call runs on this loop; made on the first
+                                  wait (wasi_loop), since most programs never wait and the loop's
+                                  epoll, pipes and eventfd are a dozen system calls at start-up */
+  atomic_bool loop_ready;      /* `loop` and `wake` are initialized (read by wasi_interrupt's thread) */
   bool no_openat2;             /* resolve every path by wasi_path.c's walk: the kernel has no openat2, or
                                   WRUN_TEST_NO_OPENAT2=1 (test-only) asked for it */
   bool interruptible;          /* wasi_config.interruptible */
@@ -122,6 +124,11 @@ struct wasi_ctx {
   bool resettable;             /* only the standard streams were set up (wasi_reset) */
   wasi_fd stdio_initial[3];    /* the standard streams as wasi_new set them up */
 };
+
+/* The context's libuv loop, initialized on first use (with `wake`); NULL
+ * with the WASI errno in *err when libuv cannot set it up (e.g. EMFILE: the
+ * guest holds every descriptor it may). Only the guest's thread calls it. */
+uv_loop_t *wasi_loop(wasi_ctx *w, uint32_t *err);
 
 /* Guest memory access: a checked pointer to [ptr, ptr+len) or NULL. */
 uint8_t *wasi_mem(rt_caller *c, uint64_t ptr, uint64_t len);

@@ -42,7 +42,7 @@
 
 void wasi_interrupt(wasi_ctx *w) {
   atomic_store(&w->interrupted, true);
-  if (w->loop_ready) uv_async_send(&w->wake);
+  if (atomic_load(&w->loop_ready)) uv_async_send(&w->wake); /* else no wait has begun: see wasi_loop */
 }
 
 bool wasi_is_interrupted(wasi_ctx *w) { return atomic_load(&w->interrupted); }
@@ -59,17 +59,31 @@ static void on_ready(uv_poll_t *p, int status, int events) {
 
 static void on_timer_done(uv_timer_t *t) { *(bool *)t->data = true; }
 
+/* Without a loop (libuv could not make one: see wasi_loop) a wait still
+ * waits, in slices of at most 100 ms between looks at the interrupt flag. */
+#define UNLOOPED_SLICE_MS 100
+
 uint32_t wasi_wait_ms(wasi_ctx *w, uint64_t ms) {
+  uint32_t lerr;
+  uv_loop_t *loop = wasi_loop(w, &lerr);
+  if (!loop) {
+    while (ms && !wasi_is_interrupted(w)) {
+      uint64_t slice = ms < UNLOOPED_SLICE_MS ? ms : UNLOOPED_SLICE_MS;
+      poll(NULL, 0, (int)slice);
+      ms -= slice;
+    }
+    return wasi_is_interrupted(w) ? WASI_INTERRUPTED : 0;
+  }
   bool done = false;
   uv_timer_t t;
-  uv_update_time(&w->loop);
-  uv_timer_init(&w->loop, &t);
+  uv_update_time(loop);
+  uv_timer_init(loop, &t);
   t.data = &done;
   uv_timer_start(&t, on_timer_done, ms, 0);
-  while (!done && !wasi_is_interrupted(w)) uv_run(&w->loop, UV_RUN_ONCE);
+  while (!done && !wasi_is_interrupted(w)) uv_run(loop, UV_RUN_ONCE);
   uv_timer_stop(&t);
   uv_close((uv_handle_t *)&t, NULL);
-  uv_run(&w->loop, UV_RUN_NOWAIT); /* finish the close before `t` goes */
+  uv_run(loop, UV_RUN_NOWAIT); /* finish the close before `t` goes */
   return done ? 0 : WASI_INTERRUPTED;
 }
 
@@ -82,6 +96,12 @@ uint32_t wasi_wait_fd(wasi_ctx *w, int fd, uint32_t events) {
   struct pollfd quick = {.fd = fd, .events = (short)events};
   if (poll(&quick, 1, 1) > 0) return 0;
   if (wasi_is_interrupted(w)) return WASI_INTERRUPTED;
+  uint32_t lerr;
+  uv_loop_t *loop = wasi_loop(w, &lerr);
+  while (!loop) { /* see wasi_wait_ms */
+    if (poll(&quick, 1, UNLOOPED_SLICE_MS) > 0) return 0;
+    if (wasi_is_interrupted(w)) return WASI_INTERRUPTED;
+  }
   int ep = epoll_create1(EPOLL_CLOEXEC);
   if (ep < 0) return wasi_errno(errno);
   struct epoll_event ev;
@@ -97,17 +117,17 @@ uint32_t wasi_wait_fd(wasi_ctx *w, int fd, uint32_t events) {
   }
   bool ready = false;
   uv_poll_t p;
-  int r = uv_poll_init(&w->loop, &p, ep);
+  int r = uv_poll_init(loop, &p, ep);
   if (r != 0) {
     close(ep);
     return wasi_errno(r);
   }
   p.data = &ready;
   uv_poll_start(&p, UV_READABLE, on_ready);
-  while (!ready && !wasi_is_interrupted(w)) uv_run(&w->loop, UV_RUN_ONCE);
+  while (!ready && !wasi_is_interrupted(w)) uv_run(loop, UV_RUN_ONCE);
   uv_poll_stop(&p);
   uv_close((uv_handle_t *)&p, NULL);
-  uv_run(&w->loop, UV_RUN_NOWAIT);
+  uv_run(loop, UV_RUN_NOWAIT);
   close(ep);
   return ready ? 0 : WASI_INTERRUPTED;
 }

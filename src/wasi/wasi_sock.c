@@ -104,11 +104,14 @@ bool wasi_sock_accept(rt_caller *c, void *env, uint64_t *slots) {
   if (flags & ~(uint32_t)WASI_FDFLAG_NONBLOCK) RET(WASI_EINVAL);
   uint8_t *pfd = wasi_mem(c, ARG32(2), 4);
   if (!pfd) RET(WASI_EFAULT);
+  uint32_t lerr;
+  uv_loop_t *loop = wasi_loop(w, &lerr);
+  if (!loop) RET(lerr);
   int pending = 0;
   if (!l->listener) {
     uv_tcp_t *t = malloc(sizeof *t);
     if (!t) RET(WASI_ENOMEM);
-    int r = uv_tcp_init(&w->loop, t);
+    int r = uv_tcp_init(loop, t);
     if (r == 0) r = uv_tcp_open(t, l->host);
     if (r == 0) {
       t->data = &pending;
@@ -116,28 +119,28 @@ bool wasi_sock_accept(rt_caller *c, void *env, uint64_t *slots) {
     }
     if (r != 0) {
       uv_close((uv_handle_t *)t, free_handle_cb);
-      uv_run(&w->loop, UV_RUN_NOWAIT);
+      uv_run(loop, UV_RUN_NOWAIT);
       RET(wasi_errno(r));
     }
     l->listener = t;
   }
   l->listener->data = &pending;
-  uv_run(&w->loop, UV_RUN_NOWAIT);
+  uv_run(loop, UV_RUN_NOWAIT);
   /* the guest's NONBLOCK on the listening socket counts as the flag of this call */
   bool nonblock = (flags | l->flags) & WASI_FDFLAG_NONBLOCK;
-  while (!pending && !nonblock && !wasi_is_interrupted(w)) uv_run(&w->loop, UV_RUN_ONCE);
+  while (!pending && !nonblock && !wasi_is_interrupted(w)) uv_run(loop, UV_RUN_ONCE);
   l->listener->data = NULL;
   if (!pending && !nonblock) return wasi_trap_interrupted(c);
   if (pending < 0) RET(wasi_errno(pending));
   if (!pending) RET(WASI_EAGAIN);
   uv_tcp_t client;
-  uv_tcp_init(&w->loop, &client);
+  uv_tcp_init(loop, &client);
   int r = uv_accept((uv_stream_t *)l->listener, (uv_stream_t *)&client);
   uv_os_fd_t cfd = -1;
   int h = -1;
   if (r == 0 && uv_fileno((uv_handle_t *)&client, &cfd) == 0) h = fcntl(cfd, F_DUPFD_CLOEXEC, 3);
   uv_close((uv_handle_t *)&client, NULL);
-  uv_run(&w->loop, UV_RUN_NOWAIT);
+  uv_run(loop, UV_RUN_NOWAIT);
   if (r != 0) RET(r == UV_EAGAIN ? WASI_EAGAIN : wasi_errno(r));
   if (h < 0) RET(wasi_errno(errno));
   /* The connection stays non-blocking on the host (libuv accepted it so): reads

@@ -79,8 +79,43 @@ patch arch.cwasm 12 02000000 1;     refuse arch.cwasm "architecture"
 patch version.cwasm 24 392e392e39 1; refuse version.cwasm "made by wrun 9.9.9"
 patch format.cwasm 8 07000000 1;    refuse format.cwasm "format version 7"
 patch cpu.cwasm 16 ff000000 1;      refuse cpu.cwasm "CPU feature"
-patch hash.cwasm 40 00 1;           refuse hash.cwasm "hash mismatch"
+patch format3.cwasm 8 03000000 1;   refuse format3.cwasm "format version 3, this wrun reads 4: recompile it"
+patch modflip.cwasm 136 5a 0;       refuse modflip.cwasm "section checksum mismatch (damaged)"
+# the module hash names the module the code was made from (the cache compares
+# it); a whole artifact's module is guarded by its section CRC instead, so an
+# edited hash with the header CRC recomputed (a forgery, not damage) loads,
+# and inspect reports the mismatch
+patch hash.cwasm 40 00 1
+[ "$("$wrun" --allow-precompiled --invoke fib "$tmp/hash.cwasm" 10 2>&1)" = 55 ] || fail "hash.cwasm did not run"
+"$wrun" inspect "$tmp/hash.cwasm" 2>&1 | grep -q "^module sha256: .* (MISMATCH" || fail "inspect missed the hash edit"
 patch sec.cwasm 80 ffffff 1;        refuse sec.cwasm "truncated"
+# format 4 stores small sections raw and compresses those of 4 KiB and up that
+# shrink by an eighth: a module with 16 KiB of repetitive data has a zlib
+# module section and a raw code section; it runs, and damage to the
+# compressed bytes is refused
+python3 - "$tmp/big.wat" <<'PY'
+import sys
+open(sys.argv[1], "w").write('(module (memory 1) (data (i32.const 0) "' + "wrun" * 4096 + '")\n'
+  '  (func (export "at") (param i32) (result i32) (i32.load8_u (local.get 0))))\n')
+PY
+"$wrun" compile "$tmp/big.wat" -o "$tmp/big.cwasm" 2>"$tmp/err" || fail "compile big: $(cat "$tmp/err")"
+encodings=$(python3 - "$tmp/big.cwasm" <<'PY'
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+print(" ".join("zlib" if struct.unpack_from("<QII", b, 80 + 24 * k)[1] < struct.unpack_from("<QII", b, 80 + 24 * k)[2]
+               else "raw" for k in range(2)))
+PY
+)
+[ "$encodings" = "zlib raw" ] || fail "big.cwasm sections stored as '$encodings', expected 'zlib raw'"
+[ "$("$wrun" --allow-precompiled --invoke at "$tmp/big.cwasm" 16381 2>&1)" = 114 ] || fail "big.cwasm did not run"
+python3 - "$tmp/big.cwasm" "$tmp/bigflip.cwasm" <<'PY'
+import sys
+b = bytearray(open(sys.argv[1], "rb").read())
+b[140] ^= 0x55  # inside the compressed module section, which starts at 128
+open(sys.argv[2], "wb").write(bytes(b))
+PY
+"$wrun" --allow-precompiled --invoke at "$tmp/bigflip.cwasm" 1 >/dev/null 2>"$tmp/err"; st=$?
+[ $st -eq 1 ] && grep -q "damaged" "$tmp/err" || fail "bigflip.cwasm: status $st, '$(cat "$tmp/err")'"
 
 # register sharing between locals (regalloc.c): both tiers agree, and two by hand
 for f in "read_before_write 7" "conditional_set 0" "conditional_set 5" "lazy_then_write 9" "across_helper 50" \

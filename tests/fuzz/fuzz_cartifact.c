@@ -44,11 +44,16 @@ static void load_and_free(const uint8_t *b, size_t n) {
   }
 }
 
-/* Recomputes the CRC of one section whose entry is at `e`, when it inflates. */
+/* Recomputes the CRC of one section whose entry is at `e`: a raw one
+ * (stored size = size, format 4), or a compressed one when it inflates. */
 static void reseal_section(uint8_t *b, size_t n, size_t e) {
   uint64_t off = rd32(b + e) | (uint64_t)rd32(b + e + 4) << 32;
   uint32_t clen = rd32(b + e + 8), want = rd32(b + e + 12);
   if (off > n || clen > n - off || want > (1u << 20)) return;
+  if (clen == want) {
+    wr32(b + e + 16, crc(b + off, want));
+    return;
+  }
   uint8_t *buf = malloc(want ? want : 1);
   if (!buf) return;
   uLongf got = want;
