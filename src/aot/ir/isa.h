@@ -19,9 +19,14 @@
 #include "aot/ir/ir.h"
 #include "aot/lower.h"
 
-/* Register classes of the allocator: general (i32, i64) and float (f32, f64). */
-enum { IR_CL_G, IR_CL_F, IR_NCLASS };
-static inline int ir_cls(uint8_t t) { return t == IR_F32 || t == IR_F64 ? IR_CL_F : IR_CL_G; }
+/* Register classes of the allocator: general (i32, i64, references), float
+ * (f32, f64) and vector (v128). A backend with no registers for a class
+ * (nalloc 0) gets every value of it in a frame slot; a v128 slot is 16
+ * bytes (two consecutive 8-byte slots). */
+enum { IR_CL_G, IR_CL_F, IR_CL_V, IR_NCLASS };
+static inline int ir_cls(uint8_t t) {
+  return t == IR_F32 || t == IR_F64 ? IR_CL_F : t == IR_V128 ? IR_CL_V : IR_CL_G;
+}
 
 /* Where a value is: a register, a frame slot, a constant (constants are
  * rematerialized where used and never occupy a register), or the backend's
@@ -38,7 +43,7 @@ typedef struct ir_loc {
 typedef struct ir_ra {
   int8_t *reg;                   /* per value: register or -1 */
   int32_t *slot;                 /* per value: spill slot or -1 */
-  uint32_t nslots;               /* spill slots used (8 bytes each) */
+  uint32_t nslots;               /* spill slots used (8 bytes each; a v128 takes two) */
   uint32_t used[IR_NCLASS];      /* registers assigned, as bit sets (the callee saves them) */
 } ir_ra;
 

@@ -194,10 +194,12 @@ bool ir_regalloc(const ir_func *f, const aot_isa *isa, ir_ra *out) {
           uint32_t w = active[far];
           r = out->reg[w];
           out->reg[w] = -1;
-          out->slot[w] = (int32_t)out->nslots++;
+          out->slot[w] = (int32_t)out->nslots;
+          out->nslots += cl == IR_CL_V ? 2 : 1;
           active[far] = active[--nact];
         } else {
-          out->slot[v] = (int32_t)out->nslots++;
+          out->slot[v] = (int32_t)out->nslots;
+          out->nslots += cl == IR_CL_V ? 2 : 1;
           continue;
         }
       }
