@@ -348,6 +348,36 @@ static void test_regalloc_v128_slots(void **state) {
   ir_func_free(f);
 }
 
+/* Vectors sharing the float registers (x86-64 xmm): a v128 and an f64 live
+ * at the same time get different registers of the one list, and used[]
+ * tells which held a vector. */
+static void test_regalloc_shared_bank(void **state) {
+  (void)state;
+  ir_func *f = ir_func_new();
+  uint32_t b = ir_block_new(f);
+  uint32_t vec = emit0(f, b, IR_PARAM, IR_V128, 0), x = emit0(f, b, IR_PARAM, IR_F64, 1);
+  uint32_t sp = emit1(f, b, (ir_op)IR_F64X2_SPLAT, IR_V128, x);
+  uint32_t sum = emit2(f, b, (ir_op)IR_F64X2_ADD, IR_V128, vec, sp);
+  uint32_t rets[2] = {sum, x};
+  ir_emit(f, b, IR_RET, IR_VOID, rets, 2, 0);
+  assert_true(ir_cfg(f));
+  static const int8_t gregs[] = {3, 5}, xregs[] = {1, 2, 3};
+  aot_isa fake = {.alloc = {gregs, xregs, xregs}, .nalloc = {2, 3, 3}, .vec_in_float_regs = true};
+  ir_ra ra;
+  assert_true(ir_regalloc(f, &fake, &ra));
+  uint32_t together[3] = {vec, x, sp}; /* all live where sum is computed */
+  for (int k = 0; k < 3; k++) {
+    assert_true(ra.reg[together[k]] >= 1 && ra.reg[together[k]] <= 3);
+    for (int j = 0; j < k; j++) assert_int_not_equal(ra.reg[together[k]], ra.reg[together[j]]);
+  }
+  assert_true(ra.used[IR_CL_V] & (1u << ra.reg[vec]));
+  assert_false(ra.used[IR_CL_V] & (1u << ra.reg[x]));
+  assert_true(ra.used[IR_CL_F] & (1u << ra.reg[x]));
+  assert_int_equal(ra.nslots, 0);
+  ir_ra_free(&ra);
+  ir_func_free(f);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_fold),        cmocka_unit_test(test_gvn_dominance),      cmocka_unit_test(test_licm),
@@ -355,6 +385,7 @@ int main(void) {
       cmocka_unit_test(test_regalloc_spill),
       cmocka_unit_test(test_print),
       cmocka_unit_test(test_simd_rows),   cmocka_unit_test(test_simd_gvn_dce),       cmocka_unit_test(test_regalloc_v128_slots),
+      cmocka_unit_test(test_regalloc_shared_bank),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

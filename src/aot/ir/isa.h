@@ -79,6 +79,10 @@ struct aot_isa {
   /* the register file: allocatable registers per class in order of preference */
   const int8_t *alloc[IR_NCLASS];
   uint32_t nalloc[IR_NCLASS];
+  /* vector values take the float class's registers (alloc[IR_CL_F]; x86-64
+   * xmm, AArch64 v/d overlap): the two classes are allocated in one scan,
+   * and used[IR_CL_V] tells which registers held a vector */
+  bool vec_in_float_regs;
   /* can this backend select instruction i? (otherwise the function is compiled by the one-pass compiler) */
   bool (*supports)(const ir_func *f, const ir_ins *i);
   /* emission, in block order: begin once, then per block `block`, its

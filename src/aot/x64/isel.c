@@ -14,9 +14,10 @@
  * allocator hands out rbx, rbp, r12, r13, rsi, rdi, r8-r10 and xmm1-xmm13.
  * An i32 in a register has its upper half clear (32-bit operations ensure
  * it), so it indexes memory directly. v128 values (the IR's third class)
- * get no register in this version: they live in 16-byte frame slots, and
- * SIMD instructions (isel_simd.c) work on them there as the one-pass
- * compiler does. A v128 argument or result takes two 8-byte slots.
+ * share xmm1-xmm13 with floats (vec_in_float_regs). Callees preserve only
+ * the low 8 bytes of an xmm register (the one-pass compiler's convention),
+ * so the xmm registers that held a v128 are saved whole around every call.
+ * A v128 argument or result takes two 8-byte slots.
  *
  * Frame (rsp-relative): [0] the caller's slot pointer, then the spill
  * slots, then the outgoing argument slots of calls, then the callee-saved
@@ -42,6 +43,7 @@ typedef struct xs {
   int32_t out_base;              /* offset of the outgoing argument slots */
   int32_t save_base;
   int32_t vol_base;              /* where registers C may clobber are kept around a C call */
+  int32_t vec_base;              /* where xmm registers holding v128 values are kept around any call */
   uint32_t frame;
   uint32_t saved_g, saved_x;
   uint8_t *fused;                /* per value: a compare left to the branch that uses it */
@@ -667,6 +669,8 @@ static void select_op(ir_gen *g, uint32_t v) {
   commit(g, v, d);
 }
 
+static void save_vectors(ir_gen *g, bool restore);
+
 static void call(ir_gen *g, uint32_t v) {
   const ir_ins *i = &g->f->ins[v];
   int32_t out = S(g)->out_base;
@@ -695,8 +699,10 @@ static void call(ir_gen *g, uint32_t v) {
     if (isf(a.type)) load_x(g, a, arg_xmm[pos]);
     else load_g(g, a, arg_gpr[pos]);
   }
+  save_vectors(g, false);
   x64_lea(&g->b, true, RAX, x64_base(RSP, out));
   ir_gen_reloc(g, (uint32_t)x64_call_rel32(&g->b), (uint32_t)i->imm);
+  save_vectors(g, true);
   if (i->type == IR_VOID || ir_loc_of(g, v).kind == IR_LOC_NONE) return;
   if (i->type == IR_V128) { /* a single v128 result comes back in the slots */
     movdqu(g, false, XS2, x64_base(RSP, out));
@@ -718,6 +724,17 @@ static void call(ir_gen *g, uint32_t v) {
 
 #define GPR_VOLATILE ((1u << RSI) | (1u << RDI) | (1u << R8) | (1u << R9) | (1u << R10))
 
+/* All 16 bytes of the xmm registers that held a v128 value, to the frame
+ * around a call (or back): a callee keeps only their low halves. */
+static void save_vectors(ir_gen *g, bool restore) {
+  int32_t off = S(g)->vec_base;
+  for (int r = 0; r < 16; r++)
+    if (g->ra->used[IR_CL_V] & (1u << r)) {
+      movdqu(g, !restore, r, x64_base(RSP, off));
+      off += 16;
+    }
+}
+
 /* Our values in registers a C function may clobber go to the frame around the call. */
 static void save_volatile(ir_gen *g, bool restore) {
   int32_t off = S(g)->vol_base;
@@ -728,11 +745,12 @@ static void save_volatile(ir_gen *g, bool restore) {
       off += 8;
     }
   for (int r = 0; r < 16; r++)
-    if (g->ra->used[IR_CL_F] & (1u << r)) {
+    if (g->ra->used[IR_CL_F] & ~g->ra->used[IR_CL_V] & (1u << r)) {
       if (restore) x64_sse(&g->b, 0xF2, 0x10, false, r, x64_m(x64_base(RSP, off)));
       else x64_sse_store(&g->b, 0xF2, 0x11, r, x64_base(RSP, off));
       off += 8;
     }
+  save_vectors(g, restore);
 }
 
 /* Writes arguments first..first+n-1 of v to the outgoing slots (64 bits each). */
@@ -1086,16 +1104,17 @@ static bool x_begin(ir_gen *g) {
   const uint32_t gpr_alloc = (1u << RBX) | (1u << RBP) | (1u << RSI) | (1u << RDI) | (1u << R8) | (1u << R9) |
                              (1u << R10) | (1u << R12) | (1u << R13);
   st->saved_g = g->ra->used[IR_CL_G] & gpr_alloc;
-  st->saved_x = g->ra->used[IR_CL_F] & 0x3FFEu;
-  uint32_t nvol = 0;
+  st->saved_x = (g->ra->used[IR_CL_F] | g->ra->used[IR_CL_V]) & 0x3FFEu;
+  uint32_t nvol = 0, nvec = popcount(g->ra->used[IR_CL_V]);
   if (c_calls) { /* our callers keep values in every allocatable register, and C may clobber these */
-    nvol = popcount(g->ra->used[IR_CL_G] & GPR_VOLATILE) + popcount(g->ra->used[IR_CL_F]);
+    nvol = popcount(g->ra->used[IR_CL_G] & GPR_VOLATILE) + popcount(g->ra->used[IR_CL_F] & ~g->ra->used[IR_CL_V]);
     st->saved_g |= GPR_VOLATILE;
     st->saved_x = 0x3FFEu;
   }
   st->out_base = 8 + 8 * (int32_t)g->ra->nslots;
   st->vol_base = st->out_base + 8 * (int32_t)nout;
-  st->save_base = st->vol_base + 8 * (int32_t)nvol;
+  st->vec_base = st->vol_base + 8 * (int32_t)nvol;
+  st->save_base = st->vec_base + 16 * (int32_t)nvec;
   uint32_t frame = (uint32_t)st->save_base + 8 * (popcount(st->saved_g) + popcount(st->saved_x));
   if (frame % 16 != 8) frame += 8; /* rsp is 16-aligned in the body */
   st->frame = frame;
@@ -1219,8 +1238,9 @@ static void x_release(ir_gen *g) {
 const aot_isa aot_isa_x64 = {
     .name = "x86-64",
     .machine = &aot_target_x64,
-    .alloc = {gpr_order, xmm_order},
-    .nalloc = {sizeof gpr_order, sizeof xmm_order},
+    .alloc = {gpr_order, xmm_order, xmm_order},
+    .nalloc = {sizeof gpr_order, sizeof xmm_order, sizeof xmm_order},
+    .vec_in_float_regs = true,
     .supports = x_supports,
     .begin = x_begin,
     .block = x_block,

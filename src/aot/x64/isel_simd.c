@@ -3,11 +3,11 @@
  * ir.h generated from the 0xFD opcodes) for the optimizing pipeline.
  *
  * The instruction sequences are the one-pass compiler's (simd.c,
- * x64_simd_seq), which work on operands in memory: a v128 operand is read
- * from its frame slot in place (v128 values have no registers in this
- * version), a scalar operand is staged in the outgoing slots, and a v128
- * result is written straight to its own slot (a scalar one goes through the
- * staging area to its register). Memory accesses get their address operand
+ * x64_simd_seq): v128 operands and results are used where they are, in
+ * their xmm registers or frame slots, except where a sequence reaches into
+ * a vector by lane (x64_simd_needs_mem: those go through the staging area
+ * in the outgoing slots); scalar operands and results always go through
+ * memory (their slot, or the staging area). Memory accesses get their address operand
  * from isel.c (guard pages or explicit bounds checks, as scalar accesses).
  * Instructions simd.c does not compile inline (those whose SSE forms differ
  * from wasm in corner cases) go to the runtime's helper, with the
@@ -41,6 +41,10 @@ static void v128_const(ir_gen *g, uint32_t v, int32_t stage) {
   if (d.kind == IR_LOC_NONE) return;
   uint64_t q[2] = {0, 0};
   if (i->imm != UINT64_MAX) memcpy(q, g->in->m->bytes + i->imm, 16);
+  if (d.kind == IR_LOC_REG && !q[0] && !q[1]) {
+    x64_op_rm(&g->b, 0x66, 0x0FEF, false, d.reg, x64_r(d.reg)); /* pxor */
+    return;
+  }
   x64_mem m = d.kind == IR_LOC_SLOT ? x64i_spill_mem(g, d.slot) : x64_base(RSP, stage);
   for (int k = 0; k < 2; k++) {
     x64_mov_imm(&g->b, true, RAX, q[k]);
@@ -89,29 +93,33 @@ void x64_isel_simd(ir_gen *g, uint32_t v) {
     x64_mem st = x64_base(RSP, stage + 16 * (int32_t)k);
     if (mem && k == 0) { /* the address: through isel.c's addressing */
       ac.a = a;
-      io.in[0] = st;
+      io.in[0] = x64_m(st);
     } else if (a.kind == IR_LOC_SLOT) {
-      io.in[k] = x64i_spill_mem(g, a.slot);
+      io.in[k] = x64_m(x64i_spill_mem(g, a.slot));
+    } else if (a.type == IR_V128 && !x64_simd_needs_mem(op, (int)k)) {
+      io.in[k] = x64_r(a.reg);
     } else if (a.type == IR_V128) {
       x64i_v_load(g, a, XS2);
       movdqu(g, true, XS2, st);
-      io.in[k] = st;
+      io.in[k] = x64_m(st);
     } else { /* a scalar in a register or a constant: its bits to the staging slot */
       x64i_load_g(g, a, RAX);
       x64_mov_store(&g->b, true, st, RAX);
-      io.in[k] = st;
+      io.in[k] = x64_m(st);
     }
   }
   for (uint32_t k = i->nargs; k < 3; k++) io.in[k] = io.in[0];
   ir_loc d = ir_loc_of(g, v);
-  bool direct = i->type == IR_V128 && d.kind == IR_LOC_SLOT;
-  io.dst = direct ? x64i_spill_mem(g, d.slot) : x64_base(RSP, stage + 48);
+  x64_mem st = x64_base(RSP, stage + 48);
+  bool direct = i->type == IR_V128 && (d.kind == IR_LOC_SLOT || (d.kind == IR_LOC_REG && !x64_simd_needs_mem(op, -1)));
+  if (direct) io.dst = d.kind == IR_LOC_SLOT ? x64_m(x64i_spill_mem(g, d.slot)) : x64_r(d.reg);
+  else io.dst = x64_m(st);
   x64_simd_seq(&io, op, i->imm, i->aux);
   if (i->type == IR_VOID || d.kind == IR_LOC_NONE || direct) return;
   if (i->type == IR_V128) {
-    movdqu(g, false, XS2, io.dst);
+    movdqu(g, false, XS2, st);
     x64i_v_store(g, d, XS2);
   } else {
-    scalar_result(g, v, io.dst);
+    scalar_result(g, v, st);
   }
 }
