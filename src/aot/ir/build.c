@@ -672,7 +672,7 @@ int ir_build(const wm_module *m, uint32_t fidx, bool interruptible, ir_func **ou
   for (uint32_t k = 0; k < ft->nparams + fn->nlocals; k++) {
     wm_valtype t = k < ft->nparams ? wm_functype_params(ft)[k] : fn->locals[k - ft->nparams];
     uint32_t var = new_var(&s, irtype(t));
-    uint32_t v = ir_emit(f, entry, k < ft->nparams ? IR_PARAM : IR_CONST, irtype(t), NULL, 0, k < ft->nparams ? k : 0);
+    uint32_t v = k < ft->nparams ? ir_emit(f, entry, IR_PARAM, irtype(t), NULL, 0, k) : zero(&s, entry, irtype(t));
     write_var(&s, var, entry, v);
   }
   bctl *body = push_ctl(&s, OP_END, NULL, 0, wm_functype_results(ft), ft->nresults, false);

@@ -50,7 +50,7 @@ enum {
   X(GLOBAL_SET, 1, IRF_EFFECT)   /* imm: global index */                                           \
   X(DIV, 2, IRF_EFFECT)          /* wop: the wasm division/remainder (traps) */                    \
   X(SELECT, 3, IRF_PURE)         /* args: a, b, cond: cond ? a : b */                              \
-  X(CALL, -1, IRF_EFFECT)        /* imm: function index; at most one result */                    \
+  X(CALL, -1, IRF_EFFECT)        /* imm: function index; one result, or void and RESULTs after */ \
   X(CALL_HOST, -1, IRF_EFFECT)   /* a call through the runtime (imports); imm: function index */   \
   X(CALL_INDIRECT, -1, IRF_EFFECT) /* args: arguments, then the element index; imm: type, aux: table */ \
   X(HOP, -1, IRF_EFFECT)         /* wop done by the runtime's out-of-line helper; imm, aux: its immediates */ \

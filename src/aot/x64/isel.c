@@ -129,6 +129,10 @@ static void movdqu(ir_gen *g, bool store, int x, x64_mem m) {
 }
 
 void x64i_v_load(ir_gen *g, ir_loc l, int x) {
+  if (l.kind == IR_LOC_CONST) { /* (build.c makes v128 constants V128_CONST: never expected) */
+    g->fail = true;
+    return;
+  }
   x64_rm rm = rm_of(g, l);
   if (rm.is_mem) movdqu(g, false, x, rm.mem);
   else xmov(g, x, rm.reg);
