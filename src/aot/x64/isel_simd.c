@@ -7,7 +7,8 @@
  * their xmm registers or frame slots, except where a sequence reaches into
  * a vector by lane (x64_simd_needs_mem: those go through the staging area
  * in the outgoing slots); scalar operands and results always go through
- * memory (their slot, or the staging area). Memory accesses get their address operand
+ * memory (their slot, or the staging area), except extract_lane of a vector
+ * in a register, which uses pextr* (or a shuffle for float lanes). Memory accesses get their address operand
  * from isel.c (guard pages or explicit bounds checks, as scalar accesses).
  * Instructions simd.c does not compile inline (those whose SSE forms differ
  * from wasm in corner cases) go to the runtime's helper, with the
@@ -72,6 +73,45 @@ static void scalar_result(ir_gen *g, uint32_t v, x64_mem m) {
   x64i_commit(g, v, r);
 }
 
+/* extract_lane of a vector in a register: pextr* into a general register, or
+ * the lane shuffled down for a float; false when the vector is in memory
+ * (the generic sequence reads the lane there). */
+static bool extract_lane_reg(ir_gen *g, uint32_t v, wm_opcode op) {
+  const ir_ins *i = &g->f->ins[v];
+  ir_loc a = ir_loc_of(g, i->args[0]), d = ir_loc_of(g, v);
+  if (a.kind != IR_LOC_REG) return false;
+  uint8_t lane = (uint8_t)i->imm;
+  if (op == OP_F32X4_EXTRACT_LANE || op == OP_F64X2_EXTRACT_LANE) {
+    int x = d.kind == IR_LOC_REG ? d.reg : XS2;
+    if (lane == 0) {
+      if (x != a.reg) x64_op_rm(&g->b, 0, 0x0F28, false, x, x64_r(a.reg)); /* movaps */
+    } else { /* pshufd x, a, the lane's dwords to the bottom */
+      x64_op_rm(&g->b, 0x66, 0x0F70, false, x, x64_r(a.reg));
+      x64_byte(&g->b, op == OP_F64X2_EXTRACT_LANE ? 0xEE : (uint8_t)(lane * 0x55));
+    }
+    if (d.kind == IR_LOC_SLOT) x64_sse_store(&g->b, 0xF2, 0x11, x, x64i_spill_mem(g, d.slot));
+    return true;
+  }
+  int r = d.kind == IR_LOC_REG ? d.reg : RAX;
+  switch (op) {
+  case OP_I8X16_EXTRACT_LANE_S: case OP_I8X16_EXTRACT_LANE_U: /* pextrb (zero-extends) */
+    x64_op_rm(&g->b, 0x66, 0x0F3A14, false, a.reg, x64_r(r));
+    break;
+  case OP_I16X8_EXTRACT_LANE_S: case OP_I16X8_EXTRACT_LANE_U: /* pextrw r, xmm (zero-extends) */
+    x64_op_rm(&g->b, 0x66, 0x0FC5, false, r, x64_r(a.reg));
+    break;
+  case OP_I32X4_EXTRACT_LANE: case OP_I64X2_EXTRACT_LANE: /* pextrd / pextrq */
+    x64_op_rm(&g->b, 0x66, 0x0F3A16, op == OP_I64X2_EXTRACT_LANE, a.reg, x64_r(r));
+    break;
+  default: return false;
+  }
+  x64_byte(&g->b, lane);
+  if (op == OP_I8X16_EXTRACT_LANE_S) x64_movsx8(&g->b, false, r, x64_r(r));
+  if (op == OP_I16X8_EXTRACT_LANE_S) x64_movsx16(&g->b, false, r, x64_r(r));
+  x64i_commit(g, v, r);
+  return true;
+}
+
 void x64_isel_simd(ir_gen *g, uint32_t v) {
   const ir_ins *i = &g->f->ins[v];
   wm_opcode op = ir_simd_wasm_op(i->op);
@@ -85,6 +125,10 @@ void x64_isel_simd(ir_gen *g, uint32_t v) {
     return;
   }
   const wm_opinfo *info = &wm_opinfos[op];
+  if (info->imm == IMM_LANE && strstr(info->name, "extract_lane")) {
+    if (ir_loc_of(g, v).kind == IR_LOC_NONE) return;
+    if (extract_lane_reg(g, v, op)) return;
+  }
   bool mem = info->imm == IMM_MEMARG || info->imm == IMM_MEMARG_LANE;
   addr_ctx ac = {g, {0}};
   x64_simd_io io = {.b = &g->b, .bytes = g->in->m->bytes, .address = ir_address, .ctx = &ac};
