@@ -226,6 +226,12 @@ static uint32_t pop(bstate *s) {
   return s->vs[--s->nv];
 }
 
+/* The top n values of the operand stack (NULL when n is 0: the stack may
+ * not be allocated yet). */
+static const uint32_t *stack_top(const bstate *s, uint32_t n) { return n ? s->vs + s->nv - n : NULL; }
+/* The n values just popped (still in place above the top). */
+static const uint32_t *popped(const bstate *s, uint32_t n) { return n ? s->vs + s->nv : NULL; }
+
 static uint32_t u32(bstate *s) {
   uint32_t v = 0;
   reader_u32(&s->r, &v);
@@ -319,7 +325,7 @@ static void do_end(bstate *s) {
   }
   for (uint32_t k = 0; k < saved.nr; k++) push(s, read_var(s, saved.var0 + k, s->cur));
   if (saved.op == OP_END) /* the function's end: its results are returned */
-    ir_emit(s->f, s->cur, IR_RET, IR_VOID, s->vs + s->nv - saved.nr, saved.nr, 0);
+    ir_emit(s->f, s->cur, IR_RET, IR_VOID, stack_top(s, saved.nr), saved.nr, 0);
 }
 
 /* ---- instructions ---- */
@@ -357,7 +363,7 @@ static void call_op(bstate *s, const wm_functype *ft, ir_op op, uint32_t imm, ui
   s->nv -= n;
   bool multi = ft->nresults > 1; /* the results are read by RESULT instructions right after */
   ir_type rt = ft->nresults == 1 ? irtype(wm_functype_results(ft)[0]) : IR_VOID;
-  uint32_t v = ir_emit(s->f, s->cur, op, rt, s->vs + s->nv, n, imm);
+  uint32_t v = ir_emit(s->f, s->cur, op, rt, popped(s, n), n, imm);
   s->f->ins[v].aux = table;
   if (rt) push(s, v);
   for (uint32_t k = 0; multi && k < ft->nresults; k++)
@@ -375,7 +381,7 @@ static void helper_op(bstate *s, wm_opcode op, uint32_t a, uint32_t b) {
   if (s->nv < n) return unsupported(s, "internal error: operand stack underflow");
   s->nv -= n;
   ir_type rt = result_type(sig);
-  uint32_t v = ir_emit(s->f, s->cur, IR_HOP, rt, s->vs + s->nv, n, a);
+  uint32_t v = ir_emit(s->f, s->cur, IR_HOP, rt, popped(s, n), n, a);
   s->f->ins[v].wop = (uint16_t)op;
   s->f->ins[v].aux = b;
   if (rt) push(s, v);
@@ -385,7 +391,7 @@ static void helper_op(bstate *s, wm_opcode op, uint32_t a, uint32_t b) {
 static void table_op(bstate *s, wm_opcode op, uint32_t n, ir_type rt, uint32_t a, uint32_t b) {
   if (s->nv < n) return unsupported(s, "internal error: operand stack underflow");
   s->nv -= n;
-  uint32_t v = ir_emit(s->f, s->cur, IR_HOP, rt, s->vs + s->nv, n, a);
+  uint32_t v = ir_emit(s->f, s->cur, IR_HOP, rt, popped(s, n), n, a);
   s->f->ins[v].wop = (uint16_t)op;
   s->f->ins[v].aux = b;
   if (rt) push(s, v);
@@ -427,7 +433,7 @@ static void simd_instr(bstate *s, wm_opcode op, const wm_opinfo *info) {
   if (s->nv < n) return unsupported(s, "internal error: operand stack underflow");
   s->nv -= n;
   ir_type rt = result_type(info->sig);
-  uint32_t v = ir_emit(s->f, s->cur, (ir_op)ir_simd_op(op), rt, s->vs + s->nv, n, imm);
+  uint32_t v = ir_emit(s->f, s->cur, (ir_op)ir_simd_op(op), rt, popped(s, n), n, imm);
   s->f->ins[v].wop = (uint16_t)op;
   s->f->ins[v].aux = aux;
   if (rt) push(s, v);
