@@ -193,6 +193,10 @@ static bool compile_module(const aot_target *t, const wm_module *m, uint32_t opt
   /* WRUN_AOT_OPT_REPORT=1: say on stderr which functions fall back and why (development, coverage counts) */
   const char *rep = getenv("WRUN_AOT_OPT_REPORT");
   bool report = rep && strcmp(rep, "1") == 0;
+  /* WRUN_AOT_IR_STRICT=1: a function the pipeline does not take is an error, not a
+   * one-pass fallback (the spec-aot-opt tests run so; an ISA without a one-pass compiler needs it) */
+  const char *strict_env = getenv("WRUN_AOT_IR_STRICT");
+  bool strict = isa && strict_env && strcmp(strict_env, "1") == 0;
   for (uint32_t k = 0; k < ndef; k++) {
     if (cancel && *cancel) {
       rt_error_at(err, WRUN_ERR_LIMIT, WRUN_NO_OFFSET, "compilation cancelled");
@@ -211,6 +215,11 @@ static bool compile_module(const aot_target *t, const wm_module *m, uint32_t opt
       rt_error_at(err, WRUN_ERR_LIMIT, m->funcs[in.index].code_offset,
                   "function %u%s%s%s: not supported by the %s AOT compiler: %s (run it with --tier interp)",
                   in.index, name ? " (" : "", name ? name : "", name ? ")" : "", t->name, why);
+      goto done;
+    }
+    if (st == 0 && strict) {
+      rt_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "function %u not compiled by the optimizing pipeline: %s",
+                  in.index, why);
       goto done;
     }
     if (st == 0 && !aot_compile_func(t, &in, &outs[k], err)) goto done;

@@ -4,7 +4,8 @@
  * dominating block, never across siblings), loop-invariant code motion
  * into the preheader, dead code elimination keeping effects, trivial phis,
  * critical-edge splitting, and the register allocator keeping values that
- * live at the same time apart.
+ * live at the same time apart; the SIMD rows of the op table (one per 0xFD
+ * instruction), their numbering and removal, and v128 spill slots.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -277,12 +278,141 @@ static void test_print(void **state) {
   ir_func_free(f);
 }
 
+/* One IR op per SIMD instruction, named as it, mapping both ways; memory
+ * accesses are effects, the rest pure. */
+static void test_simd_rows(void **state) {
+  (void)state;
+  uint32_t n = 0;
+  for (int op = 0; op < OP_COUNT_; op++) {
+    if (wm_opinfos[op].prefix != 0xFD) {
+      assert_int_equal(ir_simd_op((wm_opcode)op), IR_NOPS_);
+      continue;
+    }
+    n++;
+    uint32_t iop = ir_simd_op((wm_opcode)op);
+    assert_true(ir_op_is_simd(iop));
+    assert_int_equal(ir_simd_wasm_op(iop), op);
+    bool mem = wm_opinfos[op].imm == IMM_MEMARG || wm_opinfos[op].imm == IMM_MEMARG_LANE;
+    assert_int_equal(ir_opinfos[iop].flags, mem ? (IRF_EFFECT | IRF_READ) : IRF_PURE);
+  }
+  assert_int_equal(n, IR_NOPS_ - IR_SIMD_FIRST_);
+  assert_string_equal(ir_opinfos[IR_I32X4_ADD].name, "I32X4_ADD");
+  assert_false(ir_op_is_simd(IR_F64_PROMOTE_F32));
+  assert_false(ir_op_is_simd(IR_RESULT));
+  assert_int_equal(ir_cls(IR_V128), IR_CL_V);
+  assert_int_equal(ir_cls(IR_I64), IR_CL_G); /* references */
+}
+
+/* SIMD values are numbered by op and immediate (a lane is part of the
+ * value), unused pure SIMD ops are removed, loads are kept; a backend can
+ * tell which instructions need a v128 class. */
+static void test_simd_gvn_dce(void **state) {
+  (void)state;
+  ir_func *f = ir_func_new();
+  uint32_t b = ir_block_new(f);
+  uint32_t addr = emit0(f, b, IR_PARAM, IR_I32, 0);
+  uint32_t vec = emit1(f, b, (ir_op)IR_V128_LOAD, IR_V128, addr);
+  uint32_t unused = emit1(f, b, (ir_op)IR_V128_LOAD, IR_V128, addr);
+  uint32_t l1 = emit1(f, b, (ir_op)IR_I32X4_EXTRACT_LANE, IR_I32, vec);
+  f->ins[l1].imm = 1;
+  uint32_t l2 = emit1(f, b, (ir_op)IR_I32X4_EXTRACT_LANE, IR_I32, vec);
+  f->ins[l2].imm = 2;
+  uint32_t l1b = emit1(f, b, (ir_op)IR_I32X4_EXTRACT_LANE, IR_I32, vec);
+  f->ins[l1b].imm = 1;
+  uint32_t dead = emit2(f, b, (ir_op)IR_I32X4_ADD, IR_V128, vec, vec);
+  uint32_t rets[3] = {l1, l2, l1b};
+  ir_emit(f, b, IR_RET, IR_VOID, rets, 3, 0);
+  assert_true(ir_cfg(f));
+  ir_pass_gvn(f);
+  ir_canonicalize(f);
+  const ir_ins *ret = &f->ins[f->blocks[b].ins[f->blocks[b].nins - 1]];
+  assert_int_equal(ret->args[0], l1);
+  assert_int_equal(ret->args[1], l2); /* another lane: not the same value */
+  assert_int_equal(ret->args[2], l1); /* the same lane again: numbered */
+  ir_pass_dce(f);
+  assert_true(f->ins[dead].dead);
+  assert_false(f->ins[unused].dead); /* a load may trap */
+  assert_true(ir_ins_v128(f, &f->ins[vec]));
+  assert_true(ir_ins_v128(f, &f->ins[l1]));   /* a SIMD op with a scalar result */
+  assert_false(ir_ins_v128(f, &f->ins[addr]));
+  assert_false(f->oom);
+  ir_func_free(f);
+}
+
+/* Without vector registers every v128 value gets a 16-byte home: two
+ * consecutive slots of its own, not shared with a value live at the same time. */
+static void test_regalloc_v128_slots(void **state) {
+  (void)state;
+  ir_func *f = ir_func_new();
+  uint32_t b = ir_block_new(f);
+  uint32_t v[3], s[3];
+  for (uint32_t k = 0; k < 3; k++) v[k] = emit0(f, b, IR_PARAM, IR_V128, k);
+  uint32_t i0 = emit0(f, b, IR_PARAM, IR_I64, 3);
+  s[0] = emit2(f, b, (ir_op)IR_I32X4_ADD, IR_V128, v[0], v[1]);
+  s[1] = emit2(f, b, (ir_op)IR_I32X4_ADD, IR_V128, s[0], v[2]);
+  s[2] = emit2(f, b, (ir_op)IR_I64X2_REPLACE_LANE, IR_V128, s[1], i0);
+  ir_emit(f, b, IR_RET, IR_VOID, &s[2], 1, 0);
+  assert_true(ir_cfg(f));
+  static const int8_t regs[] = {3, 5};
+  aot_isa fake = {.alloc = {regs, regs}, .nalloc = {2, 2, 0}};
+  ir_ra ra;
+  assert_true(ir_regalloc(f, &fake, &ra));
+  uint32_t all[6] = {v[0], v[1], v[2], s[0], s[1], s[2]};
+  for (int k = 0; k < 6; k++) {
+    assert_int_equal(ra.reg[all[k]], -1);
+    assert_true(ra.slot[all[k]] >= 0);
+    assert_true((uint32_t)ra.slot[all[k]] + 2 <= ra.nslots);
+  }
+  /* v0, v1 and v2 live together: their 16-byte homes do not overlap */
+  for (int k = 0; k < 3; k++)
+    for (int j = 0; j < k; j++) {
+      int32_t a = ra.slot[v[k]], c = ra.slot[v[j]];
+      assert_true(a + 2 <= c || c + 2 <= a);
+    }
+  assert_true(ra.reg[i0] >= 0); /* the i64 still gets a register */
+  assert_int_equal(ra.used[IR_CL_V], 0);
+  ir_ra_free(&ra);
+  ir_func_free(f);
+}
+
+/* Vectors sharing the float registers (x86-64 xmm): a v128 and an f64 live
+ * at the same time get different registers of the one list, and used[]
+ * tells which held a vector. */
+static void test_regalloc_shared_bank(void **state) {
+  (void)state;
+  ir_func *f = ir_func_new();
+  uint32_t b = ir_block_new(f);
+  uint32_t vec = emit0(f, b, IR_PARAM, IR_V128, 0), x = emit0(f, b, IR_PARAM, IR_F64, 1);
+  uint32_t sp = emit1(f, b, (ir_op)IR_F64X2_SPLAT, IR_V128, x);
+  uint32_t sum = emit2(f, b, (ir_op)IR_F64X2_ADD, IR_V128, vec, sp);
+  uint32_t rets[2] = {sum, x};
+  ir_emit(f, b, IR_RET, IR_VOID, rets, 2, 0);
+  assert_true(ir_cfg(f));
+  static const int8_t gregs[] = {3, 5}, xregs[] = {1, 2, 3};
+  aot_isa fake = {.alloc = {gregs, xregs, xregs}, .nalloc = {2, 3, 3}, .vec_in_float_regs = true};
+  ir_ra ra;
+  assert_true(ir_regalloc(f, &fake, &ra));
+  uint32_t together[3] = {vec, x, sp}; /* all live where sum is computed */
+  for (int k = 0; k < 3; k++) {
+    assert_true(ra.reg[together[k]] >= 1 && ra.reg[together[k]] <= 3);
+    for (int j = 0; j < k; j++) assert_int_not_equal(ra.reg[together[k]], ra.reg[together[j]]);
+  }
+  assert_true(ra.used[IR_CL_V] & (1u << ra.reg[vec]));
+  assert_false(ra.used[IR_CL_V] & (1u << ra.reg[x]));
+  assert_true(ra.used[IR_CL_F] & (1u << ra.reg[x]));
+  assert_int_equal(ra.nslots, 0);
+  ir_ra_free(&ra);
+  ir_func_free(f);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_fold),        cmocka_unit_test(test_gvn_dominance),      cmocka_unit_test(test_licm),
       cmocka_unit_test(test_dce),         cmocka_unit_test(test_trivial_phi),        cmocka_unit_test(test_split_and_regalloc),
       cmocka_unit_test(test_regalloc_spill), cmocka_unit_test(test_accumulators),
       cmocka_unit_test(test_print),
+      cmocka_unit_test(test_simd_rows),   cmocka_unit_test(test_simd_gvn_dce),       cmocka_unit_test(test_regalloc_v128_slots),
+      cmocka_unit_test(test_regalloc_shared_bank),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,10 +11,13 @@
  * it is sealed. A branch to a label writes the label's variables and
  * jumps, so block results and loop parameters become phis like locals do.
  *
- * Anything this version does not lower (SIMD, references, tables,
- * call_indirect, calls to imports, bulk memory, memory.size/grow, multiple
- * call results, trapping float truncation) makes ir_build return 0 with the
- * reason: the caller compiles that function with the one-pass compiler.
+ * Every instruction of Wasm 2.0 is lowered: references are i64 values (a
+ * pointer, 0 for null), v128 values are IR_V128 and SIMD instructions the
+ * IR op of the same name, table and bulk-memory instructions are HOPs (the
+ * runtime's helper), and a call of several results is a call typed void
+ * followed by one RESULT per result. ir_build returns 0 (with the reason)
+ * only for internal inconsistencies; the caller then compiles the function
+ * with the one-pass compiler, or refuses it in strict mode.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,7 +94,8 @@ static ir_type irtype(wm_valtype t) {
   case WASM_I64: return IR_I64;
   case WASM_F32: return IR_F32;
   case WASM_F64: return IR_F64;
-  default: return IR_VOID;
+  case WASM_V128: return IR_V128;
+  default: return wm_valtype_is_num(t) ? IR_VOID : IR_I64; /* references */
   }
 }
 
@@ -165,7 +169,10 @@ static uint32_t add_phi_operands(bstate *s, uint32_t var, uint32_t phi) {
   return try_trivial(s, phi);
 }
 
-static uint32_t zero(bstate *s, uint32_t b, ir_type t) { return ir_emit(s->f, b, IR_CONST, t, NULL, 0, 0); }
+static uint32_t zero(bstate *s, uint32_t b, ir_type t) {
+  if (t == IR_V128) return ir_emit(s->f, b, (ir_op)IR_V128_CONST, IR_V128, NULL, 0, UINT64_MAX);
+  return ir_emit(s->f, b, IR_CONST, t, NULL, 0, 0);
+}
 
 static uint32_t read_var(bstate *s, uint32_t var, uint32_t b) {
   if (!ok(s)) return 0;
@@ -218,6 +225,12 @@ static uint32_t pop(bstate *s) {
   }
   return s->vs[--s->nv];
 }
+
+/* The top n values of the operand stack (NULL when n is 0: the stack may
+ * not be allocated yet). */
+static const uint32_t *stack_top(const bstate *s, uint32_t n) { return n ? s->vs + s->nv - n : NULL; }
+/* The n values just popped (still in place above the top). */
+static const uint32_t *popped(const bstate *s, uint32_t n) { return n ? s->vs + s->nv : NULL; }
 
 static uint32_t u32(bstate *s) {
   uint32_t v = 0;
@@ -312,7 +325,7 @@ static void do_end(bstate *s) {
   }
   for (uint32_t k = 0; k < saved.nr; k++) push(s, read_var(s, saved.var0 + k, s->cur));
   if (saved.op == OP_END) /* the function's end: its results are returned */
-    ir_emit(s->f, s->cur, IR_RET, IR_VOID, s->vs + s->nv - saved.nr, saved.nr, 0);
+    ir_emit(s->f, s->cur, IR_RET, IR_VOID, stack_top(s, saved.nr), saved.nr, 0);
 }
 
 /* ---- instructions ---- */
@@ -336,6 +349,7 @@ static ir_type result_type(const char *sig) {
   case 'I': return IR_I64;
   case 'f': return IR_F32;
   case 'F': return IR_F64;
+  case 'v': return IR_V128;
   default: return IR_VOID;
   }
 }
@@ -343,15 +357,17 @@ static ir_type result_type(const char *sig) {
 /* A call of type ft: direct (fidx, an import goes through the runtime) or,
  * for call_indirect (indirect: the element index is on top), checked by the runtime. */
 static void call_op(bstate *s, const wm_functype *ft, ir_op op, uint32_t imm, uint32_t table) {
-  if (ft->nresults > 1) return unsupported(s, "a call with several results");
   if (!types_ok(s, wm_functype_params(ft), ft->nparams) || !types_ok(s, wm_functype_results(ft), ft->nresults)) return;
   uint32_t n = ft->nparams + (op == IR_CALL_INDIRECT);
   if (s->nv < n) return unsupported(s, "internal error: operand stack underflow");
   s->nv -= n;
-  ir_type rt = ft->nresults ? irtype(wm_functype_results(ft)[0]) : IR_VOID;
-  uint32_t v = ir_emit(s->f, s->cur, op, rt, s->vs + s->nv, n, imm);
+  bool multi = ft->nresults > 1; /* the results are read by RESULT instructions right after */
+  ir_type rt = ft->nresults == 1 ? irtype(wm_functype_results(ft)[0]) : IR_VOID;
+  uint32_t v = ir_emit(s->f, s->cur, op, rt, popped(s, n), n, imm);
   s->f->ins[v].aux = table;
   if (rt) push(s, v);
+  for (uint32_t k = 0; multi && k < ft->nresults; k++)
+    push(s, ir_emit(s->f, s->cur, IR_RESULT, irtype(wm_functype_results(ft)[k]), &v, 1, k));
 }
 
 static void call_direct(bstate *s, uint32_t fidx) {
@@ -365,9 +381,61 @@ static void helper_op(bstate *s, wm_opcode op, uint32_t a, uint32_t b) {
   if (s->nv < n) return unsupported(s, "internal error: operand stack underflow");
   s->nv -= n;
   ir_type rt = result_type(sig);
-  uint32_t v = ir_emit(s->f, s->cur, IR_HOP, rt, s->vs + s->nv, n, a);
+  uint32_t v = ir_emit(s->f, s->cur, IR_HOP, rt, popped(s, n), n, a);
   s->f->ins[v].wop = (uint16_t)op;
   s->f->ins[v].aux = b;
+  if (rt) push(s, v);
+}
+
+/* A table or element instruction done by the helper: n operands, result type rt. */
+static void table_op(bstate *s, wm_opcode op, uint32_t n, ir_type rt, uint32_t a, uint32_t b) {
+  if (s->nv < n) return unsupported(s, "internal error: operand stack underflow");
+  s->nv -= n;
+  uint32_t v = ir_emit(s->f, s->cur, IR_HOP, rt, popped(s, n), n, a);
+  s->f->ins[v].wop = (uint16_t)op;
+  s->f->ins[v].aux = b;
+  if (rt) push(s, v);
+}
+
+/* A SIMD instruction: operands and result by its signature, immediates as
+ * ir.h says for the SIMD rows. */
+static void simd_instr(bstate *s, wm_opcode op, const wm_opinfo *info) {
+  uint64_t imm = 0;
+  uint32_t aux = 0;
+  const uint8_t *p = NULL;
+  switch (info->imm) {
+  case IMM_MEMARG: case IMM_MEMARG_LANE: {
+    if (!s->m->nmems) return unsupported(s, "internal error: no memory");
+    uint32_t align = u32(s);
+    imm = u32(s);
+    if (align & 0x40) imm = u32(s); /* a memory index came first (validated as 0) */
+    if (info->imm == IMM_MEMARG_LANE) {
+      uint8_t lane = 0;
+      reader_u8(&s->r, &lane);
+      aux = lane;
+    }
+    break;
+  }
+  case IMM_LANE: {
+    uint8_t lane = 0;
+    reader_u8(&s->r, &lane);
+    imm = lane;
+    break;
+  }
+  case IMM_V128: case IMM_SHUFFLE:
+    if (!reader_bytes(&s->r, 16, &p)) return unsupported(s, "internal error: truncated immediate");
+    imm = (uint64_t)(p - s->m->bytes);
+    break;
+  default: break;
+  }
+  const char *gt = strchr(info->sig, '>');
+  uint32_t n = (uint32_t)(gt - info->sig);
+  if (s->nv < n) return unsupported(s, "internal error: operand stack underflow");
+  s->nv -= n;
+  ir_type rt = result_type(info->sig);
+  uint32_t v = ir_emit(s->f, s->cur, (ir_op)ir_simd_op(op), rt, popped(s, n), n, imm);
+  s->f->ins[v].wop = (uint16_t)op;
+  s->f->ins[v].aux = aux;
   if (rt) push(s, v);
 }
 
@@ -432,7 +500,7 @@ static void instr(bstate *s) {
     }
     return;
   }
-  if (info->prefix == 0xFD) return unsupported(s, "SIMD");
+  if (info->prefix == 0xFD) return simd_instr(s, op, info);
   switch (op) {
   case OP_UNREACHABLE:
     ir_emit(f, s->cur, IR_TRAP, IR_VOID, NULL, 0, WRUN_TRAP_UNREACHABLE);
@@ -514,6 +582,17 @@ static void instr(bstate *s) {
   case OP_MEMORY_COPY: u32(s); u32(s); helper_op(s, op, 0, 0); return;
   case OP_MEMORY_INIT: { uint32_t d = u32(s); u32(s); helper_op(s, op, d, 0); return; }
   case OP_DATA_DROP: helper_op(s, op, u32(s), 0); return;
+  case OP_ELEM_DROP: table_op(s, op, 0, IR_VOID, u32(s), 0); return;
+  case OP_TABLE_GET: table_op(s, op, 1, IR_I64, u32(s), 0); return;
+  case OP_TABLE_SET: table_op(s, op, 2, IR_VOID, u32(s), 0); return;
+  case OP_TABLE_FILL: table_op(s, op, 3, IR_VOID, u32(s), 0); return;
+  case OP_TABLE_SIZE: table_op(s, op, 0, IR_I32, u32(s), 0); return;
+  case OP_TABLE_GROW: table_op(s, op, 2, IR_I32, u32(s), 0); return;
+  case OP_TABLE_COPY: { uint32_t d = u32(s), src = u32(s); table_op(s, op, 3, IR_VOID, d, src); return; }
+  case OP_TABLE_INIT: { uint32_t e = u32(s), t = u32(s); table_op(s, op, 3, IR_VOID, t, e); return; }
+  case OP_REF_NULL: wm_skip_imm(&s->r, s->m, info->imm); push(s, zero(s, s->cur, IR_I64)); return;
+  case OP_REF_IS_NULL: { uint32_t a = pop(s); push(s, ir_emit(f, s->cur, IR_I64_EQZ, IR_I32, &a, 1, 0)); return; }
+  case OP_REF_FUNC: push(s, ir_emit(f, s->cur, IR_REF_FUNC, IR_I64, NULL, 0, u32(s))); return;
 #define TR(id, ta, tr, lo, hi) case OP_##id:
   SEM_TRUNC_OPS(TR)
 #undef TR
@@ -521,14 +600,7 @@ static void instr(bstate *s) {
     return;
   case OP_DROP: pop(s); return;
   case OP_SELECT: case OP_SELECT_T: {
-    if (op == OP_SELECT_T) {
-      uint32_t n = u32(s);
-      for (uint32_t k = 0; k < n; k++) {
-        uint8_t t = 0;
-        reader_u8(&s->r, &t);
-        if (!irtype(t)) return unsupported(s, "select of references");
-      }
-    }
+    if (op == OP_SELECT_T) wm_skip_imm(&s->r, s->m, info->imm); /* the type is the operands' */
     uint32_t args[3];
     args[2] = pop(s);
     args[1] = pop(s);
@@ -543,7 +615,6 @@ static void instr(bstate *s) {
   case OP_GLOBAL_GET: case OP_GLOBAL_SET: {
     uint32_t g = u32(s);
     ir_type t = irtype(s->m->globals[g].type.type);
-    if (!t) return unsupported(s, "a reference global");
     if (op == OP_GLOBAL_GET) {
       push(s, ir_emit(f, s->cur, IR_GLOBAL_GET, t, NULL, 0, g));
     } else {
@@ -607,7 +678,7 @@ int ir_build(const wm_module *m, uint32_t fidx, bool interruptible, ir_func **ou
   for (uint32_t k = 0; k < ft->nparams + fn->nlocals; k++) {
     wm_valtype t = k < ft->nparams ? wm_functype_params(ft)[k] : fn->locals[k - ft->nparams];
     uint32_t var = new_var(&s, irtype(t));
-    uint32_t v = ir_emit(f, entry, k < ft->nparams ? IR_PARAM : IR_CONST, irtype(t), NULL, 0, k < ft->nparams ? k : 0);
+    uint32_t v = k < ft->nparams ? ir_emit(f, entry, IR_PARAM, irtype(t), NULL, 0, k) : zero(&s, entry, irtype(t));
     write_var(&s, var, entry, v);
   }
   bctl *body = push_ctl(&s, OP_END, NULL, 0, wm_functype_results(ft), ft->nresults, false);

@@ -68,11 +68,17 @@ void ir_gen_reloc(ir_gen *g, uint32_t at, uint32_t callee) {
   g->relocs[g->nrelocs++] = (aot_reloc){at, callee};
 }
 
-static bool same_loc(ir_loc a, ir_loc b) {
+/* The register file a class allocates from (vectors may share the floats'). */
+static int bank(const ir_gen *g, uint8_t t) {
+  int cl = ir_cls(t);
+  return cl == IR_CL_V && g->isa->vec_in_float_regs ? IR_CL_F : cl;
+}
+
+static bool same_loc(const ir_gen *g, ir_loc a, ir_loc b) {
   if (a.kind != b.kind) return false;
-  if (a.kind == IR_LOC_REG) return a.reg == b.reg && ir_cls(a.type) == ir_cls(b.type);
-  if (a.kind == IR_LOC_SLOT) return a.slot == b.slot;
-  if (a.kind == IR_LOC_SCRATCH) return ir_cls(a.type) == ir_cls(b.type);
+  if (a.kind == IR_LOC_REG) return a.reg == b.reg && bank(g, a.type) == bank(g, b.type);
+  if (a.kind == IR_LOC_SLOT) return a.slot == b.slot; /* (a v128's second half is its own) */
+  if (a.kind == IR_LOC_SCRATCH) return bank(g, a.type) == bank(g, b.type);
   return false;
 }
 
@@ -98,7 +104,7 @@ static void phi_moves(ir_gen *g, uint32_t b, uint32_t succ) {
     uint32_t phi = sb->ins[k];
     if (f->ins[phi].dead) continue;
     ir_loc d = ir_loc_of(g, phi), s = ir_loc_of(g, f->ins[phi].args[q]);
-    if (d.kind == IR_LOC_NONE || same_loc(d, s)) continue;
+    if (d.kind == IR_LOC_NONE || same_loc(g, d, s)) continue;
     s.type = d.type;
     mv[m++] = (pmove){d, s, false};
   }
@@ -109,7 +115,7 @@ static void phi_moves(ir_gen *g, uint32_t b, uint32_t succ) {
       if (mv[k].done) continue;
       bool blocked = false;
       for (uint32_t j = 0; j < m && !blocked; j++)
-        blocked = j != k && !mv[j].done && same_loc(mv[j].src, mv[k].dst);
+        blocked = j != k && !mv[j].done && same_loc(g, mv[j].src, mv[k].dst);
       if (blocked) continue;
       g->isa->move(g, mv[k].dst, mv[k].src);
       mv[k].done = true;
@@ -124,7 +130,7 @@ static void phi_moves(ir_gen *g, uint32_t b, uint32_t succ) {
       ir_loc old = mv[k].src;
       g->isa->move(g, scratch, old);
       for (uint32_t j = 0; j < m; j++)
-        if (!mv[j].done && same_loc(mv[j].src, old)) mv[j].src = (ir_loc){IR_LOC_SCRATCH, mv[j].src.type, -1, -1, 0};
+        if (!mv[j].done && same_loc(g, mv[j].src, old)) mv[j].src = (ir_loc){IR_LOC_SCRATCH, mv[j].src.type, -1, -1, 0};
       break;
     }
   }
@@ -188,7 +194,7 @@ static bool no_moves(const ir_gen *g, uint32_t b) {
     uint32_t phi = sb->ins[k];
     if (f->ins[phi].dead) continue;
     ir_loc d = ir_loc_of(g, phi), src = ir_loc_of(g, f->ins[phi].args[q]);
-    if (d.kind != IR_LOC_NONE && !same_loc(d, src)) return false;
+    if (d.kind != IR_LOC_NONE && !same_loc(g, d, src)) return false;
   }
   return true;
 }

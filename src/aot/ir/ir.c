@@ -26,7 +26,42 @@ const ir_opinfo ir_opinfos[IR_NOPS_] = {
 #define U(id, ta, tr, e) {#id, 1, IRF_PURE},
     SEM_UNOPS(U)
 #undef U
+#define IR_SIMD_ROW(id, imm) \
+  {#id, -1, (imm) == IMM_MEMARG || (imm) == IMM_MEMARG_LANE ? IRF_EFFECT | IRF_READ : IRF_PURE},
+#define OP(id, name, prefix, code, imm, arg, sig) IR_SIMD_PICK(prefix, id, imm)
+#include "binary/opcodes.def"
+#undef OP
+#undef IR_SIMD_ROW
 };
+
+wm_opcode ir_simd_wasm_op(uint32_t op) {
+  switch (op) {
+#define IR_SIMD_ROW(id, imm) case IR_##id: return OP_##id;
+#define OP(id, name, prefix, code, imm, arg, sig) IR_SIMD_PICK(prefix, id, imm)
+#include "binary/opcodes.def"
+#undef OP
+#undef IR_SIMD_ROW
+  default: return OP_COUNT_;
+  }
+}
+
+uint32_t ir_simd_op(wm_opcode op) {
+  switch (op) {
+#define IR_SIMD_ROW(id, imm) case OP_##id: return IR_##id;
+#define OP(id, name, prefix, code, imm, arg, sig) IR_SIMD_PICK(prefix, id, imm)
+#include "binary/opcodes.def"
+#undef OP
+#undef IR_SIMD_ROW
+  default: return IR_NOPS_;
+  }
+}
+
+bool ir_ins_v128(const ir_func *f, const ir_ins *i) {
+  if (i->type == IR_V128 || ir_op_is_simd(i->op)) return true;
+  for (uint32_t k = 0; k < i->nargs; k++)
+    if (f->ins[i->args[k]].type == IR_V128) return true;
+  return false;
+}
 
 /* ---- arena ---- */
 
@@ -328,8 +363,8 @@ void ir_split_critical_edges(ir_func *f) {
 /* ---- text ---- */
 
 static const char *type_name(uint8_t t) {
-  static const char *const n[] = {"", "i32", "i64", "f32", "f64"};
-  return t < 5 ? n[t] : "?";
+  static const char *const n[] = {"", "i32", "i64", "f32", "f64", "v128"};
+  return t < 6 ? n[t] : "?";
 }
 
 size_t ir_print(const ir_func *f, char *buf, size_t size) {

@@ -21,10 +21,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "binary/opcodes.h"
 #include "semantics/ops.h"
 
-/* Value types. */
-typedef enum { IR_VOID, IR_I32, IR_I64, IR_F32, IR_F64 } ir_type;
+/* Value types. References (funcref, externref) are IR_I64: a pointer or 0
+ * for null, in a general register. IR_V128 is the third register class; a
+ * backend without one refuses every instruction ir_ins_v128 reports. */
+typedef enum { IR_VOID, IR_I32, IR_I64, IR_F32, IR_F64, IR_V128 } ir_type;
 
 /* Properties of an op. */
 enum {
@@ -47,16 +50,33 @@ enum {
   X(GLOBAL_SET, 1, IRF_EFFECT)   /* imm: global index */                                           \
   X(DIV, 2, IRF_EFFECT)          /* wop: the wasm division/remainder (traps) */                    \
   X(SELECT, 3, IRF_PURE)         /* args: a, b, cond: cond ? a : b */                              \
-  X(CALL, -1, IRF_EFFECT)        /* imm: function index; at most one result */                    \
+  X(CALL, -1, IRF_EFFECT)        /* imm: function index; one result, or void and RESULTs after */ \
   X(CALL_HOST, -1, IRF_EFFECT)   /* a call through the runtime (imports); imm: function index */   \
   X(CALL_INDIRECT, -1, IRF_EFFECT) /* args: arguments, then the element index; imm: type, aux: table */ \
   X(HOP, -1, IRF_EFFECT)         /* wop done by the runtime's out-of-line helper; imm, aux: its immediates */ \
   X(POLL, 0, IRF_EFFECT)         /* interrupt check (loop heads, --timeout) */                     \
+  X(RESULT, 1, IRF_EFFECT | IRF_READ) /* args: a call of several results (typed void), right before; \
+                                  * imm: which result. Follows its call with nothing in between */ \
+  X(REF_FUNC, 0, IRF_PURE)       /* imm: function index: the funcref of the instance's function */ \
   X(JMP, 0, IRF_TERM)            /* succ[0] */                                                     \
   X(BR, 1, IRF_TERM)             /* args: cond; succ[0] if cond != 0 else succ[1] */               \
   X(SWITCH, 1, IRF_TERM)         /* args: index; succ[i], the last one the default */              \
   X(RET, -1, IRF_TERM)           /* the function's results */                                      \
   X(TRAP, 0, IRF_TERM)           /* imm: rt_trap_kind */
+
+/* The SIMD rows: one IR op per wasm 0xFD instruction, of the same name
+ * (IR_I32X4_ADD), generated from opcodes.def (the prefix selects the rows).
+ * Operands and result by the opcode's signature (wm_opinfos[].sig, v128
+ * operands typed IR_V128); immediates: memory access (flag IRF_EFFECT |
+ * IRF_READ, they may trap): imm = offset, aux = lane; IMM_LANE: imm = lane;
+ * i8x16.shuffle and v128.const: imm = the offset of the 16 immediate bytes
+ * in the module's bytes (v128.const with imm UINT64_MAX is zero). All others
+ * are IRF_PURE. */
+#define IR_SIMD_PICK_0x00(id, imm)
+#define IR_SIMD_PICK_0xFC(id, imm)
+#define IR_SIMD_PICK_0xFD(id, imm) IR_SIMD_ROW(id, imm)
+#define IR_SIMD_PASTE_(a, b) a##b
+#define IR_SIMD_PICK(prefix, id, imm) IR_SIMD_PASTE_(IR_SIMD_PICK_, prefix)(id, imm)
 
 /* The numeric rows come from semantics/ops.h: one IR op per wasm numeric op,
  * of the same name (IR_I32_ADD), unary (SEM_UNOPS) or binary. */
@@ -67,8 +87,21 @@ typedef enum ir_op {
 #define X(id, ta, tr, e) IR_##id,
   SEM_INT_BINOPS(X) SEM_FLOAT_BINOPS(X) SEM_BITS_BINOPS(X) SEM_UNOPS(X)
 #undef X
+  IR_SIMD_FIRST_,
+  IR_SIMD_BEFORE_ = IR_SIMD_FIRST_ - 1,
+#define IR_SIMD_ROW(id, imm) IR_##id,
+#define OP(id, name, prefix, code, imm, arg, sig) IR_SIMD_PICK(prefix, id, imm)
+#include "binary/opcodes.def"
+#undef OP
+#undef IR_SIMD_ROW
   IR_NOPS_
 } ir_op;
+
+/* The SIMD ops (a backend without a v128 class refuses them). */
+static inline bool ir_op_is_simd(uint32_t op) { return op >= IR_SIMD_FIRST_ && op < IR_NOPS_; }
+/* The wasm opcode of a SIMD op, and back. */
+wm_opcode ir_simd_wasm_op(uint32_t op);
+uint32_t ir_simd_op(wm_opcode op);
 
 typedef struct ir_opinfo {
   const char *name;
@@ -83,7 +116,7 @@ typedef struct ir_ins {
   uint8_t type;                  /* ir_type of the result (IR_VOID: none) */
   uint8_t dead;                  /* removed by a pass */
   uint16_t wop;                  /* LOAD/STORE/DIV/HOP: the wasm opcode */
-  uint32_t aux;                  /* CALL_INDIRECT: table; HOP: second immediate */
+  uint32_t aux;                  /* CALL_INDIRECT: table; HOP: second immediate; SIMD memory: lane */
   uint32_t block;
   uint32_t nargs;
   uint32_t *args;                /* value indices (arena) */
@@ -137,6 +170,9 @@ bool ir_dominates(const ir_func *f, uint32_t a, uint32_t b);
 /* Splits every edge from a block with several successors to a block with
  * several predecessors (phi moves then have a place). */
 void ir_split_critical_edges(ir_func *f);
+/* Does i need a v128 register class (its type or an argument's is IR_V128,
+ * or it is a SIMD op)? A backend without one refuses such instructions. */
+bool ir_ins_v128(const ir_func *f, const ir_ins *i);
 /* Writes the function as text (tests, debugging); returns bytes needed. */
 size_t ir_print(const ir_func *f, char *buf, size_t size);
 

@@ -19,9 +19,14 @@
 #include "aot/ir/ir.h"
 #include "aot/lower.h"
 
-/* Register classes of the allocator: general (i32, i64) and float (f32, f64). */
-enum { IR_CL_G, IR_CL_F, IR_NCLASS };
-static inline int ir_cls(uint8_t t) { return t == IR_F32 || t == IR_F64 ? IR_CL_F : IR_CL_G; }
+/* Register classes of the allocator: general (i32, i64, references), float
+ * (f32, f64) and vector (v128). A backend with no registers for a class
+ * (nalloc 0) gets every value of it in a frame slot; a v128 slot is 16
+ * bytes (two consecutive 8-byte slots). */
+enum { IR_CL_G, IR_CL_F, IR_CL_V, IR_NCLASS };
+static inline int ir_cls(uint8_t t) {
+  return t == IR_F32 || t == IR_F64 ? IR_CL_F : t == IR_V128 ? IR_CL_V : IR_CL_G;
+}
 
 /* Where a value is: a register, a frame slot, a constant (constants are
  * rematerialized where used and never occupy a register), or the backend's
@@ -38,7 +43,7 @@ typedef struct ir_loc {
 typedef struct ir_ra {
   int8_t *reg;                   /* per value: register or -1 */
   int32_t *slot;                 /* per value: spill slot or -1 */
-  uint32_t nslots;               /* spill slots used (8 bytes each) */
+  uint32_t nslots;               /* spill slots used (8 bytes each; a v128 takes two) */
   uint32_t used[IR_NCLASS];      /* registers assigned, as bit sets (the callee saves them) */
 } ir_ra;
 
@@ -74,6 +79,10 @@ struct aot_isa {
   /* the register file: allocatable registers per class in order of preference */
   const int8_t *alloc[IR_NCLASS];
   uint32_t nalloc[IR_NCLASS];
+  /* vector values take the float class's registers (alloc[IR_CL_F]; x86-64
+   * xmm, AArch64 v/d overlap): the two classes are allocated in one scan,
+   * and used[IR_CL_V] tells which registers held a vector */
+  bool vec_in_float_regs;
   /* can this backend select instruction i? (otherwise the function is compiled by the one-pass compiler) */
   bool (*supports)(const ir_func *f, const ir_ins *i);
   /* emission, in block order: begin once, then per block `block`, its

@@ -232,12 +232,15 @@ bool ir_regalloc(const ir_func *f, const aot_isa *isa, ir_ra *out) {
         if (phi_of[p->args[a]] == UINT32_MAX || f->blocks[b].loop_head) phi_of[p->args[a]] = f->blocks[b].ins[k];
     }
   /* linear scan, per class */
+  /* linear scan, per class (vectors with floats when they share registers) */
   for (int cl = 0; cl < IR_NCLASS; cl++) {
+    if (cl == IR_CL_V && isa->vec_in_float_regs) continue;
     uint32_t nact = 0, freeset = 0;
     for (uint32_t k = 0; k < isa->nalloc[cl]; k++) freeset |= 1u << isa->alloc[cl][k];
     for (uint32_t k = 0; k < n; k++) {
       uint32_t v = iv[k].v;
-      if (ir_cls(f->ins[v].type) != cl) continue;
+      int vcl = ir_cls(f->ins[v].type);
+      if ((vcl == IR_CL_V && isa->vec_in_float_regs ? IR_CL_F : vcl) != cl) continue;
       /* expire intervals that ended before this one starts */
       uint32_t keep = 0;
       for (uint32_t a = 0; a < nact; a++) {
@@ -307,16 +310,18 @@ bool ir_regalloc(const ir_func *f, const aot_isa *isa, ir_ra *out) {
           uint32_t w = active[cheap];
           r = out->reg[w];
           out->reg[w] = -1;
-          out->slot[w] = (int32_t)out->nslots++;
+          out->slot[w] = (int32_t)out->nslots;
+          out->nslots += ir_cls(f->ins[w].type) == IR_CL_V ? 2 : 1;
           active[cheap] = active[--nact];
         } else {
-          out->slot[v] = (int32_t)out->nslots++;
+          out->slot[v] = (int32_t)out->nslots;
+          out->nslots += vcl == IR_CL_V ? 2 : 1;
           continue;
         }
       }
       freeset &= ~(1u << r);
       out->reg[v] = (int8_t)r;
-      out->used[cl] |= 1u << r;
+      out->used[vcl] |= 1u << r;
       active[nact++] = v;
     }
   }

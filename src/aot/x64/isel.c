@@ -13,7 +13,11 @@
  * one IR instruction (xmm15 and r11 also serve the phi moves' cycles); the
  * allocator hands out rbx, rbp, r12, r13, rsi, rdi, r8-r10 and xmm1-xmm13.
  * An i32 in a register has its upper half clear (32-bit operations ensure
- * it), so it indexes memory directly.
+ * it), so it indexes memory directly. v128 values (the IR's third class)
+ * share xmm1-xmm13 with floats (vec_in_float_regs). Callees preserve only
+ * the low 8 bytes of an xmm register (the one-pass compiler's convention),
+ * so the xmm registers that held a v128 are saved whole around every call.
+ * A v128 argument or result takes two 8-byte slots.
  *
  * Frame (rsp-relative): [0] the caller's slot pointer, then the spill
  * slots, then the outgoing argument slots of calls, then the callee-saved
@@ -26,6 +30,7 @@
 #include <string.h>
 
 #include "aot/ir/isa.h"
+#include "aot/x64/isel.h"
 #include "aot/x64/target.h"
 
 #define XS1 14
@@ -38,6 +43,7 @@ typedef struct xs {
   int32_t out_base;              /* offset of the outgoing argument slots */
   int32_t save_base;
   int32_t vol_base;              /* where registers C may clobber are kept around a C call */
+  int32_t vec_base;              /* where xmm registers holding v128 values are kept around any call */
   uint32_t frame;
   uint32_t saved_g, saved_x;
   uint8_t *fused;                /* per value: a compare left to the branch that uses it */
@@ -46,6 +52,7 @@ typedef struct xs {
 } xs;
 
 static xs *S(ir_gen *g) { return g->isa_state; }
+int32_t x64i_out_base(ir_gen *g) { return S(g)->out_base; }
 
 static void add_site(ir_gen *g, site_list *l, size_t at) {
   if (l->n == l->cap) {
@@ -64,6 +71,7 @@ static void add_site(ir_gen *g, site_list *l, size_t at) {
 static void trap_jcc(ir_gen *g, int cc, rt_trap_kind k) { add_site(g, &g->traps[k], x64_jcc_rel32(&g->b, cc)); }
 
 static x64_mem spill_mem(const ir_gen *g, int32_t slot) { return x64_base(RSP, 8 + 8 * slot); }
+x64_mem x64i_spill_mem(const ir_gen *g, int32_t slot) { return spill_mem(g, slot); }
 static x64_mem ctx_mem(size_t off) { return x64_base(R14, (int32_t)off); }
 
 static bool wide(uint8_t t) { return t == IR_I64 || t == IR_F64; }
@@ -73,7 +81,7 @@ static uint8_t fpfx(bool dbl) { return dbl ? 0xF2 : 0xF3; }
 /* A register or memory operand for a value that is not a constant. */
 static x64_rm rm_of(const ir_gen *g, ir_loc l) {
   if (l.kind == IR_LOC_REG) return x64_r(l.reg);
-  if (l.kind == IR_LOC_SCRATCH) return x64_r(ir_cls(l.type) == IR_CL_F ? XS2 : R11);
+  if (l.kind == IR_LOC_SCRATCH) return x64_r(ir_cls(l.type) != IR_CL_G ? XS2 : R11);
   return x64_m(spill_mem(g, l.slot));
 }
 
@@ -97,6 +105,8 @@ static void load_g(ir_gen *g, ir_loc l, int d) {
   x64_mov_load(&g->b, w, d, rm);
 }
 
+void x64i_load_g(ir_gen *g, ir_loc l, int d) { load_g(g, l, d); }
+
 static void load_x(ir_gen *g, ir_loc l, int d) {
   bool w = wide(l.type);
   if (l.kind == IR_LOC_CONST) {
@@ -113,6 +123,31 @@ static void load_x(ir_gen *g, ir_loc l, int d) {
   else x64_sse(&g->b, fpfx(w), 0x10, false, d, rm);
 }
 
+/* v128 values: xmm x from / to a location (a slot, a register or the scratch). */
+static void movdqu(ir_gen *g, bool store, int x, x64_mem m) {
+  x64_op_rm(&g->b, 0xF3, store ? 0x0F7F : 0x0F6F, false, x, x64_m(m));
+}
+
+void x64i_v_load(ir_gen *g, ir_loc l, int x) {
+  if (l.kind == IR_LOC_CONST) { /* (build.c makes v128 constants V128_CONST: never expected) */
+    g->fail = true;
+    return;
+  }
+  x64_rm rm = rm_of(g, l);
+  if (rm.is_mem) movdqu(g, false, x, rm.mem);
+  else xmov(g, x, rm.reg);
+}
+
+void x64i_v_store(ir_gen *g, ir_loc l, int x) {
+  if (l.kind == IR_LOC_NONE) return;
+  x64_rm rm = rm_of(g, l);
+  if (rm.is_mem) movdqu(g, true, x, rm.mem);
+  else xmov(g, rm.reg, x);
+}
+
+/* Slots a value of type t takes in argument and result arrays. */
+static int32_t slot_width(uint8_t t) { return t == IR_V128 ? 2 : 1; }
+
 /* The register to compute value v in: its own, or scratch `s`. */
 static int dst_reg(ir_gen *g, uint32_t v, int s) {
   ir_loc l = ir_loc_of(g, v);
@@ -120,6 +155,8 @@ static int dst_reg(ir_gen *g, uint32_t v, int s) {
 }
 
 /* Stores the result computed in r to v's slot if v lives in memory. */
+static void commit(ir_gen *g, uint32_t v, int r);
+void x64i_commit(ir_gen *g, uint32_t v, int r) { commit(g, v, r); }
 static void commit(ir_gen *g, uint32_t v, int r) {
   ir_loc l = ir_loc_of(g, v);
   if (l.kind != IR_LOC_SLOT) return;
@@ -147,7 +184,8 @@ static bool by_helper(ir_op op) {
 }
 
 static bool calls_c(ir_op op) {
-  return op == IR_HOP || op == IR_CALL_HOST || op == IR_CALL_INDIRECT || by_helper(op);
+  return op == IR_HOP || op == IR_CALL_HOST || op == IR_CALL_INDIRECT || by_helper(op) ||
+         (ir_op_is_simd(op) && !x64_has_simd(ir_simd_wasm_op(op)));
 }
 
 /* The wasm opcode of a numeric IR op (for the helper). */
@@ -507,6 +545,8 @@ static void float_unop(ir_gen *g, uint32_t v, ir_op op) {
 /* ---- memory, globals ---- */
 
 /* The operand for an access of `size` bytes at addr + offset; may use r11, rax, rdx. */
+static x64_mem address(ir_gen *g, ir_loc a, uint64_t offset, uint32_t size);
+x64_mem x64i_address(ir_gen *g, ir_loc a, uint64_t offset, uint32_t size) { return address(g, a, offset, size); }
 static x64_mem address(ir_gen *g, ir_loc a, uint64_t offset, uint32_t size) {
   if (g->in->bounds_checks) {
     load_g(g, a, R11);
@@ -588,6 +628,11 @@ static void global_get(ir_gen *g, uint32_t v) {
   const ir_ins *i = &g->f->ins[v];
   x64_mem m = x64_base(R11, (int32_t)offsetof(rt_global, val));
   global_addr(g, (uint32_t)i->imm);
+  if (i->type == IR_V128) {
+    movdqu(g, false, XS2, m);
+    x64i_v_store(g, ir_loc_of(g, v), XS2);
+    return;
+  }
   int d = dst_reg(g, v, isf(i->type) ? 0 : RCX);
   if (isf(i->type)) x64_sse(&g->b, fpfx(wide(i->type)), 0x10, false, d, x64_m(m));
   else x64_mov_load(&g->b, wide(i->type), d, x64_m(m));
@@ -595,6 +640,12 @@ static void global_get(ir_gen *g, uint32_t v) {
 }
 
 static void global_set(ir_gen *g, uint32_t v) {
+  if (arg(g, v, 0).type == IR_V128) {
+    x64i_v_load(g, arg(g, v, 0), XS2);
+    global_addr(g, (uint32_t)g->f->ins[v].imm);
+    movdqu(g, true, XS2, x64_base(R11, (int32_t)offsetof(rt_global, val)));
+    return;
+  }
   load_g(g, arg(g, v, 0), RCX); /* all 8 bytes of the slot's bits */
   global_addr(g, (uint32_t)g->f->ins[v].imm);
   x64_mov_store(&g->b, true, x64_base(R11, (int32_t)offsetof(rt_global, val)), RCX);
@@ -605,6 +656,15 @@ static void global_set(ir_gen *g, uint32_t v) {
 static void select_op(ir_gen *g, uint32_t v) {
   ir_loc a = arg(g, v, 0), b = arg(g, v, 1), c = arg(g, v, 2);
   uint8_t t = g->f->ins[v].type;
+  if (t == IR_V128) { /* through xmm15: the result's slot may not be written before b is read */
+    x64i_v_load(g, a, XS2);
+    emit_test(g, c);
+    size_t skip = x64_jcc_rel32(&g->b, CC_NE);
+    x64i_v_load(g, b, XS2);
+    x64_patch_rel32(&g->b, skip, g->b.n);
+    x64i_v_store(g, ir_loc_of(g, v), XS2);
+    return;
+  }
   if (isf(t)) {
     int d = dst_reg(g, v, 0);
     load_x(g, a, d);
@@ -623,31 +683,46 @@ static void select_op(ir_gen *g, uint32_t v) {
   commit(g, v, d);
 }
 
+static void save_vectors(ir_gen *g, bool restore);
+
 static void call(ir_gen *g, uint32_t v) {
   const ir_ins *i = &g->f->ins[v];
   int32_t out = S(g)->out_base;
   static const int8_t arg_gpr[2] = {RCX, RDX}, arg_xmm[2] = {0, XS1};
-  /* slot arguments first (through r11/rax), then the register ones */
-  for (uint32_t k = 0; k < i->nargs; k++) {
+  /* slot arguments first (through r11/rax), then the register ones; the
+   * position of an argument counts two slots for each v128 before it */
+  int32_t pos = 0;
+  for (uint32_t k = 0; k < i->nargs; pos += slot_width(arg(g, v, k).type), k++) {
     ir_loc a = arg(g, v, k);
-    if (aot_arg_in_reg(g->isa->machine, (int32_t)k, WASM_I32)) continue;
-    x64_mem m = x64_base(RSP, out + 8 * (int32_t)k);
-    if (a.kind == IR_LOC_REG && isf(a.type)) x64_sse_store(&g->b, 0xF2, 0x11, a.reg, m);
+    if (aot_arg_in_reg(g->isa->machine, pos, a.type == IR_V128 ? WASM_V128 : WASM_I32)) continue;
+    x64_mem m = x64_base(RSP, out + 8 * pos);
+    if (a.type == IR_V128) {
+      x64i_v_load(g, a, XS2);
+      movdqu(g, true, XS2, m);
+    } else if (a.kind == IR_LOC_REG && isf(a.type)) x64_sse_store(&g->b, 0xF2, 0x11, a.reg, m);
     else if (a.kind == IR_LOC_REG) x64_mov_store(&g->b, true, m, a.reg);
     else {
       load_g(g, a, R11);
       x64_mov_store(&g->b, true, m, R11);
     }
   }
-  for (uint32_t k = 0; k < i->nargs; k++) {
+  pos = 0;
+  for (uint32_t k = 0; k < i->nargs; pos += slot_width(arg(g, v, k).type), k++) {
     ir_loc a = arg(g, v, k);
-    if (!aot_arg_in_reg(g->isa->machine, (int32_t)k, WASM_I32)) continue;
-    if (isf(a.type)) load_x(g, a, arg_xmm[k]);
-    else load_g(g, a, arg_gpr[k]);
+    if (a.type == IR_V128 || !aot_arg_in_reg(g->isa->machine, pos, WASM_I32)) continue;
+    if (isf(a.type)) load_x(g, a, arg_xmm[pos]);
+    else load_g(g, a, arg_gpr[pos]);
   }
+  save_vectors(g, false);
   x64_lea(&g->b, true, RAX, x64_base(RSP, out));
   ir_gen_reloc(g, (uint32_t)x64_call_rel32(&g->b), (uint32_t)i->imm);
+  save_vectors(g, true);
   if (i->type == IR_VOID || ir_loc_of(g, v).kind == IR_LOC_NONE) return;
+  if (i->type == IR_V128) { /* a single v128 result comes back in the slots */
+    movdqu(g, false, XS2, x64_base(RSP, out));
+    x64i_v_store(g, ir_loc_of(g, v), XS2);
+    return;
+  }
   if (isf(i->type)) {
     int d = dst_reg(g, v, 0);
     xmov(g, d, 0);
@@ -663,6 +738,17 @@ static void call(ir_gen *g, uint32_t v) {
 
 #define GPR_VOLATILE ((1u << RSI) | (1u << RDI) | (1u << R8) | (1u << R9) | (1u << R10))
 
+/* All 16 bytes of the xmm registers that held a v128 value, to the frame
+ * around a call (or back): a callee keeps only their low halves. */
+static void save_vectors(ir_gen *g, bool restore) {
+  int32_t off = S(g)->vec_base;
+  for (int r = 0; r < 16; r++)
+    if (g->ra->used[IR_CL_V] & (1u << r)) {
+      movdqu(g, !restore, r, x64_base(RSP, off));
+      off += 16;
+    }
+}
+
 /* Our values in registers a C function may clobber go to the frame around the call. */
 static void save_volatile(ir_gen *g, bool restore) {
   int32_t off = S(g)->vol_base;
@@ -673,19 +759,24 @@ static void save_volatile(ir_gen *g, bool restore) {
       off += 8;
     }
   for (int r = 0; r < 16; r++)
-    if (g->ra->used[IR_CL_F] & (1u << r)) {
+    if (g->ra->used[IR_CL_F] & ~g->ra->used[IR_CL_V] & (1u << r)) {
       if (restore) x64_sse(&g->b, 0xF2, 0x10, false, r, x64_m(x64_base(RSP, off)));
       else x64_sse_store(&g->b, 0xF2, 0x11, r, x64_base(RSP, off));
       off += 8;
     }
+  save_vectors(g, restore);
 }
 
 /* Writes arguments first..first+n-1 of v to the outgoing slots (64 bits each). */
 static void args_to_slots(ir_gen *g, uint32_t v, uint32_t n) {
-  for (uint32_t k = 0; k < n; k++) {
+  int32_t pos = 0;
+  for (uint32_t k = 0; k < n; pos += slot_width(arg(g, v, k).type), k++) {
     ir_loc a = arg(g, v, k);
-    x64_mem m = x64_base(RSP, S(g)->out_base + 8 * (int32_t)k);
-    if (a.kind == IR_LOC_REG && isf(a.type)) x64_sse_store(&g->b, 0xF2, 0x11, a.reg, m);
+    x64_mem m = x64_base(RSP, S(g)->out_base + 8 * pos);
+    if (a.type == IR_V128) {
+      x64i_v_load(g, a, XS2);
+      movdqu(g, true, XS2, m);
+    } else if (a.kind == IR_LOC_REG && isf(a.type)) x64_sse_store(&g->b, 0xF2, 0x11, a.reg, m);
     else if (a.kind == IR_LOC_REG) x64_mov_store(&g->b, true, m, a.reg);
     else {
       load_g(g, a, R11);
@@ -699,6 +790,11 @@ static void take_slot_result(ir_gen *g, uint32_t v) {
   uint8_t t = g->f->ins[v].type;
   if (t == IR_VOID || ir_loc_of(g, v).kind == IR_LOC_NONE) return;
   x64_mem m = x64_base(RSP, S(g)->out_base);
+  if (t == IR_V128) {
+    movdqu(g, false, XS2, m);
+    x64i_v_store(g, ir_loc_of(g, v), XS2);
+    return;
+  }
   int d = dst_reg(g, v, isf(t) ? 0 : RAX);
   if (isf(t)) x64_sse(&g->b, fpfx(wide(t)), 0x10, false, d, x64_m(m));
   else x64_mov_load(&g->b, wide(t), d, x64_m(m));
@@ -715,7 +811,8 @@ static void finish_helper_call(ir_gen *g, uint32_t v, aot_helper h) {
 }
 
 /* An operation of the AOT_H_OP helper: (ctx, slots, op, a, b). */
-static void helper_op(ir_gen *g, uint32_t v, wm_opcode op, uint64_t a, uint64_t b) {
+static void helper_op(ir_gen *g, uint32_t v, wm_opcode op, uint64_t a, uint64_t b) { x64i_helper_op(g, v, op, a, b); }
+void x64i_helper_op(ir_gen *g, uint32_t v, wm_opcode op, uint64_t a, uint64_t b) {
   args_to_slots(g, v, g->f->ins[v].nargs);
   save_volatile(g, false);
   x64_mov_rr(&g->b, true, RDI, R14);
@@ -812,6 +909,37 @@ static void call_indirect(ir_gen *g, uint32_t v) {
   commit(g, v, d);
 }
 
+/* The type of the function a call instruction calls. */
+static const wm_functype *callee_type(const ir_gen *g, const ir_ins *c) {
+  const wm_module *m = g->in->m;
+  if (c->op == IR_CALL_INDIRECT) return &m->types[c->imm].func;
+  return wm_module_func_type(m, (uint32_t)c->imm);
+}
+
+/* Result k of a call of several results, from the slots the callee (or the
+ * helper) wrote them to: the outgoing slots, untouched since the call. */
+static void call_result(ir_gen *g, uint32_t v) {
+  const ir_ins *i = &g->f->ins[v];
+  const wm_functype *ft = callee_type(g, &g->f->ins[i->args[0]]);
+  int32_t pos = 0;
+  for (uint32_t k = 0; k < i->imm; k++) pos += wm_functype_results(ft)[k] == WASM_V128 ? 2 : 1;
+  x64_mem m = x64_base(RSP, S(g)->out_base + 8 * pos);
+  ir_loc d = ir_loc_of(g, v);
+  if (d.kind == IR_LOC_NONE) return;
+  if (i->type == IR_V128) {
+    movdqu(g, false, XS2, m);
+    x64i_v_store(g, d, XS2);
+  } else if (isf(i->type)) {
+    int r = dst_reg(g, v, 0);
+    x64_sse(&g->b, fpfx(wide(i->type)), 0x10, false, r, x64_m(m));
+    commit(g, v, r);
+  } else {
+    int r = dst_reg(g, v, RAX);
+    x64_mov_load(&g->b, wide(i->type), r, x64_m(m));
+    commit(g, v, r);
+  }
+}
+
 static void poll(ir_gen *g) {
   x64_mov_load(&g->b, true, R11, x64_m(ctx_mem(offsetof(aot_ctx, interrupt))));
   x64_op_rm(&g->b, 0, 0x83, false, 7, x64_m(x64_base(R11, 0))); /* cmp dword [r11], 0 */
@@ -836,7 +964,19 @@ static void x_ins(ir_gen *g, uint32_t v) {
   case IR_CALL_INDIRECT: call_indirect(g, v); return;
   case IR_HOP: helper_op(g, v, (wm_opcode)i->wop, i->imm, i->aux); return;
   case IR_POLL: poll(g); return;
+  case IR_RESULT: call_result(g, v); return;
+  case IR_REF_FUNC: {
+    int d = dst_reg(g, v, RAX);
+    x64_mov_load(&g->b, true, d, x64_m(ctx_mem(offsetof(aot_ctx, funcs))));
+    x64_mov_load(&g->b, true, d, x64_m(x64_base(d, (int32_t)(8 * i->imm))));
+    commit(g, v, d);
+    return;
+  }
   default: break;
+  }
+  if (ir_op_is_simd(op)) {
+    x64_isel_simd(g, v);
+    return;
   }
   if (ir_loc_of(g, v).kind == IR_LOC_NONE) return; /* unused (cannot happen after dce) */
   if (by_helper(op)) {
@@ -865,6 +1005,17 @@ static void x_ins(ir_gen *g, uint32_t v) {
 /* ---- moves (phis), control ---- */
 
 static void x_move(ir_gen *g, ir_loc d, ir_loc s) {
+  if (d.type == IR_V128) { /* through xmm14 (xmm15 may be the cycle's scratch) */
+    if (s.kind == IR_LOC_SLOT && d.kind == IR_LOC_SLOT) {
+      movdqu(g, false, XS1, spill_mem(g, s.slot));
+      movdqu(g, true, XS1, spill_mem(g, d.slot));
+    } else if (d.kind == IR_LOC_SLOT) {
+      movdqu(g, true, rm_of(g, s).reg, spill_mem(g, d.slot));
+    } else {
+      x64i_v_load(g, s, rm_of(g, d).reg);
+    }
+    return;
+  }
   bool fl = ir_cls(d.type) == IR_CL_F;
   if (d.kind == IR_LOC_SLOT) {
     x64_mem m = spill_mem(g, d.slot);
@@ -945,10 +1096,15 @@ static void x_term(ir_gen *g, uint32_t v, uint32_t next) {
       else load_g(g, r, RAX);
     } else if (i->nargs) {
       x64_mov_load(&g->b, true, RDX, x64_m(x64_base(RSP, 0)));
+      int32_t pos = 0;
       for (uint32_t k = 0; k < i->nargs; k++) {
         ir_loc r = ir_loc_of(g, i->args[k]);
-        x64_mem m = x64_base(RDX, 8 * (int32_t)k);
-        if (r.kind == IR_LOC_REG && isf(r.type)) {
+        x64_mem m = x64_base(RDX, 8 * pos);
+        pos += slot_width(r.type);
+        if (r.type == IR_V128) {
+          x64i_v_load(g, r, XS2);
+          movdqu(g, true, XS2, m);
+        } else if (r.kind == IR_LOC_REG && isf(r.type)) {
           x64_sse_store(&g->b, 0xF2, 0x11, r.reg, m);
         } else {
           load_g(g, r, RAX);
@@ -972,6 +1128,21 @@ static void bind(ir_gen *g, site_list *l, size_t target) {
 
 static uint32_t popcount(uint32_t x) { return (uint32_t)__builtin_popcount(x); }
 
+/* Outgoing slots instruction i needs: its arguments (two per v128) and
+ * results of calls and helpers, the staging area of SIMD instructions. */
+static uint32_t out_slots(const ir_gen *g, const ir_ins *i) {
+  if (ir_op_is_simd(i->op)) return X64I_SIMD_STAGE_SLOTS;
+  if (i->op != IR_CALL && !calls_c((ir_op)i->op)) return 0;
+  uint32_t n = 0, r = 2;
+  for (uint32_t a = 0; a < i->nargs; a++) n += g->f->ins[i->args[a]].type == IR_V128 ? 2 : 1;
+  if (i->op == IR_CALL || i->op == IR_CALL_HOST || i->op == IR_CALL_INDIRECT) {
+    const wm_functype *ft = callee_type(g, i);
+    r = 0;
+    for (uint32_t k = 0; k < ft->nresults; k++) r += wm_functype_results(ft)[k] == WASM_V128 ? 2 : 1;
+  }
+  return n > r ? n : r;
+}
+
 static bool x_begin(ir_gen *g) {
   const ir_func *f = g->f;
   xs *st = calloc(1, sizeof *st);
@@ -990,7 +1161,8 @@ static bool x_begin(ir_gen *g) {
       const ir_ins *i = &f->ins[bl->ins[k]];
       if (i->dead) continue;
       for (uint32_t a = 0; a < i->nargs; a++) uses[i->args[a]]++;
-      if ((i->op == IR_CALL || calls_c((ir_op)i->op)) && i->nargs > nout) nout = i->nargs;
+      uint32_t need = out_slots(g, i);
+      if (need > nout) nout = need;
       c_calls |= calls_c((ir_op)i->op);
     }
   }
@@ -1010,16 +1182,17 @@ static bool x_begin(ir_gen *g) {
   const uint32_t gpr_alloc = (1u << RBX) | (1u << RBP) | (1u << RSI) | (1u << RDI) | (1u << R8) | (1u << R9) |
                              (1u << R10) | (1u << R12) | (1u << R13);
   st->saved_g = g->ra->used[IR_CL_G] & gpr_alloc;
-  st->saved_x = g->ra->used[IR_CL_F] & 0x3FFEu;
-  uint32_t nvol = 0;
+  st->saved_x = (g->ra->used[IR_CL_F] | g->ra->used[IR_CL_V]) & 0x3FFEu;
+  uint32_t nvol = 0, nvec = popcount(g->ra->used[IR_CL_V]);
   if (c_calls) { /* our callers keep values in every allocatable register, and C may clobber these */
-    nvol = popcount(g->ra->used[IR_CL_G] & GPR_VOLATILE) + popcount(g->ra->used[IR_CL_F]);
+    nvol = popcount(g->ra->used[IR_CL_G] & GPR_VOLATILE) + popcount(g->ra->used[IR_CL_F] & ~g->ra->used[IR_CL_V]);
     st->saved_g |= GPR_VOLATILE;
     st->saved_x = 0x3FFEu;
   }
   st->out_base = 8 + 8 * (int32_t)g->ra->nslots;
   st->vol_base = st->out_base + 8 * (int32_t)nout;
-  st->save_base = st->vol_base + 8 * (int32_t)nvol;
+  st->vec_base = st->vol_base + 8 * (int32_t)nvol;
+  st->save_base = st->vec_base + 16 * (int32_t)nvec;
   uint32_t frame = (uint32_t)st->save_base + 8 * (popcount(st->saved_g) + popcount(st->saved_x));
   if (frame % 16 != 8) frame += 8; /* rsp is 16-aligned in the body */
   st->frame = frame;
@@ -1048,10 +1221,14 @@ static bool x_begin(ir_gen *g) {
     if (i->dead || i->op != IR_PARAM) continue;
     ir_loc d = ir_loc_of(g, v);
     if (d.kind == IR_LOC_NONE) continue;
-    uint32_t p = (uint32_t)i->imm;
+    uint32_t p = 0; /* the parameter's slot position: two for each v128 before it */
+    for (uint32_t q = 0; q < i->imm; q++) p += wm_functype_params(g->ft)[q] == WASM_V128 ? 2 : 1;
     bool fl = isf(i->type);
     ir_loc src;
-    if (aot_arg_in_reg(g->isa->machine, (int32_t)p, WASM_I32)) {
+    if (i->type == IR_V128) {
+      movdqu(g, false, XS2, x64_base(RAX, 8 * (int32_t)p));
+      src = (ir_loc){IR_LOC_SCRATCH, IR_V128, -1, -1, 0};
+    } else if (aot_arg_in_reg(g->isa->machine, (int32_t)p, WASM_I32)) {
       src = (ir_loc){IR_LOC_REG, i->type, fl ? arg_xmm[p] : arg_gpr[p], -1, 0};
       /* upper half of an i32 clear: a 32-bit move into the home register does it */
       if (!fl && i->type == IR_I32 && d.kind != IR_LOC_REG) x64_mov_rr(&g->b, false, arg_gpr[p], arg_gpr[p]);
@@ -1140,8 +1317,9 @@ static void x_release(ir_gen *g) {
 const aot_isa aot_isa_x64 = {
     .name = "x86-64",
     .machine = &aot_target_x64,
-    .alloc = {gpr_order, xmm_order},
-    .nalloc = {sizeof gpr_order, sizeof xmm_order},
+    .alloc = {gpr_order, xmm_order, xmm_order},
+    .nalloc = {sizeof gpr_order, sizeof xmm_order, sizeof xmm_order},
+    .vec_in_float_regs = true,
     .supports = x_supports,
     .begin = x_begin,
     .block = x_block,

@@ -1,10 +1,13 @@
 /*
  * simd.c — SIMD instructions in the x86-64 backend, with SSE4.1 at most.
  *
- * v128 values live in frame slots in this version (lower.c never gives them
- * registers): an instruction loads its operands into xmm0/xmm14/xmm15, works
- * there and stores its result to the first operand's slot. Scalar operands
- * and lane accesses use the slots directly. Instructions whose wasm
+ * The instruction sequences work on operands in memory (x64_simd_seq): an
+ * instruction loads its v128 operands into xmm0/xmm14/xmm15, works there and
+ * stores its result; scalar operands and lane accesses use memory directly.
+ * Both compilers use them: the one-pass compiler (x64_simd: v128 values in
+ * frame slots, the result in the first operand's slot) and the optimizing
+ * pipeline's isel_simd.c (operands in their spill slots or a staging area,
+ * the result in its own slot). Instructions whose wasm
  * semantics differ from the closest SSE instruction in corner cases (f32x4.min
  * with NaNs, q15mulr at -1 * -1, i64x2 compares needing SSE4.2, saturating
  * truncations, ...) are left to the out-of-line helper (x64_has_simd false).
@@ -151,195 +154,224 @@ static bool special(wm_opcode op) {
 
 bool x64_has_simd(wm_opcode op) { return special(op) || find_rule(op) != NULL; }
 
+bool x64_simd_needs_mem(wm_opcode op, int k) {
+  switch (op) {
+  case OP_I8X16_EXTRACT_LANE_S: case OP_I8X16_EXTRACT_LANE_U: case OP_I16X8_EXTRACT_LANE_S:
+  case OP_I16X8_EXTRACT_LANE_U: case OP_I32X4_EXTRACT_LANE: case OP_I64X2_EXTRACT_LANE: case OP_F32X4_EXTRACT_LANE:
+  case OP_F64X2_EXTRACT_LANE:
+    return k == 0; /* the lane is read from memory */
+  case OP_I64X2_SPLAT: case OP_F64X2_SPLAT:
+  case OP_I8X16_REPLACE_LANE: case OP_I16X8_REPLACE_LANE: case OP_I32X4_REPLACE_LANE: case OP_I64X2_REPLACE_LANE:
+  case OP_F32X4_REPLACE_LANE: case OP_F64X2_REPLACE_LANE:
+  case OP_V128_LOAD8_LANE: case OP_V128_LOAD16_LANE: case OP_V128_LOAD32_LANE: case OP_V128_LOAD64_LANE:
+    return k < 0; /* the result is written by halves or lanes */
+  case OP_V128_STORE8_LANE: case OP_V128_STORE16_LANE: case OP_V128_STORE32_LANE: case OP_V128_STORE64_LANE:
+    return k == 1;
+  default: return false;
+  }
+}
+
 /* ---- encodings ---------------------------------------------------------------------- */
 
-static void op66(cg *c, uint8_t prefix, uint32_t code, int dst, int src) {
-  x64_op_rm(&c->b, prefix, code, false, dst, x64_r(src));
+static void op66(aot_buf *c, uint8_t prefix, uint32_t code, int dst, int src) {
+  x64_op_rm(c, prefix, code, false, dst, x64_r(src));
 }
-static void movdqu_load(cg *c, int x, x64_mem m) { x64_op_rm(&c->b, 0xF3, 0x0F6F, false, x, x64_m(m)); }
-static void movdqu_store(cg *c, x64_mem m, int x) { x64_op_rm(&c->b, 0xF3, 0x0F7F, false, x, x64_m(m)); }
-static void ones(cg *c, int x) { op66(c, 0x66, 0x0F76, x, x); }  /* pcmpeqd x, x */
-static void zero(cg *c, int x) { op66(c, 0x66, 0x0FEF, x, x); }  /* pxor x, x */
-static void vnot(cg *c, int x) { /* x ^= ones, via xmm15 */
+static void movdqu_load(aot_buf *c, int x, x64_mem m) { x64_op_rm(c, 0xF3, 0x0F6F, false, x, x64_m(m)); }
+static void movdqu_store(aot_buf *c, x64_mem m, int x) { x64_op_rm(c, 0xF3, 0x0F7F, false, x, x64_m(m)); }
+static void ones(aot_buf *c, int x) { op66(c, 0x66, 0x0F76, x, x); }  /* pcmpeqd x, x */
+static void zero(aot_buf *c, int x) { op66(c, 0x66, 0x0FEF, x, x); }  /* pxor x, x */
+static void vnot(aot_buf *c, int x) { /* x ^= ones, via xmm15 */
   ones(c, 15);
   op66(c, 0x66, 0x0FEF, x, 15);
 }
 /* An xmm register from two 64-bit halves (rax as scratch). */
-static void xconst(cg *c, int x, uint64_t lo, uint64_t hi) {
-  x64_mov_imm(&c->b, true, RAX, lo);
-  x64_movq_xr(&c->b, true, x, RAX);
-  x64_mov_imm(&c->b, true, RAX, hi);
-  x64_op_rm(&c->b, 0x66, 0x0F3A22, true, x, x64_r(RAX)); /* pinsrq x, rax, 1 */
-  x64_byte(&c->b, 1);
+static void xconst(aot_buf *c, int x, uint64_t lo, uint64_t hi) {
+  x64_mov_imm(c, true, RAX, lo);
+  x64_movq_xr(c, true, x, RAX);
+  x64_mov_imm(c, true, RAX, hi);
+  x64_op_rm(c, 0x66, 0x0F3A22, true, x, x64_r(RAX)); /* pinsrq x, rax, 1 */
+  x64_byte(c, 1);
 }
 
 /* ---- the instruction ------------------------------------------------------------------ */
 
-void x64_simd(cg *c, wm_opcode op, int32_t p0, uint64_t a, uint64_t b) {
+static bool same_rm(x64_rm a, x64_rm b) {
+  if (a.is_mem != b.is_mem) return false;
+  if (!a.is_mem) return a.reg == b.reg;
+  return a.mem.base == b.mem.base && a.mem.index == b.mem.index && a.mem.scale == b.mem.scale && a.mem.disp == b.mem.disp;
+}
+
+/* A v128 operand into xmm x, and xmm x to the result: memory or a register. */
+static void vload(aot_buf *c, int x, x64_rm m) {
+  if (m.is_mem) movdqu_load(c, x, m.mem);
+  else if (m.reg != x) x64_op_rm(c, 0, 0x0F28, false, x, x64_r(m.reg)); /* movaps */
+}
+static void vstore(aot_buf *c, x64_rm m, int x) {
+  if (m.is_mem) movdqu_store(c, m.mem, x);
+  else if (m.reg != x) x64_op_rm(c, 0, 0x0F28, false, m.reg, x64_r(x));
+}
+
+void x64_simd_seq(const x64_simd_io *io, wm_opcode op, uint64_t a, uint64_t b) {
   const wm_opinfo *info = &wm_opinfos[op];
-  /* operand slots, from the signature */
-  int32_t pos[3] = {p0, p0, p0};
-  int32_t p = p0;
-  int n = 0;
-  for (const char *s = info->sig; *s != '>'; s++) {
-    pos[n++] = p;
-    p += *s == 'v' ? 2 : 1;
-  }
-  x64_mem m0 = x64_slot(c, pos[0]), m1 = x64_slot(c, pos[1]), m2 = x64_slot(c, pos[2]);
-  x64_mem dst = x64_slot(c, p0);
+  aot_buf *c = io->b;
+  x64_rm m0 = io->in[0], m1 = io->in[1], m2 = io->in[2], dst = io->dst;
   const simd_rule *r = find_rule(op);
   if (r) {
     switch (r->kind) {
     case K_BIN: case K_BIN_SWAP: case K_BIN_NOT: case K_SWAP_NOT: case K_FCMP: case K_FCMP_SWAP: {
       bool swap = r->kind == K_BIN_SWAP || r->kind == K_SWAP_NOT || r->kind == K_FCMP_SWAP;
-      movdqu_load(c, 0, swap ? m1 : m0);
-      movdqu_load(c, 14, swap ? m0 : m1);
+      vload(c, 0, swap ? m1 : m0);
+      vload(c, 14, swap ? m0 : m1);
       op66(c, r->prefix, r->code, 0, 14);
-      if (r->kind == K_FCMP || r->kind == K_FCMP_SWAP) x64_byte(&c->b, r->imm);
+      if (r->kind == K_FCMP || r->kind == K_FCMP_SWAP) x64_byte(c, r->imm);
       if (r->kind == K_BIN_NOT || r->kind == K_SWAP_NOT) vnot(c, 0);
       break;
     }
     case K_UGE: case K_ULE: case K_UGT: case K_ULT:
-      movdqu_load(c, 0, m0);
-      movdqu_load(c, 14, m1);
+      vload(c, 0, m0);
+      vload(c, 14, m1);
       op66(c, 0x66, r->code, 14, 0); /* xmm14 = max/min(b, a) */
       op66(c, 0x66, r->eq, 0, 14);   /* == a */
       if (r->kind == K_UGT || r->kind == K_ULT) vnot(c, 0);
       break;
     case K_UN:
-      movdqu_load(c, 0, m0);
+      vload(c, 0, m0);
       op66(c, r->prefix, r->code, 0, 0);
       break;
     case K_NEG:
-      movdqu_load(c, 14, m0);
+      vload(c, 14, m0);
       zero(c, 0);
       op66(c, 0x66, r->code, 0, 14);
       break;
     case K_ROUND:
-      movdqu_load(c, 0, m0);
+      vload(c, 0, m0);
       op66(c, 0x66, r->code, 0, 0);
-      x64_byte(&c->b, r->imm);
+      x64_byte(c, r->imm);
       break;
     case K_EXT_LO: case K_EXT_HI:
-      movdqu_load(c, 0, m0);
+      vload(c, 0, m0);
       if (r->kind == K_EXT_HI) { /* psrldq xmm0, 8 */
-        x64_op_rm(&c->b, 0x66, 0x0F73, false, 3, x64_r(0));
-        x64_byte(&c->b, 8);
+        x64_op_rm(c, 0x66, 0x0F73, false, 3, x64_r(0));
+        x64_byte(c, 8);
       }
       op66(c, 0x66, r->code, 0, 0);
       break;
     case K_SHIFT:
-      movdqu_load(c, 0, m0);
-      x64_mov_load(&c->b, false, RAX, x64_m(m1));
-      x64_alu_imm(&c->b, 4, false, x64_r(RAX), (int32_t)r->eq);
-      x64_movq_xr(&c->b, false, 14, RAX);
+      vload(c, 0, m0);
+      x64_mov_load(c, false, RAX, m1);
+      x64_alu_imm(c, 4, false, x64_r(RAX), (int32_t)r->eq);
+      x64_movq_xr(c, false, 14, RAX);
       op66(c, 0x66, r->code, 0, 14);
       break;
     }
-    movdqu_store(c, dst, 0);
+    vstore(c, dst, 0);
     return;
   }
   unsigned lane = (unsigned)a;
   switch (op) {
   case OP_V128_NOT:
-    movdqu_load(c, 0, m0);
+    vload(c, 0, m0);
     vnot(c, 0);
-    movdqu_store(c, dst, 0);
+    vstore(c, dst, 0);
     return;
   case OP_V128_BITSELECT: /* (a & m) | (b & ~m) */
-    movdqu_load(c, 0, m0);
-    movdqu_load(c, 14, m1);
-    movdqu_load(c, 15, m2);
+    vload(c, 0, m0);
+    vload(c, 14, m1);
+    vload(c, 15, m2);
     op66(c, 0x66, 0x0FDB, 0, 15);  /* a & m */
     op66(c, 0x66, 0x0FDF, 15, 14); /* ~m & b */
     op66(c, 0x66, 0x0FEB, 0, 15);
-    movdqu_store(c, dst, 0);
+    vstore(c, dst, 0);
     return;
   case OP_V128_ANY_TRUE:
-    movdqu_load(c, 0, m0);
+    vload(c, 0, m0);
     op66(c, 0x66, 0x0F3817, 0, 0); /* ptest: ZF = all zero */
-    x64_setcc(&c->b, CC_NE, RAX);
-    x64_movzx8(&c->b, RAX, x64_r(RAX));
-    x64_mov_store(&c->b, true, dst, RAX);
+    x64_setcc(c, CC_NE, RAX);
+    x64_movzx8(c, RAX, x64_r(RAX));
+    x64_mov_store(c, true, dst.mem, RAX);
     return;
   case OP_I8X16_ALL_TRUE: case OP_I16X8_ALL_TRUE: case OP_I32X4_ALL_TRUE: case OP_I64X2_ALL_TRUE: {
     uint32_t eq = op == OP_I8X16_ALL_TRUE ? 0x0F74 : op == OP_I16X8_ALL_TRUE ? 0x0F75
                   : op == OP_I32X4_ALL_TRUE ? 0x0F76 : 0x0F3829;
-    movdqu_load(c, 14, m0);
+    vload(c, 14, m0);
     zero(c, 0);
     op66(c, 0x66, eq, 0, 14);      /* lanes equal to zero */
     op66(c, 0x66, 0x0F3817, 0, 0); /* ptest: ZF when no lane was zero */
-    x64_setcc(&c->b, CC_E, RAX);
-    x64_movzx8(&c->b, RAX, x64_r(RAX));
-    x64_mov_store(&c->b, true, dst, RAX);
+    x64_setcc(c, CC_E, RAX);
+    x64_movzx8(c, RAX, x64_r(RAX));
+    x64_mov_store(c, true, dst.mem, RAX);
     return;
   }
   case OP_I8X16_BITMASK: case OP_I16X8_BITMASK: case OP_I32X4_BITMASK: case OP_I64X2_BITMASK:
-    movdqu_load(c, 0, m0);
+    vload(c, 0, m0);
     if (op == OP_I16X8_BITMASK) op66(c, 0x66, 0x0F63, 0, 0); /* packsswb: keeps the signs, twice */
-    if (op == OP_I32X4_BITMASK) x64_op_rm(&c->b, 0, 0x0F50, false, RAX, x64_r(0));         /* movmskps */
-    else if (op == OP_I64X2_BITMASK) x64_op_rm(&c->b, 0x66, 0x0F50, false, RAX, x64_r(0)); /* movmskpd */
-    else x64_op_rm(&c->b, 0x66, 0x0FD7, false, RAX, x64_r(0));                            /* pmovmskb */
-    if (op == OP_I16X8_BITMASK) x64_movzx8(&c->b, RAX, x64_r(RAX));
-    x64_mov_store(&c->b, true, dst, RAX);
+    if (op == OP_I32X4_BITMASK) x64_op_rm(c, 0, 0x0F50, false, RAX, x64_r(0));         /* movmskps */
+    else if (op == OP_I64X2_BITMASK) x64_op_rm(c, 0x66, 0x0F50, false, RAX, x64_r(0)); /* movmskpd */
+    else x64_op_rm(c, 0x66, 0x0FD7, false, RAX, x64_r(0));                            /* pmovmskb */
+    if (op == OP_I16X8_BITMASK) x64_movzx8(c, RAX, x64_r(RAX));
+    x64_mov_store(c, true, dst.mem, RAX);
     return;
   case OP_I8X16_SPLAT: case OP_I16X8_SPLAT: case OP_I32X4_SPLAT: case OP_F32X4_SPLAT:
-    x64_mov_load(&c->b, false, RAX, x64_m(m0));
-    x64_movq_xr(&c->b, false, 0, RAX);
+    x64_mov_load(c, false, RAX, m0);
+    x64_movq_xr(c, false, 0, RAX);
     if (op == OP_I8X16_SPLAT) {
       zero(c, 14);
       op66(c, 0x66, 0x0F3800, 0, 14); /* pshufb with all-zero indices */
     } else {
       if (op == OP_I16X8_SPLAT) op66(c, 0x66, 0x0F61, 0, 0); /* punpcklwd: the word twice */
       op66(c, 0x66, 0x0F70, 0, 0);                           /* pshufd 0 */
-      x64_byte(&c->b, 0);
+      x64_byte(c, 0);
     }
-    movdqu_store(c, dst, 0);
+    vstore(c, dst, 0);
     return;
   case OP_I64X2_SPLAT: case OP_F64X2_SPLAT:
-    x64_mov_load(&c->b, true, RAX, x64_m(m0));
-    x64_mov_store(&c->b, true, dst, RAX);
-    dst.disp += 8;
-    x64_mov_store(&c->b, true, dst, RAX);
+    x64_mov_load(c, true, RAX, m0);
+    x64_mov_store(c, true, dst.mem, RAX);
+    dst.mem.disp += 8;
+    x64_mov_store(c, true, dst.mem, RAX);
     return;
   case OP_I8X16_EXTRACT_LANE_S: case OP_I8X16_EXTRACT_LANE_U: case OP_I16X8_EXTRACT_LANE_S:
   case OP_I16X8_EXTRACT_LANE_U: case OP_I32X4_EXTRACT_LANE: case OP_I64X2_EXTRACT_LANE: case OP_F32X4_EXTRACT_LANE:
   case OP_F64X2_EXTRACT_LANE: { /* the vector is in memory: read the lane */
-    x64_mem l = m0;
+    x64_mem l = m0.mem;
     switch (op) {
-    case OP_I8X16_EXTRACT_LANE_S: l.disp += (int32_t)lane; x64_movsx8(&c->b, false, RAX, x64_m(l)); break;
-    case OP_I8X16_EXTRACT_LANE_U: l.disp += (int32_t)lane; x64_movzx8(&c->b, RAX, x64_m(l)); break;
-    case OP_I16X8_EXTRACT_LANE_S: l.disp += 2 * (int32_t)lane; x64_movsx16(&c->b, false, RAX, x64_m(l)); break;
-    case OP_I16X8_EXTRACT_LANE_U: l.disp += 2 * (int32_t)lane; x64_movzx16(&c->b, RAX, x64_m(l)); break;
+    case OP_I8X16_EXTRACT_LANE_S: l.disp += (int32_t)lane; x64_movsx8(c, false, RAX, x64_m(l)); break;
+    case OP_I8X16_EXTRACT_LANE_U: l.disp += (int32_t)lane; x64_movzx8(c, RAX, x64_m(l)); break;
+    case OP_I16X8_EXTRACT_LANE_S: l.disp += 2 * (int32_t)lane; x64_movsx16(c, false, RAX, x64_m(l)); break;
+    case OP_I16X8_EXTRACT_LANE_U: l.disp += 2 * (int32_t)lane; x64_movzx16(c, RAX, x64_m(l)); break;
     case OP_I32X4_EXTRACT_LANE: case OP_F32X4_EXTRACT_LANE:
       l.disp += 4 * (int32_t)lane;
-      x64_mov_load(&c->b, false, RAX, x64_m(l));
+      x64_mov_load(c, false, RAX, x64_m(l));
       break;
-    default: l.disp += 8 * (int32_t)lane; x64_mov_load(&c->b, true, RAX, x64_m(l)); break;
+    default: l.disp += 8 * (int32_t)lane; x64_mov_load(c, true, RAX, x64_m(l)); break;
     }
-    x64_mov_store(&c->b, true, dst, RAX);
+    x64_mov_store(c, true, dst.mem, RAX);
     return;
   }
   case OP_I8X16_REPLACE_LANE: case OP_I16X8_REPLACE_LANE: case OP_I32X4_REPLACE_LANE: case OP_I64X2_REPLACE_LANE:
   case OP_F32X4_REPLACE_LANE: case OP_F64X2_REPLACE_LANE: { /* write the lane in place */
-    x64_mem l = m0;
+    if (!same_rm(m0, dst)) { /* the vector to the result's place first */
+      vload(c, 0, m0);
+      vstore(c, dst, 0);
+    }
+    x64_mem l = dst.mem;
     bool w = op == OP_I64X2_REPLACE_LANE || op == OP_F64X2_REPLACE_LANE;
-    x64_mov_load(&c->b, w, RAX, x64_m(m1));
+    x64_mov_load(c, w, RAX, m1);
     if (op == OP_I8X16_REPLACE_LANE) {
       l.disp += (int32_t)lane;
-      x64_store8(&c->b, l, RAX);
+      x64_store8(c, l, RAX);
     } else if (op == OP_I16X8_REPLACE_LANE) {
       l.disp += 2 * (int32_t)lane;
-      x64_store16(&c->b, l, RAX);
+      x64_store16(c, l, RAX);
     } else {
       l.disp += (w ? 8 : 4) * (int32_t)lane;
-      x64_mov_store(&c->b, w, l, RAX);
+      x64_mov_store(c, w, l, RAX);
     }
     return;
   }
   case OP_I8X16_SHUFFLE: { /* pshufb each input with the lanes it supplies, or the two */
     uint8_t lanes[16], ma[16], mb[16];
-    memcpy(lanes, c->m->bytes + a, 16);
+    memcpy(lanes, io->bytes + a, 16);
     for (int i = 0; i < 16; i++) {
       ma[i] = lanes[i] < 16 ? lanes[i] : 0x80;
       mb[i] = lanes[i] >= 16 ? (uint8_t)(lanes[i] - 16) : 0x80;
@@ -347,101 +379,124 @@ void x64_simd(cg *c, wm_opcode op, int32_t p0, uint64_t a, uint64_t b) {
     uint64_t q[4];
     memcpy(q, ma, 16);
     memcpy(q + 2, mb, 16);
-    movdqu_load(c, 0, m0);
-    movdqu_load(c, 14, m1);
+    vload(c, 0, m0);
+    vload(c, 14, m1);
     xconst(c, 15, q[0], q[1]);
     op66(c, 0x66, 0x0F3800, 0, 15);
     xconst(c, 15, q[2], q[3]);
     op66(c, 0x66, 0x0F3800, 14, 15);
     op66(c, 0x66, 0x0FEB, 0, 14);
-    movdqu_store(c, dst, 0);
+    vstore(c, dst, 0);
     return;
   }
   case OP_I8X16_SWIZZLE: /* indices >= 16 select 0: saturate them into pshufb's zeroing range */
-    movdqu_load(c, 0, m0);
-    movdqu_load(c, 14, m1);
+    vload(c, 0, m0);
+    vload(c, 14, m1);
     xconst(c, 15, UINT64_C(0x7070707070707070), UINT64_C(0x7070707070707070));
     op66(c, 0x66, 0x0FDC, 14, 15); /* paddusb */
     op66(c, 0x66, 0x0F3800, 0, 14);
-    movdqu_store(c, dst, 0);
+    vstore(c, dst, 0);
     return;
   case OP_F32X4_ABS: case OP_F32X4_NEG: case OP_F64X2_ABS: case OP_F64X2_NEG: {
     bool dbl = op == OP_F64X2_ABS || op == OP_F64X2_NEG, neg = op == OP_F32X4_NEG || op == OP_F64X2_NEG;
-    movdqu_load(c, 0, m0);
+    vload(c, 0, m0);
     ones(c, 15);
     /* sign mask (neg) or everything else (abs), by shifting all-ones */
-    x64_op_rm(&c->b, 0x66, dbl ? 0x0F73 : 0x0F72, false, neg ? 6 : 2, x64_r(15));
-    x64_byte(&c->b, neg ? (dbl ? 63 : 31) : 1);
+    x64_op_rm(c, 0x66, dbl ? 0x0F73 : 0x0F72, false, neg ? 6 : 2, x64_r(15));
+    x64_byte(c, neg ? (dbl ? 63 : 31) : 1);
     op66(c, 0x66, neg ? 0x0FEF : 0x0FDB, 0, 15);
-    movdqu_store(c, dst, 0);
+    vstore(c, dst, 0);
     return;
   }
   default: break;
   }
   /* memory: the address is operand 0 */
-  ent addr = {.type = WASM_I32, .kind = E_SLOT, .pos = pos[0]};
   uint32_t size = 1u << info->arg;
   if (op == OP_V128_STORE) {
-    movdqu_load(c, 0, m1);
-    movdqu_store(c, x64_address(c, &addr, a, 16), 0);
+    vload(c, 0, m1);
+    movdqu_store(c, io->address(io->ctx, a, 16), 0);
     return;
   }
   if (info->imm == IMM_MEMARG_LANE) { /* one lane between memory and the vector (operand 1) */
     unsigned ln = (unsigned)b;
     bool w = size == 8;
-    x64_mem l = m1;
+    x64_mem l = m1.mem;
     l.disp += (int32_t)(size * ln);
-    x64_mem mem = x64_address(c, &addr, a, size);
+    x64_mem mem = io->address(io->ctx, a, size);
     bool load = strchr(info->sig, '>')[1] != 0;
     if (!load) {
-      x64_mov_load(&c->b, w, RAX, x64_m(l));
+      x64_mov_load(c, w, RAX, x64_m(l));
     } else {
-      if (size == 1) x64_movzx8(&c->b, RAX, x64_m(mem));
-      else if (size == 2) x64_movzx16(&c->b, RAX, x64_m(mem));
-      else x64_mov_load(&c->b, w, RAX, x64_m(mem));
-      movdqu_load(c, 0, m1); /* the vector moves down to the result slot */
-      movdqu_store(c, dst, 0);
-      mem = dst;
+      if (size == 1) x64_movzx8(c, RAX, x64_m(mem));
+      else if (size == 2) x64_movzx16(c, RAX, x64_m(mem));
+      else x64_mov_load(c, w, RAX, x64_m(mem));
+      vload(c, 0, m1); /* the vector moves down to the result slot */
+      vstore(c, dst, 0);
+      mem = dst.mem;
       mem.disp += (int32_t)(size * ln);
     }
-    if (size == 1) x64_store8(&c->b, mem, RAX);
-    else if (size == 2) x64_store16(&c->b, mem, RAX);
-    else x64_mov_store(&c->b, w, mem, RAX);
+    if (size == 1) x64_store8(c, mem, RAX);
+    else if (size == 2) x64_store16(c, mem, RAX);
+    else x64_mov_store(c, w, mem, RAX);
     return;
   }
-  x64_mem src = x64_address(c, &addr, a, op == OP_V128_LOAD ? 16 : size == 16 ? 8 : size);
+  x64_mem src = io->address(io->ctx, a, op == OP_V128_LOAD ? 16 : size == 16 ? 8 : size);
   switch (op) {
   case OP_V128_LOAD: movdqu_load(c, 0, src); break;
-  case OP_V128_LOAD32_ZERO: x64_sse(&c->b, 0x66, 0x6E, false, 0, x64_m(src)); break; /* movd */
-  case OP_V128_LOAD64_ZERO: x64_sse(&c->b, 0xF3, 0x7E, false, 0, x64_m(src)); break; /* movq */
+  case OP_V128_LOAD32_ZERO: x64_sse(c, 0x66, 0x6E, false, 0, x64_m(src)); break; /* movd */
+  case OP_V128_LOAD64_ZERO: x64_sse(c, 0xF3, 0x7E, false, 0, x64_m(src)); break; /* movq */
   case OP_V128_LOAD8_SPLAT:
-    x64_movzx8(&c->b, RAX, x64_m(src));
-    x64_movq_xr(&c->b, false, 0, RAX);
+    x64_movzx8(c, RAX, x64_m(src));
+    x64_movq_xr(c, false, 0, RAX);
     zero(c, 14);
     op66(c, 0x66, 0x0F3800, 0, 14);
     break;
   case OP_V128_LOAD16_SPLAT: case OP_V128_LOAD32_SPLAT:
     if (op == OP_V128_LOAD16_SPLAT) {
-      x64_movzx16(&c->b, RAX, x64_m(src));
-      x64_movq_xr(&c->b, false, 0, RAX);
+      x64_movzx16(c, RAX, x64_m(src));
+      x64_movq_xr(c, false, 0, RAX);
       op66(c, 0x66, 0x0F61, 0, 0);
     } else {
-      x64_sse(&c->b, 0x66, 0x6E, false, 0, x64_m(src));
+      x64_sse(c, 0x66, 0x6E, false, 0, x64_m(src));
     }
     op66(c, 0x66, 0x0F70, 0, 0); /* pshufd 0 */
-    x64_byte(&c->b, 0);
+    x64_byte(c, 0);
     break;
   case OP_V128_LOAD64_SPLAT:
-    x64_sse(&c->b, 0xF3, 0x7E, false, 0, x64_m(src));
+    x64_sse(c, 0xF3, 0x7E, false, 0, x64_m(src));
     op66(c, 0x66, 0x0F6C, 0, 0); /* punpcklqdq */
     break;
   default: { /* widening loads of 64 bits */
     uint32_t code = op == OP_V128_LOAD8X8_S ? 0x0F3820 : op == OP_V128_LOAD8X8_U ? 0x0F3830
                     : op == OP_V128_LOAD16X4_S ? 0x0F3823 : op == OP_V128_LOAD16X4_U ? 0x0F3833
                     : op == OP_V128_LOAD32X2_S ? 0x0F3825 : 0x0F3835;
-    x64_op_rm(&c->b, 0x66, code, false, 0, x64_m(src));
+    x64_op_rm(c, 0x66, code, false, 0, x64_m(src));
     break;
   }
   }
-  movdqu_store(c, dst, 0);
+  vstore(c, dst, 0);
+}
+
+/* ---- the one-pass compiler's instruction: operands in slots from p0, the result to p0 ---- */
+
+static x64_mem slot_address(void *ctx, uint64_t offset, uint32_t size) {
+  const x64_simd_io *io = ctx;
+  cg *c = io->cg;
+  ent addr = {.type = WASM_I32, .kind = E_SLOT, .pos = io->p0};
+  return x64_address(c, &addr, offset, size);
+}
+
+void x64_simd(cg *c, wm_opcode op, int32_t p0, uint64_t a, uint64_t b) {
+  const wm_opinfo *info = &wm_opinfos[op];
+  x64_simd_io io = {.b = &c->b, .bytes = c->m->bytes, .address = slot_address, .cg = c, .p0 = p0};
+  int32_t p = p0;
+  int n = 0;
+  for (const char *s = info->sig; *s != '>'; s++) { /* operand slots, from the signature */
+    io.in[n++] = x64_m(x64_slot(c, p));
+    p += *s == 'v' ? 2 : 1;
+  }
+  for (; n < 3; n++) io.in[n] = x64_m(x64_slot(c, p0));
+  io.dst = x64_m(x64_slot(c, p0));
+  io.ctx = &io;
+  x64_simd_seq(&io, op, a, b);
 }

@@ -47,4 +47,27 @@ x64_mem x64_address(cg *c, const ent *addr, uint64_t offset, uint32_t size);
 bool x64_has_simd(wm_opcode op);
 void x64_simd(cg *c, wm_opcode op, int32_t p0, uint64_t a, uint64_t b);
 
+/* The inline sequence of a SIMD instruction x64_has_simd accepts (shared by
+ * both compilers): in[] are the operands in signature order, dst where the
+ * result goes (16 bytes, or 8 for a scalar); dst may be in[0] but no other
+ * operand. v128 operands and results may be xmm registers, except where the
+ * sequence reaches into them by lane (x64_simd_needs_mem); scalar operands
+ * and results are always in memory. `address` gives the memory operand for an
+ * access of `size` bytes at the address operand plus offset (may use rax,
+ * rdx, r11). a, b: the immediates (memory: offset and lane; lanes; the
+ * shuffle's lane bytes as an offset into `bytes`). Uses rax, xmm0, xmm14
+ * and xmm15. */
+typedef struct x64_simd_io {
+  aot_buf *b;
+  const uint8_t *bytes;          /* the module's bytes */
+  x64_rm in[3], dst;
+  x64_mem (*address)(void *ctx, uint64_t offset, uint32_t size);
+  void *ctx;
+  cg *cg;                        /* the one-pass compiler's state (x64_simd), else NULL */
+  int32_t p0;
+} x64_simd_io;
+void x64_simd_seq(const x64_simd_io *io, wm_opcode op, uint64_t a, uint64_t b);
+/* Must v128 operand k (k < 0: the result) of op be in memory for x64_simd_seq? */
+bool x64_simd_needs_mem(wm_opcode op, int k);
+
 #endif
