@@ -210,12 +210,14 @@ static bool calls_c(const ir_ins *i) {
   return (i->op == IR_HOP && !is_trunc((wm_opcode)i->wop)) || i->op == IR_CALL_HOST || i->op == IR_CALL_INDIRECT;
 }
 
-/* Every IR instruction the builder makes today is selected here; what the
- * builder does not lower (SIMD, references, tables, multi-result calls) never
- * reaches a backend, and aot.c reports it (no one-pass fallback on AArch64). */
+/* Every scalar IR instruction is selected here (table and bulk-memory
+ * operations are helper calls, references i64 values); not yet: v128 values
+ * and SIMD operations, the extra results of a call (RESULT) and ref.func. A
+ * function using one is refused, and aot.c reports it in one line (no
+ * one-pass fallback on AArch64). */
 static bool a_supports(const ir_func *f, const ir_ins *i) {
-  (void)f;
-  return i->op < IR_NOPS_;
+  if (i->op >= IR_NOPS_ || i->op == IR_RESULT || i->op == IR_REF_FUNC) return false;
+  return !ir_ins_v128(f, i);
 }
 
 /* ---- integer operations ---- */

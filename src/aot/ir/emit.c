@@ -261,7 +261,7 @@ int aot_ir_compile_func(const aot_isa *isa, const aot_func_in *in, aot_func_out 
     for (uint32_t k = 0; k < bl->nins; k++) {
       const ir_ins *i = &f->ins[bl->ins[k]];
       if (!i->dead && !isa->supports(f, i)) {
-        snprintf(why, whysz, "%s", ir_opinfos[i->op].name);
+        snprintf(why, whysz, "%s", ir_ins_v128(f, i) ? "SIMD" : ir_opinfos[i->op].name); /* the backend said no */
         res = 0;
         goto done;
       }

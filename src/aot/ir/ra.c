@@ -231,7 +231,6 @@ bool ir_regalloc(const ir_func *f, const aot_isa *isa, ir_ra *out) {
       for (uint32_t a = 0; a < p->nargs; a++) /* a loop head's phi first: its moves are on the back edge */
         if (phi_of[p->args[a]] == UINT32_MAX || f->blocks[b].loop_head) phi_of[p->args[a]] = f->blocks[b].ins[k];
     }
-  /* linear scan, per class */
   /* linear scan, per class (vectors with floats when they share registers) */
   for (int cl = 0; cl < IR_NCLASS; cl++) {
     if (cl == IR_CL_V && isa->vec_in_float_regs) continue;
@@ -261,7 +260,9 @@ bool ir_regalloc(const ir_func *f, const aot_isa *isa, ir_ra *out) {
       if (di->op != IR_PHI) {
         for (uint32_t j = 0; j < di->nargs && (j == 0 || is_call); j++) {
           uint32_t aj = di->args[j];
-          if (!needs_loc(&f->ins[aj]) || ir_cls(f->ins[aj].type) != cl || out->reg[aj] < 0 || end[aj] != iv[k].start)
+          int acl = ir_cls(f->ins[aj].type);
+          if (acl == IR_CL_V && isa->vec_in_float_regs) acl = IR_CL_F; /* one bank */
+          if (!needs_loc(&f->ins[aj]) || acl != cl || out->reg[aj] < 0 || end[aj] != iv[k].start)
             continue;
           bool other_use = false; /* another argument in the same register would be clobbered */
           for (uint32_t q = 0; q < di->nargs && !is_call; q++) other_use |= q != j && di->args[q] != aj && out->reg[di->args[q]] == out->reg[aj];

@@ -871,14 +871,19 @@ static void call_indirect(ir_gen *g, uint32_t v) {
     x64_test_rr(&g->b, true, R11, R11);
     slow[4] = x64_jcc_rel32(&g->b, CC_E);
     static const int8_t arg_gpr[2] = {RCX, RDX}, arg_xmm[2] = {0, XS1};
-    for (uint32_t k = 0; k < nargs; k++) { /* from their homes: none is rax, rcx, rdx, r11, xmm0 or xmm14 */
-      if (!aot_arg_in_reg(g->isa->machine, (int32_t)k, WASM_I32)) continue;
+    /* from their homes: none is rax, rcx, rdx, r11, xmm0 or xmm14; positions
+     * count two slots for each v128 before them, as in call() */
+    int32_t pos = 0;
+    for (uint32_t k = 0; k < nargs; pos += slot_width(arg(g, v, k).type), k++) {
       ir_loc a = arg(g, v, k);
-      if (isf(a.type)) load_x(g, a, arg_xmm[k]);
-      else load_g(g, a, arg_gpr[k]);
+      if (a.type == IR_V128 || !aot_arg_in_reg(g->isa->machine, pos, WASM_I32)) continue;
+      if (isf(a.type)) load_x(g, a, arg_xmm[pos]);
+      else load_g(g, a, arg_gpr[pos]);
     }
+    save_vectors(g, false); /* a callee keeps only the low halves of xmm registers */
     x64_lea(&g->b, true, RAX, x64_base(RSP, S(g)->out_base));
     x64_call_r(&g->b, R11);
+    save_vectors(g, true);
     done = x64_jmp_rel32(&g->b);
     for (int k = 0; k < 5; k++) x64_patch_rel32(&g->b, slow[k], g->b.n);
   }
