@@ -40,6 +40,13 @@
 #define ACCESS_CHECK(ea, n) ((void)0)
 #endif
 
+/* The declared locals a function reads before setting them start at zero;
+ * the call clears them (usually a handful, so no memset call) rather than an
+ * instruction of the callee's, which would cost a dispatch per call. */
+static inline void zero_locals(uint64_t *fp, const struct interp_code *code) {
+  for (uint32_t k = 0; k < code->zero_n; k++) fp[code->zero_from + k] = 0;
+}
+
 /* exec_run with s == NULL returns its handler table through *table. */
 static bool exec_run(wrun_store *s, wrun_func *entry, uint64_t *entry_fp, const void *const **table) {
   static const void *const handlers[IOP_COUNT_] = {
@@ -73,6 +80,7 @@ static bool exec_run(wrun_store *s, wrun_func *entry, uint64_t *entry_fp, const 
   if (!cur->code && !interp_translate(s, cur)) TRAP(WRUN_TRAP_HOST);
   if (fp + cur->code->nslots > stack_end) TRAP(WRUN_TRAP_STACK_EXHAUSTED);
   if (s->nframes >= s->max_depth) TRAP(WRUN_TRAP_STACK_EXHAUSTED);
+  zero_locals(fp, cur->code);
   /* The frame stack lives in the store (backtraces read it after a trap);
    * `top` caches its top in a register, and s->nframes is kept in step with a
    * plain store so a memory fault still sees the current depth. */
@@ -258,6 +266,16 @@ L_I64_REM_U: {
   L_##id: LOAD_AT(uint64_t, 8, WR_f64(RD_f64(fp[SB]) op RD_f64(v)), (uint64_t)RD_u32(fp[SC]) + pc[3].u, 4)
   INTERP_LOAD_FUSIONS(LOADED)
 #undef LOADED
+L_F64_ADD_TO_M: { /* mem[ea] = x + mem[ea] (`p[i] += x`): [h][x, addr][offset] */
+    uint64_t ea = (uint64_t)RD_u32(fp[SB]) + pc[2].u;
+    ACCESS_CHECK(ea, 8);
+    uint64_t v;
+    memcpy(&v, mbase + ea, 8);
+    v = WR_f64(RD_f64(fp[SA]) + RD_f64(v));
+    memcpy(mbase + ea, &v, 8);
+    pc += 3;
+    NEXT();
+  }
 #undef LOAD_AT
 #undef STORE_AT
 #undef EA_SUM
@@ -388,10 +406,6 @@ L_CONST2:
   fp[SA] = pc[2].u;
   fp[SA + 1] = pc[3].u;
   pc += 4;
-  NEXT();
-L_ZERO: /* a function's declared locals; usually a handful, so no memset call */
-  for (int32_t k = 0; k < SB; k++) fp[SA + k] = 0;
-  pc += 2;
   NEXT();
 L_SELECT1: /* [h][dst, cond][a, b] */
   fp[SA] = RD_u32(fp[SB]) ? fp[SC] : fp[SD];
@@ -660,6 +674,7 @@ L_CALL_WASM: /* [h][argbase][callee][its code, filled in by the first call] */
     s->nframes = (uint32_t)(top - s->frames) + 1;
     cur = callee;
     fp = nfp;
+    zero_locals(fp, code);
     mem = code->mem0;
     mbase = mem ? mem->base : NULL;
     pc = code->code;

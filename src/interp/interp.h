@@ -37,17 +37,18 @@ struct interp_code {
   uint32_t ncode;
   uint32_t nslots;               /* frame size in slots, including callee argument areas */
   rt_memory *mem0;             /* the instance's memory 0 (NULL if none), cached for the loop */
+  uint32_t zero_from, zero_n;    /* slots of declared locals the call zeroes (read before set) */
 };
 
 /* Internal instructions beyond the wasm opcodes (which keep their OP_* ids for
  * the numeric instructions that map one to one). Listed once here; exec.c
  * defines a handler for each. */
 #define INTERP_EXTRA_OPS(X)                                                                          \
-  X(COPY) X(COPY2) X(COPY_PAIR) X(CONST) X(CONST2) X(ZERO) X(BR) X(BR_IF) X(BR_UNLESS) X(BR_TABLE) X(RETURN)     \
+  X(COPY) X(COPY2) X(COPY_PAIR) X(CONST) X(CONST2) X(BR) X(BR_IF) X(BR_UNLESS) X(BR_TABLE) X(RETURN)     \
   X(CALL) X(CALL_WASM) X(CALL_WASM_MOV) X(CALL_INDIRECT) X(SELECT1) X(SELECT2) X(GLOBAL_GET1) X(GLOBAL_GET2) X(GLOBAL_SET1)       \
   X(GLOBAL_SET2) X(SIMD) X(SIMD_LOAD) X(SIMD_STORE) X(TRAP) X(CHECK)                               \
   X(F64_MULADD) X(F64_MULSUB) X(F64_SUBMUL) X(ADDK_BR_IF) X(ADDK_BR_UNLESS) X(ANDK_BR_IF) X(ANDK_BR_UNLESS) \
-  X(SHRU_ANDK) X(TIER)
+  X(SHRU_ANDK) X(TIER) X(F64_ADD_TO_M)
 
 /* The i32 compares that fuse with a following branch, in four families of
  * INTERP_NCMP ops each, laid out in this order in the enum so a family is an

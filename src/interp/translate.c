@@ -83,6 +83,8 @@ typedef struct tr {
   uint32_t prev_start;         /* start of the one before (== last_start after a join point) */
   int32_t last_dst_cell;       /* cell of its destination slot, -1 if none/retargetable no more */
   uint32_t op_at;              /* module offset of the instruction being translated */
+  int32_t zero_from;           /* the declared locals zeroed at entry (zero_locals) */
+  uint32_t zero_n;
 } tr;
 
 
@@ -1339,6 +1341,19 @@ static void instr(tr *t) {
       if (indexed) emit_ab(t, second.p.a, 0);
       else emit_u(t, second.u);
       emit_u(t, offset);
+    } else if (fusable && iop == IOP_F64_STORE && ae->kind == V_LOCAL && t->vs[t->nv - 1].kind == V_SLOT &&
+               t->last_dst_cell >= 0 && t->code[t->last_dst_cell].p.a == t->vs[t->nv - 1].slot &&
+               t->code[s0].h == t->h[IOP_F64_ADD_M] && t->code[s0 + 2].p.a == ae->slot &&
+               t->code[s0 + 3].u == offset) {
+      /* `p[i] += x`: the sum of a load stored back to the same address (the
+       * local still holds it: a local.set in between would have materialized
+       * the entry) becomes one read-modify-write */
+      int32_t x = t->code[s0 + 1].p.b;
+      t->n = s0;
+      t->nv -= 2;
+      emit_op(t, IOP_F64_ADD_TO_M);
+      emit_ab(t, x, ae->slot);
+      emit_u(t, offset);
     } else {
       if (ae->kind == V_CONST) materialize(t, ae);
       access_head(t, iop, load, rt, ae->slot);
@@ -1415,22 +1430,21 @@ static bool zero_locals(tr *t, const wm_func *wf, uint32_t nparams) {
   }
   for (uint32_t i = 0; i < n; i++)
     if (!open && !set[i]) need[i] = 1;
-  for (uint32_t i = 0; i < n;) {
-    if (!need[i]) {
-      i++;
-      continue;
-    }
-    uint32_t j = i;
-    while (j < n && need[j]) j++;
-    for (uint32_t k = i; k < j; k++) {
-      t->known_set[nparams + k] = width(t->local_type[nparams + k]) == 1;
-      t->known_val[nparams + k] = 0;
-    }
-    int32_t from = t->local_slot[nparams + i];
-    int32_t to = j < n ? t->local_slot[nparams + j] : t->nlocal_slots;
-    emit_op(t, IOP_ZERO);
-    emit_ab(t, from, to - from);
-    i = j;
+  /* One range from the first local that needs it to the last: the call
+   * zeroes it while setting up the frame (exec.c), which is cheaper than a
+   * dispatch of its own. Locals inside the range that are set before any read
+   * are zeroed too, which nothing can observe. */
+  uint32_t first = n, last = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    if (!need[i]) continue;
+    if (first == n) first = i;
+    last = i;
+    t->known_set[nparams + i] = width(t->local_type[nparams + i]) == 1;
+    t->known_val[nparams + i] = 0;
+  }
+  if (first < n) {
+    t->zero_from = t->local_slot[nparams + first];
+    t->zero_n = (uint32_t)(t->local_slot[nparams + last] + width(t->local_type[nparams + last]) - t->zero_from);
   }
   free(need);
   free(set);
@@ -1518,6 +1532,8 @@ bool interp_translate(wrun_store *s, wrun_func *f) {
   c->ncode = t.n;
   c->nslots = (uint32_t)t.max_slot + 2;
   c->mem0 = f->inst->mems[0];
+  c->zero_from = (uint32_t)t.zero_from;
+  c->zero_n = t.zero_n;
   f->code = c;
   tr_free(&t);
   return true;

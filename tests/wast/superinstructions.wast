@@ -553,3 +553,87 @@
 (assert_trap (invoke "arr_i32" (i32.const 0x4000)) "out of bounds memory access")
 ;; load at 4*1 + 16 = 20 -> 2, plus the index 4
 (assert_return (invoke "arr_shared" (i32.const 1)) (i32.const 6))
+
+;; Declared locals read before being set start at zero: the call clears them
+;; while setting up the frame (one range, from the first such local to the
+;; last). Frames reuse the slots of earlier calls, so `dirty` leaves nonzero
+;; values where `fresh`'s locals will be, both as a callee and as an entry.
+(module
+  (func $dirty (export "dirty") (param i32) (result i32)
+    (local i32 i64 i32 f64 i32)
+    (local.set 1 (i32.const 5)) (local.set 2 (i64.const -1)) (local.set 3 (i32.const 9))
+    (local.set 4 (f64.const 2.5)) (local.set 5 (i32.const 11))
+    (i32.add (local.get 0) (local.get 5)))
+  (func $fresh (export "fresh") (param i32) (result i32)
+    (local i32 i64 i32 f64 i32)
+    ;; local 3 is set before any read (inside the zeroed range: harmless);
+    ;; 1, 2, 4 and 5 are read first
+    (local.set 3 (i32.const 100))
+    (block
+      (loop
+        (br_if 1 (i32.eqz (local.get 0)))
+        (local.set 5 (i32.add (local.get 5) (i32.const 1)))
+        (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+        (br 0)))
+    (i32.add
+      (i32.add (local.get 1) (i32.wrap_i64 (local.get 2)))
+      (i32.add (i32.add (local.get 3) (i32.trunc_f64_s (local.get 4))) (local.get 5))))
+  (func (export "dirty_then_fresh") (param i32) (result i32)
+    (drop (call $dirty (i32.const 1)))
+    (call $fresh (local.get 0)))
+  (func $rec (param i32) (result i32)
+    (local i32)
+    ;; each level sees its local at zero although the caller's frame below holds 7
+    (if (result i32) (local.get 0)
+      (then
+        (local.set 1 (i32.add (local.get 1) (i32.const 7)))
+        (i32.add (local.get 1) (call $rec (i32.sub (local.get 0) (i32.const 1)))))
+      (else (local.get 1))))
+  (func (export "rec_zero") (param i32) (result i32) (call $rec (local.get 0)))
+)
+(assert_return (invoke "dirty" (i32.const 1)) (i32.const 12))
+(assert_return (invoke "fresh" (i32.const 3)) (i32.const 103))
+(assert_return (invoke "dirty_then_fresh" (i32.const 2)) (i32.const 102))
+(assert_return (invoke "rec_zero" (i32.const 5)) (i32.const 35))
+
+;; `p[i] += x` on f64: a load, an add and a store back to the same address
+;; become one read-modify-write; a different offset or address is not fused.
+(module
+  (memory 1)
+  (data (i32.const 8) "\00\00\00\00\00\00\f8\3f\00\00\00\00\00\00\00\c0")
+  (func (export "add_to") (param i32 f64) (result f64)
+    (f64.store offset=8 (local.get 0) (f64.add (local.get 1) (f64.load offset=8 (local.get 0))))
+    (f64.load offset=8 (local.get 0)))
+  (func (export "add_to_other_offset") (param i32 f64) (result f64)
+    (f64.store offset=16 (local.get 0) (f64.add (local.get 1) (f64.load offset=8 (local.get 0))))
+    (f64.add (f64.load offset=8 (local.get 0)) (f64.load offset=16 (local.get 0))))
+  (func (export "add_to_other_addr") (param i32 i32 f64) (result f64)
+    (f64.store (local.get 1) (f64.add (local.get 2) (f64.load (local.get 0))))
+    (f64.load (local.get 1)))
+  (func (export "axpy") (param $n i32) (param $a f64) (result f64)
+    ;; y[i] += a * x[i] over n doubles: x at 1024, y at 2048 (y starts at 0)
+    (local $i i32) (local $p i32) (local $s f64)
+    (block
+      (loop
+        (br_if 1 (i32.ge_u (local.get $i) (local.get $n)))
+        (f64.store (i32.const 1024) (f64.convert_i32_u (local.get $i)))
+        (local.set $p (i32.add (i32.const 2048) (i32.shl (local.get $i) (i32.const 3))))
+        (f64.store (local.get $p)
+          (f64.add (f64.mul (local.get $a) (f64.load (i32.const 1024))) (f64.load (local.get $p))))
+        (f64.store (local.get $p)
+          (f64.add (f64.mul (local.get $a) (f64.load (i32.const 1024))) (f64.load (local.get $p))))
+        (local.set $s (f64.add (local.get $s) (f64.load (local.get $p))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br 0)))
+    (local.get $s))
+)
+;; 1.5 + 0.25 stored at 8
+(assert_return (invoke "add_to" (i32.const 0) (f64.const 0.25)) (f64.const 1.75))
+(assert_return (invoke "add_to" (i32.const 0) (f64.const 0.25)) (f64.const 2))
+;; at 16: 2 + 1 = 3 (the -2 there is overwritten, not added to); plus 2 at 8
+(assert_return (invoke "add_to_other_offset" (i32.const 0) (f64.const 1)) (f64.const 5))
+;; the 2 at 8 (after the calls above) plus 0.5, stored at 24
+(assert_return (invoke "add_to_other_addr" (i32.const 8) (i32.const 24) (f64.const 0.5)) (f64.const 2.5))
+;; sum over i < 4 of 2 * (2 * i) = 4 * (0 + 1 + 2 + 3) = 24
+(assert_return (invoke "axpy" (i32.const 4) (f64.const 2)) (f64.const 24))
+(assert_trap (invoke "add_to" (i32.const 65530) (f64.const 1)) "out of bounds memory access")
