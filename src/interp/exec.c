@@ -44,7 +44,14 @@
  * the call clears them (usually a handful, so no memset call) rather than an
  * instruction of the callee's, which would cost a dispatch per call. */
 static inline void zero_locals(uint64_t *fp, const struct interp_code *code) {
-  for (uint32_t k = 0; k < code->zero_n; k++) fp[code->zero_from + k] = 0;
+  uint64_t *z = fp + code->zero_from;
+  uint32_t n = code->zero_n; /* in a register: the stores may alias it (-fno-strict-aliasing) */
+  for (uint32_t k = 0; k < n; k++) {
+    z[k] = 0;
+    /* keeps gcc from turning the loop into a memset call, which makes the
+     * call path save and restore registers around it */
+    __asm__("" : "+r"(z));
+  }
 }
 
 /* exec_run with s == NULL returns its handler table through *table. */
