@@ -548,6 +548,26 @@ L_BR_TABLE: { /* [h][idx, n][target 0] ... [target n = default] */
     pc = pc[2 + (i < n ? i : n)].target;
     NEXT();
   }
+L_BR_TABLE_SK: { /* [h][x, n][k, s][targets]: index (x >> s) + k */
+    uint32_t i = (RD_u32(fp[SA]) >> (uint32_t)SD) + (uint32_t)SC, n = (uint32_t)SB;
+    pc = pc[3 + (i < n ? i : n)].target;
+    NEXT();
+  }
+L_BR_TABLE_L32: { /* [h][addr, n][k][offset][targets]: index loaded from u32(addr + k) + offset */
+    uint64_t ea = (uint64_t)(uint32_t)(RD_u32(fp[SA]) + (uint32_t)pc[2].u) + pc[3].u;
+    ACCESS_CHECK(ea, 4);
+    uint32_t i, n = (uint32_t)SB;
+    memcpy(&i, mbase + ea, 4);
+    pc = pc[4 + (i < n ? i : n)].target;
+    NEXT();
+  }
+L_BR_TABLE_L8: { /* as _L32, a byte */
+    uint64_t ea = (uint64_t)(uint32_t)(RD_u32(fp[SA]) + (uint32_t)pc[2].u) + pc[3].u;
+    ACCESS_CHECK(ea, 1);
+    uint32_t i = mbase[ea], n = (uint32_t)SB;
+    pc = pc[4 + (i < n ? i : n)].target;
+    NEXT();
+  }
   /* f64.mul feeding f64.add/sub: [h][dst, a][b, c]; two roundings, exactly as
    * the two instructions (the product is a double before the sum). */
 L_F64_MULADD: {

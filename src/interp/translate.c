@@ -942,6 +942,52 @@ static void end_frame(tr *t) {
   forget_locals(t);
 }
 
+/* The head of a br_table: [BR_TABLE][idx, n], or with the instruction that
+ * computed the index (into a stack temporary used only here) folded in:
+ *   `x - k` / `x + k` / `x >> s`  (a C switch over a range not starting at 0,
+ *                                  an opcode field)    [BR_TABLE_SK][x, n][k, s]
+ *   an i32 / u8 load, plain or _A  (bytecode and byte dispatch)
+ *                                  [BR_TABLE_L32 / _L8][addr, n][k][offset]
+ * The targets follow in every form. */
+static void br_table_head(tr *t, uint32_t n) {
+  ventry *e = &t->vs[t->nv - 1];
+  uint32_t s0 = t->last_start;
+  if (e->kind == V_SLOT && t->last_dst_cell >= 0 && t->code[t->last_dst_cell].p.a == e->slot) {
+    const void *h = t->code[s0].h;
+    int32_t src = t->code[s0 + 1].p.b;
+    if (h == t->h[IOP_I32_SUB_K] || h == t->h[IOP_I32_ADD_K] || h == t->h[IOP_I32_SHR_U_K]) {
+      uint32_t k = (uint32_t)t->code[s0 + 2].u, sh = 0;
+      if (h == t->h[IOP_I32_SUB_K]) k = 0u - k;
+      if (h == t->h[IOP_I32_SHR_U_K]) {
+        sh = k & 31;
+        k = 0;
+      }
+      t->n = s0;
+      t->nv--;
+      emit_op(t, IOP_BR_TABLE_SK);
+      emit_ab(t, src, (int32_t)n);
+      emit_ab(t, (int32_t)k, (int32_t)sh);
+      return;
+    }
+    bool l32a = h == t->h[IOP_I32_LOAD_A], l8a = h == t->h[IOP_I32_LOAD8_U_A];
+    if (l32a || l8a || h == t->h[IOP_I32_LOAD] || h == t->h[IOP_I32_LOAD8_U]) {
+      bool a = l32a || l8a;
+      uint64_t k = a ? t->code[s0 + 2].u : 0, off = t->code[s0 + (a ? 3 : 2)].u;
+      bool b8 = l8a || h == t->h[IOP_I32_LOAD8_U];
+      t->n = s0;
+      t->nv--;
+      emit_op(t, b8 ? IOP_BR_TABLE_L8 : IOP_BR_TABLE_L32);
+      emit_ab(t, src, (int32_t)n);
+      emit_u(t, k);
+      emit_u(t, off);
+      return;
+    }
+  }
+  int32_t idx = pop_slot(t);
+  emit_op(t, IOP_BR_TABLE);
+  emit_ab(t, idx, (int32_t)n);
+}
+
 static void instr(tr *t) {
   t->op_at = (uint32_t)reader_offset(&t->r);
   wm_opcode op = wm_read_op(&t->r);
@@ -1068,9 +1114,7 @@ static void instr(tr *t) {
       return;
     }
     for (uint32_t i = 0; i <= n; i++) depths[i] = u32(t);
-    int32_t idx = pop_slot(t);
-    emit_op(t, IOP_BR_TABLE);
-    emit_ab(t, idx, (int32_t)n);
+    br_table_head(t, n);
     uint32_t first = t->n;
     for (uint32_t i = 0; i <= n; i++) emit_target(t, UINT32_MAX);
     for (uint32_t i = 0; i <= n; i++) { /* one stub per target: moves, then the jump */
@@ -1388,7 +1432,8 @@ static void thread_jumps(tr *t) {
  * the first loop is set on every path to every later instruction: branches
  * only jump forward to ends of blocks, and a top-level instruction is inside
  * none. Only the locals that may be read before such a set are zeroed at
- * entry, in runs of consecutive slots. */
+ * entry (by the call, exec.c: one range from the first such local to the
+ * last). */
 static bool zero_locals(tr *t, const wm_func *wf, uint32_t nparams) {
   uint32_t n = wf->nlocals;
   if (!n) return true;
