@@ -268,9 +268,9 @@ L_I64_REM_U: {
   L_##id##_K: STORE_AT(ctype, n, pc[2].u, (uint64_t)RD_u32(fp[SA]) + pc[3].u, 4)
   SEM_STORE_OPS(STORE)
 #undef STORE
-  /* an f64 load fused into the add/mul that uses it: [h][dst, a][addr][offset] */
-#define LOADED(id, outer, op)                                                    \
-  L_##id: LOAD_AT(uint64_t, 8, WR_f64(RD_f64(fp[SB]) op RD_f64(v)), (uint64_t)RD_u32(fp[SC]) + pc[3].u, 4)
+  /* a load fused into the add/mul that uses it: [h][dst, a][addr][offset] */
+#define LOADED(id, outer, inner, ty, raw, op)                                    \
+  L_##id: LOAD_AT(raw, sizeof(raw), WR_##ty(RD_##ty(fp[SB]) op RD_##ty(v)), (uint64_t)RD_u32(fp[SC]) + pc[3].u, 4)
   INTERP_LOAD_FUSIONS(LOADED)
 #undef LOADED
 L_F64_ADD_TO_M: { /* mem[ea] = x + mem[ea] (`p[i] += x`): [h][x, addr][offset] */

@@ -109,8 +109,13 @@ struct interp_code {
   X(XOR_SHRU64, I64_XOR, I64_SHR_U, u64, a ^ (v >> k)) X(ADD_SHRU64, I64_ADD, I64_SHR_U, u64, a + (v >> k)) \
   X(OR_SHL64, I64_OR, I64_SHL, u64, a | (v << k))
 
-/* f64 add and mul with an operand loaded just before (id, outer op, C operator). */
-#define INTERP_LOAD_FUSIONS(X) X(F64_ADD_M, F64_ADD, +) X(F64_MUL_M, F64_MUL, *)
+/* An add or mul with an operand loaded just before by a plain load (id, outer
+ * op, the load, value type, the raw type loaded, C operator): f64 kernels,
+ * and integer sums of memory words (multi-word arithmetic, message
+ * schedules, table lookups). */
+#define INTERP_LOAD_FUSIONS(X)                                                                        \
+  X(F64_ADD_M, F64_ADD, F64_LOAD, f64, uint64_t, +) X(F64_MUL_M, F64_MUL, F64_LOAD, f64, uint64_t, *) \
+  X(I64_ADD_M, I64_ADD, I64_LOAD, u64, uint64_t, +) X(I32_ADD_M, I32_ADD, I32_LOAD, u32, uint32_t, +)
 
 /* The internal opcode space: every list above, in one enum. */
 typedef enum interp_op {

@@ -614,12 +614,12 @@ static wm_valtype sig_type(const tr *t, char ch) {
 
 /* A commutative binary op (both operands in slots) whose operand was made
  * by the instruction just before and is used only here: a shift or rotate by
- * a constant (INTERP_SHIFT_FUSIONS) or an f64 load (INTERP_LOAD_FUSIONS).
+ * a constant (INTERP_SHIFT_FUSIONS) or a plain load (INTERP_LOAD_FUSIONS).
  * The two become one instruction and the temporary is never written. */
 static bool fuse_operand(tr *t, wm_opcode op, wm_valtype rt) {
   static const struct { wm_opcode outer; interp_op inner, fused; bool load; uint8_t kmask; } forms[] = {
 #define S(id, outer, inner, ty, ...) {OP_##outer, IOP_##inner##_K, IOP_##id, false, sizeof(RD_##ty(0)) * 8 - 1},
-#define L(id, outer, ...) {OP_##outer, IOP_F64_LOAD, IOP_##id, true, 0},
+#define L(id, outer, inner, ...) {OP_##outer, IOP_##inner, IOP_##id, true, 0},
     INTERP_SHIFT_FUSIONS(S) INTERP_LOAD_FUSIONS(L)
 #undef S
 #undef L

@@ -328,10 +328,30 @@
 (assert_return (invoke "shl_or" (i32.const 6) (i32.const 3)) (i32.const 0x80000006))
 (assert_return (invoke "sigma" (i32.const 0x6a09e667)) (i32.const 0xce20b47e))
 (assert_return (invoke "add_loaded" (i32.const 0) (f64.const 0.25)) (f64.const 1.75))
+
 (assert_return (invoke "loaded_mul" (i32.const 8) (f64.const 3)) (f64.const -6))
 (assert_return (invoke "mul_add_loaded" (i32.const 0) (f64.const 2)) (f64.const 1))
 (assert_trap (invoke "add_loaded" (i32.const 65528) (f64.const 1)) "out of bounds memory access")
 (assert_trap (invoke "loaded_mul" (i32.const -1) (f64.const 1)) "out of bounds memory access")
+
+;; Integer adds of a word loaded just before (either side): one instruction,
+;; wrapping as i32.add / i64.add do; a load out of bounds still traps.
+(module
+  (memory 1)
+  (data (i32.const 8) "\ff\ff\ff\ff\ff\ff\ff\ff\05\00\00\00\00\00\00\80")
+  (func (export "i64_add_loaded") (param i32 i64) (result i64) (i64.add (local.get 1) (i64.load offset=8 (local.get 0))))
+  (func (export "i64_loaded_add") (param i32 i64) (result i64) (i64.add (i64.load offset=16 (local.get 0)) (local.get 1)))
+  (func (export "i32_add_loaded") (param i32 i32) (result i32) (i32.add (local.get 1) (i32.load offset=8 (local.get 0))))
+  (func (export "i32_loaded_add_ext") (param i32 i32) (result i64)
+    ;; the i32 sum is zero-extended correctly when widened afterwards
+    (i64.extend_i32_u (i32.add (i32.load offset=16 (local.get 0)) (local.get 1))))
+)
+(assert_return (invoke "i64_add_loaded" (i32.const 0) (i64.const 2)) (i64.const 1))
+(assert_return (invoke "i64_loaded_add" (i32.const 0) (i64.const 0x8000000000000000)) (i64.const 5))
+(assert_return (invoke "i32_add_loaded" (i32.const 0) (i32.const 3)) (i32.const 2))
+(assert_return (invoke "i32_add_loaded" (i32.const 4) (i32.const 3)) (i32.const 2))
+(assert_return (invoke "i32_loaded_add_ext" (i32.const 0) (i32.const -6)) (i64.const 0xffffffff))
+(assert_trap (invoke "i64_add_loaded" (i32.const 65530) (i64.const 1)) "out of bounds memory access")
 
 ;; An address `p + k` kept in a local by local.tee and used right away: one
 ;; instruction updates the local and accesses memory, in that order.
