@@ -283,6 +283,17 @@ L_F64_ADD_TO_M: { /* mem[ea] = x + mem[ea] (`p[i] += x`): [h][x, addr][offset] *
     pc += 3;
     NEXT();
   }
+L_F64_MULADD_TO_M: { /* mem[ea] = a * b + mem[ea]: [h][a, b][addr][offset]; two roundings */
+    uint64_t ea = (uint64_t)RD_u32(fp[SC]) + pc[3].u;
+    ACCESS_CHECK(ea, 8);
+    double m = RD_f64(fp[SA]) * RD_f64(fp[SB]);
+    uint64_t v;
+    memcpy(&v, mbase + ea, 8);
+    v = WR_f64(m + RD_f64(v));
+    memcpy(mbase + ea, &v, 8);
+    pc += 4;
+    NEXT();
+  }
 #undef LOAD_AT
 #undef STORE_AT
 #undef EA_SUM

@@ -625,7 +625,7 @@ static bool fuse_operand(tr *t, wm_opcode op, wm_valtype rt) {
 #undef L
   };
   if (t->last_dst_cell < 0) return false;
-  uint32_t s0 = t->last_start;
+  uint32_t s0 = t->last_start, p0 = t->prev_start;
   int32_t tmp = t->code[t->last_dst_cell].p.a;
   ventry *b = &t->vs[t->nv - 1], *a = &t->vs[t->nv - 2];
   bool right = b->kind == V_SLOT && b->slot == tmp, left = a->kind == V_SLOT && a->slot == tmp;
@@ -646,6 +646,7 @@ static bool fuse_operand(tr *t, wm_opcode op, wm_valtype rt) {
       emit_ab(t, src, (int32_t)(imm & forms[i].kmask));
     }
     mark_dst(t);
+    t->prev_start = p0; /* the instruction before the fused one is still there */
     return true;
   }
   return false;
@@ -1393,11 +1394,25 @@ static void instr(tr *t) {
        * local still holds it: a local.set in between would have materialized
        * the entry) becomes one read-modify-write */
       int32_t x = t->code[s0 + 1].p.b;
-      t->n = s0;
+      uint32_t p0 = t->prev_start;
       t->nv -= 2;
-      emit_op(t, IOP_F64_ADD_TO_M);
-      emit_ab(t, x, ae->slot);
-      emit_u(t, offset);
+      if (p0 != s0 && p0 + 3 == s0 && t->code[p0].h == t->h[IOP_F64_MUL] && t->code[p0 + 1].p.a == x &&
+          x >= t->nlocal_slots) {
+        /* `p[i] += a * b` (axpy, dot products, matrix and stencil kernels):
+         * the product, a stack temporary used only by the sum, folds in too */
+        cell ab = t->code[p0 + 1], c2 = t->code[p0 + 2];
+        t->n = p0;
+        t->last_start = p0;
+        emit_op(t, IOP_F64_MULADD_TO_M);
+        emit_ab(t, ab.p.b, c2.p.a);
+        emit_ab(t, ae->slot, 0);
+        emit_u(t, offset);
+      } else {
+        t->n = s0;
+        emit_op(t, IOP_F64_ADD_TO_M);
+        emit_ab(t, x, ae->slot);
+        emit_u(t, offset);
+      }
     } else {
       if (ae->kind == V_CONST) materialize(t, ae);
       access_head(t, iop, load, rt, ae->slot);

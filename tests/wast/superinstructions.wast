@@ -646,6 +646,19 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br 0)))
     (local.get $s))
+  (func (export "muladd_to") (param i32 f64 f64) (result f64)
+    ;; p[0] += a * b, the product a temporary: one instruction
+    (f64.store offset=8 (local.get 0) (f64.add (f64.mul (local.get 1) (local.get 2)) (f64.load offset=8 (local.get 0))))
+    (f64.load offset=8 (local.get 0)))
+  (func (export "muladd_to_kept") (param i32 f64 f64) (result f64)
+    (local f64)
+    ;; the product is also kept in a local: still written there
+    (f64.store offset=8 (local.get 0) (f64.add (local.tee 3 (f64.mul (local.get 1) (local.get 2))) (f64.load offset=8 (local.get 0))))
+    (f64.add (f64.load offset=8 (local.get 0)) (local.get 3)))
+  (func (export "mulm_add_to") (param i32 i32 f64) (result f64)
+    ;; p[0] += a * q[0]: the product reads memory too
+    (f64.store (local.get 0) (f64.add (f64.mul (local.get 2) (f64.load (local.get 1))) (f64.load (local.get 0))))
+    (f64.load (local.get 0)))
 )
 ;; 1.5 + 0.25 stored at 8
 (assert_return (invoke "add_to" (i32.const 0) (f64.const 0.25)) (f64.const 1.75))
@@ -657,6 +670,14 @@
 ;; sum over i < 4 of 2 * (2 * i) = 4 * (0 + 1 + 2 + 3) = 24
 (assert_return (invoke "axpy" (i32.const 4) (f64.const 2)) (f64.const 24))
 (assert_trap (invoke "add_to" (i32.const 65530) (f64.const 1)) "out of bounds memory access")
+;; at 32 (zero): 3 * 0.5, then once more
+(assert_return (invoke "muladd_to" (i32.const 24) (f64.const 3) (f64.const 0.5)) (f64.const 1.5))
+(assert_return (invoke "muladd_to" (i32.const 24) (f64.const 3) (f64.const 0.5)) (f64.const 3))
+;; at 40 (zero): 2 * 2 = 4 stored, plus the product kept: 8
+(assert_return (invoke "muladd_to_kept" (i32.const 32) (f64.const 2) (f64.const 2)) (f64.const 8))
+;; at 48 (zero) += 4 * (the 3 at 32) = 12
+(assert_return (invoke "mulm_add_to" (i32.const 48) (i32.const 32) (f64.const 4)) (f64.const 12))
+(assert_trap (invoke "muladd_to" (i32.const 65530) (f64.const 1) (f64.const 1)) "out of bounds memory access")
 
 ;; A br_table whose index was computed just before into a temporary: `x - k`,
 ;; `x + k`, `x >> s`, or a load (i32 or u8, plain or at `a + k`) is folded
