@@ -40,6 +40,20 @@
 #define ACCESS_CHECK(ea, n) ((void)0)
 #endif
 
+/* The declared locals a function reads before setting them start at zero;
+ * the call clears them (usually a handful, so no memset call) rather than an
+ * instruction of the callee's, which would cost a dispatch per call. */
+static inline void zero_locals(uint64_t *fp, const struct interp_code *code) {
+  uint64_t *z = fp + code->zero_from;
+  uint32_t n = code->zero_n; /* in a register: the stores may alias it (-fno-strict-aliasing) */
+  for (uint32_t k = 0; k < n; k++) {
+    z[k] = 0;
+    /* keeps gcc from turning the loop into a memset call, which makes the
+     * call path save and restore registers around it */
+    __asm__("" : "+r"(z));
+  }
+}
+
 /* exec_run with s == NULL returns its handler table through *table. */
 static bool exec_run(wrun_store *s, wrun_func *entry, uint64_t *entry_fp, const void *const **table) {
   static const void *const handlers[IOP_COUNT_] = {
@@ -74,6 +88,7 @@ static bool exec_run(wrun_store *s, wrun_func *entry, uint64_t *entry_fp, const 
   if (!cur->code && !interp_translate(s, cur)) TRAP(WRUN_TRAP_HOST);
   if (fp + cur->code->nslots > stack_end) TRAP(WRUN_TRAP_STACK_EXHAUSTED);
   if (s->nframes >= s->max_depth) TRAP(WRUN_TRAP_STACK_EXHAUSTED);
+  zero_locals(fp, cur->code);
   /* The frame stack lives in the store (backtraces read it after a trap);
    * `top` caches its top in a register, and s->nframes is kept in step with a
    * plain store so a memory fault still sees the current depth. */
@@ -254,11 +269,32 @@ L_I64_REM_U: {
   L_##id##_K: STORE_AT(ctype, n, pc[2].u, (uint64_t)RD_u32(fp[SA]) + pc[3].u, 4)
   SEM_STORE_OPS(STORE)
 #undef STORE
-  /* an f64 load fused into the add/mul that uses it: [h][dst, a][addr][offset] */
-#define LOADED(id, outer, op)                                                    \
-  L_##id: LOAD_AT(uint64_t, 8, WR_f64(RD_f64(fp[SB]) op RD_f64(v)), (uint64_t)RD_u32(fp[SC]) + pc[3].u, 4)
+  /* a load fused into the add/mul that uses it: [h][dst, a][addr][offset] */
+#define LOADED(id, outer, inner, ty, raw, op)                                    \
+  L_##id: LOAD_AT(raw, sizeof(raw), WR_##ty(RD_##ty(fp[SB]) op RD_##ty(v)), (uint64_t)RD_u32(fp[SC]) + pc[3].u, 4)
   INTERP_LOAD_FUSIONS(LOADED)
 #undef LOADED
+L_F64_ADD_TO_M: { /* mem[ea] = x + mem[ea] (`p[i] += x`): [h][x, addr][offset] */
+    uint64_t ea = (uint64_t)RD_u32(fp[SB]) + pc[2].u;
+    ACCESS_CHECK(ea, 8);
+    uint64_t v;
+    memcpy(&v, mbase + ea, 8);
+    v = WR_f64(RD_f64(fp[SA]) + RD_f64(v));
+    memcpy(mbase + ea, &v, 8);
+    pc += 3;
+    NEXT();
+  }
+L_F64_MULADD_TO_M: { /* mem[ea] = a * b + mem[ea]: [h][a, b][addr][offset]; two roundings */
+    uint64_t ea = (uint64_t)RD_u32(fp[SC]) + pc[3].u;
+    ACCESS_CHECK(ea, 8);
+    double m = RD_f64(fp[SA]) * RD_f64(fp[SB]);
+    uint64_t v;
+    memcpy(&v, mbase + ea, 8);
+    v = WR_f64(m + RD_f64(v));
+    memcpy(mbase + ea, &v, 8);
+    pc += 4;
+    NEXT();
+  }
 #undef LOAD_AT
 #undef STORE_AT
 #undef EA_SUM
@@ -389,10 +425,6 @@ L_CONST2:
   fp[SA] = pc[2].u;
   fp[SA + 1] = pc[3].u;
   pc += 4;
-  NEXT();
-L_ZERO: /* a function's declared locals; usually a handful, so no memset call */
-  for (int32_t k = 0; k < SB; k++) fp[SA + k] = 0;
-  pc += 2;
   NEXT();
 L_SELECT1: /* [h][dst, cond][a, b] */
   fp[SA] = RD_u32(fp[SB]) ? fp[SC] : fp[SD];
@@ -526,6 +558,26 @@ L_SHRU_ANDK:
 L_BR_TABLE: { /* [h][idx, n][target 0] ... [target n = default] */
     uint32_t i = RD_u32(fp[SA]), n = (uint32_t)SB;
     pc = pc[2 + (i < n ? i : n)].target;
+    NEXT();
+  }
+L_BR_TABLE_SK: { /* [h][x, n][k, s][targets]: index (x >> s) + k */
+    uint32_t i = (RD_u32(fp[SA]) >> (uint32_t)SD) + (uint32_t)SC, n = (uint32_t)SB;
+    pc = pc[3 + (i < n ? i : n)].target;
+    NEXT();
+  }
+L_BR_TABLE_L32: { /* [h][addr, n][k][offset][targets]: index loaded from u32(addr + k) + offset */
+    uint64_t ea = (uint64_t)(uint32_t)(RD_u32(fp[SA]) + (uint32_t)pc[2].u) + pc[3].u;
+    ACCESS_CHECK(ea, 4);
+    uint32_t i, n = (uint32_t)SB;
+    memcpy(&i, mbase + ea, 4);
+    pc = pc[4 + (i < n ? i : n)].target;
+    NEXT();
+  }
+L_BR_TABLE_L8: { /* as _L32, a byte */
+    uint64_t ea = (uint64_t)(uint32_t)(RD_u32(fp[SA]) + (uint32_t)pc[2].u) + pc[3].u;
+    ACCESS_CHECK(ea, 1);
+    uint32_t i = mbase[ea], n = (uint32_t)SB;
+    pc = pc[4 + (i < n ? i : n)].target;
     NEXT();
   }
   /* f64.mul feeding f64.add/sub: [h][dst, a][b, c]; two roundings, exactly as
@@ -662,6 +714,7 @@ L_CALL_WASM: /* [h][argbase][callee][its code, filled in by the first call] */
     s->nframes = (uint32_t)(top - s->frames) + 1;
     cur = callee;
     fp = nfp;
+    zero_locals(fp, code);
     mem = code->mem0;
     mbase = mem ? mem->base : NULL;
     pc = code->code;

@@ -40,6 +40,7 @@ struct interp_code {
   uint32_t *pos;                 /* npos pairs (cell index, module offset), ascending: where each op
                                   * starts and the wasm instruction it came from (trap positions) */
   uint32_t npos;
+  uint32_t zero_from, zero_n;    /* slots of declared locals the call zeroes (read before set) */
 };
 
 /* The module offset of the wasm instruction at interpreter position `pc`
@@ -51,11 +52,11 @@ uint32_t interp_code_offset(const struct interp_code *c, const void *pc, bool af
  * the numeric instructions that map one to one). Listed once here; exec.c
  * defines a handler for each. */
 #define INTERP_EXTRA_OPS(X)                                                                          \
-  X(COPY) X(COPY2) X(COPY_PAIR) X(CONST) X(CONST2) X(ZERO) X(BR) X(BR_IF) X(BR_UNLESS) X(BR_TABLE) X(RETURN)     \
+  X(COPY) X(COPY2) X(COPY_PAIR) X(CONST) X(CONST2) X(BR) X(BR_IF) X(BR_UNLESS) X(BR_TABLE) X(RETURN)     \
   X(CALL) X(CALL_WASM) X(CALL_WASM_MOV) X(CALL_INDIRECT) X(SELECT1) X(SELECT2) X(GLOBAL_GET1) X(GLOBAL_GET2) X(GLOBAL_SET1)       \
   X(GLOBAL_SET2) X(SIMD) X(SIMD_LOAD) X(SIMD_STORE) X(TRAP) X(CHECK)                               \
   X(F64_MULADD) X(F64_MULSUB) X(F64_SUBMUL) X(ADDK_BR_IF) X(ADDK_BR_UNLESS) X(ANDK_BR_IF) X(ANDK_BR_UNLESS) \
-  X(SHRU_ANDK) X(TIER)
+  X(SHRU_ANDK) X(TIER) X(F64_ADD_TO_M) X(F64_MULADD_TO_M) X(BR_TABLE_SK) X(BR_TABLE_L32) X(BR_TABLE_L8)
 
 /* The i32 compares that fuse with a following branch, in four families of
  * INTERP_NCMP ops each, laid out in this order in the enum so a family is an
@@ -116,8 +117,13 @@ uint32_t interp_code_offset(const struct interp_code *c, const void *pc, bool af
   X(XOR_SHRU64, I64_XOR, I64_SHR_U, u64, a ^ (v >> k)) X(ADD_SHRU64, I64_ADD, I64_SHR_U, u64, a + (v >> k)) \
   X(OR_SHL64, I64_OR, I64_SHL, u64, a | (v << k))
 
-/* f64 add and mul with an operand loaded just before (id, outer op, C operator). */
-#define INTERP_LOAD_FUSIONS(X) X(F64_ADD_M, F64_ADD, +) X(F64_MUL_M, F64_MUL, *)
+/* An add or mul with an operand loaded just before by a plain load (id, outer
+ * op, the load, value type, the raw type loaded, C operator): f64 kernels,
+ * and integer sums of memory words (multi-word arithmetic, message
+ * schedules, table lookups). */
+#define INTERP_LOAD_FUSIONS(X)                                                                        \
+  X(F64_ADD_M, F64_ADD, F64_LOAD, f64, uint64_t, +) X(F64_MUL_M, F64_MUL, F64_LOAD, f64, uint64_t, *) \
+  X(I64_ADD_M, I64_ADD, I64_LOAD, u64, uint64_t, +) X(I32_ADD_M, I32_ADD, I32_LOAD, u32, uint32_t, +)
 
 /* The internal opcode space: every list above, in one enum. */
 typedef enum interp_op {

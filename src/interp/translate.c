@@ -85,6 +85,8 @@ typedef struct tr {
   uint32_t op_at;              /* module offset of the instruction being translated */
   uint32_t *pos;               /* (cell, op_at) of each op emitted (interp_code.pos) */
   uint32_t npos, cap_pos;
+  int32_t zero_from;           /* the declared locals zeroed at entry (zero_locals) */
+  uint32_t zero_n;
 } tr;
 
 
@@ -628,18 +630,18 @@ static wm_valtype sig_type(const tr *t, char ch) {
 
 /* A commutative binary op (both operands in slots) whose operand was made
  * by the instruction just before and is used only here: a shift or rotate by
- * a constant (INTERP_SHIFT_FUSIONS) or an f64 load (INTERP_LOAD_FUSIONS).
+ * a constant (INTERP_SHIFT_FUSIONS) or a plain load (INTERP_LOAD_FUSIONS).
  * The two become one instruction and the temporary is never written. */
 static bool fuse_operand(tr *t, wm_opcode op, wm_valtype rt) {
   static const struct { wm_opcode outer; interp_op inner, fused; bool load; uint8_t kmask; } forms[] = {
 #define S(id, outer, inner, ty, ...) {OP_##outer, IOP_##inner##_K, IOP_##id, false, sizeof(RD_##ty(0)) * 8 - 1},
-#define L(id, outer, ...) {OP_##outer, IOP_F64_LOAD, IOP_##id, true, 0},
+#define L(id, outer, inner, ...) {OP_##outer, IOP_##inner, IOP_##id, true, 0},
     INTERP_SHIFT_FUSIONS(S) INTERP_LOAD_FUSIONS(L)
 #undef S
 #undef L
   };
   if (t->last_dst_cell < 0) return false;
-  uint32_t s0 = t->last_start;
+  uint32_t s0 = t->last_start, p0 = t->prev_start;
   int32_t tmp = t->code[t->last_dst_cell].p.a;
   ventry *b = &t->vs[t->nv - 1], *a = &t->vs[t->nv - 2];
   bool right = b->kind == V_SLOT && b->slot == tmp, left = a->kind == V_SLOT && a->slot == tmp;
@@ -660,6 +662,7 @@ static bool fuse_operand(tr *t, wm_opcode op, wm_valtype rt) {
       emit_ab(t, src, (int32_t)(imm & forms[i].kmask));
     }
     mark_dst(t);
+    t->prev_start = p0; /* the instruction before the fused one is still there */
     return true;
   }
   return false;
@@ -956,6 +959,52 @@ static void end_frame(tr *t) {
   forget_locals(t);
 }
 
+/* The head of a br_table: [BR_TABLE][idx, n], or with the instruction that
+ * computed the index (into a stack temporary used only here) folded in:
+ *   `x - k` / `x + k` / `x >> s`  (a C switch over a range not starting at 0,
+ *                                  an opcode field)    [BR_TABLE_SK][x, n][k, s]
+ *   an i32 / u8 load, plain or _A  (bytecode and byte dispatch)
+ *                                  [BR_TABLE_L32 / _L8][addr, n][k][offset]
+ * The targets follow in every form. */
+static void br_table_head(tr *t, uint32_t n) {
+  ventry *e = &t->vs[t->nv - 1];
+  uint32_t s0 = t->last_start;
+  if (e->kind == V_SLOT && t->last_dst_cell >= 0 && t->code[t->last_dst_cell].p.a == e->slot) {
+    const void *h = t->code[s0].h;
+    int32_t src = t->code[s0 + 1].p.b;
+    if (h == t->h[IOP_I32_SUB_K] || h == t->h[IOP_I32_ADD_K] || h == t->h[IOP_I32_SHR_U_K]) {
+      uint32_t k = (uint32_t)t->code[s0 + 2].u, sh = 0;
+      if (h == t->h[IOP_I32_SUB_K]) k = 0u - k;
+      if (h == t->h[IOP_I32_SHR_U_K]) {
+        sh = k & 31;
+        k = 0;
+      }
+      t->n = s0;
+      t->nv--;
+      emit_op(t, IOP_BR_TABLE_SK);
+      emit_ab(t, src, (int32_t)n);
+      emit_ab(t, (int32_t)k, (int32_t)sh);
+      return;
+    }
+    bool l32a = h == t->h[IOP_I32_LOAD_A], l8a = h == t->h[IOP_I32_LOAD8_U_A];
+    if (l32a || l8a || h == t->h[IOP_I32_LOAD] || h == t->h[IOP_I32_LOAD8_U]) {
+      bool a = l32a || l8a;
+      uint64_t k = a ? t->code[s0 + 2].u : 0, off = t->code[s0 + (a ? 3 : 2)].u;
+      bool b8 = l8a || h == t->h[IOP_I32_LOAD8_U];
+      t->n = s0;
+      t->nv--;
+      emit_op(t, b8 ? IOP_BR_TABLE_L8 : IOP_BR_TABLE_L32);
+      emit_ab(t, src, (int32_t)n);
+      emit_u(t, k);
+      emit_u(t, off);
+      return;
+    }
+  }
+  int32_t idx = pop_slot(t);
+  emit_op(t, IOP_BR_TABLE);
+  emit_ab(t, idx, (int32_t)n);
+}
+
 static void instr(tr *t) {
   t->op_at = (uint32_t)reader_offset(&t->r);
   wm_opcode op = wm_read_op(&t->r);
@@ -1082,9 +1131,7 @@ static void instr(tr *t) {
       return;
     }
     for (uint32_t i = 0; i <= n; i++) depths[i] = u32(t);
-    int32_t idx = pop_slot(t);
-    emit_op(t, IOP_BR_TABLE);
-    emit_ab(t, idx, (int32_t)n);
+    br_table_head(t, n);
     uint32_t first = t->n;
     for (uint32_t i = 0; i <= n; i++) emit_target(t, UINT32_MAX);
     for (uint32_t i = 0; i <= n; i++) { /* one stub per target: moves, then the jump */
@@ -1355,6 +1402,33 @@ static void instr(tr *t) {
       if (indexed) emit_ab(t, second.p.a, 0);
       else emit_u(t, second.u);
       emit_u(t, offset);
+    } else if (fusable && iop == IOP_F64_STORE && ae->kind == V_LOCAL && t->vs[t->nv - 1].kind == V_SLOT &&
+               t->last_dst_cell >= 0 && t->code[t->last_dst_cell].p.a == t->vs[t->nv - 1].slot &&
+               t->code[s0].h == t->h[IOP_F64_ADD_M] && t->code[s0 + 2].p.a == ae->slot &&
+               t->code[s0 + 3].u == offset) {
+      /* `p[i] += x`: the sum of a load stored back to the same address (the
+       * local still holds it: a local.set in between would have materialized
+       * the entry) becomes one read-modify-write */
+      int32_t x = t->code[s0 + 1].p.b;
+      uint32_t p0 = t->prev_start;
+      t->nv -= 2;
+      if (p0 != s0 && p0 + 3 == s0 && t->code[p0].h == t->h[IOP_F64_MUL] && t->code[p0 + 1].p.a == x &&
+          x >= t->nlocal_slots) {
+        /* `p[i] += a * b` (axpy, dot products, matrix and stencil kernels):
+         * the product, a stack temporary used only by the sum, folds in too */
+        cell ab = t->code[p0 + 1], c2 = t->code[p0 + 2];
+        t->n = p0;
+        t->last_start = p0;
+        emit_op(t, IOP_F64_MULADD_TO_M);
+        emit_ab(t, ab.p.b, c2.p.a);
+        emit_ab(t, ae->slot, 0);
+        emit_u(t, offset);
+      } else {
+        t->n = s0;
+        emit_op(t, IOP_F64_ADD_TO_M);
+        emit_ab(t, x, ae->slot);
+        emit_u(t, offset);
+      }
     } else {
       if (ae->kind == V_CONST) materialize(t, ae);
       access_head(t, iop, load, rt, ae->slot);
@@ -1389,7 +1463,8 @@ static void thread_jumps(tr *t) {
  * the first loop is set on every path to every later instruction: branches
  * only jump forward to ends of blocks, and a top-level instruction is inside
  * none. Only the locals that may be read before such a set are zeroed at
- * entry, in runs of consecutive slots. */
+ * entry (by the call, exec.c: one range from the first such local to the
+ * last). */
 static bool zero_locals(tr *t, const wm_func *wf, uint32_t nparams) {
   uint32_t n = wf->nlocals;
   if (!n) return true;
@@ -1431,22 +1506,21 @@ static bool zero_locals(tr *t, const wm_func *wf, uint32_t nparams) {
   }
   for (uint32_t i = 0; i < n; i++)
     if (!open && !set[i]) need[i] = 1;
-  for (uint32_t i = 0; i < n;) {
-    if (!need[i]) {
-      i++;
-      continue;
-    }
-    uint32_t j = i;
-    while (j < n && need[j]) j++;
-    for (uint32_t k = i; k < j; k++) {
-      t->known_set[nparams + k] = width(t->local_type[nparams + k]) == 1;
-      t->known_val[nparams + k] = 0;
-    }
-    int32_t from = t->local_slot[nparams + i];
-    int32_t to = j < n ? t->local_slot[nparams + j] : t->nlocal_slots;
-    emit_op(t, IOP_ZERO);
-    emit_ab(t, from, to - from);
-    i = j;
+  /* One range from the first local that needs it to the last: the call
+   * zeroes it while setting up the frame (exec.c), which is cheaper than a
+   * dispatch of its own. Locals inside the range that are set before any read
+   * are zeroed too, which nothing can observe. */
+  uint32_t first = n, last = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    if (!need[i]) continue;
+    if (first == n) first = i;
+    last = i;
+    t->known_set[nparams + i] = width(t->local_type[nparams + i]) == 1;
+    t->known_val[nparams + i] = 0;
+  }
+  if (first < n) {
+    t->zero_from = t->local_slot[nparams + first];
+    t->zero_n = (uint32_t)(t->local_slot[nparams + last] + width(t->local_type[nparams + last]) - t->zero_from);
   }
   free(need);
   free(set);
@@ -1538,6 +1612,8 @@ bool interp_translate(wrun_store *s, wrun_func *f) {
   c->pos = t.pos;
   c->npos = t.npos;
   t.pos = NULL; /* c's now */
+  c->zero_from = (uint32_t)t.zero_from;
+  c->zero_n = t.zero_n;
   f->code = c;
   tr_free(&t);
   return true;

@@ -328,10 +328,30 @@
 (assert_return (invoke "shl_or" (i32.const 6) (i32.const 3)) (i32.const 0x80000006))
 (assert_return (invoke "sigma" (i32.const 0x6a09e667)) (i32.const 0xce20b47e))
 (assert_return (invoke "add_loaded" (i32.const 0) (f64.const 0.25)) (f64.const 1.75))
+
 (assert_return (invoke "loaded_mul" (i32.const 8) (f64.const 3)) (f64.const -6))
 (assert_return (invoke "mul_add_loaded" (i32.const 0) (f64.const 2)) (f64.const 1))
 (assert_trap (invoke "add_loaded" (i32.const 65528) (f64.const 1)) "out of bounds memory access")
 (assert_trap (invoke "loaded_mul" (i32.const -1) (f64.const 1)) "out of bounds memory access")
+
+;; Integer adds of a word loaded just before (either side): one instruction,
+;; wrapping as i32.add / i64.add do; a load out of bounds still traps.
+(module
+  (memory 1)
+  (data (i32.const 8) "\ff\ff\ff\ff\ff\ff\ff\ff\05\00\00\00\00\00\00\80")
+  (func (export "i64_add_loaded") (param i32 i64) (result i64) (i64.add (local.get 1) (i64.load offset=8 (local.get 0))))
+  (func (export "i64_loaded_add") (param i32 i64) (result i64) (i64.add (i64.load offset=16 (local.get 0)) (local.get 1)))
+  (func (export "i32_add_loaded") (param i32 i32) (result i32) (i32.add (local.get 1) (i32.load offset=8 (local.get 0))))
+  (func (export "i32_loaded_add_ext") (param i32 i32) (result i64)
+    ;; the i32 sum is zero-extended correctly when widened afterwards
+    (i64.extend_i32_u (i32.add (i32.load offset=16 (local.get 0)) (local.get 1))))
+)
+(assert_return (invoke "i64_add_loaded" (i32.const 0) (i64.const 2)) (i64.const 1))
+(assert_return (invoke "i64_loaded_add" (i32.const 0) (i64.const 0x8000000000000000)) (i64.const 5))
+(assert_return (invoke "i32_add_loaded" (i32.const 0) (i32.const 3)) (i32.const 2))
+(assert_return (invoke "i32_add_loaded" (i32.const 4) (i32.const 3)) (i32.const 2))
+(assert_return (invoke "i32_loaded_add_ext" (i32.const 0) (i32.const -6)) (i64.const 0xffffffff))
+(assert_trap (invoke "i64_add_loaded" (i32.const 65530) (i64.const 1)) "out of bounds memory access")
 
 ;; An address `p + k` kept in a local by local.tee and used right away: one
 ;; instruction updates the local and accesses memory, in that order.
@@ -553,3 +573,173 @@
 (assert_trap (invoke "arr_i32" (i32.const 0x4000)) "out of bounds memory access")
 ;; load at 4*1 + 16 = 20 -> 2, plus the index 4
 (assert_return (invoke "arr_shared" (i32.const 1)) (i32.const 6))
+
+;; Declared locals read before being set start at zero: the call clears them
+;; while setting up the frame (one range, from the first such local to the
+;; last). Frames reuse the slots of earlier calls, so `dirty` leaves nonzero
+;; values where `fresh`'s locals will be, both as a callee and as an entry.
+(module
+  (func $dirty (export "dirty") (param i32) (result i32)
+    (local i32 i64 i32 f64 i32)
+    (local.set 1 (i32.const 5)) (local.set 2 (i64.const -1)) (local.set 3 (i32.const 9))
+    (local.set 4 (f64.const 2.5)) (local.set 5 (i32.const 11))
+    (i32.add (local.get 0) (local.get 5)))
+  (func $fresh (export "fresh") (param i32) (result i32)
+    (local i32 i64 i32 f64 i32)
+    ;; local 3 is set before any read (inside the zeroed range: harmless);
+    ;; 1, 2, 4 and 5 are read first
+    (local.set 3 (i32.const 100))
+    (block
+      (loop
+        (br_if 1 (i32.eqz (local.get 0)))
+        (local.set 5 (i32.add (local.get 5) (i32.const 1)))
+        (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+        (br 0)))
+    (i32.add
+      (i32.add (local.get 1) (i32.wrap_i64 (local.get 2)))
+      (i32.add (i32.add (local.get 3) (i32.trunc_f64_s (local.get 4))) (local.get 5))))
+  (func (export "dirty_then_fresh") (param i32) (result i32)
+    (drop (call $dirty (i32.const 1)))
+    (call $fresh (local.get 0)))
+  (func $rec (param i32) (result i32)
+    (local i32)
+    ;; each level sees its local at zero although the caller's frame below holds 7
+    (if (result i32) (local.get 0)
+      (then
+        (local.set 1 (i32.add (local.get 1) (i32.const 7)))
+        (i32.add (local.get 1) (call $rec (i32.sub (local.get 0) (i32.const 1)))))
+      (else (local.get 1))))
+  (func (export "rec_zero") (param i32) (result i32) (call $rec (local.get 0)))
+)
+(assert_return (invoke "dirty" (i32.const 1)) (i32.const 12))
+(assert_return (invoke "fresh" (i32.const 3)) (i32.const 103))
+(assert_return (invoke "dirty_then_fresh" (i32.const 2)) (i32.const 102))
+(assert_return (invoke "rec_zero" (i32.const 5)) (i32.const 35))
+
+;; `p[i] += x` on f64: a load, an add and a store back to the same address
+;; become one read-modify-write; a different offset or address is not fused.
+(module
+  (memory 1)
+  (data (i32.const 8) "\00\00\00\00\00\00\f8\3f\00\00\00\00\00\00\00\c0")
+  (func (export "add_to") (param i32 f64) (result f64)
+    (f64.store offset=8 (local.get 0) (f64.add (local.get 1) (f64.load offset=8 (local.get 0))))
+    (f64.load offset=8 (local.get 0)))
+  (func (export "add_to_other_offset") (param i32 f64) (result f64)
+    (f64.store offset=16 (local.get 0) (f64.add (local.get 1) (f64.load offset=8 (local.get 0))))
+    (f64.add (f64.load offset=8 (local.get 0)) (f64.load offset=16 (local.get 0))))
+  (func (export "add_to_other_addr") (param i32 i32 f64) (result f64)
+    (f64.store (local.get 1) (f64.add (local.get 2) (f64.load (local.get 0))))
+    (f64.load (local.get 1)))
+  (func (export "axpy") (param $n i32) (param $a f64) (result f64)
+    ;; y[i] += a * x[i] over n doubles: x at 1024, y at 2048 (y starts at 0)
+    (local $i i32) (local $p i32) (local $s f64)
+    (block
+      (loop
+        (br_if 1 (i32.ge_u (local.get $i) (local.get $n)))
+        (f64.store (i32.const 1024) (f64.convert_i32_u (local.get $i)))
+        (local.set $p (i32.add (i32.const 2048) (i32.shl (local.get $i) (i32.const 3))))
+        (f64.store (local.get $p)
+          (f64.add (f64.mul (local.get $a) (f64.load (i32.const 1024))) (f64.load (local.get $p))))
+        (f64.store (local.get $p)
+          (f64.add (f64.mul (local.get $a) (f64.load (i32.const 1024))) (f64.load (local.get $p))))
+        (local.set $s (f64.add (local.get $s) (f64.load (local.get $p))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br 0)))
+    (local.get $s))
+  (func (export "muladd_to") (param i32 f64 f64) (result f64)
+    ;; p[0] += a * b, the product a temporary: one instruction
+    (f64.store offset=8 (local.get 0) (f64.add (f64.mul (local.get 1) (local.get 2)) (f64.load offset=8 (local.get 0))))
+    (f64.load offset=8 (local.get 0)))
+  (func (export "muladd_to_kept") (param i32 f64 f64) (result f64)
+    (local f64)
+    ;; the product is also kept in a local: still written there
+    (f64.store offset=8 (local.get 0) (f64.add (local.tee 3 (f64.mul (local.get 1) (local.get 2))) (f64.load offset=8 (local.get 0))))
+    (f64.add (f64.load offset=8 (local.get 0)) (local.get 3)))
+  (func (export "mulm_add_to") (param i32 i32 f64) (result f64)
+    ;; p[0] += a * q[0]: the product reads memory too
+    (f64.store (local.get 0) (f64.add (f64.mul (local.get 2) (f64.load (local.get 1))) (f64.load (local.get 0))))
+    (f64.load (local.get 0)))
+)
+;; 1.5 + 0.25 stored at 8
+(assert_return (invoke "add_to" (i32.const 0) (f64.const 0.25)) (f64.const 1.75))
+(assert_return (invoke "add_to" (i32.const 0) (f64.const 0.25)) (f64.const 2))
+;; at 16: 2 + 1 = 3 (the -2 there is overwritten, not added to); plus 2 at 8
+(assert_return (invoke "add_to_other_offset" (i32.const 0) (f64.const 1)) (f64.const 5))
+;; the 2 at 8 (after the calls above) plus 0.5, stored at 24
+(assert_return (invoke "add_to_other_addr" (i32.const 8) (i32.const 24) (f64.const 0.5)) (f64.const 2.5))
+;; sum over i < 4 of 2 * (2 * i) = 4 * (0 + 1 + 2 + 3) = 24
+(assert_return (invoke "axpy" (i32.const 4) (f64.const 2)) (f64.const 24))
+(assert_trap (invoke "add_to" (i32.const 65530) (f64.const 1)) "out of bounds memory access")
+;; at 32 (zero): 3 * 0.5, then once more
+(assert_return (invoke "muladd_to" (i32.const 24) (f64.const 3) (f64.const 0.5)) (f64.const 1.5))
+(assert_return (invoke "muladd_to" (i32.const 24) (f64.const 3) (f64.const 0.5)) (f64.const 3))
+;; at 40 (zero): 2 * 2 = 4 stored, plus the product kept: 8
+(assert_return (invoke "muladd_to_kept" (i32.const 32) (f64.const 2) (f64.const 2)) (f64.const 8))
+;; at 48 (zero) += 4 * (the 3 at 32) = 12
+(assert_return (invoke "mulm_add_to" (i32.const 48) (i32.const 32) (f64.const 4)) (f64.const 12))
+(assert_trap (invoke "muladd_to" (i32.const 65530) (f64.const 1) (f64.const 1)) "out of bounds memory access")
+
+;; A br_table whose index was computed just before into a temporary: `x - k`,
+;; `x + k`, `x >> s`, or a load (i32 or u8, plain or at `a + k`) is folded
+;; into the br_table. Out-of-range indexes (also after wrap-around) take the
+;; default; a load out of bounds traps.
+(module
+  (memory 1)
+  (data (i32.const 16) "\02\00\00\00\01\00\00\00\07\00\00\00\00\01\02\ff")
+  (func $pick (param i32) (result i32)
+    (block (block (block (block (br_table 0 1 2 3 (local.get 0))) (return (i32.const 10))) (return (i32.const 11))) (return (i32.const 12)))
+    (i32.const 13))
+  (func (export "sub") (param i32) (result i32)
+    (block (block (block (block (br_table 0 1 2 3 (i32.sub (local.get 0) (i32.const 5)))) (return (i32.const 10))) (return (i32.const 11))) (return (i32.const 12)))
+    (i32.const 13))
+  (func (export "add") (param i32) (result i32)
+    (block (block (block (block (br_table 0 1 2 3 (i32.add (local.get 0) (i32.const 2)))) (return (i32.const 10))) (return (i32.const 11))) (return (i32.const 12)))
+    (i32.const 13))
+  (func (export "shr") (param i32) (result i32)
+    (block (block (block (block (br_table 0 1 2 3 (i32.shr_u (local.get 0) (i32.const 33)))) (return (i32.const 10))) (return (i32.const 11))) (return (i32.const 12)))
+    (i32.const 13))
+  (func (export "load") (param i32) (result i32)
+    (block (block (block (block (br_table 0 1 2 3 (i32.load offset=16 (local.get 0)))) (return (i32.const 10))) (return (i32.const 11))) (return (i32.const 12)))
+    (i32.const 13))
+  (func (export "load_a") (param i32) (result i32)
+    (block (block (block (block (br_table 0 1 2 3 (i32.load offset=4 (i32.add (local.get 0) (i32.const 12))))) (return (i32.const 10))) (return (i32.const 11))) (return (i32.const 12)))
+    (i32.const 13))
+  (func (export "load8") (param i32) (result i32)
+    (block (block (block (block (br_table 0 1 2 3 (i32.load8_u offset=28 (local.get 0)))) (return (i32.const 10))) (return (i32.const 11))) (return (i32.const 12)))
+    (i32.const 13))
+  (func (export "load8_a") (param i32) (result i32)
+    (block (block (block (block (br_table 0 1 2 3 (i32.load8_u (i32.add (local.get 0) (i32.const 28))))) (return (i32.const 10))) (return (i32.const 11))) (return (i32.const 12)))
+    (i32.const 13))
+  (func (export "tee_kept") (param i32) (result i32)
+    (local i32)
+    ;; the index is also kept in a local: no fusion, and the local holds it
+    (block (block (block (block (br_table 0 1 2 3 (local.tee 1 (i32.sub (local.get 0) (i32.const 1))))) (return (i32.add (local.get 1) (i32.const 100)))) (return (i32.const 11))) (return (i32.const 12)))
+    (i32.const 13))
+)
+(assert_return (invoke "sub" (i32.const 5)) (i32.const 10))
+(assert_return (invoke "sub" (i32.const 7)) (i32.const 12))
+(assert_return (invoke "sub" (i32.const 9)) (i32.const 13))
+;; 4 - 5 wraps to 0xffffffff: the default
+(assert_return (invoke "sub" (i32.const 4)) (i32.const 13))
+(assert_return (invoke "add" (i32.const -1)) (i32.const 11))
+(assert_return (invoke "add" (i32.const -3)) (i32.const 13))
+;; shift by 33 & 31 = 1
+(assert_return (invoke "shr" (i32.const 5)) (i32.const 12))
+(assert_return (invoke "shr" (i32.const 1)) (i32.const 10))
+(assert_return (invoke "shr" (i32.const -1)) (i32.const 13))
+(assert_return (invoke "load" (i32.const 0)) (i32.const 12))
+(assert_return (invoke "load" (i32.const 4)) (i32.const 11))
+(assert_return (invoke "load" (i32.const 8)) (i32.const 13))
+(assert_return (invoke "load_a" (i32.const 4)) (i32.const 11))
+(assert_return (invoke "load8" (i32.const 0)) (i32.const 10))
+(assert_return (invoke "load8" (i32.const 2)) (i32.const 12))
+;; byte 0xff: 255, the default (not -1)
+(assert_return (invoke "load8" (i32.const 3)) (i32.const 13))
+(assert_return (invoke "load8_a" (i32.const 1)) (i32.const 11))
+(assert_trap (invoke "load" (i32.const 65525)) "out of bounds memory access")
+;; -12 + 12 wraps to address 0 (+ offset 4): a zero there
+(assert_return (invoke "load_a" (i32.const -12)) (i32.const 10))
+(assert_trap (invoke "load_a" (i32.const 65520)) "out of bounds memory access")
+(assert_trap (invoke "load8" (i32.const 65508)) "out of bounds memory access")
+(assert_return (invoke "tee_kept" (i32.const 1)) (i32.const 100))
+(assert_return (invoke "tee_kept" (i32.const 3)) (i32.const 12))
