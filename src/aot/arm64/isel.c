@@ -51,6 +51,7 @@ typedef struct as {
   int32_t spill_base;            /* offset of spill slot 0 */
   int32_t out_base;              /* outgoing argument slots */
   int32_t vol_base;              /* caller-saved registers around C calls */
+  int32_t vec_base;              /* q registers holding v128 values, around any call (16-aligned) */
   int32_t save_base;             /* callee-saved registers */
   uint32_t size;                 /* what the prologue subtracts after pushing the frame record */
   uint32_t saved_g, saved_f;
@@ -188,8 +189,37 @@ static int dst_reg(ir_gen *g, uint32_t v, int s) {
 static void commit(ir_gen *g, uint32_t v, int r) {
   ir_loc l = ir_loc_of(g, v);
   if (l.kind != IR_LOC_SLOT) return;
-  ldst_off(g, isf(l.type) ? A64_STR_D : A64_STR_X, r, A64_SP, spill_off(g, l.slot));
+  ldst_off(g, l.type == IR_V128 ? A64_STR_Q : isf(l.type) ? A64_STR_D : A64_STR_X, r, A64_SP, spill_off(g, l.slot));
 }
+
+/* ---- v128 values: q registers (the v registers floats use), 16-byte slots ---- */
+
+static bool isv(uint8_t t) { return t == IR_V128; }
+
+static void vmov(ir_gen *g, int d, int s) {
+  if (d != s) E(a64_v3(&g->b, A64_V_ORR, A64_16B, d, s, s));
+}
+
+/* Puts v128 location l in vector register d (constants are V128_CONST
+ * instructions, never IR_LOC_CONST). */
+static void load_v(ir_gen *g, ir_loc l, int d) {
+  switch (l.kind) {
+  case IR_LOC_REG: vmov(g, d, l.reg); return;
+  case IR_LOC_SCRATCH: vmov(g, d, FCYC); return;
+  case IR_LOC_SLOT: ldst_off(g, A64_LDR_Q, d, A64_SP, spill_off(g, l.slot)); return;
+  default: g->fail = true; return;
+  }
+}
+
+/* The register holding a v128 value: its own, or `s` loaded with it. */
+static int vreg_of(ir_gen *g, ir_loc l, int s) {
+  if (l.kind == IR_LOC_REG) return l.reg;
+  load_v(g, l, s);
+  return s;
+}
+
+/* Slots a value of type t takes in argument and result arrays. */
+static int32_t slot_width(uint8_t t) { return t == IR_V128 ? 2 : 1; }
 
 static ir_loc arg(ir_gen *g, uint32_t v, uint32_t k) { return ir_loc_of(g, g->f->ins[v].args[k]); }
 
@@ -211,13 +241,20 @@ static bool calls_c(const ir_ins *i) {
 }
 
 /* Every scalar IR instruction is selected here (table and bulk-memory
- * operations are helper calls, references i64 values); not yet: v128 values
- * and SIMD operations, the extra results of a call (RESULT) and ref.func. A
- * function using one is refused, and aot.c reports it in one line (no
- * one-pass fallback on AArch64). */
+ * operations are helper calls, references i64 values, RESULT reads a
+ * call's extra results from the outgoing slots); not yet: v128 values and
+ * SIMD operations. A function using one is refused, and aot.c reports it
+ * in one line (no one-pass fallback on AArch64). */
 static bool a_supports(const ir_func *f, const ir_ins *i) {
-  if (i->op >= IR_NOPS_ || i->op == IR_RESULT || i->op == IR_REF_FUNC) return false;
-  return !ir_ins_v128(f, i);
+  if (i->op >= IR_NOPS_) return false;
+  if (ir_op_is_simd(i->op)) return true; /* every 0xFD instruction (simd() below) */
+  if (!ir_ins_v128(f, i)) return true;
+  switch (i->op) { /* operations that move a v128 value as a whole */
+  case IR_PHI: case IR_PARAM: case IR_RET: case IR_CALL: case IR_CALL_HOST: case IR_CALL_INDIRECT: case IR_SELECT:
+  case IR_GLOBAL_GET: case IR_GLOBAL_SET: case IR_RESULT:
+    return true;
+  default: return false;
+  }
 }
 
 /* ---- integer operations ---- */
@@ -635,6 +672,12 @@ static void global_addr(ir_gen *g, uint32_t gi) {
 static void global_get(ir_gen *g, uint32_t v) {
   const ir_ins *i = &g->f->ins[v];
   global_addr(g, (uint32_t)i->imm);
+  if (isv(i->type)) {
+    int d = dst_reg(g, v, FS);
+    E(a64_ldst(&g->b, A64_LDR_Q, d, S0, (int64_t)offsetof(rt_global, val)));
+    commit(g, v, d);
+    return;
+  }
   bool fl = isf(i->type), w = wide(i->type);
   int d = dst_reg(g, v, fl ? FS : S1);
   a64_ldst_kind k = fl ? (w ? A64_LDR_D : A64_LDR_S) : (w ? A64_LDR_X : A64_LDR_W);
@@ -643,6 +686,12 @@ static void global_get(ir_gen *g, uint32_t v) {
 }
 
 static void global_set(ir_gen *g, uint32_t v) {
+  if (isv(arg(g, v, 0).type)) {
+    int r = vreg_of(g, arg(g, v, 0), F0);
+    global_addr(g, (uint32_t)g->f->ins[v].imm);
+    E(a64_ldst(&g->b, A64_STR_Q, r, S0, (int64_t)offsetof(rt_global, val)));
+    return;
+  }
   load_g(g, arg(g, v, 0), S1); /* all 8 bytes of the slot's bits */
   global_addr(g, (uint32_t)g->f->ins[v].imm);
   E(a64_ldst(&g->b, A64_STR_X, S1, S0, (int64_t)offsetof(rt_global, val)));
@@ -653,6 +702,17 @@ static void global_set(ir_gen *g, uint32_t v) {
 static void select_op(ir_gen *g, uint32_t v) {
   ir_loc a = arg(g, v, 0), b = arg(g, v, 1), c = arg(g, v, 2);
   uint8_t t = g->f->ins[v].type;
+  if (isv(t)) { /* a mask of all ones when c != 0 picks a's bits (BSL) */
+    int ra = vreg_of(g, a, F0), rb = vreg_of(g, b, F1);
+    E(a64_cmp_imm(&g->b, false, gpr_of(g, c, S0), 0));
+    E(a64_csel(&g->b, A64_CSINV, true, S0, A64_ZR, A64_ZR, A64_EQ)); /* csetm x16, ne */
+    E(a64_dup_gpr(&g->b, A64_2D, FS, S0));
+    E(a64_v3(&g->b, A64_V_BSL, A64_16B, FS, ra, rb));
+    int d = dst_reg(g, v, FS);
+    vmov(g, d, FS);
+    commit(g, v, d);
+    return;
+  }
   if (isf(t)) {
     int ra = fpr_of(g, a, F0), rb = fpr_of(g, b, F1);
     int d = dst_reg(g, v, FS);
@@ -668,11 +728,12 @@ static void select_op(ir_gen *g, uint32_t v) {
   commit(g, v, d);
 }
 
-/* Writes argument k of v to outgoing slot k (64 bits). */
-static void arg_to_slot(ir_gen *g, uint32_t v, uint32_t k) {
-  ir_loc a = arg(g, v, k);
-  int32_t off = S(g)->out_base + 8 * (int32_t)k;
-  if (a.kind == IR_LOC_REG && isf(a.type)) {
+/* Writes a to outgoing slot pos (64 bits, a v128 two slots). */
+static void arg_to_slot(ir_gen *g, ir_loc a, int32_t pos) {
+  int32_t off = S(g)->out_base + 8 * pos;
+  if (isv(a.type)) {
+    ldst_off(g, A64_STR_Q, vreg_of(g, a, F0), A64_SP, off);
+  } else if (a.kind == IR_LOC_REG && isf(a.type)) {
     ldst_off(g, A64_STR_D, a.reg, A64_SP, off);
   } else {
     int r = gpr_of(g, a, S0);
@@ -680,21 +741,52 @@ static void arg_to_slot(ir_gen *g, uint32_t v, uint32_t k) {
   }
 }
 
+/* Writes arguments 0..n-1 of v to the outgoing slots (a v128 takes two). */
+static void args_to_slots(ir_gen *g, uint32_t v, uint32_t n) {
+  int32_t pos = 0;
+  for (uint32_t k = 0; k < n; k++) {
+    ir_loc a = arg(g, v, k);
+    arg_to_slot(g, a, pos);
+    pos += slot_width(a.type);
+  }
+}
+
+/* Argument position pos of type t travels in a register (x1+pos / v0+pos)? */
+static bool in_reg(ir_gen *g, int32_t pos, uint8_t t) { return !isv(t) && aot_arg_in_reg(g->isa->machine, pos, WASM_I32); }
+
+static void save_vectors(ir_gen *g, bool restore);
+
 static void call(ir_gen *g, uint32_t v) {
   const ir_ins *i = &g->f->ins[v];
-  /* slot arguments first, then the register ones (x1, x2, v0, v1 hold no value of ours) */
-  for (uint32_t k = 0; k < i->nargs; k++)
-    if (!aot_arg_in_reg(g->isa->machine, (int32_t)k, WASM_I32)) arg_to_slot(g, v, k);
+  /* slot arguments first, then the register ones (x1, x2, v0, v1 hold no
+   * value of ours); a position counts two slots for each v128 before it */
+  int32_t pos = 0;
   for (uint32_t k = 0; k < i->nargs; k++) {
-    if (!aot_arg_in_reg(g->isa->machine, (int32_t)k, WASM_I32)) continue;
     ir_loc a = arg(g, v, k);
-    if (isf(a.type)) load_f(g, a, (int)k);
-    else load_g(g, a, 1 + (int)k);
+    if (!in_reg(g, pos, a.type)) arg_to_slot(g, a, pos);
+    pos += slot_width(a.type);
   }
+  pos = 0;
+  for (uint32_t k = 0; k < i->nargs; k++) {
+    ir_loc a = arg(g, v, k);
+    if (in_reg(g, pos, a.type)) {
+      if (isf(a.type)) load_f(g, a, (int)pos);
+      else load_g(g, a, 1 + (int)pos);
+    }
+    pos += slot_width(a.type);
+  }
+  save_vectors(g, false); /* a callee keeps only the low halves of v8-v15 */
   add_imm(g, 0, A64_SP, (uint64_t)S(g)->out_base);
   ir_gen_reloc(g, (uint32_t)g->b.n, (uint32_t)i->imm);
   E(a64_bl(&g->b, g->b.n)); /* linked once every function is placed */
+  save_vectors(g, true);
   if (i->type == IR_VOID || ir_loc_of(g, v).kind == IR_LOC_NONE) return;
+  if (isv(i->type)) { /* a single v128 result comes back in the slots */
+    int d = dst_reg(g, v, FS);
+    ldst_off(g, A64_LDR_Q, d, A64_SP, S(g)->out_base);
+    commit(g, v, d);
+    return;
+  }
   if (isf(i->type)) {
     int d = dst_reg(g, v, F0);
     if (d != F0) E(a64_fp1(&g->b, A64_FMOV, true, d, F0));
@@ -706,6 +798,18 @@ static void call(ir_gen *g, uint32_t v) {
   }
 }
 
+/* All 16 bytes of the registers that held a v128 value, to the frame
+ * around a call (or back): AAPCS64 and our own callees keep only the low
+ * 8 bytes of v8-v15. */
+static void save_vectors(ir_gen *g, bool restore) {
+  int32_t off = S(g)->vec_base;
+  for (int r = 0; r < 32; r++)
+    if (g->ra->used[IR_CL_V] & (1u << r)) {
+      ldst_off(g, restore ? A64_LDR_Q : A64_STR_Q, r, A64_SP, off);
+      off += 16;
+    }
+}
+
 /* Our values in registers C may clobber go to the frame around a C call. */
 static void save_volatile(ir_gen *g, bool restore) {
   int32_t off = S(g)->vol_base;
@@ -715,10 +819,11 @@ static void save_volatile(ir_gen *g, bool restore) {
       off += 8;
     }
   for (int r = 0; r < 32; r++)
-    if (g->ra->used[IR_CL_F] & FPR_VOLATILE & (1u << r)) {
+    if (g->ra->used[IR_CL_F] & ~g->ra->used[IR_CL_V] & FPR_VOLATILE & (1u << r)) {
       ldst_off(g, restore ? A64_LDR_D : A64_STR_D, r, A64_SP, off);
       off += 8;
     }
+  save_vectors(g, restore);
 }
 
 /* Calls C helper h (its arguments set up by the caller in x0-x4). For
@@ -742,8 +847,8 @@ static void finish_helper_call(ir_gen *g, uint32_t v) {
   save_volatile(g, true);
   uint8_t t = g->f->ins[v].type;
   if (t == IR_VOID || ir_loc_of(g, v).kind == IR_LOC_NONE) return;
-  int d = dst_reg(g, v, isf(t) ? FS : S0);
-  a64_ldst_kind k = isf(t) ? (wide(t) ? A64_LDR_D : A64_LDR_S) : (wide(t) ? A64_LDR_X : A64_LDR_W);
+  int d = dst_reg(g, v, isf(t) || isv(t) ? FS : S0);
+  a64_ldst_kind k = isv(t) ? A64_LDR_Q : isf(t) ? (wide(t) ? A64_LDR_D : A64_LDR_S) : (wide(t) ? A64_LDR_X : A64_LDR_W);
   ldst_off(g, k, d, A64_SP, S(g)->out_base);
   commit(g, v, d);
 }
@@ -751,7 +856,7 @@ static void finish_helper_call(ir_gen *g, uint32_t v) {
 /* An operation of the AOT_H_OP helper: (ctx, slots, op, a, b). */
 static void helper_op(ir_gen *g, uint32_t v) {
   const ir_ins *i = &g->f->ins[v];
-  for (uint32_t k = 0; k < i->nargs; k++) arg_to_slot(g, v, k);
+  args_to_slots(g, v, i->nargs);
   save_volatile(g, false);
   E(a64_mov(&g->b, true, 0, A64_CTX));
   add_imm(g, 1, A64_SP, (uint64_t)S(g)->out_base);
@@ -765,7 +870,7 @@ static void helper_op(ir_gen *g, uint32_t v) {
 /* A call through the runtime: an import (AOT_H_CALL: ctx, func, slots). */
 static void call_host(ir_gen *g, uint32_t v) {
   const ir_ins *i = &g->f->ins[v];
-  for (uint32_t k = 0; k < i->nargs; k++) arg_to_slot(g, v, k);
+  args_to_slots(g, v, i->nargs);
   save_volatile(g, false);
   E(a64_mov(&g->b, true, 0, A64_CTX));
   E(a64_ldst(&g->b, A64_LDR_X, 1, A64_CTX, ctx_off(offsetof(aot_ctx, funcs))));
@@ -779,7 +884,7 @@ static void call_host(ir_gen *g, uint32_t v) {
  * which checks the index, null, and the signature. */
 static void call_indirect(ir_gen *g, uint32_t v) {
   const ir_ins *i = &g->f->ins[v];
-  for (uint32_t k = 0; k + 1 < i->nargs; k++) arg_to_slot(g, v, k);
+  args_to_slots(g, v, i->nargs - 1);
   load_g(g, arg(g, v, i->nargs - 1), S1);
   save_volatile(g, false);
   E(a64_mov(&g->b, true, 0, A64_CTX));
@@ -791,12 +896,506 @@ static void call_indirect(ir_gen *g, uint32_t v) {
   finish_helper_call(g, v);
 }
 
+/* The type of the function a call instruction calls. */
+static const wm_functype *callee_type(const ir_gen *g, const ir_ins *c) {
+  const wm_module *m = g->in->m;
+  if (c->op == IR_CALL_INDIRECT) return &m->types[c->imm].func;
+  return wm_module_func_type(m, (uint32_t)c->imm);
+}
+
+/* Result k of a call of several results, from the slots the callee (or the
+ * helper) wrote them to: the outgoing slots, untouched since the call
+ * (RESULT follows its call with nothing in between). */
+static void call_result(ir_gen *g, uint32_t v) {
+  const ir_ins *i = &g->f->ins[v];
+  const wm_functype *ft = callee_type(g, &g->f->ins[i->args[0]]);
+  int32_t pos = 0;
+  for (uint32_t k = 0; k < i->imm; k++) pos += wm_functype_results(ft)[k] == WASM_V128 ? 2 : 1;
+  if (ir_loc_of(g, v).kind == IR_LOC_NONE) return;
+  uint8_t t = i->type;
+  int d = dst_reg(g, v, isf(t) || isv(t) ? FS : S0);
+  a64_ldst_kind k = isv(t) ? A64_LDR_Q : isf(t) ? (wide(t) ? A64_LDR_D : A64_LDR_S) : (wide(t) ? A64_LDR_X : A64_LDR_W);
+  ldst_off(g, k, d, A64_SP, S(g)->out_base + 8 * pos);
+  commit(g, v, d);
+}
+
+/* ref.func: the instance's wrun_func pointer, from ctx->funcs. */
+static void ref_func(ir_gen *g, uint32_t v) {
+  int d = dst_reg(g, v, S0);
+  E(a64_ldst(&g->b, A64_LDR_X, d, A64_CTX, ctx_off(offsetof(aot_ctx, funcs))));
+  ldst_off(g, A64_LDR_X, d, d, 8 * (int64_t)g->f->ins[v].imm);
+  commit(g, v, d);
+}
+
 static void poll(ir_gen *g) {
   E(a64_ldst(&g->b, A64_LDR_X, S0, A64_CTX, ctx_off(offsetof(aot_ctx, interrupt))));
   E(a64_ldst(&g->b, A64_LDR_W, S0, S0, 0));
   add_site(g, &g->traps[WRUN_TRAP_TIMEOUT], g->b.n);
   E(a64_cbz(&g->b, true, false, S0, g->b.n));
   far_slot(g);
+}
+
+/* ---- SIMD (NEON) ----
+ * One IR op per wasm 0xFD instruction. Operands come in their q registers
+ * or in v0/v1; multi-instruction sequences build the result in v30 (and
+ * v31, free within an instruction: only phi moves use it) and move it to
+ * the value's register last, so a result register that is also an operand
+ * is written only after every read. */
+
+/* The 16 immediate bytes of v128.const / i8x16.shuffle (imm: their offset in the module; UINT64_MAX: zero). */
+static void imm16(const ir_gen *g, const ir_ins *i, uint64_t q[2]) {
+  q[0] = q[1] = 0;
+  if (i->imm != UINT64_MAX) memcpy(q, g->in->m->bytes + i->imm, 16);
+}
+
+/* d = the 128-bit constant q (FMOV to a D register clears the upper half). */
+static void vconst(ir_gen *g, int d, const uint64_t q[2]) {
+  if (!q[0] && !q[1]) {
+    E(a64_movi8(&g->b, A64_16B, d, 0));
+    return;
+  }
+  E(a64_mov_imm(&g->b, true, S0, q[0]));
+  E(a64_fmov_from_gpr(&g->b, true, d, S0));
+  if (!q[1]) return;
+  E(a64_mov_imm(&g->b, true, S0, q[1]));
+  E(a64_ins_gpr(&g->b, 8, d, 1, S0));
+}
+
+/* Lane shape of an op from its name prefix: i8x16 ... f64x2. */
+static a64_arr lanes_of(wm_opcode op) {
+  const char *n = wm_opinfos[op].name;
+  if (!strncmp(n, "i8x16", 5)) return A64_16B;
+  if (!strncmp(n, "i16x8", 5)) return A64_8H;
+  if (!strncmp(n, "i32x4", 5) || !strncmp(n, "f32x4", 5)) return A64_4S;
+  return A64_2D;
+}
+
+/* The same-arrangement three-register ops: NEON op, operands swapped (a < b is b > a), result inverted (ne). */
+typedef struct v3_sel { a64_v3_op op; bool swap, invert; } v3_sel;
+
+static bool v3_of(ir_op op, v3_sel *s) {
+  *s = (v3_sel){A64_V_ADD, false, false};
+  switch (op) {
+  case IR_I8X16_ADD: case IR_I16X8_ADD: case IR_I32X4_ADD: case IR_I64X2_ADD: s->op = A64_V_ADD; return true;
+  case IR_I8X16_SUB: case IR_I16X8_SUB: case IR_I32X4_SUB: case IR_I64X2_SUB: s->op = A64_V_SUB; return true;
+  case IR_I16X8_MUL: case IR_I32X4_MUL: s->op = A64_V_MUL; return true;
+  case IR_I8X16_ADD_SAT_S: case IR_I16X8_ADD_SAT_S: s->op = A64_V_SQADD; return true;
+  case IR_I8X16_ADD_SAT_U: case IR_I16X8_ADD_SAT_U: s->op = A64_V_UQADD; return true;
+  case IR_I8X16_SUB_SAT_S: case IR_I16X8_SUB_SAT_S: s->op = A64_V_SQSUB; return true;
+  case IR_I8X16_SUB_SAT_U: case IR_I16X8_SUB_SAT_U: s->op = A64_V_UQSUB; return true;
+  case IR_I8X16_MIN_S: case IR_I16X8_MIN_S: case IR_I32X4_MIN_S: s->op = A64_V_SMIN; return true;
+  case IR_I8X16_MIN_U: case IR_I16X8_MIN_U: case IR_I32X4_MIN_U: s->op = A64_V_UMIN; return true;
+  case IR_I8X16_MAX_S: case IR_I16X8_MAX_S: case IR_I32X4_MAX_S: s->op = A64_V_SMAX; return true;
+  case IR_I8X16_MAX_U: case IR_I16X8_MAX_U: case IR_I32X4_MAX_U: s->op = A64_V_UMAX; return true;
+  case IR_I8X16_AVGR_U: case IR_I16X8_AVGR_U: s->op = A64_V_URHADD; return true;
+  case IR_I16X8_Q15MULR_SAT_S: s->op = A64_V_SQRDMULH; return true; /* rounding, saturating: exactly q15mulr */
+  case IR_V128_AND: s->op = A64_V_AND; return true;
+  case IR_V128_ANDNOT: s->op = A64_V_BIC; return true;
+  case IR_V128_OR: s->op = A64_V_ORR; return true;
+  case IR_V128_XOR: s->op = A64_V_EOR; return true;
+  case IR_I8X16_EQ: case IR_I16X8_EQ: case IR_I32X4_EQ: case IR_I64X2_EQ: s->op = A64_V_CMEQ; return true;
+  case IR_I8X16_NE: case IR_I16X8_NE: case IR_I32X4_NE: case IR_I64X2_NE: *s = (v3_sel){A64_V_CMEQ, false, true}; return true;
+  case IR_I8X16_GT_S: case IR_I16X8_GT_S: case IR_I32X4_GT_S: case IR_I64X2_GT_S: s->op = A64_V_CMGT; return true;
+  case IR_I8X16_LT_S: case IR_I16X8_LT_S: case IR_I32X4_LT_S: case IR_I64X2_LT_S: *s = (v3_sel){A64_V_CMGT, true, false}; return true;
+  case IR_I8X16_GE_S: case IR_I16X8_GE_S: case IR_I32X4_GE_S: case IR_I64X2_GE_S: s->op = A64_V_CMGE; return true;
+  case IR_I8X16_LE_S: case IR_I16X8_LE_S: case IR_I32X4_LE_S: case IR_I64X2_LE_S: *s = (v3_sel){A64_V_CMGE, true, false}; return true;
+  case IR_I8X16_GT_U: case IR_I16X8_GT_U: case IR_I32X4_GT_U: s->op = A64_V_CMHI; return true;
+  case IR_I8X16_LT_U: case IR_I16X8_LT_U: case IR_I32X4_LT_U: *s = (v3_sel){A64_V_CMHI, true, false}; return true;
+  case IR_I8X16_GE_U: case IR_I16X8_GE_U: case IR_I32X4_GE_U: s->op = A64_V_CMHS; return true;
+  case IR_I8X16_LE_U: case IR_I16X8_LE_U: case IR_I32X4_LE_U: *s = (v3_sel){A64_V_CMHS, true, false}; return true;
+  /* FMIN/FMAX: a NaN lane gives NaN and -0 < +0, as wasm's min/max */
+  case IR_F32X4_ADD: case IR_F64X2_ADD: s->op = A64_V_FADD; return true;
+  case IR_F32X4_SUB: case IR_F64X2_SUB: s->op = A64_V_FSUB; return true;
+  case IR_F32X4_MUL: case IR_F64X2_MUL: s->op = A64_V_FMUL; return true;
+  case IR_F32X4_DIV: case IR_F64X2_DIV: s->op = A64_V_FDIV; return true;
+  case IR_F32X4_MIN: case IR_F64X2_MIN: s->op = A64_V_FMIN; return true;
+  case IR_F32X4_MAX: case IR_F64X2_MAX: s->op = A64_V_FMAX; return true;
+  case IR_F32X4_EQ: case IR_F64X2_EQ: s->op = A64_V_FCMEQ; return true;
+  case IR_F32X4_NE: case IR_F64X2_NE: *s = (v3_sel){A64_V_FCMEQ, false, true}; return true; /* true for NaN */
+  case IR_F32X4_GT: case IR_F64X2_GT: s->op = A64_V_FCMGT; return true;
+  case IR_F32X4_LT: case IR_F64X2_LT: *s = (v3_sel){A64_V_FCMGT, true, false}; return true;
+  case IR_F32X4_GE: case IR_F64X2_GE: s->op = A64_V_FCMGE; return true;
+  case IR_F32X4_LE: case IR_F64X2_LE: *s = (v3_sel){A64_V_FCMGE, true, false}; return true;
+  default: return false;
+  }
+}
+
+/* One-register ops of the same arrangement. */
+static bool v2_of(ir_op op, a64_v2_op *o) {
+  switch (op) {
+  case IR_V128_NOT: *o = A64_V_NOT; return true;
+  case IR_I8X16_ABS: case IR_I16X8_ABS: case IR_I32X4_ABS: case IR_I64X2_ABS: *o = A64_V_ABS; return true;
+  case IR_I8X16_NEG: case IR_I16X8_NEG: case IR_I32X4_NEG: case IR_I64X2_NEG: *o = A64_V_NEG; return true;
+  case IR_I8X16_POPCNT: *o = A64_V_CNT; return true;
+  case IR_F32X4_ABS: case IR_F64X2_ABS: *o = A64_V_FABS; return true;
+  case IR_F32X4_NEG: case IR_F64X2_NEG: *o = A64_V_FNEG; return true;
+  case IR_F32X4_SQRT: case IR_F64X2_SQRT: *o = A64_V_FSQRT; return true;
+  case IR_F32X4_CEIL: case IR_F64X2_CEIL: *o = A64_V_FRINTP; return true;
+  case IR_F32X4_FLOOR: case IR_F64X2_FLOOR: *o = A64_V_FRINTM; return true;
+  case IR_F32X4_TRUNC: case IR_F64X2_TRUNC: *o = A64_V_FRINTZ; return true;
+  case IR_F32X4_NEAREST: case IR_F64X2_NEAREST: *o = A64_V_FRINTN; return true; /* ties to even */
+  case IR_I32X4_TRUNC_SAT_F32X4_S: *o = A64_V_FCVTZS; return true; /* saturates, NaN -> 0 */
+  case IR_I32X4_TRUNC_SAT_F32X4_U: *o = A64_V_FCVTZU; return true;
+  case IR_F32X4_CONVERT_I32X4_S: *o = A64_V_SCVTF; return true;
+  case IR_F32X4_CONVERT_I32X4_U: *o = A64_V_UCVTF; return true;
+  default: return false;
+  }
+}
+
+/* The bitmask ops: each lane's top bit, lane k's to bit k. USHR leaves
+ * 0 or 1 per lane, USHL by the lane index moves it to its bit, ADDV sums
+ * (bytes: each half of eight separately); two i64 lanes go through x16, x17. */
+static void simd_bitmask(ir_gen *g, uint32_t v, a64_arr arr) {
+  static const uint64_t index[3][2] = {
+      {UINT64_C(0x0706050403020100), UINT64_C(0x0706050403020100)},
+      {UINT64_C(0x0003000200010000), UINT64_C(0x0007000600050004)},
+      {UINT64_C(0x0000000100000000), UINT64_C(0x0000000300000002)},
+  };
+  int ra = vreg_of(g, arg(g, v, 0), F0), d = dst_reg(g, v, S0);
+  unsigned lsz = (unsigned)arr >> 1, bits = 8u << lsz;
+  if (arr == A64_2D) {
+    E(a64_umov(&g->b, 8, S0, ra, 0));
+    E(a64_umov(&g->b, 8, S1, ra, 1));
+    E(a64_shift_imm(&g->b, A64_LSR, true, S0, S0, 63));
+    E(a64_shift_imm(&g->b, A64_LSR, true, S1, S1, 63));
+    E(a64_logic_reg(&g->b, A64_ORR, false, d, S0, S1, A64_LSL, 1));
+    commit(g, v, d);
+    return;
+  }
+  E(a64_vshift(&g->b, A64_V_USHR, arr, FS, ra, bits - 1));
+  vconst(g, F1, index[lsz]);
+  E(a64_v3(&g->b, A64_V_USHL, arr, FS, FS, F1));
+  if (arr == A64_16B) {
+    E(a64_ext(&g->b, A64_16B, F1, FS, FS, 8));
+    E(a64_vacross(&g->b, A64_V_ADDV, A64_8B, FS, FS));
+    E(a64_vacross(&g->b, A64_V_ADDV, A64_8B, F1, F1));
+    E(a64_umov(&g->b, 1, S0, FS, 0));
+    E(a64_umov(&g->b, 1, S1, F1, 0));
+    E(a64_logic_reg(&g->b, A64_ORR, false, d, S0, S1, A64_LSL, 8));
+  } else {
+    E(a64_vacross(&g->b, A64_V_ADDV, arr, FS, FS));
+    E(a64_umov(&g->b, 1u << lsz, d, FS, 0));
+  }
+  commit(g, v, d);
+}
+
+/* x16 = the address of a SIMD memory access of `size` bytes (address value a, offset). */
+static void vaddr(ir_gen *g, ir_loc a, uint64_t offset, uint32_t size) {
+  int idx;
+  a64_extend ext;
+  int base = address(g, a, offset, size, &idx, &ext);
+  E(a64_addsub_ext(&g->b, A64_ADD, true, S0, base, idx, ext, 0));
+}
+
+static void simd_mem(ir_gen *g, uint32_t v, ir_op op) {
+  const ir_ins *i = &g->f->ins[v];
+  ir_loc a = arg(g, v, 0);
+  int d = dst_reg(g, v, FS);
+  switch (op) {
+  case IR_V128_LOAD: case IR_V128_LOAD32_ZERO: case IR_V128_LOAD64_ZERO: { /* a S/D load clears the rest */
+    a64_ldst_kind k = op == IR_V128_LOAD ? A64_LDR_Q : op == IR_V128_LOAD32_ZERO ? A64_LDR_S : A64_LDR_D;
+    int idx;
+    a64_extend ext;
+    int base = address(g, a, i->imm, a64_ldst_size(k), &idx, &ext);
+    E(a64_ldst_reg(&g->b, k, d, base, idx, ext, false));
+    break;
+  }
+  case IR_V128_STORE: {
+    int r = vreg_of(g, arg(g, v, 1), F0), idx;
+    a64_extend ext;
+    int base = address(g, a, i->imm, 16, &idx, &ext);
+    E(a64_ldst_reg(&g->b, A64_STR_Q, r, base, idx, ext, false));
+    return;
+  }
+  case IR_V128_LOAD8X8_S: case IR_V128_LOAD8X8_U: case IR_V128_LOAD16X4_S: case IR_V128_LOAD16X4_U:
+  case IR_V128_LOAD32X2_S: case IR_V128_LOAD32X2_U: {
+    int idx;
+    a64_extend ext;
+    int base = address(g, a, i->imm, 8, &idx, &ext);
+    E(a64_ldst_reg(&g->b, A64_LDR_D, FS, base, idx, ext, false));
+    bool u = op == IR_V128_LOAD8X8_U || op == IR_V128_LOAD16X4_U || op == IR_V128_LOAD32X2_U;
+    a64_arr src = op <= IR_V128_LOAD8X8_U ? A64_8B : op <= IR_V128_LOAD16X4_U ? A64_4H : A64_2S;
+    E(a64_vxtl(&g->b, u, src, d, FS));
+    break;
+  }
+  case IR_V128_LOAD8_SPLAT: case IR_V128_LOAD16_SPLAT: case IR_V128_LOAD32_SPLAT: case IR_V128_LOAD64_SPLAT: {
+    static const a64_arr arr[4] = {A64_16B, A64_8H, A64_4S, A64_2D};
+    unsigned k = op - IR_V128_LOAD8_SPLAT;
+    vaddr(g, a, i->imm, 1u << k);
+    E(a64_ld1r(&g->b, arr[k], d, S0));
+    break;
+  }
+  case IR_V128_LOAD8_LANE: case IR_V128_LOAD16_LANE: case IR_V128_LOAD32_LANE: case IR_V128_LOAD64_LANE: {
+    unsigned size = 1u << (op - IR_V128_LOAD8_LANE);
+    vmov(g, FS, vreg_of(g, arg(g, v, 1), F0));
+    vaddr(g, a, i->imm, size);
+    E(a64_ld1_lane(&g->b, true, size, FS, i->aux, S0));
+    vmov(g, d, FS);
+    break;
+  }
+  case IR_V128_STORE8_LANE: case IR_V128_STORE16_LANE: case IR_V128_STORE32_LANE: case IR_V128_STORE64_LANE: {
+    unsigned size = 1u << (op - IR_V128_STORE8_LANE);
+    int r = vreg_of(g, arg(g, v, 1), F0);
+    vaddr(g, a, i->imm, size);
+    E(a64_ld1_lane(&g->b, false, size, r, i->aux, S0));
+    return;
+  }
+  default: g->fail = true; return;
+  }
+  commit(g, v, d);
+}
+
+/* Shifts by an i32 count (modulo the lane width): SHL/SSHR/USHR by an
+ * immediate for a constant, else USHL/SSHL by a vector of the count
+ * (negated for right shifts; these read each lane's low byte, signed). */
+static void simd_shift(ir_gen *g, uint32_t v, ir_op op, a64_arr arr) {
+  ir_loc a = arg(g, v, 0), c = arg(g, v, 1);
+  unsigned bits = 8u << ((unsigned)arr >> 1);
+  bool left = op == IR_I8X16_SHL || op == IR_I16X8_SHL || op == IR_I32X4_SHL || op == IR_I64X2_SHL;
+  bool sgn = op == IR_I8X16_SHR_S || op == IR_I16X8_SHR_S || op == IR_I32X4_SHR_S || op == IR_I64X2_SHR_S;
+  int ra = vreg_of(g, a, F0), d = dst_reg(g, v, FS);
+  if (c.kind == IR_LOC_CONST) {
+    unsigned n = (unsigned)c.imm & (bits - 1);
+    if (n == 0) vmov(g, d, ra);
+    else E(a64_vshift(&g->b, left ? A64_V_SHL : sgn ? A64_V_SSHR : A64_V_USHR, arr, d, ra, n));
+    commit(g, v, d);
+    return;
+  }
+  int rc = gpr_of(g, c, S1);
+  E(a64_logic_imm(&g->b, A64_AND, true, S0, rc, bits - 1));
+  if (!left) E(a64_addsub_reg(&g->b, A64_SUB, true, S0, A64_ZR, S0, A64_LSL, 0));
+  E(a64_dup_gpr(&g->b, arr, F1, S0));
+  E(a64_v3(&g->b, sgn ? A64_V_SSHL : A64_V_USHL, arr, d, ra, F1));
+  commit(g, v, d);
+}
+
+/* Lane moves: splat, extract_lane, replace_lane. */
+static void simd_lane(ir_gen *g, uint32_t v, ir_op op, a64_arr arr) {
+  const ir_ins *i = &g->f->ins[v];
+  unsigned size = 1u << ((unsigned)arr >> 1), lane = (unsigned)i->imm;
+  ir_loc a = arg(g, v, 0);
+  switch (op) {
+  case IR_I8X16_SPLAT: case IR_I16X8_SPLAT: case IR_I32X4_SPLAT: case IR_I64X2_SPLAT: {
+    int d = dst_reg(g, v, FS);
+    E(a64_dup_gpr(&g->b, arr, d, gpr_of(g, a, S0)));
+    commit(g, v, d);
+    return;
+  }
+  case IR_F32X4_SPLAT: case IR_F64X2_SPLAT: {
+    int d = dst_reg(g, v, FS);
+    E(a64_dup_lane(&g->b, arr, d, fpr_of(g, a, F0), 0));
+    commit(g, v, d);
+    return;
+  }
+  case IR_I8X16_EXTRACT_LANE_S: case IR_I16X8_EXTRACT_LANE_S: {
+    int d = dst_reg(g, v, S0);
+    E(a64_smov(&g->b, size, false, d, vreg_of(g, a, F0), lane));
+    E(a64_mov(&g->b, false, d, d)); /* an i32's upper half clear */
+    commit(g, v, d);
+    return;
+  }
+  case IR_I8X16_EXTRACT_LANE_U: case IR_I16X8_EXTRACT_LANE_U: case IR_I32X4_EXTRACT_LANE: case IR_I64X2_EXTRACT_LANE: {
+    int d = dst_reg(g, v, S0);
+    E(a64_umov(&g->b, size, d, vreg_of(g, a, F0), lane));
+    commit(g, v, d);
+    return;
+  }
+  case IR_F32X4_EXTRACT_LANE: case IR_F64X2_EXTRACT_LANE: {
+    int d = dst_reg(g, v, FS);
+    E(a64_umov(&g->b, size, S0, vreg_of(g, a, F0), lane));
+    E(a64_fmov_from_gpr(&g->b, size == 8, d, S0));
+    commit(g, v, d);
+    return;
+  }
+  default: { /* replace_lane */
+    ir_loc b = arg(g, v, 1);
+    int d = dst_reg(g, v, FS);
+    vmov(g, FS, vreg_of(g, a, F0));
+    if (op == IR_F32X4_REPLACE_LANE || op == IR_F64X2_REPLACE_LANE) E(a64_ins_lane(&g->b, size, FS, lane, fpr_of(g, b, F1), 0));
+    else E(a64_ins_gpr(&g->b, size, FS, lane, gpr_of(g, b, S0)));
+    vmov(g, d, FS);
+    commit(g, v, d);
+    return;
+  }
+  }
+}
+
+/* v128.any_true and the all_true ops: an across-lanes reduction, then 0 or 1. */
+static void simd_test(ir_gen *g, uint32_t v, ir_op op, a64_arr arr) {
+  int ra = vreg_of(g, arg(g, v, 0), F0), d = dst_reg(g, v, S0);
+  a64_cond cc = A64_NE;
+  unsigned size = 1;
+  if (op == IR_V128_ANY_TRUE) {
+    E(a64_vacross(&g->b, A64_V_UMAXV, A64_16B, FS, ra));
+  } else if (arr == A64_2D) { /* no 64-bit UMINV: all lanes non-zero iff no lane equals 0 */
+    E(a64_v2(&g->b, A64_V_CMEQ0, A64_2D, FS, ra));
+    E(a64_vacross(&g->b, A64_V_UMAXV, A64_4S, FS, FS));
+    size = 4;
+    cc = A64_EQ;
+  } else {
+    E(a64_vacross(&g->b, A64_V_UMINV, arr, FS, ra));
+    size = 1u << ((unsigned)arr >> 1);
+  }
+  E(a64_umov(&g->b, size, S0, FS, 0));
+  E(a64_cmp_imm(&g->b, false, S0, 0));
+  E(a64_cset(&g->b, false, d, cc));
+  commit(g, v, d);
+}
+
+/* i64x2.mul: no NEON form; each lane through the general registers. */
+static void i64x2_mul(ir_gen *g, int d, int ra, int rb) {
+  for (unsigned k = 0; k < 2; k++) {
+    E(a64_umov(&g->b, 8, S0, ra, k));
+    E(a64_umov(&g->b, 8, S1, rb, k));
+    E(a64_madd(&g->b, true, S0, S0, S1, A64_ZR));
+    E(a64_ins_gpr(&g->b, 8, FS, k, S0));
+  }
+  vmov(g, d, FS);
+}
+
+/* The rest of the two-operand ops: widening, narrowing, shuffles, pseudo-min/max, dot. */
+static void simd_binop_other(ir_gen *g, uint32_t v, ir_op op) {
+  const ir_ins *i = &g->f->ins[v];
+  int ra = vreg_of(g, arg(g, v, 0), F0), rb = vreg_of(g, arg(g, v, 1), F1), d = dst_reg(g, v, FS);
+  switch (op) {
+  case IR_I64X2_MUL: i64x2_mul(g, d, ra, rb); break;
+  case IR_I8X16_SWIZZLE: E(a64_tbl(&g->b, A64_16B, d, ra, 1, rb)); break; /* index >= 16 gives 0, as wasm */
+  case IR_I8X16_SHUFFLE: { /* TBL over the pair v0, v1 */
+    uint64_t q[2];
+    imm16(g, i, q);
+    vmov(g, F0, ra);
+    vmov(g, F1, rb);
+    vconst(g, FS, q);
+    E(a64_tbl(&g->b, A64_16B, d, F0, 2, FS));
+    break;
+  }
+  case IR_I8X16_NARROW_I16X8_S: case IR_I8X16_NARROW_I16X8_U: case IR_I16X8_NARROW_I32X4_S: case IR_I16X8_NARROW_I32X4_U: {
+    a64_v2_op n = op == IR_I8X16_NARROW_I16X8_S || op == IR_I16X8_NARROW_I32X4_S ? A64_V_SQXTN : A64_V_SQXTUN;
+    bool bytes = op == IR_I8X16_NARROW_I16X8_S || op == IR_I8X16_NARROW_I16X8_U;
+    E(a64_v2(&g->b, n, bytes ? A64_8B : A64_4H, FS, ra));
+    E(a64_v2(&g->b, n, bytes ? A64_16B : A64_8H, FS, rb));
+    vmov(g, d, FS);
+    break;
+  }
+  case IR_F32X4_PMIN: case IR_F64X2_PMIN: case IR_F32X4_PMAX: case IR_F64X2_PMAX: { /* pmin: b < a ? b : a; pmax: a < b ? b : a */
+    a64_arr arr = op == IR_F32X4_PMIN || op == IR_F32X4_PMAX ? A64_4S : A64_2D;
+    bool mn = op == IR_F32X4_PMIN || op == IR_F64X2_PMIN;
+    E(a64_v3(&g->b, A64_V_FCMGT, arr, FS, mn ? ra : rb, mn ? rb : ra));
+    E(a64_v3(&g->b, A64_V_BSL, A64_16B, FS, rb, ra));
+    vmov(g, d, FS);
+    break;
+  }
+  case IR_I32X4_DOT_I16X8_S:
+    E(a64_vmull(&g->b, false, A64_4H, FS, ra, rb));
+    E(a64_vmull(&g->b, false, A64_8H, FCYC, ra, rb));
+    E(a64_v3(&g->b, A64_V_ADDP, A64_4S, d, FS, FCYC));
+    break;
+  case IR_I16X8_EXTMUL_LOW_I8X16_S: case IR_I16X8_EXTMUL_LOW_I8X16_U: case IR_I32X4_EXTMUL_LOW_I16X8_S:
+  case IR_I32X4_EXTMUL_LOW_I16X8_U: case IR_I64X2_EXTMUL_LOW_I32X4_S: case IR_I64X2_EXTMUL_LOW_I32X4_U:
+  case IR_I16X8_EXTMUL_HIGH_I8X16_S: case IR_I16X8_EXTMUL_HIGH_I8X16_U: case IR_I32X4_EXTMUL_HIGH_I16X8_S:
+  case IR_I32X4_EXTMUL_HIGH_I16X8_U: case IR_I64X2_EXTMUL_HIGH_I32X4_S: case IR_I64X2_EXTMUL_HIGH_I32X4_U: {
+    const char *n = wm_opinfos[ir_simd_wasm_op(op)].name; /* i16x8.extmul_high_i8x16_u */
+    bool u = n[strlen(n) - 1] == 'u', high = strstr(n, "high") != NULL;
+    a64_arr src = !strncmp(n, "i16x8", 5) ? A64_8B : !strncmp(n, "i32x4", 5) ? A64_4H : A64_2S;
+    E(a64_vmull(&g->b, u, (a64_arr)(src | (high ? 1 : 0)), d, ra, rb));
+    break;
+  }
+  default: g->fail = true; return;
+  }
+  commit(g, v, d);
+}
+
+/* The rest of the one-operand ops: widening, conversions between shapes. */
+static void simd_unop_other(ir_gen *g, uint32_t v, ir_op op) {
+  int ra = vreg_of(g, arg(g, v, 0), F0), d = dst_reg(g, v, FS);
+  switch (op) {
+  case IR_I16X8_EXTEND_LOW_I8X16_S: E(a64_vxtl(&g->b, false, A64_8B, d, ra)); break;
+  case IR_I16X8_EXTEND_HIGH_I8X16_S: E(a64_vxtl(&g->b, false, A64_16B, d, ra)); break;
+  case IR_I16X8_EXTEND_LOW_I8X16_U: E(a64_vxtl(&g->b, true, A64_8B, d, ra)); break;
+  case IR_I16X8_EXTEND_HIGH_I8X16_U: E(a64_vxtl(&g->b, true, A64_16B, d, ra)); break;
+  case IR_I32X4_EXTEND_LOW_I16X8_S: E(a64_vxtl(&g->b, false, A64_4H, d, ra)); break;
+  case IR_I32X4_EXTEND_HIGH_I16X8_S: E(a64_vxtl(&g->b, false, A64_8H, d, ra)); break;
+  case IR_I32X4_EXTEND_LOW_I16X8_U: E(a64_vxtl(&g->b, true, A64_4H, d, ra)); break;
+  case IR_I32X4_EXTEND_HIGH_I16X8_U: E(a64_vxtl(&g->b, true, A64_8H, d, ra)); break;
+  case IR_I64X2_EXTEND_LOW_I32X4_S: E(a64_vxtl(&g->b, false, A64_2S, d, ra)); break;
+  case IR_I64X2_EXTEND_HIGH_I32X4_S: E(a64_vxtl(&g->b, false, A64_4S, d, ra)); break;
+  case IR_I64X2_EXTEND_LOW_I32X4_U: E(a64_vxtl(&g->b, true, A64_2S, d, ra)); break;
+  case IR_I64X2_EXTEND_HIGH_I32X4_U: E(a64_vxtl(&g->b, true, A64_4S, d, ra)); break;
+  case IR_I16X8_EXTADD_PAIRWISE_I8X16_S: E(a64_v2(&g->b, A64_V_SADDLP, A64_16B, d, ra)); break;
+  case IR_I16X8_EXTADD_PAIRWISE_I8X16_U: E(a64_v2(&g->b, A64_V_UADDLP, A64_16B, d, ra)); break;
+  case IR_I32X4_EXTADD_PAIRWISE_I16X8_S: E(a64_v2(&g->b, A64_V_SADDLP, A64_8H, d, ra)); break;
+  case IR_I32X4_EXTADD_PAIRWISE_I16X8_U: E(a64_v2(&g->b, A64_V_UADDLP, A64_8H, d, ra)); break;
+  case IR_F32X4_DEMOTE_F64X2_ZERO: E(a64_v2(&g->b, A64_V_FCVTN, A64_2S, d, ra)); break; /* the 64-bit form clears the top */
+  case IR_F64X2_PROMOTE_LOW_F32X4: E(a64_v2(&g->b, A64_V_FCVTL, A64_2S, d, ra)); break;
+  case IR_I32X4_TRUNC_SAT_F64X2_S_ZERO: /* saturate to i64, then to i32 */
+    E(a64_v2(&g->b, A64_V_FCVTZS, A64_2D, FS, ra));
+    E(a64_v2(&g->b, A64_V_SQXTN, A64_2S, d, FS));
+    break;
+  case IR_I32X4_TRUNC_SAT_F64X2_U_ZERO:
+    E(a64_v2(&g->b, A64_V_FCVTZU, A64_2D, FS, ra));
+    E(a64_v2(&g->b, A64_V_UQXTN, A64_2S, d, FS));
+    break;
+  case IR_F64X2_CONVERT_LOW_I32X4_S:
+    E(a64_vxtl(&g->b, false, A64_2S, FS, ra));
+    E(a64_v2(&g->b, A64_V_SCVTF, A64_2D, d, FS));
+    break;
+  case IR_F64X2_CONVERT_LOW_I32X4_U:
+    E(a64_vxtl(&g->b, true, A64_2S, FS, ra));
+    E(a64_v2(&g->b, A64_V_UCVTF, A64_2D, d, FS));
+    break;
+  default: g->fail = true; return;
+  }
+  commit(g, v, d);
+}
+
+static void simd(ir_gen *g, uint32_t v) {
+  const ir_ins *i = &g->f->ins[v];
+  ir_op op = (ir_op)i->op;
+  wm_opcode wop = ir_simd_wasm_op(op);
+  uint8_t immk = wm_opinfos[wop].imm;
+  if (immk == IMM_MEMARG || immk == IMM_MEMARG_LANE) {
+    simd_mem(g, v, op);
+    return;
+  }
+  if (ir_loc_of(g, v).kind == IR_LOC_NONE) return;
+  a64_arr arr = lanes_of(wop);
+  v3_sel s3;
+  a64_v2_op o2;
+  if (op == IR_V128_CONST) {
+    uint64_t q[2];
+    imm16(g, i, q);
+    int d = dst_reg(g, v, FS);
+    vconst(g, d, q);
+    commit(g, v, d);
+  } else if (immk == IMM_LANE || strstr(wm_opinfos[wop].name, "splat")) {
+    simd_lane(g, v, op, arr);
+  } else if (strstr(wm_opinfos[wop].name, "bitmask")) {
+    simd_bitmask(g, v, arr);
+  } else if (op == IR_V128_ANY_TRUE || strstr(wm_opinfos[wop].name, "all_true")) {
+    simd_test(g, v, op, arr);
+  } else if (strstr(wm_opinfos[wop].name, ".sh")  && op != IR_I8X16_SHUFFLE) {
+    simd_shift(g, v, op, arr);
+  } else if (op == IR_V128_BITSELECT) { /* c's bits pick a's bits: BSL with the mask in the destination */
+    int r1 = vreg_of(g, arg(g, v, 0), F0), r2 = vreg_of(g, arg(g, v, 1), F1), d = dst_reg(g, v, FS);
+    load_v(g, arg(g, v, 2), FS);
+    E(a64_v3(&g->b, A64_V_BSL, A64_16B, FS, r1, r2));
+    vmov(g, d, FS);
+    commit(g, v, d);
+  } else if (v3_of(op, &s3)) {
+    int ra = vreg_of(g, arg(g, v, 0), F0), rb = vreg_of(g, arg(g, v, 1), F1), d = dst_reg(g, v, FS);
+    a64_arr a3 = s3.op >= A64_V_AND && s3.op <= A64_V_BIF ? A64_16B : arr;
+    E(a64_v3(&g->b, s3.op, a3, s3.invert ? FS : d, s3.swap ? rb : ra, s3.swap ? ra : rb));
+    if (s3.invert) E(a64_v2(&g->b, A64_V_NOT, A64_16B, d, FS));
+    commit(g, v, d);
+  } else if (v2_of(op, &o2)) {
+    int ra = vreg_of(g, arg(g, v, 0), F0), d = dst_reg(g, v, FS);
+    E(a64_v2(&g->b, o2, o2 == A64_V_NOT || o2 == A64_V_CNT ? A64_16B : arr, d, ra));
+    commit(g, v, d);
+  } else if (i->nargs == 2) {
+    simd_binop_other(g, v, op);
+  } else {
+    simd_unop_other(g, v, op);
+  }
 }
 
 static void a_ins(ir_gen *g, uint32_t v) {
@@ -819,7 +1418,13 @@ static void a_ins(ir_gen *g, uint32_t v) {
     else helper_op(g, v);
     return;
   case IR_POLL: poll(g); return;
+  case IR_RESULT: call_result(g, v); return;
+  case IR_REF_FUNC: ref_func(g, v); return;
   default: break;
+  }
+  if (ir_op_is_simd(op)) {
+    simd(g, v);
+    return;
   }
   if (ir_loc_of(g, v).kind == IR_LOC_NONE) return; /* unused (cannot happen after dce) */
   if (int_cmp(op)) {
@@ -845,6 +1450,15 @@ static void a_ins(ir_gen *g, uint32_t v) {
 /* ---- moves (phis), control ---- */
 
 static void a_move(ir_gen *g, ir_loc d, ir_loc s) {
+  if (isv(d.type)) {
+    if (d.kind == IR_LOC_SLOT) {
+      int r = s.kind == IR_LOC_SCRATCH ? FCYC : vreg_of(g, s, F0);
+      ldst_off(g, A64_STR_Q, r, A64_SP, spill_off(g, d.slot));
+    } else {
+      load_v(g, s, d.kind == IR_LOC_REG ? d.reg : FCYC);
+    }
+    return;
+  }
   bool fl = ir_cls(d.type) == IR_CL_F;
   if (d.kind == IR_LOC_SLOT) {
     int32_t off = spill_off(g, d.slot);
@@ -932,10 +1546,13 @@ static void a_term(ir_gen *g, uint32_t v, uint32_t next) {
       else load_g(g, r, 0);
     } else if (i->nargs) {
       E(a64_ldst(&g->b, A64_LDR_X, S1, A64_SP, 0));
+      int64_t pos = 0; /* two slots for each v128 */
       for (uint32_t k = 0; k < i->nargs; k++) {
         ir_loc r = ir_loc_of(g, i->args[k]);
-        if (r.kind == IR_LOC_REG && isf(r.type)) ldst_off(g, A64_STR_D, r.reg, S1, 8 * (int64_t)k);
-        else ldst_off(g, A64_STR_X, gpr_of(g, r, S0), S1, 8 * (int64_t)k);
+        if (isv(r.type)) ldst_off(g, A64_STR_Q, vreg_of(g, r, F0), S1, 8 * pos);
+        else if (r.kind == IR_LOC_REG && isf(r.type)) ldst_off(g, A64_STR_D, r.reg, S1, 8 * pos);
+        else ldst_off(g, A64_STR_X, gpr_of(g, r, S0), S1, 8 * pos);
+        pos += slot_width(r.type);
       }
     }
     add_site(g, &S(g)->rets, g->b.n);
@@ -974,6 +1591,20 @@ static void save_callee(ir_gen *g, bool restore) {
     }
 }
 
+/* Outgoing slots instruction i needs: its arguments (two per v128) and
+ * the results of calls and helpers, which come back in the same slots. */
+static uint32_t out_slots(const ir_gen *g, const ir_ins *i) {
+  if (i->op != IR_CALL && !calls_c(i)) return 0;
+  uint32_t n = 0, r = 2;
+  for (uint32_t a = 0; a < i->nargs; a++) n += g->f->ins[i->args[a]].type == IR_V128 ? 2 : 1;
+  if (i->op == IR_CALL || i->op == IR_CALL_HOST || i->op == IR_CALL_INDIRECT) {
+    const wm_functype *ft = callee_type(g, i);
+    r = 0;
+    for (uint32_t k = 0; k < ft->nresults; k++) r += wm_functype_results(ft)[k] == WASM_V128 ? 2 : 1;
+  }
+  return n > r ? n : r;
+}
+
 static bool a_begin(ir_gen *g) {
   const ir_func *f = g->f;
   as *st = calloc(1, sizeof *st);
@@ -992,7 +1623,8 @@ static bool a_begin(ir_gen *g) {
       const ir_ins *i = &f->ins[bl->ins[k]];
       if (i->dead) continue;
       for (uint32_t a = 0; a < i->nargs; a++) uses[i->args[a]]++;
-      if ((i->op == IR_CALL || calls_c(i)) && i->nargs > nout) nout = i->nargs;
+      uint32_t need = out_slots(g, i);
+      if (need > nout) nout = need;
       c_calls |= calls_c(i);
     }
   }
@@ -1020,17 +1652,19 @@ static bool a_begin(ir_gen *g) {
   st->far = units * 128 >= (UINT64_C(1) << 20);
   g->nout = nout;
   st->saved_g = g->ra->used[IR_CL_G] & GPR_ALLOC;
-  st->saved_f = g->ra->used[IR_CL_F] & FPR_ALLOC;
-  uint32_t nvol = 0;
+  st->saved_f = (g->ra->used[IR_CL_F] | g->ra->used[IR_CL_V]) & FPR_ALLOC;
+  uint32_t nvol = 0, nvec = popcount(g->ra->used[IR_CL_V]);
   if (c_calls) { /* our callers keep values in every allocatable register, and C may clobber these */
-    nvol = popcount(g->ra->used[IR_CL_G] & GPR_VOLATILE) + popcount(g->ra->used[IR_CL_F] & FPR_VOLATILE);
+    nvol = popcount(g->ra->used[IR_CL_G] & GPR_VOLATILE) +
+           popcount(g->ra->used[IR_CL_F] & ~g->ra->used[IR_CL_V] & FPR_VOLATILE);
     st->saved_g |= GPR_VOLATILE;
     st->saved_f |= FPR_VOLATILE;
   }
   st->spill_base = 8;
   st->out_base = st->spill_base + 8 * (int32_t)g->ra->nslots;
   st->vol_base = st->out_base + 8 * (int32_t)nout;
-  st->save_base = st->vol_base + 8 * (int32_t)nvol;
+  st->vec_base = (st->vol_base + 8 * (int32_t)nvol + 15) & ~15;
+  st->save_base = st->vec_base + 16 * (int32_t)nvec;
   uint32_t size = (uint32_t)st->save_base + 8 * (popcount(st->saved_g) + popcount(st->saved_f));
   st->size = (size + 15) & ~15u; /* sp stays 16-aligned */
   /* prologue: the frame record, the frame, the stack check */
@@ -1056,10 +1690,14 @@ static bool a_begin(ir_gen *g) {
     if (i->dead || i->op != IR_PARAM) continue;
     ir_loc d = ir_loc_of(g, v);
     if (d.kind == IR_LOC_NONE) continue;
-    uint32_t p = (uint32_t)i->imm;
+    uint32_t p = 0; /* the parameter's slot position: two for each v128 before it */
+    for (uint32_t q = 0; q < i->imm; q++) p += wm_functype_params(g->ft)[q] == WASM_V128 ? 2 : 1;
     bool fl = isf(i->type), w = wide(i->type);
     ir_loc src;
-    if (aot_arg_in_reg(g->isa->machine, (int32_t)p, WASM_I32)) {
+    if (isv(i->type)) {
+      ldst_off(g, A64_LDR_Q, FS, 0, 8 * (int64_t)p); /* v30: v0, v1 may hold float arguments */
+      src = (ir_loc){IR_LOC_REG, i->type, FS, -1, 0};
+    } else if (aot_arg_in_reg(g->isa->machine, (int32_t)p, WASM_I32)) {
       int r = fl ? (int)p : 1 + (int)p;
       if (!fl && !w) E(a64_mov(&g->b, false, r, r)); /* upper half of an i32 clear */
       src = (ir_loc){IR_LOC_REG, i->type, (int8_t)r, -1, 0};
@@ -1132,6 +1770,7 @@ const aot_isa aot_isa_arm64 = {
     .machine = &aot_target_arm64,
     .alloc = {gpr_order, fpr_order},
     .nalloc = {sizeof gpr_order, sizeof fpr_order},
+    .vec_in_float_regs = true,
     .supports = a_supports,
     .begin = a_begin,
     .block = a_block,
