@@ -3,8 +3,7 @@
  * through the whole pipeline: wasm text -> module -> IR -> AArch64 code.
  *
  * On every host: each function of the test module goes through the IR to
- * AArch64 code (aot_ir_compile_func with aot_isa_arm64, no execution), and a
- * function the IR cannot lower (SIMD) is declined with its reason.
+ * AArch64 code (aot_ir_compile_func with aot_isa_arm64, no execution).
  * On an AArch64 host (natively, or under qemu-aarch64 in CI) the module is
  * also instantiated in the AOT tier and run: integer and float arithmetic
  * with wasm's edge cases (division traps, INT_MIN / -1, clz/ctz/popcnt,
@@ -12,7 +11,9 @@
  * truncation), loops, br_table, direct recursion, calls with arguments in
  * slots, many live values (spills), globals, memory (guard-page traps),
  * call_indirect's signature check, an import, the interrupt check at loop
- * heads, stack exhaustion, and a trap's backtrace naming wasm functions;
+ * heads, stack exhaustion, a trap's backtrace naming wasm functions, v128
+ * values live across calls and passed in slots, a call of several results
+ * and ref.func;
  * then memory again with code compiled with explicit bounds checks.
  * A generated function of more than 1 MiB of code checks conditional
  * branches past B.cond's ±1 MiB (a64_patch_cond's long form): compiled on
@@ -128,6 +129,25 @@ static const char *wat =
     "  (func $inner (param i32) (result i32) (i32.load (local.get 0)))\n"
     "  (func $outer (export \"outer\") (param i32) (result i32) (i32.add (call $inner (local.get 0)) (i32.const 1)))\n"
     "  (func (export \"spin\") (loop (br 0)))\n"
+    /* v128: a vector live across calls whose callee computes with vectors in
+     * the same registers (callees keep only the low 64 bits of v8-v15) and
+     * across a call into C; v128 arguments and results in slots; a call of
+     * several results; ref.func */
+    "  (func $vclob (param i32) (result i32) (local v128 v128)\n"
+    "    (local.set 1 (i32x4.splat (local.get 0))) (local.set 2 (i32x4.mul (local.get 1) (local.get 1)))\n"
+    "    (i32x4.extract_lane 3 (i32x4.add (local.get 1) (local.get 2))))\n"
+    "  (func (export \"vlive\") (param i32) (result i32) (local v128)\n"
+    "    (local.set 1 (i32x4.add (i32x4.splat (local.get 0)) (v128.const i32x4 0 1 2 3)))\n"
+    "    (drop (call $vclob (i32.const 100)))\n"
+    "    (drop (call $twice (i32.const 100)))\n"
+    "    (i32.add (i32x4.extract_lane 3 (local.get 1)) (i32x4.extract_lane 0 (local.get 1))))\n"
+    "  (func $vsum (param v128 i32 v128) (result v128) (i32x4.add (i32x4.splat (local.get 1)) (i32x4.add (local.get 0) (local.get 2))))\n"
+    "  (func (export \"vcall\") (param i32) (result i32)\n"
+    "    (i32x4.extract_lane 2 (call $vsum (i32x4.splat (local.get 0)) (i32.const 1000) (v128.const i32x4 1 2 3 4))))\n"
+    "  (func $two (param i32) (result i32 i64) (local.get 0) (i64.const 7))\n"
+    "  (func (export \"multi\") (param i32) (result i64) (local i64)\n"
+    "    (call $two (local.get 0)) (local.set 1) (i64.extend_i32_u) (local.get 1) (i64.add))\n"
+    "  (func (export \"rf\") (result i32) (ref.is_null (ref.func $inc)))\n"
     ")\n";
 
 static wm_module *load(const char *src) {
@@ -167,17 +187,6 @@ static void test_compile_all(void) {
     free(out.code);
     free(out.relocs);
   }
-  wm_module_free(m);
-  /* what the IR does not lower is declined with the reason (aot.c turns it into an error) */
-  m = load("(module (func (result i32) (i32x4.extract_lane 0 (v128.const i32x4 1 2 3 4))))");
-  aot_func_in in = {m, 0, false, false, false};
-  aot_func_out out;
-  memset(&out, 0, sizeof out);
-  char why[96] = "";
-  rt_error err;
-  rt_error_clear(&err);
-  CHECK(aot_ir_compile_func(&aot_isa_arm64, &in, &out, why, sizeof why, &err) == 0);
-  CHECK(strcmp(why, "SIMD") == 0);
   wm_module_free(m);
 }
 
@@ -399,6 +408,14 @@ static void test_run(void) {
   /* after all the traps, the instance still runs */
   a[0] = I32(10);
   CHECK(call_i32(&r, "fib", a, 1) == 55);
+  /* v128 across calls, in argument and result slots; several results; ref.func */
+  a[0] = I32(5);
+  CHECK(call_i32(&r, "vlive", a, 1) == 5 + 3 + 5);
+  a[0] = I32(10);
+  CHECK(call_i32(&r, "vcall", a, 1) == 10 + 3 + 1000);
+  a[0] = I32(0xFFFFFFFFu);
+  CHECK(call_i64(&r, "multi", a, 1) == UINT64_C(0xFFFFFFFF) + 7);
+  CHECK(call_i32(&r, "rf", NULL, 0) == 0);
   close_run(&r);
 
   /* explicit bounds checks: the same accesses, trapping before the guard region */
