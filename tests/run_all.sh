@@ -62,8 +62,8 @@ if [ "${WRUN_ARM64:-1}" != 0 ] && command -v aarch64-linux-gnu-gcc >/dev/null 2>
     t2=$(date +%s)
     echo "== AArch64: cross build $((t1 - t0)) s, tests under qemu $((t2 - t1)) s"
     # --- AArch64 AOT (a64isel): the spec scripts of tests/spec-aot-arm64.txt
-    # compiled by src/aot/arm64/isel.c, and the one-line refusal of a module
-    # the IR does not lower (label arm64-aot; about a minute at -j2)
+    # compiled by src/aot/arm64/isel.c (label arm64-aot; 83 scripts, about
+    # a minute at -j2)
     t3=$(date +%s)
     (cd build-arm64 && ctest -j"$jobs" --output-on-failure -L arm64-aot)
     echo "== AArch64 AOT: spec scripts under qemu $(($(date +%s) - t3)) s"
