@@ -1643,12 +1643,14 @@ static bool a_begin(ir_gen *g) {
   /* Far: the code may pass ±1 MiB, B.cond's reach. The estimate is 128 bytes
    * per instruction and operand, several times what selection emits for
    * any of them (a call moves each argument; a phi is an operand of its
-   * edge's moves), and 1 KiB more for a call into C, which may also save
-   * and restore all 30 caller-saved registers around it; so a function
+   * edge's moves; a SIMD op is at most about 16 words), and 1 KiB more for
+   * a call, which may also save and restore all 30 caller-saved registers
+   * (and every q register) around it; so a function
    * under the bound stays under 1 MiB, and one over it pays a NOP after
    * each conditional branch to a label. */
-  uint64_t units = 0;
-  for (uint32_t v = 0; v < f->nins; v++) units += 1 + (uint64_t)f->ins[v].nargs + (calls_c(&f->ins[v]) ? 8 : 0);
+  uint64_t units = 0; /* a direct call too may save and restore every q register that held a vector */
+  for (uint32_t v = 0; v < f->nins; v++)
+    units += 1 + (uint64_t)f->ins[v].nargs + (calls_c(&f->ins[v]) || f->ins[v].op == IR_CALL ? 8 : 0);
   st->far = units * 128 >= (UINT64_C(1) << 20);
   g->nout = nout;
   st->saved_g = g->ra->used[IR_CL_G] & GPR_ALLOC;
