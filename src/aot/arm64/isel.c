@@ -11,13 +11,19 @@
  * halves AAPCS64 preserves), v2-v7 and v16-v28. A function that calls C
  * keeps its caller-saved registers in the frame around each such call
  * and, because its own callers may hold values in any allocatable register,
- * saves all of them in its prologue. An i32 in a register has its upper half
+ * saves all of them in its prologue. v128 values share the v registers
+ * with floats (vec_in_float_regs); callees (ours and C) keep only the low
+ * 64 bits of v8-v15, so every register that held a vector is saved whole
+ * around every call, and a v128 argument or result travels in two 8-byte
+ * slots. A SIMD instruction may also use v31 (no value lives there between
+ * instructions). An i32 in a register has its upper half
  * clear (every 32-bit operation writes the W form, which zero-extends), so
  * it indexes memory directly through an UXTW extend.
  *
  * Frame (sp-relative, sp 16-aligned and constant in the body): [0] the
  * caller's slot pointer, then the spill slots, then the outgoing argument
- * slots of calls, then registers saved around C calls, then the
+ * (and result) slots of calls, then registers saved around C calls, the
+ * q registers saved around any call (16-aligned), then the
  * callee-saved registers this function writes; above those (at sp + size)
  * the frame record x29, x30 pushed first, x29 pointing at it.
  *
