@@ -8,7 +8,8 @@
  *   C             the same add through a function pointer the compiler
  *                 cannot inline
  * for the interpreter and the AOT tier.
- *   bench_embed [CALLS]        (default 5,000,000)
+ *   bench_embed [CALLS [interp|aot]]   (default 5,000,000 calls, both tiers;
+ *                                       one tier alone for profiling it)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,8 +135,14 @@ int main(int argc, char **argv) {
   for (long i = 0; i < calls; i++) acc = c_add_ptr(acc, (int32_t)i);
   double c_call = (now_ns() - t0) / (double)calls;
   printf("C      direct call through a pointer %.1f ns/call (checksum %d)\n", c_call, acc);
-  bench_tier(bin, len, WRUN_TIER_INTERP, calls);
-  bench_tier(bin, len, WRUN_TIER_AOT, calls);
+  const char *only = argc > 2 ? argv[2] : "";
+  if (*only && strcmp(only, "interp") && strcmp(only, "aot")) {
+    fprintf(stderr, "bench_embed: unknown tier '%s' (interp or aot)\n", only);
+    free(bin);
+    return 1;
+  }
+  if (strcmp(only, "aot")) bench_tier(bin, len, WRUN_TIER_INTERP, calls);
+  if (strcmp(only, "interp")) bench_tier(bin, len, WRUN_TIER_AOT, calls);
   free(bin);
   return 0;
 }

@@ -436,7 +436,8 @@ static void on_fault(int sig, siginfo_t *si, void *uctx) {
     /* compiled code: its frames are intact until we unwind, so read them now
      * (the AOT tier's capture_frames only reads the stack and writes store->frames) */
     if (ex->aot) rt_tier(RT_TIER_AOT)->capture_frames(ex, uctx);
-    siglongjmp(ex->unwind, 1);
+    ex->unwind_why = RT_UNWIND_GUARD_PAGE;
+    RT_UNWIND(ex->unwind);
   }
   signal(sig, SIG_DFL);
 }
