@@ -381,7 +381,7 @@ bool aot_compile_instance(wrun_store *s, wrun_instance *inst, rt_error *err) {
 }
 
 /* The calling thread's stack, [lo, hi), looked up once per thread. */
-static _Thread_local uintptr_t thread_stack_lo, thread_stack_hi;
+static _Thread_local RT_TLS_FAST uintptr_t thread_stack_lo, thread_stack_hi; /* rt.h */
 
 /* The main thread's stack [bottom, *top), or NULL if unknown or not on the
  * main thread. glibc's pthread_getattr_np finds it by reading

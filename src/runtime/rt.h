@@ -148,8 +148,20 @@ typedef struct rt_exec {
   uintptr_t aot_sp_limit;
 } rt_exec;
 
+/* Thread-locals read on every entry into wasm. In libwrun.so the default
+ * (general-dynamic) model makes each access a call to __tls_get_addr, two to
+ * four per host -> wasm call; initial-exec reads them at a fixed offset from
+ * the thread pointer, as in an executable. The cost: the library's few such
+ * bytes come from the static TLS block, which glibc keeps room in for
+ * libraries loaded with dlopen. */
+#if defined(__GNUC__)
+#define RT_TLS_FAST __attribute__((tls_model("initial-exec")))
+#else
+#define RT_TLS_FAST
+#endif
+
 /* The innermost execution context of this thread (NULL outside wasm). */
-extern _Thread_local rt_exec *rt_current_exec;
+extern _Thread_local RT_TLS_FAST rt_exec *rt_current_exec;
 
 /* Installs the fault handler (once per process). False if it could not be. */
 bool rt_install_fault_handler(void);

@@ -414,7 +414,7 @@ const wm_memtype *rt_memory_type(const rt_memory *m) { return &m->type; }
 
 /* ---- memory faults ------------------------------------------------------------------ */
 
-_Thread_local rt_exec *rt_current_exec;
+_Thread_local RT_TLS_FAST rt_exec *rt_current_exec;
 
 static bool fault_in_memory(wrun_store *s, const void *addr) {
   const uint8_t *a = addr;
