@@ -122,6 +122,11 @@ static void bench_tier(const uint8_t *bin, size_t len, wrun_tier_t tier, long ca
 int main(int argc, char **argv) {
   long calls = argc > 1 ? atol(argv[1]) : 5000000;
   if (calls < 1) calls = 1;
+  const char *only = argc > 2 ? argv[2] : "";
+  if (*only && strcmp(only, "interp") && strcmp(only, "aot")) {
+    fprintf(stderr, "bench_embed: unknown tier '%s' (interp or aot)\n", only);
+    return 1;
+  }
   uint8_t *bin;
   size_t len;
   rt_error e;
@@ -135,12 +140,6 @@ int main(int argc, char **argv) {
   for (long i = 0; i < calls; i++) acc = c_add_ptr(acc, (int32_t)i);
   double c_call = (now_ns() - t0) / (double)calls;
   printf("C      direct call through a pointer %.1f ns/call (checksum %d)\n", c_call, acc);
-  const char *only = argc > 2 ? argv[2] : "";
-  if (*only && strcmp(only, "interp") && strcmp(only, "aot")) {
-    fprintf(stderr, "bench_embed: unknown tier '%s' (interp or aot)\n", only);
-    free(bin);
-    return 1;
-  }
   if (strcmp(only, "aot")) bench_tier(bin, len, WRUN_TIER_INTERP, calls);
   if (strcmp(only, "interp")) bench_tier(bin, len, WRUN_TIER_AOT, calls);
   free(bin);
