@@ -8,7 +8,8 @@
  *   C             the same add through a function pointer the compiler
  *                 cannot inline
  * for the interpreter and the AOT tier.
- *   bench_embed [CALLS]        (default 5,000,000)
+ *   bench_embed [CALLS [interp|aot]]   (default 5,000,000 calls, both tiers;
+ *                                       one tier alone for profiling it)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,6 +122,11 @@ static void bench_tier(const uint8_t *bin, size_t len, wrun_tier_t tier, long ca
 int main(int argc, char **argv) {
   long calls = argc > 1 ? atol(argv[1]) : 5000000;
   if (calls < 1) calls = 1;
+  const char *only = argc > 2 ? argv[2] : "";
+  if (*only && strcmp(only, "interp") && strcmp(only, "aot")) {
+    fprintf(stderr, "bench_embed: unknown tier '%s' (interp or aot)\n", only);
+    return 1;
+  }
   uint8_t *bin;
   size_t len;
   rt_error e;
@@ -134,8 +140,8 @@ int main(int argc, char **argv) {
   for (long i = 0; i < calls; i++) acc = c_add_ptr(acc, (int32_t)i);
   double c_call = (now_ns() - t0) / (double)calls;
   printf("C      direct call through a pointer %.1f ns/call (checksum %d)\n", c_call, acc);
-  bench_tier(bin, len, WRUN_TIER_INTERP, calls);
-  bench_tier(bin, len, WRUN_TIER_AOT, calls);
+  if (strcmp(only, "aot")) bench_tier(bin, len, WRUN_TIER_INTERP, calls);
+  if (strcmp(only, "interp")) bench_tier(bin, len, WRUN_TIER_AOT, calls);
   free(bin);
   return 0;
 }

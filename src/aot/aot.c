@@ -381,7 +381,7 @@ bool aot_compile_instance(wrun_store *s, wrun_instance *inst, rt_error *err) {
 }
 
 /* The calling thread's stack, [lo, hi), looked up once per thread. */
-static _Thread_local uintptr_t thread_stack_lo, thread_stack_hi;
+static _Thread_local RT_TLS_FAST uintptr_t thread_stack_lo, thread_stack_hi; /* rt.h */
 
 /* The main thread's stack [bottom, *top), or NULL if unknown or not on the
  * main thread. glibc's pthread_getattr_np finds it by reading
@@ -550,6 +550,15 @@ const void *aot_osr_entry(const wrun_instance *inst, uint32_t index, uint32_t wa
   return img->mem + img->osr[lo].code_off;
 }
 
+/* Sets how deep compiled code of `code` may grow the native stack of the
+ * thread at `here` (out of aot_invoke_at's path: once per thread). */
+static __attribute__((noinline, cold)) void set_stack_limit(const wrun_store *s, aot_code *code, uintptr_t here) {
+  uintptr_t floor = stack_floor(here);
+  /* --max-stack bounds the native stack compiled code may use */
+  if (s->cfg.stack_bytes && here - floor > s->cfg.stack_bytes) floor = here - s->cfg.stack_bytes;
+  code->ctx.stack_limit = floor;
+}
+
 bool aot_invoke(wrun_store *s, wrun_func *f, uint64_t *sp) { return aot_invoke_at(s, f, sp, f->aot_entry); }
 
 bool aot_invoke_at(wrun_store *s, wrun_func *f, uint64_t *sp, const void *entry) {
@@ -566,20 +575,14 @@ bool aot_invoke_at(wrun_store *s, wrun_func *f, uint64_t *sp, const void *entry)
    * serve` may run an instance's later calls on another thread than its
    * first (a slow handler leaves its loop thread, docs/serve.md). */
   uintptr_t here = (uintptr_t)&ex;
-  if (!code->ctx.stack_limit || here < thread_stack_lo || here >= thread_stack_hi ||
-      code->ctx.stack_limit < thread_stack_lo || code->ctx.stack_limit >= thread_stack_hi) {
-    uintptr_t floor = stack_floor(here);
-    /* --max-stack bounds the native stack compiled code may use */
-    if (s->cfg.stack_bytes && here - floor > s->cfg.stack_bytes) floor = here - s->cfg.stack_bytes;
-    code->ctx.stack_limit = floor;
-  }
+  if (__builtin_expect(!code->ctx.stack_limit || here < thread_stack_lo || here >= thread_stack_hi ||
+                           code->ctx.stack_limit < thread_stack_lo || code->ctx.stack_limit >= thread_stack_hi,
+                       0))
+    set_stack_limit(s, code, here);
   if (s->nframes < s->cap_frames) s->frames[s->nframes++] = (rt_frame_info){f, NULL, NULL, NULL};
   bool ok;
-  /* 0: the signal mask is not saved (two system calls per entry); see the
-   * same call in interp_invoke (src/interp/exec.c) for why that is safe. */
-  int why = sigsetjmp(ex.unwind, 0);
-  if (why) {
-    if (why == 1) rt_set_trap(s, WRUN_TRAP_MEMORY_OOB, NULL); /* a guard page was hit */
+  if (RT_LAND(ex.unwind)) { /* rt.h */
+    if (ex.unwind_why == RT_UNWIND_GUARD_PAGE) rt_set_trap(s, WRUN_TRAP_MEMORY_OOB, NULL);
     ok = false;
   } else {
     rt_current_exec = &ex;

@@ -5,7 +5,7 @@
  * range checks) working on stack slots with the interpreter's semantics.
  *
  * A trap never returns here: the trap is recorded in the store and the
- * helper unwinds to the sigsetjmp of the innermost aot_invoke.
+ * helper unwinds to the landing point (rt.h) of the innermost aot_invoke.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -15,7 +15,10 @@
 #include "semantics/ops.h"
 #include "semantics/simd.h"
 
-static _Noreturn void unwind(void) { siglongjmp(rt_current_exec->unwind, 2); }
+static _Noreturn void unwind(void) {
+  rt_current_exec->unwind_why = RT_UNWIND_TRAP_RECORDED;
+  RT_UNWIND(rt_current_exec->unwind);
+}
 
 static _Noreturn void h_trap(aot_ctx *ctx, int kind) {
   /* the compiled caller stored its sp before calling the helper that traps;

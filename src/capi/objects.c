@@ -1013,14 +1013,18 @@ static __attribute__((noinline)) wasm_trap_t *call_general(const wasm_func_t *fu
                                                            wasm_val_vec_t *results, size_t nargs, size_t nres);
 
 wasm_trap_t *wasm_func_call(const wasm_func_t *func, const wasm_val_vec_t *args, wasm_val_vec_t *results) {
-  const wm_functype *ft = func->r.of.func->type;
   size_t nargs = args ? args->size : 0, nres = results ? results->size : 0;
   /* Arguments must match before the call; room for results is checked after
    * it, so a call that traps reports its trap whatever the room (hosts
    * written for other engines pass an empty results vector to calls they
    * expect to trap). */
+  uint64_t sig = func->r.call_sig;
+  if (sig) { /* its arity is in the handle: no loads through the function and its type */
+    if (nargs != (sig & 15)) return misuse_trap(func->r.store, func->r.of.func->type, nargs, nres, NULL);
+    return call_numeric(func, sig, nargs ? args->data : NULL, results, nres);
+  }
+  const wm_functype *ft = func->r.of.func->type;
   if (nargs != ft->nparams) return misuse_trap(func->r.store, ft, nargs, nres, NULL);
-  if (func->r.call_sig) return call_numeric(func, func->r.call_sig, nargs ? args->data : NULL, results, nres);
   return call_general(func, args, results, nargs, nres);
 }
 

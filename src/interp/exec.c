@@ -748,7 +748,10 @@ const void *const *interp_handlers(void) {
   return t;
 }
 
-bool interp_invoke(wrun_store *s, wrun_func *f, uint64_t *sp) {
+/* What interp_invoke does for the calls that are not the common case, kept
+ * out of its path: the store's first call makes its frame stack, and a host
+ * function called directly runs here without a landing point. */
+static __attribute__((noinline, cold)) bool invoke_uncommon(wrun_store *s, wrun_func *f, uint64_t *sp) {
   if (!s->frames) {
     s->frames = malloc((size_t)(s->max_depth + 1) * sizeof *s->frames);
     if (!s->frames) {
@@ -756,24 +759,27 @@ bool interp_invoke(wrun_store *s, wrun_func *f, uint64_t *sp) {
       return false;
     }
     s->cap_frames = s->max_depth + 1;
+    if (!f->host) return interp_invoke(s, f, sp);
   }
-  if (f->host) {
-    uint32_t need = f->param_slots > f->result_slots ? f->param_slots : f->result_slots;
-    if (s->nframes >= s->max_depth) {
-      rt_set_trap(s, WRUN_TRAP_STACK_EXHAUSTED, NULL);
-      return false;
-    }
-    s->frames[s->nframes++] = (rt_frame_info){f, NULL, NULL, NULL};
-    uint64_t *saved = s->stack_top;
-    s->stack_top = sp + need;
-    bool ok = rt_call_host(s, f, NULL, sp);
-    s->stack_top = saved;
-    s->nframes--;
-    return ok;
+  uint32_t need = f->param_slots > f->result_slots ? f->param_slots : f->result_slots;
+  if (s->nframes >= s->max_depth) {
+    rt_set_trap(s, WRUN_TRAP_STACK_EXHAUSTED, NULL);
+    return false;
   }
+  s->frames[s->nframes++] = (rt_frame_info){f, NULL, NULL, NULL};
+  uint64_t *saved = s->stack_top;
+  s->stack_top = sp + need;
+  bool ok = rt_call_host(s, f, NULL, sp);
+  s->stack_top = saved;
+  s->nframes--;
+  return ok;
+}
+
+bool interp_invoke(wrun_store *s, wrun_func *f, uint64_t *sp) {
+  if (__builtin_expect(!s->frames || f->host, 0)) return invoke_uncommon(s, f, sp);
   if (f->aot_entry) return rt_tier(RT_TIER_AOT)->invoke(s, f, sp);
   /* Nested calls (host -> wasm) start above the frames of the outer call.
-   * The sigsetjmp lives here, not in exec_run, so the dispatch loop's
+   * The landing point lives here, not in exec_run, so the dispatch loop's
    * registers are not pessimized by a returns-twice call. */
   uint64_t *saved = s->stack_top;
   uint32_t base_depth = s->nframes;
@@ -785,12 +791,10 @@ bool interp_invoke(wrun_store *s, wrun_func *f, uint64_t *sp) {
   ex.aot_base = 0;
   ex.aot_sp_limit = 0;
   bool ok;
-  /* 0: the signal mask is not saved. Saving it costs two rt_sigprocmask
-   * system calls per entry, which made up half of a component-to-component
-   * call (docs/components.md, Speed); it is not needed, as nothing changes
-   * the mask while wasm runs and the fault handler is SA_NODEFER with an
-   * empty sa_mask (store.c), so the mask in the handler is the one here. */
-  if (sigsetjmp(ex.unwind, 0)) { /* a load or store hit a guard page */
+  /* The landing (rt.h) saves no signal mask: saving it cost two
+   * rt_sigprocmask system calls per entry, half of a component-to-component
+   * call (docs/components.md, Speed). */
+  if (RT_LAND(ex.unwind)) { /* a load or store hit a guard page */
     rt_set_trap(s, WRUN_TRAP_MEMORY_OOB, NULL);
     s->nframes = base_depth;
     ok = false;

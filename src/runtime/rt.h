@@ -96,13 +96,49 @@ typedef struct rt_frame_info {
 #endif
 #define RT_GUARD_RESERVATION ((UINT64_C(1) << 33) + 65536)
 
+/* The landing point a trap unwinds to (rt_exec.unwind), set by each entry
+ * into wasm (interp_invoke, aot_invoke_at) and jumped to by the fault handler
+ * (store.c) and the AOT tier's trap helpers. On x86-64 it is the compiler's
+ * __builtin_setjmp: three words stored inline, where sigsetjmp is two calls
+ * into the C library that store and mangle eight; the entry's own prologue
+ * already saves the registers the landing needs back (docs/embedding.md,
+ * call overheads: about 3 ns of a 20 ns call). The jump goes to a frame that
+ * is still live and may come from a signal handler, as siglongjmp's does.
+ * Sanitizer builds keep sigsetjmp/siglongjmp, which ASan and TSan intercept
+ * to keep their view of the stack right; so do other targets. */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
+#define RT_LANDING_SANITIZED 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define RT_LANDING_SANITIZED 1
+#endif
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(RT_LANDING_SANITIZED)
+typedef void *rt_landing[5];
+/* 0 when set, 1 when unwound to. A macro: the landing must be in the entry's frame. */
+#define RT_LAND(b) __builtin_setjmp(b)
+#define RT_UNWIND(b) __builtin_longjmp(b, 1)
+#else
+typedef sigjmp_buf rt_landing;
+/* 0: the signal mask is not saved (two system calls per entry); nothing
+ * changes the mask while wasm runs and the fault handler is SA_NODEFER with
+ * an empty sa_mask (store.c), so the mask in the handler is the one here. */
+#define RT_LAND(b) sigsetjmp(b, 0)
+#define RT_UNWIND(b) siglongjmp(b, 1)
+#endif
+
+/* Why a landing was reached (rt_exec.unwind_why). */
+enum { RT_UNWIND_GUARD_PAGE = 1, RT_UNWIND_TRAP_RECORDED = 2 };
+
 /* The state of one running interp_invoke: where a memory fault unwinds to.
  * Lives on the C stack; the innermost one is reachable through the
  * thread-local rt_current_exec so the SIGSEGV handler can find it. */
 typedef struct rt_exec {
   struct rt_exec *outer;         /* enclosing call (host -> wasm re-entry) */
   wrun_store *store;
-  sigjmp_buf unwind;
+  rt_landing unwind;
+  volatile int unwind_why;       /* RT_UNWIND_*, set before jumping to unwind */
   volatile bool in_wasm;         /* false while a host function runs */
   /* set by aot_invoke: its instance's compiled code, where its entry frame
    * sits in store->frames, and a stack address above every compiled frame it
@@ -112,8 +148,20 @@ typedef struct rt_exec {
   uintptr_t aot_sp_limit;
 } rt_exec;
 
+/* Thread-locals read on every entry into wasm. In libwrun.so the default
+ * (general-dynamic) model makes each access a call to __tls_get_addr, two to
+ * four per host -> wasm call; initial-exec reads them at a fixed offset from
+ * the thread pointer, as in an executable. The cost: the library's few such
+ * bytes come from the static TLS block, which glibc keeps room in for
+ * libraries loaded with dlopen. */
+#if defined(__GNUC__)
+#define RT_TLS_FAST __attribute__((tls_model("initial-exec")))
+#else
+#define RT_TLS_FAST
+#endif
+
 /* The innermost execution context of this thread (NULL outside wasm). */
-extern _Thread_local rt_exec *rt_current_exec;
+extern _Thread_local RT_TLS_FAST rt_exec *rt_current_exec;
 
 /* Installs the fault handler (once per process). False if it could not be. */
 bool rt_install_fault_handler(void);

@@ -414,7 +414,7 @@ const wm_memtype *rt_memory_type(const rt_memory *m) { return &m->type; }
 
 /* ---- memory faults ------------------------------------------------------------------ */
 
-_Thread_local rt_exec *rt_current_exec;
+_Thread_local RT_TLS_FAST rt_exec *rt_current_exec;
 
 static bool fault_in_memory(wrun_store *s, const void *addr) {
   const uint8_t *a = addr;
@@ -436,7 +436,8 @@ static void on_fault(int sig, siginfo_t *si, void *uctx) {
     /* compiled code: its frames are intact until we unwind, so read them now
      * (the AOT tier's capture_frames only reads the stack and writes store->frames) */
     if (ex->aot) rt_tier(RT_TIER_AOT)->capture_frames(ex, uctx);
-    siglongjmp(ex->unwind, 1);
+    ex->unwind_why = RT_UNWIND_GUARD_PAGE;
+    RT_UNWIND(ex->unwind);
   }
   signal(sig, SIG_DFL);
 }

@@ -85,9 +85,10 @@ static inline uint64_t *rt_call_slots_begin(wrun_store *s, const wrun_func *f) {
 static inline bool rt_call_slots_run(wrun_store *s, wrun_func *f, uint64_t *sp) {
   s->trap = WRUN_TRAP_NONE;
   s->ntrace = 0;
-  uint32_t saved_frames = s->nframes;
+  /* s->nframes needs no saving here: both tiers' invoke leave it as they
+   * found it, on a return and on a trap (one value less kept across the
+   * call on this path). */
   bool ok = f->aot_entry && s->frames ? rt_tiers[RT_TIER_AOT]->invoke(s, f, sp) : rt_invoke(s, f, sp);
-  s->nframes = saved_frames;
   s->stack_top = sp;
   return ok;
 }

@@ -3,9 +3,12 @@
  * what the example hosts do not cover: errors by phase, fuel, interrupts
  * and deadlines, memory and call-depth limits, host traps and externrefs,
  * host-made memories, tables and globals as imports, vectors and types,
- * WASI misuse, and a WASI guest's stdout redirected to a pipe or closed. Modules are written in the text format (src/text).
+ * WASI misuse, a WASI guest's stdout redirected to a pipe or closed, and
+ * traps of nested calls (wasm -> host -> wasm). Modules are written in the
+ * text format (src/text).
  */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -333,6 +336,89 @@ static void test_host_traps_and_refs(void **state) {
   wasm_engine_delete(e);
 }
 
+/* Nested calls: wasm -> host -> wasm, where the inner calls trap in every
+ * way a trap leaves wasm (a guard-page fault, an explicit trap, stack
+ * exhaustion). Each inner trap must come back to the host function as a
+ * value, and the outer call must then finish normally. */
+static const char *nested_wat =
+    "(module (import \"h\" \"reenter\" (func $r (param i32) (result i32))) (memory 1)"
+    " (func (export \"outer\") (param i32) (result i32) (i32.add (call $r (local.get 0)) (i32.const 1000)))"
+    " (func (export \"oob\") (param i32) (result i32) (i32.load (local.get 0)))"
+    " (func (export \"div\") (param i32) (result i32) (i32.div_u (i32.const 84) (local.get 0)))"
+    " (func $deep (export \"deep\") (param i32) (result i32) (i32.add (call $deep (local.get 0)) (i32.const 1))))";
+
+typedef struct nested_host {
+  wasm_instance_t *inst;
+  int causes[3]; /* the inner traps' causes, in order */
+} nested_host;
+
+static wasm_trap_t *reenter(void *env, const wasm_val_vec_t *args, wasm_val_vec_t *results) {
+  nested_host *h = env;
+  wasm_val_t far = WASM_I32_VAL(0x7ffffff0), zero = WASM_I32_VAL(0), r = WASM_INIT_VAL;
+  const char *names[3] = {"oob", "div", "deep"};
+  const wasm_val_t *inputs[3] = {&far, &zero, &zero};
+  for (int i = 0; i < 3; i++) {
+    wasm_trap_t *t = call(h->inst, names[i], inputs[i], &r);
+    h->causes[i] = t ? (int)wrun_trap_cause(t) : 0;
+    wasm_trap_delete(t);
+  }
+  wasm_trap_t *t = call(h->inst, "div", &args->data[0], &r); /* and a normal inner call after them */
+  if (t) return t;
+  results->data[0].kind = WASM_I32;
+  results->data[0].of.i32 = r.of.i32;
+  return NULL;
+}
+
+/* wrun's SIGSEGV handler, taken in main before cmocka puts its own in
+ * place for each test: an out-of-bounds access that hits a guard page needs
+ * wrun's, so test_nested_traps puts it back for its duration. */
+static struct sigaction wrun_segv;
+
+static void test_nested_traps(void **state) {
+  (void)state;
+  struct sigaction cmocka_segv;
+  assert_int_equal(sigaction(SIGSEGV, &wrun_segv, &cmocka_segv), 0);
+  int ntiers = aot_target_host() ? 2 : 1;
+  for (int tier = 0; tier < ntiers; tier++) {
+    wasm_config_t *c = wasm_config_new();
+    wrun_config_set_tier(c, tier ? WRUN_TIER_AOT : WRUN_TIER_INTERP);
+    wasm_engine_t *e = wasm_engine_new_with_config(c);
+    wasm_store_t *s = wasm_store_new(e);
+    wasm_module_t *m = wat(e, nested_wat);
+    nested_host h = {NULL, {0, 0, 0}};
+    wasm_functype_t *ft = wasm_functype_new_1_1(wasm_valtype_new_i32(), wasm_valtype_new_i32());
+    wasm_func_t *f = wasm_func_new_with_env(s, ft, reenter, &h, NULL);
+    wasm_functype_delete(ft);
+    wasm_extern_t *ex[] = {wasm_func_as_extern(f)};
+    wasm_extern_vec_t imports = WASM_ARRAY_VEC(ex);
+    wrun_error_t *err = NULL;
+    h.inst = wrun_instance_new(s, m, &imports, &err);
+    if (!h.inst) fail_msg("%s", wrun_error_message(err));
+    for (int round = 0; round < 3; round++) { /* the landing points are set afresh each time */
+      wasm_val_t a = WASM_I32_VAL(round + 2), r = WASM_INIT_VAL;
+      assert_null(call(h.inst, "outer", &a, &r));
+      assert_int_equal(r.of.i32, 1000 + 84 / (round + 2));
+      assert_int_equal(h.causes[0], WRUN_CAUSE_WASM);
+      assert_int_equal(h.causes[1], WRUN_CAUSE_WASM);
+      assert_int_equal(h.causes[2], WRUN_CAUSE_STACK);
+    }
+    /* a trap at the top level, then a normal call */
+    wasm_val_t far = WASM_I32_VAL(0x7ffffff0), one = WASM_I32_VAL(1), r = WASM_INIT_VAL;
+    wasm_trap_t *t = call(h.inst, "oob", &far, &r);
+    assert_non_null(t);
+    assert_int_equal(wrun_trap_cause(t), WRUN_CAUSE_WASM);
+    wasm_trap_delete(t);
+    assert_null(call(h.inst, "div", &one, &r));
+    assert_int_equal(r.of.i32, 84);
+    wasm_instance_delete(h.inst);
+    wasm_func_delete(f);
+    wasm_module_delete(m);
+    wasm_store_delete(s);
+    wasm_engine_delete(e);
+  }
+  assert_int_equal(sigaction(SIGSEGV, &cmocka_segv, NULL), 0);
+}
+
 static void test_vectors_and_types(void **state) {
   (void)state;
   wasm_valtype_t *ts[] = {wasm_valtype_new_i32(), wasm_valtype_new_f64()};
@@ -465,10 +551,21 @@ static void test_wasi_stdio(void **state) {
 }
 
 int main(void) {
+  wasm_engine_t *e = wasm_engine_new(); /* the first memory installs wrun's fault handler */
+  wasm_store_t *s = wasm_store_new(e);
+  wasm_limits_t one = {1, wasm_limits_max_default};
+  wasm_memorytype_t *mt = wasm_memorytype_new(&one);
+  wasm_memory_t *mem = s ? wasm_memory_new(s, mt) : NULL;
+  wasm_memorytype_delete(mt);
+  if (!mem || sigaction(SIGSEGV, NULL, &wrun_segv) != 0) return 1;
+  wasm_memory_delete(mem);
+  wasm_store_delete(s);
+  wasm_engine_delete(e);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_errors_by_phase), cmocka_unit_test(test_fuel),
       cmocka_unit_test(test_deadline),        cmocka_unit_test(test_limits),
-      cmocka_unit_test(test_host_traps_and_refs), cmocka_unit_test(test_vectors_and_types),
+      cmocka_unit_test(test_host_traps_and_refs), cmocka_unit_test(test_nested_traps),
+      cmocka_unit_test(test_vectors_and_types),
       cmocka_unit_test(test_wasi_misuse),        cmocka_unit_test(test_wasi_stdio),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
