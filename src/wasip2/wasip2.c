@@ -140,10 +140,52 @@ bool wp2_add_resource(wp2_ctx *p, wc_host *h, const char *iface, const char *nam
   return (*out = wc_host_add_resource(h, full, name, dtor, p)) != NULL;
 }
 
-bool wp2_add_to_host(wp2_ctx *p, wc_host *h) {
-  return wp2_add_io(p, h) && wp2_add_cli(p, h) && wp2_add_filesystem(p, h) && wp2_add_sockets(p, h) &&
-         wp2_add_http(p, h);
+/* The interface families, in the order they must be added: an interface's
+ * types `use` names of the families before it (every family's use wasi:io;
+ * filesystem, sockets and http use wasi:clocks, which cli.c defines), so a
+ * family brings those along (`needs`). Each row's packages are what its file
+ * registers. */
+typedef struct wp2_family {
+  unsigned bit, needs;
+  bool (*add)(wp2_ctx *p, wc_host *h);
+  const char *packages[3]; /* "wasi:PKG/" prefixes of the interface names it serves */
+} wp2_family;
+
+static const wp2_family families[] = {
+  {WP2_IO, 0, wp2_add_io, {"wasi:io/"}},
+  {WP2_CLI, WP2_IO, wp2_add_cli, {"wasi:cli/", "wasi:clocks/", "wasi:random/"}},
+  {WP2_FILESYSTEM, WP2_IO | WP2_CLI, wp2_add_filesystem, {"wasi:filesystem/"}},
+  {WP2_SOCKETS, WP2_IO | WP2_CLI, wp2_add_sockets, {"wasi:sockets/"}},
+  {WP2_HTTP, WP2_IO | WP2_CLI, wp2_add_http, {"wasi:http/"}},
+};
+#define NFAMILIES (sizeof families / sizeof families[0])
+
+unsigned wp2_imported(const wc_component *c) {
+  unsigned want = 0;
+  for (uint32_t i = 0; i < c->ndefs; i++) {
+    const wc_def *d = &c->defs[i];
+    if (d->kind != WC_DEF_IMPORT || d->sort != WC_INSTANCE) continue;
+    for (size_t f = 0; f < NFAMILIES; f++)
+      for (size_t k = 0; k < 3 && families[f].packages[k]; k++) {
+        size_t n = strlen(families[f].packages[k]);
+        if (d->u.ie.name.len > n && !memcmp(d->u.ie.name.ptr, families[f].packages[k], n)) want |= families[f].bit;
+      }
+  }
+  return want;
 }
+
+bool wp2_add_families(wp2_ctx *p, wc_host *h, unsigned which) {
+  for (size_t f = 0; f < NFAMILIES; f++)
+    if (which & families[f].bit) which |= families[f].needs;
+  for (size_t f = 0; f < NFAMILIES; f++) {
+    if (!(which & families[f].bit) || (p->added & families[f].bit)) continue;
+    if (!families[f].add(p, h)) return false;
+    p->added |= families[f].bit;
+  }
+  return true;
+}
+
+bool wp2_add_to_host(wp2_ctx *p, wc_host *h) { return wp2_add_families(p, h, WP2_ALL); }
 
 /* ---- the context ---------------------------------------------------------- */
 

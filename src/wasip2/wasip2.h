@@ -79,8 +79,35 @@ void wp2_free(wp2_ctx *p);
  * component (wc_instance_renew; `wrun serve` per request). Not during a call. */
 void wp2_reset(wp2_ctx *p);
 
-/* Registers every interface this host implements in `h`. False when out of memory. */
+/* Registers every interface this host implements in `h`. False when out of
+ * memory (or, a bug of wrun, a host signature that does not parse:
+ * wc_host_error says which). */
 bool wp2_add_to_host(wp2_ctx *p, wc_host *h);
+
+/* The interface families: what one interface file registers, all or nothing.
+ * Defining them costs more than the rest of a small component's start-up
+ * (parsing the types of some 300 functions), so a host made for one component
+ * defines only the families it imports: wp2_add_families(p, h,
+ * wp2_imported(c)). An import outside them is then refused exactly as before
+ * (wp2_imported maps every wasi: package this host serves to its family), and
+ * every function of a family is there whenever one of its interfaces is
+ * imported, so what resolves, to which function and type, is unchanged. */
+enum {
+  WP2_IO = 1u << 0,          /* wasi:io */
+  WP2_CLI = 1u << 1,         /* wasi:cli, wasi:clocks, wasi:random */
+  WP2_FILESYSTEM = 1u << 2,  /* wasi:filesystem */
+  WP2_SOCKETS = 1u << 3,     /* wasi:sockets */
+  WP2_HTTP = 1u << 4,        /* wasi:http (needed by wp2_http_allow and wp2_http_handle) */
+  WP2_ALL = (1u << 5) - 1
+};
+
+/* The families whose interfaces the root of `c` imports (any version). */
+unsigned wp2_imported(const wc_component *c);
+
+/* Registers the families in `which` (a mask of WP2_*) and those their types
+ * use, skipping any already added to this context; false as wp2_add_to_host.
+ * May be called again with more families (same `h`). */
+bool wp2_add_families(wp2_ctx *p, wc_host *h, unsigned which);
 
 /* After a call trapped: true if it was the guest calling wasi:cli/exit, with
  * the status it asked for in *code. */

@@ -128,6 +128,7 @@ struct wp2_ctx {
   struct wp2_sockets *sockets;
   struct wp2_http *http;
   wp2_cleanup *cleanups;      /* run by wp2_free and wp2_reset, newest first */
+  unsigned added;             /* the wp2_family bits (wasip2.h) added to the host so far */
   bool exited;
   int exit_code;
 };
