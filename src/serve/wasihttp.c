@@ -269,7 +269,7 @@ static bool instance_env(const wh_app *app, wh_instance *wi, char *why, size_t w
   wi->p2 = wi->host ? wp2_new(&pc) : NULL;
   /* the families the handler imports (wasi:http always: it keeps the
    * --allow-http list and serves the request) */
-  if (!wi->p2 || !wp2_add_families(wi->p2, wi->host, wp2_imported(app->c) | WP2_HTTP)) {
+  if (!wi->p2 || !wp2_add_imports(wi->p2, wi->host, app->c, WP2_HTTP)) {
     snprintf(why, whylen, "error: out of memory");
     return false;
   }

@@ -115,8 +115,25 @@ wc_value *wp2_u8_list(wc_arena *a, const uint8_t *b, size_t n, wc_value *out) {
 
 /* ---- registration --------------------------------------------------------- */
 
+/* Whether the root of `c` imports an instance named `iface` (no version) at
+ * some version. */
+static bool imports_iface(const wc_component *c, const char *iface) {
+  size_t n = strlen(iface);
+  for (uint32_t i = 0; i < c->ndefs; i++) {
+    const wc_def *d = &c->defs[i];
+    if (d->kind == WC_DEF_IMPORT && d->sort == WC_INSTANCE && d->u.ie.name.len > n &&
+        d->u.ie.name.ptr[n] == '@' && !memcmp(d->u.ie.name.ptr, iface, n))
+      return true;
+  }
+  return false;
+}
+
 bool wp2_register(wp2_ctx *p, wc_host *h, const wp2_func *funcs, size_t n) {
   for (size_t i = 0; i < n; i++) {
+    /* a function is looked up only under an import of its interface, and no
+     * other definition refers to it: those of interfaces `only` does not
+     * import can be left out (types and resources cannot: others `use` them) */
+    if (p->only && !imports_iface(p->only, funcs[i].iface)) continue;
     char full[96];
     snprintf(full, sizeof full, "%s%s", funcs[i].iface, WP2_VERSION);
     if (!wc_host_add(h, full, funcs[i].name, funcs[i].sig, funcs[i].fn, p)) return false;
@@ -186,6 +203,13 @@ bool wp2_add_families(wp2_ctx *p, wc_host *h, unsigned which) {
 }
 
 bool wp2_add_to_host(wp2_ctx *p, wc_host *h) { return wp2_add_families(p, h, WP2_ALL); }
+
+bool wp2_add_imports(wp2_ctx *p, wc_host *h, const wc_component *c, unsigned extra) {
+  p->only = c;
+  bool ok = wp2_add_families(p, h, wp2_imported(c) | extra);
+  p->only = NULL;
+  return ok;
+}
 
 /* ---- the context ---------------------------------------------------------- */
 

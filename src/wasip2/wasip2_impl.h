@@ -129,6 +129,7 @@ struct wp2_ctx {
   struct wp2_http *http;
   wp2_cleanup *cleanups;      /* run by wp2_free and wp2_reset, newest first */
   unsigned added;             /* the wp2_family bits (wasip2.h) added to the host so far */
+  const wc_component *only;   /* during wp2_add_imports: register only functions of interfaces it imports */
   bool exited;
   int exit_code;
 };
@@ -159,7 +160,9 @@ bool wp2_at_free(wp2_ctx *p, void (*fn)(wp2_ctx *p, bool final));
  *     registered with wp2_register.
  * A row without a signature (sig NULL) or with one that does not parse makes
  * wp2_register fail, and with it the whole WASI host: `wrun` then prints
- * "host function IFACE NAME: no type signature ..." for every component. */
+ * "host function IFACE NAME: no type signature ..." for every component
+ * importing that interface (wp2_add_imports parses only those; the C API and
+ * the shim, wp2_add_to_host, parse all). */
 typedef struct wp2_func { const char *iface, *name; wc_host_fn fn; const char *sig; } wp2_func;
 typedef struct wp2_types { const char *iface, *defs; } wp2_types;
 
