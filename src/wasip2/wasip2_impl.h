@@ -6,7 +6,10 @@
  * One file per interface family: io.c (wasi:io error, poll, streams), cli.c
  * (wasi:cli, wasi:clocks, wasi:random); filesystem, sockets and http add their
  * own file with a `wp2_add_NAME(p, h)` called from wasip2.c and their state
- * behind their own pointer in wp2_ctx.
+ * behind their own pointer in wp2_ctx. A new file is a row of wasip2.c's
+ * `families` (the wasi: packages it serves, the families its types `use`)
+ * and a WP2_* bit (wasip2.h): a component gets the file's interfaces only
+ * when it imports one of those packages.
  *
  * Handles: every resource the host implements is a wc_host resource type whose
  * rep indexes a wp2_table of heap objects (or, for wasi:io/error, is the errno).
