@@ -1,7 +1,7 @@
 /*
  * wasihttp_inst.c — what `wrun serve` pays per request for a wasi:http
  * component (src/serve/wasihttp.c), step by step: the store, the WASI 0.2
- * context and host (wp2_new + wp2_add_to_host), wc_instantiate, one
+ * context and host (wp2_new + wp2_add_imports, as serve does), wc_instantiate, one
  * wp2_http_handle of GET PATH (its response discarded), and freeing it all;
  * then serve's template path: one instance graph from a component template
  * (wc_template_instantiate), per request wc_instance_renew, the handle call
@@ -81,7 +81,7 @@ static bool bench_template(const wc_component *c, const rt_config *cfg, const ch
   wc_host *host = wc_host_new();
   char *av[] = {"bench", NULL};
   wp2_ctx *p = wp2_new(&(wp2_config){.argc = 1, .argv = av});
-  if (!t || !s || !host || !p || !wp2_add_to_host(p, host)) return fprintf(stderr, "template: %s\n", err.message), false;
+  if (!t || !s || !host || !p || !wp2_add_imports(p, host, c, WP2_HTTP)) return fprintf(stderr, "template: %s\n", err.message), false;
   double t0 = now_us();
   wc_instance *inst = wc_template_instantiate(t, s, host, &err);
   if (!inst) return fprintf(stderr, "template: %s\n", err.message), false;
@@ -158,7 +158,7 @@ static int bench(int argc, char **argv) {
       wc_host *host = wc_host_new();
       char *av[] = {"bench", NULL};
       wp2_ctx *p = wp2_new(&(wp2_config){.argc = 1, .argv = av});
-      if (!s || !host || !p || !wp2_add_to_host(p, host)) return fprintf(stderr, "out of memory\n"), 1;
+      if (!s || !host || !p || !wp2_add_imports(p, host, c, WP2_HTTP)) return fprintf(stderr, "out of memory\n"), 1;
       double t2 = now_us();
       wc_instance *inst = wc_instantiate(s, c, host, &err);
       if (!inst) return fprintf(stderr, "%s: %s\n", argv[1], err.message), 1;

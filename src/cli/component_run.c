@@ -92,7 +92,10 @@ static int invoke(const char *path, const wc_component *c, const char *name, boo
                      .allow_bind = bind_rules, .nallow_bind = (size_t)sb->allow_bind.n,
                      .allow_lookup = sb->allow_lookup};
     p2 = wp2_new(&pc);
-    if (p2 && !wp2_add_to_host(p2, host)) { wp2_free(p2); p2 = NULL; }
+    /* only what the component imports: defining every interface was three
+     * quarters of a hello's start-up (docs/performance.md, wasip2.h);
+     * wasi:http also for --allow-http, whose destinations it keeps */
+    if (p2 && !wp2_add_imports(p2, host, c, sb->nallow_http ? WP2_HTTP : 0u)) { wp2_free(p2); p2 = NULL; }
     if (p2 && !cli_allow_http_apply(sb, p2, path)) {
       wc_host_free(host);
       wp2_free(p2);

@@ -267,7 +267,9 @@ static bool instance_env(const wh_app *app, wh_instance *wi, char *why, size_t w
   char *argv[] = {guest_argv0, NULL};
   wp2_config pc = {.argc = 1, .argv = argv, .interrupt = wi->wasi};
   wi->p2 = wi->host ? wp2_new(&pc) : NULL;
-  if (!wi->p2 || !wp2_add_to_host(wi->p2, wi->host)) {
+  /* the families the handler imports (wasi:http always: it keeps the
+   * --allow-http list and serves the request) */
+  if (!wi->p2 || !wp2_add_imports(wi->p2, wi->host, app->c, WP2_HTTP)) {
     snprintf(why, whylen, "error: out of memory");
     return false;
   }

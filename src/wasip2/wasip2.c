@@ -115,8 +115,25 @@ wc_value *wp2_u8_list(wc_arena *a, const uint8_t *b, size_t n, wc_value *out) {
 
 /* ---- registration --------------------------------------------------------- */
 
+/* Whether the root of `c` imports an instance named `iface` (no version) at
+ * some version. */
+static bool imports_iface(const wc_component *c, const char *iface) {
+  size_t n = strlen(iface);
+  for (uint32_t i = 0; i < c->ndefs; i++) {
+    const wc_def *d = &c->defs[i];
+    if (d->kind == WC_DEF_IMPORT && d->sort == WC_INSTANCE && d->u.ie.name.len > n &&
+        d->u.ie.name.ptr[n] == '@' && !memcmp(d->u.ie.name.ptr, iface, n))
+      return true;
+  }
+  return false;
+}
+
 bool wp2_register(wp2_ctx *p, wc_host *h, const wp2_func *funcs, size_t n) {
   for (size_t i = 0; i < n; i++) {
+    /* a function is looked up only under an import of its interface, and no
+     * other definition refers to it: those of interfaces `only` does not
+     * import can be left out (types and resources cannot: others `use` them) */
+    if (p->only && !imports_iface(p->only, funcs[i].iface)) continue;
     char full[96];
     snprintf(full, sizeof full, "%s%s", funcs[i].iface, WP2_VERSION);
     if (!wc_host_add(h, full, funcs[i].name, funcs[i].sig, funcs[i].fn, p)) return false;
@@ -140,9 +157,58 @@ bool wp2_add_resource(wp2_ctx *p, wc_host *h, const char *iface, const char *nam
   return (*out = wc_host_add_resource(h, full, name, dtor, p)) != NULL;
 }
 
-bool wp2_add_to_host(wp2_ctx *p, wc_host *h) {
-  return wp2_add_io(p, h) && wp2_add_cli(p, h) && wp2_add_filesystem(p, h) && wp2_add_sockets(p, h) &&
-         wp2_add_http(p, h);
+/* The interface families, in the order they must be added: an interface's
+ * types `use` names of the families before it (every family's use wasi:io;
+ * filesystem, sockets and http use wasi:clocks, which cli.c defines), so a
+ * family brings those along (`needs`). Each row's packages are what its file
+ * registers. */
+typedef struct wp2_family {
+  unsigned bit, needs;
+  bool (*add)(wp2_ctx *p, wc_host *h);
+  const char *packages[3]; /* "wasi:PKG/" prefixes of the interface names it serves */
+} wp2_family;
+
+static const wp2_family families[] = {
+  {WP2_IO, 0, wp2_add_io, {"wasi:io/"}},
+  {WP2_CLI, WP2_IO, wp2_add_cli, {"wasi:cli/", "wasi:clocks/", "wasi:random/"}},
+  {WP2_FILESYSTEM, WP2_IO | WP2_CLI, wp2_add_filesystem, {"wasi:filesystem/"}},
+  {WP2_SOCKETS, WP2_IO | WP2_CLI, wp2_add_sockets, {"wasi:sockets/"}},
+  {WP2_HTTP, WP2_IO | WP2_CLI, wp2_add_http, {"wasi:http/"}},
+};
+#define NFAMILIES (sizeof families / sizeof families[0])
+
+unsigned wp2_imported(const wc_component *c) {
+  unsigned want = 0;
+  for (uint32_t i = 0; i < c->ndefs; i++) {
+    const wc_def *d = &c->defs[i];
+    if (d->kind != WC_DEF_IMPORT || d->sort != WC_INSTANCE) continue;
+    for (size_t f = 0; f < NFAMILIES; f++)
+      for (size_t k = 0; k < 3 && families[f].packages[k]; k++) {
+        size_t n = strlen(families[f].packages[k]);
+        if (d->u.ie.name.len > n && !memcmp(d->u.ie.name.ptr, families[f].packages[k], n)) want |= families[f].bit;
+      }
+  }
+  return want;
+}
+
+bool wp2_add_families(wp2_ctx *p, wc_host *h, unsigned which) {
+  for (size_t f = 0; f < NFAMILIES; f++)
+    if (which & families[f].bit) which |= families[f].needs;
+  for (size_t f = 0; f < NFAMILIES; f++) {
+    if (!(which & families[f].bit) || (p->added & families[f].bit)) continue;
+    if (!families[f].add(p, h)) return false;
+    p->added |= families[f].bit;
+  }
+  return true;
+}
+
+bool wp2_add_to_host(wp2_ctx *p, wc_host *h) { return wp2_add_families(p, h, WP2_ALL); }
+
+bool wp2_add_imports(wp2_ctx *p, wc_host *h, const wc_component *c, unsigned extra) {
+  p->only = c;
+  bool ok = wp2_add_families(p, h, wp2_imported(c) | extra);
+  p->only = NULL;
+  return ok;
 }
 
 /* ---- the context ---------------------------------------------------------- */

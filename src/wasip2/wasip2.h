@@ -79,8 +79,44 @@ void wp2_free(wp2_ctx *p);
  * component (wc_instance_renew; `wrun serve` per request). Not during a call. */
 void wp2_reset(wp2_ctx *p);
 
-/* Registers every interface this host implements in `h`. False when out of memory. */
+/* Registers every interface this host implements in `h`. False when out of
+ * memory (or, a bug of wrun, a host signature that does not parse:
+ * wc_host_error says which). */
 bool wp2_add_to_host(wp2_ctx *p, wc_host *h);
+
+/* The interface families: the types and resources one interface file
+ * registers, all or nothing (interfaces `use` each other's). Defining all of
+ * them costs more than the rest of a small component's start-up (parsing the
+ * types of some 300 functions), so a host made for one component defines only
+ * what it imports: wp2_add_imports below. */
+enum {
+  WP2_IO = 1u << 0,          /* wasi:io */
+  WP2_CLI = 1u << 1,         /* wasi:cli, wasi:clocks, wasi:random */
+  WP2_FILESYSTEM = 1u << 2,  /* wasi:filesystem */
+  WP2_SOCKETS = 1u << 3,     /* wasi:sockets */
+  WP2_HTTP = 1u << 4,        /* wasi:http (needed by wp2_http_allow and wp2_http_handle) */
+  WP2_ALL = (1u << 5) - 1
+};
+
+/* The families whose interfaces the root of `c` imports (any version). */
+unsigned wp2_imported(const wc_component *c);
+
+/* Registers the families in `which` (a mask of WP2_*) and those their types
+ * use, skipping any already added to this context; false as wp2_add_to_host.
+ * May be called again with more families (same `h`). */
+bool wp2_add_families(wp2_ctx *p, wc_host *h, unsigned which);
+
+/* The host for component `c`: the families it imports (wp2_imported) plus
+ * `extra` (e.g. WP2_HTTP for wp2_http_allow), with the functions of only the
+ * interfaces it imports (at any version). What `c` imports resolves exactly
+ * as with wp2_add_to_host: every interface of an imported wasi: package keeps
+ * its types and resources, and every function of an imported interface is
+ * there, so the same names find the same functions with the same checked
+ * types, a version the host does not serve is still refused by the linker,
+ * and an import the host does not provide gets the same LINK error. The host
+ * then serves `c` (or another component with the same imports), not any
+ * component. False as wp2_add_to_host. */
+bool wp2_add_imports(wp2_ctx *p, wc_host *h, const wc_component *c, unsigned extra);
 
 /* After a call trapped: true if it was the guest calling wasi:cli/exit, with
  * the status it asked for in *code. */

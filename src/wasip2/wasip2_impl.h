@@ -6,7 +6,10 @@
  * One file per interface family: io.c (wasi:io error, poll, streams), cli.c
  * (wasi:cli, wasi:clocks, wasi:random); filesystem, sockets and http add their
  * own file with a `wp2_add_NAME(p, h)` called from wasip2.c and their state
- * behind their own pointer in wp2_ctx.
+ * behind their own pointer in wp2_ctx. A new file is a row of wasip2.c's
+ * `families` (the wasi: packages it serves, the families its types `use`)
+ * and a WP2_* bit (wasip2.h): a component gets the file's interfaces only
+ * when it imports one of those packages.
  *
  * Handles: every resource the host implements is a wc_host resource type whose
  * rep indexes a wp2_table of heap objects (or, for wasi:io/error, is the errno).
@@ -128,6 +131,8 @@ struct wp2_ctx {
   struct wp2_sockets *sockets;
   struct wp2_http *http;
   wp2_cleanup *cleanups;      /* run by wp2_free and wp2_reset, newest first */
+  unsigned added;             /* the wp2_family bits (wasip2.h) added to the host so far */
+  const wc_component *only;   /* during wp2_add_imports: register only functions of interfaces it imports */
   bool exited;
   int exit_code;
 };
@@ -158,7 +163,9 @@ bool wp2_at_free(wp2_ctx *p, void (*fn)(wp2_ctx *p, bool final));
  *     registered with wp2_register.
  * A row without a signature (sig NULL) or with one that does not parse makes
  * wp2_register fail, and with it the whole WASI host: `wrun` then prints
- * "host function IFACE NAME: no type signature ..." for every component. */
+ * "host function IFACE NAME: no type signature ..." for every component
+ * importing that interface (wp2_add_imports parses only those; the C API and
+ * the shim, wp2_add_to_host, parse all). */
 typedef struct wp2_func { const char *iface, *name; wc_host_fn fn; const char *sig; } wp2_func;
 typedef struct wp2_types { const char *iface, *defs; } wp2_types;
 

@@ -41,6 +41,15 @@ refused enum-order wasi:sockets/tcp-create-socket@0.2.0 create-tcp-socket \
   'parameter "address-family": label 0 is named "ipv6", expected "ipv4"'
 refused no-result wasi:io/poll@0.2.0 "[method]pollable.ready" 'no result, expected one'
 
+# wrun defines only the interface families a component imports: a function
+# missing from an imported interface of a family nothing else brings in is
+# still refused as a function, not as an interface, in both tiers
+for tier in "" --aot; do
+  "$wrun" $tier "$dir/unserved-func.wasm" >"$tmp/out" 2>&1; st=$?
+  expect "${tier:-interp}: an unserved function of wasi:sockets/network is a link error" \
+    '[ $st -eq 1 ] && [ "$(cat "$tmp/out")" = "$dir/unserved-func.wasm: link error: component import wasi:sockets/network@0.2.0: function bogus is not provided" ]'
+done
+
 # --invoke links the same way (no call is made)
 "$wrun" --invoke 'wasi:cli/run@0.2.0#run' "$dir/write-u64.wasm" >"$tmp/out" 2>&1; st=$?
 expect "--invoke: refused at link time too" '[ $st -eq 1 ] && grep -q "does not have the host.s type" "$tmp/out"'
