@@ -107,7 +107,7 @@ if [ "${arm64_built:-}" = yes ]; then
   cmake --build build-arm64 -j"$jobs" --target wasi_testsuite wasi_sockets wasi_sandbox wasi_portable_native \
     wasi_no_openat2 >/dev/null 2>&1 || echo "== AArch64: no WASI test programs in this build"
   (cd build-arm64 && ctest -j"$jobs" --output-on-failure -R \
-    '^(cli/(frontend|limits|oci|run|target|wasi)|wasi/(testsuite|sockets|native-compare|sandbox)|wasi-noopenat2/testsuite|wasi-enosys/sandbox|fuzz-replay/tiers)$')
+    '^(cli/(frontend|limits|oci|run|target|wasi|aot|stdio|manifest|component_(artifact|fs|htypes|wasi))|wasi/(testsuite|sockets|native-compare|sandbox)|wasi-noopenat2/testsuite|wasi-enosys/sandbox|fuzz-replay/tiers)$')
   w=build/wasi-testsuite # built by the release build when clang and wasi-libc are there
   if [ "$(uname -m)" != x86_64 ]; then
     echo "== cross artifacts skipped: tests/cross/artifact.sh is run here with an x86-64 host"

@@ -75,7 +75,9 @@ PY
 }
 patch hdrflip.cwasm 45 ff 0;        refuse hdrflip.cwasm "header checksum"
 patch codeflip.cwasm -5 5a5a 0;     refuse codeflip.cwasm "damaged"
-patch arch.cwasm 12 02000000 1;     refuse arch.cwasm "architecture"
+# the other ISA than the one this artifact was compiled for (1 x86-64, 2 aarch64)
+other_arch=02000000; [ "$(od -An -tx1 -j12 -N1 "$tmp/m.cwasm" | tr -d ' ')" = 02 ] && other_arch=01000000
+patch arch.cwasm 12 $other_arch 1;  refuse arch.cwasm "architecture"
 patch version.cwasm 24 392e392e39 1; refuse version.cwasm "made by wrun 9.9.9"
 patch format.cwasm 8 07000000 1;    refuse format.cwasm "format version 7"
 patch cpu.cwasm 16 ff000000 1;      refuse cpu.cwasm "CPU feature"
