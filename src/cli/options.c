@@ -71,8 +71,9 @@ const cli_option cli_option_table[] = {
    "by its parameter types (see below) and print each\n"
    "result on its own line", "invoke", AT(invoke), 0, 0},
   {"--aot", 0, CLI_ARG_NONE, RUN | SERVE | WAST, NULL,
-   "compile the module to native code (x86-64) at load\n"
-   "time and run that instead of the interpreter", "aot", AT(sb.aot), 0, 0},
+   "compile the module to native code (x86-64 or\n"
+   "AArch64) at load time and run that instead of\n"
+   "the interpreter", "aot", AT(sb.aot), 0, 0},
   {"--tier", 0, CLI_ARG_STRING, RUN | WAST, "TIER",
    "where code runs: interp (the interpreter only), aot\n"
    "(compiled before it starts, as --aot) or auto (run:\n"
