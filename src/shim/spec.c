@@ -258,7 +258,10 @@ bool shim_cgroup_dir(const char *root, const char *path, char *out, size_t outle
     const char *name = c2 + 1;
     char slice[2048] = "";
     size_t sn = (size_t)(c1 - path);
+    /* the prefix joins the name in one unit name: no '/' (which would let
+     * ".." components climb out of the hierarchy) */
     bool ok = strchr(name, ':') == NULL && strchr(name, '/') == NULL && *name &&
+              memchr(c1 + 1, '/', (size_t)(c2 - c1 - 1)) == NULL &&
               (sn == 0 ? expand_slice("system.slice", 12, slice, sizeof slice)
                        : expand_slice(path, sn, slice, sizeof slice));
     int prefix = (int)(c2 - c1 - 1);
