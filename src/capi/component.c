@@ -448,8 +448,12 @@ void wrun_component_instance_delete(wrun_component_instance_t *ci) {
   free(ci);
 }
 
-/* WASI 0.2 from the store's preview-1 settings; NULL with *err when out of memory. */
-static wp2_ctx *wasi_p2_for(wasm_store_t *s, wc_host *h, wrun_error_t **err) {
+/* WASI 0.2 from the store's preview-1 settings, with the interface families
+ * `comp` imports only (wp2_add_imports: registering all of them would parse
+ * the types of some 300 functions per instantiation; an import the host lacks
+ * is refused by the linker with the same message either way); NULL with *err
+ * when out of memory. */
+static wp2_ctx *wasi_p2_for(wasm_store_t *s, const wc_component *comp, wc_host *h, wrun_error_t **err) {
   const wrun_wasi_config_t *c = s->wasi_cfg;
   wp2_config pc = {.argc = (int)c->argc, .argv = c->argv, .envc = (int)c->envc, .env = c->env, .fs = s->wasi,
                    .interrupt = s->engine->cfg.interruptible ? s->wasi : NULL};
@@ -461,7 +465,7 @@ static wp2_ctx *wasi_p2_for(wasm_store_t *s, wc_host *h, wrun_error_t **err) {
     }
   }
   wp2_ctx *p2 = wp2_new(&pc);
-  if (p2 && !wp2_add_to_host(p2, h)) {
+  if (p2 && !wp2_add_imports(p2, h, comp, 0)) {
     wp2_free(p2);
     p2 = NULL;
   }
@@ -514,7 +518,7 @@ wrun_component_instance_t *wrun_component_instantiate(wasm_store_t *store, const
   }
   ci->store = store;
   ci->comp = c;
-  if (store->wasi && !(ci->p2 = wasi_p2_for(store, ci->host, e))) goto fail;
+  if (store->wasi && !(ci->p2 = wasi_p2_for(store, c->c, ci->host, e))) goto fail;
   if ((*e = replay_host(host, ci))) goto fail;
   rt_error re;
   rt_error_clear(&re);
@@ -529,6 +533,12 @@ fail:
   wrun_error_delete(dummy);
   return NULL;
 }
+
+/* Not in wrun.h: how many host functions and resource types `ci` was
+ * instantiated with (WASI 0.2's and the embedder's), for the tests to check
+ * that only the WASI families a component imports are set up. */
+uint32_t capi_component_host_size(const wrun_component_instance_t *ci);
+uint32_t capi_component_host_size(const wrun_component_instance_t *ci) { return wc_host_size(ci->host); }
 
 /* Calls `name` with parsed arguments; the result's value in *res when has. */
 static wrun_error_t *call_parsed(wrun_component_instance_t *ci, const char *name, const wc_value *argv,

@@ -195,6 +195,8 @@ void wc_host_free(wc_host *h) {
 
 const char *wc_host_error(const wc_host *h) { return h->err; }
 
+uint32_t wc_host_size(const wc_host *h) { return h->n; }
+
 static bool host_fail(wc_host *h, const char *iface, const char *func, const char *why) {
   snprintf(h->err, sizeof h->err, "host function %s%s%s: %s", iface ? iface : "", iface ? " " : "", func, why);
   return false;

@@ -59,6 +59,10 @@ bool wc_host_add_types(wc_host *h, const char *iface, const char *defs);
 /* Why the last wc_host_add* failed (one line). */
 const char *wc_host_error(const wc_host *h);
 
+/* How many functions and resource types `h` provides (for tests: what setting
+ * up a host cost). */
+uint32_t wc_host_size(const wc_host *h);
+
 /* Provides resource type `name` of the imported instance `iface` (e.g.
  * "wasi:io/streams@0.2.0", "output-stream"), implemented by the host: handles
  * of it that reach host functions carry the returned type and the host's own

@@ -411,7 +411,9 @@ static int run_component(const shim_launch *l, const uint8_t *bytes, size_t len)
   wp2_ctx *p2 = host ? wp2_new(&pc) : NULL;
   wc_arena arena = {0};
   wc_instance *inst = NULL;
-  if (!p2 || !wp2_add_to_host(p2, host)) {
+  /* only the WASI 0.2 families the component imports (as `wrun` does): an
+   * import the host lacks is still refused by the linker, with the same message */
+  if (!p2 || !wp2_add_imports(p2, host, c, 0)) {
     fprintf(stderr, "%s: out of memory creating the WASI host\n", prog);
     goto done;
   }

@@ -5,7 +5,8 @@
  * strings (both tiers), argument errors, guest
  * and host traps, link errors, host functions with a finalizer, and WASI 0.2
  * commands' exit codes, output (stdout redirected to a pipe), arguments and
- * environment.
+ * environment, and that only the WASI 0.2 families a component imports are
+ * set up for it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -352,12 +353,55 @@ static void test_wasi_command(void **state) {
   assert_int_equal(run_cli((const char *[]){"closed"}, 1, out, sizeof out), 1); /* open: the write works */
 }
 
+/* Not in wrun.h (src/capi/component.c): how many host functions and resource
+ * types an instance was set up with. */
+uint32_t capi_component_host_size(const wrun_component_instance_t *ci);
+
+/* Instantiates tests/component/`name` in a store with WASI and returns the
+ * size of its host, or UINT32_MAX when it does not link (error in *err). */
+static uint32_t host_size_for(wasm_engine_t *e, const char *path, wrun_error_t **err) {
+  wrun_component_t *c = load(e, path);
+  wasm_store_t *s = wasm_store_new(e);
+  assert_null(wrun_store_set_wasi(s, wrun_wasi_config_new()));
+  wrun_component_instance_t *inst = wrun_component_instantiate(s, c, NULL, err);
+  uint32_t n = inst ? capi_component_host_size(inst) : UINT32_MAX;
+  wrun_component_instance_delete(inst);
+  wasm_store_delete(s);
+  wrun_component_delete(c);
+  return n;
+}
+
+/* A store with WASI sets up only the WASI 0.2 families a component imports
+ * (wp2_add_imports), not every interface's functions and types for each
+ * instantiation; what it lacks is still refused by the linker. */
+static void test_wasi_only_imported(void **state) {
+  (void)state;
+  wasm_engine_t *e = wasm_engine_new();
+  wrun_error_t *err = NULL;
+  /* imports nothing: no WASI functions or types at all */
+  assert_int_equal(host_size_for(e, COMP("types.wasm"), &err), 0);
+  /* wasi:io, cli, clocks: those families, far from all of them (~300 functions) */
+  uint32_t cli = host_size_for(e, COMP("wasi-cli.wasm"), &err);
+  if (cli == UINT32_MAX) fail_msg("%s", wrun_error_message(err));
+  assert_true(cli > 10 && cli < 150);
+  /* wasi:sockets/instance-network only: its family and those it uses, with
+   * instance-network's function alone */
+  uint32_t net = host_size_for(e, COMP("wasi-sockets.wasm"), &err);
+  if (net == UINT32_MAX) fail_msg("%s", wrun_error_message(err));
+  assert_true(net > 0 && net < 150);
+  print_message("host entries (functions and resource types): wasi-cli %u, wasi-sockets %u\n", cli, net);
+  /* a version the host does not serve: the same LINK error as with every family */
+  assert_int_equal(host_size_for(e, COMP("wasi-version.wasm"), &err), UINT32_MAX);
+  expect_error(err, WRUN_PHASE_LINK, "component import wasi:random/random@0.3.0 is not provided");
+  wasm_engine_delete(e);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_load_errors),    cmocka_unit_test(test_listing),
       cmocka_unit_test(test_calls_interp),   cmocka_unit_test(test_calls_aot),
       cmocka_unit_test(test_guest_traps),    cmocka_unit_test(test_host_functions),
-      cmocka_unit_test(test_wasi_command),
+      cmocka_unit_test(test_wasi_command),   cmocka_unit_test(test_wasi_only_imported),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,8 +27,9 @@
 #define MAX_BYTES (1u << 20)
 
 /* Instantiates `c` with a host set up by `full` (wp2_add_to_host) or not
- * (wp2_add_imports) and returns whether it linked, its error in *err. */
-static bool link_with(const wc_component *c, bool full, rt_error *err) {
+ * (wp2_add_imports) and returns whether it linked, its error in *err, the
+ * host's size (functions and resource types) in *size. */
+static bool link_with(const wc_component *c, bool full, rt_error *err, uint32_t *size) {
   char *argv[] = {"test", NULL};
   wp2_ctx *p = wp2_new(&(wp2_config){.argc = 1, .argv = argv});
   wc_host *h = wc_host_new();
@@ -36,6 +37,7 @@ static bool link_with(const wc_component *c, bool full, rt_error *err) {
   wrun_store *s = engine_store_new(&cfg);
   assert_true(p && h && s);
   assert_true(full ? wp2_add_to_host(p, h) : wp2_add_imports(p, h, c, 0));
+  *size = wc_host_size(h);
   rt_error_clear(err);
   wc_instance *inst = wc_instantiate(s, c, h, err);
   bool ok = inst != NULL;
@@ -70,7 +72,11 @@ static unsigned compare_dir(const char *dir, unsigned *nlinked) {
     free(buf);
     if (!c) continue; /* a core module, or a component made to be refused by the loader */
     rt_error full, only;
-    bool ok_full = link_with(c, true, &full), ok_only = link_with(c, false, &only);
+    uint32_t nfull, nonly;
+    bool ok_full = link_with(c, true, &full, &nfull), ok_only = link_with(c, false, &only, &nonly);
+    /* never more than the full host; less unless it imports every family */
+    if (nonly > nfull || (wp2_imported(c) != WP2_ALL && nonly >= nfull))
+      fail_msg("%s: %u host entries for its imports, %u in the full host", path, nonly, nfull);
     if (ok_full != ok_only || strcmp(full.message, only.message) || full.kind != only.kind ||
         full.offset != only.offset)
       fail_msg("%s: full host %s \"%s\", imported only %s \"%s\"", path, ok_full ? "links" : "refuses", full.message,
