@@ -14,26 +14,11 @@
  *
  * No cmocka: the test must also run in the cross-built tree.
  */
-#include <setjmp.h>
-#include <signal.h>
-#include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "aot/aot.h"
-#include "aot/arm64/asm.h"
-#include "aot/arm64/machine.h"
-
-static int failed;
-#define CHECK(cond)                                                      \
-  do {                                                                   \
-    if (!(cond)) {                                                       \
-      fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);    \
-      failed++;                                                          \
-    }                                                                    \
-  } while (0)
+#include "unit/arm64_harness.h"
 
 /* The functions a walk visited, innermost first. */
 typedef struct seen {
@@ -50,21 +35,9 @@ static void visit(void *arg, uint32_t k) {
 /* An image of `size` bytes of filler with nfuncs entries at offs[]: only
  * its addresses matter to a walk over a made-up stack. */
 static aot_image *image_with(uint32_t size, uint32_t nfuncs, const uint32_t *offs) {
-  uint8_t *code = calloc(size, 1);
-  uint32_t *fo = calloc(2 * (size_t)nfuncs + 1, sizeof *fo);
-  rt_error err;
-  memset(&err, 0, sizeof err);
-  aot_image *img = NULL;
-  if (code && fo) {
-    memcpy(fo, offs, nfuncs * sizeof *fo);
-    for (uint32_t i = 0; i < nfuncs; i++) fo[nfuncs + i] = 8; /* frame sizes: unused by this walk */
-    img = aot_image_from_code(code, size, nfuncs, fo, 0, 0, &err);
-  } else {
-    free(fo);
-  }
-  free(code);
-  CHECK(img != NULL);
-  return img;
+  a64_buf b = {0};
+  a64h_pad_to(&b, size);
+  return a64h_place(&b, nfuncs, offs);
 }
 
 /* ---- on every host: made-up frames ----------------------------------------- */
@@ -123,22 +96,16 @@ static void test_made_up_stack(void) {
 /* ---- on AArch64: hand-assembled frames, a real fault ----------------------- */
 #if defined(__aarch64__)
 
-static sigjmp_buf trap_env;
-static const aot_image *trap_img;
-static uintptr_t trap_top;
-static seen trap_seen;
+/* What a fault's walk is given and finds (the handler's hook). */
+typedef struct walk {
+  const aot_image *img;
+  uintptr_t top;
+  seen seen;
+} walk;
 
-static void on_trap(int sig, siginfo_t *si, void *uctx) {
-  (void)sig, (void)si;
-  uintptr_t pc, sp, fp, lr;
-  arm64_signal_pc_sp(uctx, &pc, &sp);
-  arm64_signal_fp_lr(uctx, &fp, &lr);
-  aot_walk_frame_records(trap_img, pc, sp, fp, lr, ARM64_FRAME_RECORD_AFTER, trap_top, visit, &trap_seen, 16);
-  siglongjmp(trap_env, 1);
-}
-
-static void pad_to(a64_buf *b, size_t off) {
-  while (b->n < off) a64_nop(b);
+static void walk_at_trap(const a64h_trap *t, void *arg) {
+  walk *w = arg;
+  aot_walk_frame_records(w->img, t->pc, t->sp, t->fp, t->lr, ARM64_FRAME_RECORD_AFTER, w->top, visit, &w->seen, 16);
 }
 
 /* The prologue machine.h describes, with `frame` bytes of frame. */
@@ -152,7 +119,7 @@ static bool epilogue(a64_buf *b, int64_t frame) {
 
 /* A function at `at` that calls the one at `callee` (linked later). */
 static bool caller(a64_buf *b, size_t at, int64_t frame, size_t *bl) {
-  pad_to(b, at);
+  a64h_pad_to(b, at);
   if (!prologue(b, frame)) return false;
   *bl = b->n;
   return a64_bl(b, b->n) && epilogue(b, frame);
@@ -165,59 +132,43 @@ static void test_real_frames(void) {
   size_t bl_fg, bl_gh, bl_g2h2;
   /* f -> g -> h: h faults in its body, its record stored */
   CHECK(caller(&b, F, 16, &bl_fg) && caller(&b, G, 32, &bl_gh));
-  pad_to(&b, H);
+  a64h_pad_to(&b, H);
   CHECK(prologue(&b, 48) && a64_ldst(&b, A64_LDR_X, 0, 0, 0) && epilogue(&b, 48)); /* x0 = NULL */
   /* g2 -> h2: h2 faults at its first instruction, before any record (lr) */
   CHECK(caller(&b, G2, 16, &bl_g2h2));
-  pad_to(&b, H2);
+  a64h_pad_to(&b, H2);
   CHECK(a64_ldst(&b, A64_LDR_X, 0, 0, 0) && a64_ret(&b, A64_LR));
   /* h3: damages its own frame pointer, then faults */
-  pad_to(&b, H3);
+  a64h_pad_to(&b, H3);
   CHECK(prologue(&b, 16) && a64_mov_imm(&b, true, A64_FP, 24) && a64_ldst(&b, A64_LDR_X, 0, 0, 0) &&
         epilogue(&b, 16));
-  pad_to(&b, END);
+  a64h_pad_to(&b, END);
   CHECK(!b.oom && arm64_link_call(b.p, bl_fg, G) && arm64_link_call(b.p, bl_gh, H) &&
         arm64_link_call(b.p, bl_g2h2, H2));
   static const uint32_t offs[] = {F, G, H, G2, H2, H3};
-  uint32_t *fo = calloc(13, sizeof *fo);
-  rt_error err;
-  memset(&err, 0, sizeof err);
-  aot_image *img = NULL;
-  if (fo && !b.oom) {
-    memcpy(fo, offs, sizeof offs);
-    for (int i = 0; i < 6; i++) fo[6 + i] = 8;
-    img = aot_image_from_code(b.p, (uint32_t)b.n, 6, fo, 0, 0, &err);
-  } else {
-    free(fo);
-  }
-  free(b.p);
-  CHECK(img != NULL);
+  aot_image *img = a64h_place(&b, 6, offs);
   if (!img) return;
-  struct sigaction sa, old;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_sigaction = on_trap;
-  sa.sa_flags = SA_SIGINFO;
-  sigemptyset(&sa.sa_mask);
-  CHECK(sigaction(SIGSEGV, &sa, &old) == 0);
+  static walk w; /* static: read after the handler's siglongjmp */
+  CHECK(a64h_catch(walk_at_trap, &w));
   static const struct {
     uint32_t entry, n, want[3];
   } cases[] = {{F, 3, {2, 1, 0}}, {G2, 2, {4, 3, 0}}, {H3, 1, {5, 0, 0}}};
   for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
     volatile int here = 0;
-    trap_img = img;
-    trap_top = (uintptr_t)&here;
-    memset(&trap_seen, 0, sizeof trap_seen);
-    if (sigsetjmp(trap_env, 1) == 0) {
+    memset(&w, 0, sizeof w);
+    w.img = img;
+    w.top = (uintptr_t)&here;
+    if (!A64H_TRAPPED()) {
       uint64_t (*fn)(uint64_t) = (uint64_t(*)(uint64_t))(void *)(img->mem + cases[c].entry);
       fn(0);
       CHECK(!"the load from NULL did not fault");
     } else {
-      CHECK(trap_seen.n == cases[c].n);
-      for (uint32_t i = 0; i < cases[c].n && i < trap_seen.n; i++) CHECK(trap_seen.k[i] == cases[c].want[i]);
-      if (trap_seen.n != cases[c].n) fprintf(stderr, "case %zu: %u frames\n", c, trap_seen.n);
+      CHECK(w.seen.n == cases[c].n);
+      for (uint32_t i = 0; i < cases[c].n && i < w.seen.n; i++) CHECK(w.seen.k[i] == cases[c].want[i]);
+      if (w.seen.n != cases[c].n) fprintf(stderr, "case %zu: %u frames\n", c, w.seen.n);
     }
   }
-  sigaction(SIGSEGV, &old, NULL);
+  a64h_release();
   aot_image_free(img);
 }
 #endif
@@ -226,9 +177,9 @@ int main(void) {
   test_made_up_stack();
 #if defined(__aarch64__)
   test_real_frames();
-  printf("arm64 frames: made-up stacks and hand-assembled frames faulting on this CPU, %d failed\n", failed);
+  printf("arm64 frames: made-up stacks and hand-assembled frames faulting on this CPU, %d failed\n", *a64h_failures());
 #else
-  printf("arm64 frames: made-up stacks only (not an AArch64 host), %d failed\n", failed);
+  printf("arm64 frames: made-up stacks only (not an AArch64 host), %d failed\n", *a64h_failures());
 #endif
-  return failed ? 1 : 0;
+  return *a64h_failures() ? 1 : 0;
 }

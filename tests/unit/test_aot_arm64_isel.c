@@ -36,18 +36,10 @@
 #include "aot/ir/isa.h"
 #include "runtime/runtime.h"
 #include "text/text.h"
+#include "unit/arm64_harness.h"
 #include "valid/valid.h"
 
 extern const aot_isa aot_isa_arm64;
-
-static int failed;
-#define CHECK(cond)                                                      \
-  do {                                                                   \
-    if (!(cond)) {                                                       \
-      fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);    \
-      failed++;                                                          \
-    }                                                                    \
-  } while (0)
 
 static const char *wat =
     "(module\n"
@@ -447,40 +439,34 @@ static void test_run(void) {
 
 /* ---- conditional branches past ±1 MiB ---- */
 
-static uint32_t word_at(const a64_buf *b, size_t at) {
-  uint32_t w = 0;
-  for (int i = 0; i < 4; i++) w |= (uint32_t)b->p[at + (size_t)i] << (8 * i);
-  return w;
-}
-
 /* a64_patch_cond on hand-checked words (the same as aarch64-linux-gnu-as
  * gives "b.eq .+8", "b.ne .+8; b .+0x1ffffc", "cbnz x3, .+8; b .-0x100008") */
 static void test_patch_cond(void) {
   a64_buf b = {0};
   CHECK(a64_bcond(&b, A64_EQ, 0) && a64_nop(&b));
   CHECK(a64_patch_cond(&b, 0, 8));
-  CHECK(word_at(&b, 0) == 0x54000040u && word_at(&b, 4) == 0xD503201Fu); /* reaches: the NOP stays */
+  CHECK(a64h_word(b.p + 0) == 0x54000040u && a64h_word(b.p + 4) == 0xD503201Fu); /* reaches: the NOP stays */
   b.n = 0;
   CHECK(a64_bcond(&b, A64_EQ, 0) && a64_nop(&b));
   CHECK(!a64_patch(&b, 0, 0x200000));
   CHECK(a64_patch_cond(&b, 0, 0x200000));
-  CHECK(word_at(&b, 0) == 0x54000041u && word_at(&b, 4) == 0x1407FFFFu);
+  CHECK(a64h_word(b.p + 0) == 0x54000041u && a64h_word(b.p + 4) == 0x1407FFFFu);
   b.n = 0;
   for (int k = 0; k <= 0x40000; k++) CHECK(a64_nop(&b)); /* 1 MiB + 4 of code before the branch */
   size_t at = b.n;
   CHECK(a64_cbz(&b, false, true, 3, at) && a64_nop(&b));
   CHECK(a64_patch_cond(&b, at, 0));
-  CHECK(word_at(&b, at) == 0xB5000043u && word_at(&b, at + 4) == 0x17FBFFFEu);
+  CHECK(a64h_word(b.p + at) == 0xB5000043u && a64h_word(b.p + at + 4) == 0x17FBFFFEu);
   /* refused, unchanged: no NOP reserved after it, an unconditional B, beyond ±128 MiB */
   b.n = 0;
   CHECK(a64_bcond(&b, A64_EQ, 0) && a64_mov(&b, true, 1, 2));
-  CHECK(!a64_patch_cond(&b, 0, 0x200000) && word_at(&b, 0) == 0x54000000u);
+  CHECK(!a64_patch_cond(&b, 0, 0x200000) && a64h_word(b.p + 0) == 0x54000000u);
   b.n = 0;
   CHECK(a64_b(&b, 0) && a64_nop(&b));
-  CHECK(!a64_patch_cond(&b, 0, 0x200000) && word_at(&b, 0) == 0x14000000u);
+  CHECK(!a64_patch_cond(&b, 0, 0x200000) && a64h_word(b.p + 0) == 0x14000000u);
   b.n = 0;
   CHECK(a64_bcond(&b, A64_EQ, 0) && a64_nop(&b));
-  CHECK(!a64_patch_cond(&b, 0, (size_t)1 << 28) && word_at(&b, 0) == 0x54000000u && word_at(&b, 4) == 0xD503201Fu);
+  CHECK(!a64_patch_cond(&b, 0, (size_t)1 << 28) && a64h_word(b.p + 0) == 0x54000000u && a64h_word(b.p + 4) == 0xD503201Fu);
   free(b.p);
 }
 
@@ -571,8 +557,8 @@ int main(void) {
     test_far_compile();
     printf("not an AArch64 host: code generation checked, not run\n");
   }
-  if (failed) {
-    fprintf(stderr, "%d check(s) failed\n", failed);
+  if (*a64h_failures()) {
+    fprintf(stderr, "%d check(s) failed\n", *a64h_failures());
     return 1;
   }
   printf("ok\n");

@@ -12,30 +12,11 @@
  *
  * No cmocka: the test must also run in the cross-built tree.
  */
-#include <setjmp.h>
-#include <signal.h>
-#include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "aot/aot.h"
-#include "aot/arm64/asm.h"
-#include "aot/arm64/machine.h"
-
-static int failed;
-#define CHECK(cond)                                                      \
-  do {                                                                   \
-    if (!(cond)) {                                                       \
-      fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);    \
-      failed++;                                                          \
-    }                                                                    \
-  } while (0)
-
-static uint32_t word_at(const uint8_t *p) {
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
+#include "unit/arm64_harness.h"
 
 /* ---- on every host ------------------------------------------------------------ */
 
@@ -46,26 +27,26 @@ static void test_link_and_veneer_words(void) {
   memcpy(code, b.p, 4);
   free(b.p);
   CHECK(arm64_link_call(code, 0, 0x100));
-  CHECK(word_at(code) == 0x94000040u); /* bl .+0x100 (GNU as) */
+  CHECK(a64h_word(code) == 0x94000040u); /* bl .+0x100 (GNU as) */
   CHECK(!arm64_link_call(code, 0, 0x8000000));  /* past +128 MiB - 4 */
-  CHECK(word_at(code) == 0x94000040u);          /* unchanged */
+  CHECK(a64h_word(code) == 0x94000040u);          /* unchanged */
   CHECK(arm64_link_call(code, 0, 0x7FFFFFC));
-  CHECK(word_at(code) == 0x95FFFFFFu);
+  CHECK(a64h_word(code) == 0x95FFFFFFu);
   memset(code + 8, 0x1F, 4);                    /* not a BL */
   CHECK(!arm64_link_call(code, 8, 0));
 
   /* adrp x16, .+0x5000 / add x16, x16, #4 / br x16, from GNU as at offset 4 */
   memset(code, 0, sizeof code);
   CHECK(arm64_write_veneer(code, 4, 0x5004));
-  CHECK(word_at(code + 4) == 0xb0000030u && word_at(code + 8) == 0x91001210u && word_at(code + 12) == 0xd61f0200u);
-  CHECK(word_at(code + 16) == 0);               /* nothing past the veneer */
+  CHECK(a64h_word(code + 4) == 0xb0000030u && a64h_word(code + 8) == 0x91001210u && a64h_word(code + 12) == 0xd61f0200u);
+  CHECK(a64h_word(code + 16) == 0);               /* nothing past the veneer */
   CHECK(!arm64_write_veneer(code, 4, (size_t)1 << 33)); /* past 4 GiB */
   CHECK(!arm64_write_veneer(code, 2, 0x100));   /* misaligned */
 
   uint8_t fill[10];
   memset(fill, 0xAB, sizeof fill);
   arm64_fill(fill, sizeof fill);
-  CHECK(word_at(fill) == 0 && word_at(fill + 4) == 0 && fill[8] == 0 && fill[9] == 0); /* UDF #0 */
+  CHECK(a64h_word(fill) == 0 && a64h_word(fill + 4) == 0 && fill[8] == 0 && fill[9] == 0); /* UDF #0 */
 
   CHECK(strcmp(arm64_cpu_names[0], "FP") == 0 && strcmp(arm64_cpu_names[1], "ASIMD") == 0 &&
         strcmp(arm64_cpu_names[2], "LSE") == 0 && arm64_cpu_names[3] == NULL);
@@ -86,19 +67,8 @@ static void test_not_aarch64(void) {
 
 typedef uint64_t (*fn2)(uint64_t, uint64_t);
 
-/* Maps the buffer's code as an image (the buffer is consumed). */
-static aot_image *place(a64_buf *b) {
-  CHECK(!b->oom);
-  rt_error err;
-  memset(&err, 0, sizeof err);
-  uint32_t *offs = calloc(1, sizeof *offs);
-  aot_image *img = offs && !b->oom ? aot_image_from_code(b->p, (uint32_t)b->n, 0, offs, 0, 0, &err) : NULL;
-  if (!img && offs && b->oom) free(offs);
-  CHECK(img != NULL);
-  free(b->p);
-  memset(b, 0, sizeof *b);
-  return img;
-}
+/* Maps the buffer's code as an image with no function entries (the buffer is consumed). */
+static aot_image *place(a64_buf *b) { return a64h_place(b, 0, NULL); }
 
 static uint64_t call(const aot_image *img, size_t off, uint64_t x, uint64_t y) {
   if (!img) return 0xBAD;
@@ -216,10 +186,6 @@ static void test_memory_and_branches(void) {
   aot_image_free(img);
 }
 
-static void pad_to(a64_buf *b, size_t off) {
-  while (b->n < off) a64_nop(b);
-}
-
 static void test_calls(void) {
   a64_buf b = {0};
   /* A(x) = C(B(x)) with B(x) = x + 1 linked directly and C(x) = 2x, two pages
@@ -229,10 +195,10 @@ static void test_calls(void) {
   CHECK(a64_bl(&b, b.n));
   size_t bl2 = b.n;
   CHECK(a64_bl(&b, b.n) && a64_ldp(&b, A64_PAIR_X, A64_POST, A64_FP, A64_LR, A64_SP, 16) && a64_ret(&b, A64_LR));
-  pad_to(&b, 64);
+  a64h_pad_to(&b, 64);
   CHECK(a64_addsub_imm(&b, A64_ADD, true, 0, 0, 1) && a64_ret(&b, A64_LR));
-  pad_to(&b, 128 + ARM64_VENEER_SIZE);
-  pad_to(&b, 0x2040);
+  a64h_pad_to(&b, 128 + ARM64_VENEER_SIZE);
+  a64h_pad_to(&b, 0x2040);
   CHECK(a64_addsub_reg(&b, A64_ADD, true, 0, 0, 0, A64_LSL, 0) && a64_ret(&b, A64_LR));
   CHECK(!b.oom && arm64_link_call(b.p, bl1, 64) && arm64_link_call(b.p, bl2, 128) &&
         arm64_write_veneer(b.p, 128, 0x2040));
@@ -241,49 +207,32 @@ static void test_calls(void) {
   aot_image_free(img);
 }
 
-static sigjmp_buf trap_env;
-static volatile uintptr_t trap_pc, trap_sp, trap_fp, trap_lr;
-static volatile int trap_sig;
-
-static void on_trap(int sig, siginfo_t *si, void *uctx) {
-  (void)si;
-  uintptr_t pc, sp, fp, lr;
-  arm64_signal_pc_sp(uctx, &pc, &sp);
-  arm64_signal_fp_lr(uctx, &fp, &lr);
-  trap_pc = pc, trap_sp = sp, trap_fp = fp, trap_lr = lr, trap_sig = sig;
-  siglongjmp(trap_env, 1);
-}
-
 static void test_signals(void) {
   a64_buf b = {0};
   CHECK(a64_nop(&b) && a64_ldst(&b, A64_LDR_X, 0, 0, 0) && a64_ret(&b, A64_LR)); /* loads from x0 */
   aot_image *img = place(&b);
   if (!img) return;
-  struct sigaction sa, old_segv, old_ill;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_sigaction = on_trap;
-  sa.sa_flags = SA_SIGINFO;
-  sigemptyset(&sa.sa_mask);
-  CHECK(sigaction(SIGSEGV, &sa, &old_segv) == 0 && sigaction(SIGILL, &sa, &old_ill) == 0);
+  CHECK(a64h_catch(NULL, NULL));
   volatile uintptr_t here = (uintptr_t)&b;
-  if (sigsetjmp(trap_env, 1) == 0) {
+  if (!A64H_TRAPPED()) {
     call(img, 0, 0, 0); /* NULL */
     CHECK(!"the load from NULL did not fault");
   } else {
-    CHECK(trap_sig == SIGSEGV);
-    CHECK(trap_pc == (uintptr_t)img->mem + 4);                 /* the LDR, not the call */
-    CHECK(trap_sp % 16 == 0 && trap_sp < here && here - trap_sp < 65536); /* our stack, below this frame */
-    CHECK(trap_lr != 0 && (trap_lr < (uintptr_t)img->mem || trap_lr >= (uintptr_t)img->mem + img->map_size));
+    a64h_trap t = a64h_last();
+    CHECK(t.sig == SIGSEGV);
+    CHECK(t.pc == (uintptr_t)img->mem + 4);                 /* the LDR, not the call */
+    CHECK(t.sp % 16 == 0 && t.sp < here && here - t.sp < 65536); /* our stack, below this frame */
+    CHECK(t.lr != 0 && (t.lr < (uintptr_t)img->mem || t.lr >= (uintptr_t)img->mem + img->map_size));
   }
   /* the filler past the code: UDF #0 traps where it is entered */
-  if (sigsetjmp(trap_env, 1) == 0) {
+  if (!A64H_TRAPPED()) {
     call(img, 64, 0, 0);
     CHECK(!"the filler did not trap");
   } else {
-    CHECK(trap_sig == SIGILL && trap_pc == (uintptr_t)img->mem + 64);
+    a64h_trap t = a64h_last();
+    CHECK(t.sig == SIGILL && t.pc == (uintptr_t)img->mem + 64);
   }
-  sigaction(SIGSEGV, &old_segv, NULL);
-  sigaction(SIGILL, &old_ill, NULL);
+  a64h_release();
   aot_image_free(img);
 }
 #endif
@@ -299,10 +248,10 @@ int main(void) {
   test_memory_and_branches();
   test_calls();
   test_signals();
-  printf("arm64 machine: code run on this AArch64 CPU (features %#x), %d failed\n", cpu, failed);
+  printf("arm64 machine: code run on this AArch64 CPU (features %#x), %d failed\n", cpu, *a64h_failures());
 #else
   test_not_aarch64();
-  printf("arm64 machine: not an AArch64 host, encoding-level checks only, %d failed\n", failed);
+  printf("arm64 machine: not an AArch64 host, encoding-level checks only, %d failed\n", *a64h_failures());
 #endif
-  return failed ? 1 : 0;
+  return *a64h_failures() ? 1 : 0;
 }
