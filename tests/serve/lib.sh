@@ -1,8 +1,10 @@
 # lib.sh — what the `wrun serve` test scripts share (sourced after they set
 # $wrun): a temporary directory with the compile cache in it, cleanup of
-# every server started, fail(), and start/stop of a server on a free
-# loopback port. A script may set start_tries (tenths of a second start()
-# waits for the server's address line; default 100) before calling start.
+# every server started, fail(), start/stop of a server on a free loopback
+# port, and the raw-socket HTTP/1.1 client rawhttp.py (importable by the
+# scripts' python3; http_raw below). A script may set start_tries (tenths
+# of a second start() waits for the server's address line; default 100)
+# before calling start.
 tmp=$(mktemp -d)
 # serve compiles by default through the compile cache: keep it in $tmp
 WRUN_CACHE_DIR=$tmp/cache
@@ -22,6 +24,14 @@ command -v python3 >/dev/null 2>&1 || { echo "SKIP: python3 is not installed"; e
 # (No effect on other builds.)
 ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=4"
 export ASAN_OPTIONS
+# `import rawhttp` in the scripts' python3 (this directory)
+rawhttp_dir=$(cd "$(dirname "$0")" && pwd)
+PYTHONPATH="$rawhttp_dir${PYTHONPATH:+:$PYTHONPATH}"
+export PYTHONPATH
+
+# http_raw PORT BYTES: sends BYTES (\r\n and other backslash escapes) on a
+# new connection to the server and prints its answer until it closes.
+http_raw() { python3 "$rawhttp_dir/rawhttp.py" "$@"; }
 
 # start NAME ARGS...: runs wrun serve ARGS in the background, stderr in
 # $tmp/NAME.err; sets $port and $pid (also remembered for cleanup).

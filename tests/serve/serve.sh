@@ -65,35 +65,17 @@ done
 t1=$($CURL -o /dev/null -w '%{time_total}' "$B/stream/1000000")
 spin=$(python3 -c "import sys; print(int(min(2e8, max(1e5, 1e6 * 0.3 / max(float(sys.argv[1]), 1e-4)))))" "$t1")
 python3 - "$port" "$spin" <<'EOF' || fail "streaming"
-import socket, sys, time
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=20)
-s.sendall(b"GET /stream/%d HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" % int(sys.argv[2]))
-t0 = time.time(); data = b""; t_first = None
-while True:
-    chunk = s.recv(65536)
-    if not chunk: break
-    data += chunk
-    if t_first is None and b"first" in data: t_first = time.time()
-t_end = time.time()
-ok = t_first is not None and b"second" in data and t_end - t_first > 0.05
-print("first after %.3fs, end after %.3fs" % ((t_first or 0) - t0, t_end - t0))
+import sys, time, rawhttp
+m = rawhttp.timeline(sys.argv[1], "/stream/%d" % int(sys.argv[2]), timeout=20)
+t_first, t_end = rawhttp.when(m, b"first"), m[-1][0] if m else 0
+ok = t_first is not None and b"second" in m[-1][1] and t_end - t_first > 0.05
+print("first after %.3fs, end after %.3fs" % (t_first or 0, t_end))
 sys.exit(0 if ok else 1)
 EOF
 
 # ---- errors ------------------------------------------------------------------
-raw() { # raw PORT BYTES(printf format) -> the first line of the answer
-  python3 -c "
-import socket, sys
-s = socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=10)
-s.sendall(sys.argv[2].encode().decode('unicode_escape').encode('latin-1'))
-d = b''
-try:
-    while b'\r\n' not in d:
-        c = s.recv(4096)
-        if not c: break
-        d += c
-except socket.timeout: pass
-print(d.split(b'\r\n')[0].decode('latin-1'))" "$@"
+raw() { # raw PORT BYTES(backslash escapes) -> the first line of the answer
+  http_raw "$@" | head -1 | tr -d '\r'
 }
 raw "$port" 'GARBAGE\r\n\r\n' | grep -q "^HTTP/1.1 400" || fail "malformed request line: not 400"
 raw "$port" 'GET / HTTP/1.1\r\nBad Header\r\n\r\n' | grep -q "^HTTP/1.1 400" || fail "malformed header: not 400"
@@ -107,10 +89,10 @@ head -c 3000000 /dev/zero >"$tmp/big.body"
 # slow clients: a request head, a body or a connection left unfinished is
 # dropped after --client-timeout (3 s here), and the server goes on
 python3 - "$port" <<'EOF' || fail "slow clients are not dropped after --client-timeout"
-import socket, sys, time, threading
+import socket, sys, time, threading, rawhttp
 results = []
 def slow(partial):  # the three run at once
-    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=15)
+    s = rawhttp.connect(sys.argv[1], timeout=15)
     t0 = time.time()
     s.sendall(partial)
     try:
@@ -159,15 +141,10 @@ echo "$out" | grep -qi "^x-saw-status: 404" || fail "/next: handle_response did 
 
 # ---- keep-alive and pipelining -------------------------------------------------
 python3 - "$port" <<'EOF' || fail "pipelining"
-import socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+import sys, rawhttp
 req = b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"
-s.sendall(req * 3 + b"GET /count HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-d = b""
-while True:
-    c = s.recv(65536)
-    if not c: break
-    d += c
+s = rawhttp.send(sys.argv[1], req * 3 + b"GET /count HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", timeout=10)
+d = rawhttp.read_to_close(s)
 n = d.count(b"HTTP/1.1 200")
 print("pipelined answers:", n)
 sys.exit(0 if n == 4 and d.count(b"hello") == 3 else 1)

@@ -32,42 +32,7 @@ CURL="curl -s -m 30"
 # The client side, in one Python script: `client.py CASE PORT ARGS...`.
 cat >"$tmp/client.py" <<'EOF'
 import socket, sys, threading, time
-
-def request(port, path, close=True):
-    s = socket.create_connection(("127.0.0.1", port), timeout=30)
-    s.sendall(b"GET %s HTTP/1.1\r\nHost: x\r\n%s\r\n" % (path.encode(), b"Connection: close\r\n" if close else b""))
-    return s
-
-def timeline(port, path, mark=None):
-    """[(seconds, bytes so far)] until the server closes; `mark`: a file
-    made once the request is sent."""
-    s = request(port, path)
-    if mark: open(mark, "w").close()
-    t0, data, marks = time.time(), b"", []
-    while True:
-        c = s.recv(65536)
-        if not c: break
-        data += c
-        marks.append((time.time() - t0, data))
-    return marks
-
-def when(marks, needle):
-    for t, d in marks:
-        if needle in d: return t
-    return None
-
-def dechunk(raw):
-    """(head, body) of a chunked response; body None when it is cut short."""
-    end = raw.find(b"\r\n\r\n")
-    head, at, out = raw[:end], end + 4, []
-    while True:
-        eol = raw.find(b"\r\n", at)
-        if eol < 0: return head, None
-        try: n = int(raw[at:eol].split(b";")[0], 16)
-        except ValueError: return head, None
-        if n == 0: return head, b"".join(out)
-        out.append(raw[eol + 2:eol + 2 + n])
-        at = eol + 2 + n + 2
+from rawhttp import request, timeline, when, dechunk
 
 def rss_kib(pid):
     for line in open("/proc/%d/status" % pid):
@@ -115,7 +80,7 @@ elif case == "backpressure":              # a client that reads nothing for a wh
         c = s.recv(1 << 20)
         if not c: break
         parts.append(c)
-    head, body = dechunk(b"".join(parts))
+    head, body, _ = dechunk(b"".join(parts))
     n = len(body) if body is not None else -1
     print("backpressure: RSS %d KiB, at most %d KiB while the client slept; %d body bytes" % (before, peak, n))
     sys.exit(0 if n == size and peak - before < 16 * 1024 else 1)
@@ -146,7 +111,7 @@ elif case == "stalled":                   # a client that stops reading for good
         closed = True
     except OSError:
         closed = False
-    head, body = dechunk(got)
+    head, body, _ = dechunk(got)
     print("stalled client: request over after %s s (limit %.1f); connection closed %s; body %s" %
           (None if ended is None else "%.2f" % ended, limit, closed, "cut" if body is None else len(body)))
     sys.exit(0 if ended is not None and ended < limit + 1.5 and closed and body is None else 1)

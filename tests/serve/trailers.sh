@@ -26,45 +26,25 @@ CURL="curl -s -m 30"
 # check_raw FILE BODY TRAILER...: FILE is a raw HTTP/1.1 response (head and
 # chunked body as sent); its decoded body must be BODY and its trailer
 # section exactly the TRAILER lines, in order.
-cat >"$tmp/check.py" <<'EOF'
-import sys
+check_raw() {
+  python3 - "$@" <<'EOF'
+import sys, rawhttp
 raw = open(sys.argv[1], "rb").read()
 body, want = sys.argv[2].encode().decode("unicode_escape").encode(), [t.encode() for t in sys.argv[3:]]
-end = raw.find(b"\r\n\r\n")
-head, at, out = raw[:end].lower(), end + 4, []
+head, got, trailers = rawhttp.dechunk(raw)
+head = head.lower()
 if b"\r\ntransfer-encoding: chunked" not in head: sys.exit("not chunked: %r" % head)
 if b"\r\ncontent-length:" in head: sys.exit("chunked with a content-length: %r" % head)
-while True:
-    eol = raw.find(b"\r\n", at)
-    if eol < 0: sys.exit("cut short: %r" % raw)
-    n = int(raw[at:eol], 16)
-    at = eol + 2
-    if n == 0: break
-    out.append(raw[at:at + n])
-    if raw[at + n:at + n + 2] != b"\r\n": sys.exit("bad chunk end: %r" % raw)
-    at += n + 2
-got = b"".join(out)
+if got is None: sys.exit("cut short or badly framed: %r" % raw)
 if got != body: sys.exit("body %r, expected %r" % (got, body))
-rest = raw[at:]
-if not rest.endswith(b"\r\n\r\n") and rest != b"\r\n": sys.exit("no end of the trailer section: %r" % rest)
-lines = [l for l in rest.split(b"\r\n") if l]
-if lines != want: sys.exit("trailers %r, expected %r" % (lines, want))
+if trailers != want: sys.exit("trailers %r, expected %r" % (trailers, want))
 EOF
-check_raw() { python3 "$tmp/check.py" "$@"; }
+}
 
 # A chunked POST with a trailer section, over a raw socket; prints the raw response.
-cat >"$tmp/post.py" <<'EOF'
-import socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=30)
-s.sendall(b"POST %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\nTrailer: x-req-t\r\n\r\n"
-          b"5\r\nhello\r\n0\r\nx-req-t: 1\r\n\r\n" % sys.argv[2].encode())
-data = b""
-while True:
-    c = s.recv(65536)
-    if not c: break
-    data += c
-sys.stdout.buffer.write(data)
-EOF
+post_with_trailer() {
+  http_raw "$1" "POST $2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\nTrailer: x-req-t\r\n\r\n5\r\nhello\r\n0\r\nx-req-t: 1\r\n\r\n"
+}
 
 # suite NAME ABI ARGS...: the checks on one server
 suite() {
@@ -101,7 +81,7 @@ suite() {
   grep -q "HTTP/1.0\" 200 $len .*(response trailers dropped: an HTTP/1.0 response has no chunked coding)" \
     "$tmp/$name.err" || fail "$name: the dropped trailers are not logged: $(cat "$tmp/$name.err")"
   # request trailers: served, and the guest finds none
-  python3 "$tmp/post.py" "$port" "$([ "$abi" = hw ] && echo /trailers/info || echo /echo)" >"$tmp/post"
+  post_with_trailer "$port" "$([ "$abi" = hw ] && echo /trailers/info || echo /echo)" >"$tmp/post"
   if [ "$abi" = hw ]; then
     check_raw "$tmp/post" 'features 7 request-trailers 0 0\n' || fail "$name: request trailers seen by http-wasm"
   else
