@@ -5,10 +5,11 @@
 #   sh wasihttp.sh PATH_TO_WRUN TESTS_DIR   (TESTS_DIR: the tests/ directory)
 # The C handler (tests/component/http-handler.wasm) in both tiers: status,
 # headers, the request as the guest sees it, bodies of 0 B / 1 B / 64 KiB /
-# 1 MiB both ways, chunked upload, streaming, traps before and after the head,
+# 1 MiB both ways, chunked upload, traps before and after the head,
 # error-code, no response, --timeout, a fresh instance per request, 16
 # parallel clients, outgoing requests denied by default and allowed with
-# --allow-http (a python3 http.server started here), and a soak whose RSS
+# --allow-http (a python3 http.server started here), streaming (a gated
+# upstream's body copied to the response: no timing), and a soak whose RSS
 # and descriptor count must stay flat. The JavaScript handler (http-js.wasm,
 # componentize-js; one request per instance): GET, POST, several in a row;
 # --max-memory too small for it (500s); a manifest with allow-http.
@@ -39,6 +40,48 @@ while [ $i -lt 100 ] && [ -z "$up_port" ]; do
   i=$((i + 1))
 done
 [ -n "$up_port" ] || { echo "FAIL: the python3 upstream did not start"; cat "$tmp/up.out"; exit 1; }
+
+# A gated upstream for the streaming check: for GET /gate/NAME it sends its
+# head and a first chunk "first\n", then waits (at most 30 s) for the file
+# $tmp/NAME, which the client makes once "first" has reached it, and only then
+# sends "second\n" and ends the body. A guest copying this body to its
+# response is blocked on the upstream until the client has seen "first": a
+# server that held the guest's writes back until it returned would never
+# deliver it (the client then gives up after 30 s). No timing involved.
+python3 - "$tmp" >"$tmp/gate.out" 2>&1 <<'EOF' &
+import os, socket, sys, threading, time
+d = sys.argv[1]
+ls = socket.socket()
+ls.bind(("127.0.0.1", 0))
+ls.listen(8)
+print(ls.getsockname()[1], flush=True)
+def serve(c):
+    c.settimeout(30)
+    head = b""
+    while b"\r\n\r\n" not in head:
+        b = c.recv(4096)
+        if not b: return
+        head += b
+    name = os.path.basename(head.split(b" ")[1].decode())
+    c.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nfirst\n\r\n")
+    deadline = time.time() + 30
+    while not os.path.exists(os.path.join(d, name)) and time.time() < deadline:
+        time.sleep(0.01)
+    c.sendall(b"7\r\nsecond\n\r\n0\r\n\r\n")
+    c.close()
+while True:
+    c, _ = ls.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+EOF
+pids="$pids $!"
+gate_port=""
+i=0
+while [ $i -lt 100 ] && [ -z "$gate_port" ]; do
+  gate_port=$(head -1 "$tmp/gate.out" 2>/dev/null)
+  sleep 0.1
+  i=$((i + 1))
+done
+[ -n "$gate_port" ] || { echo "FAIL: the gated upstream did not start"; cat "$tmp/gate.out"; exit 1; }
 
 for n in 0 1 65536 1048576; do head -c $n /dev/urandom >"$tmp/body.$n"; done
 
@@ -77,28 +120,6 @@ sys.exit(0 if d==bytes(ord('a')+i%26 for i in range(n)) else 1)" "$n" "$tmp/gen.
   # a declared content-length is passed on and held to
   [ "$($CURL "$B/cl/5/5")" = "xxxxx" ] || fail "$tier: /cl/5/5"
   [ "$(code "$B/cl/10/3")" = "200" ] && $CURL "$B/cl/10/3" -o /dev/null && fail "$tier: /cl/10/3 ended cleanly"
-
-  # streaming: "first" reaches the client while the guest still spins
-  # (spins for about 0.5 s: calibrated on the difference with /stream/0, so
-  # instantiation's share, large under sanitizers, does not count; --timeout
-  # is 5 s so a loaded machine has room)
-  t0=$($CURL -o /dev/null -w '%{time_total}' "$B/stream/0")
-  t1=$($CURL -o /dev/null -w '%{time_total}' "$B/stream/30000000")
-  spin=$(python3 -c "import sys; d=max(float(sys.argv[2])-float(sys.argv[1]), 1e-3); print(int(min(2e9, max(1e5, 3e7 * 0.5 / d))))" "$t0" "$t1")
-  python3 - "$port" "$spin" <<'EOF' || fail "$tier: streaming"
-import socket, sys, time
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=30)
-s.sendall(b"GET /stream/%d HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" % int(sys.argv[2]))
-t0 = time.time(); data = b""; t_first = None
-while True:
-    chunk = s.recv(65536)
-    if not chunk: break
-    data += chunk
-    if t_first is None and b"first" in data: t_first = time.time()
-t_end = time.time()
-print("streaming: first after %.3fs, end after %.3fs" % ((t_first or 0) - t0, t_end - t0))
-sys.exit(0 if t_first is not None and b"second" in data and t_end - t_first > 0.1 else 1)
-EOF
 
   # failures: 500 before the head, a cut body after, and the server goes on
   for route in trap error none spin; do
@@ -143,53 +164,29 @@ EOF
   rss() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
   fds() { ls "/proc/$1/fd" | wc -l; }
   python3 - "$port" 300 <<'EOF' || fail "$tier: warm-up"
-import socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=30)
+import sys, rawhttp
+s = rawhttp.connect(sys.argv[1])
 f = s.makefile("rb")
 for i in range(int(sys.argv[2])):
     s.sendall(b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
-    line = f.readline()
-    assert line.startswith(b"HTTP/1.1 200"), line
-    n = 0
-    while True:
-        h = f.readline()
-        if h == b"\r\n": break
-    # chunked: "6\r\nhello\n\r\n0\r\n\r\n"
-    while True:
-        size = int(f.readline().strip(), 16)
-        f.read(size + 2)
-        if size == 0: break
+    line, _, body = rawhttp.read_response(f)
+    assert line.startswith(b"HTTP/1.1 200") and body == b"hello\n", (line, body)
 EOF
   rss0=$(rss "$spid")
   thr0=$(ls "/proc/$spid/task" | wc -l)
   fd0=$(fds "$spid")
   python3 - "$port" "${SOAK:-3000}" <<'EOF' || fail "$tier: soak requests"
-import socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=30)
+import sys, rawhttp
+s = rawhttp.connect(sys.argv[1])
 f = s.makefile("rb")
 for i in range(int(sys.argv[2])):
     path = [b"/hello", b"/trap", b"/count", b"/gen/1000"][i % 4]
     s.sendall(b"GET " + path + b" HTTP/1.1\r\nHost: x\r\n\r\n")
-    line = f.readline()
+    line, headers, _ = rawhttp.read_response(f)
     want = b"500" if path == b"/trap" else b"200"
     assert line.split()[1] == want, (path, line)
-    clen = None; chunked = False; close = False
-    while True:
-        h = f.readline()
-        if h == b"\r\n": break
-        k, _, v = h.partition(b":")
-        k = k.strip().lower(); v = v.strip().lower()
-        if k == b"content-length": clen = int(v)
-        if k == b"transfer-encoding" and v == b"chunked": chunked = True
-        if k == b"connection" and v == b"close": close = True
-    if clen is not None: f.read(clen)
-    elif chunked:
-        while True:
-            size = int(f.readline().strip(), 16)
-            f.read(size + 2)
-            if size == 0: break
-    if close:
-        s.close(); s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=30); f = s.makefile("rb")
+    if headers.get(b"connection", b"").lower() == b"close":
+        s.close(); s = rawhttp.connect(sys.argv[1]); f = s.makefile("rb")
 EOF
   rss1=$(rss "$spid")
   fd1=$(fds "$spid")
@@ -205,8 +202,25 @@ EOF
   [ "$st" = "0" ] || fail "$tier: the server did not stop cleanly ($st)"
 
   # --allow-http: the same request reaches the upstream
-  start "allow$tier" --workers 1 --allow-http "127.0.0.1:$up_port" "$@" "$handler"
+  start "allow$tier" --workers 1 --allow-http "127.0.0.1:$up_port" --allow-http "127.0.0.1:$gate_port" "$@" "$handler"
   apid=$pid
+
+  # streaming: "first" reaches the client while the guest is still running
+  # (blocked copying the gated upstream's body, which goes on only once the
+  # client has it), then "second" and the end of the body
+  python3 - "$port" "$gate_port" "$tmp" "open-$tier" <<'EOF' || fail "$tier: streaming"
+import os, sys, rawhttp
+port, gate_port, d, name = sys.argv[1:5]
+s = rawhttp.request(port, "/fetch", headers=b"x-target: 127.0.0.1:%s\r\nx-target-path: /gate/%s\r\n" %
+                    (gate_port.encode(), name.encode()))
+data = rawhttp.read_until(s, b"", b"first\n")
+if b"first\n" not in data or b"second" in data:
+    sys.exit("streaming: %r before the upstream went on (\"first\" must arrive alone)" % data)
+open(os.path.join(d, name), "w").close()
+head, body, _ = rawhttp.dechunk(data + rawhttp.read_to_close(s))
+print("streaming: %r, then %r" % (data[-16:], body))
+sys.exit(0 if body == b"first\nsecond\n" and b"x-upstream-status: 200" in head.lower() else 1)
+EOF
   out=$($CURL -D "$tmp/allow.h" -H "x-target: 127.0.0.1:$up_port" -H 'x-target-path: /file.txt' "http://127.0.0.1:$port/fetch")
   [ "$out" = "from upstream" ] || fail "$tier: --allow-http: $out"
   grep -qi '^x-upstream-status: 200' "$tmp/allow.h" || fail "$tier: --allow-http: upstream status"
