@@ -97,7 +97,11 @@ static int listen_socket(const struct sockaddr *sa, socklen_t len, char *why, si
  * the owner too, but outside uv_run: h2o hands a request over (on_req
  * queues it and stops the loop) and the owner runs the queued guests before
  * polling again, so a guest that answers at once (hello) never leaves the
- * thread and its writes go straight to h2o. A second thread, the monitor,
+ * thread. Its writes are held (w->held) until it returns, or leaves the
+ * loop: the loop cannot send anything meanwhile anyway, and a response then
+ * goes to h2o whole, head, body and end in one send (one system call and one
+ * TCP segment for hello, not one for the head and body and another for the
+ * chunked body's end). A second thread, the monitor,
  * watches: when the owner's guest has run for a tick (HANDOFF_NS), the monitor takes
  * the loop over and the guest goes on as a detached thread, whose calls on
  * its exchange are posted to the loop (wake_async) and whose streamed writes
@@ -187,6 +191,8 @@ static void ensure_monitor(serve_worker *w) {
   w->monitor = m;
 }
 
+static void release_held(serve_worker *w);
+
 /* Under mu: `to` runs the loop from now on; the old owner's guest goes on
  * detached. */
 static void hand_loop(serve_worker *w, serve_gthread *to) {
@@ -203,6 +209,7 @@ static void hand_loop(serve_worker *w, serve_gthread *to) {
 static bool detach_self(serve_worker *w) {
   serve_gthread *m = w->monitor;
   if (!m) return false;
+  release_held(w);
   w->monitor = NULL;
   hand_loop(w, m);
   pthread_cond_signal(&m->cv);
@@ -226,6 +233,7 @@ static void monitor_tick(serve_gthread *t) {
   if (w->monitor == t && !w->done && w->owner && w->in_guest && w->guest_gen == gen) {
     w->monitor = NULL;
     hand_loop(w, t); /* the same guest has run for a tick: take the loop */
+    release_held(w); /* and send what it wrote so far (it no longer holds the loop) */
   }
 }
 
@@ -362,6 +370,18 @@ static void req_link_dispose(void *p) {
 }
 
 static void flush(serve_exchange *x);
+
+/* Under mu, by the loop's owner: sends what the owner's guest wrote and
+ * drops the reference held for it. Called when the guest returns and before
+ * the loop goes to another thread while it runs (the guest then goes on
+ * detached, its writes posted as for any detached guest). */
+static void release_held(serve_worker *w) {
+  serve_exchange *x = w->held;
+  if (!x) return;
+  w->held = NULL;
+  flush(x);
+  h2o_mem_release_shared(x); /* x may be gone now */
+}
 
 static void on_proceed(h2o_generator_t *g, h2o_req_t *req) {
   serve_exchange *x = (serve_exchange *)g;
@@ -544,6 +564,7 @@ static void fail_locked(serve_exchange *x, int status, const char *why);
  * handler goes on until it ends the exchange; its writes are dropped). */
 static void cut_locked(serve_exchange *x, const char *why) {
   if (x->aborting || x->ended) return;
+  if (x->w->held == x) release_held(x->w); /* what the guest wrote before goes out first, then the cut */
   x->aborting = true;
   if (on_loop(x->w)) {
     if (x->req) h2o_req_log_error(x->req, "wrun", "%s", why);
@@ -602,8 +623,17 @@ static void write_locked(serve_exchange *x, const void *data, size_t len, bool w
   }
   memcpy(x->pending + x->pending_len, data, len);
   x->pending_len += len;
-  if (on_loop(w)) flush(x);
-  else post(x);
+  if (!on_loop(w)) {
+    post(x);
+  } else if (w->in_guest) { /* held until the guest returns or leaves the loop (release_held) */
+    if (w->held != x) {
+      release_held(w);
+      h2o_mem_addref_shared(x);
+      w->held = x;
+    }
+  } else {
+    flush(x);
+  }
 }
 
 /* A field that may go in a trailer section: a token name that does not
@@ -680,7 +710,9 @@ static void fail_locked(serve_exchange *x, int status, const char *why) {
     respond_locked(x, status, &ct, 1, body, (size_t)n);
     return;
   }
-  /* the status line is out: the only honest signal left is a cut-off body */
+  /* the status line is out: the only honest signal left is a cut-off body
+   * (after what the guest wrote before, as cut_locked) */
+  if (x->w->held == x) release_held(x->w);
   x->aborting = true;
   end_locked(x);
 }
@@ -1056,13 +1088,14 @@ static void own_loop(serve_gthread *t) {
     wk->run(wk->arg); /* wk may be gone after this */
     lock(w);
     slot_put(w, s);
-    if (w->owner != t) { /* the loop went to another thread while this guest ran */
+    if (w->owner != t) { /* the loop went to another thread while this guest ran (its writes were released then) */
       t->detached = false;
       if (w->ready && !w->done) uv_async_send(&w->wake_async); /* work may have waited for this slot */
       unlock(w);
       return;
     }
     w->in_guest = false;
+    release_held(w);
     unlock(w);
   }
 }

@@ -80,6 +80,7 @@ typedef struct serve_worker {
   uint64_t handoffs;               /* times the loop changed threads */
   serve_work *ready, **ready_tail;
   serve_exchange *posted;          /* exchanges with calls made off the loop */
+  serve_exchange *held;            /* written by the owner's guest, not flushed yet (a reference) */
   serve_loop_call *calls;
   serve_slot *slots, *free_slots;
   unsigned nbusy;
