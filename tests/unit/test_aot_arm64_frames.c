@@ -41,7 +41,8 @@ typedef struct seen {
   uint32_t n;
 } seen;
 
-static void visit(void *arg, uint32_t k) {
+static void visit(void *arg, uint32_t k, uintptr_t pos) {
+  (void)pos;
   seen *s = arg;
   if (s->n < 16) s->k[s->n] = k;
   s->n++;
