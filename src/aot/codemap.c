@@ -131,8 +131,10 @@ bool codemap_encode(const codemap_builder *b, uint8_t **out, uint32_t *size) {
     pc = e->pc;
     woff = e->woff;
   }
-  *out = buf;
-  *size = (uint32_t)(p - buf);
+  size_t n = (size_t)(p - buf);
+  uint8_t *fit = realloc(buf, n); /* the bound above is generous */
+  *out = fit ? fit : buf;
+  *size = (uint32_t)n;
   return true;
 }
 
