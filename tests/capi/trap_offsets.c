@@ -37,6 +37,22 @@ static const uint8_t module_bytes[] = {
     0x22, 0x04, 0x08, 0x00, 0x41, 0xe4, 0x00, 0x20, 0x00, 0x6e, 0x0b, 0x09, 0x01, 0x01, 0x7e, 0x01, 0x20, 0x00, 0x10,
     0x01, 0x0b, 0x06, 0x00, 0x20, 0x00, 0x10, 0x02, 0x0b, 0x06, 0x00, 0x01, 0x10, 0x00, 0x01, 0x0b};
 
+/* A host function's trap below three compiled frames (which compiled code
+ * fills in after the call, aot_trace_after_call), compared with the
+ * interpreter's trace only (wat2wasm of):
+ *
+ *   (module
+ *     (import "h" "fail" (func $fail))
+ *     (func $leaf (nop) (call $fail))
+ *     (func $mid (call $leaf) (nop))
+ *     (func (export "chain") (nop) (nop) (call $mid)))
+ */
+static const uint8_t chain_bytes[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x04, 0x01, 0x60, 0x00, 0x00, 0x02, 0x0a, 0x01, 0x01,
+    0x68, 0x04, 0x66, 0x61, 0x69, 0x6c, 0x00, 0x00, 0x03, 0x04, 0x03, 0x00, 0x00, 0x00, 0x07, 0x09, 0x01, 0x05,
+    0x63, 0x68, 0x61, 0x69, 0x6e, 0x00, 0x03, 0x0a, 0x14, 0x03, 0x05, 0x00, 0x01, 0x10, 0x00, 0x0b, 0x05, 0x00,
+    0x10, 0x01, 0x01, 0x0b, 0x06, 0x00, 0x01, 0x01, 0x10, 0x02, 0x0b};
+
 /* One expected frame: function index, its first instruction, the position. */
 typedef struct want {
   uint32_t func;
@@ -52,7 +68,7 @@ typedef struct seen_trace {
   uint32_t func[8];
   size_t at[8];
 } seen_trace;
-static seen_trace interp_seen[2];
+static seen_trace interp_seen[3];
 
 static wasm_trap_t *fail_cb(void *store, const wasm_val_vec_t *args, wasm_val_vec_t *results) {
   (void)args;
@@ -113,6 +129,59 @@ static void check_trace(wasm_instance_t *inst, const char *name, int nargs, cons
   wasm_extern_delete(ex);
 }
 
+/* Calls chain_bytes' export in an instance of it (the same engine, store and
+ * host function) and compares its frames with the interpreter's (recorded
+ * when `record`): three frames. */
+static void check_chain(wasm_engine_t *engine, wasm_store_t *store, wasm_func_t *fail, bool artifact, bool record,
+                        const char *tier) {
+  wrun_error_t *err = NULL;
+  wasm_module_t *module = wrun_module_new(engine, chain_bytes, sizeof chain_bytes, &err);
+  if (module && artifact) {
+    wasm_byte_vec_t bin = WASM_EMPTY_VEC;
+    wasm_module_serialize(module, &bin);
+    wasm_module_delete(module);
+    module = bin.size ? wasm_module_deserialize(store, &bin) : NULL;
+    wasm_byte_vec_delete(&bin);
+  }
+  wasm_extern_t *imps[] = {wasm_func_as_extern(fail)};
+  wasm_extern_vec_t imports = WASM_ARRAY_VEC(imps);
+  wasm_instance_t *inst = module ? wrun_instance_new(store, module, &imports, &err) : NULL;
+  wasm_extern_t *ex = inst ? wrun_instance_export(inst, "chain") : NULL;
+  wasm_val_vec_t none = WASM_EMPTY_VEC;
+  wasm_trap_t *trap = ex ? wasm_func_call(wasm_extern_as_func(ex), &none, &none) : NULL;
+  wasm_frame_vec_t trace = WASM_EMPTY_VEC;
+  if (trap) wasm_trap_trace(trap, &trace);
+  seen_trace *seen = &interp_seen[2];
+  if (!trap || trace.size != 3 || (!record && trace.size != seen->n)) {
+    fprintf(stderr, "%s chain: %s, %zu frames\n", tier, trap ? "trapped" : "no trap", trace.size);
+    failures++;
+  }
+  for (size_t i = 0; i < trace.size && i < 8; i++) {
+    const wasm_frame_t *f = trace.data[i];
+    uint32_t fi = wasm_frame_func_index(f);
+    size_t mo = wasm_frame_module_offset(f);
+    if (record) {
+      seen->func[i] = fi;
+      seen->at[i] = mo;
+      seen->n = i + 1;
+      /* $leaf, $mid, chain; the calls of $leaf and chain come after nops */
+      if (fi != 1 + i || (i != 1 && wasm_frame_func_offset(f) == 0)) {
+        fprintf(stderr, "%s chain: frame %zu: func %u at +0x%zx\n", tier, i, fi, wasm_frame_func_offset(f));
+        failures++;
+      }
+    } else if (i >= seen->n || seen->func[i] != fi || seen->at[i] != mo) {
+      fprintf(stderr, "%s chain: frame %zu: func %u at 0x%zx, not the interpreter's\n", tier, i, fi, mo);
+      failures++;
+    }
+  }
+  wasm_frame_vec_delete(&trace);
+  wasm_trap_delete(trap);
+  wasm_extern_delete(ex);
+  wasm_instance_delete(inst);
+  wasm_module_delete(module);
+  wrun_error_delete(err);
+}
+
 /* Runs both exports in one configuration: the interpreter (which records
  * its frames), compiled code, optimized (WRUN_AOT_OPT), or either loaded
  * back from a serialized artifact. */
@@ -150,6 +219,7 @@ static void run_tier(wrun_tier_t tier, bool opt, bool artifact) {
     check_trace(inst, "outer", 1, divide, 3, &interp_seen[0], record, tname);
     const want host[] = {{4, 0x57, 0x58}};
     check_trace(inst, "host", 0, host, 1, &interp_seen[1], record, tname);
+    check_chain(engine, store, fail, artifact, record, tname);
   }
   wrun_error_delete(err);
   wasm_instance_delete(inst);
