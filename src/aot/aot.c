@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "aot/aot.h"
+#include "aot/codemap.h"
 #include "aot/ir/isa.h"
 #include "aot/lower.h"
 
@@ -43,6 +44,8 @@ void aot_image_free(aot_image *img) {
   else free(img->mem);
   free(img->func_off);
   free(img->osr);
+  free(img->codemap);
+  free(img->codemap_off);
   free(img);
 }
 
@@ -153,6 +156,25 @@ bool aot_compile_module_tiered(const wm_module *m, uint32_t options, const volat
     return rt_error_at(err, WRUN_ERR_USAGE, WRUN_NO_OFFSET, "the AOT compiler has no backend for this machine");
   }
   return compile_module(t, m, options, true, cancel, out, err);
+}
+
+/* The functions' code maps (codemap.h) joined into the image's. */
+static bool join_maps(aot_image *img, const aot_func_out *outs, uint32_t n) {
+  size_t total = 0;
+  for (uint32_t k = 0; k < n; k++) total += outs[k].map_size;
+  if (total > UINT32_MAX / 2) return false;
+  img->codemap_off = malloc(((size_t)n + 1) * sizeof *img->codemap_off);
+  img->codemap = malloc(total ? total : 1);
+  if (!img->codemap_off || !img->codemap) return false;
+  uint32_t at = 0;
+  for (uint32_t k = 0; k < n; k++) {
+    img->codemap_off[k] = at;
+    if (outs[k].map_size) memcpy(img->codemap + at, outs[k].map, outs[k].map_size);
+    at += outs[k].map_size;
+  }
+  img->codemap_off[n] = at;
+  img->codemap_size = at;
+  return true;
 }
 
 static bool compile_module(const aot_target *t, const wm_module *m, uint32_t options, bool osr,
@@ -268,6 +290,12 @@ static bool compile_module(const aot_target *t, const wm_module *m, uint32_t opt
     (*out)->osr = osrs;
     (*out)->nosr = nosr;
     (*out)->nopt = nopt;
+    if (!join_maps(*out, outs, ndef)) {
+      aot_image_free(*out);
+      *out = NULL;
+      rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+      goto done;
+    }
     if (isa && report) fprintf(stderr, "wrun: aot-opt: %u of %u functions optimized\n", nopt, ndef);
   } else {
     free(osrs);
@@ -278,6 +306,7 @@ done:
     free(outs[k].code);
     free(outs[k].relocs);
     free(outs[k].osr);
+    free(outs[k].map);
   }
   free(outs);
   free(offs);
@@ -463,10 +492,33 @@ static uint32_t frame_room(const rt_exec *ex) {
   return s->cap_frames - ex->aot_base;
 }
 
-static void put_frame(rt_exec *ex, uint32_t i, uint32_t k) {
+uint32_t aot_image_position(const aot_image *img, uint32_t k, uint32_t module_start, uintptr_t pc,
+                            codemap_frame *out, uint32_t max) {
+  out[0].woff = module_start;
+  if (!img->codemap_off || k >= img->nfuncs) return 1;
+  uintptr_t entry = (uintptr_t)img->mem + img->func_off[k];
+  uint32_t at = img->codemap_off[k], end = img->codemap_off[k + 1];
+  if (pc < entry || at > end || end > img->codemap_size) return 1;
+  return codemap_lookup(img->codemap + at, end - at, module_start, (uint32_t)(pc - entry), out, max);
+}
+
+/* Puts the frames of image function k at `pos` (its trapping pc, or a
+ * return address minus one) at positions i, i+1, ... of ex's captured
+ * frames, innermost first: the callees inlined there, then k itself.
+ * Returns how many (at most room - i). */
+static uint32_t put_frame(rt_exec *ex, uint32_t i, uint32_t room, uint32_t k, uintptr_t pos) {
   const aot_code *code = ex->aot;
-  ex->store->frames[ex->aot_base + i] =
-      (rt_frame_info){code->ctx.funcs[code->ctx.inst->module->nimported_funcs + k], NULL, NULL, NULL};
+  const wm_module *m = code->ctx.inst->module;
+  uint32_t index = m->nimported_funcs + k;
+  codemap_frame fr[CODEMAP_MAX_DEPTH];
+  uint32_t start = index < m->nfuncs ? (uint32_t)m->funcs[index].code_offset : 0;
+  uint32_t n = aot_image_position(code->img, k, start, pos, fr, CODEMAP_MAX_DEPTH), put = 0;
+  fr[0].func = index;
+  for (uint32_t d = n; d-- > 0 && i + put < room;) {
+    uint32_t f = fr[d].func < m->nfuncs ? fr[d].func : index; /* a damaged map names no other function */
+    ex->store->frames[ex->aot_base + i + put++] = rt_frame_compiled(code->ctx.funcs[f], fr[d].woff);
+  }
+  return put;
 }
 
 void aot_capture_frames(rt_exec *ex, uintptr_t pc, uintptr_t sp) {
@@ -477,9 +529,12 @@ void aot_capture_frames(rt_exec *ex, uintptr_t pc, uintptr_t sp) {
   uint32_t n = 0;
   /* innermost first, from the frame sizes: inside a body, the return address
    * is at sp + frame and the caller's sp just above it */
+  bool first = true; /* pc is the trapping instruction's; below it, return addresses */
   while (pc >= lo && pc < hi && n < room && img->nfuncs) {
-    uint32_t k = func_at(img, (uint32_t)(pc - (uintptr_t)img->mem));
-    put_frame(ex, n++, k);
+    uintptr_t pos = first ? pc : pc - 1;
+    first = false;
+    uint32_t k = func_at(img, (uint32_t)(pos - (uintptr_t)img->mem));
+    n += put_frame(ex, n, room, k, pos);
     uintptr_t slot = sp + img->func_off[img->nfuncs + k];
     if (slot < sp || slot + 8 > ex->aot_sp_limit) break;
     memcpy(&pc, (const void *)slot, sizeof pc);
@@ -488,15 +543,37 @@ void aot_capture_frames(rt_exec *ex, uintptr_t pc, uintptr_t sp) {
   keep_frames(ex, n);
 }
 
+void aot_trace_after_call(rt_exec *ex, uintptr_t pc, uintptr_t sp) {
+  wrun_store *s = ex->store;
+  uint32_t base = ex->aot_base;
+  if (!s->ntrace || base >= s->ntrace || base >= s->nframes || s->trace[base].func != s->frames[base].func ||
+      rt_frame_compiled_offset(&s->trace[base]) != UINT32_MAX)
+    return; /* not the trace of this call, or this level's frames are in it already */
+  aot_capture_frames(ex, pc, sp);
+  uint32_t n = s->nframes - base;
+  if (!n) return;
+  uint32_t total = s->ntrace - 1 + n;
+  if (total > s->cap_trace) {
+    rt_frame_info *t = realloc(s->trace, total * sizeof *t);
+    if (!t) return; /* the trace keeps the entry frame only */
+    s->trace = t;
+    s->cap_trace = total;
+  }
+  memmove(s->trace + base + n, s->trace + base + 1, (s->ntrace - base - 1) * sizeof *s->trace);
+  memcpy(s->trace + base, s->frames + base, n * sizeof *s->trace);
+  s->ntrace = total;
+}
+
 uint32_t aot_walk_frame_records(const aot_image *img, uintptr_t pc, uintptr_t sp, uintptr_t fp, uintptr_t lr,
-                                uint32_t record_after, uintptr_t stack_hi, void (*visit)(void *arg, uint32_t k),
-                                void *arg, uint32_t max) {
+                                uint32_t record_after, uintptr_t stack_hi,
+                                void (*visit)(void *arg, uint32_t k, uintptr_t pos), void *arg, uint32_t max) {
   uintptr_t base = (uintptr_t)img->mem, lo = base + AOT_TRAMPOLINE_SIZE, hi = base + img->code_size;
   uintptr_t floor = sp; /* the next record must lie at or above this */
   uint32_t n = 0;
   while (pc >= lo && pc < hi && n < max && img->nfuncs) {
-    uint32_t k = func_at(img, (uint32_t)(pc - base));
-    visit(arg, k);
+    uintptr_t pos = n ? pc - 1 : pc; /* below the innermost frame, return addresses */
+    uint32_t k = func_at(img, (uint32_t)(pos - base));
+    visit(arg, k, pos);
     if (n++ == 0 && pc - (base + img->func_off[k]) < record_after) {
       /* stopped before its record was stored: fp is still the caller's,
        * and the way back is in the link register */
@@ -516,12 +593,12 @@ uint32_t aot_walk_frame_records(const aot_image *img, uintptr_t pc, uintptr_t sp
 /* aot_walk_frame_records' visitor for a fault: into the store's frames. */
 typedef struct frame_sink {
   rt_exec *ex;
-  uint32_t n;
+  uint32_t n, room;
 } frame_sink;
 
-static void sink_frame(void *arg, uint32_t k) {
+static void sink_frame(void *arg, uint32_t k, uintptr_t pos) {
   frame_sink *f = arg;
-  put_frame(f->ex, f->n++, k);
+  f->n += put_frame(f->ex, f->n, f->room, k, pos);
 }
 
 /* The frames active at a fault in code of a target with frame records. */
@@ -531,7 +608,7 @@ static void capture_records(rt_exec *ex, const aot_target *t, const void *uctx) 
   uintptr_t pc, sp, fp, lr;
   t->signal_pc_sp(uctx, &pc, &sp);
   t->signal_fp_lr(uctx, &fp, &lr);
-  frame_sink f = {ex, 0};
+  frame_sink f = {ex, 0, room};
   aot_walk_frame_records(ex->aot->img, pc, sp, fp, lr, t->record_after, ex->aot_sp_limit, sink_frame, &f, room);
   keep_frames(ex, f.n);
 }

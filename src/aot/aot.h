@@ -116,6 +116,9 @@ typedef struct aot_image {
                                    * images compiled for tiered execution have them (not
                                    * written to artifacts) */
   uint32_t nosr;
+  uint8_t *codemap;               /* pc -> wasm position maps of every function (codemap.h), or NULL */
+  uint32_t codemap_size;
+  uint32_t *codemap_off;          /* nfuncs + 1: where each function's map starts in codemap (NULL: none) */
 } aot_image;
 
 /* Per-instance state of compiled code: owned by the instance. */
@@ -185,8 +188,24 @@ bool aot_invoke(wrun_store *s, wrun_func *f, uint64_t *sp);
  * signal handler may call it. Does nothing when pc is not in compiled code. */
 void aot_capture_frames(rt_exec *ex, uintptr_t pc, uintptr_t sp);
 
+/* After a call from compiled code through the runtime (a host function,
+ * the interpreter, another instance) ended in a trap: the trace then holds
+ * only the entry frame of ex's compiled code; this replaces it with every
+ * compiled frame active at the call, found from (pc, sp) as
+ * aot_capture_frames does (pc: the call's return address minus one). */
+void aot_trace_after_call(rt_exec *ex, uintptr_t pc, uintptr_t sp);
+
+struct codemap_frame;
+/* The wasm frames at pc in the image's function k (pc counted from the
+ * image's start; a return address minus one for callers): out[0].woff is
+ * k's own module offset, out[1..] inlined callees, outermost first, with
+ * function indices of the module. Returns how many (at least 1). */
+uint32_t aot_image_position(const aot_image *img, uint32_t k, uint32_t module_start, uintptr_t pc,
+                            struct codemap_frame *out, uint32_t max);
+
 /* Walks compiled frames by their frame records, innermost first, calling
- * visit(arg, k) with the defined-function number k of each (at most max;
+ * visit(arg, k, pos) with the defined-function number k of each and its
+ * position pos (pc for the first, a return address minus one below; at most max;
  * returns how many): the frame holding pc, then the caller each record's
  * return address names. A record is 16 bytes at the frame pointer fp: the
  * caller's frame pointer, then the return address (AArch64's x29/x30 pair;
@@ -199,8 +218,8 @@ void aot_capture_frames(rt_exec *ex, uintptr_t pc, uintptr_t sp);
  * address leaves the image. Reads only [sp, stack_hi) and calls visit:
  * safe in a signal handler if visit is. */
 uint32_t aot_walk_frame_records(const aot_image *img, uintptr_t pc, uintptr_t sp, uintptr_t fp, uintptr_t lr,
-                                uint32_t record_after, uintptr_t stack_hi, void (*visit)(void *arg, uint32_t k),
-                                void *arg, uint32_t max);
+                                uint32_t record_after, uintptr_t stack_hi,
+                                void (*visit)(void *arg, uint32_t k, uintptr_t pos), void *arg, uint32_t max);
 
 /* Fills the helper table of a context. */
 void aot_init_helpers(aot_ctx *ctx);
@@ -315,6 +334,8 @@ typedef struct aot_func_out {
   uint32_t nrelocs;
   aot_osr *osr;                   /* with aot_func_in.osr: one entry per live loop head */
   uint32_t nosr;
+  uint8_t *map;                   /* pc -> wasm position map (codemap.h; malloc'd), or NULL */
+  uint32_t map_size;
 } aot_func_out;
 
 #endif

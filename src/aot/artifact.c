@@ -30,7 +30,10 @@
  * Section 0 is the module binary. Section 1 is the code: u32 function count,
  * u32 code size, one u32 entry offset per defined function (ascending), one
  * u32 frame size per defined function (for backtraces), then the code
- * (position independent: see aot.h). Every field is checked on load; the
+ * (position independent: see aot.h), then the code maps (codemap.h): u32
+ * their size in bytes, one u32 start per defined function (ascending, within
+ * the maps), then the maps. (Format 5 added the maps; 4 and older are
+ * refused with a message asking to recompile.) Every field is checked on load; the
  * CRCs catch damage, not tampering: an artifact is native code, trusted like
  * any executable, which is why the command line runs one only when the user
  * passes --allow-precompiled (docs/security.md). The compile cache adds its
@@ -49,7 +52,7 @@
 #include "aot/lower.h"
 #include "common/sha256.h"
 
-#define ARTIFACT_FORMAT 4u /* bump whenever generated code, its conventions or this layout change */
+#define ARTIFACT_FORMAT 5u /* bump whenever generated code, its conventions or this layout change */
 #define HEADER_SIZE 128u
 #define MAX_SECTION (1u << 30)
 #define COMPRESS_MIN 4096u /* smaller sections are stored raw: inflating them costs more than reading them */
@@ -198,8 +201,12 @@ static bool check_header(const uint8_t *bytes, size_t len, const uint8_t want_ma
 
 /* Serializes an image's code as a code section (layout above) after `pre`
  * bytes left for the caller; *out_len is the whole length. */
+static size_t code_section_size(const aot_image *img) {
+  return 8 + 8 * (size_t)img->nfuncs + img->code_size + 4 + 4 * (size_t)img->nfuncs + img->codemap_size;
+}
+
 static uint8_t *code_bytes(const aot_image *img, size_t pre, size_t *out_len) {
-  size_t code_len = pre + 8 + 8 * (size_t)img->nfuncs + img->code_size;
+  size_t code_len = pre + code_section_size(img);
   uint8_t *code = malloc(code_len);
   if (!code) return NULL;
   uint8_t *p = code + pre;
@@ -207,8 +214,30 @@ static uint8_t *code_bytes(const aot_image *img, size_t pre, size_t *out_len) {
   put32(p + 4, img->code_size);
   for (uint32_t i = 0; i < 2 * img->nfuncs; i++) put32(p + 8 + 4 * (size_t)i, img->func_off[i]);
   memcpy(p + 8 + 8 * (size_t)img->nfuncs, img->mem, img->code_size);
+  uint8_t *q = p + 8 + 8 * (size_t)img->nfuncs + img->code_size;
+  put32(q, img->codemap_size);
+  for (uint32_t i = 0; i < img->nfuncs; i++) put32(q + 4 + 4 * (size_t)i, img->codemap_off ? img->codemap_off[i] : 0);
+  if (img->codemap_size) memcpy(q + 4 + 4 * (size_t)img->nfuncs, img->codemap, img->codemap_size);
   *out_len = code_len;
   return code;
+}
+
+/* The code maps after the code (layout above; n bytes at p) into img. */
+static bool maps_from_section(aot_image *img, const uint8_t *p, size_t n, uint64_t at, rt_error *err) {
+  uint32_t nf = img->nfuncs, size = get32(p);
+  if (n != 4 + 4 * (size_t)nf + size) return bad(err, at, "code section sizes disagree");
+  img->codemap_off = malloc(((size_t)nf + 1) * sizeof *img->codemap_off);
+  img->codemap = malloc(size ? size : 1);
+  if (!img->codemap_off || !img->codemap) return rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
+  for (uint32_t i = 0; i < nf; i++) {
+    img->codemap_off[i] = get32(p + 4 + 4 * (size_t)i);
+    if (img->codemap_off[i] > size || (i && img->codemap_off[i] < img->codemap_off[i - 1]))
+      return bad(err, at, "code map start outside the maps or out of order");
+  }
+  img->codemap_off[nf] = size;
+  memcpy(img->codemap, p + 4 + 4 * (size_t)nf, size);
+  img->codemap_size = size;
+  return true;
 }
 
 /* Checks a code section (clen bytes; errors located at `at`, where its table
@@ -220,7 +249,8 @@ static aot_image *image_from_section(const uint8_t *code, size_t clen, uint64_t 
     return NULL;
   }
   uint32_t nfuncs = get32(code), code_size = get32(code + 4);
-  if ((uint64_t)8 + 8 * (uint64_t)nfuncs + code_size != clen || code_size < AOT_TRAMPOLINE_SIZE) {
+  uint64_t maps_at = (uint64_t)8 + 8 * (uint64_t)nfuncs + code_size; /* the code maps follow the code */
+  if (maps_at + 4 + 4 * (uint64_t)nfuncs > clen || code_size < AOT_TRAMPOLINE_SIZE) {
     bad(err, at, "code section sizes disagree");
     return NULL;
   }
@@ -245,6 +275,10 @@ static aot_image *image_from_section(const uint8_t *code, size_t clen, uint64_t 
   }
   aot_image *img = aot_image_from_code(code + 8 + 8 * (size_t)nfuncs, code_size, nfuncs, offs, options, cpu, err);
   if (img) img->from_artifact = true;
+  if (img && !maps_from_section(img, code + maps_at, clen - maps_at, at, err)) {
+    aot_image_free(img);
+    return NULL;
+  }
   return img;
 }
 
@@ -388,7 +422,7 @@ uint8_t *aot_component_artifact_write(const uint8_t *comp, size_t comp_len, uint
       return NULL;
     }
     cpu |= imgs[k]->cpu;
-    cap += compressBound((uLong)(32 + 8 + 8 * (size_t)imgs[k]->nfuncs + imgs[k]->code_size));
+    cap += compressBound((uLong)(32 + code_section_size(imgs[k])));
   }
   uint8_t *out = malloc(cap);
   if (!out) {

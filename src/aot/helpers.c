@@ -25,13 +25,15 @@ static _Noreturn void h_trap(aot_ctx *ctx, int kind) {
    * the return address of that call sits just below it */
   uintptr_t pc;
   memcpy(&pc, (const void *)(ctx->helper_sp - sizeof pc), sizeof pc);
-  aot_capture_frames(rt_current_exec, pc, ctx->helper_sp);
+  /* minus one: inside the call (or, on AArch64, the code before the address stored) */
+  aot_capture_frames(rt_current_exec, pc - 1, ctx->helper_sp);
   rt_set_trap(ctx->store, (rt_trap_kind)kind, NULL);
   unwind();
 }
 
 /* Calls f with the slot ABI; `slots` may be on the native stack. */
 static void h_call(aot_ctx *ctx, wrun_func *f, uint64_t *slots) {
+  uintptr_t call_sp = ctx->helper_sp; /* code the call runs may store its own there */
   wrun_store *s = ctx->store;
   rt_exec *ex = rt_current_exec;
   bool ok;
@@ -53,7 +55,12 @@ static void h_call(aot_ctx *ctx, wrun_func *f, uint64_t *slots) {
     ok = rt_tier(RT_TIER_INTERP)->invoke(s, f, vs);
     if (ok) memcpy(slots, vs, (size_t)f->result_slots * sizeof *vs);
   }
-  if (!ok) unwind();
+  if (!ok) {
+    uintptr_t pc; /* where this call was made, as in h_trap */
+    memcpy(&pc, (const void *)(call_sp - sizeof pc), sizeof pc);
+    aot_trace_after_call(ex, pc - 1, call_sp);
+    unwind();
+  }
 }
 
 static void h_call_indirect(aot_ctx *ctx, uint32_t table, uint32_t typeidx, uint32_t i, uint64_t *slots) {

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aot/codemap.h"
 #include "aot/lower.h"
 #include "binary/instr.h"
 #include "common/grow.h"
@@ -687,6 +688,27 @@ static void osr_liveness(cg *c, const wm_func *fn) {
   if (k < c->nosr) aot_fail(c, "internal error: loop head not found for OSR");
 }
 
+/* Can op trap or call (so a backtrace may ask for a pc in its code)? Those
+ * get an entry in the code map (codemap.h); the others need none. */
+static bool marks_position(const cg *c, wm_opcode op) {
+  switch (wm_opinfos[op].imm) {
+  case IMM_MEMARG: case IMM_MEMARG_LANE: case IMM_FUNC: case IMM_CALL_INDIRECT: case IMM_TABLE: case IMM_MEMORY:
+  case IMM_MEMORY_MEMORY: case IMM_DATA: case IMM_DATA_MEMORY: case IMM_ELEM: case IMM_ELEM_TABLE:
+  case IMM_TABLE_TABLE:
+    return true;
+  default: break;
+  }
+  switch (op) {
+  case OP_UNREACHABLE: case OP_I32_DIV_S: case OP_I32_DIV_U: case OP_I32_REM_S: case OP_I32_REM_U:
+  case OP_I64_DIV_S: case OP_I64_DIV_U: case OP_I64_REM_S: case OP_I64_REM_U: case OP_I32_TRUNC_F32_S:
+  case OP_I32_TRUNC_F32_U: case OP_I32_TRUNC_F64_S: case OP_I32_TRUNC_F64_U: case OP_I64_TRUNC_F32_S:
+  case OP_I64_TRUNC_F32_U: case OP_I64_TRUNC_F64_S: case OP_I64_TRUNC_F64_U:
+    return true;
+  case OP_LOOP: return c->in->interruptible; /* its interrupt check */
+  default: return false;
+  }
+}
+
 static void instr(cg *c) {
   uint32_t op_at = (uint32_t)reader_offset(&c->r);
   wm_opcode op = wm_read_op(&c->r);
@@ -717,6 +739,7 @@ static void instr(cg *c) {
     return;
   }
 
+  if (c->map && marks_position(c, op)) codemap_mark(c->map, (uint32_t)c->b.n, op_at, NULL, 0);
   switch (op) {
   case OP_UNREACHABLE: c->t->trap(c, WRUN_TRAP_UNREACHABLE); set_unreachable(c); return;
   case OP_NOP: return;
@@ -981,6 +1004,9 @@ bool aot_compile_func(const aot_target *t, const aot_func_in *in, aot_func_out *
   const wm_func *fn = &in->m->funcs[in->index];
   c.ft = wm_module_func_type(in->m, in->index);
   c.r = (wm_reader){in->m->bytes, fn->code, fn->code + fn->code_len, NULL};
+  codemap_builder map;
+  codemap_begin(&map, (uint32_t)fn->code_offset);
+  c.map = &map;
   c.nlocals = c.ft->nparams + fn->nlocals;
   c.ltype = malloc(((size_t)c.nlocals + 1) * sizeof *c.ltype);
   c.lreg = malloc((size_t)c.nlocals + 1);
@@ -1004,6 +1030,10 @@ bool aot_compile_func(const aot_target *t, const aot_func_in *in, aot_func_out *
   }
   if (c.nosr) osr_liveness(&c, fn);
   if (c.fail || !t->finish(&c, out)) goto done;
+  if (!codemap_encode(&map, &out->map, &out->map_size)) {
+    aot_fail(&c, "out of memory");
+    goto done;
+  }
   out->relocs = c.relocs;
   out->nrelocs = c.nrelocs;
   c.relocs = NULL;
@@ -1028,5 +1058,6 @@ done:
   free(c.lreg);
   free(c.lslot);
   free(c.b.p);
+  codemap_builder_free(&map);
   return ok;
 }

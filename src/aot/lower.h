@@ -115,6 +115,7 @@ typedef struct cg {
   aot_osr_point *osr;
   uint32_t nosr, caposr;
   uint32_t (*ival)[2];
+  struct codemap_builder *map;   /* pc -> wasm positions (codemap.h) */
   bool fail;
   char msg[160];
 } cg;

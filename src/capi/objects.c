@@ -13,7 +13,6 @@
 
 #include "capi/capi.h" /* first: it renames wasm.h's enumerators before the engine's headers come in */
 #include "aot/aot.h"
-#include "interp/interp.h"
 #include "runtime/tier.h"
 #include "valid/valid.h"
 
@@ -419,12 +418,12 @@ static wasm_trap_t *trap_from_store(wasm_store_t *s, const char *text) {
       fr->inst = f->inst;
       fr->index = f->index;
       size_t body = f->index < m->nfuncs ? (size_t)m->funcs[f->index].code_offset : 0;
-      /* An interpreted frame's position: the op that trapped (innermost) or
-       * the call it made (its record's return address).
-       * Compiled frames and memory faults caught by guard pages have none:
-       * the frame then points at the function's first instruction. */
-      uint32_t at = i + 1 == rs->ntrace ? interp_code_offset(f->code, rs->trap_pc, false)
-                                        : interp_code_offset(f->code, rs->trace[i].ret_pc, true);
+      /* A compiled frame carries its position (from the AOT's code map). An
+       * interpreted frame's: the op that trapped (innermost) or the call it
+       * made (its record's return address). Memory faults the interpreter
+       * left to guard pages have none: the frame then points at the
+       * function's first instruction. */
+      uint32_t at = rt_trace_offset(rs, i);
       fr->func_offset = at != UINT32_MAX && at >= body ? at - body : 0;
       fr->module_offset = body + fr->func_offset;
     }

@@ -812,10 +812,20 @@ static void free_func_code(wrun_func *f) {
   f->code = NULL;
 }
 
+/* An interpreted trace frame's position: the op that trapped (innermost)
+ * or the call it made (its record's return address). */
+static uint32_t frame_offset(const wrun_store *s, uint32_t i) {
+  const wrun_func *f = s->trace[i].func;
+  if (!f || f->host) return UINT32_MAX;
+  return i + 1 == s->ntrace ? interp_code_offset(f->code, s->trap_pc, false)
+                            : interp_code_offset(f->code, s->trace[i].ret_pc, true);
+}
+
 const rt_tier_ops interp_tier_ops = {
     .name = "interpreter",
     .invoke = interp_invoke,
     .free_func_code = free_func_code,
+    .frame_offset = frame_offset,
 #ifdef WRUN_INTERP_PROFILE
     .store_freed = interp_profile_report,
 #endif

@@ -86,6 +86,19 @@ typedef struct rt_frame_info {
   struct rt_memory *ret_mem;
 } rt_frame_info;
 
+/* A frame of compiled code (the AOT tier) has no interpreter caller state:
+ * ret_pc and ret_fp are NULL and ret_mem holds its position instead, 2 x
+ * the module offset of its instruction + 1 (odd, so never a memory's
+ * address), or NULL when unknown. */
+static inline rt_frame_info rt_frame_compiled(struct wrun_func *f, uint32_t module_offset) {
+  return (rt_frame_info){f, NULL, NULL, (struct rt_memory *)(uintptr_t)(2 * (uint64_t)module_offset + 1)};
+}
+/* A compiled frame's module offset, or UINT32_MAX when fr has none. */
+static inline uint32_t rt_frame_compiled_offset(const rt_frame_info *fr) {
+  uintptr_t v = (uintptr_t)fr->ret_mem;
+  return !fr->ret_pc && !fr->ret_fp && (v & 1) ? (uint32_t)(v >> 1) : UINT32_MAX;
+}
+
 /* Guard pages: unless WRUN_BOUNDS_CHECKS is set (sanitizer builds set it,
  * because ASan owns SIGSEGV), a 32-bit memory reserves 8 GiB + 64 KiB of
  * address space, enough for any u32 address plus u32 offset plus access size,

@@ -124,9 +124,14 @@ int64_t rt_store_fuel_left(const wrun_store *s);
 rt_trap_kind rt_store_trap_kind(const wrun_store *s);
 int rt_store_exit_code(const wrun_store *s);
 
-/* After a trap: a backtrace, innermost frame first, one "  #N NAME" line each,
- * written into buf (truncated to size). Returns buf. */
+/* After a trap: a backtrace, innermost frame first, one "  #N NAME" line each
+ * (" at 0xOFFSET" after it when the frame's position is known: the module
+ * offset of the instruction that trapped, or of the call below it), written
+ * into buf (truncated to size). Returns buf. */
 const char *rt_store_backtrace(const wrun_store *s, char *buf, size_t size);
+/* The module offset of frame i of the trace (innermost last), UINT32_MAX
+ * when unknown (host functions, guard-page faults in the interpreter). */
+uint32_t rt_trace_offset(const wrun_store *s, uint32_t i);
 
 /* ---- instantiation ---------------------------------------------------- */
 

@@ -185,12 +185,23 @@ static const char *func_name(const wrun_func *f, char *buf, size_t size) {
   return buf;
 }
 
+uint32_t rt_trace_offset(const wrun_store *s, uint32_t i) {
+  if (i >= s->ntrace || !s->trace[i].func || s->trace[i].func->host) return UINT32_MAX;
+  uint32_t at = rt_frame_compiled_offset(&s->trace[i]);
+  const rt_tier_ops *interp = rt_tier(RT_TIER_INTERP);
+  if (at == UINT32_MAX && interp && interp->frame_offset) at = interp->frame_offset(s, i);
+  return at;
+}
+
 const char *rt_store_backtrace(const wrun_store *s, char *buf, size_t size) {
   size_t used = 0;
   if (size) buf[0] = 0;
   for (uint32_t i = s->ntrace, n = 0; i-- > 0 && used + 1 < size; n++) {
     char tmp[32];
-    int w = snprintf(buf + used, size - used, "  #%u %s\n", n, func_name(s->trace[i].func, tmp, sizeof tmp));
+    uint32_t at = rt_trace_offset(s, i);
+    char pos[24] = "";
+    if (at != UINT32_MAX) snprintf(pos, sizeof pos, " at 0x%x", at);
+    int w = snprintf(buf + used, size - used, "  #%u %s%s\n", n, func_name(s->trace[i].func, tmp, sizeof tmp), pos);
     if (w < 0) break;
     used += (size_t)w;
     if (n >= 40 && i > 0) { /* deep recursion: keep the report short */

@@ -43,6 +43,10 @@ typedef struct rt_tier_ops {
    * frames active at the fault from the signal context `uctx` (a
    * ucontext_t). Must be async-signal-safe. */
   void (*capture_frames)(rt_exec *ex, const void *uctx);
+  /* The module offset of frame i of the store's trace when the tier ran it
+   * (UINT32_MAX: unknown; the interpreter's frames; compiled frames carry
+   * theirs, rt_frame_compiled_offset). */
+  uint32_t (*frame_offset)(const wrun_store *s, uint32_t i);
   /* When a store is freed (profiling builds report their counts). */
   void (*store_freed)(wrun_store *s);
 } rt_tier_ops;

@@ -105,7 +105,7 @@ check "inspect says first that it is native code, not validated: $(head -1 "$tmp
 expect "the first line of inspect says 'NOT validated'" 'head -1 "$tmp/out" | grep -q "NOT validated"'
 version=$("$wrun" --version | sed 's/^wrun //')
 hash=$(sha256sum "$tmp/inc.wasm" | cut -d' ' -f1)
-for line in "^artifact format: 4$" "^written by: wrun $version$" "^architecture: x86-64$" \
+for line in "^artifact format: 5$" "^written by: wrun $version$" "^architecture: x86-64$" \
             "^CPU features required: SSE4.1 POPCNT$" "^compile options: \(none\|bounds-checks\)$" \
             "^module sha256: $hash (matches the embedded module)$" "^loadable by this wrun on this machine: yes$" \
             "^native code: 1 functions" "^embedded module (decoded, not validated):$" '^  func "f" = 0 (i32) -> (i32)$'; do
@@ -224,11 +224,12 @@ art, tag = entry[:-32], entry[-32:]
 secs = []
 for k in range(2):
     off, clen, size, crc = struct.unpack_from("<QIII", art, 80 + 24 * k)
-    raw = clen == size                   # format 4: small sections are stored raw
+    raw = clen == size                   # format 4 on: small sections are stored raw
     data = bytearray(art[off:off + clen] if raw else zlib.decompress(art[off:off + clen]))
     assert len(data) == size and zlib.crc32(data) == crc
     secs.append((data, raw))
-secs[1][0][-1] ^= 0xFF                   # the last byte of native code
+nf, csize = struct.unpack_from("<II", secs[1][0], 0)
+secs[1][0][8 + 8 * nf + csize - 1] ^= 0xFF  # the last byte of native code (the code maps follow it)
 hdr, body, at = bytearray(art[:128]), b"", 128
 for k, (data, raw) in enumerate(secs):
     c = bytes(data) if raw else zlib.compress(bytes(data), 6)

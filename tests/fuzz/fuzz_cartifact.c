@@ -45,7 +45,7 @@ static void load_and_free(const uint8_t *b, size_t n) {
 }
 
 /* Recomputes the CRC of one section whose entry is at `e`: a raw one
- * (stored size = size, format 4), or a compressed one when it inflates. */
+ * (stored size = size, format 4 on), or a compressed one when it inflates. */
 static void reseal_section(uint8_t *b, size_t n, size_t e) {
   uint64_t off = rd32(b + e) | (uint64_t)rd32(b + e + 4) << 32;
   uint32_t clen = rd32(b + e + 8), want = rd32(b + e + 12);

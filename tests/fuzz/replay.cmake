@@ -7,3 +7,8 @@
 add_executable(fuzz_tiers_replay ${CMAKE_SOURCE_DIR}/tests/fuzz/fuzz_tiers.c ${CMAKE_SOURCE_DIR}/tests/fuzz/replay.c)
 target_link_libraries(fuzz_tiers_replay PRIVATE wrun_runtime)
 add_test(NAME fuzz-replay/tiers COMMAND fuzz_tiers_replay ${CMAKE_SOURCE_DIR}/tests/fuzz/seeds/tiers)
+# fuzz_aot's seeds likewise (fuzz-replay/aot): every option set compiled,
+# written as an artifact and loaded back, the code maps compared and read.
+add_executable(fuzz_aot_replay ${CMAKE_SOURCE_DIR}/tests/fuzz/fuzz_aot.c ${CMAKE_SOURCE_DIR}/tests/fuzz/replay.c)
+target_link_libraries(fuzz_aot_replay PRIVATE wrun_runtime)
+add_test(NAME fuzz-replay/aot COMMAND fuzz_aot_replay ${CMAKE_SOURCE_DIR}/tests/fuzz/seeds/aot)

@@ -23,12 +23,16 @@
 /* The functions a walk visited, innermost first. */
 typedef struct seen {
   uint32_t k[16];
+  uintptr_t pos[16];             /* the pc looked up: exact innermost, a return address - 1 below */
   uint32_t n;
 } seen;
 
-static void visit(void *arg, uint32_t k) {
+static void visit(void *arg, uint32_t k, uintptr_t pos) {
   seen *s = arg;
-  if (s->n < 16) s->k[s->n] = k;
+  if (s->n < 16) {
+    s->k[s->n] = k;
+    s->pos[s->n] = pos;
+  }
   s->n++;
 }
 
@@ -58,10 +62,12 @@ static void test_made_up_stack(void) {
   /* a fault in h's body: fp is h's record */
   uint32_t n = aot_walk_frame_records(img, base + 512 + 12, st, st + 16, 0xdead, 8, top, visit, &s, 16);
   CHECK(n == 3 && s.n == 3 && s.k[0] == 2 && s.k[1] == 1 && s.k[2] == 0);
+  CHECK(s.pos[0] == base + 512 + 12 && s.pos[1] == base + 256 + 19 && s.pos[2] == base + 128 + 7);
   /* at h's first instruction: fp is still g's record, lr holds the way back into g */
   memset(&s, 0, sizeof s);
   n = aot_walk_frame_records(img, base + 512, st, st + 48, base + 256 + 20, 8, top, visit, &s, 16);
   CHECK(n == 3 && s.k[0] == 2 && s.k[1] == 1 && s.k[2] == 0);
+  CHECK(s.pos[0] == base + 512 && s.pos[1] == base + 256 + 19); /* the link register is a return address too */
   /* ...and at its second (the record stored, fp not yet moved) */
   memset(&s, 0, sizeof s);
   n = aot_walk_frame_records(img, base + 512 + 4, st, st + 48, base + 256 + 20, 8, top, visit, &s, 16);

@@ -178,6 +178,7 @@ static void test_compile_all(void) {
     CHECK(out.frame % 16 == 8); /* sp + frame is the saved x30 under a 16-byte frame record */
     free(out.code);
     free(out.relocs);
+    free(out.map);
   }
   wm_module_free(m);
 }
@@ -517,6 +518,7 @@ static void test_far_compile(void) {
   CHECK(out.size > (UINT32_C(9) << 17)); /* more than 1.125 MiB: the first zero check is out of B.cond's reach */
   free(out.code);
   free(out.relocs);
+  free(out.map);
   wm_module_free(m);
 }
 

@@ -39,6 +39,7 @@
 #include <string.h>
 
 #include "aot/arm64/asm.h"
+#include "aot/codemap.h"
 #include "aot/arm64/target.h"
 #include "aot/ir/isa.h"
 
@@ -1579,6 +1580,31 @@ static void bind(ir_gen *g, site_list *l, size_t target) {
   for (uint32_t k = 0; k < l->n; k++) E(patch_site(g, l->at[k], target));
 }
 
+/* The stub of trap k (not the stack check's) for several sites: each site branches
+ * to a `bl stub` of its own, which the code map gives the site's position
+ * (codemap.h), and the stub stores that return address where call_helper
+ * stores its own, so the helper's backtrace names the site. */
+static void trap_stub_by_site(ir_gen *g, const site_list *l, int k) {
+  size_t first = g->b.n;
+  for (uint32_t s = 0; s < l->n; s++) {
+    codemap_copy(g->map, (uint32_t)g->b.n, codemap_find(g->map, l->at[s]));
+    E(patch_site(g, l->at[s], g->b.n));
+    E(a64_bl(&g->b, g->b.n)); /* patched below */
+  }
+  size_t stub = g->b.n;
+  codemap_copy(g->map, (uint32_t)stub, -1);
+  for (uint32_t s = 0; s < l->n; s++) E(a64_patch(&g->b, first + 4 * (size_t)s, stub));
+  E(a64_addsub_imm(&g->b, A64_SUB, true, A64_SP, A64_SP, 16));
+  E(a64_ldst(&g->b, A64_STR_X, A64_LR, A64_SP, 8));
+  E(a64_addsub_imm(&g->b, A64_ADD, true, S0, A64_SP, 16));
+  E(a64_ldst(&g->b, A64_STR_X, S0, A64_CTX, ctx_off(offsetof(aot_ctx, helper_sp))));
+  E(a64_mov(&g->b, true, 0, A64_CTX));
+  E(a64_mov_imm(&g->b, false, 1, (uint64_t)k));
+  E(a64_ldst(&g->b, A64_LDR_X, S0, A64_CTX, ctx_off(offsetof(aot_ctx, helpers) + 8 * (size_t)AOT_H_TRAP)));
+  E(a64_blr(&g->b, S0));
+  E(a64_udf(&g->b, 0));
+}
+
 static uint32_t popcount(uint32_t x) { return (uint32_t)__builtin_popcount(x); }
 
 /* Stores (or loads back) the callee-saved registers this function writes. */
@@ -1733,6 +1759,11 @@ static bool a_finish(ir_gen *g, aot_func_out *out) {
   /* trap stubs (sp is the body's at every branch here) */
   for (int k = 0; k <= WRUN_TRAP_INTERRUPTED; k++) {
     if (!g->traps[k].n && k != WRUN_TRAP_STACK_EXHAUSTED) continue;
+    if (g->traps[k].n > 1 && g->map && k != WRUN_TRAP_STACK_EXHAUSTED) { /* several sites: codemap.h wants to know which one trapped */
+      trap_stub_by_site(g, &g->traps[k], k);
+      continue;
+    }
+    codemap_copy(g->map, (uint32_t)g->b.n, g->traps[k].n ? codemap_find(g->map, g->traps[k].at[0]) : -1);
     if (k == WRUN_TRAP_STACK_EXHAUSTED) E(patch_site(g, st->stack_site, g->b.n));
     bind(g, &g->traps[k], g->b.n);
     E(a64_mov(&g->b, true, 0, A64_CTX));

@@ -479,6 +479,7 @@ static void memory_access(bstate *s, wm_opcode op, const wm_opinfo *info) {
 
 static void instr(bstate *s) {
   ir_func *f = s->f;
+  f->woff = (uint32_t)reader_offset(&s->r); /* what the instructions made here come from */
   wm_opcode op = wm_read_op(&s->r);
   if (op == OP_COUNT_) return unsupported(s, "internal error: unknown opcode");
   const wm_opinfo *info = &wm_opinfos[op];
@@ -667,6 +668,7 @@ int ir_build(const wm_module *m, uint32_t fidx, bool interruptible, ir_func **ou
   s.f = ir_func_new();
   if (!s.f) return -1;
   ir_func *f = s.f;
+  f->woff = (uint32_t)fn->code_offset;
   if (!types_ok(&s, wm_functype_params(ft), ft->nparams) || !types_ok(&s, fn->locals, fn->nlocals) ||
       !types_ok(&s, wm_functype_results(ft), ft->nresults))
     goto done;

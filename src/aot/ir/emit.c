@@ -11,17 +11,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aot/codemap.h"
 #include "aot/ir/build.h"
 #include "aot/ir/inline.h"
 #include "aot/ir/isa.h"
 
-/* WRUN_AOT_INLINE=0 turns inlining off (measurements, bisecting); =all
- * also inlines callees that may trap, whose frame a backtrace then misses
- * (inline.c). 0: off, 1: default, 2: all. */
+/* WRUN_AOT_INLINE=0 turns inlining off, =safe inlines only callees that
+ * cannot trap (the policy before inlined frames had positions in the code
+ * map; for measurements and bisecting). 0: off, 1: safe, 2: default (callees
+ * that may trap too: a trap in the copy still shows their frame). */
 static int inline_mode(void) {
   const char *e = getenv("WRUN_AOT_INLINE");
   if (e && strcmp(e, "0") == 0) return 0;
-  return e && strcmp(e, "all") == 0 ? 2 : 1;
+  return e && strcmp(e, "safe") == 0 ? 1 : 2;
 }
 
 ir_loc ir_loc_of(const ir_gen *g, uint32_t v) {
@@ -199,6 +201,23 @@ static bool no_moves(const ir_gen *g, uint32_t b) {
   return true;
 }
 
+/* Marks where instruction i's code starts in the code map, if it may trap
+ * or call, with the frames of the calls it was inlined through. */
+static void mark_position(ir_gen *g, const ir_ins *i) {
+  bool traps = (ir_opinfos[i->op].flags & IRF_EFFECT) || i->op == IR_TRAP;
+  if (!traps || i->op == IR_GLOBAL_SET || i->op == IR_RESULT) return;
+  const ir_func *f = g->f;
+  uint32_t sites[CODEMAP_MAX_DEPTH], n = 0; /* innermost first */
+  for (uint32_t s = i->inl; s && s <= f->nsites && n < CODEMAP_MAX_DEPTH - 1; s = f->sites[s - 1].parent)
+    sites[n++] = s - 1;
+  codemap_frame chain[CODEMAP_MAX_DEPTH]; /* outermost first */
+  for (uint32_t k = 0; k < n; k++) {
+    chain[k].func = f->sites[sites[n - 1 - k]].func;
+    chain[k].woff = k + 1 < n ? f->sites[sites[n - 2 - k]].call_woff : i->woff;
+  }
+  codemap_mark(g->map, (uint32_t)g->b.n, n ? f->sites[sites[n - 1]].call_woff : i->woff, chain, n);
+}
+
 static bool emit_func(ir_gen *g, aot_func_out *out) {
   const ir_func *f = g->f;
   for (uint32_t b = 0; b < f->nblocks; b++) g->fwd[b] = b;
@@ -226,8 +245,10 @@ static bool emit_func(ir_gen *g, aot_func_out *out) {
       if (i->dead || i->op == IR_PHI) continue;
       if (ir_opinfos[i->op].flags & IRF_TERM) {
         if (bl->nsucc == 1) phi_moves(g, b, bl->succ[0]);
+        if (i->op == IR_TRAP) mark_position(g, i);
         g->isa->term(g, v, next);
       } else {
+        mark_position(g, i);
         g->isa->ins(g, v);
       }
     }
@@ -247,6 +268,7 @@ int aot_ir_compile_func(const aot_isa *isa, const aot_func_in *in, aot_func_out 
   if (st == 0) return 0;
   int res = -1;
   ir_ra ra = {0};
+  codemap_builder map = {0};
   ir_gen g;
   memset(&g, 0, sizeof g);
   if (!ir_cfg(f)) goto done;
@@ -281,8 +303,11 @@ int aot_ir_compile_func(const aot_isa *isa, const aot_func_in *in, aot_func_out 
   g.fwd = malloc(((size_t)f->nblocks + 1) * sizeof *g.fwd);
   if (!g.block_pos || !g.fwd) goto done;
   for (uint32_t b = 0; b < f->nblocks; b++) g.block_pos[b] = UINT32_MAX;
+  codemap_begin(&map, (uint32_t)in->m->funcs[in->index].code_offset);
+  g.map = &map;
   if (emit_func(&g, out)) {
     res = 1;
+    if (!codemap_encode(&map, &out->map, &out->map_size)) res = -1;
   } else if (!g.b.oom) { /* a shape the backend declined while emitting: the one-pass compiler takes it */
     snprintf(why, whysz, "internal: emission failed");
     res = 0;
@@ -298,5 +323,6 @@ done:
   if (g.isa_state) isa->release(&g);
   ir_ra_free(&ra);
   ir_func_free(f);
+  codemap_builder_free(&map);
   return res;
 }

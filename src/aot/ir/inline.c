@@ -13,12 +13,14 @@
  * call's arguments and the call's value to the returned one, so the
  * caller's passes see through it and no block or edge changes.
  *
- * Backtraces name every frame (tests/cli/aot.sh), and a trap inside an
- * inlined copy would show the caller as the innermost frame, so by default
- * only callees none of whose instructions can trap are inlined (no memory
- * access, no division); `trapping` (WRUN_AOT_INLINE=all) inlines those
- * too, at the price of that frame. Either way a call that no longer takes
- * stack space cannot exhaust it.
+ * Backtraces name every frame (tests/cli/aot.sh): the copies carry the
+ * callee's positions and an inline site (ir_inline_site: the call's
+ * position and the callee), which the code map records (codemap.h), so a
+ * trap inside an inlined copy still shows the callee's frame at its own
+ * offset. So callees that may trap (memory accesses, divisions) are
+ * inlined by default; `trapping` false (WRUN_AOT_INLINE=safe) keeps to
+ * those that cannot. Either way a call that no longer takes stack space
+ * cannot exhaust it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -169,6 +171,12 @@ static void splice(ir_func *f, uint32_t b, uint32_t p, uint32_t v, const callee 
   }
   memcpy(saved, f->blocks[b].ins, oldn * sizeof *saved);
   uint32_t result = UINT32_MAX;
+  /* the copies carry the callee's positions and this call as their inline
+   * site, so a trap in them still shows the callee's frame (emit.c) */
+  uint32_t saved_woff = f->woff;
+  uint16_t saved_inl = f->inl;
+  f->inl = ir_inline_site_new(f, f->ins[v].inl, c->fidx, f->ins[v].woff);
+  if (!f->inl) f->inl = saved_inl; /* out of sites: positions of the call (never for may_trap callees) */
   for (uint32_t k = 0; k < c->nline && !f->oom; k++) {
     const ir_ins *i = &g->ins[c->line[k]];
     uint32_t args[4];
@@ -181,12 +189,15 @@ static void splice(ir_func *f, uint32_t b, uint32_t p, uint32_t v, const callee 
       continue;
     }
     for (uint32_t a = 0; a < i->nargs; a++) args[a] = map[ir_resolve(g, i->args[a])];
+    f->woff = f->inl != saved_inl ? i->woff : f->ins[v].woff;
     uint32_t nv = ir_emit(f, b, (ir_op)i->op, (ir_type)i->type, args, i->nargs, i->imm); /* appended at the end */
     if (f->oom) break;
     f->ins[nv].wop = i->wop;
     f->ins[nv].aux = i->aux;
     map[c->line[k]] = nv;
   }
+  f->woff = saved_woff;
+  f->inl = saved_inl;
   if (!f->oom) {
     /* the block: what came before the call, the copies, what came after */
     ir_block *bl = &f->blocks[b];
@@ -212,7 +223,8 @@ uint32_t ir_inline_calls(ir_func *f, const wm_module *m, uint32_t fidx, bool int
       const ir_ins *i = &f->ins[v];
       if (i->dead || i->op != IR_CALL || i->imm == fidx || i->imm < m->nimported_funcs) continue;
       const callee *c = get_callee(cs, &ncs, m, (uint32_t)i->imm, interruptible, &oom);
-      if (!c || (c->may_trap && !trapping) || grown + c->nline > IR_INLINE_GROWTH) continue;
+      if (!c || (c->may_trap && (!trapping || f->nsites >= UINT16_MAX - 2)) || grown + c->nline > IR_INLINE_GROWTH)
+        continue;
       if ((f->ins[v].type == IR_VOID) != (c->g->ins[c->line[c->nline - 1]].nargs == 0)) continue;
       uint32_t before = f->blocks[b].nins;
       splice(f, b, k, v, c);

@@ -17,8 +17,9 @@
  * ir_cfg) of a defined function whose optimized IR is one straight line of
  * at most IR_INLINE_BUDGET instructions without calls, helper operations,
  * polls or explicit traps, by a copy of that line; callees with memory
- * accesses or divisions (which may trap, and the backtrace would then
- * miss their frame) only when `trapping`. Returns how many calls were
+ * accesses or divisions (which may trap) only when `trapping` (the copies
+ * carry an inline site, so a backtrace still shows the callee's frame).
+ * Returns how many calls were
  * inlined; sets f->oom on failure. The CFG is unchanged. */
 uint32_t ir_inline_calls(ir_func *f, const wm_module *m, uint32_t fidx, bool interruptible, bool trapping);
 

@@ -103,6 +103,7 @@ void ir_func_free(ir_func *f) {
   free(f->ins);
   free(f->repl);
   free(f->order);
+  free(f->sites);
   while (f->arena) {
     ir_chunk *n = f->arena->next;
     free(f->arena);
@@ -153,6 +154,8 @@ static uint32_t new_ins(ir_func *f, uint32_t b, ir_op op, ir_type t, const uint3
   i->block = b;
   i->imm = imm;
   i->nargs = nargs;
+  i->woff = f->woff; /* the wasm instruction being built (codemap.h) */
+  i->inl = f->inl;
   if (nargs) {
     i->args = ir_alloc(f, nargs * sizeof *i->args);
     if (i->args && args) memcpy(i->args, args, nargs * sizeof *args);
@@ -199,6 +202,14 @@ void ir_set_succ(ir_func *f, uint32_t b, const uint32_t *succ, uint32_t n) {
   memcpy(bl->succ, succ, n * sizeof *succ);
   bl->nsucc = n;
   for (uint32_t k = 0; k < n; k++) ir_add_edge(f, b, succ[k]);
+}
+
+uint16_t ir_inline_site_new(ir_func *f, uint16_t parent, uint32_t func, uint32_t call_woff) {
+  if (f->nsites >= UINT16_MAX - 1 ||
+      !grow(f, (void **)&f->sites, &f->capsites, f->nsites + 1, sizeof *f->sites))
+    return 0;
+  f->sites[f->nsites++] = (ir_inline_site){parent, func, call_woff};
+  return (uint16_t)f->nsites;
 }
 
 uint32_t ir_resolve(const ir_func *f, uint32_t v) {

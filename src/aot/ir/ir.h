@@ -116,9 +116,12 @@ typedef struct ir_ins {
   uint8_t type;                  /* ir_type of the result (IR_VOID: none) */
   uint8_t dead;                  /* removed by a pass */
   uint16_t wop;                  /* LOAD/STORE/DIV/HOP: the wasm opcode */
+  uint16_t inl;                  /* copied in by inlining: its ir_func.sites entry + 1, else 0 */
   uint32_t aux;                  /* CALL_INDIRECT: table; HOP: second immediate; SIMD memory: lane */
   uint32_t block;
   uint32_t nargs;
+  uint32_t woff;                 /* module offset of the wasm instruction it came from (of the
+                                  * inlined callee when inl is set): positions for backtraces */
   uint32_t *args;                /* value indices (arena) */
   uint64_t imm;
 } ir_ins;
@@ -134,6 +137,14 @@ typedef struct ir_block {
 
 typedef struct ir_chunk ir_chunk;
 
+/* A call inlined (inline.c): the instructions copied in carry its index +
+ * 1 (ir_ins.inl), so a backtrace can show the callee's frame. */
+typedef struct ir_inline_site {
+  uint16_t parent;               /* the site the call itself was inlined at (+ 1), or 0 */
+  uint32_t func;                 /* the callee's function index */
+  uint32_t call_woff;            /* module offset of the call */
+} ir_inline_site;
+
 typedef struct ir_func {
   ir_ins *ins;
   uint32_t nins, capins;
@@ -146,6 +157,10 @@ typedef struct ir_func {
   uint32_t nresults;
   ir_chunk *arena;
   bool oom;
+  uint32_t woff;                 /* ir_emit stamps new instructions with these two */
+  uint16_t inl;
+  ir_inline_site *sites;         /* inlined calls (malloc'd) */
+  uint32_t nsites, capsites;
 } ir_func;
 
 /* ---- construction (ir.c) ---- */
@@ -157,6 +172,8 @@ uint32_t ir_block_new(ir_func *f);
 uint32_t ir_emit(ir_func *f, uint32_t b, ir_op op, ir_type t, const uint32_t *args, uint32_t nargs, uint64_t imm);
 uint32_t ir_phi_new(ir_func *f, uint32_t b, ir_type t);
 void ir_add_edge(ir_func *f, uint32_t from, uint32_t to);
+/* Records an inlined call; returns its ir_ins.inl value (0: out of room). */
+uint16_t ir_inline_site_new(ir_func *f, uint16_t parent, uint32_t func, uint32_t call_woff);
 /* Sets the terminator's successors (after ir_emit of JMP/BR/SWITCH). */
 void ir_set_succ(ir_func *f, uint32_t b, const uint32_t *succ, uint32_t n);
 /* Follows replacements to the value standing for v. */

@@ -71,6 +71,8 @@ typedef struct ir_gen {
   uint32_t nout;                 /* outgoing argument slots the calls need */
   bool fail;
   void *isa_state;
+  struct codemap_builder *map;   /* pc -> wasm positions (codemap.h): emit.c marks each instruction
+                                  * that may trap or call; backends give trap stubs their sites' */
 } ir_gen;
 
 struct aot_isa {

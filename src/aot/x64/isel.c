@@ -32,6 +32,7 @@
 #include "aot/ir/isa.h"
 #include "aot/x64/isel.h"
 #include "aot/x64/target.h"
+#include "aot/x64/trapstub.h"
 
 #define XS1 14
 #define XS2 15
@@ -1266,15 +1267,9 @@ static bool x_finish(ir_gen *g, aot_func_out *out) {
   x64_alu_imm(&g->b, 0, true, x64_r(RSP), (int32_t)st->frame);
   x64_ret(&g->b);
   /* trap stubs, as the one-pass backend's (rsp is the body's at every jump here) */
-  for (int k = 0; k <= WRUN_TRAP_INTERRUPTED; k++) {
+  for (int k = 0; k <= WRUN_TRAP_INTERRUPTED; k++) { /* (trapstub.c: each site keeps its position) */
     if (!g->traps[k].n && k != WRUN_TRAP_STACK_EXHAUSTED) continue;
-    if (k == WRUN_TRAP_STACK_EXHAUSTED) x64_patch_rel32(&g->b, st->stack_site, g->b.n);
-    bind(g, &g->traps[k], g->b.n);
-    x64_mov_rr(&g->b, true, RDI, R14);
-    x64_mov_imm(&g->b, false, RSI, (uint64_t)k);
-    x64_mov_store(&g->b, true, ctx_mem(offsetof(aot_ctx, helper_sp)), RSP);
-    x64_op_rm(&g->b, 0, 0xFF, false, 2, x64_m(ctx_mem(offsetof(aot_ctx, helpers) + 8 * (size_t)AOT_H_TRAP)));
-    x64_ud2(&g->b);
+    x64_trap_stub(&g->b, g->map, &g->traps[k], k == WRUN_TRAP_STACK_EXHAUSTED ? st->stack_site : SIZE_MAX, k);
   }
   if (g->b.oom || g->fail) return false;
   for (uint32_t k = 0; k < g->nfix; k++) {

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "aot/x64/target.h"
+#include "aot/x64/trapstub.h"
 #include "semantics/ops.h"
 
 #define GPR_ALLOC ((1u << RBX) | (1u << RBP) | (1u << RSI) | (1u << RDI) | (1u << R8) | (1u << R9) | \
@@ -1093,19 +1094,10 @@ static bool t_finish(cg *c, aot_func_out *out) {
   x64_alu_imm(&c->b, 0, true, x64_r(RSP), (int32_t)frame);
   x64_ret(&c->b);
   /* trap stubs (rsp is aligned at every jump to them) */
-  for (int k = 0; k <= WRUN_TRAP_INTERRUPTED; k++) {
-    if (!c->traps[k].n) continue;
-    aot_bind_sites(c, &c->traps[k], c->b.n);
-    x64_mov_rr(&c->b, true, RDI, R14);
-    x64_mov_imm(&c->b, false, RSI, (uint64_t)k);
-    call_helper(c, AOT_H_TRAP);
-    x64_ud2(&c->b);
-  }
+  for (int k = 0; k <= WRUN_TRAP_INTERRUPTED; k++) /* (trapstub.c: each site keeps its position) */
+    if (c->traps[k].n) x64_trap_stub(&c->b, c->map, &c->traps[k], SIZE_MAX, k);
   size_t stack_trap = c->b.n;
-  x64_mov_rr(&c->b, true, RDI, R14);
-  x64_mov_imm(&c->b, false, RSI, WRUN_TRAP_STACK_EXHAUSTED);
-  call_helper(c, AOT_H_TRAP);
-  x64_ud2(&c->b);
+  x64_trap_stub(&c->b, c->map, &(site_list){0}, SIZE_MAX, WRUN_TRAP_STACK_EXHAUSTED);
 
   /* OSR entries (tiered execution), after the stubs */
   uint32_t *osr_at = c->nosr ? calloc(c->nosr, sizeof *osr_at) : NULL;
@@ -1125,6 +1117,7 @@ static bool t_finish(cg *c, aot_func_out *out) {
     return false;
   }
   size_t plen = pro.n;
+  if (c->map) codemap_shift(c->map, (uint32_t)plen); /* the prologue goes in front */
   out->size = (uint32_t)(plen + c->b.n);
   out->code = malloc(out->size);
   out->osr = c->nosr ? calloc(c->nosr, sizeof *out->osr) : NULL;
