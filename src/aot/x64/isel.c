@@ -311,6 +311,42 @@ static int emit_test(ir_gen *g, ir_loc c) {
   return CC_NE;
 }
 
+/* Is v a shift left by 1-3 that begin left to the add using it (an index
+ * scaled in the add's lea)? */
+static bool scaled_index(const ir_gen *g, uint32_t v) {
+  const ir_ins *i = &g->f->ins[v];
+  return S((ir_gen *)g)->fused[v] && (i->op == IR_I32_SHL || i->op == IR_I64_SHL);
+}
+
+/* An add as one lea into d: x + y << s (the shift begin fused into it),
+ * or x + y or x + k when d is not x's register (no copy first). A 32-bit
+ * lea computes the sum modulo 2^32 and clears the upper half, as
+ * i32.add; the address arithmetic of wasm32 (i32.add and i32.shl of the
+ * index) is formed this way and never folded into the access's own
+ * operand, whose 64-bit sum would not wrap. False: not this shape. */
+static bool add_lea(ir_gen *g, uint32_t v, ir_loc a, ir_loc b, bool w, int d) {
+  const ir_ins *i = &g->f->ins[v];
+  int32_t k;
+  for (uint32_t s = 0; s < 2; s++) {
+    uint32_t sv = i->args[s];
+    if (!scaled_index(g, sv)) continue;
+    ir_loc x = s ? a : b, y = ir_loc_of(g, g->f->ins[sv].args[0]);
+    int scale = 1 << (g->f->ins[g->f->ins[sv].args[1]].imm & 3);
+    int xr = x.kind == IR_LOC_REG ? x.reg : RAX, yr = y.kind == IR_LOC_REG ? y.reg : R11;
+    if (x.kind != IR_LOC_REG) load_g(g, x, RAX);
+    if (y.kind != IR_LOC_REG) load_g(g, y, R11);
+    x64_lea(&g->b, w, d, x64_bidx(xr, yr, scale, 0));
+    commit(g, v, d);
+    return true;
+  }
+  if (a.kind != IR_LOC_REG || a.reg == d) return false;
+  if (imm32(b, w, &k)) x64_lea(&g->b, w, d, x64_base(a.reg, k));
+  else if (b.kind == IR_LOC_REG) x64_lea(&g->b, w, d, x64_bidx(a.reg, b.reg, 1, 0));
+  else return false;
+  commit(g, v, d);
+  return true;
+}
+
 static void int_binop(ir_gen *g, uint32_t v, ir_op op) {
   ir_loc a = arg(g, v, 0), b = arg(g, v, 1);
   bool w = g->f->ins[v].type == IR_I64;
@@ -326,6 +362,9 @@ static void int_binop(ir_gen *g, uint32_t v, ir_op op) {
     }
     commit(g, v, d);
     return;
+  }
+  if (op == IR_I32_ADD || op == IR_I64_ADD) {
+    if (add_lea(g, v, a, b, w, d)) return;
   }
   if (sh >= 0 && b.kind != IR_LOC_CONST) load_g(g, b, RCX);
   load_g(g, a, d); /* d is never b's register (ra.c) */
@@ -653,6 +692,14 @@ static void global_set(ir_gen *g, uint32_t v) {
 
 /* ---- select, calls, polls ---- */
 
+/* Emits fused compare c (marked by begin) and returns the condition code
+ * for "c is 1". */
+static int fused_cond(ir_gen *g, uint32_t c) {
+  const ir_ins *ci = &g->f->ins[c];
+  if (ci->op == IR_I32_EQZ || ci->op == IR_I64_EQZ) return emit_test(g, ir_loc_of(g, ci->args[0])) ^ 1;
+  return emit_int_cmp(g, (ir_op)ci->op, ir_loc_of(g, ci->args[0]), ir_loc_of(g, ci->args[1]));
+}
+
 static void select_op(ir_gen *g, uint32_t v) {
   ir_loc a = arg(g, v, 0), b = arg(g, v, 1), c = arg(g, v, 2);
   uint8_t t = g->f->ins[v].type;
@@ -676,10 +723,17 @@ static void select_op(ir_gen *g, uint32_t v) {
     return;
   }
   int d = dst_reg(g, v, RAX);
+  uint32_t cv = g->f->ins[v].args[2];
+  int keep_a = CC_NE; /* the condition under which d keeps a */
+  if (S(g)->fused[cv]) {
+    /* cmp first: d may be the register of a compare operand dying there;
+     * the moves below leave the flags alone (x64_mov_imm never uses xor) */
+    keep_a = fused_cond(g, cv);
+  }
   if (b.kind == IR_LOC_CONST) load_g(g, b, RDX);
   load_g(g, a, d);
-  emit_test(g, c);
-  x64_cmov(&g->b, CC_E, wide(t), d, b.kind == IR_LOC_CONST ? x64_r(RDX) : rm_of(g, b));
+  if (!S(g)->fused[cv]) emit_test(g, c);
+  x64_cmov(&g->b, keep_a ^ 1, wide(t), d, b.kind == IR_LOC_CONST ? x64_r(RDX) : rm_of(g, b));
   commit(g, v, d);
 }
 
@@ -1050,6 +1104,59 @@ static void jump_to(ir_gen *g, uint32_t b, uint32_t next) {
   ir_gen_fixup(g, (uint32_t)x64_jmp_rel32(&g->b), b);
 }
 
+/* br_table whose index (in ecx) picks few runs of equal targets: one
+ * unsigned compare and branch per run, ascending, instead of a jump table
+ * and an indirect jump (regex's three-way dispatch). At most 4 runs,
+ * the default's [n, 2^32) included. */
+static bool switch_by_compares(ir_gen *g, const ir_block *bl, uint32_t next) {
+  uint32_t n = bl->nsucc - 1, hi[4], succ[4], nr = 0;
+  if (n > INT32_MAX) return false;
+  for (uint32_t k = 0; k <= n; k++) {
+    uint32_t s = bl->succ[k];
+    if (nr && ir_gen_target(g, succ[nr - 1]) == ir_gen_target(g, s)) {
+      hi[nr - 1] = k;
+      continue;
+    }
+    if (nr == 4) return false;
+    hi[nr] = k;
+    succ[nr++] = s;
+  }
+  for (uint32_t r = 0; r + 1 < nr; r++) {
+    x64_alu_imm(&g->b, 7, false, x64_r(RCX), (int32_t)hi[r]);
+    ir_gen_fixup(g, (uint32_t)x64_jcc_rel32(&g->b, CC_BE), succ[r]);
+  }
+  jump_to(g, succ[nr - 1], next);
+  return true;
+}
+
+/* br_table over at most 64 cases with at most three targets besides the
+ * default's: a bit mask per target tested with bt (strings' character
+ * classes), the default for an index out of range or in no mask. */
+static bool switch_by_bits(ir_gen *g, const ir_block *bl, uint32_t next) {
+  uint32_t n = bl->nsucc - 1, dflt = bl->succ[n], tg[3], nt = 0;
+  uint64_t mask[3] = {0, 0, 0};
+  if (n > 64) return false;
+  for (uint32_t k = 0; k < n; k++) {
+    uint32_t t = ir_gen_target(g, bl->succ[k]), j = 0;
+    if (t == ir_gen_target(g, dflt)) continue;
+    while (j < nt && ir_gen_target(g, tg[j]) != t) j++;
+    if (j == nt) {
+      if (nt == 3) return false;
+      tg[nt++] = bl->succ[k];
+    }
+    mask[j] |= 1ull << k;
+  }
+  x64_alu_imm(&g->b, 7, false, x64_r(RCX), (int32_t)n);
+  ir_gen_fixup(g, (uint32_t)x64_jcc_rel32(&g->b, CC_AE), dflt);
+  for (uint32_t j = 0; j < nt; j++) {
+    x64_mov_imm(&g->b, true, R11, mask[j]);
+    x64_op_rm(&g->b, 0, 0x0FA3, true, RCX, x64_r(R11)); /* bt r11, rcx: CF = bit rcx of r11 */
+    ir_gen_fixup(g, (uint32_t)x64_jcc_rel32(&g->b, CC_B), tg[j]);
+  }
+  jump_to(g, dflt, next);
+  return true;
+}
+
 static void x_term(ir_gen *g, uint32_t v, uint32_t next) {
   const ir_ins *i = &g->f->ins[v];
   const ir_block *bl = &g->f->blocks[i->block];
@@ -1078,6 +1185,7 @@ static void x_term(ir_gen *g, uint32_t v, uint32_t next) {
   case IR_SWITCH: {
     uint32_t n = bl->nsucc - 1;
     load_g(g, ir_loc_of(g, i->args[0]), RCX);
+    if (switch_by_compares(g, bl, next) || switch_by_bits(g, bl, next)) return;
     x64_alu_imm(&g->b, 7, false, x64_r(RCX), (int32_t)n);
     x64_mov_imm(&g->b, false, R11, n);
     x64_cmov(&g->b, CC_AE, false, RCX, x64_r(R11));
@@ -1181,6 +1289,33 @@ static bool x_begin(ir_gen *g) {
     const ir_ins *ci = &f->ins[c];
     if (bl->ins[bl->nins - 2] != c || uses[c] != 1) continue;
     if (int_cmp((ir_op)ci->op) || ci->op == IR_I32_EQZ || ci->op == IR_I64_EQZ) st->fused[c] = 1;
+  }
+  /* a shift by 1-3 used only by the add right after it is that add's scaled index (add_lea) */
+  for (uint32_t o = 0; o < f->norder; o++) {
+    const ir_block *bl = &f->blocks[f->order[o]];
+    for (uint32_t k = 1; k < bl->nins; k++) {
+      const ir_ins *ai = &f->ins[bl->ins[k]];
+      uint32_t sv = bl->ins[k - 1];
+      const ir_ins *si = &f->ins[sv];
+      if ((ai->op != IR_I32_ADD && ai->op != IR_I64_ADD) || (ai->args[0] != sv && ai->args[1] != sv)) continue;
+      if (si->op != (ai->op == IR_I32_ADD ? IR_I32_SHL : IR_I64_SHL) || uses[sv] != 1) continue;
+      const ir_ins *ki = &f->ins[si->args[1]];
+      uint64_t n = ki->imm & (ai->op == IR_I32_ADD ? 31 : 63);
+      if (ki->op == IR_CONST && n >= 1 && n <= 3) st->fused[sv] = 1;
+    }
+  }
+  /* likewise a compare used only as the condition of the integer select
+   * right after it becomes cmp; cmov (no setcc, movzx, test) */
+  for (uint32_t o = 0; o < f->norder; o++) {
+    const ir_block *bl = &f->blocks[f->order[o]];
+    for (uint32_t k = 1; k < bl->nins; k++) {
+      const ir_ins *si = &f->ins[bl->ins[k]];
+      if (si->op != IR_SELECT || isf(si->type) || si->type == IR_V128) continue;
+      uint32_t c = si->args[2];
+      const ir_ins *ci = &f->ins[c];
+      if (bl->ins[k - 1] != c || uses[c] != 1) continue;
+      if (int_cmp((ir_op)ci->op) || ci->op == IR_I32_EQZ || ci->op == IR_I64_EQZ) st->fused[c] = 1;
+    }
   }
   free(uses);
   g->nout = nout;
