@@ -322,11 +322,29 @@ static a64_cond emit_test(ir_gen *g, ir_loc c) {
   return A64_NE;
 }
 
+/* add x, y << n as one add with a shifted register, when begin fused the
+ * shift (used only by this add, right before it) into it: wasm's scaled
+ * index arithmetic (modulo 2^32 for i32, as the w form computes). */
+static bool add_shifted(ir_gen *g, uint32_t v, int d, bool w) {
+  const ir_ins *i = &g->f->ins[v];
+  for (uint32_t s = 0; s < 2; s++) {
+    const ir_ins *si = &g->f->ins[i->args[s]];
+    if (!S(g)->fused[i->args[s]] || (si->op != IR_I32_SHL && si->op != IR_I64_SHL)) continue;
+    unsigned n = (unsigned)g->f->ins[si->args[1]].imm & (w ? 63 : 31);
+    int rx = gpr_of(g, arg(g, v, 1 - s), S0), ry = gpr_of(g, ir_loc_of(g, si->args[0]), S1);
+    E(a64_addsub_reg(&g->b, A64_ADD, w, d, rx, ry, A64_LSL, n));
+    commit(g, v, d);
+    return true;
+  }
+  return false;
+}
+
 static void int_binop(ir_gen *g, uint32_t v, ir_op op) {
   ir_loc a = arg(g, v, 0), b = arg(g, v, 1);
   bool w = g->f->ins[v].type == IR_I64;
   unsigned bits = w ? 64 : 32;
   int d = dst_reg(g, v, S0);
+  if ((op == IR_I32_ADD || op == IR_I64_ADD) && add_shifted(g, v, d, w)) return;
   int ra = gpr_of(g, a, S0);
   int64_t k = b.kind == IR_LOC_CONST ? const_val(b, w) : 0;
   bool kb = b.kind == IR_LOC_CONST;
@@ -727,10 +745,17 @@ static void select_op(ir_gen *g, uint32_t v) {
     commit(g, v, d);
     return;
   }
+  uint32_t cv = g->f->ins[v].args[2];
+  a64_cond cc = A64_NE;
+  if (S(g)->fused[cv]) { /* the compare begin left to this select, before the operands (loads keep the flags) */
+    const ir_ins *ci = &g->f->ins[cv];
+    if (ci->op == IR_I32_EQZ || ci->op == IR_I64_EQZ) cc = (a64_cond)(emit_test(g, ir_loc_of(g, ci->args[0])) ^ 1);
+    else cc = emit_int_cmp(g, (ir_op)ci->op, ir_loc_of(g, ci->args[0]), ir_loc_of(g, ci->args[1]));
+  }
   int ra = gpr_of(g, a, S0), rb = gpr_of(g, b, S1);
   int d = dst_reg(g, v, S0);
-  E(a64_cmp_imm(&g->b, false, gpr_of(g, c, 2), 0));
-  E(a64_csel(&g->b, A64_CSEL, wide(t), d, ra, rb, A64_NE));
+  if (!S(g)->fused[cv]) E(a64_cmp_imm(&g->b, false, gpr_of(g, c, 2), 0));
+  E(a64_csel(&g->b, A64_CSEL, wide(t), d, ra, rb, cc));
   commit(g, v, d);
 }
 
@@ -1496,6 +1521,71 @@ static void jump_to(ir_gen *g, uint32_t b, uint32_t next) {
   E(a64_b(&g->b, g->b.n));
 }
 
+/* A conditional branch to block b. */
+static void branch_if(ir_gen *g, a64_cond cc, uint32_t b) {
+  ir_gen_fixup(g, (uint32_t)g->b.n, b);
+  E(a64_bcond(&g->b, cc, g->b.n));
+  far_slot(g);
+}
+
+/* w16 compared with k (unsigned), through x17 when k has no immediate form. */
+static void cmp_index(ir_gen *g, uint32_t k) {
+  if (a64_cmp_imm(&g->b, false, S0, k)) return;
+  E(a64_mov_imm(&g->b, false, S1, k));
+  E(a64_cmp(&g->b, false, S0, S1));
+}
+
+/* br_table whose index (in w16) picks few runs of equal targets: one
+ * unsigned compare and branch per run, ascending, instead of a table and an
+ * indirect branch (as on x86-64). At most 4 runs, the default's included. */
+static bool switch_by_compares(ir_gen *g, const ir_block *bl, uint32_t next) {
+  uint32_t n = bl->nsucc - 1, hi[4], succ[4], nr = 0;
+  for (uint32_t k = 0; k <= n; k++) {
+    uint32_t s = bl->succ[k];
+    if (nr && ir_gen_target(g, succ[nr - 1]) == ir_gen_target(g, s)) {
+      hi[nr - 1] = k;
+      continue;
+    }
+    if (nr == 4) return false;
+    hi[nr] = k;
+    succ[nr++] = s;
+  }
+  for (uint32_t r = 0; r + 1 < nr; r++) {
+    cmp_index(g, hi[r]);
+    branch_if(g, A64_LS, succ[r]);
+  }
+  jump_to(g, succ[nr - 1], next);
+  return true;
+}
+
+/* br_table over at most 64 cases with at most three targets besides the
+ * default's: a bit mask per target, bit `index` tested after a shift. */
+static bool switch_by_bits(ir_gen *g, const ir_block *bl, uint32_t next) {
+  uint32_t n = bl->nsucc - 1, dflt = bl->succ[n], tg[3], nt = 0;
+  uint64_t mask[3] = {0, 0, 0};
+  if (n > 64) return false;
+  for (uint32_t k = 0; k < n; k++) {
+    uint32_t t = ir_gen_target(g, bl->succ[k]), j = 0;
+    if (t == ir_gen_target(g, dflt)) continue;
+    while (j < nt && ir_gen_target(g, tg[j]) != t) j++;
+    if (j == nt) {
+      if (nt == 3) return false;
+      tg[nt++] = bl->succ[k];
+    }
+    mask[j] |= 1ull << k;
+  }
+  cmp_index(g, n);
+  branch_if(g, A64_HS, dflt);
+  for (uint32_t j = 0; j < nt; j++) {
+    E(a64_mov_imm(&g->b, true, S1, mask[j]));
+    E(a64_dp2(&g->b, A64_LSRV, true, S1, S1, S0)); /* index < 64: x17 >> index */
+    E(a64_logic_imm(&g->b, A64_ANDS, true, A64_ZR, S1, 1));
+    branch_if(g, A64_NE, tg[j]);
+  }
+  jump_to(g, dflt, next);
+  return true;
+}
+
 static void a_term(ir_gen *g, uint32_t v, uint32_t next) {
   const ir_ins *i = &g->f->ins[v];
   const ir_block *bl = &g->f->blocks[i->block];
@@ -1528,6 +1618,7 @@ static void a_term(ir_gen *g, uint32_t v, uint32_t next) {
   case IR_SWITCH: { /* index clamped to the default, then a table of 32-bit offsets from the table */
     uint32_t n = bl->nsucc - 1;
     load_g(g, ir_loc_of(g, i->args[0]), S0);
+    if (switch_by_compares(g, bl, next) || switch_by_bits(g, bl, next)) return;
     E(a64_mov_imm(&g->b, false, S1, n));
     E(a64_cmp(&g->b, false, S0, S1));
     E(a64_csel(&g->b, A64_CSEL, false, S0, S0, S1, A64_LO));
@@ -1644,6 +1735,25 @@ static bool a_begin(ir_gen *g) {
     const ir_ins *ci = &f->ins[c];
     if (bl->ins[bl->nins - 2] != c || uses[c] != 1) continue;
     if (int_cmp((ir_op)ci->op) || ci->op == IR_I32_EQZ || ci->op == IR_I64_EQZ) st->fused[c] = 1;
+  }
+  /* a compare used only as the condition of the integer select right after
+   * it becomes cmp; csel, and a shift left by a constant used only by the
+   * add right after it that add's shifted operand (add_shifted) */
+  for (uint32_t o = 0; o < f->norder; o++) {
+    const ir_block *bl = &f->blocks[f->order[o]];
+    for (uint32_t k = 1; k < bl->nins; k++) {
+      const ir_ins *u = &f->ins[bl->ins[k]];
+      uint32_t p = bl->ins[k - 1];
+      const ir_ins *pi = &f->ins[p];
+      if (uses[p] != 1) continue;
+      if (u->op == IR_SELECT && !isf(u->type) && !isv(u->type) && u->args[2] == p &&
+          (int_cmp((ir_op)pi->op) || pi->op == IR_I32_EQZ || pi->op == IR_I64_EQZ))
+        st->fused[p] = 1;
+      if ((u->op == IR_I32_ADD || u->op == IR_I64_ADD) && (u->args[0] == p || u->args[1] == p) &&
+          pi->op == (u->op == IR_I32_ADD ? IR_I32_SHL : IR_I64_SHL) && f->ins[pi->args[1]].op == IR_CONST &&
+          (f->ins[pi->args[1]].imm & (u->op == IR_I32_ADD ? 31 : 63)) != 0)
+        st->fused[p] = 1;
+    }
   }
   free(uses);
   /* Far: the code may pass ±1 MiB, B.cond's reach. The estimate is 128 bytes

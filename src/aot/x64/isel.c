@@ -254,6 +254,13 @@ static bool imm32(ir_loc l, bool w, int32_t *out) {
   return true;
 }
 
+/* The condition for "b cc a" given the one for "a cc b". */
+static int mirror_cc(int cc) {
+  static const int8_t mirror[16] = {[CC_E] = CC_E, [CC_NE] = CC_NE, [CC_L] = CC_G, [CC_G] = CC_L, [CC_LE] = CC_GE,
+                                    [CC_GE] = CC_LE, [CC_B] = CC_A, [CC_A] = CC_B, [CC_BE] = CC_AE, [CC_AE] = CC_BE};
+  return mirror[cc];
+}
+
 /* Compares two integer values; returns the condition code for "op holds". */
 static int emit_int_cmp(ir_gen *g, ir_op op, ir_loc a, ir_loc b) {
   bool w = a.type == IR_I64;
@@ -311,6 +318,65 @@ static int emit_test(ir_gen *g, ir_loc c) {
   return CC_NE;
 }
 
+/* ---- loads folded into their one user (begin marks them 2 in fused) ----
+ * A full-width i32.load / i64.load used only by the integer ALU operation
+ * or compare right after it (constants between emit nothing) becomes that
+ * operation's memory operand: `add r, [r15 + idx + off]`, `cmp [..], imm`.
+ * Nothing is emitted between the two, so the access (and its fault, or
+ * the explicit bounds check) happens where the load was in wasm order. */
+static bool folded_load(ir_gen *g, uint32_t v) { return S(g)->fused[v] == 2; }
+
+static x64_mem address(ir_gen *g, ir_loc a, uint64_t offset, uint32_t size);
+
+static x64_mem folded_mem(ir_gen *g, uint32_t v) {
+  const ir_ins *i = &g->f->ins[v];
+  return address(g, ir_loc_of(g, i->args[0]), i->imm, 1u << wm_opinfos[i->wop].arg);
+}
+
+/* d = a op [mem] for add, sub, and, or, xor, mul with a folded operand (the
+ * second, or either of a commutative op). begin folds only when d is not
+ * the address's register, so loading a into d keeps the address. */
+static bool binop_mem(ir_gen *g, uint32_t v, ir_op op, bool w, int d) {
+  const ir_ins *i = &g->f->ins[v];
+  uint32_t s = folded_load(g, i->args[1]) ? 1 : folded_load(g, i->args[0]) ? 0 : 2;
+  if (s == 2) return false;
+  x64_mem m = folded_mem(g, i->args[s]);
+  load_g(g, ir_loc_of(g, i->args[1 - s]), d);
+  int ext = alu_ext(op);
+  if (ext >= 0) x64_alu_rm(&g->b, ext, w, d, x64_m(m));
+  else x64_imul_rm(&g->b, w, d, x64_m(m));
+  commit(g, v, d);
+  return true;
+}
+
+/* Emits compare c (an integer compare or eqz); returns the condition code
+ * for "c is 1". A folded load operand is compared in memory. */
+static int compare_ins(ir_gen *g, uint32_t c) {
+  const ir_ins *ci = &g->f->ins[c];
+  bool eqz = ci->op == IR_I32_EQZ || ci->op == IR_I64_EQZ;
+  uint32_t s = folded_load(g, ci->args[0]) ? 0 : !eqz && folded_load(g, ci->args[1]) ? 1 : 2;
+  if (s == 2 && eqz) return emit_test(g, ir_loc_of(g, ci->args[0])) ^ 1;
+  if (s == 2) return emit_int_cmp(g, (ir_op)ci->op, ir_loc_of(g, ci->args[0]), ir_loc_of(g, ci->args[1]));
+  bool w = g->f->ins[ci->args[s]].type == IR_I64;
+  x64_mem m = folded_mem(g, ci->args[s]); /* may use r11, rax, rdx: the other operand goes to rcx */
+  if (eqz) {
+    x64_alu_imm(&g->b, 7, w, x64_m(m), 0);
+    return CC_E;
+  }
+  int cc = int_cc((ir_op)ci->op);
+  ir_loc o = ir_loc_of(g, ci->args[1 - s]);
+  int32_t k;
+  if (imm32(o, w, &k)) { /* cmp [m], k: "m cc k" */
+    x64_alu_imm(&g->b, 7, w, x64_m(m), k);
+    return s == 0 ? cc : mirror_cc(cc);
+  }
+  int r = o.kind == IR_LOC_REG ? o.reg : RCX;
+  if (o.kind != IR_LOC_REG) load_g(g, o, RCX);
+  if (s == 0) x64_alu_mr(&g->b, 7, w, x64_m(m), r); /* cmp [m], r */
+  else x64_alu_rm(&g->b, 7, w, r, x64_m(m));        /* cmp r, [m] */
+  return cc;
+}
+
 /* Is v a shift left by 1-3 that begin left to the add using it (an index
  * scaled in the add's lea)? */
 static bool scaled_index(const ir_gen *g, uint32_t v) {
@@ -353,6 +419,7 @@ static void int_binop(ir_gen *g, uint32_t v, ir_op op) {
   int d = dst_reg(g, v, RAX);
   int sh = shift_ext(op), ext = alu_ext(op);
   int32_t k;
+  if (binop_mem(g, v, op, w, d)) return;
   if (op == IR_I64_AND && b.kind == IR_LOC_CONST && b.imm == 0xFFFFFFFFu) { /* zero-extension: one 32-bit move */
     if (a.kind == IR_LOC_REG) {
       x64_mov_rr(&g->b, false, d, a.reg);
@@ -694,11 +761,7 @@ static void global_set(ir_gen *g, uint32_t v) {
 
 /* Emits fused compare c (marked by begin) and returns the condition code
  * for "c is 1". */
-static int fused_cond(ir_gen *g, uint32_t c) {
-  const ir_ins *ci = &g->f->ins[c];
-  if (ci->op == IR_I32_EQZ || ci->op == IR_I64_EQZ) return emit_test(g, ir_loc_of(g, ci->args[0])) ^ 1;
-  return emit_int_cmp(g, (ir_op)ci->op, ir_loc_of(g, ci->args[0]), ir_loc_of(g, ci->args[1]));
-}
+static int fused_cond(ir_gen *g, uint32_t c) { return compare_ins(g, c); }
 
 static void select_op(ir_gen *g, uint32_t v) {
   ir_loc a = arg(g, v, 0), b = arg(g, v, 1), c = arg(g, v, 2);
@@ -1042,8 +1105,8 @@ static void x_ins(ir_gen *g, uint32_t v) {
     helper_op(g, v, wasm_op(op), 0, 0);
     return;
   }
-  if (int_cmp(op)) {
-    int cc = emit_int_cmp(g, op, arg(g, v, 0), arg(g, v, 1));
+  if (int_cmp(op) || ((op == IR_I32_EQZ || op == IR_I64_EQZ) && folded_load(g, i->args[0]))) {
+    int cc = compare_ins(g, v);
     int d = dst_reg(g, v, RAX);
     x64_setcc(&g->b, cc, RAX);
     x64_movzx8(&g->b, d, x64_r(RAX));
@@ -1164,12 +1227,9 @@ static void x_term(ir_gen *g, uint32_t v, uint32_t next) {
   case IR_JMP: jump_to(g, bl->succ[0], next); return;
   case IR_BR: {
     uint32_t c = i->args[0];
-    const ir_ins *ci = &g->f->ins[c];
     int cc;
-    if (S(g)->fused[c] && (ci->op == IR_I32_EQZ || ci->op == IR_I64_EQZ)) {
-      cc = emit_test(g, ir_loc_of(g, ci->args[0])) ^ 1;
-    } else if (S(g)->fused[c]) {
-      cc = emit_int_cmp(g, (ir_op)ci->op, ir_loc_of(g, ci->args[0]), ir_loc_of(g, ci->args[1]));
+    if (S(g)->fused[c]) {
+      cc = compare_ins(g, c);
     } else {
       cc = emit_test(g, ir_loc_of(g, c));
     }
@@ -1289,6 +1349,33 @@ static bool x_begin(ir_gen *g) {
     const ir_ins *ci = &f->ins[c];
     if (bl->ins[bl->nins - 2] != c || uses[c] != 1) continue;
     if (int_cmp((ir_op)ci->op) || ci->op == IR_I32_EQZ || ci->op == IR_I64_EQZ) st->fused[c] = 1;
+  }
+  /* a full-width load used only by the integer operation or compare right
+   * after it (constants between emit nothing) is folded into it as its
+   * memory operand (binop_mem, compare_ins) */
+  for (uint32_t o = 0; o < f->norder; o++) {
+    const ir_block *bl = &f->blocks[f->order[o]];
+    for (uint32_t k = 0; k + 1 < bl->nins; k++) {
+      uint32_t v = bl->ins[k], n = k + 1;
+      const ir_ins *li = &f->ins[v];
+      if (li->op != IR_LOAD || (li->wop != OP_I32_LOAD && li->wop != OP_I64_LOAD) || uses[v] != 1) continue;
+      while (n + 1 < bl->nins && f->ins[bl->ins[n]].op == IR_CONST) n++;
+      uint32_t uv = bl->ins[n];
+      const ir_ins *u = &f->ins[uv];
+      if (u->nargs < 1 || u->args[0] == (u->nargs > 1 ? u->args[1] : UINT32_MAX)) continue;
+      bool eqz = u->op == IR_I32_EQZ || u->op == IR_I64_EQZ;
+      if ((int_cmp((ir_op)u->op) || eqz) && f->ins[u->args[0]].type == li->type &&
+          (u->args[0] == v || (!eqz && u->args[1] == v))) {
+        st->fused[v] = 2;
+        continue;
+      }
+      bool alu = alu_ext((ir_op)u->op) >= 0 || u->op == IR_I32_MUL || u->op == IR_I64_MUL;
+      bool comm = ir_opinfos[u->op].flags & IRF_COMM;
+      if (!alu || u->type != li->type || !(u->args[1] == v || (comm && u->args[0] == v))) continue;
+      int8_t ar = g->ra->reg[li->args[0]], dr = g->ra->reg[uv];
+      if (ar >= 0 && ar == dr) continue; /* loading the other operand into d would lose the address */
+      st->fused[v] = 2;
+    }
   }
   /* a shift by 1-3 used only by the add right after it is that add's scaled index (add_lea) */
   for (uint32_t o = 0; o < f->norder; o++) {
