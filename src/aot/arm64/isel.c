@@ -1542,7 +1542,7 @@ static bool switch_by_compares(ir_gen *g, const ir_block *bl, uint32_t next) {
   uint32_t n = bl->nsucc - 1, hi[4], succ[4], nr = 0;
   for (uint32_t k = 0; k <= n; k++) {
     uint32_t s = bl->succ[k];
-    if (nr && ir_gen_target(g, succ[nr - 1]) == ir_gen_target(g, s)) {
+    if (nr && ir_gen_same_dest(g, succ[nr - 1], s)) {
       hi[nr - 1] = k;
       continue;
     }
@@ -1565,9 +1565,9 @@ static bool switch_by_bits(ir_gen *g, const ir_block *bl, uint32_t next) {
   uint64_t mask[3] = {0, 0, 0};
   if (n > 64) return false;
   for (uint32_t k = 0; k < n; k++) {
-    uint32_t t = ir_gen_target(g, bl->succ[k]), j = 0;
-    if (t == ir_gen_target(g, dflt)) continue;
-    while (j < nt && ir_gen_target(g, tg[j]) != t) j++;
+    uint32_t j = 0;
+    if (ir_gen_same_dest(g, bl->succ[k], dflt)) continue;
+    while (j < nt && !ir_gen_same_dest(g, tg[j], bl->succ[k])) j++;
     if (j == nt) {
       if (nt == 3) return false;
       tg[nt++] = bl->succ[k];
@@ -1577,6 +1577,11 @@ static bool switch_by_bits(ir_gen *g, const ir_block *bl, uint32_t next) {
   cmp_index(g, n);
   branch_if(g, A64_HS, dflt);
   for (uint32_t j = 0; j < nt; j++) {
+    if (__builtin_popcountll(mask[j]) == 1) { /* one case: cmp w16, #k; b.eq */
+      cmp_index(g, (uint32_t)__builtin_ctzll(mask[j]));
+      branch_if(g, A64_EQ, tg[j]);
+      continue;
+    }
     E(a64_mov_imm(&g->b, true, S1, mask[j]));
     E(a64_dp2(&g->b, A64_LSRV, true, S1, S1, S0)); /* index < 64: x17 >> index */
     E(a64_logic_imm(&g->b, A64_ANDS, true, A64_ZR, S1, 1));

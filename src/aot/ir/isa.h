@@ -103,6 +103,10 @@ struct aot_isa {
 ir_loc ir_loc_of(const ir_gen *g, uint32_t v);
 /* The block a branch to b goes to (edge blocks without moves are skipped). */
 static inline uint32_t ir_gen_target(const ir_gen *g, uint32_t b) { return g->fwd[b]; }
+/* Does a branch to block a do what one to block b does: the same block
+ * after forwarding, or edge blocks into one block moving the same things
+ * into its phis? (Lets br_table lowering count targets, not edges.) */
+bool ir_gen_same_dest(const ir_gen *g, uint32_t a, uint32_t b);
 /* Records a branch at code offset `at` to block b (patched by the backend's finish). */
 void ir_gen_fixup(ir_gen *g, uint32_t at, uint32_t block);
 void ir_gen_reloc(ir_gen *g, uint32_t at, uint32_t callee);

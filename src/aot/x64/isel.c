@@ -709,6 +709,11 @@ static void store_mem(ir_gen *g, uint32_t v) {
   wm_opcode op = (wm_opcode)i->wop;
   uint32_t size = 1u << wm_opinfos[op].arg;
   ir_loc val = arg(g, v, 1);
+  int32_t k;
+  if ((size == 4 || size == 8) && !isf(val.type) && imm32(val, size == 8, &k)) { /* mov [m], imm32 */
+    x64_mov_store_imm32(&g->b, size == 8, address(g, arg(g, v, 0), i->imm, size), k);
+    return;
+  }
   /* the value: its register, or (bits of) it in rcx */
   int vr = RCX;
   bool fl = false;
@@ -1176,7 +1181,7 @@ static bool switch_by_compares(ir_gen *g, const ir_block *bl, uint32_t next) {
   if (n > INT32_MAX) return false;
   for (uint32_t k = 0; k <= n; k++) {
     uint32_t s = bl->succ[k];
-    if (nr && ir_gen_target(g, succ[nr - 1]) == ir_gen_target(g, s)) {
+    if (nr && ir_gen_same_dest(g, succ[nr - 1], s)) {
       hi[nr - 1] = k;
       continue;
     }
@@ -1200,9 +1205,9 @@ static bool switch_by_bits(ir_gen *g, const ir_block *bl, uint32_t next) {
   uint64_t mask[3] = {0, 0, 0};
   if (n > 64) return false;
   for (uint32_t k = 0; k < n; k++) {
-    uint32_t t = ir_gen_target(g, bl->succ[k]), j = 0;
-    if (t == ir_gen_target(g, dflt)) continue;
-    while (j < nt && ir_gen_target(g, tg[j]) != t) j++;
+    uint32_t j = 0;
+    if (ir_gen_same_dest(g, bl->succ[k], dflt)) continue;
+    while (j < nt && !ir_gen_same_dest(g, tg[j], bl->succ[k])) j++;
     if (j == nt) {
       if (nt == 3) return false;
       tg[nt++] = bl->succ[k];
@@ -1212,6 +1217,11 @@ static bool switch_by_bits(ir_gen *g, const ir_block *bl, uint32_t next) {
   x64_alu_imm(&g->b, 7, false, x64_r(RCX), (int32_t)n);
   ir_gen_fixup(g, (uint32_t)x64_jcc_rel32(&g->b, CC_AE), dflt);
   for (uint32_t j = 0; j < nt; j++) {
+    if (__builtin_popcountll(mask[j]) == 1) { /* one case: cmp ecx, k; je */
+      x64_alu_imm(&g->b, 7, false, x64_r(RCX), __builtin_ctzll(mask[j]));
+      ir_gen_fixup(g, (uint32_t)x64_jcc_rel32(&g->b, CC_E), tg[j]);
+      continue;
+    }
     x64_mov_imm(&g->b, true, R11, mask[j]);
     x64_op_rm(&g->b, 0, 0x0FA3, true, RCX, x64_r(R11)); /* bt r11, rcx: CF = bit rcx of r11 */
     ir_gen_fixup(g, (uint32_t)x64_jcc_rel32(&g->b, CC_B), tg[j]);
