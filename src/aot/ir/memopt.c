@@ -146,22 +146,35 @@ static uint32_t loads_in_block(ir_func *f, uint32_t b, mem_state *s) {
   return replaced;
 }
 
+static void copy_state(mem_state *d, const mem_state *s) {
+  memcpy(d->f, s->f, s->n * sizeof *s->f);
+  d->n = s->n;
+}
+
+/* Out-states of the last RECENT blocks in reverse postorder: a block whose
+ * only predecessor is among them starts from its state (both arms of an
+ * if, a chain of blocks), any other block from nothing. */
+#define RECENT 4
+
 uint32_t ir_pass_loads(ir_func *f) {
-  mem_state *st = malloc(sizeof *st);
+  mem_state *st = malloc((RECENT + 1) * sizeof *st);
+  uint32_t owner[RECENT];
   if (!st) {
     f->oom = true;
     return 0;
   }
+  for (uint32_t r = 0; r < RECENT; r++) owner[r] = UINT32_MAX;
   uint32_t replaced = 0;
-  /* in reverse postorder a block with a single predecessor that is the
-   * block just before it continues that block's state (an extended block) */
-  uint32_t prev = UINT32_MAX;
+  mem_state *cur = &st[RECENT];
   for (uint32_t o = 0; o < f->norder; o++) {
     uint32_t b = f->order[o];
     const ir_block *bl = &f->blocks[b];
-    if (!(bl->npred == 1 && bl->pred[0] == prev && !bl->loop_head)) st->n = 0;
-    replaced += loads_in_block(f, b, st);
-    prev = b;
+    cur->n = 0;
+    for (uint32_t r = 0; r < RECENT && bl->npred == 1 && !bl->loop_head; r++)
+      if (owner[r] == bl->pred[0]) copy_state(cur, &st[r]);
+    replaced += loads_in_block(f, b, cur);
+    copy_state(&st[o % RECENT], cur);
+    owner[o % RECENT] = b;
   }
   free(st);
   if (replaced) ir_canonicalize(f);
