@@ -1172,11 +1172,18 @@ static void jump_to(ir_gen *g, uint32_t b, uint32_t next) {
   ir_gen_fixup(g, (uint32_t)x64_jmp_rel32(&g->b), b);
 }
 
-/* br_table whose index (in ecx) picks few runs of equal targets: one
+/* The register holding switch index ix: its own, or rcx. */
+static int index_reg(ir_gen *g, ir_loc ix) {
+  if (ix.kind == IR_LOC_REG) return ix.reg;
+  load_g(g, ix, RCX);
+  return RCX;
+}
+
+/* br_table whose index (ix) picks few runs of equal targets: one
  * unsigned compare and branch per run, ascending, instead of a jump table
  * and an indirect jump (regex's three-way dispatch). At most 4 runs,
  * the default's [n, 2^32) included. */
-static bool switch_by_compares(ir_gen *g, const ir_block *bl, uint32_t next) {
+static bool switch_by_compares(ir_gen *g, const ir_block *bl, uint32_t next, ir_loc ix) {
   uint32_t n = bl->nsucc - 1, hi[4], succ[4], nr = 0;
   if (n > INT32_MAX) return false;
   for (uint32_t k = 0; k <= n; k++) {
@@ -1189,9 +1196,11 @@ static bool switch_by_compares(ir_gen *g, const ir_block *bl, uint32_t next) {
     hi[nr] = k;
     succ[nr++] = s;
   }
+  int x = nr > 1 ? index_reg(g, ix) : RCX;
   for (uint32_t r = 0; r + 1 < nr; r++) {
-    x64_alu_imm(&g->b, 7, false, x64_r(RCX), (int32_t)hi[r]);
-    ir_gen_fixup(g, (uint32_t)x64_jcc_rel32(&g->b, CC_BE), succ[r]);
+    if (hi[r] == 0) x64_test_rr(&g->b, false, x, x); /* <= 0 unsigned: == 0 */
+    else x64_alu_imm(&g->b, 7, false, x64_r(x), (int32_t)hi[r]);
+    ir_gen_fixup(g, (uint32_t)x64_jcc_rel32(&g->b, hi[r] == 0 ? CC_E : CC_BE), succ[r]);
   }
   jump_to(g, succ[nr - 1], next);
   return true;
@@ -1200,7 +1209,7 @@ static bool switch_by_compares(ir_gen *g, const ir_block *bl, uint32_t next) {
 /* br_table over at most 64 cases with at most three targets besides the
  * default's: a bit mask per target tested with bt (strings' character
  * classes), the default for an index out of range or in no mask. */
-static bool switch_by_bits(ir_gen *g, const ir_block *bl, uint32_t next) {
+static bool switch_by_bits(ir_gen *g, const ir_block *bl, uint32_t next, ir_loc ix) {
   uint32_t n = bl->nsucc - 1, dflt = bl->succ[n], tg[3], nt = 0;
   uint64_t mask[3] = {0, 0, 0};
   if (n > 64) return false;
@@ -1214,16 +1223,17 @@ static bool switch_by_bits(ir_gen *g, const ir_block *bl, uint32_t next) {
     }
     mask[j] |= 1ull << k;
   }
-  x64_alu_imm(&g->b, 7, false, x64_r(RCX), (int32_t)n);
+  int x = index_reg(g, ix);
+  x64_alu_imm(&g->b, 7, false, x64_r(x), (int32_t)n);
   ir_gen_fixup(g, (uint32_t)x64_jcc_rel32(&g->b, CC_AE), dflt);
   for (uint32_t j = 0; j < nt; j++) {
-    if (__builtin_popcountll(mask[j]) == 1) { /* one case: cmp ecx, k; je */
-      x64_alu_imm(&g->b, 7, false, x64_r(RCX), __builtin_ctzll(mask[j]));
+    if (__builtin_popcountll(mask[j]) == 1) { /* one case: cmp x, k; je */
+      x64_alu_imm(&g->b, 7, false, x64_r(x), __builtin_ctzll(mask[j]));
       ir_gen_fixup(g, (uint32_t)x64_jcc_rel32(&g->b, CC_E), tg[j]);
       continue;
     }
     x64_mov_imm(&g->b, true, R11, mask[j]);
-    x64_op_rm(&g->b, 0, 0x0FA3, true, RCX, x64_r(R11)); /* bt r11, rcx: CF = bit rcx of r11 */
+    x64_op_rm(&g->b, 0, 0x0FA3, true, x, x64_r(R11)); /* bt r11, x: CF = bit x of r11 (x < 64 here) */
     ir_gen_fixup(g, (uint32_t)x64_jcc_rel32(&g->b, CC_B), tg[j]);
   }
   jump_to(g, dflt, next);
@@ -1254,8 +1264,10 @@ static void x_term(ir_gen *g, uint32_t v, uint32_t next) {
   }
   case IR_SWITCH: {
     uint32_t n = bl->nsucc - 1;
+    if (switch_by_compares(g, bl, next, ir_loc_of(g, i->args[0])) ||
+        switch_by_bits(g, bl, next, ir_loc_of(g, i->args[0])))
+      return;
     load_g(g, ir_loc_of(g, i->args[0]), RCX);
-    if (switch_by_compares(g, bl, next) || switch_by_bits(g, bl, next)) return;
     x64_alu_imm(&g->b, 7, false, x64_r(RCX), (int32_t)n);
     x64_mov_imm(&g->b, false, R11, n);
     x64_cmov(&g->b, CC_AE, false, RCX, x64_r(R11));
