@@ -197,6 +197,21 @@
     (block $a (br_table $a (local.get 0)))
     (i32.const 5))
 
+  ;; ---- a branch on the and/or of two compares ----
+  (func (export "br-and") (param i32 i32) (result i32)
+    (if (result i32) (i32.and (i32.ne (local.get 0) (i32.const 32)) (i32.lt_s (local.get 1) (i32.const 10)))
+      (then (i32.const 1)) (else (i32.const 2))))
+  (func (export "br-or") (param i32 i64) (result i32)
+    (if (result i32) (i32.or (i32.eqz (local.get 0)) (i64.gt_u (local.get 1) (i64.const 100)))
+      (then (i32.const 1)) (else (i32.const 2))))
+  ;; the load in the second operand must still trap when the first is false
+  (func (export "br-and-load") (param i32 i32) (result i32)
+    (if (result i32) (i32.and (i32.lt_u (local.get 0) (i32.const 5)) (i32.eqz (i32.load (local.get 1))))
+      (then (i32.const 1)) (else (i32.const 2))))
+  (func (export "br-or-load-first") (param i32 i32) (result i32)
+    (if (result i32) (i32.or (i32.eq (i32.load (local.get 1)) (i32.const 0)) (i32.lt_u (local.get 0) (i32.const 5)))
+      (then (i32.const 1)) (else (i32.const 2))))
+
   ;; ---- select fused with its compare ----
   (func (export "select-lt") (param i32 i32) (result i32)
     (select (local.get 0) (local.get 1) (i32.lt_s (local.get 0) (local.get 1))))
@@ -345,3 +360,19 @@
 (assert_return (invoke "select-const-left" (i32.const -1)) (i32.const 200))
 (assert_return (invoke "select-cmp64" (i64.const -1) (i64.const 0)) (i32.const 1))
 (assert_return (invoke "select-cmp64" (i64.const 0) (i64.const -1)) (i32.const -1))
+
+(assert_return (invoke "br-and" (i32.const 1) (i32.const 9)) (i32.const 1))
+(assert_return (invoke "br-and" (i32.const 32) (i32.const 9)) (i32.const 2))
+(assert_return (invoke "br-and" (i32.const 1) (i32.const 10)) (i32.const 2))
+(assert_return (invoke "br-and" (i32.const 32) (i32.const 10)) (i32.const 2))
+(assert_return (invoke "br-or" (i32.const 0) (i64.const 0)) (i32.const 1))
+(assert_return (invoke "br-or" (i32.const 1) (i64.const 101)) (i32.const 1))
+(assert_return (invoke "br-or" (i32.const 1) (i64.const 100)) (i32.const 2))
+(assert_return (invoke "br-or" (i32.const 1) (i64.const -1)) (i32.const 1))
+(assert_return (invoke "br-and-load" (i32.const 1) (i32.const 4096)) (i32.const 1))
+(assert_return (invoke "br-and-load" (i32.const 9) (i32.const 4096)) (i32.const 2))
+(assert_trap (invoke "br-and-load" (i32.const 9) (i32.const 65534)) "out of bounds")
+(assert_return (invoke "br-or-load-first" (i32.const 9) (i32.const 4096)) (i32.const 1))
+(assert_return (invoke "br-or-load-first" (i32.const 9) (i32.const 8)) (i32.const 2))
+(assert_return (invoke "br-or-load-first" (i32.const 1) (i32.const 8)) (i32.const 1))
+(assert_trap (invoke "br-or-load-first" (i32.const 1) (i32.const 65534)) "out of bounds")

@@ -1600,7 +1600,17 @@ static void a_term(ir_gen *g, uint32_t v, uint32_t next) {
     uint32_t c = i->args[0];
     const ir_ins *ci = &g->f->ins[c];
     a64_cond cc;
-    if (S(g)->fused[c] && (ci->op == IR_I32_EQZ || ci->op == IR_I64_EQZ)) {
+    if (S(g)->fused[c] == 3) { /* and/or of two compares: branch on the first, then as below on the second */
+      bool conj = ci->op == IR_I32_AND;
+      const ir_ins *c1 = &g->f->ins[ci->args[0]], *c2 = &g->f->ins[ci->args[1]];
+      a64_cond k1 = c1->op == IR_I32_EQZ || c1->op == IR_I64_EQZ
+                        ? (a64_cond)(emit_test(g, ir_loc_of(g, c1->args[0])) ^ 1)
+                        : emit_int_cmp(g, (ir_op)c1->op, ir_loc_of(g, c1->args[0]), ir_loc_of(g, c1->args[1]));
+      branch_if(g, conj ? (a64_cond)(k1 ^ 1) : k1, conj ? bl->succ[1] : bl->succ[0]);
+      cc = c2->op == IR_I32_EQZ || c2->op == IR_I64_EQZ
+               ? (a64_cond)(emit_test(g, ir_loc_of(g, c2->args[0])) ^ 1)
+               : emit_int_cmp(g, (ir_op)c2->op, ir_loc_of(g, c2->args[0]), ir_loc_of(g, c2->args[1]));
+    } else if (S(g)->fused[c] && (ci->op == IR_I32_EQZ || ci->op == IR_I64_EQZ)) {
       cc = (a64_cond)(emit_test(g, ir_loc_of(g, ci->args[0])) ^ 1);
     } else if (S(g)->fused[c]) {
       cc = emit_int_cmp(g, (ir_op)ci->op, ir_loc_of(g, ci->args[0]), ir_loc_of(g, ci->args[1]));
@@ -1740,6 +1750,28 @@ static bool a_begin(ir_gen *g) {
     const ir_ins *ci = &f->ins[c];
     if (bl->ins[bl->nins - 2] != c || uses[c] != 1) continue;
     if (int_cmp((ir_op)ci->op) || ci->op == IR_I32_EQZ || ci->op == IR_I64_EQZ) st->fused[c] = 1;
+  }
+  /* a branch on the and/or of two compares computed right before it, each
+   * used only there, is two compare-and-branches (compares are pure) */
+  for (uint32_t o = 0; o < f->norder; o++) {
+    const ir_block *bl = &f->blocks[f->order[o]];
+    uint32_t n = bl->nins;
+    if (n < 4 || f->ins[bl->ins[n - 1]].op != IR_BR) continue;
+    uint32_t c = f->ins[bl->ins[n - 1]].args[0];
+    const ir_ins *ci = &f->ins[c];
+    if (bl->ins[n - 2] != c || uses[c] != 1 || (ci->op != IR_I32_AND && ci->op != IR_I32_OR)) continue;
+    uint32_t x = ci->args[0], y = ci->args[1], near[2], m = 0;
+    for (uint32_t k = n - 2; k-- > 0 && m < 2;) /* the two instructions before the and (constants emit nothing) */
+      if (f->ins[bl->ins[k]].op != IR_CONST) near[m++] = bl->ins[k];
+    if (x == y || m < 2 || !((near[0] == x && near[1] == y) || (near[0] == y && near[1] == x))) continue;
+    bool ok = true;
+    for (uint32_t j = 0; j < 2 && ok; j++) {
+      const ir_ins *k = &f->ins[ci->args[j]];
+      ok = uses[ci->args[j]] == 1 && (int_cmp((ir_op)k->op) || k->op == IR_I32_EQZ || k->op == IR_I64_EQZ);
+    }
+    if (!ok) continue;
+    st->fused[c] = 3;
+    st->fused[x] = st->fused[y] = 1;
   }
   /* a compare used only as the condition of the integer select right after
    * it becomes cmp; csel, and a shift left by a constant used only by the

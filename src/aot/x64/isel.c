@@ -1248,7 +1248,13 @@ static void x_term(ir_gen *g, uint32_t v, uint32_t next) {
   case IR_BR: {
     uint32_t c = i->args[0];
     int cc;
-    if (S(g)->fused[c]) {
+    if (S(g)->fused[c] == 3) { /* and/or of two compares: branch on the first, then as below on the second */
+      const ir_ins *ci = &g->f->ins[c];
+      bool conj = ci->op == IR_I32_AND;
+      int c1 = compare_ins(g, ci->args[0]);
+      ir_gen_fixup(g, (uint32_t)x64_jcc_rel32(&g->b, conj ? c1 ^ 1 : c1), conj ? bl->succ[1] : bl->succ[0]);
+      cc = compare_ins(g, ci->args[1]);
+    } else if (S(g)->fused[c]) {
       cc = compare_ins(g, c);
     } else {
       cc = emit_test(g, ir_loc_of(g, c));
@@ -1398,6 +1404,31 @@ static bool x_begin(ir_gen *g) {
       if (ar >= 0 && ar == dr) continue; /* loading the other operand into d would lose the address */
       st->fused[v] = 2;
     }
+  }
+  /* a branch on the and/or of two compares computed right before it, each
+   * used only there, is two compare-and-branches (the compares are pure:
+   * skipping the second changes nothing, unless a folded load would trap
+   * in it, so those are left alone) */
+  for (uint32_t o = 0; o < f->norder; o++) {
+    const ir_block *bl = &f->blocks[f->order[o]];
+    uint32_t n = bl->nins;
+    if (n < 4 || f->ins[bl->ins[n - 1]].op != IR_BR) continue;
+    uint32_t c = f->ins[bl->ins[n - 1]].args[0];
+    const ir_ins *ci = &f->ins[c];
+    if (bl->ins[n - 2] != c || uses[c] != 1 || (ci->op != IR_I32_AND && ci->op != IR_I32_OR)) continue;
+    uint32_t x = ci->args[0], y = ci->args[1], near[2], m = 0;
+    for (uint32_t k = n - 2; k-- > 0 && m < 2;) /* the two instructions before the and (constants emit nothing) */
+      if (f->ins[bl->ins[k]].op != IR_CONST) near[m++] = bl->ins[k];
+    if (x == y || m < 2 || !((near[0] == x && near[1] == y) || (near[0] == y && near[1] == x))) continue;
+    bool ok = true;
+    for (uint32_t j = 0; j < 2 && ok; j++) {
+      const ir_ins *k = &f->ins[ci->args[j]];
+      ok = uses[ci->args[j]] == 1 && (int_cmp((ir_op)k->op) || k->op == IR_I32_EQZ || k->op == IR_I64_EQZ);
+      for (uint32_t a = 0; a < k->nargs && ok; a++) ok = st->fused[k->args[a]] != 2;
+    }
+    if (!ok) continue;
+    st->fused[c] = 3;
+    st->fused[x] = st->fused[y] = 1;
   }
   /* a shift by 1-3 used only by the add right after it is that add's scaled index (add_lea) */
   for (uint32_t o = 0; o < f->norder; o++) {
