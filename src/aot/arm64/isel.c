@@ -402,6 +402,45 @@ done:
   commit(g, v, d);
 }
 
+/* Unsigned division or remainder by a constant other than 0: a shift or
+ * mask for a power of two, else a multiplication by the magic number of
+ * ir_udiv_magic (no divide, no check). */
+static void udivrem_const(ir_gen *g, uint32_t v, bool w, bool rem, uint64_t dv) {
+  int d = dst_reg(g, v, S0);
+  int ra = gpr_of(g, arg(g, v, 0), S0);
+  E(a64_mov(&g->b, w, S0, ra)); /* n, zero-extended for an i32 */
+  if ((dv & (dv - 1)) == 0) {
+    unsigned k = (unsigned)__builtin_ctzll(dv);
+    if (rem) {
+      E(a64_mov_imm(&g->b, w, S1, dv - 1));
+      E(a64_logic_reg(&g->b, A64_AND, w, d, S0, S1, A64_LSL, 0));
+    } else if (k) {
+      E(a64_shift_imm(&g->b, A64_LSR, w, d, S0, k));
+    } else {
+      E(a64_mov(&g->b, w, d, S0));
+    }
+    commit(g, v, d);
+    return;
+  }
+  unsigned l;
+  uint64_t m = ir_udiv_magic(dv, w, &l);
+  E(a64_mov_imm(&g->b, true, S1, m));
+  if (w) {
+    E(a64_umulh(&g->b, S1, S0, S1));
+  } else { /* n, m < 2^32: the 64-bit product is exact */
+    E(a64_madd(&g->b, true, S1, S0, S1, A64_ZR));
+    E(a64_shift_imm(&g->b, A64_LSR, true, S1, S1, 32));
+  }
+  E(a64_addsub_reg(&g->b, A64_SUB, w, 2, S0, S1, A64_LSL, 0));         /* n - t */
+  E(a64_addsub_reg(&g->b, A64_ADD, w, 2, S1, 2, A64_LSR, 1));          /* t + ((n - t) >> 1) */
+  E(a64_shift_imm(&g->b, A64_LSR, w, rem ? 2 : d, 2, l - 1));          /* the quotient */
+  if (rem) {
+    E(a64_mov_imm(&g->b, w, S1, dv));
+    E(a64_msub(&g->b, w, d, 2, S1, S0)); /* n - q * d */
+  }
+  commit(g, v, d);
+}
+
 static void divrem(ir_gen *g, uint32_t v) {
   const ir_ins *i = &g->f->ins[v];
   wm_opcode op = (wm_opcode)i->wop;
@@ -412,6 +451,10 @@ static void divrem(ir_gen *g, uint32_t v) {
   uint64_t bv = b.kind == IR_LOC_CONST ? (w ? b.imm : (uint32_t)b.imm) : 0;
   bool maybe_zero = b.kind != IR_LOC_CONST || bv == 0;
   bool maybe_m1 = b.kind != IR_LOC_CONST || bv == (w ? UINT64_MAX : UINT32_MAX);
+  if (!sgn && !maybe_zero) {
+    udivrem_const(g, v, w, rem, bv);
+    return;
+  }
   int ra = gpr_of(g, a, S0), rb = gpr_of(g, b, S1);
   if (maybe_zero) {
     add_site(g, &g->traps[WRUN_TRAP_DIV_ZERO], g->b.n);

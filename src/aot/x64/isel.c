@@ -455,6 +455,51 @@ static void int_binop(ir_gen *g, uint32_t v, ir_op op) {
   commit(g, v, d);
 }
 
+/* Unsigned division or remainder by a constant other than 0: a shift or
+ * mask for a power of two, else a multiplication by the magic number of
+ * ir_udiv_magic (no divide, no check: the constant is not 0). */
+static void udivrem_const(ir_gen *g, uint32_t v, bool w, bool rem, uint64_t dv) {
+  ir_loc a = arg(g, v, 0);
+  int d = dst_reg(g, v, RAX);
+  load_g(g, a, RCX);
+  if ((dv & (dv - 1)) == 0) {
+    unsigned k = (unsigned)__builtin_ctzll(dv);
+    x64_mov_rr(&g->b, w, RAX, RCX);
+    if (rem) {
+      x64_mov_imm(&g->b, w, R11, dv - 1);
+      x64_alu_rm(&g->b, 4, w, RAX, x64_r(R11));
+    } else if (k) {
+      x64_shift_imm(&g->b, 5, w, RAX, (uint8_t)k);
+    }
+  } else {
+    unsigned l;
+    uint64_t m = ir_udiv_magic(dv, w, &l);
+    if (w) { /* rdx = high 64 bits of m * n */
+      x64_mov_imm(&g->b, true, RAX, m);
+      x64_unary(&g->b, 4, true, x64_r(RCX)); /* mul rcx */
+    } else { /* n, m < 2^32: the 64-bit product is exact */
+      x64_mov_imm(&g->b, false, R11, m);
+      x64_mov_rr(&g->b, false, RDX, RCX);
+      x64_imul_rm(&g->b, true, RDX, x64_r(R11));
+      x64_shift_imm(&g->b, 5, true, RDX, 32);
+    }
+    x64_mov_rr(&g->b, w, RAX, RCX);
+    x64_alu_rm(&g->b, 5, w, RAX, x64_r(RDX)); /* n - t */
+    x64_shift_imm(&g->b, 5, w, RAX, 1);
+    x64_alu_rm(&g->b, 0, w, RAX, x64_r(RDX));
+    x64_shift_imm(&g->b, 5, w, RAX, (uint8_t)(l - 1)); /* the quotient */
+    if (rem) {
+      x64_mov_imm(&g->b, w, R11, dv);
+      x64_imul_rm(&g->b, w, RAX, x64_r(R11));
+      x64_mov_rr(&g->b, w, RDX, RCX);
+      x64_alu_rm(&g->b, 5, w, RDX, x64_r(RAX));
+      x64_mov_rr(&g->b, w, RAX, RDX);
+    }
+  }
+  x64_mov_rr(&g->b, w, d, RAX);
+  commit(g, v, d);
+}
+
 static void divrem(ir_gen *g, uint32_t v) {
   const ir_ins *i = &g->f->ins[v];
   wm_opcode op = (wm_opcode)i->wop;
@@ -465,6 +510,10 @@ static void divrem(ir_gen *g, uint32_t v) {
   uint64_t bv = b.kind == IR_LOC_CONST ? (w ? b.imm : (uint32_t)b.imm) : 0;
   bool maybe_zero = b.kind != IR_LOC_CONST || bv == 0;
   bool maybe_m1 = b.kind != IR_LOC_CONST || bv == (w ? UINT64_MAX : UINT32_MAX);
+  if (!sgn && !maybe_zero) {
+    udivrem_const(g, v, w, rem, bv);
+    return;
+  }
   load_g(g, b, RCX);
   load_g(g, a, RAX);
   if (maybe_zero) {
