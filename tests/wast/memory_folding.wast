@@ -197,6 +197,20 @@
     (block $a (br_table $a (local.get 0)))
     (i32.const 5))
 
+  ;; ---- stores of constants (immediate forms) ----
+  (func (export "store-consts") (param i32) (result i64)
+    (i32.store8 (local.get 0) (i32.const 0x1ab))
+    (i32.store16 offset=1 (local.get 0) (i32.const 0x1cdef))
+    (i64.store32 offset=3 (local.get 0) (i64.const 0x1_2345_6789))
+    (i64.load (local.get 0)))
+  (func (export "store-consts64") (param i32) (result i64)
+    (i64.store (local.get 0) (i64.const -2))
+    (i64.store16 offset=6 (local.get 0) (i64.const 0x7fff))
+    (i64.load (local.get 0)))
+  (func (export "store-byte-last") (param i32)
+    (i32.store8 (local.get 0) (i32.const 0x5a)))
+  (func (export "load-byte") (param i32) (result i32) (i32.load8_u (local.get 0)))
+
   ;; ---- a branch on the and/or of two compares ----
   (func (export "br-and") (param i32 i32) (result i32)
     (if (result i32) (i32.and (i32.ne (local.get 0) (i32.const 32)) (i32.lt_s (local.get 1) (i32.const 10)))
@@ -376,3 +390,10 @@
 (assert_return (invoke "br-or-load-first" (i32.const 9) (i32.const 8)) (i32.const 2))
 (assert_return (invoke "br-or-load-first" (i32.const 1) (i32.const 8)) (i32.const 1))
 (assert_trap (invoke "br-or-load-first" (i32.const 1) (i32.const 65534)) "out of bounds")
+(assert_return (invoke "store-consts" (i32.const 128)) (i64.const 0x0000234567_89cdefab))
+(assert_return (invoke "store-consts64" (i32.const 136)) (i64.const 0x7ffffffffffffffe))
+(assert_trap (invoke "store-consts" (i32.const 65530)) "out of bounds")
+(assert_return (invoke "load-byte" (i32.const 65530)) (i32.const 0xab))
+(assert_return (invoke "store-byte-last" (i32.const 65535)))
+(assert_return (invoke "load-byte" (i32.const 65535)) (i32.const 0x5a))
+(assert_trap (invoke "store-byte-last" (i32.const 65536)) "out of bounds")

@@ -193,6 +193,7 @@ uint32_t ir_pass_licm(ir_func *f);
  * of register allocation gives the result the phi's register and the phi
  * move disappears. Returns how many were swapped. */
 uint32_t ir_pass_accumulators(ir_func *f);
+
 /* ---- memory passes (memopt.c) ---- */
 /* Replaces a load by the value an earlier load of the same address,
  * offset and width read, or an earlier full-width store wrote, when no

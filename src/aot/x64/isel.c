@@ -763,6 +763,18 @@ static void store_mem(ir_gen *g, uint32_t v) {
     x64_mov_store_imm32(&g->b, size == 8, address(g, arg(g, v, 0), i->imm, size), k);
     return;
   }
+  if ((size == 1 || size == 2) && val.kind == IR_LOC_CONST) { /* mov byte/word [m], imm */
+    x64_mem m = address(g, arg(g, v, 0), i->imm, size);
+    if (size == 1) {
+      x64_op_rm8(&g->b, 0xC6, 0, x64_m(m));
+      x64_byte(&g->b, (uint8_t)val.imm);
+    } else {
+      x64_op_rm(&g->b, 0x66, 0xC7, false, 0, x64_m(m));
+      x64_byte(&g->b, (uint8_t)val.imm);
+      x64_byte(&g->b, (uint8_t)(val.imm >> 8));
+    }
+    return;
+  }
   /* the value: its register, or (bits of) it in rcx */
   int vr = RCX;
   bool fl = false;
