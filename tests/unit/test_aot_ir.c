@@ -5,7 +5,9 @@
  * into the preheader, dead code elimination keeping effects, trivial phis,
  * critical-edge splitting, and the register allocator keeping values that
  * live at the same time apart; the SIMD rows of the op table (one per 0xFD
- * instruction), their numbering and removal, and v128 spill slots.
+ * instruction), their numbering and removal, and v128 spill slots; the
+ * memory passes (memopt.c): redundant loads, store-to-load and global
+ * forwarding with their kills, and known-bits removal of masks.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -36,6 +38,118 @@ static void br(ir_func *f, uint32_t b, uint32_t cond, uint32_t t, uint32_t e) {
   ir_emit(f, b, IR_BR, IR_VOID, &cond, 1, 0);
   uint32_t s[2] = {t, e};
   ir_set_succ(f, b, s, 2);
+}
+
+static uint32_t load(ir_func *f, uint32_t b, wm_opcode op, ir_type t, uint32_t addr, uint64_t off) {
+  uint32_t v = ir_emit(f, b, IR_LOAD, t, &addr, 1, off);
+  f->ins[v].wop = (uint16_t)op;
+  return v;
+}
+static void store(ir_func *f, uint32_t b, wm_opcode op, uint32_t addr, uint32_t val, uint64_t off) {
+  uint32_t args[2] = {addr, val};
+  uint32_t v = ir_emit(f, b, IR_STORE, IR_VOID, args, 2, off);
+  f->ins[v].wop = (uint16_t)op;
+}
+
+/* memopt.c: a load equal to an earlier one, or reading back a full-width
+ * store, is replaced; a store that may overlap (same address value and
+ * overlapping bytes, or another address value) and a call kill; the state
+ * carries into a block whose only predecessor ran just before it, not into
+ * a join. */
+static void test_loads(void **state) {
+  (void)state;
+  ir_func *f = ir_func_new();
+  uint32_t b0 = ir_block_new(f), b1 = ir_block_new(f), b2 = ir_block_new(f), b3 = ir_block_new(f);
+  uint32_t p = emit0(f, b0, IR_PARAM, IR_I32, 0), q = emit0(f, b0, IR_PARAM, IR_I32, 1);
+  uint32_t l1 = load(f, b0, OP_I32_LOAD, IR_I32, p, 8);
+  uint32_t l2 = load(f, b0, OP_I32_LOAD, IR_I32, p, 8);              /* = l1 */
+  uint32_t w8 = load(f, b0, OP_I32_LOAD8_U, IR_I32, p, 8);           /* other width: kept */
+  store(f, b0, OP_I32_STORE, p, q, 12);                               /* disjoint: [12,16) */
+  uint32_t l3 = load(f, b0, OP_I32_LOAD, IR_I32, p, 8);              /* = l1 */
+  uint32_t l4 = load(f, b0, OP_I32_LOAD, IR_I32, p, 12);             /* = q, forwarded */
+  store(f, b0, OP_I32_STORE8, p, q, 11);                              /* overlaps [8,12) */
+  uint32_t l5 = load(f, b0, OP_I32_LOAD, IR_I32, p, 8);              /* kept */
+  store(f, b0, OP_I32_STORE, q, p, 0);                                /* q may alias p + 8 */
+  uint32_t l6 = load(f, b0, OP_I32_LOAD, IR_I32, p, 8);              /* kept */
+  br(f, b0, l6, b1, b2);
+  uint32_t l7 = load(f, b1, OP_I32_LOAD, IR_I32, p, 8);              /* = l6 (single predecessor) */
+  ir_emit(f, b1, IR_CALL, IR_VOID, NULL, 0, 0);
+  uint32_t l8 = load(f, b1, OP_I32_LOAD, IR_I32, p, 8);              /* kept: the call may store */
+  jmp(f, b1, b3);
+  jmp(f, b2, b3);
+  uint32_t l9 = load(f, b3, OP_I32_LOAD, IR_I32, p, 8);              /* kept: a join */
+  uint32_t rets[9] = {l1, l2, w8, l3, l4, l5, l7, l8, l9};
+  ir_emit(f, b3, IR_RET, IR_VOID, rets, 9, 0);
+  assert_true(ir_cfg(f));
+  assert_int_equal(ir_pass_loads(f), 4);
+  const ir_ins *ret = &f->ins[f->blocks[b3].ins[f->blocks[b3].nins - 1]];
+  assert_int_equal(ret->args[1], l1);
+  assert_int_equal(ret->args[2], w8);
+  assert_int_equal(ret->args[3], l1);
+  assert_int_equal(ret->args[4], q);
+  assert_int_equal(ret->args[5], l5);
+  assert_int_equal(ret->args[6], l6);
+  assert_int_equal(ret->args[7], l8);
+  assert_int_equal(ret->args[8], l9);
+  ir_func_free(f);
+}
+
+/* Globals: a get after a set or a get of the same global is forwarded; a
+ * set of another global does not kill, a helper operation does. */
+static void test_global_forwarding(void **state) {
+  (void)state;
+  ir_func *f = ir_func_new();
+  uint32_t b = ir_block_new(f);
+  uint32_t p = emit0(f, b, IR_PARAM, IR_I32, 0);
+  ir_emit(f, b, IR_GLOBAL_SET, IR_VOID, &p, 1, 3);
+  uint32_t g1 = emit0(f, b, IR_GLOBAL_GET, IR_I32, 3);                /* = p */
+  uint32_t g2 = emit0(f, b, IR_GLOBAL_GET, IR_I32, 4);
+  ir_emit(f, b, IR_GLOBAL_SET, IR_VOID, &g1, 1, 5);
+  uint32_t g3 = emit0(f, b, IR_GLOBAL_GET, IR_I32, 4);                /* = g2 */
+  ir_emit(f, b, IR_HOP, IR_VOID, NULL, 0, 0);
+  uint32_t g4 = emit0(f, b, IR_GLOBAL_GET, IR_I32, 4);                /* kept */
+  uint32_t rets[4] = {g1, g2, g3, g4};
+  ir_emit(f, b, IR_RET, IR_VOID, rets, 4, 0);
+  assert_true(ir_cfg(f));
+  assert_int_equal(ir_pass_loads(f), 2);
+  const ir_ins *ret = &f->ins[f->blocks[b].ins[f->blocks[b].nins - 1]];
+  assert_int_equal(ret->args[0], p);
+  assert_int_equal(ret->args[2], g2);
+  assert_int_equal(ret->args[3], g4);
+  ir_func_free(f);
+}
+
+/* `and x, c` goes when x cannot have bits outside c, and stays otherwise. */
+static void test_known_bits(void **state) {
+  (void)state;
+  ir_func *f = ir_func_new();
+  uint32_t b0 = ir_block_new(f), b1 = ir_block_new(f), b2 = ir_block_new(f);
+  uint32_t p = emit0(f, b0, IR_PARAM, IR_I32, 0);
+  uint32_t ff = emit0(f, b0, IR_CONST, IR_I32, 0xFF), c1ff = emit0(f, b0, IR_CONST, IR_I32, 0x1FF);
+  uint32_t byte = load(f, b0, OP_I32_LOAD8_U, IR_I32, p, 0), half = load(f, b0, OP_I32_LOAD16_U, IR_I32, p, 0);
+  uint32_t a1 = emit2(f, b0, IR_I32_AND, IR_I32, byte, ff);           /* removed */
+  uint32_t a2 = emit2(f, b0, IR_I32_AND, IR_I32, half, ff);           /* kept */
+  uint32_t sh = emit2(f, b0, IR_I32_SHR_U, IR_I32, half, emit0(f, b0, IR_CONST, IR_I32, 8));
+  uint32_t a3 = emit2(f, b0, IR_I32_AND, IR_I32, sh, ff);             /* removed: 0xffff >> 8 */
+  uint32_t lt = emit2(f, b0, IR_I32_LT_U, IR_I32, p, byte);
+  uint32_t a4 = emit2(f, b0, IR_I32_AND, IR_I32, lt, emit0(f, b0, IR_CONST, IR_I32, 1)); /* removed */
+  br(f, b0, p, b1, b2);
+  jmp(f, b1, b2);
+  uint32_t phi = ir_phi_new(f, b2, IR_I32);
+  f->ins[phi].args[0] = byte;
+  f->ins[phi].args[1] = c1ff;
+  uint32_t a5 = emit2(f, b2, IR_I32_AND, IR_I32, phi, ff);            /* kept: 0x1ff may come in */
+  uint32_t rets[5] = {a1, a2, a3, a4, a5};
+  ir_emit(f, b2, IR_RET, IR_VOID, rets, 5, 0);
+  assert_true(ir_cfg(f));
+  assert_int_equal(ir_pass_known_bits(f), 3);
+  const ir_ins *ret = &f->ins[f->blocks[b2].ins[f->blocks[b2].nins - 1]];
+  assert_int_equal(ret->args[0], byte);
+  assert_int_equal(ret->args[1], a2);
+  assert_int_equal(ret->args[2], sh);
+  assert_int_equal(ret->args[3], lt);
+  assert_int_equal(ret->args[4], a5);
+  ir_func_free(f);
 }
 
 static void test_fold(void **state) {
@@ -413,6 +527,7 @@ int main(void) {
       cmocka_unit_test(test_print),
       cmocka_unit_test(test_simd_rows),   cmocka_unit_test(test_simd_gvn_dce),       cmocka_unit_test(test_regalloc_v128_slots),
       cmocka_unit_test(test_regalloc_shared_bank),
+      cmocka_unit_test(test_loads),       cmocka_unit_test(test_global_forwarding),  cmocka_unit_test(test_known_bits),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -323,11 +323,29 @@ static a64_cond emit_test(ir_gen *g, ir_loc c) {
   return A64_NE;
 }
 
+/* add x, y << n as one add with a shifted register, when begin fused the
+ * shift (used only by this add, right before it) into it: wasm's scaled
+ * index arithmetic (modulo 2^32 for i32, as the w form computes). */
+static bool add_shifted(ir_gen *g, uint32_t v, int d, bool w) {
+  const ir_ins *i = &g->f->ins[v];
+  for (uint32_t s = 0; s < 2; s++) {
+    const ir_ins *si = &g->f->ins[i->args[s]];
+    if (!S(g)->fused[i->args[s]] || (si->op != IR_I32_SHL && si->op != IR_I64_SHL)) continue;
+    unsigned n = (unsigned)g->f->ins[si->args[1]].imm & (w ? 63 : 31);
+    int rx = gpr_of(g, arg(g, v, 1 - s), S0), ry = gpr_of(g, ir_loc_of(g, si->args[0]), S1);
+    E(a64_addsub_reg(&g->b, A64_ADD, w, d, rx, ry, A64_LSL, n));
+    commit(g, v, d);
+    return true;
+  }
+  return false;
+}
+
 static void int_binop(ir_gen *g, uint32_t v, ir_op op) {
   ir_loc a = arg(g, v, 0), b = arg(g, v, 1);
   bool w = g->f->ins[v].type == IR_I64;
   unsigned bits = w ? 64 : 32;
   int d = dst_reg(g, v, S0);
+  if ((op == IR_I32_ADD || op == IR_I64_ADD) && add_shifted(g, v, d, w)) return;
   int ra = gpr_of(g, a, S0);
   int64_t k = b.kind == IR_LOC_CONST ? const_val(b, w) : 0;
   bool kb = b.kind == IR_LOC_CONST;
@@ -385,6 +403,45 @@ done:
   commit(g, v, d);
 }
 
+/* Unsigned division or remainder by a constant other than 0: a shift or
+ * mask for a power of two, else a multiplication by the magic number of
+ * ir_udiv_magic (no divide, no check). */
+static void udivrem_const(ir_gen *g, uint32_t v, bool w, bool rem, uint64_t dv) {
+  int d = dst_reg(g, v, S0);
+  int ra = gpr_of(g, arg(g, v, 0), S0);
+  E(a64_mov(&g->b, w, S0, ra)); /* n, zero-extended for an i32 */
+  if ((dv & (dv - 1)) == 0) {
+    unsigned k = (unsigned)__builtin_ctzll(dv);
+    if (rem) {
+      E(a64_mov_imm(&g->b, w, S1, dv - 1));
+      E(a64_logic_reg(&g->b, A64_AND, w, d, S0, S1, A64_LSL, 0));
+    } else if (k) {
+      E(a64_shift_imm(&g->b, A64_LSR, w, d, S0, k));
+    } else {
+      E(a64_mov(&g->b, w, d, S0));
+    }
+    commit(g, v, d);
+    return;
+  }
+  unsigned l;
+  uint64_t m = ir_udiv_magic(dv, w, &l);
+  E(a64_mov_imm(&g->b, true, S1, m));
+  if (w) {
+    E(a64_umulh(&g->b, S1, S0, S1));
+  } else { /* n, m < 2^32: the 64-bit product is exact */
+    E(a64_madd(&g->b, true, S1, S0, S1, A64_ZR));
+    E(a64_shift_imm(&g->b, A64_LSR, true, S1, S1, 32));
+  }
+  E(a64_addsub_reg(&g->b, A64_SUB, w, 2, S0, S1, A64_LSL, 0));         /* n - t */
+  E(a64_addsub_reg(&g->b, A64_ADD, w, 2, S1, 2, A64_LSR, 1));          /* t + ((n - t) >> 1) */
+  E(a64_shift_imm(&g->b, A64_LSR, w, rem ? 2 : d, 2, l - 1));          /* the quotient */
+  if (rem) {
+    E(a64_mov_imm(&g->b, w, S1, dv));
+    E(a64_msub(&g->b, w, d, 2, S1, S0)); /* n - q * d */
+  }
+  commit(g, v, d);
+}
+
 static void divrem(ir_gen *g, uint32_t v) {
   const ir_ins *i = &g->f->ins[v];
   wm_opcode op = (wm_opcode)i->wop;
@@ -395,6 +452,10 @@ static void divrem(ir_gen *g, uint32_t v) {
   uint64_t bv = b.kind == IR_LOC_CONST ? (w ? b.imm : (uint32_t)b.imm) : 0;
   bool maybe_zero = b.kind != IR_LOC_CONST || bv == 0;
   bool maybe_m1 = b.kind != IR_LOC_CONST || bv == (w ? UINT64_MAX : UINT32_MAX);
+  if (!sgn && !maybe_zero) {
+    udivrem_const(g, v, w, rem, bv);
+    return;
+  }
   int ra = gpr_of(g, a, S0), rb = gpr_of(g, b, S1);
   if (maybe_zero) {
     add_site(g, &g->traps[WRUN_TRAP_DIV_ZERO], g->b.n);
@@ -728,10 +789,17 @@ static void select_op(ir_gen *g, uint32_t v) {
     commit(g, v, d);
     return;
   }
+  uint32_t cv = g->f->ins[v].args[2];
+  a64_cond cc = A64_NE;
+  if (S(g)->fused[cv]) { /* the compare begin left to this select, before the operands (loads keep the flags) */
+    const ir_ins *ci = &g->f->ins[cv];
+    if (ci->op == IR_I32_EQZ || ci->op == IR_I64_EQZ) cc = (a64_cond)(emit_test(g, ir_loc_of(g, ci->args[0])) ^ 1);
+    else cc = emit_int_cmp(g, (ir_op)ci->op, ir_loc_of(g, ci->args[0]), ir_loc_of(g, ci->args[1]));
+  }
   int ra = gpr_of(g, a, S0), rb = gpr_of(g, b, S1);
   int d = dst_reg(g, v, S0);
-  E(a64_cmp_imm(&g->b, false, gpr_of(g, c, 2), 0));
-  E(a64_csel(&g->b, A64_CSEL, wide(t), d, ra, rb, A64_NE));
+  if (!S(g)->fused[cv]) E(a64_cmp_imm(&g->b, false, gpr_of(g, c, 2), 0));
+  E(a64_csel(&g->b, A64_CSEL, wide(t), d, ra, rb, cc));
   commit(g, v, d);
 }
 
@@ -1497,6 +1565,76 @@ static void jump_to(ir_gen *g, uint32_t b, uint32_t next) {
   E(a64_b(&g->b, g->b.n));
 }
 
+/* A conditional branch to block b. */
+static void branch_if(ir_gen *g, a64_cond cc, uint32_t b) {
+  ir_gen_fixup(g, (uint32_t)g->b.n, b);
+  E(a64_bcond(&g->b, cc, g->b.n));
+  far_slot(g);
+}
+
+/* w16 compared with k (unsigned), through x17 when k has no immediate form. */
+static void cmp_index(ir_gen *g, uint32_t k) {
+  if (a64_cmp_imm(&g->b, false, S0, k)) return;
+  E(a64_mov_imm(&g->b, false, S1, k));
+  E(a64_cmp(&g->b, false, S0, S1));
+}
+
+/* br_table whose index (in w16) picks few runs of equal targets: one
+ * unsigned compare and branch per run, ascending, instead of a table and an
+ * indirect branch (as on x86-64). At most 4 runs, the default's included. */
+static bool switch_by_compares(ir_gen *g, const ir_block *bl, uint32_t next) {
+  uint32_t n = bl->nsucc - 1, hi[4], succ[4], nr = 0;
+  for (uint32_t k = 0; k <= n; k++) {
+    uint32_t s = bl->succ[k];
+    if (nr && ir_gen_same_dest(g, succ[nr - 1], s)) {
+      hi[nr - 1] = k;
+      continue;
+    }
+    if (nr == 4) return false;
+    hi[nr] = k;
+    succ[nr++] = s;
+  }
+  for (uint32_t r = 0; r + 1 < nr; r++) {
+    cmp_index(g, hi[r]);
+    branch_if(g, A64_LS, succ[r]);
+  }
+  jump_to(g, succ[nr - 1], next);
+  return true;
+}
+
+/* br_table over at most 64 cases with at most three targets besides the
+ * default's: a bit mask per target, bit `index` tested after a shift. */
+static bool switch_by_bits(ir_gen *g, const ir_block *bl, uint32_t next) {
+  uint32_t n = bl->nsucc - 1, dflt = bl->succ[n], tg[3], nt = 0;
+  uint64_t mask[3] = {0, 0, 0};
+  if (n > 64) return false;
+  for (uint32_t k = 0; k < n; k++) {
+    uint32_t j = 0;
+    if (ir_gen_same_dest(g, bl->succ[k], dflt)) continue;
+    while (j < nt && !ir_gen_same_dest(g, tg[j], bl->succ[k])) j++;
+    if (j == nt) {
+      if (nt == 3) return false;
+      tg[nt++] = bl->succ[k];
+    }
+    mask[j] |= 1ull << k;
+  }
+  cmp_index(g, n);
+  branch_if(g, A64_HS, dflt);
+  for (uint32_t j = 0; j < nt; j++) {
+    if (__builtin_popcountll(mask[j]) == 1) { /* one case: cmp w16, #k; b.eq */
+      cmp_index(g, (uint32_t)__builtin_ctzll(mask[j]));
+      branch_if(g, A64_EQ, tg[j]);
+      continue;
+    }
+    E(a64_mov_imm(&g->b, true, S1, mask[j]));
+    E(a64_dp2(&g->b, A64_LSRV, true, S1, S1, S0)); /* index < 64: x17 >> index */
+    E(a64_logic_imm(&g->b, A64_ANDS, true, A64_ZR, S1, 1));
+    branch_if(g, A64_NE, tg[j]);
+  }
+  jump_to(g, dflt, next);
+  return true;
+}
+
 static void a_term(ir_gen *g, uint32_t v, uint32_t next) {
   const ir_ins *i = &g->f->ins[v];
   const ir_block *bl = &g->f->blocks[i->block];
@@ -1506,7 +1644,17 @@ static void a_term(ir_gen *g, uint32_t v, uint32_t next) {
     uint32_t c = i->args[0];
     const ir_ins *ci = &g->f->ins[c];
     a64_cond cc;
-    if (S(g)->fused[c] && (ci->op == IR_I32_EQZ || ci->op == IR_I64_EQZ)) {
+    if (S(g)->fused[c] == 3) { /* and/or of two compares: branch on the first, then as below on the second */
+      bool conj = ci->op == IR_I32_AND;
+      const ir_ins *c1 = &g->f->ins[ci->args[0]], *c2 = &g->f->ins[ci->args[1]];
+      a64_cond k1 = c1->op == IR_I32_EQZ || c1->op == IR_I64_EQZ
+                        ? (a64_cond)(emit_test(g, ir_loc_of(g, c1->args[0])) ^ 1)
+                        : emit_int_cmp(g, (ir_op)c1->op, ir_loc_of(g, c1->args[0]), ir_loc_of(g, c1->args[1]));
+      branch_if(g, conj ? (a64_cond)(k1 ^ 1) : k1, conj ? bl->succ[1] : bl->succ[0]);
+      cc = c2->op == IR_I32_EQZ || c2->op == IR_I64_EQZ
+               ? (a64_cond)(emit_test(g, ir_loc_of(g, c2->args[0])) ^ 1)
+               : emit_int_cmp(g, (ir_op)c2->op, ir_loc_of(g, c2->args[0]), ir_loc_of(g, c2->args[1]));
+    } else if (S(g)->fused[c] && (ci->op == IR_I32_EQZ || ci->op == IR_I64_EQZ)) {
       cc = (a64_cond)(emit_test(g, ir_loc_of(g, ci->args[0])) ^ 1);
     } else if (S(g)->fused[c]) {
       cc = emit_int_cmp(g, (ir_op)ci->op, ir_loc_of(g, ci->args[0]), ir_loc_of(g, ci->args[1]));
@@ -1529,6 +1677,7 @@ static void a_term(ir_gen *g, uint32_t v, uint32_t next) {
   case IR_SWITCH: { /* index clamped to the default, then a table of 32-bit offsets from the table */
     uint32_t n = bl->nsucc - 1;
     load_g(g, ir_loc_of(g, i->args[0]), S0);
+    if (switch_by_compares(g, bl, next) || switch_by_bits(g, bl, next)) return;
     E(a64_mov_imm(&g->b, false, S1, n));
     E(a64_cmp(&g->b, false, S0, S1));
     E(a64_csel(&g->b, A64_CSEL, false, S0, S0, S1, A64_LO));
@@ -1670,6 +1819,47 @@ static bool a_begin(ir_gen *g) {
     const ir_ins *ci = &f->ins[c];
     if (bl->ins[bl->nins - 2] != c || uses[c] != 1) continue;
     if (int_cmp((ir_op)ci->op) || ci->op == IR_I32_EQZ || ci->op == IR_I64_EQZ) st->fused[c] = 1;
+  }
+  /* a branch on the and/or of two compares computed right before it, each
+   * used only there, is two compare-and-branches (compares are pure) */
+  for (uint32_t o = 0; o < f->norder; o++) {
+    const ir_block *bl = &f->blocks[f->order[o]];
+    uint32_t n = bl->nins;
+    if (n < 4 || f->ins[bl->ins[n - 1]].op != IR_BR) continue;
+    uint32_t c = f->ins[bl->ins[n - 1]].args[0];
+    const ir_ins *ci = &f->ins[c];
+    if (bl->ins[n - 2] != c || uses[c] != 1 || (ci->op != IR_I32_AND && ci->op != IR_I32_OR)) continue;
+    uint32_t x = ci->args[0], y = ci->args[1], near[2], m = 0;
+    for (uint32_t k = n - 2; k-- > 0 && m < 2;) /* the two instructions before the and (constants emit nothing) */
+      if (f->ins[bl->ins[k]].op != IR_CONST) near[m++] = bl->ins[k];
+    if (x == y || m < 2 || !((near[0] == x && near[1] == y) || (near[0] == y && near[1] == x))) continue;
+    bool ok = true;
+    for (uint32_t j = 0; j < 2 && ok; j++) {
+      const ir_ins *k = &f->ins[ci->args[j]];
+      ok = uses[ci->args[j]] == 1 && (int_cmp((ir_op)k->op) || k->op == IR_I32_EQZ || k->op == IR_I64_EQZ);
+    }
+    if (!ok) continue;
+    st->fused[c] = 3;
+    st->fused[x] = st->fused[y] = 1;
+  }
+  /* a compare used only as the condition of the integer select right after
+   * it becomes cmp; csel, and a shift left by a constant used only by the
+   * add right after it that add's shifted operand (add_shifted) */
+  for (uint32_t o = 0; o < f->norder; o++) {
+    const ir_block *bl = &f->blocks[f->order[o]];
+    for (uint32_t k = 1; k < bl->nins; k++) {
+      const ir_ins *u = &f->ins[bl->ins[k]];
+      uint32_t p = bl->ins[k - 1];
+      const ir_ins *pi = &f->ins[p];
+      if (uses[p] != 1) continue;
+      if (u->op == IR_SELECT && !isf(u->type) && !isv(u->type) && u->args[2] == p &&
+          (int_cmp((ir_op)pi->op) || pi->op == IR_I32_EQZ || pi->op == IR_I64_EQZ))
+        st->fused[p] = 1;
+      if ((u->op == IR_I32_ADD || u->op == IR_I64_ADD) && (u->args[0] == p || u->args[1] == p) &&
+          pi->op == (u->op == IR_I32_ADD ? IR_I32_SHL : IR_I64_SHL) && f->ins[pi->args[1]].op == IR_CONST &&
+          (f->ins[pi->args[1]].imm & (u->op == IR_I32_ADD ? 31 : 63)) != 0)
+        st->fused[p] = 1;
+    }
   }
   free(uses);
   /* Far: the code may pass ±1 MiB, B.cond's reach. The estimate is 128 bytes

@@ -84,6 +84,28 @@ static bool same_loc(const ir_gen *g, ir_loc a, ir_loc b) {
   return false;
 }
 
+bool ir_gen_same_dest(const ir_gen *g, uint32_t a, uint32_t b) {
+  a = g->fwd[a];
+  b = g->fwd[b];
+  if (a == b) return true;
+  const ir_func *f = g->f;
+  const ir_block *ba = &f->blocks[a], *bb = &f->blocks[b];
+  if (ba->nins != 1 || bb->nins != 1 || ba->nsucc != 1 || bb->nsucc != 1 || ba->succ[0] != bb->succ[0]) return false;
+  if (f->ins[ba->ins[0]].op != IR_JMP || f->ins[bb->ins[0]].op != IR_JMP) return false;
+  const ir_block *t = &f->blocks[ba->succ[0]];
+  uint32_t qa = 0, qb = 0;
+  while (qa < t->npred && t->pred[qa] != a) qa++;
+  while (qb < t->npred && t->pred[qb] != b) qb++;
+  if (qa == t->npred || qb == t->npred) return false;
+  for (uint32_t k = 0; k < t->nins && f->ins[t->ins[k]].op == IR_PHI; k++) {
+    const ir_ins *phi = &f->ins[t->ins[k]];
+    if (phi->dead) continue;
+    ir_loc la = ir_loc_of(g, phi->args[qa]), lb = ir_loc_of(g, phi->args[qb]);
+    if (la.kind != lb.kind || la.reg != lb.reg || la.slot != lb.slot || la.imm != lb.imm) return false;
+  }
+  return true;
+}
+
 typedef struct pmove { ir_loc dst, src; bool done; } pmove;
 
 /* The copies into the phis of succ for the edge from b, in a safe order. */

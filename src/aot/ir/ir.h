@@ -210,6 +210,16 @@ uint32_t ir_pass_licm(ir_func *f);
  * of register allocation gives the result the phi's register and the phi
  * move disappears. Returns how many were swapped. */
 uint32_t ir_pass_accumulators(ir_func *f);
+
+/* ---- memory passes (memopt.c) ---- */
+/* Replaces a load by the value an earlier load of the same address,
+ * offset and width read, or an earlier full-width store wrote, when no
+ * call, helper or possibly overlapping store lies between them (within
+ * extended blocks); the same for globals. Returns how many. */
+uint32_t ir_pass_loads(ir_func *f);
+/* Removes `and x, c` where x cannot have bits c clears. Returns how many. */
+uint32_t ir_pass_known_bits(ir_func *f);
+
 /* The whole sequence, in order. */
 void ir_optimize(ir_func *f);
 

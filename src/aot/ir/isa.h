@@ -101,10 +101,26 @@ struct aot_isa {
   void (*release)(ir_gen *g);
 };
 
+/* Unsigned division of an N-bit value (N = 32 or 64) by a constant d that
+ * is not a power of two, as a multiplication (Granlund and Montgomery):
+ * with l = ceil(log2 d) and m = floor(2^N (2^l - d) / d) + 1 (N bits),
+ * t = high half of m*n, then n / d = (t + ((n - t) >> 1)) >> (l - 1) for
+ * every n. Sets *l and returns m. Both ISAs' selection use it. */
+static inline uint64_t ir_udiv_magic(uint64_t d, bool wide64, unsigned *l) {
+  *l = 64u - (unsigned)__builtin_clzll(d - 1);
+  if (!wide64) return ((((uint64_t)1 << *l) - d) << 32) / d + 1;
+  uint64_t two_l_minus_d = *l == 64 ? (uint64_t)0 - d : ((uint64_t)1 << *l) - d;
+  return (uint64_t)((((unsigned __int128)two_l_minus_d) << 64) / d) + 1;
+}
+
 /* The location of value v. */
 ir_loc ir_loc_of(const ir_gen *g, uint32_t v);
 /* The block a branch to b goes to (edge blocks without moves are skipped). */
 static inline uint32_t ir_gen_target(const ir_gen *g, uint32_t b) { return g->fwd[b]; }
+/* Does a branch to block a do what one to block b does: the same block
+ * after forwarding, or edge blocks into one block moving the same things
+ * into its phis? (Lets br_table lowering count targets, not edges.) */
+bool ir_gen_same_dest(const ir_gen *g, uint32_t a, uint32_t b);
 /* Records a branch at code offset `at` to block b (patched by the backend's finish). */
 void ir_gen_fixup(ir_gen *g, uint32_t at, uint32_t block);
 void ir_gen_reloc(ir_gen *g, uint32_t at, uint32_t callee);

@@ -2,7 +2,8 @@
  * opt.c — the IR passes (ir.h), in the order ir_optimize runs them:
  * trivial-phi removal, global value numbering with constant folding and
  * algebraic identities, loop-invariant code motion, dead code elimination,
- * accumulator operand order.
+ * accumulator operand order (the memory passes, between GVN and LICM, are
+ * in memopt.c).
  * Each pass keeps the IR in SSA form; replaced values are recorded in
  * f->repl and arguments are rewritten through it (ir_canonicalize).
  */
@@ -317,6 +318,8 @@ uint32_t ir_pass_accumulators(ir_func *f) {
 void ir_optimize(ir_func *f) {
   ir_pass_phis(f);
   ir_pass_gvn(f);
+  /* values the memory passes replace may make pure operations equal */
+  if (ir_pass_loads(f) + ir_pass_known_bits(f)) ir_pass_gvn(f);
   ir_pass_licm(f);
   ir_pass_dce(f);
   ir_pass_accumulators(f);

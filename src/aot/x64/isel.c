@@ -255,6 +255,13 @@ static bool imm32(ir_loc l, bool w, int32_t *out) {
   return true;
 }
 
+/* The condition for "b cc a" given the one for "a cc b". */
+static int mirror_cc(int cc) {
+  static const int8_t mirror[16] = {[CC_E] = CC_E, [CC_NE] = CC_NE, [CC_L] = CC_G, [CC_G] = CC_L, [CC_LE] = CC_GE,
+                                    [CC_GE] = CC_LE, [CC_B] = CC_A, [CC_A] = CC_B, [CC_BE] = CC_AE, [CC_AE] = CC_BE};
+  return mirror[cc];
+}
+
 /* Compares two integer values; returns the condition code for "op holds". */
 static int emit_int_cmp(ir_gen *g, ir_op op, ir_loc a, ir_loc b) {
   bool w = a.type == IR_I64;
@@ -312,12 +319,108 @@ static int emit_test(ir_gen *g, ir_loc c) {
   return CC_NE;
 }
 
+/* ---- loads folded into their one user (begin marks them 2 in fused) ----
+ * A full-width i32.load / i64.load used only by the integer ALU operation
+ * or compare right after it (constants between emit nothing) becomes that
+ * operation's memory operand: `add r, [r15 + idx + off]`, `cmp [..], imm`.
+ * Nothing is emitted between the two, so the access (and its fault, or
+ * the explicit bounds check) happens where the load was in wasm order. */
+static bool folded_load(ir_gen *g, uint32_t v) { return S(g)->fused[v] == 2; }
+
+static x64_mem address(ir_gen *g, ir_loc a, uint64_t offset, uint32_t size);
+
+static x64_mem folded_mem(ir_gen *g, uint32_t v) {
+  const ir_ins *i = &g->f->ins[v];
+  return address(g, ir_loc_of(g, i->args[0]), i->imm, 1u << wm_opinfos[i->wop].arg);
+}
+
+/* d = a op [mem] for add, sub, and, or, xor, mul with a folded operand (the
+ * second, or either of a commutative op). begin folds only when d is not
+ * the address's register, so loading a into d keeps the address. */
+static bool binop_mem(ir_gen *g, uint32_t v, ir_op op, bool w, int d) {
+  const ir_ins *i = &g->f->ins[v];
+  uint32_t s = folded_load(g, i->args[1]) ? 1 : folded_load(g, i->args[0]) ? 0 : 2;
+  if (s == 2) return false;
+  x64_mem m = folded_mem(g, i->args[s]);
+  load_g(g, ir_loc_of(g, i->args[1 - s]), d);
+  int ext = alu_ext(op);
+  if (ext >= 0) x64_alu_rm(&g->b, ext, w, d, x64_m(m));
+  else x64_imul_rm(&g->b, w, d, x64_m(m));
+  commit(g, v, d);
+  return true;
+}
+
+/* Emits compare c (an integer compare or eqz); returns the condition code
+ * for "c is 1". A folded load operand is compared in memory. */
+static int compare_ins(ir_gen *g, uint32_t c) {
+  const ir_ins *ci = &g->f->ins[c];
+  bool eqz = ci->op == IR_I32_EQZ || ci->op == IR_I64_EQZ;
+  uint32_t s = folded_load(g, ci->args[0]) ? 0 : !eqz && folded_load(g, ci->args[1]) ? 1 : 2;
+  if (s == 2 && eqz) return emit_test(g, ir_loc_of(g, ci->args[0])) ^ 1;
+  if (s == 2) return emit_int_cmp(g, (ir_op)ci->op, ir_loc_of(g, ci->args[0]), ir_loc_of(g, ci->args[1]));
+  bool w = g->f->ins[ci->args[s]].type == IR_I64;
+  x64_mem m = folded_mem(g, ci->args[s]); /* may use r11, rax, rdx: the other operand goes to rcx */
+  if (eqz) {
+    x64_alu_imm(&g->b, 7, w, x64_m(m), 0);
+    return CC_E;
+  }
+  int cc = int_cc((ir_op)ci->op);
+  ir_loc o = ir_loc_of(g, ci->args[1 - s]);
+  int32_t k;
+  if (imm32(o, w, &k)) { /* cmp [m], k: "m cc k" */
+    x64_alu_imm(&g->b, 7, w, x64_m(m), k);
+    return s == 0 ? cc : mirror_cc(cc);
+  }
+  int r = o.kind == IR_LOC_REG ? o.reg : RCX;
+  if (o.kind != IR_LOC_REG) load_g(g, o, RCX);
+  if (s == 0) x64_alu_mr(&g->b, 7, w, x64_m(m), r); /* cmp [m], r */
+  else x64_alu_rm(&g->b, 7, w, r, x64_m(m));        /* cmp r, [m] */
+  return cc;
+}
+
+/* Is v a shift left by 1-3 that begin left to the add using it (an index
+ * scaled in the add's lea)? */
+static bool scaled_index(const ir_gen *g, uint32_t v) {
+  const ir_ins *i = &g->f->ins[v];
+  return S((ir_gen *)g)->fused[v] && (i->op == IR_I32_SHL || i->op == IR_I64_SHL);
+}
+
+/* An add as one lea into d: x + y << s (the shift begin fused into it),
+ * or x + y or x + k when d is not x's register (no copy first). A 32-bit
+ * lea computes the sum modulo 2^32 and clears the upper half, as
+ * i32.add; the address arithmetic of wasm32 (i32.add and i32.shl of the
+ * index) is formed this way and never folded into the access's own
+ * operand, whose 64-bit sum would not wrap. False: not this shape. */
+static bool add_lea(ir_gen *g, uint32_t v, ir_loc a, ir_loc b, bool w, int d) {
+  const ir_ins *i = &g->f->ins[v];
+  int32_t k;
+  for (uint32_t s = 0; s < 2; s++) {
+    uint32_t sv = i->args[s];
+    if (!scaled_index(g, sv)) continue;
+    ir_loc x = s ? a : b, y = ir_loc_of(g, g->f->ins[sv].args[0]);
+    int scale = 1 << (g->f->ins[g->f->ins[sv].args[1]].imm & 3);
+    int xr = x.kind == IR_LOC_REG ? x.reg : RAX, yr = y.kind == IR_LOC_REG ? y.reg : R11;
+    if (x.kind != IR_LOC_REG) load_g(g, x, RAX);
+    if (y.kind != IR_LOC_REG) load_g(g, y, R11);
+    x64_lea(&g->b, w, d, x64_bidx(xr, yr, scale, 0));
+    commit(g, v, d);
+    return true;
+  }
+  if (a.kind != IR_LOC_REG || a.reg == d) return false;
+  if (imm32(b, w, &k)) x64_lea(&g->b, w, d, x64_base(a.reg, k));
+  else if (b.kind == IR_LOC_REG) x64_lea(&g->b, w, d, x64_bidx(a.reg, b.reg, 1, 0));
+  else return false;
+  commit(g, v, d);
+  return true;
+}
+
 static void int_binop(ir_gen *g, uint32_t v, ir_op op) {
   ir_loc a = arg(g, v, 0), b = arg(g, v, 1);
   bool w = g->f->ins[v].type == IR_I64;
   int d = dst_reg(g, v, RAX);
   int sh = shift_ext(op), ext = alu_ext(op);
   int32_t k;
+  if (binop_mem(g, v, op, w, d)) return;
   if (op == IR_I64_AND && b.kind == IR_LOC_CONST && b.imm == 0xFFFFFFFFu) { /* zero-extension: one 32-bit move */
     if (a.kind == IR_LOC_REG) {
       x64_mov_rr(&g->b, false, d, a.reg);
@@ -327,6 +430,9 @@ static void int_binop(ir_gen *g, uint32_t v, ir_op op) {
     }
     commit(g, v, d);
     return;
+  }
+  if (op == IR_I32_ADD || op == IR_I64_ADD) {
+    if (add_lea(g, v, a, b, w, d)) return;
   }
   if (sh >= 0 && b.kind != IR_LOC_CONST) load_g(g, b, RCX);
   load_g(g, a, d); /* d is never b's register (ra.c) */
@@ -350,6 +456,51 @@ static void int_binop(ir_gen *g, uint32_t v, ir_op op) {
   commit(g, v, d);
 }
 
+/* Unsigned division or remainder by a constant other than 0: a shift or
+ * mask for a power of two, else a multiplication by the magic number of
+ * ir_udiv_magic (no divide, no check: the constant is not 0). */
+static void udivrem_const(ir_gen *g, uint32_t v, bool w, bool rem, uint64_t dv) {
+  ir_loc a = arg(g, v, 0);
+  int d = dst_reg(g, v, RAX);
+  load_g(g, a, RCX);
+  if ((dv & (dv - 1)) == 0) {
+    unsigned k = (unsigned)__builtin_ctzll(dv);
+    x64_mov_rr(&g->b, w, RAX, RCX);
+    if (rem) {
+      x64_mov_imm(&g->b, w, R11, dv - 1);
+      x64_alu_rm(&g->b, 4, w, RAX, x64_r(R11));
+    } else if (k) {
+      x64_shift_imm(&g->b, 5, w, RAX, (uint8_t)k);
+    }
+  } else {
+    unsigned l;
+    uint64_t m = ir_udiv_magic(dv, w, &l);
+    if (w) { /* rdx = high 64 bits of m * n */
+      x64_mov_imm(&g->b, true, RAX, m);
+      x64_unary(&g->b, 4, true, x64_r(RCX)); /* mul rcx */
+    } else { /* n, m < 2^32: the 64-bit product is exact */
+      x64_mov_imm(&g->b, false, R11, m);
+      x64_mov_rr(&g->b, false, RDX, RCX);
+      x64_imul_rm(&g->b, true, RDX, x64_r(R11));
+      x64_shift_imm(&g->b, 5, true, RDX, 32);
+    }
+    x64_mov_rr(&g->b, w, RAX, RCX);
+    x64_alu_rm(&g->b, 5, w, RAX, x64_r(RDX)); /* n - t */
+    x64_shift_imm(&g->b, 5, w, RAX, 1);
+    x64_alu_rm(&g->b, 0, w, RAX, x64_r(RDX));
+    x64_shift_imm(&g->b, 5, w, RAX, (uint8_t)(l - 1)); /* the quotient */
+    if (rem) {
+      x64_mov_imm(&g->b, w, R11, dv);
+      x64_imul_rm(&g->b, w, RAX, x64_r(R11));
+      x64_mov_rr(&g->b, w, RDX, RCX);
+      x64_alu_rm(&g->b, 5, w, RDX, x64_r(RAX));
+      x64_mov_rr(&g->b, w, RAX, RDX);
+    }
+  }
+  x64_mov_rr(&g->b, w, d, RAX);
+  commit(g, v, d);
+}
+
 static void divrem(ir_gen *g, uint32_t v) {
   const ir_ins *i = &g->f->ins[v];
   wm_opcode op = (wm_opcode)i->wop;
@@ -360,6 +511,10 @@ static void divrem(ir_gen *g, uint32_t v) {
   uint64_t bv = b.kind == IR_LOC_CONST ? (w ? b.imm : (uint32_t)b.imm) : 0;
   bool maybe_zero = b.kind != IR_LOC_CONST || bv == 0;
   bool maybe_m1 = b.kind != IR_LOC_CONST || bv == (w ? UINT64_MAX : UINT32_MAX);
+  if (!sgn && !maybe_zero) {
+    udivrem_const(g, v, w, rem, bv);
+    return;
+  }
   load_g(g, b, RCX);
   load_g(g, a, RAX);
   if (maybe_zero) {
@@ -604,6 +759,23 @@ static void store_mem(ir_gen *g, uint32_t v) {
   wm_opcode op = (wm_opcode)i->wop;
   uint32_t size = 1u << wm_opinfos[op].arg;
   ir_loc val = arg(g, v, 1);
+  int32_t k;
+  if ((size == 4 || size == 8) && !isf(val.type) && imm32(val, size == 8, &k)) { /* mov [m], imm32 */
+    x64_mov_store_imm32(&g->b, size == 8, address(g, arg(g, v, 0), i->imm, size), k);
+    return;
+  }
+  if ((size == 1 || size == 2) && val.kind == IR_LOC_CONST) { /* mov byte/word [m], imm */
+    x64_mem m = address(g, arg(g, v, 0), i->imm, size);
+    if (size == 1) {
+      x64_op_rm8(&g->b, 0xC6, 0, x64_m(m));
+      x64_byte(&g->b, (uint8_t)val.imm);
+    } else {
+      x64_op_rm(&g->b, 0x66, 0xC7, false, 0, x64_m(m));
+      x64_byte(&g->b, (uint8_t)val.imm);
+      x64_byte(&g->b, (uint8_t)(val.imm >> 8));
+    }
+    return;
+  }
   /* the value: its register, or (bits of) it in rcx */
   int vr = RCX;
   bool fl = false;
@@ -654,6 +826,10 @@ static void global_set(ir_gen *g, uint32_t v) {
 
 /* ---- select, calls, polls ---- */
 
+/* Emits fused compare c (marked by begin) and returns the condition code
+ * for "c is 1". */
+static int fused_cond(ir_gen *g, uint32_t c) { return compare_ins(g, c); }
+
 static void select_op(ir_gen *g, uint32_t v) {
   ir_loc a = arg(g, v, 0), b = arg(g, v, 1), c = arg(g, v, 2);
   uint8_t t = g->f->ins[v].type;
@@ -677,10 +853,17 @@ static void select_op(ir_gen *g, uint32_t v) {
     return;
   }
   int d = dst_reg(g, v, RAX);
+  uint32_t cv = g->f->ins[v].args[2];
+  int keep_a = CC_NE; /* the condition under which d keeps a */
+  if (S(g)->fused[cv]) {
+    /* cmp first: d may be the register of a compare operand dying there;
+     * the moves below leave the flags alone (x64_mov_imm never uses xor) */
+    keep_a = fused_cond(g, cv);
+  }
   if (b.kind == IR_LOC_CONST) load_g(g, b, RDX);
   load_g(g, a, d);
-  emit_test(g, c);
-  x64_cmov(&g->b, CC_E, wide(t), d, b.kind == IR_LOC_CONST ? x64_r(RDX) : rm_of(g, b));
+  if (!S(g)->fused[cv]) emit_test(g, c);
+  x64_cmov(&g->b, keep_a ^ 1, wide(t), d, b.kind == IR_LOC_CONST ? x64_r(RDX) : rm_of(g, b));
   commit(g, v, d);
 }
 
@@ -989,8 +1172,8 @@ static void x_ins(ir_gen *g, uint32_t v) {
     helper_op(g, v, wasm_op(op), 0, 0);
     return;
   }
-  if (int_cmp(op)) {
-    int cc = emit_int_cmp(g, op, arg(g, v, 0), arg(g, v, 1));
+  if (int_cmp(op) || ((op == IR_I32_EQZ || op == IR_I64_EQZ) && folded_load(g, i->args[0]))) {
+    int cc = compare_ins(g, v);
     int d = dst_reg(g, v, RAX);
     x64_setcc(&g->b, cc, RAX);
     x64_movzx8(&g->b, d, x64_r(RAX));
@@ -1051,6 +1234,74 @@ static void jump_to(ir_gen *g, uint32_t b, uint32_t next) {
   ir_gen_fixup(g, (uint32_t)x64_jmp_rel32(&g->b), b);
 }
 
+/* The register holding switch index ix: its own, or rcx. */
+static int index_reg(ir_gen *g, ir_loc ix) {
+  if (ix.kind == IR_LOC_REG) return ix.reg;
+  load_g(g, ix, RCX);
+  return RCX;
+}
+
+/* br_table whose index (ix) picks few runs of equal targets: one
+ * unsigned compare and branch per run, ascending, instead of a jump table
+ * and an indirect jump (regex's three-way dispatch). At most 4 runs,
+ * the default's [n, 2^32) included. */
+static bool switch_by_compares(ir_gen *g, const ir_block *bl, uint32_t next, ir_loc ix) {
+  uint32_t n = bl->nsucc - 1, hi[4], succ[4], nr = 0;
+  if (n > INT32_MAX) return false;
+  for (uint32_t k = 0; k <= n; k++) {
+    uint32_t s = bl->succ[k];
+    if (nr && ir_gen_same_dest(g, succ[nr - 1], s)) {
+      hi[nr - 1] = k;
+      continue;
+    }
+    if (nr == 4) return false;
+    hi[nr] = k;
+    succ[nr++] = s;
+  }
+  int x = nr > 1 ? index_reg(g, ix) : RCX;
+  for (uint32_t r = 0; r + 1 < nr; r++) {
+    if (hi[r] == 0) x64_test_rr(&g->b, false, x, x); /* <= 0 unsigned: == 0 */
+    else x64_alu_imm(&g->b, 7, false, x64_r(x), (int32_t)hi[r]);
+    ir_gen_fixup(g, (uint32_t)x64_jcc_rel32(&g->b, hi[r] == 0 ? CC_E : CC_BE), succ[r]);
+  }
+  jump_to(g, succ[nr - 1], next);
+  return true;
+}
+
+/* br_table over at most 64 cases with at most three targets besides the
+ * default's: a bit mask per target tested with bt (strings' character
+ * classes), the default for an index out of range or in no mask. */
+static bool switch_by_bits(ir_gen *g, const ir_block *bl, uint32_t next, ir_loc ix) {
+  uint32_t n = bl->nsucc - 1, dflt = bl->succ[n], tg[3], nt = 0;
+  uint64_t mask[3] = {0, 0, 0};
+  if (n > 64) return false;
+  for (uint32_t k = 0; k < n; k++) {
+    uint32_t j = 0;
+    if (ir_gen_same_dest(g, bl->succ[k], dflt)) continue;
+    while (j < nt && !ir_gen_same_dest(g, tg[j], bl->succ[k])) j++;
+    if (j == nt) {
+      if (nt == 3) return false;
+      tg[nt++] = bl->succ[k];
+    }
+    mask[j] |= 1ull << k;
+  }
+  int x = index_reg(g, ix);
+  x64_alu_imm(&g->b, 7, false, x64_r(x), (int32_t)n);
+  ir_gen_fixup(g, (uint32_t)x64_jcc_rel32(&g->b, CC_AE), dflt);
+  for (uint32_t j = 0; j < nt; j++) {
+    if (__builtin_popcountll(mask[j]) == 1) { /* one case: cmp x, k; je */
+      x64_alu_imm(&g->b, 7, false, x64_r(x), __builtin_ctzll(mask[j]));
+      ir_gen_fixup(g, (uint32_t)x64_jcc_rel32(&g->b, CC_E), tg[j]);
+      continue;
+    }
+    x64_mov_imm(&g->b, true, R11, mask[j]);
+    x64_op_rm(&g->b, 0, 0x0FA3, true, x, x64_r(R11)); /* bt r11, x: CF = bit x of r11 (x < 64 here) */
+    ir_gen_fixup(g, (uint32_t)x64_jcc_rel32(&g->b, CC_B), tg[j]);
+  }
+  jump_to(g, dflt, next);
+  return true;
+}
+
 static void x_term(ir_gen *g, uint32_t v, uint32_t next) {
   const ir_ins *i = &g->f->ins[v];
   const ir_block *bl = &g->f->blocks[i->block];
@@ -1058,12 +1309,15 @@ static void x_term(ir_gen *g, uint32_t v, uint32_t next) {
   case IR_JMP: jump_to(g, bl->succ[0], next); return;
   case IR_BR: {
     uint32_t c = i->args[0];
-    const ir_ins *ci = &g->f->ins[c];
     int cc;
-    if (S(g)->fused[c] && (ci->op == IR_I32_EQZ || ci->op == IR_I64_EQZ)) {
-      cc = emit_test(g, ir_loc_of(g, ci->args[0])) ^ 1;
+    if (S(g)->fused[c] == 3) { /* and/or of two compares: branch on the first, then as below on the second */
+      const ir_ins *ci = &g->f->ins[c];
+      bool conj = ci->op == IR_I32_AND;
+      int c1 = compare_ins(g, ci->args[0]);
+      ir_gen_fixup(g, (uint32_t)x64_jcc_rel32(&g->b, conj ? c1 ^ 1 : c1), conj ? bl->succ[1] : bl->succ[0]);
+      cc = compare_ins(g, ci->args[1]);
     } else if (S(g)->fused[c]) {
-      cc = emit_int_cmp(g, (ir_op)ci->op, ir_loc_of(g, ci->args[0]), ir_loc_of(g, ci->args[1]));
+      cc = compare_ins(g, c);
     } else {
       cc = emit_test(g, ir_loc_of(g, c));
     }
@@ -1078,6 +1332,9 @@ static void x_term(ir_gen *g, uint32_t v, uint32_t next) {
   }
   case IR_SWITCH: {
     uint32_t n = bl->nsucc - 1;
+    if (switch_by_compares(g, bl, next, ir_loc_of(g, i->args[0])) ||
+        switch_by_bits(g, bl, next, ir_loc_of(g, i->args[0])))
+      return;
     load_g(g, ir_loc_of(g, i->args[0]), RCX);
     x64_alu_imm(&g->b, 7, false, x64_r(RCX), (int32_t)n);
     x64_mov_imm(&g->b, false, R11, n);
@@ -1182,6 +1439,85 @@ static bool x_begin(ir_gen *g) {
     const ir_ins *ci = &f->ins[c];
     if (bl->ins[bl->nins - 2] != c || uses[c] != 1) continue;
     if (int_cmp((ir_op)ci->op) || ci->op == IR_I32_EQZ || ci->op == IR_I64_EQZ) st->fused[c] = 1;
+  }
+  /* a full-width load used only by the integer operation or compare right
+   * after it (constants between emit nothing) is folded into it as its
+   * memory operand (binop_mem, compare_ins) */
+  for (uint32_t o = 0; o < f->norder; o++) {
+    const ir_block *bl = &f->blocks[f->order[o]];
+    for (uint32_t k = 0; k + 1 < bl->nins; k++) {
+      uint32_t v = bl->ins[k], n = k + 1;
+      const ir_ins *li = &f->ins[v];
+      if (li->op != IR_LOAD || (li->wop != OP_I32_LOAD && li->wop != OP_I64_LOAD) || uses[v] != 1) continue;
+      while (n + 1 < bl->nins && f->ins[bl->ins[n]].op == IR_CONST) n++;
+      uint32_t uv = bl->ins[n];
+      const ir_ins *u = &f->ins[uv];
+      if (u->nargs < 1 || u->args[0] == (u->nargs > 1 ? u->args[1] : UINT32_MAX)) continue;
+      bool eqz = u->op == IR_I32_EQZ || u->op == IR_I64_EQZ;
+      if ((int_cmp((ir_op)u->op) || eqz) && f->ins[u->args[0]].type == li->type &&
+          (u->args[0] == v || (!eqz && u->args[1] == v))) {
+        st->fused[v] = 2;
+        continue;
+      }
+      bool alu = alu_ext((ir_op)u->op) >= 0 || u->op == IR_I32_MUL || u->op == IR_I64_MUL;
+      bool comm = ir_opinfos[u->op].flags & IRF_COMM;
+      if (!alu || u->type != li->type || !(u->args[1] == v || (comm && u->args[0] == v))) continue;
+      int8_t ar = g->ra->reg[li->args[0]], dr = g->ra->reg[uv];
+      if (ar >= 0 && ar == dr) continue; /* loading the other operand into d would lose the address */
+      st->fused[v] = 2;
+    }
+  }
+  /* a branch on the and/or of two compares computed right before it, each
+   * used only there, is two compare-and-branches (the compares are pure:
+   * skipping the second changes nothing, unless a folded load would trap
+   * in it, so those are left alone) */
+  for (uint32_t o = 0; o < f->norder; o++) {
+    const ir_block *bl = &f->blocks[f->order[o]];
+    uint32_t n = bl->nins;
+    if (n < 4 || f->ins[bl->ins[n - 1]].op != IR_BR) continue;
+    uint32_t c = f->ins[bl->ins[n - 1]].args[0];
+    const ir_ins *ci = &f->ins[c];
+    if (bl->ins[n - 2] != c || uses[c] != 1 || (ci->op != IR_I32_AND && ci->op != IR_I32_OR)) continue;
+    uint32_t x = ci->args[0], y = ci->args[1], near[2], m = 0;
+    for (uint32_t k = n - 2; k-- > 0 && m < 2;) /* the two instructions before the and (constants emit nothing) */
+      if (f->ins[bl->ins[k]].op != IR_CONST) near[m++] = bl->ins[k];
+    if (x == y || m < 2 || !((near[0] == x && near[1] == y) || (near[0] == y && near[1] == x))) continue;
+    bool ok = true;
+    for (uint32_t j = 0; j < 2 && ok; j++) {
+      const ir_ins *k = &f->ins[ci->args[j]];
+      ok = uses[ci->args[j]] == 1 && (int_cmp((ir_op)k->op) || k->op == IR_I32_EQZ || k->op == IR_I64_EQZ);
+      for (uint32_t a = 0; a < k->nargs && ok; a++) ok = st->fused[k->args[a]] != 2;
+    }
+    if (!ok) continue;
+    st->fused[c] = 3;
+    st->fused[x] = st->fused[y] = 1;
+  }
+  /* a shift by 1-3 used only by the add right after it is that add's scaled index (add_lea) */
+  for (uint32_t o = 0; o < f->norder; o++) {
+    const ir_block *bl = &f->blocks[f->order[o]];
+    for (uint32_t k = 1; k < bl->nins; k++) {
+      const ir_ins *ai = &f->ins[bl->ins[k]];
+      uint32_t sv = bl->ins[k - 1];
+      const ir_ins *si = &f->ins[sv];
+      if ((ai->op != IR_I32_ADD && ai->op != IR_I64_ADD) || (ai->args[0] != sv && ai->args[1] != sv)) continue;
+      if (si->op != (ai->op == IR_I32_ADD ? IR_I32_SHL : IR_I64_SHL) || uses[sv] != 1) continue;
+      const ir_ins *ki = &f->ins[si->args[1]];
+      uint64_t n = ki->imm & (ai->op == IR_I32_ADD ? 31 : 63);
+      if (ki->op == IR_CONST && n >= 1 && n <= 3) st->fused[sv] = 1;
+    }
+  }
+  /* likewise a compare used only as the condition of the integer select
+   * right after it becomes cmp; cmov (no setcc, movzx, test) */
+  for (uint32_t o = 0; o < f->norder; o++) {
+    const ir_block *bl = &f->blocks[f->order[o]];
+    for (uint32_t k = 1; k < bl->nins; k++) {
+      const ir_ins *si = &f->ins[bl->ins[k]];
+      if (si->op != IR_SELECT || isf(si->type) || si->type == IR_V128) continue;
+      uint32_t c = si->args[2];
+      const ir_ins *ci = &f->ins[c];
+      if (bl->ins[k - 1] != c || uses[c] != 1) continue;
+      if (int_cmp((ir_op)ci->op) || ci->op == IR_I32_EQZ || ci->op == IR_I64_EQZ) st->fused[c] = 1;
+    }
   }
   free(uses);
   g->nout = nout;
