@@ -408,10 +408,16 @@ static void resolve(tr *t, uint32_t cell_index, uint32_t target) { t->code[cell_
 
 /* The fused branch at `s` (just rewritten from a compare, its target not yet
  * emitted) tests slot `a`. If the instruction before it is `a = x + k`
- * (I32_ADD_K), the two become one ADDK_ form: [h][a, x][k][b | imm]. */
+ * (I32_ADD_K, or I32_SUB_K as `x + (-k)`: counting down), the two become one
+ * ADDK_ form: [h][a, x][k][b | imm]. */
 static void fuse_addk(tr *t, uint32_t s, int32_t a, interp_op br) {
   uint32_t p = t->prev_start;
-  if (p + 3 != s || t->code[p].h != t->h[IOP_I32_ADD_K] || t->code[p + 1].p.a != a) return;
+  if (p + 3 != s || t->code[p + 1].p.a != a) return;
+  if (t->code[p].h == t->h[IOP_I32_SUB_K]) {
+    t->code[p].h = t->h[IOP_I32_ADD_K];
+    t->code[p + 2].u = WR_u32(0u - (uint32_t)t->code[p + 2].u);
+  }
+  if (t->code[p].h != t->h[IOP_I32_ADD_K]) return;
   bool k = br >= IOP_BR_I32_EQ_K;
   interp_op fused = (interp_op)((k ? IOP_ADDK_BR_EQ_K : IOP_ADDK_BR_EQ) + (br - (k ? IOP_BR_I32_EQ_K : IOP_BR_I32_EQ)));
   t->code[p].h = t->h[fused];
@@ -901,10 +907,27 @@ static void call(tr *t, wrun_func *callee, const wm_functype *ft, bool indirect,
     emit_ptr(t, table);
     emit_ptr(t, (void *)ft);
   } else {
-    /* a wasm callee runs in this loop (an AOT or host callee leaves it) */
-    bool here = !callee->host && !callee->aot_entry;
+    /* a wasm callee of this instance runs in this loop with the same memory
+     * (CALL_WASM); an AOT or host callee leaves it, and one of another
+     * instance switches memories (CALL) */
+    bool here = !callee->host && !callee->aot_entry && callee->inst == t->inst;
     uint32_t s0 = t->last_start;
-    if (here && s0 + 2 == t->n && t->code[s0].h == t->h[IOP_COPY]) {
+    const void *h0 = s0 < t->n ? t->code[s0].h : NULL;
+    if (here && s0 + 3 == t->n && t->last_dst_cell == (int32_t)s0 + 1 && t->code[s0 + 1].p.a >= argbase &&
+        (h0 == t->h[IOP_I32_ADD_K] || h0 == t->h[IOP_I32_SUB_K])) {
+      /* an argument computed as `x + k` / `x - k` just before (n - 1 in
+       * recursions) rides along with the call */
+      cell mv = t->code[s0 + 1];
+      uint64_t k = t->code[s0 + 2].u;
+      if (h0 == t->h[IOP_I32_SUB_K]) k = WR_u32(0u - (uint32_t)k);
+      t->n = s0;
+      emit_op(t, IOP_CALL_WASM_ADDK);
+      emit_ab(t, argbase, 0);
+      emit_ptr(t, callee);
+      emit_ptr(t, NULL);
+      emit_cell(t, mv);
+      emit_u(t, k);
+    } else if (here && s0 + 2 == t->n && h0 == t->h[IOP_COPY]) {
       /* the move just before (usually an argument) rides along with the call */
       cell mv = t->code[s0 + 1];
       t->n = s0;

@@ -743,3 +743,92 @@
 (assert_trap (invoke "load8" (i32.const 65508)) "out of bounds memory access")
 (assert_return (invoke "tee_kept" (i32.const 1)) (i32.const 100))
 (assert_return (invoke "tee_kept" (i32.const 3)) (i32.const 12))
+
+;; Calls (CALL_WASM_ADDK) and count-down branches (I32_SUB_K folded into
+;; ADDK_BR_*): an argument computed as `x - k` / `x + k` just before a call of
+;; the same instance rides along with the call; `i -= k; if (i > n)` is one
+;; add-compare-branch. fib's and ackermann's shapes, with wrap-around.
+(module
+  (func $fib (export "fib") (param i32) (result i32)
+    (local i32)
+    (if (i32.ge_u (local.get 0) (i32.const 2))
+      (then
+        (loop
+          (local.set 1 (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1))) (local.get 1)))
+          (br_if 0 (i32.gt_u (local.tee 0 (i32.sub (local.get 0) (i32.const 2))) (i32.const 1))))))
+    (i32.add (local.get 0) (local.get 1)))
+  (func $ack (export "ack") (param i32 i32) (result i32)
+    (if (local.get 0)
+      (then
+        (loop
+          (local.set 1
+            (if (result i32) (local.get 1)
+              (then (call $ack (local.get 0) (i32.sub (local.get 1) (i32.const 1))))
+              (else (i32.const 1))))
+          (br_if 0 (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))))
+    (i32.add (local.get 1) (i32.const 1)))
+  ;; the argument is the callee's second, and the sum wraps
+  (func $pair (param i32 i32) (result i32) (i32.sub (local.get 0) (local.get 1)))
+  (func (export "second_arg") (param i32) (result i32)
+    (call $pair (i32.const 100) (i32.add (local.get 0) (i32.const 5))))
+  ;; the argument computed is not the last one: no fusion, same result
+  (func (export "first_arg") (param i32) (result i32)
+    (call $pair (i32.add (local.get 0) (i32.const -3)) (i32.const 7)))
+  ;; a count-down loop by 3 with an unsigned compare: the sum wraps past 0
+  (func (export "countdown") (param i32) (result i32)
+    (local i32)
+    (loop
+      (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+      (br_if 0 (i32.gt_u (local.tee 0 (i32.sub (local.get 0) (i32.const 3))) (i32.const 10))))
+    (i32.add (i32.mul (local.get 1) (i32.const 1000)) (local.get 0)))
+  ;; the same with a compare against a slot
+  (func (export "countdown_to") (param i32 i32) (result i32)
+    (local i32)
+    (loop
+      (local.set 2 (i32.add (local.get 2) (i32.const 1)))
+      (br_if 0 (i32.ge_s (local.tee 0 (i32.sub (local.get 0) (i32.const 2))) (local.get 1))))
+    (i32.add (i32.mul (local.get 2) (i32.const 1000)) (local.get 0)))
+)
+(assert_return (invoke "fib" (i32.const 0)) (i32.const 0))
+(assert_return (invoke "fib" (i32.const 1)) (i32.const 1))
+(assert_return (invoke "fib" (i32.const 2)) (i32.const 1))
+(assert_return (invoke "fib" (i32.const 10)) (i32.const 55))
+(assert_return (invoke "fib" (i32.const 20)) (i32.const 6765))
+(assert_return (invoke "ack" (i32.const 0) (i32.const 5)) (i32.const 6))
+(assert_return (invoke "ack" (i32.const 1) (i32.const 2)) (i32.const 4))
+(assert_return (invoke "ack" (i32.const 2) (i32.const 3)) (i32.const 9))
+(assert_return (invoke "ack" (i32.const 3) (i32.const 3)) (i32.const 61))
+(assert_return (invoke "second_arg" (i32.const 10)) (i32.const 85))
+;; 0x7ffffffe + 5 wraps to 0x80000003; 100 - that = 0x80000061
+(assert_return (invoke "second_arg" (i32.const 0x7ffffffe)) (i32.const 0x80000061))
+(assert_return (invoke "first_arg" (i32.const 10)) (i32.const 0))
+(assert_return (invoke "first_arg" (i32.const 1)) (i32.const -9))
+;; 20 -> 17 -> 14 -> 11 -> 8: four passes
+(assert_return (invoke "countdown" (i32.const 20)) (i32.const 4008))
+;; one pass each
+(assert_return (invoke "countdown" (i32.const 12)) (i32.const 1009))
+(assert_return (invoke "countdown" (i32.const 11)) (i32.const 1008))
+;; 9 -> 7 -> 5 -> 3 -> 1 (not >= 2): four passes
+(assert_return (invoke "countdown_to" (i32.const 9) (i32.const 2)) (i32.const 4001))
+;; signed: 0x80000001 - 2 wraps to 0x7fffffff, >= 0, goes on; 0x7fffffff - 2
+;; = 0x7ffffffd >= 0x7ffffffd, goes on; 0x7ffffffb < 0x7ffffffd stops: 3 passes,
+;; 3000 + 0x7ffffffb wraps
+(assert_return (invoke "countdown_to" (i32.const 0x80000001) (i32.const 0x7ffffffd)) (i32.const -2147480653))
+
+;; A call into another instance switches memory 0 and the return switches
+;; back (CALL, not CALL_WASM): each module reads its own memory around it.
+(module $mem_a
+  (memory 1)
+  (data (i32.const 0) "\11\00\00\00")
+  (func (export "peek") (param i32) (result i32) (i32.add (i32.load (i32.const 0)) (local.get 0))))
+(register "mem_a" $mem_a)
+(module
+  (import "mem_a" "peek" (func $peek (param i32) (result i32)))
+  (memory 1)
+  (data (i32.const 0) "\22\00\00\00")
+  (func (export "both") (param i32) (result i32)
+    ;; 0x22 + peek(x - 1) + 0x22, the loads before and after the call
+    (i32.add (i32.add (i32.load (i32.const 0)) (call $peek (i32.sub (local.get 0) (i32.const 1))))
+             (i32.load (i32.const 0)))))
+;; 0x22 + (0x11 + 9) + 0x22
+(assert_return (invoke "both" (i32.const 10)) (i32.const 0x5e))
