@@ -61,6 +61,7 @@ static bool exec_run(wrun_store *s, wrun_func *entry, uint64_t *entry_fp, const 
 #define HK(id, ...) [IOP_##id] = &&L_##id, [IOP_##id##_K] = &&L_##id##_K,
     SEM_INT_BINOPS(HK) SEM_FLOAT_BINOPS(HK) SEM_BITS_BINOPS(H) SEM_UNOPS(H)
     INTERP_SPECIAL_OPS(H) INTERP_EXTRA_OPS(H) INTERP_SHIFT_FUSIONS(H) INTERP_LOAD_FUSIONS(H)
+    INTERP_MASK_FUSIONS(H) INTERP_SLOT_FUSIONS(H)
 #define HA(id, ...) INTERP_ADDR_FORMS(H, id)
 #define HB(id, ...) [IOP_BR_I32_##id] = &&L_BR_I32_##id, [IOP_BR_I32_##id##_K] = &&L_BR_I32_##id##_K, \
     [IOP_ADDK_BR_##id] = &&L_ADDK_BR_##id, [IOP_ADDK_BR_##id##_K] = &&L_ADDK_BR_##id##_K,
@@ -146,7 +147,23 @@ static bool exec_run(wrun_store *s, wrun_func *entry, uint64_t *entry_fp, const 
     NEXT();                                                                     \
   }
   INTERP_SHIFT_FUSIONS(SHIFTED)
+  INTERP_MASK_FUSIONS(SHIFTED)
 #undef SHIFTED
+
+  /* an operator fused into its user, both its operands slots: [h][dst, a][v, w] */
+#define SLOTTED(id, outer, inner, ty, expr)                                    \
+  L_##id: {                                                                     \
+    __typeof__(RD_##ty(0)) a = RD_##ty(fp[SB]), v = RD_##ty(fp[SC]), w = RD_##ty(fp[SD]); \
+    fp[SA] = WR_##ty(expr);                                                     \
+    pc += 3;                                                                    \
+    NEXT();                                                                     \
+  }
+  INTERP_SLOT_FUSIONS(SLOTTED)
+#undef SLOTTED
+L_I32_ADD2K: /* a + b + k, the sum of two slots used only by the add of k: [h][dst, a][b, k] */
+  fp[SA] = WR_u32(RD_u32(fp[SB]) + RD_u32(fp[SC]) + (uint32_t)SD);
+  pc += 3;
+  NEXT();
 
   /* integer division: traps on zero and on INT_MIN / -1 */
 L_I32_DIV_S: {

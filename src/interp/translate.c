@@ -636,15 +636,22 @@ static wm_valtype sig_type(const tr *t, char ch) {
 
 /* A commutative binary op (both operands in slots) whose operand was made
  * by the instruction just before and is used only here: a shift or rotate by
- * a constant (INTERP_SHIFT_FUSIONS) or a plain load (INTERP_LOAD_FUSIONS).
- * The two become one instruction and the temporary is never written. */
+ * a constant (INTERP_SHIFT_FUSIONS), a mask (INTERP_MASK_FUSIONS), a plain
+ * load (INTERP_LOAD_FUSIONS) or an operator of two slots
+ * (INTERP_SLOT_FUSIONS). The two become one instruction and the temporary is
+ * never written. */
+enum { FUSE_IMM, FUSE_LOAD, FUSE_SLOTS };
 static bool fuse_operand(tr *t, wm_opcode op, wm_valtype rt) {
-  static const struct { wm_opcode outer; interp_op inner, fused; bool load; uint8_t kmask; } forms[] = {
-#define S(id, outer, inner, ty, ...) {OP_##outer, IOP_##inner##_K, IOP_##id, false, sizeof(RD_##ty(0)) * 8 - 1},
-#define L(id, outer, inner, ...) {OP_##outer, IOP_##inner, IOP_##id, true, 0},
-    INTERP_SHIFT_FUSIONS(S) INTERP_LOAD_FUSIONS(L)
+  static const struct { wm_opcode outer; interp_op inner, fused; uint8_t kind; uint32_t kmask; } forms[] = {
+#define S(id, outer, inner, ty, ...) {OP_##outer, IOP_##inner##_K, IOP_##id, FUSE_IMM, sizeof(RD_##ty(0)) * 8 - 1},
+#define M(id, outer, inner, ...) {OP_##outer, IOP_##inner##_K, IOP_##id, FUSE_IMM, UINT32_MAX},
+#define L(id, outer, inner, ...) {OP_##outer, IOP_##inner, IOP_##id, FUSE_LOAD, 0},
+#define W(id, outer, inner, ...) {OP_##outer, IOP_##inner, IOP_##id, FUSE_SLOTS, 0},
+    INTERP_SHIFT_FUSIONS(S) INTERP_MASK_FUSIONS(M) INTERP_LOAD_FUSIONS(L) INTERP_SLOT_FUSIONS(W)
 #undef S
+#undef M
 #undef L
+#undef W
   };
   if (t->last_dst_cell < 0) return false;
   uint32_t s0 = t->last_start, p0 = t->prev_start;
@@ -661,14 +668,60 @@ static bool fuse_operand(tr *t, wm_opcode op, wm_valtype rt) {
     int32_t dst = push_slot(t, rt);
     emit_op(t, forms[i].fused);
     emit_ab(t, dst, other);
-    if (forms[i].load) { /* [h][dst, a][addr][offset] */
+    if (forms[i].kind == FUSE_LOAD) { /* [h][dst, a][addr][offset] */
       emit_ab(t, src, 0);
       emit_u(t, imm);
+    } else if (forms[i].kind == FUSE_SLOTS) { /* [h][dst, a][v, w] */
+      emit_ab(t, src, (int32_t)(uint32_t)imm);
     } else { /* [h][dst, a][v, k] */
-      emit_ab(t, src, (int32_t)(imm & forms[i].kmask));
+      emit_ab(t, src, (int32_t)(uint32_t)(imm & forms[i].kmask));
     }
     mark_dst(t);
     t->prev_start = p0; /* the instruction before the fused one is still there */
+    return true;
+  }
+  return false;
+}
+
+/* `x op k` of the temporary the instruction just before computed (its
+ * destination slot holds the top entry `a`, used only here):
+ *   (x +/- k1) +/- k2  is  x + (k1 +/- k2)    one add of the folded constant
+ *   (x & k1) & k2      is  x & (k1 & k2)
+ *   (x + y) + k        is  one I32_ADD2K (i32)
+ * Wrapping adds are associative, so each is exactly the two instructions.
+ * The constant is popped; `a` stays, holding the result. */
+static bool fold_constant(tr *t, wm_opcode op, uint64_t k2) {
+  bool i64 = op == OP_I64_ADD || op == OP_I64_SUB || op == OP_I64_AND;
+  uint32_t s0 = t->last_start;
+  const void *h = t->code[s0].h;
+  if (op == OP_I32_AND || op == OP_I64_AND) {
+    if (h != t->h[i64 ? IOP_I64_AND_K : IOP_I32_AND_K]) return false;
+    t->code[s0 + 2].u &= k2;
+    t->nv--;
+    return true;
+  }
+  interp_op addk = i64 ? IOP_I64_ADD_K : IOP_I32_ADD_K, subk = i64 ? IOP_I64_SUB_K : IOP_I32_SUB_K;
+  bool sub = op == OP_I32_SUB || op == OP_I64_SUB;
+  if (h == t->h[addk] || h == t->h[subk]) {
+    uint64_t k1 = t->code[s0 + 2].u;
+    if (h == t->h[subk]) k1 = 0 - k1;
+    uint64_t k = sub ? k1 - k2 : k1 + k2;
+    t->code[s0].h = t->h[addk];
+    t->code[s0 + 2].u = i64 ? k : (uint32_t)k;
+    t->nv--;
+    return true;
+  }
+  if (!i64 && !sub && h == t->h[IOP_I32_ADD]) {
+    uint32_t p0 = t->prev_start;
+    int32_t x = t->code[s0 + 1].p.b, y = t->code[s0 + 2].p.a;
+    t->n = s0;
+    t->nv -= 2;
+    int32_t dst = push_slot(t, WASM_I32);
+    emit_op(t, IOP_I32_ADD2K);
+    emit_ab(t, dst, x);
+    emit_ab(t, y, (int32_t)(uint32_t)k2);
+    mark_dst(t);
+    t->prev_start = p0;
     return true;
   }
   return false;
@@ -742,6 +795,11 @@ static void numeric(tr *t, wm_opcode op, const wm_opinfo *info) {
       emit_ab(t, sh, (int32_t)mask);
       mark_dst(t);
       return;
+    }
+    if (b->kind == V_CONST && a->kind == V_SLOT && t->last_dst_cell >= 0 &&
+        t->code[t->last_dst_cell].p.a == a->slot && (op == OP_I32_ADD || op == OP_I32_SUB || op == OP_I64_ADD ||
+                                                    op == OP_I64_SUB || op == OP_I32_AND || op == OP_I64_AND)) {
+      if (fold_constant(t, op, b->imm[0])) return;
     }
     if (has_k_form(op) && b->kind == V_CONST) {
       uint64_t imm = b->imm[0];

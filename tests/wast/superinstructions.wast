@@ -832,3 +832,75 @@
              (i32.load (i32.const 0)))))
 ;; 0x22 + (0x11 + 9) + 0x22
 (assert_return (invoke "both" (i32.const 10)) (i32.const 0x5e))
+
+;; Operators fused into their user (INTERP_SLOT_FUSIONS, INTERP_MASK_FUSIONS,
+;; I32_ADD2K) and constants folded into the add or mask just before: each
+;; with the temporary used only once, with wrap-around, and with the operand
+;; on either side.
+(module
+  (func (export "add3") (param i32 i32 i32) (result i32)
+    (i32.add (i32.add (local.get 0) (local.get 1)) (local.get 2)))
+  (func (export "add3_left") (param i32 i32 i32) (result i32)
+    (i32.add (local.get 2) (i32.add (local.get 0) (local.get 1))))
+  (func (export "add3_64") (param i64 i64 i64) (result i64)
+    (i64.add (local.get 2) (i64.add (local.get 0) (local.get 1))))
+  (func (export "add_mul") (param i32 i32 i32) (result i32)
+    (i32.add (i32.mul (local.get 0) (local.get 1)) (local.get 2)))
+  (func (export "add_mul64") (param i64 i64 i64) (result i64)
+    (i64.add (local.get 2) (i64.mul (local.get 0) (local.get 1))))
+  (func (export "xor_and") (param i32 i32 i32) (result i32)
+    (i32.xor (i32.and (local.get 0) (local.get 1)) (local.get 2)))
+  (func (export "xor_andk") (param i32 i32) (result i32)
+    (i32.xor (local.get 1) (i32.and (local.get 0) (i32.const 0xf0f0f0f0))))
+  (func (export "add2k") (param i32 i32) (result i32)
+    (i32.add (i32.add (local.get 0) (local.get 1)) (i32.const -7)))
+  ;; the sum is also kept in a local: the add of k reads the local, no fusion
+  (func (export "add2k_kept") (param i32 i32) (result i32)
+    (local i32)
+    (i32.add (i32.add (local.tee 2 (i32.add (local.get 0) (local.get 1))) (i32.const 3)) (local.get 2)))
+  ;; the inner add reads the stack slot it writes (its first operand is a
+  ;; stack value): the fused form reads it before writing
+  (func (export "add3_stack") (param i32 i32 i32) (result i32)
+    (i32.add (i32.add (i32.mul (local.get 0) (i32.const 3)) (local.get 1)) (local.get 2)))
+  (func (export "fold_add") (param i32) (result i32)
+    (i32.sub (i32.add (i32.add (local.get 0) (i32.const 5)) (i32.const 0x7ffffffd)) (i32.const 1)))
+  (func (export "fold_sub") (param i32) (result i32)
+    (i32.add (i32.sub (local.get 0) (i32.const 3)) (i32.const 10)))
+  (func (export "fold_add64") (param i64) (result i64)
+    (i64.sub (i64.add (local.get 0) (i64.const 0x7fffffffffffffff)) (i64.const -2)))
+  (func (export "fold_and") (param i32) (result i32)
+    (i32.and (i32.and (local.get 0) (i32.const 0xff00ff00)) (i32.const 0x0ff00ff0)))
+  (func (export "fold_and64") (param i64) (result i64)
+    (i64.and (i64.and (local.get 0) (i64.const 0xff00ff00ff00ff00)) (i64.const 0x0ff00ff00ff00ff0)))
+  ;; the first add's result kept by local.tee: the second add is its own
+  (func (export "fold_kept") (param i32) (result i32)
+    (local i32)
+    (i32.add (i32.add (local.tee 1 (i32.add (local.get 0) (i32.const 5))) (i32.const 1)) (local.get 1)))
+)
+(assert_return (invoke "add3" (i32.const 1) (i32.const 2) (i32.const 4)) (i32.const 7))
+(assert_return (invoke "add3" (i32.const 0x7fffffff) (i32.const 1) (i32.const 0x80000000)) (i32.const 0))
+(assert_return (invoke "add3_left" (i32.const 10) (i32.const 20) (i32.const -31)) (i32.const -1))
+(assert_return (invoke "add3_64" (i64.const 0x7fffffffffffffff) (i64.const 2) (i64.const 5)) (i64.const 0x8000000000000006))
+(assert_return (invoke "add_mul" (i32.const 7) (i32.const 6) (i32.const -2)) (i32.const 40))
+;; 0x10000 * 0x10000 wraps to 0
+(assert_return (invoke "add_mul" (i32.const 0x10000) (i32.const 0x10000) (i32.const 9)) (i32.const 9))
+(assert_return (invoke "add_mul64" (i64.const 0x100000000) (i64.const 0x100000001) (i64.const 1)) (i64.const 0x100000001))
+(assert_return (invoke "add_mul64" (i64.const -3) (i64.const 5) (i64.const 20)) (i64.const 5))
+(assert_return (invoke "xor_and" (i32.const 0xff00) (i32.const 0x0ff0) (i32.const 0x1111)) (i32.const 0x1e11))
+(assert_return (invoke "xor_andk" (i32.const 0xffffffff) (i32.const 0x0000ffff)) (i32.const 0xf0f00f0f))
+(assert_return (invoke "add2k" (i32.const 3) (i32.const 4)) (i32.const 0))
+(assert_return (invoke "add2k" (i32.const 0x80000000) (i32.const 6)) (i32.const 0x7fffffff))
+(assert_return (invoke "add2k_kept" (i32.const 3) (i32.const 4)) (i32.const 17))
+(assert_return (invoke "add3_stack" (i32.const 5) (i32.const 6) (i32.const 7)) (i32.const 28))
+;; x + 5 + 0x7ffffffd - 1 = x + 0x80000001
+(assert_return (invoke "fold_add" (i32.const 0)) (i32.const 0x80000001))
+(assert_return (invoke "fold_add" (i32.const 0x7fffffff)) (i32.const 0))
+(assert_return (invoke "fold_sub" (i32.const 0)) (i32.const 7))
+(assert_return (invoke "fold_sub" (i32.const -7)) (i32.const 0))
+;; x + 0x7fff...ffff + 2 = x + 0x8000...0001
+(assert_return (invoke "fold_add64" (i64.const 0)) (i64.const 0x8000000000000001))
+(assert_return (invoke "fold_add64" (i64.const 0x7fffffffffffffff)) (i64.const 0))
+(assert_return (invoke "fold_and" (i32.const -1)) (i32.const 0x0f000f00))
+(assert_return (invoke "fold_and64" (i64.const -1)) (i64.const 0x0f000f000f000f00))
+;; (5 + 5) + 1 + (5 + 5)
+(assert_return (invoke "fold_kept" (i32.const 5)) (i32.const 21))
