@@ -150,20 +150,6 @@ static bool exec_run(wrun_store *s, wrun_func *entry, uint64_t *entry_fp, const 
   INTERP_MASK_FUSIONS(SHIFTED)
 #undef SHIFTED
 
-  /* an operator fused into its user, both its operands slots: [h][dst, a][v, w] */
-#define SLOTTED(id, outer, inner, ty, expr)                                    \
-  L_##id: {                                                                     \
-    __typeof__(RD_##ty(0)) a = RD_##ty(fp[SB]), v = RD_##ty(fp[SC]), w = RD_##ty(fp[SD]); \
-    fp[SA] = WR_##ty(expr);                                                     \
-    pc += 3;                                                                    \
-    NEXT();                                                                     \
-  }
-  INTERP_SLOT_FUSIONS(SLOTTED)
-#undef SLOTTED
-L_I32_ADD2K: /* a + b + k, the sum of two slots used only by the add of k: [h][dst, a][b, k] */
-  fp[SA] = WR_u32(RD_u32(fp[SB]) + RD_u32(fp[SC]) + (uint32_t)SD);
-  pc += 3;
-  NEXT();
 
   /* integer division: traps on zero and on INT_MIN / -1 */
 L_I32_DIV_S: {
@@ -767,6 +753,22 @@ L_RETURN:
     mem = top->ret_mem;
     mbase = mem ? mem->base : NULL;
   }
+  NEXT();
+
+  /* (the newest handlers sit last, so adding them moves no other handler)
+   * an operator fused into its user, both its operands slots: [h][dst, a][v, w] */
+#define SLOTTED(id, outer, inner, ty, expr)                                    \
+  L_##id: {                                                                     \
+    __typeof__(RD_##ty(0)) a = RD_##ty(fp[SB]), v = RD_##ty(fp[SC]), w = RD_##ty(fp[SD]); \
+    fp[SA] = WR_##ty(expr);                                                     \
+    pc += 3;                                                                    \
+    NEXT();                                                                     \
+  }
+  INTERP_SLOT_FUSIONS(SLOTTED)
+#undef SLOTTED
+L_I32_ADD2K: /* a + b + k, the sum of two slots used only by the add of k: [h][dst, a][b, k] */
+  fp[SA] = WR_u32(RD_u32(fp[SB]) + RD_u32(fp[SC]) + (uint32_t)SD);
+  pc += 3;
   NEXT();
 
 trap:
