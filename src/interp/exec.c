@@ -771,6 +771,38 @@ L_I32_ADD2K: /* a + b + k, the sum of two slots used only by the add of k: [h][d
   pc += 3;
   NEXT();
 
+  /* two ops in a row in one dispatch (translate.c, pair_ops): the second's
+   * cells follow the first's as they were, its handler cell unused */
+#define ADD_AT(c) (fp[pc[c].p.a] = WR_u32(RD_u32(fp[pc[c].p.b]) + RD_u32(fp[pc[(c) + 1].p.a])))
+#define ADDK_AT(c) (fp[pc[c].p.a] = WR_u32(RD_u32(fp[pc[c].p.b]) + (uint32_t)pc[(c) + 1].u))
+L_PAIR_ADD_ADD:
+  ADD_AT(1);
+  ADD_AT(4);
+  pc += 6;
+  NEXT();
+L_PAIR_ADD_ADDK:
+  ADD_AT(1);
+  ADDK_AT(4);
+  pc += 6;
+  NEXT();
+L_PAIR_ADDK_ADD:
+  ADDK_AT(1);
+  ADD_AT(4);
+  pc += 6;
+  NEXT();
+L_PAIR_ADDK_ADDK:
+  ADDK_AT(1);
+  ADDK_AT(4);
+  pc += 6;
+  NEXT();
+L_PAIR_COPY_ADDK:
+  fp[SA] = fp[SB];
+  ADDK_AT(3);
+  pc += 5;
+  NEXT();
+#undef ADD_AT
+#undef ADDK_AT
+
 trap:
   rt_set_trap(s, trap_kind, NULL);
   s->trap_pc = pc; /* the trapping op, for the trace's offsets */

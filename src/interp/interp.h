@@ -56,7 +56,8 @@ uint32_t interp_code_offset(const struct interp_code *c, const void *pc, bool af
   X(CALL) X(CALL_WASM) X(CALL_WASM_MOV) X(CALL_WASM_ADDK) X(CALL_INDIRECT) X(SELECT1) X(SELECT2) X(GLOBAL_GET1) X(GLOBAL_GET2) X(GLOBAL_SET1)       \
   X(GLOBAL_SET2) X(SIMD) X(SIMD_LOAD) X(SIMD_STORE) X(TRAP) X(CHECK)                               \
   X(F64_MULADD) X(F64_MULSUB) X(F64_SUBMUL) X(ADDK_BR_IF) X(ADDK_BR_UNLESS) X(ANDK_BR_IF) X(ANDK_BR_UNLESS) \
-  X(SHRU_ANDK) X(I32_ADD2K) X(TIER) X(F64_ADD_TO_M) X(F64_MULADD_TO_M) X(BR_TABLE_SK) X(BR_TABLE_L32) X(BR_TABLE_L8)
+  X(SHRU_ANDK) X(I32_ADD2K) X(PAIR_ADD_ADD) X(PAIR_ADD_ADDK) X(PAIR_ADDK_ADD) X(PAIR_ADDK_ADDK) \
+  X(PAIR_COPY_ADDK) X(TIER) X(F64_ADD_TO_M) X(F64_MULADD_TO_M) X(BR_TABLE_SK) X(BR_TABLE_L32) X(BR_TABLE_L8)
 
 /* The i32 compares that fuse with a following branch, in four families of
  * INTERP_NCMP ops each, laid out in this order in the enum so a family is an

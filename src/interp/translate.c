@@ -87,10 +87,19 @@ typedef struct tr {
   uint32_t npos, cap_pos;
   int32_t zero_from;           /* the declared locals zeroed at entry (zero_locals) */
   uint32_t zero_n;
+  uint32_t *adj;               /* (start, start of the next) of ops emitted one after the other */
+  uint32_t nadj, cap_adj;
 } tr;
 
 
 /* ---- emission ---------------------------------------------------------------- */
+
+/* Drops the code from cell n on (a rewrite replaces it), and with it the
+ * records of adjacent ops that reach into it (pair_ops). */
+static void cut(tr *t, uint32_t n) {
+  t->n = n;
+  while (t->nadj && t->adj[2 * (t->nadj - 1) + 1] >= n) t->nadj--;
+}
 
 static uint32_t emit_cell(tr *t, cell c) {
   if (!rt_grow((void **)&t->code, &t->cap, t->n + 1, sizeof *t->code)) {
@@ -116,6 +125,16 @@ static void note_pos(tr *t) {
 
 static void emit_op(tr *t, interp_op op) {
   note_pos(t);
+  if (t->last_start < t->n) { /* not the first op after a join point */
+    cut(t, t->n);
+    if (!rt_grow((void **)&t->adj, &t->cap_adj, 2 * t->nadj + 2, sizeof *t->adj)) {
+      t->oom = true;
+    } else {
+      t->adj[2 * t->nadj] = t->last_start;
+      t->adj[2 * t->nadj + 1] = t->n;
+      t->nadj++;
+    }
+  }
   t->prev_start = t->last_start;
   t->last_start = t->n;
   t->last_dst_cell = -1;
@@ -423,7 +442,7 @@ static void fuse_addk(tr *t, uint32_t s, int32_t a, interp_op br) {
   t->code[p].h = t->h[fused];
   if (k) t->code[p + 3] = t->code[s + 2];
   else t->code[p + 3] = (cell){.p = {t->code[s + 1].p.b, 0}};
-  t->n = p + 4;
+  cut(t, p + 4);
   t->last_start = t->prev_start = p;
 }
 
@@ -437,10 +456,10 @@ static uint32_t compare_to_branch(tr *t, bool k, interp_op br, bool addk) {
   t->code[s].h = t->h[br];
   t->code[s + 1].p.a = a;
   if (k) {
-    t->n = s + 3;
+    cut(t, s + 3);
   } else {
     t->code[s + 1].p.b = t->code[s + 2].p.a;
-    t->n = s + 2;
+    cut(t, s + 2);
   }
   t->last_dst_cell = -1;
   if (addk) fuse_addk(t, s, a, br);
@@ -466,7 +485,7 @@ static uint32_t fuse_compare(tr *t, int32_t slot, bool negate) {
     t->code[s].h = t->h[negate ? IOP_BR_IF : IOP_BR_UNLESS];
     t->code[s + 1].p.a = a;
     t->code[s + 1].p.b = 0;
-    t->n = s + 2;
+    cut(t, s + 2);
     t->last_dst_cell = -1;
     return emit_target(t, UINT32_MAX);
   }
@@ -663,7 +682,7 @@ static bool fuse_operand(tr *t, wm_opcode op, wm_valtype rt) {
     if (forms[i].outer != op || t->code[s0].h != t->h[forms[i].inner]) continue;
     int32_t src = t->code[s0 + 1].p.b, other = right ? a->slot : b->slot;
     uint64_t imm = t->code[s0 + 2].u;
-    t->n = s0;
+    cut(t, s0);
     t->nv -= 2;
     int32_t dst = push_slot(t, rt);
     emit_op(t, forms[i].fused);
@@ -714,7 +733,7 @@ static bool fold_constant(tr *t, wm_opcode op, uint64_t k2) {
   if (!i64 && !sub && h == t->h[IOP_I32_ADD]) {
     uint32_t p0 = t->prev_start;
     int32_t x = t->code[s0 + 1].p.b, y = t->code[s0 + 2].p.a;
-    t->n = s0;
+    cut(t, s0);
     t->nv -= 2;
     int32_t dst = push_slot(t, WASM_I32);
     emit_op(t, IOP_I32_ADD2K);
@@ -787,7 +806,7 @@ static void numeric(tr *t, wm_opcode op, const wm_opinfo *info) {
       uint32_t s0 = t->last_start;
       int32_t src = t->code[s0 + 1].p.b, sh = (int32_t)(t->code[s0 + 2].u & 31);
       uint32_t mask = (uint32_t)b->imm[0];
-      t->n = s0;
+      cut(t, s0);
       t->nv -= 2;
       int32_t dst = push_slot(t, rt);
       emit_op(t, IOP_SHRU_ANDK);
@@ -822,7 +841,7 @@ static void numeric(tr *t, wm_opcode op, const wm_opinfo *info) {
         uint32_t s0 = t->last_start;
         int32_t ma = t->code[s0 + 1].p.b, mb = t->code[s0 + 2].p.a;
         int32_t other = right ? a->slot : b->slot;
-        t->n = s0;
+        cut(t, s0);
         t->nv -= 2;
         int32_t dst = push_slot(t, rt);
         emit_op(t, op == OP_F64_ADD ? IOP_F64_MULADD : right ? IOP_F64_SUBMUL : IOP_F64_MULSUB);
@@ -978,7 +997,7 @@ static void call(tr *t, wrun_func *callee, const wm_functype *ft, bool indirect,
       cell mv = t->code[s0 + 1];
       uint64_t k = t->code[s0 + 2].u;
       if (h0 == t->h[IOP_I32_SUB_K]) k = WR_u32(0u - (uint32_t)k);
-      t->n = s0;
+      cut(t, s0);
       emit_op(t, IOP_CALL_WASM_ADDK);
       emit_ab(t, argbase, 0);
       emit_ptr(t, callee);
@@ -988,7 +1007,7 @@ static void call(tr *t, wrun_func *callee, const wm_functype *ft, bool indirect,
     } else if (here && s0 + 2 == t->n && h0 == t->h[IOP_COPY]) {
       /* the move just before (usually an argument) rides along with the call */
       cell mv = t->code[s0 + 1];
-      t->n = s0;
+      cut(t, s0);
       emit_op(t, IOP_CALL_WASM_MOV);
       emit_ab(t, argbase, 0);
       emit_ptr(t, callee);
@@ -1060,7 +1079,7 @@ static void br_table_head(tr *t, uint32_t n) {
         sh = k & 31;
         k = 0;
       }
-      t->n = s0;
+      cut(t, s0);
       t->nv--;
       emit_op(t, IOP_BR_TABLE_SK);
       emit_ab(t, src, (int32_t)n);
@@ -1072,7 +1091,7 @@ static void br_table_head(tr *t, uint32_t n) {
       bool a = l32a || l8a;
       uint64_t k = a ? t->code[s0 + 2].u : 0, off = t->code[s0 + (a ? 3 : 2)].u;
       bool b8 = l8a || h == t->h[IOP_I32_LOAD8_U];
-      t->n = s0;
+      cut(t, s0);
       t->nv--;
       emit_op(t, b8 ? IOP_BR_TABLE_L8 : IOP_BR_TABLE_L32);
       emit_ab(t, src, (int32_t)n);
@@ -1452,7 +1471,7 @@ static void instr(tr *t) {
        * one instruction updates the local and accesses memory */
       int32_t base = t->code[s0 + 1].p.b, l = ae->slot;
       uint64_t k = t->code[s0 + 2].u;
-      t->n = s0;
+      cut(t, s0);
       access_head(t, aop + 3, load, rt, base);
       emit_u(t, k);
       emit_ab(t, l, 0);
@@ -1465,7 +1484,7 @@ static void instr(tr *t) {
       uint32_t p0 = t->prev_start;
       int32_t idx = t->code[p0 + 1].p.b, sh = (int32_t)(t->code[p0 + 2].u & 31);
       int32_t k = (int32_t)(uint32_t)t->code[s0 + 2].u;
-      t->n = p0;
+      cut(t, p0);
       t->last_start = p0;
       access_head(t, aop + 4, load, rt, idx);
       emit_ab(t, k, sh);
@@ -1478,7 +1497,7 @@ static void instr(tr *t) {
       bool indexed = t->code[s0].h == t->h[IOP_I32_ADD];
       int32_t base = t->code[s0 + 1].p.b;
       cell second = t->code[s0 + 2];
-      t->n = s0;
+      cut(t, s0);
       access_head(t, indexed ? aop + 1 : aop, load, rt, base);
       if (indexed) emit_ab(t, second.p.a, 0);
       else emit_u(t, second.u);
@@ -1498,14 +1517,14 @@ static void instr(tr *t) {
         /* `p[i] += a * b` (axpy, dot products, matrix and stencil kernels):
          * the product, a stack temporary used only by the sum, folds in too */
         cell ab = t->code[p0 + 1], c2 = t->code[p0 + 2];
-        t->n = p0;
+        cut(t, p0);
         t->last_start = p0;
         emit_op(t, IOP_F64_MULADD_TO_M);
         emit_ab(t, ab.p.b, c2.p.a);
         emit_ab(t, ae->slot, 0);
         emit_u(t, offset);
       } else {
-        t->n = s0;
+        cut(t, s0);
         emit_op(t, IOP_F64_ADD_TO_M);
         emit_ab(t, x, ae->slot);
         emit_u(t, offset);
@@ -1537,6 +1556,53 @@ static void thread_jumps(tr *t) {
     uint64_t idx = t->code[s + 1].u;
     if (idx < t->n && t->code[idx].h == ret) t->code[s].h = ret;
   }
+}
+
+/* Two simple ops in a row become one dispatch: the first's handler is
+ * replaced by a pair handler that runs both, in order, and skips the second
+ * (whose cells stay where they are, so nothing moves). Only when the second
+ * is no branch target, so every way into the second comes through the
+ * first. The records of adjacent ops (t->adj) were made as ops were emitted
+ * and dropped when a rewrite cut the code below them, so both are op starts;
+ * the handlers are checked here, after every rewrite. Chosen from the whole
+ * set's pair profile: address and index updates (two i32.adds, the add of a
+ * constant) and a move before a counter step. */
+static void sub_to_add(tr *t, uint32_t at) {
+  if (t->code[at].h != t->h[IOP_I32_SUB_K]) return;
+  t->code[at].h = t->h[IOP_I32_ADD_K];
+  t->code[at + 2].u = WR_u32(0u - (uint32_t)t->code[at + 2].u);
+}
+
+static bool pair_ops(tr *t) {
+  static const struct { interp_op first, second, pair; uint32_t len; } pairs[] = {
+    {IOP_I32_ADD, IOP_I32_ADD, IOP_PAIR_ADD_ADD, 3},    {IOP_I32_ADD, IOP_I32_ADD_K, IOP_PAIR_ADD_ADDK, 3},
+    {IOP_I32_ADD_K, IOP_I32_ADD, IOP_PAIR_ADDK_ADD, 3}, {IOP_I32_ADD_K, IOP_I32_ADD_K, IOP_PAIR_ADDK_ADDK, 3},
+    {IOP_COPY, IOP_I32_ADD_K, IOP_PAIR_COPY_ADDK, 2},
+  };
+  if (!t->nadj) return true;
+  uint8_t *target = calloc(t->n + 1, 1);
+  if (!target) return false;
+  for (uint32_t i = 0; i < t->ntargets; i++) {
+    uint64_t idx = t->code[t->targets[i]].u;
+    if (idx <= t->n) target[idx] = 1;
+  }
+  uint32_t free_from = 0; /* the first cell not yet taken by a pair */
+  for (uint32_t i = 0; i < t->nadj; i++) {
+    uint32_t a = t->adj[2 * i], b = t->adj[2 * i + 1];
+    if (a < free_from || b >= t->n || target[b]) continue;
+    /* x - k is x + (-k): the pairs are of adds (a and b are op starts) */
+    sub_to_add(t, a);
+    sub_to_add(t, b);
+    for (size_t k = 0; k < sizeof pairs / sizeof pairs[0]; k++) {
+      if (t->code[a].h != t->h[pairs[k].first] || b != a + pairs[k].len || t->code[b].h != t->h[pairs[k].second])
+        continue;
+      t->code[a].h = t->h[pairs[k].pair];
+      free_from = b + 3; /* both seconds are three cells */
+      break;
+    }
+  }
+  free(target);
+  return true;
 }
 
 /* Declared locals start at zero, but most functions set a local before
@@ -1619,6 +1685,7 @@ static void tr_free(tr *t) {
   free(t->known_val);
   free(t->known_set);
   free(t->pos);
+  free(t->adj);
 }
 
 bool interp_translate(wrun_store *s, wrun_func *f) {
@@ -1676,6 +1743,11 @@ bool interp_translate(wrun_store *s, wrun_func *f) {
     return false;
   }
   thread_jumps(&t);
+  if (!pair_ops(&t)) {
+    tr_free(&t);
+    free(t.code);
+    return false;
+  }
   for (uint32_t i = 0; i < t.ntargets; i++) {
     uint32_t idx = (uint32_t)t.code[t.targets[i]].u;
     t.code[t.targets[i]].target = t.code + idx;

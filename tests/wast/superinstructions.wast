@@ -904,3 +904,77 @@
 (assert_return (invoke "fold_and64" (i64.const -1)) (i64.const 0x0f000f000f000f00))
 ;; (5 + 5) + 1 + (5 + 5)
 (assert_return (invoke "fold_kept" (i32.const 5)) (i32.const 21))
+
+;; Two ops in a row run in one dispatch (pair_ops: two i32.adds, adds of
+;; constants, subtractions of constants as adds, a move then an add of a
+;; constant), in order: the second may read what the first wrote, or
+;; overwrite what the first read. Not when the second is a branch target.
+(module
+  (memory 1)
+  (func (export "add_add") (param i32 i32 i32) (result i32)
+    (local i32 i32)
+    (local.set 3 (i32.add (local.get 0) (local.get 1)))
+    (local.set 4 (i32.add (local.get 3) (local.get 2)))   ;; reads the first's result
+    (i32.add (i32.mul (local.get 3) (i32.const 1000)) (local.get 4)))
+  (func (export "add_overwrite") (param i32 i32) (result i32)
+    (local i32)
+    (local.set 2 (i32.add (local.get 0) (local.get 1)))
+    (local.set 0 (i32.add (local.get 1) (local.get 1)))   ;; overwrites the first's operand
+    (i32.add (i32.mul (local.get 2) (i32.const 1000)) (local.get 0)))
+  (func (export "addk_subk") (param i32 i32) (result i32)
+    (local.set 0 (i32.add (local.get 0) (i32.const 7)))
+    (local.set 1 (i32.sub (local.get 1) (i32.const 3)))
+    (i32.add (i32.mul (local.get 0) (i32.const 1000)) (local.get 1)))
+  (func (export "subk_add") (param i32 i32) (result i32)
+    (local i32)
+    (local.set 0 (i32.sub (local.get 0) (i32.const -5)))
+    (local.set 2 (i32.add (local.get 0) (local.get 1)))
+    (i32.add (i32.mul (local.get 0) (i32.const 1000)) (local.get 2)))
+  (func (export "add_addk") (param i32 i32) (result i32)
+    (local i32)
+    (local.set 2 (i32.add (local.get 0) (local.get 1)))
+    (local.set 0 (i32.add (local.get 2) (i32.const 0x7fffffff)))
+    (i32.add (i32.mul (local.get 2) (i32.const 1000)) (local.get 0)))
+  ;; matmul's two address updates
+  (func (export "walk") (param i32 i32 i32) (result i32)
+    (local i32 i32 i32)
+    (loop
+      (local.set 4 (i32.add (local.get 3) (local.get 1)))
+      (local.set 5 (i32.add (local.get 3) (local.get 2)))
+      (i32.store (local.get 4) (i32.add (i32.load (local.get 4)) (i32.load (local.get 5))))
+      (br_if 0 (i32.ne (local.tee 3 (i32.add (local.get 3) (i32.const 4))) (local.get 0))))
+    (i32.load (local.get 1)))
+  ;; the loop head is the second add: entering there skips the first
+  (func (export "target") (param i32) (result i32)
+    (local i32 i32)
+    (local.set 1 (i32.add (local.get 1) (i32.const 100)))
+    (loop
+      (local.set 2 (i32.add (local.get 2) (i32.const 1)))
+      (br_if 0 (i32.lt_u (local.get 2) (local.get 0))))
+    (i32.add (local.get 1) (local.get 2)))
+  ;; a move then an add of a constant
+  (func (export "copy_addk") (param i32) (result i32)
+    (local i32 i32)
+    (local.set 1 (local.get 0))
+    (local.set 2 (i32.sub (local.get 1) (i32.const 9)))
+    (i32.add (i32.mul (local.get 1) (i32.const 1000)) (local.get 2)))
+  (func (export "init") (param i32 i32)
+    (i32.store (local.get 0) (local.get 1)))
+)
+(assert_return (invoke "add_add" (i32.const 1) (i32.const 2) (i32.const 4)) (i32.const 3007))
+(assert_return (invoke "add_overwrite" (i32.const 5) (i32.const 7)) (i32.const 12014))
+(assert_return (invoke "addk_subk" (i32.const 1) (i32.const 10)) (i32.const 8007))
+(assert_return (invoke "addk_subk" (i32.const -7) (i32.const 3)) (i32.const 0))
+(assert_return (invoke "subk_add" (i32.const 1) (i32.const 10)) (i32.const 6016))
+(assert_return (invoke "add_addk" (i32.const 1) (i32.const 2)) (i32.const 0x80000bba))
+(invoke "init" (i32.const 100) (i32.const 1))
+(invoke "init" (i32.const 104) (i32.const 2))
+(invoke "init" (i32.const 200) (i32.const 10))
+(invoke "init" (i32.const 204) (i32.const 20))
+;; mem[100 + j] += mem[200 + j] for j = 0, 4: returns mem[100] = 11
+(assert_return (invoke "walk" (i32.const 8) (i32.const 100) (i32.const 200)) (i32.const 11))
+(assert_return (invoke "init" (i32.const 0) (i32.const 0)))
+(assert_return (invoke "target" (i32.const 5)) (i32.const 105))
+(assert_return (invoke "target" (i32.const 0)) (i32.const 101))
+(assert_return (invoke "copy_addk" (i32.const 20)) (i32.const 20011))
+(assert_return (invoke "copy_addk" (i32.const 0)) (i32.const -9))
