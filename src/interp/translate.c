@@ -96,9 +96,13 @@ typedef struct tr {
 
 /* Drops the code from cell n on (a rewrite replaces it), and with it the
  * records of adjacent ops that reach into it (pair_ops). */
+static void drop_adj(tr *t, uint32_t from) {
+  while (t->nadj && t->adj[2 * (t->nadj - 1) + 1] >= from) t->nadj--;
+}
+
 static void cut(tr *t, uint32_t n) {
   t->n = n;
-  while (t->nadj && t->adj[2 * (t->nadj - 1) + 1] >= n) t->nadj--;
+  drop_adj(t, n);
 }
 
 static uint32_t emit_cell(tr *t, cell c) {
@@ -126,7 +130,6 @@ static void note_pos(tr *t) {
 static void emit_op(tr *t, interp_op op) {
   note_pos(t);
   if (t->last_start < t->n) { /* not the first op after a join point */
-    cut(t, t->n);
     if (!rt_grow((void **)&t->adj, &t->cap_adj, 2 * t->nadj + 2, sizeof *t->adj)) {
       t->oom = true;
     } else {
@@ -442,6 +445,7 @@ static void fuse_addk(tr *t, uint32_t s, int32_t a, interp_op br) {
   t->code[p].h = t->h[fused];
   if (k) t->code[p + 3] = t->code[s + 2];
   else t->code[p + 3] = (cell){.p = {t->code[s + 1].p.b, 0}};
+  drop_adj(t, p + 1); /* the op at s is gone into the one at p, which grows */
   cut(t, p + 4);
   t->last_start = t->prev_start = p;
 }
@@ -1567,6 +1571,10 @@ static void thread_jumps(tr *t) {
  * the handlers are checked here, after every rewrite. Chosen from the whole
  * set's pair profile: address and index updates (two i32.adds, the add of a
  * constant) and a move before a counter step. */
+static bool is_add(const tr *t, const void *h) {
+  return h == t->h[IOP_I32_ADD] || h == t->h[IOP_I32_ADD_K] || h == t->h[IOP_I32_SUB_K];
+}
+
 static void sub_to_add(tr *t, uint32_t at) {
   if (t->code[at].h != t->h[IOP_I32_SUB_K]) return;
   t->code[at].h = t->h[IOP_I32_ADD_K];
@@ -1590,7 +1598,12 @@ static bool pair_ops(tr *t) {
   for (uint32_t i = 0; i < t->nadj; i++) {
     uint32_t a = t->adj[2 * i], b = t->adj[2 * i + 1];
     if (a < free_from || b >= t->n || target[b]) continue;
-    /* x - k is x + (-k): the pairs are of adds (a and b are op starts) */
+    /* both are op starts (the records' invariant); still, b is only read as
+     * an op once a's handler says that b is where a ends */
+    const void *ha = t->code[a].h;
+    uint32_t len = ha == t->h[IOP_COPY] ? 2 : is_add(t, ha) ? 3 : 0;
+    if (!len || b != a + len || !is_add(t, t->code[b].h)) continue;
+    /* x - k is x + (-k): the pairs are of adds */
     sub_to_add(t, a);
     sub_to_add(t, b);
     for (size_t k = 0; k < sizeof pairs / sizeof pairs[0]; k++) {
