@@ -61,6 +61,7 @@ static bool exec_run(wrun_store *s, wrun_func *entry, uint64_t *entry_fp, const 
 #define HK(id, ...) [IOP_##id] = &&L_##id, [IOP_##id##_K] = &&L_##id##_K,
     SEM_INT_BINOPS(HK) SEM_FLOAT_BINOPS(HK) SEM_BITS_BINOPS(H) SEM_UNOPS(H)
     INTERP_SPECIAL_OPS(H) INTERP_EXTRA_OPS(H) INTERP_SHIFT_FUSIONS(H) INTERP_LOAD_FUSIONS(H)
+    INTERP_MASK_FUSIONS(H) INTERP_SLOT_FUSIONS(H)
 #define HA(id, ...) INTERP_ADDR_FORMS(H, id)
 #define HB(id, ...) [IOP_BR_I32_##id] = &&L_BR_I32_##id, [IOP_BR_I32_##id##_K] = &&L_BR_I32_##id##_K, \
     [IOP_ADDK_BR_##id] = &&L_ADDK_BR_##id, [IOP_ADDK_BR_##id##_K] = &&L_ADDK_BR_##id##_K,
@@ -81,24 +82,25 @@ static bool exec_run(wrun_store *s, wrun_func *entry, uint64_t *entry_fp, const 
   }
   rt_trap_kind trap_kind = WRUN_TRAP_NONE;
   uint32_t base_depth = s->nframes;
-  wrun_func *cur = entry;
   uint64_t *fp = entry_fp;
   uint64_t *stack_end = s->stack + s->stack_slots;
   const cell *pc = NULL; /* no op yet: a trap before the first has no position */
-  if (!cur->code && !interp_translate(s, cur)) TRAP(WRUN_TRAP_HOST);
-  if (fp + cur->code->nslots > stack_end) TRAP(WRUN_TRAP_STACK_EXHAUSTED);
+  if (!entry->code && !interp_translate(s, entry)) TRAP(WRUN_TRAP_HOST);
+  if (fp + entry->code->nslots > stack_end) TRAP(WRUN_TRAP_STACK_EXHAUSTED);
   if (s->nframes >= s->max_depth) TRAP(WRUN_TRAP_STACK_EXHAUSTED);
-  zero_locals(fp, cur->code);
+  zero_locals(fp, entry->code);
   /* The frame stack lives in the store (backtraces read it after a trap);
    * `top` caches its top in a register, and s->nframes is kept in step with a
-   * plain store so a memory fault still sees the current depth. */
+   * plain store so a memory fault still sees the current depth. The running
+   * function is top->func (no register of its own: only the rare ops that
+   * need its instance read it). */
   rt_frame_info *const base_top = s->frames + s->nframes;
   rt_frame_info *const frames_limit = s->frames + s->max_depth;
   rt_frame_info *top = base_top;
-  *top = (rt_frame_info){cur, NULL, NULL, NULL};
+  *top = (rt_frame_info){entry, NULL, NULL, NULL};
   s->nframes++;
-  pc = cur->code->code;
-  rt_memory *mem = cur->code->mem0;
+  pc = entry->code->code;
+  rt_memory *mem = entry->code->mem0;
   /* memory 0's base, kept in a register: a memory never moves (store.c
    * reserves its whole range up front), so only calls and returns change it */
   uint8_t *mbase = mem ? mem->base : NULL;
@@ -145,7 +147,9 @@ static bool exec_run(wrun_store *s, wrun_func *entry, uint64_t *entry_fp, const 
     NEXT();                                                                     \
   }
   INTERP_SHIFT_FUSIONS(SHIFTED)
+  INTERP_MASK_FUSIONS(SHIFTED)
 #undef SHIFTED
+
 
   /* integer division: traps on zero and on INT_MIN / -1 */
 L_I32_DIV_S: {
@@ -326,8 +330,8 @@ L_MEMORY_COPY: { /* [h][dst, src][n] */
   }
 L_MEMORY_INIT: { /* [h][dst, src][n, seg] */
     uint64_t d = RD_u32(fp[SA]), src = RD_u32(fp[SB]), n = RD_u32(fp[SC]);
-    const wm_data *seg = &cur->inst->module->datas[SD];
-    uint64_t len = cur->inst->data_dropped[SD] ? 0 : seg->len;
+    const wm_data *seg = &top->func->inst->module->datas[SD];
+    uint64_t len = top->func->inst->data_dropped[SD] ? 0 : seg->len;
     MEM_CHECK(d, n);
     if (src + n > len) TRAP(WRUN_TRAP_MEMORY_OOB);
     if (n) memcpy(mem->base + d, seg->bytes + src, n);
@@ -335,7 +339,7 @@ L_MEMORY_INIT: { /* [h][dst, src][n, seg] */
     NEXT();
   }
 L_DATA_DROP:
-  cur->inst->data_dropped[SA] = true;
+  top->func->inst->data_dropped[SA] = true;
   pc += 2;
   NEXT();
 
@@ -387,14 +391,14 @@ L_TABLE_COPY: { /* [h][d, s][n][dst table][src table] */
 L_TABLE_INIT: { /* [h][d, s][n, seg][table] */
     rt_table *t = pc[3].ptr;
     uint64_t d = RD_u32(fp[SA]), src = RD_u32(fp[SB]), n = RD_u32(fp[SC]);
-    uint64_t len = cur->inst->elem_len[SD];
+    uint64_t len = top->func->inst->elem_len[SD];
     if (d + n > t->size || src + n > len) TRAP(WRUN_TRAP_TABLE_OOB);
-    if (n) memcpy(t->elems + d, cur->inst->elem_refs[SD] + src, n * sizeof(void *));
+    if (n) memcpy(t->elems + d, top->func->inst->elem_refs[SD] + src, n * sizeof(void *));
     pc += 4;
     NEXT();
   }
 L_ELEM_DROP:
-  cur->inst->elem_len[SA] = 0;
+  top->func->inst->elem_len[SA] = 0;
   pc += 2;
   NEXT();
 L_REF_IS_NULL:
@@ -625,9 +629,9 @@ L_TIER:
   }
   {
     uint64_t *saved_top = s->stack_top;
-    s->stack_top = fp + cur->code->nslots;
+    s->stack_top = fp + top->func->code->nslots;
     s->nframes = (uint32_t)(top - s->frames);
-    int got = rt_tierup->poll(s, cur, fp, (uint32_t)pc[1].u);
+    int got = rt_tierup->poll(s, top->func, fp, (uint32_t)pc[1].u);
     s->nframes = (uint32_t)(top - s->frames) + 1;
     s->stack_top = saved_top;
     if (got == RT_TIERUP_TRAPPED) goto trapped;
@@ -640,6 +644,21 @@ L_UNREACHABLE:
 L_TRAP:
   TRAP((rt_trap_kind)SA);
 
+  /* a call's frame: the return record (with the caller's memory), the
+   * callee's locals zeroed, its first op */
+#define PUSH_FRAME()                                                                                 \
+  do {                                                                                               \
+    if (nfp + code->nslots > stack_end || top + 1 >= frames_limit) TRAP(WRUN_TRAP_STACK_EXHAUSTED);  \
+    top->ret_pc = ret;                                                                               \
+    top->ret_fp = fp;                                                                                \
+    top->ret_mem = mem;                                                                              \
+    ++top;                                                                                           \
+    top->func = callee;                                                                              \
+    s->nframes = (uint32_t)(top - s->frames) + 1;                                                    \
+    fp = nfp;                                                                                        \
+    zero_locals(fp, code);                                                                           \
+    pc = code->code;                                                                                 \
+  } while (0)
   {
     wrun_func *callee;
     uint64_t *nfp;
@@ -673,7 +692,7 @@ L_CALL_INDIRECT: { /* [h][argbase, idx][table][type] */
       if (callee->host) {
         rt_exec *ex = rt_current_exec;
         if (ex) ex->in_wasm = false; /* a fault in host code is not a wasm trap */
-        ok = rt_call_host(s, callee, cur->inst, nfp);
+        ok = rt_call_host(s, callee, top->func->inst, nfp);
         if (ex) ex->in_wasm = true;
       } else {
         ok = rt_tier(RT_TIER_AOT)->invoke(s, callee, nfp); /* compiled code (mixed tiers) */
@@ -687,10 +706,22 @@ L_CALL_INDIRECT: { /* [h][argbase, idx][table][type] */
     }
     if (!callee->code && !interp_translate(s, callee)) TRAP(WRUN_TRAP_HOST);
     code = callee->code;
-    goto push_frame;
+    if (__builtin_expect(code->mem0 == mem, 1)) goto push_frame;
+    /* a call through CALL or call_indirect into another instance: the
+     * record keeps the caller's memory, then memory 0 switches */
+    PUSH_FRAME();
+    mem = code->mem0;
+    mbase = mem ? mem->base : NULL;
+    NEXT();
+    /* CALL_WASM and its fused forms call a function of the same instance
+     * (the translator checks), so memory 0 stays what it is */
 L_CALL_WASM_MOV: /* [h][argbase][callee][code][dst, src]: a move (an argument), then the call */
     fp[pc[4].p.a] = fp[pc[4].p.b];
     ret = pc + 5;
+    goto call_wasm;
+L_CALL_WASM_ADDK: /* [h][argbase][callee][code][dst, src][k]: an argument `x + k`, then the call */
+    fp[pc[4].p.a] = WR_u32(RD_u32(fp[pc[4].p.b]) + (uint32_t)pc[5].u);
+    ret = pc + 6;
     goto call_wasm;
 L_CALL_WASM: /* [h][argbase][callee][its code, filled in by the first call] */
     ret = pc + 4;
@@ -705,21 +736,10 @@ L_CALL_WASM: /* [h][argbase][callee][its code, filled in by the first call] */
       ((cell *)pc)[3].ptr = (void *)code; /* later calls skip the lookup */
     }
   push_frame:
-    if (nfp + code->nslots > stack_end || top + 1 >= frames_limit) TRAP(WRUN_TRAP_STACK_EXHAUSTED);
-    top->ret_pc = ret;
-    top->ret_fp = fp;
-    top->ret_mem = mem;
-    ++top;
-    top->func = callee;
-    s->nframes = (uint32_t)(top - s->frames) + 1;
-    cur = callee;
-    fp = nfp;
-    zero_locals(fp, code);
-    mem = code->mem0;
-    mbase = mem ? mem->base : NULL;
-    pc = code->code;
+    PUSH_FRAME();
     NEXT();
   }
+#undef PUSH_FRAME
 L_RETURN:
   if (top == base_top) {
     s->nframes = base_depth;
@@ -727,12 +747,61 @@ L_RETURN:
   }
   --top;
   s->nframes = (uint32_t)(top - s->frames) + 1;
-  cur = top->func;
   pc = top->ret_pc;
   fp = top->ret_fp;
-  mem = top->ret_mem;
-  mbase = mem ? mem->base : NULL;
+  if (__builtin_expect(top->ret_mem != mem, 0)) { /* back into another instance */
+    mem = top->ret_mem;
+    mbase = mem ? mem->base : NULL;
+  }
   NEXT();
+
+  /* (the newest handlers sit last, so adding them moves no other handler)
+   * an operator fused into its user, both its operands slots: [h][dst, a][v, w] */
+#define SLOTTED(id, outer, inner, ty, expr)                                    \
+  L_##id: {                                                                     \
+    __typeof__(RD_##ty(0)) a = RD_##ty(fp[SB]), v = RD_##ty(fp[SC]), w = RD_##ty(fp[SD]); \
+    fp[SA] = WR_##ty(expr);                                                     \
+    pc += 3;                                                                    \
+    NEXT();                                                                     \
+  }
+  INTERP_SLOT_FUSIONS(SLOTTED)
+#undef SLOTTED
+L_I32_ADD2K: /* a + b + k, the sum of two slots used only by the add of k: [h][dst, a][b, k] */
+  fp[SA] = WR_u32(RD_u32(fp[SB]) + RD_u32(fp[SC]) + (uint32_t)SD);
+  pc += 3;
+  NEXT();
+
+  /* two ops in a row in one dispatch (translate.c, pair_ops): the second's
+   * cells follow the first's as they were, its handler cell unused */
+#define ADD_AT(c) (fp[pc[c].p.a] = WR_u32(RD_u32(fp[pc[c].p.b]) + RD_u32(fp[pc[(c) + 1].p.a])))
+#define ADDK_AT(c) (fp[pc[c].p.a] = WR_u32(RD_u32(fp[pc[c].p.b]) + (uint32_t)pc[(c) + 1].u))
+L_PAIR_ADD_ADD:
+  ADD_AT(1);
+  ADD_AT(4);
+  pc += 6;
+  NEXT();
+L_PAIR_ADD_ADDK:
+  ADD_AT(1);
+  ADDK_AT(4);
+  pc += 6;
+  NEXT();
+L_PAIR_ADDK_ADD:
+  ADDK_AT(1);
+  ADD_AT(4);
+  pc += 6;
+  NEXT();
+L_PAIR_ADDK_ADDK:
+  ADDK_AT(1);
+  ADDK_AT(4);
+  pc += 6;
+  NEXT();
+L_PAIR_COPY_ADDK:
+  fp[SA] = fp[SB];
+  ADDK_AT(3);
+  pc += 5;
+  NEXT();
+#undef ADD_AT
+#undef ADDK_AT
 
 trap:
   rt_set_trap(s, trap_kind, NULL);

@@ -53,10 +53,11 @@ uint32_t interp_code_offset(const struct interp_code *c, const void *pc, bool af
  * defines a handler for each. */
 #define INTERP_EXTRA_OPS(X)                                                                          \
   X(COPY) X(COPY2) X(COPY_PAIR) X(CONST) X(CONST2) X(BR) X(BR_IF) X(BR_UNLESS) X(BR_TABLE) X(RETURN)     \
-  X(CALL) X(CALL_WASM) X(CALL_WASM_MOV) X(CALL_INDIRECT) X(SELECT1) X(SELECT2) X(GLOBAL_GET1) X(GLOBAL_GET2) X(GLOBAL_SET1)       \
+  X(CALL) X(CALL_WASM) X(CALL_WASM_MOV) X(CALL_WASM_ADDK) X(CALL_INDIRECT) X(SELECT1) X(SELECT2) X(GLOBAL_GET1) X(GLOBAL_GET2) X(GLOBAL_SET1)       \
   X(GLOBAL_SET2) X(SIMD) X(SIMD_LOAD) X(SIMD_STORE) X(TRAP) X(CHECK)                               \
   X(F64_MULADD) X(F64_MULSUB) X(F64_SUBMUL) X(ADDK_BR_IF) X(ADDK_BR_UNLESS) X(ANDK_BR_IF) X(ANDK_BR_UNLESS) \
-  X(SHRU_ANDK) X(TIER) X(F64_ADD_TO_M) X(F64_MULADD_TO_M) X(BR_TABLE_SK) X(BR_TABLE_L32) X(BR_TABLE_L8)
+  X(SHRU_ANDK) X(I32_ADD2K) X(PAIR_ADD_ADD) X(PAIR_ADD_ADDK) X(PAIR_ADDK_ADD) X(PAIR_ADDK_ADDK) \
+  X(PAIR_COPY_ADDK) X(TIER) X(F64_ADD_TO_M) X(F64_MULADD_TO_M) X(BR_TABLE_SK) X(BR_TABLE_L32) X(BR_TABLE_L8)
 
 /* The i32 compares that fuse with a following branch, in four families of
  * INTERP_NCMP ops each, laid out in this order in the enum so a family is an
@@ -117,6 +118,23 @@ uint32_t interp_code_offset(const struct interp_code *c, const void *pc, bool af
   X(XOR_SHRU64, I64_XOR, I64_SHR_U, u64, a ^ (v >> k)) X(ADD_SHRU64, I64_ADD, I64_SHR_U, u64, a + (v >> k)) \
   X(OR_SHL64, I64_OR, I64_SHL, u64, a | (v << k))
 
+/* A binary operator whose operand was just masked by a constant (same
+ * layout and handler as the shift fusions, k the whole 32-bit mask): the
+ * choice functions of SHA-2 and bit-mixing code. */
+#define INTERP_MASK_FUSIONS(X) X(XOR_ANDK, I32_XOR, I32_AND, u32, a ^ (v & k))
+
+/* A binary operator whose operand the instruction just before computed from
+ * two slots, into a temporary used only here: (id, outer op, inner op, value
+ * type, result from the other operand a and the inner operands v, w), one
+ * dispatch and no store-to-load round trip through the temporary. Sums of
+ * several terms (hash rounds, `t = a * b + c` in multi-word arithmetic and
+ * index computations), SHA-2's choice function. Wrapping adds are
+ * associative, so the order of the terms does not change the result. */
+#define INTERP_SLOT_FUSIONS(X)                                                                        \
+  X(ADD3, I32_ADD, I32_ADD, u32, a + (v + w)) X(ADD3_64, I64_ADD, I64_ADD, u64, a + (v + w))          \
+  X(ADD_MUL, I32_ADD, I32_MUL, u32, a + v * w) X(ADD_MUL64, I64_ADD, I64_MUL, u64, a + v * w)         \
+  X(XOR_AND, I32_XOR, I32_AND, u32, a ^ (v & w))
+
 /* An add or mul with an operand loaded just before by a plain load (id, outer
  * op, the load, value type, the raw type loaded, C operator): f64 kernels,
  * and integer sums of memory words (multi-word arithmetic, message
@@ -131,6 +149,7 @@ typedef enum interp_op {
 #define X_OPK(id, ...) IOP_##id, IOP_##id##_K,
   SEM_INT_BINOPS(X_OPK) SEM_FLOAT_BINOPS(X_OPK) SEM_BITS_BINOPS(X_OP) SEM_UNOPS(X_OP)
   INTERP_SPECIAL_OPS(X_OP) INTERP_EXTRA_OPS(X_OP) INTERP_SHIFT_FUSIONS(X_OP) INTERP_LOAD_FUSIONS(X_OP)
+  INTERP_MASK_FUSIONS(X_OP) INTERP_SLOT_FUSIONS(X_OP)
 #define X_ADDR(id, ...) INTERP_ADDR_FORMS(X_OP, id)
 #define X_STK(id, ...) IOP_##id##_K,
   SEM_LOAD_OPS(X_ADDR) SEM_STORE_OPS(X_ADDR) SEM_STORE_OPS(X_STK)

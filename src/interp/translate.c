@@ -87,10 +87,23 @@ typedef struct tr {
   uint32_t npos, cap_pos;
   int32_t zero_from;           /* the declared locals zeroed at entry (zero_locals) */
   uint32_t zero_n;
+  uint32_t *adj;               /* (start, start of the next) of ops emitted one after the other */
+  uint32_t nadj, cap_adj;
 } tr;
 
 
 /* ---- emission ---------------------------------------------------------------- */
+
+/* Drops the code from cell n on (a rewrite replaces it), and with it the
+ * records of adjacent ops that reach into it (pair_ops). */
+static void drop_adj(tr *t, uint32_t from) {
+  while (t->nadj && t->adj[2 * (t->nadj - 1) + 1] >= from) t->nadj--;
+}
+
+static void cut(tr *t, uint32_t n) {
+  t->n = n;
+  drop_adj(t, n);
+}
 
 static uint32_t emit_cell(tr *t, cell c) {
   if (!rt_grow((void **)&t->code, &t->cap, t->n + 1, sizeof *t->code)) {
@@ -116,6 +129,15 @@ static void note_pos(tr *t) {
 
 static void emit_op(tr *t, interp_op op) {
   note_pos(t);
+  if (t->last_start < t->n) { /* not the first op after a join point */
+    if (!rt_grow((void **)&t->adj, &t->cap_adj, 2 * t->nadj + 2, sizeof *t->adj)) {
+      t->oom = true;
+    } else {
+      t->adj[2 * t->nadj] = t->last_start;
+      t->adj[2 * t->nadj + 1] = t->n;
+      t->nadj++;
+    }
+  }
   t->prev_start = t->last_start;
   t->last_start = t->n;
   t->last_dst_cell = -1;
@@ -408,16 +430,23 @@ static void resolve(tr *t, uint32_t cell_index, uint32_t target) { t->code[cell_
 
 /* The fused branch at `s` (just rewritten from a compare, its target not yet
  * emitted) tests slot `a`. If the instruction before it is `a = x + k`
- * (I32_ADD_K), the two become one ADDK_ form: [h][a, x][k][b | imm]. */
+ * (I32_ADD_K, or I32_SUB_K as `x + (-k)`: counting down), the two become one
+ * ADDK_ form: [h][a, x][k][b | imm]. */
 static void fuse_addk(tr *t, uint32_t s, int32_t a, interp_op br) {
   uint32_t p = t->prev_start;
-  if (p + 3 != s || t->code[p].h != t->h[IOP_I32_ADD_K] || t->code[p + 1].p.a != a) return;
+  if (p + 3 != s || t->code[p + 1].p.a != a) return;
+  if (t->code[p].h == t->h[IOP_I32_SUB_K]) {
+    t->code[p].h = t->h[IOP_I32_ADD_K];
+    t->code[p + 2].u = WR_u32(0u - (uint32_t)t->code[p + 2].u);
+  }
+  if (t->code[p].h != t->h[IOP_I32_ADD_K]) return;
   bool k = br >= IOP_BR_I32_EQ_K;
   interp_op fused = (interp_op)((k ? IOP_ADDK_BR_EQ_K : IOP_ADDK_BR_EQ) + (br - (k ? IOP_BR_I32_EQ_K : IOP_BR_I32_EQ)));
   t->code[p].h = t->h[fused];
   if (k) t->code[p + 3] = t->code[s + 2];
   else t->code[p + 3] = (cell){.p = {t->code[s + 1].p.b, 0}};
-  t->n = p + 4;
+  drop_adj(t, p + 1); /* the op at s is gone into the one at p, which grows */
+  cut(t, p + 4);
   t->last_start = t->prev_start = p;
 }
 
@@ -431,10 +460,10 @@ static uint32_t compare_to_branch(tr *t, bool k, interp_op br, bool addk) {
   t->code[s].h = t->h[br];
   t->code[s + 1].p.a = a;
   if (k) {
-    t->n = s + 3;
+    cut(t, s + 3);
   } else {
     t->code[s + 1].p.b = t->code[s + 2].p.a;
-    t->n = s + 2;
+    cut(t, s + 2);
   }
   t->last_dst_cell = -1;
   if (addk) fuse_addk(t, s, a, br);
@@ -460,7 +489,7 @@ static uint32_t fuse_compare(tr *t, int32_t slot, bool negate) {
     t->code[s].h = t->h[negate ? IOP_BR_IF : IOP_BR_UNLESS];
     t->code[s + 1].p.a = a;
     t->code[s + 1].p.b = 0;
-    t->n = s + 2;
+    cut(t, s + 2);
     t->last_dst_cell = -1;
     return emit_target(t, UINT32_MAX);
   }
@@ -630,15 +659,22 @@ static wm_valtype sig_type(const tr *t, char ch) {
 
 /* A commutative binary op (both operands in slots) whose operand was made
  * by the instruction just before and is used only here: a shift or rotate by
- * a constant (INTERP_SHIFT_FUSIONS) or a plain load (INTERP_LOAD_FUSIONS).
- * The two become one instruction and the temporary is never written. */
+ * a constant (INTERP_SHIFT_FUSIONS), a mask (INTERP_MASK_FUSIONS), a plain
+ * load (INTERP_LOAD_FUSIONS) or an operator of two slots
+ * (INTERP_SLOT_FUSIONS). The two become one instruction and the temporary is
+ * never written. */
+enum { FUSE_IMM, FUSE_LOAD, FUSE_SLOTS };
 static bool fuse_operand(tr *t, wm_opcode op, wm_valtype rt) {
-  static const struct { wm_opcode outer; interp_op inner, fused; bool load; uint8_t kmask; } forms[] = {
-#define S(id, outer, inner, ty, ...) {OP_##outer, IOP_##inner##_K, IOP_##id, false, sizeof(RD_##ty(0)) * 8 - 1},
-#define L(id, outer, inner, ...) {OP_##outer, IOP_##inner, IOP_##id, true, 0},
-    INTERP_SHIFT_FUSIONS(S) INTERP_LOAD_FUSIONS(L)
+  static const struct { wm_opcode outer; interp_op inner, fused; uint8_t kind; uint32_t kmask; } forms[] = {
+#define S(id, outer, inner, ty, ...) {OP_##outer, IOP_##inner##_K, IOP_##id, FUSE_IMM, sizeof(RD_##ty(0)) * 8 - 1},
+#define M(id, outer, inner, ...) {OP_##outer, IOP_##inner##_K, IOP_##id, FUSE_IMM, UINT32_MAX},
+#define L(id, outer, inner, ...) {OP_##outer, IOP_##inner, IOP_##id, FUSE_LOAD, 0},
+#define W(id, outer, inner, ...) {OP_##outer, IOP_##inner, IOP_##id, FUSE_SLOTS, 0},
+    INTERP_SHIFT_FUSIONS(S) INTERP_MASK_FUSIONS(M) INTERP_LOAD_FUSIONS(L) INTERP_SLOT_FUSIONS(W)
 #undef S
+#undef M
 #undef L
+#undef W
   };
   if (t->last_dst_cell < 0) return false;
   uint32_t s0 = t->last_start, p0 = t->prev_start;
@@ -650,19 +686,65 @@ static bool fuse_operand(tr *t, wm_opcode op, wm_valtype rt) {
     if (forms[i].outer != op || t->code[s0].h != t->h[forms[i].inner]) continue;
     int32_t src = t->code[s0 + 1].p.b, other = right ? a->slot : b->slot;
     uint64_t imm = t->code[s0 + 2].u;
-    t->n = s0;
+    cut(t, s0);
     t->nv -= 2;
     int32_t dst = push_slot(t, rt);
     emit_op(t, forms[i].fused);
     emit_ab(t, dst, other);
-    if (forms[i].load) { /* [h][dst, a][addr][offset] */
+    if (forms[i].kind == FUSE_LOAD) { /* [h][dst, a][addr][offset] */
       emit_ab(t, src, 0);
       emit_u(t, imm);
+    } else if (forms[i].kind == FUSE_SLOTS) { /* [h][dst, a][v, w] */
+      emit_ab(t, src, (int32_t)(uint32_t)imm);
     } else { /* [h][dst, a][v, k] */
-      emit_ab(t, src, (int32_t)(imm & forms[i].kmask));
+      emit_ab(t, src, (int32_t)(uint32_t)(imm & forms[i].kmask));
     }
     mark_dst(t);
     t->prev_start = p0; /* the instruction before the fused one is still there */
+    return true;
+  }
+  return false;
+}
+
+/* `x op k` of the temporary the instruction just before computed (its
+ * destination slot holds the top entry `a`, used only here):
+ *   (x +/- k1) +/- k2  is  x + (k1 +/- k2)    one add of the folded constant
+ *   (x & k1) & k2      is  x & (k1 & k2)
+ *   (x + y) + k        is  one I32_ADD2K (i32)
+ * Wrapping adds are associative, so each is exactly the two instructions.
+ * The constant is popped; `a` stays, holding the result. */
+static bool fold_constant(tr *t, wm_opcode op, uint64_t k2) {
+  bool i64 = op == OP_I64_ADD || op == OP_I64_SUB || op == OP_I64_AND;
+  uint32_t s0 = t->last_start;
+  const void *h = t->code[s0].h;
+  if (op == OP_I32_AND || op == OP_I64_AND) {
+    if (h != t->h[i64 ? IOP_I64_AND_K : IOP_I32_AND_K]) return false;
+    t->code[s0 + 2].u &= k2;
+    t->nv--;
+    return true;
+  }
+  interp_op addk = i64 ? IOP_I64_ADD_K : IOP_I32_ADD_K, subk = i64 ? IOP_I64_SUB_K : IOP_I32_SUB_K;
+  bool sub = op == OP_I32_SUB || op == OP_I64_SUB;
+  if (h == t->h[addk] || h == t->h[subk]) {
+    uint64_t k1 = t->code[s0 + 2].u;
+    if (h == t->h[subk]) k1 = 0 - k1;
+    uint64_t k = sub ? k1 - k2 : k1 + k2;
+    t->code[s0].h = t->h[addk];
+    t->code[s0 + 2].u = i64 ? k : (uint32_t)k;
+    t->nv--;
+    return true;
+  }
+  if (!i64 && !sub && h == t->h[IOP_I32_ADD]) {
+    uint32_t p0 = t->prev_start;
+    int32_t x = t->code[s0 + 1].p.b, y = t->code[s0 + 2].p.a;
+    cut(t, s0);
+    t->nv -= 2;
+    int32_t dst = push_slot(t, WASM_I32);
+    emit_op(t, IOP_I32_ADD2K);
+    emit_ab(t, dst, x);
+    emit_ab(t, y, (int32_t)(uint32_t)k2);
+    mark_dst(t);
+    t->prev_start = p0;
     return true;
   }
   return false;
@@ -728,7 +810,7 @@ static void numeric(tr *t, wm_opcode op, const wm_opinfo *info) {
       uint32_t s0 = t->last_start;
       int32_t src = t->code[s0 + 1].p.b, sh = (int32_t)(t->code[s0 + 2].u & 31);
       uint32_t mask = (uint32_t)b->imm[0];
-      t->n = s0;
+      cut(t, s0);
       t->nv -= 2;
       int32_t dst = push_slot(t, rt);
       emit_op(t, IOP_SHRU_ANDK);
@@ -736,6 +818,11 @@ static void numeric(tr *t, wm_opcode op, const wm_opinfo *info) {
       emit_ab(t, sh, (int32_t)mask);
       mark_dst(t);
       return;
+    }
+    if (b->kind == V_CONST && a->kind == V_SLOT && t->last_dst_cell >= 0 &&
+        t->code[t->last_dst_cell].p.a == a->slot && (op == OP_I32_ADD || op == OP_I32_SUB || op == OP_I64_ADD ||
+                                                    op == OP_I64_SUB || op == OP_I32_AND || op == OP_I64_AND)) {
+      if (fold_constant(t, op, b->imm[0])) return;
     }
     if (has_k_form(op) && b->kind == V_CONST) {
       uint64_t imm = b->imm[0];
@@ -758,7 +845,7 @@ static void numeric(tr *t, wm_opcode op, const wm_opinfo *info) {
         uint32_t s0 = t->last_start;
         int32_t ma = t->code[s0 + 1].p.b, mb = t->code[s0 + 2].p.a;
         int32_t other = right ? a->slot : b->slot;
-        t->n = s0;
+        cut(t, s0);
         t->nv -= 2;
         int32_t dst = push_slot(t, rt);
         emit_op(t, op == OP_F64_ADD ? IOP_F64_MULADD : right ? IOP_F64_SUBMUL : IOP_F64_MULSUB);
@@ -901,13 +988,30 @@ static void call(tr *t, wrun_func *callee, const wm_functype *ft, bool indirect,
     emit_ptr(t, table);
     emit_ptr(t, (void *)ft);
   } else {
-    /* a wasm callee runs in this loop (an AOT or host callee leaves it) */
-    bool here = !callee->host && !callee->aot_entry;
+    /* a wasm callee of this instance runs in this loop with the same memory
+     * (CALL_WASM); an AOT or host callee leaves it, and one of another
+     * instance switches memories (CALL) */
+    bool here = !callee->host && !callee->aot_entry && callee->inst == t->inst;
     uint32_t s0 = t->last_start;
-    if (here && s0 + 2 == t->n && t->code[s0].h == t->h[IOP_COPY]) {
+    const void *h0 = s0 < t->n ? t->code[s0].h : NULL;
+    if (here && s0 + 3 == t->n && t->last_dst_cell == (int32_t)s0 + 1 && t->code[s0 + 1].p.a >= argbase &&
+        (h0 == t->h[IOP_I32_ADD_K] || h0 == t->h[IOP_I32_SUB_K])) {
+      /* an argument computed as `x + k` / `x - k` just before (n - 1 in
+       * recursions) rides along with the call */
+      cell mv = t->code[s0 + 1];
+      uint64_t k = t->code[s0 + 2].u;
+      if (h0 == t->h[IOP_I32_SUB_K]) k = WR_u32(0u - (uint32_t)k);
+      cut(t, s0);
+      emit_op(t, IOP_CALL_WASM_ADDK);
+      emit_ab(t, argbase, 0);
+      emit_ptr(t, callee);
+      emit_ptr(t, NULL);
+      emit_cell(t, mv);
+      emit_u(t, k);
+    } else if (here && s0 + 2 == t->n && h0 == t->h[IOP_COPY]) {
       /* the move just before (usually an argument) rides along with the call */
       cell mv = t->code[s0 + 1];
-      t->n = s0;
+      cut(t, s0);
       emit_op(t, IOP_CALL_WASM_MOV);
       emit_ab(t, argbase, 0);
       emit_ptr(t, callee);
@@ -979,7 +1083,7 @@ static void br_table_head(tr *t, uint32_t n) {
         sh = k & 31;
         k = 0;
       }
-      t->n = s0;
+      cut(t, s0);
       t->nv--;
       emit_op(t, IOP_BR_TABLE_SK);
       emit_ab(t, src, (int32_t)n);
@@ -991,7 +1095,7 @@ static void br_table_head(tr *t, uint32_t n) {
       bool a = l32a || l8a;
       uint64_t k = a ? t->code[s0 + 2].u : 0, off = t->code[s0 + (a ? 3 : 2)].u;
       bool b8 = l8a || h == t->h[IOP_I32_LOAD8_U];
-      t->n = s0;
+      cut(t, s0);
       t->nv--;
       emit_op(t, b8 ? IOP_BR_TABLE_L8 : IOP_BR_TABLE_L32);
       emit_ab(t, src, (int32_t)n);
@@ -1371,7 +1475,7 @@ static void instr(tr *t) {
        * one instruction updates the local and accesses memory */
       int32_t base = t->code[s0 + 1].p.b, l = ae->slot;
       uint64_t k = t->code[s0 + 2].u;
-      t->n = s0;
+      cut(t, s0);
       access_head(t, aop + 3, load, rt, base);
       emit_u(t, k);
       emit_ab(t, l, 0);
@@ -1384,7 +1488,7 @@ static void instr(tr *t) {
       uint32_t p0 = t->prev_start;
       int32_t idx = t->code[p0 + 1].p.b, sh = (int32_t)(t->code[p0 + 2].u & 31);
       int32_t k = (int32_t)(uint32_t)t->code[s0 + 2].u;
-      t->n = p0;
+      cut(t, p0);
       t->last_start = p0;
       access_head(t, aop + 4, load, rt, idx);
       emit_ab(t, k, sh);
@@ -1397,7 +1501,7 @@ static void instr(tr *t) {
       bool indexed = t->code[s0].h == t->h[IOP_I32_ADD];
       int32_t base = t->code[s0 + 1].p.b;
       cell second = t->code[s0 + 2];
-      t->n = s0;
+      cut(t, s0);
       access_head(t, indexed ? aop + 1 : aop, load, rt, base);
       if (indexed) emit_ab(t, second.p.a, 0);
       else emit_u(t, second.u);
@@ -1417,14 +1521,14 @@ static void instr(tr *t) {
         /* `p[i] += a * b` (axpy, dot products, matrix and stencil kernels):
          * the product, a stack temporary used only by the sum, folds in too */
         cell ab = t->code[p0 + 1], c2 = t->code[p0 + 2];
-        t->n = p0;
+        cut(t, p0);
         t->last_start = p0;
         emit_op(t, IOP_F64_MULADD_TO_M);
         emit_ab(t, ab.p.b, c2.p.a);
         emit_ab(t, ae->slot, 0);
         emit_u(t, offset);
       } else {
-        t->n = s0;
+        cut(t, s0);
         emit_op(t, IOP_F64_ADD_TO_M);
         emit_ab(t, x, ae->slot);
         emit_u(t, offset);
@@ -1456,6 +1560,62 @@ static void thread_jumps(tr *t) {
     uint64_t idx = t->code[s + 1].u;
     if (idx < t->n && t->code[idx].h == ret) t->code[s].h = ret;
   }
+}
+
+/* Two simple ops in a row become one dispatch: the first's handler is
+ * replaced by a pair handler that runs both, in order, and skips the second
+ * (whose cells stay where they are, so nothing moves). Only when the second
+ * is no branch target, so every way into the second comes through the
+ * first. The records of adjacent ops (t->adj) were made as ops were emitted
+ * and dropped when a rewrite cut the code below them, so both are op starts;
+ * the handlers are checked here, after every rewrite. Chosen from the whole
+ * set's pair profile: address and index updates (two i32.adds, the add of a
+ * constant) and a move before a counter step. */
+static bool is_add(const tr *t, const void *h) {
+  return h == t->h[IOP_I32_ADD] || h == t->h[IOP_I32_ADD_K] || h == t->h[IOP_I32_SUB_K];
+}
+
+static void sub_to_add(tr *t, uint32_t at) {
+  if (t->code[at].h != t->h[IOP_I32_SUB_K]) return;
+  t->code[at].h = t->h[IOP_I32_ADD_K];
+  t->code[at + 2].u = WR_u32(0u - (uint32_t)t->code[at + 2].u);
+}
+
+static bool pair_ops(tr *t) {
+  static const struct { interp_op first, second, pair; uint32_t len; } pairs[] = {
+    {IOP_I32_ADD, IOP_I32_ADD, IOP_PAIR_ADD_ADD, 3},    {IOP_I32_ADD, IOP_I32_ADD_K, IOP_PAIR_ADD_ADDK, 3},
+    {IOP_I32_ADD_K, IOP_I32_ADD, IOP_PAIR_ADDK_ADD, 3}, {IOP_I32_ADD_K, IOP_I32_ADD_K, IOP_PAIR_ADDK_ADDK, 3},
+    {IOP_COPY, IOP_I32_ADD_K, IOP_PAIR_COPY_ADDK, 2},
+  };
+  if (!t->nadj) return true;
+  uint8_t *target = calloc(t->n + 1, 1);
+  if (!target) return false;
+  for (uint32_t i = 0; i < t->ntargets; i++) {
+    uint64_t idx = t->code[t->targets[i]].u;
+    if (idx <= t->n) target[idx] = 1;
+  }
+  uint32_t free_from = 0; /* the first cell not yet taken by a pair */
+  for (uint32_t i = 0; i < t->nadj; i++) {
+    uint32_t a = t->adj[2 * i], b = t->adj[2 * i + 1];
+    if (a < free_from || b >= t->n || target[b]) continue;
+    /* both are op starts (the records' invariant); still, b is only read as
+     * an op once a's handler says that b is where a ends */
+    const void *ha = t->code[a].h;
+    uint32_t len = ha == t->h[IOP_COPY] ? 2 : is_add(t, ha) ? 3 : 0;
+    if (!len || b != a + len || !is_add(t, t->code[b].h)) continue;
+    /* x - k is x + (-k): the pairs are of adds */
+    sub_to_add(t, a);
+    sub_to_add(t, b);
+    for (size_t k = 0; k < sizeof pairs / sizeof pairs[0]; k++) {
+      if (t->code[a].h != t->h[pairs[k].first] || b != a + pairs[k].len || t->code[b].h != t->h[pairs[k].second])
+        continue;
+      t->code[a].h = t->h[pairs[k].pair];
+      free_from = b + 3; /* both seconds are three cells */
+      break;
+    }
+  }
+  free(target);
+  return true;
 }
 
 /* Declared locals start at zero, but most functions set a local before
@@ -1538,6 +1698,7 @@ static void tr_free(tr *t) {
   free(t->known_val);
   free(t->known_set);
   free(t->pos);
+  free(t->adj);
 }
 
 bool interp_translate(wrun_store *s, wrun_func *f) {
@@ -1595,6 +1756,11 @@ bool interp_translate(wrun_store *s, wrun_func *f) {
     return false;
   }
   thread_jumps(&t);
+  if (!pair_ops(&t)) {
+    tr_free(&t);
+    free(t.code);
+    return false;
+  }
   for (uint32_t i = 0; i < t.ntargets; i++) {
     uint32_t idx = (uint32_t)t.code[t.targets[i]].u;
     t.code[t.targets[i]].target = t.code + idx;

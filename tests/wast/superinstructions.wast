@@ -743,3 +743,238 @@
 (assert_trap (invoke "load8" (i32.const 65508)) "out of bounds memory access")
 (assert_return (invoke "tee_kept" (i32.const 1)) (i32.const 100))
 (assert_return (invoke "tee_kept" (i32.const 3)) (i32.const 12))
+
+;; Calls (CALL_WASM_ADDK) and count-down branches (I32_SUB_K folded into
+;; ADDK_BR_*): an argument computed as `x - k` / `x + k` just before a call of
+;; the same instance rides along with the call; `i -= k; if (i > n)` is one
+;; add-compare-branch. fib's and ackermann's shapes, with wrap-around.
+(module
+  (func $fib (export "fib") (param i32) (result i32)
+    (local i32)
+    (if (i32.ge_u (local.get 0) (i32.const 2))
+      (then
+        (loop
+          (local.set 1 (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1))) (local.get 1)))
+          (br_if 0 (i32.gt_u (local.tee 0 (i32.sub (local.get 0) (i32.const 2))) (i32.const 1))))))
+    (i32.add (local.get 0) (local.get 1)))
+  (func $ack (export "ack") (param i32 i32) (result i32)
+    (if (local.get 0)
+      (then
+        (loop
+          (local.set 1
+            (if (result i32) (local.get 1)
+              (then (call $ack (local.get 0) (i32.sub (local.get 1) (i32.const 1))))
+              (else (i32.const 1))))
+          (br_if 0 (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))))
+    (i32.add (local.get 1) (i32.const 1)))
+  ;; the argument is the callee's second, and the sum wraps
+  (func $pair (param i32 i32) (result i32) (i32.sub (local.get 0) (local.get 1)))
+  (func (export "second_arg") (param i32) (result i32)
+    (call $pair (i32.const 100) (i32.add (local.get 0) (i32.const 5))))
+  ;; the argument computed is not the last one: no fusion, same result
+  (func (export "first_arg") (param i32) (result i32)
+    (call $pair (i32.add (local.get 0) (i32.const -3)) (i32.const 7)))
+  ;; a count-down loop by 3 with an unsigned compare: the sum wraps past 0
+  (func (export "countdown") (param i32) (result i32)
+    (local i32)
+    (loop
+      (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+      (br_if 0 (i32.gt_u (local.tee 0 (i32.sub (local.get 0) (i32.const 3))) (i32.const 10))))
+    (i32.add (i32.mul (local.get 1) (i32.const 1000)) (local.get 0)))
+  ;; the same with a compare against a slot
+  (func (export "countdown_to") (param i32 i32) (result i32)
+    (local i32)
+    (loop
+      (local.set 2 (i32.add (local.get 2) (i32.const 1)))
+      (br_if 0 (i32.ge_s (local.tee 0 (i32.sub (local.get 0) (i32.const 2))) (local.get 1))))
+    (i32.add (i32.mul (local.get 2) (i32.const 1000)) (local.get 0)))
+)
+(assert_return (invoke "fib" (i32.const 0)) (i32.const 0))
+(assert_return (invoke "fib" (i32.const 1)) (i32.const 1))
+(assert_return (invoke "fib" (i32.const 2)) (i32.const 1))
+(assert_return (invoke "fib" (i32.const 10)) (i32.const 55))
+(assert_return (invoke "fib" (i32.const 20)) (i32.const 6765))
+(assert_return (invoke "ack" (i32.const 0) (i32.const 5)) (i32.const 6))
+(assert_return (invoke "ack" (i32.const 1) (i32.const 2)) (i32.const 4))
+(assert_return (invoke "ack" (i32.const 2) (i32.const 3)) (i32.const 9))
+(assert_return (invoke "ack" (i32.const 3) (i32.const 3)) (i32.const 61))
+(assert_return (invoke "second_arg" (i32.const 10)) (i32.const 85))
+;; 0x7ffffffe + 5 wraps to 0x80000003; 100 - that = 0x80000061
+(assert_return (invoke "second_arg" (i32.const 0x7ffffffe)) (i32.const 0x80000061))
+(assert_return (invoke "first_arg" (i32.const 10)) (i32.const 0))
+(assert_return (invoke "first_arg" (i32.const 1)) (i32.const -9))
+;; 20 -> 17 -> 14 -> 11 -> 8: four passes
+(assert_return (invoke "countdown" (i32.const 20)) (i32.const 4008))
+;; one pass each
+(assert_return (invoke "countdown" (i32.const 12)) (i32.const 1009))
+(assert_return (invoke "countdown" (i32.const 11)) (i32.const 1008))
+;; 9 -> 7 -> 5 -> 3 -> 1 (not >= 2): four passes
+(assert_return (invoke "countdown_to" (i32.const 9) (i32.const 2)) (i32.const 4001))
+;; signed: 0x80000001 - 2 wraps to 0x7fffffff, >= 0, goes on; 0x7fffffff - 2
+;; = 0x7ffffffd >= 0x7ffffffd, goes on; 0x7ffffffb < 0x7ffffffd stops: 3 passes,
+;; 3000 + 0x7ffffffb wraps
+(assert_return (invoke "countdown_to" (i32.const 0x80000001) (i32.const 0x7ffffffd)) (i32.const -2147480653))
+
+;; A call into another instance switches memory 0 and the return switches
+;; back (CALL, not CALL_WASM): each module reads its own memory around it.
+(module $mem_a
+  (memory 1)
+  (data (i32.const 0) "\11\00\00\00")
+  (func (export "peek") (param i32) (result i32) (i32.add (i32.load (i32.const 0)) (local.get 0))))
+(register "mem_a" $mem_a)
+(module
+  (import "mem_a" "peek" (func $peek (param i32) (result i32)))
+  (memory 1)
+  (data (i32.const 0) "\22\00\00\00")
+  (func (export "both") (param i32) (result i32)
+    ;; 0x22 + peek(x - 1) + 0x22, the loads before and after the call
+    (i32.add (i32.add (i32.load (i32.const 0)) (call $peek (i32.sub (local.get 0) (i32.const 1))))
+             (i32.load (i32.const 0)))))
+;; 0x22 + (0x11 + 9) + 0x22
+(assert_return (invoke "both" (i32.const 10)) (i32.const 0x5e))
+
+;; Operators fused into their user (INTERP_SLOT_FUSIONS, INTERP_MASK_FUSIONS,
+;; I32_ADD2K) and constants folded into the add or mask just before: each
+;; with the temporary used only once, with wrap-around, and with the operand
+;; on either side.
+(module
+  (func (export "add3") (param i32 i32 i32) (result i32)
+    (i32.add (i32.add (local.get 0) (local.get 1)) (local.get 2)))
+  (func (export "add3_left") (param i32 i32 i32) (result i32)
+    (i32.add (local.get 2) (i32.add (local.get 0) (local.get 1))))
+  (func (export "add3_64") (param i64 i64 i64) (result i64)
+    (i64.add (local.get 2) (i64.add (local.get 0) (local.get 1))))
+  (func (export "add_mul") (param i32 i32 i32) (result i32)
+    (i32.add (i32.mul (local.get 0) (local.get 1)) (local.get 2)))
+  (func (export "add_mul64") (param i64 i64 i64) (result i64)
+    (i64.add (local.get 2) (i64.mul (local.get 0) (local.get 1))))
+  (func (export "xor_and") (param i32 i32 i32) (result i32)
+    (i32.xor (i32.and (local.get 0) (local.get 1)) (local.get 2)))
+  (func (export "xor_andk") (param i32 i32) (result i32)
+    (i32.xor (local.get 1) (i32.and (local.get 0) (i32.const 0xf0f0f0f0))))
+  (func (export "add2k") (param i32 i32) (result i32)
+    (i32.add (i32.add (local.get 0) (local.get 1)) (i32.const -7)))
+  ;; the sum is also kept in a local: the add of k reads the local, no fusion
+  (func (export "add2k_kept") (param i32 i32) (result i32)
+    (local i32)
+    (i32.add (i32.add (local.tee 2 (i32.add (local.get 0) (local.get 1))) (i32.const 3)) (local.get 2)))
+  ;; the inner add reads the stack slot it writes (its first operand is a
+  ;; stack value): the fused form reads it before writing
+  (func (export "add3_stack") (param i32 i32 i32) (result i32)
+    (i32.add (i32.add (i32.mul (local.get 0) (i32.const 3)) (local.get 1)) (local.get 2)))
+  (func (export "fold_add") (param i32) (result i32)
+    (i32.sub (i32.add (i32.add (local.get 0) (i32.const 5)) (i32.const 0x7ffffffd)) (i32.const 1)))
+  (func (export "fold_sub") (param i32) (result i32)
+    (i32.add (i32.sub (local.get 0) (i32.const 3)) (i32.const 10)))
+  (func (export "fold_add64") (param i64) (result i64)
+    (i64.sub (i64.add (local.get 0) (i64.const 0x7fffffffffffffff)) (i64.const -2)))
+  (func (export "fold_and") (param i32) (result i32)
+    (i32.and (i32.and (local.get 0) (i32.const 0xff00ff00)) (i32.const 0x0ff00ff0)))
+  (func (export "fold_and64") (param i64) (result i64)
+    (i64.and (i64.and (local.get 0) (i64.const 0xff00ff00ff00ff00)) (i64.const 0x0ff00ff00ff00ff0)))
+  ;; the first add's result kept by local.tee: the second add is its own
+  (func (export "fold_kept") (param i32) (result i32)
+    (local i32)
+    (i32.add (i32.add (local.tee 1 (i32.add (local.get 0) (i32.const 5))) (i32.const 1)) (local.get 1)))
+)
+(assert_return (invoke "add3" (i32.const 1) (i32.const 2) (i32.const 4)) (i32.const 7))
+(assert_return (invoke "add3" (i32.const 0x7fffffff) (i32.const 1) (i32.const 0x80000000)) (i32.const 0))
+(assert_return (invoke "add3_left" (i32.const 10) (i32.const 20) (i32.const -31)) (i32.const -1))
+(assert_return (invoke "add3_64" (i64.const 0x7fffffffffffffff) (i64.const 2) (i64.const 5)) (i64.const 0x8000000000000006))
+(assert_return (invoke "add_mul" (i32.const 7) (i32.const 6) (i32.const -2)) (i32.const 40))
+;; 0x10000 * 0x10000 wraps to 0
+(assert_return (invoke "add_mul" (i32.const 0x10000) (i32.const 0x10000) (i32.const 9)) (i32.const 9))
+(assert_return (invoke "add_mul64" (i64.const 0x100000000) (i64.const 0x100000001) (i64.const 1)) (i64.const 0x100000001))
+(assert_return (invoke "add_mul64" (i64.const -3) (i64.const 5) (i64.const 20)) (i64.const 5))
+(assert_return (invoke "xor_and" (i32.const 0xff00) (i32.const 0x0ff0) (i32.const 0x1111)) (i32.const 0x1e11))
+(assert_return (invoke "xor_andk" (i32.const 0xffffffff) (i32.const 0x0000ffff)) (i32.const 0xf0f00f0f))
+(assert_return (invoke "add2k" (i32.const 3) (i32.const 4)) (i32.const 0))
+(assert_return (invoke "add2k" (i32.const 0x80000000) (i32.const 6)) (i32.const 0x7fffffff))
+(assert_return (invoke "add2k_kept" (i32.const 3) (i32.const 4)) (i32.const 17))
+(assert_return (invoke "add3_stack" (i32.const 5) (i32.const 6) (i32.const 7)) (i32.const 28))
+;; x + 5 + 0x7ffffffd - 1 = x + 0x80000001
+(assert_return (invoke "fold_add" (i32.const 0)) (i32.const 0x80000001))
+(assert_return (invoke "fold_add" (i32.const 0x7fffffff)) (i32.const 0))
+(assert_return (invoke "fold_sub" (i32.const 0)) (i32.const 7))
+(assert_return (invoke "fold_sub" (i32.const -7)) (i32.const 0))
+;; x + 0x7fff...ffff + 2 = x + 0x8000...0001
+(assert_return (invoke "fold_add64" (i64.const 0)) (i64.const 0x8000000000000001))
+(assert_return (invoke "fold_add64" (i64.const 0x7fffffffffffffff)) (i64.const 0))
+(assert_return (invoke "fold_and" (i32.const -1)) (i32.const 0x0f000f00))
+(assert_return (invoke "fold_and64" (i64.const -1)) (i64.const 0x0f000f000f000f00))
+;; (5 + 5) + 1 + (5 + 5)
+(assert_return (invoke "fold_kept" (i32.const 5)) (i32.const 21))
+
+;; Two ops in a row run in one dispatch (pair_ops: two i32.adds, adds of
+;; constants, subtractions of constants as adds, a move then an add of a
+;; constant), in order: the second may read what the first wrote, or
+;; overwrite what the first read. Not when the second is a branch target.
+(module
+  (memory 1)
+  (func (export "add_add") (param i32 i32 i32) (result i32)
+    (local i32 i32)
+    (local.set 3 (i32.add (local.get 0) (local.get 1)))
+    (local.set 4 (i32.add (local.get 3) (local.get 2)))   ;; reads the first's result
+    (i32.add (i32.mul (local.get 3) (i32.const 1000)) (local.get 4)))
+  (func (export "add_overwrite") (param i32 i32) (result i32)
+    (local i32)
+    (local.set 2 (i32.add (local.get 0) (local.get 1)))
+    (local.set 0 (i32.add (local.get 1) (local.get 1)))   ;; overwrites the first's operand
+    (i32.add (i32.mul (local.get 2) (i32.const 1000)) (local.get 0)))
+  (func (export "addk_subk") (param i32 i32) (result i32)
+    (local.set 0 (i32.add (local.get 0) (i32.const 7)))
+    (local.set 1 (i32.sub (local.get 1) (i32.const 3)))
+    (i32.add (i32.mul (local.get 0) (i32.const 1000)) (local.get 1)))
+  (func (export "subk_add") (param i32 i32) (result i32)
+    (local i32)
+    (local.set 0 (i32.sub (local.get 0) (i32.const -5)))
+    (local.set 2 (i32.add (local.get 0) (local.get 1)))
+    (i32.add (i32.mul (local.get 0) (i32.const 1000)) (local.get 2)))
+  (func (export "add_addk") (param i32 i32) (result i32)
+    (local i32)
+    (local.set 2 (i32.add (local.get 0) (local.get 1)))
+    (local.set 0 (i32.add (local.get 2) (i32.const 0x7fffffff)))
+    (i32.add (i32.mul (local.get 2) (i32.const 1000)) (local.get 0)))
+  ;; matmul's two address updates
+  (func (export "walk") (param i32 i32 i32) (result i32)
+    (local i32 i32 i32)
+    (loop
+      (local.set 4 (i32.add (local.get 3) (local.get 1)))
+      (local.set 5 (i32.add (local.get 3) (local.get 2)))
+      (i32.store (local.get 4) (i32.add (i32.load (local.get 4)) (i32.load (local.get 5))))
+      (br_if 0 (i32.ne (local.tee 3 (i32.add (local.get 3) (i32.const 4))) (local.get 0))))
+    (i32.load (local.get 1)))
+  ;; the loop head is the second add: entering there skips the first
+  (func (export "target") (param i32) (result i32)
+    (local i32 i32)
+    (local.set 1 (i32.add (local.get 1) (i32.const 100)))
+    (loop
+      (local.set 2 (i32.add (local.get 2) (i32.const 1)))
+      (br_if 0 (i32.lt_u (local.get 2) (local.get 0))))
+    (i32.add (local.get 1) (local.get 2)))
+  ;; a move then an add of a constant
+  (func (export "copy_addk") (param i32) (result i32)
+    (local i32 i32)
+    (local.set 1 (local.get 0))
+    (local.set 2 (i32.sub (local.get 1) (i32.const 9)))
+    (i32.add (i32.mul (local.get 1) (i32.const 1000)) (local.get 2)))
+  (func (export "init") (param i32 i32)
+    (i32.store (local.get 0) (local.get 1)))
+)
+(assert_return (invoke "add_add" (i32.const 1) (i32.const 2) (i32.const 4)) (i32.const 3007))
+(assert_return (invoke "add_overwrite" (i32.const 5) (i32.const 7)) (i32.const 12014))
+(assert_return (invoke "addk_subk" (i32.const 1) (i32.const 10)) (i32.const 8007))
+(assert_return (invoke "addk_subk" (i32.const -7) (i32.const 3)) (i32.const 0))
+(assert_return (invoke "subk_add" (i32.const 1) (i32.const 10)) (i32.const 6016))
+(assert_return (invoke "add_addk" (i32.const 1) (i32.const 2)) (i32.const 0x80000bba))
+(invoke "init" (i32.const 100) (i32.const 1))
+(invoke "init" (i32.const 104) (i32.const 2))
+(invoke "init" (i32.const 200) (i32.const 10))
+(invoke "init" (i32.const 204) (i32.const 20))
+;; mem[100 + j] += mem[200 + j] for j = 0, 4: returns mem[100] = 11
+(assert_return (invoke "walk" (i32.const 8) (i32.const 100) (i32.const 200)) (i32.const 11))
+(assert_return (invoke "init" (i32.const 0) (i32.const 0)))
+(assert_return (invoke "target" (i32.const 5)) (i32.const 105))
+(assert_return (invoke "target" (i32.const 0)) (i32.const 101))
+(assert_return (invoke "copy_addk" (i32.const 20)) (i32.const 20011))
+(assert_return (invoke "copy_addk" (i32.const 0)) (i32.const -9))
