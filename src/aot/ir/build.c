@@ -667,6 +667,7 @@ int ir_build(const wm_module *m, uint32_t fidx, bool interruptible, ir_func **ou
   s.f = ir_func_new();
   if (!s.f) return -1;
   ir_func *f = s.f;
+  ir_reserve(f, fn->code_len / 3 + 16); /* clang -O2 code makes about one instruction per 4 bytes: rarely a move */
   if (!types_ok(&s, wm_functype_params(ft), ft->nparams) || !types_ok(&s, fn->locals, fn->nlocals) ||
       !types_ok(&s, wm_functype_results(ft), ft->nresults))
     goto done;
