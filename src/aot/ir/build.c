@@ -128,7 +128,7 @@ static void write_var(bstate *s, uint32_t var, uint32_t b, uint32_t val) {
       s->status = -1;
       return;
     }
-    for (uint32_t k = 0; k < nc; k++) s->defs[k].var = UINT32_MAX;
+    memset(s->defs, 0xFF, (size_t)nc * sizeof *s->defs); /* var UINT32_MAX: empty */
     s->capdefs = nc;
     for (uint32_t k = 0; k < oc; k++)
       if (old[k].var != UINT32_MAX) *slot_of(s, old[k].block, old[k].var) = old[k];
