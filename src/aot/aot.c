@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "aot/aot.h"
+#include "aot/ir/ahead.h"
 #include "aot/ir/isa.h"
 #include "aot/lower.h"
 
@@ -181,7 +182,7 @@ static bool compile_module(const aot_target *t, const wm_module *m, uint32_t opt
   uint32_t ndef = m->nfuncs - m->nimported_funcs;
   aot_func_out *outs = calloc(ndef + 1, sizeof *outs);
   uint32_t *offs = calloc(2 * (size_t)ndef + 1, sizeof *offs); /* entries, then frame sizes */
-  uint8_t *code = NULL;
+  uint8_t *code = NULL, *ahead = NULL; /* ahead: functions the pipeline compiled on worker threads */
   bool ok = false;
   if (!outs || !offs) {
     rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
@@ -205,6 +206,10 @@ static bool compile_module(const aot_target *t, const wm_module *m, uint32_t opt
    * one-pass fallback (the spec-aot-opt tests run so; an ISA without a one-pass compiler needs it) */
   const char *strict_env = getenv("WRUN_AOT_IR_STRICT");
   bool strict = isa && strict_env && strcmp(strict_env, "1") == 0;
+  /* the pipeline runs ahead on worker threads (ahead.c; the code is the
+   * same): not for tiered compiles (cancel), which share the machine with
+   * the running program */
+  ahead = isa && !cancel ? aot_ir_compile_ahead(isa, &in, outs, ndef) : NULL;
   for (uint32_t k = 0; k < ndef; k++) {
     if (cancel && *cancel) {
       rt_error_at(err, WRUN_ERR_LIMIT, WRUN_NO_OFFSET, "compilation cancelled");
@@ -213,7 +218,7 @@ static bool compile_module(const aot_target *t, const wm_module *m, uint32_t opt
     in.index = m->nimported_funcs + k;
     /* the optimizing pipeline where it can, else (and always without it) the one-pass compiler */
     char why[96];
-    int st = isa ? aot_ir_compile_func(isa, &in, &outs[k], why, sizeof why, err) : 0;
+    int st = ahead && ahead[k] ? 1 : isa ? aot_ir_compile_func(isa, &in, &outs[k], why, sizeof why, err) : 0;
     if (st < 0) goto done;
     if (st > 0) nopt++;
     if (st == 0 && isa && report) /* without a one-pass compiler (AArch64) the module is refused just below */
@@ -291,6 +296,7 @@ done:
   free(outs);
   free(offs);
   free(code);
+  free(ahead);
   return ok;
 }
 
