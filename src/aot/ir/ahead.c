@@ -19,6 +19,11 @@
 /* Fewer functions than this are not worth a thread. */
 #define AHEAD_MIN_FUNCS 16u
 #define AHEAD_MAX_THREADS 2
+/* Workers get the calling thread's stack size within these bounds: building
+ * the IR recurses through predecessors (build.c, read_var), as deep on a
+ * worker as on the caller, which may be a thread sized for --max-stack. */
+#define AHEAD_STACK_MIN ((size_t)8 << 20)
+#define AHEAD_STACK_MAX ((size_t)256 << 20)
 
 typedef struct ahead {
   const aot_isa *isa;
@@ -67,11 +72,22 @@ uint8_t *aot_ir_compile_ahead(const aot_isa *isa, const aot_func_in *in, aot_fun
   ahead a = {isa, in, outs, calloc((size_t)ndef + 1, 1), ndef, 0};
   if (!a.done) return NULL;
   atomic_init(&a.next, 0u);
+  size_t stack = AHEAD_STACK_MIN;
+  pthread_attr_t self, attr;
+  if (pthread_getattr_np(pthread_self(), &self) == 0) {
+    size_t sz = 0;
+    if (pthread_attr_getstacksize(&self, &sz) == 0 && sz > stack) stack = sz < AHEAD_STACK_MAX ? sz : AHEAD_STACK_MAX;
+    pthread_attr_destroy(&self);
+  }
   pthread_t th[AHEAD_MAX_THREADS];
   unsigned started = 0;
-  for (unsigned t = 1; t < nt; t++) {
-    if (pthread_create(&th[started], NULL, work, &a) != 0) break; /* the calling thread does the rest */
-    started++;
+  if (pthread_attr_init(&attr) == 0) {
+    if (pthread_attr_setstacksize(&attr, stack) == 0)
+      for (unsigned t = 1; t < nt; t++) {
+        if (pthread_create(&th[started], &attr, work, &a) != 0) break; /* the calling thread does the rest */
+        started++;
+      }
+    pthread_attr_destroy(&attr);
   }
   work(&a);
   for (unsigned t = 0; t < started; t++) pthread_join(th[t], NULL);
