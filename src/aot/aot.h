@@ -110,6 +110,7 @@ typedef struct aot_image {
   uint32_t arch;                  /* AOT_ARCH_* of the code */
   uint32_t cpu;                   /* CPU features (of arch) the code relies on */
   double compile_ms;              /* time spent compiling (0 when loaded) */
+  double compile_cpu_ms;          /* CPU time of every thread compiling it (0 when loaded) */
   uint32_t nopt;                  /* functions compiled by the optimizing pipeline (0 when loaded) */
   bool from_artifact;
   aot_osr *osr;                   /* OSR entries (image offsets) by function and offset; only

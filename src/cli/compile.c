@@ -163,9 +163,11 @@ int cli_compile(const char *in, const char *out, const char *target_name, bool i
     uint64_t body = 0; /* compile speed counts function bodies, not data or custom sections */
     for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++) body += m->funcs[i].code_len;
     double mbps = img->compile_ms > 0 ? (double)body / 1e6 / (img->compile_ms / 1e3) : 0;
+    double cpu_mbps = img->compile_cpu_ms > 0 ? (double)body / 1e6 / (img->compile_cpu_ms / 1e3) : 0;
     fprintf(stderr, "wrun: compiled %u functions (%llu bytes of code in a %zu-byte module) to %u bytes of %s "
-            "in %.3f ms (%.1f MB/s of wasm code); wrote %s (%zu bytes)\n", img->nfuncs, (unsigned long long)body,
-            m->size, img->code_size, aot_arch_name(img->arch), img->compile_ms, mbps, out, len);
+            "in %.3f ms (%.1f MB/s of wasm code; %.3f ms of CPU, %.1f MB/s); wrote %s (%zu bytes)\n", img->nfuncs,
+            (unsigned long long)body, m->size, img->code_size, aot_arch_name(img->arch), img->compile_ms, mbps,
+            img->compile_cpu_ms, cpu_mbps, out, len);
     if (img->options & AOT_OPT_OPTIMIZE)
       fprintf(stderr, "wrun: %u of %u functions through the optimizing pipeline, the others one-pass\n",
               img->nopt, img->nfuncs);

@@ -128,7 +128,7 @@ static void write_var(bstate *s, uint32_t var, uint32_t b, uint32_t val) {
       s->status = -1;
       return;
     }
-    for (uint32_t k = 0; k < nc; k++) s->defs[k].var = UINT32_MAX;
+    memset(s->defs, 0xFF, (size_t)nc * sizeof *s->defs); /* var UINT32_MAX: empty */
     s->capdefs = nc;
     for (uint32_t k = 0; k < oc; k++)
       if (old[k].var != UINT32_MAX) *slot_of(s, old[k].block, old[k].var) = old[k];
@@ -669,6 +669,7 @@ int ir_build(const wm_module *m, uint32_t fidx, bool interruptible, ir_func **ou
   if (!s.f) return -1;
   ir_func *f = s.f;
   f->woff = (uint32_t)fn->code_offset;
+  ir_reserve(f, fn->code_len / 3 + 16); /* clang -O2 code makes about one instruction per 4 bytes: rarely a move */
   if (!types_ok(&s, wm_functype_params(ft), ft->nparams) || !types_ok(&s, fn->locals, fn->nlocals) ||
       !types_ok(&s, wm_functype_results(ft), ft->nresults))
     goto done;

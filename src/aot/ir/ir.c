@@ -95,10 +95,6 @@ ir_func *ir_func_new(void) { return calloc(1, sizeof(ir_func)); }
 
 void ir_func_free(ir_func *f) {
   if (!f) return;
-  for (uint32_t b = 0; b < f->nblocks; b++) {
-    free(f->blocks[b].ins);
-    free(f->blocks[b].pred);
-  }
   free(f->blocks);
   free(f->ins);
   free(f->repl);
@@ -125,6 +121,37 @@ static bool grow(ir_func *f, void **p, uint32_t *cap, uint32_t need, size_t sz) 
   *p = q;
   *cap = nc;
   return true;
+}
+
+/* Grows an arena array *p (elements of size sz) to hold need: a new array
+ * twice the size, the old one left in the arena (blocks' lists are short,
+ * and a malloc and free per block cost more than the bytes). */
+static bool grow_arena(ir_func *f, uint32_t **p, uint32_t *cap, uint32_t need) {
+  if (need <= *cap) return true;
+  uint32_t nc = *cap ? *cap * 2 : 4;
+  while (nc < need) nc *= 2;
+  uint32_t *q = ir_alloc(f, (size_t)nc * sizeof *q);
+  if (!q) return false;
+  if (*cap) memcpy(q, *p, *cap * sizeof *q);
+  *p = q;
+  *cap = nc;
+  return true;
+}
+
+bool ir_block_reserve(ir_func *f, uint32_t b, uint32_t n) {
+  ir_block *bl = &f->blocks[b];
+  return grow_arena(f, &bl->ins, &bl->capins, n);
+}
+
+void ir_reserve(ir_func *f, uint32_t n) {
+  uint32_t cap = f->capins;
+  if (!grow(f, (void **)&f->ins, &f->capins, n, sizeof *f->ins) || f->capins == cap) return;
+  uint32_t *r = realloc(f->repl, f->capins * sizeof *r);
+  if (!r) {
+    f->oom = true;
+    return;
+  }
+  f->repl = r;
 }
 
 uint32_t ir_block_new(ir_func *f) {
@@ -167,7 +194,7 @@ static uint32_t new_ins(ir_func *f, uint32_t b, ir_op op, ir_type t, const uint3
 
 static void block_append(ir_func *f, uint32_t b, uint32_t v, bool front) {
   ir_block *bl = &f->blocks[b];
-  if (!grow(f, (void **)&bl->ins, &bl->capins, bl->nins + 1, sizeof *bl->ins)) return;
+  if (!grow_arena(f, &bl->ins, &bl->capins, bl->nins + 1)) return;
   if (front) {
     memmove(bl->ins + 1, bl->ins, bl->nins * sizeof *bl->ins);
     bl->ins[0] = v;
@@ -191,7 +218,7 @@ uint32_t ir_phi_new(ir_func *f, uint32_t b, ir_type t) {
 
 void ir_add_edge(ir_func *f, uint32_t from, uint32_t to) {
   ir_block *t = &f->blocks[to];
-  if (!grow(f, (void **)&t->pred, &t->cappred, t->npred + 1, sizeof *t->pred)) return;
+  if (!grow_arena(f, &t->pred, &t->cappred, t->npred + 1)) return;
   t->pred[t->npred++] = from;
 }
 
@@ -232,6 +259,32 @@ static uint32_t intersect(const ir_func *f, uint32_t a, uint32_t b) {
     while (f->blocks[b].rpo > f->blocks[a].rpo) b = f->blocks[b].idom;
   }
   return a;
+}
+
+/* Numbers the dominator tree in preorder (from 1): dom_pre is a block's
+ * number and dom_post the last number in its subtree, so a dominates b
+ * exactly when b's dom_pre lies in a's range; unreachable blocks get 0.
+ * Subtree sizes come from the blocks in postorder (a block's immediate
+ * dominator comes before it in reverse postorder), numbers from reverse
+ * postorder. size and cursor are scratch of nblocks entries. */
+static void number_dom_tree(ir_func *f, uint32_t *size, uint32_t *cursor) {
+  for (uint32_t b = 0; b < f->nblocks; b++) f->blocks[b].dom_pre = f->blocks[b].dom_post = 0;
+  if (!f->norder) return;
+  for (uint32_t k = 0; k < f->norder; k++) size[f->order[k]] = 1;
+  for (uint32_t k = f->norder - 1; k > 0; k--) size[f->blocks[f->order[k]].idom] += size[f->order[k]];
+  uint32_t e = f->order[0];
+  f->blocks[e].dom_pre = 1;
+  cursor[e] = 2;
+  for (uint32_t k = 1; k < f->norder; k++) {
+    uint32_t b = f->order[k], p = f->blocks[b].idom;
+    f->blocks[b].dom_pre = cursor[p];
+    cursor[p] += size[b];
+    cursor[b] = f->blocks[b].dom_pre + 1;
+  }
+  for (uint32_t k = 0; k < f->norder; k++) {
+    ir_block *bl = &f->blocks[f->order[k]];
+    bl->dom_post = bl->dom_pre + size[f->order[k]] - 1;
+  }
 }
 
 bool ir_cfg(ir_func *f) {
@@ -316,6 +369,7 @@ bool ir_cfg(ir_func *f) {
       }
     }
   }
+  number_dom_tree(f, stack, next);
   /* loops: a back edge goes to a block that dominates its source */
   for (uint32_t k = 0; k < npost; k++) {
     uint32_t b = f->order[k];
@@ -335,6 +389,9 @@ bool ir_cfg(ir_func *f) {
 }
 
 bool ir_dominates(const ir_func *f, uint32_t a, uint32_t b) {
+  const ir_block *x = &f->blocks[a], *y = &f->blocks[b];
+  if (x->dom_post && y->dom_post) return x->dom_pre <= y->dom_pre && y->dom_pre <= x->dom_post;
+  /* blocks made since ir_cfg: walk up the dominator tree */
   if (f->blocks[b].rpo == UINT32_MAX || f->blocks[a].rpo == UINT32_MAX) return false;
   for (;;) {
     if (a == b) return true;

@@ -127,12 +127,15 @@ typedef struct ir_ins {
 } ir_ins;
 
 typedef struct ir_block {
-  uint32_t *ins, nins, capins;   /* instruction indices, phis first, terminator last */
-  uint32_t *pred, npred, cappred;
+  uint32_t *ins, nins, capins;   /* instruction indices, phis first, terminator last (arena:
+                                  * grow with ir_block_reserve, never realloc or free) */
+  uint32_t *pred, npred, cappred; /* (arena, as ins) */
   uint32_t *succ, nsucc;         /* set with the terminator */
   bool sealed, loop_head;
   uint32_t idom, rpo;            /* dominator tree and reverse postorder index (ir_cfg) */
   uint32_t loop_depth;
+  uint32_t dom_pre, dom_post;    /* the dominator tree's DFS numbers (ir_cfg; 0: not numbered),
+                                  * for a constant-time ir_dominates */
 } ir_block;
 
 typedef struct ir_chunk ir_chunk;
@@ -168,6 +171,10 @@ ir_func *ir_func_new(void);
 void ir_func_free(ir_func *f);
 void *ir_alloc(ir_func *f, size_t n);  /* zeroed, owned by f's arena; NULL sets f->oom */
 uint32_t ir_block_new(ir_func *f);
+/* Room for n instruction indices in block b's list; false (f->oom) on failure. */
+bool ir_block_reserve(ir_func *f, uint32_t b, uint32_t n);
+/* Room for n instructions in f (building them then moves nothing). */
+void ir_reserve(ir_func *f, uint32_t n);
 /* Appends an instruction to block b (phis: ir_phi_new); returns its value. */
 uint32_t ir_emit(ir_func *f, uint32_t b, ir_op op, ir_type t, const uint32_t *args, uint32_t nargs, uint64_t imm);
 uint32_t ir_phi_new(ir_func *f, uint32_t b, ir_type t);

@@ -35,14 +35,26 @@ bool ir_fold(ir_op op, uint64_t av, uint64_t bv, uint64_t *out) {
   }
 }
 
-uint32_t ir_pass_phis(ir_func *f) {
-  uint32_t removed = 0;
+/* Trivial-phi removal over the phis only (collected once, in value order,
+ * which is the order the fixpoint has always run in); canon: rewrite every
+ * argument afterwards (ir_optimize leaves that to value numbering, which
+ * resolves each instruction's arguments as it visits it). */
+static uint32_t remove_trivial_phis(ir_func *f, bool canon) {
+  uint32_t removed = 0, n = 0;
+  uint32_t *phis = malloc(((size_t)f->nins + 1) * sizeof *phis);
+  if (!phis) {
+    f->oom = true;
+    return 0;
+  }
+  for (uint32_t v = 0; v < f->nins; v++)
+    if (f->ins[v].op == IR_PHI && !f->ins[v].dead) phis[n++] = v;
   bool changed = true;
   while (changed) {
     changed = false;
-    for (uint32_t v = 0; v < f->nins; v++) {
+    for (uint32_t p = 0; p < n; p++) {
+      uint32_t v = phis[p];
       ir_ins *i = &f->ins[v];
-      if (i->op != IR_PHI || i->dead) continue;
+      if (i->dead) continue;
       uint32_t same = UINT32_MAX;
       bool trivial = true;
       for (uint32_t k = 0; k < i->nargs; k++) {
@@ -61,9 +73,12 @@ uint32_t ir_pass_phis(ir_func *f) {
       changed = true;
     }
   }
-  ir_canonicalize(f);
+  free(phis);
+  if (canon) ir_canonicalize(f);
   return removed;
 }
+
+uint32_t ir_pass_phis(ir_func *f) { return remove_trivial_phis(f, true); }
 
 static bool is_const(const ir_func *f, uint32_t v, uint64_t *imm) {
   const ir_ins *i = &f->ins[v];
@@ -170,7 +185,17 @@ uint32_t ir_pass_gvn(ir_func *f) {
     }
   }
   free(table);
-  ir_canonicalize(f);
+  /* every instruction visited had its arguments resolved, and an argument
+   * (dominating it) was visited before it, so what it resolved to stays;
+   * only phis can read values visited after them (over back edges). Blocks
+   * not reached are never emitted. */
+  for (uint32_t o = 0; o < f->norder; o++) {
+    ir_block *bl = &f->blocks[f->order[o]];
+    for (uint32_t k = 0; k < bl->nins && f->ins[bl->ins[k]].op == IR_PHI; k++) {
+      ir_ins *i = &f->ins[bl->ins[k]];
+      for (uint32_t a = 0; a < i->nargs; a++) i->args[a] = ir_resolve(f, i->args[a]);
+    }
+  }
   return replaced;
 }
 
@@ -248,10 +273,9 @@ uint32_t ir_pass_licm(ir_func *f) {
     if (pre == UINT32_MAX) continue;
     /* the loop: blocks h dominates up to its last latch in reverse postorder */
     uint32_t last = o;
-    for (uint32_t j = o; j < f->norder; j++) {
-      const ir_block *bl = &f->blocks[f->order[j]];
-      for (uint32_t s = 0; s < bl->nsucc; s++)
-        if (bl->succ[s] == h && ir_dominates(f, h, f->order[j])) last = j;
+    for (uint32_t q = 0; q < f->blocks[h].npred; q++) { /* the latches: predecessors h dominates */
+      uint32_t p = f->blocks[h].pred[q], r = f->blocks[p].rpo;
+      if (r != UINT32_MAX && r > last && ir_dominates(f, h, p)) last = r;
     }
     for (uint32_t j = o; j <= last; j++) {
       uint32_t b = f->order[j];
@@ -269,16 +293,7 @@ uint32_t ir_pass_licm(ir_func *f) {
         if (!invariant) continue;
         /* move v to the end of the preheader, before its jump */
         ir_block *pb = &f->blocks[pre];
-        if (pb->nins == pb->capins) {
-          uint32_t nc = pb->capins ? pb->capins * 2 : 8;
-          uint32_t *q = realloc(pb->ins, nc * sizeof *q);
-          if (!q) {
-            f->oom = true;
-            return moved;
-          }
-          pb->ins = q;
-          pb->capins = nc;
-        }
+        if (!ir_block_reserve(f, pre, pb->nins + 1)) return moved;
         pb->ins[pb->nins] = pb->ins[pb->nins - 1];
         pb->ins[pb->nins - 1] = v;
         pb->nins++;
@@ -316,7 +331,7 @@ uint32_t ir_pass_accumulators(ir_func *f) {
 }
 
 void ir_optimize(ir_func *f) {
-  ir_pass_phis(f);
+  remove_trivial_phis(f, false); /* value numbering resolves the arguments next */
   ir_pass_gvn(f);
   /* values the memory passes replace may make pure operations equal */
   if (ir_pass_loads(f) + ir_pass_known_bits(f)) ir_pass_gvn(f);

@@ -219,9 +219,24 @@ bool ir_regalloc(const ir_func *f, const aot_isa *isa, ir_ra *out) {
   for (uint32_t v = 0; v < nv; v++) {
     out->reg[v] = -1;
     out->slot[v] = -1;
-    if (needs_loc(&f->ins[v]) && start[v] != UINT32_MAX) iv[n++] = (ival){v, start[v], end[v]};
   }
-  qsort(iv, n, sizeof *iv, by_start);
+  /* the intervals by start (then value): collected in layout order, where a
+   * value's interval starts at its definition, so starts already ascend
+   * except among a block's phis (one start); an insertion sort then costs
+   * little, and qsort takes over should that ever not hold */
+  uint64_t shifts = 0;
+  for (uint32_t o = 0; o < f->norder; o++) {
+    const ir_block *bl = &f->blocks[f->order[o]];
+    for (uint32_t k = 0; k < bl->nins; k++) {
+      uint32_t v = bl->ins[k];
+      if (!needs_loc(&f->ins[v]) || start[v] == UINT32_MAX) continue;
+      ival x = {v, start[v], end[v]};
+      uint32_t j = n++;
+      for (; j > 0 && shifts <= 8 * (uint64_t)nv && by_start(&iv[j - 1], &x) > 0; j--, shifts++) iv[j] = iv[j - 1];
+      iv[j] = x;
+    }
+  }
+  if (shifts > 8 * (uint64_t)nv) qsort(iv, n, sizeof *iv, by_start);
   for (uint32_t v = 0; v < nv; v++) phi_of[v] = UINT32_MAX;
   for (uint32_t b = 0; b < nb; b++) /* a phi each value flows into (the allocator's hint) */
     for (uint32_t k = 0; k < f->blocks[b].nins; k++) {
