@@ -276,7 +276,10 @@ bool shim_cgroup_dir(const char *root, const char *path, char *out, size_t outle
     }
     return true;
   }
-  /* a plain path, below the hierarchy's root whether it starts with / or not */
+  /* a plain path, below the hierarchy's root whether it starts with / or not;
+   * at least one component ("//" is the root itself: the task would join the
+   * root cgroup, where no limit can be set) */
+  size_t components = 0;
   for (const char *p = path; *p;) {
     while (*p == '/') p++;
     size_t n = strcspn(p, "/");
@@ -284,10 +287,11 @@ bool shim_cgroup_dir(const char *root, const char *path, char *out, size_t outle
       snprintf(err, errlen, "linux.cgroupsPath \"%.200s\": . and .. are not allowed", path);
       return false;
     }
+    components += n > 0;
     p += n;
   }
   int w = snprintf(out, outlen, "%s/%s", root, path[0] == '/' ? path + 1 : path);
-  if (w < 0 || (size_t)w >= outlen || strcmp(out + strlen(root), "/") == 0) {
+  if (w < 0 || (size_t)w >= outlen || components == 0) {
     snprintf(err, errlen, "linux.cgroupsPath \"%.200s\": not a cgroup below the root", path);
     return false;
   }

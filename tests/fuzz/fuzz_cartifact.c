@@ -2,7 +2,8 @@
  * fuzz_cartifact.c — libFuzzer target: compiled component artifacts
  * (src/aot/artifact.c's container, bound to the component by
  * src/cinst/artifact.c), and core artifacts through the compile cache's
- * code-only loader. Every input is loaded three ways:
+ * code-only loader and the whole loader (`wrun run --allow-precompiled`, the
+ * C API's wasm_module_deserialize). Every input is loaded three ways:
  *   1. as it is;
  *   2. with its checksums made right again (the header's, the section
  *      table's and each inflatable section's CRC), so mutations reach the
@@ -37,6 +38,7 @@ static void load_and_free(const uint8_t *b, size_t n) {
   aot_artifact_info info;
   (void)aot_artifact_describe(b, n, &info, &err); /* for inspect; rejections are fine */
   aot_artifact_info_free(&info);
+  wm_module_free(aot_artifact_load(b, n, &err)); /* `wrun run --allow-precompiled`, wasm_module_deserialize */
   if (n >= 72) { /* the compile cache's code-only load of a core artifact, with the hash it records */
     uint8_t hash[32];
     memcpy(hash, b + 40, 32);

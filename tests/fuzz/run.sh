@@ -16,7 +16,8 @@ CC=clang cmake -S "$top" -B "$build" -DWRUN_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDe
 cmake --build "$build" --target fuzz_decode fuzz_text fuzz_aot fuzz_tiers fuzz_component fuzz_wave fuzz_serve_url fuzz_cartifact fuzz_http fuzz_htypes -j2 >/dev/null
 targets="decode text aot tiers component wave serve_url cartifact http htypes"
 # the shim's input (built only where protobuf-c, jansson and containerd's .proto files are)
-cmake --build "$build" --target fuzz_ttrpc fuzz_shim_spec -j2 >/dev/null 2>&1 && targets="$targets ttrpc shim_spec"
+cmake --build "$build" --target fuzz_ttrpc fuzz_shim_spec fuzz_shim_layout -j2 >/dev/null 2>&1 &&
+  targets="$targets ttrpc shim_spec shim_layout"
 for t in $targets; do
   corpus="$build/corpus-$t"
   mkdir -p "$corpus"

@@ -50,6 +50,8 @@ static void cgroup_paths(void **state) {
   expect_refused("/default/../../etc");
   expect_refused("/a/./b");
   expect_refused("/");
+  expect_refused("//");                     /* also the root itself, which no limit applies to */
+  expect_refused("///");
   expect_refused("bad:prefix:name");        /* not a slice */
   expect_refused("a--b.slice:p:x");         /* doubled dash */
   expect_refused("-a.slice:p:x");           /* leading dash */
