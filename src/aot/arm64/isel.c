@@ -782,7 +782,8 @@ static void call(ir_gen *g, uint32_t v) {
     pos += slot_width(a.type);
   }
   save_vectors(g, false); /* a callee keeps only the low halves of v8-v15 */
-  add_imm(g, 0, A64_SP, (uint64_t)S(g)->out_base);
+  if (ir_callee_reads_slots(g->isa->machine, wm_module_func_type(g->in->m, (uint32_t)i->imm)))
+    add_imm(g, 0, A64_SP, (uint64_t)S(g)->out_base);
   ir_gen_reloc(g, (uint32_t)g->b.n, (uint32_t)i->imm);
   E(a64_bl(&g->b, g->b.n)); /* linked once every function is placed */
   save_vectors(g, true);
@@ -1621,8 +1622,8 @@ static bool a_begin(ir_gen *g) {
     free(uses);
     return false;
   }
-  uint32_t nout = 2;
-  bool c_calls = false;
+  uint32_t nout = 0;
+  bool c_calls = false, wasm_calls = false;
   for (uint32_t o = 0; o < f->norder; o++) {
     const ir_block *bl = &f->blocks[f->order[o]];
     for (uint32_t k = 0; k < bl->nins; k++) {
@@ -1632,8 +1633,11 @@ static bool a_begin(ir_gen *g) {
       uint32_t need = out_slots(g, i);
       if (need > nout) nout = need;
       c_calls |= calls_c(i);
+      wasm_calls |= i->op == IR_CALL;
     }
   }
+  bool leaf = !c_calls && !wasm_calls; /* calls nothing but, from a trap stub, h_trap */
+  if (!leaf && nout < 2) nout = 2;
   /* a compare used only by the branch right after it becomes cmp; b.cond */
   for (uint32_t o = 0; o < f->norder; o++) {
     const ir_block *bl = &f->blocks[f->order[o]];
@@ -1682,12 +1686,15 @@ static bool a_begin(ir_gen *g) {
     E(a64_mov_imm(&g->b, true, S0, st->size));
     E(a64_addsub_ext(&g->b, A64_SUB, true, A64_SP, A64_SP, S0, A64_UXTX, 0));
   }
-  E(a64_ldst(&g->b, A64_LDR_X, S0, A64_CTX, ctx_off(offsetof(aot_ctx, stack_limit))));
-  E(a64_mov_sp(&g->b, true, S1, A64_SP));
-  E(a64_cmp(&g->b, true, S1, S0));
-  st->stack_site = g->b.n;
-  E(a64_bcond(&g->b, A64_LO, g->b.n));
-  far_slot(g);
+  st->stack_site = SIZE_MAX; /* a small leaf needs no stack check (IR_LEAF_FRAME_MAX) */
+  if (!leaf || st->size + 16 > IR_LEAF_FRAME_MAX) {
+    E(a64_ldst(&g->b, A64_LDR_X, S0, A64_CTX, ctx_off(offsetof(aot_ctx, stack_limit))));
+    E(a64_mov_sp(&g->b, true, S1, A64_SP));
+    E(a64_cmp(&g->b, true, S1, S0));
+    st->stack_site = g->b.n;
+    E(a64_bcond(&g->b, A64_LO, g->b.n));
+    far_slot(g);
+  }
   if (!aot_result_in_reg(g->ft)) E(a64_ldst(&g->b, A64_STR_X, 0, A64_SP, 0));
   save_callee(g, false);
   /* parameters to their homes (no home is x0-x2 or v0-v1) */
@@ -1732,8 +1739,9 @@ static bool a_finish(ir_gen *g, aot_func_out *out) {
   E(a64_ret(&g->b, A64_LR));
   /* trap stubs (sp is the body's at every branch here) */
   for (int k = 0; k <= WRUN_TRAP_INTERRUPTED; k++) {
-    if (!g->traps[k].n && k != WRUN_TRAP_STACK_EXHAUSTED) continue;
-    if (k == WRUN_TRAP_STACK_EXHAUSTED) E(patch_site(g, st->stack_site, g->b.n));
+    bool stack_check = k == WRUN_TRAP_STACK_EXHAUSTED && st->stack_site != SIZE_MAX;
+    if (!g->traps[k].n && !stack_check) continue;
+    if (stack_check) E(patch_site(g, st->stack_site, g->b.n));
     bind(g, &g->traps[k], g->b.n);
     E(a64_mov(&g->b, true, 0, A64_CTX));
     E(a64_mov_imm(&g->b, false, 1, (uint64_t)k));

@@ -714,7 +714,8 @@ static void call(ir_gen *g, uint32_t v) {
     else load_g(g, a, arg_gpr[pos]);
   }
   save_vectors(g, false);
-  x64_lea(&g->b, true, RAX, x64_base(RSP, out));
+  if (ir_callee_reads_slots(g->isa->machine, wm_module_func_type(g->in->m, (uint32_t)i->imm)))
+    x64_lea(&g->b, true, RAX, x64_base(RSP, out));
   ir_gen_reloc(g, (uint32_t)x64_call_rel32(&g->b), (uint32_t)i->imm);
   save_vectors(g, true);
   if (i->type == IR_VOID || ir_loc_of(g, v).kind == IR_LOC_NONE) return;
@@ -1158,8 +1159,8 @@ static bool x_begin(ir_gen *g) {
     free(uses);
     return false;
   }
-  uint32_t nout = 2;
-  bool c_calls = false;
+  uint32_t nout = 0;
+  bool c_calls = false, wasm_calls = false;
   for (uint32_t o = 0; o < f->norder; o++) {
     const ir_block *bl = &f->blocks[f->order[o]];
     for (uint32_t k = 0; k < bl->nins; k++) {
@@ -1169,8 +1170,11 @@ static bool x_begin(ir_gen *g) {
       uint32_t need = out_slots(g, i);
       if (need > nout) nout = need;
       c_calls |= calls_c((ir_op)i->op);
+      wasm_calls |= i->op == IR_CALL;
     }
   }
+  bool leaf = !c_calls && !wasm_calls; /* calls nothing but, from a trap stub, h_trap */
+  if (!leaf && nout < 2) nout = 2;
   /* a compare used only by the branch right after it becomes cmp; jcc */
   for (uint32_t o = 0; o < f->norder; o++) {
     const ir_block *bl = &f->blocks[f->order[o]];
@@ -1201,10 +1205,13 @@ static bool x_begin(ir_gen *g) {
   uint32_t frame = (uint32_t)st->save_base + 8 * (popcount(st->saved_g) + popcount(st->saved_x));
   if (frame % 16 != 8) frame += 8; /* rsp is 16-aligned in the body */
   st->frame = frame;
-  /* prologue */
+  /* prologue; a small leaf needs no stack check (IR_LEAF_FRAME_MAX) */
   x64_alu_imm(&g->b, 5, true, x64_r(RSP), (int32_t)frame);
-  x64_alu_rm(&g->b, 7, true, RSP, x64_m(ctx_mem(offsetof(aot_ctx, stack_limit))));
-  st->stack_site = x64_jcc_rel32(&g->b, CC_B);
+  st->stack_site = SIZE_MAX;
+  if (!leaf || frame > IR_LEAF_FRAME_MAX) {
+    x64_alu_rm(&g->b, 7, true, RSP, x64_m(ctx_mem(offsetof(aot_ctx, stack_limit))));
+    st->stack_site = x64_jcc_rel32(&g->b, CC_B);
+  }
   if (!aot_result_in_reg(g->ft)) x64_mov_store(&g->b, true, x64_base(RSP, 0), RAX);
   int32_t off = st->save_base;
   for (int r = 0; r < 16; r++)
@@ -1267,8 +1274,9 @@ static bool x_finish(ir_gen *g, aot_func_out *out) {
   x64_ret(&g->b);
   /* trap stubs, as the one-pass backend's (rsp is the body's at every jump here) */
   for (int k = 0; k <= WRUN_TRAP_INTERRUPTED; k++) {
-    if (!g->traps[k].n && k != WRUN_TRAP_STACK_EXHAUSTED) continue;
-    if (k == WRUN_TRAP_STACK_EXHAUSTED) x64_patch_rel32(&g->b, st->stack_site, g->b.n);
+    bool stack_check = k == WRUN_TRAP_STACK_EXHAUSTED && st->stack_site != SIZE_MAX;
+    if (!g->traps[k].n && !stack_check) continue;
+    if (stack_check) x64_patch_rel32(&g->b, st->stack_site, g->b.n);
     bind(g, &g->traps[k], g->b.n);
     x64_mov_rr(&g->b, true, RDI, R14);
     x64_mov_imm(&g->b, false, RSI, (uint64_t)k);
