@@ -842,16 +842,18 @@ static void call_host(ir_gen *g, uint32_t v) {
  * every allocatable register). Anything else goes through
  * AOT_H_CALL_INDIRECT (ctx, table, type, index, slots), which checks the
  * index, null and the type, traps, or calls host and interpreted
- * functions. Every argument is written to the slots first (the helper
- * reads them all there); the fast path then loads the register ones. */
+ * functions. The helper reads every argument from the slots: they are
+ * written first when the callee's type makes it read them too (the fast
+ * path then loads the register ones), else only on the way to the helper. */
 static void call_indirect(ir_gen *g, uint32_t v) {
   const ir_ins *i = &g->f->ins[v];
   const wm_functype *ft = &g->in->m->types[i->imm].func;
   uint32_t nargs = i->nargs - 1;
-  args_to_slots(g, v, nargs);
+  bool fast = i->type == IR_VOID || aot_result_in_reg(ft);
+  bool slots_first = !fast || ir_callee_reads_slots(g->isa->machine, ft);
+  if (slots_first) args_to_slots(g, v, nargs);
   load_g(g, arg(g, v, nargs), RCX);
   size_t slow[5], done = 0;
-  bool fast = i->type == IR_VOID || aot_result_in_reg(ft);
   if (fast) {
     x64_mov_load(&g->b, true, R11, x64_m(ctx_mem(offsetof(aot_ctx, tables))));
     x64_mov_load(&g->b, true, R11, x64_m(x64_base(R11, (int32_t)(8 * i->aux))));
@@ -882,11 +884,12 @@ static void call_indirect(ir_gen *g, uint32_t v) {
       else load_g(g, a, arg_gpr[pos]);
     }
     save_vectors(g, false); /* a callee keeps only the low halves of xmm registers */
-    x64_lea(&g->b, true, RAX, x64_base(RSP, S(g)->out_base));
+    if (slots_first) x64_lea(&g->b, true, RAX, x64_base(RSP, S(g)->out_base));
     x64_call_r(&g->b, R11);
     save_vectors(g, true);
     done = x64_jmp_rel32(&g->b);
     for (int k = 0; k < 5; k++) x64_patch_rel32(&g->b, slow[k], g->b.n);
+    if (!slots_first) args_to_slots(g, v, nargs); /* (rcx, the index, survives: they use r11 and xmm15) */
   }
   x64_mov_rr(&g->b, false, RAX, RCX);
   save_volatile(g, false);
