@@ -887,8 +887,6 @@ static void call_host(ir_gen *g, uint32_t v) {
   finish_helper_call(g, v);
 }
 
-/* call_indirect through AOT_H_CALL_INDIRECT (ctx, table, type, index, slots),
- * which checks the index, null, and the signature. */
 /* call_indirect. Fast path, as x86-64's: an in-bounds, non-null element
  * that is compiled code of this instance with the very same type is called
  * directly in the internal convention (x17 the index, x16 the element, x15
