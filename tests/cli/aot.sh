@@ -188,6 +188,22 @@ done
 [ $st -eq 134 ] && grep -q "call stack exhausted" "$tmp/err" || fail "aot recursion: status $st"
 "$wrun" run --aot --no-cache --max-stack 64K --invoke deep "$data/trap.wat" 1 2>"$tmp/err"; st=$?
 [ $st -eq 134 ] && grep -q "call stack exhausted" "$tmp/err" || fail "aot --max-stack: status $st"
+# every level of a deep recursion calls a leaf, which (compiled by --opt)
+# skips the stack check: the recursion still ends in the trap, never a fault
+cat >"$tmp/leafdeep.wat" <<'WAT'
+(module
+  (func $leaf (param $a i64) (param $b i64) (result i64)
+    (local $c i64) (local $d i64)
+    (local.set $c (i64.mul (local.get $a) (local.get $b)))
+    (local.set $d (i64.xor (local.get $c) (i64.shl (local.get $a) (i64.const 3))))
+    (i64.add (local.get $c) (i64.rotl (local.get $d) (local.get $b))))
+  (func $down (export "down") (param $n i64) (result i64)
+    (i64.add (call $leaf (local.get $n) (i64.const 7)) (call $down (i64.add (local.get $n) (i64.const 1))))))
+WAT
+for ms in "" "--max-stack 64K"; do
+  "$wrun" run --aot --no-cache $ms --invoke down "$tmp/leafdeep.wat" 1 2>"$tmp/err"; st=$?
+  [ $st -eq 134 ] && grep -q "call stack exhausted" "$tmp/err" || fail "aot recursion through a leaf ($ms): status $st"
+done
 "$wrun" run --aot --no-cache --timeout 200ms --invoke spin "$data/limits.wat" 2>"$tmp/err"; st=$?
 [ $st -eq 134 ] && grep -q "wall-clock timeout" "$tmp/err" || fail "aot timeout: status $st"
 "$wrun" run --aot --no-cache --fuel 100 --invoke spin "$data/limits.wat" 2>"$tmp/err"; st=$?

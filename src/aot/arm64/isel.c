@@ -851,7 +851,8 @@ static void call(ir_gen *g, uint32_t v) {
     pos += slot_width(a.type);
   }
   save_vectors(g, false); /* a callee keeps only the low halves of v8-v15 */
-  add_imm(g, 0, A64_SP, (uint64_t)S(g)->out_base);
+  if (ir_callee_reads_slots(g->isa->machine, wm_module_func_type(g->in->m, (uint32_t)i->imm)))
+    add_imm(g, 0, A64_SP, (uint64_t)S(g)->out_base);
   ir_gen_reloc(g, (uint32_t)g->b.n, (uint32_t)i->imm);
   E(a64_bl(&g->b, g->b.n)); /* linked once every function is placed */
   save_vectors(g, true);
@@ -955,12 +956,80 @@ static void call_host(ir_gen *g, uint32_t v) {
   finish_helper_call(g, v);
 }
 
-/* call_indirect through AOT_H_CALL_INDIRECT (ctx, table, type, index, slots),
- * which checks the index, null, and the signature. */
+/* call_indirect. Fast path, as x86-64's: an in-bounds, non-null element
+ * that is compiled code of this instance with the very same type is called
+ * directly in the internal convention (x17 the index, x16 the element, x15
+ * its entry; x0-x2 scratch for the checks). Anything else goes through
+ * AOT_H_CALL_INDIRECT (ctx, table, type, index, slots), which checks the
+ * index, null and the type, traps, or calls host and interpreted
+ * functions, reading every argument from the slots: those are written
+ * first when the callee's type makes it read them too, else only on the
+ * way to the helper. */
 static void call_indirect(ir_gen *g, uint32_t v) {
   const ir_ins *i = &g->f->ins[v];
-  args_to_slots(g, v, i->nargs - 1);
-  load_g(g, arg(g, v, i->nargs - 1), S1);
+  const wm_functype *ft = &g->in->m->types[i->imm].func;
+  uint32_t nargs = i->nargs - 1;
+  bool fast = i->type == IR_VOID || aot_result_in_reg(ft);
+  bool slots_first = !fast || ir_callee_reads_slots(g->isa->machine, ft);
+  if (slots_first) args_to_slots(g, v, nargs);
+  load_g(g, arg(g, v, nargs), S1);
+  size_t slow[5], done = 0;
+  if (fast) {
+    E(a64_ldst(&g->b, A64_LDR_X, S0, A64_CTX, ctx_off(offsetof(aot_ctx, tables))));
+    ldst_off(g, A64_LDR_X, S0, S0, 8 * (int64_t)i->aux);
+    E(a64_ldst(&g->b, A64_LDR_X, 0, S0, (int64_t)offsetof(rt_table, size)));
+    E(a64_cmp(&g->b, true, S1, 0));
+    slow[0] = g->b.n;
+    E(a64_bcond(&g->b, A64_HS, g->b.n));
+    E(a64_ldst(&g->b, A64_LDR_X, S0, S0, (int64_t)offsetof(rt_table, elems)));
+    E(a64_ldst_reg(&g->b, A64_LDR_X, S0, S0, S1, A64_UXTX, true));
+    slow[1] = g->b.n;
+    E(a64_cbz(&g->b, false, true, S0, g->b.n));
+    E(a64_ldst(&g->b, A64_LDR_X, 0, S0, (int64_t)offsetof(wrun_func, inst)));
+    E(a64_ldst(&g->b, A64_LDR_X, 1, A64_CTX, ctx_off(offsetof(aot_ctx, inst))));
+    E(a64_cmp(&g->b, true, 0, 1));
+    slow[2] = g->b.n;
+    E(a64_bcond(&g->b, A64_NE, g->b.n));
+    E(a64_ldst(&g->b, A64_LDR_X, 0, S0, (int64_t)offsetof(wrun_func, type)));
+    E(a64_ldst(&g->b, A64_LDR_X, 1, A64_CTX, ctx_off(offsetof(aot_ctx, types))));
+    ldst_off(g, A64_LDR_X, 1, 1, 8 * (int64_t)i->imm);
+    E(a64_cmp(&g->b, true, 0, 1));
+    slow[3] = g->b.n;
+    E(a64_bcond(&g->b, A64_NE, g->b.n));
+    E(a64_ldst(&g->b, A64_LDR_X, SCYC, S0, (int64_t)offsetof(wrun_func, aot_entry)));
+    slow[4] = g->b.n;
+    E(a64_cbz(&g->b, false, true, SCYC, g->b.n));
+    /* the register arguments from their homes (none is x0-x2, x14-x17 or v0/v1) */
+    int32_t pos = 0;
+    for (uint32_t k = 0; k < nargs; k++) {
+      ir_loc a = arg(g, v, k);
+      if (in_reg(g, pos, a.type)) {
+        if (isf(a.type)) load_f(g, a, (int)pos);
+        else load_g(g, a, 1 + (int)pos);
+      }
+      pos += slot_width(a.type);
+    }
+    save_vectors(g, false); /* a callee keeps only the low halves of v8-v15 */
+    if (slots_first) add_imm(g, 0, A64_SP, (uint64_t)S(g)->out_base);
+    E(a64_blr(&g->b, SCYC));
+    save_vectors(g, true);
+    uint8_t t = i->type;
+    if (t != IR_VOID && ir_loc_of(g, v).kind != IR_LOC_NONE) {
+      if (isf(t)) {
+        int d = dst_reg(g, v, F0);
+        if (d != F0) E(a64_fp1(&g->b, A64_FMOV, true, d, F0));
+        commit(g, v, d);
+      } else {
+        int d = dst_reg(g, v, 0);
+        if (d != 0) E(a64_mov(&g->b, true, d, 0));
+        commit(g, v, d);
+      }
+    }
+    done = g->b.n;
+    E(a64_b(&g->b, g->b.n));
+    for (int k = 0; k < 5; k++) E(a64_patch(&g->b, slow[k], g->b.n));
+    if (!slots_first) args_to_slots(g, v, nargs); /* (x17, the index, survives: they use x16 and x14) */
+  }
   save_volatile(g, false);
   E(a64_mov(&g->b, true, 0, A64_CTX));
   E(a64_mov_imm(&g->b, false, 1, i->aux));
@@ -969,6 +1038,7 @@ static void call_indirect(ir_gen *g, uint32_t v) {
   add_imm(g, 4, A64_SP, (uint64_t)S(g)->out_base);
   call_helper(g, AOT_H_CALL_INDIRECT);
   finish_helper_call(g, v);
+  if (fast) E(a64_patch(&g->b, done, g->b.n));
 }
 
 /* The type of the function a call instruction calls. */
@@ -1796,8 +1866,8 @@ static bool a_begin(ir_gen *g) {
     free(uses);
     return false;
   }
-  uint32_t nout = 2;
-  bool c_calls = false;
+  uint32_t nout = 0;
+  bool c_calls = false, wasm_calls = false;
   for (uint32_t o = 0; o < f->norder; o++) {
     const ir_block *bl = &f->blocks[f->order[o]];
     for (uint32_t k = 0; k < bl->nins; k++) {
@@ -1807,8 +1877,11 @@ static bool a_begin(ir_gen *g) {
       uint32_t need = out_slots(g, i);
       if (need > nout) nout = need;
       c_calls |= calls_c(i);
+      wasm_calls |= i->op == IR_CALL;
     }
   }
+  bool leaf = !c_calls && !wasm_calls; /* calls nothing but, from a trap stub, h_trap */
+  if (!leaf && nout < 2) nout = 2;
   /* a compare used only by the branch right after it becomes cmp; b.cond */
   for (uint32_t o = 0; o < f->norder; o++) {
     const ir_block *bl = &f->blocks[f->order[o]];
@@ -1898,12 +1971,15 @@ static bool a_begin(ir_gen *g) {
     E(a64_mov_imm(&g->b, true, S0, st->size));
     E(a64_addsub_ext(&g->b, A64_SUB, true, A64_SP, A64_SP, S0, A64_UXTX, 0));
   }
-  E(a64_ldst(&g->b, A64_LDR_X, S0, A64_CTX, ctx_off(offsetof(aot_ctx, stack_limit))));
-  E(a64_mov_sp(&g->b, true, S1, A64_SP));
-  E(a64_cmp(&g->b, true, S1, S0));
-  st->stack_site = g->b.n;
-  E(a64_bcond(&g->b, A64_LO, g->b.n));
-  far_slot(g);
+  st->stack_site = SIZE_MAX; /* a small leaf needs no stack check (IR_LEAF_FRAME_MAX) */
+  if (!leaf || st->size + 16 > IR_LEAF_FRAME_MAX) {
+    E(a64_ldst(&g->b, A64_LDR_X, S0, A64_CTX, ctx_off(offsetof(aot_ctx, stack_limit))));
+    E(a64_mov_sp(&g->b, true, S1, A64_SP));
+    E(a64_cmp(&g->b, true, S1, S0));
+    st->stack_site = g->b.n;
+    E(a64_bcond(&g->b, A64_LO, g->b.n));
+    far_slot(g);
+  }
   if (!aot_result_in_reg(g->ft)) E(a64_ldst(&g->b, A64_STR_X, 0, A64_SP, 0));
   save_callee(g, false);
   /* parameters to their homes (no home is x0-x2 or v0-v1) */
@@ -1948,13 +2024,14 @@ static bool a_finish(ir_gen *g, aot_func_out *out) {
   E(a64_ret(&g->b, A64_LR));
   /* trap stubs (sp is the body's at every branch here) */
   for (int k = 0; k <= WRUN_TRAP_INTERRUPTED; k++) {
-    if (!g->traps[k].n && k != WRUN_TRAP_STACK_EXHAUSTED) continue;
+    bool stack_check = k == WRUN_TRAP_STACK_EXHAUSTED && st->stack_site != SIZE_MAX; /* leaves may have none */
+    if (!g->traps[k].n && !stack_check) continue;
     if (g->traps[k].n > 1 && g->map && k != WRUN_TRAP_STACK_EXHAUSTED) { /* several sites: codemap.h wants to know which one trapped */
       trap_stub_by_site(g, &g->traps[k], k);
       continue;
     }
     codemap_copy(g->map, (uint32_t)g->b.n, g->traps[k].n ? codemap_find(g->map, g->traps[k].at[0]) : -1);
-    if (k == WRUN_TRAP_STACK_EXHAUSTED) E(patch_site(g, st->stack_site, g->b.n));
+    if (stack_check) E(patch_site(g, st->stack_site, g->b.n));
     bind(g, &g->traps[k], g->b.n);
     E(a64_mov(&g->b, true, 0, A64_CTX));
     E(a64_mov_imm(&g->b, false, 1, (uint64_t)k));

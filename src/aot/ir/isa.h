@@ -113,6 +113,31 @@ static inline uint64_t ir_udiv_magic(uint64_t d, bool wide64, unsigned *l) {
   return (uint64_t)((((unsigned __int128)two_l_minus_d) << 64) / d) + 1;
 }
 
+/* Calls (docs/aot.md, "Calling convention (internal)"). A callee reads
+ * the argument-slot pointer (x86-64 rax, AArch64 x0) at entry only when
+ * its type has an argument beyond the register ones or a v128 argument, or
+ * results that do not come back in a register: in both compilers of an ISA
+ * that is a property of the type alone, so a direct call of any other
+ * callee leaves the pointer unset. */
+static inline bool ir_callee_reads_slots(const aot_target *t, const wm_functype *ft) {
+  if (ft->nresults && !aot_result_in_reg(ft)) return true;
+  for (uint32_t k = 0; k < ft->nparams; k++)
+    if (!aot_arg_in_reg(t, (int32_t)k, wm_functype_params(ft)[k])) return true;
+  return false;
+}
+
+/* A leaf (a function that calls nothing: no wasm call, no host or
+ * indirect call, no C helper besides the trap stubs' h_trap, which never
+ * returns) whose frame is at most this many bytes skips the stack-limit
+ * check in its prologue. Bound: the limit (aot.c, stack_floor) lies at
+ * least 256 KiB above the thread's stack end, every function that calls
+ * checks its own frame against it before calling, and the trampoline runs
+ * above it, so a leaf starts at or above limit - 8 (its return address) and
+ * stays above limit - 8 - IR_LEAF_FRAME_MAX; h_trap and the signal handler
+ * still have over 250 KiB below that. Leaves do not recurse, so this adds
+ * at most one unchecked frame to any chain of calls. */
+#define IR_LEAF_FRAME_MAX 4096u
+
 /* The location of value v. */
 ir_loc ir_loc_of(const ir_gen *g, uint32_t v);
 /* The block a branch to b goes to (edge blocks without moves are skipped). */

@@ -898,7 +898,8 @@ static void call(ir_gen *g, uint32_t v) {
     else load_g(g, a, arg_gpr[pos]);
   }
   save_vectors(g, false);
-  x64_lea(&g->b, true, RAX, x64_base(RSP, out));
+  if (ir_callee_reads_slots(g->isa->machine, wm_module_func_type(g->in->m, (uint32_t)i->imm)))
+    x64_lea(&g->b, true, RAX, x64_base(RSP, out));
   ir_gen_reloc(g, (uint32_t)x64_call_rel32(&g->b), (uint32_t)i->imm);
   save_vectors(g, true);
   if (i->type == IR_VOID || ir_loc_of(g, v).kind == IR_LOC_NONE) return;
@@ -1025,16 +1026,18 @@ static void call_host(ir_gen *g, uint32_t v) {
  * every allocatable register). Anything else goes through
  * AOT_H_CALL_INDIRECT (ctx, table, type, index, slots), which checks the
  * index, null and the type, traps, or calls host and interpreted
- * functions. Every argument is written to the slots first (the helper
- * reads them all there); the fast path then loads the register ones. */
+ * functions. The helper reads every argument from the slots: they are
+ * written first when the callee's type makes it read them too (the fast
+ * path then loads the register ones), else only on the way to the helper. */
 static void call_indirect(ir_gen *g, uint32_t v) {
   const ir_ins *i = &g->f->ins[v];
   const wm_functype *ft = &g->in->m->types[i->imm].func;
   uint32_t nargs = i->nargs - 1;
-  args_to_slots(g, v, nargs);
+  bool fast = i->type == IR_VOID || aot_result_in_reg(ft);
+  bool slots_first = !fast || ir_callee_reads_slots(g->isa->machine, ft);
+  if (slots_first) args_to_slots(g, v, nargs);
   load_g(g, arg(g, v, nargs), RCX);
   size_t slow[5], done = 0;
-  bool fast = i->type == IR_VOID || aot_result_in_reg(ft);
   if (fast) {
     x64_mov_load(&g->b, true, R11, x64_m(ctx_mem(offsetof(aot_ctx, tables))));
     x64_mov_load(&g->b, true, R11, x64_m(x64_base(R11, (int32_t)(8 * i->aux))));
@@ -1065,11 +1068,12 @@ static void call_indirect(ir_gen *g, uint32_t v) {
       else load_g(g, a, arg_gpr[pos]);
     }
     save_vectors(g, false); /* a callee keeps only the low halves of xmm registers */
-    x64_lea(&g->b, true, RAX, x64_base(RSP, S(g)->out_base));
+    if (slots_first) x64_lea(&g->b, true, RAX, x64_base(RSP, S(g)->out_base));
     x64_call_r(&g->b, R11);
     save_vectors(g, true);
     done = x64_jmp_rel32(&g->b);
     for (int k = 0; k < 5; k++) x64_patch_rel32(&g->b, slow[k], g->b.n);
+    if (!slots_first) args_to_slots(g, v, nargs); /* (rcx, the index, survives: they use r11 and xmm15) */
   }
   x64_mov_rr(&g->b, false, RAX, RCX);
   save_volatile(g, false);
@@ -1416,8 +1420,8 @@ static bool x_begin(ir_gen *g) {
     free(uses);
     return false;
   }
-  uint32_t nout = 2;
-  bool c_calls = false;
+  uint32_t nout = 0;
+  bool c_calls = false, wasm_calls = false;
   for (uint32_t o = 0; o < f->norder; o++) {
     const ir_block *bl = &f->blocks[f->order[o]];
     for (uint32_t k = 0; k < bl->nins; k++) {
@@ -1427,8 +1431,11 @@ static bool x_begin(ir_gen *g) {
       uint32_t need = out_slots(g, i);
       if (need > nout) nout = need;
       c_calls |= calls_c((ir_op)i->op);
+      wasm_calls |= i->op == IR_CALL;
     }
   }
+  bool leaf = !c_calls && !wasm_calls; /* calls nothing but, from a trap stub, h_trap */
+  if (!leaf && nout < 2) nout = 2;
   /* a compare used only by the branch right after it becomes cmp; jcc */
   for (uint32_t o = 0; o < f->norder; o++) {
     const ir_block *bl = &f->blocks[f->order[o]];
@@ -1538,10 +1545,13 @@ static bool x_begin(ir_gen *g) {
   uint32_t frame = (uint32_t)st->save_base + 8 * (popcount(st->saved_g) + popcount(st->saved_x));
   if (frame % 16 != 8) frame += 8; /* rsp is 16-aligned in the body */
   st->frame = frame;
-  /* prologue */
+  /* prologue; a small leaf needs no stack check (IR_LEAF_FRAME_MAX) */
   x64_alu_imm(&g->b, 5, true, x64_r(RSP), (int32_t)frame);
-  x64_alu_rm(&g->b, 7, true, RSP, x64_m(ctx_mem(offsetof(aot_ctx, stack_limit))));
-  st->stack_site = x64_jcc_rel32(&g->b, CC_B);
+  st->stack_site = SIZE_MAX;
+  if (!leaf || frame > IR_LEAF_FRAME_MAX) {
+    x64_alu_rm(&g->b, 7, true, RSP, x64_m(ctx_mem(offsetof(aot_ctx, stack_limit))));
+    st->stack_site = x64_jcc_rel32(&g->b, CC_B);
+  }
   if (!aot_result_in_reg(g->ft)) x64_mov_store(&g->b, true, x64_base(RSP, 0), RAX);
   int32_t off = st->save_base;
   for (int r = 0; r < 16; r++)
@@ -1604,8 +1614,9 @@ static bool x_finish(ir_gen *g, aot_func_out *out) {
   x64_ret(&g->b);
   /* trap stubs, as the one-pass backend's (rsp is the body's at every jump here) */
   for (int k = 0; k <= WRUN_TRAP_INTERRUPTED; k++) { /* (trapstub.c: each site keeps its position) */
-    if (!g->traps[k].n && k != WRUN_TRAP_STACK_EXHAUSTED) continue;
-    x64_trap_stub(&g->b, g->map, &g->traps[k], k == WRUN_TRAP_STACK_EXHAUSTED ? st->stack_site : SIZE_MAX, k);
+    bool stack_check = k == WRUN_TRAP_STACK_EXHAUSTED && st->stack_site != SIZE_MAX; /* leaves may have none */
+    if (!g->traps[k].n && !stack_check) continue;
+    x64_trap_stub(&g->b, g->map, &g->traps[k], stack_check ? st->stack_site : SIZE_MAX, k);
   }
   if (g->b.oom || g->fail) return false;
   for (uint32_t k = 0; k < g->nfix; k++) {
