@@ -220,7 +220,8 @@ static uint32_t run_options(const cli_sandbox *sb) {
 }
 
 bool cli_prepare_aot(const char *path, wm_module *m, cli_sandbox *sb) {
-  if (sb->aot_opt) sb->aot = true;
+  /* --opt implies --aot, except with an explicit --tier auto: tier-up then compiles with the pipeline */
+  if (sb->aot_opt && !(sb->tier && sb->tier_mode == CLI_TIER_AUTO)) sb->aot = true;
   if (m->aot_image) { /* an artifact */
     sb->aot = true;
     if (sb->verbose) fprintf(stderr, "wrun: running precompiled code from %s\n", path);
