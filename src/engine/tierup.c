@@ -7,7 +7,9 @@
  * interpreter calls poll (below, through rt_tierup). The first poll queues
  * the instance's module for the one compiler thread of the store, which
  * compiles the whole module with an OSR entry per loop head
- * (aot_compile_module_tiered) and hands the image back, calling
+ * (aot_compile_module_tiered: the one-pass compiler, or the optimizing
+ * pipeline when the store's options ask for it, rt_config.aot_optimize, and
+ * on AArch64 always; both make the entries) and hands the image back, calling
  * cfg.tier_compiled with it (the CLI fills the compile cache there). A later
  * poll on the wasm thread installs the image: the module takes it, the
  * instance gets its compiled code (every function's aot_entry), and from then
