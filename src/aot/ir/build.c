@@ -778,7 +778,7 @@ static int build(const wm_module *m, uint32_t fidx, bool interruptible, bool osr
     b0->succ = ir_alloc(f, (s.nentries + 1) * sizeof *b0->succ);
     if (b0->succ) {
       b0->succ[0] = body_block;
-      memcpy(b0->succ + 1, s.entries, s.nentries * sizeof *s.entries);
+      if (s.nentries) memcpy(b0->succ + 1, s.entries, s.nentries * sizeof *s.entries);
       b0->nsucc = s.nentries + 1;
     }
   }
