@@ -110,8 +110,8 @@ grep -q "switched to compiled code at" "$tmp/err" && grep -q " [1-9][0-9]* OSR e
 out=$("$wrun" -v --no-cache --invoke count "$data/limits.wat" 10 2>"$tmp/err")
 [ "$out" = 10 ] && grep -q "everything ran in the interpreter" "$tmp/err" || fail "short run: $(cat "$tmp/err")"
 
-# OSR entries of both compilers (the optimizing pipeline's: WRUN_AOT_OPT=1,
-# every function through it) with every kind of value live at the loop
+# OSR entries of both compilers (the optimizing pipeline's, tier-up's default,
+# with every function through it; the one-pass compiler's: WRUN_TIER_ONE_PASS=1) with every kind of value live at the loop
 # head: locals of each type, values of each type below the loop, a loop
 # with parameters, nested loops, a branch out of the loop with a value;
 # switches at varying points (the compile waited for; below 100 instructions
@@ -178,8 +178,9 @@ for f in "kinds 100000" "below 100000" "nested 1000" "out 100000"; do
   [ -n "$want" ] || fail "interp $f gave nothing"
   for opt in $opts; do
     [ "$opt" = '""' ] && opt=""
+    one_pass=1; [ -n "$opt" ] && one_pass=""
     for th in 1 100 5000; do
-      got=$(WRUN_AOT_OPT=$opt WRUN_AOT_IR_STRICT=$opt WRUN_TIER_THRESHOLD=$th "$wrun" -v --no-cache --invoke $1 \
+      got=$(WRUN_TIER_ONE_PASS=$one_pass WRUN_AOT_IR_STRICT=$opt WRUN_TIER_THRESHOLD=$th "$wrun" -v --no-cache --invoke $1 \
         "$tmp/osr.wat" $2 2>"$tmp/err")
       [ "$got" = "$want" ] || fail "OSR (opt '$opt', threshold $th) $f: '$got', interp '$want': $(cat "$tmp/err")"
       [ $th -lt 100 ] || grep -q " [1-9][0-9]* OSR entries taken" "$tmp/err" || \
@@ -187,10 +188,10 @@ for f in "kinds 100000" "below 100000" "nested 1000" "out 100000"; do
     done
   done
 done
-# the long loop at the default threshold, the optimizing pipeline's entries
-out=$(WRUN_AOT_OPT=1 WRUN_AOT_IR_STRICT=1 "$wrun" -v --no-cache --invoke count "$data/limits.wat" 60000000 2>"$tmp/err")
+# the long loop at the default threshold, the one-pass compiler's entries
+out=$(WRUN_TIER_ONE_PASS=1 "$wrun" -v --no-cache --invoke count "$data/limits.wat" 60000000 2>"$tmp/err")
 [ "$out" = 60000000 ] && grep -q " [1-9][0-9]* OSR entries taken" "$tmp/err" || \
-  fail "long loop, WRUN_AOT_OPT=1: '$out': $(cat "$tmp/err")"
+  fail "long loop, WRUN_TIER_ONE_PASS=1: '$out': $(cat "$tmp/err")"
 
 # traps and backtraces across a switch: the frames of both tiers in one trace
 "$wrun" --tier interp --invoke boom "$tmp/t.wat" 100000 >/dev/null 2>"$tmp/want"; want_st=$?

@@ -101,7 +101,7 @@ static bool compare(const uint8_t *data, size_t size, bool optimize) {
   for (size_t i = 0; i < size; i++) h = (h ^ data[i]) * 16777619u;
   ct.tier_threshold = 1 + (h >> 1) % 256;
   ct.tier_osr_only = h & 1; /* half the inputs: frames move only at loop heads */
-  ct.aot_optimize = optimize;
+  ct.tier_one_pass = !optimize;
   wrun_store *si = engine_store_new(&ci), *sa = engine_store_new(&ca);
   wrun_store *st = aot ? engine_store_new(&ct) : NULL; /* tiered: once per compiler */
   wrun_instance *ii = si ? rt_instantiate(si, m, NULL, 0, &err) : NULL;
