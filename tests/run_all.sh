@@ -63,7 +63,7 @@ if [ "${WRUN_ARM64:-1}" != 0 ] && command -v aarch64-linux-gnu-gcc >/dev/null 2>
     echo "== AArch64: cross build $((t1 - t0)) s, tests under qemu $((t2 - t1)) s"
     # --- AArch64 AOT (a64isel): the spec scripts of tests/spec-aot-arm64.txt
     # compiled by src/aot/arm64/isel.c (label arm64-aot; 83 scripts, about
-    # a minute at -j2), and ten control-flow scripts tiered (spec-tier50/*:
+    # a minute at -j2), and nine control-flow scripts tiered (spec-tier50/*:
     # switches at calls and by OSR into the pipeline's code)
     t3=$(date +%s)
     (cd build-arm64 && ctest -j"$jobs" --output-on-failure -L arm64-aot)
