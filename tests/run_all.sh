@@ -63,7 +63,8 @@ if [ "${WRUN_ARM64:-1}" != 0 ] && command -v aarch64-linux-gnu-gcc >/dev/null 2>
     echo "== AArch64: cross build $((t1 - t0)) s, tests under qemu $((t2 - t1)) s"
     # --- AArch64 AOT (a64isel): the spec scripts of tests/spec-aot-arm64.txt
     # compiled by src/aot/arm64/isel.c (label arm64-aot; 83 scripts, about
-    # a minute at -j2)
+    # a minute at -j2), and nine control-flow scripts tiered (spec-tier50/*:
+    # switches at calls and by OSR into the pipeline's code)
     t3=$(date +%s)
     (cd build-arm64 && ctest -j"$jobs" --output-on-failure -L arm64-aot)
     echo "== AArch64 AOT: spec scripts under qemu $(($(date +%s) - t3)) s"
@@ -107,7 +108,7 @@ if [ "${arm64_built:-}" = yes ]; then
   cmake --build build-arm64 -j"$jobs" --target wasi_testsuite wasi_sockets wasi_sandbox wasi_portable_native \
     wasi_no_openat2 >/dev/null 2>&1 || echo "== AArch64: no WASI test programs in this build"
   (cd build-arm64 && ctest -j"$jobs" --output-on-failure -R \
-    '^(cli/(frontend|limits|oci|run|target|wasi|aot|stdio|manifest|component_(artifact|fs|htypes|wasi))|wasi/(testsuite|sockets|native-compare|sandbox)|wasi-noopenat2/testsuite|wasi-enosys/sandbox|fuzz-replay/tiers)$')
+    '^(cli/(frontend|limits|oci|run|target|wasi|aot|tier|stdio|manifest|component_(artifact|fs|htypes|wasi))|wasi/(testsuite|sockets|native-compare|sandbox)|wasi-noopenat2/testsuite|wasi-enosys/sandbox|fuzz-replay/tiers)$')
   w=build/wasi-testsuite # built by the release build when clang and wasi-libc are there
   if [ "$(uname -m)" != x86_64 ]; then
     echo "== cross artifacts skipped: tests/cross/artifact.sh is run here with an x86-64 host"

@@ -19,6 +19,7 @@
 #include "cinst/artifact.h"
 #include "cli/cli.h"
 #include "cli/options.h"
+#include "engine/tierup.h"
 #include "component/component.h"
 
 static bool write_file(const char *path, const uint8_t *data, size_t len) {
@@ -218,11 +219,16 @@ static uint32_t run_options(const cli_sandbox *sb) {
   rt_config cfg = {0};
   cfg.interruptible = sb->timeout_ns != 0;
   cfg.aot_optimize = sb->aot_opt;
+  if (sb->tier_mode == CLI_TIER_AUTO && !sb->aot) { /* tiered: what tier-up compiles with */
+    engine_tier_compiler_from_env(&cfg);
+    return engine_tier_options(&cfg);
+  }
   return aot_options_for(&cfg);
 }
 
 bool cli_prepare_aot(const char *path, wm_module *m, cli_sandbox *sb) {
-  if (sb->aot_opt) sb->aot = true;
+  /* --opt implies --aot, except with an explicit --tier auto: tier-up then compiles with the pipeline */
+  if (sb->aot_opt && !(sb->tier && sb->tier_mode == CLI_TIER_AUTO)) sb->aot = true;
   if (m->aot_image) { /* an artifact */
     sb->aot = true;
     if (sb->verbose) fprintf(stderr, "wrun: running precompiled code from %s\n", path);

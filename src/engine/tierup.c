@@ -7,7 +7,9 @@
  * interpreter calls poll (below, through rt_tierup). The first poll queues
  * the instance's module for the one compiler thread of the store, which
  * compiles the whole module with an OSR entry per loop head
- * (aot_compile_module_tiered) and hands the image back, calling
+ * (aot_compile_module_tiered with engine_tier_options: the optimizing
+ * pipeline, or the one-pass compiler for rt_config.tier_one_pass; both make
+ * the entries) and hands the image back, calling
  * cfg.tier_compiled with it (the CLI fills the compile cache there). A later
  * poll on the wasm thread installs the image: the module takes it, the
  * instance gets its compiled code (every function's aot_entry), and from then
@@ -22,8 +24,8 @@
  * Why the whole module and not hot functions one by one: compiled functions
  * call each other directly (linked rel32 calls) and the image is what the
  * compile cache stores, so one image serves the switch, the direct calls and
- * the next run; the one-pass compiler does a typical module in a few
- * milliseconds on the other core (docs/interpreter.md, Tiered execution).
+ * the next run; a typical module compiles in a few milliseconds on the
+ * other core (docs/interpreter.md, Tiered execution).
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -118,7 +120,7 @@ rt_tierup_state *engine_tierup_new(wrun_store *s) {
   if (!st) return NULL;
   pthread_mutex_init(&st->mu, NULL);
   pthread_cond_init(&st->cv, NULL);
-  st->options = aot_options_for(&s->cfg);
+  st->options = engine_tier_options(&s->cfg);
   st->compiled = s->cfg.tier_compiled;
   st->compiled_arg = s->cfg.tier_arg;
   clock_gettime(CLOCK_MONOTONIC, &st->t0);
@@ -238,7 +240,21 @@ bool engine_tier_stats(const wrun_store *s, rt_tier_stats *out) {
   return true;
 }
 
+/* The optimizing pipeline by default: on the bench/ workloads tier-up with
+ * it took 1.51-1.55x native CPU time against 1.64-1.65x with the one-pass
+ * compiler (geomean, quick inputs, compile time included; docs/performance.md);
+ * it compiles 2-3 times slower, on the compiler thread. */
+uint32_t engine_tier_options(const rt_config *cfg) {
+  return aot_options_for(cfg) | (cfg->tier_one_pass ? 0 : AOT_OPT_OPTIMIZE);
+}
+
+void engine_tier_compiler_from_env(rt_config *cfg) {
+  const char *one = getenv("WRUN_TIER_ONE_PASS");
+  if (one && strcmp(one, "1") == 0) cfg->tier_one_pass = true;
+}
+
 bool engine_tier_config_from_env(rt_config *cfg) {
+  engine_tier_compiler_from_env(cfg);
   const char *v = getenv("WRUN_TIER_THRESHOLD");
   if (!v) return true;
   char *end;

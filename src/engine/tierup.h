@@ -36,8 +36,17 @@ rt_tierup_state *engine_tierup_new(wrun_store *s);
 bool engine_tier_stats(const wrun_store *s, rt_tier_stats *out);
 
 /* Applies WRUN_TIER_THRESHOLD=N (a testing knob: poll after N instructions and
- * wait for the compile there, so switches happen at a fixed point) to cfg.
+ * wait for the compile there, so switches happen at a fixed point) to cfg,
+ * and engine_tier_compiler_from_env.
  * False after printing a one-line error when it is not a number 1..2^31. */
 bool engine_tier_config_from_env(rt_config *cfg);
+/* WRUN_TIER_ONE_PASS=1 (measurements, tests): tier-up compiles with the
+ * one-pass compiler (cfg->tier_one_pass). */
+void engine_tier_compiler_from_env(rt_config *cfg);
+
+/* The AOT_OPT_* options tier-up compiles a store of configuration cfg with
+ * (and the compile cache keys its images by): aot_options_for's, with the
+ * optimizing pipeline unless cfg->tier_one_pass. */
+uint32_t engine_tier_options(const rt_config *cfg);
 
 #endif

@@ -96,6 +96,8 @@ typedef struct rt_config {
   bool tier_osr_only;             /* tests: a frame polling at its function entry stays interpreted, so
                                    * it moves at a loop head (OSR) or not at all */
   uint32_t tier_threshold;
+  bool tier_one_pass;             /* tier-up compiles with the one-pass compiler (x86-64) rather than the
+                                   * optimizing pipeline (engine_tier_options; WRUN_TIER_ONE_PASS=1) */
   /* called on the compiler thread with each module it compiled (an
    * aot_image), e.g. to fill the compile cache; may be NULL */
   void (*tier_compiled)(void *arg, const wm_module *m, const void *image, uint32_t options);

@@ -14,8 +14,9 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fails=0
 fail() { fails=$((fails + 1)); echo "FAIL: $*"; }
-case $(uname -m) in x86_64|amd64) ;; *) echo "SKIP: compiled code needs x86-64"; exit 77 ;; esac
 export WRUN_CACHE_DIR="$tmp/cache"
+"$wrun" --tier aot --no-cache --invoke count "$data/limits.wat" 1 >/dev/null 2>&1 || \
+  { echo "SKIP: no compiled code for this machine"; exit 77; }
 
 cat >"$tmp/t.wat" <<'WAT'
 (module
@@ -108,6 +109,89 @@ grep -q "switched to compiled code at" "$tmp/err" && grep -q " [1-9][0-9]* OSR e
 # a short run stays interpreted and says so
 out=$("$wrun" -v --no-cache --invoke count "$data/limits.wat" 10 2>"$tmp/err")
 [ "$out" = 10 ] && grep -q "everything ran in the interpreter" "$tmp/err" || fail "short run: $(cat "$tmp/err")"
+
+# OSR entries of both compilers (the optimizing pipeline's, tier-up's default,
+# with every function through it; the one-pass compiler's: WRUN_TIER_ONE_PASS=1) with every kind of value live at the loop
+# head: locals of each type, values of each type below the loop, a loop
+# with parameters, nested loops, a branch out of the loop with a value;
+# switches at varying points (the compile waited for; below 100 instructions
+# the switch may come at the call's entry, after that in the loop)
+cat >"$tmp/osr.wat" <<'WAT'
+(module
+  (memory 1)
+  (func (export "kinds") (param $n i32) (result i64)
+    (local $i i32) (local $a i64) (local $f f32) (local $d f64) (local $v v128)
+    (local.set $v (v128.const i32x4 1 2 3 4))
+    (loop $l
+      (local.set $a (i64.add (local.get $a) (i64.extend_i32_u (local.get $i))))
+      (local.set $f (f32.add (local.get $f) (f32.const 0.25)))
+      (local.set $d (f64.add (local.get $d) (f64.const 1.5)))
+      (local.set $v (i32x4.add (local.get $v) (v128.const i32x4 1 1 1 1)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (i64.add (i64.add (local.get $a) (i64.trunc_f32_u (local.get $f)))
+      (i64.add (i64.trunc_f64_u (local.get $d)) (i64.extend_i32_u (i32x4.extract_lane 3 (local.get $v))))))
+  (func (export "below") (param $n i32) (result f64)
+    (local $i i32) (local $x i32) (local $y i64) (local $k i64) (local $g f32) (local $v v128)
+    (f64.const 0.5) (v128.const i64x2 7 9) (i64.const 11) (f32.const 2) (i32.const 1) (i64.const 2)
+    (loop $l (param i32 i64) (result i32 i64)
+      (local.set $y) (local.set $x)
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (i32.add (local.get $x) (local.get $i))
+      (i64.add (local.get $y) (i64.const 3))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (local.set $y) (local.set $x) (local.set $g) (local.set $k) (local.set $v)
+    (f64.add (f64.convert_i64_u (i64.add (i64.add (local.get $y) (i64.extend_i32_u (local.get $x)))
+        (i64.add (local.get $k) (i64x2.extract_lane 1 (local.get $v)))))
+      (f64.promote_f32 (local.get $g)))
+    (f64.add))
+  (func (export "nested") (param $n i32) (result i32)
+    (local $i i32) (local $j i32) (local $s i32)
+    (loop $o
+      (local.set $j (i32.const 0))
+      (loop $in
+        (local.set $s (i32.add (local.get $s) (i32.xor (local.get $i) (local.get $j))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br_if $in (i32.lt_u (local.get $j) (i32.const 100))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $o (i32.lt_u (local.get $i) (local.get $n))))
+    (local.get $s))
+  (func (export "out") (param $n i32) (result i32)
+    (local $i i32)
+    (i32.store (i32.const 8) (i32.const 5))
+    (i32.add (i32.const 100)
+      (block $b (result i32)
+        (loop $l
+          (i32.store (i32.and (i32.mul (local.get $i) (i32.const 4)) (i32.const 0xfffc)) (local.get $i))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $b (i32.load (i32.const 8)) (i32.ge_u (local.get $i) (local.get $n)))
+          (drop)
+          (br $l))
+        (unreachable)))))
+WAT
+# (AArch64 has only the optimizing pipeline: one pass there)
+opts='"" 1'
+"$wrun" -v --aot --no-cache --invoke count "$data/limits.wat" 1 2>&1 | grep -q "aarch64 native code" && opts=1
+for f in "kinds 100000" "below 100000" "nested 1000" "out 100000"; do
+  set -- $f
+  want=$("$wrun" --tier interp --invoke $1 "$tmp/osr.wat" $2 2>&1)
+  [ -n "$want" ] || fail "interp $f gave nothing"
+  for opt in $opts; do
+    [ "$opt" = '""' ] && opt=""
+    one_pass=1; [ -n "$opt" ] && one_pass=""
+    for th in 1 100 5000; do
+      got=$(WRUN_TIER_ONE_PASS=$one_pass WRUN_AOT_IR_STRICT=$opt WRUN_TIER_THRESHOLD=$th "$wrun" -v --no-cache --invoke $1 \
+        "$tmp/osr.wat" $2 2>"$tmp/err")
+      [ "$got" = "$want" ] || fail "OSR (opt '$opt', threshold $th) $f: '$got', interp '$want': $(cat "$tmp/err")"
+      [ $th -lt 100 ] || grep -q " [1-9][0-9]* OSR entries taken" "$tmp/err" || \
+        fail "OSR (opt '$opt', threshold $th) $f: no OSR entry taken: $(cat "$tmp/err")"
+    done
+  done
+done
+# the long loop at the default threshold, the one-pass compiler's entries
+out=$(WRUN_TIER_ONE_PASS=1 "$wrun" -v --no-cache --invoke count "$data/limits.wat" 60000000 2>"$tmp/err")
+[ "$out" = 60000000 ] && grep -q " [1-9][0-9]* OSR entries taken" "$tmp/err" || \
+  fail "long loop, WRUN_TIER_ONE_PASS=1: '$out': $(cat "$tmp/err")"
 
 # traps and backtraces across a switch: the frames of both tiers in one trace
 "$wrun" --tier interp --invoke boom "$tmp/t.wat" 100000 >/dev/null 2>"$tmp/want"; want_st=$?

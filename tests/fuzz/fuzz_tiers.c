@@ -10,7 +10,8 @@
  * (tier_osr_only) a polling frame moves only at a loop head. It must agree too.
  * The comparison with compiled code is done twice: with the one-pass compiler and with the optimizing
  * pipeline (docs/aot-ir.md), each against a fresh
- * interpreter instance; the tiered instance runs in the first.
+ * interpreter instance, and so is the tiered run: its compile (and the OSR
+ * entries) by the one-pass compiler, then by the optimizing pipeline.
  *
  * On a host this build has no code generator for (AArch64 until its backend
  * lands) the only tier is the interpreter: each input is then run in two
@@ -100,8 +101,9 @@ static bool compare(const uint8_t *data, size_t size, bool optimize) {
   for (size_t i = 0; i < size; i++) h = (h ^ data[i]) * 16777619u;
   ct.tier_threshold = 1 + (h >> 1) % 256;
   ct.tier_osr_only = h & 1; /* half the inputs: frames move only at loop heads */
+  ct.tier_one_pass = !optimize;
   wrun_store *si = engine_store_new(&ci), *sa = engine_store_new(&ca);
-  wrun_store *st = optimize || !aot ? NULL : engine_store_new(&ct); /* tiered: once per input */
+  wrun_store *st = aot ? engine_store_new(&ct) : NULL; /* tiered: once per compiler */
   wrun_instance *ii = si ? rt_instantiate(si, m, NULL, 0, &err) : NULL;
   rt_trap_kind ki = si ? rt_store_trap_kind(si) : WRUN_TRAP_NONE;
   bool go = ii && sa;

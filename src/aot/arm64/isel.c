@@ -67,6 +67,7 @@ typedef struct as {
   size_t stack_site;
   bool far;                      /* the function may pass 1 MiB: conditional branches to labels get a
                                   * second word, for a64_patch_cond's long form */
+  bool osr_frame;                /* x0 still points at the interpreter frame (OSR entry) */
 } as;
 
 static as *S(ir_gen *g) { return g->isa_state; }
@@ -258,7 +259,7 @@ static bool a_supports(const ir_func *f, const ir_ins *i) {
   if (!ir_ins_v128(f, i)) return true;
   switch (i->op) { /* operations that move a v128 value as a whole */
   case IR_PHI: case IR_PARAM: case IR_RET: case IR_CALL: case IR_CALL_HOST: case IR_CALL_INDIRECT: case IR_SELECT:
-  case IR_GLOBAL_GET: case IR_GLOBAL_SET: case IR_RESULT:
+  case IR_GLOBAL_GET: case IR_GLOBAL_SET: case IR_RESULT: case IR_OSR_LOAD:
     return true;
   default: return false;
   }
@@ -1543,11 +1544,42 @@ static void simd(ir_gen *g, uint32_t v) {
   }
 }
 
+static void prologue(ir_gen *g, bool stack_check, bool entry);
+static void a_move(ir_gen *g, ir_loc d, ir_loc s);
+
+/* An OSR entry (ir.h, OSR_ENTRY): the function's prologue; then each
+ * OSR_LOAD takes a value from the interpreter frame at x0, which nothing
+ * in between writes (an OSR_LOAD anywhere else fails the function). */
+static void osr_ins(ir_gen *g, uint32_t v, bool frame_in_x0) {
+  const ir_ins *i = &g->f->ins[v];
+  if (i->op == IR_OSR_ENTRY) {
+    ir_gen_osr_entry(g, i->imm);
+    prologue(g, true, false); /* entered from the interpreter: always checked */
+    S(g)->osr_frame = true;
+    return;
+  }
+  if (!frame_in_x0) {
+    g->fail = true;
+    return;
+  }
+  S(g)->osr_frame = true;
+  ir_loc d = ir_loc_of(g, v);
+  if (d.kind == IR_LOC_NONE) return;
+  bool fl = isf(i->type), w = wide(i->type);
+  int r = isv(i->type) ? FS : fl ? F1 : S1;
+  a64_ldst_kind k = isv(i->type) ? A64_LDR_Q : fl ? (w ? A64_LDR_D : A64_LDR_S) : (w ? A64_LDR_X : A64_LDR_W);
+  ldst_off(g, k, r, 0, 8 * (int64_t)i->imm); /* an i32: upper half cleared */
+  a_move(g, d, (ir_loc){IR_LOC_REG, i->type, (int8_t)r, -1, 0});
+}
+
 static void a_ins(ir_gen *g, uint32_t v) {
   const ir_ins *i = &g->f->ins[v];
   ir_op op = (ir_op)i->op;
+  bool frame_in_x0 = S(g)->osr_frame;
+  S(g)->osr_frame = false;
   if (S(g)->fused[v]) return; /* the branch compares */
   switch (op) {
+  case IR_OSR_ENTRY: case IR_OSR_LOAD: osr_ins(g, v, frame_in_x0); return;
   case IR_CONST: case IR_PARAM: return; /* constants are used in place; parameters placed by begin */
   case IR_LOAD: load_mem(g, v); return;
   case IR_STORE: store_mem(g, v); return;
@@ -1623,6 +1655,7 @@ static void a_move(ir_gen *g, ir_loc d, ir_loc s) {
 }
 
 static void a_block(ir_gen *g, uint32_t b) {
+  S(g)->osr_frame = false;
   if (g->f->blocks[b].loop_head)
     while (g->b.n % 16) E(a64_nop(&g->b));
   g->block_pos[b] = (uint32_t)g->b.n;
@@ -1709,7 +1742,7 @@ static void a_term(ir_gen *g, uint32_t v, uint32_t next) {
   const ir_ins *i = &g->f->ins[v];
   const ir_block *bl = &g->f->blocks[i->block];
   switch (i->op) {
-  case IR_JMP: jump_to(g, bl->succ[0], next); return;
+  case IR_JMP: case IR_ENTRY: jump_to(g, bl->succ[0], next); return;
   case IR_BR: {
     uint32_t c = i->args[0];
     const ir_ins *ci = &g->f->ins[c];
@@ -1856,6 +1889,31 @@ static uint32_t out_slots(const ir_gen *g, const ir_ins *i) {
   return n > r ? n : r;
 }
 
+/* The frame record, the frame, the stack check, the caller's slot pointer,
+ * the callee-saved registers: at the entry and at each OSR entry (x0 is
+ * left alone). The entry's stack check, if it has one, is st->stack_site;
+ * an OSR entry's (always there) joins the stack trap's sites. */
+static void prologue(ir_gen *g, bool stack_check, bool entry) {
+  as *st = S(g);
+  E(a64_stp(&g->b, A64_PAIR_X, A64_PRE, A64_FP, A64_LR, A64_SP, -16));
+  E(a64_mov_sp(&g->b, true, A64_FP, A64_SP));
+  if (!a64_addsub_imm(&g->b, A64_SUB, true, A64_SP, A64_SP, st->size)) {
+    E(a64_mov_imm(&g->b, true, S0, st->size));
+    E(a64_addsub_ext(&g->b, A64_SUB, true, A64_SP, A64_SP, S0, A64_UXTX, 0));
+  }
+  if (stack_check) {
+    E(a64_ldst(&g->b, A64_LDR_X, S0, A64_CTX, ctx_off(offsetof(aot_ctx, stack_limit))));
+    E(a64_mov_sp(&g->b, true, S1, A64_SP));
+    E(a64_cmp(&g->b, true, S1, S0));
+    if (entry) st->stack_site = g->b.n;
+    else add_site(g, &g->traps[WRUN_TRAP_STACK_EXHAUSTED], g->b.n);
+    E(a64_bcond(&g->b, A64_LO, g->b.n));
+    far_slot(g);
+  }
+  if (!aot_result_in_reg(g->ft)) E(a64_ldst(&g->b, A64_STR_X, 0, A64_SP, 0));
+  save_callee(g, false);
+}
+
 static bool a_begin(ir_gen *g) {
   const ir_func *f = g->f;
   as *st = calloc(1, sizeof *st);
@@ -1964,24 +2022,8 @@ static bool a_begin(ir_gen *g) {
   st->save_base = st->vec_base + 16 * (int32_t)nvec;
   uint32_t size = (uint32_t)st->save_base + 8 * (popcount(st->saved_g) + popcount(st->saved_f));
   st->size = (size + 15) & ~15u; /* sp stays 16-aligned */
-  /* prologue: the frame record, the frame, the stack check */
-  E(a64_stp(&g->b, A64_PAIR_X, A64_PRE, A64_FP, A64_LR, A64_SP, -16));
-  E(a64_mov_sp(&g->b, true, A64_FP, A64_SP));
-  if (!a64_addsub_imm(&g->b, A64_SUB, true, A64_SP, A64_SP, st->size)) {
-    E(a64_mov_imm(&g->b, true, S0, st->size));
-    E(a64_addsub_ext(&g->b, A64_SUB, true, A64_SP, A64_SP, S0, A64_UXTX, 0));
-  }
   st->stack_site = SIZE_MAX; /* a small leaf needs no stack check (IR_LEAF_FRAME_MAX) */
-  if (!leaf || st->size + 16 > IR_LEAF_FRAME_MAX) {
-    E(a64_ldst(&g->b, A64_LDR_X, S0, A64_CTX, ctx_off(offsetof(aot_ctx, stack_limit))));
-    E(a64_mov_sp(&g->b, true, S1, A64_SP));
-    E(a64_cmp(&g->b, true, S1, S0));
-    st->stack_site = g->b.n;
-    E(a64_bcond(&g->b, A64_LO, g->b.n));
-    far_slot(g);
-  }
-  if (!aot_result_in_reg(g->ft)) E(a64_ldst(&g->b, A64_STR_X, 0, A64_SP, 0));
-  save_callee(g, false);
+  prologue(g, !leaf || st->size + 16 > IR_LEAF_FRAME_MAX, true);
   /* parameters to their homes (no home is x0-x2 or v0-v1) */
   const ir_block *entry = &f->blocks[0];
   for (uint32_t k = 0; k < entry->nins; k++) {

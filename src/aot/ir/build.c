@@ -57,6 +57,9 @@ typedef struct bstate {
   bctl *cs;
   uint32_t nc, capc;
   uint32_t cur;
+  bool osr;                      /* an on-stack replacement entry per loop head (ir_build_osr) */
+  uint32_t nlocals;              /* parameters and declared locals: variables 0 .. nlocals-1 */
+  uint32_t *entries, nentries, capentries; /* the OSR entry blocks */
   int status;                    /* 1 ok, 0 unsupported, -1 out of memory */
   char *why;
   size_t whysz;
@@ -477,9 +480,12 @@ static void memory_access(bstate *s, wm_opcode op, const wm_opinfo *info) {
   }
 }
 
+static uint32_t *osr_entry(bstate *s, const bctl *c, uint32_t loop_off);
+
 static void instr(bstate *s) {
   ir_func *f = s->f;
-  f->woff = (uint32_t)reader_offset(&s->r); /* what the instructions made here come from */
+  uint32_t op_at = (uint32_t)reader_offset(&s->r);
+  f->woff = op_at; /* what the instructions made here come from */
   wm_opcode op = wm_read_op(&s->r);
   if (op == OP_COUNT_) return unsupported(s, "internal error: unknown opcode");
   const wm_opinfo *info = &wm_opinfos[op];
@@ -518,10 +524,14 @@ static void instr(bstate *s) {
     if (!c) return;
     if (op == OP_LOOP) {
       c->target = ir_block_new(f);
-      write_label(s, c);
+      uint32_t *below = NULL; /* with OSR: the variables now holding the values under the parameters */
+      if (s->osr) below = osr_entry(s, c, op_at);
+      else write_label(s, c);
       jump(s, c->target);
       s->cur = c->target;
       s->nv = c->height;
+      for (uint32_t k = 0; below && k < c->height; k++) s->vs[k] = read_var(s, below[k], s->cur);
+      free(below);
       for (uint32_t k = 0; k < c->np; k++) push(s, read_var(s, c->var0 + k, s->cur));
       if (s->interruptible) ir_emit(f, s->cur, IR_POLL, IR_VOID, NULL, 0, 0);
       return;
@@ -653,7 +663,72 @@ static void instr(bstate *s) {
   push(s, ir_emit(f, s->cur, iop, result_type(info->sig), args, (uint32_t)arity, 0));
 }
 
+/* ---- on-stack replacement entries (ir_build_osr) ---- */
+
+/* Slots a value of type t takes in an interpreter frame. */
+static uint32_t frame_width(ir_type t) { return t == IR_V128 ? 2 : 1; }
+
+/* Before loop c's head (still in the block entering it): an OSR entry
+ * block, reached from block 0's ENTRY, loads every local and operand-stack
+ * value from the interpreter frame (docs/aot.md, "On-stack replacement
+ * entries": locals from slot 0, then the stack, a v128 taking two slots)
+ * and joins the way in from the body in a new block, which then jumps to
+ * the head. So the head keeps one predecessor from outside the loop (the
+ * join, where LICM hoists to), and every value the loop reads is a
+ * variable defined on both ways in: the locals and the loop's parameters
+ * already are; the values under the parameters become variables here
+ * (returned, for the caller to read at the head). Leaves s->cur at the
+ * join block. */
+static uint32_t *osr_entry(bstate *s, const bctl *c, uint32_t loop_off) {
+  ir_func *f = s->f;
+  uint32_t *below = c->height ? malloc(c->height * sizeof *below) : NULL;
+  if (c->height && !below) {
+    s->status = -1;
+    return NULL;
+  }
+  for (uint32_t k = 0; k < c->height; k++) {
+    below[k] = new_var(s, (ir_type)f->ins[s->vs[k]].type);
+    write_var(s, below[k], s->cur, s->vs[k]);
+  }
+  write_label(s, c);
+  uint32_t join = ir_block_new(f);
+  jump(s, join);
+  uint32_t e = ir_block_new(f);
+  if (!ok(s) || !reserve(s, (void **)&s->entries, &s->capentries, s->nentries + 1, sizeof *s->entries)) {
+    free(below);
+    return NULL;
+  }
+  s->entries[s->nentries++] = e;
+  ir_add_edge(f, 0, e); /* the successor side is block 0's ENTRY, made at the end */
+  f->blocks[e].sealed = true;
+  ir_emit(f, e, IR_OSR_ENTRY, IR_VOID, NULL, 0, loop_off);
+  uint32_t slot = 0;
+  for (uint32_t k = 0; k < s->nlocals + s->nv && ok(s); k++) {
+    uint32_t var = k < s->nlocals ? k : k - s->nlocals < c->height ? below[k - s->nlocals] : c->var0 + (k - s->nlocals - c->height);
+    ir_type t = s->vtype[var];
+    write_var(s, var, e, ir_emit(f, e, IR_OSR_LOAD, t, NULL, 0, slot));
+    slot += frame_width(t);
+  }
+  s->cur = e;
+  jump(s, join);
+  seal(s, join);
+  s->cur = join;
+  return below;
+}
+
+static int build(const wm_module *m, uint32_t fidx, bool interruptible, bool osr, ir_func **out, char *why,
+                 size_t whysz);
+
 int ir_build(const wm_module *m, uint32_t fidx, bool interruptible, ir_func **out, char *why, size_t whysz) {
+  return build(m, fidx, interruptible, false, out, why, whysz);
+}
+
+int ir_build_osr(const wm_module *m, uint32_t fidx, bool interruptible, ir_func **out, char *why, size_t whysz) {
+  return build(m, fidx, interruptible, true, out, why, whysz);
+}
+
+static int build(const wm_module *m, uint32_t fidx, bool interruptible, bool osr, ir_func **out, char *why,
+                 size_t whysz) {
   *out = NULL;
   bstate s;
   memset(&s, 0, sizeof s);
@@ -662,6 +737,7 @@ int ir_build(const wm_module *m, uint32_t fidx, bool interruptible, ir_func **ou
   s.whysz = whysz;
   s.m = m;
   s.interruptible = interruptible;
+  s.osr = osr;
   const wm_func *fn = &m->funcs[fidx];
   const wm_functype *ft = wm_module_func_type(m, fidx);
   s.r = (wm_reader){m->bytes, fn->code, fn->code + fn->code_len, NULL};
@@ -684,6 +760,13 @@ int ir_build(const wm_module *m, uint32_t fidx, bool interruptible, ir_func **ou
     uint32_t v = k < ft->nparams ? ir_emit(f, entry, IR_PARAM, irtype(t), NULL, 0, k) : zero(&s, entry, irtype(t));
     write_var(&s, var, entry, v);
   }
+  s.nlocals = ft->nparams + fn->nlocals;
+  uint32_t body_block = entry;
+  if (osr) { /* block 0 holds the parameters and ends in ENTRY; the body starts in a block of its own */
+    s.cur = body_block = ir_block_new(f);
+    ir_add_edge(f, entry, s.cur);
+    f->blocks[s.cur].sealed = true;
+  }
   bctl *body = push_ctl(&s, OP_END, NULL, 0, wm_functype_results(ft), ft->nresults, false);
   if (body) body->target = ir_block_new(f); /* where the body's end and every return meet */
   while (s.nc && ok(&s) && !reader_eof(&s.r)) instr(&s);
@@ -692,7 +775,18 @@ int ir_build(const wm_module *m, uint32_t fidx, bool interruptible, ir_func **ou
     unsupported(&s, "internal error: unterminated body");
     goto done;
   }
+  if (osr) { /* block 0: ENTRY to the body (block 1) and to every OSR entry block */
+    ir_emit(f, entry, IR_ENTRY, IR_VOID, NULL, 0, 0);
+    ir_block *b0 = &f->blocks[entry];
+    b0->succ = ir_alloc(f, (s.nentries + 1) * sizeof *b0->succ);
+    if (b0->succ) {
+      b0->succ[0] = body_block;
+      if (s.nentries) memcpy(b0->succ + 1, s.entries, s.nentries * sizeof *s.entries);
+      b0->nsucc = s.nentries + 1;
+    }
+  }
 done:
+  free(s.entries);
   for (uint32_t k = 0; k < s.nc; k++) free(s.cs[k].if_params);
   free(s.cs);
   free(s.vs);

@@ -70,6 +70,20 @@ void ir_gen_reloc(ir_gen *g, uint32_t at, uint32_t callee) {
   g->relocs[g->nrelocs++] = (aot_reloc){at, callee};
 }
 
+void ir_gen_osr_entry(ir_gen *g, uint64_t loop_off) {
+  if (g->nosr == g->caposr) {
+    uint32_t nc = g->caposr ? 2 * g->caposr : 4;
+    aot_osr *p = realloc(g->osr, nc * sizeof *p);
+    if (!p) {
+      g->fail = true;
+      return;
+    }
+    g->osr = p;
+    g->caposr = nc;
+  }
+  g->osr[g->nosr++] = (aot_osr){0, (uint32_t)loop_off, (uint32_t)g->b.n};
+}
+
 /* The register file a class allocates from (vectors may share the floats'). */
 static int bank(const ir_gen *g, uint8_t t) {
   int cl = ir_cls(t);
@@ -282,7 +296,7 @@ static bool emit_func(ir_gen *g, aot_func_out *out) {
 int aot_ir_compile_func(const aot_isa *isa, const aot_func_in *in, aot_func_out *out, char *why, size_t whysz,
                         rt_error *err) {
   ir_func *f = NULL;
-  int st = ir_build(in->m, in->index, in->interruptible, &f, why, whysz);
+  int st = (in->osr ? ir_build_osr : ir_build)(in->m, in->index, in->interruptible, &f, why, whysz);
   if (st < 0) {
     rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
     return -1;
@@ -330,6 +344,15 @@ int aot_ir_compile_func(const aot_isa *isa, const aot_func_in *in, aot_func_out 
   if (emit_func(&g, out)) {
     res = 1;
     if (!codemap_encode(&map, &out->map, &out->map_size)) res = -1;
+    for (uint32_t k = 1; k < g.nosr; k++) /* emitted in block order; aot_osr_entry searches by offset */
+      for (uint32_t j = k; j > 0 && g.osr[j - 1].wasm_off > g.osr[j].wasm_off; j--) {
+        aot_osr t = g.osr[j];
+        g.osr[j] = g.osr[j - 1];
+        g.osr[j - 1] = t;
+      }
+    out->osr = g.osr;
+    out->nosr = g.nosr;
+    g.osr = NULL;
   } else if (!g.b.oom) { /* a shape the backend declined while emitting: the one-pass compiler takes it */
     snprintf(why, whysz, "internal: emission failed");
     res = 0;
@@ -341,6 +364,7 @@ done:
   free(g.fwd);
   free(g.fix);
   free(g.relocs);
+  free(g.osr);
   for (int k = 0; k <= WRUN_TRAP_INTERRUPTED; k++) free(g.traps[k].at);
   if (g.isa_state) isa->release(&g);
   ir_ra_free(&ra);

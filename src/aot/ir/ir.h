@@ -62,7 +62,13 @@ enum {
   X(BR, 1, IRF_TERM)             /* args: cond; succ[0] if cond != 0 else succ[1] */               \
   X(SWITCH, 1, IRF_TERM)         /* args: index; succ[i], the last one the default */              \
   X(RET, -1, IRF_TERM)           /* the function's results */                                      \
-  X(TRAP, 0, IRF_TERM)           /* imm: rt_trap_kind */
+  X(TRAP, 0, IRF_TERM)           /* imm: rt_trap_kind */                                         \
+  /* on-stack replacement (aot_func_in.osr; osr.c): block 0 ends in ENTRY, which goes on to   \
+   * succ[0], the body; succ[1..] are OSR entry blocks, entered only from the interpreter:     \
+   * each starts with OSR_ENTRY, then OSR_LOADs and nothing else before them */                 \
+  X(ENTRY, 0, IRF_TERM)          /* the function entry: continues at succ[0] */                   \
+  X(OSR_ENTRY, 0, IRF_EFFECT)    /* imm: module offset of the loop; the prologue, the entry's address */ \
+  X(OSR_LOAD, 0, IRF_READ)       /* imm: slot position in the interpreter frame (8 bytes each) */
 
 /* The SIMD rows: one IR op per wasm 0xFD instruction, of the same name
  * (IR_I32X4_ADD), generated from opcodes.def (the prefix selects the rows).

@@ -69,6 +69,8 @@ typedef struct ir_gen {
   aot_reloc *relocs;
   uint32_t nrelocs, caprelocs;
   uint32_t nout;                 /* outgoing argument slots the calls need */
+  aot_osr *osr;                  /* OSR entries emitted (ir_gen_osr_entry), handed to aot_func_out */
+  uint32_t nosr, caposr;
   bool fail;
   void *isa_state;
   struct codemap_builder *map;   /* pc -> wasm positions (codemap.h): emit.c marks each instruction
@@ -149,6 +151,9 @@ bool ir_gen_same_dest(const ir_gen *g, uint32_t a, uint32_t b);
 /* Records a branch at code offset `at` to block b (patched by the backend's finish). */
 void ir_gen_fixup(ir_gen *g, uint32_t at, uint32_t block);
 void ir_gen_reloc(ir_gen *g, uint32_t at, uint32_t callee);
+/* Records that the OSR entry of the loop at module offset loop_off starts
+ * at the current code offset (a backend's OSR_ENTRY, before its prologue). */
+void ir_gen_osr_entry(ir_gen *g, uint64_t loop_off);
 
 /* Register allocation: linear scan over live intervals of SSA values
  * (ra.c). False when out of memory or the function is too large. */

@@ -50,6 +50,7 @@ typedef struct xs {
   uint8_t *fused;                /* per value: a compare left to the branch that uses it */
   site_list rets;
   size_t stack_site;
+  bool osr_frame;                /* rax still points at the interpreter frame (OSR entry, osr.c) */
 } xs;
 
 static xs *S(ir_gen *g) { return g->isa_state; }
@@ -1140,11 +1141,42 @@ static void poll(ir_gen *g) {
   trap_jcc(g, CC_NE, WRUN_TRAP_TIMEOUT);
 }
 
+static size_t prologue(ir_gen *g, bool stack_check);
+static void x_move(ir_gen *g, ir_loc d, ir_loc s);
+
+/* An OSR entry (ir.h, OSR_ENTRY): the function's prologue; then each
+ * OSR_LOAD takes a value from the interpreter frame at rax, which nothing
+ * in between writes (an OSR_LOAD anywhere else fails the function). */
+static void osr_ins(ir_gen *g, uint32_t v, bool frame_in_rax) {
+  const ir_ins *i = &g->f->ins[v];
+  if (i->op == IR_OSR_ENTRY) {
+    ir_gen_osr_entry(g, i->imm);
+    add_site(g, &g->traps[WRUN_TRAP_STACK_EXHAUSTED], prologue(g, true)); /* entered from the interpreter: always checked */
+    S(g)->osr_frame = true;
+    return;
+  }
+  if (!frame_in_rax) {
+    g->fail = true;
+    return;
+  }
+  S(g)->osr_frame = true;
+  ir_loc d = ir_loc_of(g, v);
+  if (d.kind == IR_LOC_NONE) return;
+  x64_mem src = x64_base(RAX, 8 * (int32_t)i->imm);
+  if (i->type == IR_V128) movdqu(g, false, XS2, src);
+  else if (isf(i->type)) x64_sse(&g->b, fpfx(wide(i->type)), 0x10, false, XS2, x64_m(src));
+  else x64_mov_load(&g->b, wide(i->type), R11, x64_m(src)); /* an i32: upper half cleared */
+  x_move(g, d, (ir_loc){IR_LOC_SCRATCH, i->type, -1, -1, 0});
+}
+
 static void x_ins(ir_gen *g, uint32_t v) {
   const ir_ins *i = &g->f->ins[v];
   ir_op op = (ir_op)i->op;
+  bool frame_in_rax = S(g)->osr_frame;
+  S(g)->osr_frame = false;
   if (S(g)->fused[v]) return; /* the branch compares */
   switch (op) {
+  case IR_OSR_ENTRY: case IR_OSR_LOAD: osr_ins(g, v, frame_in_rax); return;
   case IR_CONST: case IR_PARAM: return; /* constants are used in place; parameters placed by begin */
   case IR_LOAD: load_mem(g, v); return;
   case IR_STORE: store_mem(g, v); return;
@@ -1228,6 +1260,7 @@ static void x_move(ir_gen *g, ir_loc d, ir_loc s) {
 }
 
 static void x_block(ir_gen *g, uint32_t b) {
+  S(g)->osr_frame = false;
   if (g->f->blocks[b].loop_head) x64_nops(&g->b, (16 - g->b.n % 16) % 16);
   g->block_pos[b] = (uint32_t)g->b.n;
 }
@@ -1310,7 +1343,7 @@ static void x_term(ir_gen *g, uint32_t v, uint32_t next) {
   const ir_ins *i = &g->f->ins[v];
   const ir_block *bl = &g->f->blocks[i->block];
   switch (i->op) {
-  case IR_JMP: jump_to(g, bl->succ[0], next); return;
+  case IR_JMP: case IR_ENTRY: jump_to(g, bl->succ[0], next); return;
   case IR_BR: {
     uint32_t c = i->args[0];
     int cc;
@@ -1408,6 +1441,32 @@ static uint32_t out_slots(const ir_gen *g, const ir_ins *i) {
     for (uint32_t k = 0; k < ft->nresults; k++) r += wm_functype_results(ft)[k] == WASM_V128 ? 2 : 1;
   }
   return n > r ? n : r;
+}
+
+/* The frame, the stack check if asked for (its jcc's site is returned,
+ * SIZE_MAX without one), the caller's slot pointer, the callee-saved
+ * registers: at the entry and at each OSR entry (rax is left alone). */
+static size_t prologue(ir_gen *g, bool stack_check) {
+  xs *st = S(g);
+  x64_alu_imm(&g->b, 5, true, x64_r(RSP), (int32_t)st->frame);
+  size_t stack_site = SIZE_MAX;
+  if (stack_check) {
+    x64_alu_rm(&g->b, 7, true, RSP, x64_m(ctx_mem(offsetof(aot_ctx, stack_limit))));
+    stack_site = x64_jcc_rel32(&g->b, CC_B);
+  }
+  if (!aot_result_in_reg(g->ft)) x64_mov_store(&g->b, true, x64_base(RSP, 0), RAX);
+  int32_t off = st->save_base;
+  for (int r = 0; r < 16; r++)
+    if (st->saved_g & (1u << r)) {
+      x64_mov_store(&g->b, true, x64_base(RSP, off), r);
+      off += 8;
+    }
+  for (int r = 0; r < 16; r++)
+    if (st->saved_x & (1u << r)) {
+      x64_sse_store(&g->b, 0xF2, 0x11, r, x64_base(RSP, off));
+      off += 8;
+    }
+  return stack_site;
 }
 
 static bool x_begin(ir_gen *g) {
@@ -1546,24 +1605,7 @@ static bool x_begin(ir_gen *g) {
   if (frame % 16 != 8) frame += 8; /* rsp is 16-aligned in the body */
   st->frame = frame;
   /* prologue; a small leaf needs no stack check (IR_LEAF_FRAME_MAX) */
-  x64_alu_imm(&g->b, 5, true, x64_r(RSP), (int32_t)frame);
-  st->stack_site = SIZE_MAX;
-  if (!leaf || frame > IR_LEAF_FRAME_MAX) {
-    x64_alu_rm(&g->b, 7, true, RSP, x64_m(ctx_mem(offsetof(aot_ctx, stack_limit))));
-    st->stack_site = x64_jcc_rel32(&g->b, CC_B);
-  }
-  if (!aot_result_in_reg(g->ft)) x64_mov_store(&g->b, true, x64_base(RSP, 0), RAX);
-  int32_t off = st->save_base;
-  for (int r = 0; r < 16; r++)
-    if (st->saved_g & (1u << r)) {
-      x64_mov_store(&g->b, true, x64_base(RSP, off), r);
-      off += 8;
-    }
-  for (int r = 0; r < 16; r++)
-    if (st->saved_x & (1u << r)) {
-      x64_sse_store(&g->b, 0xF2, 0x11, r, x64_base(RSP, off));
-      off += 8;
-    }
+  st->stack_site = prologue(g, !leaf || frame > IR_LEAF_FRAME_MAX);
   /* parameters to their homes (no home is rax, rcx, rdx, xmm0 or xmm14) */
   static const int8_t arg_gpr[2] = {RCX, RDX}, arg_xmm[2] = {0, XS1};
   const ir_block *entry = &f->blocks[0];
