@@ -832,6 +832,20 @@ static bool in_reg(ir_gen *g, int32_t pos, uint8_t t) { return !isv(t) && aot_ar
 
 static void save_vectors(ir_gen *g, bool restore);
 
+/* The first nargs arguments of call v that travel in registers, from their
+ * homes into x1+pos / v0+pos (positions count two for each v128). */
+static void args_to_regs(ir_gen *g, uint32_t v, uint32_t nargs) {
+  int32_t pos = 0;
+  for (uint32_t k = 0; k < nargs; k++) {
+    ir_loc a = arg(g, v, k);
+    if (in_reg(g, pos, a.type)) {
+      if (isf(a.type)) load_f(g, a, (int)pos);
+      else load_g(g, a, 1 + (int)pos);
+    }
+    pos += slot_width(a.type);
+  }
+}
+
 static void call(ir_gen *g, uint32_t v) {
   const ir_ins *i = &g->f->ins[v];
   /* slot arguments first, then the register ones (x1, x2, v0, v1 hold no
@@ -842,15 +856,7 @@ static void call(ir_gen *g, uint32_t v) {
     if (!in_reg(g, pos, a.type)) arg_to_slot(g, a, pos);
     pos += slot_width(a.type);
   }
-  pos = 0;
-  for (uint32_t k = 0; k < i->nargs; k++) {
-    ir_loc a = arg(g, v, k);
-    if (in_reg(g, pos, a.type)) {
-      if (isf(a.type)) load_f(g, a, (int)pos);
-      else load_g(g, a, 1 + (int)pos);
-    }
-    pos += slot_width(a.type);
-  }
+  args_to_regs(g, v, i->nargs);
   save_vectors(g, false); /* a callee keeps only the low halves of v8-v15 */
   if (ir_callee_reads_slots(g->isa->machine, wm_module_func_type(g->in->m, (uint32_t)i->imm)))
     add_imm(g, 0, A64_SP, (uint64_t)S(g)->out_base);
@@ -1001,15 +1007,7 @@ static void call_indirect(ir_gen *g, uint32_t v) {
     slow[4] = g->b.n;
     E(a64_cbz(&g->b, false, true, SCYC, g->b.n));
     /* the register arguments from their homes (none is x0-x2, x14-x17 or v0/v1) */
-    int32_t pos = 0;
-    for (uint32_t k = 0; k < nargs; k++) {
-      ir_loc a = arg(g, v, k);
-      if (in_reg(g, pos, a.type)) {
-        if (isf(a.type)) load_f(g, a, (int)pos);
-        else load_g(g, a, 1 + (int)pos);
-      }
-      pos += slot_width(a.type);
-    }
+    args_to_regs(g, v, nargs);
     save_vectors(g, false); /* a callee keeps only the low halves of v8-v15 */
     if (slots_first) add_imm(g, 0, A64_SP, (uint64_t)S(g)->out_base);
     E(a64_blr(&g->b, SCYC));
@@ -1951,28 +1949,8 @@ static bool a_begin(ir_gen *g) {
     if (bl->ins[bl->nins - 2] != c || uses[c] != 1) continue;
     if (int_cmp((ir_op)ci->op) || ci->op == IR_I32_EQZ || ci->op == IR_I64_EQZ) st->fused[c] = 1;
   }
-  /* a branch on the and/or of two compares computed right before it, each
-   * used only there, is two compare-and-branches (compares are pure) */
-  for (uint32_t o = 0; o < f->norder; o++) {
-    const ir_block *bl = &f->blocks[f->order[o]];
-    uint32_t n = bl->nins;
-    if (n < 4 || f->ins[bl->ins[n - 1]].op != IR_BR) continue;
-    uint32_t c = f->ins[bl->ins[n - 1]].args[0];
-    const ir_ins *ci = &f->ins[c];
-    if (bl->ins[n - 2] != c || uses[c] != 1 || (ci->op != IR_I32_AND && ci->op != IR_I32_OR)) continue;
-    uint32_t x = ci->args[0], y = ci->args[1], near[2], m = 0;
-    for (uint32_t k = n - 2; k-- > 0 && m < 2;) /* the two instructions before the and (constants emit nothing) */
-      if (f->ins[bl->ins[k]].op != IR_CONST) near[m++] = bl->ins[k];
-    if (x == y || m < 2 || !((near[0] == x && near[1] == y) || (near[0] == y && near[1] == x))) continue;
-    bool ok = true;
-    for (uint32_t j = 0; j < 2 && ok; j++) {
-      const ir_ins *k = &f->ins[ci->args[j]];
-      ok = uses[ci->args[j]] == 1 && (int_cmp((ir_op)k->op) || k->op == IR_I32_EQZ || k->op == IR_I64_EQZ);
-    }
-    if (!ok) continue;
-    st->fused[c] = 3;
-    st->fused[x] = st->fused[y] = 1;
-  }
+  /* a branch on the and/or of two compares right before it: two compare-and-branches */
+  ir_gen_fuse_and_or_branches(f, uses, st->fused, NULL);
   /* a compare used only as the condition of the integer select right after
    * it becomes cmp; csel, and a shift left by a constant used only by the
    * add right after it that add's shifted operand (add_shifted) */

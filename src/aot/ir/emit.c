@@ -98,6 +98,36 @@ static bool same_loc(const ir_gen *g, ir_loc a, ir_loc b) {
   return false;
 }
 
+static bool fusable_compare(ir_op op) {
+  return (op >= IR_I32_EQ && op <= IR_I32_GE_U) || (op >= IR_I64_EQ && op <= IR_I64_GE_U) || op == IR_I32_EQZ ||
+         op == IR_I64_EQZ;
+}
+
+void ir_gen_fuse_and_or_branches(const ir_func *f, const uint32_t *uses, uint8_t *fused,
+                                 bool (*rules_out)(const uint8_t *fused, uint32_t arg)) {
+  for (uint32_t o = 0; o < f->norder; o++) {
+    const ir_block *bl = &f->blocks[f->order[o]];
+    uint32_t n = bl->nins;
+    if (n < 4 || f->ins[bl->ins[n - 1]].op != IR_BR) continue;
+    uint32_t c = f->ins[bl->ins[n - 1]].args[0];
+    const ir_ins *ci = &f->ins[c];
+    if (bl->ins[n - 2] != c || uses[c] != 1 || (ci->op != IR_I32_AND && ci->op != IR_I32_OR)) continue;
+    uint32_t x = ci->args[0], y = ci->args[1], near[2], m = 0;
+    for (uint32_t k = n - 2; k-- > 0 && m < 2;) /* the two instructions before the and (constants emit nothing) */
+      if (f->ins[bl->ins[k]].op != IR_CONST) near[m++] = bl->ins[k];
+    if (x == y || m < 2 || !((near[0] == x && near[1] == y) || (near[0] == y && near[1] == x))) continue;
+    bool ok = true;
+    for (uint32_t j = 0; j < 2 && ok; j++) {
+      const ir_ins *k = &f->ins[ci->args[j]];
+      ok = uses[ci->args[j]] == 1 && fusable_compare((ir_op)k->op);
+      for (uint32_t a = 0; a < k->nargs && ok && rules_out; a++) ok = !rules_out(fused, k->args[a]);
+    }
+    if (!ok) continue;
+    fused[c] = 3;
+    fused[x] = fused[y] = 1;
+  }
+}
+
 bool ir_gen_same_dest(const ir_gen *g, uint32_t a, uint32_t b) {
   a = g->fwd[a];
   b = g->fwd[b];

@@ -148,6 +148,15 @@ static inline uint32_t ir_gen_target(const ir_gen *g, uint32_t b) { return g->fw
  * after forwarding, or edge blocks into one block moving the same things
  * into its phis? (Lets br_table lowering count targets, not edges.) */
 bool ir_gen_same_dest(const ir_gen *g, uint32_t a, uint32_t b);
+/* Branches on the i32.and / i32.or of two compares (an integer compare or
+ * eqz) computed right before the and/or, each used only there, become two
+ * compare-and-branches: marks fused[and/or] = 3 and fused[compare] = 1 for
+ * each. Compares are pure, so skipping the second changes nothing, unless
+ * the backend fused into it something that can trap: `rules_out`, when not
+ * NULL, says an argument of a compare rules the pair out. `uses` counts
+ * each value's uses. Both backends' begin call it. */
+void ir_gen_fuse_and_or_branches(const ir_func *f, const uint32_t *uses, uint8_t *fused,
+                                 bool (*rules_out)(const uint8_t *fused, uint32_t arg));
 /* Records a branch at code offset `at` to block b (patched by the backend's finish). */
 void ir_gen_fixup(ir_gen *g, uint32_t at, uint32_t block);
 void ir_gen_reloc(ir_gen *g, uint32_t at, uint32_t callee);

@@ -1469,6 +1469,8 @@ static size_t prologue(ir_gen *g, bool stack_check) {
   return stack_site;
 }
 
+static bool arg_is_folded_load(const uint8_t *fused, uint32_t arg) { return fused[arg] == 2; }
+
 static bool x_begin(ir_gen *g) {
   const ir_func *f = g->f;
   xs *st = calloc(1, sizeof *st);
@@ -1533,31 +1535,9 @@ static bool x_begin(ir_gen *g) {
       st->fused[v] = 2;
     }
   }
-  /* a branch on the and/or of two compares computed right before it, each
-   * used only there, is two compare-and-branches (the compares are pure:
-   * skipping the second changes nothing, unless a folded load would trap
-   * in it, so those are left alone) */
-  for (uint32_t o = 0; o < f->norder; o++) {
-    const ir_block *bl = &f->blocks[f->order[o]];
-    uint32_t n = bl->nins;
-    if (n < 4 || f->ins[bl->ins[n - 1]].op != IR_BR) continue;
-    uint32_t c = f->ins[bl->ins[n - 1]].args[0];
-    const ir_ins *ci = &f->ins[c];
-    if (bl->ins[n - 2] != c || uses[c] != 1 || (ci->op != IR_I32_AND && ci->op != IR_I32_OR)) continue;
-    uint32_t x = ci->args[0], y = ci->args[1], near[2], m = 0;
-    for (uint32_t k = n - 2; k-- > 0 && m < 2;) /* the two instructions before the and (constants emit nothing) */
-      if (f->ins[bl->ins[k]].op != IR_CONST) near[m++] = bl->ins[k];
-    if (x == y || m < 2 || !((near[0] == x && near[1] == y) || (near[0] == y && near[1] == x))) continue;
-    bool ok = true;
-    for (uint32_t j = 0; j < 2 && ok; j++) {
-      const ir_ins *k = &f->ins[ci->args[j]];
-      ok = uses[ci->args[j]] == 1 && (int_cmp((ir_op)k->op) || k->op == IR_I32_EQZ || k->op == IR_I64_EQZ);
-      for (uint32_t a = 0; a < k->nargs && ok; a++) ok = st->fused[k->args[a]] != 2;
-    }
-    if (!ok) continue;
-    st->fused[c] = 3;
-    st->fused[x] = st->fused[y] = 1;
-  }
+  /* a branch on the and/or of two compares right before it: two
+   * compare-and-branches, unless a folded load would trap in the second */
+  ir_gen_fuse_and_or_branches(f, uses, st->fused, arg_is_folded_load);
   /* a shift by 1-3 used only by the add right after it is that add's scaled index (add_lea) */
   for (uint32_t o = 0; o < f->norder; o++) {
     const ir_block *bl = &f->blocks[f->order[o]];
