@@ -1684,17 +1684,8 @@ static void cmp_index(ir_gen *g, uint32_t k) {
  * unsigned compare and branch per run, ascending, instead of a table and an
  * indirect branch (as on x86-64). At most 4 runs, the default's included. */
 static bool switch_by_compares(ir_gen *g, const ir_block *bl, uint32_t next) {
-  uint32_t n = bl->nsucc - 1, hi[4], succ[4], nr = 0;
-  for (uint32_t k = 0; k <= n; k++) {
-    uint32_t s = bl->succ[k];
-    if (nr && ir_gen_same_dest(g, succ[nr - 1], s)) {
-      hi[nr - 1] = k;
-      continue;
-    }
-    if (nr == 4) return false;
-    hi[nr] = k;
-    succ[nr++] = s;
-  }
+  uint32_t hi[4], succ[4], nr = ir_gen_switch_runs(g, bl, 4, hi, succ);
+  if (!nr) return false;
   for (uint32_t r = 0; r + 1 < nr; r++) {
     cmp_index(g, hi[r]);
     branch_if(g, A64_LS, succ[r]);
@@ -1706,19 +1697,9 @@ static bool switch_by_compares(ir_gen *g, const ir_block *bl, uint32_t next) {
 /* br_table over at most 64 cases with at most three targets besides the
  * default's: a bit mask per target, bit `index` tested after a shift. */
 static bool switch_by_bits(ir_gen *g, const ir_block *bl, uint32_t next) {
-  uint32_t n = bl->nsucc - 1, dflt = bl->succ[n], tg[3], nt = 0;
-  uint64_t mask[3] = {0, 0, 0};
-  if (n > 64) return false;
-  for (uint32_t k = 0; k < n; k++) {
-    uint32_t j = 0;
-    if (ir_gen_same_dest(g, bl->succ[k], dflt)) continue;
-    while (j < nt && !ir_gen_same_dest(g, tg[j], bl->succ[k])) j++;
-    if (j == nt) {
-      if (nt == 3) return false;
-      tg[nt++] = bl->succ[k];
-    }
-    mask[j] |= 1ull << k;
-  }
+  uint32_t n = bl->nsucc - 1, dflt = bl->succ[n], tg[3], nt;
+  uint64_t mask[3];
+  if (!ir_gen_switch_masks(g, bl, 3, tg, mask, &nt)) return false;
   cmp_index(g, n);
   branch_if(g, A64_HS, dflt);
   for (uint32_t j = 0; j < nt; j++) {

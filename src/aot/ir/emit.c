@@ -98,6 +98,40 @@ static bool same_loc(const ir_gen *g, ir_loc a, ir_loc b) {
   return false;
 }
 
+uint32_t ir_gen_switch_runs(const ir_gen *g, const ir_block *bl, uint32_t max, uint32_t *hi, uint32_t *succ) {
+  uint32_t n = bl->nsucc - 1, nr = 0;
+  for (uint32_t k = 0; k <= n; k++) {
+    uint32_t s = bl->succ[k];
+    if (nr && ir_gen_same_dest(g, succ[nr - 1], s)) {
+      hi[nr - 1] = k;
+      continue;
+    }
+    if (nr == max) return 0;
+    hi[nr] = k;
+    succ[nr++] = s;
+  }
+  return nr;
+}
+
+bool ir_gen_switch_masks(const ir_gen *g, const ir_block *bl, uint32_t max, uint32_t *tg, uint64_t *mask,
+                         uint32_t *nt) {
+  uint32_t n = bl->nsucc - 1, dflt = bl->succ[n];
+  *nt = 0;
+  if (n > 64) return false;
+  for (uint32_t j = 0; j < max; j++) mask[j] = 0;
+  for (uint32_t k = 0; k < n; k++) {
+    uint32_t j = 0;
+    if (ir_gen_same_dest(g, bl->succ[k], dflt)) continue;
+    while (j < *nt && !ir_gen_same_dest(g, tg[j], bl->succ[k])) j++;
+    if (j == *nt) {
+      if (*nt == max) return false;
+      tg[(*nt)++] = bl->succ[k];
+    }
+    mask[j] |= 1ull << k;
+  }
+  return true;
+}
+
 static bool fusable_compare(ir_op op) {
   return (op >= IR_I32_EQ && op <= IR_I32_GE_U) || (op >= IR_I64_EQ && op <= IR_I64_GE_U) || op == IR_I32_EQZ ||
          op == IR_I64_EQZ;

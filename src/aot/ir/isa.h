@@ -157,6 +157,17 @@ bool ir_gen_same_dest(const ir_gen *g, uint32_t a, uint32_t b);
  * each value's uses. Both backends' begin call it. */
 void ir_gen_fuse_and_or_branches(const ir_func *f, const uint32_t *uses, uint8_t *fused,
                                  bool (*rules_out)(const uint8_t *fused, uint32_t arg));
+/* br_table plans both backends emit (block bl ends in the br_table; its
+ * last successor is the default). Runs: consecutive cases with the same
+ * destination, ascending, the default's [n, 2^32) as the last; run r ends at
+ * case hi[r] and goes to succ[r]. Returns how many, or 0 when more than
+ * max (arrays of max entries). */
+uint32_t ir_gen_switch_runs(const ir_gen *g, const ir_block *bl, uint32_t max, uint32_t *hi, uint32_t *succ);
+/* Masks: for a table of at most 64 cases, the destinations other than the
+ * default's (at most max, into tg) and the cases going to each (bit k of
+ * mask[j]). False when it does not fit. */
+bool ir_gen_switch_masks(const ir_gen *g, const ir_block *bl, uint32_t max, uint32_t *tg, uint64_t *mask,
+                         uint32_t *nt);
 /* Records a branch at code offset `at` to block b (patched by the backend's finish). */
 void ir_gen_fixup(ir_gen *g, uint32_t at, uint32_t block);
 void ir_gen_reloc(ir_gen *g, uint32_t at, uint32_t callee);

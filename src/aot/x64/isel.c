@@ -1283,18 +1283,8 @@ static int index_reg(ir_gen *g, ir_loc ix) {
  * and an indirect jump (regex's three-way dispatch). At most 4 runs,
  * the default's [n, 2^32) included. */
 static bool switch_by_compares(ir_gen *g, const ir_block *bl, uint32_t next, ir_loc ix) {
-  uint32_t n = bl->nsucc - 1, hi[4], succ[4], nr = 0;
-  if (n > INT32_MAX) return false;
-  for (uint32_t k = 0; k <= n; k++) {
-    uint32_t s = bl->succ[k];
-    if (nr && ir_gen_same_dest(g, succ[nr - 1], s)) {
-      hi[nr - 1] = k;
-      continue;
-    }
-    if (nr == 4) return false;
-    hi[nr] = k;
-    succ[nr++] = s;
-  }
+  uint32_t n = bl->nsucc - 1, hi[4], succ[4], nr;
+  if (n > INT32_MAX || !(nr = ir_gen_switch_runs(g, bl, 4, hi, succ))) return false;
   int x = nr > 1 ? index_reg(g, ix) : RCX;
   for (uint32_t r = 0; r + 1 < nr; r++) {
     if (hi[r] == 0) x64_test_rr(&g->b, false, x, x); /* <= 0 unsigned: == 0 */
@@ -1309,19 +1299,9 @@ static bool switch_by_compares(ir_gen *g, const ir_block *bl, uint32_t next, ir_
  * default's: a bit mask per target tested with bt (strings' character
  * classes), the default for an index out of range or in no mask. */
 static bool switch_by_bits(ir_gen *g, const ir_block *bl, uint32_t next, ir_loc ix) {
-  uint32_t n = bl->nsucc - 1, dflt = bl->succ[n], tg[3], nt = 0;
-  uint64_t mask[3] = {0, 0, 0};
-  if (n > 64) return false;
-  for (uint32_t k = 0; k < n; k++) {
-    uint32_t j = 0;
-    if (ir_gen_same_dest(g, bl->succ[k], dflt)) continue;
-    while (j < nt && !ir_gen_same_dest(g, tg[j], bl->succ[k])) j++;
-    if (j == nt) {
-      if (nt == 3) return false;
-      tg[nt++] = bl->succ[k];
-    }
-    mask[j] |= 1ull << k;
-  }
+  uint32_t n = bl->nsucc - 1, dflt = bl->succ[n], tg[3], nt;
+  uint64_t mask[3];
+  if (!ir_gen_switch_masks(g, bl, 3, tg, mask, &nt)) return false;
   int x = index_reg(g, ix);
   x64_alu_imm(&g->b, 7, false, x64_r(x), (int32_t)n);
   ir_gen_fixup(g, (uint32_t)x64_jcc_rel32(&g->b, CC_AE), dflt);
