@@ -832,6 +832,19 @@ static bool in_reg(ir_gen *g, int32_t pos, uint8_t t) { return !isv(t) && aot_ar
 
 static void save_vectors(ir_gen *g, bool restore);
 
+/* A call's single scalar result, from x0 / v0 to the home of value v. */
+static void result_to_home(ir_gen *g, uint32_t v) {
+  if (isf(g->f->ins[v].type)) {
+    int d = dst_reg(g, v, F0);
+    if (d != F0) E(a64_fp1(&g->b, A64_FMOV, true, d, F0));
+    commit(g, v, d);
+  } else {
+    int d = dst_reg(g, v, 0);
+    if (d != 0) E(a64_mov(&g->b, true, d, 0));
+    commit(g, v, d);
+  }
+}
+
 /* The first nargs arguments of call v that travel in registers, from their
  * homes into x1+pos / v0+pos (positions count two for each v128). */
 static void args_to_regs(ir_gen *g, uint32_t v, uint32_t nargs) {
@@ -870,15 +883,7 @@ static void call(ir_gen *g, uint32_t v) {
     commit(g, v, d);
     return;
   }
-  if (isf(i->type)) {
-    int d = dst_reg(g, v, F0);
-    if (d != F0) E(a64_fp1(&g->b, A64_FMOV, true, d, F0));
-    commit(g, v, d);
-  } else {
-    int d = dst_reg(g, v, 0);
-    if (d != 0) E(a64_mov(&g->b, true, d, 0));
-    commit(g, v, d);
-  }
+  result_to_home(g, v);
 }
 
 /* All 16 bytes of the registers that held a v128 value, to the frame
@@ -1012,18 +1017,7 @@ static void call_indirect(ir_gen *g, uint32_t v) {
     if (slots_first) add_imm(g, 0, A64_SP, (uint64_t)S(g)->out_base);
     E(a64_blr(&g->b, SCYC));
     save_vectors(g, true);
-    uint8_t t = i->type;
-    if (t != IR_VOID && ir_loc_of(g, v).kind != IR_LOC_NONE) {
-      if (isf(t)) {
-        int d = dst_reg(g, v, F0);
-        if (d != F0) E(a64_fp1(&g->b, A64_FMOV, true, d, F0));
-        commit(g, v, d);
-      } else {
-        int d = dst_reg(g, v, 0);
-        if (d != 0) E(a64_mov(&g->b, true, d, 0));
-        commit(g, v, d);
-      }
-    }
+    if (i->type != IR_VOID && ir_loc_of(g, v).kind != IR_LOC_NONE) result_to_home(g, v);
     done = g->b.n;
     E(a64_b(&g->b, g->b.n));
     for (int k = 0; k < 5; k++) E(a64_patch(&g->b, slow[k], g->b.n));
