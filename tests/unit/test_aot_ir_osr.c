@@ -163,6 +163,7 @@ static void test_backend_entries(void **state) {
     free(out.code);
     free(out.relocs);
     free(out.osr);
+    free(out.map);
   }
   wm_module_free(m);
 }
