@@ -132,6 +132,28 @@ bool ir_gen_switch_masks(const ir_gen *g, const ir_block *bl, uint32_t max, uint
   return true;
 }
 
+const wm_functype *ir_gen_callee_type(const ir_gen *g, const ir_ins *c) {
+  const wm_module *m = g->in->m;
+  if (c->op == IR_CALL_INDIRECT) return &m->types[c->imm].func;
+  return wm_module_func_type(m, (uint32_t)c->imm);
+}
+
+uint32_t ir_gen_result_slots(const wm_functype *ft, uint32_t n) {
+  uint32_t pos = 0;
+  for (uint32_t k = 0; k < n; k++) pos += wm_functype_results(ft)[k] == WASM_V128 ? 2 : 1;
+  return pos;
+}
+
+uint32_t ir_gen_call_slots(const ir_gen *g, const ir_ins *i) {
+  uint32_t n = 0, r = 2;
+  for (uint32_t a = 0; a < i->nargs; a++) n += g->f->ins[i->args[a]].type == IR_V128 ? 2 : 1;
+  if (i->op == IR_CALL || i->op == IR_CALL_HOST || i->op == IR_CALL_INDIRECT) {
+    const wm_functype *ft = ir_gen_callee_type(g, i);
+    r = ir_gen_result_slots(ft, ft->nresults);
+  }
+  return n > r ? n : r;
+}
+
 static bool fusable_compare(ir_op op) {
   return (op >= IR_I32_EQ && op <= IR_I32_GE_U) || (op >= IR_I64_EQ && op <= IR_I64_GE_U) || op == IR_I32_EQZ ||
          op == IR_I64_EQZ;

@@ -168,6 +168,16 @@ uint32_t ir_gen_switch_runs(const ir_gen *g, const ir_block *bl, uint32_t max, u
  * mask[j]). False when it does not fit. */
 bool ir_gen_switch_masks(const ir_gen *g, const ir_block *bl, uint32_t max, uint32_t *tg, uint64_t *mask,
                          uint32_t *nt);
+/* The type of the function a call instruction (CALL, CALL_HOST,
+ * CALL_INDIRECT) calls. */
+const wm_functype *ir_gen_callee_type(const ir_gen *g, const ir_ins *c);
+/* Slots the first n results of type ft take (two per v128): where result n
+ * of a call of several results sits in the outgoing slots. */
+uint32_t ir_gen_result_slots(const wm_functype *ft, uint32_t n);
+/* Outgoing slots a call or C helper instruction i needs: its arguments and
+ * the results a call writes back to the same slots (two per v128; at least
+ * two for helpers, which may return a pair). */
+uint32_t ir_gen_call_slots(const ir_gen *g, const ir_ins *i);
 /* Records a branch at code offset `at` to block b (patched by the backend's finish). */
 void ir_gen_fixup(ir_gen *g, uint32_t at, uint32_t block);
 void ir_gen_reloc(ir_gen *g, uint32_t at, uint32_t callee);

@@ -1103,20 +1103,11 @@ static void call_indirect(ir_gen *g, uint32_t v) {
   commit(g, v, d);
 }
 
-/* The type of the function a call instruction calls. */
-static const wm_functype *callee_type(const ir_gen *g, const ir_ins *c) {
-  const wm_module *m = g->in->m;
-  if (c->op == IR_CALL_INDIRECT) return &m->types[c->imm].func;
-  return wm_module_func_type(m, (uint32_t)c->imm);
-}
-
 /* Result k of a call of several results, from the slots the callee (or the
  * helper) wrote them to: the outgoing slots, untouched since the call. */
 static void call_result(ir_gen *g, uint32_t v) {
   const ir_ins *i = &g->f->ins[v];
-  const wm_functype *ft = callee_type(g, &g->f->ins[i->args[0]]);
-  int32_t pos = 0;
-  for (uint32_t k = 0; k < i->imm; k++) pos += wm_functype_results(ft)[k] == WASM_V128 ? 2 : 1;
+  int32_t pos = (int32_t)ir_gen_result_slots(ir_gen_callee_type(g, &g->f->ins[i->args[0]]), (uint32_t)i->imm);
   x64_mem m = x64_base(RSP, S(g)->out_base + 8 * pos);
   ir_loc d = ir_loc_of(g, v);
   if (d.kind == IR_LOC_NONE) return;
@@ -1413,14 +1404,7 @@ static uint32_t popcount(uint32_t x) { return (uint32_t)__builtin_popcount(x); }
 static uint32_t out_slots(const ir_gen *g, const ir_ins *i) {
   if (ir_op_is_simd(i->op)) return X64I_SIMD_STAGE_SLOTS;
   if (i->op != IR_CALL && !calls_c((ir_op)i->op)) return 0;
-  uint32_t n = 0, r = 2;
-  for (uint32_t a = 0; a < i->nargs; a++) n += g->f->ins[i->args[a]].type == IR_V128 ? 2 : 1;
-  if (i->op == IR_CALL || i->op == IR_CALL_HOST || i->op == IR_CALL_INDIRECT) {
-    const wm_functype *ft = callee_type(g, i);
-    r = 0;
-    for (uint32_t k = 0; k < ft->nresults; k++) r += wm_functype_results(ft)[k] == WASM_V128 ? 2 : 1;
-  }
-  return n > r ? n : r;
+  return ir_gen_call_slots(g, i);
 }
 
 /* The frame, the stack check if asked for (its jcc's site is returned,
