@@ -7,6 +7,8 @@
  * own once-flag: decoding a binary never pays for sorting the names (a qsort
  * of ~550 strcmp'd names, about 3% of running a hello).
  */
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +31,10 @@ static struct {
 } op_tables;
 static once_flag op_tables_once = ONCE_FLAG_INIT;
 static once_flag op_names_once = ONCE_FLAG_INIT;
+/* Set (release) once the code tables are filled: wm_op_lookup runs for every
+ * instruction read (validation, the scan, the AOT builders), and an acquire
+ * load is cheaper there than call_once's library call. */
+static atomic_bool op_tables_ready;
 
 static int cmp_name(const void *a, const void *b) {
   return strcmp(wm_opinfos[*(const uint16_t *)a].name, wm_opinfos[*(const uint16_t *)b].name);
@@ -51,7 +57,10 @@ static void op_names_init(void) {
 }
 
 wm_opcode wm_op_lookup(uint8_t prefix, uint32_t code) {
-  call_once(&op_tables_once, op_tables_init);
+  if (!atomic_load_explicit(&op_tables_ready, memory_order_acquire)) {
+    call_once(&op_tables_once, op_tables_init);
+    atomic_store_explicit(&op_tables_ready, true, memory_order_release);
+  }
   switch (prefix) {
   case 0: return (wm_opcode)op_tables.single[code & 0xff];
   case 0xFC: return code < 32 ? (wm_opcode)op_tables.misc[code] : OP_COUNT_;

@@ -10,7 +10,7 @@
 /* ---- buffer and operand checks ------------------------------------------------- */
 
 void a64_word(a64_buf *b, uint32_t w) {
-  if (!aot_buf_reserve(b, 4)) return;
+  if ((b->cap - b->n < 4 || b->oom) && !aot_buf_reserve(b, 4)) return; /* the call only to grow */
   for (int i = 0; i < 4; i++) b->p[b->n++] = (uint8_t)(w >> (8 * i));
 }
 

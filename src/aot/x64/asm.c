@@ -7,7 +7,7 @@
 #include <string.h>
 
 void x64_byte(x64_buf *b, uint8_t v) {
-  if (aot_buf_reserve(b, 1)) b->p[b->n++] = v;
+  if ((b->n < b->cap && !b->oom) || aot_buf_reserve(b, 1)) b->p[b->n++] = v; /* the call only to grow */
 }
 
 void x64_u32(x64_buf *b, uint32_t v) {
