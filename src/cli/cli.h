@@ -100,7 +100,9 @@ typedef struct cli_sandbox {
   bool aot;                      /* --aot / --tier aot: compile to native code before running */
   const char *tier;              /* --tier as given (NULL: not given) */
   int tier_mode;                 /* cli_tier, from cli_tier_finish */
-  bool aot_opt;                  /* --opt: with the optimizing pipeline (docs/aot-ir.md) */
+  bool aot_opt;                  /* --opt given: the optimizing pipeline (the default), and for run --aot */
+  bool aot_one_pass;             /* --one-pass: compile with the one-pass compiler instead (--aot, tier-up,
+                                  * wrun compile): faster compiles, slower code */
   bool verbose;                  /* -v: say which tier ran and how long compiling took */
   bool no_cache;                 /* --no-cache: neither read nor write the compile cache */
   bool allow_precompiled;        /* --allow-precompiled: run compiled artifacts (native code the
@@ -183,6 +185,11 @@ bool cli_prepare_aot(const char *path, wm_module *m, cli_sandbox *sb);
  * the compile cache, or compiled now and cached). False after printing an
  * error. */
 bool cli_prepare_component_aot(const char *path, struct wc_component *c, const cli_sandbox *sb);
+
+/* Whether --aot and `wrun compile` use the one-pass compiler: --one-pass, or
+ * WRUN_AOT_OPT=0 in the environment without --opt (the test variants that
+ * keep the one-pass compiler covered); else the optimizing pipeline. */
+bool cli_one_pass(const cli_sandbox *sb);
 
 /* `wrun compile`: writes a compiled artifact of `in` to `out` (NULL: `in`
  * with extension .cwasm) for `target` ("x86_64", "aarch64"; NULL: the

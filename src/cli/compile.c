@@ -214,13 +214,21 @@ static bool attach_code(const char *path, wm_module *m, cli_cache *cache, uint32
   return true;
 }
 
+bool cli_one_pass(const cli_sandbox *sb) {
+  if (sb->aot_one_pass || sb->aot_opt) return sb->aot_one_pass;
+  const char *env = getenv("WRUN_AOT_OPT");
+  return env && strcmp(env, "0") == 0;
+}
+
 /* The options compiled code needs for this run. */
 static uint32_t run_options(const cli_sandbox *sb) {
   rt_config cfg = {0};
   cfg.interruptible = sb->timeout_ns != 0;
-  cfg.aot_optimize = sb->aot_opt;
+  cfg.aot_optimize = !cli_one_pass(sb); /* the optimizing pipeline is the default */
   if (sb->tier_mode == CLI_TIER_AUTO && !sb->aot) { /* tiered: what tier-up compiles with */
+    cfg.aot_optimize = sb->aot_opt;
     engine_tier_compiler_from_env(&cfg);
+    if (sb->aot_one_pass) cfg.tier_one_pass = true;
     return engine_tier_options(&cfg);
   }
   return aot_options_for(&cfg);

@@ -57,7 +57,10 @@ static int invoke(const char *path, const wc_component *c, const char *name, boo
   /* tiered like a module (each core module compiled on the store's compiler
    * thread when hot); the compile cache is used with --aot only */
   cfg.tiered = sb->tier_mode == CLI_TIER_AUTO && !sb->aot && !sb->fuel;
+  /* as cli_prepare_component_aot compiled it (tier-up's choice: tier_one_pass) */
+  cfg.aot_optimize = cfg.tiered ? sb->aot_opt : !cli_one_pass(sb);
   if (cfg.tiered && !engine_tier_config_from_env(&cfg)) cfg.tiered = false;
+  if (sb->aot_one_pass) cfg.tier_one_pass = true; /* --one-pass: tier-up too */
   if (sb->aot && sb->fuel) {
     fprintf(stderr, "wrun: --fuel is not supported with --aot (compiled code does not count instructions)\n");
     return CLI_EXIT_USAGE;

@@ -127,7 +127,10 @@ static int cmd_compile(int argc, char **argv) {
   if (o.help) return cli_print_help(CLI_CMD_COMPILE, stdout), CLI_EXIT_OK;
   if (n == 0) return cli_usage_error(CLI_CMD_COMPILE, "compile needs a FILE");
   if (n > 1) return cli_usage_error(CLI_CMD_COMPILE, "compile takes one FILE, %d given", n);
-  return cli_compile(argv[0], o.output, o.target, o.interruptible, o.sb.aot_opt, o.sb.verbose);
+  if (o.sb.aot_opt && o.sb.aot_one_pass)
+    return cli_usage_error(CLI_CMD_COMPILE, "--opt and --one-pass contradict each other");
+  /* the optimizing pipeline unless --one-pass */
+  return cli_compile(argv[0], o.output, o.target, o.interruptible, !cli_one_pass(&o.sb), o.sb.verbose);
 }
 
 /* A module that needs more memory from the start than --max-memory allows is

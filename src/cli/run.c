@@ -173,13 +173,15 @@ int cli_run_module(const char *path, const wm_module *m, const char *invoke, int
   cfg.stack_bytes = sb->max_stack > UINT32_MAX ? UINT32_MAX : (uint32_t)sb->max_stack;
   cfg.max_call_depth = sb->max_call_depth;
   cfg.interruptible = sb->timeout_ns != 0;
-  cfg.aot_optimize = sb->aot_opt;
   cfg.aot = sb->aot;
   cfg.tiered = sb->tier_mode == CLI_TIER_AUTO && !sb->aot && !sb->fuel;
+  /* the optimizing pipeline is the default (tier-up's choice: tier_one_pass) */
+  cfg.aot_optimize = cfg.tiered ? sb->aot_opt : !cli_one_pass(sb);
   if (sb->tier_mode == CLI_TIER_AUTO && !engine_tier_config_from_env(&cfg)) { /* checked even when unused */
     wasi_free(wasi);
     return CLI_EXIT_USAGE;
   }
+  if (sb->aot_one_pass) cfg.tier_one_pass = true; /* --one-pass: tier-up too */
   if (cfg.tiered) {
     if (!sb->no_cache) {
       cfg.tier_compiled = cache_compiled;

@@ -33,6 +33,21 @@ grep -q "precompiled" "$tmp/err" && grep -q "tier: aot" "$tmp/err" || fail "-v d
 cp "$tmp/m.wat" "$tmp/n.wat"
 "$wrun" compile "$tmp/n.wat" && [ -f "$tmp/n.cwasm" ] || fail "default output name"
 "$wrun" compile 2>/dev/null; [ $? -eq 2 ] || fail "compile without a file is a usage error"
+"$wrun" compile --opt --one-pass "$tmp/m.wat" 2>"$tmp/err"; [ $? -eq 2 ] && grep -q "contradict" "$tmp/err" ||
+  fail "compile --opt --one-pass should be a usage error: $(cat "$tmp/err")"
+# the optimizing pipeline is the default of `wrun compile` and `run --aot`
+# (whatever WRUN_AOT_OPT the variant runs with); --one-pass is the other compiler
+env -u WRUN_AOT_OPT "$wrun" compile "$tmp/m.wat" -o "$tmp/d.cwasm" &&
+  env -u WRUN_AOT_OPT "$wrun" compile --opt "$tmp/m.wat" -o "$tmp/o.cwasm" &&
+  env -u WRUN_AOT_OPT "$wrun" compile --one-pass "$tmp/m.wat" -o "$tmp/1.cwasm" || fail "compile in three modes"
+cmp -s "$tmp/d.cwasm" "$tmp/o.cwasm" || fail "compile without --opt differs from compile --opt"
+cmp -s "$tmp/d.cwasm" "$tmp/1.cwasm" && fail "compile --one-pass wrote the optimizing pipeline's artifact"
+"$wrun" inspect "$tmp/1.cwasm" | grep -q "^compile options:.* optimize" && fail "--one-pass artifact says optimize"
+out=$(env -u WRUN_AOT_OPT "$wrun" run --aot --no-cache -v --invoke fib "$tmp/m.wat" 20 2>"$tmp/err")
+[ "$out" = 6765 ] && grep -q "1 of 1 functions through the optimizing pipeline" "$tmp/err" ||
+  fail "run --aot does not default to the optimizing pipeline: '$out' $(cat "$tmp/err")"
+out=$(env -u WRUN_AOT_OPT "$wrun" run --aot --one-pass --no-cache -v --invoke fib "$tmp/m.wat" 20 2>"$tmp/err")
+[ "$out" = 6765 ] && ! grep -q "optimizing pipeline" "$tmp/err" || fail "run --aot --one-pass: '$out' $(cat "$tmp/err")"
 "$wrun" compile "$tmp/m.cwasm" -o "$tmp/x.cwasm" 2>/dev/null; [ $? -ne 0 ] || fail "compiling an artifact again"
 
 # the compile cache
@@ -168,12 +183,12 @@ sys.exit(0 if ok else 1)
 PY
 }
 tw="$data/trace.wat"
-"$wrun" compile -o "$tmp/trace1.cwasm" "$tw" && "$wrun" compile --opt -o "$tmp/trace2.cwasm" "$tw" || fail "compile trace.wat"
+"$wrun" compile --one-pass -o "$tmp/trace1.cwasm" "$tw" && "$wrun" compile --opt -o "$tmp/trace2.cwasm" "$tw" || fail "compile trace.wat"
 for c in "0 0" "65536 1" "0 2" "-1 2" "5 3" "1 3" "0 4"; do
   "$wrun" --tier interp --invoke run "$tw" $c >/dev/null 2>"$tmp/want"
   for mode in one-pass opt opt-noinline artifact artifact-opt; do
     case $mode in
-      one-pass) "$wrun" run --aot --no-cache --invoke run "$tw" $c ;;
+      one-pass) "$wrun" run --aot --one-pass --no-cache --invoke run "$tw" $c ;;
       opt) "$wrun" run --aot --opt --no-cache --invoke run "$tw" $c ;;
       opt-noinline) WRUN_AOT_INLINE=0 "$wrun" run --aot --opt --no-cache --invoke run "$tw" $c ;;
       artifact) "$wrun" --allow-precompiled --invoke run "$tmp/trace1.cwasm" $c ;;

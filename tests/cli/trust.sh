@@ -106,14 +106,17 @@ expect "the first line of inspect says 'NOT validated'" 'head -1 "$tmp/out" | gr
 version=$("$wrun" --version | sed 's/^wrun //')
 hash=$(sha256sum "$tmp/inc.wasm" | cut -d' ' -f1)
 for line in "^artifact format: 5$" "^written by: wrun $version$" "^architecture: x86-64$" \
-            "^CPU features required: SSE4.1 POPCNT$" "^compile options: \(none\|bounds-checks\)$" \
+            "^CPU features required: SSE4.1 POPCNT$" "^compile options:\( bounds-checks\)\? optimize$" \
             "^module sha256: $hash (matches the embedded module)$" "^loadable by this wrun on this machine: yes$" \
             "^native code: 1 functions" "^embedded module (decoded, not validated):$" '^  func "f" = 0 (i32) -> (i32)$'; do
   check "inspect lacks '$line'" grep -q "$line" "$tmp/out"
 done
 "$wrun" inspect "$tmp/fib.cwasm" >"$tmp/out" 2>&1
 # (sanitizer builds add explicit bounds checks to all compiled code)
-check "inspect shows the options" grep -q "^compile options: interruptible\( bounds-checks\)\?$" "$tmp/out"
+check "inspect shows the options" grep -q "^compile options: interruptible\( bounds-checks\)\? optimize$" "$tmp/out"
+# the one-pass compiler is an explicit choice
+"$wrun" compile --one-pass "$tmp/inc.wasm" -o "$tmp/inc1.cwasm" && "$wrun" inspect "$tmp/inc1.cwasm" >"$tmp/out" 2>&1
+check "inspect shows no optimize with --one-pass" grep -q "^compile options: \(none\|bounds-checks\)$" "$tmp/out"
 # another version's artifact: described, marked not loadable
 python3 - "$tmp/inc.cwasm" "$tmp/v999.cwasm" <<'PY'
 import sys, zlib

@@ -6,7 +6,8 @@
 #   sh tests/cross/artifact.sh HOST_WRUN HOST_ISA OTHER_WRUN OTHER_ISA PROGRAM.wasm...
 # (a PROGRAM may be a module or a component: a compiled component holds the
 # code of each of its core modules)
-# For each program and each option set (none, --opt, --interruptible):
+# For each program and each option set (none: the optimizing pipeline,
+# --one-pass, --interruptible):
 #  - OTHER compiles it with --target HOST_ISA; the artifact must be
 #    byte-identical to HOST's own `compile` of the same module and options,
 #    and HOST must run it with the same stdout, stderr and exit status as
@@ -89,7 +90,7 @@ for prog in "$@"; do
   name=$(basename "$prog")
   json=${prog%.wasm}.json dirs=
   [ -f "$json" ] && dirs=$(python3 -c 'import json, sys; print(" ".join(json.load(open(sys.argv[1])).get("dirs", [])))' "$json")
-  for opts in "" --opt --interruptible; do
+  for opts in "" --one-pass --interruptible; do
     direction "$other" "$host_isa" "$host" "$prog" "$opts" "$name"
     [ $reverse = yes ] && direction "$host" "$other_isa" "$other" "$prog" "$opts" "$name"
   done
