@@ -179,11 +179,27 @@ static uint32_t zero(bstate *s, uint32_t b, ir_type t) {
 
 static uint32_t read_var(bstate *s, uint32_t var, uint32_t b) {
   if (!ok(s)) return 0;
-  if (s->capdefs) {
-    bkey *k = slot_of(s, b, var);
-    if (k->var != UINT32_MAX) return ir_resolve(s->f, k->val);
-  }
   ir_func *f = s->f;
+  /* Up a chain of sealed blocks of one predecessor each (br_if's fall-through,
+   * an if's arms) the value is the first definition found: walked in a loop,
+   * and remembered only where the read started, not in every block passed
+   * (the same values as recursing block by block, with fewer table entries). */
+  for (uint32_t at = b;; at = f->blocks[at].pred[0]) {
+    if (s->capdefs) {
+      bkey *k = slot_of(s, at, var);
+      if (k->var != UINT32_MAX) {
+        uint32_t v = ir_resolve(f, k->val);
+        if (at != b) write_var(s, var, b, v);
+        return v;
+      }
+    }
+    if (!f->blocks[at].sealed || f->blocks[at].npred != 1) {
+      if (at == b) break;
+      uint32_t v = read_var(s, var, at);
+      if (ok(s)) write_var(s, var, b, v);
+      return v;
+    }
+  }
   ir_block *bl = &f->blocks[b];
   uint32_t val;
   if (!bl->sealed) {
