@@ -206,9 +206,7 @@ static uint32_t read_var(bstate *s, uint32_t var, uint32_t b) {
     val = ir_phi_new(f, b, s->vtype[var]);
     if (!reserve(s, (void **)&s->inc, &s->capinc, s->ninc + 1, sizeof *s->inc)) return 0;
     s->inc[s->ninc++] = (incomplete){b, var, val};
-  } else if (bl->npred == 1) {
-    val = read_var(s, var, bl->pred[0]);
-  } else if (bl->npred == 0) {
+  } else if (bl->npred == 0) { /* (one predecessor: the walk above) */
     val = zero(s, b, s->vtype[var]); /* unreachable block */
   } else {
     val = ir_phi_new(f, b, s->vtype[var]);
