@@ -398,6 +398,7 @@ int aot_ir_compile_func(const aot_isa *isa, const aot_func_in *in, aot_func_out 
   if (im) ir_inline_calls(f, in->m, in->index, in->interruptible, im == 2);
   if (f->oom) goto done;
   ir_optimize(f);
+  ir_pass_vectorize(f);
   ir_split_critical_edges(f);
   if (f->oom || !ir_cfg(f) || !layout(f)) goto done;
   for (uint32_t o = 0; o < f->norder; o++) {
