@@ -568,6 +568,8 @@ static void transform(vloop *L) {
   if (f->oom) return;
   if (L->has_poll) ir_emit(f, vh, IR_POLL, IR_VOID, NULL, 0, 0);
   const ir_block *hb = &f->blocks[h];
+  affine addrs[VEC_MAX_ACC];
+  uint32_t addr_v[VEC_MAX_ACC], naddr = 0;
   for (uint32_t k = 0; k < hb->nins - 1 && !f->oom; k++) {
     uint32_t v = f->blocks[h].ins[k];
     if (!L->lane0[v] || f->ins[v].dead) continue;
@@ -576,7 +578,16 @@ static void transform(vloop *L) {
     if (op == IR_LOAD || op == IR_STORE) {
       const access *a = &L->acc[access_of(L, v)];
       uint64_t off = f->ins[v].imm;
-      uint32_t addr = address(L, vh, &a->a, true);
+      uint32_t addr = UINT32_MAX; /* computed once per sum (no value numbering runs after this pass) */
+      for (uint32_t j = 0; j < naddr && addr == UINT32_MAX; j++)
+        if (same_terms(&addrs[j], &a->a) && addrs[j].k == a->a.k) addr = addr_v[j];
+      if (addr == UINT32_MAX) {
+        addr = address(L, vh, &a->a, true);
+        if (naddr < VEC_MAX_ACC) {
+          addrs[naddr] = a->a;
+          addr_v[naddr++] = addr;
+        }
+      }
       if (op == IR_LOAD) {
         r = ir_emit(f, vh, IR_V128_LOAD, IR_V128, &addr, 1, off);
       } else {
