@@ -6,7 +6,8 @@
  * in front that uses v128 loads, f64x2 arithmetic, a splat of the invariant
  * and v128 stores and falls into the original loop; it leaves alone a loop
  * with a call, an f64 sum (a reduction: reassociating it would change the
- * result), byte elements and a loop whose lanes are not the same operation.
+ * result), a right shift of bytes and a loop whose lanes are not the same
+ * operation; bytes plus one, unrolled by four, become one i8x16.add.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -52,11 +53,12 @@ static const char *wat =
     "      (local.set $s (f64.add (local.get $s) (f64.load offset=8 (i32.add (local.get $j) (local.get $b)))))\n"
     "      (br_if $l (i32.ne (local.tee $j (i32.add (local.get $j) (i32.const 16))) (i32.const 1600))))\n"
     "    (local.get $s))\n"
-    /* 4: bytes */
+    /* 4: bytes shifted right (the low 8 bits of the shift depend on the
+     * loaded byte's extension: no 8-bit lane computes it) */
     "  (func (param $c i32) (param $b i32) (local $j i32)\n"
     "    (loop $l\n"
     "      (i32.store8 (i32.add (local.get $j) (local.get $c))\n"
-    "        (i32.add (i32.load8_u (i32.add (local.get $j) (local.get $b))) (i32.const 1)))\n"
+    "        (i32.shr_u (i32.load8_s (i32.add (local.get $j) (local.get $b))) (i32.const 1)))\n"
     "      (br_if $l (i32.ne (local.tee $j (i32.add (local.get $j) (i32.const 1))) (i32.const 1600)))))\n"
     /* 5: lane 0 adds, lane 1 subtracts */
     "  (func (param $c i32) (param $b i32) (local $j i32)\n"
@@ -72,6 +74,18 @@ static const char *wat =
     "      (i32.store (i32.add (local.get $j) (local.get $c))\n"
     "        (i32.xor (i32.load (i32.add (local.get $j) (local.get $b))) (local.get $n)))\n"
     "      (br_if $l (i32.ne (local.tee $j (i32.add (local.get $j) (i32.const 4))) (local.get $n)))))\n"
+    /* 7: bytes plus one, unrolled by four: sixteen iterations per vector */
+    "  (func (param $c i32) (param $b i32) (local $j i32)\n"
+    "    (loop $l\n"
+    "      (i32.store8 (i32.add (local.get $j) (local.get $c))\n"
+    "        (i32.add (i32.load8_u (i32.add (local.get $j) (local.get $b))) (i32.const 1)))\n"
+    "      (i32.store8 offset=1 (i32.add (local.get $j) (local.get $c))\n"
+    "        (i32.add (i32.load8_u offset=1 (i32.add (local.get $j) (local.get $b))) (i32.const 1)))\n"
+    "      (i32.store8 offset=2 (i32.add (local.get $j) (local.get $c))\n"
+    "        (i32.add (i32.load8_u offset=2 (i32.add (local.get $j) (local.get $b))) (i32.const 1)))\n"
+    "      (i32.store8 offset=3 (i32.add (local.get $j) (local.get $c))\n"
+    "        (i32.add (i32.load8_u offset=3 (i32.add (local.get $j) (local.get $b))) (i32.const 1)))\n"
+    "      (br_if $l (i32.ne (local.tee $j (i32.add (local.get $j) (i32.const 4))) (i32.const 1600)))))\n"
     ")\n";
 
 static wm_module *load(void) {
@@ -181,11 +195,26 @@ static void test_four_iterations_per_vector(void **state) {
   wm_module_free(m);
 }
 
+static void test_bytes(void **state) {
+  (void)state;
+  wm_module *m = load();
+  uint32_t n;
+  ir_func *f = vectorized(m, 7, &n);
+  assert_int_equal(n, 1);
+  assert_int_equal(count_op(f, IR_I8X16_ADD), 1);
+  assert_int_equal(count_op(f, IR_I8X16_SPLAT), 1);
+  assert_int_equal(count_op(f, IR_V128_LOAD), 1);
+  assert_int_equal(count_op(f, IR_V128_STORE), 1);
+  ir_func_free(f);
+  wm_module_free(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_matmul_shape),
       cmocka_unit_test(test_left_alone),
       cmocka_unit_test(test_four_iterations_per_vector),
+      cmocka_unit_test(test_bytes),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -164,19 +164,48 @@ static uint32_t stride_of(const vloop *L, const affine *a) {
   return s;
 }
 
-/* The element type of a full-width load or store, or IR_VOID. */
-static uint8_t elem_of(uint16_t wop) {
+/* The value type and the element size of a load or store (IR_VOID: not
+ * one the pass takes). Narrow elements (8 and 16 bits) are i32 values;
+ * only operations whose low 8 or 16 bits depend on nothing but the low
+ * bits of their operands (vector_op) are allowed between them, so the
+ * truncating store writes what a lane computes, whatever the extension of
+ * the load (8-bit or 16-bit lanes, signed or not, agree there). */
+static uint8_t elem_of(uint16_t wop, uint32_t *size) {
   switch (wop) {
-  case OP_I32_LOAD: case OP_I32_STORE: return IR_I32;
-  case OP_I64_LOAD: case OP_I64_STORE: return IR_I64;
-  case OP_F32_LOAD: case OP_F32_STORE: return IR_F32;
-  case OP_F64_LOAD: case OP_F64_STORE: return IR_F64;
+  case OP_I32_LOAD8_U: case OP_I32_LOAD8_S: case OP_I32_STORE8: *size = 1; return IR_I32;
+  case OP_I32_LOAD16_U: case OP_I32_LOAD16_S: case OP_I32_STORE16: *size = 2; return IR_I32;
+  case OP_I32_LOAD: case OP_I32_STORE: *size = 4; return IR_I32;
+  case OP_I64_LOAD: case OP_I64_STORE: *size = 8; return IR_I64;
+  case OP_F32_LOAD: case OP_F32_STORE: *size = 4; return IR_F32;
+  case OP_F64_LOAD: case OP_F64_STORE: *size = 8; return IR_F64;
   default: return IR_VOID;
   }
 }
 
-/* The v128 operation doing op on every lane, for elements of type t (0: none). */
-static ir_op vector_op(ir_op op, uint8_t t) {
+/* The v128 operation doing op on every lane, for elements of type t and
+ * size esize (0: none). */
+static ir_op vector_op(ir_op op, uint8_t t, uint32_t esize) {
+  if (esize == 1) {
+    switch (op) {
+    case IR_I32_ADD: return IR_I8X16_ADD;
+    case IR_I32_SUB: return IR_I8X16_SUB;
+    case IR_I32_AND: return IR_V128_AND;
+    case IR_I32_OR: return IR_V128_OR;
+    case IR_I32_XOR: return IR_V128_XOR;
+    default: return (ir_op)0;
+    }
+  }
+  if (esize == 2) {
+    switch (op) {
+    case IR_I32_ADD: return IR_I16X8_ADD;
+    case IR_I32_SUB: return IR_I16X8_SUB;
+    case IR_I32_MUL: return IR_I16X8_MUL;
+    case IR_I32_AND: return IR_V128_AND;
+    case IR_I32_OR: return IR_V128_OR;
+    case IR_I32_XOR: return IR_V128_XOR;
+    default: return (ir_op)0;
+    }
+  }
   switch (t) {
   case IR_F64:
     switch (op) {
@@ -217,7 +246,9 @@ static ir_op vector_op(ir_op op, uint8_t t) {
   }
 }
 
-static ir_op splat_op(uint8_t t) {
+static ir_op splat_op(uint8_t t, uint32_t esize) {
+  if (esize == 1) return IR_I8X16_SPLAT;
+  if (esize == 2) return IR_I16X8_SPLAT;
   switch (t) {
   case IR_F64: return IR_F64X2_SPLAT;
   case IR_F32: return IR_F32X4_SPLAT;
@@ -275,7 +306,7 @@ static bool match(vloop *L, uint32_t x, uint32_t y, uint32_t lane, uint32_t tree
     L->lane0[x] = 1;
     return true;
   }
-  if (!vector_op((ir_op)a->op, L->elem) || a->nargs != b->nargs || a->nargs != 2) return false;
+  if (!vector_op((ir_op)a->op, L->elem, L->esize) || a->nargs != b->nargs || a->nargs != 2) return false;
   if (lane && x == y) return false; /* computed once for every lane: not element-wise */
   for (uint32_t k = 0; k < a->nargs; k++)
     if (!match(L, f->ins[x].args[k], f->ins[y].args[k], lane, tree)) return false;
@@ -345,9 +376,12 @@ static bool analyze(vloop *L) {
       continue;
     }
     if (i->op == IR_LOAD || i->op == IR_STORE) {
-      uint8_t e = elem_of(i->wop);
-      if (e == IR_VOID || (L->elem != IR_VOID && e != L->elem) || L->nacc == VEC_MAX_ACC) return false;
+      uint32_t size = 0;
+      uint8_t e = elem_of(i->wop, &size);
+      if (e == IR_VOID || (L->elem != IR_VOID && (e != L->elem || size != L->esize)) || L->nacc == VEC_MAX_ACC)
+        return false;
       L->elem = e;
+      L->esize = size;
       access *a = &L->acc[L->nacc++];
       memset(a, 0, sizeof *a);
       a->v = v;
@@ -360,7 +394,6 @@ static bool analyze(vloop *L) {
     if (!(ir_opinfos[i->op].flags & IRF_PURE) || ir_op_is_simd(i->op) || i->type == IR_V128) return false;
   }
   if (L->elem == IR_VOID) return false;
-  L->esize = (L->elem == IR_F64 || L->elem == IR_I64) ? 8 : 4;
   return true;
 }
 
@@ -532,7 +565,7 @@ static uint32_t vector_value(vloop *L, uint32_t x) {
   uint32_t s = x;
   if (in_loop(L, x)) /* a constant inside the loop: a copy in the vector preheader */
     s = konst(L, L->vp, (ir_type)f->ins[x].type, f->ins[x].imm);
-  uint32_t v = emit(L, L->vp, splat_op(L->elem), IR_V128, s, 0, 1);
+  uint32_t v = emit(L, L->vp, splat_op(L->elem, L->esize), IR_V128, s, 0, 1);
   f->ins[v].wop = (uint16_t)ir_simd_wasm_op(f->ins[v].op);
   L->splat[x] = v;
   return v;
@@ -596,7 +629,7 @@ static void transform(vloop *L) {
       }
     } else {
       uint32_t a0 = vector_value(L, f->ins[v].args[0]), a1 = vector_value(L, f->ins[v].args[1]);
-      r = emit(L, vh, vector_op((ir_op)op, L->elem), IR_V128, a0, a1, 2);
+      r = emit(L, vh, vector_op((ir_op)op, L->elem, L->esize), IR_V128, a0, a1, 2);
     }
     if (f->oom) return;
     f->ins[r].wop = (uint16_t)ir_simd_wasm_op(f->ins[r].op);

@@ -121,6 +121,11 @@ static uint32_t plain_binop(wm_opcode op, uint8_t *prefix) {
   case OP_V128_AND: return 0x0FDB;
   case OP_V128_OR: return 0x0FEB;
   case OP_V128_XOR: return 0x0FEF;
+  case OP_I8X16_ADD: return 0x0FFC;
+  case OP_I8X16_SUB: return 0x0FF8;
+  case OP_I16X8_ADD: return 0x0FFD;
+  case OP_I16X8_SUB: return 0x0FF9;
+  case OP_I16X8_MUL: return 0x0FD5;
   case OP_I32X4_ADD: return 0x0FFE;
   case OP_I32X4_SUB: return 0x0FFA;
   case OP_I32X4_MUL: return 0x0F3840;

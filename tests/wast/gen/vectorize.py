@@ -146,6 +146,20 @@ def inc_u8(m, y, x, n):
         m.st('B', y + i, (m.ld('B', x + i) + 1) & 0xFF)
 
 
+def mul_u16(m, y, x, c, n):
+    for i in range(n):
+        yv = m.ld('H', y + 2 * i)
+        xv = m.ld('H', x + 2 * i)
+        m.st('H', y + 2 * i, (xv * c + yv) & 0xFFFF)
+
+
+def mix_s8(m, y, x, n):
+    for i in range(n):
+        xv = m.ld('B', x + i)
+        yv = m.ld('B', y + i)
+        m.st('B', y + i, ((xv - yv) ^ 0x55) & 0xFF)
+
+
 def sum_f64(m, x, n):
     s = 0.0
     for i in range(n):
@@ -166,9 +180,11 @@ def f64c(v):
 
 
 KINDS = {'axpy': 'f64', 'add_i32': 'i32', 'mix_i32': 'i32', 'blend_f32': 'f32', 'ops_i64': 'i64',
-         'div_f64': 'f64', 'fill_f64': 'f64', 'call_f64': 'f64', 'inc_u8': 'i32'}
+         'div_f64': 'f64', 'fill_f64': 'f64', 'call_f64': 'f64', 'inc_u8': 'i32', 'mul_u16': 'i32',
+         'mix_s8': 'i32'}
 FUNCS = {'axpy': axpy, 'add_i32': add_i32, 'mix_i32': mix_i32, 'blend_f32': blend_f32, 'ops_i64': ops_i64,
-         'div_f64': div_f64, 'fill_f64': fill_f64, 'call_f64': call_f64, 'inc_u8': inc_u8}
+         'div_f64': div_f64, 'fill_f64': fill_f64, 'call_f64': call_f64, 'inc_u8': inc_u8,
+         'mul_u16': mul_u16, 'mix_s8': mix_s8}
 
 
 def arg_text(a):
@@ -232,6 +248,19 @@ for n in (3, 17, 100):
     case('fill_f64', [('i32', R1 + 8), ('f64', -0.0), ('i32', n)])
     case('call_f64', [('i32', R0), ('i32', R1), ('i32', n)])
     case('inc_u8', [('i32', R0 + 1), ('i32', R0), ('i32', 4 * n + 1)])
+
+# 8- and 16-bit elements: 16 and 8 lanes (clang unrolls by 4 and 2)
+for n in (0, 1, 3, 4, 5, 15, 16, 17, 63, 64, 65, 1000):
+    case('inc_u8', [('i32', R1), ('i32', R0), ('i32', n)])
+    case('mix_s8', [('i32', R1 + 3), ('i32', R2 + 1), ('i32', n)])
+for n in (0, 1, 2, 7, 8, 9, 33, 1000):
+    case('mul_u16', [('i32', R0), ('i32', R1), ('i32', 0x12345), ('i32', n)])
+for d in (0, 1, -1, 2, 8, -16):
+    case('mix_s8', [('i32', R0 + d), ('i32', R0), ('i32', 201)], 'mix_s8 with y = x %+d' % d)
+    case('mul_u16', [('i32', R0 + 2 * d), ('i32', R0), ('i32', 7), ('i32', 201)], 'mul_u16 with y = x %+d elements' % d)
+case('inc_u8', [('i32', MEM - 37), ('i32', R0), ('i32', 100)], 'inc_u8: the store of element 37 traps')
+case('mix_s8', [('i32', R0), ('i32', MEM - 50), ('i32', 100)], 'mix_s8: the load of element 50 traps')
+case('mul_u16', [('i32', MEM - 2 * 21 - 1), ('i32', R1), ('i32', 3), ('i32', 100)], 'mul_u16: element 20 straddles the end')
 
 # traps: the last element out of bounds, through the store and through a load;
 # every earlier element stored

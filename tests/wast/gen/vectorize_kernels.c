@@ -15,3 +15,5 @@ __attribute__((export_name("fill_f64"))) void fill_f64(double *z, double v, int 
 __attribute__((export_name("sum_f64"))) double sum_f64(const double *x, int n) { double s = 0; for (int i = 0; i < n; i++) s += x[i]; return s; }
 __attribute__((export_name("call_f64"))) void call_f64(double *y, const double *x, int n) { for (int i = 0; i < n; i++) y[i] = ext(x[i]) + y[i]; }
 __attribute__((export_name("inc_u8"))) void inc_u8(unsigned char *y, const unsigned char *x, int n) { for (int i = 0; i < n; i++) y[i] = x[i] + 1; }
+__attribute__((export_name("mul_u16"))) void mul_u16(unsigned short *y, const unsigned short *x, unsigned short c, int n) { for (int i = 0; i < n; i++) y[i] = x[i] * c + y[i]; }
+__attribute__((export_name("mix_s8"))) void mix_s8(signed char *y, const signed char *x, int n) { for (int i = 0; i < n; i++) y[i] = (x[i] - y[i]) ^ 0x55; }

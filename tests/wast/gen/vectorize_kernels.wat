@@ -879,6 +879,167 @@
         br_if 0 (;@2;)
       end
     end)
+  (func (;11;) (type 0) (param i32 i32 i32 i32)
+    (local i32 i32 i32 i32 i32)
+    block  ;; label = @1
+      local.get 3
+      i32.const 0
+      i32.le_s
+      br_if 0 (;@1;)
+      local.get 3
+      i32.const 1
+      i32.and
+      local.set 6
+      local.get 3
+      i32.const 1
+      i32.ne
+      if  ;; label = @2
+        local.get 3
+        i32.const -2
+        i32.and
+        local.set 7
+        local.get 0
+        local.set 3
+        local.get 1
+        local.set 4
+        loop  ;; label = @3
+          local.get 3
+          local.get 3
+          i32.load16_u
+          local.get 4
+          i32.load16_u
+          local.get 2
+          i32.mul
+          i32.add
+          i32.store16
+          local.get 3
+          i32.const 2
+          i32.add
+          local.tee 8
+          local.get 8
+          i32.load16_u
+          local.get 4
+          i32.const 2
+          i32.add
+          i32.load16_u
+          local.get 2
+          i32.mul
+          i32.add
+          i32.store16
+          local.get 3
+          i32.const 4
+          i32.add
+          local.set 3
+          local.get 4
+          i32.const 4
+          i32.add
+          local.set 4
+          local.get 7
+          local.get 5
+          i32.const 2
+          i32.add
+          local.tee 5
+          i32.ne
+          br_if 0 (;@3;)
+        end
+      end
+      local.get 6
+      i32.eqz
+      br_if 0 (;@1;)
+      local.get 0
+      local.get 5
+      i32.const 1
+      i32.shl
+      local.tee 3
+      i32.add
+      local.tee 4
+      local.get 4
+      i32.load16_u
+      local.get 1
+      local.get 3
+      i32.add
+      i32.load16_u
+      local.get 2
+      i32.mul
+      i32.add
+      i32.store16
+    end)
+  (func (;12;) (type 1) (param i32 i32 i32)
+    (local i32 i32 i32 i32)
+    block  ;; label = @1
+      local.get 2
+      i32.const 0
+      i32.le_s
+      br_if 0 (;@1;)
+      local.get 2
+      i32.const 1
+      i32.and
+      local.set 4
+      local.get 2
+      i32.const 1
+      i32.ne
+      if  ;; label = @2
+        local.get 2
+        i32.const -2
+        i32.and
+        local.set 5
+        loop  ;; label = @3
+          local.get 0
+          local.get 3
+          i32.add
+          local.tee 2
+          local.get 1
+          local.get 3
+          i32.add
+          local.tee 6
+          i32.load8_u
+          local.get 2
+          i32.load8_u
+          i32.sub
+          i32.const 85
+          i32.xor
+          i32.store8
+          local.get 2
+          i32.const 1
+          i32.add
+          local.tee 2
+          local.get 6
+          i32.const 1
+          i32.add
+          i32.load8_u
+          local.get 2
+          i32.load8_u
+          i32.sub
+          i32.const 85
+          i32.xor
+          i32.store8
+          local.get 5
+          local.get 3
+          i32.const 2
+          i32.add
+          local.tee 3
+          i32.ne
+          br_if 0 (;@3;)
+        end
+      end
+      local.get 4
+      i32.eqz
+      br_if 0 (;@1;)
+      local.get 0
+      local.get 3
+      i32.add
+      local.tee 2
+      local.get 1
+      local.get 3
+      i32.add
+      i32.load8_u
+      local.get 2
+      i32.load8_u
+      i32.sub
+      i32.const 85
+      i32.xor
+      i32.store8
+    end)
   (export "axpy" (func 1))
   (export "add_i32" (func 2))
   (export "mix_i32" (func 3))
@@ -888,4 +1049,6 @@
   (export "fill_f64" (func 7))
   (export "sum_f64" (func 8))
   (export "call_f64" (func 9))
-  (export "inc_u8" (func 10)))
+  (export "inc_u8" (func 10))
+  (export "mul_u16" (func 11))
+  (export "mix_s8" (func 12)))

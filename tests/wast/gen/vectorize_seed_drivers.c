@@ -9,6 +9,9 @@ void add_i32(int *z, const int *x, const int *y, int n);
 void blend_f32(float *y, const float *x, int n);
 void ops_i64(long long *y, const long long *x, long long c, int n);
 void div_f64(double *z, const double *x, const double *y, int n);
+void inc_u8(unsigned char *y, const unsigned char *x, int n);
+void mul_u16(unsigned short *y, const unsigned short *x, unsigned short c, int n);
+void mix_s8(signed char *y, const signed char *x, int n);
 static unsigned st = 7;
 static double A[1100], B[1100];
 static int I[1100], J[1100];
@@ -22,3 +25,4 @@ __attribute__((export_name("r3"))) unsigned long long r3(void) { fill(); blend_f
 __attribute__((export_name("r4"))) unsigned long long r4(void) { fill(); ops_i64((long long *)I, (long long *)J, 0x1234567, 500); ops_i64((long long *)(I + 2), (long long *)I, -5, 100); return hash(I, sizeof I); }
 __attribute__((export_name("r5"))) unsigned long long r5(void) { fill(); axpy((double *)(65536 * 2 - 8 * 20), B, 0.25, 40); return hash(A, sizeof A); }
 __attribute__((export_name("r6"))) unsigned long long r6(void) { fill(); add_i32((int *)(65536 * 2 - 4 * 21 - 2), J, I, 40); return hash(I, sizeof I); }
+__attribute__((export_name("r7"))) unsigned long long r7(void) { fill(); inc_u8((unsigned char *)I, (unsigned char *)J, 4000); mul_u16((unsigned short *)J, (unsigned short *)I + 3, 77, 999); mix_s8((signed char *)F, (signed char *)G, 333); mix_s8((signed char *)F + 1, (signed char *)F, 100); return hash(I, sizeof I) ^ hash(J, sizeof J) ^ hash(F, sizeof F); }
