@@ -45,6 +45,7 @@
 #define VEC_MAX_DEPTH 8   /* of an address expression */
 #define VEC_MAX_STREAMS 16 /* vector accesses (groups of lanes) */
 #define VEC_MAX_BODY 256  /* instructions in the loop block */
+#define VEC_MAX_GROUP 64  /* bytes of the lanes of one array in one iteration */
 
 typedef struct iv_info {
   uint32_t phi, upd, init; /* the phi, phi + step (back-edge value), the value entering */
@@ -144,6 +145,10 @@ static bool decompose(const vloop *L, uint32_t v, affine *a, int depth) {
     return add_term(a, L->iv[k].phi);
   }
   if (i->op == IR_I32_ADD) return decompose(L, i->args[0], a, depth + 1) && decompose(L, i->args[1], a, depth + 1);
+  if (i->op == IR_I32_SUB && f->ins[ir_resolve(f, i->args[1])].op == IR_CONST) { /* x - c */
+    a->k -= (uint32_t)f->ins[ir_resolve(f, i->args[1])].imm;
+    return decompose(L, i->args[0], a, depth + 1);
+  }
   return false;
 }
 
@@ -275,9 +280,12 @@ static bool is_lane(const vloop *L, const access *x, const access *y, uint32_t l
   return y->a.k == x->a.k && y->off == x->off + d;
 }
 
-/* Does y (in lane `lane`) compute what x computes in lane 0? Marks lane
- * 0's tree in L->lane0 and records which store stream reached each load. */
+/* Does y (in lane `lane`) compute what x computes in lane 0? Marks the
+ * trees of the lanes that start a vector (lane 0, and lane 16 / esize ...
+ * of a group wider than 16 bytes) in L->lane0 and records which store
+ * stream reached each load. */
 static bool match(vloop *L, uint32_t x, uint32_t y, uint32_t lane, uint32_t tree) {
+  bool rep = lane % (16 / L->esize) == 0;
   ir_func *f = L->f;
   x = ir_resolve(f, x);
   y = ir_resolve(f, y);
@@ -303,14 +311,14 @@ static bool match(vloop *L, uint32_t x, uint32_t y, uint32_t lane, uint32_t tree
     }
     if (L->acc[kb].tree && L->acc[kb].tree != tree) L->acc[kb].tree = UINT32_MAX; /* several trees */
     else L->acc[kb].tree = tree;
-    L->lane0[x] = 1;
+    if (rep) L->lane0[y] = 1;
     return true;
   }
   if (!vector_op((ir_op)a->op, L->elem, L->esize) || a->nargs != b->nargs || a->nargs != 2) return false;
   if (lane && x == y) return false; /* computed once for every lane: not element-wise */
   for (uint32_t k = 0; k < a->nargs; k++)
     if (!match(L, f->ins[x].args[k], f->ins[y].args[k], lane, tree)) return false;
-  L->lane0[x] = 1;
+  if (rep) L->lane0[y] = 1;
   return true;
 }
 
@@ -339,10 +347,12 @@ static bool analyze(vloop *L) {
     if (p->type != IR_I32 || p->nargs != 2 || L->niv == VEC_MAX_IV) return false;
     uint32_t upd = ir_resolve(f, p->args[ih]);
     const ir_ins *u = &f->ins[upd];
-    if (u->op != IR_I32_ADD || u->block != L->h || ir_resolve(f, u->args[0]) != v) return false;
+    if ((u->op != IR_I32_ADD && u->op != IR_I32_SUB) || u->block != L->h || ir_resolve(f, u->args[0]) != v) return false;
     uint32_t c = ir_resolve(f, u->args[1]);
     if (f->ins[c].op != IR_CONST || (uint32_t)f->ins[c].imm == 0) return false;
-    L->iv[L->niv++] = (iv_info){v, upd, ir_resolve(f, p->args[ip]), (uint32_t)f->ins[c].imm, 0, 0};
+    uint32_t step = (uint32_t)f->ins[c].imm;
+    if (u->op == IR_I32_SUB) step = 0u - step; /* clang's p - -64 */
+    L->iv[L->niv++] = (iv_info){v, upd, ir_resolve(f, p->args[ip]), step, 0, 0};
   }
   /* the exit: an induction variable (or its update) ne/eq an invariant */
   uint32_t cv = ir_resolve(f, t->args[0]);
@@ -408,7 +418,7 @@ static bool find_lanes(vloop *L) {
     /* lane 0: the store of its group no other store is lane 1.. of */
     bool is_first = true;
     for (uint32_t j = 0; j < L->nacc && is_first; j++)
-      for (uint32_t l = 1; l * L->esize < 16 && is_first; l++)
+      for (uint32_t l = 1; l * L->esize < VEC_MAX_GROUP && is_first; l++)
         if (j != k && L->acc[j].store && is_lane(L, &L->acc[j], s0, l)) is_first = false;
     if (!is_first) continue;
     if (L->nst == VEC_MAX_STREAMS) return false;
@@ -416,7 +426,7 @@ static bool find_lanes(vloop *L) {
     L->st[sid] = (stream){k, true};
     s0->stream = (int)sid;
     uint32_t n = 1;
-    for (uint32_t l = 1; l * L->esize < 16; l++) {
+    for (uint32_t l = 1; l * L->esize < VEC_MAX_GROUP; l++) {
       int found = -1;
       for (uint32_t j = 0; j < L->nacc; j++)
         if (L->acc[j].store && is_lane(L, s0, &L->acc[j], l)) found = (int)j;
@@ -432,9 +442,10 @@ static bool find_lanes(vloop *L) {
   for (uint32_t k = 0; k < L->nacc; k++)
     if (L->acc[k].store && L->acc[k].stream < 0) return false;
   L->lanes_u = u;
-  if (16 % (u * L->esize)) return false;
-  L->w = 16 / (u * L->esize);
   L->stride = u * L->esize;
+  if (L->stride == 16 || L->stride == 32 || L->stride == 64) L->w = 1; /* 1, 2 or 4 vectors per iteration */
+  else if (16 % L->stride == 0) L->w = 16 / L->stride;                 /* several iterations per vector */
+  else return false;
   /* every lane's value tree like lane 0's */
   uint32_t nstores = L->nst;
   for (uint32_t sid = 0; sid < nstores; sid++) {
@@ -445,8 +456,8 @@ static bool find_lanes(vloop *L) {
       for (uint32_t j = 0; j < L->nacc; j++)
         if (L->acc[j].stream == (int)sid && is_lane(L, s0, &L->acc[j], l)) lj = (int)j;
       if (lj < 0 || !match(L, x, f->ins[L->acc[lj].v].args[1], l, sid + 1)) return false;
+      if (l % (16 / L->esize) == 0) L->lane0[L->acc[lj].v] = 1;
     }
-    L->lane0[s0->v] = 1;
   }
   /* every load is a lane of some vector access; every access advances by
    * the width of its lanes each iteration */
@@ -529,7 +540,7 @@ static uint32_t build_guard(vloop *L, uint32_t *ok_out) {
   ok = emit(L, p, IR_I32_AND, IR_I32, ok, emit(L, p, IR_I64_GT_U, IR_I32, tc, konst(L, p, IR_I64, L->w), 2), 2);
   uint32_t nv = emit(L, p, IR_I64_SHR_U, IR_I64, emit(L, p, IR_I64_SUB, IR_I64, tc, konst(L, p, IR_I64, 1), 2),
                      konst(L, p, IR_I64, log2u(L->w)), 2);
-  uint32_t bytes = emit(L, p, IR_I64_SHL, IR_I64, nv, konst(L, p, IR_I64, 4), 2); /* nv * W * stride */
+  uint32_t bytes = emit(L, p, IR_I64_SHL, IR_I64, nv, konst(L, p, IR_I64, log2u(L->w * L->stride)), 2); /* nv*W*stride */
   uint32_t mem = ir_emit(f, p, IR_MEM_BYTES, IR_I64, NULL, 0, 0);
   uint32_t lo[VEC_MAX_STREAMS], hi[VEC_MAX_STREAMS];
   for (uint32_t s = 0; s < L->nst; s++) {
@@ -680,9 +691,17 @@ static bool try_loop(ir_func *f, uint32_t h, uint32_t *buf) {
   memset(L->vmap, 0xFF, 2 * (size_t)n * sizeof *buf);
   bool done = false;
   if (analyze(L) && find_lanes(L)) {
-    /* lookups past the instructions known now (new ones) never happen: only
-     * the loop's original values are looked up */
+    /* new instructions take the position of the loop's branch (a POLL of
+     * the vector loop that traps is reported at the loop); lookups past the
+     * instructions known now never happen: only the loop's values are */
+    const ir_ins *br = &f->ins[f->blocks[h].ins[f->blocks[h].nins - 1]];
+    uint32_t woff = f->woff;
+    uint16_t inl = f->inl;
+    f->woff = br->woff;
+    f->inl = br->inl;
     transform(L);
+    f->woff = woff;
+    f->inl = inl;
     done = !f->oom;
   }
   free(L);

@@ -131,7 +131,12 @@ def div_f64(m, z, x, y, n):
 
 
 def fill_f64(m, z, v, n):
-    for i in range(n):
+    # clang's loop stores eight elements per iteration in the order
+    # 4, 7, 6, 5, 3, 2, 1, 0 (which is where a trap leaves off), then the rest
+    for g in range(0, n & ~7, 8):
+        for j in (4, 7, 6, 5, 3, 2, 1, 0):
+            m.st('d', z + 8 * (g + j), v)
+    for i in range(n & ~7, n):
         m.st('d', z + 8 * i, v)
 
 
@@ -248,6 +253,12 @@ for n in (3, 17, 100):
     case('fill_f64', [('i32', R1 + 8), ('f64', -0.0), ('i32', n)])
     case('call_f64', [('i32', R0), ('i32', R1), ('i32', n)])
     case('inc_u8', [('i32', R0 + 1), ('i32', R0), ('i32', 4 * n + 1)])
+
+# a store-only loop clang unrolls by eight: four vectors per iteration
+for n in (8, 9, 16, 23, 24, 25, 1000):
+    case('fill_f64', [('i32', R0 + 8), ('f64', 1.0 / 3), ('i32', n)])
+case('fill_f64', [('i32', MEM - 8 * 50 - 4), ('f64', -2.5), ('i32', 200)], 'fill_f64: element 49 straddles the end')
+case('fill_f64', [('i32', MEM - 8 * 21), ('f64', 7.0), ('i32', 64)], 'fill_f64: the store of element 21 traps')
 
 # 8- and 16-bit elements: 16 and 8 lanes (clang unrolls by 4 and 2)
 for n in (0, 1, 3, 4, 5, 15, 16, 17, 63, 64, 65, 1000):
