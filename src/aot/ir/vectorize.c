@@ -7,12 +7,13 @@
  * strength-reduces to pointer induction variables. This pass finds such a
  * loop — one block looping on itself, every phi an i32 induction variable
  * (phi + constant), leaving when one of them reaches a loop-invariant bound
- * (`ne`/`eq`), its body only full-width loads and stores of one element type
- * at (sum of induction variables and invariants) + constant, joined by
- * element-wise arithmetic that has a v128 form — and puts a vector copy of
- * it in front: each vector iteration does W scalar iterations' work with
- * one v128 access per array, the U unrolled lanes of the body and the W
- * iterations packed into the 16 bytes.
+ * (`ne`/`eq`), its body only loads and stores of one element type (8 to
+ * 64 bits) at (sum of induction variables and invariants) + constant,
+ * joined by element-wise arithmetic that has a v128 form — and puts a
+ * vector copy of it in front: each vector iteration does W scalar
+ * iterations' work with one v128 access per array and 16 bytes, the U
+ * unrolled lanes of the body and the W iterations packed into the vector
+ * (or, for lanes wider than 16 bytes, two or four vectors per iteration).
  *
  * Correctness does not rest on analysis of the program but on a guard,
  * computed once before the loop (pure arithmetic, nothing that traps): the
@@ -91,7 +92,8 @@ typedef struct vloop {
   uint32_t esize, lanes_u, w; /* element bytes, unrolled lanes per iteration, iterations per vector */
   uint32_t stride;         /* bytes per scalar iteration of every stream (U * esize) */
   bool has_poll;
-  uint32_t *lane0;         /* per value: 1 when part of lane 0's trees (malloc'd) */
+  uint32_t *lane0;         /* per value: 1 in the trees of lanes that start a vector (lane 0 of
+                            * every 16 bytes), the instructions the vector loop copies */
   uint32_t *vmap;          /* per value: its vector value in the vector loop, or UINT32_MAX */
   uint32_t *splat;         /* per value: its splat in the vector preheader, or UINT32_MAX */
   uint32_t vp, vh, vx;     /* vector preheader, loop, exit */
