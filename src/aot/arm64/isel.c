@@ -1580,6 +1580,13 @@ static void a_ins(ir_gen *g, uint32_t v) {
   case IR_POLL: poll(g); return;
   case IR_RESULT: call_result(g, v); return;
   case IR_REF_FUNC: ref_func(g, v); return;
+  case IR_MEM_BYTES: { /* memory 0's size in bytes (the vectorizer's guard) */
+    int d = dst_reg(g, v, S0);
+    E(a64_ldst(&g->b, A64_LDR_X, d, A64_CTX, ctx_off(offsetof(aot_ctx, mem0))));
+    ldst_off(g, A64_LDR_X, d, d, (int64_t)offsetof(rt_memory, size));
+    commit(g, v, d);
+    return;
+  }
   default: break;
   }
   if (ir_op_is_simd(op)) {

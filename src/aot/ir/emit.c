@@ -398,6 +398,9 @@ int aot_ir_compile_func(const aot_isa *isa, const aot_func_in *in, aot_func_out 
   if (im) ir_inline_calls(f, in->m, in->index, in->interruptible, im == 2);
   if (f->oom) goto done;
   ir_optimize(f);
+  uint32_t nvec = ir_pass_vectorize(f);
+  if (nvec && getenv("WRUN_AOT_OPT_REPORT")) /* how often the vectorizer fires (tests, measurements) */
+    fprintf(stderr, "function %u: %u loop%s vectorized\n", in->index, nvec, nvec == 1 ? "" : "s");
   ir_split_critical_edges(f);
   if (f->oom || !ir_cfg(f) || !layout(f)) goto done;
   for (uint32_t o = 0; o < f->norder; o++) {

@@ -68,7 +68,8 @@ enum {
    * each starts with OSR_ENTRY, then OSR_LOADs and nothing else before them */                 \
   X(ENTRY, 0, IRF_TERM)          /* the function entry: continues at succ[0] */                   \
   X(OSR_ENTRY, 0, IRF_EFFECT)    /* imm: module offset of the loop; the prologue, the entry's address */ \
-  X(OSR_LOAD, 0, IRF_READ)       /* imm: slot position in the interpreter frame (8 bytes each) */
+  X(OSR_LOAD, 0, IRF_READ)       /* imm: slot position in the interpreter frame (8 bytes each) */ \
+  X(MEM_BYTES, 0, IRF_READ)      /* memory 0's current size in bytes (i64): the vectorizer's guard */
 
 /* The SIMD rows: one IR op per wasm 0xFD instruction, of the same name
  * (IR_I32X4_ADD), generated from opcodes.def (the prefix selects the rows).
@@ -232,6 +233,13 @@ uint32_t ir_pass_accumulators(ir_func *f);
 uint32_t ir_pass_loads(ir_func *f);
 /* Removes `and x, c` where x cannot have bits c clears. Returns how many. */
 uint32_t ir_pass_known_bits(ir_func *f);
+
+/* ---- loop vectorization (vectorize.c) ---- */
+/* Puts a guarded v128 copy in front of each element-wise counted loop
+ * (docs/aot-ir.md, "Loop vectorization"); recomputes the CFG when it
+ * changed anything. WRUN_AOT_VECTORIZE=0 turns it off. Returns how many
+ * loops. */
+uint32_t ir_pass_vectorize(ir_func *f);
 
 /* The whole sequence, in order. */
 void ir_optimize(ir_func *f);

@@ -1181,6 +1181,13 @@ static void x_ins(ir_gen *g, uint32_t v) {
   case IR_HOP: helper_op(g, v, (wm_opcode)i->wop, i->imm, i->aux); return;
   case IR_POLL: poll(g); return;
   case IR_RESULT: call_result(g, v); return;
+  case IR_MEM_BYTES: { /* memory 0's size in bytes (the vectorizer's guard) */
+    int d = dst_reg(g, v, RAX);
+    x64_mov_load(&g->b, true, d, x64_m(ctx_mem(offsetof(aot_ctx, mem0))));
+    x64_mov_load(&g->b, true, d, x64_m(x64_base(d, (int32_t)offsetof(rt_memory, size))));
+    commit(g, v, d);
+    return;
+  }
   case IR_REF_FUNC: {
     int d = dst_reg(g, v, RAX);
     x64_mov_load(&g->b, true, d, x64_m(ctx_mem(offsetof(aot_ctx, funcs))));

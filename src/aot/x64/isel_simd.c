@@ -112,6 +112,72 @@ static bool extract_lane_reg(ir_gen *g, uint32_t v, wm_opcode op) {
   return true;
 }
 
+/* The lane-wise binary operations whose SSE form is one `op x, x/m`
+ * computing exactly what the sequence in simd.c computes (the same opcode),
+ * with their prefix and opcode bytes; 0 when op is not one of them. */
+static uint32_t plain_binop(wm_opcode op, uint8_t *prefix) {
+  *prefix = 0x66;
+  switch (op) {
+  case OP_V128_AND: return 0x0FDB;
+  case OP_V128_OR: return 0x0FEB;
+  case OP_V128_XOR: return 0x0FEF;
+  case OP_I8X16_ADD: return 0x0FFC;
+  case OP_I8X16_SUB: return 0x0FF8;
+  case OP_I16X8_ADD: return 0x0FFD;
+  case OP_I16X8_SUB: return 0x0FF9;
+  case OP_I16X8_MUL: return 0x0FD5;
+  case OP_I32X4_ADD: return 0x0FFE;
+  case OP_I32X4_SUB: return 0x0FFA;
+  case OP_I32X4_MUL: return 0x0F3840;
+  case OP_I64X2_ADD: return 0x0FD4;
+  case OP_I64X2_SUB: return 0x0FFB;
+  case OP_F64X2_ADD: return 0x0F58;
+  case OP_F64X2_SUB: return 0x0F5C;
+  case OP_F64X2_MUL: return 0x0F59;
+  case OP_F64X2_DIV: return 0x0F5E;
+  default: break;
+  }
+  *prefix = 0;
+  switch (op) {
+  case OP_F32X4_ADD: return 0x0F58;
+  case OP_F32X4_SUB: return 0x0F5C;
+  case OP_F32X4_MUL: return 0x0F59;
+  case OP_F32X4_DIV: return 0x0F5E;
+  default: return 0;
+  }
+}
+
+/* One of those with the result and first operand in xmm registers (the
+ * code the vectorizer's loops are made of): `op d, b` after at most one
+ * move, instead of the generic sequence's staging through xmm0/xmm14.
+ * False when the locations do not fit (the generic sequence runs). */
+static bool binop_in_regs(ir_gen *g, uint32_t v, wm_opcode op) {
+  const ir_ins *i = &g->f->ins[v];
+  uint8_t prefix;
+  uint32_t code = plain_binop(op, &prefix);
+  if (!code || i->nargs != 2) return false;
+  ir_loc d = ir_loc_of(g, v), a = ir_loc_of(g, i->args[0]), b = ir_loc_of(g, i->args[1]);
+  if (d.kind != IR_LOC_REG || a.kind != IR_LOC_REG || (b.kind != IR_LOC_REG && b.kind != IR_LOC_SLOT)) return false;
+  x64_rm src = b.kind == IR_LOC_REG ? x64_r(b.reg) : x64_m(x64i_spill_mem(g, b.slot));
+  int x = (b.kind == IR_LOC_REG && b.reg == d.reg && a.reg != d.reg) ? XS2 : d.reg; /* d = a op d: through the scratch */
+  if (x != a.reg) x64_op_rm(&g->b, 0, 0x0F28, false, x, x64_r(a.reg)); /* movaps */
+  x64_op_rm(&g->b, prefix, code, false, x, src);
+  if (x != d.reg) x64_op_rm(&g->b, 0, 0x0F28, false, d.reg, x64_r(x));
+  return true;
+}
+
+/* v128.load into, and v128.store from, an xmm register: one movdqu at
+ * isel.c's address (guard pages or its explicit bounds check). */
+static bool load_store_in_regs(ir_gen *g, uint32_t v, wm_opcode op) {
+  const ir_ins *i = &g->f->ins[v];
+  if (op != OP_V128_LOAD && op != OP_V128_STORE) return false;
+  ir_loc x = op == OP_V128_LOAD ? ir_loc_of(g, v) : ir_loc_of(g, i->args[1]);
+  if (x.kind != IR_LOC_REG) return false;
+  x64_mem m = x64i_address(g, ir_loc_of(g, i->args[0]), i->imm, 16);
+  movdqu(g, op == OP_V128_STORE, x.reg, m);
+  return true;
+}
+
 void x64_isel_simd(ir_gen *g, uint32_t v) {
   const ir_ins *i = &g->f->ins[v];
   wm_opcode op = ir_simd_wasm_op(i->op);
@@ -124,6 +190,7 @@ void x64_isel_simd(ir_gen *g, uint32_t v) {
     x64i_helper_op(g, v, op, i->imm, i->aux);
     return;
   }
+  if (binop_in_regs(g, v, op) || load_store_in_regs(g, v, op)) return;
   const wm_opinfo *info = &wm_opinfos[op];
   if (info->imm == IMM_LANE && strstr(info->name, "extract_lane")) {
     if (ir_loc_of(g, v).kind == IR_LOC_NONE) return;
