@@ -19,7 +19,8 @@
  * entry block nothing branches back to. As in inline.c, the copies carry
  * the callee's positions and an inline site, so a trap or a call inside the
  * copy still shows the inner frame in a backtrace (codemap.h); callees that
- * may trap are inlined only when `trapping` allows it.
+ * may trap are inlined only when `trapping` allows it (inline.c does not
+ * call this at all in the `safe` mode: the copy holds calls).
  */
 #include <stdlib.h>
 #include <string.h>
