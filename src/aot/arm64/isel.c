@@ -1910,7 +1910,7 @@ static void fold_call_values(ir_gen *g, const uint32_t *uses) {
       const ir_ins *u = &f->ins[uv];
       if (u->dead) continue;
       if (vi->op == IR_CALL && alu_op((ir_op)u->op) && u->nargs == 2 && u->type == vi->type &&
-          u->args[0] != u->args[1] && g->ra->reg[uv] >= 0 && !st->fused[uv]) {
+          (u->args[0] == v || u->args[1] == v) && u->args[0] != u->args[1] && g->ra->reg[uv] >= 0 && !st->fused[uv]) {
         uint32_t other = u->args[0] == v ? u->args[1] : u->args[0];
         if (!st->fused[other]) st->fused[v] = 4;
         continue;
