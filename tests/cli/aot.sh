@@ -197,6 +197,20 @@ for c in "0 0" "65536 1" "0 2" "-1 2" "5 3" "1 3" "0 4"; do
     same_trace "$tmp/want" "$tmp/got" || fail "trace.wat run $c ($mode): interpreter $(grep '^  #' "$tmp/want" | tr '\n' '|'), compiled $(grep '^  #' "$tmp/got" | tr '\n' '|')"
   done
 done
+# the same inside a recursion of which --opt copies one level into itself
+# (tests/data/cli/trace_rec.wat): odd and even depths, so the trap is in the
+# copy once and in the called function once
+tr="$data/trace_rec.wat"
+for c in "3 0" "4 0" "3 1" "4 1"; do
+  "$wrun" --tier interp --invoke run "$tr" $c >/dev/null 2>"$tmp/want"
+  for mode in opt opt-norec; do
+    case $mode in
+      opt) "$wrun" run --aot --opt --no-cache --invoke run "$tr" $c ;;
+      opt-norec) WRUN_AOT_INLINE_REC=0 "$wrun" run --aot --opt --no-cache --invoke run "$tr" $c ;;
+    esac >/dev/null 2>"$tmp/got"
+    same_trace "$tmp/want" "$tmp/got" || fail "trace_rec.wat run $c ($mode): interpreter $(grep '^  #' "$tmp/want" | tr '\n' '|'), compiled $(grep '^  #' "$tmp/got" | tr '\n' '|')"
+  done
+done
 "$wrun" run --aot --no-cache --invoke oob "$data/trap.wat" 65535 2>"$tmp/err"; st=$?
 [ $st -eq 134 ] && grep -q "out of bounds memory access" "$tmp/err" || fail "aot oob: status $st"
 "$wrun" run --aot --no-cache --invoke deep "$data/trap.wat" 1 2>"$tmp/err"; st=$?

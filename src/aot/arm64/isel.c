@@ -187,8 +187,10 @@ static int fpr_of(ir_gen *g, ir_loc l, int s) {
   return s;
 }
 
-/* The register to compute value v in: its own, or scratch `s`. */
+/* The register to compute value v in: its own, or scratch `s` (or the
+ * argument register of the call it is folded into: 5 x1, 6 x2). */
 static int dst_reg(ir_gen *g, uint32_t v, int s) {
+  if (S(g)->fused[v] == 5 || S(g)->fused[v] == 6) return S(g)->fused[v] - 4;
   ir_loc l = ir_loc_of(g, v);
   return l.kind == IR_LOC_REG ? l.reg : s;
 }
@@ -196,7 +198,7 @@ static int dst_reg(ir_gen *g, uint32_t v, int s) {
 /* Stores the result computed in r to v's slot if v lives in memory. */
 static void commit(ir_gen *g, uint32_t v, int r) {
   ir_loc l = ir_loc_of(g, v);
-  if (l.kind != IR_LOC_SLOT) return;
+  if (l.kind != IR_LOC_SLOT || S(g)->fused[v] == 5 || S(g)->fused[v] == 6) return;
   ldst_off(g, l.type == IR_V128 ? A64_STR_Q : isf(l.type) ? A64_STR_D : A64_STR_X, r, A64_SP, spill_off(g, l.slot));
 }
 
@@ -229,7 +231,15 @@ static int vreg_of(ir_gen *g, ir_loc l, int s) {
 /* Slots a value of type t takes in argument and result arrays. */
 static int32_t slot_width(uint8_t t) { return t == IR_V128 ? 2 : 1; }
 
-static ir_loc arg(ir_gen *g, uint32_t v, uint32_t k) { return ir_loc_of(g, g->f->ins[v].args[k]); }
+/* Argument k of v; a value folded into a call (begin marks it in fused: 4
+ * the call's result, still in x0; 5, 6 an argument computed in x1, x2) is
+ * in that register. */
+static ir_loc arg(ir_gen *g, uint32_t v, uint32_t k) {
+  uint32_t x = g->f->ins[v].args[k];
+  uint8_t fu = S(g)->fused[x];
+  if (fu >= 4 && fu <= 6) return (ir_loc){IR_LOC_REG, g->f->ins[x].type, (int8_t)(fu - 4), -1, 0};
+  return ir_loc_of(g, x);
+}
 
 /* ---- selection: what this backend compiles ---- */
 
@@ -883,7 +893,7 @@ static void call(ir_gen *g, uint32_t v) {
     commit(g, v, d);
     return;
   }
-  result_to_home(g, v);
+  if (S(g)->fused[v] != 4) result_to_home(g, v); /* (4: its one user reads x0) */
 }
 
 /* All 16 bytes of the registers that held a v128 value, to the frame
@@ -1560,7 +1570,7 @@ static void a_ins(ir_gen *g, uint32_t v) {
   ir_op op = (ir_op)i->op;
   bool frame_in_x0 = S(g)->osr_frame;
   S(g)->osr_frame = false;
-  if (S(g)->fused[v]) return; /* the branch compares */
+  if (S(g)->fused[v] && S(g)->fused[v] < 4) return; /* the branch compares (4-6: folded into a call, still emitted) */
   switch (op) {
   case IR_OSR_ENTRY: case IR_OSR_LOAD: osr_ins(g, v, frame_in_x0); return;
   case IR_CONST: case IR_PARAM: return; /* constants are used in place; parameters placed by begin */
@@ -1878,6 +1888,70 @@ static void prologue(ir_gen *g, bool stack_check, bool entry) {
   save_callee(g, false);
 }
 
+static bool alu_op(ir_op op) {
+  switch (op) {
+  case IR_I32_ADD: case IR_I64_ADD: case IR_I32_SUB: case IR_I64_SUB: case IR_I32_MUL: case IR_I64_MUL:
+  case IR_I32_AND: case IR_I64_AND: case IR_I32_OR: case IR_I64_OR: case IR_I32_XOR: case IR_I64_XOR: return true;
+  default: return false;
+  }
+}
+
+/* Values folded into a direct call, as on x86-64: its integer result used
+ * only by the add, sub, and, or, xor or mul right after it (constants
+ * between) is read from x0 there (marked 4); such an operation computed
+ * right before the call and used only as its first or second argument is
+ * computed in x1 or x2 (5, 6), where it did not take the register of an
+ * operand dying at it. Neither is then put in a register of its own, which
+ * the function would also have to save. */
+static void fold_call_values(ir_gen *g, const uint32_t *uses) {
+  const ir_func *f = g->f;
+  as *st = S(g);
+  for (uint32_t o = 0; o < f->norder; o++) {
+    const ir_block *bl = &f->blocks[f->order[o]];
+    for (uint32_t k = 0; k + 1 < bl->nins; k++) {
+      uint32_t v = bl->ins[k], n = k + 1;
+      const ir_ins *vi = &f->ins[v];
+      if (vi->dead || uses[v] != 1 || st->fused[v] || (vi->type != IR_I32 && vi->type != IR_I64)) continue;
+      while (n + 1 < bl->nins && f->ins[bl->ins[n]].op == IR_CONST) n++;
+      uint32_t uv = bl->ins[n];
+      const ir_ins *u = &f->ins[uv];
+      if (u->dead) continue;
+      if (vi->op == IR_CALL && alu_op((ir_op)u->op) && u->nargs == 2 && u->type == vi->type &&
+          (u->args[0] == v || u->args[1] == v) && u->args[0] != u->args[1] && g->ra->reg[uv] >= 0 && !st->fused[uv]) {
+        uint32_t other = u->args[0] == v ? u->args[1] : u->args[0];
+        if (!st->fused[other]) st->fused[v] = 4;
+        continue;
+      }
+      if (!alu_op((ir_op)vi->op) || vi->nargs != 2 || u->op != IR_CALL) continue;
+      uint32_t a = 0;
+      while (a < u->nargs && a < 2 && u->args[a] != v) a++;
+      if (a == 2 || a == u->nargs || (a == 1 && f->ins[u->args[0]].type == IR_V128)) continue;
+      if ((u->nargs > 1 && u->args[1 - a] == v) || st->fused[vi->args[0]] || st->fused[vi->args[1]]) continue;
+      int8_t r = g->ra->reg[v];
+      if (r >= 0 && (r == g->ra->reg[vi->args[0]] || r == g->ra->reg[vi->args[1]])) continue;
+      st->fused[v] = a == 0 ? 5 : 6;
+    }
+  }
+}
+
+/* The allocatable general registers the body writes: not those of values
+ * folded into their user (compares, shifts, call results and arguments),
+ * which keep a register assignment but are never put there. */
+static uint32_t written_gprs(const ir_gen *g) {
+  const ir_func *f = g->f;
+  uint32_t m = 0;
+  for (uint32_t o = 0; o < f->norder; o++) {
+    const ir_block *bl = &f->blocks[f->order[o]];
+    for (uint32_t k = 0; k < bl->nins; k++) {
+      uint32_t v = bl->ins[k];
+      if (f->ins[v].dead || S((ir_gen *)g)->fused[v] || g->ra->reg[v] < 0 || ir_cls(f->ins[v].type) != IR_CL_G)
+        continue;
+      m |= 1u << g->ra->reg[v];
+    }
+  }
+  return m;
+}
+
 static bool a_begin(ir_gen *g) {
   const ir_func *f = g->f;
   as *st = calloc(1, sizeof *st);
@@ -1936,6 +2010,7 @@ static bool a_begin(ir_gen *g) {
         st->fused[p] = 1;
     }
   }
+  fold_call_values(g, uses);
   free(uses);
   /* Far: the code may pass ±1 MiB, B.cond's reach. The estimate is 128 bytes
    * per instruction and operand, several times what selection emits for
@@ -1950,7 +2025,7 @@ static bool a_begin(ir_gen *g) {
     units += 1 + (uint64_t)f->ins[v].nargs + (calls_c(&f->ins[v]) || f->ins[v].op == IR_CALL ? 8 : 0);
   st->far = units * 128 >= (UINT64_C(1) << 20);
   g->nout = nout;
-  st->saved_g = g->ra->used[IR_CL_G] & GPR_ALLOC;
+  st->saved_g = g->ra->used[IR_CL_G] & GPR_ALLOC & written_gprs(g);
   st->saved_f = (g->ra->used[IR_CL_F] | g->ra->used[IR_CL_V]) & FPR_ALLOC;
   uint32_t nvol = 0, nvec = popcount(g->ra->used[IR_CL_V]);
   if (c_calls) { /* our callers keep values in every allocatable register, and C may clobber these */

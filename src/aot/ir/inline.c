@@ -216,6 +216,11 @@ uint32_t ir_inline_calls(ir_func *f, const wm_module *m, uint32_t fidx, bool int
   callee cs[MAX_CALLEES];
   uint32_t ncs = 0, done = 0, grown = 0;
   bool oom = false;
+  /* a recursive copy holds calls, which may trap (stack exhaustion): not in
+   * the `safe` mode; WRUN_AOT_INLINE_REC=0 turns it off (measurements) */
+  const char *rec = getenv("WRUN_AOT_INLINE_REC");
+  if (trapping && !(rec && strcmp(rec, "0") == 0)) done += ir_inline_recursion(f, m, fidx, interruptible, trapping);
+  if (f->oom) return done;
   for (uint32_t o = 0; o < f->norder && !oom && !f->oom; o++) {
     uint32_t b = f->order[o];
     for (uint32_t k = 0; k < f->blocks[b].nins && !oom && !f->oom; k++) {

@@ -150,8 +150,10 @@ void x64i_v_store(ir_gen *g, ir_loc l, int x) {
 /* Slots a value of type t takes in argument and result arrays. */
 static int32_t slot_width(uint8_t t) { return t == IR_V128 ? 2 : 1; }
 
-/* The register to compute value v in: its own, or scratch `s`. */
+/* The register to compute value v in: its own, or scratch `s` (or the
+ * argument register of the call it is folded into: 5 rcx, 6 rdx). */
 static int dst_reg(ir_gen *g, uint32_t v, int s) {
+  if (S(g)->fused[v] == 5 || S(g)->fused[v] == 6) return S(g)->fused[v] == 5 ? RCX : RDX;
   ir_loc l = ir_loc_of(g, v);
   return l.kind == IR_LOC_REG ? l.reg : s;
 }
@@ -161,12 +163,19 @@ static void commit(ir_gen *g, uint32_t v, int r);
 void x64i_commit(ir_gen *g, uint32_t v, int r) { commit(g, v, r); }
 static void commit(ir_gen *g, uint32_t v, int r) {
   ir_loc l = ir_loc_of(g, v);
-  if (l.kind != IR_LOC_SLOT) return;
+  if (l.kind != IR_LOC_SLOT || S(g)->fused[v] == 5 || S(g)->fused[v] == 6) return;
   if (isf(l.type)) x64_sse_store(&g->b, 0xF2, 0x11, r, spill_mem(g, l.slot));
   else x64_mov_store(&g->b, true, spill_mem(g, l.slot), r);
 }
 
-static ir_loc arg(ir_gen *g, uint32_t v, uint32_t k) { return ir_loc_of(g, g->f->ins[v].args[k]); }
+/* Argument k of v; a call result folded into v (begin marks it 4 in fused) is still in rax. */
+static ir_loc arg(ir_gen *g, uint32_t v, uint32_t k) {
+  uint32_t x = g->f->ins[v].args[k];
+  static const int8_t in_reg[7] = {-1, -1, -1, -1, RAX, RCX, RDX};
+  uint8_t fu = S(g)->fused[x];
+  if (fu >= 4 && fu <= 6) return (ir_loc){IR_LOC_REG, g->f->ins[x].type, in_reg[fu], -1, 0};
+  return ir_loc_of(g, x);
+}
 static uint8_t f_arg_type(const ir_gen *g, uint32_t v) { return g->f->ins[g->f->ins[v].args[0]].type; }
 
 /* ---- selection: what this backend compiles ---- */
@@ -903,7 +912,7 @@ static void call(ir_gen *g, uint32_t v) {
     x64_lea(&g->b, true, RAX, x64_base(RSP, out));
   ir_gen_reloc(g, (uint32_t)x64_call_rel32(&g->b), (uint32_t)i->imm);
   save_vectors(g, true);
-  if (i->type == IR_VOID || ir_loc_of(g, v).kind == IR_LOC_NONE) return;
+  if (i->type == IR_VOID || ir_loc_of(g, v).kind == IR_LOC_NONE || S(g)->fused[v] == 4) return;
   if (i->type == IR_V128) { /* a single v128 result comes back in the slots */
     movdqu(g, false, XS2, x64_base(RSP, out));
     x64i_v_store(g, ir_loc_of(g, v), XS2);
@@ -1096,7 +1105,7 @@ static void call_indirect(ir_gen *g, uint32_t v) {
     else x64_mov_load(&g->b, wide(t), RAX, x64_m(x64_base(RSP, S(g)->out_base)));
   }
   x64_patch_rel32(&g->b, done, g->b.n);
-  if (t == IR_VOID || ir_loc_of(g, v).kind == IR_LOC_NONE) return;
+  if (t == IR_VOID || ir_loc_of(g, v).kind == IR_LOC_NONE || S(g)->fused[v] == 4) return; /* (4: read from rax) */
   int d = dst_reg(g, v, isf(t) ? 0 : RAX);
   if (isf(t)) xmov(g, d, 0);
   else x64_mov_rr(&g->b, wide(t), d, RAX);
@@ -1165,7 +1174,8 @@ static void x_ins(ir_gen *g, uint32_t v) {
   ir_op op = (ir_op)i->op;
   bool frame_in_rax = S(g)->osr_frame;
   S(g)->osr_frame = false;
-  if (S(g)->fused[v]) return; /* the branch compares */
+  if (S(g)->fused[v] && S(g)->fused[v] < 4) return; /* the branch compares (4: a call, its result left in rax;
+                                                      * 5, 6: computed into a call's argument register) */
   switch (op) {
   case IR_OSR_ENTRY: case IR_OSR_LOAD: osr_ins(g, v, frame_in_rax); return;
   case IR_CONST: case IR_PARAM: return; /* constants are used in place; parameters placed by begin */
@@ -1442,6 +1452,83 @@ static size_t prologue(ir_gen *g, bool stack_check) {
 
 static bool arg_is_folded_load(const uint8_t *fused, uint32_t arg) { return fused[arg] == 2; }
 
+/* A direct or indirect call's integer result used only by the add, sub,
+ * and, or, xor or mul right after it (constants between emit nothing) is
+ * that operation's operand in rax, where the call left it (marked 4 in
+ * fused): no move into a register of its own, which the function would
+ * also have to save. Not when the operation has no register (it would be
+ * computed in rax) or its other operand is folded into it too. */
+static void fold_call_results(ir_gen *g, const uint32_t *uses) {
+  const ir_func *f = g->f;
+  xs *st = S(g);
+  for (uint32_t o = 0; o < f->norder; o++) {
+    const ir_block *bl = &f->blocks[f->order[o]];
+    for (uint32_t k = 0; k + 1 < bl->nins; k++) {
+      uint32_t v = bl->ins[k], n = k + 1;
+      const ir_ins *ci = &f->ins[v];
+      if ((ci->op != IR_CALL && ci->op != IR_CALL_INDIRECT) || (ci->type != IR_I32 && ci->type != IR_I64) ||
+          uses[v] != 1 || ci->dead)
+        continue;
+      while (n + 1 < bl->nins && f->ins[bl->ins[n]].op == IR_CONST) n++;
+      uint32_t uv = bl->ins[n];
+      const ir_ins *u = &f->ins[uv];
+      bool alu = alu_ext((ir_op)u->op) >= 0 || u->op == IR_I32_MUL || u->op == IR_I64_MUL;
+      if (!alu || u->dead || u->nargs != 2 || u->type != ci->type || u->args[0] == u->args[1]) continue;
+      uint32_t other = u->args[0] == v ? u->args[1] : u->args[0];
+      if (u->args[1] != v && !(u->args[0] == v && (ir_opinfos[u->op].flags & IRF_COMM))) continue;
+      if (g->ra->reg[uv] < 0 || st->fused[other] || st->fused[uv]) continue;
+      st->fused[v] = 4;
+    }
+  }
+  /* an add, sub, and, or, xor or mul computed right before a direct call
+   * (constants between) and used only as its first or second argument is
+   * computed in rcx or rdx, where the call takes it (marked 5 or 6): its
+   * register is then never written, nor saved */
+  for (uint32_t o = 0; o < f->norder; o++) {
+    const ir_block *bl = &f->blocks[f->order[o]];
+    for (uint32_t k = 0; k + 1 < bl->nins; k++) {
+      uint32_t x = bl->ins[k], n = k + 1;
+      const ir_ins *xi = &f->ins[x];
+      bool alu = alu_ext((ir_op)xi->op) >= 0 || xi->op == IR_I32_MUL || xi->op == IR_I64_MUL;
+      if (!alu || xi->dead || xi->nargs != 2 || (xi->type != IR_I32 && xi->type != IR_I64) || uses[x] != 1 || st->fused[x])
+        continue;
+      while (n + 1 < bl->nins && f->ins[bl->ins[n]].op == IR_CONST) n++;
+      const ir_ins *c = &f->ins[bl->ins[n]];
+      if (c->op != IR_CALL || c->dead) continue;
+      uint32_t a = 0;
+      while (a < c->nargs && a < 2 && c->args[a] != x) a++;
+      if (a == 2 || a == c->nargs || (a == 1 && f->ins[c->args[0]].type == IR_V128)) continue;
+      if (c->nargs > 1 && c->args[1 - a] == x) continue;
+      if (st->fused[xi->args[0]] || st->fused[xi->args[1]]) continue; /* operands of its own stay simple */
+      /* only where it frees a register: not when x took the register of an
+       * operand dying at it (the move into the argument register stays;
+       * folding that case made ackermann 15% slower) */
+      int8_t r = g->ra->reg[x];
+      if (r >= 0 && (r == g->ra->reg[xi->args[0]] || r == g->ra->reg[xi->args[1]])) continue;
+      st->fused[x] = a == 0 ? 5 : 6;
+    }
+  }
+}
+
+/* The allocatable general registers the body writes: those of values it
+ * computes, not of values folded into their user (compares into branches,
+ * loads into operands, call results left in rax), which keep a register
+ * assignment but are never put there. The prologue saves only these. */
+static uint32_t written_gprs(const ir_gen *g) {
+  const ir_func *f = g->f;
+  uint32_t m = 0;
+  for (uint32_t o = 0; o < f->norder; o++) {
+    const ir_block *bl = &f->blocks[f->order[o]];
+    for (uint32_t k = 0; k < bl->nins; k++) {
+      uint32_t v = bl->ins[k];
+      if (f->ins[v].dead || S((ir_gen *)g)->fused[v] || g->ra->reg[v] < 0 || ir_cls(f->ins[v].type) != IR_CL_G)
+        continue;
+      m |= 1u << g->ra->reg[v];
+    }
+  }
+  return m;
+}
+
 static bool x_begin(ir_gen *g) {
   const ir_func *f = g->f;
   xs *st = calloc(1, sizeof *st);
@@ -1536,11 +1623,12 @@ static bool x_begin(ir_gen *g) {
       if (int_cmp((ir_op)ci->op) || ci->op == IR_I32_EQZ || ci->op == IR_I64_EQZ) st->fused[c] = 1;
     }
   }
+  fold_call_results(g, uses);
   free(uses);
   g->nout = nout;
   const uint32_t gpr_alloc = (1u << RBX) | (1u << RBP) | (1u << RSI) | (1u << RDI) | (1u << R8) | (1u << R9) |
                              (1u << R10) | (1u << R12) | (1u << R13);
-  st->saved_g = g->ra->used[IR_CL_G] & gpr_alloc;
+  st->saved_g = g->ra->used[IR_CL_G] & gpr_alloc & written_gprs(g);
   st->saved_x = (g->ra->used[IR_CL_F] | g->ra->used[IR_CL_V]) & 0x3FFEu;
   uint32_t nvol = 0, nvec = popcount(g->ra->used[IR_CL_V]);
   if (c_calls) { /* our callers keep values in every allocatable register, and C may clobber these */
