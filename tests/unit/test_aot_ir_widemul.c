@@ -4,7 +4,8 @@
  * __mulddi3 shape becomes I64_MULHU for the high half and one I64_MUL for
  * the low half, with the partial products removed; __multi3's cross terms
  * of zero high halves vanish, of sign-extended ones give I64_MULHS, of other
- * values stay added to a MULHU; xxHash's shape is taken too; near misses
+ * values stay added to a MULHU; xxHash's and wyhash's (carry compares)
+ * shapes are taken too; near misses
  * (wrong mask, wrong shift, mixed operands, a missing term) are left exactly
  * as they were; and nothing new is formed for a backend that refuses the op.
  */
@@ -152,6 +153,40 @@ static void test_xxhash_shape(void **state) {
   ir_func_free(x.f);
 }
 
+/* wyhash's portable form: carries counted with compares (shape C). With
+ * `wrong_base` the second carry compares against LL instead of T. */
+static void wy(fb *x, bool wrong_base, uint32_t *high, uint32_t *low) {
+  uint32_t a = x->a, b = x->bb, k32 = k64(x, 32);
+  uint32_t rh = mul(x, hi(x, a), hi(x, b)), rm0 = mul(x, hi(x, a), lo(x, b));
+  uint32_t rm1 = mul(x, hi(x, b), lo(x, a)), rl = mul(x, lo(x, a), lo(x, b));
+  uint32_t t = add(x, rl, bin(x, IR_I64_SHL, rm0, k32));
+  uint32_t c1 = ir_emit(x->f, x->b, IR_I64_EXTEND_I32_U, IR_I64, (uint32_t[]){bin(x, IR_I64_LT_U, t, rl)}, 1, 0);
+  *low = add(x, t, bin(x, IR_I64_SHL, rm1, k32));
+  uint32_t c2 = ir_emit(x->f, x->b, IR_I64_EXTEND_I32_U, IR_I64,
+                        (uint32_t[]){bin(x, IR_I64_LT_U, *low, wrong_base ? rl : t)}, 1, 0);
+  *high = add(x, add(x, add(x, rh, hi(x, rm0)), hi(x, rm1)), add(x, c1, c2));
+}
+
+static void test_carry_shape(void **state) {
+  (void)state;
+  fb x = start();
+  uint32_t r[2], n;
+  wy(&x, false, &r[0], &r[1]);
+  const uint32_t *ret = finish(&x, r, 2, yes, &n);
+  assert_int_equal(n, 2);
+  assert_true(is_op_of(x.f, ret[0], IR_I64_MULHU, x.a, x.bb));
+  assert_true(is_op_of(x.f, ret[1], IR_I64_MUL, x.a, x.bb));
+  assert_int_equal(live(x.f, IR_I64_EXTEND_I32_U) + live(x.f, IR_I64_AND), 0);
+  ir_func_free(x.f);
+  x = start();
+  wy(&x, true, &r[0], &r[1]);
+  ret = finish(&x, r, 1, yes, &n);
+  assert_int_equal(n, 1); /* only the low half the wrong carry reads, which is still a*b */
+  assert_int_equal(live(x.f, IR_I64_MULHU) + live(x.f, IR_I64_MULHS), 0);
+  assert_int_equal(x.f->ins[ret[0]].op, IR_I64_ADD);
+  ir_func_free(x.f);
+}
+
 /* Each near miss alone in a function: nothing may be rewritten. */
 static void near_miss(uint64_t mask, uint64_t shift, bool mixed, bool missing) {
   fb x = start();
@@ -202,7 +237,8 @@ static void test_backend_refuses(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_mulddi),          cmocka_unit_test(test_multi3_cross_terms),
-      cmocka_unit_test(test_xxhash_shape),    cmocka_unit_test(test_near_misses),
+      cmocka_unit_test(test_xxhash_shape),    cmocka_unit_test(test_carry_shape),
+      cmocka_unit_test(test_near_misses),
       cmocka_unit_test(test_backend_refuses),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

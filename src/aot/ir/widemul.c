@@ -27,6 +27,10 @@
  *   D (mult64to128):      P = X,          Q = hi(LL) + lo(X) + Y
  * In both a*b = (HH + hi(P) + hi(Q)) 2^64 + lo(Q) 2^32 + lo(LL), so
  *   high = HH + hi(P) + hi(Q),  low = (Q << 32) | lo(LL).
+ * A third shape adds the shifted cross products into the low half and
+ * counts the carries with compares (wyhash's portable _wymum):
+ *   C: T = LL + (X << 32), L = T + (Y << 32), low = L,
+ *      high = HH + hi(X) + hi(Y) + [T < LL] + [L < T].
  * Sums are matched as multisets of terms (add trees flattened, zero terms
  * dropped), every assignment of terms to roles is tried, and every operand
  * must trace to the same a and b with exact masks and shift counts: a
@@ -172,6 +176,66 @@ static bool match_mid(const ir_func *f, uint32_t q, wide *w) {
   return false;
 }
 
+/* v = [s < base] as an i64 (extend_i32_u of lt_u, or of gt_u mirrored):
+ * the carry out of an add whose result is s and whose first operand was
+ * base. */
+static bool carry_of(const ir_func *f, uint32_t v, uint32_t *s, uint32_t *base) {
+  const ir_ins *i = I(f, v), *c;
+  if (i->op != IR_I64_EXTEND_I32_U) return false;
+  c = I(f, i->args[0]);
+  if (c->op == IR_I64_LT_U) {
+    *s = c->args[0];
+    *base = c->args[1];
+    return true;
+  }
+  if (c->op == IR_I64_GT_U) {
+    *s = c->args[1];
+    *base = c->args[0];
+    return true;
+  }
+  return false;
+}
+
+/* Is s = base + (x << 32) (two terms)? Sets x. */
+static bool plus_shifted(const ir_func *f, uint32_t s, uint32_t base, uint32_t *x) {
+  const ir_ins *i = I(f, s);
+  if (i->op != IR_I64_ADD || i->dead) return false;
+  for (uint32_t k = 0; k < 2; k++)
+    if (i->args[1 - k] == base && shl32_of(f, i->args[k], x)) return true;
+  return false;
+}
+
+/* Shape C, with carry compares (wyhash's portable _wymum):
+ * T = LL + (X << 32), c1 = [T < LL], L = T + (Y << 32), c2 = [L < T] are
+ * the low half and its two carries (LL + lo(X) 2^32 + lo(Y) 2^32 = L +
+ * (c1 + c2) 2^64), so the high half is HH + hi(X) + hi(Y) + c1 + c2. Terms
+ * t[0..n); the ones used are marked in used. */
+static bool match_high_carries(const ir_func *f, const uint32_t *t, uint32_t n, wide *w, bool *used) {
+  for (uint32_t i = 0; i < n; i++) {
+    uint32_t l, tt, y, tt2, ll, x;
+    if (!carry_of(f, t[i], &l, &tt) || !plus_shifted(f, l, tt, &y)) continue;
+    for (uint32_t j = 0; j < n; j++) {
+      if (j == i || !carry_of(f, t[j], &tt2, &ll) || tt2 != tt || !plus_shifted(f, tt, ll, &x)) continue;
+      if (!crosses_fit(f, ll, x, y, w)) continue;
+      uint32_t need[2] = {x, y};
+      bool ok = true;
+      memset(used, 0, n * sizeof *used);
+      used[i] = used[j] = true;
+      for (uint32_t r = 0; r < 3 && ok; r++) {
+        ok = false;
+        for (uint32_t k = 0; k < n && !ok; k++) {
+          uint32_t h;
+          if (used[k]) continue;
+          ok = r < 2 ? hi_of(f, t[k], &h) && h == need[r] : hihi(f, t[k], w->a, w->b);
+          if (ok) used[k] = true;
+        }
+      }
+      if (ok) return true;
+    }
+  }
+  return false;
+}
+
 /* Is v the high half HH + hi(P) + hi(Q) of a product, plus other terms
  * (returned in rest)? */
 static bool match_high(const ir_func *f, uint32_t v, wide *w, uint32_t *rest, uint32_t *nrest) {
@@ -192,7 +256,12 @@ static bool match_high(const ir_func *f, uint32_t v, wide *w, uint32_t *rest, ui
       }
     }
   }
-  return false;
+  bool used[MAX_TERMS];
+  if (n < 5 || !match_high_carries(f, t, n, w, used)) return false;
+  *nrest = 0;
+  for (uint32_t r = 0; r < n; r++)
+    if (!used[r]) rest[(*nrest)++] = t[r];
+  return true;
 }
 
 /* Are the two further terms (a >>s 63) * b and a * (b >>s 63), which turn
@@ -213,10 +282,18 @@ static bool signed_terms(const ir_func *f, const uint32_t *rest, uint32_t a, uin
 }
 
 /* Is v the low half (Q << 32) | lo(LL) (| or + or ^: the bits do not
- * overlap), Q shifted directly or through lo(Q)? */
+ * overlap), Q shifted directly or through lo(Q), or shape C's
+ * LL + (X << 32) + (Y << 32) (which is a*b modulo 2^64)? */
 static bool match_low(const ir_func *f, uint32_t v, wide *w) {
   const ir_ins *i = I(f, v);
   if ((i->op != IR_I64_OR && i->op != IR_I64_ADD && i->op != IR_I64_XOR) || i->dead) return false;
+  uint32_t t[MAX_TERMS], n = 0;
+  if (i->op == IR_I64_ADD && flatten(f, v, t, &n, 0) && n == 3) /* shape C: LL + (X << 32) + (Y << 32) */
+    for (uint32_t k = 0; k < 3; k++) {
+      uint32_t x, y;
+      if (shl32_of(f, t[(k + 1) % 3], &x) && shl32_of(f, t[(k + 2) % 3], &y) && crosses_fit(f, t[k], x, y, w))
+        return true;
+    }
   for (uint32_t s = 0; s < 2; s++) {
     uint32_t q, l, ll;
     if (!shl32_of(f, i->args[s], &q) || !lo_of(f, i->args[1 - s], &ll)) continue;

@@ -44,7 +44,13 @@ def shl(x, s=32): return op('shl', x, K(s))
 def sra(x, s=63): return op('shr_s', x, K(s))
 
 
+def ltu(x, y): return op('ltu', x, y)  # [x < y] as an i64
+def gtu(x, y): return op('gtu', x, y)  # [x > y] as an i64
+
+
 def wat(e):
+    if e[0] in ('ltu', 'gtu'):
+        return '(i64.extend_i32_u (i64.%s_u %s %s))' % (e[0][:2], wat(e[1]), wat(e[2]))
     if e[0] == 'p':
         return '(local.get %d)' % e[1]
     if e[0] == 'k':
@@ -63,6 +69,8 @@ def ev(e, env):
     if t == 'k':
         return e[1]
     x, y = ev(e[1], env), ev(e[2], env)
+    if t == 'ltu': return int(x < y)
+    if t == 'gtu': return int(x > y)
     if t == 'add': return (x + y) & M64
     if t == 'mul': return (x * y) & M64
     if t == 'and': return x & y
@@ -105,6 +113,20 @@ def hd(a, b):
     return add(mul(hi(a), hi(b)), add(hi(t), hi(w1)))
 
 
+def wy(a, b, base2=None, gt=False, hh_b=None):
+    """wyhash's portable _wymum: the cross products shifted into the low
+    half, carries counted with compares. Near misses: base2 replaces T as
+    the second carry's comparand, hh_b replaces b in hi(a)*hi(b).
+    Returns (high, low)."""
+    rh = mul(hi(a), hi(b if hh_b is None else hh_b))
+    rm0, rm1, rl = mul(hi(a), lo(b)), mul(hi(b), lo(a)), mul(lo(a), lo(b))
+    t = add(rl, shl(rm0))
+    c1 = gtu(rl, t) if gt else ltu(t, rl)
+    low = add(t, shl(rm1))
+    c2 = ltu(low, t if base2 is None else base2)
+    return add(rh, hi(rm0), hi(rm1), add(c1, c2)), low
+
+
 mh, ml, mt, mu = mulddi(A, B)
 funcs = [
     # rewritten: the high half becomes one mulhu (mulhs), the low half one mul
@@ -115,6 +137,10 @@ funcs = [
     ('hd_hi', hd(A, B)),
     ('xx_hi', xx(A, B)[0]),
     ('xx_lo', xx(A, B)[1]),
+    ('wy_hi', wy(A, B)[0]),
+    ('wy_hi_gt', wy(A, B, gt=True)[0]),
+    ('wy_lo', wy(A, B)[1]),
+    ('wy_square_hi', wy(A, A)[0]),
     ('square_hi', mulddi(A, A)[0]),
     ('square_lo', mulddi(A, A)[1]),
     ('shift96_hi', add(mul(hi(B), hi(A)), hi(mt, 96), hi(mu))),
@@ -135,6 +161,8 @@ funcs = [
     ('nm_sra', add(mul(hi(B), sra(A, 32)), hi(mt), hi(mu))),
     ('nm_signed_62', add(mh, add(mul(sra(A, 62), B), mul(A, sra(B))))),
     ('nm_signed_same', add(mh, add(mul(sra(A), B), mul(sra(A), B)))),
+    ('nm_wy_carry', wy(A, B, base2=mul(lo(A), lo(B)))[0]),
+    ('nm_wy_mixed', wy(A, B, hh_b=C)[0]),
     ('nm_lo_shift', op('or', lo(mul(lo(B), lo(A))), shl(mu, 31))),
     ('nm_cross_swapped', add(mul(hi(B), hi(A)),
                              hi(add(hi(mul(lo(B), lo(A))), mul(lo(B), hi(A)))),
@@ -145,7 +173,9 @@ EDGES = [0, 1, 0xFFFFFFFF, 1 << 32, 1 << 63, M64]
 rng = random.Random(14)
 RANDOM = [(rng.getrandbits(64), rng.getrandbits(64)) for _ in range(6)]
 PAIRS = [(x, y) for x in EDGES for y in EDGES] + RANDOM
-# near misses: fewer pairs (they test that nothing was rewritten wrongly)
+# every edge pair for the main shapes and the calls through memory
+FULL = {'mulddi_hi', 'mulddi_lo', 'hd_hi', 'xx_hi', 'wy_hi', 'wy_lo', 'multi3_signed_hi'}
+# the other shapes and the near misses: fewer pairs (they test that nothing was rewritten wrongly)
 NEAR = RANDOM + [(M64, M64), (0xFFFFFFFF, 1 << 32), (1 << 63, 3), (0x8000000080000000, 0xFFFFFFFF00000001)]
 
 
@@ -164,7 +194,7 @@ def main():
         out.append('    %s)' % wat(e))
     out.append(')')
     for name, e in funcs:
-        for k, (x, y) in enumerate(NEAR if name.startswith('nm_') else PAIRS):
+        for k, (x, y) in enumerate(PAIRS if name in FULL else NEAR):
             c = EDGES[k % len(EDGES)] ^ 0x5555
             r = ev(e, [x, y, c])
             out.append('(assert_return (invoke "%s" (i64.const 0x%x) (i64.const 0x%x) (i64.const 0x%x)) (i64.const 0x%x))'
@@ -215,8 +245,9 @@ def main():
         p = x * y
         assert ev(mh, [x, y, 0]) == p >> 64 and ev(ml, [x, y, 0]) == p & M64
         assert ev(xx(A, B)[0], [x, y, 0]) == p >> 64 and ev(hd(A, B), [x, y, 0]) == p >> 64
+        assert ev(wy(A, B)[0], [x, y, 0]) == p >> 64 and ev(wy(A, B)[1], [x, y, 0]) == p & M64
         s = sgn(x) * sgn(y)
-        assert ev(funcs[11][1], [x, y, 0]) == (s >> 64) & M64
+        assert ev(dict(funcs)['multi3_signed_hi'], [x, y, 0]) == (s >> 64) & M64
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'wide_multiply.wast')
     with open(path, 'w') as fh:
         fh.write('\n'.join(out) + '\n')
