@@ -147,6 +147,7 @@ funcs = [
     ('multi3_zero_hi', add(mh, add(mul(K(0), B), mul(A, K(0))))),
     ('multi3_signed_hi', add(mh, add(mul(sra(A), B), mul(A, sra(B))))),
     ('multi3_signed_hi2', add(add(mul(B, sra(A)), mh), mul(sra(B), A))),
+    ('multi3_signed_square', add(mulddi(A, A)[0], add(mul(sra(A), A), mul(A, sra(A))))),
     ('multi3_128_hi', add(mh, add(mul(C, B), mul(A, C)))),
     ('mulhu_plus_one', add(mh, C)),
     ('hi_times_c', mul(mh, C)),
@@ -248,6 +249,7 @@ def main():
         assert ev(wy(A, B)[0], [x, y, 0]) == p >> 64 and ev(wy(A, B)[1], [x, y, 0]) == p & M64
         s = sgn(x) * sgn(y)
         assert ev(dict(funcs)['multi3_signed_hi'], [x, y, 0]) == (s >> 64) & M64
+        assert ev(dict(funcs)['multi3_signed_square'], [x, y, 0]) == ((sgn(x) * sgn(x)) >> 64) & M64
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'wide_multiply.wast')
     with open(path, 'w') as fh:
         fh.write('\n'.join(out) + '\n')
