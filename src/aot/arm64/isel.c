@@ -351,6 +351,14 @@ static bool add_shifted(ir_gen *g, uint32_t v, int d, bool w) {
   return false;
 }
 
+/* The high half of the 128-bit product (widemul.c). */
+static void mul_high(ir_gen *g, uint32_t v, bool sgn) {
+  int d = dst_reg(g, v, S0);
+  int ra = gpr_of(g, arg(g, v, 0), S0), rb = gpr_of(g, arg(g, v, 1), S1);
+  E((sgn ? a64_smulh : a64_umulh)(&g->b, d, ra, rb));
+  commit(g, v, d);
+}
+
 static void int_binop(ir_gen *g, uint32_t v, ir_op op) {
   ir_loc a = arg(g, v, 0), b = arg(g, v, 1);
   bool w = g->f->ins[v].type == IR_I64;
@@ -1580,6 +1588,7 @@ static void a_ins(ir_gen *g, uint32_t v) {
   case IR_GLOBAL_SET: global_set(g, v); return;
   case IR_DIV: divrem(g, v); return;
   case IR_SELECT: select_op(g, v); return;
+  case IR_I64_MULHU: case IR_I64_MULHS: mul_high(g, v, op == IR_I64_MULHS); return;
   case IR_CALL: call(g, v); return;
   case IR_CALL_HOST: call_host(g, v); return;
   case IR_CALL_INDIRECT: call_indirect(g, v); return;

@@ -26,6 +26,13 @@ static int inline_mode(void) {
   return e && strcmp(e, "safe") == 0 ? 1 : 2;
 }
 
+/* WRUN_AOT_WIDEMUL=0 leaves 64x64->128-bit multiplications in 32-bit
+ * halves (widemul.c; for measurements and bisecting). */
+static bool wide_multiply(void) {
+  const char *e = getenv("WRUN_AOT_WIDEMUL");
+  return !(e && strcmp(e, "0") == 0);
+}
+
 ir_loc ir_loc_of(const ir_gen *g, uint32_t v) {
   const ir_ins *i = &g->f->ins[v];
   ir_loc l = {IR_LOC_NONE, i->type, -1, -1, 0};
@@ -398,6 +405,7 @@ int aot_ir_compile_func(const aot_isa *isa, const aot_func_in *in, aot_func_out 
   if (im) ir_inline_calls(f, in->m, in->index, in->interruptible, im == 2);
   if (f->oom) goto done;
   ir_optimize(f);
+  if (wide_multiply() && ir_pass_widemul(f, isa->supports)) ir_pass_dce(f); /* the partial products */
   uint32_t nvec = ir_pass_vectorize(f);
   if (nvec && getenv("WRUN_AOT_OPT_REPORT")) /* how often the vectorizer fires (tests, measurements) */
     fprintf(stderr, "function %u: %u loop%s vectorized\n", in->index, nvec, nvec == 1 ? "" : "s");

@@ -50,6 +50,9 @@ enum {
   X(GLOBAL_SET, 1, IRF_EFFECT)   /* imm: global index */                                           \
   X(DIV, 2, IRF_EFFECT)          /* wop: the wasm division/remainder (traps) */                    \
   X(SELECT, 3, IRF_PURE)         /* args: a, b, cond: cond ? a : b */                              \
+  X(I64_MULHU, 2, IRF_PURE | IRF_COMM) /* args: a, b (i64): the high 64 bits of the unsigned 128-bit  \
+                                  * product; formed by widemul.c for a backend whose supports takes it */ \
+  X(I64_MULHS, 2, IRF_PURE | IRF_COMM) /* the same, signed (both read as two's complement) */           \
   X(CALL, -1, IRF_EFFECT)        /* imm: function index; one result, or void and RESULTs after */ \
   X(CALL_HOST, -1, IRF_EFFECT)   /* a call through the runtime (imports); imm: function index */   \
   X(CALL_INDIRECT, -1, IRF_EFFECT) /* args: arguments, then the element index; imm: type, aux: table */ \
@@ -240,6 +243,13 @@ uint32_t ir_pass_known_bits(ir_func *f);
  * changed anything. WRUN_AOT_VECTORIZE=0 turns it off. Returns how many
  * loops. */
 uint32_t ir_pass_vectorize(ir_func *f);
+/* ---- wide multiplication (widemul.c) ---- */
+/* Replaces the high half of a 64x64->128-bit product written with 32-bit
+ * partial products by I64_MULHU (I64_MULHS for __multi3's signed form),
+ * when ok (a backend's supports) takes the new instruction, and the low
+ * half by one I64_MUL. The partial products are left to ir_pass_dce.
+ * Returns how many values were rewritten. */
+uint32_t ir_pass_widemul(ir_func *f, bool (*ok)(const ir_func *f, const ir_ins *i));
 
 /* The whole sequence, in order. */
 void ir_optimize(ir_func *f);

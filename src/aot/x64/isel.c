@@ -561,6 +561,21 @@ static void divrem(ir_gen *g, uint32_t v) {
   commit(g, v, d);
 }
 
+/* The high half of the 128-bit product (widemul.c): `mul`/`imul` with one
+ * operand leaves it in rdx (rax, rdx: scratch, never allocated). */
+static void mul_high(ir_gen *g, uint32_t v, bool sgn) {
+  ir_loc a = arg(g, v, 0), b = arg(g, v, 1);
+  int d = dst_reg(g, v, RDX);
+  if (b.kind == IR_LOC_CONST) {
+    load_g(g, b, RCX);
+    b = (ir_loc){IR_LOC_REG, IR_I64, RCX, -1, 0};
+  }
+  load_g(g, a, RAX);
+  x64_unary(&g->b, sgn ? 5 : 4, true, rm_of(g, b)); /* rdx:rax = rax * b */
+  x64_mov_rr(&g->b, true, d, RDX);
+  commit(g, v, d);
+}
+
 static void int_unop(ir_gen *g, uint32_t v, ir_op op) {
   ir_loc a = arg(g, v, 0);
   bool w = a.type == IR_I64;
@@ -1185,6 +1200,7 @@ static void x_ins(ir_gen *g, uint32_t v) {
   case IR_GLOBAL_SET: global_set(g, v); return;
   case IR_DIV: divrem(g, v); return;
   case IR_SELECT: select_op(g, v); return;
+  case IR_I64_MULHU: case IR_I64_MULHS: mul_high(g, v, op == IR_I64_MULHS); return;
   case IR_CALL: call(g, v); return;
   case IR_CALL_HOST: call_host(g, v); return;
   case IR_CALL_INDIRECT: call_indirect(g, v); return;
