@@ -978,3 +978,67 @@
 (assert_return (invoke "target" (i32.const 0)) (i32.const 101))
 (assert_return (invoke "copy_addk" (i32.const 20)) (i32.const 20011))
 (assert_return (invoke "copy_addk" (i32.const 0)) (i32.const -9))
+
+;; Tail duplication (translate.c, duplicate_tails): a `br` to a short run of
+;; ops ending in a jump (here the VM's loop head: count the step, fetch the
+;; opcode, br_table; and the halt tail ending in the return) becomes a copy of
+;; that run. Every path through a copy is checked: each case, the br_table's
+;; last entry and its default taken from a copy, a load trapping in a copy
+;; (the fetch past the end of memory), and a trap in a copied tail. The byte
+;; code: 0: acc += 1, 1: acc <<= 1, 2: acc -= 3, 3: halt, 4: acc += 10 then
+;; halt, else: return -steps. Halt returns (acc * 100 + steps) / div.
+(module
+  (memory 1)
+  (data (i32.const 0) "\00\01\00\01\02\04")
+  (data (i32.const 8) "\03\07\00\00\09\00\03")
+  (data (i32.const 65534) "\00\00")
+  (func $vm (export "vm") (param $pc i32) (param $div i32) (result i32)
+    (local $acc i32) (local $steps i32)
+    (block $halt
+      (block $default
+        (loop $next
+          (local.set $steps (i32.add (local.get $steps) (i32.const 1)))
+          (block $c4
+            (block $c2
+              (block $c1
+                (block $c0
+                  (br_table $c0 $c1 $c2 $halt $c4 $default (i32.load8_u (local.get $pc))))
+                ;; case 0
+                (local.set $acc (i32.add (local.get $acc) (i32.const 1)))
+                (local.set $pc (i32.add (local.get $pc) (i32.const 1)))
+                (br $next))
+              ;; case 1
+              (local.set $acc (i32.shl (local.get $acc) (i32.const 1)))
+              (local.set $pc (i32.add (local.get $pc) (i32.const 1)))
+              (br $next))
+            ;; case 2
+            (local.set $acc (i32.sub (local.get $acc) (i32.const 3)))
+            (local.set $pc (i32.add (local.get $pc) (i32.const 1)))
+            (br $next))
+          ;; case 4
+          (local.set $acc (i32.add (local.get $acc) (i32.const 10)))
+          (br $halt)))
+      (return (i32.sub (i32.const 0) (local.get $steps))))
+    (i32.div_u (i32.add (i32.mul (local.get $acc) (i32.const 100)) (local.get $steps)) (local.get $div)))
+  ;; a caller, so a trap in a copy has a frame below it
+  (func (export "run_vm") (param i32 i32) (result i32)
+    (i32.add (call $vm (local.get 0) (local.get 1)) (i32.const 0))))
+
+;; 1, 2, 3, 6, 3, then 13 and halt through the copied tail: 1306 / div
+(assert_return (invoke "vm" (i32.const 0) (i32.const 1)) (i32.const 1306))
+(assert_return (invoke "vm" (i32.const 0) (i32.const 2)) (i32.const 653))
+(assert_return (invoke "run_vm" (i32.const 0) (i32.const 7)) (i32.const 186))
+(assert_trap (invoke "vm" (i32.const 0) (i32.const 0)) "integer divide by zero")
+(assert_trap (invoke "run_vm" (i32.const 0) (i32.const 0)) "integer divide by zero")
+;; halt through the br_table's entry 3, first and after a copy
+(assert_return (invoke "vm" (i32.const 8) (i32.const 1)) (i32.const 1))
+(assert_return (invoke "vm" (i32.const 13) (i32.const 1)) (i32.const 102))
+;; out of range: the default, at once and from copies (the div is not reached)
+(assert_return (invoke "vm" (i32.const 9) (i32.const 1)) (i32.const -1))
+(assert_return (invoke "vm" (i32.const 10) (i32.const 1)) (i32.const -3))
+(assert_return (invoke "vm" (i32.const 10) (i32.const 0)) (i32.const -3))
+(assert_return (invoke "vm" (i32.const 11) (i32.const 1)) (i32.const -2))
+(assert_return (invoke "vm" (i32.const 12) (i32.const 1)) (i32.const -1))
+;; the fetch traps in a copy of the loop head: two steps, then past the end
+(assert_trap (invoke "vm" (i32.const 65534) (i32.const 1)) "out of bounds memory access")
+(assert_trap (invoke "run_vm" (i32.const 65535) (i32.const 1)) "out of bounds memory access")
