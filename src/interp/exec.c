@@ -803,6 +803,21 @@ L_PAIR_COPY_ADDK:
 #undef ADD_AT
 #undef ADDK_AT
 
+  /* a move or a constant, then the jump it was made for (a value carried by
+   * `br`, `br_if` or a br_table entry; a result): translate.c, pair_jumps.
+   * The BR's or RETURN's cells follow as they were. */
+L_PAIR_COPY_BR: /* [COPY][dst, src][BR][target] */
+  fp[SA] = fp[SB];
+  pc = pc[3].target;
+  NEXT();
+L_PAIR_CONST_BR: /* [CONST][dst][imm][BR][target] */
+  fp[SA] = pc[2].u;
+  pc = pc[4].target;
+  NEXT();
+L_PAIR_COPY_RETURN: /* [COPY][dst, src][RETURN] */
+  fp[SA] = fp[SB];
+  goto L_RETURN;
+
 trap:
   rt_set_trap(s, trap_kind, NULL);
   s->trap_pc = pc; /* the trapping op, for the trace's offsets */

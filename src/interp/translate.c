@@ -1790,6 +1790,27 @@ out:
   return ok;
 }
 
+/* A move or a constant right before an unconditional BR (a value carried by
+ * `br`, `br_if` or a br_table entry to a block end) or a RETURN (a result
+ * moved into place) runs both in one dispatch: its handler becomes a pair
+ * handler that does the move and then the jump, read from the cells of the
+ * BR, which stay where they were (other branches may still land on it).
+ * After duplicate_tails, which may replace such a BR by other cells. */
+static void pair_jumps(tr *t) {
+  for (uint32_t r = 0; r + 1 < t->npos; r++) {
+    uint32_t a = t->pos[2 * r], b = t->pos[2 * (r + 1)];
+    const void *h = t->code[a].h;
+    uint32_t len = h == t->h[IOP_COPY] ? 2 : h == t->h[IOP_CONST] ? 3 : 0;
+    if (!len || b != a + len || b + 1 >= t->n) continue;
+    const void *hb = t->code[b].h;
+    uint32_t after = r + 2 < t->npos ? t->pos[2 * (r + 2)] : t->n;
+    if (hb == t->h[IOP_BR] && after >= b + 2)
+      t->code[a].h = t->h[len == 2 ? IOP_PAIR_COPY_BR : IOP_PAIR_CONST_BR];
+    else if (hb == t->h[IOP_RETURN] && len == 2)
+      t->code[a].h = t->h[IOP_PAIR_COPY_RETURN];
+  }
+}
+
 /* Declared locals start at zero, but most functions set a local before
  * reading it. A local set at the body's top level (outside every block) before
  * the first loop is set on every path to every later instruction: branches
@@ -1933,6 +1954,7 @@ bool interp_translate(wrun_store *s, wrun_func *f) {
     free(t.code);
     return false;
   }
+  pair_jumps(&t);
   for (uint32_t i = 0; i < t.ntargets; i++) {
     uint32_t idx = (uint32_t)t.code[t.targets[i]].u;
     t.code[t.targets[i]].target = t.code + idx;

@@ -1042,3 +1042,57 @@
 ;; the fetch traps in a copy of the loop head: two steps, then past the end
 (assert_trap (invoke "vm" (i32.const 65534) (i32.const 1)) "out of bounds memory access")
 (assert_trap (invoke "run_vm" (i32.const 65535) (i32.const 1)) "out of bounds memory access")
+
+;; A move or a constant right before the jump it was made for runs with it in
+;; one dispatch (translate.c, pair_jumps): a value carried by `br_if`, `br`
+;; (a constant, a local) and a br_table entry to a block end, and a result
+;; moved into place before a return. The code after the block is too long to
+;; be copied into the branches (duplicate_tails), so the jumps stay jumps.
+(module
+  (func (export "carry") (param $x i32) (param $y i32) (result i32)
+    (local $r i32)
+    (local.set $r
+      (block $b (result i32)
+        (drop (br_if $b (local.get $y) (i32.gt_s (local.get $x) (i32.const 10))))
+        (if (i32.eq (local.get $x) (i32.const 5)) (then (br $b (i32.const 55))))
+        (if (i32.eq (local.get $x) (i32.const 6)) (then (br $b (local.get $x))))
+        (i32.mul (local.get $x) (i32.const 3))))
+    (local.set $r (i32.add (local.get $r) (i32.const 1)))
+    (local.set $r (i32.xor (local.get $r) (i32.const 2)))
+    (local.set $r (i32.add (local.get $r) (local.get $y)))
+    (local.set $r (i32.sub (local.get $r) (local.get $x)))
+    (local.set $r (i32.mul (local.get $r) (i32.const 2)))
+    (local.set $r (i32.or (local.get $r) (i32.const 1)))
+    (local.set $r (i32.add (local.get $r) (i32.const 1000)))
+    (local.get $r))
+  (func (export "table_value") (param $x i32) (param $y i32) (result i32)
+    (local $r i32)
+    (local.set $r
+      (block $o (result i32)
+        (i32.add
+          (block $i (result i32) (br_table $i $o $i (local.get $y) (local.get $x)))
+          (i32.const 1000))))
+    (local.set $r (i32.mul (local.get $r) (i32.const 3)))
+    (local.set $r (i32.xor (local.get $r) (i32.const 1)))
+    (local.set $r (i32.add (local.get $r) (local.get $x)))
+    (local.set $r (i32.sub (local.get $r) (local.get $y)))
+    (local.set $r (i32.mul (local.get $r) (i32.const 2)))
+    (local.set $r (i32.or (local.get $r) (i32.const 1)))
+    (local.get $r))
+  (func (export "ret_copy") (param i32 i32) (result i32)
+    (if (local.get 0) (then (return (local.get 1))))
+    (local.get 0)))
+
+;; ((((r + 1) ^ 2) + y - x) * 2 | 1) + 1000 of r: y (x > 10), 55 (x = 5), x (x = 6), else 3x
+(assert_return (invoke "carry" (i32.const 11) (i32.const 4)) (i32.const 1001))
+(assert_return (invoke "carry" (i32.const 5) (i32.const 4)) (i32.const 1115))
+(assert_return (invoke "carry" (i32.const 6) (i32.const 4)) (i32.const 1007))
+(assert_return (invoke "carry" (i32.const 2) (i32.const 4)) (i32.const 1015))
+(assert_return (invoke "carry" (i32.const -20) (i32.const 9)) (i32.const 945))
+;; (((r * 3) ^ 1) + x - y) * 2 | 1 of r: y + 1000 (x = 0, 2 and out of range), y (x = 1)
+(assert_return (invoke "table_value" (i32.const 0) (i32.const 7)) (i32.const 6027))
+(assert_return (invoke "table_value" (i32.const 1) (i32.const 7)) (i32.const 29))
+(assert_return (invoke "table_value" (i32.const 2) (i32.const 7)) (i32.const 6031))
+(assert_return (invoke "table_value" (i32.const 9) (i32.const 7)) (i32.const 6045))
+(assert_return (invoke "ret_copy" (i32.const 1) (i32.const 9)) (i32.const 9))
+(assert_return (invoke "ret_copy" (i32.const 0) (i32.const 9)) (i32.const 0))
