@@ -740,6 +740,12 @@ L_CALL_WASM: /* [h][argbase][callee][its code, filled in by the first call] */
     NEXT();
   }
 #undef PUSH_FRAME
+L_PAIR_ADD_RETURN: /* [I32_ADD][dst, a][b][RETURN]: a result computed, then the return */
+  fp[SA] = WR_u32(RD_u32(fp[SB]) + RD_u32(fp[SC]));
+  goto L_RETURN;
+L_PAIR_ADDK_RETURN: /* [I32_ADD_K][dst, a][k][RETURN] */
+  fp[SA] = WR_u32(RD_u32(fp[SB]) + (uint32_t)pc[2].u);
+  goto L_RETURN;
 L_RETURN:
   if (top == base_top) {
     s->nframes = base_depth;

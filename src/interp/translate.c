@@ -1792,7 +1792,8 @@ out:
 
 /* A move or a constant right before an unconditional BR (a value carried by
  * `br`, `br_if` or a br_table entry to a block end) or a RETURN (a result
- * moved into place) runs both in one dispatch: its handler becomes a pair
+ * moved into place), and an i32.add (of a slot or a constant) right before a
+ * RETURN, run both in one dispatch: the first's handler becomes a pair
  * handler that does the move and then the jump, read from the cells of the
  * BR, which stay where they were (other branches may still land on it).
  * After duplicate_tails, which may replace such a BR by other cells. */
@@ -1800,11 +1801,16 @@ static void pair_jumps(tr *t) {
   for (uint32_t r = 0; r + 1 < t->npos; r++) {
     uint32_t a = t->pos[2 * r], b = t->pos[2 * (r + 1)];
     const void *h = t->code[a].h;
-    uint32_t len = h == t->h[IOP_COPY] ? 2 : h == t->h[IOP_CONST] ? 3 : 0;
-    if (!len || b != a + len || b + 1 >= t->n) continue;
+    bool add = h == t->h[IOP_I32_ADD] || h == t->h[IOP_I32_ADD_K];
+    uint32_t len = h == t->h[IOP_COPY] ? 2 : h == t->h[IOP_CONST] || add ? 3 : 0;
+    if (!len || b != a + len || b >= t->n) continue;
     const void *hb = t->code[b].h;
+    if (add) { /* a sum returned (fib's n + acc, sums over a call's result) */
+      if (hb == t->h[IOP_RETURN]) t->code[a].h = t->h[h == t->h[IOP_I32_ADD] ? IOP_PAIR_ADD_RETURN : IOP_PAIR_ADDK_RETURN];
+      continue;
+    }
     uint32_t after = r + 2 < t->npos ? t->pos[2 * (r + 2)] : t->n;
-    if (hb == t->h[IOP_BR] && after >= b + 2)
+    if (hb == t->h[IOP_BR] && after >= b + 2 && b + 1 < t->n)
       t->code[a].h = t->h[len == 2 ? IOP_PAIR_COPY_BR : IOP_PAIR_CONST_BR];
     else if (hb == t->h[IOP_RETURN] && len == 2)
       t->code[a].h = t->h[IOP_PAIR_COPY_RETURN];

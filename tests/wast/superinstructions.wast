@@ -1096,3 +1096,31 @@
 (assert_return (invoke "table_value" (i32.const 9) (i32.const 7)) (i32.const 6045))
 (assert_return (invoke "ret_copy" (i32.const 1) (i32.const 9)) (i32.const 9))
 (assert_return (invoke "ret_copy" (i32.const 0) (i32.const 9)) (i32.const 0))
+
+;; An i32.add (of a slot, of a constant) computing the result right before the
+;; return runs with the return (PAIR_ADD_RETURN, PAIR_ADDK_RETURN), at the
+;; function's end and inside it, also in a recursive function whose every
+;; return is one (fib's `n + acc`).
+(module
+  (func (export "add_ret") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
+  (func (export "addk_ret") (param i32) (result i32)
+    (if (i32.eqz (local.get 0)) (then (return (i32.add (local.get 0) (i32.const -5)))))
+    (i32.add (local.get 0) (i32.const 7)))
+  (func $fib (export "fib_acc") (param $n i32) (result i32)
+    (local $acc i32)
+    (if (i32.ge_u (local.get $n) (i32.const 2))
+      (then
+        (loop $l
+          (local.set $acc (i32.add (call $fib (i32.sub (local.get $n) (i32.const 1))) (local.get $acc)))
+          (local.set $n (i32.sub (local.get $n) (i32.const 2)))
+          (br_if $l (i32.gt_u (local.get $n) (i32.const 1))))))
+    (i32.add (local.get $n) (local.get $acc))))
+
+(assert_return (invoke "add_ret" (i32.const 0x7fffffff) (i32.const 1)) (i32.const 0x80000000))
+(assert_return (invoke "add_ret" (i32.const -3) (i32.const 10)) (i32.const 7))
+(assert_return (invoke "addk_ret" (i32.const 0)) (i32.const -5))
+(assert_return (invoke "addk_ret" (i32.const -7)) (i32.const 0))
+(assert_return (invoke "addk_ret" (i32.const 0xfffffffa)) (i32.const 1))
+(assert_return (invoke "fib_acc" (i32.const 1)) (i32.const 1))
+(assert_return (invoke "fib_acc" (i32.const 10)) (i32.const 55))
+(assert_return (invoke "fib_acc" (i32.const 25)) (i32.const 75025))
