@@ -740,6 +740,12 @@ L_CALL_WASM: /* [h][argbase][callee][its code, filled in by the first call] */
     NEXT();
   }
 #undef PUSH_FRAME
+L_PAIR_ADD_RETURN: /* [I32_ADD][dst, a][b][RETURN]: a result computed, then the return */
+  fp[SA] = WR_u32(RD_u32(fp[SB]) + RD_u32(fp[SC]));
+  goto L_RETURN;
+L_PAIR_ADDK_RETURN: /* [I32_ADD_K][dst, a][k][RETURN] */
+  fp[SA] = WR_u32(RD_u32(fp[SB]) + (uint32_t)pc[2].u);
+  goto L_RETURN;
 L_RETURN:
   if (top == base_top) {
     s->nframes = base_depth;
@@ -802,6 +808,21 @@ L_PAIR_COPY_ADDK:
   NEXT();
 #undef ADD_AT
 #undef ADDK_AT
+
+  /* a move or a constant, then the jump it was made for (a value carried by
+   * `br`, `br_if` or a br_table entry; a result): translate.c, pair_jumps.
+   * The BR's or RETURN's cells follow as they were. */
+L_PAIR_COPY_BR: /* [COPY][dst, src][BR][target] */
+  fp[SA] = fp[SB];
+  pc = pc[3].target;
+  NEXT();
+L_PAIR_CONST_BR: /* [CONST][dst][imm][BR][target] */
+  fp[SA] = pc[2].u;
+  pc = pc[4].target;
+  NEXT();
+L_PAIR_COPY_RETURN: /* [COPY][dst, src][RETURN] */
+  fp[SA] = fp[SB];
+  goto L_RETURN;
 
 trap:
   rt_set_trap(s, trap_kind, NULL);

@@ -53,6 +53,7 @@ uint32_t interp_code_offset(const struct interp_code *c, const void *pc, bool af
  * defines a handler for each. */
 #define INTERP_EXTRA_OPS(X)                                                                          \
   X(COPY) X(COPY2) X(COPY_PAIR) X(CONST) X(CONST2) X(BR) X(BR_IF) X(BR_UNLESS) X(BR_TABLE) X(RETURN)     \
+  X(PAIR_COPY_BR) X(PAIR_CONST_BR) X(PAIR_COPY_RETURN) X(PAIR_ADD_RETURN) X(PAIR_ADDK_RETURN)           \
   X(CALL) X(CALL_WASM) X(CALL_WASM_MOV) X(CALL_WASM_ADDK) X(CALL_INDIRECT) X(SELECT1) X(SELECT2) X(GLOBAL_GET1) X(GLOBAL_GET2) X(GLOBAL_SET1)       \
   X(GLOBAL_SET2) X(SIMD) X(SIMD_LOAD) X(SIMD_STORE) X(TRAP) X(CHECK)                               \
   X(F64_MULADD) X(F64_MULSUB) X(F64_SUBMUL) X(ADDK_BR_IF) X(ADDK_BR_UNLESS) X(ANDK_BR_IF) X(ANDK_BR_UNLESS) \

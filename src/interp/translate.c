@@ -1618,6 +1618,205 @@ static bool pair_ops(tr *t) {
   return true;
 }
 
+/* Tail duplication: an unconditional BR whose target is a short run of ops
+ * ending in a jump that never falls through (BR, RETURN, a br_table) is
+ * replaced by a copy of that run. The loop of a switch-dispatched bytecode
+ * VM ends every case with `br` to the head that loads the next opcode and
+ * dispatches: with a copy of the head in every case, the BR's dispatch goes
+ * away and each case gets its own indirect jump for the next opcode, which
+ * the branch predictor learns per case (replicated dispatch). Runs after
+ * pair_ops, on code indices: the copy is the same cells (a copied branch
+ * keeps its absolute target; every other op moves pc relative to itself),
+ * and the copied ops get position records with their wasm offsets, so traps
+ * and backtraces in a copy name the same instruction. Runs holding a TIER
+ * or CHECK op are left alone (counting stays where it was). Bounded: at most
+ * DUP_OPS ops and DUP_CELLS cells a copy, and the code at most doubles. */
+enum { DUP_OPS = 6, DUP_CELLS = 96 };
+
+/* The length of the op at `at` if it never falls through, else 0. */
+static uint32_t jump_len(const tr *t, uint32_t at) {
+  const void *h = t->code[at].h;
+  uint32_t n = (uint32_t)t->code[at + 1 < t->n ? at + 1 : at].p.b;
+  if (h == t->h[IOP_RETURN]) return 1;
+  if (h == t->h[IOP_BR]) return 2;
+  if (h == t->h[IOP_BR_TABLE]) return n + 3;
+  if (h == t->h[IOP_BR_TABLE_SK]) return n + 4;
+  if (h == t->h[IOP_BR_TABLE_L32] || h == t->h[IOP_BR_TABLE_L8]) return n + 5;
+  return 0;
+}
+
+/* The range of handler addresses: an op record whose cell holds no address
+ * in it no longer starts an op (a cheap check). */
+typedef struct { uintptr_t lo, hi; } handler_range;
+
+static handler_range handlers_range(const tr *t) {
+  handler_range r = {(uintptr_t)t->h[0], (uintptr_t)t->h[0]};
+  for (int k = 1; k < IOP_COUNT_; k++) {
+    if ((uintptr_t)t->h[k] < r.lo) r.lo = (uintptr_t)t->h[k];
+    if ((uintptr_t)t->h[k] > r.hi) r.hi = (uintptr_t)t->h[k];
+  }
+  return r;
+}
+
+/* The cells [from, *end) of the run starting at op record `r` (an index into
+ * t->pos), or false when it does not qualify. */
+static bool dup_run(const tr *t, handler_range hr, uint32_t r, uint32_t *end) {
+  for (uint32_t k = 0; k < DUP_OPS && r + k < t->npos; k++) {
+    uint32_t at = t->pos[2 * (r + k)];
+    uint32_t next = r + k + 1 < t->npos ? t->pos[2 * (r + k + 1)] : t->n;
+    const void *h = t->code[at].h;
+    if (at >= t->n || (uintptr_t)h < hr.lo || (uintptr_t)h > hr.hi || h == t->h[IOP_TIER] || h == t->h[IOP_CHECK]) return false;
+    uint32_t len = jump_len(t, at);
+    if (len) {
+      /* a lone BR gains nothing; the length must agree with the records */
+      if ((k == 0 && h == t->h[IOP_BR]) || at + len > next || at + len - t->pos[2 * r] > DUP_CELLS) return false;
+      *end = at + len;
+      return true;
+    }
+  }
+  return false;
+}
+
+/* The index of the op record starting at cell `at`, or UINT32_MAX. */
+static uint32_t record_at(const tr *t, uint32_t at) {
+  uint32_t lo = 0, hi = t->npos;
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (t->pos[2 * mid] < at) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < t->npos && t->pos[2 * lo] == at ? lo : UINT32_MAX;
+}
+
+static bool duplicate_tails(tr *t) {
+  const uint32_t n = t->n;
+  uint8_t *is_target = calloc(n + 1, 1);
+  uint32_t *map = malloc(((size_t)n + 1) * sizeof *map);
+  cell *code = NULL;
+  uint32_t *pos = NULL, *tcells = NULL, *tvals = NULL;
+  uint32_t nn = 0, cap = 0, npos = 0, cap_pos = 0, nt = 0, cap_t = 0, cap_v = 0, added = 0;
+  bool ok = is_target && map;
+  if (!ok) goto out;
+  handler_range hr = handlers_range(t);
+  for (uint32_t i = 0; i < t->ntargets; i++) is_target[t->targets[i]] = 1;
+  for (uint32_t r = 0, c = 0; c < n && ok; r++) {
+    /* the cells up to the next op record as they are */
+    uint32_t upto = r < t->npos ? t->pos[2 * r] : n;
+    if (upto < c) continue; /* a record inside a copied BR (none expected) */
+    for (; c < upto && c < n; c++) {
+      map[c] = nn;
+      ok = rt_grow((void **)&code, &cap, nn + 1, sizeof *code);
+      if (!ok) break;
+      if (is_target[c]) {
+        ok = rt_grow((void **)&tcells, &cap_t, nt + 1, sizeof *tcells) &&
+             rt_grow((void **)&tvals, &cap_v, nt + 1, sizeof *tvals);
+        if (!ok) break;
+        tcells[nt] = nn;
+        tvals[nt++] = (uint32_t)t->code[c].u;
+      }
+      code[nn++] = t->code[c];
+    }
+    if (!ok || r >= t->npos || c >= n) break;
+    /* op record r starts at c: a BR to a short run is replaced by the run */
+    uint32_t from = c, to = c + 1, rr = UINT32_MAX, end = 0;
+    if (t->code[c].h == t->h[IOP_BR] && c + 1 < n && (r + 1 >= t->npos || t->pos[2 * (r + 1)] >= c + 2)) {
+      uint64_t tg = t->code[c + 1].u;
+      if (tg < n && (rr = record_at(t, (uint32_t)tg)) != UINT32_MAX && dup_run(t, hr, rr, &end) &&
+          added + (end - (uint32_t)tg) <= n + 64) {
+        from = (uint32_t)tg;
+        to = end;
+      } else {
+        rr = UINT32_MAX;
+      }
+    }
+    if (rr == UINT32_MAX) { /* an op kept: its record, then its cells (the loop above) */
+      ok = rt_grow((void **)&pos, &cap_pos, 2 * npos + 2, sizeof *pos);
+      if (!ok) break;
+      pos[2 * npos] = nn;
+      pos[2 * npos + 1] = t->pos[2 * r + 1];
+      npos++;
+      continue;
+    }
+    /* the copy, with the run's records and target cells */
+    map[c] = nn;
+    map[c + 1] = nn;
+    added += to - from;
+    for (uint32_t k = rr; k < t->npos && t->pos[2 * k] < to; k++) {
+      ok = rt_grow((void **)&pos, &cap_pos, 2 * npos + 2, sizeof *pos);
+      if (!ok) break;
+      pos[2 * npos] = nn + (t->pos[2 * k] - from);
+      pos[2 * npos + 1] = t->pos[2 * k + 1];
+      npos++;
+    }
+    for (uint32_t k = from; k < to && ok; k++) {
+      ok = rt_grow((void **)&code, &cap, nn + 1, sizeof *code);
+      if (!ok) break;
+      if (is_target[k]) {
+        ok = rt_grow((void **)&tcells, &cap_t, nt + 1, sizeof *tcells) &&
+             rt_grow((void **)&tvals, &cap_v, nt + 1, sizeof *tvals);
+        if (!ok) break;
+        tcells[nt] = nn;
+        tvals[nt++] = (uint32_t)t->code[k].u;
+      }
+      code[nn++] = t->code[k];
+    }
+    c += 2; /* the BR's two cells */
+  }
+  if (!ok) goto out;
+  map[n] = nn;
+  if (!added) goto out; /* nothing copied: keep the code as it is */
+  for (uint32_t i = 0; i < nt; i++) code[tcells[i]].u = tvals[i] <= n ? map[tvals[i]] : tvals[i];
+  free(t->code);
+  free(t->pos);
+  free(t->targets);
+  t->code = code;
+  t->n = nn;
+  t->cap = cap;
+  t->pos = pos;
+  t->npos = npos;
+  t->cap_pos = cap_pos;
+  t->targets = tcells;
+  t->ntargets = nt;
+  t->cap_targets = cap_t;
+  code = NULL;
+  pos = tcells = NULL;
+out:
+  free(code);
+  free(pos);
+  free(tcells);
+  free(tvals);
+  free(map);
+  free(is_target);
+  return ok;
+}
+
+/* A move or a constant right before an unconditional BR (a value carried by
+ * `br`, `br_if` or a br_table entry to a block end) or a RETURN (a result
+ * moved into place), and an i32.add (of a slot or a constant) right before a
+ * RETURN, run both in one dispatch: the first's handler becomes a pair
+ * handler that does the move and then the jump, read from the cells of the
+ * BR, which stay where they were (other branches may still land on it).
+ * After duplicate_tails, which may replace such a BR by other cells. */
+static void pair_jumps(tr *t) {
+  for (uint32_t r = 0; r + 1 < t->npos; r++) {
+    uint32_t a = t->pos[2 * r], b = t->pos[2 * (r + 1)];
+    const void *h = t->code[a].h;
+    bool add = h == t->h[IOP_I32_ADD] || h == t->h[IOP_I32_ADD_K];
+    uint32_t len = h == t->h[IOP_COPY] ? 2 : h == t->h[IOP_CONST] || add ? 3 : 0;
+    if (!len || b != a + len || b >= t->n) continue;
+    const void *hb = t->code[b].h;
+    if (add) { /* a sum returned (fib's n + acc, sums over a call's result) */
+      if (hb == t->h[IOP_RETURN]) t->code[a].h = t->h[h == t->h[IOP_I32_ADD] ? IOP_PAIR_ADD_RETURN : IOP_PAIR_ADDK_RETURN];
+      continue;
+    }
+    uint32_t after = r + 2 < t->npos ? t->pos[2 * (r + 2)] : t->n;
+    if (hb == t->h[IOP_BR] && after >= b + 2 && b + 1 < t->n)
+      t->code[a].h = t->h[len == 2 ? IOP_PAIR_COPY_BR : IOP_PAIR_CONST_BR];
+    else if (hb == t->h[IOP_RETURN] && len == 2)
+      t->code[a].h = t->h[IOP_PAIR_COPY_RETURN];
+  }
+}
+
 /* Declared locals start at zero, but most functions set a local before
  * reading it. A local set at the body's top level (outside every block) before
  * the first loop is set on every path to every later instruction: branches
@@ -1756,11 +1955,12 @@ bool interp_translate(wrun_store *s, wrun_func *f) {
     return false;
   }
   thread_jumps(&t);
-  if (!pair_ops(&t)) {
+  if (!pair_ops(&t) || !duplicate_tails(&t)) {
     tr_free(&t);
     free(t.code);
     return false;
   }
+  pair_jumps(&t);
   for (uint32_t i = 0; i < t.ntargets; i++) {
     uint32_t idx = (uint32_t)t.code[t.targets[i]].u;
     t.code[t.targets[i]].target = t.code + idx;

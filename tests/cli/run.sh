@@ -37,6 +37,15 @@ out=$("$wrun" --invoke oob "$data/cli/trap.wat" 65528 2>"$tmp/err"); st=$?
 "$wrun" --invoke oob "$data/cli/trap.wat" 4294967295 >"$tmp/out" 2>"$tmp/err"; st=$?
 [ $st -eq 134 ] && grep -q "out of bounds memory access" "$tmp/err" || fail "oob at 2^32-1: status $st"
 
+# a trap in a copied run of ops (tail duplication): the interpreter's trace
+# names the wasm offsets the compiled code names
+"$wrun" --tier interp --invoke run_vm "$data/cli/tail_dup.wat" 0 0 >"$tmp/out" 2>"$tmp/err"; st=$?
+"$wrun" run --aot --no-cache --invoke run_vm "$data/cli/tail_dup.wat" 0 0 >"$tmp/out" 2>"$tmp/err2"
+[ $st -eq 134 ] && grep -q "integer divide by zero" "$tmp/err" && grep -q "#0 vm at 0x" "$tmp/err" && \
+  [ "$(grep '^  #' "$tmp/err")" = "$(grep '^  #' "$tmp/err2")" ] || fail "trap in a copy: status $st, $(cat "$tmp/err" "$tmp/err2")"
+out=$("$wrun" --tier interp --invoke vm "$data/cli/tail_dup.wat" 0 1 2>"$tmp/err"); st=$?
+[ $st -eq 0 ] && [ "$out" = 1306 ] || fail "tail_dup vm: status $st, output '$out'"
+
 "$wrun" "$data/cli/imports.wat" 2>"$tmp/err"; st=$?
 [ $st -eq 1 ] && grep -q 'unknown import "env" "log"' "$tmp/err" || fail "import: status $st"
 

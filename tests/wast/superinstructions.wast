@@ -978,3 +978,149 @@
 (assert_return (invoke "target" (i32.const 0)) (i32.const 101))
 (assert_return (invoke "copy_addk" (i32.const 20)) (i32.const 20011))
 (assert_return (invoke "copy_addk" (i32.const 0)) (i32.const -9))
+
+;; Tail duplication (translate.c, duplicate_tails): a `br` to a short run of
+;; ops ending in a jump (here the VM's loop head: count the step, fetch the
+;; opcode, br_table; and the halt tail ending in the return) becomes a copy of
+;; that run. Every path through a copy is checked: each case, the br_table's
+;; last entry and its default taken from a copy, a load trapping in a copy
+;; (the fetch past the end of memory), and a trap in a copied tail. The byte
+;; code: 0: acc += 1, 1: acc <<= 1, 2: acc -= 3, 3: halt, 4: acc += 10 then
+;; halt, else: return -steps. Halt returns (acc * 100 + steps) / div.
+(module
+  (memory 1)
+  (data (i32.const 0) "\00\01\00\01\02\04")
+  (data (i32.const 8) "\03\07\00\00\09\00\03")
+  (data (i32.const 65534) "\00\00")
+  (func $vm (export "vm") (param $pc i32) (param $div i32) (result i32)
+    (local $acc i32) (local $steps i32)
+    (block $halt
+      (block $default
+        (loop $next
+          (local.set $steps (i32.add (local.get $steps) (i32.const 1)))
+          (block $c4
+            (block $c2
+              (block $c1
+                (block $c0
+                  (br_table $c0 $c1 $c2 $halt $c4 $default (i32.load8_u (local.get $pc))))
+                ;; case 0
+                (local.set $acc (i32.add (local.get $acc) (i32.const 1)))
+                (local.set $pc (i32.add (local.get $pc) (i32.const 1)))
+                (br $next))
+              ;; case 1
+              (local.set $acc (i32.shl (local.get $acc) (i32.const 1)))
+              (local.set $pc (i32.add (local.get $pc) (i32.const 1)))
+              (br $next))
+            ;; case 2
+            (local.set $acc (i32.sub (local.get $acc) (i32.const 3)))
+            (local.set $pc (i32.add (local.get $pc) (i32.const 1)))
+            (br $next))
+          ;; case 4
+          (local.set $acc (i32.add (local.get $acc) (i32.const 10)))
+          (br $halt)))
+      (return (i32.sub (i32.const 0) (local.get $steps))))
+    (i32.div_u (i32.add (i32.mul (local.get $acc) (i32.const 100)) (local.get $steps)) (local.get $div)))
+  ;; a caller, so a trap in a copy has a frame below it
+  (func (export "run_vm") (param i32 i32) (result i32)
+    (i32.add (call $vm (local.get 0) (local.get 1)) (i32.const 0))))
+
+;; 1, 2, 3, 6, 3, then 13 and halt through the copied tail: 1306 / div
+(assert_return (invoke "vm" (i32.const 0) (i32.const 1)) (i32.const 1306))
+(assert_return (invoke "vm" (i32.const 0) (i32.const 2)) (i32.const 653))
+(assert_return (invoke "run_vm" (i32.const 0) (i32.const 7)) (i32.const 186))
+(assert_trap (invoke "vm" (i32.const 0) (i32.const 0)) "integer divide by zero")
+(assert_trap (invoke "run_vm" (i32.const 0) (i32.const 0)) "integer divide by zero")
+;; halt through the br_table's entry 3, first and after a copy
+(assert_return (invoke "vm" (i32.const 8) (i32.const 1)) (i32.const 1))
+(assert_return (invoke "vm" (i32.const 13) (i32.const 1)) (i32.const 102))
+;; out of range: the default, at once and from copies (the div is not reached)
+(assert_return (invoke "vm" (i32.const 9) (i32.const 1)) (i32.const -1))
+(assert_return (invoke "vm" (i32.const 10) (i32.const 1)) (i32.const -3))
+(assert_return (invoke "vm" (i32.const 10) (i32.const 0)) (i32.const -3))
+(assert_return (invoke "vm" (i32.const 11) (i32.const 1)) (i32.const -2))
+(assert_return (invoke "vm" (i32.const 12) (i32.const 1)) (i32.const -1))
+;; the fetch traps in a copy of the loop head: two steps, then past the end
+(assert_trap (invoke "vm" (i32.const 65534) (i32.const 1)) "out of bounds memory access")
+(assert_trap (invoke "run_vm" (i32.const 65535) (i32.const 1)) "out of bounds memory access")
+
+;; A move or a constant right before the jump it was made for runs with it in
+;; one dispatch (translate.c, pair_jumps): a value carried by `br_if`, `br`
+;; (a constant, a local) and a br_table entry to a block end, and a result
+;; moved into place before a return. The code after the block is too long to
+;; be copied into the branches (duplicate_tails), so the jumps stay jumps.
+(module
+  (func (export "carry") (param $x i32) (param $y i32) (result i32)
+    (local $r i32)
+    (local.set $r
+      (block $b (result i32)
+        (drop (br_if $b (local.get $y) (i32.gt_s (local.get $x) (i32.const 10))))
+        (if (i32.eq (local.get $x) (i32.const 5)) (then (br $b (i32.const 55))))
+        (if (i32.eq (local.get $x) (i32.const 6)) (then (br $b (local.get $x))))
+        (i32.mul (local.get $x) (i32.const 3))))
+    (local.set $r (i32.add (local.get $r) (i32.const 1)))
+    (local.set $r (i32.xor (local.get $r) (i32.const 2)))
+    (local.set $r (i32.add (local.get $r) (local.get $y)))
+    (local.set $r (i32.sub (local.get $r) (local.get $x)))
+    (local.set $r (i32.mul (local.get $r) (i32.const 2)))
+    (local.set $r (i32.or (local.get $r) (i32.const 1)))
+    (local.set $r (i32.add (local.get $r) (i32.const 1000)))
+    (local.get $r))
+  (func (export "table_value") (param $x i32) (param $y i32) (result i32)
+    (local $r i32)
+    (local.set $r
+      (block $o (result i32)
+        (i32.add
+          (block $i (result i32) (br_table $i $o $i (local.get $y) (local.get $x)))
+          (i32.const 1000))))
+    (local.set $r (i32.mul (local.get $r) (i32.const 3)))
+    (local.set $r (i32.xor (local.get $r) (i32.const 1)))
+    (local.set $r (i32.add (local.get $r) (local.get $x)))
+    (local.set $r (i32.sub (local.get $r) (local.get $y)))
+    (local.set $r (i32.mul (local.get $r) (i32.const 2)))
+    (local.set $r (i32.or (local.get $r) (i32.const 1)))
+    (local.get $r))
+  (func (export "ret_copy") (param i32 i32) (result i32)
+    (if (local.get 0) (then (return (local.get 1))))
+    (local.get 0)))
+
+;; ((((r + 1) ^ 2) + y - x) * 2 | 1) + 1000 of r: y (x > 10), 55 (x = 5), x (x = 6), else 3x
+(assert_return (invoke "carry" (i32.const 11) (i32.const 4)) (i32.const 1001))
+(assert_return (invoke "carry" (i32.const 5) (i32.const 4)) (i32.const 1115))
+(assert_return (invoke "carry" (i32.const 6) (i32.const 4)) (i32.const 1007))
+(assert_return (invoke "carry" (i32.const 2) (i32.const 4)) (i32.const 1015))
+(assert_return (invoke "carry" (i32.const -20) (i32.const 9)) (i32.const 945))
+;; (((r * 3) ^ 1) + x - y) * 2 | 1 of r: y + 1000 (x = 0, 2 and out of range), y (x = 1)
+(assert_return (invoke "table_value" (i32.const 0) (i32.const 7)) (i32.const 6027))
+(assert_return (invoke "table_value" (i32.const 1) (i32.const 7)) (i32.const 29))
+(assert_return (invoke "table_value" (i32.const 2) (i32.const 7)) (i32.const 6031))
+(assert_return (invoke "table_value" (i32.const 9) (i32.const 7)) (i32.const 6045))
+(assert_return (invoke "ret_copy" (i32.const 1) (i32.const 9)) (i32.const 9))
+(assert_return (invoke "ret_copy" (i32.const 0) (i32.const 9)) (i32.const 0))
+
+;; An i32.add (of a slot, of a constant) computing the result right before the
+;; return runs with the return (PAIR_ADD_RETURN, PAIR_ADDK_RETURN), at the
+;; function's end and inside it, also in a recursive function whose every
+;; return is one (fib's `n + acc`).
+(module
+  (func (export "add_ret") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
+  (func (export "addk_ret") (param i32) (result i32)
+    (if (i32.eqz (local.get 0)) (then (return (i32.add (local.get 0) (i32.const -5)))))
+    (i32.add (local.get 0) (i32.const 7)))
+  (func $fib (export "fib_acc") (param $n i32) (result i32)
+    (local $acc i32)
+    (if (i32.ge_u (local.get $n) (i32.const 2))
+      (then
+        (loop $l
+          (local.set $acc (i32.add (call $fib (i32.sub (local.get $n) (i32.const 1))) (local.get $acc)))
+          (local.set $n (i32.sub (local.get $n) (i32.const 2)))
+          (br_if $l (i32.gt_u (local.get $n) (i32.const 1))))))
+    (i32.add (local.get $n) (local.get $acc))))
+
+(assert_return (invoke "add_ret" (i32.const 0x7fffffff) (i32.const 1)) (i32.const 0x80000000))
+(assert_return (invoke "add_ret" (i32.const -3) (i32.const 10)) (i32.const 7))
+(assert_return (invoke "addk_ret" (i32.const 0)) (i32.const -5))
+(assert_return (invoke "addk_ret" (i32.const -7)) (i32.const 0))
+(assert_return (invoke "addk_ret" (i32.const 0xfffffffa)) (i32.const 1))
+(assert_return (invoke "fib_acc" (i32.const 1)) (i32.const 1))
+(assert_return (invoke "fib_acc" (i32.const 10)) (i32.const 55))
+(assert_return (invoke "fib_acc" (i32.const 25)) (i32.const 75025))
