@@ -69,6 +69,7 @@ static bool exec_run(wrun_store *s, wrun_func *entry, uint64_t *entry_fp, const 
     [IOP_BRT_##id##_K] = &&L_BRT_##id##_K, [IOP_BRF_##id##_K] = &&L_BRF_##id##_K,
 #define HS(id, ...) [IOP_##id##_K] = &&L_##id##_K,
     SEM_LOAD_OPS(HA) SEM_STORE_OPS(HA) INTERP_BR_CMPS(HB) INTERP_CMP_BRANCHES(HC) SEM_STORE_OPS(HS)
+    INTERP_ARITH_OPS(H)
 #undef HS
 #undef HC
 #undef HA
@@ -802,6 +803,31 @@ L_PAIR_COPY_ADDK:
   NEXT();
 #undef ADD_AT
 #undef ADDK_AT
+
+  /* ---- arithmetic and memory fusions (interp.h, INTERP_ARITH_OPS) ---- */
+L_F64_MUL_MA: { /* a * mem[u32(q + k) + off]: [h][dst, a][q, -][k][off] */
+    uint64_t ea = (uint64_t)(uint32_t)(RD_u32(fp[SC]) + (uint32_t)pc[3].u) + pc[4].u;
+    ACCESS_CHECK(ea, 8);
+    uint64_t v;
+    memcpy(&v, mbase + ea, 8);
+    fp[SA] = WR_f64(RD_f64(fp[SB]) * RD_f64(v));
+    pc += 5;
+    NEXT();
+  }
+L_F64_MULADD_MM: { /* mem[p + poff] += a * mem[u32(q + k) + qoff]: [h][a, q][k][qoff][p, -][poff] */
+    uint64_t eq = (uint64_t)(uint32_t)(RD_u32(fp[SB]) + (uint32_t)pc[2].u) + pc[3].u;
+    ACCESS_CHECK(eq, 8);
+    uint64_t v;
+    memcpy(&v, mbase + eq, 8);
+    double m = RD_f64(fp[SA]) * RD_f64(v);
+    uint64_t ep = (uint64_t)RD_u32(fp[pc[4].p.a]) + pc[5].u;
+    ACCESS_CHECK(ep, 8);
+    memcpy(&v, mbase + ep, 8);
+    v = WR_f64(m + RD_f64(v));
+    memcpy(mbase + ep, &v, 8);
+    pc += 6;
+    NEXT();
+  }
 
 trap:
   rt_set_trap(s, trap_kind, NULL);

@@ -143,6 +143,16 @@ uint32_t interp_code_offset(const struct interp_code *c, const void *pc, bool af
   X(F64_ADD_M, F64_ADD, F64_LOAD, f64, uint64_t, +) X(F64_MUL_M, F64_MUL, F64_LOAD, f64, uint64_t, *) \
   X(I64_ADD_M, I64_ADD, I64_LOAD, u64, uint64_t, +) X(I32_ADD_M, I32_ADD, I32_LOAD, u32, uint32_t, +)
 
+/* Arithmetic and memory fusions chosen from the broadened set's op-pair
+ * profile (interpa, third list of internal ops; exec.c has their handlers
+ * after all others, translate.c makes them):
+ *   F64_MUL_MA     a * mem[u32(q + k) + off], an f64 load at `q + k` feeding
+ *                  a multiply: [h][dst, a][q, -][k][off]
+ *   F64_MULADD_MM  mem[p + poff] += a * mem[u32(q + k) + qoff] (`y[i] += a * x[j]`,
+ *                  axpy and matrix kernels; two roundings, the loads in wasm's
+ *                  order): [h][a, q][k][qoff][p, -][poff] */
+#define INTERP_ARITH_OPS(X) X(F64_MUL_MA) X(F64_MULADD_MM)
+
 /* The internal opcode space: every list above, in one enum. */
 typedef enum interp_op {
 #define X_OP(id, ...) IOP_##id,
@@ -162,6 +172,7 @@ typedef enum interp_op {
 #define X_CB(id, ...) IOP_BRT_##id, IOP_BRF_##id, IOP_BRT_##id##_K, IOP_BRF_##id##_K,
   INTERP_CMP_BRANCHES(X_CB)
 #undef X_CB
+  INTERP_ARITH_OPS(X_OP)
 #undef X_BR
 #undef X_BRK
 #undef X_ABR

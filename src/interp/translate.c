@@ -772,6 +772,56 @@ free_extend:
   return true;
 }
 
+/* ---- arithmetic and memory fusions (interp.h, INTERP_ARITH_OPS) ---- */
+
+/* `a * load(q + k)`: an f64.load at `q + k` (the _A form) into a temporary
+ * used only by the f64.mul just after it becomes one F64_MUL_MA (the plain
+ * load's case is F64_MUL_M, fuse_operand). Unrolled f64 loops read x[j + 1]
+ * this way. */
+static bool fuse_mul_load_a(tr *t, wm_opcode op, wm_valtype rt) {
+  if (op != OP_F64_MUL || t->last_dst_cell < 0) return false;
+  uint32_t s0 = t->last_start, p0 = t->prev_start;
+  if (t->code[s0].h != t->h[IOP_F64_LOAD_A]) return false;
+  int32_t tmp = t->code[t->last_dst_cell].p.a;
+  ventry *b = &t->vs[t->nv - 1], *a = &t->vs[t->nv - 2];
+  bool right = b->kind == V_SLOT && b->slot == tmp, left = a->kind == V_SLOT && a->slot == tmp;
+  if (right == left || a->kind == V_CONST || b->kind == V_CONST) return false;
+  int32_t q = t->code[s0 + 1].p.b, other = right ? a->slot : b->slot;
+  uint64_t k = t->code[s0 + 2].u, off = t->code[s0 + 3].u;
+  cut(t, s0);
+  t->nv -= 2;
+  int32_t dst = push_slot(t, rt);
+  emit_op(t, IOP_F64_MUL_MA);
+  emit_ab(t, dst, other);
+  emit_ab(t, q, 0);
+  emit_u(t, k);
+  emit_u(t, off);
+  mark_dst(t);
+  t->prev_start = p0; /* the instruction before the fused one is still there */
+  return true;
+}
+
+/* `p[i] += a * x[j]` where the product read memory (F64_MUL_M or
+ * F64_MUL_MA at p0, its result the temporary `x` that the F64_ADD_M at s0
+ * adds to p's word): one F64_MULADD_MM in place of both. The caller has
+ * checked that the store writes back where the add read. */
+static bool fuse_muladd_mm(tr *t, uint32_t p0, uint32_t s0, int32_t x, int32_t p, uint64_t poff) {
+  bool ma = t->code[p0].h == t->h[IOP_F64_MUL_MA];
+  if (p0 == s0 || x < t->nlocal_slots || t->code[p0 + 1].p.a != x) return false;
+  if (!(ma ? p0 + 5 == s0 : p0 + 4 == s0 && t->code[p0].h == t->h[IOP_F64_MUL_M])) return false;
+  int32_t a = t->code[p0 + 1].p.b, q = t->code[p0 + 2].p.a;
+  uint64_t k = ma ? t->code[p0 + 3].u : 0, qoff = t->code[p0 + (ma ? 4 : 3)].u;
+  cut(t, p0);
+  t->last_start = p0;
+  emit_op(t, IOP_F64_MULADD_MM);
+  emit_ab(t, a, q);
+  emit_u(t, k);
+  emit_u(t, qoff);
+  emit_ab(t, p, 0);
+  emit_u(t, poff);
+  return true;
+}
+
 static void numeric(tr *t, wm_opcode op, const wm_opinfo *info) {
   if (op == OP_I32_WRAP_I64) {
     /* Free: every i32 reader uses only a slot's low 32 bits, so the i64 value
@@ -836,6 +886,7 @@ static void numeric(tr *t, wm_opcode op, const wm_opinfo *info) {
       return;
     }
     if (fuse_operand(t, op, rt)) return;
+    if (fuse_mul_load_a(t, op, rt)) return;
     if ((op == OP_F64_ADD || op == OP_F64_SUB) && t->last_dst_cell >= 0 &&
         t->code[t->last_start].h == t->h[IOP_F64_MUL]) {
       /* a product computed just before, used once here: fuse the two */
@@ -1527,6 +1578,8 @@ static void instr(tr *t) {
         emit_ab(t, ab.p.b, c2.p.a);
         emit_ab(t, ae->slot, 0);
         emit_u(t, offset);
+      } else if (fuse_muladd_mm(t, p0, s0, x, ae->slot, offset)) {
+        /* the product read memory too (`y[i] += a * x[j]`) */
       } else {
         cut(t, s0);
         emit_op(t, IOP_F64_ADD_TO_M);

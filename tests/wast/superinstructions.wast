@@ -679,6 +679,99 @@
 (assert_return (invoke "mulm_add_to" (i32.const 48) (i32.const 32) (f64.const 4)) (f64.const 12))
 (assert_trap (invoke "muladd_to" (i32.const 65530) (f64.const 1) (f64.const 1)) "out of bounds memory access")
 
+;; An f64.load at `q + k` feeding f64.mul is one F64_MUL_MA: the address is
+;; u32(q + k) + offset, so q + k wraps at 2^32 but the offset does not. A
+;; product that read memory (plain or at `q + k`) and is added to p's word,
+;; stored back (`y[i] += a * x[j]`), is one F64_MULADD_MM: q is read first,
+;; then p, with two roundings (no fused multiply-add), and either access out
+;; of bounds traps before anything is written.
+(module
+  (memory 1)
+  (data (i32.const 8) "\00\00\00\00\00\00\e0\3f\00\00\00\00\00\00\00\40\00\00\00\00\00\00\08\40")
+  (func (export "get") (param i32) (result f64) (f64.load (local.get 0)))
+  (func (export "set") (param i32 f64) (f64.store (local.get 0) (local.get 1)))
+  (func (export "mul_ma") (param $q i32) (param $a f64) (result f64)
+    (f64.mul (local.get $a) (f64.load offset=8 (i32.add (local.get $q) (i32.const 8)))))
+  (func (export "mul_ma_left") (param $q i32) (param $a f64) (result f64)
+    (f64.mul (f64.load offset=8 (i32.add (local.get $q) (i32.const 8))) (local.get $a)))
+  (func (export "muladd_ma") (param $p i32) (param $q i32) (param $a f64) (result f64)
+    (f64.store (local.get $p)
+      (f64.add (f64.mul (local.get $a) (f64.load offset=8 (i32.add (local.get $q) (i32.const 8))))
+               (f64.load (local.get $p))))
+    (f64.load (local.get $p)))
+  (func (export "muladd_m_off") (param $p i32) (param $q i32) (param $a f64) (result f64)
+    (f64.store offset=8 (local.get $p)
+      (f64.add (f64.mul (local.get $a) (f64.load offset=8 (local.get $q))) (f64.load offset=8 (local.get $p))))
+    (f64.load offset=8 (local.get $p)))
+  (func (export "muladd_kept") (param $p i32) (param $q i32) (param $a f64) (result f64)
+    (local f64)
+    ;; the product is also kept in a local: not fused, still right
+    (f64.store (local.get $p)
+      (f64.add (local.tee 3 (f64.mul (local.get $a) (f64.load (local.get $q)))) (f64.load (local.get $p))))
+    (f64.add (f64.load (local.get $p)) (local.get 3)))
+  (func (export "axpy2") (param $y i32) (param $x i32) (param $n i32) (param $a f64) (result f64)
+    ;; y[i] += a * x[i], two per iteration as compilers unroll it (matmul's loop)
+    (local $i i32) (local $py i32) (local $px i32) (local $s f64)
+    (loop
+      (local.set $py (i32.add (local.get $y) (local.get $i)))
+      (local.set $px (i32.add (local.get $x) (local.get $i)))
+      (f64.store (local.get $py)
+        (f64.add (f64.mul (local.get $a) (f64.load (local.get $px))) (f64.load (local.get $py))))
+      (f64.store (local.tee $py (i32.add (local.get $py) (i32.const 8)))
+        (f64.add (f64.mul (local.get $a) (f64.load (i32.add (local.get $px) (i32.const 8)))) (f64.load (local.get $py))))
+      (br_if 0 (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $n))))
+    (local.set $i (i32.const 0))
+    (loop
+      (local.set $s (f64.add (local.get $s) (f64.load (i32.add (local.get $y) (local.get $i)))))
+      (br_if 0 (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 8))) (local.get $n))))
+    (local.get $s))
+)
+;; 0.5 at 8, 2 at 16, 3 at 24
+(assert_return (invoke "mul_ma" (i32.const 0) (f64.const 1.5)) (f64.const 3))
+(assert_return (invoke "mul_ma_left" (i32.const 8) (f64.const -2)) (f64.const -6))
+;; q + k wraps to 0, then + 8: the 0.5 at 8
+(assert_return (invoke "mul_ma" (i32.const -8) (f64.const 4)) (f64.const 2))
+;; q + k wraps to 0xfffffff8, + 8 is past 4 GiB: out of bounds, not 0
+(assert_trap (invoke "mul_ma" (i32.const -16) (f64.const 1)) "out of bounds memory access")
+(assert_trap (invoke "mul_ma_left" (i32.const 65520) (f64.const 1)) "out of bounds memory access")
+(assert_return (invoke "mul_ma" (i32.const 65512) (f64.const 1)) (f64.const 0))
+;; at 64 (zero): += 3 * 2, twice
+(assert_return (invoke "muladd_ma" (i32.const 64) (i32.const 0) (f64.const 3)) (f64.const 6))
+(assert_return (invoke "muladd_ma" (i32.const 64) (i32.const 0) (f64.const 3)) (f64.const 12))
+;; x out of bounds: traps, and y keeps its 12
+(assert_trap (invoke "muladd_ma" (i32.const 64) (i32.const 65520) (f64.const 1)) "out of bounds memory access")
+(assert_return (invoke "get" (i32.const 64)) (f64.const 12))
+;; y out of bounds (x fine): traps
+(assert_trap (invoke "muladd_ma" (i32.const 65536) (i32.const 0) (f64.const 1)) "out of bounds memory access")
+(assert_trap (invoke "muladd_ma" (i32.const 65529) (i32.const 0) (f64.const 1)) "out of bounds memory access")
+;; q + k wraps to 0: reads 0.5 at 8; at 72 (zero) += 4 * 0.5
+(assert_return (invoke "muladd_ma" (i32.const 72) (i32.const -8) (f64.const 4)) (f64.const 2))
+;; plain x address with offsets on both: 80 + 8 += 2 * (3 at 16 + 8)
+(assert_return (invoke "muladd_m_off" (i32.const 80) (i32.const 16) (f64.const 2)) (f64.const 6))
+(assert_trap (invoke "muladd_m_off" (i32.const 65528) (i32.const 16) (f64.const 2)) "out of bounds memory access")
+(assert_trap (invoke "muladd_m_off" (i32.const 80) (i32.const 65528) (f64.const 2)) "out of bounds memory access")
+(assert_return (invoke "get" (i32.const 88)) (f64.const 6))
+;; two roundings: (1 + 2^-30)^2 rounds to 1 + 2^-29 before the add, so the
+;; sum is 0 (a fused multiply-add would give 2^-60)
+(assert_return (invoke "set" (i32.const 96) (f64.const 0x1.00000004p+0)))
+(assert_return (invoke "set" (i32.const 104) (f64.const -0x1.00000008p+0)))
+(assert_return (invoke "muladd_ma" (i32.const 104) (i32.const 80) (f64.const 0x1.00000004p+0)) (f64.const 0))
+(assert_return (invoke "set" (i32.const 104) (f64.const -0x1.00000008p+0)))
+(assert_return (invoke "muladd_m_off" (i32.const 96) (i32.const 88) (f64.const 0x1.00000004p+0)) (f64.const 0))
+;; NaN and infinity pass through: y = inf, a * x = -inf
+(assert_return (invoke "set" (i32.const 112) (f64.const inf)))
+(assert_return (invoke "muladd_ma" (i32.const 112) (i32.const 0) (f64.const -inf)) (f64.const nan:canonical))
+(assert_return (invoke "muladd_kept" (i32.const 120) (i32.const 16) (f64.const 2)) (f64.const 8))
+;; y at 1024 = 0..7, x at 2048 = 1 each... (set below), n = 8 doubles
+(assert_return (invoke "set" (i32.const 2048) (f64.const 1)))
+(assert_return (invoke "set" (i32.const 2056) (f64.const 2)))
+(assert_return (invoke "set" (i32.const 2064) (f64.const 3)))
+(assert_return (invoke "set" (i32.const 2072) (f64.const 4)))
+(assert_return (invoke "set" (i32.const 1024) (f64.const 10)))
+;; y = 10, 0, 0, 0 += 0.5 * (1, 2, 3, 4): sum = 10 + 5 = 15, twice: 20
+(assert_return (invoke "axpy2" (i32.const 1024) (i32.const 2048) (i32.const 32) (f64.const 0.5)) (f64.const 15))
+(assert_return (invoke "axpy2" (i32.const 1024) (i32.const 2048) (i32.const 32) (f64.const 0.5)) (f64.const 20))
+
 ;; A br_table whose index was computed just before into a temporary: `x - k`,
 ;; `x + k`, `x >> s`, or a load (i32 or u8, plain or at `a + k`) is folded
 ;; into the br_table. Out-of-range indexes (also after wrap-around) take the
