@@ -211,6 +211,15 @@ static void push_const(tr *t, wm_valtype ty, uint64_t lo, uint64_t hi) {
  * become one COPY_PAIR (they still run in order, so the second may read what
  * the first wrote). */
 static void emit_copy(tr *t, int32_t dst, int32_t src, bool wide) {
+  /* three and four moves in a row (COPY3, COPY4: interp.h, INTERP_ARITH_OPS) */
+  const void *last = t->last_start < t->n ? t->code[t->last_start].h : NULL;
+  if (!wide && ((last == t->h[IOP_COPY_PAIR] && t->last_start + 3 == t->n) ||
+                (last == t->h[IOP_COPY3] && t->last_start + 4 == t->n))) {
+    t->code[t->last_start].h = t->h[last == t->h[IOP_COPY_PAIR] ? IOP_COPY3 : IOP_COPY4];
+    emit_ab(t, dst, src);
+    t->last_dst_cell = -1;
+    return;
+  }
   if (!wide && t->last_start + 2 == t->n && t->code[t->last_start].h == t->h[IOP_COPY]) {
     t->code[t->last_start].h = t->h[IOP_COPY_PAIR];
     emit_ab(t, dst, src);
@@ -671,6 +680,7 @@ static bool fuse_operand(tr *t, wm_opcode op, wm_valtype rt) {
 #define L(id, outer, inner, ...) {OP_##outer, IOP_##inner, IOP_##id, FUSE_LOAD, 0},
 #define W(id, outer, inner, ...) {OP_##outer, IOP_##inner, IOP_##id, FUSE_SLOTS, 0},
     INTERP_SHIFT_FUSIONS(S) INTERP_MASK_FUSIONS(M) INTERP_LOAD_FUSIONS(L) INTERP_SLOT_FUSIONS(W)
+    INTERP_ARITH_MASK_FUSIONS(M) INTERP_ARITH_SLOT_FUSIONS(W)
 #undef S
 #undef M
 #undef L
@@ -686,6 +696,7 @@ static bool fuse_operand(tr *t, wm_opcode op, wm_valtype rt) {
     if (forms[i].outer != op || t->code[s0].h != t->h[forms[i].inner]) continue;
     int32_t src = t->code[s0 + 1].p.b, other = right ? a->slot : b->slot;
     uint64_t imm = t->code[s0 + 2].u;
+    if (forms[i].kind == FUSE_IMM && forms[i].kmask == UINT32_MAX && imm > UINT32_MAX) return false; /* an i64 mask too wide */
     cut(t, s0);
     t->nv -= 2;
     int32_t dst = push_slot(t, rt);
@@ -774,31 +785,61 @@ free_extend:
 
 /* ---- arithmetic and memory fusions (interp.h, INTERP_ARITH_OPS) ---- */
 
-/* `a * load(q + k)`: an f64.load at `q + k` (the _A form) into a temporary
- * used only by the f64.mul just after it becomes one F64_MUL_MA (the plain
- * load's case is F64_MUL_M, fuse_operand). Unrolled f64 loops read x[j + 1]
- * this way. */
-static bool fuse_mul_load_a(tr *t, wm_opcode op, wm_valtype rt) {
-  if (op != OP_F64_MUL || t->last_dst_cell < 0) return false;
+/* `a op load(q + k)`: a load at `q + k` (the _A form) into a temporary used
+ * only by the add or mul just after it becomes one instruction
+ * (INTERP_LOAD_A_FUSIONS; the plain load's case is fuse_operand's).
+ * Unrolled loops read x[j + 1] this way, table lookups at `i + base`. */
+static bool fuse_load_a(tr *t, wm_opcode op, wm_valtype rt) {
+  static const struct { wm_opcode outer; interp_op load, fused; } forms[] = {
+#define L(id, outer, inner, ...) {OP_##outer, IOP_##inner, IOP_##id},
+    INTERP_LOAD_A_FUSIONS(L)
+#undef L
+  };
+  if (t->last_dst_cell < 0) return false;
   uint32_t s0 = t->last_start, p0 = t->prev_start;
-  if (t->code[s0].h != t->h[IOP_F64_LOAD_A]) return false;
   int32_t tmp = t->code[t->last_dst_cell].p.a;
   ventry *b = &t->vs[t->nv - 1], *a = &t->vs[t->nv - 2];
   bool right = b->kind == V_SLOT && b->slot == tmp, left = a->kind == V_SLOT && a->slot == tmp;
   if (right == left || a->kind == V_CONST || b->kind == V_CONST) return false;
-  int32_t q = t->code[s0 + 1].p.b, other = right ? a->slot : b->slot;
-  uint64_t k = t->code[s0 + 2].u, off = t->code[s0 + 3].u;
-  cut(t, s0);
-  t->nv -= 2;
-  int32_t dst = push_slot(t, rt);
-  emit_op(t, IOP_F64_MUL_MA);
-  emit_ab(t, dst, other);
-  emit_ab(t, q, 0);
-  emit_u(t, k);
-  emit_u(t, off);
+  for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+    if (forms[i].outer != op || t->code[s0].h != t->h[forms[i].load]) continue;
+    int32_t q = t->code[s0 + 1].p.b, other = right ? a->slot : b->slot;
+    uint64_t k = t->code[s0 + 2].u, off = t->code[s0 + 3].u;
+    cut(t, s0);
+    t->nv -= 2;
+    int32_t dst = push_slot(t, rt);
+    emit_op(t, forms[i].fused);
+    emit_ab(t, dst, other);
+    emit_ab(t, q, 0);
+    emit_u(t, k);
+    emit_u(t, off);
+    mark_dst(t);
+    t->prev_start = p0; /* the instruction before the fused one is still there */
+    return true;
+  }
+  return false;
+}
+
+/* Just made XOR_ROTL(64) at last_start, `x ^ rotl(v, k2)`: if x is a
+ * temporary the instruction just before computed as rotl(y, k1) (used only
+ * here), the two become one ROTL2_XOR(64): rotl(y, k1) ^ rotl(v, k2). */
+static void fuse_rotl_pair(tr *t) {
+  uint32_t s0 = t->last_start, p0 = t->prev_start;
+  bool w64 = t->code[s0].h == t->h[IOP_XOR_ROTL64];
+  if (!w64 && t->code[s0].h != t->h[IOP_XOR_ROTL]) return;
+  if (p0 == s0 || p0 + 3 != s0 || t->code[p0].h != t->h[w64 ? IOP_I64_ROTL_K : IOP_I32_ROTL_K]) return;
+  int32_t x = t->code[s0 + 1].p.b;
+  if (t->code[p0 + 1].p.a != x || x < t->nlocal_slots) return;
+  int32_t y = t->code[p0 + 1].p.b, dst = t->code[s0 + 1].p.a;
+  uint64_t k1 = t->code[p0 + 2].u & (w64 ? 63 : 31);
+  cell vk = t->code[s0 + 2];
+  cut(t, p0);
+  t->last_start = p0; /* what came before p0 is not known here */
+  emit_op(t, w64 ? IOP_ROTL2_XOR64 : IOP_ROTL2_XOR);
+  emit_ab(t, dst, y);
+  emit_cell(t, vk);
+  emit_u(t, k1);
   mark_dst(t);
-  t->prev_start = p0; /* the instruction before the fused one is still there */
-  return true;
 }
 
 /* `p[i] += a * x[j]` where the product read memory (F64_MUL_M or
@@ -885,8 +926,11 @@ static void numeric(tr *t, wm_opcode op, const wm_opinfo *info) {
       mark_dst(t);
       return;
     }
-    if (fuse_operand(t, op, rt)) return;
-    if (fuse_mul_load_a(t, op, rt)) return;
+    if (fuse_operand(t, op, rt)) {
+      fuse_rotl_pair(t);
+      return;
+    }
+    if (fuse_load_a(t, op, rt)) return;
     if ((op == OP_F64_ADD || op == OP_F64_SUB) && t->last_dst_cell >= 0 &&
         t->code[t->last_start].h == t->h[IOP_F64_MUL]) {
       /* a product computed just before, used once here: fuse the two */

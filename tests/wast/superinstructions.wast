@@ -772,6 +772,136 @@
 (assert_return (invoke "axpy2" (i32.const 1024) (i32.const 2048) (i32.const 32) (f64.const 0.5)) (f64.const 15))
 (assert_return (invoke "axpy2" (i32.const 1024) (i32.const 2048) (i32.const 32) (f64.const 0.5)) (f64.const 20))
 
+;; Three and four moves in a row are one COPY3 / COPY4, run in order: a
+;; later move reads what an earlier one wrote.
+(module
+  (func (export "shift5") (param i32 i32 i32 i32 i32 i32) (result i32)
+    ;; l5 = l4, l4 = l3, l3 = l2, l2 = l1, l1 = l0 (a rotation through old values)
+    (local.set 5 (local.get 4)) (local.set 4 (local.get 3)) (local.set 3 (local.get 2))
+    (local.set 2 (local.get 1)) (local.set 1 (local.get 0))
+    (i32.add (i32.add (i32.add (i32.mul (local.get 1) (i32.const 10000)) (i32.mul (local.get 2) (i32.const 1000)))
+                      (i32.add (i32.mul (local.get 3) (i32.const 100)) (i32.mul (local.get 4) (i32.const 10))))
+             (local.get 5)))
+  (func (export "chain3") (param i32 i32 i32 i32) (result i32)
+    ;; l1 = l0, l2 = l1 (the new l1), l3 = l2: all become l0
+    (local.set 1 (local.get 0)) (local.set 2 (local.get 1)) (local.set 3 (local.get 2))
+    (i32.add (i32.add (local.get 1) (local.get 2)) (i32.add (local.get 3) (local.get 0))))
+  (func (export "chain4") (param i64 i64 i64 i64 i64) (result i64)
+    (local.set 1 (local.get 0)) (local.set 2 (local.get 1)) (local.set 3 (local.get 2)) (local.set 4 (local.get 3))
+    (i64.add (i64.add (local.get 1) (local.get 2)) (i64.add (local.get 3) (local.get 4))))
+  (func (export "rotate_loop") (param $n i32) (result i32)
+    ;; a, b, c, d = d + 1, a, b, c each iteration (SHA-2's register rotation)
+    (local $a i32) (local $b i32) (local $c i32) (local $d i32) (local $t i32)
+    (local.set $a (i32.const 1)) (local.set $b (i32.const 2)) (local.set $c (i32.const 3)) (local.set $d (i32.const 4))
+    (loop
+      (local.set $t (i32.add (local.get $d) (i32.const 1)))
+      (local.set $d (local.get $c)) (local.set $c (local.get $b)) (local.set $b (local.get $a)) (local.set $a (local.get $t))
+      (br_if 0 (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    (i32.add (i32.add (i32.mul (local.get $a) (i32.const 1000)) (i32.mul (local.get $b) (i32.const 100)))
+             (i32.add (i32.mul (local.get $c) (i32.const 10)) (local.get $d))))
+)
+(assert_return (invoke "shift5" (i32.const 1) (i32.const 2) (i32.const 3) (i32.const 4) (i32.const 5) (i32.const 6)) (i32.const 12345))
+(assert_return (invoke "chain3" (i32.const 7) (i32.const 1) (i32.const 2) (i32.const 3)) (i32.const 28))
+(assert_return (invoke "chain4" (i64.const 0x100000000) (i64.const 1) (i64.const 2) (i64.const 3) (i64.const 4)) (i64.const 0x400000000))
+;; (1,2,3,4) -> (5,1,2,3) -> (4,5,1,2) -> (3,4,5,1) -> (2,3,4,5) -> (6,2,3,4)
+(assert_return (invoke "rotate_loop" (i32.const 1)) (i32.const 5123))
+(assert_return (invoke "rotate_loop" (i32.const 4)) (i32.const 2345))
+(assert_return (invoke "rotate_loop" (i32.const 5)) (i32.const 6234))
+
+;; Two rotations by constants xored, each a temporary used only there, are
+;; one ROTL2_XOR (i32, i64): the counts are taken modulo the width.
+(module
+  (func (export "sigma") (param i32) (result i32)
+    (i32.xor (i32.xor (i32.rotl (local.get 0) (i32.const 26)) (i32.rotl (local.get 0) (i32.const 21)))
+             (i32.rotl (local.get 0) (i32.const 7))))
+  (func (export "rot2") (param i32 i32 i32 i32) (result i32)
+    ;; rotl(x, k1) ^ rotl(y, k2), counts given here as constants below
+    (i32.xor (i32.rotl (local.get 0) (i32.const 33)) (i32.rotl (local.get 1) (i32.const 0))))
+  (func (export "rot2_wrapped") (param i64 i64) (result i32)
+    ;; i32 rotations of wrapped i64s: only the low 32 bits count
+    (i32.xor (i32.rotl (i32.wrap_i64 (local.get 0)) (i32.const 31)) (i32.rotl (i32.wrap_i64 (local.get 1)) (i32.const 4))))
+  (func (export "rot2_kept") (param i32) (result i32)
+    (local i32)
+    ;; the first rotation also kept in a local: not a temporary, still right
+    (i32.add (i32.xor (local.tee 1 (i32.rotl (local.get 0) (i32.const 8))) (i32.rotl (local.get 0) (i32.const 16)))
+             (local.get 1)))
+  (func (export "sigma64") (param i64) (result i64)
+    (i64.xor (i64.xor (i64.rotl (local.get 0) (i64.const 1)) (i64.rotl (local.get 0) (i64.const 127)))
+             (i64.rotl (local.get 0) (i64.const 32))))
+)
+;; rotl(x,26) ^ rotl(x,21) ^ rotl(x,7) of 1: 0x04000000 ^ 0x00200000 ^ 0x80 = 0x04200080
+(assert_return (invoke "sigma" (i32.const 1)) (i32.const 0x04200080))
+;; of 0x80000001: 0x06000000 ^ 0x00300000 ^ 0xc0
+(assert_return (invoke "sigma" (i32.const 0x80000001)) (i32.const 0x063000c0))
+(assert_return (invoke "sigma" (i32.const 0)) (i32.const 0))
+;; rotl(0x80000000, 33 = 1) = 1, ^ 0xf0 rotated by 0
+(assert_return (invoke "rot2" (i32.const 0x80000000) (i32.const 0xf0) (i32.const 0) (i32.const 0)) (i32.const 0xf1))
+;; rotl(0x1_00000003 as i32 = 3, 31) = 0x80000001; rotl(0xff_0000000f as i32 = 0xf, 4) = 0xf0
+(assert_return (invoke "rot2_wrapped" (i64.const 0x100000003) (i64.const 0xff0000000f)) (i32.const 0x800000f1))
+;; rotl(0x01020304, 8) = 0x02030401, rotl(.., 16) = 0x03040102: xor 0x01070503, + 0x02030401
+(assert_return (invoke "rot2_kept" (i32.const 0x01020304)) (i32.const 0x030a0904))
+;; rotl(x,1) ^ rotl(x,127 = 63) ^ rotl(x,32) of 0x8000000000000001:
+;; 3 ^ 0xc000000000000000 ^ 0x0000000180000000
+(assert_return (invoke "sigma64" (i64.const 0x8000000000000001)) (i64.const 0xc000000180000003))
+
+;; `a + (v & w)` (i32) and `a + (v & k)` with a 32-bit mask (i64) are one
+;; instruction (ADD_AND, ADD_ANDK64); a wider i64 mask is not fused.
+(module
+  (func (export "add_and") (param i32 i32 i32) (result i32)
+    (i32.add (local.get 0) (i32.and (local.get 1) (local.get 2))))
+  (func (export "and_add") (param i32 i32 i32) (result i32)
+    (i32.add (i32.and (local.get 1) (local.get 2)) (local.get 0)))
+  (func (export "add_and_wrapped") (param i64 i64 i64) (result i64)
+    (i64.extend_i32_u (i32.add (i32.wrap_i64 (local.get 0)) (i32.and (i32.wrap_i64 (local.get 1)) (i32.wrap_i64 (local.get 2))))))
+  (func (export "add_lo32") (param i64 i64) (result i64)
+    (i64.add (i64.mul (local.get 0) (i64.const 3)) (i64.and (local.get 1) (i64.const 0xffffffff))))
+  (func (export "add_mask_wide") (param i64 i64) (result i64)
+    (i64.add (local.get 0) (i64.and (local.get 1) (i64.const 0x1ffffffff))))
+  (func (export "add_mask_neg") (param i64 i64) (result i64)
+    (i64.add (local.get 0) (i64.and (local.get 1) (i64.const -256))))
+)
+(assert_return (invoke "add_and" (i32.const 1) (i32.const 0xff0f) (i32.const 0x0ff0)) (i32.const 0x0f01))
+(assert_return (invoke "and_add" (i32.const -1) (i32.const -1) (i32.const 1)) (i32.const 0))
+(assert_return (invoke "add_and" (i32.const 0x7fffffff) (i32.const -1) (i32.const 1)) (i32.const 0x80000000))
+(assert_return (invoke "add_and_wrapped" (i64.const 0x500000001) (i64.const 0x7ffffffff) (i64.const 0x3ffffffff)) (i64.const 0))
+(assert_return (invoke "add_lo32" (i64.const 2) (i64.const 0xffffffffffffffff)) (i64.const 0x100000005))
+(assert_return (invoke "add_lo32" (i64.const -1) (i64.const 0x123456789)) (i64.const 0x23456786))
+(assert_return (invoke "add_mask_wide" (i64.const 1) (i64.const -1)) (i64.const 0x200000000))
+(assert_return (invoke "add_mask_neg" (i64.const 1) (i64.const 0x1ff)) (i64.const 0x101))
+
+;; An add of a load at `q + k` (i32, i64, f64) is one instruction (_MA):
+;; u32(q + k) + offset, as for every _A access; out of bounds traps.
+(module
+  (memory 1)
+  (data (i32.const 16) "\05\00\00\00\00\00\00\80\00\00\00\00\00\00\f8\3f")
+  (func (export "i32_add_ma") (param i32 i32) (result i32)
+    (i32.add (local.get 1) (i32.load offset=4 (i32.add (local.get 0) (i32.const 12)))))
+  (func (export "i32_ma_add") (param i32 i32) (result i32)
+    (i32.add (i32.load (i32.add (local.get 0) (i32.const 16))) (local.get 1)))
+  (func (export "i64_add_ma") (param i32 i64) (result i64)
+    (i64.add (local.get 1) (i64.load offset=16 (i32.add (local.get 0) (i32.const 0)))))
+  (func (export "i64_add_ma_k") (param i32 i64) (result i64)
+    (i64.add (i64.load (i32.add (local.get 0) (i32.const 16))) (local.get 1)))
+  (func (export "f64_add_ma") (param i32 f64) (result f64)
+    (f64.add (local.get 1) (f64.load (i32.add (local.get 0) (i32.const 24)))))
+)
+(assert_return (invoke "i32_add_ma" (i32.const 0) (i32.const 10)) (i32.const 15))
+(assert_return (invoke "i32_ma_add" (i32.const 0) (i32.const -5)) (i32.const 0))
+;; q + k wraps to 0
+(assert_return (invoke "i32_ma_add" (i32.const -16) (i32.const 1)) (i32.const 1))
+(assert_return (invoke "i32_add_ma" (i32.const -12) (i32.const 1)) (i32.const 1))
+(assert_trap (invoke "i32_add_ma" (i32.const -16) (i32.const 1)) "out of bounds memory access")
+(assert_trap (invoke "i32_ma_add" (i32.const 65520) (i32.const 1)) "out of bounds memory access")
+(assert_return (invoke "i32_ma_add" (i32.const 65516) (i32.const 1)) (i32.const 1))
+;; 0x8000000000000005 + 0x7ffffffffffffffb wraps to 0
+(assert_return (invoke "i64_add_ma" (i32.const 0) (i64.const 0x7ffffffffffffffb)) (i64.const 0))
+(assert_return (invoke "i64_add_ma_k" (i32.const 0) (i64.const 1)) (i64.const 0x8000000000000006))
+(assert_trap (invoke "i64_add_ma_k" (i32.const 65513) (i64.const 1)) "out of bounds memory access")
+(assert_return (invoke "f64_add_ma" (i32.const 0) (f64.const 0.5)) (f64.const 2))
+(assert_return (invoke "f64_add_ma" (i32.const -24) (f64.const 0.5)) (f64.const 0.5))
+(assert_return (invoke "f64_add_ma" (i32.const 8) (f64.const nan)) (f64.const nan:canonical))
+(assert_trap (invoke "f64_add_ma" (i32.const 65505) (f64.const 1)) "out of bounds memory access")
+
 ;; A br_table whose index was computed just before into a temporary: `x - k`,
 ;; `x + k`, `x >> s`, or a load (i32 or u8, plain or at `a + k`) is folded
 ;; into the br_table. Out-of-range indexes (also after wrap-around) take the
