@@ -832,6 +832,22 @@ L_F64_MULADD_MM: { /* mem[p + poff] += a * mem[u32(q + k) + qoff]: [h][a, q][k][
     pc += 6;
     NEXT();
   }
+L_F64_MULADD_MM_T: { /* p = u32(src + kp), then as F64_MULADD_MM: [h][a, q][k][qoff][p, src][poff][kp] */
+    uint32_t l = RD_u32(fp[pc[4].p.b]) + (uint32_t)pc[6].u;
+    fp[pc[4].p.a] = WR_u32(l);
+    uint64_t eq = (uint64_t)(uint32_t)(RD_u32(fp[SB]) + (uint32_t)pc[2].u) + pc[3].u;
+    ACCESS_CHECK(eq, 8);
+    uint64_t v;
+    memcpy(&v, mbase + eq, 8);
+    double m = RD_f64(fp[SA]) * RD_f64(v);
+    uint64_t ep = (uint64_t)l + pc[5].u;
+    ACCESS_CHECK(ep, 8);
+    memcpy(&v, mbase + ep, 8);
+    v = WR_f64(m + RD_f64(v));
+    memcpy(mbase + ep, &v, 8);
+    pc += 7;
+    NEXT();
+  }
 L_COPY3: /* [h][d1, s1][d2, s2][d3, s3], in that order */
   fp[SA] = fp[SB];
   fp[SC] = fp[SD];

@@ -148,8 +148,10 @@ uint32_t interp_code_offset(const struct interp_code *c, const void *pc, bool af
  * after all others, translate.c makes them):
  *   F64_MULADD_MM  mem[p + poff] += a * mem[u32(q + k) + qoff] (`y[i] += a * x[j]`,
  *                  axpy and matrix kernels; two roundings, the loads in wasm's
- *                  order): [h][a, q][k][qoff][p, -][poff] */
-#define INTERP_ARITH_OPS(X) X(F64_MULADD_MM) X(COPY3) X(COPY4) X(ROTL2_XOR) X(ROTL2_XOR64) \
+ *                  order): [h][a, q][k][qoff][p, -][poff]
+ *   F64_MULADD_MM_T  the same after `p = u32(src + kp)` (a local.tee'd pointer
+ *                  bump just before, done first): [h][a, q][k][qoff][p, src][poff][kp] */
+#define INTERP_ARITH_OPS(X) X(F64_MULADD_MM) X(F64_MULADD_MM_T) X(COPY3) X(COPY4) X(ROTL2_XOR) X(ROTL2_XOR64) \
   INTERP_LOAD_A_FUSIONS(X) INTERP_ARITH_SLOT_FUSIONS(X) INTERP_ARITH_MASK_FUSIONS(X)
 /*   COPY3, COPY4   three or four moves in a row, in order (as COPY_PAIR):
  *                  [h][d1, s1][d2, s2][d3, s3]([d4, s4]); the shuffles of

@@ -89,6 +89,8 @@ typedef struct tr {
   uint32_t zero_n;
   uint32_t *adj;               /* (start, start of the next) of ops emitted one after the other */
   uint32_t nadj, cap_adj;
+  uint32_t ma_at, ma_tee;      /* the last F64_MUL_MA's start, and that of the I32_ADD_K just before it
+                                * (UINT32_MAX: none), for F64_MULADD_MM_T */
 } tr;
 
 
@@ -814,6 +816,8 @@ static bool fuse_load_a(tr *t, wm_opcode op, wm_valtype rt) {
     emit_u(t, k);
     emit_u(t, off);
     mark_dst(t);
+    t->ma_at = t->last_start;
+    t->ma_tee = p0 != s0 && p0 + 3 == s0 && t->code[p0].h == t->h[IOP_I32_ADD_K] ? p0 : UINT32_MAX;
     t->prev_start = p0; /* the instruction before the fused one is still there */
     return true;
   }
@@ -852,14 +856,23 @@ static bool fuse_muladd_mm(tr *t, uint32_t p0, uint32_t s0, int32_t x, int32_t p
   if (!(ma ? p0 + 5 == s0 : p0 + 4 == s0 && t->code[p0].h == t->h[IOP_F64_MUL_M])) return false;
   int32_t a = t->code[p0 + 1].p.b, q = t->code[p0 + 2].p.a;
   uint64_t k = ma ? t->code[p0 + 3].u : 0, qoff = t->code[p0 + (ma ? 4 : 3)].u;
-  cut(t, p0);
-  t->last_start = p0;
-  emit_op(t, IOP_F64_MULADD_MM);
+  /* `p = src + kp` just before the product (`*(p += 8) += a * x[j + 1]`,
+   * unrolled pointer walks): the update rides along too, first, as in wasm */
+  uint32_t tee = ma && t->ma_at == p0 ? t->ma_tee : UINT32_MAX;
+  bool with_tee = tee != UINT32_MAX && tee + 3 == p0 && t->code[tee].h == t->h[IOP_I32_ADD_K] &&
+                  t->code[tee + 1].p.a == p;
+  int32_t src = with_tee ? t->code[tee + 1].p.b : 0;
+  uint64_t kp = with_tee ? t->code[tee + 2].u : 0;
+  uint32_t at = with_tee ? tee : p0;
+  cut(t, at);
+  t->last_start = at;
+  emit_op(t, with_tee ? IOP_F64_MULADD_MM_T : IOP_F64_MULADD_MM);
   emit_ab(t, a, q);
   emit_u(t, k);
   emit_u(t, qoff);
-  emit_ab(t, p, 0);
+  emit_ab(t, p, src);
   emit_u(t, poff);
+  if (with_tee) emit_u(t, kp);
   return true;
 }
 
@@ -1596,11 +1609,13 @@ static void instr(tr *t) {
       bool indexed = t->code[s0].h == t->h[IOP_I32_ADD];
       int32_t base = t->code[s0 + 1].p.b;
       cell second = t->code[s0 + 2];
+      uint32_t p0 = t->prev_start;
       cut(t, s0);
       access_head(t, indexed ? aop + 1 : aop, load, rt, base);
       if (indexed) emit_ab(t, second.p.a, 0);
       else emit_u(t, second.u);
       emit_u(t, offset);
+      t->prev_start = p0; /* the instruction before the fused one is still there */
     } else if (fusable && iop == IOP_F64_STORE && ae->kind == V_LOCAL && t->vs[t->nv - 1].kind == V_SLOT &&
                t->last_dst_cell >= 0 && t->code[t->last_dst_cell].p.a == t->vs[t->nv - 1].slot &&
                t->code[s0].h == t->h[IOP_F64_ADD_M] && t->code[s0 + 2].p.a == ae->slot &&
@@ -1831,6 +1846,7 @@ bool interp_translate(wrun_store *s, wrun_func *f) {
   t.nlocal_slots = slot;
   t.max_slot = slot;
   t.last_dst_cell = -1;
+  t.ma_at = t.ma_tee = UINT32_MAX;
   if (!zero_locals(&t, wf, ft->nparams)) {
     tr_free(&t);
     free(t.code);

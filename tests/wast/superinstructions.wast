@@ -772,6 +772,49 @@
 (assert_return (invoke "axpy2" (i32.const 1024) (i32.const 2048) (i32.const 32) (f64.const 0.5)) (f64.const 15))
 (assert_return (invoke "axpy2" (i32.const 1024) (i32.const 2048) (i32.const 32) (f64.const 0.5)) (f64.const 20))
 
+;; The pointer bump `p = src + k` (local.tee) just before such a product is
+;; folded in too (F64_MULADD_MM_T): done first, as in wasm, so x's address
+;; may read the bumped p.
+(module
+  (memory 1)
+  (data (i32.const 16) "\00\00\00\00\00\00\00\40\00\00\00\00\00\00\08\40")
+  (func (export "get") (param i32) (result f64) (f64.load (local.get 0)))
+  (func (export "bump") (param $p i32) (param $q i32) (param $a f64) (result i32)
+    (f64.store (local.tee $p (i32.add (local.get $p) (i32.const 8)))
+      (f64.add (f64.mul (local.get $a) (f64.load offset=8 (i32.add (local.get $q) (i32.const 8))))
+               (f64.load (local.get $p))))
+    (local.get $p))
+  (func (export "bump_self") (param $p i32) (param $a f64) (result f64)
+    ;; x's address is the bumped p itself: p[1] += a * p[1]
+    (f64.store (local.tee $p (i32.add (local.get $p) (i32.const 8)))
+      (f64.add (f64.mul (local.get $a) (f64.load (i32.add (local.get $p) (i32.const 0))))
+               (f64.load (local.get $p))))
+    (f64.load (local.get $p)))
+  (func (export "bump_trap") (param $p i32) (param $q i32) (result i32)
+    ;; a negative bump; either access may trap
+    (f64.store offset=8 (local.tee $p (i32.add (local.get $p) (i32.const -16)))
+      (f64.add (f64.mul (f64.const 1) (f64.load (i32.add (local.get $q) (i32.const 8))))
+               (f64.load offset=8 (local.get $p))))
+    (local.get $p))
+)
+;; 16 + 8 = 24: 3 += 2 * (2 at 0 + 8 + 8): 7
+(assert_return (invoke "bump" (i32.const 16) (i32.const 0) (f64.const 2)) (i32.const 24))
+(assert_return (invoke "get" (i32.const 24)) (f64.const 7))
+;; src + k wraps: 0xfffffff8 + 8 = 0, where 0 += 2 * 2 = 4
+(assert_return (invoke "bump" (i32.const -8) (i32.const 0) (f64.const 2)) (i32.const 0))
+(assert_return (invoke "get" (i32.const 0)) (f64.const 4))
+;; 24 (7) += 0.5 * 7
+(assert_return (invoke "bump_self" (i32.const 16) (f64.const 0.5)) (f64.const 10.5))
+(assert_trap (invoke "bump" (i32.const 65528) (i32.const 0) (f64.const 2)) "out of bounds memory access")
+(assert_trap (invoke "bump" (i32.const 0) (i32.const 65520) (f64.const 2)) "out of bounds memory access")
+(assert_return (invoke "get" (i32.const 8)) (f64.const 0))
+;; p = 16 - 16 = 0: 0 + 8 += 1 * (2 at 8 + 8): 2
+(assert_return (invoke "bump_trap" (i32.const 16) (i32.const 8)) (i32.const 0))
+(assert_return (invoke "get" (i32.const 8)) (f64.const 2))
+;; p = 8 - 16 wraps to 0xfffffff8, + 8 = 4 GiB: out of bounds
+(assert_trap (invoke "bump_trap" (i32.const 8) (i32.const 8)) "out of bounds memory access")
+(assert_trap (invoke "bump_trap" (i32.const 16) (i32.const 65528)) "out of bounds memory access")
+
 ;; Three and four moves in a row are one COPY3 / COPY4, run in order: a
 ;; later move reads what an earlier one wrote.
 (module
