@@ -869,6 +869,14 @@ L_ROTL2_XOR64:
   fp[SA] = rotl64(fp[SB], (uint32_t)pc[3].u) ^ rotl64(fp[SC], (uint32_t)SD);
   pc += 4;
   NEXT();
+L_ANDK_OR_SHL: /* (x & k1) | (v << k2): [h][dst, x][v, k2][k1] */
+  fp[SA] = WR_u32((RD_u32(fp[SB]) & (uint32_t)pc[3].u) | (RD_u32(fp[SC]) << (uint32_t)SD));
+  pc += 4;
+  NEXT();
+L_ANDK_OR_SHL64:
+  fp[SA] = (fp[SB] & pc[3].u) | (fp[SC] << (uint32_t)SD);
+  pc += 4;
+  NEXT();
   /* more slot and mask fusions: [h][dst, a][v, w] / [h][dst, a][v, k] */
 #define SLOTTED2(id, outer, inner, ty, expr)                                   \
   L_##id: {                                                                     \

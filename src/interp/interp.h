@@ -152,6 +152,7 @@ uint32_t interp_code_offset(const struct interp_code *c, const void *pc, bool af
  *   F64_MULADD_MM_T  the same after `p = u32(src + kp)` (a local.tee'd pointer
  *                  bump just before, done first): [h][a, q][k][qoff][p, src][poff][kp] */
 #define INTERP_ARITH_OPS(X) X(F64_MULADD_MM) X(F64_MULADD_MM_T) X(COPY3) X(COPY4) X(ROTL2_XOR) X(ROTL2_XOR64) \
+  X(ANDK_OR_SHL) X(ANDK_OR_SHL64) \
   INTERP_LOAD_A_FUSIONS(X) INTERP_ARITH_SLOT_FUSIONS(X) INTERP_ARITH_MASK_FUSIONS(X)
 /*   COPY3, COPY4   three or four moves in a row, in order (as COPY_PAIR):
  *                  [h][d1, s1][d2, s2][d3, s3]([d4, s4]); the shuffles of
@@ -159,6 +160,8 @@ uint32_t interp_code_offset(const struct interp_code *c, const void *pc, bool af
  *   ROTL2_XOR(64)  rotl(x, k1) ^ rotl(v, k2), both rotations temporaries
  *                  used only there (SHA-2's sigma functions, ARX hashes):
  *                  [h][dst, x][v, k2][k1]
+ *   ANDK_OR_SHL(64) (x & k1) | (v << k2), the mask a temporary used only
+ *                  there: a word assembled from halves, [h][dst, x][v, k2][k1]
  * An add or mul of a load at `q + k` (the _A address) into a temporary used
  * only there, as INTERP_LOAD_FUSIONS for plain loads (id, outer op, the
  * load, value type, raw type, C operator): [h][dst, a][q, -][k][off]. */

@@ -824,26 +824,35 @@ static bool fuse_load_a(tr *t, wm_opcode op, wm_valtype rt) {
   return false;
 }
 
-/* Just made XOR_ROTL(64) at last_start, `x ^ rotl(v, k2)`: if x is a
- * temporary the instruction just before computed as rotl(y, k1) (used only
- * here), the two become one ROTL2_XOR(64): rotl(y, k1) ^ rotl(v, k2). */
-static void fuse_rotl_pair(tr *t) {
+/* Just made a shift fusion at last_start, `x op shifted(v, k2)`: if x is a
+ * temporary the instruction just before computed from y with a constant
+ * (used only here), the two become one instruction [h][dst, y][v, k2][k1]:
+ *   rotl(y, k1) ^ rotl(v, k2)   ROTL2_XOR(64): SHA-2's sigma functions, ARX hashes
+ *   (y & k1) | (v << k2)        ANDK_OR_SHL(64): a word assembled from halves */
+static void fuse_pair_first(tr *t) {
+  static const struct { interp_op fused, first, pair; uint64_t kmask; } forms[] = {
+    {IOP_XOR_ROTL, IOP_I32_ROTL_K, IOP_ROTL2_XOR, 31}, {IOP_XOR_ROTL64, IOP_I64_ROTL_K, IOP_ROTL2_XOR64, 63},
+    {IOP_OR_SHL, IOP_I32_AND_K, IOP_ANDK_OR_SHL, UINT64_MAX},
+    {IOP_OR_SHL64, IOP_I64_AND_K, IOP_ANDK_OR_SHL64, UINT64_MAX},
+  };
   uint32_t s0 = t->last_start, p0 = t->prev_start;
-  bool w64 = t->code[s0].h == t->h[IOP_XOR_ROTL64];
-  if (!w64 && t->code[s0].h != t->h[IOP_XOR_ROTL]) return;
-  if (p0 == s0 || p0 + 3 != s0 || t->code[p0].h != t->h[w64 ? IOP_I64_ROTL_K : IOP_I32_ROTL_K]) return;
-  int32_t x = t->code[s0 + 1].p.b;
-  if (t->code[p0 + 1].p.a != x || x < t->nlocal_slots) return;
-  int32_t y = t->code[p0 + 1].p.b, dst = t->code[s0 + 1].p.a;
-  uint64_t k1 = t->code[p0 + 2].u & (w64 ? 63 : 31);
-  cell vk = t->code[s0 + 2];
-  cut(t, p0);
-  t->last_start = p0; /* what came before p0 is not known here */
-  emit_op(t, w64 ? IOP_ROTL2_XOR64 : IOP_ROTL2_XOR);
-  emit_ab(t, dst, y);
-  emit_cell(t, vk);
-  emit_u(t, k1);
-  mark_dst(t);
+  if (p0 == s0 || p0 + 3 != s0) return;
+  for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+    if (t->code[s0].h != t->h[forms[i].fused] || t->code[p0].h != t->h[forms[i].first]) continue;
+    int32_t x = t->code[s0 + 1].p.b;
+    if (t->code[p0 + 1].p.a != x || x < t->nlocal_slots) return;
+    int32_t y = t->code[p0 + 1].p.b, dst = t->code[s0 + 1].p.a;
+    uint64_t k1 = t->code[p0 + 2].u & forms[i].kmask;
+    cell vk = t->code[s0 + 2];
+    cut(t, p0);
+    t->last_start = p0; /* what came before p0 is not known here */
+    emit_op(t, forms[i].pair);
+    emit_ab(t, dst, y);
+    emit_cell(t, vk);
+    emit_u(t, k1);
+    mark_dst(t);
+    return;
+  }
 }
 
 /* `p[i] += a * x[j]` where the product read memory (F64_MUL_M or
@@ -940,7 +949,7 @@ static void numeric(tr *t, wm_opcode op, const wm_opinfo *info) {
       return;
     }
     if (fuse_operand(t, op, rt)) {
-      fuse_rotl_pair(t);
+      fuse_pair_first(t);
       return;
     }
     if (fuse_load_a(t, op, rt)) return;

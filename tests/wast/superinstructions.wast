@@ -945,6 +945,30 @@
 (assert_return (invoke "f64_add_ma" (i32.const 8) (f64.const nan)) (f64.const nan:canonical))
 (assert_trap (invoke "f64_add_ma" (i32.const 65505) (f64.const 1)) "out of bounds memory access")
 
+;; A mask feeding an or with a shifted value, the mask a temporary used only
+;; there, is one ANDK_OR_SHL (i32, i64): the shift count modulo the width,
+;; any mask (also wider than 32 bits).
+(module
+  (func (export "join64") (param i64 i64) (result i64)
+    (i64.or (i64.and (local.get 0) (i64.const 0xffffffff)) (i64.shl (local.get 1) (i64.const 32))))
+  (func (export "join64_wide") (param i64 i64) (result i64)
+    (i64.or (i64.and (local.get 0) (i64.const 0xff00ff00ff00ff00)) (i64.shl (local.get 1) (i64.const 68))))
+  (func (export "join32") (param i32 i32) (result i32)
+    (i32.or (i32.and (local.get 0) (i32.const 0xffff)) (i32.shl (local.get 1) (i32.const 48))))
+  (func (export "join32_kept") (param i32 i32) (result i32)
+    (local i32)
+    ;; the mask also kept in a local: not fused, still right
+    (i32.add (i32.or (local.tee 2 (i32.and (local.get 0) (i32.const 0xff))) (i32.shl (local.get 1) (i32.const 8)))
+             (local.get 2)))
+)
+(assert_return (invoke "join64" (i64.const 0xaaaaaaaa12345678) (i64.const 0x9abcdef0)) (i64.const 0x9abcdef012345678))
+(assert_return (invoke "join64" (i64.const -1) (i64.const -1)) (i64.const -1))
+;; shl by 68 is by 4
+(assert_return (invoke "join64_wide" (i64.const -1) (i64.const 1)) (i64.const 0xff00ff00ff00ff10))
+;; shl by 48 is by 16
+(assert_return (invoke "join32" (i32.const 0x12345678) (i32.const 0xabcd)) (i32.const 0xabcd5678))
+(assert_return (invoke "join32_kept" (i32.const 0x1234) (i32.const 0x56)) (i32.const 0x5668))
+
 ;; A br_table whose index was computed just before into a temporary: `x - k`,
 ;; `x + k`, `x >> s`, or a load (i32 or u8, plain or at `a + k`) is folded
 ;; into the br_table. Out-of-range indexes (also after wrap-around) take the
