@@ -69,6 +69,7 @@ static bool exec_run(wrun_store *s, wrun_func *entry, uint64_t *entry_fp, const 
     [IOP_BRT_##id##_K] = &&L_BRT_##id##_K, [IOP_BRF_##id##_K] = &&L_BRF_##id##_K,
 #define HS(id, ...) [IOP_##id##_K] = &&L_##id##_K,
     SEM_LOAD_OPS(HA) SEM_STORE_OPS(HA) INTERP_BR_CMPS(HB) INTERP_CMP_BRANCHES(HC) SEM_STORE_OPS(HS)
+    INTERP_ARITH_OPS(H)
 #undef HS
 #undef HC
 #undef HA
@@ -823,6 +824,99 @@ L_PAIR_CONST_BR: /* [CONST][dst][imm][BR][target] */
 L_PAIR_COPY_RETURN: /* [COPY][dst, src][RETURN] */
   fp[SA] = fp[SB];
   goto L_RETURN;
+  /* ---- arithmetic and memory fusions (interp.h, INTERP_ARITH_OPS) ---- */
+  /* an add or mul of a load at `q + k`: [h][dst, a][q, -][k][off] */
+#define LOADED_A(id, outer, inner, ty, raw, op)                                  \
+  L_##id: {                                                                      \
+    uint64_t ea = (uint64_t)(uint32_t)(RD_u32(fp[SC]) + (uint32_t)pc[3].u) + pc[4].u; \
+    ACCESS_CHECK(ea, sizeof(raw));                                               \
+    raw v;                                                                       \
+    memcpy(&v, mbase + ea, sizeof(raw));                                         \
+    fp[SA] = WR_##ty(RD_##ty(fp[SB]) op RD_##ty(v));                             \
+    pc += 5;                                                                     \
+    NEXT();                                                                      \
+  }
+  INTERP_LOAD_A_FUSIONS(LOADED_A)
+#undef LOADED_A
+L_F64_MULADD_MM: { /* mem[p + poff] += a * mem[u32(q + k) + qoff]: [h][a, q][k][qoff][p, -][poff] */
+    uint64_t eq = (uint64_t)(uint32_t)(RD_u32(fp[SB]) + (uint32_t)pc[2].u) + pc[3].u;
+    ACCESS_CHECK(eq, 8);
+    uint64_t v;
+    memcpy(&v, mbase + eq, 8);
+    double m = RD_f64(fp[SA]) * RD_f64(v);
+    uint64_t ep = (uint64_t)RD_u32(fp[pc[4].p.a]) + pc[5].u;
+    ACCESS_CHECK(ep, 8);
+    memcpy(&v, mbase + ep, 8);
+    v = WR_f64(m + RD_f64(v));
+    memcpy(mbase + ep, &v, 8);
+    pc += 6;
+    NEXT();
+  }
+L_F64_MULADD_MM_T: { /* p = u32(src + kp), then as F64_MULADD_MM: [h][a, q][k][qoff][p, src][poff][kp] */
+    uint32_t l = RD_u32(fp[pc[4].p.b]) + (uint32_t)pc[6].u;
+    fp[pc[4].p.a] = WR_u32(l);
+    uint64_t eq = (uint64_t)(uint32_t)(RD_u32(fp[SB]) + (uint32_t)pc[2].u) + pc[3].u;
+    ACCESS_CHECK(eq, 8);
+    uint64_t v;
+    memcpy(&v, mbase + eq, 8);
+    double m = RD_f64(fp[SA]) * RD_f64(v);
+    uint64_t ep = (uint64_t)l + pc[5].u;
+    ACCESS_CHECK(ep, 8);
+    memcpy(&v, mbase + ep, 8);
+    v = WR_f64(m + RD_f64(v));
+    memcpy(mbase + ep, &v, 8);
+    pc += 7;
+    NEXT();
+  }
+L_COPY3: /* [h][d1, s1][d2, s2][d3, s3], in that order */
+  fp[SA] = fp[SB];
+  fp[SC] = fp[SD];
+  fp[pc[3].p.a] = fp[pc[3].p.b];
+  pc += 4;
+  NEXT();
+L_COPY4:
+  fp[SA] = fp[SB];
+  fp[SC] = fp[SD];
+  fp[pc[3].p.a] = fp[pc[3].p.b];
+  fp[pc[4].p.a] = fp[pc[4].p.b];
+  pc += 5;
+  NEXT();
+L_ROTL2_XOR: /* rotl(x, k1) ^ rotl(v, k2): [h][dst, x][v, k2][k1] */
+  fp[SA] = WR_u32(rotl32(RD_u32(fp[SB]), (uint32_t)pc[3].u) ^ rotl32(RD_u32(fp[SC]), (uint32_t)SD));
+  pc += 4;
+  NEXT();
+L_ROTL2_XOR64:
+  fp[SA] = rotl64(fp[SB], (uint32_t)pc[3].u) ^ rotl64(fp[SC], (uint32_t)SD);
+  pc += 4;
+  NEXT();
+L_ANDK_OR_SHL: /* (x & k1) | (v << k2): [h][dst, x][v, k2][k1] */
+  fp[SA] = WR_u32((RD_u32(fp[SB]) & (uint32_t)pc[3].u) | (RD_u32(fp[SC]) << (uint32_t)SD));
+  pc += 4;
+  NEXT();
+L_ANDK_OR_SHL64:
+  fp[SA] = (fp[SB] & pc[3].u) | (fp[SC] << (uint32_t)SD);
+  pc += 4;
+  NEXT();
+  /* more slot and mask fusions: [h][dst, a][v, w] / [h][dst, a][v, k] */
+#define SLOTTED2(id, outer, inner, ty, expr)                                   \
+  L_##id: {                                                                     \
+    __typeof__(RD_##ty(0)) a = RD_##ty(fp[SB]), v = RD_##ty(fp[SC]), w = RD_##ty(fp[SD]); \
+    fp[SA] = WR_##ty(expr);                                                     \
+    pc += 3;                                                                    \
+    NEXT();                                                                     \
+  }
+  INTERP_ARITH_SLOT_FUSIONS(SLOTTED2)
+#undef SLOTTED2
+#define MASKED2(id, outer, inner, ty, expr)                                    \
+  L_##id: {                                                                     \
+    __typeof__(RD_##ty(0)) a = RD_##ty(fp[SB]), v = RD_##ty(fp[SC]);           \
+    uint32_t k = (uint32_t)SD;                                                  \
+    fp[SA] = WR_##ty(expr);                                                     \
+    pc += 3;                                                                    \
+    NEXT();                                                                     \
+  }
+  INTERP_ARITH_MASK_FUSIONS(MASKED2)
+#undef MASKED2
 
 trap:
   rt_set_trap(s, trap_kind, NULL);

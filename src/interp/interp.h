@@ -144,6 +144,39 @@ uint32_t interp_code_offset(const struct interp_code *c, const void *pc, bool af
   X(F64_ADD_M, F64_ADD, F64_LOAD, f64, uint64_t, +) X(F64_MUL_M, F64_MUL, F64_LOAD, f64, uint64_t, *) \
   X(I64_ADD_M, I64_ADD, I64_LOAD, u64, uint64_t, +) X(I32_ADD_M, I32_ADD, I32_LOAD, u32, uint32_t, +)
 
+/* Arithmetic and memory fusions chosen from the broadened set's op-pair
+ * profile (interpa, third list of internal ops; exec.c has their handlers
+ * after all others, translate.c makes them):
+ *   F64_MULADD_MM  mem[p + poff] += a * mem[u32(q + k) + qoff] (`y[i] += a * x[j]`,
+ *                  axpy and matrix kernels; two roundings, the loads in wasm's
+ *                  order): [h][a, q][k][qoff][p, -][poff]
+ *   F64_MULADD_MM_T  the same after `p = u32(src + kp)` (a local.tee'd pointer
+ *                  bump just before, done first): [h][a, q][k][qoff][p, src][poff][kp] */
+#define INTERP_ARITH_OPS(X) X(F64_MULADD_MM) X(F64_MULADD_MM_T) X(COPY3) X(COPY4) X(ROTL2_XOR) X(ROTL2_XOR64) \
+  X(ANDK_OR_SHL) X(ANDK_OR_SHL64) \
+  INTERP_LOAD_A_FUSIONS(X) INTERP_ARITH_SLOT_FUSIONS(X) INTERP_ARITH_MASK_FUSIONS(X)
+/*   COPY3, COPY4   three or four moves in a row, in order (as COPY_PAIR):
+ *                  [h][d1, s1][d2, s2][d3, s3]([d4, s4]); the shuffles of
+ *                  locals at loop ends (SHA-2's a..h rotation)
+ *   ROTL2_XOR(64)  rotl(x, k1) ^ rotl(v, k2), both rotations temporaries
+ *                  used only there (SHA-2's sigma functions, ARX hashes):
+ *                  [h][dst, x][v, k2][k1]
+ *   ANDK_OR_SHL(64) (x & k1) | (v << k2), the mask a temporary used only
+ *                  there: a word assembled from halves, [h][dst, x][v, k2][k1]
+ * An add or mul of a load at `q + k` (the _A address) into a temporary used
+ * only there, as INTERP_LOAD_FUSIONS for plain loads (id, outer op, the
+ * load, value type, raw type, C operator): [h][dst, a][q, -][k][off]. */
+#define INTERP_LOAD_A_FUSIONS(X)                                                                      \
+  X(F64_MUL_MA, F64_MUL, F64_LOAD_A, f64, uint64_t, *) X(F64_ADD_MA, F64_ADD, F64_LOAD_A, f64, uint64_t, +) \
+  X(I32_ADD_MA, I32_ADD, I32_LOAD_A, u32, uint32_t, +) X(I64_ADD_MA, I64_ADD, I64_LOAD_A, u64, uint64_t, +)
+/* More slot fusions (layout and meaning as INTERP_SLOT_FUSIONS): SHA-2's
+ * `t1 + (e & f)` and friends. */
+#define INTERP_ARITH_SLOT_FUSIONS(X) X(ADD_AND, I32_ADD, I32_AND, u32, a + (v & w))
+/* More mask fusions (as INTERP_MASK_FUSIONS; for i64 only masks that fit in
+ * 32 bits, zero-extended): the low halves of 64-bit words in multi-word
+ * arithmetic, `a + (x & 0xffffffff)`. */
+#define INTERP_ARITH_MASK_FUSIONS(X) X(ADD_ANDK64, I64_ADD, I64_AND, u64, a + (v & k))
+
 /* The internal opcode space: every list above, in one enum. */
 typedef enum interp_op {
 #define X_OP(id, ...) IOP_##id,
@@ -163,6 +196,7 @@ typedef enum interp_op {
 #define X_CB(id, ...) IOP_BRT_##id, IOP_BRF_##id, IOP_BRT_##id##_K, IOP_BRF_##id##_K,
   INTERP_CMP_BRANCHES(X_CB)
 #undef X_CB
+  INTERP_ARITH_OPS(X_OP)
 #undef X_BR
 #undef X_BRK
 #undef X_ABR

@@ -89,6 +89,8 @@ typedef struct tr {
   uint32_t zero_n;
   uint32_t *adj;               /* (start, start of the next) of ops emitted one after the other */
   uint32_t nadj, cap_adj;
+  uint32_t ma_at, ma_tee;      /* the last F64_MUL_MA's start, and that of the I32_ADD_K just before it
+                                * (UINT32_MAX: none), for F64_MULADD_MM_T */
 } tr;
 
 
@@ -211,6 +213,15 @@ static void push_const(tr *t, wm_valtype ty, uint64_t lo, uint64_t hi) {
  * become one COPY_PAIR (they still run in order, so the second may read what
  * the first wrote). */
 static void emit_copy(tr *t, int32_t dst, int32_t src, bool wide) {
+  /* three and four moves in a row (COPY3, COPY4: interp.h, INTERP_ARITH_OPS) */
+  const void *last = t->last_start < t->n ? t->code[t->last_start].h : NULL;
+  if (!wide && ((last == t->h[IOP_COPY_PAIR] && t->last_start + 3 == t->n) ||
+                (last == t->h[IOP_COPY3] && t->last_start + 4 == t->n))) {
+    t->code[t->last_start].h = t->h[last == t->h[IOP_COPY_PAIR] ? IOP_COPY3 : IOP_COPY4];
+    emit_ab(t, dst, src);
+    t->last_dst_cell = -1;
+    return;
+  }
   if (!wide && t->last_start + 2 == t->n && t->code[t->last_start].h == t->h[IOP_COPY]) {
     t->code[t->last_start].h = t->h[IOP_COPY_PAIR];
     emit_ab(t, dst, src);
@@ -671,6 +682,7 @@ static bool fuse_operand(tr *t, wm_opcode op, wm_valtype rt) {
 #define L(id, outer, inner, ...) {OP_##outer, IOP_##inner, IOP_##id, FUSE_LOAD, 0},
 #define W(id, outer, inner, ...) {OP_##outer, IOP_##inner, IOP_##id, FUSE_SLOTS, 0},
     INTERP_SHIFT_FUSIONS(S) INTERP_MASK_FUSIONS(M) INTERP_LOAD_FUSIONS(L) INTERP_SLOT_FUSIONS(W)
+    INTERP_ARITH_MASK_FUSIONS(M) INTERP_ARITH_SLOT_FUSIONS(W)
 #undef S
 #undef M
 #undef L
@@ -686,6 +698,7 @@ static bool fuse_operand(tr *t, wm_opcode op, wm_valtype rt) {
     if (forms[i].outer != op || t->code[s0].h != t->h[forms[i].inner]) continue;
     int32_t src = t->code[s0 + 1].p.b, other = right ? a->slot : b->slot;
     uint64_t imm = t->code[s0 + 2].u;
+    if (forms[i].kind == FUSE_IMM && forms[i].kmask == UINT32_MAX && imm > UINT32_MAX) return false; /* an i64 mask too wide */
     cut(t, s0);
     t->nv -= 2;
     int32_t dst = push_slot(t, rt);
@@ -772,6 +785,106 @@ free_extend:
   return true;
 }
 
+/* ---- arithmetic and memory fusions (interp.h, INTERP_ARITH_OPS) ---- */
+
+/* `a op load(q + k)`: a load at `q + k` (the _A form) into a temporary used
+ * only by the add or mul just after it becomes one instruction
+ * (INTERP_LOAD_A_FUSIONS; the plain load's case is fuse_operand's).
+ * Unrolled loops read x[j + 1] this way, table lookups at `i + base`. */
+static bool fuse_load_a(tr *t, wm_opcode op, wm_valtype rt) {
+  static const struct { wm_opcode outer; interp_op load, fused; } forms[] = {
+#define L(id, outer, inner, ...) {OP_##outer, IOP_##inner, IOP_##id},
+    INTERP_LOAD_A_FUSIONS(L)
+#undef L
+  };
+  if (t->last_dst_cell < 0) return false;
+  uint32_t s0 = t->last_start, p0 = t->prev_start;
+  int32_t tmp = t->code[t->last_dst_cell].p.a;
+  ventry *b = &t->vs[t->nv - 1], *a = &t->vs[t->nv - 2];
+  bool right = b->kind == V_SLOT && b->slot == tmp, left = a->kind == V_SLOT && a->slot == tmp;
+  if (right == left || a->kind == V_CONST || b->kind == V_CONST) return false;
+  for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+    if (forms[i].outer != op || t->code[s0].h != t->h[forms[i].load]) continue;
+    int32_t q = t->code[s0 + 1].p.b, other = right ? a->slot : b->slot;
+    uint64_t k = t->code[s0 + 2].u, off = t->code[s0 + 3].u;
+    cut(t, s0);
+    t->nv -= 2;
+    int32_t dst = push_slot(t, rt);
+    emit_op(t, forms[i].fused);
+    emit_ab(t, dst, other);
+    emit_ab(t, q, 0);
+    emit_u(t, k);
+    emit_u(t, off);
+    mark_dst(t);
+    t->ma_at = t->last_start;
+    t->ma_tee = p0 != s0 && p0 + 3 == s0 && t->code[p0].h == t->h[IOP_I32_ADD_K] ? p0 : UINT32_MAX;
+    t->prev_start = p0; /* the instruction before the fused one is still there */
+    return true;
+  }
+  return false;
+}
+
+/* Just made a shift fusion at last_start, `x op shifted(v, k2)`: if x is a
+ * temporary the instruction just before computed from y with a constant
+ * (used only here), the two become one instruction [h][dst, y][v, k2][k1]:
+ *   rotl(y, k1) ^ rotl(v, k2)   ROTL2_XOR(64): SHA-2's sigma functions, ARX hashes
+ *   (y & k1) | (v << k2)        ANDK_OR_SHL(64): a word assembled from halves */
+static void fuse_pair_first(tr *t) {
+  static const struct { interp_op fused, first, pair; uint64_t kmask; } forms[] = {
+    {IOP_XOR_ROTL, IOP_I32_ROTL_K, IOP_ROTL2_XOR, 31}, {IOP_XOR_ROTL64, IOP_I64_ROTL_K, IOP_ROTL2_XOR64, 63},
+    {IOP_OR_SHL, IOP_I32_AND_K, IOP_ANDK_OR_SHL, UINT64_MAX},
+    {IOP_OR_SHL64, IOP_I64_AND_K, IOP_ANDK_OR_SHL64, UINT64_MAX},
+  };
+  uint32_t s0 = t->last_start, p0 = t->prev_start;
+  if (p0 == s0 || p0 + 3 != s0) return;
+  for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+    if (t->code[s0].h != t->h[forms[i].fused] || t->code[p0].h != t->h[forms[i].first]) continue;
+    int32_t x = t->code[s0 + 1].p.b;
+    if (t->code[p0 + 1].p.a != x || x < t->nlocal_slots) return;
+    int32_t y = t->code[p0 + 1].p.b, dst = t->code[s0 + 1].p.a;
+    uint64_t k1 = t->code[p0 + 2].u & forms[i].kmask;
+    cell vk = t->code[s0 + 2];
+    cut(t, p0);
+    t->last_start = p0; /* what came before p0 is not known here */
+    emit_op(t, forms[i].pair);
+    emit_ab(t, dst, y);
+    emit_cell(t, vk);
+    emit_u(t, k1);
+    mark_dst(t);
+    return;
+  }
+}
+
+/* `p[i] += a * x[j]` where the product read memory (F64_MUL_M or
+ * F64_MUL_MA at p0, its result the temporary `x` that the F64_ADD_M at s0
+ * adds to p's word): one F64_MULADD_MM in place of both. The caller has
+ * checked that the store writes back where the add read. */
+static bool fuse_muladd_mm(tr *t, uint32_t p0, uint32_t s0, int32_t x, int32_t p, uint64_t poff) {
+  bool ma = t->code[p0].h == t->h[IOP_F64_MUL_MA];
+  if (p0 == s0 || x < t->nlocal_slots || t->code[p0 + 1].p.a != x) return false;
+  if (!(ma ? p0 + 5 == s0 : p0 + 4 == s0 && t->code[p0].h == t->h[IOP_F64_MUL_M])) return false;
+  int32_t a = t->code[p0 + 1].p.b, q = t->code[p0 + 2].p.a;
+  uint64_t k = ma ? t->code[p0 + 3].u : 0, qoff = t->code[p0 + (ma ? 4 : 3)].u;
+  /* `p = src + kp` just before the product (`*(p += 8) += a * x[j + 1]`,
+   * unrolled pointer walks): the update rides along too, first, as in wasm */
+  uint32_t tee = ma && t->ma_at == p0 ? t->ma_tee : UINT32_MAX;
+  bool with_tee = tee != UINT32_MAX && tee + 3 == p0 && t->code[tee].h == t->h[IOP_I32_ADD_K] &&
+                  t->code[tee + 1].p.a == p;
+  int32_t src = with_tee ? t->code[tee + 1].p.b : 0;
+  uint64_t kp = with_tee ? t->code[tee + 2].u : 0;
+  uint32_t at = with_tee ? tee : p0;
+  cut(t, at);
+  t->last_start = at;
+  emit_op(t, with_tee ? IOP_F64_MULADD_MM_T : IOP_F64_MULADD_MM);
+  emit_ab(t, a, q);
+  emit_u(t, k);
+  emit_u(t, qoff);
+  emit_ab(t, p, src);
+  emit_u(t, poff);
+  if (with_tee) emit_u(t, kp);
+  return true;
+}
+
 static void numeric(tr *t, wm_opcode op, const wm_opinfo *info) {
   if (op == OP_I32_WRAP_I64) {
     /* Free: every i32 reader uses only a slot's low 32 bits, so the i64 value
@@ -835,7 +948,11 @@ static void numeric(tr *t, wm_opcode op, const wm_opinfo *info) {
       mark_dst(t);
       return;
     }
-    if (fuse_operand(t, op, rt)) return;
+    if (fuse_operand(t, op, rt)) {
+      fuse_pair_first(t);
+      return;
+    }
+    if (fuse_load_a(t, op, rt)) return;
     if ((op == OP_F64_ADD || op == OP_F64_SUB) && t->last_dst_cell >= 0 &&
         t->code[t->last_start].h == t->h[IOP_F64_MUL]) {
       /* a product computed just before, used once here: fuse the two */
@@ -1501,11 +1618,13 @@ static void instr(tr *t) {
       bool indexed = t->code[s0].h == t->h[IOP_I32_ADD];
       int32_t base = t->code[s0 + 1].p.b;
       cell second = t->code[s0 + 2];
+      uint32_t p0 = t->prev_start;
       cut(t, s0);
       access_head(t, indexed ? aop + 1 : aop, load, rt, base);
       if (indexed) emit_ab(t, second.p.a, 0);
       else emit_u(t, second.u);
       emit_u(t, offset);
+      t->prev_start = p0; /* the instruction before the fused one is still there */
     } else if (fusable && iop == IOP_F64_STORE && ae->kind == V_LOCAL && t->vs[t->nv - 1].kind == V_SLOT &&
                t->last_dst_cell >= 0 && t->code[t->last_dst_cell].p.a == t->vs[t->nv - 1].slot &&
                t->code[s0].h == t->h[IOP_F64_ADD_M] && t->code[s0 + 2].p.a == ae->slot &&
@@ -1527,6 +1646,8 @@ static void instr(tr *t) {
         emit_ab(t, ab.p.b, c2.p.a);
         emit_ab(t, ae->slot, 0);
         emit_u(t, offset);
+      } else if (fuse_muladd_mm(t, p0, s0, x, ae->slot, offset)) {
+        /* the product read memory too (`y[i] += a * x[j]`) */
       } else {
         cut(t, s0);
         emit_op(t, IOP_F64_ADD_TO_M);
@@ -1933,6 +2054,7 @@ bool interp_translate(wrun_store *s, wrun_func *f) {
   t.nlocal_slots = slot;
   t.max_slot = slot;
   t.last_dst_cell = -1;
+  t.ma_at = t.ma_tee = UINT32_MAX;
   if (!zero_locals(&t, wf, ft->nparams)) {
     tr_free(&t);
     free(t.code);

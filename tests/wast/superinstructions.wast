@@ -679,6 +679,296 @@
 (assert_return (invoke "mulm_add_to" (i32.const 48) (i32.const 32) (f64.const 4)) (f64.const 12))
 (assert_trap (invoke "muladd_to" (i32.const 65530) (f64.const 1) (f64.const 1)) "out of bounds memory access")
 
+;; An f64.load at `q + k` feeding f64.mul is one F64_MUL_MA: the address is
+;; u32(q + k) + offset, so q + k wraps at 2^32 but the offset does not. A
+;; product that read memory (plain or at `q + k`) and is added to p's word,
+;; stored back (`y[i] += a * x[j]`), is one F64_MULADD_MM: q is read first,
+;; then p, with two roundings (no fused multiply-add), and either access out
+;; of bounds traps before anything is written.
+(module
+  (memory 1)
+  (data (i32.const 8) "\00\00\00\00\00\00\e0\3f\00\00\00\00\00\00\00\40\00\00\00\00\00\00\08\40")
+  (func (export "get") (param i32) (result f64) (f64.load (local.get 0)))
+  (func (export "set") (param i32 f64) (f64.store (local.get 0) (local.get 1)))
+  (func (export "mul_ma") (param $q i32) (param $a f64) (result f64)
+    (f64.mul (local.get $a) (f64.load offset=8 (i32.add (local.get $q) (i32.const 8)))))
+  (func (export "mul_ma_left") (param $q i32) (param $a f64) (result f64)
+    (f64.mul (f64.load offset=8 (i32.add (local.get $q) (i32.const 8))) (local.get $a)))
+  (func (export "muladd_ma") (param $p i32) (param $q i32) (param $a f64) (result f64)
+    (f64.store (local.get $p)
+      (f64.add (f64.mul (local.get $a) (f64.load offset=8 (i32.add (local.get $q) (i32.const 8))))
+               (f64.load (local.get $p))))
+    (f64.load (local.get $p)))
+  (func (export "muladd_m_off") (param $p i32) (param $q i32) (param $a f64) (result f64)
+    (f64.store offset=8 (local.get $p)
+      (f64.add (f64.mul (local.get $a) (f64.load offset=8 (local.get $q))) (f64.load offset=8 (local.get $p))))
+    (f64.load offset=8 (local.get $p)))
+  (func (export "muladd_kept") (param $p i32) (param $q i32) (param $a f64) (result f64)
+    (local f64)
+    ;; the product is also kept in a local: not fused, still right
+    (f64.store (local.get $p)
+      (f64.add (local.tee 3 (f64.mul (local.get $a) (f64.load (local.get $q)))) (f64.load (local.get $p))))
+    (f64.add (f64.load (local.get $p)) (local.get 3)))
+  (func (export "axpy2") (param $y i32) (param $x i32) (param $n i32) (param $a f64) (result f64)
+    ;; y[i] += a * x[i], two per iteration as compilers unroll it (matmul's loop)
+    (local $i i32) (local $py i32) (local $px i32) (local $s f64)
+    (loop
+      (local.set $py (i32.add (local.get $y) (local.get $i)))
+      (local.set $px (i32.add (local.get $x) (local.get $i)))
+      (f64.store (local.get $py)
+        (f64.add (f64.mul (local.get $a) (f64.load (local.get $px))) (f64.load (local.get $py))))
+      (f64.store (local.tee $py (i32.add (local.get $py) (i32.const 8)))
+        (f64.add (f64.mul (local.get $a) (f64.load (i32.add (local.get $px) (i32.const 8)))) (f64.load (local.get $py))))
+      (br_if 0 (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $n))))
+    (local.set $i (i32.const 0))
+    (loop
+      (local.set $s (f64.add (local.get $s) (f64.load (i32.add (local.get $y) (local.get $i)))))
+      (br_if 0 (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 8))) (local.get $n))))
+    (local.get $s))
+)
+;; 0.5 at 8, 2 at 16, 3 at 24
+(assert_return (invoke "mul_ma" (i32.const 0) (f64.const 1.5)) (f64.const 3))
+(assert_return (invoke "mul_ma_left" (i32.const 8) (f64.const -2)) (f64.const -6))
+;; q + k wraps to 0, then + 8: the 0.5 at 8
+(assert_return (invoke "mul_ma" (i32.const -8) (f64.const 4)) (f64.const 2))
+;; q + k wraps to 0xfffffff8, + 8 is past 4 GiB: out of bounds, not 0
+(assert_trap (invoke "mul_ma" (i32.const -16) (f64.const 1)) "out of bounds memory access")
+(assert_trap (invoke "mul_ma_left" (i32.const 65520) (f64.const 1)) "out of bounds memory access")
+(assert_return (invoke "mul_ma" (i32.const 65512) (f64.const 1)) (f64.const 0))
+;; at 64 (zero): += 3 * 2, twice
+(assert_return (invoke "muladd_ma" (i32.const 64) (i32.const 0) (f64.const 3)) (f64.const 6))
+(assert_return (invoke "muladd_ma" (i32.const 64) (i32.const 0) (f64.const 3)) (f64.const 12))
+;; x out of bounds: traps, and y keeps its 12
+(assert_trap (invoke "muladd_ma" (i32.const 64) (i32.const 65520) (f64.const 1)) "out of bounds memory access")
+(assert_return (invoke "get" (i32.const 64)) (f64.const 12))
+;; y out of bounds (x fine): traps
+(assert_trap (invoke "muladd_ma" (i32.const 65536) (i32.const 0) (f64.const 1)) "out of bounds memory access")
+(assert_trap (invoke "muladd_ma" (i32.const 65529) (i32.const 0) (f64.const 1)) "out of bounds memory access")
+;; q + k wraps to 0: reads 0.5 at 8; at 72 (zero) += 4 * 0.5
+(assert_return (invoke "muladd_ma" (i32.const 72) (i32.const -8) (f64.const 4)) (f64.const 2))
+;; plain x address with offsets on both: 80 + 8 += 2 * (3 at 16 + 8)
+(assert_return (invoke "muladd_m_off" (i32.const 80) (i32.const 16) (f64.const 2)) (f64.const 6))
+(assert_trap (invoke "muladd_m_off" (i32.const 65528) (i32.const 16) (f64.const 2)) "out of bounds memory access")
+(assert_trap (invoke "muladd_m_off" (i32.const 80) (i32.const 65528) (f64.const 2)) "out of bounds memory access")
+(assert_return (invoke "get" (i32.const 88)) (f64.const 6))
+;; two roundings: (1 + 2^-30)^2 rounds to 1 + 2^-29 before the add, so the
+;; sum is 0 (a fused multiply-add would give 2^-60)
+(assert_return (invoke "set" (i32.const 96) (f64.const 0x1.00000004p+0)))
+(assert_return (invoke "set" (i32.const 104) (f64.const -0x1.00000008p+0)))
+(assert_return (invoke "muladd_ma" (i32.const 104) (i32.const 80) (f64.const 0x1.00000004p+0)) (f64.const 0))
+(assert_return (invoke "set" (i32.const 104) (f64.const -0x1.00000008p+0)))
+(assert_return (invoke "muladd_m_off" (i32.const 96) (i32.const 88) (f64.const 0x1.00000004p+0)) (f64.const 0))
+;; NaN and infinity pass through: y = inf, a * x = -inf
+(assert_return (invoke "set" (i32.const 112) (f64.const inf)))
+(assert_return (invoke "muladd_ma" (i32.const 112) (i32.const 0) (f64.const -inf)) (f64.const nan:canonical))
+(assert_return (invoke "muladd_kept" (i32.const 120) (i32.const 16) (f64.const 2)) (f64.const 8))
+;; y at 1024 = 0..7, x at 2048 = 1 each... (set below), n = 8 doubles
+(assert_return (invoke "set" (i32.const 2048) (f64.const 1)))
+(assert_return (invoke "set" (i32.const 2056) (f64.const 2)))
+(assert_return (invoke "set" (i32.const 2064) (f64.const 3)))
+(assert_return (invoke "set" (i32.const 2072) (f64.const 4)))
+(assert_return (invoke "set" (i32.const 1024) (f64.const 10)))
+;; y = 10, 0, 0, 0 += 0.5 * (1, 2, 3, 4): sum = 10 + 5 = 15, twice: 20
+(assert_return (invoke "axpy2" (i32.const 1024) (i32.const 2048) (i32.const 32) (f64.const 0.5)) (f64.const 15))
+(assert_return (invoke "axpy2" (i32.const 1024) (i32.const 2048) (i32.const 32) (f64.const 0.5)) (f64.const 20))
+
+;; The pointer bump `p = src + k` (local.tee) just before such a product is
+;; folded in too (F64_MULADD_MM_T): done first, as in wasm, so x's address
+;; may read the bumped p.
+(module
+  (memory 1)
+  (data (i32.const 16) "\00\00\00\00\00\00\00\40\00\00\00\00\00\00\08\40")
+  (func (export "get") (param i32) (result f64) (f64.load (local.get 0)))
+  (func (export "bump") (param $p i32) (param $q i32) (param $a f64) (result i32)
+    (f64.store (local.tee $p (i32.add (local.get $p) (i32.const 8)))
+      (f64.add (f64.mul (local.get $a) (f64.load offset=8 (i32.add (local.get $q) (i32.const 8))))
+               (f64.load (local.get $p))))
+    (local.get $p))
+  (func (export "bump_self") (param $p i32) (param $a f64) (result f64)
+    ;; x's address is the bumped p itself: p[1] += a * p[1]
+    (f64.store (local.tee $p (i32.add (local.get $p) (i32.const 8)))
+      (f64.add (f64.mul (local.get $a) (f64.load (i32.add (local.get $p) (i32.const 0))))
+               (f64.load (local.get $p))))
+    (f64.load (local.get $p)))
+  (func (export "bump_trap") (param $p i32) (param $q i32) (result i32)
+    ;; a negative bump; either access may trap
+    (f64.store offset=8 (local.tee $p (i32.add (local.get $p) (i32.const -16)))
+      (f64.add (f64.mul (f64.const 1) (f64.load (i32.add (local.get $q) (i32.const 8))))
+               (f64.load offset=8 (local.get $p))))
+    (local.get $p))
+)
+;; 16 + 8 = 24: 3 += 2 * (2 at 0 + 8 + 8): 7
+(assert_return (invoke "bump" (i32.const 16) (i32.const 0) (f64.const 2)) (i32.const 24))
+(assert_return (invoke "get" (i32.const 24)) (f64.const 7))
+;; src + k wraps: 0xfffffff8 + 8 = 0, where 0 += 2 * 2 = 4
+(assert_return (invoke "bump" (i32.const -8) (i32.const 0) (f64.const 2)) (i32.const 0))
+(assert_return (invoke "get" (i32.const 0)) (f64.const 4))
+;; 24 (7) += 0.5 * 7
+(assert_return (invoke "bump_self" (i32.const 16) (f64.const 0.5)) (f64.const 10.5))
+(assert_trap (invoke "bump" (i32.const 65528) (i32.const 0) (f64.const 2)) "out of bounds memory access")
+(assert_trap (invoke "bump" (i32.const 0) (i32.const 65520) (f64.const 2)) "out of bounds memory access")
+(assert_return (invoke "get" (i32.const 8)) (f64.const 0))
+;; p = 16 - 16 = 0: 0 + 8 += 1 * (2 at 8 + 8): 2
+(assert_return (invoke "bump_trap" (i32.const 16) (i32.const 8)) (i32.const 0))
+(assert_return (invoke "get" (i32.const 8)) (f64.const 2))
+;; p = 8 - 16 wraps to 0xfffffff8, + 8 = 4 GiB: out of bounds
+(assert_trap (invoke "bump_trap" (i32.const 8) (i32.const 8)) "out of bounds memory access")
+(assert_trap (invoke "bump_trap" (i32.const 16) (i32.const 65528)) "out of bounds memory access")
+
+;; Three and four moves in a row are one COPY3 / COPY4, run in order: a
+;; later move reads what an earlier one wrote.
+(module
+  (func (export "shift5") (param i32 i32 i32 i32 i32 i32) (result i32)
+    ;; l5 = l4, l4 = l3, l3 = l2, l2 = l1, l1 = l0 (a rotation through old values)
+    (local.set 5 (local.get 4)) (local.set 4 (local.get 3)) (local.set 3 (local.get 2))
+    (local.set 2 (local.get 1)) (local.set 1 (local.get 0))
+    (i32.add (i32.add (i32.add (i32.mul (local.get 1) (i32.const 10000)) (i32.mul (local.get 2) (i32.const 1000)))
+                      (i32.add (i32.mul (local.get 3) (i32.const 100)) (i32.mul (local.get 4) (i32.const 10))))
+             (local.get 5)))
+  (func (export "chain3") (param i32 i32 i32 i32) (result i32)
+    ;; l1 = l0, l2 = l1 (the new l1), l3 = l2: all become l0
+    (local.set 1 (local.get 0)) (local.set 2 (local.get 1)) (local.set 3 (local.get 2))
+    (i32.add (i32.add (local.get 1) (local.get 2)) (i32.add (local.get 3) (local.get 0))))
+  (func (export "chain4") (param i64 i64 i64 i64 i64) (result i64)
+    (local.set 1 (local.get 0)) (local.set 2 (local.get 1)) (local.set 3 (local.get 2)) (local.set 4 (local.get 3))
+    (i64.add (i64.add (local.get 1) (local.get 2)) (i64.add (local.get 3) (local.get 4))))
+  (func (export "rotate_loop") (param $n i32) (result i32)
+    ;; a, b, c, d = d + 1, a, b, c each iteration (SHA-2's register rotation)
+    (local $a i32) (local $b i32) (local $c i32) (local $d i32) (local $t i32)
+    (local.set $a (i32.const 1)) (local.set $b (i32.const 2)) (local.set $c (i32.const 3)) (local.set $d (i32.const 4))
+    (loop
+      (local.set $t (i32.add (local.get $d) (i32.const 1)))
+      (local.set $d (local.get $c)) (local.set $c (local.get $b)) (local.set $b (local.get $a)) (local.set $a (local.get $t))
+      (br_if 0 (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    (i32.add (i32.add (i32.mul (local.get $a) (i32.const 1000)) (i32.mul (local.get $b) (i32.const 100)))
+             (i32.add (i32.mul (local.get $c) (i32.const 10)) (local.get $d))))
+)
+(assert_return (invoke "shift5" (i32.const 1) (i32.const 2) (i32.const 3) (i32.const 4) (i32.const 5) (i32.const 6)) (i32.const 12345))
+(assert_return (invoke "chain3" (i32.const 7) (i32.const 1) (i32.const 2) (i32.const 3)) (i32.const 28))
+(assert_return (invoke "chain4" (i64.const 0x100000000) (i64.const 1) (i64.const 2) (i64.const 3) (i64.const 4)) (i64.const 0x400000000))
+;; (1,2,3,4) -> (5,1,2,3) -> (4,5,1,2) -> (3,4,5,1) -> (2,3,4,5) -> (6,2,3,4)
+(assert_return (invoke "rotate_loop" (i32.const 1)) (i32.const 5123))
+(assert_return (invoke "rotate_loop" (i32.const 4)) (i32.const 2345))
+(assert_return (invoke "rotate_loop" (i32.const 5)) (i32.const 6234))
+
+;; Two rotations by constants xored, each a temporary used only there, are
+;; one ROTL2_XOR (i32, i64): the counts are taken modulo the width.
+(module
+  (func (export "sigma") (param i32) (result i32)
+    (i32.xor (i32.xor (i32.rotl (local.get 0) (i32.const 26)) (i32.rotl (local.get 0) (i32.const 21)))
+             (i32.rotl (local.get 0) (i32.const 7))))
+  (func (export "rot2") (param i32 i32 i32 i32) (result i32)
+    ;; rotl(x, k1) ^ rotl(y, k2), counts given here as constants below
+    (i32.xor (i32.rotl (local.get 0) (i32.const 33)) (i32.rotl (local.get 1) (i32.const 0))))
+  (func (export "rot2_wrapped") (param i64 i64) (result i32)
+    ;; i32 rotations of wrapped i64s: only the low 32 bits count
+    (i32.xor (i32.rotl (i32.wrap_i64 (local.get 0)) (i32.const 31)) (i32.rotl (i32.wrap_i64 (local.get 1)) (i32.const 4))))
+  (func (export "rot2_kept") (param i32) (result i32)
+    (local i32)
+    ;; the first rotation also kept in a local: not a temporary, still right
+    (i32.add (i32.xor (local.tee 1 (i32.rotl (local.get 0) (i32.const 8))) (i32.rotl (local.get 0) (i32.const 16)))
+             (local.get 1)))
+  (func (export "sigma64") (param i64) (result i64)
+    (i64.xor (i64.xor (i64.rotl (local.get 0) (i64.const 1)) (i64.rotl (local.get 0) (i64.const 127)))
+             (i64.rotl (local.get 0) (i64.const 32))))
+)
+;; rotl(x,26) ^ rotl(x,21) ^ rotl(x,7) of 1: 0x04000000 ^ 0x00200000 ^ 0x80 = 0x04200080
+(assert_return (invoke "sigma" (i32.const 1)) (i32.const 0x04200080))
+;; of 0x80000001: 0x06000000 ^ 0x00300000 ^ 0xc0
+(assert_return (invoke "sigma" (i32.const 0x80000001)) (i32.const 0x063000c0))
+(assert_return (invoke "sigma" (i32.const 0)) (i32.const 0))
+;; rotl(0x80000000, 33 = 1) = 1, ^ 0xf0 rotated by 0
+(assert_return (invoke "rot2" (i32.const 0x80000000) (i32.const 0xf0) (i32.const 0) (i32.const 0)) (i32.const 0xf1))
+;; rotl(0x1_00000003 as i32 = 3, 31) = 0x80000001; rotl(0xff_0000000f as i32 = 0xf, 4) = 0xf0
+(assert_return (invoke "rot2_wrapped" (i64.const 0x100000003) (i64.const 0xff0000000f)) (i32.const 0x800000f1))
+;; rotl(0x01020304, 8) = 0x02030401, rotl(.., 16) = 0x03040102: xor 0x01070503, + 0x02030401
+(assert_return (invoke "rot2_kept" (i32.const 0x01020304)) (i32.const 0x030a0904))
+;; rotl(x,1) ^ rotl(x,127 = 63) ^ rotl(x,32) of 0x8000000000000001:
+;; 3 ^ 0xc000000000000000 ^ 0x0000000180000000
+(assert_return (invoke "sigma64" (i64.const 0x8000000000000001)) (i64.const 0xc000000180000003))
+
+;; `a + (v & w)` (i32) and `a + (v & k)` with a 32-bit mask (i64) are one
+;; instruction (ADD_AND, ADD_ANDK64); a wider i64 mask is not fused.
+(module
+  (func (export "add_and") (param i32 i32 i32) (result i32)
+    (i32.add (local.get 0) (i32.and (local.get 1) (local.get 2))))
+  (func (export "and_add") (param i32 i32 i32) (result i32)
+    (i32.add (i32.and (local.get 1) (local.get 2)) (local.get 0)))
+  (func (export "add_and_wrapped") (param i64 i64 i64) (result i64)
+    (i64.extend_i32_u (i32.add (i32.wrap_i64 (local.get 0)) (i32.and (i32.wrap_i64 (local.get 1)) (i32.wrap_i64 (local.get 2))))))
+  (func (export "add_lo32") (param i64 i64) (result i64)
+    (i64.add (i64.mul (local.get 0) (i64.const 3)) (i64.and (local.get 1) (i64.const 0xffffffff))))
+  (func (export "add_mask_wide") (param i64 i64) (result i64)
+    (i64.add (local.get 0) (i64.and (local.get 1) (i64.const 0x1ffffffff))))
+  (func (export "add_mask_neg") (param i64 i64) (result i64)
+    (i64.add (local.get 0) (i64.and (local.get 1) (i64.const -256))))
+)
+(assert_return (invoke "add_and" (i32.const 1) (i32.const 0xff0f) (i32.const 0x0ff0)) (i32.const 0x0f01))
+(assert_return (invoke "and_add" (i32.const -1) (i32.const -1) (i32.const 1)) (i32.const 0))
+(assert_return (invoke "add_and" (i32.const 0x7fffffff) (i32.const -1) (i32.const 1)) (i32.const 0x80000000))
+(assert_return (invoke "add_and_wrapped" (i64.const 0x500000001) (i64.const 0x7ffffffff) (i64.const 0x3ffffffff)) (i64.const 0))
+(assert_return (invoke "add_lo32" (i64.const 2) (i64.const 0xffffffffffffffff)) (i64.const 0x100000005))
+(assert_return (invoke "add_lo32" (i64.const -1) (i64.const 0x123456789)) (i64.const 0x23456786))
+(assert_return (invoke "add_mask_wide" (i64.const 1) (i64.const -1)) (i64.const 0x200000000))
+(assert_return (invoke "add_mask_neg" (i64.const 1) (i64.const 0x1ff)) (i64.const 0x101))
+
+;; An add of a load at `q + k` (i32, i64, f64) is one instruction (_MA):
+;; u32(q + k) + offset, as for every _A access; out of bounds traps.
+(module
+  (memory 1)
+  (data (i32.const 16) "\05\00\00\00\00\00\00\80\00\00\00\00\00\00\f8\3f")
+  (func (export "i32_add_ma") (param i32 i32) (result i32)
+    (i32.add (local.get 1) (i32.load offset=4 (i32.add (local.get 0) (i32.const 12)))))
+  (func (export "i32_ma_add") (param i32 i32) (result i32)
+    (i32.add (i32.load (i32.add (local.get 0) (i32.const 16))) (local.get 1)))
+  (func (export "i64_add_ma") (param i32 i64) (result i64)
+    (i64.add (local.get 1) (i64.load offset=16 (i32.add (local.get 0) (i32.const 0)))))
+  (func (export "i64_add_ma_k") (param i32 i64) (result i64)
+    (i64.add (i64.load (i32.add (local.get 0) (i32.const 16))) (local.get 1)))
+  (func (export "f64_add_ma") (param i32 f64) (result f64)
+    (f64.add (local.get 1) (f64.load (i32.add (local.get 0) (i32.const 24)))))
+)
+(assert_return (invoke "i32_add_ma" (i32.const 0) (i32.const 10)) (i32.const 15))
+(assert_return (invoke "i32_ma_add" (i32.const 0) (i32.const -5)) (i32.const 0))
+;; q + k wraps to 0
+(assert_return (invoke "i32_ma_add" (i32.const -16) (i32.const 1)) (i32.const 1))
+(assert_return (invoke "i32_add_ma" (i32.const -12) (i32.const 1)) (i32.const 1))
+(assert_trap (invoke "i32_add_ma" (i32.const -16) (i32.const 1)) "out of bounds memory access")
+(assert_trap (invoke "i32_ma_add" (i32.const 65520) (i32.const 1)) "out of bounds memory access")
+(assert_return (invoke "i32_ma_add" (i32.const 65516) (i32.const 1)) (i32.const 1))
+;; 0x8000000000000005 + 0x7ffffffffffffffb wraps to 0
+(assert_return (invoke "i64_add_ma" (i32.const 0) (i64.const 0x7ffffffffffffffb)) (i64.const 0))
+(assert_return (invoke "i64_add_ma_k" (i32.const 0) (i64.const 1)) (i64.const 0x8000000000000006))
+(assert_trap (invoke "i64_add_ma_k" (i32.const 65513) (i64.const 1)) "out of bounds memory access")
+(assert_return (invoke "f64_add_ma" (i32.const 0) (f64.const 0.5)) (f64.const 2))
+(assert_return (invoke "f64_add_ma" (i32.const -24) (f64.const 0.5)) (f64.const 0.5))
+(assert_return (invoke "f64_add_ma" (i32.const 8) (f64.const nan)) (f64.const nan:canonical))
+(assert_trap (invoke "f64_add_ma" (i32.const 65505) (f64.const 1)) "out of bounds memory access")
+
+;; A mask feeding an or with a shifted value, the mask a temporary used only
+;; there, is one ANDK_OR_SHL (i32, i64): the shift count modulo the width,
+;; any mask (also wider than 32 bits).
+(module
+  (func (export "join64") (param i64 i64) (result i64)
+    (i64.or (i64.and (local.get 0) (i64.const 0xffffffff)) (i64.shl (local.get 1) (i64.const 32))))
+  (func (export "join64_wide") (param i64 i64) (result i64)
+    (i64.or (i64.and (local.get 0) (i64.const 0xff00ff00ff00ff00)) (i64.shl (local.get 1) (i64.const 68))))
+  (func (export "join32") (param i32 i32) (result i32)
+    (i32.or (i32.and (local.get 0) (i32.const 0xffff)) (i32.shl (local.get 1) (i32.const 48))))
+  (func (export "join32_kept") (param i32 i32) (result i32)
+    (local i32)
+    ;; the mask also kept in a local: not fused, still right
+    (i32.add (i32.or (local.tee 2 (i32.and (local.get 0) (i32.const 0xff))) (i32.shl (local.get 1) (i32.const 8)))
+             (local.get 2)))
+)
+(assert_return (invoke "join64" (i64.const 0xaaaaaaaa12345678) (i64.const 0x9abcdef0)) (i64.const 0x9abcdef012345678))
+(assert_return (invoke "join64" (i64.const -1) (i64.const -1)) (i64.const -1))
+;; shl by 68 is by 4
+(assert_return (invoke "join64_wide" (i64.const -1) (i64.const 1)) (i64.const 0xff00ff00ff00ff10))
+;; shl by 48 is by 16
+(assert_return (invoke "join32" (i32.const 0x12345678) (i32.const 0xabcd)) (i32.const 0xabcd5678))
+(assert_return (invoke "join32_kept" (i32.const 0x1234) (i32.const 0x56)) (i32.const 0x5668))
+
 ;; A br_table whose index was computed just before into a temporary: `x - k`,
 ;; `x + k`, `x >> s`, or a load (i32 or u8, plain or at `a + k`) is folded
 ;; into the br_table. Out-of-range indexes (also after wrap-around) take the
