@@ -86,6 +86,8 @@ static int by_start(const void *a, const void *b) {
 void ir_ra_free(ir_ra *ra) {
   free(ra->reg);
   free(ra->slot);
+  free(ra->moves);
+  free(ra->mfirst);
   memset(ra, 0, sizeof *ra);
 }
 
@@ -283,6 +285,331 @@ static double spill_cost(const double *weight, const uint32_t *end, uint32_t v, 
   return weight[v] / sqrt((double)(end[v] - now + 1));
 }
 
+/* ---- splitting around loops ----
+ * A loop where more values of a register bank are live at once than the
+ * bank has registers gives up the registers of values live across it but
+ * not used in it: those values get a hole over the loop's blocks (another
+ * value may hold the register there), are stored to a slot of their own on
+ * each edge into the loop and reloaded on each edge out of it they are live
+ * along. So a value used before and after a hot loop no longer pushes a
+ * value the loop reads out of its register (or stays in memory everywhere).
+ * At most `excess` values per loop and bank, the most used first. */
+
+typedef struct punch { uint32_t v, loop; } punch;
+
+/* WRUN_AOT_SPLIT=0 turns splitting off (measurements, bisecting). */
+static bool split_enabled(void) {
+  const char *e = getenv("WRUN_AOT_SPLIT");
+  return !(e && strcmp(e, "0") == 0);
+}
+
+typedef struct loops {
+  uint32_t n, *head, *first, *blocks; /* loop k: header head[k], blocks blocks[first[k]..first[k+1]) */
+} loops;
+
+static void loops_free(loops *L) {
+  free(L->head);
+  free(L->first);
+  free(L->blocks);
+}
+
+/* Natural loops, outermost first (by the header's depth), their blocks
+ * found backwards from the back edges. False past the work budget or out
+ * of memory (then no splitting). */
+static bool find_loops(const ir_func *f, loops *L, uint32_t *mark, uint64_t budget) {
+  uint32_t nb = f->nblocks, nh = 0, cap = 0, used = 0;
+  memset(L, 0, sizeof *L);
+  for (uint32_t b = 0; b < nb; b++) nh += f->blocks[b].loop_head && f->blocks[b].rpo != UINT32_MAX;
+  if (!nh) return true;
+  L->head = malloc(nh * sizeof *L->head);
+  L->first = malloc((nh + 1) * sizeof *L->first);
+  uint32_t *stack = malloc(((size_t)nb + 1) * sizeof *stack);
+  bool ok = false;
+  if (!L->head || !L->first || !stack) goto out;
+  uint32_t left = nh;
+  for (uint32_t d = 0; left && d <= 64; d++) /* by depth: outer loops before the loops inside them */
+    for (uint32_t o = 0; o < f->norder; o++) {
+      uint32_t h = f->order[o];
+      if (!f->blocks[h].loop_head || f->blocks[h].loop_depth != d) continue;
+      left--;
+      L->head[L->n] = h;
+      L->first[L->n] = used;
+      uint32_t n = 0, id = L->n + 1;
+      mark[h] = id;
+      stack[n++] = h;
+      while (n) {
+        uint32_t b = stack[--n];
+        if (used == cap) {
+          cap = cap ? 2 * cap : 64;
+          uint32_t *q = realloc(L->blocks, cap * sizeof *q);
+          if (!q) goto out;
+          L->blocks = q;
+        }
+        L->blocks[used++] = b;
+        if (used > budget) goto out;
+        const ir_block *bl = &f->blocks[b];
+        for (uint32_t q = 0; q < bl->npred; q++) {
+          uint32_t p = bl->pred[q];
+          if (mark[p] == id || f->blocks[p].rpo == UINT32_MAX) continue;
+          if (b == h && !ir_dominates(f, h, p)) continue; /* the entry edge */
+          mark[p] = id;
+          stack[n++] = p;
+        }
+      }
+      L->n++;
+    }
+  if (left) goto out; /* (depths are small; a guard against a malformed tree) */
+  L->first[L->n] = used;
+  ok = true;
+out:
+  free(stack);
+  if (!ok) {
+    loops_free(L);
+    memset(L, 0, sizeof *L);
+  }
+  return ok;
+}
+
+static bool covers(const ranges *R, uint32_t v, uint32_t pos) {
+  for (uint32_t k = R->first[v]; k < R->first[v + 1] && R->r[k].lo <= pos; k++)
+    if (R->r[k].hi >= pos) return true;
+  return false;
+}
+
+static int bank_of(const ir_func *f, const aot_isa *isa, uint32_t v) {
+  int cl = ir_cls(f->ins[v].type);
+  return cl == IR_CL_V && isa->vec_in_float_regs ? IR_CL_F : cl;
+}
+
+/* May v be split around loop k: stores on every edge in, reloads on every
+ * edge out it is live along, each with a place (a block of one successor,
+ * or an exit target of one predecessor that is not an OSR entry)? */
+static bool split_places(const ir_func *f, const loops *L, uint32_t k, const uint32_t *mark, const ranges *R,
+                         const uint32_t *bstart, uint32_t v) {
+  uint32_t h = L->head[k], id = k + 1;
+  for (uint32_t q = 0; q < f->blocks[h].npred; q++) {
+    uint32_t p = f->blocks[h].pred[q];
+    if (mark[p] != id && f->blocks[p].nsucc != 1) return false;
+  }
+  for (uint32_t j = L->first[k]; j < L->first[k + 1]; j++) {
+    const ir_block *bl = &f->blocks[L->blocks[j]];
+    for (uint32_t q = 0; q < bl->nsucc; q++) {
+      uint32_t e = bl->succ[q];
+      if (mark[e] == id || !covers(R, v, bstart[e])) continue;
+      const ir_block *eb = &f->blocks[e];
+      bool osr = eb->nins && f->ins[eb->ins[0]].op == IR_OSR_ENTRY;
+      if (bl->nsucc != 1 && (eb->npred != 1 || osr)) return false;
+    }
+  }
+  return true;
+}
+
+/* Chooses the values to split (punches, into *P) and rewrites R with holes
+ * over their loops. False when out of memory (R is then unchanged). */
+static bool split_loops(const ir_func *f, const aot_isa *isa, const uint32_t *bstart, const uint32_t *bend,
+                        uint32_t npos, const double *weight, const loops *L, uint32_t *mark, ranges *R, punch **P,
+                        uint32_t *np) {
+  uint32_t nv = f->nins, nb = f->nblocks;
+  int32_t *press = calloc((size_t)npos + 2, sizeof *press);
+  uint32_t *usedin = calloc((size_t)nv + 1, sizeof *usedin), *cand = malloc(((size_t)nv + 1) * sizeof *cand);
+  uint32_t *blockat = malloc(((size_t)npos + 1) * sizeof *blockat), *pstamp = calloc((size_t)nb + 1, 4);
+  uint32_t *ppos = calloc((size_t)nv + 1, 4); /* per value: 1 + index of its first punch */
+  punch *pl = NULL;
+  uint32_t npl = 0, cappl = 0;
+  ranges R2 = {NULL, NULL, 0, 0};
+  bool ok = false;
+  if (!press || !usedin || !cand || !blockat || !pstamp || !ppos) goto out;
+  for (uint32_t o = 0; o < f->norder; o++) {
+    uint32_t b = f->order[o];
+    for (uint32_t x = bstart[b]; x <= bend[b]; x++) blockat[x] = b;
+  }
+  for (int cl = 0; cl < IR_NCLASS; cl++) {
+    if (cl == IR_CL_V || !isa->nalloc[cl]) continue; /* (vectors: no splitting) */
+    memset(press, 0, ((size_t)npos + 2) * sizeof *press);
+    for (uint32_t v = 0; v < nv; v++) {
+      if (R->first[v] == R->first[v + 1] || bank_of(f, isa, v) != cl || ir_cls(f->ins[v].type) == IR_CL_V) continue;
+      for (uint32_t k = R->first[v]; k < R->first[v + 1]; k++) {
+        press[R->r[k].lo]++;
+        press[R->r[k].hi + 1]--;
+      }
+    }
+    for (uint32_t x = 1; x <= npos; x++) press[x] += press[x - 1];
+    for (uint32_t k = 0; k < L->n; k++) {
+      uint32_t id = k + 1, h = L->head[k];
+      int32_t maxp = 0;
+      for (uint32_t j = L->first[k]; j < L->first[k + 1]; j++) {
+        uint32_t b = L->blocks[j];
+        mark[b] = id;
+        for (uint32_t x = bstart[b]; x <= bend[b]; x++)
+          if (press[x] > maxp) maxp = press[x];
+      }
+      if (maxp <= (int32_t)isa->nalloc[cl]) continue;
+      /* values used in the loop, and by phis of the blocks it exits to along its exits */
+      for (uint32_t j = L->first[k]; j < L->first[k + 1]; j++) {
+        const ir_block *bl = &f->blocks[L->blocks[j]];
+        for (uint32_t i = 0; i < bl->nins; i++) {
+          const ir_ins *in = &f->ins[bl->ins[i]];
+          for (uint32_t a = 0; a < in->nargs && !in->dead; a++) usedin[in->args[a]] = id;
+        }
+        for (uint32_t q = 0; q < bl->nsucc; q++) {
+          const ir_block *eb = &f->blocks[bl->succ[q]];
+          if (mark[bl->succ[q]] == id) continue;
+          for (uint32_t i = 0; i < eb->nins && f->ins[eb->ins[i]].op == IR_PHI; i++) {
+            const ir_ins *in = &f->ins[eb->ins[i]];
+            for (uint32_t a = 0; a < in->nargs && a < eb->npred && !in->dead; a++)
+              if (mark[eb->pred[a]] == id) usedin[in->args[a]] = id;
+          }
+        }
+      }
+      uint32_t nc = 0;
+      for (uint32_t v = 0; v < nv; v++) {
+        if (usedin[v] == id || R->first[v] == R->first[v + 1] || bank_of(f, isa, v) != cl ||
+            ir_cls(f->ins[v].type) == IR_CL_V || !covers(R, v, bstart[h]) || ppos[v])
+          continue; /* (one loop per value: no nesting of holes to get wrong) */
+        if (split_places(f, L, k, mark, R, bstart, v)) cand[nc++] = v;
+      }
+      uint32_t want = (uint32_t)maxp - isa->nalloc[cl];
+      for (uint32_t t = 0; t < want && t < nc; t++) { /* the most used first (selection: few) */
+        uint32_t best = t;
+        for (uint32_t j = t + 1; j < nc; j++)
+          if (weight[cand[j]] > weight[cand[best]]) best = j;
+        uint32_t v = cand[best];
+        cand[best] = cand[t];
+        if (npl == cappl) {
+          cappl = cappl ? 2 * cappl : 16;
+          punch *q = realloc(pl, cappl * sizeof *q);
+          if (!q) goto out;
+          pl = q;
+        }
+        ppos[v] = npl + 1;
+        pl[npl++] = (punch){v, k};
+      }
+    }
+  }
+  if (!npl) {
+    ok = true;
+    goto out;
+  }
+  /* the ranges again, with the holes */
+  R2.first = malloc(((size_t)nv + 1) * sizeof *R2.first);
+  if (!R2.first) goto out;
+  range seg;
+  for (uint32_t v = 0; v < nv; v++) {
+    R2.first[v] = R2.n;
+    uint32_t id = 0;
+    if (ppos[v]) { /* mark the loop's blocks (stamp: punch index + 1) */
+      const punch *pu = &pl[ppos[v] - 1];
+      id = ppos[v];
+      for (uint32_t j = L->first[pu->loop]; j < L->first[pu->loop + 1]; j++) pstamp[L->blocks[j]] = id;
+    }
+    for (uint32_t k = R->first[v]; k < R->first[v + 1]; k++) {
+      if (!id) { /* not split: as it was */
+        seg = R->r[k];
+        if (!add_ranges(&R2, &seg, 1)) goto out;
+        continue;
+      }
+      for (uint32_t x = R->r[k].lo; x <= R->r[k].hi;) {
+        uint32_t b = blockat[x], hi = bend[b] < R->r[k].hi ? bend[b] : R->r[k].hi;
+        if (!id || pstamp[b] != id) {
+          seg = (range){x, hi};
+          if (R2.n && R2.first[v] != R2.n && R2.r[R2.n - 1].hi + 1 >= x) R2.r[R2.n - 1].hi = hi;
+          else if (!add_ranges(&R2, &seg, 1)) goto out;
+        }
+        x = hi + 1;
+      }
+    }
+  }
+  R2.first[nv] = R2.n;
+  free(R->first);
+  free(R->r);
+  *R = R2;
+  R2.first = NULL;
+  R2.r = NULL;
+  *P = pl;
+  *np = npl;
+  pl = NULL;
+  ok = true;
+out:
+  free(press);
+  free(usedin);
+  free(cand);
+  free(blockat);
+  free(pstamp);
+  free(ppos);
+  free(pl);
+  free(R2.first);
+  free(R2.r);
+  return ok;
+}
+
+/* The moves of the punches whose value got a register, by block (out->moves, out->mfirst). */
+static bool split_emit(const ir_func *f, const loops *L, uint32_t *mark, const ranges *R, const uint32_t *bstart,
+                       const punch *P, uint32_t np, ir_ra *out) {
+  uint32_t nb = f->nblocks, cnt = 0, capm = 0;
+  ir_ra_move *mv = NULL;
+  uint32_t *mb = NULL; /* the block of each move */
+  for (uint32_t t = 0; t < np; t++) {
+    uint32_t v = P[t].v, k = P[t].loop, id = k + 1, h = L->head[k];
+    if (out->reg[v] < 0) continue; /* spilled after all: its slot is its home everywhere */
+    int32_t slot = (int32_t)out->nslots++;
+    for (uint32_t j = L->first[k]; j < L->first[k + 1]; j++) mark[L->blocks[j]] = id;
+    for (int pass = 0; pass < 2; pass++) {
+      /* pass 0: stores on the edges in; pass 1: reloads on the edges out */
+      uint32_t nsrc = pass ? L->first[k + 1] - L->first[k] : f->blocks[h].npred;
+      for (uint32_t j = 0; j < nsrc; j++) {
+        uint32_t src = pass ? L->blocks[L->first[k] + j] : f->blocks[h].pred[j];
+        const ir_block *bl = &f->blocks[src];
+        for (uint32_t q = 0; q < (pass ? bl->nsucc : 1); q++) {
+          uint32_t e = pass ? bl->succ[q] : h, at, blk;
+          if (!pass) {
+            if (mark[src] == id) continue; /* the back edge */
+            at = IR_RA_STORE;
+            blk = src;
+          } else {
+            if (mark[e] == id || !covers(R, v, bstart[e])) continue;
+            at = bl->nsucc == 1 ? IR_RA_RELOAD : IR_RA_RELOAD_START;
+            blk = bl->nsucc == 1 ? src : e;
+          }
+          if (cnt == capm) {
+            capm = capm ? 2 * capm : 16;
+            ir_ra_move *q1 = realloc(mv, capm * sizeof *q1);
+            uint32_t *q2 = realloc(mb, capm * sizeof *q2);
+            if (q1) mv = q1;
+            if (q2) mb = q2;
+            if (!q1 || !q2) {
+              free(mv);
+              free(mb);
+              return false;
+            }
+          }
+          mv[cnt] = (ir_ra_move){v, slot, (uint8_t)at};
+          mb[cnt++] = blk;
+        }
+      }
+    }
+  }
+  if (!cnt) {
+    free(mv);
+    free(mb);
+    return true;
+  }
+  out->mfirst = calloc((size_t)nb + 2, sizeof *out->mfirst);
+  out->moves = malloc(cnt * sizeof *out->moves);
+  if (!out->mfirst || !out->moves) {
+    free(mv);
+    free(mb);
+    return false;
+  }
+  for (uint32_t t = 0; t < cnt; t++) out->mfirst[mb[t] + 1]++;
+  for (uint32_t b = 0; b < nb; b++) out->mfirst[b + 1] += out->mfirst[b];
+  for (uint32_t t = 0; t < cnt; t++) out->moves[out->mfirst[mb[t]]++] = mv[t]; /* counting sort: mfirst[b] walks to b+1's start */
+  for (uint32_t b = nb; b > 0; b--) out->mfirst[b] = out->mfirst[b - 1];
+  out->mfirst[0] = 0;
+  free(mv);
+  free(mb);
+  return true;
+}
+
 bool ir_regalloc(const ir_func *f, const aot_isa *isa, ir_ra *out) {
   memset(out, 0, sizeof *out);
   uint32_t nv = f->nins, nb = f->nblocks;
@@ -292,12 +619,16 @@ bool ir_regalloc(const ir_func *f, const aot_isa *isa, ir_ra *out) {
   ival *iv = malloc(((size_t)nv + 1) * sizeof *iv);
   uint32_t *active = malloc(((size_t)nv + 1) * 4), *phi_of = malloc(((size_t)nv + 1) * 4);
   uint32_t *cur = malloc(((size_t)nv + 1) * 4), *dmark = calloc((size_t)nv + 1, 4);
+  uint32_t *lmark = calloc((size_t)nb + 1, 4);
+  loops LP = {0, NULL, NULL, NULL};
+  punch *P = NULL;
+  uint32_t np = 0;
   uint8_t *meets = malloc((size_t)nv + 1); /* per active entry: does it meet the value being placed? */
   ranges R = {malloc(((size_t)nv + 1) * 4), NULL, 0, 0};
   out->reg = malloc((size_t)nv + 1);
   out->slot = malloc(((size_t)nv + 1) * 4);
   bool ok = false;
-  if (!start || !end || !bstart || !bend || !weight || !freq || !iv || !active || !phi_of || !cur || !dmark || !meets ||
+  if (!start || !end || !bstart || !bend || !weight || !freq || !iv || !active || !phi_of || !cur || !dmark || !meets || !lmark ||
       !R.first || !out->reg || !out->slot)
     goto done;
   /* positions: a block's start, then 2 per instruction, then its end */
@@ -311,6 +642,9 @@ bool ir_regalloc(const ir_func *f, const aot_isa *isa, ir_ra *out) {
   }
   block_freq(f, freq);
   if (!live_intervals(f, bstart, bend, freq, start, end, weight, &R)) goto done;
+  if (split_enabled() && find_loops(f, &LP, lmark, 16 * (uint64_t)nb + 4096) && LP.n &&
+      !split_loops(f, isa, bstart, bend, pos, weight, &LP, lmark, &R, &P, &np))
+    goto done;
   for (uint32_t v = 0; v < nv; v++) cur[v] = R.first[v];
   /* overlap tests past this many steps answer "yes" (hull allocation) */
   uint64_t owork = 0, obudget = 64 * ((uint64_t)R.n + nv) + (UINT64_C(1) << 20);
@@ -460,8 +794,12 @@ bool ir_regalloc(const ir_func *f, const aot_isa *isa, ir_ra *out) {
       active[nact++] = v;
     }
   }
+  if (np && !split_emit(f, &LP, lmark, &R, bstart, P, np, out)) goto done;
   ok = true;
 done:
+  loops_free(&LP);
+  free(P);
+  free(lmark);
   free(start);
   free(end);
   free(bstart);
