@@ -69,8 +69,9 @@ static void test_lifetime_holes(void **state) {
 
 /* b0: a, n params, jump to the loop b1: i = phi(0, inext); x = i * n;
  * inext = i + 1; c = x < n; br c -> b2 (back to b1), b3. b3: return a + x.
- * With three registers the loop has more values live than registers; a is
- * live across it and unused in it, so it keeps a register outside the
+ * (and q = phi(0, x), used after the loop only). With three registers the
+ * loop has more values live than registers; a is live across it and
+ * unused in it, so it keeps a register outside the
  * loop, is stored on the edge in (b0) and reloaded on the edge out (at the
  * start of b3, b1 having two successors), and a loop value takes its
  * register inside. */
@@ -92,7 +93,13 @@ static ir_func *pressure_loop(uint32_t *a, uint32_t *loopvals, uint32_t *b3) {
   f->ins[i].args[1] = inext;
   f->ins[x].args[0] = i;
   f->ins[inext].args[0] = i;
+  /* q: the previous turn's x, used only after the loop; live across it too,
+   * but written on the back edge: never split */
+  uint32_t q = ir_phi_new(f, b1, IR_I64);
+  f->ins[q].args[0] = zero;
+  f->ins[q].args[1] = x;
   uint32_t r = emit2(f, *b3, IR_I64_ADD, IR_I64, *a, x);
+  r = emit2(f, *b3, IR_I64_ADD, IR_I64, r, q);
   ir_emit(f, *b3, IR_RET, IR_VOID, &r, 1, 0);
   loopvals[0] = i, loopvals[1] = n, loopvals[2] = x, loopvals[3] = inext, loopvals[4] = c;
   return f;
@@ -115,7 +122,7 @@ static void test_split_around_loop(void **state) {
   for (uint32_t b = 0; b < f->nblocks; b++)
     for (uint32_t k = ra.mfirst[b]; k < ra.mfirst[b + 1]; k++) {
       const ir_ra_move *m = &ra.moves[k];
-      assert_int_equal(m->v, a); /* the only value live across and unused */
+      assert_int_equal(m->v, a); /* the only value live across and unused (not q, defined in the loop) */
       assert_true(m->slot >= 0 && (uint32_t)m->slot < ra.nslots);
       if (slot < 0) slot = m->slot;
       assert_int_equal(m->slot, slot); /* one home inside the loop */

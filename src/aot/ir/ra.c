@@ -466,6 +466,8 @@ static bool split_loops(const ir_func *f, const aot_isa *isa, const uint32_t *bs
         if (usedin[v] == id || R->first[v] == R->first[v + 1] || bank_of(f, isa, v) != cl ||
             ir_cls(f->ins[v].type) == IR_CL_V || !covers(R, v, bstart[h]) || ppos[v])
           continue; /* (one loop per value: no nesting of holes to get wrong) */
+        if (mark[blockat[R->r[R->first[v]].lo]] == id)
+          continue; /* defined in the loop: the header's phis (written on the back edge) */
         if (split_places(f, L, k, mark, R, bstart, v)) cand[nc++] = v;
       }
       uint32_t want = (uint32_t)maxp - isa->nalloc[cl];
