@@ -3,8 +3,8 @@
  * (src/aot/ir/ra.c) on functions built by hand: values in each other's
  * lifetime holes share a register, and a value live across a loop that does
  * not use it gives its register to the loop when the loop is short of
- * registers (stored on the edge in, reloaded on the edge out), while
- * WRUN_AOT_SPLIT=0 turns that off.
+ * registers (stored on the edge in, reloaded on the edge out) when
+ * WRUN_AOT_SPLIT=1 turns splitting on (it is off by default).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -114,7 +114,9 @@ static void test_split_around_loop(void **state) {
   static const int8_t regs[] = {3, 5, 6};
   aot_isa fake = {.alloc = {regs, regs}, .nalloc = {3, 3}};
   ir_ra ra;
+  setenv("WRUN_AOT_SPLIT", "1", 1); /* (off by default) */
   assert_true(ir_regalloc(f, &fake, &ra));
+  unsetenv("WRUN_AOT_SPLIT");
   assert_true(ra.reg[a] >= 0);
   assert_non_null(ra.mfirst);
   bool stored = false, reloaded = false;
@@ -141,6 +143,9 @@ static void test_split_around_loop(void **state) {
   assert_true(shared);
   ir_ra_free(&ra);
 
+  assert_true(ir_regalloc(f, &fake, &ra)); /* the default: no splitting */
+  assert_null(ra.mfirst);
+  ir_ra_free(&ra);
   setenv("WRUN_AOT_SPLIT", "0", 1);
   assert_true(ir_regalloc(f, &fake, &ra));
   unsetenv("WRUN_AOT_SPLIT");
@@ -158,7 +163,9 @@ static void test_no_split_without_pressure(void **state) {
   static const int8_t regs[] = {3, 5, 6, 7, 8, 9, 10, 11};
   aot_isa fake = {.alloc = {regs, regs}, .nalloc = {8, 8}};
   ir_ra ra;
+  setenv("WRUN_AOT_SPLIT", "1", 1);
   assert_true(ir_regalloc(f, &fake, &ra));
+  unsetenv("WRUN_AOT_SPLIT");
   assert_null(ra.mfirst);
   assert_int_equal(ra.nslots, 0);
   for (int j = 0; j < 5; j++) assert_int_not_equal(ra.reg[lv[j]], ra.reg[a]);
