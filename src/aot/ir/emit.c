@@ -105,6 +105,23 @@ static bool same_loc(const ir_gen *g, ir_loc a, ir_loc b) {
   return false;
 }
 
+/* Does block b carry moves of values split around a loop (ra.c)? */
+static bool has_split_moves(const ir_gen *g, uint32_t b) {
+  return g->ra->mfirst && g->ra->mfirst[b] != g->ra->mfirst[b + 1];
+}
+
+/* Block b's split moves of kind `at` (IR_RA_STORE, IR_RA_RELOAD, IR_RA_RELOAD_START). */
+static void split_moves(ir_gen *g, uint32_t b, uint8_t at) {
+  if (!g->ra->mfirst) return;
+  for (uint32_t k = g->ra->mfirst[b]; k < g->ra->mfirst[b + 1]; k++) {
+    const ir_ra_move *m = &g->ra->moves[k];
+    if (m->at != at) continue;
+    ir_loc r = ir_loc_of(g, m->v), sl = {IR_LOC_SLOT, g->f->ins[m->v].type, -1, m->slot, 0};
+    if (at == IR_RA_STORE) g->isa->move(g, sl, r);
+    else g->isa->move(g, r, sl);
+  }
+}
+
 uint32_t ir_gen_switch_runs(const ir_gen *g, const ir_block *bl, uint32_t max, uint32_t *hi, uint32_t *succ) {
   uint32_t n = bl->nsucc - 1, nr = 0;
   for (uint32_t k = 0; k <= n; k++) {
@@ -195,6 +212,7 @@ bool ir_gen_same_dest(const ir_gen *g, uint32_t a, uint32_t b) {
   a = g->fwd[a];
   b = g->fwd[b];
   if (a == b) return true;
+  if (has_split_moves(g, a) || has_split_moves(g, b)) return false;
   const ir_func *f = g->f;
   const ir_block *ba = &f->blocks[a], *bb = &f->blocks[b];
   if (ba->nins != 1 || bb->nins != 1 || ba->nsucc != 1 || bb->nsucc != 1 || ba->succ[0] != bb->succ[0]) return false;
@@ -317,6 +335,7 @@ static bool layout(ir_func *f) {
  * phi already where its argument is)? */
 static bool no_moves(const ir_gen *g, uint32_t b) {
   const ir_func *f = g->f;
+  if (has_split_moves(g, b)) return false;
   uint32_t s = f->blocks[b].succ[0];
   const ir_block *sb = &f->blocks[s];
   uint32_t q = 0;
@@ -368,12 +387,17 @@ static bool emit_func(ir_gen *g, aot_func_out *out) {
     for (uint32_t q = o + 1; q < f->norder && next == UINT32_MAX; q++)
       if (g->fwd[f->order[q]] == f->order[q]) next = f->order[q];
     g->isa->block(g, b);
+    split_moves(g, b, IR_RA_RELOAD_START);
     for (uint32_t k = 0; k < bl->nins; k++) {
       uint32_t v = bl->ins[k];
       const ir_ins *i = &f->ins[v];
       if (i->dead || i->op == IR_PHI) continue;
       if (ir_opinfos[i->op].flags & IRF_TERM) {
-        if (bl->nsucc == 1) phi_moves(g, b, bl->succ[0]);
+        if (bl->nsucc == 1) {
+          split_moves(g, b, IR_RA_STORE);
+          phi_moves(g, b, bl->succ[0]);
+          split_moves(g, b, IR_RA_RELOAD);
+        }
         if (i->op == IR_TRAP) mark_position(g, i);
         g->isa->term(g, v, next);
       } else {

@@ -39,12 +39,28 @@ typedef struct ir_loc {
   uint64_t imm;
 } ir_loc;
 
+/* A move of a value split around a loop (ra.c, "Splitting around loops"):
+ * the value keeps its register outside the loop and lives in `slot` inside
+ * it, which it does not use. IR_RA_STORE: register to slot at the end of a
+ * block entering the loop, before the phi moves; IR_RA_RELOAD: slot to
+ * register at the end of a block leaving it, after the phi moves;
+ * IR_RA_RELOAD_START: slot to register at the start of a block (with one
+ * predecessor) the loop exits to. */
+enum { IR_RA_STORE, IR_RA_RELOAD, IR_RA_RELOAD_START };
+typedef struct ir_ra_move {
+  uint32_t v;
+  int32_t slot;
+  uint8_t at;
+} ir_ra_move;
+
 /* What register allocation decided (ra.c). */
 typedef struct ir_ra {
   int8_t *reg;                   /* per value: register or -1 */
   int32_t *slot;                 /* per value: spill slot or -1 */
   uint32_t nslots;               /* spill slots used (8 bytes each; a v128 takes two) */
   uint32_t used[IR_NCLASS];      /* registers assigned, as bit sets (the callee saves them) */
+  ir_ra_move *moves;             /* split moves by block: block b's are moves[mfirst[b]..mfirst[b+1]) */
+  uint32_t *mfirst;              /* (NULL when there are none) */
 } ir_ra;
 
 typedef struct aot_isa aot_isa;
