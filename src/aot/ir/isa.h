@@ -99,6 +99,11 @@ struct aot_isa {
   void (*move)(ir_gen *g, ir_loc dst, ir_loc src);
   void (*term)(ir_gen *g, uint32_t v, uint32_t next);
   bool (*finish)(ir_gen *g, aot_func_out *out);
+  /* optional: emits the epilogue here, for the returns emitted so far and
+   * any later (finish then emits none). emit.c calls it after the body of a
+   * function with OSR entries, which follow it, so the body's last return
+   * falls into the epilogue as it does without entries. */
+  void (*epilogue)(ir_gen *g);
   /* frees g->isa_state and what it owns (always called, also after a failure) */
   void (*release)(ir_gen *g);
 };

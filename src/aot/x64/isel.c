@@ -49,6 +49,8 @@ typedef struct xs {
   uint32_t saved_g, saved_x;
   uint8_t *fused;                /* per value: a compare left to the branch that uses it */
   site_list rets;
+  size_t epilogue_at;            /* x_epilogue: where the epilogue went */
+  bool epilogue_done;
   size_t stack_site;
   bool osr_frame;                /* rax still points at the interpreter frame (OSR entry, osr.c) */
 } xs;
@@ -1581,10 +1583,8 @@ static bool x_begin(ir_gen *g) {
   return true;
 }
 
-static bool x_finish(ir_gen *g, aot_func_out *out) {
+static void x_epilogue_code(ir_gen *g) {
   xs *st = S(g);
-  /* epilogue */
-  bind(g, &st->rets, g->b.n);
   int32_t off = st->save_base;
   for (int r = 0; r < 16; r++)
     if (st->saved_g & (1u << r)) {
@@ -1598,6 +1598,24 @@ static bool x_finish(ir_gen *g, aot_func_out *out) {
     }
   x64_alu_imm(&g->b, 0, true, x64_r(RSP), (int32_t)st->frame);
   x64_ret(&g->b);
+}
+
+/* The epilogue before the OSR entries (isa.h, epilogue). */
+static void x_epilogue(ir_gen *g) {
+  xs *st = S(g);
+  st->epilogue_at = g->b.n;
+  st->epilogue_done = true;
+  x_epilogue_code(g);
+}
+
+static bool x_finish(ir_gen *g, aot_func_out *out) {
+  xs *st = S(g);
+  if (st->epilogue_done) {
+    bind(g, &st->rets, st->epilogue_at);
+  } else {
+    bind(g, &st->rets, g->b.n);
+    x_epilogue_code(g);
+  }
   /* trap stubs, as the one-pass backend's (rsp is the body's at every jump here) */
   for (int k = 0; k <= WRUN_TRAP_INTERRUPTED; k++) { /* (trapstub.c: each site keeps its position) */
     bool stack_check = k == WRUN_TRAP_STACK_EXHAUSTED && st->stack_site != SIZE_MAX; /* leaves may have none */
@@ -1660,5 +1678,6 @@ const aot_isa aot_isa_x64 = {
     .move = x_move,
     .term = x_term,
     .finish = x_finish,
+    .epilogue = x_epilogue,
     .release = x_release,
 };
