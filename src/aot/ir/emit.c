@@ -288,6 +288,16 @@ static uint32_t next_in_rpo(const ir_func *f, const bool *placed, uint32_t o) {
   return UINT32_MAX;
 }
 
+/* Where a jump into edge block b arrives: past the chain of unplaced edge
+ * blocks it starts (with entries, a loop's way in is one: the block that
+ * enters the loop is left empty when LICM moves its code to the entries'
+ * join). Without entries b's successor, as always. */
+static uint32_t edge_chain_end(const ir_func *f, const bool *placed, uint32_t b, bool osr) {
+  uint32_t t = f->blocks[b].succ[0];
+  for (uint32_t k = 0; osr && k < f->nblocks && !placed[t] && is_edge_block(f, t); k++) t = f->blocks[t].succ[0];
+  return t;
+}
+
 /* Puts the OSR entry blocks (left out of order[0..n)) at the end: the
  * backend emits the epilogue before them (aot_isa.epilogue), so the body's
  * code is laid out as without entries. */
@@ -333,9 +343,16 @@ static bool layout(ir_func *f) {
         if (placed[sb] || !is_edge_block(f, sb) || f->blocks[sb].rpo == UINT32_MAX) continue;
         bool back = f->blocks[f->blocks[sb].succ[0]].rpo <= f->blocks[b].rpo;
         if (back != (pass == 0)) continue;
-        if (pass > 0 && (f->blocks[sb].succ[0] == nb) != (pass == 2)) continue;
+        if (pass > 0 && (edge_chain_end(f, placed, sb, osr) == nb) != (pass == 2)) continue;
         order[n++] = sb;
         placed[sb] = true;
+        /* (with entries) the edge blocks it jumps into follow it, so its moves fall through too */
+        for (uint32_t t = sb, k2 = 0; osr && k2 < f->nblocks; k2++) {
+          t = f->blocks[t].succ[0];
+          if (placed[t] || !is_edge_block(f, t)) break;
+          order[n++] = t;
+          placed[t] = true;
+        }
       }
   }
   for (uint32_t o = 0; o < f->norder; o++) /* edge blocks whose source came later (cannot happen in rpo) */
