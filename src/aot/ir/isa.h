@@ -203,4 +203,10 @@ const aot_isa *aot_isa_for(const aot_target *t);
 int aot_ir_compile_func(const aot_isa *isa, const aot_func_in *in, aot_func_out *out, char *why, size_t whysz,
                         rt_error *err);
 
+/* aot_ir_compile_func for tiered execution (in->osr; osrcopy.c): a function
+ * with loops gets two copies in its code range, the code --aot --opt makes
+ * (its entry, for every call) and after it the copy with the OSR entries. */
+int aot_ir_compile_tiered(const aot_isa *isa, const aot_func_in *in, aot_func_out *out, char *why, size_t whysz,
+                          rt_error *err);
+
 #endif

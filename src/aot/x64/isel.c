@@ -1549,6 +1549,7 @@ static bool x_begin(ir_gen *g) {
   st->save_base = st->vec_base + 16 * (int32_t)nvec;
   uint32_t frame = (uint32_t)st->save_base + 8 * (popcount(st->saved_g) + popcount(st->saved_x));
   if (frame % 16 != 8) frame += 8; /* rsp is 16-aligned in the body */
+  if (frame < g->in->min_frame && g->in->min_frame % 16 == 8) frame = g->in->min_frame; /* (room at the top) */
   st->frame = frame;
   /* prologue; a small leaf needs no stack check (IR_LEAF_FRAME_MAX) */
   st->stack_site = prologue(g, !leaf || frame > IR_LEAF_FRAME_MAX);
