@@ -1961,6 +1961,8 @@ static bool a_begin(ir_gen *g) {
   st->save_base = st->vec_base + 16 * (int32_t)nvec;
   uint32_t size = (uint32_t)st->save_base + 8 * (popcount(st->saved_g) + popcount(st->saved_f));
   st->size = (size + 15) & ~15u; /* sp stays 16-aligned */
+  if (g->in->min_frame > st->size + 8 && (g->in->min_frame - 8) % 16 == 0) /* (room at the top, osrcopy.c) */
+    st->size = g->in->min_frame - 8;
   st->stack_site = SIZE_MAX; /* a small leaf needs no stack check (IR_LEAF_FRAME_MAX) */
   prologue(g, !leaf || st->size + 16 > IR_LEAF_FRAME_MAX, true);
   /* parameters to their homes (no home is x0-x2 or v0-v1) */
