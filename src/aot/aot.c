@@ -210,7 +210,7 @@ static bool compile_module(const aot_target *t, const wm_module *m, uint32_t opt
     rt_error_at(err, WRUN_ERR_OOM, WRUN_NO_OFFSET, "out of memory");
     goto done;
   }
-  aot_func_in in = {m, 0, (options & AOT_OPT_BOUNDS_CHECKS) != 0, (options & AOT_OPT_INTERRUPTIBLE) != 0, osr};
+  aot_func_in in = {m, 0, (options & AOT_OPT_BOUNDS_CHECKS) != 0, (options & AOT_OPT_INTERRUPTIBLE) != 0, osr, 0};
   size_t total = AOT_TRAMPOLINE_SIZE;
   uint32_t nosr = 0;
   /* a target without a one-pass compiler (AArch64) compiles everything through the IR */
@@ -240,7 +240,7 @@ static bool compile_module(const aot_target *t, const wm_module *m, uint32_t opt
     in.index = m->nimported_funcs + k;
     /* the optimizing pipeline where it can, else (and always without it) the one-pass compiler */
     char why[96];
-    int st = ahead && ahead[k] ? 1 : isa ? aot_ir_compile_func(isa, &in, &outs[k], why, sizeof why, err) : 0;
+    int st = ahead && ahead[k] ? 1 : isa ? (osr ? aot_ir_compile_tiered : aot_ir_compile_func)(isa, &in, &outs[k], why, sizeof why, err) : 0;
     if (st < 0) goto done;
     if (st > 0) nopt++;
     if (st == 0 && isa && report) /* without a one-pass compiler (AArch64) the module is refused just below */

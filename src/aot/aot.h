@@ -316,6 +316,8 @@ typedef struct aot_func_in {
   bool bounds_checks;             /* explicit memory bounds checks (no guard pages) */
   bool interruptible;             /* check ctx->interrupt at loop heads */
   bool osr;                       /* emit an on-stack replacement entry per loop head */
+  uint32_t min_frame;             /* a frame of at least this many bytes (optimizing pipeline, x86-64:
+                                   * both copies of a tiered function unwind with one size, osrcopy.c) */
 } aot_func_in;
 
 

@@ -178,3 +178,26 @@ uint32_t codemap_lookup(const uint8_t *p, uint32_t size, uint32_t start, uint32_
   }
   return n;
 }
+
+bool codemap_replay(codemap_builder *b, const uint8_t *p, uint32_t size, uint32_t start, uint32_t pc_bias) {
+  const uint8_t *end = p + size;
+  uint64_t at = 0;
+  int64_t woff = start;
+  codemap_frame chain[CODEMAP_MAX_DEPTH];
+  codemap_copy(b, pc_bias, -1); /* up to its first entry, the code is the function's first instruction */
+  while (p < end) {
+    uint64_t head, dw, depth = 0;
+    if (!read_uleb(&p, end, &head) || !read_uleb(&p, end, &dw)) return false;
+    at += head >> 1;
+    woff += (int64_t)(dw >> 1) ^ -(int64_t)(dw & 1);
+    if ((head & 1) && !read_uleb(&p, end, &depth)) return false;
+    if (depth > CODEMAP_MAX_DEPTH || at + pc_bias > UINT32_MAX) return false;
+    for (uint64_t k = 0; k < depth; k++) {
+      uint64_t f, w;
+      if (!read_uleb(&p, end, &f) || !read_uleb(&p, end, &w)) return false;
+      chain[k] = (codemap_frame){(uint32_t)f, (uint32_t)w};
+    }
+    codemap_mark(b, (uint32_t)(at + pc_bias), (uint32_t)woff, depth ? chain : NULL, (uint32_t)depth);
+  }
+  return !b->oom;
+}

@@ -79,6 +79,12 @@ void codemap_shift(codemap_builder *b, uint32_t by);
  * empty). False when memory ran out. */
 bool codemap_encode(const codemap_builder *b, uint8_t **out, uint32_t *size);
 
+/* Marks in b, pc_bias bytes on, what the encoded map p[0..size) of a
+ * function starting at module offset start says (two compiled copies of a
+ * function in one code range: src/aot/ir/osrcopy.c). False on a damaged map
+ * or when memory ran out. */
+bool codemap_replay(codemap_builder *b, const uint8_t *p, uint32_t size, uint32_t start, uint32_t pc_bias);
+
 /* The frames at `pc` (bytes from the function's entry) of a function whose
  * map is p[0..size) and first instruction is at module offset start:
  * out[0].woff is the function's own position (out[0].func is left alone),

@@ -165,7 +165,7 @@ static wm_module *load(const char *src) {
 static void test_compile_all(void) {
   wm_module *m = load(wat);
   for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++) {
-    aot_func_in in = {m, i, false, true, false};
+    aot_func_in in = {m, i, false, true, false, 0};
     aot_func_out out;
     memset(&out, 0, sizeof out);
     char why[96] = "";
@@ -505,7 +505,7 @@ static void test_far_compile(void) {
   char *src = big_wat();
   wm_module *m = load(src);
   free(src);
-  aot_func_in in = {m, 0, false, false, false};
+  aot_func_in in = {m, 0, false, false, false, 0};
   aot_func_out out;
   memset(&out, 0, sizeof out);
   char why[96] = "";

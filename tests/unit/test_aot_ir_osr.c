@@ -7,7 +7,8 @@
  * slot layout (a v128 takes two slots), then a jump; loop-invariant code of
  * the innermost loop is still hoisted (the join block is its one way in);
  * loads of locals never read are removed; and the host's
- * backend returns one entry per loop head, sorted by offset, inside the code.
+ * backend returns one entry per loop head, sorted by offset, inside the code;
+ * tier-up's compile puts them in a second copy after the plain one.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +20,7 @@
 #include <cmocka.h>
 
 #include "aot/aot.h"
+#include "aot/codemap.h"
 #include "aot/ir/build.h"
 #include "aot/ir/isa.h"
 #include "binary/instr.h"
@@ -151,7 +153,7 @@ static void test_backend_entries(void **state) {
   rt_error_clear(&err);
   char why[96];
   for (int osr = 0; osr < 2; osr++) {
-    aot_func_in in = {m, 0, false, false, osr != 0};
+    aot_func_in in = {m, 0, false, false, osr != 0, 0};
     aot_func_out out;
     memset(&out, 0, sizeof out);
     assert_int_equal(aot_ir_compile_func(isa, &in, &out, why, sizeof why, &err), 1);
@@ -168,10 +170,56 @@ static void test_backend_entries(void **state) {
   wm_module_free(m);
 }
 
+static void free_out(aot_func_out *o) {
+  free(o->code);
+  free(o->relocs);
+  free(o->osr);
+  free(o->map);
+}
+
+/* Tier-up's compile (aot_ir_compile_tiered, osrcopy.c): the function's code
+ * starts with the copy --aot --opt makes (the same bytes, with the frame of
+ * the copy with entries), and every OSR entry lies in the second copy; the
+ * code map covers both copies with positions inside the function. */
+static void test_two_copies(void **state) {
+  (void)state;
+  const aot_target *t = aot_target_host();
+  const aot_isa *isa = t ? aot_isa_for(t) : NULL;
+  if (!isa) skip();
+  wm_module *m = load();
+  rt_error err;
+  rt_error_clear(&err);
+  char why[96];
+  aot_func_in in = {m, 0, false, false, true, 0};
+  aot_func_out tiered, plain;
+  memset(&tiered, 0, sizeof tiered);
+  memset(&plain, 0, sizeof plain);
+  assert_int_equal(aot_ir_compile_tiered(isa, &in, &tiered, why, sizeof why, &err), 1);
+  aot_func_in pin = {m, 0, false, false, false, tiered.frame};
+  assert_int_equal(aot_ir_compile_func(isa, &pin, &plain, why, sizeof why, &err), 1);
+  assert_int_equal(plain.nosr, 0);
+  assert_int_equal(tiered.nosr, 2);
+  assert_int_equal(tiered.frame, plain.frame);
+  assert_true(tiered.size > plain.size);
+  assert_memory_equal(tiered.code, plain.code, plain.size);
+  const wm_func *fn = &m->funcs[0];
+  for (uint32_t k = 0; k < tiered.nosr; k++) {
+    assert_true(tiered.osr[k].code_off >= plain.size && tiered.osr[k].code_off < tiered.size);
+    codemap_frame fr[CODEMAP_MAX_DEPTH];
+    assert_true(codemap_lookup(tiered.map, tiered.map_size, (uint32_t)fn->code_offset, tiered.osr[k].code_off, fr,
+                               CODEMAP_MAX_DEPTH) >= 1);
+    assert_true(fr[0].woff >= fn->code_offset && fr[0].woff < fn->code_offset + fn->code_len);
+  }
+  free_out(&tiered);
+  free_out(&plain);
+  wm_module_free(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_entry_blocks),
       cmocka_unit_test(test_backend_entries),
+      cmocka_unit_test(test_two_copies),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -64,6 +64,8 @@ typedef struct as {
   uint32_t saved_g, saved_f;
   uint8_t *fused;                /* per value: a compare left to the branch that uses it */
   site_list rets;
+  size_t epilogue_at;            /* a_epilogue: where the epilogue went */
+  bool epilogue_done;
   size_t stack_site;
   bool far;                      /* the function may pass 1 MiB: conditional branches to labels get a
                                   * second word, for a64_patch_cond's long form */
@@ -2050,6 +2052,8 @@ static bool a_begin(ir_gen *g) {
   st->save_base = st->vec_base + 16 * (int32_t)nvec;
   uint32_t size = (uint32_t)st->save_base + 8 * (popcount(st->saved_g) + popcount(st->saved_f));
   st->size = (size + 15) & ~15u; /* sp stays 16-aligned */
+  if (g->in->min_frame > st->size + 8 && (g->in->min_frame - 8) % 16 == 0) /* (room at the top, osrcopy.c) */
+    st->size = g->in->min_frame - 8;
   st->stack_site = SIZE_MAX; /* a small leaf needs no stack check (IR_LEAF_FRAME_MAX) */
   prologue(g, !leaf || st->size + 16 > IR_LEAF_FRAME_MAX, true);
   /* parameters to their homes (no home is x0-x2 or v0-v1) */
@@ -2081,10 +2085,8 @@ static bool a_begin(ir_gen *g) {
   return !g->fail;
 }
 
-static bool a_finish(ir_gen *g, aot_func_out *out) {
+static void a_epilogue_code(ir_gen *g) {
   as *st = S(g);
-  /* epilogue */
-  bind(g, &st->rets, g->b.n);
   save_callee(g, true);
   if (!a64_addsub_imm(&g->b, A64_ADD, true, A64_SP, A64_SP, st->size)) {
     E(a64_mov_imm(&g->b, true, S0, st->size));
@@ -2092,6 +2094,24 @@ static bool a_finish(ir_gen *g, aot_func_out *out) {
   }
   E(a64_ldp(&g->b, A64_PAIR_X, A64_POST, A64_FP, A64_LR, A64_SP, 16));
   E(a64_ret(&g->b, A64_LR));
+}
+
+/* The epilogue before the OSR entries (isa.h, epilogue). */
+static void a_epilogue(ir_gen *g) {
+  as *st = S(g);
+  st->epilogue_at = g->b.n;
+  st->epilogue_done = true;
+  a_epilogue_code(g);
+}
+
+static bool a_finish(ir_gen *g, aot_func_out *out) {
+  as *st = S(g);
+  if (st->epilogue_done) {
+    bind(g, &st->rets, st->epilogue_at);
+  } else {
+    bind(g, &st->rets, g->b.n);
+    a_epilogue_code(g);
+  }
   /* trap stubs (sp is the body's at every branch here) */
   for (int k = 0; k <= WRUN_TRAP_INTERRUPTED; k++) {
     bool stack_check = k == WRUN_TRAP_STACK_EXHAUSTED && st->stack_site != SIZE_MAX; /* leaves may have none */
@@ -2154,5 +2174,6 @@ const aot_isa aot_isa_arm64 = {
     .move = a_move,
     .term = a_term,
     .finish = a_finish,
+    .epilogue = a_epilogue,
     .release = a_release,
 };

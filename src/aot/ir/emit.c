@@ -296,6 +296,41 @@ static bool is_edge_block(const ir_func *f, uint32_t b) {
   return bl->npred == 1 && bl->nins == 1 && f->ins[bl->ins[0]].op == IR_JMP;
 }
 
+/* An OSR entry block (ir_build_osr): entered only from the interpreter,
+ * once per frame that moves, so it goes after the body (see layout). */
+static bool is_osr_entry_block(const ir_func *f, uint32_t b) {
+  const ir_block *bl = &f->blocks[b];
+  return b != 0 && bl->nins && f->ins[bl->ins[0]].op == IR_OSR_ENTRY;
+}
+
+/* The first block after position o of the reverse postorder that layout
+ * will place next (not yet placed, no edge block, no OSR entry). */
+static uint32_t next_in_rpo(const ir_func *f, const bool *placed, uint32_t o) {
+  for (uint32_t q = o + 1; q < f->norder; q++) {
+    uint32_t b = f->order[q];
+    if (!placed[b] && !is_edge_block(f, b) && !is_osr_entry_block(f, b)) return b;
+  }
+  return UINT32_MAX;
+}
+
+/* Where a jump into edge block b arrives: past the chain of unplaced edge
+ * blocks it starts (with entries, a loop's way in is one: the block that
+ * enters the loop is left empty when LICM moves its code to the entries'
+ * join). Without entries b's successor, as always. */
+static uint32_t edge_chain_end(const ir_func *f, const bool *placed, uint32_t b, bool osr) {
+  uint32_t t = f->blocks[b].succ[0];
+  for (uint32_t k = 0; osr && k < f->nblocks && !placed[t] && is_edge_block(f, t); k++) t = f->blocks[t].succ[0];
+  return t;
+}
+
+/* Puts the OSR entry blocks (left out of order[0..n)) at the end: the
+ * backend emits the epilogue before them (aot_isa.epilogue), so the body's
+ * code is laid out as without entries. */
+static void place_osr_entries(const ir_func *f, uint32_t *order, uint32_t *n) {
+  for (uint32_t o = 0; o < f->norder; o++)
+    if (is_osr_entry_block(f, f->order[o])) order[(*n)++] = f->order[o];
+}
+
 static bool layout(ir_func *f) {
   uint32_t *order = malloc((f->norder + 1) * sizeof *order);
   bool *placed = calloc(f->nblocks + 1, sizeof *placed);
@@ -305,26 +340,49 @@ static bool layout(ir_func *f) {
     f->oom = true;
     return false;
   }
+  const ir_block *b0 = &f->blocks[0];
+  bool osr = b0->nins && f->ins[b0->ins[b0->nins - 1]].op == IR_ENTRY && b0->nsucc > 1;
   uint32_t n = 0;
   for (uint32_t o = 0; o < f->norder; o++) {
     uint32_t b = f->order[o];
     if (placed[b] || (o > 0 && is_edge_block(f, b))) continue;
+    /* OSR entries go elsewhere (place_osr_entries): in reverse postorder
+     * they would sit between block 0 and the body (ENTRY's first successor
+     * is visited first, so it comes last), costing every call a jump over
+     * them */
+    if (is_osr_entry_block(f, b)) continue;
     order[n++] = b;
     placed[b] = true;
     const ir_block *bl = &f->blocks[b];
+    /* With OSR entries, a forward edge block into the block placed next
+     * goes last, so that it falls through: the entries' join blocks make
+     * edges critical (so edge blocks) that are not without them, and this
+     * keeps the body's layout that of the same function compiled without
+     * entries (fib: the recursive path first, 20-40% slower). Functions
+     * without entries keep their layout exactly. */
+    uint32_t nb = osr ? next_in_rpo(f, placed, o) : UINT32_MAX;
     /* back edges first: the loop then falls through into its moves and jumps back */
-    for (int pass = 0; pass < 2; pass++)
+    for (int pass = 0; pass < 3; pass++)
       for (uint32_t k = 0; k < bl->nsucc; k++) {
         uint32_t sb = bl->succ[k];
         if (placed[sb] || !is_edge_block(f, sb) || f->blocks[sb].rpo == UINT32_MAX) continue;
         bool back = f->blocks[f->blocks[sb].succ[0]].rpo <= f->blocks[b].rpo;
         if (back != (pass == 0)) continue;
+        if (pass > 0 && (edge_chain_end(f, placed, sb, osr) == nb) != (pass == 2)) continue;
         order[n++] = sb;
         placed[sb] = true;
+        /* (with entries) the edge blocks it jumps into follow it, so its moves fall through too */
+        for (uint32_t t = sb, k2 = 0; osr && k2 < f->nblocks; k2++) {
+          t = f->blocks[t].succ[0];
+          if (placed[t] || !is_edge_block(f, t)) break;
+          order[n++] = t;
+          placed[t] = true;
+        }
       }
   }
   for (uint32_t o = 0; o < f->norder; o++) /* edge blocks whose source came later (cannot happen in rpo) */
-    if (!placed[f->order[o]]) order[n++] = f->order[o];
+    if (!placed[f->order[o]] && !is_osr_entry_block(f, f->order[o])) order[n++] = f->order[o];
+  if (osr) place_osr_entries(f, order, &n);
   memcpy(f->order, order, n * sizeof *order);
   free(order);
   free(placed);
@@ -379,6 +437,7 @@ static bool emit_func(ir_gen *g, aot_func_out *out) {
     g->fwd[b] = t;
   }
   if (!g->isa->begin(g)) return false;
+  bool epilogue_emitted = false;
   for (uint32_t o = 0; o < f->norder && !g->fail && !g->b.oom; o++) {
     uint32_t b = f->order[o];
     const ir_block *bl = &f->blocks[b];
@@ -386,6 +445,10 @@ static bool emit_func(ir_gen *g, aot_func_out *out) {
     uint32_t next = UINT32_MAX;
     for (uint32_t q = o + 1; q < f->norder && next == UINT32_MAX; q++)
       if (g->fwd[f->order[q]] == f->order[q]) next = f->order[q];
+    if (is_osr_entry_block(f, b) && !epilogue_emitted && g->isa->epilogue) { /* the body is done (layout) */
+      g->isa->epilogue(g);
+      epilogue_emitted = true;
+    }
     g->isa->block(g, b);
     split_moves(g, b, IR_RA_RELOAD_START);
     for (uint32_t k = 0; k < bl->nins; k++) {

@@ -115,6 +115,11 @@ struct aot_isa {
   void (*move)(ir_gen *g, ir_loc dst, ir_loc src);
   void (*term)(ir_gen *g, uint32_t v, uint32_t next);
   bool (*finish)(ir_gen *g, aot_func_out *out);
+  /* optional: emits the epilogue here, for the returns emitted so far and
+   * any later (finish then emits none). emit.c calls it after the body of a
+   * function with OSR entries, which follow it, so the body's last return
+   * falls into the epilogue as it does without entries. */
+  void (*epilogue)(ir_gen *g);
   /* frees g->isa_state and what it owns (always called, also after a failure) */
   void (*release)(ir_gen *g);
 };
@@ -213,5 +218,11 @@ const aot_isa *aot_isa_for(const aot_target *t);
  * (the caller uses the one-pass compiler; why says what), -1 error (err). */
 int aot_ir_compile_func(const aot_isa *isa, const aot_func_in *in, aot_func_out *out, char *why, size_t whysz,
                         rt_error *err);
+
+/* aot_ir_compile_func for tiered execution (in->osr; osrcopy.c): a function
+ * with loops gets two copies in its code range, the code --aot --opt makes
+ * (its entry, for every call) and after it the copy with the OSR entries. */
+int aot_ir_compile_tiered(const aot_isa *isa, const aot_func_in *in, aot_func_out *out, char *why, size_t whysz,
+                          rt_error *err);
 
 #endif

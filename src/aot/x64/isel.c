@@ -49,6 +49,8 @@ typedef struct xs {
   uint32_t saved_g, saved_x;
   uint8_t *fused;                /* per value: a compare left to the branch that uses it */
   site_list rets;
+  size_t epilogue_at;            /* x_epilogue: where the epilogue went */
+  bool epilogue_done;
   size_t stack_site;
   bool osr_frame;                /* rax still points at the interpreter frame (OSR entry, osr.c) */
 } xs;
@@ -1658,6 +1660,7 @@ static bool x_begin(ir_gen *g) {
   st->save_base = st->vec_base + 16 * (int32_t)nvec;
   uint32_t frame = (uint32_t)st->save_base + 8 * (popcount(st->saved_g) + popcount(st->saved_x));
   if (frame % 16 != 8) frame += 8; /* rsp is 16-aligned in the body */
+  if (frame < g->in->min_frame && g->in->min_frame % 16 == 8) frame = g->in->min_frame; /* (room at the top) */
   st->frame = frame;
   /* prologue; a small leaf needs no stack check (IR_LEAF_FRAME_MAX) */
   st->stack_site = prologue(g, !leaf || frame > IR_LEAF_FRAME_MAX);
@@ -1692,10 +1695,8 @@ static bool x_begin(ir_gen *g) {
   return true;
 }
 
-static bool x_finish(ir_gen *g, aot_func_out *out) {
+static void x_epilogue_code(ir_gen *g) {
   xs *st = S(g);
-  /* epilogue */
-  bind(g, &st->rets, g->b.n);
   int32_t off = st->save_base;
   for (int r = 0; r < 16; r++)
     if (st->saved_g & (1u << r)) {
@@ -1709,6 +1710,24 @@ static bool x_finish(ir_gen *g, aot_func_out *out) {
     }
   x64_alu_imm(&g->b, 0, true, x64_r(RSP), (int32_t)st->frame);
   x64_ret(&g->b);
+}
+
+/* The epilogue before the OSR entries (isa.h, epilogue). */
+static void x_epilogue(ir_gen *g) {
+  xs *st = S(g);
+  st->epilogue_at = g->b.n;
+  st->epilogue_done = true;
+  x_epilogue_code(g);
+}
+
+static bool x_finish(ir_gen *g, aot_func_out *out) {
+  xs *st = S(g);
+  if (st->epilogue_done) {
+    bind(g, &st->rets, st->epilogue_at);
+  } else {
+    bind(g, &st->rets, g->b.n);
+    x_epilogue_code(g);
+  }
   /* trap stubs, as the one-pass backend's (rsp is the body's at every jump here) */
   for (int k = 0; k <= WRUN_TRAP_INTERRUPTED; k++) { /* (trapstub.c: each site keeps its position) */
     bool stack_check = k == WRUN_TRAP_STACK_EXHAUSTED && st->stack_site != SIZE_MAX; /* leaves may have none */
@@ -1771,5 +1790,6 @@ const aot_isa aot_isa_x64 = {
     .move = x_move,
     .term = x_term,
     .finish = x_finish,
+    .epilogue = x_epilogue,
     .release = x_release,
 };
