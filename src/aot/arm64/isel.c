@@ -1945,24 +1945,6 @@ static void fold_call_values(ir_gen *g, const uint32_t *uses) {
   }
 }
 
-/* The allocatable general registers the body writes: not those of values
- * folded into their user (compares, shifts, call results and arguments),
- * which keep a register assignment but are never put there. */
-static uint32_t written_gprs(const ir_gen *g) {
-  const ir_func *f = g->f;
-  uint32_t m = 0;
-  for (uint32_t o = 0; o < f->norder; o++) {
-    const ir_block *bl = &f->blocks[f->order[o]];
-    for (uint32_t k = 0; k < bl->nins; k++) {
-      uint32_t v = bl->ins[k];
-      if (f->ins[v].dead || S((ir_gen *)g)->fused[v] || g->ra->reg[v] < 0 || ir_cls(f->ins[v].type) != IR_CL_G)
-        continue;
-      m |= 1u << g->ra->reg[v];
-    }
-  }
-  return m;
-}
-
 static bool a_begin(ir_gen *g) {
   const ir_func *f = g->f;
   as *st = calloc(1, sizeof *st);
@@ -2036,7 +2018,7 @@ static bool a_begin(ir_gen *g) {
     units += 1 + (uint64_t)f->ins[v].nargs + (calls_c(&f->ins[v]) || f->ins[v].op == IR_CALL ? 8 : 0);
   st->far = units * 128 >= (UINT64_C(1) << 20);
   g->nout = nout;
-  st->saved_g = g->ra->used[IR_CL_G] & GPR_ALLOC & written_gprs(g);
+  st->saved_g = g->ra->used[IR_CL_G] & GPR_ALLOC & ir_gen_written_regs(g, S(g)->fused, IR_CL_G);
   st->saved_f = (g->ra->used[IR_CL_F] | g->ra->used[IR_CL_V]) & FPR_ALLOC;
   uint32_t nvol = 0, nvec = popcount(g->ra->used[IR_CL_V]);
   if (c_calls) { /* our callers keep values in every allocatable register, and C may clobber these */

@@ -178,6 +178,20 @@ uint32_t ir_gen_call_slots(const ir_gen *g, const ir_ins *i) {
   return n > r ? n : r;
 }
 
+uint32_t ir_gen_written_regs(const ir_gen *g, const uint8_t *fused, int cls) {
+  const ir_func *f = g->f;
+  uint32_t m = 0;
+  for (uint32_t o = 0; o < f->norder; o++) {
+    const ir_block *bl = &f->blocks[f->order[o]];
+    for (uint32_t k = 0; k < bl->nins; k++) {
+      uint32_t v = bl->ins[k];
+      if (f->ins[v].dead || fused[v] || g->ra->reg[v] < 0 || (int)ir_cls(f->ins[v].type) != cls) continue;
+      m |= 1u << g->ra->reg[v];
+    }
+  }
+  return m;
+}
+
 static bool fusable_compare(ir_op op) {
   return (op >= IR_I32_EQ && op <= IR_I32_GE_U) || (op >= IR_I64_EQ && op <= IR_I64_GE_U) || op == IR_I32_EQZ ||
          op == IR_I64_EQZ;

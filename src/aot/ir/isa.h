@@ -199,6 +199,12 @@ uint32_t ir_gen_result_slots(const wm_functype *ft, uint32_t n);
  * the results a call writes back to the same slots (two per v128; at least
  * two for helpers, which may return a pair). */
 uint32_t ir_gen_call_slots(const ir_gen *g, const ir_ins *i);
+/* The registers of class cls the body writes: those of live values that
+ * have one, except values fused into their user (fused[v] != 0: compares
+ * into branches, loads into operands, call results and arguments left in
+ * the call's registers), which keep an assignment but are never put there.
+ * The prologue saves only the callee-saved ones among these. */
+uint32_t ir_gen_written_regs(const ir_gen *g, const uint8_t *fused, int cls);
 /* Records a branch at code offset `at` to block b (patched by the backend's finish). */
 void ir_gen_fixup(ir_gen *g, uint32_t at, uint32_t block);
 void ir_gen_reloc(ir_gen *g, uint32_t at, uint32_t callee);

@@ -1528,25 +1528,6 @@ static void fold_call_results(ir_gen *g, const uint32_t *uses) {
   }
 }
 
-/* The allocatable general registers the body writes: those of values it
- * computes, not of values folded into their user (compares into branches,
- * loads into operands, call results left in rax), which keep a register
- * assignment but are never put there. The prologue saves only these. */
-static uint32_t written_gprs(const ir_gen *g) {
-  const ir_func *f = g->f;
-  uint32_t m = 0;
-  for (uint32_t o = 0; o < f->norder; o++) {
-    const ir_block *bl = &f->blocks[f->order[o]];
-    for (uint32_t k = 0; k < bl->nins; k++) {
-      uint32_t v = bl->ins[k];
-      if (f->ins[v].dead || S((ir_gen *)g)->fused[v] || g->ra->reg[v] < 0 || ir_cls(f->ins[v].type) != IR_CL_G)
-        continue;
-      m |= 1u << g->ra->reg[v];
-    }
-  }
-  return m;
-}
-
 static bool x_begin(ir_gen *g) {
   const ir_func *f = g->f;
   xs *st = calloc(1, sizeof *st);
@@ -1646,7 +1627,7 @@ static bool x_begin(ir_gen *g) {
   g->nout = nout;
   const uint32_t gpr_alloc = (1u << RBX) | (1u << RBP) | (1u << RSI) | (1u << RDI) | (1u << R8) | (1u << R9) |
                              (1u << R10) | (1u << R12) | (1u << R13);
-  st->saved_g = g->ra->used[IR_CL_G] & gpr_alloc & written_gprs(g);
+  st->saved_g = g->ra->used[IR_CL_G] & gpr_alloc & ir_gen_written_regs(g, S(g)->fused, IR_CL_G);
   st->saved_x = (g->ra->used[IR_CL_F] | g->ra->used[IR_CL_V]) & 0x3FFEu;
   uint32_t nvol = 0, nvec = popcount(g->ra->used[IR_CL_V]);
   if (c_calls) { /* our callers keep values in every allocatable register, and C may clobber these */
