@@ -772,7 +772,6 @@ L_RETURN:
     NEXT();                                                                     \
   }
   INTERP_SLOT_FUSIONS(SLOTTED)
-#undef SLOTTED
 L_I32_ADD2K: /* a + b + k, the sum of two slots used only by the add of k: [h][dst, a][b, k] */
   fp[SA] = WR_u32(RD_u32(fp[SB]) + RD_u32(fp[SC]) + (uint32_t)SD);
   pc += 3;
@@ -898,15 +897,8 @@ L_ANDK_OR_SHL64:
   pc += 4;
   NEXT();
   /* more slot and mask fusions: [h][dst, a][v, w] / [h][dst, a][v, k] */
-#define SLOTTED2(id, outer, inner, ty, expr)                                   \
-  L_##id: {                                                                     \
-    __typeof__(RD_##ty(0)) a = RD_##ty(fp[SB]), v = RD_##ty(fp[SC]), w = RD_##ty(fp[SD]); \
-    fp[SA] = WR_##ty(expr);                                                     \
-    pc += 3;                                                                    \
-    NEXT();                                                                     \
-  }
-  INTERP_ARITH_SLOT_FUSIONS(SLOTTED2)
-#undef SLOTTED2
+  INTERP_ARITH_SLOT_FUSIONS(SLOTTED) /* the same shape as the first slot fusions */
+#undef SLOTTED
 #define MASKED2(id, outer, inner, ty, expr)                                    \
   L_##id: {                                                                     \
     __typeof__(RD_##ty(0)) a = RD_##ty(fp[SB]), v = RD_##ty(fp[SC]);           \
