@@ -180,7 +180,7 @@ uint32_t codemap_lookup(const uint8_t *p, uint32_t size, uint32_t start, uint32_
 }
 
 bool codemap_replay(codemap_builder *b, const uint8_t *p, uint32_t size, uint32_t start, uint32_t pc_bias) {
-  const uint8_t *end = p + size;
+  const uint8_t *end = size ? p + size : p; /* an empty map may have no buffer at all */
   uint64_t at = 0;
   int64_t woff = start;
   codemap_frame chain[CODEMAP_MAX_DEPTH];
