@@ -149,7 +149,6 @@ static bool exec_run(wrun_store *s, wrun_func *entry, uint64_t *entry_fp, const 
   }
   INTERP_SHIFT_FUSIONS(SHIFTED)
   INTERP_MASK_FUSIONS(SHIFTED)
-#undef SHIFTED
 
 
   /* integer division: traps on zero and on INT_MIN / -1 */
@@ -899,16 +898,8 @@ L_ANDK_OR_SHL64:
   /* more slot and mask fusions: [h][dst, a][v, w] / [h][dst, a][v, k] */
   INTERP_ARITH_SLOT_FUSIONS(SLOTTED) /* the same shape as the first slot fusions */
 #undef SLOTTED
-#define MASKED2(id, outer, inner, ty, expr)                                    \
-  L_##id: {                                                                     \
-    __typeof__(RD_##ty(0)) a = RD_##ty(fp[SB]), v = RD_##ty(fp[SC]);           \
-    uint32_t k = (uint32_t)SD;                                                  \
-    fp[SA] = WR_##ty(expr);                                                     \
-    pc += 3;                                                                    \
-    NEXT();                                                                     \
-  }
-  INTERP_ARITH_MASK_FUSIONS(MASKED2)
-#undef MASKED2
+  INTERP_ARITH_MASK_FUSIONS(SHIFTED) /* the same shape as the shift and mask fusions */
+#undef SHIFTED
 
 trap:
   rt_set_trap(s, trap_kind, NULL);
